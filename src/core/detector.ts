@@ -1,0 +1,100 @@
+import type { JsonObject, JsonValue } from './json.js';
+import type { Label, LabelledTranscript, Transcript } from './transcript.js';
+
+/**
+ * One named signal a detector looked at, with its value and a sentence a person can read.
+ *
+ * @example
+ * ```ts
+ * const e: Evidence = { name: 'emoji_rate', value: 0.5, sentence: 'Half of the messages contain an emoji.' };
+ * ```
+ */
+export interface Evidence {
+  /** Stable snake_case name, e.g. `median_delay_ms`. */
+  name: string;
+  /** The measured value; `null` when it could not be measured. */
+  value: JsonValue;
+  /** One sentence explaining what was seen and which way it points. */
+  sentence: string;
+  /** Signed contribution to the bot score (log-odds), when the detector can say. */
+  contribution?: number;
+}
+
+/**
+ * What a detector concluded about one transcript.
+ *
+ * @example
+ * ```ts
+ * const d = await new HeuristicDetector().detect(t);
+ * if (d.score !== null && d.label === 'bot') console.log(d.evidence.map((e) => e.sentence));
+ * ```
+ */
+export interface Detection {
+  /** The detector's `name`. */
+  detector: string;
+  /** P(bot) in [0, 1], or `null` when the detector abstains (its input was missing). */
+  score: number | null;
+  /** `bot` when score >= the detector's threshold, `human` below it, `null` when abstaining. */
+  label: Label | null;
+  /** The signals behind the score. When abstaining, one entry says why. */
+  evidence: Evidence[];
+  /** Wall time spent, in milliseconds. */
+  elapsedMs: number;
+}
+
+/** Options accepted by {@link Detector.detect}. */
+export interface DetectOptions {
+  /** Cancels the work; the promise then rejects with `AbortedError`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Serialized fitted state of a detector: what `toJSON()` returns and `fromJSON()` reads.
+ * `kind` names the detector class; `version` the state format.
+ */
+export interface DetectorState extends JsonObject {
+  /** Detector class identifier, e.g. `heuristic`. */
+  kind: string;
+  /** State format version. */
+  version: number;
+}
+
+/**
+ * The detector contract. Implement it to plug your own detector into an `Ensemble`, the CLI and the service;
+ * there is no registration step. Run `runDetectorConformance` (from `botlens/testing`) against your
+ * implementation to check it keeps the contract.
+ *
+ * Rules every detector follows:
+ * - `detect` validates its input and rejects with `InvalidTranscriptError` on bad input.
+ * - It abstains (`score: null`) when the input it needs is missing, instead of guessing 0.5.
+ * - Same input, same output (deterministic).
+ * - It honours `signal` and rejects with `AbortedError` once aborted.
+ *
+ * @example
+ * ```ts
+ * const lengthy: Detector = {
+ *   name: 'lengthy',
+ *   async detect(t) {
+ *     const v = validateTranscript(t);
+ *     const mine = v.messages.filter((m) => m.speaker === v.target);
+ *     const avg = mine.reduce((s, m) => s + m.text.length, 0) / mine.length;
+ *     const score = avg > 200 ? 0.8 : 0.3;
+ *     return { detector: 'lengthy', score, label: score >= 0.5 ? 'bot' : 'human', evidence: [], elapsedMs: 0 };
+ *   },
+ * };
+ * ```
+ */
+export interface Detector {
+  /** Unique name within an ensemble; appears in results and metrics. */
+  readonly name: string;
+  /** Judges the transcript's target speaker. */
+  detect(t: Transcript, opts?: DetectOptions): Promise<Detection>;
+  /** Judges many transcripts at once; model-backed detectors batch inference here. */
+  detectBatch?(ts: Transcript[], opts?: DetectOptions): Promise<Detection[]>;
+  /** Learns from labelled transcripts (weights, centroids, thresholds). */
+  fit?(examples: LabelledTranscript[], opts?: DetectOptions): Promise<void>;
+  /** The fitted state as JSON, for `fromJSON()` to restore. */
+  toJSON?(): DetectorState;
+  /** Frees models and native memory. The detector must not be used afterwards. */
+  dispose?(): Promise<void>;
+}

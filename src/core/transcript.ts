@@ -1,0 +1,82 @@
+/** The two labels botlens assigns. `bot` is the positive class in every metric. */
+export type Label = 'human' | 'bot';
+
+/**
+ * One chat message.
+ *
+ * @example
+ * ```ts
+ * const m: Message = { speaker: 'alice', text: 'hi!', timestamp: '2024-05-01T10:00:00Z' };
+ * ```
+ */
+export interface Message {
+  /** Who sent it. Any non-empty string; compared exactly (case-sensitive). */
+  speaker: string;
+  /** What was said. May be empty. */
+  text: string;
+  /**
+   * When it was sent: milliseconds since the Unix epoch (as `Date.now()` gives), or an ISO 8601 string.
+   * Optional; detectors that need timing abstain when it is missing.
+   */
+  timestamp?: number | string;
+}
+
+/** The judged speaker's profile, when the platform has one. */
+export interface Profile {
+  /** Free-text biography. */
+  bio?: string;
+  /** Avatar image: a file path, an http(s) or data URL, or the encoded image bytes (PNG, JPEG...). */
+  avatar?: string | Uint8Array;
+}
+
+/**
+ * A conversation and the speaker to judge.
+ *
+ * @example
+ * ```ts
+ * const t: Transcript = {
+ *   target: 'bot42',
+ *   messages: [
+ *     { speaker: 'alice', text: 'hey, how was your weekend?' },
+ *     { speaker: 'bot42', text: 'Hello ! I am fine . What do you do for fun ?' },
+ *   ],
+ * };
+ * ```
+ */
+export interface Transcript {
+  /** The messages in order, 1 to 200 by default. */
+  messages: Message[];
+  /** The speaker to judge. May be omitted only when the transcript has a single speaker. */
+  target?: string;
+  /** The target speaker's profile. */
+  profile?: Profile;
+}
+
+/** A transcript with its known label, for `fit()`, calibration and evaluation. */
+export interface LabelledTranscript extends Transcript {
+  /** Whether the target speaker is a human or a bot. */
+  label: Label;
+}
+
+/** A message after validation: the timestamp is normalized to epoch milliseconds. */
+export interface ValidMessage {
+  /** Who sent it. */
+  readonly speaker: string;
+  /** What was said. */
+  readonly text: string;
+  /** Epoch milliseconds, or `undefined` when the message had none. */
+  readonly timeMs: number | undefined;
+}
+
+/**
+ * A transcript that passed {@link validateTranscript}: frozen, with the target resolved and timestamps
+ * normalized. Passing it to `validateTranscript` again costs nothing.
+ */
+export interface ValidTranscript {
+  /** The validated messages. */
+  readonly messages: readonly ValidMessage[];
+  /** The resolved target speaker. */
+  readonly target: string;
+  /** The profile, if any. */
+  readonly profile: Readonly<Profile> | undefined;
+}

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+
+const LABELS: readonly Label[] = ['human', 'bot'];
+
+/** Options for {@link parseTranscriptsJsonl}. */
+export interface ReadJsonlOptions {
+  /**
+   * Require a `label` of `human` or `bot` on every record.
+   * @defaultValue true
+   */
+  requireLabel?: boolean;
+  /**
+   * Validate each record with `validateTranscript` (errors name the line).
+   * @defaultValue true
+   */
+  validate?: boolean;
+}
+
+/**
+ * Parses speaker-level JSONL (one `{ messages, target, label, ... }` object per line, as in the ConvAI
+ * logs): the format `botlens eval` and `botlens fit` read. Blank lines are skipped; extra fields are ignored.
+ *
+ * @param text - the file contents
+ * @param source - a name for error messages (a path)
+ * @throws InvalidTranscriptError naming the line and field of the first bad record
+ *
+ * @example
+ * ```ts
+ * const rows = parseTranscriptsJsonl('{"messages":[{"speaker":"a","text":"hi"}],"target":"a","label":"bot"}');
+ * rows[0].label; // 'bot'
+ * ```
+ */
+export function parseTranscriptsJsonl(text: string, source = '<input>', options: ReadJsonlOptions = {}): LabelledTranscript[] {
+  const requireLabel = options.requireLabel ?? true;
+  const out: LabelledTranscript[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const where = `${source}:${i + 1}`;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch (cause) {
+      throw new InvalidTranscriptError([{ path: where, message: 'line is not valid JSON: one JSON object per line' }], { cause });
+    }
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
+      throw new InvalidTranscriptError([{ path: where, message: 'each line must be a JSON object { messages, target, label }' }]);
+    }
+    const r = rec as Record<string, unknown>;
+    const label = r['label'];
+    if (requireLabel && !LABELS.includes(label as Label)) {
+      throw new InvalidTranscriptError([{ path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` }]);
+    }
+    const t: Transcript = { messages: r['messages'] as Transcript['messages'] };
+    if (r['target'] !== undefined) t.target = r['target'] as string;
+    if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
+    if (options.validate ?? true) {
+      try {
+        validateTranscript(t);
+      } catch (err) {
+        if (InvalidTranscriptError.isInstance(err)) {
+          throw new InvalidTranscriptError(err.issues.map((x) => ({ path: `${where} ${x.path}`, message: x.message })), { cause: err });
+        }
+        throw err;
+      }
+    }
+    out.push({ ...t, label: (label as Label) ?? 'human' });
+  }
+  return out;
+}
+
+/**
+ * Reads a speaker-level JSONL file; see {@link parseTranscriptsJsonl}.
+ *
+ * @param path - file path
+ * @throws BotlensError with code `READ_FAILED` when the file cannot be read
+ *
+ * @example
+ * ```ts
+ * const train = await readTranscriptsJsonl('data/train.jsonl');
+ * ```
+ */
+export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOptions): Promise<LabelledTranscript[]> {
+  return parseTranscriptsJsonl(await readText(path), path, options);
+}
+
+/**
+ * Reads one transcript from a JSON file (`{ messages, target?, profile? }`), or from standard input when
+ * `path` is `-`. The result is validated.
+ *
+ * @example
+ * ```ts
+ * const t = await readTranscriptJson('examples/transcript.json');
+ * ```
+ */
+export async function readTranscriptJson(path: string): Promise<Transcript> {
+  const text = path === '-' ? await readStdin() : await readText(path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidTranscriptError([{ path, message: 'file is not valid JSON: expected { "messages": [...], "target": "..." }' }], { cause });
+  }
+  validateTranscript(value);
+  return value as Transcript;
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    throw new BotlensError('READ_FAILED', `Cannot read ${path}${code ? ` (${code})` : ''}: check the path and permissions.`, { cause });
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

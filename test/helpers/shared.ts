@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Absolute path of ../shared beside the project root (may not exist). */
+export const SHARED_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+/** True when ../shared is present. */
+export const HAS_SHARED = existsSync(SHARED_DIR);
+/** The tiny Hugging Face fixture models. */
+export const HF_TINY = resolve(SHARED_DIR, 'fixtures/hf-tiny');
+/** The MiniLM-L6-sized bench model. */
+export const BENCH_MODEL = resolve(SHARED_DIR, 'fixtures/bench/bench-minilm-l6');
+/** The ConvAI speaker-level data. */
+export const CONVAI_DIR = resolve(SHARED_DIR, 'data/convai-bots');
+
+/** Message printed by suites skipped because ../shared is missing. */
+export const SHARED_SKIP_REASON = `skipped: ${SHARED_DIR} not found (these tests need the shared fixtures)`;
+
+if (!HAS_SHARED) {
+  // Print once per test file that imports this, so a skipped suite is never silent.
+  console.warn(`[botlens tests] ${SHARED_SKIP_REASON}`);
+}
