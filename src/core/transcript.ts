@@ -58,25 +58,24 @@ export interface LabelledTranscript extends Transcript {
   label: Label;
 }
 
-/** A message after validation: the timestamp is normalized to epoch milliseconds. */
-export interface ValidMessage {
-  /** Who sent it. */
-  readonly speaker: string;
-  /** What was said. */
-  readonly text: string;
-  /** Epoch milliseconds, or `undefined` when the message had none. */
+/**
+ * A message after validation. It is still a {@link Message} (so a validated transcript can go wherever a
+ * transcript can), with the timestamp normalized to epoch milliseconds in `timeMs`.
+ */
+export interface ValidMessage extends Message {
+  /** Epoch milliseconds (ISO strings are converted), or `undefined` when the message had none. */
+  timestamp?: number;
+  /** The same as `timestamp`: epoch milliseconds, or `undefined`. */
   readonly timeMs: number | undefined;
 }
 
 /**
- * A transcript that passed {@link validateTranscript}: frozen, with the target resolved and timestamps
- * normalized. Passing it to `validateTranscript` again costs nothing.
+ * A transcript that passed {@link validateTranscript}: frozen at run time, with the target resolved and
+ * timestamps normalized. It is still a {@link Transcript}; passing it to `validateTranscript` again costs nothing.
  */
-export interface ValidTranscript {
-  /** The validated messages. */
-  readonly messages: readonly ValidMessage[];
+export interface ValidTranscript extends Transcript {
+  /** The validated messages (frozen). */
+  messages: ValidMessage[];
   /** The resolved target speaker. */
-  readonly target: string;
-  /** The profile, if any. */
-  readonly profile: Readonly<Profile> | undefined;
+  target: string;
 }

@@ -164,9 +164,7 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
  */
 export function validateTranscript(input: unknown, limits?: ValidationLimits): ValidTranscript {
   if (typeof input === 'object' && input !== null && validated.has(input)) {
-    const v = input as ValidTranscript;
-    if (limits === undefined) return v;
-    input = toTranscript(v);
+    if (limits === undefined) return input as ValidTranscript;
   }
   const l = resolveLimits(limits);
   const parsed = schemaFor(l).safeParse(input);
@@ -198,7 +196,9 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
       lastIdx = i;
     }
     speakers.add(m.speaker);
-    messages[i] = Object.freeze({ speaker: m.speaker, text: m.text, timeMs });
+    messages[i] = Object.freeze(
+      timeMs === undefined ? { speaker: m.speaker, text: m.text, timeMs } : { speaker: m.speaker, text: m.text, timestamp: timeMs, timeMs },
+    );
   }
   let target = t.target;
   if (target === undefined) {
@@ -216,9 +216,9 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
   }
   if (issues.length > 0) throw new InvalidTranscriptError(issues);
   const out: ValidTranscript = Object.freeze({
-    messages: Object.freeze(messages),
+    messages: Object.freeze(messages) as ValidMessage[],
     target: target!,
-    profile: t.profile ? Object.freeze({ ...t.profile }) : undefined,
+    ...(t.profile ? { profile: Object.freeze({ ...t.profile }) } : {}),
   });
   validated.add(out);
   return out;
@@ -234,13 +234,3 @@ export function targetMessages(t: ValidTranscript): ValidMessage[] {
   return t.messages.filter((m) => m.speaker === t.target);
 }
 
-/** Turns a validated transcript back into the plain {@link Transcript} shape (timestamps as epoch ms). */
-export function toTranscript(v: ValidTranscript): Transcript {
-  return {
-    messages: v.messages.map((m) =>
-      m.timeMs === undefined ? { speaker: m.speaker, text: m.text } : { speaker: m.speaker, text: m.text, timestamp: m.timeMs },
-    ),
-    target: v.target,
-    ...(v.profile ? { profile: { ...v.profile } } : {}),
-  };
-}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** The built-in detector types, by the names the CLI and config files use. */
+export const DETECTOR_TYPES = ['heuristic', 'nli', 'fewshot', 'embedding', 'perplexity', 'clip', 'lora'] as const;
+
+/** A built-in detector type name. */
+export type DetectorType = (typeof DETECTOR_TYPES)[number];
+
+/** Schema of one detector in a config file or built from CLI flags. */
+export const detectorSpecSchema = z.strictObject({
+  type: z.enum(DETECTOR_TYPES, { error: `type must be one of ${DETECTOR_TYPES.join(', ')}` }),
+  name: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  modelDir: z.string().min(1).optional(),
+  dtype: z.enum(['fp32', 'fp16', 'q8', 'q4'], { error: 'dtype must be one of fp32, fp16, q8, q4' }).optional(),
+  revision: z.string().min(1).optional(),
+  offline: z.boolean().optional(),
+  embedder: z.enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' }).optional(),
+  threshold: z.number().min(0).max(1).optional(),
+});
+
+/**
+ * How to build one built-in detector: its type and, for model-backed ones, which model to load.
+ *
+ * @example
+ * ```ts
+ * const spec: DetectorSpec = { type: 'embedding', embedder: 'hashing' };
+ * ```
+ */
+export type DetectorSpec = z.infer<typeof detectorSpecSchema>;
+
+/** Schema of an ensemble in a config file. */
+export const ensembleSpecSchema = z.strictObject({
+  strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
+    error: 'strategy must be one of weighted-mean, stacking, cascade',
+  }),
+  threshold: z.number().min(0).max(1).optional(),
+  weights: z.record(z.string(), z.number().nonnegative()).optional(),
+  detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
+});
+
+/**
+ * How to build an ensemble of built-in detectors (the `ensemble` key of `botlens.config.json`).
+ *
+ * @example
+ * ```ts
+ * const spec: EnsembleSpec = { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] };
+ * ```
+ */
+export type EnsembleSpec = z.infer<typeof ensembleSpecSchema>;

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The Prometheus metrics the service exports at `/metrics`. */
+export interface ServerMetrics {
+  /** The registry to render. */
+  registry: Registry;
+  /** Requests by route and status code. */
+  requests: Counter<'route' | 'status'>;
+  /** Request latency by route. */
+  latency: Histogram<'route'>;
+  /** Time spent per detector. */
+  detectorTime: Histogram<'detector'>;
+  /** Detector failures (reported inside results) and request errors. */
+  errors: Counter<'detector' | 'kind'>;
+  /** Requests running and waiting. */
+  inFlight: Gauge<'state'>;
+}
+
+/** Creates a fresh metrics registry (not the global one, so several servers can live in one process). */
+export function createMetrics(): ServerMetrics {
+  const registry = new Registry();
+  const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'botlens_requests_total',
+      help: 'HTTP requests by route and status code.',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'botlens_request_duration_seconds',
+      help: 'HTTP request latency in seconds.',
+      labelNames: ['route'],
+      buckets,
+      registers: [registry],
+    }),
+    detectorTime: new Histogram({
+      name: 'botlens_detector_duration_seconds',
+      help: 'Time spent in each detector per transcript, in seconds.',
+      labelNames: ['detector'],
+      buckets,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'botlens_errors_total',
+      help: 'Errors: detector failures inside results, timeouts, rejections under load.',
+      labelNames: ['detector', 'kind'],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'botlens_requests_in_flight',
+      help: 'Detection requests running and waiting in the queue.',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+  };
+}

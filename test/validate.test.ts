@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { validateTranscript } from '../src/core/validate.js';
+import { BotlensError } from '../src/errors/botlens-error.js';
+import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
+
+function issuesOf(input: unknown, limits?: Parameters<typeof validateTranscript>[1]) {
+  try {
+    validateTranscript(input, limits);
+  } catch (err) {
+    expect(InvalidTranscriptError.isInstance(err)).toBe(true);
+    return (err as InvalidTranscriptError).issues;
+  }
+  throw new Error('expected validation to fail');
+}
+
+const two = [
+  { speaker: 'a', text: 'hi' },
+  { speaker: 'b', text: 'hello' },
+];
+
+describe('validateTranscript', () => {
+  it('resolves the target of a single-speaker transcript and freezes the result', () => {
+    const v = validateTranscript({ messages: [{ speaker: 'solo', text: 'hi' }] });
+    expect(v.target).toBe('solo');
+    expect(Object.isFrozen(v)).toBe(true);
+    expect(Object.isFrozen(v.messages[0])).toBe(true);
+  });
+
+  it('returns an already validated transcript as is', () => {
+    const v = validateTranscript({ messages: two, target: 'a' });
+    expect(validateTranscript(v)).toBe(v);
+  });
+
+  it('re-checks a validated transcript against stricter limits, keeping its timestamps', () => {
+    const v = validateTranscript({ messages: [{ speaker: 'a', text: 'x', timestamp: 5 }, ...two], target: 'a' });
+    expect(issuesOf(v, { maxMessages: 2 })[0]!.path).toBe('messages');
+    expect(validateTranscript(v, { maxMessages: 3 }).messages[0]!.timeMs).toBe(5);
+    expect(v.messages[0]).toEqual({ speaker: 'a', text: 'x', timestamp: 5, timeMs: 5 });
+  });
+
+  it('requires a target when there are several speakers, naming them', () => {
+    const issues = issuesOf({ messages: two });
+    expect(issues[0]!.path).toBe('target');
+    expect(issues[0]!.message).toContain('"a", "b"');
+  });
+
+  it('rejects an unknown target', () => {
+    const issues = issuesOf({ messages: two, target: 'c' });
+    expect(issues).toEqual([{ path: 'target', message: expect.stringContaining('"c" sent no message') }]);
+  });
+
+  it('rejects non-objects, missing messages and wrong types with the field path', () => {
+    expect(issuesOf(null)[0]!.message).toContain('transcript must be an object');
+    expect(issuesOf('hello')[0]!.message).toContain('transcript must be an object');
+    expect(issuesOf({})[0]!.path).toBe('messages');
+    expect(issuesOf({ messages: [{ speaker: 'a', text: 3 }] })[0]!.path).toBe('messages[0].text');
+    expect(issuesOf({ messages: [{ speaker: '', text: 'x' }] })[0]!.message).toContain('speaker is empty');
+    expect(issuesOf({ messages: [{ speaker: 'a', text: 'x' }], target: 7 })[0]!.path).toBe('target');
+  });
+
+  it('enforces message count limits, default 1..200, configurable', () => {
+    expect(issuesOf({ messages: [] })[0]!.message).toContain('at least 1');
+    const many = Array.from({ length: 201 }, (_, i) => ({ speaker: 'a', text: String(i) }));
+    expect(issuesOf({ messages: many })[0]!.message).toContain('more than 200');
+    expect(validateTranscript({ messages: many }, { maxMessages: 300 }).messages).toHaveLength(201);
+    expect(validateTranscript({ messages: many.slice(0, 200) }).messages).toHaveLength(200);
+  });
+
+  it('rejects invalid limits with InvalidOptionsError', () => {
+    expect(() => validateTranscript({ messages: two, target: 'a' }, { maxMessages: -1 })).toThrow(InvalidOptionsError);
+    expect(() => validateTranscript({ messages: two, target: 'a' }, { minMessages: 5, maxMessages: 2 })).toThrow(
+      /minMessages/,
+    );
+  });
+
+  it('accepts empty text and rejects huge text with the limit in the message', () => {
+    expect(validateTranscript({ messages: [{ speaker: 'a', text: '' }] }).messages[0]!.text).toBe('');
+    const issues = issuesOf({ messages: [{ speaker: 'a', text: 'x'.repeat(10_001) }] });
+    expect(issues[0]!.path).toBe('messages[0].text');
+    expect(issues[0]!.message).toContain('10000');
+  });
+
+  it('keeps emoji, RTL text and combining marks byte for byte', () => {
+    const texts = ['lol 😂👍🏽', 'مرحبا كيف حالك', 'e\u0301te\u0301 cafe\u0301', '👨‍👩‍👧‍👦'];
+    const v = validateTranscript({ messages: texts.map((text) => ({ speaker: 'ü', text })) });
+    expect(v.messages.map((m) => m.text)).toEqual(texts);
+    expect(v.target).toBe('ü');
+  });
+
+  it('normalizes ISO and epoch-ms timestamps to milliseconds', () => {
+    const v = validateTranscript({
+      messages: [
+        { speaker: 'a', text: '1', timestamp: '2024-05-01T10:00:00Z' },
+        { speaker: 'a', text: '2', timestamp: Date.UTC(2024, 4, 1, 10, 0, 5) },
+        { speaker: 'a', text: '3' },
+      ],
+    });
+    expect(v.messages.map((m) => m.timeMs)).toEqual([Date.UTC(2024, 4, 1, 10), Date.UTC(2024, 4, 1, 10, 0, 5), undefined]);
+  });
+
+  it('rejects timestamps that go backwards, are not ISO, or are not finite', () => {
+    const back = issuesOf({
+      messages: [
+        { speaker: 'a', text: '1', timestamp: 2000 },
+        { speaker: 'a', text: '2' },
+        { speaker: 'a', text: '3', timestamp: 1000 },
+      ],
+    });
+    expect(back[0]).toEqual({ path: 'messages[2].timestamp', message: expect.stringContaining('messages[0]') });
+    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: 'yesterday' }] })[0]!.message).toContain('ISO 8601');
+    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: Number.NaN }] })[0]!.path).toBe('messages[0].timestamp');
+    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: -5 }] })[0]!.path).toBe('messages[0].timestamp');
+  });
+
+  it('checks the profile', () => {
+    expect(issuesOf({ messages: two, target: 'a', profile: { avatar: 5 } })[0]!.path).toBe('profile.avatar');
+    expect(issuesOf({ messages: two, target: 'a', profile: { bio: 'x'.repeat(5001) } })[0]!.path).toBe('profile.bio');
+    const v = validateTranscript({ messages: two, target: 'a', profile: { bio: 'hi', avatar: new Uint8Array([1, 2]) } });
+    expect(v.profile?.avatar).toBeInstanceOf(Uint8Array);
+  });
+
+  it('reports every problem at once and stays a BotlensError', () => {
+    try {
+      validateTranscript({ messages: [{ speaker: '', text: 1 }, { speaker: 'b' }] });
+      expect.unreachable();
+    } catch (err) {
+      expect(BotlensError.isInstance(err)).toBe(true);
+      expect((err as InvalidTranscriptError).issues.length).toBeGreaterThanOrEqual(3);
+      expect((err as Error).message).toMatch(/^Invalid transcript:/);
+    }
+  });
+
+  it('validates a 200-message transcript quickly', () => {
+    const msgs = Array.from({ length: 200 }, (_, i) => ({ speaker: i % 2 ? 'a' : 'b', text: 'some words here '.repeat(5), timestamp: i * 1000 }));
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) validateTranscript({ messages: msgs, target: 'a' });
+    expect((performance.now() - t0) / 100).toBeLessThan(5);
+  });
+});
