@@ -143,6 +143,15 @@ export async function createServer(detector: Detector, options: ServerOptions = 
         .send({ error: 'UNAUTHORIZED', message: 'Send the API key as "Authorization: Bearer <key>".' });
     }
   });
+  // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its
+  // keep-alive connection, so close() does not wait out the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('Connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });

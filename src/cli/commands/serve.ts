@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+
+/** `botlens serve [--config FILE] [--port N] [--host H]`: the HTTP API. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (POST /v1/detect, /v1/detect/batch, /healthz, /readyz, /metrics, /openapi.json)')
+    .option('--config <file>', 'botlens.config.json naming the ensemble; without it the heuristic detector alone')
+    .option('--port <n>', 'port (default 8080)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1; 0.0.0.0 in containers)')
+    .option('--log', 'log requests as JSON lines')
+    .action(async (flags: { config?: string; port?: string; host?: string; log?: boolean }) => {
+      const { loadServiceConfig } = await import('../../server/config.js');
+      const { startService } = await import('../../server/serve.js');
+      const config = flags.config ? await loadServiceConfig(flags.config) : {};
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+        throw new InvalidOptionsError('--port', `expected an integer 0-65535, got "${flags.port}"`);
+      }
+      const { server, url } = await startService(config, {
+        ...(port !== undefined && { port }),
+        ...(flags.host !== undefined && { host: flags.host }),
+        logger: flags.log ?? false,
+      });
+      process.stderr.write(`botlens: listening on ${url}\n`);
+      await server.ready.then(
+        () => process.stderr.write('botlens: ready\n'),
+        (err: unknown) => process.stderr.write(`botlens: warm-up failed: ${String(err)}\n`),
+      );
+    });
+}

@@ -1,0 +1,118 @@
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureName } from './style-features.js';
+
+/**
+ * How one signal enters the score: `contribution = weight * clamp((transform(value) - mean) / scale, ±5)`.
+ * `mean` and `scale` are in transformed units (see {@link FEATURE_TRANSFORMS}); a missing value contributes 0,
+ * which is the same as imputing the mean.
+ */
+export interface FeatureWeight {
+  /** Log-odds added per standard deviation of the transformed signal; positive points toward bot. */
+  weight: number;
+  /** Mean of the transformed signal (on training data). */
+  mean: number;
+  /** Standard deviation of the transformed signal (positive). */
+  scale: number;
+}
+
+/**
+ * The parameters of the heuristic score: `P(bot) = sigmoid(intercept + Σ contributions)`.
+ *
+ * @example
+ * ```ts
+ * const w: HeuristicWeights = {
+ *   intercept: -0.3,
+ *   features: { question_rate: { weight: 0.5, mean: 0.35, scale: 0.3 } },
+ * };
+ * ```
+ */
+export interface HeuristicWeights {
+  /** Log-odds of bot when every signal sits at its mean. */
+  intercept: number;
+  /** Per-signal weights; a signal left out keeps its default. */
+  features: Partial<Record<StyleFeatureName, FeatureWeight>>;
+}
+
+/** {@link HeuristicWeights} with every signal present. */
+export interface CompleteHeuristicWeights {
+  /** Log-odds of bot when every signal sits at its mean. */
+  intercept: number;
+  /** Weights of every signal. */
+  features: Record<StyleFeatureName, FeatureWeight>;
+}
+
+/** Largest standardized value used; keeps one outlying signal from deciding alone. */
+export const Z_CLIP = 5;
+
+const identity = (v: number): number => v;
+
+/**
+ * The transform applied to each raw signal before standardizing. Heavy-tailed counts and times use `log1p`;
+ * delays are taken in seconds first.
+ */
+export const FEATURE_TRANSFORMS: Readonly<Record<StyleFeatureName, (v: number) => number>> = Object.freeze({
+  mean_words: Math.log1p,
+  length_cv: identity,
+  short_reply_share: identity,
+  multi_sentence_share: identity,
+  end_punctuation_share: identity,
+  question_rate: identity,
+  tokenizer_spacing_share: identity,
+  trailing_space_share: identity,
+  lowercase_share: identity,
+  capitalised_start_share: identity,
+  punctuation_rate: identity,
+  emoji_rate: Math.log1p,
+  link_rate: Math.log1p,
+  exact_repeat_share: identity,
+  near_repeat_mean: identity,
+  echo_similarity: identity,
+  median_delay_ms: (ms: number) => Math.log1p(Math.max(0, ms) / 1000),
+  delay_cv: identity,
+  fast_reply_share: identity,
+  typing_speed_cps: Math.log1p,
+});
+
+/** The standardized, clipped value of one raw signal; 0 when it is missing. */
+export function standardize(name: StyleFeatureName, value: number | null, fw: FeatureWeight): number {
+  if (value === null) return 0;
+  const z = (FEATURE_TRANSFORMS[name](value) - fw.mean) / fw.scale;
+  return z > Z_CLIP ? Z_CLIP : z < -Z_CLIP ? -Z_CLIP : z;
+}
+
+/**
+ * Fills `partial` in from `base` and checks every number.
+ *
+ * @throws InvalidOptionsError naming the bad entry
+ */
+export function completeWeights(
+  partial: HeuristicWeights | undefined,
+  base: CompleteHeuristicWeights,
+  option = 'weights',
+): CompleteHeuristicWeights {
+  if (partial === undefined) return base;
+  if (typeof partial !== 'object' || partial === null) {
+    throw new InvalidOptionsError(option, 'expected { intercept, features: { [signal]: { weight, mean, scale } } }');
+  }
+  const intercept = partial.intercept ?? base.intercept;
+  if (!Number.isFinite(intercept)) throw new InvalidOptionsError(`${option}.intercept`, `expected a finite number, got ${intercept}`);
+  const given = partial.features ?? {};
+  for (const k of Object.keys(given)) {
+    if (!(STYLE_FEATURE_NAMES as readonly string[]).includes(k)) {
+      throw new InvalidOptionsError(`${option}.features`, `unknown signal "${k}"; known: ${STYLE_FEATURE_NAMES.join(', ')}`);
+    }
+  }
+  const features = {} as Record<StyleFeatureName, FeatureWeight>;
+  for (const name of STYLE_FEATURE_NAMES) {
+    const fw = given[name] ?? base.features[name];
+    const where = `${option}.features.${name}`;
+    if (typeof fw !== 'object' || fw === null) throw new InvalidOptionsError(where, 'expected { weight, mean, scale }');
+    if (!Number.isFinite(fw.weight)) throw new InvalidOptionsError(`${where}.weight`, `expected a finite number, got ${fw.weight}`);
+    if (!Number.isFinite(fw.mean)) throw new InvalidOptionsError(`${where}.mean`, `expected a finite number, got ${fw.mean}`);
+    if (!(Number.isFinite(fw.scale) && fw.scale > 0)) {
+      throw new InvalidOptionsError(`${where}.scale`, `expected a positive number, got ${fw.scale}`);
+    }
+    features[name] = { weight: fw.weight, mean: fw.mean, scale: fw.scale };
+  }
+  return { intercept, features };
+}

@@ -1,0 +1,14 @@
+/**
+ * How a strategy combined the members' scores for one transcript: the combined log-odds and each member's
+ * additive share of it, which the explanation sentences report.
+ */
+export interface Combination {
+  /** Combined log-odds of bot, or `null` when no member produced a score (the ensemble abstains). */
+  logOdds: number | null;
+  /** The part of `logOdds` that comes from no member (a fitted combiner's intercept; 0 for a mean). */
+  baseline: number;
+  /** Per member (aligned with the input), its additive share of `logOdds`; `null` when it took no part. */
+  contributions: (number | null)[];
+  /** A short phrase naming the method, for the explanation, e.g. `the weighted mean of 2 members' log-odds`. */
+  method: string;
+}

@@ -1,0 +1,101 @@
+import type { Detector } from '../core/detector.js';
+import type { LabelledTranscript, ValidTranscript } from '../core/transcript.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { stratifiedFolds } from './folds.js';
+import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
+import type { MemberOutcome } from './types.js';
+
+/** Options for {@link outOfFoldScores}. */
+export interface OutOfFoldOptions {
+  /** Number of folds. */
+  folds: number;
+  /** Seed of the stratified split. */
+  seed: number;
+  /** Makes a fresh member per fold; without it members are re-fitted in place. */
+  cloneMember?: ((detector: Detector) => Detector) | undefined;
+  /** Cancels the work. */
+  signal?: AbortSignal | undefined;
+  /** The operation, for error messages. */
+  what: string;
+}
+
+/**
+ * Scores every example with every member without letting a member judge an example it was fitted on.
+ * Members with `fit()` are fitted on K-1 folds and score the held-out fold, fold after fold (on a fresh copy
+ * from `cloneMember` when given, else in place). Members without `fit()` have nothing to leak, so they score
+ * all examples once. A member that abstains or fails on an example gives `null` there; a member that fails
+ * on every example makes the whole call throw, since a combiner cannot learn anything from it.
+ *
+ * The members are left fitted on the last training split; the caller re-fits them on all examples.
+ *
+ * @param members - the ensemble's members
+ * @param examples - the labelled examples (passed to `fit()`)
+ * @param valids - the same examples, validated (passed to `detect()`)
+ * @param options - folds, seed, cloning and cancellation
+ * @returns `scores[member][example]`
+ *
+ * @internal
+ */
+export async function outOfFoldScores(
+  members: readonly Detector[],
+  examples: readonly LabelledTranscript[],
+  valids: readonly ValidTranscript[],
+  options: OutOfFoldOptions,
+): Promise<(number | null)[][]> {
+  const { signal, what } = options;
+  const foldOf = stratifiedFolds(
+    examples.map((e) => e.label),
+    options.folds,
+    options.seed,
+  );
+  const out: (number | null)[][] = [];
+  for (const member of members) {
+    AbortedError.throwIfAborted(signal, what);
+    const outcomes = new Array<MemberOutcome>(examples.length);
+    if (!member.fit) {
+      const all = await runMemberBatch(member, valids, signal, what);
+      all.forEach((o, i) => {
+        outcomes[i] = o;
+      });
+    } else {
+      for (let f = 0; f < options.folds; f++) {
+        AbortedError.throwIfAborted(signal, what);
+        const train = examples.filter((_, i) => foldOf[i] !== f);
+        const heldOut: number[] = [];
+        foldOf.forEach((g, i) => {
+          if (g === f) heldOut.push(i);
+        });
+        const inst = options.cloneMember ? options.cloneMember(member) : member;
+        if (!inst.fit) {
+          throw new InvalidOptionsError('cloneMember', `the copy of "${member.name}" has no fit(): return an unfitted instance of the same class`);
+        }
+        try {
+          await inst.fit(train, signal ? { signal } : {});
+          const scored = await runMemberBatch(
+            inst,
+            heldOut.map((i) => valids[i]!),
+            signal,
+            what,
+          );
+          heldOut.forEach((i, k) => {
+            outcomes[i] = scored[k]!;
+          });
+        } finally {
+          if (inst !== member) await inst.dispose?.();
+        }
+      }
+    }
+    if (outcomes.length > 0 && outcomes.every((o) => isMemberFailure(o))) {
+      const first = outcomes[0]!;
+      const msg = isMemberFailure(first) ? `${first.error.name}: ${first.error.message}` : '';
+      throw new BotlensError(
+        'MEMBER_FAILED',
+        `Member "${member.name}" failed on every example while ${what} scored them (${msg}). Fix the member or remove it from the ensemble.`,
+      );
+    }
+    out.push(outcomes.map((o) => outcomeScore(o)));
+  }
+  return out;
+}

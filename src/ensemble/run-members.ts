@@ -1,0 +1,129 @@
+import { nowMs } from '../core/detection.js';
+import type { Detection, Detector } from '../core/detector.js';
+import type { ValidTranscript } from '../core/transcript.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import type { MemberError, MemberFailure, MemberOutcome } from './types.js';
+
+/**
+ * True when a member outcome is an error kept as data rather than a detection.
+ *
+ * @param outcome - one entry of `EnsembleResult.members`
+ *
+ * @example
+ * ```ts
+ * for (const m of result.members) if (isMemberFailure(m)) console.warn(m.detector, m.error.message);
+ * ```
+ */
+export function isMemberFailure(outcome: MemberOutcome): outcome is MemberFailure {
+  return 'error' in outcome;
+}
+
+/** The member's P(bot), or `null` when it abstained, failed, or did not run. */
+export function outcomeScore(outcome: MemberOutcome | undefined): number | null {
+  if (outcome === undefined || isMemberFailure(outcome)) return null;
+  return typeof outcome.score === 'number' && Number.isFinite(outcome.score) ? outcome.score : null;
+}
+
+/** Turns anything thrown into a {@link MemberError}. */
+export function errorAsData(err: unknown): MemberError {
+  if (err instanceof Error || BotlensError.isInstance(err)) {
+    const e = err as Error & { code?: unknown };
+    return {
+      name: e.name || 'Error',
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      message: e.message,
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/**
+ * Rethrows errors that must sink the whole call (cancellation) and returns any other as data.
+ * A member that rejects for any reason after the signal aborted counts as cancelled.
+ */
+function failure(detector: Detector, err: unknown, startedMs: number, signal: AbortSignal | undefined, what: string): MemberFailure {
+  if (AbortedError.isInstance(err)) throw err;
+  if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+  return { detector: detector.name, error: errorAsData(err), elapsedMs: nowMs() - startedMs };
+}
+
+/** Checks a member kept its part of the contract, so a broken member becomes an error instead of a wrong score. */
+function checkDetection(detector: Detector, d: unknown): Detection {
+  const r = d as Partial<Detection> | null;
+  if (typeof r !== 'object' || r === null) {
+    throw new BotlensError('BAD_DETECTION', `Member "${detector.name}" returned ${String(d)} instead of a Detection.`);
+  }
+  const s = r.score;
+  if (!(s === null || (typeof s === 'number' && s >= 0 && s <= 1))) {
+    throw new BotlensError(
+      'BAD_DETECTION',
+      `Member "${detector.name}" returned score ${String(s)}: a score must be a number in [0, 1] or null (abstain).`,
+    );
+  }
+  return r as Detection;
+}
+
+/**
+ * Runs one member on one transcript, keeping a thrown error as data. `AbortedError` propagates.
+ *
+ * @param detector - the member
+ * @param t - the validated transcript
+ * @param signal - the caller's signal
+ * @param what - the operation, for the `AbortedError` message
+ */
+export async function runMember(
+  detector: Detector,
+  t: ValidTranscript,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<MemberOutcome> {
+  const started = nowMs();
+  try {
+    return checkDetection(detector, await detector.detect(t, signal ? { signal } : {}));
+  } catch (err) {
+    return failure(detector, err, started, signal, what);
+  }
+}
+
+/**
+ * Runs one member on many transcripts: through its `detectBatch` when it has one (falling back to one
+ * `detect` per transcript when the batch call fails, so one bad transcript does not fail the others), else
+ * one `detect` at a time. Errors are kept as data; `AbortedError` propagates.
+ *
+ * @param detector - the member
+ * @param ts - validated transcripts
+ * @param signal - the caller's signal
+ * @param what - the operation, for the `AbortedError` message
+ * @returns one outcome per transcript, in order
+ */
+export async function runMemberBatch(
+  detector: Detector,
+  ts: readonly ValidTranscript[],
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<MemberOutcome[]> {
+  if (ts.length === 0) return [];
+  if (detector.detectBatch && ts.length > 1) {
+    const started = nowMs();
+    try {
+      const out = await detector.detectBatch([...ts], signal ? { signal } : {});
+      if (!Array.isArray(out) || out.length !== ts.length) {
+        throw new BotlensError(
+          'BAD_DETECTION',
+          `Member "${detector.name}" detectBatch() returned ${Array.isArray(out) ? out.length : 'no'} results for ${ts.length} transcripts.`,
+        );
+      }
+      return out.map((d) => checkDetection(detector, d));
+    } catch (err) {
+      // Cancellation propagates; any other batch failure is retried one transcript at a time below.
+      failure(detector, err, started, signal, what);
+    }
+  }
+  const out: MemberOutcome[] = [];
+  for (const t of ts) {
+    AbortedError.throwIfAborted(signal, what);
+    out.push(await runMember(detector, t, signal, what));
+  }
+  return out;
+}

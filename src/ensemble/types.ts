@@ -1,0 +1,192 @@
+import type { Detection, Detector, DetectorState } from '../core/detector.js';
+
+/** The ways an {@link Ensemble} can combine its members. */
+export const ENSEMBLE_STRATEGIES = ['weighted-mean', 'stacking', 'cascade'] as const;
+
+/**
+ * How an `Ensemble` combines its members:
+ * - `weighted-mean`: weighted mean of the members' log-odds (no fitting needed).
+ * - `stacking`: a logistic combiner learned by `fit()` on out-of-fold member scores.
+ * - `cascade`: members run cheapest first; stops once the running score is confidently on one side of the
+ *   threshold.
+ */
+export type EnsembleStrategy = (typeof ENSEMBLE_STRATEGIES)[number];
+
+/** A member's error, kept as data in an {@link EnsembleResult}. */
+export interface MemberError {
+  /** The error's class name, e.g. `ModelLoadError` or `TypeError`. */
+  name: string;
+  /** The botlens error code, when the error is a `BotlensError`. */
+  code?: string;
+  /** The error's message. */
+  message: string;
+}
+
+/** A member that threw instead of returning a detection. The rest of the ensemble still combines. */
+export interface MemberFailure {
+  /** The member's name. */
+  detector: string;
+  /** What it threw. */
+  error: MemberError;
+  /** Wall time spent before it threw, in milliseconds. */
+  elapsedMs: number;
+}
+
+/** What one member produced: its {@link Detection}, or its error as data. */
+export type MemberOutcome = Detection | MemberFailure;
+
+/**
+ * The result of `Ensemble.detect()`: a {@link Detection} for the ensemble as a whole, plus every member's
+ * outcome and sentences saying what each contributed.
+ *
+ * @example
+ * ```ts
+ * const r = await ensemble.detect(transcript);
+ * console.log(r.score, r.label, r.ran);
+ * for (const line of r.explanation) console.log(line);
+ * ```
+ */
+export interface EnsembleResult extends Detection {
+  /** The strategy that combined the members. */
+  strategy: EnsembleStrategy;
+  /** The threshold the label was taken against. */
+  threshold: number;
+  /** Each member that ran, in run order: its detection, or its error as data. */
+  members: MemberOutcome[];
+  /** Names of the members that ran, in run order. */
+  ran: string[];
+  /** Names of the members a cascade skipped because it was already confident (empty otherwise). */
+  skipped: string[];
+  /** Readable sentences: the conclusion first, then what each member contributed. */
+  explanation: string[];
+}
+
+/**
+ * Options for `new Ensemble(detectors, options)`.
+ *
+ * @example
+ * ```ts
+ * const options: EnsembleOptions = { strategy: 'cascade', costs: { heuristic: 1, embedding: 20 } };
+ * ```
+ */
+export interface EnsembleOptions {
+  /**
+   * How members are combined; see {@link EnsembleStrategy}.
+   * @defaultValue 'weighted-mean'
+   */
+  strategy?: EnsembleStrategy;
+  /**
+   * The ensemble's own name, used in results, errors and metrics.
+   * @defaultValue 'ensemble'
+   */
+  name?: string;
+  /**
+   * P(bot) at or above which the label is `bot`. `calibrate()` replaces it.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * Non-negative weight per member name, for `weighted-mean` and for an unfitted `cascade`. Names must be
+   * members' names. Members not listed weigh 1.
+   * @defaultValue every member weighs 1
+   */
+  weights?: Record<string, number>;
+  /**
+   * `cascade` only: relative cost per member name; members run cheapest first (ties keep the given order).
+   * Members not listed cost 1.
+   * @defaultValue the order the detectors were given in
+   */
+  costs?: Record<string, number>;
+  /**
+   * `cascade` only: how far, in log-odds, the running score must be from the threshold to stop early.
+   * The default, ln 9, stops at P(bot) >= 0.9 or <= 0.1 when the threshold is 0.5.
+   * @defaultValue Math.log(9) (about 2.197)
+   */
+  margin?: number;
+  /**
+   * Number of folds for the out-of-fold scores `fit()` learns the stacking or cascade combiners from.
+   * @defaultValue 5
+   */
+  folds?: number;
+  /**
+   * Seed of the deterministic, stratified fold split.
+   * @defaultValue 42
+   */
+  seed?: number;
+  /**
+   * L2 penalty of the logistic combiner(s).
+   * @defaultValue 1
+   */
+  l2?: number;
+  /**
+   * Makes a fresh, unfitted copy of a member, so `fit()` can fit one copy per fold (then disposes it) and
+   * leave the member itself untouched until the final fit on all examples. Without it, members with `fit()`
+   * are re-fitted in place fold after fold, which requires that `fit()` replaces (never accumulates) what
+   * was learned before.
+   * @defaultValue undefined (members are re-fitted in place)
+   */
+  cloneMember?: (detector: Detector) => Detector;
+}
+
+/** A logistic combiner as stored in {@link EnsembleState}. */
+export type SerializedCombiner = {
+  /** One weight per feature: `[logit(score) or 0, missing]` for each member in turn. */
+  weights: number[];
+  /** The bias term. */
+  intercept: number;
+};
+
+/**
+ * The state a member without `toJSON()` is saved as, so the resolver passed to `Ensemble.fromJSON()` can
+ * still rebuild it by name.
+ */
+export type UnserializedMemberState = {
+  /** Always `unserialized`. */
+  kind: 'unserialized';
+  /** Always 0. */
+  version: 0;
+  /** The member's name. */
+  name: string;
+};
+
+/**
+ * Fitted state of an `Ensemble`, as `toJSON()` returns it and `Ensemble.fromJSON()` reads it.
+ *
+ * @example
+ * ```ts
+ * const state: EnsembleState = ensemble.toJSON();
+ * await writeFile('ensemble.json', JSON.stringify(state));
+ * ```
+ */
+export type EnsembleState = DetectorState & {
+  /** Always `ensemble`. */
+  kind: 'ensemble';
+  /** State format version: 1. */
+  version: 1;
+  /** The ensemble's name. */
+  name: string;
+  /** The combination strategy. */
+  strategy: EnsembleStrategy;
+  /** The decision threshold. */
+  threshold: number;
+  /** Weight per member name (every member listed). */
+  weights: Record<string, number>;
+  /** Cost per member name, or `null` when the given order is the run order. */
+  costs: Record<string, number> | null;
+  /** The cascade's early-stop margin in log-odds. */
+  margin: number;
+  /** Folds used by `fit()`. */
+  folds: number;
+  /** Seed of the fold split. */
+  seed: number;
+  /** L2 penalty of the combiner(s). */
+  l2: number;
+  /** The stacking combiner, or `null` when not fitted (or not stacking). */
+  combiner: SerializedCombiner | null;
+  /** The cascade's combiner per prefix length (index k for the first k+1 members), or `null`. */
+  combiners: SerializedCombiner[] | null;
+  /** Member names, in the order given to the constructor. */
+  memberNames: string[];
+  /** Each member's own `toJSON()` (or an {@link UnserializedMemberState}), in the same order. */
+  members: DetectorState[];
+};

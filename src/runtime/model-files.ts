@@ -1,0 +1,106 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelLoadError } from '../errors/model-load-error.js';
+import type { ModelDtype } from './model-options.js';
+
+/** The kinds of model botlens loads; each maps to a transformers.js model class. */
+export type ModelTask = 'feature-extraction' | 'sequence-classification' | 'causal-lm' | 'clip';
+
+/** Every {@link ModelTask}. */
+export const MODEL_TASKS: readonly ModelTask[] = Object.freeze([
+  'feature-extraction',
+  'sequence-classification',
+  'causal-lm',
+  'clip',
+]);
+
+const SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
+
+/**
+ * The ONNX file a dtype selects, relative to the model folder (the transformers.js naming).
+ *
+ * @param dtype - the weight variant
+ * @param base - the file's base name (`model`, or `text_model` / `vision_model` for CLIP)
+ * @example
+ * ```ts
+ * onnxFileFor('q8'); // 'onnx/model_quantized.onnx'
+ * ```
+ */
+export function onnxFileFor(dtype: ModelDtype, base = 'model'): string {
+  return `onnx/${base}${SUFFIX[dtype]}.onnx`;
+}
+
+/**
+ * The files a local model folder must hold for a task and dtype, relative to the folder.
+ *
+ * @param task - what the model is loaded for
+ * @param dtype - the weight variant
+ * @example
+ * ```ts
+ * requiredModelFiles('clip', 'fp32');
+ * // ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json',
+ * //  'onnx/text_model.onnx', 'onnx/vision_model.onnx']
+ * ```
+ */
+export function requiredModelFiles(task: ModelTask, dtype: ModelDtype): string[] {
+  const common = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+  if (task === 'clip') {
+    return [
+      ...common,
+      'preprocessor_config.json',
+      onnxFileFor(dtype, 'text_model'),
+      onnxFileFor(dtype, 'vision_model'),
+    ];
+  }
+  return [...common, onnxFileFor(dtype)];
+}
+
+/**
+ * Checks that a local model folder holds every file {@link requiredModelFiles} lists and that its small JSON
+ * files parse, so a missing or broken file is reported by name before ONNX Runtime or the tokenizer fail obscurely.
+ *
+ * @param folder - absolute folder path
+ * @param task - what the model is loaded for
+ * @param dtype - the weight variant
+ * @param fix - a sentence saying how to get the files, appended to the message
+ * @throws ModelLoadError naming the first missing or unreadable file
+ *
+ * @example
+ * ```ts
+ * await checkModelFolder('/models/tiny-bert', 'feature-extraction', 'fp32', 'Download it first.');
+ * ```
+ */
+export async function checkModelFolder(folder: string, task: ModelTask, dtype: ModelDtype, fix: string): Promise<void> {
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new ModelLoadError(folder, `Model folder "${folder}" does not exist. ${fix}`, { file: folder });
+  }
+  for (const rel of requiredModelFiles(task, dtype)) {
+    const file = join(folder, rel);
+    const s = await stat(file).catch(() => undefined);
+    if (!s?.isFile()) {
+      const dtypeHint = rel.startsWith('onnx/')
+        ? ` (dtype "${dtype}" selects this file; choose a dtype whose file exists, or add it)`
+        : '';
+      throw new ModelLoadError(folder, `Model file "${rel}" is missing in "${folder}"${dtypeHint}. ${fix}`, {
+        file,
+      });
+    }
+    if (s.size === 0) {
+      throw new ModelLoadError(folder, `Model file "${rel}" in "${folder}" is empty (an interrupted download?). ${fix}`, {
+        file,
+      });
+    }
+    // tokenizer.json can be tens of MB: leave its parsing to the tokenizer (errors are mapped by the loader).
+    if (rel.endsWith('.json') && rel !== 'tokenizer.json') {
+      try {
+        JSON.parse(await readFile(file, 'utf8'));
+      } catch (cause) {
+        throw new ModelLoadError(folder, `Model file "${rel}" in "${folder}" is not valid JSON. ${fix}`, {
+          file,
+          cause,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,212 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
+/**
+ * ONNX weight variant to load. Each one is a file in the model's `onnx/` folder:
+ * `fp32` = `model.onnx`, `fp16` = `model_fp16.onnx`, `q8` = `model_quantized.onnx`, `q4` = `model_q4.onnx`
+ * (for CLIP: `text_model*.onnx` and `vision_model*.onnx`).
+ */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+/** Every {@link ModelDtype}, in the order the CLI lists them. */
+export const MODEL_DTYPES: readonly ModelDtype[] = Object.freeze(['fp32', 'fp16', 'q8', 'q4']);
+
+/**
+ * Where ONNX Runtime runs. `cpu` always works; `auto`, `gpu` and `cuda` try the GPU (CUDA on Linux x64) and
+ * fall back to the CPU with a warning when it is not available.
+ */
+export type ModelDevice = 'cpu' | 'auto' | 'gpu' | 'cuda';
+
+/** Every {@link ModelDevice}. */
+export const MODEL_DEVICES: readonly ModelDevice[] = Object.freeze(['cpu', 'auto', 'gpu', 'cuda']);
+
+/**
+ * One model-loading event, for progress bars. The events of one file come in the order
+ * `initiate`, `download`, `progress` (zero or more), `done`; `ready` comes once when the model can run.
+ * Files read from a local folder or the cache also pass through `download`/`done` (nothing is fetched then).
+ *
+ * @example
+ * ```ts
+ * const onProgress = (p: LoadProgress) => {
+ *   if (p.status === 'progress') console.log(`${p.file}: ${p.progress?.toFixed(0)}%`);
+ * };
+ * ```
+ */
+export interface LoadProgress {
+  /** What happened. */
+  status: 'initiate' | 'download' | 'progress' | 'done' | 'ready';
+  /** The file concerned, relative to the model folder (e.g. `onnx/model.onnx`); absent for `ready`. */
+  file?: string;
+  /** Percentage of `file` read so far (0-100), on `progress` events. */
+  progress?: number;
+  /** Bytes of `file` read so far, on `progress` events. */
+  loaded?: number;
+  /** Size of `file` in bytes when known, on `progress` events. */
+  total?: number;
+  /** The model id or folder being loaded. */
+  model: string;
+}
+
+/**
+ * How to find and run a model. Every model-backed class in botlens takes these fields.
+ *
+ * Resolution: `model` may be a hub id (`Xenova/e5-small-v2`) or a local folder (an absolute path, or a path
+ * starting with `.` or `~`, or an existing directory). With `modelDir`, a hub id is looked up as
+ * `<modelDir>/<model>/`. Offline, a hub id is looked up in the cache as `<cacheDir>/<model>/` (revision `main`)
+ * or `<cacheDir>/<model>/<revision>/`. A folder holds the transformers.js layout: `config.json`,
+ * `tokenizer.json`, `tokenizer_config.json` and `onnx/model.onnx` (plus the other dtypes you use).
+ *
+ * @example
+ * ```ts
+ * const opts: ModelOptions = { model: 'Xenova/e5-small-v2', dtype: 'q8', offline: true, threads: 2 };
+ * ```
+ */
+export interface ModelOptions {
+  /**
+   * Hub model id or local folder path.
+   * @defaultValue the detector's default from the model zoo (`defaultModelFor(...)`)
+   */
+  model?: string;
+  /**
+   * A local folder that holds `<model>/` in the transformers.js layout. Implies `offline: true`.
+   * @defaultValue undefined (use the cache / the hub)
+   */
+  modelDir?: string;
+  /**
+   * ONNX weight variant.
+   * @defaultValue 'fp32'
+   */
+  dtype?: ModelDtype;
+  /**
+   * Git revision (branch, tag or commit sha) of a hub model. Pin a commit sha for reproducible deployments.
+   * Ignored for local folders.
+   * @defaultValue 'main'
+   */
+  revision?: string;
+  /**
+   * Never fetch anything: load from a local folder or the cache only. Also turned on by the environment
+   * variable `BOTLENS_OFFLINE=1`.
+   * @defaultValue false
+   */
+  offline?: boolean;
+  /**
+   * Intra-op threads for ONNX Runtime. Models shared between detectors keep the setting of the first loader.
+   * @defaultValue undefined (ONNX Runtime's default: one per core)
+   */
+  threads?: number;
+  /**
+   * Where downloaded models are cached. Never inside `node_modules`.
+   * @defaultValue `$BOTLENS_CACHE_DIR`, else `~/.cache/botlens`
+   */
+  cacheDir?: string;
+  /**
+   * Where to run. `auto`, `gpu` and `cuda` fall back to the CPU with a warning when no GPU can be used.
+   * @defaultValue 'cpu'
+   */
+  device?: ModelDevice;
+  /**
+   * Called with loading events (for a progress bar). When a model is already loaded by another component,
+   * only `ready` is reported.
+   * @defaultValue undefined
+   */
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** True when `BOTLENS_OFFLINE` is set to `1`, `true` or `yes` (any case). */
+export function offlineFromEnv(): boolean {
+  const v = process.env['BOTLENS_OFFLINE'];
+  return v !== undefined && /^(1|true|yes)$/i.test(v.trim());
+}
+
+/**
+ * Checks the fields of a {@link ModelOptions} object and throws {@link InvalidOptionsError} naming the first bad
+ * one. Called by every model-backed constructor so mistakes surface before any model is loaded.
+ *
+ * @param opts - the options to check
+ * @throws InvalidOptionsError for a bad field
+ *
+ * @example
+ * ```ts
+ * validateModelOptions({ dtype: 'int8' as ModelDtype }); // throws: use one of fp32, fp16, q8, q4
+ * ```
+ */
+export function validateModelOptions(opts: ModelOptions): void {
+  const optionalString = (name: keyof ModelOptions) => {
+    const v = opts[name];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) {
+      throw new InvalidOptionsError(name, `expected a non-empty string, got ${JSON.stringify(v)}`);
+    }
+  };
+  optionalString('model');
+  optionalString('modelDir');
+  optionalString('revision');
+  optionalString('cacheDir');
+  if (opts.dtype !== undefined && !MODEL_DTYPES.includes(opts.dtype)) {
+    throw new InvalidOptionsError('dtype', `got ${JSON.stringify(opts.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`);
+  }
+  if (opts.device !== undefined && !MODEL_DEVICES.includes(opts.device)) {
+    throw new InvalidOptionsError(
+      'device',
+      `got ${JSON.stringify(opts.device)}; use one of ${MODEL_DEVICES.join(', ')}`,
+    );
+  }
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 1024)) {
+    throw new InvalidOptionsError('threads', `expected an integer from 1 to 1024, got ${String(opts.threads)}`);
+  }
+  if (opts.offline !== undefined && typeof opts.offline !== 'boolean') {
+    throw new InvalidOptionsError('offline', `expected true or false, got ${JSON.stringify(opts.offline)}`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
+    throw new InvalidOptionsError('onProgress', 'expected a function (p: LoadProgress) => void');
+  }
+}
+
+/**
+ * The serializable subset of {@link ModelOptions} (no callback), as detectors store it in `toJSON()`.
+ * Local paths are kept as given.
+ */
+export interface SerializedModelOptions {
+  [key: string]: string | number | boolean;
+}
+
+/**
+ * Picks the JSON-safe fields of {@link ModelOptions} for a detector's saved state.
+ *
+ * @param opts - the options to serialize
+ * @example
+ * ```ts
+ * serializeModelOptions({ model: 'Xenova/gpt2', dtype: 'q8', onProgress: console.log }); // { model: 'Xenova/gpt2', dtype: 'q8' }
+ * ```
+ */
+export function serializeModelOptions(opts: ModelOptions): SerializedModelOptions {
+  const out: SerializedModelOptions = {};
+  for (const key of ['model', 'modelDir', 'dtype', 'revision', 'offline', 'threads', 'cacheDir', 'device'] as const) {
+    const v = opts[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Reads back what {@link serializeModelOptions} wrote, ignoring unknown fields.
+ *
+ * @param state - a JSON object (from a detector's saved state)
+ * @example
+ * ```ts
+ * deserializeModelOptions({ model: 'Xenova/gpt2', dtype: 'q8' }).dtype; // 'q8'
+ * ```
+ */
+export function deserializeModelOptions(state: unknown): ModelOptions {
+  if (typeof state !== 'object' || state === null) return {};
+  const s = state as Record<string, unknown>;
+  const out: ModelOptions = {};
+  for (const key of ['model', 'modelDir', 'revision', 'cacheDir'] as const) {
+    const v = s[key];
+    if (typeof v === 'string') out[key] = v;
+  }
+  if (typeof s['dtype'] === 'string') out.dtype = s['dtype'] as ModelDtype;
+  if (typeof s['device'] === 'string') out.device = s['device'] as ModelDevice;
+  if (typeof s['offline'] === 'boolean') out.offline = s['offline'];
+  if (typeof s['threads'] === 'number') out.threads = s['threads'];
+  validateModelOptions(out);
+  return out;
+}

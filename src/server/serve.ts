@@ -1,0 +1,79 @@
+import type { Detector } from '../core/detector.js';
+import { createEnsemble } from '../detectors/registry.js';
+import { loadFitted } from '../cli/detector-flags.js';
+import { type BotlensServer, createServer } from './app.js';
+import type { ServiceConfig } from './config.js';
+
+/** Where and how {@link startService} listens. */
+export interface StartServiceOptions {
+  /**
+   * Port to listen on (0 picks a free one).
+   * @defaultValue config.server.port, else 8080
+   */
+  port?: number;
+  /**
+   * Interface to bind.
+   * @defaultValue config.server.host, else 127.0.0.1
+   */
+  host?: string;
+  /**
+   * Stop gracefully on SIGTERM and SIGINT (finish in-flight requests, then exit).
+   * @defaultValue true
+   */
+  handleSignals?: boolean;
+  /**
+   * Log requests as JSON lines.
+   * @defaultValue false
+   */
+  logger?: boolean;
+}
+
+/** Builds the detector a service config describes: the fitted file, the ensemble, or the heuristic alone. */
+export async function detectorFromConfig(config: ServiceConfig): Promise<Detector> {
+  if (config.fitted) return loadFitted(config.fitted);
+  return createEnsemble(config.ensemble ?? { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
+}
+
+/**
+ * Starts the HTTP service described by a config (see `botlens serve`). With an empty config it serves the
+ * heuristic detector alone, which needs no model.
+ *
+ * @returns the running server and the address it listens on
+ * @example
+ * ```ts
+ * const { url, server } = await startService({}, { port: 8080 });
+ * ```
+ */
+export async function startService(
+  config: ServiceConfig,
+  options: StartServiceOptions = {},
+): Promise<{ server: BotlensServer; url: string }> {
+  const detector = await detectorFromConfig(config);
+  const s = config.server ?? {};
+  const apiKey = s.apiKeyEnv ? process.env[s.apiKeyEnv] : process.env['BOTLENS_API_KEY'];
+  const server = await createServer(detector, {
+    ...(s.bodyLimit !== undefined && { bodyLimit: s.bodyLimit }),
+    ...(s.maxBatch !== undefined && { maxBatch: s.maxBatch }),
+    ...(s.timeoutMs !== undefined && { timeoutMs: s.timeoutMs }),
+    ...(s.maxConcurrent !== undefined && { maxConcurrent: s.maxConcurrent }),
+    ...(s.maxQueued !== undefined && { maxQueued: s.maxQueued }),
+    ...(apiKey ? { apiKey } : {}),
+    logger: options.logger ?? false,
+  });
+  server.app.addHook('onClose', async () => {
+    await detector.dispose?.();
+  });
+  const url = await server.app.listen({ host: options.host ?? s.host ?? '127.0.0.1', port: options.port ?? s.port ?? 8080 });
+  if (options.handleSignals ?? true) {
+    const stop = (signal: string) => {
+      process.stderr.write(`botlens: ${signal} received, finishing in-flight requests\n`);
+      server.app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  }
+  return { server, url };
+}
