@@ -8,6 +8,8 @@ export default defineConfig([
       'peft/index': 'src/peft/index.ts',
       'quant/index': 'src/quant/index.ts',
       'select/index': 'src/select/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      'server/index': 'src/server/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

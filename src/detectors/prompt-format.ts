@@ -40,9 +40,12 @@ export function dialogueLines(t: ValidTranscript, options: DialogueFormatOptions
   }
   const names = new Map<string, string>([[t.target, anonymize ? TARGET_NAME : t.target]]);
   for (const m of t.messages) {
-    if (!names.has(m.speaker)) names.set(m.speaker, anonymize ? (names.size === 1 ? 'Other' : `Other ${names.size}`) : m.speaker);
+    if (!names.has(m.speaker))
+      names.set(m.speaker, anonymize ? (names.size === 1 ? 'Other' : `Other ${names.size}`) : m.speaker);
   }
-  return t.messages.map((m) => `${names.get(m.speaker)!}: ${clip(m.text.replace(/\s*\n\s*/g, ' ').trim(), maxChars)}`);
+  return t.messages.map(
+    (m) => `${names.get(m.speaker)!}: ${clip(m.text.replace(/\s*\n\s*/g, ' ').trim(), maxChars)}`,
+  );
 }
 
 function clip(text: string, max: number): string {
@@ -82,7 +85,8 @@ export const DEFAULT_INSTRUCTION =
   'Each conversation below is followed by whether the speaker called "Target" is a human or a bot.';
 
 /** The question asked after each conversation in a chat-template prompt. */
-export const CHAT_QUESTION = 'Is "Target" in this conversation a bot or a human? Answer with one word: bot or human.';
+export const CHAT_QUESTION =
+  'Is "Target" in this conversation a bot or a human? Answer with one word: bot or human.';
 
 /**
  * Renders a plain-text few-shot prompt: the instruction, then each example as `Conversation:` + its lines +
@@ -100,7 +104,8 @@ export const CHAT_QUESTION = 'Is "Target" in this conversation a bot or a human?
  */
 export function renderPlainPrompt(parts: PromptParts, words: AnswerWords): string {
   const blocks = [parts.instruction];
-  for (const ex of parts.examples) blocks.push(`Conversation:\n${ex.lines.join('\n')}\nAnswer:${words[ex.label]}`);
+  for (const ex of parts.examples)
+    blocks.push(`Conversation:\n${ex.lines.join('\n')}\nAnswer:${words[ex.label]}`);
   blocks.push(`Conversation:\n${parts.target.join('\n')}\nAnswer:`);
   return blocks.join('\n\n');
 }
@@ -131,7 +136,10 @@ export function chatMessages(parts: PromptParts, words: AnswerWords): ChatMessag
   const user = (lines: string[]) => `Conversation:\n${lines.join('\n')}\n\n${CHAT_QUESTION}`;
   const out: ChatMessage[] = [{ role: 'system', content: parts.instruction }];
   for (const ex of parts.examples) {
-    out.push({ role: 'user', content: user(ex.lines) }, { role: 'assistant', content: words[ex.label].trim() });
+    out.push(
+      { role: 'user', content: user(ex.lines) },
+      { role: 'assistant', content: words[ex.label].trim() },
+    );
   }
   out.push({ role: 'user', content: user(parts.target) });
   return out;
@@ -199,7 +207,10 @@ export function fitPromptToBudget(parts: PromptParts, options: FitPromptOptions)
     const longest = Math.max(...examples.map((e) => e.lines.length));
     const withCap = (cap: number): PromptParts => ({
       ...parts,
-      examples: examples.map((e) => ({ label: e.label, lines: e.lines.slice(Math.max(0, e.lines.length - cap)) })),
+      examples: examples.map((e) => ({
+        label: e.label,
+        lines: e.lines.slice(Math.max(0, e.lines.length - cap)),
+      })),
     });
     const lo = Math.min(minLines, longest);
     if (attempt(withCap(lo))) {
@@ -212,7 +223,11 @@ export function fitPromptToBudget(parts: PromptParts, options: FitPromptOptions)
 
   // Step 3: no examples; drop the target's earliest lines.
   const lines = parts.target;
-  const tail = (k: number): PromptParts => ({ ...parts, examples: [], target: lines.slice(lines.length - k) });
+  const tail = (k: number): PromptParts => ({
+    ...parts,
+    examples: [],
+    target: lines.slice(lines.length - k),
+  });
   if (lines.length > 0 && attempt(tail(1))) {
     const k = largestFitting(1, lines.length, (c) => attempt(tail(c)) !== null);
     const p = tail(k);
@@ -224,7 +239,11 @@ export function fitPromptToBudget(parts: PromptParts, options: FitPromptOptions)
   const colon = last.indexOf(': ');
   const speaker = colon >= 0 ? last.slice(0, colon + 2) : '';
   const text = colon >= 0 ? last.slice(colon + 2) : last;
-  const cut = (keep: number): PromptParts => ({ ...parts, examples: [], target: [`${speaker}…${text.slice(text.length - keep)}`] });
+  const cut = (keep: number): PromptParts => ({
+    ...parts,
+    examples: [],
+    target: [`${speaker}…${text.slice(text.length - keep)}`],
+  });
   if (text.length > 0 && attempt(cut(1))) {
     const keep = largestFitting(1, text.length, (c) => attempt(cut(c)) !== null);
     const p = cut(keep);

@@ -53,7 +53,11 @@ interface Choice {
  *
  * @internal
  */
-export function thresholdAtFpr(scores: readonly number[], labels: readonly Label[], fpr: number): Choice | null {
+export function thresholdAtFpr(
+  scores: readonly number[],
+  labels: readonly Label[],
+  fpr: number,
+): Choice | null {
   const neg: number[] = [];
   let positives = 0;
   for (let i = 0; i < scores.length; i++) {
@@ -83,7 +87,14 @@ export function thresholdAtFpr(scores: readonly number[], labels: readonly Label
     }
   }
   const achieved = fp / negatives;
-  return { threshold, fpr: achieved, tpr: tp / positives, met: achieved <= fpr + 1e-12, negatives, positives };
+  return {
+    threshold,
+    fpr: achieved,
+    tpr: tp / positives,
+    met: achieved <= fpr + 1e-12,
+    negatives,
+    positives,
+  };
 }
 
 /**
@@ -137,7 +148,10 @@ export function checkScores(scores: readonly number[], labels: readonly Label[])
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];
     if (typeof s !== 'number' || !(s >= 0 && s <= 1)) {
-      throw new InvalidOptionsError('scores', `scores[${i}] is ${String(s)}; scores must be P(bot) in [0, 1]`);
+      throw new InvalidOptionsError(
+        'scores',
+        `scores[${i}] is ${String(s)}; scores must be P(bot) in [0, 1]`,
+      );
     }
     const l = labels[i];
     if (l !== 'bot' && l !== 'human') {

@@ -17,7 +17,10 @@ import { combineWeightedMean } from './weighted-mean.js';
  * cascadeOrder(['embedding', 'heuristic'], { embedding: 20, heuristic: 1 }); // [1, 0]
  * ```
  */
-export function cascadeOrder(names: readonly string[], costs: Readonly<Record<string, number>> | undefined): number[] {
+export function cascadeOrder(
+  names: readonly string[],
+  costs: Readonly<Record<string, number>> | undefined,
+): number[] {
   const idx = names.map((_, i) => i);
   if (!costs) return idx;
   return idx.sort((a, b) => (costs[names[a]!] ?? 1) - (costs[names[b]!] ?? 1) || a - b);
@@ -59,7 +62,9 @@ export function cascadeRunning(
   prefixWeights: readonly number[],
   combiner: LogisticModel | undefined,
 ): Combination {
-  const c = combiner ? combineStacking(combiner, prefixScores) : combineWeightedMean(prefixScores, prefixWeights);
+  const c = combiner
+    ? combineStacking(combiner, prefixScores)
+    : combineWeightedMean(prefixScores, prefixWeights);
   const k = prefixScores.length;
   const method = combiner
     ? `the fitted cascade combiner for the first ${k} member${k === 1 ? '' : 's'}`

@@ -69,7 +69,10 @@ export async function outOfFoldScores(
         });
         const inst = options.cloneMember ? options.cloneMember(member) : member;
         if (!inst.fit) {
-          throw new InvalidOptionsError('cloneMember', `the copy of "${member.name}" has no fit(): return an unfitted instance of the same class`);
+          throw new InvalidOptionsError(
+            'cloneMember',
+            `the copy of "${member.name}" has no fit(): return an unfitted instance of the same class`,
+          );
         }
         try {
           await inst.fit(train, signal ? { signal } : {});

@@ -42,7 +42,13 @@ export function errorAsData(err: unknown): MemberError {
  * Rethrows errors that must sink the whole call (cancellation) and returns any other as data.
  * A member that rejects for any reason after the signal aborted counts as cancelled.
  */
-function failure(detector: Detector, err: unknown, startedMs: number, signal: AbortSignal | undefined, what: string): MemberFailure {
+function failure(
+  detector: Detector,
+  err: unknown,
+  startedMs: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): MemberFailure {
   if (AbortedError.isInstance(err)) throw err;
   if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
   return { detector: detector.name, error: errorAsData(err), elapsedMs: nowMs() - startedMs };
@@ -52,7 +58,10 @@ function failure(detector: Detector, err: unknown, startedMs: number, signal: Ab
 function checkDetection(detector: Detector, d: unknown): Detection {
   const r = d as Partial<Detection> | null;
   if (typeof r !== 'object' || r === null) {
-    throw new BotlensError('BAD_DETECTION', `Member "${detector.name}" returned ${String(d)} instead of a Detection.`);
+    throw new BotlensError(
+      'BAD_DETECTION',
+      `Member "${detector.name}" returned ${String(d)} instead of a Detection.`,
+    );
   }
   const s = r.score;
   if (!(s === null || (typeof s === 'number' && s >= 0 && s <= 1))) {

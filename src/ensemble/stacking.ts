@@ -1,6 +1,11 @@
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { decision, fitLogisticRegression, type LogisticModel, logit } from '../numeric/logistic-regression.js';
+import {
+  decision,
+  fitLogisticRegression,
+  type LogisticModel,
+  logit,
+} from '../numeric/logistic-regression.js';
 import type { Combination } from './combination.js';
 
 /**
@@ -38,8 +43,13 @@ export function stackingFeatures(scores: readonly (number | null)[]): number[] {
  * const model = fitCombiner([[0.9, null], [0.2, 0.3]], ['bot', 'human'], 1);
  * ```
  */
-export function fitCombiner(rows: readonly (readonly (number | null)[])[], labels: readonly Label[], l2: number): LogisticModel {
-  if (rows.length === 0) throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
+export function fitCombiner(
+  rows: readonly (readonly (number | null)[])[],
+  labels: readonly Label[],
+  l2: number,
+): LogisticModel {
+  if (rows.length === 0)
+    throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
   return fitLogisticRegression(
     rows.map((r) => stackingFeatures(r)),
     labels.map((l) => (l === 'bot' ? 1 : 0)),
@@ -61,7 +71,9 @@ export function fitCombiner(rows: readonly (readonly (number | null)[])[], label
  */
 export function combineStacking(model: LogisticModel, scores: readonly (number | null)[]): Combination {
   const x = stackingFeatures(scores);
-  const contributions = scores.map((_, j) => model.weights[2 * j]! * x[2 * j]! + model.weights[2 * j + 1]! * x[2 * j + 1]!);
+  const contributions = scores.map(
+    (_, j) => model.weights[2 * j]! * x[2 * j]! + model.weights[2 * j + 1]! * x[2 * j + 1]!,
+  );
   const method = `the fitted stacking combiner over ${scores.length} member${scores.length === 1 ? '' : 's'}`;
   if (scores.every((s) => s === null)) {
     return { logOdds: null, baseline: model.intercept, contributions: scores.map(() => null), method };

@@ -1,6 +1,6 @@
 import type { Detection, Detector, DetectorState } from '../core/detector.js';
 
-/** The ways an {@link Ensemble} can combine its members. */
+/** The ways an `Ensemble` can combine its members, as `EnsembleOptions.strategy` accepts them. */
 export const ENSEMBLE_STRATEGIES = ['weighted-mean', 'stacking', 'cascade'] as const;
 
 /**

@@ -17,7 +17,10 @@ import type { Combination } from './combination.js';
  * combineWeightedMean([0.9, null, 0.5], [1, 1, 1]).logOdds; // logit(0.9) / 2 = 1.0986
  * ```
  */
-export function combineWeightedMean(scores: readonly (number | null)[], weights: readonly number[]): Combination {
+export function combineWeightedMean(
+  scores: readonly (number | null)[],
+  weights: readonly number[],
+): Combination {
   let total = 0;
   let sum = 0;
   const raw: (number | null)[] = scores.map((s, j) => {
@@ -31,5 +34,10 @@ export function combineWeightedMean(scores: readonly (number | null)[], weights:
   const used = raw.filter((r) => r !== null).length;
   const method = `the weighted mean of ${used} member${used === 1 ? "'s" : "s'"} log-odds`;
   if (total === 0) return { logOdds: null, baseline: 0, contributions: scores.map(() => null), method };
-  return { logOdds: sum / total, baseline: 0, contributions: raw.map((r) => (r === null ? null : r / total)), method };
+  return {
+    logOdds: sum / total,
+    baseline: 0,
+    contributions: raw.map((r) => (r === null ? null : r / total)),
+    method,
+  };
 }

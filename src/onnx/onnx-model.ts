@@ -4,7 +4,13 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { onnxModelType } from './onnx-proto.js';
-import { DataLocation, type GraphProto, type ModelProto, TensorDataType, type TensorProto } from './onnx-types.js';
+import {
+  DataLocation,
+  type GraphProto,
+  type ModelProto,
+  TensorDataType,
+  type TensorProto,
+} from './onnx-types.js';
 
 /** Largest message protobuf (and so ONNX Runtime) accepts in one file: 2 GiB. */
 const MAX_PROTO_BYTES = 2 ** 31 - 1;
@@ -30,10 +36,15 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
   try {
     obj = T.toObject(T.decode(bytes), TO_OBJECT) as ModelProto;
   } catch (cause) {
-    throw new ModelLoadError('<bytes>', 'The bytes are not a valid ONNX model (protobuf decoding failed).', { cause });
+    throw new ModelLoadError('<bytes>', 'The bytes are not a valid ONNX model (protobuf decoding failed).', {
+      cause,
+    });
   }
   if (!obj.graph || obj.ir_version === undefined) {
-    throw new ModelLoadError('<bytes>', 'The bytes decode but hold no ONNX graph or IR version: not an ONNX model.');
+    throw new ModelLoadError(
+      '<bytes>',
+      'The bytes decode but hold no ONNX graph or IR version: not an ONNX model.',
+    );
   }
   return obj;
 }
@@ -92,19 +103,27 @@ export async function loadOnnxModel(path: string, options: LoadOnnxOptions = {})
     bytes = await readFile(path);
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new ModelLoadError(path, `Cannot read ONNX file ${path}${code ? ` (${code})` : ''}: check the path.`, {
-      file: path,
-      cause,
-    });
+    throw new ModelLoadError(
+      path,
+      `Cannot read ONNX file ${path}${code ? ` (${code})` : ''}: check the path.`,
+      {
+        file: path,
+        cause,
+      },
+    );
   }
   let model: ModelProto;
   try {
     model = decodeOnnxModel(bytes);
   } catch (cause) {
-    throw new ModelLoadError(path, `${path} is not a valid ONNX model: re-export it or check the file is complete.`, {
-      file: path,
-      cause,
-    });
+    throw new ModelLoadError(
+      path,
+      `${path} is not a valid ONNX model: re-export it or check the file is complete.`,
+      {
+        file: path,
+        cause,
+      },
+    );
   }
   const external = (model.graph?.initializer ?? []).filter((t) => t.data_location === DataLocation.EXTERNAL);
   if (external.length > 0) {
@@ -126,10 +145,19 @@ async function inlineExternalData(modelPath: string, tensors: TensorProto[]): Pr
   for (const t of tensors) {
     const info = new Map(t.external_data.map((e) => [e.key ?? '', e.value ?? '']));
     const location = info.get('location');
-    if (!location || isAbsolute(location) || normalize(location).startsWith(`..${sep}`) || normalize(location) === '..') {
-      throw new ModelLoadError(modelPath, `Tensor "${t.name}" has an invalid external data location "${location}".`, {
-        file: modelPath,
-      });
+    if (
+      !location ||
+      isAbsolute(location) ||
+      normalize(location).startsWith(`..${sep}`) ||
+      normalize(location) === '..'
+    ) {
+      throw new ModelLoadError(
+        modelPath,
+        `Tensor "${t.name}" has an invalid external data location "${location}".`,
+        {
+          file: modelPath,
+        },
+      );
     }
     const file = resolve(dir, location);
     let data = files.get(file);
@@ -148,9 +176,13 @@ async function inlineExternalData(modelPath: string, tensors: TensorProto[]): Pr
     const offset = Number(info.get('offset') ?? '0');
     const length = info.has('length') ? Number(info.get('length')) : data.length - offset;
     if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) {
-      throw new ModelLoadError(modelPath, `External data of tensor "${t.name}" lies outside ${file}: the file is truncated.`, {
-        file,
-      });
+      throw new ModelLoadError(
+        modelPath,
+        `External data of tensor "${t.name}" lies outside ${file}: the file is truncated.`,
+        {
+          file,
+        },
+      );
     }
     t.raw_data = data.subarray(offset, offset + length);
     t.external_data = [];
@@ -205,7 +237,10 @@ export function findInitializer(graph: GraphProto, name: string): TensorProto | 
 export function replaceInitializer(graph: GraphProto, tensor: TensorProto): void {
   const i = graph.initializer.findIndex((t) => t.name === tensor.name);
   if (i < 0) {
-    throw new InvalidOptionsError('tensor.name', `the graph has no initializer named "${tensor.name}" to replace`);
+    throw new InvalidOptionsError(
+      'tensor.name',
+      `the graph has no initializer named "${tensor.name}" to replace`,
+    );
   }
   graph.initializer[i] = tensor;
 }
@@ -256,7 +291,10 @@ export function tensorFromFloat32(
 ): TensorProto {
   const n = elementCount(dims);
   if (n !== data.length) {
-    throw new InvalidOptionsError('data', `has ${data.length} values for shape [${dims.join(', ')}] (${n} elements)`);
+    throw new InvalidOptionsError(
+      'data',
+      `has ${data.length} values for shape [${dims.join(', ')}] (${n} elements)`,
+    );
   }
   let raw: Uint8Array;
   if (dataType === TensorDataType.FLOAT) {
@@ -269,7 +307,10 @@ export function tensorFromFloat32(
     for (let i = 0; i < n; i++) u[i] = conv(data[i]!);
     raw = new Uint8Array(u.buffer);
   } else {
-    throw new InvalidOptionsError('dataType', `${dataTypeName(dataType)} is not a floating-point type; use FLOAT, FLOAT16, BFLOAT16 or DOUBLE`);
+    throw new InvalidOptionsError(
+      'dataType',
+      `${dataTypeName(dataType)} is not a floating-point type; use FLOAT, FLOAT16, BFLOAT16 or DOUBLE`,
+    );
   }
   if (!LITTLE_ENDIAN) raw = byteSwap(raw, bytesPerElement(dataType));
   return {
@@ -304,19 +345,28 @@ export function tensorFromFloat32(
 export function tensorToFloat32(t: TensorProto): Float32Array {
   const name = t.name ?? '<unnamed>';
   if (t.data_location === DataLocation.EXTERNAL) {
-    throw new BotlensError('ONNX_TENSOR', `Tensor "${name}" is stored in external data: load the model with loadOnnxModel() to read it in.`);
+    throw new BotlensError(
+      'ONNX_TENSOR',
+      `Tensor "${name}" is stored in external data: load the model with loadOnnxModel() to read it in.`,
+    );
   }
   const type = t.data_type ?? TensorDataType.UNDEFINED;
   const n = elementCount(t.dims);
   const out = new Float32Array(n);
   const width = SUPPORTED_WIDTH[type];
   if (width === undefined) {
-    throw new BotlensError('ONNX_TENSOR', `Tensor "${name}" has element type ${dataTypeName(type)}, which cannot be read as numbers here.`);
+    throw new BotlensError(
+      'ONNX_TENSOR',
+      `Tensor "${name}" has element type ${dataTypeName(type)}, which cannot be read as numbers here.`,
+    );
   }
   const raw = t.raw_data;
   if (raw && raw.length > 0) {
     if (raw.length !== n * width) {
-      throw new BotlensError('ONNX_TENSOR', `Tensor "${name}" holds ${raw.length} bytes for ${n} ${dataTypeName(type)} elements: the file is corrupt.`);
+      throw new BotlensError(
+        'ONNX_TENSOR',
+        `Tensor "${name}" holds ${raw.length} bytes for ${n} ${dataTypeName(type)} elements: the file is corrupt.`,
+      );
     }
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) out[i] = readElement(dv, i, type);
@@ -324,13 +374,15 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   }
   const field = typedField(t, type);
   if (field.length !== n) {
-    if (n === 0 || field.length === 0) {
-      if (n === 0) return out;
-    }
-    throw new BotlensError('ONNX_TENSOR', `Tensor "${name}" holds ${field.length} values for shape [${t.dims.join(', ')}]: the file is corrupt.`);
+    throw new BotlensError(
+      'ONNX_TENSOR',
+      `Tensor "${name}" holds ${field.length} values for shape [${t.dims.join(', ')}]: the file is corrupt.`,
+    );
   }
-  if (type === TensorDataType.FLOAT16) for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(field[i]! & 0xffff);
-  else if (type === TensorDataType.BFLOAT16) for (let i = 0; i < n; i++) out[i] = bfloat16BitsToFloat32(field[i]! & 0xffff);
+  if (type === TensorDataType.FLOAT16)
+    for (let i = 0; i < n; i++) out[i] = float16BitsToFloat32(field[i]! & 0xffff);
+  else if (type === TensorDataType.BFLOAT16)
+    for (let i = 0; i < n; i++) out[i] = bfloat16BitsToFloat32(field[i]! & 0xffff);
   else for (let i = 0; i < n; i++) out[i] = field[i]!;
   return out;
 }
@@ -447,7 +499,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function byteSwap(bytes: Uint8Array, width: number | undefined): Uint8Array {
   if (!width || width === 1) return bytes;
   const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += width) for (let k = 0; k < width; k++) out[i + k] = bytes[i + width - 1 - k]!;
+  for (let i = 0; i < bytes.length; i += width)
+    for (let k = 0; k < width; k++) out[i + k] = bytes[i + width - 1 - k]!;
   return out;
 }
 
@@ -521,3 +574,21 @@ export function float32ToBfloat16Bits(v: number): number {
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
 }
+
+export type {
+  AttributeProto,
+  GraphProto,
+  ModelProto,
+  NodeProto,
+  OperatorSetIdProto,
+  SparseTensorProto,
+  StringStringEntryProto,
+  TensorAnnotation,
+  TensorProto,
+  TensorSegment,
+  TensorShapeDimension,
+  TensorShapeProto,
+  TypeProto,
+  ValueInfoProto,
+} from './onnx-types.js';
+export { AttributeType, DataLocation, TensorDataType } from './onnx-types.js';

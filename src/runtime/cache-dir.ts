@@ -31,7 +31,9 @@ export function expandHome(p: string): string {
  */
 export function resolveCacheDir(cacheDir?: string): string {
   const fromEnv = process.env['BOTLENS_CACHE_DIR'];
-  const raw = cacheDir ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : join(homedir(), '.cache', 'botlens'));
+  const raw =
+    cacheDir ??
+    (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : join(homedir(), '.cache', 'botlens'));
   const dir = expandHome(raw);
   if (dir.split(sep).includes('node_modules')) {
     throw new InvalidOptionsError(

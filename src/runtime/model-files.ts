@@ -70,7 +70,12 @@ export function requiredModelFiles(task: ModelTask, dtype: ModelDtype): string[]
  * await checkModelFolder('/models/tiny-bert', 'feature-extraction', 'fp32', 'Download it first.');
  * ```
  */
-export async function checkModelFolder(folder: string, task: ModelTask, dtype: ModelDtype, fix: string): Promise<void> {
+export async function checkModelFolder(
+  folder: string,
+  task: ModelTask,
+  dtype: ModelDtype,
+  fix: string,
+): Promise<void> {
   const info = await stat(folder).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new ModelLoadError(folder, `Model folder "${folder}" does not exist. ${fix}`, { file: folder });
@@ -87,9 +92,13 @@ export async function checkModelFolder(folder: string, task: ModelTask, dtype: M
       });
     }
     if (s.size === 0) {
-      throw new ModelLoadError(folder, `Model file "${rel}" in "${folder}" is empty (an interrupted download?). ${fix}`, {
-        file,
-      });
+      throw new ModelLoadError(
+        folder,
+        `Model file "${rel}" in "${folder}" is empty (an interrupted download?). ${fix}`,
+        {
+          file,
+        },
+      );
     }
     // tokenizer.json can be tens of MB: leave its parsing to the tokenizer (errors are mapped by the loader).
     if (rel.endsWith('.json') && rel !== 'tokenizer.json') {

@@ -141,7 +141,10 @@ export function validateModelOptions(opts: ModelOptions): void {
   optionalString('revision');
   optionalString('cacheDir');
   if (opts.dtype !== undefined && !MODEL_DTYPES.includes(opts.dtype)) {
-    throw new InvalidOptionsError('dtype', `got ${JSON.stringify(opts.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`);
+    throw new InvalidOptionsError(
+      'dtype',
+      `got ${JSON.stringify(opts.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
+    );
   }
   if (opts.device !== undefined && !MODEL_DEVICES.includes(opts.device)) {
     throw new InvalidOptionsError(
@@ -149,8 +152,14 @@ export function validateModelOptions(opts: ModelOptions): void {
       `got ${JSON.stringify(opts.device)}; use one of ${MODEL_DEVICES.join(', ')}`,
     );
   }
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 1024)) {
-    throw new InvalidOptionsError('threads', `expected an integer from 1 to 1024, got ${String(opts.threads)}`);
+  if (
+    opts.threads !== undefined &&
+    !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 1024)
+  ) {
+    throw new InvalidOptionsError(
+      'threads',
+      `expected an integer from 1 to 1024, got ${String(opts.threads)}`,
+    );
   }
   if (opts.offline !== undefined && typeof opts.offline !== 'boolean') {
     throw new InvalidOptionsError('offline', `expected true or false, got ${JSON.stringify(opts.offline)}`);
@@ -179,7 +188,16 @@ export interface SerializedModelOptions {
  */
 export function serializeModelOptions(opts: ModelOptions): SerializedModelOptions {
   const out: SerializedModelOptions = {};
-  for (const key of ['model', 'modelDir', 'dtype', 'revision', 'offline', 'threads', 'cacheDir', 'device'] as const) {
+  for (const key of [
+    'model',
+    'modelDir',
+    'dtype',
+    'revision',
+    'offline',
+    'threads',
+    'cacheDir',
+    'device',
+  ] as const) {
     const v = opts[key];
     if (v !== undefined) out[key] = v;
   }

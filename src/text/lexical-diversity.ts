@@ -98,7 +98,8 @@ export function selfRepetition(messages: readonly (readonly string[])[], n: numb
   if (perMessage.length < 2) return null;
   // In how many messages does each n-gram occur?
   const messageCount = new Map<string, number>();
-  for (const gs of perMessage) for (const g of new Set(gs)) messageCount.set(g, (messageCount.get(g) ?? 0) + 1);
+  for (const gs of perMessage)
+    for (const g of new Set(gs)) messageCount.set(g, (messageCount.get(g) ?? 0) + 1);
   let repeated = 0;
   let total = 0;
   for (const gs of perMessage) {
@@ -174,7 +175,10 @@ export interface LexicalDiversity {
  * d.selfRepetition; // 8/11: the 4 + 4 occurrences of 'what do you', 'do you do', 'you do for', 'do for fun' of 11
  * ```
  */
-export function lexicalDiversity(messages: readonly string[], options: LexicalDiversityOptions = {}): LexicalDiversity {
+export function lexicalDiversity(
+  messages: readonly string[],
+  options: LexicalDiversityOptions = {},
+): LexicalDiversity {
   const mattrWindow = options.mattrWindow ?? 50;
   const n = options.selfRepetitionN ?? 3;
   checkPositiveInt('mattrWindow', mattrWindow);
@@ -192,5 +196,6 @@ export function lexicalDiversity(messages: readonly string[], options: LexicalDi
 }
 
 function checkPositiveInt(option: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new InvalidOptionsError(option, `expected a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new InvalidOptionsError(option, `expected a positive integer, got ${String(v)}`);
 }

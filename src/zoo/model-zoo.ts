@@ -1,13 +1,26 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
 /** What a model does, in the hub's pipeline-tag vocabulary (the subset botlens uses). */
 export type ZooTask =
   | 'zero-shot-classification'
   | 'feature-extraction'
+  | 'fill-mask'
   | 'text-generation'
   | 'zero-shot-image-classification'
   | 'text-classification';
 
 /** The botlens detectors that take a model, by the name the CLI uses. */
 export type ZooDetector = 'nli' | 'fewshot' | 'embedding' | 'perplexity' | 'clip' | 'lora';
+
+/** Every {@link ZooDetector}, in the order the CLI lists them. */
+export const ZOO_DETECTORS: readonly ZooDetector[] = Object.freeze([
+  'nli',
+  'fewshot',
+  'embedding',
+  'perplexity',
+  'clip',
+  'lora',
+]);
 
 /** ONNX weight variants, named as transformers.js `dtype` values. */
 export type ZooDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -18,6 +31,8 @@ export type ZooDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
 export interface ZooEntry {
   /** Hub repo id (a transformers.js-ready ONNX export). */
   id: string;
+  /** The original checkpoint the ONNX export was converted from (its card carries the license and languages). */
+  baseModel?: string;
   /** Git revision to pin. `main` means unpinned: pin a commit sha for reproducible deployments. */
   revision: string;
   /** The hub pipeline tag the model carries. */
@@ -55,6 +70,7 @@ export interface ZooEntry {
 export const MODEL_ZOO = {
   'Xenova/bart-large-mnli': {
     id: 'Xenova/bart-large-mnli',
+    baseModel: 'facebook/bart-large-mnli',
     revision: 'main',
     task: 'zero-shot-classification',
     detectors: ['nli'],
@@ -67,6 +83,7 @@ export const MODEL_ZOO = {
   },
   'Xenova/e5-small-v2': {
     id: 'Xenova/e5-small-v2',
+    baseModel: 'intfloat/e5-small-v2',
     revision: 'main',
     task: 'feature-extraction',
     detectors: ['embedding'],
@@ -79,6 +96,7 @@ export const MODEL_ZOO = {
   },
   'Xenova/all-MiniLM-L6-v2': {
     id: 'Xenova/all-MiniLM-L6-v2',
+    baseModel: 'sentence-transformers/all-MiniLM-L6-v2',
     revision: 'main',
     task: 'feature-extraction',
     detectors: ['embedding'],
@@ -91,6 +109,7 @@ export const MODEL_ZOO = {
   },
   'Xenova/gpt2': {
     id: 'Xenova/gpt2',
+    baseModel: 'openai-community/gpt2',
     revision: 'main',
     task: 'text-generation',
     detectors: ['perplexity', 'fewshot'],
@@ -103,6 +122,7 @@ export const MODEL_ZOO = {
   },
   'Xenova/distilgpt2': {
     id: 'Xenova/distilgpt2',
+    baseModel: 'distilbert/distilgpt2',
     revision: 'main',
     task: 'text-generation',
     detectors: ['perplexity'],
@@ -115,6 +135,7 @@ export const MODEL_ZOO = {
   },
   'onnx-community/Qwen2.5-0.5B-Instruct': {
     id: 'onnx-community/Qwen2.5-0.5B-Instruct',
+    baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
     revision: 'main',
     task: 'text-generation',
     detectors: ['fewshot'],
@@ -127,6 +148,7 @@ export const MODEL_ZOO = {
   },
   'Xenova/clip-vit-base-patch32': {
     id: 'Xenova/clip-vit-base-patch32',
+    baseModel: 'openai/clip-vit-base-patch32',
     revision: 'main',
     task: 'zero-shot-image-classification',
     detectors: ['clip'],
@@ -139,15 +161,17 @@ export const MODEL_ZOO = {
   },
   'Xenova/bert-base-uncased': {
     id: 'Xenova/bert-base-uncased',
+    baseModel: 'google-bert/bert-base-uncased',
     revision: 'main',
-    task: 'feature-extraction',
+    task: 'fill-mask',
     detectors: ['lora'],
     defaultFor: ['lora'],
     languages: ['en'],
     license: 'apache-2.0',
     parameters: 110_000_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'Encoder base for the LoRA classifier (r=8, alpha=32 on query/value); the classification head is trained.',
+    notes:
+      'Encoder base for the LoRA classifier (r=8, alpha=32 on query/value); the classification head is trained. The hub tags it fill-mask: the ONNX graph is BertForMaskedLM.',
   },
 } as const satisfies Record<string, ZooEntry>;
 
@@ -158,6 +182,7 @@ export type ZooModelId = keyof typeof MODEL_ZOO;
  * The default zoo entry for a detector.
  *
  * @param detector - the detector's CLI name
+ * @throws InvalidOptionsError for a name that is not a detector
  * @example
  * ```ts
  * defaultModelFor('embedding').id; // 'Xenova/e5-small-v2'
@@ -167,6 +192,6 @@ export function defaultModelFor(detector: ZooDetector): ZooEntry {
   for (const entry of Object.values(MODEL_ZOO) as ZooEntry[]) {
     if (entry.defaultFor.includes(detector)) return entry;
   }
-  // Unreachable while the table lists a default for every detector; a test checks that it does.
-  throw new Error(`botlens: no default model for detector "${detector}" in MODEL_ZOO`);
+  // Reached only for a name that is not a detector (from JavaScript or the CLI): the table has a default for each.
+  throw new InvalidOptionsError('detector', `got ${JSON.stringify(detector)}; use one of ${ZOO_DETECTORS.join(', ')}`);
 }

@@ -3,8 +3,9 @@ import { STYLE_FEATURE_NAMES, type StyleFeatureName } from './style-features.js'
 
 /**
  * How one signal enters the score: `contribution = weight * clamp((transform(value) - mean) / scale, ±5)`.
- * `mean` and `scale` are in transformed units (see {@link FEATURE_TRANSFORMS}); a missing value contributes 0,
- * which is the same as imputing the mean.
+ * `mean` and `scale` are in transformed units (`log1p` for words per message, emoji, links and typing speed;
+ * `log1p` of seconds for the median delay; the raw value otherwise); a missing value contributes 0, which is the
+ * same as imputing the mean.
  */
 export interface FeatureWeight {
   /** Log-odds added per standard deviation of the transformed signal; positive points toward bot. */
@@ -77,7 +78,7 @@ export const FEATURE_TRANSFORMS: Readonly<Record<StyleFeatureName, (v: number) =
 export function standardize(name: StyleFeatureName, value: number | null, fw: FeatureWeight): number {
   if (value === null) return 0;
   const z = (FEATURE_TRANSFORMS[name](value) - fw.mean) / fw.scale;
-  return z > Z_CLIP ? Z_CLIP : z < -Z_CLIP ? -Z_CLIP : z;
+  return Math.min(Z_CLIP, Math.max(-Z_CLIP, z));
 }
 
 /**
@@ -92,23 +93,33 @@ export function completeWeights(
 ): CompleteHeuristicWeights {
   if (partial === undefined) return base;
   if (typeof partial !== 'object' || partial === null) {
-    throw new InvalidOptionsError(option, 'expected { intercept, features: { [signal]: { weight, mean, scale } } }');
+    throw new InvalidOptionsError(
+      option,
+      'expected { intercept, features: { [signal]: { weight, mean, scale } } }',
+    );
   }
   const intercept = partial.intercept ?? base.intercept;
-  if (!Number.isFinite(intercept)) throw new InvalidOptionsError(`${option}.intercept`, `expected a finite number, got ${intercept}`);
+  if (!Number.isFinite(intercept))
+    throw new InvalidOptionsError(`${option}.intercept`, `expected a finite number, got ${intercept}`);
   const given = partial.features ?? {};
   for (const k of Object.keys(given)) {
     if (!(STYLE_FEATURE_NAMES as readonly string[]).includes(k)) {
-      throw new InvalidOptionsError(`${option}.features`, `unknown signal "${k}"; known: ${STYLE_FEATURE_NAMES.join(', ')}`);
+      throw new InvalidOptionsError(
+        `${option}.features`,
+        `unknown signal "${k}"; known: ${STYLE_FEATURE_NAMES.join(', ')}`,
+      );
     }
   }
   const features = {} as Record<StyleFeatureName, FeatureWeight>;
   for (const name of STYLE_FEATURE_NAMES) {
     const fw = given[name] ?? base.features[name];
     const where = `${option}.features.${name}`;
-    if (typeof fw !== 'object' || fw === null) throw new InvalidOptionsError(where, 'expected { weight, mean, scale }');
-    if (!Number.isFinite(fw.weight)) throw new InvalidOptionsError(`${where}.weight`, `expected a finite number, got ${fw.weight}`);
-    if (!Number.isFinite(fw.mean)) throw new InvalidOptionsError(`${where}.mean`, `expected a finite number, got ${fw.mean}`);
+    if (typeof fw !== 'object' || fw === null)
+      throw new InvalidOptionsError(where, 'expected { weight, mean, scale }');
+    if (!Number.isFinite(fw.weight))
+      throw new InvalidOptionsError(`${where}.weight`, `expected a finite number, got ${fw.weight}`);
+    if (!Number.isFinite(fw.mean))
+      throw new InvalidOptionsError(`${where}.mean`, `expected a finite number, got ${fw.mean}`);
     if (!(Number.isFinite(fw.scale) && fw.scale > 0)) {
       throw new InvalidOptionsError(`${where}.scale`, `expected a positive number, got ${fw.scale}`);
     }

@@ -13,7 +13,12 @@ function ms(v: number): string {
 }
 
 /** Says what was measured for one signal, from its value and the counts behind it. */
-function describe(name: StyleFeatureName, v: number, c: StyleCounts, o: Required<StyleFeatureOptions>): string {
+function describe(
+  name: StyleFeatureName,
+  v: number,
+  c: StyleCounts,
+  o: Required<StyleFeatureOptions>,
+): string {
   const n = c.textMessages;
   switch (name) {
     case 'mean_words':
@@ -66,7 +71,8 @@ function whyMissing(name: StyleFeatureName, c: StyleCounts): string {
     case 'delay_cv':
     case 'fast_reply_share':
     case 'typing_speed_cps':
-      if (c.timedReplies === 1 && name === 'delay_cv') return 'Not measured: it needs at least two timed replies';
+      if (c.timedReplies === 1 && name === 'delay_cv')
+        return 'Not measured: it needs at least two timed replies';
       return 'Not measured: no timed reply (messages need timestamps, and a target message must follow one by another speaker)';
     default:
       break;
@@ -106,10 +112,12 @@ export function signalSentence(
   counts: StyleCounts,
   options: Required<StyleFeatureOptions>,
 ): string {
-  if (value === null) return `${whyMissing(name, counts)}; left at the training mean, so it has no effect on the score.`;
+  if (value === null)
+    return `${whyMissing(name, counts)}; left at the training mean, so it has no effect on the score.`;
   const what = describe(name, value, counts, options);
   if (weight === 0) return `${what}; this signal has weight 0 here, so it is reported only.`;
   const signed = `${contribution >= 0 ? '+' : ''}${contribution.toFixed(2)} log-odds`;
-  if (Math.abs(contribution) < NEGLIGIBLE) return `${what}; that is close to usual, so it barely moves the score (${signed}).`;
+  if (Math.abs(contribution) < NEGLIGIBLE)
+    return `${what}; that is close to usual, so it barely moves the score (${signed}).`;
   return `${what}; this points toward ${contribution > 0 ? 'bot' : 'human'} (${signed}).`;
 }

@@ -10,12 +10,12 @@ import {
   hasEndPunctuation,
   hasTokenizerSpacing,
   hasTrailingSpace,
-  jaccard,
   lowercaseState,
   median,
-  sentenceStarts,
+  sentenceStats,
   words,
 } from './text-utils.js';
+import { WordOverlap } from './word-overlap.js';
 
 /** Signals measured on the target speaker's text. They are measurable whenever it sent a non-blank message. */
 export const TEXT_FEATURE_NAMES = [
@@ -38,7 +38,12 @@ export const TEXT_FEATURE_NAMES = [
 ] as const;
 
 /** Signals measured on reply timing. They are measurable only when messages carry timestamps. */
-export const TIMING_FEATURE_NAMES = ['median_delay_ms', 'delay_cv', 'fast_reply_share', 'typing_speed_cps'] as const;
+export const TIMING_FEATURE_NAMES = [
+  'median_delay_ms',
+  'delay_cv',
+  'fast_reply_share',
+  'typing_speed_cps',
+] as const;
 
 /** Every style signal, text first, in the order detectors and weights use. */
 export const STYLE_FEATURE_NAMES = [...TEXT_FEATURE_NAMES, ...TIMING_FEATURE_NAMES] as const;
@@ -130,7 +135,10 @@ export const DEFAULT_STYLE_FEATURE_OPTIONS: Readonly<Required<StyleFeatureOption
 export function resolveStyleFeatureOptions(options: StyleFeatureOptions = {}): Required<StyleFeatureOptions> {
   const o = { ...DEFAULT_STYLE_FEATURE_OPTIONS, ...stripUndefined(options) };
   if (!(Number.isFinite(o.minHumanDelayMs) && o.minHumanDelayMs >= 0)) {
-    throw new InvalidOptionsError('minHumanDelayMs', `expected a non-negative number of milliseconds, got ${o.minHumanDelayMs}`);
+    throw new InvalidOptionsError(
+      'minHumanDelayMs',
+      `expected a non-negative number of milliseconds, got ${o.minHumanDelayMs}`,
+    );
   }
   if (!(Number.isFinite(o.maxHumanCharsPerSecond) && o.maxHumanCharsPerSecond > 0)) {
     throw new InvalidOptionsError(
@@ -173,7 +181,17 @@ const MIN_DELAY_FOR_SPEED_MS = 100;
  * ```
  */
 export function computeStyleFeatures(t: ValidTranscript, options?: StyleFeatureOptions): StyleFeatures {
-  const o = resolveStyleFeatureOptions(options);
+  return measureStyleFeatures(t, resolveStyleFeatureOptions(options));
+}
+
+/**
+ * {@link computeStyleFeatures} with options already resolved by {@link resolveStyleFeatureOptions}, for callers
+ * that measure many transcripts with the same options.
+ */
+export function measureStyleFeatures(
+  t: ValidTranscript,
+  o: Readonly<Required<StyleFeatureOptions>>,
+): StyleFeatures {
   const msgs = t.messages;
   const target = t.target;
   const c: StyleCounts = {
@@ -200,13 +218,13 @@ export function computeStyleFeatures(t: ValidTranscript, options?: StyleFeatureO
   let punct = 0;
   let nonSpace = 0;
   const seen = new Set<string>();
-  const wordSets: Set<string>[] = [];
+  const overlap = new WordOverlap(o.repeatWindow);
   let repeatSum = 0;
   let repeatN = 0;
   let echoSum = 0;
   let echoN = 0;
   let lastOther = -1;
-  let lastOtherWords: Set<string> | undefined;
+  let lastOtherWords: readonly number[] = [];
   let lastOtherWordsOf = -1;
   const delays: number[] = [];
   const speeds: number[] = [];
@@ -222,7 +240,12 @@ export function computeStyleFeatures(t: ValidTranscript, options?: StyleFeatureO
 
     // Timing: a reply to the message just before, when both are timed.
     const prev = i > 0 ? msgs[i - 1]! : undefined;
-    if (prev !== undefined && prev.speaker !== target && prev.timeMs !== undefined && m.timeMs !== undefined) {
+    if (
+      prev !== undefined &&
+      prev.speaker !== target &&
+      prev.timeMs !== undefined &&
+      m.timeMs !== undefined
+    ) {
       const delay = m.timeMs - prev.timeMs;
       const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
       delays.push(delay);
@@ -250,40 +273,32 @@ export function computeStyleFeatures(t: ValidTranscript, options?: StyleFeatureO
       c.casedMessages++;
       if (low) c.lowercase++;
     }
-    const starts = sentenceStarts(text);
-    if (starts.length >= 2) c.multiSentence++;
-    for (const s of starts) {
-      if (s === null) continue;
-      c.casedSentences++;
-      if (s) c.capitalisedStarts++;
-    }
+    const ss = sentenceStats(text);
+    if (ss.sentences >= 2) c.multiSentence++;
+    c.casedSentences += ss.cased;
+    c.capitalisedStarts += ss.capitalised;
 
     // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
     const key = ws.length > 0 ? ws.join(' ') : text.trim();
     if (seen.has(key)) c.exactRepeats++;
     else seen.add(key);
 
-    const set = new Set(ws);
-    if (set.size > 0) {
+    const set = overlap.distinct(ws);
+    if (set.length > 0) {
       // Near repetition: highest word-set overlap with a recent earlier message.
-      if (wordSets.length > 0) {
-        let best = 0;
-        for (let k = wordSets.length - 1, stop = Math.max(0, wordSets.length - o.repeatWindow); k >= stop; k--) {
-          const s = jaccard(set, wordSets[k]!);
-          if (s > best) best = s;
-        }
+      const best = overlap.addAndCompare(set);
+      if (best !== null) {
         repeatSum += best;
         repeatN++;
       }
-      wordSets.push(set);
       // Echo: overlap with the other speaker's latest message.
       if (lastOther >= 0) {
         if (lastOtherWordsOf !== lastOther) {
-          lastOtherWords = new Set(words(msgs[lastOther]!.text));
+          lastOtherWords = overlap.distinct(words(msgs[lastOther]!.text));
           lastOtherWordsOf = lastOther;
         }
-        if (lastOtherWords!.size > 0) {
-          echoSum += jaccard(set, lastOtherWords!);
+        if (lastOtherWords.length > 0) {
+          echoSum += overlap.jaccard(set, lastOtherWords);
           echoN++;
         }
       }

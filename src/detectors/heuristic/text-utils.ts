@@ -7,7 +7,8 @@
  * One emoji: a pictograph with an optional variation selector / skin-tone modifier, joined by ZWJ into one
  * sequence (so a family emoji counts once), or a pair of regional indicators (a flag).
  */
-const EMOJI = /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?(?:\u200D\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?)*/gu;
+const EMOJI =
+  /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?(?:\u200D\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?)*/gu;
 
 /** A word: letters, digits and combining marks, with inner apostrophes (`don't`, `l’été`). */
 const WORD = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu;
@@ -27,17 +28,11 @@ const TOKENIZER_SPACING = /\s[,.?!;:](?=\s|$)|\p{L} ['’]\p{L}|\p{L}['’] \p{L
 /** One Unicode punctuation character. */
 const PUNCT = /\p{P}/gu;
 
-/** A non-whitespace character. */
-const NON_SPACE = /\S/gu;
-
-/** Sentence boundaries: terminal punctuation followed by space, or a line break. */
-const SENTENCE_SPLIT = /[.!?…。！？؟]+(?:\s+|$)|\n+/u;
-
-/** The first letter of a string. */
-const FIRST_LETTER = /\p{L}/u;
+/** One letter. */
+const LETTER = /^\p{L}$/u;
 
 /** Ends with terminal punctuation, optionally followed by closing quotes/brackets, emoji or spaces. */
-const END_PUNCT = /[.!?…。！？؟]["'’”)\]]*[\s\p{Extended_Pictographic}\uFE0F]*$/u;
+const END_PUNCT = /[.!?…。！？؟]["'’”)\]]*(?:\s|\p{Extended_Pictographic}|\uFE0F)*$/u;
 
 /** Ends with whitespace. */
 const TRAILING_SPACE = /\s$/u;
@@ -49,6 +44,8 @@ export function countEmoji(text: string): number {
 
 /** Counts the links in `text`. */
 export function countLinks(text: string): number {
+  // Cheap pre-check: most messages hold neither "://" nor "www", and the regex is the slow path.
+  if (!text.includes('://') && !/www\./i.test(text)) return 0;
   return countMatches(text, LINK);
 }
 
@@ -62,15 +59,59 @@ export function countPunctuation(text: string): number {
   return countMatches(text, PUNCT);
 }
 
-/** Counts non-whitespace characters. */
+/** Counts non-whitespace code points (a plain loop: several times faster than a regex here). */
 export function countNonSpace(text: string): number {
-  return countMatches(text, NON_SPACE);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A low surrogate completes a pair already counted.
+    if (!isSpace(c) && !(c >= 0xdc00 && c <= 0xdfff)) n++;
+  }
+  return n;
 }
 
-/** The lower-cased words of `text`. */
+/** True for the code units `\s` matches in JavaScript. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * The lower-cased words of `text`. ASCII text takes a hand-written scanner (about a third faster than the
+ * Unicode regex, and this runs on every message); any other text takes the regex.
+ */
 export function words(text: string): string[] {
-  const m = text.toLowerCase().match(WORD);
-  return m ?? [];
+  const s = text.toLowerCase();
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return s.match(WORD) ?? [];
+    if (isAsciiAlnum(c)) {
+      if (start < 0) start = i;
+    } else if (!(c === 0x27 && start >= 0 && isAsciiAlnum(s.charCodeAt(i + 1)))) {
+      if (start >= 0) out.push(s.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) out.push(s.slice(start));
+  return out;
+}
+
+/** a-z or 0-9 (the text is lower-cased first); false for NaN (past the end). */
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
 }
 
 /** True when `text` has spacing typical of tokenized (machine-generated) text. */
@@ -99,30 +140,80 @@ export function lowercaseState(text: string): boolean | null {
   return lower === text;
 }
 
-/**
- * The sentences of `text` that contain a letter, each reduced to whether its first letter is upper case
- * (`true`), lower case (`false`) or uncased (`null`).
- */
-export function sentenceStarts(text: string): (boolean | null)[] {
-  const out: (boolean | null)[] = [];
-  for (const s of text.split(SENTENCE_SPLIT)) {
-    const m = FIRST_LETTER.exec(s);
-    if (!m) continue;
-    const c = m[0];
-    const up = c.toUpperCase();
-    const low = c.toLowerCase();
-    out.push(up === low ? null : c === up);
-  }
-  return out;
+/** Sentence counts of one message, from {@link sentenceStats}. */
+export interface SentenceStats {
+  /** Sentences holding a letter. */
+  sentences: number;
+  /** Sentences whose first letter has case. */
+  cased: number;
+  /** Sentences whose first letter is upper case. */
+  capitalised: number;
 }
 
-/** Jaccard similarity |a ∩ b| / |a ∪ b| of two word sets; 0 when both are empty. */
-export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  if (a.size === 0 && b.size === 0) return 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let inter = 0;
-  for (const w of small) if (large.has(w)) inter++;
-  return inter / (a.size + b.size - inter);
+/** Terminal punctuation: . ! ? … and the CJK and Arabic forms. */
+function isTerminal(c: number): boolean {
+  return (
+    c === 0x2e ||
+    c === 0x21 ||
+    c === 0x3f ||
+    c === 0x2026 ||
+    c === 0x3002 ||
+    c === 0xff01 ||
+    c === 0xff1f ||
+    c === 0x61f
+  );
+}
+
+/**
+ * Counts the sentences of `text` and how they start. A sentence ends at terminal punctuation followed by
+ * whitespace (or the end), or at a line break; one counts when it holds a letter, and its first letter decides
+ * whether it starts with a capital. A single pass (this runs on every message, so no split or regex per piece).
+ */
+export function sentenceStats(text: string): SentenceStats {
+  let sentences = 0;
+  let cased = 0;
+  let capitalised = 0;
+  let atStart = true;
+  let afterTerminal = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) {
+      atStart = true;
+      afterTerminal = false;
+      continue;
+    }
+    if (isTerminal(c)) {
+      afterTerminal = true;
+      continue;
+    }
+    if (afterTerminal) {
+      afterTerminal = false;
+      if (isSpace(c)) {
+        atStart = true;
+        continue;
+      }
+    }
+    if (!atStart) continue;
+    if (c < 0x80) {
+      if (c >= 0x41 && c <= 0x5a) capitalised++;
+      else if (!(c >= 0x61 && c <= 0x7a)) continue;
+      sentences++;
+      cased++;
+      atStart = false;
+      continue;
+    }
+    const cp = text.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (cp > 0xffff) i++;
+    if (!LETTER.test(ch)) continue;
+    sentences++;
+    atStart = false;
+    const up = ch.toUpperCase();
+    if (up === ch.toLowerCase()) continue;
+    cased++;
+    if (ch === up) capitalised++;
+  }
+  return { sentences, cased, capitalised };
 }
 
 /** Median of a non-empty array (the array is sorted in place). */

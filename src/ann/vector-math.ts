@@ -1,0 +1,277 @@
+import { BotlensError } from '../errors/botlens-error.js';
+
+/**
+ * Throws a `DIMENSION_MISMATCH` {@link BotlensError} unless `actual === expected`.
+ *
+ * @param what - the vector, named for the message (e.g. `query`)
+ * @param actual - its length
+ * @param expected - the length required
+ *
+ * @example
+ * ```ts
+ * assertDims('query', q.length, index.dim);
+ * ```
+ */
+export function assertDims(what: string, actual: number, expected: number): void {
+  if (actual !== expected) {
+    throw new BotlensError(
+      'DIMENSION_MISMATCH',
+      `${what} has ${actual} dimensions but ${expected} are expected: use vectors from the same embedder (and settings) throughout.`,
+    );
+  }
+}
+
+/**
+ * Dot product of two equally long vectors (4-way unrolled; the caller checks the lengths).
+ *
+ * @param a - first vector
+ * @param b - second vector
+ *
+ * @example
+ * ```ts
+ * dot(new Float32Array([1, 2]), new Float32Array([3, 4])); // 11
+ * ```
+ */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < n; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * Euclidean norm of a vector.
+ *
+ * @param a - the vector
+ *
+ * @example
+ * ```ts
+ * norm(new Float32Array([3, 4])); // 5
+ * ```
+ */
+export function norm(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/**
+ * A unit-length copy of `a` as a `Float32Array`; the zero vector stays zero.
+ *
+ * @param a - the vector
+ *
+ * @example
+ * ```ts
+ * normalized([3, 4]); // Float32Array [0.6, 0.8]
+ * ```
+ */
+export function normalized(a: ArrayLike<number>): Float32Array {
+  const out = Float32Array.from(a);
+  const n = norm(out);
+  if (n > 0) for (let i = 0; i < out.length; i++) out[i]! /= n;
+  return out;
+}
+
+/**
+ * A vector stored as its non-zero entries: hashed text vectors are mostly zeros, so dot products against them
+ * cost their number of non-zeros rather than their dimension.
+ */
+export interface SparseVector {
+  /** Positions of the non-zero entries, ascending. */
+  indices: Int32Array;
+  /** The entries at those positions. */
+  values: Float32Array;
+}
+
+/**
+ * The non-zero entries of a dense vector.
+ *
+ * @param a - the dense vector
+ *
+ * @example
+ * ```ts
+ * toSparse(new Float32Array([0, 2, 0])); // { indices: [1], values: [2] }
+ * ```
+ */
+export function toSparse(a: Float32Array): SparseVector {
+  let nnz = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) nnz++;
+  const indices = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  for (let i = 0, k = 0; i < a.length; i++) {
+    if (a[i] !== 0) {
+      indices[k] = i;
+      values[k++] = a[i]!;
+    }
+  }
+  return { indices, values };
+}
+
+/**
+ * Dot product of a sparse vector with a dense one.
+ *
+ * @param s - the sparse vector
+ * @param dense - the dense vector
+ *
+ * @example
+ * ```ts
+ * sparseDot(toSparse(a), b) === dot(a, b); // up to rounding
+ * ```
+ */
+export function sparseDot(s: SparseVector, dense: ArrayLike<number>): number {
+  const { indices, values } = s;
+  let acc = 0;
+  for (let k = 0; k < indices.length; k++) acc += values[k]! * dense[indices[k]!]!;
+  return acc;
+}
+
+/** Fraction of non-zero entries below which {@link gramMatrix} and exact search use sparse dot products. */
+export const SPARSE_DENSITY = 0.35;
+
+/**
+ * The Gram matrix `G[i * n + j] = rows[i] . rows[j]` (symmetric; computed once per pair, in double precision).
+ * Mostly-zero rows (hashed text) are multiplied through their non-zeros only.
+ *
+ * @param rows - n vectors of equal length
+ * @param shouldStop - polled once per row; return true to stop early (the caller then throws)
+ *
+ * @example
+ * ```ts
+ * const G = gramMatrix([a, b]); // Float64Array of 4
+ * ```
+ */
+export function gramMatrix(rows: readonly Float32Array[], shouldStop?: () => boolean): Float64Array {
+  const n = rows.length;
+  const G = new Float64Array(n * n);
+  const sparse = rows.map((r) => toSparse(r));
+  const d = rows[0]?.length ?? 0;
+  let nnz = 0;
+  for (const s of sparse) nnz += s.indices.length;
+  const useSparse = d > 0 && nnz / (n * d) < SPARSE_DENSITY;
+  for (let i = 0; i < n; i++) {
+    if (shouldStop?.()) break;
+    const a = rows[i]!;
+    for (let j = 0; j <= i; j++) {
+      const v = useSparse ? sparseDot(sparse[j]!, a) : dot(a, rows[j]!);
+      G[i * n + j] = v;
+      G[j * n + i] = v;
+    }
+  }
+  return G;
+}
+
+/**
+ * Coordinates of a set of vectors in an orthonormal basis of their span, computed from their Gram matrix by
+ * an incremental Cholesky (Gram-Schmidt without touching the vectors). Vectors (nearly) in the span of the
+ * earlier ones add no basis direction, so duplicates and zero vectors are handled.
+ *
+ * With `coords[i]` the coordinates of vector i, `coords[i] . coords[j] = G[i][j]` up to rounding, so any
+ * rotation-invariant method (gradient-descent logistic regression with an L2 penalty, nearest neighbours)
+ * gives the same answer on the coordinates, at `rank` instead of the original dimension per vector.
+ */
+export interface SpanBasis {
+  /** Number of basis directions (the numerical rank). */
+  rank: number;
+  /** Indices (into the input vectors) of the vectors that define each basis direction, in order. */
+  pivots: number[];
+  /** Row-major `rank x rank` lower-triangular matrix: the pivots' own coordinates. */
+  pivotCoords: Float64Array;
+  /** Coordinates of every input vector, each of length `rank`. */
+  coords: Float64Array[];
+}
+
+/**
+ * Builds a {@link SpanBasis} from a Gram matrix.
+ *
+ * @param G - row-major n x n Gram matrix (from {@link gramMatrix})
+ * @param n - number of vectors
+ * @param relTol - a vector adds a direction only when its squared distance to the current span exceeds
+ *   `relTol` times its squared norm
+ *
+ * @example
+ * ```ts
+ * const basis = spanBasis(gramMatrix(vectors), vectors.length);
+ * basis.rank <= vectors.length; // true
+ * ```
+ */
+export function spanBasis(G: Float64Array, n: number, relTol = 1e-6): SpanBasis {
+  const pivots: number[] = [];
+  // L rows of the pivots, each stored at full capacity n so it can grow as the rank grows.
+  const pivotRows: Float64Array[] = [];
+  const coords: Float64Array[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = pivots.length;
+    const c = new Float64Array(r + 1);
+    // Forward substitution: c_k = (G[i, p_k] - sum_{m<k} c_m L[k, m]) / L[k, k].
+    for (let k = 0; k < r; k++) {
+      const Lk = pivotRows[k]!;
+      let s = G[i * n + pivots[k]!]!;
+      for (let m = 0; m < k; m++) s -= c[m]! * Lk[m]!;
+      c[k] = s / Lk[k]!;
+    }
+    let resid = G[i * n + i]!;
+    for (let k = 0; k < r; k++) resid -= c[k]! * c[k]!;
+    if (resid > relTol * G[i * n + i]! && resid > 0) {
+      c[r] = Math.sqrt(resid);
+      pivots.push(i);
+      pivotRows.push(c);
+      coords[i] = c;
+    } else {
+      coords[i] = c.subarray(0, r);
+    }
+  }
+  const rank = pivots.length;
+  const pivotCoords = new Float64Array(rank * rank);
+  for (let k = 0; k < rank; k++) pivotCoords.set(pivotRows[k]!.subarray(0, k + 1), k * rank);
+  // Pad every coordinate vector to the final rank (later directions are orthogonal to earlier vectors).
+  for (let i = 0; i < n; i++) {
+    const c = coords[i]!;
+    if (c.length !== rank) {
+      const full = new Float64Array(rank);
+      full.set(c.subarray(0, Math.min(c.length, rank)));
+      coords[i] = full;
+    }
+  }
+  return { rank, pivots, pivotCoords, coords };
+}
+
+/**
+ * Maps a weight vector expressed in a {@link SpanBasis} back to the original space: returns `w` with
+ * `w . x = beta . coords(x)` for every x in the span (and `w` orthogonal to the rest).
+ *
+ * @param basis - the basis
+ * @param beta - weights over the basis directions (length `basis.rank`)
+ * @param vectors - the original vectors the basis was built from
+ *
+ * @example
+ * ```ts
+ * const w = weightsFromBasis(basis, beta, vectors); // Float64Array of the vectors' dimension
+ * ```
+ */
+export function weightsFromBasis(basis: SpanBasis, beta: ArrayLike<number>, vectors: readonly Float32Array[]): Float64Array {
+  const r = basis.rank;
+  const L = basis.pivotCoords;
+  // Solve L^T a = beta (back substitution); then w = sum_k a_k * x_{pivot_k}.
+  const a = new Float64Array(r);
+  for (let k = r - 1; k >= 0; k--) {
+    let s = beta[k] ?? 0;
+    for (let m = k + 1; m < r; m++) s -= L[m * r + k]! * a[m]!;
+    a[k] = s / L[k * r + k]!;
+  }
+  const d = vectors[0]?.length ?? 0;
+  const w = new Float64Array(d);
+  for (let k = 0; k < r; k++) {
+    const x = vectors[basis.pivots[k]!]!;
+    const ak = a[k]!;
+    for (let j = 0; j < d; j++) w[j]! += ak * x[j]!;
+  }
+  return w;
+}

@@ -1,0 +1,63 @@
+import { type Command, Option } from 'commander';
+import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+/**
+ * `botlens pull ID [--dtype q8] [--cache-dir DIR] [--revision REV] [--hub-url URL]`: downloads a model's config,
+ * tokenizer and ONNX files into the botlens cache (with a progress bar on stderr) for later offline use.
+ *
+ * @param program - the root command to add `pull` to
+ */
+export function registerPullCommand(program: Command): void {
+  program
+    .command('pull')
+    .description('download a model into the botlens cache for offline use')
+    .argument('<id>', 'hub model id, e.g. Xenova/e5-small-v2')
+    .addOption(
+      new Option('--dtype <dtype>', `ONNX weight variant, repeatable or comma-separated (${MODEL_DTYPES.join(', ')})`)
+        .argParser(collect)
+        .default([] as string[]),
+    )
+    .option('--cache-dir <dir>', 'cache root (default $BOTLENS_CACHE_DIR or ~/.cache/botlens)')
+    .option('--revision <rev>', 'branch, tag or commit sha (pin a sha for reproducible deployments)')
+    .option('--hub-url <url>', 'hub base URL (default $HF_ENDPOINT or https://huggingface.co)')
+    .option('--force', 'download again even when the files are cached')
+    .option('--quiet', 'no progress bar')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        id: string,
+        flags: { dtype: string[]; cacheDir?: string; revision?: string; hubUrl?: string; force?: boolean; quiet?: boolean; json?: boolean },
+      ) => {
+        const { pullModel } = await import('../../select/pull-model.js');
+        const { formatBytes } = await import('../../select/format-bytes.js');
+        const bar = flags.quiet ? undefined : (await import('../progress-bar.js')).createLoadProgressBar();
+        try {
+          const result = await pullModel(id, {
+            dtypes: flags.dtype.length > 0 ? (flags.dtype as ModelDtype[]) : undefined,
+            cacheDir: flags.cacheDir,
+            revision: flags.revision,
+            hubUrl: flags.hubUrl,
+            force: flags.force,
+            onProgress: bar?.onProgress,
+          });
+          bar?.stop();
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify(result)}\n`);
+            return;
+          }
+          const cached = result.files.filter((f) => f.cached).length;
+          process.stdout.write(
+            `Pulled ${result.id}@${result.revision}: ${result.files.length} files, ${formatBytes(result.downloadedBytes)} downloaded${
+              cached > 0 ? `, ${cached} already cached` : ''
+            }, into ${result.folder}\n`,
+          );
+        } finally {
+          bar?.stop();
+        }
+      },
+    );
+}

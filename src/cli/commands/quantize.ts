@@ -1,0 +1,114 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import type { Int4BlockSize } from '../../quant/int4.js';
+import type { QuantizeOptions } from '../../quant/quantize.js';
+import type { Int8Format } from '../../quant/quantize-model.js';
+import { formatTable } from '../format-table.js';
+
+interface QuantizeFlags {
+  bits: string;
+  blockSize: string;
+  asymmetric?: boolean;
+  perTensor?: boolean;
+  exclude?: string[];
+  quantizeHead?: boolean;
+  quantizeEmbeddings?: boolean;
+  int8Format: string;
+  accuracyLevel: string;
+  files?: string[];
+  overwrite?: boolean;
+  verify: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(2)} MB`;
+}
+
+/**
+ * Turns the command's flags into {@link QuantizeOptions}, checking them.
+ *
+ * @param flags - parsed commander flags
+ * @throws InvalidOptionsError naming the flag at fault
+ */
+export function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
+  const bits = Number(flags.bits);
+  if (bits !== 8 && bits !== 4) throw new InvalidOptionsError('--bits', `expected 8 or 4, got ${flags.bits}`);
+  const blockSize = Number(flags.blockSize);
+  if (![16, 32, 64, 128, 256].includes(blockSize)) {
+    throw new InvalidOptionsError('--block-size', `expected 16, 32, 64, 128 or 256, got ${flags.blockSize}`);
+  }
+  const accuracyLevel = Number(flags.accuracyLevel);
+  if (![0, 1, 2, 3, 4].includes(accuracyLevel)) {
+    throw new InvalidOptionsError('--accuracy-level', `expected an integer 0 to 4, got ${flags.accuracyLevel}`);
+  }
+  if (flags.int8Format !== 'matmul-integer' && flags.int8Format !== 'dynamic-matmul') {
+    throw new InvalidOptionsError('--int8-format', `expected matmul-integer or dynamic-matmul, got ${flags.int8Format}`);
+  }
+  return {
+    bits,
+    blockSize: blockSize as Int4BlockSize,
+    symmetric: !flags.asymmetric,
+    perChannel: !flags.perTensor,
+    exclude: flags.exclude ?? [],
+    quantizeHead: flags.quantizeHead ?? false,
+    quantizeEmbeddings: flags.quantizeEmbeddings ?? false,
+    int8Format: flags.int8Format as Int8Format,
+    accuracyLevel: accuracyLevel as 0 | 1 | 2 | 3 | 4,
+    ...(flags.files ? { files: flags.files } : {}),
+    overwrite: flags.overwrite ?? false,
+    verify: flags.verify,
+  };
+}
+
+/**
+ * `botlens quantize DIR --bits 8|4`: writes `onnx/model_quantized.onnx` (q8) or `onnx/model_q4.onnx` (q4) next
+ * to each float model of a transformers.js model folder, then prints sizes and the output cosine to float32.
+ *
+ * @param program - the root commander program
+ */
+export function registerQuantizeCommand(program: Command): void {
+  program
+    .command('quantize')
+    .description("quantize a model folder's ONNX models to int8 (dtype q8) or 4-bit (dtype q4), next to the float ones")
+    .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
+    .requiredOption('--bits <n>', '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx)')
+    .option('--block-size <n>', '4-bit: input features per scale (16, 32, 64, 128, 256)', '32')
+    .option('--asymmetric', 'asymmetric weights with zero points (default: symmetric)')
+    .option('--per-tensor', '8-bit: one scale per matrix instead of one per output channel')
+    .option('--exclude <names>', 'layers to keep float32: module or node names, comma-separated (repeatable)', collect)
+    .option('--quantize-head', 'also quantize layers that write a graph output (classifier, LM head, projection)')
+    .option('--quantize-embeddings', 'also store embedding tables as int8')
+    .option('--int8-format <format>', '8-bit operators: matmul-integer (standard ONNX) or dynamic-matmul (ONNX Runtime contrib)', 'matmul-integer')
+    .option('--accuracy-level <n>', '4-bit: MatMulNBits accuracy_level (0 float compute, 4 int8 compute)', '4')
+    .option('--files <names>', 'only these files of onnx/ (comma-separated), default: every float model', collect)
+    .option('--overwrite', 'replace existing quantized files')
+    .option('--no-verify', 'skip the ONNX Runtime check of the result against the float model')
+    .option('--json', 'print the full result as JSON')
+    .action(async (dir: string, flags: QuantizeFlags) => {
+      const options = quantizeOptionsFromFlags(flags);
+      const { quantize } = await import('../../quant/quantize.js');
+      const result = await quantize(dir, { ...options, onWarning: (m) => process.stderr.write(`botlens: warning: ${m}\n`) });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const rows = result.files.map((f) => [
+        basename(f.source),
+        f.output ? basename(f.output) : `(${f.report.status})`,
+        String(f.report.quantized.length),
+        String(f.report.kept.length),
+        mb(f.bytesIn),
+        f.output ? mb(f.bytesOut) : '-',
+        f.output ? `${(f.bytesIn / f.bytesOut).toFixed(2)}x` : '-',
+        f.cosine === undefined ? '-' : f.cosine.toFixed(5),
+      ]);
+      process.stdout.write(
+        `${formatTable(['source', 'output', 'quantized', 'kept', 'size in', 'size out', 'smaller', 'cosine'], rows)}\n`,
+      );
+      process.stdout.write(`load it with dtype: '${result.dtype}'\n`);
+    });
+}

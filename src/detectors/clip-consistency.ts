@@ -1,0 +1,378 @@
+import { abstained, nowMs, scored } from '../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
+import { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
+import { isRemoteImage } from '../runtime/image-input.js';
+import {
+  deserializeModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../runtime/model-options.js';
+import { cosine } from '../runtime/tensor-data.js';
+
+const KIND = 'clip';
+const STATE_VERSION = 1;
+
+/**
+ * Options for {@link ClipConsistencyDetector}. The model fields choose the CLIP model (default
+ * `Xenova/clip-vit-base-patch32`).
+ */
+export interface ClipConsistencyOptions extends ClipEncoderOptions {
+  /**
+   * The detector's name in results.
+   * @defaultValue 'clip'
+   */
+  name?: string;
+  /**
+   * Inconsistency (1 - cosine of bio and avatar) above which the profile is flagged: the centre of the
+   * unfitted score mapping, where the score is 0.5.
+   * @defaultValue 0.4
+   */
+  maxInconsistency?: number;
+  /**
+   * Slope of the unfitted mapping `P(bot) = sigmoid(steepness * (inconsistency - maxInconsistency))`.
+   * @defaultValue 10
+   */
+  steepness?: number;
+  /**
+   * Score at or above which the label is `bot`.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * L2 penalty of the mapping `fit()` learns.
+   * @defaultValue 1
+   */
+  l2?: number;
+}
+
+/** A fitted mapping from inconsistency `x` to P(bot): `sigmoid(a * x + b)`. */
+export interface ClipCalibration {
+  /** Slope. */
+  a: number;
+  /** Intercept. */
+  b: number;
+}
+
+/**
+ * Checks that a profile's bio and avatar tell the same story: CLIP embeds the bio text and the avatar image in
+ * one space; `inconsistency = 1 - cosine(text, image)`. Stock or generated avatars that match nothing in the bio
+ * are a common sign of fake accounts.
+ *
+ * Score: `P(bot) = sigmoid(steepness * (inconsistency - maxInconsistency))`, so the score crosses 0.5 (and the
+ * label turns `bot`) where the inconsistency crosses `maxInconsistency` (0.4). `fit()` replaces this with a
+ * logistic regression on the inconsistency, `sigmoid(a * inconsistency + b)`. Raw CLIP cosines between matching
+ * text and images are small (about 0.2-0.35 for ViT-B/32), so fit on labelled profiles before trusting the
+ * default threshold.
+ *
+ * Abstains when the profile lacks a bio or an avatar, or when the avatar is an `http(s)` URL and the detector is
+ * offline.
+ *
+ * @example
+ * ```ts
+ * const clip = new ClipConsistencyDetector();
+ * const d = await clip.detect({
+ *   messages: [{ speaker: 'sam', text: 'hi!' }],
+ *   profile: { bio: 'Dog lover, hiker, amateur baker.', avatar: './avatars/sam.jpg' },
+ * });
+ * console.log(d.score, d.evidence[0]?.sentence);
+ * await clip.dispose();
+ * ```
+ */
+export class ClipConsistencyDetector implements Detector {
+  /** The detector's name in results. */
+  readonly name: string;
+  /** The inconsistency at which the unfitted score is 0.5. */
+  readonly maxInconsistency: number;
+  /** Slope of the unfitted mapping. */
+  readonly steepness: number;
+  /** Score at or above which the label is `bot`. */
+  readonly threshold: number;
+  private readonly l2: number;
+  private readonly options: ClipConsistencyOptions;
+  private readonly encoder: ClipEncoder;
+  private calibration: ClipCalibration | null = null;
+
+  /**
+   * @param options - see {@link ClipConsistencyOptions}
+   * @throws InvalidOptionsError naming the bad option
+   */
+  constructor(options: ClipConsistencyOptions = {}) {
+    const name = options.name ?? KIND;
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidOptionsError('name', 'expected a non-empty string');
+    const num = (key: string, v: number, lo: number, hi: number) => {
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) {
+        throw new InvalidOptionsError(key, `expected a number in [${lo}, ${hi}], got ${String(v)}`);
+      }
+      return v;
+    };
+    this.threshold = num('threshold', options.threshold ?? 0.5, 0, 1);
+    this.maxInconsistency = num('maxInconsistency', options.maxInconsistency ?? 0.4, 0, 2);
+    this.steepness = num('steepness', options.steepness ?? 10, 1e-6, 1e6);
+    this.l2 = num('l2', options.l2 ?? 1, 0, 1e9);
+    validateModelOptions(options);
+    this.name = name;
+    this.options = { ...options };
+    const {
+      name: _n,
+      maxInconsistency: _m,
+      steepness: _s,
+      threshold: _t,
+      l2: _l2,
+      normalize: _norm,
+      ...encoderOptions
+    } = options;
+    this.encoder = new ClipEncoder({ ...encoderOptions, normalize: true });
+  }
+
+  /** True once `fit()` has run (or the state came from a fitted detector). */
+  get fitted(): boolean {
+    return this.calibration !== null;
+  }
+
+  /** The CLIP encoder this detector runs (shares its model). */
+  get clipEncoder(): ClipEncoder {
+    return this.encoder;
+  }
+
+  private missing(v: ValidTranscript): string | null {
+    const bio = v.profile?.bio?.trim() ?? '';
+    const avatar = v.profile?.avatar;
+    if (!v.profile)
+      return `The transcript has no profile for "${v.target}", so bio and avatar cannot be compared.`;
+    if (bio === '') return `The profile of "${v.target}" has no bio to compare with the avatar.`;
+    if (avatar === undefined || (typeof avatar === 'string' && avatar.trim() === '')) {
+      return `The profile of "${v.target}" has no avatar to compare with the bio.`;
+    }
+    if (this.encoder.offline && isRemoteImage(avatar)) {
+      return 'The avatar is a web URL and the detector is offline, so it cannot be fetched.';
+    }
+    return null;
+  }
+
+  private async inconsistencies(
+    vs: readonly ValidTranscript[],
+    signal: AbortSignal | undefined,
+  ): Promise<(number | null)[]> {
+    AbortedError.throwIfAborted(signal, `${this.name} detect`);
+    const usable = vs.map((v, i) => (this.missing(v) === null ? i : -1)).filter((i) => i >= 0);
+    if (usable.length === 0) return vs.map(() => null);
+    const opts = signal ? { signal } : {};
+    const texts = await this.encoder.embedText(
+      usable.map((i) => vs[i]!.profile!.bio!),
+      opts,
+    );
+    const images = await this.encoder.embedImage(
+      usable.map((i) => vs[i]!.profile!.avatar!),
+      opts,
+    );
+    const out: (number | null)[] = vs.map(() => null);
+    usable.forEach((i, k) => {
+      out[i] = 1 - cosine(texts[k]!, images[k]!);
+    });
+    return out;
+  }
+
+  /**
+   * The inconsistency `1 - cosine(bio, avatar)` of a transcript's profile, in [0, 2].
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @returns the inconsistency, or `null` when bio or avatar is missing
+   * @throws ImageLoadError when the avatar cannot be read or decoded
+   */
+  async inconsistency(t: Transcript, opts: DetectOptions = {}): Promise<number | null> {
+    const [x] = await this.inconsistencies([validateTranscript(t)], opts.signal);
+    return x ?? null;
+  }
+
+  /**
+   * Maps an inconsistency to P(bot): the fitted logistic mapping, else the default one around
+   * `maxInconsistency`.
+   *
+   * @param inconsistency - `1 - cosine(bio, avatar)`
+   */
+  scoreOf(inconsistency: number): number {
+    return this.calibration
+      ? sigmoid(this.calibration.a * inconsistency + this.calibration.b)
+      : sigmoid(this.steepness * (inconsistency - this.maxInconsistency));
+  }
+
+  private toDetection(v: ValidTranscript, x: number | null, started: number): Detection {
+    if (x === null) return abstained(this.name, this.missing(v) ?? 'Bio or avatar missing.', started);
+    const score = this.scoreOf(x);
+    const cos = 1 - x;
+    const evidence: Evidence[] = [
+      {
+        name: 'clip_inconsistency',
+        value: x,
+        sentence:
+          x > this.maxInconsistency
+            ? `The avatar and the bio match poorly in CLIP space (inconsistency ${x.toFixed(3)} > ${this.maxInconsistency}).`
+            : `The avatar and the bio are consistent in CLIP space (inconsistency ${x.toFixed(3)} <= ${this.maxInconsistency}).`,
+        contribution: this.calibration
+          ? this.calibration.a * x + this.calibration.b
+          : this.steepness * (x - this.maxInconsistency),
+      },
+      { name: 'clip_cosine', value: cos, sentence: `CLIP cosine between bio and avatar: ${cos.toFixed(3)}.` },
+    ];
+    return scored(this.name, score, this.threshold, evidence, started);
+  }
+
+  /**
+   * Judges the target's profile.
+   *
+   * @param t - the transcript (with `profile.bio` and `profile.avatar`)
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError on bad input; ImageLoadError for an unreadable avatar; ModelLoadError when the model is missing
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const v = validateTranscript(t);
+    const [x] = await this.inconsistencies([v], opts.signal);
+    return this.toDetection(v, x ?? null, started);
+  }
+
+  /**
+   * Judges many profiles: bios go through the text tower in length-sorted batches, avatars in image batches.
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal` to cancel
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    const started = nowMs();
+    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const vs = ts.map((t) => validateTranscript(t));
+    const xs = await this.inconsistencies(vs, opts.signal);
+    return vs.map((v, i) => this.toDetection(v, xs[i] ?? null, started));
+  }
+
+  /**
+   * Learns `P(bot) = sigmoid(a * inconsistency + b)` by logistic regression (classes weighted to balance).
+   * Examples without bio or avatar are skipped.
+   *
+   * @param examples - labelled transcripts with profiles, at least one bot and one human
+   * @param opts - `signal` to cancel
+   * @throws InvalidOptionsError when a class is missing
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
+    if (!Array.isArray(examples))
+      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
+    const vs = examples.map((e, i) => {
+      if (e?.label !== 'bot' && e?.label !== 'human') {
+        throw new InvalidOptionsError(`examples[${i}].label`, 'expected "bot" or "human"');
+      }
+      return validateTranscript(e);
+    });
+    const xs = await this.inconsistencies(vs, opts.signal);
+    const X: number[][] = [];
+    const y: number[] = [];
+    xs.forEach((x, i) => {
+      if (x === null) return;
+      X.push([x]);
+      y.push(examples[i]!.label === 'bot' ? 1 : 0);
+    });
+    const bots = y.reduce((s, v) => s + v, 0);
+    if (bots === 0 || bots === y.length) {
+      throw new InvalidOptionsError(
+        'examples',
+        `fit needs at least one bot and one human example with a bio and an avatar; got ${bots} bot and ${y.length - bots} human`,
+      );
+    }
+    const sampleWeights = y.map((l) =>
+      l === 1 ? y.length / (2 * bots) : y.length / (2 * (y.length - bots)),
+    );
+    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights });
+    this.calibration = { a: m.weights[0]!, b: m.intercept };
+  }
+
+  /** The options and the fitted mapping as JSON, for {@link ClipConsistencyDetector.fromJSON}. */
+  toJSON(): DetectorState {
+    const o = this.options;
+    const state: DetectorState = {
+      kind: KIND,
+      version: STATE_VERSION,
+      name: this.name,
+      threshold: this.threshold,
+      maxInconsistency: this.maxInconsistency,
+      steepness: this.steepness,
+      l2: this.l2,
+      model: { ...serializeModelOptions(o) },
+      calibration: this.calibration ? { ...this.calibration } : null,
+    };
+    for (const k of ['batchSize', 'maxBatchTokens', 'maxLength'] as const) {
+      const v = o[k];
+      if (v !== undefined) state[k] = v;
+    }
+    return state;
+  }
+
+  /**
+   * Rebuilds a detector from {@link ClipConsistencyDetector.toJSON} output. The model loads on first use.
+   *
+   * @param state - the saved state
+   * @param overrides - options that replace the saved ones (e.g. `modelDir` on another machine)
+   * @throws InvalidOptionsError when the state is not a version-1 CLIP state
+   * @example
+   * ```ts
+   * const d = ClipConsistencyDetector.fromJSON(JSON.parse(await readFile('clip.json', 'utf8')));
+   * ```
+   */
+  static fromJSON(state: DetectorState, overrides: ClipConsistencyOptions = {}): ClipConsistencyDetector {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new InvalidOptionsError(
+        'state',
+        'expected the object returned by ClipConsistencyDetector.toJSON()',
+      );
+    }
+    if (state.kind !== KIND)
+      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
+    if (state.version !== STATE_VERSION) {
+      throw new InvalidOptionsError(
+        'state.version',
+        `this botlens reads CLIP state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      );
+    }
+    const opts: ClipConsistencyOptions = { ...deserializeModelOptions(state['model']) };
+    if (typeof state['name'] === 'string') opts.name = state['name'];
+    for (const k of [
+      'threshold',
+      'maxInconsistency',
+      'steepness',
+      'l2',
+      'batchSize',
+      'maxBatchTokens',
+      'maxLength',
+    ] as const) {
+      const v = state[k];
+      if (typeof v === 'number') opts[k] = v;
+    }
+    const d = new ClipConsistencyDetector({ ...opts, ...overrides });
+    const cal = state['calibration'];
+    if (cal !== null && cal !== undefined) {
+      if (
+        typeof cal !== 'object' ||
+        Array.isArray(cal) ||
+        typeof cal['a'] !== 'number' ||
+        typeof cal['b'] !== 'number'
+      ) {
+        throw new InvalidOptionsError('state.calibration', 'expected { a: number, b: number } or null');
+      }
+      d.calibration = { a: cal['a'], b: cal['b'] };
+    }
+    return d;
+  }
+
+  /** Releases the CLIP model. */
+  async dispose(): Promise<void> {
+    await this.encoder.dispose();
+  }
+}

@@ -1,0 +1,720 @@
+import { abstained, nowMs, scored } from '../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { Label, LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { targetMessages, validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { NotFittedError } from '../errors/not-fitted-error.js';
+import { sigmoid } from '../numeric/logistic-regression.js';
+import { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
+import type { Embedder } from '../runtime/embedder.js';
+import {
+  deserializeModelOptions,
+  type ModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../runtime/model-options.js';
+import { defaultModelFor } from '../zoo/model-zoo.js';
+import {
+  type AnswerWords,
+  type ChatMessage,
+  chatMessages,
+  DEFAULT_INSTRUCTION,
+  dialogueLines,
+  type FittedPrompt,
+  fitPromptToBudget,
+  type PromptParts,
+  renderPlainPrompt,
+} from './prompt-format.js';
+
+const STATE_VERSION = 1;
+const KIND = 'fewshot';
+const DEFAULT_CONTEXT_CAP = 1024;
+
+/** How the answer words are compared. */
+export type FewShotScoring = 'first-token' | 'sequence';
+
+/** Options for {@link FewShotPromptDetector}. The model fields choose the causal LM that reads the prompt. */
+export interface FewShotPromptOptions extends ModelOptions {
+  /**
+   * The detector's name in results.
+   * @defaultValue 'fewshot'
+   */
+  name?: string;
+  /**
+   * Score at or above which the label is `bot`.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * Labelled examples to show the model (the pool the prompt's examples are picked from). `fit()` replaces them.
+   * @defaultValue none: call `fit()` before `detect()`
+   */
+  examples?: LabelledTranscript[];
+  /**
+   * Examples per prompt, 1 to 16 (3 to 5 works best). Fewer are used when the pool is smaller or the context
+   * is too short.
+   * @defaultValue 4
+   */
+  shots?: number;
+  /**
+   * Picks, per target, the `shots` pool examples most similar to the target's text (cosine of embeddings),
+   * with at least one of each label when the pool has both; the most similar sits next to the target. Without
+   * an embedder the same label-balanced examples are used for every target: the pool in order, alternating
+   * human and bot. The caller keeps ownership: `dispose()` does not dispose it.
+   * @defaultValue undefined
+   */
+  embedder?: Embedder;
+  /**
+   * The answer words compared after the prompt. Plain prompts end with `Answer:`, so the words include the
+   * leading space; chat-template prompts end with the assistant's turn, so they do not.
+   * @defaultValue `{ bot: ' bot', human: ' human' }` for plain prompts, `{ bot: 'bot', human: 'human' }` with a chat template
+   */
+  words?: Partial<AnswerWords>;
+  /**
+   * `first-token`: compare the probabilities of each word's first token right after the prompt (one forward
+   * pass; exact when each word is one token, as ` bot` and ` human` are for GPT-2). `sequence`: compare the
+   * probabilities of the whole words, the sum of their tokens' log-probabilities (one pass per word).
+   * @defaultValue 'first-token'
+   */
+  scoring?: FewShotScoring;
+  /**
+   * Most tokens in the prompt. Examples are shortened, then dropped, to fit; the target's last turns are kept.
+   * Must not exceed the model's context (`n_positions` / `max_position_embeddings`). The logits of a prompt
+   * take `tokens x vocabulary x 4` bytes unless the graph takes `num_logits_to_keep`.
+   * @defaultValue the model's context, capped at 1024
+   */
+  contextTokens?: number;
+  /**
+   * The task statement opening the prompt (the system message with a chat template).
+   * @defaultValue {@link DEFAULT_INSTRUCTION}
+   */
+  instruction?: string;
+  /**
+   * Show speakers as `Target` / `Other` instead of their names (a name like `helperbot` would give the answer).
+   * @defaultValue true
+   */
+  anonymize?: boolean;
+  /**
+   * Longest message kept in the prompt, in characters (the middle of longer ones is cut).
+   * @defaultValue 500
+   */
+  maxMessageChars?: number;
+  /**
+   * `auto`: use the tokenizer's chat template (`apply_chat_template`) when it has one, a plain-text prompt
+   * otherwise. `never`: always plain text.
+   * @defaultValue 'auto'
+   */
+  chatTemplate?: 'auto' | 'never';
+  /**
+   * Most examples `fit()` keeps in the pool (a label-balanced subset in input order). Saved state holds the pool.
+   * @defaultValue 200
+   */
+  maxPool?: number;
+}
+
+/** A built prompt, as {@link FewShotPromptDetector.buildPrompt} returns it. */
+export interface FewShotPrompt extends FittedPrompt {
+  /** True when the tokenizer's chat template was applied. */
+  chat: boolean;
+  /** The answer words compared after the prompt. */
+  words: AnswerWords;
+  /** Labels of the examples in the prompt, in order. */
+  exampleLabels: Label[];
+}
+
+interface PoolItem {
+  t: ValidTranscript;
+  label: Label;
+}
+
+/**
+ * Asks a causal LM. The prompt holds a few labelled example conversations (3-5), each followed by its answer,
+ * then the target conversation; the model's next-token probabilities give
+ * `score = P(bot word) / (P(bot word) + P(human word))`. Instruct models get their own chat template; base
+ * models a plain-text prompt. The prompt always fits the model's context: examples are shortened or dropped
+ * first, and the target's last turns are never cut.
+ *
+ * Examples come from `examples` or `fit()`; with an `embedder`, the most similar ones are picked per target.
+ * Default model: the zoo's `fewshot` entry (`onnx-community/Qwen2.5-0.5B-Instruct`).
+ *
+ * @example
+ * ```ts
+ * const d = new FewShotPromptDetector({ model: 'onnx-community/Qwen2.5-0.5B-Instruct', dtype: 'q8' });
+ * await d.fit(labelledTranscripts);
+ * const r = await d.detect(transcript);
+ * console.log(r.score, r.evidence[0]?.sentence);
+ * await d.dispose();
+ * ```
+ */
+export class FewShotPromptDetector implements Detector {
+  /** The detector's name in results. */
+  readonly name: string;
+  /** Score at or above which the label is `bot`. */
+  readonly threshold: number;
+  /** Examples per prompt. */
+  readonly shots: number;
+  /** How the answer words are compared. */
+  readonly scoring: FewShotScoring;
+  private readonly options: FewShotPromptOptions;
+  private readonly scorer: CausalLmScorer;
+  private readonly embedder: Embedder | undefined;
+  private readonly maxPool: number;
+  private pool: PoolItem[] = [];
+  private poolVectors: Promise<Float32Array[]> | undefined;
+  private isFitted = false;
+
+  /**
+   * @param options - see {@link FewShotPromptOptions}
+   * @throws InvalidOptionsError naming the bad option; InvalidTranscriptError for a bad example
+   */
+  constructor(options: FewShotPromptOptions = {}) {
+    validateModelOptions(options);
+    const name = options.name ?? KIND;
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidOptionsError('name', 'expected a non-empty string');
+    const threshold = options.threshold ?? 0.5;
+    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
+      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+    }
+    const shots = options.shots ?? 4;
+    if (!(Number.isInteger(shots) && shots >= 1 && shots <= 16)) {
+      throw new InvalidOptionsError(
+        'shots',
+        `expected an integer from 1 to 16 (3 to 5 works best), got ${String(shots)}`,
+      );
+    }
+    const scoring = options.scoring ?? 'first-token';
+    if (scoring !== 'first-token' && scoring !== 'sequence') {
+      throw new InvalidOptionsError(
+        'scoring',
+        `got ${JSON.stringify(scoring)}; use "first-token" or "sequence"`,
+      );
+    }
+    if (
+      options.contextTokens !== undefined &&
+      !(Number.isInteger(options.contextTokens) && options.contextTokens >= 8)
+    ) {
+      throw new InvalidOptionsError(
+        'contextTokens',
+        `expected an integer of at least 8, got ${String(options.contextTokens)}`,
+      );
+    }
+    if (
+      options.chatTemplate !== undefined &&
+      options.chatTemplate !== 'auto' &&
+      options.chatTemplate !== 'never'
+    ) {
+      throw new InvalidOptionsError(
+        'chatTemplate',
+        `got ${JSON.stringify(options.chatTemplate)}; use "auto" or "never"`,
+      );
+    }
+    if (
+      options.instruction !== undefined &&
+      (typeof options.instruction !== 'string' || options.instruction.trim() === '')
+    ) {
+      throw new InvalidOptionsError('instruction', 'expected a non-empty string');
+    }
+    if (
+      options.maxMessageChars !== undefined &&
+      !(Number.isInteger(options.maxMessageChars) && options.maxMessageChars >= 1)
+    ) {
+      throw new InvalidOptionsError(
+        'maxMessageChars',
+        `expected a positive integer, got ${String(options.maxMessageChars)}`,
+      );
+    }
+    const maxPool = options.maxPool ?? 200;
+    if (!(Number.isInteger(maxPool) && maxPool >= 1)) {
+      throw new InvalidOptionsError('maxPool', `expected a positive integer, got ${String(maxPool)}`);
+    }
+    if (options.words !== undefined) {
+      const w = options.words;
+      for (const k of ['bot', 'human'] as const) {
+        if (w[k] !== undefined && (typeof w[k] !== 'string' || w[k].trim() === '')) {
+          throw new InvalidOptionsError(`words.${k}`, 'expected a non-empty string such as " bot"');
+        }
+      }
+      if (w.bot !== undefined && w.bot === w.human)
+        throw new InvalidOptionsError('words', 'the bot and human words must differ');
+    }
+    const e = options.embedder;
+    if (
+      e !== undefined &&
+      (typeof e !== 'object' || e === null || typeof e.embed !== 'function' || typeof e.id !== 'string')
+    ) {
+      throw new InvalidOptionsError('embedder', 'expected an Embedder ({ id, embed(texts) })');
+    }
+    this.name = name;
+    this.threshold = threshold;
+    this.shots = shots;
+    this.scoring = scoring;
+    this.maxPool = maxPool;
+    this.embedder = e;
+    this.options = { ...options, model: options.model ?? defaultModelFor('fewshot').id };
+    this.scorer = new CausalLmScorer(modelOnly(this.options));
+    if (options.examples !== undefined) {
+      this.pool = this.toPool(options.examples, 'examples');
+    }
+  }
+
+  /** True once `fit()` has run (or the state came from a fitted detector). */
+  get fitted(): boolean {
+    return this.isFitted;
+  }
+
+  /** How many labelled examples the pool holds. */
+  get poolSize(): number {
+    return this.pool.length;
+  }
+
+  /**
+   * Keeps labelled examples for the prompts (a label-balanced subset of at most `maxPool`, in input order) and,
+   * with an embedder, embeds them for similarity search. Nothing else is learned: the score is the model's own.
+   *
+   * @param examples - labelled transcripts
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError naming a bad example; InvalidOptionsError when there is none
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
+    const pool = this.toPool(examples, 'examples');
+    if (pool.length === 0)
+      throw new InvalidOptionsError('examples', 'fit needs at least one labelled example');
+    this.pool = pool;
+    this.poolVectors = undefined;
+    if (this.embedder) await this.vectors(opts);
+    this.isFitted = true;
+  }
+
+  /**
+   * Builds the prompt the model reads for a transcript (examples picked, shortened to the context).
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @throws NotFittedError when there are no examples; InvalidTranscriptError on bad input
+   */
+  async buildPrompt(t: Transcript, opts: DetectOptions = {}): Promise<FewShotPrompt> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    return this.prompt(validateTranscript(t), opts);
+  }
+
+  /**
+   * Judges the transcript's target speaker.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @throws NotFittedError without examples; InvalidTranscriptError on bad input; AbortedError when cancelled
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const v = validateTranscript(t);
+    if (targetMessages(v).every((m) => m.text.trim() === '')) {
+      return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to judge.`, started);
+    }
+    const p = await this.prompt(v, opts);
+    const cands = [p.words.bot, p.words.human];
+    const r =
+      this.scoring === 'first-token'
+        ? await this.scorer.nextTokenDistribution(p.text, cands, opts)
+        : await this.scorer.sequenceLogprobs(p.text, cands, opts);
+    const [lb, lh] = r.logprobs as [number, number];
+    const logOdds = lb - lh;
+    const score = sigmoid(logOdds);
+    const nBots = p.exampleLabels.filter((l) => l === 'bot').length;
+    const evidence: Evidence[] = [
+      {
+        name: 'bot_vs_human',
+        value: score,
+        sentence: `After ${p.exampleLabels.length} labelled example(s), ${this.options.model} puts ${pct(score)} of the answer probability on "${p.words.bot.trim()}" rather than "${p.words.human.trim()}".`,
+        contribution: logOdds,
+      },
+      {
+        name: 'p_bot_word',
+        value: Math.exp(lb),
+        sentence: `P(${JSON.stringify(p.words.bot)}${this.scoring === 'first-token' ? ', first token' : ''}) = ${Math.exp(lb).toPrecision(3)}.`,
+      },
+      {
+        name: 'p_human_word',
+        value: Math.exp(lh),
+        sentence: `P(${JSON.stringify(p.words.human)}${this.scoring === 'first-token' ? ', first token' : ''}) = ${Math.exp(lh).toPrecision(3)}.`,
+      },
+      {
+        name: 'prompt',
+        value: {
+          tokens: p.tokens,
+          examples: p.exampleLabels.length,
+          bot_examples: nBots,
+          chat: p.chat,
+          truncated: p.truncated,
+        },
+        sentence: `${p.tokens}-token ${p.chat ? 'chat-template' : 'plain'} prompt with ${p.exampleLabels.length} example(s) (${nBots} bot)${p.truncated ? '; examples or early turns were cut to fit the context' : ''}.`,
+      },
+    ];
+    return scored(this.name, score, this.threshold, evidence, started);
+  }
+
+  /**
+   * Judges many transcripts, in order (one forward pass each).
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal`, checked before each transcript
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+    const out: Detection[] = [];
+    for (const t of ts) out.push(await this.detect(t, opts));
+    return out;
+  }
+
+  /** The options and the example pool as JSON, for {@link FewShotPromptDetector.fromJSON}. */
+  toJSON(): DetectorState {
+    const o = this.options;
+    const state: DetectorState = {
+      kind: KIND,
+      version: STATE_VERSION,
+      name: this.name,
+      threshold: this.threshold,
+      model: { ...serializeModelOptions(modelOnly(o)) },
+      shots: this.shots,
+      scoring: this.scoring,
+      maxPool: this.maxPool,
+      anonymize: o.anonymize ?? true,
+      maxMessageChars: o.maxMessageChars ?? 500,
+      chatTemplate: o.chatTemplate ?? 'auto',
+      embedder: this.embedder?.id ?? null,
+      fitted: this.isFitted,
+      examples: this.pool.map((p) => serializeExample(p)),
+    };
+    if (o.contextTokens !== undefined) state['contextTokens'] = o.contextTokens;
+    if (o.instruction !== undefined) state['instruction'] = o.instruction;
+    if (o.words !== undefined) {
+      const w: JsonObject = {};
+      if (o.words.bot !== undefined) w['bot'] = o.words.bot;
+      if (o.words.human !== undefined) w['human'] = o.words.human;
+      state['words'] = w;
+    }
+    return state;
+  }
+
+  /**
+   * Rebuilds a detector from {@link FewShotPromptDetector.toJSON} output. Pass the same embedder (same `id`) when
+   * the state was made with one.
+   *
+   * @param state - the saved state
+   * @param overrides - options replacing the saved ones (`embedder`, `modelDir`, `onProgress`...)
+   * @throws InvalidOptionsError for a state of another kind/version, bad values, or a missing/different embedder
+   *
+   * @example
+   * ```ts
+   * const d = FewShotPromptDetector.fromJSON(JSON.parse(await readFile('fewshot.json', 'utf8')), { modelDir: '/models' });
+   * ```
+   */
+  static fromJSON(state: DetectorState, overrides: FewShotPromptOptions = {}): FewShotPromptDetector {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new InvalidOptionsError(
+        'state',
+        'expected the object returned by FewShotPromptDetector.toJSON()',
+      );
+    }
+    if (state.kind !== KIND)
+      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
+    if (state.version !== STATE_VERSION) {
+      throw new InvalidOptionsError(
+        'state.version',
+        `this botlens reads fewshot state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      );
+    }
+    const opts: FewShotPromptOptions = { ...deserializeModelOptions(state['model']) };
+    const pick = <K extends keyof FewShotPromptOptions>(k: K, type: 'string' | 'number' | 'boolean') => {
+      const v = state[k as string];
+      if (v === undefined || v === null) return;
+      if (typeof v !== type)
+        throw new InvalidOptionsError(`state.${String(k)}`, `expected a ${type}, got ${JSON.stringify(v)}`);
+      opts[k] = v as FewShotPromptOptions[K];
+    };
+    pick('name', 'string');
+    pick('threshold', 'number');
+    pick('shots', 'number');
+    pick('scoring', 'string');
+    pick('maxPool', 'number');
+    pick('anonymize', 'boolean');
+    pick('maxMessageChars', 'number');
+    pick('chatTemplate', 'string');
+    pick('contextTokens', 'number');
+    pick('instruction', 'string');
+    const w = state['words'];
+    if (w !== undefined) {
+      if (typeof w !== 'object' || w === null || Array.isArray(w))
+        throw new InvalidOptionsError('state.words', 'expected { bot, human }');
+      opts.words = {};
+      if (typeof w['bot'] === 'string') opts.words.bot = w['bot'];
+      if (typeof w['human'] === 'string') opts.words.human = w['human'];
+    }
+    const examples = state['examples'];
+    if (!Array.isArray(examples))
+      throw new InvalidOptionsError('state.examples', 'expected an array of labelled transcripts');
+    const merged = { ...opts, ...overrides };
+    const embedderId = state['embedder'];
+    if (typeof embedderId === 'string') {
+      if (!merged.embedder) {
+        throw new InvalidOptionsError(
+          'embedder',
+          `this state picks examples with embedder "${embedderId}": pass it as { embedder } to fromJSON`,
+        );
+      }
+      if (merged.embedder.id !== embedderId) {
+        throw new InvalidOptionsError(
+          'embedder',
+          `the state was made with "${embedderId}" but "${merged.embedder.id}" was given`,
+        );
+      }
+    }
+    const d = new FewShotPromptDetector(merged);
+    d.pool = d.toPool(examples as unknown as LabelledTranscript[], 'state.examples', false);
+    d.isFitted = state['fitted'] === true;
+    return d;
+  }
+
+  /** Releases the model (the shared session is freed when no other component holds it). The embedder is not disposed. */
+  async dispose(): Promise<void> {
+    await this.scorer.dispose();
+  }
+
+  private toPool(examples: unknown, what: string, subset = true): PoolItem[] {
+    if (!Array.isArray(examples))
+      throw new InvalidOptionsError(what, 'expected an array of labelled transcripts');
+    const all = (examples as LabelledTranscript[]).map((ex, i) => {
+      const t = validateLabelled(ex, i, what);
+      return { t, label: ex.label };
+    });
+    return subset ? balancedOrder(all, this.maxPool) : all;
+  }
+
+  private vectors(opts: DetectOptions): Promise<Float32Array[]> {
+    if (!this.poolVectors) {
+      const texts = this.pool.map((p) => targetText(p.t));
+      const promise = this.embedder!.embed(texts, opts);
+      promise.catch(() => {
+        if (this.poolVectors === promise) this.poolVectors = undefined;
+      });
+      this.poolVectors = promise;
+    }
+    return this.poolVectors;
+  }
+
+  private async select(v: ValidTranscript, opts: DetectOptions): Promise<PoolItem[]> {
+    const k = Math.min(this.shots, this.pool.length);
+    if (!this.embedder) return balancedOrder(this.pool, k);
+    const [poolVecs, [query]] = await Promise.all([
+      this.vectors(opts),
+      this.embedder.embed([targetText(v)], opts),
+    ]);
+    if (!query || poolVecs.length !== this.pool.length) {
+      throw new InvalidOptionsError(
+        'embedder',
+        `returned ${poolVecs.length} vectors for ${this.pool.length} texts`,
+      );
+    }
+    const sims = poolVecs.map((p, i) => ({ i, s: cosine(query, p) }));
+    sims.sort((a, b) => b.s - a.s || a.i - b.i);
+    const chosen = sims.slice(0, k);
+    // Keep both labels in the prompt when the pool has both: swap the least similar pick for the best of the other.
+    const labels = new Set(chosen.map((c) => this.pool[c.i]!.label));
+    if (labels.size === 1 && k >= 2) {
+      const other = sims.find((c) => this.pool[c.i]!.label !== this.pool[chosen[0]!.i]!.label);
+      if (other) chosen[chosen.length - 1] = other;
+    }
+    chosen.sort((a, b) => a.s - b.s || b.i - a.i); // least similar first, the most similar next to the target
+    return chosen.map((c) => this.pool[c.i]!);
+  }
+
+  private async prompt(v: ValidTranscript, opts: DetectOptions): Promise<FewShotPrompt> {
+    if (this.pool.length === 0) {
+      throw new NotFittedError(
+        this.name,
+        'it has no labelled examples: pass { examples } to the constructor or call fit(examples)',
+      );
+    }
+    const handle = await this.scorer.load(opts);
+    const tokenizer = handle.tokenizer;
+    const chat = (this.options.chatTemplate ?? 'auto') === 'auto' && hasChatTemplate(tokenizer);
+    const words: AnswerWords = {
+      bot: this.options.words?.bot ?? (chat ? 'bot' : ' bot'),
+      human: this.options.words?.human ?? (chat ? 'human' : ' human'),
+    };
+    const format = {
+      anonymize: this.options.anonymize ?? true,
+      maxMessageChars: this.options.maxMessageChars ?? 500,
+    };
+    const picked = await this.select(v, opts);
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const parts: PromptParts = {
+      instruction: this.options.instruction ?? DEFAULT_INSTRUCTION,
+      examples: picked.map((p) => ({ lines: dialogueLines(p.t, format), label: p.label })),
+      target: dialogueLines(v, format),
+    };
+    const render = chat
+      ? chatRenderer(tokenizer, parts, words)
+      : (p: PromptParts) => renderPlainPrompt(p, words);
+    const ctx = await this.scorer.contextLength();
+    const requested = this.options.contextTokens ?? Math.min(ctx, DEFAULT_CONTEXT_CAP);
+    if (requested > ctx) {
+      throw new InvalidOptionsError(
+        'contextTokens',
+        `${requested} exceeds ${this.options.model}'s context of ${ctx} tokens`,
+      );
+    }
+    // Sequence scoring appends the answer's tokens to the prompt, so leave room for the longest answer.
+    const answerTokens =
+      this.scoring === 'sequence'
+        ? Math.max(
+            ...[words.bot, words.human].map((w) => tokenizer.encode(w, { add_special_tokens: false }).length),
+          )
+        : 0;
+    const fitted = fitPromptToBudget(parts, {
+      render,
+      countTokens: (s) => tokenizer.encode(s).length,
+      budget: requested - answerTokens,
+    });
+    return { ...fitted, chat, words, exampleLabels: fitted.parts.examples.map((e) => e.label) };
+  }
+}
+
+function modelOnly(o: FewShotPromptOptions): ModelOptions {
+  const out: ModelOptions = {};
+  for (const k of [
+    'model',
+    'modelDir',
+    'dtype',
+    'revision',
+    'offline',
+    'threads',
+    'cacheDir',
+    'device',
+    'onProgress',
+  ] as const) {
+    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
+  }
+  return out;
+}
+
+type ChatTokenizer = Awaited<ReturnType<CausalLmScorer['load']>>['tokenizer'];
+
+/**
+ * A renderer through the tokenizer's chat template. Some templates refuse a system message (they raise
+ * "System role not supported"); then the instruction opens the first user turn instead.
+ */
+function chatRenderer(
+  tokenizer: ChatTokenizer,
+  sample: PromptParts,
+  words: AnswerWords,
+): (p: PromptParts) => string {
+  const apply = (msgs: ChatMessage[]) =>
+    tokenizer.apply_chat_template(msgs, { tokenize: false, add_generation_prompt: true }) as string;
+  const withSystem = (p: PromptParts) => apply(chatMessages(p, words));
+  const merged = (p: PromptParts) => {
+    const [system, first, ...rest] = chatMessages(p, words);
+    return apply([{ role: 'user', content: `${system!.content}\n\n${first!.content}` }, ...rest]);
+  };
+  try {
+    withSystem(sample);
+    return withSystem;
+  } catch {
+    try {
+      merged(sample);
+      return merged;
+    } catch (cause) {
+      throw new InvalidOptionsError(
+        'chatTemplate',
+        `the tokenizer's chat template failed (${cause instanceof Error ? cause.message : String(cause)}): set chatTemplate: "never" to use a plain prompt`,
+        { cause },
+      );
+    }
+  }
+}
+
+function hasChatTemplate(tokenizer: { chat_template?: unknown }): boolean {
+  const t = tokenizer.chat_template;
+  return (
+    (typeof t === 'string' && t.trim() !== '') ||
+    (Array.isArray(t) && t.length > 0) ||
+    (typeof t === 'object' && t !== null && Object.keys(t).length > 0)
+  );
+}
+
+function validateLabelled(ex: LabelledTranscript, i: number, what: string): ValidTranscript {
+  let v: ValidTranscript;
+  try {
+    v = validateTranscript(ex);
+  } catch (err) {
+    if (InvalidTranscriptError.isInstance(err)) {
+      throw new InvalidTranscriptError(
+        err.issues.map((x) => ({ path: `${what}[${i}]${x.path ? `.${x.path}` : ''}`, message: x.message })),
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const label = (ex as { label?: unknown }).label;
+  if (label !== 'bot' && label !== 'human') {
+    throw new InvalidTranscriptError([
+      {
+        path: `${what}[${i}].label`,
+        message: `label must be "bot" or "human", got ${JSON.stringify(label)}`,
+      },
+    ]);
+  }
+  return v;
+}
+
+/** Up to `k` items alternating human, bot, human, ... in input order; a label that runs out is filled by the other. */
+function balancedOrder(items: readonly PoolItem[], k: number): PoolItem[] {
+  const humans = items.filter((p) => p.label === 'human');
+  const bots = items.filter((p) => p.label === 'bot');
+  const out: PoolItem[] = [];
+  let h = 0;
+  let b = 0;
+  while (out.length < k && (h < humans.length || b < bots.length)) {
+    const wantHuman = out.length % 2 === 0;
+    if ((wantHuman && h < humans.length) || b >= bots.length) out.push(humans[h++]!);
+    else out.push(bots[b++]!);
+  }
+  return out;
+}
+
+function targetText(t: ValidTranscript): string {
+  return targetMessages(t)
+    .map((m) => m.text)
+    .join('\n');
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+function serializeExample(p: PoolItem): JsonObject {
+  const messages: JsonValue[] = p.t.messages.map((m) => {
+    const out: JsonObject = { speaker: m.speaker, text: m.text };
+    if (m.timestamp !== undefined) out['timestamp'] = m.timestamp;
+    return out;
+  });
+  return { target: p.t.target, label: p.label, messages };
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}

@@ -1,0 +1,660 @@
+import { abstained, nowMs, scored } from '../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
+import {
+  deserializeModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../runtime/model-options.js';
+import {
+  entailmentProbability,
+  type NliLabelInfo,
+  type NliPair,
+  NliScorer,
+  type NliScorerOptions,
+} from '../runtime/nli-scorer.js';
+
+const KIND = 'nli';
+const STATE_VERSION = 1;
+
+/** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
+export interface NliLabelWords {
+  /**
+   * Word(s) for a human.
+   * @defaultValue 'human'
+   */
+  human?: string;
+  /**
+   * Word(s) for a bot.
+   * @defaultValue 'bot'
+   */
+  bot?: string;
+}
+
+/**
+ * Options for {@link NliZeroShotDetector}. The model fields choose the NLI model (default
+ * `Xenova/bart-large-mnli`, about 1.6 GB in fp32: consider `dtype: 'q8'`).
+ */
+export interface NliZeroShotOptions extends NliScorerOptions {
+  /**
+   * The detector's name in results.
+   * @defaultValue 'nli'
+   */
+  name?: string;
+  /**
+   * Score at or above which the label is `bot`.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * The hypothesis; `{}` is replaced by the label word and `{speaker}` (optional) by the target's name.
+   * @defaultValue 'This speaker is {}.'
+   */
+  hypothesisTemplate?: string;
+  /**
+   * The label words.
+   * @defaultValue `{ human: 'human', bot: 'bot' }`
+   */
+  labels?: NliLabelWords;
+  /**
+   * How many messages of the other speakers before each target message go into the premise as context.
+   * `0` puts only the target's messages in the premise.
+   * @defaultValue 1
+   */
+  contextTurns?: number;
+  /**
+   * L2 penalty of the calibration `fit()` learns.
+   * @defaultValue 1
+   */
+  l2?: number;
+}
+
+/** A premise built from part of a transcript: the lines it holds and which messages they come from. */
+export interface NliWindow {
+  /** The premise text: one `speaker: text` line per message, joined with newlines. */
+  premise: string;
+  /** Indices (into `messages`) of every message in the premise, in order. */
+  messageIndices: number[];
+  /** Indices of the target's messages in the premise. */
+  targetIndices: number[];
+  /** Tokens of the target's lines: the window's weight in the aggregate. */
+  targetTokens: number;
+}
+
+/** A window with what the NLI model said about it. */
+export interface NliWindowScore extends NliWindow {
+  /** Logits of the premise against the bot hypothesis (in the model's label order). */
+  botLogits: number[];
+  /** Logits of the premise against the human hypothesis. */
+  humanLogits: number[];
+  /** P(entailment) of the bot hypothesis (softmax over contradiction and entailment). */
+  pBot: number;
+  /** P(entailment) of the human hypothesis. */
+  pHuman: number;
+  /** `pBot / (pBot + pHuman)`. */
+  score: number;
+}
+
+/** What {@link NliZeroShotDetector.analyze} measured for one transcript. */
+export interface NliAnalysis {
+  /** The two hypotheses, as sent to the model. */
+  hypotheses: { bot: string; human: string };
+  /** Every window, in transcript order. */
+  windows: NliWindowScore[];
+  /** Target-token-weighted mean over windows of `log(pBot) - log(pHuman)`. */
+  logOdds: number;
+}
+
+/** A fitted mapping from the aggregate log-odds `z` to P(bot): `sigmoid(a * z + b)`. */
+export interface NliCalibration {
+  /** Slope. */
+  a: number;
+  /** Intercept. */
+  b: number;
+}
+
+interface Unit {
+  lines: string[];
+  messageIndices: number[];
+  targetIndices: number[];
+  lineTokens: number[];
+  targetTokens: number;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Zero-shot bot detection with a natural-language-inference model: the dialogue is the premise and
+ * "This speaker is bot." / "This speaker is human." are the hypotheses.
+ *
+ * How a transcript is scored:
+ * 1. Premise. Each of the target's messages becomes a line `name: text`, preceded by up to `contextTurns`
+ *    messages of the others since the target's previous message (names kept as in the transcript).
+ * 2. Windows. Lines are packed in order into windows that fit the model's limit (tokenizer `model_max_length` /
+ *    config `max_position_embeddings`, minus the hypothesis and special tokens), so every target message is in
+ *    exactly one window. A message too long for a window on its own is split at word boundaries.
+ * 3. Per window, P(entail | bot hypothesis) and P(entail | human hypothesis), each a softmax over the
+ *    contradiction and entailment logits (indices read from `config.id2label`), give
+ *    `log(pBot) - log(pHuman)`.
+ * 4. Aggregate. The windows' log-odds are averaged, weighted by the target's tokens in each; the score is
+ *    `sigmoid(z)` (= pBot / (pBot + pHuman) for a single window), or `sigmoid(a z + b)` after `fit()`.
+ *
+ * All windows of all transcripts given to `detectBatch` go through the model in length-sorted batches.
+ *
+ * @example
+ * ```ts
+ * const nli = new NliZeroShotDetector({ dtype: 'q8' });
+ * const d = await nli.detect({
+ *   target: 'bot42',
+ *   messages: [
+ *     { speaker: 'alice', text: 'hey, how was your weekend?' },
+ *     { speaker: 'bot42', text: 'Hello ! I am fine . What do you do for fun ?' },
+ *   ],
+ * });
+ * console.log(d.score, d.evidence[0]?.sentence);
+ * await nli.dispose();
+ * ```
+ */
+export class NliZeroShotDetector implements Detector {
+  /** The detector's name in results. */
+  readonly name: string;
+  /** Score at or above which the label is `bot`. */
+  readonly threshold: number;
+  /** The hypothesis template. */
+  readonly hypothesisTemplate: string;
+  /** The label words. */
+  readonly labels: Required<NliLabelWords>;
+  /** Context messages per target message. */
+  readonly contextTurns: number;
+  private readonly l2: number;
+  private readonly options: NliZeroShotOptions;
+  private readonly scorer: NliScorer;
+  private calibration: NliCalibration | null = null;
+
+  /**
+   * @param options - see {@link NliZeroShotOptions}
+   * @throws InvalidOptionsError naming the bad option
+   */
+  constructor(options: NliZeroShotOptions = {}) {
+    const name = options.name ?? KIND;
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidOptionsError('name', 'expected a non-empty string');
+    const threshold = options.threshold ?? 0.5;
+    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
+      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+    }
+    const template = options.hypothesisTemplate ?? 'This speaker is {}.';
+    if (typeof template !== 'string' || !template.includes('{}')) {
+      throw new InvalidOptionsError('hypothesisTemplate', 'must contain "{}", where the label word goes');
+    }
+    const labels = { human: options.labels?.human ?? 'human', bot: options.labels?.bot ?? 'bot' };
+    for (const k of ['human', 'bot'] as const) {
+      if (typeof labels[k] !== 'string' || labels[k].trim() === '') {
+        throw new InvalidOptionsError(`labels.${k}`, 'expected a non-empty string');
+      }
+    }
+    if (labels.human === labels.bot)
+      throw new InvalidOptionsError('labels', 'the human and bot words must differ');
+    const contextTurns = options.contextTurns ?? 1;
+    if (!(Number.isInteger(contextTurns) && contextTurns >= 0 && contextTurns <= 50)) {
+      throw new InvalidOptionsError(
+        'contextTurns',
+        `expected an integer from 0 to 50, got ${String(contextTurns)}`,
+      );
+    }
+    const l2 = options.l2 ?? 1;
+    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
+      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
+    }
+    validateModelOptions(options);
+    this.name = name;
+    this.threshold = threshold;
+    this.hypothesisTemplate = template;
+    this.labels = labels;
+    this.contextTurns = contextTurns;
+    this.l2 = l2;
+    this.options = { ...options };
+    const {
+      name: _n,
+      threshold: _t,
+      hypothesisTemplate: _h,
+      labels: _l,
+      contextTurns: _c,
+      l2: _l2,
+      ...scorerOptions
+    } = options;
+    this.scorer = new NliScorer(scorerOptions);
+  }
+
+  /** True once `fit()` has run (or the state came from a fitted detector). */
+  get fitted(): boolean {
+    return this.calibration !== null;
+  }
+
+  /** The NLI scorer this detector runs (shares its model). */
+  get nliScorer(): NliScorer {
+    return this.scorer;
+  }
+
+  /**
+   * The hypotheses for a target.
+   *
+   * @param target - the target speaker's name (for `{speaker}`)
+   */
+  hypotheses(target: string): { bot: string; human: string } {
+    const fill = (word: string) =>
+      this.hypothesisTemplate.replaceAll('{speaker}', target).replaceAll('{}', word);
+    return { bot: fill(this.labels.bot), human: fill(this.labels.human) };
+  }
+
+  private buildUnits(v: ValidTranscript): Unit[] {
+    const units: Unit[] = [];
+    let prevTarget = -1;
+    v.messages.forEach((m, i) => {
+      if (m.speaker !== v.target || oneLine(m.text) === '') return;
+      const context: number[] = [];
+      for (let j = i - 1; j > prevTarget && context.length < this.contextTurns; j--) {
+        const c = v.messages[j]!;
+        if (c.speaker !== v.target && oneLine(c.text) !== '') context.unshift(j);
+      }
+      const idx = [...context, i];
+      units.push({
+        lines: idx.map((j) => `${v.messages[j]!.speaker}: ${oneLine(v.messages[j]!.text)}`),
+        messageIndices: idx,
+        targetIndices: [i],
+        lineTokens: [],
+        targetTokens: 0,
+      });
+      prevTarget = i;
+    });
+    return units;
+  }
+
+  /**
+   * Splits a unit whose target line alone exceeds the budget into word-bounded pieces, each a line of its own
+   * that keeps the `speaker: ` prefix.
+   */
+  private async splitLong(u: Unit, target: string, budget: number): Promise<Unit[]> {
+    const line = u.lines[u.lines.length - 1]!;
+    const prefix = `${target}: `;
+    const words = line.slice(prefix.length).split(' ');
+    const [prefixTokens] = await this.scorer.countTokens([prefix]);
+    const room = Math.max(1, budget - prefixTokens! - 1);
+    const counts = await this.scorer.countTokens(words.map((w, k) => (k === 0 ? w : ` ${w}`)));
+    const out: Unit[] = [];
+    let cur: string[] = [];
+    let curTokens = 0;
+    const flush = () => {
+      if (cur.length === 0) return;
+      const tokens = curTokens + prefixTokens! + 1;
+      out.push({
+        lines: [prefix + cur.join(' ')],
+        messageIndices: [...u.targetIndices],
+        targetIndices: [...u.targetIndices],
+        lineTokens: [tokens],
+        targetTokens: tokens,
+      });
+      cur = [];
+      curTokens = 0;
+    };
+    words.forEach((w, k) => {
+      const c = counts[k]!;
+      if (cur.length > 0 && curTokens + c > room) flush();
+      cur.push(w);
+      curTokens += c;
+    });
+    flush();
+    return out;
+  }
+
+  private async windowsFor(
+    vs: readonly ValidTranscript[],
+    info: NliLabelInfo,
+    signal: AbortSignal | undefined,
+  ): Promise<(NliWindow[] | null)[]> {
+    const perTranscript = vs.map((v) => this.buildUnits(v));
+    const allLines = perTranscript.flatMap((us) => us.flatMap((u) => u.lines));
+    const counts = await this.scorer.countTokens(allLines);
+    let k = 0;
+    for (const us of perTranscript) {
+      for (const u of us) {
+        u.lineTokens = u.lines.map(() => counts[k++]! + 1); // +1: the newline joining lines
+        u.targetTokens = u.lineTokens[u.lineTokens.length - 1]!;
+      }
+    }
+    const out: (NliWindow[] | null)[] = [];
+    for (let t = 0; t < vs.length; t++) {
+      AbortedError.throwIfAborted(signal, `${this.name} detect`);
+      const units = perTranscript[t]!;
+      if (units.length === 0) {
+        out.push(null);
+        continue;
+      }
+      const hyps = this.hypotheses(vs[t]!.target);
+      const overhead = Math.max(
+        await this.scorer.pairOverhead(hyps.bot),
+        await this.scorer.pairOverhead(hyps.human),
+      );
+      const budget = Math.max(8, info.maxLength - overhead - 2);
+      // Fit every unit under the budget: drop context first, then split the message itself.
+      const fitted: Unit[] = [];
+      for (const u of units) {
+        const total = u.lineTokens.reduce((s, x) => s + x, 0);
+        if (total <= budget) fitted.push(u);
+        else if (u.targetTokens <= budget) {
+          fitted.push({
+            ...u,
+            lines: [u.lines[u.lines.length - 1]!],
+            messageIndices: [...u.targetIndices],
+            lineTokens: [u.targetTokens],
+          });
+        } else fitted.push(...(await this.splitLong(u, vs[t]!.target, budget)));
+      }
+      // Pack units in order.
+      const windows: Unit[][] = [];
+      let cur: Unit[] = [];
+      let used = 0;
+      for (const u of fitted) {
+        const size = u.lineTokens.reduce((s, x) => s + x, 0);
+        if (cur.length > 0 && used + size > budget) {
+          windows.push(cur);
+          cur = [];
+          used = 0;
+        }
+        cur.push(u);
+        used += size;
+      }
+      if (cur.length > 0) windows.push(cur);
+      // Check the real token count of each premise (subword merges across lines can differ); move units on.
+      const result: NliWindow[] = [];
+      for (let w = 0; w < windows.length; w++) {
+        let group = windows[w]!;
+        for (;;) {
+          const premise = group.flatMap((u) => u.lines).join('\n');
+          const [n] = await this.scorer.countTokens([premise]);
+          if (n! <= budget || group.length === 1) {
+            result.push(toWindow(group, premise));
+            break;
+          }
+          const last = group[group.length - 1]!;
+          group = group.slice(0, -1);
+          if (w + 1 < windows.length) windows[w + 1]!.unshift(last);
+          else windows.push([last]);
+        }
+      }
+      out.push(result);
+    }
+    return out;
+  }
+
+  private async analyzeMany(
+    vs: readonly ValidTranscript[],
+    signal: AbortSignal | undefined,
+  ): Promise<(NliAnalysis | null)[]> {
+    AbortedError.throwIfAborted(signal, `${this.name} detect`);
+    const info = await this.scorer.info();
+    const windows = await this.windowsFor(vs, info, signal);
+    const pairs: NliPair[] = [];
+    windows.forEach((ws, t) => {
+      if (!ws) return;
+      const h = this.hypotheses(vs[t]!.target);
+      for (const w of ws)
+        pairs.push({ premise: w.premise, hypothesis: h.bot }, { premise: w.premise, hypothesis: h.human });
+    });
+    const logits = await this.scorer.logitsForPairs(pairs, signal ? { signal } : {});
+    let k = 0;
+    return windows.map((ws, t) => {
+      if (!ws) return null;
+      const scoredWindows: NliWindowScore[] = ws.map((w) => {
+        const botLogits = logits[k++]!;
+        const humanLogits = logits[k++]!;
+        const pBot = entailmentProbability(botLogits, info);
+        const pHuman = entailmentProbability(humanLogits, info);
+        return { ...w, botLogits, humanLogits, pBot, pHuman, score: pBot / (pBot + pHuman) };
+      });
+      let num = 0;
+      let den = 0;
+      for (const w of scoredWindows) {
+        const weight = Math.max(1, w.targetTokens);
+        num += weight * (Math.log(Math.max(w.pBot, 1e-12)) - Math.log(Math.max(w.pHuman, 1e-12)));
+        den += weight;
+      }
+      return {
+        hypotheses: this.hypotheses(vs[t]!.target),
+        windows: scoredWindows,
+        logOdds: den > 0 ? num / den : 0,
+      };
+    });
+  }
+
+  /**
+   * Builds the windows of a transcript and scores each against both hypotheses, without combining into a
+   * detection. Useful to see what the model read.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @returns the analysis, or `null` when the target wrote no text
+   * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when the model is missing
+   */
+  async analyze(t: Transcript, opts: DetectOptions = {}): Promise<NliAnalysis | null> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const [a] = await this.analyzeMany([validateTranscript(t)], opts.signal);
+    return a ?? null;
+  }
+
+  private toDetection(v: ValidTranscript, a: NliAnalysis | null, started: number): Detection {
+    if (!a)
+      return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to judge.`, started);
+    const z = a.logOdds;
+    const score = this.calibration ? sigmoid(this.calibration.a * z + this.calibration.b) : sigmoid(z);
+    const n = a.windows.length;
+    const meanBot = a.windows.reduce((s, w) => s + w.pBot, 0) / n;
+    const meanHuman = a.windows.reduce((s, w) => s + w.pHuman, 0) / n;
+    const way = z >= 0 ? 'more' : 'less';
+    const evidence: Evidence[] = [
+      {
+        name: 'nli_log_odds',
+        value: z,
+        sentence: `The NLI model finds "${a.hypotheses.bot}" ${way} entailed than "${a.hypotheses.human}" (log-odds ${z.toFixed(3)} over ${n} window${n === 1 ? '' : 's'}).`,
+        contribution: this.calibration ? this.calibration.a * z : z,
+      },
+      {
+        name: 'nli_entail_bot',
+        value: meanBot,
+        sentence: `Mean P(entailment) of "${a.hypotheses.bot}": ${meanBot.toFixed(3)}.`,
+      },
+      {
+        name: 'nli_entail_human',
+        value: meanHuman,
+        sentence: `Mean P(entailment) of "${a.hypotheses.human}": ${meanHuman.toFixed(3)}.`,
+      },
+      {
+        name: 'nli_windows',
+        value: n,
+        sentence: `The target's ${a.windows.reduce((s, w) => s + w.targetIndices.length, 0)} message piece(s) were read in ${n} window(s).`,
+      },
+    ];
+    return scored(this.name, score, this.threshold, evidence, started);
+  }
+
+  /**
+   * Judges the transcript's target speaker.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel (checked between batches)
+   * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when the model is missing
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const v = validateTranscript(t);
+    const [a] = await this.analyzeMany([v], opts.signal);
+    return this.toDetection(v, a ?? null, started);
+  }
+
+  /**
+   * Judges many transcripts; the windows of all of them are scored together in length-sorted batches.
+   * Scores can differ from `detect` in the last float digits (about 1e-7), as batch shapes differ.
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError for the first bad transcript
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    const started = nowMs();
+    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const vs = ts.map((t) => validateTranscript(t));
+    const analyses = await this.analyzeMany(vs, opts.signal);
+    return vs.map((v, i) => this.toDetection(v, analyses[i] ?? null, started));
+  }
+
+  /**
+   * Learns the calibration `P(bot) = sigmoid(a z + b)` of the aggregate log-odds `z` by logistic regression
+   * (classes weighted to balance). Examples whose target wrote no text are skipped.
+   *
+   * @param examples - labelled transcripts with at least one bot and one human that wrote text
+   * @param opts - `signal` to cancel
+   * @throws InvalidOptionsError when a class is missing
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
+    if (!Array.isArray(examples))
+      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
+    const vs = examples.map((e, i) => {
+      if (e?.label !== 'bot' && e?.label !== 'human') {
+        throw new InvalidOptionsError(`examples[${i}].label`, 'expected "bot" or "human"');
+      }
+      return validateTranscript(e);
+    });
+    const analyses = await this.analyzeMany(vs, opts.signal);
+    const X: number[][] = [];
+    const y: number[] = [];
+    analyses.forEach((a, i) => {
+      if (!a) return;
+      X.push([a.logOdds]);
+      y.push(examples[i]!.label === 'bot' ? 1 : 0);
+    });
+    const bots = y.reduce((s, v) => s + v, 0);
+    if (bots === 0 || bots === y.length) {
+      throw new InvalidOptionsError(
+        'examples',
+        `fit needs at least one bot and one human example whose target wrote text; got ${bots} bot and ${y.length - bots} human`,
+      );
+    }
+    const sampleWeights = y.map((l) =>
+      l === 1 ? y.length / (2 * bots) : y.length / (2 * (y.length - bots)),
+    );
+    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights });
+    this.calibration = { a: m.weights[0]!, b: m.intercept };
+  }
+
+  /** The options and the fitted calibration as JSON, for {@link NliZeroShotDetector.fromJSON}. */
+  toJSON(): DetectorState {
+    const o = this.options;
+    const state: DetectorState = {
+      kind: KIND,
+      version: STATE_VERSION,
+      name: this.name,
+      threshold: this.threshold,
+      hypothesisTemplate: this.hypothesisTemplate,
+      labels: { ...this.labels },
+      contextTurns: this.contextTurns,
+      l2: this.l2,
+      model: { ...serializeModelOptions(o) },
+      calibration: this.calibration ? { ...this.calibration } : null,
+    };
+    for (const k of ['batchSize', 'maxBatchTokens', 'maxLength'] as const) {
+      const v = o[k];
+      if (v !== undefined) state[k] = v;
+    }
+    return state;
+  }
+
+  /**
+   * Rebuilds a detector from {@link NliZeroShotDetector.toJSON} output. The model loads on first use.
+   *
+   * @param state - the saved state
+   * @param overrides - options that replace the saved ones (e.g. `modelDir` or `onProgress` on another machine)
+   * @throws InvalidOptionsError when the state is not a version-1 NLI state
+   * @example
+   * ```ts
+   * const d = NliZeroShotDetector.fromJSON(JSON.parse(await readFile('nli.json', 'utf8')), { offline: true });
+   * ```
+   */
+  static fromJSON(state: DetectorState, overrides: NliZeroShotOptions = {}): NliZeroShotDetector {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new InvalidOptionsError('state', 'expected the object returned by NliZeroShotDetector.toJSON()');
+    }
+    if (state.kind !== KIND)
+      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
+    if (state.version !== STATE_VERSION) {
+      throw new InvalidOptionsError(
+        'state.version',
+        `this botlens reads NLI state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      );
+    }
+    const opts: NliZeroShotOptions = { ...deserializeModelOptions(state['model']) };
+    if (typeof state['name'] === 'string') opts.name = state['name'];
+    if (typeof state['hypothesisTemplate'] === 'string')
+      opts.hypothesisTemplate = state['hypothesisTemplate'];
+    for (const k of [
+      'threshold',
+      'contextTurns',
+      'l2',
+      'batchSize',
+      'maxBatchTokens',
+      'maxLength',
+    ] as const) {
+      const v = state[k];
+      if (typeof v === 'number') opts[k] = v;
+    }
+    const labels = state['labels'];
+    if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) {
+      opts.labels = {};
+      if (typeof labels['human'] === 'string') opts.labels.human = labels['human'];
+      if (typeof labels['bot'] === 'string') opts.labels.bot = labels['bot'];
+    }
+    const d = new NliZeroShotDetector({ ...opts, ...overrides });
+    const cal = state['calibration'];
+    if (cal !== null && cal !== undefined) {
+      if (
+        typeof cal !== 'object' ||
+        Array.isArray(cal) ||
+        typeof cal['a'] !== 'number' ||
+        typeof cal['b'] !== 'number'
+      ) {
+        throw new InvalidOptionsError('state.calibration', 'expected { a: number, b: number } or null');
+      }
+      d.calibration = { a: cal['a'], b: cal['b'] };
+    }
+    return d;
+  }
+
+  /** Releases the NLI model. */
+  async dispose(): Promise<void> {
+    await this.scorer.dispose();
+  }
+}
+
+function toWindow(group: Unit[], premise: string): NliWindow {
+  const messageIndices: number[] = [];
+  const targetIndices: number[] = [];
+  for (const u of group) {
+    for (const i of u.messageIndices)
+      if (messageIndices[messageIndices.length - 1] !== i) messageIndices.push(i);
+    for (const i of u.targetIndices) if (targetIndices[targetIndices.length - 1] !== i) targetIndices.push(i);
+  }
+  return {
+    premise,
+    messageIndices,
+    targetIndices,
+    targetTokens: group.reduce((s, u) => s + u.targetTokens, 0),
+  };
+}

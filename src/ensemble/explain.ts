@@ -1,0 +1,157 @@
+import type { Evidence } from '../core/detector.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import { sigmoid } from '../numeric/logistic-regression.js';
+import type { Combination } from './combination.js';
+import { isMemberFailure } from './run-members.js';
+import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
+
+/** Everything {@link buildResult} needs to assemble one `EnsembleResult`. */
+export interface ResultParts {
+  /** The ensemble's name. */
+  ensemble: string;
+  /** The strategy used. */
+  strategy: EnsembleStrategy;
+  /** The decision threshold. */
+  threshold: number;
+  /** Member names, in constructor order. */
+  names: readonly string[];
+  /** Weight per member (constructor order); shown for weighted means. */
+  weights: readonly number[];
+  /** Outcome per member (constructor order); `undefined` for members that did not run. */
+  outcomes: readonly (MemberOutcome | undefined)[];
+  /** Indices of the members that ran, in run order. */
+  ran: readonly number[];
+  /** Indices of the members a cascade skipped. */
+  skipped: readonly number[];
+  /** The combination of the members that ran, aligned with `ran`. */
+  combination: Combination;
+  /** Whether contributions are shares of a weighted mean (shows weights in sentences). */
+  weighted: boolean;
+  /** The cascade's margin, for the early-stop sentence. */
+  margin: number;
+  /** Wall time to report. */
+  elapsedMs: number;
+}
+
+const p3 = (p: number): string => p.toFixed(3);
+const signed = (z: number): string => `${z >= 0 ? '+' : '-'}${Math.abs(z).toFixed(2)}`;
+const direction = (z: number): string =>
+  Math.abs(z) < 0.005 ? 'neutral' : z > 0 ? 'toward bot' : 'toward human';
+const sentence = (s: string): string => {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+};
+const evidenceName = (member: string): string =>
+  `member_${member.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
+
+function abstainReason(o: MemberOutcome): string {
+  if (isMemberFailure(o)) return '';
+  const e = o.evidence.find((x) => x.name === 'abstained') ?? o.evidence[0];
+  return e ? sentence(e.sentence) : 'It gave no reason.';
+}
+
+/**
+ * Assembles an `EnsembleResult`: score and label from the combination, one evidence entry and one sentence
+ * per member that ran, and a leading sentence with the conclusion.
+ *
+ * @throws BotlensError with code `ALL_MEMBERS_FAILED` when every member that ran threw: with nothing to
+ *   combine and no member saying its input was missing, abstaining would hide a broken setup.
+ *
+ * @internal
+ */
+export function buildResult(p: ResultParts): EnsembleResult {
+  const { names, outcomes, combination: c } = p;
+  const ranOutcomes = p.ran.map((j) => outcomes[j]!);
+  const evidence: Evidence[] = [];
+  const lines: string[] = [];
+  p.ran.forEach((j, k) => {
+    const name = names[j]!;
+    const o = ranOutcomes[k]!;
+    const share = c.contributions[k] ?? null;
+    let text: string;
+    if (isMemberFailure(o)) {
+      text = `"${name}" failed (${o.error.name}: ${o.error.message.split('\n')[0]}) and was treated as missing`;
+      if (share !== null && !p.weighted)
+        text += `; the combiner's missing-score term moved the log-odds by ${signed(share)}`;
+      text = sentence(text);
+    } else if (o.score === null) {
+      text = `"${name}" abstained: ${abstainReason(o)}`;
+      text +=
+        share !== null && !p.weighted
+          ? ` The combiner's missing-score term moved the log-odds by ${signed(share)}.`
+          : ' It was left out.';
+    } else if (share === null) {
+      text = `"${name}" gave P(bot) = ${p3(o.score)} but has weight 0, so it was left out.`;
+    } else {
+      const w = p.weighted ? `, weight ${p.weights[j]}` : '';
+      text = `"${name}" gave P(bot) = ${p3(o.score)}${w}: ${signed(share)} log-odds (${direction(share)}).`;
+    }
+    lines.push(text);
+    evidence.push({
+      name: evidenceName(name),
+      value: isMemberFailure(o) ? null : o.score,
+      sentence: text,
+      ...(share !== null ? { contribution: share } : {}),
+    });
+  });
+  for (const j of p.skipped) {
+    lines.push(`"${names[j]}" was skipped: the cascade was already confident.`);
+  }
+
+  const base = {
+    detector: p.ensemble,
+    elapsedMs: p.elapsedMs,
+    strategy: p.strategy,
+    threshold: p.threshold,
+    members: ranOutcomes,
+    ran: p.ran.map((j) => names[j]!),
+    skipped: p.skipped.map((j) => names[j]!),
+  };
+
+  if (c.logOdds === null) {
+    if (ranOutcomes.length > 0 && ranOutcomes.every((o) => isMemberFailure(o))) {
+      const list = ranOutcomes
+        .map((o) => (isMemberFailure(o) ? `${o.detector}: ${o.error.name}: ${o.error.message}` : ''))
+        .join('; ');
+      throw new BotlensError(
+        'ALL_MEMBERS_FAILED',
+        `Every member of ensemble "${p.ensemble}" failed, so there is nothing to combine (${list}). Fix the members' errors.`,
+      );
+    }
+    const summary =
+      'No member produced a usable score (each abstained, failed, or has weight 0), so the ensemble abstains.';
+    return {
+      ...base,
+      score: null,
+      label: null,
+      evidence: [{ name: 'abstained', value: null, sentence: summary }, ...evidence],
+      explanation: [summary, ...lines],
+    };
+  }
+
+  const score = Math.min(1, Math.max(0, sigmoid(c.logOdds)));
+  const isBot = score >= p.threshold;
+  const head = `${isBot ? 'Bot' : 'Human'}: P(bot) = ${p3(score)} from ${c.method}, ${isBot ? 'at or above' : 'below'} the threshold ${p3(p.threshold)}.`;
+  const extra: string[] = [];
+  if (c.baseline !== 0) {
+    extra.push(`The combiner's intercept adds ${signed(c.baseline)} log-odds.`);
+    evidence.push({
+      name: 'combiner_intercept',
+      value: c.baseline,
+      sentence: extra[0]!,
+      contribution: c.baseline,
+    });
+  }
+  if (p.skipped.length > 0) {
+    extra.push(
+      `The cascade stopped after ${p.ran.length} of ${names.length} members: P(bot) was at least ${p.margin.toFixed(2)} log-odds from the threshold.`,
+    );
+  }
+  return {
+    ...base,
+    score,
+    label: isBot ? 'bot' : 'human',
+    evidence,
+    explanation: [head, ...extra, ...lines],
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * botlens: tell bots from humans in chat transcripts.
+ *
+ * The main entry point: the transcript model, the `Detector` contract, the heuristic detector, ensembles,
+ * evaluation, the model zoo and the error classes. Model-backed detectors live in `botlens/detectors`; LoRA
+ * adapters in `botlens/peft`; quantization in `botlens/quant`; model selection in `botlens/select`; the
+ * conformance suite in `botlens/testing`; the HTTP service in `botlens/server`.
+ *
+ * @example
+ * ```ts
+ * import { HeuristicDetector } from 'botlens';
+ * const d = await new HeuristicDetector().detect({
+ *   target: 'b',
+ *   messages: [{ speaker: 'a', text: 'hi!' }, { speaker: 'b', text: 'Hello ! How are you ?' }],
+ * });
+ * console.log(d.score, d.label);
+ * ```
+ *
+ * @module
+ */
+
+// Transcript model and validation
+export type {
+  Label,
+  LabelledTranscript,
+  Message,
+  Profile,
+  Transcript,
+  ValidMessage,
+  ValidTranscript,
+} from './core/transcript.js';
+export { DEFAULT_LIMITS, targetMessages, type ValidationLimits, validateTranscript } from './core/validate.js';
+export type { JsonObject, JsonValue } from './core/json.js';
+
+// The detector contract
+export type { DetectOptions, Detection, Detector, DetectorState, Evidence } from './core/detector.js';
+export { abstained, nowMs, scored } from './core/detection.js';
+
+// Errors
+export { AbortedError } from './errors/aborted-error.js';
+export { BotlensError } from './errors/botlens-error.js';
+export { InvalidOptionsError } from './errors/invalid-options-error.js';
+export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
+export { ModelLoadError } from './errors/model-load-error.js';
+export { NotFittedError } from './errors/not-fitted-error.js';
+
+// Data
+export {
+  parseTranscriptsJsonl,
+  type ReadJsonlOptions,
+  readTranscriptJson,
+  readTranscriptsJsonl,
+} from './data/read-transcripts.js';
+
+// Heuristic detector
+export {
+  type CompleteHeuristicWeights,
+  computeStyleFeatures,
+  DEFAULT_HEURISTIC_WEIGHTS,
+  type FeatureWeight,
+  HeuristicDetector,
+  type HeuristicDetectorOptions,
+  type HeuristicWeights,
+  STYLE_FEATURE_NAMES,
+  type StyleCounts,
+  type StyleFeatureName,
+  type StyleFeatureOptions,
+  type StyleFeatures,
+  TEXT_FEATURE_NAMES,
+  TIMING_FEATURE_NAMES,
+} from './detectors/heuristic/index.js';
+
+// Ensembles and calibration
+export {
+  Ensemble,
+  type EnsembleCalibrateOptions,
+  type EnsembleCalibration,
+  type EnsembleFromJsonOptions,
+} from './ensemble/ensemble.js';
+export {
+  ENSEMBLE_STRATEGIES,
+  type EnsembleOptions,
+  type EnsembleResult,
+  type EnsembleState,
+  type EnsembleStrategy,
+  type MemberError,
+  type MemberFailure,
+  type MemberOutcome,
+  type SerializedCombiner,
+  type UnserializedMemberState,
+} from './ensemble/types.js';
+export { isMemberFailure } from './ensemble/run-members.js';
+export { type CalibrateOptions, calibrateThreshold, type ThresholdCalibration } from './ensemble/calibrate.js';
+export { seededRandom, stratifiedFolds } from './ensemble/folds.js';
+
+// Building detectors from specs and saved state
+export {
+  DETECTOR_TYPES,
+  type DetectorSpec,
+  type DetectorType,
+  type EnsembleSpec,
+} from './detectors/detector-spec.js';
+export { createDetector, createEnsemble, detectorFromState } from './detectors/registry.js';
+
+// Evaluation
+export {
+  auroc,
+  type ComputeMetricsOptions,
+  type ConfusionCounts,
+  computeMetrics,
+  confusionCounts,
+  expectedCalibrationError,
+  type Metrics,
+  tprAtFpr,
+} from './eval/metrics.js';
+export {
+  type EvaluateOptions,
+  type EvaluateProgress,
+  type EvaluationReport,
+  evaluateDetector,
+} from './eval/evaluate.js';
+
+// Numerics
+export {
+  decision,
+  fitLogisticRegression,
+  type LogisticModel,
+  type LogisticRegressionOptions,
+  logit,
+  predictProba,
+  sigmoid,
+} from './numeric/logistic-regression.js';
+
+// Model zoo
+export {
+  defaultModelFor,
+  MODEL_ZOO,
+  type ZooDetector,
+  type ZooDtype,
+  type ZooEntry,
+  type ZooModelId,
+  type ZooTask,
+} from './zoo/model-zoo.js';
+export type { Embedder } from './runtime/embedder.js';

@@ -1,0 +1,528 @@
+/**
+ * Forward and backward passes of the top encoder layer of a BERT sequence classifier, with LoRA on its
+ * query/key/value projections, the (frozen) pooler and a trainable classification head, in plain TypeScript.
+ *
+ * Only the [CLS] token's output of the top layer reaches the pooler, so the layer is computed for that one
+ * query: keys and values for every token, attention, the feed-forward block and both layer norms for [CLS]
+ * alone. The frozen key/value projections of every token come precomputed from ONNX Runtime (see
+ * `BertTrunk`); what changes while training costs O(tokens x hidden x rank) per example.
+ *
+ * Parameters and intermediates are float64 so finite-difference gradient checks are exact to ~1e-9.
+ *
+ * @module
+ */
+
+/** A frozen linear layer, PyTorch orientation: `weight` is [out, in] row-major. */
+export interface LinearWeights {
+  /** [out, in], row-major. */
+  weight: Float32Array;
+  /** [out]. */
+  bias: Float32Array;
+  /** Input features. */
+  inFeatures: number;
+  /** Output features. */
+  outFeatures: number;
+}
+
+/** A frozen layer norm. */
+export interface LayerNormWeights {
+  /** Scale, [hidden]. */
+  gamma: Float32Array;
+  /** Shift, [hidden]. */
+  beta: Float32Array;
+  /** Epsilon. */
+  eps: number;
+}
+
+/** The activation of the feed-forward block (`hidden_act` in the config). */
+export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
+
+/** The frozen weights of the top layer, the pooler and the base classifier. */
+export interface TopLayerWeights {
+  /** Hidden size. */
+  hidden: number;
+  /** Attention heads. */
+  heads: number;
+  /** Feed-forward activation. */
+  activation: Activation;
+  /** Query projection. */
+  query: LinearWeights;
+  /** Key projection. */
+  key: LinearWeights;
+  /** Value projection. */
+  value: LinearWeights;
+  /** Attention output projection (`attention.output.dense`). */
+  attentionOut: LinearWeights;
+  /** `attention.output.LayerNorm`. */
+  ln1: LayerNormWeights;
+  /** `intermediate.dense`. */
+  intermediate: LinearWeights;
+  /** `output.dense`. */
+  output: LinearWeights;
+  /** `output.LayerNorm`. */
+  ln2: LayerNormWeights;
+  /** `pooler.dense` (followed by tanh). */
+  pooler: LinearWeights;
+  /** The base model's classifier, the head's starting point. */
+  classifier: LinearWeights;
+}
+
+/** Which projections of the top layer carry LoRA. */
+export type LoraTarget = 'query' | 'key' | 'value';
+
+/** The trainable parameters: LoRA factors per target, and the classifier. */
+export interface TrainableParams {
+  /** The rank. */
+  r: number;
+  /** The factor on B @ A. */
+  scaling: number;
+  /** A per target, [r, hidden]. */
+  A: Partial<Record<LoraTarget, Float64Array>>;
+  /** B per target, [hidden, r]. */
+  B: Partial<Record<LoraTarget, Float64Array>>;
+  /** Classifier weight, [labels, hidden]. */
+  classifierWeight: Float64Array;
+  /** Classifier bias, [labels]. */
+  classifierBias: Float64Array;
+}
+
+/**
+ * One example as the top layer sees it: its valid (unpadded) tokens only.
+ * `x` is the layer's input; `k0` and `v0` the frozen key and value projections of every token (with bias).
+ */
+export interface ExampleFeatures {
+  /** Number of tokens. */
+  tokens: number;
+  /** [tokens, hidden] input hidden states. */
+  x: Float32Array;
+  /** [tokens, hidden] key projections. */
+  k0: Float32Array;
+  /** [tokens, hidden] value projections. */
+  v0: Float32Array;
+}
+
+/** What the forward pass keeps for the backward pass. */
+export interface ForwardCache {
+  logits: Float64Array;
+  q: Float64Array;
+  u: Partial<Record<LoraTarget, Float64Array>>;
+  K: Float64Array | Float32Array;
+  V: Float64Array | Float32Array;
+  P: Float64Array;
+  ctx: Float64Array;
+  xh1: Float64Array;
+  rstd1: number;
+  h1: Float64Array;
+  z: Float64Array;
+  g: Float64Array;
+  xh2: Float64Array;
+  rstd2: number;
+  pooled: Float64Array;
+}
+
+/** Gradients, shaped like {@link TrainableParams}. */
+export type Gradients = Pick<TrainableParams, 'A' | 'B' | 'classifierWeight' | 'classifierBias'>;
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * The error function to double precision, from its everywhere-convergent series
+ * erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!! (all terms positive, so no cancellation).
+ * JavaScript has no `Math.erf`; the exact GELU of BERT needs it.
+ *
+ * @param x - the argument
+ */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  let term = ax;
+  let sum = ax;
+  const x2 = ax * ax;
+  for (let n = 1; n < 400; n++) {
+    term *= (2 * x2) / (2 * n + 1);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  return x < 0 ? -r : r;
+}
+
+function act(kind: Activation, z: number): number {
+  if (kind === 'relu') return z > 0 ? z : 0;
+  if (kind === 'gelu') return 0.5 * z * (1 + erf(z * SQRT1_2));
+  const c = Math.sqrt(2 / Math.PI);
+  return 0.5 * z * (1 + Math.tanh(c * (z + 0.044715 * z * z * z)));
+}
+
+function actGrad(kind: Activation, z: number): number {
+  if (kind === 'relu') return z > 0 ? 1 : 0;
+  if (kind === 'gelu') return 0.5 * (1 + erf(z * SQRT1_2)) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+  const c = Math.sqrt(2 / Math.PI);
+  const inner = c * (z + 0.044715 * z * z * z);
+  const t = Math.tanh(inner);
+  return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * c * (1 + 3 * 0.044715 * z * z);
+}
+
+/** y = W x + b for one vector. */
+function linear(l: LinearWeights, x: ArrayLike<number>, out = new Float64Array(l.outFeatures)): Float64Array {
+  const { inFeatures: I, outFeatures: O, weight: w, bias: b } = l;
+  for (let o = 0; o < O; o++) {
+    let s = b[o]!;
+    const row = o * I;
+    for (let i = 0; i < I; i++) s += w[row + i]! * x[i]!;
+    out[o] = s;
+  }
+  return out;
+}
+
+/** dx += W^T dy for one vector. */
+function linearBackInput(l: LinearWeights, dy: ArrayLike<number>, dx: Float64Array): void {
+  const { inFeatures: I, outFeatures: O, weight: w } = l;
+  for (let o = 0; o < O; o++) {
+    const d = dy[o]!;
+    if (d === 0) continue;
+    const row = o * I;
+    for (let i = 0; i < I; i++) dx[i]! += w[row + i]! * d;
+  }
+}
+
+function layerNorm(a: Float64Array, ln: LayerNormWeights): { y: Float64Array; xh: Float64Array; rstd: number } {
+  const n = a.length;
+  let mu = 0;
+  for (let i = 0; i < n; i++) mu += a[i]!;
+  mu /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (a[i]! - mu) ** 2;
+  v /= n;
+  const rstd = 1 / Math.sqrt(v + ln.eps);
+  const xh = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    xh[i] = (a[i]! - mu) * rstd;
+    y[i] = ln.gamma[i]! * xh[i]! + ln.beta[i]!;
+  }
+  return { y, xh, rstd };
+}
+
+function layerNormBack(dy: Float64Array, xh: Float64Array, rstd: number, ln: LayerNormWeights): Float64Array {
+  const n = dy.length;
+  const dxh = new Float64Array(n);
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < n; i++) {
+    dxh[i] = dy[i]! * ln.gamma[i]!;
+    m1 += dxh[i]!;
+    m2 += dxh[i]! * xh[i]!;
+  }
+  m1 /= n;
+  m2 /= n;
+  const da = new Float64Array(n);
+  for (let i = 0; i < n; i++) da[i] = rstd * (dxh[i]! - m1 - xh[i]! * m2);
+  return da;
+}
+
+/** U = X A^T ([T, r]) and M = M0 + s U B^T ([T, H]). */
+function loraProject(
+  x: Float32Array,
+  m0: Float32Array,
+  T: number,
+  H: number,
+  r: number,
+  s: number,
+  A: Float64Array,
+  B: Float64Array,
+): { U: Float64Array; M: Float64Array } {
+  const U = new Float64Array(T * r);
+  for (let j = 0; j < T; j++) {
+    const xr = j * H;
+    for (let k = 0; k < r; k++) {
+      let acc = 0;
+      const ar = k * H;
+      for (let i = 0; i < H; i++) acc += A[ar + i]! * x[xr + i]!;
+      U[j * r + k] = acc;
+    }
+  }
+  const M = new Float64Array(T * H);
+  for (let j = 0; j < T; j++) {
+    for (let o = 0; o < H; o++) {
+      let acc = 0;
+      for (let k = 0; k < r; k++) acc += B[o * r + k]! * U[j * r + k]!;
+      M[j * H + o] = m0[j * H + o]! + s * acc;
+    }
+  }
+  return { U, M };
+}
+
+/**
+ * Logits of one example: the top layer for [CLS], the pooler, and the classifier, with LoRA applied.
+ *
+ * @param w - frozen weights
+ * @param p - trainable parameters
+ * @param ex - the example's features
+ * @returns the logits and what the backward pass needs
+ */
+export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatures): ForwardCache {
+  const H = w.hidden;
+  const nh = w.heads;
+  const dh = H / nh;
+  const T = ex.tokens;
+  const { r, scaling: s } = p;
+  const x0 = ex.x.subarray(0, H);
+  const u: ForwardCache['u'] = {};
+  const q = linear(w.query, x0);
+  if (p.A.query && p.B.query) {
+    const uq = new Float64Array(r);
+    for (let k = 0; k < r; k++) {
+      let acc = 0;
+      for (let i = 0; i < H; i++) acc += p.A.query[k * H + i]! * x0[i]!;
+      uq[k] = acc;
+    }
+    for (let o = 0; o < H; o++) {
+      let acc = 0;
+      for (let k = 0; k < r; k++) acc += p.B.query[o * r + k]! * uq[k]!;
+      q[o]! += s * acc;
+    }
+    u.query = uq;
+  }
+  let K: Float64Array | Float32Array = ex.k0;
+  if (p.A.key && p.B.key) {
+    const res = loraProject(ex.x, ex.k0, T, H, r, s, p.A.key, p.B.key);
+    K = res.M;
+    u.key = res.U;
+  }
+  let V: Float64Array | Float32Array = ex.v0;
+  if (p.A.value && p.B.value) {
+    const res = loraProject(ex.x, ex.v0, T, H, r, s, p.A.value, p.B.value);
+    V = res.M;
+    u.value = res.U;
+  }
+  const scale = 1 / Math.sqrt(dh);
+  const P = new Float64Array(nh * T);
+  const ctx = new Float64Array(H);
+  for (let h = 0; h < nh; h++) {
+    const off = h * dh;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < T; j++) {
+      let acc = 0;
+      const kr = j * H + off;
+      for (let d = 0; d < dh; d++) acc += q[off + d]! * K[kr + d]!;
+      const sc = acc * scale;
+      P[h * T + j] = sc;
+      if (sc > max) max = sc;
+    }
+    let z = 0;
+    for (let j = 0; j < T; j++) {
+      const e = Math.exp(P[h * T + j]! - max);
+      P[h * T + j] = e;
+      z += e;
+    }
+    for (let j = 0; j < T; j++) {
+      const pj = P[h * T + j]! / z;
+      P[h * T + j] = pj;
+      const vr = j * H + off;
+      for (let d = 0; d < dh; d++) ctx[off + d]! += pj * V[vr + d]!;
+    }
+  }
+  const a = linear(w.attentionOut, ctx);
+  for (let i = 0; i < H; i++) a[i]! += x0[i]!;
+  const ln1 = layerNorm(a, w.ln1);
+  const h1 = ln1.y;
+  const z = linear(w.intermediate, h1);
+  const g = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) g[i] = act(w.activation, z[i]!);
+  const b = linear(w.output, g);
+  for (let i = 0; i < H; i++) b[i]! += h1[i]!;
+  const ln2 = layerNorm(b, w.ln2);
+  const pre = linear(w.pooler, ln2.y);
+  const pooled = new Float64Array(pre.length);
+  for (let i = 0; i < pre.length; i++) pooled[i] = Math.tanh(pre[i]!);
+  const C = p.classifierBias.length;
+  const logits = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let acc = p.classifierBias[c]!;
+    for (let i = 0; i < pooled.length; i++) acc += p.classifierWeight[c * pooled.length + i]! * pooled[i]!;
+    logits[c] = acc;
+  }
+  return { logits, q, u, K, V, P, ctx, xh1: ln1.xh, rstd1: ln1.rstd, h1, z, g, xh2: ln2.xh, rstd2: ln2.rstd, pooled };
+}
+
+/**
+ * Adds d(loss)/d(params) for one example to `grads`, given d(loss)/d(logits).
+ *
+ * @param w - frozen weights
+ * @param p - trainable parameters (as used in the forward pass)
+ * @param ex - the example
+ * @param f - the forward cache
+ * @param dlogits - gradient of the loss with respect to the logits
+ * @param grads - accumulated in place
+ */
+export function backward(
+  w: TopLayerWeights,
+  p: TrainableParams,
+  ex: ExampleFeatures,
+  f: ForwardCache,
+  dlogits: ArrayLike<number>,
+  grads: Gradients,
+): void {
+  const H = w.hidden;
+  const nh = w.heads;
+  const dh = H / nh;
+  const T = ex.tokens;
+  const { r, scaling: s } = p;
+  const C = p.classifierBias.length;
+  const Pd = f.pooled.length;
+  const dpooled = new Float64Array(Pd);
+  for (let c = 0; c < C; c++) {
+    const d = dlogits[c]!;
+    grads.classifierBias[c]! += d;
+    for (let i = 0; i < Pd; i++) {
+      grads.classifierWeight[c * Pd + i]! += d * f.pooled[i]!;
+      dpooled[i]! += p.classifierWeight[c * Pd + i]! * d;
+    }
+  }
+  if (!p.A.query && !p.A.key && !p.A.value) return;
+  const dpre = new Float64Array(Pd);
+  for (let i = 0; i < Pd; i++) dpre[i] = dpooled[i]! * (1 - f.pooled[i]! * f.pooled[i]!);
+  const dy = new Float64Array(H);
+  linearBackInput(w.pooler, dpre, dy);
+  const db = layerNormBack(dy, f.xh2, f.rstd2, w.ln2);
+  const dg = new Float64Array(f.g.length);
+  linearBackInput(w.output, db, dg);
+  const dz = new Float64Array(f.z.length);
+  for (let i = 0; i < dz.length; i++) dz[i] = dg[i]! * actGrad(w.activation, f.z[i]!);
+  const dh1 = Float64Array.from(db);
+  linearBackInput(w.intermediate, dz, dh1);
+  const da = layerNormBack(dh1, f.xh1, f.rstd1, w.ln1);
+  const dctx = new Float64Array(H);
+  linearBackInput(w.attentionOut, da, dctx);
+  const scale = 1 / Math.sqrt(dh);
+  const dq = new Float64Array(H);
+  const dV = p.A.value ? new Float64Array(T * H) : undefined;
+  const dK = p.A.key ? new Float64Array(T * H) : undefined;
+  const dP = new Float64Array(T);
+  for (let h = 0; h < nh; h++) {
+    const off = h * dh;
+    let dot = 0;
+    for (let j = 0; j < T; j++) {
+      let acc = 0;
+      const vr = j * H + off;
+      for (let d = 0; d < dh; d++) acc += dctx[off + d]! * f.V[vr + d]!;
+      dP[j] = acc;
+      dot += f.P[h * T + j]! * acc;
+    }
+    for (let j = 0; j < T; j++) {
+      const pj = f.P[h * T + j]!;
+      const dsc = pj * (dP[j]! - dot) * scale;
+      const row = j * H + off;
+      for (let d = 0; d < dh; d++) {
+        dq[off + d]! += dsc * f.K[row + d]!;
+        if (dK) dK[row + d]! += dsc * f.q[off + d]!;
+        if (dV) dV[row + d]! += pj * dctx[off + d]!;
+      }
+    }
+  }
+  if (p.A.query && p.B.query && f.u.query && grads.A.query && grads.B.query) {
+    const uq = f.u.query;
+    const duq = new Float64Array(r);
+    for (let o = 0; o < H; o++) {
+      const d = dq[o]!;
+      for (let k = 0; k < r; k++) {
+        grads.B.query[o * r + k]! += s * d * uq[k]!;
+        duq[k]! += s * p.B.query[o * r + k]! * d;
+      }
+    }
+    for (let k = 0; k < r; k++) for (let i = 0; i < H; i++) grads.A.query[k * H + i]! += duq[k]! * ex.x[i]!;
+  }
+  for (const [t, dM] of [
+    ['key', dK],
+    ['value', dV],
+  ] as const) {
+    const A = p.A[t];
+    const B = p.B[t];
+    const U = f.u[t];
+    const gA = grads.A[t];
+    const gB = grads.B[t];
+    if (!dM || !A || !B || !U || !gA || !gB) continue;
+    const dU = new Float64Array(T * r);
+    for (let j = 0; j < T; j++) {
+      for (let o = 0; o < H; o++) {
+        const d = dM[j * H + o]!;
+        if (d === 0) continue;
+        for (let k = 0; k < r; k++) {
+          gB[o * r + k]! += s * d * U[j * r + k]!;
+          dU[j * r + k]! += s * d * B[o * r + k]!;
+        }
+      }
+    }
+    for (let j = 0; j < T; j++) {
+      const xr = j * H;
+      for (let k = 0; k < r; k++) {
+        const d = dU[j * r + k]!;
+        if (d === 0) continue;
+        const ar = k * H;
+        for (let i = 0; i < H; i++) gA[ar + i]! += d * ex.x[xr + i]!;
+      }
+    }
+  }
+}
+
+/**
+ * Softmax cross-entropy against a target distribution, and its gradient with respect to the logits.
+ *
+ * @param logits - the logits
+ * @param target - a probability per class (one-hot for hard labels)
+ */
+export function crossEntropy(logits: ArrayLike<number>, target: ArrayLike<number>): { loss: number; dlogits: Float64Array; probs: Float64Array } {
+  const C = logits.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < C; c++) max = Math.max(max, logits[c]!);
+  let z = 0;
+  for (let c = 0; c < C; c++) z += Math.exp(logits[c]! - max);
+  const logZ = max + Math.log(z);
+  const probs = new Float64Array(C);
+  const dlogits = new Float64Array(C);
+  let loss = 0;
+  for (let c = 0; c < C; c++) {
+    const lp = logits[c]! - logZ;
+    probs[c] = Math.exp(lp);
+    if (target[c]! > 0) loss -= target[c]! * lp;
+    dlogits[c] = probs[c]! - target[c]!;
+  }
+  return { loss, dlogits, probs };
+}
+
+/**
+ * Zeroed gradients shaped like `p`.
+ *
+ * @param p - the parameters
+ */
+export function zeroGradients(p: TrainableParams): Gradients {
+  const A: Gradients['A'] = {};
+  const B: Gradients['B'] = {};
+  for (const t of Object.keys(p.A) as LoraTarget[]) {
+    A[t] = new Float64Array(p.A[t]!.length);
+    B[t] = new Float64Array(p.B[t]!.length);
+  }
+  return {
+    A,
+    B,
+    classifierWeight: new Float64Array(p.classifierWeight.length),
+    classifierBias: new Float64Array(p.classifierBias.length),
+  };
+}
+
+/**
+ * Every trainable array of `p` (or of gradients shaped like it) in a fixed order, with a name.
+ *
+ * @param p - parameters or gradients
+ */
+export function paramList(p: Gradients): [string, Float64Array][] {
+  const out: [string, Float64Array][] = [];
+  for (const t of ['query', 'key', 'value'] as const) {
+    if (p.A[t]) out.push([`${t}.lora_A`, p.A[t]!]);
+    if (p.B[t]) out.push([`${t}.lora_B`, p.B[t]!]);
+  }
+  out.push(['classifier.weight', p.classifierWeight], ['classifier.bias', p.classifierBias]);
+  return out;
+}

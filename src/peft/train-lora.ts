@@ -1,0 +1,332 @@
+import type { Label, Transcript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import type { ModelOptions } from '../runtime/model-options.js';
+import type { BertStructure } from './bert-structure.js';
+import { BertTrunk } from './bert-trunk.js';
+import { type LoraAdapterFiles, loraAdapterFiles, saveLoraAdapter } from './save-adapter.js';
+import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer.js';
+import { forward } from './top-layer.js';
+import {
+  type EpochStats,
+  evaluateExamples,
+  seededRandom,
+  type TrainHyperparameters,
+  type TrainingExample,
+  type TrainProgress,
+  trainTopLayer,
+} from './train-core.js';
+import { transcriptText } from './transcript-text.js';
+
+/** A transcript to learn from: a label, or (for distillation) only a soft target passed separately. */
+export type TrainingTranscript = Transcript & { label?: Label };
+
+/** Options for {@link trainLora}. */
+export interface TrainLoraOptions extends ModelOptions, TrainHyperparameters {
+  /** The base model: a BERT-style sequence classifier (folder or hub id) with pooler and classifier. */
+  model: string;
+  /** Training transcripts, each with a `label` unless `softTargets` is given. */
+  examples: readonly TrainingTranscript[];
+  /**
+   * P(bot) per example (e.g. a teacher's scores), used instead of the labels: training then minimises the
+   * cross-entropy to these soft targets (distillation).
+   * @defaultValue undefined (use the labels)
+   */
+  softTargets?: readonly number[];
+  /**
+   * Validation transcripts for early stopping.
+   * @defaultValue a stratified `validationSplit` of `examples`
+   */
+  validation?: readonly TrainingTranscript[];
+  /** Soft targets of `validation` (required when `softTargets` is given with an explicit validation set). */
+  validationSoftTargets?: readonly number[];
+  /**
+   * Share of `examples` held out for validation when `validation` is not given (0 turns early stopping off).
+   * @defaultValue 0.2
+   */
+  validationSplit?: number;
+  /**
+   * The label in `config.id2label` that means bot (case-insensitive), or its index.
+   * @defaultValue 'bot'
+   */
+  botLabel?: string | number;
+  /**
+   * Most tokens per transcript text (special tokens included).
+   * @defaultValue 128
+   */
+  maxLength?: number;
+  /**
+   * Write the trained adapter (PEFT format) to this folder.
+   * @defaultValue undefined (keep it in memory only)
+   */
+  out?: string;
+  /** Cancels training; the promise then rejects with `AbortedError`. */
+  signal?: AbortSignal;
+  /** Called with encoding progress, every step and every epoch. */
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/** The trained model held in memory: the frozen top layer and the trained parameters. */
+export interface TrainedTopLayer {
+  /** The base model's layout. */
+  structure: BertStructure;
+  /** The trained layer index. */
+  layer: number;
+  /** Frozen weights. */
+  weights: TopLayerWeights;
+  /** Trained parameters. */
+  params: TrainableParams;
+  /** The classifier index of the bot label. */
+  botIndex: number;
+}
+
+/** What {@link trainLora} returns. */
+export interface TrainLoraResult {
+  /** The adapter in PEFT's format (also written to `out` when given). */
+  adapter: LoraAdapterFiles;
+  /** The folder written, if any. */
+  folder: string | undefined;
+  /** Per-epoch figures. */
+  history: EpochStats[];
+  /** The epoch whose weights were kept. */
+  bestEpoch: number;
+  /** Whether early stopping ended training. */
+  stoppedEarly: boolean;
+  /** Validation figures at the best epoch (NaN without validation data). */
+  validation: { loss: number; accuracy: number; f1: number };
+  /** Trainable parameters (LoRA factors and the classifier). */
+  trainableParameters: number;
+  /** All parameters, counted as PEFT does (base model plus trainable). */
+  totalParameters: number;
+  /** trainable / total. */
+  trainableShare: number;
+  /** Example counts. */
+  counts: { train: number; validation: number; skipped: number };
+  /** Milliseconds spent running the frozen layers (feature caching) and training. */
+  timing: { encodeMs: number; trainMs: number };
+  /** The trained model, for predictions without merging. */
+  model: TrainedTopLayer;
+}
+
+/** The index of the bot label among a classifier's labels. */
+export function botLabelIndex(labels: readonly string[], botLabel: string | number = 'bot'): number {
+  if (typeof botLabel === 'number') {
+    if (!Number.isInteger(botLabel) || botLabel < 0 || botLabel >= labels.length) {
+      throw new InvalidOptionsError('botLabel', `index ${botLabel} is out of range: the model has ${labels.length} labels (${labels.join(', ')})`);
+    }
+    return botLabel;
+  }
+  const i = labels.findIndex((l) => l.toLowerCase() === botLabel.toLowerCase());
+  if (i < 0) {
+    throw new InvalidOptionsError('botLabel', `"${botLabel}" is not one of the model's labels (${labels.join(', ')}): set botLabel to the one that means bot`);
+  }
+  return i;
+}
+
+/** The index of the human class: a label named `human`, else the other label of a two-label model. */
+export function humanLabelIndex(labels: readonly string[], botIndex: number): number {
+  const i = labels.findIndex((l, j) => j !== botIndex && l.toLowerCase() === 'human');
+  if (i >= 0) return i;
+  if (labels.length === 2) return 1 - botIndex;
+  throw new InvalidOptionsError('model', `the model has ${labels.length} labels (${labels.join(', ')}) and none is "human": train on a two-label classifier`);
+}
+
+function targetVector(C: number, bot: number, human: number, p: number): Float64Array {
+  const t = new Float64Array(C);
+  t[bot] = p;
+  t[human] = 1 - p;
+  return t;
+}
+
+function targetsOf(
+  items: readonly TrainingTranscript[],
+  soft: readonly number[] | undefined,
+  what: string,
+): number[] {
+  if (soft !== undefined) {
+    if (soft.length !== items.length) throw new InvalidOptionsError(`${what}SoftTargets`, `has ${soft.length} values for ${items.length} examples`);
+    soft.forEach((p, i) => {
+      if (!(p >= 0 && p <= 1)) throw new InvalidOptionsError(`${what}SoftTargets`, `value ${i} is ${p}; soft targets are probabilities in [0, 1]`);
+    });
+    return [...soft];
+  }
+  return items.map((t, i) => {
+    if (t.label !== 'bot' && t.label !== 'human') {
+      throw new InvalidTranscriptError([{ path: `${what}[${i}].label`, message: 'label must be "human" or "bot" (or pass softTargets)' }]);
+    }
+    return t.label === 'bot' ? 1 : 0;
+  });
+}
+
+/** Stratified split: `share` of each class (rounded) goes to validation, seeded. */
+function stratifiedSplit(targets: readonly number[], share: number, seed: number): { train: number[]; validation: number[] } {
+  const rnd = seededRandom(seed + 17);
+  const groups = new Map<number, number[]>();
+  targets.forEach((p, i) => {
+    const k = p >= 0.5 ? 1 : 0;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(i);
+  });
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (const idx of groups.values()) {
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    const nVal = Math.round(idx.length * share);
+    validation.push(...idx.slice(0, nVal));
+    train.push(...idx.slice(nVal));
+  }
+  return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) };
+}
+
+/** Parameter count of a BERT sequence classifier, from its config (as PyTorch counts it). */
+function bertParameterCount(config: Record<string, unknown>, s: BertStructure, labels: number): number {
+  const num = (k: string, d: number) => (typeof config[k] === 'number' ? (config[k] as number) : d);
+  const H = s.hidden;
+  const I = num('intermediate_size', 4 * H);
+  const emb = (num('vocab_size', 0) + num('max_position_embeddings', 512) + num('type_vocab_size', 2)) * H + 2 * H;
+  const layer = 4 * (H * H + H) + 2 * H + (H * I + I) + (I * H + H) + 2 * H;
+  return emb + s.layers * layer + (H * H + H) + (labels * H + labels);
+}
+
+/**
+ * Trains a rank-r LoRA adapter on the top encoder layer's projections (query and value by default) together with
+ * the classification head, on labelled transcripts, in process, without Python. The lower layers stay frozen and
+ * run once per example through ONNX Runtime (their outputs are cached); the top layer, the pooler and the head run
+ * in TypeScript, with hand-written gradients (checked against finite differences in the tests). Mini-batch Adam,
+ * early stopping on a validation split (the best epoch is kept), progress events and an abort signal.
+ *
+ * The result is a PEFT-format adapter (`adapter_config.json` + `adapter_model.safetensors`, PEFT tensor names)
+ * that `mergeLoraAdapter` folds into the base model, and PEFT itself can load.
+ *
+ * @param options - see {@link TrainLoraOptions}
+ * @throws InvalidOptionsError for bad options or a model that is not a BERT-style classifier
+ * @throws AbortedError when cancelled
+ *
+ * @example
+ * ```ts
+ * const train = await readTranscriptsJsonl('data/train.jsonl');
+ * const res = await trainLora({ model: 'models/tiny-bert-cls', examples: train, out: 'adapters/bots' });
+ * console.log(res.validation.f1, res.trainableShare);
+ * await mergeLoraAdapter({ base: 'models/tiny-bert-cls', adapter: 'adapters/bots', out: 'models/bots' });
+ * ```
+ */
+export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
+  const { signal, onProgress } = options;
+  AbortedError.throwIfAborted(signal, 'LoRA training');
+  if (!Array.isArray(options.examples)) throw new InvalidOptionsError('examples', 'expected an array of transcripts');
+  const split = options.validationSplit ?? 0.2;
+  if (!(split >= 0 && split < 1)) throw new InvalidOptionsError('validationSplit', `expected a number in [0, 1), got ${String(split)}`);
+  if (options.softTargets !== undefined && options.validation !== undefined && options.validationSoftTargets === undefined) {
+    throw new InvalidOptionsError('validationSoftTargets', 'give soft targets for the validation set too when training on soft targets');
+  }
+  const trainTargets = targetsOf(options.examples, options.softTargets, 'examples');
+  let valItems: readonly TrainingTranscript[] = [];
+  let valTargets: number[] = [];
+  let trainItems: readonly TrainingTranscript[] = options.examples;
+  let trTargets = trainTargets;
+  if (options.validation !== undefined) {
+    valItems = options.validation;
+    valTargets = targetsOf(options.validation, options.validationSoftTargets, 'validation');
+  } else if (split > 0) {
+    const s = stratifiedSplit(trainTargets, split, options.seed ?? 0);
+    trainItems = s.train.map((i) => options.examples[i]!);
+    trTargets = s.train.map((i) => trainTargets[i]!);
+    valItems = s.validation.map((i) => options.examples[i]!);
+    valTargets = s.validation.map((i) => trainTargets[i]!);
+  }
+  const trunk = await BertTrunk.open(options);
+  try {
+    const labels = trunk.structure.labels;
+    const bot = botLabelIndex(labels, options.botLabel ?? 'bot');
+    const human = humanLabelIndex(labels, bot);
+    const C = labels.length;
+    const all = [...trainItems, ...valItems];
+    const allTargets = [...trTargets, ...valTargets];
+    const texts: string[] = [];
+    const keep: number[] = [];
+    all.forEach((t, i) => {
+      let v: ReturnType<typeof validateTranscript>;
+      try {
+        v = validateTranscript(t);
+      } catch (err) {
+        if (InvalidTranscriptError.isInstance(err)) {
+          const where = i < trainItems.length ? `examples[${i}]` : `validation[${i - trainItems.length}]`;
+          throw new InvalidTranscriptError(err.issues.map((x) => ({ path: `${where}.${x.path}`, message: x.message })), { cause: err });
+        }
+        throw err;
+      }
+      const text = transcriptText(v);
+      if (text) {
+        texts.push(text);
+        keep.push(i);
+      }
+    });
+    const encStart = performance.now();
+    const feats = await trunk.encode(texts, {
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => onProgress?.({ phase: 'encode', done: p.done, total: p.total }),
+    });
+    const encodeMs = performance.now() - encStart;
+    const train: TrainingExample[] = [];
+    const validation: TrainingExample[] = [];
+    keep.forEach((i, j) => {
+      const ex = { features: feats[j]!, target: targetVector(C, bot, human, allTargets[i]!) };
+      (i < trainItems.length ? train : validation).push(ex);
+    });
+    const trainStart = performance.now();
+    const outcome = trainTopLayer(trunk.weights, train, validation, {
+      ...options,
+      positive: bot,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    const trainMs = performance.now() - trainStart;
+    const v =
+      validation.length > 0 ? evaluateExamples(trunk.weights, outcome.params, validation, bot) : { loss: Number.NaN, accuracy: Number.NaN, f1: Number.NaN };
+    const alpha = options.alpha ?? 32;
+    const adapter = loraAdapterFiles(trunk.structure, trunk.layer, outcome.params, { baseModel: options.model, alpha });
+    if (options.out) await saveLoraAdapter(adapter, options.out);
+    const p = outcome.params;
+    let trainable = p.classifierWeight.length + p.classifierBias.length;
+    for (const t of Object.keys(p.A) as (keyof typeof p.A)[]) trainable += p.A[t]!.length + p.B[t]!.length;
+    const total = bertParameterCount(trunk.config, trunk.structure, C) + trainable;
+    return {
+      adapter,
+      folder: options.out,
+      history: outcome.history,
+      bestEpoch: outcome.bestEpoch,
+      stoppedEarly: outcome.stoppedEarly,
+      validation: { loss: v.loss, accuracy: v.accuracy, f1: v.f1 },
+      trainableParameters: trainable,
+      totalParameters: total,
+      trainableShare: trainable / total,
+      counts: { train: train.length, validation: validation.length, skipped: all.length - keep.length },
+      timing: { encodeMs, trainMs },
+      model: { structure: trunk.structure, layer: trunk.layer, weights: trunk.weights, params: outcome.params, botIndex: bot },
+    };
+  } finally {
+    await trunk.release();
+  }
+}
+
+/**
+ * P(bot) of examples under a trained top layer (no merge needed), from their trunk features.
+ *
+ * @param model - from {@link TrainLoraResult.model}
+ * @param features - from `BertTrunk.encode`
+ */
+export function predictTopLayer(model: TrainedTopLayer, features: readonly ExampleFeatures[]): { logits: Float64Array; pBot: number }[] {
+  return features.map((f) => {
+    const logits = forward(model.weights, model.params, f).logits;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const l of logits) max = Math.max(max, l);
+    let z = 0;
+    for (const l of logits) z += Math.exp(l - max);
+    return { logits, pBot: Math.exp(logits[model.botIndex]! - max) / z };
+  });
+}

@@ -1,0 +1,100 @@
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
+import { readLoraAdapter } from '../peft/read-adapter.js';
+import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
+import { DTYPE_SUFFIXES } from './quantize.js';
+
+/** Options for {@link attachLoraAdapter}. */
+export interface AttachLoraOptions {
+  /** The base model folder (transformers.js layout), e.g. one {@link quantize} wrote `onnx/model_q4.onnx` into. */
+  base: string;
+  /** The PEFT LoRA adapter folder (`adapter_config.json`, `adapter_model.safetensors`). */
+  adapter: string;
+  /** The folder to write: the base's config and tokenizer files plus `onnx/<model><suffix>.onnx` with the branches. */
+  out: string;
+  /**
+   * Which variant of the base to extend; the output keeps its file name, so the same `dtype` loads it.
+   * @defaultValue 'q4'
+   */
+  dtype?: 'fp32' | 'q8' | 'q4';
+  /**
+   * The float model's file name under `onnx/` (`model.onnx`; `decoder_model.onnx` for a decoder).
+   * @defaultValue 'model.onnx'
+   */
+  file?: string;
+  /**
+   * Replace an existing output file.
+   * @defaultValue false
+   */
+  overwrite?: boolean;
+}
+
+const NOT_COPIED = /\.(onnx|onnx_data|safetensors|bin|pt|pth|h5|msgpack|ckpt)$/i;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a model folder that runs a (quantized) base with a LoRA adapter as unmerged float32 side branches
+ * (y = Wq x + s B A x): the base's `config.json` and tokenizer files, and its `onnx/model_q4.onnx` (or
+ * `model_quantized.onnx`, `model.onnx`) with the branches added. transformers.js and every botlens detector
+ * load it with the same `dtype`. Several adapters can be attached to one quantized base this way, each folder
+ * costing the base's size plus a few hundred KB; for one session serving many adapters, use
+ * {@link addLoraSideBranches} with `weightsAs: 'inputs'`.
+ *
+ * @param options - base, adapter, out, dtype
+ * @returns the branch report and the written file
+ * @throws AdapterError when the adapter does not fit the base; InvalidOptionsError on bad folders;
+ *   ModelLoadError when the base variant is missing (run `quantize` first)
+ *
+ * @example
+ * ```ts
+ * await quantize('models/tiny-bert-cls', { bits: 4 });
+ * await attachLoraAdapter({ base: 'models/tiny-bert-cls', adapter: 'adapters/bots', out: 'models/bots-q4', dtype: 'q4' });
+ * // then load 'models/bots-q4' with dtype: 'q4'
+ * ```
+ */
+export async function attachLoraAdapter(options: AttachLoraOptions): Promise<LoraSideBranchReport & { output: string }> {
+  const base = resolve(options.base);
+  const out = resolve(options.out);
+  const adapterDir = resolve(options.adapter);
+  const dtype = options.dtype ?? 'q4';
+  if (!['fp32', 'q8', 'q4'].includes(dtype)) {
+    throw new InvalidOptionsError('dtype', `expected 'fp32', 'q8' or 'q4', got ${JSON.stringify(dtype)}`);
+  }
+  if (out === base || out === adapterDir) throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
+  const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
+  const target = join(out, 'onnx', file);
+  if (!options.overwrite && (await exists(target))) {
+    throw new BotlensError('QUANT_OUTPUT_EXISTS', `${target} already exists: pass overwrite: true to replace it.`);
+  }
+  const adapter = await readLoraAdapter(adapterDir);
+  const model = await loadOnnxModel(join(base, 'onnx', file));
+  const report = addLoraSideBranches(model, adapter);
+  const bytes = encodeOnnxModel(model);
+  await mkdir(join(out, 'onnx'), { recursive: true });
+  for (const entry of await readdir(base, { withFileTypes: true })) {
+    if (!entry.isFile() || NOT_COPIED.test(entry.name)) continue;
+    await copyFile(join(base, entry.name), join(out, entry.name));
+  }
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, target);
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    throw new BotlensError('QUANT_WRITE', `Cannot write ${target}: check the folder is writable.`, { cause });
+  }
+  const record = { base, adapter: adapterDir, dtype, file, branches: report.branches, replaced: report.replaced };
+  await writeFile(join(out, 'botlens-lora.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return { ...report, output: target };
+}

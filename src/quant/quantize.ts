@@ -1,0 +1,299 @@
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { AbortedError } from '../errors/aborted-error.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { ModelLoadError } from '../errors/model-load-error.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../onnx/onnx-model.js';
+import { type ModelQuantizeReport, type QuantizeModelOptions, quantizeOnnxModel } from './quantize-model.js';
+import { compareModels, type SpecialTokens } from './verify.js';
+
+/** Options for {@link quantize}: those of {@link QuantizeModelOptions} plus file handling. */
+export interface QuantizeOptions extends QuantizeModelOptions {
+  /**
+   * File names under `onnx/` to quantize (e.g. `['model.onnx']`). Default: every float model there, i.e.
+   * every `.onnx` file whose name carries no dtype suffix (`_quantized`, `_q4`, `_fp16`, ...).
+   * @defaultValue undefined (all)
+   */
+  files?: readonly string[];
+  /**
+   * Replace an existing `model_quantized.onnx` / `model_q4.onnx`. Without it, an existing output is an error.
+   * @defaultValue false
+   */
+  overwrite?: boolean;
+  /**
+   * Before writing, load the quantized model in ONNX Runtime and compare its outputs with the float model's on
+   * synthetic inputs. A model that does not load is never written.
+   * @defaultValue true
+   */
+  verify?: boolean;
+  /**
+   * Smallest output cosine (against float32) accepted without a warning when verifying.
+   * @defaultValue 0.99
+   */
+  minCosine?: number;
+  /**
+   * Receives each warning (already-quantized input, unknown operators, low cosine).
+   * @defaultValue prints to `console.warn`
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** What happened to one `.onnx` file. */
+export interface QuantizedFile {
+  /** The float model read. */
+  source: string;
+  /** The quantized model written, or `undefined` when nothing was written. */
+  output: string | undefined;
+  /** The layer-level report. */
+  report: ModelQuantizeReport;
+  /** Size of the source file in bytes. */
+  bytesIn: number;
+  /** Size of the written file in bytes (0 when nothing was written). */
+  bytesOut: number;
+  /** Smallest output cosine to float32 on synthetic inputs, when verified. */
+  cosine: number | undefined;
+  /** A note from verification (why there is no cosine), if any. */
+  verifyNote: string | undefined;
+}
+
+/** What {@link quantize} did. */
+export interface QuantizeResult {
+  /** The transformers.js `dtype` that now loads the written files. */
+  dtype: 'q8' | 'q4';
+  /** One entry per float model considered. */
+  files: QuantizedFile[];
+  /** Every warning raised. */
+  warnings: string[];
+}
+
+/** File-name suffixes transformers.js uses for each dtype (`onnx/model<suffix>.onnx`). */
+export const DTYPE_SUFFIXES = {
+  fp32: '',
+  fp16: '_fp16',
+  int8: '_int8',
+  uint8: '_uint8',
+  q8: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+  q2: '_q2',
+  q2f16: '_q2f16',
+  q1: '_q1',
+  q1f16: '_q1f16',
+} as const;
+
+const VARIANT_SUFFIXES = Object.values(DTYPE_SUFFIXES).filter((s) => s !== '');
+
+/**
+ * The file name transformers.js loads for `dtype` from a float model's file name
+ * (`model.onnx` → `model_quantized.onnx` for `q8`, `model_q4.onnx` for `q4`).
+ *
+ * @param floatFile - e.g. `model.onnx`, `text_model.onnx`
+ * @param dtype - `q8` or `q4`
+ *
+ * @example
+ * ```ts
+ * quantizedFileName('vision_model.onnx', 'q4'); // 'vision_model_q4.onnx'
+ * ```
+ */
+export function quantizedFileName(floatFile: string, dtype: 'q8' | 'q4'): string {
+  const stem = floatFile.replace(/\.onnx$/, '');
+  return `${stem}${DTYPE_SUFFIXES[dtype]}.onnx`;
+}
+
+/**
+ * True when `file` is a float model in transformers.js naming (an `.onnx` name with no dtype suffix).
+ *
+ * @param file - a file name
+ */
+export function isFloatModelFile(file: string): boolean {
+  if (!file.endsWith('.onnx')) return false;
+  const stem = file.slice(0, -'.onnx'.length);
+  return !VARIANT_SUFFIXES.some((s) => stem.endsWith(s));
+}
+
+function defaultWarn(message: string): void {
+  console.warn(`[botlens quantize] ${message}`);
+}
+
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** bos/eos ids from config.json (top level or text_config), for synthetic verification inputs. */
+async function readSpecialTokens(modelDir: string): Promise<SpecialTokens> {
+  try {
+    const cfg = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const text = (cfg['text_config'] ?? {}) as Record<string, unknown>;
+    const pick = (k: string) => {
+      const v = cfg[k] ?? text[k];
+      return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+    };
+    const out: SpecialTokens = {};
+    const bos = pick('bos_token_id');
+    const eos = pick('eos_token_id');
+    if (bos !== undefined) out.bos = bos;
+    if (eos !== undefined) out.eos = eos;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Quantizes the ONNX models of a transformers.js model folder and writes each next to its float original under
+ * the name transformers.js expects: `onnx/model_quantized.onnx` for `bits: 8` (`dtype: 'q8'`),
+ * `onnx/model_q4.onnx` for `bits: 4` (`dtype: 'q4'`); `text_model.onnx` gives `text_model_quantized.onnx`, etc.
+ *
+ * 8-bit is dynamic quantization (int8 weights per output channel, activations quantized on the fly, the
+ * `DynamicQuantizeLinear -> MatMulInteger` pattern ONNX Runtime fuses); 4-bit is block-wise weights with
+ * per-block scales through ONNX Runtime's `MatMulNBits`. Embedding tables and output heads stay float32 unless
+ * asked. A model that already is quantized is left alone with a warning; unknown operators are kept as they are.
+ * Each output is checked in ONNX Runtime before it is written (and written atomically), so a failed run never
+ * leaves a broken file.
+ *
+ * @param modelDir - folder with `config.json` and `onnx/model.onnx` (the transformers.js layout)
+ * @param options - `bits` and the rest of {@link QuantizeOptions}
+ * @returns what was written, with sizes and output cosines
+ * @throws ModelLoadError when the folder or a model is missing or unreadable; InvalidOptionsError on bad
+ *   options; BotlensError `QUANT_OUTPUT_EXISTS` when an output exists and `overwrite` is not set;
+ *   BotlensError `QUANT_BROKEN` when ONNX Runtime cannot load a result; AbortedError when `signal` fires
+ *
+ * @example
+ * ```ts
+ * import { quantize } from 'botlens/quant';
+ * const res = await quantize('models/minilm', { bits: 8 });
+ * // then: acquireModel('feature-extraction', { model: 'models/minilm', dtype: 'q8' })
+ * for (const f of res.files) console.log(f.output, f.bytesIn, '->', f.bytesOut, 'cosine', f.cosine);
+ * ```
+ */
+export async function quantize(modelDir: string, options: QuantizeOptions): Promise<QuantizeResult> {
+  if (typeof modelDir !== 'string' || modelDir === '') {
+    throw new InvalidOptionsError('modelDir', 'expected the path of a model folder (with onnx/model.onnx)');
+  }
+  if (options.minCosine !== undefined && !(options.minCosine >= -1 && options.minCosine <= 1)) {
+    throw new InvalidOptionsError('minCosine', `expected a number in [-1, 1], got ${String(options.minCosine)}`);
+  }
+  const dtype = options.bits === 4 ? 'q4' : 'q8';
+  const warn = options.onWarning ?? defaultWarn;
+  const onnxDir = join(resolve(modelDir), 'onnx');
+  let entries: string[];
+  try {
+    entries = await readdir(onnxDir);
+  } catch (cause) {
+    throw new ModelLoadError(modelDir, `${onnxDir} is not readable: a transformers.js model folder keeps its models in onnx/.`, {
+      file: onnxDir,
+      cause,
+    });
+  }
+  let files: string[];
+  if (options.files) {
+    files = [...options.files];
+    for (const f of files) {
+      if (basename(f) !== f || !f.endsWith('.onnx')) {
+        throw new InvalidOptionsError('files', `"${f}" must be a .onnx file name inside onnx/ (no folders)`);
+      }
+      if (!entries.includes(f)) {
+        throw new ModelLoadError(modelDir, `${join(onnxDir, f)} does not exist (found: ${entries.join(', ') || 'nothing'}).`, {
+          file: join(onnxDir, f),
+        });
+      }
+    }
+  } else {
+    files = entries.filter(isFloatModelFile).sort();
+    if (files.length === 0) {
+      throw new ModelLoadError(modelDir, `${onnxDir} holds no float model (e.g. model.onnx) to quantize.`, { file: onnxDir });
+    }
+  }
+
+  const special = await readSpecialTokens(modelDir);
+  const result: QuantizeResult = { dtype, files: [], warnings: [] };
+  const note = (m: string) => {
+    result.warnings.push(m);
+    warn(m);
+  };
+  // Check every output name first so that a refusal leaves nothing half done.
+  const targets = files.map((f) => ({ src: join(onnxDir, f), out: join(onnxDir, quantizedFileName(f, dtype)) }));
+  if (!options.overwrite) {
+    for (const t of targets) {
+      if ((await fileSize(t.out)) !== undefined) {
+        throw new BotlensError('QUANT_OUTPUT_EXISTS', `${t.out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`);
+      }
+    }
+  }
+
+  for (const { src, out } of targets) {
+    AbortedError.throwIfAborted(options.signal, 'quantize');
+    const bytes = await readFile(src).catch((cause: unknown) => {
+      throw new ModelLoadError(modelDir, `Cannot read ${src}.`, { file: src, cause });
+    });
+    let model: ReturnType<typeof decodeOnnxModel>;
+    try {
+      model = decodeOnnxModel(bytes);
+    } catch (cause) {
+      throw new ModelLoadError(modelDir, `${src} is not a valid ONNX model: re-export it or check the file is complete.`, {
+        file: src,
+        cause,
+      });
+    }
+    if (model.graph?.initializer.some((t) => t.data_location === 1)) {
+      throw new ModelLoadError(modelDir, `${src} keeps its weights in external data files, which quantize() does not read yet.`, {
+        file: src,
+      });
+    }
+    const floatModel = options.verify === false ? undefined : decodeOnnxModel(bytes);
+    const report = quantizeOnnxModel(model, options);
+    const entry: QuantizedFile = {
+      source: src,
+      output: undefined,
+      report,
+      bytesIn: bytes.length,
+      bytesOut: 0,
+      cosine: undefined,
+      verifyNote: undefined,
+    };
+    result.files.push(entry);
+    for (const w of report.warnings) note(`${basename(src)}: ${w}`);
+    if (report.status !== 'quantized') {
+      if (report.status === 'nothing-to-quantize') {
+        note(`${basename(src)}: no layer could be quantized (see the report's kept list); nothing was written.`);
+      }
+      continue;
+    }
+    const encoded = encodeOnnxModel(model);
+    if (floatModel) {
+      const v = await compareModels(floatModel, bytes, encoded, special);
+      if (!v.loads) {
+        throw new BotlensError(
+          'QUANT_BROKEN',
+          `The quantized ${basename(src)} does not load in ONNX Runtime, so it was not written: ${v.note}. Report this with the model; exclude the failing layer meanwhile.`,
+        );
+      }
+      entry.cosine = v.cosine;
+      entry.verifyNote = v.note;
+      const min = options.minCosine ?? 0.99;
+      if (v.cosine !== undefined && v.cosine < min) {
+        note(
+          `${basename(src)}: output cosine to float32 is ${v.cosine.toFixed(4)} (below ${min}); try bits 8, a smaller blockSize, or exclude sensitive layers.`,
+        );
+      }
+    }
+    AbortedError.throwIfAborted(options.signal, 'quantize');
+    const tmp = `${out}.tmp-${process.pid}`;
+    try {
+      await writeFile(tmp, encoded);
+      await rename(tmp, out);
+    } catch (cause) {
+      await rm(tmp, { force: true });
+      throw new BotlensError('QUANT_WRITE', `Cannot write ${out}: check the folder is writable.`, { cause });
+    }
+    entry.output = out;
+    entry.bytesOut = encoded.length;
+  }
+  return result;
+}

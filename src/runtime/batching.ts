@@ -1,0 +1,110 @@
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
+/** Options for {@link planBatches} and {@link mapInBatches}. */
+export interface BatchPlanOptions {
+  /**
+   * Most items per batch.
+   * @defaultValue 32
+   */
+  batchSize?: number;
+  /**
+   * Most padded tokens per batch (items x longest item). Keeps memory bounded when texts are long: a batch of
+   * 512-token texts gets fewer items than a batch of 20-token texts.
+   * @defaultValue 16384
+   */
+  maxBatchTokens?: number;
+}
+
+/** Default {@link BatchPlanOptions.batchSize}. */
+export const DEFAULT_BATCH_SIZE = 32;
+/** Default {@link BatchPlanOptions.maxBatchTokens}. */
+export const DEFAULT_MAX_BATCH_TOKENS = 16_384;
+
+/**
+ * Checks a batch size option.
+ *
+ * @param name - the option's name, for the message
+ * @param value - the value given
+ * @throws InvalidOptionsError unless it is an integer from 1 to 4096
+ */
+export function checkBatchSize(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 4096)) {
+    throw new InvalidOptionsError(name, `expected an integer from 1 to 4096, got ${String(value)}`);
+  }
+}
+
+/**
+ * Groups items into batches of similar length so little padding is wasted: indices are sorted by length
+ * (longest first, ties in input order) and cut into runs of at most `batchSize` items and `maxBatchTokens`
+ * padded tokens. Every index appears exactly once.
+ *
+ * @param lengths - the length (in tokens) of each item
+ * @param options - batch size and token budget
+ * @returns batches of indices into `lengths`
+ *
+ * @example
+ * ```ts
+ * planBatches([3, 50, 4, 48], { batchSize: 2 }); // [[1, 3], [2, 0]]
+ * ```
+ */
+export function planBatches(lengths: readonly number[], options: BatchPlanOptions = {}): number[][] {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const maxTokens = options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS;
+  checkBatchSize('batchSize', batchSize);
+  if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) {
+    throw new InvalidOptionsError('maxBatchTokens', `expected a positive integer, got ${String(maxTokens)}`);
+  }
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let longest = 0;
+  for (const i of order) {
+    const len = Math.max(1, lengths[i]!);
+    const nextLongest = current.length === 0 ? len : longest;
+    if (
+      current.length > 0 &&
+      (current.length >= batchSize || (current.length + 1) * nextLongest > maxTokens)
+    ) {
+      batches.push(current);
+      current = [];
+    }
+    if (current.length === 0) longest = len;
+    current.push(i);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * Runs `run` over batches planned by {@link planBatches} and returns the results in the original order.
+ * Checks `signal` before each batch.
+ *
+ * @param lengths - the length of each item
+ * @param run - computes the results for one batch of indices (one result per index, same order)
+ * @param options - batch size, token budget and an abort signal
+ * @throws AbortedError when `signal` aborts between batches
+ *
+ * @example
+ * ```ts
+ * const out = await mapInBatches([5, 1, 3], async (idx) => idx.map((i) => i * 10), { batchSize: 2 });
+ * out; // [0, 10, 20]
+ * ```
+ */
+export async function mapInBatches<R>(
+  lengths: readonly number[],
+  run: (indices: number[]) => Promise<R[]>,
+  options: BatchPlanOptions & { signal?: AbortSignal | undefined; what?: string } = {},
+): Promise<R[]> {
+  const out = new Array<R>(lengths.length);
+  for (const batch of planBatches(lengths, options)) {
+    AbortedError.throwIfAborted(options.signal, options.what ?? 'inference');
+    const results = await run(batch);
+    if (results.length !== batch.length) {
+      throw new Error(`botlens internal error: a batch of ${batch.length} gave ${results.length} results`);
+    }
+    for (let j = 0; j < batch.length; j++) out[batch[j]!] = results[j]!;
+  }
+  AbortedError.throwIfAborted(options.signal, options.what ?? 'inference');
+  return out;
+}

@@ -1,0 +1,465 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type {
+  PreTrainedModel,
+  PreTrainedTokenizer,
+  PretrainedConfig,
+  Processor,
+  ProgressInfo,
+} from '@huggingface/transformers';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { ModelLoadError } from '../errors/model-load-error.js';
+import { cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
+import { withDeviceFallback } from './device.js';
+import { checkModelFolder, type ModelTask } from './model-files.js';
+import {
+  type LoadProgress,
+  type ModelDevice,
+  type ModelDtype,
+  type ModelOptions,
+  offlineFromEnv,
+  validateModelOptions,
+} from './model-options.js';
+
+export type { ModelTask } from './model-files.js';
+
+/** The `@huggingface/transformers` module, as {@link loadTransformers} returns it. */
+export type Transformers = typeof import('@huggingface/transformers');
+
+/**
+ * A loaded model, shared: every {@link acquireModel} call with the same key gets the same tokenizer, model and
+ * ONNX sessions. Call {@link ModelHandle.release} when done; the last release frees the sessions.
+ *
+ * @example
+ * ```ts
+ * const h = await acquireModel('feature-extraction', { defaultModel: 'Xenova/e5-small-v2' });
+ * try {
+ *   const enc = h.tokenizer(['hello'], { padding: true });
+ *   const out = await h.model(enc);
+ * } finally {
+ *   await h.release();
+ * }
+ * ```
+ */
+export interface ModelHandle {
+  /** Cache key: resolved location + revision + dtype + task. */
+  readonly key: string;
+  /** The absolute folder path or hub id actually loaded. */
+  readonly location: string;
+  /** The tokenizer. */
+  readonly tokenizer: PreTrainedTokenizer;
+  /** The model; for `clip`, the text tower (with projection). */
+  readonly model: PreTrainedModel;
+  /** `clip` only: the vision tower (with projection). */
+  readonly clipVision?: PreTrainedModel;
+  /** `clip` only: the image processor. */
+  readonly processor?: Processor;
+  /** The parsed `config.json`. */
+  readonly config: Record<string, unknown>;
+  /** The device the sessions run on (`cpu` after a fallback). */
+  readonly device: ModelDevice;
+  /** The dtype loaded. */
+  readonly dtype: ModelDtype;
+  /**
+   * Gives this handle back. Idempotent per handle; when the last handle for a key is released the ONNX
+   * sessions are disposed.
+   */
+  release(): Promise<void>;
+}
+
+/** Options for {@link acquireModel}: the {@link ModelOptions} plus the caller's default model. */
+export interface AcquireModelOptions extends ModelOptions {
+  /** The model to load when `model` is not set (a hub id from the model zoo). */
+  defaultModel: string;
+}
+
+/** A snapshot of one shared model, from {@link loadedModels}. */
+export interface LoadedModelInfo {
+  /** The cache key. */
+  key: string;
+  /** How many handles hold it. */
+  refs: number;
+}
+
+interface Loaded {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  clipVision?: PreTrainedModel;
+  processor?: Processor;
+  config: Record<string, unknown>;
+  device: ModelDevice;
+}
+
+interface Entry {
+  promise: Promise<Loaded>;
+  refs: number;
+}
+
+/** Where a model comes from, after resolving `model`, `modelDir`, `offline` and the cache. */
+export interface ResolvedLocation {
+  /** Absolute folder path (local) or hub id (remote). */
+  location: string;
+  /** True when `location` is a local folder: nothing is fetched then. */
+  local: boolean;
+  /** The model as the user named it (for messages). */
+  model: string;
+  /** The revision (`main` unless pinned). */
+  revision: string;
+  /** The cache root. */
+  cacheDir: string;
+  /** Whether fetching is forbidden. */
+  offline: boolean;
+  /** A sentence saying how to make the model available, for error messages. */
+  fix: string;
+}
+
+let transformersPromise: Promise<Transformers> | undefined;
+const registry = new Map<string, Entry>();
+
+/**
+ * Imports `@huggingface/transformers` once, lazily (importing botlens does not load it), and configures its
+ * global `env`: the file cache goes to the botlens cache folder (never inside `node_modules`), and remote
+ * loading is switched off when `BOTLENS_OFFLINE=1`. Use the returned module's own `Tensor` class for model
+ * inputs.
+ *
+ * @throws ModelLoadError when the package cannot be imported
+ * @example
+ * ```ts
+ * const { Tensor } = await loadTransformers();
+ * const ids = new Tensor('int64', BigInt64Array.from([101n, 102n]), [1, 2]);
+ * ```
+ */
+export function loadTransformers(): Promise<Transformers> {
+  transformersPromise ??= import('@huggingface/transformers').then(
+    (mod) => {
+      mod.env.cacheDir = resolveCacheDir();
+      mod.env.allowLocalModels = true;
+      if (offlineFromEnv()) mod.env.allowRemoteModels = false;
+      return mod;
+    },
+    (cause: unknown) => {
+      transformersPromise = undefined;
+      throw new ModelLoadError(
+        '@huggingface/transformers',
+        'Could not import @huggingface/transformers: reinstall botlens (npm install botlens) so its dependencies are present.',
+        { cause },
+      );
+    },
+  );
+  return transformersPromise;
+}
+
+/**
+ * True when `model` names a local folder rather than a hub id: an absolute path, a path starting with `.`,
+ * `..` or `~`, a Windows drive path, or an existing directory (which wins over a hub id of the same name, as in
+ * Python transformers).
+ *
+ * @param model - the `model` option
+ * @example
+ * ```ts
+ * isLocalModelPath('./models/tiny-bert'); // true
+ * isLocalModelPath('Xenova/gpt2'); // false (unless ./Xenova/gpt2 exists)
+ * ```
+ */
+export function isLocalModelPath(model: string): boolean {
+  if (isAbsolute(model) || model === '.' || model === '..' || model === '~') return true;
+  if (/^(\.{1,2}|~)[\\/]/.test(model)) return true;
+  if (/^[a-zA-Z]:[\\/]/.test(model)) return true;
+  // Like Python transformers: an existing directory wins over a hub id of the same name.
+  try {
+    return existsSync(model) && statSync(model).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const HUB_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
+
+/**
+ * Works out where a model comes from: a local folder (`model` as a path, `<modelDir>/<model>`, or the cache
+ * folder when offline) or a hub id to download. Pure path logic; checks no file.
+ *
+ * @param opts - the model options and the caller's default model
+ * @throws InvalidOptionsError for a malformed model id or cache folder
+ * @example
+ * ```ts
+ * resolveModelLocation({ model: 'Xenova/gpt2', offline: true, defaultModel: 'Xenova/gpt2' }).location;
+ * // '/home/me/.cache/botlens/Xenova/gpt2'
+ * ```
+ */
+export function resolveModelLocation(opts: AcquireModelOptions): ResolvedLocation {
+  validateModelOptions(opts);
+  const model = opts.model ?? opts.defaultModel;
+  const revision = opts.revision ?? 'main';
+  const cacheDir = resolveCacheDir(opts.cacheDir);
+  const offline = opts.modelDir !== undefined || (opts.offline ?? offlineFromEnv());
+  const layout = 'config.json, tokenizer.json, tokenizer_config.json and onnx/*.onnx';
+  if (isLocalModelPath(model)) {
+    const location = expandHome(model);
+    return {
+      location,
+      local: true,
+      model,
+      revision,
+      cacheDir,
+      offline,
+      fix: `Point "model" at a folder in the transformers.js layout (${layout}).`,
+    };
+  }
+  if (!HUB_ID.test(model) || model.includes('..') || model.includes('--')) {
+    throw new InvalidOptionsError(
+      'model',
+      `"${model}" is neither an existing folder nor a hub model id like "Xenova/e5-small-v2"`,
+    );
+  }
+  const pull = `\`botlens pull ${model}${revision !== 'main' ? ` --revision ${revision}` : ''}\``;
+  if (opts.modelDir !== undefined) {
+    const base = expandHome(opts.modelDir);
+    return {
+      location: join(base, ...model.split('/')),
+      local: true,
+      model,
+      revision,
+      cacheDir,
+      offline: true,
+      fix: `modelDir must hold the folder ${model}/ (${layout}): copy it there, or run ${pull} and point modelDir at the cache (${cacheDir}).`,
+    };
+  }
+  if (offline) {
+    return {
+      location: cachedModelFolder(model, { cacheDir, revision }),
+      local: true,
+      model,
+      revision,
+      cacheDir,
+      offline: true,
+      fix: `Offline mode never downloads: run once online (without offline / BOTLENS_OFFLINE) to cache it in ${cacheDir}, run ${pull}, or set modelDir to a folder holding ${model}/.`,
+    };
+  }
+  return {
+    location: model,
+    local: false,
+    model,
+    revision,
+    cacheDir,
+    offline: false,
+    fix: `Check the model id and your network, set HF_TOKEN for gated models, or go offline with a local copy (${pull}, or modelDir).`,
+  };
+}
+
+function keyOf(task: ModelTask, where: ResolvedLocation, dtype: ModelDtype): string {
+  return JSON.stringify([task, where.location, where.local ? '' : where.revision, dtype]);
+}
+
+/**
+ * Turns whatever transformers.js or ONNX Runtime threw into a {@link ModelLoadError} naming the file and the fix.
+ *
+ * @param err - the thrown value
+ * @param where - the resolved location
+ * @returns a ModelLoadError (the same object when it already is one)
+ */
+export function toModelLoadError(err: unknown, where: ResolvedLocation): BotlensError {
+  if (BotlensError.isInstance(err)) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  const name = where.model;
+  let m = /(?:found locally at|Local file missing at) "([^"]+)"/.exec(msg);
+  if (m) {
+    return new ModelLoadError(name, `Model file "${m[1]}" is missing. ${where.fix}`, {
+      file: m[1],
+      cause: err,
+    });
+  }
+  m = /Load model from (.+?) failed:\s*(.*)/s.exec(msg);
+  if (m) {
+    return new ModelLoadError(
+      name,
+      `ONNX Runtime could not load "${m[1]}" (${m[2]!.trim().split('\n')[0]}): the file is corrupt, truncated or not an ONNX model. Delete it and get it again. ${where.fix}`,
+      { file: m[1], cause: err },
+    );
+  }
+  m = /(?:Could not locate file|Unauthorized access to file|Forbidden access to file): "([^"]+)"/.exec(msg);
+  if (m) {
+    return new ModelLoadError(
+      name,
+      `The hub did not serve "${m[1]}" (missing file, wrong revision "${where.revision}", or a private/gated repo). ${where.fix}`,
+      { file: m[1], cause: err },
+    );
+  }
+  if (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network/i.test(msg)) {
+    return new ModelLoadError(name, `Could not download "${name}" (${msg}). ${where.fix}`, { cause: err });
+  }
+  return new ModelLoadError(
+    name,
+    `Could not load model "${name}" from "${where.location}": ${msg}. ${where.fix}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+function progressAdapter(
+  onProgress: ((p: LoadProgress) => void) | undefined,
+  model: string,
+): ((info: ProgressInfo) => void) | undefined {
+  if (!onProgress) return undefined;
+  return (info: ProgressInfo) => {
+    const i = info as unknown as Record<string, unknown>;
+    const status = i['status'];
+    if (status !== 'initiate' && status !== 'download' && status !== 'progress' && status !== 'done') return;
+    const p: LoadProgress = { status, model };
+    if (typeof i['file'] === 'string') p.file = i['file'];
+    if (typeof i['progress'] === 'number') p.progress = i['progress'];
+    if (typeof i['loaded'] === 'number') p.loaded = i['loaded'];
+    if (typeof i['total'] === 'number') p.total = i['total'];
+    try {
+      onProgress(p);
+    } catch {
+      // A throwing progress callback must not break loading.
+    }
+  };
+}
+
+async function loadAll(
+  T: Transformers,
+  task: ModelTask,
+  where: ResolvedLocation,
+  opts: AcquireModelOptions,
+  dtype: ModelDtype,
+): Promise<Loaded> {
+  if (where.local) {
+    await checkModelFolder(where.location, task, dtype, where.fix);
+  }
+  const progress_callback = progressAdapter(opts.onProgress, where.model);
+  const common = {
+    revision: where.revision,
+    cache_dir: where.cacheDir,
+    // Required for folders: without it transformers.js throws on optional files (generation_config.json...)
+    // and may look files up remotely. Absolute paths are never valid hub ids, so nothing is fetched for them.
+    local_files_only: where.local,
+    ...(progress_callback ? { progress_callback } : {}),
+  };
+  const session_options = opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {};
+  const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
+  const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {
+    const modelOpts = { ...common, dtype, device: dev, session_options };
+    if (task === 'clip') {
+      const text = await T.CLIPTextModelWithProjection.from_pretrained(where.location, modelOpts);
+      try {
+        const vision = await T.CLIPVisionModelWithProjection.from_pretrained(where.location, modelOpts);
+        const processor = await T.AutoProcessor.from_pretrained(where.location, common);
+        return { model: text, clipVision: vision, processor };
+      } catch (err) {
+        await text.dispose().catch(() => undefined);
+        throw err;
+      }
+    }
+    const cls =
+      task === 'feature-extraction'
+        ? T.AutoModel
+        : task === 'sequence-classification'
+          ? T.AutoModelForSequenceClassification
+          : T.AutoModelForCausalLM;
+    return { model: await cls.from_pretrained(where.location, modelOpts) };
+  });
+  const config = configRecord(value.model.config);
+  return { tokenizer, ...value, config, device };
+}
+
+function configRecord(config: PretrainedConfig | undefined): Record<string, unknown> {
+  return { ...((config ?? {}) as unknown as Record<string, unknown>) };
+}
+
+async function disposeLoaded(l: Loaded): Promise<void> {
+  await Promise.allSettled([l.model.dispose(), l.clipVision?.dispose()]);
+}
+
+/**
+ * Loads a model for a task, or reuses it: two calls with the same resolved location, revision, dtype and task
+ * share one tokenizer and one set of ONNX sessions (reference-counted; each caller releases its own handle).
+ * Every model-backed class in botlens loads through here.
+ *
+ * Offline (option, `modelDir`, or `BOTLENS_OFFLINE=1`) nothing is fetched: the model must be a local folder,
+ * `<modelDir>/<model>/`, or already in the cache.
+ *
+ * @param task - which model class to load
+ * @param opts - where the model is and how to run it, plus the caller's default model
+ * @throws ModelLoadError naming the missing or broken file and how to fix it
+ * @throws InvalidOptionsError for bad options
+ *
+ * @example
+ * ```ts
+ * const a = await acquireModel('sequence-classification', { defaultModel: 'Xenova/bart-large-mnli', dtype: 'q8' });
+ * const b = await acquireModel('sequence-classification', { defaultModel: 'Xenova/bart-large-mnli', dtype: 'q8' });
+ * a.model === b.model; // true: one session
+ * await a.release();
+ * await b.release(); // sessions freed here
+ * ```
+ */
+export async function acquireModel(task: ModelTask, opts: AcquireModelOptions): Promise<ModelHandle> {
+  const dtype = opts.dtype ?? 'fp32';
+  const where = resolveModelLocation(opts);
+  const key = keyOf(task, where, dtype);
+  let entry = registry.get(key);
+  if (entry) {
+    entry.refs++;
+  } else {
+    const created: Entry = {
+      refs: 1,
+      promise: loadTransformers().then((T) => loadAll(T, task, where, opts, dtype)),
+    };
+    // On failure forget the entry so a later call (after fixing the files) tries again.
+    created.promise.catch(() => {
+      if (registry.get(key) === created) registry.delete(key);
+    });
+    registry.set(key, created);
+    entry = created;
+  }
+  let loaded: Loaded;
+  try {
+    loaded = await entry.promise;
+  } catch (err) {
+    entry.refs--;
+    throw toModelLoadError(err, where);
+  }
+  try {
+    opts.onProgress?.({ status: 'ready', model: where.model });
+  } catch {
+    // ignore a throwing progress callback
+  }
+  const held = entry;
+  let released = false;
+  const handle: ModelHandle = {
+    key,
+    location: where.location,
+    tokenizer: loaded.tokenizer,
+    model: loaded.model,
+    ...(loaded.clipVision ? { clipVision: loaded.clipVision } : {}),
+    ...(loaded.processor ? { processor: loaded.processor } : {}),
+    config: loaded.config,
+    device: loaded.device,
+    dtype,
+    async release() {
+      if (released) return;
+      released = true;
+      held.refs--;
+      if (held.refs <= 0 && registry.get(key) === held) {
+        registry.delete(key);
+        await disposeLoaded(loaded);
+      }
+    },
+  };
+  return Object.freeze(handle);
+}
+
+/**
+ * The models currently loaded and how many handles hold each (for diagnostics and tests).
+ *
+ * @example
+ * ```ts
+ * loadedModels(); // [{ key: '["feature-extraction","/models/tiny-bert","","fp32"]', refs: 2 }]
+ * ```
+ */
+export function loadedModels(): LoadedModelInfo[] {
+  return [...registry.entries()].map(([key, e]) => ({ key, refs: e.refs }));
+}

@@ -1,0 +1,188 @@
+import type { Tensor } from '@huggingface/transformers';
+import type { DetectOptions } from '../core/detector.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { defaultModelFor } from '../zoo/model-zoo.js';
+import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
+import type { Embedder } from './embedder.js';
+import { encodeTexts, modelMaxLength, padTokenId, padToTensors } from './encode-texts.js';
+import { loadTransformers } from './load-model.js';
+import { ModelHolder } from './model-holder.js';
+import type { ModelOptions } from './model-options.js';
+import { sessionInputNames } from './session-inputs.js';
+import { floatData, normalizeInPlace } from './tensor-data.js';
+
+/** How token vectors become one text vector. */
+export type Pooling = 'mean' | 'cls';
+
+/** Options for {@link TransformersEmbedder}. */
+export interface TransformersEmbedderOptions extends ModelOptions, BatchPlanOptions {
+  /**
+   * Text put before every input. E5 models are trained with `"query: "` / `"passage: "` prefixes and give
+   * worse vectors without one.
+   * @defaultValue `"query: "` when the model id contains `e5` (any case), else `""`
+   */
+  prefix?: string;
+  /**
+   * Scale every vector to unit length (so a dot product is a cosine).
+   * @defaultValue true
+   */
+  normalize?: boolean;
+  /**
+   * `mean`: average of the token vectors weighted by the attention mask (padding ignored), as
+   * sentence-transformers does; `cls`: the first token's vector.
+   * @defaultValue 'mean'
+   */
+  pooling?: Pooling;
+  /**
+   * Most tokens per text; longer texts are cut at the end (special tokens kept).
+   * @defaultValue the model's limit (tokenizer `model_max_length` / config `max_position_embeddings`)
+   */
+  maxLength?: number;
+}
+
+/**
+ * Sentence embeddings from a transformer encoder (ONNX, through transformers.js): batched, mean-pooled and
+ * normalized. Texts are sorted by token length and run in batches of similar length (less padding), then
+ * returned in input order. The model loads on the first `embed` and is shared with any other component that
+ * uses the same model, dtype and task.
+ *
+ * @example
+ * ```ts
+ * const embedder = new TransformersEmbedder({ model: 'Xenova/e5-small-v2', dtype: 'q8' });
+ * const [a, b] = await embedder.embed(['hi there!', 'hello!']);
+ * let cos = 0;
+ * for (let i = 0; i < a.length; i++) cos += a[i] * b[i]; // unit vectors: dot = cosine
+ * await embedder.dispose();
+ * ```
+ */
+export class TransformersEmbedder implements Embedder {
+  /** Identifies the model and settings, e.g. `transformers:Xenova/e5-small-v2:fp32:mean:norm:prefix="query: "`. */
+  readonly id: string;
+  /** The prefix put before every text. */
+  readonly prefix: string;
+  /** Whether vectors are unit length. */
+  readonly normalize: boolean;
+  /** The pooling. */
+  readonly pooling: Pooling;
+  private readonly holder: ModelHolder;
+  private readonly batch: BatchPlanOptions;
+  private readonly maxLength: number | undefined;
+
+  /** @param options - model, batching and pooling options; see {@link TransformersEmbedderOptions} */
+  constructor(options: TransformersEmbedderOptions = {}) {
+    const { prefix, normalize, pooling, maxLength, batchSize, maxBatchTokens, ...modelOptions } = options;
+    checkBatchSize('batchSize', batchSize);
+    if (pooling !== undefined && pooling !== 'mean' && pooling !== 'cls') {
+      throw new InvalidOptionsError('pooling', `got ${JSON.stringify(pooling)}; use "mean" or "cls"`);
+    }
+    if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+    }
+    if (prefix !== undefined && typeof prefix !== 'string') {
+      throw new InvalidOptionsError('prefix', 'expected a string');
+    }
+    this.holder = new ModelHolder('feature-extraction', {
+      ...modelOptions,
+      defaultModel: defaultModelFor('embedding').id,
+    });
+    this.prefix = prefix ?? (/e5/i.test(this.holder.modelName) ? 'query: ' : '');
+    this.normalize = normalize ?? true;
+    this.pooling = pooling ?? 'mean';
+    this.maxLength = maxLength;
+    this.batch = {
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(maxBatchTokens !== undefined ? { maxBatchTokens } : {}),
+    };
+    const dtype = modelOptions.dtype ?? 'fp32';
+    this.id = [
+      'transformers',
+      this.holder.shortName,
+      dtype,
+      this.pooling,
+      this.normalize ? 'norm' : 'raw',
+      ...(this.prefix ? [`prefix=${JSON.stringify(this.prefix)}`] : []),
+    ].join(':');
+  }
+
+  /** Loads the model now (otherwise the first `embed` does). */
+  async load(): Promise<void> {
+    await this.holder.get();
+  }
+
+  /**
+   * Embeds texts: one vector per text, in input order.
+   *
+   * @param texts - the texts (the prefix is added here)
+   * @param opts - an abort signal, checked between batches
+   * @throws ModelLoadError when the model cannot be loaded
+   * @throws AbortedError when aborted
+   */
+  async embed(texts: string[], opts: DetectOptions = {}): Promise<Float32Array[]> {
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+      throw new InvalidOptionsError('texts', 'expected an array of strings');
+    }
+    AbortedError.throwIfAborted(opts.signal, 'embedding');
+    if (texts.length === 0) return [];
+    const h = await this.holder.get();
+    const T = await loadTransformers();
+    const maxLength = modelMaxLength(h.tokenizer, h.config, this.maxLength);
+    const rows = encodeTexts(
+      h.tokenizer,
+      texts.map((t) => this.prefix + t),
+      { maxLength },
+    );
+    const inputNames = sessionInputNames(h.model);
+    const padId = padTokenId(h.tokenizer);
+    const side =
+      (h.tokenizer as unknown as { padding_side?: string }).padding_side === 'left' ? 'left' : 'right';
+    return mapInBatches(
+      rows.map((r) => r.input_ids.length),
+      async (idx) => {
+        const batch = idx.map((i) => rows[i]!);
+        const feeds = padToTensors(T, batch, { padId, side, ...(inputNames ? { inputNames } : {}) });
+        const out = (await h.model(feeds)) as Record<string, Tensor>;
+        const hidden = out['last_hidden_state'] ?? out['token_embeddings'] ?? Object.values(out)[0];
+        const { data, dims } = floatData(hidden, 'last_hidden_state');
+        return pool(data, dims, feeds['attention_mask']!.data as BigInt64Array, this.pooling, this.normalize);
+      },
+      { ...this.batch, signal: opts.signal, what: 'embedding' },
+    );
+  }
+
+  /** Releases the model (shared models are freed when their last user releases them). */
+  async dispose(): Promise<void> {
+    await this.holder.release();
+  }
+}
+
+function pool(
+  data: Float32Array,
+  dims: number[],
+  mask: BigInt64Array,
+  pooling: Pooling,
+  normalize: boolean,
+): Float32Array[] {
+  const [n, len, dim] = dims as [number, number, number];
+  const out: Float32Array[] = [];
+  const acc = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    const v = new Float32Array(dim);
+    if (pooling === 'cls') {
+      v.set(data.subarray(i * len * dim, i * len * dim + dim));
+    } else {
+      acc.fill(0);
+      let count = 0;
+      for (let t = 0; t < len; t++) {
+        if (mask[i * len + t] === 0n) continue;
+        count++;
+        const off = (i * len + t) * dim;
+        for (let d = 0; d < dim; d++) acc[d]! += data[off + d]!;
+      }
+      const c = Math.max(count, 1e-9);
+      for (let d = 0; d < dim; d++) v[d] = acc[d]! / c;
+    }
+    out.push(normalize ? normalizeInPlace(v) : v);
+  }
+  return out;
+}

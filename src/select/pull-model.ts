@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { AbortedError } from '../errors/aborted-error.js';
+import { HubError } from '../errors/hub-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { cachedModelFolder } from '../runtime/cache-dir.js';
+import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
+import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
+import { ONNX_DTYPE_SUFFIX } from './onnx-weight-files.js';
+import { toHubError } from './to-hub-error.js';
+import type { HubFile } from './types.js';
+
+/** Options for {@link pullModel}. */
+export interface PullModelOptions extends HubAccessOptions {
+  /**
+   * ONNX weight variants to download (`fp32` = `onnx/*.onnx`, `q8` = `onnx/*_quantized.onnx`...).
+   * @defaultValue ['fp32']
+   */
+  dtypes?: readonly ModelDtype[];
+  /**
+   * The cache root. The files land in `<cacheDir>/<id>/` (or `<cacheDir>/<id>/<revision>/` for a pinned revision),
+   * where botlens and transformers.js look for them offline.
+   * @defaultValue `$BOTLENS_CACHE_DIR`, else `~/.cache/botlens`
+   */
+  cacheDir?: string;
+  /**
+   * Download files again even when a file of the same size is already cached.
+   * @defaultValue false
+   */
+  force?: boolean;
+  /**
+   * Called with download events: `initiate`, `download`, `progress` (with `loaded` and `total` bytes), `done` per
+   * file, and `ready` once at the end.
+   * @defaultValue undefined
+   */
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** One file {@link pullModel} put in the cache. */
+export interface PulledFile {
+  /** Path inside the repo (and inside the model folder). */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** True when the file was already cached and was not downloaded again. */
+  cached: boolean;
+}
+
+/** What {@link pullModel} returns. */
+export interface PullResult {
+  /** The hub repo id. */
+  id: string;
+  /** The revision pulled. */
+  revision: string;
+  /** The model folder in the cache. */
+  folder: string;
+  /** The files, in download order. */
+  files: PulledFile[];
+  /** Bytes actually downloaded (cached files excluded). */
+  downloadedBytes: number;
+}
+
+type HubModule = typeof import('@huggingface/hub');
+
+const SMALL_FILE = /^[^/]+\.(json|txt|model|tiktoken|jinja)$/;
+const ONNX_FILE = /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
+const MODEL_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+
+function selectFiles(id: string, files: readonly HubFile[], dtypes: readonly ModelDtype[]): HubFile[] {
+  const chosen = files.filter((f) => SMALL_FILE.test(f.path) && !f.path.endsWith('.index.json'));
+  const onnx = files.filter((f) => ONNX_FILE.test(f.path));
+  if (onnx.length === 0) {
+    throw new InvalidOptionsError(
+      'id',
+      `${id} has no ONNX weights in onnx/, so botlens cannot run it: pick an ONNX export (Xenova/..., onnx-community/...) or convert it with optimum (\`botlens check-model ${id}\` explains).`,
+    );
+  }
+  for (const dtype of dtypes) {
+    const suffix = ONNX_DTYPE_SUFFIX[dtype];
+    const mine = onnx.filter((f) => (ONNX_FILE.exec(f.path)?.[2] ?? '') === suffix);
+    if (mine.length === 0) {
+      const available = MODEL_DTYPES.filter((d) =>
+        onnx.some((f) => (ONNX_FILE.exec(f.path)?.[2] ?? '') === ONNX_DTYPE_SUFFIX[d]),
+      );
+      throw new InvalidOptionsError(
+        'dtypes',
+        `${id} has no ONNX files for dtype ${dtype}; available: ${available.length > 0 ? available.join(', ') : 'none of fp32, fp16, q8, q4'}`,
+      );
+    }
+    const bases = new Set(mine.map((f) => ONNX_FILE.exec(f.path)?.[1]));
+    // A merged decoder replaces the separate with/without-past graphs older exports also ship.
+    const redundant = bases.has('decoder_model_merged')
+      ? new Set(['decoder_model', 'decoder_with_past_model'])
+      : new Set<string>();
+    chosen.push(...mine.filter((f) => !redundant.has(ONNX_FILE.exec(f.path)?.[1] ?? '')));
+  }
+  return chosen;
+}
+
+async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<HubFile[]> {
+  const out: HubFile[] = [];
+  try {
+    for await (const entry of lib.listFiles({
+      repo: { type: 'model', name: id },
+      recursive: true,
+      revision: hub.revision,
+      hubUrl: hub.hubUrl,
+      accessToken: hub.accessToken,
+      fetch: hub.fetch,
+    })) {
+      if (entry.type === 'file') out.push({ path: entry.path, size: entry.lfs?.size ?? entry.size });
+    }
+  } catch (err) {
+    throw toHubError(err, { model: id, what: 'listing the files' });
+  }
+  return out;
+}
+
+async function downloadOne(
+  lib: HubModule,
+  id: string,
+  file: HubFile,
+  target: string,
+  hub: ResolvedHubAccess,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+): Promise<number> {
+  const what = `downloading ${file.path}`;
+  let blob: Blob | null;
+  try {
+    blob = await lib.downloadFile({
+      repo: { type: 'model', name: id },
+      path: file.path,
+      revision: hub.revision,
+      hubUrl: hub.hubUrl,
+      accessToken: hub.accessToken,
+      fetch: hub.fetch,
+    });
+  } catch (err) {
+    throw toHubError(err, { model: id, what });
+  }
+  if (!blob) {
+    throw new HubError('not-found', `${id} has no file ${file.path} (it was listed a moment ago): run the pull again.`, {
+      model: id,
+    });
+  }
+  const total = blob.size;
+  onProgress?.({ status: 'download', file: file.path, model: id });
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
+  const fh = await open(tmp, 'w');
+  let loaded = 0;
+  let ok = false;
+  try {
+    const reader = blob.stream().getReader();
+    for (;;) {
+      let chunk: { done: boolean; value?: Uint8Array };
+      try {
+        chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      } catch (err) {
+        AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
+        throw toHubError(typeof err === 'string' ? new Error(err) : err, { model: id, what });
+      }
+      if (chunk.done || chunk.value === undefined) break;
+      await fh.write(chunk.value);
+      loaded += chunk.value.byteLength;
+      onProgress?.({
+        status: 'progress',
+        file: file.path,
+        loaded,
+        total,
+        progress: total > 0 ? (100 * loaded) / total : 100,
+        model: id,
+      });
+    }
+    AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
+    if (loaded !== total) {
+      throw new HubError(
+        'malformed',
+        `The download of ${file.path} from ${id} stopped at ${loaded} of ${total} bytes: run the pull again.`,
+        { model: id },
+      );
+    }
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) await unlink(tmp).catch(() => undefined);
+  }
+  await rename(tmp, target);
+  return loaded;
+}
+
+/**
+ * Downloads a model's files from the Hugging Face Hub into the botlens cache, for later offline use: the
+ * tokenizer and config files at the repo root and the ONNX graphs (with their external data) of the chosen
+ * dtypes. Files already cached with the right size are kept. Each file is written to a temporary name and
+ * renamed when complete, so an interrupted pull leaves no truncated file behind.
+ *
+ * @param id - hub repo id, e.g. `Xenova/e5-small-v2`
+ * @param options - dtypes, cache folder, progress callback and the hub connection
+ * @throws InvalidOptionsError for a bad id or option, a repo without ONNX weights or without the dtype asked for
+ * @throws HubError when the hub refuses or fails (not found, gated, rate limited, down, malformed)
+ * @throws AbortedError when `signal` aborts
+ * @example
+ * ```ts
+ * import { pullModel } from 'botlens/select';
+ * const r = await pullModel('Xenova/e5-small-v2', { dtypes: ['q8'], onProgress: (p) => console.log(p.status, p.file) });
+ * r.folder; // '/home/me/.cache/botlens/Xenova/e5-small-v2'
+ * ```
+ */
+export async function pullModel(id: string, options: PullModelOptions = {}): Promise<PullResult> {
+  if (typeof id !== 'string' || !MODEL_ID.test(id) || id.includes('..')) {
+    throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${JSON.stringify(id)}`);
+  }
+  const dtypes = options.dtypes ?? ['fp32'];
+  if (!Array.isArray(dtypes) || dtypes.length === 0 || dtypes.some((d) => !MODEL_DTYPES.includes(d))) {
+    throw new InvalidOptionsError('dtypes', `expected a non-empty list of ${MODEL_DTYPES.join(', ')}, got ${JSON.stringify(dtypes)}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InvalidOptionsError('onProgress', 'expected a function (p: LoadProgress) => void');
+  }
+  const hub = resolveHubAccess(options);
+  const revision = hub.revision ?? 'main';
+  const folder = cachedModelFolder(id, { cacheDir: options.cacheDir, revision });
+  AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
+  const lib: HubModule = await import('@huggingface/hub');
+
+  const files = selectFiles(id, await listRepoFiles(lib, id, hub), [...new Set(dtypes)]);
+  const pulled: PulledFile[] = [];
+  let downloadedBytes = 0;
+  for (const file of files) {
+    AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
+    const target = join(folder, ...file.path.split('/'));
+    if (!target.startsWith(folder + sep)) {
+      throw new HubError('malformed', `${id} lists a file outside the repo (${JSON.stringify(file.path)}); refusing it.`, {
+        model: id,
+      });
+    }
+    options.onProgress?.({ status: 'initiate', file: file.path, model: id });
+    const existing = options.force ? undefined : await stat(target).catch(() => undefined);
+    if (existing?.isFile() && file.size !== undefined && existing.size === file.size) {
+      pulled.push({ path: file.path, size: existing.size, cached: true });
+    } else {
+      const size = await downloadOne(lib, id, file, target, hub, options.onProgress);
+      downloadedBytes += size;
+      pulled.push({ path: file.path, size, cached: false });
+    }
+    options.onProgress?.({ status: 'done', file: file.path, model: id });
+  }
+  options.onProgress?.({ status: 'ready', model: id });
+  return { id, revision, folder, files: pulled, downloadedBytes };
+}

@@ -1,0 +1,71 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
+import { ZOO_DETECTORS, type ZooDetector } from '../zoo/model-zoo.js';
+import type { CheckActivityOptions } from './check-activity.js';
+import type { CheckLanguageOptions } from './check-language.js';
+import type { CheckLicenseOptions } from './check-license.js';
+import type { CheckSecurityOptions } from './check-security.js';
+import { parseByteSize } from './parse-byte-size.js';
+
+/** The checklist's settings, without the hub connection (see {@link CheckModelOptions} for the full set). */
+export interface ModelChecklistOptions
+  extends CheckLanguageOptions,
+    CheckLicenseOptions,
+    CheckActivityOptions,
+    CheckSecurityOptions {
+  /** The detector that will use the model. */
+  task: ZooDetector;
+  /** Memory the model may use: bytes, or a size such as `'4GB'`, `'512MB'` or `'2GiB'`. */
+  memoryBudget: number | string;
+  /**
+   * The ONNX weight variant the detector will load.
+   * @defaultValue 'fp32' (what transformers.js loads on the CPU unless told otherwise)
+   */
+  dtype?: ModelDtype;
+  /**
+   * Transcripts scored together, for the memory estimate.
+   * @defaultValue 1
+   */
+  batchSize?: number;
+  /**
+   * Tokens per input, for the memory estimate; capped at the model's maximum positions.
+   * @defaultValue 512
+   */
+  sequenceLength?: number;
+}
+/**
+ * Checks a {@link ModelChecklistOptions} object before any request is made, so mistakes surface at once.
+ *
+ * @param options - the settings to check
+ * @throws InvalidOptionsError naming the first bad field
+ * @example
+ * ```ts
+ * validateChecklistOptions({ task: 'nli', memoryBudget: '2GB' }); // ok
+ * validateChecklistOptions({ task: 'ner' as ZooDetector, memoryBudget: '2GB' }); // throws: use one of nli, ...
+ * ```
+ */
+export function validateChecklistOptions(options: ModelChecklistOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('options', 'expected an object such as { task: "nli", memoryBudget: "2GB" }');
+  }
+  if (!ZOO_DETECTORS.includes(options.task)) {
+    throw new InvalidOptionsError('task', `got ${JSON.stringify(options.task)}; use one of ${ZOO_DETECTORS.join(', ')}`);
+  }
+  parseByteSize(options.memoryBudget, 'memoryBudget');
+  if (options.dtype !== undefined && !MODEL_DTYPES.includes(options.dtype)) {
+    throw new InvalidOptionsError('dtype', `got ${JSON.stringify(options.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`);
+  }
+  if (options.languages !== undefined && !Array.isArray(options.languages)) {
+    throw new InvalidOptionsError('languages', 'expected a list of language codes such as ["en", "de"]');
+  }
+  if (options.now !== undefined && !(options.now instanceof Date && Number.isFinite(options.now.getTime()))) {
+    throw new InvalidOptionsError('now', 'expected a valid Date');
+  }
+  for (const key of ['batchSize', 'sequenceLength'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+      throw new InvalidOptionsError(key, `expected an integer >= 1, got ${String(v)}`);
+    }
+  }
+}
+

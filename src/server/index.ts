@@ -1,0 +1,17 @@
+/**
+ * `botlens/server`: the botlens HTTP service as a library, for embedding it in your own process.
+ * `botlens serve` uses the same functions.
+ *
+ * @example
+ * ```ts
+ * import { startService } from 'botlens/server';
+ * const { url } = await startService({}, { port: 8080 }); // the heuristic detector alone
+ * ```
+ *
+ * @module
+ */
+export { type BotlensServer, createServer, type ServerOptions } from './app.js';
+export { BoundedQueue, QueueFullError } from './bounded-queue.js';
+export { loadServiceConfig, parseServiceConfig, type ServiceConfig, serviceConfigSchema } from './config.js';
+export { createMetrics, type ServerMetrics } from './metrics.js';
+export { detectorFromConfig, startService, type StartServiceOptions } from './serve.js';

@@ -1,0 +1,20 @@
+/**
+ * `botlens/testing`: the detector conformance suite, for built-in and third-party detectors alike.
+ *
+ * @example
+ * ```ts
+ * import { assertDetectorConformance } from 'botlens/testing';
+ * await assertDetectorConformance({ create: () => new MyDetector(), transcript });
+ * ```
+ *
+ * @module
+ */
+export {
+  assertDetectorConformance,
+  type ConformanceCheck,
+  type ConformanceOptions,
+  type ConformanceReport,
+  MALFORMED_TRANSCRIPTS,
+  type MalformedTranscript,
+  runDetectorConformance,
+} from './conformance.js';

@@ -1,0 +1,360 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
+import { ModelLoadError } from '../src/errors/model-load-error.js';
+import { cachedModelFolder, resolveCacheDir } from '../src/runtime/cache-dir.js';
+import { withDeviceFallback } from '../src/runtime/device.js';
+import {
+  acquireModel,
+  isLocalModelPath,
+  loadedModels,
+  loadTransformers,
+  resolveModelLocation,
+} from '../src/runtime/load-model.js';
+import { onnxFileFor, requiredModelFiles } from '../src/runtime/model-files.js';
+import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
+import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+
+const TINY_BERT = join(HF_TINY, 'tiny-bert');
+const DEFAULT = 'Xenova/e5-small-v2';
+
+describe('model location and options (no model files needed)', () => {
+  it('resolves hub ids, local folders, modelDir and the offline cache', () => {
+    const cacheDir = '/tmp/botlens-cache-test';
+    const online = resolveModelLocation({ defaultModel: DEFAULT, cacheDir });
+    expect(online).toMatchObject({ location: DEFAULT, local: false, offline: false, revision: 'main' });
+
+    const offline = resolveModelLocation({ defaultModel: DEFAULT, cacheDir, offline: true });
+    expect(offline).toMatchObject({
+      location: join(cacheDir, 'Xenova', 'e5-small-v2'),
+      local: true,
+      offline: true,
+    });
+
+    const pinned = resolveModelLocation({
+      defaultModel: DEFAULT,
+      cacheDir,
+      offline: true,
+      revision: 'abc123',
+    });
+    expect(pinned.location).toBe(join(cacheDir, 'Xenova', 'e5-small-v2', 'abc123'));
+
+    const dir = resolveModelLocation({ defaultModel: DEFAULT, cacheDir, modelDir: '/models' });
+    expect(dir).toMatchObject({
+      location: join('/models', 'Xenova', 'e5-small-v2'),
+      local: true,
+      offline: true,
+    });
+
+    const abs = resolveModelLocation({ defaultModel: DEFAULT, model: '/srv/m/tiny', cacheDir });
+    expect(abs).toMatchObject({ location: '/srv/m/tiny', local: true });
+  });
+
+  it('tells local paths from hub ids', () => {
+    expect(isLocalModelPath('/abs/path')).toBe(true);
+    expect(isLocalModelPath('./rel')).toBe(true);
+    expect(isLocalModelPath('~/models/x')).toBe(true);
+    expect(isLocalModelPath('Xenova/gpt2')).toBe(false);
+  });
+
+  it('rejects bad options and malformed ids with InvalidOptionsError', () => {
+    expect(() => validateModelOptions({ dtype: 'int8' as 'q8' })).toThrow(/dtype.*fp32, fp16, q8, q4/);
+    expect(() => validateModelOptions({ threads: 0 })).toThrow(InvalidOptionsError);
+    expect(() => validateModelOptions({ device: 'tpu' as 'cpu' })).toThrow(/device/);
+    expect(() => resolveModelLocation({ defaultModel: DEFAULT, model: 'not a/valid/id' })).toThrow(
+      InvalidOptionsError,
+    );
+  });
+
+  it('uses ~/.cache/botlens or BOTLENS_CACHE_DIR, never node_modules', () => {
+    const saved = process.env['BOTLENS_CACHE_DIR'];
+    try {
+      delete process.env['BOTLENS_CACHE_DIR'];
+      expect(resolveCacheDir()).toMatch(/[/\\]\.cache[/\\]botlens$/);
+      process.env['BOTLENS_CACHE_DIR'] = '/tmp/bl-env-cache';
+      expect(resolveCacheDir()).toBe('/tmp/bl-env-cache');
+      expect(cachedModelFolder('Xenova/gpt2')).toBe(join('/tmp/bl-env-cache', 'Xenova', 'gpt2'));
+      expect(() => resolveCacheDir('/app/node_modules/.cache')).toThrow(/node_modules/);
+    } finally {
+      if (saved === undefined) delete process.env['BOTLENS_CACHE_DIR'];
+      else process.env['BOTLENS_CACHE_DIR'] = saved;
+    }
+  });
+
+  it('maps dtypes to the transformers.js file names', () => {
+    expect(onnxFileFor('fp32')).toBe('onnx/model.onnx');
+    expect(onnxFileFor('fp16')).toBe('onnx/model_fp16.onnx');
+    expect(onnxFileFor('q8')).toBe('onnx/model_quantized.onnx');
+    expect(onnxFileFor('q4')).toBe('onnx/model_q4.onnx');
+    expect(requiredModelFiles('clip', 'q8')).toContain('onnx/vision_model_quantized.onnx');
+  });
+
+  it('falls back to the CPU with a warning when a device fails', async () => {
+    const warnings: string[] = [];
+    const tried: string[] = [];
+    const r = await withDeviceFallback(
+      'cuda',
+      async (d) => {
+        tried.push(d);
+        if (d === 'cuda') throw new Error('no CUDA here');
+        return 42;
+      },
+      (w) => warnings.push(w),
+    );
+    expect(r).toEqual({ value: 42, device: 'cpu' });
+    expect(tried).toEqual(['cuda', 'cpu']);
+    expect(warnings[0]).toMatch(/cuda.*no CUDA here.*CPU/);
+  });
+});
+
+describe.skipIf(!HAS_SHARED)(
+  HAS_SHARED ? 'model loading on the fixtures' : `model loading on the fixtures (${SHARED_SKIP_REASON})`,
+  () => {
+    let tmp: string;
+    let server: Server;
+    let requests: string[];
+    let port: number;
+    let fetchCalls: string[];
+    const saved: Record<string, unknown> = {};
+
+    beforeAll(async () => {
+      tmp = mkdtempSync(join(tmpdir(), 'botlens-load-'));
+      requests = [];
+      fetchCalls = [];
+      // A local "hub" that serves tiny-bert as test-org/tiny-bert, and counts every request.
+      server = createServer((req, res) => {
+        requests.push(req.url ?? '');
+        const m = /^\/test-org\/tiny-bert\/resolve\/main\/(.+)$/.exec(req.url ?? '');
+        const file = m ? join(TINY_BERT, decodeURIComponent(m[1]!)) : '';
+        if (!m || !existsSync(file)) {
+          res.writeHead(404).end('not found');
+          return;
+        }
+        const body = readFileSync(file);
+        res.writeHead(200, { 'content-length': String(body.length) }).end(body);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+      const T = await loadTransformers();
+      saved['remoteHost'] = T.env.remoteHost;
+      saved['fetch'] = T.env.fetch;
+      saved['allowRemoteModels'] = T.env.allowRemoteModels;
+      T.env.remoteHost = `http://127.0.0.1:${port}/`;
+      T.env.allowRemoteModels = true;
+      const realFetch = T.env.fetch;
+      T.env.fetch = (input: string | URL, init?: unknown) => {
+        fetchCalls.push(String(input));
+        return realFetch(input, init);
+      };
+    });
+
+    afterAll(async () => {
+      const T = await loadTransformers();
+      T.env.remoteHost = saved['remoteHost'] as string;
+      T.env.fetch = saved['fetch'] as typeof T.env.fetch;
+      T.env.allowRemoteModels = saved['allowRemoteModels'] as boolean;
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('shares one session between callers of the same model, dtype and task, and frees it on the last release', async () => {
+      const a = await acquireModel('feature-extraction', { model: TINY_BERT, defaultModel: DEFAULT });
+      const b = await acquireModel('feature-extraction', { model: TINY_BERT, defaultModel: DEFAULT });
+      expect(b.model).toBe(a.model);
+      expect(b.tokenizer).toBe(a.tokenizer);
+      expect(b.key).toBe(a.key);
+      expect(loadedModels().find((m) => m.key === a.key)?.refs).toBe(2);
+
+      const q8 = await acquireModel('feature-extraction', {
+        model: TINY_BERT,
+        defaultModel: DEFAULT,
+        dtype: 'q8',
+      });
+      expect(q8.model).not.toBe(a.model);
+
+      await a.release();
+      await a.release(); // idempotent per handle: must not free b's model
+      expect(loadedModels().find((m) => m.key === a.key)?.refs).toBe(1);
+      await b.release();
+      expect(loadedModels().some((m) => m.key === a.key)).toBe(false);
+      await q8.release();
+
+      const c = await acquireModel('feature-extraction', { model: TINY_BERT, defaultModel: DEFAULT });
+      expect(c.model).not.toBe(a.model); // reloaded after the last release
+      await c.release();
+    });
+
+    it('shares one load between concurrent callers', async () => {
+      const [a, b] = await Promise.all([
+        acquireModel('sequence-classification', {
+          model: join(HF_TINY, 'tiny-bert-nli'),
+          defaultModel: DEFAULT,
+        }),
+        acquireModel('sequence-classification', {
+          model: join(HF_TINY, 'tiny-bert-nli'),
+          defaultModel: DEFAULT,
+        }),
+      ]);
+      expect(a.model).toBe(b.model);
+      await a.release();
+      await b.release();
+    });
+
+    it('loads local folders without any network request, even with remote models allowed', async () => {
+      const before = requests.length + fetchCalls.length;
+      const h = await acquireModel('causal-lm', { model: join(HF_TINY, 'tiny-gpt2'), defaultModel: DEFAULT });
+      await h.release();
+      const clip = await acquireModel('clip', { model: join(HF_TINY, 'tiny-clip'), defaultModel: DEFAULT });
+      expect(clip.clipVision).toBeDefined();
+      expect(clip.processor).toBeDefined();
+      await clip.release();
+      expect(requests.length + fetchCalls.length).toBe(before);
+    });
+
+    it('offline: a hub id missing from the cache fails fast with ModelLoadError and no request', async () => {
+      const before = requests.length + fetchCalls.length;
+      const started = performance.now();
+      const err = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        offline: true,
+        cacheDir: join(tmp, 'empty-cache'),
+        defaultModel: DEFAULT,
+      }).catch((e: unknown) => e);
+      expect(ModelLoadError.isInstance(err)).toBe(true);
+      expect((err as Error).message).toMatch(/does not exist/);
+      expect((err as Error).message).toMatch(/botlens pull test-org\/tiny-bert/);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(requests.length + fetchCalls.length).toBe(before);
+    });
+
+    it('BOTLENS_OFFLINE=1 makes loading offline', async () => {
+      process.env['BOTLENS_OFFLINE'] = '1';
+      try {
+        const before = requests.length;
+        const err = await acquireModel('feature-extraction', {
+          model: 'test-org/tiny-bert',
+          cacheDir: join(tmp, 'empty-cache-2'),
+          defaultModel: DEFAULT,
+        }).catch((e: unknown) => e);
+        expect(ModelLoadError.isInstance(err)).toBe(true);
+        expect(requests.length).toBe(before);
+      } finally {
+        delete process.env['BOTLENS_OFFLINE'];
+      }
+    });
+
+    it('online: downloads a hub model into the botlens cache, then loads it offline from there without requests', async () => {
+      const cacheDir = join(tmp, 'cache');
+      const events: LoadProgress[] = [];
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+        onProgress: (p) => events.push(p),
+      });
+      await h.release();
+      expect(requests.some((r) => r.endsWith('/onnx/model.onnx'))).toBe(true);
+      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      for (const f of requiredModelFiles('feature-extraction', 'fp32'))
+        expect(existsSync(join(folder, f))).toBe(true);
+      expect(events.map((e) => e.status)).toContain('initiate');
+      expect(events.some((e) => e.status === 'done' && e.file === 'onnx/model.onnx')).toBe(true);
+      expect(events[events.length - 1]).toEqual({ status: 'ready', model: 'test-org/tiny-bert' });
+
+      const before = requests.length + fetchCalls.length;
+      const off = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        offline: true,
+        defaultModel: DEFAULT,
+      });
+      expect(off.location).toBe(folder);
+      await off.release();
+      expect(requests.length + fetchCalls.length).toBe(before);
+    });
+
+    it('names the missing folder, the missing tokenizer_config.json and a missing dtype file', async () => {
+      const missing = await acquireModel('feature-extraction', {
+        model: join(tmp, 'no-such-model'),
+        defaultModel: DEFAULT,
+      }).catch((e: unknown) => e);
+      expect(ModelLoadError.isInstance(missing)).toBe(true);
+      expect((missing as Error).message).toMatch(/does not exist/);
+
+      const noTok = join(tmp, 'no-tokenizer-config');
+      cpSync(TINY_BERT, noTok, { recursive: true });
+      rmSync(join(noTok, 'tokenizer_config.json'));
+      const e2 = await acquireModel('feature-extraction', { model: noTok, defaultModel: DEFAULT }).catch(
+        (e: unknown) => e,
+      );
+      expect(ModelLoadError.isInstance(e2)).toBe(true);
+      expect((e2 as ModelLoadError).file).toBe(join(noTok, 'tokenizer_config.json'));
+      expect((e2 as Error).message).toMatch(/"tokenizer_config\.json" is missing/);
+
+      const e3 = await acquireModel('feature-extraction', {
+        model: TINY_BERT,
+        dtype: 'fp16',
+        defaultModel: DEFAULT,
+      }).catch((e: unknown) => e);
+      expect(ModelLoadError.isInstance(e3)).toBe(true);
+      expect((e3 as ModelLoadError).file).toBe(join(TINY_BERT, 'onnx/model_fp16.onnx'));
+      expect((e3 as Error).message).toMatch(/dtype "fp16"/);
+    });
+
+    it('reports a corrupt ONNX file as ModelLoadError naming the file, and recovers once it is fixed', async () => {
+      const bad = join(tmp, 'corrupt');
+      cpSync(TINY_BERT, bad, { recursive: true });
+      const onnx = join(bad, 'onnx', 'model.onnx');
+      writeFileSync(onnx, Buffer.from('this is not an onnx protobuf at all, just garbage bytes'.repeat(20)));
+      const err = await acquireModel('feature-extraction', { model: bad, defaultModel: DEFAULT }).catch(
+        (e: unknown) => e,
+      );
+      expect(ModelLoadError.isInstance(err)).toBe(true);
+      expect((err as ModelLoadError).file).toBe(onnx);
+      expect((err as Error).message).toMatch(/corrupt/);
+      expect(loadedModels().some((m) => m.key.includes(bad))).toBe(false);
+
+      cpSync(join(TINY_BERT, 'onnx', 'model.onnx'), onnx);
+      const ok = await acquireModel('feature-extraction', { model: bad, defaultModel: DEFAULT });
+      await ok.release();
+    });
+
+    it('reports a corrupt config.json by name', async () => {
+      const bad = join(tmp, 'bad-config');
+      cpSync(TINY_BERT, bad, { recursive: true });
+      writeFileSync(join(bad, 'config.json'), '{ not json');
+      const err = await acquireModel('feature-extraction', { model: bad, defaultModel: DEFAULT }).catch(
+        (e: unknown) => e,
+      );
+      expect(ModelLoadError.isInstance(err)).toBe(true);
+      expect((err as ModelLoadError).file).toBe(join(bad, 'config.json'));
+    });
+
+    it('runs on the CPU when a GPU device is asked for but unavailable', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        const h = await acquireModel('feature-extraction', {
+          model: TINY_BERT,
+          dtype: 'q4',
+          device: 'cuda',
+          defaultModel: DEFAULT,
+        });
+        if (h.device === 'cpu') {
+          await new Promise((r) => setImmediate(r));
+          expect(warnings.some((w) => /device "cuda" is not available/.test(w))).toBe(true);
+        } else {
+          expect(h.device).toBe('cuda'); // a machine with CUDA: no fallback needed
+        }
+        await h.release();
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  },
+);
