@@ -39,6 +39,7 @@ export { abstained, nowMs, scored } from './core/detection.js';
 // Errors
 export { AbortedError } from './errors/aborted-error.js';
 export { BotlensError } from './errors/botlens-error.js';
+export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
 export { InvalidOptionsError } from './errors/invalid-options-error.js';
 export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';
@@ -135,6 +136,7 @@ export {
 export {
   defaultModelFor,
   MODEL_ZOO,
+  ZOO_DETECTORS,
   type ZooDetector,
   type ZooDtype,
   type ZooEntry,

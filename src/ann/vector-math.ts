@@ -133,34 +133,130 @@ export function sparseDot(s: SparseVector, dense: ArrayLike<number>): number {
   return acc;
 }
 
-/** Fraction of non-zero entries below which {@link gramMatrix} and exact search use sparse dot products. */
+/** Fraction of non-zero entries below which vectors are kept sparse (see {@link compactVector}). */
 export const SPARSE_DENSITY = 0.35;
 
+/** A vector kept dense (`Float32Array`) or sparse ({@link SparseVector}), whichever is smaller. */
+export type CompactVector = Float32Array | SparseVector;
+
 /**
- * The Gram matrix `G[i * n + j] = rows[i] . rows[j]` (symmetric; computed once per pair, in double precision).
- * Mostly-zero rows (hashed text) are multiplied through their non-zeros only.
+ * Keeps a vector sparse when fewer than {@link SPARSE_DENSITY} of its entries are non-zero, else dense.
  *
- * @param rows - n vectors of equal length
+ * @param v - the dense vector (not copied when kept dense)
+ *
+ * @example
+ * ```ts
+ * compactVector(new Float32Array(1000)); // sparse, no entries
+ * ```
+ */
+export function compactVector(v: Float32Array): CompactVector {
+  let nnz = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) nnz++;
+  return nnz < SPARSE_DENSITY * v.length ? toSparse(v) : v;
+}
+
+/**
+ * Length of a {@link CompactVector} when it is dense; `undefined` for a sparse one (its dimension is not stored).
+ *
+ * @param a - the vector
+ *
+ * @example
+ * ```ts
+ * denseLength(new Float32Array(3)); // 3
+ * ```
+ */
+export function denseLength(a: CompactVector): number | undefined {
+  return a instanceof Float32Array ? a.length : undefined;
+}
+
+/**
+ * A dense copy of a {@link CompactVector}.
+ *
+ * @param a - the vector
+ * @param dim - its dimension
+ * @throws BotlensError `DIMENSION_MISMATCH` when a dense vector has another length or a sparse one has a
+ *   position beyond `dim`
+ *
+ * @example
+ * ```ts
+ * toDense(toSparse(v), v.length); // equal to v
+ * ```
+ */
+export function toDense(a: CompactVector, dim: number): Float32Array {
+  if (a instanceof Float32Array) {
+    assertDims('vector', a.length, dim);
+    return Float32Array.from(a);
+  }
+  const out = new Float32Array(dim);
+  const { indices, values } = a;
+  for (let k = 0; k < indices.length; k++) {
+    const j = indices[k]!;
+    if (j < 0 || j >= dim) assertDims('sparse vector (highest position + 1)', j + 1, dim);
+    out[j] = values[k]!;
+  }
+  return out;
+}
+
+/**
+ * Dot product of a {@link CompactVector} with a dense vector of the same dimension.
+ *
+ * @param a - dense or sparse vector
+ * @param dense - dense vector
+ *
+ * @example
+ * ```ts
+ * compactDot(compactVector(a), b) === dot(a, b); // up to rounding
+ * ```
+ */
+export function compactDot(a: CompactVector, dense: ArrayLike<number>): number {
+  return a instanceof Float32Array ? dot(a, dense) : sparseDot(a, dense);
+}
+
+/**
+ * Adds `factor * a` into `acc`.
+ *
+ * @param acc - the accumulator (dense)
+ * @param a - dense or sparse vector of the same dimension
+ * @param factor - the scale
+ *
+ * @example
+ * ```ts
+ * addScaled(sum, compactVector(v), 0.5);
+ * ```
+ */
+export function addScaled(acc: Float64Array, a: CompactVector, factor: number): void {
+  if (a instanceof Float32Array) {
+    for (let i = 0; i < a.length; i++) acc[i]! += factor * a[i]!;
+  } else {
+    const { indices, values } = a;
+    for (let k = 0; k < indices.length; k++) acc[indices[k]!]! += factor * values[k]!;
+  }
+}
+
+/**
+ * The Gram matrix `G[i * n + j] = rows[i] . rows[j]` (symmetric; each pair computed once, in double
+ * precision). Sparse rows cost their non-zeros per product.
+ *
+ * @param rows - n vectors of dimension `dim`, dense or sparse
+ * @param dim - their dimension
  * @param shouldStop - polled once per row; return true to stop early (the caller then throws)
  *
  * @example
  * ```ts
- * const G = gramMatrix([a, b]); // Float64Array of 4
+ * const G = gramMatrix([a, b], a.length); // Float64Array of 4
  * ```
  */
-export function gramMatrix(rows: readonly Float32Array[], shouldStop?: () => boolean): Float64Array {
+export function gramMatrix(rows: readonly CompactVector[], dim: number, shouldStop?: () => boolean): Float64Array {
   const n = rows.length;
   const G = new Float64Array(n * n);
-  const sparse = rows.map((r) => toSparse(r));
-  const d = rows[0]?.length ?? 0;
-  let nnz = 0;
-  for (const s of sparse) nnz += s.indices.length;
-  const useSparse = d > 0 && nnz / (n * d) < SPARSE_DENSITY;
+  const scratch = new Float64Array(dim);
   for (let i = 0; i < n; i++) {
     if (shouldStop?.()) break;
     const a = rows[i]!;
+    scratch.fill(0);
+    addScaled(scratch, a, 1);
     for (let j = 0; j <= i; j++) {
-      const v = useSparse ? sparseDot(sparse[j]!, a) : dot(a, rows[j]!);
+      const v = compactDot(rows[j]!, scratch);
       G[i * n + j] = v;
       G[j * n + i] = v;
     }
@@ -244,34 +340,29 @@ export function spanBasis(G: Float64Array, n: number, relTol = 1e-6): SpanBasis 
 }
 
 /**
- * Maps a weight vector expressed in a {@link SpanBasis} back to the original space: returns `w` with
- * `w . x = beta . coords(x)` for every x in the span (and `w` orthogonal to the rest).
+ * Expresses weights over a {@link SpanBasis} as a combination of the pivot vectors: returns `a` with
+ * `sum_k a[k] * x[pivots[k]] . x = beta . coords(x)` for every x in the span. Build the weight vector in the
+ * original space from it (a linear model fitted on coordinates becomes one dot product per query).
  *
  * @param basis - the basis
  * @param beta - weights over the basis directions (length `basis.rank`)
- * @param vectors - the original vectors the basis was built from
  *
  * @example
  * ```ts
- * const w = weightsFromBasis(basis, beta, vectors); // Float64Array of the vectors' dimension
+ * const a = pivotCoefficients(basis, model.weights);
+ * const w = new Float64Array(dim);
+ * basis.pivots.forEach((p, k) => addScaled(w, vectors[p], a[k]));
  * ```
  */
-export function weightsFromBasis(basis: SpanBasis, beta: ArrayLike<number>, vectors: readonly Float32Array[]): Float64Array {
+export function pivotCoefficients(basis: SpanBasis, beta: ArrayLike<number>): Float64Array {
   const r = basis.rank;
   const L = basis.pivotCoords;
-  // Solve L^T a = beta (back substitution); then w = sum_k a_k * x_{pivot_k}.
+  // Solve L^T a = beta by back substitution (L lower-triangular).
   const a = new Float64Array(r);
   for (let k = r - 1; k >= 0; k--) {
     let s = beta[k] ?? 0;
     for (let m = k + 1; m < r; m++) s -= L[m * r + k]! * a[m]!;
     a[k] = s / L[k * r + k]!;
   }
-  const d = vectors[0]?.length ?? 0;
-  const w = new Float64Array(d);
-  for (let k = 0; k < r; k++) {
-    const x = vectors[basis.pivots[k]!]!;
-    const ak = a[k]!;
-    for (let j = 0; j < d; j++) w[j]! += ak * x[j]!;
-  }
-  return w;
+  return a;
 }

@@ -1,9 +1,13 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { BotlensError } from '../errors/botlens-error.js';
+import { registerCheckModelCommand } from './commands/check-model.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerFitCommand } from './commands/fit.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerQuantizeCommand } from './commands/quantize.js';
 import { registerServeCommand } from './commands/serve.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below package.json.
@@ -18,6 +22,10 @@ registerDetectCommand(program);
 registerEvalCommand(program);
 registerFitCommand(program);
 registerServeCommand(program);
+registerModelsCommand(program);
+registerPullCommand(program);
+registerCheckModelCommand(program);
+registerQuantizeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -589,6 +589,10 @@ export type {
   TensorShapeDimension,
   TensorShapeProto,
   TypeProto,
+  TypeProtoElement,
+  TypeProtoMap,
+  TypeProtoOpaque,
+  TypeProtoTensor,
   ValueInfoProto,
 } from './onnx-types.js';
 export { AttributeType, DataLocation, TensorDataType } from './onnx-types.js';

@@ -94,20 +94,50 @@ export interface TensorShapeProto {
   dim: TensorShapeDimension[];
 }
 
+/** A tensor type: element type and (possibly symbolic) shape. */
+export interface TypeProtoTensor {
+  /** Element type code, one of {@link TensorDataType}. */
+  elem_type?: number;
+  /** The shape, when known. */
+  shape?: TensorShapeProto;
+}
+
+/** A type with one element type (sequences and optionals). */
+export interface TypeProtoElement {
+  /** The element type. */
+  elem_type?: TypeProto;
+}
+
+/** A map type. */
+export interface TypeProtoMap {
+  /** Key element type code. */
+  key_type?: number;
+  /** Value type. */
+  value_type?: TypeProto;
+}
+
+/** An opaque type. */
+export interface TypeProtoOpaque {
+  /** Domain. */
+  domain?: string;
+  /** Name. */
+  name?: string;
+}
+
 /** The type of a value (`onnx.TypeProto`); exactly one of the `*_type` fields is set. */
 export interface TypeProto {
   /** A dense tensor type. */
-  tensor_type?: { elem_type?: number; shape?: TensorShapeProto };
+  tensor_type?: TypeProtoTensor;
   /** A sequence type. */
-  sequence_type?: { elem_type?: TypeProto };
+  sequence_type?: TypeProtoElement;
   /** A map type. */
-  map_type?: { key_type?: number; value_type?: TypeProto };
+  map_type?: TypeProtoMap;
   /** An optional type. */
-  optional_type?: { elem_type?: TypeProto };
+  optional_type?: TypeProtoElement;
   /** A sparse tensor type. */
-  sparse_tensor_type?: { elem_type?: number; shape?: TensorShapeProto };
+  sparse_tensor_type?: TypeProtoTensor;
   /** An opaque type. */
-  opaque_type?: { domain?: string; name?: string };
+  opaque_type?: TypeProtoOpaque;
   /** Optional denotation. */
   denotation?: string;
 }
@@ -257,51 +287,93 @@ export interface ModelProto {
  * ```
  */
 export const TensorDataType = {
+  /** Not set. */
   UNDEFINED: 0,
+  /** 32-bit float. */
   FLOAT: 1,
+  /** Unsigned 8-bit integer. */
   UINT8: 2,
+  /** Signed 8-bit integer. */
   INT8: 3,
+  /** Unsigned 16-bit integer. */
   UINT16: 4,
+  /** Signed 16-bit integer. */
   INT16: 5,
+  /** Signed 32-bit integer. */
   INT32: 6,
+  /** Signed 64-bit integer. */
   INT64: 7,
+  /** UTF-8 string. */
   STRING: 8,
+  /** Boolean (one byte). */
   BOOL: 9,
+  /** IEEE half-precision float. */
   FLOAT16: 10,
+  /** 64-bit float. */
   DOUBLE: 11,
+  /** Unsigned 32-bit integer. */
   UINT32: 12,
+  /** Unsigned 64-bit integer. */
   UINT64: 13,
+  /** Complex of two 32-bit floats. */
   COMPLEX64: 14,
+  /** Complex of two 64-bit floats. */
   COMPLEX128: 15,
+  /** Brain float (the top half of a float32). */
   BFLOAT16: 16,
+  /** 8-bit float, 4-bit exponent, finite only. */
   FLOAT8E4M3FN: 17,
+  /** 8-bit float, 4-bit exponent, finite, no negative zero. */
   FLOAT8E4M3FNUZ: 18,
+  /** 8-bit float, 5-bit exponent. */
   FLOAT8E5M2: 19,
+  /** 8-bit float, 5-bit exponent, finite, no negative zero. */
   FLOAT8E5M2FNUZ: 20,
+  /** Unsigned 4-bit integer (two per byte). */
   UINT4: 21,
+  /** Signed 4-bit integer (two per byte). */
   INT4: 22,
+  /** 4-bit float. */
   FLOAT4E2M1: 23,
+  /** 8-bit exponent-only float (scales). */
   FLOAT8E8M0: 24,
+  /** Unsigned 2-bit integer. */
   UINT2: 25,
+  /** Signed 2-bit integer. */
   INT2: 26,
 } as const;
 
 /** `AttributeProto.AttributeType` codes of the ONNX specification. */
 export const AttributeType = {
+  /** Not set. */
   UNDEFINED: 0,
+  /** One float (`f`). */
   FLOAT: 1,
+  /** One integer (`i`). */
   INT: 2,
+  /** One string (`s`). */
   STRING: 3,
+  /** One tensor (`t`). */
   TENSOR: 4,
+  /** One subgraph (`g`). */
   GRAPH: 5,
+  /** Floats (`floats`). */
   FLOATS: 6,
+  /** Integers (`ints`). */
   INTS: 7,
+  /** Strings (`strings`). */
   STRINGS: 8,
+  /** Tensors (`tensors`). */
   TENSORS: 9,
+  /** Subgraphs (`graphs`). */
   GRAPHS: 10,
+  /** One sparse tensor. */
   SPARSE_TENSOR: 11,
+  /** Sparse tensors. */
   SPARSE_TENSORS: 12,
+  /** One type (`tp`). */
   TYPE_PROTO: 13,
+  /** Types (`type_protos`). */
   TYPE_PROTOS: 14,
 } as const;
 

@@ -88,12 +88,18 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
   }
   for (const [key, why] of UNSUPPORTED_FLAGS) {
     if (isSet(c[key])) {
-      throw new AdapterError('ADAPTER_UNSUPPORTED', `${source} sets ${key}: ${why}, which botlens cannot merge faithfully.`);
+      throw new AdapterError(
+        'ADAPTER_UNSUPPORTED',
+        `${source} sets ${key}: ${why}, which botlens cannot merge faithfully.`,
+      );
     }
   }
   for (const [key, why] of UNSUPPORTED_PRESENT) {
     if (isSet(c[key])) {
-      throw new AdapterError('ADAPTER_UNSUPPORTED', `${source} sets ${key}: ${why}, which botlens cannot merge faithfully.`);
+      throw new AdapterError(
+        'ADAPTER_UNSUPPORTED',
+        `${source} sets ${key}: ${why}, which botlens cannot merge faithfully.`,
+      );
     }
   }
   const bad = (key: string, what: string): never => {
@@ -114,7 +120,8 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
     const v = c[key];
     if (v === null || v === undefined) return {};
     if (typeof v !== 'object' || Array.isArray(v)) return bad(key, 'must be an object of pattern -> number');
-    for (const x of Object.values(v as object)) if (typeof x !== 'number') bad(key, 'must map patterns to numbers');
+    for (const x of Object.values(v as object))
+      if (typeof x !== 'number') bad(key, 'must map patterns to numbers');
     return { ...(v as Record<string, number>) };
   };
   const modulesToSave = strList('modules_to_save');
@@ -122,11 +129,16 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
   let layers: number[] | null = null;
   const ltt = c['layers_to_transform'];
   if (typeof ltt === 'number') layers = [ltt];
-  else if (Array.isArray(ltt)) layers = ltt.map((x) => (Number.isInteger(x) ? (x as number) : bad('layers_to_transform', 'must hold integers')));
-  else if (ltt !== null && ltt !== undefined) bad('layers_to_transform', 'must be an integer, a list of integers or null');
+  else if (Array.isArray(ltt))
+    layers = ltt.map((x) =>
+      Number.isInteger(x) ? (x as number) : bad('layers_to_transform', 'must hold integers'),
+    );
+  else if (ltt !== null && ltt !== undefined)
+    bad('layers_to_transform', 'must be an integer, a list of integers or null');
   const lp = strList('layers_pattern');
   const bias = c['bias'] ?? 'none';
-  if (bias !== 'none' && bias !== 'all' && bias !== 'lora_only') bad('bias', 'must be "none", "all" or "lora_only"');
+  if (bias !== 'none' && bias !== 'all' && bias !== 'lora_only')
+    bad('bias', 'must be "none", "all" or "lora_only"');
   const targets = strList('target_modules');
   if (targets === null) {
     throw new AdapterError(
@@ -137,7 +149,8 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
   return {
     peft_type: 'LORA',
     task_type: typeof c['task_type'] === 'string' ? (c['task_type'] as string) : null,
-    base_model_name_or_path: typeof c['base_model_name_or_path'] === 'string' ? (c['base_model_name_or_path'] as string) : null,
+    base_model_name_or_path:
+      typeof c['base_model_name_or_path'] === 'string' ? (c['base_model_name_or_path'] as string) : null,
     r: r as number,
     lora_alpha: alpha as number,
     use_rslora: c['use_rslora'] === true,
@@ -157,9 +170,13 @@ function compile(pattern: string, wrap: (p: string) => string, key: string): Reg
   try {
     return new RegExp(wrap(pattern));
   } catch (cause) {
-    throw new AdapterError('ADAPTER_INVALID', `adapter_config.json: ${key} pattern ${JSON.stringify(pattern)} is not a valid regular expression.`, {
-      cause,
-    });
+    throw new AdapterError(
+      'ADAPTER_INVALID',
+      `adapter_config.json: ${key} pattern ${JSON.stringify(pattern)} is not a valid regular expression.`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -226,10 +243,14 @@ function matchesNames(names: string[] | string, module: string, key: string): bo
 export function isLoraTarget(cfg: LoraAdapterConfig, module: string): boolean {
   if (cfg.target_modules === null) return false;
   const targets = cfg.target_modules;
-  if (!(Array.isArray(targets) && targets.includes('all-linear')) && !matchesNames(targets, module, 'target_modules')) {
+  if (
+    !(Array.isArray(targets) && targets.includes('all-linear')) &&
+    !matchesNames(targets, module, 'target_modules')
+  ) {
     return false;
   }
-  if (cfg.exclude_modules !== null && matchesNames(cfg.exclude_modules, module, 'exclude_modules')) return false;
+  if (cfg.exclude_modules !== null && matchesNames(cfg.exclude_modules, module, 'exclude_modules'))
+    return false;
   if (cfg.layers_to_transform !== null) {
     const names = cfg.layers_pattern ?? COMMON_LAYER_NAMES;
     let index: number | undefined;

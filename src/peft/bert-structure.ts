@@ -1,8 +1,14 @@
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { findInitializer, type ModelProto, tensorToFloat32 } from '../onnx/onnx-model.js';
 import { graphModulePaths } from '../onnx/onnx-graph.js';
-import { findLayerNormSite, findLinearSite, type LinearSite, linearBias, linearWeightOutIn } from './onnx-sites.js';
+import { findInitializer, type ModelProto, tensorToFloat32 } from '../onnx/onnx-model.js';
+import {
+  findLayerNormSite,
+  findLinearSite,
+  type LinearSite,
+  linearBias,
+  linearWeightOutIn,
+} from './onnx-sites.js';
 import type { Activation, LayerNormWeights, LinearWeights, TopLayerWeights } from './top-layer.js';
 
 /** The module layout of a BERT-style sequence classifier found in an ONNX export. */
@@ -37,7 +43,10 @@ function activationOf(config: Record<string, unknown>): Activation {
   if (a === 'gelu' || a === 'gelu_python') return 'gelu';
   if (a === 'gelu_new' || a === 'gelu_pytorch_tanh' || a === 'gelu_fast') return 'gelu_tanh';
   if (a === 'relu') return 'relu';
-  throw new InvalidOptionsError('model', `hidden_act "${String(a)}" is not supported for LoRA training (gelu, gelu_new, relu are)`);
+  throw new InvalidOptionsError(
+    'model',
+    `hidden_act "${String(a)}" is not supported for LoRA training (gelu, gelu_new, relu are)`,
+  );
 }
 
 /**
@@ -81,7 +90,10 @@ export function describeBert(model: ModelProto, config: Record<string, unknown>)
   const q = findLinearSite(graph, `${prefix}encoder.layer.0.attention.self.query`)!;
   const heads = Number(config['num_attention_heads']);
   if (!Number.isInteger(heads) || heads <= 0 || q.outFeatures % heads !== 0) {
-    throw new InvalidOptionsError('model', `config.json num_attention_heads (${String(config['num_attention_heads'])}) does not divide hidden size ${q.outFeatures}`);
+    throw new InvalidOptionsError(
+      'model',
+      `config.json num_attention_heads (${String(config['num_attention_heads'])}) does not divide hidden size ${q.outFeatures}`,
+    );
   }
   const cls = findLinearSite(graph, 'classifier');
   if (!cls || !findLinearSite(graph, `${prefix}pooler.dense`)) {
@@ -90,13 +102,26 @@ export function describeBert(model: ModelProto, config: Record<string, unknown>)
       'the model has no pooler and classifier (BertForSequenceClassification layout): train LoRA on a sequence-classification export',
     );
   }
-  return { prefix, layers, hidden: q.outFeatures, heads, activation: activationOf(config), labels: configLabels(config, cls.outFeatures) };
+  return {
+    prefix,
+    layers,
+    hidden: q.outFeatures,
+    heads,
+    activation: activationOf(config),
+    labels: configLabels(config, cls.outFeatures),
+  };
 }
 
 function linearAt(model: ModelProto, module: string): LinearWeights {
   const site: LinearSite | undefined = findLinearSite(model.graph!, module);
-  if (!site) throw new AdapterError('ADAPTER_MISMATCH', `The model has no Linear module "${module}".`, { module });
-  return { weight: linearWeightOutIn(site), bias: linearBias(site), inFeatures: site.inFeatures, outFeatures: site.outFeatures };
+  if (!site)
+    throw new AdapterError('ADAPTER_MISMATCH', `The model has no Linear module "${module}".`, { module });
+  return {
+    weight: linearWeightOutIn(site),
+    bias: linearBias(site),
+    inFeatures: site.inFeatures,
+    outFeatures: site.outFeatures,
+  };
 }
 
 function layerNormAt(model: ModelProto, module: string, fallbackEps: number): LayerNormWeights {
@@ -107,9 +132,13 @@ function layerNormAt(model: ModelProto, module: string, fallbackEps: number): La
   const g = findInitializer(graph, gammaName);
   const b = findInitializer(graph, betaName);
   if (!g || !b) {
-    throw new AdapterError('ADAPTER_MISMATCH', `The model has no LayerNorm "${module}" (a LayerNormalization node with stored scale and bias).`, {
-      module,
-    });
+    throw new AdapterError(
+      'ADAPTER_MISMATCH',
+      `The model has no LayerNorm "${module}" (a LayerNormalization node with stored scale and bias).`,
+      {
+        module,
+      },
+    );
   }
   return { gamma: tensorToFloat32(g), beta: tensorToFloat32(b), eps: site?.epsilon ?? fallbackEps };
 }
@@ -122,7 +151,12 @@ function layerNormAt(model: ModelProto, module: string, fallbackEps: number): La
  * @param layer - the layer to read (normally the top one)
  * @param config - parsed config.json (for `layer_norm_eps` when the graph lacks it)
  */
-export function readTopLayer(model: ModelProto, s: BertStructure, layer: number, config: Record<string, unknown>): TopLayerWeights {
+export function readTopLayer(
+  model: ModelProto,
+  s: BertStructure,
+  layer: number,
+  config: Record<string, unknown>,
+): TopLayerWeights {
   const eps = typeof config['layer_norm_eps'] === 'number' ? (config['layer_norm_eps'] as number) : 1e-12;
   const m = (part: string) => layerModule(s, layer, part);
   return {

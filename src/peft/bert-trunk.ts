@@ -7,7 +7,7 @@ import { ModelLoadError } from '../errors/model-load-error.js';
 import { addGraphOutput } from '../onnx/onnx-graph.js';
 import { loadOnnxModel, type ModelProto, saveOnnxModel } from '../onnx/onnx-model.js';
 import { mapInBatches } from '../runtime/batching.js';
-import { encodeTexts, modelMaxLength, padToTensors, padTokenId } from '../runtime/encode-texts.js';
+import { encodeTexts, modelMaxLength, padTokenId, padToTensors } from '../runtime/encode-texts.js';
 import { acquireModel, loadTransformers, type ModelHandle } from '../runtime/load-model.js';
 import type { ModelOptions } from '../runtime/model-options.js';
 import { sessionInputNames } from '../runtime/session-inputs.js';
@@ -86,21 +86,29 @@ export class BertTrunk {
    */
   static async open(options: BertTrunkOptions): Promise<BertTrunk> {
     const { maxLength, batchSize, ...modelOptions } = options;
-    if (!modelOptions.model) throw new InvalidOptionsError('model', 'give the base model (a folder or hub id)');
+    if (!modelOptions.model)
+      throw new InvalidOptionsError('model', 'give the base model (a folder or hub id)');
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
       throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
     }
-    const folder = await localModelFolder('sequence-classification', { ...modelOptions, defaultModel: modelOptions.model });
+    const folder = await localModelFolder('sequence-classification', {
+      ...modelOptions,
+      defaultModel: modelOptions.model,
+    });
     const onnxPath = join(folder, 'onnx', 'model.onnx');
     const model = await loadOnnxModel(onnxPath);
     let config: Record<string, unknown>;
     try {
       config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
     } catch (cause) {
-      throw new ModelLoadError(folder, `Cannot read ${join(folder, 'config.json')}: a model folder needs its config.json.`, {
-        file: join(folder, 'config.json'),
-        cause,
-      });
+      throw new ModelLoadError(
+        folder,
+        `Cannot read ${join(folder, 'config.json')}: a model folder needs its config.json.`,
+        {
+          file: join(folder, 'config.json'),
+          cause,
+        },
+      );
     }
     const structure = describeBert(model, config);
     const layer = structure.layers - 1;
@@ -181,7 +189,9 @@ export class BertTrunk {
           for (let t = 0; t < len; t++) if (mask[b * len + t] !== 0n) keep.push(t);
           const pick = (src: Float32Array) => {
             const dst = new Float32Array(keep.length * H);
-            keep.forEach((t, j) => dst.set(src.subarray((b * len + t) * H, (b * len + t + 1) * H), j * H));
+            keep.forEach((t, j) => {
+              dst.set(src.subarray((b * len + t) * H, (b * len + t + 1) * H), j * H);
+            });
             return dst;
           };
           return { tokens: keep.length, x: pick(x), k0: pick(k), v0: pick(v) };

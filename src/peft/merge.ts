@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -18,8 +18,21 @@ import {
   tensorToFloat32,
 } from '../onnx/onnx-model.js';
 import { isLoraTarget, targetEntryMatches } from './adapter-config.js';
-import { type FullParameter, type LoraAdapter, type LoraModuleUpdate, readLoraAdapter } from './read-adapter.js';
-import { findLayerNormSite, findLinearSite, type LinearSite, linearBias, linearWeightOutIn } from './onnx-sites.js';
+import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './classification-head.js';
+import { copyModelMetadata } from './model-folder.js';
+import {
+  findLayerNormSite,
+  findLinearSite,
+  type LinearSite,
+  linearBias,
+  linearWeightOutIn,
+} from './onnx-sites.js';
+import {
+  type FullParameter,
+  type LoraAdapter,
+  type LoraModuleUpdate,
+  readLoraAdapter,
+} from './read-adapter.js';
 
 /** One LoRA update folded into a weight. */
 export interface MergedModule {
@@ -55,10 +68,20 @@ export interface MergeReport {
   merged: MergedModule[];
   /** Parameters replaced in full. */
   replaced: ReplacedParameter[];
+  /**
+   * True when the base was a bare encoder and the adapter brought a classifier: the standard head
+   * (`addClassificationHead`) was added before merging, as `trainLora` does before training.
+   */
+  addedHead: boolean;
 }
 
 /** Where the base weight initializer's users get the new tensor: in place when only they use it, else a copy. */
-function writeTensor(graph: GraphProto, old: TensorProto | undefined, fresh: TensorProto, uses: { node: NodeProto; index: number }[]): string {
+function writeTensor(
+  graph: GraphProto,
+  old: TensorProto | undefined,
+  fresh: TensorProto,
+  uses: { node: NodeProto; index: number }[],
+): string {
   const oldName = old?.name;
   if (old && oldName) {
     const users = consumersOf(graph, oldName);
@@ -86,24 +109,40 @@ function weightTensor(site: LinearSite, outIn: Float32Array): TensorProto {
     data = new Float32Array(I * O);
     for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) data[i * O + o] = outIn[o * I + i]!;
   }
-  return tensorFromFloat32(`${site.module}.weight`, site.weight.dims, data, site.weight.data_type ?? TensorDataType.FLOAT);
+  return tensorFromFloat32(
+    `${site.module}.weight`,
+    site.weight.dims,
+    data,
+    site.weight.data_type ?? TensorDataType.FLOAT,
+  );
 }
 
 function setLinearWeight(graph: GraphProto, site: LinearSite, outIn: Float32Array): string {
   return writeTensor(graph, site.weight, weightTensor(site, outIn), site.weightUses);
 }
 
-function setLinearBias(graph: GraphProto, site: LinearSite, bias: Float32Array): { name: string; added: boolean } {
+function setLinearBias(
+  graph: GraphProto,
+  site: LinearSite,
+  bias: Float32Array,
+): { name: string; added: boolean } {
   const dtype = site.weight.data_type ?? TensorDataType.FLOAT;
   const fresh = tensorFromFloat32(`${site.module}.bias`, [site.outFeatures], bias, dtype);
   if (site.bias?.tensor) {
-    return { name: writeTensor(graph, site.bias.tensor, fresh, [{ node: site.bias.node, index: site.bias.index }]), added: false };
+    return {
+      name: writeTensor(graph, site.bias.tensor, fresh, [{ node: site.bias.node, index: site.bias.index }]),
+      added: false,
+    };
   }
   if (site.node.op_type === 'Gemm') {
     if (site.node.input.length > 2 && site.node.input[2] !== '') {
-      throw new AdapterError('ADAPTER_MISMATCH', `Module "${site.module}": its Gemm bias is computed, not stored; cannot replace it.`, {
-        module: site.module,
-      });
+      throw new AdapterError(
+        'ADAPTER_MISMATCH',
+        `Module "${site.module}": its Gemm bias is computed, not stored; cannot replace it.`,
+        {
+          module: site.module,
+        },
+      );
     }
     return { name: setNodeInitializer(graph, site.node, 2, fresh), added: true };
   }
@@ -113,7 +152,9 @@ function setLinearBias(graph: GraphProto, site: LinearSite, bias: Float32Array):
   const name = uniqueValueName(graph, fresh.name!);
   site.node.output[0] = inner;
   graph.initializer.push({ ...fresh, name });
-  const add = makeNode('Add', [inner, name], [out], { name: uniqueValueName(graph, `${site.node.name ?? out}_bias`) });
+  const add = makeNode('Add', [inner, name], [out], {
+    name: uniqueValueName(graph, `${site.node.name ?? out}_bias`),
+  });
   graph.node.splice(graph.node.indexOf(site.node) + 1, 0, add);
   return { name, added: true };
 }
@@ -123,7 +164,9 @@ function mismatch(module: string, message: string): AdapterError {
 }
 
 function missingModule(module: string, adapter: LoraAdapter): AdapterError {
-  const trained = adapter.config.base_model_name_or_path ? ` (it records base model "${adapter.config.base_model_name_or_path}")` : '';
+  const trained = adapter.config.base_model_name_or_path
+    ? ` (it records base model "${adapter.config.base_model_name_or_path}")`
+    : '';
   return mismatch(
     module,
     `The adapter ${adapter.folder} changes module "${module}", which the base model does not have: was the adapter trained on another base model${trained}?`,
@@ -173,7 +216,10 @@ function applyParameter(graph: GraphProto, p: FullParameter, adapter: LoraAdapte
       return { parameter, initializer: setLinearWeight(graph, site, p.data), added: false };
     }
     if (!sameShape(p.shape, [site.outFeatures])) {
-      throw mismatch(p.module, `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}] but the base model's is [${site.outFeatures}].`);
+      throw mismatch(
+        p.module,
+        `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}] but the base model's is [${site.outFeatures}].`,
+      );
     }
     const { name, added } = setLinearBias(graph, site, p.data);
     return { parameter, initializer: name, added };
@@ -183,15 +229,25 @@ function applyParameter(graph: GraphProto, p: FullParameter, adapter: LoraAdapte
     const index = p.param === 'weight' ? 1 : 2;
     const old = findInitializer(graph, ln.node.input[index] ?? '');
     if (!old || !sameShape(old.dims, p.shape)) {
-      throw mismatch(p.module, `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}], which does not fit the base model's LayerNorm.`);
+      throw mismatch(
+        p.module,
+        `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}], which does not fit the base model's LayerNorm.`,
+      );
     }
     const fresh = tensorFromFloat32(parameter, old.dims, p.data, old.data_type ?? TensorDataType.FLOAT);
-    return { parameter, initializer: writeTensor(graph, old, fresh, [{ node: ln.node, index }]), added: false };
+    return {
+      parameter,
+      initializer: writeTensor(graph, old, fresh, [{ node: ln.node, index }]),
+      added: false,
+    };
   }
   const named = findInitializer(graph, parameter);
   if (named) {
     if (!sameShape(named.dims, p.shape)) {
-      throw mismatch(p.module, `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}] but the base model's is [${named.dims.join(', ')}].`);
+      throw mismatch(
+        p.module,
+        `The adapter replaces ${parameter} with shape [${p.shape.join(', ')}] but the base model's is [${named.dims.join(', ')}].`,
+      );
     }
     const fresh = tensorFromFloat32(parameter, named.dims, p.data, named.data_type ?? TensorDataType.FLOAT);
     const uses = consumersOf(graph, parameter).flatMap((node) =>
@@ -210,7 +266,10 @@ function checkTargets(graph: GraphProto, adapter: LoraAdapter): void {
     for (const t of cfg.target_modules) {
       if (t === 'all-linear') continue;
       if (![...adapted].some((m) => targetEntryMatches(t, m))) {
-        throw mismatch(t, `The adapter's target_modules entry "${t}" matches no module with LoRA weights in ${adapter.folder}.`);
+        throw mismatch(
+          t,
+          `The adapter's target_modules entry "${t}" matches no module with LoRA weights in ${adapter.folder}.`,
+        );
       }
     }
   }
@@ -225,7 +284,8 @@ function checkTargets(graph: GraphProto, adapter: LoraAdapter): void {
       );
     }
   }
-  for (const u of adapter.updates) if (!findLinearSite(graph, u.module)) throw missingModule(u.module, adapter);
+  for (const u of adapter.updates)
+    if (!findLinearSite(graph, u.module)) throw missingModule(u.module, adapter);
 }
 
 /**
@@ -255,7 +315,13 @@ export function mergeLoraIntoModel(model: ModelProto, adapter: LoraAdapter): Mer
   checkTargets(graph, adapter);
   const merged = adapter.updates.map((u) => applyUpdate(graph, u, adapter));
   const replaced = adapter.parameters.map((p) => applyParameter(graph, p, adapter));
-  return { adapters: [adapter.folder], merged, replaced };
+  return { adapters: [adapter.folder], merged, replaced, addedHead: false };
+}
+
+/** What {@link mergeLoraAdapter} returns: the report and the folder written. */
+export interface MergeResult extends MergeReport {
+  /** The merged model folder (absolute). */
+  out: string;
 }
 
 /** Options for {@link mergeLoraAdapter}. */
@@ -271,9 +337,12 @@ export interface MergeLoraOptions {
    * @defaultValue false
    */
   overwrite?: boolean;
+  /**
+   * The botlens cache root, used when a classification head must be added to a bare encoder.
+   * @defaultValue `$BOTLENS_CACHE_DIR`, else `~/.cache/botlens`
+   */
+  cacheDir?: string;
 }
-
-const NOT_COPIED = /\.(onnx|onnx_data|safetensors|bin|pt|pth|h5|msgpack|ckpt)$/i;
 
 /**
  * Merges PEFT LoRA adapters into a base model and writes the result as a model folder that
@@ -291,31 +360,51 @@ const NOT_COPIED = /\.(onnx|onnx_data|safetensors|bin|pt|pth|h5|msgpack|ckpt)$/i
  * report.merged.length; // 4 (query and value of two layers)
  * ```
  */
-export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<MergeReport & { out: string }> {
+export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<MergeResult> {
   const base = resolve(options.base);
   const out = resolve(options.out);
-  const adapters = (typeof options.adapter === 'string' ? [options.adapter] : [...options.adapter]).map((a) => resolve(a));
+  const adapters = (typeof options.adapter === 'string' ? [options.adapter] : [...options.adapter]).map((a) =>
+    resolve(a),
+  );
   if (adapters.length === 0) throw new InvalidOptionsError('adapter', 'give at least one adapter folder');
   if (out === base || adapters.includes(out)) {
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
   }
   const target = join(out, 'onnx', 'model.onnx');
   if (!options.overwrite && (await exists(target))) {
-    throw new InvalidOptionsError('out', `${target} already exists: choose another folder or pass overwrite: true`);
+    throw new InvalidOptionsError(
+      'out',
+      `${target} already exists: choose another folder or pass overwrite: true`,
+    );
   }
-  const model = await loadOnnxModel(join(base, 'onnx', 'model.onnx'));
-  const report: MergeReport = { adapters: [], merged: [], replaced: [] };
-  for (const folder of adapters) {
-    const r = mergeLoraIntoModel(model, await readLoraAdapter(folder));
+  const read = await Promise.all(adapters.map((a) => readLoraAdapter(a)));
+  let baseFolder = base;
+  let addedHead = false;
+  const head = read
+    .flatMap((a) => a.parameters)
+    .find((p) => p.module === 'classifier' && p.param === 'weight');
+  let model = await loadOnnxModel(join(base, 'onnx', 'model.onnx'));
+  if (head && !hasClassifier(model)) {
+    // An adapter trained by botlens on a bare encoder: add the same deterministic head it was trained with.
+    const C = head.shape[0]!;
+    const labels = C === 2 ? DEFAULT_HEAD_LABELS : Array.from({ length: C }, (_, i) => `LABEL_${i}`);
+    baseFolder = (
+      await classifierBaseFolder(base, {
+        labels,
+        ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+      })
+    ).folder;
+    model = await loadOnnxModel(join(baseFolder, 'onnx', 'model.onnx'));
+    addedHead = true;
+  }
+  const report: MergeReport = { adapters: [], merged: [], replaced: [], addedHead };
+  for (const adapter of read) {
+    const r = mergeLoraIntoModel(model, adapter);
     report.adapters.push(...r.adapters);
     report.merged.push(...r.merged);
     report.replaced.push(...r.replaced);
   }
-  await mkdir(out, { recursive: true });
-  for (const entry of await readdir(base, { withFileTypes: true })) {
-    if (!entry.isFile() || NOT_COPIED.test(entry.name) || entry.name.startsWith('adapter_')) continue;
-    await copyFile(join(base, entry.name), join(out, entry.name));
-  }
+  await copyModelMetadata(baseFolder, out);
   await saveOnnxModel(model, target);
   const record = {
     base,
@@ -343,10 +432,18 @@ async function exists(path: string): Promise<boolean> {
  * @param module - the module name
  * @throws AdapterError (`ADAPTER_MISMATCH`) when the model has no such Linear module
  */
-export function readLinear(model: ModelProto, module: string): { weight: Float32Array; bias: Float32Array; inFeatures: number; outFeatures: number } {
+export function readLinear(
+  model: ModelProto,
+  module: string,
+): { weight: Float32Array; bias: Float32Array; inFeatures: number; outFeatures: number } {
   const site = model.graph ? findLinearSite(model.graph, module) : undefined;
   if (!site) throw mismatch(module, `The model has no Linear module "${module}".`);
-  return { weight: linearWeightOutIn(site), bias: linearBias(site), inFeatures: site.inFeatures, outFeatures: site.outFeatures };
+  return {
+    weight: linearWeightOutIn(site),
+    bias: linearBias(site),
+    inFeatures: site.inFeatures,
+    outFeatures: site.outFeatures,
+  };
 }
 
 /**

@@ -3,7 +3,12 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-import { type AcquireModelOptions, acquireModel, type ModelTask, resolveModelLocation } from '../runtime/load-model.js';
+import {
+  type AcquireModelOptions,
+  acquireModel,
+  type ModelTask,
+  resolveModelLocation,
+} from '../runtime/load-model.js';
 
 /**
  * The local folder of a model: the folder itself for a path (or `modelDir` / offline cache lookups), else the
@@ -52,16 +57,18 @@ export async function contentKey(parts: readonly ({ file: string } | string)[]):
  * @param key - a content key from {@link contentKey}
  * @param build - writes the folder's files into the given directory
  * @param cacheDir - the cache root (default: the botlens cache)
+ * @param marker - a path inside the folder whose presence means the folder is complete
  */
 export async function derivedModelFolder(
   kind: string,
   key: string,
   build: (dir: string) => Promise<void>,
   cacheDir?: string,
+  marker = 'onnx',
 ): Promise<string> {
   const root = join(resolveCacheDir(cacheDir), 'derived');
   const dir = join(root, `${kind}-${key}`);
-  if (await isDir(join(dir, 'onnx'))) return dir;
+  if (await exists(join(dir, marker))) return dir;
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -70,7 +77,7 @@ export async function derivedModelFolder(
     await rename(tmp, dir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    if (await isDir(join(dir, 'onnx'))) return dir; // another process built it meanwhile
+    if (await exists(join(dir, marker))) return dir; // another process built it meanwhile
     throw err;
   }
   return dir;
@@ -92,9 +99,10 @@ export async function copyModelMetadata(src: string, dest: string): Promise<void
   }
 }
 
-async function isDir(p: string): Promise<boolean> {
+async function exists(p: string): Promise<boolean> {
   try {
-    return (await stat(p)).isDirectory();
+    await stat(p);
+    return true;
   } catch {
     return false;
   }

@@ -35,14 +35,22 @@ export interface LinearSite {
   bias: { node: NodeProto; index: number; tensor: TensorProto | undefined } | undefined;
 }
 
-const FLOAT_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE]);
+const FLOAT_TYPES = new Set<number>([
+  TensorDataType.FLOAT,
+  TensorDataType.FLOAT16,
+  TensorDataType.BFLOAT16,
+  TensorDataType.DOUBLE,
+]);
 
 function isInit(graph: GraphProto, name: string | undefined): TensorProto | undefined {
   return name ? findInitializer(graph, name) : undefined;
 }
 
 /** For a MatMul/Gemm node, the weight behind input 1: directly an initializer, or an initializer through Transpose. */
-function weightBehind(graph: GraphProto, node: NodeProto): { tensor: TensorProto; transposed: boolean; use: { node: NodeProto; index: number } } | undefined {
+function weightBehind(
+  graph: GraphProto,
+  node: NodeProto,
+): { tensor: TensorProto; transposed: boolean; use: { node: NodeProto; index: number } } | undefined {
   const name = node.input[1];
   const direct = isInit(graph, name);
   if (direct) return { tensor: direct, transposed: false, use: { node, index: 1 } };
@@ -57,7 +65,10 @@ function weightBehind(graph: GraphProto, node: NodeProto): { tensor: TensorProto
 function quantizedHint(graph: GraphProto, node: NodeProto): boolean {
   const name = node.input[1];
   const p = name ? producerOf(graph, name) : undefined;
-  return p?.op_type === 'DequantizeLinear' || /MatMulInteger|MatMulNBits|QLinear|DynamicQuantize/.test(node.op_type ?? '');
+  return (
+    p?.op_type === 'DequantizeLinear' ||
+    /MatMulInteger|MatMulNBits|QLinear|DynamicQuantize/.test(node.op_type ?? '')
+  );
 }
 
 function biasOf(graph: GraphProto, node: NodeProto, outFeatures: number): LinearSite['bias'] {
@@ -71,13 +82,13 @@ function biasOf(graph: GraphProto, node: NodeProto, outFeatures: number): Linear
   const add = users[0]!;
   const idx = add.input[0] === out ? 1 : 0;
   const t = isInit(graph, add.input[idx]);
-  if (!t || t.dims.length !== 1 || t.dims[0] !== outFeatures) return undefined;
+  if (t?.dims.length !== 1 || t.dims[0] !== outFeatures) return undefined;
   return { node: add, index: idx, tensor: t };
 }
 
 function siteFrom(graph: GraphProto, module: string, node: NodeProto): LinearSite | undefined {
   const w = weightBehind(graph, node);
-  if (!w || w.tensor.dims.length !== 2) return undefined;
+  if (w?.tensor.dims.length !== 2) return undefined;
   if (!FLOAT_TYPES.has(w.tensor.data_type ?? 0)) return undefined;
   let layout: LinearSite['layout'];
   if (node.op_type === 'Gemm') {
@@ -136,7 +147,9 @@ export function findLinearSite(graph: GraphProto, module: string): LinearSite | 
     }
   }
   const nodes = graph.node.filter(
-    (n) => nodeModuleScope(n) === module && (n.op_type === 'MatMul' || n.op_type === 'Gemm' || quantizedHint(graph, n)),
+    (n) =>
+      nodeModuleScope(n) === module &&
+      (n.op_type === 'MatMul' || n.op_type === 'Gemm' || quantizedHint(graph, n)),
   );
   const sites: LinearSite[] = [];
   for (const n of nodes) {
@@ -154,9 +167,13 @@ export function findLinearSite(graph: GraphProto, module: string): LinearSite | 
   const first = sites[0]!;
   for (const s of sites.slice(1)) {
     if (s.weight !== first.weight) {
-      throw new AdapterError('ADAPTER_MISMATCH', `Module "${module}" maps to ${sites.length} different weights in the ONNX graph; cannot tell which to change.`, {
-        module,
-      });
+      throw new AdapterError(
+        'ADAPTER_MISMATCH',
+        `Module "${module}" maps to ${sites.length} different weights in the ONNX graph; cannot tell which to change.`,
+        {
+          module,
+        },
+      );
     }
     first.weightUses.push(...s.weightUses);
   }

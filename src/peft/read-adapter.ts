@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
-import { isLoraTarget, type LoraAdapterConfig, loraRank, loraScaling, parseAdapterConfig } from './adapter-config.js';
+import {
+  isLoraTarget,
+  type LoraAdapterConfig,
+  loraRank,
+  loraScaling,
+  parseAdapterConfig,
+} from './adapter-config.js';
 import { readSafetensors, type SafeTensor } from './safetensors.js';
 
 /** The low-rank update of one module: delta W = scaling * B @ A, W being [out, in]. */
@@ -70,9 +76,13 @@ export async function readLoraAdapter(folder: string): Promise<LoraAdapter> {
   try {
     text = await readFile(cfgPath, 'utf8');
   } catch (cause) {
-    throw new AdapterError('ADAPTER_INVALID', `Cannot read ${cfgPath}: an adapter folder holds adapter_config.json and adapter_model.safetensors.`, {
-      cause,
-    });
+    throw new AdapterError(
+      'ADAPTER_INVALID',
+      `Cannot read ${cfgPath}: an adapter folder holds adapter_config.json and adapter_model.safetensors.`,
+      {
+        cause,
+      },
+    );
   }
   let json: unknown;
   try {
@@ -115,12 +125,20 @@ export function adapterFromTensors(
           : kind.startsWith('lora_embedding')
             ? 'LoRA on an embedding layer'
             : `an unsupported LoRA tensor (${kind}.${param})`;
-      throw new AdapterError('ADAPTER_UNSUPPORTED', `${source}: module "${module}" has ${why}; botlens merges LoRA on Linear layers only.`, {
-        module,
-      });
+      throw new AdapterError(
+        'ADAPTER_UNSUPPORTED',
+        `${source}: module "${module}" has ${why}; botlens merges LoRA on Linear layers only.`,
+        {
+          module,
+        },
+      );
     }
     const m = /^(.+)\.([^.]+)$/.exec(name.replace(/\.modules_to_save\.[^.]+\./, '.'));
-    if (!m) throw new AdapterError('ADAPTER_INVALID', `${source}: tensor "${rawName}" is not named module.parameter.`);
+    if (!m)
+      throw new AdapterError(
+        'ADAPTER_INVALID',
+        `${source}: tensor "${rawName}" is not named module.parameter.`,
+      );
     parameters.push({ module: m[1]!, param: m[2]!, shape: t.shape, data: t.data });
   }
   const updates: LoraModuleUpdate[] = [];
@@ -128,21 +146,33 @@ export function adapterFromTensors(
     const A = a.get(module);
     const B = b.get(module);
     if (!A || !B) {
-      throw new AdapterError('ADAPTER_INVALID', `${source}: module "${module}" has lora_${A ? 'A' : 'B'} but no lora_${A ? 'B' : 'A'}.`, {
-        module,
-      });
+      throw new AdapterError(
+        'ADAPTER_INVALID',
+        `${source}: module "${module}" has lora_${A ? 'A' : 'B'} but no lora_${A ? 'B' : 'A'}.`,
+        {
+          module,
+        },
+      );
     }
     if (A.shape.length !== 2 || B.shape.length !== 2) {
-      throw new AdapterError('ADAPTER_UNSUPPORTED', `${source}: module "${module}" has ${A.shape.length}-D LoRA weights; only Linear (2-D) layers can be merged.`, {
-        module,
-      });
+      throw new AdapterError(
+        'ADAPTER_UNSUPPORTED',
+        `${source}: module "${module}" has ${A.shape.length}-D LoRA weights; only Linear (2-D) layers can be merged.`,
+        {
+          module,
+        },
+      );
     }
     const [r, inFeatures] = A.shape as [number, number];
     const [outFeatures, rB] = B.shape as [number, number];
     if (r !== rB) {
-      throw new AdapterError('ADAPTER_INVALID', `${source}: module "${module}" has lora_A of rank ${r} but lora_B of rank ${rB}.`, {
-        module,
-      });
+      throw new AdapterError(
+        'ADAPTER_INVALID',
+        `${source}: module "${module}" has lora_A of rank ${r} but lora_B of rank ${rB}.`,
+        {
+          module,
+        },
+      );
     }
     const expected = loraRank(config, module);
     if (r !== expected) {
@@ -159,7 +189,15 @@ export function adapterFromTensors(
         { module },
       );
     }
-    updates.push({ module, r, inFeatures, outFeatures, scaling: loraScaling(config, module), A: A.data, B: B.data });
+    updates.push({
+      module,
+      r,
+      inFeatures,
+      outFeatures,
+      scaling: loraScaling(config, module),
+      A: A.data,
+      B: B.data,
+    });
   }
   if (updates.length === 0 && parameters.length === 0) {
     throw new AdapterError('ADAPTER_INVALID', `${source}: adapter_model.safetensors holds no weights.`);

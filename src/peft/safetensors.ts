@@ -22,7 +22,20 @@ export interface SafetensorsFile {
 }
 
 const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
-const KNOWN_OTHER = new Set(['I64', 'I32', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2', 'E8M0']);
+const KNOWN_OTHER = new Set([
+  'I64',
+  'I32',
+  'I16',
+  'I8',
+  'U8',
+  'U16',
+  'U32',
+  'U64',
+  'BOOL',
+  'F8_E4M3',
+  'F8_E5M2',
+  'E8M0',
+]);
 /** Largest header the format allows (100 MB, as in the reference implementation). */
 const MAX_HEADER = 100_000_000;
 
@@ -48,14 +61,16 @@ export function parseSafetensors(bytes: Uint8Array, source = '<safetensors>'): S
   if (bytes.length < 8) bad('it is shorter than its 8-byte header length');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length) bad(`its header length ${headerLen} exceeds the file`);
+  if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length)
+    bad(`its header length ${headerLen} exceeds the file`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
     bad('its header is not JSON');
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) bad('its header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    bad('its header is not a JSON object');
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, SafeTensor>();
@@ -73,7 +88,9 @@ export function parseSafetensors(bytes: Uint8Array, source = '<safetensors>'): S
     const shape = t.shape as number[];
     const [begin, end] = t.data_offsets as number[];
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) bad(`tensor "${name}" has an invalid shape`);
-    if (!(Number.isInteger(begin) && Number.isInteger(end) && begin! >= 0 && begin! <= end! && end! <= dataLen)) {
+    if (
+      !(Number.isInteger(begin) && Number.isInteger(end) && begin! >= 0 && begin! <= end! && end! <= dataLen)
+    ) {
       bad(`tensor "${name}" has data offsets outside the file`);
     }
     const width = DTYPE_BYTES[dtype];
@@ -86,12 +103,14 @@ export function parseSafetensors(bytes: Uint8Array, source = '<safetensors>'): S
       );
     }
     const n = shape.reduce((a, b) => a * b, 1);
-    if (n * width !== end! - begin!) bad(`tensor "${name}" has ${end! - begin!} bytes for shape [${shape.join(', ')}] ${dtype}`);
+    if (n * width !== end! - begin!)
+      bad(`tensor "${name}" has ${end! - begin!} bytes for shape [${shape.join(', ')}] ${dtype}`);
     const data = new Float32Array(n);
     const off = dataStart + begin!;
     if (dtype === 'F32') for (let i = 0; i < n; i++) data[i] = dv.getFloat32(off + 4 * i, true);
     else if (dtype === 'F64') for (let i = 0; i < n; i++) data[i] = dv.getFloat64(off + 8 * i, true);
-    else if (dtype === 'F16') for (let i = 0; i < n; i++) data[i] = float16BitsToFloat32(dv.getUint16(off + 2 * i, true));
+    else if (dtype === 'F16')
+      for (let i = 0; i < n; i++) data[i] = float16BitsToFloat32(dv.getUint16(off + 2 * i, true));
     else for (let i = 0; i < n; i++) data[i] = bfloat16BitsToFloat32(dv.getUint16(off + 2 * i, true));
     tensors.set(name, { dtype, shape: [...shape], data });
   }
@@ -109,9 +128,13 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   try {
     bytes = await readFile(path);
   } catch (cause) {
-    throw new AdapterError('ADAPTER_INVALID', `Cannot read ${path}: the adapter folder needs adapter_model.safetensors.`, {
-      cause,
-    });
+    throw new AdapterError(
+      'ADAPTER_INVALID',
+      `Cannot read ${path}: the adapter folder needs adapter_model.safetensors.`,
+      {
+        cause,
+      },
+    );
   }
   return parseSafetensors(bytes, path);
 }
@@ -148,7 +171,10 @@ export function encodeSafetensors(
     const t = tensors[name]!;
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) {
-      throw new AdapterError('ADAPTER_INVALID', `Tensor "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}].`);
+      throw new AdapterError(
+        'ADAPTER_INVALID',
+        `Tensor "${name}" has ${t.data.length} values for shape [${t.shape.join(', ')}].`,
+      );
     }
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * n] };
     offset += 4 * n;

@@ -11,7 +11,15 @@ export interface LoraAdapterFiles {
   /** The content of `adapter_config.json`. */
   config: JsonObject;
   /** Tensors by PEFT name (`base_model.model.<module>.lora_A.weight`...). */
-  tensors: Record<string, { shape: number[]; data: Float32Array }>;
+  tensors: Record<
+    string,
+    {
+      /** The shape. */
+      shape: number[];
+      /** The values, row-major. */
+      data: Float32Array;
+    }
+  >;
 }
 
 /**
@@ -40,8 +48,14 @@ export function loraAdapterFiles(
     tensors[`${m}.lora_B.weight`] = { shape: [H, r], data: Float32Array.from(params.B[t]!) };
   }
   const C = params.classifierBias.length;
-  tensors['base_model.model.classifier.weight'] = { shape: [C, params.classifierWeight.length / C], data: Float32Array.from(params.classifierWeight) };
-  tensors['base_model.model.classifier.bias'] = { shape: [C], data: Float32Array.from(params.classifierBias) };
+  tensors['base_model.model.classifier.weight'] = {
+    shape: [C, params.classifierWeight.length / C],
+    data: Float32Array.from(params.classifierWeight),
+  };
+  tensors['base_model.model.classifier.bias'] = {
+    shape: [C],
+    data: Float32Array.from(params.classifierBias),
+  };
   const config: JsonObject = {
     peft_type: 'LORA',
     task_type: 'SEQ_CLS',
@@ -88,5 +102,7 @@ export async function saveLoraAdapter(files: LoraAdapterFiles, folder: string): 
 /** The LoRA targets of an adapter built by {@link loraAdapterFiles}. */
 export function adapterTargets(files: LoraAdapterFiles): LoraTarget[] {
   const t = files.config['target_modules'];
-  return Array.isArray(t) ? (t.filter((x) => x === 'query' || x === 'key' || x === 'value') as LoraTarget[]) : [];
+  return Array.isArray(t)
+    ? (t.filter((x) => x === 'query' || x === 'key' || x === 'value') as LoraTarget[])
+    : [];
 }

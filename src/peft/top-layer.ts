@@ -149,7 +149,7 @@ export function erf(x: number): number {
 }
 
 function act(kind: Activation, z: number): number {
-  if (kind === 'relu') return z > 0 ? z : 0;
+  if (kind === 'relu') return Math.max(z, 0);
   if (kind === 'gelu') return 0.5 * z * (1 + erf(z * SQRT1_2));
   const c = Math.sqrt(2 / Math.PI);
   return 0.5 * z * (1 + Math.tanh(c * (z + 0.044715 * z * z * z)));
@@ -187,7 +187,10 @@ function linearBackInput(l: LinearWeights, dy: ArrayLike<number>, dx: Float64Arr
   }
 }
 
-function layerNorm(a: Float64Array, ln: LayerNormWeights): { y: Float64Array; xh: Float64Array; rstd: number } {
+function layerNorm(
+  a: Float64Array,
+  ln: LayerNormWeights,
+): { y: Float64Array; xh: Float64Array; rstd: number } {
   const n = a.length;
   let mu = 0;
   for (let i = 0; i < n; i++) mu += a[i]!;
@@ -344,7 +347,23 @@ export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatu
     for (let i = 0; i < pooled.length; i++) acc += p.classifierWeight[c * pooled.length + i]! * pooled[i]!;
     logits[c] = acc;
   }
-  return { logits, q, u, K, V, P, ctx, xh1: ln1.xh, rstd1: ln1.rstd, h1, z, g, xh2: ln2.xh, rstd2: ln2.rstd, pooled };
+  return {
+    logits,
+    q,
+    u,
+    K,
+    V,
+    P,
+    ctx,
+    xh1: ln1.xh,
+    rstd1: ln1.rstd,
+    h1,
+    z,
+    g,
+    xh2: ln2.xh,
+    rstd2: ln2.rstd,
+    pooled,
+  };
 }
 
 /**
@@ -473,7 +492,10 @@ export function backward(
  * @param logits - the logits
  * @param target - a probability per class (one-hot for hard labels)
  */
-export function crossEntropy(logits: ArrayLike<number>, target: ArrayLike<number>): { loss: number; dlogits: Float64Array; probs: Float64Array } {
+export function crossEntropy(
+  logits: ArrayLike<number>,
+  target: ArrayLike<number>,
+): { loss: number; dlogits: Float64Array; probs: Float64Array } {
   const C = logits.length;
   let max = Number.NEGATIVE_INFINITY;
   for (let c = 0; c < C; c++) max = Math.max(max, logits[c]!);

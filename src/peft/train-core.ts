@@ -86,11 +86,44 @@ export interface EpochStats {
   ms: number;
 }
 
+/** The frozen layers have encoded `done` of `total` texts. */
+export interface EncodeProgressEvent {
+  /** Always `encode`. */
+  phase: 'encode';
+  /** Texts encoded. */
+  done: number;
+  /** Texts in all. */
+  total: number;
+}
+
+/** One Adam step finished. */
+export interface StepProgressEvent {
+  /** Always `step`. */
+  phase: 'step';
+  /** 1-based epoch. */
+  epoch: number;
+  /** Most epochs. */
+  epochs: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  /** Steps per epoch. */
+  steps: number;
+  /** Mean loss of the step's mini-batch. */
+  loss: number;
+}
+
+/** One epoch finished (validation included). */
+export interface EpochProgressEvent {
+  /** Always `epoch`. */
+  phase: 'epoch';
+  /** The epoch's figures. */
+  stats: EpochStats;
+  /** Whether this epoch has the lowest validation loss so far (its weights are kept). */
+  best: boolean;
+}
+
 /** A training event for progress displays. */
-export type TrainProgress =
-  | { phase: 'encode'; done: number; total: number }
-  | { phase: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number }
-  | { phase: 'epoch'; stats: EpochStats; best: boolean };
+export type TrainProgress = EncodeProgressEvent | StepProgressEvent | EpochProgressEvent;
 
 /** What {@link trainTopLayer} returns. */
 export interface TrainOutcome {
@@ -126,7 +159,13 @@ export function seededRandom(seed: number): () => number {
  * @param targets - projections with LoRA
  * @param seed - RNG seed
  */
-export function initialParams(w: TopLayerWeights, r: number, alpha: number, targets: readonly LoraTarget[], seed: number): TrainableParams {
+export function initialParams(
+  w: TopLayerWeights,
+  r: number,
+  alpha: number,
+  targets: readonly LoraTarget[],
+  seed: number,
+): TrainableParams {
   const rnd = seededRandom(seed);
   const H = w.hidden;
   const bound = 1 / Math.sqrt(H);
@@ -155,7 +194,14 @@ function cloneParams(p: TrainableParams): TrainableParams {
     A[t] = p.A[t]!.slice();
     B[t] = p.B[t]!.slice();
   }
-  return { r: p.r, scaling: p.scaling, A, B, classifierWeight: p.classifierWeight.slice(), classifierBias: p.classifierBias.slice() };
+  return {
+    r: p.r,
+    scaling: p.scaling,
+    A,
+    B,
+    classifierWeight: p.classifierWeight.slice(),
+    classifierBias: p.classifierBias.slice(),
+  };
 }
 
 /** Validation figures: mean loss, accuracy and F1 of class `positive` (argmax prediction). */
@@ -195,7 +241,8 @@ function argmax(v: ArrayLike<number>): number {
 }
 
 function checkInt(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
 }
 
 /**
@@ -213,7 +260,11 @@ export function trainTopLayer(
   w: TopLayerWeights,
   train: readonly TrainingExample[],
   validation: readonly TrainingExample[],
-  options: TrainHyperparameters & { positive: number; signal?: AbortSignal; onProgress?: (p: TrainProgress) => void },
+  options: TrainHyperparameters & {
+    positive: number;
+    signal?: AbortSignal;
+    onProgress?: (p: TrainProgress) => void;
+  },
 ): TrainOutcome {
   const r = options.r ?? 8;
   const alpha = options.alpha ?? 32;
@@ -226,14 +277,20 @@ export function trainTopLayer(
   checkInt('epochs', epochs, 1);
   checkInt('batchSize', batchSize, 1);
   checkInt('patience', patience, 1);
-  if (!(lr > 0 && Number.isFinite(lr))) throw new InvalidOptionsError('learningRate', `expected a positive number, got ${String(lr)}`);
-  if (!(Number.isFinite(alpha) && alpha > 0)) throw new InvalidOptionsError('alpha', `expected a positive number, got ${String(alpha)}`);
+  if (!(lr > 0 && Number.isFinite(lr)))
+    throw new InvalidOptionsError('learningRate', `expected a positive number, got ${String(lr)}`);
+  if (!(Number.isFinite(alpha) && alpha > 0))
+    throw new InvalidOptionsError('alpha', `expected a positive number, got ${String(alpha)}`);
   for (const t of targets) {
     if (t !== 'query' && t !== 'key' && t !== 'value') {
-      throw new InvalidOptionsError('targets', `"${String(t)}" is not supported; use "query", "key" and/or "value"`);
+      throw new InvalidOptionsError(
+        'targets',
+        `"${String(t)}" is not supported; use "query", "key" and/or "value"`,
+      );
     }
   }
-  if (train.length === 0) throw new InvalidOptionsError('examples', 'no training example has text to learn from');
+  if (train.length === 0)
+    throw new InvalidOptionsError('examples', 'no training example has text to learn from');
   const seed = options.seed ?? 0;
   const params = initialParams(w, r, alpha, targets, seed);
   const list = paramList(params).map(([, a]) => a);
@@ -269,7 +326,14 @@ export function trainTopLayer(
       }
       opt.step(paramList(grads).map(([, a]) => a));
       lossSum += batchLoss;
-      options.onProgress?.({ phase: 'step', epoch, epochs, step: s + 1, steps, loss: batchLoss / idx.length });
+      options.onProgress?.({
+        phase: 'step',
+        epoch,
+        epochs,
+        step: s + 1,
+        steps,
+        loss: batchLoss / idx.length,
+      });
     }
     const v = validation.length > 0 ? evaluateExamples(w, params, validation, options.positive) : undefined;
     const stats: EpochStats = {

@@ -6,6 +6,8 @@ import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import type { ModelOptions } from '../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
 import { BertTrunk } from './bert-trunk.js';
+import { classifierBaseFolder } from './classification-head.js';
+import { localModelFolder } from './model-folder.js';
 import { type LoraAdapterFiles, loraAdapterFiles, saveLoraAdapter } from './save-adapter.js';
 import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer.js';
 import { forward } from './top-layer.js';
@@ -20,11 +22,14 @@ import {
 } from './train-core.js';
 import { transcriptText } from './transcript-text.js';
 
-/** A transcript to learn from: a label, or (for distillation) only a soft target passed separately. */
-export type TrainingTranscript = Transcript & { label?: Label };
+/** A transcript to learn from: with a label, or (for distillation) with a soft target passed separately. */
+export interface TrainingTranscript extends Transcript {
+  /** The known label; may be omitted when `softTargets` are given. */
+  label?: Label;
+}
 
 /** Options for {@link trainLora}. */
-export interface TrainLoraOptions extends ModelOptions, TrainHyperparameters {
+export interface TrainLoraOptions extends Omit<ModelOptions, 'onProgress'>, TrainHyperparameters {
   /** The base model: a BERT-style sequence classifier (folder or hub id) with pooler and classifier. */
   model: string;
   /** Training transcripts, each with a `label` unless `softTargets` is given. */
@@ -88,6 +93,14 @@ export interface TrainLoraResult {
   adapter: LoraAdapterFiles;
   /** The folder written, if any. */
   folder: string | undefined;
+  /**
+   * The base folder trained against: the model's own folder, or (for an encoder without a classification head)
+   * a derived folder in the botlens cache where a head was added; merging the adapter into `model` adds the same
+   * head again.
+   */
+  base: string;
+  /** True when the base had no classification head and one was added. */
+  addedHead: boolean;
   /** Per-epoch figures. */
   history: EpochStats[];
   /** The epoch whose weights were kept. */
@@ -95,7 +108,14 @@ export interface TrainLoraResult {
   /** Whether early stopping ended training. */
   stoppedEarly: boolean;
   /** Validation figures at the best epoch (NaN without validation data). */
-  validation: { loss: number; accuracy: number; f1: number };
+  validation: {
+    /** Mean cross-entropy. */
+    loss: number;
+    /** Share classified right (argmax). */
+    accuracy: number;
+    /** F1 of the bot class. */
+    f1: number;
+  };
   /** Trainable parameters (LoRA factors and the classifier). */
   trainableParameters: number;
   /** All parameters, counted as PEFT does (base model plus trainable). */
@@ -103,9 +123,21 @@ export interface TrainLoraResult {
   /** trainable / total. */
   trainableShare: number;
   /** Example counts. */
-  counts: { train: number; validation: number; skipped: number };
+  counts: {
+    /** Training examples used. */
+    train: number;
+    /** Validation examples used. */
+    validation: number;
+    /** Examples left out because the target wrote no text. */
+    skipped: number;
+  };
   /** Milliseconds spent running the frozen layers (feature caching) and training. */
-  timing: { encodeMs: number; trainMs: number };
+  timing: {
+    /** Running the frozen layers once per example. */
+    encodeMs: number;
+    /** The training loop. */
+    trainMs: number;
+  };
   /** The trained model, for predictions without merging. */
   model: TrainedTopLayer;
 }
@@ -114,13 +146,19 @@ export interface TrainLoraResult {
 export function botLabelIndex(labels: readonly string[], botLabel: string | number = 'bot'): number {
   if (typeof botLabel === 'number') {
     if (!Number.isInteger(botLabel) || botLabel < 0 || botLabel >= labels.length) {
-      throw new InvalidOptionsError('botLabel', `index ${botLabel} is out of range: the model has ${labels.length} labels (${labels.join(', ')})`);
+      throw new InvalidOptionsError(
+        'botLabel',
+        `index ${botLabel} is out of range: the model has ${labels.length} labels (${labels.join(', ')})`,
+      );
     }
     return botLabel;
   }
   const i = labels.findIndex((l) => l.toLowerCase() === botLabel.toLowerCase());
   if (i < 0) {
-    throw new InvalidOptionsError('botLabel', `"${botLabel}" is not one of the model's labels (${labels.join(', ')}): set botLabel to the one that means bot`);
+    throw new InvalidOptionsError(
+      'botLabel',
+      `"${botLabel}" is not one of the model's labels (${labels.join(', ')}): set botLabel to the one that means bot`,
+    );
   }
   return i;
 }
@@ -130,7 +168,10 @@ export function humanLabelIndex(labels: readonly string[], botIndex: number): nu
   const i = labels.findIndex((l, j) => j !== botIndex && l.toLowerCase() === 'human');
   if (i >= 0) return i;
   if (labels.length === 2) return 1 - botIndex;
-  throw new InvalidOptionsError('model', `the model has ${labels.length} labels (${labels.join(', ')}) and none is "human": train on a two-label classifier`);
+  throw new InvalidOptionsError(
+    'model',
+    `the model has ${labels.length} labels (${labels.join(', ')}) and none is "human": train on a two-label classifier`,
+  );
 }
 
 function targetVector(C: number, bot: number, human: number, p: number): Float64Array {
@@ -146,22 +187,36 @@ function targetsOf(
   what: string,
 ): number[] {
   if (soft !== undefined) {
-    if (soft.length !== items.length) throw new InvalidOptionsError(`${what}SoftTargets`, `has ${soft.length} values for ${items.length} examples`);
+    if (soft.length !== items.length)
+      throw new InvalidOptionsError(
+        `${what}SoftTargets`,
+        `has ${soft.length} values for ${items.length} examples`,
+      );
     soft.forEach((p, i) => {
-      if (!(p >= 0 && p <= 1)) throw new InvalidOptionsError(`${what}SoftTargets`, `value ${i} is ${p}; soft targets are probabilities in [0, 1]`);
+      if (!(p >= 0 && p <= 1))
+        throw new InvalidOptionsError(
+          `${what}SoftTargets`,
+          `value ${i} is ${p}; soft targets are probabilities in [0, 1]`,
+        );
     });
     return [...soft];
   }
   return items.map((t, i) => {
     if (t.label !== 'bot' && t.label !== 'human') {
-      throw new InvalidTranscriptError([{ path: `${what}[${i}].label`, message: 'label must be "human" or "bot" (or pass softTargets)' }]);
+      throw new InvalidTranscriptError([
+        { path: `${what}[${i}].label`, message: 'label must be "human" or "bot" (or pass softTargets)' },
+      ]);
     }
     return t.label === 'bot' ? 1 : 0;
   });
 }
 
 /** Stratified split: `share` of each class (rounded) goes to validation, seeded. */
-function stratifiedSplit(targets: readonly number[], share: number, seed: number): { train: number[]; validation: number[] } {
+function stratifiedSplit(
+  targets: readonly number[],
+  share: number,
+  seed: number,
+): { train: number[]; validation: number[] } {
   const rnd = seededRandom(seed + 17);
   const groups = new Map<number, number[]>();
   targets.forEach((p, i) => {
@@ -188,7 +243,8 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
   const num = (k: string, d: number) => (typeof config[k] === 'number' ? (config[k] as number) : d);
   const H = s.hidden;
   const I = num('intermediate_size', 4 * H);
-  const emb = (num('vocab_size', 0) + num('max_position_embeddings', 512) + num('type_vocab_size', 2)) * H + 2 * H;
+  const emb =
+    (num('vocab_size', 0) + num('max_position_embeddings', 512) + num('type_vocab_size', 2)) * H + 2 * H;
   const layer = 4 * (H * H + H) + 2 * H + (H * I + I) + (I * H + H) + 2 * H;
   return emb + s.layers * layer + (H * H + H) + (labels * H + labels);
 }
@@ -218,11 +274,20 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
   const { signal, onProgress } = options;
   AbortedError.throwIfAborted(signal, 'LoRA training');
-  if (!Array.isArray(options.examples)) throw new InvalidOptionsError('examples', 'expected an array of transcripts');
+  if (!Array.isArray(options.examples))
+    throw new InvalidOptionsError('examples', 'expected an array of transcripts');
   const split = options.validationSplit ?? 0.2;
-  if (!(split >= 0 && split < 1)) throw new InvalidOptionsError('validationSplit', `expected a number in [0, 1), got ${String(split)}`);
-  if (options.softTargets !== undefined && options.validation !== undefined && options.validationSoftTargets === undefined) {
-    throw new InvalidOptionsError('validationSoftTargets', 'give soft targets for the validation set too when training on soft targets');
+  if (!(split >= 0 && split < 1))
+    throw new InvalidOptionsError('validationSplit', `expected a number in [0, 1), got ${String(split)}`);
+  if (
+    options.softTargets !== undefined &&
+    options.validation !== undefined &&
+    options.validationSoftTargets === undefined
+  ) {
+    throw new InvalidOptionsError(
+      'validationSoftTargets',
+      'give soft targets for the validation set too when training on soft targets',
+    );
   }
   const trainTargets = targetsOf(options.examples, options.softTargets, 'examples');
   let valItems: readonly TrainingTranscript[] = [];
@@ -239,7 +304,28 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     valItems = s.validation.map((i) => options.examples[i]!);
     valTargets = s.validation.map((i) => trainTargets[i]!);
   }
-  const trunk = await BertTrunk.open(options);
+  const modelOptions: ModelOptions = {
+    model: options.model,
+    ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
+    ...(options.revision !== undefined && { revision: options.revision }),
+    ...(options.offline !== undefined && { offline: options.offline }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+    ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+    ...(options.device !== undefined && { device: options.device }),
+  };
+  const located = await localModelFolder('feature-extraction', {
+    ...modelOptions,
+    defaultModel: options.model,
+  });
+  const base = await classifierBaseFolder(
+    located,
+    options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {},
+  );
+  const trunk = await BertTrunk.open({
+    ...modelOptions,
+    model: base.folder,
+    ...(options.maxLength !== undefined && { maxLength: options.maxLength }),
+  });
   try {
     const labels = trunk.structure.labels;
     const bot = botLabelIndex(labels, options.botLabel ?? 'bot');
@@ -256,7 +342,10 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       } catch (err) {
         if (InvalidTranscriptError.isInstance(err)) {
           const where = i < trainItems.length ? `examples[${i}]` : `validation[${i - trainItems.length}]`;
-          throw new InvalidTranscriptError(err.issues.map((x) => ({ path: `${where}.${x.path}`, message: x.message })), { cause: err });
+          throw new InvalidTranscriptError(
+            err.issues.map((x) => ({ path: `${where}.${x.path}`, message: x.message })),
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -287,9 +376,14 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     });
     const trainMs = performance.now() - trainStart;
     const v =
-      validation.length > 0 ? evaluateExamples(trunk.weights, outcome.params, validation, bot) : { loss: Number.NaN, accuracy: Number.NaN, f1: Number.NaN };
+      validation.length > 0
+        ? evaluateExamples(trunk.weights, outcome.params, validation, bot)
+        : { loss: Number.NaN, accuracy: Number.NaN, f1: Number.NaN };
     const alpha = options.alpha ?? 32;
-    const adapter = loraAdapterFiles(trunk.structure, trunk.layer, outcome.params, { baseModel: options.model, alpha });
+    const adapter = loraAdapterFiles(trunk.structure, trunk.layer, outcome.params, {
+      baseModel: options.model,
+      alpha,
+    });
     if (options.out) await saveLoraAdapter(adapter, options.out);
     const p = outcome.params;
     let trainable = p.classifierWeight.length + p.classifierBias.length;
@@ -298,6 +392,8 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     return {
       adapter,
       folder: options.out,
+      base: base.folder,
+      addedHead: base.addedHead,
       history: outcome.history,
       bestEpoch: outcome.bestEpoch,
       stoppedEarly: outcome.stoppedEarly,
@@ -307,11 +403,25 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       trainableShare: trainable / total,
       counts: { train: train.length, validation: validation.length, skipped: all.length - keep.length },
       timing: { encodeMs, trainMs },
-      model: { structure: trunk.structure, layer: trunk.layer, weights: trunk.weights, params: outcome.params, botIndex: bot },
+      model: {
+        structure: trunk.structure,
+        layer: trunk.layer,
+        weights: trunk.weights,
+        params: outcome.params,
+        botIndex: bot,
+      },
     };
   } finally {
     await trunk.release();
   }
+}
+
+/** One prediction of {@link predictTopLayer}. */
+export interface TopLayerPrediction {
+  /** The classifier's logits. */
+  logits: Float64Array;
+  /** Softmax probability of the bot label. */
+  pBot: number;
 }
 
 /**
@@ -320,7 +430,10 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
  * @param model - from {@link TrainLoraResult.model}
  * @param features - from `BertTrunk.encode`
  */
-export function predictTopLayer(model: TrainedTopLayer, features: readonly ExampleFeatures[]): { logits: Float64Array; pBot: number }[] {
+export function predictTopLayer(
+  model: TrainedTopLayer,
+  features: readonly ExampleFeatures[],
+): TopLayerPrediction[] {
   return features.map((f) => {
     const logits = forward(model.weights, model.params, f).logits;
     let max = Number.NEGATIVE_INFINITY;

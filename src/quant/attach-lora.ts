@@ -63,7 +63,9 @@ async function exists(path: string): Promise<boolean> {
  * // then load 'models/bots-q4' with dtype: 'q4'
  * ```
  */
-export async function attachLoraAdapter(options: AttachLoraOptions): Promise<LoraSideBranchReport & { output: string }> {
+export async function attachLoraAdapter(
+  options: AttachLoraOptions,
+): Promise<LoraSideBranchReport & { output: string }> {
   const base = resolve(options.base);
   const out = resolve(options.out);
   const adapterDir = resolve(options.adapter);
@@ -71,11 +73,15 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Lor
   if (!['fp32', 'q8', 'q4'].includes(dtype)) {
     throw new InvalidOptionsError('dtype', `expected 'fp32', 'q8' or 'q4', got ${JSON.stringify(dtype)}`);
   }
-  if (out === base || out === adapterDir) throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
+  if (out === base || out === adapterDir)
+    throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
   const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
   const target = join(out, 'onnx', file);
   if (!options.overwrite && (await exists(target))) {
-    throw new BotlensError('QUANT_OUTPUT_EXISTS', `${target} already exists: pass overwrite: true to replace it.`);
+    throw new BotlensError(
+      'QUANT_OUTPUT_EXISTS',
+      `${target} already exists: pass overwrite: true to replace it.`,
+    );
   }
   const adapter = await readLoraAdapter(adapterDir);
   const model = await loadOnnxModel(join(base, 'onnx', file));
@@ -94,7 +100,14 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Lor
     await rm(tmp, { force: true });
     throw new BotlensError('QUANT_WRITE', `Cannot write ${target}: check the folder is writable.`, { cause });
   }
-  const record = { base, adapter: adapterDir, dtype, file, branches: report.branches, replaced: report.replaced };
+  const record = {
+    base,
+    adapter: adapterDir,
+    dtype,
+    file,
+    branches: report.branches,
+    replaced: report.replaced,
+  };
   await writeFile(join(out, 'botlens-lora.json'), `${JSON.stringify(record, null, 2)}\n`);
   return { ...report, output: target };
 }

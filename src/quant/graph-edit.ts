@@ -23,7 +23,12 @@ export function floatAttribute(node: NodeProto, name: string, fallback: number):
  * @param dataType - a `TensorDataType` code
  * @param bytes - the element bytes
  */
-export function rawTensor(name: string, dims: readonly number[], dataType: number, bytes: Uint8Array): TensorProto {
+export function rawTensor(
+  name: string,
+  dims: readonly number[],
+  dataType: number,
+  bytes: Uint8Array,
+): TensorProto {
   return {
     dims: [...dims],
     data_type: dataType,
@@ -55,7 +60,8 @@ export class NameAllocator {
       for (const v of n.output) this.taken.add(v);
     }
     for (const t of graph.initializer) if (t.name) this.taken.add(t.name);
-    for (const v of [...graph.input, ...graph.output, ...graph.value_info]) if (v.name) this.taken.add(v.name);
+    for (const v of [...graph.input, ...graph.output, ...graph.value_info])
+      if (v.name) this.taken.add(v.name);
   }
 
   /**
@@ -98,12 +104,14 @@ export function consumerMap(graph: GraphProto): Map<string, NodeProto[]> {
  * @param version - opset version to import
  */
 export function ensureOpset(model: ModelProto, domain: string, version: number): void {
-  if (!model.opset_import.some((o) => (o.domain ?? '') === domain)) model.opset_import.push({ domain, version });
+  if (!model.opset_import.some((o) => (o.domain ?? '') === domain))
+    model.opset_import.push({ domain, version });
 }
 
 /**
- * Removes initializers no node reads (and that are not graph outputs), and value-info entries for values no
- * node produces any more. Returns the removed initializer names.
+ * Removes initializers no node reads (and that are not graph outputs), graph inputs that only declared such an
+ * initializer (old exporters list weights as inputs too), and value-info entries for values no node produces
+ * any more. Returns the removed initializer names.
  *
  * @param graph - the graph to edit in place
  */
@@ -115,6 +123,8 @@ export function pruneGraph(graph: GraphProto): string[] {
     if (!keep) removed.push(t.name ?? '');
     return keep;
   });
+  const gone = new Set(removed);
+  graph.input = graph.input.filter((v) => !gone.has(v.name ?? ''));
   const produced = new Set<string>();
   for (const n of graph.node) for (const v of n.output) produced.add(v);
   for (const v of graph.input) if (v.name) produced.add(v.name);

@@ -20,7 +20,13 @@ export {
   int4ByteSize,
   quantizeInt4Blockwise,
 } from './int4.js';
-export { dequantizeInt8, type Int8QuantizeOptions, type Int8Tensor, type Int8Type, quantizeInt8 } from './int8.js';
+export {
+  dequantizeInt8,
+  type Int8QuantizeOptions,
+  type Int8Tensor,
+  type Int8Type,
+  quantizeInt8,
+} from './int8.js';
 export type { KeptNode } from './linear-sites.js';
 export {
   addLoraSideBranches,
@@ -49,7 +55,15 @@ export {
   WEIGHT_DTYPES,
   type WeightDtype,
 } from './memory-estimate.js';
-export { DTYPE_SUFFIXES, isFloatModelFile, type QuantizedFile, type QuantizeOptions, type QuantizeResult, quantize, quantizedFileName } from './quantize.js';
+export {
+  DTYPE_SUFFIXES,
+  isFloatModelFile,
+  type QuantizedFile,
+  type QuantizeOptions,
+  type QuantizeResult,
+  quantize,
+  quantizedFileName,
+} from './quantize.js';
 export {
   alreadyQuantized,
   type Int8Format,

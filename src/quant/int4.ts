@@ -89,7 +89,10 @@ export function quantizeInt4Blockwise(
 ): Int4BlockwiseWeight {
   const blockSize = options.blockSize ?? 32;
   if (!BLOCK_SIZES.includes(blockSize)) {
-    throw new InvalidOptionsError('blockSize', `expected one of ${BLOCK_SIZES.join(', ')}, got ${String(blockSize)}`);
+    throw new InvalidOptionsError(
+      'blockSize',
+      `expected one of ${BLOCK_SIZES.join(', ')}, got ${String(blockSize)}`,
+    );
   }
   const symmetric = options.symmetric ?? true;
   const layout = options.layout ?? 'kn';
@@ -100,7 +103,10 @@ export function quantizeInt4Blockwise(
     throw new InvalidOptionsError('shape', `K and N must be positive integers, got K=${K}, N=${N}`);
   }
   if (weight.length !== K * N) {
-    throw new InvalidOptionsError('shape', `K=${K} x N=${N} = ${K * N} values expected, got ${weight.length}`);
+    throw new InvalidOptionsError(
+      'shape',
+      `K=${K} x N=${N} = ${K * N} values expected, got ${weight.length}`,
+    );
   }
   const blocks = Math.ceil(K / blockSize);
   const blob = blockSize / 2;
@@ -120,7 +126,10 @@ export function quantizeInt4Blockwise(
       for (let k = k0; k < k1; k++) {
         const v = weight[at(k, n)]!;
         if (!Number.isFinite(v)) {
-          throw new InvalidOptionsError('weight', `value at k=${k}, n=${n} is ${v}: only finite weights can be quantized`);
+          throw new InvalidOptionsError(
+            'weight',
+            `value at k=${k}, n=${n} is ${v}: only finite weights can be quantized`,
+          );
         }
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -143,7 +152,8 @@ export function quantizeInt4Blockwise(
       scales[n * blocks + b] = scale;
       if (zeroPoints) {
         const idx = n * zpStride + (b >> 1);
-        zeroPoints[idx] = b % 2 === 0 ? (zeroPoints[idx]! & 0xf0) | zp : (zeroPoints[idx]! & 0x0f) | (zp << 4);
+        zeroPoints[idx] =
+          b % 2 === 0 ? (zeroPoints[idx]! & 0xf0) | zp : (zeroPoints[idx]! & 0x0f) | (zp << 4);
       }
     }
   }

@@ -98,11 +98,18 @@ export function scaleAndZeroPoint(
 function checkShape(values: ArrayLike<number>, shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new InvalidOptionsError('shape', `dimensions must be non-negative integers, got [${shape.join(', ')}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new InvalidOptionsError(
+        'shape',
+        `dimensions must be non-negative integers, got [${shape.join(', ')}]`,
+      );
     n *= d;
   }
   if (n !== values.length) {
-    throw new InvalidOptionsError('shape', `[${shape.join(', ')}] holds ${n} values but ${values.length} were given`);
+    throw new InvalidOptionsError(
+      'shape',
+      `[${shape.join(', ')}] holds ${n} values but ${values.length} were given`,
+    );
   }
   return n;
 }
@@ -111,7 +118,10 @@ function resolveAxis(axis: number | undefined, rank: number): number | undefined
   if (axis === undefined) return undefined;
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) {
-    throw new InvalidOptionsError('axis', `expected an integer in [-${rank}, ${rank - 1}] for a rank-${rank} tensor, got ${axis}`);
+    throw new InvalidOptionsError(
+      'axis',
+      `expected an integer in [-${rank}, ${rank - 1}] for a rank-${rank} tensor, got ${axis}`,
+    );
   }
   return a;
 }
@@ -143,7 +153,11 @@ function split(shape: readonly number[], axis: number): [number, number, number]
  * dequantizeInt8(q); // ≈ the input
  * ```
  */
-export function quantizeInt8(values: ArrayLike<number>, shape: readonly number[], options: Int8QuantizeOptions = {}): Int8Tensor {
+export function quantizeInt8(
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  options: Int8QuantizeOptions = {},
+): Int8Tensor {
   const type = options.type ?? 'int8';
   if (type !== 'int8' && type !== 'uint8') {
     throw new InvalidOptionsError('type', `expected 'int8' or 'uint8', got ${JSON.stringify(type)}`);
@@ -164,7 +178,10 @@ export function quantizeInt8(values: ArrayLike<number>, shape: readonly number[]
       for (let i = 0; i < inner; i++) {
         const v = values[base + i]!;
         if (!Number.isFinite(v)) {
-          throw new InvalidOptionsError('values', `value at index ${base + i} is ${v}: only finite weights can be quantized`);
+          throw new InvalidOptionsError(
+            'values',
+            `value at index ${base + i} is ${v}: only finite weights can be quantized`,
+          );
         }
         if (v < lo) lo = v;
         if (v > hi) hi = v;

@@ -120,11 +120,19 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
     }
     if (!weight) continue; // activation x activation (attention scores): not a weight
     if (weight.data_type !== TensorDataType.FLOAT) {
-      kept.push({ node: label(node), op, reason: `weight "${weight.name}" is ${typeName(weight.data_type)}, not float32` });
+      kept.push({
+        node: label(node),
+        op,
+        reason: `weight "${weight.name}" is ${typeName(weight.data_type)}, not float32`,
+      });
       continue;
     }
     if (weight.dims.length !== 2) {
-      kept.push({ node: label(node), op, reason: `weight "${weight.name}" has ${weight.dims.length} dimensions, not 2` });
+      kept.push({
+        node: label(node),
+        op,
+        reason: `weight "${weight.name}" has ${weight.dims.length} dimensions, not 2`,
+      });
       continue;
     }
     let bias: TensorProto | undefined;
@@ -139,7 +147,11 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
         const N = layout === 'kn' ? weight.dims[1]! : weight.dims[0]!;
         bias = inits.get(c);
         if (!isVectorOf(bias, N) || floatAttribute(node, 'beta', 1) !== 1) {
-          kept.push({ node: label(node), op, reason: 'Gemm bias is not a constant float32 vector of length N with beta = 1' });
+          kept.push({
+            node: label(node),
+            op,
+            reason: 'Gemm bias is not a constant float32 vector of length N with beta = 1',
+          });
           continue;
         }
       }
@@ -152,7 +164,13 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
     if (options.foldBias && !bias && !outputs.has(output)) {
       const users = consumers.get(output) ?? [];
       const add = users[0];
-      if (users.length === 1 && add && add.op_type === 'Add' && (add.domain ?? '') === '' && add.output.length === 1) {
+      if (
+        users.length === 1 &&
+        add &&
+        add.op_type === 'Add' &&
+        (add.domain ?? '') === '' &&
+        add.output.length === 1
+      ) {
         const other = add.input[0] === output ? add.input[1] : add.input[0];
         const t = other ? inits.get(other) : undefined;
         if (add.input.length === 2 && add.input[0] !== add.input[1] && isVectorOf(t, N)) {

@@ -2,7 +2,7 @@ import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { makeNode, makeValueInfo } from '../onnx/onnx-build.js';
 import { getIntAttribute, nodeModuleScope } from '../onnx/onnx-graph.js';
-import { float32Tensor, findInitializer } from '../onnx/onnx-model.js';
+import { findInitializer, float32Tensor } from '../onnx/onnx-model.js';
 import { type GraphProto, type ModelProto, type NodeProto, TensorDataType } from '../onnx/onnx-types.js';
 import { mergeLoraIntoModel, type ReplacedParameter } from '../peft/merge.js';
 import type { LoraAdapter, LoraModuleUpdate } from '../peft/read-adapter.js';
@@ -135,8 +135,15 @@ export function addLoraSideBranches(
   if (!graph) throw new InvalidOptionsError('model', 'the model has no graph');
   const prefix = options.prefix ?? 'lora';
   const asInputs = (options.weightsAs ?? 'initializers') === 'inputs';
-  if (options.weightsAs !== undefined && options.weightsAs !== 'inputs' && options.weightsAs !== 'initializers') {
-    throw new InvalidOptionsError('weightsAs', `expected 'initializers' or 'inputs', got ${JSON.stringify(options.weightsAs)}`);
+  if (
+    options.weightsAs !== undefined &&
+    options.weightsAs !== 'inputs' &&
+    options.weightsAs !== 'initializers'
+  ) {
+    throw new InvalidOptionsError(
+      'weightsAs',
+      `expected 'initializers' or 'inputs', got ${JSON.stringify(options.weightsAs)}`,
+    );
   }
   const ends = linearEnds(graph);
   // Check every module before changing anything: an adapter is applied whole or not at all.
@@ -150,9 +157,13 @@ export function addLoraSideBranches(
       );
     }
     if (found.length > 1) {
-      throw new AdapterError('ADAPTER_MISMATCH', `Module "${u.module}" maps to ${found.length} linear layers in the graph; cannot tell which to adapt.`, {
-        module: u.module,
-      });
+      throw new AdapterError(
+        'ADAPTER_MISMATCH',
+        `Module "${u.module}" maps to ${found.length} linear layers in the graph; cannot tell which to adapt.`,
+        {
+          module: u.module,
+        },
+      );
     }
     const e = found[0]!;
     if (e.K !== u.inFeatures || e.N !== u.outFeatures) {
@@ -229,7 +240,11 @@ function addBranch(
   const producerIndex = graph.node.findIndex((n) => n.output.includes(e.output));
   const producer = graph.node[producerIndex];
   if (!producer) {
-    throw new AdapterError('ADAPTER_MISMATCH', `No node produces "${e.output}", the output of module "${u.module}".`, { module: u.module });
+    throw new AdapterError(
+      'ADAPTER_MISMATCH',
+      `No node produces "${e.output}", the output of module "${u.module}".`,
+      { module: u.module },
+    );
   }
   const baseOut = names.take(`${e.output}_base`);
   producer.output = producer.output.map((o) => (o === e.output ? baseOut : o));

@@ -100,7 +100,10 @@ export function bytesPerParameter(dtype: WeightDtype, options: BytesPerParameter
       return 0.5 + scaleBytes / blockSize + (options.zeroPoint ? 0.5 / blockSize : 0);
     }
     default:
-      throw new InvalidOptionsError('dtype', `got ${JSON.stringify(dtype)}; use one of ${WEIGHT_DTYPES.join(', ')}`);
+      throw new InvalidOptionsError(
+        'dtype',
+        `got ${JSON.stringify(dtype)}; use one of ${WEIGHT_DTYPES.join(', ')}`,
+      );
   }
 }
 
@@ -154,10 +157,12 @@ function dimsOf(c: Record<string, unknown>): ModelDimensions | undefined {
   const hiddenSize = firstNumber(c, ['hidden_size', 'n_embd', 'd_model', 'dim']);
   const numHeads = firstNumber(c, ['num_attention_heads', 'n_head', 'encoder_attention_heads', 'n_heads']);
   if (numLayers === undefined || hiddenSize === undefined || numHeads === undefined) return undefined;
-  const numKeyValueHeads = firstNumber(c, ['num_key_value_heads', 'n_kv_heads', 'multi_query_group_num']) ?? numHeads;
+  const numKeyValueHeads =
+    firstNumber(c, ['num_key_value_heads', 'n_kv_heads', 'multi_query_group_num']) ?? numHeads;
   const headDim = firstNumber(c, ['head_dim']) ?? hiddenSize / numHeads;
   const intermediateSize =
-    firstNumber(c, ['intermediate_size', 'n_inner', 'encoder_ffn_dim', 'ffn_dim', 'hidden_dim']) ?? 4 * hiddenSize;
+    firstNumber(c, ['intermediate_size', 'n_inner', 'encoder_ffn_dim', 'ffn_dim', 'hidden_dim']) ??
+    4 * hiddenSize;
   return {
     numLayers,
     hiddenSize,
@@ -189,7 +194,8 @@ export function modelDimensionsFromConfig(config: unknown): ModelDimensions | un
   const top = dimsOf(c);
   if (top) return top;
   const text = c['text_config'];
-  if (typeof text === 'object' && text !== null && !Array.isArray(text)) return dimsOf(text as Record<string, unknown>);
+  if (typeof text === 'object' && text !== null && !Array.isArray(text))
+    return dimsOf(text as Record<string, unknown>);
   return undefined;
 }
 
@@ -435,13 +441,18 @@ export function estimateMemory(options: MemoryEstimateOptions): MemoryEstimate {
   }
   const requested = count('sequenceLength', options.sequenceLength, 512);
   if (!Number.isInteger(requested) || requested < 1) {
-    throw new InvalidOptionsError('sequenceLength', `expected an integer >= 1, got ${String(options.sequenceLength)}`);
+    throw new InvalidOptionsError(
+      'sequenceLength',
+      `expected an integer >= 1, got ${String(options.sequenceLength)}`,
+    );
   }
   const overheadFraction = count('overheadFraction', options.overheadFraction, 0.2);
-  const fileBytes = options.weightFileBytes === undefined ? 0 : count('weightFileBytes', options.weightFileBytes);
+  const fileBytes =
+    options.weightFileBytes === undefined ? 0 : count('weightFileBytes', options.weightFileBytes);
 
   const dims = options.dims;
-  const sequenceLength = dims?.maxPositions !== undefined ? Math.min(requested, dims.maxPositions) : requested;
+  const sequenceLength =
+    dims?.maxPositions !== undefined ? Math.min(requested, dims.maxPositions) : requested;
   const actBytes = activationBytesPerValue(dtype);
   const weights = Math.max(parameters * bpp, fileBytes);
   const activations = dims

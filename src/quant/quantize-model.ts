@@ -1,5 +1,7 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { type AttributeValue, makeNode } from '../onnx/onnx-build.js';
+import { getIntAttribute } from '../onnx/onnx-graph.js';
 import { float32Tensor, tensorToFloat32 } from '../onnx/onnx-model.js';
 import {
   type GraphProto,
@@ -9,9 +11,15 @@ import {
   TensorDataType,
   type TensorProto,
 } from '../onnx/onnx-types.js';
-import { type AttributeValue, makeNode } from '../onnx/onnx-build.js';
-import { getIntAttribute } from '../onnx/onnx-graph.js';
-import { consumerMap, ensureOpset, MS_DOMAIN, NameAllocator, pruneGraph, rawTensor, usedValueNames } from './graph-edit.js';
+import {
+  consumerMap,
+  ensureOpset,
+  MS_DOMAIN,
+  NameAllocator,
+  pruneGraph,
+  rawTensor,
+  usedValueNames,
+} from './graph-edit.js';
 import { type Int4BlockSize, quantizeInt4Blockwise } from './int4.js';
 import { quantizeInt8 } from './int8.js';
 import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN } from './linear-sites.js';
@@ -155,15 +163,22 @@ export function alreadyQuantized(model: ModelProto): string | undefined {
 }
 
 function checkOptions(o: QuantizeModelOptions): void {
-  if (o.bits !== 8 && o.bits !== 4) throw new InvalidOptionsError('bits', `expected 8 or 4, got ${String(o.bits)}`);
+  if (o.bits !== 8 && o.bits !== 4)
+    throw new InvalidOptionsError('bits', `expected 8 or 4, got ${String(o.bits)}`);
   if (o.blockSize !== undefined && ![16, 32, 64, 128, 256].includes(o.blockSize)) {
     throw new InvalidOptionsError('blockSize', `expected 16, 32, 64, 128 or 256, got ${String(o.blockSize)}`);
   }
   if (o.int8Format !== undefined && o.int8Format !== 'dynamic-matmul' && o.int8Format !== 'matmul-integer') {
-    throw new InvalidOptionsError('int8Format', `expected 'dynamic-matmul' or 'matmul-integer', got ${JSON.stringify(o.int8Format)}`);
+    throw new InvalidOptionsError(
+      'int8Format',
+      `expected 'dynamic-matmul' or 'matmul-integer', got ${JSON.stringify(o.int8Format)}`,
+    );
   }
   if (o.accuracyLevel !== undefined && ![0, 1, 2, 3, 4].includes(o.accuracyLevel)) {
-    throw new InvalidOptionsError('accuracyLevel', `expected an integer 0 to 4, got ${String(o.accuracyLevel)}`);
+    throw new InvalidOptionsError(
+      'accuracyLevel',
+      `expected an integer 0 to 4, got ${String(o.accuracyLevel)}`,
+    );
   }
   for (const p of o.exclude ?? []) {
     if (typeof p !== 'string' && !(p instanceof RegExp)) {
@@ -224,8 +239,16 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
   const { sites, kept } = findLinearSites(graph, { foldBias });
   report.kept.push(...kept);
   for (const n of graph.node) {
-    if (n.op_type === 'Conv' && (n.domain ?? '') === '' && graph.initializer.some((t) => t.name === n.input[1])) {
-      report.kept.push({ node: n.name || n.output[0] || '', op: 'Conv', reason: 'Conv weights are not quantized' });
+    if (
+      n.op_type === 'Conv' &&
+      (n.domain ?? '') === '' &&
+      graph.initializer.some((t) => t.name === n.input[1])
+    ) {
+      report.kept.push({
+        node: n.name || n.output[0] || '',
+        op: 'Conv',
+        reason: 'Conv weights are not quantized',
+      });
     }
   }
 
@@ -238,7 +261,11 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
     AbortedError.throwIfAborted(options.signal, 'quantize');
     const label = site.node.name || site.output;
     if (site.isHead && !options.quantizeHead) {
-      report.kept.push({ node: label, op: site.op, reason: 'output head kept in float32 (quantizeHead: false)' });
+      report.kept.push({
+        node: label,
+        op: site.op,
+        reason: 'output head kept in float32 (quantizeHead: false)',
+      });
       continue;
     }
     const excluded = (options.exclude ?? []).find((p) => siteMatches(site, p));
@@ -247,7 +274,11 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
       continue;
     }
     if (bits === 4 && site.K < 16) {
-      report.kept.push({ node: label, op: site.op, reason: `K=${site.K} is below the 16 features MatMulNBits needs` });
+      report.kept.push({
+        node: label,
+        op: site.op,
+        reason: `K=${site.K} is below the 16 features MatMulNBits needs`,
+      });
       continue;
     }
     const rep =
@@ -256,7 +287,8 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
         : int4Replacement(site, options, names, weightCache);
     replaced.set(site.node, rep);
     if (site.foldedAdd) removed.add(site.foldedAdd);
-    report.bytesBefore += 4 * site.K * site.N;
+    // A weight shared by several layers is quantized (and counted) once.
+    if (rep.tensors.length > 0) report.bytesBefore += 4 * site.K * site.N;
     report.bytesAfter += rep.bytes;
     report.quantized.push({ node: label, module: site.module, op: site.op, shape: [site.K, site.N] });
   }
@@ -278,7 +310,10 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
   }
   graph.node = nodes;
   graph.initializer.push(...tensors);
-  removeDeadTransposes(graph, sites.filter((s) => replaced.has(s.node)).map((s) => s.transpose));
+  removeDeadTransposes(
+    graph,
+    sites.filter((s) => replaced.has(s.node)).map((s) => s.transpose),
+  );
   pruneGraph(graph);
   if (nodes.some((n) => n.domain === MS_DOMAIN)) ensureOpset(model, MS_DOMAIN, 1);
   model.metadata_props = model.metadata_props.filter((e) => e.key !== QUANT_METADATA_KEY);
@@ -298,6 +333,20 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
 }
 
 function warnUnknownOperators(graph: GraphProto, report: ModelQuantizeReport): void {
+  let nested = 0;
+  const countNested = (g: GraphProto) => {
+    for (const n of g.node) {
+      if ((n.op_type === 'MatMul' || n.op_type === 'Gemm') && (n.domain ?? '') === '') nested++;
+      for (const a of n.attribute) for (const sub of [...(a.g ? [a.g] : []), ...a.graphs]) countNested(sub);
+    }
+  };
+  for (const n of graph.node)
+    for (const a of n.attribute) for (const sub of [...(a.g ? [a.g] : []), ...a.graphs]) countNested(sub);
+  if (nested > 0) {
+    report.warnings.push(
+      `${nested} MatMul/Gemm node(s) inside If/Loop/Scan subgraphs (e.g. a merged decoder) are not quantized and stay float32; quantize the separate decoder files instead.`,
+    );
+  }
   const counts = new Map<string, number>();
   for (const n of graph.node) {
     const d = n.domain ?? '';
@@ -322,17 +371,31 @@ function node(
   inputs: string[],
   outputs: string[],
   name: string,
-  extra: { domain?: string; attributes?: Record<string, AttributeValue>; metadata?: StringStringEntryProto[] } = {},
+  extra: {
+    domain?: string;
+    attributes?: Record<string, AttributeValue>;
+    metadata?: StringStringEntryProto[];
+  } = {},
 ): NodeProto {
-  const n = makeNode(op, inputs, outputs, { name, ...(extra.domain ? { domain: extra.domain } : {}), attributes: extra.attributes ?? {} });
+  const n = makeNode(op, inputs, outputs, {
+    name,
+    ...(extra.domain ? { domain: extra.domain } : {}),
+    attributes: extra.attributes ?? {},
+  });
   if (extra.metadata) n.metadata_props = extra.metadata.map((e) => ({ ...e }));
   return n;
 }
 
 /** The original node's metadata plus where the layer's float input and output are. */
 function siteMetadata(site: LinearSite): StringStringEntryProto[] {
-  const keep = site.node.metadata_props.filter((e) => e.key !== LINEAR_INPUT_KEY && e.key !== LINEAR_OUTPUT_KEY);
-  return [...keep, { key: LINEAR_INPUT_KEY, value: site.input }, { key: LINEAR_OUTPUT_KEY, value: site.output }];
+  const keep = site.node.metadata_props.filter(
+    (e) => e.key !== LINEAR_INPUT_KEY && e.key !== LINEAR_OUTPUT_KEY,
+  );
+  return [
+    ...keep,
+    { key: LINEAR_INPUT_KEY, value: site.input },
+    { key: LINEAR_OUTPUT_KEY, value: site.output },
+  ];
 }
 
 function trimInputs(inputs: string[]): string[] {
@@ -355,13 +418,22 @@ function int8Replacement(
   let w = cache.get(key);
   const tensors: TensorProto[] = [];
   if (!w) {
-    const q = quantizeInt8(weightKN(site), [K, N], { type: 'int8', symmetric, ...(perChannel ? { axis: 1 } : {}) });
+    const q = quantizeInt8(weightKN(site), [K, N], {
+      type: 'int8',
+      symmetric,
+      ...(perChannel ? { axis: 1 } : {}),
+    });
     const base = site.weight.name ?? 'weight';
     const qName = names.take(`${base}_quantized`);
     const sName = names.take(`${base}_scale`);
     const sDims = perChannel ? [N] : [];
     const made = [
-      rawTensor(qName, [K, N], TensorDataType.INT8, new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength)),
+      rawTensor(
+        qName,
+        [K, N],
+        TensorDataType.INT8,
+        new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
+      ),
       float32Tensor(sName, sDims, q.scales),
     ];
     const inputs = [qName, sName];
@@ -398,12 +470,15 @@ function int8Replacement(
   const y = site.bias ? names.take(`${base}_output_unbiased`) : site.output;
   const nodes = [
     node('DynamicQuantizeLinear', [site.input], [xq, xs, xz], names.take(`${base}_QuantizeLinear`)),
-    node('MatMulInteger', trimInputs([xq, qName, xz, zName ?? '']), [yi], names.take(`${base}_quant`), { metadata }),
+    node('MatMulInteger', trimInputs([xq, qName, xz, zName ?? '']), [yi], names.take(`${base}_quant`), {
+      metadata,
+    }),
     node('Cast', [yi], [yf], names.take(`${base}_cast`), { attributes: { to: TensorDataType.FLOAT } }),
     node('Mul', [xs, sName], [sc], names.take(`${base}_scales_mul`)),
     node('Mul', [yf, sc], [y], names.take(`${base}_output_scale_mul`)),
   ];
-  if (site.bias) nodes.push(node('Add', [y, site.bias.name ?? ''], [site.output], names.take(`${base}_bias_add`)));
+  if (site.bias)
+    nodes.push(node('Add', [y, site.bias.name ?? ''], [site.output], names.take(`${base}_bias_add`)));
   return { nodes, tensors, bytes: tensors.length > 0 ? w.bytes : 0 };
 }
 
@@ -421,7 +496,11 @@ function int4Replacement(
   let w = cache.get(key);
   const tensors: TensorProto[] = [];
   if (!w) {
-    const q = quantizeInt4Blockwise(tensorToFloat32(site.weight), K, N, { blockSize, symmetric, layout: site.layout });
+    const q = quantizeInt4Blockwise(tensorToFloat32(site.weight), K, N, {
+      blockSize,
+      symmetric,
+      layout: site.layout,
+    });
     const base = site.weight.name ?? 'weight';
     const bName = names.take(`${base}_Q4`);
     const sName = names.take(`${base}_scales`);
@@ -468,7 +547,11 @@ function quantizeEmbeddings(
     if (getIntAttribute(g, 'axis', 0) !== 0) continue;
     const label = g.name || g.output[0] || '';
     if ((users.get(table.name ?? '') ?? []).length > 1) {
-      report.kept.push({ node: label, op: 'Gather', reason: `table "${table.name}" is shared with another node (tied weights)` });
+      report.kept.push({
+        node: label,
+        op: 'Gather',
+        reason: `table "${table.name}" is shared with another node (tied weights)`,
+      });
       continue;
     }
     const [V, H] = table.dims as [number, number];
@@ -479,7 +562,12 @@ function quantizeEmbeddings(
     const zName = names.take(`${base}_zero_point`);
     const gathered = names.take(`${g.output[0]}_quantized`);
     const tensors = [
-      rawTensor(qName, [V, H], TensorDataType.INT8, new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength)),
+      rawTensor(
+        qName,
+        [V, H],
+        TensorDataType.INT8,
+        new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
+      ),
       float32Tensor(sName, [H], q.scales),
       rawTensor(zName, [H], TensorDataType.INT8, new Uint8Array(H)),
     ];
@@ -488,9 +576,15 @@ function quantizeEmbeddings(
         attributes: { axis: 0 },
         metadata: g.metadata_props,
       }),
-      node('DequantizeLinear', [gathered, sName, zName], [g.output[0] ?? ''], names.take(`${label}_DequantizeLinear`), {
-        attributes: { axis: -1 },
-      }),
+      node(
+        'DequantizeLinear',
+        [gathered, sName, zName],
+        [g.output[0] ?? ''],
+        names.take(`${label}_DequantizeLinear`),
+        {
+          attributes: { axis: -1 },
+        },
+      ),
     ];
     const bytes = tensors.reduce((s, t) => s + (t.raw_data?.byteLength ?? 0), 0);
     replaced.set(g, { nodes, tensors, bytes });

@@ -4,9 +4,9 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import { decodeOnnxModel, encodeOnnxModel } from '../onnx/onnx-model.js';
+import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { type ModelQuantizeReport, type QuantizeModelOptions, quantizeOnnxModel } from './quantize-model.js';
-import { compareModels, type SpecialTokens } from './verify.js';
+import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
 
 /** Options for {@link quantize}: those of {@link QuantizeModelOptions} plus file handling. */
 export interface QuantizeOptions extends QuantizeModelOptions {
@@ -177,7 +177,10 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
     throw new InvalidOptionsError('modelDir', 'expected the path of a model folder (with onnx/model.onnx)');
   }
   if (options.minCosine !== undefined && !(options.minCosine >= -1 && options.minCosine <= 1)) {
-    throw new InvalidOptionsError('minCosine', `expected a number in [-1, 1], got ${String(options.minCosine)}`);
+    throw new InvalidOptionsError(
+      'minCosine',
+      `expected a number in [-1, 1], got ${String(options.minCosine)}`,
+    );
   }
   const dtype = options.bits === 4 ? 'q4' : 'q8';
   const warn = options.onWarning ?? defaultWarn;
@@ -186,10 +189,14 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
   try {
     entries = await readdir(onnxDir);
   } catch (cause) {
-    throw new ModelLoadError(modelDir, `${onnxDir} is not readable: a transformers.js model folder keeps its models in onnx/.`, {
-      file: onnxDir,
-      cause,
-    });
+    throw new ModelLoadError(
+      modelDir,
+      `${onnxDir} is not readable: a transformers.js model folder keeps its models in onnx/.`,
+      {
+        file: onnxDir,
+        cause,
+      },
+    );
   }
   let files: string[];
   if (options.files) {
@@ -199,15 +206,21 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
         throw new InvalidOptionsError('files', `"${f}" must be a .onnx file name inside onnx/ (no folders)`);
       }
       if (!entries.includes(f)) {
-        throw new ModelLoadError(modelDir, `${join(onnxDir, f)} does not exist (found: ${entries.join(', ') || 'nothing'}).`, {
-          file: join(onnxDir, f),
-        });
+        throw new ModelLoadError(
+          modelDir,
+          `${join(onnxDir, f)} does not exist (found: ${entries.join(', ') || 'nothing'}).`,
+          {
+            file: join(onnxDir, f),
+          },
+        );
       }
     }
   } else {
     files = entries.filter(isFloatModelFile).sort();
     if (files.length === 0) {
-      throw new ModelLoadError(modelDir, `${onnxDir} holds no float model (e.g. model.onnx) to quantize.`, { file: onnxDir });
+      throw new ModelLoadError(modelDir, `${onnxDir} holds no float model (e.g. model.onnx) to quantize.`, {
+        file: onnxDir,
+      });
     }
   }
 
@@ -218,41 +231,34 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
     warn(m);
   };
   // Check every output name first so that a refusal leaves nothing half done.
-  const targets = files.map((f) => ({ src: join(onnxDir, f), out: join(onnxDir, quantizedFileName(f, dtype)) }));
+  const targets = files.map((f) => ({
+    src: join(onnxDir, f),
+    out: join(onnxDir, quantizedFileName(f, dtype)),
+  }));
   if (!options.overwrite) {
     for (const t of targets) {
       if ((await fileSize(t.out)) !== undefined) {
-        throw new BotlensError('QUANT_OUTPUT_EXISTS', `${t.out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`);
+        throw new BotlensError(
+          'QUANT_OUTPUT_EXISTS',
+          `${t.out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`,
+        );
       }
     }
   }
 
   for (const { src, out } of targets) {
     AbortedError.throwIfAborted(options.signal, 'quantize');
-    const bytes = await readFile(src).catch((cause: unknown) => {
-      throw new ModelLoadError(modelDir, `Cannot read ${src}.`, { file: src, cause });
-    });
-    let model: ReturnType<typeof decodeOnnxModel>;
-    try {
-      model = decodeOnnxModel(bytes);
-    } catch (cause) {
-      throw new ModelLoadError(modelDir, `${src} is not a valid ONNX model: re-export it or check the file is complete.`, {
-        file: src,
-        cause,
-      });
-    }
-    if (model.graph?.initializer.some((t) => t.data_location === 1)) {
-      throw new ModelLoadError(modelDir, `${src} keeps its weights in external data files, which quantize() does not read yet.`, {
-        file: src,
-      });
-    }
-    const floatModel = options.verify === false ? undefined : decodeOnnxModel(bytes);
+    const bytesIn = (await fileSize(src)) ?? 0;
+    // loadOnnxModel reads external data files in, so models over 2 GiB in float32 can still be quantized.
+    const model = await loadOnnxModel(src);
+    const feeds =
+      options.verify === false || !model.graph ? undefined : syntheticInputs(model.graph, special);
     const report = quantizeOnnxModel(model, options);
     const entry: QuantizedFile = {
       source: src,
       output: undefined,
       report,
-      bytesIn: bytes.length,
+      bytesIn,
       bytesOut: 0,
       cosine: undefined,
       verifyNote: undefined,
@@ -261,13 +267,15 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
     for (const w of report.warnings) note(`${basename(src)}: ${w}`);
     if (report.status !== 'quantized') {
       if (report.status === 'nothing-to-quantize') {
-        note(`${basename(src)}: no layer could be quantized (see the report's kept list); nothing was written.`);
+        note(
+          `${basename(src)}: no layer could be quantized (see the report's kept list); nothing was written.`,
+        );
       }
       continue;
     }
     const encoded = encodeOnnxModel(model);
-    if (floatModel) {
-      const v = await compareModels(floatModel, bytes, encoded, special);
+    if (options.verify !== false) {
+      const v = await compareModels(src, encoded, feeds ? { feeds } : {});
       if (!v.loads) {
         throw new BotlensError(
           'QUANT_BROKEN',

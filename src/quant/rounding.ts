@@ -29,5 +29,5 @@ export function roundHalfEven(x: number): number {
  * @param hi - upper bound
  */
 export function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, lo), hi);
 }

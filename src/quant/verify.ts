@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { GraphProto, ModelProto, ValueInfoProto } from '../onnx/onnx-types.js';
+import type { GraphProto, ValueInfoProto } from '../onnx/onnx-types.js';
 import { TensorDataType } from '../onnx/onnx-types.js';
 
 /** The outcome of {@link compareModels}. */
@@ -16,7 +16,11 @@ export interface VerifyResult {
 }
 
 type Ort = typeof import('onnxruntime-node');
-type FeedValue = { type: 'int64' | 'int32' | 'float32' | 'bool'; data: BigInt64Array | Int32Array | Float32Array | Uint8Array; dims: number[] };
+type SyntheticInput = {
+  type: 'int64' | 'int32' | 'float32' | 'bool';
+  data: BigInt64Array | Int32Array | Float32Array | Uint8Array;
+  dims: number[];
+};
 
 let ortPromise: Promise<Ort> | undefined;
 
@@ -59,9 +63,12 @@ function tableRows(graph: GraphProto, input: string): number | undefined {
  * @param graph - the float model's graph
  * @param special - ids to put first and last in each sequence
  */
-export function syntheticInputs(graph: GraphProto, special: SpecialTokens = {}): Record<string, FeedValue> | undefined {
+export function syntheticInputs(
+  graph: GraphProto,
+  special: SpecialTokens = {},
+): Record<string, SyntheticInput> | undefined {
   const initNames = new Set(graph.initializer.map((t) => t.name));
-  const feeds: Record<string, FeedValue> = {};
+  const feeds: Record<string, SyntheticInput> = {};
   for (const vi of graph.input) {
     const name = vi.name ?? '';
     if (initNames.has(name)) continue; // old-style graphs list initializers as inputs
@@ -72,7 +79,7 @@ export function syntheticInputs(graph: GraphProto, special: SpecialTokens = {}):
   return feeds;
 }
 
-function fill(graph: GraphProto, vi: ValueInfoProto, special: SpecialTokens): FeedValue | undefined {
+function fill(graph: GraphProto, vi: ValueInfoProto, special: SpecialTokens): SyntheticInput | undefined {
   const name = (vi.name ?? '').toLowerCase();
   const tt = vi.type?.tensor_type;
   if (!tt?.shape || /past|present|cache/.test(name)) return undefined;
@@ -138,7 +145,7 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return dot / Math.sqrt(na * nb);
 }
 
-function toTensors(ort: Ort, feeds: Record<string, FeedValue>): Record<string, Tensor> {
+function toTensors(ort: Ort, feeds: Record<string, SyntheticInput>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) out[k] = new ort.Tensor(v.type, v.data, v.dims);
   return out;
@@ -152,44 +159,82 @@ async function release(s: InferenceSession | undefined): Promise<void> {
   }
 }
 
+/** Options for {@link compareModels}. */
+export interface CompareOptions {
+  /**
+   * The float model's graph, to build synthetic inputs from (token ids within its embedding table, a mask, ...).
+   * Without it (and without `feeds`) only loading is checked.
+   * @defaultValue undefined
+   */
+  graph?: GraphProto;
+  /**
+   * Inputs to run both models on, instead of synthetic ones.
+   * @defaultValue built from `graph`
+   */
+  feeds?: Record<string, SyntheticInput>;
+  /**
+   * bos/eos ids for the synthetic sequences (BART-style classifiers pool on the eos token).
+   * @defaultValue {}
+   */
+  special?: SpecialTokens;
+}
+
 /**
  * Checks a quantized model against its float original with ONNX Runtime: the quantized model must load, and
  * on synthetic inputs its float outputs are compared with the original's by cosine similarity.
  *
- * @param floatModel - the original model (its graph gives the inputs)
- * @param floatBytes - the original `.onnx` bytes
- * @param quantBytes - the quantized `.onnx` bytes
- * @param special - bos/eos ids for the synthetic sequences
+ * @param float - the float model: its `.onnx` path (external data files beside it are found) or bytes
+ * @param quantized - the quantized `.onnx` bytes
+ * @param options - the float graph (for synthetic inputs) or explicit feeds
  * @returns whether it loads and the smallest output cosine
  *
  * @example
  * ```ts
- * const v = await compareModels(model, await readFile(src), encodeOnnxModel(quantized));
+ * const model = await loadOnnxModel('onnx/model.onnx');
+ * const graph = structuredClone(model.graph!);
+ * quantizeOnnxModel(model, { bits: 8 });
+ * const v = await compareModels('onnx/model.onnx', encodeOnnxModel(model), { graph });
  * if (!v.loads) throw new Error(v.note);
  * ```
  */
 export async function compareModels(
-  floatModel: ModelProto,
-  floatBytes: Uint8Array,
-  quantBytes: Uint8Array,
-  special: SpecialTokens = {},
+  float: string | Uint8Array,
+  quantized: Uint8Array,
+  options: CompareOptions = {},
 ): Promise<VerifyResult> {
   const ort = await loadOrt();
-  // Severity 4 (fatal only): errors still come back as exceptions but are not printed: a failing synthetic run is reported in `note`.
-  const opts: InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 };
+  // Severity 4 (fatal only): errors still come back as exceptions but are not printed.
+  const opts: InferenceSession.SessionOptions = {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    logSeverityLevel: 4,
+  };
   let q: InferenceSession | undefined;
   let f: InferenceSession | undefined;
   try {
     try {
-      q = await ort.InferenceSession.create(quantBytes, opts);
+      q = await ort.InferenceSession.create(quantized, opts);
     } catch (err) {
-      return { loads: false, cosine: undefined, note: `ONNX Runtime cannot load the quantized model: ${(err as Error).message}` };
+      return {
+        loads: false,
+        cosine: undefined,
+        note: `ONNX Runtime cannot load the quantized model: ${(err as Error).message}`,
+      };
     }
-    const feeds = floatModel.graph ? syntheticInputs(floatModel.graph, special) : undefined;
-    if (!feeds) return { loads: true, cosine: undefined, note: 'no synthetic inputs for this model: only checked that it loads' };
+    const feeds =
+      options.feeds ?? (options.graph ? syntheticInputs(options.graph, options.special ?? {}) : undefined);
+    if (!feeds)
+      return {
+        loads: true,
+        cosine: undefined,
+        note: 'no synthetic inputs for this model: only checked that it loads',
+      };
     let ref: InferenceSession.OnnxValueMapType;
     try {
-      f = await ort.InferenceSession.create(floatBytes, opts);
+      f =
+        typeof float === 'string'
+          ? await ort.InferenceSession.create(float, opts)
+          : await ort.InferenceSession.create(float, opts);
       ref = await f.run(toTensors(ort, feeds));
     } catch (err) {
       return {
@@ -202,7 +247,11 @@ export async function compareModels(
     try {
       got = await q.run(toTensors(ort, feeds));
     } catch (err) {
-      return { loads: true, cosine: undefined, note: `the quantized model fails where the float one runs: ${(err as Error).message}` };
+      return {
+        loads: true,
+        cosine: undefined,
+        note: `the quantized model fails where the float one runs: ${(err as Error).message}`,
+      };
     }
     let cosine: number | undefined;
     for (const [name, t] of Object.entries(ref)) {
@@ -211,7 +260,11 @@ export async function compareModels(
       const c = cosineSimilarity(t.data as Float32Array, other.data as Float32Array);
       cosine = cosine === undefined ? c : Math.min(cosine, c);
     }
-    return { loads: true, cosine, note: cosine === undefined ? 'the model has no float outputs to compare' : undefined };
+    return {
+      loads: true,
+      cosine,
+      note: cosine === undefined ? 'the model has no float outputs to compare' : undefined,
+    };
   } finally {
     await release(q);
     await release(f);

@@ -7,9 +7,11 @@ import type { Embedder } from './embedder.js';
 export interface HashingEmbedderOptions {
   /**
    * Number of hash buckets, i.e. the vector length. A power of two between 16 and 1,048,576. Larger means
-   * fewer collisions and bigger vectors; 4096 keeps fitted state small while collisions cost little accuracy
-   * on chat-sized texts.
-   * @defaultValue 4096
+   * fewer collisions; a chat speaker's text fills only a few hundred buckets, so vectors are mostly zeros and
+   * botlens stores and compares them sparse: the size costs little. 16384 (rather than 4096) because the
+   * embedding detector's linear probe measurably gained from fewer collisions in cross-validation on the
+   * ConvAI train split (F1 0.939 to 0.950), while larger sizes gained nothing more.
+   * @defaultValue 16384
    */
   dim?: number;
   /**
@@ -60,7 +62,7 @@ interface Resolved {
 }
 
 const DEFAULTS: Readonly<Resolved> = Object.freeze({
-  dim: 4096,
+  dim: 16384,
   wordNgramMax: 2,
   charNgramMin: 3,
   charNgramMax: 5,
@@ -113,20 +115,26 @@ function count(map: Map<number, number>, h: number): void {
  * (the sign comes from the top bit of the mixed hash, so collisions cancel on average instead of piling up),
  * the block L2-normalized, then scaled by `weight`.
  */
-function addBlock(out: Float32Array, counts: Map<number, number>, weight: number): void {
+function addBlock(out: Float32Array, counts: Map<number, number>, weight: number, touched: Set<number>): void {
   if (counts.size === 0 || weight === 0) return;
   const mask = out.length - 1;
-  const block = new Float64Array(out.length);
+  // Only the touched buckets are visited (a Map, not a dense scratch vector): a text fills a few hundred of
+  // the 16k buckets, so this keeps embedding cost independent of `dim`.
+  const block = new Map<number, number>();
   for (const [raw, c] of counts) {
     const h = fmix32(raw);
     const v = Math.log1p(c);
-    block[h & mask]! += h >>> 31 ? -v : v;
+    const b = h & mask;
+    block.set(b, (block.get(b) ?? 0) + (h >>> 31 ? -v : v));
   }
   let norm = 0;
-  for (let i = 0; i < block.length; i++) norm += block[i]! * block[i]!;
+  for (const x of block.values()) norm += x * x;
   if (norm === 0) return;
   const f = weight / Math.sqrt(norm);
-  for (let i = 0; i < block.length; i++) if (block[i] !== 0) out[i]! += block[i]! * f;
+  for (const [b, x] of block) {
+    out[b]! += x * f;
+    touched.add(b);
+  }
 }
 
 /**
@@ -139,10 +147,10 @@ function addBlock(out: Float32Array, counts: Map<number, number>, weight: number
  *
  * @example
  * ```ts
- * const emb = new HashingEmbedder({ dim: 4096 });
+ * const emb = new HashingEmbedder();
  * const [a, b] = await emb.embed(['Hello ! I am fine .', 'hey, all good here']);
- * a.length; // 4096
- * emb.id; // 'hashing-v1:dim=4096,word=1-2,char=3-5,lower=0,ww=1,cw=1'
+ * a.length; // 16384
+ * emb.id; // 'hashing-v1:dim=16384,word=1-2,char=3-5,lower=0,ww=1,cw=1'
  * ```
  */
 export class HashingEmbedder implements Embedder {
@@ -225,13 +233,14 @@ export class HashingEmbedder implements Embedder {
     const o = this.o;
     const out = new Float32Array(o.dim);
     const s = o.lowercase ? text.toLowerCase() : text;
-    if (o.wordNgramMax > 0 && o.wordWeight > 0) addBlock(out, this.wordCounts(s), o.wordWeight);
-    if (o.charNgramMax > 0 && o.charWeight > 0) addBlock(out, this.charCounts(s), o.charWeight);
+    const touched = new Set<number>();
+    if (o.wordNgramMax > 0 && o.wordWeight > 0) addBlock(out, this.wordCounts(s), o.wordWeight, touched);
+    if (o.charNgramMax > 0 && o.charWeight > 0) addBlock(out, this.charCounts(s), o.charWeight, touched);
     let norm = 0;
-    for (let i = 0; i < out.length; i++) norm += out[i]! * out[i]!;
+    for (const b of touched) norm += out[b]! * out[b]!;
     if (norm > 0) {
       const f = 1 / Math.sqrt(norm);
-      for (let i = 0; i < out.length; i++) out[i]! *= f;
+      for (const b of touched) out[b]! *= f;
     }
     return out;
   }

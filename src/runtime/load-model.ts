@@ -12,7 +12,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
 import { withDeviceFallback } from './device.js';
-import { checkModelFolder, type ModelTask } from './model-files.js';
+import { checkModelFolder, type ModelTask, onnxFileFor } from './model-files.js';
 import {
   type LoadProgress,
   type ModelDevice,
@@ -124,6 +124,7 @@ const registry = new Map<string, Entry>();
  * inputs.
  *
  * @throws ModelLoadError when the package cannot be imported
+ * @throws InvalidOptionsError when `BOTLENS_CACHE_DIR` points inside `node_modules`
  * @example
  * ```ts
  * const { Tensor } = await loadTransformers();
@@ -131,22 +132,29 @@ const registry = new Map<string, Entry>();
  * ```
  */
 export function loadTransformers(): Promise<Transformers> {
-  transformersPromise ??= import('@huggingface/transformers').then(
-    (mod) => {
+  if (!transformersPromise) {
+    const p = (async () => {
+      let mod: Transformers;
+      try {
+        mod = await import('@huggingface/transformers');
+      } catch (cause) {
+        throw new ModelLoadError(
+          '@huggingface/transformers',
+          'Could not import @huggingface/transformers: reinstall botlens (npm install botlens) so its dependencies are present.',
+          { cause },
+        );
+      }
       mod.env.cacheDir = resolveCacheDir();
       mod.env.allowLocalModels = true;
       if (offlineFromEnv()) mod.env.allowRemoteModels = false;
       return mod;
-    },
-    (cause: unknown) => {
-      transformersPromise = undefined;
-      throw new ModelLoadError(
-        '@huggingface/transformers',
-        'Could not import @huggingface/transformers: reinstall botlens (npm install botlens) so its dependencies are present.',
-        { cause },
-      );
-    },
-  );
+    })();
+    // A failure (missing package, BOTLENS_CACHE_DIR inside node_modules) is not cached: the next call retries.
+    p.catch(() => {
+      if (transformersPromise === p) transformersPromise = undefined;
+    });
+    transformersPromise = p;
+  }
   return transformersPromise;
 }
 
@@ -340,9 +348,12 @@ async function loadAll(
     ...(progress_callback ? { progress_callback } : {}),
   };
   const session_options = opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {};
+  // Older causal-LM exports (and `botlens pull` of them) hold onnx/decoder_model_merged*.onnx, not onnx/model*.onnx.
+  const model_file_name =
+    task === 'causal-lm' && where.local && !existsSync(join(where.location, onnxFileFor(dtype))) ? 'decoder_model_merged' : undefined;
   const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
   const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {
-    const modelOpts = { ...common, dtype, device: dev, session_options };
+    const modelOpts = { ...common, dtype, device: dev, session_options, ...(model_file_name ? { model_file_name } : {}) };
     if (task === 'clip') {
       const text = await T.CLIPTextModelWithProjection.from_pretrained(where.location, modelOpts);
       try {

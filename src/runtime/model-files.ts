@@ -80,9 +80,20 @@ export async function checkModelFolder(
   if (!info?.isDirectory()) {
     throw new ModelLoadError(folder, `Model folder "${folder}" does not exist. ${fix}`, { file: folder });
   }
-  for (const rel of requiredModelFiles(task, dtype)) {
-    const file = join(folder, rel);
-    const s = await stat(file).catch(() => undefined);
+  for (const wanted of requiredModelFiles(task, dtype)) {
+    let rel = wanted;
+    let file = join(folder, rel);
+    let s = await stat(file).catch(() => undefined);
+    // Older causal-LM exports on the hub (Xenova/gpt2 among them) name the graph decoder_model_merged.onnx.
+    if (!s && task === 'causal-lm' && rel.startsWith('onnx/model')) {
+      const alt = rel.replace('onnx/model', 'onnx/decoder_model_merged');
+      const altStat = await stat(join(folder, alt)).catch(() => undefined);
+      if (altStat) {
+        rel = alt;
+        file = join(folder, alt);
+        s = altStat;
+      }
+    }
     if (!s?.isFile()) {
       const dtypeHint = rel.startsWith('onnx/')
         ? ` (dtype "${dtype}" selects this file; choose a dtype whose file exists, or add it)`

@@ -54,7 +54,9 @@ export function checkActivity(facts: ModelFacts, options: CheckActivityOptions =
   const maxMonths = threshold('maxMonthsSinceUpdate', options.maxMonthsSinceUpdate, 24);
   const now = options.now ?? new Date();
   const months =
-    facts.lastModified === undefined ? undefined : Math.max(0, (now.getTime() - facts.lastModified.getTime()) / MONTH_MS);
+    facts.lastModified === undefined
+      ? undefined
+      : Math.max(0, (now.getTime() - facts.lastModified.getTime()) / MONTH_MS);
   const value = {
     downloads: facts.downloads,
     likes: facts.likes,
@@ -65,7 +67,13 @@ export function checkActivity(facts: ModelFacts, options: CheckActivityOptions =
     months === undefined ? 'unknown' : `${months.toFixed(1)} months ago`
   }`;
   if (facts.disabled) {
-    return { name: 'activity', status: 'fail', value, rule, message: `The hub has disabled this repo (${seen}).` };
+    return {
+      name: 'activity',
+      status: 'fail',
+      value,
+      rule,
+      message: `The hub has disabled this repo (${seen}).`,
+    };
   }
   const short: string[] = [];
   if (facts.downloads < minDownloads) short.push(`fewer than ${minDownloads} downloads`);

@@ -31,7 +31,10 @@ function primary(tag: string): string {
 export function checkLanguage(facts: ModelFacts, options: CheckLanguageOptions = {}): ModelCheck {
   const requested = (options.languages ?? []).map((l) => {
     if (typeof l !== 'string' || primary(l) === '') {
-      throw new InvalidOptionsError('languages', `expected language codes such as "en" or "pt-BR", got ${JSON.stringify(l)}`);
+      throw new InvalidOptionsError(
+        'languages',
+        `expected language codes such as "en" or "pt-BR", got ${JSON.stringify(l)}`,
+      );
     }
     return primary(l);
   });

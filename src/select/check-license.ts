@@ -36,18 +36,24 @@ const RANK: Readonly<Record<CheckStatus, number>> = { pass: 0, warn: 1, fail: 2 
 export function checkLicense(facts: ModelFacts, options: CheckLicenseOptions = {}): ModelCheck {
   const allowRaw = options.allowLicenses ?? DEFAULT_ALLOWED_LICENSES;
   if (!Array.isArray(allowRaw) || allowRaw.some((l) => typeof l !== 'string')) {
-    throw new InvalidOptionsError('allowLicenses', 'expected a list of hub license ids such as ["mit", "apache-2.0"]');
+    throw new InvalidOptionsError(
+      'allowLicenses',
+      'expected a list of hub license ids such as ["mit", "apache-2.0"]',
+    );
   }
   const allow = new Set(allowRaw.map((l) => l.trim().toLowerCase()));
   let licenses = cardLicenses(facts.cardData, facts.tags);
-  let licenseName = typeof facts.cardData['license_name'] === 'string' ? facts.cardData['license_name'] : undefined;
+  let licenseName =
+    typeof facts.cardData['license_name'] === 'string' ? facts.cardData['license_name'] : undefined;
   let from = 'Its card';
   if (licenses.length === 0 && facts.baseModel && facts.baseModel.licenses.length > 0) {
     licenses = facts.baseModel.licenses;
     licenseName = facts.baseModel.licenseName;
     from = `The card of its base model ${facts.baseModel.id}`;
   }
-  const shown = licenses.map((l) => (classifyLicense(l) === 'custom' && licenseName ? `${l} (${licenseName})` : l));
+  const shown = licenses.map((l) =>
+    classifyLicense(l) === 'custom' && licenseName ? `${l} (${licenseName})` : l,
+  );
   const rule = `license in the allow-list (${[...allow].slice(0, 6).join(', ')}${allow.size > 6 ? ', ...' : ''}); non-commercial, conditional and custom licenses warn`;
   if (licenses.length === 0) {
     return {
@@ -55,7 +61,8 @@ export function checkLicense(facts: ModelFacts, options: CheckLicenseOptions = {
       status: 'fail',
       value: null,
       rule,
-      message: 'The model declares no license, which grants no right to use it: ask the authors, or pick another model.',
+      message:
+        'The model declares no license, which grants no right to use it: ask the authors, or pick another model.',
     };
   }
   const verdicts = licenses.map((l, i): { status: CheckStatus; sentence: string } => {
@@ -63,7 +70,10 @@ export function checkLicense(facts: ModelFacts, options: CheckLicenseOptions = {
     if (allow.has(l)) return { status: 'pass', sentence: `${name} is in the allow-list.` };
     switch (classifyLicense(l)) {
       case 'non-commercial':
-        return { status: 'warn', sentence: `${name} is a non-commercial license: do not use the model in a commercial product.` };
+        return {
+          status: 'warn',
+          sentence: `${name} is a non-commercial license: do not use the model in a commercial product.`,
+        };
       case 'use-conditions':
         return { status: 'warn', sentence: `${name} carries use conditions: read them before deploying.` };
       case 'custom':

@@ -47,7 +47,10 @@ function parameterCount(facts: ModelFacts, task: ZooDetector): { count: number; 
     const dtypes = Object.keys(facts.parameters.byDtype).join('/');
     return {
       count: facts.parameters.total,
-      source: facts.parameters.source === 'safetensors-header' ? `safetensors headers, ${dtypes}` : `hub summary, ${dtypes}`,
+      source:
+        facts.parameters.source === 'safetensors-header'
+          ? `safetensors headers, ${dtypes}`
+          : `hub summary, ${dtypes}`,
     };
   }
   const files = facts.files ?? [];
@@ -112,7 +115,8 @@ export function checkMemory(facts: ModelFacts, options: CheckMemoryOptions): Mod
   }
   const dims = modelDimensionsFromConfig(facts.config);
   const arch = architecture(facts);
-  const decoder = options.task === 'perplexity' || options.task === 'fewshot' || (arch !== undefined && DECODER.test(arch));
+  const decoder =
+    options.task === 'perplexity' || options.task === 'fewshot' || (arch !== undefined && DECODER.test(arch));
   const weightFiles = facts.files ? onnxWeightFiles(facts.files, options.task, dtype) : undefined;
   const est = estimateMemory({
     parameters: params.count,

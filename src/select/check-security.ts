@@ -33,7 +33,10 @@ export function checkSecurity(facts: ModelFacts, options: CheckSecurityOptions =
   const findings: { status: CheckStatus; sentence: string }[] = [];
   const formats: string[] = [];
   if (facts.files === undefined) {
-    findings.push({ status: 'warn', sentence: 'The file list could not be read, so the weight formats are unknown.' });
+    findings.push({
+      status: 'warn',
+      sentence: 'The file list could not be read, so the weight formats are unknown.',
+    });
   } else {
     const paths = facts.files.map((f) => f.path);
     const onnx = paths.some((p) => /\.onnx$/i.test(p));
@@ -62,7 +65,7 @@ export function checkSecurity(facts: ModelFacts, options: CheckSecurityOptions =
 
   let scan: string;
   const s = facts.security;
-  if (!s || !s.scansDone) {
+  if (!s?.scansDone) {
     scan = s ? 'pending' : 'unknown';
     findings.push({
       status: 'warn',
@@ -89,7 +92,8 @@ export function checkSecurity(facts: ModelFacts, options: CheckSecurityOptions =
       sentence: `The repo is gated (${facts.gated === 'manual' ? 'the authors approve each request' : 'access is granted on request'}): downloads need an access token of an account with access.`,
     });
   }
-  if (facts.private) findings.push({ status: 'warn', sentence: 'The repo is private: downloads need an access token.' });
+  if (facts.private)
+    findings.push({ status: 'warn', sentence: 'The repo is private: downloads need an access token.' });
 
   const status = worstStatus(findings.map((f) => f.status));
   return {

@@ -83,7 +83,8 @@ function archFits(rule: TaskRule, arch: string, facts: ModelFacts): boolean {
       return !GENERATOR.test(arch);
     case 'dual': {
       const c = facts.config;
-      const towers = c !== undefined && typeof c['text_config'] === 'object' && typeof c['vision_config'] === 'object';
+      const towers =
+        c !== undefined && typeof c['text_config'] === 'object' && typeof c['vision_config'] === 'object';
       return towers || /^(CLIP|ChineseCLIP|SigLIP|Siglip|Siglip2|AltCLIP)Model$/.test(arch);
     }
   }
@@ -146,7 +147,10 @@ export function checkTask(facts: ModelFacts, options: CheckTaskOptions): ModelCh
   if (task === 'nli') {
     const labels = facts.config ? labelsOf(facts.config) : undefined;
     if (labels === undefined) {
-      findings.push({ status: 'warn', sentence: 'Its labels are unknown, so an entailment label cannot be confirmed.' });
+      findings.push({
+        status: 'warn',
+        sentence: 'Its labels are unknown, so an entailment label cannot be confirmed.',
+      });
     } else if (!labels.some((l) => /entail/i.test(l))) {
       findings.push({
         status: 'fail',
@@ -157,7 +161,10 @@ export function checkTask(facts: ModelFacts, options: CheckTaskOptions): ModelCh
 
   let onnxDtypes: ModelDtype[] | null = null;
   if (facts.files === undefined) {
-    findings.push({ status: 'warn', sentence: 'Its file list could not be read, so the ONNX weights are unconfirmed.' });
+    findings.push({
+      status: 'warn',
+      sentence: 'Its file list could not be read, so the ONNX weights are unconfirmed.',
+    });
   } else {
     const files = facts.files;
     onnxDtypes = MODEL_DTYPES.filter((d) => onnxWeightFiles(files, task, d).complete);
@@ -172,7 +179,9 @@ export function checkTask(facts: ModelFacts, options: CheckTaskOptions): ModelCh
       findings.push({
         status: 'fail',
         sentence: `It lacks ${want.missing.join(' and ')} for dtype ${dtype}; ${
-          onnxDtypes.length > 0 ? `dtypes available: ${onnxDtypes.join(', ')}` : 'no transformers.js dtype is complete'
+          onnxDtypes.length > 0
+            ? `dtypes available: ${onnxDtypes.join(', ')}`
+            : 'no transformers.js dtype is complete'
         }.`,
       });
     }

@@ -24,7 +24,11 @@ function authHeaders(hub: ResolvedHubAccess): Record<string, string> {
   return hub.accessToken ? { Authorization: `Bearer ${hub.accessToken}` } : {};
 }
 
-async function readInfo(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<Record<string, unknown>> {
+async function readInfo(
+  lib: HubModule,
+  id: string,
+  hub: ResolvedHubAccess,
+): Promise<Record<string, unknown>> {
   try {
     const info: unknown = await lib.modelInfo({
       name: id,
@@ -32,12 +36,25 @@ async function readInfo(lib: HubModule, id: string, hub: ResolvedHubAccess): Pro
       revision: hub.revision,
       accessToken: hub.accessToken,
       fetch: hub.fetch,
-      additionalFields: ['cardData', 'tags', 'config', 'library_name', 'sha', 'disabled', 'safetensors', 'filePaths'],
+      additionalFields: [
+        'cardData',
+        'tags',
+        'config',
+        'library_name',
+        'sha',
+        'disabled',
+        'safetensors',
+        'filePaths',
+      ],
     });
     if (!isRecord(info) || typeof info['name'] !== 'string') {
-      throw new HubError('malformed', `The hub's model info for ${id} has no repo id ("id"): check hubUrl points at a Hugging Face Hub.`, {
-        model: id,
-      });
+      throw new HubError(
+        'malformed',
+        `The hub's model info for ${id} has no repo id ("id"): check hubUrl points at a Hugging Face Hub.`,
+        {
+          model: id,
+        },
+      );
     }
     return info;
   } catch (err) {
@@ -61,7 +78,11 @@ async function readTree(lib: HubModule, id: string, hub: ResolvedHubAccess): Pro
   return files;
 }
 
-async function readConfig(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<Record<string, unknown> | undefined> {
+async function readConfig(
+  lib: HubModule,
+  id: string,
+  hub: ResolvedHubAccess,
+): Promise<Record<string, unknown> | undefined> {
   const blob = await lib.downloadFile({
     repo: { type: 'model', name: id },
     path: 'config.json',
@@ -76,9 +97,16 @@ async function readConfig(lib: HubModule, id: string, hub: ResolvedHubAccess): P
   return parsed;
 }
 
-async function readSafetensors(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<Record<string, number>> {
+async function readSafetensors(
+  lib: HubModule,
+  id: string,
+  hub: ResolvedHubAccess,
+  path: string | undefined,
+): Promise<Record<string, number>> {
   const meta = await lib.parseSafetensorsMetadata({
     repo: { type: 'model', name: id },
+    // Naming the file skips the client's HEAD probe, whose error answers (no body) it cannot parse.
+    path,
     computeParametersCount: true,
     revision: hub.revision,
     hubUrl: hub.hubUrl,
@@ -180,7 +208,9 @@ export async function fetchModelFacts(id: string, options: HubAccessOptions = {}
   const info = await readInfo(lib, id, hub);
   const repoId = info['name'] as string;
   const cardData = isRecord(info['cardData']) ? info['cardData'] : {};
-  const tags = Array.isArray(info['tags']) ? info['tags'].filter((t): t is string => typeof t === 'string') : [];
+  const tags = Array.isArray(info['tags'])
+    ? info['tags'].filter((t): t is string => typeof t === 'string')
+    : [];
   const siblings = Array.isArray(info['filePaths'])
     ? info['filePaths'].filter((p): p is string => typeof p === 'string')
     : undefined;
@@ -191,8 +221,9 @@ export async function fetchModelFacts(id: string, options: HubAccessOptions = {}
     problems.push({ source, message: BotlensError.isInstance(e) ? e.message : reason(err) });
   };
 
-  const hasRootSafetensors = (paths: readonly string[] | undefined) =>
-    paths === undefined || paths.some((p) => p === 'model.safetensors' || p === 'model.safetensors.index.json');
+  const safetensorsPath = ['model.safetensors', 'model.safetensors.index.json'].find((p) =>
+    siblings?.includes(p),
+  );
 
   const needsBase = cardLicenses(cardData, tags).length === 0 || cardLanguages(cardData, tags).length === 0;
   const baseId = needsBase ? baseModelId(cardData) : undefined;
@@ -212,8 +243,8 @@ export async function fetchModelFacts(id: string, options: HubAccessOptions = {}
         return undefined;
       },
     ),
-    hasRootSafetensors(siblings)
-      ? readSafetensors(lib, repoId, hub).catch((err: unknown) => {
+    safetensorsPath !== undefined || siblings === undefined
+      ? readSafetensors(lib, repoId, hub, safetensorsPath).catch((err: unknown) => {
           note('safetensors', 'reading the safetensors headers', err);
           return undefined;
         })
@@ -239,7 +270,10 @@ export async function fetchModelFacts(id: string, options: HubAccessOptions = {}
     parameters = { total: sum(summary), byDtype: summary, source: 'hub-summary' };
   }
 
-  const lastModified = info['updatedAt'] instanceof Date && !Number.isNaN(info['updatedAt'].getTime()) ? info['updatedAt'] : undefined;
+  const lastModified =
+    info['updatedAt'] instanceof Date && !Number.isNaN(info['updatedAt'].getTime())
+      ? info['updatedAt']
+      : undefined;
   const gated = info['gated'] === 'auto' || info['gated'] === 'manual' ? info['gated'] : false;
   return {
     id: repoId,

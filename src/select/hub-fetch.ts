@@ -123,8 +123,16 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
           continue;
         }
         throw timedOut
-          ? new HubError('timeout', `The hub did not answer ${url} within ${timeoutMs} ms (${attempt + 1} attempts): try again later or raise timeoutMs.`, { url, cause })
-          : new HubError('network', `Could not reach the hub at ${url} (${attempt + 1} attempts): check the network and hubUrl.`, { url, cause });
+          ? new HubError(
+              'timeout',
+              `The hub did not answer ${url} within ${timeoutMs} ms (${attempt + 1} attempts): try again later or raise timeoutMs.`,
+              { url, cause },
+            )
+          : new HubError(
+              'network',
+              `Could not reach the hub at ${url} (${attempt + 1} attempts): check the network and hubUrl.`,
+              { url, cause },
+            );
       } finally {
         clearTimeout(handle);
       }

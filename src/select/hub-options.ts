@@ -81,18 +81,28 @@ export function resolveHubAccess(options: HubAccessOptions): ResolvedHubAccess {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new InvalidOptionsError('hubUrl', `expected an http(s) URL such as https://huggingface.co, got ${JSON.stringify(rawUrl)}`);
+    throw new InvalidOptionsError(
+      'hubUrl',
+      `expected an http(s) URL such as https://huggingface.co, got ${JSON.stringify(rawUrl)}`,
+    );
   }
   const envToken = process.env['HF_TOKEN'];
-  const accessToken = options.accessToken ?? (envToken && envToken.trim() !== '' ? envToken.trim() : undefined);
+  const accessToken =
+    options.accessToken ?? (envToken && envToken.trim() !== '' ? envToken.trim() : undefined);
   if (accessToken !== undefined && (typeof accessToken !== 'string' || !accessToken.startsWith('hf_'))) {
     throw new InvalidOptionsError(
       options.accessToken !== undefined ? 'accessToken' : 'HF_TOKEN',
       'a Hugging Face token starts with "hf_": create one at https://huggingface.co/settings/tokens',
     );
   }
-  if (options.revision !== undefined && (typeof options.revision !== 'string' || options.revision.trim() === '')) {
-    throw new InvalidOptionsError('revision', `expected a branch, tag or commit sha, got ${JSON.stringify(options.revision)}`);
+  if (
+    options.revision !== undefined &&
+    (typeof options.revision !== 'string' || options.revision.trim() === '')
+  ) {
+    throw new InvalidOptionsError(
+      'revision',
+      `expected a branch, tag or commit sha, got ${JSON.stringify(options.revision)}`,
+    );
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new InvalidOptionsError('fetch', 'expected a function with the signature of globalThis.fetch');

@@ -52,7 +52,11 @@ export type LicenseClass = 'non-commercial' | 'use-conditions' | 'custom' | 'sta
  */
 export function classifyLicense(license: string): LicenseClass {
   const l = license.trim().toLowerCase();
-  if (l.startsWith('cc-by-nc') || l === 'fair-noncommercial-research-license' || l === 'deepfloyd-if-license') {
+  if (
+    l.startsWith('cc-by-nc') ||
+    l === 'fair-noncommercial-research-license' ||
+    l === 'deepfloyd-if-license'
+  ) {
     return 'non-commercial';
   }
   if (l.includes('rail') || l.startsWith('llama') || l.startsWith('gemma') || l.startsWith('cc-by-nd')) {

@@ -24,7 +24,8 @@ const PARTS: Readonly<Record<ZooDetector, readonly (readonly string[])[]>> = {
   clip: [['text_model'], ['vision_model']],
 };
 
-const ONNX_FILE = /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
+const ONNX_FILE =
+  /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
 
 /** What {@link onnxWeightFiles} found. */
 export interface OnnxWeightFiles {
@@ -54,7 +55,11 @@ export interface OnnxWeightFiles {
  * // { complete: true, graphs: ['onnx/model_quantized.onnx'], missing: [], paths: [...], bytes: 400000000 }
  * ```
  */
-export function onnxWeightFiles(files: readonly HubFile[], detector: ZooDetector, dtype: ModelDtype): OnnxWeightFiles {
+export function onnxWeightFiles(
+  files: readonly HubFile[],
+  detector: ZooDetector,
+  dtype: ModelDtype,
+): OnnxWeightFiles {
   const suffix = ONNX_DTYPE_SUFFIX[dtype];
   const byBase = new Map<string, HubFile[]>();
   for (const f of files) {
@@ -80,6 +85,8 @@ export function onnxWeightFiles(files: readonly HubFile[], detector: ZooDetector
   }
   const complete = missing.length === 0;
   const bytes =
-    complete && chosen.every((f) => f.size !== undefined) ? chosen.reduce((s, f) => s + (f.size ?? 0), 0) : undefined;
+    complete && chosen.every((f) => f.size !== undefined)
+      ? chosen.reduce((s, f) => s + (f.size ?? 0), 0)
+      : undefined;
   return { complete, graphs, missing, paths: chosen.map((f) => f.path), bytes };
 }

@@ -64,7 +64,8 @@ export interface PullResult {
 type HubModule = typeof import('@huggingface/hub');
 
 const SMALL_FILE = /^[^/]+\.(json|txt|model|tiktoken|jinja)$/;
-const ONNX_FILE = /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
+const ONNX_FILE =
+  /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
 const MODEL_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 function selectFiles(id: string, files: readonly HubFile[], dtypes: readonly ModelDtype[]): HubFile[] {
@@ -140,9 +141,13 @@ async function downloadOne(
     throw toHubError(err, { model: id, what });
   }
   if (!blob) {
-    throw new HubError('not-found', `${id} has no file ${file.path} (it was listed a moment ago): run the pull again.`, {
-      model: id,
-    });
+    throw new HubError(
+      'not-found',
+      `${id} has no file ${file.path} (it was listed a moment ago): run the pull again.`,
+      {
+        model: id,
+      },
+    );
   }
   const total = blob.size;
   onProgress?.({ status: 'download', file: file.path, model: id });
@@ -214,7 +219,10 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
   }
   const dtypes = options.dtypes ?? ['fp32'];
   if (!Array.isArray(dtypes) || dtypes.length === 0 || dtypes.some((d) => !MODEL_DTYPES.includes(d))) {
-    throw new InvalidOptionsError('dtypes', `expected a non-empty list of ${MODEL_DTYPES.join(', ')}, got ${JSON.stringify(dtypes)}`);
+    throw new InvalidOptionsError(
+      'dtypes',
+      `expected a non-empty list of ${MODEL_DTYPES.join(', ')}, got ${JSON.stringify(dtypes)}`,
+    );
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidOptionsError('onProgress', 'expected a function (p: LoadProgress) => void');
@@ -232,9 +240,13 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
     AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
     const target = join(folder, ...file.path.split('/'));
     if (!target.startsWith(folder + sep)) {
-      throw new HubError('malformed', `${id} lists a file outside the repo (${JSON.stringify(file.path)}); refusing it.`, {
-        model: id,
-      });
+      throw new HubError(
+        'malformed',
+        `${id} lists a file outside the repo (${JSON.stringify(file.path)}); refusing it.`,
+        {
+          model: id,
+        },
+      );
     }
     options.onProgress?.({ status: 'initiate', file: file.path, model: id });
     const existing = options.force ? undefined : await stat(target).catch(() => undefined);

@@ -48,14 +48,15 @@ export function toHubError(err: unknown, context: HubErrorContext): Error {
     const url = typeof err.url === 'string' ? err.url : undefined;
     const details = { status, url, model, cause: err };
     const said = err.message.replace(/\.\s*URL:.*$/s, '');
-    if ((status === 401 || status === 403) && /restricted|gated|authorized list/i.test(err.message)) {
+    // Match on the hub's own words only: the URL in the message may contain `expand=gated`.
+    if ((status === 401 || status === 403) && /restricted|gated repo|authorized list/i.test(said)) {
       return new HubError(
         'gated',
         `${model} is a gated repo (HTTP ${status} while ${what}): accept its terms on the hub page, then pass an accessToken (or set HF_TOKEN) of an account that was granted access. The hub said: ${said}`,
         details,
       );
     }
-    if (status === 404 || (status === 401 && /not found/i.test(err.message))) {
+    if (status === 404 || (status === 401 && /not found/i.test(said))) {
       return new HubError(
         'not-found',
         `${model} was not found on the hub (HTTP ${status} while ${what}): check the id and revision; a private repo also needs an accessToken.`,
@@ -83,7 +84,11 @@ export function toHubError(err: unknown, context: HubErrorContext): Error {
         details,
       );
     }
-    return new HubError('http', `The hub answered HTTP ${status} while ${what} for ${model}: ${said}`, details);
+    return new HubError(
+      'http',
+      `The hub answered HTTP ${status} while ${what} for ${model}: ${said}`,
+      details,
+    );
   }
   const name = err instanceof Error ? err.constructor.name : '';
   if (

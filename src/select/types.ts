@@ -140,7 +140,9 @@ export interface ModelFacts {
   /** The repo's files with sizes (from the tree API), or names only (from `siblings`) when the tree failed. */
   files: HubFile[] | undefined;
   /** Parameter counts per safetensors dtype (`F32`, `BF16`...) and where they came from. */
-  parameters: { total: number; byDtype: Record<string, number>; source: 'safetensors-header' | 'hub-summary' } | undefined;
+  parameters:
+    | { total: number; byDtype: Record<string, number>; source: 'safetensors-header' | 'hub-summary' }
+    | undefined;
   /** The hub's security scan, when the API gave one. */
   security: RepoSecurityStatus | undefined;
   /** License and languages of the base model, read when the card declares none of its own. */

@@ -46,20 +46,44 @@ export interface ModelChecklistOptions
  */
 export function validateChecklistOptions(options: ModelChecklistOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionsError('options', 'expected an object such as { task: "nli", memoryBudget: "2GB" }');
+    throw new InvalidOptionsError(
+      'options',
+      'expected an object such as { task: "nli", memoryBudget: "2GB" }',
+    );
   }
   if (!ZOO_DETECTORS.includes(options.task)) {
-    throw new InvalidOptionsError('task', `got ${JSON.stringify(options.task)}; use one of ${ZOO_DETECTORS.join(', ')}`);
+    throw new InvalidOptionsError(
+      'task',
+      `got ${JSON.stringify(options.task)}; use one of ${ZOO_DETECTORS.join(', ')}`,
+    );
   }
   parseByteSize(options.memoryBudget, 'memoryBudget');
   if (options.dtype !== undefined && !MODEL_DTYPES.includes(options.dtype)) {
-    throw new InvalidOptionsError('dtype', `got ${JSON.stringify(options.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`);
+    throw new InvalidOptionsError(
+      'dtype',
+      `got ${JSON.stringify(options.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
+    );
   }
   if (options.languages !== undefined && !Array.isArray(options.languages)) {
     throw new InvalidOptionsError('languages', 'expected a list of language codes such as ["en", "de"]');
   }
   if (options.now !== undefined && !(options.now instanceof Date && Number.isFinite(options.now.getTime()))) {
     throw new InvalidOptionsError('now', 'expected a valid Date');
+  }
+  for (const key of ['minDownloads', 'minLikes', 'maxMonthsSinceUpdate'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+      throw new InvalidOptionsError(key, `expected a number >= 0, got ${String(v)}`);
+    }
+  }
+  if (
+    options.allowLicenses !== undefined &&
+    (!Array.isArray(options.allowLicenses) || options.allowLicenses.some((l) => typeof l !== 'string'))
+  ) {
+    throw new InvalidOptionsError(
+      'allowLicenses',
+      'expected a list of hub license ids such as ["mit", "apache-2.0"]',
+    );
   }
   for (const key of ['batchSize', 'sequenceLength'] as const) {
     const v = options[key];
@@ -68,4 +92,3 @@ export function validateChecklistOptions(options: ModelChecklistOptions): void {
     }
   }
 }
-

@@ -79,7 +79,8 @@ export const MODEL_ZOO = {
     license: 'mit',
     parameters: 407_000_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'ONNX export of facebook/bart-large-mnli, the reference zero-shot NLI model. About 1.6 GB in fp32; q8 is about a quarter of that.',
+    notes:
+      'ONNX export of facebook/bart-large-mnli, the reference zero-shot NLI model. About 1.6 GB in fp32; q8 is about a quarter of that.',
   },
   'Xenova/e5-small-v2': {
     id: 'Xenova/e5-small-v2',
@@ -92,7 +93,8 @@ export const MODEL_ZOO = {
     license: 'mit',
     parameters: 33_400_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'ONNX export of intfloat/e5-small-v2: 384-d sentence embeddings; inputs take the "query: " prefix.',
+    notes:
+      'ONNX export of intfloat/e5-small-v2: 384-d sentence embeddings; inputs take the "query: " prefix.',
   },
   'Xenova/all-MiniLM-L6-v2': {
     id: 'Xenova/all-MiniLM-L6-v2',
@@ -105,7 +107,8 @@ export const MODEL_ZOO = {
     license: 'apache-2.0',
     parameters: 22_700_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'ONNX export of sentence-transformers/all-MiniLM-L6-v2 (SBERT): smaller and faster than E5, no prefix.',
+    notes:
+      'ONNX export of sentence-transformers/all-MiniLM-L6-v2 (SBERT): smaller and faster than E5, no prefix.',
   },
   'Xenova/gpt2': {
     id: 'Xenova/gpt2',
@@ -118,7 +121,8 @@ export const MODEL_ZOO = {
     license: 'mit',
     parameters: 124_000_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'ONNX export of openai-community/gpt2: per-token log-probabilities for perplexity; 1024-token context.',
+    notes:
+      'ONNX export of openai-community/gpt2: per-token log-probabilities for perplexity; 1024-token context.',
   },
   'Xenova/distilgpt2': {
     id: 'Xenova/distilgpt2',
@@ -131,7 +135,8 @@ export const MODEL_ZOO = {
     license: 'apache-2.0',
     parameters: 82_000_000,
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
-    notes: 'Shares the GPT-2 tokenizer, so it pairs with Xenova/gpt2 for the Binoculars cross-perplexity score.',
+    notes:
+      'Shares the GPT-2 tokenizer, so it pairs with Xenova/gpt2 for the Binoculars cross-perplexity score.',
   },
   'onnx-community/Qwen2.5-0.5B-Instruct': {
     id: 'onnx-community/Qwen2.5-0.5B-Instruct',
@@ -193,5 +198,8 @@ export function defaultModelFor(detector: ZooDetector): ZooEntry {
     if (entry.defaultFor.includes(detector)) return entry;
   }
   // Reached only for a name that is not a detector (from JavaScript or the CLI): the table has a default for each.
-  throw new InvalidOptionsError('detector', `got ${JSON.stringify(detector)}; use one of ${ZOO_DETECTORS.join(', ')}`);
+  throw new InvalidOptionsError(
+    'detector',
+    `got ${JSON.stringify(detector)}; use one of ${ZOO_DETECTORS.join(', ')}`,
+  );
 }

@@ -130,9 +130,18 @@ function fileSource(fx: HubFixture, path: string, size: number): (start: number,
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -189,7 +198,13 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     sendJson(res, 200, entries);
   };
 
-  const file = (fx: HubFixture, path: string, req: IncomingMessage, res: ServerResponse, token: string | undefined) => {
+  const file = (
+    fx: HubFixture,
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string | undefined,
+  ) => {
     if (fx.info.gated) {
       if (!token) {
         hubError(
@@ -221,7 +236,10 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       ETag: etag,
       'X-Repo-Commit': fx.info.sha,
       'Accept-Ranges': 'bytes',
-      'Content-Type': path.endsWith('.json') || path.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream',
+      'Content-Type':
+        path.endsWith('.json') || path.endsWith('.txt')
+          ? 'text/plain; charset=utf-8'
+          : 'application/octet-stream',
     };
     let start = 0;
     let end = size; // exclusive
@@ -275,7 +293,12 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
-    const rec: RecordedRequest = { method: req.method ?? 'GET', url: `${url.pathname}${url.search}`, range: req.headers.range, authorization: auth };
+    const rec: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url: `${url.pathname}${url.search}`,
+      range: req.headers.range,
+      authorization: auth,
+    };
     requests.push(rec);
 
     const fault = faults.find((f) => (f.times === undefined || f.times > 0) && f.match(rec));

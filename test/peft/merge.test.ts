@@ -68,7 +68,13 @@ function hubStyleModel(w1: Float32Array, b1: Float32Array, w2: Float32Array): Mo
 }
 
 /** y = tanh(x W1 + b1) W2 + b2 with PyTorch-oriented weights ([out, in]). */
-function forward(x: Float32Array, W1: Float32Array, b1: Float32Array, W2: Float32Array, b2: Float32Array): number[] {
+function forward(
+  x: Float32Array,
+  W1: Float32Array,
+  b1: Float32Array,
+  W2: Float32Array,
+  b2: Float32Array,
+): number[] {
   const h = new Array<number>(HID);
   for (let o = 0; o < HID; o++) {
     let s = b1[o]!;
@@ -105,7 +111,10 @@ async function writeAdapter(
 ): Promise<string> {
   const folder = join(dir, name);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', task_type: 'SEQ_CLS', ...config }));
+  await writeFile(
+    join(folder, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', task_type: 'SEQ_CLS', ...config }),
+  );
   await writeFile(join(folder, 'adapter_model.safetensors'), encodeSafetensors(tensors));
   return folder;
 }
@@ -139,13 +148,17 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
     const adapter = await readLoraAdapter(folder);
     const report = mergeLoraIntoModel(model, adapter);
     const s = 3 / Math.sqrt(2); // rsLoRA
-    expect(report.merged).toEqual([expect.objectContaining({ module: 'enc.dense', layout: 'in-out', r: 2, scaling: s })]);
+    expect(report.merged).toEqual([
+      expect.objectContaining({ module: 'enc.dense', layout: 'in-out', r: 2, scaling: s }),
+    ]);
     expect(report.replaced.map((r) => [r.parameter, r.added])).toEqual([
       ['head.bias', true],
       ['head.weight', false],
     ]);
     const W1m = W1.slice();
-    for (let o = 0; o < HID; o++) for (let i = 0; i < IN; i++) for (let k = 0; k < 2; k++) W1m[o * IN + i]! += s * B[o * 2 + k]! * A[k * IN + i]!;
+    for (let o = 0; o < HID; o++)
+      for (let i = 0; i < IN; i++)
+        for (let k = 0; k < 2; k++) W1m[o * IN + i]! += s * B[o * 2 + k]! * A[k * IN + i]!;
     const expected = forward(x, W1m, b1, headW, headB);
     const got = await runOrt(model, x);
     for (let i = 0; i < OUT; i++) expect(got[i]).toBeCloseTo(expected[i]!, 5);
@@ -157,7 +170,8 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
   it('reads fp16 and bf16 adapters and honours rank_pattern and alpha_pattern', async () => {
     const half = (d: Float32Array, bf: boolean) => {
       const u = new Uint16Array(d.length);
-      for (let i = 0; i < d.length; i++) u[i] = bf ? float32ToBfloat16Bits(d[i]!) : float32ToFloat16Bits(d[i]!);
+      for (let i = 0; i < d.length; i++)
+        u[i] = bf ? float32ToBfloat16Bits(d[i]!) : float32ToFloat16Bits(d[i]!);
       return new Uint8Array(u.buffer);
     };
     for (const [dtype, bf] of [
@@ -168,7 +182,11 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
       const b = half(B, bf);
       const header = JSON.stringify({
         'base_model.model.enc.dense.lora_A.weight': { dtype, shape: [2, IN], data_offsets: [0, a.length] },
-        'base_model.model.enc.dense.lora_B.weight': { dtype, shape: [HID, 2], data_offsets: [a.length, a.length + b.length] },
+        'base_model.model.enc.dense.lora_B.weight': {
+          dtype,
+          shape: [HID, 2],
+          data_offsets: [a.length, a.length + b.length],
+        },
       });
       const bytes = new Uint8Array(8 + header.length + a.length + b.length);
       new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
@@ -198,11 +216,29 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
       'base_model.model.enc.dense.lora_B.weight': { shape: [HID, 2], data: B },
     };
     const base = { r: 2, lora_alpha: 2, target_modules: ['dense'] };
-    const cases: [string, Record<string, unknown>, Record<string, { shape: number[]; data: Float32Array }>, RegExp, string][] = [
+    const cases: [
+      string,
+      Record<string, unknown>,
+      Record<string, { shape: number[]; data: Float32Array }>,
+      RegExp,
+      string,
+    ][] = [
       ['dora', { ...base, use_dora: true }, lora, /DoRA/, 'ADAPTER_UNSUPPORTED'],
       ['ia3', { ...base, peft_type: 'IA3' }, lora, /only LoRA adapters/, 'ADAPTER_UNSUPPORTED'],
-      ['rank', { ...base, r: 4 }, lora, /"enc\.dense" has rank 2 but the config gives it rank 4/, 'ADAPTER_INVALID'],
-      ['untargeted', { ...base, target_modules: ['proj'] }, lora, /"enc\.dense", which the config's target_modules do not name/, 'ADAPTER_INVALID'],
+      [
+        'rank',
+        { ...base, r: 4 },
+        lora,
+        /"enc\.dense" has rank 2 but the config gives it rank 4/,
+        'ADAPTER_INVALID',
+      ],
+      [
+        'untargeted',
+        { ...base, target_modules: ['proj'] },
+        lora,
+        /"enc\.dense", which the config's target_modules do not name/,
+        'ADAPTER_INVALID',
+      ],
       [
         'shape',
         base,
@@ -213,7 +249,13 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
         /Module "enc\.dense" is 3x4 \(out x in\) in the base model but the adapter's LoRA weights are for 3x5/,
         'ADAPTER_MISMATCH',
       ],
-      ['extra-target', { ...base, target_modules: ['dense', 'key'] }, lora, /entry "key" matches no module/, 'ADAPTER_MISMATCH'],
+      [
+        'extra-target',
+        { ...base, target_modules: ['dense', 'key'] },
+        lora,
+        /entry "key" matches no module/,
+        'ADAPTER_MISMATCH',
+      ],
       [
         'missing-module',
         { ...base, target_modules: ['dense', 'query'] },
@@ -246,24 +288,37 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
 });
 
 describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lora)', () => {
-  type Golden = { texts: string[]; input_ids: number[][]; base_logits: number[][]; peft_logits: number[][]; merged_logits: number[][] };
+  type Golden = {
+    texts: string[];
+    input_ids: number[][];
+    base_logits: number[][];
+    peft_logits: number[][];
+    merged_logits: number[][];
+  };
   let golden: Golden;
   beforeAll(async () => {
-    golden = (JSON.parse(await readFile(resolve(HF_TINY, 'goldens.json'), 'utf8')) as Record<string, Golden>)['tiny-bert-cls-lora']!;
+    golden = (JSON.parse(await readFile(resolve(HF_TINY, 'goldens.json'), 'utf8')) as Record<string, Golden>)[
+      'tiny-bert-cls-lora'
+    ]!;
   });
 
   async function logitsOf(folder: string): Promise<number[][]> {
     const T = await loadTransformers();
     const h = await acquireModel('sequence-classification', { model: folder, defaultModel: folder });
     try {
-      const enc = h.tokenizer(golden.texts, { padding: true }) as unknown as { input_ids: { tolist(): number[][] } };
+      const enc = h.tokenizer(golden.texts, { padding: true }) as unknown as {
+        input_ids: { tolist(): number[][] };
+      };
       expect(enc.input_ids.tolist().map((r) => r.map(Number))).toEqual(golden.input_ids);
       const ids = golden.input_ids;
       const [n, len] = [ids.length, ids[0]!.length];
       const flat = ids.flat();
       const out = (await h.model({
         input_ids: new T.Tensor('int64', BigInt64Array.from(flat.map(BigInt)), [n, len]),
-        attention_mask: new T.Tensor('int64', BigInt64Array.from(flat.map((v) => (v === 0 ? 0n : 1n))), [n, len]),
+        attention_mask: new T.Tensor('int64', BigInt64Array.from(flat.map((v) => (v === 0 ? 0n : 1n))), [
+          n,
+          len,
+        ]),
         token_type_ids: new T.Tensor('int64', new BigInt64Array(n * len), [n, len]),
       })) as { logits: { data: Float32Array } };
       const d = Array.from(out.logits.data);
@@ -273,7 +328,7 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     }
   }
 
-  it('merged in TypeScript, it gives PEFT\'s logits (peft_logits and merged_logits) to 1e-4 through transformers.js', async () => {
+  it("merged in TypeScript, it gives PEFT's logits (peft_logits and merged_logits) to 1e-4 through transformers.js", async () => {
     const out = join(dir, 'tiny-merged');
     const report = await mergeLoraAdapter({
       base: resolve(HF_TINY, 'tiny-bert-cls'),
@@ -291,17 +346,25 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     const logits = await logitsOf(out);
     for (const key of ['peft_logits', 'merged_logits'] as const) {
       const want = golden[key];
-      for (let i = 0; i < want.length; i++) for (let j = 0; j < 2; j++) expect(Math.abs(logits[i]![j]! - want[i]![j]!)).toBeLessThan(1e-4);
+      for (let i = 0; i < want.length; i++)
+        for (let j = 0; j < 2; j++) expect(Math.abs(logits[i]![j]! - want[i]![j]!)).toBeLessThan(1e-4);
     }
     // The base alone is far from them, so the check above can fail.
     const base = await logitsOf(resolve(HF_TINY, 'tiny-bert-cls'));
     expect(Math.abs(base[0]![0]! - golden.peft_logits[0]![0]!)).toBeGreaterThan(0.1);
     // Same graph as the base: same nodes and operators, only weights (and the classifier bias the export dropped).
-    const [a, b] = await Promise.all([loadOnnxModel(resolve(HF_TINY, 'tiny-bert-cls/onnx/model.onnx')), loadOnnxModel(join(out, 'onnx/model.onnx'))]);
+    const [a, b] = await Promise.all([
+      loadOnnxModel(resolve(HF_TINY, 'tiny-bert-cls/onnx/model.onnx')),
+      loadOnnxModel(join(out, 'onnx/model.onnx')),
+    ]);
     expect(b.graph!.node.map((n) => n.op_type)).toEqual(a.graph!.node.map((n) => n.op_type));
     expect(b.graph!.initializer.length).toBe(a.graph!.initializer.length + 1);
     await expect(
-      mergeLoraAdapter({ base: resolve(HF_TINY, 'tiny-bert-cls'), adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'), out }),
+      mergeLoraAdapter({
+        base: resolve(HF_TINY, 'tiny-bert-cls'),
+        adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+        out,
+      }),
     ).rejects.toThrow(/already exists/);
   });
 
@@ -318,9 +381,11 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
   });
 
   it('refuses the adapter on a base with other module names (tiny-bert, a BertModel), naming a module', async () => {
-    const err = await mergeLoraAdapter({ base: resolve(HF_TINY, 'tiny-bert'), adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'), out: join(dir, 'x') }).catch(
-      (e: unknown) => e,
-    );
+    const err = await mergeLoraAdapter({
+      base: resolve(HF_TINY, 'tiny-bert'),
+      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+      out: join(dir, 'x'),
+    }).catch((e: unknown) => e);
     expect(AdapterError.isInstance(err)).toBe(true);
     expect((err as AdapterError).code).toBe('ADAPTER_MISMATCH');
     expect((err as AdapterError).module).toMatch(/attention\.self\.(query|value)$/);
@@ -329,17 +394,28 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
   it('reads the fixture adapter: r=8, alpha=32, query+value of both layers, classifier saved', async () => {
     const a = await readLoraAdapter(resolve(HF_TINY, 'tiny-bert-cls-lora'));
     expect(a.config.r).toBe(8);
-    expect(a.updates.map((u) => [u.module.split('.').slice(-1)[0], u.r, u.inFeatures, u.outFeatures, u.scaling])).toEqual([
+    expect(
+      a.updates.map((u) => [u.module.split('.').slice(-1)[0], u.r, u.inFeatures, u.outFeatures, u.scaling]),
+    ).toEqual([
       ['query', 8, 32, 32, 4],
       ['value', 8, 32, 32, 4],
       ['query', 8, 32, 32, 4],
       ['value', 8, 32, 32, 4],
     ]);
-    expect(a.parameters.map((p) => `${p.module}.${p.param}:${p.shape.join('x')}`)).toEqual(['classifier.bias:2', 'classifier.weight:2x32']);
+    expect(a.parameters.map((p) => `${p.module}.${p.param}:${p.shape.join('x')}`)).toEqual([
+      'classifier.bias:2',
+      'classifier.weight:2x32',
+    ]);
     // Written back by our safetensors writer, it reads the same.
     const again = parseSafetensors(
-      encodeSafetensors(Object.fromEntries(a.parameters.map((p) => [`${p.module}.${p.param}`, { shape: p.shape, data: p.data }]))),
+      encodeSafetensors(
+        Object.fromEntries(
+          a.parameters.map((p) => [`${p.module}.${p.param}`, { shape: p.shape, data: p.data }]),
+        ),
+      ),
     );
-    expect(Array.from(again.tensors.get('classifier.weight')!.data)).toEqual(Array.from(a.parameters[1]!.data));
+    expect(Array.from(again.tensors.get('classifier.weight')!.data)).toEqual(
+      Array.from(a.parameters[1]!.data),
+    );
   });
 });

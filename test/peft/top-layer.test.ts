@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Adam } from '../../src/peft/adam.js';
-import { initialParams, seededRandom, trainTopLayer, type TrainingExample } from '../../src/peft/train-core.js';
 import {
   type Activation,
   backward,
   crossEntropy,
-  erf,
   type ExampleFeatures,
+  erf,
   forward,
   type LinearWeights,
   paramList,
@@ -14,6 +13,12 @@ import {
   type TrainableParams,
   zeroGradients,
 } from '../../src/peft/top-layer.js';
+import {
+  initialParams,
+  seededRandom,
+  type TrainingExample,
+  trainTopLayer,
+} from '../../src/peft/train-core.js';
 
 const H = 8;
 const HEADS = 2;
@@ -27,12 +32,21 @@ function randArray(rnd: () => number, n: number, scale: number): Float32Array {
 }
 
 function lin(rnd: () => number, out: number, inp: number): LinearWeights {
-  return { weight: randArray(rnd, out * inp, 0.6), bias: randArray(rnd, out, 0.2), inFeatures: inp, outFeatures: out };
+  return {
+    weight: randArray(rnd, out * inp, 0.6),
+    bias: randArray(rnd, out, 0.2),
+    inFeatures: inp,
+    outFeatures: out,
+  };
 }
 
 function weights(activation: Activation, seed = 1): TopLayerWeights {
   const rnd = seededRandom(seed);
-  const ln = () => ({ gamma: Float32Array.from(randArray(rnd, H, 0.3), (v) => 1 + v), beta: randArray(rnd, H, 0.1), eps: 1e-12 });
+  const ln = () => ({
+    gamma: Float32Array.from(randArray(rnd, H, 0.3), (v) => 1 + v),
+    beta: randArray(rnd, H, 0.1),
+    eps: 1e-12,
+  });
   return {
     hidden: H,
     heads: HEADS,
@@ -67,7 +81,12 @@ function example(w: TopLayerWeights, tokens: number, seed: number): ExampleFeatu
   return { tokens, x, k0: proj(w.key), v0: proj(w.value) };
 }
 
-function lossOf(w: TopLayerWeights, p: TrainableParams, exs: ExampleFeatures[], targets: Float64Array[]): number {
+function lossOf(
+  w: TopLayerWeights,
+  p: TrainableParams,
+  exs: ExampleFeatures[],
+  targets: Float64Array[],
+): number {
   let l = 0;
   exs.forEach((ex, i) => {
     l += crossEntropy(forward(w, p, ex).logits, targets[i]!).loss;
@@ -91,7 +110,8 @@ describe('top-layer LoRA math', () => {
       const p = initialParams(w, 3, 6, ['query', 'key', 'value'], 7);
       // B starts at zero in PEFT; give it values so every gradient path is exercised.
       const rnd = seededRandom(11);
-      for (const t of ['query', 'key', 'value'] as const) for (let i = 0; i < p.B[t]!.length; i++) p.B[t]![i] = (2 * rnd() - 1) * 0.5;
+      for (const t of ['query', 'key', 'value'] as const)
+        for (let i = 0; i < p.B[t]!.length; i++) p.B[t]![i] = (2 * rnd() - 1) * 0.5;
       const exs = [example(w, 5, 21), example(w, 3, 22), example(w, 1, 23)];
       const targets = [Float64Array.of(0, 1), Float64Array.of(1, 0), Float64Array.of(0.3, 0.7)];
       const grads = zeroGradients(p);
@@ -149,7 +169,15 @@ describe('top-layer LoRA math', () => {
       });
     const train = make(120, 100);
     const val = make(60, 1000);
-    const out = trainTopLayer(w, train, val, { positive: 1, r: 4, alpha: 8, epochs: 40, learningRate: 0.01, patience: 4, seed: 3 });
+    const out = trainTopLayer(w, train, val, {
+      positive: 1,
+      r: 4,
+      alpha: 8,
+      epochs: 40,
+      learningRate: 0.01,
+      patience: 4,
+      seed: 3,
+    });
     const first = out.history[0]!;
     const best = out.history[out.bestEpoch - 1]!;
     expect(best.validationLoss).toBeLessThan(first.validationLoss);

@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledTranscript } from '../../src/core/transcript.js';
+import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { BertTrunk } from '../../src/peft/bert-trunk.js';
 import { mergeLoraAdapter } from '../../src/peft/merge.js';
 import { readLoraAdapter } from '../../src/peft/read-adapter.js';
 import { parseSafetensors } from '../../src/peft/safetensors.js';
-import { predictTopLayer, trainLora } from '../../src/peft/train-lora.js';
-import type { TrainProgress } from '../../src/peft/train-core.js';
-import { transcriptText } from '../../src/peft/transcript-text.js';
 import { forward } from '../../src/peft/top-layer.js';
-import { validateTranscript } from '../../src/core/validate.js';
-import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
+import type { TrainProgress } from '../../src/peft/train-core.js';
+import { predictTopLayer, trainLora } from '../../src/peft/train-lora.js';
+import { transcriptText } from '../../src/peft/transcript-text.js';
 import { encodeTexts } from '../../src/runtime/encode-texts.js';
+import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 
 describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts', () => {
@@ -35,7 +35,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes a PEFT-format adapter whose merge reproduces the trained model\'s logits through transformers.js', async () => {
+  it("writes a PEFT-format adapter whose merge reproduces the trained model's logits through transformers.js", async () => {
     const base = resolve(HF_TINY, 'tiny-bert-cls');
     const out = join(dir, 'adapter');
     const events: TrainProgress[] = [];
@@ -56,7 +56,10 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     expect(res.trainableParameters).toBe(2 * 512 + 66);
     expect(res.totalParameters).toBe(82722 + 1090);
 
-    const cfg = JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    const cfg = JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(cfg).toMatchObject({
       peft_type: 'LORA',
       task_type: 'SEQ_CLS',
@@ -77,7 +80,9 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
       'base_model.model.classifier.bias',
       'base_model.model.classifier.weight',
     ]);
-    expect(file.tensors.get('base_model.model.bert.encoder.layer.1.attention.self.query.lora_A.weight')!.shape).toEqual([8, 32]);
+    expect(
+      file.tensors.get('base_model.model.bert.encoder.layer.1.attention.self.query.lora_A.weight')!.shape,
+    ).toEqual([8, 32]);
     expect(file.metadata).toEqual({ format: 'pt' });
     const read = await readLoraAdapter(out);
     expect(read.updates.every((u) => u.scaling === 4)).toBe(true);
@@ -104,7 +109,8 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
           attention_mask: new T.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
           token_type_ids: new T.Tensor('int64', new BigInt64Array(n), [1, n]),
         })) as { logits: { data: Float32Array } };
-        for (let c = 0; c < 2; c++) expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
+        for (let c = 0; c < 2; c++)
+          expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
       }
     } finally {
       await h.release();
@@ -114,7 +120,18 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const f = await baseTrunk.encode(texts.slice(0, 1));
     await baseTrunk.release();
     const w = baseTrunk.weights;
-    const baseLogits = forward(w, { r: 1, scaling: 0, A: {}, B: {}, classifierWeight: Float64Array.from(w.classifier.weight), classifierBias: Float64Array.from(w.classifier.bias) }, f[0]!).logits;
+    const baseLogits = forward(
+      w,
+      {
+        r: 1,
+        scaling: 0,
+        A: {},
+        B: {},
+        classifierWeight: Float64Array.from(w.classifier.weight),
+        classifierBias: Float64Array.from(w.classifier.bias),
+      },
+      f[0]!,
+    ).logits;
     expect(Math.abs(mine[0]!.logits[0]! - baseLogits[0]!)).toBeGreaterThan(0.05);
   });
 
@@ -133,12 +150,59 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const err = await run.catch((e: unknown) => e);
     expect(AbortedError.isInstance(err)).toBe(true);
     const unlabelled = train.slice(0, 4).map(({ label: _label, ...t }) => t);
-    await expect(trainLora({ model: resolve(HF_TINY, 'tiny-bert-cls'), examples: unlabelled })).rejects.toThrow(/label must be "human" or "bot"/);
     await expect(
-      trainLora({ model: resolve(HF_TINY, 'tiny-bert-cls'), examples: unlabelled, softTargets: [0.1, 2, 0.3, 0.4] }),
+      trainLora({ model: resolve(HF_TINY, 'tiny-bert-cls'), examples: unlabelled }),
+    ).rejects.toThrow(/label must be "human" or "bot"/);
+    await expect(
+      trainLora({
+        model: resolve(HF_TINY, 'tiny-bert-cls'),
+        examples: unlabelled,
+        softTargets: [0.1, 2, 0.3, 0.4],
+      }),
     ).rejects.toThrow(/soft targets are probabilities/);
-    await expect(trainLora({ model: resolve(HF_TINY, 'tiny-bert'), examples: train.slice(0, 4) })).rejects.toThrow(
-      /no pooler and classifier|names no BERT encoder layers/,
-    );
+    await expect(
+      trainLora({ model: resolve(HF_TINY, 'tiny-gpt2'), examples: train.slice(0, 4) }),
+    ).rejects.toThrow(/names no BERT encoder layers/);
+  });
+
+  it('trains on a bare encoder (tiny-bert) by adding a classification head, which the merge adds again', async () => {
+    const base = resolve(HF_TINY, 'tiny-bert');
+    const out = join(dir, 'bare-adapter');
+    const res = await trainLora({
+      model: base,
+      examples: train.slice(0, 40),
+      epochs: 2,
+      maxLength: 32,
+      learningRate: 0.02,
+      out,
+    });
+    expect(res.addedHead).toBe(true);
+    expect(res.base).not.toBe(base);
+    const merged = join(dir, 'bare-merged');
+    const report = await mergeLoraAdapter({ base, adapter: out, out: merged });
+    expect(report.addedHead).toBe(true);
+    const texts = dev.slice(0, 3).map((t) => transcriptText(validateTranscript(t)));
+    const trunk = await BertTrunk.open({ model: res.base, maxLength: 32 });
+    const mine = predictTopLayer(res.model, await trunk.encode(texts));
+    await trunk.release();
+    const T = await loadTransformers();
+    const h = await acquireModel('sequence-classification', { model: merged, defaultModel: merged });
+    try {
+      expect(h.config['id2label']).toEqual({ '0': 'human', '1': 'bot' });
+      const rows = encodeTexts(h.tokenizer, texts, { maxLength: 32 });
+      for (let i = 0; i < rows.length; i++) {
+        const ids = rows[i]!.input_ids;
+        const n = ids.length;
+        const o = (await h.model({
+          input_ids: new T.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
+          attention_mask: new T.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+          token_type_ids: new T.Tensor('int64', new BigInt64Array(n), [1, n]),
+        })) as { logits: { data: Float32Array } };
+        for (let c = 0; c < 2; c++)
+          expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
+      }
+    } finally {
+      await h.release();
+    }
   });
 });

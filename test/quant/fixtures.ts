@@ -6,7 +6,10 @@ import { HF_TINY } from '../helpers/shared.js';
 
 /** Goldens of the hf-tiny fixtures (PyTorch outputs on fixed inputs). */
 export function goldens(): Record<string, Record<string, unknown>> {
-  return JSON.parse(readFileSync(join(HF_TINY, 'goldens.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  return JSON.parse(readFileSync(join(HF_TINY, 'goldens.json'), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
 }
 
 const temps: string[] = [];
@@ -42,9 +45,21 @@ export function textFeeds(batch: TextBatch, names: readonly string[]): Record<st
   const flat = ids.flat();
   const types = batch.tokenTypes ? batch.tokenTypes.flat() : new Array<number>(B * T).fill(0);
   const all: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [B, T]),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from(flat, (v) => (v === pad ? 0n : 1n)), [B, T]),
-    token_type_ids: new ort.Tensor('int64', BigInt64Array.from(types, (v) => BigInt(v)), [B, T]),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(flat, (v) => BigInt(v)),
+      [B, T],
+    ),
+    attention_mask: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(flat, (v) => (v === pad ? 0n : 1n)),
+      [B, T],
+    ),
+    token_type_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(types, (v) => BigInt(v)),
+      [B, T],
+    ),
   };
   const out: Record<string, ort.Tensor> = {};
   for (const n of names) if (all[n]) out[n] = all[n]!;
@@ -53,7 +68,10 @@ export function textFeeds(batch: TextBatch, names: readonly string[]): Record<st
 
 /** Runs a model file (or bytes) once on a text batch and returns its first output as floats. */
 export async function runFirstOutput(model: string | Uint8Array, batch: TextBatch): Promise<Float32Array> {
-  const s = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  const s =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model)
+      : await ort.InferenceSession.create(model);
   try {
     const out = await s.run(textFeeds(batch, s.inputNames));
     return out[s.outputNames[0]!]!.data as Float32Array;

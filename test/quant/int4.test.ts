@@ -90,7 +90,9 @@ describe('quantizeInt4Blockwise', () => {
     const a = quantizeInt4Blockwise(w, K, N);
     const b = quantizeInt4Blockwise(transpose(w, K, N), K, N, { layout: 'nk' });
     expect(Array.from(b.packed)).toEqual(Array.from(a.packed));
-    expect(Array.from(dequantizeInt4Blockwise(b, 'nk'))).toEqual(Array.from(transpose(dequantizeInt4Blockwise(a), K, N)));
+    expect(Array.from(dequantizeInt4Blockwise(b, 'nk'))).toEqual(
+      Array.from(transpose(dequantizeInt4Blockwise(a), K, N)),
+    );
   });
 
   it('quantizes an all-zero block to zeros without dividing by zero', () => {
@@ -99,8 +101,12 @@ describe('quantizeInt4Blockwise', () => {
   });
 
   it('rejects bad block sizes, sizes and values with InvalidOptionsError', () => {
-    expect(() => quantizeInt4Blockwise(new Float32Array(64), 32, 2, { blockSize: 24 as never })).toThrow(InvalidOptionsError);
+    expect(() => quantizeInt4Blockwise(new Float32Array(64), 32, 2, { blockSize: 24 as never })).toThrow(
+      InvalidOptionsError,
+    );
     expect(() => quantizeInt4Blockwise(new Float32Array(63), 32, 2)).toThrow(/64 values expected/);
-    expect(() => quantizeInt4Blockwise(new Float32Array([Number.POSITIVE_INFINITY, 0]), 2, 1)).toThrow(/finite/);
+    expect(() => quantizeInt4Blockwise(new Float32Array([Number.POSITIVE_INFINITY, 0]), 2, 1)).toThrow(
+      /finite/,
+    );
   });
 });

@@ -27,7 +27,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('roundHalfEven', () => {
   it('sends ties to the even neighbour and everything else to the nearest integer', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, -2.6].map(roundHalfEven)).toEqual([0, 2, 2, 0, -2, -2, 2, 3, -3]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, -2.6].map(roundHalfEven)).toEqual([
+      0, 2, 2, 0, -2, -2, 2, 3, -3,
+    ]);
   });
 });
 
@@ -74,11 +76,14 @@ describe('quantizeInt8', () => {
     const back = dequantizeInt8(perChannel);
     for (let j = 0; j < 6; j++) {
       for (let i = 0; i < 32; i++) {
-        expect(Math.abs(back[i * 6 + j]! - x[i * 6 + j]!)).toBeLessThanOrEqual(perChannel.scales[j]! / 2 + 1e-7);
+        expect(Math.abs(back[i * 6 + j]! - x[i * 6 + j]!)).toBeLessThanOrEqual(
+          perChannel.scales[j]! / 2 + 1e-7,
+        );
       }
     }
     let errC = 0;
-    for (let j = 0; j < 2; j++) for (let i = 0; i < 32; i++) errC = Math.max(errC, Math.abs(back[i * 6 + j]! - x[i * 6 + j]!));
+    for (let j = 0; j < 2; j++)
+      for (let i = 0; i < 32; i++) errC = Math.max(errC, Math.abs(back[i * 6 + j]! - x[i * 6 + j]!));
     expect(errC).toBeLessThan(errT);
   });
 

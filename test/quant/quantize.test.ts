@@ -6,10 +6,17 @@ import { type QuantizeResult, quantize } from '../../src/quant/quantize.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, goldens, runFirstOutput, type TextBatch } from './fixtures.js';
 
-const MODELS = ['tiny-bert', 'tiny-bert-nli', 'tiny-bart-nli', 'tiny-gpt2', 'tiny-clip', 'tiny-bert-cls'] as const;
+const MODELS = [
+  'tiny-bert',
+  'tiny-bert-nli',
+  'tiny-bart-nli',
+  'tiny-gpt2',
+  'tiny-clip',
+  'tiny-bert-cls',
+] as const;
 
 /** Real inputs per fixture (the goldens' token ids), for the models whose first input is text. */
-function batches(): Record<string, TextBatch> {
+function batches(): Record<(typeof MODELS)[number], TextBatch> {
   const g = goldens();
   const gpt = (g['tiny-gpt2']!['texts'] as { input_ids: number[] }[])[1]!;
   return {
@@ -35,7 +42,11 @@ describe.skipIf(!HAS_SHARED)('quantize() on every hf-tiny fixture (real ONNX Run
     for (const m of MODELS) {
       for (const bits of [8, 4] as const) {
         // overwrite: some fixtures ship ONNX Runtime's own model_quantized.onnx / model_q4.onnx
-        const r = await quantize(join(root, m), { bits, overwrite: true, onWarning: (w) => warnings.push(w) });
+        const r = await quantize(join(root, m), {
+          bits,
+          overwrite: true,
+          onWarning: (w) => warnings.push(w),
+        });
         results.set(`${m}/${bits}`, r);
       }
     }
@@ -51,7 +62,9 @@ describe.skipIf(!HAS_SHARED)('quantize() on every hf-tiny fixture (real ONNX Run
       ] as const) {
         const r = results.get(`${m}/${bits}`)!;
         expect(r.dtype).toBe(dtype);
-        expect(r.files.map((f) => f.output)).toEqual(floats.map((f) => join(root, m, 'onnx', `${f}${suffix}.onnx`)));
+        expect(r.files.map((f) => f.output)).toEqual(
+          floats.map((f) => join(root, m, 'onnx', `${f}${suffix}.onnx`)),
+        );
         for (const f of r.files) {
           expect(f.report.status).toBe('quantized');
           expect(f.report.quantized.length).toBeGreaterThanOrEqual(8);
@@ -63,7 +76,9 @@ describe.skipIf(!HAS_SHARED)('quantize() on every hf-tiny fixture (real ONNX Run
     // the float originals are untouched
     for (const m of MODELS) {
       const f = m === 'tiny-clip' ? 'text_model.onnx' : 'model.onnx';
-      expect(readFileSync(join(root, m, 'onnx', f)).equals(readFileSync(join(HF_TINY, m, 'onnx', f)))).toBe(true);
+      expect(readFileSync(join(root, m, 'onnx', f)).equals(readFileSync(join(HF_TINY, m, 'onnx', f)))).toBe(
+        true,
+      );
     }
   });
 
@@ -72,7 +87,9 @@ describe.skipIf(!HAS_SHARED)('quantize() on every hf-tiny fixture (real ONNX Run
     expect(cls.kept.some((k) => k.op === 'Gemm' && /head/.test(k.reason))).toBe(true);
     expect(cls.quantized.some((q) => q.module === 'bert.pooler.dense')).toBe(true);
     expect(cls.quantized.some((q) => q.module === 'classifier')).toBe(false);
-    const vision = results.get('tiny-clip/4')!.files.find((f) => f.source.endsWith('vision_model.onnx'))!.report;
+    const vision = results
+      .get('tiny-clip/4')!
+      .files.find((f) => f.source.endsWith('vision_model.onnx'))!.report;
     expect(vision.kept.map((k) => k.op)).toContain('Conv');
     const model = decodeOnnxModel(readFileSync(join(root, 'tiny-bert-cls', 'onnx', 'model_q4.onnx')));
     const ops = model.graph!.node.map((n) => n.op_type);

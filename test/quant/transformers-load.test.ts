@@ -19,7 +19,8 @@ describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with 
   beforeAll(async () => {
     root = copyFixtures('tiny-bert', 'tiny-bert-nli', 'tiny-gpt2', 'tiny-clip');
     for (const m of ['tiny-bert', 'tiny-bert-nli', 'tiny-gpt2', 'tiny-clip']) {
-      for (const bits of [8, 4] as const) await quantize(join(root, m), { bits, overwrite: true, onWarning: () => {} });
+      for (const bits of [8, 4] as const)
+        await quantize(join(root, m), { bits, overwrite: true, onWarning: () => {} });
     }
     tjs = await import('@huggingface/transformers');
     tjs.env.allowRemoteModels = false;
@@ -52,7 +53,10 @@ describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with 
       const model = await tjs.AutoModelForSequenceClassification.from_pretrained('tiny-bert-nli', { dtype });
       try {
         const premises = gn['premises'] as string[];
-        const enc = tok(premises, { text_pair: premises.map(() => gn['hypothesis'] as string), padding: true });
+        const enc = tok(premises, {
+          text_pair: premises.map(() => gn['hypothesis'] as string),
+          padding: true,
+        });
         expect(flat(enc.input_ids.tolist()).map(Number)).toEqual(flat(gn['input_ids']));
         const { logits } = await model(enc);
         expect(cosine(logits.data as Float32Array, flat(gn['logits']))).toBeGreaterThanOrEqual(min);
@@ -62,7 +66,9 @@ describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with 
     });
 
     it(`causal LM (tiny-gpt2, ${dtype}) gives token log-probs close to PyTorch's`, async () => {
-      const text = (g['tiny-gpt2']!['texts'] as { text: string; input_ids: number[]; token_logprobs: number[] }[])[0]!;
+      const text = (
+        g['tiny-gpt2']!['texts'] as { text: string; input_ids: number[]; token_logprobs: number[] }[]
+      )[0]!;
       const tok = await tjs.AutoTokenizer.from_pretrained('tiny-gpt2');
       const model = await tjs.AutoModelForCausalLM.from_pretrained('tiny-gpt2', { dtype });
       try {
@@ -92,10 +98,16 @@ describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with 
       const processor = await tjs.AutoProcessor.from_pretrained('tiny-clip');
       try {
         const t = await text(tok(gc['texts'] as string[], { padding: true }));
-        expect(cosine(t.text_embeds.data as Float32Array, flat(gc['text_embeds']))).toBeGreaterThanOrEqual(dtype === 'q8' ? 0.999 : 0.97);
-        const images = await Promise.all((gc['images'] as string[]).map((f) => tjs.RawImage.read(join(HF_TINY, f))));
+        expect(cosine(t.text_embeds.data as Float32Array, flat(gc['text_embeds']))).toBeGreaterThanOrEqual(
+          dtype === 'q8' ? 0.999 : 0.97,
+        );
+        const images = await Promise.all(
+          (gc['images'] as string[]).map((f) => tjs.RawImage.read(join(HF_TINY, f))),
+        );
         const v = await vision(await processor(images));
-        expect(cosine(v.image_embeds.data as Float32Array, flat(gc['image_embeds']))).toBeGreaterThanOrEqual(min);
+        expect(cosine(v.image_embeds.data as Float32Array, flat(gc['image_embeds']))).toBeGreaterThanOrEqual(
+          min,
+        );
       } finally {
         await text.dispose();
         await vision.dispose();

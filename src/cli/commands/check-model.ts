@@ -43,7 +43,8 @@ function shortValue(c: ModelCheck, formatBytes: (n: number) => string): string {
   if (v === null) return '-';
   if (c.name === 'memory' && typeof v === 'number') return formatBytes(v);
   if (c.name === 'task' && isRecord(v)) return String(v['pipelineTag'] ?? '-');
-  if (c.name === 'activity' && isRecord(v)) return `${String(v['downloads'])} dl, ${String(v['likes'])} likes`;
+  if (c.name === 'activity' && isRecord(v))
+    return `${String(v['downloads'])} dl, ${String(v['likes'])} likes`;
   if (c.name === 'security' && isRecord(v)) {
     const w = Array.isArray(v['weights']) ? v['weights'].join('+') : '';
     return `${w || 'no weights'}, scan ${String(v['scan'])}`;
@@ -71,11 +72,17 @@ function toJson(r: ModelCheckReport): unknown {
 export function registerCheckModelCommand(program: Command): void {
   program
     .command('check-model')
-    .description('check that a hub model fits a detector: task, language, license, memory, activity, security')
+    .description(
+      'check that a hub model fits a detector: task, language, license, memory, activity, security',
+    )
     .argument('<id>', 'hub model id, e.g. Xenova/bart-large-mnli')
-    .addOption(new Option('--task <detector>', 'the detector that will use the model').choices([...ZOO_DETECTORS]))
+    .addOption(
+      new Option('--task <detector>', 'the detector that will use the model').choices([...ZOO_DETECTORS]),
+    )
     .requiredOption('--budget <size>', 'memory budget, e.g. 2GB, 512MB, 4GiB')
-    .addOption(new Option('--dtype <dtype>', 'ONNX weight variant to check (default fp32)').choices([...MODEL_DTYPES]))
+    .addOption(
+      new Option('--dtype <dtype>', 'ONNX weight variant to check (default fp32)').choices([...MODEL_DTYPES]),
+    )
     .option('--languages <list>', 'comma-separated languages the transcripts are in, e.g. en,de')
     .option('--allow-licenses <list>', 'comma-separated accepted license ids (default: permissive licenses)')
     .option('--allow-pickle', 'accept pickle-only weights with a warning')
@@ -92,7 +99,10 @@ export function registerCheckModelCommand(program: Command): void {
       const task = flags.task ?? entry?.defaultFor[0] ?? entry?.detectors[0];
       if (task === undefined) {
         const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
-        throw new InvalidOptionsError('--task', `${id} is not in the model zoo: say which detector will use it (${ZOO_DETECTORS.join(', ')})`);
+        throw new InvalidOptionsError(
+          '--task',
+          `${id} is not in the model zoo: say which detector will use it (${ZOO_DETECTORS.join(', ')})`,
+        );
       }
       const { checkModel } = await import('../../select/check-model.js');
       const { formatBytes } = await import('../../select/format-bytes.js');
@@ -119,7 +129,8 @@ export function registerCheckModelCommand(program: Command): void {
           ['check', 'status', 'value', 'message'],
           report.checks.map((c) => [c.name, c.status, shortValue(c, formatBytes), c.message]),
         );
-        process.stdout.write(`${head}\n\n${table}\n`);
+        const notes = report.problems.map((p) => `note: could not read ${p.source}: ${p.message}`);
+        process.stdout.write(`${head}\n\n${table}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`);
       }
       if (report.verdict === 'fail') process.exitCode = 1;
     });

@@ -16,7 +16,9 @@ export function registerModelsCommand(program: Command): void {
   program
     .command('models')
     .description('list the recommended models per detector (the model zoo); * marks the default')
-    .addOption(new Option('--detector <name>', 'only the models for this detector').choices([...ZOO_DETECTORS]))
+    .addOption(
+      new Option('--detector <name>', 'only the models for this detector').choices([...ZOO_DETECTORS]),
+    )
     .option('--json', 'print the catalogue as JSON')
     .action((flags: { detector?: ZooDetector; json?: boolean }) => {
       const entries = (Object.values(MODEL_ZOO) as ZooEntry[]).filter(

@@ -2,7 +2,13 @@ import { type Command, Option } from 'commander';
 import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ];
 }
 
 /**
@@ -17,7 +23,10 @@ export function registerPullCommand(program: Command): void {
     .description('download a model into the botlens cache for offline use')
     .argument('<id>', 'hub model id, e.g. Xenova/e5-small-v2')
     .addOption(
-      new Option('--dtype <dtype>', `ONNX weight variant, repeatable or comma-separated (${MODEL_DTYPES.join(', ')})`)
+      new Option(
+        '--dtype <dtype>',
+        `ONNX weight variant, repeatable or comma-separated (${MODEL_DTYPES.join(', ')})`,
+      )
         .argParser(collect)
         .default([] as string[]),
     )
@@ -30,7 +39,15 @@ export function registerPullCommand(program: Command): void {
     .action(
       async (
         id: string,
-        flags: { dtype: string[]; cacheDir?: string; revision?: string; hubUrl?: string; force?: boolean; quiet?: boolean; json?: boolean },
+        flags: {
+          dtype: string[];
+          cacheDir?: string;
+          revision?: string;
+          hubUrl?: string;
+          force?: boolean;
+          quiet?: boolean;
+          json?: boolean;
+        },
       ) => {
         const { pullModel } = await import('../../select/pull-model.js');
         const { formatBytes } = await import('../../select/format-bytes.js');

@@ -22,7 +22,10 @@ interface QuantizeFlags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value.split(',').filter(Boolean),
+];
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(2)} MB`;
@@ -43,10 +46,16 @@ export function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions 
   }
   const accuracyLevel = Number(flags.accuracyLevel);
   if (![0, 1, 2, 3, 4].includes(accuracyLevel)) {
-    throw new InvalidOptionsError('--accuracy-level', `expected an integer 0 to 4, got ${flags.accuracyLevel}`);
+    throw new InvalidOptionsError(
+      '--accuracy-level',
+      `expected an integer 0 to 4, got ${flags.accuracyLevel}`,
+    );
   }
   if (flags.int8Format !== 'matmul-integer' && flags.int8Format !== 'dynamic-matmul') {
-    throw new InvalidOptionsError('--int8-format', `expected matmul-integer or dynamic-matmul, got ${flags.int8Format}`);
+    throw new InvalidOptionsError(
+      '--int8-format',
+      `expected matmul-integer or dynamic-matmul, got ${flags.int8Format}`,
+    );
   }
   return {
     bits,
@@ -73,25 +82,52 @@ export function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions 
 export function registerQuantizeCommand(program: Command): void {
   program
     .command('quantize')
-    .description("quantize a model folder's ONNX models to int8 (dtype q8) or 4-bit (dtype q4), next to the float ones")
+    .description(
+      "quantize a model folder's ONNX models to int8 (dtype q8) or 4-bit (dtype q4), next to the float ones",
+    )
     .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
-    .requiredOption('--bits <n>', '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx)')
+    .requiredOption(
+      '--bits <n>',
+      '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx)',
+    )
     .option('--block-size <n>', '4-bit: input features per scale (16, 32, 64, 128, 256)', '32')
     .option('--asymmetric', 'asymmetric weights with zero points (default: symmetric)')
     .option('--per-tensor', '8-bit: one scale per matrix instead of one per output channel')
-    .option('--exclude <names>', 'layers to keep float32: module or node names, comma-separated (repeatable)', collect)
-    .option('--quantize-head', 'also quantize layers that write a graph output (classifier, LM head, projection)')
+    .option(
+      '--exclude <names>',
+      'layers to keep float32: module or node names, comma-separated (repeatable)',
+      collect,
+    )
+    .option(
+      '--quantize-head',
+      'also quantize layers that write a graph output (classifier, LM head, projection)',
+    )
     .option('--quantize-embeddings', 'also store embedding tables as int8')
-    .option('--int8-format <format>', '8-bit operators: matmul-integer (standard ONNX) or dynamic-matmul (ONNX Runtime contrib)', 'matmul-integer')
-    .option('--accuracy-level <n>', '4-bit: MatMulNBits accuracy_level (0 float compute, 4 int8 compute)', '4')
-    .option('--files <names>', 'only these files of onnx/ (comma-separated), default: every float model', collect)
+    .option(
+      '--int8-format <format>',
+      '8-bit operators: matmul-integer (standard ONNX) or dynamic-matmul (ONNX Runtime contrib)',
+      'matmul-integer',
+    )
+    .option(
+      '--accuracy-level <n>',
+      '4-bit: MatMulNBits accuracy_level (0 float compute, 4 int8 compute)',
+      '4',
+    )
+    .option(
+      '--files <names>',
+      'only these files of onnx/ (comma-separated), default: every float model',
+      collect,
+    )
     .option('--overwrite', 'replace existing quantized files')
     .option('--no-verify', 'skip the ONNX Runtime check of the result against the float model')
     .option('--json', 'print the full result as JSON')
     .action(async (dir: string, flags: QuantizeFlags) => {
       const options = quantizeOptionsFromFlags(flags);
       const { quantize } = await import('../../quant/quantize.js');
-      const result = await quantize(dir, { ...options, onWarning: (m) => process.stderr.write(`botlens: warning: ${m}\n`) });
+      const result = await quantize(dir, {
+        ...options,
+        onWarning: (m) => process.stderr.write(`botlens: warning: ${m}\n`),
+      });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -1,0 +1,154 @@
+/**
+ * Load test of the HTTP service on loopback: the service runs in this process (createServer from
+ * botlens/server, 127.0.0.1, a free port, default limits), and autocannon runs in a child process so the load
+ * generator does not share the server's event loop. Each scenario POSTs examples/transcript.json to
+ * /v1/detect over 10 connections for 10 seconds, after a short warm-up.
+ *
+ * - heuristic: the default service, an ensemble of the heuristic detector alone (no model);
+ * - heuristic + embedding: adds the embedding-centroid detector on the MiniLM-L6-sized bench encoder
+ *   (../shared/fixtures/bench/bench-minilm-l6, random weights, fp32, CPU), fitted on 200 ConvAI train
+ *   transcripts. Its scores mean nothing; only the serving cost is measured. Skipped without ../shared.
+ *
+ *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10]
+ */
+// needs: none (the model-backed scenario is skipped without ../shared)
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Detector } from '../src/core/detector.js';
+import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
+import { createDetector } from '../src/detectors/registry.js';
+import { Ensemble } from '../src/ensemble/ensemble.js';
+import { createServer } from '../src/server/app.js';
+
+const { values: args } = parseArgs({
+  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } },
+});
+const DURATION_S = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+if (!(DURATION_S > 0 && DURATION_S <= 60) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1)) {
+  console.error('usage: npx tsx bench/serve-load.ts [--duration 1-60] [--connections N]');
+  process.exit(2);
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = resolve(here, '../../shared');
+const BENCH_MODEL = join(shared, 'fixtures/bench/bench-minilm-l6');
+const TRAIN = join(shared, 'data/convai-bots/train.jsonl');
+const BODY_FILE = resolve(here, '../examples/transcript.json');
+const AUTOCANNON = join(
+  dirname(createRequire(import.meta.url).resolve('autocannon/package.json')),
+  'autocannon.js',
+);
+
+/** The fields of autocannon's `--json` result used here (latencies in ms). */
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+interface Outcome {
+  scenario: string;
+  result?: AutocannonResult;
+  note?: string;
+}
+
+function autocannon(url: string): Promise<AutocannonResult> {
+  const argv = [
+    AUTOCANNON,
+    ...['-c', String(CONNECTIONS), '-d', String(DURATION_S), '-m', 'POST'],
+    ...['-H', 'content-type=application/json', '-i', BODY_FILE, '-j', '-n'],
+    `${url}/v1/detect`,
+  ];
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, argv, { timeout: (DURATION_S + 30) * 1000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`autocannon failed: ${err.message}\n${stderr}`));
+      try {
+        resolvePromise(JSON.parse(stdout.trim().split('\n').pop()!) as AutocannonResult);
+      } catch (cause) {
+        reject(new Error(`autocannon printed no JSON result: ${stdout.slice(0, 200)}`, { cause }));
+      }
+    });
+  });
+}
+
+/** Serves `detector` on 127.0.0.1, warms it up, runs the load, and closes the server. */
+async function scenario(name: string, detector: Detector): Promise<Outcome> {
+  const server = await createServer(detector);
+  try {
+    await server.ready;
+    const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const body = readFileSync(BODY_FILE, 'utf8');
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(`${url}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      if (r.status !== 200) throw new Error(`warm-up request answered ${r.status}: ${await r.text()}`);
+    }
+    return { scenario: name, result: await autocannon(url) };
+  } finally {
+    await server.app.close();
+    await detector.dispose?.();
+  }
+}
+
+const outcomes: Outcome[] = [];
+outcomes.push(
+  await scenario('heuristic', new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' })),
+);
+
+const model2 = 'heuristic + embedding (bench-minilm-l6, fp32)';
+if (!existsSync(BENCH_MODEL) || !existsSync(TRAIN)) {
+  outcomes.push({ scenario: model2, note: `skipped: the bench model and ConvAI data are not in ${shared}` });
+} else {
+  let embedding: Detector | undefined;
+  try {
+    embedding = await createDetector({ type: 'embedding', embedder: 'transformers', model: BENCH_MODEL });
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0]!.replace(/\/\S*\/([^/\s]+)/g, '$1');
+    outcomes.push({ scenario: model2, note: `not available: ${why.slice(0, 100)}` });
+  }
+  if (embedding && !embedding.fit) {
+    outcomes.push({ scenario: model2, note: 'not available: the embedding detector has no fit()' });
+  } else if (embedding?.fit) {
+    const t0 = performance.now();
+    await embedding.fit((await readTranscriptsJsonl(TRAIN)).slice(0, 200));
+    console.log(
+      `(embedding detector fitted on 200 train transcripts in ${Math.round(performance.now() - t0)} ms)`,
+    );
+    outcomes.push(
+      await scenario(
+        model2,
+        new Ensemble([new HeuristicDetector(), embedding], { strategy: 'weighted-mean' }),
+      ),
+    );
+  }
+}
+
+console.log(
+  `POST /v1/detect with examples/transcript.json (6 messages), ${CONNECTIONS} connections, ${DURATION_S} s per scenario, ` +
+    `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.\n`,
+);
+console.log('| scenario | requests/s | p50 latency | p99 latency | 2xx | non-2xx | errors | timeouts |');
+console.log('| --- | --: | --: | --: | --: | --: | --: | --: |');
+for (const o of outcomes) {
+  const r = o.result;
+  if (!r) {
+    console.log(`| ${o.scenario} | ${o.note} | | | | | | |`);
+    continue;
+  }
+  console.log(
+    `| ${o.scenario} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r['2xx']} | ${r.non2xx} | ${r.errors} | ${r.timeouts} |`,
+  );
+}

@@ -1,0 +1,505 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Tensor } from '@huggingface/transformers';
+import { abstained, nowMs, scored } from '../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import type { JsonObject } from '../core/json.js';
+import type { LabelledTranscript, Transcript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { NotFittedError } from '../errors/not-fitted-error.js';
+import { loadOnnxModel } from '../onnx/onnx-model.js';
+import { hasClassifier } from '../peft/classification-head.js';
+import { mergeLoraAdapter } from '../peft/merge.js';
+import { contentKey, derivedModelFolder, localModelFolder } from '../peft/model-folder.js';
+import { encodeSafetensors, parseSafetensors } from '../peft/safetensors.js';
+import { type LoraAdapterFiles, saveLoraAdapter } from '../peft/save-adapter.js';
+import type { TrainHyperparameters, TrainProgress } from '../peft/train-core.js';
+import { botLabelIndex, trainLora } from '../peft/train-lora.js';
+import { transcriptText } from '../peft/transcript-text.js';
+import { type BatchPlanOptions, checkBatchSize, mapInBatches } from '../runtime/batching.js';
+import { encodeTexts, padTokenId, padToTensors } from '../runtime/encode-texts.js';
+import { loadTransformers } from '../runtime/load-model.js';
+import { ModelHolder } from '../runtime/model-holder.js';
+import {
+  deserializeModelOptions,
+  type ModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../runtime/model-options.js';
+import { sessionInputNames } from '../runtime/session-inputs.js';
+import { floatData } from '../runtime/tensor-data.js';
+import { defaultModelFor } from '../zoo/model-zoo.js';
+
+const KIND = 'lora';
+const STATE_VERSION = 1;
+
+/** The reference LoRA recipe: rank 8, alpha 32, on the query and value projections. */
+export const DEFAULT_LORA_TRAINING: Readonly<
+  Required<Pick<TrainHyperparameters, 'r' | 'alpha' | 'targets'>>
+> = Object.freeze({
+  r: 8,
+  alpha: 32,
+  targets: Object.freeze(['query', 'value'] as const),
+});
+
+/** Options for {@link LoraClassifierDetector}. */
+export interface LoraClassifierOptions extends ModelOptions, BatchPlanOptions {
+  /**
+   * Name in results and ensembles.
+   * @defaultValue 'lora'
+   */
+  name?: string;
+  /**
+   * P(bot) at or above which the label is bot.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * PEFT LoRA adapter folders merged into the model, in order, when it loads (the merged model is kept in the
+   * botlens cache, so inference costs what the base model costs).
+   * @defaultValue []
+   */
+  adapters?: readonly string[];
+  /**
+   * The label in `config.id2label` that means bot (case-insensitive), or its index.
+   * @defaultValue 'bot'
+   */
+  botLabel?: string | number;
+  /**
+   * Most tokens read per transcript (special tokens included); the end of longer texts is cut.
+   * @defaultValue 128
+   */
+  maxLength?: number;
+  /**
+   * Settings `fit()` trains with (see `trainLora`); `r`, `alpha` and `targets` default to the reference recipe
+   * {@link DEFAULT_LORA_TRAINING}.
+   * @defaultValue DEFAULT_LORA_TRAINING and trainLora's defaults
+   */
+  training?: LoraTrainingOptions;
+}
+
+/** How {@link LoraClassifierDetector.fit} trains (see `trainLora`). */
+export interface LoraTrainingOptions extends TrainHyperparameters {
+  /**
+   * Share of the examples held out for early stopping.
+   * @defaultValue 0.2
+   */
+  validationSplit?: number;
+  /**
+   * Called with encoding progress, every step and every epoch.
+   * @defaultValue undefined
+   */
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/**
+ * A fine-tuned sequence classifier: a transformer with a classification head (a hub id or a folder), plus zero
+ * or more PEFT LoRA adapters merged into it at load time. P(bot) is the softmax probability of the label that
+ * means bot in `config.id2label`. Inputs are the target speaker's messages joined, batched like the other
+ * model-backed detectors.
+ *
+ * `fit()` trains a new LoRA adapter (the reference recipe: r = 8, alpha = 32 on query and value of the top
+ * layer, plus the head) in process with `trainLora`, and uses it from then on; the adapter travels in `toJSON()`.
+ * A bare encoder (no classification head, like the default `Xenova/bert-base-uncased`) must be fitted or given
+ * an adapter trained by botlens before it can detect.
+ *
+ * @example
+ * ```ts
+ * const lora = new LoraClassifierDetector({ model: 'models/tiny-bert-cls', adapters: ['adapters/bots'] });
+ * const d = await lora.detect(transcript);
+ * console.log(d.score, d.label);
+ * ```
+ */
+export class LoraClassifierDetector implements Detector {
+  /** Name in results. */
+  readonly name: string;
+  /** Decision threshold on P(bot). */
+  readonly threshold: number;
+  /** Adapter folders given by the user. */
+  readonly adapters: readonly string[];
+  private readonly botLabel: string | number;
+  private readonly maxLength: number;
+  private readonly modelOptions: ModelOptions & { model: string };
+  private readonly batch: BatchPlanOptions;
+  private readonly training: LoraClassifierOptions['training'];
+  private trained: LoraAdapterFiles | undefined;
+  private holder: ModelHolder | undefined;
+  private preparing: Promise<{ holder: ModelHolder; botIndex: number }> | undefined;
+
+  /** @param options - see {@link LoraClassifierOptions} */
+  constructor(options: LoraClassifierOptions = {}) {
+    const {
+      name,
+      threshold,
+      adapters,
+      botLabel,
+      maxLength,
+      training,
+      batchSize,
+      maxBatchTokens,
+      ...modelOptions
+    } = options;
+    validateModelOptions(modelOptions);
+    checkBatchSize('batchSize', batchSize);
+    this.name = name ?? KIND;
+    this.threshold = threshold ?? 0.5;
+    if (!(this.threshold >= 0 && this.threshold <= 1))
+      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+    if (
+      adapters !== undefined &&
+      (!Array.isArray(adapters) || adapters.some((a) => typeof a !== 'string' || a === ''))
+    ) {
+      throw new InvalidOptionsError('adapters', 'expected an array of adapter folder paths');
+    }
+    this.adapters = Object.freeze([...(adapters ?? [])]);
+    if (this.adapters.length > 0 && (modelOptions.dtype ?? 'fp32') !== 'fp32') {
+      throw new InvalidOptionsError(
+        'dtype',
+        'adapters are merged into the fp32 model: leave dtype at fp32 (quantize the merged folder to get a smaller model)',
+      );
+    }
+    this.botLabel = botLabel ?? 'bot';
+    this.maxLength = maxLength ?? 128;
+    if (!(Number.isInteger(this.maxLength) && this.maxLength >= 2))
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+    this.modelOptions = { ...modelOptions, model: modelOptions.model ?? defaultModelFor('lora').id };
+    this.batch = {
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(maxBatchTokens !== undefined ? { maxBatchTokens } : {}),
+    };
+    this.training = training;
+  }
+
+  /** True when `fit()` trained an adapter (or the state carried one). */
+  get fitted(): boolean {
+    return this.trained !== undefined;
+  }
+
+  private acquireOpts(): ModelOptions & { defaultModel: string } {
+    const { onProgress: _p, ...o } = this.modelOptions;
+    return { ...o, defaultModel: this.modelOptions.model };
+  }
+
+  /** Writes the fitted adapter to a content-addressed cache folder (once). */
+  private async trainedFolder(): Promise<string | undefined> {
+    const t = this.trained;
+    if (!t) return undefined;
+    const bytes = encodeSafetensors(t.tensors);
+    const key = await contentKey([JSON.stringify(t.config), Buffer.from(bytes).toString('base64')]);
+    return derivedModelFolder(
+      'adapter',
+      key,
+      (dir) => saveLoraAdapter(t, dir),
+      this.modelOptions.cacheDir,
+      'adapter_model.safetensors',
+    );
+  }
+
+  private async prepare(): Promise<{ holder: ModelHolder; botIndex: number }> {
+    const base = await localModelFolder('sequence-classification', this.acquireOpts());
+    const trained = await this.trainedFolder();
+    const adapters = trained ? [trained] : this.adapters.map((a) => resolve(a));
+    let folder = base;
+    if (adapters.length > 0) {
+      const parts: ({ file: string } | string)[] = [{ file: join(base, 'onnx', 'model.onnx') }, 'merge-v1'];
+      for (const a of adapters)
+        parts.push({ file: join(a, 'adapter_config.json') }, { file: join(a, 'adapter_model.safetensors') });
+      folder = await derivedModelFolder(
+        'merged',
+        await contentKey(parts),
+        async (dir) => {
+          await mergeLoraAdapter({
+            base,
+            adapter: adapters,
+            out: dir,
+            overwrite: true,
+            ...(this.modelOptions.cacheDir !== undefined ? { cacheDir: this.modelOptions.cacheDir } : {}),
+          });
+        },
+        this.modelOptions.cacheDir,
+      );
+    } else if (!(await isClassifierFolder(base))) {
+      throw new NotFittedError(
+        this.name,
+        `${this.modelOptions.model} has no classification head: call fit(examples) to train a LoRA adapter and head, or pass adapters`,
+      );
+    }
+    const holder = new ModelHolder('sequence-classification', {
+      ...this.modelOptions,
+      ...(adapters.length > 0 ? { model: folder, dtype: 'fp32' } : {}),
+      defaultModel: this.modelOptions.model,
+    });
+    const h = await holder.get();
+    const count = numLabels(h.config);
+    const labels = Array.from({ length: count }, (_, i) => {
+      const l = (h.config['id2label'] as Record<string, unknown> | undefined)?.[String(i)];
+      return typeof l === 'string' ? l : `LABEL_${i}`;
+    });
+    let botIndex: number;
+    try {
+      botIndex = botLabelIndex(labels, this.botLabel);
+    } catch (err) {
+      await holder.release();
+      throw err;
+    }
+    this.holder = holder;
+    return { holder, botIndex };
+  }
+
+  private ready(): Promise<{ holder: ModelHolder; botIndex: number }> {
+    if (!this.preparing) {
+      const p = this.prepare();
+      this.preparing = p;
+      p.catch(() => {
+        if (this.preparing === p) this.preparing = undefined;
+      });
+    }
+    return this.preparing;
+  }
+
+  /** Loads (and merges) the model now instead of on the first detection. */
+  async load(): Promise<void> {
+    await this.ready();
+  }
+
+  /**
+   * Judges the target speaker: P(bot) from the classifier. Abstains when the target wrote no text.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError on bad input; ModelLoadError / AdapterError when the model or an adapter is
+   *   broken; NotFittedError for a bare encoder without adapters
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    return (await this.detectBatch([t], opts))[0]!;
+  }
+
+  /**
+   * Judges many transcripts in batches of similar length.
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal`, checked between batches
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    const started = nowMs();
+    const what = `${this.name} detect`;
+    AbortedError.throwIfAborted(opts.signal, what);
+    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+    const vs = ts.map((t) => validateTranscript(t));
+    const texts = vs.map(transcriptText);
+    const idx = texts.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
+    const out: Detection[] = vs.map((v) =>
+      abstained(this.name, `"${v.target}" wrote no text, so there is nothing to classify.`, started),
+    );
+    if (idx.length === 0) return out;
+    const { holder, botIndex } = await this.ready();
+    const h = await holder.get();
+    const T = await loadTransformers();
+    const rows = encodeTexts(
+      h.tokenizer,
+      idx.map((i) => texts[i]!),
+      { maxLength: this.maxLength },
+    );
+    const inputNames = sessionInputNames(h.model);
+    const padId = padTokenId(h.tokenizer);
+    const probs = await mapInBatches(
+      rows.map((r) => r.input_ids.length),
+      async (batch) => {
+        const feeds = padToTensors(
+          T,
+          batch.map((i) => rows[i]!),
+          { padId, ...(inputNames ? { inputNames } : {}) },
+        );
+        const res = (await h.model(feeds)) as Record<string, Tensor>;
+        const { data, dims } = floatData(res['logits'], 'logits');
+        const C = dims[1]!;
+        return batch.map((_, b) => softmaxAt(data, b * C, C, botIndex));
+      },
+      { ...this.batch, signal: opts.signal, what },
+    );
+    idx.forEach((i, j) => {
+      const p = probs[j]!;
+      const logOdds = Math.log(Math.max(p, 1e-12) / Math.max(1 - p, 1e-12));
+      out[i] = scored(
+        this.name,
+        p,
+        this.threshold,
+        [
+          {
+            name: 'classifier_bot_probability',
+            value: p,
+            sentence: `The fine-tuned classifier${this.fitted || this.adapters.length > 0 ? ' (with LoRA)' : ''} reads the target's text as a bot with probability ${p.toFixed(2)}.`,
+            contribution: logOdds,
+          },
+        ],
+        started,
+      );
+    });
+    return out;
+  }
+
+  /**
+   * Trains a LoRA adapter and classification head on labelled transcripts (`trainLora` with the reference
+   * recipe unless `training` says otherwise) and uses it from then on, in place of any `adapters`.
+   *
+   * @param examples - labelled transcripts with both classes
+   * @param opts - `signal` to cancel
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    await this.train({ examples }, opts);
+  }
+
+  /**
+   * Like {@link LoraClassifierDetector.fit} but on soft targets, P(bot) per transcript (distillation).
+   *
+   * @param transcripts - the transcripts
+   * @param targets - P(bot) per transcript
+   * @param opts - `signal` to cancel
+   */
+  async fitSoft(
+    transcripts: readonly Transcript[],
+    targets: readonly number[],
+    opts: DetectOptions = {},
+  ): Promise<void> {
+    await this.train({ examples: transcripts, softTargets: targets }, opts);
+  }
+
+  private async train(
+    data: { examples: readonly Transcript[]; softTargets?: readonly number[] },
+    opts: DetectOptions,
+  ): Promise<void> {
+    const { onProgress: trainProgress, ...hyper } = this.training ?? {};
+    const { onProgress: _loadProgress, ...modelOptions } = this.modelOptions;
+    const res = await trainLora({
+      ...modelOptions,
+      ...DEFAULT_LORA_TRAINING,
+      ...hyper,
+      examples: data.examples,
+      ...(data.softTargets ? { softTargets: data.softTargets } : {}),
+      botLabel: this.botLabel,
+      maxLength: this.maxLength,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(trainProgress ? { onProgress: trainProgress } : {}),
+    });
+    await this.releaseModel();
+    this.trained = res.adapter;
+  }
+
+  private async releaseModel(): Promise<void> {
+    const p = this.preparing;
+    this.preparing = undefined;
+    this.holder = undefined;
+    if (p) {
+      const r = await p.catch(() => undefined);
+      await r?.holder.release();
+    }
+  }
+
+  /** Settings, adapters and the fitted adapter (inline), for {@link LoraClassifierDetector.fromJSON}. */
+  toJSON(): DetectorState {
+    const state: DetectorState = {
+      kind: KIND,
+      version: STATE_VERSION,
+      name: this.name,
+      threshold: this.threshold,
+      botLabel: this.botLabel,
+      maxLength: this.maxLength,
+      model: serializeModelOptions(this.modelOptions) as JsonObject,
+      adapters: [...this.adapters],
+      trained: this.trained
+        ? {
+            config: this.trained.config,
+            safetensors: Buffer.from(encodeSafetensors(this.trained.tensors)).toString('base64'),
+          }
+        : null,
+    };
+    return state;
+  }
+
+  /**
+   * Restores a detector from {@link LoraClassifierDetector.toJSON} output. Models load on first use.
+   *
+   * @param state - the saved state
+   * @param overrides - options that replace saved ones (e.g. `modelDir`, `offline`)
+   * @throws InvalidOptionsError for a state of another kind or version
+   */
+  static fromJSON(state: DetectorState, overrides: LoraClassifierOptions = {}): LoraClassifierDetector {
+    if (state?.kind !== KIND)
+      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state?.kind)}`);
+    if (state.version !== STATE_VERSION) {
+      throw new InvalidOptionsError(
+        'state.version',
+        `this botlens reads lora state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}`,
+      );
+    }
+    const adapters = Array.isArray(state['adapters'])
+      ? state['adapters'].filter((a): a is string => typeof a === 'string')
+      : [];
+    const botLabel = state['botLabel'];
+    const d = new LoraClassifierDetector({
+      ...deserializeModelOptions(state['model']),
+      ...(typeof state['name'] === 'string' && { name: state['name'] }),
+      ...(typeof state['threshold'] === 'number' && { threshold: state['threshold'] }),
+      ...((typeof botLabel === 'string' || typeof botLabel === 'number') && { botLabel }),
+      ...(typeof state['maxLength'] === 'number' && { maxLength: state['maxLength'] }),
+      adapters,
+      ...overrides,
+    });
+    const trained = state['trained'];
+    if (trained && typeof trained === 'object' && !Array.isArray(trained)) {
+      const t = trained as JsonObject;
+      if (typeof t['safetensors'] !== 'string' || typeof t['config'] !== 'object' || t['config'] === null) {
+        throw new InvalidOptionsError(
+          'state.trained',
+          'expected { config, safetensors } of a fitted adapter',
+        );
+      }
+      const file = parseSafetensors(Buffer.from(t['safetensors'], 'base64'), 'state.trained');
+      d.trained = {
+        config: t['config'] as JsonObject,
+        tensors: Object.fromEntries([...file.tensors].map(([k, v]) => [k, { shape: v.shape, data: v.data }])),
+      };
+    }
+    return d;
+  }
+
+  /** Releases the model. */
+  async dispose(): Promise<void> {
+    await this.releaseModel();
+  }
+}
+
+function softmaxAt(data: Float32Array, off: number, C: number, k: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < C; c++) max = Math.max(max, data[off + c]!);
+  let z = 0;
+  for (let c = 0; c < C; c++) z += Math.exp(data[off + c]! - max);
+  return Math.exp(data[off + k]! - max) / z;
+}
+
+function numLabels(config: Record<string, unknown>): number {
+  const id2label = config['id2label'];
+  if (id2label && typeof id2label === 'object') return Object.keys(id2label).length;
+  return typeof config['num_labels'] === 'number' ? (config['num_labels'] as number) : 2;
+}
+
+async function isClassifierFolder(folder: string): Promise<boolean> {
+  try {
+    const cfg = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const arch = cfg['architectures'];
+    if (
+      Array.isArray(arch) &&
+      arch.some((a) => typeof a === 'string' && a.endsWith('ForSequenceClassification'))
+    )
+      return true;
+  } catch {
+    // fall through to the graph check
+  }
+  try {
+    return hasClassifier(await loadOnnxModel(join(folder, 'onnx', 'model.onnx')));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,332 @@
+import { abstained, nowMs, scored } from '../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import type { JsonObject } from '../core/json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { NotFittedError } from '../errors/not-fitted-error.js';
+import {
+  decision,
+  fitLogisticRegression,
+  type LogisticModel,
+  sigmoid,
+} from '../numeric/logistic-regression.js';
+import type { Embedder } from '../runtime/embedder.js';
+import { HashingEmbedder } from '../runtime/hashing-embedder.js';
+import {
+  deserializeModelOptions,
+  type ModelOptions,
+  serializeModelOptions,
+} from '../runtime/model-options.js';
+import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
+import { transcriptText } from './transcript-text.js';
+
+const KIND = 'probe';
+const STATE_VERSION = 1;
+
+/** Options for {@link LinearProbeDetector}. */
+export interface LinearProbeOptions extends ModelOptions {
+  /**
+   * Name in results and ensembles.
+   * @defaultValue 'probe'
+   */
+  name?: string;
+  /**
+   * P(bot) at or above which the label is bot.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * The frozen encoder. When omitted, a `TransformersEmbedder` (mean-pooled, normalized) is built from the
+   * model options (`model`, `dtype`...).
+   * @defaultValue a TransformersEmbedder of the model options
+   */
+  embedder?: Embedder;
+  /**
+   * L2 penalty of the logistic regression.
+   * @defaultValue 1
+   */
+  l2?: number;
+  /**
+   * Weight the classes to balance them while fitting.
+   * @defaultValue true
+   */
+  balanceClasses?: boolean;
+}
+
+/**
+ * A probing head: logistic regression over frozen pooled sentence embeddings of the target speaker's text, as in
+ * feature-based transfer learning. Training embeds every example once and fits the head with
+ * `fitLogisticRegression`; it takes seconds, and the encoder is never changed. The fast, simple alternative to a
+ * LoRA classifier, and a natural distillation student (`fitSoft`).
+ *
+ * @example
+ * ```ts
+ * const probe = new LinearProbeDetector({ model: 'Xenova/all-MiniLM-L6-v2' });
+ * await probe.fit(await readTranscriptsJsonl('train.jsonl'));
+ * const d = await probe.detect(transcript);
+ * ```
+ */
+export class LinearProbeDetector implements Detector {
+  /** Name in results. */
+  readonly name: string;
+  /** Decision threshold on P(bot). */
+  readonly threshold: number;
+  /** The frozen encoder. */
+  readonly embedder: Embedder;
+  private readonly l2: number;
+  private readonly balance: boolean;
+  private readonly modelOptions: ModelOptions | undefined;
+  private head: LogisticModel | undefined;
+
+  /** @param options - see {@link LinearProbeOptions} */
+  constructor(options: LinearProbeOptions = {}) {
+    const { name, threshold, embedder, l2, balanceClasses, ...modelOptions } = options;
+    this.name = name ?? KIND;
+    this.threshold = threshold ?? 0.5;
+    if (!(this.threshold >= 0 && this.threshold <= 1))
+      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+    this.l2 = l2 ?? 1;
+    if (!(this.l2 >= 0 && Number.isFinite(this.l2)))
+      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
+    this.balance = balanceClasses ?? true;
+    if (embedder) {
+      if (typeof embedder.embed !== 'function')
+        throw new InvalidOptionsError('embedder', 'expected an Embedder (id and embed())');
+      this.embedder = embedder;
+      this.modelOptions = undefined;
+    } else {
+      this.embedder = new TransformersEmbedder(modelOptions);
+      this.modelOptions = modelOptions;
+    }
+  }
+
+  /** True once fitted (or restored from fitted state). */
+  get fitted(): boolean {
+    return this.head !== undefined;
+  }
+
+  private async embedValid(
+    vs: readonly ValidTranscript[],
+    opts: DetectOptions,
+  ): Promise<(Float32Array | null)[]> {
+    const texts = vs.map(transcriptText);
+    const idx = texts.map((t, i) => (t ? i : -1)).filter((i) => i >= 0);
+    const vecs = await this.embedder.embed(
+      idx.map((i) => texts[i]!),
+      opts,
+    );
+    const out: (Float32Array | null)[] = vs.map(() => null);
+    idx.forEach((i, j) => {
+      out[i] = vecs[j]!;
+    });
+    return out;
+  }
+
+  /**
+   * Fits the head on labelled transcripts (targets that wrote no text are skipped).
+   *
+   * @param examples - labelled transcripts with both classes
+   * @param opts - `signal` to cancel
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    if (!Array.isArray(examples))
+      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
+    const y = examples.map((e, i) => {
+      if (e?.label !== 'bot' && e?.label !== 'human') {
+        throw new InvalidTranscriptError([
+          { path: `examples[${i}].label`, message: 'label must be "human" or "bot"' },
+        ]);
+      }
+      return e.label === 'bot' ? 1 : 0;
+    });
+    await this.fitSoft(examples, y, opts);
+  }
+
+  /**
+   * Fits the head on soft targets (P(bot) per transcript, e.g. a teacher's scores): logistic regression accepts
+   * targets in [0, 1] directly. This is how {@link distill} trains a probe student.
+   *
+   * @param transcripts - the transcripts
+   * @param targets - P(bot) per transcript
+   * @param opts - `signal` to cancel
+   */
+  async fitSoft(
+    transcripts: readonly Transcript[],
+    targets: readonly number[],
+    opts: DetectOptions = {},
+  ): Promise<void> {
+    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
+    if (!Array.isArray(transcripts) || !Array.isArray(targets) || transcripts.length !== targets.length) {
+      throw new InvalidOptionsError('targets', 'give one target per transcript');
+    }
+    const vs = transcripts.map((t, i) => {
+      try {
+        return validateTranscript(t);
+      } catch (err) {
+        if (InvalidTranscriptError.isInstance(err)) {
+          throw new InvalidTranscriptError(
+            err.issues.map((x) => ({ path: `examples[${i}].${x.path}`, message: x.message })),
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+    });
+    const vecs = await this.embedValid(vs, opts);
+    const X: number[][] = [];
+    const y: number[] = [];
+    vecs.forEach((v, i) => {
+      if (v) {
+        X.push(Array.from(v));
+        y.push(targets[i]!);
+      }
+    });
+    const pos = y.reduce((s, v) => s + v, 0);
+    if (X.length === 0 || pos <= 0 || pos >= y.length) {
+      throw new InvalidOptionsError(
+        'examples',
+        `fit needs examples of both classes whose target wrote text; got ${X.length} usable examples`,
+      );
+    }
+    const sampleWeights = this.balance
+      ? y.map((v) => v * (y.length / (2 * pos)) + (1 - v) * (y.length / (2 * (y.length - pos))))
+      : undefined;
+    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
+    this.head = fitLogisticRegression(X, y, { l2: this.l2, ...(sampleWeights ? { sampleWeights } : {}) });
+  }
+
+  /**
+   * Judges the target speaker. Abstains when the target wrote no text.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @throws NotFittedError before `fit`
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    return (await this.detectBatch([t], opts))[0]!;
+  }
+
+  /**
+   * Judges many transcripts with one batched embedding call.
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal` to cancel
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+    const vs = ts.map((t) => validateTranscript(t));
+    const head = this.head;
+    if (!head)
+      throw new NotFittedError(
+        this.name,
+        'call fit(examples) first, or restore fitted state with fromJSON()',
+      );
+    const vecs = await this.embedValid(vs, opts);
+    return vs.map((v, i) => {
+      const x = vecs[i];
+      if (!x)
+        return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to embed.`, started);
+      const z = decision(head, x);
+      const p = sigmoid(z);
+      return scored(
+        this.name,
+        p,
+        this.threshold,
+        [
+          {
+            name: 'probe_log_odds',
+            value: z,
+            sentence: `A linear probe on frozen ${this.embedder.id.split(':')[0]} embeddings gives P(bot) = ${p.toFixed(2)}.`,
+            contribution: z,
+          },
+        ],
+        started,
+      );
+    });
+  }
+
+  /** The fitted head and settings, for {@link LinearProbeDetector.fromJSON}. */
+  toJSON(): DetectorState {
+    if (!this.head) throw new NotFittedError(this.name, 'call fit(examples) before toJSON()');
+    const state: DetectorState = {
+      kind: KIND,
+      version: STATE_VERSION,
+      name: this.name,
+      threshold: this.threshold,
+      l2: this.l2,
+      balanceClasses: this.balance,
+      embedderId: this.embedder.id,
+      weights: this.head.weights,
+      intercept: this.head.intercept,
+    };
+    if (this.modelOptions) state['model'] = serializeModelOptions(this.modelOptions) as JsonObject;
+    return state;
+  }
+
+  /**
+   * Restores a probe. The embedder is rebuilt from the state (a hashing embedder's id, or the saved model options
+   * of a TransformersEmbedder) unless one is given; its id must match the one the head was fitted on.
+   *
+   * @param state - from {@link LinearProbeDetector.toJSON}
+   * @param options - an embedder to use, and overrides
+   * @throws InvalidOptionsError for a state of another kind or version, or an embedder with another id
+   */
+  static fromJSON(state: DetectorState, options: LinearProbeOptions = {}): LinearProbeDetector {
+    if (state?.kind !== KIND)
+      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state?.kind)}`);
+    if (state.version !== STATE_VERSION)
+      throw new InvalidOptionsError(
+        'state.version',
+        `this botlens reads probe state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}`,
+      );
+    const weights = state['weights'];
+    const intercept = state['intercept'];
+    if (
+      !Array.isArray(weights) ||
+      !weights.every((w) => typeof w === 'number') ||
+      typeof intercept !== 'number'
+    ) {
+      throw new InvalidOptionsError('state.weights', 'expected a fitted probe state (weights, intercept)');
+    }
+    const id = String(state['embedderId'] ?? '');
+    const embedder =
+      options.embedder ??
+      HashingEmbedder.fromId(id) ??
+      (state['model']
+        ? new TransformersEmbedder({ ...deserializeModelOptions(state['model']), ...stripProbe(options) })
+        : undefined);
+    if (!embedder)
+      throw new InvalidOptionsError('embedder', `pass the embedder the probe was fitted with (id ${id})`);
+    if (embedder.id !== id) {
+      throw new InvalidOptionsError(
+        'embedder',
+        `has id "${embedder.id}" but the probe was fitted on "${id}": vectors would not match`,
+      );
+    }
+    const d = new LinearProbeDetector({
+      name: typeof state['name'] === 'string' ? state['name'] : KIND,
+      threshold: typeof state['threshold'] === 'number' ? state['threshold'] : 0.5,
+      l2: typeof state['l2'] === 'number' ? state['l2'] : 1,
+      balanceClasses: state['balanceClasses'] !== false,
+      ...options,
+      embedder,
+    });
+    d.head = { weights: weights as number[], intercept };
+    return d;
+  }
+
+  /** Releases the embedder's model. */
+  async dispose(): Promise<void> {
+    await this.embedder.dispose?.();
+  }
+}
+
+function stripProbe(o: LinearProbeOptions): ModelOptions {
+  const { name: _n, threshold: _t, embedder: _e, l2: _l, balanceClasses: _b, ...rest } = o;
+  return rest;
+}
