@@ -19,6 +19,10 @@
  * @module
  */
 
+export { abstained, nowMs, scored } from './core/detection.js';
+// The detector contract
+export type { Detection, DetectOptions, Detector, DetectorState, Evidence } from './core/detector.js';
+export type { JsonObject, JsonValue } from './core/json.js';
 // Transcript model and validation
 export type {
   Label,
@@ -29,22 +33,12 @@ export type {
   ValidMessage,
   ValidTranscript,
 } from './core/transcript.js';
-export { DEFAULT_LIMITS, targetMessages, type ValidationLimits, validateTranscript } from './core/validate.js';
-export type { JsonObject, JsonValue } from './core/json.js';
-
-// The detector contract
-export type { DetectOptions, Detection, Detector, DetectorState, Evidence } from './core/detector.js';
-export { abstained, nowMs, scored } from './core/detection.js';
-
-// Errors
-export { AbortedError } from './errors/aborted-error.js';
-export { BotlensError } from './errors/botlens-error.js';
-export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
-export { InvalidOptionsError } from './errors/invalid-options-error.js';
-export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
-export { ModelLoadError } from './errors/model-load-error.js';
-export { NotFittedError } from './errors/not-fitted-error.js';
-
+export {
+  DEFAULT_LIMITS,
+  targetMessages,
+  type ValidationLimits,
+  validateTranscript,
+} from './core/validate.js';
 // Data
 export {
   parseTranscriptsJsonl,
@@ -52,7 +46,13 @@ export {
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
-
+// Building detectors from specs and saved state
+export {
+  DETECTOR_TYPES,
+  type DetectorSpec,
+  type DetectorType,
+  type EnsembleSpec,
+} from './detectors/detector-spec.js';
 // Heuristic detector
 export {
   type CompleteHeuristicWeights,
@@ -70,7 +70,12 @@ export {
   TEXT_FEATURE_NAMES,
   TIMING_FEATURE_NAMES,
 } from './detectors/heuristic/index.js';
-
+export { createDetector, createEnsemble, detectorFromState } from './detectors/registry.js';
+export {
+  type CalibrateOptions,
+  calibrateThreshold,
+  type ThresholdCalibration,
+} from './ensemble/calibrate.js';
 // Ensembles and calibration
 export {
   Ensemble,
@@ -78,6 +83,8 @@ export {
   type EnsembleCalibration,
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
+export { seededRandom, stratifiedFolds } from './ensemble/folds.js';
+export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
   type EnsembleOptions,
@@ -90,19 +97,20 @@ export {
   type SerializedCombiner,
   type UnserializedMemberState,
 } from './ensemble/types.js';
-export { isMemberFailure } from './ensemble/run-members.js';
-export { type CalibrateOptions, calibrateThreshold, type ThresholdCalibration } from './ensemble/calibrate.js';
-export { seededRandom, stratifiedFolds } from './ensemble/folds.js';
-
-// Building detectors from specs and saved state
+// Errors
+export { AbortedError } from './errors/aborted-error.js';
+export { BotlensError } from './errors/botlens-error.js';
+export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
+export { InvalidOptionsError } from './errors/invalid-options-error.js';
+export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
+export { ModelLoadError } from './errors/model-load-error.js';
+export { NotFittedError } from './errors/not-fitted-error.js';
 export {
-  DETECTOR_TYPES,
-  type DetectorSpec,
-  type DetectorType,
-  type EnsembleSpec,
-} from './detectors/detector-spec.js';
-export { createDetector, createEnsemble, detectorFromState } from './detectors/registry.js';
-
+  type EvaluateOptions,
+  type EvaluateProgress,
+  type EvaluationReport,
+  evaluateDetector,
+} from './eval/evaluate.js';
 // Evaluation
 export {
   auroc,
@@ -114,12 +122,6 @@ export {
   type Metrics,
   tprAtFpr,
 } from './eval/metrics.js';
-export {
-  type EvaluateOptions,
-  type EvaluateProgress,
-  type EvaluationReport,
-  evaluateDetector,
-} from './eval/evaluate.js';
 
 // Numerics
 export {
@@ -131,7 +133,7 @@ export {
   predictProba,
   sigmoid,
 } from './numeric/logistic-regression.js';
-
+export type { Embedder } from './runtime/embedder.js';
 // Model zoo
 export {
   defaultModelFor,
@@ -143,4 +145,3 @@ export {
   type ZooModelId,
   type ZooTask,
 } from './zoo/model-zoo.js';
-export type { Embedder } from './runtime/embedder.js';

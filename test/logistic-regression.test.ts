@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decision, fitLogisticRegression, logit, predictProba, sigmoid } from '../src/numeric/logistic-regression.js';
+import {
+  decision,
+  fitLogisticRegression,
+  logit,
+  predictProba,
+  sigmoid,
+} from '../src/numeric/logistic-regression.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number) {
@@ -42,7 +48,10 @@ describe('fitLogisticRegression', () => {
   it('matches the closed-form optimum of a one-feature problem', () => {
     // Two points per x; at x=0 one positive one negative, at x=1 both positive... with l2 tiny the MLE on
     // data {(0,0),(0,1),(1,1),(1,0),(1,1)} has p(x=0)=1/2, p(x=1)=2/3: intercept 0, weight log(2).
-    const m = fitLogisticRegression([[0], [0], [1], [1], [1]], [0, 1, 1, 0, 1], { l2: 0, standardize: false });
+    const m = fitLogisticRegression([[0], [0], [1], [1], [1]], [0, 1, 1, 0, 1], {
+      l2: 0,
+      standardize: false,
+    });
     expect(m.intercept).toBeCloseTo(0, 6);
     expect(m.weights[0]).toBeCloseTo(Math.log(2), 6);
   });

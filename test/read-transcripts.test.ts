@@ -2,13 +2,25 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTranscriptsJsonl, readTranscriptJson, readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import {
+  parseTranscriptsJsonl,
+  readTranscriptJson,
+  readTranscriptsJsonl,
+} from '../src/data/read-transcripts.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const rec = (label: string, target = 'b') =>
-  JSON.stringify({ id: 'x', messages: [{ speaker: 'a', text: 'hi' }, { speaker: 'b', text: 'hello' }], target, label });
+  JSON.stringify({
+    id: 'x',
+    messages: [
+      { speaker: 'a', text: 'hi' },
+      { speaker: 'b', text: 'hello' },
+    ],
+    target,
+    label,
+  });
 
 describe('parseTranscriptsJsonl', () => {
   it('reads records, skipping blank lines and CRLF endings', () => {
@@ -20,8 +32,12 @@ describe('parseTranscriptsJsonl', () => {
   });
 
   it('names the line of bad JSON, a bad label and an invalid transcript', () => {
-    expect(() => parseTranscriptsJsonl(`${rec('bot')}\n{oops`, 'f.jsonl')).toThrow(/f\.jsonl:2: line is not valid JSON/);
-    expect(() => parseTranscriptsJsonl(rec('robot'), 'f.jsonl')).toThrow(/f\.jsonl:1 label: label must be "human" or "bot"/);
+    expect(() => parseTranscriptsJsonl(`${rec('bot')}\n{oops`, 'f.jsonl')).toThrow(
+      /f\.jsonl:2: line is not valid JSON/,
+    );
+    expect(() => parseTranscriptsJsonl(rec('robot'), 'f.jsonl')).toThrow(
+      /f\.jsonl:1 label: label must be "human" or "bot"/,
+    );
     try {
       parseTranscriptsJsonl(rec('bot', 'zed'), 'f.jsonl');
       expect.unreachable();

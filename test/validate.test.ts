@@ -33,7 +33,10 @@ describe('validateTranscript', () => {
   });
 
   it('re-checks a validated transcript against stricter limits, keeping its timestamps', () => {
-    const v = validateTranscript({ messages: [{ speaker: 'a', text: 'x', timestamp: 5 }, ...two], target: 'a' });
+    const v = validateTranscript({
+      messages: [{ speaker: 'a', text: 'x', timestamp: 5 }, ...two],
+      target: 'a',
+    });
     expect(issuesOf(v, { maxMessages: 2 })[0]!.path).toBe('messages');
     expect(validateTranscript(v, { maxMessages: 3 }).messages[0]!.timeMs).toBe(5);
     expect(v.messages[0]).toEqual({ speaker: 'a', text: 'x', timestamp: 5, timeMs: 5 });
@@ -68,10 +71,12 @@ describe('validateTranscript', () => {
   });
 
   it('rejects invalid limits with InvalidOptionsError', () => {
-    expect(() => validateTranscript({ messages: two, target: 'a' }, { maxMessages: -1 })).toThrow(InvalidOptionsError);
-    expect(() => validateTranscript({ messages: two, target: 'a' }, { minMessages: 5, maxMessages: 2 })).toThrow(
-      /minMessages/,
+    expect(() => validateTranscript({ messages: two, target: 'a' }, { maxMessages: -1 })).toThrow(
+      InvalidOptionsError,
     );
+    expect(() =>
+      validateTranscript({ messages: two, target: 'a' }, { minMessages: 5, maxMessages: 2 }),
+    ).toThrow(/minMessages/);
   });
 
   it('accepts empty text and rejects huge text with the limit in the message', () => {
@@ -96,7 +101,11 @@ describe('validateTranscript', () => {
         { speaker: 'a', text: '3' },
       ],
     });
-    expect(v.messages.map((m) => m.timeMs)).toEqual([Date.UTC(2024, 4, 1, 10), Date.UTC(2024, 4, 1, 10, 0, 5), undefined]);
+    expect(v.messages.map((m) => m.timeMs)).toEqual([
+      Date.UTC(2024, 4, 1, 10),
+      Date.UTC(2024, 4, 1, 10, 0, 5),
+      undefined,
+    ]);
   });
 
   it('rejects timestamps that go backwards, are not ISO, or are not finite', () => {
@@ -107,16 +116,31 @@ describe('validateTranscript', () => {
         { speaker: 'a', text: '3', timestamp: 1000 },
       ],
     });
-    expect(back[0]).toEqual({ path: 'messages[2].timestamp', message: expect.stringContaining('messages[0]') });
-    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: 'yesterday' }] })[0]!.message).toContain('ISO 8601');
-    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: Number.NaN }] })[0]!.path).toBe('messages[0].timestamp');
-    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: -5 }] })[0]!.path).toBe('messages[0].timestamp');
+    expect(back[0]).toEqual({
+      path: 'messages[2].timestamp',
+      message: expect.stringContaining('messages[0]'),
+    });
+    expect(
+      issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: 'yesterday' }] })[0]!.message,
+    ).toContain('ISO 8601');
+    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: Number.NaN }] })[0]!.path).toBe(
+      'messages[0].timestamp',
+    );
+    expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: -5 }] })[0]!.path).toBe(
+      'messages[0].timestamp',
+    );
   });
 
   it('checks the profile', () => {
     expect(issuesOf({ messages: two, target: 'a', profile: { avatar: 5 } })[0]!.path).toBe('profile.avatar');
-    expect(issuesOf({ messages: two, target: 'a', profile: { bio: 'x'.repeat(5001) } })[0]!.path).toBe('profile.bio');
-    const v = validateTranscript({ messages: two, target: 'a', profile: { bio: 'hi', avatar: new Uint8Array([1, 2]) } });
+    expect(issuesOf({ messages: two, target: 'a', profile: { bio: 'x'.repeat(5001) } })[0]!.path).toBe(
+      'profile.bio',
+    );
+    const v = validateTranscript({
+      messages: two,
+      target: 'a',
+      profile: { bio: 'hi', avatar: new Uint8Array([1, 2]) },
+    });
     expect(v.profile?.avatar).toBeInstanceOf(Uint8Array);
   });
 
@@ -132,7 +156,11 @@ describe('validateTranscript', () => {
   });
 
   it('validates a 200-message transcript quickly', () => {
-    const msgs = Array.from({ length: 200 }, (_, i) => ({ speaker: i % 2 ? 'a' : 'b', text: 'some words here '.repeat(5), timestamp: i * 1000 }));
+    const msgs = Array.from({ length: 200 }, (_, i) => ({
+      speaker: i % 2 ? 'a' : 'b',
+      text: 'some words here '.repeat(5),
+      timestamp: i * 1000,
+    }));
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) validateTranscript({ messages: msgs, target: 'a' });
     expect((performance.now() - t0) / 100).toBeLessThan(5);

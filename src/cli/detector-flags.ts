@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { Detector, DetectorState } from '../core/detector.js';
-import { DETECTOR_TYPES, type DetectorSpec, type DetectorType, detectorSpecSchema } from '../detectors/detector-spec.js';
+import {
+  DETECTOR_TYPES,
+  type DetectorSpec,
+  type DetectorType,
+  detectorSpecSchema,
+} from '../detectors/detector-spec.js';
 import { createEnsemble, detectorFromState } from '../detectors/registry.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -38,7 +43,12 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
       [] as string[],
     )
     .option('--model-dir <dir>', 'local folder holding model folders (implies offline)')
-    .addOption(new Option('--embedder <kind>', 'embedder of the embedding detector').choices(['hashing', 'transformers']))
+    .addOption(
+      new Option('--embedder <kind>', 'embedder of the embedding detector').choices([
+        'hashing',
+        'transformers',
+      ]),
+    )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot');
 }
@@ -52,7 +62,10 @@ export function parseModelFlags(values: readonly string[]): { fitted?: string; m
     if (eq > 0) {
       const name = v.slice(0, eq);
       if (!DETECTOR_TYPES.includes(name as DetectorType)) {
-        throw new InvalidOptionsError('--model', `"${name}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`);
+        throw new InvalidOptionsError(
+          '--model',
+          `"${name}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`,
+        );
       }
       models.set(name, v.slice(eq + 1));
     } else if (v.endsWith('.json') || existsSync(v)) {
@@ -69,7 +82,8 @@ export function parseModelFlags(values: readonly string[]): { fitted?: string; m
 export function parseThreshold(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = Number(value);
-  if (!(t >= 0 && t <= 1)) throw new InvalidOptionsError('--threshold', `expected a number in [0, 1], got "${value}"`);
+  if (!(t >= 0 && t <= 1))
+    throw new InvalidOptionsError('--threshold', `expected a number in [0, 1], got "${value}"`);
   return t;
 }
 
@@ -80,7 +94,8 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) throw new InvalidOptionsError('--detectors', `list at least one of ${DETECTOR_TYPES.join(', ')}`);
+  if (names.length === 0)
+    throw new InvalidOptionsError('--detectors', `list at least one of ${DETECTOR_TYPES.join(', ')}`);
   return names.map((type) => {
     const raw = {
       type,
@@ -91,7 +106,10 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     };
     const r = detectorSpecSchema.safeParse(raw);
     if (!r.success) {
-      throw new InvalidOptionsError('--detectors', `"${type}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`);
+      throw new InvalidOptionsError(
+        '--detectors',
+        `"${type}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`,
+      );
     }
     return r.data;
   });
@@ -103,9 +121,13 @@ export async function loadFitted(path: string): Promise<Detector> {
   try {
     state = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new BotlensError('READ_FAILED', `Cannot read fitted model ${path}: give a file written by \`botlens fit --out\`.`, {
-      cause,
-    });
+    throw new BotlensError(
+      'READ_FAILED',
+      `Cannot read fitted model ${path}: give a file written by \`botlens fit --out\`.`,
+      {
+        cause,
+      },
+    );
   }
   if (typeof state !== 'object' || state === null || typeof (state as DetectorState).kind !== 'string') {
     throw new InvalidOptionsError('--model', `${path} is not a saved detector state (no "kind")`);

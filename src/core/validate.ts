@@ -49,11 +49,9 @@ function buildSchema(l: Required<ValidationLimits>) {
       .string({ error: 'speaker must be a string: the name of who sent the message' })
       .min(1, { error: 'speaker is empty: give every message a non-empty speaker name' })
       .max(l.maxSpeakerLength, { error: `speaker is longer than ${l.maxSpeakerLength} characters` }),
-    text: z
-      .string({ error: 'text must be a string (use "" for an empty message)' })
-      .max(l.maxTextLength, {
-        error: `text is longer than ${l.maxTextLength} characters: split the message or raise maxTextLength`,
-      }),
+    text: z.string({ error: 'text must be a string (use "" for an empty message)' }).max(l.maxTextLength, {
+      error: `text is longer than ${l.maxTextLength} characters: split the message or raise maxTextLength`,
+    }),
     timestamp: z
       .union([z.number(), z.string()], {
         error: 'timestamp must be epoch milliseconds (number) or an ISO 8601 string',
@@ -172,7 +170,10 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
     throw new InvalidTranscriptError(
       parsed.error.issues.map((i) => ({
         path: pathOf(i.path),
-        message: i.code === 'invalid_type' && i.path.length === 0 ? 'a transcript must be an object { messages, target? }' : i.message,
+        message:
+          i.code === 'invalid_type' && i.path.length === 0
+            ? 'a transcript must be an object { messages, target? }'
+            : i.message,
       })),
     );
   }
@@ -197,7 +198,9 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
     }
     speakers.add(m.speaker);
     messages[i] = Object.freeze(
-      timeMs === undefined ? { speaker: m.speaker, text: m.text, timeMs } : { speaker: m.speaker, text: m.text, timestamp: timeMs, timeMs },
+      timeMs === undefined
+        ? { speaker: m.speaker, text: m.text, timeMs }
+        : { speaker: m.speaker, text: m.text, timestamp: timeMs, timeMs },
     );
   }
   let target = t.target;
@@ -233,4 +236,3 @@ function listSpeakers(speakers: Set<string>): string {
 export function targetMessages(t: ValidTranscript): ValidMessage[] {
   return t.messages.filter((m) => m.speaker === t.target);
 }
-

@@ -34,7 +34,11 @@ export interface ReadJsonlOptions {
  * rows[0].label; // 'bot'
  * ```
  */
-export function parseTranscriptsJsonl(text: string, source = '<input>', options: ReadJsonlOptions = {}): LabelledTranscript[] {
+export function parseTranscriptsJsonl(
+  text: string,
+  source = '<input>',
+  options: ReadJsonlOptions = {},
+): LabelledTranscript[] {
   const requireLabel = options.requireLabel ?? true;
   const out: LabelledTranscript[] = [];
   const lines = text.split(/\r?\n/);
@@ -46,15 +50,22 @@ export function parseTranscriptsJsonl(text: string, source = '<input>', options:
     try {
       rec = JSON.parse(line);
     } catch (cause) {
-      throw new InvalidTranscriptError([{ path: where, message: 'line is not valid JSON: one JSON object per line' }], { cause });
+      throw new InvalidTranscriptError(
+        [{ path: where, message: 'line is not valid JSON: one JSON object per line' }],
+        { cause },
+      );
     }
     if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
-      throw new InvalidTranscriptError([{ path: where, message: 'each line must be a JSON object { messages, target, label }' }]);
+      throw new InvalidTranscriptError([
+        { path: where, message: 'each line must be a JSON object { messages, target, label }' },
+      ]);
     }
     const r = rec as Record<string, unknown>;
     const label = r['label'];
     if (requireLabel && !LABELS.includes(label as Label)) {
-      throw new InvalidTranscriptError([{ path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` }]);
+      throw new InvalidTranscriptError([
+        { path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
+      ]);
     }
     const t: Transcript = { messages: r['messages'] as Transcript['messages'] };
     if (r['target'] !== undefined) t.target = r['target'] as string;
@@ -64,7 +75,10 @@ export function parseTranscriptsJsonl(text: string, source = '<input>', options:
         validateTranscript(t);
       } catch (err) {
         if (InvalidTranscriptError.isInstance(err)) {
-          throw new InvalidTranscriptError(err.issues.map((x) => ({ path: `${where} ${x.path}`, message: x.message })), { cause: err });
+          throw new InvalidTranscriptError(
+            err.issues.map((x) => ({ path: `${where} ${x.path}`, message: x.message })),
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -85,7 +99,10 @@ export function parseTranscriptsJsonl(text: string, source = '<input>', options:
  * const train = await readTranscriptsJsonl('data/train.jsonl');
  * ```
  */
-export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOptions): Promise<LabelledTranscript[]> {
+export async function readTranscriptsJsonl(
+  path: string,
+  options?: ReadJsonlOptions,
+): Promise<LabelledTranscript[]> {
   return parseTranscriptsJsonl(await readText(path), path, options);
 }
 
@@ -104,7 +121,10 @@ export async function readTranscriptJson(path: string): Promise<Transcript> {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new InvalidTranscriptError([{ path, message: 'file is not valid JSON: expected { "messages": [...], "target": "..." }' }], { cause });
+    throw new InvalidTranscriptError(
+      [{ path, message: 'file is not valid JSON: expected { "messages": [...], "target": "..." }' }],
+      { cause },
+    );
   }
   validateTranscript(value);
   return value as Transcript;
@@ -115,7 +135,11 @@ async function readText(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new BotlensError('READ_FAILED', `Cannot read ${path}${code ? ` (${code})` : ''}: check the path and permissions.`, { cause });
+    throw new BotlensError(
+      'READ_FAILED',
+      `Cannot read ${path}${code ? ` (${code})` : ''}: check the path and permissions.`,
+      { cause },
+    );
   }
 }
 

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 
 /** The built-in detector types, by the names the CLI and config files use. */
-export const DETECTOR_TYPES = ['heuristic', 'nli', 'fewshot', 'embedding', 'perplexity', 'clip', 'lora'] as const;
+export const DETECTOR_TYPES = [
+  'heuristic',
+  'nli',
+  'fewshot',
+  'embedding',
+  'perplexity',
+  'clip',
+  'lora',
+] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
@@ -12,10 +20,14 @@ export const detectorSpecSchema = z.strictObject({
   name: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
   modelDir: z.string().min(1).optional(),
-  dtype: z.enum(['fp32', 'fp16', 'q8', 'q4'], { error: 'dtype must be one of fp32, fp16, q8, q4' }).optional(),
+  dtype: z
+    .enum(['fp32', 'fp16', 'q8', 'q4'], { error: 'dtype must be one of fp32, fp16, q8, q4' })
+    .optional(),
   revision: z.string().min(1).optional(),
   offline: z.boolean().optional(),
-  embedder: z.enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' }).optional(),
+  embedder: z
+    .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
+    .optional(),
   threshold: z.number().min(0).max(1).optional(),
 });
 

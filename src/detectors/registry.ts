@@ -129,7 +129,10 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
   const names = new Set<string>();
   for (const d of detectors) {
     if (names.has(d.name)) {
-      throw new InvalidOptionsError('detectors', `two detectors are named "${d.name}": give one a different "name"`);
+      throw new InvalidOptionsError(
+        'detectors',
+        `two detectors are named "${d.name}": give one a different "name"`,
+      );
     }
     names.add(d.name);
   }

@@ -96,18 +96,22 @@ export function fitLogisticRegression(
   if (y.length !== n) throw new InvalidOptionsError('y', `has ${y.length} labels for ${n} rows`);
   const d = X[0]!.length;
   for (let i = 0; i < n; i++) {
-    if (X[i]!.length !== d) throw new InvalidOptionsError('X', `row ${i} has ${X[i]!.length} features, expected ${d}`);
+    if (X[i]!.length !== d)
+      throw new InvalidOptionsError('X', `row ${i} has ${X[i]!.length} features, expected ${d}`);
     const yi = y[i]!;
-    if (!(yi >= 0 && yi <= 1)) throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
+    if (!(yi >= 0 && yi <= 1))
+      throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
     for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(X[i]![j]!)) throw new InvalidOptionsError('X', `X[${i}][${j}] is not a finite number`);
+      if (!Number.isFinite(X[i]![j]!))
+        throw new InvalidOptionsError('X', `X[${i}][${j}] is not a finite number`);
     }
   }
   const l2 = options.l2 ?? 1;
   const maxIter = options.maxIter ?? 100;
   const tol = options.tol ?? 1e-8;
   const sw = options.sampleWeights ?? new Array<number>(n).fill(1);
-  if (sw.length !== n) throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
+  if (sw.length !== n)
+    throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
 
   // Standardize.
   const mean = new Float64Array(d);
@@ -127,7 +131,10 @@ export function fitLogisticRegression(
     for (let j = 0; j < d; j++) z[j + 1] = (row[j]! - mean[j]!) / scale[j]!;
     return z;
   });
-  const beta = d <= (options.newtonMaxFeatures ?? 256) ? newton(Z, y, sw, l2, maxIter, tol) : gradient(Z, y, sw, l2, maxIter * 20, tol);
+  const beta =
+    d <= (options.newtonMaxFeatures ?? 256)
+      ? newton(Z, y, sw, l2, maxIter, tol)
+      : gradient(Z, y, sw, l2, maxIter * 20, tol);
 
   // Fold the standardization back into raw-feature weights.
   const weights = new Array<number>(d);
@@ -139,7 +146,14 @@ export function fitLogisticRegression(
   return { weights, intercept };
 }
 
-function newton(Z: Float64Array[], y: readonly number[], sw: readonly number[], l2: number, maxIter: number, tol: number): Float64Array {
+function newton(
+  Z: Float64Array[],
+  y: readonly number[],
+  sw: readonly number[],
+  l2: number,
+  maxIter: number,
+  tol: number,
+): Float64Array {
   const p = Z[0]!.length;
   const beta = new Float64Array(p);
   for (let it = 0; it < maxIter; it++) {
@@ -175,7 +189,14 @@ function newton(Z: Float64Array[], y: readonly number[], sw: readonly number[], 
   return beta;
 }
 
-function gradient(Z: Float64Array[], y: readonly number[], sw: readonly number[], l2: number, epochs: number, tol: number): Float64Array {
+function gradient(
+  Z: Float64Array[],
+  y: readonly number[],
+  sw: readonly number[],
+  l2: number,
+  epochs: number,
+  tol: number,
+): Float64Array {
   const p = Z[0]!.length;
   const n = Z.length;
   let totalW = 0;

@@ -35,8 +35,6 @@ export {
   type LoraSideBranchOptions,
   type LoraSideBranchReport,
 } from './lora-branch.js';
-// TODO(lead): memory-estimate.ts belongs to another helper; these are the names it exported when this index was
-// written. Check them against the final file.
 export {
   type ActivationOptions,
   activationBytes,

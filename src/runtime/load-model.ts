@@ -350,10 +350,18 @@ async function loadAll(
   const session_options = opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {};
   // Older causal-LM exports (and `botlens pull` of them) hold onnx/decoder_model_merged*.onnx, not onnx/model*.onnx.
   const model_file_name =
-    task === 'causal-lm' && where.local && !existsSync(join(where.location, onnxFileFor(dtype))) ? 'decoder_model_merged' : undefined;
+    task === 'causal-lm' && where.local && !existsSync(join(where.location, onnxFileFor(dtype)))
+      ? 'decoder_model_merged'
+      : undefined;
   const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
   const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {
-    const modelOpts = { ...common, dtype, device: dev, session_options, ...(model_file_name ? { model_file_name } : {}) };
+    const modelOpts = {
+      ...common,
+      dtype,
+      device: dev,
+      session_options,
+      ...(model_file_name ? { model_file_name } : {}),
+    };
     if (task === 'clip') {
       const text = await T.CLIPTextModelWithProjection.from_pretrained(where.location, modelOpts);
       try {

@@ -92,12 +92,18 @@ function dataUrlToBytes(t: Transcript): Transcript {
   const avatar = t.profile?.avatar;
   if (typeof avatar !== 'string') return t;
   const comma = avatar.indexOf(',');
-  return { ...t, profile: { ...t.profile, avatar: new Uint8Array(Buffer.from(avatar.slice(comma + 1), 'base64')) } };
+  return {
+    ...t,
+    profile: { ...t.profile, avatar: new Uint8Array(Buffer.from(avatar.slice(comma + 1), 'base64')) },
+  };
 }
 
 class TimeoutError extends BotlensError {
   constructor(ms: number) {
-    super('TIMEOUT', `Detection took longer than ${ms} ms and was stopped: retry later or send a shorter transcript.`);
+    super(
+      'TIMEOUT',
+      `Detection took longer than ${ms} ms and was stopped: retry later or send a shorter transcript.`,
+    );
   }
 }
 
@@ -126,7 +132,11 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   const key = options.apiKey ? digest(options.apiKey) : undefined;
   let isReady = false;
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, ajv: { customOptions: { allErrors: true } } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    ajv: { customOptions: { allErrors: true } },
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'botlens', version: '1', description: 'Tells bots from humans in chat transcripts.' },
@@ -136,7 +146,11 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.addSchema(transcriptSchema);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (key && (req.url.startsWith('/v1/') || req.url === '/metrics') && !bearerOk(req.headers.authorization, key)) {
+    if (
+      key &&
+      (req.url.startsWith('/v1/') || req.url === '/metrics') &&
+      !bearerOk(req.headers.authorization, key)
+    ) {
       return reply
         .code(401)
         .header('WWW-Authenticate', 'Bearer')
@@ -164,13 +178,19 @@ export async function createServer(detector: Detector, options: ServerOptions = 
         error: 'INVALID_TRANSCRIPT',
         message: `Invalid request body: ${err.message}`,
         issues: err.validation.map((v) => ({
-          path: v.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') || '(body)',
+          path:
+            v.instancePath
+              .replace(/^\//, '')
+              .replace(/\/(\d+)/g, '[$1]')
+              .replace(/\//g, '.') || '(body)',
           message: v.message ?? 'invalid',
         })),
       });
     }
     if (err.statusCode === 413) {
-      return reply.code(413).send({ error: 'BODY_TOO_LARGE', message: `Request body exceeds ${bodyLimit} bytes.` });
+      return reply
+        .code(413)
+        .send({ error: 'BODY_TOO_LARGE', message: `Request body exceeds ${bodyLimit} bytes.` });
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: err.code ?? 'BAD_REQUEST', message: err.message });
@@ -199,7 +219,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     const members = (d as Detection & { members?: MemberLike[] }).members;
     for (const m of members ?? [d as MemberLike]) {
       if (m.error !== undefined) metrics.errors.inc({ detector: m.detector, kind: 'detector' });
-      else if (typeof m.elapsedMs === 'number') metrics.detectorTime.observe({ detector: m.detector }, m.elapsedMs / 1000);
+      else if (typeof m.elapsedMs === 'number')
+        metrics.detectorTime.observe({ detector: m.detector }, m.elapsedMs / 1000);
     }
   }
 
@@ -265,7 +286,9 @@ export async function createServer(detector: Detector, options: ServerOptions = 
           type: 'object',
           required: ['transcripts'],
           additionalProperties: false,
-          properties: { transcripts: { type: 'array', minItems: 1, maxItems: maxBatch, items: { $ref: 'Transcript#' } } },
+          properties: {
+            transcripts: { type: 'array', minItems: 1, maxItems: maxBatch, items: { $ref: 'Transcript#' } },
+          },
         },
         security,
         response: {
@@ -284,11 +307,15 @@ export async function createServer(detector: Detector, options: ServerOptions = 
             return validateTranscript(dataUrlToBytes(t));
           } catch (err) {
             if (!InvalidTranscriptError.isInstance(err)) throw err;
-            throw new InvalidTranscriptError(err.issues.map((x) => ({ path: `transcripts[${i}].${x.path}`, message: x.message })));
+            throw new InvalidTranscriptError(
+              err.issues.map((x) => ({ path: `transcripts[${i}].${x.path}`, message: x.message })),
+            );
           }
         });
         const results = await withLimits((signal) =>
-          detector.detectBatch ? detector.detectBatch(ts, { signal }) : Promise.all(ts.map((t) => detector.detect(t, { signal }))),
+          detector.detectBatch
+            ? detector.detectBatch(ts, { signal })
+            : Promise.all(ts.map((t) => detector.detect(t, { signal }))),
         );
         for (const d of results) record(d);
         return { results };

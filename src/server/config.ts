@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { detectorSpecSchema, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { detectorSpecSchema, ensembleSpecSchema } from '../detectors/detector-spec.js';
 
 const serverSchema = z.strictObject({
   host: z.string().min(1).optional(),
@@ -24,7 +24,10 @@ export const serviceConfigSchema = z
     fitted: z.string().min(1).optional(),
     server: serverSchema.optional(),
   })
-  .refine((c) => !(c.ensemble && c.fitted), { message: 'give either "ensemble" or "fitted", not both', path: ['fitted'] });
+  .refine((c) => !(c.ensemble && c.fitted), {
+    message: 'give either "ensemble" or "fitted", not both',
+    path: ['fitted'],
+  });
 
 /** A parsed `botlens.config.json`. */
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
@@ -45,7 +48,9 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new BotlensError('READ_FAILED', `Cannot read config file ${path}: check the --config path.`, { cause });
+    throw new BotlensError('READ_FAILED', `Cannot read config file ${path}: check the --config path.`, {
+      cause,
+    });
   }
   let raw: unknown;
   try {
@@ -66,7 +71,10 @@ export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): Servi
   const r = serviceConfigSchema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0]!;
-    const key = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const key = first.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     const all = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new InvalidOptionsError(key || 'config', all);
   }

@@ -30,7 +30,8 @@ export const transcriptSchema = {
         avatar: {
           type: 'string',
           pattern: '^data:image/[a-z0-9.+-]+;base64,',
-          description: 'The avatar as a base64 data URL (the service never reads server paths or fetches URLs).',
+          description:
+            'The avatar as a base64 data URL (the service never reads server paths or fetches URLs).',
         },
       },
     },
@@ -56,6 +57,9 @@ export const errorSchema = {
   properties: {
     error: { type: 'string' },
     message: { type: 'string' },
-    issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    issues: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;

@@ -1,6 +1,6 @@
+import { loadFitted } from '../cli/detector-flags.js';
 import type { Detector } from '../core/detector.js';
 import { createEnsemble } from '../detectors/registry.js';
-import { loadFitted } from '../cli/detector-flags.js';
 import { type BotlensServer, createServer } from './app.js';
 import type { ServiceConfig } from './config.js';
 
@@ -63,7 +63,10 @@ export async function startService(
   server.app.addHook('onClose', async () => {
     await detector.dispose?.();
   });
-  const url = await server.app.listen({ host: options.host ?? s.host ?? '127.0.0.1', port: options.port ?? s.port ?? 8080 });
+  const url = await server.app.listen({
+    host: options.host ?? s.host ?? '127.0.0.1',
+    port: options.port ?? s.port ?? 8080,
+  });
   if (options.handleSignals ?? true) {
     const stop = (signal: string) => {
       process.stderr.write(`botlens: ${signal} received, finishing in-flight requests\n`);

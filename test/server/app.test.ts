@@ -29,7 +29,13 @@ class SpacingDetector implements Detector {
     const mine = v.messages.filter((m) => m.speaker === v.target);
     if (mine.every((m) => m.text === '')) return abstained(this.name, 'The target wrote nothing.', start);
     const share = mine.filter((m) => / [?.!,]/.test(m.text)).length / mine.length;
-    return scored(this.name, share, 0.5, [{ name: 'spaced_punct_share', value: share, sentence: `${share}` }], start);
+    return scored(
+      this.name,
+      share,
+      0.5,
+      [{ name: 'spaced_punct_share', value: share, sentence: `${share}` }],
+      start,
+    );
   }
 }
 
@@ -46,7 +52,11 @@ async function start(detector: Detector, options: ServerOptions = {}) {
   const { port } = s.app.server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   return { s, base, post };
 }
 
@@ -84,7 +94,9 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     expect(e2.error).toBe('INVALID_TRANSCRIPT');
     expect(e2.issues[0]).toMatchObject({ path: 'target', message: expect.stringContaining('"a", "b"') });
     const batchFail = await post('/v1/detect/batch', { transcripts: [bot, { ...bot, target: 'zz' }] });
-    expect(((await batchFail.json()) as { issues: { path: string }[] }).issues[0]!.path).toBe('transcripts[1].target');
+    expect(((await batchFail.json()) as { issues: { path: string }[] }).issues[0]!.path).toBe(
+      'transcripts[1].target',
+    );
     const notJson = await fetch(`${(await start(new SpacingDetector())).base}/v1/detect`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -112,7 +124,10 @@ describe('botlens HTTP service on 127.0.0.1', () => {
   it('stops slow work with 503 and Retry-After', async () => {
     const { post } = await start(new SpacingDetector(5000), { timeoutMs: 150 });
     const t0 = Date.now();
-    const r = await post('/v1/detect', { ...bot, messages: [...bot.messages, { speaker: 'a', text: 'SLOW' }] });
+    const r = await post('/v1/detect', {
+      ...bot,
+      messages: [...bot.messages, { speaker: 'a', text: 'SLOW' }],
+    });
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('5');
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -120,10 +135,14 @@ describe('botlens HTTP service on 127.0.0.1', () => {
   });
 
   it('answers 429 under overload instead of queueing without bound', async () => {
-    const { post } = await start(new SpacingDetector(300), { maxConcurrent: 1, maxQueued: 1, timeoutMs: 5000 });
+    const { post } = await start(new SpacingDetector(300), {
+      maxConcurrent: 1,
+      maxQueued: 1,
+      timeoutMs: 5000,
+    });
     const slowT = { ...bot, messages: [...bot.messages, { speaker: 'a', text: 'SLOW' }] };
-    const statuses = await Promise.all([1, 2, 3, 4].map(() => post('/v1/detect', slowT))).then(
-      (rs) => rs.map((r) => r.status),
+    const statuses = await Promise.all([1, 2, 3, 4].map(() => post('/v1/detect', slowT))).then((rs) =>
+      rs.map((r) => r.status),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(2);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
@@ -140,14 +159,22 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     expect(metrics).toMatch(/botlens_requests_total\{route="\/v1\/detect",status="400"\} 1/);
     expect(metrics).toMatch(/botlens_detector_duration_seconds_count\{detector="spacing"\} 1/);
     expect(metrics).toMatch(/botlens_request_duration_seconds_bucket/);
-    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/detect', '/v1/detect/batch', '/healthz', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/detect', '/v1/detect/batch', '/healthz', '/readyz']),
+    );
   });
 
   it('finishes in-flight requests when closing', async () => {
     const { s, post } = await start(new SpacingDetector(300), { timeoutMs: 5000 });
-    const pending = post('/v1/detect', { ...bot, messages: [...bot.messages, { speaker: 'a', text: 'SLOW' }] });
+    const pending = post('/v1/detect', {
+      ...bot,
+      messages: [...bot.messages, { speaker: 'a', text: 'SLOW' }],
+    });
     await new Promise((r) => setTimeout(r, 50));
     const closing = s.app.close();
     const r = await pending;

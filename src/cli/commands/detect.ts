@@ -19,7 +19,9 @@ function fmt(score: number | null | undefined): string {
 
 /** Renders a detection (or ensemble result) as a readable report. */
 export function prettyDetection(d: Detection): string {
-  const out: string[] = [`${d.label ?? 'abstain'}  P(bot) = ${fmt(d.score)}  (${d.detector}, ${d.elapsedMs.toFixed(1)} ms)`];
+  const out: string[] = [
+    `${d.label ?? 'abstain'}  P(bot) = ${fmt(d.score)}  (${d.detector}, ${d.elapsedMs.toFixed(1)} ms)`,
+  ];
   const members = (d as Detection & { members?: MemberView[] }).members;
   if (members?.length) {
     out.push(
@@ -35,7 +37,9 @@ export function prettyDetection(d: Detection): string {
       ),
     );
   }
-  const evidence = (members ?? [d as MemberView]).flatMap((m) => (m.evidence ?? []).map((e) => ({ m: m.detector, e })));
+  const evidence = (members ?? [d as MemberView]).flatMap((m) =>
+    (m.evidence ?? []).map((e) => ({ m: m.detector, e })),
+  );
   if (evidence.length) {
     out.push(
       '',

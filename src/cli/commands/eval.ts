@@ -49,7 +49,10 @@ export function registerEvalCommand(program: Command): void {
         process.stdout.write(
           `${formatTable(
             ['metric', 'value'],
-            Object.entries(out).map(([k, v]) => [k, typeof v === 'number' ? String(Math.round(v * 10000) / 10000) : String(v)]),
+            Object.entries(out).map(([k, v]) => [
+              k,
+              typeof v === 'number' ? String(Math.round(v * 10000) / 10000) : String(v),
+            ]),
           )}\n`,
         );
     } finally {

@@ -5,8 +5,13 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve the HTTP API (POST /v1/detect, /v1/detect/batch, /healthz, /readyz, /metrics, /openapi.json)')
-    .option('--config <file>', 'botlens.config.json naming the ensemble; without it the heuristic detector alone')
+    .description(
+      'serve the HTTP API (POST /v1/detect, /v1/detect/batch, /healthz, /readyz, /metrics, /openapi.json)',
+    )
+    .option(
+      '--config <file>',
+      'botlens.config.json naming the ensemble; without it the heuristic detector alone',
+    )
     .option('--port <n>', 'port (default 8080)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; 0.0.0.0 in containers)')
     .option('--log', 'log requests as JSON lines')

@@ -1,0 +1,132 @@
+/**
+ * `botlens/detectors`: the model-backed detectors and the building blocks they stand on (model loading,
+ * embedders, NLI, CLIP and causal-LM scorers). Importing this module loads no model code: ONNX Runtime and
+ * transformers.js are imported when a model is first needed.
+ *
+ * @example
+ * ```ts
+ * import { NliZeroShotDetector } from 'botlens/detectors';
+ * const nli = new NliZeroShotDetector({ model: 'Xenova/bart-large-mnli', dtype: 'q8' });
+ * const d = await nli.detect(transcript);
+ * ```
+ *
+ * @module
+ */
+
+export { ImageLoadError } from '../errors/image-load-error.js';
+export { type BatchPlanOptions, mapInBatches, planBatches } from '../runtime/batching.js';
+export { type CachedModelFolderOptions, cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
+export {
+  assertSameVocabulary,
+  type CandidateScores,
+  CausalLmScorer,
+  type CausalLmScorerOptions,
+  type CrossScores,
+  type TextScores,
+  type TokenLogprobs,
+  type TokenScores,
+} from '../runtime/causal-lm-scorer.js';
+export { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
+export { type ImageInput, loadImage, type ReadImageOptions, readImageBytes } from '../runtime/image-input.js';
+// Model runtime
+export {
+  type AcquireModelOptions,
+  acquireModel,
+  isLocalModelPath,
+  type LoadedModelInfo,
+  loadedModels,
+  loadTransformers,
+  type ModelHandle,
+  type ModelTask,
+  type ResolvedLocation,
+  resolveModelLocation,
+  type Transformers,
+} from '../runtime/load-model.js';
+export { MODEL_TASKS, onnxFileFor, requiredModelFiles } from '../runtime/model-files.js';
+export {
+  deserializeModelOptions,
+  type LoadProgress,
+  MODEL_DEVICES,
+  MODEL_DTYPES,
+  type ModelDevice,
+  type ModelDtype,
+  type ModelOptions,
+  offlineFromEnv,
+  type SerializedModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../runtime/model-options.js';
+export {
+  entailmentProbability,
+  type NliLabelInfo,
+  type NliPair,
+  NliScorer,
+  type NliScorerOptions,
+  nliLabelIndices,
+} from '../runtime/nli-scorer.js';
+export { cosine } from '../runtime/tensor-data.js';
+// Building blocks
+export {
+  type Pooling,
+  TransformersEmbedder,
+  type TransformersEmbedderOptions,
+} from '../runtime/transformers-embedder.js';
+export {
+  compressionRatio,
+  distinctN,
+  type LexicalDiversity,
+  type LexicalDiversityOptions,
+  lexicalDiversity,
+  movingAverageTtr,
+  selfRepetition,
+  typeTokenRatio,
+} from '../text/lexical-diversity.js';
+export { ngrams, wordTokens } from '../text/tokenize.js';
+// Detectors
+export {
+  type ClipCalibration,
+  ClipConsistencyDetector,
+  type ClipConsistencyOptions,
+} from './clip-consistency.js';
+export {
+  type FewShotPrompt,
+  FewShotPromptDetector,
+  type FewShotPromptOptions,
+  type FewShotScoring,
+} from './few-shot-prompt.js';
+export {
+  type NliAnalysis,
+  type NliCalibration,
+  type NliLabelWords,
+  type NliWindow,
+  type NliWindowScore,
+  NliZeroShotDetector,
+  type NliZeroShotOptions,
+} from './nli-zero-shot.js';
+export {
+  DEFAULT_PERPLEXITY_COMBINATION,
+  type LmFigures,
+  PERPLEXITY_FEATURES,
+  PerplexityDiversityDetector,
+  type PerplexityDiversityFeatures,
+  type PerplexityDiversityOptions,
+  type PerplexityFeature,
+  type PerplexityUnit,
+  type SignalPrior,
+} from './perplexity-diversity.js';
+export {
+  type AnswerWords,
+  CHAT_QUESTION,
+  type ChatMessage,
+  chatMessages,
+  DEFAULT_INSTRUCTION,
+  type DialogueFormatOptions,
+  dialogueLines,
+  type FitPromptOptions,
+  type FittedPrompt,
+  fitPromptToBudget,
+  type PromptExample,
+  type PromptParts,
+  renderPlainPrompt,
+  TARGET_NAME,
+} from './prompt-format.js';
