@@ -79,7 +79,9 @@ function rssMb(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
-console.log(`node ${process.version}, ${process.platform}/${process.arch}; n=${N}, dim=${DIM}, ${QUERIES} queries, k=${K}`);
+console.log(
+  `node ${process.version}, ${process.platform}/${process.arch}; n=${N}, dim=${DIM}, ${QUERIES} queries, k=${K}`,
+);
 console.log(
   `HNSW M=${HNSW_DEFAULTS.m}, efConstruction=${HNSW_DEFAULTS.efConstruction}, default efSearch=${HNSW_DEFAULTS.efSearch}`,
 );

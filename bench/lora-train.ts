@@ -77,16 +77,34 @@ async function probeRow(label: string, model: string, make: () => LinearProbeDet
   await probe.fit(train);
   const trainS = (performance.now() - t0) / 1000;
   const m = await evaluate(probe, dev);
-  rows.push({ method: 'probing head', model, trainS, f1: m.f1, auroc: m.auroc, share: 'head only', note: label });
+  rows.push({
+    method: 'probing head',
+    model,
+    trainS,
+    f1: m.f1,
+    auroc: m.auroc,
+    share: 'head only',
+    note: label,
+  });
   await probe.dispose();
 }
 
-async function loraRow(method: string, model: string, base: string, targets: ('query' | 'value')[]): Promise<LoraClassifierDetector> {
+async function loraRow(
+  method: string,
+  model: string,
+  base: string,
+  targets: ('query' | 'value')[],
+): Promise<LoraClassifierDetector> {
   const out = join(work, `adapter-${model}-${targets.join('-') || 'head'}`);
   const t0 = performance.now();
   const res = await trainLora({ model: base, examples: train, targets, maxLength: MAX_LEN, out });
   const trainS = (performance.now() - t0) / 1000;
-  const det = new LoraClassifierDetector({ name: `lora-${model}`, model: base, adapters: [out], maxLength: MAX_LEN });
+  const det = new LoraClassifierDetector({
+    name: `lora-${model}`,
+    model: base,
+    adapters: [out],
+    maxLength: MAX_LEN,
+  });
   const m = await evaluate(det, dev);
   rows.push({
     method,
@@ -101,44 +119,80 @@ async function loraRow(method: string, model: string, base: string, targets: ('q
 }
 
 try {
-  console.log(`ConvAI: ${train.length} train, ${dev.length} dev transcripts; maxLength ${MAX_LEN}; random-weight models.`);
-  await probeRow('hashing embedder (no model)', 'hashing-4096', () => new LinearProbeDetector({ embedder: new HashingEmbedder({ dim: 4096 }) }));
-  await probeRow('mean-pooled, normalized', 'tiny-bert', () =>
-    new LinearProbeDetector({ embedder: new TransformersEmbedder({ model: TINY_ENC, maxLength: MAX_LEN }) }),
+  console.log(
+    `ConvAI: ${train.length} train, ${dev.length} dev transcripts; maxLength ${MAX_LEN}; random-weight models.`,
   );
-  await probeRow('mean-pooled, normalized', 'bench-minilm-l6', () =>
-    new LinearProbeDetector({ embedder: new TransformersEmbedder({ model: BENCH, maxLength: MAX_LEN }) }),
+  await probeRow(
+    'hashing embedder (no model)',
+    'hashing-1024',
+    () => new LinearProbeDetector({ embedder: new HashingEmbedder({ dim: 1024 }) }),
   );
-  (await loraRow('head only (LoRA off)', 'tiny-bert-cls', TINY, [])).dispose();
-  const tinyLora = await loraRow('LoRA r8 a32 q,v top layer + head', 'tiny-bert-cls', TINY, ['query', 'value']);
+  await probeRow(
+    'mean-pooled, normalized',
+    'tiny-bert',
+    () =>
+      new LinearProbeDetector({
+        embedder: new TransformersEmbedder({ model: TINY_ENC, maxLength: MAX_LEN }),
+      }),
+  );
+  await probeRow(
+    'mean-pooled, normalized',
+    'bench-minilm-l6',
+    () =>
+      new LinearProbeDetector({ embedder: new TransformersEmbedder({ model: BENCH, maxLength: MAX_LEN }) }),
+  );
+  await (await loraRow('head only (LoRA off)', 'tiny-bert-cls', TINY, [])).dispose();
+  const tinyLora = await loraRow('LoRA r8 a32 q,v top layer + head', 'tiny-bert-cls', TINY, [
+    'query',
+    'value',
+  ]);
   await tinyLora.dispose();
-  (await loraRow('head only (LoRA off)', 'bench-minilm-l6', BENCH, [])).dispose();
-  const benchLora = await loraRow('LoRA r8 a32 q,v top layer + head', 'bench-minilm-l6', BENCH, ['query', 'value']);
+  await (await loraRow('head only (LoRA off)', 'bench-minilm-l6', BENCH, [])).dispose();
+  const benchLora = await loraRow('LoRA r8 a32 q,v top layer + head', 'bench-minilm-l6', BENCH, [
+    'query',
+    'value',
+  ]);
 
   console.log('\n| method | model | train time | dev F1 | dev AUROC | trainable share | notes |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.method} | ${r.model} | ${r.trainS.toFixed(1)} s | ${fmt(r.f1)} | ${fmt(r.auroc)} | ${r.share} | ${r.note} |`);
+    console.log(
+      `| ${r.method} | ${r.model} | ${r.trainS.toFixed(1)} s | ${fmt(r.f1)} | ${fmt(r.auroc)} | ${r.share} | ${r.note} |`,
+    );
   }
 
   // Distillation: teacher = ensemble (LoRA bench model + heuristic + hashing probe); students learn its scores.
   const heuristic = new HeuristicDetector();
   await heuristic.fit?.(train);
-  const hashProbe = new LinearProbeDetector({ name: 'hash-probe', embedder: new HashingEmbedder({ dim: 4096 }) });
+  const hashProbe = new LinearProbeDetector({
+    name: 'hash-probe',
+    embedder: new HashingEmbedder({ dim: 1024 }),
+  });
   await hashProbe.fit(train);
   const teacher = new Ensemble([benchLora, heuristic, hashProbe], { strategy: 'weighted-mean' });
   const unlabelled = train.map(({ label: _label, ...t }) => t);
   const students: [string, () => LoraClassifierDetector | LinearProbeDetector][] = [
-    ['LoRA tiny-bert-cls (r8 a32 q,v)', () => new LoraClassifierDetector({ name: 'student-lora', model: TINY, maxLength: MAX_LEN })],
+    [
+      'LoRA tiny-bert-cls (r8 a32 q,v)',
+      () => new LoraClassifierDetector({ name: 'student-lora', model: TINY, maxLength: MAX_LEN }),
+    ],
     [
       'probe on tiny-bert embeddings',
-      () => new LinearProbeDetector({ name: 'student-probe', embedder: new TransformersEmbedder({ model: TINY_ENC, maxLength: MAX_LEN }) }),
+      () =>
+        new LinearProbeDetector({
+          name: 'student-probe',
+          embedder: new TransformersEmbedder({ model: TINY_ENC, maxLength: MAX_LEN }),
+        }),
     ],
   ];
   const t = await evaluate(teacher, dev);
-  console.log('\n| detector | dev F1 | dev AUROC | ms / transcript (batched, dev) | speed-up | F1 vs teacher | distill time |');
+  console.log(
+    '\n| detector | dev F1 | dev AUROC | ms / transcript (batched, dev) | speed-up | F1 vs teacher | distill time |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  console.log(`| teacher: ensemble (LoRA bench-minilm-l6 + heuristic + hashing probe) | ${fmt(t.f1)} | ${fmt(t.auroc)} | ${t.msPer.toFixed(2)} | 1.0x | 0 pp | |`);
+  console.log(
+    `| teacher: ensemble (LoRA bench-minilm-l6 + heuristic + hashing probe) | ${fmt(t.f1)} | ${fmt(t.auroc)} | ${t.msPer.toFixed(2)} | 1.0x | 0 pp | |`,
+  );
   for (const [label, make] of students) {
     const student = make();
     const t0 = performance.now();

@@ -95,7 +95,7 @@ interface Outcome {
 }
 
 function needsShared(source: string): boolean {
-  const marker = /^\s*\/\/\s*needs:\s*(shared|none)\b/m.exec(source);
+  const marker = /^\s*(?:\/\/|\*)\s*needs:\s*(shared|none)\b/m.exec(source);
   if (marker) return marker[1] === 'shared';
   return /\.\.\/\.\.\/shared\b/.test(source);
 }

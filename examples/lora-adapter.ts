@@ -19,10 +19,13 @@ import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
 import { mergeLoraAdapter, trainLora } from '../src/peft/index.js';
 
-const shared = process.env['BOTLENS_SHARED'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared');
+const shared =
+  process.env['BOTLENS_SHARED'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared');
 const tiny = join(shared, 'fixtures/hf-tiny');
 if (!existsSync(tiny)) {
-  console.error(`This example needs the fixture models in ${tiny} (set BOTLENS_SHARED to the folder holding fixtures/).`);
+  console.error(
+    `This example needs the fixture models in ${tiny} (set BOTLENS_SHARED to the folder holding fixtures/).`,
+  );
   process.exit(1);
 }
 const work = await mkdtemp(join(tmpdir(), 'botlens-lora-example-'));
@@ -65,11 +68,20 @@ try {
       maxLength: 64,
       out: adapterDir,
       onProgress: (p) => {
-        if (p.phase === 'epoch') console.log(`epoch ${p.stats.epoch}: val loss ${p.stats.validationLoss.toFixed(3)}, val F1 ${p.stats.validationF1.toFixed(3)}`);
+        if (p.phase === 'epoch')
+          console.log(
+            `epoch ${p.stats.epoch}: val loss ${p.stats.validationLoss.toFixed(3)}, val F1 ${p.stats.validationF1.toFixed(3)}`,
+          );
       },
     });
-    console.log(`trained ${res.trainableParameters} of ${res.totalParameters} parameters (${(100 * res.trainableShare).toFixed(2)}%), saved to ${res.folder}`);
-    const mine = new LoraClassifierDetector({ model: join(tiny, 'tiny-bert-cls'), adapters: [adapterDir], maxLength: 64 });
+    console.log(
+      `trained ${res.trainableParameters} of ${res.totalParameters} parameters (${(100 * res.trainableShare).toFixed(2)}%), saved to ${res.folder}`,
+    );
+    const mine = new LoraClassifierDetector({
+      model: join(tiny, 'tiny-bert-cls'),
+      adapters: [adapterDir],
+      maxLength: 64,
+    });
     const d2 = await mine.detect(transcript);
     console.log(`adapter trained in TypeScript: P(bot) = ${d2.score?.toFixed(3)} -> ${d2.label}`);
     await mine.dispose();

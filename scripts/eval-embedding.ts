@@ -10,7 +10,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LabelledTranscript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { EmbeddingCentroidDetector, type EmbeddingCentroidOptions } from '../src/detectors/embedding-centroid.js';
+import {
+  EmbeddingCentroidDetector,
+  type EmbeddingCentroidOptions,
+} from '../src/detectors/embedding-centroid.js';
 import { computeMetrics } from '../src/eval/metrics.js';
 import { HashingEmbedder, type HashingEmbedderOptions } from '../src/runtime/hashing-embedder.js';
 
@@ -26,7 +29,10 @@ const embedderOptions = JSON.parse(values.embedder) as HashingEmbedderOptions;
 const detectorOptions = JSON.parse(values.detector) as EmbeddingCentroidOptions;
 
 function make(): EmbeddingCentroidDetector {
-  return new EmbeddingCentroidDetector({ ...detectorOptions, embedder: new HashingEmbedder(embedderOptions) });
+  return new EmbeddingCentroidDetector({
+    ...detectorOptions,
+    embedder: new HashingEmbedder(embedderOptions),
+  });
 }
 
 async function scoreAll(d: EmbeddingCentroidDetector, rows: LabelledTranscript[]): Promise<number[]> {
@@ -45,7 +51,9 @@ function line(what: string, scores: number[], rows: LabelledTranscript[]): strin
 
 const train = await readTranscriptsJsonl(`${values.data}/train.jsonl`);
 const dev = await readTranscriptsJsonl(`${values.data}/dev.jsonl`);
-console.log(`embedder ${new HashingEmbedder(embedderOptions).id}; detector options ${JSON.stringify(detectorOptions)}`);
+console.log(
+  `embedder ${new HashingEmbedder(embedderOptions).id}; detector options ${JSON.stringify(detectorOptions)}`,
+);
 
 if (values.cv) {
   // Folds by conversation (both speakers of a dialogue together), assigned round-robin in file order.

@@ -75,7 +75,9 @@ describe('ExactSearch', () => {
     index.add([a, b]);
     const q = v(0.9, 0.2, 0.1);
     const minus = (x: Float32Array) => x.map((y, i) => y - center[i]!);
-    const expected = [a, b].map((x) => dot(minus(q), minus(x)) / Math.sqrt(dot(minus(q), minus(q)) * dot(minus(x), minus(x))));
+    const expected = [a, b].map(
+      (x) => dot(minus(q), minus(x)) / Math.sqrt(dot(minus(q), minus(q)) * dot(minus(x), minus(x))),
+    );
     const sims = index.similarities(q);
     expect(sims[0]).toBeCloseTo(expected[0]!, 6);
     expect(sims[1]).toBeCloseTo(expected[1]!, 6);
@@ -98,7 +100,9 @@ describe('ExactSearch', () => {
     const ha = a.search(q, 5);
     const hb = b.search(q, 5);
     expect(hb.map((h) => h.id)).toEqual(ha.map((h) => h.id));
-    hb.forEach((h, i) => expect(h.similarity).toBeCloseTo(ha[i]!.similarity, 9));
+    hb.forEach((h, i) => {
+      expect(h.similarity).toBeCloseTo(ha[i]!.similarity, 9);
+    });
     expect(ha[0]!.id).toBe(5);
   });
 
@@ -165,7 +169,9 @@ describe('HnswIndex', () => {
     const got = hnsw.search(q, 50);
     const truth = exact.search(q, 50);
     expect(got.map((h) => h.id)).toEqual(truth.map((h) => h.id));
-    got.forEach((h, i) => expect(h.similarity).toBeCloseTo(truth[i]!.similarity, 5));
+    got.forEach((h, i) => {
+      expect(h.similarity).toBeCloseTo(truth[i]!.similarity, 5);
+    });
     const top = truth[0]!.id;
     expect(hnsw.search(q, 2, { exclude: (id) => id === top }).map((h) => h.id)).not.toContain(top);
   });
@@ -195,7 +201,8 @@ describe('HnswIndex', () => {
 
 describe('vector codec', () => {
   it('converts float16 exactly for representable values and rounds to nearest even', () => {
-    for (const x of [0, 1, -2, 0.5, 65504, 2 ** -24, -(2 ** -14)]) expect(fromFloat16Bits(toFloat16Bits(x))).toBe(x);
+    for (const x of [0, 1, -2, 0.5, 65504, 2 ** -24, -(2 ** -14)])
+      expect(fromFloat16Bits(toFloat16Bits(x))).toBe(x);
     expect(toFloat16Bits(1)).toBe(0x3c00);
     expect(toFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie: rounds to even
     expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02);
@@ -255,14 +262,17 @@ describe('span basis', () => {
     basis.pivots.forEach((p, k) => {
       for (let j = 0; j < 30; j++) w[j]! += a[k]! * vectors[p]![j]!;
     });
-    for (let i = 0; i < vectors.length; i++) expect(dot(w, vectors[i]!)).toBeCloseTo(dot(beta, basis.coords[i]!), 6);
+    for (let i = 0; i < vectors.length; i++)
+      expect(dot(w, vectors[i]!)).toBeCloseTo(dot(beta, basis.coords[i]!), 6);
   });
 });
 
 describe('TopK', () => {
   it('keeps the best k, best first, ties broken by lower id', () => {
     const t = new TopK(3);
-    [0.2, 0.9, 0.5, 0.9, 0.1, 0.7].forEach((s, i) => t.offer(i, s));
+    [0.2, 0.9, 0.5, 0.9, 0.1, 0.7].forEach((s, i) => {
+      t.offer(i, s);
+    });
     expect(t.sorted()).toEqual([
       { id: 1, similarity: 0.9 },
       { id: 3, similarity: 0.9 },

@@ -133,7 +133,9 @@ describe('EmbeddingCentroidDetector', () => {
       'probe_logit',
     ]);
     const byName = Object.fromEntries(bot.evidence.map((e) => [e.name, e]));
-    expect(byName['cos_bot_centroid']!.value as number).toBeGreaterThan(byName['cos_human_centroid']!.value as number);
+    expect(byName['cos_bot_centroid']!.value as number).toBeGreaterThan(
+      byName['cos_human_centroid']!.value as number,
+    );
     expect(byName['knn_bot_share']!.value as number).toBeGreaterThan(0.8);
     const nearest = byName['nearest_examples']!.value as { label: string; similarity: number }[];
     expect(nearest).toHaveLength(10);
@@ -192,7 +194,9 @@ describe('EmbeddingCentroidDetector', () => {
     const err = await withLiar.detect(BOTLIKE).catch((e: unknown) => e);
     expect(BotlensError.isInstance(err) && err.code === 'DIMENSION_MISMATCH').toBe(true);
     expect(() => EmbeddingCentroidDetector.fromJSON({ ...state, version: 99 })).toThrow(/version/);
-    expect(() => EmbeddingCentroidDetector.fromJSON({ kind: 'heuristic', version: 1 })).toThrow(InvalidOptionsError);
+    expect(() => EmbeddingCentroidDetector.fromJSON({ kind: 'heuristic', version: 1 })).toThrow(
+      InvalidOptionsError,
+    );
   });
 
   it('uses the HNSW index when asked (and above annMinExamples for dense vectors), with the same answers', async () => {
@@ -204,7 +208,8 @@ describe('EmbeddingCentroidDetector', () => {
       const a = await exact.detect(t);
       const b = await ann.detect(t);
       expect(b.score!).toBeCloseTo(a.score!, 4);
-      const ids = (x: typeof a) => (x.evidence.find((e) => e.name === 'nearest_examples')!.value as unknown[]).length;
+      const ids = (x: typeof a) =>
+        (x.evidence.find((e) => e.name === 'nearest_examples')!.value as unknown[]).length;
       expect(ids(b)).toBe(ids(a));
     }
     // 'auto': dense vectors (a small hashing space is dense) at or above annMinExamples go to HNSW...
@@ -236,20 +241,31 @@ describe('EmbeddingCentroidDetector', () => {
   });
 
   it('rejects bad options, too few examples, bad transcripts and aborted signals', async () => {
-    for (const bad of [{ k: 0 }, { threshold: 2 }, { useAnn: 'yes' }, { folds: 1 }, { probeL2: -1 }, { name: '' }]) {
-      expect(() => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder(), ...(bad as object) })).toThrow(
-        InvalidOptionsError,
-      );
+    for (const bad of [
+      { k: 0 },
+      { threshold: 2 },
+      { useAnn: 'yes' },
+      { folds: 1 },
+      { probeL2: -1 },
+      { name: '' },
+    ]) {
+      expect(
+        () => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder(), ...(bad as object) }),
+      ).toThrow(InvalidOptionsError);
     }
     expect(() => new EmbeddingCentroidDetector({ embedder: {} as Embedder })).toThrow(/Embedder/);
     const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
     await expect(d.fit(TRAIN.filter((t) => t.label === 'bot'))).rejects.toThrow(/at least 2 bot and 2 human/);
-    await expect(d.fit([{ ...TRAIN[0]!, label: 'robot' as 'bot' }, ...TRAIN])).rejects.toThrow(InvalidTranscriptError);
+    await expect(d.fit([{ ...TRAIN[0]!, label: 'robot' as 'bot' }, ...TRAIN])).rejects.toThrow(
+      InvalidTranscriptError,
+    );
     const ready = await fitted();
     await expect(ready.detect({ messages: [] })).rejects.toThrow(InvalidTranscriptError);
     const ac = new AbortController();
     ac.abort();
-    await expect(ready.detect(BOTLIKE, { signal: ac.signal })).rejects.toSatisfy((e) => AbortedError.isInstance(e));
+    await expect(ready.detect(BOTLIKE, { signal: ac.signal })).rejects.toSatisfy((e) =>
+      AbortedError.isInstance(e),
+    );
     await expect(d.fit(TRAIN, { signal: ac.signal })).rejects.toSatisfy((e) => AbortedError.isInstance(e));
   });
 

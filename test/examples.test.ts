@@ -32,7 +32,11 @@ const EXPECTED: Record<string, RegExp[]> = {
     /member reply-delay: abstained/,
     /"reply-delay" gave P\(bot\) = 0\.\d{3}, weight 1/,
   ],
-  'fit-save-load.ts': [/fitted heuristic/, /^saved .*fitted\.json$/m, /identical: true$/m],
+  'fit-save-load.ts': [
+    /fitted heuristic \+ embedding in \d+ ms/,
+    /^saved .*fitted\.json$/m,
+    /identical: true$/m,
+  ],
   'nli-zero-shot.ts': [/P\(bot\) = [01]\.\d{3} -> (bot|human)/, /window 0: P\(entail bot\)/],
   'few-shot.ts': [/--- prompt \(\d+ tokens, \d+ examples\) ---/, /P\(bot\) = [01]\.\d{3} -> (bot|human)/],
   'perplexity.ts': [/P\(bot\) = [01]\.\d{3} -> (bot|human)/, /perplexity\s+Perplexity/],
@@ -93,7 +97,7 @@ async function withSlot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function needsShared(source: string): boolean {
-  const marker = /^\s*\/\/\s*needs:\s*(shared|none)\b/m.exec(source);
+  const marker = /^\s*(?:\/\/|\*)\s*needs:\s*(shared|none)\b/m.exec(source);
   if (marker) return marker[1] === 'shared';
   return /\.\.\/\.\.\/shared\b/.test(source);
 }

@@ -31,7 +31,9 @@ describe('HashingEmbedder', () => {
   });
 
   it('uses signed hashing: some buckets are negative', () => {
-    const v = new HashingEmbedder({ dim: 1024 }).embedOne('the quick brown fox jumps over the lazy dog again and again');
+    const v = new HashingEmbedder({ dim: 1024 }).embedOne(
+      'the quick brown fox jumps over the lazy dog again and again',
+    );
     expect(v.some((x) => x < 0)).toBe(true);
     expect(v.some((x) => x > 0)).toBe(true);
   });
@@ -64,7 +66,13 @@ describe('HashingEmbedder', () => {
   });
 
   it('encodes every setting in its id and rebuilds itself from it', async () => {
-    const e = new HashingEmbedder({ dim: 2048, charNgramMin: 2, charNgramMax: 4, lowercase: true, wordWeight: 0.5 });
+    const e = new HashingEmbedder({
+      dim: 2048,
+      charNgramMin: 2,
+      charNgramMax: 4,
+      lowercase: true,
+      wordWeight: 0.5,
+    });
     expect(e.id).toBe('hashing-v1:dim=2048,word=1-2,char=2-4,lower=1,ww=0.5,cw=1');
     expect(new HashingEmbedder().id).not.toBe(new HashingEmbedder({ dim: 4096 }).id);
     const again = HashingEmbedder.fromId(e.id)!;
@@ -107,11 +115,16 @@ describe('HashingEmbedder', () => {
     await expect(e.embed([42 as unknown as string])).rejects.toThrow(/texts\[0\]/);
     const ac = new AbortController();
     ac.abort();
-    await expect(e.embed(['hi'], { signal: ac.signal })).rejects.toSatisfy((err) => AbortedError.isInstance(err));
+    await expect(e.embed(['hi'], { signal: ac.signal })).rejects.toSatisfy((err) =>
+      AbortedError.isInstance(err),
+    );
   });
 
   it('embeds a thousand chat messages in well under a second', async () => {
-    const texts = Array.from({ length: 1000 }, (_, i) => `message number ${i}: how are you doing today? I like turtles 🐢`);
+    const texts = Array.from(
+      { length: 1000 },
+      (_, i) => `message number ${i}: how are you doing today? I like turtles 🐢`,
+    );
     const t0 = performance.now();
     const out = await new HashingEmbedder().embed(texts);
     expect(out).toHaveLength(1000);

@@ -1,6 +1,12 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { TopK } from './top-k.js';
-import { type Neighbor, type VectorIndex, type VectorSearchOptions, checkFinite, checkK } from './vector-index.js';
+import {
+  checkFinite,
+  checkK,
+  type Neighbor,
+  type VectorIndex,
+  type VectorSearchOptions,
+} from './vector-index.js';
 import {
   assertDims,
   type CompactVector,
@@ -103,12 +109,16 @@ export class ExactSearch implements VectorIndex {
       if (v instanceof Float32Array) assertDims(`vector ${i}`, v.length, this.dim);
       else {
         const last = v.indices[v.indices.length - 1];
-        if (last !== undefined && last >= this.dim) assertDims(`vector ${i} (highest position + 1)`, last + 1, this.dim);
+        if (last !== undefined && last >= this.dim)
+          assertDims(`vector ${i} (highest position + 1)`, last + 1, this.dim);
       }
       checkFinite(`vector ${i}`, v instanceof Float32Array ? v : v.values);
     }
     for (const v of vectors) {
-      const sp = v instanceof Float32Array ? toSparse(v) : { indices: Int32Array.from(v.indices), values: Float32Array.from(v.values) };
+      const sp =
+        v instanceof Float32Array
+          ? toSparse(v)
+          : { indices: Int32Array.from(v.indices), values: Float32Array.from(v.values) };
       let vv: number;
       let vc: number;
       if (sp.indices.length < SPARSE_DENSITY * this.dim) {
@@ -156,7 +166,7 @@ export class ExactSearch implements VectorIndex {
       const sp = this.sparse[j];
       const qv = sp ? sparseDot(sp, query) : rowDot(query, matrix, this.denseRow[j]!, dim);
       const s = (qv - qc - this.dotCenter[j]! + cc) / den;
-      out[j] = s > 1 ? 1 : s < -1 ? -1 : s;
+      out[j] = Math.min(1, Math.max(-1, s));
     }
     return out;
   }

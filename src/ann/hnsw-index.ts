@@ -2,7 +2,13 @@ import type { HierarchicalNSW } from 'hnswlib-node';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkDim } from './exact-search.js';
-import { type Neighbor, type VectorIndex, type VectorSearchOptions, checkFinite, checkK } from './vector-index.js';
+import {
+  checkFinite,
+  checkK,
+  type Neighbor,
+  type VectorIndex,
+  type VectorSearchOptions,
+} from './vector-index.js';
 import { assertDims, type CompactVector, toDense } from './vector-math.js';
 
 /**
@@ -83,7 +89,8 @@ async function loadHnsw(): Promise<HnswModule> {
 
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw new InvalidOptionsError(name, `expected a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${String(v)}`);
   return v;
 }
 
@@ -113,7 +120,13 @@ export class HnswIndex implements VectorIndex {
   private capacity: number;
   private currentEf = -1;
 
-  private constructor(index: HierarchicalNSW, dim: number, capacity: number, efSearch: number, center?: Float32Array) {
+  private constructor(
+    index: HierarchicalNSW,
+    dim: number,
+    capacity: number,
+    efSearch: number,
+    center?: Float32Array,
+  ) {
     this.index = index;
     this.dim = dim;
     this.capacity = capacity;
@@ -131,11 +144,16 @@ export class HnswIndex implements VectorIndex {
   static async create(options: HnswIndexOptions): Promise<HnswIndex> {
     checkDim(options.dim);
     const m = positiveInt('m', options.m, HNSW_DEFAULTS.m);
-    const efConstruction = positiveInt('efConstruction', options.efConstruction, HNSW_DEFAULTS.efConstruction);
+    const efConstruction = positiveInt(
+      'efConstruction',
+      options.efConstruction,
+      HNSW_DEFAULTS.efConstruction,
+    );
     const efSearch = positiveInt('efSearch', options.efSearch, HNSW_DEFAULTS.efSearch);
     const capacity = positiveInt('capacity', options.capacity, 1024);
     const seed = options.seed ?? HNSW_DEFAULTS.seed;
-    if (!Number.isInteger(seed) || seed < 0) throw new InvalidOptionsError('seed', `expected an integer >= 0, got ${String(seed)}`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new InvalidOptionsError('seed', `expected an integer >= 0, got ${String(seed)}`);
     if (options.center) {
       assertDims('center', options.center.length, options.dim);
       checkFinite('center', options.center);
@@ -143,7 +161,13 @@ export class HnswIndex implements VectorIndex {
     const { HierarchicalNSW } = await loadHnsw();
     const index = new HierarchicalNSW('cosine', options.dim);
     index.initIndex({ maxElements: capacity, m, efConstruction, randomSeed: seed });
-    return new HnswIndex(index, options.dim, capacity, efSearch, options.center ? Float32Array.from(options.center) : undefined);
+    return new HnswIndex(
+      index,
+      options.dim,
+      capacity,
+      efSearch,
+      options.center ? Float32Array.from(options.center) : undefined,
+    );
   }
 
   /** Number of vectors stored. */
@@ -156,6 +180,7 @@ export class HnswIndex implements VectorIndex {
     return this.ef;
   }
 
+  /** Sets the search-time candidate list size (a positive integer) for later searches. */
   set efSearch(value: number) {
     this.ef = positiveInt('efSearch', value, this.ef);
   }

@@ -19,7 +19,10 @@ function fromBase64(text: unknown, bytesPerItem: number, what: string): ArrayBuf
   }
   const buf = Buffer.from(text, 'base64');
   if (buf.length % bytesPerItem !== 0) {
-    throw new InvalidOptionsError(what, `decodes to ${buf.length} bytes, not a whole number of ${bytesPerItem}-byte values`);
+    throw new InvalidOptionsError(
+      what,
+      `decodes to ${buf.length} bytes, not a whole number of ${bytesPerItem}-byte values`,
+    );
   }
   const out = new Uint8Array(buf.length);
   out.set(buf);
@@ -174,9 +177,10 @@ export function encodeVectors(vectors: readonly CompactVector[], dim: number): E
     const halves = new Uint16Array(vectors.length * dim);
     vectors.forEach((v, r) => {
       if (v instanceof Float32Array) for (let j = 0; j < dim; j++) halves[r * dim + j] = toFloat16Bits(v[j]!);
-      else v.indices.forEach((j, k) => {
-        halves[r * dim + j] = toFloat16Bits(v.values[k]!);
-      });
+      else
+        v.indices.forEach((j, k) => {
+          halves[r * dim + j] = toFloat16Bits(v.values[k]!);
+        });
     });
     return { format: 'dense', count: vectors.length, dim, values: toBase64(halves, 2), nnz: '', indices: '' };
   }
@@ -230,7 +234,8 @@ function countNonZero(v: Float32Array): number {
  * ```
  */
 export function decodeVectors(value: unknown, what = 'vectors'): CompactVector[] {
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionsError(what, 'expected an object from encodeVectors()');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidOptionsError(what, 'expected an object from encodeVectors()');
   const o = value as Record<string, unknown>;
   const count = o['count'];
   const dim = o['dim'];
@@ -241,7 +246,8 @@ export function decodeVectors(value: unknown, what = 'vectors'): CompactVector[]
   const d = dim as number;
   const halves = new Uint16Array(fromBase64(o['values'], 2, `${what}.values`));
   if (o['format'] === 'dense') {
-    if (halves.length !== n * d) throw new InvalidOptionsError(`${what}.values`, `holds ${halves.length} values, expected ${n * d}`);
+    if (halves.length !== n * d)
+      throw new InvalidOptionsError(`${what}.values`, `holds ${halves.length} values, expected ${n * d}`);
     const out: Float32Array[] = [];
     for (let r = 0; r < n; r++) {
       const v = new Float32Array(d);
@@ -250,14 +256,19 @@ export function decodeVectors(value: unknown, what = 'vectors'): CompactVector[]
     }
     return out;
   }
-  if (o['format'] !== 'sparse') throw new InvalidOptionsError(`${what}.format`, 'expected "dense" or "sparse"');
+  if (o['format'] !== 'sparse')
+    throw new InvalidOptionsError(`${what}.format`, 'expected "dense" or "sparse"');
   const nnz = new Uint32Array(fromBase64(o['nnz'], 4, `${what}.nnz`));
   const indices = new Uint32Array(fromBase64(o['indices'], 4, `${what}.indices`));
-  if (nnz.length !== n) throw new InvalidOptionsError(`${what}.nnz`, `holds ${nnz.length} counts, expected ${n}`);
+  if (nnz.length !== n)
+    throw new InvalidOptionsError(`${what}.nnz`, `holds ${nnz.length} counts, expected ${n}`);
   let total = 0;
   for (const c of nnz) total += c;
   if (indices.length !== total || halves.length !== total) {
-    throw new InvalidOptionsError(what, `indices (${indices.length}) and values (${halves.length}) must both hold ${total} entries`);
+    throw new InvalidOptionsError(
+      what,
+      `indices (${indices.length}) and values (${halves.length}) must both hold ${total} entries`,
+    );
   }
   const out: SparseVector[] = [];
   let at = 0;
@@ -268,7 +279,10 @@ export function decodeVectors(value: unknown, what = 'vectors'): CompactVector[]
     for (let k = 0; k < c; k++, at++) {
       const j = indices[at]!;
       if (j >= d || (k > 0 && j <= idx[k - 1]!)) {
-        throw new InvalidOptionsError(`${what}.indices`, `vector ${r} has positions out of order or beyond ${d}`);
+        throw new InvalidOptionsError(
+          `${what}.indices`,
+          `vector ${r} has positions out of order or beyond ${d}`,
+        );
       }
       idx[k] = j;
       val[k] = fromFloat16Bits(halves[at]!);

@@ -71,7 +71,8 @@ export interface VectorIndex {
  * ```
  */
 export function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new InvalidOptionsError('k', `expected a positive integer, got ${String(k)}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new InvalidOptionsError('k', `expected a positive integer, got ${String(k)}`);
 }
 
 /**

@@ -246,7 +246,11 @@ export function addScaled(acc: Float64Array, a: CompactVector, factor: number): 
  * const G = gramMatrix([a, b], a.length); // Float64Array of 4
  * ```
  */
-export function gramMatrix(rows: readonly CompactVector[], dim: number, shouldStop?: () => boolean): Float64Array {
+export function gramMatrix(
+  rows: readonly CompactVector[],
+  dim: number,
+  shouldStop?: () => boolean,
+): Float64Array {
   const n = rows.length;
   const G = new Float64Array(n * n);
   const scratch = new Float64Array(dim);

@@ -21,16 +21,21 @@ import {
   spanBasis,
   toDense,
 } from '../ann/vector-math.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
 import { abstained, nowMs, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
 import { validateAll, validateLabelled } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
-import { decision, fitLogisticRegression, type LogisticModel, sigmoid } from '../numeric/logistic-regression.js';
+import {
+  decision,
+  fitLogisticRegression,
+  type LogisticModel,
+  sigmoid,
+} from '../numeric/logistic-regression.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
@@ -169,7 +174,14 @@ interface FittedModel {
   probe: { weights: Float32Array; intercept: number } | null;
   /** Logistic regression over {@link featureNames}. */
   calibration: LogisticModel;
-  training: { examples: number; bots: number; humans: number; skippedEmpty: number; probeExamples: number; folds: number };
+  training: {
+    examples: number;
+    bots: number;
+    humans: number;
+    skippedEmpty: number;
+    probeExamples: number;
+    folds: number;
+  };
 }
 
 interface Features {
@@ -258,9 +270,11 @@ function positiveNumber(name: string, v: unknown, fallback: number): number {
 }
 
 function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
-  if (typeof o !== 'object' || o === null) throw new InvalidOptionsError('options', 'expected an options object');
+  if (typeof o !== 'object' || o === null)
+    throw new InvalidOptionsError('options', 'expected an options object');
   const name = o.name ?? 'embedding';
-  if (typeof name !== 'string' || name === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidOptionsError('name', 'expected a non-empty string');
   const threshold = o.threshold ?? 0.5;
   if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
@@ -282,7 +296,11 @@ function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
     annMinExamples: positiveInt('annMinExamples', o.annMinExamples, 5000),
     hnsw: {
       m: positiveInt('hnsw.m', o.hnsw?.m, HNSW_DEFAULTS.m),
-      efConstruction: positiveInt('hnsw.efConstruction', o.hnsw?.efConstruction, HNSW_DEFAULTS.efConstruction),
+      efConstruction: positiveInt(
+        'hnsw.efConstruction',
+        o.hnsw?.efConstruction,
+        HNSW_DEFAULTS.efConstruction,
+      ),
       efSearch: positiveInt('hnsw.efSearch', o.hnsw?.efSearch, HNSW_DEFAULTS.efSearch),
     },
     probe: o.probe ?? true,
@@ -343,7 +361,10 @@ export class EmbeddingCentroidDetector implements Detector {
     if (options.embedder !== undefined) {
       const e = options.embedder as Partial<Embedder> | null;
       if (typeof e !== 'object' || e === null || typeof e.embed !== 'function' || typeof e.id !== 'string') {
-        throw new InvalidOptionsError('embedder', 'expected an Embedder: an object with an id string and an embed() method');
+        throw new InvalidOptionsError(
+          'embedder',
+          'expected an Embedder: an object with an id string and an embed() method',
+        );
       }
     }
     this.embedder = options.embedder;
@@ -374,11 +395,13 @@ export class EmbeddingCentroidDetector implements Detector {
 
   private async getEmbedder(): Promise<Embedder> {
     if (this.embedder) return this.embedder;
-    this.embedderPending ??= import('../runtime/transformers-embedder.js').then(({ TransformersEmbedder }) => {
-      const e = new TransformersEmbedder(this.embedderOptions);
-      this.embedder = e;
-      return e;
-    });
+    this.embedderPending ??= import('../runtime/transformers-embedder.js').then(
+      ({ TransformersEmbedder }) => {
+        const e = new TransformersEmbedder(this.embedderOptions);
+        this.embedder = e;
+        return e;
+      },
+    );
     return this.embedderPending;
   }
 
@@ -391,7 +414,11 @@ export class EmbeddingCentroidDetector implements Detector {
     }
   }
 
-  private async embedAll(texts: string[], signal: AbortSignal | undefined, what: string): Promise<Float32Array[]> {
+  private async embedAll(
+    texts: string[],
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<Float32Array[]> {
     const embedder = await this.getEmbedder();
     const out: Float32Array[] = [];
     for (let at = 0; at < texts.length; at += this.o.batchSize) {
@@ -399,7 +426,10 @@ export class EmbeddingCentroidDetector implements Detector {
       const chunk = texts.slice(at, at + this.o.batchSize);
       const got = await embedder.embed(chunk, signal ? { signal } : {});
       if (!Array.isArray(got) || got.length !== chunk.length) {
-        throw new InvalidOptionsError('embedder', `embed() returned ${Array.isArray(got) ? got.length : 'no'} vectors for ${chunk.length} texts`);
+        throw new InvalidOptionsError(
+          'embedder',
+          `embed() returned ${Array.isArray(got) ? got.length : 'no'} vectors for ${chunk.length} texts`,
+        );
       }
       out.push(...got);
     }
@@ -464,14 +494,22 @@ export class EmbeddingCentroidDetector implements Detector {
     const index = await this.index(m);
     AbortedError.throwIfAborted(opts.signal, what);
     const out: Detection[] = valids.map(() =>
-      abstained(this.name, 'The target sent no text (only empty messages): there is nothing to embed.', started),
+      abstained(
+        this.name,
+        'The target sent no text (only empty messages): there is nothing to embed.',
+        started,
+      ),
     );
     todo.forEach((i, j) => {
       const e = vectors[j]!;
       assertDims(`embedding of transcript ${i}`, e.length, m.dim);
-      const f = this.features(m, index, e, undefined);
+      const f = this.features(m, index, e);
       if (f === null) {
-        out[i] = abstained(this.name, 'The target text embeds to the zero vector: there is nothing to compare.', started);
+        out[i] = abstained(
+          this.name,
+          'The target text embeds to the zero vector: there is nothing to compare.',
+          started,
+        );
         return;
       }
       out[i] = this.toDetection(m, f, started);
@@ -481,12 +519,12 @@ export class EmbeddingCentroidDetector implements Detector {
     return out;
   }
 
-  /** Features of one embedding; `exclude` leaves labelled examples out of the kNN vote (used during fit). */
-  private features(m: FittedModel, index: VectorIndex, e: Float32Array, exclude: ((id: number) => boolean) | undefined): Features | null {
+  /** Features of one embedding, or null when it equals the center (nothing to compare). */
+  private features(m: FittedModel, index: VectorIndex, e: Float32Array): Features | null {
     const v = centered(e, m.center);
     if (v === null) return null;
     const k = Math.min(this.o.k, m.vectors.length);
-    const neighbours = k > 0 ? index.search(e, k, exclude ? { exclude } : {}) : [];
+    const neighbours = k > 0 ? index.search(e, k) : [];
     return {
       cosBot: dot(v, m.centroidBot),
       cosHuman: dot(v, m.centroidHuman),
@@ -526,11 +564,13 @@ export class EmbeddingCentroidDetector implements Detector {
       },
       {
         name: 'nearest_examples',
-        value: f.neighbours.map((n): JsonValue => ({ label: m.labels[n.id] === 1 ? 'bot' : 'human', similarity: n.similarity })),
+        value: f.neighbours.map(
+          (n): JsonValue => ({ label: m.labels[n.id] === 1 ? 'bot' : 'human', similarity: n.similarity }),
+        ),
         sentence: `Nearest labelled examples: ${f.neighbours
           .slice(0, 5)
           .map((n) => `${m.labels[n.id] === 1 ? 'bot' : 'human'} (${fmt(n.similarity)})`)
-          .join(', ')}${f.neighbours.length > 5 ? ', ...' : ''}.`,
+          .join(', ')}${f.neighbours.length > 5 ? ` and ${f.neighbours.length - 5} more` : ''}.`,
       },
     ];
     if (m.probe && f.probe !== null) {
@@ -592,10 +632,12 @@ export class EmbeddingCentroidDetector implements Detector {
     const embedder = await this.getEmbedder();
     const raw = await this.embedAll(texts, signal, what);
     const dim = raw[0]!.length;
+    if (!(dim >= 1)) throw new InvalidOptionsError('embedder', `embed() returned vectors of length ${dim}`);
     const vectors: CompactVector[] = raw.map((e, i) => {
       assertDims(`embedding of example ${i}`, e.length, dim);
       for (let j = 0; j < e.length; j++) {
-        if (!Number.isFinite(e[j]!)) throw new InvalidOptionsError('embedder', `embedding of example ${i} holds ${e[j]} at ${j}`);
+        if (!Number.isFinite(e[j]!))
+          throw new InvalidOptionsError('embedder', `embedding of example ${i} holds ${e[j]} at ${j}`);
       }
       return compactVector(roundToFloat16(Float32Array.from(e)));
     });
@@ -615,13 +657,13 @@ export class EmbeddingCentroidDetector implements Detector {
     });
     const folds = Math.min(this.o.folds, groupOf.size);
     if (folds < 2) {
-      throw new InvalidOptionsError('examples', 'fit needs examples from at least 2 different conversations (for out-of-fold calibration)');
+      throw new InvalidOptionsError(
+        'examples',
+        'fit needs examples from at least 2 different conversations (for out-of-fold calibration)',
+      );
     }
     const foldOfGroup = new Int32Array(groupOf.size);
-    shuffle(
-      [...Array(groupOf.size).keys()],
-      rng(0x5eed),
-    ).forEach((g, r) => {
+    shuffle([...Array(groupOf.size).keys()], rng(0x5eed)).forEach((g, r) => {
       foldOfGroup[g] = r % folds;
     });
     const fold = group.map((g) => foldOfGroup[g]!);
@@ -647,7 +689,8 @@ export class EmbeddingCentroidDetector implements Detector {
       const eij = pairDot(vectors[i]!, vectors[j]!);
       return (eij - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
     };
-    const vdotSum = (i: number, c: number): number => (compactDot(vectors[i]!, sums[c]!) - dot(center, sums[c]!)) * inv[i]!;
+    const vdotSum = (i: number, c: number): number =>
+      (compactDot(vectors[i]!, sums[c]!) - dot(center, sums[c]!)) * inv[i]!;
     const membersOfGroup = new Map<number, number[]>();
     group.forEach((g, i) => {
       const list = membersOfGroup.get(g);
@@ -699,7 +742,8 @@ export class EmbeddingCentroidDetector implements Detector {
       oofMargin[i] = cos[1]! - cos[0]!;
       const g = group[i]!;
       const kk = Math.min(k, n - own.length);
-      const neighbours = kk > 0 ? index.search(toScratch(vectors[i]!, dim), kk, { exclude: (id) => group[id] === g }) : [];
+      const neighbours =
+        kk > 0 ? index.search(toScratch(vectors[i]!, dim), kk, { exclude: (id) => group[id] === g }) : [];
       oofKnn[i] = knnShare(neighbours, labels);
     }
 
@@ -773,7 +817,10 @@ export class EmbeddingCentroidDetector implements Detector {
     const X: number[][] = [];
     for (let i = 0; i < n; i++) {
       X.push(
-        featureVector({ cosBot: oofMargin[i]!, cosHuman: 0, knnShare: oofKnn[i]!, neighbours: [], probe: oofProbe[i]! }, probe !== null),
+        featureVector(
+          { cosBot: oofMargin[i]!, cosHuman: 0, knnShare: oofKnn[i]!, neighbours: [], probe: oofProbe[i]! },
+          probe !== null,
+        ),
       );
     }
     const calibration = fitLogisticRegression(X, Array.from(labels), { l2: 1 });
@@ -850,7 +897,10 @@ export class EmbeddingCentroidDetector implements Detector {
     options: { embedder?: Embedder; embedderOptions?: TransformersEmbedderOptions } = {},
   ): EmbeddingCentroidDetector {
     if (typeof state !== 'object' || state === null || state.kind !== KIND) {
-      throw new InvalidOptionsError('state', 'expected the object returned by EmbeddingCentroidDetector.toJSON() (kind "embedding")');
+      throw new InvalidOptionsError(
+        'state',
+        'expected the object returned by EmbeddingCentroidDetector.toJSON() (kind "embedding")',
+      );
     }
     if (state.version !== STATE_VERSION) {
       throw new InvalidOptionsError(
@@ -860,7 +910,8 @@ export class EmbeddingCentroidDetector implements Detector {
     }
     const s = state as Record<string, unknown>;
     const savedId = s['embedderId'];
-    if (savedId !== null && typeof savedId !== 'string') throw new InvalidOptionsError('state.embedderId', 'expected a string');
+    if (savedId !== null && typeof savedId !== 'string')
+      throw new InvalidOptionsError('state.embedderId', 'expected a string');
     let embedder = options.embedder;
     let embedderOptions = options.embedderOptions;
     if (embedder && typeof savedId === 'string' && embedder.id !== savedId) {
@@ -874,7 +925,8 @@ export class EmbeddingCentroidDetector implements Detector {
       if (!embedder) embedderOptions = { ...transformersOptionsFromId(savedId), ...embedderOptions };
     }
     const hnsw = (s['hnsw'] ?? {}) as EmbeddingHnswOptions;
-    const opt = <T>(key: string): T | undefined => (s[key] === undefined || s[key] === null ? undefined : (s[key] as T));
+    const opt = <T>(key: string): T | undefined =>
+      s[key] === undefined || s[key] === null ? undefined : (s[key] as T);
     const d = new EmbeddingCentroidDetector({
       ...(opt<string>('name') !== undefined && { name: opt<string>('name') }),
       ...(opt<number>('threshold') !== undefined && { threshold: opt<number>('threshold') }),
@@ -885,7 +937,9 @@ export class EmbeddingCentroidDetector implements Detector {
       ...(opt<boolean>('probe') !== undefined && { probe: opt<boolean>('probe') }),
       ...(opt<number>('probeL2') !== undefined && { probeL2: opt<number>('probeL2') }),
       ...(opt<number>('probeMaxIter') !== undefined && { probeMaxIter: opt<number>('probeMaxIter') }),
-      ...(opt<number>('probeMaxExamples') !== undefined && { probeMaxExamples: opt<number>('probeMaxExamples') }),
+      ...(opt<number>('probeMaxExamples') !== undefined && {
+        probeMaxExamples: opt<number>('probeMaxExamples'),
+      }),
       ...(opt<number>('folds') !== undefined && { folds: opt<number>('folds') }),
       ...(opt<number>('batchSize') !== undefined && { batchSize: opt<number>('batchSize') }),
       ...(embedder && { embedder }),
@@ -894,7 +948,8 @@ export class EmbeddingCentroidDetector implements Detector {
     if (embedder && options.embedder === undefined) d.ownsEmbedder = true;
     const model = s['model'];
     if (model !== null && model !== undefined) {
-      if (typeof savedId !== 'string') throw new InvalidOptionsError('state.embedderId', 'fitted state must name its embedder');
+      if (typeof savedId !== 'string')
+        throw new InvalidOptionsError('state.embedderId', 'fitted state must name its embedder');
       d.model = decodeModel(model, savedId);
     }
     return d;
@@ -973,11 +1028,20 @@ function stratifiedSample(labels: Uint8Array, max: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-async function buildIndex(m: FittedModel, method: 'exact' | 'hnsw', hnsw: Required<EmbeddingHnswOptions>): Promise<VectorIndex> {
+async function buildIndex(
+  m: FittedModel,
+  method: 'exact' | 'hnsw',
+  hnsw: Required<EmbeddingHnswOptions>,
+): Promise<VectorIndex> {
   let index: VectorIndex;
   if (method === 'hnsw') {
     const { HnswIndex } = await import('../ann/hnsw-index.js');
-    index = await HnswIndex.create({ dim: m.dim, capacity: Math.max(16, m.vectors.length), center: m.center, ...hnsw });
+    index = await HnswIndex.create({
+      dim: m.dim,
+      capacity: Math.max(16, m.vectors.length),
+      center: m.center,
+      ...hnsw,
+    });
   } else {
     index = new ExactSearch({ dim: m.dim, center: m.center });
   }
@@ -1004,15 +1068,19 @@ function transformersOptionsFromId(id: string): TransformersEmbedderOptions {
 }
 
 function decodeModel(value: unknown, embedderId: string): FittedModel {
-  if (typeof value !== 'object' || value === null) throw new InvalidOptionsError('state.model', 'expected an object');
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidOptionsError('state.model', 'expected an object');
   const o = value as Record<string, unknown>;
   const dim = o['dim'];
-  if (!Number.isInteger(dim) || (dim as number) < 1) throw new InvalidOptionsError('state.model.dim', 'expected a positive integer');
+  if (!Number.isInteger(dim) || (dim as number) < 1)
+    throw new InvalidOptionsError('state.model.dim', 'expected a positive integer');
   const d = dim as number;
   const vectors = decodeVectors(o['vectors'] as EncodedVectors, 'state.model.vectors');
-  if ((o['vectors'] as { dim?: unknown }).dim !== d) throw new InvalidOptionsError('state.model.vectors.dim', `expected ${d}`);
+  if ((o['vectors'] as { dim?: unknown }).dim !== d)
+    throw new InvalidOptionsError('state.model.vectors.dim', `expected ${d}`);
   const labelsText = o['labels'];
-  if (typeof labelsText !== 'string') throw new InvalidOptionsError('state.model.labels', 'expected a base64 string');
+  if (typeof labelsText !== 'string')
+    throw new InvalidOptionsError('state.model.labels', 'expected a base64 string');
   const labels = new Uint8Array(Buffer.from(labelsText, 'base64'));
   if (labels.length !== vectors.length || labels.some((l) => l > 1)) {
     throw new InvalidOptionsError('state.model.labels', `expected ${vectors.length} labels of 0 or 1`);
@@ -1021,15 +1089,24 @@ function decodeModel(value: unknown, embedderId: string): FittedModel {
   let probe: FittedModel['probe'] = null;
   if (probeRaw) {
     const intercept = probeRaw['intercept'];
-    if (typeof intercept !== 'number') throw new InvalidOptionsError('state.model.probe.intercept', 'expected a number');
+    if (typeof intercept !== 'number')
+      throw new InvalidOptionsError('state.model.probe.intercept', 'expected a number');
     probe = { weights: decodeFloat32(probeRaw['weights'], 'state.model.probe.weights', d), intercept };
   }
   const cal = o['calibration'] as Record<string, unknown> | undefined;
   const weights = cal?.['weights'];
   const intercept = cal?.['intercept'];
   const nFeatures = probe ? 3 : 2;
-  if (!Array.isArray(weights) || weights.length !== nFeatures || !weights.every((w) => typeof w === 'number') || typeof intercept !== 'number') {
-    throw new InvalidOptionsError('state.model.calibration', `expected { weights: ${nFeatures} numbers, intercept: number }`);
+  if (
+    !Array.isArray(weights) ||
+    weights.length !== nFeatures ||
+    !weights.every((w) => typeof w === 'number') ||
+    typeof intercept !== 'number'
+  ) {
+    throw new InvalidOptionsError(
+      'state.model.calibration',
+      `expected { weights: ${nFeatures} numbers, intercept: number }`,
+    );
   }
   const training = (o['training'] ?? {}) as FittedModel['training'];
   return {

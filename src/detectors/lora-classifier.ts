@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Tensor } from '@huggingface/transformers';
 import { abstained, nowMs, scored } from '../core/detection.js';
@@ -9,8 +8,6 @@ import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
-import { loadOnnxModel } from '../onnx/onnx-model.js';
-import { hasClassifier } from '../peft/classification-head.js';
 import { mergeLoraAdapter } from '../peft/merge.js';
 import { contentKey, derivedModelFolder, localModelFolder } from '../peft/model-folder.js';
 import { encodeSafetensors, parseSafetensors } from '../peft/safetensors.js';
@@ -198,15 +195,15 @@ export class LoraClassifierDetector implements Detector {
   }
 
   private async prepare(): Promise<{ holder: ModelHolder; botIndex: number }> {
-    const base = await localModelFolder('sequence-classification', this.acquireOpts());
     const trained = await this.trainedFolder();
     const adapters = trained ? [trained] : this.adapters.map((a) => resolve(a));
-    let folder = base;
+    let holder: ModelHolder;
     if (adapters.length > 0) {
+      const base = await localModelFolder('sequence-classification', this.acquireOpts());
       const parts: ({ file: string } | string)[] = [{ file: join(base, 'onnx', 'model.onnx') }, 'merge-v1'];
       for (const a of adapters)
         parts.push({ file: join(a, 'adapter_config.json') }, { file: join(a, 'adapter_model.safetensors') });
-      folder = await derivedModelFolder(
+      const folder = await derivedModelFolder(
         'merged',
         await contentKey(parts),
         async (dir) => {
@@ -220,18 +217,26 @@ export class LoraClassifierDetector implements Detector {
         },
         this.modelOptions.cacheDir,
       );
-    } else if (!(await isClassifierFolder(base))) {
+      holder = new ModelHolder('sequence-classification', {
+        ...this.modelOptions,
+        model: folder,
+        dtype: 'fp32',
+        defaultModel: folder,
+      });
+    } else {
+      holder = new ModelHolder('sequence-classification', {
+        ...this.modelOptions,
+        defaultModel: this.modelOptions.model,
+      });
+    }
+    const h = await holder.get();
+    if (!sessionOutputNames(h.model).includes('logits')) {
+      await holder.release();
       throw new NotFittedError(
         this.name,
-        `${this.modelOptions.model} has no classification head: call fit(examples) to train a LoRA adapter and head, or pass adapters`,
+        `${this.modelOptions.model} has no classification head (no "logits" output): call fit(examples) to train a LoRA adapter and head, or pass adapters`,
       );
     }
-    const holder = new ModelHolder('sequence-classification', {
-      ...this.modelOptions,
-      ...(adapters.length > 0 ? { model: folder, dtype: 'fp32' } : {}),
-      defaultModel: this.modelOptions.model,
-    });
-    const h = await holder.get();
     const count = numLabels(h.config);
     const labels = Array.from({ length: count }, (_, i) => {
       const l = (h.config['id2label'] as Record<string, unknown> | undefined)?.[String(i)];
@@ -485,21 +490,9 @@ function numLabels(config: Record<string, unknown>): number {
   return typeof config['num_labels'] === 'number' ? (config['num_labels'] as number) : 2;
 }
 
-async function isClassifierFolder(folder: string): Promise<boolean> {
-  try {
-    const cfg = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const arch = cfg['architectures'];
-    if (
-      Array.isArray(arch) &&
-      arch.some((a) => typeof a === 'string' && a.endsWith('ForSequenceClassification'))
-    )
-      return true;
-  } catch {
-    // fall through to the graph check
-  }
-  try {
-    return hasClassifier(await loadOnnxModel(join(folder, 'onnx', 'model.onnx')));
-  } catch {
-    return false;
-  }
+/** The output names of a transformers.js model's main ONNX session. */
+function sessionOutputNames(model: unknown): string[] {
+  const sessions = (model as { sessions?: Record<string, { outputNames?: string[] }> }).sessions;
+  const sess = sessions?.['model'] ?? (sessions ? Object.values(sessions)[0] : undefined);
+  return sess?.outputNames ?? [];
 }

@@ -15,7 +15,6 @@ import {
   TensorDataType,
   type TensorProto,
   tensorFromFloat32,
-  tensorToFloat32,
 } from '../onnx/onnx-model.js';
 import { isLoraTarget, targetEntryMatches } from './adapter-config.js';
 import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './classification-head.js';
@@ -444,15 +443,4 @@ export function readLinear(
     inFeatures: site.inFeatures,
     outFeatures: site.outFeatures,
   };
-}
-
-/**
- * Reads an initializer by name as float32 (helper for tests and tools).
- *
- * @param model - the decoded model
- * @param name - initializer name
- */
-export function readInitializer(model: ModelProto, name: string): Float32Array | undefined {
-  const t = model.graph ? findInitializer(model.graph, name) : undefined;
-  return t ? tensorToFloat32(t) : undefined;
 }

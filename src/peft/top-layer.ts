@@ -103,20 +103,35 @@ export interface ExampleFeatures {
 
 /** What the forward pass keeps for the backward pass. */
 export interface ForwardCache {
+  /** The logits. */
   logits: Float64Array;
+  /** The [CLS] query, LoRA included. */
   q: Float64Array;
+  /** The query LoRA's A x0 ([r]), and X A^T ([tokens, r]) for key and value. */
   u: Partial<Record<LoraTarget, Float64Array>>;
-  K: Float64Array | Float32Array;
-  V: Float64Array | Float32Array;
+  /** Key LoRA: per head, B_h^T q_h ([heads, r]). */
+  cq: Float64Array | undefined;
+  /** Value LoRA: per head, sum_j P_hj U_j ([heads, r]). */
+  pu: Float64Array | undefined;
+  /** Attention probabilities, [heads, tokens]. */
   P: Float64Array;
+  /** Attention output for [CLS], before the output projection. */
   ctx: Float64Array;
+  /** Normalized input of the first layer norm. */
   xh1: Float64Array;
+  /** Its reciprocal standard deviation. */
   rstd1: number;
+  /** First layer norm output. */
   h1: Float64Array;
+  /** Feed-forward pre-activation. */
   z: Float64Array;
+  /** Feed-forward activation. */
   g: Float64Array;
+  /** Normalized input of the second layer norm. */
   xh2: Float64Array;
+  /** Its reciprocal standard deviation. */
   rstd2: number;
+  /** The pooler output. */
   pooled: Float64Array;
 }
 
@@ -225,17 +240,8 @@ function layerNormBack(dy: Float64Array, xh: Float64Array, rstd: number, ln: Lay
   return da;
 }
 
-/** U = X A^T ([T, r]) and M = M0 + s U B^T ([T, H]). */
-function loraProject(
-  x: Float32Array,
-  m0: Float32Array,
-  T: number,
-  H: number,
-  r: number,
-  s: number,
-  A: Float64Array,
-  B: Float64Array,
-): { U: Float64Array; M: Float64Array } {
+/** U = X A^T, [T, r]: the rank-r input of a key/value LoRA for every token. */
+function lowRankInput(x: Float32Array, T: number, H: number, r: number, A: Float64Array): Float64Array {
   const U = new Float64Array(T * r);
   for (let j = 0; j < T; j++) {
     const xr = j * H;
@@ -246,15 +252,7 @@ function loraProject(
       U[j * r + k] = acc;
     }
   }
-  const M = new Float64Array(T * H);
-  for (let j = 0; j < T; j++) {
-    for (let o = 0; o < H; o++) {
-      let acc = 0;
-      for (let k = 0; k < r; k++) acc += B[o * r + k]! * U[j * r + k]!;
-      M[j * H + o] = m0[j * H + o]! + s * acc;
-    }
-  }
-  return { U, M };
+  return U;
 }
 
 /**
@@ -288,43 +286,64 @@ export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatu
     }
     u.query = uq;
   }
-  let K: Float64Array | Float32Array = ex.k0;
-  if (p.A.key && p.B.key) {
-    const res = loraProject(ex.x, ex.k0, T, H, r, s, p.A.key, p.B.key);
-    K = res.M;
-    u.key = res.U;
-  }
-  let V: Float64Array | Float32Array = ex.v0;
-  if (p.A.value && p.B.value) {
-    const res = loraProject(ex.x, ex.v0, T, H, r, s, p.A.value, p.B.value);
-    V = res.M;
-    u.value = res.U;
-  }
+  // Keys and values keep their low-rank form: K_j = K0_j + s B_k U_j, never materialised (likewise V).
+  const Ak = p.A.key;
+  const Bk = p.B.key;
+  const Av = p.A.value;
+  const Bv = p.B.value;
+  const Uk = Ak && Bk ? lowRankInput(ex.x, T, H, r, Ak) : undefined;
+  const Uv = Av && Bv ? lowRankInput(ex.x, T, H, r, Av) : undefined;
+  if (Uk) u.key = Uk;
+  if (Uv) u.value = Uv;
+  const k0 = ex.k0;
+  const v0 = ex.v0;
   const scale = 1 / Math.sqrt(dh);
   const P = new Float64Array(nh * T);
   const ctx = new Float64Array(H);
+  const cq = Uk ? new Float64Array(nh * r) : undefined;
+  const pu = Uv ? new Float64Array(nh * r) : undefined;
   for (let h = 0; h < nh; h++) {
     const off = h * dh;
+    if (cq && Bk) {
+      for (let k = 0; k < r; k++) {
+        let acc = 0;
+        for (let d = 0; d < dh; d++) acc += Bk[(off + d) * r + k]! * q[off + d]!;
+        cq[h * r + k] = acc;
+      }
+    }
     let max = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < T; j++) {
       let acc = 0;
       const kr = j * H + off;
-      for (let d = 0; d < dh; d++) acc += q[off + d]! * K[kr + d]!;
+      for (let d = 0; d < dh; d++) acc += q[off + d]! * k0[kr + d]!;
+      if (cq && Uk) {
+        let low = 0;
+        for (let k = 0; k < r; k++) low += Uk[j * r + k]! * cq[h * r + k]!;
+        acc += s * low;
+      }
       const sc = acc * scale;
       P[h * T + j] = sc;
       if (sc > max) max = sc;
     }
-    let z = 0;
+    let zsum = 0;
     for (let j = 0; j < T; j++) {
       const e = Math.exp(P[h * T + j]! - max);
       P[h * T + j] = e;
-      z += e;
+      zsum += e;
     }
     for (let j = 0; j < T; j++) {
-      const pj = P[h * T + j]! / z;
+      const pj = P[h * T + j]! / zsum;
       P[h * T + j] = pj;
       const vr = j * H + off;
-      for (let d = 0; d < dh; d++) ctx[off + d]! += pj * V[vr + d]!;
+      for (let d = 0; d < dh; d++) ctx[off + d]! += pj * v0[vr + d]!;
+      if (pu && Uv) for (let k = 0; k < r; k++) pu[h * r + k]! += pj * Uv[j * r + k]!;
+    }
+    if (pu && Bv) {
+      for (let d = 0; d < dh; d++) {
+        let acc = 0;
+        for (let k = 0; k < r; k++) acc += Bv[(off + d) * r + k]! * pu[h * r + k]!;
+        ctx[off + d]! += s * acc;
+      }
     }
   }
   const a = linear(w.attentionOut, ctx);
@@ -351,8 +370,8 @@ export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatu
     logits,
     q,
     u,
-    K,
-    V,
+    cq,
+    pu,
     P,
     ctx,
     xh1: ln1.xh,
@@ -417,27 +436,70 @@ export function backward(
   linearBackInput(w.attentionOut, da, dctx);
   const scale = 1 / Math.sqrt(dh);
   const dq = new Float64Array(H);
-  const dV = p.A.value ? new Float64Array(T * H) : undefined;
-  const dK = p.A.key ? new Float64Array(T * H) : undefined;
+  const k0 = ex.k0;
+  const v0 = ex.v0;
+  const Bk = p.B.key;
+  const Bv = p.B.value;
+  const Uk = f.u.key;
+  const Uv = f.u.value;
+  const gBk = grads.B.key;
+  const gBv = grads.B.value;
+  const dUk = Uk ? new Float64Array(T * r) : undefined;
+  const dUv = Uv ? new Float64Array(T * r) : undefined;
   const dP = new Float64Array(T);
+  const gv = new Float64Array(r);
+  const zk = new Float64Array(r);
   for (let h = 0; h < nh; h++) {
     const off = h * dh;
+    // Value LoRA: gv = B_h^T dctx_h; dB_v += s dctx_h (sum_j P_hj U_j)^T.
+    if (Uv && Bv && gBv && f.pu) {
+      gv.fill(0);
+      for (let d = 0; d < dh; d++) {
+        const g = dctx[off + d]!;
+        const row = (off + d) * r;
+        for (let k = 0; k < r; k++) {
+          gv[k]! += g * Bv[row + k]!;
+          gBv[row + k]! += s * g * f.pu[h * r + k]!;
+        }
+      }
+    }
     let dot = 0;
     for (let j = 0; j < T; j++) {
       let acc = 0;
       const vr = j * H + off;
-      for (let d = 0; d < dh; d++) acc += dctx[off + d]! * f.V[vr + d]!;
+      for (let d = 0; d < dh; d++) acc += dctx[off + d]! * v0[vr + d]!;
+      if (Uv && Bv) {
+        let low = 0;
+        for (let k = 0; k < r; k++) low += Uv[j * r + k]! * gv[k]!;
+        acc += s * low;
+      }
       dP[j] = acc;
       dot += f.P[h * T + j]! * acc;
     }
+    zk.fill(0);
     for (let j = 0; j < T; j++) {
       const pj = f.P[h * T + j]!;
       const dsc = pj * (dP[j]! - dot) * scale;
       const row = j * H + off;
+      for (let d = 0; d < dh; d++) dq[off + d]! += dsc * k0[row + d]!;
+      if (dUv) for (let k = 0; k < r; k++) dUv[j * r + k]! += s * pj * gv[k]!;
+      if (Uk && dUk && f.cq) {
+        for (let k = 0; k < r; k++) {
+          zk[k]! += dsc * Uk[j * r + k]!;
+          dUk[j * r + k]! += s * dsc * f.cq[h * r + k]!;
+        }
+      }
+    }
+    // Key LoRA: the scores saw s U_j . (B_h^T q_h).
+    if (Uk && Bk && gBk) {
       for (let d = 0; d < dh; d++) {
-        dq[off + d]! += dsc * f.K[row + d]!;
-        if (dK) dK[row + d]! += dsc * f.q[off + d]!;
-        if (dV) dV[row + d]! += pj * dctx[off + d]!;
+        const row = (off + d) * r;
+        let acc = 0;
+        for (let k = 0; k < r; k++) {
+          acc += Bk[row + k]! * zk[k]!;
+          gBk[row + k]! += s * f.q[off + d]! * zk[k]!;
+        }
+        dq[off + d]! += s * acc;
       }
     }
   }
@@ -453,27 +515,12 @@ export function backward(
     }
     for (let k = 0; k < r; k++) for (let i = 0; i < H; i++) grads.A.query[k * H + i]! += duq[k]! * ex.x[i]!;
   }
-  for (const [t, dM] of [
-    ['key', dK],
-    ['value', dV],
+  for (const [t, dU] of [
+    ['key', dUk],
+    ['value', dUv],
   ] as const) {
-    const A = p.A[t];
-    const B = p.B[t];
-    const U = f.u[t];
     const gA = grads.A[t];
-    const gB = grads.B[t];
-    if (!dM || !A || !B || !U || !gA || !gB) continue;
-    const dU = new Float64Array(T * r);
-    for (let j = 0; j < T; j++) {
-      for (let o = 0; o < H; o++) {
-        const d = dM[j * H + o]!;
-        if (d === 0) continue;
-        for (let k = 0; k < r; k++) {
-          gB[o * r + k]! += s * d * U[j * r + k]!;
-          dU[j * r + k]! += s * d * B[o * r + k]!;
-        }
-      }
-    }
+    if (!dU || !gA) continue;
     for (let j = 0; j < T; j++) {
       const xr = j * H;
       for (let k = 0; k < r; k++) {

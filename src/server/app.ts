@@ -48,6 +48,11 @@ export interface ServerOptions {
    */
   warmup?: Transcript;
   /**
+   * Call the detector's `dispose()` when the server closes.
+   * @defaultValue false
+   */
+  disposeOnClose?: boolean;
+  /**
    * Fastify's logger setting.
    * @defaultValue false
    */
@@ -166,6 +171,11 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('Connection', 'close');
   });
+  if (options.disposeOnClose) {
+    app.addHook('onClose', async () => {
+      await detector.dispose?.();
+    });
+  }
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });

@@ -59,9 +59,7 @@ export async function startService(
     ...(s.maxQueued !== undefined && { maxQueued: s.maxQueued }),
     ...(apiKey ? { apiKey } : {}),
     logger: options.logger ?? false,
-  });
-  server.app.addHook('onClose', async () => {
-    await detector.dispose?.();
+    disposeOnClose: true,
   });
   const url = await server.app.listen({
     host: options.host ?? s.host ?? '127.0.0.1',

@@ -167,6 +167,46 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
     expect(Array.from(readLinear(model, 'head').bias)).toEqual(Array.from(headB));
   });
 
+  it('finds a PyTorch-named [out, in] weight used through Transpose + MatMul, and a Gemm weight with transB', async () => {
+    const W1 = rand(HID * IN, 9); // [out, in]
+    const W2 = rand(OUT * HID, 10); // [out, in]
+    const model = makeModel(
+      makeGraph({
+        nodes: [
+          makeNode('Transpose', ['enc.dense.weight'], ['wt'], { attributes: { perm: [1, 0] } }),
+          makeNode('MatMul', ['x', 'wt'], ['h0']),
+          makeNode('Add', ['h0', 'enc.dense.bias'], ['h1']),
+          makeNode('Tanh', ['h1'], ['h2']),
+          makeNode('Gemm', ['h2', 'head.weight', 'head.bias'], ['y'], { attributes: { transB: 1 } }),
+        ],
+        inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
+        outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
+        initializers: [
+          float32Tensor('enc.dense.weight', [HID, IN], W1),
+          float32Tensor('enc.dense.bias', [HID], b1),
+          float32Tensor('head.weight', [OUT, HID], W2),
+          float32Tensor('head.bias', [OUT], new Float32Array(OUT)),
+        ],
+      }),
+    );
+    const folder = await writeAdapter(
+      'named',
+      { r: 2, lora_alpha: 4, target_modules: 'enc\\.(dense|head)' },
+      {
+        'base_model.model.enc.dense.lora_A.weight': { shape: [2, IN], data: A },
+        'base_model.model.enc.dense.lora_B.weight': { shape: [HID, 2], data: B },
+      },
+    );
+    const report = mergeLoraIntoModel(model, await readLoraAdapter(folder));
+    expect(report.merged).toEqual([expect.objectContaining({ module: 'enc.dense', layout: 'out-in', initializer: 'enc.dense.weight' })]);
+    const W1m = W1.slice();
+    for (let o = 0; o < HID; o++) for (let i = 0; i < IN; i++) for (let k = 0; k < 2; k++) W1m[o * IN + i]! += 2 * B[o * 2 + k]! * A[k * IN + i]!;
+    const expected = forward(x, W1m, b1, W2, new Float32Array(OUT));
+    const got = await runOrt(model, x);
+    for (let i = 0; i < OUT; i++) expect(got[i]).toBeCloseTo(expected[i]!, 5);
+    expect(readLinear(model, 'head').weight).toEqual(W2);
+  });
+
   it('reads fp16 and bf16 adapters and honours rank_pattern and alpha_pattern', async () => {
     const half = (d: Float32Array, bf: boolean) => {
       const u = new Uint16Array(d.length);
@@ -208,6 +248,22 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
     });
     expect(loraScaling(cfg, 'enc.dense')).toBe(3);
     expect(loraScaling(cfg, 'other.proj')).toBe(2);
+  });
+
+  it('refuses malformed safetensors files with a reason', () => {
+    const good = encodeSafetensors({ w: { shape: [2], data: [1, 2] } });
+    expect((8 + Number(new DataView(good.buffer).getBigUint64(0, true))) % 8).toBe(0);
+    expect(Array.from(parseSafetensors(good).tensors.get('w')!.data)).toEqual([1, 2]);
+    expect(() => parseSafetensors(good.subarray(0, 5))).toThrow(/shorter than its 8-byte header/);
+    expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(/data offsets outside the file/);
+    const bad = good.slice();
+    new DataView(bad.buffer).setBigUint64(0, 10n ** 9n, true);
+    expect(() => parseSafetensors(bad)).toThrow(/header length/);
+    const header = JSON.stringify({ w: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } });
+    const ints = new Uint8Array(8 + header.length + 8);
+    new DataView(ints.buffer).setBigUint64(0, BigInt(header.length), true);
+    ints.set(new TextEncoder().encode(header), 8);
+    expect(() => parseSafetensors(ints)).toThrow(/only floating-point tensors/);
   });
 
   it('refuses what it cannot merge faithfully, naming the module or option', async () => {

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { loadServiceConfig, parseServiceConfig } from '../../src/server/config.js';
+import { detectorFromConfig, startService } from '../../src/server/serve.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'botlens-config-'));
+
+function keyOf(raw: unknown): string {
+  try {
+    parseServiceConfig(raw);
+  } catch (err) {
+    expect(InvalidOptionsError.isInstance(err)).toBe(true);
+    return (err as InvalidOptionsError).option;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('service config', () => {
+  it('points at the bad key', () => {
+    expect(
+      keyOf({
+        ensemble: { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }, { type: 'magic' }] },
+      }),
+    ).toBe('ensemble.detectors[1].type');
+    expect(keyOf({ ensemble: { strategy: 'vote', detectors: [{ type: 'heuristic' }] } })).toBe(
+      'ensemble.strategy',
+    );
+    expect(keyOf({ server: { port: 'eighty' } })).toBe('server.port');
+    expect(keyOf({ server: { prot: 80 } })).toBe('server');
+    expect(keyOf({ ensemble: { strategy: 'stacking', detectors: [] } })).toBe('ensemble.detectors');
+    expect(
+      keyOf({ ensemble: { strategy: 'stacking', detectors: [{ type: 'heuristic' }] }, fitted: 'x.json' }),
+    ).toBe('fitted');
+  });
+
+  it('resolves relative paths against the config file and reports unreadable files', async () => {
+    const p = join(dir, 'botlens.config.json');
+    writeFileSync(p, JSON.stringify({ fitted: 'fitted.json' }));
+    expect((await loadServiceConfig(p)).fitted).toBe(join(dir, 'fitted.json'));
+    writeFileSync(p, '{ nope');
+    await expect(loadServiceConfig(p)).rejects.toThrow(/not valid JSON/);
+    await expect(loadServiceConfig(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read config file/);
+  });
+
+  it('builds the heuristic detector alone from an empty config, and a fitted model from a file', async () => {
+    const d = await detectorFromConfig({});
+    expect(d.name).toBe('ensemble');
+    const fitted = join(dir, 'fitted.json');
+    writeFileSync(fitted, JSON.stringify(new HeuristicDetector({ threshold: 0.7 }).toJSON()));
+    const h = await detectorFromConfig({ fitted });
+    expect(h).toBeInstanceOf(HeuristicDetector);
+  });
+
+  it('starts the service with no config and serves a detection', async () => {
+    const { server, url } = await startService({}, { port: 0, handleSignals: false });
+    try {
+      await server.ready;
+      const r = await fetch(`${url}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ speaker: 'a', text: 'Hello ! How are you ?' }] }),
+      });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { members: { detector: string }[] };
+      expect(body.members[0]!.detector).toBe('heuristic');
+    } finally {
+      await server.app.close();
+    }
+  });
+});
