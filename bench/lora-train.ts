@@ -177,6 +177,10 @@ try {
       () => new LoraClassifierDetector({ name: 'student-lora', model: TINY, maxLength: MAX_LEN }),
     ],
     [
+      'probe on hashing-1024 features (no model)',
+      () => new LinearProbeDetector({ name: 'student-hash', embedder: new HashingEmbedder({ dim: 1024 }) }),
+    ],
+    [
       'probe on tiny-bert embeddings',
       () =>
         new LinearProbeDetector({

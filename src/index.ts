@@ -99,6 +99,7 @@ export {
 } from './ensemble/types.js';
 // Errors
 export { AbortedError } from './errors/aborted-error.js';
+export { AdapterError, type AdapterErrorCode } from './errors/adapter-error.js';
 export { BotlensError } from './errors/botlens-error.js';
 export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
 export { InvalidOptionsError } from './errors/invalid-options-error.js';

@@ -9,6 +9,7 @@ import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { NotFittedError } from '../src/errors/not-fitted-error.js';
+import { runDetectorConformance } from '../src/testing/conformance.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
 type Golden = { texts: string[]; base_logits: number[][]; peft_logits: number[][] };
@@ -86,6 +87,30 @@ describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () =
       await withAdapter.dispose();
       await plain.dispose();
     }
+  });
+
+  it('passes the detector conformance suite (with an adapter, state round trip included)', async () => {
+    const cacheDir = join(dir, 'cache');
+    const report = await runDetectorConformance({
+      create: () =>
+        new LoraClassifierDetector({
+          model: resolve(HF_TINY, 'tiny-bert-cls'),
+          adapters: [resolve(HF_TINY, 'tiny-bert-cls-lora')],
+          cacheDir,
+        }),
+      transcript: one(golden.texts[1]!),
+      abstainTranscript: {
+        target: 'x',
+        messages: [
+          { speaker: 'y', text: 'hi' },
+          { speaker: 'x', text: ' ' },
+        ],
+      },
+      fromJSON: (state) => LoraClassifierDetector.fromJSON(state, { cacheDir }),
+      tolerance: 1e-6,
+    });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.checks.some((c) => c.name === 'round-trips fitted state' && !c.skipped)).toBe(true);
   });
 
   it('reads the bot label from id2label (configurable), abstains on no text, validates input and honours abort', async () => {

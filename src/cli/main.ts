@@ -5,6 +5,7 @@ import { registerCheckModelCommand } from './commands/check-model.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerFitCommand } from './commands/fit.js';
+import { registerLoraCommand } from './commands/lora.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerQuantizeCommand } from './commands/quantize.js';
@@ -26,6 +27,7 @@ registerModelsCommand(program);
 registerPullCommand(program);
 registerCheckModelCommand(program);
 registerQuantizeCommand(program);
+registerLoraCommand(program);
 
 try {
   await program.parseAsync(process.argv);

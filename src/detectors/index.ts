@@ -95,6 +95,12 @@ export {
   type FewShotScoring,
 } from './few-shot-prompt.js';
 export {
+  DEFAULT_LORA_TRAINING,
+  LoraClassifierDetector,
+  type LoraClassifierOptions,
+  type LoraTrainingOptions,
+} from './lora-classifier.js';
+export {
   type NliAnalysis,
   type NliCalibration,
   type NliLabelWords,

@@ -264,6 +264,36 @@ function lowRankInput(x: Float32Array, T: number, H: number, r: number, A: Float
  * @returns the logits and what the backward pass needs
  */
 export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatures): ForwardCache {
+  if (p.A.query || p.A.key || p.A.value) return forwardFull(w, p, ex);
+  // Without LoRA everything below the head is frozen: compute it once per example and reuse it.
+  let byExample = frozenForwards.get(w);
+  if (!byExample) {
+    byExample = new WeakMap();
+    frozenForwards.set(w, byExample);
+  }
+  let base = byExample.get(ex);
+  if (!base) {
+    base = forwardFull(w, p, ex);
+    byExample.set(ex, base);
+  }
+  return { ...base, logits: headLogits(p, base.pooled) };
+}
+
+/** Frozen forward passes (no LoRA) by weights and example; weights and features are never mutated. */
+const frozenForwards = new WeakMap<TopLayerWeights, WeakMap<ExampleFeatures, ForwardCache>>();
+
+function headLogits(p: TrainableParams, pooled: Float64Array): Float64Array {
+  const C = p.classifierBias.length;
+  const logits = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let acc = p.classifierBias[c]!;
+    for (let i = 0; i < pooled.length; i++) acc += p.classifierWeight[c * pooled.length + i]! * pooled[i]!;
+    logits[c] = acc;
+  }
+  return logits;
+}
+
+function forwardFull(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatures): ForwardCache {
   const H = w.hidden;
   const nh = w.heads;
   const dh = H / nh;
@@ -359,15 +389,8 @@ export function forward(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatu
   const pre = linear(w.pooler, ln2.y);
   const pooled = new Float64Array(pre.length);
   for (let i = 0; i < pre.length; i++) pooled[i] = Math.tanh(pre[i]!);
-  const C = p.classifierBias.length;
-  const logits = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    let acc = p.classifierBias[c]!;
-    for (let i = 0; i < pooled.length; i++) acc += p.classifierWeight[c * pooled.length + i]! * pooled[i]!;
-    logits[c] = acc;
-  }
   return {
-    logits,
+    logits: headLogits(p, pooled),
     q,
     u,
     cq,

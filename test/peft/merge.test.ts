@@ -198,9 +198,13 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
       },
     );
     const report = mergeLoraIntoModel(model, await readLoraAdapter(folder));
-    expect(report.merged).toEqual([expect.objectContaining({ module: 'enc.dense', layout: 'out-in', initializer: 'enc.dense.weight' })]);
+    expect(report.merged).toEqual([
+      expect.objectContaining({ module: 'enc.dense', layout: 'out-in', initializer: 'enc.dense.weight' }),
+    ]);
     const W1m = W1.slice();
-    for (let o = 0; o < HID; o++) for (let i = 0; i < IN; i++) for (let k = 0; k < 2; k++) W1m[o * IN + i]! += 2 * B[o * 2 + k]! * A[k * IN + i]!;
+    for (let o = 0; o < HID; o++)
+      for (let i = 0; i < IN; i++)
+        for (let k = 0; k < 2; k++) W1m[o * IN + i]! += 2 * B[o * 2 + k]! * A[k * IN + i]!;
     const expected = forward(x, W1m, b1, W2, new Float32Array(OUT));
     const got = await runOrt(model, x);
     for (let i = 0; i < OUT; i++) expect(got[i]).toBeCloseTo(expected[i]!, 5);
@@ -255,7 +259,9 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
     expect((8 + Number(new DataView(good.buffer).getBigUint64(0, true))) % 8).toBe(0);
     expect(Array.from(parseSafetensors(good).tensors.get('w')!.data)).toEqual([1, 2]);
     expect(() => parseSafetensors(good.subarray(0, 5))).toThrow(/shorter than its 8-byte header/);
-    expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(/data offsets outside the file/);
+    expect(() => parseSafetensors(good.subarray(0, good.length - 4))).toThrow(
+      /data offsets outside the file/,
+    );
     const bad = good.slice();
     new DataView(bad.buffer).setBigUint64(0, 10n ** 9n, true);
     expect(() => parseSafetensors(bad)).toThrow(/header length/);
@@ -441,6 +447,7 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
       base: resolve(HF_TINY, 'tiny-bert'),
       adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
       out: join(dir, 'x'),
+      cacheDir: join(dir, 'cache'),
     }).catch((e: unknown) => e);
     expect(AdapterError.isInstance(err)).toBe(true);
     expect((err as AdapterError).code).toBe('ADAPTER_MISMATCH');

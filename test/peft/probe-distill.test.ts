@@ -13,6 +13,7 @@ import { evaluateDetector } from '../../src/eval/evaluate.js';
 import { distill } from '../../src/peft/distill.js';
 import { LinearProbeDetector } from '../../src/peft/linear-probe.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
+import { runDetectorConformance } from '../../src/testing/conformance.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 
 describe.skipIf(!HAS_SHARED)('probing head and distillation on ConvAI', () => {
@@ -45,6 +46,23 @@ describe.skipIf(!HAS_SHARED)('probing head and distillation on ConvAI', () => {
     expect(() =>
       LinearProbeDetector.fromJSON(probe.toJSON(), { embedder: new HashingEmbedder({ dim: 64 }) }),
     ).toThrow(/vectors would not match/);
+  });
+
+  it('the probe passes the detector conformance suite', async () => {
+    const report = await runDetectorConformance({
+      create: () => new LinearProbeDetector({ embedder: new HashingEmbedder({ dim: 64 }) }),
+      transcript: dev[0]!,
+      abstainTranscript: {
+        target: 'x',
+        messages: [
+          { speaker: 'y', text: 'hi' },
+          { speaker: 'x', text: '' },
+        ],
+      },
+      fitExamples: train.slice(0, 60),
+      fromJSON: (state) => LinearProbeDetector.fromJSON(state),
+    });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
 
   it('a probe over a transformer encoder (tiny-bert, mean-pooled) fits in seconds', async () => {

@@ -151,6 +151,10 @@ describe('top-layer LoRA math', () => {
     const p1 = initialParams(w, 4, 8, ['query', 'value'], 0);
     const ex = example(w, 6, 3);
     expect(Array.from(forward(w, p1, ex).logits)).toEqual(Array.from(forward(w, p0, ex).logits));
+    // Head-only passes reuse the frozen part, but the logits follow the current head.
+    const before = forward(w, p0, ex).logits[0]!;
+    p0.classifierBias[0]! += 1;
+    expect(forward(w, p0, ex).logits[0]).toBeCloseTo(before + 1, 12);
   });
 
   it('Adam minimises a quadratic, and trainTopLayer learns a separable task and stops early', () => {
