@@ -18,6 +18,7 @@
  */
 import { ExactSearch } from '../src/ann/exact-search.js';
 import { HNSW_DEFAULTS, HnswIndex } from '../src/ann/hnsw-index.js';
+import { gaussianRandom, seededRandom } from '../src/numeric/random.js';
 
 const SIZES = { clustered: Number(process.argv[2] ?? 100_000), uniform: Number(process.argv[3] ?? 20_000) };
 const DIM = 384;
@@ -28,34 +29,6 @@ const EF_LIST = {
   uniform: [32, 64, 128, 400, 1600],
 };
 
-/** mulberry32: a tiny seeded PRNG, so every run measures the same vectors. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(r: () => number): () => number {
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    const u = Math.max(r(), 1e-12);
-    const v = r();
-    const m = Math.sqrt(-2 * Math.log(u));
-    spare = m * Math.sin(2 * Math.PI * v);
-    return m * Math.cos(2 * Math.PI * v);
-  };
-}
-
 function normalize(v: Float32Array): Float32Array {
   let s = 0;
   for (const x of v) s += x * x;
@@ -65,12 +38,12 @@ function normalize(v: Float32Array): Float32Array {
 }
 
 function makeData(kind: 'clustered' | 'uniform', n: number, seed: number): Float32Array[] {
-  const g = gaussian(rng(seed));
+  const g = gaussianRandom(seededRandom(seed));
   const centres: Float32Array[] = [];
   if (kind === 'clustered') {
     for (let c = 0; c < 200; c++) centres.push(normalize(Float32Array.from({ length: DIM }, g)));
   }
-  const pick = rng(seed ^ 0x9e3779b9);
+  const pick = seededRandom(seed ^ 0x9e3779b9);
   const out: Float32Array[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const v = Float32Array.from({ length: DIM }, g);

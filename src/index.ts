@@ -135,6 +135,7 @@ export {
   sigmoid,
 } from './numeric/logistic-regression.js';
 export type { Embedder } from './runtime/embedder.js';
+export { HashingEmbedder, type HashingEmbedderOptions } from './runtime/hashing-embedder.js';
 // Model zoo
 export {
   defaultModelFor,

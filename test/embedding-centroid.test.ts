@@ -15,7 +15,7 @@ import { computeMetrics } from '../src/eval/metrics.js';
 import type { Embedder } from '../src/runtime/embedder.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../src/testing/index.js';
-import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const BOT_LINES = [
   'Hello ! How are you today ?',
@@ -240,6 +240,17 @@ describe('EmbeddingCentroidDetector', () => {
     expect((await restored.detect(BOTLIKE)).score).toBe((await d.detect(BOTLIKE)).score);
   });
 
+  it('fits the probe on a stratified sample when there are more examples than probeMaxExamples', async () => {
+    const d = await fitted({ probeMaxExamples: 20 });
+    const state = d.toJSON() as unknown as {
+      model: { training: { probeExamples: number; examples: number } };
+    };
+    expect(state.model.training.probeExamples).toBe(20);
+    expect(state.model.training.examples).toBe(TRAIN.length);
+    expect((await d.detect(BOTLIKE)).label).toBe('bot');
+    expect((await d.detect(HUMANLIKE)).label).toBe('human');
+  });
+
   it('rejects bad options, too few examples, bad transcripts and aborted signals', async () => {
     for (const bad of [
       { k: 0 },
@@ -306,6 +317,36 @@ describe('EmbeddingCentroidDetector', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
   });
 });
+
+describe.skipIf(!HAS_SHARED)(
+  'EmbeddingCentroidDetector with its default TransformersEmbedder (tiny-bert fixture)',
+  () => {
+    if (!HAS_SHARED) console.warn(SHARED_SKIP_REASON);
+    const model = resolve(HF_TINY, 'tiny-bert');
+
+    it('imports and creates the transformer embedder on first use, fits dense vectors and round-trips', async () => {
+      // Random weights: this checks the plumbing (lazy default embedder, dense vectors, saved id), not accuracy.
+      const d = new EmbeddingCentroidDetector({ embedderOptions: { model, offline: true } });
+      await d.fit(TRAIN);
+      const r = await d.detect(BOTLIKE);
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+      const state = JSON.parse(JSON.stringify(d.toJSON())) as DetectorState;
+      expect(state['embedderId']).toMatch(/^transformers:tiny-bert:fp32:mean:norm/);
+      expect((state['model'] as { vectors: { format: string } }).vectors.format).toBe('dense');
+      // A local model is saved by folder name: restoring needs its location again.
+      const restored = EmbeddingCentroidDetector.fromJSON(state, {
+        embedderOptions: { model, offline: true },
+      });
+      expect((await restored.detect(BOTLIKE)).score).toBe(r.score);
+      expect(() => EmbeddingCentroidDetector.fromJSON(state, { embedder: new HashingEmbedder() })).toThrow(
+        /transformers:tiny-bert.*hashing-v1/,
+      );
+      await d.dispose();
+      await restored.dispose();
+    });
+  },
+);
 
 describe.skipIf(!HAS_SHARED)('EmbeddingCentroidDetector on ConvAI (HashingEmbedder)', () => {
   if (!HAS_SHARED) console.warn(SHARED_SKIP_REASON);

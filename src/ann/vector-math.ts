@@ -156,20 +156,6 @@ export function compactVector(v: Float32Array): CompactVector {
 }
 
 /**
- * Length of a {@link CompactVector} when it is dense; `undefined` for a sparse one (its dimension is not stored).
- *
- * @param a - the vector
- *
- * @example
- * ```ts
- * denseLength(new Float32Array(3)); // 3
- * ```
- */
-export function denseLength(a: CompactVector): number | undefined {
-  return a instanceof Float32Array ? a.length : undefined;
-}
-
-/**
  * A dense copy of a {@link CompactVector}.
  *
  * @param a - the vector

@@ -1,10 +1,9 @@
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
+import { sigmoid } from '../numeric/logistic-regression.js';
 import { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
 import { isRemoteImage } from '../runtime/image-input.js';
 import {
@@ -13,9 +12,23 @@ import {
   validateModelOptions,
 } from '../runtime/model-options.js';
 import { cosine } from '../runtime/tensor-data.js';
+import {
+  beginDetect,
+  beginDetectBatch,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  fieldsOfType,
+  numberInRange,
+} from './detector-kit.js';
+import { fitScalarCalibration, readScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'clip';
 const STATE_VERSION = 1;
+/** Batching options saved with the state. */
+const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
 
 /**
  * Options for {@link ClipConsistencyDetector}. The model fields choose the CLIP model (default
@@ -102,19 +115,11 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: ClipConsistencyOptions = {}) {
-    const name = options.name ?? KIND;
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'expected a non-empty string');
-    const num = (key: string, v: number, lo: number, hi: number) => {
-      if (!(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) {
-        throw new InvalidOptionsError(key, `expected a number in [${lo}, ${hi}], got ${String(v)}`);
-      }
-      return v;
-    };
-    this.threshold = num('threshold', options.threshold ?? 0.5, 0, 1);
-    this.maxInconsistency = num('maxInconsistency', options.maxInconsistency ?? 0.4, 0, 2);
-    this.steepness = num('steepness', options.steepness ?? 10, 1e-6, 1e6);
-    this.l2 = num('l2', options.l2 ?? 1, 0, 1e9);
+    const name = checkName(options.name, KIND);
+    this.threshold = checkThreshold(options.threshold);
+    this.maxInconsistency = numberInRange('maxInconsistency', options.maxInconsistency ?? 0.4, 0, 2);
+    this.steepness = numberInRange('steepness', options.steepness ?? 10, 1e-6, 1e6);
+    this.l2 = numberInRange('l2', options.l2 ?? 1, 0, 1e9);
     validateModelOptions(options);
     this.name = name;
     this.options = { ...options };
@@ -232,9 +237,7 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; ImageLoadError for an unreadable avatar; ModelLoadError when the model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const v = validateTranscript(t);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
     const [x] = await this.inconsistencies([v], opts.signal);
     return this.toDetection(v, x ?? null, started);
   }
@@ -246,10 +249,7 @@ export class ClipConsistencyDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const started = nowMs();
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const vs = ts.map((t) => validateTranscript(t));
+    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
     const xs = await this.inconsistencies(vs, opts.signal);
     return vs.map((v, i) => this.toDetection(v, xs[i] ?? null, started));
   }
@@ -263,35 +263,9 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidOptionsError when a class is missing
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
-    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
-    if (!Array.isArray(examples))
-      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
-    const vs = examples.map((e, i) => {
-      if (e?.label !== 'bot' && e?.label !== 'human') {
-        throw new InvalidOptionsError(`examples[${i}].label`, 'expected "bot" or "human"');
-      }
-      return validateTranscript(e);
-    });
+    const vs = beginFit(this.name, examples, opts.signal);
     const xs = await this.inconsistencies(vs, opts.signal);
-    const X: number[][] = [];
-    const y: number[] = [];
-    xs.forEach((x, i) => {
-      if (x === null) return;
-      X.push([x]);
-      y.push(examples[i]!.label === 'bot' ? 1 : 0);
-    });
-    const bots = y.reduce((s, v) => s + v, 0);
-    if (bots === 0 || bots === y.length) {
-      throw new InvalidOptionsError(
-        'examples',
-        `fit needs at least one bot and one human example with a bio and an avatar; got ${bots} bot and ${y.length - bots} human`,
-      );
-    }
-    const sampleWeights = y.map((l) =>
-      l === 1 ? y.length / (2 * bots) : y.length / (2 * (y.length - bots)),
-    );
-    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights });
-    this.calibration = { a: m.weights[0]!, b: m.intercept };
+    this.calibration = fitScalarCalibration(xs, examples, this.l2, ' with a bio and an avatar');
   }
 
   /** The options and the fitted mapping as JSON, for {@link ClipConsistencyDetector.fromJSON}. */
@@ -307,11 +281,8 @@ export class ClipConsistencyDetector implements Detector {
       l2: this.l2,
       model: { ...serializeModelOptions(o) },
       calibration: this.calibration ? { ...this.calibration } : null,
+      ...definedFields(o, BATCH_KEYS),
     };
-    for (const k of ['batchSize', 'maxBatchTokens', 'maxLength'] as const) {
-      const v = o[k];
-      if (v !== undefined) state[k] = v;
-    }
     return state;
   }
 
@@ -327,47 +298,19 @@ export class ClipConsistencyDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: ClipConsistencyOptions = {}): ClipConsistencyDetector {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new InvalidOptionsError(
-        'state',
-        'expected the object returned by ClipConsistencyDetector.toJSON()',
-      );
-    }
-    if (state.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads CLIP state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
-      );
-    }
-    const opts: ClipConsistencyOptions = { ...deserializeModelOptions(state['model']) };
-    if (typeof state['name'] === 'string') opts.name = state['name'];
-    for (const k of [
-      'threshold',
-      'maxInconsistency',
-      'steepness',
-      'l2',
-      'batchSize',
-      'maxBatchTokens',
-      'maxLength',
-    ] as const) {
-      const v = state[k];
-      if (typeof v === 'number') opts[k] = v;
-    }
+    checkState(state, {
+      kind: KIND,
+      version: STATE_VERSION,
+      owner: 'ClipConsistencyDetector',
+      label: 'CLIP',
+    });
+    const opts: ClipConsistencyOptions = {
+      ...deserializeModelOptions(state['model']),
+      ...fieldsOfType(state, 'string', ['name']),
+      ...fieldsOfType(state, 'number', ['threshold', 'maxInconsistency', 'steepness', 'l2', ...BATCH_KEYS]),
+    };
     const d = new ClipConsistencyDetector({ ...opts, ...overrides });
-    const cal = state['calibration'];
-    if (cal !== null && cal !== undefined) {
-      if (
-        typeof cal !== 'object' ||
-        Array.isArray(cal) ||
-        typeof cal['a'] !== 'number' ||
-        typeof cal['b'] !== 'number'
-      ) {
-        throw new InvalidOptionsError('state.calibration', 'expected { a: number, b: number } or null');
-      }
-      d.calibration = { a: cal['a'], b: cal['b'] };
-    }
+    d.calibration = readScalarCalibration(state['calibration']);
     return d;
   }
 

@@ -1,22 +1,25 @@
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
+import { validateLabelled } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
 import { sigmoid } from '../numeric/logistic-regression.js';
 import { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../runtime/embedder.js';
+import { LazyPromise } from '../runtime/lazy-promise.js';
 import {
   deserializeModelOptions,
   type ModelOptions,
+  pickModelOptions,
   serializeModelOptions,
   validateModelOptions,
 } from '../runtime/model-options.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
+import { beginDetect, checkName, checkState, checkThreshold, detectEach } from './detector-kit.js';
 import {
   type AnswerWords,
   type ChatMessage,
@@ -163,7 +166,7 @@ export class FewShotPromptDetector implements Detector {
   private readonly embedder: Embedder | undefined;
   private readonly maxPool: number;
   private pool: PoolItem[] = [];
-  private poolVectors: Promise<Float32Array[]> | undefined;
+  private readonly poolVectors = new LazyPromise<Float32Array[]>();
   private isFitted = false;
 
   /**
@@ -172,13 +175,8 @@ export class FewShotPromptDetector implements Detector {
    */
   constructor(options: FewShotPromptOptions = {}) {
     validateModelOptions(options);
-    const name = options.name ?? KIND;
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'expected a non-empty string');
-    const threshold = options.threshold ?? 0.5;
-    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-    }
+    const name = checkName(options.name, KIND);
+    const threshold = checkThreshold(options.threshold);
     const shots = options.shots ?? 4;
     if (!(Number.isInteger(shots) && shots >= 1 && shots <= 16)) {
       throw new InvalidOptionsError(
@@ -255,7 +253,7 @@ export class FewShotPromptDetector implements Detector {
     this.maxPool = maxPool;
     this.embedder = e;
     this.options = { ...options, model: options.model ?? defaultModelFor('fewshot').id };
-    this.scorer = new CausalLmScorer(modelOnly(this.options));
+    this.scorer = new CausalLmScorer(pickModelOptions(this.options));
     if (options.examples !== undefined) {
       this.pool = this.toPool(options.examples, 'examples');
     }
@@ -285,7 +283,7 @@ export class FewShotPromptDetector implements Detector {
     if (pool.length === 0)
       throw new InvalidOptionsError('examples', 'fit needs at least one labelled example');
     this.pool = pool;
-    this.poolVectors = undefined;
+    this.poolVectors.reset();
     if (this.embedder) await this.vectors(opts);
     this.isFitted = true;
   }
@@ -310,9 +308,7 @@ export class FewShotPromptDetector implements Detector {
    * @throws NotFittedError without examples; InvalidTranscriptError on bad input; AbortedError when cancelled
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const v = validateTranscript(t);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
     if (targetMessages(v).every((m) => m.text.trim() === '')) {
       return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to judge.`, started);
     }
@@ -365,10 +361,7 @@ export class FewShotPromptDetector implements Detector {
    * @param opts - `signal`, checked before each transcript
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    const out: Detection[] = [];
-    for (const t of ts) out.push(await this.detect(t, opts));
-    return out;
+    return detectEach(this, ts, opts);
   }
 
   /** The options and the example pool as JSON, for {@link FewShotPromptDetector.fromJSON}. */
@@ -379,7 +372,7 @@ export class FewShotPromptDetector implements Detector {
       version: STATE_VERSION,
       name: this.name,
       threshold: this.threshold,
-      model: { ...serializeModelOptions(modelOnly(o)) },
+      model: { ...serializeModelOptions(o) },
       shots: this.shots,
       scoring: this.scoring,
       maxPool: this.maxPool,
@@ -415,20 +408,12 @@ export class FewShotPromptDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: FewShotPromptOptions = {}): FewShotPromptDetector {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new InvalidOptionsError(
-        'state',
-        'expected the object returned by FewShotPromptDetector.toJSON()',
-      );
-    }
-    if (state.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads fewshot state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
-      );
-    }
+    checkState(state, {
+      kind: KIND,
+      version: STATE_VERSION,
+      owner: 'FewShotPromptDetector',
+      label: 'fewshot',
+    });
     const opts: FewShotPromptOptions = { ...deserializeModelOptions(state['model']) };
     const pick = <K extends keyof FewShotPromptOptions>(k: K, type: 'string' | 'number' | 'boolean') => {
       const v = state[k as string];
@@ -486,25 +471,18 @@ export class FewShotPromptDetector implements Detector {
   }
 
   private toPool(examples: unknown, what: string, subset = true): PoolItem[] {
-    if (!Array.isArray(examples))
-      throw new InvalidOptionsError(what, 'expected an array of labelled transcripts');
-    const all = (examples as LabelledTranscript[]).map((ex, i) => {
-      const t = validateLabelled(ex, i, what);
-      return { t, label: ex.label };
-    });
+    const items = examples as LabelledTranscript[];
+    const all = validateLabelled(items, what).map((t, i) => ({ t, label: items[i]!.label }));
     return subset ? balancedOrder(all, this.maxPool) : all;
   }
 
   private vectors(opts: DetectOptions): Promise<Float32Array[]> {
-    if (!this.poolVectors) {
-      const texts = this.pool.map((p) => targetText(p.t));
-      const promise = this.embedder!.embed(texts, opts);
-      promise.catch(() => {
-        if (this.poolVectors === promise) this.poolVectors = undefined;
-      });
-      this.poolVectors = promise;
-    }
-    return this.poolVectors;
+    return this.poolVectors.get(() =>
+      this.embedder!.embed(
+        this.pool.map((p) => targetText(p.t)),
+        opts,
+      ),
+    );
   }
 
   private async select(v: ValidTranscript, opts: DetectOptions): Promise<PoolItem[]> {
@@ -585,24 +563,6 @@ export class FewShotPromptDetector implements Detector {
   }
 }
 
-function modelOnly(o: FewShotPromptOptions): ModelOptions {
-  const out: ModelOptions = {};
-  for (const k of [
-    'model',
-    'modelDir',
-    'dtype',
-    'revision',
-    'offline',
-    'threads',
-    'cacheDir',
-    'device',
-    'onProgress',
-  ] as const) {
-    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
-  }
-  return out;
-}
-
 type ChatTokenizer = Awaited<ReturnType<CausalLmScorer['load']>>['tokenizer'];
 
 /**
@@ -645,31 +605,6 @@ function hasChatTemplate(tokenizer: { chat_template?: unknown }): boolean {
     (Array.isArray(t) && t.length > 0) ||
     (typeof t === 'object' && t !== null && Object.keys(t).length > 0)
   );
-}
-
-function validateLabelled(ex: LabelledTranscript, i: number, what: string): ValidTranscript {
-  let v: ValidTranscript;
-  try {
-    v = validateTranscript(ex);
-  } catch (err) {
-    if (InvalidTranscriptError.isInstance(err)) {
-      throw new InvalidTranscriptError(
-        err.issues.map((x) => ({ path: `${what}[${i}]${x.path ? `.${x.path}` : ''}`, message: x.message })),
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-  const label = (ex as { label?: unknown }).label;
-  if (label !== 'bot' && label !== 'human') {
-    throw new InvalidTranscriptError([
-      {
-        path: `${what}[${i}].label`,
-        message: `label must be "bot" or "human", got ${JSON.stringify(label)}`,
-      },
-    ]);
-  }
-  return v;
 }
 
 /** Up to `k` items alternating human, bot, human, ... in input order; a label that runs out is filled by the other. */

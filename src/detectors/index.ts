@@ -13,6 +13,11 @@
  * @module
  */
 
+// Nearest-neighbour search (used by the embedding detector's kNN evidence)
+export { ExactSearch, type ExactSearchOptions } from '../ann/exact-search.js';
+export { HNSW_DEFAULTS, HnswIndex, type HnswIndexOptions } from '../ann/hnsw-index.js';
+export type { Neighbor, VectorIndex, VectorSearchOptions } from '../ann/vector-index.js';
+export type { CompactVector, SparseVector } from '../ann/vector-math.js';
 export { ImageLoadError } from '../errors/image-load-error.js';
 export { type BatchPlanOptions, mapInBatches, planBatches } from '../runtime/batching.js';
 export { type CachedModelFolderOptions, cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
@@ -88,6 +93,11 @@ export {
   ClipConsistencyDetector,
   type ClipConsistencyOptions,
 } from './clip-consistency.js';
+export {
+  EmbeddingCentroidDetector,
+  type EmbeddingCentroidOptions,
+  type EmbeddingHnswOptions,
+} from './embedding-centroid.js';
 export {
   type FewShotPrompt,
   FewShotPromptDetector,

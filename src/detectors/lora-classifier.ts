@@ -1,13 +1,12 @@
 import { join, resolve } from 'node:path';
-import type { Tensor } from '@huggingface/transformers';
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
 import type { JsonObject } from '../core/json.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
+import { softmaxAt } from '../numeric/softmax.js';
+import { configLabels } from '../peft/bert-structure.js';
 import { mergeLoraAdapter } from '../peft/merge.js';
 import { contentKey, derivedModelFolder, localModelFolder } from '../peft/model-folder.js';
 import { encodeSafetensors, parseSafetensors } from '../peft/safetensors.js';
@@ -15,8 +14,9 @@ import { type LoraAdapterFiles, saveLoraAdapter } from '../peft/save-adapter.js'
 import type { TrainHyperparameters, TrainProgress } from '../peft/train-core.js';
 import { botLabelIndex, trainLora } from '../peft/train-lora.js';
 import { transcriptText } from '../peft/transcript-text.js';
-import { type BatchPlanOptions, checkBatchSize, mapInBatches } from '../runtime/batching.js';
-import { encodeTexts, padTokenId, padToTensors } from '../runtime/encode-texts.js';
+import { type BatchPlanOptions, checkBatchSize } from '../runtime/batching.js';
+import { encodeTexts } from '../runtime/encode-texts.js';
+import { LazyPromise } from '../runtime/lazy-promise.js';
 import { loadTransformers } from '../runtime/load-model.js';
 import { ModelHolder } from '../runtime/model-holder.js';
 import {
@@ -25,9 +25,10 @@ import {
   serializeModelOptions,
   validateModelOptions,
 } from '../runtime/model-options.js';
-import { sessionInputNames } from '../runtime/session-inputs.js';
+import { runEncodedBatches } from '../runtime/run-encoded.js';
 import { floatData } from '../runtime/tensor-data.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
+import { beginDetectBatch, checkName, checkState, checkThreshold, fieldsOfType } from './detector-kit.js';
 
 const KIND = 'lora';
 const STATE_VERSION = 1;
@@ -123,7 +124,7 @@ export class LoraClassifierDetector implements Detector {
   private readonly training: LoraClassifierOptions['training'];
   private trained: LoraAdapterFiles | undefined;
   private holder: ModelHolder | undefined;
-  private preparing: Promise<{ holder: ModelHolder; botIndex: number }> | undefined;
+  private readonly preparing = new LazyPromise<{ holder: ModelHolder; botIndex: number }>();
 
   /** @param options - see {@link LoraClassifierOptions} */
   constructor(options: LoraClassifierOptions = {}) {
@@ -140,10 +141,8 @@ export class LoraClassifierDetector implements Detector {
     } = options;
     validateModelOptions(modelOptions);
     checkBatchSize('batchSize', batchSize);
-    this.name = name ?? KIND;
-    this.threshold = threshold ?? 0.5;
-    if (!(this.threshold >= 0 && this.threshold <= 1))
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+    this.name = checkName(name, KIND);
+    this.threshold = checkThreshold(threshold);
     if (
       adapters !== undefined &&
       (!Array.isArray(adapters) || adapters.some((a) => typeof a !== 'string' || a === ''))
@@ -237,11 +236,7 @@ export class LoraClassifierDetector implements Detector {
         `${this.modelOptions.model} has no classification head (no "logits" output): call fit(examples) to train a LoRA adapter and head, or pass adapters`,
       );
     }
-    const count = numLabels(h.config);
-    const labels = Array.from({ length: count }, (_, i) => {
-      const l = (h.config['id2label'] as Record<string, unknown> | undefined)?.[String(i)];
-      return typeof l === 'string' ? l : `LABEL_${i}`;
-    });
+    const labels = configLabels(h.config, numLabels(h.config));
     let botIndex: number;
     try {
       botIndex = botLabelIndex(labels, this.botLabel);
@@ -254,14 +249,7 @@ export class LoraClassifierDetector implements Detector {
   }
 
   private ready(): Promise<{ holder: ModelHolder; botIndex: number }> {
-    if (!this.preparing) {
-      const p = this.prepare();
-      this.preparing = p;
-      p.catch(() => {
-        if (this.preparing === p) this.preparing = undefined;
-      });
-    }
-    return this.preparing;
+    return this.preparing.get(() => this.prepare());
   }
 
   /** Loads (and merges) the model now instead of on the first detection. */
@@ -288,11 +276,8 @@ export class LoraClassifierDetector implements Detector {
    * @param opts - `signal`, checked between batches
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const started = nowMs();
     const what = `${this.name} detect`;
-    AbortedError.throwIfAborted(opts.signal, what);
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    const vs = ts.map((t) => validateTranscript(t));
+    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
     const texts = vs.map(transcriptText);
     const idx = texts.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
     const out: Detection[] = vs.map((v) =>
@@ -307,20 +292,14 @@ export class LoraClassifierDetector implements Detector {
       idx.map((i) => texts[i]!),
       { maxLength: this.maxLength },
     );
-    const inputNames = sessionInputNames(h.model);
-    const padId = padTokenId(h.tokenizer);
-    const probs = await mapInBatches(
-      rows.map((r) => r.input_ids.length),
-      async (batch) => {
-        const feeds = padToTensors(
-          T,
-          batch.map((i) => rows[i]!),
-          { padId, ...(inputNames ? { inputNames } : {}) },
-        );
-        const res = (await h.model(feeds)) as Record<string, Tensor>;
+    const probs = await runEncodedBatches(
+      T,
+      h,
+      rows,
+      (res, _feeds, batch) => {
         const { data, dims } = floatData(res['logits'], 'logits');
         const C = dims[1]!;
-        return batch.map((_, b) => softmaxAt(data, b * C, C, botIndex));
+        return batch.map((_, b) => softmaxAt(data, botIndex, b * C, C));
       },
       { ...this.batch, signal: opts.signal, what },
     );
@@ -393,8 +372,7 @@ export class LoraClassifierDetector implements Detector {
   }
 
   private async releaseModel(): Promise<void> {
-    const p = this.preparing;
-    this.preparing = undefined;
+    const p = this.preparing.reset();
     this.holder = undefined;
     if (p) {
       const r = await p.catch(() => undefined);
@@ -431,24 +409,16 @@ export class LoraClassifierDetector implements Detector {
    * @throws InvalidOptionsError for a state of another kind or version
    */
   static fromJSON(state: DetectorState, overrides: LoraClassifierOptions = {}): LoraClassifierDetector {
-    if (state?.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state?.kind)}`);
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads lora state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}`,
-      );
-    }
+    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'LoraClassifierDetector', label: 'lora' });
     const adapters = Array.isArray(state['adapters'])
       ? state['adapters'].filter((a): a is string => typeof a === 'string')
       : [];
     const botLabel = state['botLabel'];
     const d = new LoraClassifierDetector({
       ...deserializeModelOptions(state['model']),
-      ...(typeof state['name'] === 'string' && { name: state['name'] }),
-      ...(typeof state['threshold'] === 'number' && { threshold: state['threshold'] }),
+      ...fieldsOfType(state, 'string', ['name']),
+      ...fieldsOfType(state, 'number', ['threshold', 'maxLength']),
       ...((typeof botLabel === 'string' || typeof botLabel === 'number') && { botLabel }),
-      ...(typeof state['maxLength'] === 'number' && { maxLength: state['maxLength'] }),
       adapters,
       ...overrides,
     });
@@ -474,14 +444,6 @@ export class LoraClassifierDetector implements Detector {
   async dispose(): Promise<void> {
     await this.releaseModel();
   }
-}
-
-function softmaxAt(data: Float32Array, off: number, C: number, k: number): number {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < C; c++) max = Math.max(max, data[off + c]!);
-  let z = 0;
-  for (let c = 0; c < C; c++) z += Math.exp(data[off + c]! - max);
-  return Math.exp(data[off + k]! - max) / z;
 }
 
 function numLabels(config: Record<string, unknown>): number {

@@ -1,10 +1,10 @@
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
+import { sigmoid } from '../numeric/logistic-regression.js';
 import {
   deserializeModelOptions,
   serializeModelOptions,
@@ -17,9 +17,23 @@ import {
   NliScorer,
   type NliScorerOptions,
 } from '../runtime/nli-scorer.js';
+import {
+  beginDetect,
+  beginDetectBatch,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  fieldsOfType,
+  nonNegativeNumber,
+} from './detector-kit.js';
+import { fitScalarCalibration, readScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'nli';
 const STATE_VERSION = 1;
+/** Batching options saved with the state. */
+const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
 
 /** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
 export interface NliLabelWords {
@@ -182,13 +196,8 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: NliZeroShotOptions = {}) {
-    const name = options.name ?? KIND;
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'expected a non-empty string');
-    const threshold = options.threshold ?? 0.5;
-    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-    }
+    const name = checkName(options.name, KIND);
+    const threshold = checkThreshold(options.threshold);
     const template = options.hypothesisTemplate ?? 'This speaker is {}.';
     if (typeof template !== 'string' || !template.includes('{}')) {
       throw new InvalidOptionsError('hypothesisTemplate', 'must contain "{}", where the label word goes');
@@ -208,10 +217,7 @@ export class NliZeroShotDetector implements Detector {
         `expected an integer from 0 to 50, got ${String(contextTurns)}`,
       );
     }
-    const l2 = options.l2 ?? 1;
-    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
-      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
-    }
+    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
     validateModelOptions(options);
     this.name = name;
     this.threshold = threshold;
@@ -491,9 +497,7 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when the model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const v = validateTranscript(t);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
     const [a] = await this.analyzeMany([v], opts.signal);
     return this.toDetection(v, a ?? null, started);
   }
@@ -507,10 +511,7 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidTranscriptError for the first bad transcript
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const started = nowMs();
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const vs = ts.map((t) => validateTranscript(t));
+    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
     const analyses = await this.analyzeMany(vs, opts.signal);
     return vs.map((v, i) => this.toDetection(v, analyses[i] ?? null, started));
   }
@@ -524,35 +525,14 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidOptionsError when a class is missing
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
-    AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
-    if (!Array.isArray(examples))
-      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
-    const vs = examples.map((e, i) => {
-      if (e?.label !== 'bot' && e?.label !== 'human') {
-        throw new InvalidOptionsError(`examples[${i}].label`, 'expected "bot" or "human"');
-      }
-      return validateTranscript(e);
-    });
+    const vs = beginFit(this.name, examples, opts.signal);
     const analyses = await this.analyzeMany(vs, opts.signal);
-    const X: number[][] = [];
-    const y: number[] = [];
-    analyses.forEach((a, i) => {
-      if (!a) return;
-      X.push([a.logOdds]);
-      y.push(examples[i]!.label === 'bot' ? 1 : 0);
-    });
-    const bots = y.reduce((s, v) => s + v, 0);
-    if (bots === 0 || bots === y.length) {
-      throw new InvalidOptionsError(
-        'examples',
-        `fit needs at least one bot and one human example whose target wrote text; got ${bots} bot and ${y.length - bots} human`,
-      );
-    }
-    const sampleWeights = y.map((l) =>
-      l === 1 ? y.length / (2 * bots) : y.length / (2 * (y.length - bots)),
+    this.calibration = fitScalarCalibration(
+      analyses.map((a) => a?.logOdds ?? null),
+      examples,
+      this.l2,
+      ' whose target wrote text',
     );
-    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights });
-    this.calibration = { a: m.weights[0]!, b: m.intercept };
   }
 
   /** The options and the fitted calibration as JSON, for {@link NliZeroShotDetector.fromJSON}. */
@@ -569,11 +549,8 @@ export class NliZeroShotDetector implements Detector {
       l2: this.l2,
       model: { ...serializeModelOptions(o) },
       calibration: this.calibration ? { ...this.calibration } : null,
+      ...definedFields(o, BATCH_KEYS),
     };
-    for (const k of ['batchSize', 'maxBatchTokens', 'maxLength'] as const) {
-      const v = o[k];
-      if (v !== undefined) state[k] = v;
-    }
     return state;
   }
 
@@ -589,32 +566,12 @@ export class NliZeroShotDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: NliZeroShotOptions = {}): NliZeroShotDetector {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new InvalidOptionsError('state', 'expected the object returned by NliZeroShotDetector.toJSON()');
-    }
-    if (state.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads NLI state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
-      );
-    }
-    const opts: NliZeroShotOptions = { ...deserializeModelOptions(state['model']) };
-    if (typeof state['name'] === 'string') opts.name = state['name'];
-    if (typeof state['hypothesisTemplate'] === 'string')
-      opts.hypothesisTemplate = state['hypothesisTemplate'];
-    for (const k of [
-      'threshold',
-      'contextTurns',
-      'l2',
-      'batchSize',
-      'maxBatchTokens',
-      'maxLength',
-    ] as const) {
-      const v = state[k];
-      if (typeof v === 'number') opts[k] = v;
-    }
+    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'NliZeroShotDetector', label: 'NLI' });
+    const opts: NliZeroShotOptions = {
+      ...deserializeModelOptions(state['model']),
+      ...fieldsOfType(state, 'string', ['name', 'hypothesisTemplate']),
+      ...fieldsOfType(state, 'number', ['threshold', 'contextTurns', 'l2', ...BATCH_KEYS]),
+    };
     const labels = state['labels'];
     if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) {
       opts.labels = {};
@@ -622,18 +579,7 @@ export class NliZeroShotDetector implements Detector {
       if (typeof labels['bot'] === 'string') opts.labels.bot = labels['bot'];
     }
     const d = new NliZeroShotDetector({ ...opts, ...overrides });
-    const cal = state['calibration'];
-    if (cal !== null && cal !== undefined) {
-      if (
-        typeof cal !== 'object' ||
-        Array.isArray(cal) ||
-        typeof cal['a'] !== 'number' ||
-        typeof cal['b'] !== 'number'
-      ) {
-        throw new InvalidOptionsError('state.calibration', 'expected { a: number, b: number } or null');
-      }
-      d.calibration = { a: cal['a'], b: cal['b'] };
-    }
+    d.calibration = readScalarCalibration(state['calibration']);
     return d;
   }
 

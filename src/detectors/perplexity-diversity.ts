@@ -1,16 +1,16 @@
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
 import type { JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
 import { CausalLmScorer, type CausalLmScorerOptions } from '../runtime/causal-lm-scorer.js';
 import {
   deserializeModelOptions,
   type ModelOptions,
+  pickModelOptions,
   serializeModelOptions,
   validateModelOptions,
 } from '../runtime/model-options.js';
@@ -20,9 +20,22 @@ import {
   lexicalDiversity,
 } from '../text/lexical-diversity.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
+import {
+  beginDetect,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  detectEach,
+  nonNegativeNumber,
+} from './detector-kit.js';
+import { balancedSampleWeights, countBothClasses } from './scalar-calibration.js';
 
 const STATE_VERSION = 1;
 const KIND = 'perplexity';
+/** The causal LM's windowing options, saved with the state. */
+const WINDOW_KEYS = ['windowTokens', 'stride'] as const;
 
 /** How the target's messages are scored by the language model. */
 export type PerplexityUnit = 'joined' | 'per-message';
@@ -197,21 +210,13 @@ export class PerplexityDiversityDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: PerplexityDiversityOptions = {}) {
-    const name = options.name ?? KIND;
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'expected a non-empty string');
-    const threshold = options.threshold ?? 0.5;
-    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-    }
+    const name = checkName(options.name, KIND);
+    const threshold = checkThreshold(options.threshold);
     const unit = options.unit ?? 'joined';
     if (unit !== 'joined' && unit !== 'per-message') {
       throw new InvalidOptionsError('unit', `got ${JSON.stringify(unit)}; use "joined" or "per-message"`);
     }
-    const l2 = options.l2 ?? 1;
-    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
-      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
-    }
+    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
     if (options.performer !== undefined && options.observer === undefined) {
       throw new InvalidOptionsError(
         'performer',
@@ -236,10 +241,7 @@ export class PerplexityDiversityDetector implements Detector {
     this.unit = unit;
     this.l2 = l2;
     this.options = { ...options };
-    const windowing = {
-      ...(options.windowTokens !== undefined && { windowTokens: options.windowTokens }),
-      ...(options.stride !== undefined && { stride: options.stride }),
-    };
+    const windowing = definedFields(options, WINDOW_KEYS);
     this.lm = new CausalLmScorer(mainModelOptions(options));
     if (options.observer) {
       this.observer = new CausalLmScorer({ ...windowing, ...options.observer });
@@ -277,9 +279,7 @@ export class PerplexityDiversityDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when a model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const v = validateTranscript(t);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
     const f = await this.measure(v, opts);
     if (!f)
       return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to score.`, started);
@@ -293,10 +293,7 @@ export class PerplexityDiversityDetector implements Detector {
    * @param opts - `signal`, checked before each transcript and each window
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    const out: Detection[] = [];
-    for (const t of ts) out.push(await this.detect(t, opts));
-    return out;
+    return detectEach(this, ts, opts);
   }
 
   /**
@@ -311,27 +308,17 @@ export class PerplexityDiversityDetector implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
-    AbortedError.throwIfAborted(opts.signal, what);
-    if (!Array.isArray(examples))
-      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
+    const vs = beginFit(this.name, examples, opts.signal);
     const rows: (number | null)[][] = [];
     const y: number[] = [];
-    for (let i = 0; i < examples.length; i++) {
+    for (let i = 0; i < vs.length; i++) {
       AbortedError.throwIfAborted(opts.signal, what);
-      const ex = examples[i]!;
-      const v = validateExample(ex, i);
-      const f = await this.measure(v, opts);
+      const f = await this.measure(vs[i]!, opts);
       if (!f) continue;
       rows.push(f.values);
-      y.push(ex.label === 'bot' ? 1 : 0);
+      y.push(examples[i]!.label === 'bot' ? 1 : 0);
     }
-    const bots = y.reduce((s, x) => s + x, 0);
-    if (bots === 0 || bots === y.length) {
-      throw new InvalidOptionsError(
-        'examples',
-        `fit needs at least one bot and one human example whose target wrote text; got ${bots} bot and ${y.length - bots} human`,
-      );
-    }
+    const bots = countBothClasses(y, ' whose target wrote text');
     const d = this.featureNames.length;
     const fill = new Array<number>(d);
     for (let j = 0; j < d; j++) {
@@ -347,10 +334,7 @@ export class PerplexityDiversityDetector implements Detector {
       fill[j] = n > 0 ? s / n : DEFAULT_PERPLEXITY_COMBINATION[this.featureNames[j]!].reference;
     }
     const X = rows.map((r) => r.map((x, j) => (x !== null && Number.isFinite(x) ? x : fill[j]!)));
-    const nBot = bots;
-    const nHuman = y.length - bots;
-    const sampleWeights = y.map((l) => (l === 1 ? y.length / (2 * nBot) : y.length / (2 * nHuman)));
-    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights });
+    const m = fitLogisticRegression(X, y, { l2: this.l2, sampleWeights: balancedSampleWeights(y, bots) });
     this.combination = { weights: m.weights, intercept: m.intercept, fill };
     const b = this.featureNames.indexOf('binoculars');
     this.binocularsThreshold =
@@ -381,9 +365,8 @@ export class PerplexityDiversityDetector implements Detector {
       fill: [...this.combination.fill],
       fitted: this.isFitted,
       binocularsThreshold: this.binocularsThreshold,
+      ...definedFields(o, WINDOW_KEYS),
     };
-    if (o.windowTokens !== undefined) state['windowTokens'] = o.windowTokens;
-    if (o.stride !== undefined) state['stride'] = o.stride;
     if (o.observer) state['observer'] = { ...serializeModelOptions(o.observer) };
     if (o.performer) state['performer'] = { ...serializeModelOptions(o.performer) };
     return state;
@@ -405,20 +388,12 @@ export class PerplexityDiversityDetector implements Detector {
     state: DetectorState,
     overrides: PerplexityDiversityOptions = {},
   ): PerplexityDiversityDetector {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new InvalidOptionsError(
-        'state',
-        'expected the object returned by PerplexityDiversityDetector.toJSON()',
-      );
-    }
-    if (state.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state.kind)}`);
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads perplexity state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
-      );
-    }
+    checkState(state, {
+      kind: KIND,
+      version: STATE_VERSION,
+      owner: 'PerplexityDiversityDetector',
+      label: 'perplexity',
+    });
     const opts: PerplexityDiversityOptions = { ...deserializeModelOptions(state['model']) };
     const str = (k: string) => {
       const v = state[k];
@@ -650,22 +625,7 @@ export class PerplexityDiversityDetector implements Detector {
 }
 
 function mainModelOptions(o: PerplexityDiversityOptions): CausalLmScorerOptions {
-  const out: CausalLmScorerOptions = {};
-  for (const k of [
-    'model',
-    'modelDir',
-    'dtype',
-    'revision',
-    'offline',
-    'threads',
-    'cacheDir',
-    'device',
-    'onProgress',
-    'windowTokens',
-    'stride',
-  ] as const) {
-    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
-  }
+  const out: CausalLmScorerOptions = { ...pickModelOptions(o), ...definedFields(o, WINDOW_KEYS) };
   out.model ??= defaultModelFor('perplexity').id;
   return out;
 }
@@ -676,31 +636,6 @@ function defaultCombination(names: readonly PerplexityFeature[]): Combination {
   // Zero log-odds when every signal sits at its reference value.
   const intercept = -weights.reduce((s, w, j) => s + w * fill[j]!, 0);
   return { weights, intercept, fill };
-}
-
-function validateExample(ex: LabelledTranscript, i: number): ValidTranscript {
-  let v: ValidTranscript;
-  try {
-    v = validateTranscript(ex);
-  } catch (err) {
-    if (InvalidTranscriptError.isInstance(err)) {
-      throw new InvalidTranscriptError(
-        err.issues.map((x) => ({ path: `examples[${i}]${x.path ? `.${x.path}` : ''}`, message: x.message })),
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-  const label = (ex as { label?: unknown }).label;
-  if (label !== 'bot' && label !== 'human') {
-    throw new InvalidTranscriptError([
-      {
-        path: `examples[${i}].label`,
-        message: `label must be "bot" or "human", got ${JSON.stringify(label)}`,
-      },
-    ]);
-  }
-  return v;
 }
 
 /** The cut t on x (bot when x < t) with the best balanced accuracy; midpoints between sorted values. */

@@ -1,29 +1,8 @@
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { seededRandom } from '../numeric/random.js';
 
-/**
- * A small seeded pseudo-random generator (mulberry32): the same seed always gives the same sequence, so fold
- * splits are reproducible. Not for cryptography.
- *
- * @param seed - any integer
- * @returns a function giving numbers in [0, 1)
- *
- * @example
- * ```ts
- * const rand = seededRandom(42);
- * rand(); // same value on every run
- * ```
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * Splits examples into `folds` stratified folds: each class is shuffled (seeded) and dealt round-robin, so

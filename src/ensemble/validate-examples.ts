@@ -4,6 +4,57 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 
 /**
+ * `validateTranscript`, with every issue path prefixed by where the transcript sits (`examples[3]` gives
+ * `examples[3].messages[0].text`).
+ *
+ * @param t - the transcript
+ * @param where - its place in the caller's argument, e.g. `examples[3]`
+ * @throws InvalidTranscriptError naming `where`
+ *
+ * @internal
+ */
+export function validateTranscriptAt(t: unknown, where: string): ValidTranscript {
+  try {
+    return validateTranscript(t);
+  } catch (err) {
+    if (InvalidTranscriptError.isInstance(err)) {
+      throw new InvalidTranscriptError(
+        err.issues.map((x) => ({ path: `${where}${x.path ? `.${x.path}` : ''}`, message: x.message })),
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Checks that a labelled example's label is `human` or `bot`.
+ *
+ * @param example - the example (already validated as a transcript)
+ * @param where - its place in the caller's argument, e.g. `examples[3]`
+ * @throws InvalidTranscriptError naming `<where>.label`
+ *
+ * @internal
+ */
+export function checkLabel(example: LabelledTranscript, where: string): void {
+  const label = (example as { label?: unknown }).label;
+  if (label !== 'human' && label !== 'bot') {
+    throw new InvalidTranscriptError([
+      { path: `${where}.label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
+    ]);
+  }
+}
+
+function checkArray(items: unknown, what: string, noun: string): void {
+  if (!Array.isArray(items)) {
+    throw new InvalidOptionsError(
+      what,
+      `expected an array of ${noun}, got ${items === null ? 'null' : typeof items}`,
+    );
+  }
+}
+
+/**
  * Validates a list of transcripts, naming the item in every issue path (`examples[3].messages[0].text`).
  *
  * @param items - the transcripts
@@ -13,29 +64,12 @@ import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
  * @internal
  */
 export function validateAll(items: readonly Transcript[], what: string): ValidTranscript[] {
-  if (!Array.isArray(items)) {
-    throw new InvalidOptionsError(
-      what,
-      `expected an array of transcripts, got ${items === null ? 'null' : typeof items}`,
-    );
-  }
-  return items.map((t, i) => {
-    try {
-      return validateTranscript(t);
-    } catch (err) {
-      if (InvalidTranscriptError.isInstance(err)) {
-        throw new InvalidTranscriptError(
-          err.issues.map((x) => ({ path: `${what}[${i}]${x.path ? `.${x.path}` : ''}`, message: x.message })),
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-  });
+  checkArray(items, what, 'transcripts');
+  return items.map((t, i) => validateTranscriptAt(t, `${what}[${i}]`));
 }
 
 /**
- * Validates labelled examples: each transcript, and each label (`human` or `bot`).
+ * Validates labelled examples: each transcript, then each label (`human` or `bot`).
  *
  * @param items - the labelled transcripts
  * @param what - the argument's name, used as the path prefix
@@ -44,16 +78,10 @@ export function validateAll(items: readonly Transcript[], what: string): ValidTr
  * @internal
  */
 export function validateLabelled(items: readonly LabelledTranscript[], what: string): ValidTranscript[] {
-  const valids = validateAll(items, what);
+  checkArray(items, what, 'labelled transcripts');
+  const valids = items.map((t, i) => validateTranscriptAt(t, `${what}[${i}]`));
   items.forEach((e, i) => {
-    if (e.label !== 'human' && e.label !== 'bot') {
-      throw new InvalidTranscriptError([
-        {
-          path: `${what}[${i}].label`,
-          message: `label must be "human" or "bot", got ${JSON.stringify(e.label)}`,
-        },
-      ]);
-    }
+    checkLabel(e, `${what}[${i}]`);
   });
   return valids;
 }

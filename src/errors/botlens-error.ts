@@ -19,6 +19,7 @@ const marker = Symbol.for('botlens.error');
 export class BotlensError extends Error {
   /** Stable machine-readable code, e.g. `INVALID_TRANSCRIPT`. */
   readonly code: string;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the global symbol in isInstance
   private readonly [marker] = true;
 
   /**

@@ -48,6 +48,17 @@ export function getIntAttribute(node: NodeProto, name: string, fallback: number)
 }
 
 /**
+ * The float attribute `name` of a node, or `fallback` when it is not set.
+ *
+ * @param node - the node
+ * @param name - attribute name, e.g. `epsilon`
+ * @param fallback - the operator's default
+ */
+export function getFloatAttribute(node: NodeProto, name: string, fallback: number): number {
+  return getAttribute(node, name)?.f ?? fallback;
+}
+
+/**
  * The PyTorch module a node was exported from, e.g. `bert.encoder.layer.0.attention.self.query`, or
  * `undefined` when the node does not say. Reads the PyTorch dynamo exporter's `pkg.torch.onnx.name_scopes`
  * metadata (the deepest module scope), else a TorchScript-exporter node name such as
@@ -122,8 +133,52 @@ export function uniqueValueName(graph: GraphProto, base: string): string {
   for (const t of graph.initializer) if (t.name) used.add(t.name);
   for (const v of [...graph.input, ...graph.output, ...graph.value_info]) if (v.name) used.add(v.name);
   for (const n of graph.node) for (const o of n.output) used.add(o);
-  if (!used.has(base)) return base;
-  for (let i = 1; ; i++) if (!used.has(`${base}_${i}`)) return `${base}_${i}`;
+  return freeName(used, base);
+}
+
+/** `base` if `used` lacks it, else the first of `base_1`, `base_2`, ... that it lacks. */
+function freeName(used: ReadonlySet<string>, base: string): string {
+  let name = base;
+  for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
+/**
+ * Hands out value, node and initializer names not yet used in a graph. Unlike {@link uniqueValueName}, it
+ * scans the graph once (for rewrites that add hundreds of names) and also avoids node names and every name a
+ * node reads.
+ *
+ * @example
+ * ```ts
+ * const names = new NameAllocator(graph);
+ * names.take('weight_quantized'); // 'weight_quantized', or 'weight_quantized_1' when taken
+ * ```
+ */
+export class NameAllocator {
+  private readonly taken = new Set<string>();
+
+  /** @param graph - the graph whose names are reserved */
+  constructor(graph: GraphProto) {
+    for (const n of graph.node) {
+      if (n.name) this.taken.add(n.name);
+      for (const v of n.input) this.taken.add(v);
+      for (const v of n.output) this.taken.add(v);
+    }
+    for (const t of graph.initializer) if (t.name) this.taken.add(t.name);
+    for (const v of [...graph.input, ...graph.output, ...graph.value_info])
+      if (v.name) this.taken.add(v.name);
+  }
+
+  /**
+   * `base` if free, else `base_1`, `base_2`, ...; the returned name is reserved.
+   *
+   * @param base - the preferred name
+   */
+  take(base: string): string {
+    const name = freeName(this.taken, base);
+    this.taken.add(name);
+    return name;
+  }
 }
 
 /**

@@ -313,11 +313,34 @@ export function tensorFromFloat32(
     );
   }
   if (!LITTLE_ENDIAN) raw = byteSwap(raw, bytesPerElement(dataType));
+  return rawTensor(name, dims, dataType, raw);
+}
+
+/**
+ * A tensor holding `bytes` as `raw_data` (little-endian element bytes, kept as given), for integer and packed
+ * types {@link tensorFromFloat32} does not build.
+ *
+ * @param name - tensor name
+ * @param dims - shape
+ * @param dataType - a `TensorDataType` code
+ * @param bytes - the element bytes
+ *
+ * @example
+ * ```ts
+ * const index = rawTensor('cls_index', [], TensorDataType.INT64, new Uint8Array(8)); // the int64 scalar 0
+ * ```
+ */
+export function rawTensor(
+  name: string,
+  dims: readonly number[],
+  dataType: number,
+  bytes: Uint8Array,
+): TensorProto {
   return {
     dims: [...dims],
     data_type: dataType,
     name,
-    raw_data: raw,
+    raw_data: bytes,
     float_data: [],
     int32_data: [],
     string_data: [],
@@ -430,21 +453,23 @@ const BYTE_WIDTH: Record<number, number> = {
 };
 
 /** Types tensorToFloat32 reads, with their byte width. */
-const SUPPORTED_WIDTH: Record<number, number> = {
-  [TensorDataType.FLOAT]: 4,
-  [TensorDataType.UINT8]: 1,
-  [TensorDataType.INT8]: 1,
-  [TensorDataType.UINT16]: 2,
-  [TensorDataType.INT16]: 2,
-  [TensorDataType.INT32]: 4,
-  [TensorDataType.INT64]: 8,
-  [TensorDataType.BOOL]: 1,
-  [TensorDataType.FLOAT16]: 2,
-  [TensorDataType.DOUBLE]: 8,
-  [TensorDataType.UINT32]: 4,
-  [TensorDataType.UINT64]: 8,
-  [TensorDataType.BFLOAT16]: 2,
-};
+const SUPPORTED_WIDTH: Record<number, number> = Object.fromEntries(
+  [
+    TensorDataType.FLOAT,
+    TensorDataType.UINT8,
+    TensorDataType.INT8,
+    TensorDataType.UINT16,
+    TensorDataType.INT16,
+    TensorDataType.INT32,
+    TensorDataType.INT64,
+    TensorDataType.BOOL,
+    TensorDataType.FLOAT16,
+    TensorDataType.DOUBLE,
+    TensorDataType.UINT32,
+    TensorDataType.UINT64,
+    TensorDataType.BFLOAT16,
+  ].map((t) => [t, BYTE_WIDTH[t]!]),
+);
 
 function readElement(dv: DataView, i: number, type: number): number {
   switch (type) {

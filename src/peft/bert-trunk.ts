@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Tensor } from '@huggingface/transformers';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { addGraphOutput } from '../onnx/onnx-graph.js';
 import { loadOnnxModel, type ModelProto, saveOnnxModel } from '../onnx/onnx-model.js';
-import { mapInBatches } from '../runtime/batching.js';
-import { encodeTexts, modelMaxLength, padTokenId, padToTensors } from '../runtime/encode-texts.js';
+import { encodeTexts, modelMaxLength } from '../runtime/encode-texts.js';
 import { acquireModel, loadTransformers, type ModelHandle } from '../runtime/load-model.js';
 import type { ModelOptions } from '../runtime/model-options.js';
-import { sessionInputNames } from '../runtime/session-inputs.js';
+import { runEncodedBatches } from '../runtime/run-encoded.js';
 import { type BertStructure, describeBert, layerModule, readTopLayer } from './bert-structure.js';
 import { contentKey, copyModelMetadata, derivedModelFolder, localModelFolder } from './model-folder.js';
 import { findLinearSite } from './onnx-sites.js';
@@ -161,19 +159,13 @@ export class BertTrunk {
     const T = await loadTransformers();
     const h = this.handle;
     const rows = encodeTexts(h.tokenizer, texts, { maxLength: this.maxLength });
-    const inputNames = sessionInputNames(h.model);
-    const padId = padTokenId(h.tokenizer);
     const H = this.structure.hidden;
     let done = 0;
-    return mapInBatches(
-      rows.map((r) => r.input_ids.length),
-      async (idx) => {
-        const feeds = padToTensors(
-          T,
-          idx.map((i) => rows[i]!),
-          { padId, ...(inputNames ? { inputNames } : {}) },
-        );
-        const out = (await h.model(feeds)) as Record<string, Tensor>;
+    return runEncodedBatches(
+      T,
+      h,
+      rows,
+      (out, feeds, idx) => {
         const get = (name: string) => {
           const t = out[name];
           if (!t || !(t.data instanceof Float32Array)) {

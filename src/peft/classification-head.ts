@@ -2,18 +2,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { gaussianRandom, seededRandom } from '../numeric/random.js';
 import { makeNode } from '../onnx/onnx-build.js';
 import { graphModulePaths, uniqueValueName } from '../onnx/onnx-graph.js';
 import {
   float32Tensor,
   loadOnnxModel,
   type ModelProto,
+  rawTensor,
   saveOnnxModel,
   TensorDataType,
 } from '../onnx/onnx-model.js';
 import { contentKey, copyModelMetadata, derivedModelFolder } from './model-folder.js';
 import { findLinearSite } from './onnx-sites.js';
-import { seededRandom } from './train-core.js';
 
 /** The labels botlens gives a classification head it adds: index 0 human, index 1 bot. */
 export const DEFAULT_HEAD_LABELS: readonly string[] = Object.freeze(['human', 'bot']);
@@ -22,16 +23,7 @@ const HEAD_VERSION = 'head-v1';
 
 /** Normal(0, std) values from a seeded generator (Box-Muller), as Hugging Face initialises Linear weights. */
 function normal(n: number, std: number, seed: number): Float32Array {
-  const rnd = seededRandom(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(rnd(), 1e-12);
-    const v = rnd();
-    const r = Math.sqrt(-2 * Math.log(u)) * std;
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
+  return Float32Array.from({ length: n }, gaussianRandom(seededRandom(seed), std));
 }
 
 /** Whether a decoded model already ends in a `classifier` Linear. */
@@ -88,11 +80,8 @@ export function addClassificationHead(model: ModelProto, labels: readonly string
     pooled = uniqueValueName(graph, 'botlens_pooled');
     const wName = uniqueValueName(graph, `${prefix}pooler.dense.weight`);
     const bName = uniqueValueName(graph, `${prefix}pooler.dense.bias`);
-    const index = float32Tensor(idx, [], [0]);
-    index.data_type = TensorDataType.INT64;
-    index.raw_data = new Uint8Array(8);
     graph.initializer.push(
-      index,
+      rawTensor(idx, [], TensorDataType.INT64, new Uint8Array(8)),
       float32Tensor(wName, [H, H], normal(H * H, 0.02, 0)),
       float32Tensor(bName, [H], new Float32Array(H)),
     );

@@ -1,9 +1,8 @@
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
+import { validateTranscriptAt } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 
 /** A detector that can learn from soft targets: `LinearProbeDetector` and `LoraClassifierDetector` are. */
 export interface DistillStudent extends Detector {
@@ -112,19 +111,7 @@ export async function distill<S extends DistillStudent>(
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new InvalidOptionsError('batchSize', `expected a positive integer, got ${String(batchSize)}`);
-  const transcripts = options.transcripts.map((t, i) => {
-    try {
-      return validateTranscript(t);
-    } catch (err) {
-      if (InvalidTranscriptError.isInstance(err)) {
-        throw new InvalidTranscriptError(
-          err.issues.map((x) => ({ path: `transcripts[${i}].${x.path}`, message: x.message })),
-          { cause: err },
-        );
-      }
-      throw err;
-    }
-  });
+  const transcripts = options.transcripts.map((t, i) => validateTranscriptAt(t, `transcripts[${i}]`));
   const teacherStart = performance.now();
   const detections: Detection[] = [];
   const opts = signal ? { signal } : {};

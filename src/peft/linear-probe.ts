@@ -1,11 +1,17 @@
-import { abstained, nowMs, scored } from '../core/detection.js';
+import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
 import type { JsonObject } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
+import {
+  beginDetectBatch,
+  checkName,
+  checkState,
+  checkThreshold,
+  nonNegativeNumber,
+} from '../detectors/detector-kit.js';
+import { checkLabel, validateTranscriptAt } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
 import {
   decision,
@@ -84,13 +90,9 @@ export class LinearProbeDetector implements Detector {
   /** @param options - see {@link LinearProbeOptions} */
   constructor(options: LinearProbeOptions = {}) {
     const { name, threshold, embedder, l2, balanceClasses, ...modelOptions } = options;
-    this.name = name ?? KIND;
-    this.threshold = threshold ?? 0.5;
-    if (!(this.threshold >= 0 && this.threshold <= 1))
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-    this.l2 = l2 ?? 1;
-    if (!(this.l2 >= 0 && Number.isFinite(this.l2)))
-      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
+    this.name = checkName(name, KIND);
+    this.threshold = checkThreshold(threshold);
+    this.l2 = nonNegativeNumber('l2', l2 ?? 1);
     this.balance = balanceClasses ?? true;
     if (embedder) {
       if (typeof embedder.embed !== 'function')
@@ -135,11 +137,7 @@ export class LinearProbeDetector implements Detector {
     if (!Array.isArray(examples))
       throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
     const y = examples.map((e, i) => {
-      if (e?.label !== 'bot' && e?.label !== 'human') {
-        throw new InvalidTranscriptError([
-          { path: `examples[${i}].label`, message: 'label must be "human" or "bot"' },
-        ]);
-      }
+      checkLabel(e, `examples[${i}]`);
       return e.label === 'bot' ? 1 : 0;
     });
     await this.fitSoft(examples, y, opts);
@@ -162,19 +160,7 @@ export class LinearProbeDetector implements Detector {
     if (!Array.isArray(transcripts) || !Array.isArray(targets) || transcripts.length !== targets.length) {
       throw new InvalidOptionsError('targets', 'give one target per transcript');
     }
-    const vs = transcripts.map((t, i) => {
-      try {
-        return validateTranscript(t);
-      } catch (err) {
-        if (InvalidTranscriptError.isInstance(err)) {
-          throw new InvalidTranscriptError(
-            err.issues.map((x) => ({ path: `examples[${i}].${x.path}`, message: x.message })),
-            { cause: err },
-          );
-        }
-        throw err;
-      }
-    });
+    const vs = transcripts.map((t, i) => validateTranscriptAt(t, `examples[${i}]`));
     const vecs = await this.embedValid(vs, opts);
     const X: number[][] = [];
     const y: number[] = [];
@@ -216,10 +202,7 @@ export class LinearProbeDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    const vs = ts.map((t) => validateTranscript(t));
+    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
     const head = this.head;
     if (!head)
       throw new NotFittedError(
@@ -277,13 +260,7 @@ export class LinearProbeDetector implements Detector {
    * @throws InvalidOptionsError for a state of another kind or version, or an embedder with another id
    */
   static fromJSON(state: DetectorState, options: LinearProbeOptions = {}): LinearProbeDetector {
-    if (state?.kind !== KIND)
-      throw new InvalidOptionsError('state.kind', `expected "${KIND}", got ${JSON.stringify(state?.kind)}`);
-    if (state.version !== STATE_VERSION)
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads probe state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}`,
-      );
+    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'LinearProbeDetector', label: 'probe' });
     const weights = state['weights'];
     const intercept = state['intercept'];
     if (

@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -18,7 +18,7 @@ import {
 } from '../onnx/onnx-model.js';
 import { isLoraTarget, targetEntryMatches } from './adapter-config.js';
 import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './classification-head.js';
-import { copyModelMetadata } from './model-folder.js';
+import { copyModelMetadata, pathExists } from './model-folder.js';
 import {
   findLayerNormSite,
   findLinearSite,
@@ -370,7 +370,7 @@ export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<Merge
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
   }
   const target = join(out, 'onnx', 'model.onnx');
-  if (!options.overwrite && (await exists(target))) {
+  if (!options.overwrite && (await pathExists(target))) {
     throw new InvalidOptionsError(
       'out',
       `${target} already exists: choose another folder or pass overwrite: true`,
@@ -412,15 +412,6 @@ export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<Merge
   };
   await writeFile(join(out, 'botlens-merge.json'), `${JSON.stringify(record, null, 2)}\n`);
   return { out, ...report };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -68,7 +68,7 @@ export async function derivedModelFolder(
 ): Promise<string> {
   const root = join(resolveCacheDir(cacheDir), 'derived');
   const dir = join(root, `${kind}-${key}`);
-  if (await exists(join(dir, marker))) return dir;
+  if (await pathExists(join(dir, marker))) return dir;
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -77,7 +77,7 @@ export async function derivedModelFolder(
     await rename(tmp, dir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    if (await exists(join(dir, marker))) return dir; // another process built it meanwhile
+    if (await pathExists(join(dir, marker))) return dir; // another process built it meanwhile
     throw err;
   }
   return dir;
@@ -85,23 +85,45 @@ export async function derivedModelFolder(
 
 const NOT_COPIED = /\.(onnx|onnx_data|safetensors|bin|pt|pth|h5|msgpack|ckpt)$/i;
 
+/** Options for {@link copyModelMetadata}. */
+export interface CopyModelMetadataOptions {
+  /**
+   * Copy `adapter_*` files (a PEFT adapter's config) too.
+   * @defaultValue false
+   */
+  keepAdapterFiles?: boolean;
+}
+
 /**
  * Copies a model folder's small files (config, tokenizer and the like; no weights) into `dest`.
  *
  * @param src - the model folder
  * @param dest - the destination folder (created)
+ * @param options - which files to keep
  */
-export async function copyModelMetadata(src: string, dest: string): Promise<void> {
+export async function copyModelMetadata(
+  src: string,
+  dest: string,
+  options: CopyModelMetadataOptions = {},
+): Promise<void> {
   await mkdir(dest, { recursive: true });
   for (const entry of await readdir(src, { withFileTypes: true })) {
-    if (!entry.isFile() || NOT_COPIED.test(entry.name) || entry.name.startsWith('adapter_')) continue;
+    if (!entry.isFile() || NOT_COPIED.test(entry.name)) continue;
+    if (!options.keepAdapterFiles && entry.name.startsWith('adapter_')) continue;
     await copyFile(join(src, entry.name), join(dest, entry.name));
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+/**
+ * Whether something exists at `path` (any error reading it counts as no).
+ *
+ * @param path - a file or folder path
+ *
+ * @internal
+ */
+export async function pathExists(path: string): Promise<boolean> {
   try {
-    await stat(p);
+    await stat(path);
     return true;
   } catch {
     return false;

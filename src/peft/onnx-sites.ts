@@ -1,5 +1,11 @@
 import { AdapterError } from '../errors/adapter-error.js';
-import { consumersOf, getIntAttribute, nodeModuleScope, producerOf } from '../onnx/onnx-graph.js';
+import {
+  consumersOf,
+  getFloatAttribute,
+  getIntAttribute,
+  nodeModuleScope,
+  producerOf,
+} from '../onnx/onnx-graph.js';
 import {
   findInitializer,
   type GraphProto,
@@ -235,6 +241,6 @@ export function findLayerNormSite(graph: GraphProto, module: string): LayerNormS
   const nodes = graph.node.filter((n) => n.op_type === 'LayerNormalization' && nodeModuleScope(n) === module);
   if (nodes.length !== 1) return undefined;
   const node = nodes[0]!;
-  const eps = node.attribute.find((a) => a.name === 'epsilon')?.f ?? 1e-5;
+  const eps = getFloatAttribute(node, 'epsilon', 1e-5);
   return { module, node, epsilon: eps };
 }

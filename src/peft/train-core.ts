@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { seededRandom } from '../numeric/random.js';
 import { Adam } from './adam.js';
 import {
   backward,
@@ -135,18 +136,6 @@ export interface TrainOutcome {
   bestEpoch: number;
   /** True when training stopped before `epochs` because the validation loss stopped improving. */
   stoppedEarly: boolean;
-}
-
-/** A small, fast, seedable generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

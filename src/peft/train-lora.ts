@@ -1,8 +1,10 @@
 import type { Label, Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
+import { validateTranscriptAt } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { seededRandom } from '../numeric/random.js';
+import { softmaxAt } from '../numeric/softmax.js';
 import type { ModelOptions } from '../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
 import { BertTrunk } from './bert-trunk.js';
@@ -14,7 +16,6 @@ import { forward } from './top-layer.js';
 import {
   type EpochStats,
   evaluateExamples,
-  seededRandom,
   type TrainHyperparameters,
   type TrainingExample,
   type TrainProgress,
@@ -336,19 +337,10 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const texts: string[] = [];
     const keep: number[] = [];
     all.forEach((t, i) => {
-      let v: ReturnType<typeof validateTranscript>;
-      try {
-        v = validateTranscript(t);
-      } catch (err) {
-        if (InvalidTranscriptError.isInstance(err)) {
-          const where = i < trainItems.length ? `examples[${i}]` : `validation[${i - trainItems.length}]`;
-          throw new InvalidTranscriptError(
-            err.issues.map((x) => ({ path: `${where}.${x.path}`, message: x.message })),
-            { cause: err },
-          );
-        }
-        throw err;
-      }
+      const v = validateTranscriptAt(
+        t,
+        i < trainItems.length ? `examples[${i}]` : `validation[${i - trainItems.length}]`,
+      );
       const text = transcriptText(v);
       if (text) {
         texts.push(text);
@@ -436,10 +428,6 @@ export function predictTopLayer(
 ): TopLayerPrediction[] {
   return features.map((f) => {
     const logits = forward(model.weights, model.params, f).logits;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const l of logits) max = Math.max(max, l);
-    let z = 0;
-    for (const l of logits) z += Math.exp(l - max);
-    return { logits, pBot: Math.exp(logits[model.botIndex]! - max) / z };
+    return { logits, pBot: softmaxAt(logits, model.botIndex) };
   });
 }

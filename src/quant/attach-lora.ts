@@ -1,11 +1,13 @@
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
+import { copyModelMetadata, pathExists } from '../peft/model-folder.js';
 import { readLoraAdapter } from '../peft/read-adapter.js';
 import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
 import { DTYPE_SUFFIXES } from './quantize.js';
+import { writeOutputFile } from './write-output.js';
 
 /** Options for {@link attachLoraAdapter}. */
 export interface AttachLoraOptions {
@@ -30,17 +32,6 @@ export interface AttachLoraOptions {
    * @defaultValue false
    */
   overwrite?: boolean;
-}
-
-const NOT_COPIED = /\.(onnx|onnx_data|safetensors|bin|pt|pth|h5|msgpack|ckpt)$/i;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -77,7 +68,7 @@ export async function attachLoraAdapter(
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
   const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
   const target = join(out, 'onnx', file);
-  if (!options.overwrite && (await exists(target))) {
+  if (!options.overwrite && (await pathExists(target))) {
     throw new BotlensError(
       'QUANT_OUTPUT_EXISTS',
       `${target} already exists: pass overwrite: true to replace it.`,
@@ -88,18 +79,8 @@ export async function attachLoraAdapter(
   const report = addLoraSideBranches(model, adapter);
   const bytes = encodeOnnxModel(model);
   await mkdir(join(out, 'onnx'), { recursive: true });
-  for (const entry of await readdir(base, { withFileTypes: true })) {
-    if (!entry.isFile() || NOT_COPIED.test(entry.name)) continue;
-    await copyFile(join(base, entry.name), join(out, entry.name));
-  }
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new BotlensError('QUANT_WRITE', `Cannot write ${target}: check the folder is writable.`, { cause });
-  }
+  await copyModelMetadata(base, out, { keepAdapterFiles: true });
+  await writeOutputFile(target, bytes);
   const record = {
     base,
     adapter: adapterDir,

@@ -1,7 +1,7 @@
-import { getIntAttribute, nodeModuleScope } from '../onnx/onnx-graph.js';
+import { getAttribute, getFloatAttribute, getIntAttribute, nodeModuleScope } from '../onnx/onnx-graph.js';
 import { tensorToFloat32 } from '../onnx/onnx-model.js';
 import { type GraphProto, type NodeProto, TensorDataType, type TensorProto } from '../onnx/onnx-types.js';
-import { consumerMap, floatAttribute } from './graph-edit.js';
+import { consumerMap } from './graph-edit.js';
 
 /**
  * One linear layer found in a graph: a `MatMul` or `Gemm` whose weight is a constant float32 matrix.
@@ -110,7 +110,7 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
       const p = producers.get(b);
       const src = p?.input[0];
       if (p && p.op_type === 'Transpose' && (p.domain ?? '') === '' && src && inits.has(src)) {
-        const perm = p.attribute.find((x) => x.name === 'perm')?.ints ?? [1, 0];
+        const perm = getAttribute(p, 'perm')?.ints ?? [1, 0];
         if (perm.length === 2 && perm[0] === 1 && perm[1] === 0) {
           weight = inits.get(src);
           layout = 'nk';
@@ -137,7 +137,7 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
     }
     let bias: TensorProto | undefined;
     if (op === 'Gemm') {
-      if (getIntAttribute(node, 'transA', 0) !== 0 || floatAttribute(node, 'alpha', 1) !== 1) {
+      if (getIntAttribute(node, 'transA', 0) !== 0 || getFloatAttribute(node, 'alpha', 1) !== 1) {
         kept.push({ node: label(node), op, reason: 'Gemm with transA=1 or alpha != 1' });
         continue;
       }
@@ -146,7 +146,7 @@ export function findLinearSites(graph: GraphProto, options: FindSitesOptions = {
       if (c) {
         const N = layout === 'kn' ? weight.dims[1]! : weight.dims[0]!;
         bias = inits.get(c);
-        if (!isVectorOf(bias, N) || floatAttribute(node, 'beta', 1) !== 1) {
+        if (!isVectorOf(bias, N) || getFloatAttribute(node, 'beta', 1) !== 1) {
           kept.push({
             node: label(node),
             op,

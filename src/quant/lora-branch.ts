@@ -1,12 +1,11 @@
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { makeNode, makeValueInfo } from '../onnx/onnx-build.js';
-import { getIntAttribute, nodeModuleScope } from '../onnx/onnx-graph.js';
+import { getIntAttribute, NameAllocator, nodeModuleScope } from '../onnx/onnx-graph.js';
 import { findInitializer, float32Tensor } from '../onnx/onnx-model.js';
 import { type GraphProto, type ModelProto, type NodeProto, TensorDataType } from '../onnx/onnx-types.js';
 import { mergeLoraIntoModel, type ReplacedParameter } from '../peft/merge.js';
 import type { LoraAdapter, LoraModuleUpdate } from '../peft/read-adapter.js';
-import { NameAllocator } from './graph-edit.js';
 import { findLinearSites } from './linear-sites.js';
 import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantize-model.js';
 

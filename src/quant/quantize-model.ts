@@ -1,8 +1,8 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { type AttributeValue, makeNode } from '../onnx/onnx-build.js';
-import { getIntAttribute } from '../onnx/onnx-graph.js';
-import { float32Tensor, tensorToFloat32 } from '../onnx/onnx-model.js';
+import { getIntAttribute, NameAllocator } from '../onnx/onnx-graph.js';
+import { float32Tensor, rawTensor, tensorToFloat32 } from '../onnx/onnx-model.js';
 import {
   type GraphProto,
   type ModelProto,
@@ -11,15 +11,7 @@ import {
   TensorDataType,
   type TensorProto,
 } from '../onnx/onnx-types.js';
-import {
-  consumerMap,
-  ensureOpset,
-  MS_DOMAIN,
-  NameAllocator,
-  pruneGraph,
-  rawTensor,
-  usedValueNames,
-} from './graph-edit.js';
+import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from './graph-edit.js';
 import { type Int4BlockSize, quantizeInt4Blockwise } from './int4.js';
 import { quantizeInt8 } from './int8.js';
 import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN } from './linear-sites.js';
@@ -398,6 +390,11 @@ function siteMetadata(site: LinearSite): StringStringEntryProto[] {
   ];
 }
 
+/** The bytes of an 8-bit array (a view on the same memory, not a copy). */
+function bytesOf(a: Int8Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
 function trimInputs(inputs: string[]): string[] {
   let end = inputs.length;
   while (end > 0 && inputs[end - 1] === '') end--;
@@ -428,18 +425,13 @@ function int8Replacement(
     const sName = names.take(`${base}_scale`);
     const sDims = perChannel ? [N] : [];
     const made = [
-      rawTensor(
-        qName,
-        [K, N],
-        TensorDataType.INT8,
-        new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
-      ),
+      rawTensor(qName, [K, N], TensorDataType.INT8, bytesOf(q.data)),
       float32Tensor(sName, sDims, q.scales),
     ];
     const inputs = [qName, sName];
     if (!symmetric) {
       const zName = names.take(`${base}_zero_point`);
-      made.push(rawTensor(zName, sDims, TensorDataType.INT8, new Uint8Array(q.zeroPoints.buffer)));
+      made.push(rawTensor(zName, sDims, TensorDataType.INT8, bytesOf(q.zeroPoints)));
       inputs.push(zName);
     }
     w = { inputs, tensors: made, bytes: made.reduce((s, t) => s + (t.raw_data?.byteLength ?? 0), 0) };
@@ -562,12 +554,7 @@ function quantizeEmbeddings(
     const zName = names.take(`${base}_zero_point`);
     const gathered = names.take(`${g.output[0]}_quantized`);
     const tensors = [
-      rawTensor(
-        qName,
-        [V, H],
-        TensorDataType.INT8,
-        new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength),
-      ),
+      rawTensor(qName, [V, H], TensorDataType.INT8, bytesOf(q.data)),
       float32Tensor(sName, [H], q.scales),
       rawTensor(zName, [H], TensorDataType.INT8, new Uint8Array(H)),
     ];

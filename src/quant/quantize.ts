@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -7,6 +7,7 @@ import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { type ModelQuantizeReport, type QuantizeModelOptions, quantizeOnnxModel } from './quantize-model.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
+import { writeOutputFile } from './write-output.js';
 
 /** Options for {@link quantize}: those of {@link QuantizeModelOptions} plus file handling. */
 export interface QuantizeOptions extends QuantizeModelOptions {
@@ -292,14 +293,7 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
       }
     }
     AbortedError.throwIfAborted(options.signal, 'quantize');
-    const tmp = `${out}.tmp-${process.pid}`;
-    try {
-      await writeFile(tmp, encoded);
-      await rename(tmp, out);
-    } catch (cause) {
-      await rm(tmp, { force: true });
-      throw new BotlensError('QUANT_WRITE', `Cannot write ${out}: check the folder is writable.`, { cause });
-    }
+    await writeOutputFile(out, encoded);
     entry.output = out;
     entry.bytesOut = encoded.length;
   }

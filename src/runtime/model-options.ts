@@ -169,6 +169,18 @@ export function validateModelOptions(opts: ModelOptions): void {
   }
 }
 
+/** The JSON-safe {@link ModelOptions} fields, in the order saved states list them. */
+const SERIALIZABLE_KEYS = [
+  'model',
+  'modelDir',
+  'dtype',
+  'revision',
+  'offline',
+  'threads',
+  'cacheDir',
+  'device',
+] as const satisfies readonly (keyof ModelOptions)[];
+
 /**
  * The serializable subset of {@link ModelOptions} (no callback), as detectors store it in `toJSON()`.
  * Local paths are kept as given.
@@ -188,18 +200,29 @@ export interface SerializedModelOptions {
  */
 export function serializeModelOptions(opts: ModelOptions): SerializedModelOptions {
   const out: SerializedModelOptions = {};
-  for (const key of [
-    'model',
-    'modelDir',
-    'dtype',
-    'revision',
-    'offline',
-    'threads',
-    'cacheDir',
-    'device',
-  ] as const) {
+  for (const key of SERIALIZABLE_KEYS) {
     const v = opts[key];
     if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The {@link ModelOptions} fields of a larger options object (those that are set), e.g. to hand a detector's
+ * model settings to the scorer it runs.
+ *
+ * @param opts - options that include model options
+ * @example
+ * ```ts
+ * pickModelOptions({ model: 'Xenova/gpt2', threshold: 0.7 }); // { model: 'Xenova/gpt2' }
+ * ```
+ *
+ * @internal
+ */
+export function pickModelOptions(opts: ModelOptions): ModelOptions {
+  const out: ModelOptions = {};
+  for (const key of [...SERIALIZABLE_KEYS, 'onProgress'] as const) {
+    if (opts[key] !== undefined) (out as Record<string, unknown>)[key] = opts[key];
   }
   return out;
 }

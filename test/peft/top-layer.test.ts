@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/numeric/random.js';
 import { Adam } from '../../src/peft/adam.js';
 import {
   type Activation,
@@ -13,12 +14,7 @@ import {
   type TrainableParams,
   zeroGradients,
 } from '../../src/peft/top-layer.js';
-import {
-  initialParams,
-  seededRandom,
-  type TrainingExample,
-  trainTopLayer,
-} from '../../src/peft/train-core.js';
+import { initialParams, type TrainingExample, trainTopLayer } from '../../src/peft/train-core.js';
 
 const H = 8;
 const HEADS = 2;

@@ -18,6 +18,38 @@ import { encodeTexts } from '../../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 
+/**
+ * Runs the merged model through transformers.js, one text at a time, and checks that both of its logits match
+ * the ones computed in TypeScript (`mine`) to 1e-4. `onConfig` checks the loaded config first.
+ */
+async function expectMergedLogits(
+  merged: string,
+  texts: string[],
+  maxLength: number,
+  mine: readonly { logits: ArrayLike<number> }[],
+  onConfig?: (config: Record<string, unknown>) => void,
+): Promise<void> {
+  const T = await loadTransformers();
+  const h = await acquireModel('sequence-classification', { model: merged, defaultModel: merged });
+  try {
+    onConfig?.(h.config);
+    const rows = encodeTexts(h.tokenizer, texts, { maxLength });
+    for (let i = 0; i < rows.length; i++) {
+      const ids = rows[i]!.input_ids;
+      const n = ids.length;
+      const o = (await h.model({
+        input_ids: new T.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
+        attention_mask: new T.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+        token_type_ids: new T.Tensor('int64', new BigInt64Array(n), [1, n]),
+      })) as { logits: { data: Float32Array } };
+      for (let c = 0; c < 2; c++)
+        expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
+    }
+  } finally {
+    await h.release();
+  }
+}
+
 describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts', () => {
   let dir: string;
   let train: LabelledTranscript[];
@@ -97,24 +129,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     // ...and the merged model's logits through transformers.js.
     const merged = join(dir, 'merged');
     await mergeLoraAdapter({ base, adapter: out, out: merged });
-    const T = await loadTransformers();
-    const h = await acquireModel('sequence-classification', { model: merged, defaultModel: merged });
-    try {
-      const rows = encodeTexts(h.tokenizer, texts, { maxLength: 64 });
-      for (let i = 0; i < rows.length; i++) {
-        const ids = rows[i]!.input_ids;
-        const n = ids.length;
-        const o = (await h.model({
-          input_ids: new T.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-          attention_mask: new T.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
-          token_type_ids: new T.Tensor('int64', new BigInt64Array(n), [1, n]),
-        })) as { logits: { data: Float32Array } };
-        for (let c = 0; c < 2; c++)
-          expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
-      }
-    } finally {
-      await h.release();
-    }
+    await expectMergedLogits(merged, texts, 64, mine);
     // The trained model is not the base model (the comparison above can fail).
     const baseTrunk = await BertTrunk.open({ model: base, maxLength: 64 });
     const f = await baseTrunk.encode(texts.slice(0, 1));
@@ -185,24 +200,8 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const trunk = await BertTrunk.open({ model: res.base, maxLength: 32 });
     const mine = predictTopLayer(res.model, await trunk.encode(texts));
     await trunk.release();
-    const T = await loadTransformers();
-    const h = await acquireModel('sequence-classification', { model: merged, defaultModel: merged });
-    try {
-      expect(h.config['id2label']).toEqual({ '0': 'human', '1': 'bot' });
-      const rows = encodeTexts(h.tokenizer, texts, { maxLength: 32 });
-      for (let i = 0; i < rows.length; i++) {
-        const ids = rows[i]!.input_ids;
-        const n = ids.length;
-        const o = (await h.model({
-          input_ids: new T.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-          attention_mask: new T.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
-          token_type_ids: new T.Tensor('int64', new BigInt64Array(n), [1, n]),
-        })) as { logits: { data: Float32Array } };
-        for (let c = 0; c < 2; c++)
-          expect(Math.abs(o.logits.data[c]! - mine[i]!.logits[c]!)).toBeLessThan(1e-4);
-      }
-    } finally {
-      await h.release();
-    }
+    await expectMergedLogits(merged, texts, 32, mine, (config) => {
+      expect(config['id2label']).toEqual({ '0': 'human', '1': 'bot' });
+    });
   });
 });

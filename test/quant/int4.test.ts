@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { dequantizeInt4Blockwise, int4ByteSize, quantizeInt4Blockwise } from '../../src/quant/int4.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { lcg } from './lcg.js';
 
 function weight(K: number, N: number, seed = 7): Float32Array {
   const r = lcg(seed);

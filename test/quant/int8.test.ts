@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { dequantizeInt8, int8Range, quantizeInt8, scaleAndZeroPoint } from '../../src/quant/int8.js';
 import { roundHalfEven } from '../../src/quant/rounding.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { lcg } from './lcg.js';
 
 function randomMatrix(rows: number, cols: number, seed = 1): Float32Array {
   const r = lcg(seed);

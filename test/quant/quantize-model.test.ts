@@ -21,14 +21,7 @@ import { isFloatModelFile, quantize, quantizedFileName } from '../../src/quant/q
 import { alreadyQuantized, QUANT_METADATA_KEY, quantizeOnnxModel } from '../../src/quant/quantize-model.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, maxAbsDiff } from './fixtures.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { lcg } from './lcg.js';
 
 function rand(n: number, seed: number, scale = 0.3): Float32Array {
   const r = lcg(seed);

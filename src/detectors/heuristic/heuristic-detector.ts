@@ -1,12 +1,21 @@
-import { abstained, nowMs, scored } from '../../core/detection.js';
+import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../../errors/invalid-transcript-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
+import {
+  beginDetect,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  detectEach,
+  nonNegativeNumber,
+} from '../detector-kit.js';
+import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
 import {
   type CompleteHeuristicWeights,
@@ -96,17 +105,9 @@ export class HeuristicDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: HeuristicDetectorOptions = {}) {
-    const name = options.name ?? 'heuristic';
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'expected a non-empty string');
-    const threshold = options.threshold ?? 0.5;
-    if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-      throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-    }
-    const l2 = options.l2 ?? 1;
-    if (!(typeof l2 === 'number' && Number.isFinite(l2) && l2 >= 0)) {
-      throw new InvalidOptionsError('l2', `expected a non-negative number, got ${String(l2)}`);
-    }
+    const name = checkName(options.name, 'heuristic');
+    const threshold = checkThreshold(options.threshold);
+    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
     this.name = name;
     this.threshold = threshold;
     this.l2 = l2;
@@ -147,10 +148,8 @@ export class HeuristicDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when `signal` is aborted
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const f = measureStyleFeatures(validateTranscript(t), this.featureOptions);
-    return this.score(f, started);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
+    return this.score(measureStyleFeatures(v, this.featureOptions), started);
   }
 
   /**
@@ -160,10 +159,7 @@ export class HeuristicDetector implements Detector {
    * @param opts - an optional `signal`, checked before each transcript
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
-    const out: Detection[] = new Array(ts.length);
-    for (let i = 0; i < ts.length; i++) out[i] = await this.detect(ts[i]!, opts);
-    return out;
+    return detectEach(this, ts, opts);
   }
 
   /**
@@ -184,48 +180,15 @@ export class HeuristicDetector implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
-    AbortedError.throwIfAborted(opts.signal, what);
-    if (!Array.isArray(examples))
-      throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
+    const vs = beginFit(this.name, examples, opts.signal);
     const rows: StyleFeatures['values'][] = [];
     const y: number[] = [];
-    for (let i = 0; i < examples.length; i++) {
+    for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
-      const ex = examples[i]!;
-      let v: ReturnType<typeof validateTranscript>;
-      try {
-        v = validateTranscript(ex);
-      } catch (err) {
-        if (InvalidTranscriptError.isInstance(err)) {
-          throw new InvalidTranscriptError(
-            err.issues.map((x) => ({
-              path: `examples[${i}]${x.path ? `.${x.path}` : ''}`,
-              message: x.message,
-            })),
-            { cause: err },
-          );
-        }
-        throw err;
-      }
-      const label = (ex as { label?: unknown }).label;
-      if (label !== 'bot' && label !== 'human') {
-        throw new InvalidTranscriptError([
-          {
-            path: `examples[${i}].label`,
-            message: `label must be "bot" or "human", got ${JSON.stringify(label)}`,
-          },
-        ]);
-      }
-      rows.push(measureStyleFeatures(v, this.featureOptions).values);
-      y.push(label === 'bot' ? 1 : 0);
+      rows.push(measureStyleFeatures(vs[i]!, this.featureOptions).values);
+      y.push(examples[i]!.label === 'bot' ? 1 : 0);
     }
-    const bots = y.reduce((s, v) => s + v, 0);
-    if (bots === 0 || bots === y.length) {
-      throw new InvalidOptionsError(
-        'examples',
-        `fit needs at least one bot and one human example; got ${bots} bot and ${y.length - bots} human`,
-      );
-    }
+    const bots = countBothClasses(y, '');
 
     // Re-estimate each measurable signal's statistics; the rest keep theirs and sit out the regression.
     const learned: { name: StyleFeatureName; fw: FeatureWeight }[] = [];
@@ -300,18 +263,12 @@ export class HeuristicDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState): HeuristicDetector {
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-      throw new InvalidOptionsError('state', 'expected the object returned by HeuristicDetector.toJSON()');
-    }
-    if (state.kind !== 'heuristic') {
-      throw new InvalidOptionsError('state.kind', `expected "heuristic", got ${JSON.stringify(state.kind)}`);
-    }
-    if (state.version !== STATE_VERSION) {
-      throw new InvalidOptionsError(
-        'state.version',
-        `this botlens reads heuristic state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
-      );
-    }
+    checkState(state, {
+      kind: 'heuristic',
+      version: STATE_VERSION,
+      owner: 'HeuristicDetector',
+      label: 'heuristic',
+    });
     const num = (k: string): number | undefined => {
       const v = state[k];
       if (v === undefined) return undefined;

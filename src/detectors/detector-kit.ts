@@ -1,0 +1,243 @@
+import { nowMs } from '../core/detection.js';
+import type { Detection, DetectOptions, DetectorState } from '../core/detector.js';
+import type { JsonObject } from '../core/json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { validateLabelled } from '../ensemble/validate-examples.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
+/**
+ * The detector's name option, checked: `name`, else `fallback`.
+ *
+ * @param name - the option as given
+ * @param fallback - the detector's default name
+ * @throws InvalidOptionsError when the name is not a non-empty string
+ *
+ * @internal
+ */
+export function checkName(name: unknown, fallback: string): string {
+  const n = name ?? fallback;
+  if (typeof n !== 'string' || n === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
+  return n;
+}
+
+/**
+ * A number option checked to lie in `[lo, hi]` (finite).
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option (after its default)
+ * @param lo - smallest value accepted
+ * @param hi - largest value accepted
+ * @throws InvalidOptionsError naming `key`
+ *
+ * @internal
+ */
+export function numberInRange(key: string, value: unknown, lo: number, hi: number): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= lo && value <= hi)) {
+    throw new InvalidOptionsError(key, `expected a number in [${lo}, ${hi}], got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The `threshold` option checked to lie in [0, 1]; 0.5 when not given.
+ *
+ * @param threshold - the option as given
+ * @throws InvalidOptionsError naming `threshold`
+ *
+ * @internal
+ */
+export function checkThreshold(threshold: unknown): number {
+  return numberInRange('threshold', threshold ?? 0.5, 0, 1);
+}
+
+/**
+ * A number option checked to be finite and at least 0.
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option (after its default)
+ * @throws InvalidOptionsError naming `key`
+ *
+ * @internal
+ */
+export function nonNegativeNumber(key: string, value: unknown): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new InvalidOptionsError(key, `expected a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The opening of `detect`: the start time, an abort check, then the validated transcript.
+ *
+ * @param name - the detector's name (for the abort message)
+ * @param t - the transcript
+ * @param signal - the caller's abort signal
+ * @throws AbortedError when aborted; InvalidTranscriptError on bad input
+ *
+ * @internal
+ */
+export function beginDetect(
+  name: string,
+  t: Transcript,
+  signal: AbortSignal | undefined,
+): { started: number; v: ValidTranscript } {
+  const started = nowMs();
+  AbortedError.throwIfAborted(signal, `${name} detect`);
+  return { started, v: validateTranscript(t) };
+}
+
+function checkTranscriptArray(ts: unknown): void {
+  if (!Array.isArray(ts)) throw new InvalidOptionsError('ts', 'expected an array of transcripts');
+}
+
+/**
+ * The opening of a batched `detectBatch`: the start time, an array check, an abort check, then every
+ * transcript validated.
+ *
+ * @param name - the detector's name (for the abort message)
+ * @param ts - the transcripts
+ * @param signal - the caller's abort signal
+ * @throws InvalidOptionsError when `ts` is not an array; AbortedError when aborted; InvalidTranscriptError for
+ *   the first bad transcript
+ *
+ * @internal
+ */
+export function beginDetectBatch(
+  name: string,
+  ts: Transcript[],
+  signal: AbortSignal | undefined,
+): { started: number; vs: ValidTranscript[] } {
+  const started = nowMs();
+  checkTranscriptArray(ts);
+  AbortedError.throwIfAborted(signal, `${name} detect`);
+  return { started, vs: ts.map((t) => validateTranscript(t)) };
+}
+
+/**
+ * `detectBatch` for detectors that judge one transcript at a time: `detect` on each, in order.
+ *
+ * @param detector - the detector
+ * @param ts - the transcripts
+ * @param opts - passed to every `detect`
+ * @throws InvalidOptionsError when `ts` is not an array; whatever `detect` throws
+ *
+ * @internal
+ */
+export async function detectEach(
+  detector: { detect(t: Transcript, opts?: DetectOptions): Promise<Detection> },
+  ts: Transcript[],
+  opts: DetectOptions,
+): Promise<Detection[]> {
+  checkTranscriptArray(ts);
+  const out: Detection[] = [];
+  for (const t of ts) out.push(await detector.detect(t, opts));
+  return out;
+}
+
+/**
+ * The opening of `fit`: an abort check, then the labelled examples validated (as `examples[i]`).
+ *
+ * @param name - the detector's name (for the abort message)
+ * @param examples - the labelled examples
+ * @param signal - the caller's abort signal
+ * @throws AbortedError when aborted; InvalidOptionsError when `examples` is not an array;
+ *   InvalidTranscriptError for a bad example or label
+ *
+ * @internal
+ */
+export function beginFit(
+  name: string,
+  examples: readonly LabelledTranscript[],
+  signal: AbortSignal | undefined,
+): ValidTranscript[] {
+  AbortedError.throwIfAborted(signal, `${name} fit`);
+  return validateLabelled(examples, 'examples');
+}
+
+/**
+ * What {@link checkState} expects of a saved state.
+ *
+ * @internal
+ */
+export interface StateFormat {
+  /** The detector's `kind`. */
+  kind: string;
+  /** The state format version this code reads. */
+  version: number;
+  /** The class whose `toJSON()` made the state, e.g. `NliZeroShotDetector`. */
+  owner: string;
+  /** How errors name the detector, e.g. `NLI` in "this botlens reads NLI state version 1". */
+  label: string;
+}
+
+/**
+ * Checks the head of a saved detector state in `fromJSON`: an object of the right `kind` and `version`.
+ *
+ * @param state - the saved state
+ * @param format - what is expected
+ * @throws InvalidOptionsError naming `state`, `state.kind` or `state.version`
+ *
+ * @internal
+ */
+export function checkState(state: DetectorState, format: StateFormat): void {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new InvalidOptionsError('state', `expected the object returned by ${format.owner}.toJSON()`);
+  }
+  if (state.kind !== format.kind) {
+    throw new InvalidOptionsError(
+      'state.kind',
+      `expected "${format.kind}", got ${JSON.stringify(state.kind)}`,
+    );
+  }
+  if (state.version !== format.version) {
+    throw new InvalidOptionsError(
+      'state.version',
+      `this botlens reads ${format.label} state version ${format.version}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+    );
+  }
+}
+
+/**
+ * The fields of `source` among `keys` that are set (not `undefined`), e.g. to write options into a `toJSON()`
+ * state or to pass them on. The fields must hold JSON values.
+ *
+ * @param source - the options
+ * @param keys - the fields to copy, in the order they are written
+ *
+ * @internal
+ */
+export function definedFields<T extends object, K extends keyof T & string>(
+  source: T,
+  keys: readonly K[],
+): JsonObject {
+  const out: JsonObject = {};
+  for (const k of keys) {
+    const v = source[k];
+    if (v !== undefined) out[k] = v as JsonObject[string];
+  }
+  return out;
+}
+
+/**
+ * The fields of a saved state among `keys` that hold a value of `type`; others are skipped.
+ *
+ * @param state - the saved state
+ * @param type - the type to keep
+ * @param keys - the fields to read
+ *
+ * @internal
+ */
+export function fieldsOfType<K extends string, T extends 'number' | 'string'>(
+  state: JsonObject,
+  type: T,
+  keys: readonly K[],
+): Partial<Record<K, T extends 'number' ? number : string>> {
+  const out: Partial<Record<K, T extends 'number' ? number : string>> = {};
+  for (const k of keys) {
+    const v = state[k];
+    if (typeof v === type) out[k] = v as T extends 'number' ? number : string;
+  }
+  return out;
+}
