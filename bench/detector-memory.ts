@@ -2,12 +2,14 @@
  * Resident memory (process.memoryUsage().rss) after loading each model-backed detector on the fixtures and the
  * bench encoder. Each detector is measured in a fresh child process: RSS after importing transformers.js
  * (baseline), after loading the model, and after one detection (ONNX Runtime allocates its arenas on the first
- * run). Numbers are deltas over the baseline.
+ * run). Numbers are deltas over the baseline. Detectors that load their model on first use (perplexity,
+ * few-shot) are loaded by one detection on a one-message transcript.
  *
  *   npx tsx bench/detector-memory.ts
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transcript } from '../src/core/transcript.js';
@@ -25,6 +27,9 @@ const transcript: Transcript = {
   })),
   profile: { bio: 'dog lover and hiker', avatar: join(tiny, 'clip-image-0.png') },
 };
+
+/** A one-message transcript, to make the lazily loaded detectors load their model. */
+const short: Transcript = { target: 'b', messages: [{ speaker: 'b', text: 'Hello ! How are you ?' }] };
 
 interface Case {
   label: string;
@@ -56,6 +61,44 @@ const CASES: Record<string, Case> = {
       const { ClipConsistencyDetector } = await import('../src/detectors/clip-consistency.js');
       const d = new ClipConsistencyDetector({ model: join(tiny, 'tiny-clip') });
       await d.clipEncoder.load();
+      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
+    },
+  },
+  perplexity: {
+    label: 'PerplexityDiversityDetector, tiny-gpt2 fp32',
+    load: async () => {
+      const { PerplexityDiversityDetector } = await import('../src/detectors/perplexity-diversity.js');
+      const d = new PerplexityDiversityDetector({ model: join(tiny, 'tiny-gpt2') });
+      await d.detect(short); // the model loads on first use
+      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
+    },
+  },
+  fewshot: {
+    label: 'FewShotPromptDetector, tiny-gpt2 fp32, 3 examples',
+    load: async () => {
+      const { FewShotPromptDetector } = await import('../src/detectors/few-shot-prompt.js');
+      const d = new FewShotPromptDetector({
+        model: join(tiny, 'tiny-gpt2'),
+        examples: [
+          { ...short, label: 'bot' },
+          { ...short, label: 'human' },
+          { ...short, label: 'bot' },
+        ],
+      });
+      await d.detect(short);
+      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
+    },
+  },
+  lora: {
+    label: 'LoraClassifierDetector, tiny-bert-cls + LoRA adapter',
+    load: async () => {
+      const { LoraClassifierDetector } = await import('../src/detectors/lora-classifier.js');
+      const d = new LoraClassifierDetector({
+        model: join(tiny, 'tiny-bert-cls'),
+        adapters: [join(tiny, 'tiny-bert-cls-lora')],
+        cacheDir: mkdtempSync(join(tmpdir(), 'botlens-mem-')),
+      });
+      await d.load();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
     },
   },

@@ -6,8 +6,11 @@
  *
  * Three interleaved rounds (so a busy machine slows every path alike); medians are compared, in texts per
  * wall-clock second and in texts per CPU-second of this process (steadier when other work shares the cores).
+ * TransformersEmbedder runs at several batch sizes. For scale, the bare ONNX Runtime session is timed on fixed
+ * 28-token inputs at batch 1 and batch 32: no tokenizer and no pooling, so its batch/single ratio bounds what
+ * batching alone can gain over an overhead-free one-at-a-time loop on this CPU.
  *
- *   npx tsx bench/embedding-throughput.ts [texts=256] [batchSize=64] [threads]
+ *   npx tsx bench/embedding-throughput.ts [texts=256] [batchSizes=16,32,64] [threads]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,7 +24,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');
 const MODEL = join(shared, 'fixtures/bench/bench-minilm-l6');
 const N = Number(process.argv[2] ?? 256);
-const BATCH = Number(process.argv[3] ?? 64);
+const BATCHES = (process.argv[3] ?? '16,32,64').split(',').map(Number);
 const THREADS = process.argv[4] ? Number(process.argv[4]) : undefined;
 const ROUNDS = 3;
 
@@ -85,23 +88,23 @@ const extractor = await T.pipeline('feature-extraction', MODEL, {
   dtype: 'fp32',
   ...(THREADS ? { session_options: { intraOpNumThreads: THREADS } } : {}),
 });
-const embedder = new TransformersEmbedder({
-  model: MODEL,
-  batchSize: BATCH,
-  ...(THREADS ? { threads: THREADS } : {}),
-});
+const embedders = BATCHES.map(
+  (batchSize) =>
+    new TransformersEmbedder({ model: MODEL, batchSize, ...(THREADS ? { threads: THREADS } : {}) }),
+);
+const embedder = embedders[0]!;
 
-// warm-up: both paths, a few calls each
-await embedder.embed(input.slice(0, BATCH));
+// warm-up: every path, a few calls each
+for (const [i, e] of embedders.entries()) await e.embed(input.slice(0, BATCHES[i]!));
 for (const t of input.slice(0, 16)) await extractor(t, { pooling: 'mean', normalize: true });
 
 console.log(
-  `threads: ${THREADS ?? 'ONNX Runtime default'}; batch size ${BATCH}; ${ROUNDS} interleaved rounds`,
+  `threads: ${THREADS ?? 'ONNX Runtime default'}; batch sizes ${BATCHES.join(', ')}; ${ROUNDS} interleaved rounds`,
 );
 const runs = {
   perText: [] as Rate[],
   whole: [] as Rate[],
-  ours: [] as Rate[],
+  ours: BATCHES.map(() => [] as Rate[]),
 };
 for (let r = 0; r < ROUNDS; r++) {
   runs.perText.push(
@@ -110,7 +113,8 @@ for (let r = 0; r < ROUNDS; r++) {
     }, input.length),
   );
   runs.whole.push(await rate(() => extractor(input, { pooling: 'mean', normalize: true }), input.length));
-  runs.ours.push(await rate(() => embedder.embed(input), input.length));
+  for (const [i, e] of embedders.entries())
+    runs.ours[i]!.push(await rate(() => e.embed(input), input.length));
 }
 const show = (label: string, xs: Rate[]) =>
   console.log(
@@ -123,12 +127,18 @@ const show = (label: string, xs: Rate[]) =>
 console.log('medians over the rounds:');
 show("pipeline('feature-extraction'), one call per text", runs.perText);
 show("pipeline('feature-extraction'), whole list, one call", runs.whole);
-show(`TransformersEmbedder, batches of ${BATCH} by length`, runs.ours);
+for (const [i, b] of BATCHES.entries())
+  show(`TransformersEmbedder, batches of ${b} by length`, runs.ours[i]!);
 const one = median(runs.perText.map((x) => x.wall));
 const whole = median(runs.whole.map((x) => x.wall));
-const ours = median(runs.ours.map((x) => x.wall));
 const oneCpu = median(runs.perText.map((x) => x.cpu));
-const oursCpu = median(runs.ours.map((x) => x.cpu));
+const best = BATCHES.map((b, i) => ({
+  b,
+  wall: median(runs.ours[i]!.map((x) => x.wall)),
+  cpu: median(runs.ours[i]!.map((x) => x.cpu)),
+})).sort((x, y) => y.wall - x.wall)[0]!;
+const ours = best.wall;
+const oursCpu = best.cpu;
 
 // same numbers? (mean pooling + normalization both ways)
 const a = await embedder.embed(input.slice(0, 8));
@@ -141,15 +151,58 @@ a.forEach((row, i) => {
 });
 console.log(`\nmax |difference| between the two embeddings: ${diff.toExponential(2)}`);
 console.log(
-  `speed-up of TransformersEmbedder over one pipeline call per text: ${(ours / one).toFixed(2)}x wall, ${(oursCpu / oneCpu).toFixed(2)}x per CPU-second`,
+  `speed-up of TransformersEmbedder (best: batch ${best.b}) over one pipeline call per text: ${(ours / one).toFixed(2)}x wall, ${(oursCpu / oneCpu).toFixed(2)}x per CPU-second`,
 );
 console.log(
   `speed-up over the pipeline given the whole list:                ${(ours / whole).toFixed(2)}x wall`,
+);
+const ceiling = await bareSession();
+console.log(
+  `bare ONNX Runtime session, 28-token inputs: batch 1 ${ceiling.single.toFixed(1)} texts/s, batch 32 ${ceiling.batched.toFixed(1)} texts/s (${(ceiling.batched / ceiling.single).toFixed(2)}x)`,
 );
 console.log(
   `load average while measuring: ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')} on ${cpus().length} cores`,
 );
-await embedder.dispose();
+for (const e of embedders) await e.dispose();
 await extractor.dispose();
+
+/** The model alone: ONNX Runtime on fixed 28-token inputs, batch 1 against batch 32 (median of 3 runs each). */
+async function bareSession(): Promise<{ single: number; batched: number }> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(join(MODEL, 'onnx/model.onnx'), {
+    ...(THREADS ? { intraOpNumThreads: THREADS } : {}),
+  });
+  const L = 28;
+  const feedsFor = (n: number) => {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: n * L }, (_, i) => BigInt(1000 + (i % 500))),
+        [n, L],
+      ),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(n * L).fill(1n), [n, L]),
+    };
+    if (session.inputNames.includes('token_type_ids')) {
+      feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(n * L), [n, L]);
+    }
+    return feeds;
+  };
+  const textsPerSecond = async (n: number) => {
+    const feeds = feedsFor(n);
+    await session.run(feeds);
+    const reps = Math.ceil(256 / n);
+    const rates: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) await session.run(feeds);
+      rates.push((reps * n) / ((performance.now() - t0) / 1000));
+    }
+    return median(rates);
+  };
+  const single = await textsPerSecond(1);
+  const batched = await textsPerSecond(32);
+  await session.release();
+  return { single, batched };
+}

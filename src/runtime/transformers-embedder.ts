@@ -1,15 +1,14 @@
-import type { Tensor } from '@huggingface/transformers';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
+import { type BatchPlanOptions, checkBatchSize } from './batching.js';
 import type { Embedder } from './embedder.js';
-import { encodeTexts, modelMaxLength, padTokenId, padToTensors } from './encode-texts.js';
+import { encodeTexts, modelMaxLength } from './encode-texts.js';
 import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import type { ModelOptions } from './model-options.js';
-import { sessionInputNames } from './session-inputs.js';
+import { runEncodedBatches } from './run-encoded.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
 
 /** How token vectors become one text vector. */
@@ -132,21 +131,18 @@ export class TransformersEmbedder implements Embedder {
       texts.map((t) => this.prefix + t),
       { maxLength },
     );
-    const inputNames = sessionInputNames(h.model);
-    const padId = padTokenId(h.tokenizer);
     const side =
       (h.tokenizer as unknown as { padding_side?: string }).padding_side === 'left' ? 'left' : 'right';
-    return mapInBatches(
-      rows.map((r) => r.input_ids.length),
-      async (idx) => {
-        const batch = idx.map((i) => rows[i]!);
-        const feeds = padToTensors(T, batch, { padId, side, ...(inputNames ? { inputNames } : {}) });
-        const out = (await h.model(feeds)) as Record<string, Tensor>;
+    return runEncodedBatches(
+      T,
+      h,
+      rows,
+      (out, feeds) => {
         const hidden = out['last_hidden_state'] ?? out['token_embeddings'] ?? Object.values(out)[0];
         const { data, dims } = floatData(hidden, 'last_hidden_state');
         return pool(data, dims, feeds['attention_mask']!.data as BigInt64Array, this.pooling, this.normalize);
       },
-      { ...this.batch, signal: opts.signal, what: 'embedding' },
+      { ...this.batch, side, signal: opts.signal, what: 'embedding' },
     );
   }
 
