@@ -70,7 +70,12 @@ export {
   TEXT_FEATURE_NAMES,
   TIMING_FEATURE_NAMES,
 } from './detectors/heuristic/index.js';
-export { createDetector, createEnsemble, detectorFromState } from './detectors/registry.js';
+export {
+  createDetector,
+  createEnsemble,
+  detectorFromFile,
+  detectorFromState,
+} from './detectors/registry.js';
 export {
   type CalibrateOptions,
   calibrateThreshold,

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { Detector, DetectorState } from '../core/detector.js';
+import type { Detector } from '../core/detector.js';
 import {
   DETECTOR_TYPES,
   type DetectorSpec,
   type DetectorType,
   detectorSpecSchema,
 } from '../detectors/detector-spec.js';
-import { createEnsemble, detectorFromState } from '../detectors/registry.js';
-import { BotlensError } from '../errors/botlens-error.js';
+import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 /** The detector-building flags shared by `detect`, `eval`, `fit` and `serve`. */
@@ -115,30 +113,10 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
   });
 }
 
-/** Loads a fitted detector or ensemble saved by `botlens fit`. */
-export async function loadFitted(path: string): Promise<Detector> {
-  let state: unknown;
-  try {
-    state = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new BotlensError(
-      'READ_FAILED',
-      `Cannot read fitted model ${path}: give a file written by \`botlens fit --out\`.`,
-      {
-        cause,
-      },
-    );
-  }
-  if (typeof state !== 'object' || state === null || typeof (state as DetectorState).kind !== 'string') {
-    throw new InvalidOptionsError('--model', `${path} is not a saved detector state (no "kind")`);
-  }
-  return detectorFromState(state as DetectorState);
-}
-
 /** Builds what the flags describe: the fitted model from `--model fitted.json`, or a new ensemble. */
 export async function detectorFromFlags(flags: DetectorFlags): Promise<Detector> {
   const { fitted } = parseModelFlags(flags.model);
-  if (fitted) return loadFitted(fitted);
+  if (fitted) return detectorFromFile(fitted);
   const threshold = parseThreshold(flags.threshold);
   return createEnsemble({
     strategy: flags.strategy,

@@ -14,7 +14,10 @@ export const DETECTOR_TYPES = [
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
 
-/** Schema of one detector in a config file or built from CLI flags. */
+/**
+ * Schema of one detector in a config file or built from CLI flags; parses to {@link DetectorSpec}.
+ * @internal
+ */
 export const detectorSpecSchema = z.strictObject({
   type: z.enum(DETECTOR_TYPES, { error: `type must be one of ${DETECTOR_TYPES.join(', ')}` }),
   name: z.string().min(1).optional(),
@@ -39,9 +42,52 @@ export const detectorSpecSchema = z.strictObject({
  * const spec: DetectorSpec = { type: 'embedding', embedder: 'hashing' };
  * ```
  */
-export type DetectorSpec = z.infer<typeof detectorSpecSchema>;
+export interface DetectorSpec {
+  /** Which built-in detector. */
+  type: DetectorType;
+  /**
+   * Name in results and ensembles.
+   * @defaultValue the type
+   */
+  name?: string | undefined;
+  /**
+   * A hub id or a local folder.
+   * @defaultValue the model zoo's default for the type
+   */
+  model?: string | undefined;
+  /** A folder holding `<model>/` in the transformers.js layout; implies offline. */
+  modelDir?: string | undefined;
+  /**
+   * Weights to load.
+   * @defaultValue 'fp32'
+   */
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'q4' | undefined;
+  /**
+   * Hub revision (branch, tag or commit) to pin.
+   * @defaultValue 'main'
+   */
+  revision?: string | undefined;
+  /**
+   * Never fetch from the hub (local folder or cache only).
+   * @defaultValue false, or true when BOTLENS_OFFLINE=1
+   */
+  offline?: boolean | undefined;
+  /**
+   * For `embedding`: `hashing` (feature hashing) needs no model; `transformers` loads `model`.
+   * @defaultValue 'transformers'
+   */
+  embedder?: 'hashing' | 'transformers' | undefined;
+  /**
+   * P(bot) at or above which the label is bot.
+   * @defaultValue 0.5
+   */
+  threshold?: number | undefined;
+}
 
-/** Schema of an ensemble in a config file. */
+/**
+ * Schema of an ensemble in a config file; parses to {@link EnsembleSpec}.
+ * @internal
+ */
 export const ensembleSpecSchema = z.strictObject({
   strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
     error: 'strategy must be one of weighted-mean, stacking, cascade',
@@ -59,4 +105,19 @@ export const ensembleSpecSchema = z.strictObject({
  * const spec: EnsembleSpec = { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] };
  * ```
  */
-export type EnsembleSpec = z.infer<typeof ensembleSpecSchema>;
+export interface EnsembleSpec {
+  /** How member scores combine; see `Ensemble`. */
+  strategy: 'weighted-mean' | 'stacking' | 'cascade';
+  /**
+   * P(bot) at or above which the ensemble says bot.
+   * @defaultValue 0.5
+   */
+  threshold?: number | undefined;
+  /**
+   * Weight per detector name for `weighted-mean`.
+   * @defaultValue 1 for every detector
+   */
+  weights?: Record<string, number> | undefined;
+  /** The detectors, cheapest first for `cascade`. */
+  detectors: DetectorSpec[];
+}

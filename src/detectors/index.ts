@@ -113,6 +113,7 @@ export {
 export {
   type NliAnalysis,
   type NliCalibration,
+  type NliHypotheses,
   type NliLabelWords,
   type NliWindow,
   type NliWindowScore,

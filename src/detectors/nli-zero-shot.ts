@@ -113,10 +113,18 @@ export interface NliWindowScore extends NliWindow {
   score: number;
 }
 
+/** The two hypotheses sent to the NLI model for one target speaker. */
+export interface NliHypotheses {
+  /** The hypothesis that the speaker is a bot, e.g. "This speaker is bot." */
+  bot: string;
+  /** The hypothesis that the speaker is a human, e.g. "This speaker is human." */
+  human: string;
+}
+
 /** What {@link NliZeroShotDetector.analyze} measured for one transcript. */
 export interface NliAnalysis {
   /** The two hypotheses, as sent to the model. */
-  hypotheses: { bot: string; human: string };
+  hypotheses: NliHypotheses;
   /** Every window, in transcript order. */
   windows: NliWindowScore[];
   /** Target-token-weighted mean over windows of `log(pBot) - log(pHuman)`. */
@@ -253,7 +261,7 @@ export class NliZeroShotDetector implements Detector {
    *
    * @param target - the target speaker's name (for `{speaker}`)
    */
-  hypotheses(target: string): { bot: string; human: string } {
+  hypotheses(target: string): NliHypotheses {
     const fill = (word: string) =>
       this.hypothesisTemplate.replaceAll('{speaker}', target).replaceAll('{}', word);
     return { bot: fill(this.labels.bot), human: fill(this.labels.human) };

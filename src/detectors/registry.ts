@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { Detector, DetectorState } from '../core/detector.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
+import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ModelOptions } from '../runtime/model-options.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
@@ -61,6 +63,36 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
       return new EmbeddingCentroidDetector({ ...common, embedder: new TransformersEmbedder(model) });
     }
   }
+}
+
+/**
+ * Loads a detector (or a whole ensemble) saved as JSON, e.g. by `botlens fit --out fitted.json` or
+ * `writeFile(path, JSON.stringify(detector.toJSON()))`.
+ *
+ * @param path - the JSON file
+ * @throws BotlensError with code `READ_FAILED` when the file cannot be read or parsed;
+ *   InvalidOptionsError when it holds no saved detector state
+ * @example
+ * ```ts
+ * const detector = await detectorFromFile('fitted.json');
+ * const d = await detector.detect(transcript);
+ * ```
+ */
+export async function detectorFromFile(path: string): Promise<Detector> {
+  let state: unknown;
+  try {
+    state = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new BotlensError(
+      'READ_FAILED',
+      `Cannot read the saved detector ${path}: give a JSON file written by \`botlens fit --out\` or by toJSON().`,
+      { cause },
+    );
+  }
+  if (typeof state !== 'object' || state === null || typeof (state as DetectorState).kind !== 'string') {
+    throw new InvalidOptionsError('path', `${path} is not a saved detector state (it has no "kind")`);
+  }
+  return detectorFromState(state as DetectorState);
 }
 
 /**

@@ -34,6 +34,12 @@ export interface AttachLoraOptions {
   overwrite?: boolean;
 }
 
+/** What {@link attachLoraAdapter} did: the side-branch report and the file written. */
+export interface AttachLoraResult extends LoraSideBranchReport {
+  /** The model file written, e.g. `<out>/onnx/model_q4.onnx`. */
+  output: string;
+}
+
 /**
  * Writes a model folder that runs a (quantized) base with a LoRA adapter as unmerged float32 side branches
  * (y = Wq x + s B A x): the base's `config.json` and tokenizer files, and its `onnx/model_q4.onnx` (or
@@ -54,9 +60,7 @@ export interface AttachLoraOptions {
  * // then load 'models/bots-q4' with dtype: 'q4'
  * ```
  */
-export async function attachLoraAdapter(
-  options: AttachLoraOptions,
-): Promise<LoraSideBranchReport & { output: string }> {
+export async function attachLoraAdapter(options: AttachLoraOptions): Promise<AttachLoraResult> {
   const base = resolve(options.base);
   const out = resolve(options.out);
   const adapterDir = resolve(options.adapter);

@@ -11,7 +11,7 @@
  * @module
  */
 
-export { type AttachLoraOptions, attachLoraAdapter } from './attach-lora.js';
+export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';
 export {
   dequantizeInt4Blockwise,
   type Int4BlockSize,
@@ -61,6 +61,7 @@ export {
   type QuantizeResult,
   quantize,
   quantizedFileName,
+  type TransformersDtype,
 } from './quantize.js';
 export {
   alreadyQuantized,
@@ -71,4 +72,11 @@ export {
   type QuantizeModelOptions,
   quantizeOnnxModel,
 } from './quantize-model.js';
-export { compareModels, cosineSimilarity, type SpecialTokens, type VerifyResult } from './verify.js';
+export {
+  type CompareOptions,
+  compareModels,
+  cosineSimilarity,
+  type SpecialTokens,
+  type SyntheticInput,
+  type VerifyResult,
+} from './verify.js';

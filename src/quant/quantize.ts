@@ -68,8 +68,26 @@ export interface QuantizeResult {
   warnings: string[];
 }
 
-/** File-name suffixes transformers.js uses for each dtype (`onnx/model<suffix>.onnx`). */
-export const DTYPE_SUFFIXES = {
+/** A `dtype` transformers.js knows, as a key of {@link DTYPE_SUFFIXES}. */
+export type TransformersDtype =
+  | 'fp32'
+  | 'fp16'
+  | 'int8'
+  | 'uint8'
+  | 'q8'
+  | 'q4'
+  | 'q4f16'
+  | 'bnb4'
+  | 'q2'
+  | 'q2f16'
+  | 'q1'
+  | 'q1f16';
+
+/**
+ * File-name suffixes transformers.js uses for each dtype (`onnx/model<suffix>.onnx`): `''` for fp32,
+ * `'_quantized'` for q8, `'_q4'` for q4, and so on.
+ */
+export const DTYPE_SUFFIXES: Readonly<Record<TransformersDtype, string>> = {
   fp32: '',
   fp16: '_fp16',
   int8: '_int8',
@@ -82,7 +100,7 @@ export const DTYPE_SUFFIXES = {
   q2f16: '_q2f16',
   q1: '_q1',
   q1f16: '_q1f16',
-} as const;
+};
 
 const VARIANT_SUFFIXES = Object.values(DTYPE_SUFFIXES).filter((s) => s !== '');
 

@@ -16,11 +16,15 @@ export interface VerifyResult {
 }
 
 type Ort = typeof import('onnxruntime-node');
-type SyntheticInput = {
+/** One model input given as plain data (turned into an ONNX Runtime tensor when the models run). */
+export interface SyntheticInput {
+  /** The ONNX element type. */
   type: 'int64' | 'int32' | 'float32' | 'bool';
+  /** The values, row-major. */
   data: BigInt64Array | Int32Array | Float32Array | Uint8Array;
+  /** The shape. */
   dims: number[];
-};
+}
 
 let ortPromise: Promise<Ort> | undefined;
 

@@ -35,6 +35,7 @@ export {
   type ModelCheck,
   type ModelCheckReport,
   type ModelFacts,
+  type ParameterCount,
   type RepoSecurityStatus,
 } from './types.js';
 export { type ModelChecklistOptions, validateChecklistOptions } from './validate-checklist-options.js';

@@ -104,6 +104,16 @@ export interface FactProblem {
   message: string;
 }
 
+/** A model's parameter count, as {@link ModelFacts.parameters}. */
+export interface ParameterCount {
+  /** All parameters, summed over dtypes. */
+  total: number;
+  /** Parameters per safetensors dtype, e.g. `{ F32: 109482240 }`. */
+  byDtype: Record<string, number>;
+  /** Read from the safetensors headers (Range requests) or from the hub's `safetensors` summary. */
+  source: 'safetensors-header' | 'hub-summary';
+}
+
 /**
  * Everything {@link fetchModelFacts} learned about a model from the hub. The checks are pure functions of this,
  * so they can be run (and tested) on facts built by hand.
@@ -140,9 +150,7 @@ export interface ModelFacts {
   /** The repo's files with sizes (from the tree API), or names only (from `siblings`) when the tree failed. */
   files: HubFile[] | undefined;
   /** Parameter counts per safetensors dtype (`F32`, `BF16`...) and where they came from. */
-  parameters:
-    | { total: number; byDtype: Record<string, number>; source: 'safetensors-header' | 'hub-summary' }
-    | undefined;
+  parameters: ParameterCount | undefined;
   /** The hub's security scan, when the API gave one. */
   security: RepoSecurityStatus | undefined;
   /** License and languages of the base model, read when the card declares none of its own. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { detectorSpecSchema, ensembleSpecSchema } from '../detectors/detector-spec.js';
+import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -16,7 +16,11 @@ const serverSchema = z.strictObject({
   apiKeyEnv: z.string().min(1).optional(),
 });
 
-/** The schema of `botlens.config.json`. Unknown keys are errors, so a typo never passes silently. */
+/**
+ * The schema of `botlens.config.json`; parses to {@link ServiceConfig}. Unknown keys are errors, so a typo
+ * never passes silently.
+ * @internal
+ */
 export const serviceConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -29,9 +33,68 @@ export const serviceConfigSchema = z
     path: ['fitted'],
   });
 
-/** A parsed `botlens.config.json`. */
-export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
-export { detectorSpecSchema };
+/** The `server` section of `botlens.config.json`: where and how the service listens. */
+export interface ServerSettings {
+  /**
+   * Interface to bind.
+   * @defaultValue '127.0.0.1'
+   */
+  host?: string | undefined;
+  /**
+   * Port to listen on.
+   * @defaultValue 8080
+   */
+  port?: number | undefined;
+  /**
+   * Largest request body in bytes (413 beyond it).
+   * @defaultValue 1048576 (1 MiB)
+   */
+  bodyLimit?: number | undefined;
+  /**
+   * Most transcripts in one `POST /v1/detect/batch`.
+   * @defaultValue 32
+   */
+  maxBatch?: number | undefined;
+  /**
+   * Per-request time limit in milliseconds (503 with Retry-After beyond it).
+   * @defaultValue 10000
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * Requests detected at the same time.
+   * @defaultValue 4
+   */
+  maxConcurrent?: number | undefined;
+  /**
+   * Requests waiting for a slot before new ones get 429.
+   * @defaultValue 64
+   */
+  maxQueued?: number | undefined;
+  /**
+   * Environment variable that holds the API key (`Authorization: Bearer <key>`).
+   * @defaultValue 'BOTLENS_API_KEY' (no key required when it is unset)
+   */
+  apiKeyEnv?: string | undefined;
+}
+
+/**
+ * A parsed `botlens.config.json`: an ensemble to build, or a fitted ensemble file, plus server settings.
+ *
+ * @example
+ * ```json
+ * { "ensemble": { "strategy": "weighted-mean", "detectors": [{ "type": "heuristic" }] }, "server": { "port": 8080 } }
+ * ```
+ */
+export interface ServiceConfig {
+  /** A JSON-schema reference, ignored. */
+  $schema?: string | undefined;
+  /** The ensemble to build (give this or `fitted`). */
+  ensemble?: EnsembleSpec | undefined;
+  /** A file written by `botlens fit` (give this or `ensemble`); relative to the config file. */
+  fitted?: string | undefined;
+  /** Where and how the service listens. */
+  server?: ServerSettings | undefined;
+}
 
 /**
  * Reads and validates a service config file. Relative paths inside it (`fitted`, `modelDir`) resolve against

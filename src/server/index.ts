@@ -12,6 +12,16 @@
  */
 export { type BotlensServer, createServer, type ServerOptions } from './app.js';
 export { BoundedQueue, QueueFullError } from './bounded-queue.js';
-export { loadServiceConfig, parseServiceConfig, type ServiceConfig, serviceConfigSchema } from './config.js';
+export {
+  loadServiceConfig,
+  parseServiceConfig,
+  type ServerSettings,
+  type ServiceConfig,
+} from './config.js';
 export { createMetrics, type ServerMetrics } from './metrics.js';
-export { detectorFromConfig, type StartServiceOptions, startService } from './serve.js';
+export {
+  detectorFromConfig,
+  type RunningService,
+  type StartServiceOptions,
+  startService,
+} from './serve.js';

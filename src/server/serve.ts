@@ -1,6 +1,5 @@
-import { loadFitted } from '../cli/detector-flags.js';
 import type { Detector } from '../core/detector.js';
-import { createEnsemble } from '../detectors/registry.js';
+import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { type BotlensServer, createServer } from './app.js';
 import type { ServiceConfig } from './config.js';
 
@@ -28,9 +27,17 @@ export interface StartServiceOptions {
   logger?: boolean;
 }
 
+/** A service started by {@link startService}. */
+export interface RunningService {
+  /** The server: `server.app.close()` stops it after in-flight requests finish. */
+  server: BotlensServer;
+  /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+}
+
 /** Builds the detector a service config describes: the fitted file, the ensemble, or the heuristic alone. */
 export async function detectorFromConfig(config: ServiceConfig): Promise<Detector> {
-  if (config.fitted) return loadFitted(config.fitted);
+  if (config.fitted) return detectorFromFile(config.fitted);
   return createEnsemble(config.ensemble ?? { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
 }
 
@@ -47,7 +54,7 @@ export async function detectorFromConfig(config: ServiceConfig): Promise<Detecto
 export async function startService(
   config: ServiceConfig,
   options: StartServiceOptions = {},
-): Promise<{ server: BotlensServer; url: string }> {
+): Promise<RunningService> {
   const detector = await detectorFromConfig(config);
   const s = config.server ?? {};
   const apiKey = s.apiKeyEnv ? process.env[s.apiKeyEnv] : process.env['BOTLENS_API_KEY'];

@@ -53,21 +53,18 @@ export interface ZooEntry {
   notes: string;
 }
 
-/**
- * The typed catalogue of recommended models per detector. Every model-backed detector takes its default model
- * from here, and `botlens models`, `botlens check-model` and the docs read it.
- *
- * Parameter counts are those of the original checkpoints, rounded. Revisions are `main` (unpinned): pin a commit
- * sha in production.
- *
- * @example
- * ```ts
- * import { MODEL_ZOO, defaultModelFor } from 'botlens';
- * defaultModelFor('nli').id; // 'Xenova/bart-large-mnli'
- * Object.keys(MODEL_ZOO); // every recommended model
- * ```
- */
-export const MODEL_ZOO = {
+/** Ids of the models in the {@link MODEL_ZOO}. */
+export type ZooModelId =
+  | 'Xenova/bart-large-mnli'
+  | 'Xenova/e5-small-v2'
+  | 'Xenova/all-MiniLM-L6-v2'
+  | 'Xenova/gpt2'
+  | 'Xenova/distilgpt2'
+  | 'onnx-community/Qwen2.5-0.5B-Instruct'
+  | 'Xenova/clip-vit-base-patch32'
+  | 'Xenova/bert-base-uncased';
+
+const ZOO_ENTRIES = {
   'Xenova/bart-large-mnli': {
     id: 'Xenova/bart-large-mnli',
     baseModel: 'facebook/bart-large-mnli',
@@ -178,10 +175,23 @@ export const MODEL_ZOO = {
     notes:
       'Encoder base for the LoRA classifier (r=8, alpha=32 on query/value); the classification head is trained. The hub tags it fill-mask: the ONNX graph is BertForMaskedLM.',
   },
-} as const satisfies Record<string, ZooEntry>;
+} as const satisfies Record<ZooModelId, ZooEntry>;
 
-/** Ids of the models in the {@link MODEL_ZOO}. */
-export type ZooModelId = keyof typeof MODEL_ZOO;
+/**
+ * The typed catalogue of recommended models per detector. Every model-backed detector takes its default model
+ * from here, and `botlens models`, `botlens check-model` and the docs read it.
+ *
+ * Parameter counts are those of the original checkpoints, rounded. Revisions are `main` (unpinned): pin a commit
+ * sha in production.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_ZOO, defaultModelFor } from 'botlens';
+ * defaultModelFor('nli').id; // 'Xenova/bart-large-mnli'
+ * Object.keys(MODEL_ZOO); // every recommended model
+ * ```
+ */
+export const MODEL_ZOO: Readonly<Record<ZooModelId, ZooEntry>> = ZOO_ENTRIES;
 
 /**
  * The default zoo entry for a detector.
@@ -194,7 +204,7 @@ export type ZooModelId = keyof typeof MODEL_ZOO;
  * ```
  */
 export function defaultModelFor(detector: ZooDetector): ZooEntry {
-  for (const entry of Object.values(MODEL_ZOO) as ZooEntry[]) {
+  for (const entry of Object.values(MODEL_ZOO)) {
     if (entry.defaultFor.includes(detector)) return entry;
   }
   // Reached only for a name that is not a detector (from JavaScript or the CLI): the table has a default for each.

@@ -1,10 +1,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  type DetectorSpec,
+  detectorSpecSchema,
+  type EnsembleSpec,
+  type ensembleSpecSchema,
+} from '../../src/detectors/detector-spec.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
-import { loadServiceConfig, parseServiceConfig } from '../../src/server/config.js';
+import {
+  loadServiceConfig,
+  parseServiceConfig,
+  type ServiceConfig,
+  type serviceConfigSchema,
+} from '../../src/server/config.js';
 import { detectorFromConfig, startService } from '../../src/server/serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'botlens-config-'));
@@ -70,5 +82,26 @@ describe('service config', () => {
     } finally {
       await server.app.close();
     }
+  });
+});
+
+describe('config types', () => {
+  it('the documented interfaces are exactly what the schemas parse to', () => {
+    expectTypeOf<z.infer<typeof serviceConfigSchema>>().toEqualTypeOf<ServiceConfig>();
+    expectTypeOf<z.infer<typeof ensembleSpecSchema>>().toEqualTypeOf<EnsembleSpec>();
+    expectTypeOf<z.infer<typeof detectorSpecSchema>>().toEqualTypeOf<DetectorSpec>();
+    // and at run time: every key the interface documents is a key the schema accepts
+    const full: DetectorSpec = {
+      type: 'embedding',
+      name: 'e',
+      model: 'm',
+      modelDir: '/tmp',
+      dtype: 'q8',
+      revision: 'main',
+      offline: true,
+      embedder: 'hashing',
+      threshold: 0.4,
+    };
+    expect(detectorSpecSchema.parse(full)).toEqual(full);
   });
 });
