@@ -2,8 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Absolute path of ../shared beside the project root (may not exist). */
-export const SHARED_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+/**
+ * Absolute path of ../shared beside the project root (may not exist). `BOTLENS_SHARED_DIR` overrides it; CI
+ * points it at a missing folder for a second run, to prove the suite passes without the shared material.
+ */
+export const SHARED_DIR = process.env['BOTLENS_SHARED_DIR']
+  ? resolve(process.env['BOTLENS_SHARED_DIR'])
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
 /** True when ../shared is present. */
 export const HAS_SHARED = existsSync(SHARED_DIR);
 /** The tiny Hugging Face fixture models. */

@@ -16,10 +16,17 @@ describe.skipIf(!HAS_SHARED)(
     let root = '';
     let base = '';
     let adapter: LoraAdapter;
-    const g = goldens()['tiny-bert-cls-lora']!;
-    const ids = g['input_ids'] as number[][];
-    const merged = (g['merged_logits'] as number[][]).flat();
-    const baseLogits = (g['base_logits'] as number[][]).flat();
+    // Read in beforeAll, not while collecting: without ../shared this suite is skipped and must not touch it.
+    let g: Record<string, unknown> = {};
+    let ids: number[][] = [];
+    let merged: number[] = [];
+    let baseLogits: number[] = [];
+    beforeAll(() => {
+      g = goldens()['tiny-bert-cls-lora']!;
+      ids = g['input_ids'] as number[][];
+      merged = (g['merged_logits'] as number[][]).flat();
+      baseLogits = (g['base_logits'] as number[][]).flat();
+    });
 
     async function logits(
       model: Uint8Array | string,

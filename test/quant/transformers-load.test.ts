@@ -14,9 +14,10 @@ function flat(x: unknown): number[] {
 describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with dtype q8 and q4', () => {
   let root = '';
   let tjs: Tjs;
-  const g = goldens();
+  let g: Record<string, Record<string, unknown>> = {};
 
   beforeAll(async () => {
+    g = goldens(); // here, not while collecting: without ../shared this suite is skipped
     root = copyFixtures('tiny-bert', 'tiny-bert-nli', 'tiny-gpt2', 'tiny-clip');
     for (const m of ['tiny-bert', 'tiny-bert-nli', 'tiny-gpt2', 'tiny-clip']) {
       for (const bits of [8, 4] as const)
