@@ -212,6 +212,28 @@ describe('Ensemble stacking', () => {
         BotlensError.isInstance(e) && e.code === 'MEMBER_FAILED' && /no weights/.test(e.message),
     );
   });
+
+  it.each(['stacking', 'weighted-mean'] as const)(
+    '%s: a member that cannot be fitted is named in the error, with its own error as the cause',
+    async (strategy) => {
+      const picky: Detector = {
+        name: 'picky',
+        detect: async () => abstained('picky', 'never sure', nowMs()),
+        fit: async () => {
+          throw new InvalidOptionsError('examples', 'needs profiles with avatars');
+        },
+      };
+      const ens = new Ensemble([new Honest(), picky], { strategy });
+      await expect(ens.fit(DATA)).rejects.toSatisfy(
+        (e: unknown) =>
+          BotlensError.isInstance(e) &&
+          e.code === 'MEMBER_FIT_FAILED' &&
+          /Member "picky" could not be fitted/.test(e.message) &&
+          /needs profiles with avatars/.test(e.message) &&
+          InvalidOptionsError.isInstance((e as Error).cause),
+      );
+    },
+  );
 });
 
 describe('Ensemble cascade fit', () => {

@@ -12,7 +12,7 @@ import { type CalibrateOptions, calibrateThreshold, type ThresholdCalibration } 
 import { cascadeOrder, cascadeRunning, isConfident } from './cascade.js';
 import type { Combination } from './combination.js';
 import { buildResult } from './explain.js';
-import { outOfFoldScores } from './out-of-fold.js';
+import { fitMember, outOfFoldScores } from './out-of-fold.js';
 import { outcomeScore, runMemberBatch } from './run-members.js';
 import { combineStacking, fitCombiner } from './stacking.js';
 import { parseEnsembleState } from './state.js';
@@ -348,7 +348,7 @@ export class Ensemble implements Detector {
     }
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
-      if (m.fit) await m.fit(examples, signal ? { signal } : {});
+      await fitMember(m, examples, signal, what);
     }
     this.#combiner = combiner;
     this.#combiners = combiners;

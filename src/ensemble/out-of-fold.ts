@@ -22,6 +22,38 @@ export interface OutOfFoldOptions {
 }
 
 /**
+ * Fits one member, naming it in the error when it cannot be fitted (for example a CLIP member given
+ * transcripts without profiles), so the user knows which member to fix or drop. Cancellation passes through.
+ *
+ * @param member - the member (or its per-fold copy)
+ * @param examples - its training examples
+ * @param signal - cancels the work
+ * @param what - the operation, for error messages
+ * @throws BotlensError `MEMBER_FIT_FAILED` with the member's error as `cause`
+ *
+ * @internal
+ */
+export async function fitMember(
+  member: Detector,
+  examples: LabelledTranscript[],
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<void> {
+  if (!member.fit) return;
+  try {
+    await member.fit(examples, signal ? { signal } : {});
+  } catch (err) {
+    if (AbortedError.isInstance(err)) throw err;
+    const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new BotlensError(
+      'MEMBER_FIT_FAILED',
+      `Member "${member.name}" could not be fitted while ${what} ran (${msg}). Give it examples it can learn from, or remove it from the ensemble.`,
+      { cause: err },
+    );
+  }
+}
+
+/**
  * Scores every example with every member without letting a member judge an example it was fitted on.
  * Members with `fit()` are fitted on K-1 folds and score the held-out fold, fold after fold (on a fresh copy
  * from `cloneMember` when given, else in place). Members without `fit()` have nothing to leak, so they score
@@ -75,7 +107,7 @@ export async function outOfFoldScores(
           );
         }
         try {
-          await inst.fit(train, signal ? { signal } : {});
+          await fitMember(inst, train, signal, what);
           const scored = await runMemberBatch(
             inst,
             heldOut.map((i) => valids[i]!),
