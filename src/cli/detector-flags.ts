@@ -19,6 +19,8 @@ export interface DetectorFlags {
   embedder?: 'hashing' | 'transformers';
   dtype?: 'fp32' | 'fp16' | 'q8' | 'q4';
   threshold?: string;
+  threads?: string;
+  device?: 'cpu' | 'auto' | 'gpu' | 'cuda';
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -48,7 +50,16 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
       ]),
     )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
-    .option('--threshold <p>', 'P(bot) at or above which the label is bot');
+    .option('--threshold <p>', 'P(bot) at or above which the label is bot')
+    .option('--threads <n>', 'ONNX Runtime threads per model (default: one per core)')
+    .addOption(
+      new Option('--device <device>', 'where models run (auto, gpu and cuda fall back to the CPU)').choices([
+        'cpu',
+        'auto',
+        'gpu',
+        'cuda',
+      ]),
+    );
 }
 
 /** Splits `--model` values into a fitted-state file and NAME=ID pairs. */
@@ -85,6 +96,15 @@ export function parseThreshold(value: string | undefined): number | undefined {
   return t;
 }
 
+/** Parses `--threads`. */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 1024))
+    throw new InvalidOptionsError('--threads', `expected a whole number from 1 to 1024, got "${value}"`);
+  return n;
+}
+
 /** The detector specs the flags describe. */
 export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
   const { models } = parseModelFlags(flags.model);
@@ -94,6 +114,7 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     .filter(Boolean);
   if (names.length === 0)
     throw new InvalidOptionsError('--detectors', `list at least one of ${DETECTOR_TYPES.join(', ')}`);
+  const threads = parseThreads(flags.threads);
   return names.map((type) => {
     const raw = {
       type,
@@ -101,6 +122,8 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
       ...(flags.modelDir !== undefined && type !== 'heuristic' && { modelDir: flags.modelDir }),
       ...(flags.dtype !== undefined && type !== 'heuristic' && { dtype: flags.dtype }),
       ...(type === 'embedding' && flags.embedder !== undefined && { embedder: flags.embedder }),
+      ...(threads !== undefined && type !== 'heuristic' && { threads }),
+      ...(flags.device !== undefined && type !== 'heuristic' && { device: flags.device }),
     };
     const r = detectorSpecSchema.safeParse(raw);
     if (!r.success) {

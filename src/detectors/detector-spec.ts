@@ -28,6 +28,11 @@ export const detectorSpecSchema = z.strictObject({
     .optional(),
   revision: z.string().min(1).optional(),
   offline: z.boolean().optional(),
+  threads: z.number().int().positive().max(1024).optional(),
+  cacheDir: z.string().min(1).optional(),
+  device: z
+    .enum(['cpu', 'auto', 'gpu', 'cuda'], { error: 'device must be one of cpu, auto, gpu, cuda' })
+    .optional(),
   embedder: z
     .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
     .optional(),
@@ -72,6 +77,21 @@ export interface DetectorSpec {
    * @defaultValue false, or true when BOTLENS_OFFLINE=1
    */
   offline?: boolean | undefined;
+  /**
+   * ONNX Runtime intra-op threads.
+   * @defaultValue ONNX Runtime's default (one per core)
+   */
+  threads?: number | undefined;
+  /**
+   * Where downloaded models are kept.
+   * @defaultValue `$BOTLENS_CACHE_DIR`, else `~/.cache/botlens`
+   */
+  cacheDir?: string | undefined;
+  /**
+   * Where models run; `auto`, `gpu` and `cuda` fall back to the CPU when no GPU runtime is present.
+   * @defaultValue 'cpu'
+   */
+  device?: 'cpu' | 'auto' | 'gpu' | 'cuda' | undefined;
   /**
    * For `embedding`: `hashing` (feature hashing) needs no model; `transformers` loads `model`.
    * @defaultValue 'transformers'

@@ -23,6 +23,9 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
     ...(spec.dtype !== undefined && { dtype: spec.dtype }),
     ...(spec.revision !== undefined && { revision: spec.revision }),
     ...(spec.offline !== undefined && { offline: spec.offline }),
+    ...(spec.threads !== undefined && { threads: spec.threads }),
+    ...(spec.cacheDir !== undefined && { cacheDir: spec.cacheDir }),
+    ...(spec.device !== undefined && { device: spec.device }),
   };
   const common = {
     ...(spec.name !== undefined && { name: spec.name }),

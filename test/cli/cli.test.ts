@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { specsFromFlags } from '../../src/cli/detector-flags.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -82,6 +83,20 @@ describe('botlens CLI', () => {
     const strategy = await botlens(['detect', 'examples/transcript.json', '--strategy', 'vote']);
     expect(strategy.code).not.toBe(0);
     expect(strategy.stderr).toMatch(/Allowed choices are weighted-mean, stacking, cascade/);
+    const threads = await botlens(['detect', 'examples/transcript.json', '--threads', '0']);
+    expect(threads.code).toBe(1);
+    expect(threads.stderr).toMatch(/--threads.*whole number from 1 to 1024, got "0"/);
+  });
+
+  it('--threads and --device reach the model-backed detectors only', () => {
+    const specs = specsFromFlags({
+      detectors: 'heuristic,embedding',
+      strategy: 'weighted-mean',
+      model: [],
+      threads: '2',
+      device: 'cpu',
+    });
+    expect(specs).toEqual([{ type: 'heuristic' }, { type: 'embedding', threads: 2, device: 'cpu' }]);
   });
 
   it('eval --json prints the metrics object; fit saves a model that detect --model loads', async () => {
