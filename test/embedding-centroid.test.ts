@@ -12,6 +12,7 @@ import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { NotFittedError } from '../src/errors/not-fitted-error.js';
 import { computeMetrics } from '../src/eval/metrics.js';
+import { seededRandom } from '../src/numeric/random.js';
 import type { Embedder } from '../src/runtime/embedder.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../src/testing/index.js';
@@ -40,20 +41,9 @@ const HUMAN_LINES = [
   'brb getting coffee',
 ];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A human-bot conversation; both speakers become a labelled example (as in the ConvAI data). */
 function conversation(seed: number): Transcript {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = (xs: string[]) => xs[Math.floor(r() * xs.length)]!;
   const messages: Transcript['messages'] = [];
   const turns = 3 + Math.floor(r() * 3);

@@ -36,6 +36,7 @@ import {
   type LogisticModel,
   sigmoid,
 } from '../numeric/logistic-regression.js';
+import { seededRandom } from '../numeric/random.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
@@ -232,18 +233,6 @@ function conversationKey(v: ValidTranscript): string {
     }
   }
   return `${(h1 >>> 0).toString(16)}:${(h2 >>> 0).toString(16)}:${v.messages.length}`;
-}
-
-/** mulberry32: a small seeded PRNG, so folds and samples are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
@@ -665,7 +654,7 @@ export class EmbeddingCentroidDetector implements Detector {
       );
     }
     const foldOfGroup = new Int32Array(groupOf.size);
-    shuffle([...Array(groupOf.size).keys()], rng(0x5eed)).forEach((g, r) => {
+    shuffle([...Array(groupOf.size).keys()], seededRandom(0x5eed)).forEach((g, r) => {
       foldOfGroup[g] = r % folds;
     });
     const fold = group.map((g) => foldOfGroup[g]!);
