@@ -13,6 +13,7 @@ import {
   type PromptParts,
   renderPlainPrompt,
 } from '../src/detectors/prompt-format.js';
+import { detectorFromState } from '../src/detectors/registry.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
@@ -21,6 +22,7 @@ import { sigmoid } from '../src/numeric/logistic-regression.js';
 import { CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { loadedModels } from '../src/runtime/load-model.js';
+import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const TINY_GPT2 = resolve(HF_TINY, 'tiny-gpt2');
@@ -314,6 +316,36 @@ describe.skipIf(!HAS_SHARED)(
       }
     });
 
+    it('rebuilds a transformers embedder from its saved id, found where the language model is', async () => {
+      const examples: LabelledTranscript[] = [
+        'hello ! what do you like ?',
+        'lol same here',
+        'I am a bot .',
+        'brb',
+      ].map((text, i) => ({
+        label: i % 2 ? 'human' : 'bot',
+        target: 's',
+        messages: [{ speaker: 's', text }],
+      }));
+      const embedder = new TransformersEmbedder({ model: 'tiny-bert', modelDir: HF_TINY });
+      const d = new FewShotPromptDetector({ model: 'tiny-gpt2', modelDir: HF_TINY, embedder, shots: 2 });
+      try {
+        await d.fit(examples);
+        const state = JSON.parse(JSON.stringify(d.toJSON()));
+        expect(state.embedder).toBe(embedder.id);
+        const restored = FewShotPromptDetector.fromJSON(state);
+        try {
+          const t = { target: 'x', messages: [{ speaker: 'x', text: 'what do you like to do ?' }] };
+          expect((await restored.buildPrompt(t)).text).toBe((await d.buildPrompt(t)).text);
+        } finally {
+          await restored.dispose();
+        }
+      } finally {
+        await d.dispose();
+        await embedder.dispose();
+      }
+    });
+
     it('picks the most similar examples with an embedder, keeping both labels', async () => {
       const mk = (label: 'bot' | 'human', text: string): LabelledTranscript => ({
         label,
@@ -346,18 +378,26 @@ describe.skipIf(!HAS_SHARED)(
         expect(blocks.slice(1).every((b) => b.includes('ramen'))).toBe(true);
         expect(blocks.some((b) => b.includes('monday'))).toBe(false);
 
-        // Saved state needs the same embedder back.
+        // Saved state: the same embedder back, or one rebuilt from the saved id; never a different one.
         const state = JSON.parse(JSON.stringify(d.toJSON()));
-        expect(() => FewShotPromptDetector.fromJSON(state)).toThrow(/embedder/);
         expect(() =>
           FewShotPromptDetector.fromJSON(state, { embedder: new HashingEmbedder({ dim: 64 }) }),
         ).toThrow(/was made with/);
-        const restored = FewShotPromptDetector.fromJSON(state, { embedder });
-        try {
-          const t = { target: 'x', messages: [{ speaker: 'x', text: 'ramen is my favourite food' }] };
-          expect((await restored.buildPrompt(t)).text).toBe((await d.buildPrompt(t)).text);
-        } finally {
-          await restored.dispose();
+        expect(() => FewShotPromptDetector.fromJSON({ ...state, embedder: 'custom:mine' })).toThrow(
+          /cannot rebuild embedder "custom:mine"/,
+        );
+        const t = { target: 'x', messages: [{ speaker: 'x', text: 'ramen is my favourite food' }] };
+        const expected = (await d.buildPrompt(t)).text;
+        for (const restored of [
+          FewShotPromptDetector.fromJSON(state, { embedder }),
+          FewShotPromptDetector.fromJSON(state), // the hashing embedder is rebuilt from its id
+          (await detectorFromState(state)) as FewShotPromptDetector, // and so through the registry
+        ]) {
+          try {
+            expect((await restored.buildPrompt(t)).text).toBe(expected);
+          } finally {
+            await restored.dispose();
+          }
         }
       } finally {
         await d.dispose();

@@ -38,6 +38,7 @@ import {
 } from '../numeric/logistic-regression.js';
 import { seededRandom } from '../numeric/random.js';
 import type { Embedder } from '../runtime/embedder.js';
+import { transformersOptionsFromId } from '../runtime/embedder-id.js';
 import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
 
@@ -1038,24 +1039,6 @@ async function buildIndex(
   }
   index.add(m.vectors);
   return index;
-}
-
-/** TransformersEmbedder options that reproduce an id like `transformers:Xenova/e5-small-v2:fp32:mean:norm:prefix="query: "`. */
-function transformersOptionsFromId(id: string): TransformersEmbedderOptions {
-  const m = /^transformers:([^:]+):(fp32|fp16|q8|q4):(mean|cls):(norm|raw)(?::prefix=(".*"))?$/.exec(id);
-  if (!m) {
-    throw new InvalidOptionsError(
-      'state.embedderId',
-      `cannot rebuild embedder "${id}" from its id: pass { embedder } to fromJSON with an embedder whose id is "${id}"`,
-    );
-  }
-  return {
-    model: m[1]!,
-    dtype: m[2] as TransformersEmbedderOptions['dtype'],
-    pooling: m[3] as 'mean' | 'cls',
-    normalize: m[4] === 'norm',
-    prefix: m[5] === undefined ? '' : (JSON.parse(m[5]) as string),
-  };
 }
 
 function decodeModel(value: unknown, embedderId: string): FittedModel {

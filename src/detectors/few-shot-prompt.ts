@@ -10,6 +10,8 @@ import { NotFittedError } from '../errors/not-fitted-error.js';
 import { sigmoid } from '../numeric/logistic-regression.js';
 import { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../runtime/embedder.js';
+import { transformersOptionsFromId } from '../runtime/embedder-id.js';
+import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import { LazyPromise } from '../runtime/lazy-promise.js';
 import {
   deserializeModelOptions,
@@ -18,6 +20,7 @@ import {
   serializeModelOptions,
   validateModelOptions,
 } from '../runtime/model-options.js';
+import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { beginDetect, checkName, checkState, checkThreshold, detectEach } from './detector-kit.js';
 import {
@@ -164,6 +167,8 @@ export class FewShotPromptDetector implements Detector {
   private readonly options: FewShotPromptOptions;
   private readonly scorer: CausalLmScorer;
   private readonly embedder: Embedder | undefined;
+  /** An embedder `fromJSON` rebuilt from its saved id: this detector made it, so `dispose()` frees it. */
+  private ownedEmbedder: Embedder | undefined;
   private readonly maxPool: number;
   private pool: PoolItem[] = [];
   private readonly poolVectors = new LazyPromise<Float32Array[]>();
@@ -395,8 +400,11 @@ export class FewShotPromptDetector implements Detector {
   }
 
   /**
-   * Rebuilds a detector from {@link FewShotPromptDetector.toJSON} output. Pass the same embedder (same `id`) when
-   * the state was made with one.
+   * Rebuilds a detector from {@link FewShotPromptDetector.toJSON} output. When the state was made with an
+   * embedder, pass the same one (same `id`), or let it be rebuilt from the saved id: a `HashingEmbedder`
+   * exactly, a `TransformersEmbedder` with the same model, dtype, pooling and prefix, loaded from the same
+   * place as the language model (`modelDir`, `offline`, `cacheDir`). An embedder rebuilt here is disposed with
+   * the detector.
    *
    * @param state - the saved state
    * @param overrides - options replacing the saved ones (`embedder`, `modelDir`, `onProgress`...)
@@ -445,12 +453,11 @@ export class FewShotPromptDetector implements Detector {
       throw new InvalidOptionsError('state.examples', 'expected an array of labelled transcripts');
     const merged = { ...opts, ...overrides };
     const embedderId = state['embedder'];
+    let owned: Embedder | undefined;
     if (typeof embedderId === 'string') {
       if (!merged.embedder) {
-        throw new InvalidOptionsError(
-          'embedder',
-          `this state picks examples with embedder "${embedderId}": pass it as { embedder } to fromJSON`,
-        );
+        owned = embedderFromSavedId(embedderId, merged);
+        merged.embedder = owned;
       }
       if (merged.embedder.id !== embedderId) {
         throw new InvalidOptionsError(
@@ -460,6 +467,7 @@ export class FewShotPromptDetector implements Detector {
       }
     }
     const d = new FewShotPromptDetector(merged);
+    d.ownedEmbedder = owned;
     d.pool = d.toPool(examples as unknown as LabelledTranscript[], 'state.examples', false);
     d.isFitted = state['fitted'] === true;
     return d;
@@ -468,6 +476,7 @@ export class FewShotPromptDetector implements Detector {
   /** Releases the model (the shared session is freed when no other component holds it). The embedder is not disposed. */
   async dispose(): Promise<void> {
     await this.scorer.dispose();
+    await this.ownedEmbedder?.dispose?.();
   }
 
   private toPool(examples: unknown, what: string, subset = true): PoolItem[] {
@@ -652,4 +661,21 @@ function serializeExample(p: PoolItem): JsonObject {
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
+}
+
+/**
+ * Rebuilds the embedder a saved few-shot state names: a hashing embedder from its id, else a transformers.js
+ * embedder with the id's settings, found where the detector's own model is (`modelDir`, `offline`, `cacheDir`).
+ */
+function embedderFromSavedId(id: string, where: FewShotPromptOptions): Embedder {
+  const hashing = HashingEmbedder.fromId(id);
+  if (hashing) return hashing;
+  return new TransformersEmbedder({
+    ...transformersOptionsFromId(id, 'state.embedder'),
+    ...(where.modelDir !== undefined && { modelDir: where.modelDir }),
+    ...(where.offline !== undefined && { offline: where.offline }),
+    ...(where.cacheDir !== undefined && { cacheDir: where.cacheDir }),
+    ...(where.threads !== undefined && { threads: where.threads }),
+    ...(where.device !== undefined && { device: where.device }),
+  });
 }
