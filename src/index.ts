@@ -88,7 +88,7 @@ export {
   type EnsembleCalibration,
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
-export { seededRandom, stratifiedFolds } from './ensemble/folds.js';
+export { stratifiedFolds } from './ensemble/folds.js';
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
@@ -139,6 +139,7 @@ export {
   predictProba,
   sigmoid,
 } from './numeric/logistic-regression.js';
+export { seededRandom } from './numeric/random.js';
 export type { Embedder } from './runtime/embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './runtime/hashing-embedder.js';
 // Model zoo

@@ -50,37 +50,6 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * Euclidean norm of a vector.
- *
- * @param a - the vector
- *
- * @example
- * ```ts
- * norm(new Float32Array([3, 4])); // 5
- * ```
- */
-export function norm(a: ArrayLike<number>): number {
-  return Math.sqrt(dot(a, a));
-}
-
-/**
- * A unit-length copy of `a` as a `Float32Array`; the zero vector stays zero.
- *
- * @param a - the vector
- *
- * @example
- * ```ts
- * normalized([3, 4]); // Float32Array [0.6, 0.8]
- * ```
- */
-export function normalized(a: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(a);
-  const n = norm(out);
-  if (n > 0) for (let i = 0; i < out.length; i++) out[i]! /= n;
-  return out;
-}
-
-/**
  * A vector stored as its non-zero entries: hashed text vectors are mostly zeros, so dot products against them
  * cost their number of non-zeros rather than their dimension.
  */

@@ -63,7 +63,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
 }
 
 /** Splits `--model` values into a fitted-state file and NAME=ID pairs. */
-export function parseModelFlags(values: readonly string[]): { fitted?: string; models: Map<string, string> } {
+function parseModelFlags(values: readonly string[]): { fitted?: string; models: Map<string, string> } {
   const models = new Map<string, string>();
   let fitted: string | undefined;
   for (const v of values) {
@@ -88,7 +88,7 @@ export function parseModelFlags(values: readonly string[]): { fitted?: string; m
 }
 
 /** Parses `--threshold`. */
-export function parseThreshold(value: string | undefined): number | undefined {
+function parseThreshold(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = Number(value);
   if (!(t >= 0 && t <= 1))
@@ -97,7 +97,7 @@ export function parseThreshold(value: string | undefined): number | undefined {
 }
 
 /** Parses `--threads`. */
-export function parseThreads(value: string | undefined): number | undefined {
+function parseThreads(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!(Number.isInteger(n) && n >= 1 && n <= 1024))

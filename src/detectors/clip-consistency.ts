@@ -23,7 +23,7 @@ import {
   fieldsOfType,
   numberInRange,
 } from './detector-kit.js';
-import { fitScalarCalibration, readScalarCalibration } from './scalar-calibration.js';
+import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'clip';
 const STATE_VERSION = 1;
@@ -64,12 +64,7 @@ export interface ClipConsistencyOptions extends ClipEncoderOptions {
 }
 
 /** A fitted mapping from inconsistency `x` to P(bot): `sigmoid(a * x + b)`. */
-export interface ClipCalibration {
-  /** Slope. */
-  a: number;
-  /** Intercept. */
-  b: number;
-}
+export type ClipCalibration = ScalarCalibration;
 
 /**
  * Checks that a profile's bio and avatar tell the same story: CLIP embeds the bio text and the avatar image in

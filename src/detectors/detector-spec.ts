@@ -1,15 +1,8 @@
 import { z } from 'zod';
+import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
 
-/** The built-in detector types, by the names the CLI and config files use. */
-export const DETECTOR_TYPES = [
-  'heuristic',
-  'nli',
-  'fewshot',
-  'embedding',
-  'perplexity',
-  'clip',
-  'lora',
-] as const;
+/** The built-in detector types, by the names the CLI and config files use: the heuristic, then the model-backed ones. */
+export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];

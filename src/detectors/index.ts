@@ -147,3 +147,4 @@ export {
   renderPlainPrompt,
   TARGET_NAME,
 } from './prompt-format.js';
+export type { ScalarCalibration } from './scalar-calibration.js';

@@ -123,7 +123,6 @@ export class LoraClassifierDetector implements Detector {
   private readonly batch: BatchPlanOptions;
   private readonly training: LoraClassifierOptions['training'];
   private trained: LoraAdapterFiles | undefined;
-  private holder: ModelHolder | undefined;
   private readonly preparing = new LazyPromise<{ holder: ModelHolder; botIndex: number }>();
 
   /** @param options - see {@link LoraClassifierOptions} */
@@ -244,7 +243,6 @@ export class LoraClassifierDetector implements Detector {
       await holder.release();
       throw err;
     }
-    this.holder = holder;
     return { holder, botIndex };
   }
 
@@ -373,7 +371,6 @@ export class LoraClassifierDetector implements Detector {
 
   private async releaseModel(): Promise<void> {
     const p = this.preparing.reset();
-    this.holder = undefined;
     if (p) {
       const r = await p.catch(() => undefined);
       await r?.holder.release();

@@ -28,7 +28,7 @@ import {
   fieldsOfType,
   nonNegativeNumber,
 } from './detector-kit.js';
-import { fitScalarCalibration, readScalarCalibration } from './scalar-calibration.js';
+import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'nli';
 const STATE_VERSION = 1;
@@ -132,12 +132,7 @@ export interface NliAnalysis {
 }
 
 /** A fitted mapping from the aggregate log-odds `z` to P(bot): `sigmoid(a * z + b)`. */
-export interface NliCalibration {
-  /** Slope. */
-  a: number;
-  /** Intercept. */
-  b: number;
-}
+export type NliCalibration = ScalarCalibration;
 
 interface Unit {
   lines: string[];

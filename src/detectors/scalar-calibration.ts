@@ -37,11 +37,7 @@ export function balancedSampleWeights(y: readonly number[], bots: number): numbe
   return y.map((l) => (l === 1 ? y.length / (2 * bots) : y.length / (2 * (y.length - bots))));
 }
 
-/**
- * A fitted mapping from one signal `x` to P(bot): `sigmoid(a * x + b)`.
- *
- * @internal
- */
+/** A fitted mapping from one signal `x` to P(bot): `sigmoid(a * x + b)`. */
 export interface ScalarCalibration {
   /** Slope. */
   a: number;

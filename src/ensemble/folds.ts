@@ -2,8 +2,6 @@ import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom } from '../numeric/random.js';
 
-export { seededRandom };
-
 /**
  * Splits examples into `folds` stratified folds: each class is shuffled (seeded) and dealt round-robin, so
  * every fold gets nearly the same number of humans and of bots, and fold sizes differ by at most one.

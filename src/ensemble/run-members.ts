@@ -26,7 +26,7 @@ export function outcomeScore(outcome: MemberOutcome | undefined): number | null 
 }
 
 /** Turns anything thrown into a {@link MemberError}. */
-export function errorAsData(err: unknown): MemberError {
+function errorAsData(err: unknown): MemberError {
   if (err instanceof Error || BotlensError.isInstance(err)) {
     const e = err as Error & { code?: unknown };
     return {
@@ -81,7 +81,7 @@ function checkDetection(detector: Detector, d: unknown): Detection {
  * @param signal - the caller's signal
  * @param what - the operation, for the `AbortedError` message
  */
-export async function runMember(
+async function runMember(
   detector: Detector,
   t: ValidTranscript,
   signal: AbortSignal | undefined,

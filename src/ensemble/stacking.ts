@@ -20,7 +20,7 @@ import type { Combination } from './combination.js';
  * stackingFeatures([0.5, null]); // [0, 0, 0, 1]
  * ```
  */
-export function stackingFeatures(scores: readonly (number | null)[]): number[] {
+function stackingFeatures(scores: readonly (number | null)[]): number[] {
   const x: number[] = [];
   for (const s of scores) {
     if (s === null) x.push(0, 1);

@@ -20,7 +20,7 @@ export type AttributeValue = number | string | readonly number[] | TensorProto;
  * @param value - its value
  * @param options - `float: true` forces FLOAT/FLOATS
  */
-export function makeAttribute(
+function makeAttribute(
   name: string,
   value: AttributeValue,
   options: { float?: boolean } = {},

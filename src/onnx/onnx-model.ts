@@ -415,7 +415,7 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
  *
  * @param code - a {@link TensorDataType} value
  */
-export function dataTypeName(code: number): string {
+function dataTypeName(code: number): string {
   for (const [k, v] of Object.entries(TensorDataType)) if (v === code) return k;
   return `type ${code}`;
 }
@@ -425,7 +425,7 @@ export function dataTypeName(code: number): string {
  *
  * @param code - a {@link TensorDataType} value
  */
-export function bytesPerElement(code: number): number | undefined {
+function bytesPerElement(code: number): number | undefined {
   return BYTE_WIDTH[code];
 }
 
@@ -600,24 +600,5 @@ export function float32ToBfloat16Bits(v: number): number {
   return (rounded >>> 16) & 0xffff;
 }
 
-export type {
-  AttributeProto,
-  GraphProto,
-  ModelProto,
-  NodeProto,
-  OperatorSetIdProto,
-  SparseTensorProto,
-  StringStringEntryProto,
-  TensorAnnotation,
-  TensorProto,
-  TensorSegment,
-  TensorShapeDimension,
-  TensorShapeProto,
-  TypeProto,
-  TypeProtoElement,
-  TypeProtoMap,
-  TypeProtoOpaque,
-  TypeProtoTensor,
-  ValueInfoProto,
-} from './onnx-types.js';
-export { AttributeType, DataLocation, TensorDataType } from './onnx-types.js';
+// The ONNX protobuf types, all of them.
+export * from './onnx-types.js';

@@ -10,7 +10,7 @@ import protobuf from 'protobufjs';
  * including training, function and device-configuration messages, because protobufjs drops fields it does not
  * know: declaring them all is what makes decode + encode a faithful round trip.
  */
-export const ONNX_PROTO_SCHEMA = `
+const ONNX_PROTO_SCHEMA = `
 syntax = "proto2";
 package onnx;
 

@@ -12,27 +12,8 @@
  * @module
  */
 
-export type {
-  AttributeProto,
-  GraphProto,
-  ModelProto,
-  NodeProto,
-  OperatorSetIdProto,
-  SparseTensorProto,
-  StringStringEntryProto,
-  TensorAnnotation,
-  TensorProto,
-  TensorSegment,
-  TensorShapeDimension,
-  TensorShapeProto,
-  TypeProto,
-  TypeProtoElement,
-  TypeProtoMap,
-  TypeProtoOpaque,
-  TypeProtoTensor,
-  ValueInfoProto,
-} from '../onnx/onnx-types.js';
-export { AttributeType, DataLocation, TensorDataType } from '../onnx/onnx-types.js';
+// The ONNX protobuf types, all of them.
+export * from '../onnx/onnx-types.js';
 export { Adam, type AdamOptions } from './adam.js';
 export {
   isLoraTarget,

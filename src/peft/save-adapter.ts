@@ -4,7 +4,7 @@ import type { JsonObject } from '../core/json.js';
 import type { BertStructure } from './bert-structure.js';
 import { layerModule } from './bert-structure.js';
 import { encodeSafetensors, type TensorToWrite } from './safetensors.js';
-import type { LoraTarget, TrainableParams } from './top-layer.js';
+import type { TrainableParams } from './top-layer.js';
 
 /** A LoRA adapter in PEFT's format, in memory: `adapter_config.json` and the tensors of `adapter_model.safetensors`. */
 export interface LoraAdapterFiles {
@@ -97,12 +97,4 @@ export async function saveLoraAdapter(files: LoraAdapterFiles, folder: string): 
   await writeFile(join(folder, 'adapter_config.json'), `${JSON.stringify(files.config, null, 2)}\n`);
   const tensors: Record<string, TensorToWrite> = files.tensors;
   await writeFile(join(folder, 'adapter_model.safetensors'), encodeSafetensors(tensors, { format: 'pt' }));
-}
-
-/** The LoRA targets of an adapter built by {@link loraAdapterFiles}. */
-export function adapterTargets(files: LoraAdapterFiles): LoraTarget[] {
-  const t = files.config['target_modules'];
-  return Array.isArray(t)
-    ? (t.filter((x) => x === 'query' || x === 'key' || x === 'value') as LoraTarget[])
-    : [];
 }

@@ -29,7 +29,7 @@ export interface SyntheticInput {
 let ortPromise: Promise<Ort> | undefined;
 
 /** Lazily imports onnxruntime-node (kept out of the import graph of `botlens/quant` until needed). */
-export function loadOrt(): Promise<Ort> {
+function loadOrt(): Promise<Ort> {
   ortPromise ??= import('onnxruntime-node');
   return ortPromise;
 }

@@ -3,7 +3,7 @@
  * @fastify/swagger publishes them in `/openapi.json`. Deeper rules (target among the speakers, timestamps in
  * order) are checked by `validateTranscript`, which answers 400 with the field and the fix.
  */
-export const messageSchema = {
+const messageSchema = {
   type: 'object',
   required: ['speaker', 'text'],
   additionalProperties: false,

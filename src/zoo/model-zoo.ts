@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { ModelDtype } from '../runtime/model-options.js';
 
 /** What a model does, in the hub's pipeline-tag vocabulary (the subset botlens uses). */
 export type ZooTask =
@@ -9,21 +10,21 @@ export type ZooTask =
   | 'zero-shot-image-classification'
   | 'text-classification';
 
-/** The botlens detectors that take a model, by the name the CLI uses. */
-export type ZooDetector = 'nli' | 'fewshot' | 'embedding' | 'perplexity' | 'clip' | 'lora';
-
-/** Every {@link ZooDetector}, in the order the CLI lists them. */
-export const ZOO_DETECTORS: readonly ZooDetector[] = Object.freeze([
+/** The botlens detectors that take a model, by the names the CLI uses, in the order it lists them. */
+export const ZOO_DETECTORS = Object.freeze([
   'nli',
   'fewshot',
   'embedding',
   'perplexity',
   'clip',
   'lora',
-]);
+] as const);
 
-/** ONNX weight variants, named as transformers.js `dtype` values. */
-export type ZooDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+/** A botlens detector that takes a model (one of {@link ZOO_DETECTORS}). */
+export type ZooDetector = (typeof ZOO_DETECTORS)[number];
+
+/** ONNX weight variants, named as transformers.js `dtype` values (the model runtime's {@link ModelDtype}). */
+export type ZooDtype = ModelDtype;
 
 /**
  * One recommended model in the {@link MODEL_ZOO}.

@@ -18,7 +18,7 @@ function fmt(score: number | null | undefined): string {
 }
 
 /** Renders a detection (or ensemble result) as a readable report. */
-export function prettyDetection(d: Detection): string {
+function prettyDetection(d: Detection): string {
   const out: string[] = [
     `${d.label ?? 'abstain'}  P(bot) = ${fmt(d.score)}  (${d.detector}, ${d.elapsedMs.toFixed(1)} ms)`,
   ];

@@ -37,7 +37,7 @@ function mb(bytes: number): string {
  * @param flags - parsed commander flags
  * @throws InvalidOptionsError naming the flag at fault
  */
-export function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
+function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
   const bits = Number(flags.bits);
   if (bits !== 8 && bits !== 4) throw new InvalidOptionsError('--bits', `expected 8 or 4, got ${flags.bits}`);
   const blockSize = Number(flags.blockSize);

@@ -308,11 +308,10 @@ export function measureStyleFeatures(
   const n = c.textMessages;
   const hasText = n > 0;
   const rate = (k: number): number | null => (hasText ? k / n : null);
-  let meanLength = 0;
-  for (const l of lengths) meanLength += l / Math.max(1, lengths.length);
   const values: Record<StyleFeatureName, number | null> = {
     mean_words: rate(c.words),
-    length_cv: n >= 2 && meanLength > 0 ? coefficientOfVariation(lengths) : null,
+    // every length is >= 1 (blank messages are skipped above), so the mean is positive
+    length_cv: n >= 2 ? coefficientOfVariation(lengths) : null,
     short_reply_share: rate(c.shortReplies),
     multi_sentence_share: rate(c.multiSentence),
     end_punctuation_share: rate(c.endPunctuation),
