@@ -25,8 +25,8 @@ import { abstained, nowMs, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { targetMessages, validateTranscript } from '../core/validate.js';
-import { validateAll, validateLabelled } from '../ensemble/validate-examples.js';
+import { targetMessages } from '../core/validate.js';
+import { validateAll } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
@@ -36,11 +36,12 @@ import {
   type LogisticModel,
   sigmoid,
 } from '../numeric/logistic-regression.js';
-import { seededRandom } from '../numeric/random.js';
+import { seededRandom, shuffle } from '../numeric/random.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { transformersOptionsFromId } from '../runtime/embedder-id.js';
 import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
+import { beginDetect, beginFit, checkName, checkThreshold } from './detector-kit.js';
 
 /** HNSW settings for the kNN index; see {@link HNSW_DEFAULTS}. */
 export interface EmbeddingHnswOptions {
@@ -236,14 +237,6 @@ function conversationKey(v: ValidTranscript): string {
   return `${(h1 >>> 0).toString(16)}:${(h2 >>> 0).toString(16)}:${v.messages.length}`;
 }
 
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
-
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
@@ -263,13 +256,8 @@ function positiveNumber(name: string, v: unknown, fallback: number): number {
 function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
   if (typeof o !== 'object' || o === null)
     throw new InvalidOptionsError('options', 'expected an options object');
-  const name = o.name ?? 'embedding';
-  if (typeof name !== 'string' || name === '')
-    throw new InvalidOptionsError('name', 'expected a non-empty string');
-  const threshold = o.threshold ?? 0.5;
-  if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-    throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-  }
+  const name = checkName(o.name, 'embedding');
+  const threshold = checkThreshold(o.threshold);
   const useAnn = o.useAnn ?? 'auto';
   if (useAnn !== true && useAnn !== false && useAnn !== 'auto') {
     throw new InvalidOptionsError('useAnn', `expected true, false or "auto", got ${JSON.stringify(useAnn)}`);
@@ -445,9 +433,8 @@ export class EmbeddingCentroidDetector implements Detector {
    * @throws NotFittedError before `fit()` or `fromJSON()`
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const [d] = await this.run([validateTranscript(t)], opts, started);
+    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const [d] = await this.run([v], opts, started);
     return d!;
   }
 
@@ -597,8 +584,7 @@ export class EmbeddingCentroidDetector implements Detector {
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
     const { signal } = opts;
-    AbortedError.throwIfAborted(signal, what);
-    const valids = validateLabelled(examples, 'examples');
+    const valids = beginFit(this.name, examples, signal);
     const texts: string[] = [];
     const labelsList: number[] = [];
     const keys: string[] = [];

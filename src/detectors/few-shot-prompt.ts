@@ -20,6 +20,7 @@ import {
   serializeModelOptions,
   validateModelOptions,
 } from '../runtime/model-options.js';
+import { cosine } from '../runtime/tensor-data.js';
 import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { beginDetect, checkName, checkState, checkThreshold, detectEach } from './detector-kit.js';
@@ -635,19 +636,6 @@ function targetText(t: ValidTranscript): string {
   return targetMessages(t)
     .map((m) => m.text)
     .join('\n');
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function serializeExample(p: PoolItem): JsonObject {

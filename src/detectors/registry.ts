@@ -3,7 +3,7 @@ import type { Detector, DetectorState } from '../core/detector.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import type { ModelOptions } from '../runtime/model-options.js';
+import { pickModelOptions } from '../runtime/model-options.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 
 /**
@@ -17,16 +17,7 @@ import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
  * ```
  */
 export async function createDetector(spec: DetectorSpec): Promise<Detector> {
-  const model: ModelOptions = {
-    ...(spec.model !== undefined && { model: spec.model }),
-    ...(spec.modelDir !== undefined && { modelDir: spec.modelDir }),
-    ...(spec.dtype !== undefined && { dtype: spec.dtype }),
-    ...(spec.revision !== undefined && { revision: spec.revision }),
-    ...(spec.offline !== undefined && { offline: spec.offline }),
-    ...(spec.threads !== undefined && { threads: spec.threads }),
-    ...(spec.cacheDir !== undefined && { cacheDir: spec.cacheDir }),
-    ...(spec.device !== undefined && { device: spec.device }),
-  };
+  const model = pickModelOptions(spec);
   const common = {
     ...(spec.name !== undefined && { name: spec.name }),
     ...(spec.threshold !== undefined && { threshold: spec.threshold }),

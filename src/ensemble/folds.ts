@@ -1,6 +1,6 @@
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { seededRandom } from '../numeric/random.js';
+import { seededRandom, shuffle } from '../numeric/random.js';
 
 /**
  * Splits examples into `folds` stratified folds: each class is shuffled (seeded) and dealt round-robin, so
@@ -35,11 +35,7 @@ export function stratifiedFolds(labels: readonly Label[], folds: number, seed: n
     labels.forEach((l, i) => {
       if (l === cls) idx.push(i);
     });
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
-    for (const i of idx) {
+    for (const i of shuffle(idx, rand)) {
       out[i] = next;
       next = (next + 1) % folds;
     }

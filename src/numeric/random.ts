@@ -23,6 +23,26 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
+ * Shuffles `items` in place (Fisher-Yates) with numbers from `random`, and returns them.
+ *
+ * @param items - the array to shuffle (modified)
+ * @param random - numbers in [0, 1), e.g. from {@link seededRandom}
+ * @example
+ * ```ts
+ * shuffle([1, 2, 3, 4], seededRandom(1)); // the same order on every run
+ * ```
+ *
+ * @internal
+ */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/**
  * Normal(0, std) numbers from a uniform generator (Box-Muller): each pair of uniform draws gives two values,
  * `r cos(2 pi v)` then `r sin(2 pi v)` with `r = sqrt(-2 ln u) * std`.
  *

@@ -1,6 +1,6 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { seededRandom } from '../numeric/random.js';
+import { seededRandom, shuffle } from '../numeric/random.js';
 import { Adam } from './adam.js';
 import {
   backward,
@@ -295,10 +295,7 @@ export function trainTopLayer(
   let stoppedEarly = false;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffle(order, rnd);
     let lossSum = 0;
     for (let s = 0; s < steps; s++) {
       AbortedError.throwIfAborted(options.signal, 'LoRA training');

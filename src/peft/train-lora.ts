@@ -3,7 +3,7 @@ import { validateTranscriptAt } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
-import { seededRandom } from '../numeric/random.js';
+import { seededRandom, shuffle } from '../numeric/random.js';
 import { softmaxAt } from '../numeric/softmax.js';
 import type { ModelOptions } from '../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
@@ -228,10 +228,7 @@ function stratifiedSplit(
   const train: number[] = [];
   const validation: number[] = [];
   for (const idx of groups.values()) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
+    shuffle(idx, rnd);
     const nVal = Math.round(idx.length * share);
     validation.push(...idx.slice(0, nVal));
     train.push(...idx.slice(nVal));

@@ -5,12 +5,12 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
-import { encodeTexts, modelMaxLength, padTokenId, padToTensors } from './encode-texts.js';
+import { encodeTexts, modelMaxLength } from './encode-texts.js';
 import { type ImageInput, loadImage, type ReadImageOptions } from './image-input.js';
 import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import { type ModelOptions, offlineFromEnv } from './model-options.js';
-import { sessionInputNames } from './session-inputs.js';
+import { runEncodedBatches } from './run-encoded.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
 
 /** Options for {@link ClipEncoder}. */
@@ -111,21 +111,11 @@ export class ClipEncoder {
     const rows = encodeTexts(h.tokenizer, texts, {
       maxLength: modelMaxLength(h.tokenizer, h.config, this.maxLength),
     });
-    const inputNames = sessionInputNames(h.model);
-    const padId = padTokenId(h.tokenizer);
-    return mapInBatches(
-      rows.map((r) => r.input_ids.length),
-      async (idx) => {
-        const feeds = padToTensors(
-          T,
-          idx.map((i) => rows[i]!),
-          { padId, ...(inputNames ? { inputNames } : {}) },
-        );
-        const out = (await h.model(feeds)) as Record<string, Tensor>;
-        return this.rows(out['text_embeds'], 'text_embeds');
-      },
-      { ...this.batch, signal: opts.signal, what: 'CLIP text embedding' },
-    );
+    return runEncodedBatches(T, h, rows, (out) => this.rows(out['text_embeds'], 'text_embeds'), {
+      ...this.batch,
+      signal: opts.signal,
+      what: 'CLIP text embedding',
+    });
   }
 
   /**

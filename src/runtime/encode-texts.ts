@@ -154,6 +154,11 @@ export function padTokenId(tokenizer: PreTrainedTokenizer): number {
   return 0;
 }
 
+/** The side a tokenizer pads on (its `padding_side`; right unless it says left). */
+export function paddingSide(tokenizer: PreTrainedTokenizer): 'left' | 'right' {
+  return (tokenizer as unknown as { padding_side?: string }).padding_side === 'left' ? 'left' : 'right';
+}
+
 /** Options for {@link padToTensors}. */
 export interface PadOptions {
   /** The id that fills `input_ids` padding. */

@@ -1,15 +1,14 @@
-import type { Tensor } from '@huggingface/transformers';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
-import { countTokens, encodeTexts, modelMaxLength, padTokenId, padToTensors } from './encode-texts.js';
+import { type BatchPlanOptions, checkBatchSize } from './batching.js';
+import { countTokens, encodeTexts, modelMaxLength, paddingSide } from './encode-texts.js';
 import { loadTransformers, type ModelHandle } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import type { ModelOptions } from './model-options.js';
-import { sessionInputNames } from './session-inputs.js';
+import { runEncodedBatches } from './run-encoded.js';
 import { floatData } from './tensor-data.js';
 
 /** Options for {@link NliScorer}. */
@@ -198,24 +197,16 @@ export class NliScorer {
       pairs.map((p) => p.premise),
       { maxLength, pairs: pairs.map((p) => p.hypothesis) },
     );
-    const inputNames = sessionInputNames(h.model);
-    const padId = padTokenId(h.tokenizer);
-    const side =
-      (h.tokenizer as unknown as { padding_side?: string }).padding_side === 'left' ? 'left' : 'right';
-    return mapInBatches(
-      rows.map((r) => r.input_ids.length),
-      async (idx) => {
-        const feeds = padToTensors(
-          T,
-          idx.map((i) => rows[i]!),
-          { padId, side, ...(inputNames ? { inputNames } : {}) },
-        );
-        const out = (await h.model(feeds)) as Record<string, Tensor>;
+    return runEncodedBatches(
+      T,
+      h,
+      rows,
+      (out, _feeds, idx) => {
         const { data, dims } = floatData(out['logits'], 'logits');
         const k = dims[1] ?? 0;
         return idx.map((_, r) => Array.from(data.subarray(r * k, r * k + k)));
       },
-      { ...this.batch, signal: opts.signal, what: 'NLI scoring' },
+      { ...this.batch, side: paddingSide(h.tokenizer), signal: opts.signal, what: 'NLI scoring' },
     );
   }
 

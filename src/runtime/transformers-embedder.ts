@@ -4,7 +4,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { type BatchPlanOptions, checkBatchSize } from './batching.js';
 import type { Embedder } from './embedder.js';
-import { encodeTexts, modelMaxLength } from './encode-texts.js';
+import { encodeTexts, modelMaxLength, paddingSide } from './encode-texts.js';
 import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import type { ModelOptions } from './model-options.js';
@@ -131,8 +131,6 @@ export class TransformersEmbedder implements Embedder {
       texts.map((t) => this.prefix + t),
       { maxLength },
     );
-    const side =
-      (h.tokenizer as unknown as { padding_side?: string }).padding_side === 'left' ? 'left' : 'right';
     return runEncodedBatches(
       T,
       h,
@@ -142,7 +140,7 @@ export class TransformersEmbedder implements Embedder {
         const { data, dims } = floatData(hidden, 'last_hidden_state');
         return pool(data, dims, feeds['attention_mask']!.data as BigInt64Array, this.pooling, this.normalize);
       },
-      { ...this.batch, side, signal: opts.signal, what: 'embedding' },
+      { ...this.batch, side: paddingSide(h.tokenizer), signal: opts.signal, what: 'embedding' },
     );
   }
 

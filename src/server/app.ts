@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Detection, Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
+import { validateAll } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
@@ -312,16 +313,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     async (req, reply) => {
       try {
         const body = req.body as { transcripts: Transcript[] };
-        const ts = body.transcripts.map((t, i) => {
-          try {
-            return validateTranscript(dataUrlToBytes(t));
-          } catch (err) {
-            if (!InvalidTranscriptError.isInstance(err)) throw err;
-            throw new InvalidTranscriptError(
-              err.issues.map((x) => ({ path: `transcripts[${i}].${x.path}`, message: x.message })),
-            );
-          }
-        });
+        const ts = validateAll(body.transcripts.map(dataUrlToBytes), 'transcripts');
         const results = await withLimits((signal) =>
           detector.detectBatch
             ? detector.detectBatch(ts, { signal })
