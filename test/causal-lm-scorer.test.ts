@@ -39,6 +39,26 @@ describe('CausalLmScorer options (no model needed)', () => {
     expect(new CausalLmScorer().model).toBe('Xenova/gpt2');
   });
 
+  it('compares a pair of tokenizers once, and keeps rejecting a mismatched pair', () => {
+    let reads = 0;
+    const counted = (entries: [string, number][]) => ({
+      get_vocab: () => {
+        reads++;
+        return new Map(entries);
+      },
+    });
+    const [a, b] = [counted([['a', 0]]), counted([['a', 0]])];
+    assertSameVocabulary(a, b, 'x', 'y');
+    expect(reads).toBe(2);
+    assertSameVocabulary(a, b, 'x', 'y');
+    expect(reads).toBe(2);
+    const c = counted([['a', 1]]);
+    for (let i = 0; i < 2; i++) {
+      expect(() => assertSameVocabulary(a, c, 'x', 'y')).toThrow(/do not share a tokenizer/);
+    }
+    expect(reads).toBe(6);
+  });
+
   it('checks vocabularies token by token', () => {
     const vocab = (entries: [string, number][]) => ({ get_vocab: () => new Map(entries) });
     expect(() => assertSameVocabulary(vocab([['a', 0]]), vocab([['a', 0]]), 'x', 'y')).not.toThrow();

@@ -438,9 +438,12 @@ export class CausalLmScorer {
   }
 }
 
+/** Tokenizer pairs already found to share a vocabulary: `crossScores` asks on every call, the answer never changes. */
+const sameVocabulary = new WeakMap<object, WeakSet<object>>();
+
 /**
  * Throws unless the two tokenizers have the same vocabulary (every token string maps to the same id), which
- * two-model scores such as Binoculars need.
+ * two-model scores such as Binoculars need. A pair that passed once is not compared again.
  *
  * @param a - first tokenizer (anything with `get_vocab()`)
  * @param b - second tokenizer
@@ -459,6 +462,7 @@ export function assertSameVocabulary(
   nameA: string,
   nameB: string,
 ): void {
+  if (a === b || sameVocabulary.get(a)?.has(b)) return;
   const va = a.get_vocab();
   const vb = b.get_vocab();
   const fail = (why: string) =>
@@ -471,6 +475,9 @@ export function assertSameVocabulary(
     if (vb.get(tok) !== id)
       throw fail(`token ${JSON.stringify(tok)} is ${id} in one and ${String(vb.get(tok))} in the other`);
   }
+  const checked = sameVocabulary.get(a) ?? new WeakSet<object>();
+  checked.add(b);
+  sameVocabulary.set(a, checked);
 }
 
 /** The context length of a loaded model; see {@link CausalLmScorer.contextLength}. */
