@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from './json.js';
-import type { Label, LabelledTranscript, Transcript } from './transcript.js';
+import type { Label, LabelledTranscript, Message, Profile, Transcript } from './transcript.js';
 
 /**
  * One named signal a detector looked at, with its value and a sentence a person can read.
@@ -48,6 +48,35 @@ export interface DetectOptions {
   signal?: AbortSignal;
 }
 
+/** Options accepted by {@link Detector.stream}. */
+export interface StreamOptions {
+  /** The speaker to judge. */
+  target: string;
+  /** The target speaker's profile, when the platform has one. */
+  profile?: Profile;
+}
+
+/**
+ * A detection over a growing transcript: push messages one at a time as they arrive.
+ * After every message of a transcript has been pushed, {@link DetectionStream.detection} equals what
+ * `detect()` returns on the whole transcript.
+ *
+ * @example
+ * ```ts
+ * const live = detector.stream?.({ target: 'helperbot' }) ?? openStream(detector, { target: 'helperbot' });
+ * for (const m of incoming) {
+ *   const d = await live.push(m);
+ *   if (d.score !== null && d.score > 0.9) break;
+ * }
+ * ```
+ */
+export interface DetectionStream {
+  /** Appends one message and resolves to the detection over every message pushed so far. */
+  push(message: Message, opts?: DetectOptions): Promise<Detection>;
+  /** The latest detection, or `undefined` before the first push. */
+  detection(): Detection | undefined;
+}
+
 /**
  * Serialized fitted state of a detector: what `toJSON()` returns and `fromJSON()` reads.
  * `kind` names the detector class; `version` the state format.
@@ -93,6 +122,11 @@ export interface Detector {
   detectBatch?(ts: Transcript[], opts?: DetectOptions): Promise<Detection[]>;
   /** Learns from labelled transcripts (weights, centroids, thresholds). */
   fit?(examples: LabelledTranscript[], opts?: DetectOptions): Promise<void>;
+  /**
+   * Starts a {@link DetectionStream} that updates as messages are pushed. Detectors that can update
+   * incrementally implement it; for the others `openStream()` recomputes over the messages so far.
+   */
+  stream?(opts: StreamOptions): DetectionStream;
   /** The fitted state as JSON, for `fromJSON()` to restore. */
   toJSON?(): DetectorState;
   /** Frees models and native memory. The detector must not be used afterwards. */
