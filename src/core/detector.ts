@@ -40,6 +40,19 @@ export interface Detection {
   evidence: Evidence[];
   /** Wall time spent, in milliseconds. */
   elapsedMs: number;
+  /** How much input the verdict rests on, when the detector reports it. */
+  support?: DetectionSupport;
+}
+
+/**
+ * How much evidence a {@link Detection} rests on: a verdict from one short message deserves less trust than one
+ * from fifty.
+ */
+export interface DetectionSupport {
+  /** The target speaker's messages that were read. */
+  targetMessages: number;
+  /** Characters of the target's text that were read. */
+  targetCharacters: number;
 }
 
 /** Options accepted by {@link Detector.detect}. */
