@@ -7,6 +7,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerFitCommand } from './commands/fit.js';
 import { registerLoraCommand } from './commands/lora.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerOptimizeCommand } from './commands/optimize.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerQuantizeCommand } from './commands/quantize.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -27,6 +28,7 @@ registerModelsCommand(program);
 registerPullCommand(program);
 registerCheckModelCommand(program);
 registerQuantizeCommand(program);
+registerOptimizeCommand(program);
 registerLoraCommand(program);
 
 try {

@@ -15,6 +15,7 @@ import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from 
 import { type Int4BlockSize, quantizeInt4Blockwise } from './int4.js';
 import { quantizeInt8 } from './int8.js';
 import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN } from './linear-sites.js';
+import { quantizeAttentionInt8 } from './quantize-attention.js';
 
 /**
  * How 8-bit layers are written:
@@ -85,7 +86,7 @@ export interface QuantizedLayer {
   node: string;
   /** The PyTorch module, when known. */
   module: string | undefined;
-  /** Original operator (`MatMul`, `Gemm` or `Gather` for an embedding table). */
+  /** Original operator (`MatMul`, `Gemm`, `Gather` for an embedding table, `Attention` for a fused block). */
   op: string;
   /** Weight shape as `[K, N]` (input, output features); `[rows, dim]` for an embedding table. */
   shape: [number, number];
@@ -132,6 +133,13 @@ const QUANTIZED_OPS = new Set([
 ]);
 
 const KNOWN_DOMAINS = new Set(['', 'ai.onnx']);
+/** Contrib operators `botlens optimize` writes: weights in Attention are quantized, the others hold none. */
+const FUSED_OPS = new Set([
+  `${MS_DOMAIN}.Attention`,
+  `${MS_DOMAIN}.SkipLayerNormalization`,
+  `${MS_DOMAIN}.BiasGelu`,
+  `${MS_DOMAIN}.Gelu`,
+]);
 
 /** The metadata key recording how botlens quantized a model. */
 export const QUANT_METADATA_KEY = 'botlens.quantization';
@@ -285,6 +293,7 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
     report.quantized.push({ node: label, module: site.module, op: site.op, shape: [site.K, site.N] });
   }
 
+  if (bits === 8) quantizeFusedAttention(graph, options, names, replaced, report);
   if (options.quantizeEmbeddings) quantizeEmbeddings(graph, names, replaced, report);
 
   if (replaced.size === 0) {
@@ -324,6 +333,37 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
   return report;
 }
 
+/** Fused `com.microsoft.Attention` nodes (from `botlens optimize`) become `QAttention` at 8 bits. */
+function quantizeFusedAttention(
+  graph: GraphProto,
+  options: QuantizeModelOptions,
+  names: NameAllocator,
+  replaced: Map<NodeProto, Replacement>,
+  report: ModelQuantizeReport,
+): void {
+  for (const n of graph.node) {
+    if (n.op_type !== 'Attention' || n.domain !== MS_DOMAIN) continue;
+    const label = n.name || n.output[0] || '';
+    const excluded = (options.exclude ?? []).find((p) =>
+      typeof p === 'string' ? p === label : p.test(label),
+    );
+    if (excluded !== undefined) {
+      report.kept.push({
+        node: label,
+        op: 'com.microsoft.Attention',
+        reason: `excluded by ${String(excluded)}`,
+      });
+      continue;
+    }
+    const r = quantizeAttentionInt8(graph, n, { perChannel: options.perChannel ?? true }, names);
+    if (!r) continue;
+    replaced.set(n, { nodes: r.nodes, tensors: r.tensors, bytes: r.bytesAfter });
+    report.bytesBefore += r.bytesBefore;
+    report.bytesAfter += r.bytesAfter;
+    report.quantized.push({ node: label, module: undefined, op: 'Attention', shape: r.shape });
+  }
+}
+
 function warnUnknownOperators(graph: GraphProto, report: ModelQuantizeReport): void {
   let nested = 0;
   const countNested = (g: GraphProto) => {
@@ -342,7 +382,7 @@ function warnUnknownOperators(graph: GraphProto, report: ModelQuantizeReport): v
   const counts = new Map<string, number>();
   for (const n of graph.node) {
     const d = n.domain ?? '';
-    if (KNOWN_DOMAINS.has(d)) continue;
+    if (KNOWN_DOMAINS.has(d) || FUSED_OPS.has(`${d}.${n.op_type}`)) continue;
     const key = `${d}.${n.op_type}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

@@ -11,6 +11,8 @@ export interface VerifyResult {
    * or `undefined` when no comparison could be made (see `note`).
    */
   cosine: number | undefined;
+  /** Largest absolute difference between the two models' float outputs, when compared. */
+  maxAbsDiff?: number | undefined;
   /** Why the comparison was skipped or failed, when it was. */
   note: string | undefined;
 }
@@ -149,6 +151,15 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return dot / Math.sqrt(na * nb);
 }
 
+function largestDifference(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs((a[i] as number) - (b[i] as number));
+    if (!(d <= m)) m = d; // NaN counts as the largest difference
+  }
+  return m;
+}
+
 function toTensors(ort: Ort, feeds: Record<string, SyntheticInput>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) out[k] = new ort.Tensor(v.type, v.data, v.dims);
@@ -258,15 +269,21 @@ export async function compareModels(
       };
     }
     let cosine: number | undefined;
+    let maxAbsDiff: number | undefined;
     for (const [name, t] of Object.entries(ref)) {
       const other = got[name];
       if (t.type !== 'float32' || !other || other.type !== 'float32') continue;
       const c = cosineSimilarity(t.data as Float32Array, other.data as Float32Array);
       cosine = cosine === undefined ? c : Math.min(cosine, c);
+      maxAbsDiff = Math.max(
+        maxAbsDiff ?? 0,
+        largestDifference(t.data as Float32Array, other.data as Float32Array),
+      );
     }
     return {
       loads: true,
       cosine,
+      maxAbsDiff,
       note: cosine === undefined ? 'the model has no float outputs to compare' : undefined,
     };
   } finally {

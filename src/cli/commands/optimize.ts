@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { OPTIMIZE_PASSES, type OptimizePass } from '../../onnx/optimize/optimize-model.js';
+import { formatTable } from '../format-table.js';
+
+interface OptimizeFlags {
+  out: string;
+  passes?: string;
+  tolerance: string;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+function passesFromFlag(value: string | undefined): OptimizePass[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').filter(Boolean);
+  for (const p of list) {
+    if (!(OPTIMIZE_PASSES as readonly string[]).includes(p)) {
+      throw new InvalidOptionsError('--passes', `unknown pass "${p}": use ${OPTIMIZE_PASSES.join(', ')}`);
+    }
+  }
+  return list as OptimizePass[];
+}
+
+/**
+ * `botlens optimize DIR --out OUT`: writes a copy of a model folder whose float ONNX files have attention,
+ * SkipLayerNorm and bias+GELU fused into ONNX Runtime's contrib operators, each checked against the original.
+ *
+ * @param program - the root commander program
+ */
+export function registerOptimizeCommand(program: Command): void {
+  program
+    .command('optimize')
+    .description(
+      "fuse a model folder's ONNX graphs (attention, SkipLayerNorm, bias+GELU) into a new folder; quantize it after",
+    )
+    .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
+    .requiredOption('--out <dir>', 'folder to write (must not exist, and must not overlap the input)')
+    .option('--passes <list>', `comma-separated fusions (default: ${OPTIMIZE_PASSES.join(',')})`)
+    .option('--tolerance <x>', 'largest output difference allowed against the original', '1e-4')
+    .option('--overwrite', 'replace --out when it exists')
+    .option('--json', 'print the full result as JSON')
+    .action(async (dir: string, flags: OptimizeFlags) => {
+      const tolerance = Number(flags.tolerance);
+      if (!(tolerance > 0)) {
+        throw new InvalidOptionsError('--tolerance', `expected a positive number, got ${flags.tolerance}`);
+      }
+      const passes = passesFromFlag(flags.passes);
+      const { optimizeModelFolder } = await import('../../onnx/optimize/optimize-folder.js');
+      const result = await optimizeModelFolder(dir, {
+        out: flags.out,
+        tolerance,
+        overwrite: flags.overwrite ?? false,
+        ...(passes && { passes }),
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      const rows = result.files.map((f) => [
+        f.file,
+        String(f.report?.attention ?? 0),
+        String(f.report?.skipLayerNorm ?? 0),
+        String(f.report?.biasGelu ?? 0),
+        f.report ? `${f.report.nodesBefore} -> ${f.report.nodesAfter}` : '-',
+        f.maxAbsDiff === undefined ? '-' : f.maxAbsDiff.toExponential(2),
+      ]);
+      process.stdout.write(
+        `${formatTable(['file', 'attention', 'skip-ln', 'bias-gelu', 'nodes', 'max diff'], rows)}\n`,
+      );
+      for (const f of result.files) if (f.note) process.stderr.write(`botlens: note: ${f.file}: ${f.note}\n`);
+      process.stdout.write(`wrote ${result.out}\n`);
+    });
+}

@@ -1,0 +1,88 @@
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { ensureOpset, pruneGraph } from '../../quant/graph-edit.js';
+import type { ModelProto } from '../onnx-types.js';
+import { fuseAttention, MS_DOMAIN } from './fuse-attention.js';
+import { fuseBiasGelu, fuseSkipLayerNorm } from './fuse-norm-gelu.js';
+import { removeDeadNodes } from './graph-index.js';
+
+/** The fusions {@link optimizeOnnxModel} can apply, in the order it applies them. */
+export const OPTIMIZE_PASSES = ['attention', 'skip-layer-norm', 'bias-gelu'] as const;
+
+/** One fusion pass of {@link optimizeOnnxModel}. */
+export type OptimizePass = (typeof OPTIMIZE_PASSES)[number];
+
+/** Options of {@link optimizeOnnxModel}. */
+export interface OptimizeModelOptions {
+  /** Attention heads per layer (`num_attention_heads` in the model's config.json). */
+  numHeads: number;
+  /**
+   * Which fusions to apply.
+   * @defaultValue every pass in {@link OPTIMIZE_PASSES}
+   */
+  passes?: readonly OptimizePass[];
+}
+
+/** What {@link optimizeOnnxModel} changed. */
+export interface OptimizeReport {
+  /** Self-attention blocks fused into `com.microsoft.Attention`. */
+  attention: number;
+  /** Residual Add + LayerNormalization pairs fused into `com.microsoft.SkipLayerNormalization`. */
+  skipLayerNorm: number;
+  /** Bias Add + erf GELU chains fused into `com.microsoft.BiasGelu` (or `Gelu`). */
+  biasGelu: number;
+  /** Nodes in the graph before and after. */
+  nodesBefore: number;
+  nodesAfter: number;
+}
+
+/**
+ * Fuses a transformers.js encoder graph (BERT family, as the PyTorch exporters write it) into ONNX Runtime's
+ * contrib operators, in the spirit of ONNX Runtime's Python transformer optimizer: self-attention into
+ * `Attention`, residual + LayerNorm into `SkipLayerNormalization`, bias + GELU into `BiasGelu`. Edits `model` in
+ * place; graphs without these patterns are left as they are (every count 0). The result must be checked
+ * numerically against the original (`optimizeModelFolder` does).
+ *
+ * @param model - a decoded ONNX model
+ * @param opts - head count and passes
+ * @example
+ * ```ts
+ * const report = optimizeOnnxModel(model, { numHeads: 12 });
+ * console.log(report.attention, 'attention blocks fused');
+ * ```
+ */
+export function optimizeOnnxModel(model: ModelProto, opts: OptimizeModelOptions): OptimizeReport {
+  if (!Number.isInteger(opts.numHeads) || opts.numHeads < 1) {
+    throw new InvalidOptionsError('numHeads', `expected a positive integer, got ${String(opts.numHeads)}`);
+  }
+  const passes = new Set<OptimizePass>(opts.passes ?? OPTIMIZE_PASSES);
+  for (const p of passes) {
+    if (!OPTIMIZE_PASSES.includes(p)) {
+      throw new InvalidOptionsError(
+        'passes',
+        `unknown pass "${String(p)}": use ${OPTIMIZE_PASSES.join(', ')}`,
+      );
+    }
+  }
+  const graph = model.graph;
+  if (!graph) throw new InvalidOptionsError('model', 'the model has no graph');
+  const nodesBefore = graph.node.length;
+  const report: OptimizeReport = { attention: 0, skipLayerNorm: 0, biasGelu: 0, nodesBefore, nodesAfter: 0 };
+  if (passes.has('attention')) {
+    report.attention = fuseAttention(graph, { numHeads: opts.numHeads });
+    removeDeadNodes(graph);
+  }
+  if (passes.has('skip-layer-norm')) {
+    report.skipLayerNorm = fuseSkipLayerNorm(graph);
+    removeDeadNodes(graph);
+  }
+  if (passes.has('bias-gelu')) {
+    report.biasGelu = fuseBiasGelu(graph);
+    removeDeadNodes(graph);
+  }
+  if (report.attention + report.skipLayerNorm + report.biasGelu > 0) {
+    ensureOpset(model, MS_DOMAIN, 1);
+    pruneGraph(graph);
+  }
+  report.nodesAfter = graph.node.length;
+  return report;
+}
