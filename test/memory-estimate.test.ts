@@ -8,7 +8,10 @@ import {
   kvCacheBytes,
   logitsBytes,
   modelDimensionsFromConfig,
+  ORT_ATTENTION_COPIES,
+  RUNTIME_BASE_BYTES,
   WEIGHT_DTYPES,
+  WEIGHT_OVERHEAD_FRACTION,
   type WeightDtype,
 } from '../src/quant/memory-estimate.js';
 
@@ -204,12 +207,16 @@ describe('modelDimensionsFromConfig', () => {
 describe('estimateMemory', () => {
   it('sums weights, activations, logits, KV cache and 20% overhead for a decoder (GPT-2 q8, 1024 tokens)', () => {
     const dims = modelDimensionsFromConfig(GPT2_CONFIG)!;
+    // The textbook terms (what the defaults were before their calibration against measured RSS).
     const m = estimateMemory({
       parameters: 124_439_808,
       dtype: 'q8',
       dims,
       decoder: true,
       sequenceLength: 1024,
+      overheadFraction: 0.2,
+      runtimeBytes: 0,
+      attentionCopies: 2,
     });
     expect(m.weights).toBe(124_439_808); // 1 byte per parameter
     expect(m.activations).toBe(141_557_760); // 1024*(5*768+2*3072)*4 + 2*12*1024^2*4
@@ -219,12 +226,30 @@ describe('estimateMemory', () => {
     expect(m.total).toBeCloseTo(572_235_673.6, 3);
   });
 
+  it('defaults to the overheads measured on ONNX Runtime: 45% of the weights, 18 MiB, 6 attention-score copies', () => {
+    const dims = modelDimensionsFromConfig(GPT2_CONFIG)!;
+    const m = estimateMemory({
+      parameters: 124_439_808,
+      dtype: 'q8',
+      dims,
+      decoder: true,
+      sequenceLength: 1024,
+    });
+    expect(m.weights).toBe(124_439_808);
+    expect(m.activations).toBe(342_884_352); // 1024*(5*768+2*3072)*4 + 6*12*1024^2*4
+    expect(m.overhead).toBeCloseTo(0.45 * 124_439_808 + 18 * 2 ** 20, 3);
+    expect(m.total).toBeCloseTo(124_439_808 + 342_884_352 + 205_852_672 + 75_497_472 + m.overhead, 3);
+    expect(RUNTIME_BASE_BYTES).toBe(18 * 2 ** 20);
+    expect(ORT_ATTENTION_COPIES).toBe(6);
+    expect(WEIGHT_OVERHEAD_FRACTION).toBe(0.45);
+  });
+
   it('leaves out logits and the KV cache for encoders, and activations without dims', () => {
     const dims = modelDimensionsFromConfig(GPT2_CONFIG)!;
     const enc = estimateMemory({ parameters: 1000, dtype: 'fp32', dims, sequenceLength: 128 });
     expect(enc.logits).toBe(0);
     expect(enc.kvCache).toBe(0);
-    const bare = estimateMemory({ parameters: 1000, dtype: 'fp16', overheadFraction: 0.5 });
+    const bare = estimateMemory({ parameters: 1000, dtype: 'fp16', overheadFraction: 0.5, runtimeBytes: 0 });
     expect(bare).toMatchObject({ weights: 2000, activations: 0, overhead: 1000, total: 3000 });
   });
 

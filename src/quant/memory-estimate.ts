@@ -271,7 +271,36 @@ export interface ActivationOptions {
    * @defaultValue 4
    */
   bytesPerValue?: number;
+  /**
+   * Attention-score-sized tensors alive at once. 2 (scores and their softmax) is the theoretical minimum;
+   * {@link estimateMemory} uses {@link ORT_ATTENTION_COPIES}, what ONNX Runtime holds with its arena.
+   * @defaultValue 2
+   */
+  attentionCopies?: number;
 }
+
+/**
+ * Attention-score-sized tensors (`batch x heads x seq^2` values) ONNX Runtime's CPU arena holds at its peak when
+ * running the transformers.js exports: the scores, the masked scores, the softmax, the NaN guard and its `Where`,
+ * rounded up by the arena. Measured as RSS growth on bench-minilm-l6 and tiny-bart-nli at 8 x 512 tokens
+ * (`npx tsx bench/memory-estimate.ts`): 5.7 to 6 copies.
+ */
+export const ORT_ATTENTION_COPIES = 6;
+
+/**
+ * Bytes one loaded model costs beyond its weights and activations regardless of its size: the ONNX Runtime
+ * session and arena, the tokenizer and transformers.js's objects. Measured as the RSS growth of loading
+ * tiny-bart-nli (1 MB of weights) and running 128 tokens: 20 MiB, of which about 2 MiB are weights and
+ * activations.
+ */
+export const RUNTIME_BASE_BYTES = 18 * 2 ** 20;
+
+/**
+ * Extra weight bytes held while ONNX Runtime runs a model, as a fraction of the weight files: the file buffer
+ * transformers.js reads and hands over, and the weights ONNX Runtime copies and pre-packs for its kernels.
+ * Measured at 1.41 to 1.5 x the file size for fp32, q8 and q4 on bench-minilm-l6 (`bench/memory-estimate.ts`).
+ */
+export const WEIGHT_OVERHEAD_FRACTION = 0.45;
 
 /**
  * Peak activation bytes of one transformer layer during inference (no gradients are kept, so only one layer's
@@ -299,7 +328,8 @@ export function activationBytes(options: ActivationOptions): number {
   const i = count('intermediateSize', options.intermediateSize, 4 * h);
   const b = count('batchSize', options.batchSize, 1);
   const bytes = count('bytesPerValue', options.bytesPerValue, 4);
-  return b * s * (5 * h + 2 * i) * bytes + 2 * b * heads * s * s * bytes;
+  const copies = count('attentionCopies', options.attentionCopies, 2);
+  return b * s * (5 * h + 2 * i) * bytes + copies * b * heads * s * s * bytes;
 }
 
 /** Options for {@link logitsBytes}. */
@@ -376,11 +406,22 @@ export interface MemoryEstimateOptions {
    */
   sequenceLength?: number;
   /**
-   * Runtime overhead (ONNX Runtime session and arena, tokenizer, JS heap) as a fraction of the weights.
-   * @defaultValue 0.2 (`accelerate estimate-memory` and EleutherAI's "Transformer Math 101": add up to 20% for
-   * inference)
+   * Weight bytes held beyond the weights themselves (the file buffer, ONNX Runtime's copies and pre-packed
+   * kernels), as a fraction of the weights.
+   * @defaultValue {@link WEIGHT_OVERHEAD_FRACTION} (0.45, measured; `accelerate estimate-memory` suggests 0.2,
+   * which left this estimator 1.6x low for q8 and q4)
    */
   overheadFraction?: number;
+  /**
+   * Bytes a loaded model costs whatever its size (session, arena, tokenizer).
+   * @defaultValue {@link RUNTIME_BASE_BYTES} (18 MiB, measured)
+   */
+  runtimeBytes?: number;
+  /**
+   * Attention-score-sized tensors alive at the peak of one layer.
+   * @defaultValue {@link ORT_ATTENTION_COPIES} (6, measured)
+   */
+  attentionCopies?: number;
   /**
    * Block size, scale width and zero points of the 4-bit formats.
    * @defaultValue {} (the defaults of {@link bytesPerParameter})
@@ -398,7 +439,7 @@ export interface MemoryEstimate {
   logits: number;
   /** Key/value cache of a decoder (0 for encoders). */
   kvCache: number;
-  /** Runtime overhead: `overheadFraction x weights`. */
+  /** Runtime overhead: `overheadFraction x weights + runtimeBytes`. */
   overhead: number;
   /** The sum of the above. */
   total: number;
@@ -412,15 +453,18 @@ export interface MemoryEstimate {
 
 /**
  * Estimates the memory a model needs for inference:
- * `weights + activations + logits + kvCache + overheadFraction x weights`, where
+ * `weights + activations + logits + kvCache + overhead`, where
  * - weights = `parameters x bytesPerParameter(dtype)` (or the measured `weightFileBytes`, if larger);
- * - activations = {@link activationBytes} of one layer (needs `dims`);
+ * - activations = {@link activationBytes} of one layer (needs `dims`), with {@link ORT_ATTENTION_COPIES}
+ *   attention-score tensors alive;
  * - logits = {@link logitsBytes}, for decoders with a known vocabulary;
  * - kvCache = {@link kvCacheBytes}, for decoders, over the whole sequence;
- * - overhead = 20% of the weights by default.
+ * - overhead = `overheadFraction x weights + runtimeBytes` (45% and 18 MiB by default).
  *
- * The weight term is what `accelerate estimate-memory` computes (parameters x bytes per dtype, "add up to 20% for
- * inference"); the activation, logit and KV-cache terms add what users of such estimators most often find missing.
+ * The weight term is what `accelerate estimate-memory` computes (parameters x bytes per dtype); the activation,
+ * logit and KV-cache terms add what such estimators leave out, and the defaults are calibrated against the RSS
+ * growth of ONNX Runtime 1.30 on the CPU (`npx tsx bench/memory-estimate.ts`: within ±25% for fp32, q8 and q4
+ * at 1 x 128 and 8 x 512 tokens on a MiniLM-sized encoder and a tiny BART).
  *
  * @param options - parameter count, dtype, shape and workload
  * @throws InvalidOptionsError for a negative parameter count, a bad batch size or sequence length
@@ -446,7 +490,9 @@ export function estimateMemory(options: MemoryEstimateOptions): MemoryEstimate {
       `expected an integer >= 1, got ${String(options.sequenceLength)}`,
     );
   }
-  const overheadFraction = count('overheadFraction', options.overheadFraction, 0.2);
+  const overheadFraction = count('overheadFraction', options.overheadFraction, WEIGHT_OVERHEAD_FRACTION);
+  const runtimeBytes = count('runtimeBytes', options.runtimeBytes, RUNTIME_BASE_BYTES);
+  const attentionCopies = count('attentionCopies', options.attentionCopies, ORT_ATTENTION_COPIES);
   const fileBytes =
     options.weightFileBytes === undefined ? 0 : count('weightFileBytes', options.weightFileBytes);
 
@@ -463,6 +509,7 @@ export function estimateMemory(options: MemoryEstimateOptions): MemoryEstimate {
         sequenceLength,
         batchSize,
         bytesPerValue: actBytes,
+        attentionCopies,
       })
     : 0;
   const decoder = options.decoder === true;
@@ -481,7 +528,7 @@ export function estimateMemory(options: MemoryEstimateOptions): MemoryEstimate {
           bytesPerValue: actBytes,
         })
       : 0;
-  const overhead = overheadFraction * weights;
+  const overhead = overheadFraction * weights + runtimeBytes;
   return {
     weights,
     activations,

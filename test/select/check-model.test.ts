@@ -36,8 +36,9 @@ describe('checkModel on the model zoo', () => {
   const entries = Object.values(MODEL_ZOO) as ZooEntry[];
   for (const entry of entries) {
     for (const task of entry.detectors) {
-      it(`${entry.id} passes for the ${task} detector (fp32 and every catalogue dtype, 4 GB)`, async () => {
-        const r = await checkModel(entry.id, { task, memoryBudget: '4GB', hubUrl: hub.url, now: NOW });
+      it(`${entry.id} passes for the ${task} detector (fp32 and every catalogue dtype, 5 GB)`, async () => {
+        // 5 GB: the calibrated estimate puts Qwen2.5-0.5B in fp32 at 3.3 GB (83% of 4 GB, a warning).
+        const r = await checkModel(entry.id, { task, memoryBudget: '5GB', hubUrl: hub.url, now: NOW });
         expect(r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.name}: ${c.message}`)).toEqual([]);
         expect(r.verdict).toBe('pass');
         expect(r.id).toBe(entry.id);
@@ -45,7 +46,7 @@ describe('checkModel on the model zoo', () => {
         for (const dtype of entry.dtypes) {
           const d = await checkModel(entry.id, {
             task,
-            memoryBudget: '4GB',
+            memoryBudget: '5GB',
             dtype,
             hubUrl: hub.url,
             now: NOW,

@@ -251,9 +251,9 @@ describe('checkLicense', () => {
 
 describe('checkMemory', () => {
   it('passes under 80% of the budget, warns up to 100%, fails above', () => {
-    // 407M fp32 parameters: weights 1.63 GB plus overhead and activations, about 2.02 GB
+    // 407M fp32 parameters: weights 1.63 GB, 45% of them and 18 MiB of runtime overhead, activations: about 2.51 GB
     expect(checkMemory(facts(), { task: 'nli', memoryBudget: '4GB' }).status).toBe('pass');
-    expect(checkMemory(facts(), { task: 'nli', memoryBudget: '2.2GB' }).status).toBe('warn');
+    expect(checkMemory(facts(), { task: 'nli', memoryBudget: '2.8GB' }).status).toBe('warn');
     const fail = checkMemory(facts(), { task: 'nli', memoryBudget: '1GB' });
     expect(fail.status).toBe('fail');
     expect(fail.message).toMatch(/smaller model or dtype/);
@@ -264,8 +264,8 @@ describe('checkMemory', () => {
   it('reports the estimate in bytes and says where the parameter count came from', () => {
     const c = checkMemory(facts(), { task: 'nli', memoryBudget: 4e9 });
     expect(typeof c.value).toBe('number');
-    expect(c.value as number).toBeGreaterThan(1.63e9 * 1.2);
-    expect(c.value as number).toBeLessThan(2.2e9);
+    expect(c.value as number).toBeGreaterThan(1.63e9 * 1.45);
+    expect(c.value as number).toBeLessThan(2.6e9);
     expect(c.message).toMatch(/safetensors headers/);
   });
 
