@@ -74,6 +74,12 @@ export function registerLoraCommand(program: Command): void {
     .requiredOption('--out <dir>', 'folder to write the merged model to')
     .option('--force', 'overwrite an existing merged model in --out')
     .action(async (flags: MergeFlags) => {
+      // Before any work: --out must not be (or be inside, or contain) an input, symlinks resolved.
+      const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
+      assertOutputSeparate({ option: '--out', path: flags.out }, [
+        { option: '--base', path: flags.base },
+        ...flags.adapter.map((path) => ({ option: '--adapter', path })),
+      ]);
       const { mergeLoraAdapter } = await import('../../peft/merge.js');
       const t0 = performance.now();
       const report = await mergeLoraAdapter({
