@@ -10,7 +10,7 @@ import {
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
-/** The detector-building flags shared by `detect`, `eval`, `fit` and `serve`. */
+/** The detector-building flags shared by `detect`, `eval` and `fit` (`serve` reads its ensemble from --config). */
 export interface DetectorFlags {
   detectors: string;
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
@@ -51,7 +51,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot')
-    .option('--threads <n>', 'ONNX Runtime threads per model (default: one per core)')
+    .option('--threads <n>', "intra-op threads per model (default: ONNX Runtime's, one per physical core)")
     .addOption(
       new Option('--device <device>', 'where models run (auto, gpu and cuda fall back to the CPU)').choices([
         'cpu',

@@ -1,0 +1,140 @@
+/**
+ * The guide's TypeScript snippets against the BUILT package: every import names a real subpath of package.json
+ * "exports" and a name that entry really exports (so a snippet never shows `../src/...` or an internal name), and
+ * the snippets marked `<!-- test: run -->` run as they are, in a folder outside the repo where `botlens` is an
+ * installed package (node_modules/botlens -> this repo, resolved through its exports to dist/).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_TSCONFIG, ensureBuilt } from './helpers/built-package.js';
+import { ROOT } from './helpers/run-cli.js';
+
+interface Snippet {
+  line: number;
+  code: string;
+  run: boolean;
+}
+
+const guide = readFileSync(join(ROOT, 'docs/guide.md'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { import?: { types: string; default: string } }>;
+};
+
+function snippets(markdown: string): Snippet[] {
+  const out: Snippet[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== '```ts') continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
+    out.push({
+      line: start + 1,
+      code: body.join('\n'),
+      run: lines[start - 1]?.trim() === '<!-- test: run -->',
+    });
+  }
+  return out;
+}
+
+interface ImportSpec {
+  from: string;
+  names: { name: string; type: boolean }[];
+}
+
+function importsOf(code: string): ImportSpec[] {
+  const out: ImportSpec[] = [];
+  for (const m of code.matchAll(/^import\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)';/gm)) {
+    const all = m[1] !== undefined;
+    const names = m[2]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => ({
+        name: s.replace(/^type\s+/, '').split(/\s+as\s+/)[0]!,
+        type: all || /^type\s/.test(s),
+      }));
+    out.push({ from: m[3]!, names });
+  }
+  return out;
+}
+
+const all = snippets(guide);
+let sandbox: string;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  sandbox = mkdtempSync(join(tmpdir(), 'botlens-guide-'));
+  mkdirSync(join(sandbox, 'node_modules'));
+  symlinkSync(ROOT, join(sandbox, 'node_modules', 'botlens'), 'dir');
+  writeFileSync(join(sandbox, 'package.json'), '{ "type": "module", "private": true }\n');
+}, 600_000);
+afterAll(() => {
+  if (sandbox) rmSync(sandbox, { recursive: true, force: true });
+});
+
+describe('docs/guide.md TypeScript snippets', () => {
+  it('has snippets, some marked to run', () => {
+    expect(all.length).toBeGreaterThan(8);
+    expect(all.filter((s) => s.run).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('import only from botlens and its documented subpaths (or node:, vitest), names that exist there', async () => {
+    const problems: string[] = [];
+    for (const s of all) {
+      for (const imp of importsOf(s.code)) {
+        if (imp.from.startsWith('node:') || imp.from === 'vitest') continue;
+        const sub = imp.from === 'botlens' ? '.' : imp.from.replace(/^botlens\//, './');
+        const entry = imp.from.startsWith('botlens') ? pkg.exports[sub] : undefined;
+        if (!entry || typeof entry === 'string' || !entry.import) {
+          problems.push(`line ${s.line}: '${imp.from}' is not a subpath of package.json exports`);
+          continue;
+        }
+        const mod = (await import(pathToFileURL(join(ROOT, entry.import.default)).href)) as Record<
+          string,
+          unknown
+        >;
+        const dts = readFileSync(join(ROOT, entry.import.types), 'utf8');
+        for (const n of imp.names) {
+          const ok = n.type ? new RegExp(`\\b${n.name}\\b`).test(dts) : n.name in mod;
+          if (!ok)
+            problems.push(`line ${s.line}: '${imp.from}' does not export ${n.type ? 'type ' : ''}${n.name}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  for (const s of all.filter((x) => x.run)) {
+    it(`runs the snippet at line ${s.line} against the installed package`, async () => {
+      const file = join(sandbox, `snippet-${s.line}.mts`);
+      writeFileSync(file, `${s.code}\nexport {};\n`);
+      const tsx = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+      const r = await new Promise<{ code: number | null; out: string }>((ok) => {
+        const child = spawn(process.execPath, ['--import', tsx, file], {
+          cwd: sandbox,
+          env: { ...process.env, BOTLENS_OFFLINE: '1', TSX_TSCONFIG_PATH: BUILT_TSCONFIG },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d;
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          out += d;
+        });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          ok({ code, out });
+        });
+      });
+      expect(r.code, r.out).toBe(0);
+    }, 90_000);
+  }
+});
