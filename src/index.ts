@@ -16,7 +16,7 @@
  * console.log(d.score, d.label);
  * ```
  *
- * @module
+ * @module botlens
  */
 
 export { abstained, nowMs, scored } from './core/detection.js';
