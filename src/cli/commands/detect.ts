@@ -5,12 +5,14 @@ import { readTranscriptJson } from '../../data/read-transcripts.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 
 interface DetectFlags extends DetectorFlags {
   pretty?: boolean;
   json?: boolean;
   allowPartial?: boolean;
   timeline?: boolean;
+  quiet?: boolean;
 }
 
 interface MemberView {
@@ -96,6 +98,7 @@ export function registerDetectCommand(program: Command): void {
       .option('--json', 'print the full result as JSON, members and their errors included (the default)')
       .option('--pretty', 'print a readable table instead of JSON')
       .option('--timeline', "also give the score after each of the target's messages")
+      .option('--quiet', 'no model-loading progress bar')
       .option(
         '--allow-partial',
         'score from the members that ran when one fails (default: exit 3 without a verdict)',
@@ -107,7 +110,8 @@ export function registerDetectCommand(program: Command): void {
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
     const transcript = await readTranscriptJson(file);
-    const detector = await detectorFromFlags(flags);
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     try {
       const result = await detector.detect(transcript);
       const failed = failedMembers(result);
@@ -139,6 +143,7 @@ export function registerDetectCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       }
     } finally {
+      loadBar?.stop();
       await detector.dispose?.();
     }
   });

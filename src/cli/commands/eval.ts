@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { readLabelledData } from '../read-labelled.js';
 import { createTaskProgress } from '../task-progress.js';
 
@@ -20,7 +21,8 @@ export function registerEvalCommand(program: Command): void {
   ).action(async (flags: DetectorFlags & { data: string; fit?: string; json?: boolean; quiet?: boolean }) => {
     const data = await readLabelledData(flags.data, '--data');
     const train = flags.fit ? await readLabelledData(flags.fit, '--fit') : undefined;
-    const detector = await detectorFromFlags(flags);
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
     try {
       let fitMs = 0;
@@ -64,6 +66,7 @@ export function registerEvalCommand(program: Command): void {
           )}\n`,
         );
     } finally {
+      loadBar?.stop();
       progress.stop();
       await detector.dispose?.();
     }

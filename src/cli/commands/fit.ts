@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { readLabelledData } from '../read-labelled.js';
 import { createTaskProgress } from '../task-progress.js';
 
@@ -37,7 +38,8 @@ export function registerFitCommand(program: Command): void {
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
     const train = await readLabelledData(flags.data, '--data');
-    const detector = await detectorFromFlags(flags);
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'fit', quiet: flags.quiet });
     try {
       if (!detector.fit || !detector.toJSON) {
@@ -58,6 +60,7 @@ export function registerFitCommand(program: Command): void {
         `botlens: fitted ${detector.name} on ${train.length} transcripts in ${(ms / 1000).toFixed(1)} s; saved ${flags.out}\n`,
       );
     } finally {
+      loadBar?.stop();
       progress.stop();
       await detector.dispose?.();
     }
