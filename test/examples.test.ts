@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_TSCONFIG, ensureBuilt } from './helpers/built-package.js';
+import { runProcess } from './helpers/run-cli.js';
 import { HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,23 +71,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = childEnv()): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, args, { env, timeoutMs: RUN_TIMEOUT_MS });
 }
 
 /** A counting semaphore, so `it.concurrent` tests run at most POOL child processes at once. */

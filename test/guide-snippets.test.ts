@@ -4,7 +4,6 @@
  * the snippets marked `<!-- test: run -->` run as they are, in a folder outside the repo where `botlens` is an
  * installed package (node_modules/botlens -> this repo, resolved through its exports to dist/).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_TSCONFIG, ensureBuilt } from './helpers/built-package.js';
-import { ROOT } from './helpers/run-cli.js';
+import { ROOT, runProcess } from './helpers/run-cli.js';
 
 interface Snippet {
   line: number;
@@ -115,26 +114,12 @@ describe('docs/guide.md TypeScript snippets', () => {
       const file = join(sandbox, `snippet-${s.line}.mts`);
       writeFileSync(file, `${s.code}\nexport {};\n`);
       const tsx = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
-      const r = await new Promise<{ code: number | null; out: string }>((ok) => {
-        const child = spawn(process.execPath, ['--import', tsx, file], {
-          cwd: sandbox,
-          env: { ...process.env, BOTLENS_OFFLINE: '1', TSX_TSCONFIG_PATH: BUILT_TSCONFIG },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d;
-        });
-        child.stderr.on('data', (d: Buffer) => {
-          out += d;
-        });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          ok({ code, out });
-        });
+      const r = await runProcess(process.execPath, ['--import', tsx, file], {
+        cwd: sandbox,
+        env: { ...process.env, BOTLENS_OFFLINE: '1', TSX_TSCONFIG_PATH: BUILT_TSCONFIG },
+        timeoutMs: 60_000,
       });
-      expect(r.code, r.out).toBe(0);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     }, 90_000);
   }
 });

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ROOT } from './run-cli.js';
+import { ROOT, runProcess } from './run-cli.js';
 
 /** tsconfig for tsx with no `paths`, so `botlens` resolves through package.json exports to dist/. */
 export const BUILT_TSCONFIG = resolve(ROOT, 'test/examples.tsconfig.json');
@@ -22,26 +21,11 @@ function isFresh(): boolean {
   return built >= sources;
 }
 
-function tsup(): Promise<void> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsup/dist/cli-default.js')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 540_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) ok();
-      else fail(new Error(`tsup failed (${code ?? signal}):\n${out}`));
-    });
+async function tsup(): Promise<void> {
+  const r = await runProcess(process.execPath, [join(ROOT, 'node_modules/tsup/dist/cli-default.js')], {
+    timeoutMs: 540_000,
   });
+  if (r.code !== 0) throw new Error(`tsup failed (${r.code ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
 }
 
 /**
