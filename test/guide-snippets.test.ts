@@ -1,5 +1,5 @@
 /**
- * The guide's TypeScript snippets against the BUILT package: every import names a real subpath of package.json
+ * The TypeScript snippets of docs/guide.md and README.md against the BUILT package: every import names a real subpath of package.json
  * "exports" and a name that entry really exports (so a snippet never shows `../src/...` or an internal name), and
  * the snippets marked `<!-- test: run -->` run as they are, in a folder outside the repo where `botlens` is an
  * installed package (node_modules/botlens -> this repo, resolved through its exports to dist/).
@@ -14,25 +14,27 @@ import { BUILT_TSCONFIG, ensureBuilt } from './helpers/built-package.js';
 import { ROOT, runProcess } from './helpers/run-cli.js';
 
 interface Snippet {
+  doc: string;
   line: number;
   code: string;
   run: boolean;
 }
 
-const guide = readFileSync(join(ROOT, 'docs/guide.md'), 'utf8');
+const DOCS = ['docs/guide.md', 'README.md'];
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   exports: Record<string, string | { import?: { types: string; default: string } }>;
 };
 
-function snippets(markdown: string): Snippet[] {
+function snippets(doc: string): Snippet[] {
   const out: Snippet[] = [];
-  const lines = markdown.split('\n');
+  const lines = readFileSync(join(ROOT, doc), 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] !== '```ts') continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
     out.push({
+      doc,
       line: start + 1,
       code: body.join('\n'),
       run: lines[start - 1]?.trim() === '<!-- test: run -->',
@@ -63,7 +65,7 @@ function importsOf(code: string): ImportSpec[] {
   return out;
 }
 
-const all = snippets(guide);
+const all = DOCS.flatMap(snippets);
 let sandbox: string;
 
 beforeAll(async () => {
@@ -77,10 +79,10 @@ afterAll(() => {
   if (sandbox) rmSync(sandbox, { recursive: true, force: true });
 });
 
-describe('docs/guide.md TypeScript snippets', () => {
+describe('TypeScript snippets of the guide and the README', () => {
   it('has snippets, some marked to run', () => {
     expect(all.length).toBeGreaterThan(8);
-    expect(all.filter((s) => s.run).length).toBeGreaterThanOrEqual(3);
+    expect(all.filter((s) => s.run).length).toBeGreaterThanOrEqual(4);
   });
 
   it('import only from botlens and its documented subpaths (or node:, vitest), names that exist there', async () => {
@@ -91,7 +93,7 @@ describe('docs/guide.md TypeScript snippets', () => {
         const sub = imp.from === 'botlens' ? '.' : imp.from.replace(/^botlens\//, './');
         const entry = imp.from.startsWith('botlens') ? pkg.exports[sub] : undefined;
         if (!entry || typeof entry === 'string' || !entry.import) {
-          problems.push(`line ${s.line}: '${imp.from}' is not a subpath of package.json exports`);
+          problems.push(`${s.doc}:${s.line}: '${imp.from}' is not a subpath of package.json exports`);
           continue;
         }
         const mod = (await import(pathToFileURL(join(ROOT, entry.import.default)).href)) as Record<
@@ -102,7 +104,9 @@ describe('docs/guide.md TypeScript snippets', () => {
         for (const n of imp.names) {
           const ok = n.type ? new RegExp(`\\b${n.name}\\b`).test(dts) : n.name in mod;
           if (!ok)
-            problems.push(`line ${s.line}: '${imp.from}' does not export ${n.type ? 'type ' : ''}${n.name}`);
+            problems.push(
+              `${s.doc}:${s.line}: '${imp.from}' does not export ${n.type ? 'type ' : ''}${n.name}`,
+            );
         }
       }
     }
@@ -110,8 +114,8 @@ describe('docs/guide.md TypeScript snippets', () => {
   });
 
   for (const s of all.filter((x) => x.run)) {
-    it(`runs the snippet at line ${s.line} against the installed package`, async () => {
-      const file = join(sandbox, `snippet-${s.line}.mts`);
+    it(`runs the snippet at ${s.doc}:${s.line} against the installed package`, async () => {
+      const file = join(sandbox, `snippet-${s.doc.replace(/\W/g, '-')}-${s.line}.mts`);
       writeFileSync(file, `${s.code}\nexport {};\n`);
       const tsx = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
       const r = await runProcess(process.execPath, ['--import', tsx, file], {
