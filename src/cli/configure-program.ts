@@ -39,11 +39,9 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     await program.parseAsync([...argv]);
   } catch (err) {
     if (err instanceof CommanderError) {
-      const ok =
-        err.code === 'commander.helpDisplayed' ||
-        err.code === 'commander.version' ||
-        err.code === 'commander.help';
-      // `botlens` alone prints the help and exits with commander's code 1: a usage error.
+      // `--help` and `--version` succeed; `botlens` with no command prints the help as an error
+      // (commander.help): a usage error, like every other parse error.
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
       process.exitCode = ok ? EXIT.ok : EXIT.usage;
       return;
     }

@@ -67,6 +67,9 @@ describe('usage errors and --version', () => {
     const h = await runCli(['detect', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/--allow-partial/);
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/Exit codes: 0 ok, 1 error, 2 usage error, 3 partial result/);
   });
 });
 
