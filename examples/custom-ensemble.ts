@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/custom-ensemble.ts
  *
- * In your own code, import from 'botlens' instead of '../src/index.js'.
+ *
  */
 // needs: none
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
   type Transcript,
   targetMessages,
   validateTranscript,
-} from '../src/index.js';
+} from 'botlens';
 
 /**
  * A detector of your own: bots often answer within a second or two, every time. It needs timestamps, so it

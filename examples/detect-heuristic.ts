@@ -3,12 +3,12 @@
  *
  *   npx tsx examples/detect-heuristic.ts [transcript.json]
  *
- * Defaults to examples/transcript.json. In your own code, import from 'botlens' instead of '../src/index.js'.
+ * Defaults to examples/transcript.json.
  */
 // needs: none
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HeuristicDetector, InvalidTranscriptError, readTranscriptJson } from '../src/index.js';
+import { HeuristicDetector, InvalidTranscriptError, readTranscriptJson } from 'botlens';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const path = process.argv[2] ?? resolve(here, 'transcript.json');

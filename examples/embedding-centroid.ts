@@ -8,16 +8,20 @@
  * Data: the given JSONL file, else the first 400 speakers of the ConvAI training split in ../shared when
  * present, else a few inline transcripts (enough to run, too few to learn much). For meaning rather than style,
  * use `new TransformersEmbedder()` (e5-small-v2) instead of `new HashingEmbedder()`.
- * In your own code, import from 'botlens' instead of '../src/...'.
+ *
  */
 // needs: none (uses the ConvAI data in ../shared when present, inline examples otherwise)
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
-import { readTranscriptJson, readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { EmbeddingCentroidDetector } from '../src/detectors/embedding-centroid.js';
-import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
+import {
+  HashingEmbedder,
+  type LabelledTranscript,
+  readTranscriptJson,
+  readTranscriptsJsonl,
+  type Transcript,
+} from 'botlens';
+import { EmbeddingCentroidDetector } from 'botlens/detectors';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const convai = resolve(here, '../../shared/data/convai-bots/train.jsonl');

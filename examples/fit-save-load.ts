@@ -6,7 +6,7 @@
  *   npx tsx examples/fit-save-load.ts [train.jsonl]
  *
  * Data: the given JSONL file, else the ConvAI training split in ../shared when present, else a few inline
- * transcripts. In your own code, import from 'botlens' instead of '../src/index.js'.
+ * transcripts.
  */
 // needs: none (uses the ConvAI data in ../shared when present, inline examples otherwise)
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ import {
   readTranscriptJson,
   readTranscriptsJsonl,
   type Transcript,
-} from '../src/index.js';
+} from 'botlens';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const convai = resolve(here, '../../shared/data/convai-bots/train.jsonl');

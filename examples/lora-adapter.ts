@@ -7,17 +7,16 @@
  * 1. Merge a PEFT adapter (trained in Python) into an ONNX model and classify with the result.
  * 2. Train a LoRA adapter in TypeScript on labelled transcripts, save it in PEFT's format, and use it.
  *
- * In an application, import from 'botlens/peft' and 'botlens/detectors' instead of '../src/...'.
+ *
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
-import { mergeLoraAdapter, trainLora } from '../src/peft/index.js';
+import { readTranscriptsJsonl, type Transcript } from 'botlens';
+import { LoraClassifierDetector } from 'botlens/detectors';
+import { mergeLoraAdapter, trainLora } from 'botlens/peft';
 
 const shared =
   process.env['BOTLENS_SHARED'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared');

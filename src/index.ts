@@ -16,7 +16,7 @@
  * console.log(d.score, d.label);
  * ```
  *
- * @module
+ * @module botlens
  */
 
 export { abstained, nowMs, scored } from './core/detection.js';
@@ -107,6 +107,7 @@ export { AbortedError } from './errors/aborted-error.js';
 export { AdapterError, type AdapterErrorCode } from './errors/adapter-error.js';
 export { BotlensError } from './errors/botlens-error.js';
 export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
+export { IntegrityError } from './errors/integrity-error.js';
 export { InvalidOptionsError } from './errors/invalid-options-error.js';
 export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';

@@ -1,5 +1,6 @@
 /**
- * Runs every example in examples/ as a user would (`node --import tsx examples/x.ts`) and checks it exits 0
+ * Runs every example in examples/ as a user would (`node --import tsx examples/x.ts`) against the BUILT package
+ * (`botlens` resolves through package.json exports to dist/, built once here when stale) and checks it exits 0
  * with the output it promises; then runs examples/call-service.sh with curl against a real `botlens serve`.
  *
  * New examples are picked up automatically. An example that needs ../shared says so with a `// needs: shared`
@@ -11,6 +12,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_TSCONFIG, ensureBuilt } from './helpers/built-package.js';
+import { runProcess } from './helpers/run-cli.js';
 import { HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,29 +59,19 @@ interface RunResult {
 }
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, BOTLENS_OFFLINE: '1', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BOTLENS_OFFLINE: '1',
+    NO_COLOR: '1',
+    // No tsconfig `paths`: `botlens` resolves to the built package, as in a user's project.
+    TSX_TSCONFIG_PATH: BUILT_TSCONFIG,
+  };
   delete env['BOTLENS_API_KEY'];
   return env;
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = childEnv()): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, args, { env, timeoutMs: RUN_TIMEOUT_MS });
 }
 
 /** A counting semaphore, so `it.concurrent` tests run at most POOL child processes at once. */
@@ -107,6 +100,16 @@ const files = readdirSync(EXAMPLES)
   .sort();
 
 describe('examples/*.ts run and print what they promise', () => {
+  beforeAll(() => ensureBuilt(), 600_000);
+
+  it('import botlens by its package name, never ../src', () => {
+    for (const file of files) {
+      const source = readFileSync(join(EXAMPLES, file), 'utf8');
+      expect(source, file).not.toMatch(/from ['"]\.\.?\/(\.\.\/)*src\//);
+      expect(source, file).toMatch(/from 'botlens(\/[a-z]+)?'/);
+    }
+  });
+
   it('finds the examples', () => {
     expect(files).toEqual(
       expect.arrayContaining(['custom-ensemble.ts', 'detect-heuristic.ts', 'fit-save-load.ts']),

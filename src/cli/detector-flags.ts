@@ -9,8 +9,9 @@ import {
 } from '../detectors/detector-spec.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { LoadProgress } from '../runtime/model-options.js';
 
-/** The detector-building flags shared by `detect`, `eval`, `fit` and `serve`. */
+/** The detector-building flags shared by `detect`, `eval` and `fit` (`serve` reads its ensemble from --config). */
 export interface DetectorFlags {
   detectors: string;
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
@@ -51,7 +52,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot')
-    .option('--threads <n>', 'ONNX Runtime threads per model (default: one per core)')
+    .option('--threads <n>', "intra-op threads per model (default: ONNX Runtime's, one per physical core)")
     .addOption(
       new Option('--device <device>', 'where models run (auto, gpu and cuda fall back to the CPU)').choices([
         'cpu',
@@ -136,14 +137,28 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
   });
 }
 
+/** Options for {@link detectorFromFlags}. */
+export interface DetectorFromFlagsOptions {
+  /** Model-loading events of the model-backed members (downloads included), for a progress bar. */
+  onProgress?: (p: LoadProgress) => void;
+}
+
 /** Builds what the flags describe: the fitted model from `--model fitted.json`, or a new ensemble. */
-export async function detectorFromFlags(flags: DetectorFlags): Promise<Detector> {
+export async function detectorFromFlags(
+  flags: DetectorFlags,
+  options: DetectorFromFlagsOptions = {},
+): Promise<Detector> {
   const { fitted } = parseModelFlags(flags.model);
   if (fitted) return detectorFromFile(fitted);
   const threshold = parseThreshold(flags.threshold);
   return createEnsemble({
     strategy: flags.strategy,
-    detectors: specsFromFlags(flags),
+    detectors: specsFromFlags(flags).map((spec) =>
+      // onProgress is a runtime option, not part of the JSON spec: createDetector hands it to the model loader.
+      options.onProgress && spec.type !== 'heuristic'
+        ? ({ ...spec, onProgress: options.onProgress } as DetectorSpec)
+        : spec,
+    ),
     ...(threshold !== undefined && { threshold }),
   });
 }

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { BotlensError } from '../errors/botlens-error.js';
 import { registerCheckModelCommand } from './commands/check-model.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerEvalCommand } from './commands/eval.js';
@@ -11,14 +10,16 @@ import { registerOptimizeCommand } from './commands/optimize.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerQuantizeCommand } from './commands/quantize.js';
 import { registerServeCommand } from './commands/serve.js';
+import { configureProgram, runProgram } from './configure-program.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below package.json.
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('botlens')
-  .description('Tell bots from humans in chat transcripts.')
-  .version(version)
-  .showHelpAfterError();
+  .description(
+    'Tell bots from humans in chat transcripts.\n\nExit codes: 0 ok, 1 error, 2 usage error, 3 partial result (a detector failed; see --allow-partial).',
+  )
+  .version(version, '-V, --version', 'print the botlens version');
 
 registerDetectCommand(program);
 registerEvalCommand(program);
@@ -31,13 +32,6 @@ registerQuantizeCommand(program);
 registerOptimizeCommand(program);
 registerLoraCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (BotlensError.isInstance(err)) {
-    process.stderr.write(`botlens: ${err.message}\n`);
-    process.exitCode = 1;
-  } else {
-    throw err;
-  }
-}
+// Program-wide settings (usage errors, exit codes): applied last, to every command registered above.
+configureProgram(program);
+await runProgram(program, process.argv);

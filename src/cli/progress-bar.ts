@@ -37,17 +37,21 @@ function mb(bytes: number): string {
  * model (files join the total as they start), with the file being read. The bar starts on the first event with a
  * size and stops on `ready`. Nothing is drawn when the stream is not a terminal (unless `noTTYOutput`).
  *
+ * Part of the CLI, not of the package's API: in your own code, pass your own `onProgress` callback (see
+ * `LoadProgress`) to a model-backed detector.
+ *
  * @param options - output stream and drawing options
  * @example
  * ```ts
+ * // inside src/cli: the bar `botlens pull` draws
  * const bar = createLoadProgressBar();
- * const nli = new NliZeroShotDetector({ onProgress: bar.onProgress });
  * try {
- *   await nli.detect(t);
+ *   await pullModel(id, { onProgress: bar.onProgress });
  * } finally {
  *   bar.stop();
  * }
  * ```
+ * @internal
  */
 export function createLoadProgressBar(options: LoadProgressBarOptions = {}): LoadProgressBar {
   const files = new Map<string, { loaded: number; total: number }>();

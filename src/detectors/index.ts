@@ -10,7 +10,7 @@
  * const d = await nli.detect(transcript);
  * ```
  *
- * @module
+ * @module botlens/detectors
  */
 
 // Nearest-neighbour search (used by the embedding detector's kNN evidence)

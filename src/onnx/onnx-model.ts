@@ -1,8 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { onnxModelType } from './onnx-proto.js';
 import {
   DataLocation,
@@ -204,7 +205,7 @@ async function inlineExternalData(modelPath: string, tensors: TensorProto[]): Pr
 export async function saveOnnxModel(model: ModelProto, path: string): Promise<void> {
   const bytes = encodeOnnxModel(model);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, bytes);
+  await writeFileAtomic(path, bytes);
 }
 
 /**

@@ -9,7 +9,7 @@
  * await mergeLoraAdapter({ base: 'models/tiny-bert-cls', adapter: 'adapters/bots', out: 'models/bots' });
  * ```
  *
- * @module
+ * @module botlens/peft
  */
 
 // The ONNX protobuf types, all of them.

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { assertOutputSeparate } from '../fs/safe-paths.js';
 import { makeNode } from '../onnx/onnx-build.js';
 import { consumersOf, graphModulePaths, setNodeInitializer, uniqueValueName } from '../onnx/onnx-graph.js';
 import {
@@ -369,6 +370,11 @@ export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<Merge
   if (out === base || adapters.includes(out)) {
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
   }
+  // Real paths: a symlink to the base (or a folder inside or around an input) is the input.
+  assertOutputSeparate({ option: 'out', path: out }, [
+    { option: 'base', path: base },
+    ...adapters.map((a) => ({ option: 'adapter', path: a })),
+  ]);
   const target = join(out, 'onnx', 'model.onnx');
   if (!options.overwrite && (await pathExists(target))) {
     throw new InvalidOptionsError(
@@ -410,7 +416,7 @@ export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<Merge
     ...report,
     merged: report.merged.map((m) => ({ ...m, maxAbsDelta: Number(m.maxAbsDelta.toPrecision(6)) })),
   };
-  await writeFile(join(out, 'botlens-merge.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(join(out, 'botlens-merge.json'), `${JSON.stringify(record, null, 2)}\n`);
   return { out, ...report };
 }
 

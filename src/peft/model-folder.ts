@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { tempSiblingPath } from '../fs/atomic-write.js';
 import { cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
 import {
   type AcquireModelOptions,
@@ -110,7 +111,14 @@ export async function copyModelMetadata(
   for (const entry of await readdir(src, { withFileTypes: true })) {
     if (!entry.isFile() || NOT_COPIED.test(entry.name)) continue;
     if (!options.keepAdapterFiles && entry.name.startsWith('adapter_')) continue;
-    await copyFile(join(src, entry.name), join(dest, entry.name));
+    // Through a temporary sibling and a rename: a symlink already at the destination is replaced, never followed.
+    const target = join(dest, entry.name);
+    const tmp = tempSiblingPath(target);
+    await copyFile(join(src, entry.name), tmp);
+    await rename(tmp, target).catch(async (err: unknown) => {
+      await rm(tmp, { force: true });
+      throw err;
+    });
   }
 }
 

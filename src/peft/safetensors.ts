@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../onnx/onnx-model.js';
 
 /** A tensor read from a safetensors file, converted to 32-bit floats. */
@@ -207,5 +208,5 @@ export async function writeSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }

@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonObject } from '../core/json.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { BertStructure } from './bert-structure.js';
 import { layerModule } from './bert-structure.js';
 import { encodeSafetensors, type TensorToWrite } from './safetensors.js';
@@ -94,7 +95,10 @@ export function loraAdapterFiles(
  */
 export async function saveLoraAdapter(files: LoraAdapterFiles, folder: string): Promise<void> {
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'adapter_config.json'), `${JSON.stringify(files.config, null, 2)}\n`);
+  await writeFileAtomic(join(folder, 'adapter_config.json'), `${JSON.stringify(files.config, null, 2)}\n`);
   const tensors: Record<string, TensorToWrite> = files.tensors;
-  await writeFile(join(folder, 'adapter_model.safetensors'), encodeSafetensors(tensors, { format: 'pt' }));
+  await writeFileAtomic(
+    join(folder, 'adapter_model.safetensors'),
+    encodeSafetensors(tensors, { format: 'pt' }),
+  );
 }

@@ -1,7 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { assertOutputSeparate } from '../fs/safe-paths.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { copyModelMetadata, pathExists } from '../peft/model-folder.js';
 import { readLoraAdapter } from '../peft/read-adapter.js';
@@ -70,6 +72,11 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
   }
   if (out === base || out === adapterDir)
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
+  // Real paths: a symlink to the base (or a folder inside or around an input) is the input.
+  assertOutputSeparate({ option: 'out', path: out }, [
+    { option: 'base', path: base },
+    { option: 'adapter', path: adapterDir },
+  ]);
   const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
   const target = join(out, 'onnx', file);
   if (!options.overwrite && (await pathExists(target))) {
@@ -93,6 +100,6 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
     branches: report.branches,
     replaced: report.replaced,
   };
-  await writeFile(join(out, 'botlens-lora.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(join(out, 'botlens-lora.json'), `${JSON.stringify(record, null, 2)}\n`);
   return { ...report, output: target };
 }

@@ -8,7 +8,7 @@
  * const res = await quantize('models/minilm', { bits: 8 }); // writes models/minilm/onnx/model_quantized.onnx
  * ```
  *
- * @module
+ * @module botlens/quant
  */
 
 export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';

@@ -1,5 +1,5 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 /**
  * Writes a file through a temporary sibling then renames it into place, so a reader never sees half a model.
@@ -11,12 +11,9 @@ import { BotlensError } from '../errors/botlens-error.js';
  * @internal
  */
 export async function writeOutputFile(target: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${target}.tmp-${process.pid}`;
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
+    await writeFileAtomic(target, bytes);
   } catch (cause) {
-    await rm(tmp, { force: true });
     throw new BotlensError('QUANT_WRITE', `Cannot write ${target}: check the folder is writable.`, { cause });
   }
 }

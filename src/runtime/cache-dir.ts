@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { assertInside } from '../fs/safe-paths.js';
 
 /**
  * Expands a leading `~` to the home directory and makes the path absolute (against the working directory).
@@ -71,10 +72,77 @@ export interface CachedModelFolderOptions {
  * ```
  */
 export function cachedModelFolder(id: string, options: CachedModelFolderOptions = {}): string {
-  if (isAbsolute(id) || id.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-    throw new InvalidOptionsError('model', `"${id}" is not a hub model id (expected "owner/name")`);
-  }
-  const root = resolveCacheDir(options.cacheDir);
+  assertHubModelId(id, 'model');
   const revision = options.revision ?? 'main';
-  return revision === 'main' ? join(root, ...id.split('/')) : join(root, ...id.split('/'), revision);
+  assertRevision(revision);
+  const root = resolveCacheDir(options.cacheDir);
+  const folder =
+    revision === 'main' ? join(root, ...id.split('/')) : join(root, ...id.split('/'), ...revision.split('/'));
+  // The checks above keep the path lexically inside the cache; this one also catches a symlink inside the cache
+  // that points elsewhere.
+  assertInside(root, folder, revision === 'main' ? 'model' : 'revision');
+  return folder;
+}
+
+const ID_PART = /^[A-Za-z0-9][\w.-]{0,95}$/;
+
+/**
+ * Checks a hub model id: `name` or `owner/name`, each part of letters, digits, `-`, `_` and `.`, starting with a
+ * letter or digit, with no `..` or `--` (so it can never name a folder outside the cache).
+ *
+ * @param id - the id to check
+ * @param option - the option it came from, for the message
+ * @throws InvalidOptionsError for anything else
+ * @example
+ * ```ts
+ * assertHubModelId('Xenova/e5-small-v2'); // ok
+ * assertHubModelId('../etc'); // throws
+ * ```
+ */
+export function assertHubModelId(id: string, option = 'model'): void {
+  const parts = typeof id === 'string' ? id.split('/') : [];
+  if (
+    parts.length < 1 ||
+    parts.length > 2 ||
+    !parts.every((p) => ID_PART.test(p)) ||
+    id.includes('..') ||
+    id.includes('--')
+  ) {
+    throw new InvalidOptionsError(
+      option,
+      `${JSON.stringify(id)} is not a hub model id (expected "owner/name", e.g. "Xenova/e5-small-v2")`,
+    );
+  }
+}
+
+const REVISION_PART = /^[A-Za-z0-9_][\w.-]*$/;
+
+/**
+ * Checks a git revision: a commit sha, or a branch or tag name (`main`, `v1.0`, `refs/pr/3`). Parts separated by
+ * `/` hold letters, digits, `-`, `_` and `.`, never start with `.` or `-`, never hold `..` and never end in
+ * `.lock` (git's own rules, narrowed to what the hub uses), so a revision can never name a folder outside the
+ * cache.
+ *
+ * @param revision - the revision to check
+ * @param option - the option it came from, for the message
+ * @throws InvalidOptionsError for anything else
+ * @example
+ * ```ts
+ * assertRevision('v1.2'); // ok
+ * assertRevision('../../tmp/x'); // throws
+ * ```
+ */
+export function assertRevision(revision: string, option = 'revision'): void {
+  const ok =
+    typeof revision === 'string' &&
+    revision.length > 0 &&
+    revision.length <= 255 &&
+    !revision.includes('..') &&
+    revision.split('/').every((p) => REVISION_PART.test(p) && !p.endsWith('.lock'));
+  if (!ok) {
+    throw new InvalidOptionsError(
+      option,
+      `${JSON.stringify(revision)} is not a branch, tag or commit sha (letters, digits, "-", "_", "." and "/" between parts; no "..")`,
+    );
+  }
 }

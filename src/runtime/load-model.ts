@@ -10,7 +10,8 @@ import type {
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import { cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
+import { verifyPulledFolder } from '../fs/file-digest.js';
+import { assertRevision, cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
 import { withDeviceFallback } from './device.js';
 import { checkModelFolder, type ModelTask, onnxFileFor } from './model-files.js';
 import {
@@ -200,6 +201,8 @@ export function resolveModelLocation(opts: AcquireModelOptions): ResolvedLocatio
   validateModelOptions(opts);
   const model = opts.model ?? opts.defaultModel;
   const revision = opts.revision ?? 'main';
+  // The revision also names a cache folder (here and in transformers.js): never a path out of it.
+  assertRevision(revision);
   const cacheDir = resolveCacheDir(opts.cacheDir);
   const offline = opts.modelDir !== undefined || (opts.offline ?? offlineFromEnv());
   const layout = 'config.json, tokenizer.json, tokenizer_config.json and onnx/*.onnx';
@@ -337,6 +340,8 @@ async function loadAll(
 ): Promise<Loaded> {
   if (where.local) {
     await checkModelFolder(where.location, task, dtype, where.fix);
+    // A folder `botlens pull` filled carries the hub's SHA-256s: refuse files that no longer match.
+    await verifyPulledFolder(where.location);
   }
   const progress_callback = progressAdapter(opts.onProgress, where.model);
   const common = {

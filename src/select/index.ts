@@ -2,7 +2,7 @@
  * `botlens/select`: choosing models. The model-selection checklist ({@link checkModel}), its building blocks
  * (hub facts, the six checks, the retrying hub fetch), and {@link pullModel} to cache a model for offline use.
  *
- * @packageDocumentation
+ * @module botlens/select
  */
 export { HubError, type HubErrorDetails, type HubErrorKind } from '../errors/hub-error.js';
 export { cardLanguages } from './card-languages.js';

@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AbortedError } from '../errors/aborted-error.js';
 import { HubError } from '../errors/hub-error.js';
+import { IntegrityError } from '../errors/integrity-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { cachedModelFolder } from '../runtime/cache-dir.js';
+import { tempSiblingPath } from '../fs/atomic-write.js';
+import { sha256File, writePullManifest } from '../fs/file-digest.js';
+import { assertInside } from '../fs/safe-paths.js';
+import { assertHubModelId, cachedModelFolder } from '../runtime/cache-dir.js';
 import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
 import { ONNX_DTYPE_SUFFIX } from './onnx-weight-files.js';
@@ -45,6 +49,8 @@ export interface PulledFile {
   size: number;
   /** True when the file was already cached and was not downloaded again. */
   cached: boolean;
+  /** The SHA-256 the hub gave for the file (LFS files), checked against the bytes; `undefined` when none. */
+  sha256?: string;
 }
 
 /** What {@link pullModel} returns. */
@@ -66,9 +72,14 @@ type HubModule = typeof import('@huggingface/hub');
 const SMALL_FILE = /^[^/]+\.(json|txt|model|tiktoken|jinja)$/;
 const ONNX_FILE =
   /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
-const MODEL_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+/** A listed file with the SHA-256 the hub gave for it (LFS files: `lfs.oid`). */
+interface ListedFile extends HubFile {
+  sha256?: string;
+}
 
-function selectFiles(id: string, files: readonly HubFile[], dtypes: readonly ModelDtype[]): HubFile[] {
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function selectFiles(id: string, files: readonly ListedFile[], dtypes: readonly ModelDtype[]): ListedFile[] {
   const chosen = files.filter((f) => SMALL_FILE.test(f.path) && !f.path.endsWith('.index.json'));
   const onnx = files.filter((f) => ONNX_FILE.test(f.path));
   if (onnx.length === 0) {
@@ -99,8 +110,8 @@ function selectFiles(id: string, files: readonly HubFile[], dtypes: readonly Mod
   return chosen;
 }
 
-async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<HubFile[]> {
-  const out: HubFile[] = [];
+async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<ListedFile[]> {
+  const out: ListedFile[] = [];
   try {
     for await (const entry of lib.listFiles({
       repo: { type: 'model', name: id },
@@ -110,7 +121,13 @@ async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess)
       accessToken: hub.accessToken,
       fetch: hub.fetch,
     })) {
-      if (entry.type === 'file') out.push({ path: entry.path, size: entry.lfs?.size ?? entry.size });
+      if (entry.type !== 'file') continue;
+      const oid = entry.lfs?.oid?.toLowerCase();
+      out.push({
+        path: entry.path,
+        size: entry.lfs?.size ?? entry.size,
+        ...(oid !== undefined && SHA256.test(oid) && { sha256: oid }),
+      });
     }
   } catch (err) {
     throw toHubError(err, { model: id, what: 'listing the files' });
@@ -121,7 +138,7 @@ async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess)
 async function downloadOne(
   lib: HubModule,
   id: string,
-  file: HubFile,
+  file: ListedFile,
   target: string,
   hub: ResolvedHubAccess,
   onProgress: ((p: LoadProgress) => void) | undefined,
@@ -152,8 +169,9 @@ async function downloadOne(
   const total = blob.size;
   onProgress?.({ status: 'download', file: file.path, model: id });
   await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.${randomBytes(4).toString('hex')}.part`;
-  const fh = await open(tmp, 'w');
+  const tmp = tempSiblingPath(target);
+  const fh = await open(tmp, 'wx');
+  const hash = createHash('sha256');
   let loaded = 0;
   let ok = false;
   try {
@@ -168,6 +186,7 @@ async function downloadOne(
       }
       if (chunk.done || chunk.value === undefined) break;
       await fh.write(chunk.value);
+      hash.update(chunk.value);
       loaded += chunk.value.byteLength;
       onProgress?.({
         status: 'progress',
@@ -186,6 +205,16 @@ async function downloadOne(
         { model: id },
       );
     }
+    const digest = hash.digest('hex');
+    if (file.sha256 !== undefined && digest !== file.sha256) {
+      throw new IntegrityError(
+        `${file.path}`,
+        file.sha256,
+        digest,
+        `The download of ${file.path} from ${id} does not match the SHA-256 the hub lists (expected ${file.sha256}, got ${digest}): the file was corrupted or tampered with in transit. Nothing was written; run the pull again, and report it if it repeats.`,
+      );
+    }
+    await fh.sync();
     ok = true;
   } finally {
     await fh.close();
@@ -198,13 +227,19 @@ async function downloadOne(
 /**
  * Downloads a model's files from the Hugging Face Hub into the botlens cache, for later offline use: the
  * tokenizer and config files at the repo root and the ONNX graphs (with their external data) of the chosen
- * dtypes. Files already cached with the right size are kept. Each file is written to a temporary name and
- * renamed when complete, so an interrupted pull leaves no truncated file behind.
+ * dtypes. Files already cached with the right size (and SHA-256, when the hub lists one) are kept. Each file is
+ * written to a temporary name and renamed when complete, so an interrupted pull leaves no truncated file behind.
+ * When the hub lists a file's SHA-256 (LFS files), the downloaded bytes must match it; the folder gets a
+ * `.botlens-files.json` manifest of the digests, which model loading checks before it trusts the folder. The id
+ * and revision are validated and every path is resolved (symlinks included) inside the cache folder.
  *
  * @param id - hub repo id, e.g. `Xenova/e5-small-v2`
  * @param options - dtypes, cache folder, progress callback and the hub connection
  * @throws InvalidOptionsError for a bad id or option, a repo without ONNX weights or without the dtype asked for
+ * @throws InvalidOptionsError for an id or revision that is not a hub id / branch, tag or sha, or a path that resolves
+ * outside the cache
  * @throws HubError when the hub refuses or fails (not found, gated, rate limited, down, malformed)
+ * @throws IntegrityError when a download does not match the SHA-256 the hub lists
  * @throws AbortedError when `signal` aborts
  * @example
  * ```ts
@@ -214,9 +249,10 @@ async function downloadOne(
  * ```
  */
 export async function pullModel(id: string, options: PullModelOptions = {}): Promise<PullResult> {
-  if (typeof id !== 'string' || !MODEL_ID.test(id) || id.includes('..')) {
+  if (typeof id !== 'string' || !id.includes('/')) {
     throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${JSON.stringify(id)}`);
   }
+  assertHubModelId(id, 'id');
   const dtypes = options.dtypes ?? ['fp32'];
   if (!Array.isArray(dtypes) || dtypes.length === 0 || dtypes.some((d) => !MODEL_DTYPES.includes(d))) {
     throw new InvalidOptionsError(
@@ -236,29 +272,38 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
   const files = selectFiles(id, await listRepoFiles(lib, id, hub), [...new Set(dtypes)]);
   const pulled: PulledFile[] = [];
   let downloadedBytes = 0;
+  await mkdir(folder, { recursive: true });
   for (const file of files) {
     AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
     const target = join(folder, ...file.path.split('/'));
-    if (!target.startsWith(folder + sep)) {
+    const parts = file.path.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) {
       throw new HubError(
         'malformed',
         `${id} lists a file outside the repo (${JSON.stringify(file.path)}); refusing it.`,
-        {
-          model: id,
-        },
+        { model: id },
       );
     }
+    // Resolves symlinks too: a link planted in the cache cannot send a download elsewhere.
+    assertInside(folder, target, 'id');
     options.onProgress?.({ status: 'initiate', file: file.path, model: id });
     const existing = options.force ? undefined : await stat(target).catch(() => undefined);
-    if (existing?.isFile() && file.size !== undefined && existing.size === file.size) {
-      pulled.push({ path: file.path, size: existing.size, cached: true });
+    const sha = file.sha256 !== undefined ? { sha256: file.sha256 } : {};
+    if (
+      existing?.isFile() &&
+      file.size !== undefined &&
+      existing.size === file.size &&
+      (file.sha256 === undefined || (await sha256File(target)) === file.sha256)
+    ) {
+      pulled.push({ path: file.path, size: existing.size, cached: true, ...sha });
     } else {
       const size = await downloadOne(lib, id, file, target, hub, options.onProgress);
       downloadedBytes += size;
-      pulled.push({ path: file.path, size, cached: false });
+      pulled.push({ path: file.path, size, cached: false, ...sha });
     }
     options.onProgress?.({ status: 'done', file: file.path, model: id });
   }
+  await writePullManifest(folder, { id, revision, files: pulled });
   options.onProgress?.({ status: 'ready', model: id });
   return { id, revision, folder, files: pulled, downloadedBytes };
 }

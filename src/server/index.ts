@@ -8,7 +8,7 @@
  * const { url } = await startService({}, { port: 8080 }); // the heuristic detector alone
  * ```
  *
- * @module
+ * @module botlens/server
  */
 export { type BotlensServer, createServer, type ServerOptions } from './app.js';
 export { BoundedQueue, QueueFullError } from './bounded-queue.js';

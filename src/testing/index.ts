@@ -7,7 +7,7 @@
  * await assertDetectorConformance({ create: () => new MyDetector(), transcript });
  * ```
  *
- * @module
+ * @module botlens/testing
  */
 export {
   assertDetectorConformance,

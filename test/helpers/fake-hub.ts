@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,11 @@ import { fileURLToPath } from 'node:url';
  *
  * Answers come from the JSON fixtures in `test/fixtures/hub/`. Faults (status codes, hangs, bad bodies) can be
  * injected per request to test retries and error handling.
+ *
+ * Like the hub, the tree lists an LFS file's SHA-256 as `lfs.oid` (and sends it as the `ETag`): for files up to
+ * {@link HASHED_FILE_LIMIT} bytes it is the digest of the bytes the fake hub serves; larger fixtures keep the
+ * recorded oid (they are listed, never downloaded, in tests). {@link FakeHub.tamper} serves altered bytes for one
+ * file under the same listing, as a corrupted or tampered download would arrive.
  */
 
 /** One repo as stored in `test/fixtures/hub/*.json`. */
@@ -72,7 +78,12 @@ export interface FakeHub {
   fixtures: Map<string, HubFixture>;
   /** Adds a fault. */
   addFault(fault: HubFault): void;
-  /** Removes all faults and forgets the recorded requests. */
+  /**
+   * Serves `path` of repo `id` with its first byte flipped from now on (size, listing and ETag unchanged), until
+   * {@link FakeHub.reset}.
+   */
+  tamper(id: string, path: string): void;
+  /** Removes all faults and tampering and forgets the recorded requests. */
   reset(): void;
   /** Stops the server (hanging requests are cut). */
   close(): Promise<void>;
@@ -84,6 +95,11 @@ export interface FakeHubOptions {
   fixturesDir?: string;
   /** Tokens granted access to the gated repos (default `['hf_granted_test_token']`). */
   grantedTokens?: readonly string[];
+  /**
+   * Serve any revision name as `main`, as a careless or hostile mirror (`HF_ENDPOINT`) might: for tests that the
+   * client itself refuses revisions such as `../../x`.
+   */
+  acceptAnyRevision?: boolean;
 }
 
 /** The token the fake hub grants access to gated repos by default. */
@@ -101,6 +117,9 @@ export function loadHubFixtures(dir = FIXTURES_DIR): Map<string, HubFixture> {
   }
   return out;
 }
+
+/** LFS files up to this size get the SHA-256 of the served bytes as `lfs.oid`. */
+export const HASHED_FILE_LIMIT = 8 * 1024 * 1024;
 
 const serialize = (v: unknown): string => (typeof v === 'string' ? v : `${JSON.stringify(v, null, 2)}\n`);
 
@@ -159,8 +178,20 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   const granted = new Set(options.grantedTokens ?? [GRANTED_TOKEN]);
   const requests: RecordedRequest[] = [];
   let faults: HubFault[] = [];
+  const tampered = new Set<string>();
+  // The hub's lfs.oid is the SHA-256 of the file: make the fixtures' oids agree with the bytes served here.
+  for (const fx of fixtures.values()) {
+    for (const e of fx.tree) {
+      if (e.type === 'file' && e.lfs && e.size <= HASHED_FILE_LIMIT) {
+        e.lfs.oid = createHash('sha256')
+          .update(fileSource(fx, e.path, e.size)(0, e.size))
+          .digest('hex');
+      }
+    }
+  }
 
-  const revisionOk = (fx: HubFixture, rev: string) => rev === 'main' || rev === 'HEAD' || rev === fx.info.sha;
+  const revisionOk = (fx: HubFixture, rev: string) =>
+    options.acceptAnyRevision === true || rev === 'main' || rev === 'HEAD' || rev === fx.info.sha;
 
   const repoOr401 = (res: ServerResponse, id: string, token: string | undefined): HubFixture | undefined => {
     const fx = fixtures.get(id);
@@ -271,7 +302,14 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       res.end();
       return;
     }
-    const source = fileSource(fx, path, size);
+    const plain = fileSource(fx, path, size);
+    const source = tampered.has(`${fx.id}\0${path}`)
+      ? (s: number, e: number) => {
+          const out = Buffer.from(plain(s, e));
+          if (s === 0 && out.length > 0) out[0] = out[0]! ^ 0xff;
+          return out;
+        }
+      : plain;
     const CHUNK = 1 << 20;
     let pos = start;
     const pump = () => {
@@ -312,33 +350,38 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       return;
     }
 
-    const path = decodeURIComponent(url.pathname);
+    // Route on the raw path and decode each captured part, so an encoded "/" inside a revision stays one part.
+    const path = url.pathname;
+    const dec = (v: string | undefined) => decodeURIComponent(v ?? '');
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
     if (m && req.method === 'GET') {
-      const fx = repoOr401(res, m[1]!, token);
+      const fx = repoOr401(res, dec(m[1]), token);
       if (!fx) return;
-      if (!revisionOk(fx, m[2]!)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${m[2]}`);
+      if (!revisionOk(fx, dec(m[2])))
+        return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${dec(m[2])}`);
       return modelInfo(fx, url.searchParams, res);
     }
     m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)\/?(.*)$/.exec(path);
     if (m && req.method === 'GET') {
-      const fx = repoOr401(res, m[1]!, token);
+      const fx = repoOr401(res, dec(m[1]), token);
       if (!fx) return;
-      if (!revisionOk(fx, m[2]!)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${m[2]}`);
-      return tree(fx, m[3] ?? '', url.searchParams, res);
+      if (!revisionOk(fx, dec(m[2])))
+        return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${dec(m[2])}`);
+      return tree(fx, dec(m[3]), url.searchParams, res);
     }
     m = /^\/api\/models\/([^/]+\/[^/]+)$/.exec(path);
     if (m && req.method === 'GET') {
-      const fx = repoOr401(res, m[1]!, token);
+      const fx = repoOr401(res, dec(m[1]), token);
       if (!fx) return;
       return modelInfo(fx, url.searchParams, res);
     }
     m = /^\/([^/]+\/[^/]+)\/(?:resolve|raw)\/([^/]+)\/(.+)$/.exec(path);
     if (m && (req.method === 'GET' || req.method === 'HEAD')) {
-      const fx = repoOr401(res, m[1]!, token);
+      const fx = repoOr401(res, dec(m[1]), token);
       if (!fx) return;
-      if (!revisionOk(fx, m[2]!)) return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${m[2]}`);
-      return file(fx, m[3]!, req, res, token);
+      if (!revisionOk(fx, dec(m[2])))
+        return hubError(res, 404, 'RevisionNotFound', `Invalid rev id: ${dec(m[2])}`);
+      return file(fx, dec(m[3]), req, res, token);
     }
     hubError(res, 404, 'NotFound', `no route for ${req.method} ${url.pathname}`);
   });
@@ -352,8 +395,12 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     addFault(fault) {
       faults.push(fault);
     },
+    tamper(id, path) {
+      tampered.add(`${id}\0${path}`);
+    },
     reset() {
       faults = [];
+      tampered.clear();
       requests.length = 0;
     },
     close() {

@@ -47,6 +47,7 @@ describe('pullModel', () => {
     const r = await pullModel(TINY, { hubUrl: hub.url, cacheDir, onProgress: (p) => events.push(p) });
     expect(r.folder).toBe(join(cacheDir, 'botlens-fixtures', 'tiny-random-bert'));
     expect(await listFiles(r.folder)).toEqual([
+      '.botlens-files.json',
       'config.json',
       'onnx/model.onnx',
       'special_tokens_map.json',

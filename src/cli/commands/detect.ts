@@ -1,8 +1,19 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
+import type { TimelinePoint } from '../../core/timeline.js';
 import { readTranscriptJson } from '../../data/read-transcripts.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+
+interface DetectFlags extends DetectorFlags {
+  pretty?: boolean;
+  json?: boolean;
+  allowPartial?: boolean;
+  timeline?: boolean;
+  quiet?: boolean;
+}
 
 interface MemberView {
   detector: string;
@@ -57,22 +68,82 @@ function prettyDetection(d: Detection): string {
   return out.join('\n');
 }
 
-/** `botlens detect FILE|-`: judges one transcript and prints the ensemble result. */
+/** The members that threw instead of scoring (an ensemble result keeps them as data). */
+function failedMembers(d: Detection): { detector: string; error: { name?: string; message: string } }[] {
+  const members = (d as Detection & { members?: MemberView[] }).members ?? [];
+  return members.flatMap((m) => (m.error ? [{ detector: m.detector, error: m.error }] : []));
+}
+
+/** The timeline as a table: one row per target message. */
+function prettyTimeline(points: readonly TimelinePoint[]): string {
+  return formatTable(
+    ['message', 'target msgs', 'P(bot)', 'label'],
+    points.map((p) => [String(p.messageIndex), String(p.targetMessages), fmt(p.score), p.label ?? 'abstain']),
+  );
+}
+
+/**
+ * `botlens detect FILE|- [--json|--pretty] [--timeline] [--allow-partial]`: judges one transcript and prints the
+ * result (JSON by default). A member that fails makes the command print the member and its reason on stderr and
+ * exit 3 without a verdict (with `--json` the full result, errors included, is still printed);
+ * `--allow-partial` scores from the members that ran. `--timeline` adds the score after each of the target's
+ * messages.
+ */
 export function registerDetectCommand(program: Command): void {
   addDetectorFlags(
     program
       .command('detect')
       .description('judge the target speaker of one transcript (a JSON file, or - for standard input)')
       .argument('<file>', 'transcript JSON: { "messages": [...], "target": "..." }, or - for stdin')
-      .option('--pretty', 'print a readable table instead of JSON'),
+      .option('--json', 'print the full result as JSON, members and their errors included (the default)')
+      .option('--pretty', 'print a readable table instead of JSON')
+      .option('--timeline', "also give the score after each of the target's messages")
+      .option('--quiet', 'no model-loading progress bar')
+      .option(
+        '--allow-partial',
+        'score from the members that ran when one fails (default: exit 3 without a verdict)',
+      ),
     { strategy: 'weighted-mean' },
-  ).action(async (file: string, flags: DetectorFlags & { pretty?: boolean }) => {
+  ).action(async (file: string, flags: DetectFlags) => {
+    if (flags.json && flags.pretty) {
+      const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
+      throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
+    }
     const transcript = await readTranscriptJson(file);
-    const detector = await detectorFromFlags(flags);
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     try {
       const result = await detector.detect(transcript);
-      process.stdout.write(`${flags.pretty ? prettyDetection(result) : JSON.stringify(result, null, 2)}\n`);
+      const failed = failedMembers(result);
+      const partial = failed.length > 0 && !flags.allowPartial;
+      for (const f of failed) {
+        process.stderr.write(
+          `botlens: detector "${f.detector}" failed: ${f.error.name ? `${f.error.name}: ` : ''}${f.error.message}\n`,
+        );
+      }
+      if (partial) {
+        process.stderr.write(
+          `botlens: no verdict: ${failed.length} detector(s) failed. Fix them, or pass --allow-partial to score from the others.\n`,
+        );
+        process.exitCode = EXIT.partial;
+        if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      let timeline: TimelinePoint[] | undefined;
+      if (flags.timeline) {
+        const { detectTimeline } = await import('../../core/timeline.js');
+        timeline = await detectTimeline(detector, transcript);
+      }
+      if (flags.pretty) {
+        const parts = [prettyDetection(result)];
+        if (timeline) parts.push('', prettyTimeline(timeline));
+        process.stdout.write(`${parts.join('\n')}\n`);
+      } else {
+        const out = timeline ? { ...result, timeline } : result;
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      }
     } finally {
+      loadBar?.stop();
       await detector.dispose?.();
     }
   });

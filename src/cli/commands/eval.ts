@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { readTranscriptsJsonl } from '../../data/read-transcripts.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { readLabelledData } from '../read-labelled.js';
+import { createTaskProgress } from '../task-progress.js';
 
 /** `botlens eval --data FILE.jsonl [--fit TRAIN.jsonl]`: metrics of an ensemble on labelled data. */
 export function registerEvalCommand(program: Command): void {
@@ -12,21 +15,28 @@ export function registerEvalCommand(program: Command): void {
       .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
       .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
       .option('--fit <file>', 'labelled training data to fit on first')
-      .option('--json', 'print one JSON object'),
+      .option('--json', 'print one JSON object')
+      .option('--quiet', 'no progress display'),
     { strategy: 'weighted-mean' },
-  ).action(async (flags: DetectorFlags & { data: string; fit?: string; json?: boolean }) => {
-    const data = await readTranscriptsJsonl(flags.data);
-    const train = flags.fit ? await readTranscriptsJsonl(flags.fit) : undefined;
-    const detector = await detectorFromFlags(flags);
+  ).action(async (flags: DetectorFlags & { data: string; fit?: string; json?: boolean; quiet?: boolean }) => {
+    const data = await readLabelledData(flags.data, '--data');
+    const train = flags.fit ? await readLabelledData(flags.fit, '--fit') : undefined;
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
+    const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
     try {
       let fitMs = 0;
       if (train) {
-        if (!detector.fit) throw new Error(`${detector.name} cannot be fitted`);
+        if (!detector.fit) throw new InvalidOptionsError('--detectors', `${detector.name} cannot be fitted`);
         const t0 = performance.now();
+        progress.busy(`fitting on ${train.length} transcripts`);
         await detector.fit(train);
         fitMs = performance.now() - t0;
       }
-      const report = await evaluateDetector(detector, data);
+      const report = await evaluateDetector(detector, data, {
+        onProgress: (p) => progress.update(p.done, p.total),
+      });
+      progress.stop();
       const out = {
         n: report.n,
         f1: report.f1,
@@ -56,6 +66,8 @@ export function registerEvalCommand(program: Command): void {
           )}\n`,
         );
     } finally {
+      loadBar?.stop();
+      progress.stop();
       await detector.dispose?.();
     }
   });

@@ -1,32 +1,67 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { readTranscriptsJsonl } from '../../data/read-transcripts.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { readLabelledData } from '../read-labelled.js';
+import { createTaskProgress } from '../task-progress.js';
 
-/** `botlens fit --data train.jsonl --out fitted.json`: fits an ensemble and saves it. */
+interface FitFlags extends DetectorFlags {
+  data: string;
+  out: string;
+  force?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `botlens fit --data train.jsonl --out fitted.json [--force]`: fits an ensemble and saves it. The output is
+ * checked before any work (its folder exists; an existing file needs `--force`; it is not an input) and written
+ * atomically, so a failed or interrupted fit leaves the old file, or none.
+ */
 export function registerFitCommand(program: Command): void {
   addDetectorFlags(
     program
       .command('fit')
       .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
       .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
-      .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)'),
+      .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
+      .option('--force', 'replace --out when it exists')
+      .option('--quiet', 'no progress display')
+      .option('--json', 'print a JSON summary { out, detector, n, fit_ms } on stdout'),
     { strategy: 'stacking' },
-  ).action(async (flags: DetectorFlags & { data: string; out: string }) => {
-    const train = await readTranscriptsJsonl(flags.data);
-    const detector = await detectorFromFlags(flags);
+  ).action(async (flags: FitFlags) => {
+    checkOutputFile(flags.out, { option: '--out', force: flags.force });
+    assertOutputSeparate({ option: '--out', path: flags.out }, [
+      { option: '--data', path: flags.data },
+      ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
+    ]);
+    const train = await readLabelledData(flags.data, '--data');
+    const loadBar = loadProgressFor(flags.quiet);
+    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
+    const progress = createTaskProgress({ label: 'fit', quiet: flags.quiet });
     try {
       if (!detector.fit || !detector.toJSON) {
         throw new InvalidOptionsError('--detectors', `${detector.name} cannot be fitted and saved`);
       }
       const t0 = performance.now();
+      progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
       await detector.fit(train);
-      await writeFile(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
+      progress.stop();
+      await writeFileAtomic(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
+      const ms = performance.now() - t0;
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify({ out: flags.out, detector: detector.name, n: train.length, fit_ms: Math.round(ms) })}\n`,
+        );
+      }
       process.stderr.write(
-        `botlens: fitted ${detector.name} on ${train.length} transcripts in ${((performance.now() - t0) / 1000).toFixed(1)} s; saved ${flags.out}\n`,
+        `botlens: fitted ${detector.name} on ${train.length} transcripts in ${(ms / 1000).toFixed(1)} s; saved ${flags.out}\n`,
       );
     } finally {
+      loadBar?.stop();
+      progress.stop();
       await detector.dispose?.();
     }
   });

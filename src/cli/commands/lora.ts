@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readTranscriptsJsonl } from '../../data/read-transcripts.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { TrainProgress } from '../../peft/train-core.js';
+import { readLabelledData } from '../read-labelled.js';
 
 interface MergeFlags {
   base: string;
   adapter: string[];
   out: string;
   force?: boolean;
+  json?: boolean;
 }
 
 interface TrainFlags {
@@ -26,6 +28,7 @@ interface TrainFlags {
   seed: string;
   botLabel: string;
   progress: boolean;
+  quiet?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -73,7 +76,14 @@ export function registerLoraCommand(program: Command): void {
     )
     .requiredOption('--out <dir>', 'folder to write the merged model to')
     .option('--force', 'overwrite an existing merged model in --out')
+    .option('--json', 'print the merge report as JSON')
     .action(async (flags: MergeFlags) => {
+      // Before any work: --out must not be (or be inside, or contain) an input, symlinks resolved.
+      const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
+      assertOutputSeparate({ option: '--out', path: flags.out }, [
+        { option: '--base', path: flags.base },
+        ...flags.adapter.map((path) => ({ option: '--adapter', path })),
+      ]);
       const { mergeLoraAdapter } = await import('../../peft/merge.js');
       const t0 = performance.now();
       const report = await mergeLoraAdapter({
@@ -82,15 +92,18 @@ export function registerLoraCommand(program: Command): void {
         out: flags.out,
         overwrite: flags.force === true,
       });
-      for (const m of report.merged) {
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      }
+      for (const m of flags.json ? [] : report.merged) {
         process.stdout.write(
           `merged  ${m.module}  (r=${m.r}, scaling=${m.scaling}, max |dW|=${m.maxAbsDelta.toPrecision(3)}) -> ${m.initializer}\n`,
         );
       }
-      for (const p of report.replaced) {
+      for (const p of flags.json ? [] : report.replaced) {
         process.stdout.write(`replaced  ${p.parameter} -> ${p.initializer}${p.added ? ' (added)' : ''}\n`);
       }
-      if (report.addedHead)
+      if (report.addedHead && !flags.json)
         process.stdout.write('added the standard classification head to the bare encoder before merging\n');
       process.stderr.write(
         `botlens: merged ${report.adapters.length} adapter(s) into ${flags.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
@@ -121,10 +134,21 @@ export function registerLoraCommand(program: Command): void {
     .option('--seed <n>', 'random seed', '0')
     .option('--bot-label <label>', 'the label of config.id2label that means bot', 'bot')
     .option('--no-progress', 'no progress bar')
+    .option('--quiet', 'no progress bar (same as --no-progress)')
+    .option('--json', 'print the result as JSON (the default; kept for symmetry with the other commands)')
     .action(async (flags: TrainFlags) => {
+      const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
+      assertOutputSeparate({ option: '--out', path: flags.out }, [
+        // --model is an input only when it names a folder (a hub id is downloaded into the cache).
+        ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
+        { option: '--data', path: flags.data },
+        ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
+      ]);
       const { trainLora } = await import('../../peft/train-lora.js');
-      const examples = await readTranscriptsJsonl(flags.data);
-      const validation = flags.validation ? await readTranscriptsJsonl(flags.validation) : undefined;
+      const examples = await readLabelledData(flags.data, '--data');
+      const validation = flags.validation
+        ? await readLabelledData(flags.validation, '--validation')
+        : undefined;
       const targets = flags.targets
         .split(',')
         .map((s) => s.trim())
@@ -136,7 +160,7 @@ export function registerLoraCommand(program: Command): void {
       const ac = new AbortController();
       const onSigint = () => ac.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
-      const bar = flags.progress && process.stderr.isTTY ? await progressBar() : undefined;
+      const bar = flags.progress && !flags.quiet && process.stderr.isTTY ? await progressBar() : undefined;
       try {
         const res = await trainLora({
           model: flags.model,

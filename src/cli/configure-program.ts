@@ -1,0 +1,50 @@
+import { type Command, CommanderError } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Applies the program-wide CLI behaviour to a command and every subcommand (call it after all commands are
+ * registered): a usage error prints one line (`botlens: error: unknown option '--x'`) and a hint
+ * (`Run botlens detect --help for usage.`), not the whole help, and exits {@link EXIT}.usage; errors are thrown
+ * to the caller instead of exiting, so {@link runProgram} decides the exit code.
+ *
+ * @param cmd - the root program
+ */
+export function configureProgram(cmd: Command): void {
+  cmd
+    .exitOverride()
+    .showHelpAfterError(`Run ${commandPath(cmd)} --help for usage.`)
+    .configureOutput({
+      outputError: (str, write) => write(`botlens: ${str.trimEnd()}\n`),
+    });
+  for (const sub of cmd.commands) configureProgram(sub);
+}
+
+/**
+ * Parses the command line and runs the command, mapping every outcome to the documented exit codes (set on
+ * `process.exitCode`, so pending output is flushed): help and `--version` exit 0, usage errors 2, errors 1 (no
+ * stack trace for ordinary errors), and a command's own `process.exitCode` (3 for a partial result) is kept.
+ *
+ * @param program - the configured root program
+ * @param argv - the process arguments
+ */
+export async function runProgram(program: Command, argv: readonly string[]): Promise<void> {
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // `--help` and `--version` succeed; `botlens` with no command prints the help as an error
+      // (commander.help): a usage error, like every other parse error.
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
+      process.exitCode = ok ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError(err, (s) => process.stderr.write(s));
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The exit codes of the `botlens` CLI, documented in docs/guide.md ("Exit codes"):
+ * - `0`: success (for `check-model`, a verdict other than `fail`);
+ * - `1`: an error: bad input, a model that cannot load, a refused output, a `fail` verdict;
+ * - `2`: a usage error: unknown command or option, missing argument, value outside the allowed choices;
+ * - `3`: a partial result: a member of the ensemble failed and `--allow-partial` was not given (nothing is scored
+ *   from the rest; the member and its reason are on stderr).
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3 } as const;

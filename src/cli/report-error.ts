@@ -1,0 +1,34 @@
+import { BotlensError } from '../errors/botlens-error.js';
+import { EXIT } from './exit-codes.js';
+
+/** Node's system errors (ENOENT, EACCES, EADDRINUSE...): ordinary failures that need no stack trace. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!)
+  );
+}
+
+/**
+ * Prints an error that ended a command and returns the exit code. Ordinary errors (botlens errors, system errors
+ * such as ENOENT or EADDRINUSE) print one message, never a stack trace; anything else is a bug and prints its stack
+ * so it can be reported. `BOTLENS_DEBUG=1` prints the stack of every error.
+ *
+ * @param err - what was thrown
+ * @param write - where to print (standard error)
+ * @returns the exit code: {@link EXIT}.error
+ */
+export function reportError(err: unknown, write: (s: string) => void): number {
+  const debug = process.env['BOTLENS_DEBUG'] === '1';
+  if (BotlensError.isInstance(err) || isSystemError(err)) {
+    write(`botlens: ${err.message}\n`);
+    if (debug && err.stack) write(`${err.stack}\n`);
+    return EXIT.error;
+  }
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  write(
+    `botlens: unexpected error (please report it at the issue tracker with the command that caused it):\n${text}\n`,
+  );
+  return EXIT.error;
+}
