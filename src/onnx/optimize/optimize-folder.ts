@@ -1,8 +1,9 @@
-import { cp, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { cp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ModelLoadError } from '../../errors/model-load-error.js';
+import { assertOutputSeparate, realPathOf } from '../../fs/safe-paths.js';
 import { isFloatModelFile } from '../../quant/quantize.js';
 import { compareModels, type SyntheticInput, syntheticInputs } from '../../quant/verify.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx-model.js';
@@ -213,28 +214,28 @@ async function checkOutput(src: string, out: string, overwrite: boolean): Promis
   if (typeof out !== 'string' || out === '') {
     throw new InvalidOptionsError('out', 'give the folder to write the optimized model to');
   }
-  const parent = await realpath(dirname(resolve(out))).catch(() => {
+  const parent = dirname(resolve(out));
+  if (
+    !(await stat(parent).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new InvalidOptionsError('out', `the folder that would hold ${out} does not exist`);
-  });
-  const target = join(parent, resolve(out).slice(dirname(resolve(out)).length + 1));
-  const real = await realpath(target).catch(() => target);
-  const inside = (a: string, b: string) => {
-    const r = relative(b, a);
-    return r === '' || (!r.startsWith(`..${sep}`) && r !== '..' && !r.startsWith(sep));
-  };
-  if (inside(real, src) || inside(src, real)) {
-    throw new InvalidOptionsError('out', `${out} overlaps the input folder ${src}: write somewhere else`);
   }
-  const exists = await stat(real).then(
-    () => true,
-    () => false,
-  );
-  if (exists && !overwrite) {
+  assertOutputSeparate({ option: 'out', path: out }, [{ option: 'modelDir', path: src }]);
+  const real = realPathOf(out);
+  if (
+    (await stat(real).then(
+      () => true,
+      () => false,
+    )) &&
+    !overwrite
+  ) {
     throw new BotlensError(
       'OPTIMIZE_OUTPUT_EXISTS',
       `${out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`,
     );
   }
-  await mkdir(parent, { recursive: true });
   return real;
 }
