@@ -1,13 +1,20 @@
-import { abstained, scored } from '../../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
+import { abstained, nowMs, scored } from '../../core/detection.js';
+import type {
+  Detection,
+  DetectionStream,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  Evidence,
+  StreamOptions,
+} from '../../core/detector.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
-import { validateTranscript } from '../../core/validate.js';
+import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import {
-  beginDetect,
   beginFit,
   checkName,
   checkState,
@@ -25,7 +32,9 @@ import {
   type HeuristicWeights,
   standardize,
 } from './feature-model.js';
+import { HeuristicStream } from './heuristic-stream.js';
 import { signalSentence } from './signal-sentences.js';
+import { StyleAccumulator } from './style-accumulator.js';
 import {
   measureStyleFeatures,
   resolveStyleFeatureOptions,
@@ -57,6 +66,12 @@ export interface HeuristicDetectorOptions extends StyleFeatureOptions {
    * @defaultValue 1
    */
   l2?: number;
+  /**
+   * Limits for the transcripts it reads (`detect`, `features`, `stream`): raise `maxMessages` for long chats.
+   * The detector's time and memory grow linearly with the transcript. Not part of the saved state.
+   * @defaultValue DEFAULT_LIMITS (1 to 200 messages)
+   */
+  limits?: ValidationLimits;
 }
 
 /** Current format of {@link HeuristicDetector.toJSON}. */
@@ -97,7 +112,9 @@ export class HeuristicDetector implements Detector {
   readonly threshold: number;
   private readonly featureOptions: Required<StyleFeatureOptions>;
   private readonly l2: number;
+  private readonly limits: Readonly<Required<ValidationLimits>>;
   private model: CompleteHeuristicWeights;
+  private readonly scratch: StyleAccumulator;
   private isFitted = false;
 
   /**
@@ -111,12 +128,14 @@ export class HeuristicDetector implements Detector {
     this.name = name;
     this.threshold = threshold;
     this.l2 = l2;
+    this.limits = resolveValidationLimits(options.limits);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,
       maxHumanCharsPerSecond: options.maxHumanCharsPerSecond,
       repeatWindow: options.repeatWindow,
     });
     this.model = completeWeights(options.weights, DEFAULT_HEURISTIC_WEIGHTS);
+    this.scratch = new StyleAccumulator('', this.featureOptions);
   }
 
   /** True once `fit()` has run (or the state came from a fitted detector). */
@@ -136,7 +155,7 @@ export class HeuristicDetector implements Detector {
    * @throws InvalidTranscriptError on bad input
    */
   features(t: Transcript): StyleFeatures {
-    return measureStyleFeatures(validateTranscript(t), this.featureOptions);
+    return measureStyleFeatures(validateTranscript(t, this.limits), this.featureOptions);
   }
 
   /**
@@ -148,8 +167,41 @@ export class HeuristicDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when `signal` is aborted
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
-    return this.score(measureStyleFeatures(v, this.featureOptions), started);
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    const v = validateTranscript(t, this.limits);
+    // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
+    const acc = this.scratch;
+    acc.reset(v.target);
+    for (const m of v.messages) acc.push(m);
+    return this.score(acc, started);
+  }
+
+  /**
+   * Judges a transcript as it grows: push messages one at a time. It updates running sums, so a push costs
+   * the same whatever the length so far (near repetition looks back `repeatWindow` messages; the median delay
+   * takes O(log n)). After every message of a transcript is pushed, the detection equals `detect()` on the
+   * whole transcript. Before the target's first message it abstains. Each pushed message is validated as
+   * `detect()` validates it (a bad one rejects that push and is not kept; so does a push over
+   * `limits.maxMessages`).
+   *
+   * @param opts - the target speaker (and profile, which this detector does not read)
+   * @throws InvalidTranscriptError when `target` is not a non-empty string or the profile is malformed
+   *
+   * @example
+   * ```ts
+   * const live = new HeuristicDetector().stream({ target: 'helperbot' });
+   * const d = await live.push({ speaker: 'helperbot', text: 'Hello ! How can I help ?', timestamp: Date.now() });
+   * ```
+   */
+  stream(opts: StreamOptions): DetectionStream {
+    return new HeuristicStream(
+      this.name,
+      opts,
+      this.limits,
+      () => new StyleAccumulator(opts.target, this.featureOptions),
+      (acc, started) => this.score(acc, started),
+    );
   }
 
   /**
@@ -298,8 +350,15 @@ export class HeuristicDetector implements Detector {
     return d;
   }
 
-  private score(f: StyleFeatures, started: number): Detection {
-    const { values, counts } = f;
+  private score(acc: StyleAccumulator, started: number): Detection {
+    const support = { targetMessages: acc.targetMessages, targetCharacters: acc.targetCharacters };
+    if (support.targetMessages === 0) {
+      return {
+        ...abstained(this.name, 'The target has not sent a message yet: nothing to judge.', started),
+        support,
+      };
+    }
+    const { values, counts } = acc.features();
     let anyMeasured = false;
     let z = this.model.intercept;
     const measured: Evidence[] = [];
@@ -317,11 +376,14 @@ export class HeuristicDetector implements Detector {
       }
     }
     if (!anyMeasured) {
-      return abstained(
-        this.name,
-        'No style signal could be measured: the target sent only blank messages and no message has a timestamp. Give it text or timestamps.',
-        started,
-      );
+      return {
+        ...abstained(
+          this.name,
+          'No style signal could be measured: the target sent only blank messages and no message has a timestamp. Give it text or timestamps.',
+          started,
+        ),
+        support,
+      };
     }
     measured.sort((a, b) => Math.abs(b.contribution!) - Math.abs(a.contribution!));
     const evidence = [
@@ -334,7 +396,9 @@ export class HeuristicDetector implements Detector {
         contribution: this.model.intercept,
       },
     ];
-    return scored(this.name, sigmoid(z), this.threshold, evidence, started);
+    const d = scored(this.name, sigmoid(z), this.threshold, evidence, started);
+    d.support = support;
+    return d;
   }
 }
 
