@@ -59,6 +59,11 @@ export class WordTable {
     this.table.clear();
   }
 
+  /** The word with id `id`. */
+  wordOf(id: number): string {
+    return this.words[id]!;
+  }
+
   /** How many distinct words have an id. */
   get size(): number {
     return this.words.length;
