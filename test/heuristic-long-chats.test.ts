@@ -26,6 +26,22 @@ function longChat(n: number): Transcript {
   return { target: 'b', messages };
 }
 
+/** Mean over messages 2.. of the highest Jaccard overlap with one of the `window` messages before (directly). */
+function nearRepeatMean(mine: string[][], window: number): number {
+  let sum = 0;
+  for (let i = 1; i < mine.length; i++) {
+    const a = new Set(mine[i]);
+    let best = 0;
+    for (let j = Math.max(0, i - window); j < i; j++) {
+      const b = new Set(mine[j]);
+      const inter = [...a].filter((x) => b.has(x)).length;
+      best = Math.max(best, inter / (a.size + b.size - inter));
+    }
+    sum += best;
+  }
+  return sum / (mine.length - 1);
+}
+
 /** Median wall time of `runs` calls of `f`, in ms. */
 async function median(f: () => Promise<unknown>, runs = 5): Promise<number> {
   const ts: number[] = [];
@@ -64,18 +80,10 @@ describe('HeuristicDetector on long chats', () => {
       seen.add(k);
     }
     expect(f.exact_repeat_share).toBeCloseTo(repeats / mine.length, 12);
-    let sum = 0;
-    for (let i = 1; i < mine.length; i++) {
-      const a = new Set(mine[i]);
-      let best = 0;
-      for (let j = Math.max(0, i - 32); j < i; j++) {
-        const b = new Set(mine[j]);
-        const inter = [...a].filter((x) => b.has(x)).length;
-        best = Math.max(best, inter / (a.size + b.size - inter));
-      }
-      sum += best;
-    }
-    expect(f.near_repeat_mean).toBeCloseTo(sum / (mine.length - 1), 12);
+    expect(f.near_repeat_mean).toBeCloseTo(nearRepeatMean(mine, 32), 12);
+    // A window over 32 messages takes the inverted index instead of the bit masks.
+    const wide = new HeuristicDetector({ limits: { maxMessages: 10_000 }, repeatWindow: 45 });
+    expect(wide.features(big).values.near_repeat_mean).toBeCloseTo(nearRepeatMean(mine, 45), 12);
     // The stream ends where detect() does.
     const live = detector.stream({ target: 'b' });
     for (const m of big.messages) await live.push(m);

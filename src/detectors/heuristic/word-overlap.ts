@@ -1,5 +1,7 @@
 /**
- * Word-set overlap (Jaccard) between messages, in time linear in the number of words: an inverted index
+ * Word-set overlap (Jaccard) between messages, in time linear in the number of words. For windows of up to
+ * 32 messages each word keeps a 32-bit mask of the recent messages that hold it, so the words shared with each
+ * of them are counted from registers. Larger windows use an inverted index
  * (word id -> the history messages holding it, newest first, as linked lists in typed arrays) counts the shared
  * words of a new message with each recent one at once, instead of comparing the new message with every recent
  * message in turn. Word ids come from a `WordTable`.
@@ -18,10 +20,20 @@ export class WordOverlap {
   private readonly sizes: number[] = [];
   private readonly shared: Int32Array;
   private stamp = 0;
+  /** Masks mode (window <= 32): word id -> bit j set when history message `ref - 1 - j` holds the word. */
+  private bits = new Int32Array(256);
+  /** Word id -> the history size when its mask was last written. */
+  private ref = new Int32Array(256);
+  /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
+  private readonly ring = new Int32Array(32);
+  private readonly useMasks: boolean;
+  private readonly windowMask: number;
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
   constructor(private readonly window: number) {
-    this.shared = new Int32Array(window);
+    this.shared = new Int32Array(Math.min(window, 1 << 20));
+    this.useMasks = window <= 32;
+    this.windowMask = window >= 32 ? -1 : (1 << window) - 1;
   }
 
   /**
@@ -31,6 +43,7 @@ export class WordOverlap {
    */
   clear(vocabulary: number): void {
     this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
+    this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
     this.posts = 0;
     this.sizes.length = 0;
   }
@@ -55,6 +68,12 @@ export class WordOverlap {
     const head = new Int32Array(n);
     head.set(this.head);
     this.head = head;
+    const bits = new Int32Array(n);
+    bits.set(this.bits);
+    this.bits = bits;
+    const ref = new Int32Array(n);
+    ref.set(this.ref);
+    this.ref = ref;
   }
 
   /**
@@ -81,6 +100,52 @@ export class WordOverlap {
    * similarity with the previous `window` history messages, or `null` when the history was empty.
    */
   addAndCompare(set: Int32Array, n: number): number | null {
+    return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
+  }
+
+  /** {@link WordOverlap.addAndCompare} for windows of up to 32 messages. */
+  private addAndCompareMasks(set: Int32Array, n: number): number | null {
+    const m = this.sizes.length;
+    const bits = this.bits;
+    const ref = this.ref;
+    let best: number | null = null;
+    if (m > 0) {
+      const shared = this.shared;
+      const width = Math.min(m, this.window);
+      shared.fill(0, 0, width);
+      // Bit j of a word's aligned mask: history message m - 1 - j holds it.
+      for (let i = 0; i < n; i++) {
+        const id = set[i]!;
+        const shift = m - ref[id]!;
+        let a = shift >= 32 ? 0 : (bits[id]! << shift) & this.windowMask;
+        while (a !== 0) {
+          const low = a & -a;
+          shared[31 - Math.clz32(low)]!++;
+          a ^= low;
+        }
+      }
+      best = 0;
+      // Oldest first, as the index walk compares them (the maximum does not depend on the order).
+      for (let j = width - 1; j >= 0; j--) {
+        const x = shared[j]!;
+        if (x === 0) continue;
+        const v = x / (n + this.ring[(m - 1 - j) & 31]! - x);
+        if (v > best) best = v;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
+      ref[id] = m + 1;
+    }
+    this.ring[m & 31] = n;
+    this.sizes.push(n);
+    return best;
+  }
+
+  /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
+  private addAndCompareIndex(set: Int32Array, n: number): number | null {
     const m = this.sizes.length;
     let best: number | null = null;
     const head = this.head;
