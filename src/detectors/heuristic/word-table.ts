@@ -46,27 +46,37 @@ class Slots {
 }
 
 /**
- * Word -> small integer id. Words are lower-cased; ids count up from 0 in first-seen order.
+ * Word -> small integer id. Words are lower-cased; ids count up from 0 in first-seen order. The table keeps
+ * each slot's hash beside its id and the words' characters in one flat array, so a lookup touches two typed
+ * arrays and no string.
  */
 export class WordTable {
-  private readonly words: string[] = [];
-  private hashes = new Int32Array(256);
-  private readonly table = new Slots();
+  /** Per slot: [hash, id + 1]; id + 1 = 0 marks an empty slot. */
+  private slots = new Int32Array(512);
+  private mask = 255;
+  private count = 0;
+  /** The characters of every word, back to back. */
+  private chars = new Uint16Array(2048);
+  private charsUsed = 0;
+  /** Word id -> [start in `chars`, length]. */
+  private spans = new Int32Array(512);
 
   /** Forgets every word (ids start again from 0), keeping the memory. */
   clear(): void {
-    this.words.length = 0;
-    this.table.clear();
+    if (this.count > 0) this.slots.fill(0);
+    this.count = 0;
+    this.charsUsed = 0;
   }
 
   /** The word with id `id`. */
   wordOf(id: number): string {
-    return this.words[id]!;
+    const start = this.spans[2 * id]!;
+    return String.fromCharCode(...this.chars.subarray(start, start + this.spans[2 * id + 1]!));
   }
 
   /** How many distinct words have an id. */
   get size(): number {
-    return this.words.length;
+    return this.count;
   }
 
   /**
@@ -74,58 +84,100 @@ export class WordTable {
    * {@link HASH_START} by {@link hashStep}) is `h`.
    */
   idOfRange(text: string, start: number, end: number, h: number): number {
-    const t = this.table;
+    const slots = this.slots;
     const n = end - start;
-    let i = h & t.mask;
+    let i = h & this.mask;
     for (;;) {
-      const v = t.slots[i]!;
+      const v = slots[2 * i + 1]!;
       if (v === 0) break;
-      const id = v - 1;
-      if (this.hashes[id] === h) {
-        const w = this.words[id]!;
-        if (w.length === n && (text.startsWith(w, start) || sameLowered(text, start, w))) return id;
+      if (slots[2 * i] === h) {
+        const id = v - 1;
+        const spans = this.spans;
+        if (spans[2 * id + 1] === n) {
+          const chars = this.chars;
+          const at = spans[2 * id]! - start;
+          let k = start;
+          while (k < end && lowerAscii(text.charCodeAt(k)) === chars[at + k]) k++;
+          if (k === end) return id;
+        }
       }
-      i = (i + 1) & t.mask;
+      i = (i + 1) & this.mask;
     }
-    return this.add(text.slice(start, end).toLowerCase(), h, i);
+    const at = this.reserveChars(n);
+    for (let k = 0; k < n; k++) this.chars[at + k] = lowerAscii(text.charCodeAt(start + k));
+    return this.add(h, i, at, n);
   }
 
   /** The id of a word already lower-cased. */
   idOf(word: string): number {
     let h = HASH_START;
     for (let k = 0; k < word.length; k++) h = hashStep(h, word.charCodeAt(k));
-    const t = this.table;
-    let i = h & t.mask;
+    const n = word.length;
+    const slots = this.slots;
+    let i = h & this.mask;
     for (;;) {
-      const v = t.slots[i]!;
+      const v = slots[2 * i + 1]!;
       if (v === 0) break;
-      if (this.hashes[v - 1] === h && this.words[v - 1] === word) return v - 1;
-      i = (i + 1) & t.mask;
+      if (slots[2 * i] === h) {
+        const id = v - 1;
+        if (this.spans[2 * id + 1] === n) {
+          const at = this.spans[2 * id]!;
+          let k = 0;
+          while (k < n && word.charCodeAt(k) === this.chars[at + k]) k++;
+          if (k === n) return id;
+        }
+      }
+      i = (i + 1) & this.mask;
     }
-    return this.add(word, h, i);
+    const at = this.reserveChars(n);
+    for (let k = 0; k < n; k++) this.chars[at + k] = word.charCodeAt(k);
+    return this.add(h, i, at, n);
   }
 
-  private add(word: string, h: number, slot: number): number {
-    const id = this.words.length;
-    this.words.push(word);
-    if (id === this.hashes.length) {
-      const grown = new Int32Array(id * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+  /** Room for `n` more characters; returns where they go. */
+  private reserveChars(n: number): number {
+    if (this.charsUsed + n > this.chars.length) {
+      const grown = new Uint16Array(Math.max(this.chars.length * 2, this.charsUsed + n));
+      grown.set(this.chars.subarray(0, this.charsUsed));
+      this.chars = grown;
     }
-    this.hashes[id] = h;
-    const t = this.table;
-    t.slots[slot] = id + 1;
-    if (++t.used * 2 > t.slots.length) t.grow((e) => this.hashes[e]!);
+    const at = this.charsUsed;
+    this.charsUsed += n;
+    return at;
+  }
+
+  private add(h: number, slot: number, at: number, n: number): number {
+    const id = this.count++;
+    if (2 * id + 2 > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[2 * id] = at;
+    this.spans[2 * id + 1] = n;
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = id + 1;
+    if (this.count * 2 > this.mask + 1) this.grow();
     return id;
   }
-}
 
-/** True when `text` from `start`, lower-cased, begins with `w`. */
-function sameLowered(text: string, start: number, w: string): boolean {
-  for (let k = 0; k < w.length; k++)
-    if (lowerAscii(text.charCodeAt(start + k)) !== w.charCodeAt(k)) return false;
-  return true;
+  /** Rehashes every word into a table twice the size. */
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const next = new Int32Array(2 * size);
+    const mask = size - 1;
+    for (let s = 0; s <= this.mask; s++) {
+      const v = this.slots[2 * s + 1]!;
+      if (v === 0) continue;
+      const h = this.slots[2 * s]!;
+      let i = h & mask;
+      while (next[2 * i + 1] !== 0) i = (i + 1) & mask;
+      next[2 * i] = h;
+      next[2 * i + 1] = v;
+    }
+    this.slots = next;
+    this.mask = mask;
+  }
 }
 
 /** `c` lower-cased when it is an ASCII capital. */
