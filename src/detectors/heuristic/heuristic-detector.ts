@@ -5,7 +5,6 @@ import type {
   DetectOptions,
   Detector,
   DetectorState,
-  Evidence,
   StreamOptions,
 } from '../../core/detector.js';
 import type { JsonObject } from '../../core/json.js';
@@ -24,6 +23,7 @@ import {
 } from '../detector-kit.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
+import { explainScore, type ScoreParts, withLazyEvidence } from './explain.js';
 import {
   type CompleteHeuristicWeights,
   cloneWeights,
@@ -35,7 +35,6 @@ import {
   standardize,
 } from './feature-model.js';
 import { HeuristicStream } from './heuristic-stream.js';
-import { signalSentence } from './signal-sentences.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import {
   measureStyleFeatures,
@@ -376,22 +375,18 @@ export class HeuristicDetector implements Detector {
         support,
       };
     }
-    const { values, counts } = acc.features();
+    const features = acc.features();
+    const model = this.model;
     let anyMeasured = false;
-    let z = this.model.intercept;
-    const measured: Evidence[] = [];
-    const missing: Evidence[] = [];
+    let z = model.intercept;
+    const contributions: number[] = [];
     for (const name of STYLE_FEATURE_NAMES) {
-      const fw = this.model.features[name];
-      const value = values[name];
+      const fw = model.features[name];
+      const value = features.values[name];
       const contribution = value === null ? 0 : fw.weight * standardize(name, value, fw);
       z += contribution;
-      const sentence = signalSentence(name, value, fw.weight, contribution, counts, this.featureOptions);
-      if (value === null) missing.push({ name, value: null, sentence, contribution: 0 });
-      else {
-        anyMeasured = true;
-        measured.push({ name, value, sentence, contribution });
-      }
+      contributions.push(contribution);
+      if (value !== null) anyMeasured = true;
     }
     if (!anyMeasured) {
       return {
@@ -403,31 +398,27 @@ export class HeuristicDetector implements Detector {
         support,
       };
     }
+    const parts: ScoreParts = {
+      features,
+      contributions,
+      model,
+      fitted: this.isFitted,
+      options: this.featureOptions,
+    };
     if (this.shrinkage > 0) {
       const n = support.targetMessages;
       const keep = n / (n + this.shrinkage);
-      const shift = (z - this.model.intercept) * (keep - 1);
+      const shift = (z - model.intercept) * (keep - 1);
       z += shift;
-      measured.push({
+      parts.shrinkage = {
         name: 'evidence_shrinkage',
         value: keep,
         sentence: `The verdict rests on ${n} target message(s), so the signals keep ${Math.round(keep * 100)}% of their pull (evidenceShrinkage ${this.shrinkage}).`,
         contribution: shift,
-      });
+      };
     }
-    measured.sort((a, b) => Math.abs(b.contribution!) - Math.abs(a.contribution!));
-    const evidence = [
-      ...measured,
-      ...missing,
-      {
-        name: 'baseline',
-        value: this.model.intercept,
-        sentence: `Log-odds of bot before any signal, ${this.isFitted ? 'learned by fit()' : 'from the hand-set defaults'}; the score is sigmoid(baseline + contributions).`,
-        contribution: this.model.intercept,
-      },
-    ];
-    const d = scored(this.name, sigmoid(z), this.threshold, evidence, started);
+    const d = scored(this.name, sigmoid(z), this.threshold, [], started);
     d.support = support;
-    return d;
+    return withLazyEvidence(d, () => explainScore(parts));
   }
 }

@@ -23,7 +23,7 @@ export class MessageScan {
   /** The text is empty or whitespace only. */
   blank = true;
   /** Word ids in order (with repeats); the first `wordCount` entries are valid. */
-  ids = new Int32Array(64);
+  ids = new Int32Array(32);
   /** Number of words. */
   wordCount = 0;
   emoji = 0;

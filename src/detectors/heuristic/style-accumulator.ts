@@ -32,8 +32,8 @@ export class StyleAccumulator {
   private nonSpace = 0;
   private readonly table = new WordTable();
   private readonly scan = new MessageScan();
-  private set = new Int32Array(64);
-  private otherSet = new Int32Array(64);
+  private set = new Int32Array(32);
+  private otherSet = new Int32Array(32);
   private otherSetSize = 0;
   private readonly seenWords = new SequenceSet();
   private readonly seenBare = new Set<string>();

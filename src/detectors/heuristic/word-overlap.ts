@@ -8,22 +8,22 @@
  */
 export class WordOverlap {
   /** Word id -> the last stamp it was marked with (for de-duplication and intersections). */
-  private mark = new Int32Array(256);
-  /** Word id -> its newest posting + 1 (0 = none). */
-  private head = new Int32Array(256);
+  private mark = new Int32Array(64);
+  /** Index mode (window > 32): word id -> its newest posting + 1 (0 = none). */
+  private head = new Int32Array(64);
   /** Posting -> history message number. */
-  private postMsg = new Int32Array(1024);
+  private postMsg = new Int32Array(0);
   /** Posting -> the same word's previous posting + 1 (0 = none). */
-  private postPrev = new Int32Array(1024);
+  private postPrev = new Int32Array(0);
   private posts = 0;
   /** History message number -> its number of distinct words. */
   private readonly sizes: number[] = [];
   private readonly shared: Int32Array;
   private stamp = 0;
   /** Masks mode (window <= 32): word id -> bit j set when history message `ref - 1 - j` holds the word. */
-  private bits = new Int32Array(256);
+  private bits = new Int32Array(64);
   /** Word id -> the history size when its mask was last written. */
-  private ref = new Int32Array(256);
+  private ref = new Int32Array(64);
   /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
   private readonly ring = new Int32Array(32);
   private readonly useMasks: boolean;
@@ -170,7 +170,7 @@ export class WordOverlap {
       }
     }
     if (this.posts + n > this.postMsg.length) {
-      const size = Math.max(this.postMsg.length * 2, this.posts + n);
+      const size = Math.max(this.postMsg.length * 2, this.posts + n, 256);
       const msg = new Int32Array(size);
       msg.set(this.postMsg);
       this.postMsg = msg;

@@ -19,8 +19,8 @@ export function hashStep(h: number, c: number): number {
 /** An open-addressing table's slot array, grown when half full. */
 class Slots {
   /** Entry number + 1, or 0 for an empty slot. */
-  slots = new Int32Array(256);
-  mask = 255;
+  slots = new Int32Array(64);
+  mask = 63;
   used = 0;
 
   /** Empties the table, keeping its size. */
@@ -52,14 +52,14 @@ class Slots {
  */
 export class WordTable {
   /** Per slot: [hash, id + 1]; id + 1 = 0 marks an empty slot. */
-  private slots = new Int32Array(512);
-  private mask = 255;
+  private slots = new Int32Array(128);
+  private mask = 63;
   private count = 0;
   /** The characters of every word, back to back. */
-  private chars = new Uint16Array(2048);
+  private chars = new Uint16Array(256);
   private charsUsed = 0;
   /** Word id -> [start in `chars`, length]. */
-  private spans = new Int32Array(512);
+  private spans = new Int32Array(128);
 
   /** Forgets every word (ids start again from 0), keeping the memory. */
   clear(): void {
@@ -190,7 +190,7 @@ function lowerAscii(c: number): number {
  * a string key per message.
  */
 export class SequenceSet {
-  private pool = new Int32Array(1024);
+  private pool = new Int32Array(128);
   private poolUsed = 0;
   private starts: number[] = [];
   private lengths: number[] = [];
