@@ -103,3 +103,15 @@ describe('HeuristicDetector on long chats', () => {
     expect(tBig).toBeLessThan(1000);
   });
 });
+
+describe('a long chat validated with raised limits', () => {
+  it('passes later validation with the defaults as it is, and stricter explicit limits re-check it', async () => {
+    const { validateTranscript } = await import('../src/core/validate.js');
+    const v = validateTranscript(longChat(600), { maxMessages: 1000 });
+    expect(validateTranscript(v)).toBe(v);
+    expect(validateTranscript(v, { maxMessages: 2000 })).toBe(v);
+    expect(() => validateTranscript(v, { maxMessages: 300 })).toThrow(/more than 300 messages/);
+    // So a detector with the default limits can still read it.
+    expect((await new HeuristicDetector().detect(v)).score).not.toBeNull();
+  });
+});

@@ -171,7 +171,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * True when the message schema of {@link transcriptSchema} accepts `m`, checked by hand with the same rules
+ * True when the message schema of `transcriptSchema` accepts `m`, checked by hand with the same rules
  * (a property test holds the two together). A fast path only: `false` sends the input to zod, which decides
  * and words the error.
  */
@@ -202,7 +202,7 @@ function profileMatches(p: unknown, l: Required<ValidationLimits>): boolean {
 }
 
 /**
- * True when {@link transcriptSchema} accepts `input`: the fast path of {@link validateTranscript}. It never
+ * True when `transcriptSchema` accepts `input`: the fast path of {@link validateTranscript}. It never
  * accepts what zod rejects (see test/validate-fast-path.test.ts).
  *
  * @internal
@@ -294,11 +294,11 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
  * (epoch ms or ISO 8601) that never go backwards, and a `target` that is one of the speakers. `target` may be
  * omitted only when the transcript has a single speaker.
  *
- * The shape rules are {@link transcriptSchema} (zod); well-formed input takes a hand-written check of the same
+ * The shape rules are `transcriptSchema` (zod); well-formed input takes a hand-written check of the same
  * rules, and anything it does not accept goes through zod, which words the errors.
  *
  * @param input - anything; typically parsed JSON
- * @param limits - overrides for {@link DEFAULT_LIMITS} (a {@link resolveValidationLimits} result is cheapest)
+ * @param limits - overrides for {@link DEFAULT_LIMITS} (a `resolveValidationLimits` result is cheapest)
  * @throws InvalidTranscriptError listing every problem found
  *
  * @example
@@ -310,8 +310,11 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
 export function validateTranscript(input: unknown, limits?: ValidationLimits): ValidTranscript {
   const l = resolveValidationLimits(limits);
   if (typeof input === 'object' && input !== null) {
+    // Without limits, a validated transcript passes as it is (whatever limits it was validated under, so a
+    // long chat validated with a raised maxMessages goes through code that validates with the defaults);
+    // with limits, it passes when it met limits at least as strict.
     const had = validated.get(input);
-    if (had !== undefined && withinLimits(had, l)) return input as ValidTranscript;
+    if (had !== undefined && (limits === undefined || withinLimits(had, l))) return input as ValidTranscript;
   }
   let t: Transcript;
   if (matchesTranscriptSchema(input, l)) {

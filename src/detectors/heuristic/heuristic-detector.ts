@@ -121,7 +121,8 @@ export class HeuristicDetector implements Detector {
   readonly threshold: number;
   private readonly featureOptions: Required<StyleFeatureOptions>;
   private readonly l2: number;
-  private readonly limits: Readonly<Required<ValidationLimits>>;
+  /** The limits given, resolved; `undefined` when none were (the defaults, as every detector applies them). */
+  private readonly limits: Readonly<Required<ValidationLimits>> | undefined;
   private readonly shrinkage: number;
   private model: CompleteHeuristicWeights;
   private readonly scratch: StyleAccumulator;
@@ -138,7 +139,7 @@ export class HeuristicDetector implements Detector {
     this.name = name;
     this.threshold = threshold;
     this.l2 = l2;
-    this.limits = resolveValidationLimits(options.limits);
+    this.limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
     this.shrinkage = nonNegativeNumber('evidenceShrinkage', options.evidenceShrinkage ?? 0);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,

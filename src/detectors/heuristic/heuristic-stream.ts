@@ -27,7 +27,7 @@ export class HeuristicStream implements DetectionStream {
   constructor(
     private readonly name: string,
     opts: StreamOptions,
-    limits: ValidationLimits,
+    limits: ValidationLimits | undefined,
     start: () => StyleAccumulator,
     private readonly score: (acc: StyleAccumulator, started: number) => Detection,
   ) {
