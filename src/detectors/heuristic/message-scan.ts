@@ -90,39 +90,6 @@ export function scanMessage(text: string, table: WordTable, out: MessageScan): v
   if (!scanAscii(text, table, out)) scanUnicode(text, table, out);
 }
 
-/**
- * Only the word ids of `text` into `out.ids` / `out.wordCount` (the other fields are left as they were): for
- * the other speaker's messages, whose words alone matter (echo).
- */
-export function scanWords(text: string, table: WordTable, out: MessageScan): void {
-  out.wordCount = 0;
-  const n = text.length;
-  let wStart = -1;
-  let h = HASH_START;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) {
-      out.wordCount = 0;
-      for (const w of words(text)) out.pushId(table.idOf(w));
-      return;
-    }
-    const f = CLASS[c]!;
-    if (f & ALNUM) {
-      if (wStart < 0) {
-        wStart = i;
-        h = HASH_START;
-      }
-      h = hashStep(h, f & UPPER ? c | 0x20 : c);
-    } else if (c === 0x27 && wStart >= 0 && cls(text.charCodeAt(i + 1)) & ALNUM) {
-      h = hashStep(h, c);
-    } else if (wStart >= 0) {
-      out.pushId(table.idOfRange(text, wStart, i, h));
-      wStart = -1;
-    }
-  }
-  if (wStart >= 0) out.pushId(table.idOfRange(text, wStart, n, h));
-}
-
 /** Measures ASCII `text`; returns false (having changed nothing but `out.wordCount`) at the first non-ASCII unit. */
 function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   const n = text.length;

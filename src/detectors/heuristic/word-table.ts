@@ -80,7 +80,7 @@ export class WordTable {
   }
 
   /**
-   * The id of the ASCII word `text[start, end)`, lower-cased, whose hash (of the lower-cased codes, from
+   * The id of the word `text[start, end)` with its ASCII capitals lower-cased, whose hash (of the lower-cased codes, from
    * {@link HASH_START} by {@link hashStep}) is `h`.
    */
   idOfRange(text: string, start: number, end: number, h: number): number {
@@ -108,30 +108,12 @@ export class WordTable {
     return this.add(h, i, at, n);
   }
 
-  /** The id of a word already lower-cased. */
+  /** The id of a word already lower-cased (any characters). */
   idOf(word: string): number {
     let h = HASH_START;
     for (let k = 0; k < word.length; k++) h = hashStep(h, word.charCodeAt(k));
-    const n = word.length;
-    const slots = this.slots;
-    let i = h & this.mask;
-    for (;;) {
-      const v = slots[2 * i + 1]!;
-      if (v === 0) break;
-      if (slots[2 * i] === h) {
-        const id = v - 1;
-        if (this.spans[2 * id + 1] === n) {
-          const at = this.spans[2 * id]!;
-          let k = 0;
-          while (k < n && word.charCodeAt(k) === this.chars[at + k]) k++;
-          if (k === n) return id;
-        }
-      }
-      i = (i + 1) & this.mask;
-    }
-    const at = this.reserveChars(n);
-    for (let k = 0; k < n; k++) this.chars[at + k] = word.charCodeAt(k);
-    return this.add(h, i, at, n);
+    // Lower-casing leaves a lower-cased word as it is, so the ASCII lookup serves it.
+    return this.idOfRange(word, 0, word.length, h);
   }
 
   /** Room for `n` more characters; returns where they go. */
