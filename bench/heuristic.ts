@@ -1,12 +1,22 @@
 /**
- * Time of HeuristicDetector.detect() on a 200-message transcript, beside the cost of validating that
- * transcript, measured in one run.
+ * Time of HeuristicDetector.detect() on a 200-message transcript, validation included, old (the starting
+ * commit, from /work/base when that checkout is present) beside new in one run, with the ratio; µs per KB of
+ * text on the ConvAI dev file; and the cost of streaming a transcript message by message.
  *
  *   npx tsx bench/heuristic.ts
+ *
+ * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or /work/base
+ * is absent)
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
+
+const BASE = process.env['BOTLENS_BASE_DIR'] ?? '/work/base';
+const CONVAI_DEV = resolve(import.meta.dirname, '../../shared/data/convai-bots/dev.jsonl');
 
 const HUMAN = [
   'hey whats up',
@@ -27,7 +37,7 @@ const BOT = [
   'I love to read. I also like to play video games. ',
 ];
 
-/** A 200-message two-speaker transcript; `timed` adds ISO timestamps. */
+/** A 200-message two-speaker transcript (about 7 KB of text); `timed` adds ISO timestamps. */
 function makeTranscript(timed: boolean): Transcript {
   const messages: Transcript['messages'] = [];
   let t = Date.UTC(2024, 4, 1, 10);
@@ -46,43 +56,112 @@ function makeTranscript(timed: boolean): Transcript {
 }
 
 /**
- * Milliseconds per call of `fn`: calls run in batches of 50 for about `budgetMs` after a warm-up; the median
- * batch is reported (robust to other processes sharing the CPU), with the fastest batch beside it.
+ * Milliseconds of CPU time (user + system, of this process) per call of each function, measured side by side:
+ * rounds of `batch` calls alternate between the functions for about `budgetMs`, after a warm-up, and each
+ * one's median round is reported. CPU time rather than wall time, and alternating rounds, keep other
+ * processes on a shared machine from deciding the figures; on a quiet machine the two clocks agree for this
+ * single-threaded code.
  */
-async function time(
-  fn: () => unknown,
-  budgetMs = 800,
-): Promise<{ median: number; best: number; calls: number }> {
-  for (let i = 0; i < 300; i++) await fn();
-  const perCall: number[] = [];
+async function time(fns: (() => unknown)[], budgetMs = 1500, batch = 50): Promise<number[]> {
+  for (const fn of fns) for (let i = 0; i < 200; i++) await fn();
+  const rounds: number[][] = fns.map(() => []);
   const start = performance.now();
   while (performance.now() - start < budgetMs) {
-    const t0 = performance.now();
-    for (let i = 0; i < 50; i++) await fn();
-    perCall.push((performance.now() - t0) / 50);
+    for (let k = 0; k < fns.length; k++) {
+      const fn = fns[k]!;
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < batch; i++) await fn();
+      const c = process.cpuUsage(c0);
+      rounds[k]!.push((c.user + c.system) / 1000 / batch);
+    }
   }
-  perCall.sort((a, b) => a - b);
-  return { median: perCall[perCall.length >> 1]!, best: perCall[0]!, calls: perCall.length * 50 };
+  return rounds.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
 }
 
-const detector = new HeuristicDetector();
-const us = (ms: number): string => `${(ms * 1000).toFixed(1).padStart(8)} µs`;
+interface Impl {
+  detector: Detector;
+  validate: (t: unknown) => unknown;
+}
 
-console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-console.log('per call, median batch (fastest batch)');
+async function loadOld(): Promise<Impl | undefined> {
+  const heuristic = resolve(BASE, 'src/detectors/heuristic/heuristic-detector.ts');
+  if (!existsSync(heuristic)) return undefined;
+  const h = (await import(heuristic)) as { HeuristicDetector: new () => Detector };
+  const v = (await import(resolve(BASE, 'src/core/validate.ts'))) as {
+    validateTranscript: (t: unknown) => unknown;
+  };
+  return { detector: new h.HeuristicDetector(), validate: v.validateTranscript };
+}
+
+const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
+const textKb = (t: Transcript): number => t.messages.reduce((s, m) => s + m.text.length, 0) / 1024;
+
+const fresh: Impl = { detector: new HeuristicDetector(), validate: validateTranscript };
+const old = await loadOld();
+
 console.log(
-  'transcript                   validate (plain input)   detect (validated input)   detect / validate',
+  `node ${process.version}, ${process.platform}/${process.arch}; CPU time per call, median of alternating rounds`,
 );
+if (!old) console.log(`(old implementation not found at ${BASE}: its column is left out)`);
+console.log('');
+console.log('| 200 messages | step | old | new | old / new |');
+console.log('| --- | --- | --- | --- | --- |');
 for (const timed of [false, true]) {
   const plain = makeTranscript(timed);
-  const valid = validateTranscript(plain);
-  const v = await time(() => validateTranscript(plain));
-  const d = await time(() => detector.detect(valid));
-  const label = `200 msgs, ${timed ? 'timestamps' : 'no timestamps'}`.padEnd(28);
-  console.log(
-    `${label} ${us(v.median)} (${us(v.best).trim()})    ${us(d.median)} (${us(d.best).trim()})    ${(d.median / v.median).toFixed(2).padStart(8)}x`,
-  );
+  const label = timed ? 'ISO timestamps' : 'no timestamps';
+  // Fresh copies each call, so validation is never served from the cache of validated objects.
+  const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
+  for (const [step, run] of [
+    ['validate', (i: Impl) => () => i.validate(copy())],
+    ['detect, validation included', (i: Impl) => () => i.detector.detect(copy())],
+    // The new detector writes its evidence sentences when they are first read: count that too.
+    [
+      'detect and read the evidence',
+      (i: Impl) => async () => (await i.detector.detect(copy())).evidence.length,
+    ],
+  ] as const) {
+    const [n = 0, o] = await time(old ? [run(fresh), run(old)] : [run(fresh)]);
+    console.log(
+      `| ${label} (${textKb(plain).toFixed(1)} KB) | ${step} | ${o === undefined ? '-' : us(o)} | ${us(n)} | ${o === undefined ? '-' : `${(o / n).toFixed(1)}x`} |`,
+    );
+  }
 }
-const cached = validateTranscript(makeTranscript(true));
-const c = await time(() => validateTranscript(cached));
-console.log(`validate (already validated, cached): ${us(c.median).trim()}`);
+
+if (existsSync(CONVAI_DEV)) {
+  const rows = readFileSync(CONVAI_DEV, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Transcript);
+  const kb = rows.reduce((s, r) => s + textKb(r), 0);
+  const all = (i: Impl) => async () => {
+    for (const r of rows) await i.detector.detect({ target: r.target, messages: r.messages.slice() });
+  };
+  const [n = 0, o] = await time(old ? [all(fresh), all(old)] : [all(fresh)], 3000, 1);
+  console.log('');
+  console.log(`ConvAI dev: ${rows.length} transcripts, ${kb.toFixed(0)} KB of text, detect with validation`);
+  console.log('| | old | new | old / new |');
+  console.log('| --- | --- | --- | --- |');
+  const per = (ms: number) => `${((ms * 1000) / kb).toFixed(2)} µs/KB`;
+  console.log(
+    `| whole file | ${o === undefined ? '-' : `${o.toFixed(1)} ms`} | ${n.toFixed(1)} ms | ${o === undefined ? '-' : `${(o / n).toFixed(1)}x`} |`,
+  );
+  console.log(`| per KB of text | ${o === undefined ? '-' : per(o)} | ${per(n)} | |`);
+} else {
+  console.log(`\n(ConvAI dev not found at ${CONVAI_DEV}: its row is left out)`);
+}
+
+// Streaming: push the 200 messages one by one (incremental) vs one detect() on the whole transcript.
+const plain = makeTranscript(true);
+const streamAll = async () => {
+  const s = fresh.detector.stream!({ target: 'bot' });
+  for (const m of plain.messages) await s.push(m);
+};
+const [whole, streamed] = (await time(
+  [() => fresh.detector.detect({ target: 'bot', messages: plain.messages.slice() }), streamAll],
+  1500,
+  5,
+)) as [number, number];
+console.log('');
+console.log(
+  `Streaming 200 timed messages one by one: ${us(streamed)} in total (${us(streamed / 200)} per push), ${(streamed / whole).toFixed(1)}x one detect() (${us(whole)})`,
+);

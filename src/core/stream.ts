@@ -1,13 +1,18 @@
+import { AbortedError } from '../errors/aborted-error.js';
+import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
+import { MessageLog } from './message-log.js';
 import type { Message } from './transcript.js';
+import type { ValidationLimits } from './validate.js';
 
 /**
  * Opens a {@link DetectionStream} on any detector: its own `stream()` when it has one, otherwise a stream that
- * re-runs `detect()` on every message pushed so far (cost grows with the transcript; detectors that care
- * implement `stream()` to update incrementally).
+ * re-runs `detect()` on every message pushed so far ({@link recomputingStream}: cost grows with the transcript;
+ * detectors that care implement `stream()` to update incrementally).
  *
  * @param detector - the detector to run
  * @param opts - the target speaker and profile
+ * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
  * @example
  * ```ts
  * const live = openStream(new HeuristicDetector(), { target: 'helperbot' });
@@ -20,25 +25,57 @@ export function openStream(detector: Detector, opts: StreamOptions): DetectionSt
 }
 
 /**
- * The fallback stream: keeps the messages pushed so far and runs `detect()` on all of them at each push.
- * Pushes are serialized, so detections arrive in message order.
+ * The fallback stream: keeps the messages pushed so far and runs `detect()` on all of them at each push, so a
+ * push costs one `detect()` on the transcript so far (O(n) each, O(n²) for a whole transcript).
+ *
+ * - Each pushed message is checked as `validateTranscript` checks it (shape, timestamp order); a bad one
+ *   rejects its push with `InvalidTranscriptError` and is not kept.
+ * - Before the target's first message the detection abstains (`score: null`) instead of failing.
+ * - Pushes are serialized: detections arrive in message order even when pushes are not awaited.
+ * - A push whose `detect()` fails (an aborted `signal`, a transcript over the detector's limits) rejects and
+ *   leaves the stream as it was before that push.
+ *
+ * @param detector - the detector to run
+ * @param opts - the target speaker and profile
+ * @param limits - checks for each pushed message (the detector's own `detect()` applies its limits to the
+ *   whole transcript)
+ *   @defaultValue DEFAULT_LIMITS, except that the message count is left to `detect()`
+ * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
  */
-export function recomputingStream(detector: Detector, opts: StreamOptions): DetectionStream {
-  const messages: Message[] = [];
+export function recomputingStream(
+  detector: Detector,
+  opts: StreamOptions,
+  limits?: ValidationLimits,
+): DetectionStream {
+  const log = new MessageLog(opts?.target, opts?.profile, {
+    maxMessages: Number.MAX_SAFE_INTEGER,
+    ...limits,
+  });
   let latest: Detection | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   return {
     push(message: Message, detectOpts?: DetectOptions): Promise<Detection> {
       const run = chain.then(async () => {
-        messages.push(message);
-        latest = await detector.detect(
-          {
-            target: opts.target,
-            messages: messages.slice(),
-            ...(opts.profile !== undefined && { profile: opts.profile }),
-          },
-          detectOpts,
-        );
+        const started = nowMs();
+        AbortedError.throwIfAborted(detectOpts?.signal, `${detector.name} stream`);
+        const m = log.append(message);
+        try {
+          if (!log.targetSpoke) {
+            latest = {
+              ...abstained(
+                detector.name,
+                'The target has not sent a message yet: nothing to judge.',
+                started,
+              ),
+              support: { targetMessages: 0, targetCharacters: 0 },
+            };
+          } else {
+            latest = await detector.detect(log.transcript(), detectOpts);
+          }
+        } catch (err) {
+          if (log.messages[log.messages.length - 1] === m) log.pop();
+          throw err;
+        }
         return latest;
       });
       chain = run.catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { DetectOptions, Detector } from './detector.js';
 import { openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
-import { validateTranscript } from './validate.js';
+import { type ValidationLimits, validateTranscript } from './validate.js';
 
 /** The verdict after one of the target's messages, as `detectTimeline` reports it. */
 export interface TimelinePoint {
@@ -15,13 +15,27 @@ export interface TimelinePoint {
   label: Label | null;
 }
 
+/** Options for {@link detectTimeline}. */
+export interface TimelineOptions extends DetectOptions {
+  /**
+   * Limits the transcript is validated against (raise `maxMessages` for long chats; the detector applies its
+   * own limits too).
+   * @defaultValue DEFAULT_LIMITS
+   */
+  limits?: ValidationLimits;
+}
+
 /**
  * Scores a transcript as it grew: the verdict after each of the target speaker's messages, computed by
  * streaming the messages one at a time through {@link openStream}. The last point equals `detect()` on the
- * whole transcript when the transcript ends with a target message.
+ * whole transcript when the transcript ends with a target message. Messages before the target's first one
+ * produce no point. With a detector that streams incrementally (the heuristic) each message costs the same
+ * whatever came before; other detectors recompute over the messages so far at each one (O(n²) in all).
  *
  * @param detector - the detector (or ensemble) to run
  * @param transcript - the whole transcript
+ * @param opts - an abort `signal` (checked at every message) and validation limits
+ * @throws InvalidTranscriptError on bad input; AbortedError when `signal` is aborted
  * @example
  * ```ts
  * const points = await detectTimeline(new HeuristicDetector(), transcript);
@@ -31,9 +45,10 @@ export interface TimelinePoint {
 export async function detectTimeline(
   detector: Detector,
   transcript: Transcript,
-  opts?: DetectOptions,
+  opts: TimelineOptions = {},
 ): Promise<TimelinePoint[]> {
-  const t = validateTranscript(transcript);
+  const t = validateTranscript(transcript, opts.limits);
+  const detectOpts: DetectOptions = opts.signal !== undefined ? { signal: opts.signal } : {};
   const stream = openStream(detector, {
     target: t.target,
     ...(t.profile !== undefined && { profile: t.profile }),
@@ -41,11 +56,8 @@ export async function detectTimeline(
   const points: TimelinePoint[] = [];
   let seen = 0;
   for (let i = 0; i < t.messages.length; i++) {
-    const m = t.messages[i] as (typeof t.messages)[number];
-    const d = await stream.push(
-      { speaker: m.speaker, text: m.text, ...(m.timestamp !== undefined && { timestamp: m.timestamp }) },
-      opts,
-    );
+    const m = t.messages[i]!;
+    const d = await stream.push(m, detectOpts);
     if (m.speaker !== t.target) continue;
     seen++;
     points.push({ messageIndex: i, targetMessages: seen, score: d.score, label: d.label });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
-import type { Transcript, ValidMessage, ValidTranscript } from './transcript.js';
+import { parseUtcIsoFast } from './iso-time.js';
+import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 
 /** Limits applied by {@link validateTranscript}. */
 export interface ValidationLimits {
@@ -41,10 +42,11 @@ export const DEFAULT_LIMITS: Readonly<Required<ValidationLimits>> = Object.freez
   maxBioLength: 5_000,
 });
 
-const validated = new WeakSet<object>();
+/** Validated transcripts, with the limits they passed, so validating one again costs nothing. */
+const validated = new WeakMap<object, Required<ValidationLimits>>();
 
-function buildSchema(l: Required<ValidationLimits>) {
-  const message = z.object({
+function buildMessageSchema(l: Required<ValidationLimits>) {
+  return z.object({
     speaker: z
       .string({ error: 'speaker must be a string: the name of who sent the message' })
       .min(1, { error: 'speaker is empty: give every message a non-empty speaker name' })
@@ -58,7 +60,26 @@ function buildSchema(l: Required<ValidationLimits>) {
       })
       .optional(),
   });
+}
+
+function buildProfileSchema(l: Required<ValidationLimits>) {
   return z.object({
+    bio: z
+      .string({ error: 'profile.bio must be a string' })
+      .max(l.maxBioLength, { error: `profile.bio is longer than ${l.maxBioLength} characters` })
+      .optional(),
+    avatar: z
+      .union([z.string().min(1), z.instanceof(Uint8Array)], {
+        error: 'profile.avatar must be a non-empty path/URL string or a Uint8Array of image bytes',
+      })
+      .optional(),
+  });
+}
+
+function buildSchema(l: Required<ValidationLimits>) {
+  const message = buildMessageSchema(l);
+  const profile = buildProfileSchema(l);
+  const transcript = z.object({
     messages: z
       .array(message, { error: 'messages must be an array of { speaker, text, timestamp? }' })
       .min(l.minMessages, {
@@ -68,45 +89,71 @@ function buildSchema(l: Required<ValidationLimits>) {
         error: `messages has more than ${l.maxMessages} messages: keep the last ${l.maxMessages} or raise maxMessages`,
       }),
     target: z.string({ error: 'target must be a string naming one of the speakers' }).optional(),
-    profile: z
-      .object({
-        bio: z
-          .string({ error: 'profile.bio must be a string' })
-          .max(l.maxBioLength, { error: `profile.bio is longer than ${l.maxBioLength} characters` })
-          .optional(),
-        avatar: z
-          .union([z.string().min(1), z.instanceof(Uint8Array)], {
-            error: 'profile.avatar must be a non-empty path/URL string or a Uint8Array of image bytes',
-          })
-          .optional(),
-      })
-      .optional(),
+    profile: profile.optional(),
   });
+  return { transcript, message, profile };
 }
 
 const schemaCache = new Map<string, ReturnType<typeof buildSchema>>();
 
-function resolveLimits(limits: ValidationLimits | undefined): Required<ValidationLimits> {
-  const l = { ...DEFAULT_LIMITS, ...limits };
-  for (const [k, v] of Object.entries(l)) {
+/** Limits objects made by {@link resolveValidationLimits}: complete, checked and frozen. */
+const resolvedLimits = new WeakSet<object>();
+const RESOLVED_DEFAULTS: Readonly<Required<ValidationLimits>> = DEFAULT_LIMITS;
+resolvedLimits.add(RESOLVED_DEFAULTS);
+
+/**
+ * {@link DEFAULT_LIMITS} overridden by `limits` (entries left `undefined` keep their default), checked and
+ * frozen. Validating with the returned object skips this work, so a detector resolves its limits once.
+ *
+ * @param limits - overrides for {@link DEFAULT_LIMITS}
+ * @throws InvalidOptionsError naming a limit that is not a non-negative integer, or `minMessages` above
+ *   `maxMessages`
+ *
+ * @example
+ * ```ts
+ * const limits = resolveValidationLimits({ maxMessages: 5000 });
+ * validateTranscript(longChat, limits);
+ * ```
+ */
+export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Required<ValidationLimits>> {
+  if (limits === undefined) return RESOLVED_DEFAULTS;
+  if (resolvedLimits.has(limits)) return limits as Required<ValidationLimits>;
+  const l: Required<ValidationLimits> = { ...DEFAULT_LIMITS };
+  for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ValidationLimits)[]) {
+    const v = limits[k];
+    if (v === undefined) continue;
     if (!Number.isInteger(v) || v < 0) {
       throw new InvalidOptionsError(k, `expected a non-negative integer, got ${String(v)}`);
     }
+    l[k] = v;
   }
   if (l.minMessages > l.maxMessages) {
     throw new InvalidOptionsError('minMessages', `must not exceed maxMessages (${l.maxMessages})`);
   }
-  return l;
+  const out = Object.freeze(l);
+  resolvedLimits.add(out);
+  return out;
 }
 
 function schemaFor(l: Required<ValidationLimits>) {
-  const key = JSON.stringify(l);
+  const key = `${l.minMessages},${l.maxMessages},${l.maxTextLength},${l.maxSpeakerLength},${l.maxBioLength}`;
   let s = schemaCache.get(key);
   if (!s) {
     s = buildSchema(l);
     schemaCache.set(key, s);
   }
   return s;
+}
+
+/**
+ * The zod schema of a transcript under `limits`: THE definition of the transcript's shape (the service's JSON
+ * Schema is generated from it). `validateTranscript` adds the rules a schema cannot say (timestamp order,
+ * target among the speakers).
+ *
+ * @param limits - overrides for {@link DEFAULT_LIMITS}
+ */
+export function transcriptSchema(limits?: ValidationLimits) {
+  return schemaFor(resolveValidationLimits(limits)).transcript;
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
@@ -116,6 +163,82 @@ function pathOf(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(p)}` : String(p);
   }
   return out;
+}
+
+/** zod's `isObject`: what `z.object()` accepts as an object. */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * True when the message schema of `transcriptSchema` accepts `m`, checked by hand with the same rules
+ * (a property test holds the two together). A fast path only: `false` sends the input to zod, which decides
+ * and words the error.
+ */
+function messageMatches(m: unknown, l: Required<ValidationLimits>): boolean {
+  if (!isObject(m)) return false;
+  const { speaker, text, timestamp } = m;
+  return (
+    typeof speaker === 'string' &&
+    speaker.length >= 1 &&
+    speaker.length <= l.maxSpeakerLength &&
+    typeof text === 'string' &&
+    text.length <= l.maxTextLength &&
+    (timestamp === undefined ||
+      typeof timestamp === 'string' ||
+      (typeof timestamp === 'number' && Number.isFinite(timestamp)))
+  );
+}
+
+/** As {@link messageMatches}, for the profile schema. */
+function profileMatches(p: unknown, l: Required<ValidationLimits>): boolean {
+  if (p === undefined) return true;
+  if (!isObject(p)) return false;
+  const { bio, avatar } = p;
+  if (bio !== undefined && !(typeof bio === 'string' && bio.length <= l.maxBioLength)) return false;
+  return (
+    avatar === undefined || (typeof avatar === 'string' && avatar.length >= 1) || avatar instanceof Uint8Array
+  );
+}
+
+/**
+ * True when `transcriptSchema` accepts `input`: the fast path of {@link validateTranscript}. It never
+ * accepts what zod rejects (see test/validate-fast-path.test.ts).
+ *
+ * @internal
+ */
+export function matchesTranscriptSchema(input: unknown, limits?: ValidationLimits): boolean {
+  const l = resolveValidationLimits(limits);
+  if (!isObject(input)) return false;
+  const { messages, target } = input;
+  if (!Array.isArray(messages) || messages.length < l.minMessages || messages.length > l.maxMessages) {
+    return false;
+  }
+  if (target !== undefined && typeof target !== 'string') return false;
+  if (!profileMatches(input['profile'], l)) return false;
+  for (let i = 0; i < messages.length; i++) if (!messageMatches(messages[i], l)) return false;
+  return true;
+}
+
+/** The profile as zod outputs it: the known keys that are present, in schema order. */
+function copyProfile(p: Record<string, unknown>): Transcript['profile'] {
+  const out: Record<string, unknown> = {};
+  if ('bio' in p) out['bio'] = p['bio'];
+  if ('avatar' in p) out['avatar'] = p['avatar'];
+  return out as Transcript['profile'];
+}
+
+function zodIssues(error: z.ZodError, prefix = ''): TranscriptIssue[] {
+  return error.issues.map((i) => {
+    const path = pathOf(i.path);
+    return {
+      path: prefix && path ? `${prefix}.${path}` : prefix || path,
+      message:
+        i.code === 'invalid_type' && i.path.length === 0 && prefix === ''
+          ? 'a transcript must be an object { messages, target? }'
+          : i.message,
+    };
+  });
 }
 
 function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssue[]): number | undefined {
@@ -130,6 +253,8 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
     }
     return ts;
   }
+  const fast = parseUtcIsoFast(ts);
+  if (fast !== undefined) return fast;
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed.
   const ms = /^\d{4}-\d{2}-\d{2}/.test(ts) ? Date.parse(ts) : Number.NaN;
   if (Number.isNaN(ms)) {
@@ -142,6 +267,25 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
   return ms;
 }
 
+/** A validated message: frozen, with `timeMs` (and `timestamp`, when given) in epoch milliseconds. */
+function validMessage(speaker: string, text: string, timeMs: number | undefined): ValidMessage {
+  return Object.freeze(
+    timeMs === undefined ? { speaker, text, timeMs } : { speaker, text, timestamp: timeMs, timeMs },
+  );
+}
+
+/** True when a transcript that passed `had` also passes `want`. */
+function withinLimits(had: Required<ValidationLimits>, want: Required<ValidationLimits>): boolean {
+  return (
+    had === want ||
+    (had.minMessages >= want.minMessages &&
+      had.maxMessages <= want.maxMessages &&
+      had.maxTextLength <= want.maxTextLength &&
+      had.maxSpeakerLength <= want.maxSpeakerLength &&
+      had.maxBioLength <= want.maxBioLength)
+  );
+}
+
 /**
  * Checks a transcript and returns a frozen, normalized copy. Every detector calls this, so bad input always
  * gets an {@link InvalidTranscriptError} that names the field and the fix, never a crash or a silent guess.
@@ -150,8 +294,11 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
  * (epoch ms or ISO 8601) that never go backwards, and a `target` that is one of the speakers. `target` may be
  * omitted only when the transcript has a single speaker.
  *
+ * The shape rules are `transcriptSchema` (zod); well-formed input takes a hand-written check of the same
+ * rules, and anything it does not accept goes through zod, which words the errors.
+ *
  * @param input - anything; typically parsed JSON
- * @param limits - overrides for {@link DEFAULT_LIMITS}
+ * @param limits - overrides for {@link DEFAULT_LIMITS} (a `resolveValidationLimits` result is cheapest)
  * @throws InvalidTranscriptError listing every problem found
  *
  * @example
@@ -161,29 +308,30 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
  * ```
  */
 export function validateTranscript(input: unknown, limits?: ValidationLimits): ValidTranscript {
-  if (typeof input === 'object' && input !== null && validated.has(input)) {
-    if (limits === undefined) return input as ValidTranscript;
+  const l = resolveValidationLimits(limits);
+  if (typeof input === 'object' && input !== null) {
+    // Without limits, a validated transcript passes as it is (whatever limits it was validated under, so a
+    // long chat validated with a raised maxMessages goes through code that validates with the defaults);
+    // with limits, it passes when it met limits at least as strict.
+    const had = validated.get(input);
+    if (had !== undefined && (limits === undefined || withinLimits(had, l))) return input as ValidTranscript;
   }
-  const l = resolveLimits(limits);
-  const parsed = schemaFor(l).safeParse(input);
-  if (!parsed.success) {
-    throw new InvalidTranscriptError(
-      parsed.error.issues.map((i) => ({
-        path: pathOf(i.path),
-        message:
-          i.code === 'invalid_type' && i.path.length === 0
-            ? 'a transcript must be an object { messages, target? }'
-            : i.message,
-      })),
-    );
+  let t: Transcript;
+  if (matchesTranscriptSchema(input, l)) {
+    t = input as Transcript;
+  } else {
+    const parsed = schemaFor(l).transcript.safeParse(input);
+    if (!parsed.success) throw new InvalidTranscriptError(zodIssues(parsed.error));
+    t = parsed.data as Transcript;
   }
-  const t = parsed.data as Transcript;
   const issues: TranscriptIssue[] = [];
-  const messages: ValidMessage[] = new Array(t.messages.length);
+  const n = t.messages.length;
+  const messages: ValidMessage[] = new Array(n);
   const speakers = new Set<string>();
   let lastMs: number | undefined;
   let lastIdx = -1;
-  for (let i = 0; i < t.messages.length; i++) {
+  let lastSpeaker: string | undefined;
+  for (let i = 0; i < n; i++) {
     const m = t.messages[i]!;
     const timeMs = toMs(m.timestamp, i, issues);
     if (timeMs !== undefined) {
@@ -196,12 +344,12 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
       lastMs = timeMs;
       lastIdx = i;
     }
-    speakers.add(m.speaker);
-    messages[i] = Object.freeze(
-      timeMs === undefined
-        ? { speaker: m.speaker, text: m.text, timeMs }
-        : { speaker: m.speaker, text: m.text, timestamp: timeMs, timeMs },
-    );
+    // Most messages alternate between two speakers: skip the set when the speaker did not change.
+    if (m.speaker !== lastSpeaker) {
+      speakers.add(m.speaker);
+      lastSpeaker = m.speaker;
+    }
+    messages[i] = validMessage(m.speaker, m.text, timeMs);
   }
   let target = t.target;
   if (target === undefined) {
@@ -212,19 +360,20 @@ export function validateTranscript(input: unknown, limits?: ValidationLimits): V
         message: `target is missing and the transcript has ${speakers.size} speakers: set target to one of ${listSpeakers(speakers)}`,
       });
   } else if (!speakers.has(target)) {
-    issues.push({
-      path: 'target',
-      message: `target "${target.slice(0, 80)}" sent no message: use one of ${listSpeakers(speakers)}`,
-    });
+    issues.push({ path: 'target', message: noMessageFrom(target, speakers) });
   }
   if (issues.length > 0) throw new InvalidTranscriptError(issues);
   const out: ValidTranscript = Object.freeze({
     messages: Object.freeze(messages) as ValidMessage[],
     target: target!,
-    ...(t.profile ? { profile: Object.freeze({ ...t.profile }) } : {}),
+    ...(t.profile ? { profile: Object.freeze(copyProfile(t.profile as Record<string, unknown>)) } : {}),
   });
-  validated.add(out);
+  validated.set(out, l);
   return out;
+}
+
+function noMessageFrom(target: string, speakers: Set<string>): string {
+  return `target "${target.slice(0, 80)}" sent no message: use one of ${listSpeakers(speakers)}`;
 }
 
 function listSpeakers(speakers: Set<string>): string {
@@ -235,4 +384,76 @@ function listSpeakers(speakers: Set<string>): string {
 /** The target speaker's messages, in order. */
 export function targetMessages(t: ValidTranscript): ValidMessage[] {
   return t.messages.filter((m) => m.speaker === t.target);
+}
+
+/**
+ * Checks one message as {@link validateTranscript} checks `messages[index]`, for transcripts that arrive a
+ * message at a time (streams). Returns it validated (frozen, `timeMs` set); `previousMs` is the latest
+ * timestamp before it, which its own must not precede.
+ *
+ * @param input - the message
+ * @param index - its place in the transcript, for the issue paths
+ * @param previous - the index and time of the latest earlier timed message, if any
+ * @param limits - overrides for {@link DEFAULT_LIMITS}
+ * @throws InvalidTranscriptError naming `messages[index]` and the fix
+ *
+ * @internal
+ */
+export function validateMessageAt(
+  input: unknown,
+  index: number,
+  previous: { index: number; timeMs: number } | undefined,
+  limits?: ValidationLimits,
+): ValidMessage {
+  const l = resolveValidationLimits(limits);
+  let m: Message;
+  if (messageMatches(input, l)) m = input as Message;
+  else {
+    const parsed = schemaFor(l).message.safeParse(input);
+    if (!parsed.success) {
+      throw new InvalidTranscriptError(zodIssues(parsed.error, `messages[${index}]`));
+    }
+    m = parsed.data;
+  }
+  const issues: TranscriptIssue[] = [];
+  const timeMs = toMs(m.timestamp, index, issues);
+  if (timeMs !== undefined && previous !== undefined && timeMs < previous.timeMs) {
+    issues.push({
+      path: `messages[${index}].timestamp`,
+      message: `timestamp goes backwards (earlier than messages[${previous.index}]): order messages by time or fix the clock`,
+    });
+  }
+  if (issues.length > 0) throw new InvalidTranscriptError(issues);
+  return validMessage(m.speaker, m.text, timeMs);
+}
+
+/**
+ * Checks a stream's target and profile as {@link validateTranscript} checks a transcript's.
+ *
+ * @param target - the speaker to judge
+ * @param profile - the target's profile, if any
+ * @param limits - overrides for {@link DEFAULT_LIMITS}
+ * @returns the profile as validated (frozen), or `undefined`
+ * @throws InvalidTranscriptError naming `target` or `profile...`
+ *
+ * @internal
+ */
+export function validateStreamHead(
+  target: unknown,
+  profile: unknown,
+  limits?: ValidationLimits,
+): Profile | undefined {
+  const l = resolveValidationLimits(limits);
+  if (typeof target !== 'string' || target.length < 1 || target.length > l.maxSpeakerLength) {
+    throw new InvalidTranscriptError([
+      {
+        path: 'target',
+        message: `target must be a non-empty string of at most ${l.maxSpeakerLength} characters naming the speaker to judge`,
+      },
+    ]);
+  }
+  if (profile === undefined) return undefined;
+  const parsed = schemaFor(l).profile.safeParse(profile);
+  if (!parsed.success) throw new InvalidTranscriptError(zodIssues(parsed.error, 'profile'));
+  return Object.freeze(copyProfile(profile as Record<string, unknown>)) as Profile;
 }

@@ -127,3 +127,38 @@ export function completeWeights(
   }
   return { intercept, features };
 }
+
+/** A deep copy of `w`. */
+export function cloneWeights(w: CompleteHeuristicWeights): CompleteHeuristicWeights {
+  const features = {} as Record<StyleFeatureName, FeatureWeight>;
+  for (const name of STYLE_FEATURE_NAMES) features[name] = { ...w.features[name] };
+  return { intercept: w.intercept, features };
+}
+
+/**
+ * A base that makes {@link completeWeights} reject any signal missing from a saved state.
+ *
+ * @throws InvalidOptionsError naming the missing signal or a bad intercept
+ */
+export function requireAll(weights: object, base: CompleteHeuristicWeights): CompleteHeuristicWeights {
+  const features = (weights as { features?: unknown }).features;
+  if (typeof features !== 'object' || features === null) {
+    throw new InvalidOptionsError('state.weights.features', 'expected an object with one entry per signal');
+  }
+  for (const name of STYLE_FEATURE_NAMES) {
+    if (!(name in features)) {
+      throw new InvalidOptionsError(
+        `state.weights.features.${name}`,
+        'missing: the state was saved by another botlens version; refit',
+      );
+    }
+  }
+  const intercept = (weights as { intercept?: unknown }).intercept;
+  if (typeof intercept !== 'number') {
+    throw new InvalidOptionsError(
+      'state.weights.intercept',
+      `expected a number, got ${JSON.stringify(intercept)}`,
+    );
+  }
+  return base;
+}

@@ -1,21 +1,6 @@
 import type { ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import {
-  coefficientOfVariation,
-  countEmoji,
-  countLinks,
-  countNonSpace,
-  countPunctuation,
-  countQuestions,
-  hasEndPunctuation,
-  hasTokenizerSpacing,
-  hasTrailingSpace,
-  lowercaseState,
-  median,
-  sentenceStats,
-  words,
-} from './text-utils.js';
-import { WordOverlap } from './word-overlap.js';
+import { StyleAccumulator } from './style-accumulator.js';
 
 /** Signals measured on the target speaker's text. They are measurable whenever it sent a non-blank message. */
 export const TEXT_FEATURE_NAMES = [
@@ -152,9 +137,6 @@ export function resolveStyleFeatureOptions(options: StyleFeatureOptions = {}): R
   return o;
 }
 
-/** Shortest delay used for typing speed, so that a 0 ms delay gives a large but finite speed. */
-const MIN_DELAY_FOR_SPEED_MS = 100;
-
 /**
  * Measures the style signals of the target speaker of a validated transcript. A pure function: same input,
  * same output, no I/O. Runs in linear time (near repetition looks back at most `repeatWindow` messages).
@@ -192,146 +174,9 @@ export function measureStyleFeatures(
   t: ValidTranscript,
   o: Readonly<Required<StyleFeatureOptions>>,
 ): StyleFeatures {
-  const msgs = t.messages;
-  const target = t.target;
-  const c: StyleCounts = {
-    messages: 0,
-    textMessages: 0,
-    words: 0,
-    emoji: 0,
-    links: 0,
-    questions: 0,
-    shortReplies: 0,
-    multiSentence: 0,
-    endPunctuation: 0,
-    tokenizerSpacing: 0,
-    trailingSpace: 0,
-    lowercase: 0,
-    casedMessages: 0,
-    capitalisedStarts: 0,
-    casedSentences: 0,
-    exactRepeats: 0,
-    timedReplies: 0,
-    fastReplies: 0,
-  };
-  const lengths: number[] = [];
-  let punct = 0;
-  let nonSpace = 0;
-  const seen = new Set<string>();
-  const overlap = new WordOverlap(o.repeatWindow);
-  let repeatSum = 0;
-  let repeatN = 0;
-  let echoSum = 0;
-  let echoN = 0;
-  let lastOther = -1;
-  let lastOtherWords: readonly number[] = [];
-  let lastOtherWordsOf = -1;
-  const delays: number[] = [];
-  const speeds: number[] = [];
-
-  for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i]!;
-    if (m.speaker !== target) {
-      lastOther = i;
-      continue;
-    }
-    c.messages++;
-    const text = m.text;
-
-    // Timing: a reply to the message just before, when both are timed.
-    const prev = i > 0 ? msgs[i - 1]! : undefined;
-    if (
-      prev !== undefined &&
-      prev.speaker !== target &&
-      prev.timeMs !== undefined &&
-      m.timeMs !== undefined
-    ) {
-      const delay = m.timeMs - prev.timeMs;
-      const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
-      delays.push(delay);
-      speeds.push(cps);
-      c.timedReplies++;
-      if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
-    }
-
-    if (text.trim() === '') continue;
-    c.textMessages++;
-    lengths.push(text.length);
-    const ws = words(text);
-    c.words += ws.length;
-    if (ws.length <= 2) c.shortReplies++;
-    c.emoji += countEmoji(text);
-    c.links += countLinks(text);
-    c.questions += countQuestions(text);
-    punct += countPunctuation(text);
-    nonSpace += countNonSpace(text);
-    if (hasEndPunctuation(text)) c.endPunctuation++;
-    if (hasTokenizerSpacing(text)) c.tokenizerSpacing++;
-    if (hasTrailingSpace(text)) c.trailingSpace++;
-    const low = lowercaseState(text);
-    if (low !== null) {
-      c.casedMessages++;
-      if (low) c.lowercase++;
-    }
-    const ss = sentenceStats(text);
-    if (ss.sentences >= 2) c.multiSentence++;
-    c.casedSentences += ss.cased;
-    c.capitalisedStarts += ss.capitalised;
-
-    // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
-    const key = ws.length > 0 ? ws.join(' ') : text.trim();
-    if (seen.has(key)) c.exactRepeats++;
-    else seen.add(key);
-
-    const set = overlap.distinct(ws);
-    if (set.length > 0) {
-      // Near repetition: highest word-set overlap with a recent earlier message.
-      const best = overlap.addAndCompare(set);
-      if (best !== null) {
-        repeatSum += best;
-        repeatN++;
-      }
-      // Echo: overlap with the other speaker's latest message.
-      if (lastOther >= 0) {
-        if (lastOtherWordsOf !== lastOther) {
-          lastOtherWords = overlap.distinct(words(msgs[lastOther]!.text));
-          lastOtherWordsOf = lastOther;
-        }
-        if (lastOtherWords.length > 0) {
-          echoSum += overlap.jaccard(set, lastOtherWords);
-          echoN++;
-        }
-      }
-    }
-  }
-
-  const n = c.textMessages;
-  const hasText = n > 0;
-  const rate = (k: number): number | null => (hasText ? k / n : null);
-  const values: Record<StyleFeatureName, number | null> = {
-    mean_words: rate(c.words),
-    // every length is >= 1 (blank messages are skipped above), so the mean is positive
-    length_cv: n >= 2 ? coefficientOfVariation(lengths) : null,
-    short_reply_share: rate(c.shortReplies),
-    multi_sentence_share: rate(c.multiSentence),
-    end_punctuation_share: rate(c.endPunctuation),
-    question_rate: rate(c.questions),
-    tokenizer_spacing_share: rate(c.tokenizerSpacing),
-    trailing_space_share: rate(c.trailingSpace),
-    lowercase_share: c.casedMessages > 0 ? c.lowercase / c.casedMessages : null,
-    capitalised_start_share: c.casedSentences > 0 ? c.capitalisedStarts / c.casedSentences : null,
-    punctuation_rate: hasText && nonSpace > 0 ? punct / nonSpace : null,
-    emoji_rate: rate(c.emoji),
-    link_rate: rate(c.links),
-    exact_repeat_share: n >= 2 ? c.exactRepeats / n : null,
-    near_repeat_mean: repeatN > 0 ? repeatSum / repeatN : null,
-    echo_similarity: echoN > 0 ? echoSum / echoN : null,
-    median_delay_ms: delays.length > 0 ? median(delays.slice()) : null,
-    delay_cv: delays.length >= 2 ? coefficientOfVariation(delays) : null,
-    fast_reply_share: delays.length > 0 ? c.fastReplies / delays.length : null,
-    typing_speed_cps: speeds.length > 0 ? median(speeds) : null,
-  };
-  return { values, counts: c };
+  const acc = new StyleAccumulator(t.target, o);
+  for (const m of t.messages) acc.push(m);
+  return acc.features();
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

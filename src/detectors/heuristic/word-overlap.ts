@@ -1,77 +1,202 @@
 /**
- * Word-set overlap (Jaccard) between messages, in time linear in the number of words: each distinct word gets
- * a small integer, and an inverted index (word -> messages holding it) counts the shared words of a new message
- * with each recent one at once, instead of comparing the new message with every recent message in turn.
+ * Word-set overlap (Jaccard) between messages, in time linear in the number of words. For windows of up to
+ * 32 messages each word keeps a 32-bit mask of the recent messages that hold it, so the words shared with each
+ * of them are counted from registers. Larger windows use an inverted index
+ * (word id -> the history messages holding it, newest first, as linked lists in typed arrays) counts the shared
+ * words of a new message with each recent one at once, instead of comparing the new message with every recent
+ * message in turn. Word ids come from a `WordTable`.
  */
 export class WordOverlap {
-  private readonly ids = new Map<string, number>();
-  /** Word id -> ascending numbers of the history messages holding it. */
-  private readonly postings: number[][] = [];
-  /** Word id -> the last stamp it was marked with (for de-duplication and overlap counts). */
-  private readonly mark: number[] = [];
+  /** Word id -> the last stamp it was marked with (for de-duplication and intersections). */
+  private mark = new Int32Array(64);
+  /** Index mode (window > 32): word id -> its newest posting + 1 (0 = none). */
+  private head = new Int32Array(64);
+  /** Posting -> history message number. */
+  private postMsg = new Int32Array(0);
+  /** Posting -> the same word's previous posting + 1 (0 = none). */
+  private postPrev = new Int32Array(0);
+  private posts = 0;
   /** History message number -> its number of distinct words. */
   private readonly sizes: number[] = [];
-  private readonly shared: number[] = [];
+  private readonly shared: Int32Array;
   private stamp = 0;
+  /** Masks mode (window <= 32): word id -> bit j set when history message `ref - 1 - j` holds the word. */
+  private bits = new Int32Array(64);
+  /** Word id -> the history size when its mask was last written. */
+  private ref = new Int32Array(64);
+  /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
+  private readonly ring = new Int32Array(32);
+  private readonly useMasks: boolean;
+  private readonly windowMask: number;
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
-  constructor(private readonly window: number) {}
-
-  /** The distinct word ids of `ws` (lower-cased words), in first-seen order. */
-  distinct(ws: readonly string[]): number[] {
-    const stamp = ++this.stamp;
-    const out: number[] = [];
-    for (const w of ws) {
-      let id = this.ids.get(w);
-      if (id === undefined) {
-        id = this.ids.size;
-        this.ids.set(w, id);
-        this.postings.push([]);
-        this.mark.push(0);
-      }
-      if (this.mark[id] === stamp) continue;
-      this.mark[id] = stamp;
-      out.push(id);
-    }
-    return out;
+  constructor(private readonly window: number) {
+    this.shared = new Int32Array(Math.min(window, 1 << 20));
+    this.useMasks = window <= 32;
+    this.windowMask = window >= 32 ? -1 : (1 << window) - 1;
   }
 
   /**
-   * Adds a non-empty word set to the history and returns its highest Jaccard similarity with the previous
-   * `window` history messages, or `null` when the history was empty.
+   * Forgets the history, keeping the memory.
+   *
+   * @param vocabulary - how many word ids were in use (the word table's size before it was cleared)
    */
-  addAndCompare(set: readonly number[]): number | null {
+  clear(vocabulary: number): void {
+    this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
+    this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
+    this.posts = 0;
+    this.sizes.length = 0;
+  }
+
+  /** A stamp not yet in `mark` (stamps restart before they outgrow an Int32Array entry). */
+  private nextStamp(): number {
+    if (this.stamp >= 0x3fffffff) {
+      this.mark.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+
+  /** Makes room for word ids below `size`. */
+  private reserve(size: number): void {
+    if (size <= this.mark.length) return;
+    let n = this.mark.length;
+    while (n < size) n *= 2;
+    const mark = new Int32Array(n);
+    mark.set(this.mark);
+    this.mark = mark;
+    const head = new Int32Array(n);
+    head.set(this.head);
+    this.head = head;
+    const bits = new Int32Array(n);
+    bits.set(this.bits);
+    this.bits = bits;
+    const ref = new Int32Array(n);
+    ref.set(this.ref);
+    this.ref = ref;
+  }
+
+  /**
+   * Writes the distinct ids of `ids[0, n)` into `out`, in first-seen order, and returns how many there are.
+   *
+   * @param vocabulary - one more than the largest id (the word table's size)
+   */
+  distinct(ids: Int32Array, n: number, out: Int32Array, vocabulary: number): number {
+    this.reserve(vocabulary);
+    const stamp = this.nextStamp();
+    const mark = this.mark;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      if (mark[id] === stamp) continue;
+      mark[id] = stamp;
+      out[k++] = id;
+    }
+    return k;
+  }
+
+  /**
+   * Adds a non-empty word set (`set[0, n)`, distinct ids) to the history and returns its highest Jaccard
+   * similarity with the previous `window` history messages, or `null` when the history was empty.
+   */
+  addAndCompare(set: Int32Array, n: number): number | null {
+    return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
+  }
+
+  /** {@link WordOverlap.addAndCompare} for windows of up to 32 messages. */
+  private addAndCompareMasks(set: Int32Array, n: number): number | null {
     const m = this.sizes.length;
+    const bits = this.bits;
+    const ref = this.ref;
     let best: number | null = null;
     if (m > 0) {
-      const lo = Math.max(0, m - this.window);
       const shared = this.shared;
-      shared.length = m - lo;
-      shared.fill(0);
-      for (const id of set) {
-        const p = this.postings[id]!;
-        for (let k = p.length - 1; k >= 0 && p[k]! >= lo; k--) shared[p[k]! - lo]!++;
+      const width = Math.min(m, this.window);
+      shared.fill(0, 0, width);
+      // Bit j of a word's aligned mask: history message m - 1 - j holds it.
+      for (let i = 0; i < n; i++) {
+        const id = set[i]!;
+        const shift = m - ref[id]!;
+        let a = shift >= 32 ? 0 : (bits[id]! << shift) & this.windowMask;
+        while (a !== 0) {
+          const low = a & -a;
+          shared[31 - Math.clz32(low)]!++;
+          a ^= low;
+        }
       }
       best = 0;
-      for (let k = 0; k < shared.length; k++) {
-        const x = shared[k]!;
+      // Oldest first, as the index walk compares them (the maximum does not depend on the order).
+      for (let j = width - 1; j >= 0; j--) {
+        const x = shared[j]!;
         if (x === 0) continue;
-        const j = x / (set.length + this.sizes[lo + k]! - x);
-        if (j > best) best = j;
+        const v = x / (n + this.ring[(m - 1 - j) & 31]! - x);
+        if (v > best) best = v;
       }
     }
-    for (const id of set) this.postings[id]!.push(m);
-    this.sizes.push(set.length);
+    for (let i = 0; i < n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
+      ref[id] = m + 1;
+    }
+    this.ring[m & 31] = n;
+    this.sizes.push(n);
     return best;
   }
 
-  /** Jaccard similarity of two distinct-id sets (from {@link WordOverlap.distinct}); 0 when both are empty. */
-  jaccard(a: readonly number[], b: readonly number[]): number {
-    if (a.length === 0 && b.length === 0) return 0;
-    const stamp = ++this.stamp;
-    for (const id of b) this.mark[id] = stamp;
+  /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
+  private addAndCompareIndex(set: Int32Array, n: number): number | null {
+    const m = this.sizes.length;
+    let best: number | null = null;
+    const head = this.head;
+    if (m > 0) {
+      const lo = Math.max(0, m - this.window);
+      const width = m - lo;
+      const shared = this.shared;
+      shared.fill(0, 0, width);
+      const postMsg = this.postMsg;
+      const postPrev = this.postPrev;
+      for (let i = 0; i < n; i++) {
+        for (let p = head[set[i]!]!; p !== 0 && postMsg[p - 1]! >= lo; p = postPrev[p - 1]!) {
+          shared[postMsg[p - 1]! - lo]!++;
+        }
+      }
+      best = 0;
+      for (let k = 0; k < width; k++) {
+        const x = shared[k]!;
+        if (x === 0) continue;
+        const j = x / (n + this.sizes[lo + k]! - x);
+        if (j > best) best = j;
+      }
+    }
+    if (this.posts + n > this.postMsg.length) {
+      const size = Math.max(this.postMsg.length * 2, this.posts + n, 256);
+      const msg = new Int32Array(size);
+      msg.set(this.postMsg);
+      this.postMsg = msg;
+      const prev = new Int32Array(size);
+      prev.set(this.postPrev);
+      this.postPrev = prev;
+    }
+    for (let i = 0; i < n; i++) {
+      const id = set[i]!;
+      const p = this.posts++;
+      this.postMsg[p] = m;
+      this.postPrev[p] = head[id]!;
+      head[id] = p + 1;
+    }
+    this.sizes.push(n);
+    return best;
+  }
+
+  /** Jaccard similarity of two distinct-id sets; 0 when both are empty. */
+  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number): number {
+    if (an === 0 && bn === 0) return 0;
+    const stamp = this.nextStamp();
+    const mark = this.mark;
+    for (let i = 0; i < bn; i++) mark[b[i]!] = stamp;
     let inter = 0;
-    for (const id of a) if (this.mark[id] === stamp) inter++;
-    return inter / (a.length + b.length - inter);
+    for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
+    return inter / (an + bn - inter);
   }
 }

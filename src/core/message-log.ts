@@ -1,0 +1,99 @@
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import type { Message, Profile, ValidMessage, ValidTranscript } from './transcript.js';
+import {
+  resolveValidationLimits,
+  type ValidationLimits,
+  validateMessageAt,
+  validateStreamHead,
+} from './validate.js';
+
+/**
+ * The messages of a transcript that arrives one message at a time (a stream), each checked as
+ * `validateTranscript` checks it in a whole transcript: its shape, its timestamp (epoch ms or ISO 8601, never
+ * earlier than the latest one before) and the message count limit. A message that fails is not kept, so one
+ * bad push does not spoil the messages after it.
+ *
+ * @internal
+ */
+export class MessageLog {
+  /** The validated messages, in order (empty when the log was made with `keepMessages: false`). */
+  readonly messages: ValidMessage[] = [];
+  private count = 0;
+  /** The validated profile, if any. */
+  readonly profile: Profile | undefined;
+  private readonly limits: Readonly<Required<ValidationLimits>>;
+  private lastTimed: { index: number; timeMs: number } | undefined;
+  private targetCount = 0;
+
+  /**
+   * @param target - the speaker to judge
+   * @param profile - the target's profile
+   * @param limits - overrides for `DEFAULT_LIMITS`
+   * @param keepMessages - keep the messages (false: only count them, for streams that fold each message into
+   *   running sums)
+   * @throws InvalidTranscriptError when `target` or `profile` is malformed; InvalidOptionsError for bad limits
+   */
+  constructor(
+    readonly target: string,
+    profile?: Profile,
+    limits?: ValidationLimits,
+    private readonly keepMessages = true,
+  ) {
+    this.limits = resolveValidationLimits(limits);
+    this.profile = validateStreamHead(target, profile, this.limits);
+  }
+
+  /** True once the target has sent a message. */
+  get targetSpoke(): boolean {
+    return this.targetCount > 0;
+  }
+
+  /**
+   * Checks `message` and keeps it.
+   *
+   * @returns the message as validated (frozen, `timeMs` set)
+   * @throws InvalidTranscriptError naming `messages[i]` and the fix, or the message limit; nothing is kept then
+   */
+  append(message: Message): ValidMessage {
+    const index = this.count;
+    if (index >= this.limits.maxMessages) {
+      throw new InvalidTranscriptError([
+        {
+          path: 'messages',
+          message: `messages has more than ${this.limits.maxMessages} messages: keep the last ${this.limits.maxMessages} or raise maxMessages`,
+        },
+      ]);
+    }
+    const m = validateMessageAt(message, index, this.lastTimed, this.limits);
+    if (this.keepMessages) this.messages.push(m);
+    this.count++;
+    if (m.timeMs !== undefined) this.lastTimed = { index, timeMs: m.timeMs };
+    if (m.speaker === this.target) this.targetCount++;
+    return m;
+  }
+
+  /** Forgets the latest message (a push whose detection failed); only for a log that keeps its messages. */
+  pop(): void {
+    const m = this.messages.pop();
+    if (m === undefined) return;
+    this.count--;
+    if (m.speaker === this.target) this.targetCount--;
+    this.lastTimed = undefined;
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const t = this.messages[i]!.timeMs;
+      if (t !== undefined) {
+        this.lastTimed = { index: i, timeMs: t };
+        break;
+      }
+    }
+  }
+
+  /** The messages so far as a transcript (a copy of the list). */
+  transcript(): ValidTranscript {
+    return {
+      target: this.target,
+      messages: this.messages.slice(),
+      ...(this.profile !== undefined && { profile: this.profile }),
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { nowMs } from '../../core/detection.js';
+import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
+import { MessageLog } from '../../core/message-log.js';
+import type { Message } from '../../core/transcript.js';
+import type { ValidationLimits } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import type { StyleAccumulator } from './style-accumulator.js';
+
+/**
+ * The heuristic detector's incremental stream: each push validates the message, adds it to the running sums
+ * and scores them. Pushes are applied in call order, synchronously, so detections come back in message order.
+ *
+ * @internal
+ */
+export class HeuristicStream implements DetectionStream {
+  private readonly log: MessageLog;
+  private readonly acc: StyleAccumulator;
+  private latest: Detection | undefined;
+
+  /**
+   * @param name - the detector's name (for abort messages)
+   * @param opts - target and profile
+   * @param limits - the detector's validation limits
+   * @param start - makes the accumulator for `opts.target`
+   * @param score - scores the accumulator
+   */
+  constructor(
+    private readonly name: string,
+    opts: StreamOptions,
+    limits: ValidationLimits | undefined,
+    start: () => StyleAccumulator,
+    private readonly score: (acc: StyleAccumulator, started: number) => Detection,
+  ) {
+    this.log = new MessageLog(opts?.target, opts?.profile, limits, false);
+    this.acc = start();
+  }
+
+  push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
+    try {
+      const started = nowMs();
+      AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
+      this.acc.push(this.log.append(message));
+      this.latest = this.score(this.acc, started);
+      return Promise.resolve(this.latest);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  detection(): Detection | undefined {
+    return this.latest;
+  }
+}

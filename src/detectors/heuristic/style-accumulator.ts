@@ -1,0 +1,280 @@
+import { MessageScan, scanMessage } from './message-scan.js';
+import { RunningMedian } from './running-median.js';
+import type { StyleCounts, StyleFeatureName, StyleFeatureOptions, StyleFeatures } from './style-features.js';
+import { WordOverlap } from './word-overlap.js';
+import { SequenceSet, WordTable } from './word-table.js';
+
+/** Shortest delay used for typing speed, so that a 0 ms delay gives a large but finite speed. */
+const MIN_DELAY_FOR_SPEED_MS = 100;
+
+/** What the accumulator reads of a message (a validated message). */
+export interface AccumulatedMessage {
+  readonly speaker: string;
+  readonly text: string;
+  readonly timeMs: number | undefined;
+}
+
+/**
+ * The style signals of one target speaker, kept as running sums and counters so that adding a message costs
+ * the same whatever came before (near repetition looks back at most `repeatWindow` messages; the median delay
+ * and typing speed use two heaps, O(log n)). `detect()` pushes every message and reads {@link features} once;
+ * a stream reads it after each push. Both get the same numbers.
+ */
+export class StyleAccumulator {
+  private c: StyleCounts = emptyCounts();
+  private target = '';
+  /** Characters of every target message, blank ones included. */
+  private chars = 0;
+  // Message lengths (integers: the sums are exact) for length_cv.
+  private lenSum = 0;
+  private lenSumSq = 0;
+  private punct = 0;
+  private nonSpace = 0;
+  private readonly table = new WordTable();
+  private readonly scan = new MessageScan();
+  private set = new Int32Array(32);
+  private otherSet = new Int32Array(32);
+  private otherSetSize = 0;
+  private readonly seenWords = new SequenceSet();
+  private readonly seenBare = new Set<string>();
+  private readonly overlap: WordOverlap;
+  private repeatSum = 0;
+  private repeatN = 0;
+  private echoSum = 0;
+  private echoN = 0;
+  /** The other speaker's latest message, until its words are needed. */
+  private lastOtherText: string | undefined;
+  private lastOtherScanned = false;
+  private prev: AccumulatedMessage | undefined;
+  // Reply delays: count, running sum (the mean, as coefficientOfVariation sums them), and sums of the delays
+  // shifted by the first one (a numerically stable variance).
+  private delayN = 0;
+  private delaySum = 0;
+  private delayShift = 0;
+  private delayS1 = 0;
+  private delayS2 = 0;
+  private readonly delays = new RunningMedian();
+  private readonly speeds = new RunningMedian();
+
+  /**
+   * @param target - the speaker whose style is measured
+   * @param o - resolved options (see `resolveStyleFeatureOptions`)
+   */
+  constructor(
+    target: string,
+    private readonly o: Readonly<Required<StyleFeatureOptions>>,
+  ) {
+    this.overlap = new WordOverlap(o.repeatWindow);
+    this.target = target;
+  }
+
+  /**
+   * Starts over for a new transcript, keeping the memory already allocated (a detector reuses one accumulator
+   * across `detect()` calls: allocating the tables cost more than measuring a short transcript).
+   *
+   * @param target - the speaker whose style is measured
+   */
+  reset(target: string): void {
+    this.target = target;
+    this.c = emptyCounts();
+    this.chars = 0;
+    this.lenSum = 0;
+    this.lenSumSq = 0;
+    this.punct = 0;
+    this.nonSpace = 0;
+    this.overlap.clear(this.table.size);
+    this.table.clear();
+    this.otherSetSize = 0;
+    this.seenWords.clear();
+    this.seenBare.clear();
+    this.repeatSum = 0;
+    this.repeatN = 0;
+    this.echoSum = 0;
+    this.echoN = 0;
+    this.lastOtherText = undefined;
+    this.lastOtherScanned = false;
+    this.prev = undefined;
+    this.delayN = 0;
+    this.delaySum = 0;
+    this.delayShift = 0;
+    this.delayS1 = 0;
+    this.delayS2 = 0;
+    this.delays.clear();
+    this.speeds.clear();
+  }
+
+  /** Messages the target sent so far. */
+  get targetMessages(): number {
+    return this.c.messages;
+  }
+
+  /** Characters of the target's messages so far. */
+  get targetCharacters(): number {
+    return this.chars;
+  }
+
+  /** Adds the next message of the transcript (any speaker). */
+  push(m: AccumulatedMessage): void {
+    const prev = this.prev;
+    this.prev = m;
+    if (m.speaker !== this.target) {
+      this.lastOtherText = m.text;
+      this.lastOtherScanned = false;
+      return;
+    }
+    const c = this.c;
+    const o = this.o;
+    c.messages++;
+    const text = m.text;
+    this.chars += text.length;
+
+    // Timing: a reply to the message just before, when both are timed.
+    if (
+      prev !== undefined &&
+      prev.speaker !== this.target &&
+      prev.timeMs !== undefined &&
+      m.timeMs !== undefined
+    ) {
+      const delay = m.timeMs - prev.timeMs;
+      const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
+      if (this.delayN === 0) this.delayShift = delay;
+      this.delayN++;
+      this.delaySum += delay;
+      const d = delay - this.delayShift;
+      this.delayS1 += d;
+      this.delayS2 += d * d;
+      this.delays.add(delay);
+      this.speeds.add(cps);
+      c.timedReplies++;
+      if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
+    }
+
+    const s = this.scan;
+    scanMessage(text, this.table, s);
+    if (s.blank) return;
+    c.textMessages++;
+    this.lenSum += text.length;
+    this.lenSumSq += text.length * text.length;
+    const nw = s.wordCount;
+    c.words += nw;
+    if (nw <= 2) c.shortReplies++;
+    c.emoji += s.emoji;
+    c.links += s.links;
+    c.questions += s.questions;
+    this.punct += s.punctuation;
+    this.nonSpace += s.nonSpace;
+    if (s.endPunctuation) c.endPunctuation++;
+    if (s.tokenizerSpacing) c.tokenizerSpacing++;
+    if (s.trailingSpace) c.trailingSpace++;
+    if (s.lowercase >= 0) {
+      c.casedMessages++;
+      if (s.lowercase === 1) c.lowercase++;
+    }
+    if (s.sentences >= 2) c.multiSentence++;
+    c.casedSentences += s.casedSentences;
+    c.capitalisedStarts += s.capitalisedStarts;
+
+    // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
+    if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) c.exactRepeats++;
+
+    if (this.set.length < nw) this.set = new Int32Array(s.ids.length);
+    const size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
+    if (size === 0) return;
+    // Near repetition: highest word-set overlap with a recent earlier message.
+    const best = this.overlap.addAndCompare(this.set, size);
+    if (best !== null) {
+      this.repeatSum += best;
+      this.repeatN++;
+    }
+    // Echo: overlap with the other speaker's latest message.
+    if (this.lastOtherText !== undefined) {
+      if (!this.lastOtherScanned) this.scanLastOther();
+      if (this.otherSetSize > 0) {
+        this.echoSum += this.overlap.jaccard(this.set, size, this.otherSet, this.otherSetSize);
+        this.echoN++;
+      }
+    }
+  }
+
+  private scanLastOther(): void {
+    const s = this.scan;
+    scanMessage(this.lastOtherText!, this.table, s);
+    if (this.otherSet.length < s.wordCount) this.otherSet = new Int32Array(s.ids.length);
+    this.otherSetSize = this.overlap.distinct(s.ids, s.wordCount, this.otherSet, this.table.size);
+    this.lastOtherScanned = true;
+  }
+
+  /** The signals over the messages pushed so far (a fresh object each call). */
+  features(): StyleFeatures {
+    const c = this.c;
+    const n = c.textMessages;
+    const hasText = n > 0;
+    const rate = (k: number): number | null => (hasText ? k / n : null);
+    const dn = this.delayN;
+    const values: Record<StyleFeatureName, number | null> = {
+      mean_words: rate(c.words),
+      // every length is >= 1 (blank messages are skipped), so the mean is positive
+      length_cv: n >= 2 ? cv(this.lenSum, n, (n * this.lenSumSq - this.lenSum * this.lenSum) / n) : null,
+      short_reply_share: rate(c.shortReplies),
+      multi_sentence_share: rate(c.multiSentence),
+      end_punctuation_share: rate(c.endPunctuation),
+      question_rate: rate(c.questions),
+      tokenizer_spacing_share: rate(c.tokenizerSpacing),
+      trailing_space_share: rate(c.trailingSpace),
+      lowercase_share: c.casedMessages > 0 ? c.lowercase / c.casedMessages : null,
+      capitalised_start_share: c.casedSentences > 0 ? c.capitalisedStarts / c.casedSentences : null,
+      punctuation_rate: hasText && this.nonSpace > 0 ? this.punct / this.nonSpace : null,
+      emoji_rate: rate(c.emoji),
+      link_rate: rate(c.links),
+      exact_repeat_share: n >= 2 ? c.exactRepeats / n : null,
+      near_repeat_mean: this.repeatN > 0 ? this.repeatSum / this.repeatN : null,
+      echo_similarity: this.echoN > 0 ? this.echoSum / this.echoN : null,
+      median_delay_ms: dn > 0 ? this.delays.median() : null,
+      delay_cv:
+        dn >= 2 ? cv(this.delaySum, dn, (dn * this.delayS2 - this.delayS1 * this.delayS1) / dn) : null,
+      fast_reply_share: dn > 0 ? c.fastReplies / dn : null,
+      typing_speed_cps: dn > 0 ? this.speeds.median() : null,
+    };
+    return { values, counts: { ...c } };
+  }
+}
+
+function emptyCounts(): StyleCounts {
+  return {
+    messages: 0,
+    textMessages: 0,
+    words: 0,
+    emoji: 0,
+    links: 0,
+    questions: 0,
+    shortReplies: 0,
+    multiSentence: 0,
+    endPunctuation: 0,
+    tokenizerSpacing: 0,
+    trailingSpace: 0,
+    lowercase: 0,
+    casedMessages: 0,
+    capitalisedStarts: 0,
+    casedSentences: 0,
+    exactRepeats: 0,
+    timedReplies: 0,
+    fastReplies: 0,
+  };
+}
+
+/** Adds `key` to `seen`; true when it was there already. */
+function seenBefore(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return true;
+  seen.add(key);
+  return false;
+}
+
+/**
+ * Coefficient of variation (population standard deviation / mean) from the sum and the sum of squared
+ * deviations; 0 when the mean is 0, as `coefficientOfVariation` of text-utils.ts.
+ */
+function cv(sum: number, n: number, squaredDeviations: number): number {
+  const mean = sum / n;
+  if (mean === 0) return 0;
+  return Math.sqrt(Math.max(0, squaredDeviations) / n) / mean;
+}

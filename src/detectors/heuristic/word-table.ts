@@ -1,0 +1,224 @@
+/**
+ * Interning tables for the heuristic's word statistics, written by hand because the built-in `Map` needs a
+ * string per word: slicing and hashing a fresh string for each of the ~1,500 words of a 200-message transcript
+ * was a third of the detector's time. Here a word is hashed while it is scanned and looked up straight from
+ * the message text.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** The hash state before the first character. */
+export const HASH_START = FNV_OFFSET | 0;
+
+/** The hash state after one more character code (FNV-1a, 32 bits). */
+export function hashStep(h: number, c: number): number {
+  return Math.imul(h ^ c, FNV_PRIME);
+}
+
+/** An open-addressing table's slot array, grown when half full. */
+class Slots {
+  /** Entry number + 1, or 0 for an empty slot. */
+  slots = new Int32Array(64);
+  mask = 63;
+  used = 0;
+
+  /** Empties the table, keeping its size. */
+  clear(): void {
+    if (this.used > 0) this.slots.fill(0);
+    this.used = 0;
+  }
+
+  /** Rehashes every entry into a table twice the size. */
+  grow(hashOf: (entry: number) => number): void {
+    const size = this.slots.length * 2;
+    const next = new Int32Array(size);
+    const mask = size - 1;
+    for (const v of this.slots) {
+      if (v === 0) continue;
+      let i = hashOf(v - 1) & mask;
+      while (next[i] !== 0) i = (i + 1) & mask;
+      next[i] = v;
+    }
+    this.slots = next;
+    this.mask = mask;
+  }
+}
+
+/**
+ * Word -> small integer id. Words are lower-cased; ids count up from 0 in first-seen order. The table keeps
+ * each slot's hash beside its id and the words' characters in one flat array, so a lookup touches two typed
+ * arrays and no string.
+ */
+export class WordTable {
+  /** Per slot: [hash, id + 1]; id + 1 = 0 marks an empty slot. */
+  private slots = new Int32Array(128);
+  private mask = 63;
+  private count = 0;
+  /** The characters of every word, back to back. */
+  private chars = new Uint16Array(256);
+  private charsUsed = 0;
+  /** Word id -> [start in `chars`, length]. */
+  private spans = new Int32Array(128);
+
+  /** Forgets every word (ids start again from 0), keeping the memory. */
+  clear(): void {
+    if (this.count > 0) this.slots.fill(0);
+    this.count = 0;
+    this.charsUsed = 0;
+  }
+
+  /** The word with id `id`. */
+  wordOf(id: number): string {
+    const start = this.spans[2 * id]!;
+    return String.fromCharCode(...this.chars.subarray(start, start + this.spans[2 * id + 1]!));
+  }
+
+  /** How many distinct words have an id. */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * The id of the word `text[start, end)` with its ASCII capitals lower-cased, whose hash (of the lower-cased codes, from
+   * {@link HASH_START} by {@link hashStep}) is `h`.
+   */
+  idOfRange(text: string, start: number, end: number, h: number): number {
+    const slots = this.slots;
+    const n = end - start;
+    let i = h & this.mask;
+    for (;;) {
+      const v = slots[2 * i + 1]!;
+      if (v === 0) break;
+      if (slots[2 * i] === h) {
+        const id = v - 1;
+        const spans = this.spans;
+        if (spans[2 * id + 1] === n) {
+          const chars = this.chars;
+          const at = spans[2 * id]! - start;
+          let k = start;
+          while (k < end && lowerAscii(text.charCodeAt(k)) === chars[at + k]) k++;
+          if (k === end) return id;
+        }
+      }
+      i = (i + 1) & this.mask;
+    }
+    const at = this.reserveChars(n);
+    for (let k = 0; k < n; k++) this.chars[at + k] = lowerAscii(text.charCodeAt(start + k));
+    return this.add(h, i, at, n);
+  }
+
+  /** The id of a word already lower-cased (any characters). */
+  idOf(word: string): number {
+    let h = HASH_START;
+    for (let k = 0; k < word.length; k++) h = hashStep(h, word.charCodeAt(k));
+    // Lower-casing leaves a lower-cased word as it is, so the ASCII lookup serves it.
+    return this.idOfRange(word, 0, word.length, h);
+  }
+
+  /** Room for `n` more characters; returns where they go. */
+  private reserveChars(n: number): number {
+    if (this.charsUsed + n > this.chars.length) {
+      const grown = new Uint16Array(Math.max(this.chars.length * 2, this.charsUsed + n));
+      grown.set(this.chars.subarray(0, this.charsUsed));
+      this.chars = grown;
+    }
+    const at = this.charsUsed;
+    this.charsUsed += n;
+    return at;
+  }
+
+  private add(h: number, slot: number, at: number, n: number): number {
+    const id = this.count++;
+    if (2 * id + 2 > this.spans.length) {
+      const grown = new Int32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[2 * id] = at;
+    this.spans[2 * id + 1] = n;
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = id + 1;
+    if (this.count * 2 > this.mask + 1) this.grow();
+    return id;
+  }
+
+  /** Rehashes every word into a table twice the size. */
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const next = new Int32Array(2 * size);
+    const mask = size - 1;
+    for (let s = 0; s <= this.mask; s++) {
+      const v = this.slots[2 * s + 1]!;
+      if (v === 0) continue;
+      const h = this.slots[2 * s]!;
+      let i = h & mask;
+      while (next[2 * i + 1] !== 0) i = (i + 1) & mask;
+      next[2 * i] = h;
+      next[2 * i + 1] = v;
+    }
+    this.slots = next;
+    this.mask = mask;
+  }
+}
+
+/** `c` lower-cased when it is an ASCII capital. */
+function lowerAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/**
+ * A set of integer sequences (a message's word ids in order), for exact-repetition checks without building
+ * a string key per message.
+ */
+export class SequenceSet {
+  private pool = new Int32Array(128);
+  private poolUsed = 0;
+  private starts: number[] = [];
+  private lengths: number[] = [];
+  private hashes: number[] = [];
+  private readonly table = new Slots();
+
+  /** Empties the set, keeping the memory. */
+  clear(): void {
+    this.poolUsed = 0;
+    this.starts.length = 0;
+    this.lengths.length = 0;
+    this.hashes.length = 0;
+    this.table.clear();
+  }
+
+  /** Adds `seq[0, n)`; returns true when it was already in the set. */
+  has(seq: Int32Array, n: number): boolean {
+    let h = HASH_START;
+    for (let k = 0; k < n; k++) h = hashStep(h, seq[k]!);
+    const t = this.table;
+    let i = h & t.mask;
+    for (;;) {
+      const v = t.slots[i]!;
+      if (v === 0) break;
+      const e = v - 1;
+      if (this.hashes[e] === h && this.lengths[e] === n) {
+        const s = this.starts[e]!;
+        let k = 0;
+        while (k < n && this.pool[s + k] === seq[k]) k++;
+        if (k === n) return true;
+      }
+      i = (i + 1) & t.mask;
+    }
+    if (this.poolUsed + n > this.pool.length) {
+      const grown = new Int32Array(Math.max(this.pool.length * 2, this.poolUsed + n));
+      grown.set(this.pool);
+      this.pool = grown;
+    }
+    this.pool.set(seq.subarray(0, n), this.poolUsed);
+    const e = this.starts.length;
+    this.starts.push(this.poolUsed);
+    this.lengths.push(n);
+    this.hashes.push(h);
+    this.poolUsed += n;
+    t.slots[i] = e + 1;
+    if (++t.used * 2 > t.slots.length) t.grow((x) => this.hashes[x]!);
+    return false;
+  }
+}

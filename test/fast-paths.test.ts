@@ -1,0 +1,255 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseUtcIsoFast } from '../src/core/iso-time.js';
+import { matchesTranscriptSchema, transcriptSchema, validateTranscript } from '../src/core/validate.js';
+import { MessageScan, scanMessage } from '../src/detectors/heuristic/message-scan.js';
+import {
+  countEmoji,
+  countLinks,
+  countNonSpace,
+  countPunctuation,
+  countQuestions,
+  hasEndPunctuation,
+  hasTokenizerSpacing,
+  hasTrailingSpace,
+  lowercaseState,
+  sentenceStats,
+  words,
+} from '../src/detectors/heuristic/text-utils.js';
+import { WordTable } from '../src/detectors/heuristic/word-table.js';
+
+// Bounded runs: enough cases to find a disagreement in the character classes, quick on a busy machine.
+const RUNS = { numRuns: 1500, seed: 42 };
+
+/** Text built from the characters the scanners treat specially, ASCII and beyond. */
+const tricky = fc
+  .array(
+    fc.constantFrom(
+      'a',
+      'B',
+      'z',
+      'n',
+      't',
+      'w',
+      'W',
+      '0',
+      '9',
+      '_',
+      ' ',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      '.',
+      '!',
+      '?',
+      ',',
+      ';',
+      ':',
+      "'",
+      '"',
+      ')',
+      ']',
+      '(',
+      '/',
+      '-',
+      '$',
+      '+',
+      'www.',
+      '://',
+      "n't",
+      " n't",
+      "i 'm",
+      '...',
+      'é',
+      '’',
+      '😂',
+      '\u00a0',
+      'İ',
+      'ß',
+      'Σ',
+      '？',
+      '…',
+      '\u200d',
+      '\ufe0f',
+    ),
+    { maxLength: 24 },
+  )
+  .map((xs) => xs.join(''));
+const asciiText = fc.string({
+  unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
+
+describe('scanMessage agrees with the text-utils helpers it fuses', () => {
+  it.each([
+    ['tricky characters', tricky],
+    ['any ASCII', asciiText],
+    ['any string', fc.string({ unit: 'grapheme', maxLength: 20 })],
+  ])('on %s', (_, arb) => {
+    fc.assert(
+      fc.property(arb, (text) => {
+        const table = new WordTable();
+        const s = new MessageScan();
+        scanMessage(text, table, s);
+        // Ids are labels: the same word always gets the same one.
+        expect(Array.from(s.ids.subarray(0, s.wordCount), (id) => table.wordOf(id))).toEqual(words(text));
+        for (const w of words(text)) expect(table.wordOf(table.idOf(w))).toBe(w);
+        expect(s.blank).toBe(text.trim() === '');
+        expect(s.emoji).toBe(countEmoji(text));
+        expect(s.links).toBe(countLinks(text));
+        expect(s.questions).toBe(countQuestions(text));
+        expect(s.punctuation).toBe(countPunctuation(text));
+        expect(s.nonSpace).toBe(countNonSpace(text));
+        expect(s.endPunctuation).toBe(hasEndPunctuation(text));
+        expect(s.tokenizerSpacing).toBe(hasTokenizerSpacing(text));
+        expect(s.trailingSpace).toBe(hasTrailingSpace(text));
+        const low = lowercaseState(text);
+        expect(s.lowercase).toBe(low === null ? -1 : low ? 1 : 0);
+        const ss = sentenceStats(text);
+        expect([s.sentences, s.casedSentences, s.capitalisedStarts]).toEqual([
+          ss.sentences,
+          ss.cased,
+          ss.capitalised,
+        ]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('interns words from ASCII scans and from word lists to the same ids', () => {
+    const table = new WordTable();
+    const s = new MessageScan();
+    scanMessage("Don't STOP me now", table, s);
+    expect(["don't", 'stop', 'me', 'now'].map((w) => table.idOf(w))).toEqual(
+      Array.from(s.ids.subarray(0, 4)),
+    );
+    scanMessage('naïve stop', table, s); // not ASCII: the regex path
+    expect(s.ids[1]).toBe(table.idOf('stop'));
+  });
+});
+
+describe('parseUtcIsoFast', () => {
+  it('gives Date.parse’s value for every string it accepts, and accepts toISOString output', () => {
+    const shaped = fc
+      .tuple(
+        fc.integer({ min: 1960, max: 2100 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.option(fc.integer({ min: 0, max: 999 })),
+        fc.constantFrom('Z', 'z', '+01:00', ''),
+      )
+      .map(([y, mo, d, h, mi, s, ms, z]) => {
+        const p = (v: number, n = 2) => String(v).padStart(n, '0');
+        return `${p(y, 4)}-${p(mo)}-${p(d)}T${p(h)}:${p(mi)}:${p(s)}${ms === null ? '' : `.${p(ms, 3)}`}${z}`;
+      });
+    fc.assert(
+      fc.property(fc.oneof(shaped, fc.string({ maxLength: 26 })), (s) => {
+        const fast = parseUtcIsoFast(s);
+        if (fast !== undefined) expect(fast).toBe(Date.parse(s));
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        const fast = parseUtcIsoFast(iso);
+        if (new Date(ms).getUTCDate() <= 28) expect(fast).toBe(ms);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('validateTranscript’s fast path', () => {
+  const limits = { maxMessages: 4, maxTextLength: 12, maxSpeakerLength: 3, maxBioLength: 5 };
+  const value = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1.5, 1_700_000_000_000),
+    fc.string({ maxLength: 14 }),
+    fc.constantFrom('', 'a', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00.250Z', 'yesterday'),
+    fc.constant(new Uint8Array([1])),
+    fc.constant([]),
+  );
+  const message = fc.oneof(
+    fc.record(
+      { speaker: fc.oneof(value, fc.constantFrom('a', 'b', 'bob')), text: value, timestamp: value },
+      { requiredKeys: [] },
+    ),
+    value,
+  );
+  const wellFormed = fc.record(
+    {
+      messages: fc.array(
+        fc.record(
+          {
+            speaker: fc.constantFrom('a', 'b'),
+            text: fc.string({ maxLength: 13 }),
+            timestamp: fc.oneof(
+              fc.constant(undefined),
+              fc.integer({ min: 0, max: 2e12 }),
+              fc.constantFrom('2024-05-01T10:00:00Z', '2024-05-01T10:00:00.250Z', 'yesterday', Number.NaN),
+            ),
+          },
+          { requiredKeys: ['speaker', 'text'] },
+        ),
+        { minLength: 0, maxLength: 5 },
+      ),
+      target: fc.constantFrom('a', 'b', undefined),
+      profile: fc.oneof(
+        fc.constant(undefined),
+        fc.record({ bio: value, avatar: value }, { requiredKeys: [] }),
+      ),
+    },
+    { requiredKeys: ['messages'] },
+  );
+  const transcript = fc.oneof(
+    wellFormed,
+    fc.record(
+      {
+        messages: fc.oneof(fc.array(message, { maxLength: 6 }), value),
+        target: fc.oneof(value, fc.constantFrom('a', 'b')),
+        profile: fc.oneof(value, fc.record({ bio: value, avatar: value }, { requiredKeys: [] })),
+        extra: value,
+      },
+      { requiredKeys: [] },
+    ),
+    value,
+  );
+
+  it('accepts only what the zod schema accepts, and validation gives what it gave through zod', () => {
+    const schema = transcriptSchema(limits);
+    let accepted = 0;
+    fc.assert(
+      fc.property(transcript, (input) => {
+        const fast = matchesTranscriptSchema(input, limits);
+        const parsed = schema.safeParse(input);
+        if (fast) {
+          accepted++;
+          expect(parsed.success).toBe(true);
+        }
+        // Through the fast path (when it accepts) or zod: the same result or the same error.
+        const viaZod = parsed.success ? attempt(() => validateTranscript(parsed.data, limits)) : undefined;
+        const viaFast = attempt(() => validateTranscript(input, limits));
+        if (parsed.success) expect(viaFast).toEqual(viaZod);
+        else expect(viaFast).toMatchObject({ error: expect.stringMatching(/^Invalid transcript/) });
+      }),
+      RUNS,
+    );
+    expect(accepted).toBeGreaterThan(50);
+  });
+});
+
+function attempt<X>(f: () => X): { ok: X } | { error: string } {
+  try {
+    return { ok: f() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
