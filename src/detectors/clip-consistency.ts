@@ -1,5 +1,16 @@
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import {
+  beginDetect,
+  beginDetectBatch,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  fieldsOfType,
+  numberInRange,
+} from '../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -12,17 +23,6 @@ import {
   validateModelOptions,
 } from '../runtime/model-options.js';
 import { cosine } from '../runtime/tensor-data.js';
-import {
-  beginDetect,
-  beginDetectBatch,
-  beginFit,
-  checkName,
-  checkState,
-  checkThreshold,
-  definedFields,
-  fieldsOfType,
-  numberInRange,
-} from './detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'clip';

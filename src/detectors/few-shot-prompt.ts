@@ -1,9 +1,10 @@
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import { beginDetect, checkName, checkState, checkThreshold, detectEach } from '../core/detector-kit.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
+import { validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
@@ -23,7 +24,6 @@ import {
 import { cosine } from '../runtime/tensor-data.js';
 import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { beginDetect, checkName, checkState, checkThreshold, detectEach } from './detector-kit.js';
 import {
   type AnswerWords,
   type ChatMessage,

@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import {
+  beginDetectBatch,
+  checkName,
+  checkState,
+  checkThreshold,
+  fieldsOfType,
+} from '../core/detector-kit.js';
 import type { JsonObject } from '../core/json.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -28,7 +35,6 @@ import {
 import { runEncodedBatches } from '../runtime/run-encoded.js';
 import { floatData } from '../runtime/tensor-data.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { beginDetectBatch, checkName, checkState, checkThreshold, fieldsOfType } from './detector-kit.js';
 
 const KIND = 'lora';
 const STATE_VERSION = 1;

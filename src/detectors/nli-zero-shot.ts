@@ -1,5 +1,16 @@
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import {
+  beginDetect,
+  beginDetectBatch,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  fieldsOfType,
+  nonNegativeNumber,
+} from '../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -17,17 +28,6 @@ import {
   NliScorer,
   type NliScorerOptions,
 } from '../runtime/nli-scorer.js';
-import {
-  beginDetect,
-  beginDetectBatch,
-  beginFit,
-  checkName,
-  checkState,
-  checkThreshold,
-  definedFields,
-  fieldsOfType,
-  nonNegativeNumber,
-} from './detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
 
 const KIND = 'nli';

@@ -1,5 +1,15 @@
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import {
+  beginDetect,
+  beginFit,
+  checkName,
+  checkState,
+  checkThreshold,
+  definedFields,
+  detectEach,
+  nonNegativeNumber,
+} from '../core/detector-kit.js';
 import type { JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
@@ -20,16 +30,6 @@ import {
   lexicalDiversity,
 } from '../text/lexical-diversity.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import {
-  beginDetect,
-  beginFit,
-  checkName,
-  checkState,
-  checkThreshold,
-  definedFields,
-  detectEach,
-  nonNegativeNumber,
-} from './detector-kit.js';
 import { balancedSampleWeights, countBothClasses } from './scalar-calibration.js';
 
 const STATE_VERSION = 1;

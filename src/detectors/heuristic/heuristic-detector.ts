@@ -1,11 +1,5 @@
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
-import type { JsonObject } from '../../core/json.js';
-import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
-import { validateTranscript } from '../../core/validate.js';
-import { AbortedError } from '../../errors/aborted-error.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import {
   beginDetect,
   beginFit,
@@ -14,7 +8,13 @@ import {
   checkThreshold,
   detectEach,
   nonNegativeNumber,
-} from '../detector-kit.js';
+} from '../../core/detector-kit.js';
+import type { JsonObject } from '../../core/json.js';
+import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
+import { validateTranscript } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
 import {
