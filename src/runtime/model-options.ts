@@ -214,7 +214,8 @@ export function serializeModelOptions(opts: ModelOptions): SerializedModelOption
 }
 
 /**
- * Where saved models are looked for when a fitted detector is loaded on another machine or from another folder:
+ * Where saved models are looked for, and how they run, when a fitted detector is loaded on another machine or
+ * from another folder:
  * the settings of `detectorFromFile(path, options)` and of `botlens detect --model fitted.json --model-dir DIR`.
  */
 export interface ModelRelocation {
@@ -239,6 +240,16 @@ export interface ModelRelocation {
    * @defaultValue undefined
    */
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * ONNX Runtime intra-op threads.
+   * @defaultValue the saved setting
+   */
+  threads?: number;
+  /**
+   * Where the models run.
+   * @defaultValue the saved setting
+   */
+  device?: ModelDevice;
 }
 
 /**
@@ -264,6 +275,8 @@ export function relocateModelOptions(saved: ModelOptions, where: ModelRelocation
   if (where.cacheDir !== undefined) out.cacheDir = where.cacheDir;
   if (where.offline !== undefined) out.offline = where.offline;
   if (where.onProgress !== undefined) out.onProgress = where.onProgress;
+  if (where.threads !== undefined) out.threads = where.threads;
+  if (where.device !== undefined) out.device = where.device;
   return out;
 }
 
