@@ -40,7 +40,7 @@ const CASES: Record<string, Case> = {
   'nli-bart': {
     label: 'NliZeroShotDetector, tiny-bart-nli fp32',
     load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli-zero-shot.js');
+      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
       const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bart-nli') });
       await d.nliScorer.info();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
@@ -49,7 +49,7 @@ const CASES: Record<string, Case> = {
   'nli-bert-q8': {
     label: 'NliZeroShotDetector, tiny-bert-nli q8',
     load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli-zero-shot.js');
+      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
       const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bert-nli'), dtype: 'q8' });
       await d.nliScorer.info();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Transcript } from '../src/core/transcript.js';
-import { NliZeroShotDetector } from '../src/detectors/nli-zero-shot.js';
+import { NliZeroShotDetector } from '../src/detectors/nli/nli-zero-shot-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { HAS_SHARED, HF_TINY } from './helpers/shared.js';
 

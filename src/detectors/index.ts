@@ -112,16 +112,16 @@ export {
   type LoraClassifierOptions,
   type LoraTrainingOptions,
 } from './lora-classifier.js';
-export {
-  type NliAnalysis,
-  type NliCalibration,
-  type NliHypotheses,
-  type NliLabelWords,
-  type NliWindow,
-  type NliWindowScore,
-  NliZeroShotDetector,
-  type NliZeroShotOptions,
-} from './nli-zero-shot.js';
+export type {
+  NliAnalysis,
+  NliCalibration,
+  NliHypotheses,
+  NliLabelWords,
+  NliWindow,
+  NliWindowScore,
+  NliZeroShotOptions,
+} from './nli/nli-options.js';
+export { NliZeroShotDetector } from './nli/nli-zero-shot-detector.js';
 export {
   DEFAULT_PERPLEXITY_COMBINATION,
   type LmFigures,
