@@ -76,7 +76,7 @@ const CASES: Record<string, Case> = {
   fewshot: {
     label: 'FewShotPromptDetector, tiny-gpt2 fp32, 3 examples',
     load: async () => {
-      const { FewShotPromptDetector } = await import('../src/detectors/few-shot-prompt.js');
+      const { FewShotPromptDetector } = await import('../src/detectors/few-shot/few-shot-prompt-detector.js');
       const d = new FewShotPromptDetector({
         model: join(tiny, 'tiny-gpt2'),
         examples: [

@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { FewShotPromptDetector } from '../src/detectors/few-shot-prompt.js';
+import { FewShotPromptDetector } from '../src/detectors/few-shot/few-shot-prompt-detector.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');

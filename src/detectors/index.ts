@@ -100,12 +100,24 @@ export {
   type EmbeddingCentroidOptions,
   type EmbeddingHnswOptions,
 } from './embedding-centroid.js';
+export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
+export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
 export {
-  type FewShotPrompt,
-  FewShotPromptDetector,
-  type FewShotPromptOptions,
-  type FewShotScoring,
-} from './few-shot-prompt.js';
+  type AnswerWords,
+  CHAT_QUESTION,
+  type ChatMessage,
+  chatMessages,
+  DEFAULT_INSTRUCTION,
+  type DialogueFormatOptions,
+  dialogueLines,
+  type FitPromptOptions,
+  type FittedPrompt,
+  fitPromptToBudget,
+  type PromptExample,
+  type PromptParts,
+  renderPlainPrompt,
+  TARGET_NAME,
+} from './few-shot/prompt-format.js';
 export {
   DEFAULT_LORA_TRAINING,
   LoraClassifierDetector,
@@ -133,20 +145,4 @@ export {
   type PerplexityUnit,
   type SignalPrior,
 } from './perplexity-diversity.js';
-export {
-  type AnswerWords,
-  CHAT_QUESTION,
-  type ChatMessage,
-  chatMessages,
-  DEFAULT_INSTRUCTION,
-  type DialogueFormatOptions,
-  dialogueLines,
-  type FitPromptOptions,
-  type FittedPrompt,
-  fitPromptToBudget,
-  type PromptExample,
-  type PromptParts,
-  renderPlainPrompt,
-  TARGET_NAME,
-} from './prompt-format.js';
 export type { ScalarCalibration } from './scalar-calibration.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
-import type { FewShotPromptDetector } from '../few-shot-prompt.js';
+import type { FewShotPromptDetector } from '../few-shot/few-shot-prompt-detector.js';
 import {
   commonOptionFields,
   definedOnly,
@@ -26,11 +26,11 @@ export const fewshotDescriptor = defineDetector({
   stateVersion: 1,
   cliFlags: MODEL_CLI_FLAGS,
   async create(options): Promise<FewShotPromptDetector> {
-    const { FewShotPromptDetector } = await import('../few-shot-prompt.js');
+    const { FewShotPromptDetector } = await import('../few-shot/few-shot-prompt-detector.js');
     return new FewShotPromptDetector(definedOnly(options));
   },
   async restore(state, { load }): Promise<FewShotPromptDetector> {
-    const { FewShotPromptDetector } = await import('../few-shot-prompt.js');
+    const { FewShotPromptDetector } = await import('../few-shot/few-shot-prompt-detector.js');
     return FewShotPromptDetector.fromJSON(state, savedModelOptions(state, load));
   },
 });
