@@ -67,7 +67,9 @@ const CASES: Record<string, Case> = {
   perplexity: {
     label: 'PerplexityDiversityDetector, tiny-gpt2 fp32',
     load: async () => {
-      const { PerplexityDiversityDetector } = await import('../src/detectors/perplexity-diversity.js');
+      const { PerplexityDiversityDetector } = await import(
+        '../src/detectors/perplexity/perplexity-diversity-detector.js'
+      );
       const d = new PerplexityDiversityDetector({ model: join(tiny, 'tiny-gpt2') });
       await d.detect(short); // the model loads on first use
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };

@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { PerplexityDiversityDetector } from '../src/detectors/perplexity-diversity.js';
+import { PerplexityDiversityDetector } from '../src/detectors/perplexity/perplexity-diversity-detector.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');

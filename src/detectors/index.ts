@@ -134,15 +134,15 @@ export type {
   NliZeroShotOptions,
 } from './nli/nli-options.js';
 export { NliZeroShotDetector } from './nli/nli-zero-shot-detector.js';
+export { PerplexityDiversityDetector } from './perplexity/perplexity-diversity-detector.js';
 export {
   DEFAULT_PERPLEXITY_COMBINATION,
   type LmFigures,
   PERPLEXITY_FEATURES,
-  PerplexityDiversityDetector,
   type PerplexityDiversityFeatures,
   type PerplexityDiversityOptions,
   type PerplexityFeature,
   type PerplexityUnit,
   type SignalPrior,
-} from './perplexity-diversity.js';
+} from './perplexity/perplexity-options.js';
 export type { ScalarCalibration } from './scalar-calibration.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
-import type { PerplexityDiversityDetector } from '../perplexity-diversity.js';
+import type { PerplexityDiversityDetector } from '../perplexity/perplexity-diversity-detector.js';
 import {
   commonOptionFields,
   definedOnly,
@@ -28,11 +28,11 @@ export const perplexityDescriptor = defineDetector({
   stateVersion: 1,
   cliFlags: MODEL_CLI_FLAGS,
   async create(options): Promise<PerplexityDiversityDetector> {
-    const { PerplexityDiversityDetector } = await import('../perplexity-diversity.js');
+    const { PerplexityDiversityDetector } = await import('../perplexity/perplexity-diversity-detector.js');
     return new PerplexityDiversityDetector(definedOnly(options));
   },
   async restore(state, { load }): Promise<PerplexityDiversityDetector> {
-    const { PerplexityDiversityDetector } = await import('../perplexity-diversity.js');
+    const { PerplexityDiversityDetector } = await import('../perplexity/perplexity-diversity-detector.js');
     return PerplexityDiversityDetector.fromJSON(state, {
       ...savedModelOptions(state, load),
       ...(state['observer'] !== undefined && { observer: savedModelOptions(state, load, 'observer') }),
