@@ -94,7 +94,7 @@ const CASES: Record<string, Case> = {
   lora: {
     label: 'LoraClassifierDetector, tiny-bert-cls + LoRA adapter',
     load: async () => {
-      const { LoraClassifierDetector } = await import('../src/detectors/lora-classifier.js');
+      const { LoraClassifierDetector } = await import('../src/detectors/lora/lora-classifier-detector.js');
       const d = new LoraClassifierDetector({
         model: join(tiny, 'tiny-bert-cls'),
         adapters: [join(tiny, 'tiny-bert-cls-lora')],

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
+import { LoraClassifierDetector } from '../src/detectors/lora/lora-classifier-detector.js';
 import { mergeLoraAdapter, trainLora } from '../src/peft/index.js';
 
 const shared =

@@ -118,12 +118,12 @@ export {
   renderPlainPrompt,
   TARGET_NAME,
 } from './few-shot/prompt-format.js';
+export { LoraClassifierDetector } from './lora/lora-classifier-detector.js';
 export {
   DEFAULT_LORA_TRAINING,
-  LoraClassifierDetector,
   type LoraClassifierOptions,
   type LoraTrainingOptions,
-} from './lora-classifier.js';
+} from './lora/lora-options.js';
 export type {
   NliAnalysis,
   NliCalibration,

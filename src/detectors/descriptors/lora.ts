@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
-import type { LoraClassifierDetector } from '../lora-classifier.js';
+import type { LoraClassifierDetector } from '../lora/lora-classifier-detector.js';
 import {
   commonOptionFields,
   definedOnly,
@@ -25,11 +25,11 @@ export const loraDescriptor = defineDetector({
   stateVersion: 1,
   cliFlags: MODEL_CLI_FLAGS,
   async create(options): Promise<LoraClassifierDetector> {
-    const { LoraClassifierDetector } = await import('../lora-classifier.js');
+    const { LoraClassifierDetector } = await import('../lora/lora-classifier-detector.js');
     return new LoraClassifierDetector(definedOnly(options));
   },
   async restore(state, { load }): Promise<LoraClassifierDetector> {
-    const { LoraClassifierDetector } = await import('../lora-classifier.js');
+    const { LoraClassifierDetector } = await import('../lora/lora-classifier-detector.js');
     return LoraClassifierDetector.fromJSON(state, savedModelOptions(state, load));
   },
 });
