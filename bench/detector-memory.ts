@@ -58,7 +58,7 @@ const CASES: Record<string, Case> = {
   clip: {
     label: 'ClipConsistencyDetector, tiny-clip fp32',
     load: async () => {
-      const { ClipConsistencyDetector } = await import('../src/detectors/clip-consistency.js');
+      const { ClipConsistencyDetector } = await import('../src/detectors/clip/clip-consistency-detector.js');
       const d = new ClipConsistencyDetector({ model: join(tiny, 'tiny-clip') });
       await d.clipEncoder.load();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transcript } from '../src/core/transcript.js';
-import { ClipConsistencyDetector } from '../src/detectors/clip-consistency.js';
+import { ClipConsistencyDetector } from '../src/detectors/clip/clip-consistency-detector.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, '../../shared/fixtures/hf-tiny');

@@ -89,12 +89,9 @@ export {
   typeTokenRatio,
 } from '../text/lexical-diversity.js';
 export { ngrams, wordTokens } from '../text/tokenize.js';
+export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
 // Detectors
-export {
-  type ClipCalibration,
-  ClipConsistencyDetector,
-  type ClipConsistencyOptions,
-} from './clip-consistency.js';
+export type { ClipCalibration, ClipConsistencyOptions } from './clip/clip-options.js';
 export {
   EmbeddingCentroidDetector,
   type EmbeddingCentroidOptions,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ClipConsistencyDetector } from '../clip-consistency.js';
+import type { ClipConsistencyDetector } from '../clip/clip-consistency-detector.js';
 import { defineDetector } from '../descriptor.js';
 import {
   commonOptionFields,
@@ -25,11 +25,11 @@ export const clipDescriptor = defineDetector({
   stateVersion: 1,
   cliFlags: MODEL_CLI_FLAGS,
   async create(options): Promise<ClipConsistencyDetector> {
-    const { ClipConsistencyDetector } = await import('../clip-consistency.js');
+    const { ClipConsistencyDetector } = await import('../clip/clip-consistency-detector.js');
     return new ClipConsistencyDetector(definedOnly(options));
   },
   async restore(state, { load }): Promise<ClipConsistencyDetector> {
-    const { ClipConsistencyDetector } = await import('../clip-consistency.js');
+    const { ClipConsistencyDetector } = await import('../clip/clip-consistency-detector.js');
     return ClipConsistencyDetector.fromJSON(state, savedModelOptions(state, load));
   },
 });
