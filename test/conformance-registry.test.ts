@@ -186,6 +186,20 @@ describe('registerDetector', () => {
     registerDetector(lengthyDescriptor, { replace: true }); // an app may replace its own type
   });
 
+  it('the conformance suite fails a detector that declares another contract version', async () => {
+    const report = await runDetectorConformance({
+      create: () => {
+        const d = new LengthyDetector(lengthyOptions.parse({}));
+        Object.defineProperty(d, 'specificationVersion', { value: 'v2' });
+        return d;
+      },
+      transcript,
+    });
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
+      'declares a supported contract version',
+    ]);
+  });
+
   it('refuses a restored detector that declares another contract version', async () => {
     registerDetector(
       defineDetector({

@@ -1,5 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Detection, Detector, DetectorState } from '../core/detector.js';
+import {
+  DETECTOR_SPECIFICATION_VERSION,
+  type Detection,
+  type Detector,
+  type DetectorState,
+} from '../core/detector.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -178,6 +183,17 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   } catch (err) {
     fail('creates', describe(err));
     return report('?');
+  }
+  if (d.specificationVersion === undefined || d.specificationVersion === DETECTOR_SPECIFICATION_VERSION) {
+    pass(
+      'declares a supported contract version',
+      `specificationVersion ${d.specificationVersion === undefined ? 'not set (read as "v1")' : `"${d.specificationVersion}"`}`,
+    );
+  } else {
+    fail(
+      'declares a supported contract version',
+      `specificationVersion is ${JSON.stringify(d.specificationVersion)}; this botlens implements "${DETECTOR_SPECIFICATION_VERSION}"`,
+    );
   }
   const detect = (det: Detector, x: unknown, signal?: AbortSignal) =>
     withTimeout(det.detect(x as Transcript, signal ? { signal } : {}), ms, `detect()`);

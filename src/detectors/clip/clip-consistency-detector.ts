@@ -57,6 +57,8 @@ const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
  * ```
  */
 export class ClipConsistencyDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** The inconsistency at which the unfitted score is 0.5. */

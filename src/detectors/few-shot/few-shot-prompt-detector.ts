@@ -63,6 +63,8 @@ const DEFAULT_CONTEXT_CAP = 1024;
  * ```
  */
 export class FewShotPromptDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */

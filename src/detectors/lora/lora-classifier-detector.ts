@@ -59,6 +59,8 @@ const STATE_VERSION = 1;
  * ```
  */
 export class LoraClassifierDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** Name in results. */
   readonly name: string;
   /** Decision threshold on P(bot). */

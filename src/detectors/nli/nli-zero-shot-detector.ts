@@ -75,6 +75,8 @@ const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
  * ```
  */
 export class NliZeroShotDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */

@@ -67,6 +67,8 @@ const KIND = 'perplexity';
  * ```
  */
 export class PerplexityDiversityDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */
