@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
+import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { detectorFromFile } from '../src/detectors/registry.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { LinearProbeDetector } from '../src/peft/linear-probe.js';
 import { relocateModelOptions, serializeModelOptions } from '../src/runtime/model-options.js';
 import { createServer } from '../src/server/app.js';
-import { HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -21,21 +22,15 @@ const TSX = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 const tmp = mkdtempSync(join(tmpdir(), 'botlens-saved-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const labelled = (label: 'bot' | 'human', i: number): LabelledTranscript => ({
-  target: 'x',
-  label,
-  messages: [
-    { speaker: 'u', text: `hello there ${i}` },
-    {
-      speaker: 'x',
-      text: label === 'bot' ? `Hello ! I like ${i} too . What do you do ?` : `lol yeah ${i} is fun, you?`,
-    },
-    { speaker: 'u', text: 'cool' },
-    { speaker: 'x', text: label === 'bot' ? 'That is great ! Tell me more .' : 'haha ok 😂' },
-  ],
+/** Labelled training data and three transcripts to score (ConvAI, from ../shared; read when the suite runs). */
+let train: LabelledTranscript[] = [];
+let probes: Transcript[] = [];
+beforeAll(async () => {
+  if (!HAS_SHARED) return;
+  const rows = await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'));
+  train = rows.slice(0, 30);
+  probes = rows.slice(30, 33);
 });
-const train = Array.from({ length: 20 }, (_, i) => labelled(i % 2 ? 'bot' : 'human', i));
-const probes: Transcript[] = [labelled('bot', 100), labelled('human', 101), labelled('bot', 102)];
 
 /** Runs the CLI from source in `cwd`; never rejects on a non-zero exit. */
 async function botlens(args: string[], cwd = root) {

@@ -21,16 +21,16 @@ export type { CompactVector, SparseVector } from '../ann/vector-math.js';
 export { ImageLoadError } from '../errors/image-load-error.js';
 export { type BatchPlanOptions, mapInBatches, planBatches } from '../runtime/batching.js';
 export { type CachedModelFolderOptions, cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-export {
-  assertSameVocabulary,
-  type CandidateScores,
-  CausalLmScorer,
-  type CausalLmScorerOptions,
-  type CrossScores,
-  type TextScores,
-  type TokenLogprobs,
-  type TokenScores,
-} from '../runtime/causal-lm-scorer.js';
+export type {
+  CandidateScores,
+  CausalLmScorerOptions,
+  CrossScores,
+  TextScores,
+  TokenLogprobs,
+  TokenScores,
+} from '../runtime/causal-lm/causal-lm-types.js';
+export { assertSameVocabulary } from '../runtime/causal-lm/vocabulary.js';
+export { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
 export { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
 export { type ImageInput, loadImage, type ReadImageOptions, readImageBytes } from '../runtime/image-input.js';
 // Model runtime

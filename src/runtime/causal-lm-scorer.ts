@@ -27,16 +27,6 @@ import { assertSameVocabulary } from './causal-lm/vocabulary.js';
 import { acquireModel, type ModelHandle } from './load-model.js';
 import { validateModelOptions } from './model-options.js';
 
-export type {
-  CandidateScores,
-  CausalLmScorerOptions,
-  CrossScores,
-  TextScores,
-  TokenLogprobs,
-  TokenScores,
-} from './causal-lm/causal-lm-types.js';
-export { assertSameVocabulary } from './causal-lm/vocabulary.js';
-
 const DEFAULT_WINDOW_CAP = 1024;
 
 /**

@@ -1,38 +1,19 @@
 import { z } from 'zod';
-import type { LinearProbeDetector } from '../../peft/linear-probe.js';
-import { defineDetector } from '../descriptor.js';
-import {
-  commonOptionFields,
-  definedOnly,
-  MODEL_CLI_FLAGS,
-  modelOptionFields,
-  savedModelOptions,
-} from './option-fields.js';
+import { modelDetector } from './model-detector.js';
 
 /**
- * The `linear-probe` detector type: logistic regression over frozen sentence embeddings (the distillation student; needs fit).
+ * The `linear-probe` detector type (state kind `probe`): logistic regression over frozen sentence embeddings,
+ * the distillation student.
  *
  * @internal
  */
-export const linearProbeDescriptor = defineDetector({
-  specificationVersion: 'v1',
+export const linearProbeDescriptor = modelDetector({
   type: 'linear-probe',
   kind: 'probe',
   description: 'logistic regression over frozen sentence embeddings (the distillation student; needs fit)',
-  optionsSchema: z.strictObject({
-    ...commonOptionFields('linear-probe'),
-    ...modelOptionFields,
+  options: {
     l2: z.number().nonnegative().optional(),
     balanceClasses: z.boolean().optional(),
-  }),
-  stateVersion: 1,
-  cliFlags: MODEL_CLI_FLAGS,
-  async create(options): Promise<LinearProbeDetector> {
-    const { LinearProbeDetector } = await import('../../peft/linear-probe.js');
-    return new LinearProbeDetector(definedOnly(options));
   },
-  async restore(state, { load }): Promise<LinearProbeDetector> {
-    const { LinearProbeDetector } = await import('../../peft/linear-probe.js');
-    return LinearProbeDetector.fromJSON(state, savedModelOptions(state, load));
-  },
+  load: async () => (await import('../../peft/linear-probe.js')).LinearProbeDetector,
 });

@@ -1,7 +1,7 @@
 import { definedFields } from '../../core/detector-kit.js';
 import type { JsonValue } from '../../core/json.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import type { CausalLmScorerOptions } from '../../runtime/causal-lm-scorer.js';
+import type { CausalLmScorerOptions } from '../../runtime/causal-lm/causal-lm-types.js';
 import { pickModelOptions } from '../../runtime/model-options.js';
 import { defaultModelFor } from '../../zoo/model-zoo.js';
 import type { Combination, PerplexityDiversityOptions, PerplexityFeature } from './perplexity-options.js';

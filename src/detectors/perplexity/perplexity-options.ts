@@ -1,4 +1,4 @@
-import type { CausalLmScorerOptions } from '../../runtime/causal-lm-scorer.js';
+import type { CausalLmScorerOptions } from '../../runtime/causal-lm/causal-lm-types.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import type { LexicalDiversity, LexicalDiversityOptions } from '../../text/lexical-diversity.js';
 
