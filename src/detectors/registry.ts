@@ -8,10 +8,18 @@ import { checkSpecificationVersion, type DetectorLoadOptions } from './descripto
 import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 
-/** How deep ensembles may nest in saved state (an ensemble of ensembles is depth 2). */
+/**
+ * How deep ensembles may nest in saved state (an ensemble of ensembles is depth 2).
+ *
+ * @internal
+ */
 export const MAX_STATE_DEPTH = 16;
 
-/** How many members one saved ensemble may hold. */
+/**
+ * How many members one saved ensemble may hold.
+ *
+ * @internal
+ */
 export const MAX_ENSEMBLE_MEMBERS = 256;
 
 function fieldsMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -134,7 +142,7 @@ async function restore(state: DetectorState, where: ModelRelocation): Promise<De
 /**
  * Restores a detector (or a whole ensemble) from the state its `toJSON()` produced: a built-in type or one
  * added with {@link registerDetector}. Nesting depth and ensemble sizes are bounded
- * ({@link MAX_STATE_DEPTH}, {@link MAX_ENSEMBLE_MEMBERS}) so a hostile file cannot exhaust the stack.
+ * (ensembles nest at most 16 deep and hold at most 256 members) so a hostile file cannot exhaust the stack.
  *
  * @param state - a saved {@link DetectorState}
  * @param options - where to find the models, and a new threshold; see {@link DetectorLoadOptions}

@@ -107,6 +107,12 @@ const word = (fallback: string) =>
     .refine((w) => w.trim() !== '', { error: 'expected a non-empty string' })
     .default(fallback);
 
+/** A number in `[lo, hi]` (a whole number when `whole`), every problem reported as `message`. */
+function numberIn(lo: number, hi: number, message: string, whole = false) {
+  const n = z.number({ error: message });
+  return (whole ? n.int({ error: message }) : n).min(lo, { error: message }).max(hi, { error: message });
+}
+
 /**
  * The detector's own options (the model options are checked by the NLI scorer), with their defaults: the one
  * description the constructor, the `nli` detector type's spec schema and its docs read.
@@ -118,11 +124,7 @@ export const nliDetectorOptionsSchema = z.object({
     .string({ error: 'expected a non-empty string' })
     .min(1, { error: 'expected a non-empty string' })
     .default('nli'),
-  threshold: z
-    .number({ error: 'expected a number in [0, 1]' })
-    .min(0, { error: 'expected a number in [0, 1]' })
-    .max(1, { error: 'expected a number in [0, 1]' })
-    .default(0.5),
+  threshold: numberIn(0, 1, 'expected a number in [0, 1]').default(0.5),
   hypothesisTemplate: z
     .string({ error: 'must be a string containing "{}"' })
     .refine((t) => t.includes('{}'), { error: 'must contain "{}", where the label word goes' })
@@ -131,14 +133,6 @@ export const nliDetectorOptionsSchema = z.object({
     .object({ human: word('human'), bot: word('bot') })
     .default({ human: 'human', bot: 'bot' })
     .refine((l) => l.human !== l.bot, { error: 'the human and bot words must differ' }),
-  contextTurns: z
-    .number({ error: 'expected an integer from 0 to 50' })
-    .int({ error: 'expected an integer from 0 to 50' })
-    .min(0, { error: 'expected an integer from 0 to 50' })
-    .max(50, { error: 'expected an integer from 0 to 50' })
-    .default(1),
-  l2: z
-    .number({ error: 'expected a non-negative number' })
-    .nonnegative({ error: 'expected a non-negative number' })
-    .default(1),
+  contextTurns: numberIn(0, 50, 'expected an integer from 0 to 50', true).default(1),
+  l2: numberIn(0, Number.MAX_VALUE, 'expected a non-negative number').default(1),
 });
