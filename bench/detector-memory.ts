@@ -40,7 +40,7 @@ const CASES: Record<string, Case> = {
   'nli-bart': {
     label: 'NliZeroShotDetector, tiny-bart-nli fp32',
     load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli-zero-shot.js');
+      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
       const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bart-nli') });
       await d.nliScorer.info();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
@@ -49,7 +49,7 @@ const CASES: Record<string, Case> = {
   'nli-bert-q8': {
     label: 'NliZeroShotDetector, tiny-bert-nli q8',
     load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli-zero-shot.js');
+      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
       const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bert-nli'), dtype: 'q8' });
       await d.nliScorer.info();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
@@ -58,7 +58,7 @@ const CASES: Record<string, Case> = {
   clip: {
     label: 'ClipConsistencyDetector, tiny-clip fp32',
     load: async () => {
-      const { ClipConsistencyDetector } = await import('../src/detectors/clip-consistency.js');
+      const { ClipConsistencyDetector } = await import('../src/detectors/clip/clip-consistency-detector.js');
       const d = new ClipConsistencyDetector({ model: join(tiny, 'tiny-clip') });
       await d.clipEncoder.load();
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
@@ -67,7 +67,9 @@ const CASES: Record<string, Case> = {
   perplexity: {
     label: 'PerplexityDiversityDetector, tiny-gpt2 fp32',
     load: async () => {
-      const { PerplexityDiversityDetector } = await import('../src/detectors/perplexity-diversity.js');
+      const { PerplexityDiversityDetector } = await import(
+        '../src/detectors/perplexity/perplexity-diversity-detector.js'
+      );
       const d = new PerplexityDiversityDetector({ model: join(tiny, 'tiny-gpt2') });
       await d.detect(short); // the model loads on first use
       return { run: () => d.detect(transcript), dispose: () => d.dispose() };
@@ -76,7 +78,7 @@ const CASES: Record<string, Case> = {
   fewshot: {
     label: 'FewShotPromptDetector, tiny-gpt2 fp32, 3 examples',
     load: async () => {
-      const { FewShotPromptDetector } = await import('../src/detectors/few-shot-prompt.js');
+      const { FewShotPromptDetector } = await import('../src/detectors/few-shot/few-shot-prompt-detector.js');
       const d = new FewShotPromptDetector({
         model: join(tiny, 'tiny-gpt2'),
         examples: [
@@ -92,7 +94,7 @@ const CASES: Record<string, Case> = {
   lora: {
     label: 'LoraClassifierDetector, tiny-bert-cls + LoRA adapter',
     load: async () => {
-      const { LoraClassifierDetector } = await import('../src/detectors/lora-classifier.js');
+      const { LoraClassifierDetector } = await import('../src/detectors/lora/lora-classifier-detector.js');
       const d = new LoraClassifierDetector({
         model: join(tiny, 'tiny-bert-cls'),
         adapters: [join(tiny, 'tiny-bert-cls-lora')],

@@ -24,7 +24,7 @@ import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
-import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
+import { LoraClassifierDetector } from '../src/detectors/lora/lora-classifier-detector.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { evaluateDetector } from '../src/eval/evaluate.js';
 import { distill } from '../src/peft/distill.js';

@@ -21,7 +21,15 @@
 
 export { abstained, nowMs, scored } from './core/detection.js';
 // The detector contract
-export type { Detection, DetectOptions, Detector, DetectorState, Evidence } from './core/detector.js';
+export {
+  DETECTOR_SPECIFICATION_VERSION,
+  type Detection,
+  type DetectOptions,
+  type Detector,
+  type DetectorSpecificationVersion,
+  type DetectorState,
+  type Evidence,
+} from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
 // Transcript model and validation
 export type {
@@ -46,7 +54,19 @@ export {
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
-// Building detectors from specs and saved state
+// Building detectors from specs and saved state; describing and registering detector types
+export {
+  type DetectorCliFlag,
+  type DetectorDescriptor,
+  type DetectorLoadOptions,
+  type DetectorRestoreContext,
+  defineDetector,
+} from './detectors/descriptor.js';
+export {
+  type RegisterDetectorOptions,
+  registerDetector,
+  registeredDetectorTypes,
+} from './detectors/detector-registry.js';
 export {
   DETECTOR_TYPES,
   type DetectorSpec,
@@ -129,7 +149,6 @@ export {
   type Metrics,
   tprAtFpr,
 } from './eval/metrics.js';
-
 // Numerics
 export {
   decision,
@@ -143,6 +162,7 @@ export {
 export { seededRandom } from './numeric/random.js';
 export type { Embedder } from './runtime/embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './runtime/hashing-embedder.js';
+export type { ModelRelocation } from './runtime/model-options.js';
 // Model zoo
 export {
   defaultModelFor,

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
-import { assertSameVocabulary, CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
+import { assertSameVocabulary } from '../src/runtime/causal-lm/vocabulary.js';
+import { CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
 import { loadedModels, loadTransformers } from '../src/runtime/load-model.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
-import { ClipConsistencyDetector } from '../src/detectors/clip-consistency.js';
+import { ClipConsistencyDetector } from '../src/detectors/clip/clip-consistency-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { ImageLoadError } from '../src/errors/image-load-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';

@@ -147,6 +147,7 @@ describe('runDetectorConformance on the Ensemble', () => {
       expect(r.checks.filter((c) => c.skipped).map((c) => c.name)).toEqual([]);
       expect(r.checks.map((c) => c.name)).toEqual([
         'creates',
+        'declares a supported contract version',
         'detects a valid transcript',
         'leaves its input unmodified',
         'abstains on missing input',

@@ -40,6 +40,11 @@ const EXPECTED: Record<string, RegExp[]> = {
     /^saved .*fitted\.json$/m,
     /identical: true$/m,
   ],
+  'register-detector.ts': [
+    /^saved .*fitted\.json$/m,
+    /identical: true$/m,
+    /InvalidOptionsError as expected: .*"steepnes"/,
+  ],
   'nli-zero-shot.ts': [/P\(bot\) = [01]\.\d{3} -> (bot|human)/, /window 0: P\(entail bot\)/],
   'few-shot.ts': [/--- prompt \(\d+ tokens, \d+ examples\) ---/, /P\(bot\) = [01]\.\d{3} -> (bot|human)/],
   'perplexity.ts': [/P\(bot\) = [01]\.\d{3} -> (bot|human)/, /perplexity\s+Perplexity/],

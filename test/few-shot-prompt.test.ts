@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { FewShotPromptDetector } from '../src/detectors/few-shot-prompt.js';
+import { FewShotPromptDetector } from '../src/detectors/few-shot/few-shot-prompt-detector.js';
 import {
   chatMessages,
   dialogueLines,
   fitPromptToBudget,
   type PromptParts,
   renderPlainPrompt,
-} from '../src/detectors/prompt-format.js';
+} from '../src/detectors/few-shot/prompt-format.js';
 import { detectorFromState } from '../src/detectors/registry.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';

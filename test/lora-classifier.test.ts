@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
+import { LoraClassifierDetector } from '../src/detectors/lora/lora-classifier-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Detection } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
-import { NliZeroShotDetector } from '../src/detectors/nli-zero-shot.js';
+import { NliZeroShotDetector } from '../src/detectors/nli/nli-zero-shot-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';

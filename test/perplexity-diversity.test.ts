@@ -4,10 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evidence } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import {
-  DEFAULT_PERPLEXITY_COMBINATION,
-  PerplexityDiversityDetector,
-} from '../src/detectors/perplexity-diversity.js';
+import { PerplexityDiversityDetector } from '../src/detectors/perplexity/perplexity-diversity-detector.js';
+import { DEFAULT_PERPLEXITY_COMBINATION } from '../src/detectors/perplexity/perplexity-options.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';

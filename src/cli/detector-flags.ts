@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Detector } from '../core/detector.js';
-import {
-  DETECTOR_TYPES,
-  type DetectorSpec,
-  type DetectorType,
-  detectorSpecSchema,
-} from '../detectors/detector-spec.js';
+import type { DetectorCliFlag, DetectorLoadOptions } from '../detectors/descriptor.js';
+import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
+import { type DetectorSpec, detectorSpecSchema } from '../detectors/detector-spec.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
@@ -22,6 +19,8 @@ export interface DetectorFlags {
   threshold?: string;
   threads?: string;
   device?: 'cpu' | 'auto' | 'gpu' | 'cuda';
+  /** The flags given on the command line (not defaults), as commander names them; set by {@link addDetectorFlags}. */
+  explicit?: readonly string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -30,8 +29,17 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Adds the shared detector flags to a command. */
 export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFlags['strategy'] }): Command {
+  // Record which flags the user gave, so those that cannot apply to a fitted file are refused, not ignored.
+  cmd.hook('preAction', (_self, action) => {
+    const given = Object.keys(action.opts()).filter((k) => action.getOptionValueSource(k) === 'cli');
+    action.setOptionValue('explicit', given);
+  });
   return cmd
-    .option('--detectors <list>', `comma-separated detectors: ${DETECTOR_TYPES.join(', ')}`, 'heuristic')
+    .option(
+      '--detectors <list>',
+      `comma-separated detectors: ${registeredDetectorTypes().join(', ')}`,
+      'heuristic',
+    )
     .addOption(
       new Option('--strategy <name>', 'how the ensemble combines detectors')
         .choices(['weighted-mean', 'stacking', 'cascade'])
@@ -71,10 +79,10 @@ function parseModelFlags(values: readonly string[]): { fitted?: string; models: 
     const eq = v.indexOf('=');
     if (eq > 0) {
       const name = v.slice(0, eq);
-      if (!DETECTOR_TYPES.includes(name as DetectorType)) {
+      if (!registeredDetectorTypes().includes(name)) {
         throw new InvalidOptionsError(
           '--model',
-          `"${name}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`,
+          `"${name}" is not a detector; use one of ${registeredDetectorTypes().join(', ')}`,
         );
       }
       models.set(name, v.slice(eq + 1));
@@ -106,6 +114,20 @@ function parseThreads(value: string | undefined): number | undefined {
   return n;
 }
 
+/** The spec fields each shared flag sets, for the types whose descriptor lists the flag. */
+function flagValues(flags: DetectorFlags, models: Map<string, string>, type: string) {
+  const threads = parseThreads(flags.threads);
+  const values: Record<DetectorCliFlag, unknown> = {
+    model: models.get(type),
+    modelDir: flags.modelDir,
+    dtype: flags.dtype,
+    threads,
+    device: flags.device,
+    embedder: flags.embedder,
+  };
+  return values;
+}
+
 /** The detector specs the flags describe. */
 export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
   const { models } = parseModelFlags(flags.model);
@@ -114,24 +136,27 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.length === 0)
-    throw new InvalidOptionsError('--detectors', `list at least one of ${DETECTOR_TYPES.join(', ')}`);
-  const threads = parseThreads(flags.threads);
+    throw new InvalidOptionsError(
+      '--detectors',
+      `list at least one of ${registeredDetectorTypes().join(', ')}`,
+    );
+  parseThreads(flags.threads);
   return names.map((type) => {
-    const raw = {
-      type,
-      ...(models.has(type) && { model: models.get(type) }),
-      ...(flags.modelDir !== undefined && type !== 'heuristic' && { modelDir: flags.modelDir }),
-      ...(flags.dtype !== undefined && type !== 'heuristic' && { dtype: flags.dtype }),
-      ...(type === 'embedding' && flags.embedder !== undefined && { embedder: flags.embedder }),
-      ...(threads !== undefined && type !== 'heuristic' && { threads }),
-      ...(flags.device !== undefined && type !== 'heuristic' && { device: flags.device }),
-    };
-    const r = detectorSpecSchema.safeParse(raw);
-    if (!r.success) {
+    let applies: readonly DetectorCliFlag[];
+    try {
+      applies = descriptorForType(type).cliFlags ?? [];
+    } catch {
       throw new InvalidOptionsError(
         '--detectors',
-        `"${type}" is not a detector; use one of ${DETECTOR_TYPES.join(', ')}`,
+        `"${type}" is not a detector; use one of ${registeredDetectorTypes().join(', ')}`,
       );
+    }
+    const values = flagValues(flags, models, type);
+    const raw: Record<string, unknown> = { type };
+    for (const f of applies) if (values[f] !== undefined) raw[f] = values[f];
+    const r = detectorSpecSchema.safeParse(raw);
+    if (!r.success) {
+      throw new InvalidOptionsError(`--detectors ${type}`, r.error.issues.map((i) => i.message).join('; '));
     }
     return r.data;
   });
@@ -143,13 +168,47 @@ export interface DetectorFromFlagsOptions {
   onProgress?: (p: LoadProgress) => void;
 }
 
-/** Builds what the flags describe: the fitted model from `--model fitted.json`, or a new ensemble. */
+/** Flags that describe a new ensemble, so they cannot apply to a fitted file. */
+const NEW_ENSEMBLE_FLAGS = ['detectors', 'strategy', 'embedder', 'dtype'] as const;
+
+/**
+ * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--model-dir`,
+ * `--threads` and `--device` apply; flags that describe a new ensemble (`--detectors`, `--strategy`,
+ * `--embedder`, `--dtype`, `--model NAME=ID`) are refused, never silently ignored.
+ */
+function fittedLoadOptions(
+  flags: DetectorFlags,
+  fitted: string,
+  models: Map<string, string>,
+): DetectorLoadOptions {
+  const refused = NEW_ENSEMBLE_FLAGS.filter((f) => flags.explicit?.includes(f)).map((f) => `--${f}`);
+  if (models.size > 0) refused.push(`--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`);
+  if (refused.length > 0) {
+    throw new InvalidOptionsError(
+      refused[0]!.split(' ')[0]!,
+      `${refused.join(', ')} cannot be used with the fitted model ${fitted}: it fixes its detectors and models (fit again to change them). Next to a fitted file, --threshold, --model-dir, --threads and --device apply.`,
+    );
+  }
+  const threshold = parseThreshold(flags.threshold);
+  const threads = parseThreads(flags.threads);
+  return {
+    ...(threshold !== undefined && { threshold }),
+    ...(flags.modelDir !== undefined && { modelDir: flags.modelDir }),
+    ...(threads !== undefined && { threads }),
+    ...(flags.device !== undefined && { device: flags.device }),
+  };
+}
+
+/**
+ * Builds what the flags describe: the fitted model from `--model fitted.json` (with `--threshold`,
+ * `--model-dir`, `--threads` and `--device` applied), or a new ensemble.
+ */
 export async function detectorFromFlags(
   flags: DetectorFlags,
   options: DetectorFromFlagsOptions = {},
 ): Promise<Detector> {
-  const { fitted } = parseModelFlags(flags.model);
-  if (fitted) return detectorFromFile(fitted);
+  const { fitted, models } = parseModelFlags(flags.model);
+  if (fitted) return detectorFromFile(fitted, fittedLoadOptions(flags, fitted, models));
   const threshold = parseThreshold(flags.threshold);
   return createEnsemble({
     strategy: flags.strategy,

@@ -90,6 +90,12 @@ export interface DetectionStream {
   detection(): Detection | undefined;
 }
 
+/** The versions of the {@link Detector} contract this botlens understands. */
+export type DetectorSpecificationVersion = 'v1';
+
+/** The {@link Detector} contract version this botlens implements. */
+export const DETECTOR_SPECIFICATION_VERSION: DetectorSpecificationVersion = 'v1';
+
 /**
  * Serialized fitted state of a detector: what `toJSON()` returns and `fromJSON()` reads.
  * `kind` names the detector class; `version` the state format.
@@ -127,6 +133,14 @@ export interface DetectorState extends JsonObject {
  * ```
  */
 export interface Detector {
+  /**
+   * The version of this contract the detector implements. Built-in detectors say `'v1'`. Optional, so detectors
+   * written before it existed keep working: a missing value is read as `'v1'`. Loaders (`registerDetector`,
+   * `detectorFromState`) reject any other value with a clear error, so a detector written for a later contract
+   * fails loudly instead of misbehaving.
+   * @defaultValue 'v1'
+   */
+  readonly specificationVersion?: DetectorSpecificationVersion;
   /** Unique name within an ensemble; appears in results and metrics. */
   readonly name: string;
   /** Judges the transcript's target speaker. */

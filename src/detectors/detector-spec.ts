@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
+import type { DetectorDescriptor } from './descriptor.js';
+import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
 
 /** The built-in detector types, by the names the CLI and config files use: the heuristic, then the model-backed ones. */
 export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
@@ -8,28 +10,36 @@ export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
 
 /**
- * Schema of one detector in a config file or built from CLI flags; parses to {@link DetectorSpec}.
+ * Validates a detector spec against its type's descriptor (built-in or registered with `registerDetector`),
+ * without applying defaults.
+ *
+ * @param raw - the spec as written
+ * @returns the problems found, as zod issues (path relative to the spec)
+ */
+function specIssues(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [{ path: [], message: 'expected an object like { "type": "heuristic" }' }];
+  }
+  const { type, ...options } = raw as Record<string, unknown>;
+  let descriptor: DetectorDescriptor;
+  try {
+    descriptor = descriptorForType(type);
+  } catch {
+    return [{ path: ['type'], message: `type must be one of ${registeredDetectorTypes().join(', ')}` }];
+  }
+  const r = descriptor.optionsSchema.safeParse(options);
+  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path, message: i.message }));
+}
+
+/**
+ * Schema of one detector in a config file or built from CLI flags; parses to {@link DetectorSpec}. Each type's
+ * options are checked by its descriptor, so a type added with `registerDetector` is accepted too.
  * @internal
  */
-export const detectorSpecSchema = z.strictObject({
-  type: z.enum(DETECTOR_TYPES, { error: `type must be one of ${DETECTOR_TYPES.join(', ')}` }),
-  name: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  modelDir: z.string().min(1).optional(),
-  dtype: z
-    .enum(['fp32', 'fp16', 'q8', 'q4'], { error: 'dtype must be one of fp32, fp16, q8, q4' })
-    .optional(),
-  revision: z.string().min(1).optional(),
-  offline: z.boolean().optional(),
-  threads: z.number().int().positive().max(1024).optional(),
-  cacheDir: z.string().min(1).optional(),
-  device: z
-    .enum(['cpu', 'auto', 'gpu', 'cuda'], { error: 'device must be one of cpu, auto, gpu, cuda' })
-    .optional(),
-  embedder: z
-    .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
-    .optional(),
-  threshold: z.number().min(0).max(1).optional(),
+export const detectorSpecSchema = z.unknown().transform((raw, ctx): DetectorSpec => {
+  const issues = specIssues(raw);
+  for (const issue of issues) ctx.issues.push({ code: 'custom', input: raw, ...issue });
+  return issues.length > 0 ? z.NEVER : (raw as DetectorSpec);
 });
 
 /**
@@ -41,8 +51,8 @@ export const detectorSpecSchema = z.strictObject({
  * ```
  */
 export interface DetectorSpec {
-  /** Which built-in detector. */
-  type: DetectorType;
+  /** Which detector: a built-in {@link DetectorType} or a type added with `registerDetector`. */
+  type: DetectorType | (string & {});
   /**
    * Name in results and ensembles.
    * @defaultValue the type
@@ -95,6 +105,8 @@ export interface DetectorSpec {
    * @defaultValue 0.5
    */
   threshold?: number | undefined;
+  /** Further options of the type, as its descriptor's `optionsSchema` declares them. */
+  [option: string]: unknown;
 }
 
 /**

@@ -23,10 +23,11 @@ import {
 } from '../ann/vector-math.js';
 import { abstained, nowMs, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
+import { beginDetect, beginFit, checkName, checkThreshold } from '../core/detector-kit.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages } from '../core/validate.js';
-import { validateAll } from '../ensemble/validate-examples.js';
+import { validateAll } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';
@@ -41,7 +42,6 @@ import type { Embedder } from '../runtime/embedder.js';
 import { transformersOptionsFromId } from '../runtime/embedder-id.js';
 import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
-import { beginDetect, beginFit, checkName, checkThreshold } from './detector-kit.js';
 
 /** HNSW settings for the kNN index; see {@link HNSW_DEFAULTS}. */
 export interface EmbeddingHnswOptions {

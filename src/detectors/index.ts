@@ -21,16 +21,16 @@ export type { CompactVector, SparseVector } from '../ann/vector-math.js';
 export { ImageLoadError } from '../errors/image-load-error.js';
 export { type BatchPlanOptions, mapInBatches, planBatches } from '../runtime/batching.js';
 export { type CachedModelFolderOptions, cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-export {
-  assertSameVocabulary,
-  type CandidateScores,
-  CausalLmScorer,
-  type CausalLmScorerOptions,
-  type CrossScores,
-  type TextScores,
-  type TokenLogprobs,
-  type TokenScores,
-} from '../runtime/causal-lm-scorer.js';
+export type {
+  CandidateScores,
+  CausalLmScorerOptions,
+  CrossScores,
+  TextScores,
+  TokenLogprobs,
+  TokenScores,
+} from '../runtime/causal-lm/causal-lm-types.js';
+export { assertSameVocabulary } from '../runtime/causal-lm/vocabulary.js';
+export { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
 export { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
 export { type ImageInput, loadImage, type ReadImageOptions, readImageBytes } from '../runtime/image-input.js';
 // Model runtime
@@ -56,7 +56,9 @@ export {
   type ModelDevice,
   type ModelDtype,
   type ModelOptions,
+  type ModelRelocation,
   offlineFromEnv,
+  relocateModelOptions,
   type SerializedModelOptions,
   serializeModelOptions,
   validateModelOptions,
@@ -87,50 +89,16 @@ export {
   typeTokenRatio,
 } from '../text/lexical-diversity.js';
 export { ngrams, wordTokens } from '../text/tokenize.js';
+export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
 // Detectors
-export {
-  type ClipCalibration,
-  ClipConsistencyDetector,
-  type ClipConsistencyOptions,
-} from './clip-consistency.js';
+export type { ClipCalibration, ClipConsistencyOptions } from './clip/clip-options.js';
 export {
   EmbeddingCentroidDetector,
   type EmbeddingCentroidOptions,
   type EmbeddingHnswOptions,
 } from './embedding-centroid.js';
-export {
-  type FewShotPrompt,
-  FewShotPromptDetector,
-  type FewShotPromptOptions,
-  type FewShotScoring,
-} from './few-shot-prompt.js';
-export {
-  DEFAULT_LORA_TRAINING,
-  LoraClassifierDetector,
-  type LoraClassifierOptions,
-  type LoraTrainingOptions,
-} from './lora-classifier.js';
-export {
-  type NliAnalysis,
-  type NliCalibration,
-  type NliHypotheses,
-  type NliLabelWords,
-  type NliWindow,
-  type NliWindowScore,
-  NliZeroShotDetector,
-  type NliZeroShotOptions,
-} from './nli-zero-shot.js';
-export {
-  DEFAULT_PERPLEXITY_COMBINATION,
-  type LmFigures,
-  PERPLEXITY_FEATURES,
-  PerplexityDiversityDetector,
-  type PerplexityDiversityFeatures,
-  type PerplexityDiversityOptions,
-  type PerplexityFeature,
-  type PerplexityUnit,
-  type SignalPrior,
-} from './perplexity-diversity.js';
+export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
+export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
 export {
   type AnswerWords,
   CHAT_QUESTION,
@@ -146,5 +114,32 @@ export {
   type PromptParts,
   renderPlainPrompt,
   TARGET_NAME,
-} from './prompt-format.js';
+} from './few-shot/prompt-format.js';
+export { LoraClassifierDetector } from './lora/lora-classifier-detector.js';
+export {
+  DEFAULT_LORA_TRAINING,
+  type LoraClassifierOptions,
+  type LoraTrainingOptions,
+} from './lora/lora-options.js';
+export type {
+  NliAnalysis,
+  NliCalibration,
+  NliHypotheses,
+  NliLabelWords,
+  NliWindow,
+  NliWindowScore,
+  NliZeroShotOptions,
+} from './nli/nli-options.js';
+export { NliZeroShotDetector } from './nli/nli-zero-shot-detector.js';
+export { PerplexityDiversityDetector } from './perplexity/perplexity-diversity-detector.js';
+export {
+  DEFAULT_PERPLEXITY_COMBINATION,
+  type LmFigures,
+  PERPLEXITY_FEATURES,
+  type PerplexityDiversityFeatures,
+  type PerplexityDiversityOptions,
+  type PerplexityFeature,
+  type PerplexityUnit,
+  type SignalPrior,
+} from './perplexity/perplexity-options.js';
 export type { ScalarCalibration } from './scalar-calibration.js';

@@ -3,76 +3,73 @@ import type { Detector, DetectorState } from '../core/detector.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { pickModelOptions } from '../runtime/model-options.js';
+import type { ModelRelocation } from '../runtime/model-options.js';
+import { checkSpecificationVersion, type DetectorLoadOptions } from './descriptor.js';
+import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 
 /**
- * Builds a built-in detector from a {@link DetectorSpec} (what config files and CLI flags describe).
- * Detector modules are imported on demand, so building a heuristic-only ensemble loads no model code.
+ * How deep ensembles may nest in saved state (an ensemble of ensembles is depth 2).
  *
- * @param spec - detector type and model settings
+ * @internal
+ */
+export const MAX_STATE_DEPTH = 16;
+
+/**
+ * How many members one saved ensemble may hold.
+ *
+ * @internal
+ */
+export const MAX_ENSEMBLE_MEMBERS = 256;
+
+function fieldsMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((i) => `${i.path.length > 0 ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Builds a detector from a {@link DetectorSpec} (what config files and CLI flags describe): a built-in type or
+ * one added with {@link registerDetector}. The spec's options are checked by the type's descriptor (its zod
+ * schema, defaults applied). Detector modules are imported on demand, so building a heuristic-only ensemble
+ * loads no model code.
+ *
+ * @param spec - detector type and its options (model settings for the model-backed ones)
+ * @throws InvalidOptionsError for an unknown type or a bad option (naming it)
  * @example
  * ```ts
  * const d = await createDetector({ type: 'embedding', embedder: 'hashing' });
  * ```
  */
 export async function createDetector(spec: DetectorSpec): Promise<Detector> {
-  const model = pickModelOptions(spec);
-  const common = {
-    ...(spec.name !== undefined && { name: spec.name }),
-    ...(spec.threshold !== undefined && { threshold: spec.threshold }),
-  };
-  switch (spec.type) {
-    case 'heuristic': {
-      const { HeuristicDetector } = await import('./heuristic/heuristic-detector.js');
-      return new HeuristicDetector(common);
-    }
-    case 'nli': {
-      const { NliZeroShotDetector } = await import('./nli-zero-shot.js');
-      return new NliZeroShotDetector({ ...model, ...common });
-    }
-    case 'fewshot': {
-      const { FewShotPromptDetector } = await import('./few-shot-prompt.js');
-      return new FewShotPromptDetector({ ...model, ...common });
-    }
-    case 'perplexity': {
-      const { PerplexityDiversityDetector } = await import('./perplexity-diversity.js');
-      return new PerplexityDiversityDetector({ ...model, ...common });
-    }
-    case 'clip': {
-      const { ClipConsistencyDetector } = await import('./clip-consistency.js');
-      return new ClipConsistencyDetector({ ...model, ...common });
-    }
-    case 'lora': {
-      const { LoraClassifierDetector } = await import('./lora-classifier.js');
-      return new LoraClassifierDetector({ ...model, ...common });
-    }
-    case 'embedding': {
-      const { EmbeddingCentroidDetector } = await import('./embedding-centroid.js');
-      if (spec.embedder === 'hashing') {
-        const { HashingEmbedder } = await import('../runtime/hashing-embedder.js');
-        return new EmbeddingCentroidDetector({ ...common, embedder: new HashingEmbedder() });
-      }
-      const { TransformersEmbedder } = await import('../runtime/transformers-embedder.js');
-      return new EmbeddingCentroidDetector({ ...common, embedder: new TransformersEmbedder(model) });
-    }
+  if (typeof spec !== 'object' || spec === null) {
+    throw new InvalidOptionsError('spec', 'expected an object like { type: "heuristic" }');
   }
+  const { type, ...rest } = spec;
+  const descriptor = descriptorForType(type);
+  const r = descriptor.optionsSchema.safeParse(rest);
+  if (!r.success) throw new InvalidOptionsError(type, fieldsMessage(r.error.issues));
+  const d = await descriptor.create(r.data);
+  checkSpecificationVersion(d.specificationVersion, `detector "${d.name}" (type ${type})`);
+  return d;
 }
 
 /**
  * Loads a detector (or a whole ensemble) saved as JSON, e.g. by `botlens fit --out fitted.json` or
- * `writeFile(path, JSON.stringify(detector.toJSON()))`.
+ * `writeFile(path, JSON.stringify(detector.toJSON()))`. Saved models are found where the state says they came
+ * from (a local folder by its absolute path, a hub id with its revision), or where `options` relocate them.
  *
  * @param path - the JSON file
+ * @param options - where to find the models, and a new threshold; see {@link DetectorLoadOptions}
  * @throws BotlensError with code `READ_FAILED` when the file cannot be read or parsed;
  *   InvalidOptionsError when it holds no saved detector state
  * @example
  * ```ts
- * const detector = await detectorFromFile('fitted.json');
+ * const detector = await detectorFromFile('fitted.json', { modelDir: '/srv/models' });
  * const d = await detector.detect(transcript);
  * ```
  */
-export async function detectorFromFile(path: string): Promise<Detector> {
+export async function detectorFromFile(path: string, options: DetectorLoadOptions = {}): Promise<Detector> {
   let state: unknown;
   try {
     state = JSON.parse(await readFile(path, 'utf8'));
@@ -86,59 +83,90 @@ export async function detectorFromFile(path: string): Promise<Detector> {
   if (typeof state !== 'object' || state === null || typeof (state as DetectorState).kind !== 'string') {
     throw new InvalidOptionsError('path', `${path} is not a saved detector state (it has no "kind")`);
   }
-  return detectorFromState(state as DetectorState);
+  return detectorFromState(state as DetectorState, options);
+}
+
+/** Checks nesting depth and ensemble sizes without recursion, before anything is built. */
+function checkStateBounds(state: DetectorState): void {
+  const stack: { s: unknown; depth: number }[] = [{ s: state, depth: 1 }];
+  while (stack.length > 0) {
+    const { s, depth } = stack.pop()!;
+    if (typeof s !== 'object' || s === null || (s as DetectorState).kind !== ENSEMBLE_KIND) continue;
+    if (depth > MAX_STATE_DEPTH) {
+      throw new InvalidOptionsError(
+        'state',
+        `ensembles are nested more than ${MAX_STATE_DEPTH} deep: this is not a state botlens writes (flatten the ensemble, or check the file)`,
+      );
+    }
+    const members = (s as DetectorState)['members'];
+    if (Array.isArray(members)) {
+      if (members.length > MAX_ENSEMBLE_MEMBERS) {
+        throw new InvalidOptionsError(
+          'state.members',
+          `an ensemble holds ${members.length} members; at most ${MAX_ENSEMBLE_MEMBERS} are loaded`,
+        );
+      }
+      for (const m of members) stack.push({ s: m, depth: depth + 1 });
+    }
+  }
+}
+
+async function restore(state: DetectorState, where: ModelRelocation): Promise<Detector> {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new InvalidOptionsError('state', "expected an object returned by a detector's toJSON()");
+  }
+  if (state.kind === ENSEMBLE_KIND) {
+    const { Ensemble } = await import('../ensemble/ensemble.js');
+    return Ensemble.fromJSON(state, { resolve: (member) => restore(member, where) });
+  }
+  const descriptor = descriptorForKind(state.kind);
+  const label = `${descriptor.type} state`;
+  if (state.version !== descriptor.stateVersion) {
+    throw new InvalidOptionsError(
+      'state.version',
+      `this botlens reads ${label} version ${descriptor.stateVersion}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+    );
+  }
+  if (descriptor.stateSchema) {
+    const r = descriptor.stateSchema.safeParse(state);
+    if (!r.success) throw new InvalidOptionsError('state', `bad ${label}: ${fieldsMessage(r.error.issues)}`);
+  }
+  const d = await descriptor.restore(state, {
+    load: where,
+    restoreNested: (nested) => restore(nested, where),
+  });
+  checkSpecificationVersion(d.specificationVersion, `detector "${d.name}" (kind ${String(state.kind)})`);
+  return d;
 }
 
 /**
- * Restores a built-in detector (or a whole ensemble) from the state its `toJSON()` produced.
+ * Restores a detector (or a whole ensemble) from the state its `toJSON()` produced: a built-in type or one
+ * added with {@link registerDetector}. Nesting depth and ensemble sizes are bounded
+ * (ensembles nest at most 16 deep and hold at most 256 members) so a hostile file cannot exhaust the stack.
  *
  * @param state - a saved {@link DetectorState}
- * @throws InvalidOptionsError when `state.kind` names no built-in detector
+ * @param options - where to find the models, and a new threshold; see {@link DetectorLoadOptions}
+ * @throws InvalidOptionsError when `state.kind` names no registered detector type, its version is not the
+ *   one that type reads, or the state is out of bounds
  * @example
  * ```ts
  * const d = await detectorFromState(JSON.parse(await readFile('fitted.json', 'utf8')));
  * ```
  */
-export async function detectorFromState(state: DetectorState): Promise<Detector> {
-  switch (state.kind) {
-    case 'heuristic': {
-      const { HeuristicDetector } = await import('./heuristic/heuristic-detector.js');
-      return HeuristicDetector.fromJSON(state);
-    }
-    case 'ensemble': {
-      const { Ensemble } = await import('../ensemble/ensemble.js');
-      return Ensemble.fromJSON(state, { resolve: detectorFromState });
-    }
-    case 'nli': {
-      const { NliZeroShotDetector } = await import('./nli-zero-shot.js');
-      return NliZeroShotDetector.fromJSON(state);
-    }
-    case 'fewshot': {
-      const { FewShotPromptDetector } = await import('./few-shot-prompt.js');
-      return FewShotPromptDetector.fromJSON(state);
-    }
-    case 'perplexity': {
-      const { PerplexityDiversityDetector } = await import('./perplexity-diversity.js');
-      return PerplexityDiversityDetector.fromJSON(state);
-    }
-    case 'clip': {
-      const { ClipConsistencyDetector } = await import('./clip-consistency.js');
-      return ClipConsistencyDetector.fromJSON(state);
-    }
-    case 'lora': {
-      const { LoraClassifierDetector } = await import('./lora-classifier.js');
-      return LoraClassifierDetector.fromJSON(state);
-    }
-    case 'embedding': {
-      const { EmbeddingCentroidDetector } = await import('./embedding-centroid.js');
-      return EmbeddingCentroidDetector.fromJSON(state);
-    }
-    default:
-      throw new InvalidOptionsError(
-        'kind',
-        `saved state has kind "${String(state.kind)}", which is not a built-in detector (heuristic, ensemble, nli, fewshot, perplexity, clip, lora, embedding)`,
-      );
+export async function detectorFromState(
+  state: DetectorState,
+  options: DetectorLoadOptions = {},
+): Promise<Detector> {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new InvalidOptionsError('state', "expected an object returned by a detector's toJSON()");
   }
+  const { threshold, ...where } = options;
+  checkStateBounds(state);
+  if (threshold === undefined) return restore(state, where);
+  if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
+    throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+  }
+  return restore({ ...state, threshold }, where);
 }
 
 /**
@@ -151,7 +179,7 @@ export async function detectorFromState(state: DetectorState): Promise<Detector>
  */
 export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
   const { Ensemble } = await import('../ensemble/ensemble.js');
-  const detectors = await Promise.all(spec.detectors.map(createDetector));
+  const detectors = await Promise.all(spec.detectors.map((d) => createDetector(d)));
   const names = new Set<string>();
   for (const d of detectors) {
     if (names.has(d.name)) {

@@ -1,15 +1,15 @@
 import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
-import type { JsonObject } from '../core/json.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import {
   beginDetectBatch,
   checkName,
   checkState,
   checkThreshold,
   nonNegativeNumber,
-} from '../detectors/detector-kit.js';
-import { checkLabel, validateTranscriptAt } from '../ensemble/validate-examples.js';
+} from '../core/detector-kit.js';
+import type { JsonObject } from '../core/json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { checkLabel, validateTranscriptAt } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';

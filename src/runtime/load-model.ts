@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type {
   PreTrainedModel,
   PreTrainedTokenizer,
@@ -13,6 +13,7 @@ import { ModelLoadError } from '../errors/model-load-error.js';
 import { verifyPulledFolder } from '../fs/file-digest.js';
 import { assertRevision, cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
 import { withDeviceFallback } from './device.js';
+import { isLocalModelPath } from './local-path.js';
 import { checkModelFolder, type ModelTask, onnxFileFor } from './model-files.js';
 import {
   type LoadProgress,
@@ -159,29 +160,7 @@ export function loadTransformers(): Promise<Transformers> {
   return transformersPromise;
 }
 
-/**
- * True when `model` names a local folder rather than a hub id: an absolute path, a path starting with `.`,
- * `..` or `~`, a Windows drive path, or an existing directory (which wins over a hub id of the same name, as in
- * Python transformers).
- *
- * @param model - the `model` option
- * @example
- * ```ts
- * isLocalModelPath('./models/tiny-bert'); // true
- * isLocalModelPath('Xenova/gpt2'); // false (unless ./Xenova/gpt2 exists)
- * ```
- */
-export function isLocalModelPath(model: string): boolean {
-  if (isAbsolute(model) || model === '.' || model === '..' || model === '~') return true;
-  if (/^(\.{1,2}|~)[\\/]/.test(model)) return true;
-  if (/^[a-zA-Z]:[\\/]/.test(model)) return true;
-  // Like Python transformers: an existing directory wins over a hub id of the same name.
-  try {
-    return existsSync(model) && statSync(model).isDirectory();
-  } catch {
-    return false;
-  }
-}
+export { isLocalModelPath };
 
 const HUB_ID = /^(?:[\w\-.]+\/)?[\w\-.]{1,96}$/;
 

@@ -1,4 +1,6 @@
+import { basename, join } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { absoluteDir, absoluteModelPath, isLocalModelPath } from './local-path.js';
 
 /**
  * ONNX weight variant to load. Each one is a file in the model's `onnx/` folder:
@@ -182,8 +184,8 @@ const SERIALIZABLE_KEYS = [
 ] as const satisfies readonly (keyof ModelOptions)[];
 
 /**
- * The serializable subset of {@link ModelOptions} (no callback), as detectors store it in `toJSON()`.
- * Local paths are kept as given.
+ * The serializable subset of {@link ModelOptions} (no callback), as detectors store it in `toJSON()`: where the
+ * model came from (a hub id with its revision, or a local folder as an absolute path), its dtype and how it runs.
  */
 export interface SerializedModelOptions {
   [key: string]: string | number | boolean;
@@ -202,8 +204,79 @@ export function serializeModelOptions(opts: ModelOptions): SerializedModelOption
   const out: SerializedModelOptions = {};
   for (const key of SERIALIZABLE_KEYS) {
     const v = opts[key];
-    if (v !== undefined) out[key] = v;
+    if (v === undefined) continue;
+    // Paths are saved absolute, so the state loads the same folders from any working directory.
+    if (key === 'model' && typeof v === 'string') out[key] = absoluteModelPath(v);
+    else if ((key === 'modelDir' || key === 'cacheDir') && typeof v === 'string') out[key] = absoluteDir(v);
+    else out[key] = v;
   }
+  return out;
+}
+
+/**
+ * Where saved models are looked for, and how they run, when a fitted detector is loaded on another machine or
+ * from another folder:
+ * the settings of `detectorFromFile(path, options)` and of `botlens detect --model fitted.json --model-dir DIR`.
+ */
+export interface ModelRelocation {
+  /**
+   * A folder that holds the models: a saved hub id `org/name` is looked up as `<modelDir>/org/name/`, a saved
+   * local folder `/old/place/tiny-bert` as `<modelDir>/tiny-bert/`. Implies offline.
+   * @defaultValue undefined (the saved locations)
+   */
+  modelDir?: string;
+  /**
+   * Where downloaded models are cached.
+   * @defaultValue the saved setting, else `$BOTLENS_CACHE_DIR`, else `~/.cache/botlens`
+   */
+  cacheDir?: string;
+  /**
+   * Never fetch anything.
+   * @defaultValue the saved setting, else false (true when BOTLENS_OFFLINE=1)
+   */
+  offline?: boolean;
+  /**
+   * Loading events, for a progress bar.
+   * @defaultValue undefined
+   */
+  onProgress?: (p: LoadProgress) => void;
+  /**
+   * ONNX Runtime intra-op threads.
+   * @defaultValue the saved setting
+   */
+  threads?: number;
+  /**
+   * Where the models run.
+   * @defaultValue the saved setting
+   */
+  device?: ModelDevice;
+}
+
+/**
+ * Saved model options with a {@link ModelRelocation} applied: the same model (id, revision, dtype), looked for
+ * where the relocation says.
+ *
+ * @param saved - model options read back from a saved state
+ * @param where - the relocation
+ * @example
+ * ```ts
+ * relocateModelOptions({ model: '/old/models/tiny-bert', dtype: 'q8' }, { modelDir: '/srv/models' });
+ * // { model: '/srv/models/tiny-bert', dtype: 'q8' }
+ * ```
+ */
+export function relocateModelOptions(saved: ModelOptions, where: ModelRelocation): ModelOptions {
+  const out: ModelOptions = { ...saved };
+  if (where.modelDir !== undefined) {
+    if (out.model !== undefined && isLocalModelPath(out.model)) {
+      out.model = join(where.modelDir, basename(out.model));
+      delete out.modelDir;
+    } else out.modelDir = where.modelDir;
+  }
+  if (where.cacheDir !== undefined) out.cacheDir = where.cacheDir;
+  if (where.offline !== undefined) out.offline = where.offline;
+  if (where.onProgress !== undefined) out.onProgress = where.onProgress;
+  if (where.threads !== undefined) out.threads = where.threads;
+  if (where.device !== undefined) out.device = where.device;
   return out;
 }
 

@@ -101,6 +101,9 @@ export class NliScorer {
   private readonly holder: ModelHolder;
   private readonly batch: BatchPlanOptions;
   private readonly maxLengthCap: number | undefined;
+  /** Aborted by {@link NliScorer.dispose}: work in flight stops at its next batch, new work is refused. */
+  private readonly lifetime = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
 
   /** @param options - model, batching and length options; see {@link NliScorerOptions} */
   constructor(options: NliScorerOptions = {}) {
@@ -131,7 +134,27 @@ export class NliScorer {
   }
 
   private async handle(): Promise<ModelHandle> {
-    return this.holder.get();
+    this.throwIfDisposed();
+    const h = await this.holder.get();
+    this.throwIfDisposed();
+    return h;
+  }
+
+  private throwIfDisposed(): void {
+    AbortedError.throwIfAborted(this.lifetime.signal, 'NLI scoring (the scorer was disposed)');
+  }
+
+  /** The caller's signal joined with the scorer's lifetime. */
+  private signalFor(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+  }
+
+  /** Keeps `work` in the set that `dispose()` waits for before it frees the model. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    const done = () => this.inflight.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /**
@@ -181,8 +204,12 @@ export class NliScorer {
    * @param opts - an abort signal, checked between batches
    * @throws AbortedError when aborted
    */
-  async logitsForPairs(pairs: readonly NliPair[], opts: DetectOptions = {}): Promise<number[][]> {
-    AbortedError.throwIfAborted(opts.signal, 'NLI scoring');
+  logitsForPairs(pairs: readonly NliPair[], opts: DetectOptions = {}): Promise<number[][]> {
+    return this.track(this.runPairs(pairs, this.signalFor(opts.signal)));
+  }
+
+  private async runPairs(pairs: readonly NliPair[], signal: AbortSignal): Promise<number[][]> {
+    AbortedError.throwIfAborted(signal, 'NLI scoring');
     if (pairs.length === 0) return [];
     for (const p of pairs) {
       if (typeof p?.premise !== 'string' || typeof p.hypothesis !== 'string') {
@@ -206,7 +233,7 @@ export class NliScorer {
         const k = dims[1] ?? 0;
         return idx.map((_, r) => Array.from(data.subarray(r * k, r * k + k)));
       },
-      { ...this.batch, side: paddingSide(h.tokenizer), signal: opts.signal, what: 'NLI scoring' },
+      { ...this.batch, side: paddingSide(h.tokenizer), signal, what: 'NLI scoring' },
     );
   }
 
@@ -247,8 +274,14 @@ export class NliScorer {
     return rows.map((r) => entailmentProbability(r, info));
   }
 
-  /** Releases the model (shared models are freed when their last user releases them). */
+  /**
+   * Releases the model (shared models are freed when their last user releases them). Work in flight rejects
+   * with `AbortedError` at its next batch (the batch running finishes first, so the model is never freed under
+   * it); later calls reject with `AbortedError` too.
+   */
   async dispose(): Promise<void> {
+    if (!this.lifetime.signal.aborted) this.lifetime.abort();
+    await Promise.allSettled([...this.inflight]);
     await this.holder.release();
   }
 }

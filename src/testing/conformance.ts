@@ -1,9 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Detection, Detector, DetectorState } from '../core/detector.js';
+import {
+  DETECTOR_SPECIFICATION_VERSION,
+  type Detection,
+  type Detector,
+  type DetectorState,
+} from '../core/detector.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { MALFORMED_TRANSCRIPTS } from './malformed-transcripts.js';
 
 /**
  * Options for {@link runDetectorConformance}.
@@ -76,54 +82,6 @@ export interface ConformanceReport {
   /** Every check, in the order run. */
   checks: ConformanceCheck[];
 }
-
-/** A malformed input the conformance suite feeds a detector. */
-export interface MalformedTranscript {
-  /** What is wrong with it, e.g. `an empty speaker`. */
-  why: string;
-  /** The input itself. */
-  value: unknown;
-}
-
-/**
- * The malformed inputs every detector must reject with `InvalidTranscriptError` (after calling
- * `validateTranscript`): each with a note saying what is wrong.
- */
-export const MALFORMED_TRANSCRIPTS: readonly MalformedTranscript[] = Object.freeze([
-  { why: 'null', value: null },
-  { why: 'a string', value: 'hello' },
-  { why: 'no messages', value: {} },
-  { why: 'an empty messages array', value: { messages: [] } },
-  { why: 'an empty speaker', value: { messages: [{ speaker: '', text: 'hi' }] } },
-  { why: 'a numeric text', value: { messages: [{ speaker: 'a', text: 42 }] } },
-  {
-    why: 'two speakers and no target',
-    value: {
-      messages: [
-        { speaker: 'a', text: 'hi' },
-        { speaker: 'b', text: 'hello' },
-      ],
-    },
-  },
-  {
-    why: 'a target that sent nothing',
-    value: { target: 'nobody', messages: [{ speaker: 'a', text: 'hi' }] },
-  },
-  {
-    why: 'timestamps going backwards',
-    value: {
-      messages: [
-        { speaker: 'a', text: 'hi', timestamp: 2000 },
-        { speaker: 'a', text: 'again', timestamp: 1000 },
-      ],
-    },
-  },
-  { why: 'a non-ISO timestamp', value: { messages: [{ speaker: 'a', text: 'hi', timestamp: 'yesterday' }] } },
-  {
-    why: 'more than 200 messages',
-    value: { messages: Array.from({ length: 201 }, (_, i) => ({ speaker: 'a', text: `m${i}` })) },
-  },
-]);
 
 const describe = (err: unknown): string =>
   err instanceof Error || BotlensError.isInstance(err)
@@ -225,6 +183,17 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   } catch (err) {
     fail('creates', describe(err));
     return report('?');
+  }
+  if (d.specificationVersion === undefined || d.specificationVersion === DETECTOR_SPECIFICATION_VERSION) {
+    pass(
+      'declares a supported contract version',
+      `specificationVersion ${d.specificationVersion === undefined ? 'not set (read as "v1")' : `"${d.specificationVersion}"`}`,
+    );
+  } else {
+    fail(
+      'declares a supported contract version',
+      `specificationVersion is ${JSON.stringify(d.specificationVersion)}; this botlens implements "${DETECTOR_SPECIFICATION_VERSION}"`,
+    );
   }
   const detect = (det: Detector, x: unknown, signal?: AbortSignal) =>
     withTimeout(det.detect(x as Transcript, signal ? { signal } : {}), ms, `detect()`);

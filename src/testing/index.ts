@@ -14,7 +14,6 @@ export {
   type ConformanceCheck,
   type ConformanceOptions,
   type ConformanceReport,
-  MALFORMED_TRANSCRIPTS,
-  type MalformedTranscript,
   runDetectorConformance,
 } from './conformance.js';
+export { MALFORMED_TRANSCRIPTS, type MalformedTranscript } from './malformed-transcripts.js';

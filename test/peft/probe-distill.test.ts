@@ -7,7 +7,7 @@ import type { Detection, DetectOptions, Detector } from '../../src/core/detector
 import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
-import { LoraClassifierDetector } from '../../src/detectors/lora-classifier.js';
+import { LoraClassifierDetector } from '../../src/detectors/lora/lora-classifier-detector.js';
 import { NotFittedError } from '../../src/errors/not-fitted-error.js';
 import { evaluateDetector } from '../../src/eval/evaluate.js';
 import { distill } from '../../src/peft/distill.js';

@@ -7,12 +7,6 @@ import type {
   DetectorState,
   StreamOptions,
 } from '../../core/detector.js';
-import type { JsonObject } from '../../core/json.js';
-import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
-import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
-import { AbortedError } from '../../errors/aborted-error.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import {
   beginFit,
   checkName,
@@ -20,7 +14,13 @@ import {
   checkThreshold,
   detectEach,
   nonNegativeNumber,
-} from '../detector-kit.js';
+} from '../../core/detector-kit.js';
+import type { JsonObject } from '../../core/json.js';
+import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
+import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
 import { explainScore, type ScoreParts, withLazyEvidence } from './explain.js';

@@ -1,96 +1,44 @@
 import { join, resolve } from 'node:path';
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
-import type { JsonObject } from '../core/json.js';
-import type { LabelledTranscript, Transcript } from '../core/transcript.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { NotFittedError } from '../errors/not-fitted-error.js';
-import { softmaxAt } from '../numeric/softmax.js';
-import { configLabels } from '../peft/bert-structure.js';
-import { mergeLoraAdapter } from '../peft/merge.js';
-import { contentKey, derivedModelFolder, localModelFolder } from '../peft/model-folder.js';
-import { encodeSafetensors, parseSafetensors } from '../peft/safetensors.js';
-import { type LoraAdapterFiles, saveLoraAdapter } from '../peft/save-adapter.js';
-import type { TrainHyperparameters, TrainProgress } from '../peft/train-core.js';
-import { botLabelIndex, trainLora } from '../peft/train-lora.js';
-import { transcriptText } from '../peft/transcript-text.js';
-import { type BatchPlanOptions, checkBatchSize } from '../runtime/batching.js';
-import { encodeTexts } from '../runtime/encode-texts.js';
-import { LazyPromise } from '../runtime/lazy-promise.js';
-import { loadTransformers } from '../runtime/load-model.js';
-import { ModelHolder } from '../runtime/model-holder.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
+import {
+  beginDetectBatch,
+  checkName,
+  checkState,
+  checkThreshold,
+  fieldsOfType,
+} from '../../core/detector-kit.js';
+import type { JsonObject } from '../../core/json.js';
+import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { NotFittedError } from '../../errors/not-fitted-error.js';
+import { softmaxAt } from '../../numeric/softmax.js';
+import { configLabels } from '../../peft/bert-structure.js';
+import { mergeLoraAdapter } from '../../peft/merge.js';
+import { contentKey, derivedModelFolder, localModelFolder } from '../../peft/model-folder.js';
+import { encodeSafetensors, parseSafetensors } from '../../peft/safetensors.js';
+import { type LoraAdapterFiles, saveLoraAdapter } from '../../peft/save-adapter.js';
+import { botLabelIndex, trainLora } from '../../peft/train-lora.js';
+import { transcriptText } from '../../peft/transcript-text.js';
+import { type BatchPlanOptions, checkBatchSize } from '../../runtime/batching.js';
+import { encodeTexts } from '../../runtime/encode-texts.js';
+import { LazyPromise } from '../../runtime/lazy-promise.js';
+import { loadTransformers } from '../../runtime/load-model.js';
+import { absoluteDir } from '../../runtime/local-path.js';
+import { ModelHolder } from '../../runtime/model-holder.js';
 import {
   deserializeModelOptions,
   type ModelOptions,
   serializeModelOptions,
   validateModelOptions,
-} from '../runtime/model-options.js';
-import { runEncodedBatches } from '../runtime/run-encoded.js';
-import { floatData } from '../runtime/tensor-data.js';
-import { defaultModelFor } from '../zoo/model-zoo.js';
-import { beginDetectBatch, checkName, checkState, checkThreshold, fieldsOfType } from './detector-kit.js';
+} from '../../runtime/model-options.js';
+import { runEncodedBatches } from '../../runtime/run-encoded.js';
+import { floatData } from '../../runtime/tensor-data.js';
+import { defaultModelFor } from '../../zoo/model-zoo.js';
+import { DEFAULT_LORA_TRAINING, type LoraClassifierOptions } from './lora-options.js';
 
 const KIND = 'lora';
 const STATE_VERSION = 1;
-
-/** The reference LoRA recipe: rank 8, alpha 32, on the query and value projections. */
-export const DEFAULT_LORA_TRAINING: Readonly<
-  Required<Pick<TrainHyperparameters, 'r' | 'alpha' | 'targets'>>
-> = Object.freeze({
-  r: 8,
-  alpha: 32,
-  targets: Object.freeze(['query', 'value'] as const),
-});
-
-/** Options for {@link LoraClassifierDetector}. */
-export interface LoraClassifierOptions extends ModelOptions, BatchPlanOptions {
-  /**
-   * Name in results and ensembles.
-   * @defaultValue 'lora'
-   */
-  name?: string;
-  /**
-   * P(bot) at or above which the label is bot.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * PEFT LoRA adapter folders merged into the model, in order, when it loads (the merged model is kept in the
-   * botlens cache, so inference costs what the base model costs).
-   * @defaultValue []
-   */
-  adapters?: readonly string[];
-  /**
-   * The label in `config.id2label` that means bot (case-insensitive), or its index.
-   * @defaultValue 'bot'
-   */
-  botLabel?: string | number;
-  /**
-   * Most tokens read per transcript (special tokens included); the end of longer texts is cut.
-   * @defaultValue 128
-   */
-  maxLength?: number;
-  /**
-   * Settings `fit()` trains with (see `trainLora`); `r`, `alpha` and `targets` default to the reference recipe
-   * {@link DEFAULT_LORA_TRAINING}.
-   * @defaultValue DEFAULT_LORA_TRAINING and trainLora's defaults
-   */
-  training?: LoraTrainingOptions;
-}
-
-/** How {@link LoraClassifierDetector.fit} trains (see `trainLora`). */
-export interface LoraTrainingOptions extends TrainHyperparameters {
-  /**
-   * Share of the examples held out for early stopping.
-   * @defaultValue 0.2
-   */
-  validationSplit?: number;
-  /**
-   * Called with encoding progress, every step and every epoch.
-   * @defaultValue undefined
-   */
-  onProgress?: (p: TrainProgress) => void;
-}
 
 /**
  * A fine-tuned sequence classifier: a transformer with a classification head (a hub id or a folder), plus zero
@@ -111,6 +59,8 @@ export interface LoraTrainingOptions extends TrainHyperparameters {
  * ```
  */
 export class LoraClassifierDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** Name in results. */
   readonly name: string;
   /** Decision threshold on P(bot). */
@@ -387,7 +337,8 @@ export class LoraClassifierDetector implements Detector {
       botLabel: this.botLabel,
       maxLength: this.maxLength,
       model: serializeModelOptions(this.modelOptions) as JsonObject,
-      adapters: [...this.adapters],
+      // Absolute, so the state names the same adapter folders from any working directory.
+      adapters: this.adapters.map((a) => absoluteDir(a)),
       trained: this.trained
         ? {
             config: this.trained.config,

@@ -1,5 +1,5 @@
-import type { Label, ValidTranscript } from '../core/transcript.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { Label, ValidTranscript } from '../../core/transcript.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 
 /** Options for {@link dialogueLines}. */
 export interface DialogueFormatOptions {

@@ -1,17 +1,5 @@
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { sigmoid } from '../numeric/logistic-regression.js';
-import { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
-import { isRemoteImage } from '../runtime/image-input.js';
-import {
-  deserializeModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../runtime/model-options.js';
-import { cosine } from '../runtime/tensor-data.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
 import {
   beginDetect,
   beginDetectBatch,
@@ -22,49 +10,26 @@ import {
   definedFields,
   fieldsOfType,
   numberInRange,
-} from './detector-kit.js';
-import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
+} from '../../core/detector-kit.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { validateTranscript } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { sigmoid } from '../../numeric/logistic-regression.js';
+import { ClipEncoder } from '../../runtime/clip-encoder.js';
+import { isRemoteImage } from '../../runtime/image-input.js';
+import {
+  deserializeModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../../runtime/model-options.js';
+import { cosine } from '../../runtime/tensor-data.js';
+import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
+import type { ClipCalibration, ClipConsistencyOptions } from './clip-options.js';
 
 const KIND = 'clip';
 const STATE_VERSION = 1;
 /** Batching options saved with the state. */
 const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
-
-/**
- * Options for {@link ClipConsistencyDetector}. The model fields choose the CLIP model (default
- * `Xenova/clip-vit-base-patch32`).
- */
-export interface ClipConsistencyOptions extends ClipEncoderOptions {
-  /**
-   * The detector's name in results.
-   * @defaultValue 'clip'
-   */
-  name?: string;
-  /**
-   * Inconsistency (1 - cosine of bio and avatar) above which the profile is flagged: the centre of the
-   * unfitted score mapping, where the score is 0.5.
-   * @defaultValue 0.4
-   */
-  maxInconsistency?: number;
-  /**
-   * Slope of the unfitted mapping `P(bot) = sigmoid(steepness * (inconsistency - maxInconsistency))`.
-   * @defaultValue 10
-   */
-  steepness?: number;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * L2 penalty of the mapping `fit()` learns.
-   * @defaultValue 1
-   */
-  l2?: number;
-}
-
-/** A fitted mapping from inconsistency `x` to P(bot): `sigmoid(a * x + b)`. */
-export type ClipCalibration = ScalarCalibration;
 
 /**
  * Checks that a profile's bio and avatar tell the same story: CLIP embeds the bio text and the avatar image in
@@ -92,6 +57,8 @@ export type ClipCalibration = ScalarCalibration;
  * ```
  */
 export class ClipConsistencyDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** The inconsistency at which the unfitted score is 0.5. */

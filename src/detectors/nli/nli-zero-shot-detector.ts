@@ -1,150 +1,46 @@
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { sigmoid } from '../numeric/logistic-regression.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
+import {
+  beginDetect,
+  beginDetectBatch,
+  beginFit,
+  checkState,
+  definedFields,
+  fieldsOfType,
+} from '../../core/detector-kit.js';
+import { parseOptions } from '../../core/parse-options.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { validateTranscript } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { sigmoid } from '../../numeric/logistic-regression.js';
 import {
   deserializeModelOptions,
   serializeModelOptions,
   validateModelOptions,
-} from '../runtime/model-options.js';
+} from '../../runtime/model-options.js';
 import {
   entailmentProbability,
   type NliLabelInfo,
   type NliPair,
   NliScorer,
-  type NliScorerOptions,
-} from '../runtime/nli-scorer.js';
+} from '../../runtime/nli-scorer.js';
+import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
 import {
-  beginDetect,
-  beginDetectBatch,
-  beginFit,
-  checkName,
-  checkState,
-  checkThreshold,
-  definedFields,
-  fieldsOfType,
-  nonNegativeNumber,
-} from './detector-kit.js';
-import { fitScalarCalibration, readScalarCalibration, type ScalarCalibration } from './scalar-calibration.js';
+  type NliAnalysis,
+  type NliCalibration,
+  type NliHypotheses,
+  type NliLabelWords,
+  type NliWindow,
+  type NliWindowScore,
+  type NliZeroShotOptions,
+  nliDetectorOptionsSchema,
+} from './nli-options.js';
+import { buildUnits, packUnits, toWindow, type Unit } from './nli-windows.js';
 
 const KIND = 'nli';
 const STATE_VERSION = 1;
 /** Batching options saved with the state. */
 const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
-
-/** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
-export interface NliLabelWords {
-  /**
-   * Word(s) for a human.
-   * @defaultValue 'human'
-   */
-  human?: string;
-  /**
-   * Word(s) for a bot.
-   * @defaultValue 'bot'
-   */
-  bot?: string;
-}
-
-/**
- * Options for {@link NliZeroShotDetector}. The model fields choose the NLI model (default
- * `Xenova/bart-large-mnli`, about 1.6 GB in fp32: consider `dtype: 'q8'`).
- */
-export interface NliZeroShotOptions extends NliScorerOptions {
-  /**
-   * The detector's name in results.
-   * @defaultValue 'nli'
-   */
-  name?: string;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * The hypothesis; `{}` is replaced by the label word and `{speaker}` (optional) by the target's name.
-   * @defaultValue 'This speaker is {}.'
-   */
-  hypothesisTemplate?: string;
-  /**
-   * The label words.
-   * @defaultValue `{ human: 'human', bot: 'bot' }`
-   */
-  labels?: NliLabelWords;
-  /**
-   * How many messages of the other speakers before each target message go into the premise as context.
-   * `0` puts only the target's messages in the premise.
-   * @defaultValue 1
-   */
-  contextTurns?: number;
-  /**
-   * L2 penalty of the calibration `fit()` learns.
-   * @defaultValue 1
-   */
-  l2?: number;
-}
-
-/** A premise built from part of a transcript: the lines it holds and which messages they come from. */
-export interface NliWindow {
-  /** The premise text: one `speaker: text` line per message, joined with newlines. */
-  premise: string;
-  /** Indices (into `messages`) of every message in the premise, in order. */
-  messageIndices: number[];
-  /** Indices of the target's messages in the premise. */
-  targetIndices: number[];
-  /** Tokens of the target's lines: the window's weight in the aggregate. */
-  targetTokens: number;
-}
-
-/** A window with what the NLI model said about it. */
-export interface NliWindowScore extends NliWindow {
-  /** Logits of the premise against the bot hypothesis (in the model's label order). */
-  botLogits: number[];
-  /** Logits of the premise against the human hypothesis. */
-  humanLogits: number[];
-  /** P(entailment) of the bot hypothesis (softmax over contradiction and entailment). */
-  pBot: number;
-  /** P(entailment) of the human hypothesis. */
-  pHuman: number;
-  /** `pBot / (pBot + pHuman)`. */
-  score: number;
-}
-
-/** The two hypotheses sent to the NLI model for one target speaker. */
-export interface NliHypotheses {
-  /** The hypothesis that the speaker is a bot, e.g. "This speaker is bot." */
-  bot: string;
-  /** The hypothesis that the speaker is a human, e.g. "This speaker is human." */
-  human: string;
-}
-
-/** What {@link NliZeroShotDetector.analyze} measured for one transcript. */
-export interface NliAnalysis {
-  /** The two hypotheses, as sent to the model. */
-  hypotheses: NliHypotheses;
-  /** Every window, in transcript order. */
-  windows: NliWindowScore[];
-  /** Target-token-weighted mean over windows of `log(pBot) - log(pHuman)`. */
-  logOdds: number;
-}
-
-/** A fitted mapping from the aggregate log-odds `z` to P(bot): `sigmoid(a * z + b)`. */
-export type NliCalibration = ScalarCalibration;
-
-interface Unit {
-  lines: string[];
-  messageIndices: number[];
-  targetIndices: number[];
-  lineTokens: number[];
-  targetTokens: number;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
 /**
  * Zero-shot bot detection with a natural-language-inference model: the dialogue is the premise and
@@ -179,6 +75,8 @@ function oneLine(text: string): string {
  * ```
  */
 export class NliZeroShotDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */
@@ -199,28 +97,14 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: NliZeroShotOptions = {}) {
-    const name = checkName(options.name, KIND);
-    const threshold = checkThreshold(options.threshold);
-    const template = options.hypothesisTemplate ?? 'This speaker is {}.';
-    if (typeof template !== 'string' || !template.includes('{}')) {
-      throw new InvalidOptionsError('hypothesisTemplate', 'must contain "{}", where the label word goes');
-    }
-    const labels = { human: options.labels?.human ?? 'human', bot: options.labels?.bot ?? 'bot' };
-    for (const k of ['human', 'bot'] as const) {
-      if (typeof labels[k] !== 'string' || labels[k].trim() === '') {
-        throw new InvalidOptionsError(`labels.${k}`, 'expected a non-empty string');
-      }
-    }
-    if (labels.human === labels.bot)
-      throw new InvalidOptionsError('labels', 'the human and bot words must differ');
-    const contextTurns = options.contextTurns ?? 1;
-    if (!(Number.isInteger(contextTurns) && contextTurns >= 0 && contextTurns <= 50)) {
-      throw new InvalidOptionsError(
-        'contextTurns',
-        `expected an integer from 0 to 50, got ${String(contextTurns)}`,
-      );
-    }
-    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
+    const {
+      name,
+      threshold,
+      hypothesisTemplate: template,
+      labels,
+      contextTurns,
+      l2,
+    } = parseOptions(nliDetectorOptionsSchema, options);
     validateModelOptions(options);
     this.name = name;
     this.threshold = threshold;
@@ -260,29 +144,6 @@ export class NliZeroShotDetector implements Detector {
     const fill = (word: string) =>
       this.hypothesisTemplate.replaceAll('{speaker}', target).replaceAll('{}', word);
     return { bot: fill(this.labels.bot), human: fill(this.labels.human) };
-  }
-
-  private buildUnits(v: ValidTranscript): Unit[] {
-    const units: Unit[] = [];
-    let prevTarget = -1;
-    v.messages.forEach((m, i) => {
-      if (m.speaker !== v.target || oneLine(m.text) === '') return;
-      const context: number[] = [];
-      for (let j = i - 1; j > prevTarget && context.length < this.contextTurns; j--) {
-        const c = v.messages[j]!;
-        if (c.speaker !== v.target && oneLine(c.text) !== '') context.unshift(j);
-      }
-      const idx = [...context, i];
-      units.push({
-        lines: idx.map((j) => `${v.messages[j]!.speaker}: ${oneLine(v.messages[j]!.text)}`),
-        messageIndices: idx,
-        targetIndices: [i],
-        lineTokens: [],
-        targetTokens: 0,
-      });
-      prevTarget = i;
-    });
-    return units;
   }
 
   /**
@@ -327,7 +188,7 @@ export class NliZeroShotDetector implements Detector {
     info: NliLabelInfo,
     signal: AbortSignal | undefined,
   ): Promise<(NliWindow[] | null)[]> {
-    const perTranscript = vs.map((v) => this.buildUnits(v));
+    const perTranscript = vs.map((v) => buildUnits(v, this.contextTurns));
     const allLines = perTranscript.flatMap((us) => us.flatMap((u) => u.lines));
     const counts = await this.scorer.countTokens(allLines);
     let k = 0;
@@ -365,21 +226,7 @@ export class NliZeroShotDetector implements Detector {
           });
         } else fitted.push(...(await this.splitLong(u, vs[t]!.target, budget)));
       }
-      // Pack units in order.
-      const windows: Unit[][] = [];
-      let cur: Unit[] = [];
-      let used = 0;
-      for (const u of fitted) {
-        const size = u.lineTokens.reduce((s, x) => s + x, 0);
-        if (cur.length > 0 && used + size > budget) {
-          windows.push(cur);
-          cur = [];
-          used = 0;
-        }
-        cur.push(u);
-        used += size;
-      }
-      if (cur.length > 0) windows.push(cur);
+      const windows = packUnits(fitted, budget);
       // Check the real token count of each premise (subword merges across lines can differ); move units on.
       const result: NliWindow[] = [];
       for (let w = 0; w < windows.length; w++) {
@@ -590,20 +437,4 @@ export class NliZeroShotDetector implements Detector {
   async dispose(): Promise<void> {
     await this.scorer.dispose();
   }
-}
-
-function toWindow(group: Unit[], premise: string): NliWindow {
-  const messageIndices: number[] = [];
-  const targetIndices: number[] = [];
-  for (const u of group) {
-    for (const i of u.messageIndices)
-      if (messageIndices[messageIndices.length - 1] !== i) messageIndices.push(i);
-    for (const i of u.targetIndices) if (targetIndices[targetIndices.length - 1] !== i) targetIndices.push(i);
-  }
-  return {
-    premise,
-    messageIndices,
-    targetIndices,
-    targetTokens: group.reduce((s, u) => s + u.targetTokens, 0),
-  };
 }

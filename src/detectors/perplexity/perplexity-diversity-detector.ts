@@ -1,25 +1,5 @@
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
-import type { JsonValue } from '../core/json.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { targetMessages, validateTranscript } from '../core/validate.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../numeric/logistic-regression.js';
-import { CausalLmScorer, type CausalLmScorerOptions } from '../runtime/causal-lm-scorer.js';
-import {
-  deserializeModelOptions,
-  type ModelOptions,
-  pickModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../runtime/model-options.js';
-import {
-  type LexicalDiversity,
-  type LexicalDiversityOptions,
-  lexicalDiversity,
-} from '../text/lexical-diversity.js';
-import { defaultModelFor } from '../zoo/model-zoo.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import {
   beginDetect,
   beginFit,
@@ -29,142 +9,42 @@ import {
   definedFields,
   detectEach,
   nonNegativeNumber,
-} from './detector-kit.js';
-import { balancedSampleWeights, countBothClasses } from './scalar-calibration.js';
+} from '../../core/detector-kit.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { targetMessages, validateTranscript } from '../../core/validate.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
+import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
+import {
+  deserializeModelOptions,
+  serializeModelOptions,
+  validateModelOptions,
+} from '../../runtime/model-options.js';
+import { type LexicalDiversityOptions, lexicalDiversity } from '../../text/lexical-diversity.js';
+import { balancedSampleWeights, countBothClasses } from '../scalar-calibration.js';
+import { perplexityEvidence } from './perplexity-evidence.js';
+import {
+  bestThreshold,
+  defaultCombination,
+  mainModelOptions,
+  meanOf,
+  numberArray,
+} from './perplexity-math.js';
+import {
+  type Combination,
+  DEFAULT_PERPLEXITY_COMBINATION,
+  type LmFigures,
+  PERPLEXITY_FEATURES,
+  type PerplexityDiversityFeatures,
+  type PerplexityDiversityOptions,
+  type PerplexityFeature,
+  type PerplexityUnit,
+  WINDOW_KEYS,
+} from './perplexity-options.js';
 
 const STATE_VERSION = 1;
 const KIND = 'perplexity';
-/** The causal LM's windowing options, saved with the state. */
-const WINDOW_KEYS = ['windowTokens', 'stride'] as const;
-
-/** How the target's messages are scored by the language model. */
-export type PerplexityUnit = 'joined' | 'per-message';
-
-/**
- * Options for {@link PerplexityDiversityDetector}. The model fields (`model`, `modelDir`, `dtype`, ...) choose the
- * causal LM that gives the perplexity and entropy (and plays the performer in Binoculars unless `performer` is
- * set).
- */
-export interface PerplexityDiversityOptions extends CausalLmScorerOptions {
-  /**
-   * The detector's name in results.
-   * @defaultValue 'perplexity'
-   */
-  name?: string;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * `joined`: the target's messages joined with `\n` are scored as one text. `per-message`: each message is
-   * scored on its own (no context from the others) and the per-message mean log-probability, mean entropy and
-   * cross-entropy are averaged over messages (each message weighs the same, whatever its length); messages of
-   * fewer than 2 tokens are skipped.
-   * @defaultValue 'joined'
-   */
-  unit?: PerplexityUnit;
-  /**
-   * The observer model of the Binoculars score (Hans et al. 2024). Setting it turns Binoculars on. It must share
-   * the performer's tokenizer (e.g. `Xenova/distilgpt2` with `Xenova/gpt2`); a mismatch is an error. Binoculars
-   * thresholds depend on the model pair, so the score only enters the combination after `fit()`; before, it is
-   * reported in the evidence with no contribution.
-   * @defaultValue undefined (no Binoculars)
-   */
-  observer?: ModelOptions;
-  /**
-   * The performer model of Binoculars (its log-perplexity is the numerator). Needs `observer`.
-   * @defaultValue the detector's own model
-   */
-  performer?: ModelOptions;
-  /**
-   * How the lexical-diversity figures are measured.
-   * @defaultValue `{ mattrWindow: 50, selfRepetitionN: 3 }`
-   */
-  diversity?: LexicalDiversityOptions;
-  /**
-   * L2 penalty of the logistic regression `fit()` runs (on standardized signals).
-   * @defaultValue 1
-   */
-  l2?: number;
-}
-
-/** The signals the detector combines, in feature-vector order. `binoculars` is present only with an observer. */
-export const PERPLEXITY_FEATURES = [
-  'log_perplexity',
-  'entropy_mean',
-  'distinct_1',
-  'distinct_2',
-  'type_token_ratio',
-  'self_repetition',
-  'compression_ratio',
-  'binoculars',
-] as const;
-
-/** One of {@link PERPLEXITY_FEATURES}. */
-export type PerplexityFeature = (typeof PERPLEXITY_FEATURES)[number];
-
-/** A linear combination: `z = intercept + Σ weights[j] * (x[j] ?? fill[j])`. */
-interface Combination {
-  weights: number[];
-  intercept: number;
-  /** Value used for a signal that cannot be measured (contributes nothing relative to the baseline). */
-  fill: number[];
-}
-
-/** A hand-set weight for one signal. */
-export interface SignalPrior {
-  /** Log-odds added per unit of the signal above `reference` (negative: higher values point to human). */
-  weight: number;
-  /** The value at which the signal contributes nothing. */
-  reference: number;
-}
-
-/**
- * The hand-set combination used before `fit()`: per signal, a weight (log-odds per unit) and a reference value
- * at which the signal contributes nothing. Reference values are typical of human chat under GPT-2 (perplexity
- * about 90, i.e. log-perplexity 4.5 nats); lower perplexity and entropy, lower diversity, more self-repetition
- * and better compression push towards `bot`. Binoculars has weight 0 here: its threshold must be fitted per
- * model pair. These are rough priors, not measurements: call `fit()` on labelled data for real use.
- */
-export const DEFAULT_PERPLEXITY_COMBINATION: Readonly<Record<PerplexityFeature, SignalPrior>> = Object.freeze(
-  {
-    log_perplexity: { weight: -0.8, reference: 4.5 },
-    entropy_mean: { weight: -0.3, reference: 4.5 },
-    distinct_1: { weight: -2, reference: 0.8 },
-    distinct_2: { weight: -3, reference: 0.95 },
-    type_token_ratio: { weight: -1, reference: 0.8 },
-    self_repetition: { weight: 4, reference: 0.05 },
-    compression_ratio: { weight: 1, reference: 1.2 },
-    binoculars: { weight: 0, reference: 0.9 },
-  },
-);
-
-/** The language-model figures of one target, before combination. */
-export interface LmFigures {
-  /** LM tokens scored (after the first of each text). */
-  scoredTokens: number;
-  /** Mean negative log-probability (nats), or `null` when nothing could be scored. */
-  logPerplexity: number | null;
-  /** Mean next-token entropy (nats), or `null`. */
-  entropyMean: number | null;
-  /** Binoculars score (performer log-perplexity / mean cross-entropy), or `null` without an observer. */
-  binoculars: number | null;
-  /** Performer log-perplexity used in Binoculars, or `null`. */
-  performerLogPerplexity: number | null;
-  /** Mean observer-vs-performer cross-entropy (nats), or `null`. */
-  crossEntropy: number | null;
-}
-
-/** Every figure the detector measured for one target. */
-export interface PerplexityDiversityFeatures {
-  /** Language-model figures. */
-  lm: LmFigures;
-  /** Lexical-diversity figures. */
-  diversity: LexicalDiversity;
-  /** The feature vector, in {@link PerplexityDiversityDetector.featureNames} order; `null` = not measurable. */
-  values: (number | null)[];
-}
 
 /**
  * Judges a speaker by how predictable and how varied their text is. A causal LM (default `Xenova/gpt2`) gives
@@ -187,6 +67,8 @@ export interface PerplexityDiversityFeatures {
  * ```
  */
 export class PerplexityDiversityDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */
@@ -525,166 +407,12 @@ export class PerplexityDiversityDetector implements Detector {
       contributions.push(c);
     });
     z += contributions.reduce((a, b) => a + b, 0);
-    const evidence = this.evidence(f, contributions);
+    const evidence = perplexityEvidence(f, contributions, {
+      featureNames: this.featureNames,
+      model: this.lm.model,
+      observer: this.observer !== undefined,
+      binocularsThreshold: this.binocularsThreshold,
+    });
     return scored(this.name, sigmoid(z), this.threshold, evidence, started);
   }
-
-  private evidence(f: PerplexityDiversityFeatures, contributions: number[]): Evidence[] {
-    const c = (n: PerplexityFeature) => contributions[this.featureNames.indexOf(n)] ?? 0;
-    const dir = (x: number) => (x > 0 ? 'points to bot' : x < 0 ? 'points to human' : 'is neutral');
-    const model = this.lm.model;
-    const lm = f.lm;
-    const d = f.diversity;
-    const ev: Evidence[] = [];
-    const ppl = lm.logPerplexity === null ? null : Math.exp(lm.logPerplexity);
-    ev.push(
-      ppl === null
-        ? { name: 'perplexity', value: null, sentence: 'Too few tokens for a perplexity.', contribution: 0 }
-        : {
-            name: 'perplexity',
-            value: ppl,
-            sentence: `Perplexity ${fmt(ppl)} under ${model} over ${lm.scoredTokens} tokens: ${
-              c('log_perplexity') > 0
-                ? 'more predictable than typical, which points to bot'
-                : c('log_perplexity') < 0
-                  ? 'less predictable than typical, which points to human'
-                  : 'neutral'
-            }.`,
-            contribution: c('log_perplexity'),
-          },
-    );
-    ev.push(
-      lm.entropyMean === null
-        ? {
-            name: 'entropy_mean',
-            value: null,
-            sentence: 'Too few tokens for a next-token entropy.',
-            contribution: 0,
-          }
-        : {
-            name: 'entropy_mean',
-            value: lm.entropyMean,
-            sentence: `Mean next-token entropy ${fmt(lm.entropyMean)} nats; it ${dir(c('entropy_mean'))}.`,
-            contribution: c('entropy_mean'),
-          },
-    );
-    if (this.observer) {
-      const t = this.binocularsThreshold;
-      ev.push(
-        lm.binoculars === null
-          ? {
-              name: 'binoculars',
-              value: null,
-              sentence: 'Too few tokens for a Binoculars score.',
-              contribution: 0,
-            }
-          : {
-              name: 'binoculars',
-              value: lm.binoculars,
-              sentence:
-                t === null
-                  ? `Binoculars score ${fmt(lm.binoculars)} (log-perplexity ${fmt(lm.performerLogPerplexity!)} / cross-entropy ${fmt(lm.crossEntropy!)}); not used until fit() sets its threshold for this model pair.`
-                  : `Binoculars score ${fmt(lm.binoculars)} is ${lm.binoculars < t ? 'below' : 'at or above'} the fitted threshold ${fmt(t)} (${lm.binoculars < t ? 'machine-like' : 'human-like'}); it ${dir(c('binoculars'))}.`,
-              contribution: c('binoculars'),
-            },
-      );
-    }
-    const div = (name: PerplexityFeature, value: number | null, what: string, missing: string) =>
-      ev.push(
-        value === null
-          ? { name, value: null, sentence: missing, contribution: 0 }
-          : { name, value, sentence: `${what} ${fmt(value)}; it ${dir(c(name))}.`, contribution: c(name) },
-      );
-    div(
-      'distinct_1',
-      d.distinct1,
-      'Distinct-1 (share of words that are new)',
-      'No words to measure distinct-1.',
-    );
-    div(
-      'distinct_2',
-      d.distinct2,
-      'Distinct-2 (share of distinct word pairs)',
-      'No message has two words: distinct-2 not measured.',
-    );
-    div(
-      'type_token_ratio',
-      d.typeTokenRatio,
-      'Moving-average type-token ratio',
-      'No words to measure the type-token ratio.',
-    );
-    div(
-      'self_repetition',
-      d.selfRepetition,
-      'Share of word 3-grams repeated across messages',
-      'Fewer than two messages long enough to compare: self-repetition not measured.',
-    );
-    div('compression_ratio', d.compressionRatio, 'Compression ratio (DEFLATE)', 'No text to compress.');
-    return ev;
-  }
-}
-
-function mainModelOptions(o: PerplexityDiversityOptions): CausalLmScorerOptions {
-  const out: CausalLmScorerOptions = { ...pickModelOptions(o), ...definedFields(o, WINDOW_KEYS) };
-  out.model ??= defaultModelFor('perplexity').id;
-  return out;
-}
-
-function defaultCombination(names: readonly PerplexityFeature[]): Combination {
-  const weights = names.map((n) => DEFAULT_PERPLEXITY_COMBINATION[n].weight);
-  const fill = names.map((n) => DEFAULT_PERPLEXITY_COMBINATION[n].reference);
-  // Zero log-odds when every signal sits at its reference value.
-  const intercept = -weights.reduce((s, w, j) => s + w * fill[j]!, 0);
-  return { weights, intercept, fill };
-}
-
-/** The cut t on x (bot when x < t) with the best balanced accuracy; midpoints between sorted values. */
-function bestThreshold(x: readonly number[], y: readonly number[]): number {
-  const pairs = x.map((v, i) => [v, y[i]!] as const).sort((a, b) => a[0] - b[0]);
-  const nBot = y.reduce((s, v) => s + v, 0);
-  const nHuman = y.length - nBot;
-  let best = -1;
-  let bestT = pairs[0]![0];
-  let botsBelow = 0;
-  let humansBelow = 0;
-  for (let i = 0; i <= pairs.length; i++) {
-    if (i > 0) {
-      if (pairs[i - 1]![1] === 1) botsBelow++;
-      else humansBelow++;
-    }
-    if (i > 0 && i < pairs.length && pairs[i]![0] === pairs[i - 1]![0]) continue;
-    const t =
-      i === 0
-        ? pairs[0]![0]
-        : i === pairs.length
-          ? pairs[i - 1]![0] + 1e-9
-          : (pairs[i - 1]![0] + pairs[i]![0]) / 2;
-    const bal = botsBelow / nBot / 2 + (nHuman - humansBelow) / nHuman / 2;
-    if (bal > best) {
-      best = bal;
-      bestT = t;
-    }
-  }
-  return bestT;
-}
-
-function numberArray(v: JsonValue | undefined, what: string, length: number): number[] {
-  if (
-    !Array.isArray(v) ||
-    v.length !== length ||
-    !v.every((x) => typeof x === 'number' && Number.isFinite(x))
-  ) {
-    throw new InvalidOptionsError(what, `expected ${length} finite numbers`);
-  }
-  return v as number[];
-}
-
-function meanOf(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
-function fmt(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(3);
 }

@@ -1,11 +1,11 @@
-import { nowMs } from '../core/detection.js';
-import type { Detection, DetectOptions, DetectorState } from '../core/detector.js';
-import type { JsonObject } from '../core/json.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { nowMs } from './detection.js';
+import type { Detection, DetectOptions, DetectorState } from './detector.js';
+import type { JsonObject } from './json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
+import { validateTranscript } from './validate.js';
+import { validateLabelled } from './validate-examples.js';
 
 /**
  * The detector's name option, checked: `name`, else `fallback`.

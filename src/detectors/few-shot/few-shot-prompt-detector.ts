@@ -1,36 +1,39 @@
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../core/detector.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
-import type { Label, LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { targetMessages, validateTranscript } from '../core/validate.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { NotFittedError } from '../errors/not-fitted-error.js';
-import { sigmoid } from '../numeric/logistic-regression.js';
-import { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
-import type { Embedder } from '../runtime/embedder.js';
-import { transformersOptionsFromId } from '../runtime/embedder-id.js';
-import { HashingEmbedder } from '../runtime/hashing-embedder.js';
-import { LazyPromise } from '../runtime/lazy-promise.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
+import { beginDetect, checkName, checkState, checkThreshold, detectEach } from '../../core/detector-kit.js';
+import type { JsonObject } from '../../core/json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { targetMessages, validateTranscript } from '../../core/validate.js';
+import { validateLabelled } from '../../core/validate-examples.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { NotFittedError } from '../../errors/not-fitted-error.js';
+import { sigmoid } from '../../numeric/logistic-regression.js';
+import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
+import type { Embedder } from '../../runtime/embedder.js';
+import { LazyPromise } from '../../runtime/lazy-promise.js';
 import {
-  deserializeModelOptions,
-  type ModelOptions,
   pickModelOptions,
   serializeModelOptions,
   validateModelOptions,
-} from '../runtime/model-options.js';
-import { cosine } from '../runtime/tensor-data.js';
-import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
-import { defaultModelFor } from '../zoo/model-zoo.js';
-import { beginDetect, checkName, checkState, checkThreshold, detectEach } from './detector-kit.js';
+} from '../../runtime/model-options.js';
+import { cosine } from '../../runtime/tensor-data.js';
+import { defaultModelFor } from '../../zoo/model-zoo.js';
+import {
+  balancedOrder,
+  chatRenderer,
+  embedderFromSavedId,
+  hasChatTemplate,
+  optionsFromState,
+  pct,
+  serializeExample,
+  targetText,
+} from './few-shot-helpers.js';
+import type { FewShotPrompt, FewShotPromptOptions, FewShotScoring, PoolItem } from './few-shot-options.js';
 import {
   type AnswerWords,
-  type ChatMessage,
-  chatMessages,
   DEFAULT_INSTRUCTION,
   dialogueLines,
-  type FittedPrompt,
   fitPromptToBudget,
   type PromptParts,
   renderPlainPrompt,
@@ -39,103 +42,6 @@ import {
 const STATE_VERSION = 1;
 const KIND = 'fewshot';
 const DEFAULT_CONTEXT_CAP = 1024;
-
-/** How the answer words are compared. */
-export type FewShotScoring = 'first-token' | 'sequence';
-
-/** Options for {@link FewShotPromptDetector}. The model fields choose the causal LM that reads the prompt. */
-export interface FewShotPromptOptions extends ModelOptions {
-  /**
-   * The detector's name in results.
-   * @defaultValue 'fewshot'
-   */
-  name?: string;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * Labelled examples to show the model (the pool the prompt's examples are picked from). `fit()` replaces them.
-   * @defaultValue none: call `fit()` before `detect()`
-   */
-  examples?: LabelledTranscript[];
-  /**
-   * Examples per prompt, 1 to 16 (3 to 5 works best). Fewer are used when the pool is smaller or the context
-   * is too short.
-   * @defaultValue 4
-   */
-  shots?: number;
-  /**
-   * Picks, per target, the `shots` pool examples most similar to the target's text (cosine of embeddings),
-   * with at least one of each label when the pool has both; the most similar sits next to the target. Without
-   * an embedder the same label-balanced examples are used for every target: the pool in order, alternating
-   * human and bot. The caller keeps ownership: `dispose()` does not dispose it.
-   * @defaultValue undefined
-   */
-  embedder?: Embedder;
-  /**
-   * The answer words compared after the prompt. Plain prompts end with `Answer:`, so the words include the
-   * leading space; chat-template prompts end with the assistant's turn, so they do not.
-   * @defaultValue `{ bot: ' bot', human: ' human' }` for plain prompts, `{ bot: 'bot', human: 'human' }` with a chat template
-   */
-  words?: Partial<AnswerWords>;
-  /**
-   * `first-token`: compare the probabilities of each word's first token right after the prompt (one forward
-   * pass; exact when each word is one token, as ` bot` and ` human` are for GPT-2). `sequence`: compare the
-   * probabilities of the whole words, the sum of their tokens' log-probabilities (one pass per word).
-   * @defaultValue 'first-token'
-   */
-  scoring?: FewShotScoring;
-  /**
-   * Most tokens in the prompt. Examples are shortened, then dropped, to fit; the target's last turns are kept.
-   * Must not exceed the model's context (`n_positions` / `max_position_embeddings`). The logits of a prompt
-   * take `tokens x vocabulary x 4` bytes unless the graph takes `num_logits_to_keep`.
-   * @defaultValue the model's context, capped at 1024
-   */
-  contextTokens?: number;
-  /**
-   * The task statement opening the prompt (the system message with a chat template).
-   * @defaultValue {@link DEFAULT_INSTRUCTION}
-   */
-  instruction?: string;
-  /**
-   * Show speakers as `Target` / `Other` instead of their names (a name like `helperbot` would give the answer).
-   * @defaultValue true
-   */
-  anonymize?: boolean;
-  /**
-   * Longest message kept in the prompt, in characters (the middle of longer ones is cut).
-   * @defaultValue 500
-   */
-  maxMessageChars?: number;
-  /**
-   * `auto`: use the tokenizer's chat template (`apply_chat_template`) when it has one, a plain-text prompt
-   * otherwise. `never`: always plain text.
-   * @defaultValue 'auto'
-   */
-  chatTemplate?: 'auto' | 'never';
-  /**
-   * Most examples `fit()` keeps in the pool (a label-balanced subset in input order). Saved state holds the pool.
-   * @defaultValue 200
-   */
-  maxPool?: number;
-}
-
-/** A built prompt, as {@link FewShotPromptDetector.buildPrompt} returns it. */
-export interface FewShotPrompt extends FittedPrompt {
-  /** True when the tokenizer's chat template was applied. */
-  chat: boolean;
-  /** The answer words compared after the prompt. */
-  words: AnswerWords;
-  /** Labels of the examples in the prompt, in order. */
-  exampleLabels: Label[];
-}
-
-interface PoolItem {
-  t: ValidTranscript;
-  label: Label;
-}
 
 /**
  * Asks a causal LM. The prompt holds a few labelled example conversations (3-5), each followed by its answer,
@@ -157,6 +63,8 @@ interface PoolItem {
  * ```
  */
 export class FewShotPromptDetector implements Detector {
+  /** The `Detector` contract version this class implements. */
+  readonly specificationVersion = 'v1' as const;
   /** The detector's name in results. */
   readonly name: string;
   /** Score at or above which the label is `bot`. */
@@ -423,32 +331,7 @@ export class FewShotPromptDetector implements Detector {
       owner: 'FewShotPromptDetector',
       label: 'fewshot',
     });
-    const opts: FewShotPromptOptions = { ...deserializeModelOptions(state['model']) };
-    const pick = <K extends keyof FewShotPromptOptions>(k: K, type: 'string' | 'number' | 'boolean') => {
-      const v = state[k as string];
-      if (v === undefined || v === null) return;
-      if (typeof v !== type)
-        throw new InvalidOptionsError(`state.${String(k)}`, `expected a ${type}, got ${JSON.stringify(v)}`);
-      opts[k] = v as FewShotPromptOptions[K];
-    };
-    pick('name', 'string');
-    pick('threshold', 'number');
-    pick('shots', 'number');
-    pick('scoring', 'string');
-    pick('maxPool', 'number');
-    pick('anonymize', 'boolean');
-    pick('maxMessageChars', 'number');
-    pick('chatTemplate', 'string');
-    pick('contextTokens', 'number');
-    pick('instruction', 'string');
-    const w = state['words'];
-    if (w !== undefined) {
-      if (typeof w !== 'object' || w === null || Array.isArray(w))
-        throw new InvalidOptionsError('state.words', 'expected { bot, human }');
-      opts.words = {};
-      if (typeof w['bot'] === 'string') opts.words.bot = w['bot'];
-      if (typeof w['human'] === 'string') opts.words.human = w['human'];
-    }
+    const opts = optionsFromState(state);
     const examples = state['examples'];
     if (!Array.isArray(examples))
       throw new InvalidOptionsError('state.examples', 'expected an array of labelled transcripts');
@@ -571,99 +454,4 @@ export class FewShotPromptDetector implements Detector {
     });
     return { ...fitted, chat, words, exampleLabels: fitted.parts.examples.map((e) => e.label) };
   }
-}
-
-type ChatTokenizer = Awaited<ReturnType<CausalLmScorer['load']>>['tokenizer'];
-
-/**
- * A renderer through the tokenizer's chat template. Some templates refuse a system message (they raise
- * "System role not supported"); then the instruction opens the first user turn instead.
- */
-function chatRenderer(
-  tokenizer: ChatTokenizer,
-  sample: PromptParts,
-  words: AnswerWords,
-): (p: PromptParts) => string {
-  const apply = (msgs: ChatMessage[]) =>
-    tokenizer.apply_chat_template(msgs, { tokenize: false, add_generation_prompt: true }) as string;
-  const withSystem = (p: PromptParts) => apply(chatMessages(p, words));
-  const merged = (p: PromptParts) => {
-    const [system, first, ...rest] = chatMessages(p, words);
-    return apply([{ role: 'user', content: `${system!.content}\n\n${first!.content}` }, ...rest]);
-  };
-  try {
-    withSystem(sample);
-    return withSystem;
-  } catch {
-    try {
-      merged(sample);
-      return merged;
-    } catch (cause) {
-      throw new InvalidOptionsError(
-        'chatTemplate',
-        `the tokenizer's chat template failed (${cause instanceof Error ? cause.message : String(cause)}): set chatTemplate: "never" to use a plain prompt`,
-        { cause },
-      );
-    }
-  }
-}
-
-function hasChatTemplate(tokenizer: { chat_template?: unknown }): boolean {
-  const t = tokenizer.chat_template;
-  return (
-    (typeof t === 'string' && t.trim() !== '') ||
-    (Array.isArray(t) && t.length > 0) ||
-    (typeof t === 'object' && t !== null && Object.keys(t).length > 0)
-  );
-}
-
-/** Up to `k` items alternating human, bot, human, ... in input order; a label that runs out is filled by the other. */
-function balancedOrder(items: readonly PoolItem[], k: number): PoolItem[] {
-  const humans = items.filter((p) => p.label === 'human');
-  const bots = items.filter((p) => p.label === 'bot');
-  const out: PoolItem[] = [];
-  let h = 0;
-  let b = 0;
-  while (out.length < k && (h < humans.length || b < bots.length)) {
-    const wantHuman = out.length % 2 === 0;
-    if ((wantHuman && h < humans.length) || b >= bots.length) out.push(humans[h++]!);
-    else out.push(bots[b++]!);
-  }
-  return out;
-}
-
-function targetText(t: ValidTranscript): string {
-  return targetMessages(t)
-    .map((m) => m.text)
-    .join('\n');
-}
-
-function serializeExample(p: PoolItem): JsonObject {
-  const messages: JsonValue[] = p.t.messages.map((m) => {
-    const out: JsonObject = { speaker: m.speaker, text: m.text };
-    if (m.timestamp !== undefined) out['timestamp'] = m.timestamp;
-    return out;
-  });
-  return { target: p.t.target, label: p.label, messages };
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
-}
-
-/**
- * Rebuilds the embedder a saved few-shot state names: a hashing embedder from its id, else a transformers.js
- * embedder with the id's settings, found where the detector's own model is (`modelDir`, `offline`, `cacheDir`).
- */
-function embedderFromSavedId(id: string, where: FewShotPromptOptions): Embedder {
-  const hashing = HashingEmbedder.fromId(id);
-  if (hashing) return hashing;
-  return new TransformersEmbedder({
-    ...transformersOptionsFromId(id, 'state.embedder'),
-    ...(where.modelDir !== undefined && { modelDir: where.modelDir }),
-    ...(where.offline !== undefined && { offline: where.offline }),
-    ...(where.cacheDir !== undefined && { cacheDir: where.cacheDir }),
-    ...(where.threads !== undefined && { threads: where.threads }),
-    ...(where.device !== undefined && { device: where.device }),
-  });
 }

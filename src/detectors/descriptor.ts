@@ -1,0 +1,205 @@
+import type { z } from 'zod';
+import {
+  DETECTOR_SPECIFICATION_VERSION,
+  type Detector,
+  type DetectorSpecificationVersion,
+  type DetectorState,
+} from '../core/detector.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { ModelRelocation } from '../runtime/model-options.js';
+
+/**
+ * The shared CLI flags (`botlens detect|fit|eval|serve`) a detector type takes; each sets the spec field of the
+ * same name. A flag a type does not list is not passed to it.
+ */
+export type DetectorCliFlag = 'model' | 'modelDir' | 'dtype' | 'threads' | 'device' | 'embedder';
+
+/** Every {@link DetectorCliFlag}. */
+export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
+  'model',
+  'modelDir',
+  'dtype',
+  'threads',
+  'device',
+  'embedder',
+]);
+
+/**
+ * How saved state is loaded: where its models are looked for (see {@link ModelRelocation}) and an optional new
+ * decision threshold for the top-level detector.
+ *
+ * @example
+ * ```ts
+ * const d = await detectorFromFile('fitted.json', { modelDir: '/srv/models', offline: true, threshold: 0.8 });
+ * ```
+ */
+export interface DetectorLoadOptions extends ModelRelocation {
+  /**
+   * P(bot) at or above which the loaded detector (the ensemble, for a fitted ensemble) says bot.
+   * @defaultValue the saved threshold
+   */
+  threshold?: number;
+}
+
+/** What a descriptor's `restore` gets besides the state. */
+export interface DetectorRestoreContext {
+  /** Where the state's models are to be found; apply it to every model the detector loads. */
+  readonly load: ModelRelocation;
+  /**
+   * Restores a nested detector state (for a detector that holds others) through the registry, counting the
+   * nesting depth.
+   */
+  restoreNested(state: DetectorState): Promise<Detector>;
+}
+
+/**
+ * One detector type, described once: its options (a zod schema with defaults), its saved-state format, how to
+ * build it from a spec and how to restore it from saved state, and which CLI flags apply. The registry, the
+ * config-file schema (`detectorSpecSchema`), the CLI and `detectorFromFile` all read it. Write one with
+ * {@link defineDetector} and add it with `registerDetector`.
+ *
+ * @typeParam Options - the options the schema parses to (after defaults)
+ * @typeParam D - the detector class
+ *
+ * @example
+ * ```ts
+ * const lengthy = defineDetector({
+ *   specificationVersion: 'v1',
+ *   type: 'lengthy',
+ *   description: 'long messages look like a bot',
+ *   optionsSchema: z.strictObject({ name: z.string().default('lengthy'), threshold: z.number().default(0.5) }),
+ *   stateVersion: 1,
+ *   create: (o) => new LengthyDetector(o),
+ *   restore: (state) => LengthyDetector.fromJSON(state),
+ * });
+ * ```
+ */
+export interface DetectorDescriptor<Options extends object = object, D extends Detector = Detector> {
+  /** The {@link Detector} contract version the detector implements; this botlens knows `'v1'`. */
+  readonly specificationVersion: DetectorSpecificationVersion;
+  /** The spec `type` (config files, `--detectors`): lowercase letters, digits and `-`. */
+  readonly type: string;
+  /**
+   * The `kind` its saved states carry, when it differs from `type`.
+   * @defaultValue `type`
+   */
+  readonly kind?: string;
+  /** One line for help texts. */
+  readonly description: string;
+  /**
+   * The options of a spec (every spec field but `type`), with their defaults. Use `z.strictObject` so a
+   * misspelt option is an error. It validates config files and CLI flags before anything loads.
+   */
+  readonly optionsSchema: z.ZodType<Options>;
+  /** The saved-state format version `restore` reads; a state of another version is refused. */
+  readonly stateVersion: number;
+  /**
+   * Checks a saved state before `restore` (bounds, shape), with errors that name the field. Optional: the
+   * registry always checks `kind` and `version` itself.
+   * @defaultValue no extra check
+   */
+  readonly stateSchema?: z.ZodType;
+  /**
+   * The shared CLI flags that apply to this type.
+   * @defaultValue none
+   */
+  readonly cliFlags?: readonly DetectorCliFlag[];
+  /** Builds a new detector from parsed options. */
+  create(options: Options): D | Promise<D>;
+  /** Rebuilds a detector from what its `toJSON()` returned. */
+  restore(state: DetectorState, context: DetectorRestoreContext): D | Promise<D>;
+}
+
+/**
+ * Types a {@link DetectorDescriptor} (the options type is inferred from the schema) and checks it now, so a
+ * mistake surfaces where the descriptor is written rather than when a file is loaded.
+ *
+ * @param descriptor - the description
+ * @returns the same descriptor
+ * @throws InvalidOptionsError for a malformed descriptor or an unsupported `specificationVersion`
+ * @example
+ * ```ts
+ * export const lengthyDetector = defineDetector({ specificationVersion: 'v1', type: 'lengthy', ... });
+ * registerDetector(lengthyDetector);
+ * ```
+ */
+export function defineDetector<Options extends object, D extends Detector>(
+  descriptor: DetectorDescriptor<Options, D>,
+): DetectorDescriptor<Options, D> {
+  checkDescriptor(descriptor);
+  return descriptor;
+}
+
+const TYPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Throws unless `version` is a {@link Detector} contract version this botlens implements.
+ *
+ * @param version - the declared version (`undefined` reads as `'v1'`)
+ * @param who - names the detector in the error
+ * @throws InvalidOptionsError naming `specificationVersion`
+ *
+ * @internal
+ */
+export function checkSpecificationVersion(version: unknown, who: string): void {
+  if (version === undefined || version === DETECTOR_SPECIFICATION_VERSION) return;
+  throw new InvalidOptionsError(
+    'specificationVersion',
+    `${who} implements Detector contract ${JSON.stringify(version)}, but this botlens supports only "${DETECTOR_SPECIFICATION_VERSION}": upgrade botlens, or use a version of the detector written for "${DETECTOR_SPECIFICATION_VERSION}"`,
+  );
+}
+
+/**
+ * Checks the shape of a descriptor.
+ *
+ * @internal
+ */
+export function checkDescriptor(d: unknown): asserts d is DetectorDescriptor {
+  if (typeof d !== 'object' || d === null) {
+    throw new InvalidOptionsError('descriptor', 'expected the object defineDetector() returns');
+  }
+  const x = d as Partial<DetectorDescriptor>;
+  const who = `detector type ${JSON.stringify(x.type)}`;
+  if (x.specificationVersion === undefined) {
+    throw new InvalidOptionsError(
+      'specificationVersion',
+      `${who}: say which Detector contract it implements (specificationVersion: '${DETECTOR_SPECIFICATION_VERSION}')`,
+    );
+  }
+  checkSpecificationVersion(x.specificationVersion, who);
+  if (typeof x.type !== 'string' || !TYPE_NAME.test(x.type)) {
+    throw new InvalidOptionsError(
+      'type',
+      `got ${JSON.stringify(x.type)}: use 1 to 40 lowercase letters, digits or "-", starting with a letter`,
+    );
+  }
+  if (x.kind !== undefined && (typeof x.kind !== 'string' || x.kind === '')) {
+    throw new InvalidOptionsError('kind', `${who}: expected a non-empty string`);
+  }
+  if (typeof x.description !== 'string') {
+    throw new InvalidOptionsError('description', `${who}: expected a one-line string`);
+  }
+  if (typeof x.optionsSchema?.safeParse !== 'function') {
+    throw new InvalidOptionsError('optionsSchema', `${who}: expected a zod schema`);
+  }
+  if (x.stateSchema !== undefined && typeof x.stateSchema.safeParse !== 'function') {
+    throw new InvalidOptionsError('stateSchema', `${who}: expected a zod schema`);
+  }
+  if (!(Number.isInteger(x.stateVersion) && (x.stateVersion ?? 0) >= 0)) {
+    throw new InvalidOptionsError('stateVersion', `${who}: expected a whole number`);
+  }
+  for (const f of x.cliFlags ?? []) {
+    if (!DETECTOR_CLI_FLAGS.includes(f)) {
+      throw new InvalidOptionsError(
+        'cliFlags',
+        `${who}: "${String(f)}" is not a shared flag; use some of ${DETECTOR_CLI_FLAGS.join(', ')}`,
+      );
+    }
+  }
+  if (typeof x.create !== 'function' || typeof x.restore !== 'function') {
+    throw new InvalidOptionsError(
+      'descriptor',
+      `${who}: give both create(options) and restore(state, context)`,
+    );
+  }
+}

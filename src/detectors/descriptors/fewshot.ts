@@ -1,0 +1,15 @@
+import { modelDetector } from './model-detector.js';
+
+/**
+ * The `fewshot` detector type: a causal language model asked, with labelled examples in the prompt, whether the
+ * speaker is a bot.
+ *
+ * @internal
+ */
+export const fewshotDescriptor = modelDetector({
+  type: 'fewshot',
+  description:
+    'a causal language model asked, with labelled examples in the prompt, whether the speaker is a bot',
+  options: {},
+  load: async () => (await import('../few-shot/few-shot-prompt-detector.js')).FewShotPromptDetector,
+});

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { Detector, DetectorState } from '../../core/detector.js';
+import type { ModelOptions, ModelRelocation } from '../../runtime/model-options.js';
+import { type DetectorDescriptor, defineDetector } from '../descriptor.js';
+import {
+  commonOptionFields,
+  definedOnly,
+  MODEL_CLI_FLAGS,
+  modelOptionFields,
+  savedModelOptions,
+} from './option-fields.js';
+
+/** A model-backed detector class: built from options, restored by `fromJSON(state, overrides)`. */
+export interface ModelDetectorClass<D extends Detector> {
+  new (options: Record<string, unknown>): D;
+  fromJSON(state: DetectorState, overrides: ModelOptions): D;
+}
+
+/** What differs between the model-backed detector types. */
+export interface ModelDetectorDefinition<D extends Detector, Shape extends z.ZodRawShape> {
+  /** The spec type. */
+  type: string;
+  /** The state kind, when it differs from the type. */
+  kind?: string;
+  /** One line for help texts. */
+  description: string;
+  /** Options besides the name, threshold and model fields. */
+  options: Shape;
+  /** Imports the class (on first use, so no model code loads before). */
+  load: () => Promise<ModelDetectorClass<D>>;
+  /**
+   * The overrides `fromJSON` gets: where the saved models are to be found.
+   * @defaultValue the state's `model` field, relocated
+   */
+  overrides?: (state: DetectorState, where: ModelRelocation) => ModelOptions;
+}
+
+/**
+ * The descriptor of a model-backed detector type: name, threshold, the model fields and its own options; built
+ * with its constructor, restored with its `fromJSON`, with the saved models relocated as the loader asks.
+ *
+ * @internal
+ */
+export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
+  def: ModelDetectorDefinition<D, Shape>,
+): DetectorDescriptor<object, D> {
+  return defineDetector({
+    specificationVersion: 'v1',
+    type: def.type,
+    ...(def.kind !== undefined && { kind: def.kind }),
+    description: def.description,
+    optionsSchema: z.strictObject({ ...commonOptionFields(def.type), ...modelOptionFields, ...def.options }),
+    stateVersion: 1,
+    cliFlags: MODEL_CLI_FLAGS,
+    async create(options): Promise<D> {
+      const Class = await def.load();
+      return new Class(definedOnly(options as Record<string, unknown>));
+    },
+    async restore(state, { load }): Promise<D> {
+      const Class = await def.load();
+      return Class.fromJSON(state, (def.overrides ?? savedModelOptions)(state, load));
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { DetectorState } from '../../core/detector.js';
+import {
+  deserializeModelOptions,
+  MODEL_DEVICES,
+  MODEL_DTYPES,
+  type ModelOptions,
+  type ModelRelocation,
+  relocateModelOptions,
+} from '../../runtime/model-options.js';
+import type { DetectorCliFlag } from '../descriptor.js';
+
+/**
+ * The options every detector spec may carry: its name and threshold.
+ *
+ * @param type - the detector type, the default name
+ * @internal
+ */
+export function commonOptionFields(type: string) {
+  return {
+    /** Name in results and ensembles. @defaultValue the type */
+    name: z.string().min(1, { error: 'name must be a non-empty string' }).default(type),
+    /** P(bot) at or above which the label is bot. @defaultValue 0.5 */
+    threshold: z
+      .number({ error: 'threshold must be a number in [0, 1]' })
+      .min(0, { error: 'threshold must be a number in [0, 1]' })
+      .max(1, { error: 'threshold must be a number in [0, 1]' })
+      .default(0.5),
+  };
+}
+
+const dtypes = MODEL_DTYPES as readonly [string, ...string[]];
+const devices = MODEL_DEVICES as readonly [string, ...string[]];
+
+/**
+ * The JSON-safe model options of a spec ({@link ModelOptions} without the callback); defaults are the model
+ * zoo's and the runtime's, applied where the model loads.
+ *
+ * @internal
+ */
+export const modelOptionFields = {
+  model: z.string().min(1, { error: 'model must be a hub id or a folder' }).optional(),
+  modelDir: z.string().min(1).optional(),
+  dtype: z
+    .enum(dtypes as unknown as ['fp32', 'fp16', 'q8', 'q4'], {
+      error: `dtype must be one of ${MODEL_DTYPES.join(', ')}`,
+    })
+    .optional(),
+  revision: z.string().min(1).optional(),
+  offline: z.boolean().optional(),
+  threads: z.number().int().positive().max(1024).optional(),
+  cacheDir: z.string().min(1).optional(),
+  device: z
+    .enum(devices as unknown as ['cpu', 'auto', 'gpu', 'cuda'], {
+      error: `device must be one of ${MODEL_DEVICES.join(', ')}`,
+    })
+    .optional(),
+};
+
+/** The CLI flags of a model-backed detector. @internal */
+export const MODEL_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
+  'model',
+  'modelDir',
+  'dtype',
+  'threads',
+  'device',
+]);
+
+/**
+ * A saved state's model options (field `key`), relocated as the loader asks.
+ *
+ * @param state - the saved state
+ * @param where - where models are to be found
+ * @param key - the field holding serialized model options
+ * @internal
+ */
+export function savedModelOptions(state: DetectorState, where: ModelRelocation, key = 'model'): ModelOptions {
+  return relocateModelOptions(deserializeModelOptions(state[key]), where);
+}
+
+/**
+ * Drops `undefined` fields, for options objects built with `exactOptionalPropertyTypes`.
+ *
+ * @internal
+ */
+export function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
