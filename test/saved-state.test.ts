@@ -152,8 +152,13 @@ console.log(JSON.stringify({ out, fetches, cwd: process.cwd() }));
     const transcript = join(tmp, 't.json');
     writeFileSync(transcript, JSON.stringify(probes[0]));
 
+    // A member that cannot load fails the command loudly (exit 3, the reason on stderr) ...
     const broken = await botlens(['detect', transcript, '--model', stale], tmp);
-    expect(JSON.parse(broken.stdout).members[1].error.message).toMatch(/nowhere/);
+    expect(broken.code).toBe(3);
+    expect(broken.stderr).toMatch(/nowhere/);
+    // ... and --json --allow-partial shows the member's error in the full result.
+    const partial = await botlens(['detect', transcript, '--model', stale, '--json', '--allow-partial'], tmp);
+    expect(JSON.parse(partial.stdout).members[1].error.message).toMatch(/nowhere/);
     const ok = await botlens(['detect', transcript, '--model', stale, '--model-dir', moved], tmp);
     const okRes = JSON.parse(ok.stdout) as { score: number; label: string; members: { error?: unknown }[] };
     expect(okRes.members.map((m) => m.error)).toEqual([undefined, undefined]);
