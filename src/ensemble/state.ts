@@ -49,10 +49,10 @@ export function parseEnsembleState(state: unknown): EnsembleState {
   if (s.members.length !== m) {
     throw new InvalidOptionsError('state', `has ${s.members.length} member states for ${m} member names`);
   }
-  if (s.combiner && s.combiner.weights.length !== 2 * m) {
+  if (s.combiner && s.combiner.weights.length !== 2 * m && s.combiner.weights.length !== 3 * m + 1) {
     throw new InvalidOptionsError(
       'state',
-      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member)`,
+      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${3 * m + 1} (evidence-aware: three per member and one for the amount of evidence)`,
     );
   }
   if (s.combiners) {

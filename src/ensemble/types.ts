@@ -130,7 +130,10 @@ export interface EnsembleOptions {
 
 /** A logistic combiner as stored in {@link EnsembleState}. */
 export type SerializedCombiner = {
-  /** One weight per feature: `[logit(score) or 0, missing]` for each member in turn. */
+  /**
+   * One weight per feature: `[logit(score) or 0, missing]` for each member in turn; an evidence-aware combiner
+   * then has `u * logit(score)` for each member and `u` itself, where `u = 1 / sqrt(target messages)`.
+   */
   weights: number[];
   /** The bias term. */
   intercept: number;
