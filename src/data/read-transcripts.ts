@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
+import { DEFAULT_LIMITS, type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { rememberValidated } from '../ensemble/validate-examples.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 
@@ -18,6 +20,28 @@ export interface ReadJsonlOptions {
    * @defaultValue true
    */
   validate?: boolean;
+  /**
+   * Validation limits, e.g. `{ maxMessages: 2000 }` for long chats. Records validated under explicit limits are
+   * accepted as they are by `Ensemble.fit`, `evaluateDetector` and the built-in detectors.
+   * @defaultValue the defaults of `validateTranscript` (200 messages)
+   */
+  limits?: ValidationLimits;
+  /**
+   * Keep only the last `limits.maxMessages` (default 200) messages of a longer record instead of rejecting it.
+   * @defaultValue false
+   */
+  truncate?: boolean;
+  /**
+   * Extra fields of each record to keep in its `fields` (e.g. `['source']` for `evaluateDetector`'s `groupBy`).
+   * @defaultValue [] (extra fields are dropped)
+   */
+  fields?: readonly string[];
+}
+
+/** A record read from speaker-level JSONL: the labelled transcript, plus the extra fields asked for. */
+export interface JsonlRecord extends LabelledTranscript {
+  /** The record's fields named in {@link ReadJsonlOptions.fields} that it has. */
+  fields?: Record<string, JsonValue>;
 }
 
 /**
@@ -38,9 +62,10 @@ export function parseTranscriptsJsonl(
   text: string,
   source = '<input>',
   options: ReadJsonlOptions = {},
-): LabelledTranscript[] {
+): JsonlRecord[] {
   const requireLabel = options.requireLabel ?? true;
-  const out: LabelledTranscript[] = [];
+  const maxMessages = options.limits?.maxMessages ?? DEFAULT_LIMITS.maxMessages;
+  const out: JsonlRecord[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -67,12 +92,19 @@ export function parseTranscriptsJsonl(
         { path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
       ]);
     }
-    const t: Transcript = { messages: r['messages'] as Transcript['messages'] };
+    let messages = r['messages'] as Transcript['messages'];
+    if (options.truncate && Array.isArray(messages) && messages.length > maxMessages) {
+      messages = messages.slice(messages.length - maxMessages);
+    }
+    const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
     if (r['target'] !== undefined) t.target = r['target'] as string;
     if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
+    const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);
+    if (kept.length > 0) t.fields = Object.fromEntries(kept.map((f) => [f, r[f] as JsonValue]));
     if (options.validate ?? true) {
       try {
-        validateTranscript(t);
+        const valid = validateTranscript(t, options.limits);
+        if (options.limits !== undefined) rememberValidated(t, valid);
       } catch (err) {
         if (InvalidTranscriptError.isInstance(err)) {
           throw new InvalidTranscriptError(
@@ -83,7 +115,7 @@ export function parseTranscriptsJsonl(
         throw err;
       }
     }
-    out.push({ ...t, label: (label as Label) ?? 'human' });
+    out.push(t);
   }
   return out;
 }
@@ -99,23 +131,24 @@ export function parseTranscriptsJsonl(
  * const train = await readTranscriptsJsonl('data/train.jsonl');
  * ```
  */
-export async function readTranscriptsJsonl(
-  path: string,
-  options?: ReadJsonlOptions,
-): Promise<LabelledTranscript[]> {
+export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOptions): Promise<JsonlRecord[]> {
   return parseTranscriptsJsonl(await readText(path), path, options);
 }
 
 /**
  * Reads one transcript from a JSON file (`{ messages, target?, profile? }`), or from standard input when
- * `path` is `-`. The result is validated.
+ * `path` is `-`. The result is validated (under `options.limits`; with `options.truncate`, a longer
+ * transcript keeps its last `maxMessages` messages).
  *
  * @example
  * ```ts
  * const t = await readTranscriptJson('examples/transcript.json');
  * ```
  */
-export async function readTranscriptJson(path: string): Promise<Transcript> {
+export async function readTranscriptJson(
+  path: string,
+  options: Pick<ReadJsonlOptions, 'limits' | 'truncate'> = {},
+): Promise<Transcript> {
   const text = path === '-' ? await readStdin() : await readText(path);
   let value: unknown;
   try {
@@ -126,8 +159,19 @@ export async function readTranscriptJson(path: string): Promise<Transcript> {
       { cause },
     );
   }
-  validateTranscript(value);
-  return value as Transcript;
+  const max = options.limits?.maxMessages ?? DEFAULT_LIMITS.maxMessages;
+  const v = value as { messages?: unknown };
+  if (
+    options.truncate &&
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray(v.messages) &&
+    v.messages.length > max
+  ) {
+    value = { ...v, messages: v.messages.slice(v.messages.length - max) };
+  }
+  // The validated copy is returned, so detectors accept it as it is even under raised limits.
+  return validateTranscript(value, options.limits);
 }
 
 async function readText(path: string): Promise<string> {

@@ -1,11 +1,11 @@
 import type { Detector } from '../core/detector.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
-import { cutAfterTargetMessage } from '../data/prefix-cut.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { stratifiedFolds } from './folds.js';
+import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
 import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
 import type { CombinerRow } from './strategies/strategy.js';

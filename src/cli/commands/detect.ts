@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
-import { readTranscriptJson } from '../../data/read-transcripts.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
+import { addTranscriptFlags, readTranscriptWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
 interface MemberView {
   detector: string;
@@ -59,15 +59,17 @@ function prettyDetection(d: Detection): string {
 
 /** `botlens detect FILE|-`: judges one transcript and prints the ensemble result. */
 export function registerDetectCommand(program: Command): void {
-  addDetectorFlags(
-    program
-      .command('detect')
-      .description('judge the target speaker of one transcript (a JSON file, or - for standard input)')
-      .argument('<file>', 'transcript JSON: { "messages": [...], "target": "..." }, or - for stdin')
-      .option('--pretty', 'print a readable table instead of JSON'),
-    { strategy: 'weighted-mean' },
-  ).action(async (file: string, flags: DetectorFlags & { pretty?: boolean }) => {
-    const transcript = await readTranscriptJson(file);
+  addTranscriptFlags(
+    addDetectorFlags(
+      program
+        .command('detect')
+        .description('judge the target speaker of one transcript (a JSON file, or - for standard input)')
+        .argument('<file>', 'transcript JSON: { "messages": [...], "target": "..." }, or - for stdin')
+        .option('--pretty', 'print a readable table instead of JSON'),
+      { strategy: 'weighted-mean' },
+    ),
+  ).action(async (file: string, flags: DetectorFlags & TranscriptFlags & { pretty?: boolean }) => {
+    const transcript = await readTranscriptWithFlags(file, flags);
     const detector = await detectorFromFlags(flags);
     try {
       const result = await detector.detect(transcript);

@@ -1,20 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { readTranscriptsJsonl } from '../../data/read-transcripts.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
 /** `botlens fit --data train.jsonl --out fitted.json`: fits an ensemble and saves it. */
 export function registerFitCommand(program: Command): void {
-  addDetectorFlags(
-    program
-      .command('fit')
-      .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
-      .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
-      .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)'),
-    { strategy: 'stacking' },
-  ).action(async (flags: DetectorFlags & { data: string; out: string }) => {
-    const train = await readTranscriptsJsonl(flags.data);
+  addTranscriptFlags(
+    addDetectorFlags(
+      program
+        .command('fit')
+        .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
+        .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
+        .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)'),
+      { strategy: 'stacking' },
+    ),
+  ).action(async (flags: DetectorFlags & TranscriptFlags & { data: string; out: string }) => {
+    const train = await readLabelledWithFlags(flags.data, flags);
     const detector = await detectorFromFlags(flags);
     try {
       if (!detector.fit || !detector.toJSON) {
