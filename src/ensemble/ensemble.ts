@@ -8,18 +8,21 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { type CalibrateOptions, calibrateThreshold, type ThresholdCalibration } from './calibrate.js';
+import {
+  chooseEnsembleThreshold,
+  type EnsembleCalibrateOptions,
+  type EnsembleCalibration,
+} from './calibrate-ensemble.js';
 import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
 import { openEnsembleStream } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { fitMember, outOfFoldScores } from './out-of-fold.js';
 import { runStages, type StagedRun, transcriptSupport } from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
-import { parseEnsembleState } from './state.js';
+import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type {
@@ -29,36 +32,11 @@ import type {
   EnsembleStrategy,
   UnserializedMemberState,
 } from './types.js';
-import { validateAll, validateLabelled } from './validate-examples.js';
+import { validateAll, validateKnown, validateLabelled } from './validate-examples.js';
 
-/** Options for {@link Ensemble.calibrate}. */
-export interface EnsembleCalibrateOptions extends CalibrateOptions {
-  /** Cancels the scoring; the promise then rejects with `AbortedError`. */
-  signal?: AbortSignal;
-}
+export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
 
-/** What {@link Ensemble.calibrate} chose and achieved. */
-export interface EnsembleCalibration extends ThresholdCalibration {
-  /** Calibration examples left out because the ensemble abstained on them. */
-  abstained: number;
-}
-
-/** Options for {@link Ensemble.fromJSON}. */
-export interface EnsembleFromJsonOptions {
-  /**
-   * Rebuilds one member from its saved state (what the member's `toJSON()` returned, or an
-   * `UnserializedMemberState` naming a member that had no `toJSON()`). The rebuilt member must keep its name.
-   */
-  resolve: (
-    memberState: DetectorState,
-    info: { index: number; name: string },
-  ) => Detector | Promise<Detector>;
-  /**
-   * Passed on as the new ensemble's `cloneMember` option, for later `fit()` calls.
-   * @defaultValue undefined
-   */
-  cloneMember?: (detector: Detector) => Detector;
-}
+export type { EnsembleFromJsonOptions } from './state.js';
 
 /**
  * Combines several detectors into one. The ensemble is itself a {@link Detector}, so it goes wherever a
@@ -145,7 +123,7 @@ export class Ensemble implements Detector {
     const what = `Ensemble "${this.name}" detect()`;
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
-    const v = validateTranscript(t);
+    const v = validateKnown(t);
     this.#combiner.checkFitted(this.name);
     const [r] = await this.#run([v], opts.signal, what, started, this.#threshold, true);
     return r!;
@@ -196,6 +174,7 @@ export class Ensemble implements Detector {
     this.#combiner.checkFitted(this.name);
     return openEnsembleStream(this.#members, opts, async (support, outcomes, signal) => {
       this.#checkUsable();
+      if (support.targetMessages === 0) return this.#waiting(support);
       const what = `Ensemble "${this.name}" stream push()`;
       const [r] = await this.#combine(
         [support],
@@ -299,48 +278,14 @@ export class Ensemble implements Detector {
     const valids = validateLabelled(examples, 'examples');
     this.#combiner.checkFitted(this.name);
     const full = await this.#run(valids, signal, what, started, this.#threshold, false);
-    const kept = full
-      .map((r, i) => ({ score: r.score, label: examples[i]!.label }))
-      .filter((x) => x.score !== null);
-    const c = calibrateThreshold(
-      kept.map((x) => x.score!),
-      kept.map((x) => x.label),
-      { fpr: options.fpr },
+    const staged = this.#combiner.stages().length > 1;
+    const result = await chooseEnsembleThreshold(
+      this.name,
+      examples.map((e) => e.label),
+      full,
+      staged ? (t) => this.#run(valids, signal, what, started, t, true) : undefined,
+      options.fpr,
     );
-    let result: EnsembleCalibration = { ...c, abstained: full.length - kept.length };
-    if (this.#combiner.stages().length > 1 && c.met) {
-      const real = await this.#run(valids, signal, what, started, c.threshold, true);
-      let fp = 0;
-      let tp = 0;
-      let neg = 0;
-      let pos = 0;
-      real.forEach((r, i) => {
-        if (r.score === null) return;
-        const bot = examples[i]!.label === 'bot';
-        if (bot) pos++;
-        else neg++;
-        if (r.score >= c.threshold) bot ? tp++ : fp++;
-      });
-      const fpr = neg > 0 ? fp / neg : 0;
-      result = {
-        ...result,
-        fpr,
-        tpr: pos > 0 ? tp / pos : 0,
-        negatives: neg,
-        positives: pos,
-        abstained: real.length - neg - pos,
-        met: fpr <= options.fpr + 1e-12,
-      };
-    }
-    if (!result.met) {
-      throw new BotlensError(
-        'CALIBRATION_UNMET',
-        `Ensemble "${this.name}" cannot reach FPR <= ${options.fpr} on these examples (best: ${result.fpr.toFixed(4)} at threshold ${result.threshold}): ` +
-          (this.#combiner.stages().length > 1
-            ? 'the cascade stops early on humans a later member would clear; raise margin or allow a higher fpr.'
-            : 'too many humans score 1; allow a higher fpr or improve the members.'),
-      );
-    }
     this.#threshold = result.threshold;
     return result;
   }
@@ -394,26 +339,7 @@ export class Ensemble implements Detector {
    * ```
    */
   static async fromJSON(state: unknown, options: EnsembleFromJsonOptions): Promise<Ensemble> {
-    if (typeof options?.resolve !== 'function') {
-      throw new InvalidOptionsError(
-        'resolve',
-        'pass { resolve: (memberState) => Detector } to rebuild the members',
-      );
-    }
-    const s = parseEnsembleState(state);
-    const members: Detector[] = [];
-    for (const [index, ms] of s.members.entries()) {
-      const name = s.memberNames[index]!;
-      const d = await options.resolve(ms as DetectorState, { index, name });
-      if (typeof d !== 'object' || d === null || d.name !== name) {
-        throw new InvalidOptionsError(
-          'resolve',
-          `member ${index} was saved as "${name}" but resolve() returned ${typeof d === 'object' && d !== null ? `"${d.name}"` : String(d)}`,
-        );
-      }
-      members.push(d);
-    }
-    const weights = Object.fromEntries(Object.entries(s.weights).filter(([k]) => s.memberNames.includes(k)));
+    const { s, members, weights } = await rebuildMembers(state, options);
     const e = new Ensemble(members, {
       strategy: s.strategy,
       name: s.name,
@@ -463,6 +389,25 @@ export class Ensemble implements Detector {
         `Ensemble "${this.name}" was disposed: create a new one (its members were disposed too).`,
       );
     }
+  }
+
+  /** The stream's answer before the target has written: an abstention that says so. */
+  #waiting(support: DetectionSupport): EnsembleResult {
+    const sentence = 'The target has not written yet, so there is nothing to judge: the ensemble abstains.';
+    return {
+      detector: this.name,
+      score: null,
+      label: null,
+      evidence: [{ name: 'abstained', value: null, sentence }],
+      elapsedMs: 0,
+      support,
+      strategy: this.strategy,
+      threshold: this.#threshold,
+      members: [],
+      ran: [],
+      skipped: [],
+      explanation: [sentence],
+    };
   }
 
   /** Runs and combines the members on validated transcripts; see detect/detectBatch. */

@@ -18,6 +18,19 @@ export function rememberValidated(example: object, valid: ValidTranscript): void
 }
 
 /**
+ * `validateTranscript`, except that a record the data reader validated under explicit limits (see
+ * {@link rememberValidated}) is accepted as its valid copy.
+ *
+ * @param t - the transcript
+ * @throws InvalidTranscriptError
+ * @internal
+ */
+export function validateKnown(t: unknown): ValidTranscript {
+  const known = typeof t === 'object' && t !== null ? checked.get(t) : undefined;
+  return known ?? validateTranscript(t);
+}
+
+/**
  * `validateTranscript`, with every issue path prefixed by where the transcript sits (`examples[3]` gives
  * `examples[3].messages[0].text`).
  *
