@@ -49,9 +49,15 @@ function row(name: string, r: EvaluationReport, before: string, target: string):
 const t0 = performance.now();
 const full = await fitted(train);
 const ci = { resamples: 1000, seed: 42 };
-const bySource = (e: LabelledTranscript & { fields?: Record<string, unknown> }) => String(e.fields?.['source']);
+const bySource = (e: LabelledTranscript & { fields?: Record<string, unknown> }) =>
+  String(e.fields?.['source']);
 const whole = await evaluateDetector(full, dev, { ci, groupBy: bySource });
-row('in domain, whole transcripts', whole, '0.949 / 0.993 / ECE 0.010', 'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05');
+row(
+  'in domain, whole transcripts',
+  whole,
+  '0.949 / 0.993 / ECE 0.010',
+  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
+);
 const prefixTargets = ['F1 >= 0.78', 'F1 >= 0.88', 'F1 >= 0.93'];
 const prefixBefore = ['0.707 / 0.800 / ECE 0.190', '0.822 / 0.968 / ECE 0.104', '0.922 / 0.976 / ECE 0.058'];
 for (const k of [1, 2, 3]) {
@@ -75,7 +81,11 @@ row(
 const c1 = await fitted(train.filter(isC1));
 row(
   'fitted on convai1-2017, tested on ConvAI2 sources',
-  await evaluateDetector(c1, dev.filter((r) => !isC1(r)), { ci }),
+  await evaluateDetector(
+    c1,
+    dev.filter((r) => !isC1(r)),
+    { ci },
+  ),
   '0.673 / 0.862 / ECE 0.193',
   'F1 >= 0.80, AUROC >= 0.93',
 );
@@ -105,8 +115,12 @@ for (let r = 0; r < reps; r++) {
   equal &&= last.score === once.score && last.label === once.label;
 }
 
-console.log('Dev split, default threshold 0.5, one evaluation each; F1 with its bootstrap 95% interval (1000 seeded');
-console.log("resamples). 'before' = F1 / AUROC / ECE of the starting commit's CLI (`eval --fit train --detectors");
+console.log(
+  'Dev split, default threshold 0.5, one evaluation each; F1 with its bootstrap 95% interval (1000 seeded',
+);
+console.log(
+  "resamples). 'before' = F1 / AUROC / ECE of the starting commit's CLI (`eval --fit train --detectors",
+);
 console.log('heuristic,embedding --embedder hashing --strategy stacking`), measured on the same splits.');
 console.log('');
 console.log('| protocol (dev rows) | n | F1 [95% CI] | recall | AUROC | ECE | before | target |');
@@ -117,13 +131,15 @@ console.log('In domain, per source (whole transcripts):');
 console.log('');
 console.log('| source | n | F1 | AUROC | ECE |');
 console.log('| --- | --- | --- | --- | --- |');
-for (const [g, m] of Object.entries(whole.by ?? {})) console.log(`| ${g} | ${m.n} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
+for (const [g, m] of Object.entries(whole.by ?? {}))
+  console.log(`| ${g} | ${m.n} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log('In domain, per member (whole transcripts):');
 console.log('');
 console.log('| member | F1 | AUROC | ECE |');
 console.log('| --- | --- | --- | --- |');
-for (const [g, m] of Object.entries(whole.members ?? {})) console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
+for (const [g, m] of Object.entries(whole.members ?? {}))
+  console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log(
   `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x once the members stream incrementally; on this branch they use the recomputing fallback). Final push equals detect(): ${equal}.`,
