@@ -10,7 +10,7 @@ import { openStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { settleMember } from './run-members.js';
-import type { EnsembleResult, MemberOutcome } from './types.js';
+import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
 /** Combines the members' current outcomes into the ensemble's detection. @internal */
 export type CombineOutcomes = (
@@ -62,5 +62,33 @@ export function openEnsembleStream(
       return run;
     },
     detection: () => latest,
+  };
+}
+
+/**
+ * The stream's answer before the target has written anything: an abstention that says so.
+ *
+ * @internal
+ */
+export function waitingResult(
+  ensemble: string,
+  strategy: EnsembleStrategy,
+  threshold: number,
+  support: DetectionSupport,
+): EnsembleResult {
+  const sentence = 'The target has not written yet, so there is nothing to judge: the ensemble abstains.';
+  return {
+    detector: ensemble,
+    score: null,
+    label: null,
+    evidence: [{ name: 'abstained', value: null, sentence }],
+    elapsedMs: 0,
+    support,
+    strategy,
+    threshold,
+    members: [],
+    ran: [],
+    skipped: [],
+    explanation: [sentence],
   };
 }

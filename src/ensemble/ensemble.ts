@@ -17,10 +17,10 @@ import {
   type EnsembleCalibration,
 } from './calibrate-ensemble.js';
 import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
-import { openEnsembleStream } from './ensemble-stream.js';
+import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { fitMember, outOfFoldScores } from './out-of-fold.js';
-import { runStages, type StagedRun, transcriptSupport } from './run-ensemble.js';
+import { type RunSettings, runStages, type StagedRun, transcriptSupport } from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
 import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
@@ -125,7 +125,13 @@ export class Ensemble implements Detector {
     AbortedError.throwIfAborted(opts.signal, what);
     const v = validateKnown(t);
     this.#combiner.checkFitted(this.name);
-    const [r] = await this.#run([v], opts.signal, what, started, this.#threshold, true);
+    const [r] = await this.#run([v], {
+      signal: opts.signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: true,
+    });
     return r!;
   }
 
@@ -150,7 +156,13 @@ export class Ensemble implements Detector {
     AbortedError.throwIfAborted(opts.signal, what);
     const valids = validateAll(ts, 'transcripts');
     this.#combiner.checkFitted(this.name);
-    return this.#run(valids, opts.signal, what, started, this.#threshold, true);
+    return this.#run(valids, {
+      signal: opts.signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: true,
+    });
   }
 
   /**
@@ -174,17 +186,11 @@ export class Ensemble implements Detector {
     this.#combiner.checkFitted(this.name);
     return openEnsembleStream(this.#members, opts, async (support, outcomes, signal) => {
       this.#checkUsable();
-      if (support.targetMessages === 0) return this.#waiting(support);
+      if (support.targetMessages === 0)
+        return waitingResult(this.name, this.strategy, this.#threshold, support);
       const what = `Ensemble "${this.name}" stream push()`;
-      const [r] = await this.#combine(
-        [support],
-        (j) => Promise.resolve([outcomes[j]!]),
-        signal,
-        what,
-        nowMs(),
-        this.#threshold,
-        true,
-      );
+      const run = { signal, what, started: nowMs(), threshold: this.#threshold, stopEarly: true };
+      const [r] = await this.#combine([support], (j) => Promise.resolve([outcomes[j]!]), run);
       return r!;
     });
   }
@@ -277,13 +283,19 @@ export class Ensemble implements Detector {
     AbortedError.throwIfAborted(signal, what);
     const valids = validateLabelled(examples, 'examples');
     this.#combiner.checkFitted(this.name);
-    const full = await this.#run(valids, signal, what, started, this.#threshold, false);
+    const full = await this.#run(valids, {
+      signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: false,
+    });
     const staged = this.#combiner.stages().length > 1;
     const result = await chooseEnsembleThreshold(
       this.name,
       examples.map((e) => e.label),
       full,
-      staged ? (t) => this.#run(valids, signal, what, started, t, true) : undefined,
+      staged ? (t) => this.#run(valids, { signal, what, started, threshold: t, stopEarly: true }) : undefined,
       options.fpr,
     );
     this.#threshold = result.threshold;
@@ -391,73 +403,32 @@ export class Ensemble implements Detector {
     }
   }
 
-  /** The stream's answer before the target has written: an abstention that says so. */
-  #waiting(support: DetectionSupport): EnsembleResult {
-    const sentence = 'The target has not written yet, so there is nothing to judge: the ensemble abstains.';
-    return {
-      detector: this.name,
-      score: null,
-      label: null,
-      evidence: [{ name: 'abstained', value: null, sentence }],
-      elapsedMs: 0,
-      support,
-      strategy: this.strategy,
-      threshold: this.#threshold,
-      members: [],
-      ran: [],
-      skipped: [],
-      explanation: [sentence],
-    };
-  }
-
   /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
-  #run(
-    valids: readonly ValidTranscript[],
-    signal: AbortSignal | undefined,
-    what: string,
-    started: number,
-    threshold: number,
-    stopEarly: boolean,
-  ): Promise<EnsembleResult[]> {
-    return this.#combine(
-      valids.map(transcriptSupport),
-      (j, active) =>
-        runMemberBatch(
-          this.#members[j]!,
-          active.map((i) => valids[i]!),
-          signal,
-          what,
-        ),
-      signal,
-      what,
-      started,
-      threshold,
-      stopEarly,
-    );
+  #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
+    const member = (j: number, active: readonly number[]) =>
+      runMemberBatch(
+        this.#members[j]!,
+        active.map((i) => valids[i]!),
+        run.signal,
+        run.what,
+      );
+    return this.#combine(valids.map(transcriptSupport), member, run);
   }
 
   /** Runs the strategy's stages with `runMember` supplying member outcomes, and builds the results. */
   async #combine(
     supports: readonly DetectionSupport[],
     runMember: Parameters<typeof runStages>[4],
-    signal: AbortSignal | undefined,
-    what: string,
-    started: number,
-    threshold: number,
-    stopEarly: boolean,
+    run: RunSettings,
   ): Promise<EnsembleResult[]> {
+    const { started, threshold } = run;
     const runs: StagedRun[] = await runStages(
       this.#combiner,
       supports.length,
       this.#members.length,
       supports,
       runMember,
-      {
-        threshold,
-        stopEarly,
-        signal,
-        what,
-      },
+      run,
     );
     const elapsedMs = (nowMs() - started) / Math.max(1, supports.length);
     const all = this.#combiner.stages().flat();

@@ -35,7 +35,7 @@ export async function runStages(
   members: number,
   supports: readonly DetectionSupport[],
   runMember: (j: number, active: readonly number[]) => Promise<MemberOutcome[]>,
-  options: { threshold: number; stopEarly: boolean; signal: AbortSignal | undefined; what: string },
+  options: Pick<RunSettings, 'threshold' | 'stopEarly' | 'signal' | 'what'>,
 ): Promise<StagedRun[]> {
   const runs: StagedRun[] = Array.from({ length: count }, () => ({
     outcomes: new Array<MemberOutcome | undefined>(members),
@@ -82,3 +82,12 @@ export function transcriptSupport(t: ValidTranscript): DetectionSupport {
   }
   return { targetMessages, targetCharacters };
 }
+
+/** How one call runs: cancellation, the operation's name, its start, the threshold and whether to stop early. */
+export type RunSettings = {
+  signal: AbortSignal | undefined;
+  what: string;
+  started: number;
+  threshold: number;
+  stopEarly: boolean;
+};
