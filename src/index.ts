@@ -41,6 +41,7 @@ export {
 } from './core/validate.js';
 // Data
 export {
+  type JsonlRecord,
   parseTranscriptsJsonl,
   type ReadJsonlOptions,
   readTranscriptJson,
@@ -89,6 +90,7 @@ export {
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
 export { stratifiedFolds } from './ensemble/folds.js';
+export { cutAfterTargetMessage } from './ensemble/prefix-cut.js';
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
@@ -112,11 +114,18 @@ export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-t
 export { ModelLoadError } from './errors/model-load-error.js';
 export { NotFittedError } from './errors/not-fitted-error.js';
 export {
+  type BootstrapIntervals,
+  type BootstrapOptions,
+  bootstrapIntervals,
+  type Interval,
+} from './eval/bootstrap.js';
+export {
   type EvaluateOptions,
   type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
 } from './eval/evaluate.js';
+export { type GroupMetrics, groupMetrics } from './eval/group-metrics.js';
 // Evaluation
 export {
   auroc,
