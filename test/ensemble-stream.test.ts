@@ -109,7 +109,7 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], { strategy: 'stacking' });
     await e.fit(DATA);
     const state = e.toJSON();
-    expect(state.combiner!.weights).toHaveLength(3 * 2 + 1);
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1);
     const r = await e.detect(DATA[1]!);
     expect(r.support).toEqual({ targetMessages: 3, targetCharacters: expect.any(Number) });
     expect(r.evidence.map((x) => x.name)).toContain('evidence_amount');
@@ -138,7 +138,7 @@ describe('evidence-aware stacking', () => {
     await e.fit(DATA);
     const bad = { ...e.toJSON(), combiner: { weights: [1, 2, 3], intercept: 0 } };
     await expect(Ensemble.fromJSON(bad, { resolve: () => new SpacedPunctuation() })).rejects.toThrow(
-      /expected 2 .* or 4/,
+      /expected 2 .* or 6/,
     );
   });
 });

@@ -29,15 +29,31 @@ function stackingFeatures(scores: readonly (number | null)[], support?: Detectio
   }
   if (support === undefined) return x;
   const u = thinness(support);
-  for (const s of scores) x.push(s === null ? 0 : u * logit(s));
+  for (const s of scores) {
+    if (s === null) {
+      x.push(0, 0, 0);
+      continue;
+    }
+    const z = logit(s);
+    const c = Math.min(CLIP, Math.max(-CLIP, z));
+    x.push(u * z, (u * c * c) / 10, u * Math.abs(c));
+  }
   x.push(u);
   return x;
 }
 
+/** Log-odds are clipped to +-12 in the curved evidence terms, so one extreme score cannot dominate them. */
+const CLIP = 12;
+
+/** Features per member in an evidence-aware combiner: `[logit or 0, missing]` and three evidence terms. */
+export const EVIDENCE_TERMS = 3;
+
 /**
  * How thin the evidence is: `1 / sqrt(target messages)` (1 after one message, 0.1 after a hundred). The
- * evidence-aware combiner multiplies each member's log-odds by it, so it learns how much to shrink a member's
- * verdict when it rests on few messages, and adds it as a feature, so the prior can move with it.
+ * evidence-aware combiner multiplies each member's log-odds `z` by it, and also `z^2 / 10` and `|z|` (`z` clipped
+ * to +-12), so it learns how much to shrink a member's verdict when it rests on few messages and where a
+ * member's early scores are not monotone in their meaning (a curved, not only a scaled, calibration); `u`
+ * itself lets the prior move with the amount of evidence.
  *
  * @internal
  */
@@ -99,20 +115,26 @@ export function combineStacking(
   support?: DetectionSupport,
 ): Combination {
   const m = scores.length;
-  const aware = support !== undefined && model.weights.length === 3 * m + 1;
+  const aware = support !== undefined && model.weights.length === (2 + EVIDENCE_TERMS) * m + 1;
   const x = stackingFeatures(scores, aware ? support : undefined);
   const w = model.weights;
-  const contributions = scores.map(
-    (_, j) =>
-      w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]! + (aware ? w[2 * m + j]! * x[2 * m + j]! : 0),
-  );
+  const contributions = scores.map((_, j) => {
+    let share = w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]!;
+    if (aware) {
+      for (let t = 0; t < EVIDENCE_TERMS; t++) {
+        const at = 2 * m + EVIDENCE_TERMS * j + t;
+        share += w[at]! * x[at]!;
+      }
+    }
+    return share;
+  });
   const method = `the fitted stacking combiner over ${m} member${m === 1 ? '' : 's'}`;
   if (scores.every((s) => s === null)) {
     return { logOdds: null, baseline: model.intercept, contributions: scores.map(() => null), method };
   }
   const c: Combination = { logOdds: decision(model, x), baseline: model.intercept, contributions, method };
   if (aware) {
-    const share = w[3 * m]! * x[3 * m]!;
+    const share = w[(2 + EVIDENCE_TERMS) * m]! * x[(2 + EVIDENCE_TERMS) * m]!;
     const n = support.targetMessages;
     c.notes = [
       {

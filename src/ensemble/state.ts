@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
 
 const combinerSchema = z.object({
@@ -50,10 +51,11 @@ export function parseEnsembleState(state: unknown): EnsembleState {
   if (s.members.length !== m) {
     throw new InvalidOptionsError('state', `has ${s.members.length} member states for ${m} member names`);
   }
-  if (s.combiner && s.combiner.weights.length !== 2 * m && s.combiner.weights.length !== 3 * m + 1) {
+  const aware = (2 + EVIDENCE_TERMS) * m + 1;
+  if (s.combiner && s.combiner.weights.length !== 2 * m && s.combiner.weights.length !== aware) {
     throw new InvalidOptionsError(
       'state',
-      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${3 * m + 1} (evidence-aware: three per member and one for the amount of evidence)`,
+      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence)`,
     );
   }
   if (s.combiners) {
