@@ -21,7 +21,16 @@
 
 export { abstained, nowMs, scored } from './core/detection.js';
 // The detector contract
-export type { Detection, DetectOptions, Detector, DetectorState, Evidence } from './core/detector.js';
+export type {
+  Detection,
+  DetectionStream,
+  DetectionSupport,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  Evidence,
+  StreamOptions,
+} from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
 // Transcript model and validation
 export type {
@@ -124,8 +133,9 @@ export {
   type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
+  type PrefixProtocol,
 } from './eval/evaluate.js';
-export { type GroupMetrics, groupMetrics } from './eval/group-metrics.js';
+export { type GroupMetrics, groupMetrics, type ScoredSlice } from './eval/group-metrics.js';
 // Evaluation
 export {
   auroc,

@@ -66,6 +66,14 @@ export interface EvaluateOptions {
   limits?: ValidationLimits;
 }
 
+/** How the early-verdict protocol was applied (`EvaluateOptions.prefix`). */
+export interface PrefixProtocol {
+  /** The target's messages each transcript was cut after. */
+  k: number;
+  /** Examples left out because their target wrote fewer than `k` messages. */
+  skipped: number;
+}
+
 /**
  * The result of {@link evaluateDetector}: the {@link Metrics} fields (precision, recall, f1, accuracy, auroc,
  * tprAt1Fpr, tprAt5Fpr, ece, confusion, positives, negatives) over the scored transcripts, plus counts and
@@ -99,8 +107,8 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
   members?: Record<string, GroupMetrics>;
   /** Bootstrap intervals for F1 and AUROC (option `ci`). */
   ci?: BootstrapIntervals;
-  /** The prefix protocol used (option `prefix`): `k` and how many examples were too short to cut. */
-  prefix?: { k: number; skipped: number };
+  /** The prefix protocol used (option `prefix`). */
+  prefix?: PrefixProtocol;
 }
 
 /**

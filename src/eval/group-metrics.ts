@@ -22,14 +22,13 @@ export interface GroupMetrics {
   ece: number | null;
 }
 
-/**
- * Scored examples of one slice: P(bot), the true label and the predicted label of each.
- *
- * @internal
- */
+/** Scored examples of one slice: P(bot), the true label and the predicted label of each, aligned. */
 export interface ScoredSlice {
+  /** P(bot) of each example. */
   scores: number[];
+  /** The true labels. */
   labels: Label[];
+  /** The labels the detector gave. */
   predicted: Label[];
 }
 
