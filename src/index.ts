@@ -56,6 +56,11 @@ export {
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
+export {
+  limitTranscript,
+  type TranscriptLimitOptions,
+  truncateTranscript,
+} from './data/transcript-limits.js';
 // Building detectors from specs and saved state
 export {
   DETECTOR_TYPES,

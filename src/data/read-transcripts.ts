@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
-import { DEFAULT_LIMITS, type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../ensemble/validate-examples.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
 
-/** Options for {@link parseTranscriptsJsonl}. */
-export interface ReadJsonlOptions {
+/** Options for {@link parseTranscriptsJsonl}: the limits of {@link TranscriptLimitOptions} and the rest. */
+export interface ReadJsonlOptions extends TranscriptLimitOptions {
   /**
    * Require a `label` of `human` or `bot` on every record.
    * @defaultValue true
@@ -20,17 +21,6 @@ export interface ReadJsonlOptions {
    * @defaultValue true
    */
   validate?: boolean;
-  /**
-   * Validation limits, e.g. `{ maxMessages: 2000 }` for long chats. Records validated under explicit limits are
-   * accepted as they are by `Ensemble.fit`, `evaluateDetector` and the built-in detectors.
-   * @defaultValue the defaults of `validateTranscript` (200 messages)
-   */
-  limits?: ValidationLimits;
-  /**
-   * Keep only the last `limits.maxMessages` (default 200) messages of a longer record instead of rejecting it.
-   * @defaultValue false
-   */
-  truncate?: boolean;
   /**
    * Extra fields of each record to keep in its `fields` (e.g. `['source']` for `evaluateDetector`'s `groupBy`).
    * @defaultValue [] (extra fields are dropped)
@@ -64,7 +54,6 @@ export function parseTranscriptsJsonl(
   options: ReadJsonlOptions = {},
 ): JsonlRecord[] {
   const requireLabel = options.requireLabel ?? true;
-  const maxMessages = options.limits?.maxMessages ?? DEFAULT_LIMITS.maxMessages;
   const out: JsonlRecord[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -92,10 +81,7 @@ export function parseTranscriptsJsonl(
         { path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
       ]);
     }
-    let messages = r['messages'] as Transcript['messages'];
-    if (options.truncate && Array.isArray(messages) && messages.length > maxMessages) {
-      messages = messages.slice(messages.length - maxMessages);
-    }
+    const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
     const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
     if (r['target'] !== undefined) t.target = r['target'] as string;
     if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
@@ -147,7 +133,7 @@ export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOpti
  */
 export async function readTranscriptJson(
   path: string,
-  options: Pick<ReadJsonlOptions, 'limits' | 'truncate'> = {},
+  options: TranscriptLimitOptions = {},
 ): Promise<Transcript> {
   const text = path === '-' ? await readStdin() : await readText(path);
   let value: unknown;
@@ -159,19 +145,8 @@ export async function readTranscriptJson(
       { cause },
     );
   }
-  const max = options.limits?.maxMessages ?? DEFAULT_LIMITS.maxMessages;
-  const v = value as { messages?: unknown };
-  if (
-    options.truncate &&
-    typeof v === 'object' &&
-    v !== null &&
-    Array.isArray(v.messages) &&
-    v.messages.length > max
-  ) {
-    value = { ...v, messages: v.messages.slice(v.messages.length - max) };
-  }
   // The validated copy is returned, so detectors accept it as it is even under raised limits.
-  return validateTranscript(value, options.limits);
+  return limitTranscript(value, options);
 }
 
 async function readText(path: string): Promise<string> {
