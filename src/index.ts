@@ -24,11 +24,14 @@ export { abstained, nowMs, scored } from './core/detection.js';
 export {
   DETECTOR_SPECIFICATION_VERSION,
   type Detection,
+  type DetectionStream,
+  type DetectionSupport,
   type DetectOptions,
   type Detector,
   type DetectorSpecificationVersion,
   type DetectorState,
   type Evidence,
+  type StreamOptions,
 } from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
 // Transcript model and validation
@@ -49,11 +52,17 @@ export {
 } from './core/validate.js';
 // Data
 export {
+  type JsonlRecord,
   parseTranscriptsJsonl,
   type ReadJsonlOptions,
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
+export {
+  limitTranscript,
+  type TranscriptLimitOptions,
+  truncateTranscript,
+} from './data/transcript-limits.js';
 // Building detectors from specs and saved state; describing and registering detector types
 export {
   type DetectorCliFlag,
@@ -109,6 +118,7 @@ export {
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
 export { stratifiedFolds } from './ensemble/folds.js';
+export { cutAfterTargetMessage } from './ensemble/prefix-cut.js';
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
@@ -133,11 +143,19 @@ export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-t
 export { ModelLoadError } from './errors/model-load-error.js';
 export { NotFittedError } from './errors/not-fitted-error.js';
 export {
+  type BootstrapIntervals,
+  type BootstrapOptions,
+  bootstrapIntervals,
+  type Interval,
+} from './eval/bootstrap.js';
+export {
   type EvaluateOptions,
   type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
+  type PrefixProtocol,
 } from './eval/evaluate.js';
+export { type GroupMetrics, groupMetrics, type ScoredSlice } from './eval/group-metrics.js';
 // Evaluation
 export {
   auroc,

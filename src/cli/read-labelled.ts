@@ -1,5 +1,4 @@
-import type { LabelledTranscript } from '../core/transcript.js';
-import { readTranscriptsJsonl } from '../data/read-transcripts.js';
+import { type JsonlRecord, type ReadJsonlOptions, readTranscriptsJsonl } from '../data/read-transcripts.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 /**
@@ -10,8 +9,12 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
  * @param option - the flag that named it, for the message
  * @throws InvalidOptionsError when the file holds no transcript
  */
-export async function readLabelledData(path: string, option: string): Promise<LabelledTranscript[]> {
-  const rows = await readTranscriptsJsonl(path);
+export async function readLabelledData(
+  path: string,
+  option: string,
+  readOptions: ReadJsonlOptions = {},
+): Promise<JsonlRecord[]> {
+  const rows = await readTranscriptsJsonl(path, readOptions);
   if (rows.length === 0) {
     throw new InvalidOptionsError(
       option,

@@ -1,7 +1,34 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
-import { validateTranscript } from './validate.js';
+import { type ValidationLimits, validateTranscript } from './validate.js';
+
+/** Labelled examples already validated under explicit limits (by the data reader), with their valid copy. */
+const checked = new WeakMap<object, ValidTranscript>();
+
+/**
+ * Records that `example` was validated (under explicit limits, e.g. a raised `maxMessages`) as `valid`, so the
+ * ensemble, evaluation and detectors' `fit()` accept it later without re-checking it against the default
+ * limits. Keyed by identity: a changed copy is validated again.
+ *
+ * @internal
+ */
+export function rememberValidated(example: object, valid: ValidTranscript): void {
+  checked.set(example, valid);
+}
+
+/**
+ * `validateTranscript`, except that a record the data reader validated under explicit limits (see
+ * {@link rememberValidated}) is accepted as its valid copy.
+ *
+ * @param t - the transcript
+ * @throws InvalidTranscriptError
+ * @internal
+ */
+export function validateKnown(t: unknown): ValidTranscript {
+  const known = typeof t === 'object' && t !== null ? checked.get(t) : undefined;
+  return known ?? validateTranscript(t);
+}
 
 /**
  * `validateTranscript`, with every issue path prefixed by where the transcript sits (`examples[3]` gives
@@ -13,9 +40,11 @@ import { validateTranscript } from './validate.js';
  *
  * @internal
  */
-export function validateTranscriptAt(t: unknown, where: string): ValidTranscript {
+export function validateTranscriptAt(t: unknown, where: string, limits?: ValidationLimits): ValidTranscript {
+  const known = typeof t === 'object' && t !== null ? checked.get(t) : undefined;
+  if (known !== undefined && limits === undefined) return known;
   try {
-    return validateTranscript(t);
+    return validateTranscript(t, limits);
   } catch (err) {
     if (InvalidTranscriptError.isInstance(err)) {
       throw new InvalidTranscriptError(
@@ -73,13 +102,18 @@ export function validateAll(items: readonly Transcript[], what: string): ValidTr
  *
  * @param items - the labelled transcripts
  * @param what - the argument's name, used as the path prefix
+ * @param limits - validation limits (default: those of `validateTranscript`)
  * @throws InvalidOptionsError when `items` is not an array; InvalidTranscriptError for a bad item or label
  *
  * @internal
  */
-export function validateLabelled(items: readonly LabelledTranscript[], what: string): ValidTranscript[] {
+export function validateLabelled(
+  items: readonly LabelledTranscript[],
+  what: string,
+  limits?: ValidationLimits,
+): ValidTranscript[] {
   checkArray(items, what, 'labelled transcripts');
-  const valids = items.map((t, i) => validateTranscriptAt(t, `${what}[${i}]`));
+  const valids = items.map((t, i) => validateTranscriptAt(t, `${what}[${i}]`, limits));
   items.forEach((e, i) => {
     checkLabel(e, `${what}[${i}]`);
   });

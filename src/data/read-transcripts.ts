@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
+import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
+import { rememberValidated } from '../core/validate-examples.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
 
-/** Options for {@link parseTranscriptsJsonl}. */
-export interface ReadJsonlOptions {
+/** Options for {@link parseTranscriptsJsonl}: the limits of {@link TranscriptLimitOptions} and the rest. */
+export interface ReadJsonlOptions extends TranscriptLimitOptions {
   /**
    * Require a `label` of `human` or `bot` on every record.
    * @defaultValue true
@@ -18,6 +21,17 @@ export interface ReadJsonlOptions {
    * @defaultValue true
    */
   validate?: boolean;
+  /**
+   * Extra fields of each record to keep in its `fields` (e.g. `['source']` for `evaluateDetector`'s `groupBy`).
+   * @defaultValue [] (extra fields are dropped)
+   */
+  fields?: readonly string[];
+}
+
+/** A record read from speaker-level JSONL: the labelled transcript, plus the extra fields asked for. */
+export interface JsonlRecord extends LabelledTranscript {
+  /** The record's fields named in {@link ReadJsonlOptions.fields} that it has. */
+  fields?: Record<string, JsonValue>;
 }
 
 /**
@@ -38,9 +52,9 @@ export function parseTranscriptsJsonl(
   text: string,
   source = '<input>',
   options: ReadJsonlOptions = {},
-): LabelledTranscript[] {
+): JsonlRecord[] {
   const requireLabel = options.requireLabel ?? true;
-  const out: LabelledTranscript[] = [];
+  const out: JsonlRecord[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -67,12 +81,16 @@ export function parseTranscriptsJsonl(
         { path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
       ]);
     }
-    const t: Transcript = { messages: r['messages'] as Transcript['messages'] };
+    const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
+    const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
     if (r['target'] !== undefined) t.target = r['target'] as string;
     if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
+    const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);
+    if (kept.length > 0) t.fields = Object.fromEntries(kept.map((f) => [f, r[f] as JsonValue]));
     if (options.validate ?? true) {
       try {
-        validateTranscript(t);
+        const valid = validateTranscript(t, options.limits);
+        if (options.limits !== undefined) rememberValidated(t, valid);
       } catch (err) {
         if (InvalidTranscriptError.isInstance(err)) {
           throw new InvalidTranscriptError(
@@ -83,7 +101,7 @@ export function parseTranscriptsJsonl(
         throw err;
       }
     }
-    out.push({ ...t, label: (label as Label) ?? 'human' });
+    out.push(t);
   }
   return out;
 }
@@ -99,23 +117,24 @@ export function parseTranscriptsJsonl(
  * const train = await readTranscriptsJsonl('data/train.jsonl');
  * ```
  */
-export async function readTranscriptsJsonl(
-  path: string,
-  options?: ReadJsonlOptions,
-): Promise<LabelledTranscript[]> {
+export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOptions): Promise<JsonlRecord[]> {
   return parseTranscriptsJsonl(await readText(path), path, options);
 }
 
 /**
  * Reads one transcript from a JSON file (`{ messages, target?, profile? }`), or from standard input when
- * `path` is `-`. The result is validated.
+ * `path` is `-`. The result is validated (under `options.limits`; with `options.truncate`, a longer
+ * transcript keeps its last `maxMessages` messages).
  *
  * @example
  * ```ts
  * const t = await readTranscriptJson('examples/transcript.json');
  * ```
  */
-export async function readTranscriptJson(path: string): Promise<Transcript> {
+export async function readTranscriptJson(
+  path: string,
+  options: TranscriptLimitOptions = {},
+): Promise<Transcript> {
   const text = path === '-' ? await readStdin() : await readText(path);
   let value: unknown;
   try {
@@ -126,8 +145,8 @@ export async function readTranscriptJson(path: string): Promise<Transcript> {
       { cause },
     );
   }
-  validateTranscript(value);
-  return value as Transcript;
+  // The validated copy is returned, so detectors accept it as it is even under raised limits.
+  return limitTranscript(value, options);
 }
 
 async function readText(path: string): Promise<string> {

@@ -1,3 +1,5 @@
+import type { Evidence } from '../core/detector.js';
+
 /**
  * How a strategy combined the members' scores for one transcript: the combined log-odds and each member's
  * additive share of it, which the explanation sentences report.
@@ -11,4 +13,9 @@ export interface Combination {
   contributions: (number | null)[];
   /** A short phrase naming the method, for the explanation, e.g. `the weighted mean of 2 members' log-odds`. */
   method: string;
+  /**
+   * Further evidence entries the strategy adds (e.g. how the amount of evidence shrank the score); each with a
+   * `contribution` is part of `logOdds` beside the members' shares and `baseline`.
+   */
+  notes?: Evidence[];
 }

@@ -1,64 +1,42 @@
 import { nowMs } from '../core/detection.js';
-import type { DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import type {
+  DetectionStream,
+  DetectionSupport,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  StreamOptions,
+} from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { validateAll, validateLabelled } from '../core/validate-examples.js';
+import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { NotFittedError } from '../errors/not-fitted-error.js';
-import type { LogisticModel } from '../numeric/logistic-regression.js';
-import { sigmoid } from '../numeric/logistic-regression.js';
-import { type CalibrateOptions, calibrateThreshold, type ThresholdCalibration } from './calibrate.js';
-import { cascadeOrder, cascadeRunning, isConfident } from './cascade.js';
-import type { Combination } from './combination.js';
+import {
+  chooseEnsembleThreshold,
+  type EnsembleCalibrateOptions,
+  type EnsembleCalibration,
+} from './calibrate-ensemble.js';
+import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
+import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { fitMember, outOfFoldScores } from './out-of-fold.js';
-import { outcomeScore, runMemberBatch } from './run-members.js';
-import { combineStacking, fitCombiner } from './stacking.js';
-import { parseEnsembleState } from './state.js';
-import {
-  ENSEMBLE_STRATEGIES,
-  type EnsembleOptions,
-  type EnsembleResult,
-  type EnsembleState,
-  type EnsembleStrategy,
-  type MemberOutcome,
-  type SerializedCombiner,
-  type UnserializedMemberState,
+import { type RunSettings, runStages, type StagedRun, transcriptSupport } from './run-ensemble.js';
+import { runMemberBatch } from './run-members.js';
+import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
+import { createStrategy } from './strategies/create-strategy.js';
+import type { EnsembleCombiner } from './strategies/strategy.js';
+import type {
+  EnsembleOptions,
+  EnsembleResult,
+  EnsembleState,
+  EnsembleStrategy,
+  UnserializedMemberState,
 } from './types.js';
-import { combineWeightedMean } from './weighted-mean.js';
 
-/** Options for {@link Ensemble.calibrate}. */
-export interface EnsembleCalibrateOptions extends CalibrateOptions {
-  /** Cancels the scoring; the promise then rejects with `AbortedError`. */
-  signal?: AbortSignal;
-}
+export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
 
-/** What {@link Ensemble.calibrate} chose and achieved. */
-export interface EnsembleCalibration extends ThresholdCalibration {
-  /** Calibration examples left out because the ensemble abstained on them. */
-  abstained: number;
-}
-
-/** Options for {@link Ensemble.fromJSON}. */
-export interface EnsembleFromJsonOptions {
-  /**
-   * Rebuilds one member from its saved state (what the member's `toJSON()` returned, or an
-   * `UnserializedMemberState` naming a member that had no `toJSON()`). The rebuilt member must keep its name.
-   */
-  resolve: (
-    memberState: DetectorState,
-    info: { index: number; name: string },
-  ) => Detector | Promise<Detector>;
-  /**
-   * Passed on as the new ensemble's `cloneMember` option, for later `fit()` calls.
-   * @defaultValue undefined
-   */
-  cloneMember?: (detector: Detector) => Detector;
-}
-
-const DEFAULT_MARGIN = Math.log(9);
+export type { EnsembleFromJsonOptions } from './state.js';
 
 /**
  * Combines several detectors into one. The ensemble is itself a {@link Detector}, so it goes wherever a
@@ -71,6 +49,8 @@ const DEFAULT_MARGIN = Math.log(9);
  * - Strategies: `weighted-mean` (weighted mean of log-odds), `stacking` (a logistic combiner learned by
  *   {@link Ensemble.fit} on out-of-fold scores), `cascade` (cheapest member first, stopping once confident).
  * - {@link Ensemble.calibrate} sets the threshold for a target false-positive rate.
+ * - {@link Ensemble.stream} judges a conversation as it grows, message by message.
+ * - Every result says how much evidence it rests on (`support`: the target's messages and characters).
  *
  * @example
  * ```ts
@@ -86,18 +66,9 @@ export class Ensemble implements Detector {
   /** How members are combined. */
   readonly strategy: EnsembleStrategy;
   readonly #members: readonly Detector[];
-  readonly #names: readonly string[];
-  readonly #weights: readonly number[];
-  readonly #costs: Readonly<Record<string, number>> | undefined;
-  readonly #order: readonly number[];
-  readonly #margin: number;
-  readonly #folds: number;
-  readonly #seed: number;
-  readonly #l2: number;
-  readonly #cloneMember: ((detector: Detector) => Detector) | undefined;
+  readonly #o: ResolvedEnsembleOptions;
+  readonly #combiner: EnsembleCombiner;
   #threshold: number;
-  #combiner: LogisticModel | null = null;
-  #combiners: LogisticModel[] | null = null;
   #disposed = false;
 
   /**
@@ -106,112 +77,12 @@ export class Ensemble implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(detectors: readonly Detector[], options: EnsembleOptions = {}) {
-    if (!Array.isArray(detectors) || detectors.length === 0) {
-      throw new InvalidOptionsError('detectors', 'give at least one detector');
-    }
-    const names: string[] = [];
-    detectors.forEach((d, i) => {
-      if (typeof d !== 'object' || d === null || typeof d.detect !== 'function') {
-        throw new InvalidOptionsError(
-          'detectors',
-          `detectors[${i}] is not a Detector (an object with name and detect())`,
-        );
-      }
-      if (typeof d.name !== 'string' || d.name === '') {
-        throw new InvalidOptionsError(
-          'detectors',
-          `detectors[${i}] has no name: give every member a unique, non-empty name`,
-        );
-      }
-      if (names.includes(d.name)) {
-        throw new InvalidOptionsError(
-          'detectors',
-          `two members are named "${d.name}": member names must be unique`,
-        );
-      }
-      names.push(d.name);
-    });
-    const strategy = options.strategy ?? 'weighted-mean';
-    if (!ENSEMBLE_STRATEGIES.includes(strategy)) {
-      throw new InvalidOptionsError(
-        'strategy',
-        `got ${JSON.stringify(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
-      );
-    }
-    const name = options.name ?? 'ensemble';
-    if (typeof name !== 'string' || name === '')
-      throw new InvalidOptionsError('name', 'must be a non-empty string');
-    const threshold = options.threshold ?? 0.5;
-    checkThreshold(threshold);
-    const weights = names.map(() => 1);
-    for (const [k, w] of Object.entries(options.weights ?? {})) {
-      const j = names.indexOf(k);
-      if (j < 0)
-        throw new InvalidOptionsError(
-          'weights',
-          `"${k}" is not a member; members are ${names.map((n) => `"${n}"`).join(', ')}`,
-        );
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
-        throw new InvalidOptionsError(
-          'weights',
-          `weight of "${k}" is ${String(w)}; weights must be finite and >= 0`,
-        );
-      }
-      weights[j] = w;
-    }
-    if (weights.every((w) => w === 0))
-      throw new InvalidOptionsError(
-        'weights',
-        'every weight is 0: give at least one member a positive weight',
-      );
-    if (options.costs !== undefined) {
-      for (const [k, c] of Object.entries(options.costs)) {
-        if (!names.includes(k))
-          throw new InvalidOptionsError(
-            'costs',
-            `"${k}" is not a member; members are ${names.map((n) => `"${n}"`).join(', ')}`,
-          );
-        if (typeof c !== 'number' || !Number.isFinite(c))
-          throw new InvalidOptionsError(
-            'costs',
-            `cost of "${k}" is ${String(c)}; costs must be finite numbers`,
-          );
-      }
-    }
-    const margin = options.margin ?? DEFAULT_MARGIN;
-    if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
-      throw new InvalidOptionsError(
-        'margin',
-        `got ${String(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
-      );
-    }
-    const folds = options.folds ?? 5;
-    if (!Number.isInteger(folds) || folds < 2)
-      throw new InvalidOptionsError('folds', `got ${String(folds)}; use an integer of at least 2`);
-    const seed = options.seed ?? 42;
-    if (!Number.isInteger(seed)) throw new InvalidOptionsError('seed', `got ${String(seed)}; use an integer`);
-    const l2 = options.l2 ?? 1;
-    if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0)
-      throw new InvalidOptionsError('l2', `got ${String(l2)}; use a finite number >= 0`);
-    if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
-      throw new InvalidOptionsError(
-        'cloneMember',
-        'must be a function (detector) => fresh unfitted detector',
-      );
-    }
-    this.name = name;
-    this.strategy = strategy;
+    this.#o = resolveEnsembleOptions(detectors, options);
+    this.name = this.#o.name;
+    this.strategy = this.#o.strategy;
     this.#members = [...detectors];
-    this.#names = names;
-    this.#weights = weights;
-    this.#costs = options.costs ? { ...options.costs } : undefined;
-    this.#order = cascadeOrder(names, this.#costs);
-    this.#margin = margin;
-    this.#folds = folds;
-    this.#seed = seed;
-    this.#l2 = l2;
-    this.#cloneMember = options.cloneMember;
-    this.#threshold = threshold;
+    this.#combiner = createStrategy(this.#o);
+    this.#threshold = this.#o.threshold;
   }
 
   /** P(bot) at or above which the label is `bot`; set by the `threshold` option or {@link Ensemble.calibrate}. */
@@ -226,16 +97,12 @@ export class Ensemble implements Detector {
 
   /** Names of the members in the order a cascade runs them (the given order for other strategies). */
   get runOrder(): readonly string[] {
-    return this.strategy === 'cascade' ? this.#order.map((j) => this.#names[j]!) : [...this.#names];
+    return this.#combiner.stages().flatMap((stage) => stage.map((j) => this.#o.names[j]!));
   }
 
   /** Whether `fit()` (or fitted state) has given the ensemble learned combiner(s). */
   get isFitted(): boolean {
-    return this.strategy === 'stacking'
-      ? this.#combiner !== null
-      : this.strategy === 'cascade'
-        ? this.#combiners !== null
-        : false;
+    return this.#combiner.isFitted;
   }
 
   /**
@@ -256,9 +123,15 @@ export class Ensemble implements Detector {
     const what = `Ensemble "${this.name}" detect()`;
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
-    const v = validateTranscript(t);
-    this.#checkFitted();
-    const [r] = await this.#run([v], opts.signal, what, started, this.#threshold, true);
+    const v = validateKnown(t);
+    this.#combiner.checkFitted(this.name);
+    const [r] = await this.#run([v], {
+      signal: opts.signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: true,
+    });
     return r!;
   }
 
@@ -282,8 +155,44 @@ export class Ensemble implements Detector {
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
     const valids = validateAll(ts, 'transcripts');
-    this.#checkFitted();
-    return this.#run(valids, opts.signal, what, started, this.#threshold, true);
+    this.#combiner.checkFitted(this.name);
+    return this.#run(valids, {
+      signal: opts.signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: true,
+    });
+  }
+
+  /**
+   * Judges a conversation as it grows: each `push(message)` feeds the message to every member's stream
+   * (`openStream`: the member's own incremental stream, else one that re-runs `detect()`), then combines the
+   * members' current detections exactly as {@link Ensemble.detect} would. After the last message the
+   * detection equals `detect()` on the whole transcript. Pushes are serialized.
+   *
+   * @param opts - the target speaker and optional profile
+   * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
+   * @throws NotFittedError for an unfitted `stacking` ensemble
+   *
+   * @example
+   * ```ts
+   * const live = ensemble.stream({ target: 'bot42' });
+   * for (const m of incoming) console.log((await live.push(m)).score);
+   * ```
+   */
+  stream(opts: StreamOptions): DetectionStream {
+    this.#checkUsable();
+    this.#combiner.checkFitted(this.name);
+    return openEnsembleStream(this.#members, opts, async (support, outcomes, signal) => {
+      this.#checkUsable();
+      if (support.targetMessages === 0)
+        return waitingResult(this.name, this.strategy, this.#threshold, support);
+      const what = `Ensemble "${this.name}" stream push()`;
+      const run = { signal, what, started: nowMs(), threshold: this.#threshold, stopEarly: true };
+      const [r] = await this.#combine([support], (j) => Promise.resolve([outcomes[j]!]), run);
+      return r!;
+    });
   }
 
   /**
@@ -316,9 +225,8 @@ export class Ensemble implements Detector {
     const valids = validateLabelled(examples, 'examples');
     if (examples.length === 0)
       throw new InvalidOptionsError('examples', 'give at least one labelled transcript');
-    let combiner: LogisticModel | null = null;
-    let combiners: LogisticModel[] | null = null;
-    if (this.strategy !== 'weighted-mean') {
+    let fitted: EnsembleCombiner | undefined;
+    if (this.#combiner.learns) {
       const labels = examples.map((e) => e.label);
       if (!labels.includes('bot') || !labels.includes('human')) {
         throw new InvalidOptionsError(
@@ -326,34 +234,23 @@ export class Ensemble implements Detector {
           `${this.strategy} needs both human and bot examples to learn its combiner`,
         );
       }
-      const scores = await outOfFoldScores(this.#members, examples, valids, {
-        folds: this.#folds,
-        seed: this.#seed,
-        cloneMember: this.#cloneMember,
+      const rows = await outOfFoldScores(this.#members, examples, valids, {
+        folds: this.#o.folds,
+        seed: this.#o.seed,
+        cloneMember: this.#o.cloneMember,
         signal,
         what,
+        prefixCuts: this.#combiner.prefixCuts,
       });
-      const rows = examples.map((_, i) => scores.map((col) => col[i]!));
-      if (this.strategy === 'stacking') {
-        combiner = fitCombiner(rows, labels, this.#l2);
-      } else {
-        combiners = this.#order.map((_, k) =>
-          fitCombiner(
-            rows.map((r) => this.#order.slice(0, k + 1).map((j) => r[j]!)),
-            labels,
-            this.#l2,
-          ),
-        );
-      }
+      fitted = createStrategy(this.#o);
+      fitted.fit(rows.rows, rows.labels);
     }
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
       await fitMember(m, examples, signal, what);
     }
-    this.#combiner = combiner;
-    this.#combiners = combiners;
+    this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
   }
-
   /**
    * Sets the threshold so that at most `fpr` of the humans in `examples` are labelled bot, as low as that
    * allows (so as many bots as possible are caught). Abstentions are left out and counted. Use examples the
@@ -385,50 +282,22 @@ export class Ensemble implements Detector {
     this.#checkUsable();
     AbortedError.throwIfAborted(signal, what);
     const valids = validateLabelled(examples, 'examples');
-    this.#checkFitted();
-    const full = await this.#run(valids, signal, what, started, this.#threshold, false);
-    const kept = full
-      .map((r, i) => ({ score: r.score, label: examples[i]!.label }))
-      .filter((x) => x.score !== null);
-    const c = calibrateThreshold(
-      kept.map((x) => x.score!),
-      kept.map((x) => x.label),
-      { fpr: options.fpr },
+    this.#combiner.checkFitted(this.name);
+    const full = await this.#run(valids, {
+      signal,
+      what,
+      started,
+      threshold: this.#threshold,
+      stopEarly: false,
+    });
+    const staged = this.#combiner.stages().length > 1;
+    const result = await chooseEnsembleThreshold(
+      this.name,
+      examples.map((e) => e.label),
+      full,
+      staged ? (t) => this.#run(valids, { signal, what, started, threshold: t, stopEarly: true }) : undefined,
+      options.fpr,
     );
-    let result: EnsembleCalibration = { ...c, abstained: full.length - kept.length };
-    if (this.strategy === 'cascade' && c.met) {
-      const real = await this.#run(valids, signal, what, started, c.threshold, true);
-      let fp = 0;
-      let tp = 0;
-      let neg = 0;
-      let pos = 0;
-      real.forEach((r, i) => {
-        if (r.score === null) return;
-        const bot = examples[i]!.label === 'bot';
-        if (bot) pos++;
-        else neg++;
-        if (r.score >= c.threshold) bot ? tp++ : fp++;
-      });
-      const fpr = neg > 0 ? fp / neg : 0;
-      result = {
-        ...result,
-        fpr,
-        tpr: pos > 0 ? tp / pos : 0,
-        negatives: neg,
-        positives: pos,
-        abstained: real.length - neg - pos,
-        met: fpr <= options.fpr + 1e-12,
-      };
-    }
-    if (!result.met) {
-      throw new BotlensError(
-        'CALIBRATION_UNMET',
-        `Ensemble "${this.name}" cannot reach FPR <= ${options.fpr} on these examples (best: ${result.fpr.toFixed(4)} at threshold ${result.threshold}): ` +
-          (this.strategy === 'cascade'
-            ? 'the cascade stops early on humans a later member would clear; raise margin or allow a higher fpr.'
-            : 'too many humans score 1; allow a higher fpr or improve the members.'),
-      );
-    }
     this.#threshold = result.threshold;
     return result;
   }
@@ -443,21 +312,21 @@ export class Ensemble implements Detector {
    * ```
    */
   toJSON(): EnsembleState {
+    const o = this.#o;
     return {
       kind: 'ensemble',
       version: 1,
       name: this.name,
       strategy: this.strategy,
       threshold: this.#threshold,
-      weights: Object.fromEntries(this.#names.map((n, j) => [n, this.#weights[j]!])),
-      costs: this.#costs ? { ...this.#costs } : null,
-      margin: this.#margin,
-      folds: this.#folds,
-      seed: this.#seed,
-      l2: this.#l2,
-      combiner: this.#combiner ? serialize(this.#combiner) : null,
-      combiners: this.#combiners ? this.#combiners.map(serialize) : null,
-      memberNames: [...this.#names],
+      weights: Object.fromEntries(o.names.map((n, j) => [n, o.weights[j]!])),
+      costs: o.costs ? { ...o.costs } : null,
+      margin: o.margin,
+      folds: o.folds,
+      seed: o.seed,
+      l2: o.l2,
+      ...this.#combiner.toState(),
+      memberNames: [...o.names],
       members: this.#members.map((m): DetectorState => {
         if (m.toJSON) return m.toJSON();
         const u: UnserializedMemberState = { kind: 'unserialized', version: 0, name: m.name };
@@ -482,26 +351,7 @@ export class Ensemble implements Detector {
    * ```
    */
   static async fromJSON(state: unknown, options: EnsembleFromJsonOptions): Promise<Ensemble> {
-    if (typeof options?.resolve !== 'function') {
-      throw new InvalidOptionsError(
-        'resolve',
-        'pass { resolve: (memberState) => Detector } to rebuild the members',
-      );
-    }
-    const s = parseEnsembleState(state);
-    const members: Detector[] = [];
-    for (const [index, ms] of s.members.entries()) {
-      const name = s.memberNames[index]!;
-      const d = await options.resolve(ms as DetectorState, { index, name });
-      if (typeof d !== 'object' || d === null || d.name !== name) {
-        throw new InvalidOptionsError(
-          'resolve',
-          `member ${index} was saved as "${name}" but resolve() returned ${typeof d === 'object' && d !== null ? `"${d.name}"` : String(d)}`,
-        );
-      }
-      members.push(d);
-    }
-    const weights = Object.fromEntries(Object.entries(s.weights).filter(([k]) => s.memberNames.includes(k)));
+    const { s, members, weights } = await rebuildMembers(state, options);
     const e = new Ensemble(members, {
       strategy: s.strategy,
       name: s.name,
@@ -514,10 +364,7 @@ export class Ensemble implements Detector {
       l2: s.l2,
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
-    e.#combiner = s.combiner ? { weights: [...s.combiner.weights], intercept: s.combiner.intercept } : null;
-    e.#combiners = s.combiners
-      ? s.combiners.map((c) => ({ weights: [...c.weights], intercept: c.intercept }))
-      : null;
+    e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners });
     return e;
   }
 
@@ -536,7 +383,7 @@ export class Ensemble implements Detector {
     this.#disposed = true;
     const settled = await Promise.allSettled(this.#members.map(async (m) => m.dispose?.()));
     const failed = settled.flatMap((r, j) =>
-      r.status === 'rejected' ? [{ name: this.#names[j]!, reason: r.reason as unknown }] : [],
+      r.status === 'rejected' ? [{ name: this.#o.names[j]!, reason: r.reason as unknown }] : [],
     );
     if (failed.length > 0) {
       throw new BotlensError(
@@ -556,100 +403,51 @@ export class Ensemble implements Detector {
     }
   }
 
-  #checkFitted(): void {
-    if (this.strategy === 'stacking' && this.#combiner === null) {
-      throw new NotFittedError(
-        `Ensemble "${this.name}"`,
-        'the stacking strategy learns its combiner from labelled data: call ensemble.fit(examples) first, or restore fitted state with Ensemble.fromJSON(state, { resolve }).',
+  /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
+  #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
+    const member = (j: number, active: readonly number[]) =>
+      runMemberBatch(
+        this.#members[j]!,
+        active.map((i) => valids[i]!),
+        run.signal,
+        run.what,
       );
-    }
+    return this.#combine(valids.map(transcriptSupport), member, run);
   }
 
-  /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
-  async #run(
-    valids: readonly ValidTranscript[],
-    signal: AbortSignal | undefined,
-    what: string,
-    started: number,
-    threshold: number,
-    stopEarly: boolean,
+  /** Runs the strategy's stages with `runMember` supplying member outcomes, and builds the results. */
+  async #combine(
+    supports: readonly DetectionSupport[],
+    runMember: Parameters<typeof runStages>[4],
+    run: RunSettings,
   ): Promise<EnsembleResult[]> {
-    const m = this.#members.length;
-    const n = valids.length;
-    const outcomes: (MemberOutcome | undefined)[][] = valids.map(
-      () => new Array<MemberOutcome | undefined>(m),
+    const { started, threshold } = run;
+    const runs: StagedRun[] = await runStages(
+      this.#combiner,
+      supports.length,
+      this.#members.length,
+      supports,
+      runMember,
+      run,
     );
-    const ran: number[][] = valids.map(() => []);
-    const combos: Combination[] = new Array<Combination>(n);
-    if (this.strategy !== 'cascade') {
-      const byMember = await Promise.all(this.#members.map((d) => runMemberBatch(d, valids, signal, what)));
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < m; j++) outcomes[i]![j] = byMember[j]![i]!;
-        ran[i] = this.#names.map((_, j) => j);
-        const scores = outcomes[i]!.map((o) => outcomeScore(o));
-        combos[i] =
-          this.strategy === 'stacking' && this.#combiner
-            ? combineStacking(this.#combiner, scores)
-            : combineWeightedMean(scores, this.#weights);
-      }
-    } else {
-      let active = valids.map((_, i) => i);
-      for (let step = 0; step < m && active.length > 0; step++) {
-        AbortedError.throwIfAborted(signal, what);
-        const j = this.#order[step]!;
-        const got = await runMemberBatch(
-          this.#members[j]!,
-          active.map((i) => valids[i]!),
-          signal,
-          what,
-        );
-        const still: number[] = [];
-        active.forEach((i, k) => {
-          outcomes[i]![j] = got[k]!;
-          ran[i]!.push(j);
-          const prefix = ran[i]!;
-          combos[i] = cascadeRunning(
-            prefix.map((x) => outcomeScore(outcomes[i]![x])),
-            prefix.map((x) => this.#weights[x]!),
-            this.#combiners?.[prefix.length - 1],
-          );
-          const lo = combos[i]!.logOdds;
-          if (!(stopEarly && isConfident(lo === null ? null : sigmoid(lo), threshold, this.#margin)))
-            still.push(i);
-        });
-        active = still;
-      }
-    }
-    AbortedError.throwIfAborted(signal, what);
-    const elapsedMs = (nowMs() - started) / Math.max(1, n);
-    const weighted =
-      this.strategy === 'weighted-mean' || (this.strategy === 'cascade' && this.#combiners === null);
-    return valids.map((_, i) => {
-      const ranI = ran[i]!;
-      return buildResult({
+    const elapsedMs = (nowMs() - started) / Math.max(1, supports.length);
+    const all = this.#combiner.stages().flat();
+    return runs.map((r, i) =>
+      buildResult({
         ensemble: this.name,
         strategy: this.strategy,
         threshold,
-        names: this.#names,
-        weights: this.#weights,
-        outcomes: outcomes[i]!,
-        ran: ranI,
-        skipped: this.strategy === 'cascade' ? this.#order.filter((j) => !ranI.includes(j)) : [],
-        combination: combos[i]!,
-        weighted,
-        margin: this.#margin,
+        names: this.#o.names,
+        weights: this.#o.weights,
+        outcomes: r.outcomes,
+        ran: r.ran,
+        skipped: all.filter((j) => !r.ran.includes(j)),
+        combination: r.combination,
+        weighted: this.#combiner.weighted,
+        margin: this.#o.margin,
         elapsedMs,
-      });
-    });
-  }
-}
-
-function serialize(m: LogisticModel): SerializedCombiner {
-  return { weights: [...m.weights], intercept: m.intercept };
-}
-
-function checkThreshold(t: unknown): void {
-  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
-    throw new InvalidOptionsError('threshold', `got ${String(t)}; use P(bot) in [0, 1], e.g. 0.5`);
+        support: supports[i]!,
+      }),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Evidence } from '../core/detector.js';
+import type { DetectionSupport, Evidence } from '../core/detector.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { sigmoid } from '../numeric/logistic-regression.js';
 import type { Combination } from './combination.js';
@@ -31,6 +31,8 @@ export interface ResultParts {
   margin: number;
   /** Wall time to report. */
   elapsedMs: number;
+  /** The evidence the transcript holds, reported as the result's `support`. */
+  support: DetectionSupport;
 }
 
 const p3 = (p: number): string => p.toFixed(3);
@@ -106,6 +108,7 @@ export function buildResult(p: ResultParts): EnsembleResult {
     members: ranOutcomes,
     ran: p.ran.map((j) => names[j]!),
     skipped: p.skipped.map((j) => names[j]!),
+    support: p.support,
   };
 
   if (c.logOdds === null) {
@@ -141,6 +144,10 @@ export function buildResult(p: ResultParts): EnsembleResult {
       sentence: extra[0]!,
       contribution: c.baseline,
     });
+  }
+  for (const note of c.notes ?? []) {
+    extra.push(note.sentence);
+    evidence.push(note);
   }
   if (p.skipped.length > 0) {
     extra.push(

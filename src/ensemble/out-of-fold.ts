@@ -1,11 +1,24 @@
 import type { Detector } from '../core/detector.js';
-import type { LabelledTranscript, ValidTranscript } from '../core/transcript.js';
+import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { stratifiedFolds } from './folds.js';
+import { cutAfterTargetMessage } from './prefix-cut.js';
+import { transcriptSupport } from './run-ensemble.js';
 import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
+import type { CombinerRow } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
+
+/**
+ * Where the ensemble's evidence-aware combiner also looks: every training conversation cut right after the
+ * target's 1st, 2nd, 3rd, 5th and 8th message (when it runs longer), so it learns how far to trust each member
+ * at each amount of evidence.
+ *
+ * @internal
+ */
+export const PREFIX_CUTS: readonly number[] = [1, 2, 3, 5, 8];
 
 /** Options for {@link outOfFoldScores}. */
 export interface OutOfFoldOptions {
@@ -19,6 +32,14 @@ export interface OutOfFoldOptions {
   signal?: AbortSignal | undefined;
   /** The operation, for error messages. */
   what: string;
+  /** Also score each held-out example cut after these many target messages ({@link PREFIX_CUTS}). */
+  prefixCuts?: readonly number[];
+}
+
+/** The out-of-fold rows a strategy learns from, whole transcripts first, then their prefix cuts. @internal */
+export interface OutOfFoldRows {
+  rows: CombinerRow[];
+  labels: Label[];
 }
 
 /**
@@ -66,7 +87,7 @@ export async function fitMember(
  * @param examples - the labelled examples (passed to `fit()`)
  * @param valids - the same examples, validated (passed to `detect()`)
  * @param options - folds, seed, cloning and cancellation
- * @returns `scores[member][example]`
+ * @returns one row per scored transcript (the examples, then their prefix cuts) with its label
  *
  * @internal
  */
@@ -75,8 +96,21 @@ export async function outOfFoldScores(
   examples: readonly LabelledTranscript[],
   valids: readonly ValidTranscript[],
   options: OutOfFoldOptions,
-): Promise<(number | null)[][]> {
+): Promise<OutOfFoldRows> {
   const { signal, what } = options;
+  // Each example, then its prefix cuts: `source[r]` is the example row r was cut from.
+  const source: number[] = valids.map((_, i) => i);
+  const scored: ValidTranscript[] = [...valids];
+  for (const k of options.prefixCuts ?? []) {
+    valids.forEach((v, i) => {
+      const c = cutAfterTargetMessage(v, k);
+      if (c !== null && c.messages.length < v.messages.length) {
+        source.push(i);
+        scored.push(validateTranscript(c));
+      }
+    });
+  }
+  const rowsOf = (i: number): number[] => source.flatMap((s, r) => (s === i ? [r] : []));
   const foldOf = stratifiedFolds(
     examples.map((e) => e.label),
     options.folds,
@@ -85,9 +119,9 @@ export async function outOfFoldScores(
   const out: (number | null)[][] = [];
   for (const member of members) {
     AbortedError.throwIfAborted(signal, what);
-    const outcomes = new Array<MemberOutcome>(examples.length);
+    const outcomes = new Array<MemberOutcome>(scored.length);
     if (!member.fit) {
-      const all = await runMemberBatch(member, valids, signal, what);
+      const all = await runMemberBatch(member, scored, signal, what);
       all.forEach((o, i) => {
         outcomes[i] = o;
       });
@@ -97,7 +131,7 @@ export async function outOfFoldScores(
         const train = examples.filter((_, i) => foldOf[i] !== f);
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
-          if (g === f) heldOut.push(i);
+          if (g === f) heldOut.push(...rowsOf(i));
         });
         const inst = options.cloneMember ? options.cloneMember(member) : member;
         if (!inst.fit) {
@@ -108,14 +142,14 @@ export async function outOfFoldScores(
         }
         try {
           await fitMember(inst, train, signal, what);
-          const scored = await runMemberBatch(
+          const got = await runMemberBatch(
             inst,
-            heldOut.map((i) => valids[i]!),
+            heldOut.map((r) => scored[r]!),
             signal,
             what,
           );
-          heldOut.forEach((i, k) => {
-            outcomes[i] = scored[k]!;
+          heldOut.forEach((r, k) => {
+            outcomes[r] = got[k]!;
           });
         } finally {
           if (inst !== member) await inst.dispose?.();
@@ -132,5 +166,12 @@ export async function outOfFoldScores(
     }
     out.push(outcomes.map((o) => outcomeScore(o)));
   }
-  return out;
+  return {
+    rows: scored.map((v, r) => ({
+      scores: out.map((col) => col[r]!),
+      support: transcriptSupport(v),
+      whole: r < valids.length,
+    })),
+    labels: source.map((i) => examples[i]!.label),
+  };
 }

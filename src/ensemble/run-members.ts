@@ -87,9 +87,28 @@ async function runMember(
   signal: AbortSignal | undefined,
   what: string,
 ): Promise<MemberOutcome> {
+  return settleMember(detector, () => detector.detect(t, signal ? { signal } : {}), signal, what);
+}
+
+/**
+ * Runs one member call and keeps a thrown error (or a detection that breaks the contract) as data;
+ * `AbortedError`, and any error after the signal aborted, propagate.
+ *
+ * @param detector - the member
+ * @param call - produces its detection (a `detect()` or a stream `push()`)
+ * @param signal - the caller's signal
+ * @param what - the operation, for the `AbortedError` message
+ * @internal
+ */
+export async function settleMember(
+  detector: Detector,
+  call: () => Promise<Detection>,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<MemberOutcome> {
   const started = nowMs();
   try {
-    return checkDetection(detector, await detector.detect(t, signal ? { signal } : {}));
+    return checkDetection(detector, await call());
   } catch (err) {
     return failure(detector, err, started, signal, what);
   }

@@ -1,3 +1,4 @@
+import type { DetectionSupport } from '../core/detector.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
@@ -20,13 +21,50 @@ import type { Combination } from './combination.js';
  * stackingFeatures([0.5, null]); // [0, 0, 0, 1]
  * ```
  */
-function stackingFeatures(scores: readonly (number | null)[]): number[] {
+function stackingFeatures(scores: readonly (number | null)[], support?: DetectionSupport): number[] {
   const x: number[] = [];
   for (const s of scores) {
     if (s === null) x.push(0, 1);
     else x.push(logit(s), 0);
   }
+  if (support === undefined) return x;
+  const u = thinness(support);
+  for (const s of scores) {
+    if (s === null) {
+      x.push(0, 0, 0);
+      continue;
+    }
+    const z = logit(s);
+    const c = Math.min(CLIP, Math.max(-CLIP, z));
+    x.push(u * z, (u * c * c) / 10, u * Math.abs(c));
+  }
+  x.push(u);
   return x;
+}
+
+/** Log-odds are clipped to +-12 in the curved evidence terms, so one extreme score cannot dominate them. */
+const CLIP = 12;
+
+/** Features per member in an evidence-aware combiner: `[logit or 0, missing]` and three evidence terms. */
+export const EVIDENCE_TERMS = 3;
+
+/**
+ * How thin the evidence is: `1 / sqrt(target messages)` (1 after one message, 0.1 after a hundred). The
+ * evidence-aware combiner multiplies each member's log-odds `z` by it, and also `z^2 / 10` and `|z|` (`z` clipped
+ * to +-12), so it learns how much to shrink a member's verdict when it rests on few messages and where a
+ * member's early scores are not monotone in their meaning (a curved, not only a scaled, calibration); `u`
+ * itself lets the prior move with the amount of evidence.
+ *
+ * @internal
+ */
+export function thinness(support: DetectionSupport): number {
+  return 1 / Math.sqrt(Math.max(1, support.targetMessages));
+}
+
+/** A fitted combiner: the logistic model and whether it conditions on the amount of evidence. @internal */
+export interface FittedCombiner extends LogisticModel {
+  /** True when the model's features end with the evidence terms of `stackingFeatures(scores, support)`. */
+  evidenceAware: boolean;
 }
 
 /**
@@ -47,14 +85,16 @@ export function fitCombiner(
   rows: readonly (readonly (number | null)[])[],
   labels: readonly Label[],
   l2: number,
-): LogisticModel {
+  supports?: readonly DetectionSupport[],
+): FittedCombiner {
   if (rows.length === 0)
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
-  return fitLogisticRegression(
-    rows.map((r) => stackingFeatures(r)),
+  const m = fitLogisticRegression(
+    rows.map((r, i) => stackingFeatures(r, supports?.[i])),
     labels.map((l) => (l === 'bot' ? 1 : 0)),
     { l2 },
   );
+  return { ...m, evidenceAware: supports !== undefined };
 }
 
 /**
@@ -69,14 +109,41 @@ export function fitCombiner(
  * combineStacking(model, [0.9, null]).logOdds; // the combiner's log-odds of bot
  * ```
  */
-export function combineStacking(model: LogisticModel, scores: readonly (number | null)[]): Combination {
-  const x = stackingFeatures(scores);
-  const contributions = scores.map(
-    (_, j) => model.weights[2 * j]! * x[2 * j]! + model.weights[2 * j + 1]! * x[2 * j + 1]!,
-  );
-  const method = `the fitted stacking combiner over ${scores.length} member${scores.length === 1 ? '' : 's'}`;
+export function combineStacking(
+  model: LogisticModel,
+  scores: readonly (number | null)[],
+  support?: DetectionSupport,
+): Combination {
+  const m = scores.length;
+  const aware = support !== undefined && model.weights.length === (2 + EVIDENCE_TERMS) * m + 1;
+  const x = stackingFeatures(scores, aware ? support : undefined);
+  const w = model.weights;
+  const contributions = scores.map((_, j) => {
+    let share = w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]!;
+    if (aware) {
+      for (let t = 0; t < EVIDENCE_TERMS; t++) {
+        const at = 2 * m + EVIDENCE_TERMS * j + t;
+        share += w[at]! * x[at]!;
+      }
+    }
+    return share;
+  });
+  const method = `the fitted stacking combiner over ${m} member${m === 1 ? '' : 's'}`;
   if (scores.every((s) => s === null)) {
     return { logOdds: null, baseline: model.intercept, contributions: scores.map(() => null), method };
   }
-  return { logOdds: decision(model, x), baseline: model.intercept, contributions, method };
+  const c: Combination = { logOdds: decision(model, x), baseline: model.intercept, contributions, method };
+  if (aware) {
+    const share = w[(2 + EVIDENCE_TERMS) * m]! * x[(2 + EVIDENCE_TERMS) * m]!;
+    const n = support.targetMessages;
+    c.notes = [
+      {
+        name: 'evidence_amount',
+        value: n,
+        contribution: share,
+        sentence: `The verdict rests on ${n} message${n === 1 ? '' : 's'} from the target (${support.targetCharacters} characters); the combiner, fitted on conversations cut after 1, 2, 3, 5 and 8 messages as well as whole ones, weighs each member by that amount of evidence and moves the log-odds by ${share >= 0 ? '+' : ''}${share.toFixed(2)} for it.`,
+      },
+    ];
+  }
+  return c;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
 
 const combinerSchema = z.object({
@@ -49,10 +51,11 @@ export function parseEnsembleState(state: unknown): EnsembleState {
   if (s.members.length !== m) {
     throw new InvalidOptionsError('state', `has ${s.members.length} member states for ${m} member names`);
   }
-  if (s.combiner && s.combiner.weights.length !== 2 * m) {
+  const aware = (2 + EVIDENCE_TERMS) * m + 1;
+  if (s.combiner && s.combiner.weights.length !== 2 * m && s.combiner.weights.length !== aware) {
     throw new InvalidOptionsError(
       'state',
-      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member)`,
+      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence)`,
     );
   }
   if (s.combiners) {
@@ -72,4 +75,58 @@ export function parseEnsembleState(state: unknown): EnsembleState {
     });
   }
   return s;
+}
+
+/** Options for `Ensemble.fromJSON`. */
+export interface EnsembleFromJsonOptions {
+  /**
+   * Rebuilds one member from its saved state (what the member's `toJSON()` returned, or an
+   * `UnserializedMemberState` naming a member that had no `toJSON()`). The rebuilt member must keep its name.
+   */
+  resolve: (
+    memberState: DetectorState,
+    info: { index: number; name: string },
+  ) => Detector | Promise<Detector>;
+  /**
+   * Passed on as the new ensemble's `cloneMember` option, for later `fit()` calls.
+   * @defaultValue undefined
+   */
+  cloneMember?: (detector: Detector) => Detector;
+}
+
+/**
+ * Parses saved ensemble state and rebuilds its members with `options.resolve`, one after another in order,
+ * checking each keeps its saved name.
+ *
+ * @param state - what `Ensemble.toJSON()` returned
+ * @param options - the member resolver
+ * @returns the parsed state, the members and the weights of the members that exist
+ * @throws InvalidOptionsError when the state is invalid or a rebuilt member's name differs
+ * @internal
+ */
+export async function rebuildMembers(
+  state: unknown,
+  options: EnsembleFromJsonOptions,
+): Promise<{ s: EnsembleState; members: Detector[]; weights: Record<string, number> }> {
+  if (typeof options?.resolve !== 'function') {
+    throw new InvalidOptionsError(
+      'resolve',
+      'pass { resolve: (memberState) => Detector } to rebuild the members',
+    );
+  }
+  const s = parseEnsembleState(state);
+  const members: Detector[] = [];
+  for (const [index, ms] of s.members.entries()) {
+    const name = s.memberNames[index]!;
+    const d = await options.resolve(ms as DetectorState, { index, name });
+    if (typeof d !== 'object' || d === null || d.name !== name) {
+      throw new InvalidOptionsError(
+        'resolve',
+        `member ${index} was saved as "${name}" but resolve() returned ${typeof d === 'object' && d !== null ? `"${d.name}"` : String(d)}`,
+      );
+    }
+    members.push(d);
+  }
+  const weights = Object.fromEntries(Object.entries(s.weights).filter(([k]) => s.memberNames.includes(k)));
+  return { s, members, weights };
 }

@@ -130,7 +130,11 @@ export interface EnsembleOptions {
 
 /** A logistic combiner as stored in {@link EnsembleState}. */
 export type SerializedCombiner = {
-  /** One weight per feature: `[logit(score) or 0, missing]` for each member in turn. */
+  /**
+   * One weight per feature: `[logit(score) or 0, missing]` for each member in turn; an evidence-aware combiner
+   * then has `[u * z, u * z^2 / 10, u * |z|]` for each member (`z` its log-odds, clipped to +-12 in the last
+   * two) and `u` itself, where `u = 1 / sqrt(target messages)`.
+   */
   weights: number[];
   /** The bias term. */
   intercept: number;

@@ -1,10 +1,14 @@
 import { nowMs } from '../core/detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
+import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
+import { cutAfterTargetMessage } from '../ensemble/prefix-cut.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { type BootstrapIntervals, type BootstrapOptions, bootstrapIntervals } from './bootstrap.js';
+import { type GroupMetrics, groupMetrics, type ScoredSlice } from './group-metrics.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 
 /** Progress of {@link evaluateDetector}. */
@@ -38,6 +42,36 @@ export interface EvaluateOptions {
    * @defaultValue 32
    */
   batchSize?: number;
+  /**
+   * Names the group of each example (e.g. its data source); the report then has metrics per group in `by`.
+   * Examples whose group is `undefined` or `null` are counted only in the overall metrics.
+   * @defaultValue undefined (no breakdown)
+   */
+  groupBy?: (example: LabelledTranscript, index: number) => string | null | undefined;
+  /**
+   * Bootstrap 95% intervals for F1 and AUROC (`true` for the defaults of {@link BootstrapOptions}).
+   * @defaultValue undefined (no intervals)
+   */
+  ci?: boolean | BootstrapOptions;
+  /**
+   * The early-verdict protocol: judge every example cut right after the target's `prefix`-th message.
+   * Examples whose target wrote fewer messages are left out and counted in `prefix.skipped`.
+   * @defaultValue undefined (whole transcripts)
+   */
+  prefix?: number;
+  /**
+   * Validation limits for the examples (e.g. a higher `maxMessages` for long chats).
+   * @defaultValue the defaults of `validateTranscript`
+   */
+  limits?: ValidationLimits;
+}
+
+/** How the early-verdict protocol was applied (`EvaluateOptions.prefix`). */
+export interface PrefixProtocol {
+  /** The target's messages each transcript was cut after. */
+  k: number;
+  /** Examples left out because their target wrote fewer than `k` messages. */
+  skipped: number;
 }
 
 /**
@@ -63,6 +97,18 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
   threshold: number | null;
   /** Wall time of the whole evaluation, in milliseconds. */
   elapsedMs: number;
+  /** Metrics per group (option `groupBy`), keyed by group name. */
+  by?: Record<string, GroupMetrics>;
+  /**
+   * Metrics of each ensemble member on the same examples, keyed by member name (present when the detections
+   * carry their members' outcomes, as `Ensemble` results do; a member that did not run or failed on an example
+   * is left out of its metrics there).
+   */
+  members?: Record<string, GroupMetrics>;
+  /** Bootstrap intervals for F1 and AUROC (option `ci`). */
+  ci?: BootstrapIntervals;
+  /** The prefix protocol used (option `prefix`). */
+  prefix?: PrefixProtocol;
 }
 
 /**
@@ -99,7 +145,15 @@ export async function evaluateDetector(
     throw new InvalidOptionsError('batchSize', `expected a positive integer, got ${String(batchSize)}`);
   }
   AbortedError.throwIfAborted(signal, what);
-  const valids = validateLabelled(labelled, 'labelled');
+  if (!Array.isArray(labelled) || labelled.length === 0) {
+    throw new InvalidOptionsError(
+      'labelled',
+      'no labelled transcripts to evaluate: give at least one (is the data file empty?)',
+    );
+  }
+  const { examples, skipped } = prefixed(labelled, options.prefix);
+  labelled = examples;
+  const valids = validateLabelled(labelled, 'labelled', options.limits);
   const total = valids.length;
   const detections: Detection[] = [];
   const opts = signal ? { signal } : {};
@@ -127,7 +181,10 @@ export async function evaluateDetector(
   const scores: number[] = [];
   const labels: Label[] = [];
   const predicted: Label[] = [];
+  const groups = new Map<string, ScoredSlice>();
+  const members = new Map<string, ScoredSlice>();
   detections.forEach((d, i) => {
+    collectMembers(d, labelled[i]!.label, members);
     if (d?.score === null) return;
     if (
       typeof d?.score !== 'number' ||
@@ -142,6 +199,8 @@ export async function evaluateDetector(
     scores.push(d.score);
     labels.push(labelled[i]!.label);
     predicted.push(d.label);
+    const g = options.groupBy?.(labelled[i]!, i);
+    if (g !== undefined && g !== null) addTo(groups, String(g), d.score, labelled[i]!.label, d.label);
   });
   const { n: scoredCount, ...metrics } = computeMetrics(
     scores,
@@ -157,5 +216,67 @@ export async function evaluateDetector(
     threshold: threshold ?? (typeof own === 'number' ? own : null),
     ...metrics,
     elapsedMs: nowMs() - started,
+    ...(options.groupBy && { by: sliceMetrics(groups) }),
+    ...(members.size > 0 && { members: sliceMetrics(members) }),
+    ...(options.ci && {
+      ci: bootstrapIntervals(scores, labels, predicted, options.ci === true ? {} : options.ci),
+    }),
+    ...(options.prefix !== undefined && { prefix: { k: options.prefix, skipped } }),
   };
+}
+
+/** The examples cut after the target's `k`-th message (all of them when `k` is undefined). */
+function prefixed(
+  labelled: LabelledTranscript[],
+  k: number | undefined,
+): { examples: LabelledTranscript[]; skipped: number } {
+  if (k === undefined) return { examples: labelled, skipped: 0 };
+  if (!Number.isInteger(k) || k < 1) {
+    throw new InvalidOptionsError(
+      'prefix',
+      `expected a whole number of target messages (1 or more), got ${String(k)}`,
+    );
+  }
+  const examples = labelled.flatMap((e) => {
+    const c = cutAfterTargetMessage(e, k);
+    return c === null ? [] : [c];
+  });
+  if (examples.length === 0) {
+    throw new InvalidOptionsError('prefix', `no example's target wrote ${k} messages: use a smaller prefix`);
+  }
+  return { examples, skipped: labelled.length - examples.length };
+}
+
+function addTo(
+  map: Map<string, ScoredSlice>,
+  key: string,
+  score: number,
+  label: Label,
+  predicted: Label,
+): void {
+  let s = map.get(key);
+  if (!s) {
+    s = { scores: [], labels: [], predicted: [] };
+    map.set(key, s);
+  }
+  s.scores.push(score);
+  s.labels.push(label);
+  s.predicted.push(predicted);
+}
+
+/** Adds each scored member outcome of an ensemble detection to its member's slice. */
+function collectMembers(d: Detection, label: Label, into: Map<string, ScoredSlice>): void {
+  const ms = (d as { members?: unknown }).members;
+  if (!Array.isArray(ms)) return;
+  for (const m of ms as { detector?: unknown; score?: unknown; label?: unknown }[]) {
+    if (typeof m?.detector !== 'string' || typeof m.score !== 'number') continue;
+    if (m.label !== 'bot' && m.label !== 'human') continue;
+    addTo(into, m.detector, m.score, label, m.label);
+  }
+}
+
+function sliceMetrics(map: Map<string, ScoredSlice>): Record<string, GroupMetrics> {
+  return Object.fromEntries(
+    [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, groupMetrics(s)]),
+  );
 }

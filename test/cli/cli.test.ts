@@ -103,7 +103,7 @@ describe('botlens CLI', () => {
     const e = await botlens(['eval', '--data', jsonl, '--json']);
     expect(e.code).toBe(0);
     const m = JSON.parse(e.stdout) as Record<string, number>;
-    for (const k of ['n', 'f1', 'precision', 'recall', 'accuracy', 'auroc', 'tpr_at_1fpr'])
+    for (const k of ['n', 'f1', 'precision', 'recall', 'accuracy', 'auroc', 'tprAt1Fpr'])
       expect(m).toHaveProperty(k);
     expect(m['n']).toBe(20);
     expect(m['f1']).toBeGreaterThan(0.9);

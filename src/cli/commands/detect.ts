@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
-import { readTranscriptJson } from '../../data/read-transcripts.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import {
+  addTranscriptFlags,
+  readTranscriptWithFlags,
+  type TranscriptFlags,
+  transcriptOptionsFromFlags,
+} from '../transcript-flags.js';
 
-interface DetectFlags extends DetectorFlags {
+interface DetectFlags extends DetectorFlags, TranscriptFlags {
   pretty?: boolean;
   json?: boolean;
   allowPartial?: boolean;
@@ -90,26 +95,28 @@ function prettyTimeline(points: readonly TimelinePoint[]): string {
  * messages.
  */
 export function registerDetectCommand(program: Command): void {
-  addDetectorFlags(
-    program
-      .command('detect')
-      .description('judge the target speaker of one transcript (a JSON file, or - for standard input)')
-      .argument('<file>', 'transcript JSON: { "messages": [...], "target": "..." }, or - for stdin')
-      .option('--json', 'print the full result as JSON, members and their errors included (the default)')
-      .option('--pretty', 'print a readable table instead of JSON')
-      .option('--timeline', "also give the score after each of the target's messages")
-      .option('--quiet', 'no model-loading progress bar')
-      .option(
-        '--allow-partial',
-        'score from the members that ran when one fails (default: exit 3 without a verdict)',
-      ),
-    { strategy: 'weighted-mean' },
+  addTranscriptFlags(
+    addDetectorFlags(
+      program
+        .command('detect')
+        .description('judge the target speaker of one transcript (a JSON file, or - for standard input)')
+        .argument('<file>', 'transcript JSON: { "messages": [...], "target": "..." }, or - for stdin')
+        .option('--json', 'print the full result as JSON, members and their errors included (the default)')
+        .option('--pretty', 'print a readable table instead of JSON')
+        .option('--timeline', "also give the score after each of the target's messages")
+        .option('--quiet', 'no model-loading progress bar')
+        .option(
+          '--allow-partial',
+          'score from the members that ran when one fails (default: exit 3 without a verdict)',
+        ),
+      { strategy: 'weighted-mean' },
+    ),
   ).action(async (file: string, flags: DetectFlags) => {
     if (flags.json && flags.pretty) {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
-    const transcript = await readTranscriptJson(file);
+    const transcript = await readTranscriptWithFlags(file, flags);
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     try {
@@ -132,7 +139,8 @@ export function registerDetectCommand(program: Command): void {
       let timeline: TimelinePoint[] | undefined;
       if (flags.timeline) {
         const { detectTimeline } = await import('../../core/timeline.js');
-        timeline = await detectTimeline(detector, transcript);
+        const { limits } = transcriptOptionsFromFlags(flags);
+        timeline = await detectTimeline(detector, transcript, limits ? { limits } : {});
       }
       if (flags.pretty) {
         const parts = [prettyDetection(result)];

@@ -4,36 +4,82 @@ import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
-import { readLabelledData } from '../read-labelled.js';
 import { createTaskProgress } from '../task-progress.js';
+import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
-/** `botlens eval --data FILE.jsonl [--fit TRAIN.jsonl]`: metrics of an ensemble on labelled data. */
+type EvalFlags = DetectorFlags &
+  TranscriptFlags & {
+    data: string;
+    fit?: string;
+    json?: boolean;
+    quiet?: boolean;
+    by?: string;
+    ci?: boolean;
+    prefix?: string;
+  };
+
+/** Parses `--prefix K`. */
+function parsePrefix(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const k = Number(value);
+  if (!(Number.isInteger(k) && k >= 1)) {
+    throw new InvalidOptionsError(
+      '--prefix',
+      `expected a whole number of target messages (1 or more), got "${value}"`,
+    );
+  }
+  return k;
+}
+
+const round = (v: number): string => String(Math.round(v * 10000) / 10000);
+
+/**
+ * `botlens eval --data FILE.jsonl [--fit TRAIN.jsonl]`: metrics of an ensemble on labelled data, optionally per
+ * group (`--by source`), with bootstrap intervals (`--ci`) and on transcripts cut after the target's K-th
+ * message (`--prefix K`). `--json` output uses the library's camelCase keys (`tprAt1Fpr`, `fitMs`), so a report
+ * reads the same from the CLI, the service and `evaluateDetector`.
+ */
 export function registerEvalCommand(program: Command): void {
-  addDetectorFlags(
-    program
-      .command('eval')
-      .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
-      .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
-      .option('--fit <file>', 'labelled training data to fit on first')
-      .option('--json', 'print one JSON object')
-      .option('--quiet', 'no progress display'),
-    { strategy: 'weighted-mean' },
-  ).action(async (flags: DetectorFlags & { data: string; fit?: string; json?: boolean; quiet?: boolean }) => {
-    const data = await readLabelledData(flags.data, '--data');
-    const train = flags.fit ? await readLabelledData(flags.fit, '--fit') : undefined;
+  addTranscriptFlags(
+    addDetectorFlags(
+      program
+        .command('eval')
+        .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
+        .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
+        .option('--fit <file>', 'labelled training data to fit on first')
+        .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
+        .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
+        .option('--prefix <k>', "score every transcript cut right after the target's K-th message")
+        .option('--json', 'print one JSON object')
+        .option('--quiet', 'no progress display'),
+      { strategy: 'weighted-mean' },
+    ),
+  ).action(async (flags: EvalFlags) => {
+    const prefix = parsePrefix(flags.prefix);
+    const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
+    const train = flags.fit ? await readLabelledWithFlags(flags.fit, flags, '--fit') : undefined;
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
     try {
       let fitMs = 0;
       if (train) {
-        if (!detector.fit) throw new InvalidOptionsError('--detectors', `${detector.name} cannot be fitted`);
+        if (!detector.fit) throw new InvalidOptionsError('--fit', `${detector.name} cannot be fitted`);
         const t0 = performance.now();
         progress.busy(`fitting on ${train.length} transcripts`);
         await detector.fit(train);
         fitMs = performance.now() - t0;
       }
+      const by = flags.by;
       const report = await evaluateDetector(detector, data, {
+        ...(by !== undefined && {
+          groupBy: (_e, i) => {
+            const v = data[i]?.fields?.[by];
+            return v === undefined || v === null ? undefined : String(v);
+          },
+        }),
+        ...(flags.ci && { ci: true }),
+        ...(prefix !== undefined && { prefix }),
         onProgress: (p) => progress.update(p.done, p.total),
       });
       progress.stop();
@@ -44,27 +90,40 @@ export function registerEvalCommand(program: Command): void {
         recall: report.recall,
         accuracy: report.accuracy,
         auroc: report.auroc,
-        tpr_at_1fpr: report.tprAt1Fpr,
-        tpr_at_5fpr: report.tprAt5Fpr,
+        tprAt1Fpr: report.tprAt1Fpr,
+        tprAt5Fpr: report.tprAt5Fpr,
         ece: report.ece,
         abstained: report.abstained,
         threshold: report.threshold,
         detectors: flags.detectors,
         strategy: flags.strategy,
-        fit_ms: Math.round(fitMs),
-        eval_ms: Math.round(report.elapsedMs),
+        fitMs: Math.round(fitMs),
+        evalMs: Math.round(report.elapsedMs),
+        ...(report.prefix && { prefix: report.prefix }),
+        ...(report.ci && { ci: report.ci }),
+        ...(report.by && { by: report.by }),
+        ...(report.members && { members: report.members }),
       };
-      if (flags.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-      else
-        process.stdout.write(
-          `${formatTable(
-            ['metric', 'value'],
-            Object.entries(out).map(([k, v]) => [
-              k,
-              typeof v === 'number' ? String(Math.round(v * 10000) / 10000) : String(v),
-            ]),
-          )}\n`,
-        );
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+        return;
+      }
+      const rows = Object.entries(out).flatMap(([k, v]): string[][] => {
+        if (v === null || typeof v !== 'object') return [[k, typeof v === 'number' ? round(v) : String(v)]];
+        return Object.entries(v).map(([g, m]) => [
+          `${k}.${g}`,
+          m !== null && typeof m === 'object' && !Array.isArray(m)
+            ? Object.entries(m)
+                .map(([mk, mv]) => `${mk}=${typeof mv === 'number' ? round(mv) : String(mv)}`)
+                .join(' ')
+            : Array.isArray(m)
+              ? m.map((x) => round(x as number)).join('..')
+              : typeof m === 'number'
+                ? round(m)
+                : String(m),
+        ]);
+      });
+      process.stdout.write(`${formatTable(['metric', 'value'], rows)}\n`);
     } finally {
       loadBar?.stop();
       progress.stop();

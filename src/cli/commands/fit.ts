@@ -4,10 +4,10 @@ import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
-import { readLabelledData } from '../read-labelled.js';
 import { createTaskProgress } from '../task-progress.js';
+import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
-interface FitFlags extends DetectorFlags {
+interface FitFlags extends DetectorFlags, TranscriptFlags {
   data: string;
   out: string;
   force?: boolean;
@@ -21,23 +21,25 @@ interface FitFlags extends DetectorFlags {
  * atomically, so a failed or interrupted fit leaves the old file, or none.
  */
 export function registerFitCommand(program: Command): void {
-  addDetectorFlags(
-    program
-      .command('fit')
-      .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
-      .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
-      .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
-      .option('--force', 'replace --out when it exists')
-      .option('--quiet', 'no progress display')
-      .option('--json', 'print a JSON summary { out, detector, n, fit_ms } on stdout'),
-    { strategy: 'stacking' },
+  addTranscriptFlags(
+    addDetectorFlags(
+      program
+        .command('fit')
+        .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
+        .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
+        .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
+        .option('--force', 'replace --out when it exists')
+        .option('--quiet', 'no progress display')
+        .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
+      { strategy: 'stacking' },
+    ),
   ).action(async (flags: FitFlags) => {
     checkOutputFile(flags.out, { option: '--out', force: flags.force });
     assertOutputSeparate({ option: '--out', path: flags.out }, [
       { option: '--data', path: flags.data },
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
-    const train = await readLabelledData(flags.data, '--data');
+    const train = await readLabelledWithFlags(flags.data, flags, '--data');
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'fit', quiet: flags.quiet });
@@ -53,7 +55,7 @@ export function registerFitCommand(program: Command): void {
       const ms = performance.now() - t0;
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ out: flags.out, detector: detector.name, n: train.length, fit_ms: Math.round(ms) })}\n`,
+          `${JSON.stringify({ out: flags.out, detector: detector.name, n: train.length, fitMs: Math.round(ms) })}\n`,
         );
       }
       process.stderr.write(

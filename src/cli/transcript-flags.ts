@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import type { Transcript } from '../core/transcript.js';
+import { DEFAULT_LIMITS, type ValidationLimits } from '../core/validate.js';
+import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../data/read-transcripts.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { readLabelledData } from './read-labelled.js';
+
+/** The transcript-limit flags shared by `detect`, `eval` and `fit`. */
+export interface TranscriptFlags {
+  /** `--max-messages N`: the most messages a transcript may have. */
+  maxMessages?: string;
+  /** `--truncate`: keep the last N messages of a longer transcript instead of failing. */
+  truncate?: boolean;
+}
+
+/** Most messages `--max-messages` accepts: detectors stay bounded in time and memory up to here. */
+export const MAX_MESSAGES_CEILING = 100_000;
+
+/**
+ * Adds `--max-messages <n>` and `--truncate` to a command.
+ *
+ * @param cmd - the command
+ * @returns the same command, for chaining
+ */
+export function addTranscriptFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--max-messages <n>',
+      `most messages per transcript (default ${DEFAULT_LIMITS.maxMessages}); longer ones fail unless --truncate`,
+    )
+    .option('--truncate', 'keep the last --max-messages messages of a longer transcript instead of failing');
+}
+
+/**
+ * The reader options the flags describe: the validation limits and whether to truncate.
+ *
+ * @param flags - the parsed flags
+ * @throws InvalidOptionsError naming `--max-messages` for a bad number
+ */
+export function transcriptOptionsFromFlags(
+  flags: TranscriptFlags,
+): Pick<ReadJsonlOptions, 'limits' | 'truncate'> {
+  let limits: ValidationLimits | undefined;
+  if (flags.maxMessages !== undefined) {
+    const n = Number(flags.maxMessages);
+    if (!(Number.isInteger(n) && n >= 1 && n <= MAX_MESSAGES_CEILING)) {
+      throw new InvalidOptionsError(
+        '--max-messages',
+        `expected a whole number from 1 to ${MAX_MESSAGES_CEILING}, got "${flags.maxMessages}"`,
+      );
+    }
+    limits = { maxMessages: n };
+  }
+  return { ...(limits && { limits }), ...(flags.truncate && { truncate: true }) };
+}
+
+/**
+ * Reads labelled JSONL under the flags' limits (see {@link transcriptOptionsFromFlags}).
+ *
+ * @param path - the JSONL file
+ * @param flags - the parsed flags
+ * @param option - the flag that named the file, for messages (`--data`, `--fit`)
+ * @param fields - extra record fields to keep (e.g. `['source']` for `eval --by source`)
+ */
+export function readLabelledWithFlags(
+  path: string,
+  flags: TranscriptFlags,
+  option: string,
+  fields: readonly string[] = [],
+): Promise<JsonlRecord[]> {
+  return readLabelledData(path, option, { ...transcriptOptionsFromFlags(flags), fields });
+}
+
+/**
+ * Reads one transcript (a JSON file, or `-` for standard input) under the flags' limits.
+ *
+ * @param path - the file, or `-`
+ * @param flags - the parsed flags
+ */
+export function readTranscriptWithFlags(path: string, flags: TranscriptFlags): Promise<Transcript> {
+  return readTranscriptJson(path, transcriptOptionsFromFlags(flags));
+}

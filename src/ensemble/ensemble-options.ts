@@ -1,0 +1,163 @@
+import type { Detector } from '../core/detector.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
+
+/** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
+export const DEFAULT_MARGIN = Math.log(9);
+
+/**
+ * Every ensemble option checked and with its default applied, member weights aligned with the members.
+ *
+ * @internal
+ */
+export interface ResolvedEnsembleOptions {
+  name: string;
+  strategy: EnsembleStrategy;
+  names: readonly string[];
+  weights: readonly number[];
+  costs: Readonly<Record<string, number>> | undefined;
+  threshold: number;
+  margin: number;
+  folds: number;
+  seed: number;
+  l2: number;
+  cloneMember: ((detector: Detector) => Detector) | undefined;
+}
+
+const listNames = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+
+/** Checks the members: at least one, each a detector with a unique non-empty name. Returns the names. */
+function memberNames(detectors: readonly Detector[]): string[] {
+  if (!Array.isArray(detectors) || detectors.length === 0) {
+    throw new InvalidOptionsError('detectors', 'give at least one detector');
+  }
+  const names: string[] = [];
+  detectors.forEach((d, i) => {
+    if (typeof d !== 'object' || d === null || typeof d.detect !== 'function') {
+      throw new InvalidOptionsError(
+        'detectors',
+        `detectors[${i}] is not a Detector (an object with name and detect())`,
+      );
+    }
+    if (typeof d.name !== 'string' || d.name === '') {
+      throw new InvalidOptionsError(
+        'detectors',
+        `detectors[${i}] has no name: give every member a unique, non-empty name`,
+      );
+    }
+    if (names.includes(d.name)) {
+      throw new InvalidOptionsError(
+        'detectors',
+        `two members are named "${d.name}": member names must be unique`,
+      );
+    }
+    names.push(d.name);
+  });
+  return names;
+}
+
+/** One weight per member (1 when not listed), checked. */
+function memberWeights(names: readonly string[], given: Record<string, number> | undefined): number[] {
+  const weights = names.map(() => 1);
+  for (const [k, w] of Object.entries(given ?? {})) {
+    const j = names.indexOf(k);
+    if (j < 0)
+      throw new InvalidOptionsError('weights', `"${k}" is not a member; members are ${listNames(names)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+      throw new InvalidOptionsError(
+        'weights',
+        `weight of "${k}" is ${String(w)}; weights must be finite and >= 0`,
+      );
+    }
+    weights[j] = w;
+  }
+  if (weights.every((w) => w === 0)) {
+    throw new InvalidOptionsError('weights', 'every weight is 0: give at least one member a positive weight');
+  }
+  return weights;
+}
+
+function checkCosts(names: readonly string[], costs: Record<string, number> | undefined): void {
+  for (const [k, c] of Object.entries(costs ?? {})) {
+    if (!names.includes(k))
+      throw new InvalidOptionsError('costs', `"${k}" is not a member; members are ${listNames(names)}`);
+    if (typeof c !== 'number' || !Number.isFinite(c)) {
+      throw new InvalidOptionsError('costs', `cost of "${k}" is ${String(c)}; costs must be finite numbers`);
+    }
+  }
+}
+
+/**
+ * Checks a threshold option: P(bot) in [0, 1].
+ *
+ * @throws InvalidOptionsError naming `threshold`
+ * @internal
+ */
+export function checkThreshold(t: unknown): asserts t is number {
+  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
+    throw new InvalidOptionsError('threshold', `got ${String(t)}; use P(bot) in [0, 1], e.g. 0.5`);
+  }
+}
+
+/**
+ * Validates the members and options of `new Ensemble(detectors, options)` once, at the boundary, and applies
+ * the defaults documented on {@link EnsembleOptions}.
+ *
+ * @param detectors - the members
+ * @param options - the options as given
+ * @throws InvalidOptionsError naming the bad option
+ * @internal
+ */
+export function resolveEnsembleOptions(
+  detectors: readonly Detector[],
+  options: EnsembleOptions,
+): ResolvedEnsembleOptions {
+  const names = memberNames(detectors);
+  const strategy = options.strategy ?? 'weighted-mean';
+  if (!ENSEMBLE_STRATEGIES.includes(strategy)) {
+    throw new InvalidOptionsError(
+      'strategy',
+      `got ${JSON.stringify(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
+    );
+  }
+  const name = options.name ?? 'ensemble';
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidOptionsError('name', 'must be a non-empty string');
+  const threshold = options.threshold ?? 0.5;
+  checkThreshold(threshold);
+  const weights = memberWeights(names, options.weights);
+  checkCosts(names, options.costs);
+  const margin = options.margin ?? DEFAULT_MARGIN;
+  if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
+    throw new InvalidOptionsError(
+      'margin',
+      `got ${String(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
+    );
+  }
+  const folds = options.folds ?? 5;
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new InvalidOptionsError('folds', `got ${String(folds)}; use an integer of at least 2`);
+  }
+  const seed = options.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new InvalidOptionsError('seed', `got ${String(seed)}; use an integer`);
+  const l2 = options.l2 ?? 1;
+  if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) {
+    throw new InvalidOptionsError('l2', `got ${String(l2)}; use a finite number >= 0`);
+  }
+  if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
+    throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
+  }
+  return {
+    name,
+    strategy,
+    names,
+    weights,
+    costs: options.costs ? { ...options.costs } : undefined,
+    threshold,
+    margin,
+    folds,
+    seed,
+    l2,
+    cloneMember: options.cloneMember,
+  };
+}

@@ -1,0 +1,94 @@
+import type {
+  Detection,
+  DetectionStream,
+  DetectionSupport,
+  DetectOptions,
+  Detector,
+  StreamOptions,
+} from '../core/detector.js';
+import { openStream } from '../core/stream.js';
+import type { Message } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
+import { settleMember } from './run-members.js';
+import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
+
+/** Combines the members' current outcomes into the ensemble's detection. @internal */
+export type CombineOutcomes = (
+  support: DetectionSupport,
+  outcomes: readonly MemberOutcome[],
+  signal: AbortSignal | undefined,
+) => Promise<EnsembleResult>;
+
+/**
+ * The ensemble's stream: one stream per member (`openStream`: the member's incremental stream when it has one,
+ * else the recomputing fallback); each push goes to every member, then `combine` turns their latest detections
+ * into the ensemble's. The ensemble's own work per push is constant (the message is checked on its own and the
+ * evidence counts are kept as running totals), so the total cost is the members' streams' cost.
+ *
+ * A member whose push fails is kept as an error for that push, as in `detect()`. Pushes are serialized.
+ *
+ * @param members - the ensemble's members, constructor order
+ * @param opts - the target speaker and profile
+ * @param combine - combines member outcomes (the ensemble's strategy)
+ * @internal
+ */
+export function openEnsembleStream(
+  members: readonly Detector[],
+  opts: StreamOptions,
+  combine: CombineOutcomes,
+): DetectionStream {
+  const streams = members.map((m) => openStream(m, opts));
+  const support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
+  let latest: Detection | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
+      const run = chain.then(async () => {
+        // Checks this message's shape (speaker, text, timestamp) alone, so a push costs the same at any length.
+        validateTranscript({ messages: [message], target: message.speaker });
+        const { signal } = detectOpts;
+        const what = 'Ensemble stream push()';
+        const outcomes = await Promise.all(
+          streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
+        );
+        if (message.speaker === opts.target) {
+          support.targetMessages++;
+          support.targetCharacters += message.text.length;
+        }
+        latest = await combine({ ...support }, outcomes, signal);
+        return latest;
+      });
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    detection: () => latest,
+  };
+}
+
+/**
+ * The stream's answer before the target has written anything: an abstention that says so.
+ *
+ * @internal
+ */
+export function waitingResult(
+  ensemble: string,
+  strategy: EnsembleStrategy,
+  threshold: number,
+  support: DetectionSupport,
+): EnsembleResult {
+  const sentence = 'The target has not written yet, so there is nothing to judge: the ensemble abstains.';
+  return {
+    detector: ensemble,
+    score: null,
+    label: null,
+    evidence: [{ name: 'abstained', value: null, sentence }],
+    elapsedMs: 0,
+    support,
+    strategy,
+    threshold,
+    members: [],
+    ran: [],
+    skipped: [],
+    explanation: [sentence],
+  };
+}

@@ -1,0 +1,82 @@
+import type { DetectionSupport } from '../../core/detector.js';
+import type { Label } from '../../core/transcript.js';
+import { NotFittedError } from '../../errors/not-fitted-error.js';
+import type { LogisticModel } from '../../numeric/logistic-regression.js';
+import type { Combination } from '../combination.js';
+import { PREFIX_CUTS } from '../out-of-fold.js';
+import { combineStacking, fitCombiner } from '../stacking.js';
+import { fromSerialized, toSerialized } from './serialize.js';
+import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js';
+
+/**
+ * The `stacking` strategy: every member in one stage, combined by a logistic combiner learned from out-of-fold
+ * member scores on whole training transcripts and on their prefix cuts ({@link PREFIX_CUTS}). The combiner is
+ * evidence-aware: besides each member's log-odds it sees them scaled by how thin the evidence is
+ * (`1 / sqrt(target messages)`), so a verdict from one message is shrunk as far as the training data says it
+ * should be. State saved by earlier versions (two weights per member) still loads and combines as before.
+ *
+ * @internal
+ */
+export class StackingStrategy implements EnsembleCombiner {
+  readonly learns = true;
+  readonly prefixCuts = PREFIX_CUTS;
+  readonly weighted = false;
+  readonly #members: number;
+  readonly #l2: number;
+  #model: LogisticModel | null = null;
+
+  /**
+   * @param members - how many members
+   * @param l2 - L2 penalty of the combiner
+   */
+  constructor(members: number, l2: number) {
+    this.#members = members;
+    this.#l2 = l2;
+  }
+
+  get isFitted(): boolean {
+    return this.#model !== null;
+  }
+
+  stages(): number[][] {
+    return [Array.from({ length: this.#members }, (_, j) => j)];
+  }
+
+  checkFitted(ensemble: string): void {
+    if (this.#model === null) {
+      throw new NotFittedError(
+        `Ensemble "${ensemble}"`,
+        'the stacking strategy learns its combiner from labelled data: call ensemble.fit(examples) first, or restore fitted state with Ensemble.fromJSON(state, { resolve }).',
+      );
+    }
+  }
+
+  fit(rows: readonly CombinerRow[], labels: readonly Label[]): void {
+    this.#model = fitCombiner(
+      rows.map((r) => r.scores),
+      labels,
+      this.#l2,
+      rows.map((r) => r.support),
+    );
+  }
+
+  combine(
+    scores: readonly (number | null)[],
+    _ran: readonly number[],
+    support: DetectionSupport,
+  ): Combination {
+    return combineStacking(this.#model!, scores, support);
+  }
+
+  confident(): boolean {
+    return false;
+  }
+
+  toState(): StrategyState {
+    return { combiner: this.#model ? toSerialized(this.#model) : null, combiners: null };
+  }
+
+  restore(state: StrategyState): void {
+    this.#model = state.combiner ? fromSerialized(state.combiner) : null;
+  }
+}

@@ -1,0 +1,65 @@
+import type { DetectionSupport } from '../../core/detector.js';
+import type { Label } from '../../core/transcript.js';
+import type { Combination } from '../combination.js';
+import type { SerializedCombiner } from '../types.js';
+
+/**
+ * One out-of-fold training row for a strategy's combiner: each member's P(bot) (`null` when missing) on one
+ * transcript, and how much evidence that transcript held.
+ *
+ * @internal
+ */
+export interface CombinerRow {
+  /** P(bot) per member, constructor order; `null` when the member abstained or failed. */
+  scores: (number | null)[];
+  /** The evidence the scores rest on. */
+  support: DetectionSupport;
+  /** True for a whole transcript, false for one cut after a few target messages. */
+  whole: boolean;
+}
+
+/** What a strategy saves in the ensemble state (the fields of `EnsembleState` it owns). @internal */
+export interface StrategyState {
+  combiner: SerializedCombiner | null;
+  combiners: SerializedCombiner[] | null;
+}
+
+/**
+ * One ensemble strategy as an object: how it is fitted, how it combines member scores, in which stages the
+ * members run, and what it saves. The ensemble holds one and never branches on the strategy's name.
+ *
+ * Members run in `stages()`; after each stage the strategy combines the scores of the members that ran so far
+ * and may stop early ({@link EnsembleCombiner.confident}).
+ *
+ * @internal
+ */
+export interface EnsembleCombiner {
+  /** Whether {@link EnsembleCombiner.fit} learns from out-of-fold scores (so `Ensemble.fit` must collect them). */
+  readonly learns: boolean;
+  /** Target-message counts to also cut each out-of-fold example at when fitting (empty: whole transcripts only). */
+  readonly prefixCuts: readonly number[];
+  /** Whether a learned combiner is in place. */
+  readonly isFitted: boolean;
+  /** Whether contributions are shares of a weighted mean (the explanation shows weights). */
+  readonly weighted: boolean;
+  /** Member indices per stage, in run order; every member appears once. */
+  stages(): readonly (readonly number[])[];
+  /** Throws `NotFittedError` when the strategy cannot combine before `fit()`. */
+  checkFitted(ensemble: string): void;
+  /** Learns the combiner(s) from out-of-fold rows (constructor-order scores) and their labels. */
+  fit(rows: readonly CombinerRow[], labels: readonly Label[]): void;
+  /**
+   * Combines the members that ran so far.
+   *
+   * @param scores - P(bot) per member that ran, aligned with `ran`
+   * @param ran - indices (constructor order) of the members that ran, in run order
+   * @param support - how much evidence the transcript holds
+   */
+  combine(scores: readonly (number | null)[], ran: readonly number[], support: DetectionSupport): Combination;
+  /** Whether a running combination is sure enough to skip the remaining stages. */
+  confident(combination: Combination, threshold: number): boolean;
+  /** The learned parts, for `EnsembleState`. */
+  toState(): StrategyState;
+  /** Restores the learned parts saved by {@link EnsembleCombiner.toState}. */
+  restore(state: StrategyState): void;
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { nowMs, scored } from '../src/core/detection.js';
+import type { Detection, Detector } from '../src/core/detector.js';
+import type { Label, LabelledTranscript, Transcript } from '../src/core/transcript.js';
+import { validateTranscript } from '../src/core/validate.js';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
+import { Ensemble } from '../src/ensemble/ensemble.js';
+import type { EnsembleResult } from '../src/ensemble/types.js';
+
+/** Scores by the share of the target's messages that end with a space before punctuation (" ?", " ."). */
+class SpacedPunctuation implements Detector {
+  readonly name = 'spaced';
+  calls = 0;
+  async detect(t: Transcript): Promise<Detection> {
+    const started = nowMs();
+    this.calls++;
+    const v = validateTranscript(t);
+    const mine = v.messages.filter((m) => m.speaker === v.target);
+    const hits = mine.filter((m) => / [?.!]$/.test(m.text)).length;
+    return scored(this.name, (hits + 0.5) / (mine.length + 1), 0.5, [], started);
+  }
+}
+
+const BOT = [
+  'Hello ! How are you today ?',
+  "i 'm a teacher . do you have any pets ?",
+  'I love to read books .',
+];
+const HUMAN = ['hey whats up', 'lol yeah, long day', 'my sister has two cats and they hate me haha'];
+
+function chat(i: number, label: Label, turns = 6): LabelledTranscript {
+  const pool = label === 'bot' ? BOT : HUMAN;
+  const messages = Array.from({ length: turns }, (_, k) =>
+    k % 2 === 0
+      ? { speaker: 'other', text: `question ${k} for ${i}?` }
+      : { speaker: 'u', text: `${pool[(i + k) % pool.length]!}${k > 3 ? ` (${i})` : ''}` },
+  );
+  return { target: 'u', label, messages };
+}
+
+const DATA = Array.from({ length: 24 }, (_, i) => chat(i, i % 2 === 0 ? 'bot' : 'human', 4 + (i % 5) * 2));
+
+/** What must agree between a streamed and a whole-transcript detection (everything but timing). */
+function comparable(r: EnsembleResult) {
+  return {
+    score: r.score,
+    label: r.label,
+    support: r.support,
+    ran: r.ran,
+    skipped: r.skipped,
+    explanation: r.explanation,
+    members: r.members.map((m) => ('error' in m ? m.error : [m.detector, m.score, m.label])),
+  };
+}
+
+async function pushAll(e: Ensemble, t: Transcript): Promise<EnsembleResult> {
+  const live = e.stream({ target: t.target! });
+  let last: Detection | undefined;
+  for (const m of t.messages) last = await live.push(m);
+  expect(live.detection()).toBe(last);
+  return last as EnsembleResult;
+}
+
+describe('Ensemble.stream', () => {
+  for (const strategy of ['weighted-mean', 'stacking', 'cascade'] as const) {
+    it(`${strategy}: the detection after the last push equals detect() on the whole transcript`, async () => {
+      const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], {
+        strategy,
+        ...(strategy === 'cascade' && { costs: { spaced: 0 } }),
+      });
+      if (strategy !== 'weighted-mean') await e.fit(DATA);
+      for (const t of [DATA[0]!, DATA[3]!, chat(99, 'bot', 12)]) {
+        const streamed = await pushAll(e, t);
+        const whole = await e.detect(t);
+        expect(comparable(streamed)).toEqual(comparable(whole));
+      }
+    });
+  }
+
+  it('reports the evidence it rests on after each push, counting only the target', async () => {
+    const e = new Ensemble([new SpacedPunctuation()]);
+    const live = e.stream({ target: 'u' });
+    const a = (await live.push({ speaker: 'other', text: 'hi?' })) as EnsembleResult;
+    expect(a.support).toEqual({ targetMessages: 0, targetCharacters: 0 });
+    expect(a.score).toBeNull();
+    expect(a.explanation[0]).toMatch(/not written yet/);
+    const b = (await live.push({ speaker: 'u', text: 'Hello !' })) as EnsembleResult;
+    expect(b.support).toEqual({ targetMessages: 1, targetCharacters: 7 });
+    const c = (await live.push({ speaker: 'u', text: 'ok' })) as EnsembleResult;
+    expect(c.support).toEqual({ targetMessages: 2, targetCharacters: 9 });
+  });
+
+  it('rejects a malformed message and keeps streaming afterwards', async () => {
+    const e = new Ensemble([new SpacedPunctuation()]);
+    const live = e.stream({ target: 'u' });
+    await expect(live.push({ speaker: '', text: 'x' })).rejects.toThrow(/speaker/);
+    const d = await live.push({ speaker: 'u', text: 'Hello !' });
+    expect(d.score).not.toBeNull();
+  });
+
+  it('refuses to stream an unfitted stacking ensemble', () => {
+    const e = new Ensemble([new SpacedPunctuation()], { strategy: 'stacking' });
+    expect(() => e.stream({ target: 'u' })).toThrow(/fit/);
+  });
+});
+
+describe('evidence-aware stacking', () => {
+  it('learns a combiner with evidence terms, explains them, and saves and restores them', async () => {
+    const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], { strategy: 'stacking' });
+    await e.fit(DATA);
+    const state = e.toJSON();
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1);
+    const r = await e.detect(DATA[1]!);
+    expect(r.support).toEqual({ targetMessages: 3, targetCharacters: expect.any(Number) });
+    expect(r.evidence.map((x) => x.name)).toContain('evidence_amount');
+    // The log-odds are the sum of the intercept, the members' shares and the evidence term.
+    const sum = r.evidence.reduce((s, x) => s + (x.contribution ?? 0), 0);
+    expect(Math.log(r.score! / (1 - r.score!))).toBeCloseTo(sum, 9);
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), {
+      resolve: (s) => (s.name === 'heuristic' ? HeuristicDetector.fromJSON(s) : new SpacedPunctuation()),
+    });
+    expect((await back.detect(DATA[1]!)).score).toBe(r.score);
+  });
+
+  it('still loads and applies state saved with two weights per member', async () => {
+    const e = new Ensemble([new SpacedPunctuation()], { strategy: 'stacking' });
+    await e.fit(DATA);
+    const old = { ...e.toJSON(), combiner: { weights: [2, 0], intercept: -1 } };
+    const back = await Ensemble.fromJSON(old, { resolve: () => new SpacedPunctuation() });
+    const r = await back.detect(DATA[0]!);
+    const p = (await new SpacedPunctuation().detect(DATA[0]!)).score!;
+    expect(r.score).toBeCloseTo(1 / (1 + Math.exp(-(2 * Math.log(p / (1 - p)) - 1))), 12);
+    expect(r.evidence.map((x) => x.name)).not.toContain('evidence_amount');
+  });
+
+  it('rejects state whose combiner size fits neither layout', async () => {
+    const e = new Ensemble([new SpacedPunctuation()], { strategy: 'stacking' });
+    await e.fit(DATA);
+    const bad = { ...e.toJSON(), combiner: { weights: [1, 2, 3], intercept: 0 } };
+    await expect(Ensemble.fromJSON(bad, { resolve: () => new SpacedPunctuation() })).rejects.toThrow(
+      /expected 2 .* or 6/,
+    );
+  });
+});
