@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptJson, readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { EmbeddingCentroidDetector } from '../src/detectors/embedding-centroid.js';
+import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -93,11 +93,8 @@ export {
   ClipConsistencyDetector,
   type ClipConsistencyOptions,
 } from './clip-consistency.js';
-export {
-  EmbeddingCentroidDetector,
-  type EmbeddingCentroidOptions,
-  type EmbeddingHnswOptions,
-} from './embedding-centroid.js';
+export { EmbeddingCentroidDetector } from './embedding/embedding-centroid-detector.js';
+export type { EmbeddingCentroidOptions, EmbeddingHnswOptions } from './embedding/options.js';
 export {
   type FewShotPrompt,
   FewShotPromptDetector,

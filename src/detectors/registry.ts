@@ -48,7 +48,7 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
       return new LoraClassifierDetector({ ...model, ...common });
     }
     case 'embedding': {
-      const { EmbeddingCentroidDetector } = await import('./embedding-centroid.js');
+      const { EmbeddingCentroidDetector } = await import('./embedding/embedding-centroid-detector.js');
       if (spec.embedder === 'hashing') {
         const { HashingEmbedder } = await import('../runtime/hashing-embedder.js');
         return new EmbeddingCentroidDetector({ ...common, embedder: new HashingEmbedder() });
@@ -130,7 +130,7 @@ export async function detectorFromState(state: DetectorState): Promise<Detector>
       return LoraClassifierDetector.fromJSON(state);
     }
     case 'embedding': {
-      const { EmbeddingCentroidDetector } = await import('./embedding-centroid.js');
+      const { EmbeddingCentroidDetector } = await import('./embedding/embedding-centroid-detector.js');
       return EmbeddingCentroidDetector.fromJSON(state);
     }
     default:
