@@ -151,6 +151,8 @@ export interface SparseDesignOptions {
   center?: Float64Array | Float32Array;
   /** Multiplies each (centered) row, indexed by CSR row. @defaultValue 1 */
   rowScale?: Float64Array;
+  /** Multiplies each (centered) column, e.g. 1 / its standard deviation. @defaultValue 1 */
+  colScale?: Float64Array;
 }
 
 /**
@@ -166,10 +168,12 @@ export class SparseDesign implements DesignMatrix {
   private readonly rowIds: Int32Array;
   private readonly center: Float64Array | Float32Array | undefined;
   private readonly rowScale: Float64Array | undefined;
+  private readonly colScale: Float64Array | undefined;
+  private readonly scratch: Float64Array | undefined;
 
   /**
    * @param csr - the rows
-   * @param options - row subset, centering and row scaling
+   * @param options - row subset, centering, row and column scaling
    */
   constructor(csr: CsrRows, options: SparseDesignOptions = {}) {
     this.csr = csr;
@@ -179,11 +183,18 @@ export class SparseDesign implements DesignMatrix {
     this.rows = this.rowIds.length;
     this.center = options.center;
     this.rowScale = options.rowScale;
+    this.colScale = options.colScale;
+    this.scratch = options.colScale ? new Float64Array(this.cols) : undefined;
   }
 
-  times(w: Float64Array, out: Float64Array): void {
+  times(wIn: Float64Array, out: Float64Array): void {
     const { indptr, indices, values } = this.csr;
-    const { rowIds, center, rowScale } = this;
+    const { rowIds, center, rowScale, colScale } = this;
+    let w = wIn;
+    if (colScale) {
+      w = this.scratch!;
+      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
+    }
     let cw = 0;
     if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
     for (let r = 0; r < rowIds.length; r++) {
@@ -207,6 +218,8 @@ export class SparseDesign implements DesignMatrix {
       for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) out[indices[k]!]! += f * values[k]!;
     }
     if (center && total !== 0) for (let j = 0; j < this.cols; j++) out[j]! -= total * center[j]!;
+    const { colScale } = this;
+    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]!;
   }
 
   weightedSquares(d: Float64Array, out: Float64Array): void {
@@ -230,5 +243,7 @@ export class SparseDesign implements DesignMatrix {
     if (center && cross) {
       for (let j = 0; j < this.cols; j++) out[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
     }
+    const { colScale } = this;
+    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
   }
 }

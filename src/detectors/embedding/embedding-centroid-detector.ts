@@ -1,6 +1,5 @@
-import { roundToFloat16 } from '../../ann/vector-codec.js';
 import type { VectorIndex } from '../../ann/vector-index.js';
-import { assertDims, compactVector, dot, type SparseVector } from '../../ann/vector-math.js';
+import { assertDims, dot } from '../../ann/vector-math.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type {
   Detection,
@@ -15,14 +14,13 @@ import { validateAll } from '../../ensemble/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
-import { seededRandom, shuffle } from '../../numeric/random.js';
 import type { Embedder } from '../../runtime/embedder.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { beginDetect, beginFit } from '../detector-kit.js';
+import { embeddingDim, embedForFit, embedInBatches } from './embed-texts.js';
 import { embeddingDetection, supportOf } from './evidence.js';
-import { type CachedEmbedding, denseOf, FitCache } from './fit-cache.js';
-import { fitEmbeddingModel } from './fit-math.js';
+import { denseOf, FitCache } from './fit-cache.js';
+import { assignFolds, fitEmbeddingModel } from './fit-math.js';
 import {
   buildIndex,
   centered,
@@ -143,21 +141,7 @@ export class EmbeddingCentroidDetector implements Detector {
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<Float32Array[]> {
-    const embedder = await this.getEmbedder();
-    const out: Float32Array[] = [];
-    for (let at = 0; at < texts.length; at += this.o.batchSize) {
-      AbortedError.throwIfAborted(signal, what);
-      const chunk = texts.slice(at, at + this.o.batchSize);
-      const got = await embedder.embed(chunk, signal ? { signal } : {});
-      if (!Array.isArray(got) || got.length !== chunk.length) {
-        throw new InvalidOptionsError(
-          'embedder',
-          `embed() returned ${Array.isArray(got) ? got.length : 'no'} vectors for ${chunk.length} texts`,
-        );
-      }
-      out.push(...got);
-    }
-    return out;
+    return embedInBatches(await this.getEmbedder(), texts, this.o.batchSize, signal, what);
   }
 
   private index(m: FittedModel): Promise<VectorIndex> {
@@ -329,35 +313,14 @@ export class EmbeddingCentroidDetector implements Detector {
     }
     const embedder = await this.getEmbedder();
     const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
-      this.embedForFit(embedder, ts, signal, what),
+      embedForFit(embedder, ts, (chunk) => this.embedAll(chunk, signal, what), signal, what),
     );
     const vectors = entries.map((e) => e.rounded);
-    const dim = entries[0]!.raw instanceof Float32Array ? entries[0]!.raw.length : this.sparseDim(embedder);
+    const dim = embeddingDim(embedder, entries[0]!);
     const labels = Uint8Array.from(labelsList);
     const n = vectors.length;
 
-    // Groups (conversations) and folds.
-    const groupOf = new Map<string, number>();
-    const group = keys.map((k) => {
-      let g = groupOf.get(k);
-      if (g === undefined) {
-        g = groupOf.size;
-        groupOf.set(k, g);
-      }
-      return g;
-    });
-    const folds = Math.min(this.o.folds, groupOf.size);
-    if (folds < 2) {
-      throw new InvalidOptionsError(
-        'examples',
-        'fit needs examples from at least 2 different conversations (for out-of-fold calibration)',
-      );
-    }
-    const foldOfGroup = new Int32Array(groupOf.size);
-    shuffle([...Array(groupOf.size).keys()], seededRandom(0x5eed)).forEach((g, r) => {
-      foldOfGroup[g] = r % folds;
-    });
-    const fold = group.map((g) => foldOfGroup[g]!);
+    const { group, fold, folds } = assignFolds(keys, this.o.folds);
     AbortedError.throwIfAborted(signal, what);
     const gram = slots ? this.cache.gramFor(slots, dim) : undefined;
 
@@ -399,38 +362,6 @@ export class EmbeddingCentroidDetector implements Detector {
     this.indexPending = index ? Promise.resolve(index) : undefined;
     this.model = { ...base, ...learned, training: { ...training, probeExamples } };
     if (old) await old.then((i) => i.dispose()).catch(() => undefined);
-  }
-
-  /** Embeds texts for the fit: unrounded (for detect) and float16-rounded (what the model stores). */
-  private async embedForFit(
-    embedder: Embedder,
-    texts: string[],
-    signal: AbortSignal | undefined,
-    what: string,
-  ): Promise<CachedEmbedding[]> {
-    if (embedder instanceof HashingEmbedder) {
-      // Sparse all the way: no dense vector of `dim` floats per text.
-      return texts.map((t, i) => {
-        if ((i & 255) === 0) AbortedError.throwIfAborted(signal, what);
-        const raw = embedder.embedSparse(t);
-        return { raw, rounded: roundSparse(raw, embedder.dim) };
-      });
-    }
-    const dense = await this.embedAll(texts, signal, what);
-    const dim = dense[0]!.length;
-    if (!(dim >= 1)) throw new InvalidOptionsError('embedder', `embed() returned vectors of length ${dim}`);
-    return dense.map((e, i) => {
-      assertDims(`embedding of example ${i}`, e.length, dim);
-      for (let j = 0; j < e.length; j++) {
-        if (!Number.isFinite(e[j]!))
-          throw new InvalidOptionsError('embedder', `embedding of example ${i} holds ${e[j]} at ${j}`);
-      }
-      return { raw: e, rounded: compactVector(roundToFloat16(Float32Array.from(e))) };
-    });
-  }
-
-  private sparseDim(embedder: Embedder): number {
-    return (embedder as HashingEmbedder).dim;
   }
 
   /**
@@ -512,27 +443,4 @@ export class EmbeddingCentroidDetector implements Detector {
     this.embedder = this.ownsEmbedder ? undefined : this.embedder;
     this.embedderPending = undefined;
   }
-}
-
-/** Float16-rounds a sparse embedding the way the dense path does (entries that round to zero are dropped). */
-function roundSparse(raw: SparseVector, dim: number): SparseVector | Float32Array {
-  const values = roundToFloat16(Float32Array.from(raw.values));
-  let nnz = 0;
-  for (const v of values) if (v !== 0) nnz++;
-  if (!(nnz < 0.35 * dim)) {
-    const dense = new Float32Array(dim);
-    raw.indices.forEach((j, k) => {
-      dense[j] = values[k]!;
-    });
-    return compactVector(dense);
-  }
-  const indices = new Int32Array(nnz);
-  const kept = new Float32Array(nnz);
-  for (let k = 0, at = 0; k < values.length; k++) {
-    if (values[k] !== 0) {
-      indices[at] = raw.indices[k]!;
-      kept[at++] = values[k]!;
-    }
-  }
-  return { indices, values: kept };
 }

@@ -1,9 +1,11 @@
 import { TopK } from '../../ann/top-k.js';
 import type { Neighbor, VectorIndex } from '../../ann/vector-index.js';
 import { addScaled, type CompactVector, compactDot, dot } from '../../ann/vector-math.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
 import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
 import { solveLogistic } from '../../numeric/logistic-solver.js';
+import { seededRandom, shuffle } from '../../numeric/random.js';
 import {
   centered,
   type FittedModel,
@@ -15,6 +17,43 @@ import {
   stratifiedSample,
   toScratch,
 } from './model.js';
+
+/**
+ * Conversations and folds: examples with the same conversation key share a group, and groups are dealt to
+ * `min(folds, groups)` folds in a seeded shuffle (so both speakers of a conversation share a fold).
+ *
+ * @param keys - the conversation key of each example
+ * @param wanted - the number of folds asked for
+ * @throws InvalidOptionsError when there are fewer than 2 conversations
+ *
+ * @internal
+ */
+export function assignFolds(
+  keys: readonly string[],
+  wanted: number,
+): { group: number[]; fold: number[]; folds: number } {
+  const groupOf = new Map<string, number>();
+  const group = keys.map((k) => {
+    let g = groupOf.get(k);
+    if (g === undefined) {
+      g = groupOf.size;
+      groupOf.set(k, g);
+    }
+    return g;
+  });
+  const folds = Math.min(wanted, groupOf.size);
+  if (folds < 2) {
+    throw new InvalidOptionsError(
+      'examples',
+      'fit needs examples from at least 2 different conversations (for out-of-fold calibration)',
+    );
+  }
+  const foldOfGroup = new Int32Array(groupOf.size);
+  shuffle([...Array(groupOf.size).keys()], seededRandom(0x5eed)).forEach((g, r) => {
+    foldOfGroup[g] = r % folds;
+  });
+  return { group, fold: group.map((g) => foldOfGroup[g]!), folds };
+}
 
 /** Everything the fit needs, already embedded and grouped. @internal */
 export interface FitInput {
@@ -92,8 +131,9 @@ export async function fitEmbeddingModel(
   const raw = (i: number, j: number): number => (gram ? gram[i * n + j]! : pairDot(vectors[i]!, vectors[j]!));
   // vdot(i, j) = v_i . v_j from plain dot products.
   const vdot = (i: number, j: number): number => (raw(i, j) - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
+  const centerDotSum = sums.map((s) => dot(center, s));
   const vdotSum = (i: number, c: number): number =>
-    (compactDot(vectors[i]!, sums[c]!) - dot(center, sums[c]!)) * inv[i]!;
+    (compactDot(vectors[i]!, sums[c]!) - centerDotSum[c]!) * inv[i]!;
   const membersOfGroup = new Map<number, number[]>();
   group.forEach((g, i) => {
     const list = membersOfGroup.get(g);

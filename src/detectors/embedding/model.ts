@@ -4,6 +4,7 @@ import { addScaled, type CompactVector, compactDot, dot, toDense } from '../../a
 import type { ValidTranscript } from '../../core/transcript.js';
 import { targetMessages } from '../../core/validate.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
+import { InvertedExactSearch } from './inverted-search.js';
 import type { EmbeddingHnswOptions } from './options.js';
 
 /** Current format of {@link EmbeddingCentroidDetector.toJSON}. @internal */
@@ -162,6 +163,8 @@ export async function buildIndex(
       center: m.center,
       ...hnsw,
     });
+  } else if (m.vectors.every((v) => !(v instanceof Float32Array))) {
+    index = new InvertedExactSearch(m.dim, m.center);
   } else {
     index = new ExactSearch({ dim: m.dim, center: m.center });
   }
