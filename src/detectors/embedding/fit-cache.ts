@@ -95,42 +95,26 @@ export class FitCache {
   gramFor(slots: Int32Array, dim: number): Float64Array {
     this.grow(this.entries.length);
     const { cap, gram } = this;
-    const distinct = [...new Set(slots)];
-    // Rows already known against every other slot of this fit enter the column index first; each unknown row
-    // is then dotted with the index (one pass over its non-zeros' columns) and added to it, so every missing
-    // pair is computed once.
-    const complete: number[] = [];
-    const pending: number[] = [];
-    for (const a of distinct) {
+    // Rows enter a column index in slot order (oldest first); a row is dotted with the rows before it only when
+    // one of those pairs is unknown, so after a refit on 4/5 of the data only the new rows cost anything.
+    const distinct = [...new Set(slots)].sort((a, b) => a - b);
+    const index = new ColumnIndex(
+      distinct.map((a) => this.entries[a]!.rounded),
+      dim,
+    );
+    const acc = new Float64Array(distinct.length);
+    for (let i = 0; i < distinct.length; i++) {
+      const a = distinct[i]!;
+      index.insert(i);
       let known = true;
-      for (const b of distinct) {
-        if (Number.isNaN(gram[a * cap + b]!)) {
-          known = false;
-          break;
-        }
-      }
-      (known ? complete : pending).push(a);
-    }
-    if (pending.length > 0) {
-      const index = new ColumnIndex(
-        distinct.map((a) => this.entries[a]!.rounded),
-        dim,
-      );
-      const pos = new Map(distinct.map((a, i) => [a, i]));
-      for (const a of complete) index.insert(pos.get(a)!);
-      const acc = new Float64Array(distinct.length);
-      for (const a of pending) {
-        const i = pos.get(a)!;
-        index.insert(i);
-        index.dotAll(i, acc);
-        for (let j = 0; j < distinct.length; j++) {
-          const b = distinct[j]!;
-          if (index.has(j)) {
-            gram[a * cap + b] = acc[j]!;
-            gram[b * cap + a] = acc[j]!;
-          }
-          acc[j] = 0;
-        }
+      for (let j = 0; j <= i && known; j++) known = !Number.isNaN(gram[a * cap + distinct[j]!]!);
+      if (known) continue;
+      index.dotAll(i, acc);
+      for (let j = 0; j <= i; j++) {
+        const b = distinct[j]!;
+        gram[a * cap + b] = acc[j]!;
+        gram[b * cap + a] = acc[j]!;
+        acc[j] = 0;
       }
     }
     const n = slots.length;
@@ -164,7 +148,6 @@ class ColumnIndex {
   private readonly fill: Int32Array;
   private readonly rowOf: Int32Array;
   private readonly valueOf: Float64Array;
-  private readonly inserted: Uint8Array;
 
   constructor(vectors: readonly CompactVector[], dim: number) {
     this.rows = vectors.map((v) =>
@@ -177,11 +160,6 @@ class ColumnIndex {
     this.fill = count.slice(0, dim);
     this.rowOf = new Int32Array(count[dim]!);
     this.valueOf = new Float64Array(count[dim]!);
-    this.inserted = new Uint8Array(vectors.length);
-  }
-
-  has(i: number): boolean {
-    return this.inserted[i] === 1;
   }
 
   insert(i: number): void {
@@ -191,7 +169,6 @@ class ColumnIndex {
       this.rowOf[p] = i;
       this.valueOf[p] = r.values[k]!;
     }
-    this.inserted[i] = 1;
   }
 
   /** Adds row i's dot product with every inserted row into `acc` (indexed by row). */
