@@ -47,7 +47,7 @@ import { embeddingStream } from './stream.js';
  * embeddings share such a common direction too). Needs `fit()` (or state from `fromJSON()`) before `detect()`.
  *
  * With the model-free `HashingEmbedder` and its defaults, fitted on the ConvAI train split (1,154 speakers),
- * it reaches F1 0.934 / AUROC 0.987 on the dev split (fit: about 1 s of CPU; `bench/fit.ts` measures it); `scripts/eval-embedding.ts` measures it.
+ * it reaches F1 0.934 / AUROC 0.987 on the dev split (fit: about 1 s of CPU); `scripts/eval-embedding.ts` and `bench/fit.ts` measure it.
  *
  * @example
  * ```ts
