@@ -272,13 +272,9 @@ function cgDirection(
     sB = zB + beta * sB;
     rr = rrNew;
     rz = rzNew;
-    cgSteps++;
   }
   return pB;
 }
-
-/** Conjugate-gradient steps taken since the module loaded (for benchmarks). @internal */
-export let cgSteps = 0;
 
 /** Solves H x = g for symmetric positive-definite H (Cholesky, with a jitter fallback). */
 function solveSpd(H: Float64Array, g: Float64Array, p: number): Float64Array {

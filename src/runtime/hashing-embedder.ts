@@ -201,6 +201,8 @@ export class HashingEmbedder implements Embedder {
    * `embedOne(a + '\n' + b)` bit for bit (n-grams never span a line break). Each `add` costs the part's
    * n-grams; reading the vector costs its non-zeros (at most `dim`), whatever the text's length so far. The
    * streaming embedding detector keeps one per stream.
+   *
+   * @internal
    */
   accumulator(): HashingAccumulator {
     return new HashingAccumulator(this.o);

@@ -367,7 +367,7 @@ export class EmbeddingCentroidDetector implements Detector {
   /**
    * Judges the target as messages arrive. With a `HashingEmbedder` each pushed target message updates the
    * running embedding incrementally (its cost is the message's n-grams plus one comparison with the labelled
-   * set, whatever the transcript's length so far); with a model-backed embedder the target's whole text is
+   * set, bounded whatever the transcript's length so far); with a model-backed embedder the target's whole text is
    * embedded again at each target message (cost grows with the text, up to the model's maximum length).
    * Messages of other speakers leave the detection unchanged. After the last push the detection equals
    * `detect()` on the whole transcript.
