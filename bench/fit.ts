@@ -14,6 +14,7 @@
  * needs: shared
  */
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Detector, LabelledTranscript, Transcript } from '../src/index.js';
@@ -163,6 +164,7 @@ async function measure(code: Code, repeats: number): Promise<Row[]> {
 }
 
 const root = resolve(here, '..');
+const loadBefore = loadavg()[0]!;
 const rows = await measure(await load(root, 'this checkout'), REPEATS);
 const base = baselineDir
   ? await measure(await load(resolve(baselineDir), `baseline (${baselineDir})`), BASE_REPEATS)
