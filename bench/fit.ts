@@ -171,7 +171,7 @@ const base = baselineDir
   : [];
 
 console.log(
-  `ConvAI train (1154 transcripts) -> dev (384); node ${process.version}; ${REPEATS} repeats (baseline ${BASE_REPEATS}).`,
+  `ConvAI train (1154 transcripts) -> dev (384); node ${process.version}; ${REPEATS} repeats (baseline ${BASE_REPEATS}); load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
 );
 console.log('\n| fit | code | wall min | wall median | CPU min | CPU median | dev F1 |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
