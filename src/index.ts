@@ -21,7 +21,16 @@
 
 export { abstained, nowMs, scored } from './core/detection.js';
 // The detector contract
-export type { Detection, DetectOptions, Detector, DetectorState, Evidence } from './core/detector.js';
+export type {
+  Detection,
+  DetectionStream,
+  DetectionSupport,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  Evidence,
+  StreamOptions,
+} from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
 // Transcript model and validation
 export type {
