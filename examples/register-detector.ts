@@ -11,7 +11,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import {
   abstained,
   createEnsemble,
@@ -29,6 +28,7 @@ import {
   targetMessages,
   validateTranscript,
 } from 'botlens';
+import { z } from 'zod';
 
 // 1. The options, once: validation, defaults and the types all come from this schema.
 const questionRateOptions = z.strictObject({

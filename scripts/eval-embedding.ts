@@ -10,10 +10,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LabelledTranscript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import {
-  EmbeddingCentroidDetector,
-  type EmbeddingCentroidOptions,
-} from '../src/detectors/embedding-centroid.js';
+import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
+import type { EmbeddingCentroidOptions } from '../src/detectors/embedding/options.js';
 import { computeMetrics } from '../src/eval/metrics.js';
 import { HashingEmbedder, type HashingEmbedderOptions } from '../src/runtime/hashing-embedder.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { DetectorState } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { EmbeddingCentroidDetector } from '../src/detectors/embedding-centroid.js';
+import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
@@ -287,7 +287,7 @@ describe('EmbeddingCentroidDetector', () => {
   it('loads no native code (hnswlib, ONNX Runtime) on the exact-search path', () => {
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
     const script = `
-      const { EmbeddingCentroidDetector } = await import('./src/detectors/embedding-centroid.ts');
+      const { EmbeddingCentroidDetector } = await import('./src/detectors/embedding/embedding-centroid-detector.ts');
       const { HashingEmbedder } = await import('./src/runtime/hashing-embedder.ts');
       const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
       const ex = [];

@@ -130,4 +130,28 @@ describe('HashingEmbedder', () => {
     expect(out).toHaveLength(1000);
     expect(performance.now() - t0).toBeLessThan(1500);
   });
+
+  it('accumulates messages into the vector of their joined text, bit for bit, and gives it sparse too', () => {
+    for (const o of [
+      {},
+      { dim: 1024, lowercase: true },
+      { charNgramMin: 1, charNgramMax: 3, wordNgramMax: 1 },
+    ]) {
+      const e = new HashingEmbedder(o);
+      const parts = ['Hello ! How are you ?', 'i am fine .\nwhat about you', '😀 ok ok ok', 'Hello again !'];
+      const acc = e.accumulator();
+      for (let k = 0; k < parts.length; k++) {
+        acc.add(parts[k]!);
+        const whole = e.embedOne(parts.slice(0, k + 1).join('\n'));
+        expect(Array.from(acc.vector())).toEqual(Array.from(whole));
+        const sp = e.embedSparse(parts.slice(0, k + 1).join('\n'));
+        const dense = new Float32Array(e.dim);
+        sp.indices.forEach((j, m) => {
+          dense[j] = sp.values[m]!;
+        });
+        expect(Array.from(dense)).toEqual(Array.from(whole));
+        expect([...sp.values].every((v) => v !== 0)).toBe(true);
+      }
+    }
+  });
 });

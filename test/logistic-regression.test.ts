@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { csrFromRows, SparseDesign } from '../src/numeric/design-matrix.js';
 import {
   decision,
   fitLogisticRegression,
+  fitSparseLogisticRegression,
   logit,
   predictProba,
   sigmoid,
 } from '../src/numeric/logistic-regression.js';
+import { solveLogistic } from '../src/numeric/logistic-solver.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number) {
@@ -104,5 +107,72 @@ describe('fitLogisticRegression', () => {
     expect(() => fitLogisticRegression([[1], [2, 3]], [1, 0])).toThrow(/row 1 has 2 features/);
     expect(() => fitLogisticRegression([[Number.NaN]], [1])).toThrow(/not a finite number/);
     expect(() => fitLogisticRegression([[1]], [2])).toThrow(/\[0, 1\]/);
+  });
+
+  it('fits sparse rows to the model it fits on the same rows dense (standardized or not, weighted)', () => {
+    const r = rng(11);
+    const dim = 40;
+    const dense: number[][] = [];
+    const sparse: { indices: number[]; values: number[] }[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const row = new Array<number>(dim).fill(0);
+      const indices: number[] = [];
+      const values: number[] = [];
+      for (let j = 0; j < dim; j++) {
+        if (r() < 0.15) {
+          row[j] = r() * 2 - 0.5;
+          indices.push(j);
+          values.push(row[j]!);
+        }
+      }
+      dense.push(row);
+      sparse.push({ indices, values });
+      y.push(r() < sigmoid(row[0]! * 3 - row[1]! * 2 + 0.2) ? 1 : 0);
+    }
+    const sampleWeights = y.map((v) => (v ? 2 : 1));
+    for (const opts of [{ l2: 0.5 }, { l2: 2, standardize: false, sampleWeights }]) {
+      const a = fitLogisticRegression(dense, y, opts);
+      const b = fitSparseLogisticRegression(sparse, dim, y, opts);
+      expect(b.intercept).toBeCloseTo(a.intercept, 6);
+      for (let j = 0; j < dim; j++) expect(b.weights[j]).toBeCloseTo(a.weights[j]!, 6);
+    }
+    expect(() => fitSparseLogisticRegression([{ indices: [3, 1], values: [1, 1] }], 4, [1])).toThrow(
+      /ascend/,
+    );
+  });
+
+  it('solves a centered, row-scaled sparse design like the same rows written out dense, and warm-starts', () => {
+    const r = rng(5);
+    const dim = 12;
+    const rows = Array.from({ length: 80 }, () => {
+      const indices: number[] = [];
+      const values: number[] = [];
+      for (let j = 0; j < dim; j++) {
+        if (r() < 0.4) {
+          indices.push(j);
+          values.push(r());
+        }
+      }
+      return { indices, values };
+    });
+    const y = rows.map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const center = Float64Array.from({ length: dim }, () => r() * 0.3);
+    const rowScale = Float64Array.from(rows, () => 0.5 + r());
+    const explicit = rows.map((row, i) => {
+      const d = new Array<number>(dim).fill(0);
+      row.indices.forEach((j, k) => {
+        d[j] = row.values[k]!;
+      });
+      return d.map((v, j) => (v - center[j]!) * rowScale[i]!);
+    });
+    const ref = fitLogisticRegression(explicit, y, { l2: 0.3, standardize: false, tol: 1e-12 });
+    const design = new SparseDesign(csrFromRows(rows, dim), { center, rowScale });
+    const cold = solveLogistic(design, y, { l2: 0.3, maxIter: 100, tol: 1e-12, newtonMaxFeatures: 0 });
+    for (let j = 0; j < dim; j++) expect(cold.weights[j]).toBeCloseTo(ref.weights[j]!, 6);
+    expect(cold.intercept).toBeCloseTo(ref.intercept, 6);
+    const warm = solveLogistic(design, y, { l2: 0.3, maxIter: 100, tol: 1e-12, init: cold });
+    expect(warm.iterations).toBeLessThanOrEqual(2);
+    expect(warm.intercept).toBeCloseTo(cold.intercept, 9);
   });
 });

@@ -10,7 +10,7 @@ import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { detectorFromFile } from '../src/detectors/registry.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
-import { LinearProbeDetector } from '../src/peft/linear-probe.js';
+import { LinearProbeDetector } from '../src/detectors/linear-probe/linear-probe-detector.js';
 import { relocateModelOptions, serializeModelOptions } from '../src/runtime/model-options.js';
 import { createServer } from '../src/server/app.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';

@@ -92,11 +92,8 @@ export { ngrams, wordTokens } from '../text/tokenize.js';
 export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
 // Detectors
 export type { ClipCalibration, ClipConsistencyOptions } from './clip/clip-options.js';
-export {
-  EmbeddingCentroidDetector,
-  type EmbeddingCentroidOptions,
-  type EmbeddingHnswOptions,
-} from './embedding-centroid.js';
+export { EmbeddingCentroidDetector } from './embedding/embedding-centroid-detector.js';
+export type { EmbeddingCentroidOptions, EmbeddingHnswOptions } from './embedding/options.js';
 export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
 export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
 export {

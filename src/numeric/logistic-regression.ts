@@ -1,4 +1,6 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { csrFromRows, DenseDesign, SparseDesign } from './design-matrix.js';
+import { solveLogistic } from './logistic-solver.js';
 
 /** Options for {@link fitLogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -14,7 +16,7 @@ export interface LogisticRegressionOptions {
    */
   standardize?: boolean;
   /**
-   * Most Newton iterations (for up to `newtonMaxFeatures` features) or gradient epochs (above).
+   * Most Newton iterations (each with a line search; a few to a few dozen are typical).
    * @defaultValue 100
    */
   maxIter?: number;
@@ -28,8 +30,8 @@ export interface LogisticRegressionOptions {
    */
   sampleWeights?: readonly number[];
   /**
-   * Up to this many features the exact Newton (IRLS) solver is used; above it, full-batch gradient descent
-   * with Nesterov momentum.
+   * Up to this many features each Newton step is solved exactly (the Hessian is formed and factored); above it,
+   * by conjugate gradients on Hessian-vector products (truncated Newton), which never forms the Hessian.
    * @defaultValue 256
    */
   newtonMaxFeatures?: number;
@@ -70,9 +72,9 @@ export function predictProba(model: LogisticModel, x: ArrayLike<number>): number
 }
 
 /**
- * Fits an L2-regularized logistic regression. Written here rather than taken from a library because no
- * maintained npm package offers a small, dependency-free, deterministic solver with sample weights; it is the
- * one implementation every botlens component (heuristic weights, stacking, calibration, probing heads) reuses.
+ * Fits an L2-regularized logistic regression on dense rows, by the Newton solver in `logistic-solver.ts`
+ * (the one solver every botlens fit uses: heuristic weights, stacking, calibration, probing heads, the
+ * embedding detector's probe on sparse hashed rows, distillation students).
  *
  * Minimizes `sum_i w_i * logloss(y_i, p_i) + l2/2 * |w|^2` over standardized features.
  *
@@ -109,8 +111,8 @@ export function fitLogisticRegression(
   const l2 = options.l2 ?? 1;
   const maxIter = options.maxIter ?? 100;
   const tol = options.tol ?? 1e-8;
-  const sw = options.sampleWeights ?? new Array<number>(n).fill(1);
-  if (sw.length !== n)
+  const sw = options.sampleWeights;
+  if (sw !== undefined && sw.length !== n)
     throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
 
   // Standardize.
@@ -125,149 +127,120 @@ export function fitLogisticRegression(
       scale[j] = sd > 1e-12 ? sd : 1;
     }
   }
-  const Z: Float64Array[] = X.map((row) => {
-    const z = new Float64Array(d + 1);
-    z[0] = 1;
-    for (let j = 0; j < d; j++) z[j + 1] = (row[j]! - mean[j]!) / scale[j]!;
-    return z;
+  const Z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const row = X[i]!;
+    for (let j = 0; j < d; j++) Z[i * d + j] = (row[j]! - mean[j]!) / scale[j]!;
+  }
+  const fit = solveLogistic(new DenseDesign(Z, n, d), y, {
+    l2,
+    maxIter,
+    tol,
+    sampleWeights: sw,
+    newtonMaxFeatures: options.newtonMaxFeatures,
   });
-  const beta =
-    d <= (options.newtonMaxFeatures ?? 256)
-      ? newton(Z, y, sw, l2, maxIter, tol)
-      : gradient(Z, y, sw, l2, maxIter * 20, tol);
+  const beta = fit.weights;
 
   // Fold the standardization back into raw-feature weights.
   const weights = new Array<number>(d);
-  let intercept = beta[0]!;
+  let intercept = fit.intercept;
   for (let j = 0; j < d; j++) {
-    weights[j] = beta[j + 1]! / scale[j]!;
-    intercept -= (beta[j + 1]! * mean[j]!) / scale[j]!;
+    weights[j] = beta[j]! / scale[j]!;
+    intercept -= (beta[j]! * mean[j]!) / scale[j]!;
   }
   return { weights, intercept };
 }
 
-function newton(
-  Z: Float64Array[],
-  y: readonly number[],
-  sw: readonly number[],
-  l2: number,
-  maxIter: number,
-  tol: number,
-): Float64Array {
-  const p = Z[0]!.length;
-  const beta = new Float64Array(p);
-  for (let it = 0; it < maxIter; it++) {
-    const g = new Float64Array(p);
-    const H = new Float64Array(p * p);
-    for (let i = 0; i < Z.length; i++) {
-      const z = Z[i]!;
-      let s = 0;
-      for (let j = 0; j < p; j++) s += beta[j]! * z[j]!;
-      const mu = sigmoid(s);
-      const r = sw[i]! * (mu - y[i]!);
-      const w = sw[i]! * Math.max(mu * (1 - mu), 1e-10);
-      for (let j = 0; j < p; j++) {
-        g[j]! += r * z[j]!;
-        const wz = w * z[j]!;
-        for (let k = j; k < p; k++) H[j * p + k]! += wz * z[k]!;
-      }
-    }
-    for (let j = 1; j < p; j++) {
-      g[j]! += l2 * beta[j]!;
-      H[j * p + j]! += l2;
-    }
-    H[0]! += 1e-9;
-    for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) H[j * p + k] = H[k * p + j]!;
-    const step = solveSpd(H, g, p);
-    let maxStep = 0;
-    for (let j = 0; j < p; j++) {
-      beta[j]! -= step[j]!;
-      maxStep = Math.max(maxStep, Math.abs(step[j]!));
-    }
-    if (maxStep < tol) break;
-  }
-  return beta;
+/** A row of {@link fitSparseLogisticRegression}: its non-zero positions (ascending) and values. */
+export interface SparseRow {
+  /** Positions of the non-zero entries, ascending. */
+  indices: ArrayLike<number>;
+  /** The entries at those positions. */
+  values: ArrayLike<number>;
 }
 
-function gradient(
-  Z: Float64Array[],
+/**
+ * {@link fitLogisticRegression} for rows given as their non-zeros (hashed text: thousands of columns, a few
+ * hundred non-zeros per row). The same model and options; standardization is applied inside the solver's
+ * products, so the rows are never densified, and a fit costs a few dozen passes over the non-zeros.
+ *
+ * @param rows - sparse rows, positions below `dim`
+ * @param dim - number of features
+ * @param y - labels in [0, 1]
+ * @param options - see {@link LogisticRegressionOptions}
+ *
+ * @example
+ * ```ts
+ * const m = fitSparseLogisticRegression([{ indices: [0], values: [1] }, { indices: [1], values: [1] }], 2, [1, 0]);
+ * m.weights[0] > m.weights[1]; // true
+ * ```
+ */
+export function fitSparseLogisticRegression(
+  rows: readonly SparseRow[],
+  dim: number,
   y: readonly number[],
-  sw: readonly number[],
-  l2: number,
-  epochs: number,
-  tol: number,
-): Float64Array {
-  const p = Z[0]!.length;
-  const n = Z.length;
-  let totalW = 0;
-  for (const w of sw) totalW += w;
-  // Lipschitz bound of the loss gradient on standardized data: max row norm^2 / 4 + l2.
-  let maxNorm = 0;
-  for (const z of Z) {
-    let s = 0;
-    for (let j = 0; j < p; j++) s += z[j]! * z[j]!;
-    maxNorm = Math.max(maxNorm, s);
+  options: LogisticRegressionOptions = {},
+): LogisticModel {
+  const n = rows.length;
+  if (n === 0) throw new InvalidOptionsError('X', 'at least one example is needed to fit');
+  if (y.length !== n) throw new InvalidOptionsError('y', `has ${y.length} labels for ${n} rows`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new InvalidOptionsError('dim', `expected a positive integer, got ${String(dim)}`);
+  for (let i = 0; i < n; i++) {
+    const { indices, values } = rows[i]!;
+    if (indices.length !== values.length)
+      throw new InvalidOptionsError(
+        'X',
+        `row ${i} has ${indices.length} positions and ${values.length} values`,
+      );
+    for (let k = 0; k < indices.length; k++) {
+      const j = indices[k]!;
+      if (!Number.isInteger(j) || j < 0 || j >= dim || (k > 0 && j <= indices[k - 1]!))
+        throw new InvalidOptionsError('X', `row ${i} has position ${j}: positions must ascend below ${dim}`);
+      if (!Number.isFinite(values[k]!))
+        throw new InvalidOptionsError('X', `X[${i}][${j}] is not a finite number`);
+    }
+    const yi = y[i]!;
+    if (!(yi >= 0 && yi <= 1))
+      throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
   }
-  const lr = 1 / (maxNorm / 4 + l2 / totalW);
-  const beta = new Float64Array(p);
-  const prev = new Float64Array(p);
-  const look = new Float64Array(p);
-  for (let ep = 0; ep < epochs; ep++) {
-    const mom = ep / (ep + 3);
-    for (let j = 0; j < p; j++) look[j] = beta[j]! + mom * (beta[j]! - prev[j]!);
-    const g = new Float64Array(p);
-    for (let i = 0; i < n; i++) {
-      const z = Z[i]!;
-      let s = 0;
-      for (let j = 0; j < p; j++) s += look[j]! * z[j]!;
-      const r = (sw[i]! * (sigmoid(s) - y[i]!)) / totalW;
-      for (let j = 0; j < p; j++) g[j]! += r * z[j]!;
+  const sw = options.sampleWeights;
+  if (sw !== undefined && sw.length !== n)
+    throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
+  const csr = csrFromRows(rows, dim);
+  let mean: Float64Array | undefined;
+  let inv: Float64Array | undefined;
+  if (options.standardize ?? true) {
+    mean = new Float64Array(dim);
+    const sq = new Float64Array(dim);
+    for (let k = 0; k < csr.indices.length; k++) {
+      const v = csr.values[k]!;
+      mean[csr.indices[k]!]! += v / n;
+      sq[csr.indices[k]!]! += (v * v) / n;
     }
-    let maxStep = 0;
-    for (let j = 0; j < p; j++) {
-      const gj = g[j]! + (j > 0 ? (l2 / totalW) * look[j]! : 0);
-      const nb = look[j]! - lr * gj;
-      maxStep = Math.max(maxStep, Math.abs(nb - beta[j]!));
-      prev[j] = beta[j]!;
-      beta[j] = nb;
+    inv = new Float64Array(dim);
+    for (let j = 0; j < dim; j++) {
+      const sd = Math.sqrt(Math.max(0, sq[j]! - mean[j]! * mean[j]!));
+      inv[j] = sd > 1e-12 ? 1 / sd : 1;
     }
-    if (maxStep < tol) break;
   }
-  return beta;
-}
-
-/** Solves H x = g for symmetric positive-definite H (Cholesky, with a jitter fallback). */
-function solveSpd(H: Float64Array, g: Float64Array, p: number): Float64Array {
-  for (let jitter = 0; jitter <= 1; jitter = jitter === 0 ? 1e-8 : jitter * 100) {
-    const L = new Float64Array(p * p);
-    let ok = true;
-    for (let i = 0; i < p && ok; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = H[i * p + j]! + (i === j ? jitter : 0);
-        for (let k = 0; k < j; k++) s -= L[i * p + k]! * L[j * p + k]!;
-        if (i === j) {
-          if (s <= 0) {
-            ok = false;
-            break;
-          }
-          L[i * p + i] = Math.sqrt(s);
-        } else L[i * p + j] = s / L[j * p + j]!;
-      }
-    }
-    if (!ok) continue;
-    const z = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let s = g[i]!;
-      for (let k = 0; k < i; k++) s -= L[i * p + k]! * z[k]!;
-      z[i] = s / L[i * p + i]!;
-    }
-    const x = new Float64Array(p);
-    for (let i = p - 1; i >= 0; i--) {
-      let s = z[i]!;
-      for (let k = i + 1; k < p; k++) s -= L[k * p + i]! * x[k]!;
-      x[i] = s / L[i * p + i]!;
-    }
-    return x;
+  const fit = solveLogistic(
+    new SparseDesign(csr, { ...(mean && { center: mean }), ...(inv && { colScale: inv }) }),
+    y,
+    {
+      l2: options.l2 ?? 1,
+      maxIter: options.maxIter ?? 100,
+      tol: options.tol ?? 1e-8,
+      sampleWeights: sw,
+      newtonMaxFeatures: options.newtonMaxFeatures,
+    },
+  );
+  const weights = new Array<number>(dim);
+  let intercept = fit.intercept;
+  for (let j = 0; j < dim; j++) {
+    const s = inv ? inv[j]! : 1;
+    weights[j] = fit.weights[j]! * s;
+    if (mean) intercept -= fit.weights[j]! * s * mean[j]!;
   }
-  return new Float64Array(p);
+  return { weights, intercept };
 }

@@ -12,6 +12,10 @@
  * @module botlens/peft
  */
 
+export {
+  LinearProbeDetector,
+  type LinearProbeOptions,
+} from '../detectors/linear-probe/linear-probe-detector.js';
 // The ONNX protobuf types, all of them.
 export * from '../onnx/onnx-types.js';
 export { Adam, type AdamOptions } from './adam.js';
@@ -34,7 +38,6 @@ export {
   type DistillStudent,
   distill,
 } from './distill.js';
-export { LinearProbeDetector, type LinearProbeOptions } from './linear-probe.js';
 export {
   type MergedModule,
   type MergeLoraOptions,

@@ -1,7 +1,9 @@
+import type { SparseVector } from '../ann/vector-math.js';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { Embedder } from './embedder.js';
+import { HashingAccumulator } from './hashing-accumulator.js';
 
 /** Options for {@link HashingEmbedder}. Every field is encoded in the embedder's `id`. */
 export interface HashingEmbedderOptions {
@@ -52,7 +54,8 @@ export interface HashingEmbedderOptions {
   charWeight?: number;
 }
 
-interface Resolved {
+/** Resolved {@link HashingEmbedderOptions}. @internal */
+export interface Resolved {
   dim: number;
   wordNgramMax: number;
   charNgramMin: number;
@@ -71,77 +74,6 @@ const DEFAULTS: Readonly<Resolved> = Object.freeze({
   wordWeight: 1,
   charWeight: 1,
 });
-
-/** Longest token (in UTF-16 code units) whose character n-grams are taken; longer ones (URLs, spam) are cut. */
-const MAX_CHAR_TOKEN = 40;
-
-// Word tokens: runs of letters/digits/apostrophes, or single punctuation/symbol characters (emoji included).
-const WORD_RE = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
-
-// Seeds that keep the three feature families apart in the shared hash space.
-const SEED_WORD = 0x811c9dc5;
-const SEED_CHAR = 0x01000193 ^ 0x5bd1e995;
-const SEED_BIGRAM = 0x27d4eb2f;
-
-/*
- * FNV-1a (32-bit) over UTF-16 code units, followed by the murmur3 finalizer (fmix32) so that the low bits
- * (the bucket) and the top bit (the sign) are well mixed. Written by hand rather than taken from npm: it is ten
- * lines, needs no native code, and the exact function must never change under us, because fitted state is only
- * valid for the hash that produced it.
- */
-function fnv1a(s: string, start: number, end: number, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = start; i < end; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function count(map: Map<number, number>, h: number): void {
-  map.set(h, (map.get(h) ?? 0) + 1);
-}
-
-/**
- * Adds one block of hashed features into `out`: sublinear term frequency (`log1p(count)`), signed hashing
- * (the sign comes from the top bit of the mixed hash, so collisions cancel on average instead of piling up),
- * the block L2-normalized, then scaled by `weight`.
- */
-function addBlock(
-  out: Float32Array,
-  counts: Map<number, number>,
-  weight: number,
-  touched: Set<number>,
-): void {
-  if (counts.size === 0 || weight === 0) return;
-  const mask = out.length - 1;
-  // Only the touched buckets are visited (a Map, not a dense scratch vector): a text fills a few hundred of
-  // the 16k buckets, so this keeps embedding cost independent of `dim`.
-  const block = new Map<number, number>();
-  for (const [raw, c] of counts) {
-    const h = fmix32(raw);
-    const v = Math.log1p(c);
-    const b = h & mask;
-    block.set(b, (block.get(b) ?? 0) + (h >>> 31 ? -v : v));
-  }
-  let norm = 0;
-  for (const x of block.values()) norm += x * x;
-  if (norm === 0) return;
-  const f = weight / Math.sqrt(norm);
-  for (const [b, x] of block) {
-    out[b]! += x * f;
-    touched.add(b);
-  }
-}
 
 /**
  * A model-free {@link Embedder}: feature hashing of word unigrams and bigrams plus character n-grams (2 to 5
@@ -165,6 +97,7 @@ export class HashingEmbedder implements Embedder {
   /** Vector length (number of buckets). */
   readonly dim: number;
   private readonly o: Resolved;
+  private scratchAcc: HashingAccumulator | undefined;
 
   /**
    * @param options - see {@link HashingEmbedderOptions}
@@ -242,53 +175,42 @@ export class HashingEmbedder implements Embedder {
    * @param text - the text
    */
   embedOne(text: string): Float32Array {
-    const o = this.o;
-    const out = new Float32Array(o.dim);
-    const s = o.lowercase ? text.toLowerCase() : text;
-    const touched = new Set<number>();
-    if (o.wordNgramMax > 0 && o.wordWeight > 0) addBlock(out, this.wordCounts(s), o.wordWeight, touched);
-    if (o.charNgramMax > 0 && o.charWeight > 0) addBlock(out, this.charCounts(s), o.charWeight, touched);
-    let norm = 0;
-    for (const b of touched) norm += out[b]! * out[b]!;
-    if (norm > 0) {
-      const f = 1 / Math.sqrt(norm);
-      for (const b of touched) out[b]! *= f;
-    }
+    const acc = this.scratch();
+    acc.add(text);
+    const out = acc.vector();
+    acc.reset();
     return out;
   }
 
-  private wordCounts(s: string): Map<number, number> {
-    const counts = new Map<number, number>();
-    for (const line of s.split('\n')) {
-      let prev = -1;
-      for (const m of line.matchAll(WORD_RE)) {
-        const w = m[0];
-        const h = fnv1a(w, 0, w.length, SEED_WORD);
-        count(counts, h);
-        if (this.o.wordNgramMax >= 2 && prev !== -1)
-          count(counts, fmix32(prev ^ Math.imul(h, 0x9e3779b1) ^ SEED_BIGRAM));
-        prev = h;
-      }
-    }
-    return counts;
+  /**
+   * Embeds one text as a sparse vector (positions ascending): the non-zeros of {@link HashingEmbedder.embedOne},
+   * without allocating the dense vector.
+   *
+   * @param text - the text
+   */
+  embedSparse(text: string): SparseVector {
+    const acc = this.scratch();
+    acc.add(text);
+    const out = acc.sparse();
+    acc.reset();
+    return out;
   }
 
-  private charCounts(s: string): Map<number, number> {
-    const counts = new Map<number, number>();
-    const { charNgramMin: lo, charNgramMax: hi } = this.o;
-    for (const tok of s.split(/\s+/)) {
-      if (tok === '') continue;
-      const w = `<${tok.length > MAX_CHAR_TOKEN ? tok.slice(0, MAX_CHAR_TOKEN) : tok}>`;
-      for (let n = lo; n <= hi; n++) {
-        // A token shorter than n contributes itself once (so "<a>" still counts), but only for the smallest n.
-        if (w.length < n) {
-          if (n === lo) count(counts, fnv1a(w, 0, w.length, SEED_CHAR));
-          break;
-        }
-        for (let i = 0; i + n <= w.length; i++) count(counts, fnv1a(w, i, i + n, SEED_CHAR));
-      }
-    }
-    return counts;
+  /**
+   * A running embedding of a text that grows by appended parts: after `add(a)` and `add(b)` the vector equals
+   * `embedOne(a + '\n' + b)` bit for bit (n-grams never span a line break). Each `add` costs the part's
+   * n-grams; reading the vector costs its non-zeros (at most `dim`), whatever the text's length so far. The
+   * streaming embedding detector keeps one per stream.
+   *
+   * @internal
+   */
+  accumulator(): HashingAccumulator {
+    return new HashingAccumulator(this.o);
+  }
+
+  private scratch(): HashingAccumulator {
+    this.scratchAcc ??= new HashingAccumulator(this.o);
+    return this.scratchAcc;
   }
 }
 

@@ -7,11 +7,11 @@ import type { Detection, DetectOptions, Detector } from '../../src/core/detector
 import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
+import { LinearProbeDetector } from '../../src/detectors/linear-probe/linear-probe-detector.js';
 import { LoraClassifierDetector } from '../../src/detectors/lora/lora-classifier-detector.js';
 import { NotFittedError } from '../../src/errors/not-fitted-error.js';
 import { evaluateDetector } from '../../src/eval/evaluate.js';
 import { distill } from '../../src/peft/distill.js';
-import { LinearProbeDetector } from '../../src/peft/linear-probe.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../../src/testing/conformance.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';

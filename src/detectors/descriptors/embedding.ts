@@ -3,7 +3,7 @@ import type { DetectorState } from '../../core/detector.js';
 import type { JsonObject } from '../../core/json.js';
 import { type ModelOptions, serializeModelOptions } from '../../runtime/model-options.js';
 import { defineDetector } from '../descriptor.js';
-import type { EmbeddingCentroidDetector } from '../embedding-centroid.js';
+import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
 import {
   commonOptionFields,
   definedOnly,
@@ -64,7 +64,7 @@ export const embeddingDescriptor = defineDetector({
   }),
   cliFlags: [...MODEL_CLI_FLAGS, 'embedder'],
   async create(options): Promise<EmbeddingCentroidDetector> {
-    const { EmbeddingCentroidDetector } = await import('../embedding-centroid.js');
+    const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
     const { name, threshold, embedder, ...model } = options;
     if (embedder === 'hashing') {
       const { HashingEmbedder } = await import('../../runtime/hashing-embedder.js');
@@ -80,7 +80,7 @@ export const embeddingDescriptor = defineDetector({
     return recordSource(d, modelOptions);
   },
   async restore(state, { load }): Promise<EmbeddingCentroidDetector> {
-    const { EmbeddingCentroidDetector } = await import('../embedding-centroid.js');
+    const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
     const id = state['embedderId'];
     if (typeof id === 'string' && id.startsWith('transformers:')) {
       const model = savedModelOptions(state, load, SOURCE_KEY);

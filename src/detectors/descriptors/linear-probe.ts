@@ -15,5 +15,5 @@ export const linearProbeDescriptor = modelDetector({
     l2: z.number().nonnegative().optional(),
     balanceClasses: z.boolean().optional(),
   },
-  load: async () => (await import('../../peft/linear-probe.js')).LinearProbeDetector,
+  load: async () => (await import('../linear-probe/linear-probe-detector.js')).LinearProbeDetector,
 });

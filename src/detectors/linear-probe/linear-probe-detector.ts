@@ -1,33 +1,34 @@
-import { abstained, scored } from '../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import { abstained, scored } from '../../core/detection.js';
+import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import {
   beginDetectBatch,
   checkName,
   checkState,
   checkThreshold,
   nonNegativeNumber,
-} from '../core/detector-kit.js';
-import type { JsonObject } from '../core/json.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { checkLabel, validateTranscriptAt } from '../core/validate-examples.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { NotFittedError } from '../errors/not-fitted-error.js';
+} from '../../core/detector-kit.js';
+import type { JsonObject } from '../../core/json.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { checkLabel, validateTranscriptAt } from '../../core/validate-examples.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { NotFittedError } from '../../errors/not-fitted-error.js';
 import {
   decision,
   fitLogisticRegression,
+  fitSparseLogisticRegression,
   type LogisticModel,
   sigmoid,
-} from '../numeric/logistic-regression.js';
-import type { Embedder } from '../runtime/embedder.js';
-import { HashingEmbedder } from '../runtime/hashing-embedder.js';
+} from '../../numeric/logistic-regression.js';
+import { transcriptText } from '../../peft/transcript-text.js';
+import type { Embedder } from '../../runtime/embedder.js';
+import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
   deserializeModelOptions,
   type ModelOptions,
   serializeModelOptions,
-} from '../runtime/model-options.js';
-import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
-import { transcriptText } from './transcript-text.js';
+} from '../../runtime/model-options.js';
+import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
 
 const KIND = 'probe';
 const STATE_VERSION = 1;
@@ -161,27 +162,42 @@ export class LinearProbeDetector implements Detector {
       throw new InvalidOptionsError('targets', 'give one target per transcript');
     }
     const vs = transcripts.map((t, i) => validateTranscriptAt(t, `examples[${i}]`));
-    const vecs = await this.embedValid(vs, opts);
+    // Hashed vectors are mostly zeros: fit on their non-zeros (the same model, a fraction of the work).
+    const hashing = this.embedder instanceof HashingEmbedder ? this.embedder : undefined;
+    const rows: { indices: Int32Array; values: Float32Array }[] = [];
     const X: number[][] = [];
     const y: number[] = [];
-    vecs.forEach((v, i) => {
-      if (v) {
-        X.push(Array.from(v));
+    if (hashing) {
+      vs.forEach((v, i) => {
+        const text = transcriptText(v);
+        if (!text) return;
+        rows.push(hashing.embedSparse(text));
         y.push(targets[i]!);
-      }
-    });
+      });
+    } else {
+      const vecs = await this.embedValid(vs, opts);
+      vecs.forEach((v, i) => {
+        if (v) {
+          X.push(Array.from(v));
+          y.push(targets[i]!);
+        }
+      });
+    }
     const pos = y.reduce((s, v) => s + v, 0);
-    if (X.length === 0 || pos <= 0 || pos >= y.length) {
+    if (y.length === 0 || pos <= 0 || pos >= y.length) {
       throw new InvalidOptionsError(
         'examples',
-        `fit needs examples of both classes whose target wrote text; got ${X.length} usable examples`,
+        `fit needs examples of both classes whose target wrote text; got ${y.length} usable examples`,
       );
     }
     const sampleWeights = this.balance
       ? y.map((v) => v * (y.length / (2 * pos)) + (1 - v) * (y.length / (2 * (y.length - pos))))
       : undefined;
     AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
-    this.head = fitLogisticRegression(X, y, { l2: this.l2, ...(sampleWeights ? { sampleWeights } : {}) });
+    const lr = { l2: this.l2, ...(sampleWeights ? { sampleWeights } : {}) };
+    this.head = hashing
+      ? fitSparseLogisticRegression(rows, hashing.dim, y, lr)
+      : fitLogisticRegression(X, y, lr);
   }
 
   /**

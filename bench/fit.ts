@@ -1,0 +1,192 @@
+/**
+ * Fit times and dev F1 on ConvAI (../shared/data/convai-bots): the hashing embedding detector, the heuristic +
+ * embedding stacking ensemble (its out-of-fold fitting refits both members per fold) and a distillation student
+ * (a linear probe on 1024-bucket hashed features learning the stacking ensemble's scores).
+ *
+ * Wall time and the process's CPU time (user + system) per fit, min and median over repeats: CPU time holds up
+ * better than wall time on a shared machine. With BOTLENS_BENCH_BASELINE=<checkout> (a built checkout of an
+ * earlier botlens, e.g. /work/base) the same fits run on that code in the same process, side by side, and the
+ * ratios are printed.
+ *
+ *   npx tsx bench/fit.ts
+ *   BOTLENS_BENCH_BASELINE=/work/base BENCH_REPEATS=5 npx tsx bench/fit.ts
+ *
+ * needs: shared
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Detector, LabelledTranscript, Transcript } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = resolve(here, '../../shared');
+if (!existsSync(join(shared, 'data/convai-bots/train.jsonl'))) {
+  console.log(`skipped: ${shared} not found (needs the ConvAI data)`);
+  process.exit(0);
+}
+const REPEATS = Math.max(1, Number(process.env['BENCH_REPEATS'] ?? 3));
+const BASE_REPEATS = Math.max(1, Number(process.env['BENCH_BASELINE_REPEATS'] ?? 1));
+const baselineDir = process.env['BOTLENS_BENCH_BASELINE'];
+
+/** The classes a fit needs, from one checkout's sources. */
+interface Code {
+  label: string;
+  readTranscriptsJsonl: (file: string) => Promise<LabelledTranscript[]>;
+  evaluateDetector: (
+    d: Detector,
+    data: LabelledTranscript[],
+    o?: { batchSize?: number },
+  ) => Promise<{ f1: number | null }>;
+  embedding: () => Detector & { fit(e: LabelledTranscript[]): Promise<void> };
+  stacking: () => Detector & { fit(e: LabelledTranscript[]): Promise<void> };
+  student: () => Detector & { fitSoft(t: readonly Transcript[], y: readonly number[]): Promise<void> };
+}
+
+async function load(root: string, label: string): Promise<Code> {
+  const imp = (p: string) => import(pathToFileURL(join(root, 'src', p)).href);
+  const [data, evaluate, emb, heur, ens, hashing] = await Promise.all([
+    imp('data/read-transcripts.ts'),
+    imp('eval/evaluate.ts'),
+    existsSync(join(root, 'src/detectors/embedding/embedding-centroid-detector.ts'))
+      ? imp('detectors/embedding/embedding-centroid-detector.ts')
+      : imp('detectors/embedding-centroid.ts'),
+    imp('detectors/heuristic/heuristic-detector.ts'),
+    imp('ensemble/ensemble.ts'),
+    imp('runtime/hashing-embedder.ts'),
+  ]);
+  const probe = existsSync(join(root, 'src/detectors/linear-probe/linear-probe-detector.ts'))
+    ? await imp('detectors/linear-probe/linear-probe-detector.ts')
+    : await imp('peft/linear-probe.ts');
+  const embedding = () => new emb.EmbeddingCentroidDetector({ embedder: new hashing.HashingEmbedder() });
+  return {
+    label,
+    readTranscriptsJsonl: data.readTranscriptsJsonl,
+    evaluateDetector: evaluate.evaluateDetector,
+    embedding,
+    stacking: () => new ens.Ensemble([new heur.HeuristicDetector(), embedding()], { strategy: 'stacking' }),
+    student: () =>
+      new probe.LinearProbeDetector({
+        name: 'student-hash',
+        embedder: new hashing.HashingEmbedder({ dim: 1024 }),
+      }),
+  };
+}
+
+interface Timing {
+  wallMs: number[];
+  cpuMs: number[];
+}
+
+async function timed(fn: () => Promise<void>, t: Timing): Promise<void> {
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  await fn();
+  t.wallMs.push(performance.now() - w0);
+  const c = process.cpuUsage(c0);
+  t.cpuMs.push((c.user + c.system) / 1000);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+interface Row {
+  what: string;
+  code: string;
+  t: Timing;
+  f1: number | null;
+}
+
+async function measure(code: Code, repeats: number): Promise<Row[]> {
+  const train = await code.readTranscriptsJsonl(join(shared, 'data/convai-bots/train.jsonl'));
+  const dev = await code.readTranscriptsJsonl(join(shared, 'data/convai-bots/dev.jsonl'));
+  const rows: Row[] = [];
+  const emb: Timing = { wallMs: [], cpuMs: [] };
+  let last: Detector | undefined;
+  for (let r = 0; r < repeats; r++) {
+    const d = code.embedding();
+    await timed(() => d.fit(train), emb);
+    await last?.dispose?.();
+    last = d;
+  }
+  rows.push({
+    what: 'embedding (hashing) fit',
+    code: code.label,
+    t: emb,
+    f1: (await code.evaluateDetector(last!, dev)).f1,
+  });
+  await last?.dispose?.();
+
+  const st: Timing = { wallMs: [], cpuMs: [] };
+  let teacher: Detector | undefined;
+  for (let r = 0; r < repeats; r++) {
+    const e = code.stacking();
+    await timed(() => e.fit(train), st);
+    await teacher?.dispose?.();
+    teacher = e;
+  }
+  rows.push({
+    what: 'heuristic + embedding stacking fit',
+    code: code.label,
+    t: st,
+    f1: (await code.evaluateDetector(teacher!, dev)).f1,
+  });
+
+  // The student learns the stacking ensemble's scores on the (unlabelled) train transcripts.
+  const unlabelled: Transcript[] = train.map(({ label: _label, ...t }) => t);
+  const scores = (await teacher!.detectBatch!(unlabelled)).map((d) => d.score);
+  const keep = scores.map((s, i) => (s === null ? -1 : i)).filter((i) => i >= 0);
+  const sd: Timing = { wallMs: [], cpuMs: [] };
+  let student: Detector | undefined;
+  for (let r = 0; r < repeats; r++) {
+    const s = code.student();
+    await timed(
+      () =>
+        s.fitSoft(
+          keep.map((i) => unlabelled[i]!),
+          keep.map((i) => scores[i]!),
+        ),
+      sd,
+    );
+    student = s;
+  }
+  rows.push({
+    what: 'distillation student fit (probe, hashing-1024)',
+    code: code.label,
+    t: sd,
+    f1: (await code.evaluateDetector(student!, dev)).f1,
+  });
+  await teacher?.dispose?.();
+  return rows;
+}
+
+const root = resolve(here, '..');
+const loadBefore = loadavg()[0]!;
+const rows = await measure(await load(root, 'this checkout'), REPEATS);
+const base = baselineDir
+  ? await measure(await load(resolve(baselineDir), `baseline (${baselineDir})`), BASE_REPEATS)
+  : [];
+
+console.log(
+  `ConvAI train (1154 transcripts) -> dev (384); node ${process.version}; ${REPEATS} repeats (baseline ${BASE_REPEATS}); load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
+);
+console.log('\n| fit | code | wall min | wall median | CPU min | CPU median | dev F1 |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of [...rows, ...base].sort((a, b) => a.what.localeCompare(b.what))) {
+  console.log(
+    `| ${r.what} | ${r.code} | ${sec(Math.min(...r.t.wallMs))} | ${sec(median(r.t.wallMs))} | ${sec(Math.min(...r.t.cpuMs))} | ${sec(median(r.t.cpuMs))} | ${r.f1 === null ? 'n/a' : r.f1.toFixed(4)} |`,
+  );
+}
+if (base.length > 0) {
+  console.log('\n| fit | speed-up (CPU min) | speed-up (wall min) |');
+  console.log('| --- | --- | --- |');
+  for (const r of rows) {
+    const b = base.find((x) => x.what === r.what)!;
+    console.log(
+      `| ${r.what} | ${(Math.min(...b.t.cpuMs) / Math.min(...r.t.cpuMs)).toFixed(1)}x | ${(Math.min(...b.t.wallMs) / Math.min(...r.t.wallMs)).toFixed(1)}x |`,
+    );
+  }
+}

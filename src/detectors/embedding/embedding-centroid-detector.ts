@@ -1,0 +1,446 @@
+import type { VectorIndex } from '../../ann/vector-index.js';
+import { assertDims, dot } from '../../ann/vector-math.js';
+import { abstained, nowMs } from '../../core/detection.js';
+import type {
+  Detection,
+  DetectionStream,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  StreamOptions,
+} from '../../core/detector.js';
+import { beginDetect, beginFit } from '../../core/detector-kit.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import { validateAll } from '../../core/validate-examples.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { NotFittedError } from '../../errors/not-fitted-error.js';
+import type { Embedder } from '../../runtime/embedder.js';
+import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
+import { embeddingDim, embedForFit, embedInBatches } from './embed-texts.js';
+import { embeddingDetection, supportOf } from './evidence.js';
+import { denseOf, FitCache } from './fit-cache.js';
+import { assignFolds, fitEmbeddingModel } from './fit-math.js';
+import {
+  buildIndex,
+  centered,
+  conversationKey,
+  type Features,
+  type FittedModel,
+  knnShare,
+  targetText,
+} from './model.js';
+import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
+import { encodeState, readState } from './state.js';
+import { embeddingStream } from './stream.js';
+
+/**
+ * Judges the target's text by where its embedding falls among labelled examples: cosine similarity to the bot
+ * and human centroids, a similarity-weighted vote of the `k` nearest labelled examples (exact search, or an
+ * HNSW index for large sets), and a linear probe on the embedding, combined by a logistic regression fitted on
+ * out-of-fold values (so the calibration never sees a neighbour vote that includes the example itself).
+ *
+ * The embedded text is the target speaker's non-empty messages joined with newlines; a target with no text
+ * gets an abstention. Embeddings are centered on the training mean and re-normalized before every cosine,
+ * which removes the direction all texts share: it otherwise dominates cosine similarity (on hashed ConvAI
+ * vectors, centering raised the kNN vote's cross-validated AUROC from 0.94 to 0.97; transformer sentence
+ * embeddings share such a common direction too). Needs `fit()` (or state from `fromJSON()`) before `detect()`.
+ *
+ * With the model-free `HashingEmbedder` and its defaults, fitted on the ConvAI train split (1,154 speakers),
+ * it reaches F1 0.934 / AUROC 0.987 on the dev split (fit: about 1 s of CPU); `scripts/eval-embedding.ts` and `bench/fit.ts` measure it.
+ *
+ * @example
+ * ```ts
+ * const detector = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+ * await detector.fit(await readTranscriptsJsonl('train.jsonl'));
+ * const d = await detector.detect(transcript);
+ * console.log(d.score, d.evidence.map((e) => e.sentence));
+ * const restored = EmbeddingCentroidDetector.fromJSON(detector.toJSON()); // same scores
+ * ```
+ */
+export class EmbeddingCentroidDetector implements Detector {
+  /** The detector's name in results. */
+  readonly name: string;
+  /** Score at or above which the label is `bot`. */
+  readonly threshold: number;
+  private readonly o: Resolved;
+  private embedder: Embedder | undefined;
+  private ownsEmbedder: boolean;
+  private readonly embedderOptions: TransformersEmbedderOptions;
+  private embedderPending: Promise<Embedder> | undefined;
+  private model: FittedModel | undefined;
+  private indexPending: Promise<VectorIndex> | undefined;
+  private readonly cache = new FitCache();
+
+  /**
+   * @param options - see {@link EmbeddingCentroidOptions}
+   * @throws InvalidOptionsError for a bad option
+   */
+  constructor(options: EmbeddingCentroidOptions = {}) {
+    this.o = resolveOptions(options);
+    this.name = this.o.name;
+    this.threshold = this.o.threshold;
+    if (options.embedder !== undefined) {
+      const e = options.embedder as Partial<Embedder> | null;
+      if (typeof e !== 'object' || e === null || typeof e.embed !== 'function' || typeof e.id !== 'string') {
+        throw new InvalidOptionsError(
+          'embedder',
+          'expected an Embedder: an object with an id string and an embed() method',
+        );
+      }
+    }
+    this.embedder = options.embedder;
+    this.ownsEmbedder = options.embedder === undefined;
+    this.embedderOptions = options.embedderOptions ?? {};
+  }
+
+  /** True once `fit()` has run or fitted state was loaded. */
+  get fitted(): boolean {
+    return this.model !== undefined;
+  }
+
+  /**
+   * How the kNN vote searches: `exact` or `hnsw` (decided by `useAnn` and the size of the fitted set);
+   * `null` before fitting.
+   */
+  get searchMethod(): 'exact' | 'hnsw' | null {
+    return this.model ? this.chooseMethod(this.model) : null;
+  }
+
+  private chooseMethod(m: FittedModel): 'exact' | 'hnsw' {
+    if (this.o.useAnn !== 'auto') return this.o.useAnn ? 'hnsw' : 'exact';
+    if (m.vectors.length < this.o.annMinExamples) return 'exact';
+    let dense = 0;
+    for (const v of m.vectors) if (v instanceof Float32Array) dense++;
+    return dense * 2 >= m.vectors.length ? 'hnsw' : 'exact';
+  }
+
+  private async getEmbedder(): Promise<Embedder> {
+    if (this.embedder) return this.embedder;
+    this.embedderPending ??= import('../../runtime/transformers-embedder.js').then(
+      ({ TransformersEmbedder }) => {
+        const e = new TransformersEmbedder(this.embedderOptions);
+        this.embedder = e;
+        return e;
+      },
+    );
+    return this.embedderPending;
+  }
+
+  private checkEmbedderId(e: Embedder, m: FittedModel): void {
+    if (e.id !== m.embedderId) {
+      throw new InvalidOptionsError(
+        'embedder',
+        `this detector was fitted with embedder "${m.embedderId}" but is using "${e.id}": pass an embedder with the same id (same model and settings) or fit again`,
+      );
+    }
+  }
+
+  private async embedAll(
+    texts: string[],
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<Float32Array[]> {
+    return embedInBatches(await this.getEmbedder(), texts, this.o.batchSize, signal, what);
+  }
+
+  private index(m: FittedModel): Promise<VectorIndex> {
+    this.indexPending ??= buildIndex(m, this.chooseMethod(m), this.o.hnsw).catch((err: unknown) => {
+      this.indexPending = undefined;
+      throw err;
+    });
+    return this.indexPending;
+  }
+
+  /**
+   * Judges the target speaker; see the class description.
+   *
+   * @param t - the transcript
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError for a malformed transcript
+   * @throws NotFittedError before `fit()` or `fromJSON()`
+   */
+  async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const [d] = await this.run([v], opts, started);
+    return d!;
+  }
+
+  /**
+   * Judges many transcripts, embedding their texts in batches.
+   *
+   * @param ts - the transcripts
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError for a malformed transcript (named by index)
+   * @throws NotFittedError before `fit()` or `fromJSON()`
+   */
+  async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} detectBatch`);
+    return this.run(validateAll(ts, 'transcripts'), opts, started);
+  }
+
+  private async run(valids: ValidTranscript[], opts: DetectOptions, started: number): Promise<Detection[]> {
+    const what = `${this.name} detect`;
+    const m = this.requireModel();
+    const texts = valids.map(targetText);
+    const todo = texts.map((t, i) => (t === '' ? -1 : i)).filter((i) => i >= 0);
+    const embedder = await this.getEmbedder();
+    this.checkEmbedderId(embedder, m);
+    // Texts the last fit embedded are read from its cache (unrounded, so scores do not depend on the cache).
+    const vectors: (Float32Array | undefined)[] = todo.map((i) => {
+      const hit = this.cache.peek(embedder.id, texts[i]!);
+      return hit ? denseOf(hit.raw, m.dim) : undefined;
+    });
+    const fresh = todo.filter((_, j) => vectors[j] === undefined);
+    const embedded = await this.embedAll(
+      fresh.map((i) => texts[i]!),
+      opts.signal,
+      what,
+    );
+    let at = 0;
+    for (let j = 0; j < vectors.length; j++) if (vectors[j] === undefined) vectors[j] = embedded[at++];
+    const index = await this.index(m);
+    AbortedError.throwIfAborted(opts.signal, what);
+    const out: Detection[] = valids.map(() =>
+      abstained(
+        this.name,
+        'The target sent no text (only empty messages): there is nothing to embed.',
+        started,
+      ),
+    );
+    todo.forEach((i, j) => {
+      const e = vectors[j]!;
+      assertDims(`embedding of transcript ${i}`, e.length, m.dim);
+      out[i] = this.judge(m, index, e, started);
+    });
+    const elapsed = nowMs() - started;
+    valids.forEach((v, i) => {
+      const d = out[i]!;
+      d.elapsedMs = elapsed / out.length;
+      d.support = supportOf(v);
+    });
+    return out;
+  }
+
+  /** The detection of one embedding (an abstention when it equals the training mean). @internal */
+  judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection {
+    const f = this.features(m, index, e);
+    if (f === null) {
+      return abstained(
+        this.name,
+        'The target text embeds to the zero vector: there is nothing to compare.',
+        started,
+      );
+    }
+    return embeddingDetection(this.name, this.threshold, m, f, started);
+  }
+
+  /** The fitted model, or NotFittedError. @internal */
+  requireModel(): FittedModel {
+    const m = this.model;
+    if (!m) {
+      throw new NotFittedError(
+        this.name,
+        'call fit(labelledTranscripts) first, or load fitted state with EmbeddingCentroidDetector.fromJSON(state)',
+      );
+    }
+    return m;
+  }
+
+  /** Features of one embedding, or null when it equals the center (nothing to compare). */
+  private features(m: FittedModel, index: VectorIndex, e: Float32Array): Features | null {
+    const v = centered(e, m.center);
+    if (v === null) return null;
+    const k = Math.min(this.o.k, m.vectors.length);
+    const neighbours = k > 0 ? index.search(e, k) : [];
+    return {
+      cosBot: dot(v, m.centroidBot),
+      cosHuman: dot(v, m.centroidHuman),
+      knnShare: knnShare(neighbours, m.labels),
+      neighbours,
+      probe: m.probe ? dot(v, m.probe.weights) + m.probe.intercept : null,
+    };
+  }
+
+  /**
+   * Learns centroids, the labelled set for the kNN vote, the linear probe and the calibration. Replaces any
+   * earlier fit. Examples whose target sent no text are skipped.
+   *
+   * Calibration is fitted on out-of-fold features: for each training example the centroids leave out its own
+   * conversation, the kNN vote excludes its own conversation (so never the example itself), and the probe
+   * comes from a model fitted on the other folds.
+   *
+   * Embeddings and their pairwise dot products are kept until the next fit or `dispose()` (up to 2,048
+   * distinct texts), so refitting on overlapping examples, as an ensemble's out-of-fold fitting does, only
+   * pays for the new ones.
+   *
+   * @param examples - labelled transcripts; at least 2 bots and 2 humans with text, from at least 2 conversations
+   * @param opts - `signal` to cancel
+   * @throws InvalidTranscriptError for a malformed example (named by index)
+   * @throws InvalidOptionsError when there are too few usable examples
+   *
+   * @example
+   * ```ts
+   * await detector.fit(await readTranscriptsJsonl('train.jsonl'));
+   * ```
+   */
+  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    const what = `${this.name} fit`;
+    const { signal } = opts;
+    const valids = beginFit(this.name, examples, signal);
+    const texts: string[] = [];
+    const labelsList: number[] = [];
+    const keys: string[] = [];
+    let skippedEmpty = 0;
+    valids.forEach((v, i) => {
+      const t = targetText(v);
+      if (t === '') {
+        skippedEmpty++;
+        return;
+      }
+      texts.push(t);
+      labelsList.push(examples[i]!.label === 'bot' ? 1 : 0);
+      keys.push(conversationKey(v));
+    });
+    const bots = labelsList.reduce((a, b) => a + b, 0);
+    const humans = labelsList.length - bots;
+    if (bots < 2 || humans < 2) {
+      throw new InvalidOptionsError(
+        'examples',
+        `fit needs at least 2 bot and 2 human examples whose target sent text; got ${bots} bot and ${humans} human (${skippedEmpty} skipped as empty)`,
+      );
+    }
+    const embedder = await this.getEmbedder();
+    const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
+      embedForFit(embedder, ts, (chunk) => this.embedAll(chunk, signal, what), signal, what),
+    );
+    const vectors = entries.map((e) => e.rounded);
+    const dim = embeddingDim(embedder, entries[0]!);
+    const labels = Uint8Array.from(labelsList);
+    const n = vectors.length;
+
+    const { group, fold, folds } = assignFolds(keys, this.o.folds);
+    AbortedError.throwIfAborted(signal, what);
+    const gram = slots ? this.cache.gramFor(slots, dim) : undefined;
+
+    const training = { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds };
+    const base = { embedderId: embedder.id, dim, vectors, labels };
+    const o = this.o;
+    const { out, index } = await fitEmbeddingModel(
+      {
+        vectors,
+        labels,
+        group,
+        fold,
+        folds,
+        dim,
+        gram,
+        k: o.k,
+        probe: o.probe,
+        probeL2: o.probeL2,
+        probeMaxIter: o.probeMaxIter,
+        probeMaxExamples: o.probeMaxExamples,
+        checkAborted: () => AbortedError.throwIfAborted(signal, what),
+      },
+      (center) => {
+        const partial: FittedModel = {
+          ...base,
+          center,
+          centroidBot: center,
+          centroidHuman: center,
+          probe: null,
+          calibration: { weights: [], intercept: 0 },
+          training,
+        };
+        return buildIndex(partial, this.chooseMethod(partial), o.hnsw);
+      },
+    );
+    const { probeExamples, ...learned } = out;
+    const old = this.indexPending;
+    // An index built during the fit holds exactly the final labelled vectors: keep it for detect().
+    this.indexPending = index ? Promise.resolve(index) : undefined;
+    this.model = { ...base, ...learned, training: { ...training, probeExamples } };
+    if (old) await old.then((i) => i.dispose()).catch(() => undefined);
+  }
+
+  /**
+   * Judges the target as messages arrive. With a `HashingEmbedder` each pushed target message updates the
+   * running embedding incrementally (its cost is the message's n-grams plus one comparison with the labelled
+   * set, bounded whatever the transcript's length so far); with a model-backed embedder the target's whole text is
+   * embedded again at each target message (cost grows with the text, up to the model's maximum length).
+   * Messages of other speakers leave the detection unchanged. After the last push the detection equals
+   * `detect()` on the whole transcript.
+   *
+   * @param opts - the target speaker (and profile, unused)
+   * @throws NotFittedError before `fit()` or `fromJSON()` (on the first push)
+   *
+   * @example
+   * ```ts
+   * const live = detector.stream({ target: 'bot1' });
+   * for (const m of transcript.messages) console.log((await live.push(m)).score);
+   * ```
+   */
+  stream(opts: StreamOptions): DetectionStream {
+    return embeddingStream(this, opts);
+  }
+
+  /** The embedder and the kNN index for streaming. @internal */
+  async streamParts(): Promise<{ m: FittedModel; embedder: Embedder; index: VectorIndex }> {
+    const m = this.requireModel();
+    const embedder = await this.getEmbedder();
+    this.checkEmbedderId(embedder, m);
+    return { m, embedder, index: await this.index(m) };
+  }
+
+  /**
+   * The options and fitted state as JSON, for {@link EmbeddingCentroidDetector.fromJSON}. Labelled vectors are
+   * stored as float16 (sparse ones as positions and values), centroids and probe weights as float32, all
+   * base64; restoring gives identical scores. An unfitted detector saves its options only.
+   */
+  toJSON(): DetectorState {
+    return encodeState(this.o, this.model?.embedderId ?? this.embedder?.id ?? null, this.model);
+  }
+
+  /**
+   * Rebuilds a detector from {@link EmbeddingCentroidDetector.toJSON} output.
+   *
+   * Without `options.embedder`, a hashing embedder is rebuilt from its saved id, and a transformer embedder is
+   * created from the saved model name on first use (pass `options.embedder` for a model in a local folder).
+   *
+   * @param state - the saved state
+   * @param options - `embedder` to use (its id must equal the saved one); `embedderOptions` for a default
+   *   transformer embedder (e.g. `modelDir`, `offline`)
+   * @throws InvalidOptionsError for malformed state, or an embedder whose id differs from the saved one (the
+   *   message names both)
+   *
+   * @example
+   * ```ts
+   * const d = EmbeddingCentroidDetector.fromJSON(JSON.parse(await readFile('embedding.json', 'utf8')));
+   * ```
+   */
+  static fromJSON(
+    state: DetectorState,
+    options: { embedder?: Embedder; embedderOptions?: TransformersEmbedderOptions } = {},
+  ): EmbeddingCentroidDetector {
+    const r = readState(state, options);
+    const d = new EmbeddingCentroidDetector(r.options);
+    if (r.ownsEmbedder) d.ownsEmbedder = true;
+    d.model = r.model;
+    return d;
+  }
+
+  /**
+   * Frees the kNN index, the fit cache and the embedder the detector created itself (an embedder you passed in
+   * is left open).
+   */
+  async dispose(): Promise<void> {
+    const pending = this.indexPending;
+    this.indexPending = undefined;
+    this.cache.clear();
+    if (pending) await pending.then((i) => i.dispose()).catch(() => undefined);
+    if (this.ownsEmbedder && this.embedder?.dispose) await this.embedder.dispose();
+    this.embedder = this.ownsEmbedder ? undefined : this.embedder;
+    this.embedderPending = undefined;
+  }
+}

@@ -1,0 +1,189 @@
+import { type CompactVector, toDense } from '../../ann/vector-math.js';
+
+/** Most distinct texts the cache holds; its Gram matrix then takes at most 2048^2 doubles (32 MiB). */
+export const FIT_CACHE_MAX_TEXTS = 2048;
+
+/** One cached text: its embedding as the embedder gave it, and as the fit stores it (float16-rounded). */
+export interface CachedEmbedding {
+  /** The embedding, unrounded (what `detect()` compares). */
+  raw: CompactVector;
+  /** The float16-rounded embedding (what `fit()` stores). */
+  rounded: CompactVector;
+}
+
+/**
+ * What the embedding detector keeps between `fit()` calls so that refitting on overlapping data (the folds of
+ * an ensemble's out-of-fold fitting, which refit one detector on 4/5 of the same examples five times) costs
+ * only the new examples: each distinct text's embedding, and the dot products between them (the Gram matrix
+ * that the out-of-fold kNN vote reads, n^2 sparse dot products that otherwise dominate the fit). Keyed by the
+ * text, for one embedder id; at most {@link FIT_CACHE_MAX_TEXTS} texts (a larger fit is not cached, and a fit
+ * that would overflow the cache starts it afresh). Freed by the detector's `dispose()`.
+ *
+ * @internal
+ */
+export class FitCache {
+  private embedderId: string | undefined;
+  private readonly slotOf = new Map<string, number>();
+  private readonly entries: CachedEmbedding[] = [];
+  private gram = new Float64Array(0);
+  private cap = 0;
+
+  /** Forgets everything. */
+  clear(): void {
+    this.embedderId = undefined;
+    this.slotOf.clear();
+    this.entries.length = 0;
+    this.gram = new Float64Array(0);
+    this.cap = 0;
+  }
+
+  /**
+   * The cached embedding of a text, if any (for `detect()`; nothing is added).
+   *
+   * @param embedderId - the embedder in use
+   * @param text - the text
+   */
+  peek(embedderId: string, text: string): CachedEmbedding | undefined {
+    if (embedderId !== this.embedderId) return undefined;
+    const slot = this.slotOf.get(text);
+    return slot === undefined ? undefined : this.entries[slot];
+  }
+
+  /**
+   * Embeddings of `texts` (embedding only the ones not cached) and, when the texts fit in the cache, their
+   * slots for {@link FitCache.gramFor}.
+   *
+   * @param embedderId - the embedder in use (a different one empties the cache)
+   * @param texts - the texts
+   * @param embed - embeds texts the cache does not hold
+   */
+  async lookup(
+    embedderId: string,
+    texts: readonly string[],
+    embed: (texts: string[]) => Promise<CachedEmbedding[]>,
+  ): Promise<{ entries: CachedEmbedding[]; slots: Int32Array | undefined }> {
+    const distinct = [...new Set(texts)];
+    if (distinct.length > FIT_CACHE_MAX_TEXTS) {
+      this.clear();
+      const got = await embed(distinct);
+      const byText = new Map(distinct.map((t, i) => [t, got[i]!]));
+      return { entries: texts.map((t) => byText.get(t)!), slots: undefined };
+    }
+    if (embedderId !== this.embedderId) this.clear();
+    const missing = distinct.filter((t) => !this.slotOf.has(t));
+    if (this.entries.length + missing.length > FIT_CACHE_MAX_TEXTS) {
+      this.clear();
+      return this.lookup(embedderId, texts, embed);
+    }
+    const got = missing.length > 0 ? await embed(missing) : [];
+    this.embedderId = embedderId;
+    missing.forEach((t, i) => {
+      this.slotOf.set(t, this.entries.length);
+      this.entries.push(got[i]!);
+    });
+    const slots = Int32Array.from(texts, (t) => this.slotOf.get(t)!);
+    return { entries: Array.from(slots, (s) => this.entries[s]!), slots };
+  }
+
+  /**
+   * The n x n matrix of dot products of the rounded embeddings at `slots` (row-major), computing only the
+   * pairs not known yet.
+   *
+   * @param slots - from {@link FitCache.lookup}
+   * @param dim - vector length
+   */
+  gramFor(slots: Int32Array, dim: number): Float64Array {
+    this.grow(this.entries.length);
+    const { cap, gram } = this;
+    // Rows enter a column index in slot order (oldest first); a row is dotted with the rows before it only when
+    // one of those pairs is unknown, so after a refit on 4/5 of the data only the new rows cost anything.
+    const distinct = [...new Set(slots)].sort((a, b) => a - b);
+    const index = new ColumnIndex(
+      distinct.map((a) => this.entries[a]!.rounded),
+      dim,
+    );
+    const acc = new Float64Array(distinct.length);
+    for (let i = 0; i < distinct.length; i++) {
+      const a = distinct[i]!;
+      index.insert(i);
+      let known = true;
+      for (let j = 0; j <= i && known; j++) known = !Number.isNaN(gram[a * cap + distinct[j]!]!);
+      if (known) continue;
+      index.dotAll(i, acc);
+      for (let j = 0; j <= i; j++) {
+        const b = distinct[j]!;
+        gram[a * cap + b] = acc[j]!;
+        gram[b * cap + a] = acc[j]!;
+        acc[j] = 0;
+      }
+    }
+    const n = slots.length;
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const row = slots[i]! * cap;
+      for (let j = 0; j < n; j++) out[i * n + j] = gram[row + slots[j]!]!;
+    }
+    return out;
+  }
+
+  private grow(size: number): void {
+    if (size <= this.cap) return;
+    const cap = Math.min(FIT_CACHE_MAX_TEXTS, Math.max(size, this.cap * 2, 64));
+    const next = new Float64Array(cap * cap).fill(Number.NaN);
+    for (let a = 0; a < this.cap; a++)
+      next.set(this.gram.subarray(a * this.cap, (a + 1) * this.cap), a * cap);
+    this.gram = next;
+    this.cap = cap;
+  }
+}
+
+/**
+ * Rows stored by column (an inverted index), filled row by row: `dotAll` takes one row's dot products with
+ * every row inserted so far at the cost of the column entries its non-zeros meet, which for hashed text is a
+ * fraction of the n * nnz a row-by-row comparison costs.
+ */
+class ColumnIndex {
+  private readonly rows: { indices: ArrayLike<number>; values: ArrayLike<number> }[];
+  private readonly start: Int32Array;
+  private readonly fill: Int32Array;
+  private readonly rowOf: Int32Array;
+  private readonly valueOf: Float64Array;
+
+  constructor(vectors: readonly CompactVector[], dim: number) {
+    this.rows = vectors.map((v) =>
+      v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v,
+    );
+    const count = new Int32Array(dim + 1);
+    for (const r of this.rows) for (let k = 0; k < r.indices.length; k++) count[r.indices[k]! + 1]!++;
+    for (let j = 0; j < dim; j++) count[j + 1]! += count[j]!;
+    this.start = count;
+    this.fill = count.slice(0, dim);
+    this.rowOf = new Int32Array(count[dim]!);
+    this.valueOf = new Float64Array(count[dim]!);
+  }
+
+  insert(i: number): void {
+    const r = this.rows[i]!;
+    for (let k = 0; k < r.indices.length; k++) {
+      const p = this.fill[r.indices[k]!]!++;
+      this.rowOf[p] = i;
+      this.valueOf[p] = r.values[k]!;
+    }
+  }
+
+  /** Adds row i's dot product with every inserted row into `acc` (indexed by row). */
+  dotAll(i: number, acc: Float64Array): void {
+    const r = this.rows[i]!;
+    const { start, fill, rowOf, valueOf: vals } = this;
+    for (let k = 0; k < r.indices.length; k++) {
+      const c = r.indices[k]!;
+      const x = r.values[k]!;
+      for (let p = start[c]!, end = fill[c]!; p < end; p++) acc[rowOf[p]!]! += x * vals[p]!;
+    }
+  }
+}
+
+/** A dense copy of a cached embedding, for the query side of `detect()`. */
+export function denseOf(v: CompactVector, dim: number): Float32Array {
+  return v instanceof Float32Array ? v : toDense(v, dim);
+}

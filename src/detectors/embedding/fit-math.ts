@@ -1,0 +1,277 @@
+import { TopK } from '../../ann/top-k.js';
+import type { Neighbor, VectorIndex } from '../../ann/vector-index.js';
+import { addScaled, type CompactVector, compactDot, dot } from '../../ann/vector-math.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
+import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
+import { solveLogistic } from '../../numeric/logistic-solver.js';
+import { seededRandom, shuffle } from '../../numeric/random.js';
+import {
+  centered,
+  type FittedModel,
+  featureVector,
+  knnShare,
+  meanVector,
+  pairDot,
+  selfDot,
+  stratifiedSample,
+  toScratch,
+} from './model.js';
+
+/**
+ * Conversations and folds: examples with the same conversation key share a group, and groups are dealt to
+ * `min(folds, groups)` folds in a seeded shuffle (so both speakers of a conversation share a fold).
+ *
+ * @param keys - the conversation key of each example
+ * @param wanted - the number of folds asked for
+ * @throws InvalidOptionsError when there are fewer than 2 conversations
+ *
+ * @internal
+ */
+export function assignFolds(
+  keys: readonly string[],
+  wanted: number,
+): { group: number[]; fold: number[]; folds: number } {
+  const groupOf = new Map<string, number>();
+  const group = keys.map((k) => {
+    let g = groupOf.get(k);
+    if (g === undefined) {
+      g = groupOf.size;
+      groupOf.set(k, g);
+    }
+    return g;
+  });
+  const folds = Math.min(wanted, groupOf.size);
+  if (folds < 2) {
+    throw new InvalidOptionsError(
+      'examples',
+      'fit needs examples from at least 2 different conversations (for out-of-fold calibration)',
+    );
+  }
+  const foldOfGroup = new Int32Array(groupOf.size);
+  shuffle([...Array(groupOf.size).keys()], seededRandom(0x5eed)).forEach((g, r) => {
+    foldOfGroup[g] = r % folds;
+  });
+  return { group, fold: group.map((g) => foldOfGroup[g]!), folds };
+}
+
+/** Everything the fit needs, already embedded and grouped. @internal */
+export interface FitInput {
+  /** The labelled embeddings (float16-rounded), dense or sparse. */
+  vectors: CompactVector[];
+  /** 1 = bot, 0 = human. */
+  labels: Uint8Array;
+  /** Conversation of each example. */
+  group: readonly number[];
+  /** Fold of each example (a conversation's examples share a fold). */
+  fold: readonly number[];
+  /** Number of folds. */
+  folds: number;
+  /** Vector length. */
+  dim: number;
+  /** Row-major n x n raw dot products `e_i . e_j`, when known (saves the n^2 kNN comparisons). */
+  gram: Float64Array | undefined;
+  /** Neighbours in the kNN vote. */
+  k: number;
+  /** Fit the linear probe. */
+  probe: boolean;
+  probeL2: number;
+  probeMaxIter: number;
+  probeMaxExamples: number;
+  /** Throws when the fit was cancelled; polled between stages and every 64 rows. */
+  checkAborted: () => void;
+}
+
+/** What {@link fitEmbeddingModel} learns (the model less its embedder id and training counts). @internal */
+export interface FitOutput {
+  center: Float32Array;
+  centroidBot: Float32Array;
+  centroidHuman: Float32Array;
+  probe: FittedModel['probe'];
+  calibration: LogisticModel;
+  probeExamples: number;
+}
+
+/**
+ * The pure fit of the embedding detector: centering, class centroids, out-of-fold centroid margins and kNN
+ * votes (each example's own conversation left out), a linear probe (L2 logistic regression on the centered,
+ * unit-length embeddings, fitted sparse by the shared Newton solver, per fold for out-of-fold values), and the
+ * calibration over those out-of-fold features.
+ *
+ * @param x - embeddings, labels, folds and settings
+ * @param makeIndex - builds a search index over the vectors (used only when `x.gram` is absent)
+ *
+ * @internal
+ */
+export async function fitEmbeddingModel(
+  x: FitInput,
+  makeIndex: (center: Float32Array) => Promise<VectorIndex>,
+): Promise<{ out: FitOutput; index: VectorIndex | undefined }> {
+  const { vectors, labels, group, dim, gram } = x;
+  const n = vectors.length;
+
+  // Center and per-vector quantities: v_i = (e_i - mu) / cn_i.
+  const center = meanVector(vectors, dim);
+  const cc = dot(center, center);
+  const ec = vectors.map((e) => compactDot(e, center));
+  const cn = vectors.map((e, i) =>
+    Math.sqrt(Math.max(0, (gram ? gram[i * n + i]! : selfDot(e)) - 2 * ec[i]! + cc)),
+  );
+  const inv = cn.map((c) => (c > 1e-12 ? 1 / c : 0));
+
+  // Class sums of v (dense), for centroids and their leave-own-conversation-out versions.
+  const sums = [new Float64Array(dim), new Float64Array(dim)];
+  const invSum = [0, 0];
+  for (let i = 0; i < n; i++) {
+    addScaled(sums[labels[i]!]!, vectors[i]!, inv[i]!);
+    invSum[labels[i]!]! += inv[i]!;
+  }
+  for (let c = 0; c < 2; c++) for (let j = 0; j < dim; j++) sums[c]![j]! -= invSum[c]! * center[j]!;
+  const sumNorm2 = sums.map((s) => dot(s, s));
+  const raw = (i: number, j: number): number => (gram ? gram[i * n + j]! : pairDot(vectors[i]!, vectors[j]!));
+  // vdot(i, j) = v_i . v_j from plain dot products.
+  const vdot = (i: number, j: number): number => (raw(i, j) - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
+  const centerDotSum = sums.map((s) => dot(center, s));
+  const vdotSum = (i: number, c: number): number =>
+    (compactDot(vectors[i]!, sums[c]!) - centerDotSum[c]!) * inv[i]!;
+  const membersOfGroup = new Map<number, number[]>();
+  group.forEach((g, i) => {
+    const list = membersOfGroup.get(g);
+    if (list) list.push(i);
+    else membersOfGroup.set(g, [i]);
+  });
+  const centroid = (c: number): Float32Array => {
+    const s = sums[c]!;
+    const nrm = Math.sqrt(sumNorm2[c]!);
+    return Float32Array.from(s, (v) => (nrm > 0 ? v / nrm : 0));
+  };
+  x.checkAborted();
+  const index = gram ? undefined : await makeIndex(center);
+
+  // Out-of-fold centroid margin and kNN share.
+  const oofMargin = new Float64Array(n);
+  const oofKnn = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if ((i & 63) === 0) x.checkAborted();
+    const own = membersOfGroup.get(group[i]!)!;
+    const cos = [0, 0];
+    for (let c = 0; c < 2; c++) {
+      // S_c minus the own conversation's members of class c.
+      let dotS = vdotSum(i, c);
+      let norm2 = sumNorm2[c]!;
+      const mine = own.filter((j) => labels[j] === c);
+      for (const j of mine) {
+        dotS -= vdot(i, j);
+        norm2 -= 2 * vdotSum(j, c);
+      }
+      for (const a of mine) for (const b of mine) norm2 += vdot(a, b);
+      cos[c] = norm2 > 1e-12 ? dotS / Math.sqrt(norm2) : 0;
+    }
+    oofMargin[i] = cos[1]! - cos[0]!;
+    const g = group[i]!;
+    const kk = Math.min(x.k, n - own.length);
+    let neighbours: Neighbor[] = [];
+    if (kk > 0 && gram) {
+      // The cosine ExactSearch computes, from the Gram matrix.
+      const top = new TopK(kk);
+      const row = i * n;
+      for (let j = 0; j < n; j++) {
+        if (group[j] === g) continue;
+        const den = cn[i]! * cn[j]!;
+        const s = den <= 1e-12 ? 0 : (gram[row + j]! - ec[i]! - ec[j]! + cc) / den;
+        top.offer(j, Math.min(1, Math.max(-1, s)));
+      }
+      neighbours = top.sorted();
+    } else if (kk > 0 && index) {
+      neighbours = index.search(toScratch(vectors[i]!, dim), kk, { exclude: (id) => group[id] === g });
+    }
+    oofKnn[i] = knnShare(neighbours, labels);
+  }
+
+  const { probe, oofProbe, probeExamples } = x.probe
+    ? fitProbe(x, center, inv)
+    : { probe: null, oofProbe: new Float64Array(n), probeExamples: 0 };
+
+  // Calibration on the out-of-fold features.
+  const X: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    X.push(
+      featureVector(
+        { cosBot: oofMargin[i]!, cosHuman: 0, knnShare: oofKnn[i]!, neighbours: [], probe: oofProbe[i]! },
+        probe !== null,
+      ),
+    );
+  }
+  const calibration = fitLogisticRegression(X, Array.from(labels), { l2: 1 });
+  return {
+    out: {
+      center,
+      centroidBot: centroid(1),
+      centroidHuman: centroid(0),
+      probe,
+      calibration,
+      probeExamples,
+    },
+    index,
+  };
+}
+
+/** The probe's solver stops once its gradient is 1/1000 of the initial one (liblinear's default is 1/100). */
+const PROBE_REL_GRAD_TOL = 1e-3;
+/**
+ * Newton steps per fold, from the full fit: out-of-fold probe values by approximate cross-validation (one
+ * Newton step from the full-data optimum approximates the fold's optimum closely; on ConvAI it gave the same
+ * dev F1 as fold fits run to convergence, at a fraction of the cost).
+ */
+const FOLD_NEWTON_STEPS = 1;
+
+/**
+ * The linear probe: L2 logistic regression on the centered, unit-length embeddings `(e_i - mu) / cn_i`, fitted
+ * on the sparse rows without densifying them (the centering and scaling enter the solver's products), first on
+ * the whole sample, then per fold, warm-started from it, for out-of-fold values.
+ */
+function fitProbe(
+  x: FitInput,
+  center: Float32Array,
+  inv: number[],
+): { probe: FittedModel['probe']; oofProbe: Float64Array; probeExamples: number } {
+  const { vectors, labels, fold, folds, dim } = x;
+  const n = vectors.length;
+  const oofProbe = new Float64Array(n);
+  const sample = stratifiedSample(labels, x.probeMaxExamples);
+  const csr = csrFromRows(
+    vectors.map((v) => (v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v)),
+    dim,
+  );
+  const rowScale = Float64Array.from(inv);
+  const solve = (rows: number[], maxIter: number, init?: { weights: ArrayLike<number>; intercept: number }) =>
+    solveLogistic(
+      new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale }),
+      rows.map((i) => labels[i]!),
+      { l2: x.probeL2, maxIter, tol: 1e-6, relGradTol: PROBE_REL_GRAD_TOL, init },
+    );
+  x.checkAborted();
+  const full = solve(sample, x.probeMaxIter);
+  const probe = { weights: Float32Array.from(full.weights), intercept: full.intercept };
+  const inSample = new Uint8Array(n);
+  for (const i of sample) inSample[i] = 1;
+  for (let f = 0; f < folds; f++) {
+    x.checkAborted();
+    const tr = sample.filter((i) => fold[i] !== f);
+    const held = sample.filter((i) => fold[i] === f);
+    if (tr.length === 0 || held.length === 0) continue;
+    const m = solve(tr, FOLD_NEWTON_STEPS, full);
+    const scores = new Float64Array(held.length);
+    new SparseDesign(csr, { rowIds: Int32Array.from(held), center, rowScale }).times(m.weights, scores);
+    held.forEach((i, a) => {
+      oofProbe[i] = scores[a]! + m.intercept;
+    });
+  }
+  // Examples outside the probe's sample are out-of-sample for the full probe.
+  for (let i = 0; i < n; i++) {
+    if (inSample[i]) continue;
+    const v = centered(toScratch(vectors[i]!, dim), center);
+    oofProbe[i] = v ? dot(v, probe.weights) + probe.intercept : 0;
+  }
+  return { probe, oofProbe, probeExamples: sample.length };
+}

@@ -1,0 +1,112 @@
+import { TopK } from '../../ann/top-k.js';
+import {
+  checkFinite,
+  type Neighbor,
+  type VectorIndex,
+  type VectorSearchOptions,
+} from '../../ann/vector-index.js';
+import { assertDims, type CompactVector, dot, type SparseVector, sparseDot } from '../../ann/vector-math.js';
+
+/**
+ * Exact cosine search over sparse vectors through an inverted index (per position, the stored vectors that use
+ * it): a query costs the stored entries at its own non-zero positions instead of every stored vector's
+ * non-zeros, a few times less work on hashed text. Gives the similarities `ExactSearch` gives (centered cosine,
+ * 0 for a zero vector, clamped to [-1, 1]; sums taken in another order, so equal up to rounding), and the same
+ * neighbours (ties: lower id first). The embedding detector uses it when every labelled vector is sparse.
+ *
+ * @internal
+ */
+export class InvertedExactSearch implements VectorIndex {
+  readonly dim: number;
+  readonly method = 'exact' as const;
+  private readonly center: Float32Array;
+  private readonly cc: number;
+  private readonly stored: SparseVector[] = [];
+  private readonly norms: number[] = [];
+  private readonly dotCenter: number[] = [];
+  private start: Int32Array | undefined;
+  private rowOf = new Int32Array(0);
+  private valueOf = new Float64Array(0);
+
+  /**
+   * @param dim - vector length
+   * @param center - subtracted from stored vectors and queries before the cosine
+   */
+  constructor(dim: number, center: Float32Array) {
+    assertDims('center', center.length, dim);
+    this.dim = dim;
+    this.center = center;
+    this.cc = dot(center, center);
+  }
+
+  get size(): number {
+    return this.stored.length;
+  }
+
+  /** Stores sparse vectors (ids follow insertion order). */
+  add(vectors: readonly CompactVector[]): void {
+    for (const v of vectors) {
+      if (v instanceof Float32Array) throw new TypeError('InvertedExactSearch stores sparse vectors only');
+      const last = v.indices[v.indices.length - 1];
+      if (last !== undefined && last >= this.dim)
+        assertDims('vector (highest position + 1)', last + 1, this.dim);
+      const vv = dot(v.values, v.values);
+      const vc = sparseDot(v, this.center);
+      this.stored.push(v);
+      this.dotCenter.push(vc);
+      this.norms.push(Math.sqrt(Math.max(0, vv - 2 * vc + this.cc)));
+    }
+    this.start = undefined;
+  }
+
+  private build(): Int32Array {
+    const count = new Int32Array(this.dim + 1);
+    for (const v of this.stored) for (let k = 0; k < v.indices.length; k++) count[v.indices[k]! + 1]!++;
+    for (let j = 0; j < this.dim; j++) count[j + 1]! += count[j]!;
+    const fill = count.slice(0, this.dim);
+    this.rowOf = new Int32Array(count[this.dim]!);
+    this.valueOf = new Float64Array(count[this.dim]!);
+    this.stored.forEach((v, id) => {
+      for (let k = 0; k < v.indices.length; k++) {
+        const p = fill[v.indices[k]!]!++;
+        this.rowOf[p] = id;
+        this.valueOf[p] = v.values[k]!;
+      }
+    });
+    this.start = count;
+    return count;
+  }
+
+  search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Neighbor[] {
+    assertDims('query', query.length, this.dim);
+    checkFinite('query', query);
+    const start = this.start ?? this.build();
+    const { rowOf, valueOf: vals, cc } = this;
+    const n = this.stored.length;
+    const qv = new Float64Array(n);
+    for (let c = 0; c < query.length; c++) {
+      const x = query[c]!;
+      if (x === 0) continue;
+      for (let p = start[c]!, end = start[c + 1]!; p < end; p++) qv[rowOf[p]!]! += x * vals[p]!;
+    }
+    const qq = dot(query, query);
+    const qc = dot(query, this.center);
+    const qn = Math.sqrt(Math.max(0, qq - 2 * qc + cc));
+    const top = new TopK(k);
+    const { exclude } = options;
+    for (let j = 0; j < n; j++) {
+      if (exclude?.(j)) continue;
+      const den = qn * this.norms[j]!;
+      const s = den <= 1e-12 ? 0 : (qv[j]! - qc - this.dotCenter[j]! + cc) / den;
+      top.offer(j, Math.min(1, Math.max(-1, s)));
+    }
+    return top.sorted();
+  }
+
+  dispose(): void {
+    this.stored.length = 0;
+    this.norms.length = 0;
+    this.dotCenter.length = 0;
+    this.start = undefined;
+  }
+}

@@ -1,0 +1,177 @@
+import { HNSW_DEFAULTS } from '../../ann/hnsw-index.js';
+import { checkName, checkThreshold } from '../../core/detector-kit.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import type { Embedder } from '../../runtime/embedder.js';
+import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
+
+/** HNSW settings for the kNN index; see {@link HNSW_DEFAULTS}. */
+export interface EmbeddingHnswOptions {
+  /**
+   * Graph out-degree.
+   * @defaultValue 16
+   */
+  m?: number;
+  /**
+   * Build-time candidate list size.
+   * @defaultValue 200
+   */
+  efConstruction?: number;
+  /**
+   * Search-time candidate list size.
+   * @defaultValue 64
+   */
+  efSearch?: number;
+}
+
+/** Options for {@link EmbeddingCentroidDetector}. */
+export interface EmbeddingCentroidOptions {
+  /**
+   * The detector's name in results and ensembles.
+   * @defaultValue 'embedding'
+   */
+  name?: string;
+  /**
+   * Score at or above which the label is `bot`.
+   * @defaultValue 0.5
+   */
+  threshold?: number;
+  /**
+   * Turns the target's text into a vector. `HashingEmbedder` needs no model (fast, offline, strong on chat
+   * style); `TransformersEmbedder` captures meaning. When omitted, a `TransformersEmbedder` with
+   * `embedderOptions` is created on first use (its module is imported only then).
+   * @defaultValue a TransformersEmbedder for Xenova/e5-small-v2
+   */
+  embedder?: Embedder;
+  /**
+   * Options for the default `TransformersEmbedder`; ignored when `embedder` is given.
+   * @defaultValue {}
+   */
+  embedderOptions?: TransformersEmbedderOptions;
+  /**
+   * Neighbours in the kNN vote (capped at the number of labelled examples).
+   * @defaultValue 10
+   */
+  k?: number;
+  /**
+   * How the kNN vote finds neighbours: `true` = HNSW index (hnswlib-node), `false` = exact search,
+   * `'auto'` = HNSW when at least `annMinExamples` labelled vectors are stored and they are dense (sparse
+   * hashed vectors are searched exactly: a sparse scan is cheap, and HNSW would store them dense).
+   * @defaultValue 'auto'
+   */
+  useAnn?: boolean | 'auto';
+  /**
+   * Labelled vectors from which `useAnn: 'auto'` switches to HNSW.
+   * @defaultValue 5000
+   */
+  annMinExamples?: number;
+  /**
+   * HNSW settings.
+   * @defaultValue {@link HNSW_DEFAULTS}
+   */
+  hnsw?: EmbeddingHnswOptions;
+  /**
+   * Add a linear probe (L2 logistic regression on the embedding) to the features. The probe is the strongest
+   * single feature on lexical embeddings; without it the score uses the centroids and the kNN vote only.
+   * @defaultValue true
+   */
+  probe?: boolean;
+  /**
+   * L2 penalty of the probe (over the centered, unit-length embeddings; the loss is summed over examples).
+   * @defaultValue 0.01
+   */
+  probeL2?: number;
+  /**
+   * Most Newton iterations of the probe's solver on the whole sample (the shared truncated-Newton solver; each
+   * fold then takes two Newton steps from that fit).
+   * @defaultValue 10
+   */
+  probeMaxIter?: number;
+  /**
+   * Most examples the probe is fitted on; above it a deterministic, class-stratified sample is used (the
+   * probe's fit time grows with the non-zeros of the sampled embeddings).
+   * @defaultValue 2000
+   */
+  probeMaxExamples?: number;
+  /**
+   * Folds for the out-of-fold features the calibration is fitted on. Both speakers of a conversation are
+   * always in the same fold.
+   * @defaultValue 5
+   */
+  folds?: number;
+  /**
+   * Texts per `embed()` call during `fit()` and `detectBatch()`.
+   * @defaultValue 64
+   */
+  batchSize?: number;
+}
+
+/** Options with their defaults applied. @internal */
+export interface Resolved {
+  name: string;
+  threshold: number;
+  k: number;
+  useAnn: boolean | 'auto';
+  annMinExamples: number;
+  hnsw: Required<EmbeddingHnswOptions>;
+  probe: boolean;
+  probeL2: number;
+  probeMaxIter: number;
+  probeMaxExamples: number;
+  folds: number;
+  batchSize: number;
+}
+
+function positiveInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+function positiveNumber(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new InvalidOptionsError(name, `expected a finite number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Validates options and applies defaults. @internal */
+export function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
+  if (typeof o !== 'object' || o === null)
+    throw new InvalidOptionsError('options', 'expected an options object');
+  const name = checkName(o.name, 'embedding');
+  const threshold = checkThreshold(o.threshold);
+  const useAnn = o.useAnn ?? 'auto';
+  if (useAnn !== true && useAnn !== false && useAnn !== 'auto') {
+    throw new InvalidOptionsError('useAnn', `expected true, false or "auto", got ${JSON.stringify(useAnn)}`);
+  }
+  if (o.probe !== undefined && typeof o.probe !== 'boolean') {
+    throw new InvalidOptionsError('probe', `expected a boolean, got ${String(o.probe)}`);
+  }
+  const folds = positiveInt('folds', o.folds, 5);
+  if (folds < 2) throw new InvalidOptionsError('folds', `expected at least 2, got ${folds}`);
+  return {
+    name,
+    threshold,
+    k: positiveInt('k', o.k, 10),
+    useAnn,
+    annMinExamples: positiveInt('annMinExamples', o.annMinExamples, 5000),
+    hnsw: {
+      m: positiveInt('hnsw.m', o.hnsw?.m, HNSW_DEFAULTS.m),
+      efConstruction: positiveInt(
+        'hnsw.efConstruction',
+        o.hnsw?.efConstruction,
+        HNSW_DEFAULTS.efConstruction,
+      ),
+      efSearch: positiveInt('hnsw.efSearch', o.hnsw?.efSearch, HNSW_DEFAULTS.efSearch),
+    },
+    probe: o.probe ?? true,
+    probeL2: positiveNumber('probeL2', o.probeL2, 0.01),
+    probeMaxIter: positiveInt('probeMaxIter', o.probeMaxIter, 10),
+    probeMaxExamples: positiveInt('probeMaxExamples', o.probeMaxExamples, 2000),
+    folds,
+    batchSize: positiveInt('batchSize', o.batchSize, 64),
+  };
+}

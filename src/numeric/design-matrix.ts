@@ -1,0 +1,249 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
+/**
+ * The feature matrix of a linear model, seen only through the products a Newton-type solver needs. Dense rows
+ * (a few hand-made features) and sparse rows (hashed text, thousands of columns, a few hundred non-zeros per
+ * row) implement it, so one solver serves every fit in botlens.
+ *
+ * @internal
+ */
+export interface DesignMatrix {
+  /** Number of rows (examples). */
+  readonly rows: number;
+  /** Number of columns (features). */
+  readonly cols: number;
+  /** `out[r] = row r . w` for every row. */
+  times(w: Float64Array, out: Float64Array): void;
+  /** `out[j] = sum_r u[r] * row r [j]` (X transposed times u); `out` is overwritten. */
+  timesTransposed(u: Float64Array, out: Float64Array): void;
+  /** `out[j] = sum_r d[r] * (row r [j])^2`: the diagonal of `X^T diag(d) X`, for preconditioning. */
+  weightedSquares(d: Float64Array, out: Float64Array): void;
+  /**
+   * Adds `sum_r d[r] * x_r x_r^T` (with x_r extended by a trailing 1 for the intercept) into the row-major
+   * `(cols + 1)^2` matrix `H`. Only dense designs offer it: the solver then takes exact Newton steps.
+   */
+  addWeightedGram?(d: Float64Array, H: Float64Array): void;
+}
+
+/**
+ * Dense rows, stored row-major in one `Float64Array`.
+ *
+ * @internal
+ */
+export class DenseDesign implements DesignMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Row-major values, `rows * cols` long. */
+  readonly data: Float64Array;
+
+  /**
+   * @param data - row-major values
+   * @param rows - number of rows
+   * @param cols - number of columns
+   */
+  constructor(data: Float64Array, rows: number, cols: number) {
+    if (data.length !== rows * cols)
+      throw new InvalidOptionsError('data', `has ${data.length} values for ${rows} x ${cols}`);
+    this.data = data;
+    this.rows = rows;
+    this.cols = cols;
+  }
+
+  times(w: Float64Array, out: Float64Array): void {
+    const { data, rows, cols } = this;
+    for (let r = 0; r < rows; r++) {
+      const off = r * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += data[off + j]! * w[j]!;
+      out[r] = s;
+    }
+  }
+
+  timesTransposed(u: Float64Array, out: Float64Array): void {
+    const { data, rows, cols } = this;
+    out.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const ur = u[r]!;
+      if (ur === 0) continue;
+      const off = r * cols;
+      for (let j = 0; j < cols; j++) out[j]! += ur * data[off + j]!;
+    }
+  }
+
+  weightedSquares(d: Float64Array, out: Float64Array): void {
+    const { data, rows, cols } = this;
+    out.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const off = r * cols;
+      for (let j = 0; j < cols; j++) out[j]! += d[r]! * data[off + j]! * data[off + j]!;
+    }
+  }
+
+  addWeightedGram(d: Float64Array, H: Float64Array): void {
+    const { data, rows, cols } = this;
+    const p = cols + 1;
+    for (let r = 0; r < rows; r++) {
+      const dr = d[r]!;
+      if (dr === 0) continue;
+      const off = r * cols;
+      for (let j = 0; j < cols; j++) {
+        const xj = dr * data[off + j]!;
+        if (xj === 0) continue;
+        const hj = j * p;
+        for (let k = j; k < cols; k++) H[hj + k]! += xj * data[off + k]!;
+        H[hj + cols]! += xj;
+      }
+      H[cols * p + cols]! += dr;
+    }
+    for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) H[j * p + k] = H[k * p + j]!;
+  }
+}
+
+/** Sparse rows in compressed-row form (CSR), as built by {@link csrFromRows}. */
+export interface CsrRows {
+  /** Row r's entries are `indices/values[indptr[r] .. indptr[r + 1])`, positions ascending. */
+  indptr: Int32Array;
+  /** Column of each stored entry. */
+  indices: Int32Array;
+  /** Value of each stored entry. */
+  values: Float32Array | Float64Array;
+  /** Number of columns. */
+  cols: number;
+}
+
+/**
+ * Packs sparse vectors (positions ascending) into one {@link CsrRows}.
+ *
+ * @param rows - per row, its positions and values
+ * @param cols - number of columns
+ *
+ * @internal
+ */
+export function csrFromRows(
+  rows: readonly { indices: ArrayLike<number>; values: ArrayLike<number> }[],
+  cols: number,
+): CsrRows {
+  const indptr = new Int32Array(rows.length + 1);
+  for (let r = 0; r < rows.length; r++) indptr[r + 1] = indptr[r]! + rows[r]!.indices.length;
+  const nnz = indptr[rows.length]!;
+  const indices = new Int32Array(nnz);
+  const values = new Float32Array(nnz);
+  for (let r = 0; r < rows.length; r++) {
+    const at = indptr[r]!;
+    const row = rows[r]!;
+    for (let k = 0; k < row.indices.length; k++) {
+      indices[at + k] = row.indices[k]!;
+      values[at + k] = row.values[k]!;
+    }
+  }
+  return { indptr, indices, values, cols };
+}
+
+/** Options for {@link SparseDesign}. */
+export interface SparseDesignOptions {
+  /** Which rows of the CSR matrix form the design, in order (a fold's training rows). @defaultValue all */
+  rowIds?: Int32Array;
+  /**
+   * Subtracted from every row before scaling (centering), without densifying: products use
+   * `(x - c) . w = x . w - c . w`.
+   * @defaultValue no centering
+   */
+  center?: Float64Array | Float32Array;
+  /** Multiplies each (centered) row, indexed by CSR row. @defaultValue 1 */
+  rowScale?: Float64Array;
+  /** Multiplies each (centered) column, e.g. 1 / its standard deviation. @defaultValue 1 */
+  colScale?: Float64Array;
+}
+
+/**
+ * Sparse rows (CSR), optionally centered and scaled per row, costing their non-zeros (plus one pass over the
+ * columns for the centering) per product.
+ *
+ * @internal
+ */
+export class SparseDesign implements DesignMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  private readonly csr: CsrRows;
+  private readonly rowIds: Int32Array;
+  private readonly center: Float64Array | Float32Array | undefined;
+  private readonly rowScale: Float64Array | undefined;
+  private readonly colScale: Float64Array | undefined;
+  private readonly scratch: Float64Array | undefined;
+
+  /**
+   * @param csr - the rows
+   * @param options - row subset, centering, row and column scaling
+   */
+  constructor(csr: CsrRows, options: SparseDesignOptions = {}) {
+    this.csr = csr;
+    this.cols = csr.cols;
+    const all = csr.indptr.length - 1;
+    this.rowIds = options.rowIds ?? Int32Array.from({ length: all }, (_, i) => i);
+    this.rows = this.rowIds.length;
+    this.center = options.center;
+    this.rowScale = options.rowScale;
+    this.colScale = options.colScale;
+    this.scratch = options.colScale ? new Float64Array(this.cols) : undefined;
+  }
+
+  times(wIn: Float64Array, out: Float64Array): void {
+    const { indptr, indices, values } = this.csr;
+    const { rowIds, center, rowScale, colScale } = this;
+    let w = wIn;
+    if (colScale) {
+      w = this.scratch!;
+      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
+    }
+    let cw = 0;
+    if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      let s = 0;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) s += values[k]! * w[indices[k]!]!;
+      out[r] = rowScale ? (s - cw) * rowScale[i]! : s - cw;
+    }
+  }
+
+  timesTransposed(u: Float64Array, out: Float64Array): void {
+    const { indptr, indices, values } = this.csr;
+    const { rowIds, center, rowScale } = this;
+    out.fill(0, 0, this.cols);
+    let total = 0;
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      const f = rowScale ? u[r]! * rowScale[i]! : u[r]!;
+      if (f === 0) continue;
+      total += f;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) out[indices[k]!]! += f * values[k]!;
+    }
+    if (center && total !== 0) for (let j = 0; j < this.cols; j++) out[j]! -= total * center[j]!;
+    const { colScale } = this;
+    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]!;
+  }
+
+  weightedSquares(d: Float64Array, out: Float64Array): void {
+    const { indptr, indices, values } = this.csr;
+    const { rowIds, center, rowScale } = this;
+    // sum_r d_r s_r^2 (x_rj - c_j)^2 = sum_r d_r s_r^2 x_rj^2 - 2 c_j sum_r d_r s_r^2 x_rj + c_j^2 sum_r d_r s_r^2
+    out.fill(0, 0, this.cols);
+    const cross = center ? new Float64Array(this.cols) : undefined;
+    let total = 0;
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      const f = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
+      total += f;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) {
+        const j = indices[k]!;
+        const x = values[k]!;
+        out[j]! += f * x * x;
+        if (cross) cross[j]! += f * x;
+      }
+    }
+    if (center && cross) {
+      for (let j = 0; j < this.cols; j++) out[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
+    }
+    const { colScale } = this;
+    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
+  }
+}

@@ -1,0 +1,305 @@
+import type { SparseVector } from '../ann/vector-math.js';
+import type { Resolved } from './hashing-embedder.js';
+
+/** Longest token (in UTF-16 code units) whose character n-grams are taken; longer ones (URLs, spam) are cut. */
+const MAX_CHAR_TOKEN = 40;
+
+// Word tokens: runs of letters/digits/apostrophes, or single punctuation/symbol characters (emoji included).
+const WORD_RE = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
+
+// Seeds that keep the three feature families apart in the shared hash space.
+const SEED_WORD = 0x811c9dc5;
+const SEED_CHAR = 0x01000193 ^ 0x5bd1e995;
+const SEED_BIGRAM = 0x27d4eb2f;
+
+/*
+ * FNV-1a (32-bit) over UTF-16 code units, followed by the murmur3 finalizer (fmix32) so that the low bits
+ * (the bucket) and the top bit (the sign) are well mixed. Written by hand rather than taken from npm: it is ten
+ * lines, needs no native code, and the exact function must never change under us, because fitted state is only
+ * valid for the hash that produced it.
+ */
+function fnv1a(s: string, start: number, end: number, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = start; i < end; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * One block of hashed features (word or character n-grams): a count per raw hash, each raw hash chained to its
+ * bucket in first-occurrence order, and per bucket the signed sublinear sum `sum ±log1p(count)`, recomputed
+ * only for buckets whose counts changed. Summation orders equal those of a single pass over the whole text,
+ * so a block filled part by part holds the same doubles as one filled at once.
+ */
+class Block {
+  private readonly mask: number;
+  private table = new Int32Array(1024);
+  private keys = new Int32Array(512);
+  private counts = new Int32Array(512);
+  private next = new Int32Array(512);
+  private bucketOf = new Int32Array(512);
+  private size = 0;
+  private readonly head: Int32Array;
+  private readonly tail: Int32Array;
+  private readonly dirtyFlag: Uint8Array;
+  private dirty: number[] = [];
+  /** Signed sublinear sum per bucket. */
+  readonly value: Float64Array;
+  /** Buckets in first-touch order. */
+  readonly order: number[] = [];
+
+  constructor(dim: number) {
+    this.mask = dim - 1;
+    this.head = new Int32Array(dim).fill(-1);
+    this.tail = new Int32Array(dim);
+    this.dirtyFlag = new Uint8Array(dim);
+    this.value = new Float64Array(dim);
+  }
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  add(raw: number): void {
+    const key = raw | 0;
+    const tmask = this.table.length - 1;
+    let t = (Math.imul(key, 0x9e3779b1) >>> 0) & tmask;
+    let slot = this.table[t]! - 1;
+    while (slot >= 0 && this.keys[slot] !== key) {
+      t = (t + 1) & tmask;
+      slot = this.table[t]! - 1;
+    }
+    if (slot < 0) {
+      slot = this.size++;
+      if (slot >= this.keys.length) this.growSlots();
+      this.keys[slot] = key;
+      this.counts[slot] = 0;
+      this.next[slot] = -1;
+      this.table[t] = slot + 1;
+      const b = fmix32(raw) & this.mask;
+      this.bucketOf[slot] = b;
+      if (this.head[b] === -1) {
+        this.head[b] = slot;
+        this.order.push(b);
+      } else this.next[this.tail[b]!] = slot;
+      this.tail[b] = slot;
+      if (this.size * 2 > this.table.length) this.rehash();
+    }
+    this.counts[slot]!++;
+    const b = this.bucketOf[slot]!;
+    if (!this.dirtyFlag[b]) {
+      this.dirtyFlag[b] = 1;
+      this.dirty.push(b);
+    }
+  }
+
+  /** Brings the bucket sums of changed buckets up to date. */
+  settle(): void {
+    for (const b of this.dirty) {
+      this.dirtyFlag[b] = 0;
+      let v = 0;
+      for (let s = this.head[b]!; s >= 0; s = this.next[s]!) {
+        const h = fmix32(this.keys[s]! >>> 0);
+        const x = Math.log1p(this.counts[s]!);
+        v += h >>> 31 ? -x : x;
+      }
+      this.value[b] = v;
+    }
+    this.dirty.length = 0;
+  }
+
+  reset(): void {
+    for (const b of this.order) {
+      this.head[b] = -1;
+      this.value[b] = 0;
+    }
+    for (const b of this.dirty) this.dirtyFlag[b] = 0;
+    this.dirty.length = 0;
+    this.order.length = 0;
+    this.table.fill(0);
+    this.size = 0;
+  }
+
+  private growSlots(): void {
+    const cap = this.keys.length * 2;
+    for (const name of ['keys', 'counts', 'next', 'bucketOf'] as const) {
+      const grown = new Int32Array(cap);
+      grown.set(this[name]);
+      this[name] = grown;
+    }
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const tmask = table.length - 1;
+    for (let s = 0; s < this.size; s++) {
+      let t = (Math.imul(this.keys[s]!, 0x9e3779b1) >>> 0) & tmask;
+      while (table[t] !== 0) t = (t + 1) & tmask;
+      table[t] = s + 1;
+    }
+    this.table = table;
+  }
+}
+
+/**
+ * The running state of a {@link HashingEmbedder} over a text that grows by parts joined with `\n`: after
+ * `add(a)` and `add(b)`, `vector()` equals `embedOne(a + '\n' + b)` bit for bit, because word bigrams never span
+ * a line break and character n-grams never span whitespace. `add` costs the part's n-grams; `vector()` and
+ * `sparse()` cost the non-zeros (at most `dim`), however long the text so far.
+ */
+export class HashingAccumulator {
+  private readonly o: Resolved;
+  private readonly word: Block;
+  private readonly char: Block;
+  private readonly out: Float32Array;
+  private readonly seen: Uint8Array;
+  private readonly grams: Int32Array;
+
+  /** @param o - the embedder's resolved settings */
+  constructor(o: Resolved) {
+    this.o = o;
+    this.word = new Block(o.dim);
+    this.char = new Block(o.dim);
+    this.out = new Float32Array(o.dim);
+    this.seen = new Uint8Array(o.dim);
+    this.grams = new Int32Array(Math.max(1, o.charNgramMax) * (MAX_CHAR_TOKEN + 2));
+  }
+
+  /**
+   * Appends a part of the text (as if joined to the earlier parts with `\n`).
+   *
+   * @param text - the part
+   */
+  add(text: string): void {
+    const o = this.o;
+    const s = o.lowercase ? text.toLowerCase() : text;
+    if (o.wordNgramMax > 0 && o.wordWeight > 0) this.addWords(s);
+    if (o.charNgramMax > 0 && o.charWeight > 0) this.addChars(s);
+    this.word.settle();
+    this.char.settle();
+  }
+
+  /** Forgets everything added. */
+  reset(): void {
+    this.word.reset();
+    this.char.reset();
+  }
+
+  /** The embedding of the text so far (a new dense vector; the zero vector when nothing was added). */
+  vector(): Float32Array {
+    const touched = this.fill();
+    const v = new Float32Array(this.o.dim);
+    for (const b of touched) {
+      v[b] = this.out[b]!;
+      this.out[b] = 0;
+    }
+    return v;
+  }
+
+  /** The embedding of the text so far, as its non-zero entries (positions ascending). */
+  sparse(): SparseVector {
+    const touched = this.fill().sort((a, b) => a - b);
+    let nnz = 0;
+    for (const b of touched) if (this.out[b] !== 0) nnz++;
+    const indices = new Int32Array(nnz);
+    const values = new Float32Array(nnz);
+    let k = 0;
+    for (const b of touched) {
+      const x = this.out[b]!;
+      if (x !== 0) {
+        indices[k] = b;
+        values[k++] = x;
+      }
+      this.out[b] = 0;
+    }
+    return { indices, values };
+  }
+
+  /** Writes the normalized vector into `out` and returns its touched buckets (first-touch order). */
+  private fill(): number[] {
+    const { out, seen, o } = this;
+    const touched: number[] = [];
+    for (const [block, weight] of [
+      [this.word, o.wordWeight],
+      [this.char, o.charWeight],
+    ] as const) {
+      if (block.empty || weight === 0) continue;
+      let norm = 0;
+      for (const b of block.order) norm += block.value[b]! * block.value[b]!;
+      if (norm === 0) continue;
+      const f = weight / Math.sqrt(norm);
+      for (const b of block.order) {
+        out[b]! += block.value[b]! * f;
+        if (!seen[b]) {
+          seen[b] = 1;
+          touched.push(b);
+        }
+      }
+    }
+    let norm = 0;
+    for (const b of touched) {
+      seen[b] = 0;
+      norm += out[b]! * out[b]!;
+    }
+    if (norm > 0) {
+      const f = 1 / Math.sqrt(norm);
+      for (const b of touched) out[b]! *= f;
+    }
+    return touched;
+  }
+
+  private addWords(s: string): void {
+    const bigrams = this.o.wordNgramMax >= 2;
+    for (const line of s.split('\n')) {
+      let prev = -1;
+      for (const m of line.matchAll(WORD_RE)) {
+        const w = m[0];
+        const h = fnv1a(w, 0, w.length, SEED_WORD);
+        this.word.add(h);
+        if (bigrams && prev !== -1) this.word.add(fmix32(prev ^ Math.imul(h, 0x9e3779b1) ^ SEED_BIGRAM));
+        prev = h;
+      }
+    }
+  }
+
+  private addChars(s: string): void {
+    const { charNgramMin: lo, charNgramMax: hi } = this.o;
+    const grams = this.grams;
+    for (const tok of s.split(/\s+/)) {
+      if (tok === '') continue;
+      const w = `<${tok.length > MAX_CHAR_TOKEN ? tok.slice(0, MAX_CHAR_TOKEN) : tok}>`;
+      const len = w.length;
+      if (len < lo) {
+        // A token shorter than every n contributes itself once (so "<a>" still counts).
+        this.char.add(fnv1a(w, 0, len, SEED_CHAR));
+        continue;
+      }
+      // FNV-1a extends prefix by prefix: hash every n-gram starting at i in one pass, then count them in the
+      // order a pass per n would (n ascending, then position), which fixes the bucket sums' summation order.
+      for (let i = 0; i < len; i++) {
+        let h = SEED_CHAR >>> 0;
+        const top = Math.min(hi, len - i);
+        for (let n = 1; n <= top; n++) {
+          h ^= w.charCodeAt(i + n - 1);
+          h = Math.imul(h, 0x01000193);
+          if (n >= lo) grams[(n - 1) * len + i] = h;
+        }
+      }
+      for (let n = lo; n <= Math.min(hi, len); n++) {
+        const row = (n - 1) * len;
+        for (let i = 0; i + n <= len; i++) this.char.add(grams[row + i]! >>> 0);
+      }
+    }
+  }
+}
