@@ -236,3 +236,15 @@ function listSpeakers(speakers: Set<string>): string {
 export function targetMessages(t: ValidTranscript): ValidMessage[] {
   return t.messages.filter((m) => m.speaker === t.target);
 }
+
+/**
+ * The zod schema behind {@link validateTranscript} for the given limits: the one definition of a transcript's
+ * shape, from which the HTTP service generates its request JSON Schema. The deeper rules (target among the
+ * speakers, timestamps in order) are checked by `validateTranscript` after this schema.
+ *
+ * @param limits - overrides for {@link DEFAULT_LIMITS}
+ * @internal
+ */
+export function transcriptShapeSchema(limits?: ValidationLimits): ReturnType<typeof buildSchema> {
+  return schemaFor(resolveLimits(limits));
+}

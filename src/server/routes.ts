@@ -1,0 +1,158 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Detection, Detector } from '../core/detector.js';
+import { detectTimeline } from '../core/timeline.js';
+import type { ValidTranscript } from '../core/transcript.js';
+import { answer, redactPaths, sendAnswer } from './error-table.js';
+import type { Admission } from './limits.js';
+import type { ServerMetrics } from './metrics.js';
+import { readBatchBody, readDetectBody, type TranscriptPolicy } from './request.js';
+import { DETECTION_ERRORS, errorResponses, schemaRef } from './schemas.js';
+
+/** What the routes need from the server around them. */
+export interface RouteContext {
+  detector: Detector;
+  admission: Admission;
+  metrics: ServerMetrics;
+  policy: TranscriptPolicy;
+  maxBatch: number;
+  /** `undefined` while warming up, `true` when ready, an error message when warm-up failed. */
+  readiness: () => true | string | undefined;
+  /** Whether the routes that need a key show it in the OpenAPI document. */
+  secured: boolean;
+}
+
+interface MemberLike {
+  detector: string;
+  elapsedMs?: number;
+  error?: { message: string };
+  members?: MemberLike[];
+}
+
+/** Member errors can quote server paths (a model file that failed to load): answers carry them redacted. */
+function redactDetection<T extends MemberLike>(d: T): T {
+  if (!d.members?.some((m) => m.error !== undefined || m.members !== undefined)) return d;
+  return {
+    ...d,
+    members: d.members.map((m) =>
+      redactDetection(m.error ? { ...m, error: { ...m.error, message: redactPaths(m.error.message) } } : m),
+    ),
+  };
+}
+
+/** Allowed methods by route, for 405 answers. */
+export const ROUTE_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/v1/detect', ['POST']],
+  ['/v1/detect/batch', ['POST']],
+  ['/healthz', ['GET', 'HEAD']],
+  ['/readyz', ['GET', 'HEAD']],
+  ['/metrics', ['GET', 'HEAD']],
+  ['/openapi.json', ['GET', 'HEAD']],
+]);
+
+function decodedPath(url: string): string {
+  const path = url.split('?', 1)[0]!;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Registers the API routes and the 404/405 answer. */
+export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
+  const security = c.secured ? [{ bearer: [] }] : [];
+
+  function record(d: Detection): void {
+    const members = (d as Detection & { members?: MemberLike[] }).members;
+    for (const m of members ?? [d as MemberLike]) {
+      if (m.error !== undefined) c.metrics.errors.inc({ detector: m.detector, kind: 'detector' });
+      else if (typeof m.elapsedMs === 'number')
+        c.metrics.detectorTime.observe({ detector: m.detector }, m.elapsedMs / 1000);
+    }
+  }
+
+  async function detectOne(t: ValidTranscript, timeline: boolean, signal: AbortSignal) {
+    const d = await c.detector.detect(t, { signal });
+    if (!timeline) return d;
+    return { ...d, timeline: await detectTimeline(c.detector, t, { signal }) };
+  }
+
+  app.post(
+    '/v1/detect',
+    {
+      config: { detection: true },
+      schema: {
+        summary: 'Judge one transcript',
+        description:
+          'Set "timeline": true for the score after each of the target speaker’s messages as well.',
+        body: schemaRef('DetectRequest'),
+        security,
+        response: { 200: schemaRef('Detection'), ...errorResponses(DETECTION_ERRORS) },
+      },
+    },
+    async (req: FastifyRequest) => {
+      const { transcript, timeline } = readDetectBody(req.body, c.policy);
+      const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
+      record(d);
+      return redactDetection(d as Detection & MemberLike);
+    },
+  );
+
+  app.post(
+    '/v1/detect/batch',
+    {
+      config: { detection: true },
+      schema: {
+        summary: `Judge up to ${c.maxBatch} transcripts`,
+        body: schemaRef('BatchRequest'),
+        security,
+        response: { 200: schemaRef('BatchResult'), ...errorResponses(DETECTION_ERRORS) },
+      },
+    },
+    async (req: FastifyRequest) => {
+      const ts = readBatchBody(req.body, c.policy, c.maxBatch);
+      const results = await c.admission.run(req, (signal) =>
+        c.detector.detectBatch
+          ? c.detector.detectBatch(ts, { signal })
+          : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
+      );
+      for (const d of results) record(d);
+      return { results: results.map((d) => redactDetection(d as Detection & MemberLike)) };
+    },
+  );
+
+  app.get('/healthz', { schema: { summary: 'The process is up (open: no key needed)' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Every required model is loaded and warm (open: no key needed)' } },
+    async (_req, reply: FastifyReply) => {
+      const r = c.readiness();
+      if (r === true) return { status: 'ready' };
+      const why = r === undefined ? 'Models are still loading and warming up.' : `Warm-up failed: ${r}`;
+      return sendAnswer(reply, answer('NOT_READY', why));
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', security } },
+    async (_req, reply: FastifyReply) => {
+      reply.header('Content-Type', c.metrics.registry.contentType);
+      return c.metrics.registry.metrics();
+    },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const allowed = ROUTE_METHODS.get(decodedPath(req.url));
+    if (allowed) {
+      reply.header('Allow', allowed.join(', '));
+      return sendAnswer(
+        reply,
+        answer('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use ${allowed[0]}.`),
+      );
+    }
+    return sendAnswer(reply, answer('NOT_FOUND', 'No such route: see /openapi.json for the API.'));
+  });
+}
