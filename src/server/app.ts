@@ -73,6 +73,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Bodies are validated by validateTranscript in the handlers (one definition, no coercion); the route
   // schemas only document them.
   app.setValidatorCompiler(() => () => true);
+  // JSON only: without this, Fastify's built-in text/plain parser hands a string to the handlers.
+  app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
     openapi: {
       info: { title: 'botlens', version: '1', description: 'Tells bots from humans in chat transcripts.' },
@@ -89,6 +91,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // Node stops timing out stalled requests once closing; bound the wait for them to the request deadline.
+    setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('Connection', 'close');

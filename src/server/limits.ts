@@ -1,4 +1,3 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../errors/aborted-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
@@ -46,6 +45,8 @@ export class Admission {
   readonly queue: BoundedQueue;
   private bytes = 0;
   private open = 0;
+  private readonly turnWaiters: Array<() => void> = [];
+  private turnScheduled = false;
 
   constructor(private readonly limits: AdmissionLimits) {
     this.queue = new BoundedQueue(limits.maxConcurrent, limits.maxQueued);
@@ -96,6 +97,26 @@ export class Admission {
   }
 
   /**
+   * Resolves on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
+   * requests (probes included) is served between any two of them instead of after all of them.
+   */
+  private nextTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      this.turnWaiters.push(resolve);
+      if (!this.turnScheduled) {
+        this.turnScheduled = true;
+        setImmediate(this.releaseTurn);
+      }
+    });
+  }
+
+  private readonly releaseTurn = (): void => {
+    this.turnWaiters.shift()?.();
+    if (this.turnWaiters.length > 0) setImmediate(this.releaseTurn);
+    else this.turnScheduled = false;
+  };
+
+  /**
    * Runs detection work for an admitted request: waits for a slot (bounded), starts on a fresh event-loop turn,
    * and settles no later than the request's deadline or disconnect, with the signal's reason.
    */
@@ -109,7 +130,7 @@ export class Admission {
     try {
       return await Promise.race([
         this.queue.run(async () => {
-          await yieldToEventLoop();
+          await this.nextTurn();
           signal.throwIfAborted();
           return work(signal);
         }, signal),

@@ -24,19 +24,26 @@ export interface RouteContext {
 interface MemberLike {
   detector: string;
   elapsedMs?: number;
-  error?: { message: string };
-  members?: MemberLike[];
+  error?: unknown;
 }
 
-/** Member errors can quote server paths (a model file that failed to load): answers carry them redacted. */
-function redactDetection<T extends MemberLike>(d: T): T {
-  if (!d.members?.some((m) => m.error !== undefined || m.members !== undefined)) return d;
-  return {
-    ...d,
-    members: d.members.map((m) =>
-      redactDetection(m.error ? { ...m, error: { ...m.error, message: redactPaths(m.error.message) } } : m),
-    ),
-  };
+/**
+ * Member errors can quote server paths (a model file that failed to load), and the ensemble repeats them in its
+ * evidence and explanation: every string of an answer is passed through `redactPaths`. Objects without a path
+ * are returned as they are (no copy).
+ */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactPaths(value) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [k, v] of entries) {
+    const r = redactDeep(v);
+    if (r === v) continue;
+    copy ??= Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) };
+    (copy as Record<string | number, unknown>)[k] = r;
+  }
+  return (copy ?? value) as T;
 }
 
 /** Allowed methods by route, for 405 answers. */
@@ -94,7 +101,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const { transcript, timeline } = readDetectBody(req.body, c.policy);
       const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
       record(d);
-      return redactDetection(d as Detection & MemberLike);
+      return redactDeep(d);
     },
   );
 
@@ -117,7 +124,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
           : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
-      return { results: results.map((d) => redactDetection(d as Detection & MemberLike)) };
+      return { results: redactDeep(results) };
     },
   );
 
