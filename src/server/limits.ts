@@ -18,6 +18,8 @@ export interface AdmissionLimits {
 interface RequestBudget {
   /** Aborts at the deadline (arrival + timeoutMs) or when the client disconnects. */
   signal: AbortSignal;
+  /** Set when the handler took the request (its body was received and parsed). */
+  started: boolean;
 }
 
 declare module 'fastify' {
@@ -79,7 +81,16 @@ export class Admission {
       this.bytes += cost;
       this.open++;
       const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(new DeadlineExceededError(timeoutMs)), timeoutMs);
+      const budget: RequestBudget = { signal: ac.signal, started: false };
+      const timer = setTimeout(() => {
+        const late = new DeadlineExceededError(timeoutMs);
+        ac.abort(late);
+        // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
+        if (!budget.started && !reply.sent) {
+          reply.header('Connection', 'close');
+          sendAnswer(reply, errorAnswer(late, bodyLimit));
+        }
+      }, timeoutMs);
       let finished = false;
       const finish = () => {
         if (finished) return;
@@ -92,7 +103,7 @@ export class Admission {
         if (!reply.raw.writableFinished) ac.abort(new AbortedError('The request (client disconnected)'));
         finish();
       });
-      req.botlensBudget = { signal: ac.signal };
+      req.botlensBudget = budget;
     });
   }
 
@@ -121,7 +132,9 @@ export class Admission {
    * and settles no later than the request's deadline or disconnect, with the signal's reason.
    */
   async run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const signal = req.botlensBudget?.signal ?? new AbortController().signal;
+    const budget = req.botlensBudget;
+    if (budget) budget.started = true;
+    const signal = budget?.signal ?? new AbortController().signal;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
       else signal.addEventListener('abort', () => reject(signal.reason), { once: true });

@@ -193,3 +193,17 @@ describe('overload and slow clients', () => {
     expect(ms).toBeLessThan(30_000);
   }, 40_000);
 });
+
+describe('the deadline covers a body that arrives too slowly', () => {
+  it('answers 503 at the deadline while the body is still arriving', async () => {
+    const { port } = await startServer(stubborn(0), { timeoutMs: 400, requestTimeoutMs: 20_000 });
+    const { answer } = await stall(
+      port,
+      'POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"messages":',
+    );
+    const { ms, text } = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 503/);
+    expect(text).toMatch(/"code":"TIMEOUT"/);
+    expect(ms).toBeLessThan(400 + 1000);
+  });
+});
