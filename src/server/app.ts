@@ -106,7 +106,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
-    const kind = METRIC_KIND[reply.statusCode];
+    const kind = req.routeOptions.config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
     if (kind) metrics.errors.inc({ detector: '', kind });
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -46,6 +46,20 @@ export function redactDeep<T>(value: T): T {
   return (copy ?? value) as T;
 }
 
+/** True when a member (at any depth) failed: only failures quote paths, so only then is an answer redacted. */
+function hasFailure(d: unknown): boolean {
+  const members = (d as { members?: unknown } | null)?.members;
+  return (
+    Array.isArray(members) &&
+    members.some((m) => (m as { error?: unknown }).error !== undefined || hasFailure(m))
+  );
+}
+
+/** The answer for a detection, redacted when it reports a failure. */
+function safe<T>(d: T): T {
+  return hasFailure(d) ? redactDeep(d) : d;
+}
+
 /** Allowed methods by route, for 405 answers. */
 export const ROUTE_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
   ['/v1/detect', ['POST']],
@@ -101,7 +115,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const { transcript, timeline } = readDetectBody(req.body, c.policy);
       const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
       record(d);
-      return redactDeep(d);
+      return safe(d);
     },
   );
 
@@ -124,7 +138,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
           : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
-      return { results: redactDeep(results) };
+      return { results: results.map(safe) };
     },
   );
 
