@@ -164,3 +164,36 @@ describe('loud failures', () => {
     }
   }, 70_000);
 });
+
+describe('a real model-backed member whose model folder is empty', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'botlens-empty-model-'));
+  const config = {
+    ensemble: {
+      strategy: 'weighted-mean' as const,
+      detectors: [{ type: 'heuristic' as const }, { type: 'nli' as const, model: empty, offline: true }],
+    },
+  };
+
+  it('stops start-up naming the member, or with the member optional serves without leaking its path', async () => {
+    await expect(startService(config, { port: 0, handleSignals: false })).rejects.toThrow(
+      /Required detector failed to load: "nli"/,
+    );
+    const { server, url } = await startService(
+      { ...config, server: { optionalMembers: ['nli'] } },
+      { port: 0, handleSignals: false },
+    );
+    try {
+      const r = await fetch(`${url}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sample),
+      });
+      expect(r.status).toBe(200);
+      const text = await r.text();
+      expect(text).toContain('"nli"');
+      expect(text).not.toContain(empty);
+    } finally {
+      await server.app.close();
+    }
+  }, 60_000);
+});
