@@ -22,6 +22,7 @@ const serverSchema = z.strictObject({
   apiKeyEnv: z.string().min(1).optional(),
   auth: z.enum(['bearer', 'none'], { error: 'auth must be "bearer" or "none"' }).optional(),
   optionalMembers: z.array(z.string().min(1)).optional(),
+  workers: z.number().int().min(0).max(256).optional(),
 });
 
 /**
@@ -125,6 +126,12 @@ export interface ServerSettings {
    * @defaultValue [] (every member is required)
    */
   optionalMembers?: string[] | undefined;
+  /**
+   * Worker threads that run the detectors (each loads its own models), so CPU-bound detection never holds the
+   * event loop that answers probes and admits requests. 0 runs detection on the main thread.
+   * @defaultValue 0
+   */
+  workers?: number | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
 import { readBatchBody, readDetectBody, type TranscriptPolicy } from './request.js';
 import { DETECTION_ERRORS, errorResponses, schemaRef } from './schemas.js';
+import { isPooled } from './worker-pool.js';
 
 /** What the routes need from the server around them. */
 export interface RouteContext {
@@ -93,6 +94,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
   }
 
   async function detectOne(t: ValidTranscript, timeline: boolean, signal: AbortSignal) {
+    if (timeline && isPooled(c.detector)) return c.detector.detectWithTimeline(t, { signal });
     const d = await c.detector.detect(t, { signal });
     if (!timeline) return d;
     return { ...d, timeline: await detectTimeline(c.detector, t, { signal }) };

@@ -1,8 +1,9 @@
 import type { Detector } from '../core/detector.js';
-import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import type { ServerSettings, ServiceConfig } from './config.js';
+import { detectorFromConfig } from './detector-from-config.js';
+import { createWorkerPool } from './worker-pool.js';
 
 /** Where and how {@link startService} listens. */
 export interface StartServiceOptions {
@@ -45,11 +46,7 @@ export interface RunningService {
   url: string;
 }
 
-/** Builds the detector a service config describes: the fitted file, the ensemble, or the heuristic alone. */
-export async function detectorFromConfig(config: ServiceConfig): Promise<Detector> {
-  if (config.fitted) return detectorFromFile(config.fitted);
-  return createEnsemble(config.ensemble ?? { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
-}
+export { detectorFromConfig } from './detector-from-config.js';
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -141,7 +138,12 @@ export async function startService(
   const port = options.port ?? s.port ?? 8080;
   const { apiKey, warning } = resolveApiKey(s, host);
   if (warning) (options.warn ?? ((m: string) => process.stderr.write(`botlens: warning: ${m}\n`)))(warning);
-  const detector = await detectorFromConfig(config);
+  const detector: Detector = s.workers
+    ? await createWorkerPool(config, {
+        threads: s.workers,
+        limits: s.maxMessages !== undefined ? { maxMessages: s.maxMessages } : {},
+      })
+    : await detectorFromConfig(config);
   const server = await createServer(detector, {
     ...(s.bodyLimit !== undefined && { bodyLimit: s.bodyLimit }),
     ...(s.maxBatch !== undefined && { maxBatch: s.maxBatch }),
