@@ -4,6 +4,7 @@
  * scenario of issue 13. Runs the service as it was (../../base, the starting commit's built CLI, when present)
  * and as it is (src/ through tsx) one after the other in one run, each in its own process; the load comes from
  * autocannon in a third process, and this process probes /healthz every 50 ms and samples the server's RSS.
+ * A third row runs the new service with detection in 2 worker threads (`server.workers: 2`).
  * Stops by itself: fixed load duration, a bounded wait for the last answers, then the server is killed.
  *
  * Reports: accepted (2xx) req/s, 429 count, p50/p99 of accepted requests, worst time to any answer, client
@@ -37,10 +38,11 @@ const root = resolve(here, '..');
 const baseCli = resolve(root, '../base/dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'botlens-overload-'));
 const configFile = join(work, 'botlens.config.json');
-writeFileSync(
-  configFile,
-  JSON.stringify({ server: { maxConcurrent: 4, maxQueued: 64, timeoutMs: TIMEOUT_MS } }),
-);
+const serverSettings = { maxConcurrent: 4, maxQueued: 64, timeoutMs: TIMEOUT_MS };
+writeFileSync(configFile, JSON.stringify({ server: serverSettings }));
+// The same service with detection in 2 worker threads (server.workers, new: the old config schema refuses it).
+const workersConfigFile = join(work, 'botlens.workers.config.json');
+writeFileSync(workersConfigFile, JSON.stringify({ server: { ...serverSettings, workers: 2 } }));
 
 // A 200-message transcript of about 1 MB (under the default 1 MiB body limit).
 const bodyFile = join(work, 'transcript-1mb.json');
@@ -67,8 +69,8 @@ interface ClientResult {
   errors: number;
 }
 
-function startServer(argv: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...argv, 'serve', '--config', configFile, '--port', '0'], {
+function startServer(argv: string[], config: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...argv, 'serve', '--config', config, '--port', '0'], {
     cwd: root,
     env: { ...process.env, BOTLENS_API_KEY: undefined as unknown as string },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -124,8 +126,8 @@ function runClient(url: string): Promise<ClientResult> {
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
 
-async function scenario(name: string, argv: string[]) {
-  const { child, url } = await startServer(argv);
+async function scenario(name: string, argv: string[], config = configFile) {
+  const { child, url } = await startServer(argv, config);
   try {
     const pid = child.pid!;
     await new Promise((r) => setTimeout(r, 500));
@@ -146,14 +148,14 @@ async function scenario(name: string, argv: string[]) {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const client = runClient(url);
-    await new Promise((r) => setTimeout(r, DURATION_S * 1000));
-    probing = false;
+    // The probe runs for as long as the load does; the load ends when the client process reports.
+    const c = await runClient(url).finally(() => {
+      probing = false;
+    });
     await prober;
-    // autocannon stops sending at DURATION_S; one second later, what is the server still working on?
+    // autocannon has stopped and closed its connections; one second later, what is the server still working on?
     await new Promise((r) => setTimeout(r, 1000));
     const stillRunning = await inFlight(url).catch(() => Number.NaN);
-    const c = await client;
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 2000));
     const rssAfter = rssMb(pid);
@@ -165,7 +167,9 @@ async function scenario(name: string, argv: string[]) {
 
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
 if (existsSync(baseCli)) rows.push(await scenario('before (starting commit)', [baseCli]));
-rows.push(await scenario('after (this tree)', ['--import', 'tsx', join(root, 'src/cli/main.ts')]));
+const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
+rows.push(await scenario('after (this tree)', cli));
+rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
 
 const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 console.log(
