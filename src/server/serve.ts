@@ -3,6 +3,7 @@ import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import type { ServerSettings, ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
+import type { ServerOptions } from './options.js';
 import { createWorkerPool } from './worker-pool.js';
 
 /** Where and how {@link startService} listens. */
@@ -47,6 +48,22 @@ export interface RunningService {
 }
 
 export { detectorFromConfig } from './detector-from-config.js';
+
+/** The `server` settings handed to `createServer` as they are. */
+const PASSED_SETTINGS = [
+  'bodyLimit',
+  'maxBatch',
+  'timeoutMs',
+  'maxConcurrent',
+  'maxQueued',
+  'maxBytesInFlight',
+  'maxMessages',
+  'truncate',
+  'requestTimeoutMs',
+  'headersTimeoutMs',
+  'keepAliveTimeoutMs',
+  'optionalMembers',
+] as const satisfies readonly (keyof ServerSettings & keyof ServerOptions)[];
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -144,19 +161,11 @@ export async function startService(
         limits: s.maxMessages !== undefined ? { maxMessages: s.maxMessages } : {},
       })
     : await detectorFromConfig(config);
+  const passed = Object.fromEntries(
+    PASSED_SETTINGS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]),
+  ) as ServerOptions;
   const server = await createServer(detector, {
-    ...(s.bodyLimit !== undefined && { bodyLimit: s.bodyLimit }),
-    ...(s.maxBatch !== undefined && { maxBatch: s.maxBatch }),
-    ...(s.timeoutMs !== undefined && { timeoutMs: s.timeoutMs }),
-    ...(s.maxConcurrent !== undefined && { maxConcurrent: s.maxConcurrent }),
-    ...(s.maxQueued !== undefined && { maxQueued: s.maxQueued }),
-    ...(s.maxBytesInFlight !== undefined && { maxBytesInFlight: s.maxBytesInFlight }),
-    ...(s.maxMessages !== undefined && { maxMessages: s.maxMessages }),
-    ...(s.truncate !== undefined && { truncate: s.truncate }),
-    ...(s.requestTimeoutMs !== undefined && { requestTimeoutMs: s.requestTimeoutMs }),
-    ...(s.headersTimeoutMs !== undefined && { headersTimeoutMs: s.headersTimeoutMs }),
-    ...(s.keepAliveTimeoutMs !== undefined && { keepAliveTimeoutMs: s.keepAliveTimeoutMs }),
-    ...(s.optionalMembers !== undefined && { optionalMembers: s.optionalMembers }),
+    ...passed,
     ...(apiKey !== undefined && { apiKey }),
     logger: options.logger ?? false,
     disposeOnClose: true,

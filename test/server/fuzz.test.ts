@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateTranscript } from '../../src/core/validate.js';
-import { heuristicEnsemble, startServer } from './start-server.js';
+import { heuristicEnsemble, libraryAccepts, startServer } from './start-server.js';
 
 /**
  * Property-based fuzzing of the service against the library, over real HTTP: random and mutated transcripts
@@ -9,15 +8,6 @@ import { heuristicEnsemble, startServer } from './start-server.js';
  * Bounded: a fixed seed and a few hundred cases. The inputs avoid `profile.avatar` strings that are not data URLs
  * (the one documented difference: the service reads no paths) and `__proto__` keys (refused by the JSON parser).
  */
-
-function libraryAccepts(input: unknown): boolean {
-  try {
-    validateTranscript(input);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const anyValue = fc.oneof(
   fc.string({ maxLength: 12 }),

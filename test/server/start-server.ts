@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import type { Detector } from '../../src/core/detector.js';
 import type { Transcript } from '../../src/core/transcript.js';
+import { validateTranscript } from '../../src/core/validate.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { type BotlensServer, createServer } from '../../src/server/app.js';
@@ -12,6 +13,30 @@ const servers: BotlensServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()!.app.close();
 });
+
+/** Drops a server the test closed itself from the list closed after each test. */
+export function forgetServer(s: BotlensServer): void {
+  servers.splice(servers.indexOf(s), 1);
+}
+
+/** True when the library's `validateTranscript` accepts `input`. */
+export function libraryAccepts(input: unknown): boolean {
+  try {
+    validateTranscript(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** POSTs JSON to a URL. */
+export function postJson(url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
 
 /** The default service's detector: an ensemble of the heuristic detector alone. */
 export function heuristicEnsemble(): Detector {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { startService } from '../../src/server/serve.js';
-import { sample } from './start-server.js';
+import { postJson, sample } from './start-server.js';
 
 const words =
   'Hello ! I am fine , thank you . What do you do for fun ? I like to read books and walk my dog . ';
@@ -19,12 +19,7 @@ describe('detection in worker threads (server.workers)', () => {
   it('gives the library’s answers, timelines included, and keeps /healthz quick under CPU-bound load', async () => {
     const { server, url } = await startService({ server: { workers: 2 } }, { port: 0, handleSignals: false });
     try {
-      const post = (body: unknown) =>
-        fetch(`${url}/v1/detect`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+      const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
       const library = new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
       const d = (await (await post(sample)).json()) as { score: number };
       expect(d.score).toBeCloseTo((await library.detect(sample)).score!, 12);
@@ -57,12 +52,7 @@ describe('detection in worker threads (server.workers)', () => {
       { port: 0, handleSignals: false },
     );
     try {
-      const post = (body: unknown) =>
-        fetch(`${url}/v1/detect`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+      const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
       // a timeline over 200 messages of 1 MB recomputes 100 times: far past the 300 ms limit
       const slow = await post({ ...big, timeline: true });
       expect(slow.status).toBe(503);
