@@ -10,6 +10,8 @@ export default defineConfig([
       'select/index': 'src/select/index.ts',
       'testing/index': 'src/testing/index.ts',
       'server/index': 'src/server/index.ts',
+      // loaded by path in worker threads (server.workers), see src/server/worker-pool.ts
+      'server/detect-worker': 'src/server/detect-worker.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

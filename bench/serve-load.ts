@@ -9,7 +9,10 @@
  *   (../shared/fixtures/bench/bench-minilm-l6, random weights, fp32, CPU), fitted on 200 ConvAI train
  *   transcripts. Its scores mean nothing; only the serving cost is measured. Skipped without ../shared.
  *
- *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10]
+ *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10] [--rounds 3]
+ *
+ * With ../base (the starting commit, built) present, the heuristic scenario runs the old service and this one
+ * alternately, `--rounds` times each, and prints the ratio of their median requests/s.
  */
 // needs: none (the model-backed scenario is skipped without ../shared)
 import { execFile } from 'node:child_process';
@@ -27,12 +30,22 @@ import { Ensemble } from '../src/ensemble/ensemble.js';
 import { createServer } from '../src/server/app.js';
 
 const { values: args } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } },
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    'skip-models': { type: 'boolean', default: false },
+  },
 });
+const ROUNDS = Number(args.rounds);
 const DURATION_S = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
-if (!(DURATION_S > 0 && DURATION_S <= 60) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1)) {
-  console.error('usage: npx tsx bench/serve-load.ts [--duration 1-60] [--connections N]');
+if (
+  !(DURATION_S > 0 && DURATION_S <= 60) ||
+  !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1) ||
+  !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)
+) {
+  console.error('usage: npx tsx bench/serve-load.ts [--duration 1-60] [--connections N] [--rounds 1-10]');
   process.exit(2);
 }
 
@@ -81,9 +94,20 @@ function autocannon(url: string): Promise<AutocannonResult> {
   });
 }
 
+type CreateServer = typeof createServer;
+const BASE_SERVER = resolve(here, '../../base/dist/server/index.js');
+/** The service as it was at the starting commit (../base, built), for a side-by-side row; absent without it. */
+const baseCreateServer: CreateServer | undefined = existsSync(BASE_SERVER)
+  ? ((await import(BASE_SERVER)) as { createServer: CreateServer }).createServer
+  : undefined;
+
 /** Serves `detector` on 127.0.0.1, warms it up, runs the load, and closes the server. */
-async function scenario(name: string, detector: Detector): Promise<Outcome> {
-  const server = await createServer(detector);
+async function scenario(
+  name: string,
+  detector: Detector,
+  create: CreateServer = createServer,
+): Promise<Outcome> {
+  const server = await create(detector);
   try {
     await server.ready;
     const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -104,12 +128,28 @@ async function scenario(name: string, detector: Detector): Promise<Outcome> {
 }
 
 const outcomes: Outcome[] = [];
-outcomes.push(
-  await scenario('heuristic', new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' })),
-);
+const heuristicEnsemble = () => new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
+// Before and after alternate, ROUNDS times, so drift in the machine's load hits both alike.
+const rates: { before: number[]; after: number[] } = { before: [], after: [] };
+for (let round = 1; round <= ROUNDS; round++) {
+  if (baseCreateServer) {
+    const o = await scenario(
+      `heuristic, before (starting commit), round ${round}`,
+      heuristicEnsemble(),
+      baseCreateServer,
+    );
+    rates.before.push(o.result!.requests.average);
+    outcomes.push(o);
+  }
+  const o = await scenario(`heuristic, round ${round}`, heuristicEnsemble());
+  rates.after.push(o.result!.requests.average);
+  outcomes.push(o);
+}
 
 const model2 = 'heuristic + embedding (bench-minilm-l6, fp32)';
-if (!existsSync(BENCH_MODEL) || !existsSync(TRAIN)) {
+if (args['skip-models']) {
+  outcomes.push({ scenario: model2, note: 'skipped (--skip-models)' });
+} else if (!existsSync(BENCH_MODEL) || !existsSync(TRAIN)) {
   outcomes.push({ scenario: model2, note: `skipped: the bench model and ConvAI data are not in ${shared}` });
 } else {
   let embedding: Detector | undefined;
@@ -150,5 +190,13 @@ for (const o of outcomes) {
   }
   console.log(
     `| ${o.scenario} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r['2xx']} | ${r.non2xx} | ${r.errors} | ${r.timeouts} |`,
+  );
+}
+if (rates.before.length > 0) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const b = median(rates.before);
+  const a = median(rates.after);
+  console.log(
+    `\nheuristic, median of ${ROUNDS} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
   );
 }

@@ -1,78 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Detection, Detector } from '../core/detector.js';
-import type { Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
-import { validateAll } from '../core/validate-examples.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { BotlensError } from '../errors/botlens-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
-import { BoundedQueue, QueueFullError } from './bounded-queue.js';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Detector } from '../core/detector.js';
+import { importOptional } from '../core/optional-import.js';
+import { installAuth } from './auth.js';
+import { errorAnswer, sendAnswer } from './error-table.js';
+import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { detectionSchema, errorSchema, transcriptSchema } from './schemas.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
+import { warmUp } from './readiness.js';
+import { registerRoutes } from './routes.js';
+import { apiSchemas } from './schemas.js';
 
-/** Limits and behaviour of the HTTP service. */
-export interface ServerOptions {
-  /**
-   * Largest request body in bytes; larger bodies get 413.
-   * @defaultValue 1048576 (1 MiB)
-   */
-  bodyLimit?: number;
-  /**
-   * Most transcripts in one `/v1/detect/batch` request.
-   * @defaultValue 32
-   */
-  maxBatch?: number;
-  /**
-   * Per-request time limit in milliseconds; past it the work is aborted and the answer is 503 with Retry-After.
-   * @defaultValue 10000
-   */
-  timeoutMs?: number;
-  /**
-   * Detection requests processed at the same time.
-   * @defaultValue 4
-   */
-  maxConcurrent?: number;
-  /**
-   * Requests allowed to wait for a slot; past that the answer is 429 with Retry-After.
-   * @defaultValue 64
-   */
-  maxQueued?: number;
-  /**
-   * When set, `/v1/*` and `/metrics` require `Authorization: Bearer <apiKey>` (compared in constant time).
-   * @defaultValue undefined (no authentication)
-   */
-  apiKey?: string;
-  /**
-   * A transcript run once at start so `/readyz` reports ready only when models are loaded and warm.
-   * @defaultValue a short built-in two-speaker transcript
-   */
-  warmup?: Transcript;
-  /**
-   * Call the detector's `dispose()` when the server closes.
-   * @defaultValue false
-   */
-  disposeOnClose?: boolean;
-  /**
-   * Fastify's logger setting.
-   * @defaultValue false
-   */
-  logger?: boolean;
-}
-
-const DEFAULT_WARMUP: Transcript = {
-  target: 'b',
-  messages: [
-    { speaker: 'a', text: 'hi, how are you?' },
-    { speaker: 'b', text: 'I am fine , thank you . What do you do for fun ?' },
-  ],
-};
-
-interface MemberLike {
-  detector: string;
-  elapsedMs?: number;
-  error?: unknown;
-}
+export type { ServerOptions } from './options.js';
 
 /** A running botlens service: the Fastify app plus its metrics and readiness. */
 export interface BotlensServer {
@@ -80,42 +18,20 @@ export interface BotlensServer {
   app: FastifyInstance;
   /** The metrics registry behind `/metrics`. */
   metrics: ServerMetrics;
-  /** Resolves when the warm-up detection finished and `/readyz` answers 200. */
+  /**
+   * Resolves when the warm-up detection finished with every required member working and `/readyz` answers 200;
+   * rejects with `ServiceStartError` when a required member failed (then `/readyz` stays 503).
+   */
   ready: Promise<void>;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-function bearerOk(header: string | undefined, expected: Buffer): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  // Hash both sides so lengths match and timingSafeEqual compares in constant time.
-  return m !== null && timingSafeEqual(digest(m[1]!), expected);
-}
-
-function dataUrlToBytes(t: Transcript): Transcript {
-  const avatar = t.profile?.avatar;
-  if (typeof avatar !== 'string') return t;
-  const comma = avatar.indexOf(',');
-  return {
-    ...t,
-    profile: { ...t.profile, avatar: new Uint8Array(Buffer.from(avatar.slice(comma + 1), 'base64')) },
-  };
-}
-
-class TimeoutError extends BotlensError {
-  constructor(ms: number) {
-    super(
-      'TIMEOUT',
-      `Detection took longer than ${ms} ms and was stopped: retry later or send a shorter transcript.`,
-    );
-  }
-}
+const METRIC_KIND: Record<number, string> = { 429: 'overload', 503: 'timeout', 500: 'internal' };
 
 /**
  * Builds the botlens HTTP service around a detector (normally an `Ensemble`). Routes: `POST /v1/detect`,
  * `POST /v1/detect/batch`, `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus), `GET /openapi.json`.
+ * Loads fastify, @fastify/swagger and prom-client lazily: a missing one rejects with `MissingDependencyError`.
+ * See docs/security.md for what the key protects, the limits and the timeouts.
  *
  * @param detector - what judges each transcript; its `detect` result is the response body
  * @param options - limits, timeouts and authentication
@@ -128,51 +44,60 @@ class TimeoutError extends BotlensError {
  * ```
  */
 export async function createServer(detector: Detector, options: ServerOptions = {}): Promise<BotlensServer> {
-  const { default: Fastify } = await import('fastify');
-  const { default: swagger } = await import('@fastify/swagger');
-  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
-  const maxBatch = options.maxBatch ?? 32;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const queue = new BoundedQueue(options.maxConcurrent ?? 4, options.maxQueued ?? 64);
-  const metrics = createMetrics();
-  const key = options.apiKey ? digest(options.apiKey) : undefined;
-  let isReady = false;
+  const o = resolveServerOptions(options);
+  const feature = 'The HTTP service';
+  const { default: Fastify } = await importOptional('fastify', feature, () => import('fastify'));
+  const { default: swagger } = await importOptional(
+    '@fastify/swagger',
+    feature,
+    () => import('@fastify/swagger'),
+  );
+  const admission = new Admission(o);
+  const metrics = await createMetrics(() => ({
+    running: admission.queue.running,
+    queued: admission.queue.queued,
+    open: admission.openRequests,
+  }));
+  const policy = { limits: { maxMessages: o.maxMessages }, truncate: o.truncate };
+  let readiness: true | string | undefined;
 
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit,
-    ajv: { customOptions: { allErrors: true } },
+    logger: o.logger,
+    bodyLimit: o.bodyLimit,
+    requestTimeout: o.requestTimeoutMs,
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    // Node checks requestTimeout/headersTimeout on this interval (30 s by default, which would double the wait).
+    http: { headersTimeout: o.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    frameworkErrors: (err, _req, reply) => sendAnswer(reply, errorAnswer(err, o.bodyLimit)),
   });
+  // Bodies are validated by validateTranscript in the handlers (one definition, no coercion); the route
+  // schemas only document them.
+  app.setValidatorCompiler(() => () => true);
+  // JSON only: without this, Fastify's built-in text/plain parser hands a string to the handlers.
+  app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
     openapi: {
       info: { title: 'botlens', version: '1', description: 'Tells bots from humans in chat transcripts.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
   });
-  app.addSchema(transcriptSchema);
+  for (const schema of apiSchemas(policy, o.maxBatch)) app.addSchema(schema);
+  if (o.apiKey !== undefined) installAuth(app, o.apiKey);
+  admission.install(app);
 
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (
-      key &&
-      (req.url.startsWith('/v1/') || req.url === '/metrics') &&
-      !bearerOk(req.headers.authorization, key)
-    ) {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer')
-        .send({ error: 'UNAUTHORIZED', message: 'Send the API key as "Authorization: Bearer <key>".' });
-    }
-  });
   // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its
   // keep-alive connection, so close() does not wait out the keep-alive timeout.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // Node stops timing out stalled requests once closing; bound the wait for them to the request deadline.
+    setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('Connection', 'close');
   });
-  if (options.disposeOnClose) {
+  if (o.disposeOnClose) {
     app.addHook('onClose', async () => {
       await detector.dispose?.();
     });
@@ -181,165 +106,34 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    const kind = req.routeOptions.config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
+    if (kind) metrics.errors.inc({ detector: '', kind });
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const a = errorAnswer(err, o.bodyLimit);
+    if (a.body.code === 'INTERNAL') req.log.error({ err }, 'request failed');
+    return sendAnswer(reply, a);
   });
 
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.validation) {
-      return reply.code(400).send({
-        error: 'INVALID_TRANSCRIPT',
-        message: `Invalid request body: ${err.message}`,
-        issues: err.validation.map((v) => ({
-          path:
-            v.instancePath
-              .replace(/^\//, '')
-              .replace(/\/(\d+)/g, '[$1]')
-              .replace(/\//g, '.') || '(body)',
-          message: v.message ?? 'invalid',
-        })),
-      });
-    }
-    if (err.statusCode === 413) {
-      return reply
-        .code(413)
-        .send({ error: 'BODY_TOO_LARGE', message: `Request body exceeds ${bodyLimit} bytes.` });
-    }
-    if (err.statusCode && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: err.code ?? 'BAD_REQUEST', message: err.message });
-    }
-    return handleError(err, reply);
+  registerRoutes(app, {
+    detector,
+    admission,
+    metrics,
+    policy,
+    maxBatch: o.maxBatch,
+    readiness: () => readiness,
+    secured: o.apiKey !== undefined,
   });
 
-  function handleError(err: unknown, reply: FastifyReply) {
-    if (InvalidTranscriptError.isInstance(err)) {
-      return reply.code(400).send({ error: err.code, message: err.message, issues: err.issues });
-    }
-    if (err instanceof QueueFullError) {
-      metrics.errors.inc({ detector: '', kind: 'overload' });
-      return reply.code(429).header('Retry-After', '1').send({ error: err.code, message: err.message });
-    }
-    if (err instanceof TimeoutError) {
-      metrics.errors.inc({ detector: '', kind: 'timeout' });
-      return reply.code(503).header('Retry-After', '5').send({ error: err.code, message: err.message });
-    }
-    metrics.errors.inc({ detector: '', kind: 'internal' });
-    const message = BotlensError.isInstance(err) ? err.message : 'Internal error while detecting.';
-    return reply.code(500).send({ error: BotlensError.isInstance(err) ? err.code : 'INTERNAL', message });
-  }
-
-  function record(d: Detection): void {
-    const members = (d as Detection & { members?: MemberLike[] }).members;
-    for (const m of members ?? [d as MemberLike]) {
-      if (m.error !== undefined) metrics.errors.inc({ detector: m.detector, kind: 'detector' });
-      else if (typeof m.elapsedMs === 'number')
-        metrics.detectorTime.observe({ detector: m.detector }, m.elapsedMs / 1000);
-    }
-  }
-
-  async function withLimits<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    metrics.inFlight.set({ state: 'queued' }, queue.queued + 1);
-    try {
-      return await queue.run(async () => {
-        metrics.inFlight.set({ state: 'queued' }, queue.queued);
-        metrics.inFlight.set({ state: 'running' }, queue.running);
-        const ac = new AbortController();
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            ac.abort(new TimeoutError(timeoutMs));
-            reject(new TimeoutError(timeoutMs));
-          }, timeoutMs);
-        });
-        try {
-          return await Promise.race([work(ac.signal), timeout]);
-        } catch (err) {
-          if (AbortedError.isInstance(err) && ac.signal.aborted) throw new TimeoutError(timeoutMs);
-          throw err;
-        } finally {
-          clearTimeout(timer);
-        }
-      });
-    } finally {
-      metrics.inFlight.set({ state: 'queued' }, queue.queued);
-      metrics.inFlight.set({ state: 'running' }, queue.running);
-    }
-  }
-
-  const security = key ? [{ bearer: [] }] : [];
-
-  app.post(
-    '/v1/detect',
-    {
-      schema: {
-        summary: 'Judge one transcript',
-        body: { $ref: 'Transcript#' },
-        security,
-        response: { 200: detectionSchema, 400: errorSchema, 429: errorSchema, 503: errorSchema },
-      },
+  const ready = warmUp(detector, o.warmup, o.optionalMembers).then(
+    () => {
+      readiness = true;
     },
-    async (req, reply) => {
-      try {
-        const t = validateTranscript(dataUrlToBytes(req.body as Transcript));
-        const d = await withLimits((signal) => detector.detect(t, { signal }));
-        record(d);
-        return d;
-      } catch (err) {
-        return handleError(err, reply);
-      }
+    (err: unknown) => {
+      readiness = err instanceof Error ? err.message : String(err);
+      throw err;
     },
   );
-
-  app.post(
-    '/v1/detect/batch',
-    {
-      schema: {
-        summary: `Judge up to ${maxBatch} transcripts`,
-        body: {
-          type: 'object',
-          required: ['transcripts'],
-          additionalProperties: false,
-          properties: {
-            transcripts: { type: 'array', minItems: 1, maxItems: maxBatch, items: { $ref: 'Transcript#' } },
-          },
-        },
-        security,
-        response: {
-          200: { type: 'object', properties: { results: { type: 'array', items: detectionSchema } } },
-          400: errorSchema,
-          429: errorSchema,
-          503: errorSchema,
-        },
-      },
-    },
-    async (req, reply) => {
-      try {
-        const body = req.body as { transcripts: Transcript[] };
-        const ts = validateAll(body.transcripts.map(dataUrlToBytes), 'transcripts');
-        const results = await withLimits((signal) =>
-          detector.detectBatch
-            ? detector.detectBatch(ts, { signal })
-            : Promise.all(ts.map((t) => detector.detect(t, { signal }))),
-        );
-        for (const d of results) record(d);
-        return { results };
-      } catch (err) {
-        return handleError(err, reply);
-      }
-    },
-  );
-
-  app.get('/healthz', { schema: { summary: 'The process is up' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { summary: 'Models are loaded and warmed' } }, async (_req, reply) =>
-    isReady ? { status: 'ready' } : reply.code(503).send({ status: 'warming' }),
-  );
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', security } }, async (_req, reply) => {
-    reply.header('Content-Type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  const ready = detector.detect(options.warmup ?? DEFAULT_WARMUP).then(() => {
-    isReady = true;
-  });
   // Readiness failures surface through /readyz staying 503 and through `ready`; never as an unhandled rejection.
   ready.catch(() => {});
   await app.ready();

@@ -13,7 +13,16 @@ const serverSchema = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   maxConcurrent: z.number().int().positive().optional(),
   maxQueued: z.number().int().min(0).optional(),
+  maxBytesInFlight: z.number().int().positive().optional(),
+  maxMessages: z.number().int().positive().max(100_000).optional(),
+  truncate: z.boolean().optional(),
+  requestTimeoutMs: z.number().int().positive().optional(),
+  headersTimeoutMs: z.number().int().positive().optional(),
+  keepAliveTimeoutMs: z.number().int().positive().optional(),
   apiKeyEnv: z.string().min(1).optional(),
+  auth: z.enum(['bearer', 'none'], { error: 'auth must be "bearer" or "none"' }).optional(),
+  optionalMembers: z.array(z.string().min(1)).optional(),
+  workers: z.number().int().min(0).max(256).optional(),
 });
 
 /**
@@ -71,10 +80,58 @@ export interface ServerSettings {
    */
   maxQueued?: number | undefined;
   /**
-   * Environment variable that holds the API key (`Authorization: Bearer <key>`).
+   * Request-body bytes admitted at once; past it new requests get 429 at once (see `ServerOptions`).
+   * @defaultValue 8 × bodyLimit
+   */
+  maxBytesInFlight?: number | undefined;
+  /**
+   * Most messages in one transcript (400 beyond it, unless `truncate`).
+   * @defaultValue 200
+   */
+  maxMessages?: number | undefined;
+  /**
+   * Keep the last `maxMessages` messages of a longer transcript instead of answering 400.
+   * @defaultValue false
+   */
+  truncate?: boolean | undefined;
+  /**
+   * Time for a client to send a whole request; a client that stalls gets 408 and is disconnected.
+   * @defaultValue 20000
+   */
+  requestTimeoutMs?: number | undefined;
+  /**
+   * Time for a client to send the request headers.
+   * @defaultValue 10000
+   */
+  headersTimeoutMs?: number | undefined;
+  /**
+   * How long an idle keep-alive connection stays open.
+   * @defaultValue 5000
+   */
+  keepAliveTimeoutMs?: number | undefined;
+  /**
+   * Environment variable that holds the API key (`Authorization: Bearer <key>`). When given, the variable must
+   * be set and non-empty or the service refuses to start.
    * @defaultValue 'BOTLENS_API_KEY' (no key required when it is unset)
    */
   apiKeyEnv?: string | undefined;
+  /**
+   * `"bearer"` requires a key (start-up fails without one); `"none"` serves without a key and is the explicit
+   * opt-in needed to bind a non-loopback host without a key (a warning is logged).
+   * @defaultValue "bearer" when a key is found, else none on loopback hosts only
+   */
+  auth?: 'bearer' | 'none' | undefined;
+  /**
+   * Ensemble members (by name) allowed to fail to load; any other member that fails stops start-up.
+   * @defaultValue [] (every member is required)
+   */
+  optionalMembers?: string[] | undefined;
+  /**
+   * Worker threads that run the detectors (each loads its own models), so CPU-bound detection never holds the
+   * event loop that answers probes and admits requests. 0 runs detection on the main thread.
+   * @defaultValue 0
+   */
+  workers?: number | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { importOptional } from '../core/optional-import.js';
 
 /** The Prometheus metrics the service exports at `/metrics`. */
 export interface ServerMetrics {
@@ -12,12 +13,29 @@ export interface ServerMetrics {
   detectorTime: Histogram<'detector'>;
   /** Detector failures (reported inside results) and request errors. */
   errors: Counter<'detector' | 'kind'>;
-  /** Requests running and waiting. */
+  /**
+   * Detection requests by state: `running`, `queued` (waiting for a slot) and `open` (admitted and not yet
+   * answered, receiving the body included). Sampled when `/metrics` is read.
+   */
   inFlight: Gauge<'state'>;
 }
 
-/** Creates a fresh metrics registry (not the global one, so several servers can live in one process). */
-export function createMetrics(): ServerMetrics {
+/** Counts sampled into the `botlens_requests_in_flight` gauge when `/metrics` is read. */
+export interface InFlightCounts {
+  running: number;
+  queued: number;
+  open: number;
+}
+
+/**
+ * Creates a fresh metrics registry (not the global one, so several servers can live in one process). Loads
+ * `prom-client` lazily: when it is not installed this rejects with `MissingDependencyError`.
+ *
+ * @param sample - read at each scrape to fill the in-flight gauge
+ */
+export async function createMetrics(sample?: () => InFlightCounts): Promise<ServerMetrics> {
+  const prom = await importOptional('prom-client', 'The HTTP service', () => import('prom-client'));
+  const { Counter, Gauge, Histogram, Registry } = prom;
   const registry = new Registry();
   const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   return {
@@ -50,9 +68,16 @@ export function createMetrics(): ServerMetrics {
     }),
     inFlight: new Gauge({
       name: 'botlens_requests_in_flight',
-      help: 'Detection requests running and waiting in the queue.',
+      help: 'Detection requests running, waiting in the queue, and open (admitted, not yet answered).',
       labelNames: ['state'],
       registers: [registry],
+      collect() {
+        if (!sample) return;
+        const c = sample();
+        this.set({ state: 'running' }, c.running);
+        this.set({ state: 'queued' }, c.queued);
+        this.set({ state: 'open' }, c.open);
+      },
     }),
   };
 }

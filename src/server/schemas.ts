@@ -1,44 +1,24 @@
+import { z } from 'zod';
+import { ERROR_STATUS, type ServiceErrorCode } from './error-table.js';
+import { requestSchemas, type TranscriptPolicy } from './request.js';
+
 /**
- * JSON Schemas of the HTTP API. Fastify validates bodies against them (with Ajv) before a handler runs, and
- * @fastify/swagger publishes them in `/openapi.json`. Deeper rules (target among the speakers, timestamps in
- * order) are checked by `validateTranscript`, which answers 400 with the field and the fix.
+ * JSON Schemas of the HTTP API, published in `/openapi.json` under these names. The request schemas are
+ * generated from the library's zod transcript schema, so the document says exactly what the service accepts;
+ * they document, they do not validate (validation is `validateTranscript`, in the handler, with no coercion).
  */
-const messageSchema = {
-  type: 'object',
-  required: ['speaker', 'text'],
-  additionalProperties: false,
-  properties: {
-    speaker: { type: 'string', minLength: 1, maxLength: 256 },
-    text: { type: 'string', maxLength: 10000 },
-    timestamp: { anyOf: [{ type: 'number' }, { type: 'string', format: 'date-time' }] },
-  },
-} as const;
+type JsonSchema = Record<string, unknown>;
 
-export const transcriptSchema = {
-  $id: 'Transcript',
-  type: 'object',
-  required: ['messages'],
-  additionalProperties: false,
-  properties: {
-    messages: { type: 'array', minItems: 1, maxItems: 200, items: messageSchema },
-    target: { type: 'string', minLength: 1 },
-    profile: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        bio: { type: 'string', maxLength: 5000 },
-        avatar: {
-          type: 'string',
-          pattern: '^data:image/[a-z0-9.+-]+;base64,',
-          description:
-            'The avatar as a base64 data URL (the service never reads server paths or fetches URLs).',
-        },
-      },
-    },
-  },
-} as const;
+function fromZod(id: string, schema: z.ZodType): JsonSchema {
+  const { $schema: _drop, ...json } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  return { $id: id, ...json };
+}
 
-export const detectionSchema = {
+const detectionSchema: JsonSchema = {
+  $id: 'Detection',
   type: 'object',
   required: ['detector', 'score', 'label', 'evidence', 'elapsedMs'],
   properties: {
@@ -47,19 +27,78 @@ export const detectionSchema = {
     label: { type: ['string', 'null'], enum: ['human', 'bot', null] },
     evidence: { type: 'array', items: { type: 'object', additionalProperties: true } },
     elapsedMs: { type: 'number' },
-  },
-  additionalProperties: true,
-} as const;
-
-export const errorSchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string' },
-    message: { type: 'string' },
-    issues: {
+    timeline: {
       type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+      description: 'Only when the request asked for "timeline": the verdict after each target message.',
+      items: {
+        type: 'object',
+        properties: {
+          messageIndex: { type: 'integer' },
+          targetMessages: { type: 'integer' },
+          score: { type: ['number', 'null'] },
+          label: { type: ['string', 'null'], enum: ['human', 'bot', null] },
+        },
+      },
     },
   },
-} as const;
+  additionalProperties: true,
+};
+
+const errorCodes = Object.keys(ERROR_STATUS) as ServiceErrorCode[];
+
+const errorSchema: JsonSchema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'The body of every error answer, from the service and from the HTTP layer alike.',
+  required: ['code', 'error', 'message'],
+  properties: {
+    code: { type: 'string', enum: errorCodes, description: 'Stable machine-readable code.' },
+    error: { type: 'string', enum: errorCodes, description: 'The same as code (kept for older clients).' },
+    message: {
+      type: 'string',
+      description: 'What went wrong and what to do. Never a path or a stack trace.',
+    },
+    issues: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/** Every named schema, to register with `app.addSchema`. */
+export function apiSchemas(policy: TranscriptPolicy, maxBatch: number): JsonSchema[] {
+  const r = requestSchemas(policy, maxBatch);
+  return [
+    fromZod('Transcript', r.Transcript),
+    fromZod('DetectRequest', r.DetectRequest),
+    fromZod('BatchRequest', r.BatchRequest),
+    detectionSchema,
+    {
+      $id: 'BatchResult',
+      type: 'object',
+      properties: { results: { type: 'array', items: { $ref: 'Detection#' } } },
+    },
+    errorSchema,
+  ];
+}
+
+const ref = (id: string) => ({ $ref: `${id}#` });
+
+/** The error answers every route may give, by status, each with the shared error body. */
+export function errorResponses(statuses: readonly number[]): Record<number, unknown> {
+  return Object.fromEntries(statuses.map((s) => [s, { ...ref('Error'), description: describeStatus(s) }]));
+}
+
+function describeStatus(status: number): string {
+  const codes = errorCodes.filter((c) => ERROR_STATUS[c] === status);
+  return `Error (${codes.join(', ')})`;
+}
+
+/** The statuses a detection route can answer besides 200. */
+export const DETECTION_ERRORS = [400, 401, 404, 405, 413, 415, 429, 500, 503] as const;
+
+export { ref as schemaRef };

@@ -1,7 +1,10 @@
 import type { Detector } from '../core/detector.js';
-import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
+import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
-import type { ServiceConfig } from './config.js';
+import type { ServerSettings, ServiceConfig } from './config.js';
+import { detectorFromConfig } from './detector-from-config.js';
+import type { ServerOptions } from './options.js';
+import { createWorkerPool } from './worker-pool.js';
 
 /** Where and how {@link startService} listens. */
 export interface StartServiceOptions {
@@ -16,6 +19,11 @@ export interface StartServiceOptions {
    */
   host?: string;
   /**
+   * Overrides `config.server.auth` (`"none"` is the opt-in to serve a non-loopback host without a key).
+   * @defaultValue config.server.auth
+   */
+  auth?: 'bearer' | 'none';
+  /**
    * Stop gracefully on SIGTERM and SIGINT (finish in-flight requests, then exit).
    * @defaultValue true
    */
@@ -25,6 +33,10 @@ export interface StartServiceOptions {
    * @defaultValue false
    */
   logger?: boolean;
+  /** Called once the port is bound, before the warm-up finishes (the CLI prints the address). */
+  onListening?: (url: string) => void;
+  /** Where warnings go (serving without a key on a public address). @defaultValue writes to stderr */
+  warn?: (message: string) => void;
 }
 
 /** A service started by {@link startService}. */
@@ -35,17 +47,100 @@ export interface RunningService {
   url: string;
 }
 
-/** Builds the detector a service config describes: the fitted file, the ensemble, or the heuristic alone. */
-export async function detectorFromConfig(config: ServiceConfig): Promise<Detector> {
-  if (config.fitted) return detectorFromFile(config.fitted);
-  return createEnsemble(config.ensemble ?? { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
+export { detectorFromConfig } from './detector-from-config.js';
+
+/** The `server` settings handed to `createServer` as they are. */
+const PASSED_SETTINGS = [
+  'bodyLimit',
+  'maxBatch',
+  'timeoutMs',
+  'maxConcurrent',
+  'maxQueued',
+  'maxBytesInFlight',
+  'maxMessages',
+  'truncate',
+  'requestTimeoutMs',
+  'headersTimeoutMs',
+  'keepAliveTimeoutMs',
+  'optionalMembers',
+] as const satisfies readonly (keyof ServerSettings & keyof ServerOptions)[];
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /**
- * Starts the HTTP service described by a config (see `botlens serve`). With an empty config it serves the
- * heuristic detector alone, which needs no model.
+ * Decides the API key from the settings and the environment, failing closed: a named variable that is unset or
+ * empty, `"auth": "bearer"` without a key, or a non-loopback host without a key and without `"auth": "none"`
+ * stops start-up.
  *
- * @returns the running server and the address it listens on
+ * @returns the key (undefined: no authentication) and a warning to log, if any
+ * @throws ServiceStartError saying what to set
+ */
+export function resolveApiKey(
+  s: ServerSettings,
+  host: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { apiKey?: string; warning?: string } {
+  const variable = s.apiKeyEnv ?? 'BOTLENS_API_KEY';
+  const value = env[variable];
+  if (s.auth === 'none') {
+    if (s.apiKeyEnv !== undefined) {
+      throw new ServiceStartError(
+        `server.auth is "none" but server.apiKeyEnv names ${s.apiKeyEnv}: remove one of them.`,
+      );
+    }
+    return isLoopbackHost(host)
+      ? {}
+      : {
+          warning: `serving ${host} WITHOUT an API key ("auth": "none"): anyone who can reach it can use it`,
+        };
+  }
+  if (value !== undefined && value.length > 0) return { apiKey: value };
+  if (s.apiKeyEnv !== undefined || value !== undefined) {
+    throw new ServiceStartError(
+      `The API key variable ${variable} is ${value === undefined ? 'not set' : 'empty'}: set it to the key, or ` +
+        `remove server.apiKeyEnv and set "auth": "none" to serve without a key.`,
+    );
+  }
+  if (s.auth === 'bearer') {
+    throw new ServiceStartError(`server.auth is "bearer" but no API key is set: set ${variable} to the key.`);
+  }
+  if (!isLoopbackHost(host)) {
+    throw new ServiceStartError(
+      `Refusing to serve ${host} without an API key: set ${variable} (or server.apiKeyEnv), or opt in to no ` +
+        `authentication with "auth": "none" in the server config (or --auth none).`,
+    );
+  }
+  return {};
+}
+
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new ServiceStartError(
+      `Port ${port} on ${host} is already in use: stop the other process or pick another --port.`,
+      { cause: err },
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new ServiceStartError(
+      `Cannot listen on ${host}:${port} (${code}): pick a port above 1023 or an address of this machine.`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/**
+ * Starts the HTTP service described by a config (see `botlens serve`): checks the security settings, builds the
+ * detector, listens, and waits for the warm-up. With an empty config it serves the heuristic detector alone.
+ *
+ * @returns the running server and the address it listens on, once every required model is loaded
+ * @throws ServiceStartError when a security setting cannot be honoured, the port is taken, or a required
+ *   ensemble member fails to load (the server is closed again)
  * @example
  * ```ts
  * const { url, server } = await startService({}, { port: 8080 });
@@ -55,23 +150,40 @@ export async function startService(
   config: ServiceConfig,
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
-  const detector = await detectorFromConfig(config);
-  const s = config.server ?? {};
-  const apiKey = s.apiKeyEnv ? process.env[s.apiKeyEnv] : process.env['BOTLENS_API_KEY'];
+  const s: ServerSettings = { ...config.server, ...(options.auth !== undefined && { auth: options.auth }) };
+  const host = options.host ?? s.host ?? '127.0.0.1';
+  const port = options.port ?? s.port ?? 8080;
+  const { apiKey, warning } = resolveApiKey(s, host);
+  if (warning) (options.warn ?? ((m: string) => process.stderr.write(`botlens: warning: ${m}\n`)))(warning);
+  const detector: Detector = s.workers
+    ? await createWorkerPool(config, {
+        threads: s.workers,
+        limits: s.maxMessages !== undefined ? { maxMessages: s.maxMessages } : {},
+      })
+    : await detectorFromConfig(config);
+  const passed = Object.fromEntries(
+    PASSED_SETTINGS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]),
+  ) as ServerOptions;
   const server = await createServer(detector, {
-    ...(s.bodyLimit !== undefined && { bodyLimit: s.bodyLimit }),
-    ...(s.maxBatch !== undefined && { maxBatch: s.maxBatch }),
-    ...(s.timeoutMs !== undefined && { timeoutMs: s.timeoutMs }),
-    ...(s.maxConcurrent !== undefined && { maxConcurrent: s.maxConcurrent }),
-    ...(s.maxQueued !== undefined && { maxQueued: s.maxQueued }),
-    ...(apiKey ? { apiKey } : {}),
+    ...passed,
+    ...(apiKey !== undefined && { apiKey }),
     logger: options.logger ?? false,
     disposeOnClose: true,
   });
-  const url = await server.app.listen({
-    host: options.host ?? s.host ?? '127.0.0.1',
-    port: options.port ?? s.port ?? 8080,
-  });
+  let url: string;
+  try {
+    url = await server.app.listen({ host, port });
+  } catch (err) {
+    await server.app.close();
+    throw listenError(err, host, port);
+  }
+  options.onListening?.(url);
+  try {
+    await server.ready;
+  } catch (err) {
+    await server.app.close();
+    throw err;
+  }
   if (options.handleSignals ?? true) {
     const stop = (signal: string) => {
       process.stderr.write(`botlens: ${signal} received, finishing in-flight requests\n`);

@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { abstained, nowMs, scored } from '../../src/core/detection.js';
 import type { DetectOptions, Detector } from '../../src/core/detector.js';
 import type { Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { AbortedError } from '../../src/errors/aborted-error.js';
-import { type BotlensServer, createServer, type ServerOptions } from '../../src/server/app.js';
+import { forgetServer, startServer } from './start-server.js';
 
 /**
  * A real detector: scores the share of the target's messages with tokenizer-style spacing (" ?"). It takes
@@ -39,26 +38,7 @@ class SpacingDetector implements Detector {
   }
 }
 
-const servers: BotlensServer[] = [];
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.app.close();
-});
-
-async function start(detector: Detector, options: ServerOptions = {}) {
-  const s = await createServer(detector, options);
-  servers.push(s);
-  await s.app.listen({ host: '127.0.0.1', port: 0 });
-  await s.ready;
-  const { port } = s.app.server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-  return { s, base, post };
-}
+const start = startServer;
 
 const bot: Transcript = {
   target: 'b',
@@ -179,7 +159,7 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     const closing = s.app.close();
     const r = await pending;
     await closing;
-    servers.splice(servers.indexOf(s), 1);
+    forgetServer(s);
     expect(r.status).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 
-/** `botlens serve [--config FILE] [--port N] [--host H]`: the HTTP API. */
+/** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -13,25 +13,35 @@ export function registerServeCommand(program: Command): void {
       'botlens.config.json naming the ensemble; without it the heuristic detector alone',
     )
     .option('--port <n>', 'port (default 8080)')
-    .option('--host <host>', 'interface to bind (default 127.0.0.1; 0.0.0.0 in containers)')
+    .option(
+      '--host <host>',
+      'interface to bind (default 127.0.0.1; 0.0.0.0 in containers needs a key or --auth none)',
+    )
+    .option(
+      '--auth <mode>',
+      '"bearer" (require BOTLENS_API_KEY) or "none" (no key, also on public addresses)',
+    )
     .option('--log', 'log requests as JSON lines')
-    .action(async (flags: { config?: string; port?: string; host?: string; log?: boolean }) => {
-      const { loadServiceConfig } = await import('../../server/config.js');
-      const { startService } = await import('../../server/serve.js');
-      const config = flags.config ? await loadServiceConfig(flags.config) : {};
-      const port = flags.port === undefined ? undefined : Number(flags.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-        throw new InvalidOptionsError('--port', `expected an integer 0-65535, got "${flags.port}"`);
-      }
-      const { server, url } = await startService(config, {
-        ...(port !== undefined && { port }),
-        ...(flags.host !== undefined && { host: flags.host }),
-        logger: flags.log ?? false,
-      });
-      process.stderr.write(`botlens: listening on ${url}\n`);
-      await server.ready.then(
-        () => process.stderr.write('botlens: ready\n'),
-        (err: unknown) => process.stderr.write(`botlens: warm-up failed: ${String(err)}\n`),
-      );
-    });
+    .action(
+      async (flags: { config?: string; port?: string; host?: string; auth?: string; log?: boolean }) => {
+        const { loadServiceConfig } = await import('../../server/config.js');
+        const { startService } = await import('../../server/serve.js');
+        const config = flags.config ? await loadServiceConfig(flags.config) : {};
+        const port = flags.port === undefined ? undefined : Number(flags.port);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+          throw new InvalidOptionsError('--port', `expected an integer 0-65535, got "${flags.port}"`);
+        }
+        if (flags.auth !== undefined && flags.auth !== 'bearer' && flags.auth !== 'none') {
+          throw new InvalidOptionsError('--auth', `expected "bearer" or "none", got "${flags.auth}"`);
+        }
+        await startService(config, {
+          ...(port !== undefined && { port }),
+          ...(flags.host !== undefined && { host: flags.host }),
+          ...(flags.auth !== undefined && { auth: flags.auth }),
+          logger: flags.log ?? false,
+          onListening: (url) => process.stderr.write(`botlens: listening on ${url}\n`),
+        });
+        process.stderr.write('botlens: ready\n');
+      },
+    );
 }

@@ -1,0 +1,154 @@
+import type { Transcript } from '../core/transcript.js';
+import { DEFAULT_LIMITS } from '../core/validate.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+
+/** Limits and behaviour of the HTTP service. */
+export interface ServerOptions {
+  /**
+   * Largest request body in bytes; larger bodies get 413.
+   * @defaultValue 1048576 (1 MiB)
+   */
+  bodyLimit?: number;
+  /**
+   * Most transcripts in one `/v1/detect/batch` request.
+   * @defaultValue 32
+   */
+  maxBatch?: number;
+  /**
+   * Time limit per detection request in milliseconds, counted from the request's arrival (queue wait included);
+   * past it the work is aborted and the answer is 503 with Retry-After.
+   * @defaultValue 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Detection requests processed at the same time.
+   * @defaultValue 4
+   */
+  maxConcurrent?: number;
+  /**
+   * Requests allowed to wait for a slot; past that the answer is 429 with Retry-After.
+   * @defaultValue 64
+   */
+  maxQueued?: number;
+  /**
+   * Request-body bytes admitted at once (the cost bound: from `Content-Length`, before the body is read); a
+   * request that would pass it gets 429 with Retry-After at once. One request is always admitted when none is in
+   * flight.
+   * @defaultValue 8 × bodyLimit
+   */
+  maxBytesInFlight?: number;
+  /**
+   * Most messages in one transcript (the library's `maxMessages`).
+   * @defaultValue 200
+   */
+  maxMessages?: number;
+  /**
+   * Keep the last `maxMessages` messages of a longer transcript instead of answering 400.
+   * @defaultValue false
+   */
+  truncate?: boolean;
+  /**
+   * Time for a client to send a whole request (headers and body); past it Node answers 408 and closes the
+   * connection. Checked every second, so the answer comes within this plus about 1 s.
+   * @defaultValue 20000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Time for a client to send the request headers (at most `requestTimeoutMs`).
+   * @defaultValue 10000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open.
+   * @defaultValue 5000
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * When set, every route but the open ones (`/healthz`, `/readyz`, `/openapi.json`) requires
+   * `Authorization: Bearer <apiKey>` (compared in constant time).
+   * @defaultValue undefined (no authentication)
+   */
+  apiKey?: string;
+  /**
+   * Ensemble members (by name) allowed to fail at warm-up; any other member that fails makes `ready` reject and
+   * keeps `/readyz` at 503.
+   * @defaultValue [] (every member is required)
+   */
+  optionalMembers?: readonly string[];
+  /**
+   * A transcript run once at start so `/readyz` reports ready only when models are loaded and warm.
+   * @defaultValue a short built-in two-speaker transcript
+   */
+  warmup?: Transcript;
+  /**
+   * Call the detector's `dispose()` when the server closes.
+   * @defaultValue false
+   */
+  disposeOnClose?: boolean;
+  /**
+   * Fastify's logger setting.
+   * @defaultValue false
+   */
+  logger?: boolean;
+}
+
+/** {@link ServerOptions} with every default applied. */
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'apiKey' | 'warmup'>> &
+  Pick<ServerOptions, 'apiKey'> & { warmup: Transcript };
+
+const DEFAULT_WARMUP: Transcript = {
+  target: 'b',
+  messages: [
+    { speaker: 'a', text: 'hi, how are you?' },
+    { speaker: 'b', text: 'I am fine , thank you . What do you do for fun ?' },
+  ],
+};
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x <= 0)
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${x}`);
+  return x;
+}
+
+/** Applies the defaults and checks every option once, where options enter. */
+export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
+  const bodyLimit = positiveInt('bodyLimit', o.bodyLimit, 1024 * 1024);
+  const requestTimeoutMs = positiveInt('requestTimeoutMs', o.requestTimeoutMs, 20_000);
+  const headersTimeoutMs = positiveInt(
+    'headersTimeoutMs',
+    o.headersTimeoutMs,
+    Math.min(10_000, requestTimeoutMs),
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new InvalidOptionsError(
+      'headersTimeoutMs',
+      `must not exceed requestTimeoutMs (${requestTimeoutMs})`,
+    );
+  }
+  if (o.apiKey !== undefined && o.apiKey.length === 0) {
+    throw new InvalidOptionsError('apiKey', 'is empty: give a key, or leave it out to serve without one');
+  }
+  const maxQueued = o.maxQueued ?? 64;
+  if (!Number.isInteger(maxQueued) || maxQueued < 0) {
+    throw new InvalidOptionsError('maxQueued', `expected a non-negative integer, got ${maxQueued}`);
+  }
+  return {
+    bodyLimit,
+    maxBatch: positiveInt('maxBatch', o.maxBatch, 32),
+    timeoutMs: positiveInt('timeoutMs', o.timeoutMs, 10_000),
+    maxConcurrent: positiveInt('maxConcurrent', o.maxConcurrent, 4),
+    maxQueued,
+    maxBytesInFlight: positiveInt('maxBytesInFlight', o.maxBytesInFlight, 8 * bodyLimit),
+    maxMessages: positiveInt('maxMessages', o.maxMessages, DEFAULT_LIMITS.maxMessages),
+    truncate: o.truncate ?? false,
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: positiveInt('keepAliveTimeoutMs', o.keepAliveTimeoutMs, 5_000),
+    ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+    optionalMembers: o.optionalMembers ?? [],
+    warmup: o.warmup ?? DEFAULT_WARMUP,
+    disposeOnClose: o.disposeOnClose ?? false,
+    logger: o.logger ?? false,
+  };
+}

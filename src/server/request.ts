@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { Transcript, ValidTranscript } from '../core/transcript.js';
+import { transcriptSchema, type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
+
+/** How the service reads transcripts: the library's limits, plus truncation. */
+export interface TranscriptPolicy {
+  /** Passed to `validateTranscript` (`maxMessages` raised or lowered by the config). */
+  limits: ValidationLimits;
+  /** Keep the last `limits.maxMessages` messages of a longer transcript instead of refusing it. */
+  truncate: boolean;
+}
+
+/**
+ * The one rule the service adds to the library's: `profile.avatar` must be a base64 data URL, because the
+ * service never reads a server path or fetches a URL on a client's behalf (the library accepts both).
+ */
+export const avatarDataUrlSchema = z
+  .string()
+  .regex(/^data:image\/[a-z0-9.+-]+;base64,/, {
+    error:
+      'profile.avatar must be a base64 data URL (data:image/png;base64,...): the service reads no paths or URLs',
+  })
+  .describe('The avatar as a base64 data URL (the service never reads server paths or fetches URLs).');
+
+const timelineSchema = z
+  .boolean({ error: 'timeline must be true or false' })
+  .optional()
+  .describe('Also return the score after each of the target speaker’s messages.');
+
+/**
+ * The request schemas, built from the library's transcript schema (`transcriptSchema`) so the service
+ * documents exactly what `validateTranscript` accepts; used for the OpenAPI document.
+ */
+export function requestSchemas(policy: TranscriptPolicy, maxBatch: number) {
+  const transcript = transcriptSchema(policy.limits);
+  const profile = transcript.shape.profile.unwrap().extend({ avatar: avatarDataUrlSchema.optional() });
+  const serviceTranscript = transcript.extend({ profile: profile.optional() });
+  return {
+    Transcript: serviceTranscript,
+    DetectRequest: serviceTranscript.extend({ timeline: timelineSchema }),
+    BatchRequest: z.object({ transcripts: z.array(serviceTranscript).min(1).max(maxBatch) }),
+  };
+}
+
+const batchShape = (maxBatch: number) =>
+  z.object({
+    transcripts: z
+      .array(z.unknown(), { error: 'transcripts must be an array of transcripts' })
+      .min(1, { error: 'transcripts is empty: send at least one transcript' })
+      .max(maxBatch, { error: `transcripts has more than ${maxBatch} items: split the batch` }),
+  });
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Applies the service rules (truncation, data-URL avatar) to one transcript, then the library's validation. */
+function checkTranscript(raw: unknown, policy: TranscriptPolicy): ValidTranscript {
+  if (!isRecord(raw)) return validateTranscript(raw, policy.limits);
+  let t: Record<string, unknown> = raw;
+  const max = policy.limits.maxMessages;
+  if (policy.truncate && max !== undefined && Array.isArray(t['messages']) && t['messages'].length > max) {
+    t = { ...t, messages: t['messages'].slice(-max) };
+  }
+  const profile = t['profile'];
+  if (isRecord(profile) && profile['avatar'] !== undefined) {
+    const r = avatarDataUrlSchema.safeParse(profile['avatar']);
+    if (!r.success) {
+      throw new InvalidTranscriptError([{ path: 'profile.avatar', message: r.error.issues[0]!.message }]);
+    }
+    const bytes = new Uint8Array(Buffer.from(r.data.slice(r.data.indexOf(',') + 1), 'base64'));
+    t = { ...t, profile: { ...profile, avatar: bytes } };
+  }
+  return validateTranscript(t as unknown as Transcript, policy.limits);
+}
+
+/** {@link checkTranscript} with issue paths under `at` (e.g. `transcripts[2]`). */
+function checkTranscriptAt(raw: unknown, policy: TranscriptPolicy, at: string): ValidTranscript {
+  try {
+    return checkTranscript(raw, policy);
+  } catch (err) {
+    if (!InvalidTranscriptError.isInstance(err)) throw err;
+    throw new InvalidTranscriptError(
+      err.issues.map((i) => ({ path: i.path ? `${at}.${i.path}` : at, message: i.message })),
+    );
+  }
+}
+
+/** A `/v1/detect` body: the transcript and whether a timeline was asked for. */
+export function readDetectBody(
+  body: unknown,
+  policy: TranscriptPolicy,
+): { transcript: ValidTranscript; timeline: boolean } {
+  let timeline = false;
+  if (isRecord(body) && 'timeline' in body) {
+    const r = timelineSchema.safeParse(body['timeline']);
+    if (!r.success)
+      throw new InvalidTranscriptError([{ path: 'timeline', message: r.error.issues[0]!.message }]);
+    timeline = r.data === true;
+  }
+  return { transcript: checkTranscript(body, policy), timeline };
+}
+
+/** A `/v1/detect/batch` body: every transcript checked, every problem reported with its index. */
+export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch: number): ValidTranscript[] {
+  const shape = batchShape(maxBatch).safeParse(body);
+  if (!shape.success) {
+    throw new InvalidTranscriptError(
+      shape.error.issues.map((i) => ({
+        path: i.path.length ? i.path.join('.') : '(body)',
+        message: i.path.length ? i.message : 'the body must be an object { transcripts: [...] }',
+      })),
+    );
+  }
+  const out: ValidTranscript[] = [];
+  const issues: TranscriptIssue[] = [];
+  shape.data.transcripts.forEach((raw, i) => {
+    try {
+      out.push(checkTranscriptAt(raw, policy, `transcripts[${i}]`));
+    } catch (err) {
+      if (!InvalidTranscriptError.isInstance(err)) throw err;
+      issues.push(...err.issues);
+    }
+  });
+  if (issues.length > 0) throw new InvalidTranscriptError(issues);
+  return out;
+}

@@ -1,0 +1,181 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Detection, Detector } from '../core/detector.js';
+import { detectTimeline } from '../core/timeline.js';
+import type { ValidTranscript } from '../core/transcript.js';
+import { answer, redactPaths, sendAnswer } from './error-table.js';
+import type { Admission } from './limits.js';
+import type { ServerMetrics } from './metrics.js';
+import { readBatchBody, readDetectBody, type TranscriptPolicy } from './request.js';
+import { DETECTION_ERRORS, errorResponses, schemaRef } from './schemas.js';
+import { isPooled } from './worker-pool.js';
+
+/** What the routes need from the server around them. */
+export interface RouteContext {
+  detector: Detector;
+  admission: Admission;
+  metrics: ServerMetrics;
+  policy: TranscriptPolicy;
+  maxBatch: number;
+  /** `undefined` while warming up, `true` when ready, an error message when warm-up failed. */
+  readiness: () => true | string | undefined;
+  /** Whether the routes that need a key show it in the OpenAPI document. */
+  secured: boolean;
+}
+
+interface MemberLike {
+  detector: string;
+  elapsedMs?: number;
+  error?: unknown;
+}
+
+/**
+ * Member errors can quote server paths (a model file that failed to load), and the ensemble repeats them in its
+ * evidence and explanation: every string of an answer is passed through `redactPaths`. Objects without a path
+ * are returned as they are (no copy).
+ */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactPaths(value) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [k, v] of entries) {
+    const r = redactDeep(v);
+    if (r === v) continue;
+    copy ??= Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) };
+    (copy as Record<string | number, unknown>)[k] = r;
+  }
+  return (copy ?? value) as T;
+}
+
+/** True when a member (at any depth) failed: only failures quote paths, so only then is an answer redacted. */
+function hasFailure(d: unknown): boolean {
+  const members = (d as { members?: unknown } | null)?.members;
+  return (
+    Array.isArray(members) &&
+    members.some((m) => (m as { error?: unknown }).error !== undefined || hasFailure(m))
+  );
+}
+
+/** The answer for a detection, redacted when it reports a failure. */
+function safe<T>(d: T): T {
+  return hasFailure(d) ? redactDeep(d) : d;
+}
+
+/** Allowed methods by route, for 405 answers. */
+export const ROUTE_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['/v1/detect', ['POST']],
+  ['/v1/detect/batch', ['POST']],
+  ['/healthz', ['GET', 'HEAD']],
+  ['/readyz', ['GET', 'HEAD']],
+  ['/metrics', ['GET', 'HEAD']],
+  ['/openapi.json', ['GET', 'HEAD']],
+]);
+
+function decodedPath(url: string): string {
+  const path = url.split('?', 1)[0]!;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Registers the API routes and the 404/405 answer. */
+export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
+  const security = c.secured ? [{ bearer: [] }] : [];
+
+  function record(d: Detection): void {
+    const members = (d as Detection & { members?: MemberLike[] }).members;
+    for (const m of members ?? [d as MemberLike]) {
+      if (m.error !== undefined) c.metrics.errors.inc({ detector: m.detector, kind: 'detector' });
+      else if (typeof m.elapsedMs === 'number')
+        c.metrics.detectorTime.observe({ detector: m.detector }, m.elapsedMs / 1000);
+    }
+  }
+
+  async function detectOne(t: ValidTranscript, timeline: boolean, signal: AbortSignal) {
+    if (timeline && isPooled(c.detector)) return c.detector.detectWithTimeline(t, { signal });
+    const d = await c.detector.detect(t, { signal });
+    if (!timeline) return d;
+    return { ...d, timeline: await detectTimeline(c.detector, t, { signal }) };
+  }
+
+  app.post(
+    '/v1/detect',
+    {
+      config: { detection: true },
+      schema: {
+        summary: 'Judge one transcript',
+        description:
+          'Set "timeline": true for the score after each of the target speaker’s messages as well.',
+        body: schemaRef('DetectRequest'),
+        security,
+        response: { 200: schemaRef('Detection'), ...errorResponses(DETECTION_ERRORS) },
+      },
+    },
+    async (req: FastifyRequest) => {
+      const { transcript, timeline } = readDetectBody(req.body, c.policy);
+      const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
+      record(d);
+      return safe(d);
+    },
+  );
+
+  app.post(
+    '/v1/detect/batch',
+    {
+      config: { detection: true },
+      schema: {
+        summary: `Judge up to ${c.maxBatch} transcripts`,
+        body: schemaRef('BatchRequest'),
+        security,
+        response: { 200: schemaRef('BatchResult'), ...errorResponses(DETECTION_ERRORS) },
+      },
+    },
+    async (req: FastifyRequest) => {
+      const ts = readBatchBody(req.body, c.policy, c.maxBatch);
+      const results = await c.admission.run(req, (signal) =>
+        c.detector.detectBatch
+          ? c.detector.detectBatch(ts, { signal })
+          : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
+      );
+      for (const d of results) record(d);
+      return { results: results.map(safe) };
+    },
+  );
+
+  app.get('/healthz', { schema: { summary: 'The process is up (open: no key needed)' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Every required model is loaded and warm (open: no key needed)' } },
+    async (_req, reply: FastifyReply) => {
+      const r = c.readiness();
+      if (r === true) return { status: 'ready' };
+      const why = r === undefined ? 'Models are still loading and warming up.' : `Warm-up failed: ${r}`;
+      return sendAnswer(reply, answer('NOT_READY', why));
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', security } },
+    async (_req, reply: FastifyReply) => {
+      reply.header('Content-Type', c.metrics.registry.contentType);
+      return c.metrics.registry.metrics();
+    },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const allowed = ROUTE_METHODS.get(decodedPath(req.url));
+    if (allowed) {
+      reply.header('Allow', allowed.join(', '));
+      return sendAnswer(
+        reply,
+        answer('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use ${allowed[0]}.`),
+      );
+    }
+    return sendAnswer(reply, answer('NOT_FOUND', 'No such route: see /openapi.json for the API.'));
+  });
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { Ensemble } from '../../src/ensemble/ensemble.js';
+import { startService } from '../../src/server/serve.js';
+import { postJson, sample } from './start-server.js';
+
+const words =
+  'Hello ! I am fine , thank you . What do you do for fun ? I like to read books and walk my dog . ';
+/** About 1 MB: the heuristic detector needs tens of milliseconds of CPU for it. */
+const big = {
+  target: 'b',
+  messages: Array.from({ length: 200 }, (_, i) => ({
+    speaker: i % 2 ? 'a' : 'b',
+    text: words.repeat(52).slice(0, 4950),
+  })),
+};
+
+describe('detection in worker threads (server.workers)', () => {
+  it('gives the library’s answers, timelines included, and keeps /healthz quick under CPU-bound load', async () => {
+    const { server, url } = await startService({ server: { workers: 2 } }, { port: 0, handleSignals: false });
+    try {
+      const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
+      const library = new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
+      const d = (await (await post(sample)).json()) as { score: number };
+      expect(d.score).toBeCloseTo((await library.detect(sample)).score!, 12);
+      const t = (await (await post({ ...big, timeline: true })).json()) as {
+        score: number;
+        timeline: { score: number }[];
+      };
+      expect(t.timeline).toHaveLength(100);
+      expect(t.timeline.at(-1)!.score).toBeCloseTo(t.score, 12);
+
+      const load = Promise.all(Array.from({ length: 12 }, () => post(big).then((r) => r.status)));
+      const probes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await (await fetch(`${url}/healthz`)).text();
+        probes.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      expect((await load).every((s) => s === 200 || s === 429)).toBe(true);
+      const median = probes.sort((a, b) => a - b)[Math.floor(probes.length / 2)]!;
+      expect(median).toBeLessThan(100);
+    } finally {
+      await server.app.close();
+    }
+  }, 90_000);
+
+  it('stops the work of a client that gives up, and keeps serving', async () => {
+    const { server, url } = await startService(
+      { server: { workers: 1, timeoutMs: 300 } },
+      { port: 0, handleSignals: false },
+    );
+    try {
+      const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
+      // a timeline over 200 messages of 1 MB recomputes 100 times: far past the 300 ms limit
+      const slow = await post({ ...big, timeline: true });
+      expect(slow.status).toBe(503);
+      // the aborted task's thread was stopped; piscina starts a new one, which builds its detector again
+      let status = 0;
+      for (let i = 0; i < 60 && status !== 200; i++) {
+        status = (await post(sample)).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(status).toBe(200);
+    } finally {
+      await server.app.close();
+    }
+  }, 90_000);
+});
