@@ -9,7 +9,9 @@ import { registerLoraCommand } from './commands/lora.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerQuantizeCommand } from './commands/quantize.js';
+import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below package.json.
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -28,6 +30,8 @@ registerPullCommand(program);
 registerCheckModelCommand(program);
 registerQuantizeCommand(program);
 registerLoraCommand(program);
+registerScoreCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -417,10 +417,12 @@ export class EmbeddingCentroidDetector implements Detector {
   }
 
   private index(m: FittedModel): Promise<VectorIndex> {
-    this.indexPending ??= buildIndex(m, this.chooseMethod(m), this.o.hnsw).catch((err: unknown) => {
-      this.indexPending = undefined;
-      throw err;
-    });
+    this.indexPending ??= buildIndex(m, this.chooseMethod(m), this.o.hnsw, this.o.useAnn === 'auto').catch(
+      (err: unknown) => {
+        this.indexPending = undefined;
+        throw err;
+      },
+    );
     return this.indexPending;
   }
 
@@ -695,7 +697,12 @@ export class EmbeddingCentroidDetector implements Detector {
       training: { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds },
     };
     AbortedError.throwIfAborted(signal, what);
-    const index = await buildIndex(partial, this.chooseMethod(partial), this.o.hnsw);
+    const index = await buildIndex(
+      partial,
+      this.chooseMethod(partial),
+      this.o.hnsw,
+      this.o.useAnn === 'auto',
+    );
 
     // Out-of-fold centroid margin and kNN share.
     const oofMargin = new Float64Array(n);
@@ -1010,11 +1017,13 @@ async function buildIndex(
   m: FittedModel,
   method: 'exact' | 'hnsw',
   hnsw: Required<EmbeddingHnswOptions>,
+  exactWhenMissing = false,
 ): Promise<VectorIndex> {
   let index: VectorIndex;
-  if (method === 'hnsw') {
-    const { HnswIndex } = await import('../ann/hnsw-index.js');
-    index = await HnswIndex.create({
+  const ann = method === 'hnsw' ? await import('../ann/hnsw-index.js') : undefined;
+  // useAnn 'auto' without the optional hnswlib-node: exact search gives the same (exact) answers, only slower.
+  if (ann && (!exactWhenMissing || (await ann.hnswAvailable()))) {
+    index = await ann.HnswIndex.create({
       dim: m.dim,
       capacity: Math.max(16, m.vectors.length),
       center: m.center,
