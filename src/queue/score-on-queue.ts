@@ -92,6 +92,9 @@ export async function* scoreCorpusOnQueue(
   const connection = { url: options.redis, maxRetriesPerRequest: null };
   const queue = new Queue<ScoreJobData, ScoreOutcome[]>(name, { connection });
   const events = new QueueEvents(name, { connection });
+  // Every job in flight waits on these emitters (a listener each).
+  queue.setMaxListeners(window * 4 + 10);
+  events.setMaxListeners(window * 4 + 10);
   let key: string;
   try {
     const stored = detectorKey(name, await portable(options.detector));
