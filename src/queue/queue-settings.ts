@@ -28,7 +28,7 @@ export interface ScoreJobData {
 
 /** BullMQ, loaded on first use (an optional peer dependency). */
 export function loadBullmq(): Promise<typeof import('bullmq')> {
-  return importOptional('bullmq', 'Queue scoring (--redis, botlens worker)', () => import('bullmq'));
+  return importOptional('bullmq', 'The queue commands (score --redis, worker)', () => import('bullmq'));
 }
 
 /** The Redis key under which a detector is stored for the workers: content-addressed, so runs share it. */
