@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildScoringDetector } from '../src/corpus/build-detector.js';
@@ -54,7 +54,10 @@ async function plainLoop(lines: string[], detector: ScoringDetector): Promise<nu
   return (lines.length * 1000) / (performance.now() - t0);
 }
 
-console.log(`${availableParallelism()} cores; transcripts/s, best of 2 runs`);
+const load = () => loadavg()[0]!.toFixed(1);
+console.log(
+  `${availableParallelism()} cores, load average ${load()} at the start (threads only help when cores are free); transcripts/s, best of 2 runs`,
+);
 console.log('');
 console.log(
   '| ensemble | lines | plain detect() loop | scoreCorpus, this thread | 1 worker thread | 2 worker threads | 2 threads vs loop |',
@@ -74,3 +77,5 @@ for (const [name, det, times] of [
     `| ${name} | ${lines.length} | ${loop.toFixed(0)} | ${t0.toFixed(0)} | ${t1.toFixed(0)} | ${t2.toFixed(0)} | ${(t2 / loop).toFixed(2)}x |`,
   );
 }
+console.log('');
+console.log(`load average ${load()} at the end`);

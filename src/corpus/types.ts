@@ -12,7 +12,19 @@ import type { EnsembleSpec } from '../detectors/detector-spec.js';
  * const fitted: ScoringDetector = { file: 'fitted.json' };
  * ```
  */
-export type ScoringDetector = { ensemble: EnsembleSpec } | { state: DetectorState } | { file: string };
+export type ScoringDetector =
+  | {
+      /** Build this ensemble of built-in detectors. */
+      ensemble: EnsembleSpec;
+    }
+  | {
+      /** Restore this saved detector state. */
+      state: DetectorState;
+    }
+  | {
+      /** Read the saved detector state from this JSON file. */
+      file: string;
+    };
 
 /** One input line handed to a scorer: its 1-based line number and its text. */
 export interface CorpusLine {
@@ -59,4 +71,16 @@ export interface RejectRecord {
 }
 
 /** What a scorer yields for each non-blank input line, in input order. */
-export type ScoreOutcome = { line: number; record: ScoreRecord } | { line: number; reject: RejectRecord };
+export type ScoreOutcome =
+  | {
+      /** 1-based input line number. */
+      line: number;
+      /** The line was scored. */
+      record: ScoreRecord;
+    }
+  | {
+      /** 1-based input line number. */
+      line: number;
+      /** The line was invalid, or its job failed for good. */
+      reject: RejectRecord;
+    };
