@@ -12,7 +12,7 @@ export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<
  *
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
- * @param onBytes - called with the bytes read so far (file and stream sources), for progress
+ * @param onBytes - called with the bytes of the lines read so far, for progress
  */
 export async function* readCorpusLines(
   source: CorpusSource,
@@ -24,16 +24,20 @@ export async function* readCorpusLines(
   if (typeof source === 'string') stream = createReadStream(source);
   else if (isReadable(source)) stream = source;
   if (stream) {
-    const s = stream;
-    if (onBytes) s.on('data', () => onBytes(bytesRead(s)));
-    lines = createInterface({ input: s, crlfDelay: Number.POSITIVE_INFINITY });
+    lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   } else {
     lines = source as Iterable<string> | AsyncIterable<string>;
   }
   let n = 0;
+  let consumed = 0;
   try {
     for await (const raw of lines) {
       n++;
+      // Bytes of the lines handed out so far (not of the read-ahead buffer), assuming one-byte line ends.
+      if (onBytes) {
+        consumed += Buffer.byteLength(raw) + 1;
+        onBytes(consumed);
+      }
       if (n <= afterLine) continue;
       const text = raw.trim();
       if (text !== '') yield { line: n, text };
@@ -45,8 +49,4 @@ export async function* readCorpusLines(
 
 function isReadable(x: unknown): x is Readable {
   return typeof x === 'object' && x !== null && typeof (x as Readable).pipe === 'function';
-}
-
-function bytesRead(s: Readable): number {
-  return (s as Readable & { bytesRead?: number }).bytesRead ?? 0;
 }
