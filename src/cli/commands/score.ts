@@ -140,15 +140,30 @@ export function registerScoreCommand(program: Command): void {
         });
     }
     let summary: Awaited<ReturnType<typeof writeScores>>;
+    // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
+    let done = 0;
+    const idle = flags.redis
+      ? setInterval(() => {
+          if (done === 0)
+            process.stderr.write(
+              `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
+            );
+        }, 30_000)
+      : undefined;
+    idle?.unref();
     try {
       summary = await writeScores(corpus, outcomes, {
         out: flags.out,
         resume: flags.resume ?? false,
         onInvalid: flags.onInvalid,
         ...(flags.rejects !== undefined && { rejects: flags.rejects }),
-        ...(bar && { onProgress: bar.update }),
+        onProgress: (p) => {
+          done = p.done;
+          bar?.update(p);
+        },
       });
     } finally {
+      clearInterval(idle);
       bar?.stop();
     }
     if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
