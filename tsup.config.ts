@@ -1,5 +1,16 @@
 import { defineConfig } from 'tsup';
 
+// Heavy runtimes and optional peers stay external and are imported lazily where first needed.
+const external = [
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  'hnswlib-node',
+  'fastify',
+  'sharp',
+  'bullmq',
+  'piscina',
+];
+
 export default defineConfig([
   {
     entry: {
@@ -19,16 +30,7 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
     target: 'node20',
-    // Heavy runtimes stay external and are imported lazily where a model is first needed.
-    external: [
-      '@huggingface/transformers',
-      'onnxruntime-node',
-      'hnswlib-node',
-      'fastify',
-      'sharp',
-      'bullmq',
-      'piscina',
-    ],
+    external,
   },
   {
     // The CLI, and the worker-thread entry that scoreCorpus starts by path (ESM only).
@@ -39,14 +41,6 @@ export default defineConfig([
     splitting: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    external: [
-      '@huggingface/transformers',
-      'onnxruntime-node',
-      'hnswlib-node',
-      'fastify',
-      'sharp',
-      'bullmq',
-      'piscina',
-    ],
+    external,
   },
 ]);

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BotlensError } from '../errors/botlens-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { buildScoringDetector } from './build-detector.js';
+import { checkCount } from './check-count.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
@@ -133,12 +133,6 @@ async function threadScorer(
   };
 }
 
-function checkCount(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min)
-    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 /**
  * Scores a JSONL corpus (one transcript per line; `id` and `label` optional) as a stream: yields one
  * {@link ScoreOutcome} per non-blank line, in input order — a record, or a reject for an invalid line. Runs on
@@ -159,9 +153,9 @@ export async function* scoreCorpus(
   source: CorpusSource,
   options: ScoreCorpusOptions,
 ): AsyncGenerator<ScoreOutcome> {
-  const threads = checkCount('threads', options.threads ?? availableParallelism(), 0);
-  const batchSize = checkCount('batchSize', options.batchSize ?? 32, 1);
-  const afterLine = checkCount('afterLine', options.afterLine ?? 0, 0);
+  const threads = checkCount('threads', options.threads, availableParallelism(), 0);
+  const batchSize = checkCount('batchSize', options.batchSize, 32);
+  const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
   yield* runBatches(source, scorer, {
     batchSize,

@@ -1,8 +1,8 @@
 import { DetectorCache } from '../corpus/build-detector.js';
+import { checkCount } from '../corpus/check-count.js';
 import { scoreLines } from '../corpus/score-line.js';
 import type { ScoreOutcome, ScoringDetector } from '../corpus/types.js';
 import { BotlensError } from '../errors/botlens-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
   DEFAULT_QUEUE,
   loadBullmq,
@@ -47,13 +47,6 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
-function positive(name: string, v: number | undefined, fallback: number, min = 1): number {
-  if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < min)
-    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 /**
  * Starts a BullMQ worker that scores batches of corpus lines queued by {@link scoreCorpusOnQueue} (any number of
  * workers, on any number of machines, share a queue). A worker killed mid-job loses nothing: its lock expires
@@ -69,10 +62,10 @@ function positive(name: string, v: number | undefined, fallback: number, min = 1
  * ```
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const concurrency = positive('concurrency', options.concurrency, 1);
-  const lockDuration = positive('lockDuration', options.lockDuration, 30_000, 100);
-  const stalledInterval = positive('stalledInterval', options.stalledInterval, 30_000, 100);
-  const maxStalledCount = positive('maxStalledCount', options.maxStalledCount, 1, 0);
+  const concurrency = checkCount('concurrency', options.concurrency, 1);
+  const lockDuration = checkCount('lockDuration', options.lockDuration, 30_000, 100);
+  const stalledInterval = checkCount('stalledInterval', options.stalledInterval, 30_000, 100);
+  const maxStalledCount = checkCount('maxStalledCount', options.maxStalledCount, 1, 0);
   const { Worker } = await loadBullmq();
   const cache = new DetectorCache();
   const worker = new Worker<ScoreJobData, ScoreOutcome[]>(

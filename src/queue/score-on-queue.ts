@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { checkCount } from '../corpus/check-count.js';
 import type { CorpusSource } from '../corpus/read-lines.js';
 import { type BatchScorer, runBatches } from '../corpus/score-corpus.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../corpus/types.js';
 import { BotlensError } from '../errors/botlens-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
   DEFAULT_QUEUE,
   detectorKey,
@@ -45,13 +45,6 @@ export interface ScoreOnQueueOptions extends QueueConnectionOptions {
   onBytes?: (bytes: number) => void;
 }
 
-function positive(name: string, v: number | undefined, fallback: number, min = 1): number {
-  if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < min)
-    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
-  return v;
-}
-
 async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
   if (!('file' in detector)) return detector;
   try {
@@ -82,10 +75,10 @@ export async function* scoreCorpusOnQueue(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
 ): AsyncGenerator<ScoreOutcome> {
-  const batchSize = positive('batchSize', options.batchSize, 16);
-  const window = positive('window', options.window, 64);
-  const attempts = positive('attempts', options.attempts, 3);
-  const afterLine = positive('afterLine', options.afterLine, 0, 0);
+  const batchSize = checkCount('batchSize', options.batchSize, 16);
+  const window = checkCount('window', options.window, 64);
+  const attempts = checkCount('attempts', options.attempts, 3);
+  const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();

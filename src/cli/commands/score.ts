@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { ScoringDetector } from '../../corpus/types.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -10,6 +9,7 @@ import {
   parseThreshold,
   specsFromFlags,
 } from '../detector-flags.js';
+import { parseCount } from '../parse-count.js';
 
 interface ScoreFlags extends DetectorFlags {
   out: string;
@@ -37,14 +37,6 @@ export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector 
       ...(threshold !== undefined && { threshold }),
     },
   };
-}
-
-function count(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidOptionsError(name, `expected a whole number >= ${min}, got "${value}"`);
-  return n;
 }
 
 /** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
@@ -108,7 +100,7 @@ export function registerScoreCommand(program: Command): void {
     { strategy: 'weighted-mean' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     const detector = scoringDetectorFromFlags(flags);
-    const batchSize = count('--batch-size', flags.batchSize, 1);
+    const batchSize = parseCount('--batch-size', flags.batchSize, 1);
     const evidence = flags.evidence ?? false;
     const { writeScores } = await import('../../corpus/score-to-file.js');
     const bar = await progressBar(corpus, flags.progress !== false);
@@ -128,7 +120,7 @@ export function registerScoreCommand(program: Command): void {
         });
     } else {
       const { scoreCorpus } = await import('../../corpus/score-corpus.js');
-      const threads = count('--workers', flags.workers, 0);
+      const threads = parseCount('--workers', flags.workers, 0);
       outcomes = (afterLine, onBytes) =>
         scoreCorpus(corpus, {
           detector,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { parseCount } from '../parse-count.js';
 
 interface WorkerFlags {
   redis: string;
@@ -8,14 +8,6 @@ interface WorkerFlags {
   lockDuration?: string;
   stalledInterval?: string;
   maxStalled?: string;
-}
-
-function int(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidOptionsError(name, `expected a whole number >= ${min}, got "${value}"`);
-  return n;
 }
 
 /** `botlens worker --redis URL`: scores queued batches until SIGINT or SIGTERM. */
@@ -37,10 +29,10 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (flags: WorkerFlags) => {
       const { startQueueWorker } = await import('../../queue/queue-worker.js');
       const settings = {
-        concurrency: int('--concurrency', flags.concurrency, 1),
-        lockDuration: int('--lock-duration', flags.lockDuration, 100),
-        stalledInterval: int('--stalled-interval', flags.stalledInterval, 100),
-        maxStalledCount: int('--max-stalled', flags.maxStalled, 0),
+        concurrency: parseCount('--concurrency', flags.concurrency, 1),
+        lockDuration: parseCount('--lock-duration', flags.lockDuration, 100),
+        stalledInterval: parseCount('--stalled-interval', flags.stalledInterval, 100),
+        maxStalledCount: parseCount('--max-stalled', flags.maxStalled, 0),
       };
       const worker = await startQueueWorker({
         redis: flags.redis,
