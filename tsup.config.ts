@@ -1,5 +1,16 @@
 import { defineConfig } from 'tsup';
 
+// Heavy runtimes and optional peers stay external and are imported lazily where first needed.
+const external = [
+  '@huggingface/transformers',
+  'onnxruntime-node',
+  'hnswlib-node',
+  'fastify',
+  'sharp',
+  'bullmq',
+  'piscina',
+];
+
 export default defineConfig([
   {
     entry: {
@@ -12,25 +23,26 @@ export default defineConfig([
       'server/index': 'src/server/index.ts',
       // loaded by path in worker threads (server.workers), see src/server/worker-pool.ts
       'server/detect-worker': 'src/server/detect-worker.ts',
+      'corpus/index': 'src/corpus/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    sourcemap: false,
     clean: true,
     splitting: true,
     treeshake: true,
     target: 'node20',
-    // Heavy runtimes stay external and are imported lazily where a model is first needed.
-    external: ['@huggingface/transformers', 'onnxruntime-node', 'hnswlib-node', 'fastify', 'sharp'],
+    external,
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    // The CLI, and the worker-thread entry that scoreCorpus starts by path (ESM only).
+    entry: { 'cli/main': 'src/cli/main.ts', 'corpus/score-worker': 'src/corpus/score-worker.ts' },
     format: ['esm'],
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     splitting: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['@huggingface/transformers', 'onnxruntime-node', 'hnswlib-node', 'fastify', 'sharp'],
+    external,
   },
 ]);

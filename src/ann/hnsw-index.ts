@@ -1,6 +1,8 @@
 import type { HierarchicalNSW } from 'hnswlib-node';
+import { importOptional } from '../core/optional-import.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { checkDim } from './exact-search.js';
 import {
   checkFinite,
@@ -70,23 +72,45 @@ type HnswModule = typeof import('hnswlib-node');
 
 let hnswModule: Promise<HnswModule> | undefined;
 
-/** Imports hnswlib-node once, on first use (a native addon: importing botlens must not load it). */
+/**
+ * Imports hnswlib-node once, on first use (a native addon and an optional peer dependency: importing botlens
+ * must not load it, and a user who never builds an HNSW index need not install it).
+ */
 async function loadHnsw(): Promise<HnswModule> {
-  hnswModule ??= import('hnswlib-node').then(
+  hnswModule ??= importOptional('hnswlib-node', 'HNSW vector indexes', () => import('hnswlib-node')).then(
     (m) => {
       const mod = m as HnswModule & { default?: HnswModule };
       return typeof mod.HierarchicalNSW === 'function' ? mod : (mod.default as HnswModule);
     },
     (cause: unknown) => {
       hnswModule = undefined;
+      if (MissingDependencyError.isInstance(cause)) throw cause;
       throw new BotlensError(
         'ANN_UNAVAILABLE',
-        'hnswlib-node could not be loaded: reinstall it (npm install hnswlib-node, which needs a prebuilt binary or a C++ toolchain) or use exact search (useAnn: false).',
+        'hnswlib-node is installed but could not be loaded (its native addon is built on install and needs a C++ toolchain): rebuild it (npm rebuild hnswlib-node) or use exact search (useAnn: false).',
         { cause },
       );
     },
   );
   return hnswModule;
+}
+
+/**
+ * True when an HNSW index can be created here: `hnswlib-node` (an optional peer dependency with a native addon)
+ * is installed and loads. Lets a caller choose exact search instead of failing.
+ *
+ * @example
+ * ```ts
+ * const index = (await hnswAvailable()) ? await HnswIndex.create({ dim }) : new ExactSearch({ dim });
+ * ```
+ */
+export async function hnswAvailable(): Promise<boolean> {
+  try {
+    await loadHnsw();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
@@ -141,7 +165,8 @@ export class HnswIndex implements VectorIndex {
    *
    * @param options - see {@link HnswIndexOptions}
    * @throws InvalidOptionsError for a bad setting
-   * @throws BotlensError `ANN_UNAVAILABLE` when hnswlib-node cannot be loaded
+   * @throws MissingDependencyError when hnswlib-node (an optional peer dependency) is not installed
+   * @throws BotlensError `ANN_UNAVAILABLE` when it is installed but its native addon cannot be loaded
    */
   static async create(options: HnswIndexOptions): Promise<HnswIndex> {
     checkDim(options.dim);

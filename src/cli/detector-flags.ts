@@ -72,7 +72,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
 }
 
 /** Splits `--model` values into a fitted-state file and NAME=ID pairs. */
-function parseModelFlags(values: readonly string[]): { fitted?: string; models: Map<string, string> } {
+export function parseModelFlags(values: readonly string[]): { fitted?: string; models: Map<string, string> } {
   const models = new Map<string, string>();
   let fitted: string | undefined;
   for (const v of values) {
@@ -97,7 +97,7 @@ function parseModelFlags(values: readonly string[]): { fitted?: string; models: 
 }
 
 /** Parses `--threshold`. */
-function parseThreshold(value: string | undefined): number | undefined {
+export function parseThreshold(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = Number(value);
   if (!(t >= 0 && t <= 1))

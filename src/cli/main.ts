@@ -9,7 +9,9 @@ import { registerModelsCommand } from './commands/models.js';
 import { registerOptimizeCommand } from './commands/optimize.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerQuantizeCommand } from './commands/quantize.js';
+import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { configureProgram, runProgram } from './configure-program.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below package.json.
@@ -31,6 +33,8 @@ registerCheckModelCommand(program);
 registerQuantizeCommand(program);
 registerOptimizeCommand(program);
 registerLoraCommand(program);
+registerScoreCommand(program);
+registerWorkerCommand(program);
 
 // Program-wide settings (usage errors, exit codes): applied last, to every command registered above.
 configureProgram(program);

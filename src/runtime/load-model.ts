@@ -7,8 +7,10 @@ import type {
   Processor,
   ProgressInfo,
 } from '@huggingface/transformers';
+import { importOptional } from '../core/optional-import.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { verifyPulledFolder } from '../fs/file-digest.js';
 import { assertRevision, cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
@@ -125,7 +127,8 @@ const registry = new Map<string, Entry>();
  * loading is switched off when `BOTLENS_OFFLINE=1`. Use the returned module's own `Tensor` class for model
  * inputs.
  *
- * @throws ModelLoadError when the package cannot be imported
+ * @throws MissingDependencyError when `@huggingface/transformers` (an optional peer dependency) is not installed
+ * @throws ModelLoadError when the package is installed but cannot be imported
  * @throws InvalidOptionsError when `BOTLENS_CACHE_DIR` points inside `node_modules`
  * @example
  * ```ts
@@ -138,11 +141,17 @@ export function loadTransformers(): Promise<Transformers> {
     const p = (async () => {
       let mod: Transformers;
       try {
-        mod = await import('@huggingface/transformers');
+        mod = await importOptional(
+          '@huggingface/transformers',
+          'Model-backed detectors',
+          () => import('@huggingface/transformers'),
+        );
       } catch (cause) {
+        // Not installed: the optional peer dependency's install command. Installed but broken: a load error.
+        if (MissingDependencyError.isInstance(cause)) throw cause;
         throw new ModelLoadError(
           '@huggingface/transformers',
-          'Could not import @huggingface/transformers: reinstall botlens (npm install botlens) so its dependencies are present.',
+          'Could not import @huggingface/transformers: reinstall it (npm install @huggingface/transformers) so its files and native runtime are complete.',
           { cause },
         );
       }

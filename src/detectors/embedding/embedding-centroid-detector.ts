@@ -145,10 +145,12 @@ export class EmbeddingCentroidDetector implements Detector {
   }
 
   private index(m: FittedModel): Promise<VectorIndex> {
-    this.indexPending ??= buildIndex(m, this.chooseMethod(m), this.o.hnsw).catch((err: unknown) => {
-      this.indexPending = undefined;
-      throw err;
-    });
+    this.indexPending ??= buildIndex(m, this.chooseMethod(m), this.o.hnsw, this.o.useAnn === 'auto').catch(
+      (err: unknown) => {
+        this.indexPending = undefined;
+        throw err;
+      },
+    );
     return this.indexPending;
   }
 
@@ -353,7 +355,7 @@ export class EmbeddingCentroidDetector implements Detector {
           calibration: { weights: [], intercept: 0 },
           training,
         };
-        return buildIndex(partial, this.chooseMethod(partial), o.hnsw);
+        return buildIndex(partial, this.chooseMethod(partial), o.hnsw, o.useAnn === 'auto');
       },
     );
     const { probeExamples, ...learned } = out;

@@ -153,11 +153,13 @@ export async function buildIndex(
   m: FittedModel,
   method: 'exact' | 'hnsw',
   hnsw: Required<EmbeddingHnswOptions>,
+  exactWhenMissing = false,
 ): Promise<VectorIndex> {
   let index: VectorIndex;
-  if (method === 'hnsw') {
-    const { HnswIndex } = await import('../../ann/hnsw-index.js');
-    index = await HnswIndex.create({
+  const ann = method === 'hnsw' ? await import('../../ann/hnsw-index.js') : undefined;
+  // useAnn 'auto' without the optional hnswlib-node: exact search gives the same (exact) answers, only slower.
+  if (ann && (!exactWhenMissing || (await ann.hnswAvailable()))) {
+    index = await ann.HnswIndex.create({
       dim: m.dim,
       capacity: Math.max(16, m.vectors.length),
       center: m.center,

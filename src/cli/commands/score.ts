@@ -1,0 +1,171 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { ScoringDetector } from '../../corpus/types.js';
+import {
+  addDetectorFlags,
+  type DetectorFlags,
+  parseModelFlags,
+  parseThreshold,
+  specsFromFlags,
+} from '../detector-flags.js';
+import { parseCount } from '../parse-count.js';
+
+interface ScoreFlags extends DetectorFlags {
+  out: string;
+  rejects?: string;
+  resume?: boolean;
+  onInvalid: 'skip' | 'fail';
+  evidence?: boolean;
+  workers?: string;
+  batchSize?: string;
+  redis?: string;
+  queue?: string;
+  json?: boolean;
+  progress?: boolean;
+}
+
+/** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
+export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector {
+  const { fitted } = parseModelFlags(flags.model);
+  if (fitted) return { file: resolve(fitted) };
+  const threshold = parseThreshold(flags.threshold);
+  return {
+    ensemble: {
+      strategy: flags.strategy,
+      detectors: specsFromFlags(flags),
+      ...(threshold !== undefined && { threshold }),
+    },
+  };
+}
+
+/** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
+async function progressBar(input: string, enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return undefined;
+  const { default: cliProgress } = await import('cli-progress');
+  const total = statSync(input).size;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'scoring |{bar}| {percentage}% | {done} lines | {rate} lines/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  bar.start(total, 0, { done: 0, rate: '0' });
+  return {
+    update(p: { done: number; bytes: number }) {
+      const s = (performance.now() - started) / 1000;
+      bar.update(p.bytes, { done: p.done, rate: s > 0 ? (p.done / s).toFixed(0) : '0' });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** `botlens score CORPUS --out SCORES`: scores a JSONL corpus, on worker threads or through a Redis queue. */
+export function registerScoreCommand(program: Command): void {
+  addDetectorFlags(
+    program
+      .command('score')
+      .description(
+        'score every line of a JSONL corpus into a JSONL scores file (streams any size; resumable; worker threads or a Redis queue)',
+      )
+      .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
+      .requiredOption(
+        '--out <file>',
+        'scores JSONL to write (one line per scored input line, in input order)',
+      )
+      .option(
+        '--rejects <file>',
+        'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
+      )
+      .option('--resume', 'continue an interrupted run: keep the outputs and score only the lines after them')
+      .addOption(
+        new Option(
+          '--on-invalid <mode>',
+          'on an invalid line: fail (stop) or skip (write it to the rejects file)',
+        )
+          .choices(['skip', 'fail'])
+          .default('fail'),
+      )
+      .option('--evidence', 'include each detection’s evidence in the records')
+      .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)')
+      .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)')
+      .option('--redis <url>', 'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)')
+      .option('--queue <name>', 'queue name with --redis', 'botlens-score')
+      .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
+      .option('--json', 'print the summary as JSON'),
+    { strategy: 'weighted-mean' },
+  ).action(async (corpus: string, flags: ScoreFlags) => {
+    const detector = scoringDetectorFromFlags(flags);
+    const batchSize = parseCount('--batch-size', flags.batchSize, 1);
+    const evidence = flags.evidence ?? false;
+    const { writeScores } = await import('../../corpus/score-to-file.js');
+    const bar = await progressBar(corpus, flags.progress !== false);
+    let outcomes: Parameters<typeof writeScores>[1];
+    if (flags.redis) {
+      const { scoreCorpusOnQueue } = await import('../../queue/score-on-queue.js');
+      const redis = flags.redis;
+      outcomes = (afterLine, onBytes) =>
+        scoreCorpusOnQueue(corpus, {
+          redis,
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(flags.queue !== undefined && { queue: flags.queue }),
+          ...(batchSize !== undefined && { batchSize }),
+        });
+    } else {
+      const { scoreCorpus } = await import('../../corpus/score-corpus.js');
+      const threads = parseCount('--workers', flags.workers, 0);
+      outcomes = (afterLine, onBytes) =>
+        scoreCorpus(corpus, {
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(threads !== undefined && { threads }),
+          ...(batchSize !== undefined && { batchSize }),
+        });
+    }
+    let summary: Awaited<ReturnType<typeof writeScores>>;
+    // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
+    let done = 0;
+    const idle = flags.redis
+      ? setInterval(() => {
+          if (done === 0)
+            process.stderr.write(
+              `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
+            );
+        }, 30_000)
+      : undefined;
+    idle?.unref();
+    try {
+      summary = await writeScores(corpus, outcomes, {
+        out: flags.out,
+        resume: flags.resume ?? false,
+        onInvalid: flags.onInvalid,
+        ...(flags.rejects !== undefined && { rejects: flags.rejects }),
+        onProgress: (p) => {
+          done = p.done;
+          bar?.update(p);
+        },
+      });
+    } finally {
+      clearInterval(idle);
+      bar?.stop();
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else {
+      const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
+      process.stdout.write(
+        `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+      );
+    }
+    // Exit 3: finished, but some lines were rejected (partial result).
+    if (summary.rejected > 0) process.exitCode = 3;
+  });
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { parseCount } from '../parse-count.js';
+
+interface WorkerFlags {
+  redis: string;
+  queue: string;
+  concurrency?: string;
+  lockDuration?: string;
+  stalledInterval?: string;
+  maxStalled?: string;
+}
+
+/** `botlens worker --redis URL`: scores queued batches until SIGINT or SIGTERM. */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'score corpus batches from a BullMQ queue on Redis (queued by `botlens score --redis`) until stopped',
+    )
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
+    .option('--queue <name>', 'queue name', 'botlens-score')
+    .option('--concurrency <n>', 'jobs at once in this process (run one process per core instead)', '1')
+    .option('--lock-duration <ms>', 'a dead worker’s job returns to the queue after this (default 30000)')
+    .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 30000)')
+    .option(
+      '--max-stalled <n>',
+      'stalls (dead workers) a job survives before it is failed and reported (default 1)',
+    )
+    .action(async (flags: WorkerFlags) => {
+      const { startQueueWorker } = await import('../../queue/queue-worker.js');
+      const settings = {
+        concurrency: parseCount('--concurrency', flags.concurrency, 1),
+        lockDuration: parseCount('--lock-duration', flags.lockDuration, 100),
+        stalledInterval: parseCount('--stalled-interval', flags.stalledInterval, 100),
+        maxStalledCount: parseCount('--max-stalled', flags.maxStalled, 0),
+      };
+      const worker = await startQueueWorker({
+        redis: flags.redis,
+        queue: flags.queue,
+        ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+        onFailed: (id, reason) =>
+          process.stderr.write(`botlens worker: job ${id ?? '?'} failed: ${reason}\n`),
+        onError: (err) => process.stderr.write(`botlens worker: ${err.message}\n`),
+      });
+      await worker.ready();
+      process.stderr.write(`botlens worker: ready on queue ${flags.queue}\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolveStop();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      process.stderr.write('botlens worker: finishing the active job and stopping\n');
+      await worker.close();
+    });
+}

@@ -1,0 +1,23 @@
+/**
+ * Scoring whole corpora: `botlens/corpus`. Streams JSONL of any size in input order on worker threads
+ * ({@link scoreCorpus}), or through a BullMQ queue on Redis shared by any number of workers
+ * ({@link scoreCorpusOnQueue}, {@link startQueueWorker}); {@link writeScores} writes the outcomes to files that
+ * a killed run can resume.
+ *
+ * @packageDocumentation
+ */
+
+export { DEFAULT_QUEUE, type QueueConnectionOptions } from '../queue/queue-settings.js';
+export { type QueueWorker, type QueueWorkerOptions, startQueueWorker } from '../queue/queue-worker.js';
+export { type ScoreOnQueueOptions, scoreCorpusOnQueue } from '../queue/score-on-queue.js';
+export type { CorpusSource } from './read-lines.js';
+export { type BatchScorer, type ScoreCorpusOptions, scoreCorpus } from './score-corpus.js';
+export { type ScoreSummary, type WriteScoresOptions, writeScores } from './score-to-file.js';
+export type {
+  CorpusLine,
+  RejectRecord,
+  ScoreMember,
+  ScoreOutcome,
+  ScoreRecord,
+  ScoringDetector,
+} from './types.js';

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BotlensError } from '../errors/botlens-error.js';
+import { buildScoringDetector } from './build-detector.js';
+import { checkCount } from './check-count.js';
+import { type CorpusSource, readCorpusLines } from './read-lines.js';
+import { scoreLines } from './score-line.js';
+import type { ScoreWorkerData } from './score-worker.js';
+import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
+
+/** Options for {@link scoreCorpus}. */
+export interface ScoreCorpusOptions {
+  /** What to score with (plain data: each worker thread builds its own copy). */
+  detector: ScoringDetector;
+  /**
+   * Worker threads; `0` scores in the calling thread.
+   * @defaultValue one per core (`os.availableParallelism()`)
+   */
+  threads?: number;
+  /**
+   * Lines per task sent to a thread.
+   * @defaultValue 32
+   */
+  batchSize?: number;
+  /**
+   * Include each detection's evidence in its record.
+   * @defaultValue false
+   */
+  evidence?: boolean;
+  /**
+   * Skip input lines numbered up to and including this (how a resumed run continues).
+   * @defaultValue 0
+   */
+  afterLine?: number;
+  /** Called with the bytes of a file or stream source read so far. */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Scores batches somewhere: in this thread, in worker threads, or on a queue. */
+export interface BatchScorer {
+  /** Scores one batch; outcomes in the batch's order. */
+  score(lines: CorpusLine[]): Promise<ScoreOutcome[]>;
+  /** How many batches to keep in flight. */
+  readonly window: number;
+  /** Frees threads and connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs batches of `source` through `scorer`, at most `scorer.window` at once, and yields the outcomes in input
+ * order. Memory stays bounded by the window, whatever the corpus size.
+ *
+ * @param source - the corpus
+ * @param scorer - where batches run
+ * @param options - batch size, resume point, progress
+ */
+export async function* runBatches(
+  source: CorpusSource,
+  scorer: BatchScorer,
+  options: { batchSize: number; afterLine: number; onBytes?: (bytes: number) => void },
+): AsyncGenerator<ScoreOutcome> {
+  const inFlight: Promise<ScoreOutcome[]>[] = [];
+  let batch: CorpusLine[] = [];
+  const send = (): void => {
+    const p = scorer.score(batch);
+    p.catch(() => undefined); // observed when its turn comes; never an unhandled rejection meanwhile
+    inFlight.push(p);
+    batch = [];
+  };
+  try {
+    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes)) {
+      batch.push(l);
+      if (batch.length >= options.batchSize) send();
+      while (inFlight.length >= scorer.window) yield* await inFlight.shift()!;
+    }
+    if (batch.length) send();
+    while (inFlight.length) yield* await inFlight.shift()!;
+  } finally {
+    await Promise.allSettled(inFlight);
+    await scorer.close();
+  }
+}
+
+function workerFile(): string {
+  // Built layouts (dist/corpus/score-worker.js beside or below the chunk), then the TypeScript source.
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
+  const candidates = [
+    './score-worker.js',
+    './corpus/score-worker.js',
+    '../corpus/score-worker.js',
+    './score-worker-dev.mjs',
+  ];
+  for (const rel of candidates) {
+    const p = fileURLToPath(new URL(rel, here));
+    if (existsSync(p)) return p;
+  }
+  throw new BotlensError(
+    'WORKER_MISSING',
+    `The score worker file is missing next to ${here}: rebuild or reinstall botlens.`,
+  );
+}
+
+async function threadScorer(
+  detector: ScoringDetector,
+  threads: number,
+  evidence: boolean,
+): Promise<BatchScorer> {
+  if (threads === 0) {
+    const built = buildScoringDetector(detector);
+    built.catch(() => undefined);
+    return {
+      window: 1,
+      score: async (lines) => scoreLines(await built, lines, evidence),
+      close: async () => {
+        const d = await built.catch(() => undefined);
+        await d?.dispose?.();
+      },
+    };
+  }
+  const { Piscina } = await import('piscina');
+  const workerData: ScoreWorkerData = { detector, evidence };
+  const pool = new Piscina<CorpusLine[], ScoreOutcome[]>({
+    filename: pathToFileURL(workerFile()).href,
+    minThreads: threads,
+    maxThreads: threads,
+    workerData,
+  });
+  return {
+    window: threads * 2,
+    score: (lines) => pool.run(lines),
+    close: () => pool.destroy(),
+  };
+}
+
+/**
+ * Scores a JSONL corpus (one transcript per line; `id` and `label` optional) as a stream: yields one
+ * {@link ScoreOutcome} per non-blank line, in input order — a record, or a reject for an invalid line. Runs on
+ * worker threads (one per core by default) and holds only a bounded window of batches in memory, so any size of
+ * corpus works. A detector that throws on a valid record stops the iteration with that error.
+ *
+ * @param source - a file path, a stream, or lines
+ * @param options - see {@link ScoreCorpusOptions}
+ * @example
+ * ```ts
+ * for await (const o of scoreCorpus('corpus.jsonl', { detector: { file: 'fitted.json' } })) {
+ *   if ('record' in o) console.log(o.record.id, o.record.score);
+ *   else console.error(`line ${o.line}: ${o.reject.reason}`);
+ * }
+ * ```
+ */
+export async function* scoreCorpus(
+  source: CorpusSource,
+  options: ScoreCorpusOptions,
+): AsyncGenerator<ScoreOutcome> {
+  const threads = checkCount('threads', options.threads, availableParallelism(), 0);
+  const batchSize = checkCount('batchSize', options.batchSize, 32);
+  const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
+  const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
+  yield* runBatches(source, scorer, {
+    batchSize,
+    afterLine,
+    ...(options.onBytes && { onBytes: options.onBytes }),
+  });
+}

@@ -1,0 +1,127 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BotlensError } from '../errors/botlens-error.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { lastCompleteLine, OrderedAppender } from './output-file.js';
+import type { ScoreOutcome } from './types.js';
+
+/** Options for {@link writeScores}. */
+export interface WriteScoresOptions {
+  /** The scores file (JSONL, one record per scored line). */
+  out: string;
+  /**
+   * The rejects file (JSONL, `{ line, reason }` per invalid line).
+   * @defaultValue `<out>.rejects.jsonl`
+   */
+  rejects?: string;
+  /**
+   * Continue an interrupted run: keep both files, cut a partial last line, and score only the lines after the
+   * last one written. Without it, an existing non-empty `out` is an error (nothing is overwritten).
+   * @defaultValue false
+   */
+  resume?: boolean;
+  /**
+   * `fail`: stop at the first invalid line (written nowhere, so a resumed run starts with it); `skip`: write it to the rejects file and go on.
+   * @defaultValue 'fail'
+   */
+  onInvalid?: 'skip' | 'fail';
+  /** Called after each line with the lines done in this run and the input bytes read. */
+  onProgress?: (progress: { done: number; bytes: number }) => void;
+}
+
+/** What a run did. */
+export interface ScoreSummary {
+  /** Lines scored in this run. */
+  scored: number;
+  /** Invalid lines written to the rejects file in this run. */
+  rejected: number;
+  /** The run continued after this input line (0 for a fresh run). */
+  resumedAfterLine: number;
+  /** The last input line handled (scored or rejected). */
+  lastLine: number;
+  /** Wall time of this run. */
+  elapsedMs: number;
+  /** Lines (scored + rejected) per second in this run. */
+  perSecond: number;
+  /** Absolute paths written. */
+  out: string;
+  /** Absolute path of the rejects file. */
+  rejects: string;
+}
+
+/**
+ * Writes a scorer's outcomes to a scores file and a rejects file with append-and-resume semantics: lines are
+ * appended in input order (each file a prefix of the run at any moment), so a killed run leaves at most a
+ * partial last line, which `resume` cuts before continuing after the last complete one: no line is lost or
+ * written twice. Both files are synced at the end.
+ *
+ * @param input - the corpus path (checked not to be an output)
+ * @param outcomes - starts the scorer after a given input line, reporting bytes read
+ * @param options - see {@link WriteScoresOptions}
+ * @throws InvalidOptionsError when an output is the input, or `out` exists without `resume`
+ * @throws BotlensError `INVALID_LINE` at the first invalid line with `onInvalid: 'fail'`
+ */
+export async function writeScores(
+  input: string,
+  outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
+  options: WriteScoresOptions,
+): Promise<ScoreSummary> {
+  const out = resolve(options.out);
+  const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
+  const onInvalid = options.onInvalid ?? 'fail';
+  if (onInvalid !== 'skip' && onInvalid !== 'fail')
+    throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${JSON.stringify(onInvalid)}`);
+  const inputPath = resolve(input);
+  if (out === inputPath || rejects === inputPath || out === rejects)
+    throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
+  if (!options.resume && existsSync(out) && statSync(out).size > 0) {
+    throw new InvalidOptionsError(
+      'out',
+      `${options.out} already exists: continue it with --resume (resume: true) or remove it`,
+    );
+  }
+  const afterLine = options.resume
+    ? Math.max(await lastCompleteLine(out), await lastCompleteLine(rejects))
+    : 0;
+  const files = await OrderedAppender.open(out, rejects, !options.resume);
+  const started = performance.now();
+  let scored = 0;
+  let rejected = 0;
+  let lastLine = afterLine;
+  let bytes = 0;
+  try {
+    for await (const o of outcomes(afterLine, (b) => {
+      bytes = b;
+    })) {
+      lastLine = o.line;
+      if ('record' in o) {
+        scored++;
+        await files.push(0, o.record);
+      } else {
+        // Stopping: the line is not written anywhere, so --resume after fixing it starts with it.
+        if (onInvalid === 'fail') {
+          throw new BotlensError(
+            'INVALID_LINE',
+            `${input}:${o.line}: ${o.reject.reason}. Fix the line and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
+          );
+        }
+        rejected++;
+        await files.push(1, o.reject);
+      }
+      options.onProgress?.({ done: scored + rejected, bytes });
+    }
+  } finally {
+    await files.close();
+  }
+  const elapsedMs = performance.now() - started;
+  return {
+    scored,
+    rejected,
+    resumedAfterLine: afterLine,
+    lastLine,
+    elapsedMs,
+    perSecond: ((scored + rejected) * 1000) / Math.max(elapsedMs, 1),
+    out,
+    rejects,
+  };
+}

@@ -1,0 +1,21 @@
+// Worker-thread entry of scoreCorpus (run by piscina): builds the detector once per thread, scores batches.
+import { workerData } from 'piscina';
+import type { Detector } from '../core/detector.js';
+import { buildScoringDetector } from './build-detector.js';
+import { scoreLines } from './score-line.js';
+import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
+
+/** What every thread of the pool gets once (piscina `workerData`). */
+export interface ScoreWorkerData {
+  detector: ScoringDetector;
+  evidence: boolean;
+}
+
+const data = workerData as ScoreWorkerData;
+let detector: Promise<Detector> | undefined;
+
+/** Scores one batch of lines (piscina calls the default export). */
+export default async function scoreTask(lines: CorpusLine[]): Promise<ScoreOutcome[]> {
+  detector ??= buildScoringDetector(data.detector);
+  return scoreLines(await detector, lines, data.evidence);
+}

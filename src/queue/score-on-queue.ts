@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { checkCount } from '../corpus/check-count.js';
+import type { CorpusSource } from '../corpus/read-lines.js';
+import { type BatchScorer, runBatches } from '../corpus/score-corpus.js';
+import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../corpus/types.js';
+import { BotlensError } from '../errors/botlens-error.js';
+import {
+  DEFAULT_QUEUE,
+  detectorKey,
+  loadBullmq,
+  type QueueConnectionOptions,
+  type ScoreJobData,
+} from './queue-settings.js';
+
+/** Options for {@link scoreCorpusOnQueue}. */
+export interface ScoreOnQueueOptions extends QueueConnectionOptions {
+  /** What to score with. A `{ file }` is read here and sent as its state, so workers need no copy of it. */
+  detector: ScoringDetector;
+  /**
+   * Lines per job.
+   * @defaultValue 16
+   */
+  batchSize?: number;
+  /**
+   * Jobs in flight at once (bounds memory and how far ahead of the output the queue runs).
+   * @defaultValue 64
+   */
+  window?: number;
+  /**
+   * Attempts per job when it throws (retried with exponential backoff), before it is failed.
+   * @defaultValue 3
+   */
+  attempts?: number;
+  /**
+   * Include each detection's evidence in its record.
+   * @defaultValue false
+   */
+  evidence?: boolean;
+  /**
+   * Skip input lines numbered up to and including this (resume).
+   * @defaultValue 0
+   */
+  afterLine?: number;
+  /** Called with the bytes of a file or stream source read so far. */
+  onBytes?: (bytes: number) => void;
+}
+
+async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
+  if (!('file' in detector)) return detector;
+  try {
+    return { state: JSON.parse(await readFile(detector.file, 'utf8')) };
+  } catch (cause) {
+    throw new BotlensError('READ_FAILED', `Cannot read the saved detector ${detector.file}.`, { cause });
+  }
+}
+
+/**
+ * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
+ * (see {@link startQueueWorker}) on any number of machines, and the outcomes come back in input order, exactly
+ * as from {@link scoreCorpus}. A batch whose job fails for good (it threw on every attempt, or its workers
+ * died more than `maxStalledCount` times) is split and re-queued line by line; a line that still fails alone
+ * (a poison transcript) becomes a reject naming the failure. Needs at least one running worker.
+ *
+ * @param source - a file path, a stream, or lines
+ * @param options - see {@link ScoreOnQueueOptions}
+ * @throws MissingDependencyError when `bullmq` is not installed
+ * @example
+ * ```ts
+ * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
+ *   if ('record' in o) console.log(o.record.id, o.record.score);
+ * }
+ * ```
+ */
+export async function* scoreCorpusOnQueue(
+  source: CorpusSource,
+  options: ScoreOnQueueOptions,
+): AsyncGenerator<ScoreOutcome> {
+  const batchSize = checkCount('batchSize', options.batchSize, 16);
+  const window = checkCount('window', options.window, 64);
+  const attempts = checkCount('attempts', options.attempts, 3);
+  const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
+  const evidence = options.evidence ?? false;
+  const name = options.queue ?? DEFAULT_QUEUE;
+  const { Queue, QueueEvents } = await loadBullmq();
+  const connection = { url: options.redis, maxRetriesPerRequest: null };
+  const queue = new Queue<ScoreJobData, ScoreOutcome[]>(name, { connection });
+  const events = new QueueEvents(name, { connection });
+  // Every job in flight waits on these emitters (a listener each).
+  queue.setMaxListeners(window * 4 + 10);
+  events.setMaxListeners(window * 4 + 10);
+  let key: string;
+  try {
+    const stored = detectorKey(name, await portable(options.detector));
+    key = stored.key;
+    await (await queue.client).set(key, stored.json, { EX: 7 * 24 * 3600 });
+    await events.waitUntilReady();
+  } catch (err) {
+    await Promise.allSettled([queue.close(), events.close()]);
+    throw err;
+  }
+
+  const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
+    const job = await queue.add(
+      'score',
+      { detectorKey: key, lines, evidence },
+      {
+        attempts,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
+    return job.waitUntilFinished(events);
+  };
+  const score = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
+    try {
+      return await run(lines);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (lines.length === 1) {
+        const l = lines[0]!;
+        return [{ line: l.line, reject: { line: l.line, reason: `job failed: ${reason}` } }];
+      }
+      // One bad transcript should not reject its neighbours: retry the batch line by line.
+      const single = await Promise.all(lines.map((l) => score([l])));
+      return single.flat();
+    }
+  };
+  const scorer: BatchScorer = {
+    window,
+    score,
+    close: async () => {
+      await Promise.allSettled([queue.close(), events.close()]);
+    },
+  };
+  yield* runBatches(source, scorer, {
+    batchSize,
+    afterLine,
+    ...(options.onBytes && { onBytes: options.onBytes }),
+  });
+}

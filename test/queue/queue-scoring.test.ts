@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scoreCorpus } from '../../src/corpus/score-corpus.js';
+import { writeScores } from '../../src/corpus/score-to-file.js';
+import type { ScoreOutcome } from '../../src/corpus/types.js';
+import { startQueueWorker } from '../../src/queue/queue-worker.js';
+import { scoreCorpusOnQueue } from '../../src/queue/score-on-queue.js';
+import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
+
+/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
+const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
+if (!REDIS) {
+  console.warn(
+    '[botlens tests] skipped queue scoring: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
+  );
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Starts `botlens worker` in a child process; resolves once it says it is ready. */
+function startWorker(queue: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'worker',
+      '--redis',
+      REDIS!,
+      '--queue',
+      queue,
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '500',
+    ],
+    { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  children.push(child);
+  return new Promise((ready, fail) => {
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`worker did not start: ${err}`)), 60_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('ready on queue')) {
+        clearTimeout(timer);
+        ready(child);
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`worker exited with ${code}: ${err}`)));
+  });
+}
+
+async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]> {
+  const out: ScoreOutcome[] = [];
+  for await (const o of it) out.push(o);
+  return out;
+}
+
+describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
+  it('two worker processes give the same results as local scoring, even when one is killed mid-run', async () => {
+    const queue = `botlens-test-${randomUUID()}`;
+    const lines = syntheticCorpus(600);
+    lines.splice(100, 0, '{"broken": ');
+    const local = await collect(scoreCorpus(lines, { detector: HEURISTIC, threads: 0 }));
+    const [a] = await Promise.all([startWorker(queue), startWorker(queue)]);
+    const { QueueEvents } = await import('bullmq');
+    const events = new QueueEvents(queue, { connection: { url: REDIS! } });
+    const stalled: string[] = [];
+    events.on('stalled', ({ jobId }) => stalled.push(jobId));
+    await events.waitUntilReady();
+    const got: ScoreOutcome[] = [];
+    for await (const o of scoreCorpusOnQueue(lines, {
+      redis: REDIS!,
+      queue,
+      detector: HEURISTIC,
+      batchSize: 4,
+      window: 16,
+    })) {
+      got.push(o);
+      if (got.length === 150) a!.kill('SIGKILL'); // mid-run: its active job must be retried by the other worker
+    }
+    await events.close();
+    expect(a!.signalCode).toBe('SIGKILL');
+    expect(stalled.length).toBeGreaterThan(0); // the killed worker's job was found stalled and run again
+    expect(got).toEqual(local);
+  }, 180_000);
+
+  it('writes and resumes files like local scoring', async () => {
+    const queue = `botlens-test-${randomUUID()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'botlens-queue-'));
+    const input = join(dir, 'corpus.jsonl');
+    writeFileSync(input, `${syntheticCorpus(60).join('\n')}\n`);
+    const ref = join(dir, 'ref.jsonl');
+    await writeScores(
+      input,
+      (after) => scoreCorpus(input, { detector: HEURISTIC, threads: 0, afterLine: after }),
+      { out: ref },
+    );
+    const worker = await startQueueWorker({ redis: REDIS!, queue });
+    try {
+      const out = join(dir, 'scores.jsonl');
+      const viaQueue = (after: number) =>
+        scoreCorpusOnQueue(input, { redis: REDIS!, queue, detector: HEURISTIC, afterLine: after });
+      // A run that stopped after line 25 (as a killed one would), then resumed.
+      writeFileSync(out, `${readFileSync(ref, 'utf8').split('\n').slice(0, 25).join('\n')}\n`);
+      const s = await writeScores(input, viaQueue, { out, resume: true });
+      expect(s).toMatchObject({ resumedAfterLine: 25, scored: 35 });
+      expect(readFileSync(out, 'utf8')).toBe(readFileSync(ref, 'utf8'));
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
+
+  it('reports a poison job as rejects after its attempts instead of retrying it forever', async () => {
+    const queue = `botlens-test-${randomUUID()}`;
+    const failures: string[] = [];
+    const worker = await startQueueWorker({
+      redis: REDIS!,
+      queue,
+      onFailed: (_id, reason) => failures.push(reason),
+    });
+    try {
+      // A detector state every worker fails to build: each job throws on every attempt.
+      const poison = { state: { kind: 'heuristic', version: 999 } };
+      const got = await collect(
+        scoreCorpusOnQueue(syntheticCorpus(3), {
+          redis: REDIS!,
+          queue,
+          detector: poison,
+          attempts: 2,
+          batchSize: 3,
+        }),
+      );
+      expect(got.map((o) => o.line)).toEqual([1, 2, 3]);
+      for (const o of got) expect('reject' in o && o.reject.reason).toMatch(/^job failed: .*version/);
+      // 1 batch job + 3 single-line jobs, 2 attempts each: 8 failures, then it stops.
+      expect(failures).toHaveLength(8);
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
+});
