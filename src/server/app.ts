@@ -6,6 +6,7 @@ import { validateTranscript } from '../core/validate.js';
 import { validateAll } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
+import { DetectionTimeoutError as TimeoutError } from '../errors/detection-timeout-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { BoundedQueue, QueueFullError } from './bounded-queue.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -102,15 +103,6 @@ function dataUrlToBytes(t: Transcript): Transcript {
     ...t,
     profile: { ...t.profile, avatar: new Uint8Array(Buffer.from(avatar.slice(comma + 1), 'base64')) },
   };
-}
-
-class TimeoutError extends BotlensError {
-  constructor(ms: number) {
-    super(
-      'TIMEOUT',
-      `Detection took longer than ${ms} ms and was stopped: retry later or send a shorter transcript.`,
-    );
-  }
 }
 
 /**

@@ -1,13 +1,6 @@
-import { BotlensError } from '../errors/botlens-error.js';
+import { QueueFullError } from '../errors/queue-full-error.js';
 
-/** Thrown by {@link BoundedQueue.run} when every slot and every queue place is taken. */
-export class QueueFullError extends BotlensError {
-  /** @param maxQueued - the queue bound that was hit */
-  constructor(maxQueued: number) {
-    super('QUEUE_FULL', `The server is at capacity (${maxQueued} requests already waiting): retry later.`);
-    this.name = 'QueueFullError';
-  }
-}
+export { QueueFullError };
 
 /**
  * Runs at most `maxConcurrent` tasks at once and lets at most `maxQueued` wait; past that it refuses at once,
