@@ -2,9 +2,12 @@
  * botlens: tell bots from humans in chat transcripts.
  *
  * The main entry point: the transcript model, the `Detector` contract, the heuristic detector, ensembles,
- * evaluation, the model zoo and the error classes. Model-backed detectors live in `botlens/detectors`; LoRA
- * adapters in `botlens/peft`; quantization in `botlens/quant`; model selection in `botlens/select`; the
- * conformance suite in `botlens/testing`; the HTTP service in `botlens/server`.
+ * calibration, evaluation, the model zoo and every error class. Model-backed detectors live in
+ * `botlens/detectors`; LoRA adapters in `botlens/peft`; quantization in `botlens/quant`; model selection in
+ * `botlens/select`; the conformance suite in `botlens/testing`; the HTTP service in `botlens/server`.
+ *
+ * The public surface is recorded in `etc/*.api.md` (API Extractor); anything not exported here or from a
+ * subpath entry point is internal and may change in any release.
  *
  * @example
  * ```ts
@@ -19,10 +22,22 @@
  * @module
  */
 
-export { abstained, nowMs, scored } from './core/detection.js';
 // The detector contract
-export type { Detection, DetectOptions, Detector, DetectorState, Evidence } from './core/detector.js';
+export { abstained, nowMs, scored } from './core/detection.js';
+export type {
+  Detection,
+  DetectionStream,
+  DetectionSupport,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  Evidence,
+  StreamOptions,
+} from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
+// Vocabulary: model weight variants and devices
+export { MODEL_DEVICES, type ModelDevice } from './core/model-devices.js';
+export { MODEL_DTYPES, type ModelDtype } from './core/model-dtypes.js';
 // Transcript model and validation
 export type {
   Label,
@@ -39,7 +54,7 @@ export {
   type ValidationLimits,
   validateTranscript,
 } from './core/validate.js';
-// Data
+// Reading transcripts
 export {
   parseTranscriptsJsonl,
   type ReadJsonlOptions,
@@ -53,10 +68,9 @@ export {
   type DetectorType,
   type EnsembleSpec,
 } from './detectors/detector-spec.js';
-// Heuristic detector
+// The heuristic detector
 export {
   type CompleteHeuristicWeights,
-  computeStyleFeatures,
   DEFAULT_HEURISTIC_WEIGHTS,
   type FeatureWeight,
   HeuristicDetector,
@@ -67,8 +81,6 @@ export {
   type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
-  TEXT_FEATURE_NAMES,
-  TIMING_FEATURE_NAMES,
 } from './detectors/heuristic/index.js';
 export {
   createDetector,
@@ -76,19 +88,19 @@ export {
   detectorFromFile,
   detectorFromState,
 } from './detectors/registry.js';
+// Calibration
 export {
   type CalibrateOptions,
   calibrateThreshold,
   type ThresholdCalibration,
 } from './ensemble/calibrate.js';
-// Ensembles and calibration
+// Ensembles
 export {
   Ensemble,
   type EnsembleCalibrateOptions,
   type EnsembleCalibration,
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
-export { stratifiedFolds } from './ensemble/folds.js';
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
@@ -102,22 +114,27 @@ export {
   type SerializedCombiner,
   type UnserializedMemberState,
 } from './ensemble/types.js';
-// Errors
+// Errors: every class botlens throws, and the codes they carry
 export { AbortedError } from './errors/aborted-error.js';
 export { AdapterError, type AdapterErrorCode } from './errors/adapter-error.js';
 export { BotlensError } from './errors/botlens-error.js';
+export { DetectionTimeoutError } from './errors/detection-timeout-error.js';
+export { BOTLENS_ERROR_CODES, type BotlensErrorCode } from './errors/error-codes.js';
 export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
+export { ImageLoadError } from './errors/image-load-error.js';
 export { InvalidOptionsError } from './errors/invalid-options-error.js';
 export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
+export { MissingDependencyError } from './errors/missing-dependency-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';
 export { NotFittedError } from './errors/not-fitted-error.js';
+export { QueueFullError } from './errors/queue-full-error.js';
+// Evaluation
 export {
   type EvaluateOptions,
   type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
 } from './eval/evaluate.js';
-// Evaluation
 export {
   auroc,
   type ComputeMetricsOptions,
@@ -128,27 +145,12 @@ export {
   type Metrics,
   tprAtFpr,
 } from './eval/metrics.js';
-
-// Numerics
-export {
-  decision,
-  fitLogisticRegression,
-  type LogisticModel,
-  type LogisticRegressionOptions,
-  logit,
-  predictProba,
-  sigmoid,
-} from './numeric/logistic-regression.js';
-export { seededRandom } from './numeric/random.js';
-export type { Embedder } from './runtime/embedder.js';
-export { HashingEmbedder, type HashingEmbedderOptions } from './runtime/hashing-embedder.js';
-// Model zoo
+// The model zoo
 export {
   defaultModelFor,
   MODEL_ZOO,
   ZOO_DETECTORS,
   type ZooDetector,
-  type ZooDtype,
   type ZooEntry,
   type ZooModelId,
   type ZooTask,

@@ -10,7 +10,7 @@ import {
   modelDimensionsFromConfig,
   WEIGHT_DTYPES,
   type WeightDtype,
-} from '../src/quant/memory-estimate.js';
+} from '../src/sizing/memory-estimate.js';
 
 // Every expected number below is worked out by hand in the comment next to it.
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxFileFor } from '../src/core/model-dtypes.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../src/runtime/cache-dir.js';
@@ -15,7 +16,7 @@ import {
   loadTransformers,
   resolveModelLocation,
 } from '../src/runtime/load-model.js';
-import { onnxFileFor, requiredModelFiles } from '../src/runtime/model-files.js';
+import { requiredModelFiles } from '../src/runtime/model-files.js';
 import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 

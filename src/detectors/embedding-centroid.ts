@@ -43,7 +43,7 @@ import { HashingEmbedder } from '../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../runtime/transformers-embedder.js';
 import { beginDetect, beginFit, checkName, checkThreshold } from './detector-kit.js';
 
-/** HNSW settings for the kNN index; see {@link HNSW_DEFAULTS}. */
+/** HNSW settings for the kNN index; see `HNSW_DEFAULTS`. */
 export interface EmbeddingHnswOptions {
   /**
    * Graph out-degree.
@@ -105,7 +105,7 @@ export interface EmbeddingCentroidOptions {
   annMinExamples?: number;
   /**
    * HNSW settings.
-   * @defaultValue {@link HNSW_DEFAULTS}
+   * @defaultValue `HNSW_DEFAULTS`
    */
   hnsw?: EmbeddingHnswOptions;
   /**

@@ -22,7 +22,7 @@ export interface TrainingExample {
   target: Float64Array;
 }
 
-/** Hyper-parameters of {@link trainTopLayer}. */
+/** Hyper-parameters of `trainTopLayer`. */
 export interface TrainHyperparameters {
   /**
    * LoRA rank.
@@ -126,7 +126,7 @@ export interface EpochProgressEvent {
 /** A training event for progress displays. */
 export type TrainProgress = EncodeProgressEvent | StepProgressEvent | EpochProgressEvent;
 
-/** What {@link trainTopLayer} returns. */
+/** What `trainTopLayer` returns. */
 export interface TrainOutcome {
   /** The trained parameters (the best epoch's). */
   params: TrainableParams;

@@ -139,7 +139,11 @@ export interface TrainLoraResult {
     /** The training loop. */
     trainMs: number;
   };
-  /** The trained model, for predictions without merging. */
+}
+
+/** What {@link trainLoraModel} returns: {@link TrainLoraResult} plus the trained top layer, kept in memory. */
+export interface TrainedLora extends TrainLoraResult {
+  /** The trained model, for predictions without merging (see {@link predictTopLayer}). */
   model: TrainedTopLayer;
 }
 
@@ -270,6 +274,15 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
  * ```
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
+  const { model: _inMemory, ...result } = await trainLoraModel(options);
+  return result;
+}
+
+/**
+ * {@link trainLora}, also returning the trained top layer for in-process predictions (internal: the layer's
+ * weight types are not part of the public API).
+ */
+export async function trainLoraModel(options: TrainLoraOptions): Promise<TrainedLora> {
   const { signal, onProgress } = options;
   AbortedError.throwIfAborted(signal, 'LoRA training');
   if (!Array.isArray(options.examples))

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { copyModelMetadata, pathExists } from '../peft/model-folder.js';
 import { readLoraAdapter } from '../peft/read-adapter.js';
 import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
-import { DTYPE_SUFFIXES } from './quantize.js';
 import { writeOutputFile } from './write-output.js';
 
 /** Options for {@link attachLoraAdapter}. */
@@ -46,7 +46,7 @@ export interface AttachLoraResult extends LoraSideBranchReport {
  * `model_quantized.onnx`, `model.onnx`) with the branches added. transformers.js and every botlens detector
  * load it with the same `dtype`. Several adapters can be attached to one quantized base this way, each folder
  * costing the base's size plus a few hundred KB; for one session serving many adapters, use
- * {@link addLoraSideBranches} with `weightsAs: 'inputs'`.
+ * `addLoraSideBranches` with `weightsAs: 'inputs'`.
  *
  * @param options - base, adapter, out, dtype
  * @returns the branch report and the written file
@@ -70,7 +70,7 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
   }
   if (out === base || out === adapterDir)
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);
-  const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
+  const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_FILE_SUFFIXES[dtype]}.onnx`);
   const target = join(out, 'onnx', file);
   if (!options.overwrite && (await pathExists(target))) {
     throw new BotlensError(

@@ -9,7 +9,7 @@ import type { LoraAdapter, LoraModuleUpdate } from '../peft/read-adapter.js';
 import { findLinearSites } from './linear-sites.js';
 import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantize-model.js';
 
-/** Options for {@link addLoraSideBranches}. */
+/** Options for `addLoraSideBranches`. */
 export interface LoraSideBranchOptions {
   /**
    * Prefix of the names given to the branch tensors (`<prefix>.<module>.lora_A`), so that the branches of
@@ -47,7 +47,7 @@ export interface LoraFeed {
   dims: number[];
 }
 
-/** What {@link addLoraSideBranches} did. */
+/** What `addLoraSideBranches` did. */
 export interface LoraSideBranchReport {
   /** The branches added, one per adapted module. */
   branches: LoraBranchInfo[];

@@ -26,7 +26,7 @@ import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN 
  */
 export type Int8Format = 'dynamic-matmul' | 'matmul-integer';
 
-/** Options for {@link quantizeOnnxModel}. */
+/** Options for `quantizeOnnxModel`. */
 export interface QuantizeModelOptions {
   /** 8: dynamic int8 quantization (`dtype: 'q8'`); 4: block-wise 4-bit weights through `MatMulNBits` (`dtype: 'q4'`). */
   bits: 8 | 4;
@@ -91,7 +91,7 @@ export interface QuantizedLayer {
   shape: [number, number];
 }
 
-/** What {@link quantizeOnnxModel} did. */
+/** What `quantizeOnnxModel` did. */
 export interface ModelQuantizeReport {
   /**
    * `quantized` when at least one layer was rewritten; `already-quantized` when the model holds quantized

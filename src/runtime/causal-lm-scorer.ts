@@ -7,7 +7,7 @@ import { defaultModelFor } from '../zoo/model-zoo.js';
 import { acquireModel, loadTransformers, type ModelHandle } from './load-model.js';
 import { type ModelOptions, validateModelOptions } from './model-options.js';
 
-/** Options for {@link CausalLmScorer}: where the model comes from, and how long texts are windowed. */
+/** Options for `CausalLmScorer`: where the model comes from, and how long texts are windowed. */
 export interface CausalLmScorerOptions extends ModelOptions {
   /**
    * Most tokens per forward pass. Longer texts are scored in sliding windows of this size (see `stride`). The
@@ -58,7 +58,7 @@ export interface CrossScores extends TokenScores {
 
 /** Log-probabilities of candidate continuations after a prompt. */
 export interface CandidateScores {
-  /** Per candidate, the token ids scored (the first token only, for {@link CausalLmScorer.nextTokenDistribution}). */
+  /** Per candidate, the token ids scored (the first token only, for `CausalLmScorer.nextTokenDistribution`). */
   tokenIds: number[][];
   /** Per candidate, its log-probability in nats. */
   logprobs: number[];
@@ -480,7 +480,7 @@ export function assertSameVocabulary(
   sameVocabulary.set(a, checked);
 }
 
-/** The context length of a loaded model; see {@link CausalLmScorer.contextLength}. */
+/** The context length of a loaded model; see `CausalLmScorer.contextLength`. */
 function contextLengthOf(handle: ModelHandle): number {
   const c = handle.config;
   for (const key of ['n_positions', 'max_position_embeddings', 'n_ctx']) {

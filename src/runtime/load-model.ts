@@ -7,12 +7,13 @@ import type {
   Processor,
   ProgressInfo,
 } from '@huggingface/transformers';
+import { onnxFileFor } from '../core/model-dtypes.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
 import { withDeviceFallback } from './device.js';
-import { checkModelFolder, type ModelTask, onnxFileFor } from './model-files.js';
+import { checkModelFolder, type ModelTask } from './model-files.js';
 import {
   type LoadProgress,
   type ModelDevice,

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { DTYPE_FILE_SUFFIXES as ONNX_DTYPE_SUFFIX } from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { HubError } from '../errors/hub-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cachedModelFolder } from '../runtime/cache-dir.js';
 import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
-import { ONNX_DTYPE_SUFFIX } from './onnx-weight-files.js';
 import { toHubError } from './to-hub-error.js';
 import type { HubFile } from './types.js';
 

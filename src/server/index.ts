@@ -1,6 +1,7 @@
 /**
  * `botlens/server`: the botlens HTTP service as a library, for embedding it in your own process.
- * `botlens serve` uses the same functions.
+ * `botlens serve` uses the same functions. Its errors (`QueueFullError`, `DetectionTimeoutError`) are exported
+ * from `botlens` with the others.
  *
  * @example
  * ```ts
@@ -11,14 +12,13 @@
  * @module
  */
 export { type BotlensServer, createServer, type ServerOptions } from './app.js';
-export { BoundedQueue, QueueFullError } from './bounded-queue.js';
 export {
   loadServiceConfig,
   parseServiceConfig,
   type ServerSettings,
   type ServiceConfig,
 } from './config.js';
-export { createMetrics, type ServerMetrics } from './metrics.js';
+export type { ServerMetrics } from './metrics.js';
 export {
   detectorFromConfig,
   type RunningService,

@@ -1,5 +1,5 @@
+import type { ModelDtype } from '../core/model-dtypes.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import type { ModelDtype } from '../runtime/model-options.js';
 
 /** What a model does, in the hub's pipeline-tag vocabulary (the subset botlens uses). */
 export type ZooTask =
@@ -22,9 +22,6 @@ export const ZOO_DETECTORS = Object.freeze([
 
 /** A botlens detector that takes a model (one of {@link ZOO_DETECTORS}). */
 export type ZooDetector = (typeof ZOO_DETECTORS)[number];
-
-/** ONNX weight variants, named as transformers.js `dtype` values (the model runtime's {@link ModelDtype}). */
-export type ZooDtype = ModelDtype;
 
 /**
  * One recommended model in the {@link MODEL_ZOO}.
@@ -49,7 +46,7 @@ export interface ZooEntry {
   /** Approximate parameter count of the original checkpoint. */
   parameters: number;
   /** ONNX variants published in the repo's `onnx/` folder. */
-  dtypes: readonly ZooDtype[];
+  dtypes: readonly ModelDtype[];
   /** Why it is here and what to watch for. */
   notes: string;
 }

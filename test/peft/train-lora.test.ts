@@ -12,7 +12,7 @@ import { readLoraAdapter } from '../../src/peft/read-adapter.js';
 import { parseSafetensors } from '../../src/peft/safetensors.js';
 import { forward } from '../../src/peft/top-layer.js';
 import type { TrainProgress } from '../../src/peft/train-core.js';
-import { predictTopLayer, trainLora } from '../../src/peft/train-lora.js';
+import { predictTopLayer, trainLora, trainLoraModel } from '../../src/peft/train-lora.js';
 import { transcriptText } from '../../src/peft/transcript-text.js';
 import { encodeTexts } from '../../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
@@ -71,7 +71,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const base = resolve(HF_TINY, 'tiny-bert-cls');
     const out = join(dir, 'adapter');
     const events: TrainProgress[] = [];
-    const res = await trainLora({
+    const res = await trainLoraModel({
       model: base,
       examples: train,
       epochs: 3,
@@ -183,7 +183,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
   it('trains on a bare encoder (tiny-bert) by adding a classification head, which the merge adds again', async () => {
     const base = resolve(HF_TINY, 'tiny-bert');
     const out = join(dir, 'bare-adapter');
-    const res = await trainLora({
+    const res = await trainLoraModel({
       model: base,
       examples: train.slice(0, 40),
       epochs: 2,
