@@ -3,7 +3,7 @@ import type { Detection, DetectOptions, DetectorState } from '../core/detector.j
 import type { JsonObject } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
+import { validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 

@@ -26,7 +26,7 @@ import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages } from '../core/validate.js';
-import { validateAll } from '../ensemble/validate-examples.js';
+import { validateAll } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';

@@ -3,7 +3,7 @@ import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { targetMessages, validateTranscript } from '../core/validate.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
+import { validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';

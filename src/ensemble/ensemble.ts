@@ -2,6 +2,7 @@ import { nowMs } from '../core/detection.js';
 import type { DetectOptions, Detector, DetectorState } from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
+import { validateAll, validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -26,7 +27,6 @@ import {
   type SerializedCombiner,
   type UnserializedMemberState,
 } from './types.js';
-import { validateAll, validateLabelled } from './validate-examples.js';
 import { combineWeightedMean } from './weighted-mean.js';
 
 /** Options for {@link Ensemble.calibrate}. */

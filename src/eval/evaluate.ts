@@ -1,7 +1,7 @@
 import { nowMs } from '../core/detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
-import { validateLabelled } from '../ensemble/validate-examples.js';
+import { validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';

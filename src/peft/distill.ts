@@ -1,6 +1,6 @@
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
-import { validateTranscriptAt } from '../ensemble/validate-examples.js';
+import { validateTranscriptAt } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 

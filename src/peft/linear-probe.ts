@@ -2,6 +2,7 @@ import { abstained, scored } from '../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
 import type { JsonObject } from '../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
+import { checkLabel, validateTranscriptAt } from '../core/validate-examples.js';
 import {
   beginDetectBatch,
   checkName,
@@ -9,7 +10,6 @@ import {
   checkThreshold,
   nonNegativeNumber,
 } from '../detectors/detector-kit.js';
-import { checkLabel, validateTranscriptAt } from '../ensemble/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { NotFittedError } from '../errors/not-fitted-error.js';

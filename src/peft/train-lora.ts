@@ -1,5 +1,5 @@
 import type { Label, Transcript } from '../core/transcript.js';
-import { validateTranscriptAt } from '../ensemble/validate-examples.js';
+import { validateTranscriptAt } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Detection, Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
-import { validateAll } from '../ensemble/validate-examples.js';
+import { validateAll } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { DetectionTimeoutError as TimeoutError } from '../errors/detection-timeout-error.js';

@@ -1,7 +1,7 @@
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
+import { validateTranscript } from './validate.js';
 
 /**
  * `validateTranscript`, with every issue path prefixed by where the transcript sits (`examples[3]` gives
