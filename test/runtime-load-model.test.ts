@@ -248,6 +248,26 @@ describe.skipIf(!HAS_SHARED)(
       }
     });
 
+    it("passes the cache folder per call and leaves transformers.js's global env as it found it", async () => {
+      const T = await loadTransformers();
+      const globalCache = T.env.cacheDir;
+      const globalLocal = T.env.allowLocalModels;
+      const cacheDir = join(tmp, 'per-call-cache');
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      });
+      await h.release();
+      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
+      expect(T.env.cacheDir).toBe(globalCache);
+      expect(T.env.cacheDir).not.toBe(cacheDir);
+      // loadTransformers used to point the global cache at the botlens folder; it no longer writes env at all.
+      expect(T.env.cacheDir).not.toBe(resolveCacheDir());
+      expect(T.env.allowLocalModels).toBe(globalLocal);
+    });
+
     it('online: downloads a hub model into the botlens cache, then loads it offline from there without requests', async () => {
       const cacheDir = join(tmp, 'cache');
       const events: LoadProgress[] = [];

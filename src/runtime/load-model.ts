@@ -119,10 +119,10 @@ let transformersPromise: Promise<Transformers> | undefined;
 const registry = new Map<string, Entry>();
 
 /**
- * Imports `@huggingface/transformers` once, lazily (importing botlens does not load it), and configures its
- * global `env`: the file cache goes to the botlens cache folder (never inside `node_modules`), and remote
- * loading is switched off when `BOTLENS_OFFLINE=1`. Use the returned module's own `Tensor` class for model
- * inputs.
+ * Imports `@huggingface/transformers` once, lazily (importing botlens does not load it). Its global `env` is
+ * not touched: the botlens cache folder (never inside `node_modules`) and offline mode (`BOTLENS_OFFLINE=1`)
+ * are passed per call, so two libraries sharing transformers.js do not overwrite each other's settings. Use
+ * the returned module's own `Tensor` class for model inputs.
  *
  * @throws ModelLoadError when the package cannot be imported
  * @throws InvalidOptionsError when `BOTLENS_CACHE_DIR` points inside `node_modules`
@@ -145,9 +145,9 @@ export function loadTransformers(): Promise<Transformers> {
           { cause },
         );
       }
-      mod.env.cacheDir = resolveCacheDir();
-      mod.env.allowLocalModels = true;
-      if (offlineFromEnv()) mod.env.allowRemoteModels = false;
+      // transformers.js's global `env` is left as the application set it: the cache folder, offline mode and
+      // local-folder loading are passed with every call (`cache_dir`, `local_files_only`; see loadAll).
+      resolveCacheDir(); // still refuse a BOTLENS_CACHE_DIR inside node_modules before anything loads
       return mod;
     })();
     // A failure (missing package, BOTLENS_CACHE_DIR inside node_modules) is not cached: the next call retries.
