@@ -30,8 +30,8 @@ export {
   mergeLoraAdapter,
   type ReplacedParameter,
 } from './merge.js';
-export type { LoraAdapterFiles } from './save-adapter.js';
-export type { LoraTarget } from './top-layer.js';
+export type { LoraAdapterFiles } from './training/save-adapter.js';
+export type { LoraTarget } from './training/top-layer.js';
 export type {
   EncodeProgressEvent,
   EpochProgressEvent,
@@ -39,10 +39,10 @@ export type {
   StepProgressEvent,
   TrainHyperparameters,
   TrainProgress,
-} from './train-core.js';
+} from './training/train-core.js';
 export {
   type TrainingTranscript,
   type TrainLoraOptions,
   type TrainLoraResult,
   trainLora,
-} from './train-lora.js';
+} from './training/train-lora.js';

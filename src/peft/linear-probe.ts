@@ -27,7 +27,7 @@ import {
   serializeModelOptions,
 } from '../runtime/model-options.js';
 import { TransformersEmbedder } from '../runtime/transformers-embedder.js';
-import { transcriptText } from './transcript-text.js';
+import { transcriptText } from './training/transcript-text.js';
 
 const KIND = 'probe';
 const STATE_VERSION = 1;

@@ -16,22 +16,22 @@ import {
   type TensorProto,
   tensorFromFloat32,
 } from '../onnx/onnx-model.js';
-import { isLoraTarget, targetEntryMatches } from './adapter-config.js';
-import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './classification-head.js';
-import { copyModelMetadata, pathExists } from './model-folder.js';
+import { isLoraTarget, targetEntryMatches } from './adapter/adapter-config.js';
+import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './training/classification-head.js';
+import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
 import {
   findLayerNormSite,
   findLinearSite,
   type LinearSite,
   linearBias,
   linearWeightOutIn,
-} from './onnx-sites.js';
+} from '../onnx/onnx-sites.js';
 import {
   type FullParameter,
   type LoraAdapter,
   type LoraModuleUpdate,
   readLoraAdapter,
-} from './read-adapter.js';
+} from './adapter/read-adapter.js';
 
 /** One LoRA update folded into a weight. */
 export interface MergedModule {

@@ -4,8 +4,8 @@ import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
-import { copyModelMetadata, pathExists } from '../peft/model-folder.js';
-import { readLoraAdapter } from '../peft/read-adapter.js';
+import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
+import { readLoraAdapter } from '../peft/adapter/read-adapter.js';
 import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
 import { writeOutputFile } from './write-output.js';
 

@@ -5,7 +5,7 @@ import { getIntAttribute, NameAllocator, nodeModuleScope } from '../onnx/onnx-gr
 import { findInitializer, float32Tensor } from '../onnx/onnx-model.js';
 import { type GraphProto, type ModelProto, type NodeProto, TensorDataType } from '../onnx/onnx-types.js';
 import { mergeLoraIntoModel, type ReplacedParameter } from '../peft/merge.js';
-import type { LoraAdapter, LoraModuleUpdate } from '../peft/read-adapter.js';
+import type { LoraAdapter, LoraModuleUpdate } from '../peft/adapter/read-adapter.js';
 import { findLinearSites } from './linear-sites.js';
 import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantize-model.js';
 

@@ -11,7 +11,7 @@ import {
   TensorDataType,
   type TensorProto,
 } from '../onnx/onnx-types.js';
-import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from './graph-edit.js';
+import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from '../onnx/graph-edit.js';
 import { type Int4BlockSize, quantizeInt4Blockwise } from './int4.js';
 import { quantizeInt8 } from './int8.js';
 import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN } from './linear-sites.js';

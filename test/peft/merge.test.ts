@@ -13,10 +13,10 @@ import {
   type ModelProto,
   TensorDataType,
 } from '../../src/onnx/onnx-model.js';
-import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter-config.js';
+import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter/adapter-config.js';
 import { mergeLoraAdapter, mergeLoraIntoModel, readLinear } from '../../src/peft/merge.js';
-import { readLoraAdapter } from '../../src/peft/read-adapter.js';
-import { encodeSafetensors, parseSafetensors } from '../../src/peft/safetensors.js';
+import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
+import { encodeSafetensors, parseSafetensors } from '../../src/peft/adapter/safetensors.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 

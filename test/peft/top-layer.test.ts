@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/numeric/random.js';
-import { Adam } from '../../src/peft/adam.js';
+import { Adam } from '../../src/peft/training/adam.js';
 import {
   type Activation,
   backward,
@@ -13,8 +13,8 @@ import {
   type TopLayerWeights,
   type TrainableParams,
   zeroGradients,
-} from '../../src/peft/top-layer.js';
-import { initialParams, type TrainingExample, trainTopLayer } from '../../src/peft/train-core.js';
+} from '../../src/peft/training/top-layer.js';
+import { initialParams, type TrainingExample, trainTopLayer } from '../../src/peft/training/train-core.js';
 
 const H = 8;
 const HEADS = 2;

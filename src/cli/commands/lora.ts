@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readTranscriptsJsonl } from '../../data/read-transcripts.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import type { TrainProgress } from '../../peft/train-core.js';
+import type { TrainProgress } from '../../peft/training/train-core.js';
 
 interface MergeFlags {
   base: string;
@@ -122,7 +122,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--bot-label <label>', 'the label of config.id2label that means bot', 'bot')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: TrainFlags) => {
-      const { trainLora } = await import('../../peft/train-lora.js');
+      const { trainLora } = await import('../../peft/training/train-lora.js');
       const examples = await readTranscriptsJsonl(flags.data);
       const validation = flags.validation ? await readTranscriptsJsonl(flags.validation) : undefined;
       const targets = flags.targets

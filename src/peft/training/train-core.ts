@@ -1,6 +1,6 @@
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { seededRandom, shuffle } from '../numeric/random.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { seededRandom, shuffle } from '../../numeric/random.js';
 import { Adam } from './adam.js';
 import {
   backward,

@@ -5,7 +5,7 @@ import {
   getIntAttribute,
   nodeModuleScope,
   producerOf,
-} from '../onnx/onnx-graph.js';
+} from './onnx-graph.js';
 import {
   findInitializer,
   type GraphProto,
@@ -13,7 +13,7 @@ import {
   TensorDataType,
   type TensorProto,
   tensorToFloat32,
-} from '../onnx/onnx-model.js';
+} from './onnx-model.js';
 
 /**
  * Where the weight of a PyTorch `nn.Linear` lives in an exported ONNX graph.

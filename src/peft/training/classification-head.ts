@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { ModelLoadError } from '../errors/model-load-error.js';
-import { gaussianRandom, seededRandom } from '../numeric/random.js';
-import { makeNode } from '../onnx/onnx-build.js';
-import { graphModulePaths, uniqueValueName } from '../onnx/onnx-graph.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { ModelLoadError } from '../../errors/model-load-error.js';
+import { gaussianRandom, seededRandom } from '../../numeric/random.js';
+import { makeNode } from '../../onnx/onnx-build.js';
+import { graphModulePaths, uniqueValueName } from '../../onnx/onnx-graph.js';
 import {
   float32Tensor,
   loadOnnxModel,
@@ -12,9 +12,9 @@ import {
   rawTensor,
   saveOnnxModel,
   TensorDataType,
-} from '../onnx/onnx-model.js';
-import { contentKey, copyModelMetadata, derivedModelFolder } from './model-folder.js';
-import { findLinearSite } from './onnx-sites.js';
+} from '../../onnx/onnx-model.js';
+import { contentKey, copyModelMetadata, derivedModelFolder } from '../../onnx/model-folder.js';
+import { findLinearSite } from '../../onnx/onnx-sites.js';
 
 /** The labels botlens gives a classification head it adds: index 0 human, index 1 bot. */
 export const DEFAULT_HEAD_LABELS: readonly string[] = Object.freeze(['human', 'bot']);
