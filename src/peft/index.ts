@@ -31,7 +31,7 @@ export {
   type ReplacedParameter,
 } from './merge.js';
 export type { LoraAdapterFiles } from './training/save-adapter.js';
-export type { LoraTarget } from './training/top-layer.js';
+export type { LoraTarget } from './training/top-layer-weights.js';
 export type {
   EncodeProgressEvent,
   EpochProgressEvent,

@@ -3,22 +3,10 @@ import { join, resolve } from 'node:path';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
 import { makeNode } from '../onnx/onnx-build.js';
 import { consumersOf, graphModulePaths, setNodeInitializer, uniqueValueName } from '../onnx/onnx-graph.js';
-import {
-  findInitializer,
-  type GraphProto,
-  loadOnnxModel,
-  type ModelProto,
-  type NodeProto,
-  saveOnnxModel,
-  TensorDataType,
-  type TensorProto,
-  tensorFromFloat32,
-} from '../onnx/onnx-model.js';
-import { isLoraTarget, targetEntryMatches } from './adapter/adapter-config.js';
-import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './training/classification-head.js';
-import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
+import { findInitializer, loadOnnxModel, saveOnnxModel } from '../onnx/onnx-model.js';
 import {
   findLayerNormSite,
   findLinearSite,
@@ -26,12 +14,22 @@ import {
   linearBias,
   linearWeightOutIn,
 } from '../onnx/onnx-sites.js';
+import { tensorFromFloat32 } from '../onnx/onnx-tensor.js';
+import {
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  TensorDataType,
+  type TensorProto,
+} from '../onnx/onnx-types.js';
+import { isLoraTarget, targetEntryMatches } from './adapter/adapter-config.js';
 import {
   type FullParameter,
   type LoraAdapter,
   type LoraModuleUpdate,
   readLoraAdapter,
 } from './adapter/read-adapter.js';
+import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './training/classification-head.js';
 
 /** One LoRA update folded into a weight. */
 export interface MergedModule {

@@ -1,8 +1,9 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from '../onnx/graph-edit.js';
 import { type AttributeValue, makeNode } from '../onnx/onnx-build.js';
 import { getIntAttribute, NameAllocator } from '../onnx/onnx-graph.js';
-import { float32Tensor, rawTensor, tensorToFloat32 } from '../onnx/onnx-model.js';
+import { float32Tensor, rawTensor, tensorToFloat32 } from '../onnx/onnx-tensor.js';
 import {
   type GraphProto,
   type ModelProto,
@@ -11,7 +12,6 @@ import {
   TensorDataType,
   type TensorProto,
 } from '../onnx/onnx-types.js';
-import { consumerMap, ensureOpset, MS_DOMAIN, pruneGraph, usedValueNames } from '../onnx/graph-edit.js';
 import { type Int4BlockSize, quantizeInt4Blockwise } from './int4.js';
 import { quantizeInt8 } from './int8.js';
 import { findLinearSites, type KeptNode, type LinearSite, siteMatches, weightKN } from './linear-sites.js';

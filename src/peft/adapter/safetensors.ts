@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdapterError } from '../../errors/adapter-error.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../../onnx/onnx-model.js';
+import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../../onnx/onnx-tensor.js';
 
 /** A tensor read from a safetensors file, converted to 32-bit floats. */
 export interface SafeTensor {

@@ -1,7 +1,7 @@
 import { AdapterError } from '../../errors/adapter-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { graphModulePaths } from '../../onnx/onnx-graph.js';
-import { findInitializer, type ModelProto, tensorToFloat32 } from '../../onnx/onnx-model.js';
+import { findInitializer } from '../../onnx/onnx-model.js';
 import {
   findLayerNormSite,
   findLinearSite,
@@ -9,7 +9,9 @@ import {
   linearBias,
   linearWeightOutIn,
 } from '../../onnx/onnx-sites.js';
-import type { Activation, LayerNormWeights, LinearWeights, TopLayerWeights } from './top-layer.js';
+import { tensorToFloat32 } from '../../onnx/onnx-tensor.js';
+import type { ModelProto } from '../../onnx/onnx-types.js';
+import type { Activation, LayerNormWeights, LinearWeights, TopLayerWeights } from './top-layer-weights.js';
 
 /** The module layout of a BERT-style sequence classifier found in an ONNX export. */
 export interface BertStructure {

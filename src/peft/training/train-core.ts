@@ -2,17 +2,8 @@ import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
 import { Adam } from './adam.js';
-import {
-  backward,
-  crossEntropy,
-  type ExampleFeatures,
-  forward,
-  type LoraTarget,
-  paramList,
-  type TopLayerWeights,
-  type TrainableParams,
-  zeroGradients,
-} from './top-layer.js';
+import { backward, crossEntropy, forward, paramList, zeroGradients } from './top-layer.js';
+import type { ExampleFeatures, LoraTarget, TopLayerWeights, TrainableParams } from './top-layer-weights.js';
 
 /** One training or validation example: features and a probability per class. */
 export interface TrainingExample {

@@ -5,14 +5,14 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../../errors/invalid-transcript-error.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
 import { softmaxAt } from '../../numeric/softmax.js';
+import { localModelFolder } from '../../onnx/model-folder.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
 import { BertTrunk } from './bert-trunk.js';
 import { classifierBaseFolder } from './classification-head.js';
-import { localModelFolder } from '../../onnx/model-folder.js';
 import { type LoraAdapterFiles, loraAdapterFiles, saveLoraAdapter } from './save-adapter.js';
-import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer.js';
 import { forward } from './top-layer.js';
+import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer-weights.js';
 import {
   type EpochStats,
   evaluateExamples,
