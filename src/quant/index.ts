@@ -23,4 +23,4 @@ export type {
   ModelQuantizeReport,
   QuantizedLayer,
   QuantizeModelOptions,
-} from './quantize-model.js';
+} from './quantize-options.js';

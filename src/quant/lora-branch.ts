@@ -8,7 +8,7 @@ import { type GraphProto, type ModelProto, type NodeProto, TensorDataType } from
 import type { LoraAdapter, LoraModuleUpdate } from '../peft/adapter/read-adapter.js';
 import { mergeLoraIntoModel, type ReplacedParameter } from '../peft/merge.js';
 import { findLinearSites } from './linear-sites.js';
-import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantize-model.js';
+import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantized-nodes.js';
 
 /** Options for `addLoraSideBranches`. */
 export interface LoraSideBranchOptions {

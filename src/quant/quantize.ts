@@ -6,7 +6,8 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
-import { type ModelQuantizeReport, type QuantizeModelOptions, quantizeOnnxModel } from './quantize-model.js';
+import { quantizeOnnxModel } from './quantize-model.js';
+import type { ModelQuantizeReport, QuantizeModelOptions } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
 import { writeOutputFile } from './write-output.js';
 
