@@ -9,14 +9,9 @@ import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../src/runtime/cache-dir.js';
 import { withDeviceFallback } from '../src/runtime/device.js';
-import {
-  acquireModel,
-  isLocalModelPath,
-  loadedModels,
-  loadTransformers,
-  resolveModelLocation,
-} from '../src/runtime/load-model.js';
+import { acquireModel, loadedModels, loadTransformers } from '../src/runtime/load-model.js';
 import { requiredModelFiles } from '../src/runtime/model-files.js';
+import { isLocalModelPath, resolveModelLocation } from '../src/runtime/model-location.js';
 import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 

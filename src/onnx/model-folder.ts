@@ -3,12 +3,8 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-import {
-  type AcquireModelOptions,
-  acquireModel,
-  type ModelTask,
-  resolveModelLocation,
-} from '../runtime/load-model.js';
+import { acquireModel, type ModelTask } from '../runtime/load-model.js';
+import { type AcquireModelOptions, resolveModelLocation } from '../runtime/model-location.js';
 
 /**
  * The local folder of a model: the folder itself for a path (or `modelDir` / offline cache lookups), else the
