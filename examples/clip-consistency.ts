@@ -11,8 +11,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from '../src/core/transcript.js';
-import { ClipConsistencyDetector } from '../src/detectors/clip-consistency.js';
+import { ClipConsistencyDetector } from '../src/detectors/index.js';
+import type { Transcript } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, '../../shared/fixtures/hf-tiny');

@@ -14,10 +14,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
-import { readTranscriptJson, readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { EmbeddingCentroidDetector } from '../src/detectors/embedding-centroid.js';
-import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
+import { EmbeddingCentroidDetector, HashingEmbedder } from '../src/detectors/index.js';
+import {
+  type LabelledTranscript,
+  readTranscriptJson,
+  readTranscriptsJsonl,
+  type Transcript,
+} from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const convai = resolve(here, '../../shared/data/convai-bots/train.jsonl');

@@ -11,9 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { FewShotPromptDetector } from '../src/detectors/few-shot-prompt.js';
+import { FewShotPromptDetector } from '../src/detectors/index.js';
+import { type LabelledTranscript, readTranscriptsJsonl, type Transcript } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');

@@ -14,9 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { LoraClassifierDetector } from '../src/detectors/lora-classifier.js';
+import { LoraClassifierDetector } from '../src/detectors/index.js';
+import { readTranscriptsJsonl, type Transcript } from '../src/index.js';
 import { mergeLoraAdapter, trainLora } from '../src/peft/index.js';
 
 const shared =

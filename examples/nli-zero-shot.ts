@@ -11,8 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from '../src/core/transcript.js';
-import { NliZeroShotDetector } from '../src/detectors/nli-zero-shot.js';
+import { NliZeroShotDetector } from '../src/detectors/index.js';
+import type { Transcript } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const transcriptPath = process.argv[2] ?? resolve(here, 'transcript.json');

@@ -12,9 +12,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelLoadError } from '../src/errors/model-load-error.js';
-import { loadedModels } from '../src/runtime/load-model.js';
-import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
+import { loadedModels, TransformersEmbedder } from '../src/detectors/index.js';
+import { ModelLoadError } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modelDir = process.argv[2] ?? resolve(here, '../../shared/fixtures/hf-tiny');

@@ -10,9 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { PerplexityDiversityDetector } from '../src/detectors/perplexity-diversity.js';
+import { PerplexityDiversityDetector } from '../src/detectors/index.js';
+import { readTranscriptsJsonl, type Transcript } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');

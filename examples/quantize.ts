@@ -12,9 +12,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TransformersEmbedder } from '../src/detectors/index.js';
 import { attachLoraAdapter, quantize } from '../src/quant/index.js';
-import { acquireModel } from '../src/runtime/load-model.js';
-import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, '../../shared/fixtures/hf-tiny');
@@ -63,17 +62,20 @@ try {
   console.log(
     `attached ${attached.branches.length} LoRA branches beside ${attached.branches[0]?.baseOp}; replaced ${attached.replaced.map((p) => p.parameter).join(', ')}`,
   );
-  const h = await acquireModel('sequence-classification', {
-    model: join(tmp, 'bots-q4'),
-    defaultModel: join(tmp, 'bots-q4'),
+  // The written folder is a plain transformers.js model folder: load it with transformers.js itself.
+  const { AutoModelForSequenceClassification, AutoTokenizer } = await import('@huggingface/transformers');
+  const folder = join(tmp, 'bots-q4');
+  const tokenizer = await AutoTokenizer.from_pretrained(folder, { local_files_only: true });
+  const model = await AutoModelForSequenceClassification.from_pretrained(folder, {
     dtype: 'q4',
+    local_files_only: true,
   });
   try {
     const golden = JSON.parse(readFileSync(join(fixtures, 'goldens.json'), 'utf8'))['tiny-bert-cls-lora'] as {
       texts: string[];
       merged_logits: number[][];
     };
-    const out = (await h.model(h.tokenizer(golden.texts, { padding: true }))) as {
+    const out = (await model(tokenizer(golden.texts, { padding: true }))) as {
       logits: { data: Float32Array };
     };
     const merged = golden.merged_logits.flat();
@@ -82,7 +84,7 @@ try {
       `q4 base + LoRA branches vs the merged fp32 model (PyTorch): max |logit difference| ${maxDiff.toFixed(4)}`,
     );
   } finally {
-    await h.release();
+    await model.dispose();
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
