@@ -29,7 +29,7 @@ import { LoraClassifierDetector } from '../src/detectors/lora/lora-classifier-de
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { evaluateDetector } from '../src/eval/evaluate.js';
 import { distill } from '../src/peft/distill.js';
-import { trainLora } from '../src/peft/train-lora.js';
+import { trainLora } from '../src/peft/training/train-lora.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 

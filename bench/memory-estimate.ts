@@ -120,7 +120,7 @@ function prepare(): Record<ModelName, string> {
   return out;
 }
 
-const { estimateMemory, modelDimensionsFromConfig } = await import('../src/quant/memory-estimate.js');
+const { estimateMemory, modelDimensionsFromConfig } = await import('../src/sizing/memory-estimate.js');
 const dirs = prepare();
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 console.log(

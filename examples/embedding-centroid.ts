@@ -14,14 +14,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  HashingEmbedder,
-  type LabelledTranscript,
-  readTranscriptJson,
-  readTranscriptsJsonl,
-  type Transcript,
-} from 'botlens';
-import { EmbeddingCentroidDetector } from 'botlens/detectors';
+import { type LabelledTranscript, readTranscriptJson, readTranscriptsJsonl, type Transcript } from 'botlens';
+import { EmbeddingCentroidDetector, HashingEmbedder } from 'botlens/detectors';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const convai = resolve(here, '../../shared/data/convai-bots/train.jsonl');

@@ -2,9 +2,12 @@
  * botlens: tell bots from humans in chat transcripts.
  *
  * The main entry point: the transcript model, the `Detector` contract, the heuristic detector, ensembles,
- * evaluation, the model zoo and the error classes. Model-backed detectors live in `botlens/detectors`; LoRA
- * adapters in `botlens/peft`; quantization in `botlens/quant`; model selection in `botlens/select`; the
- * conformance suite in `botlens/testing`; the HTTP service in `botlens/server`.
+ * calibration, evaluation, the model zoo and every error class. Model-backed detectors live in
+ * `botlens/detectors`; LoRA adapters in `botlens/peft`; quantization in `botlens/quant`; model selection in
+ * `botlens/select`; the conformance suite in `botlens/testing`; the HTTP service in `botlens/server`.
+ *
+ * The public surface is recorded in `etc/*.api.md` (API Extractor); anything not exported here or from a
+ * subpath entry point is internal and may change in any release.
  *
  * @example
  * ```ts
@@ -16,11 +19,11 @@
  * console.log(d.score, d.label);
  * ```
  *
- * @module botlens
+ * @module
  */
 
-export { abstained, nowMs, scored } from './core/detection.js';
 // The detector contract
+export { abstained, nowMs, scored } from './core/detection.js';
 export {
   DETECTOR_SPECIFICATION_VERSION,
   type Detection,
@@ -34,6 +37,12 @@ export {
   type StreamOptions,
 } from './core/detector.js';
 export type { JsonObject, JsonValue } from './core/json.js';
+// Vocabulary: model weight variants and devices
+export { MODEL_DEVICES, type ModelDevice } from './core/model-devices.js';
+export { MODEL_DTYPES, type ModelDtype } from './core/model-dtypes.js';
+// Streaming: verdicts that update message by message
+export { openStream } from './core/stream.js';
+export { detectTimeline, type TimelineOptions, type TimelinePoint } from './core/timeline.js';
 // Transcript model and validation
 export type {
   Label,
@@ -50,9 +59,8 @@ export {
   type ValidationLimits,
   validateTranscript,
 } from './core/validate.js';
-// Data
+// Reading transcripts
 export {
-  type JsonlRecord,
   parseTranscriptsJsonl,
   type ReadJsonlOptions,
   readTranscriptJson,
@@ -82,10 +90,9 @@ export {
   type DetectorType,
   type EnsembleSpec,
 } from './detectors/detector-spec.js';
-// Heuristic detector
+// The heuristic detector
 export {
   type CompleteHeuristicWeights,
-  computeStyleFeatures,
   DEFAULT_HEURISTIC_WEIGHTS,
   type FeatureWeight,
   HeuristicDetector,
@@ -96,8 +103,6 @@ export {
   type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
-  TEXT_FEATURE_NAMES,
-  TIMING_FEATURE_NAMES,
 } from './detectors/heuristic/index.js';
 export {
   createDetector,
@@ -105,20 +110,19 @@ export {
   detectorFromFile,
   detectorFromState,
 } from './detectors/registry.js';
+// Calibration
 export {
   type CalibrateOptions,
   calibrateThreshold,
   type ThresholdCalibration,
 } from './ensemble/calibrate.js';
-// Ensembles and calibration
+// Ensembles
 export {
   Ensemble,
   type EnsembleCalibrateOptions,
   type EnsembleCalibration,
   type EnsembleFromJsonOptions,
 } from './ensemble/ensemble.js';
-export { stratifiedFolds } from './ensemble/folds.js';
-export { cutAfterTargetMessage } from './ensemble/prefix-cut.js';
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
@@ -132,16 +136,23 @@ export {
   type SerializedCombiner,
   type UnserializedMemberState,
 } from './ensemble/types.js';
-// Errors
+// Errors: every class botlens throws, and the codes they carry
 export { AbortedError } from './errors/aborted-error.js';
 export { AdapterError, type AdapterErrorCode } from './errors/adapter-error.js';
 export { BotlensError } from './errors/botlens-error.js';
+export { DeadlineExceededError } from './errors/deadline-exceeded-error.js';
+export { BOTLENS_ERROR_CODES, type BotlensErrorCode } from './errors/error-codes.js';
 export { HubError, type HubErrorDetails, type HubErrorKind } from './errors/hub-error.js';
+export { ImageLoadError } from './errors/image-load-error.js';
 export { IntegrityError } from './errors/integrity-error.js';
 export { InvalidOptionsError } from './errors/invalid-options-error.js';
 export { InvalidTranscriptError, type TranscriptIssue } from './errors/invalid-transcript-error.js';
+export { MissingDependencyError } from './errors/missing-dependency-error.js';
 export { ModelLoadError } from './errors/model-load-error.js';
 export { NotFittedError } from './errors/not-fitted-error.js';
+export { QueueFullError } from './errors/queue-full-error.js';
+export { ServiceStartError } from './errors/service-start-error.js';
+// Evaluation
 export {
   type BootstrapIntervals,
   type BootstrapOptions,
@@ -156,7 +167,6 @@ export {
   type PrefixProtocol,
 } from './eval/evaluate.js';
 export { type GroupMetrics, groupMetrics, type ScoredSlice } from './eval/group-metrics.js';
-// Evaluation
 export {
   auroc,
   type ComputeMetricsOptions,
@@ -167,27 +177,13 @@ export {
   type Metrics,
   tprAtFpr,
 } from './eval/metrics.js';
-// Numerics
-export {
-  decision,
-  fitLogisticRegression,
-  type LogisticModel,
-  type LogisticRegressionOptions,
-  logit,
-  predictProba,
-  sigmoid,
-} from './numeric/logistic-regression.js';
-export { seededRandom } from './numeric/random.js';
-export type { Embedder } from './runtime/embedder.js';
-export { HashingEmbedder, type HashingEmbedderOptions } from './runtime/hashing-embedder.js';
 export type { ModelRelocation } from './runtime/model-options.js';
-// Model zoo
+// The model zoo
 export {
   defaultModelFor,
   MODEL_ZOO,
   ZOO_DETECTORS,
   type ZooDetector,
-  type ZooDtype,
   type ZooEntry,
   type ZooModelId,
   type ZooTask,

@@ -13,7 +13,7 @@ import {
   WEIGHT_DTYPES,
   WEIGHT_OVERHEAD_FRACTION,
   type WeightDtype,
-} from '../src/quant/memory-estimate.js';
+} from '../src/sizing/memory-estimate.js';
 
 // Every expected number below is worked out by hand in the comment next to it.
 

@@ -7,24 +7,23 @@ import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../src/onnx/onnx-build.js';
 import { addGraphOutput, consumersOf, nodeModuleScope, setNodeInitializer } from '../src/onnx/onnx-graph.js';
 import {
-  bfloat16BitsToFloat32,
-  DataLocation,
   decodeOnnxModel,
   encodeOnnxModel,
   findInitializer,
+  loadOnnxModel,
+  replaceInitializer,
+  saveOnnxModel,
+} from '../src/onnx/onnx-model.js';
+import {
+  bfloat16BitsToFloat32,
   float16BitsToFloat32,
   float32Tensor,
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
-  loadOnnxModel,
-  type ModelProto,
-  replaceInitializer,
-  saveOnnxModel,
-  TensorDataType,
-  type TensorProto,
   tensorFromFloat32,
   tensorToFloat32,
-} from '../src/onnx/onnx-model.js';
+} from '../src/onnx/onnx-tensor.js';
+import { DataLocation, type ModelProto, TensorDataType, type TensorProto } from '../src/onnx/onnx-types.js';
 import { HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
 type Ort = typeof import('onnxruntime-node');

@@ -91,9 +91,9 @@ describe.skipIf(!HAS_SHARED)(
       const scorer = new NliScorer({ model: out });
       try {
         const got = await scorer.entailmentProbabilities(g.premises, g.hypothesis);
-        got.forEach((p, i) =>
-          expect(Math.abs(p - g.entailment_vs_contradiction_prob[i]!)).toBeLessThan(1e-4),
-        );
+        for (const [i, p] of got.entries()) {
+          expect(Math.abs(p - g.entailment_vs_contradiction_prob[i]!)).toBeLessThan(1e-4);
+        }
       } finally {
         await scorer.dispose();
       }

@@ -4,18 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxFileFor } from '../src/core/model-dtypes.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../src/runtime/cache-dir.js';
 import { withDeviceFallback } from '../src/runtime/device.js';
-import {
-  acquireModel,
-  isLocalModelPath,
-  loadedModels,
-  loadTransformers,
-  resolveModelLocation,
-} from '../src/runtime/load-model.js';
-import { onnxFileFor, requiredModelFiles } from '../src/runtime/model-files.js';
+import { acquireModel, loadedModels, loadTransformers } from '../src/runtime/load-model.js';
+import { requiredModelFiles } from '../src/runtime/model-files.js';
+import { isLocalModelPath, resolveModelLocation } from '../src/runtime/model-location.js';
 import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 
@@ -245,6 +241,26 @@ describe.skipIf(!HAS_SHARED)(
       } finally {
         delete process.env['BOTLENS_OFFLINE'];
       }
+    });
+
+    it("passes the cache folder per call and leaves transformers.js's global env as it found it", async () => {
+      const T = await loadTransformers();
+      const globalCache = T.env.cacheDir;
+      const globalLocal = T.env.allowLocalModels;
+      const cacheDir = join(tmp, 'per-call-cache');
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      });
+      await h.release();
+      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
+      expect(T.env.cacheDir).toBe(globalCache);
+      expect(T.env.cacheDir).not.toBe(cacheDir);
+      // loadTransformers used to point the global cache at the botlens folder; it no longer writes env at all.
+      expect(T.env.cacheDir).not.toBe(resolveCacheDir());
+      expect(T.env.allowLocalModels).toBe(globalLocal);
     });
 
     it('online: downloads a hub model into the botlens cache, then loads it offline from there without requests', async () => {

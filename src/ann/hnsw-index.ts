@@ -123,7 +123,7 @@ function positiveInt(name: string, v: number | undefined, fallback: number): num
 /**
  * Approximate cosine nearest-neighbour search with an HNSW graph (hnswlib, through `hnswlib-node`, loaded
  * lazily). Sub-millisecond queries on 100k vectors where exact search takes tens of milliseconds; results can
- * miss a true neighbour now and then (see {@link HNSW_DEFAULTS} for measured recall). Deterministic: the same
+ * miss a true neighbour now and then (see `HNSW_DEFAULTS` for measured recall). Deterministic: the same
  * vectors added in the same order give the same graph and the same answers.
  *
  * @example

@@ -1,7 +1,7 @@
 /**
- * `botlens/detectors`: the model-backed detectors and the building blocks they stand on (model loading,
- * embedders, NLI, CLIP and causal-LM scorers). Importing this module loads no model code: ONNX Runtime and
- * transformers.js are imported when a model is first needed.
+ * `botlens/detectors`: the model-backed detectors, their options, and the embedders the embedding detector
+ * stands on. Importing this module loads no model code: ONNX Runtime and transformers.js are imported when a
+ * model is first needed.
  *
  * @example
  * ```ts
@@ -10,108 +10,39 @@
  * const d = await nli.detect(transcript);
  * ```
  *
- * @module botlens/detectors
+ * @module
  */
 
-// Nearest-neighbour search (used by the embedding detector's kNN evidence)
-export { ExactSearch, type ExactSearchOptions } from '../ann/exact-search.js';
-export { HNSW_DEFAULTS, HnswIndex, type HnswIndexOptions } from '../ann/hnsw-index.js';
-export type { Neighbor, VectorIndex, VectorSearchOptions } from '../ann/vector-index.js';
-export type { CompactVector, SparseVector } from '../ann/vector-math.js';
-export { ImageLoadError } from '../errors/image-load-error.js';
-export { type BatchPlanOptions, mapInBatches, planBatches } from '../runtime/batching.js';
-export { type CachedModelFolderOptions, cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-export type {
-  CandidateScores,
-  CausalLmScorerOptions,
-  CrossScores,
-  TextScores,
-  TokenLogprobs,
-  TokenScores,
-} from '../runtime/causal-lm/causal-lm-types.js';
-export { assertSameVocabulary } from '../runtime/causal-lm/vocabulary.js';
-export { CausalLmScorer } from '../runtime/causal-lm-scorer.js';
-export { ClipEncoder, type ClipEncoderOptions } from '../runtime/clip-encoder.js';
-export { type ImageInput, loadImage, type ReadImageOptions, readImageBytes } from '../runtime/image-input.js';
-// Model runtime
-export {
-  type AcquireModelOptions,
-  acquireModel,
-  isLocalModelPath,
-  type LoadedModelInfo,
-  loadedModels,
-  loadTransformers,
-  type ModelHandle,
-  type ModelTask,
-  type ResolvedLocation,
-  resolveModelLocation,
-  type Transformers,
-} from '../runtime/load-model.js';
-export { MODEL_TASKS, onnxFileFor, requiredModelFiles } from '../runtime/model-files.js';
-export {
-  deserializeModelOptions,
-  type LoadProgress,
-  MODEL_DEVICES,
-  MODEL_DTYPES,
-  type ModelDevice,
-  type ModelDtype,
-  type ModelOptions,
-  type ModelRelocation,
-  offlineFromEnv,
-  relocateModelOptions,
-  type SerializedModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../runtime/model-options.js';
-export {
-  entailmentProbability,
-  type NliLabelInfo,
-  type NliPair,
-  NliScorer,
-  type NliScorerOptions,
-  nliLabelIndices,
-} from '../runtime/nli-scorer.js';
-export { cosine } from '../runtime/tensor-data.js';
-// Building blocks
+// Options shared by every model-backed detector
+export type { BatchPlanOptions } from '../runtime/batching.js';
+export type { CausalLmScorerOptions } from '../runtime/causal-lm/causal-lm-types.js';
+export type { ClipEncoder, ClipEncoderOptions } from '../runtime/clip-encoder.js';
+// Embedders
+export type { Embedder } from '../runtime/embedder.js';
+export { HashingEmbedder, type HashingEmbedderOptions } from '../runtime/hashing-embedder.js';
+export type { ImageInput, ReadImageOptions } from '../runtime/image-input.js';
+export { type LoadedModelInfo, loadedModels } from '../runtime/load-model.js';
+export type { LoadProgress, ModelOptions } from '../runtime/model-options.js';
+export type { NliLabelInfo, NliPair, NliScorer, NliScorerOptions } from '../runtime/nli-scorer.js';
 export {
   type Pooling,
   TransformersEmbedder,
   type TransformersEmbedderOptions,
 } from '../runtime/transformers-embedder.js';
-export {
-  compressionRatio,
-  distinctN,
-  type LexicalDiversity,
-  type LexicalDiversityOptions,
-  lexicalDiversity,
-  movingAverageTtr,
-  selfRepetition,
-  typeTokenRatio,
-} from '../text/lexical-diversity.js';
-export { ngrams, wordTokens } from '../text/tokenize.js';
+export type { LexicalDiversity, LexicalDiversityOptions } from '../text/lexical-diversity.js';
+// The detectors
 export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
-// Detectors
 export type { ClipCalibration, ClipConsistencyOptions } from './clip/clip-options.js';
 export { EmbeddingCentroidDetector } from './embedding/embedding-centroid-detector.js';
 export type { EmbeddingCentroidOptions, EmbeddingHnswOptions } from './embedding/options.js';
 export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
 export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
+export type { AnswerWords, FittedPrompt, PromptExample, PromptParts } from './few-shot/prompt-format.js';
+// Detectors that fit on an embedder's vectors
 export {
-  type AnswerWords,
-  CHAT_QUESTION,
-  type ChatMessage,
-  chatMessages,
-  DEFAULT_INSTRUCTION,
-  type DialogueFormatOptions,
-  dialogueLines,
-  type FitPromptOptions,
-  type FittedPrompt,
-  fitPromptToBudget,
-  type PromptExample,
-  type PromptParts,
-  renderPlainPrompt,
-  TARGET_NAME,
-} from './few-shot/prompt-format.js';
+  LinearProbeDetector,
+  type LinearProbeOptions,
+} from './linear-probe/linear-probe-detector.js';
 export { LoraClassifierDetector } from './lora/lora-classifier-detector.js';
 export {
   DEFAULT_LORA_TRAINING,

@@ -1,13 +1,15 @@
 import { BotlensError } from './botlens-error.js';
+import type { BotlensErrorCode } from './error-codes.js';
 
-/** Why an adapter was refused. */
-export type AdapterErrorCode =
-  /** The adapter does not fit the base model: a module it targets is missing there, or shapes differ. */
-  | 'ADAPTER_MISMATCH'
-  /** The adapter uses a PEFT method or option botlens cannot apply faithfully (DoRA, another PEFT type...). */
-  | 'ADAPTER_UNSUPPORTED'
-  /** The adapter folder is incomplete or its files are malformed. */
-  | 'ADAPTER_INVALID';
+/**
+ * Why an adapter was refused (a part of {@link BotlensErrorCode}):
+ * - `ADAPTER_MISMATCH`: the adapter does not fit the base model (a module it targets is missing there, or
+ *   shapes differ);
+ * - `ADAPTER_UNSUPPORTED`: the adapter uses a PEFT method or option botlens cannot apply faithfully (DoRA,
+ *   another PEFT type...);
+ * - `ADAPTER_INVALID`: the adapter folder is incomplete or its files are malformed.
+ */
+export type AdapterErrorCode = Extract<BotlensErrorCode, `ADAPTER_${string}`>;
 
 /**
  * A PEFT adapter could not be loaded or merged. The message names the module at fault (when there is one) and

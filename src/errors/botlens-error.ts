@@ -1,3 +1,5 @@
+import type { BotlensErrorCode } from './error-codes.js';
+
 const marker = Symbol.for('botlens.error');
 
 /**
@@ -17,8 +19,8 @@ const marker = Symbol.for('botlens.error');
  * ```
  */
 export class BotlensError extends Error {
-  /** Stable machine-readable code, e.g. `INVALID_TRANSCRIPT`. */
-  readonly code: string;
+  /** Stable machine-readable code, e.g. `INVALID_TRANSCRIPT`: one of {@link BOTLENS_ERROR_CODES}. */
+  readonly code: BotlensErrorCode;
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through the global symbol in isInstance
   private readonly [marker] = true;
 
@@ -27,7 +29,7 @@ export class BotlensError extends Error {
    * @param message - what went wrong and what to do about it
    * @param options - the underlying cause, if any
    */
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: BotlensErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BotlensError';
     this.code = code;

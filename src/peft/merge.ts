@@ -4,35 +4,33 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertOutputSeparate } from '../fs/safe-paths.js';
+import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
 import { makeNode } from '../onnx/onnx-build.js';
 import { consumersOf, graphModulePaths, setNodeInitializer, uniqueValueName } from '../onnx/onnx-graph.js';
-import {
-  findInitializer,
-  type GraphProto,
-  loadOnnxModel,
-  type ModelProto,
-  type NodeProto,
-  saveOnnxModel,
-  TensorDataType,
-  type TensorProto,
-  tensorFromFloat32,
-} from '../onnx/onnx-model.js';
-import { isLoraTarget, targetEntryMatches } from './adapter-config.js';
-import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './classification-head.js';
-import { copyModelMetadata, pathExists } from './model-folder.js';
+import { findInitializer, loadOnnxModel, saveOnnxModel } from '../onnx/onnx-model.js';
 import {
   findLayerNormSite,
   findLinearSite,
   type LinearSite,
   linearBias,
   linearWeightOutIn,
-} from './onnx-sites.js';
+} from '../onnx/onnx-sites.js';
+import { tensorFromFloat32 } from '../onnx/onnx-tensor.js';
+import {
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  TensorDataType,
+  type TensorProto,
+} from '../onnx/onnx-types.js';
+import { isLoraTarget, targetEntryMatches } from './adapter/adapter-config.js';
 import {
   type FullParameter,
   type LoraAdapter,
   type LoraModuleUpdate,
   readLoraAdapter,
-} from './read-adapter.js';
+} from './adapter/read-adapter.js';
+import { classifierBaseFolder, DEFAULT_HEAD_LABELS, hasClassifier } from './training/classification-head.js';
 
 /** One LoRA update folded into a weight. */
 export interface MergedModule {

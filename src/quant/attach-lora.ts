@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { assertOutputSeparate } from '../fs/safe-paths.js';
+import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
-import { copyModelMetadata, pathExists } from '../peft/model-folder.js';
-import { readLoraAdapter } from '../peft/read-adapter.js';
+import { readLoraAdapter } from '../peft/adapter/read-adapter.js';
 import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
-import { DTYPE_SUFFIXES } from './quantize.js';
 import { writeOutputFile } from './write-output.js';
 
 /** Options for {@link attachLoraAdapter}. */
@@ -48,7 +48,7 @@ export interface AttachLoraResult extends LoraSideBranchReport {
  * `model_quantized.onnx`, `model.onnx`) with the branches added. transformers.js and every botlens detector
  * load it with the same `dtype`. Several adapters can be attached to one quantized base this way, each folder
  * costing the base's size plus a few hundred KB; for one session serving many adapters, use
- * {@link addLoraSideBranches} with `weightsAs: 'inputs'`.
+ * `addLoraSideBranches` with `weightsAs: 'inputs'`.
  *
  * @param options - base, adapter, out, dtype
  * @returns the branch report and the written file
@@ -77,7 +77,7 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
     { option: 'base', path: base },
     { option: 'adapter', path: adapterDir },
   ]);
-  const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_SUFFIXES[dtype]}.onnx`);
+  const file = (options.file ?? 'model.onnx').replace(/\.onnx$/, `${DTYPE_FILE_SUFFIXES[dtype]}.onnx`);
   const target = join(out, 'onnx', file);
   if (!options.overwrite && (await pathExists(target))) {
     throw new BotlensError(

@@ -1,7 +1,7 @@
+import { consumerMap } from '../onnx/graph-edit.js';
 import { getAttribute, getFloatAttribute, getIntAttribute, nodeModuleScope } from '../onnx/onnx-graph.js';
-import { tensorToFloat32 } from '../onnx/onnx-model.js';
+import { tensorToFloat32 } from '../onnx/onnx-tensor.js';
 import { type GraphProto, type NodeProto, TensorDataType, type TensorProto } from '../onnx/onnx-types.js';
-import { consumerMap } from './graph-edit.js';
 
 /**
  * One linear layer found in a graph: a `MatMul` or `Gemm` whose weight is a constant float32 matrix.

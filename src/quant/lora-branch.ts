@@ -2,14 +2,15 @@ import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { makeNode, makeValueInfo } from '../onnx/onnx-build.js';
 import { getIntAttribute, NameAllocator, nodeModuleScope } from '../onnx/onnx-graph.js';
-import { findInitializer, float32Tensor } from '../onnx/onnx-model.js';
+import { findInitializer } from '../onnx/onnx-model.js';
+import { float32Tensor } from '../onnx/onnx-tensor.js';
 import { type GraphProto, type ModelProto, type NodeProto, TensorDataType } from '../onnx/onnx-types.js';
+import type { LoraAdapter, LoraModuleUpdate } from '../peft/adapter/read-adapter.js';
 import { mergeLoraIntoModel, type ReplacedParameter } from '../peft/merge.js';
-import type { LoraAdapter, LoraModuleUpdate } from '../peft/read-adapter.js';
 import { findLinearSites } from './linear-sites.js';
-import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantize-model.js';
+import { LINEAR_INPUT_KEY, LINEAR_OUTPUT_KEY } from './quantized-nodes.js';
 
-/** Options for {@link addLoraSideBranches}. */
+/** Options for `addLoraSideBranches`. */
 export interface LoraSideBranchOptions {
   /**
    * Prefix of the names given to the branch tensors (`<prefix>.<module>.lora_A`), so that the branches of
@@ -47,7 +48,7 @@ export interface LoraFeed {
   dims: number[];
 }
 
-/** What {@link addLoraSideBranches} did. */
+/** What `addLoraSideBranches` did. */
 export interface LoraSideBranchReport {
   /** The branches added, one per adapted module. */
   branches: LoraBranchInfo[];

@@ -1,8 +1,8 @@
+import { MS_DOMAIN } from '../onnx/graph-edit.js';
 import { makeNode } from '../onnx/onnx-build.js';
 import type { NameAllocator } from '../onnx/onnx-graph.js';
-import { float32Tensor, rawTensor, tensorToFloat32 } from '../onnx/onnx-model.js';
+import { float32Tensor, rawTensor, tensorToFloat32 } from '../onnx/onnx-tensor.js';
 import { type GraphProto, type NodeProto, TensorDataType, type TensorProto } from '../onnx/onnx-types.js';
-import { MS_DOMAIN } from './graph-edit.js';
 import { quantizeInt8 } from './int8.js';
 
 /** A fused attention node rewritten for 8-bit weights: its nodes, new initializers and their bytes. */

@@ -1,11 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { DTYPE_FILE_SUFFIXES, type QuantizedDtype, VARIANT_SUFFIXES } from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
-import { type ModelQuantizeReport, type QuantizeModelOptions, quantizeOnnxModel } from './quantize-model.js';
+import { quantizeOnnxModel } from './quantize-model.js';
+import type { ModelQuantizeReport, QuantizeModelOptions } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
 import { writeOutputFile } from './write-output.js';
 
@@ -61,48 +63,12 @@ export interface QuantizedFile {
 /** What {@link quantize} did. */
 export interface QuantizeResult {
   /** The transformers.js `dtype` that now loads the written files. */
-  dtype: 'q8' | 'q4';
+  dtype: QuantizedDtype;
   /** One entry per float model considered. */
   files: QuantizedFile[];
   /** Every warning raised. */
   warnings: string[];
 }
-
-/** A `dtype` transformers.js knows, as a key of {@link DTYPE_SUFFIXES}. */
-export type TransformersDtype =
-  | 'fp32'
-  | 'fp16'
-  | 'int8'
-  | 'uint8'
-  | 'q8'
-  | 'q4'
-  | 'q4f16'
-  | 'bnb4'
-  | 'q2'
-  | 'q2f16'
-  | 'q1'
-  | 'q1f16';
-
-/**
- * File-name suffixes transformers.js uses for each dtype (`onnx/model<suffix>.onnx`): `''` for fp32,
- * `'_quantized'` for q8, `'_q4'` for q4, and so on.
- */
-export const DTYPE_SUFFIXES: Readonly<Record<TransformersDtype, string>> = {
-  fp32: '',
-  fp16: '_fp16',
-  int8: '_int8',
-  uint8: '_uint8',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-  q2: '_q2',
-  q2f16: '_q2f16',
-  q1: '_q1',
-  q1f16: '_q1f16',
-};
-
-const VARIANT_SUFFIXES = Object.values(DTYPE_SUFFIXES).filter((s) => s !== '');
 
 /**
  * The file name transformers.js loads for `dtype` from a float model's file name
@@ -116,9 +82,9 @@ const VARIANT_SUFFIXES = Object.values(DTYPE_SUFFIXES).filter((s) => s !== '');
  * quantizedFileName('vision_model.onnx', 'q4'); // 'vision_model_q4.onnx'
  * ```
  */
-export function quantizedFileName(floatFile: string, dtype: 'q8' | 'q4'): string {
+export function quantizedFileName(floatFile: string, dtype: QuantizedDtype): string {
   const stem = floatFile.replace(/\.onnx$/, '');
-  return `${stem}${DTYPE_SUFFIXES[dtype]}.onnx`;
+  return `${stem}${DTYPE_FILE_SUFFIXES[dtype]}.onnx`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
-/** Options for {@link planBatches} and {@link mapInBatches}. */
+/** Options for `planBatches` and `mapInBatches`. */
 export interface BatchPlanOptions {
   /**
    * Most items per batch.
@@ -77,7 +77,7 @@ export function planBatches(lengths: readonly number[], options: BatchPlanOption
 }
 
 /**
- * Runs `run` over batches planned by {@link planBatches} and returns the results in the original order.
+ * Runs `run` over batches planned by `planBatches` and returns the results in the original order.
  * Checks `signal` before each batch.
  *
  * @param lengths - the length of each item

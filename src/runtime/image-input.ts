@@ -12,7 +12,7 @@ import { loadTransformers } from './load-model.js';
  */
 export type ImageInput = string | URL | Uint8Array;
 
-/** Options for {@link readImageBytes} and {@link loadImage}. */
+/** Options for `readImageBytes` and `loadImage`. */
 export interface ReadImageOptions {
   /**
    * Refuse `http(s)` URLs (nothing is fetched).

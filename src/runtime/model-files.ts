@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type ModelDtype, onnxFileFor } from '../core/model-dtypes.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import type { ModelDtype } from './model-options.js';
 
 /** The kinds of model botlens loads; each maps to a transformers.js model class. */
 export type ModelTask = 'feature-extraction' | 'sequence-classification' | 'causal-lm' | 'clip';
@@ -13,22 +13,6 @@ export const MODEL_TASKS: readonly ModelTask[] = Object.freeze([
   'causal-lm',
   'clip',
 ]);
-
-const SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
-
-/**
- * The ONNX file a dtype selects, relative to the model folder (the transformers.js naming).
- *
- * @param dtype - the weight variant
- * @param base - the file's base name (`model`, or `text_model` / `vision_model` for CLIP)
- * @example
- * ```ts
- * onnxFileFor('q8'); // 'onnx/model_quantized.onnx'
- * ```
- */
-export function onnxFileFor(dtype: ModelDtype, base = 'model'): string {
-  return `onnx/${base}${SUFFIX[dtype]}.onnx`;
-}
 
 /**
  * The files a local model folder must hold for a task and dtype, relative to the folder.

@@ -1,13 +1,7 @@
 import { basename } from 'node:path';
 import { expandHome } from './cache-dir.js';
-import {
-  type AcquireModelOptions,
-  acquireModel,
-  isLocalModelPath,
-  type ModelHandle,
-  type ModelTask,
-  resolveModelLocation,
-} from './load-model.js';
+import { acquireModel, type ModelHandle, type ModelTask } from './load-model.js';
+import { type AcquireModelOptions, isLocalModelPath, resolveModelLocation } from './model-location.js';
 
 /**
  * Loads a model on first use and keeps the handle: the shared plumbing of every model-backed class

@@ -1,25 +1,12 @@
 import { basename, join } from 'node:path';
+import { MODEL_DEVICES, type ModelDevice } from '../core/model-devices.js';
+import { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { absoluteDir, absoluteModelPath, isLocalModelPath } from './local-path.js';
 
-/**
- * ONNX weight variant to load. Each one is a file in the model's `onnx/` folder:
- * `fp32` = `model.onnx`, `fp16` = `model_fp16.onnx`, `q8` = `model_quantized.onnx`, `q4` = `model_q4.onnx`
- * (for CLIP: `text_model*.onnx` and `vision_model*.onnx`).
- */
-export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
-
-/** Every {@link ModelDtype}, in the order the CLI lists them. */
-export const MODEL_DTYPES: readonly ModelDtype[] = Object.freeze(['fp32', 'fp16', 'q8', 'q4']);
-
-/**
- * Where ONNX Runtime runs. `cpu` always works; `auto`, `gpu` and `cuda` try the GPU (CUDA on Linux x64) and
- * fall back to the CPU with a warning when it is not available.
- */
-export type ModelDevice = 'cpu' | 'auto' | 'gpu' | 'cuda';
-
-/** Every {@link ModelDevice}. */
-export const MODEL_DEVICES: readonly ModelDevice[] = Object.freeze(['cpu', 'auto', 'gpu', 'cuda']);
+// The dtype and device vocabularies are defined once, in core/; re-exported here for this module's users.
+export { MODEL_DEVICES, type ModelDevice } from '../core/model-devices.js';
+export { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 
 /**
  * One model-loading event, for progress bars. The events of one file come in the order

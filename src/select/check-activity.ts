@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ModelCheck, ModelFacts } from './types.js';
 
-/** Options for {@link checkActivity}. */
+/** Options for `checkActivity`. */
 export interface CheckActivityOptions {
   /**
    * Fewest downloads over the last 30 days (the hub's `downloads`) before the check warns.

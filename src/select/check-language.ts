@@ -2,7 +2,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cardLanguages } from './card-languages.js';
 import type { ModelCheck, ModelFacts } from './types.js';
 
-/** Options for {@link checkLanguage}. */
+/** Options for `checkLanguage`. */
 export interface CheckLanguageOptions {
   /**
    * Languages the transcripts are in, as ISO 639-1 codes (`en`, `de`) or BCP 47 tags (`pt-BR`: only `pt` is

@@ -3,12 +3,12 @@ import { cardLicenses } from './card-licenses.js';
 import { classifyLicense, DEFAULT_ALLOWED_LICENSES } from './license-policy.js';
 import type { CheckStatus, ModelCheck, ModelFacts } from './types.js';
 
-/** Options for {@link checkLicense}. */
+/** Options for `checkLicense`. */
 export interface CheckLicenseOptions {
   /**
    * Hub license ids you accept (case does not matter). Listing a non-commercial or conditional license here makes it
    * pass instead of warn.
-   * @defaultValue {@link DEFAULT_ALLOWED_LICENSES} (permissive licenses)
+   * @defaultValue `DEFAULT_ALLOWED_LICENSES` (permissive licenses)
    */
   allowLicenses?: readonly string[];
 }

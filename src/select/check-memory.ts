@@ -1,5 +1,5 @@
-import { bytesPerParameter, estimateMemory, modelDimensionsFromConfig } from '../quant/memory-estimate.js';
 import { MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
+import { bytesPerParameter, estimateMemory, modelDimensionsFromConfig } from '../sizing/memory-estimate.js';
 import type { ZooDetector } from '../zoo/model-zoo.js';
 import { formatBytes } from './format-bytes.js';
 import { onnxWeightFiles } from './onnx-weight-files.js';

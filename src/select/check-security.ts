@@ -1,7 +1,7 @@
 import type { CheckStatus, ModelCheck, ModelFacts } from './types.js';
 import { worstStatus } from './worst-status.js';
 
-/** Options for {@link checkSecurity}. */
+/** Options for `checkSecurity`. */
 export interface CheckSecurityOptions {
   /**
    * Accept pickle-only weights (`.bin`, `.pt`, `.pth`, `.ckpt`, `.pkl`) with a warning instead of failing.

@@ -1,6 +1,7 @@
+import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
 import { MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import type { ZooDetector } from '../zoo/model-zoo.js';
-import { ONNX_DTYPE_SUFFIX, onnxWeightFiles } from './onnx-weight-files.js';
+import { onnxWeightFiles } from './onnx-weight-files.js';
 import type { CheckStatus, ModelCheck, ModelFacts } from './types.js';
 import { worstStatus } from './worst-status.js';
 
@@ -200,7 +201,7 @@ export function checkTask(facts: ModelFacts, options: CheckTaskOptions): ModelCh
     name: 'task',
     status,
     value: { pipelineTag: tag ?? null, architecture: arch ?? null, modelType: modelType ?? null, onnxDtypes },
-    rule: `pipeline tag ${rule.tags.join(' or ')}; ${rule.needs}; onnx/*${ONNX_DTYPE_SUFFIX[dtype]}.onnx for dtype ${dtype}`,
+    rule: `pipeline tag ${rule.tags.join(' or ')}; ${rule.needs}; onnx/*${DTYPE_FILE_SUFFIXES[dtype]}.onnx for dtype ${dtype}`,
     message,
   };
 }

@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { createHubFetch } from './hub-fetch.js';
 
-/** How to reach the Hugging Face Hub. Shared by {@link checkModel}, {@link fetchModelFacts} and {@link pullModel}. */
+/** How to reach the Hugging Face Hub. Shared by {@link checkModel}, `fetchModelFacts` and {@link pullModel}. */
 export interface HubAccessOptions {
   /**
    * Git revision: a branch, tag or commit sha.

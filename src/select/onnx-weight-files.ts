@@ -1,14 +1,6 @@
-import type { ModelDtype } from '../runtime/model-options.js';
+import { DTYPE_FILE_SUFFIXES, type ModelDtype, ONNX_FILE_PATTERN } from '../core/model-dtypes.js';
 import type { ZooDetector } from '../zoo/model-zoo.js';
 import type { HubFile } from './types.js';
-
-/** The file-name suffix transformers.js adds for each dtype: `onnx/model{suffix}.onnx`. */
-export const ONNX_DTYPE_SUFFIX: Readonly<Record<ModelDtype, string>> = Object.freeze({
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  q4: '_q4',
-});
 
 /**
  * The ONNX graphs each detector loads, as alternatives per part: every part is needed, any one name of a part
@@ -23,9 +15,6 @@ const PARTS: Readonly<Record<ZooDetector, readonly (readonly string[])[]>> = {
   fewshot: [['model', 'decoder_model_merged']],
   clip: [['text_model'], ['vision_model']],
 };
-
-const ONNX_FILE =
-  /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
 
 /** What {@link onnxWeightFiles} found. */
 export interface OnnxWeightFiles {
@@ -60,10 +49,10 @@ export function onnxWeightFiles(
   detector: ZooDetector,
   dtype: ModelDtype,
 ): OnnxWeightFiles {
-  const suffix = ONNX_DTYPE_SUFFIX[dtype];
+  const suffix = DTYPE_FILE_SUFFIXES[dtype];
   const byBase = new Map<string, HubFile[]>();
   for (const f of files) {
-    const m = ONNX_FILE.exec(f.path);
+    const m = ONNX_FILE_PATTERN.exec(f.path);
     if (!m || (m[2] ?? '') !== suffix) continue;
     const base = m[1]!;
     const list = byBase.get(base) ?? [];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DTYPE_FILE_SUFFIXES as ONNX_DTYPE_SUFFIX } from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { HubError } from '../errors/hub-error.js';
 import { IntegrityError } from '../errors/integrity-error.js';
@@ -11,7 +12,6 @@ import { assertInside } from '../fs/safe-paths.js';
 import { assertHubModelId, cachedModelFolder } from '../runtime/cache-dir.js';
 import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
-import { ONNX_DTYPE_SUFFIX } from './onnx-weight-files.js';
 import { toHubError } from './to-hub-error.js';
 import type { HubFile } from './types.js';
 

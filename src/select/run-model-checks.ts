@@ -12,7 +12,7 @@ import { worstStatus } from './worst-status.js';
  * Runs the six checks (task, language, license, memory, activity, security) on facts already read from the hub
  * and returns the report. Pure: no request is made, so it also works on facts saved earlier or built by hand.
  *
- * @param facts - what {@link fetchModelFacts} returned
+ * @param facts - what `fetchModelFacts` returned
  * @param options - the checklist's settings
  * @throws InvalidOptionsError for a bad setting
  * @example

@@ -115,7 +115,7 @@ export interface ParameterCount {
 }
 
 /**
- * Everything {@link fetchModelFacts} learned about a model from the hub. The checks are pure functions of this,
+ * Everything `fetchModelFacts` learned about a model from the hub. The checks are pure functions of this,
  * so they can be run (and tested) on facts built by hand.
  */
 export interface ModelFacts {

@@ -131,15 +131,15 @@ export function compressionRatio(text: string): number | null {
   return raw.length / deflateRawSync(raw, { level: 9 }).length;
 }
 
-/** Options for {@link lexicalDiversity}. */
+/** Options for `lexicalDiversity`. */
 export interface LexicalDiversityOptions {
   /**
-   * Window of the moving-average type-token ratio ({@link movingAverageTtr}).
+   * Window of the moving-average type-token ratio (`movingAverageTtr`).
    * @defaultValue 50
    */
   mattrWindow?: number;
   /**
-   * N-gram length of {@link selfRepetition}.
+   * N-gram length of `selfRepetition`.
    * @defaultValue 3
    */
   selfRepetitionN?: number;
@@ -149,13 +149,13 @@ export interface LexicalDiversityOptions {
 export interface LexicalDiversity {
   /** Word tokens over all messages. */
   tokens: number;
-  /** {@link distinctN} with n = 1 (the plain type-token ratio of all the tokens). */
+  /** `distinctN` with n = 1 (the plain type-token ratio of all the tokens). */
   distinct1: number | null;
-  /** {@link distinctN} with n = 2. */
+  /** `distinctN` with n = 2. */
   distinct2: number | null;
-  /** The moving-average type-token ratio ({@link movingAverageTtr}) of all the tokens in order. */
+  /** The moving-average type-token ratio (`movingAverageTtr`) of all the tokens in order. */
   typeTokenRatio: number | null;
-  /** {@link selfRepetition} across the messages. */
+  /** `selfRepetition` across the messages. */
   selfRepetition: number | null;
   /** {@link compressionRatio} of the messages joined with `\n`. */
   compressionRatio: number | null;

@@ -1,5 +1,5 @@
+import { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import type { ModelDtype } from '../runtime/model-options.js';
 
 /** What a model does, in the hub's pipeline-tag vocabulary (the subset botlens uses). */
 export type ZooTask =
@@ -22,9 +22,6 @@ export const ZOO_DETECTORS = Object.freeze([
 
 /** A botlens detector that takes a model (one of {@link ZOO_DETECTORS}). */
 export type ZooDetector = (typeof ZOO_DETECTORS)[number];
-
-/** ONNX weight variants, named as transformers.js `dtype` values (the model runtime's {@link ModelDtype}). */
-export type ZooDtype = ModelDtype;
 
 /**
  * One recommended model in the {@link MODEL_ZOO}.
@@ -49,7 +46,7 @@ export interface ZooEntry {
   /** Approximate parameter count of the original checkpoint. */
   parameters: number;
   /** ONNX variants published in the repo's `onnx/` folder. */
-  dtypes: readonly ZooDtype[];
+  dtypes: readonly ModelDtype[];
   /** Why it is here and what to watch for. */
   notes: string;
 }
@@ -76,7 +73,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'mit',
     parameters: 407_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'ONNX export of facebook/bart-large-mnli, the reference zero-shot NLI model. About 1.6 GB in fp32; q8 is about a quarter of that.',
   },
@@ -90,7 +87,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'mit',
     parameters: 33_400_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'ONNX export of intfloat/e5-small-v2: 384-d sentence embeddings; inputs take the "query: " prefix.',
   },
@@ -104,7 +101,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'apache-2.0',
     parameters: 22_700_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'ONNX export of sentence-transformers/all-MiniLM-L6-v2 (SBERT): smaller and faster than E5, no prefix.',
   },
@@ -118,7 +115,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'mit',
     parameters: 124_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'ONNX export of openai-community/gpt2: per-token log-probabilities for perplexity; 1024-token context.',
   },
@@ -132,7 +129,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'apache-2.0',
     parameters: 82_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'Shares the GPT-2 tokenizer, so it pairs with Xenova/gpt2 for the Binoculars cross-perplexity score.',
   },
@@ -146,7 +143,7 @@ const ZOO_ENTRIES = {
     languages: ['multilingual'],
     license: 'apache-2.0',
     parameters: 494_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes: 'Small instruct model with a chat template; 32k context leaves room for 3-5 labelled examples.',
   },
   'Xenova/clip-vit-base-patch32': {
@@ -159,7 +156,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'mit',
     parameters: 151_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes: 'ONNX export of openai/clip-vit-base-patch32 with separate text and vision towers.',
   },
   'Xenova/bert-base-uncased': {
@@ -172,7 +169,7 @@ const ZOO_ENTRIES = {
     languages: ['en'],
     license: 'apache-2.0',
     parameters: 110_000_000,
-    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    dtypes: MODEL_DTYPES,
     notes:
       'Encoder base for the LoRA classifier (r=8, alpha=32 on query/value); the classification head is trained. The hub tags it fill-mask: the ONNX graph is BertForMaskedLM.',
   },

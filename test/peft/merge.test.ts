@@ -4,19 +4,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors/adapter-error.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/onnx-build.js';
-import {
-  encodeOnnxModel,
-  float32Tensor,
-  float32ToBfloat16Bits,
-  float32ToFloat16Bits,
-  loadOnnxModel,
-  type ModelProto,
-  TensorDataType,
-} from '../../src/onnx/onnx-model.js';
-import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter-config.js';
+import { encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
+import { float32Tensor, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../src/onnx/onnx-tensor.js';
+import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
+import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter/adapter-config.js';
+import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
+import { encodeSafetensors, parseSafetensors } from '../../src/peft/adapter/safetensors.js';
 import { mergeLoraAdapter, mergeLoraIntoModel, readLinear } from '../../src/peft/merge.js';
-import { readLoraAdapter } from '../../src/peft/read-adapter.js';
-import { encodeSafetensors, parseSafetensors } from '../../src/peft/safetensors.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 

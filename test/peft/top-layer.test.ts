@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/numeric/random.js';
-import { Adam } from '../../src/peft/adam.js';
+import { Adam } from '../../src/peft/training/adam.js';
+import { erf } from '../../src/peft/training/layer-math.js';
 import {
-  type Activation,
   backward,
   crossEntropy,
-  type ExampleFeatures,
-  erf,
   forward,
-  type LinearWeights,
   paramList,
-  type TopLayerWeights,
-  type TrainableParams,
   zeroGradients,
-} from '../../src/peft/top-layer.js';
-import { initialParams, type TrainingExample, trainTopLayer } from '../../src/peft/train-core.js';
+} from '../../src/peft/training/top-layer.js';
+import type {
+  Activation,
+  ExampleFeatures,
+  LinearWeights,
+  TopLayerWeights,
+  TrainableParams,
+} from '../../src/peft/training/top-layer-weights.js';
+import { initialParams, type TrainingExample, trainTopLayer } from '../../src/peft/training/train-core.js';
 
 const H = 8;
 const HEADS = 2;

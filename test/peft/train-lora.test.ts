@@ -6,14 +6,14 @@ import type { LabelledTranscript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { AbortedError } from '../../src/errors/aborted-error.js';
-import { BertTrunk } from '../../src/peft/bert-trunk.js';
+import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
+import { parseSafetensors } from '../../src/peft/adapter/safetensors.js';
 import { mergeLoraAdapter } from '../../src/peft/merge.js';
-import { readLoraAdapter } from '../../src/peft/read-adapter.js';
-import { parseSafetensors } from '../../src/peft/safetensors.js';
-import { forward } from '../../src/peft/top-layer.js';
-import type { TrainProgress } from '../../src/peft/train-core.js';
-import { predictTopLayer, trainLora } from '../../src/peft/train-lora.js';
-import { transcriptText } from '../../src/peft/transcript-text.js';
+import { BertTrunk } from '../../src/peft/training/bert-trunk.js';
+import { forward } from '../../src/peft/training/top-layer.js';
+import type { TrainProgress } from '../../src/peft/training/train-core.js';
+import { predictTopLayer, trainLora, trainLoraModel } from '../../src/peft/training/train-lora.js';
+import { transcriptText } from '../../src/peft/training/transcript-text.js';
 import { encodeTexts } from '../../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
@@ -71,7 +71,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const base = resolve(HF_TINY, 'tiny-bert-cls');
     const out = join(dir, 'adapter');
     const events: TrainProgress[] = [];
-    const res = await trainLora({
+    const res = await trainLoraModel({
       model: base,
       examples: train,
       epochs: 3,
@@ -183,7 +183,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
   it('trains on a bare encoder (tiny-bert) by adding a classification head, which the merge adds again', async () => {
     const base = resolve(HF_TINY, 'tiny-bert');
     const out = join(dir, 'bare-adapter');
-    const res = await trainLora({
+    const res = await trainLoraModel({
       model: base,
       examples: train.slice(0, 40),
       epochs: 2,

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors/adapter-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
-import { type LoraAdapter, readLoraAdapter } from '../../src/peft/read-adapter.js';
+import { type LoraAdapter, readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
 import { attachLoraAdapter } from '../../src/quant/attach-lora.js';
 import { addLoraSideBranches, type LoraFeed } from '../../src/quant/lora-branch.js';
 import { quantize } from '../../src/quant/quantize.js';

@@ -9,13 +9,8 @@ import { BotlensError } from '../../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../../src/errors/model-load-error.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/onnx-build.js';
-import {
-  decodeOnnxModel,
-  encodeOnnxModel,
-  float32Tensor,
-  loadOnnxModel,
-  tensorFromFloat32,
-} from '../../src/onnx/onnx-model.js';
+import { decodeOnnxModel, encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
+import { float32Tensor, tensorFromFloat32 } from '../../src/onnx/onnx-tensor.js';
 import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
 import { isFloatModelFile, quantize, quantizedFileName } from '../../src/quant/quantize.js';
 import { alreadyQuantized, QUANT_METADATA_KEY, quantizeOnnxModel } from '../../src/quant/quantize-model.js';

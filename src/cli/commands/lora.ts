@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import type { TrainProgress } from '../../peft/train-core.js';
+import type { TrainProgress } from '../../peft/training/train-core.js';
 import { readLabelledData } from '../read-labelled.js';
 
 interface MergeFlags {
@@ -144,7 +144,7 @@ export function registerLoraCommand(program: Command): void {
         { option: '--data', path: flags.data },
         ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
       ]);
-      const { trainLora } = await import('../../peft/train-lora.js');
+      const { trainLora } = await import('../../peft/training/train-lora.js');
       const examples = await readLabelledData(flags.data, '--data');
       const validation = flags.validation
         ? await readLabelledData(flags.validation, '--validation')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { QuantizeOptions } from '../../quant/quantize.js';
-import type { Int8Format } from '../../quant/quantize-model.js';
+import type { Int8Format } from '../../quant/quantize-options.js';
 import { formatTable } from '../format-table.js';
 
 interface QuantizeFlags {

@@ -1,7 +1,7 @@
 import type { Label, ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 
-/** Options for {@link dialogueLines}. */
+/** Options for `dialogueLines`. */
 export interface DialogueFormatOptions {
   /**
    * Replace speaker names by `Target` (the judged speaker) and `Other`, `Other 2`, ... (the rest, in order of
@@ -56,13 +56,13 @@ function clip(text: string, max: number): string {
 
 /** One labelled example in a few-shot prompt. */
 export interface PromptExample {
-  /** Its dialogue lines ({@link dialogueLines}). */
+  /** Its dialogue lines (`dialogueLines`). */
   lines: string[];
   /** Its label. */
   label: Label;
 }
 
-/** What a few-shot prompt is made of; {@link fitPromptToBudget} shortens it. */
+/** What a few-shot prompt is made of; `fitPromptToBudget` shortens it. */
 export interface PromptParts {
   /** The task statement that opens the prompt. */
   instruction: string;
@@ -145,7 +145,7 @@ export function chatMessages(parts: PromptParts, words: AnswerWords): ChatMessag
   return out;
 }
 
-/** What {@link fitPromptToBudget} kept. */
+/** What `fitPromptToBudget` kept. */
 export interface FittedPrompt {
   /** The rendered prompt. */
   text: string;
@@ -157,7 +157,7 @@ export interface FittedPrompt {
   truncated: boolean;
 }
 
-/** Options for {@link fitPromptToBudget}. */
+/** Options for `fitPromptToBudget`. */
 export interface FitPromptOptions {
   /** Renders parts into the prompt text. */
   render: (parts: PromptParts) => string;

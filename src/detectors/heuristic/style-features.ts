@@ -36,7 +36,7 @@ export const STYLE_FEATURE_NAMES = [...TEXT_FEATURE_NAMES, ...TIMING_FEATURE_NAM
 /** The name of one style signal. */
 export type StyleFeatureName = (typeof STYLE_FEATURE_NAMES)[number];
 
-/** Options for {@link computeStyleFeatures}. */
+/** Options for `computeStyleFeatures`. */
 export interface StyleFeatureOptions {
   /**
    * A reply sent sooner than this after the other speaker's message counts as faster than a human.
@@ -167,7 +167,7 @@ export function computeStyleFeatures(t: ValidTranscript, options?: StyleFeatureO
 }
 
 /**
- * {@link computeStyleFeatures} with options already resolved by {@link resolveStyleFeatureOptions}, for callers
+ * `computeStyleFeatures` with options already resolved by {@link resolveStyleFeatureOptions}, for callers
  * that measure many transcripts with the same options.
  */
 export function measureStyleFeatures(

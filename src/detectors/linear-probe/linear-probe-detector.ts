@@ -20,7 +20,7 @@ import {
   type LogisticModel,
   sigmoid,
 } from '../../numeric/logistic-regression.js';
-import { transcriptText } from '../../peft/transcript-text.js';
+import { transcriptText } from '../../peft/training/transcript-text.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
@@ -146,7 +146,7 @@ export class LinearProbeDetector implements Detector {
 
   /**
    * Fits the head on soft targets (P(bot) per transcript, e.g. a teacher's scores): logistic regression accepts
-   * targets in [0, 1] directly. This is how {@link distill} trains a probe student.
+   * targets in [0, 1] directly. This is how `distill` (botlens/peft) trains a probe student.
    *
    * @param transcripts - the transcripts
    * @param targets - P(bot) per transcript

@@ -1,4 +1,4 @@
-import type { TrainHyperparameters, TrainProgress } from '../../peft/train-core.js';
+import type { TrainHyperparameters, TrainProgress } from '../../peft/training/train-core.js';
 import type { BatchPlanOptions } from '../../runtime/batching.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 

@@ -1,5 +1,5 @@
 import { makeNode } from '../onnx-build.js';
-import { float32Tensor, tensorToFloat32 } from '../onnx-model.js';
+import { float32Tensor, tensorToFloat32 } from '../onnx-tensor.js';
 import type { GraphProto, NodeProto } from '../onnx-types.js';
 import { GraphIndex, intsAttribute } from './graph-index.js';
 

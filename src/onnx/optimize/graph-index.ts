@@ -1,4 +1,4 @@
-import { tensorToFloat32 } from '../onnx-model.js';
+import { tensorToFloat32 } from '../onnx-tensor.js';
 import type { GraphProto, NodeProto, TensorProto } from '../onnx-types.js';
 
 /**

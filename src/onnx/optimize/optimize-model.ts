@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { ensureOpset, pruneGraph } from '../../quant/graph-edit.js';
+import { ensureOpset, pruneGraph } from '../../onnx/graph-edit.js';
 import type { ModelProto } from '../onnx-types.js';
 import { fuseAttention, MS_DOMAIN } from './fuse-attention.js';
 import { fuseBiasGelu, fuseSkipLayerNorm } from './fuse-norm-gelu.js';

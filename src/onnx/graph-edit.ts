@@ -1,4 +1,4 @@
-import type { GraphProto, ModelProto, NodeProto } from '../onnx/onnx-types.js';
+import type { GraphProto, ModelProto, NodeProto } from './onnx-types.js';
 
 /** Domain of ONNX Runtime's contrib operators (MatMulNBits, DynamicQuantizeMatMul). */
 export const MS_DOMAIN = 'com.microsoft';

@@ -1,4 +1,4 @@
-import type { ValidTranscript } from '../core/transcript.js';
+import type { ValidTranscript } from '../../core/transcript.js';
 
 /**
  * The text a sequence classifier reads for a transcript: the target speaker's messages, in order, joined with

@@ -1,20 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { ModelLoadError } from '../errors/model-load-error.js';
-import { gaussianRandom, seededRandom } from '../numeric/random.js';
-import { makeNode } from '../onnx/onnx-build.js';
-import { graphModulePaths, uniqueValueName } from '../onnx/onnx-graph.js';
-import {
-  float32Tensor,
-  loadOnnxModel,
-  type ModelProto,
-  rawTensor,
-  saveOnnxModel,
-  TensorDataType,
-} from '../onnx/onnx-model.js';
-import { contentKey, copyModelMetadata, derivedModelFolder } from './model-folder.js';
-import { findLinearSite } from './onnx-sites.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { ModelLoadError } from '../../errors/model-load-error.js';
+import { gaussianRandom, seededRandom } from '../../numeric/random.js';
+import { contentKey, copyModelMetadata, derivedModelFolder } from '../../onnx/model-folder.js';
+import { makeNode } from '../../onnx/onnx-build.js';
+import { graphModulePaths, uniqueValueName } from '../../onnx/onnx-graph.js';
+import { loadOnnxModel, saveOnnxModel } from '../../onnx/onnx-model.js';
+import { findLinearSite } from '../../onnx/onnx-sites.js';
+import { float32Tensor, rawTensor } from '../../onnx/onnx-tensor.js';
+import { type ModelProto, TensorDataType } from '../../onnx/onnx-types.js';
 
 /** The labels botlens gives a classification head it adds: index 0 human, index 1 bot. */
 export const DEFAULT_HEAD_LABELS: readonly string[] = Object.freeze(['human', 'bot']);

@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AdapterError } from '../errors/adapter-error.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../onnx/onnx-model.js';
+import { AdapterError } from '../../errors/adapter-error.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../../onnx/onnx-tensor.js';
 
 /** A tensor read from a safetensors file, converted to 32-bit floats. */
 export interface SafeTensor {

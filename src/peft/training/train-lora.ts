@@ -1,18 +1,18 @@
-import type { Label, Transcript } from '../core/transcript.js';
-import { validateTranscriptAt } from '../core/validate-examples.js';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
-import { seededRandom, shuffle } from '../numeric/random.js';
-import { softmaxAt } from '../numeric/softmax.js';
-import type { ModelOptions } from '../runtime/model-options.js';
+import type { Label, Transcript } from '../../core/transcript.js';
+import { validateTranscriptAt } from '../../core/validate-examples.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../../errors/invalid-transcript-error.js';
+import { seededRandom, shuffle } from '../../numeric/random.js';
+import { softmaxAt } from '../../numeric/softmax.js';
+import { localModelFolder } from '../../onnx/model-folder.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
 import { BertTrunk } from './bert-trunk.js';
 import { classifierBaseFolder } from './classification-head.js';
-import { localModelFolder } from './model-folder.js';
 import { type LoraAdapterFiles, loraAdapterFiles, saveLoraAdapter } from './save-adapter.js';
-import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer.js';
 import { forward } from './top-layer.js';
+import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-layer-weights.js';
 import {
   type EpochStats,
   evaluateExamples,
@@ -139,7 +139,11 @@ export interface TrainLoraResult {
     /** The training loop. */
     trainMs: number;
   };
-  /** The trained model, for predictions without merging. */
+}
+
+/** What {@link trainLoraModel} returns: {@link TrainLoraResult} plus the trained top layer, kept in memory. */
+export interface TrainedLora extends TrainLoraResult {
+  /** The trained model, for predictions without merging (see {@link predictTopLayer}). */
   model: TrainedTopLayer;
 }
 
@@ -270,6 +274,15 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
  * ```
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
+  const { model: _inMemory, ...result } = await trainLoraModel(options);
+  return result;
+}
+
+/**
+ * {@link trainLora}, also returning the trained top layer for in-process predictions (internal: the layer's
+ * weight types are not part of the public API).
+ */
+export async function trainLoraModel(options: TrainLoraOptions): Promise<TrainedLora> {
   const { signal, onProgress } = options;
   AbortedError.throwIfAborted(signal, 'LoRA training');
   if (!Array.isArray(options.examples))

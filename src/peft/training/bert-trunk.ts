@@ -1,18 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { ModelLoadError } from '../errors/model-load-error.js';
-import { addGraphOutput } from '../onnx/onnx-graph.js';
-import { loadOnnxModel, type ModelProto, saveOnnxModel } from '../onnx/onnx-model.js';
-import { encodeTexts, modelMaxLength } from '../runtime/encode-texts.js';
-import { acquireModel, loadTransformers, type ModelHandle } from '../runtime/load-model.js';
-import type { ModelOptions } from '../runtime/model-options.js';
-import { runEncodedBatches } from '../runtime/run-encoded.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { ModelLoadError } from '../../errors/model-load-error.js';
+import {
+  contentKey,
+  copyModelMetadata,
+  derivedModelFolder,
+  localModelFolder,
+} from '../../onnx/model-folder.js';
+import { addGraphOutput } from '../../onnx/onnx-graph.js';
+import { loadOnnxModel, saveOnnxModel } from '../../onnx/onnx-model.js';
+import { findLinearSite } from '../../onnx/onnx-sites.js';
+import type { ModelProto } from '../../onnx/onnx-types.js';
+import { encodeTexts, modelMaxLength } from '../../runtime/encode-texts.js';
+import { acquireModel, loadTransformers, type ModelHandle } from '../../runtime/load-model.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
+import { runEncodedBatches } from '../../runtime/run-encoded.js';
 import { type BertStructure, describeBert, layerModule, readTopLayer } from './bert-structure.js';
-import { contentKey, copyModelMetadata, derivedModelFolder, localModelFolder } from './model-folder.js';
-import { findLinearSite } from './onnx-sites.js';
-import type { ExampleFeatures, TopLayerWeights } from './top-layer.js';
+import type { ExampleFeatures, TopLayerWeights } from './top-layer-weights.js';
 
 /** Options for {@link BertTrunk.open}. */
 export interface BertTrunkOptions extends ModelOptions {

@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { tempSiblingPath } from '../fs/atomic-write.js';
 import { cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
-import {
-  type AcquireModelOptions,
-  acquireModel,
-  type ModelTask,
-  resolveModelLocation,
-} from '../runtime/load-model.js';
+import { acquireModel, type ModelTask } from '../runtime/load-model.js';
+import { type AcquireModelOptions, resolveModelLocation } from '../runtime/model-location.js';
 
 /**
  * The local folder of a model: the folder itself for a path (or `modelDir` / offline cache lookups), else the

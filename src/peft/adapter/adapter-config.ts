@@ -1,4 +1,4 @@
-import { AdapterError } from '../errors/adapter-error.js';
+import { AdapterError } from '../../errors/adapter-error.js';
 
 /**
  * The fields of a PEFT LoRA `adapter_config.json` that decide what a merge does. Other fields PEFT writes

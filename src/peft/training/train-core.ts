@@ -1,18 +1,9 @@
-import { AbortedError } from '../errors/aborted-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { seededRandom, shuffle } from '../numeric/random.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { seededRandom, shuffle } from '../../numeric/random.js';
 import { Adam } from './adam.js';
-import {
-  backward,
-  crossEntropy,
-  type ExampleFeatures,
-  forward,
-  type LoraTarget,
-  paramList,
-  type TopLayerWeights,
-  type TrainableParams,
-  zeroGradients,
-} from './top-layer.js';
+import { backward, crossEntropy, forward, paramList, zeroGradients } from './top-layer.js';
+import type { ExampleFeatures, LoraTarget, TopLayerWeights, TrainableParams } from './top-layer-weights.js';
 
 /** One training or validation example: features and a probability per class. */
 export interface TrainingExample {
@@ -22,7 +13,7 @@ export interface TrainingExample {
   target: Float64Array;
 }
 
-/** Hyper-parameters of {@link trainTopLayer}. */
+/** Hyper-parameters of `trainTopLayer`. */
 export interface TrainHyperparameters {
   /**
    * LoRA rank.
@@ -126,7 +117,7 @@ export interface EpochProgressEvent {
 /** A training event for progress displays. */
 export type TrainProgress = EncodeProgressEvent | StepProgressEvent | EpochProgressEvent;
 
-/** What {@link trainTopLayer} returns. */
+/** What `trainTopLayer` returns. */
 export interface TrainOutcome {
   /** The trained parameters (the best epoch's). */
   params: TrainableParams;

@@ -1,15 +1,17 @@
-import { AdapterError } from '../errors/adapter-error.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { graphModulePaths } from '../onnx/onnx-graph.js';
-import { findInitializer, type ModelProto, tensorToFloat32 } from '../onnx/onnx-model.js';
+import { AdapterError } from '../../errors/adapter-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { graphModulePaths } from '../../onnx/onnx-graph.js';
+import { findInitializer } from '../../onnx/onnx-model.js';
 import {
   findLayerNormSite,
   findLinearSite,
   type LinearSite,
   linearBias,
   linearWeightOutIn,
-} from './onnx-sites.js';
-import type { Activation, LayerNormWeights, LinearWeights, TopLayerWeights } from './top-layer.js';
+} from '../../onnx/onnx-sites.js';
+import { tensorToFloat32 } from '../../onnx/onnx-tensor.js';
+import type { ModelProto } from '../../onnx/onnx-types.js';
+import type { Activation, LayerNormWeights, LinearWeights, TopLayerWeights } from './top-layer-weights.js';
 
 /** The module layout of a BERT-style sequence classifier found in an ONNX export. */
 export interface BertStructure {

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonObject } from '../core/json.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { JsonObject } from '../../core/json.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import { encodeSafetensors, type TensorToWrite } from '../adapter/safetensors.js';
 import type { BertStructure } from './bert-structure.js';
 import { layerModule } from './bert-structure.js';
-import { encodeSafetensors, type TensorToWrite } from './safetensors.js';
-import type { TrainableParams } from './top-layer.js';
+import type { TrainableParams } from './top-layer-weights.js';
 
 /** A LoRA adapter in PEFT's format, in memory: `adapter_config.json` and the tensors of `adapter_model.safetensors`. */
 export interface LoraAdapterFiles {

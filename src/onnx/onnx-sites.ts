@@ -5,15 +5,10 @@ import {
   getIntAttribute,
   nodeModuleScope,
   producerOf,
-} from '../onnx/onnx-graph.js';
-import {
-  findInitializer,
-  type GraphProto,
-  type NodeProto,
-  TensorDataType,
-  type TensorProto,
-  tensorToFloat32,
-} from '../onnx/onnx-model.js';
+} from './onnx-graph.js';
+import { findInitializer } from './onnx-model.js';
+import { tensorToFloat32 } from './onnx-tensor.js';
+import { type GraphProto, type NodeProto, TensorDataType, type TensorProto } from './onnx-types.js';
 
 /**
  * Where the weight of a PyTorch `nn.Linear` lives in an exported ONNX graph.

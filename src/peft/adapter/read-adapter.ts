@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdapterError } from '../errors/adapter-error.js';
+import { AdapterError } from '../../errors/adapter-error.js';
 import {
   isLoraTarget,
   type LoraAdapterConfig,

@@ -1,0 +1,102 @@
+/**
+ * The options and report of in-memory ONNX quantization (`quantizeOnnxModel`), shared by the folder-level
+ * `quantize` and the node builders.
+ *
+ * @module
+ */
+import type { Int4BlockSize } from './int4.js';
+import type { KeptNode } from './linear-sites.js';
+
+/**
+ * How 8-bit layers are written:
+ * - `dynamic-matmul`: one `com.microsoft.DynamicQuantizeMatMul` node per layer (activations quantized to uint8
+ *   on the fly, per-channel int8 weights pre-packed by ONNX Runtime, bias fused). ONNX Runtime only.
+ * - `matmul-integer`: standard ONNX operators, the pattern of ONNX Runtime's `quantize_dynamic`
+ *   (`DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul`), one `DynamicQuantizeLinear` per layer so that
+ *   ONNX Runtime's optimizer can fuse each chain into `DynamicQuantizeMatMul` when the session is created.
+ */
+export type Int8Format = 'dynamic-matmul' | 'matmul-integer';
+
+/** Options for `quantizeOnnxModel`. */
+export interface QuantizeModelOptions {
+  /** 8: dynamic int8 quantization (`dtype: 'q8'`); 4: block-wise 4-bit weights through `MatMulNBits` (`dtype: 'q4'`). */
+  bits: 8 | 4;
+  /**
+   * 4-bit only: input features per block (one scale, and zero point when asymmetric, per block).
+   * @defaultValue 32
+   */
+  blockSize?: Int4BlockSize;
+  /**
+   * Symmetric weights (no zero points). ONNX Runtime recommends symmetric signed int8 weights for transformers.
+   * @defaultValue true
+   */
+  symmetric?: boolean;
+  /**
+   * 8-bit only: one scale per output channel instead of one per matrix. More accurate at no cost in speed.
+   * @defaultValue true
+   */
+  perChannel?: boolean;
+  /**
+   * Layers to keep in float32: module names (whole dotted segments, e.g. `'attention.self.query'`, `'layer.0'`),
+   * node, weight or output names, or RegExps tested against those names.
+   * @defaultValue []
+   */
+  exclude?: readonly (string | RegExp)[];
+  /**
+   * Also quantize layers that write a graph output directly (classifier, LM head, CLIP projection).
+   * @defaultValue false
+   */
+  quantizeHead?: boolean;
+  /**
+   * Also store embedding tables (`Gather` of a float32 matrix) as int8 with one scale per hidden unit,
+   * dequantized after the lookup. Tables shared with another layer (tied LM heads) stay float32.
+   * @defaultValue false
+   */
+  quantizeEmbeddings?: boolean;
+  /**
+   * 8-bit only: the operators used; see {@link Int8Format}. Both run at the same speed in ONNX Runtime 1.30 (it
+   * fuses the standard pattern at session creation); `matmul-integer` also loads in runtimes without
+   * ONNX Runtime's contrib operators.
+   * @defaultValue 'matmul-integer'
+   */
+  int8Format?: Int8Format;
+  /**
+   * 4-bit only: `MatMulNBits` `accuracy_level`: 0 leaves the choice to ONNX Runtime (float compute), 4 quantizes
+   * activations to int8 and uses integer dot products (fast with AVX-512 VNNI / AVX-VNNI).
+   * @defaultValue 4
+   */
+  accuracyLevel?: 0 | 1 | 2 | 3 | 4;
+  /** Cancels the work between layers. */
+  signal?: AbortSignal;
+}
+
+/** One layer that was quantized. */
+export interface QuantizedLayer {
+  /** Name of the original node. */
+  node: string;
+  /** The PyTorch module, when known. */
+  module: string | undefined;
+  /** Original operator (`MatMul`, `Gemm`, `Gather` for an embedding table, `Attention` for a fused block). */
+  op: string;
+  /** Weight shape as `[K, N]` (input, output features); `[rows, dim]` for an embedding table. */
+  shape: [number, number];
+}
+
+/** What `quantizeOnnxModel` did. */
+export interface ModelQuantizeReport {
+  /**
+   * `quantized` when at least one layer was rewritten; `already-quantized` when the model holds quantized
+   * operators and was left untouched; `nothing-to-quantize` when no eligible layer was found.
+   */
+  status: 'quantized' | 'already-quantized' | 'nothing-to-quantize';
+  /** The layers rewritten. */
+  quantized: QuantizedLayer[];
+  /** MatMul/Gemm (and other weight-bearing) nodes kept in float32, with the reason. */
+  kept: KeptNode[];
+  /** Things a person should know: unknown operators, an already-quantized model. */
+  warnings: string[];
+  /** Bytes of the float32 weights that were quantized. */
+  bytesBefore: number;
+  /** Bytes of the quantized weights, scales and zero points that replaced them. */
+  bytesAfter: number;
+}
