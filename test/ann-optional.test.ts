@@ -57,7 +57,7 @@ describe('the HNSW index is an optional peer dependency', () => {
 
   it("without hnswlib-node: the embedding detector's useAnn 'auto' uses exact search; useAnn: true names the install", () => {
     const out = withoutHnswlib(`
-      const { EmbeddingCentroidDetector } = await import('./src/detectors/embedding-centroid.ts');
+      const { EmbeddingCentroidDetector } = await import('./src/detectors/embedding/embedding-centroid-detector.ts');
       // Dense 8-d vectors from the characters: enough of them for 'auto' to choose HNSW.
       const embedder = { id: 'dense-test', embed: async (texts) => texts.map((t) => Float32Array.from({ length: 8 }, (_, i) => 1 + (t.charCodeAt(i % t.length) % 7) + i / 10)) };
       const data = Array.from({ length: 40 }, (_, i) => ({

@@ -82,7 +82,7 @@ describe('botlens eval breakdowns and transcript limits', () => {
   it('an empty data file is an error, not metrics of nothing', async () => {
     const r = await botlens(['eval', '--data', empty, '--json']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no labelled transcripts/);
+    expect(r.stderr).toMatch(/empty\.jsonl holds no transcript/);
   });
 
   it('detect and fit take --max-messages and --truncate too', async () => {
