@@ -15,6 +15,7 @@ export const ENTRY_POINTS = {
   'botlens/select': 'select/index.d.ts',
   'botlens/server': 'server/index.d.ts',
   'botlens/testing': 'testing/index.d.ts',
+  'botlens/corpus': 'corpus/index.d.ts',
 } as const;
 
 /** An entry point's exported names, and how many `export *` its d.ts holds. */

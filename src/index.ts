@@ -61,6 +61,7 @@ export {
 } from './core/validate.js';
 // Reading transcripts
 export {
+  type JsonlRecord,
   parseTranscriptsJsonl,
   type ReadJsonlOptions,
   readTranscriptJson,

@@ -7,7 +7,7 @@ import type { ValidationLimits } from './validate.js';
 
 /**
  * Opens a {@link DetectionStream} on any detector: its own `stream()` when it has one, otherwise a stream that
- * re-runs `detect()` on every message pushed so far ({@link recomputingStream}: cost grows with the transcript;
+ * re-runs `detect()` on every message pushed so far (`recomputingStream`: cost grows with the transcript;
  * detectors that care implement `stream()` to update incrementally).
  *
  * @param detector - the detector to run

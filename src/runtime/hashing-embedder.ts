@@ -187,6 +187,7 @@ export class HashingEmbedder implements Embedder {
    * without allocating the dense vector.
    *
    * @param text - the text
+   * @internal
    */
   embedSparse(text: string): SparseVector {
     const acc = this.scratch();

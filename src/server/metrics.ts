@@ -22,8 +22,11 @@ export interface ServerMetrics {
 
 /** Counts sampled into the `botlens_requests_in_flight` gauge when `/metrics` is read. */
 export interface InFlightCounts {
+  /** Detections running now. */
   running: number;
+  /** Requests waiting for a detection slot. */
   queued: number;
+  /** Requests admitted and not yet answered (running, queued, or still sending their body). */
   open: number;
 }
 

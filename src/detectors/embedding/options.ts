@@ -4,7 +4,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 
-/** HNSW settings for the kNN index; see {@link HNSW_DEFAULTS}. */
+/** HNSW settings for the kNN index; see `HNSW_DEFAULTS`. */
 export interface EmbeddingHnswOptions {
   /**
    * Graph out-degree.
@@ -66,7 +66,7 @@ export interface EmbeddingCentroidOptions {
   annMinExamples?: number;
   /**
    * HNSW settings.
-   * @defaultValue {@link HNSW_DEFAULTS}
+   * @defaultValue `HNSW_DEFAULTS`
    */
   hnsw?: EmbeddingHnswOptions;
   /**

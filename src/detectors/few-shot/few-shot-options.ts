@@ -59,7 +59,7 @@ export interface FewShotPromptOptions extends ModelOptions {
   contextTokens?: number;
   /**
    * The task statement opening the prompt (the system message with a chat template).
-   * @defaultValue {@link DEFAULT_INSTRUCTION}
+   * @defaultValue `DEFAULT_INSTRUCTION`
    */
   instruction?: string;
   /**

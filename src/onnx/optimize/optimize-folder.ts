@@ -61,7 +61,7 @@ export interface OptimizeFolderResult {
 
 /**
  * Writes an optimized copy of a transformers.js model folder: each float ONNX file in `onnx/` goes through
- * {@link optimizeOnnxModel} (attention, SkipLayerNorm and bias+GELU fusions into ONNX Runtime's contrib
+ * `optimizeOnnxModel` (attention, SkipLayerNorm and bias+GELU fusions into ONNX Runtime's contrib
  * operators), is checked against the original in ONNX Runtime on probe inputs with padding, and is written only
  * when its outputs stay within `tolerance`; the other files are copied. The copy appears at `out` all at once
  * (written beside it, then renamed), so a failed run leaves nothing half-written. Quantize the result with

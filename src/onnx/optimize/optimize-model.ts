@@ -5,13 +5,13 @@ import { fuseAttention, MS_DOMAIN } from './fuse-attention.js';
 import { fuseBiasGelu, fuseSkipLayerNorm } from './fuse-norm-gelu.js';
 import { removeDeadNodes } from './graph-index.js';
 
-/** The fusions {@link optimizeOnnxModel} can apply, in the order it applies them. */
+/** The fusions `optimizeOnnxModel` can apply, in the order it applies them. */
 export const OPTIMIZE_PASSES = ['attention', 'skip-layer-norm', 'bias-gelu'] as const;
 
-/** One fusion pass of {@link optimizeOnnxModel}. */
+/** One fusion pass of `optimizeOnnxModel`. */
 export type OptimizePass = (typeof OPTIMIZE_PASSES)[number];
 
-/** Options of {@link optimizeOnnxModel}. */
+/** Options of `optimizeOnnxModel`. */
 export interface OptimizeModelOptions {
   /** Attention heads per layer (`num_attention_heads` in the model's config.json). */
   numHeads: number;
@@ -22,7 +22,7 @@ export interface OptimizeModelOptions {
   passes?: readonly OptimizePass[];
 }
 
-/** What {@link optimizeOnnxModel} changed. */
+/** What `optimizeOnnxModel` changed. */
 export interface OptimizeReport {
   /** Self-attention blocks fused into `com.microsoft.Attention`. */
   attention: number;
@@ -30,8 +30,9 @@ export interface OptimizeReport {
   skipLayerNorm: number;
   /** Bias Add + erf GELU chains fused into `com.microsoft.BiasGelu` (or `Gelu`). */
   biasGelu: number;
-  /** Nodes in the graph before and after. */
+  /** Nodes in the graph before the fusions. */
   nodesBefore: number;
+  /** Nodes in the graph after the fusions (and the removal of what they made dead). */
   nodesAfter: number;
 }
 
