@@ -26,7 +26,7 @@ if (!existsSync(MODEL)) {
   process.exit(0);
 }
 
-const { optimizeModelFolder } = await import('../src/onnx/optimize/optimize-folder.js');
+const { optimizeModelFolder } = await import('../src/quant/optimize/optimize-folder.js');
 const { quantize } = await import('../src/quant/quantize.js');
 const { TransformersEmbedder } = await import('../src/runtime/transformers-embedder.js');
 

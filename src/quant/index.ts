@@ -13,17 +13,17 @@
  */
 
 export { QUANTIZED_DTYPES, type QuantizedDtype } from '../core/model-dtypes.js';
+export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';
+export type { Int4BlockSize } from './int4.js';
+export type { KeptNode } from './linear-sites.js';
+export type { LoraBranchInfo, LoraFeed, LoraSideBranchReport } from './lora-branch.js';
 export {
   type OptimizedFile,
   type OptimizeFolderOptions,
   type OptimizeFolderResult,
   optimizeModelFolder,
-} from '../onnx/optimize/optimize-folder.js';
-export { OPTIMIZE_PASSES, type OptimizePass, type OptimizeReport } from '../onnx/optimize/optimize-model.js';
-export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';
-export type { Int4BlockSize } from './int4.js';
-export type { KeptNode } from './linear-sites.js';
-export type { LoraBranchInfo, LoraFeed, LoraSideBranchReport } from './lora-branch.js';
+} from './optimize/optimize-folder.js';
+export { OPTIMIZE_PASSES, type OptimizePass, type OptimizeReport } from './optimize/optimize-model.js';
 export { type QuantizedFile, type QuantizeOptions, type QuantizeResult, quantize } from './quantize.js';
 export type {
   Int8Format,

@@ -1,5 +1,15 @@
 import type { SparseVector } from '../ann/vector-math.js';
-import type { Resolved } from './hashing-embedder.js';
+
+/** Resolved `HashingEmbedderOptions` (every field set). @internal */
+export interface Resolved {
+  dim: number;
+  wordNgramMax: number;
+  charNgramMin: number;
+  charNgramMax: number;
+  lowercase: boolean;
+  wordWeight: number;
+  charWeight: number;
+}
 
 /** Longest token (in UTF-16 code units) whose character n-grams are taken; longer ones (URLs, spam) are cut. */
 const MAX_CHAR_TOKEN = 40;

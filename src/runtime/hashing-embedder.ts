@@ -3,7 +3,7 @@ import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { Embedder } from './embedder.js';
-import { HashingAccumulator } from './hashing-accumulator.js';
+import { HashingAccumulator, type Resolved } from './hashing-accumulator.js';
 
 /** Options for {@link HashingEmbedder}. Every field is encoded in the embedder's `id`. */
 export interface HashingEmbedderOptions {
@@ -52,17 +52,6 @@ export interface HashingEmbedderOptions {
    * @defaultValue 1
    */
   charWeight?: number;
-}
-
-/** Resolved {@link HashingEmbedderOptions}. @internal */
-export interface Resolved {
-  dim: number;
-  wordNgramMax: number;
-  charNgramMin: number;
-  charNgramMax: number;
-  lowercase: boolean;
-  wordWeight: number;
-  charWeight: number;
 }
 
 const DEFAULTS: Readonly<Resolved> = Object.freeze({

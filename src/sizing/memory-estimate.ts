@@ -1,4 +1,26 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import {
+  activationBytes,
+  count,
+  kvCacheBytes,
+  logitsBytes,
+  ORT_ATTENTION_COPIES,
+  positive,
+  RUNTIME_BASE_BYTES,
+  WEIGHT_OVERHEAD_FRACTION,
+} from './workload-bytes.js';
+
+export {
+  type ActivationOptions,
+  activationBytes,
+  type KvCacheOptions,
+  kvCacheBytes,
+  type LogitsOptions,
+  logitsBytes,
+  ORT_ATTENTION_COPIES,
+  RUNTIME_BASE_BYTES,
+  WEIGHT_OVERHEAD_FRACTION,
+} from './workload-bytes.js';
 
 /**
  * How weights are stored. `fp32`, `fp16`, `q8`, `int8`, `uint8`, `q4`, `q4f16` and `bnb4` are transformers.js
@@ -39,22 +61,6 @@ export interface BytesPerParameterOptions {
    * @defaultValue false
    */
   zeroPoint?: boolean;
-}
-
-function positive(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionsError(option, `expected a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
-function count(option: string, value: number | undefined, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionsError(option, `expected a number >= 0, got ${String(value)}`);
-  }
-  return value;
 }
 
 /**
@@ -197,176 +203,6 @@ export function modelDimensionsFromConfig(config: unknown): ModelDimensions | un
   if (typeof text === 'object' && text !== null && !Array.isArray(text))
     return dimsOf(text as Record<string, unknown>);
   return undefined;
-}
-
-/** Options for {@link kvCacheBytes}. */
-export interface KvCacheOptions {
-  /** Decoder layers. */
-  numLayers: number;
-  /** Key/value heads: `num_key_value_heads` (not the query heads) under grouped-query attention. */
-  numKeyValueHeads: number;
-  /** Width of one head. */
-  headDim: number;
-  /** Tokens held in the cache (prompt plus generated). */
-  sequenceLength: number;
-  /**
-   * Sequences decoded together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one cached value.
-   * @defaultValue 4 (fp32, what ONNX Runtime keeps for fp32, q8 and q4 decoders)
-   */
-  bytesPerValue?: number;
-}
-
-/**
- * Bytes of a decoder's key/value cache:
- * `2 x layers x sequenceLength x batchSize x numKeyValueHeads x headDim x bytesPerValue`
- * (one key and one value vector per layer, token and KV head).
- *
- * Use `num_key_value_heads`, not the query heads: a grouped-query model (Llama 3, Qwen2) caches a fraction of what
- * its head count suggests. Source: the KV-cache formula of EleutherAI's "Transformer Math 101" and of the vLLM
- * and Hugging Face memory guides, with the grouped-query correction.
- *
- * @param options - the cache's shape
- * @throws InvalidOptionsError for a negative or non-finite field
- * @example
- * ```ts
- * // Llama-3.2-1B: 16 layers, 8 KV heads of 64, 1024 tokens, fp16
- * kvCacheBytes({ numLayers: 16, numKeyValueHeads: 8, headDim: 64, sequenceLength: 1024, bytesPerValue: 2 }); // 33554432
- * ```
- */
-export function kvCacheBytes(options: KvCacheOptions): number {
-  const layers = count('numLayers', options.numLayers);
-  const kvHeads = count('numKeyValueHeads', options.numKeyValueHeads);
-  const headDim = count('headDim', options.headDim);
-  const seq = count('sequenceLength', options.sequenceLength);
-  const batch = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
-  return 2 * layers * seq * batch * kvHeads * headDim * bytes;
-}
-
-/** Options for {@link activationBytes}. */
-export interface ActivationOptions {
-  /** Width of the hidden states. */
-  hiddenSize: number;
-  /** Attention heads. */
-  numHeads: number;
-  /** Tokens per sequence. */
-  sequenceLength: number;
-  /**
-   * Width of the feed-forward layer.
-   * @defaultValue 4 x hiddenSize
-   */
-  intermediateSize?: number;
-  /**
-   * Sequences run together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one activation value ({@link activationBytesPerValue}).
-   * @defaultValue 4
-   */
-  bytesPerValue?: number;
-  /**
-   * Attention-score-sized tensors alive at once. 2 (scores and their softmax) is the theoretical minimum;
-   * {@link estimateMemory} uses {@link ORT_ATTENTION_COPIES}, what ONNX Runtime holds with its arena.
-   * @defaultValue 2
-   */
-  attentionCopies?: number;
-}
-
-/**
- * Attention-score-sized tensors (`batch x heads x seq^2` values) ONNX Runtime's CPU arena holds at its peak when
- * running the transformers.js exports: the scores, the masked scores, the softmax, the NaN guard and its `Where`,
- * rounded up by the arena. Measured as RSS growth on bench-minilm-l6 and tiny-bart-nli at 8 x 512 tokens
- * (`npx tsx bench/memory-estimate.ts`): 5.7 to 6 copies.
- */
-export const ORT_ATTENTION_COPIES = 6;
-
-/**
- * Bytes one loaded model costs beyond its weights and activations regardless of its size: the ONNX Runtime
- * session and arena, the tokenizer and transformers.js's objects. Measured as the RSS growth of loading
- * tiny-bart-nli (1 MB of weights) and running 128 tokens: 20 MiB, of which about 2 MiB are weights and
- * activations.
- */
-export const RUNTIME_BASE_BYTES = 18 * 2 ** 20;
-
-/**
- * Extra weight bytes held while ONNX Runtime runs a model, as a fraction of the weight files: the file buffer
- * transformers.js reads and hands over, and the weights ONNX Runtime copies and pre-packs for its kernels.
- * Measured at 1.41 to 1.5 x the file size for fp32, q8 and q4 on bench-minilm-l6 (`bench/memory-estimate.ts`).
- */
-export const WEIGHT_OVERHEAD_FRACTION = 0.45;
-
-/**
- * Peak activation bytes of one transformer layer during inference (no gradients are kept, so only one layer's
- * tensors are alive at a time):
- * `batch x seq x (5 x hidden + 2 x intermediate) x bytes + 2 x batch x heads x seq^2 x bytes`.
- *
- * The first term counts the layer input and the residual (2 x hidden), the query, key and value projections
- * (3 x hidden) and the feed-forward intermediate before and after its activation function (2 x intermediate); the
- * second the attention scores and their softmax. It is the inference slice of the per-layer activation count of
- * Korthikanti et al., "Reducing Activation Recomputation in Large Transformer Models" (2022), section 4.1, which
- * keeps the same tensors of every layer for the backward pass.
- *
- * @param options - the layer's shape and the sequence length
- * @throws InvalidOptionsError for a negative or non-finite field
- * @example
- * ```ts
- * // BERT-base, one sequence of 128 tokens, fp32
- * activationBytes({ hiddenSize: 768, numHeads: 12, intermediateSize: 3072, sequenceLength: 128 }); // 6684672
- * ```
- */
-export function activationBytes(options: ActivationOptions): number {
-  const h = count('hiddenSize', options.hiddenSize);
-  const heads = count('numHeads', options.numHeads);
-  const s = count('sequenceLength', options.sequenceLength);
-  const i = count('intermediateSize', options.intermediateSize, 4 * h);
-  const b = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
-  const copies = count('attentionCopies', options.attentionCopies, 2);
-  return b * s * (5 * h + 2 * i) * bytes + copies * b * heads * s * s * bytes;
-}
-
-/** Options for {@link logitsBytes}. */
-export interface LogitsOptions {
-  /** Tokens per sequence. */
-  sequenceLength: number;
-  /** Vocabulary size. */
-  vocabSize: number;
-  /**
-   * Sequences run together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one logit.
-   * @defaultValue 4
-   */
-  bytesPerValue?: number;
-}
-
-/**
- * Bytes of the logits a language model returns for every position: `batch x seq x vocab x bytes`. Perplexity
- * scoring keeps them all (one distribution per token), which for a large vocabulary outweighs the activations.
- *
- * @param options - batch, sequence length, vocabulary and value width
- * @throws InvalidOptionsError for a negative or non-finite field
- * @example
- * ```ts
- * logitsBytes({ sequenceLength: 1024, vocabSize: 50257 }); // 205852672 (GPT-2, fp32)
- * ```
- */
-export function logitsBytes(options: LogitsOptions): number {
-  const s = count('sequenceLength', options.sequenceLength);
-  const v = count('vocabSize', options.vocabSize);
-  const b = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
-  return b * s * v * bytes;
 }
 
 /** Options for {@link estimateMemory}. */

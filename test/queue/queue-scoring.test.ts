@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
+import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
-import { startQueueWorker } from '../../src/queue/queue-worker.js';
-import { scoreCorpusOnQueue } from '../../src/queue/score-on-queue.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 
 /** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { OPTIMIZE_PASSES, type OptimizePass } from '../../onnx/optimize/optimize-model.js';
+import { OPTIMIZE_PASSES, type OptimizePass } from '../../quant/optimize/optimize-model.js';
 import { formatTable } from '../format-table.js';
 
 interface OptimizeFlags {
@@ -46,7 +46,7 @@ export function registerOptimizeCommand(program: Command): void {
         throw new InvalidOptionsError('--tolerance', `expected a positive number, got ${flags.tolerance}`);
       }
       const passes = passesFromFlag(flags.passes);
-      const { optimizeModelFolder } = await import('../../onnx/optimize/optimize-folder.js');
+      const { optimizeModelFolder } = await import('../../quant/optimize/optimize-folder.js');
       const result = await optimizeModelFolder(dir, {
         out: flags.out,
         tolerance,

@@ -106,7 +106,7 @@ export function registerScoreCommand(program: Command): void {
     const bar = await progressBar(corpus, flags.progress !== false);
     let outcomes: Parameters<typeof writeScores>[1];
     if (flags.redis) {
-      const { scoreCorpusOnQueue } = await import('../../queue/score-on-queue.js');
+      const { scoreCorpusOnQueue } = await import('../../corpus/queue/score-on-queue.js');
       const redis = flags.redis;
       outcomes = (afterLine, onBytes) =>
         scoreCorpusOnQueue(corpus, {

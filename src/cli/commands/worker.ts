@@ -27,7 +27,7 @@ export function registerWorkerCommand(program: Command): void {
       'stalls (dead workers) a job survives before it is failed and reported (default 1)',
     )
     .action(async (flags: WorkerFlags) => {
-      const { startQueueWorker } = await import('../../queue/queue-worker.js');
+      const { startQueueWorker } = await import('../../corpus/queue/queue-worker.js');
       const settings = {
         concurrency: parseCount('--concurrency', flags.concurrency, 1),
         lockDuration: parseCount('--lock-duration', flags.lockDuration, 100),

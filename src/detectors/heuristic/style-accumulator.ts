@@ -1,6 +1,11 @@
 import { MessageScan, scanMessage } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
-import type { StyleCounts, StyleFeatureName, StyleFeatureOptions, StyleFeatures } from './style-features.js';
+import type {
+  StyleCounts,
+  StyleFeatureName,
+  StyleFeatureOptions,
+  StyleFeatures,
+} from './style-feature-types.js';
 import { WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
 

@@ -1,5 +1,5 @@
-import { tensorToFloat32 } from '../onnx-tensor.js';
-import type { GraphProto, NodeProto, TensorProto } from '../onnx-types.js';
+import { tensorToFloat32 } from '../../onnx/onnx-tensor.js';
+import type { GraphProto, NodeProto, TensorProto } from '../../onnx/onnx-types.js';
 
 /**
  * Lookups over one graph for pattern matching: who produces a value, who reads it, which values are constant.

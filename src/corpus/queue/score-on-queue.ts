@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { checkCount } from '../corpus/check-count.js';
-import type { CorpusSource } from '../corpus/read-lines.js';
-import { type BatchScorer, runBatches } from '../corpus/score-corpus.js';
-import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../corpus/types.js';
-import { BotlensError } from '../errors/botlens-error.js';
+import { BotlensError } from '../../errors/botlens-error.js';
+import { checkCount } from '../check-count.js';
+import type { CorpusSource } from '../read-lines.js';
+import { type BatchScorer, runBatches } from '../score-corpus.js';
+import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
 import {
   DEFAULT_QUEUE,
   detectorKey,

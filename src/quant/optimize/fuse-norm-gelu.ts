@@ -1,6 +1,6 @@
-import { makeNode } from '../onnx-build.js';
-import type { GraphProto, NodeProto } from '../onnx-types.js';
-import { MS_DOMAIN } from './fuse-attention.js';
+import { MS_DOMAIN } from '../../onnx/graph-edit.js';
+import { makeNode } from '../../onnx/onnx-build.js';
+import type { GraphProto, NodeProto } from '../../onnx/onnx-types.js';
 import { GraphIndex } from './graph-index.js';
 
 /**

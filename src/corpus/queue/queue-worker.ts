@@ -1,8 +1,8 @@
-import { DetectorCache } from '../corpus/build-detector.js';
-import { checkCount } from '../corpus/check-count.js';
-import { scoreLines } from '../corpus/score-line.js';
-import type { ScoreOutcome, ScoringDetector } from '../corpus/types.js';
-import { BotlensError } from '../errors/botlens-error.js';
+import { BotlensError } from '../../errors/botlens-error.js';
+import { DetectorCache } from '../build-detector.js';
+import { checkCount } from '../check-count.js';
+import { scoreLines } from '../score-line.js';
+import type { ScoreOutcome, ScoringDetector } from '../types.js';
 import {
   DEFAULT_QUEUE,
   loadBullmq,

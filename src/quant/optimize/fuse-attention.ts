@@ -1,10 +1,8 @@
-import { makeNode } from '../onnx-build.js';
-import { float32Tensor, tensorToFloat32 } from '../onnx-tensor.js';
-import type { GraphProto, NodeProto } from '../onnx-types.js';
+import { MS_DOMAIN } from '../../onnx/graph-edit.js';
+import { makeNode } from '../../onnx/onnx-build.js';
+import { float32Tensor, tensorToFloat32 } from '../../onnx/onnx-tensor.js';
+import type { GraphProto, NodeProto } from '../../onnx/onnx-types.js';
 import { GraphIndex, intsAttribute } from './graph-index.js';
-
-/** Domain of ONNX Runtime's contrib operators. */
-export const MS_DOMAIN = 'com.microsoft';
 
 /** One linear projection feeding attention: `x @ weight + bias`, split into heads. */
 interface Projection {

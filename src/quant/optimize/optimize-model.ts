@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { ensureOpset, pruneGraph } from '../../onnx/graph-edit.js';
-import type { ModelProto } from '../onnx-types.js';
-import { fuseAttention, MS_DOMAIN } from './fuse-attention.js';
+import { ensureOpset, MS_DOMAIN, pruneGraph } from '../../onnx/graph-edit.js';
+import type { ModelProto } from '../../onnx/onnx-types.js';
+import { fuseAttention } from './fuse-attention.js';
 import { fuseBiasGelu, fuseSkipLayerNorm } from './fuse-norm-gelu.js';
 import { removeDeadNodes } from './graph-index.js';
 

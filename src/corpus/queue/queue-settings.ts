@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { importOptional } from '../core/optional-import.js';
-import type { ScoringDetector } from '../corpus/types.js';
+import { importOptional } from '../../core/optional-import.js';
+import type { ScoringDetector } from '../types.js';
 
 /** Queue settings shared by the producer ({@link scoreCorpusOnQueue}) and the workers ({@link startQueueWorker}). */
 export interface QueueConnectionOptions {

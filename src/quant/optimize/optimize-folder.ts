@@ -4,10 +4,10 @@ import { BotlensError } from '../../errors/botlens-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ModelLoadError } from '../../errors/model-load-error.js';
 import { assertOutputSeparate, realPathOf } from '../../fs/safe-paths.js';
-import { isFloatModelFile } from '../../quant/quantize.js';
-import { compareModels, type SyntheticInput, syntheticInputs } from '../../quant/verify.js';
-import { encodeOnnxModel, loadOnnxModel } from '../onnx-model.js';
-import type { GraphProto } from '../onnx-types.js';
+import { encodeOnnxModel, loadOnnxModel } from '../../onnx/onnx-model.js';
+import type { GraphProto } from '../../onnx/onnx-types.js';
+import { isFloatModelFile } from '../quantize.js';
+import { compareModels, type SyntheticInput, syntheticInputs } from '../verify.js';
 import {
   OPTIMIZE_PASSES,
   type OptimizePass,
