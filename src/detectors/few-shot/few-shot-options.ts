@@ -1,7 +1,7 @@
 import type { Label, LabelledTranscript, ValidTranscript } from '../../core/transcript.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
-import { type AnswerWords, DEFAULT_INSTRUCTION, type FittedPrompt } from './prompt-format.js';
+import type { AnswerWords, FittedPrompt } from './prompt-format.js';
 
 /** How the answer words are compared. */
 export type FewShotScoring = 'first-token' | 'sequence';
