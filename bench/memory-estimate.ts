@@ -124,9 +124,9 @@ const { estimateMemory, modelDimensionsFromConfig } = await import('../src/sizin
 const dirs = prepare();
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 console.log(
-  '| model | dtype | batch x seq | weight files | estimate | measured RSS growth | estimate / measured |',
+  '| model | dtype | batch x seq | weight files | measured RSS growth | estimate before | before / measured | estimate now | now / measured |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 const ratios: number[] = [];
 for (const name of Object.keys(MODELS) as ModelName[]) {
   const dir = dirs[name];
