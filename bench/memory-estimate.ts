@@ -138,22 +138,18 @@ for (const name of Object.keys(MODELS) as ModelName[]) {
     const fileBytes = statSync(join(dir, 'onnx', file)).size;
     for (const w of WORKLOADS) {
       const m = await measure(dir, MODELS[name].task, dtype, w.batch, w.seq);
-      const est = estimateMemory({
+      const workload = {
         parameters: fp32Bytes / 4,
         dtype,
         weightFileBytes: fileBytes,
         ...(dims && { dims }),
         batchSize: w.batch,
         sequenceLength: w.seq,
-      });
+      };
+      const est = estimateMemory(workload);
       // The defaults before the calibration: 20% overhead, no runtime base, 2 attention-score copies.
       const before = estimateMemory({
-        parameters: fp32Bytes / 4,
-        dtype,
-        weightFileBytes: fileBytes,
-        ...(dims && { dims }),
-        batchSize: w.batch,
-        sequenceLength: w.seq,
+        ...workload,
         overheadFraction: 0.2,
         runtimeBytes: 0,
         attentionCopies: 2,
