@@ -241,3 +241,16 @@ export function fieldsOfType<K extends string, T extends 'number' | 'string'>(
   }
   return out;
 }
+
+/**
+ * The opening every saved detector state shares, in the order `toJSON()` writes it: the kind, the state format
+ * version, the detector's name and its threshold.
+ *
+ * @param kind - the detector type's state kind
+ * @param version - the state format version
+ * @param name - the detector's name
+ * @param threshold - the detector's label threshold
+ */
+export function stateHead(kind: string, version: number, name: string, threshold: number): DetectorState {
+  return { kind, version, name, threshold };
+}

@@ -108,3 +108,6 @@ export async function mapInBatches<R>(
   AbortedError.throwIfAborted(options.signal, options.what ?? 'inference');
   return out;
 }
+
+/** The batching options a model-backed detector saves with its state (with the scorer's `maxLength`). */
+export const SAVED_BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;

@@ -10,11 +10,13 @@ import {
   definedFields,
   fieldsOfType,
   numberInRange,
+  stateHead,
 } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
+import { SAVED_BATCH_KEYS } from '../../runtime/batching.js';
 import { ClipEncoder } from '../../runtime/clip-encoder.js';
 import { isRemoteImage } from '../../runtime/image-input.js';
 import {
@@ -28,8 +30,6 @@ import type { ClipCalibration, ClipConsistencyOptions } from './clip-options.js'
 
 const KIND = 'clip';
 const STATE_VERSION = 1;
-/** Batching options saved with the state. */
-const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
 
 /**
  * Checks that a profile's bio and avatar tell the same story: CLIP embeds the bio text and the avatar image in
@@ -234,16 +234,13 @@ export class ClipConsistencyDetector implements Detector {
   toJSON(): DetectorState {
     const o = this.options;
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       maxInconsistency: this.maxInconsistency,
       steepness: this.steepness,
       l2: this.l2,
       model: { ...serializeModelOptions(o) },
       calibration: this.calibration ? { ...this.calibration } : null,
-      ...definedFields(o, BATCH_KEYS),
+      ...definedFields(o, SAVED_BATCH_KEYS),
     };
     return state;
   }
@@ -269,7 +266,13 @@ export class ClipConsistencyDetector implements Detector {
     const opts: ClipConsistencyOptions = {
       ...deserializeModelOptions(state['model']),
       ...fieldsOfType(state, 'string', ['name']),
-      ...fieldsOfType(state, 'number', ['threshold', 'maxInconsistency', 'steepness', 'l2', ...BATCH_KEYS]),
+      ...fieldsOfType(state, 'number', [
+        'threshold',
+        'maxInconsistency',
+        'steepness',
+        'l2',
+        ...SAVED_BATCH_KEYS,
+      ]),
     };
     const d = new ClipConsistencyDetector({ ...opts, ...overrides });
     d.calibration = readScalarCalibration(state['calibration']);

@@ -1,6 +1,13 @@
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
-import { beginDetect, checkName, checkState, checkThreshold, detectEach } from '../../core/detector-kit.js';
+import {
+  beginDetect,
+  checkName,
+  checkState,
+  checkThreshold,
+  detectEach,
+  stateHead,
+} from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
@@ -282,10 +289,7 @@ export class FewShotPromptDetector implements Detector {
   toJSON(): DetectorState {
     const o = this.options;
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       model: { ...serializeModelOptions(o) },
       shots: this.shots,
       scoring: this.scoring,

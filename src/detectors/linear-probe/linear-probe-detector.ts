@@ -6,6 +6,7 @@ import {
   checkState,
   checkThreshold,
   nonNegativeNumber,
+  stateHead,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
@@ -253,10 +254,7 @@ export class LinearProbeDetector implements Detector {
   toJSON(): DetectorState {
     if (!this.head) throw new NotFittedError(this.name, 'call fit(examples) before toJSON()');
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       l2: this.l2,
       balanceClasses: this.balance,
       embedderId: this.embedder.id,

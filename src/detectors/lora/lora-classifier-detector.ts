@@ -7,6 +7,7 @@ import {
   checkState,
   checkThreshold,
   fieldsOfType,
+  stateHead,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
@@ -330,10 +331,7 @@ export class LoraClassifierDetector implements Detector {
   /** Settings, adapters and the fitted adapter (inline), for {@link LoraClassifierDetector.fromJSON}. */
   toJSON(): DetectorState {
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       botLabel: this.botLabel,
       maxLength: this.maxLength,
       model: serializeModelOptions(this.modelOptions) as JsonObject,

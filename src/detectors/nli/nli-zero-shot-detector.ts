@@ -7,12 +7,14 @@ import {
   checkState,
   definedFields,
   fieldsOfType,
+  stateHead,
 } from '../../core/detector-kit.js';
 import { parseOptions } from '../../core/parse-options.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
+import { SAVED_BATCH_KEYS } from '../../runtime/batching.js';
 import {
   deserializeModelOptions,
   serializeModelOptions,
@@ -39,8 +41,6 @@ import { buildUnits, packUnits, toWindow, type Unit } from './nli-windows.js';
 
 const KIND = 'nli';
 const STATE_VERSION = 1;
-/** Batching options saved with the state. */
-const BATCH_KEYS = ['batchSize', 'maxBatchTokens', 'maxLength'] as const;
 
 /**
  * Zero-shot bot detection with a natural-language-inference model: the dialogue is the premise and
@@ -389,17 +389,14 @@ export class NliZeroShotDetector implements Detector {
   toJSON(): DetectorState {
     const o = this.options;
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       hypothesisTemplate: this.hypothesisTemplate,
       labels: { ...this.labels },
       contextTurns: this.contextTurns,
       l2: this.l2,
       model: { ...serializeModelOptions(o) },
       calibration: this.calibration ? { ...this.calibration } : null,
-      ...definedFields(o, BATCH_KEYS),
+      ...definedFields(o, SAVED_BATCH_KEYS),
     };
     return state;
   }
@@ -420,7 +417,7 @@ export class NliZeroShotDetector implements Detector {
     const opts: NliZeroShotOptions = {
       ...deserializeModelOptions(state['model']),
       ...fieldsOfType(state, 'string', ['name', 'hypothesisTemplate']),
-      ...fieldsOfType(state, 'number', ['threshold', 'contextTurns', 'l2', ...BATCH_KEYS]),
+      ...fieldsOfType(state, 'number', ['threshold', 'contextTurns', 'l2', ...SAVED_BATCH_KEYS]),
     };
     const labels = state['labels'];
     if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) {

@@ -9,6 +9,7 @@ import {
   definedFields,
   detectEach,
   nonNegativeNumber,
+  stateHead,
 } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
@@ -233,10 +234,7 @@ export class PerplexityDiversityDetector implements Detector {
   toJSON(): DetectorState {
     const o = this.options;
     const state: DetectorState = {
-      kind: KIND,
-      version: STATE_VERSION,
-      name: this.name,
-      threshold: this.threshold,
+      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
       unit: this.unit,
       l2: this.l2,
       model: { ...serializeModelOptions(mainModelOptions(o)) },
