@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { importOptional } from '../core/optional-import.js';
 import type { GraphProto, ValueInfoProto } from '../onnx/onnx-types.js';
 import { TensorDataType } from '../onnx/onnx-types.js';
 
@@ -32,7 +33,11 @@ let ortPromise: Promise<Ort> | undefined;
 
 /** Lazily imports onnxruntime-node (kept out of the import graph of `botlens/quant` until needed). */
 function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-node');
+  ortPromise ??= importOptional(
+    'onnxruntime-node',
+    'Checking quantized and optimized models',
+    () => import('onnxruntime-node'),
+  );
   return ortPromise;
 }
 

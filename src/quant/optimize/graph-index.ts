@@ -1,3 +1,4 @@
+import { consumerMap } from '../../onnx/graph-edit.js';
 import { tensorToFloat32 } from '../../onnx/onnx-tensor.js';
 import type { GraphProto, NodeProto, TensorProto } from '../../onnx/onnx-types.js';
 
@@ -7,21 +8,13 @@ import type { GraphProto, NodeProto, TensorProto } from '../../onnx/onnx-types.j
  */
 export class GraphIndex {
   private readonly producers = new Map<string, NodeProto>();
-  private readonly consumers = new Map<string, NodeProto[]>();
+  private readonly consumers: Map<string, NodeProto[]>;
   private readonly initializers = new Map<string, TensorProto>();
   private readonly outputs: Set<string>;
 
   constructor(readonly graph: GraphProto) {
-    for (const n of graph.node) {
-      for (const o of n.output) if (o) this.producers.set(o, n);
-      for (const i of n.input) {
-        if (!i) continue;
-        const list = this.consumers.get(i);
-        if (list) {
-          if (!list.includes(n)) list.push(n);
-        } else this.consumers.set(i, [n]);
-      }
-    }
+    for (const n of graph.node) for (const o of n.output) if (o) this.producers.set(o, n);
+    this.consumers = consumerMap(graph);
     for (const t of graph.initializer) if (t.name) this.initializers.set(t.name, t);
     this.outputs = new Set(graph.output.map((o) => o.name ?? ''));
   }
