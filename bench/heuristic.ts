@@ -1,12 +1,14 @@
 /**
- * Time of HeuristicDetector.detect() on a 200-message transcript, validation included, old (the starting
- * commit, from /work/base when that checkout is present) beside new in one run, with the ratio; µs per KB of
- * text on the ConvAI dev file; and the cost of streaming a transcript message by message.
+ * Time of HeuristicDetector.detect() on a 200-message transcript, validation included, old (a checkout of an
+ * earlier botlens: BOTLENS_BENCH_BASELINE, by default /work/base2, this session's starting commit) beside new
+ * in one run, with the ratio; µs per KB of text on the ConvAI dev file, where the old and new scores are also
+ * compared row by row; and the cost of streaming a transcript message by message.
  *
  *   npx tsx bench/heuristic.ts
+ *   BOTLENS_BENCH_BASELINE=/work/base npx tsx bench/heuristic.ts
  *
- * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or /work/base
- * is absent)
+ * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or the baseline
+ * checkout is absent)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,7 +17,7 @@ import type { Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 
-const BASE = process.env['BOTLENS_BASE_DIR'] ?? '/work/base';
+const BASE = process.env['BOTLENS_BENCH_BASELINE'] ?? '/work/base2';
 const CONVAI_DEV = resolve(import.meta.dirname, '../../shared/data/convai-bots/dev.jsonl');
 
 const HUMAN = [
@@ -146,6 +148,19 @@ if (existsSync(CONVAI_DEV)) {
     `| whole file | ${o === undefined ? '-' : `${o.toFixed(1)} ms`} | ${n.toFixed(1)} ms | ${o === undefined ? '-' : `${(o / n).toFixed(1)}x`} |`,
   );
   console.log(`| per KB of text | ${o === undefined ? '-' : per(o)} | ${per(n)} | |`);
+  if (old) {
+    // The same scores, row by row: the speed-ups must not move them.
+    let worst = 0;
+    for (const r of rows) {
+      const a = (await fresh.detector.detect(r)).score;
+      const b = (await old.detector.detect(r)).score;
+      worst = Math.max(
+        worst,
+        a === b ? 0 : a === null || b === null ? Number.POSITIVE_INFINITY : Math.abs(a - b),
+      );
+    }
+    console.log(`\nLargest |new - old| score on a ConvAI dev row: ${worst}`);
+  }
 } else {
   console.log(`\n(ConvAI dev not found at ${CONVAI_DEV}: its row is left out)`);
 }

@@ -1,24 +1,32 @@
 /**
  * Writes test/fixtures/heuristic-scores.json: transcripts with the scores the STARTING implementation of the
  * heuristic detector gave them, so test/heuristic-equality.test.ts can hold today's code to the same scores
- * without that implementation. Run once, against the starting checkout:
+ * without that implementation: its scores, each signal's contribution, and a SHA-256 digest of its evidence (every
+ * name, value, sentence and contribution, in order), so the evidence text cannot drift either. Run once,
+ * against the starting checkout (by default /work/base2):
  *
- *   BOTLENS_BASE_DIR=/work/base npx tsx scripts/heuristic-score-fixture.ts
+ *   BOTLENS_BASE_DIR=/work/base2 npx tsx scripts/heuristic-score-fixture.ts
  *
  * The transcripts are synthetic (a seeded generator: ASCII and Unicode text, emoji, links, tokenizer spacing,
  * blank messages, exact and near repeats, ISO and epoch timestamps, long transcripts), plus the scores of every
  * ConvAI dev row by id when ../shared is present (the rows themselves are not copied: their license is not
  * stated).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-const base = process.env['BOTLENS_BASE_DIR'] ?? '/work/base';
+const base = process.env['BOTLENS_BASE_DIR'] ?? '/work/base2';
 const root = resolve(import.meta.dirname, '..');
 type Msg = { speaker: string; text: string; timestamp?: number | string };
 type T = { target: string; messages: Msg[] };
 interface Det {
   detect(t: T): Promise<{ score: number | null; evidence: { name: string; contribution?: number }[] }>;
+}
+
+/** The digest test/heuristic-equality.test.ts recomputes: SHA-256 of the evidence as JSON. */
+function evidenceDigest(evidence: unknown): string {
+  return createHash('sha256').update(JSON.stringify(evidence)).digest('hex');
 }
 const { HeuristicDetector } = (await import(
   resolve(base, 'src/detectors/heuristic/heuristic-detector.ts')
@@ -110,8 +118,13 @@ function transcript(n: number, timing: 'none' | 'epoch' | 'iso' | 'mixed', repea
 }
 
 const OPTIONS = [{}, { repeatWindow: 3, minHumanDelayMs: 700, maxHumanCharsPerSecond: 9 }];
-const cases: { options: object; transcript: T; score: number | null; contributions: [string, number][] }[] =
-  [];
+const cases: {
+  options: object;
+  transcript: T;
+  score: number | null;
+  contributions: [string, number][];
+  evidenceSha256: string;
+}[] = [];
 for (let k = 0; k < 64; k++) {
   const n = k < 8 ? 1 + k : k < 56 ? 5 + Math.floor(rand() * 40) : 150 + Math.floor(rand() * 50);
   const timing = (['none', 'epoch', 'iso', 'mixed'] as const)[k % 4]!;
@@ -123,6 +136,7 @@ for (let k = 0; k < 64; k++) {
     transcript: t,
     score: d.score,
     contributions: d.evidence.map((e) => [e.name, e.contribution ?? 0]),
+    evidenceSha256: evidenceDigest(d.evidence),
   });
 }
 
@@ -138,8 +152,5 @@ if (existsSync(dev)) {
 }
 
 const out = resolve(root, 'test/fixtures/heuristic-scores.json');
-writeFileSync(
-  out,
-  `${JSON.stringify({ generatedFrom: 'the starting commit (/work/base)', cases, convaiDev })}\n`,
-);
+writeFileSync(out, `${JSON.stringify({ generatedFrom: `the checkout at ${base}`, cases, convaiDev })}\n`);
 console.log(`wrote ${out}: ${cases.length} transcripts, ${Object.keys(convaiDev).length} ConvAI dev scores`);

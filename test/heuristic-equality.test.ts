@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +12,9 @@ import {
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 /**
- * Scores the starting implementation gave (scripts/heuristic-score-fixture.ts wrote them from that checkout):
- * the faster implementation must give the same, to 1e-12.
+ * Scores the starting implementation gave (scripts/heuristic-score-fixture.ts wrote them from that checkout, this
+ * session's starting commit e38745d): the faster implementation must give the same, to 1e-12, and the same
+ * evidence (names, values, sentences, contributions), exactly.
  */
 interface Fixture {
   cases: {
@@ -20,6 +22,8 @@ interface Fixture {
     transcript: Transcript;
     score: number | null;
     contributions: [string, number][];
+    /** SHA-256 of `JSON.stringify(detection.evidence)`. */
+    evidenceSha256: string;
   }[];
   convaiDev: Record<string, number | null>;
 }
@@ -46,6 +50,14 @@ describe('HeuristicDetector gives the starting implementation’s scores', () =>
       for (const [name, value] of c.contributions) {
         expect(Math.abs(got.get(name)! - value), `case ${k} ${name}`).toBeLessThanOrEqual(1e-12);
       }
+    }
+  });
+
+  it('with the same evidence, sentence for sentence and number for number', async () => {
+    for (const [k, c] of fixture.cases.entries()) {
+      const d = await new HeuristicDetector(c.options).detect(c.transcript);
+      const digest = createHash('sha256').update(JSON.stringify(d.evidence)).digest('hex');
+      expect(digest, `case ${k}: ${JSON.stringify(d.evidence).slice(0, 200)}`).toBe(c.evidenceSha256);
     }
   });
 
