@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkTranscript } from '../src/core/checked-transcript.js';
 import { parseUtcIsoFast } from '../src/core/iso-time.js';
 import { matchesTranscriptSchema, transcriptSchema, validateTranscript } from '../src/core/validate.js';
 import { MessageScan, scanMessage } from '../src/detectors/heuristic/message-scan.js';
@@ -162,6 +163,21 @@ describe('parseUtcIsoFast', () => {
       RUNS,
     );
   });
+
+  it('gives Date.parse’s value on the 1st and the 28th of every month of every year it reads (1970-9999)', () => {
+    let checked = 0;
+    for (let y = 1970; y <= 9999; y++) {
+      for (let mo = 1; mo <= 12; mo++) {
+        for (const d of ['01', '28']) {
+          const s = `${y}-${String(mo).padStart(2, '0')}-${d}T23:59:59.999Z`;
+          const fast = parseUtcIsoFast(s);
+          if (fast !== Date.parse(s)) expect(fast, s).toBe(Date.parse(s));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(8030 * 24);
+  });
 });
 
 describe('validateTranscript’s fast path', () => {
@@ -243,6 +259,46 @@ describe('validateTranscript’s fast path', () => {
       RUNS,
     );
     expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('checkTranscript reads what validateTranscript returns, and throws what it throws, without a copy', () => {
+    let viewed = 0;
+    const check = (input: unknown, l?: typeof limits) => {
+      const valid = attempt(() => validateTranscript(input, l));
+      const checked = attempt(() => checkTranscript(input, l));
+      if ('error' in valid) {
+        expect(checked).toEqual(valid);
+        return;
+      }
+      if (!('ok' in checked)) throw new Error(`checkTranscript threw: ${checked.error}`);
+      const v = valid.ok;
+      const c = checked.ok;
+      expect(c.target).toBe(v.target);
+      expect(c.messages.length).toBe(v.messages.length);
+      c.messages.forEach((m, i) => {
+        expect([m.speaker, m.text]).toEqual([v.messages[i]!.speaker, v.messages[i]!.text]);
+        expect(c.timeMs[i]).toBe(v.messages[i]!.timeMs ?? Number.NaN);
+      });
+      if (c.messages === (input as { messages?: unknown }).messages) viewed++;
+    };
+    fc.assert(
+      fc.property(transcript, (input) => {
+        check(input, limits);
+        check(input);
+      }),
+      RUNS,
+    );
+    expect(viewed).toBeGreaterThan(50);
+    // A transcript validateTranscript returned passes as it is, timestamps included.
+    const v = validateTranscript({
+      target: 'b',
+      messages: [
+        { speaker: 'a', text: 'x', timestamp: '2024-05-01T10:00:00Z' },
+        { speaker: 'b', text: 'y' },
+      ],
+    });
+    expect(checkTranscript(v).messages).toBe(v.messages);
+    expect(Array.from(checkTranscript(v).timeMs)).toEqual([Date.parse('2024-05-01T10:00:00Z'), Number.NaN]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
-import { parseUtcIsoFast } from './iso-time.js';
+import { timestampMs } from './iso-time.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 
 /** Limits applied by {@link validateTranscript}. */
@@ -243,24 +243,14 @@ function zodIssues(error: z.ZodError, prefix = ''): TranscriptIssue[] {
 
 function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssue[]): number | undefined {
   if (ts === undefined) return undefined;
-  if (typeof ts === 'number') {
-    if (!Number.isFinite(ts) || ts < 0) {
-      issues.push({
-        path: `messages[${i}].timestamp`,
-        message: `timestamp ${ts} is not a finite, non-negative number of epoch milliseconds`,
-      });
-      return undefined;
-    }
-    return ts;
-  }
-  const fast = parseUtcIsoFast(ts);
-  if (fast !== undefined) return fast;
-  // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed.
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(ts) ? Date.parse(ts) : Number.NaN;
+  const ms = timestampMs(ts);
   if (Number.isNaN(ms)) {
     issues.push({
       path: `messages[${i}].timestamp`,
-      message: `"${ts.slice(0, 40)}" is not an ISO 8601 date-time (e.g. 2024-05-01T10:00:00Z)`,
+      message:
+        typeof ts === 'number'
+          ? `timestamp ${ts} is not a finite, non-negative number of epoch milliseconds`
+          : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time (e.g. 2024-05-01T10:00:00Z)`,
     });
     return undefined;
   }
@@ -287,6 +277,26 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
 }
 
 /**
+ * `input` when it is a transcript that `validateTranscript` returned, under limits at least as strict as
+ * `limits` (without limits: under any, so a long chat validated with a raised maxMessages goes through code that
+ * validates with the defaults); otherwise `undefined`.
+ *
+ * @param resolved - `resolveValidationLimits(limits)`
+ * @internal
+ */
+export function alreadyValidated(
+  input: unknown,
+  limits: ValidationLimits | undefined,
+  resolved: Required<ValidationLimits>,
+): ValidTranscript | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const had = validated.get(input);
+  return had !== undefined && (limits === undefined || withinLimits(had, resolved))
+    ? (input as ValidTranscript)
+    : undefined;
+}
+
+/**
  * Checks a transcript and returns a frozen, normalized copy. Every detector calls this, so bad input always
  * gets an {@link InvalidTranscriptError} that names the field and the fix, never a crash or a silent guess.
  *
@@ -309,13 +319,8 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
  */
 export function validateTranscript(input: unknown, limits?: ValidationLimits): ValidTranscript {
   const l = resolveValidationLimits(limits);
-  if (typeof input === 'object' && input !== null) {
-    // Without limits, a validated transcript passes as it is (whatever limits it was validated under, so a
-    // long chat validated with a raised maxMessages goes through code that validates with the defaults);
-    // with limits, it passes when it met limits at least as strict.
-    const had = validated.get(input);
-    if (had !== undefined && (limits === undefined || withinLimits(had, l))) return input as ValidTranscript;
-  }
+  const done = alreadyValidated(input, limits, l);
+  if (done !== undefined) return done;
   let t: Transcript;
   if (matchesTranscriptSchema(input, l)) {
     t = input as Transcript;

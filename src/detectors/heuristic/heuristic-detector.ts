@@ -1,3 +1,4 @@
+import { checkTranscript } from '../../core/checked-transcript.js';
 import { abstained, nowMs, scored } from '../../core/detection.js';
 import type {
   Detection,
@@ -181,11 +182,13 @@ export class HeuristicDetector implements Detector {
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const v = validateTranscript(t, this.limits);
+    // Checked without a copy: nothing below awaits, so the transcript cannot change while it is read.
+    const v = checkTranscript(t, this.limits);
     // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
     const acc = this.scratch;
     acc.reset(v.target);
-    for (const m of v.messages) acc.push(m);
+    const { messages, timeMs } = v;
+    for (let i = 0; i < messages.length; i++) acc.add(messages[i]!.speaker, messages[i]!.text, timeMs[i]!);
     return this.score(acc, started);
   }
 

@@ -97,98 +97,71 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let nonSpace = 0;
   let punct = 0;
   let questions = 0;
-  let sawLower = false;
-  let sawUpper = false;
+  /** The class flags of every character seen, OR-ed (for the case state). */
+  let seen = 0;
   let tok = false;
   let linkHint = false;
-  let wRun = 0;
   // sentenceStats state
   let sentences = 0;
   let cased = 0;
   let capitalised = 0;
   let atStart = true;
   let afterTerminal = false;
-  // word state
-  let wStart = -1;
-  let h = HASH_START;
-  let prev = -1;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
     if (c >= 0x80) return false;
-    const f = CLASS[c]!;
-    if (f === LOWER) {
-      // The common case, a lower-case letter, in straight-line code: it continues or starts a word, counts as
-      // non-space, and may start a sentence.
-      nonSpace++;
-      sawLower = true;
-      wRun = c === 0x77 ? wRun + 1 : 0;
-      if (wStart < 0) {
-        wStart = i;
-        h = HASH_START;
-      }
-      h = hashStep(h, c);
+    let f = CLASS[c]!;
+    if ((f & ALNUM) !== 0) {
+      // A word: a-z0-9 runs (hashed lower-cased) with inner apostrophes, as words() finds them, in a tight
+      // loop. Nothing in a word ends a sentence; its first letter may start one.
+      const start = i;
+      let h = HASH_START;
       afterTerminal = false;
-      if (atStart) {
-        sentences++;
-        cased++;
-        atStart = false;
+      for (;;) {
+        seen |= f;
+        if (atStart && (f & LETTER) !== 0) {
+          sentences++;
+          cased++;
+          if ((f & UPPER) !== 0) capitalised++;
+          atStart = false;
+        }
+        // UPPER << 3 is 0x20: the lower-case code of a capital.
+        h = hashStep(h, c | ((f & UPPER) << 3));
+        if (++i === n) break;
+        c = text.charCodeAt(i);
+        if (c >= 0x80) return false;
+        f = CLASS[c]!;
+        if ((f & ALNUM) !== 0) continue;
+        if (c !== 0x27 || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
+        // An inner apostrophe: punctuation, part of the word, and maybe the ' of a tokenizer's "do n't".
+        punct++;
+        if (!tok) tok = spacedNegationAt(text, i);
+        h = hashStep(h, c);
+        c = text.charCodeAt(++i);
+        f = CLASS[c]!;
       }
-      prev = c;
+      nonSpace += i - start;
+      out.pushId(table.idOfRange(text, start, i, h));
       continue;
     }
-    if (f & SPACE) {
-      if (!tok) tok = tokenizerSpacingAt(text, i, c);
-    } else nonSpace++;
-    if (f & PUNCT) {
-      punct++;
-      if (c === 0x3f && prev !== 0x3f) questions++;
-      else if (c === 0x3a && text.charCodeAt(i + 1) === 0x2f && text.charCodeAt(i + 2) === 0x2f)
-        linkHint = true;
-      else if (c === 0x2e && wRun >= 3) linkHint = true;
-    }
-    wRun = c === 0x77 || c === 0x57 ? wRun + 1 : 0;
-    if (f & UPPER) sawUpper = true;
-    else if (f & LOWER) sawLower = true;
-
-    // Words: a-z0-9 runs (lower-cased) with inner apostrophes, as words() finds them.
-    if (f & ALNUM) {
-      if (wStart < 0) {
-        wStart = i;
-        h = HASH_START;
-      }
-      h = hashStep(h, f & UPPER ? c | 0x20 : c);
-    } else if (c === 0x27 && wStart >= 0 && cls(text.charCodeAt(i + 1)) & ALNUM) {
-      h = hashStep(h, c);
-    } else if (wStart >= 0) {
-      out.pushId(table.idOfRange(text, wStart, i, h));
-      wStart = -1;
-    }
-
-    // Sentences, as sentenceStats() counts them.
-    if (c === 0x0a || c === 0x0d) {
-      atStart = true;
+    if ((f & SPACE) !== 0) {
+      // Sentences end at a line break, or at a space after terminal punctuation.
+      if (afterTerminal || c === 0x0a || c === 0x0d) atStart = true;
       afterTerminal = false;
-    } else if (f & TERMINAL) {
-      afterTerminal = true;
     } else {
-      let skip = false;
-      if (afterTerminal) {
-        afterTerminal = false;
-        if (f & SPACE) {
-          atStart = true;
-          skip = true;
-        }
-      }
-      if (!skip && atStart && f & LETTER) {
-        sentences++;
-        cased++;
-        if (f & UPPER) capitalised++;
-        atStart = false;
+      nonSpace++;
+      afterTerminal = (f & TERMINAL) !== 0;
+      if ((f & PUNCT) !== 0) {
+        punct++;
+        if (c === 0x3f && text.charCodeAt(i - 1) !== 0x3f) questions++;
+        if (c === 0x3a) linkHint ||= text.charCodeAt(i + 1) === 0x2f && text.charCodeAt(i + 2) === 0x2f;
+        else if (c === 0x2e) linkHint ||= afterWww(text, i);
+        if (!tok) tok = tokenizerSpacingAt(text, i, c);
       }
     }
-    prev = c;
+    i++;
   }
-  if (wStart >= 0) out.pushId(table.idOfRange(text, wStart, n, h));
 
   out.blank = nonSpace === 0;
   out.nonSpace = nonSpace;
@@ -204,41 +177,52 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   for (let c = text.charCodeAt(j); c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d; )
     c = text.charCodeAt(--j);
   out.endPunctuation = j >= 0 && (CLASS[text.charCodeAt(j)]! & TERMINAL) !== 0;
-  out.lowercase = sawUpper ? 0 : sawLower ? 1 : -1;
+  out.lowercase = (seen & UPPER) !== 0 ? 0 : (seen & LOWER) !== 0 ? 1 : -1;
   out.sentences = sentences;
   out.casedSentences = cased;
   out.capitalisedStarts = capitalised;
   return true;
 }
 
+/** Whether the `.` at `i` follows `www` (any case): a link, for `countLinks` to count. */
+function afterWww(text: string, i: number): boolean {
+  return (
+    i >= 3 &&
+    (text.charCodeAt(i - 1) | 0x20) === 0x77 &&
+    (text.charCodeAt(i - 2) | 0x20) === 0x77 &&
+    (text.charCodeAt(i - 3) | 0x20) === 0x77
+  );
+}
+
 /**
- * Whether TOKENIZER_SPACING of text-utils.ts matches at or around the whitespace `c` at `i` (ASCII text):
- * `\s[,.?!;:](?=\s|$)` starting at `i`, or, for a space, `\p{L} ['’]\p{L}`, `\p{L} n['’]t\b` with the space at
- * `i` and `\p{L}['’] \p{L}` with the space at `i`.
+ * Whether TOKENIZER_SPACING of text-utils.ts matches around the ASCII punctuation `c` at `i` that is not inside a
+ * word: `\s[,.?!;:](?=\s|$)` with `c` the punctuation, or `\p{L} '\p{L}` and `\p{L}' \p{L}` with `c` the
+ * apostrophe. (The fourth alternative, `\p{L} n't\b`, has its apostrophe inside a word: see
+ * {@link spacedNegationAt}.) Every match of the pattern in ASCII text has one of these characters, so checking
+ * each of them finds a match when there is one.
  */
 function tokenizerSpacingAt(text: string, i: number, c: number): boolean {
-  const next = text.charCodeAt(i + 1);
-  if (
-    (next === 0x2c || next === 0x2e || next === 0x3f || next === 0x21 || next === 0x3b || next === 0x3a) &&
-    (i + 2 === text.length || cls(text.charCodeAt(i + 2)) & SPACE)
-  ) {
-    return true;
+  if (c === 0x27) {
+    const before = text.charCodeAt(i - 1);
+    const next = text.charCodeAt(i + 1);
+    if (before === 0x20) return (cls(text.charCodeAt(i - 2)) & LETTER) !== 0 && (cls(next) & LETTER) !== 0;
+    return next === 0x20 && (cls(before) & LETTER) !== 0 && (cls(text.charCodeAt(i + 2)) & LETTER) !== 0;
   }
-  if (c !== 0x20 || i === 0) return false;
-  const before = cls(text.charCodeAt(i - 1));
-  if (before & LETTER) {
-    if (next === 0x27 && cls(text.charCodeAt(i + 2)) & LETTER) return true;
-    if (next === 0x6e && text.charCodeAt(i + 2) === 0x27 && text.charCodeAt(i + 3) === 0x74) {
-      const after = text.charCodeAt(i + 4);
-      if (!(cls(after) & ALNUM) && after !== 0x5f) return true;
-    }
+  if (c === 0x2c || c === 0x2e || c === 0x3f || c === 0x21 || c === 0x3b || c === 0x3a) {
+    return (
+      (cls(text.charCodeAt(i - 1)) & SPACE) !== 0 &&
+      (i + 1 === text.length || (cls(text.charCodeAt(i + 1)) & SPACE) !== 0)
+    );
   }
-  return (
-    text.charCodeAt(i - 1) === 0x27 &&
-    i >= 2 &&
-    (cls(text.charCodeAt(i - 2)) & LETTER) !== 0 &&
-    (cls(next) & LETTER) !== 0
-  );
+  return false;
+}
+
+/** Whether the inner apostrophe at `i` is that of `\p{L} n't\b` (a tokenizer's `do n't`), ASCII text. */
+function spacedNegationAt(text: string, i: number): boolean {
+  if (text.charCodeAt(i - 1) !== 0x6e || text.charCodeAt(i - 2) !== 0x20 || text.charCodeAt(i + 1) !== 0x74)
+    return false;
+  const after = text.charCodeAt(i + 2);
+  return (cls(text.charCodeAt(i - 3)) & LETTER) !== 0 && (cls(after) & ALNUM) === 0 && after !== 0x5f;
 }
 
 /** Measures any text with the text-utils helpers (the reference definitions). */

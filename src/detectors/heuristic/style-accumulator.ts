@@ -50,7 +50,9 @@ export class StyleAccumulator {
   /** The other speaker's latest message, until its words are needed. */
   private lastOtherText: string | undefined;
   private lastOtherScanned = false;
-  private prev: AccumulatedMessage | undefined;
+  /** The previous message's speaker (`undefined` before the first message) and time (`NaN` when untimed). */
+  private prevSpeaker: string | undefined;
+  private prevTimeMs = Number.NaN;
   // Reply delays: count, running sum (the mean, as coefficientOfVariation sums them), and sums of the delays
   // shifted by the first one (a numerically stable variance).
   private delayN = 0;
@@ -98,7 +100,8 @@ export class StyleAccumulator {
     this.echoN = 0;
     this.lastOtherText = undefined;
     this.lastOtherScanned = false;
-    this.prev = undefined;
+    this.prevSpeaker = undefined;
+    this.prevTimeMs = Number.NaN;
     this.delayN = 0;
     this.delaySum = 0;
     this.delayShift = 0;
@@ -120,27 +123,37 @@ export class StyleAccumulator {
 
   /** Adds the next message of the transcript (any speaker). */
   push(m: AccumulatedMessage): void {
-    const prev = this.prev;
-    this.prev = m;
-    if (m.speaker !== this.target) {
-      this.lastOtherText = m.text;
+    this.add(m.speaker, m.text, m.timeMs ?? Number.NaN);
+  }
+
+  /**
+   * {@link StyleAccumulator.push} from the message's parts, for callers that hold no message object.
+   *
+   * @param timeMs - epoch milliseconds; `NaN` when the message has no timestamp
+   */
+  add(speaker: string, text: string, timeMs: number): void {
+    const prevSpeaker = this.prevSpeaker;
+    const prevTimeMs = this.prevTimeMs;
+    this.prevSpeaker = speaker;
+    this.prevTimeMs = timeMs;
+    if (speaker !== this.target) {
+      this.lastOtherText = text;
       this.lastOtherScanned = false;
       return;
     }
     const c = this.c;
     const o = this.o;
     c.messages++;
-    const text = m.text;
     this.chars += text.length;
 
     // Timing: a reply to the message just before, when both are timed.
     if (
-      prev !== undefined &&
-      prev.speaker !== this.target &&
-      prev.timeMs !== undefined &&
-      m.timeMs !== undefined
+      prevSpeaker !== undefined &&
+      prevSpeaker !== this.target &&
+      !Number.isNaN(prevTimeMs) &&
+      !Number.isNaN(timeMs)
     ) {
-      const delay = m.timeMs - prev.timeMs;
+      const delay = timeMs - prevTimeMs;
       const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
       if (this.delayN === 0) this.delayShift = delay;
       this.delayN++;

@@ -24,6 +24,8 @@ export class WordOverlap {
   private bits = new Int32Array(64);
   /** Word id -> the history size when its mask was last written. */
   private ref = new Int32Array(64);
+  /** Bit-sliced counts of shared words, one 32-bit plane per bit of the count (see addAndCompareMasks). */
+  private readonly planes = new Int32Array(32);
   /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
   private readonly ring = new Int32Array(32);
   private readonly useMasks: boolean;
@@ -103,35 +105,51 @@ export class WordOverlap {
     return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
   }
 
-  /** {@link WordOverlap.addAndCompare} for windows of up to 32 messages. */
+  /**
+   * {@link WordOverlap.addAndCompare} for windows of up to 32 messages. Each word's aligned mask has bit j set
+   * when history message m - 1 - j holds it; the 32 per-message counts of shared words are kept bit-sliced
+   * (plane k holds bit k of every count) and the masks are added to them as binary numbers, column by column
+   * at once, so a word costs a few register operations however many recent messages hold it.
+   */
   private addAndCompareMasks(set: Int32Array, n: number): number | null {
     const m = this.sizes.length;
     const bits = this.bits;
     const ref = this.ref;
     let best: number | null = null;
     if (m > 0) {
-      const shared = this.shared;
-      const width = Math.min(m, this.window);
-      shared.fill(0, 0, width);
-      // Bit j of a word's aligned mask: history message m - 1 - j holds it.
+      const planes = this.planes;
+      let depth = 0;
+      const windowMask = this.windowMask;
       for (let i = 0; i < n; i++) {
         const id = set[i]!;
         const shift = m - ref[id]!;
-        let a = shift >= 32 ? 0 : (bits[id]! << shift) & this.windowMask;
-        while (a !== 0) {
-          const low = a & -a;
-          shared[31 - Math.clz32(low)]!++;
-          a ^= low;
+        let carry = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
+        for (let k = 0; carry !== 0; k++) {
+          if (k === depth) planes[depth++] = 0;
+          const p = planes[k]!;
+          planes[k] = p ^ carry;
+          carry &= p;
         }
       }
-      best = 0;
-      // Oldest first, as the index walk compares them (the maximum does not depend on the order).
-      for (let j = width - 1; j >= 0; j--) {
-        const x = shared[j]!;
-        if (x === 0) continue;
-        const v = x / (n + this.ring[(m - 1 - j) & 31]! - x);
-        if (v > best) best = v;
+      let any = 0;
+      for (let k = 0; k < depth; k++) any |= planes[k]!;
+      // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
+      // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
+      // bit, without a division per recent message.
+      let bestShared = 0;
+      let bestUnion = 1;
+      while (any !== 0) {
+        const j = 31 - Math.clz32(any);
+        any ^= 1 << j;
+        let x = 0;
+        for (let k = 0; k < depth; k++) x |= ((planes[k]! >>> j) & 1) << k;
+        const union = n + this.ring[(m - 1 - j) & 31]! - x;
+        if (x * bestUnion > bestShared * union) {
+          bestShared = x;
+          bestUnion = union;
+        }
       }
+      best = bestShared / bestUnion;
     }
     for (let i = 0; i < n; i++) {
       const id = set[i]!;

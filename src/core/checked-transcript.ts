@@ -1,0 +1,82 @@
+import { timestampMs } from './iso-time.js';
+import type { Message } from './transcript.js';
+import {
+  alreadyValidated,
+  matchesTranscriptSchema,
+  resolveValidationLimits,
+  type ValidationLimits,
+  validateTranscript,
+} from './validate.js';
+
+/**
+ * A transcript that passed {@link checkTranscript}: its own messages, not copied, and the epoch milliseconds of
+ * their timestamps. Read it at once: it is a view of the caller's input, which the caller may change later.
+ *
+ * @internal
+ */
+export interface CheckedTranscript {
+  /** The resolved target speaker. */
+  readonly target: string;
+  /** The messages, as given (or as validated, for a transcript `validateTranscript` returned). */
+  readonly messages: readonly Message[];
+  /** Epoch milliseconds of each message's timestamp (ISO strings converted); `NaN` where it has none. */
+  readonly timeMs: Float64Array;
+}
+
+/**
+ * Checks a transcript by exactly the rules of `validateTranscript`, without copying or freezing it: for code
+ * that reads a transcript once, right away (a detector's `detect`). Building the frozen copy, an object per
+ * message, cost as much as checking the rules. Input that breaks a rule goes to `validateTranscript`, which
+ * throws the same error it always throws; input that only the zod schema accepts (the hand-written check is a
+ * fast path) is read from `validateTranscript`'s copy.
+ *
+ * @param input - anything; typically parsed JSON
+ * @param limits - overrides for `DEFAULT_LIMITS` (a `resolveValidationLimits` result is cheapest)
+ * @throws InvalidTranscriptError listing every problem found, as `validateTranscript` does
+ * @internal
+ */
+export function checkTranscript(input: unknown, limits?: ValidationLimits): CheckedTranscript {
+  const l = resolveValidationLimits(limits);
+  const valid = alreadyValidated(input, limits, l);
+  if (valid === undefined && matchesTranscriptSchema(input, l)) {
+    const t = input as { messages: Message[]; target?: string };
+    const checked = checkRules(t.messages, t.target);
+    if (checked !== undefined) return checked;
+  }
+  // Already validated, or a rule is broken (validateTranscript throws), or only zod can tell.
+  const v = valid ?? validateTranscript(input, limits);
+  const timeMs = new Float64Array(v.messages.length);
+  v.messages.forEach((m, i) => {
+    timeMs[i] = m.timeMs ?? Number.NaN;
+  });
+  return { target: v.target, messages: v.messages, timeMs };
+}
+
+/**
+ * The rules `validateTranscript` adds to the schema, on messages of the right shape: timestamps that parse and
+ * never go backwards, and a target among the speakers (or a single speaker when it is missing). `undefined`
+ * when one is broken.
+ */
+function checkRules(messages: readonly Message[], target: string | undefined): CheckedTranscript | undefined {
+  const n = messages.length;
+  const timeMs = new Float64Array(n);
+  let last = Number.NEGATIVE_INFINITY;
+  const first = messages[0]?.speaker;
+  let targetSpoke = false;
+  let oneSpeaker = true;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    let ms = Number.NaN;
+    if (m.timestamp !== undefined) {
+      ms = timestampMs(m.timestamp);
+      if (!(ms >= last)) return undefined; // NaN (not a timestamp) or earlier than the last one
+      last = ms;
+    }
+    timeMs[i] = ms;
+    if (m.speaker === target) targetSpoke = true;
+    else if (m.speaker !== first) oneSpeaker = false;
+  }
+  if (target === undefined)
+    return oneSpeaker && first !== undefined ? { target: first, messages, timeMs } : undefined;
+  return targetSpoke ? { target, messages, timeMs } : undefined;
+}
