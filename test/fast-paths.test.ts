@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTranscript } from '../src/core/checked-transcript.js';
 import { parseUtcIsoFast } from '../src/core/iso-time.js';
 import { matchesTranscriptSchema, transcriptSchema, validateTranscript } from '../src/core/validate.js';
-import { MessageScan, scanMessage } from '../src/detectors/heuristic/message-scan.js';
+import { MessageScan, scanMessage, scanWords } from '../src/detectors/heuristic/message-scan.js';
 import {
   countEmoji,
   countLinks,
@@ -96,6 +96,12 @@ describe('scanMessage agrees with the text-utils helpers it fuses', () => {
         // Ids are labels: the same word always gets the same one.
         expect(Array.from(s.ids.subarray(0, s.wordCount), (id) => table.wordOf(id))).toEqual(words(text));
         for (const w of words(text)) expect(table.wordOf(table.idOf(w))).toBe(w);
+        // The words-only scan (the other speaker's messages) finds the same words, to the same ids.
+        const w = new MessageScan();
+        scanWords(text, table, w);
+        expect(Array.from(w.ids.subarray(0, w.wordCount))).toEqual(
+          Array.from(s.ids.subarray(0, s.wordCount)),
+        );
         expect(s.blank).toBe(text.trim() === '');
         expect(s.emoji).toBe(countEmoji(text));
         expect(s.links).toBe(countLinks(text));

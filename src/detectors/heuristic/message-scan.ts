@@ -39,6 +39,12 @@ export class MessageScan {
   sentences = 0;
   casedSentences = 0;
   capitalisedStarts = 0;
+  /** Scratch of the ASCII scan: the class flags of every word character, OR-ed. */
+  wordFlags = 0;
+  /** Scratch of the ASCII scan: apostrophes inside words. */
+  innerApostrophes = 0;
+  /** Scratch of the ASCII scan: a tokenizer's `do n't` was seen inside a word. */
+  spacedNegation = false;
 
   /** Appends a word id, growing the buffer when needed. */
   pushId(id: number): void {
@@ -97,8 +103,9 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let nonSpace = 0;
   let punct = 0;
   let questions = 0;
-  /** The class flags of every character seen, OR-ed (for the case state). */
-  let seen = 0;
+  out.wordFlags = 0;
+  out.innerApostrophes = 0;
+  out.spacedNegation = false;
   let tok = false;
   let linkHint = false;
   // sentenceStats state
@@ -109,40 +116,26 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let afterTerminal = false;
   let i = 0;
   while (i < n) {
-    let c = text.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c >= 0x80) return false;
-    let f = CLASS[c]!;
+    const f = CLASS[c]!;
     if ((f & ALNUM) !== 0) {
-      // A word: a-z0-9 runs (hashed lower-cased) with inner apostrophes, as words() finds them, in a tight
-      // loop. Nothing in a word ends a sentence; its first letter may start one.
-      const start = i;
-      let h = HASH_START;
+      const end = scanWord(text, i, table, out);
+      if (end < 0) return false;
+      // Nothing in a word ends a sentence; its first letter may start one.
       afterTerminal = false;
-      for (;;) {
-        seen |= f;
-        if (atStart && (f & LETTER) !== 0) {
+      if (atStart) {
+        let k = i;
+        while (k < end && (CLASS[text.charCodeAt(k)]! & LETTER) === 0) k++;
+        if (k < end) {
           sentences++;
           cased++;
-          if ((f & UPPER) !== 0) capitalised++;
+          if ((CLASS[text.charCodeAt(k)]! & UPPER) !== 0) capitalised++;
           atStart = false;
         }
-        // UPPER << 3 is 0x20: the lower-case code of a capital.
-        h = hashStep(h, c | ((f & UPPER) << 3));
-        if (++i === n) break;
-        c = text.charCodeAt(i);
-        if (c >= 0x80) return false;
-        f = CLASS[c]!;
-        if ((f & ALNUM) !== 0) continue;
-        if (c !== 0x27 || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
-        // An inner apostrophe: punctuation, part of the word, and maybe the ' of a tokenizer's "do n't".
-        punct++;
-        if (!tok) tok = spacedNegationAt(text, i);
-        h = hashStep(h, c);
-        c = text.charCodeAt(++i);
-        f = CLASS[c]!;
       }
-      nonSpace += i - start;
-      out.pushId(table.idOfRange(text, start, i, h));
+      nonSpace += end - i;
+      i = end;
       continue;
     }
     if ((f & SPACE) !== 0) {
@@ -165,11 +158,11 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
 
   out.blank = nonSpace === 0;
   out.nonSpace = nonSpace;
-  out.punctuation = punct;
+  out.punctuation = punct + out.innerApostrophes;
   out.questions = questions;
   out.emoji = 0; // no ASCII character is a pictograph or a regional indicator
   out.links = linkHint ? countLinks(text) : 0;
-  out.tokenizerSpacing = tok;
+  out.tokenizerSpacing = tok || out.spacedNegation;
   out.trailingSpace = n > 0 && (CLASS[text.charCodeAt(n - 1)]! & SPACE) !== 0;
   // End punctuation: terminal, then closing quotes/brackets, then spaces, to the end.
   let j = n - 1;
@@ -177,11 +170,71 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   for (let c = text.charCodeAt(j); c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d; )
     c = text.charCodeAt(--j);
   out.endPunctuation = j >= 0 && (CLASS[text.charCodeAt(j)]! & TERMINAL) !== 0;
+  const seen = out.wordFlags;
   out.lowercase = (seen & UPPER) !== 0 ? 0 : (seen & LOWER) !== 0 ? 1 : -1;
   out.sentences = sentences;
   out.casedSentences = cased;
   out.capitalisedStarts = capitalised;
   return true;
+}
+
+/**
+ * Interns the ASCII word that starts at `start` (a letter or digit): a run of a-z, A-Z and 0-9, lower-cased,
+ * with inner apostrophes, as words() of text-utils.ts finds it. Adds its id to `out`, ORs its characters'
+ * classes into `out.wordFlags`, counts its apostrophes into `out.innerApostrophes` and notes a tokenizer's
+ * `do n't` in `out.spacedNegation`. Returns where the word ends, or -1 at a non-ASCII unit.
+ */
+function scanWord(text: string, start: number, table: WordTable, out: MessageScan): number {
+  const n = text.length;
+  let i = start;
+  let c = text.charCodeAt(i);
+  let flags = 0;
+  let h = HASH_START;
+  for (;;) {
+    flags |= CLASS[c]!;
+    // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases.
+    h = hashStep(h, c | 0x20);
+    if (++i === n) break;
+    c = text.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    if ((CLASS[c]! & ALNUM) !== 0) continue;
+    if (c !== 0x27 || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
+    // An inner apostrophe: part of the word, punctuation, and maybe the ' of a tokenizer's "do n't".
+    out.innerApostrophes++;
+    if (!out.spacedNegation) out.spacedNegation = spacedNegationAt(text, i);
+    h = hashStep(h, c);
+    c = text.charCodeAt(++i);
+  }
+  out.wordFlags |= flags;
+  out.pushId(table.idOfRange(text, start, i, h));
+  return i;
+}
+
+/**
+ * Interns the words of `text` into `out` (its `ids` and `wordCount`, nothing else): all that the other
+ * speaker's messages are read for.
+ *
+ * @param text - one message
+ * @param table - word ids shared by every message of the transcript
+ * @param out - reused between messages
+ */
+export function scanWords(text: string, table: WordTable, out: MessageScan): void {
+  out.wordCount = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 && (CLASS[c]! & ALNUM) === 0) {
+      i++;
+      continue;
+    }
+    i = c < 0x80 ? scanWord(text, i, table, out) : -1;
+    if (i < 0) {
+      // Not ASCII: the reference definition.
+      out.wordCount = 0;
+      for (const w of words(text)) out.pushId(table.idOf(w));
+      return;
+    }
+  }
 }
 
 /** Whether the `.` at `i` follows `www` (any case): a link, for `countLinks` to count. */

@@ -1,4 +1,4 @@
-import { MessageScan, scanMessage } from './message-scan.js';
+import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
 import type {
   StyleCounts,
@@ -216,7 +216,7 @@ export class StyleAccumulator {
 
   private scanLastOther(): void {
     const s = this.scan;
-    scanMessage(this.lastOtherText!, this.table, s);
+    scanWords(this.lastOtherText!, this.table, s);
     if (this.otherSet.length < s.wordCount) this.otherSet = new Int32Array(s.ids.length);
     this.otherSetSize = this.overlap.distinct(s.ids, s.wordCount, this.otherSet, this.table.size);
     this.lastOtherScanned = true;

@@ -80,40 +80,53 @@ export class WordTable {
   }
 
   /**
-   * The id of the word `text[start, end)` with its ASCII capitals lower-cased, whose hash (of the lower-cased codes, from
-   * {@link HASH_START} by {@link hashStep}) is `h`.
+   * The id of the ASCII word `text[start, end)` (letters, digits and apostrophes) lower-cased, whose hash (of
+   * the lower-cased codes, from {@link HASH_START} by {@link hashStep}) is `h`. Every such character has bit
+   * 0x20 set once lower-cased, so `c | 0x20` lower-cases it.
    */
   idOfRange(text: string, start: number, end: number, h: number): number {
     const slots = this.slots;
+    const mask = this.mask;
     const n = end - start;
+    let i = h & mask;
+    for (;;) {
+      const v = slots[2 * i + 1]!;
+      if (v === 0) break;
+      if (slots[2 * i] === h && this.spans[2 * v - 1] === n) {
+        const chars = this.chars;
+        const at = this.spans[2 * v - 2]! - start;
+        let k = start;
+        while (k < end && (text.charCodeAt(k) | 0x20) === chars[at + k]) k++;
+        if (k === end) return v - 1;
+      }
+      i = (i + 1) & mask;
+    }
+    const at = this.reserveChars(n);
+    for (let k = 0; k < n; k++) this.chars[at + k] = text.charCodeAt(start + k) | 0x20;
+    return this.add(h, i, at, n);
+  }
+
+  /** The id of a word already lower-cased (any characters, compared exactly). */
+  idOf(word: string): number {
+    let h = HASH_START;
+    const n = word.length;
+    for (let k = 0; k < n; k++) h = hashStep(h, word.charCodeAt(k));
+    const slots = this.slots;
     let i = h & this.mask;
     for (;;) {
       const v = slots[2 * i + 1]!;
       if (v === 0) break;
-      if (slots[2 * i] === h) {
-        const id = v - 1;
-        const spans = this.spans;
-        if (spans[2 * id + 1] === n) {
-          const chars = this.chars;
-          const at = spans[2 * id]! - start;
-          let k = start;
-          while (k < end && lowerAscii(text.charCodeAt(k)) === chars[at + k]) k++;
-          if (k === end) return id;
-        }
+      if (slots[2 * i] === h && this.spans[2 * v - 1] === n) {
+        const at = this.spans[2 * v - 2]!;
+        let k = 0;
+        while (k < n && word.charCodeAt(k) === this.chars[at + k]) k++;
+        if (k === n) return v - 1;
       }
       i = (i + 1) & this.mask;
     }
     const at = this.reserveChars(n);
-    for (let k = 0; k < n; k++) this.chars[at + k] = lowerAscii(text.charCodeAt(start + k));
+    for (let k = 0; k < n; k++) this.chars[at + k] = word.charCodeAt(k);
     return this.add(h, i, at, n);
-  }
-
-  /** The id of a word already lower-cased (any characters). */
-  idOf(word: string): number {
-    let h = HASH_START;
-    for (let k = 0; k < word.length; k++) h = hashStep(h, word.charCodeAt(k));
-    // Lower-casing leaves a lower-cased word as it is, so the ASCII lookup serves it.
-    return this.idOfRange(word, 0, word.length, h);
   }
 
   /** Room for `n` more characters; returns where they go. */
@@ -160,11 +173,6 @@ export class WordTable {
     this.slots = next;
     this.mask = mask;
   }
-}
-
-/** `c` lower-cased when it is an ASCII capital. */
-function lowerAscii(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
 /**
