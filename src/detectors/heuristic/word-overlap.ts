@@ -24,8 +24,8 @@ export class WordOverlap {
   private bits = new Int32Array(64);
   /** Word id -> the history size when its mask was last written. */
   private ref = new Int32Array(64);
-  /** Bit-sliced counts of shared words, one 32-bit plane per bit of the count (see addAndCompareMasks). */
-  private readonly planes = new Int32Array(32);
+  /** Shared-word counts of the 32 recent messages, for messages of more than 15 words (addAndCompareMasks). */
+  private readonly counts = new Int32Array(32);
   /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
   private readonly ring = new Int32Array(32);
   private readonly useMasks: boolean;
@@ -107,9 +107,10 @@ export class WordOverlap {
 
   /**
    * {@link WordOverlap.addAndCompare} for windows of up to 32 messages. Each word's aligned mask has bit j set
-   * when history message m - 1 - j holds it; the 32 per-message counts of shared words are kept bit-sliced
-   * (plane k holds bit k of every count) and the masks are added to them as binary numbers, column by column
-   * at once, so a word costs a few register operations however many recent messages hold it.
+   * when history message m - 1 - j holds it. The shared-word counts of the 32 columns are summed four bits
+   * each, eight to a 32-bit number (a table spreads each byte of a mask into eight 4-bit lanes), so a word
+   * costs four additions however many recent messages hold it; every 15 words the lanes are emptied into
+   * `counts` before they can overflow.
    */
   private addAndCompareMasks(set: Int32Array, n: number): number | null {
     const m = this.sizes.length;
@@ -117,32 +118,39 @@ export class WordOverlap {
     const ref = this.ref;
     let best: number | null = null;
     if (m > 0) {
-      const planes = this.planes;
-      let depth = 0;
       const windowMask = this.windowMask;
+      const counts = this.counts;
+      let wide = false;
+      let lanes = 0;
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
       for (let i = 0; i < n; i++) {
         const id = set[i]!;
         const shift = m - ref[id]!;
-        let carry = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
-        for (let k = 0; carry !== 0; k++) {
-          if (k === depth) planes[depth++] = 0;
-          const p = planes[k]!;
-          planes[k] = p ^ carry;
-          carry &= p;
+        const a = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
+        if (a === 0) continue;
+        c0 = (c0 + SPREAD[a & 0xff]!) | 0;
+        c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
+        c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
+        c3 = (c3 + SPREAD[a >>> 24]!) | 0;
+        if (++lanes === 15) {
+          if (!wide) counts.fill(0);
+          wide = true;
+          emptyLanes(counts, c0, c1, c2, c3);
+          lanes = c0 = c1 = c2 = c3 = 0;
         }
       }
-      let any = 0;
-      for (let k = 0; k < depth; k++) any |= planes[k]!;
+      if (wide) emptyLanes(counts, c0, c1, c2, c3);
       // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
       // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
       // bit, without a division per recent message.
       let bestShared = 0;
       let bestUnion = 1;
-      while (any !== 0) {
-        const j = 31 - Math.clz32(any);
-        any ^= 1 << j;
-        let x = 0;
-        for (let k = 0; k < depth; k++) x |= ((planes[k]! >>> j) & 1) << k;
+      for (let j = 31; j >= 0; j--) {
+        const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
+        if (x === 0) continue;
         const union = n + this.ring[(m - 1 - j) & 31]! - x;
         if (x * bestUnion > bestShared * union) {
           bestShared = x;
@@ -217,4 +225,20 @@ export class WordOverlap {
     for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
     return inter / (an + bn - inter);
   }
+}
+
+/** Byte b spread into eight 4-bit lanes: lane k is bit k of b. */
+const SPREAD = new Int32Array(256);
+for (let b = 0; b < 256; b++) {
+  for (let k = 0; k < 8; k++) if ((b >> k) & 1) SPREAD[b]! |= 1 << (4 * k);
+}
+
+/** Of four numbers of eight 4-bit lanes, the one holding column `j` (lanes 8g to 8g + 7 are in the g-th). */
+function pick(j: number, c0: number, c1: number, c2: number, c3: number): number {
+  return j < 16 ? (j < 8 ? c0 : c1) : j < 24 ? c2 : c3;
+}
+
+/** Adds the 4-bit lanes of `c0`..`c3` (columns 0-7, 8-15, 16-23, 24-31) to `counts`. */
+function emptyLanes(counts: Int32Array, c0: number, c1: number, c2: number, c3: number): void {
+  for (let j = 0; j < 32; j++) counts[j]! += (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
 }

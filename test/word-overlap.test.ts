@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { WordOverlap } from '../src/detectors/heuristic/word-overlap.js';
+
+/** The highest Jaccard similarity of `set` with one of the `window` sets before it, computed directly. */
+function directBest(history: number[][], set: number[], window: number): number | null {
+  if (history.length === 0) return null;
+  let best = 0;
+  for (const h of history.slice(-window)) {
+    const inter = set.filter((id) => h.includes(id)).length;
+    best = Math.max(best, inter / (set.length + h.length - inter));
+  }
+  return best;
+}
+
+/** Seeded word sets: short and long, from small vocabularies, with near duplicates of earlier sets. */
+function wordSets(seed: number, count: number): number[][] {
+  let s = seed;
+  const rand = (k: number): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return Math.floor((s / 2 ** 32) * k);
+  };
+  const out: number[][] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = rand(3);
+    let set: number[];
+    if (kind === 0 || out.length === 0) {
+      const size = 1 + rand(60);
+      set = [...new Set(Array.from({ length: size }, () => rand(40)))];
+    } else {
+      // A near duplicate of a recent set: 15 and more shared words in one column.
+      const base = out[out.length - 1 - rand(Math.min(out.length, 40))]!;
+      set = base.filter(() => rand(10) > 0);
+      for (let k = rand(4); k > 0; k--) if (!set.includes(k + 40)) set.push(k + 40);
+      if (set.length === 0) set = [0];
+    }
+    out.push(set);
+  }
+  return out;
+}
+
+describe('WordOverlap', () => {
+  it.each([1, 5, 31, 32, 45])(
+    'gives each message’s highest overlap with the last %i, bit for bit as computed directly',
+    (window) => {
+      let long = 0;
+      for (let seed = 1; seed <= 20; seed++) {
+        const overlap = new WordOverlap(window);
+        const history: number[][] = [];
+        for (const set of wordSets(seed, 120)) {
+          const got = overlap.addAndCompare(Int32Array.from(set), set.length);
+          expect(got, `seed ${seed}, message ${history.length}`).toBe(directBest(history, set, window));
+          if (set.length > 20) long++;
+          history.push(set);
+        }
+      }
+      expect(long).toBeGreaterThan(200);
+    },
+  );
+
+  it('starts over after clear(), and measures the Jaccard similarity of two sets', () => {
+    const overlap = new WordOverlap(32);
+    overlap.addAndCompare(Int32Array.from([1, 2, 3]), 3);
+    overlap.clear(4);
+    expect(overlap.addAndCompare(Int32Array.from([1, 2]), 2)).toBeNull();
+    expect(overlap.addAndCompare(Int32Array.from([2, 3]), 2)).toBe(1 / 3);
+    expect(overlap.jaccard(Int32Array.from([1, 2, 3]), 3, Int32Array.from([3, 4]), 2)).toBe(1 / 4);
+    expect(overlap.jaccard(new Int32Array(0), 0, new Int32Array(0), 0)).toBe(0);
+  });
+});
