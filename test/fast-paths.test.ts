@@ -77,6 +77,13 @@ const tricky = fc
     { maxLength: 24 },
   )
   .map((xs) => xs.join(''));
+/** Words of 1 to 14 letters, digits and apostrophes (both sides of the 8-character exact keys), spaced. */
+const wordy = fc
+  .array(
+    fc.string({ unit: fc.constantFrom('a', 'B', 'z', 'Q', '0', '7', "'"), minLength: 1, maxLength: 14 }),
+    { maxLength: 12 },
+  )
+  .map((ws) => ws.join(' '));
 const asciiText = fc.string({
   unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
   maxLength: 40,
@@ -86,6 +93,7 @@ describe('scanMessage agrees with the text-utils helpers it fuses', () => {
   it.each([
     ['tricky characters', tricky],
     ['any ASCII', asciiText],
+    ['words of every length', wordy],
     ['any string', fc.string({ unit: 'grapheme', maxLength: 20 })],
   ])('on %s', (_, arb) => {
     fc.assert(

@@ -11,7 +11,7 @@ import {
   sentenceStats,
   words,
 } from './text-utils.js';
-import { HASH_START, hashStep, type WordTable } from './word-table.js';
+import { packHi, packLo, SHORT_WORD, type WordTable } from './word-table.js';
 
 /**
  * What the style features need from one message, measured in one pass. ASCII text (almost all chat) takes a
@@ -189,11 +189,14 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
   let i = start;
   let c = text.charCodeAt(i);
   let flags = 0;
-  let h = HASH_START;
+  // The codes so far, packed (exact for the first SHORT_WORD).
+  let lo = 0;
+  let hi = 0;
   for (;;) {
     flags |= CLASS[c]!;
     // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases.
-    h = hashStep(h, c | 0x20);
+    hi = packHi(lo, hi);
+    lo = packLo(lo, c | 0x20);
     if (++i === n) break;
     c = text.charCodeAt(i);
     if (c >= 0x80) return -1;
@@ -202,11 +205,14 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
     // An inner apostrophe: part of the word, punctuation, and maybe the ' of a tokenizer's "do n't".
     out.innerApostrophes++;
     if (!out.spacedNegation) out.spacedNegation = spacedNegationAt(text, i);
-    h = hashStep(h, c);
+    hi = packHi(lo, hi);
+    lo = packLo(lo, c);
     c = text.charCodeAt(++i);
   }
   out.wordFlags |= flags;
-  out.pushId(table.idOfRange(text, start, i, h));
+  out.pushId(
+    i - start <= SHORT_WORD ? table.idOfShort(lo, hi, text, start, i) : table.idOfRange(text, start, i),
+  );
   return i;
 }
 

@@ -9,10 +9,10 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 /** The hash state before the first character. */
-export const HASH_START = FNV_OFFSET | 0;
+const HASH_START = FNV_OFFSET | 0;
 
 /** The hash state after one more character code (FNV-1a, 32 bits). */
-export function hashStep(h: number, c: number): number {
+function hashStep(h: number, c: number): number {
   return Math.imul(h ^ c, FNV_PRIME);
 }
 
@@ -45,15 +45,35 @@ class Slots {
   }
 }
 
+/** Longest word kept as an exact key: 8 codes of 7 bits, 4 in each of two 28-bit halves. */
+export const SHORT_WORD = 8;
+
+/** `(lo, hi)`, the packed codes of a word so far, with code `c` (1 to 127) appended: see {@link WordTable.idOfShort}. */
+export function packLo(lo: number, c: number): number {
+  return ((lo << 7) & 0xfffffff) | c;
+}
+
+/** The `hi` half after appending a code to `(lo, hi)` (read `lo` before {@link packLo} changes it). */
+export function packHi(lo: number, hi: number): number {
+  return (hi << 7) | (lo >>> 21);
+}
+
 /**
- * Word -> small integer id. Words are lower-cased; ids count up from 0 in first-seen order. The table keeps
- * each slot's hash beside its id and the words' characters in one flat array, so a lookup touches two typed
- * arrays and no string.
+ * Word -> small integer id. Words are lower-cased; ids count up from 0 in first-seen order. A word of ASCII
+ * letters, digits and apostrophes of up to {@link SHORT_WORD} characters (most words) is its own key: its
+ * codes, 7 bits each, packed into two integers, so a lookup compares two numbers and reads no text. Longer
+ * and non-ASCII words are hashed, and compared character by character with the word stored under the hash.
+ * Every word's characters are kept, back to back in one array, for {@link WordTable.wordOf}.
  */
 export class WordTable {
-  /** Per slot: [hash, id + 1]; id + 1 = 0 marks an empty slot. */
+  /** Short words, per slot: [lo, hi, id + 1]; id + 1 = 0 marks an empty slot. */
+  private short = new Int32Array(3 * 128);
+  private shortMask = 127;
+  private shortCount = 0;
+  /** Other words, per slot: [hash, id + 1]. */
   private slots = new Int32Array(128);
   private mask = 63;
+  private longCount = 0;
   private count = 0;
   /** The characters of every word, back to back. */
   private chars = new Uint16Array(256);
@@ -63,7 +83,10 @@ export class WordTable {
 
   /** Forgets every word (ids start again from 0), keeping the memory. */
   clear(): void {
-    if (this.count > 0) this.slots.fill(0);
+    if (this.shortCount > 0) this.short.fill(0);
+    if (this.longCount > 0) this.slots.fill(0);
+    this.shortCount = 0;
+    this.longCount = 0;
     this.count = 0;
     this.charsUsed = 0;
   }
@@ -80,15 +103,49 @@ export class WordTable {
   }
 
   /**
-   * The id of the ASCII word `text[start, end)` (letters, digits and apostrophes) lower-cased, whose hash (of
-   * the lower-cased codes, from {@link HASH_START} by {@link hashStep}) is `h`. Every such character has bit
-   * 0x20 set once lower-cased, so `c | 0x20` lower-cases it.
+   * The id of the ASCII word `text[start, end)` of at most {@link SHORT_WORD} letters, digits and apostrophes,
+   * lower-cased, whose codes (each OR 0x20, which lower-cases these characters) packed by {@link packLo} and
+   * {@link packHi} from (0, 0) are `(lo, hi)`. Codes are never 0, so the packing of words up to 8 long is
+   * one-to-one.
    */
-  idOfRange(text: string, start: number, end: number, h: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
+  idOfShort(lo: number, hi: number, text: string, start: number, end: number): number {
+    const t = this.short;
+    const mask = this.shortMask;
+    let i = shortSlot(lo, hi, mask);
+    for (;;) {
+      const v = t[3 * i + 2]!;
+      if (v === 0) break;
+      if (t[3 * i] === lo && t[3 * i + 1] === hi) return v - 1;
+      i = (i + 1) & mask;
+    }
+    const id = this.newId(text, start, end);
+    t[3 * i] = lo;
+    t[3 * i + 1] = hi;
+    t[3 * i + 2] = id + 1;
+    if (++this.shortCount * 2 > mask + 1) this.growShort();
+    return id;
+  }
+
+  /**
+   * The id of the ASCII word `text[start, end)` (letters, digits and apostrophes, any length), lower-cased:
+   * every such character has bit 0x20 set once lower-cased, so `c | 0x20` lower-cases it.
+   */
+  idOfRange(text: string, start: number, end: number): number {
     const n = end - start;
-    let i = h & mask;
+    if (n <= SHORT_WORD) {
+      let lo = 0;
+      let hi = 0;
+      for (let k = start; k < end; k++) {
+        const c = text.charCodeAt(k) | 0x20;
+        hi = packHi(lo, hi);
+        lo = packLo(lo, c);
+      }
+      return this.idOfShort(lo, hi, text, start, end);
+    }
+    let h = HASH_START;
+    for (let k = start; k < end; k++) h = hashStep(h, text.charCodeAt(k) | 0x20);
+    const slots = this.slots;
+    let i = h & this.mask;
     for (;;) {
       const v = slots[2 * i + 1]!;
       if (v === 0) break;
@@ -99,17 +156,19 @@ export class WordTable {
         while (k < end && (text.charCodeAt(k) | 0x20) === chars[at + k]) k++;
         if (k === end) return v - 1;
       }
-      i = (i + 1) & mask;
+      i = (i + 1) & this.mask;
     }
-    const at = this.reserveChars(n);
-    for (let k = 0; k < n; k++) this.chars[at + k] = text.charCodeAt(start + k) | 0x20;
-    return this.add(h, i, at, n);
+    return this.addLong(h, i, text, start, end);
   }
 
   /** The id of a word already lower-cased (any characters, compared exactly). */
   idOf(word: string): number {
-    let h = HASH_START;
     const n = word.length;
+    let ascii = n <= SHORT_WORD;
+    for (let k = 0; k < n && ascii; k++) ascii = word.charCodeAt(k) < 0x80;
+    // A lower-cased ASCII word is what the ASCII scan finds: the same lookup gives the same id.
+    if (ascii) return this.idOfRange(word, 0, n);
+    let h = HASH_START;
     for (let k = 0; k < n; k++) h = hashStep(h, word.charCodeAt(k));
     const slots = this.slots;
     let i = h & this.mask;
@@ -124,13 +183,12 @@ export class WordTable {
       }
       i = (i + 1) & this.mask;
     }
-    const at = this.reserveChars(n);
-    for (let k = 0; k < n; k++) this.chars[at + k] = word.charCodeAt(k);
-    return this.add(h, i, at, n);
+    return this.addLong(h, i, word, 0, n);
   }
 
-  /** Room for `n` more characters; returns where they go. */
-  private reserveChars(n: number): number {
+  /** A new id for `text[start, end)`, whose characters (OR 0x20 when ASCII) it stores. */
+  private newId(text: string, start: number, end: number): number {
+    const n = end - start;
     if (this.charsUsed + n > this.chars.length) {
       const grown = new Uint16Array(Math.max(this.chars.length * 2, this.charsUsed + n));
       grown.set(this.chars.subarray(0, this.charsUsed));
@@ -138,10 +196,10 @@ export class WordTable {
     }
     const at = this.charsUsed;
     this.charsUsed += n;
-    return at;
-  }
-
-  private add(h: number, slot: number, at: number, n: number): number {
+    for (let k = 0; k < n; k++) {
+      const c = text.charCodeAt(start + k);
+      this.chars[at + k] = c < 0x80 ? c | 0x20 : c;
+    }
     const id = this.count++;
     if (2 * id + 2 > this.spans.length) {
       const grown = new Int32Array(this.spans.length * 2);
@@ -150,14 +208,19 @@ export class WordTable {
     }
     this.spans[2 * id] = at;
     this.spans[2 * id + 1] = n;
-    this.slots[2 * slot] = h;
-    this.slots[2 * slot + 1] = id + 1;
-    if (this.count * 2 > this.mask + 1) this.grow();
     return id;
   }
 
-  /** Rehashes every word into a table twice the size. */
-  private grow(): void {
+  private addLong(h: number, slot: number, text: string, start: number, end: number): number {
+    const id = this.newId(text, start, end);
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = id + 1;
+    if (++this.longCount * 2 > this.mask + 1) this.growLong();
+    return id;
+  }
+
+  /** Rehashes every long word into a table twice the size. */
+  private growLong(): void {
     const size = (this.mask + 1) * 2;
     const next = new Int32Array(2 * size);
     const mask = size - 1;
@@ -173,6 +236,32 @@ export class WordTable {
     this.slots = next;
     this.mask = mask;
   }
+
+  /** Rehashes every short word into a table twice the size. */
+  private growShort(): void {
+    const size = (this.shortMask + 1) * 2;
+    const next = new Int32Array(3 * size);
+    const mask = size - 1;
+    for (let s = 0; s <= this.shortMask; s++) {
+      const v = this.short[3 * s + 2]!;
+      if (v === 0) continue;
+      const lo = this.short[3 * s]!;
+      const hi = this.short[3 * s + 1]!;
+      let i = shortSlot(lo, hi, mask);
+      while (next[3 * i + 2] !== 0) i = (i + 1) & mask;
+      next[3 * i] = lo;
+      next[3 * i + 1] = hi;
+      next[3 * i + 2] = v;
+    }
+    this.short = next;
+    this.shortMask = mask;
+  }
+}
+
+/** The home slot of a short word's key in a table of `mask + 1` slots. */
+function shortSlot(lo: number, hi: number, mask: number): number {
+  const h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  return (h ^ (h >>> 15)) & mask;
 }
 
 /**
