@@ -122,6 +122,8 @@ export class WordOverlap {
       const counts = this.counts;
       let wide = false;
       let lanes = 0;
+      /** Columns with a shared word. */
+      let any = 0;
       let c0 = 0;
       let c1 = 0;
       let c2 = 0;
@@ -131,6 +133,7 @@ export class WordOverlap {
         const shift = m - ref[id]!;
         const a = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
         if (a === 0) continue;
+        any |= a;
         c0 = (c0 + SPREAD[a & 0xff]!) | 0;
         c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
         c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
@@ -148,13 +151,15 @@ export class WordOverlap {
       // bit, without a division per recent message.
       let bestShared = 0;
       let bestUnion = 1;
-      for (let j = 31; j >= 0; j--) {
+      while (any !== 0) {
+        const j = 31 - Math.clz32(any);
+        any ^= 1 << j;
         const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
-        if (x === 0) continue;
         const union = n + this.ring[(m - 1 - j) & 31]! - x;
         if (x * bestUnion > bestShared * union) {
           bestShared = x;
           bestUnion = union;
+          if (x === union) break; // the same words: nothing overlaps more
         }
       }
       best = bestShared / bestUnion;
