@@ -308,7 +308,8 @@ export class SequenceSet {
       grown.set(this.pool);
       this.pool = grown;
     }
-    this.pool.set(seq.subarray(0, n), this.poolUsed);
+    // A loop, not set(subarray()): no view object per message.
+    for (let k = 0; k < n; k++) this.pool[this.poolUsed + k] = seq[k]!;
     const e = this.starts.length;
     this.starts.push(this.poolUsed);
     this.lengths.push(n);
