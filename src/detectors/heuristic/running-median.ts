@@ -4,70 +4,87 @@
  * elements, averaged the same way).
  */
 export class RunningMedian {
-  /** Max-heap of the lower half (holds the extra element when the count is odd). */
-  private readonly low: number[] = [];
-  /** Min-heap of the upper half. */
-  private readonly high: number[] = [];
+  /** The lower half, negated (a min-heap of negations is a max-heap); holds the extra element when odd. */
+  private readonly low = new MinHeap();
+  /** The upper half. */
+  private readonly high = new MinHeap();
 
   /** How many numbers were added. */
   get size(): number {
-    return this.low.length + this.high.length;
+    return this.low.size + this.high.size;
   }
 
   /** Forgets every number. */
   clear(): void {
-    this.low.length = 0;
-    this.high.length = 0;
+    this.low.clear();
+    this.high.clear();
   }
 
   /** Adds one number (not NaN). */
   add(x: number): void {
-    if (this.low.length === 0 || x <= this.low[0]!) push(this.low, x, greater);
-    else push(this.high, x, less);
-    if (this.low.length > this.high.length + 1) push(this.high, pop(this.low, greater), less);
-    else if (this.high.length > this.low.length) push(this.low, pop(this.high, less), greater);
+    // Negation is exact, so the lower half's largest is -low.top() to the bit.
+    if (this.low.size === 0 || x <= -this.low.top()) this.low.push(-x);
+    else this.high.push(x);
+    if (this.low.size > this.high.size + 1) this.high.push(-this.low.pop());
+    else if (this.high.size > this.low.size) this.low.push(-this.high.pop());
   }
 
   /** The median; NaN when empty. */
   median(): number {
     const n = this.size;
     if (n === 0) return Number.NaN;
-    return n % 2 === 1 ? this.low[0]! : (this.low[0]! + this.high[0]!) / 2;
+    return n % 2 === 1 ? -this.low.top() : (-this.low.top() + this.high.top()) / 2;
   }
 }
 
-const greater = (a: number, b: number): boolean => a > b;
-const less = (a: number, b: number): boolean => a < b;
+/** A binary min-heap of numbers (one comparison, so its calls stay monomorphic and inlined). */
+class MinHeap {
+  private readonly heap: number[] = [];
 
-/** Pushes onto a binary heap whose root is the `before`-most element. */
-function push(heap: number[], x: number, before: (a: number, b: number) => boolean): void {
-  let i = heap.length;
-  heap.push(x);
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(x, heap[parent]!)) break;
-    heap[i] = heap[parent]!;
-    i = parent;
+  get size(): number {
+    return this.heap.length;
   }
-  heap[i] = x;
-}
 
-/** Removes and returns the root of a non-empty heap. */
-function pop(heap: number[], before: (a: number, b: number) => boolean): number {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  const n = heap.length;
-  if (n === 0) return top;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
-    if (!before(heap[c]!, last)) break;
-    heap[i] = heap[c]!;
-    i = c;
+  clear(): void {
+    this.heap.length = 0;
   }
-  heap[i] = last;
-  return top;
+
+  /** The smallest number (the heap must not be empty). */
+  top(): number {
+    return this.heap[0]!;
+  }
+
+  push(x: number): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(x);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!(x < heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = x;
+  }
+
+  /** Removes and returns the smallest number (the heap must not be empty). */
+  pop(): number {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && heap[r]! < heap[l]! ? r : l;
+      if (!(heap[c]! < last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+    return top;
+  }
 }
