@@ -19,7 +19,10 @@ export interface CheckedTranscript {
   readonly target: string;
   /** The messages, as given (or as validated, for a transcript `validateTranscript` returned). */
   readonly messages: readonly Message[];
-  /** Epoch milliseconds of each message's timestamp (ISO strings converted); `NaN` where it has none. */
+  /**
+   * Epoch milliseconds of each message's timestamp (ISO strings converted); `NaN` where it has none. May be
+   * longer than `messages` (the caller's scratch array): read the first `messages.length`.
+   */
   readonly timeMs: Float64Array;
 }
 
@@ -32,24 +35,35 @@ export interface CheckedTranscript {
  *
  * @param input - anything; typically parsed JSON
  * @param limits - overrides for `DEFAULT_LIMITS` (a `resolveValidationLimits` result is cheapest)
+ * @param scratch - an array to hold `timeMs` when it is long enough (a caller that checks transcript after
+ *   transcript saves allocating one each time; its first `messages.length` entries are then the view's)
  * @throws InvalidTranscriptError listing every problem found, as `validateTranscript` does
  * @internal
  */
-export function checkTranscript(input: unknown, limits?: ValidationLimits): CheckedTranscript {
+export function checkTranscript(
+  input: unknown,
+  limits?: ValidationLimits,
+  scratch?: Float64Array,
+): CheckedTranscript {
   const l = resolveValidationLimits(limits);
   const valid = alreadyValidated(input, limits, l);
   if (valid === undefined && matchesTranscriptSchema(input, l)) {
     const t = input as { messages: Message[]; target?: string };
-    const checked = checkRules(t.messages, t.target);
+    const checked = checkRules(t.messages, t.target, times(t.messages.length, scratch));
     if (checked !== undefined) return checked;
   }
   // Already validated, or a rule is broken (validateTranscript throws), or only zod can tell.
   const v = valid ?? validateTranscript(input, limits);
-  const timeMs = new Float64Array(v.messages.length);
+  const timeMs = times(v.messages.length, scratch);
   v.messages.forEach((m, i) => {
     timeMs[i] = m.timeMs ?? Number.NaN;
   });
   return { target: v.target, messages: v.messages, timeMs };
+}
+
+/** `scratch` when it holds `n` numbers, else a new array. */
+function times(n: number, scratch: Float64Array | undefined): Float64Array {
+  return scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
 }
 
 /**
@@ -57,9 +71,12 @@ export function checkTranscript(input: unknown, limits?: ValidationLimits): Chec
  * never go backwards, and a target among the speakers (or a single speaker when it is missing). `undefined`
  * when one is broken.
  */
-function checkRules(messages: readonly Message[], target: string | undefined): CheckedTranscript | undefined {
+function checkRules(
+  messages: readonly Message[],
+  target: string | undefined,
+  timeMs: Float64Array,
+): CheckedTranscript | undefined {
   const n = messages.length;
-  const timeMs = new Float64Array(n);
   let last = Number.NEGATIVE_INFINITY;
   const first = messages[0]?.speaker;
   let targetSpoke = false;

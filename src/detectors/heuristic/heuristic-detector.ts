@@ -127,6 +127,8 @@ export class HeuristicDetector implements Detector {
   private readonly shrinkage: number;
   private model: CompleteHeuristicWeights;
   private readonly scratch: StyleAccumulator;
+  /** Scratch for the message times of `detect` (grown to the longest transcript). */
+  private times: Float64Array = new Float64Array(0);
   private isFitted = false;
 
   /**
@@ -183,7 +185,8 @@ export class HeuristicDetector implements Detector {
     const started = nowMs();
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     // Checked without a copy: nothing below awaits, so the transcript cannot change while it is read.
-    const v = checkTranscript(t, this.limits);
+    const v = checkTranscript(t, this.limits, this.times);
+    this.times = v.timeMs;
     // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
     const acc = this.scratch;
     acc.reset(v.target);
