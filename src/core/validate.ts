@@ -277,11 +277,8 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
 }
 
 /**
- * `input` when it is a transcript that `validateTranscript` returned, under limits at least as strict as
- * `limits` (without limits: under any, so a long chat validated with a raised maxMessages goes through code that
- * validates with the defaults); otherwise `undefined`.
- *
- * @param resolved - `resolveValidationLimits(limits)`
+ * `input` when `validateTranscript` returned it under limits at least as strict as `limits` (without limits:
+ * under any, so a long chat validated with a raised maxMessages passes code that uses the defaults).
  * @internal
  */
 export function alreadyValidated(
