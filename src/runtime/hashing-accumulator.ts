@@ -11,6 +11,21 @@ export interface Resolved {
   charWeight: number;
 }
 
+/**
+ * Told of each bucket whose value changed in one `add`: `block` 0 = word n-grams, 1 = character n-grams; the
+ * bucket's signed sublinear sum `before` and `after` the add (unnormalized), and the other block's value at
+ * that bucket at that moment (the word block settles first, so the character block's value is still the old
+ * one when a word bucket is reported). Lets a caller keep dot products with the running vector up to date in
+ * the cost of the changed buckets. @internal
+ */
+export type BucketChange = (
+  block: 0 | 1,
+  bucket: number,
+  before: number,
+  after: number,
+  other: number,
+) => void;
+
 /** Longest token (in UTF-16 code units) whose character n-grams are taken; longer ones (URLs, spam) are cut. */
 const MAX_CHAR_TOKEN = 40;
 
@@ -114,8 +129,8 @@ class Block {
     }
   }
 
-  /** Brings the bucket sums of changed buckets up to date. */
-  settle(): void {
+  /** Brings the bucket sums of changed buckets up to date, telling `onChange` of each that moved. */
+  settle(onChange?: (bucket: number, before: number, after: number) => void): void {
     for (const b of this.dirty) {
       this.dirtyFlag[b] = 0;
       let v = 0;
@@ -124,7 +139,9 @@ class Block {
         const x = Math.log1p(this.counts[s]!);
         v += h >>> 31 ? -x : x;
       }
+      const before = this.value[b]!;
       this.value[b] = v;
+      if (onChange && v !== before) onChange(b, before, v);
     }
     this.dirty.length = 0;
   }
@@ -190,14 +207,21 @@ export class HashingAccumulator {
    * Appends a part of the text (as if joined to the earlier parts with `\n`).
    *
    * @param text - the part
+   * @param onChange - told of every bucket whose (unnormalized) block value changed
    */
-  add(text: string): void {
+  add(text: string, onChange?: BucketChange): void {
     const o = this.o;
     const s = o.lowercase ? text.toLowerCase() : text;
     if (o.wordNgramMax > 0 && o.wordWeight > 0) this.addWords(s);
     if (o.charNgramMax > 0 && o.charWeight > 0) this.addChars(s);
-    this.word.settle();
-    this.char.settle();
+    if (onChange) {
+      const { word, char } = this;
+      word.settle((b, before, after) => onChange(0, b, before, after, char.value[b]!));
+      char.settle((b, before, after) => onChange(1, b, before, after, word.value[b]!));
+    } else {
+      this.word.settle();
+      this.char.settle();
+    }
   }
 
   /** Forgets everything added. */
