@@ -221,10 +221,12 @@ export class HashingEmbedder implements Embedder {
    * n-grams; reading the vector costs its non-zeros (at most `dim`), whatever the text's length so far. The
    * streaming embedding detector keeps one per stream.
    *
+   * @param incremental - keep each bucket's sum by its counts' changes instead of summing its n-grams again
+   *   (cost independent of the vocabulary so far; the vector then equals `embedOne` up to rounding only)
    * @internal
    */
-  accumulator(): HashingAccumulator {
-    return new HashingAccumulator(this.o);
+  accumulator(incremental = false): HashingAccumulator {
+    return new HashingAccumulator(this.o, incremental);
   }
 
   private scratch(): HashingAccumulator {

@@ -68,7 +68,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
       const p = await det.streamParts();
       const make = det.hashedQuery(p.m, p.embedder, p.index);
       if (make) query = make();
-      if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator();
+      if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator(query !== undefined);
       parts = p;
     }
     if (m.speaker === target) {

@@ -94,6 +94,40 @@ describe('EmbeddingCentroidDetector.stream', () => {
     }
   });
 
+  it('costs the same per push at the 1,000th target message as at the first', async () => {
+    const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+    await d.fit(labelled(40));
+    // Messages of 8 words drawn from 3,000 made-up ones: the text's vector keeps growing for hundreds of
+    // messages (thousands of non-zeros), so a push that read the whole vector, or re-summed the n-grams that
+    // share a bucket, would cost more and more.
+    const r = seededRandom(11);
+    const letters = () => String.fromCharCode(97 + Math.floor(r() * 26));
+    const pool = Array.from({ length: 3000 }, () =>
+      Array.from({ length: 3 + Math.floor(r() * 6) }, letters).join(''),
+    );
+    const messages: Transcript['messages'] = Array.from({ length: 2000 }, (_, i) => ({
+      speaker: i % 2 === 0 ? 'b' : 'a',
+      text: Array.from({ length: 8 }, () => pool[Math.floor(r() * pool.length)]!).join(' '),
+    }));
+    const blockMs = async (): Promise<number[]> => {
+      const live = d.stream({ target: 'b' });
+      const blocks: number[] = [];
+      for (let at = 0; at < messages.length; at += 200) {
+        const t0 = performance.now();
+        for (const m of messages.slice(at, at + 200)) await live.push(m);
+        blocks.push(performance.now() - t0);
+      }
+      return blocks;
+    };
+    await blockMs(); // warm-up (JIT, the index and its tables)
+    // Per block of 100 target pushes, the best of three runs; then the median of the first and of the last
+    // three blocks, so a busy machine does not decide it.
+    const runs = [await blockMs(), await blockMs(), await blockMs()];
+    const best = runs[0]!.map((_, b) => Math.min(...runs.map((x) => x[b]!)));
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1]!;
+    expect(median(best.slice(-3))).toBeLessThan(3 * median(best.slice(0, 3)) + 2);
+  }, 60_000);
+
   it('needs a fitted detector and a target', async () => {
     const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
     await expect(d.stream({ target: 'b' }).push({ speaker: 'b', text: 'hi' })).rejects.toBeInstanceOf(
