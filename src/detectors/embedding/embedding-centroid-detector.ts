@@ -410,12 +410,17 @@ export class EmbeddingCentroidDetector implements Detector {
   }
 
   /**
-   * Judges the target as messages arrive. With a `HashingEmbedder` each pushed target message updates the
-   * running embedding incrementally (its cost is the message's n-grams plus one comparison with the labelled
-   * set, bounded whatever the transcript's length so far); with a model-backed embedder the target's whole text is
-   * embedded again at each target message (cost grows with the text, up to the model's maximum length).
-   * Messages of other speakers leave the detection unchanged. After the last push the detection equals
-   * `detect()` on the whole transcript.
+   * Judges the target as messages arrive. With a `HashingEmbedder` and exact search (the default for hashed
+   * vectors) each pushed target message updates the dot products of the running embedding with the centroids,
+   * the probe and every labelled vector from the buckets the message changed, then picks the neighbours in one
+   * pass over the labelled set: the cost of a push is independent of the transcript's length so far (on the
+   * ConvAI fit, about 30,000 multiply-adds and 1,154 similarities per target message). With an HNSW index the
+   * running embedding is read back and searched at each target message (at most `dim` entries); with a
+   * model-backed embedder the target's whole text is embedded again at each target message (cost grows with
+   * the text, up to the model's maximum length). Messages of other speakers leave the detection unchanged (the
+   * same object). After the last push the detection equals `detect()` on the whole transcript: exactly with an
+   * HNSW index or a model-backed embedder, and with exact hashed search up to the order of the sums (scores
+   * and evidence values within 1e-12, the same label, neighbours and sentences).
    *
    * @param opts - the target speaker (and profile, unused)
    * @throws NotFittedError before `fit()` or `fromJSON()` (on the first push)
