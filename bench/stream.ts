@@ -1,8 +1,10 @@
 /**
- * Streaming cost: a 200-message transcript pushed message by message through `Ensemble.stream()` against one
- * `detect()` on the whole transcript, for the heuristic detector alone, the hashing embedding detector alone and
- * their stacking ensemble (fitted on ConvAI train). Target (issue 11): all 200 pushes cost at most 3x one
- * detect() for the ensemble. Also checks that the last push equals detect().
+ * Streaming cost: a 200-message transcript pushed message by message through `stream()` against one `detect()`
+ * on the whole transcript, for the heuristic detector alone, the hashing embedding detector alone and their
+ * stacking ensemble (both fitted on ConvAI train). Target (issue 11): all 200 pushes cost at most 3x one
+ * detect() for the ensemble. The old implementation (the starting commit, from /work/base2 or
+ * BOTLENS_BASE_DIR when that checkout is present) is measured beside the new one in the same run. Also checks
+ * that the last push equals detect() (score within 1e-12, same label).
  *
  *   npx tsx bench/stream.ts
  *
@@ -14,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { createDetector, createEnsemble } from '../src/detectors/registry.js';
+import * as registry from '../src/detectors/registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const data = resolve(here, '../../shared/data/convai-bots');
+const BASE = process.env['BOTLENS_BASE_DIR'] ?? '/work/base2';
 if (!existsSync(data)) {
   console.log('skipped: ../shared not found (this bench fits on the ConvAI train split)');
   process.exit(0);
@@ -33,48 +36,94 @@ const long: Transcript = {
   })),
 };
 
-const heuristic = await createDetector({ type: 'heuristic' });
-const embedding = await createDetector({ type: 'embedding', embedder: 'hashing' });
-await embedding.fit?.(train);
-const ensemble = await createEnsemble({
-  strategy: 'stacking',
-  detectors: [{ type: 'heuristic' }, { type: 'embedding', embedder: 'hashing' }],
-});
-await ensemble.fit(train);
+type Registry = Pick<typeof registry, 'createDetector' | 'createEnsemble'>;
 
-async function measure(
-  d: Detector,
-  reps = 5,
-): Promise<{ detectMs: number; streamMs: number; equal: boolean }> {
-  let detectMs = Number.POSITIVE_INFINITY;
-  let streamMs = Number.POSITIVE_INFINITY;
-  let equal = true;
-  await d.detect(long); // warm-up
-  for (let r = 0; r < reps; r++) {
-    let s = performance.now();
-    const once = await d.detect(long);
-    detectMs = Math.min(detectMs, performance.now() - s);
-    s = performance.now();
-    const live = d.stream?.({ target });
-    if (!live) throw new Error(`${d.name} has no stream()`);
-    let last: Detection | undefined;
-    for (const m of long.messages) last = await live.push(m);
-    streamMs = Math.min(streamMs, performance.now() - s);
-    equal &&= last?.score === once.score && last?.label === once.label;
-  }
-  return { detectMs, streamMs, equal };
+/** The three detectors of one implementation, fitted. */
+async function build(r: Registry): Promise<[string, Detector][]> {
+  const heuristic = await r.createDetector({ type: 'heuristic' });
+  const embedding = await r.createDetector({ type: 'embedding', embedder: 'hashing' });
+  await embedding.fit?.(train);
+  const ensemble = await r.createEnsemble({
+    strategy: 'stacking',
+    detectors: [{ type: 'heuristic' }, { type: 'embedding', embedder: 'hashing' }],
+  });
+  await ensemble.fit(train);
+  return [
+    ['heuristic', heuristic],
+    ['embedding (hashing, fitted)', embedding],
+    ['stacking ensemble of both (fitted)', ensemble],
+  ];
 }
 
-console.log('200-message transcript, 100 from the target, best of 5 (wall ms)');
-console.log('| detector | one detect() | 200 pushes | pushes / detect | last push equals detect() |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const [label, d] of [
-  ['heuristic', heuristic],
-  ['embedding (hashing, fitted)', embedding],
-  ['stacking ensemble of both (fitted)', ensemble],
-] as const) {
-  const m = await measure(d);
+async function pushAll(d: Detector): Promise<Detection> {
+  const live = d.stream?.({ target });
+  if (!live) throw new Error(`${d.name} has no stream()`);
+  let last: Detection | undefined;
+  for (const m of long.messages) last = await live.push(m);
+  return last!;
+}
+
+/**
+ * Milliseconds of CPU time (user + system, this process) per call of each function: rounds alternate
+ * between the functions for about `budgetMs` after a warm-up, and each one's median round is reported. CPU
+ * time and alternating rounds keep other processes on a shared machine from deciding the ratios.
+ */
+async function time(
+  fns: { run: () => Promise<unknown>; batch: number }[],
+  budgetMs: number,
+): Promise<number[]> {
+  for (const f of fns) for (let i = 0; i < f.batch; i++) await f.run();
+  const rounds: number[][] = fns.map(() => []);
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || rounds[0]!.length < 5) {
+    for (let k = 0; k < fns.length; k++) {
+      const f = fns[k]!;
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < f.batch; i++) await f.run();
+      const c = process.cpuUsage(c0);
+      rounds[k]!.push((c.user + c.system) / 1000 / f.batch);
+    }
+  }
+  return rounds.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
+}
+
+const fresh = await build(registry);
+const oldRegistry = resolve(BASE, 'src/detectors/registry.ts');
+const old = existsSync(oldRegistry) ? await build((await import(oldRegistry)) as Registry) : undefined;
+
+console.log(
+  `node ${process.version}; 200-message transcript, 100 from the target; CPU ms per call, median of alternating rounds`,
+);
+if (!old) console.log(`(old implementation not found at ${BASE}: its columns are left out)`);
+console.log('');
+console.log(
+  '| detector | old: detect() | old: 200 pushes | old: pushes / detect | new: detect() | new: 200 pushes | new: pushes / detect | last push equals detect() |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (let i = 0; i < fresh.length; i++) {
+  const [label, d] = fresh[i]!;
+  const o = old?.[i]?.[1];
+  const fns = [
+    { run: () => d.detect(long), batch: 20 },
+    { run: () => pushAll(d), batch: 2 },
+    ...(o
+      ? [
+          { run: () => o.detect(long), batch: 20 },
+          { run: () => pushAll(o), batch: 1 },
+        ]
+      : []),
+  ];
+  const [nd = 0, np = 0, od, op] = await time(fns, o ? 6000 : 3000);
+  const [last, whole] = [await pushAll(d), await d.detect(long)];
+  const equal =
+    last.label === whole.label &&
+    (last.score === whole.score ||
+      (last.score !== null && whole.score !== null && Math.abs(last.score - whole.score) <= 1e-12));
+  const oldCols =
+    od === undefined || op === undefined
+      ? '- | - | -'
+      : `${od.toFixed(2)} | ${op.toFixed(2)} | ${(op / od).toFixed(2)}x`;
   console.log(
-    `| ${label} | ${m.detectMs.toFixed(2)} | ${m.streamMs.toFixed(2)} | ${(m.streamMs / m.detectMs).toFixed(2)}x | ${m.equal} |`,
+    `| ${label} | ${oldCols} | ${nd.toFixed(2)} | ${np.toFixed(2)} | ${(np / nd).toFixed(2)}x | ${equal} |`,
   );
 }

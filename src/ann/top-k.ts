@@ -57,6 +57,14 @@ export class TopK {
     }
   }
 
+  /**
+   * The similarity a candidate must reach to be kept: the k-th best so far once `k` are kept, else -Infinity.
+   * A scan can skip `offer` below it (an equal similarity may still win on a lower id).
+   */
+  get floor(): number {
+    return this.heap.length < this.k ? Number.NEGATIVE_INFINITY : this.heap[0]!.similarity;
+  }
+
   /** The kept candidates, best first (ties: lower id first). */
   sorted(): Neighbor[] {
     return [...this.heap].sort((a, b) => b.similarity - a.similarity || a.id - b.id);

@@ -43,3 +43,30 @@ export function abstained(detector: string, reason: string, startedMs: number): 
     elapsedMs: nowMs() - startedMs,
   };
 }
+
+/**
+ * `d` with its `evidence` written on first read: an own, enumerable accessor (assignable too), so JSON,
+ * spreads and structured clones see it like any other property. For detectors that score after every pushed
+ * message, where most callers read only the score and writing the sentences would cost more than the rest.
+ *
+ * @param d - the detection (its `evidence` is replaced)
+ * @param build - writes the evidence, once, when it is first read
+ * @internal
+ */
+export function withEvidenceOnRead(d: Detection, build: () => Evidence[]): Detection {
+  let evidence: Evidence[] | undefined;
+  return {
+    detector: d.detector,
+    score: d.score,
+    label: d.label,
+    get evidence(): Evidence[] {
+      evidence ??= build();
+      return evidence;
+    },
+    set evidence(v: Evidence[]) {
+      evidence = v;
+    },
+    elapsedMs: d.elapsedMs,
+    ...(d.support !== undefined && { support: d.support }),
+  };
+}

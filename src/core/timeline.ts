@@ -29,8 +29,9 @@ export interface TimelineOptions extends DetectOptions {
  * Scores a transcript as it grew: the verdict after each of the target speaker's messages, computed by
  * streaming the messages one at a time through {@link openStream}. The last point equals `detect()` on the
  * whole transcript when the transcript ends with a target message. Messages before the target's first one
- * produce no point. With a detector that streams incrementally (the heuristic) each message costs the same
- * whatever came before; other detectors recompute over the messages so far at each one (O(n²) in all).
+ * produce no point. Detectors with their own `stream()` (the heuristic, the embedding detector, ensembles of
+ * them) update incrementally, so each message costs the same whatever came before; others recompute over the
+ * messages so far at each one (O(n²) in all).
  *
  * @param detector - the detector (or ensemble) to run
  * @param transcript - the whole transcript

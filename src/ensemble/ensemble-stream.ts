@@ -23,7 +23,10 @@ export type CombineOutcomes = (
  * The ensemble's stream: one stream per member (`openStream`: the member's incremental stream when it has one,
  * else the recomputing fallback); each push goes to every member, then `combine` turns their latest detections
  * into the ensemble's. The ensemble's own work per push is constant (the message is checked on its own and the
- * evidence counts are kept as running totals), so the total cost is the members' streams' cost.
+ * evidence counts are kept as running totals), so the total cost is the members' streams' cost. When another
+ * speaker's message leaves every member's detection as it was (the same objects: the heuristic and hashing
+ * embedding streams keep theirs on such messages), the ensemble's detection is kept too instead of being
+ * combined again: nothing it rests on changed.
  *
  * A member whose push fails is kept as an error for that push, as in `detect()`. Pushes are serialized.
  *
@@ -40,6 +43,8 @@ export function openEnsembleStream(
   const streams = members.map((m) => openStream(m, opts));
   const support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
   let latest: Detection | undefined;
+  /** Each member's detection at the latest push (undefined where it failed). */
+  let seen: (Detection | undefined)[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
@@ -48,13 +53,30 @@ export function openEnsembleStream(
         validateTranscript({ messages: [message], target: message.speaker });
         const { signal } = detectOpts;
         const what = 'Ensemble stream push()';
+        const now: (Detection | undefined)[] = streams.map(() => undefined);
         const outcomes = await Promise.all(
-          streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
+          streams.map((s, j) =>
+            settleMember(
+              members[j]!,
+              async () => {
+                const d = await s.push(message, detectOpts);
+                now[j] = d;
+                return d;
+              },
+              signal,
+              what,
+            ),
+          ),
         );
+        const unchanged =
+          latest !== undefined &&
+          seen.length === now.length &&
+          now.every((d, j) => d !== undefined && d === seen[j]);
+        seen = now;
         if (message.speaker === opts.target) {
           support.targetMessages++;
           support.targetCharacters += message.text.length;
-        }
+        } else if (unchanged) return latest!;
         latest = await combine({ ...support }, outcomes, signal);
         return latest;
       });

@@ -11,6 +11,21 @@ export interface Resolved {
   charWeight: number;
 }
 
+/**
+ * Told of each bucket whose value changed in one `add`: `block` 0 = word n-grams, 1 = character n-grams; the
+ * bucket's signed sublinear sum `before` and `after` the add (unnormalized), and the other block's value at
+ * that bucket at that moment (the word block settles first, so the character block's value is still the old
+ * one when a word bucket is reported). Lets a caller keep dot products with the running vector up to date in
+ * the cost of the changed buckets. @internal
+ */
+export type BucketChange = (
+  block: 0 | 1,
+  bucket: number,
+  before: number,
+  after: number,
+  other: number,
+) => void;
+
 /** Longest token (in UTF-16 code units) whose character n-grams are taken; longer ones (URLs, spam) are cut. */
 const MAX_CHAR_TOKEN = 40;
 
@@ -51,6 +66,11 @@ function fmix32(h: number): number {
  * bucket in first-occurrence order, and per bucket the signed sublinear sum `sum ±log1p(count)`, recomputed
  * only for buckets whose counts changed. Summation orders equal those of a single pass over the whole text,
  * so a block filled part by part holds the same doubles as one filled at once.
+ *
+ * An `incremental` block instead moves a bucket's sum by each count's change (`±(log1p(c+1) - log1p(c))`), so
+ * settling costs the changed buckets only, not their chains, which grow with the text's vocabulary (with a
+ * large vocabulary, a long text's chains make a settle several times dearer). Its sums then equal the
+ * one-pass sums up to rounding (about 1e-16 relative), not bit for bit.
  */
 class Block {
   private readonly mask: number;
@@ -68,17 +88,25 @@ class Block {
   readonly value: Float64Array;
   /** Buckets in first-touch order. */
   readonly order: number[] = [];
+  /** Incremental blocks: each dirty bucket's sum before the changes being settled. */
+  private readonly before: Float64Array | undefined;
 
-  constructor(dim: number) {
+  constructor(dim: number, incremental: boolean) {
     this.mask = dim - 1;
     this.head = new Int32Array(dim).fill(-1);
     this.tail = new Int32Array(dim);
     this.dirtyFlag = new Uint8Array(dim);
     this.value = new Float64Array(dim);
+    if (incremental) this.before = new Float64Array(dim);
   }
 
   get empty(): boolean {
     return this.size === 0;
+  }
+
+  /** A bucket's settled sum (an incremental block moves its sums as n-grams arrive, before settling). */
+  settledValue(b: number): number {
+    return this.before && this.dirtyFlag[b] ? this.before[b]! : this.value[b]!;
   }
 
   add(raw: number): void {
@@ -106,16 +134,31 @@ class Block {
       this.tail[b] = slot;
       if (this.size * 2 > this.table.length) this.rehash();
     }
-    this.counts[slot]!++;
+    const c = this.counts[slot]!++;
     const b = this.bucketOf[slot]!;
     if (!this.dirtyFlag[b]) {
       this.dirtyFlag[b] = 1;
       this.dirty.push(b);
+      if (this.before) this.before[b] = this.value[b]!;
+    }
+    if (this.before) {
+      const x = Math.log1p(c + 1) - Math.log1p(c);
+      this.value[b]! += fmix32(raw) >>> 31 ? -x : x;
     }
   }
 
-  /** Brings the bucket sums of changed buckets up to date. */
-  settle(): void {
+  /** Brings the bucket sums of changed buckets up to date, telling `onChange` of each that moved. */
+  settle(onChange?: (bucket: number, before: number, after: number) => void): void {
+    const before = this.before;
+    if (before) {
+      for (const b of this.dirty) {
+        this.dirtyFlag[b] = 0;
+        const v = this.value[b]!;
+        if (onChange && v !== before[b]) onChange(b, before[b]!, v);
+      }
+      this.dirty.length = 0;
+      return;
+    }
     for (const b of this.dirty) {
       this.dirtyFlag[b] = 0;
       let v = 0;
@@ -124,7 +167,9 @@ class Block {
         const x = Math.log1p(this.counts[s]!);
         v += h >>> 31 ? -x : x;
       }
+      const before = this.value[b]!;
       this.value[b] = v;
+      if (onChange && v !== before) onChange(b, before, v);
     }
     this.dirty.length = 0;
   }
@@ -176,11 +221,15 @@ export class HashingAccumulator {
   private readonly seen: Uint8Array;
   private readonly grams: Int32Array;
 
-  /** @param o - the embedder's resolved settings */
-  constructor(o: Resolved) {
+  /**
+   * @param o - the embedder's resolved settings
+   * @param incremental - keep bucket sums by each count's change (a push then costs its own n-grams however
+   *   large the vocabulary so far; sums equal the one-pass ones up to rounding, not bit for bit)
+   */
+  constructor(o: Resolved, incremental = false) {
     this.o = o;
-    this.word = new Block(o.dim);
-    this.char = new Block(o.dim);
+    this.word = new Block(o.dim, incremental);
+    this.char = new Block(o.dim, incremental);
     this.out = new Float32Array(o.dim);
     this.seen = new Uint8Array(o.dim);
     this.grams = new Int32Array(Math.max(1, o.charNgramMax) * (MAX_CHAR_TOKEN + 2));
@@ -190,14 +239,21 @@ export class HashingAccumulator {
    * Appends a part of the text (as if joined to the earlier parts with `\n`).
    *
    * @param text - the part
+   * @param onChange - told of every bucket whose (unnormalized) block value changed
    */
-  add(text: string): void {
+  add(text: string, onChange?: BucketChange): void {
     const o = this.o;
     const s = o.lowercase ? text.toLowerCase() : text;
     if (o.wordNgramMax > 0 && o.wordWeight > 0) this.addWords(s);
     if (o.charNgramMax > 0 && o.charWeight > 0) this.addChars(s);
-    this.word.settle();
-    this.char.settle();
+    if (onChange) {
+      const { word, char } = this;
+      word.settle((b, before, after) => onChange(0, b, before, after, char.settledValue(b)));
+      char.settle((b, before, after) => onChange(1, b, before, after, word.settledValue(b)));
+    } else {
+      this.word.settle();
+      this.char.settle();
+    }
   }
 
   /** Forgets everything added. */

@@ -3,7 +3,7 @@ import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { Embedder } from './embedder.js';
-import { HashingAccumulator, type Resolved } from './hashing-accumulator.js';
+import { type BucketChange, HashingAccumulator, type Resolved } from './hashing-accumulator.js';
 
 /** Options for {@link HashingEmbedder}. Every field is encoded in the embedder's `id`. */
 export interface HashingEmbedderOptions {
@@ -187,15 +187,46 @@ export class HashingEmbedder implements Embedder {
   }
 
   /**
+   * Hashes one text and reports every non-zero bucket of its two blocks (unnormalized), as
+   * {@link HashingAccumulator.add} reports changes starting from nothing (`before` = 0): what the embedding
+   * detector's exact scorer needs to compute every dot product with the embedding in double precision.
+   *
+   * @param text - the text
+   * @param onChange - told of each non-zero bucket of each block
+   * @internal
+   */
+  scan(text: string, onChange: BucketChange): void {
+    const acc = this.scratch();
+    try {
+      acc.add(text, onChange);
+    } finally {
+      acc.reset();
+    }
+  }
+
+  /**
+   * The weights of the word and character blocks (`wordWeight`, `charWeight`): the embedding is
+   * `(ww·W/|W| + cw·C/|C|)` normalized, W and C being the blocks' unnormalized bucket sums (an empty block or
+   * a zero weight drops out).
+   *
+   * @internal
+   */
+  get blockWeights(): readonly [number, number] {
+    return [this.o.wordWeight, this.o.charWeight];
+  }
+
+  /**
    * A running embedding of a text that grows by appended parts: after `add(a)` and `add(b)` the vector equals
    * `embedOne(a + '\n' + b)` bit for bit (n-grams never span a line break). Each `add` costs the part's
    * n-grams; reading the vector costs its non-zeros (at most `dim`), whatever the text's length so far. The
    * streaming embedding detector keeps one per stream.
    *
+   * @param incremental - keep each bucket's sum by its counts' changes instead of summing its n-grams again
+   *   (cost independent of the vocabulary so far; the vector then equals `embedOne` up to rounding only)
    * @internal
    */
-  accumulator(): HashingAccumulator {
-    return new HashingAccumulator(this.o);
+  accumulator(incremental = false): HashingAccumulator {
+    return new HashingAccumulator(this.o, incremental);
   }
 
   private scratch(): HashingAccumulator {

@@ -1,4 +1,4 @@
-import { scored } from '../../core/detection.js';
+import { scored, withEvidenceOnRead } from '../../core/detection.js';
 import type { Detection, DetectionSupport, Evidence } from '../../core/detector.js';
 import type { JsonValue } from '../../core/json.js';
 import type { ValidTranscript } from '../../core/transcript.js';
@@ -18,7 +18,8 @@ export function supportOf(v: ValidTranscript): DetectionSupport {
 
 /**
  * The detection for one embedding's features: the calibrated score and evidence that names the centroid
- * similarities, the neighbours' vote and the probe, each with its contribution to the log-odds.
+ * similarities, the neighbours' vote and the probe, each with its contribution to the log-odds. The evidence
+ * is written when first read (a stream scores after every target message; most callers read the score only).
  *
  * @internal
  */
@@ -30,8 +31,13 @@ export function embeddingDetection(
   started: number,
 ): Detection {
   const x = featureVector(f, m.probe !== null);
-  const w = m.calibration.weights;
   const z = decision(m.calibration, x);
+  const d = scored(name, sigmoid(z), threshold, [], started);
+  return withEvidenceOnRead(d, () => evidenceOf(m, f, x));
+}
+
+function evidenceOf(m: FittedModel, f: Features, x: number[]): Evidence[] {
+  const w = m.calibration.weights;
   const bots = f.neighbours.filter((n) => m.labels[n.id] === 1).length;
   const evidence: Evidence[] = [
     {
@@ -75,5 +81,5 @@ export function embeddingDetection(
       contribution: w[2]! * f.probe,
     });
   }
-  return scored(name, sigmoid(z), threshold, evidence, started);
+  return evidence;
 }

@@ -77,6 +77,33 @@ export class InvertedExactSearch implements VectorIndex {
     return count;
   }
 
+  /**
+   * The inverted index and the per-vector constants the search uses, for a caller that keeps a query's dot
+   * products with every stored vector up to date itself ({@link HashedQuery}): per position `c`, the stored
+   * vectors using it are `rowOf[start[c]..start[c+1])` with values `values[...]` (ids ascending); `norms[j]`
+   * is `|v_j - center|`, `dotCenter[j]` is `v_j · center`, `cc` is `center · center`.
+   *
+   * @internal
+   */
+  postings(): {
+    start: Int32Array;
+    rowOf: Int32Array;
+    values: Float64Array;
+    norms: Float64Array;
+    dotCenter: Float64Array;
+    cc: number;
+  } {
+    const start = this.start ?? this.build();
+    return {
+      start,
+      rowOf: this.rowOf,
+      values: this.valueOf,
+      norms: Float64Array.from(this.norms),
+      dotCenter: Float64Array.from(this.dotCenter),
+      cc: this.cc,
+    };
+  }
+
   search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Neighbor[] {
     assertDims('query', query.length, this.dim);
     checkFinite('query', query);

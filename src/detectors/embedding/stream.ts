@@ -8,26 +8,39 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { HashingAccumulator } from '../../runtime/hashing-accumulator.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
-import type { FittedModel } from './model.js';
+import type { HashedQuery } from './hashed-query.js';
+import type { Features, FittedModel } from './model.js';
 
 /** What the stream needs from the detector. @internal */
 export interface StreamHost {
   readonly name: string;
   streamParts(): Promise<{ m: FittedModel; embedder: Embedder; index: VectorIndex }>;
+  hashedQuery(m: FittedModel, embedder: Embedder, index: VectorIndex): (() => HashedQuery) | undefined;
   judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection;
+  verdict(m: FittedModel, f: Features | null, started: number): Detection;
 }
 
 const NO_TEXT = 'The target sent no text (only empty messages): there is nothing to embed.';
 
+/** The parts a stream resolves on its first push (the fitted model does not change under an open stream). */
+type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
+
 /**
- * The embedding detector's {@link DetectionStream}. With a `HashingEmbedder` the target's running embedding is a
- * {@link HashingAccumulator}: a pushed target message adds its n-grams, and the vector is read back (at most
- * `dim` entries) and compared with the labelled set (at most one pass over its inverted index), so the cost of a
- * push is bounded whatever the transcript's length: it grows with the text only until the text's n-grams fill
- * the buckets they can (on ConvAI text, about 2x from the 1st to the 500th target message), never beyond.
- * With another embedder the target's text so far is embedded again at each of its messages (the model's
- * maximum length bounds the cost). Either way the vector equals the one `detect()` embeds for the same
- * messages, so the detection after the last push equals `detect()` on the whole transcript.
+ * The embedding detector's {@link DetectionStream}.
+ *
+ * - With a `HashingEmbedder` and exact search (the default for hashed vectors), the stream keeps a
+ *   {@link HashingAccumulator} of the target's text and a {@link HashedQuery}: each target message's changed
+ *   buckets update the dot products with the centroids, the probe and every labelled vector (through the
+ *   inverted index), and the features are read from those sums. A push costs the message's buckets times the
+ *   labelled vectors using each (plus one pass over the labelled set's similarities to pick the neighbours),
+ *   whatever the transcript's length so far. `detect()` computes the same sums in one pass, so the detections
+ *   agree up to the order of the sums (about 1e-15 relative).
+ * - With a `HashingEmbedder` and an HNSW index, the running embedding is read back from the accumulator at
+ *   each target message (at most `dim` entries) and searched.
+ * - With another embedder the target's text so far is embedded again at each of its messages (the model's
+ *   maximum length bounds the cost).
+ *
+ * Messages of other speakers leave the detection as it was. Pushes are serialized.
  *
  * @internal
  */
@@ -35,8 +48,11 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;
+  let parts: Parts | undefined;
   let acc: HashingAccumulator | undefined;
+  let query: HashedQuery | undefined;
   const texts: string[] = [];
+  let withText = 0;
   let targetMessages = 0;
   let targetCharacters = 0;
   let latest: Detection | undefined;
@@ -48,22 +64,27 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     AbortedError.throwIfAborted(o.signal, what);
     const m = validateTranscript({ messages: [message], target: (message as Partial<Message>)?.speaker })
       .messages[0]!;
-    const parts = await det.streamParts();
+    if (!parts) {
+      const p = await det.streamParts();
+      const make = det.hashedQuery(p.m, p.embedder, p.index);
+      if (make) query = make();
+      if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator(query !== undefined);
+      parts = p;
+    }
     if (m.speaker === target) {
       targetMessages++;
       targetCharacters += m.text.length;
       if (m.text.trim() !== '') {
-        if (parts.embedder instanceof HashingEmbedder) {
-          acc ??= parts.embedder.accumulator();
-          acc.add(m.text);
-        }
-        texts.push(m.text);
+        withText++;
+        if (acc) acc.add(m.text, query?.apply);
+        else texts.push(m.text);
       }
     } else if (latest) {
       return latest;
     }
     let d: Detection;
-    if (texts.length === 0) d = abstained(det.name, NO_TEXT, started);
+    if (withText === 0) d = abstained(det.name, NO_TEXT, started);
+    else if (query) d = det.verdict(parts.m, query.features(), started);
     else {
       const e = acc
         ? acc.vector()

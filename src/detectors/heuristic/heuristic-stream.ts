@@ -9,6 +9,9 @@ import type { StyleAccumulator } from './style-accumulator.js';
 /**
  * The heuristic detector's incremental stream: each push validates the message, adds it to the running sums
  * and scores them. Pushes are applied in call order, synchronously, so detections come back in message order.
+ * Another speaker's message changes none of the target's sums (it is only remembered for the target's next
+ * reply), so it keeps the latest detection, the same object: a caller (the ensemble's stream) can tell that
+ * nothing changed.
  *
  * @internal
  */
@@ -16,6 +19,7 @@ export class HeuristicStream implements DetectionStream {
   private readonly log: MessageLog;
   private readonly acc: StyleAccumulator;
   private latest: Detection | undefined;
+  private readonly target: string;
 
   /**
    * @param name - the detector's name (for abort messages)
@@ -32,6 +36,7 @@ export class HeuristicStream implements DetectionStream {
     private readonly score: (acc: StyleAccumulator, started: number) => Detection,
   ) {
     this.log = new MessageLog(opts?.target, opts?.profile, limits, false);
+    this.target = opts.target;
     this.acc = start();
   }
 
@@ -39,7 +44,9 @@ export class HeuristicStream implements DetectionStream {
     try {
       const started = nowMs();
       AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
-      this.acc.push(this.log.append(message));
+      const m = this.log.append(message);
+      this.acc.push(m);
+      if (m.speaker !== this.target && this.latest) return Promise.resolve(this.latest);
       this.latest = this.score(this.acc, started);
       return Promise.resolve(this.latest);
     } catch (err) {

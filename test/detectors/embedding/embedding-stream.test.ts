@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Detection } from '../../../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../../../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../../src/detectors/embedding/embedding-centroid-detector.js';
@@ -22,6 +23,35 @@ function labelled(n: number): LabelledTranscript[] {
     out.push({ messages, target: 'bot', label: 'bot' }, { messages, target: 'human', label: 'human' });
   }
   return out;
+}
+
+/**
+ * The stream and detect() compute the same sums in another order (the stream adds each message's changes as it
+ * arrives): scores and evidence values agree within 1e-12, labels, neighbours and sentences exactly.
+ */
+function expectSameDetection(a: Detection, b: Detection): void {
+  if (a.score === null || b.score === null) expect(a.score).toBe(b.score);
+  else expect(Math.abs(a.score - b.score)).toBeLessThanOrEqual(1e-12);
+  expect(a.label).toBe(b.label);
+  expect(a.support).toEqual(b.support);
+  expect(a.evidence.map((e) => [e.name, e.sentence])).toEqual(b.evidence.map((e) => [e.name, e.sentence]));
+  const near = (x: unknown, y: unknown): void => {
+    if (typeof x === 'number' && typeof y === 'number') expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-12);
+    else if (Array.isArray(x) && Array.isArray(y)) {
+      expect(x.length).toBe(y.length);
+      x.forEach((v, i) => {
+        near(v, y[i]);
+      });
+    } else if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      expect(Object.keys(x)).toEqual(Object.keys(y));
+      for (const k of Object.keys(x))
+        near((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]);
+    } else expect(x).toEqual(y);
+  };
+  a.evidence.forEach((e, i) => {
+    near(e.value, b.evidence[i]!.value);
+    near(e.contribution, b.evidence[i]!.contribution);
+  });
 }
 
 async function streamAll(d: EmbeddingCentroidDetector, t: Transcript) {
@@ -48,9 +78,7 @@ describe('EmbeddingCentroidDetector.stream', () => {
     const { live, seen } = await streamAll(d, t);
     const whole = await d.detect(t);
     const last = live.detection()!;
-    expect(last.score).toBe(whole.score);
-    expect(last.label).toBe(whole.label);
-    expect(last.evidence).toEqual(whole.evidence);
+    expectSameDetection(last, whole);
     expect(last.support).toEqual({ targetMessages: 3, targetCharacters: 3 + 27 + 39 });
     expect(whole.support).toEqual(last.support);
     // Before the target wrote text it abstains; a message of the other speaker changes nothing.
@@ -62,9 +90,43 @@ describe('EmbeddingCentroidDetector.stream', () => {
     // Every intermediate detection equals detect() on the prefix.
     for (let i = 2; i < t.messages.length; i++) {
       const prefix = await d.detect({ target: 'b', messages: t.messages.slice(0, i + 1) });
-      expect(seen[i]!.score).toBe(prefix.score);
+      expectSameDetection(seen[i]!, prefix);
     }
   });
+
+  it('costs the same per push at the 1,000th target message as at the first', async () => {
+    const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+    await d.fit(labelled(40));
+    // Messages of 8 words drawn from 3,000 made-up ones: the text's vector keeps growing for hundreds of
+    // messages (thousands of non-zeros), so a push that read the whole vector, or re-summed the n-grams that
+    // share a bucket, would cost more and more.
+    const r = seededRandom(11);
+    const letters = () => String.fromCharCode(97 + Math.floor(r() * 26));
+    const pool = Array.from({ length: 3000 }, () =>
+      Array.from({ length: 3 + Math.floor(r() * 6) }, letters).join(''),
+    );
+    const messages: Transcript['messages'] = Array.from({ length: 2000 }, (_, i) => ({
+      speaker: i % 2 === 0 ? 'b' : 'a',
+      text: Array.from({ length: 8 }, () => pool[Math.floor(r() * pool.length)]!).join(' '),
+    }));
+    const blockMs = async (): Promise<number[]> => {
+      const live = d.stream({ target: 'b' });
+      const blocks: number[] = [];
+      for (let at = 0; at < messages.length; at += 200) {
+        const t0 = performance.now();
+        for (const m of messages.slice(at, at + 200)) await live.push(m);
+        blocks.push(performance.now() - t0);
+      }
+      return blocks;
+    };
+    await blockMs(); // warm-up (JIT, the index and its tables)
+    // Per block of 100 target pushes, the best of three runs; then the median of the first and of the last
+    // three blocks, so a busy machine does not decide it.
+    const runs = [await blockMs(), await blockMs(), await blockMs()];
+    const best = runs[0]!.map((_, b) => Math.min(...runs.map((x) => x[b]!)));
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1]!;
+    expect(median(best.slice(-3))).toBeLessThan(3 * median(best.slice(0, 3)) + 2);
+  }, 60_000);
 
   it('needs a fitted detector and a target', async () => {
     const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
@@ -82,8 +144,14 @@ describe('EmbeddingCentroidDetector.stream', () => {
       const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
       await d.fit(train.slice(0, 300));
       for (const t of dev) {
-        const { live } = await streamAll(d, t);
-        expect(live.detection()!.score).toBe((await d.detect(t)).score);
+        const { live, seen } = await streamAll(d, t);
+        expectSameDetection(live.detection()!, await d.detect(t));
+        // Every push equals detect() on the transcript so far.
+        for (let i = 0; i < t.messages.length; i += 3) {
+          const prefix = { ...t, messages: t.messages.slice(0, i + 1) };
+          if (prefix.messages.some((m) => m.speaker === t.target))
+            expectSameDetection(seen[i]!, await d.detect(prefix));
+        }
       }
     },
     60_000,

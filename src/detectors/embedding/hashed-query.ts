@@ -1,0 +1,206 @@
+import { TopK } from '../../ann/top-k.js';
+import type { Neighbor } from '../../ann/vector-index.js';
+import type { BucketChange } from '../../runtime/hashing-accumulator.js';
+import type { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { type HashedTables, hashedTables } from './hashed-tables.js';
+import type { InvertedExactSearch } from './inverted-search.js';
+import { type Features, type FittedModel, knnShare } from './model.js';
+
+/**
+ * The embedding detector's exact scorer for hashed text, computed from the embedder's two unnormalized blocks
+ * (word n-grams W, character n-grams C) instead of the dense float32 embedding. The embedding is
+ * `e = (α·W + β·C) / N` with `α = ww/|W|`, `β = cw/|C|` and N its norm, so every dot product `e · x` the
+ * detector takes (with the center, the centroids, the probe and each labelled vector) is
+ * `(α·(W·x) + β·(C·x)) / N`: the query keeps `W·x` and `C·x` for all of them, `|W|²`, `|C|²` and `W·C`, and
+ * updates them from each changed bucket (`apply`, the {@link BucketChange} a `HashingAccumulator` reports), at
+ * the cost of the labelled vectors using that bucket (an inverted index).
+ *
+ * Changes to hot buckets (common n-grams, used by at least half of the labelled vectors) are collected and
+ * applied when the features are read, four dense columns a pass (about twice as fast per entry as walking
+ * postings). So a push costs the labelled vectors using the message's buckets plus one pass over the labelled
+ * set, whatever the transcript's length so far. (Deferring hot changes across pushes behind a Cauchy-Schwarz
+ * bound on the neighbours' similarities was tried: on ConvAI the bounds were too loose to save anything.)
+ *
+ * `detect()` fills a query from the whole text in one pass; the stream applies each target message's changes
+ * as it arrives. Both compute the features with the same formulas in double precision, so the stream's
+ * detection equals `detect()`'s up to the order of the sums (about 1e-15 relative; the same neighbours, ties
+ * broken by lower id).
+ *
+ * @internal
+ */
+export class HashedQuery {
+  private readonly t: HashedTables;
+  private readonly ws: Float64Array;
+  private readonly cs: Float64Array;
+  private readonly wd = new Float64Array(4);
+  private readonly cd = new Float64Array(4);
+  private w2 = 0;
+  private c2 = 0;
+  private wc = 0;
+  private readonly weights: readonly [number, number];
+  private readonly start: Int32Array;
+  private readonly rowOf: Int32Array;
+  private readonly values: Float64Array;
+  private readonly dense: Float64Array;
+  private readonly hotOf: Int32Array;
+  /** Deferred change per hot column, per block; the columns with one, per block. */
+  private readonly pendW: Float64Array;
+  private readonly pendC: Float64Array;
+  private readonly listW: number[] = [];
+  private readonly listC: number[] = [];
+  /** 1 where a hot column is listed: bit 0 in listW, bit 1 in listC. */
+  private readonly listed: Uint8Array;
+
+  /**
+   * @param m - the fitted model
+   * @param index - its exact inverted index (from `buildIndex`)
+   * @param embedder - the hashing embedder the model was fitted with
+   * @param k - how many neighbours vote
+   */
+  constructor(
+    m: FittedModel,
+    index: InvertedExactSearch,
+    private readonly embedder: HashingEmbedder,
+    private readonly k: number,
+  ) {
+    const t = hashedTables(m, index);
+    this.t = t;
+    this.start = t.start;
+    this.rowOf = t.rowOf;
+    this.values = t.values;
+    this.dense = t.dense;
+    this.hotOf = t.hotOf;
+    this.ws = new Float64Array(this.t.n);
+    this.cs = new Float64Array(this.t.n);
+    this.pendW = new Float64Array(this.t.hot);
+    this.pendC = new Float64Array(this.t.hot);
+    this.listed = new Uint8Array(this.t.hot);
+    this.weights = embedder.blockWeights;
+  }
+
+  /** Adds a whole text in one pass (what `detect()` does; a stream feeds `apply` from its accumulator). */
+  scan(text: string): void {
+    this.embedder.scan(text, this.apply);
+  }
+
+  /** Applies one bucket's change (a {@link BucketChange}). */
+  readonly apply: BucketChange = (block, bucket, before, after, other) => {
+    if (block === 0) this.change(this.ws, this.wd, this.pendW, this.listW, 1, bucket, before, after, other);
+    else this.change(this.cs, this.cd, this.pendC, this.listC, 2, bucket, before, after, other);
+  };
+
+  private change(
+    acc: Float64Array,
+    vec: Float64Array,
+    pend: Float64Array,
+    list: number[],
+    bit: number,
+    bucket: number,
+    before: number,
+    after: number,
+    other: number,
+  ): void {
+    const d = after - before;
+    if (bit === 1) this.w2 += d * (after + before);
+    else this.c2 += d * (after + before);
+    this.wc += d * other;
+    const o = bucket * 4;
+    const dense = this.dense;
+    vec[0]! += d * dense[o]!;
+    vec[1]! += d * dense[o + 1]!;
+    vec[2]! += d * dense[o + 2]!;
+    vec[3]! += d * dense[o + 3]!;
+    const h = this.hotOf[bucket]!;
+    if (h >= 0) {
+      if ((this.listed[h]! & bit) === 0) {
+        this.listed[h]! |= bit;
+        list.push(h);
+      }
+      pend[h]! += d;
+      return;
+    }
+    const { start, rowOf, values } = this;
+    for (let p = start[bucket]!, end = start[bucket + 1]!; p < end; p++) acc[rowOf[p]!]! += d * values[p]!;
+  }
+
+  /** The detector's features of the text so far, or null when it embeds to the center (nothing to compare). */
+  features(): Features | null {
+    const t = this.t;
+    const m = t.m;
+    this.flush(this.ws, this.pendW, this.listW, 1);
+    this.flush(this.cs, this.pendC, this.listC, 2);
+    const [ww, cw] = this.weights;
+    // A block whose sums vanish drops out, as in HashingAccumulator (1e-20: a non-zero block has |W|² >= 0.2).
+    const alpha = ww > 0 && this.w2 > 1e-20 ? ww / Math.sqrt(this.w2) : 0;
+    const beta = cw > 0 && this.c2 > 1e-20 ? cw / Math.sqrt(this.c2) : 0;
+    const n2 = alpha * alpha * this.w2 + beta * beta * this.c2 + 2 * alpha * beta * this.wc;
+    const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+    const a = alpha * inv;
+    const b = beta * inv;
+    const { wd, cd } = this;
+    const { centerDots: cx, cc } = t;
+    const qc = a * wd[0]! + b * cd[0]!;
+    const s = (n2 > 0 ? 1 : 0) - 2 * qc + cc;
+    if (!(s > 1e-24)) return null;
+    const qn = Math.sqrt(s);
+    const k = Math.min(this.k, t.n);
+    const neighbours = k > 0 ? this.nearest(k, a, b, qc, qn) : [];
+    return {
+      cosBot: (a * wd[1]! + b * cd[1]! - cx[1]!) / qn,
+      cosHuman: (a * wd[2]! + b * cd[2]! - cx[2]!) / qn,
+      knnShare: knnShare(neighbours, m.labels),
+      neighbours,
+      probe: m.probe ? (a * wd[3]! + b * cd[3]! - cx[3]!) / qn + m.probe.intercept : null,
+    };
+  }
+
+  /** The `k` most similar labelled vectors (centered cosine, clamped to [-1, 1]; ties: lower id first). */
+  private nearest(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] {
+    const { n, norms, dotCenter, cc } = this.t;
+    const { ws, cs } = this;
+    const top = new TopK(k);
+    for (let j = 0; j < n; j++) {
+      const den = qn * norms[j]!;
+      const sim = den <= 1e-12 ? 0 : clamp((a * ws[j]! + b * cs[j]! - qc - dotCenter[j]! + cc) / den);
+      if (sim >= top.floor) top.offer(j, sim);
+    }
+    return top.sorted();
+  }
+
+  /** Applies a block's deferred hot columns to every labelled vector's dot product, four columns a pass. */
+  private flush(acc: Float64Array, pend: Float64Array, list: number[], bit: number): void {
+    const { n, hotCols: col } = this.t;
+    let i = 0;
+    for (; i + 4 <= list.length; i += 4) {
+      const h0 = list[i]!;
+      const h1 = list[i + 1]!;
+      const h2 = list[i + 2]!;
+      const h3 = list[i + 3]!;
+      const d0 = pend[h0]!;
+      const d1 = pend[h1]!;
+      const d2 = pend[h2]!;
+      const d3 = pend[h3]!;
+      const o0 = h0 * n;
+      const o1 = h1 * n;
+      const o2 = h2 * n;
+      const o3 = h3 * n;
+      for (let j = 0; j < n; j++)
+        acc[j]! += d0 * col[o0 + j]! + d1 * col[o1 + j]! + d2 * col[o2 + j]! + d3 * col[o3 + j]!;
+    }
+    for (; i < list.length; i++) {
+      const h = list[i]!;
+      const d = pend[h]!;
+      const o = h * n;
+      for (let j = 0; j < n; j++) acc[j]! += d * col[o + j]!;
+    }
+    for (const h of list) {
+      pend[h] = 0;
+      this.listed[h]! &= ~bit;
+    }
+    list.length = 0;
+  }
+}
+
+function clamp(x: number): number {
+  return Math.min(1, Math.max(-1, x));
+}

@@ -1,0 +1,82 @@
+import { dot } from '../../ann/vector-math.js';
+import type { InvertedExactSearch } from './inverted-search.js';
+import type { FittedModel } from './model.js';
+
+/** Most entries of the dense hot columns (4 MiB of float32), whatever the size of the labelled set. */
+const MAX_HOT_ENTRIES = 1 << 20;
+/** Most hot buckets. */
+const MAX_HOT = 512;
+
+/**
+ * What a {@link HashedQuery} reads from the fitted model, built once per model and index.
+ *
+ * Buckets used by at least half of the labelled vectors (the common n-grams, which nearly every message
+ * touches) are "hot": they are kept as dense columns (`hotCols[h * n + j]`), so their changes can be collected
+ * and applied four columns a pass.
+ *
+ * @internal
+ */
+export interface HashedTables {
+  m: FittedModel;
+  /** Labelled vectors. */
+  n: number;
+  start: Int32Array;
+  rowOf: Int32Array;
+  values: Float64Array;
+  norms: Float64Array;
+  dotCenter: Float64Array;
+  cc: number;
+  /** Per position, 4 entries: center, bot centroid, human centroid, probe weights (0 without a probe). */
+  dense: Float64Array;
+  /** center · (center, bot centroid, human centroid, probe weights). */
+  centerDots: Float64Array;
+  /** Per position, its hot column, or -1. */
+  hotOf: Int32Array;
+  /** Hot columns, column-major (`n` entries each). */
+  hotCols: Float32Array;
+  /** Number of hot columns. */
+  hot: number;
+}
+
+const tablesOf = new WeakMap<InvertedExactSearch, HashedTables>();
+
+/** The tables for a model and its exact index (cached per index). @internal */
+export function hashedTables(m: FittedModel, index: InvertedExactSearch): HashedTables {
+  const known = tablesOf.get(index);
+  if (known && known.m === m) return known;
+  const n = m.vectors.length;
+  const dense = new Float64Array(m.dim * 4);
+  const rows = [m.center, m.centroidBot, m.centroidHuman, m.probe?.weights];
+  rows.forEach((x, i) => {
+    if (x) for (let b = 0; b < m.dim; b++) dense[b * 4 + i] = x[b]!;
+  });
+  const centerDots = Float64Array.from(rows, (x) => (x ? dot(m.center, x) : 0));
+  const post = index.postings();
+  const { start, rowOf, values } = post;
+  const limit = Math.min(MAX_HOT, Math.floor(MAX_HOT_ENTRIES / Math.max(1, n)));
+  const candidates: number[] = [];
+  for (let b = 0; b < m.dim; b++) if (start[b + 1]! - start[b]! >= Math.max(8, n / 2)) candidates.push(b);
+  candidates.sort((x, y) => start[y + 1]! - start[y]! - (start[x + 1]! - start[x]!) || x - y);
+  const hotList = candidates.slice(0, limit).sort((x, y) => x - y);
+  const hotOf = new Int32Array(m.dim).fill(-1);
+  const hotCols = new Float32Array(hotList.length * n);
+  hotList.forEach((b, h) => {
+    hotOf[b] = h;
+    for (let p = start[b]!; p < start[b + 1]!; p++) {
+      const j = rowOf[p]!;
+      hotCols[h * n + j] = values[p]!;
+    }
+  });
+  const t: HashedTables = {
+    m,
+    n,
+    ...post,
+    dense,
+    centerDots,
+    hotOf,
+    hotCols,
+    hot: hotList.length,
+  };
+  tablesOf.set(index, t);
+  return t;
+}
