@@ -57,6 +57,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     running: admission.queue.running,
     queued: admission.queue.queued,
     open: admission.openRequests,
+    receiving: admission.receivingRequests,
   }));
   const policy = { limits: { maxMessages: o.maxMessages }, truncate: o.truncate };
   let readiness: true | string | undefined;
@@ -75,6 +76,15 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.setValidatorCompiler(() => () => true);
   // JSON only: without this, Fastify's built-in text/plain parser hands a string to the handlers.
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser, skipped for a large body whose client has gone (see Admission.parseJson).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    admission.parseJson(app.getDefaultJsonParser('error', 'error'), () =>
+      metrics.errors.inc({ detector: '', kind: 'disconnected' }),
+    ),
+  );
   await app.register(swagger, {
     openapi: {
       info: { title: 'botlens', version: '1', description: 'Tells bots from humans in chat transcripts.' },
