@@ -11,7 +11,7 @@
  * timeouts (no answer in 20 s), /healthz p99 and worst during the load, RSS before/peak/after, and the requests
  * the server still works on 1 s after the load stopped (running + queued + receiving from /metrics).
  *
- *   npx tsx bench/serve-overload.ts [--connections 1000] [--duration 10]
+ *   npx tsx bench/serve-overload.ts [--connections 1000] [--duration 10] [--rounds 1] [--skip-workers]
  */
 // needs: none
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -22,12 +22,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { connections: { type: 'string', default: '1000' }, duration: { type: 'string', default: '10' } },
+  options: {
+    connections: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '1' },
+    'skip-workers': { type: 'boolean', default: false },
+  },
 });
 const CONNECTIONS = Number(args.connections);
 const DURATION_S = Number(args.duration);
-if (!(CONNECTIONS >= 1 && CONNECTIONS <= 2000) || !(DURATION_S > 0 && DURATION_S <= 30)) {
-  console.error('usage: npx tsx bench/serve-overload.ts [--connections 1-2000] [--duration 1-30]');
+const ROUNDS = Number(args.rounds);
+if (
+  !(CONNECTIONS >= 1 && CONNECTIONS <= 2000) ||
+  !(DURATION_S > 0 && DURATION_S <= 30) ||
+  !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 5)
+) {
+  console.error(
+    'usage: npx tsx bench/serve-overload.ts [--connections 1-2000] [--duration 1-30] [--rounds 1-5] [--skip-workers]',
+  );
   process.exit(2);
 }
 const CLIENT_TIMEOUT_S = 20;
@@ -173,10 +185,14 @@ async function scenario(name: string, argv: string[], config = configFile) {
 }
 
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
-if (baseCli) rows.push(await scenario('before (starting commit)', [baseCli]));
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
-rows.push(await scenario('after (this tree)', cli));
-rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
+// Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
+for (let round = 1; round <= ROUNDS; round++) {
+  const suffix = ROUNDS > 1 ? `, round ${round}` : '';
+  if (baseCli) rows.push(await scenario(`before (starting commit)${suffix}`, [baseCli]));
+  rows.push(await scenario(`after (this tree)${suffix}`, cli));
+}
+if (!args['skip-workers']) rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
 
 const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 console.log(
