@@ -133,8 +133,8 @@ export class Admission {
       this.connections++;
     });
     app.decorateRequest('botlensBudget', null);
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (req.routeOptions.config.detection !== true) return;
+    app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (req.routeOptions.config.detection !== true) return done();
       const { bodyLimit, maxBytesInFlight, timeoutMs } = this.limits;
       const declared = Number(req.headers['content-length']);
       const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
@@ -142,7 +142,8 @@ export class Admission {
         // Refused before the body is read: close the connection rather than drain a body nobody will parse.
         reply.header('Connection', 'close');
         const full = new QueueFullError(`${this.bytes} request bytes in flight, limit ${maxBytesInFlight}`);
-        return sendAnswer(reply, errorAnswer(full, bodyLimit));
+        sendAnswer(reply, errorAnswer(full, bodyLimit));
+        return; // answered: the request goes no further
       }
       this.bytes += cost;
       this.open++;
@@ -172,6 +173,7 @@ export class Admission {
         finish();
       });
       req.botlensBudget = budget;
+      done();
     });
   }
 
