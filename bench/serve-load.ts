@@ -11,7 +11,7 @@
  *
  *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10] [--rounds 3]
  *
- * With ../base (the starting commit, built) present, the heuristic scenario runs the old service and this one
+ * With ../base2 or ../base (the starting commit, built) present, the heuristic scenario runs the old service and this one
  * alternately, `--rounds` times each, and prints the ratio of their median requests/s.
  */
 // needs: none (the model-backed scenario is skipped without ../shared)
@@ -95,9 +95,12 @@ function autocannon(url: string): Promise<AutocannonResult> {
 }
 
 type CreateServer = typeof createServer;
-const BASE_SERVER = resolve(here, '../../base/dist/server/index.js');
-/** The service as it was at the starting commit (../base, built), for a side-by-side row; absent without it. */
-const baseCreateServer: CreateServer | undefined = existsSync(BASE_SERVER)
+/** "Before": this session's starting commit (../base2, built) when present, else ../base. */
+const BASE_SERVER = ['../../base2/dist/server/index.js', '../../base/dist/server/index.js']
+  .map((p) => resolve(here, p))
+  .find((p) => existsSync(p));
+/** The service as it was at the starting commit, for a side-by-side row; absent without it. */
+const baseCreateServer: CreateServer | undefined = BASE_SERVER
   ? ((await import(BASE_SERVER)) as { createServer: CreateServer }).createServer
   : undefined;
 

@@ -1,7 +1,7 @@
 /**
  * Overload benchmark of `botlens serve` on loopback: the heuristic service (maxConcurrent 4, maxQueued 64,
  * timeoutMs 10000, other settings default) under 1000 connections posting 1 MB transcripts for 10 s, the
- * scenario of issue 13. Runs the service as it was (../../base, the starting commit's built CLI, when present)
+ * scenario of issue 13. Runs the service as it was (../base2 or ../base, the starting commit's built CLI, when present)
  * and as it is (src/ through tsx) one after the other in one run, each in its own process; the load comes from
  * autocannon in a third process, and this process probes /healthz every 50 ms and samples the server's RSS.
  * A third row runs the new service with detection in 2 worker threads (`server.workers: 2`).
@@ -9,9 +9,9 @@
  *
  * Reports: accepted (2xx) req/s, 429 count, p50/p99 of accepted requests, worst time to any answer, client
  * timeouts (no answer in 20 s), /healthz p99 and worst during the load, RSS before/peak/after, and the requests
- * the server still works on 1 s after the load stopped (running + queued from /metrics).
+ * the server still works on 1 s after the load stopped (running + queued + receiving from /metrics).
  *
- *   npx tsx bench/serve-overload.ts [--connections 1000] [--duration 10]
+ *   npx tsx bench/serve-overload.ts [--connections 1000] [--duration 10] [--rounds 1] [--skip-workers]
  */
 // needs: none
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -22,12 +22,24 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { connections: { type: 'string', default: '1000' }, duration: { type: 'string', default: '10' } },
+  options: {
+    connections: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '1' },
+    'skip-workers': { type: 'boolean', default: false },
+  },
 });
 const CONNECTIONS = Number(args.connections);
 const DURATION_S = Number(args.duration);
-if (!(CONNECTIONS >= 1 && CONNECTIONS <= 2000) || !(DURATION_S > 0 && DURATION_S <= 30)) {
-  console.error('usage: npx tsx bench/serve-overload.ts [--connections 1-2000] [--duration 1-30]');
+const ROUNDS = Number(args.rounds);
+if (
+  !(CONNECTIONS >= 1 && CONNECTIONS <= 2000) ||
+  !(DURATION_S > 0 && DURATION_S <= 30) ||
+  !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 5)
+) {
+  console.error(
+    'usage: npx tsx bench/serve-overload.ts [--connections 1-2000] [--duration 1-30] [--rounds 1-5] [--skip-workers]',
+  );
   process.exit(2);
 }
 const CLIENT_TIMEOUT_S = 20;
@@ -35,7 +47,10 @@ const TIMEOUT_MS = 10_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-const baseCli = resolve(root, '../base/dist/cli/main.js');
+// "Before": this session's starting commit (../base2, built) when present, else ../base.
+const baseCli = [resolve(root, '../base2/dist/cli/main.js'), resolve(root, '../base/dist/cli/main.js')].find(
+  (p) => existsSync(p),
+);
 const work = mkdtempSync(join(tmpdir(), 'botlens-overload-'));
 const configFile = join(work, 'botlens.config.json');
 const serverSettings = { maxConcurrent: 4, maxQueued: 64, timeoutMs: TIMEOUT_MS };
@@ -99,10 +114,14 @@ function rssMb(pid: number): number {
   }
 }
 
+/**
+ * The requests the server is still working on: running, queued, and receiving or parsing their body (services
+ * that do not report `receiving` count running and queued only).
+ */
 async function inFlight(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
   let n = 0;
-  for (const m of text.matchAll(/botlens_requests_in_flight\{state="(running|queued)"\} (\d+)/g))
+  for (const m of text.matchAll(/botlens_requests_in_flight\{state="(running|queued|receiving)"\} (\d+)/g))
     n += Number(m[2]);
   return n;
 }
@@ -166,16 +185,20 @@ async function scenario(name: string, argv: string[], config = configFile) {
 }
 
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
-if (existsSync(baseCli)) rows.push(await scenario('before (starting commit)', [baseCli]));
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
-rows.push(await scenario('after (this tree)', cli));
-rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
+// Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
+for (let round = 1; round <= ROUNDS; round++) {
+  const suffix = ROUNDS > 1 ? `, round ${round}` : '';
+  if (baseCli) rows.push(await scenario(`before (starting commit)${suffix}`, [baseCli]));
+  rows.push(await scenario(`after (this tree)${suffix}`, cli));
+}
+if (!args['skip-workers']) rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
 
 const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 console.log(
   `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${CONNECTIONS} connections for ${DURATION_S} s, ` +
     `heuristic service (maxConcurrent 4, maxQueued 64, timeoutMs ${TIMEOUT_MS}), client timeout ${CLIENT_TIMEOUT_S} s, loopback.` +
-    (existsSync(baseCli) ? '' : ' (../base not found: no before row)') +
+    (baseCli ? '' : ' (../base2 and ../base not found: no before row)') +
     '\nTargets: worst answer <= timeoutMs + 1 s, /healthz p99 <= 100 ms, RSS growth <= 300 MB, nothing running 1 s after the load.\n',
 );
 console.log(

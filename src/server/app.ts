@@ -57,6 +57,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     running: admission.queue.running,
     queued: admission.queue.queued,
     open: admission.openRequests,
+    receiving: admission.receivingRequests,
   }));
   const policy = { limits: { maxMessages: o.maxMessages }, truncate: o.truncate };
   let readiness: true | string | undefined;
@@ -73,8 +74,21 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Bodies are validated by validateTranscript in the handlers (one definition, no coercion); the route
   // schemas only document them.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas document too: answers are written with JSON.stringify, which is faster than the compiled
+  // serializer for these objects (their evidence and members are open-ended, so it fell back to JSON.stringify
+  // per property) and writes the same JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only: without this, Fastify's built-in text/plain parser hands a string to the handlers.
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser, skipped for a large body whose client has gone (see Admission.parseJson).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    admission.parseJson(app.getDefaultJsonParser('error', 'error'), () =>
+      metrics.errors.inc({ detector: '', kind: 'disconnected' }),
+    ),
+  );
   await app.register(swagger, {
     openapi: {
       info: { title: 'botlens', version: '1', description: 'Tells bots from humans in chat transcripts.' },
@@ -94,20 +108,23 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     // Node stops timing out stalled requests once closing; bound the wait for them to the request deadline.
     setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
-  app.addHook('onSend', async (_req, reply) => {
+  // Hooks on every request take a callback (no promise per request).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
+    done(null, payload);
   });
   if (o.disposeOnClose) {
     app.addHook('onClose', async () => {
       await detector.dispose?.();
     });
   }
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
     const kind = req.routeOptions.config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
     if (kind) metrics.errors.inc({ detector: '', kind });
+    done();
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const a = errorAnswer(err, o.bodyLimit);

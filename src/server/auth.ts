@@ -42,8 +42,8 @@ export function isOpenRoute(method: string, routeUrl: string | undefined): boole
  */
 export function installAuth(app: FastifyInstance, apiKey: string): void {
   const ok = bearerChecker(apiKey);
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (isOpenRoute(req.method, req.routeOptions.url) || ok(req.headers.authorization)) return;
-    return sendAnswer(reply, answer('UNAUTHORIZED', 'Send the API key as "Authorization: Bearer <key>".'));
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (isOpenRoute(req.method, req.routeOptions.url) || ok(req.headers.authorization)) return done();
+    sendAnswer(reply, answer('UNAUTHORIZED', 'Send the API key as "Authorization: Bearer <key>".'));
   });
 }

@@ -23,6 +23,7 @@ const serverSchema = z.strictObject({
   auth: z.enum(['bearer', 'none'], { error: 'auth must be "bearer" or "none"' }).optional(),
   optionalMembers: z.array(z.string().min(1)).optional(),
   workers: z.number().int().min(0).max(256).optional(),
+  listenBacklog: z.number().int().min(1).max(65535).optional(),
 });
 
 /**
@@ -132,6 +133,13 @@ export interface ServerSettings {
    * @defaultValue 0
    */
   workers?: number | undefined;
+  /**
+   * Connections the kernel holds for the service before it accepts them (the `listen` backlog). Past it, new
+   * connections wait for the client's retry. Kept short so that, after a burst, the service is not left reading
+   * hundreds of queued requests whose clients have gone (the host's `net.core.somaxconn` caps it).
+   * @defaultValue 128
+   */
+  listenBacklog?: number | undefined;
 }
 
 /**

@@ -22,6 +22,36 @@ interface RequestBudget {
   started: boolean;
 }
 
+/** A Fastify body parser of string bodies. */
+type BodyParser = (
+  req: FastifyRequest,
+  body: string,
+  done: (err: Error | null, body?: unknown) => void,
+) => void;
+
+/** Bodies from this size on are parsed only after a look at whether their client is still there. */
+const CHECK_CLIENT_BYTES = 64 * 1024;
+/** Work that holds the thread at least this long is followed by a pause (see {@link Admission}). */
+const PAUSE_FROM_MS = 1;
+/** The longest pause after one detection. */
+const MAX_PAUSE_MS = 100;
+
+/** Resolves after the next poll phase of the event loop (two `setImmediate` hops), when pending I/O was read. */
+function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/** True when the client of `req` has closed its side or the connection is gone. */
+export function clientGone(req: FastifyRequest): boolean {
+  const socket = req.raw.socket as { destroyed?: boolean; readableEnded?: boolean } | null;
+  return (
+    req.botlensBudget?.signal.aborted === true ||
+    socket === null ||
+    socket.destroyed === true ||
+    socket.readableEnded === true
+  );
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     botlensBudget: RequestBudget | null;
@@ -39,16 +69,27 @@ declare module 'fastify' {
  * - count: at most `maxConcurrent` detections run and `maxQueued` wait; past that, 429;
  * - time: the deadline counts from arrival, queue wait included; at the deadline the work is aborted and the
  *   answer is 503, whether or not the detector honours its signal;
- * - disconnects: when the client goes away before its answer, the work is aborted (or leaves the queue).
- * Each detection starts on a fresh event-loop turn, so probes and other requests are served between them.
+ * - disconnects: when the client goes away before its answer, the work is aborted (or leaves the queue); a large
+ *   body whose client has already gone is not parsed (see {@link Admission.parseJson});
+ * - the event loop: each detection starts on a fresh event-loop turn, so probes and other requests are served
+ *   between them; and after a detection that held the thread for `d` ms (CPU-bound work in this thread), the
+ *   next one waits, for up to `d` ms, while new connections keep coming. Node accepts one connection per
+ *   event-loop turn: without this, a loop busy with detections accepts a few connections a second, new clients
+ *   wait in the kernel's listen queue instead of getting a quick answer (a 429, a probe), and after a burst the
+ *   server works through hundreds of queued requests whose clients have long gone.
  */
 export class Admission {
   /** The concurrency queue. */
   readonly queue: BoundedQueue;
   private bytes = 0;
   private open = 0;
+  private receiving = 0;
   private readonly turnWaiters: Array<() => void> = [];
   private turnScheduled = false;
+  /** Until this time (performance.now()) detections yield to new connections; see the class comment. */
+  private resumeAt = 0;
+  /** Connections accepted so far. */
+  private connections = 0;
 
   constructor(private readonly limits: AdmissionLimits) {
     this.queue = new BoundedQueue(limits.maxConcurrent, limits.maxQueued);
@@ -64,11 +105,36 @@ export class Admission {
     return this.open;
   }
 
+  /** Admitted requests whose body is still being received or parsed (not yet waiting or running). */
+  get receivingRequests(): number {
+    return this.receiving;
+  }
+
+  /**
+   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is parsed only
+   * if its client is still connected after the I/O already received was read: a client that sent its body and
+   * disconnected (a load generator that stopped, a client that gave up while its request sat in the listen
+   * queue) costs no parse, validation or detection.
+   */
+  parseJson(defaultParser: BodyParser, onSkip: () => void): BodyParser {
+    return (req, body, done) => {
+      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body, done);
+      afterPendingIo().then(() => {
+        if (!clientGone(req)) return defaultParser(req, body, done);
+        onSkip();
+        done(new AbortedError('The request (client disconnected)'));
+      }, done);
+    };
+  }
+
   /** Adds the admission hook; it must run after authentication. */
   install(app: FastifyInstance): void {
+    app.server.on('connection', () => {
+      this.connections++;
+    });
     app.decorateRequest('botlensBudget', null);
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (req.routeOptions.config.detection !== true) return;
+    app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (req.routeOptions.config.detection !== true) return done();
       const { bodyLimit, maxBytesInFlight, timeoutMs } = this.limits;
       const declared = Number(req.headers['content-length']);
       const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
@@ -76,10 +142,12 @@ export class Admission {
         // Refused before the body is read: close the connection rather than drain a body nobody will parse.
         reply.header('Connection', 'close');
         const full = new QueueFullError(`${this.bytes} request bytes in flight, limit ${maxBytesInFlight}`);
-        return sendAnswer(reply, errorAnswer(full, bodyLimit));
+        sendAnswer(reply, errorAnswer(full, bodyLimit));
+        return; // answered: the request goes no further
       }
       this.bytes += cost;
       this.open++;
+      this.receiving++;
       const ac = new AbortController();
       const budget: RequestBudget = { signal: ac.signal, started: false };
       const timer = setTimeout(() => {
@@ -98,12 +166,14 @@ export class Admission {
         clearTimeout(timer);
         this.bytes -= cost;
         this.open--;
+        if (!budget.started) this.receiving--;
       };
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) ac.abort(new AbortedError('The request (client disconnected)'));
         finish();
       });
       req.botlensBudget = budget;
+      done();
     });
   }
 
@@ -116,16 +186,48 @@ export class Admission {
       this.turnWaiters.push(resolve);
       if (!this.turnScheduled) {
         this.turnScheduled = true;
-        setImmediate(this.releaseTurn);
+        this.scheduleTurn();
       }
     });
   }
 
+  /**
+   * The next turn: on the next event-loop turn (`setImmediate`); or, within the pause after CPU-bound work, once
+   * a turn went by without a new connection. Node accepts one connection per turn, and the listen queue cannot
+   * be seen from here: a new connection in the last turn says more may be waiting.
+   */
+  private scheduleTurn(): void {
+    if (performance.now() >= this.resumeAt) {
+      setImmediate(this.releaseTurn);
+      return;
+    }
+    let seen = -1; // the first hop only reaches the next turn's I/O
+    const hop = (): void => {
+      if (seen === this.connections || performance.now() >= this.resumeAt) {
+        this.releaseTurn();
+        return;
+      }
+      seen = this.connections;
+      setImmediate(hop);
+    };
+    setImmediate(hop);
+  }
+
   private readonly releaseTurn = (): void => {
     this.turnWaiters.shift()?.();
-    if (this.turnWaiters.length > 0) setImmediate(this.releaseTurn);
+    if (this.turnWaiters.length > 0) this.scheduleTurn();
     else this.turnScheduled = false;
   };
+
+  /** Starts `work`, noting how long its synchronous part held the thread (CPU-bound work in this thread). */
+  private start<T>(work: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const t0 = performance.now();
+    const pending = work(signal);
+    const held = performance.now() - t0;
+    if (held >= PAUSE_FROM_MS)
+      this.resumeAt = Math.max(this.resumeAt, t0 + held + Math.min(held, MAX_PAUSE_MS));
+    return pending;
+  }
 
   /**
    * Runs detection work for an admitted request: waits for a slot (bounded), starts on a fresh event-loop turn,
@@ -133,7 +235,10 @@ export class Admission {
    */
   async run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const budget = req.botlensBudget;
-    if (budget) budget.started = true;
+    if (budget && !budget.started) {
+      budget.started = true;
+      this.receiving--;
+    }
     const signal = budget?.signal ?? new AbortController().signal;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -145,7 +250,7 @@ export class Admission {
         this.queue.run(async () => {
           await this.nextTurn();
           signal.throwIfAborted();
-          return work(signal);
+          return this.start(work, signal);
         }, signal),
         stopped,
       ]);

@@ -11,11 +11,15 @@ export interface ServerMetrics {
   latency: Histogram<'route'>;
   /** Time spent per detector. */
   detectorTime: Histogram<'detector'>;
-  /** Detector failures (reported inside results) and request errors. */
+  /**
+   * Detector failures (reported inside results) and request errors, by `kind`: `detector`, `overload` (429),
+   * `timeout` (503), `internal` (500), `disconnected` (a large body left unparsed because its client had gone).
+   */
   errors: Counter<'detector' | 'kind'>;
   /**
-   * Detection requests by state: `running`, `queued` (waiting for a slot) and `open` (admitted and not yet
-   * answered, receiving the body included). Sampled when `/metrics` is read.
+   * Detection requests by state: `running`, `queued` (waiting for a slot), `receiving` (admitted, body still
+   * arriving or being parsed) and `open` (admitted and not yet answered, receiving the body included). Sampled
+   * when `/metrics` is read. The server is still working on `running + queued + receiving` requests.
    */
   inFlight: Gauge<'state'>;
 }
@@ -28,6 +32,8 @@ export interface InFlightCounts {
   queued: number;
   /** Requests admitted and not yet answered (running, queued, or still sending their body). */
   open: number;
+  /** Admitted requests whose body is still being received or parsed. @defaultValue 0 when not sampled */
+  receiving?: number;
 }
 
 /**
@@ -71,7 +77,7 @@ export async function createMetrics(sample?: () => InFlightCounts): Promise<Serv
     }),
     inFlight: new Gauge({
       name: 'botlens_requests_in_flight',
-      help: 'Detection requests running, waiting in the queue, and open (admitted, not yet answered).',
+      help: 'Detection requests running, waiting in the queue, receiving their body, and open (admitted, not yet answered).',
       labelNames: ['state'],
       registers: [registry],
       collect() {
@@ -80,6 +86,7 @@ export async function createMetrics(sample?: () => InFlightCounts): Promise<Serv
         this.set({ state: 'running' }, c.running);
         this.set({ state: 'queued' }, c.queued);
         this.set({ state: 'open' }, c.open);
+        this.set({ state: 'receiving' }, c.receiving ?? 0);
       },
     }),
   };

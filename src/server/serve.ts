@@ -49,6 +49,9 @@ export interface RunningService {
 
 export { detectorFromConfig } from './detector-from-config.js';
 
+/** The listen backlog when `server.listenBacklog` is not set (Node's own default is 511). */
+const DEFAULT_LISTEN_BACKLOG = 128;
+
 /** The `server` settings handed to `createServer` as they are. */
 const PASSED_SETTINGS = [
   'bodyLimit',
@@ -172,7 +175,7 @@ export async function startService(
   });
   let url: string;
   try {
-    url = await server.app.listen({ host, port });
+    url = await server.app.listen({ host, port, backlog: s.listenBacklog ?? DEFAULT_LISTEN_BACKLOG });
   } catch (err) {
     await server.app.close();
     throw listenError(err, host, port);

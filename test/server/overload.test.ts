@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { scored } from '../../src/core/detection.js';
@@ -69,6 +70,33 @@ const times = [];
   console.log(JSON.stringify(times));
 })();
 `;
+
+/**
+ * Prints "ready", then 200 ms later opens `n` new connections at once (no keep-alive) to the URL and prints each
+ * answer's time: each needs the server to accept a connection.
+ */
+const ACCEPT_PROBE = `
+const http = require('node:http');
+const [url, n] = process.argv.slice(1);
+console.log('ready');
+setTimeout(async () => {
+  const one = () => new Promise((resolve) => {
+    const t0 = performance.now();
+    http.get(url, { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(performance.now() - t0)); })
+      .on('error', () => resolve(Infinity));
+  });
+  console.log(JSON.stringify(await Promise.all(Array.from({ length: Number(n) }, one))));
+}, 200);
+`;
+
+/** A 200-message transcript of about 600 KB, over the size from which the service checks its client is there. */
+const bigBody = JSON.stringify({
+  target: 'b',
+  messages: Array.from({ length: 200 }, (_, i) => ({
+    speaker: i % 2 ? 'b' : 'a',
+    text: 'Hello ! I am fine , thank you . What do you do for fun ? '.repeat(50),
+  })),
+});
 
 const head = (len: number) =>
   `POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\n\r\n`;
@@ -192,6 +220,94 @@ describe('overload and slow clients', () => {
     const { ms } = await answer;
     expect(ms).toBeLessThan(30_000);
   }, 40_000);
+});
+
+describe('clients that went away and connections that wait', () => {
+  it('does no work for clients that sent a large body and disconnected (raw sockets)', async () => {
+    let detections = 0;
+    const counting: Detector = {
+      name: 'counting',
+      async detect(t: Transcript) {
+        if (t.messages.length > 2) detections++;
+        return scored('counting', 0.5, 0.5, [], performance.now());
+      },
+    };
+    const { s, port } = await startServer(counting, { maxConcurrent: 1, bodyLimit: 1 << 20 });
+    const request = head(Buffer.byteLength(bigBody)) + bigBody;
+    // Each client sends its whole request and closes the connection at once, like a load generator that stops.
+    await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.end(request, () => {
+                socket.destroy();
+                resolve();
+              });
+            });
+            socket.on('error', () => resolve());
+          }),
+      ),
+    );
+    const t0 = performance.now();
+    const working = async () => {
+      const text = await s.metrics.registry.getSingleMetricAsString('botlens_requests_in_flight');
+      let n = 0;
+      for (const m of text.matchAll(/state="(running|queued|receiving)"\} (\d+)/g)) n += Number(m[2]);
+      return n;
+    };
+    await new Promise((r) => setTimeout(r, 100));
+    while ((await working()) > 0 && performance.now() - t0 < 1000)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await working()).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(detections).toBe(0);
+    // before: every body was parsed and validated, and took a detection slot, for a client that was gone
+    const errors = await s.metrics.registry.getSingleMetricAsString('botlens_errors_total');
+    expect(errors).toMatch(/kind="disconnected"\} ([1-9]\d*)/);
+  });
+
+  it('accepts new connections promptly while CPU-bound detections keep the thread busy', async () => {
+    const { base } = await startServer(cpuBound(25), { maxConcurrent: 2, maxQueued: 64 });
+    const probe = spawn(process.execPath, ['-e', ACCEPT_PROBE, `${base}/healthz`, '30'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const ready = new Promise<void>((resolve) =>
+      probe.stdout.setEncoding('utf8').on('data', (s: string) => {
+        out += s;
+        if (out.startsWith('ready\n')) resolve();
+      }),
+    );
+    const probed = new Promise((r) => probe.on('exit', r));
+    await ready;
+    // 50 detections of 25 ms over 4 keep-alive connections: about 1.25 s of work in the server's thread, under
+    // way when the probe connects
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const body = JSON.stringify(sample);
+    const postOnAgent = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/v1/detect`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const load = Promise.all(Array.from({ length: 50 }, postOnAgent));
+    await probed;
+    expect((await load).every((st) => st === 200)).toBe(true);
+    agent.destroy();
+    const times = (JSON.parse(out.slice('ready\n'.length)) as number[]).sort((a, b) => a - b);
+    // before: Node accepts one connection per event-loop turn and each turn ran a 25 ms detection, so the
+    // 30th connection waited about 30 x 25 ms
+    expect(times.at(-1)!).toBeLessThan(400);
+  });
 });
 
 describe('the deadline covers a body that arrives too slowly', () => {
