@@ -2,24 +2,15 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerCheckModelCommand } from '../../src/cli/commands/check-model.js';
 import { registerModelsCommand } from '../../src/cli/commands/models.js';
 import { registerPullCommand } from '../../src/cli/commands/pull.js';
+import { CHECK_NAMES } from '../../src/select/types.js';
 import { MODEL_ZOO } from '../../src/zoo/model-zoo.js';
-import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
+import { useFakeHub } from '../helpers/fake-hub.js';
 
-let hub: FakeHub;
-const savedToken = process.env['HF_TOKEN'];
-
-beforeAll(async () => {
-  delete process.env['HF_TOKEN'];
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  await hub.close();
-  if (savedToken !== undefined) process.env['HF_TOKEN'] = savedToken;
-});
+const hub = useFakeHub();
 afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
@@ -64,14 +55,7 @@ describe('botlens check-model', () => {
     const report = JSON.parse(out) as { id: string; verdict: string; checks: Record<string, unknown>[] };
     expect(Object.keys(report)).toEqual(['id', 'verdict', 'checks']);
     expect(report.id).toBe('Xenova/bart-large-mnli');
-    expect(report.checks.map((c) => c['name'])).toEqual([
-      'task',
-      'language',
-      'license',
-      'memory',
-      'activity',
-      'security',
-    ]);
+    expect(report.checks.map((c) => c['name'])).toEqual(CHECK_NAMES);
     for (const c of report.checks) {
       expect(Object.keys(c)).toEqual(['name', 'status', 'value', 'message']);
       expect(['pass', 'warn', 'fail']).toContain(c['status']);
@@ -165,34 +149,15 @@ describe('botlens pull', () => {
   it('downloads a small repo into the cache dir and reports it', async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'botlens-cli-pull-'));
     try {
-      const { out } = await run([
-        'pull',
-        'botlens-fixtures/tiny-random-bert',
-        '--dtype',
-        'q8',
-        '--cache-dir',
-        cacheDir,
-        '--hub-url',
-        hub.url,
-        '--quiet',
-      ]);
+      const pull = ['pull', 'botlens-fixtures/tiny-random-bert', '--dtype', 'q8', '--quiet'];
+      const where = ['--cache-dir', cacheDir, '--hub-url', hub.url];
+      const { out } = await run([...pull, ...where]);
       expect(out).toMatch(
         /^Pulled botlens-fixtures\/tiny-random-bert@main: 6 files, [\d.]+ kB downloaded, into /,
       );
       const s = await stat(join(cacheDir, 'botlens-fixtures/tiny-random-bert/onnx/model_quantized.onnx'));
       expect(s.size).toBe(61_022);
-      const json = await run([
-        'pull',
-        'botlens-fixtures/tiny-random-bert',
-        '--dtype',
-        'q8',
-        '--cache-dir',
-        cacheDir,
-        '--hub-url',
-        hub.url,
-        '--quiet',
-        '--json',
-      ]);
+      const json = await run([...pull, ...where, '--json']);
       const r = JSON.parse(json.out) as { downloadedBytes: number; files: { cached: boolean }[] };
       expect(r.downloadedBytes).toBe(0);
       expect(r.files.every((f) => f.cached)).toBe(true);
