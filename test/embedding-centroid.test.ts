@@ -17,6 +17,7 @@ import type { Embedder } from '../src/runtime/embedder.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../src/testing/index.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 const BOT_LINES = [
   'Hello ! How are you today ?',
@@ -64,28 +65,12 @@ function labelled(n: number, seed = 1): LabelledTranscript[] {
 }
 
 const TRAIN = labelled(30);
-const BOTLIKE: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hi there' },
-    { speaker: 'x', text: "Hello ! i 'm a teacher . What is your favorite book ?" },
-  ],
-};
-const HUMANLIKE: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'Hello ! How are you ?' },
-    { speaker: 'x', text: 'lol yeah i was at the beach, so tired now haha' },
-  ],
-};
-const EMPTY_TARGET: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hello?' },
-    { speaker: 'x', text: '' },
-    { speaker: 'x', text: '   ' },
-  ],
-};
+const BOTLIKE = chat('x', ['y: hi there', "x: Hello ! i 'm a teacher . What is your favorite book ?"]);
+const HUMANLIKE = chat('x', [
+  'y: Hello ! How are you ?',
+  'x: lol yeah i was at the beach, so tired now haha',
+]);
+const EMPTY_TARGET = chat('x', ['y: hello?', 'x: ', 'x:    ']);
 
 async function fitted(options: ConstructorParameters<typeof EmbeddingCentroidDetector>[0] = {}) {
   const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 4096 }), ...options });
