@@ -11,6 +11,7 @@ import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.j
 import { NotFittedError } from '../src/errors/not-fitted-error.js';
 import { runDetectorConformance } from '../src/testing/conformance.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 type Golden = { texts: string[]; base_logits: number[][]; peft_logits: number[][] };
 
@@ -20,13 +21,7 @@ function pBot(logits: number[]): number {
   return e[1]! / (e[0]! + e[1]!);
 }
 
-const one = (text: string): Transcript => ({
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hello?' },
-    { speaker: 'x', text },
-  ],
-});
+const one = (text: string): Transcript => chat('x', ['y: hello?', `x: ${text}`]);
 
 describe('LoraClassifierDetector options', () => {
   it('refuses bad options before loading anything', () => {
