@@ -7,6 +7,7 @@ import { ImageLoadError } from '../src/errors/image-load-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { sigmoid } from '../src/numeric/logistic-regression.js';
 import { runDetectorConformance } from '../src/testing/conformance.js';
+import { fitAndSave } from './helpers/saved-state.js';
 import { describeWithShared, HAS_SHARED, HF_TINY, readGolden } from './helpers/shared.js';
 
 interface ClipGolden {
@@ -115,9 +116,7 @@ describeWithShared('ClipConsistencyDetector on tiny-clip', () => {
       { ...withProfile(g.texts[2]!, paths[0]), label: 'human' },
     ];
     const det = make();
-    await det.fit(examples);
-    expect(det.fitted).toBe(true);
-    const state = JSON.parse(JSON.stringify(det.toJSON()));
+    const state = await fitAndSave(det, examples);
     expect(state).toMatchObject({
       kind: 'clip',
       version: 1,

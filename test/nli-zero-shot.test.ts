@@ -10,6 +10,7 @@ import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.j
 import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { NliScorer } from '../src/runtime/nli-scorer.js';
 import { runDetectorConformance } from '../src/testing/conformance.js';
+import { fitAndSave } from './helpers/saved-state.js';
 import { CONVAI_DIR, describeWithShared, HF_TINY } from './helpers/shared.js';
 import { chat } from './helpers/transcripts.js';
 
@@ -168,9 +169,7 @@ describeWithShared('NliZeroShotDetector on the tiny NLI models', () => {
       .map((l) => JSON.parse(l) as LabelledTranscript);
     const det = track(new NliZeroShotDetector({ model: join(HF_TINY, 'tiny-bert-nli'), maxLength: 128 }));
     expect(det.fitted).toBe(false);
-    await det.fit(rows);
-    expect(det.fitted).toBe(true);
-    const state = JSON.parse(JSON.stringify(det.toJSON()));
+    const state = await fitAndSave(det, rows);
     expect(state).toMatchObject({
       kind: 'nli',
       version: 1,
