@@ -6,7 +6,12 @@ import { AdapterError } from '../../src/errors/adapter-error.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/onnx-build.js';
 import { encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { float32Tensor, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../src/onnx/onnx-tensor.js';
-import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
+import {
+  type ModelProto,
+  type NodeProto,
+  TensorDataType,
+  type TensorProto,
+} from '../../src/onnx/onnx-types.js';
 import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter/adapter-config.js';
 import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
 import { encodeSafetensors, parseSafetensors } from '../../src/peft/adapter/safetensors.js';
@@ -37,27 +42,35 @@ const IN = 4;
 const HID = 3;
 const OUT = 2;
 
+/** A model from `x` [batch, IN] to `y` [batch, OUT] through `nodes`. */
+function mlpModel(nodes: NodeProto[], initializers: TensorProto[]): ModelProto {
+  return makeModel(
+    makeGraph({
+      nodes,
+      inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
+      outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
+      initializers,
+    }),
+  );
+}
+
 /**
  * A two-layer MLP exported the way hub models are: `onnx::MatMul_*` initializers stored [in, out], nodes named
  * after their module. `dense` has a bias Add; `head` is a MatMul whose bias was dropped.
  */
 function hubStyleModel(w1: Float32Array, b1: Float32Array, w2: Float32Array): ModelProto {
-  return makeModel(
-    makeGraph({
-      nodes: [
-        makeNode('MatMul', ['x', 'onnx::MatMul_11'], ['h0'], { name: '/enc/dense/MatMul' }),
-        makeNode('Add', ['enc.dense.bias', 'h0'], ['h1'], { name: '/enc/dense/Add' }),
-        makeNode('Tanh', ['h1'], ['h2'], { name: '/enc/act/Tanh' }),
-        makeNode('MatMul', ['h2', 'onnx::MatMul_12'], ['y'], { name: '/head/MatMul' }),
-      ],
-      inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
-      outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
-      initializers: [
-        float32Tensor('onnx::MatMul_11', [IN, HID], w1),
-        float32Tensor('enc.dense.bias', [HID], b1),
-        float32Tensor('onnx::MatMul_12', [HID, OUT], w2),
-      ],
-    }),
+  return mlpModel(
+    [
+      makeNode('MatMul', ['x', 'onnx::MatMul_11'], ['h0'], { name: '/enc/dense/MatMul' }),
+      makeNode('Add', ['enc.dense.bias', 'h0'], ['h1'], { name: '/enc/dense/Add' }),
+      makeNode('Tanh', ['h1'], ['h2'], { name: '/enc/act/Tanh' }),
+      makeNode('MatMul', ['h2', 'onnx::MatMul_12'], ['y'], { name: '/head/MatMul' }),
+    ],
+    [
+      float32Tensor('onnx::MatMul_11', [IN, HID], w1),
+      float32Tensor('enc.dense.bias', [HID], b1),
+      float32Tensor('onnx::MatMul_12', [HID, OUT], w2),
+    ],
   );
 }
 
@@ -164,24 +177,20 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
   it('finds a PyTorch-named [out, in] weight used through Transpose + MatMul, and a Gemm weight with transB', async () => {
     const W1 = rand(HID * IN, 9); // [out, in]
     const W2 = rand(OUT * HID, 10); // [out, in]
-    const model = makeModel(
-      makeGraph({
-        nodes: [
-          makeNode('Transpose', ['enc.dense.weight'], ['wt'], { attributes: { perm: [1, 0] } }),
-          makeNode('MatMul', ['x', 'wt'], ['h0']),
-          makeNode('Add', ['h0', 'enc.dense.bias'], ['h1']),
-          makeNode('Tanh', ['h1'], ['h2']),
-          makeNode('Gemm', ['h2', 'head.weight', 'head.bias'], ['y'], { attributes: { transB: 1 } }),
-        ],
-        inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
-        outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
-        initializers: [
-          float32Tensor('enc.dense.weight', [HID, IN], W1),
-          float32Tensor('enc.dense.bias', [HID], b1),
-          float32Tensor('head.weight', [OUT, HID], W2),
-          float32Tensor('head.bias', [OUT], new Float32Array(OUT)),
-        ],
-      }),
+    const model = mlpModel(
+      [
+        makeNode('Transpose', ['enc.dense.weight'], ['wt'], { attributes: { perm: [1, 0] } }),
+        makeNode('MatMul', ['x', 'wt'], ['h0']),
+        makeNode('Add', ['h0', 'enc.dense.bias'], ['h1']),
+        makeNode('Tanh', ['h1'], ['h2']),
+        makeNode('Gemm', ['h2', 'head.weight', 'head.bias'], ['y'], { attributes: { transB: 1 } }),
+      ],
+      [
+        float32Tensor('enc.dense.weight', [HID, IN], W1),
+        float32Tensor('enc.dense.bias', [HID], b1),
+        float32Tensor('head.weight', [OUT, HID], W2),
+        float32Tensor('head.bias', [OUT], new Float32Array(OUT)),
+      ],
     );
     const folder = await writeAdapter(
       'named',
