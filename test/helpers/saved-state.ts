@@ -24,3 +24,19 @@ export async function fitAndSave(
   expect(detector.fitted).toBe(true);
   return JSON.parse(JSON.stringify(detector.toJSON())) as DetectorState;
 }
+
+/**
+ * Checks a saved state of a detector with a fitted scalar calibration: its `kind`, format version 1, a numeric
+ * slope `calibration.a`, and the `fields` given.
+ *
+ * @param state - the saved state
+ * @param kind - the detector type's state kind
+ * @param fields - further fields the state must hold
+ */
+export function expectCalibratedState(
+  state: DetectorState,
+  kind: string,
+  fields: Record<string, unknown>,
+): void {
+  expect(state).toMatchObject({ kind, version: 1, ...fields, calibration: { a: expect.any(Number) } });
+}

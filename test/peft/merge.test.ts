@@ -15,7 +15,12 @@ import {
 import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter/adapter-config.js';
 import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
 import { encodeSafetensors, parseSafetensors } from '../../src/peft/adapter/safetensors.js';
-import { mergeLoraAdapter, mergeLoraIntoModel, readLinear } from '../../src/peft/merge.js';
+import {
+  type MergeLoraOptions,
+  mergeLoraAdapter,
+  mergeLoraIntoModel,
+  readLinear,
+} from '../../src/peft/merge.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 
@@ -393,13 +398,17 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     }
   }
 
+  /** Merges the tiny-bert-cls-lora fixture adapter into an hf-tiny fixture base. */
+  const mergeTinyAdapter = (base: string, options: Omit<MergeLoraOptions, 'base' | 'adapter'>) =>
+    mergeLoraAdapter({
+      base: resolve(HF_TINY, base),
+      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+      ...options,
+    });
+
   it("merged in TypeScript, it gives PEFT's logits (peft_logits and merged_logits) to 1e-4 through transformers.js", async () => {
     const out = join(dir, 'tiny-merged');
-    const report = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert-cls'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-      out,
-    });
+    const report = await mergeTinyAdapter('tiny-bert-cls', { out });
     expect(report.merged.map((m) => m.module)).toEqual([
       'bert.encoder.layer.0.attention.self.query',
       'bert.encoder.layer.0.attention.self.value',
@@ -424,31 +433,19 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     ]);
     expect(b.graph!.node.map((n) => n.op_type)).toEqual(a.graph!.node.map((n) => n.op_type));
     expect(b.graph!.initializer.length).toBe(a.graph!.initializer.length + 1);
-    await expect(
-      mergeLoraAdapter({
-        base: resolve(HF_TINY, 'tiny-bert-cls'),
-        adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-        out,
-      }),
-    ).rejects.toThrow(/already exists/);
+    await expect(mergeTinyAdapter('tiny-bert-cls', { out })).rejects.toThrow(/already exists/);
   });
 
   it('refuses the adapter on a base with another label set, naming the classifier, and writes nothing', async () => {
     const out = join(dir, 'nli-merged');
-    const err = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert-nli'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-      out,
-    }).catch((e: unknown) => e);
+    const err = await mergeTinyAdapter('tiny-bert-nli', { out }).catch((e: unknown) => e);
     expect(AdapterError.isInstance(err)).toBe(true);
     expect((err as AdapterError).module).toBe('classifier');
     await expect(readFile(join(out, 'onnx/model.onnx'))).rejects.toThrow();
   });
 
   it('refuses the adapter on a base with other module names (tiny-bert, a BertModel), naming a module', async () => {
-    const err = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+    const err = await mergeTinyAdapter('tiny-bert', {
       out: join(dir, 'x'),
       cacheDir: join(dir, 'cache'),
     }).catch((e: unknown) => e);
