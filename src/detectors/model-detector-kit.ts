@@ -101,3 +101,25 @@ export function readModelDetectorOptions<S extends string = never, N extends str
     ...fieldsOfType(state, 'number', numbers),
   };
 }
+
+/**
+ * The fields among `keys` of type `type` in the object a saved state holds at `key` (e.g. NLI's `labels`), or
+ * `undefined` when the state holds no object there; fields of another type are skipped.
+ *
+ * @param state - the saved state
+ * @param key - the field holding the object
+ * @param type - the type of the fields to keep
+ * @param keys - the fields to read
+ *
+ * @internal
+ */
+export function nestedFieldsOfType<K extends string, T extends 'number' | 'string'>(
+  state: DetectorState,
+  key: string,
+  type: T,
+  keys: readonly K[],
+): Partial<Record<K, T extends 'number' ? number : string>> | undefined {
+  const value = state[key];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return fieldsOfType(value, type, keys);
+}

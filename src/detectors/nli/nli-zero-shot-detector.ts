@@ -13,7 +13,12 @@ import {
   type NliPair,
   NliScorer,
 } from '../../runtime/nli-scorer.js';
-import { modelDetectorState, readModelDetectorOptions, withoutKeys } from '../model-detector-kit.js';
+import {
+  modelDetectorState,
+  nestedFieldsOfType,
+  readModelDetectorOptions,
+  withoutKeys,
+} from '../model-detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
 import {
   type NliAnalysis,
@@ -394,12 +399,8 @@ export class NliZeroShotDetector implements Detector {
       strings: ['hypothesisTemplate'],
       numbers: ['contextTurns', 'l2'],
     });
-    const labels = state['labels'];
-    if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) {
-      opts.labels = {};
-      if (typeof labels['human'] === 'string') opts.labels.human = labels['human'];
-      if (typeof labels['bot'] === 'string') opts.labels.bot = labels['bot'];
-    }
+    const labels = nestedFieldsOfType(state, 'labels', 'string', ['human', 'bot']);
+    if (labels) opts.labels = labels;
     const d = new NliZeroShotDetector({ ...opts, ...overrides });
     d.calibration = readScalarCalibration(state['calibration']);
     return d;

@@ -23,7 +23,7 @@ import {
   validateModelOptions,
 } from '../../runtime/model-options.js';
 import { type LexicalDiversityOptions, lexicalDiversity } from '../../text/lexical-diversity.js';
-import { modelDetectorState } from '../model-detector-kit.js';
+import { modelDetectorState, nestedFieldsOfType } from '../model-detector-kit.js';
 import { balancedSampleWeights, countBothClasses } from '../scalar-calibration.js';
 import { perplexityEvidence } from './perplexity-evidence.js';
 import {
@@ -301,12 +301,8 @@ export class PerplexityDiversityDetector implements Detector {
     }
     if (state['observer'] !== undefined) opts.observer = deserializeModelOptions(state['observer']);
     if (state['performer'] !== undefined) opts.performer = deserializeModelOptions(state['performer']);
-    const div = state['diversity'];
-    if (typeof div === 'object' && div !== null && !Array.isArray(div)) {
-      opts.diversity = {};
-      if (typeof div['mattrWindow'] === 'number') opts.diversity.mattrWindow = div['mattrWindow'];
-      if (typeof div['selfRepetitionN'] === 'number') opts.diversity.selfRepetitionN = div['selfRepetitionN'];
-    }
+    const diversity = nestedFieldsOfType(state, 'diversity', 'number', ['mattrWindow', 'selfRepetitionN']);
+    if (diversity) opts.diversity = diversity;
     const d = new PerplexityDiversityDetector({ ...opts, ...overrides });
     const features = state['features'];
     if (!Array.isArray(features) || features.join(',') !== d.featureNames.join(',')) {
