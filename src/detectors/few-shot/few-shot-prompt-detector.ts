@@ -6,6 +6,7 @@ import {
   checkState,
   checkThreshold,
   detectEach,
+  optionalChoice,
   type StateFormat,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
@@ -117,16 +118,7 @@ export class FewShotPromptDetector implements Detector {
         `expected an integer of at least 8, got ${String(options.contextTokens)}`,
       );
     }
-    if (
-      options.chatTemplate !== undefined &&
-      options.chatTemplate !== 'auto' &&
-      options.chatTemplate !== 'never'
-    ) {
-      throw new InvalidOptionsError(
-        'chatTemplate',
-        `got ${JSON.stringify(options.chatTemplate)}; use "auto" or "never"`,
-      );
-    }
+    optionalChoice('chatTemplate', options.chatTemplate, ['auto', 'never']);
     if (
       options.instruction !== undefined &&
       (typeof options.instruction !== 'string' || options.instruction.trim() === '')
