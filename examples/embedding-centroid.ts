@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LabelledTranscript, readTranscriptJson, readTranscriptsJsonl, type Transcript } from 'botlens';
+import { type LabelledTranscript, readTranscriptJson, readTranscriptsJsonl } from 'botlens';
 import { EmbeddingCentroidDetector, HashingEmbedder } from 'botlens/detectors';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,15 +52,7 @@ console.log(
 );
 
 const sample = await readTranscriptJson(resolve(here, 'transcript.json'));
-const casual: Transcript = {
-  target: 'sam',
-  messages: [
-    { speaker: 'ana', text: 'did you see the game last night?' },
-    { speaker: 'sam', text: 'omg yes!! that last minute goal lol' },
-    { speaker: 'ana', text: 'i screamed' },
-    { speaker: 'sam', text: 'same haha, my neighbours probably hate me now' },
-  ],
-};
+const casual = await readTranscriptJson(resolve(here, 'casual-chat.json'));
 for (const [what, t] of [
   ['transcript.json (helperbot)', sample],
   ['casual chat (sam)', casual],

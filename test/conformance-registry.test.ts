@@ -21,26 +21,18 @@ import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { type ConformanceOptions, runDetectorConformance } from '../src/testing/conformance.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'botlens-registry-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const transcript: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'u', text: 'hey, how was your weekend?' },
-    { speaker: 'x', text: 'Hello ! I am fine . What do you do for fun ?' },
-    { speaker: 'u', text: 'hiking mostly' },
-    { speaker: 'x', text: 'That is great ! I like to read books . Do you have any pets ?' },
-  ],
-};
-const silent: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'u', text: 'hi' },
-    { speaker: 'x', text: '' },
-  ],
-};
+const transcript = chat('x', [
+  'u: hey, how was your weekend?',
+  'x: Hello ! I am fine . What do you do for fun ?',
+  'u: hiking mostly',
+  'x: That is great ! I like to read books . Do you have any pets ?',
+]);
+const silent = chat('x', ['u: hi', 'x: ']);
 
 /** Runs the suite on a type built through the registry and restored through it. */
 async function conformanceOf(

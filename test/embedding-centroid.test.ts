@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DetectorState } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
@@ -16,7 +14,9 @@ import { seededRandom } from '../src/numeric/random.js';
 import type { Embedder } from '../src/runtime/embedder.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../src/testing/index.js';
+import { nativeLibsAfter } from './helpers/native-libs.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 const BOT_LINES = [
   'Hello ! How are you today ?',
@@ -64,28 +64,12 @@ function labelled(n: number, seed = 1): LabelledTranscript[] {
 }
 
 const TRAIN = labelled(30);
-const BOTLIKE: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hi there' },
-    { speaker: 'x', text: "Hello ! i 'm a teacher . What is your favorite book ?" },
-  ],
-};
-const HUMANLIKE: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'Hello ! How are you ?' },
-    { speaker: 'x', text: 'lol yeah i was at the beach, so tired now haha' },
-  ],
-};
-const EMPTY_TARGET: Transcript = {
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hello?' },
-    { speaker: 'x', text: '' },
-    { speaker: 'x', text: '   ' },
-  ],
-};
+const BOTLIKE = chat('x', ['y: hi there', "x: Hello ! i 'm a teacher . What is your favorite book ?"]);
+const HUMANLIKE = chat('x', [
+  'y: Hello ! How are you ?',
+  'x: lol yeah i was at the beach, so tired now haha',
+]);
+const EMPTY_TARGET = chat('x', ['y: hello?', 'x: ', 'x:    ']);
 
 async function fitted(options: ConstructorParameters<typeof EmbeddingCentroidDetector>[0] = {}) {
   const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 4096 }), ...options });
@@ -285,8 +269,7 @@ describe('EmbeddingCentroidDetector', () => {
   });
 
   it('loads no native code (hnswlib, ONNX Runtime) on the exact-search path', () => {
-    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-    const script = `
+    const libs = nativeLibsAfter(`
       const { EmbeddingCentroidDetector } = await import('./src/detectors/embedding/embedding-centroid-detector.ts');
       const { HashingEmbedder } = await import('./src/runtime/hashing-embedder.ts');
       const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
@@ -296,15 +279,8 @@ describe('EmbeddingCentroidDetector', () => {
         ex.push({ messages, target: 'b', label: 'bot' }, { messages, target: 'h', label: 'human' });
       }
       await d.fit(ex);
-      await d.detect(ex[0]);
-      const libs = process.report.getReport().sharedObjects.filter((p) => /onnxruntime|sharp|hnswlib|addon\\.node/.test(p));
-      console.log(JSON.stringify(libs));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual([]);
+      await d.detect(ex[0]);`);
+    expect(libs).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { logit, sigmoid } from '../src/numeric/logistic-regression.js';
+import { chat } from './helpers/transcripts.js';
 
 /**
  * A real Detector whose score is a function of the validated transcript (`null` = abstain). It records what
@@ -67,13 +68,7 @@ class Throwing implements Detector {
   }
 }
 
-const t: Transcript = {
-  target: 'u',
-  messages: [
-    { speaker: 'a', text: 'hi there' },
-    { speaker: 'u', text: 'Hello ! How are you ?' },
-  ],
-};
+const t = chat('u', ['a: hi there', 'u: Hello ! How are you ?']);
 
 describe('Ensemble weighted-mean', () => {
   it('averages member log-odds by weight, leaving abstainers out (not as 0.5)', async () => {

@@ -24,6 +24,7 @@ import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { loadedModels } from '../src/runtime/load-model.js';
 import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 const TINY_GPT2 = resolve(HF_TINY, 'tiny-gpt2');
 const WORDS = { bot: ' bot', human: ' human' };
@@ -440,13 +441,7 @@ describe.skipIf(!HAS_SHARED)(
 
     it('abstains, rejects bad input, honours abort, batches, and releases its model', async () => {
       const d = new FewShotPromptDetector({ model: TINY_GPT2, examples: pool, dtype: 'q8' });
-      const silent = await d.detect({
-        target: 'b',
-        messages: [
-          { speaker: 'a', text: 'hi' },
-          { speaker: 'b', text: ' ' },
-        ],
-      });
+      const silent = await d.detect(chat('b', ['a: hi', 'b:  ']));
       expect(silent.score).toBeNull();
       expect(silent.evidence[0]!.name).toBe('abstained');
       await expect(d.detect({ messages: [] })).rejects.toSatisfy(InvalidTranscriptError.isInstance);

@@ -1,16 +1,17 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { LoraClassifierDetector } from '../src/detectors/lora/lora-classifier-detector.js';
+import type { LoraClassifierOptions } from '../src/detectors/lora/lora-options.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { NotFittedError } from '../src/errors/not-fitted-error.js';
 import { runDetectorConformance } from '../src/testing/conformance.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { CONVAI_DIR, HAS_SHARED, HF_TINY, readGolden } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
+import { useWorkDir } from './helpers/work-dir.js';
 
 type Golden = { texts: string[]; base_logits: number[][]; peft_logits: number[][] };
 
@@ -20,13 +21,7 @@ function pBot(logits: number[]): number {
   return e[1]! / (e[0]! + e[1]!);
 }
 
-const one = (text: string): Transcript => ({
-  target: 'x',
-  messages: [
-    { speaker: 'y', text: 'hello?' },
-    { speaker: 'x', text },
-  ],
-});
+const one = (text: string): Transcript => chat('x', ['y: hello?', `x: ${text}`]);
 
 describe('LoraClassifierDetector options', () => {
   it('refuses bad options before loading anything', () => {
@@ -40,28 +35,15 @@ describe('LoraClassifierDetector options', () => {
 });
 
 describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () => {
-  let dir: string;
-  let golden: Golden;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'botlens-lora-det-'));
-    golden = (JSON.parse(await readFile(resolve(HF_TINY, 'goldens.json'), 'utf8')) as Record<string, Golden>)[
-      'tiny-bert-cls-lora'
-    ]!;
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const work = useWorkDir('botlens-lora-det-');
+  const golden = readGolden<Golden>('tiny-bert-cls-lora');
+  /** A LoRA classifier on an hf-tiny fixture, caching in the work folder. */
+  const lora = (fixture: string, more: LoraClassifierOptions = {}) =>
+    new LoraClassifierDetector({ model: resolve(HF_TINY, fixture), cacheDir: work.path('cache'), ...more });
 
   it('with the PEFT adapter it gives P(bot) = softmax(peft_logits), and the base alone softmax(base_logits)', async () => {
-    const withAdapter = new LoraClassifierDetector({
-      model: resolve(HF_TINY, 'tiny-bert-cls'),
-      adapters: [resolve(HF_TINY, 'tiny-bert-cls-lora')],
-      cacheDir: join(dir, 'cache'),
-    });
-    const plain = new LoraClassifierDetector({
-      model: resolve(HF_TINY, 'tiny-bert-cls'),
-      cacheDir: join(dir, 'cache'),
-    });
+    const withAdapter = lora('tiny-bert-cls', { adapters: [resolve(HF_TINY, 'tiny-bert-cls-lora')] });
+    const plain = lora('tiny-bert-cls');
     try {
       const ts = golden.texts.map(one);
       const a = await withAdapter.detectBatch(ts);
@@ -90,7 +72,7 @@ describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () =
   });
 
   it('passes the detector conformance suite (with an adapter, state round trip included)', async () => {
-    const cacheDir = join(dir, 'cache');
+    const cacheDir = work.path('cache');
     const report = await runDetectorConformance({
       create: () =>
         new LoraClassifierDetector({
@@ -118,12 +100,12 @@ describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () =
     const human = new LoraClassifierDetector({
       model: base,
       botLabel: 'HUMAN',
-      cacheDir: join(dir, 'cache'),
+      cacheDir: work.path('cache'),
     });
     const wrong = new LoraClassifierDetector({
       model: base,
       botLabel: 'robot',
-      cacheDir: join(dir, 'cache'),
+      cacheDir: work.path('cache'),
     });
     try {
       const d = await human.detect(one(golden.texts[0]!));
@@ -151,12 +133,7 @@ describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () =
   it('a bare encoder needs fit(); fit trains a LoRA adapter whose state restores to the same scores', async () => {
     const train = (await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'))).slice(0, 80);
     const dev = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 6);
-    const det = new LoraClassifierDetector({
-      model: resolve(HF_TINY, 'tiny-bert'),
-      cacheDir: join(dir, 'cache'),
-      maxLength: 32,
-      training: { epochs: 2, learningRate: 0.02 },
-    });
+    const det = lora('tiny-bert', { maxLength: 32, training: { epochs: 2, learningRate: 0.02 } });
     try {
       await expect(det.detect(dev[0]!)).rejects.toSatisfy((e: unknown) => NotFittedError.isInstance(e));
       await det.fit(train);
@@ -170,7 +147,7 @@ describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () =
         lora_alpha: 32,
         target_modules: ['query', 'value'],
       });
-      const again = LoraClassifierDetector.fromJSON(state, { cacheDir: join(dir, 'cache2') });
+      const again = LoraClassifierDetector.fromJSON(state, { cacheDir: work.path('cache2') });
       try {
         const back = (await again.detectBatch(dev)).map((d) => d.score!);
         back.forEach((s, i) => {

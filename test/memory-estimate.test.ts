@@ -38,13 +38,15 @@ const LLAMA_32_1B_CONFIG = {
 };
 
 describe('bytesPerParameter', () => {
-  it('gives 4 for fp32, 2 for fp16/bf16, 1 for the 8-bit formats', () => {
-    expect(bytesPerParameter('fp32')).toBe(4);
-    expect(bytesPerParameter('fp16')).toBe(2);
-    expect(bytesPerParameter('bf16')).toBe(2);
-    expect(bytesPerParameter('q8')).toBe(1);
-    expect(bytesPerParameter('int8')).toBe(1);
-    expect(bytesPerParameter('uint8')).toBe(1);
+  it.each([
+    ['fp32', 4],
+    ['fp16', 2],
+    ['bf16', 2],
+    ['q8', 1],
+    ['int8', 1],
+    ['uint8', 1],
+  ] as const)('gives %s %d bytes a parameter (4 for fp32, 2 for 16-bit, 1 for 8-bit)', (dtype, bytes) => {
+    expect(bytesPerParameter(dtype)).toBe(bytes);
   });
 
   it('adds the block scales to the half byte of the 4-bit formats', () => {
@@ -205,19 +207,20 @@ describe('modelDimensionsFromConfig', () => {
 });
 
 describe('estimateMemory', () => {
-  it('sums weights, activations, logits, KV cache and 20% overhead for a decoder (GPT-2 q8, 1024 tokens)', () => {
-    const dims = modelDimensionsFromConfig(GPT2_CONFIG)!;
-    // The textbook terms (what the defaults were before their calibration against measured RSS).
-    const m = estimateMemory({
+  /** GPT-2 in q8 over 1024 tokens, with `terms` in place of the defaults. */
+  const gpt2q8 = (terms: Partial<Parameters<typeof estimateMemory>[0]> = {}) =>
+    estimateMemory({
       parameters: 124_439_808,
       dtype: 'q8',
-      dims,
+      dims: modelDimensionsFromConfig(GPT2_CONFIG)!,
       decoder: true,
       sequenceLength: 1024,
-      overheadFraction: 0.2,
-      runtimeBytes: 0,
-      attentionCopies: 2,
+      ...terms,
     });
+
+  it('sums weights, activations, logits, KV cache and 20% overhead for a decoder (GPT-2 q8, 1024 tokens)', () => {
+    // The textbook terms (what the defaults were before their calibration against measured RSS).
+    const m = gpt2q8({ overheadFraction: 0.2, runtimeBytes: 0, attentionCopies: 2 });
     expect(m.weights).toBe(124_439_808); // 1 byte per parameter
     expect(m.activations).toBe(141_557_760); // 1024*(5*768+2*3072)*4 + 2*12*1024^2*4
     expect(m.logits).toBe(205_852_672); // 1024 * 50257 * 4
@@ -227,14 +230,7 @@ describe('estimateMemory', () => {
   });
 
   it('defaults to the overheads measured on ONNX Runtime: 45% of the weights, 18 MiB, 6 attention-score copies', () => {
-    const dims = modelDimensionsFromConfig(GPT2_CONFIG)!;
-    const m = estimateMemory({
-      parameters: 124_439_808,
-      dtype: 'q8',
-      dims,
-      decoder: true,
-      sequenceLength: 1024,
-    });
+    const m = gpt2q8();
     expect(m.weights).toBe(124_439_808);
     expect(m.activations).toBe(342_884_352); // 1024*(5*768+2*3072)*4 + 6*12*1024^2*4
     expect(m.overhead).toBeCloseTo(0.45 * 124_439_808 + 18 * 2 ** 20, 3);

@@ -11,17 +11,10 @@ import { quantize } from '../src/quant/quantize.js';
 import { NliScorer } from '../src/runtime/nli-scorer.js';
 import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { maxRowDiff } from './helpers/vectors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'botlens-optimize-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function maxDiff(got: ArrayLike<number>[], want: number[][]): number {
-  let m = 0;
-  got.forEach((row, i) => {
-    for (let j = 0; j < row.length; j++) m = Math.max(m, Math.abs((row[j] as number) - want[i]![j]!));
-  });
-  return m;
-}
 
 describe('optimizeOnnxModel options', () => {
   it('rejects a bad head count or an unknown pass before touching the model', () => {
@@ -70,7 +63,7 @@ describe.skipIf(!HAS_SHARED)(
     it('keeps the golden embeddings (1e-4) when transformers.js loads the optimized folder', async () => {
       const e = new TransformersEmbedder({ model: bertOut, batchSize: 2 });
       try {
-        expect(maxDiff(await e.embed(golden.texts), golden.mean_pooled_normalized)).toBeLessThan(1e-4);
+        expect(maxRowDiff(await e.embed(golden.texts), golden.mean_pooled_normalized)).toBeLessThan(1e-4);
       } finally {
         await e.dispose();
       }
@@ -121,7 +114,7 @@ describe.skipIf(!HAS_SHARED)(
       const e = new TransformersEmbedder({ model: bertOut, dtype: 'q8' });
       try {
         const v = await e.embed(golden.texts);
-        expect(maxDiff(v, golden.mean_pooled_normalized)).toBeLessThan(0.05);
+        expect(maxRowDiff(v, golden.mean_pooled_normalized)).toBeLessThan(0.05);
       } finally {
         await e.dispose();
       }

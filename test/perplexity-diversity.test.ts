@@ -14,6 +14,7 @@ import { CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
 import { loadedModels } from '../src/runtime/load-model.js';
 import { compressionRatio } from '../src/text/lexical-diversity.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { chat } from './helpers/transcripts.js';
 
 const TINY_GPT2 = resolve(HF_TINY, 'tiny-gpt2');
 
@@ -30,13 +31,7 @@ function ev(evidence: Evidence[], name: string): Evidence {
 }
 
 function one(text: string): Transcript {
-  return {
-    target: 'b',
-    messages: [
-      { speaker: 'a', text: 'hello, who is this?' },
-      { speaker: 'b', text },
-    ],
-  };
+  return chat('b', ['a: hello, who is this?', `b: ${text}`]);
 }
 
 describe('PerplexityDiversityDetector options (no model needed)', () => {
@@ -268,14 +263,7 @@ describe.skipIf(!HAS_SHARED)(
     });
 
     it('abstains when the target wrote no text', async () => {
-      const d = await det.detect({
-        target: 'b',
-        messages: [
-          { speaker: 'a', text: 'hello?' },
-          { speaker: 'b', text: '   ' },
-          { speaker: 'b', text: '' },
-        ],
-      });
+      const d = await det.detect(chat('b', ['a: hello?', 'b:    ', 'b: ']));
       expect(d.score).toBeNull();
       expect(d.label).toBeNull();
       expect(d.evidence[0]!.name).toBe('abstained');

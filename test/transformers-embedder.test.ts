@@ -8,6 +8,7 @@ import { encodeTexts } from '../src/runtime/encode-texts.js';
 import { acquireModel } from '../src/runtime/load-model.js';
 import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { maxRowDiff } from './helpers/vectors.js';
 
 const TINY_BERT = join(HF_TINY, 'tiny-bert');
 
@@ -17,17 +18,6 @@ interface BertGolden {
   mean_pooled: number[][];
   mean_pooled_normalized: number[][];
   cls: number[][];
-}
-
-function maxDiff(got: Float32Array[], want: number[][]): number {
-  let m = 0;
-  got.forEach((row, i) => {
-    expect(row.length).toBe(want[i]!.length);
-    row.forEach((x, j) => {
-      m = Math.max(m, Math.abs(x - want[i]![j]!));
-    });
-  });
-  return m;
 }
 
 describe('TransformersEmbedder options (no model needed)', () => {
@@ -89,15 +79,15 @@ describe.skipIf(!HAS_SHARED)(
     it('gives the golden mean-pooled normalized embeddings (1e-4), whatever the batch size', async () => {
       for (const batchSize of [1, 2, 4]) {
         const v = await make({ batchSize }).embed(g.texts);
-        expect(maxDiff(v, g.mean_pooled_normalized)).toBeLessThan(1e-4);
+        expect(maxRowDiff(v, g.mean_pooled_normalized)).toBeLessThan(1e-4);
       }
       const v = await make({}).embed(g.texts);
       for (const row of v) expect(Math.hypot(...row)).toBeCloseTo(1, 5);
     });
 
     it('gives the golden raw mean pooling with normalize: false, and the CLS vector with pooling: cls', async () => {
-      expect(maxDiff(await make({ normalize: false }).embed(g.texts), g.mean_pooled)).toBeLessThan(1e-4);
-      expect(maxDiff(await make({ normalize: false, pooling: 'cls' }).embed(g.texts), g.cls)).toBeLessThan(
+      expect(maxRowDiff(await make({ normalize: false }).embed(g.texts), g.mean_pooled)).toBeLessThan(1e-4);
+      expect(maxRowDiff(await make({ normalize: false, pooling: 'cls' }).embed(g.texts), g.cls)).toBeLessThan(
         1e-4,
       );
     });
@@ -105,7 +95,7 @@ describe.skipIf(!HAS_SHARED)(
     it('keeps input order when batching sorts by length', async () => {
       const e = make({ batchSize: 2 });
       const reversed = await e.embed([...g.texts].reverse());
-      expect(maxDiff(reversed, [...g.mean_pooled_normalized].reverse())).toBeLessThan(1e-4);
+      expect(maxRowDiff(reversed, [...g.mean_pooled_normalized].reverse())).toBeLessThan(1e-4);
       expect(await e.embed([])).toEqual([]);
     });
 
@@ -113,8 +103,8 @@ describe.skipIf(!HAS_SHARED)(
       const [plain] = await make({}).embed(['hi there']);
       const [withPrefix] = await make({ prefix: 'query: ' }).embed(['hi there']);
       const [manual] = await make({}).embed(['query: hi there']);
-      expect(maxDiff([withPrefix!], [Array.from(manual!)])).toBeLessThan(1e-6);
-      expect(maxDiff([withPrefix!], [Array.from(plain!)])).toBeGreaterThan(1e-3);
+      expect(maxRowDiff([withPrefix!], [Array.from(manual!)])).toBeLessThan(1e-6);
+      expect(maxRowDiff([withPrefix!], [Array.from(plain!)])).toBeGreaterThan(1e-3);
     });
 
     it('embeds texts longer than the model limit (truncated, no crash) and q8/q4 weights close to fp32', async () => {

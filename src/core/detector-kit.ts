@@ -41,6 +41,29 @@ export function numberInRange(key: string, value: unknown, lo: number, hi: numbe
 }
 
 /**
+ * An optional option checked to be one of `choices` (`undefined` passes).
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option as given
+ * @param choices - the values accepted
+ * @throws InvalidOptionsError naming `key` and the choices
+ *
+ * @internal
+ */
+export function optionalChoice<C extends string>(
+  key: string,
+  value: unknown,
+  choices: readonly C[],
+): C | undefined {
+  if (value === undefined || choices.includes(value as C)) return value as C | undefined;
+  const list = choices.map((c) => JSON.stringify(c));
+  throw new InvalidOptionsError(
+    key,
+    `got ${JSON.stringify(value)}; use ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`,
+  );
+}
+
+/**
  * The `threshold` option checked to lie in [0, 1]; 0.5 when not given.
  *
  * @param threshold - the option as given

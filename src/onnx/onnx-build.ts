@@ -9,8 +9,11 @@ import {
   type ValueInfoProto,
 } from './onnx-types.js';
 
-/** An attribute value accepted by {@link makeNode}: a number (INT when integral), a string, a number list or a tensor. */
-export type AttributeValue = number | string | readonly number[] | TensorProto;
+/**
+ * An attribute value accepted by {@link makeNode}: a number (INT when integral), a string, a number list, a tensor
+ * or a subgraph (the branches of `If`, the bodies of `Loop` and `Scan`).
+ */
+export type AttributeValue = number | string | readonly number[] | TensorProto | GraphProto;
 
 /**
  * Builds an attribute. Integers become INT (lists: INTS), other numbers FLOAT (FLOATS); pass
@@ -55,6 +58,9 @@ function makeAttribute(
       a.type = AttributeType.FLOATS;
       a.floats = [...list];
     }
+  } else if ('node' in value) {
+    a.type = AttributeType.GRAPH;
+    a.g = value;
   } else {
     a.type = AttributeType.TENSOR;
     a.t = value as TensorProto;

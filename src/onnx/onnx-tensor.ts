@@ -2,6 +2,8 @@
  * Tensor data of ONNX initializers: element counts, building float tensors, and reading any stored layout
  * (raw bytes in either byte order, typed fields, float16 / bfloat16 bit patterns) back as Float32Array.
  */
+
+import { fromFloat16Bits, toFloat16Bits } from '../ann/vector-codec.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { DataLocation, TensorDataType, type TensorProto } from './onnx-types.js';
@@ -294,49 +296,19 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /**
- * Decodes IEEE 754 half-precision bits. Written by hand (a few lines) rather than taking a dependency.
+ * Decodes IEEE 754 half-precision bits (the one conversion botlens has, shared with the vector codec).
  *
  * @param h - the 16 bits
  */
-export function float16BitsToFloat32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
+export const float16BitsToFloat32: (h: number) => number = fromFloat16Bits;
 
 /**
- * Encodes a number as IEEE 754 half-precision bits, rounding to nearest-even (overflow gives infinity).
+ * Encodes a number as IEEE 754 half-precision bits, rounding to nearest-even (overflow gives infinity); the one
+ * conversion botlens has, shared with the vector codec.
  *
  * @param v - the value
  */
-export function float32ToFloat16Bits(v: number): number {
-  f32[0] = v;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >> 10;
-  return sign | (e >= 0x1f ? 0x7c00 : half);
-}
+export const float32ToFloat16Bits: (v: number) => number = toFloat16Bits;
 
 /**
  * Decodes bfloat16 bits (the top half of a float32).

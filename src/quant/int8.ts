@@ -170,26 +170,23 @@ export function quantizeInt8(
 
   const mins = new Float64Array(channels).fill(Number.POSITIVE_INFINITY);
   const maxs = new Float64Array(channels).fill(Number.NEGATIVE_INFINITY);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (o * channels + c) * inner;
-      let lo = mins[c]!;
-      let hi = maxs[c]!;
-      for (let i = 0; i < inner; i++) {
-        const v = values[base + i]!;
-        if (!Number.isFinite(v)) {
-          throw new InvalidOptionsError(
-            'values',
-            `value at index ${base + i} is ${v}: only finite weights can be quantized`,
-          );
-        }
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
+  forEachChannelRun(outer, channels, inner, (base, c) => {
+    let lo = mins[c]!;
+    let hi = maxs[c]!;
+    for (let i = 0; i < inner; i++) {
+      const v = values[base + i]!;
+      if (!Number.isFinite(v)) {
+        throw new InvalidOptionsError(
+          'values',
+          `value at index ${base + i} is ${v}: only finite weights can be quantized`,
+        );
       }
-      mins[c] = lo;
-      maxs[c] = hi;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-  }
+    mins[c] = lo;
+    maxs[c] = hi;
+  });
 
   const scales = new Float32Array(channels);
   const zps = new Int32Array(channels);
@@ -202,16 +199,12 @@ export function quantizeInt8(
   }
 
   const data = type === 'int8' ? new Int8Array(n) : new Uint8Array(n);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (o * channels + c) * inner;
-      const s = scales[c]!;
-      const zp = zps[c]!;
-      for (let i = 0; i < inner; i++) {
-        data[base + i] = clamp(roundHalfEven(values[base + i]! / s) + zp, qmin, qmax);
-      }
-    }
-  }
+  forEachChannelRun(outer, channels, inner, (base, c) => {
+    const s = scales[c]!;
+    const zp = zps[c]!;
+    for (let i = 0; i < inner; i++)
+      data[base + i] = clamp(roundHalfEven(values[base + i]! / s) + zp, qmin, qmax);
+  });
   const zeroPoints = type === 'int8' ? Int8Array.from(zps) : Uint8Array.from(zps);
   return { type, data, shape: [...shape], axis, scales, zeroPoints };
 }
@@ -232,13 +225,25 @@ export function dequantizeInt8(q: Int8Tensor): Float32Array {
   const n = q.data.length;
   const out = new Float32Array(n);
   const [outer, channels, inner] = q.axis === undefined ? [1, 1, n] : split(q.shape, q.axis);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      const base = (o * channels + c) * inner;
-      const s = q.scales[c]!;
-      const zp = q.zeroPoints[c]!;
-      for (let i = 0; i < inner; i++) out[base + i] = (q.data[base + i]! - zp) * s;
-    }
-  }
+  forEachChannelRun(outer, channels, inner, (base, c) => {
+    const s = q.scales[c]!;
+    const zp = q.zeroPoints[c]!;
+    for (let i = 0; i < inner; i++) out[base + i] = (q.data[base + i]! - zp) * s;
+  });
   return out;
+}
+
+/**
+ * Visits a tensor laid out as `[outer, channels, inner]` one contiguous run of `inner` values at a time, with the
+ * run's first index and its channel.
+ */
+function forEachChannelRun(
+  outer: number,
+  channels: number,
+  inner: number,
+  visit: (base: number, channel: number) => void,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) visit((o * channels + c) * inner, c);
+  }
 }

@@ -1,3 +1,4 @@
+import { optionalChoice } from '../core/detector-kit.js';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { makeNode, makeValueInfo } from '../onnx/onnx-build.js';
@@ -134,17 +135,7 @@ export function addLoraSideBranches(
   const graph = model.graph;
   if (!graph) throw new InvalidOptionsError('model', 'the model has no graph');
   const prefix = options.prefix ?? 'lora';
-  const asInputs = (options.weightsAs ?? 'initializers') === 'inputs';
-  if (
-    options.weightsAs !== undefined &&
-    options.weightsAs !== 'inputs' &&
-    options.weightsAs !== 'initializers'
-  ) {
-    throw new InvalidOptionsError(
-      'weightsAs',
-      `expected 'initializers' or 'inputs', got ${JSON.stringify(options.weightsAs)}`,
-    );
-  }
+  const asInputs = optionalChoice('weightsAs', options.weightsAs, ['initializers', 'inputs']) === 'inputs';
   const ends = linearEnds(graph);
   // Check every module before changing anything: an adapter is applied whole or not at all.
   const plan = adapter.updates.map((u) => {

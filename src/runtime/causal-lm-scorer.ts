@@ -15,6 +15,7 @@ import {
   checkIds,
   checkText,
   contextLengthOf,
+  encodePrompt,
   forEachWindow,
   forwardLogits,
   type Logits,
@@ -232,13 +233,7 @@ export class CausalLmScorer {
     checkText(prompt, 'prompt');
     const handle = await this.load(opts);
     const tokenIds = candidateIds(handle.tokenizer, candidates).map((c) => [c[0]!]);
-    const ids = handle.tokenizer.encode(prompt);
-    if (ids.length === 0)
-      throw new InvalidOptionsError(
-        'prompt',
-        'is empty after tokenization: give the model some text to continue',
-      );
-    const ctx = contextLengthOf(handle);
+    const { ids, ctx } = encodePrompt(handle, prompt);
     if (ids.length > ctx) {
       throw new InvalidOptionsError(
         'prompt',
@@ -274,13 +269,7 @@ export class CausalLmScorer {
     checkText(prompt, 'prompt');
     const handle = await this.load(opts);
     const tokenIds = candidateIds(handle.tokenizer, candidates);
-    const ids = handle.tokenizer.encode(prompt);
-    if (ids.length === 0)
-      throw new InvalidOptionsError(
-        'prompt',
-        'is empty after tokenization: give the model some text to continue',
-      );
-    const ctx = contextLengthOf(handle);
+    const { ids, ctx } = encodePrompt(handle, prompt);
     const logprobs: number[] = [];
     for (const cand of tokenIds) {
       const all = [...ids, ...cand];

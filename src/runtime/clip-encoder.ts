@@ -5,12 +5,11 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
-import { encodeTexts, modelMaxLength } from './encode-texts.js';
+import { embedTextBatches } from './embed-text-batches.js';
 import { type ImageInput, loadImage, type ReadImageOptions } from './image-input.js';
 import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import { type ModelOptions, offlineFromEnv } from './model-options.js';
-import { runEncodedBatches } from './run-encoded.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
 
 /** Options for {@link ClipEncoder}. */
@@ -101,18 +100,9 @@ export class ClipEncoder {
    * @param opts - an abort signal, checked between batches
    */
   async embedText(texts: string[], opts: DetectOptions = {}): Promise<Float32Array[]> {
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
-      throw new InvalidOptionsError('texts', 'expected an array of strings');
-    }
-    AbortedError.throwIfAborted(opts.signal, 'CLIP text embedding');
-    if (texts.length === 0) return [];
-    const h = await this.holder.get();
-    const T = await loadTransformers();
-    const rows = encodeTexts(h.tokenizer, texts, {
-      maxLength: modelMaxLength(h.tokenizer, h.config, this.maxLength),
-    });
-    return runEncodedBatches(T, h, rows, (out) => this.rows(out['text_embeds'], 'text_embeds'), {
+    return embedTextBatches(this.holder, texts, (out) => this.rows(out['text_embeds'], 'text_embeds'), {
       ...this.batch,
+      maxLength: this.maxLength,
       signal: opts.signal,
       what: 'CLIP text embedding',
     });

@@ -1,14 +1,11 @@
 import type { DetectOptions } from '../core/detector.js';
-import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import { type BatchPlanOptions, checkBatchSize } from './batching.js';
+import { embedTextBatches } from './embed-text-batches.js';
 import type { Embedder } from './embedder.js';
-import { encodeTexts, modelMaxLength, paddingSide } from './encode-texts.js';
-import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import type { ModelOptions } from './model-options.js';
-import { runEncodedBatches } from './run-encoded.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
 
 /** How token vectors become one text vector. */
@@ -118,29 +115,24 @@ export class TransformersEmbedder implements Embedder {
    * @throws AbortedError when aborted
    */
   async embed(texts: string[], opts: DetectOptions = {}): Promise<Float32Array[]> {
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
-      throw new InvalidOptionsError('texts', 'expected an array of strings');
-    }
-    AbortedError.throwIfAborted(opts.signal, 'embedding');
-    if (texts.length === 0) return [];
-    const h = await this.holder.get();
-    const T = await loadTransformers();
-    const maxLength = modelMaxLength(h.tokenizer, h.config, this.maxLength);
-    const rows = encodeTexts(
-      h.tokenizer,
-      texts.map((t) => this.prefix + t),
-      { maxLength },
-    );
-    return runEncodedBatches(
-      T,
-      h,
-      rows,
+    const prefixed = Array.isArray(texts)
+      ? texts.map((t) => (typeof t === 'string' ? this.prefix + t : t))
+      : texts;
+    return embedTextBatches(
+      this.holder,
+      prefixed,
       (out, feeds) => {
         const hidden = out['last_hidden_state'] ?? out['token_embeddings'] ?? Object.values(out)[0];
         const { data, dims } = floatData(hidden, 'last_hidden_state');
         return pool(data, dims, feeds['attention_mask']!.data as BigInt64Array, this.pooling, this.normalize);
       },
-      { ...this.batch, side: paddingSide(h.tokenizer), signal: opts.signal, what: 'embedding' },
+      {
+        ...this.batch,
+        maxLength: this.maxLength,
+        tokenizerPadding: true,
+        signal: opts.signal,
+        what: 'embedding',
+      },
     );
   }
 

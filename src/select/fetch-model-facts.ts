@@ -5,10 +5,9 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cardLanguages } from './card-languages.js';
 import { cardLicenses } from './card-licenses.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
+import { type HubModule, hubRepoParams, listHubFiles } from './hub-repo.js';
 import { toHubError } from './to-hub-error.js';
 import type { BaseModelCard, FactProblem, HubFile, ModelFacts, RepoSecurityStatus } from './types.js';
-
-type HubModule = typeof import('@huggingface/hub');
 
 const MODEL_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
@@ -64,15 +63,7 @@ async function readInfo(
 
 async function readTree(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<HubFile[]> {
   const files: HubFile[] = [];
-  for await (const entry of lib.listFiles({
-    repo: { type: 'model', name: id },
-    recursive: true,
-    revision: hub.revision,
-    hubUrl: hub.hubUrl,
-    accessToken: hub.accessToken,
-    fetch: hub.fetch,
-  })) {
-    if (entry.type !== 'file') continue;
+  for await (const entry of listHubFiles(lib, id, hub)) {
     files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size });
   }
   return files;
@@ -83,14 +74,7 @@ async function readConfig(
   id: string,
   hub: ResolvedHubAccess,
 ): Promise<Record<string, unknown> | undefined> {
-  const blob = await lib.downloadFile({
-    repo: { type: 'model', name: id },
-    path: 'config.json',
-    revision: hub.revision,
-    hubUrl: hub.hubUrl,
-    accessToken: hub.accessToken,
-    fetch: hub.fetch,
-  });
+  const blob = await lib.downloadFile({ ...hubRepoParams(id, hub), path: 'config.json' });
   if (!blob) return undefined;
   const parsed: unknown = JSON.parse(await blob.text());
   if (!isRecord(parsed)) throw new SyntaxError('config.json is not a JSON object');
@@ -104,14 +88,10 @@ async function readSafetensors(
   path: string | undefined,
 ): Promise<Record<string, number>> {
   const meta = await lib.parseSafetensorsMetadata({
-    repo: { type: 'model', name: id },
+    ...hubRepoParams(id, hub),
     // Naming the file skips the client's HEAD probe, whose error answers (no body) it cannot parse.
     path,
     computeParametersCount: true,
-    revision: hub.revision,
-    hubUrl: hub.hubUrl,
-    accessToken: hub.accessToken,
-    fetch: hub.fetch,
   });
   const byDtype: Record<string, number> = {};
   for (const [dtype, n] of Object.entries(meta.parameterCount)) if (typeof n === 'number') byDtype[dtype] = n;

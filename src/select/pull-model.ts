@@ -12,6 +12,7 @@ import { assertInside } from '../fs/safe-paths.js';
 import { assertHubModelId, cachedModelFolder } from '../runtime/cache-dir.js';
 import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
+import { type HubModule, hubRepoParams, listHubFiles } from './hub-repo.js';
 import { toHubError } from './to-hub-error.js';
 import type { HubFile } from './types.js';
 
@@ -67,8 +68,6 @@ export interface PullResult {
   downloadedBytes: number;
 }
 
-type HubModule = typeof import('@huggingface/hub');
-
 const SMALL_FILE = /^[^/]+\.(json|txt|model|tiktoken|jinja)$/;
 const ONNX_FILE =
   /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
@@ -113,15 +112,7 @@ function selectFiles(id: string, files: readonly ListedFile[], dtypes: readonly 
 async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
   try {
-    for await (const entry of lib.listFiles({
-      repo: { type: 'model', name: id },
-      recursive: true,
-      revision: hub.revision,
-      hubUrl: hub.hubUrl,
-      accessToken: hub.accessToken,
-      fetch: hub.fetch,
-    })) {
-      if (entry.type !== 'file') continue;
+    for await (const entry of listHubFiles(lib, id, hub)) {
       const oid = entry.lfs?.oid?.toLowerCase();
       out.push({
         path: entry.path,
@@ -146,14 +137,7 @@ async function downloadOne(
   const what = `downloading ${file.path}`;
   let blob: Blob | null;
   try {
-    blob = await lib.downloadFile({
-      repo: { type: 'model', name: id },
-      path: file.path,
-      revision: hub.revision,
-      hubUrl: hub.hubUrl,
-      accessToken: hub.accessToken,
-      fetch: hub.fetch,
-    });
+    blob = await lib.downloadFile({ ...hubRepoParams(id, hub), path: file.path });
   } catch (err) {
     throw toHubError(err, { model: id, what });
   }

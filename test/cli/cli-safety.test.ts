@@ -9,6 +9,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labelledJsonl } from '../helpers/labelled-jsonl.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 
 let tmp: string;
@@ -16,23 +17,10 @@ let data: string;
 const STACK = /\n\s+at .+[:(]\d+/;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-const row = (label: 'bot' | 'human', i: number) =>
-  JSON.stringify({
-    target: 'x',
-    label,
-    messages: [
-      { speaker: 'u', text: `hello there ${i}` },
-      { speaker: 'x', text: label === 'bot' ? `Hello ! I like ${i} too . What do you do ?` : `lol ${i} ok` },
-    ],
-  });
-
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'botlens-cli-safety-'));
   data = join(tmp, 'train.jsonl');
-  await writeFile(
-    data,
-    `${Array.from({ length: 12 }, (_, i) => row(i % 2 ? 'bot' : 'human', i)).join('\n')}\n`,
-  );
+  await writeFile(data, labelledJsonl(12));
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { specsFromFlags } from '../../src/cli/detector-flags.js';
+import { labelledJsonl } from '../helpers/labelled-jsonl.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -30,25 +31,8 @@ async function botlens(args: string[], input?: string) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'botlens-cli-'));
-const labelled = (label: 'bot' | 'human', i: number) =>
-  JSON.stringify({
-    target: 'x',
-    label,
-    messages: [
-      { speaker: 'u', text: `hello there ${i}` },
-      {
-        speaker: 'x',
-        text: label === 'bot' ? `Hello ! I like ${i} too . What do you do ?` : `lol yeah ${i} is fun, you?`,
-      },
-      { speaker: 'u', text: 'cool' },
-      { speaker: 'x', text: label === 'bot' ? 'That is great ! Tell me more .' : 'haha ok 😂' },
-    ],
-  });
 const jsonl = join(tmp, 'data.jsonl');
-writeFileSync(
-  jsonl,
-  `${Array.from({ length: 20 }, (_, i) => labelled(i % 2 ? 'bot' : 'human', i)).join('\n')}\n`,
-);
+writeFileSync(jsonl, labelledJsonl(20));
 
 describe('botlens CLI', () => {
   it('detect prints the ensemble result as JSON, and --pretty a table', async () => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 /**
  * A local stand-in for the Hugging Face Hub, on 127.0.0.1, answering the routes `@huggingface/hub` and botlens
@@ -408,4 +409,42 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
       return new Promise((ok) => server.close(() => ok()));
     },
   };
+}
+
+/** Options for {@link useFakeHub}. */
+export interface UseFakeHubOptions extends FakeHubOptions {
+  /** Environment variables cleared while the file's tests run and restored after (default `['HF_TOKEN']`). */
+  clearEnv?: readonly string[];
+}
+
+/**
+ * Starts a fake hub before the file's tests and closes it after, with the hub's environment variables cleared
+ * meanwhile (so a developer's token or mirror cannot leak in), and resets it before each test.
+ *
+ * @param options - the hub's options and the variables to clear
+ * @returns the running hub (read its members inside tests or hooks, once it has started)
+ */
+export function useFakeHub(options: UseFakeHubOptions = {}): FakeHub {
+  const { clearEnv = ['HF_TOKEN'], ...hubOptions } = options;
+  const saved = new Map(clearEnv.map((k) => [k, process.env[k]]));
+  let hub: FakeHub | undefined;
+  beforeAll(async () => {
+    for (const k of clearEnv) delete process.env[k];
+    hub = await startFakeHub(hubOptions);
+  });
+  afterAll(async () => {
+    await hub?.close();
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+  });
+  beforeEach(() => hub?.reset());
+  const started = (): FakeHub => {
+    if (!hub) throw new Error('the fake hub is read before it started: use it inside a test or hook');
+    return hub;
+  };
+  return new Proxy({} as FakeHub, {
+    get(_target, key) {
+      const value: unknown = Reflect.get(started(), key);
+      return typeof value === 'function' ? value.bind(started()) : value;
+    },
+  });
 }

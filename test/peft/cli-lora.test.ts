@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { registerLoraCommand } from '../../src/cli/commands/lora.js';
 import { loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { readLinear } from '../../src/peft/merge.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { useWorkDir } from '../helpers/work-dir.js';
 
 function program(): Command {
   const p = new Command('botlens').exitOverride();
@@ -15,20 +15,10 @@ function program(): Command {
 }
 
 describe.skipIf(!HAS_SHARED)('botlens lora', () => {
-  let dir: string;
-  const prevCache = process.env['BOTLENS_CACHE_DIR'];
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'botlens-cli-lora-'));
-    process.env['BOTLENS_CACHE_DIR'] = join(dir, 'cache');
-  });
-  afterAll(async () => {
-    if (prevCache === undefined) delete process.env['BOTLENS_CACHE_DIR'];
-    else process.env['BOTLENS_CACHE_DIR'] = prevCache;
-    await rm(dir, { recursive: true, force: true });
-  });
+  const work = useWorkDir('botlens-cli-lora-');
 
   it('merge writes the merged model and lists what changed; a second run needs --force', async () => {
-    const out = join(dir, 'merged');
+    const out = work.path('merged');
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
@@ -65,7 +55,7 @@ describe.skipIf(!HAS_SHARED)('botlens lora', () => {
   });
 
   it('train writes a PEFT adapter folder and prints the figures', async () => {
-    const out = join(dir, 'adapter');
+    const out = work.path('adapter');
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

@@ -6,11 +6,21 @@ import { AdapterError } from '../../src/errors/adapter-error.js';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/onnx-build.js';
 import { encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { float32Tensor, float32ToBfloat16Bits, float32ToFloat16Bits } from '../../src/onnx/onnx-tensor.js';
-import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
+import {
+  type ModelProto,
+  type NodeProto,
+  TensorDataType,
+  type TensorProto,
+} from '../../src/onnx/onnx-types.js';
 import { loraScaling, parseAdapterConfig } from '../../src/peft/adapter/adapter-config.js';
 import { readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
 import { encodeSafetensors, parseSafetensors } from '../../src/peft/adapter/safetensors.js';
-import { mergeLoraAdapter, mergeLoraIntoModel, readLinear } from '../../src/peft/merge.js';
+import {
+  type MergeLoraOptions,
+  mergeLoraAdapter,
+  mergeLoraIntoModel,
+  readLinear,
+} from '../../src/peft/merge.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
 
@@ -37,27 +47,35 @@ const IN = 4;
 const HID = 3;
 const OUT = 2;
 
+/** A model from `x` [batch, IN] to `y` [batch, OUT] through `nodes`. */
+function mlpModel(nodes: NodeProto[], initializers: TensorProto[]): ModelProto {
+  return makeModel(
+    makeGraph({
+      nodes,
+      inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
+      outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
+      initializers,
+    }),
+  );
+}
+
 /**
  * A two-layer MLP exported the way hub models are: `onnx::MatMul_*` initializers stored [in, out], nodes named
  * after their module. `dense` has a bias Add; `head` is a MatMul whose bias was dropped.
  */
 function hubStyleModel(w1: Float32Array, b1: Float32Array, w2: Float32Array): ModelProto {
-  return makeModel(
-    makeGraph({
-      nodes: [
-        makeNode('MatMul', ['x', 'onnx::MatMul_11'], ['h0'], { name: '/enc/dense/MatMul' }),
-        makeNode('Add', ['enc.dense.bias', 'h0'], ['h1'], { name: '/enc/dense/Add' }),
-        makeNode('Tanh', ['h1'], ['h2'], { name: '/enc/act/Tanh' }),
-        makeNode('MatMul', ['h2', 'onnx::MatMul_12'], ['y'], { name: '/head/MatMul' }),
-      ],
-      inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
-      outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
-      initializers: [
-        float32Tensor('onnx::MatMul_11', [IN, HID], w1),
-        float32Tensor('enc.dense.bias', [HID], b1),
-        float32Tensor('onnx::MatMul_12', [HID, OUT], w2),
-      ],
-    }),
+  return mlpModel(
+    [
+      makeNode('MatMul', ['x', 'onnx::MatMul_11'], ['h0'], { name: '/enc/dense/MatMul' }),
+      makeNode('Add', ['enc.dense.bias', 'h0'], ['h1'], { name: '/enc/dense/Add' }),
+      makeNode('Tanh', ['h1'], ['h2'], { name: '/enc/act/Tanh' }),
+      makeNode('MatMul', ['h2', 'onnx::MatMul_12'], ['y'], { name: '/head/MatMul' }),
+    ],
+    [
+      float32Tensor('onnx::MatMul_11', [IN, HID], w1),
+      float32Tensor('enc.dense.bias', [HID], b1),
+      float32Tensor('onnx::MatMul_12', [HID, OUT], w2),
+    ],
   );
 }
 
@@ -164,24 +182,20 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
   it('finds a PyTorch-named [out, in] weight used through Transpose + MatMul, and a Gemm weight with transB', async () => {
     const W1 = rand(HID * IN, 9); // [out, in]
     const W2 = rand(OUT * HID, 10); // [out, in]
-    const model = makeModel(
-      makeGraph({
-        nodes: [
-          makeNode('Transpose', ['enc.dense.weight'], ['wt'], { attributes: { perm: [1, 0] } }),
-          makeNode('MatMul', ['x', 'wt'], ['h0']),
-          makeNode('Add', ['h0', 'enc.dense.bias'], ['h1']),
-          makeNode('Tanh', ['h1'], ['h2']),
-          makeNode('Gemm', ['h2', 'head.weight', 'head.bias'], ['y'], { attributes: { transB: 1 } }),
-        ],
-        inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['batch', IN])],
-        outputs: [makeValueInfo('y', TensorDataType.FLOAT, ['batch', OUT])],
-        initializers: [
-          float32Tensor('enc.dense.weight', [HID, IN], W1),
-          float32Tensor('enc.dense.bias', [HID], b1),
-          float32Tensor('head.weight', [OUT, HID], W2),
-          float32Tensor('head.bias', [OUT], new Float32Array(OUT)),
-        ],
-      }),
+    const model = mlpModel(
+      [
+        makeNode('Transpose', ['enc.dense.weight'], ['wt'], { attributes: { perm: [1, 0] } }),
+        makeNode('MatMul', ['x', 'wt'], ['h0']),
+        makeNode('Add', ['h0', 'enc.dense.bias'], ['h1']),
+        makeNode('Tanh', ['h1'], ['h2']),
+        makeNode('Gemm', ['h2', 'head.weight', 'head.bias'], ['y'], { attributes: { transB: 1 } }),
+      ],
+      [
+        float32Tensor('enc.dense.weight', [HID, IN], W1),
+        float32Tensor('enc.dense.bias', [HID], b1),
+        float32Tensor('head.weight', [OUT, HID], W2),
+        float32Tensor('head.bias', [OUT], new Float32Array(OUT)),
+      ],
     );
     const folder = await writeAdapter(
       'named',
@@ -384,13 +398,17 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     }
   }
 
+  /** Merges the tiny-bert-cls-lora fixture adapter into an hf-tiny fixture base. */
+  const mergeTinyAdapter = (base: string, options: Omit<MergeLoraOptions, 'base' | 'adapter'>) =>
+    mergeLoraAdapter({
+      base: resolve(HF_TINY, base),
+      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+      ...options,
+    });
+
   it("merged in TypeScript, it gives PEFT's logits (peft_logits and merged_logits) to 1e-4 through transformers.js", async () => {
     const out = join(dir, 'tiny-merged');
-    const report = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert-cls'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-      out,
-    });
+    const report = await mergeTinyAdapter('tiny-bert-cls', { out });
     expect(report.merged.map((m) => m.module)).toEqual([
       'bert.encoder.layer.0.attention.self.query',
       'bert.encoder.layer.0.attention.self.value',
@@ -415,31 +433,19 @@ describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lo
     ]);
     expect(b.graph!.node.map((n) => n.op_type)).toEqual(a.graph!.node.map((n) => n.op_type));
     expect(b.graph!.initializer.length).toBe(a.graph!.initializer.length + 1);
-    await expect(
-      mergeLoraAdapter({
-        base: resolve(HF_TINY, 'tiny-bert-cls'),
-        adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-        out,
-      }),
-    ).rejects.toThrow(/already exists/);
+    await expect(mergeTinyAdapter('tiny-bert-cls', { out })).rejects.toThrow(/already exists/);
   });
 
   it('refuses the adapter on a base with another label set, naming the classifier, and writes nothing', async () => {
     const out = join(dir, 'nli-merged');
-    const err = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert-nli'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
-      out,
-    }).catch((e: unknown) => e);
+    const err = await mergeTinyAdapter('tiny-bert-nli', { out }).catch((e: unknown) => e);
     expect(AdapterError.isInstance(err)).toBe(true);
     expect((err as AdapterError).module).toBe('classifier');
     await expect(readFile(join(out, 'onnx/model.onnx'))).rejects.toThrow();
   });
 
   it('refuses the adapter on a base with other module names (tiny-bert, a BertModel), naming a module', async () => {
-    const err = await mergeLoraAdapter({
-      base: resolve(HF_TINY, 'tiny-bert'),
-      adapter: resolve(HF_TINY, 'tiny-bert-cls-lora'),
+    const err = await mergeTinyAdapter('tiny-bert', {
       out: join(dir, 'x'),
       cacheDir: join(dir, 'cache'),
     }).catch((e: unknown) => e);

@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledTranscript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
@@ -17,6 +16,7 @@ import { transcriptText } from '../../src/peft/training/transcript-text.js';
 import { encodeTexts } from '../../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { useWorkDir } from '../helpers/work-dir.js';
 
 /**
  * Runs the merged model through transformers.js, one text at a time, and checks that both of its logits match
@@ -51,25 +51,17 @@ async function expectMergedLogits(
 }
 
 describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts', () => {
-  let dir: string;
+  const work = useWorkDir('botlens-train-');
   let train: LabelledTranscript[];
   let dev: LabelledTranscript[];
-  const prevCache = process.env['BOTLENS_CACHE_DIR'];
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'botlens-train-'));
-    process.env['BOTLENS_CACHE_DIR'] = join(dir, 'cache');
     train = (await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'))).slice(0, 160);
     dev = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 12);
-  });
-  afterAll(async () => {
-    if (prevCache === undefined) delete process.env['BOTLENS_CACHE_DIR'];
-    else process.env['BOTLENS_CACHE_DIR'] = prevCache;
-    await rm(dir, { recursive: true, force: true });
   });
 
   it("writes a PEFT-format adapter whose merge reproduces the trained model's logits through transformers.js", async () => {
     const base = resolve(HF_TINY, 'tiny-bert-cls');
-    const out = join(dir, 'adapter');
+    const out = work.path('adapter');
     const events: TrainProgress[] = [];
     const res = await trainLoraModel({
       model: base,
@@ -127,7 +119,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     const mine = predictTopLayer(res.model, await trunk.encode(texts));
     await trunk.release();
     // ...and the merged model's logits through transformers.js.
-    const merged = join(dir, 'merged');
+    const merged = work.path('merged');
     await mergeLoraAdapter({ base, adapter: out, out: merged });
     await expectMergedLogits(merged, texts, 64, mine);
     // The trained model is not the base model (the comparison above can fail).
@@ -182,7 +174,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
 
   it('trains on a bare encoder (tiny-bert) by adding a classification head, which the merge adds again', async () => {
     const base = resolve(HF_TINY, 'tiny-bert');
-    const out = join(dir, 'bare-adapter');
+    const out = work.path('bare-adapter');
     const res = await trainLoraModel({
       model: base,
       examples: train.slice(0, 40),
@@ -193,7 +185,7 @@ describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts
     });
     expect(res.addedHead).toBe(true);
     expect(res.base).not.toBe(base);
-    const merged = join(dir, 'bare-merged');
+    const merged = work.path('bare-merged');
     const report = await mergeLoraAdapter({ base, adapter: out, out: merged });
     expect(report.addedHead).toBe(true);
     const texts = dev.slice(0, 3).map((t) => transcriptText(validateTranscript(t)));

@@ -93,9 +93,4 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.sqrt(x * y);
 }
 
-/** Largest absolute difference. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+export { maxAbsDiff } from '../helpers/vectors.js';

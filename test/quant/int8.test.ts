@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { dequantizeInt8, int8Range, quantizeInt8, scaleAndZeroPoint } from '../../src/quant/int8.js';
 import { roundHalfEven } from '../../src/quant/rounding.js';
+import { maxAbsDiff } from '../helpers/vectors.js';
 import { lcg } from './lcg.js';
 
 function randomMatrix(rows: number, cols: number, seed = 1): Float32Array {
@@ -10,12 +11,6 @@ function randomMatrix(rows: number, cols: number, seed = 1): Float32Array {
   // columns with very different ranges, so per-channel scales matter
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = r() * (j + 1) * 0.1;
   return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 describe('roundHalfEven', () => {

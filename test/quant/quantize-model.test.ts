@@ -238,21 +238,12 @@ describe('quantizeOnnxModel on a synthetic MLP', () => {
       inputs: [],
       outputs: [makeValueInfo('b_out', TensorDataType.FLOAT)],
     });
-    const ifNode = makeNode('If', ['cond'], ['maybe'], { name: 'if' });
-    const empty = {
-      floats: [],
-      ints: [],
-      strings: [],
-      tensors: [],
-      graphs: [],
-      sparse_tensors: [],
-      type_protos: [],
-    };
-    ifNode.attribute.push(
-      { ...empty, name: 'then_branch', type: 5, g: branch },
-      { ...empty, name: 'else_branch', type: 5, g: branch },
+    m.graph!.node.push(
+      makeNode('If', ['cond'], ['maybe'], {
+        name: 'if',
+        attributes: { then_branch: branch, else_branch: branch },
+      }),
     );
-    m.graph!.node.push(ifNode);
     const r = quantizeOnnxModel(m, { bits: 8 });
     expect(r.warnings.join(' ')).toMatch(/2 MatMul\/Gemm node\(s\) inside If\/Loop\/Scan subgraphs/);
     expect(r.quantized).toHaveLength(3);

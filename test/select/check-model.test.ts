@@ -1,30 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
-import { checkModel } from '../../src/select/check-model.js';
+import { type CheckModelOptions, checkModel } from '../../src/select/check-model.js';
 import { fetchModelFacts } from '../../src/select/fetch-model-facts.js';
 import type { ModelCheck, ModelCheckReport } from '../../src/select/types.js';
 import { MODEL_ZOO, type ZooEntry } from '../../src/zoo/model-zoo.js';
-import { type FakeHub, GRANTED_TOKEN, startFakeHub } from '../helpers/fake-hub.js';
+import { GRANTED_TOKEN, useFakeHub } from '../helpers/fake-hub.js';
 
 // The fixtures' last commits are from 2023-2025; judge activity as of this date so results do not age.
 const NOW = new Date('2026-11-01T00:00:00Z');
 
-let hub: FakeHub;
-const savedToken = process.env['HF_TOKEN'];
-const savedEndpoint = process.env['HF_ENDPOINT'];
+const hub = useFakeHub({ clearEnv: ['HF_TOKEN', 'HF_ENDPOINT'] });
 
-beforeAll(async () => {
-  delete process.env['HF_TOKEN'];
-  delete process.env['HF_ENDPOINT'];
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  await hub.close();
-  if (savedToken !== undefined) process.env['HF_TOKEN'] = savedToken;
-  if (savedEndpoint !== undefined) process.env['HF_ENDPOINT'] = savedEndpoint;
-});
-beforeEach(() => hub.reset());
+/** `checkModel` against the fake hub, judged as of {@link NOW}. */
+function checkAtNow(
+  id: string,
+  task: CheckModelOptions['task'],
+  memoryBudget: CheckModelOptions['memoryBudget'],
+  more: Omit<CheckModelOptions, 'task' | 'memoryBudget' | 'hubUrl' | 'now'> = {},
+): Promise<ModelCheckReport> {
+  return checkModel(id, { task, memoryBudget, ...more, hubUrl: hub.url, now: NOW });
+}
 
 function check(r: ModelCheckReport, name: ModelCheck['name']): ModelCheck {
   const c = r.checks.find((x) => x.name === name);
@@ -38,19 +34,13 @@ describe('checkModel on the model zoo', () => {
     for (const task of entry.detectors) {
       it(`${entry.id} passes for the ${task} detector (fp32 and every catalogue dtype, 5 GB)`, async () => {
         // 5 GB: the calibrated estimate puts Qwen2.5-0.5B in fp32 at 3.3 GB (83% of 4 GB, a warning).
-        const r = await checkModel(entry.id, { task, memoryBudget: '5GB', hubUrl: hub.url, now: NOW });
+        const r = await checkAtNow(entry.id, task, '5GB');
         expect(r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.name}: ${c.message}`)).toEqual([]);
         expect(r.verdict).toBe('pass');
         expect(r.id).toBe(entry.id);
         expect(check(r, 'license').value).toBe(entry.license);
         for (const dtype of entry.dtypes) {
-          const d = await checkModel(entry.id, {
-            task,
-            memoryBudget: '5GB',
-            dtype,
-            hubUrl: hub.url,
-            now: NOW,
-          });
+          const d = await checkAtNow(entry.id, task, '5GB', { dtype });
           expect(check(d, 'task').status).toBe('pass');
         }
       });
@@ -59,12 +49,7 @@ describe('checkModel on the model zoo', () => {
 
   it('reads the zoo entries as the catalogue says: parameters within 3%, and the languages', async () => {
     for (const entry of entries) {
-      const r = await checkModel(entry.id, {
-        task: entry.detectors[0]!,
-        memoryBudget: '4GB',
-        hubUrl: hub.url,
-        now: NOW,
-      });
+      const r = await checkAtNow(entry.id, entry.detectors[0]!, '4GB');
       const m = /(\d+(?:\.\d+)?)([MB]) parameters/.exec(check(r, 'memory').message);
       expect(m, check(r, 'memory').message).not.toBeNull();
       const params = Number(m![1]) * (m![2] === 'B' ? 1e9 : 1e6);
@@ -75,12 +60,7 @@ describe('checkModel on the model zoo', () => {
 
 describe('checkModel on the issue fixtures', () => {
   it('NLI checkpoint without ONNX: task fails, memory comes from the safetensors headers read with Range requests', async () => {
-    const r = await checkModel('facebook/bart-large-mnli', {
-      task: 'nli',
-      memoryBudget: '4GB',
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const r = await checkAtNow('facebook/bart-large-mnli', 'nli', '4GB');
     expect(r.verdict).toBe('fail');
     expect(check(r, 'task').status).toBe('fail');
     expect(check(r, 'task').message).toMatch(/no ONNX weights/);
@@ -102,53 +82,29 @@ describe('checkModel on the issue fixtures', () => {
 
   it('embedding model with sentence-transformers ONNX names: fp32 passes, q8 fails naming the file transformers.js wants', async () => {
     const id = 'sentence-transformers/all-MiniLM-L6-v2';
-    const fp32 = await checkModel(id, {
-      task: 'embedding',
-      memoryBudget: '1GB',
-      languages: ['en'],
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const fp32 = await checkAtNow(id, 'embedding', '1GB', { languages: ['en'] });
     expect(check(fp32, 'task').status).toBe('pass');
     expect(check(fp32, 'language').status).toBe('pass');
     expect(check(fp32, 'memory').message).toMatch(/22.7M parameters from the safetensors headers/);
-    const q8 = await checkModel(id, {
-      task: 'embedding',
-      memoryBudget: '1GB',
-      dtype: 'q8',
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const q8 = await checkAtNow(id, 'embedding', '1GB', { dtype: 'q8' });
     expect(check(q8, 'task').status).toBe('fail');
     expect(check(q8, 'task').message).toContain('onnx/model_quantized.onnx');
   });
 
   it('pickle-only model: security fails, or warns with allowPickle; the LABEL_n config fails NLI', async () => {
     const id = 'textattack/bert-base-uncased-MNLI';
-    const r = await checkModel(id, { task: 'nli', memoryBudget: '4GB', hubUrl: hub.url, now: NOW });
+    const r = await checkAtNow(id, 'nli', '4GB');
     expect(check(r, 'security').status).toBe('fail');
     expect(check(r, 'security').message).toMatch(/pickle only/);
     expect(check(r, 'task').message).toMatch(/LABEL_0/);
     expect(check(r, 'license').status).toBe('fail');
     expect(check(r, 'activity').status).toBe('warn');
-    const allowed = await checkModel(id, {
-      task: 'nli',
-      memoryBudget: '4GB',
-      allowPickle: true,
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const allowed = await checkAtNow(id, 'nli', '4GB', { allowPickle: true });
     expect(check(allowed, 'security').status).toBe('warn');
   });
 
   it('gated model: model info is public, files are not; memory falls back to the hub summary and problems say why', async () => {
-    const r = await checkModel('meta-llama/Llama-3.2-1B', {
-      task: 'perplexity',
-      memoryBudget: '8GB',
-      dtype: 'q4',
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const r = await checkAtNow('meta-llama/Llama-3.2-1B', 'perplexity', '8GB', { dtype: 'q4' });
     expect(check(r, 'security').status).toBe('warn');
     expect(check(r, 'security').message).toMatch(/gated/);
     expect(check(r, 'license')).toMatchObject({ status: 'warn', value: 'llama3.2' });
@@ -176,47 +132,27 @@ describe('checkModel on the issue fixtures', () => {
   });
 
   it('non-commercial multilingual embedding model: license warns with its name; languages pass', async () => {
-    const r = await checkModel('jinaai/jina-embeddings-v3', {
-      task: 'embedding',
-      memoryBudget: '4GB',
+    const r = await checkAtNow('jinaai/jina-embeddings-v3', 'embedding', '4GB', {
       languages: ['de', 'fr', 'pt-BR'],
-      hubUrl: hub.url,
-      now: NOW,
     });
     expect(check(r, 'license')).toMatchObject({ status: 'warn', value: 'cc-by-nc-4.0' });
     expect(check(r, 'license').message).toMatch(/non-commercial/);
     expect(check(r, 'language').status).toBe('pass');
     expect(check(r, 'task').status).toBe('pass');
     expect(r.verdict).toBe('warn');
-    const strict = await checkModel('jinaai/jina-embeddings-v3', {
-      task: 'embedding',
-      memoryBudget: '4GB',
+    const strict = await checkAtNow('jinaai/jina-embeddings-v3', 'embedding', '4GB', {
       allowLicenses: ['cc-by-nc-4.0'],
-      hubUrl: hub.url,
-      now: NOW,
     });
     expect(check(strict, 'license').status).toBe('pass');
   });
 
   it('fails a language the card does not list', async () => {
-    const r = await checkModel('meta-llama/Llama-3.2-1B', {
-      task: 'perplexity',
-      memoryBudget: '8GB',
-      languages: ['ja'],
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const r = await checkAtNow('meta-llama/Llama-3.2-1B', 'perplexity', '8GB', { languages: ['ja'] });
     expect(check(r, 'language').status).toBe('fail');
   });
 
   it('reads license and languages from the base model when the export card has none', async () => {
-    const r = await checkModel('Xenova/e5-small-v2', {
-      task: 'embedding',
-      memoryBudget: '1GB',
-      languages: ['en'],
-      hubUrl: hub.url,
-      now: NOW,
-    });
+    const r = await checkAtNow('Xenova/e5-small-v2', 'embedding', '1GB', { languages: ['en'] });
     expect(check(r, 'license').message).toContain('intfloat/e5-small-v2');
     expect(check(r, 'language').status).toBe('pass');
     expect(hub.requests.some((q) => q.url.startsWith('/api/models/intfloat/e5-small-v2/revision/HEAD'))).toBe(

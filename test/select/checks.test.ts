@@ -13,7 +13,7 @@ import { classifyLicense } from '../../src/select/license-policy.js';
 import { onnxWeightFiles } from '../../src/select/onnx-weight-files.js';
 import { parseByteSize } from '../../src/select/parse-byte-size.js';
 import { runModelChecks } from '../../src/select/run-model-checks.js';
-import type { ModelFacts } from '../../src/select/types.js';
+import { CHECK_NAMES, type ModelFacts } from '../../src/select/types.js';
 import { worstStatus } from '../../src/select/worst-status.js';
 
 /** Facts of a healthy transformers.js NLI export; each test changes what it is about. */
@@ -377,14 +377,8 @@ describe('checkSecurity', () => {
 describe('runModelChecks', () => {
   it('returns six checks in order with the worst status as verdict', () => {
     const r = runModelChecks(facts({ downloads: 3 }), { task: 'nli', memoryBudget: '4GB', now: NOW });
-    expect(r.checks.map((c) => c.name)).toEqual([
-      'task',
-      'language',
-      'license',
-      'memory',
-      'activity',
-      'security',
-    ]);
+    expect(CHECK_NAMES).toEqual(['task', 'language', 'license', 'memory', 'activity', 'security']);
+    expect(r.checks.map((c) => c.name)).toEqual(CHECK_NAMES);
     expect(r.verdict).toBe('warn');
     expect(
       r.checks.every((c) => typeof c.rule === 'string' && c.rule.length > 0 && c.message.length > 0),

@@ -2,24 +2,15 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerCheckModelCommand } from '../../src/cli/commands/check-model.js';
 import { registerModelsCommand } from '../../src/cli/commands/models.js';
 import { registerPullCommand } from '../../src/cli/commands/pull.js';
+import { CHECK_NAMES } from '../../src/select/types.js';
 import { MODEL_ZOO } from '../../src/zoo/model-zoo.js';
-import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
+import { useFakeHub } from '../helpers/fake-hub.js';
 
-let hub: FakeHub;
-const savedToken = process.env['HF_TOKEN'];
-
-beforeAll(async () => {
-  delete process.env['HF_TOKEN'];
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  await hub.close();
-  if (savedToken !== undefined) process.env['HF_TOKEN'] = savedToken;
-});
+const hub = useFakeHub();
 afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
@@ -46,32 +37,20 @@ async function run(args: string[]): Promise<{ out: string; code: number | undefi
   return { out: chunks.join(''), code };
 }
 
+/** Runs a `botlens` command line (words split at spaces) against the fake hub. */
+function onHub(line: string): Promise<{ out: string; code: number | undefined }> {
+  return run([...line.split(' '), '--hub-url', hub.url]);
+}
+
 describe('botlens check-model', () => {
   it('--json prints { id, verdict, checks: [{ name, status, value, message }] }', async () => {
-    const { out, code } = await run([
-      'check-model',
-      'Xenova/bart-large-mnli',
-      '--task',
-      'nli',
-      '--budget',
-      '2GB',
-      '--dtype',
-      'q8',
-      '--hub-url',
-      hub.url,
-      '--json',
-    ]);
+    const { out, code } = await onHub(
+      'check-model Xenova/bart-large-mnli --task nli --budget 2GB --dtype q8 --json',
+    );
     const report = JSON.parse(out) as { id: string; verdict: string; checks: Record<string, unknown>[] };
     expect(Object.keys(report)).toEqual(['id', 'verdict', 'checks']);
     expect(report.id).toBe('Xenova/bart-large-mnli');
-    expect(report.checks.map((c) => c['name'])).toEqual([
-      'task',
-      'language',
-      'license',
-      'memory',
-      'activity',
-      'security',
-    ]);
+    expect(report.checks.map((c) => c['name'])).toEqual(CHECK_NAMES);
     for (const c of report.checks) {
       expect(Object.keys(c)).toEqual(['name', 'status', 'value', 'message']);
       expect(['pass', 'warn', 'fail']).toContain(c['status']);
@@ -82,16 +61,9 @@ describe('botlens check-model', () => {
   });
 
   it('prints a readable table and exits 1 on a fail verdict', async () => {
-    const { out, code } = await run([
-      'check-model',
-      'textattack/bert-base-uncased-MNLI',
-      '--task',
-      'nli',
-      '--budget',
-      '4GB',
-      '--hub-url',
-      hub.url,
-    ]);
+    const { out, code } = await onHub(
+      'check-model textattack/bert-base-uncased-MNLI --task nli --budget 4GB',
+    );
     expect(out).toMatch(/^textattack\/bert-base-uncased-MNLI @ [0-9a-f]{7} for the nli detector: FAIL/);
     expect(out).toMatch(/^check\s+status\s+value\s+message$/m);
     expect(out).toMatch(/^security\s+fail\s+pickle, scan clean\s+Its weights are pickle only/m);
@@ -99,32 +71,13 @@ describe('botlens check-model', () => {
   });
 
   it('notes the hub sources it could not read (a gated repo)', async () => {
-    const { out } = await run([
-      'check-model',
-      'meta-llama/Llama-3.2-1B',
-      '--task',
-      'perplexity',
-      '--budget',
-      '8GB',
-      '--hub-url',
-      hub.url,
-    ]);
+    const { out } = await onHub('check-model meta-llama/Llama-3.2-1B --task perplexity --budget 8GB');
     expect(out).toMatch(/^note: could not read safetensors: meta-llama\/Llama-3.2-1B is a gated repo/m);
     expect(out).toMatch(/^license\s+warn\s+llama3.2\s+/m);
   });
 
   it('takes the task of a catalogue model when --task is left out, and reads --languages', async () => {
-    const { out } = await run([
-      'check-model',
-      'Xenova/e5-small-v2',
-      '--budget',
-      '1GB',
-      '--languages',
-      'en,de',
-      '--hub-url',
-      hub.url,
-      '--json',
-    ]);
+    const { out } = await onHub('check-model Xenova/e5-small-v2 --budget 1GB --languages en,de --json');
     const report = JSON.parse(out) as { checks: { name: string; status: string; message: string }[] };
     expect(report.checks.find((c) => c.name === 'task')?.message).toMatch(/embedding detector/);
     expect(report.checks.find((c) => c.name === 'language')?.status).toBe('fail'); // e5-small-v2 is English only
@@ -165,34 +118,14 @@ describe('botlens pull', () => {
   it('downloads a small repo into the cache dir and reports it', async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'botlens-cli-pull-'));
     try {
-      const { out } = await run([
-        'pull',
-        'botlens-fixtures/tiny-random-bert',
-        '--dtype',
-        'q8',
-        '--cache-dir',
-        cacheDir,
-        '--hub-url',
-        hub.url,
-        '--quiet',
-      ]);
+      const pull = `pull botlens-fixtures/tiny-random-bert --dtype q8 --quiet --cache-dir ${cacheDir}`;
+      const { out } = await onHub(pull);
       expect(out).toMatch(
         /^Pulled botlens-fixtures\/tiny-random-bert@main: 6 files, [\d.]+ kB downloaded, into /,
       );
       const s = await stat(join(cacheDir, 'botlens-fixtures/tiny-random-bert/onnx/model_quantized.onnx'));
       expect(s.size).toBe(61_022);
-      const json = await run([
-        'pull',
-        'botlens-fixtures/tiny-random-bert',
-        '--dtype',
-        'q8',
-        '--cache-dir',
-        cacheDir,
-        '--hub-url',
-        hub.url,
-        '--quiet',
-        '--json',
-      ]);
+      const json = await onHub(`${pull} --json`);
       const r = JSON.parse(json.out) as { downloadedBytes: number; files: { cached: boolean }[] };
       expect(r.downloadedBytes).toBe(0);
       expect(r.files.every((f) => f.cached)).toBe(true);

@@ -1,25 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { HubError } from '../../src/errors/hub-error.js';
 import { checkModel } from '../../src/select/check-model.js';
 import { fetchModelFacts } from '../../src/select/fetch-model-facts.js';
 import { createHubFetch } from '../../src/select/hub-fetch.js';
-import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
+import { useFakeHub } from '../helpers/fake-hub.js';
 
-let hub: FakeHub;
-const savedToken = process.env['HF_TOKEN'];
-
-beforeAll(async () => {
-  delete process.env['HF_TOKEN'];
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  await hub.close();
-  if (savedToken !== undefined) process.env['HF_TOKEN'] = savedToken;
-});
-beforeEach(() => hub.reset());
+const hub = useFakeHub();
 
 const INFO = (id: string) => (q: { url: string }) => q.url.startsWith(`/api/models/${id}/revision/`);
 const fast = { retries: 2, retryDelayMs: 1 };

@@ -1,28 +1,18 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { HubError } from '../../src/errors/hub-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import type { LoadProgress } from '../../src/runtime/model-options.js';
 import { pullModel } from '../../src/select/pull-model.js';
-import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
+import { useFakeHub } from '../helpers/fake-hub.js';
 
-let hub: FakeHub;
+const hub = useFakeHub();
 let cacheDir: string;
-const savedToken = process.env['HF_TOKEN'];
 
-beforeAll(async () => {
-  delete process.env['HF_TOKEN'];
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  await hub.close();
-  if (savedToken !== undefined) process.env['HF_TOKEN'] = savedToken;
-});
 beforeEach(async () => {
-  hub.reset();
   cacheDir = await mkdtemp(join(tmpdir(), 'botlens-pull-'));
 });
 afterEach(async () => {

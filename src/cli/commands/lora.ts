@@ -44,6 +44,17 @@ function num(name: string, v: string, integer: boolean): number {
 }
 
 /**
+ * Stops before any work when `--out` is (or is inside, or contains) one of the inputs, symlinks resolved.
+ *
+ * @param out - the `--out` folder
+ * @param inputs - the input paths, each with the flag that named it
+ */
+async function assertOutSeparate(out: string, inputs: { option: string; path: string }[]): Promise<void> {
+  const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
+  assertOutputSeparate({ option: '--out', path: out }, inputs);
+}
+
+/**
  * `botlens lora merge` (fold PEFT LoRA adapters into a base model folder) and `botlens lora train` (train a
  * LoRA adapter on labelled JSONL, in process, and save it in PEFT format). Heavy modules load only when a
  * subcommand runs.
@@ -78,9 +89,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--force', 'overwrite an existing merged model in --out')
     .option('--json', 'print the merge report as JSON')
     .action(async (flags: MergeFlags) => {
-      // Before any work: --out must not be (or be inside, or contain) an input, symlinks resolved.
-      const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
-      assertOutputSeparate({ option: '--out', path: flags.out }, [
+      await assertOutSeparate(flags.out, [
         { option: '--base', path: flags.base },
         ...flags.adapter.map((path) => ({ option: '--adapter', path })),
       ]);
@@ -137,8 +146,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--quiet', 'no progress bar (same as --no-progress)')
     .option('--json', 'print the result as JSON (the default; kept for symmetry with the other commands)')
     .action(async (flags: TrainFlags) => {
-      const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
-      assertOutputSeparate({ option: '--out', path: flags.out }, [
+      await assertOutSeparate(flags.out, [
         // --model is an input only when it names a folder (a hub id is downloaded into the cache).
         ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
         { option: '--data', path: flags.data },

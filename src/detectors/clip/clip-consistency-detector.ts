@@ -5,31 +5,25 @@ import {
   beginDetectBatch,
   beginFit,
   checkName,
-  checkState,
   checkThreshold,
-  definedFields,
-  fieldsOfType,
   numberInRange,
-  stateHead,
+  type StateFormat,
 } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
-import { SAVED_BATCH_KEYS } from '../../runtime/batching.js';
 import { ClipEncoder } from '../../runtime/clip-encoder.js';
 import { isRemoteImage } from '../../runtime/image-input.js';
-import {
-  deserializeModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../../runtime/model-options.js';
+import { validateModelOptions } from '../../runtime/model-options.js';
 import { cosine } from '../../runtime/tensor-data.js';
+import { modelDetectorState, readModelDetectorOptions, withoutKeys } from '../model-detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
 import type { ClipCalibration, ClipConsistencyOptions } from './clip-options.js';
 
-const KIND = 'clip';
-const STATE_VERSION = 1;
+const FORMAT: StateFormat = { kind: 'clip', version: 1, owner: 'ClipConsistencyDetector', label: 'CLIP' };
+/** The options the detector reads itself; the rest go to its CLIP encoder. */
+const OWN_KEYS = ['name', 'maxInconsistency', 'steepness', 'threshold', 'l2', 'normalize'] as const;
 
 /**
  * Checks that a profile's bio and avatar tell the same story: CLIP embeds the bio text and the avatar image in
@@ -77,7 +71,7 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: ClipConsistencyOptions = {}) {
-    const name = checkName(options.name, KIND);
+    const name = checkName(options.name, FORMAT.kind);
     this.threshold = checkThreshold(options.threshold);
     this.maxInconsistency = numberInRange('maxInconsistency', options.maxInconsistency ?? 0.4, 0, 2);
     this.steepness = numberInRange('steepness', options.steepness ?? 10, 1e-6, 1e6);
@@ -85,16 +79,7 @@ export class ClipConsistencyDetector implements Detector {
     validateModelOptions(options);
     this.name = name;
     this.options = { ...options };
-    const {
-      name: _n,
-      maxInconsistency: _m,
-      steepness: _s,
-      threshold: _t,
-      l2: _l2,
-      normalize: _norm,
-      ...encoderOptions
-    } = options;
-    this.encoder = new ClipEncoder({ ...encoderOptions, normalize: true });
+    this.encoder = new ClipEncoder({ ...withoutKeys(options, OWN_KEYS), normalize: true });
   }
 
   /** True once `fit()` has run (or the state came from a fitted detector). */
@@ -232,17 +217,9 @@ export class ClipConsistencyDetector implements Detector {
 
   /** The options and the fitted mapping as JSON, for {@link ClipConsistencyDetector.fromJSON}. */
   toJSON(): DetectorState {
-    const o = this.options;
-    const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
-      maxInconsistency: this.maxInconsistency,
-      steepness: this.steepness,
-      l2: this.l2,
-      model: { ...serializeModelOptions(o) },
-      calibration: this.calibration ? { ...this.calibration } : null,
-      ...definedFields(o, SAVED_BATCH_KEYS),
-    };
-    return state;
+    const { maxInconsistency, steepness, l2, calibration } = this;
+    const fields = { maxInconsistency, steepness, l2, calibration: calibration ? { ...calibration } : null };
+    return modelDetectorState(FORMAT, this, fields, { model: this.options, batching: this.options });
   }
 
   /**
@@ -257,24 +234,10 @@ export class ClipConsistencyDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: ClipConsistencyOptions = {}): ClipConsistencyDetector {
-    checkState(state, {
-      kind: KIND,
-      version: STATE_VERSION,
-      owner: 'ClipConsistencyDetector',
-      label: 'CLIP',
+    const saved = readModelDetectorOptions(state, FORMAT, {
+      numbers: ['maxInconsistency', 'steepness', 'l2'],
     });
-    const opts: ClipConsistencyOptions = {
-      ...deserializeModelOptions(state['model']),
-      ...fieldsOfType(state, 'string', ['name']),
-      ...fieldsOfType(state, 'number', [
-        'threshold',
-        'maxInconsistency',
-        'steepness',
-        'l2',
-        ...SAVED_BATCH_KEYS,
-      ]),
-    };
-    const d = new ClipConsistencyDetector({ ...opts, ...overrides });
+    const d = new ClipConsistencyDetector({ ...saved, ...overrides });
     d.calibration = readScalarCalibration(state['calibration']);
     return d;
   }

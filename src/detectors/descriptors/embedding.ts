@@ -4,13 +4,7 @@ import type { JsonObject } from '../../core/json.js';
 import { type ModelOptions, serializeModelOptions } from '../../runtime/model-options.js';
 import { defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
-import {
-  commonOptionFields,
-  definedOnly,
-  MODEL_CLI_FLAGS,
-  modelOptionFields,
-  savedModelOptions,
-} from './option-fields.js';
+import { definedOnly, MODEL_CLI_FLAGS, modelOptionsSchema, savedModelOptions } from './option-fields.js';
 
 /** The state field that records where a transformer embedder's model came from. */
 const SOURCE_KEY = 'embedderModel';
@@ -47,9 +41,7 @@ export const embeddingDescriptor = defineDetector({
   specificationVersion: 'v1',
   type: 'embedding',
   description: 'kNN and a linear probe over sentence embeddings (needs fit)',
-  optionsSchema: z.strictObject({
-    ...commonOptionFields('embedding'),
-    ...modelOptionFields,
+  optionsSchema: modelOptionsSchema('embedding', {
     embedder: z
       .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
       .default('transformers'),

@@ -1,14 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Detector, DetectorState } from '../../core/detector.js';
 import type { ModelOptions, ModelRelocation } from '../../runtime/model-options.js';
 import { type DetectorDescriptor, defineDetector } from '../descriptor.js';
-import {
-  commonOptionFields,
-  definedOnly,
-  MODEL_CLI_FLAGS,
-  modelOptionFields,
-  savedModelOptions,
-} from './option-fields.js';
+import { definedOnly, MODEL_CLI_FLAGS, modelOptionsSchema, savedModelOptions } from './option-fields.js';
 
 /** A model-backed detector class: built from options, restored by `fromJSON(state, overrides)`. */
 export interface ModelDetectorClass<D extends Detector> {
@@ -49,7 +43,7 @@ export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
     type: def.type,
     ...(def.kind !== undefined && { kind: def.kind }),
     description: def.description,
-    optionsSchema: z.strictObject({ ...commonOptionFields(def.type), ...modelOptionFields, ...def.options }),
+    optionsSchema: modelOptionsSchema(def.type, def.options),
     stateVersion: 1,
     cliFlags: MODEL_CLI_FLAGS,
     async create(options): Promise<D> {

@@ -57,6 +57,18 @@ export const modelOptionFields = {
     .optional(),
 };
 
+/**
+ * The options schema of a model-backed detector type: name and threshold, the model fields, then its own.
+ *
+ * @param type - the detector type (the default name)
+ * @param own - the type's own option fields
+ *
+ * @internal
+ */
+export function modelOptionsSchema<Shape extends z.ZodRawShape>(type: string, own: Shape) {
+  return z.strictObject({ ...commonOptionFields(type), ...modelOptionFields, ...own });
+}
+
 /** The CLI flags of a model-backed detector. @internal */
 export const MODEL_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
   'model',

@@ -6,7 +6,8 @@ import {
   checkState,
   checkThreshold,
   detectEach,
-  stateHead,
+  optionalChoice,
+  type StateFormat,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
@@ -19,13 +20,10 @@ import { sigmoid } from '../../numeric/logistic-regression.js';
 import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { LazyPromise } from '../../runtime/lazy-promise.js';
-import {
-  pickModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../../runtime/model-options.js';
+import { pickModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { cosine } from '../../runtime/tensor-data.js';
 import { defaultModelFor } from '../../zoo/model-zoo.js';
+import { modelDetectorState } from '../model-detector-kit.js';
 import {
   balancedOrder,
   chatRenderer,
@@ -46,8 +44,7 @@ import {
   renderPlainPrompt,
 } from './prompt-format.js';
 
-const STATE_VERSION = 1;
-const KIND = 'fewshot';
+const FORMAT: StateFormat = { kind: 'fewshot', version: 1, owner: 'FewShotPromptDetector', label: 'fewshot' };
 const DEFAULT_CONTEXT_CAP = 1024;
 
 /**
@@ -96,7 +93,7 @@ export class FewShotPromptDetector implements Detector {
    */
   constructor(options: FewShotPromptOptions = {}) {
     validateModelOptions(options);
-    const name = checkName(options.name, KIND);
+    const name = checkName(options.name, FORMAT.kind);
     const threshold = checkThreshold(options.threshold);
     const shots = options.shots ?? 4;
     if (!(Number.isInteger(shots) && shots >= 1 && shots <= 16)) {
@@ -121,16 +118,7 @@ export class FewShotPromptDetector implements Detector {
         `expected an integer of at least 8, got ${String(options.contextTokens)}`,
       );
     }
-    if (
-      options.chatTemplate !== undefined &&
-      options.chatTemplate !== 'auto' &&
-      options.chatTemplate !== 'never'
-    ) {
-      throw new InvalidOptionsError(
-        'chatTemplate',
-        `got ${JSON.stringify(options.chatTemplate)}; use "auto" or "never"`,
-      );
-    }
+    optionalChoice('chatTemplate', options.chatTemplate, ['auto', 'never']);
     if (
       options.instruction !== undefined &&
       (typeof options.instruction !== 'string' || options.instruction.trim() === '')
@@ -288,9 +276,8 @@ export class FewShotPromptDetector implements Detector {
   /** The options and the example pool as JSON, for {@link FewShotPromptDetector.fromJSON}. */
   toJSON(): DetectorState {
     const o = this.options;
-    const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
-      model: { ...serializeModelOptions(o) },
+    const state = modelDetectorState(FORMAT, this, {}, { model: o });
+    Object.assign(state, {
       shots: this.shots,
       scoring: this.scoring,
       maxPool: this.maxPool,
@@ -300,7 +287,7 @@ export class FewShotPromptDetector implements Detector {
       embedder: this.embedder?.id ?? null,
       fitted: this.isFitted,
       examples: this.pool.map((p) => serializeExample(p)),
-    };
+    });
     if (o.contextTokens !== undefined) state['contextTokens'] = o.contextTokens;
     if (o.instruction !== undefined) state['instruction'] = o.instruction;
     if (o.words !== undefined) {
@@ -329,12 +316,7 @@ export class FewShotPromptDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: FewShotPromptOptions = {}): FewShotPromptDetector {
-    checkState(state, {
-      kind: KIND,
-      version: STATE_VERSION,
-      owner: 'FewShotPromptDetector',
-      label: 'fewshot',
-    });
+    checkState(state, FORMAT);
     const opts = optionsFromState(state);
     const examples = state['examples'];
     if (!Array.isArray(examples))

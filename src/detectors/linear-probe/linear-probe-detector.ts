@@ -6,6 +6,7 @@ import {
   checkState,
   checkThreshold,
   nonNegativeNumber,
+  type StateFormat,
   stateHead,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
@@ -30,9 +31,11 @@ import {
   serializeModelOptions,
 } from '../../runtime/model-options.js';
 import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
+import { withoutKeys } from '../model-detector-kit.js';
 
-const KIND = 'probe';
-const STATE_VERSION = 1;
+const FORMAT: StateFormat = { kind: 'probe', version: 1, owner: 'LinearProbeDetector', label: 'probe' };
+/** The options the probe reads itself; the rest are the model options of its default embedder. */
+const OWN_KEYS = ['name', 'threshold', 'embedder', 'l2', 'balanceClasses'] as const;
 
 /** Options for {@link LinearProbeDetector}. */
 export interface LinearProbeOptions extends ModelOptions {
@@ -91,8 +94,9 @@ export class LinearProbeDetector implements Detector {
 
   /** @param options - see {@link LinearProbeOptions} */
   constructor(options: LinearProbeOptions = {}) {
-    const { name, threshold, embedder, l2, balanceClasses, ...modelOptions } = options;
-    this.name = checkName(name, KIND);
+    const { name, threshold, embedder, l2, balanceClasses } = options;
+    const modelOptions = withoutKeys(options, OWN_KEYS);
+    this.name = checkName(name, FORMAT.kind);
     this.threshold = checkThreshold(threshold);
     this.l2 = nonNegativeNumber('l2', l2 ?? 1);
     this.balance = balanceClasses ?? true;
@@ -254,7 +258,7 @@ export class LinearProbeDetector implements Detector {
   toJSON(): DetectorState {
     if (!this.head) throw new NotFittedError(this.name, 'call fit(examples) before toJSON()');
     const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
+      ...stateHead(FORMAT.kind, FORMAT.version, this.name, this.threshold),
       l2: this.l2,
       balanceClasses: this.balance,
       embedderId: this.embedder.id,
@@ -274,7 +278,7 @@ export class LinearProbeDetector implements Detector {
    * @throws InvalidOptionsError for a state of another kind or version, or an embedder with another id
    */
   static fromJSON(state: DetectorState, options: LinearProbeOptions = {}): LinearProbeDetector {
-    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'LinearProbeDetector', label: 'probe' });
+    checkState(state, FORMAT);
     const weights = state['weights'];
     const intercept = state['intercept'];
     if (
@@ -289,7 +293,10 @@ export class LinearProbeDetector implements Detector {
       options.embedder ??
       HashingEmbedder.fromId(id) ??
       (state['model']
-        ? new TransformersEmbedder({ ...deserializeModelOptions(state['model']), ...stripProbe(options) })
+        ? new TransformersEmbedder({
+            ...deserializeModelOptions(state['model']),
+            ...withoutKeys(options, OWN_KEYS),
+          })
         : undefined);
     if (!embedder)
       throw new InvalidOptionsError('embedder', `pass the embedder the probe was fitted with (id ${id})`);
@@ -300,7 +307,7 @@ export class LinearProbeDetector implements Detector {
       );
     }
     const d = new LinearProbeDetector({
-      name: typeof state['name'] === 'string' ? state['name'] : KIND,
+      name: typeof state['name'] === 'string' ? state['name'] : FORMAT.kind,
       threshold: typeof state['threshold'] === 'number' ? state['threshold'] : 0.5,
       l2: typeof state['l2'] === 'number' ? state['l2'] : 1,
       balanceClasses: state['balanceClasses'] !== false,
@@ -315,9 +322,4 @@ export class LinearProbeDetector implements Detector {
   async dispose(): Promise<void> {
     await this.embedder.dispose?.();
   }
-}
-
-function stripProbe(o: LinearProbeOptions): ModelOptions {
-  const { name: _n, threshold: _t, embedder: _e, l2: _l, balanceClasses: _b, ...rest } = o;
-  return rest;
 }

@@ -1,14 +1,7 @@
 import { join, resolve } from 'node:path';
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
-import {
-  beginDetectBatch,
-  checkName,
-  checkState,
-  checkThreshold,
-  fieldsOfType,
-  stateHead,
-} from '../../core/detector-kit.js';
+import { beginDetectBatch, checkName, checkThreshold, type StateFormat } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -27,19 +20,14 @@ import { LazyPromise } from '../../runtime/lazy-promise.js';
 import { loadTransformers } from '../../runtime/load-model.js';
 import { absoluteDir } from '../../runtime/local-path.js';
 import { ModelHolder } from '../../runtime/model-holder.js';
-import {
-  deserializeModelOptions,
-  type ModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../../runtime/model-options.js';
+import { type ModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { runEncodedBatches } from '../../runtime/run-encoded.js';
 import { floatData } from '../../runtime/tensor-data.js';
 import { defaultModelFor } from '../../zoo/model-zoo.js';
+import { modelDetectorState, readModelDetectorOptions } from '../model-detector-kit.js';
 import { DEFAULT_LORA_TRAINING, type LoraClassifierOptions } from './lora-options.js';
 
-const KIND = 'lora';
-const STATE_VERSION = 1;
+const FORMAT: StateFormat = { kind: 'lora', version: 1, owner: 'LoraClassifierDetector', label: 'lora' };
 
 /**
  * A fine-tuned sequence classifier: a transformer with a classification head (a hub id or a folder), plus zero
@@ -91,7 +79,7 @@ export class LoraClassifierDetector implements Detector {
     } = options;
     validateModelOptions(modelOptions);
     checkBatchSize('batchSize', batchSize);
-    this.name = checkName(name, KIND);
+    this.name = checkName(name, FORMAT.kind);
     this.threshold = checkThreshold(threshold);
     if (
       adapters !== undefined &&
@@ -330,11 +318,9 @@ export class LoraClassifierDetector implements Detector {
 
   /** Settings, adapters and the fitted adapter (inline), for {@link LoraClassifierDetector.fromJSON}. */
   toJSON(): DetectorState {
-    const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
+    const fields = {
       botLabel: this.botLabel,
       maxLength: this.maxLength,
-      model: serializeModelOptions(this.modelOptions) as JsonObject,
       // Absolute, so the state names the same adapter folders from any working directory.
       adapters: this.adapters.map((a) => absoluteDir(a)),
       trained: this.trained
@@ -344,7 +330,7 @@ export class LoraClassifierDetector implements Detector {
           }
         : null,
     };
-    return state;
+    return modelDetectorState(FORMAT, this, fields, { model: this.modelOptions });
   }
 
   /**
@@ -355,15 +341,13 @@ export class LoraClassifierDetector implements Detector {
    * @throws InvalidOptionsError for a state of another kind or version
    */
   static fromJSON(state: DetectorState, overrides: LoraClassifierOptions = {}): LoraClassifierDetector {
-    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'LoraClassifierDetector', label: 'lora' });
+    const saved = readModelDetectorOptions(state, FORMAT);
     const adapters = Array.isArray(state['adapters'])
       ? state['adapters'].filter((a): a is string => typeof a === 'string')
       : [];
     const botLabel = state['botLabel'];
     const d = new LoraClassifierDetector({
-      ...deserializeModelOptions(state['model']),
-      ...fieldsOfType(state, 'string', ['name']),
-      ...fieldsOfType(state, 'number', ['threshold', 'maxLength']),
+      ...saved,
       ...((typeof botLabel === 'string' || typeof botLabel === 'number') && { botLabel }),
       adapters,
       ...overrides,

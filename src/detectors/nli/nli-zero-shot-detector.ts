@@ -1,31 +1,24 @@
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
-import {
-  beginDetect,
-  beginDetectBatch,
-  beginFit,
-  checkState,
-  definedFields,
-  fieldsOfType,
-  stateHead,
-} from '../../core/detector-kit.js';
+import { beginDetect, beginDetectBatch, beginFit, type StateFormat } from '../../core/detector-kit.js';
 import { parseOptions } from '../../core/parse-options.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
-import { SAVED_BATCH_KEYS } from '../../runtime/batching.js';
-import {
-  deserializeModelOptions,
-  serializeModelOptions,
-  validateModelOptions,
-} from '../../runtime/model-options.js';
+import { validateModelOptions } from '../../runtime/model-options.js';
 import {
   entailmentProbability,
   type NliLabelInfo,
   type NliPair,
   NliScorer,
 } from '../../runtime/nli-scorer.js';
+import {
+  modelDetectorState,
+  nestedFieldsOfType,
+  readModelDetectorOptions,
+  withoutKeys,
+} from '../model-detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
 import {
   type NliAnalysis,
@@ -39,8 +32,9 @@ import {
 } from './nli-options.js';
 import { buildUnits, packUnits, toWindow, type Unit } from './nli-windows.js';
 
-const KIND = 'nli';
-const STATE_VERSION = 1;
+const FORMAT: StateFormat = { kind: 'nli', version: 1, owner: 'NliZeroShotDetector', label: 'NLI' };
+/** The options the detector reads itself; the rest go to its NLI scorer. */
+const OWN_KEYS = ['name', 'threshold', 'hypothesisTemplate', 'labels', 'contextTurns', 'l2'] as const;
 
 /**
  * Zero-shot bot detection with a natural-language-inference model: the dialogue is the premise and
@@ -113,16 +107,7 @@ export class NliZeroShotDetector implements Detector {
     this.contextTurns = contextTurns;
     this.l2 = l2;
     this.options = { ...options };
-    const {
-      name: _n,
-      threshold: _t,
-      hypothesisTemplate: _h,
-      labels: _l,
-      contextTurns: _c,
-      l2: _l2,
-      ...scorerOptions
-    } = options;
-    this.scorer = new NliScorer(scorerOptions);
+    this.scorer = new NliScorer(withoutKeys(options, OWN_KEYS));
   }
 
   /** True once `fit()` has run (or the state came from a fitted detector). */
@@ -387,18 +372,15 @@ export class NliZeroShotDetector implements Detector {
 
   /** The options and the fitted calibration as JSON, for {@link NliZeroShotDetector.fromJSON}. */
   toJSON(): DetectorState {
-    const o = this.options;
-    const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
-      hypothesisTemplate: this.hypothesisTemplate,
+    const { hypothesisTemplate, contextTurns, l2, calibration } = this;
+    const fields = {
+      hypothesisTemplate,
       labels: { ...this.labels },
-      contextTurns: this.contextTurns,
-      l2: this.l2,
-      model: { ...serializeModelOptions(o) },
-      calibration: this.calibration ? { ...this.calibration } : null,
-      ...definedFields(o, SAVED_BATCH_KEYS),
+      contextTurns,
+      l2,
+      calibration: calibration ? { ...calibration } : null,
     };
-    return state;
+    return modelDetectorState(FORMAT, this, fields, { model: this.options, batching: this.options });
   }
 
   /**
@@ -413,18 +395,12 @@ export class NliZeroShotDetector implements Detector {
    * ```
    */
   static fromJSON(state: DetectorState, overrides: NliZeroShotOptions = {}): NliZeroShotDetector {
-    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'NliZeroShotDetector', label: 'NLI' });
-    const opts: NliZeroShotOptions = {
-      ...deserializeModelOptions(state['model']),
-      ...fieldsOfType(state, 'string', ['name', 'hypothesisTemplate']),
-      ...fieldsOfType(state, 'number', ['threshold', 'contextTurns', 'l2', ...SAVED_BATCH_KEYS]),
-    };
-    const labels = state['labels'];
-    if (typeof labels === 'object' && labels !== null && !Array.isArray(labels)) {
-      opts.labels = {};
-      if (typeof labels['human'] === 'string') opts.labels.human = labels['human'];
-      if (typeof labels['bot'] === 'string') opts.labels.bot = labels['bot'];
-    }
+    const opts: NliZeroShotOptions = readModelDetectorOptions(state, FORMAT, {
+      strings: ['hypothesisTemplate'],
+      numbers: ['contextTurns', 'l2'],
+    });
+    const labels = nestedFieldsOfType(state, 'labels', 'string', ['human', 'bot']);
+    if (labels) opts.labels = labels;
     const d = new NliZeroShotDetector({ ...opts, ...overrides });
     d.calibration = readScalarCalibration(state['calibration']);
     return d;

@@ -9,7 +9,7 @@ import {
   definedFields,
   detectEach,
   nonNegativeNumber,
-  stateHead,
+  type StateFormat,
 } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
@@ -23,6 +23,7 @@ import {
   validateModelOptions,
 } from '../../runtime/model-options.js';
 import { type LexicalDiversityOptions, lexicalDiversity } from '../../text/lexical-diversity.js';
+import { modelDetectorState, nestedFieldsOfType } from '../model-detector-kit.js';
 import { balancedSampleWeights, countBothClasses } from '../scalar-calibration.js';
 import { perplexityEvidence } from './perplexity-evidence.js';
 import {
@@ -44,8 +45,12 @@ import {
   WINDOW_KEYS,
 } from './perplexity-options.js';
 
-const STATE_VERSION = 1;
-const KIND = 'perplexity';
+const FORMAT: StateFormat = {
+  kind: 'perplexity',
+  version: 1,
+  owner: 'PerplexityDiversityDetector',
+  label: 'perplexity',
+};
 
 /**
  * Judges a speaker by how predictable and how varied their text is. A causal LM (default `Xenova/gpt2`) gives
@@ -93,7 +98,7 @@ export class PerplexityDiversityDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: PerplexityDiversityOptions = {}) {
-    const name = checkName(options.name, KIND);
+    const name = checkName(options.name, FORMAT.kind);
     const threshold = checkThreshold(options.threshold);
     const unit = options.unit ?? 'joined';
     if (unit !== 'joined' && unit !== 'per-message') {
@@ -233,11 +238,13 @@ export class PerplexityDiversityDetector implements Detector {
   /** The options and the combination as JSON, for {@link PerplexityDiversityDetector.fromJSON}. */
   toJSON(): DetectorState {
     const o = this.options;
-    const state: DetectorState = {
-      ...stateHead(KIND, STATE_VERSION, this.name, this.threshold),
-      unit: this.unit,
-      l2: this.l2,
-      model: { ...serializeModelOptions(mainModelOptions(o)) },
+    const state = modelDetectorState(
+      FORMAT,
+      this,
+      { unit: this.unit, l2: this.l2 },
+      { model: mainModelOptions(o) },
+    );
+    Object.assign(state, {
       diversity: { ...this.diversityOptions },
       features: [...this.featureNames],
       weights: [...this.combination.weights],
@@ -246,7 +253,7 @@ export class PerplexityDiversityDetector implements Detector {
       fitted: this.isFitted,
       binocularsThreshold: this.binocularsThreshold,
       ...definedFields(o, WINDOW_KEYS),
-    };
+    });
     if (o.observer) state['observer'] = { ...serializeModelOptions(o.observer) };
     if (o.performer) state['performer'] = { ...serializeModelOptions(o.performer) };
     return state;
@@ -268,12 +275,7 @@ export class PerplexityDiversityDetector implements Detector {
     state: DetectorState,
     overrides: PerplexityDiversityOptions = {},
   ): PerplexityDiversityDetector {
-    checkState(state, {
-      kind: KIND,
-      version: STATE_VERSION,
-      owner: 'PerplexityDiversityDetector',
-      label: 'perplexity',
-    });
+    checkState(state, FORMAT);
     const opts: PerplexityDiversityOptions = { ...deserializeModelOptions(state['model']) };
     const str = (k: string) => {
       const v = state[k];
@@ -299,12 +301,8 @@ export class PerplexityDiversityDetector implements Detector {
     }
     if (state['observer'] !== undefined) opts.observer = deserializeModelOptions(state['observer']);
     if (state['performer'] !== undefined) opts.performer = deserializeModelOptions(state['performer']);
-    const div = state['diversity'];
-    if (typeof div === 'object' && div !== null && !Array.isArray(div)) {
-      opts.diversity = {};
-      if (typeof div['mattrWindow'] === 'number') opts.diversity.mattrWindow = div['mattrWindow'];
-      if (typeof div['selfRepetitionN'] === 'number') opts.diversity.selfRepetitionN = div['selfRepetitionN'];
-    }
+    const diversity = nestedFieldsOfType(state, 'diversity', 'number', ['mattrWindow', 'selfRepetitionN']);
+    if (diversity) opts.diversity = diversity;
     const d = new PerplexityDiversityDetector({ ...opts, ...overrides });
     const features = state['features'];
     if (!Array.isArray(features) || features.join(',') !== d.featureNames.join(',')) {

@@ -190,3 +190,21 @@ export function rowStats(
   }
   return { lse: max + Math.log(sum), expectation: weighted / sum };
 }
+
+/**
+ * A prompt's token ids and the model's context length, for scoring what comes after the prompt.
+ *
+ * @param handle - the loaded model
+ * @param prompt - the prompt
+ * @throws InvalidOptionsError when the prompt has no tokens
+ */
+export function encodePrompt(handle: ModelHandle, prompt: string): { ids: number[]; ctx: number } {
+  const ids = handle.tokenizer.encode(prompt);
+  if (ids.length === 0) {
+    throw new InvalidOptionsError(
+      'prompt',
+      'is empty after tokenization: give the model some text to continue',
+    );
+  }
+  return { ids, ctx: contextLengthOf(handle) };
+}
