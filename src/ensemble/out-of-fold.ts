@@ -110,7 +110,11 @@ export async function outOfFoldScores(
       }
     });
   }
-  const rowsOf = (i: number): number[] => source.flatMap((s, r) => (s === i ? [r] : []));
+  // The scored rows cut from each example (itself first), built in one pass.
+  const rowsOf: number[][] = valids.map(() => []);
+  source.forEach((s, r) => {
+    rowsOf[s]!.push(r);
+  });
   const foldOf = stratifiedFolds(
     examples.map((e) => e.label),
     options.folds,
@@ -131,7 +135,7 @@ export async function outOfFoldScores(
         const train = examples.filter((_, i) => foldOf[i] !== f);
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
-          if (g === f) heldOut.push(...rowsOf(i));
+          if (g === f) heldOut.push(...rowsOf[i]!);
         });
         const inst = options.cloneMember ? options.cloneMember(member) : member;
         if (!inst.fit) {
