@@ -364,7 +364,12 @@ export class Ensemble implements Detector {
       l2: s.l2,
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
-    e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });
+    e.#combiner.restore({
+      combiner: s.combiner,
+      combiners: s.combiners,
+      novelty: s.novelty ?? null,
+      evidenceCalibration: s.evidenceCalibration ?? null,
+    });
     return e;
   }
 
