@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { evidenceCalibrationSchema } from './evidence-calibration.js';
 import { noveltyStateSchema } from './novelty.js';
 import { EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
@@ -26,7 +25,6 @@ const stateSchema = z.object({
   combiner: combinerSchema.nullable(),
   combiners: z.array(combinerSchema).nullable(),
   novelty: noveltyStateSchema.nullable().optional(),
-  evidenceCalibration: evidenceCalibrationSchema.nullable().optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });

@@ -1,5 +1,4 @@
 import type { Detection, Detector, DetectorState } from '../core/detector.js';
-import type { EvidenceCalibration } from './evidence-calibration.js';
 import type { NoveltyState } from './novelty.js';
 
 /** The ways an `Ensemble` can combine its members, as `EnsembleOptions.strategy` accepts them. */
@@ -205,11 +204,6 @@ export type EnsembleState = DetectorState & {
    * there is none. Version 1 state has no such field.
    */
   novelty?: NoveltyState | null;
-  /**
-   * The stacking combiner's recalibration per amount of evidence (target messages); `null` or absent (state
-   * saved before it existed) = none.
-   */
-  evidenceCalibration?: EvidenceCalibration | null;
   /** Member names, in the order given to the constructor. */
   memberNames: string[];
   /** Each member's own `toJSON()` (or an {@link UnserializedMemberState}), in the same order. */

@@ -138,23 +138,3 @@ describe.skipIf(!HAS_SHARED)('the guard on ConvAI (fitted on ConvAI2 sources)', 
     expect(seen).toBeLessThan(0.35);
   }, 120_000);
 });
-
-describe('the stacking ensemble recalibrates per amount of evidence', () => {
-  it('saves the recalibration and applies it by the number of target messages', async () => {
-    const ens = new Ensemble(members(), { strategy: 'stacking' });
-    await ens.fit(chats);
-    const cal = ens.toJSON().evidenceCalibration;
-    expect(cal?.version).toBe(1);
-    expect(cal?.buckets.map((b) => b.upTo)).toEqual([1, 2, 3, 5, 8, null]);
-    const one = (await ens.detect({
-      ...unlabel(chats[0]!),
-      messages: chats[0]!.messages.slice(0, 2),
-    })) as EnsembleResult;
-    expect(cal!.buckets[0]!.rows).toBeGreaterThanOrEqual(40);
-    expect(cal!.buckets[0]!.slope).not.toBe(1);
-    expect(one.explanation[0]).toMatch(/recalibrated for up to 1 target message/);
-    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(ens.toJSON())), { resolve });
-    expect(back.toJSON().evidenceCalibration).toEqual(cal);
-    expect((await back.detect(unlabel(chats[5]!))).score).toBe((await ens.detect(unlabel(chats[5]!))).score);
-  });
-});

@@ -3,7 +3,6 @@ import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import type { Combination } from '../combination.js';
-import { type EvidenceCalibration, fitEvidenceCalibration, recalibrate } from '../evidence-calibration.js';
 import { type Familiarity, fitNovelty, guardNovelty, type NoveltyState } from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
 import { combineStacking, fitCombiner } from '../stacking.js';
@@ -15,10 +14,7 @@ import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js
  * member scores on whole training transcripts and on their prefix cuts ({@link PREFIX_CUTS}). The combiner is
  * evidence-aware: besides each member's log-odds it sees them scaled by how thin the evidence is
  * (`1 / sqrt(target messages)`), so a verdict from one message is shrunk as far as the training data says it
- * should be. Its log-odds are then recalibrated per amount of evidence (`fitEvidenceCalibration`), and a
- * transcript far from the fitted data is handed toward the members that transfer (`fitNovelty`, unless the
- * `noveltyGuard` option is off). State saved by earlier versions (two weights per member, no recalibration, no
- * guard) still loads and combines as before.
+ * should be. State saved by earlier versions (two weights per member) still loads and combines as before.
  *
  * @internal
  */
@@ -32,7 +28,6 @@ export class StackingStrategy implements EnsembleCombiner {
   readonly #guard: boolean;
   #model: LogisticModel | null = null;
   #novelty: NoveltyState | null = null;
-  #calibration: EvidenceCalibration | null = null;
 
   /**
    * @param names - the members' names, constructor order
@@ -70,14 +65,6 @@ export class StackingStrategy implements EnsembleCombiner {
       this.#l2,
       rows.map((r) => r.support),
     );
-    const model = this.#model;
-    // The combiner's own log-odds on the rows it was fitted on: with a few weights over thousands of rows,
-    // their optimism is negligible next to the miscalibration per amount of evidence this corrects.
-    this.#calibration = fitEvidenceCalibration(
-      rows.map((r) => combineStacking(model, r.scores, r.support).logOdds),
-      labels,
-      rows.map((r) => r.support),
-    );
     this.#novelty = this.#guard
       ? fitNovelty(
           rows.map((r) => ({ scores: r.scores, support: r.support, familiarity: r.familiarity ?? null })),
@@ -93,8 +80,7 @@ export class StackingStrategy implements EnsembleCombiner {
     support: DetectionSupport,
     familiarity?: Familiarity | null,
   ): Combination {
-    const raw = combineStacking(this.#model!, scores, support);
-    const main = this.#calibration ? recalibrate(this.#calibration, raw, support) : raw;
+    const main = combineStacking(this.#model!, scores, support);
     if (this.#novelty === null || scores.length !== this.#members) return main;
     return guardNovelty(
       this.#novelty,
@@ -115,13 +101,11 @@ export class StackingStrategy implements EnsembleCombiner {
       combiner: this.#model ? toSerialized(this.#model) : null,
       combiners: null,
       novelty: this.#novelty,
-      evidenceCalibration: this.#calibration,
     };
   }
 
   restore(state: StrategyState): void {
     this.#model = state.combiner ? fromSerialized(state.combiner) : null;
     this.#novelty = state.novelty ?? null;
-    this.#calibration = state.evidenceCalibration ?? null;
   }
 }

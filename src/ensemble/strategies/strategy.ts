@@ -1,7 +1,6 @@
 import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import type { Combination } from '../combination.js';
-import type { EvidenceCalibration } from '../evidence-calibration.js';
 import type { Familiarity, NoveltyState } from '../novelty.js';
 import type { SerializedCombiner } from '../types.js';
 
@@ -28,8 +27,6 @@ export interface StrategyState {
   combiners: SerializedCombiner[] | null;
   /** The out-of-distribution guard (stacking only; absent in state saved before it existed). */
   novelty?: NoveltyState | null;
-  /** The stacking combiner's recalibration per amount of evidence (absent in state saved before it existed). */
-  evidenceCalibration?: EvidenceCalibration | null;
 }
 
 /**
