@@ -72,6 +72,13 @@ const HIGH_QUANTILE = 0.25;
  */
 const SHRINK = 0;
 
+/**
+ * What the guard does with a far transcript: `report` adds the `out_of_distribution` evidence (how far, and the
+ * score the fallback would give) and leaves the score alone; `fallback` also moves the decision toward the
+ * members that transfer.
+ */
+export type NoveltyMode = 'report' | 'fallback';
+
 /** Current format of {@link NoveltyState}. */
 export const NOVELTY_VERSION = 1;
 
@@ -83,6 +90,8 @@ export const NOVELTY_VERSION = 1;
  */
 export type NoveltyState = {
   version: 1;
+  /** What the guard does with a far transcript. */
+  mode: NoveltyMode;
   /** Per bucket: up to `upTo` target messages (`null` = no limit), in-fold familiarity quantiles, rows. */
   buckets: { upTo: number | null; low: number; high: number; rows: number }[];
   /** Members set aside out of distribution (they reported nearest examples). */
@@ -96,6 +105,7 @@ export type NoveltyState = {
 /** Schema of {@link NoveltyState}, for saved state. @internal */
 export const noveltyStateSchema = z.object({
   version: z.literal(NOVELTY_VERSION),
+  mode: z.enum(['report', 'fallback']),
   buckets: z
     .array(
       z.object({
@@ -134,6 +144,7 @@ export interface NoveltyRow {
  * @param rows - out-of-fold rows with their familiarity
  * @param labels - their labels
  * @param l2 - L2 penalty of the transfer combiner
+ * @param mode - what the guard will do with a far transcript
  *
  * @internal
  */
@@ -141,6 +152,7 @@ export function fitNovelty(
   rows: readonly NoveltyRow[],
   labels: readonly Label[],
   l2: number,
+  mode: NoveltyMode,
 ): NoveltyState | null {
   const members = rows[0]?.scores.length ?? 0;
   const setAside = [...new Set(rows.flatMap((r) => r.familiarity?.members ?? []))].sort((a, b) => a - b);
@@ -173,6 +185,7 @@ export function fitNovelty(
   );
   return {
     version: NOVELTY_VERSION,
+    mode,
     buckets,
     setAside,
     transfer: { weights: [...transfer.weights], intercept: transfer.intercept },
@@ -203,7 +216,9 @@ export function noveltyDegree(
  * Applies the guard to a stacking combination: with novelty `g`, the log-odds become
  * `(1 - shrink g) ((1 - g) main + g transfer)`, where `transfer` is the combiner of the members that do not judge
  * by resemblance. The members' shares and the notes are scaled so that they still add up, and an
- * `out_of_distribution` note carries the transfer combiner's share and says why. Unchanged when `g` is 0.
+ * `out_of_distribution` note carries the transfer combiner's share and says why. Unchanged when `g` is 0. In
+ * `report` mode the combination is left as it is and the note (without a contribution) gives the score the
+ * fallback would have given.
  *
  * @param state - the fitted guard
  * @param main - the stacking combination
@@ -232,14 +247,31 @@ export function guardNovelty(
   const scale = (x: number | null) => (x === null ? null : a * x);
   const b0 = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
   const aside = state.setAside.map(names).join(', ');
+  const far = `The transcript is far from the fitted data: its nearest fitted examples average similarity ${familiarity.value.toFixed(3)}, against ${b0.high.toFixed(3)} for the least familiar quarter of held-out training transcripts with as much evidence (${b0.low.toFixed(3)} for the least familiar 5%).`;
+  const move = `${(g * 100).toFixed(0)}% from the full combiner to one without ${aside} (which judge by resemblance to the fitted examples)${keep < 1 ? `, and the log-odds shrink by ${((1 - keep) * 100).toFixed(0)}%` : ''}`;
+  const guarded = a * main.logOdds + b * t.logOdds;
+  if (state.mode === 'report') {
+    const p = 1 / (1 + Math.exp(-guarded));
+    return {
+      ...main,
+      notes: [
+        ...(main.notes ?? []),
+        {
+          name: 'out_of_distribution',
+          value: g,
+          sentence: `${far} Its score may not mean here what it meant in fitting; handing the decision ${move} (the ensemble option noveltyGuard: 'fallback') would give P(bot) = ${p.toFixed(3)}.`,
+        },
+      ],
+    };
+  }
   const note: Evidence = {
     name: 'out_of_distribution',
     value: g,
     contribution: b * t.logOdds,
-    sentence: `The transcript is far from the fitted data: its nearest fitted examples average similarity ${familiarity.value.toFixed(3)}, against ${b0.high.toFixed(3)} for the least familiar quarter of held-out training transcripts with as much evidence (${b0.low.toFixed(3)} for the least familiar 5%). The decision moves ${(g * 100).toFixed(0)}% from the full combiner to one without ${aside} (which judge by resemblance to the fitted examples)${keep < 1 ? `, and the log-odds shrink by ${((1 - keep) * 100).toFixed(0)}%` : ''}; this part adds ${b * t.logOdds >= 0 ? '+' : ''}${(b * t.logOdds).toFixed(2)}.`,
+    sentence: `${far} The decision moves ${move}; this part adds ${b * t.logOdds >= 0 ? '+' : ''}${(b * t.logOdds).toFixed(2)}.`,
   };
   return {
-    logOdds: a * main.logOdds + b * t.logOdds,
+    logOdds: guarded,
     baseline: a * main.baseline,
     contributions: main.contributions.map(scale),
     method: `${main.method}, guarded against out-of-distribution input`,

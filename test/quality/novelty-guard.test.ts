@@ -40,13 +40,13 @@ const far: Transcript = {
 const unlabel = ({ label: _l, ...t }: LabelledTranscript): Transcript => t;
 const ood = (r: EnsembleResult) => r.evidence.find((e) => e.name === 'out_of_distribution');
 
-describe('the stacking ensemble guards against out-of-distribution transcripts', async () => {
-  const ens = new Ensemble(members(), { strategy: 'stacking' });
+describe("noveltyGuard: 'fallback' hands far transcripts toward the members that transfer", async () => {
+  const ens = new Ensemble(members(), { strategy: 'stacking', noveltyGuard: 'fallback' });
   await ens.fit(chats);
 
   it('records the guard in its state: per-bucket familiarity quantiles, the set-aside member, a transfer combiner', () => {
     const s = ens.toJSON();
-    expect(s.novelty).toMatchObject({ version: 1, setAside: [1] });
+    expect(s.novelty).toMatchObject({ version: 1, mode: 'fallback', setAside: [1] });
     expect(s.novelty!.buckets.length).toBeGreaterThan(1);
     for (const b of s.novelty!.buckets) expect(b.low).toBeLessThanOrEqual(b.high);
   });
@@ -66,7 +66,7 @@ describe('the stacking ensemble guards against out-of-distribution transcripts',
   });
 
   it('moves a far transcript to the transfer combiner: its score is not the full combiner score', async () => {
-    const off = new Ensemble(members(), { strategy: 'stacking', noveltyGuard: false });
+    const off = new Ensemble(members(), { strategy: 'stacking', noveltyGuard: 'off' });
     await off.fit(chats);
     expect(off.toJSON().novelty).toBeNull();
     const [a, b] = [await ens.detect(far), await off.detect(far)];
@@ -100,6 +100,32 @@ describe('the stacking ensemble guards against out-of-distribution transcripts',
   });
 });
 
+describe("noveltyGuard: 'report' (the default) says so without changing the score", async () => {
+  const ens = new Ensemble(members(), { strategy: 'stacking' });
+  await ens.fit(chats);
+  const off = new Ensemble(members(), { strategy: 'stacking', noveltyGuard: 'off' });
+  await off.fit(chats);
+
+  it('adds the evidence for a far transcript only, with the score the fallback would give', async () => {
+    expect(ens.toJSON().novelty?.mode).toBe('report');
+    const [a, near] = (await ens.detectBatch([far, unlabel(chats[0]!)])) as EnsembleResult[];
+    const b = await off.detect(far);
+    expect(a!.score).toBe(b.score);
+    const note = ood(a!);
+    expect(note?.value).toBe(1);
+    expect(note?.contribution).toBeUndefined();
+    expect(note?.sentence).toMatch(/noveltyGuard: 'fallback'\) would give P\(bot\) = 0\.\d{3}/);
+    expect(ood(near!)).toBeUndefined();
+    expect(ood((await off.detect(far)) as EnsembleResult)).toBeUndefined();
+  });
+
+  it('rejects an unknown mode', () => {
+    expect(
+      () => new Ensemble(members(), { strategy: 'stacking', noveltyGuard: 'on' as unknown as 'report' }),
+    ).toThrow(/noveltyGuard/);
+  });
+});
+
 describe('state saved before the guard existed', () => {
   it('loads and scores as it did at e38745d, with no out-of-distribution evidence', async () => {
     const saved = JSON.parse(readFileSync(join(here, 'fixtures/ensemble-state-e38745d.json'), 'utf8')) as {
@@ -125,7 +151,7 @@ describe.skipIf(!HAS_SHARED)('the guard on ConvAI (fitted on ConvAI2 sources)', 
     const isC1 = (r: { fields?: Record<string, unknown> }) => r.fields?.['source'] === 'convai1-2017';
     const ens = new Ensemble(
       [new HeuristicDetector(), new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() })],
-      { strategy: 'stacking' },
+      { strategy: 'stacking', noveltyGuard: 'fallback' },
     );
     await ens.fit(train.filter((r) => !isC1(r)));
     const share = async (rows: LabelledTranscript[]) => {

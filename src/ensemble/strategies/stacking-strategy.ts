@@ -3,7 +3,13 @@ import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import type { Combination } from '../combination.js';
-import { type Familiarity, fitNovelty, guardNovelty, type NoveltyState } from '../novelty.js';
+import {
+  type Familiarity,
+  fitNovelty,
+  guardNovelty,
+  type NoveltyMode,
+  type NoveltyState,
+} from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
 import { combineStacking, fitCombiner } from '../stacking.js';
 import { fromSerialized, toSerialized } from './serialize.js';
@@ -25,16 +31,16 @@ export class StackingStrategy implements EnsembleCombiner {
   readonly #members: number;
   readonly #l2: number;
   readonly #names: readonly string[];
-  readonly #guard: boolean;
+  readonly #guard: NoveltyMode | 'off';
   #model: LogisticModel | null = null;
   #novelty: NoveltyState | null = null;
 
   /**
    * @param names - the members' names, constructor order
    * @param l2 - L2 penalty of the combiner
-   * @param guard - also fit the out-of-distribution guard (see `fitNovelty`)
+   * @param guard - what the out-of-distribution guard does (see `fitNovelty`), or `off`
    */
-  constructor(names: readonly string[], l2: number, guard = true) {
+  constructor(names: readonly string[], l2: number, guard: NoveltyMode | 'off' = 'report') {
     this.#members = names.length;
     this.#names = names;
     this.#l2 = l2;
@@ -65,13 +71,15 @@ export class StackingStrategy implements EnsembleCombiner {
       this.#l2,
       rows.map((r) => r.support),
     );
-    this.#novelty = this.#guard
-      ? fitNovelty(
-          rows.map((r) => ({ scores: r.scores, support: r.support, familiarity: r.familiarity ?? null })),
-          labels,
-          this.#l2,
-        )
-      : null;
+    this.#novelty =
+      this.#guard !== 'off'
+        ? fitNovelty(
+            rows.map((r) => ({ scores: r.scores, support: r.support, familiarity: r.familiarity ?? null })),
+            labels,
+            this.#l2,
+            this.#guard,
+          )
+        : null;
   }
 
   combine(
