@@ -21,6 +21,7 @@ export interface ResolvedEnsembleOptions {
   folds: number;
   seed: number;
   l2: number;
+  noveltyGuard: 'report' | 'fallback' | 'off';
   cloneMember: ((detector: Detector) => Detector) | undefined;
 }
 
@@ -144,6 +145,13 @@ export function resolveEnsembleOptions(
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) {
     throw new InvalidOptionsError('l2', `got ${String(l2)}; use a finite number >= 0`);
   }
+  const noveltyGuard = options.noveltyGuard ?? 'report';
+  if (noveltyGuard !== 'report' && noveltyGuard !== 'fallback' && noveltyGuard !== 'off') {
+    throw new InvalidOptionsError(
+      'noveltyGuard',
+      `got ${JSON.stringify(noveltyGuard)}; use "report", "fallback" or "off"`,
+    );
+  }
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
@@ -158,6 +166,7 @@ export function resolveEnsembleOptions(
     folds,
     seed,
     l2,
+    noveltyGuard,
     cloneMember: options.cloneMember,
   };
 }

@@ -364,7 +364,7 @@ export class Ensemble implements Detector {
       l2: s.l2,
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
-    e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners });
+    e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });
     return e;
   }
 

@@ -5,6 +5,7 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { stratifiedFolds } from './folds.js';
+import { familiarityOf } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
 import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
@@ -110,13 +111,18 @@ export async function outOfFoldScores(
       }
     });
   }
-  const rowsOf = (i: number): number[] => source.flatMap((s, r) => (s === i ? [r] : []));
+  // The scored rows cut from each example (itself first), built in one pass.
+  const rowsOf: number[][] = valids.map(() => []);
+  source.forEach((s, r) => {
+    rowsOf[s]!.push(r);
+  });
   const foldOf = stratifiedFolds(
     examples.map((e) => e.label),
     options.folds,
     options.seed,
   );
   const out: (number | null)[][] = [];
+  const outcomesOf: MemberOutcome[][] = [];
   for (const member of members) {
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
@@ -131,7 +137,7 @@ export async function outOfFoldScores(
         const train = examples.filter((_, i) => foldOf[i] !== f);
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
-          if (g === f) heldOut.push(...rowsOf(i));
+          if (g === f) heldOut.push(...rowsOf[i]!);
         });
         const inst = options.cloneMember ? options.cloneMember(member) : member;
         if (!inst.fit) {
@@ -165,12 +171,14 @@ export async function outOfFoldScores(
       );
     }
     out.push(outcomes.map((o) => outcomeScore(o)));
+    outcomesOf.push(outcomes);
   }
   return {
     rows: scored.map((v, r) => ({
       scores: out.map((col) => col[r]!),
       support: transcriptSupport(v),
       whole: r < valids.length,
+      familiarity: familiarityOf(outcomesOf.map((col) => col[r])),
     })),
     labels: source.map((i) => examples[i]!.label),
   };

@@ -2,6 +2,7 @@ import type { DetectionSupport } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
+import { familiarityOf } from './novelty.js';
 import { outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
@@ -58,6 +59,7 @@ export async function runStages(
         r.ran.map((j) => outcomeScore(r.outcomes[j])),
         r.ran,
         supports[i]!,
+        familiarityOf(r.outcomes),
       );
       if (!(options.stopEarly && strategy.confident(r.combination, options.threshold))) still.push(i);
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { noveltyStateSchema } from './novelty.js';
 import { EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
 
@@ -23,6 +24,7 @@ const stateSchema = z.object({
   l2: z.number().finite().nonnegative(),
   combiner: combinerSchema.nullable(),
   combiners: z.array(combinerSchema).nullable(),
+  novelty: noveltyStateSchema.nullable().optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -57,6 +59,17 @@ export function parseEnsembleState(state: unknown): EnsembleState {
       'state',
       `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence)`,
     );
+  }
+  if (s.novelty) {
+    if (s.novelty.setAside.some((j) => j >= m)) {
+      throw new InvalidOptionsError('state', `novelty.setAside names a member outside the ${m} members`);
+    }
+    if (s.novelty.transfer.weights.length !== aware) {
+      throw new InvalidOptionsError(
+        'state',
+        `novelty.transfer has ${s.novelty.transfer.weights.length} weight(s); expected ${aware}`,
+      );
+    }
   }
   if (s.combiners) {
     if (s.combiners.length !== m) {

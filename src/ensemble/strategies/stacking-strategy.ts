@@ -3,6 +3,13 @@ import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import type { Combination } from '../combination.js';
+import {
+  type Familiarity,
+  fitNovelty,
+  guardNovelty,
+  type NoveltyMode,
+  type NoveltyState,
+} from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
 import { combineStacking, fitCombiner } from '../stacking.js';
 import { fromSerialized, toSerialized } from './serialize.js';
@@ -23,15 +30,21 @@ export class StackingStrategy implements EnsembleCombiner {
   readonly weighted = false;
   readonly #members: number;
   readonly #l2: number;
+  readonly #names: readonly string[];
+  readonly #guard: NoveltyMode | 'off';
   #model: LogisticModel | null = null;
+  #novelty: NoveltyState | null = null;
 
   /**
-   * @param members - how many members
+   * @param names - the members' names, constructor order
    * @param l2 - L2 penalty of the combiner
+   * @param guard - what the out-of-distribution guard does (see `fitNovelty`), or `off`
    */
-  constructor(members: number, l2: number) {
-    this.#members = members;
+  constructor(names: readonly string[], l2: number, guard: NoveltyMode | 'off' = 'report') {
+    this.#members = names.length;
+    this.#names = names;
     this.#l2 = l2;
+    this.#guard = guard;
   }
 
   get isFitted(): boolean {
@@ -58,14 +71,33 @@ export class StackingStrategy implements EnsembleCombiner {
       this.#l2,
       rows.map((r) => r.support),
     );
+    this.#novelty =
+      this.#guard !== 'off'
+        ? fitNovelty(
+            rows.map((r) => ({ scores: r.scores, support: r.support, familiarity: r.familiarity ?? null })),
+            labels,
+            this.#l2,
+            this.#guard,
+          )
+        : null;
   }
 
   combine(
     scores: readonly (number | null)[],
     _ran: readonly number[],
     support: DetectionSupport,
+    familiarity?: Familiarity | null,
   ): Combination {
-    return combineStacking(this.#model!, scores, support);
+    const main = combineStacking(this.#model!, scores, support);
+    if (this.#novelty === null || scores.length !== this.#members) return main;
+    return guardNovelty(
+      this.#novelty,
+      main,
+      scores,
+      support,
+      familiarity ?? null,
+      (j) => `"${this.#names[j]}"`,
+    );
   }
 
   confident(): boolean {
@@ -73,10 +105,15 @@ export class StackingStrategy implements EnsembleCombiner {
   }
 
   toState(): StrategyState {
-    return { combiner: this.#model ? toSerialized(this.#model) : null, combiners: null };
+    return {
+      combiner: this.#model ? toSerialized(this.#model) : null,
+      combiners: null,
+      novelty: this.#novelty,
+    };
   }
 
   restore(state: StrategyState): void {
     this.#model = state.combiner ? fromSerialized(state.combiner) : null;
+    this.#novelty = state.novelty ?? null;
   }
 }

@@ -1,6 +1,7 @@
 import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import type { Combination } from '../combination.js';
+import type { Familiarity, NoveltyState } from '../novelty.js';
 import type { SerializedCombiner } from '../types.js';
 
 /**
@@ -16,12 +17,16 @@ export interface CombinerRow {
   support: DetectionSupport;
   /** True for a whole transcript, false for one cut after a few target messages. */
   whole: boolean;
+  /** How familiar the transcript looked to the members that judge by resemblance (`null`: none did). */
+  familiarity?: Familiarity | null;
 }
 
 /** What a strategy saves in the ensemble state (the fields of `EnsembleState` it owns). @internal */
 export interface StrategyState {
   combiner: SerializedCombiner | null;
   combiners: SerializedCombiner[] | null;
+  /** The out-of-distribution guard (stacking only; absent in state saved before it existed). */
+  novelty?: NoveltyState | null;
 }
 
 /**
@@ -54,8 +59,14 @@ export interface EnsembleCombiner {
    * @param scores - P(bot) per member that ran, aligned with `ran`
    * @param ran - indices (constructor order) of the members that ran, in run order
    * @param support - how much evidence the transcript holds
+   * @param familiarity - how familiar the transcript looks to the members that ran (see `familiarityOf`)
    */
-  combine(scores: readonly (number | null)[], ran: readonly number[], support: DetectionSupport): Combination;
+  combine(
+    scores: readonly (number | null)[],
+    ran: readonly number[],
+    support: DetectionSupport,
+    familiarity?: Familiarity | null,
+  ): Combination;
   /** Whether a running combination is sure enough to skip the remaining stages. */
   confident(combination: Combination, threshold: number): boolean;
   /** The learned parts, for `EnsembleState`. */

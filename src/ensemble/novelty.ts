@@ -1,0 +1,285 @@
+import { z } from 'zod';
+import type { DetectionSupport, Evidence } from '../core/detector.js';
+import type { Label } from '../core/transcript.js';
+import type { Combination } from './combination.js';
+import { isMemberFailure } from './run-members.js';
+import { combineStacking, type FittedCombiner, fitCombiner } from './stacking.js';
+import type { MemberOutcome, SerializedCombiner } from './types.js';
+
+/**
+ * How familiar a transcript looks to the members that judge by resemblance to their fitted examples: the mean
+ * cosine similarity of the nearest fitted examples a member reports in its `nearest_examples` evidence (the
+ * embedding detector's kNN neighbours), and which members reported it. `null` when no member did.
+ *
+ * @internal
+ */
+export interface Familiarity {
+  /** Mean similarity of the reported nearest examples (averaged over the members that report them). */
+  value: number;
+  /** Constructor-order indices of the members that reported neighbours. */
+  members: number[];
+}
+
+/**
+ * Reads {@link Familiarity} from member outcomes.
+ *
+ * @param outcomes - per member, constructor order (`undefined` when it did not run)
+ *
+ * @internal
+ */
+export function familiarityOf(outcomes: readonly (MemberOutcome | undefined)[]): Familiarity | null {
+  let sum = 0;
+  const members: number[] = [];
+  outcomes.forEach((o, j) => {
+    if (o === undefined || isMemberFailure(o) || o.score === null) return;
+    const e = o.evidence.find((x) => x.name === 'nearest_examples');
+    if (!e || !Array.isArray(e.value) || e.value.length === 0) return;
+    let s = 0;
+    let k = 0;
+    for (const n of e.value) {
+      const sim = typeof n === 'object' && n !== null && !Array.isArray(n) ? n['similarity'] : undefined;
+      if (typeof sim === 'number' && Number.isFinite(sim)) {
+        s += sim;
+        k++;
+      }
+    }
+    if (k === 0) return;
+    sum += s / k;
+    members.push(j);
+  });
+  return members.length === 0 ? null : { value: sum / members.length, members };
+}
+
+/**
+ * Evidence buckets (target messages up to this many) the familiarity reference is kept per: a short text
+ * resembles its neighbours less than a long one, so "far" is judged against texts holding as much evidence.
+ */
+const BUCKET_UPTO = [1, 2, 3, 5, 8, Number.POSITIVE_INFINITY];
+/** Fewest out-of-fold rows a bucket needs for its own reference; thinner buckets use the pooled one. */
+const MIN_BUCKET_ROWS = 30;
+/**
+ * Quantiles of the in-fold familiarity that bound the shift: at or above the upper one (the 25th percentile)
+ * a transcript counts as in distribution (no change); at or below the lower one (the 5th) the decision is
+ * handed entirely to the members that transfer. Chosen on leave-one-source-out splits of the ConvAI train rows.
+ */
+const LOW_QUANTILE = 0.05;
+const HIGH_QUANTILE = 0.25;
+/**
+ * How far confidence shrinks at full novelty: the log-odds are multiplied by `1 - SHRINK * novelty`. 0: on the
+ * leave-one-source-out splits a shrink of 0.2 made calibration worse both in and out of distribution (handing
+ * the decision to the transfer combiner already lowers confidence, since that combiner is less sure); kept in
+ * the state so a later fit can set it.
+ */
+const SHRINK = 0;
+
+/**
+ * What the guard does with a far transcript: `report` adds the `out_of_distribution` evidence (how far, and the
+ * score the fallback would give) and leaves the score alone; `fallback` also moves the decision toward the
+ * members that transfer.
+ */
+export type NoveltyMode = 'report' | 'fallback';
+
+/** Current format of {@link NoveltyState}. */
+export const NOVELTY_VERSION = 1;
+
+/**
+ * What the out-of-distribution guard learned in fitting: per evidence bucket, the familiarity of held-out
+ * (out-of-fold) transcripts at two quantiles, which members judge by resemblance (and are set aside when a
+ * transcript is far from the fitted data), and the combiner of the remaining members, fitted on the same
+ * out-of-fold rows.
+ */
+export type NoveltyState = {
+  version: 1;
+  /** What the guard does with a far transcript. */
+  mode: NoveltyMode;
+  /** Per bucket: up to `upTo` target messages (`null` = no limit), in-fold familiarity quantiles, rows. */
+  buckets: { upTo: number | null; low: number; high: number; rows: number }[];
+  /** Members set aside out of distribution (they reported nearest examples). */
+  setAside: number[];
+  /** The combiner over the other members (the set-aside members' scores as missing). */
+  transfer: SerializedCombiner;
+  /** Log-odds shrink at full novelty. */
+  shrink: number;
+};
+
+/** Schema of {@link NoveltyState}, for saved state. @internal */
+export const noveltyStateSchema = z.object({
+  version: z.literal(NOVELTY_VERSION),
+  mode: z.enum(['report', 'fallback']),
+  buckets: z
+    .array(
+      z.object({
+        upTo: z.number().int().positive().nullable(),
+        low: z.number().finite(),
+        high: z.number().finite(),
+        rows: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1),
+  setAside: z.array(z.number().int().nonnegative()).min(1),
+  transfer: z.object({ weights: z.array(z.number().finite()), intercept: z.number().finite() }),
+  shrink: z.number().min(0).max(1),
+});
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.floor(q * (sorted.length - 1))]!;
+}
+
+function bucketOf(support: DetectionSupport): number {
+  const n = Math.max(1, support.targetMessages);
+  return BUCKET_UPTO.findIndex((u) => n <= u);
+}
+
+/** One out-of-fold row as the guard needs it. @internal */
+export interface NoveltyRow {
+  scores: readonly (number | null)[];
+  support: DetectionSupport;
+  familiarity: Familiarity | null;
+}
+
+/**
+ * Fits the guard on out-of-fold rows, or returns `null` when no member reported nearest examples, or every
+ * member did (nothing would be left to hand the decision to).
+ *
+ * @param rows - out-of-fold rows with their familiarity
+ * @param labels - their labels
+ * @param l2 - L2 penalty of the transfer combiner
+ * @param mode - what the guard will do with a far transcript
+ *
+ * @internal
+ */
+export function fitNovelty(
+  rows: readonly NoveltyRow[],
+  labels: readonly Label[],
+  l2: number,
+  mode: NoveltyMode,
+): NoveltyState | null {
+  const members = rows[0]?.scores.length ?? 0;
+  const setAside = [...new Set(rows.flatMap((r) => r.familiarity?.members ?? []))].sort((a, b) => a - b);
+  if (setAside.length === 0 || setAside.length >= members) return null;
+  const values = BUCKET_UPTO.map((): number[] => []);
+  const pooled: number[] = [];
+  for (const r of rows) {
+    if (r.familiarity === null) continue;
+    values[bucketOf(r.support)]!.push(r.familiarity.value);
+    pooled.push(r.familiarity.value);
+  }
+  if (pooled.length < MIN_BUCKET_ROWS) return null;
+  pooled.sort((a, b) => a - b);
+  const buckets = BUCKET_UPTO.map((u, b) => {
+    const v = values[b]!.sort((x, y) => x - y);
+    const from = v.length >= MIN_BUCKET_ROWS ? v : pooled;
+    return {
+      upTo: Number.isFinite(u) ? u : null,
+      low: quantile(from, LOW_QUANTILE),
+      high: quantile(from, HIGH_QUANTILE),
+      rows: v.length,
+    };
+  });
+  const masked = rows.map((r) => r.scores.map((s, j) => (setAside.includes(j) ? null : s)));
+  const transfer: FittedCombiner = fitCombiner(
+    masked,
+    labels,
+    l2,
+    rows.map((r) => r.support),
+  );
+  return {
+    version: NOVELTY_VERSION,
+    mode,
+    buckets,
+    setAside,
+    transfer: { weights: [...transfer.weights], intercept: transfer.intercept },
+    shrink: SHRINK,
+  };
+}
+
+/**
+ * How far out of distribution a transcript is, from 0 (at least as familiar as the 25th percentile of held-out
+ * training transcripts with as much evidence) to 1 (no more familiar than their 5th percentile), or `null` when
+ * no member reported its familiarity.
+ *
+ * @internal
+ */
+export function noveltyDegree(
+  state: NoveltyState,
+  support: DetectionSupport,
+  familiarity: Familiarity | null,
+): number | null {
+  if (familiarity === null) return null;
+  const b = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
+  const span = b.high - b.low;
+  if (!(span > 1e-9)) return familiarity.value < b.low ? 1 : 0;
+  return Math.min(1, Math.max(0, (b.high - familiarity.value) / span));
+}
+
+/**
+ * Applies the guard to a stacking combination: with novelty `g`, the log-odds become
+ * `(1 - shrink g) ((1 - g) main + g transfer)`, where `transfer` is the combiner of the members that do not judge
+ * by resemblance. The members' shares and the notes are scaled so that they still add up, and an
+ * `out_of_distribution` note carries the transfer combiner's share and says why. Unchanged when `g` is 0. In
+ * `report` mode the combination is left as it is and the note (without a contribution) gives the score the
+ * fallback would have given.
+ *
+ * @param state - the fitted guard
+ * @param main - the stacking combination
+ * @param scores - P(bot) per member
+ * @param support - the evidence the transcript holds
+ * @param familiarity - from {@link familiarityOf}
+ *
+ * @internal
+ */
+export function guardNovelty(
+  state: NoveltyState,
+  main: Combination,
+  scores: readonly (number | null)[],
+  support: DetectionSupport,
+  familiarity: Familiarity | null,
+  names: (j: number) => string,
+): Combination {
+  const g = noveltyDegree(state, support, familiarity);
+  if (g === null || g === 0 || main.logOdds === null || familiarity === null) return main;
+  const masked = scores.map((s, j) => (state.setAside.includes(j) ? null : s));
+  const t = combineStacking(state.transfer, masked, support);
+  if (t.logOdds === null) return main;
+  const keep = 1 - state.shrink * g;
+  const a = keep * (1 - g);
+  const b = keep * g;
+  const scale = (x: number | null) => (x === null ? null : a * x);
+  const b0 = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
+  const aside = state.setAside.map(names).join(', ');
+  const far = `The transcript is far from the fitted data: its nearest fitted examples average similarity ${familiarity.value.toFixed(3)}, against ${b0.high.toFixed(3)} for the least familiar quarter of held-out training transcripts with as much evidence (${b0.low.toFixed(3)} for the least familiar 5%).`;
+  const move = `${(g * 100).toFixed(0)}% from the full combiner to one without ${aside} (which judge by resemblance to the fitted examples)${keep < 1 ? `, and the log-odds shrink by ${((1 - keep) * 100).toFixed(0)}%` : ''}`;
+  const guarded = a * main.logOdds + b * t.logOdds;
+  if (state.mode === 'report') {
+    const p = 1 / (1 + Math.exp(-guarded));
+    return {
+      ...main,
+      notes: [
+        ...(main.notes ?? []),
+        {
+          name: 'out_of_distribution',
+          value: g,
+          sentence: `${far} Its score may not mean here what it meant in fitting; handing the decision ${move} (the ensemble option noveltyGuard: 'fallback') would give P(bot) = ${p.toFixed(3)}.`,
+        },
+      ],
+    };
+  }
+  const note: Evidence = {
+    name: 'out_of_distribution',
+    value: g,
+    contribution: b * t.logOdds,
+    sentence: `${far} The decision moves ${move}; this part adds ${b * t.logOdds >= 0 ? '+' : ''}${(b * t.logOdds).toFixed(2)}.`,
+  };
+  return {
+    logOdds: guarded,
+    baseline: a * main.baseline,
+    contributions: main.contributions.map(scale),
+    method: `${main.method}, guarded against out-of-distribution input`,
+    notes: [
+      ...(main.notes ?? []).map((n) =>
+        n.contribution === undefined ? n : { ...n, contribution: a * n.contribution },
+      ),
+      note,
+    ],
+  };
+}
