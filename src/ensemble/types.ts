@@ -191,6 +191,6 @@ export type EnsembleState = DetectorState & {
   combiners: SerializedCombiner[] | null;
   /** Member names, in the order given to the constructor. */
   memberNames: string[];
-  /** Each member's own `toJSON()` (or an {@link UnserializedMemberState}), in the same order. */
+  /** Each member's own `toJSON()` (or `{ kind: 'unserialized', version: 0, name }` for a member without `toJSON()`), in the same order. */
   members: DetectorState[];
 };

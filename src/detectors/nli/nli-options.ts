@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NliScorerOptions } from '../../runtime/nli-scorer.js';
+import type { BatchPlanOptions } from '../../runtime/batching.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
 import type { ScalarCalibration } from '../scalar-calibration.js';
 
 /** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
@@ -20,7 +21,12 @@ export interface NliLabelWords {
  * Options for {@link NliZeroShotDetector}. The model fields choose the NLI model (default
  * `Xenova/bart-large-mnli`, about 1.6 GB in fp32: consider `dtype: 'q8'`).
  */
-export interface NliZeroShotOptions extends NliScorerOptions {
+export interface NliZeroShotOptions extends ModelOptions, BatchPlanOptions {
+  /**
+   * Most tokens per premise-hypothesis pair; longer premises are cut at the end (the hypothesis never is).
+   * @defaultValue the model's limit (tokenizer `model_max_length` / config `max_position_embeddings`)
+   */
+  maxLength?: number;
   /**
    * The detector's name in results.
    * @defaultValue 'nli'
