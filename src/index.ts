@@ -124,7 +124,6 @@ export {
   type EnsembleResult,
   type EnsembleState,
   type EnsembleStrategy,
-  type MemberError,
   type MemberFailure,
   type MemberOutcome,
   type SerializedCombiner,
@@ -149,10 +148,8 @@ export { ServiceStartError } from './errors/service-start-error.js';
 export type { BootstrapIntervals, BootstrapOptions, Interval } from './eval/bootstrap.js';
 export {
   type EvaluateOptions,
-  type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
-  type PrefixProtocol,
 } from './eval/evaluate.js';
 export type { GroupMetrics } from './eval/group-metrics.js';
 export {

@@ -44,7 +44,6 @@ export type {
   NliAnalysis,
   NliHypotheses,
   NliLabelWords,
-  NliWindow,
   NliWindowScore,
   NliZeroShotOptions,
 } from './nli/nli-options.js';

@@ -23,7 +23,6 @@ export {
 export {
   type MergedModule,
   type MergeLoraOptions,
-  type MergeReport,
   type MergeResult,
   mergeLoraAdapter,
   type ReplacedParameter,

@@ -16,7 +16,7 @@ export { QUANTIZED_DTYPES, type QuantizedDtype } from '../core/model-dtypes.js';
 export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';
 export type { Int4BlockSize } from './int4.js';
 export type { KeptNode } from './linear-sites.js';
-export type { LoraBranchInfo, LoraSideBranchReport } from './lora-branch.js';
+export type { LoraBranchInfo } from './lora-branch.js';
 export {
   type OptimizedFile,
   type OptimizeFolderOptions,

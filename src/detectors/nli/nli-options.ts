@@ -61,7 +61,12 @@ export interface NliZeroShotOptions extends ModelOptions, BatchPlanOptions {
 }
 
 /** A premise built from part of a transcript: the lines it holds and which messages they come from. */
-export interface NliWindow {
+export type NliWindow = Pick<NliWindowScore, 'premise' | 'messageIndices' | 'targetIndices' | 'targetTokens'>;
+
+/**
+ * A window (a premise built from part of a transcript) with what the NLI model said about it.
+ */
+export interface NliWindowScore {
   /** The premise text: one `speaker: text` line per message, joined with newlines. */
   premise: string;
   /** Indices (into `messages`) of every message in the premise, in order. */
@@ -70,10 +75,6 @@ export interface NliWindow {
   targetIndices: number[];
   /** Tokens of the target's lines: the window's weight in the aggregate. */
   targetTokens: number;
-}
-
-/** A window with what the NLI model said about it. */
-export interface NliWindowScore extends NliWindow {
   /** Logits of the premise against the bot hypothesis (in the model's label order). */
   botLogits: number[];
   /** Logits of the premise against the human hypothesis. */
