@@ -24,10 +24,10 @@ export {
   optimizeModelFolder,
 } from './optimize/optimize-folder.js';
 export { OPTIMIZE_PASSES, type OptimizePass, type OptimizeReport } from './optimize/optimize-model.js';
-export { type QuantizedFile, type QuantizeOptions, type QuantizeResult, quantize } from './quantize.js';
+export { type QuantizedFile, type QuantizeResult, quantize } from './quantize.js';
 export type {
   Int8Format,
   ModelQuantizeReport,
   QuantizedLayer,
-  QuantizeModelOptions,
+  QuantizeOptions,
 } from './quantize-options.js';
