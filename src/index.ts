@@ -67,11 +67,7 @@ export {
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
-export {
-  limitTranscript,
-  type TranscriptLimitOptions,
-  truncateTranscript,
-} from './data/transcript-limits.js';
+export { limitTranscript, type TranscriptLimitOptions } from './data/transcript-limits.js';
 // Building detectors from specs and saved state; describing and registering detector types
 export {
   type DetectorCliFlag,
@@ -94,16 +90,13 @@ export {
 // The heuristic detector
 export {
   type CompleteHeuristicWeights,
-  DEFAULT_HEURISTIC_WEIGHTS,
   type FeatureWeight,
   HeuristicDetector,
   type HeuristicDetectorOptions,
   type HeuristicWeights,
   STYLE_FEATURE_NAMES,
-  type StyleCounts,
   type StyleFeatureName,
   type StyleFeatureOptions,
-  type StyleFeatures,
 } from './detectors/heuristic/index.js';
 export {
   createDetector,
@@ -131,11 +124,9 @@ export {
   type EnsembleResult,
   type EnsembleState,
   type EnsembleStrategy,
-  type MemberError,
   type MemberFailure,
   type MemberOutcome,
   type SerializedCombiner,
-  type UnserializedMemberState,
 } from './ensemble/types.js';
 // Errors: every class botlens throws, and the codes they carry
 export { AbortedError } from './errors/aborted-error.js';
@@ -154,29 +145,18 @@ export { NotFittedError } from './errors/not-fitted-error.js';
 export { QueueFullError } from './errors/queue-full-error.js';
 export { ServiceStartError } from './errors/service-start-error.js';
 // Evaluation
-export {
-  type BootstrapIntervals,
-  type BootstrapOptions,
-  bootstrapIntervals,
-  type Interval,
-} from './eval/bootstrap.js';
+export type { BootstrapIntervals, BootstrapOptions, Interval } from './eval/bootstrap.js';
 export {
   type EvaluateOptions,
-  type EvaluateProgress,
   type EvaluationReport,
   evaluateDetector,
-  type PrefixProtocol,
 } from './eval/evaluate.js';
-export { type GroupMetrics, groupMetrics, type ScoredSlice } from './eval/group-metrics.js';
+export type { GroupMetrics } from './eval/group-metrics.js';
 export {
-  auroc,
   type ComputeMetricsOptions,
   type ConfusionCounts,
   computeMetrics,
-  confusionCounts,
-  expectedCalibrationError,
   type Metrics,
-  tprAtFpr,
 } from './eval/metrics.js';
 export type { ModelRelocation } from './runtime/model-options.js';
 // The model zoo

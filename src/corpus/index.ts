@@ -7,14 +7,13 @@
  * @packageDocumentation
  */
 
-export { DEFAULT_QUEUE, type QueueConnectionOptions } from './queue/queue-settings.js';
+export type { QueueConnectionOptions } from './queue/queue-settings.js';
 export { type QueueWorker, type QueueWorkerOptions, startQueueWorker } from './queue/queue-worker.js';
 export { type ScoreOnQueueOptions, scoreCorpusOnQueue } from './queue/score-on-queue.js';
 export type { CorpusSource } from './read-lines.js';
-export { type BatchScorer, type ScoreCorpusOptions, scoreCorpus } from './score-corpus.js';
+export { type ScoreCorpusOptions, scoreCorpus } from './score-corpus.js';
 export { type ScoreSummary, type WriteScoresOptions, writeScores } from './score-to-file.js';
 export type {
-  CorpusLine,
   RejectRecord,
   ScoreMember,
   ScoreOutcome,

@@ -15,59 +15,43 @@
 
 // Options shared by every model-backed detector
 export type { BatchPlanOptions } from '../runtime/batching.js';
-export type { CausalLmScorerOptions } from '../runtime/causal-lm/causal-lm-types.js';
-export type { ClipEncoder, ClipEncoderOptions } from '../runtime/clip-encoder.js';
 // Embedders
 export type { Embedder } from '../runtime/embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from '../runtime/hashing-embedder.js';
-export type { ImageInput, ReadImageOptions } from '../runtime/image-input.js';
 export { type LoadedModelInfo, loadedModels } from '../runtime/load-model.js';
 export type { LoadProgress, ModelOptions } from '../runtime/model-options.js';
-export type { NliLabelInfo, NliPair, NliScorer, NliScorerOptions } from '../runtime/nli-scorer.js';
 export {
   type Pooling,
   TransformersEmbedder,
   type TransformersEmbedderOptions,
 } from '../runtime/transformers-embedder.js';
-export type { LexicalDiversity, LexicalDiversityOptions } from '../text/lexical-diversity.js';
 // The detectors
 export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
-export type { ClipCalibration, ClipConsistencyOptions } from './clip/clip-options.js';
+export type { ClipConsistencyOptions } from './clip/clip-options.js';
 export { EmbeddingCentroidDetector } from './embedding/embedding-centroid-detector.js';
 export type { EmbeddingCentroidOptions, EmbeddingHnswOptions } from './embedding/options.js';
 export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
 export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
-export type { AnswerWords, FittedPrompt, PromptExample, PromptParts } from './few-shot/prompt-format.js';
+export type { AnswerWords } from './few-shot/prompt-format.js';
 // Detectors that fit on an embedder's vectors
 export {
   LinearProbeDetector,
   type LinearProbeOptions,
 } from './linear-probe/linear-probe-detector.js';
 export { LoraClassifierDetector } from './lora/lora-classifier-detector.js';
-export {
-  DEFAULT_LORA_TRAINING,
-  type LoraClassifierOptions,
-  type LoraTrainingOptions,
-} from './lora/lora-options.js';
+export type { LoraClassifierOptions, LoraTrainingOptions } from './lora/lora-options.js';
 export type {
   NliAnalysis,
-  NliCalibration,
   NliHypotheses,
   NliLabelWords,
-  NliWindow,
   NliWindowScore,
   NliZeroShotOptions,
 } from './nli/nli-options.js';
 export { NliZeroShotDetector } from './nli/nli-zero-shot-detector.js';
 export { PerplexityDiversityDetector } from './perplexity/perplexity-diversity-detector.js';
 export {
-  DEFAULT_PERPLEXITY_COMBINATION,
-  type LmFigures,
   PERPLEXITY_FEATURES,
-  type PerplexityDiversityFeatures,
   type PerplexityDiversityOptions,
   type PerplexityFeature,
   type PerplexityUnit,
-  type SignalPrior,
 } from './perplexity/perplexity-options.js';
-export type { ScalarCalibration } from './scalar-calibration.js';

@@ -14,21 +14,21 @@ export const ENSEMBLE_STRATEGIES = ['weighted-mean', 'stacking', 'cascade'] as c
 export type EnsembleStrategy = (typeof ENSEMBLE_STRATEGIES)[number];
 
 /** A member's error, kept as data in an {@link EnsembleResult}. */
-export interface MemberError {
-  /** The error's class name, e.g. `ModelLoadError` or `TypeError`. */
-  name: string;
-  /** The botlens error code, when the error is a `BotlensError`. */
-  code?: string;
-  /** The error's message. */
-  message: string;
-}
+export type MemberError = MemberFailure['error'];
 
 /** A member that threw instead of returning a detection. The rest of the ensemble still combines. */
 export interface MemberFailure {
   /** The member's name. */
   detector: string;
-  /** What it threw. */
-  error: MemberError;
+  /** What it threw, as data. */
+  error: {
+    /** The error's class name, e.g. `ModelLoadError` or `TypeError`. */
+    name: string;
+    /** The botlens error code, when the error is a `BotlensError`. */
+    code?: string;
+    /** The error's message. */
+    message: string;
+  };
   /** Wall time spent before it threw, in milliseconds. */
   elapsedMs: number;
 }
@@ -209,6 +209,6 @@ export type EnsembleState = DetectorState & {
   novelty?: NoveltyState | null;
   /** Member names, in the order given to the constructor. */
   memberNames: string[];
-  /** Each member's own `toJSON()` (or an {@link UnserializedMemberState}), in the same order. */
+  /** Each member's own `toJSON()` (or `{ kind: 'unserialized', version: 0, name }` for a member without `toJSON()`), in the same order. */
   members: DetectorState[];
 };

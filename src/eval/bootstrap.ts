@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom } from '../numeric/random.js';
 import { auroc, confusionCounts } from './metrics.js';
 
-/** Options for {@link bootstrapIntervals}. */
+/** Options of the percentile bootstrap (the `ci` option of `evaluateDetector`). */
 export interface BootstrapOptions {
   /**
    * Resamples drawn (each the size of the data, with replacement). Bounded to keep the cost predictable.
@@ -25,7 +25,7 @@ export interface BootstrapOptions {
 /** A percentile bootstrap interval: `[low, high]`, or `null` when the metric is undefined on most resamples. */
 export type Interval = [number, number] | null;
 
-/** What {@link bootstrapIntervals} returns. */
+/** Percentile bootstrap intervals, as `EvaluationReport.ci` holds them. */
 export interface BootstrapIntervals {
   /** Interval of the F1 of the bot class. */
   f1: Interval;

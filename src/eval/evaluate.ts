@@ -11,14 +11,6 @@ import { type BootstrapIntervals, type BootstrapOptions, bootstrapIntervals } fr
 import { type GroupMetrics, groupMetrics, type ScoredSlice } from './group-metrics.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 
-/** Progress of {@link evaluateDetector}. */
-export interface EvaluateProgress {
-  /** Transcripts judged so far. */
-  done: number;
-  /** Transcripts in all. */
-  total: number;
-}
-
 /** Options for {@link evaluateDetector}. */
 export interface EvaluateOptions {
   /**
@@ -36,7 +28,12 @@ export interface EvaluateOptions {
    * Called after each batch with how many transcripts are done.
    * @defaultValue undefined
    */
-  onProgress?: (progress: EvaluateProgress) => void;
+  onProgress?: (progress: {
+    /** Transcripts judged so far. */
+    done: number;
+    /** Transcripts in all. */
+    total: number;
+  }) => void;
   /**
    * Transcripts per `detectBatch` call, for detectors that have one (others get one `detect` at a time).
    * @defaultValue 32
@@ -64,14 +61,6 @@ export interface EvaluateOptions {
    * @defaultValue the defaults of `validateTranscript`
    */
   limits?: ValidationLimits;
-}
-
-/** How the early-verdict protocol was applied (`EvaluateOptions.prefix`). */
-export interface PrefixProtocol {
-  /** The target's messages each transcript was cut after. */
-  k: number;
-  /** Examples left out because their target wrote fewer than `k` messages. */
-  skipped: number;
 }
 
 /**
@@ -107,8 +96,13 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
   members?: Record<string, GroupMetrics>;
   /** Bootstrap intervals for F1 and AUROC (option `ci`). */
   ci?: BootstrapIntervals;
-  /** The prefix protocol used (option `prefix`). */
-  prefix?: PrefixProtocol;
+  /** How the early-verdict protocol was applied (option `prefix`). */
+  prefix?: {
+    /** The target's messages each transcript was cut after. */
+    k: number;
+    /** Examples left out because their target wrote fewer than `k` messages. */
+    skipped: number;
+  };
 }
 
 /**

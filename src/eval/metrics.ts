@@ -49,7 +49,7 @@ export interface Metrics {
   tprAt1Fpr: number | null;
   /** TPR at the lowest threshold with FPR <= 5% on these scores; `null` without both classes. */
   tprAt5Fpr: number | null;
-  /** Expected calibration error over equal-width bins (see {@link expectedCalibrationError}); `null` when n = 0. */
+  /** Expected calibration error over equal-width bins (`expectedCalibrationError`); `null` when n = 0. */
   ece: number | null;
 }
 

@@ -14,24 +14,23 @@ export interface DistillStudent extends Detector {
   ): Promise<void>;
 }
 
-/** The teacher has labelled `done` of `total` transcripts. */
-export interface DistillLabelProgress {
-  /** Always `label`. */
-  phase: 'label';
-  /** Transcripts labelled so far. */
-  done: number;
-  /** Transcripts in all. */
-  total: number;
-}
-
-/** The student starts fitting. */
-export interface DistillFitProgress {
-  /** Always `fit`. */
-  phase: 'fit';
-}
-
-/** Progress of {@link distill}. */
-export type DistillProgress = DistillLabelProgress | DistillFitProgress;
+/**
+ * Progress of {@link distill}, by `phase`: `label` (the teacher has labelled `done` of `total` transcripts)
+ * or `fit` (the student starts fitting).
+ */
+export type DistillProgress =
+  | {
+      /** The teacher is labelling. */
+      phase: 'label';
+      /** Transcripts labelled so far. */
+      done: number;
+      /** Transcripts in all. */
+      total: number;
+    }
+  | {
+      /** The student starts fitting. */
+      phase: 'fit';
+    };
 
 /** Options for {@link distill}. */
 export interface DistillOptions<S extends DistillStudent> {

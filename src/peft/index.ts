@@ -14,8 +14,6 @@
  */
 
 export {
-  type DistillFitProgress,
-  type DistillLabelProgress,
   type DistillOptions,
   type DistillProgress,
   type DistillResult,
@@ -25,21 +23,13 @@ export {
 export {
   type MergedModule,
   type MergeLoraOptions,
-  type MergeReport,
   type MergeResult,
   mergeLoraAdapter,
   type ReplacedParameter,
 } from './merge.js';
 export type { LoraAdapterFiles } from './training/save-adapter.js';
 export type { LoraTarget } from './training/top-layer-weights.js';
-export type {
-  EncodeProgressEvent,
-  EpochProgressEvent,
-  EpochStats,
-  StepProgressEvent,
-  TrainHyperparameters,
-  TrainProgress,
-} from './training/train-core.js';
+export type { EpochStats, TrainHyperparameters, TrainProgress } from './training/train-core.js';
 export {
   type TrainingTranscript,
   type TrainLoraOptions,

@@ -58,20 +58,8 @@ export interface ReplacedParameter {
   added: boolean;
 }
 
-/** What a merge changed. */
-export interface MergeReport {
-  /** The adapters merged, in order. */
-  adapters: string[];
-  /** Weights that received a LoRA update. */
-  merged: MergedModule[];
-  /** Parameters replaced in full. */
-  replaced: ReplacedParameter[];
-  /**
-   * True when the base was a bare encoder and the adapter brought a classifier: the standard head
-   * (`addClassificationHead`) was added before merging, as `trainLora` does before training.
-   */
-  addedHead: boolean;
-}
+/** What a merge changed: {@link MergeResult} without the folder. */
+export type MergeReport = Omit<MergeResult, 'out'>;
 
 /** Where the base weight initializer's users get the new tensor: in place when only they use it, else a copy. */
 function writeTensor(
@@ -316,10 +304,21 @@ export function mergeLoraIntoModel(model: ModelProto, adapter: LoraAdapter): Mer
   return { adapters: [adapter.folder], merged, replaced, addedHead: false };
 }
 
-/** What {@link mergeLoraAdapter} returns: the report and the folder written. */
-export interface MergeResult extends MergeReport {
+/** What {@link mergeLoraAdapter} returns: what the merge changed and the folder written. */
+export interface MergeResult {
   /** The merged model folder (absolute). */
   out: string;
+  /** The adapters merged, in order. */
+  adapters: string[];
+  /** Weights that received a LoRA update. */
+  merged: MergedModule[];
+  /** Parameters replaced in full. */
+  replaced: ReplacedParameter[];
+  /**
+   * True when the base was a bare encoder and the adapter brought a classifier: the standard head
+   * (`addClassificationHead`) was added before merging, as `trainLora` does before training.
+   */
+  addedHead: boolean;
 }
 
 /** Options for {@link mergeLoraAdapter}. */

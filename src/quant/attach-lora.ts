@@ -8,7 +8,8 @@ import { assertOutputSeparate } from '../fs/safe-paths.js';
 import { copyModelMetadata, pathExists } from '../onnx/model-folder.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { readLoraAdapter } from '../peft/adapter/read-adapter.js';
-import { addLoraSideBranches, type LoraSideBranchReport } from './lora-branch.js';
+import type { ReplacedParameter } from '../peft/merge.js';
+import { addLoraSideBranches, type LoraBranchInfo } from './lora-branch.js';
 import { writeOutputFile } from './write-output.js';
 
 /** Options for {@link attachLoraAdapter}. */
@@ -36,10 +37,14 @@ export interface AttachLoraOptions {
   overwrite?: boolean;
 }
 
-/** What {@link attachLoraAdapter} did: the side-branch report and the file written. */
-export interface AttachLoraResult extends LoraSideBranchReport {
+/** What {@link attachLoraAdapter} did: the side branches added and the file written. */
+export interface AttachLoraResult {
   /** The model file written, e.g. `<out>/onnx/model_q4.onnx`. */
   output: string;
+  /** The branches added, one per adapted module. */
+  branches: LoraBranchInfo[];
+  /** Parameters the adapter replaced in full (`modules_to_save` such as the classifier, trained biases). */
+  replaced: ReplacedParameter[];
 }
 
 /**

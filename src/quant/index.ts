@@ -16,7 +16,7 @@ export { QUANTIZED_DTYPES, type QuantizedDtype } from '../core/model-dtypes.js';
 export { type AttachLoraOptions, type AttachLoraResult, attachLoraAdapter } from './attach-lora.js';
 export type { Int4BlockSize } from './int4.js';
 export type { KeptNode } from './linear-sites.js';
-export type { LoraBranchInfo, LoraFeed, LoraSideBranchReport } from './lora-branch.js';
+export type { LoraBranchInfo } from './lora-branch.js';
 export {
   type OptimizedFile,
   type OptimizeFolderOptions,
@@ -24,10 +24,10 @@ export {
   optimizeModelFolder,
 } from './optimize/optimize-folder.js';
 export { OPTIMIZE_PASSES, type OptimizePass, type OptimizeReport } from './optimize/optimize-model.js';
-export { type QuantizedFile, type QuantizeOptions, type QuantizeResult, quantize } from './quantize.js';
+export { type QuantizedFile, type QuantizeResult, quantize } from './quantize.js';
 export type {
   Int8Format,
   ModelQuantizeReport,
   QuantizedLayer,
-  QuantizeModelOptions,
+  QuantizeOptions,
 } from './quantize-options.js';

@@ -55,7 +55,10 @@ export interface LoraSideBranchReport {
   branches: LoraBranchInfo[];
   /** Parameters the adapter replaced in full (`modules_to_save` such as the classifier, trained biases). */
   replaced: ReplacedParameter[];
-  /** With `weightsAs: 'inputs'`: this adapter's factors by input name (feed them with the model's inputs). */
+  /**
+   * With `weightsAs: 'inputs'`: this adapter's factors by input name (feed them with the model's inputs).
+   * @internal
+   */
   feeds: Record<string, LoraFeed>;
 }
 

@@ -17,8 +17,14 @@ import type { KeptNode } from './linear-sites.js';
  */
 export type Int8Format = 'dynamic-matmul' | 'matmul-integer';
 
-/** Options for `quantizeOnnxModel`. */
-export interface QuantizeModelOptions {
+/** Options for `quantizeOnnxModel` (in memory): {@link QuantizeOptions} without the file handling. */
+export type QuantizeModelOptions = Omit<
+  QuantizeOptions,
+  'files' | 'overwrite' | 'verify' | 'minCosine' | 'onWarning'
+>;
+
+/** Options for `quantize`: how the weights are quantized, and how the files are handled. */
+export interface QuantizeOptions {
   /** 8: dynamic int8 quantization (`dtype: 'q8'`); 4: block-wise 4-bit weights through `MatMulNBits` (`dtype: 'q4'`). */
   bits: 8 | 4;
   /**
@@ -68,6 +74,33 @@ export interface QuantizeModelOptions {
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
   /** Cancels the work between layers. */
   signal?: AbortSignal;
+  /**
+   * File names under `onnx/` to quantize (e.g. `['model.onnx']`). Default: every float model there, i.e.
+   * every `.onnx` file whose name carries no dtype suffix (`_quantized`, `_q4`, `_fp16`, ...).
+   * @defaultValue undefined (all)
+   */
+  files?: readonly string[];
+  /**
+   * Replace an existing `model_quantized.onnx` / `model_q4.onnx`. Without it, an existing output is an error.
+   * @defaultValue false
+   */
+  overwrite?: boolean;
+  /**
+   * Before writing, load the quantized model in ONNX Runtime and compare its outputs with the float model's on
+   * synthetic inputs. A model that does not load is never written.
+   * @defaultValue true
+   */
+  verify?: boolean;
+  /**
+   * Smallest output cosine (against float32) accepted without a warning when verifying.
+   * @defaultValue 0.99
+   */
+  minCosine?: number;
+  /**
+   * Receives each warning (already-quantized input, unknown operators, low cosine).
+   * @defaultValue prints to `console.warn`
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** One layer that was quantized. */

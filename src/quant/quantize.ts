@@ -7,40 +7,9 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { quantizeOnnxModel } from './quantize-model.js';
-import type { ModelQuantizeReport, QuantizeModelOptions } from './quantize-options.js';
+import type { ModelQuantizeReport, QuantizeOptions } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
 import { writeOutputFile } from './write-output.js';
-
-/** Options for {@link quantize}: those of {@link QuantizeModelOptions} plus file handling. */
-export interface QuantizeOptions extends QuantizeModelOptions {
-  /**
-   * File names under `onnx/` to quantize (e.g. `['model.onnx']`). Default: every float model there, i.e.
-   * every `.onnx` file whose name carries no dtype suffix (`_quantized`, `_q4`, `_fp16`, ...).
-   * @defaultValue undefined (all)
-   */
-  files?: readonly string[];
-  /**
-   * Replace an existing `model_quantized.onnx` / `model_q4.onnx`. Without it, an existing output is an error.
-   * @defaultValue false
-   */
-  overwrite?: boolean;
-  /**
-   * Before writing, load the quantized model in ONNX Runtime and compare its outputs with the float model's on
-   * synthetic inputs. A model that does not load is never written.
-   * @defaultValue true
-   */
-  verify?: boolean;
-  /**
-   * Smallest output cosine (against float32) accepted without a warning when verifying.
-   * @defaultValue 0.99
-   */
-  minCosine?: number;
-  /**
-   * Receives each warning (already-quantized input, unknown operators, low cosine).
-   * @defaultValue prints to `console.warn`
-   */
-  onWarning?: (message: string) => void;
-}
 
 /** What happened to one `.onnx` file. */
 export interface QuantizedFile {

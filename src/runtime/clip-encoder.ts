@@ -12,7 +12,7 @@ import { ModelHolder } from './model-holder.js';
 import { type ModelOptions, offlineFromEnv } from './model-options.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
 
-/** Options for {@link ClipEncoder}. */
+/** Options for the CLIP encoder (`ClipEncoder`). */
 export interface ClipEncoderOptions extends ModelOptions, BatchPlanOptions {
   /**
    * Scale embeddings to unit length (so a dot product is a cosine). `false` returns the raw projections

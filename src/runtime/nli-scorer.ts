@@ -11,7 +11,7 @@ import type { ModelOptions } from './model-options.js';
 import { runEncodedBatches } from './run-encoded.js';
 import { floatData } from './tensor-data.js';
 
-/** Options for {@link NliScorer}. */
+/** Options for the NLI scorer (`NliScorer`). */
 export interface NliScorerOptions extends ModelOptions, BatchPlanOptions {
   /**
    * Most tokens per premise-hypothesis pair; longer premises are cut at the end (the hypothesis never is).
@@ -101,7 +101,7 @@ export class NliScorer {
   private readonly holder: ModelHolder;
   private readonly batch: BatchPlanOptions;
   private readonly maxLengthCap: number | undefined;
-  /** Aborted by {@link NliScorer.dispose}: work in flight stops at its next batch, new work is refused. */
+  /** Aborted by `NliScorer.dispose()`: work in flight stops at its next batch, new work is refused. */
   private readonly lifetime = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
 
@@ -171,7 +171,7 @@ export class NliScorer {
   }
 
   /**
-   * Token counts of texts, without special tokens (for fitting windows under {@link NliLabelInfo.maxLength}).
+   * Token counts of texts, without special tokens (for fitting windows under `NliLabelInfo.maxLength`).
    *
    * @param texts - the texts
    */

@@ -1,29 +1,12 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ModelCheck, ModelFacts } from './types.js';
+import type { ModelChecklistOptions } from './validate-checklist-options.js';
 
 /** Options for `checkActivity`. */
-export interface CheckActivityOptions {
-  /**
-   * Fewest downloads over the last 30 days (the hub's `downloads`) before the check warns.
-   * @defaultValue 1000
-   */
-  minDownloads?: number;
-  /**
-   * Fewest likes before the check warns.
-   * @defaultValue 0
-   */
-  minLikes?: number;
-  /**
-   * Most months since the last commit before the check warns.
-   * @defaultValue 24
-   */
-  maxMonthsSinceUpdate?: number;
-  /**
-   * The current time (for reproducible reports).
-   * @defaultValue new Date()
-   */
-  now?: Date;
-}
+export type CheckActivityOptions = Pick<
+  ModelChecklistOptions,
+  'minDownloads' | 'minLikes' | 'maxMonthsSinceUpdate' | 'now'
+>;
 
 const MONTH_MS = 30.4375 * 24 * 3600 * 1000;
 

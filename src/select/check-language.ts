@@ -1,16 +1,10 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cardLanguages } from './card-languages.js';
 import type { ModelCheck, ModelFacts } from './types.js';
+import type { ModelChecklistOptions } from './validate-checklist-options.js';
 
 /** Options for `checkLanguage`. */
-export interface CheckLanguageOptions {
-  /**
-   * Languages the transcripts are in, as ISO 639-1 codes (`en`, `de`) or BCP 47 tags (`pt-BR`: only `pt` is
-   * compared).
-   * @defaultValue [] (no requirement)
-   */
-  languages?: readonly string[];
-}
+export type CheckLanguageOptions = Pick<ModelChecklistOptions, 'languages'>;
 
 function primary(tag: string): string {
   return tag.trim().toLowerCase().split(/[-_]/)[0] ?? '';

@@ -2,16 +2,10 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cardLicenses } from './card-licenses.js';
 import { classifyLicense, DEFAULT_ALLOWED_LICENSES } from './license-policy.js';
 import type { CheckStatus, ModelCheck, ModelFacts } from './types.js';
+import type { ModelChecklistOptions } from './validate-checklist-options.js';
 
 /** Options for `checkLicense`. */
-export interface CheckLicenseOptions {
-  /**
-   * Hub license ids you accept (case does not matter). Listing a non-commercial or conditional license here makes it
-   * pass instead of warn.
-   * @defaultValue `DEFAULT_ALLOWED_LICENSES` (permissive licenses)
-   */
-  allowLicenses?: readonly string[];
-}
+export type CheckLicenseOptions = Pick<ModelChecklistOptions, 'allowLicenses'>;
 
 const RANK: Readonly<Record<CheckStatus, number>> = { pass: 0, warn: 1, fail: 2 };
 

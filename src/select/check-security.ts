@@ -1,15 +1,9 @@
 import type { CheckStatus, ModelCheck, ModelFacts } from './types.js';
+import type { ModelChecklistOptions } from './validate-checklist-options.js';
 import { worstStatus } from './worst-status.js';
 
 /** Options for `checkSecurity`. */
-export interface CheckSecurityOptions {
-  /**
-   * Accept pickle-only weights (`.bin`, `.pt`, `.pth`, `.ckpt`, `.pkl`) with a warning instead of failing.
-   * Loading a pickle can run arbitrary code.
-   * @defaultValue false
-   */
-  allowPickle?: boolean;
-}
+export type CheckSecurityOptions = Pick<ModelChecklistOptions, 'allowPickle'>;
 
 const PICKLE = /\.(bin|pt|pth|ckpt|pkl|pickle)$/i;
 const UNSAFE_LEVELS = /unsafe|malicious|dangerous|infected/i;

@@ -5,11 +5,7 @@
  *
  * @module botlens/select
  */
-export type { CheckActivityOptions } from './check-activity.js';
-export type { CheckLanguageOptions } from './check-language.js';
-export type { CheckLicenseOptions } from './check-license.js';
 export { type CheckModelOptions, checkModel } from './check-model.js';
-export type { CheckSecurityOptions } from './check-security.js';
 export type { HubAccessOptions } from './hub-options.js';
 export { type PulledFile, type PullModelOptions, type PullResult, pullModel } from './pull-model.js';
 export {

@@ -1,18 +1,10 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { ZOO_DETECTORS, type ZooDetector } from '../zoo/model-zoo.js';
-import type { CheckActivityOptions } from './check-activity.js';
-import type { CheckLanguageOptions } from './check-language.js';
-import type { CheckLicenseOptions } from './check-license.js';
-import type { CheckSecurityOptions } from './check-security.js';
 import { parseByteSize } from './parse-byte-size.js';
 
 /** The checklist's settings, without the hub connection (see {@link CheckModelOptions} for the full set). */
-export interface ModelChecklistOptions
-  extends CheckLanguageOptions,
-    CheckLicenseOptions,
-    CheckActivityOptions,
-    CheckSecurityOptions {
+export interface ModelChecklistOptions {
   /** The detector that will use the model. */
   task: ZooDetector;
   /** Memory the model may use: bytes, or a size such as `'4GB'`, `'512MB'` or `'2GiB'`. */
@@ -32,6 +24,44 @@ export interface ModelChecklistOptions
    * @defaultValue 512
    */
   sequenceLength?: number;
+  /**
+   * Languages the transcripts are in, as ISO 639-1 codes (`en`, `de`) or BCP 47 tags (`pt-BR`: only `pt` is
+   * compared).
+   * @defaultValue [] (no requirement)
+   */
+  languages?: readonly string[];
+  /**
+   * Hub license ids you accept (case does not matter). Listing a non-commercial or conditional license here makes it
+   * pass instead of warn.
+   * @defaultValue `DEFAULT_ALLOWED_LICENSES` (permissive licenses)
+   */
+  allowLicenses?: readonly string[];
+  /**
+   * Fewest downloads over the last 30 days (the hub's `downloads`) before the check warns.
+   * @defaultValue 1000
+   */
+  minDownloads?: number;
+  /**
+   * Fewest likes before the check warns.
+   * @defaultValue 0
+   */
+  minLikes?: number;
+  /**
+   * Most months since the last commit before the check warns.
+   * @defaultValue 24
+   */
+  maxMonthsSinceUpdate?: number;
+  /**
+   * The current time (for reproducible reports).
+   * @defaultValue new Date()
+   */
+  now?: Date;
+  /**
+   * Accept pickle-only weights (`.bin`, `.pt`, `.pth`, `.ckpt`, `.pkl`) with a warning instead of failing.
+   * Loading a pickle can run arbitrary code.
+   * @defaultValue false
+   */
+  allowPickle?: boolean;
 }
 /**
  * Checks a {@link ModelChecklistOptions} object before any request is made, so mistakes surface at once.

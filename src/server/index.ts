@@ -12,7 +12,6 @@
  * @module
  */
 export { type BotlensServer, createServer } from './app.js';
-export { OPEN_ROUTES } from './auth.js';
 export {
   loadServiceConfig,
   parseServiceConfig,
@@ -20,7 +19,7 @@ export {
   type ServiceConfig,
 } from './config.js';
 export type { ServiceErrorBody, ServiceErrorCode } from './error-table.js';
-export type { InFlightCounts, ServerMetrics } from './metrics.js';
+export type { ServerMetrics } from './metrics.js';
 export type { ServerOptions } from './options.js';
 export {
   detectorFromConfig,

@@ -2,8 +2,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
-import type { QuantizeOptions } from '../../quant/quantize.js';
-import type { Int8Format } from '../../quant/quantize-options.js';
+import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
 import { formatTable } from '../format-table.js';
 
 interface QuantizeFlags {

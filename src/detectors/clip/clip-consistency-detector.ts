@@ -87,7 +87,10 @@ export class ClipConsistencyDetector implements Detector {
     return this.calibration !== null;
   }
 
-  /** The CLIP encoder this detector runs (shares its model). */
+  /**
+   * The CLIP encoder this detector runs (shares its model).
+   * @internal
+   */
   get clipEncoder(): ClipEncoder {
     return this.encoder;
   }

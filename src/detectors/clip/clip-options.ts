@@ -1,11 +1,34 @@
-import type { ClipEncoderOptions } from '../../runtime/clip-encoder.js';
+import type { BatchPlanOptions } from '../../runtime/batching.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
 import type { ScalarCalibration } from '../scalar-calibration.js';
 
 /**
  * Options for {@link ClipConsistencyDetector}. The model fields choose the CLIP model (default
  * `Xenova/clip-vit-base-patch32`).
  */
-export interface ClipConsistencyOptions extends ClipEncoderOptions {
+export interface ClipConsistencyOptions extends ModelOptions, BatchPlanOptions {
+  /**
+   * Scale embeddings to unit length (so a dot product is a cosine). `false` keeps the raw projections.
+   * @defaultValue true
+   */
+  normalize?: boolean;
+  /**
+   * Most tokens per bio; longer bios are cut at the end (special tokens kept). CLIP takes 77.
+   * @defaultValue the model's limit (`text_config.max_position_embeddings`)
+   */
+  maxLength?: number;
+  /**
+   * How avatars are read. `http(s)` URLs are refused when the model is `offline`.
+   * @defaultValue {}
+   */
+  imageOptions?: {
+    /** Longest wait for an `http(s)` download, in milliseconds (default 10000). */
+    timeoutMs?: number;
+    /** Largest image accepted, in bytes (default 10 MiB); downloads are cut off beyond it. */
+    maxBytes?: number;
+    /** The fetch used for downloads (default the global `fetch`). */
+    fetch?: typeof fetch;
+  };
   /**
    * The detector's name in results.
    * @defaultValue 'clip'

@@ -1,7 +1,7 @@
 import type { Label, LabelledTranscript, ValidTranscript } from '../../core/transcript.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
-import type { AnswerWords, FittedPrompt } from './prompt-format.js';
+import type { AnswerWords, PromptParts } from './prompt-format.js';
 
 /** How the answer words are compared. */
 export type FewShotScoring = 'first-token' | 'sequence';
@@ -86,7 +86,18 @@ export interface FewShotPromptOptions extends ModelOptions {
 }
 
 /** A built prompt, as {@link FewShotPromptDetector.buildPrompt} returns it. */
-export interface FewShotPrompt extends FittedPrompt {
+export interface FewShotPrompt {
+  /** The rendered prompt. */
+  text: string;
+  /** Its length in tokens. */
+  tokens: number;
+  /** True when examples or target turns were shortened or dropped to fit `contextTokens`. */
+  truncated: boolean;
+  /**
+   * The parts that were rendered.
+   * @internal
+   */
+  parts: PromptParts;
   /** True when the tokenizer's chat template was applied. */
   chat: boolean;
   /** The answer words compared after the prompt. */

@@ -95,7 +95,7 @@ const STATE_VERSION = 1;
  *
  * `P(bot) = sigmoid(intercept + Σ weight × standardized signal)`. Every signal appears in the evidence with its
  * value, a sentence, and its contribution to the log-odds; a signal that cannot be measured (timing without
- * timestamps) contributes 0 and says so. It works without training (hand-set {@link DEFAULT_HEURISTIC_WEIGHTS});
+ * timestamps) contributes 0 and says so. It works without training (hand-set default weights, see `weights`);
  * `fit()` learns the weights by L2 logistic regression. No model, no I/O: a 200-message transcript takes
  * well under a millisecond.
  *
@@ -168,6 +168,7 @@ export class HeuristicDetector implements Detector {
    *
    * @param t - the transcript
    * @throws InvalidTranscriptError on bad input
+   * @internal
    */
   features(t: Transcript): StyleFeatures {
     return measureStyleFeatures(validateTranscript(t, this.limits), this.featureOptions);

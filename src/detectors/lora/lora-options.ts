@@ -41,8 +41,8 @@ export interface LoraClassifierOptions extends ModelOptions, BatchPlanOptions {
   maxLength?: number;
   /**
    * Settings `fit()` trains with (see `trainLora`); `r`, `alpha` and `targets` default to the reference recipe
-   * {@link DEFAULT_LORA_TRAINING}.
-   * @defaultValue DEFAULT_LORA_TRAINING and trainLora's defaults
+   * (`r: 8`, `alpha: 32`, `targets: ['query', 'value']`).
+   * @defaultValue the reference recipe above and trainLora's defaults
    */
   training?: LoraTrainingOptions;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NliScorerOptions } from '../../runtime/nli-scorer.js';
+import type { BatchPlanOptions } from '../../runtime/batching.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
 import type { ScalarCalibration } from '../scalar-calibration.js';
 
 /** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
@@ -20,7 +21,12 @@ export interface NliLabelWords {
  * Options for {@link NliZeroShotDetector}. The model fields choose the NLI model (default
  * `Xenova/bart-large-mnli`, about 1.6 GB in fp32: consider `dtype: 'q8'`).
  */
-export interface NliZeroShotOptions extends NliScorerOptions {
+export interface NliZeroShotOptions extends ModelOptions, BatchPlanOptions {
+  /**
+   * Most tokens per premise-hypothesis pair; longer premises are cut at the end (the hypothesis never is).
+   * @defaultValue the model's limit (tokenizer `model_max_length` / config `max_position_embeddings`)
+   */
+  maxLength?: number;
   /**
    * The detector's name in results.
    * @defaultValue 'nli'
@@ -55,7 +61,12 @@ export interface NliZeroShotOptions extends NliScorerOptions {
 }
 
 /** A premise built from part of a transcript: the lines it holds and which messages they come from. */
-export interface NliWindow {
+export type NliWindow = Pick<NliWindowScore, 'premise' | 'messageIndices' | 'targetIndices' | 'targetTokens'>;
+
+/**
+ * A window (a premise built from part of a transcript) with what the NLI model said about it.
+ */
+export interface NliWindowScore {
   /** The premise text: one `speaker: text` line per message, joined with newlines. */
   premise: string;
   /** Indices (into `messages`) of every message in the premise, in order. */
@@ -64,10 +75,6 @@ export interface NliWindow {
   targetIndices: number[];
   /** Tokens of the target's lines: the window's weight in the aggregate. */
   targetTokens: number;
-}
-
-/** A window with what the NLI model said about it. */
-export interface NliWindowScore extends NliWindow {
   /** Logits of the premise against the bot hypothesis (in the model's label order). */
   botLogits: number[];
   /** Logits of the premise against the human hypothesis. */

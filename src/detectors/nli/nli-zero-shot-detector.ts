@@ -115,7 +115,10 @@ export class NliZeroShotDetector implements Detector {
     return this.calibration !== null;
   }
 
-  /** The NLI scorer this detector runs (shares its model). */
+  /**
+   * The NLI scorer this detector runs (shares its model).
+   * @internal
+   */
   get nliScorer(): NliScorer {
     return this.scorer;
   }

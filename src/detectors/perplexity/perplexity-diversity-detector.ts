@@ -59,7 +59,7 @@ const FORMAT: StateFormat = {
  * distinct-2, the moving-average type-token ratio, self-repetition across messages and compression ratio:
  * bots, scripted ones above all, often show lower diversity.
  *
- * `P(bot) = sigmoid(intercept + Σ weight × signal)`, with hand-set weights ({@link DEFAULT_PERPLEXITY_COMBINATION})
+ * `P(bot) = sigmoid(intercept + Σ weight × signal)`, with hand-set weights (`DEFAULT_PERPLEXITY_COMBINATION`)
  * until `fit()` learns them by logistic regression. Every signal appears in the evidence with its value and
  * contribution. Abstains when the target wrote no text.
  *
@@ -153,6 +153,7 @@ export class PerplexityDiversityDetector implements Detector {
    * @param opts - `signal` to cancel
    * @returns the figures, or `null` when the target wrote no text
    * @throws InvalidTranscriptError on bad input; AbortedError when cancelled
+   * @internal
    */
   async features(t: Transcript, opts: DetectOptions = {}): Promise<PerplexityDiversityFeatures | null> {
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);

@@ -1,6 +1,5 @@
-import type { CausalLmScorerOptions } from '../../runtime/causal-lm/causal-lm-types.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
-import type { LexicalDiversity, LexicalDiversityOptions } from '../../text/lexical-diversity.js';
+import type { LexicalDiversity } from '../../text/lexical-diversity.js';
 
 /**
  * The causal LM's windowing options, saved with the state.
@@ -17,7 +16,18 @@ export type PerplexityUnit = 'joined' | 'per-message';
  * causal LM that gives the perplexity and entropy (and plays the performer in Binoculars unless `performer` is
  * set).
  */
-export interface PerplexityDiversityOptions extends CausalLmScorerOptions {
+export interface PerplexityDiversityOptions extends ModelOptions {
+  /**
+   * Most tokens per forward pass; longer texts are scored in sliding windows of this size (one window's logits,
+   * `windowTokens x vocabulary x 4` bytes, are held at a time).
+   * @defaultValue the model's context length, capped at 1024
+   */
+  windowTokens?: number;
+  /**
+   * How far each window moves past the previous one, in tokens (1 to `windowTokens - 1`).
+   * @defaultValue half of `windowTokens`
+   */
+  stride?: number;
   /**
    * The detector's name in results.
    * @defaultValue 'perplexity'
@@ -53,7 +63,12 @@ export interface PerplexityDiversityOptions extends CausalLmScorerOptions {
    * How the lexical-diversity figures are measured.
    * @defaultValue `{ mattrWindow: 50, selfRepetitionN: 3 }`
    */
-  diversity?: LexicalDiversityOptions;
+  diversity?: {
+    /** Window of the moving-average type-token ratio (default 50). */
+    mattrWindow?: number;
+    /** N-gram length of the self-repetition rate (default 3). */
+    selfRepetitionN?: number;
+  };
   /**
    * L2 penalty of the logistic regression `fit()` runs (on standardized signals).
    * @defaultValue 1

@@ -78,44 +78,41 @@ export interface EpochStats {
   ms: number;
 }
 
-/** The frozen layers have encoded `done` of `total` texts. */
-export interface EncodeProgressEvent {
-  /** Always `encode`. */
-  phase: 'encode';
-  /** Texts encoded. */
-  done: number;
-  /** Texts in all. */
-  total: number;
-}
-
-/** One Adam step finished. */
-export interface StepProgressEvent {
-  /** Always `step`. */
-  phase: 'step';
-  /** 1-based epoch. */
-  epoch: number;
-  /** Most epochs. */
-  epochs: number;
-  /** 1-based step within the epoch. */
-  step: number;
-  /** Steps per epoch. */
-  steps: number;
-  /** Mean loss of the step's mini-batch. */
-  loss: number;
-}
-
-/** One epoch finished (validation included). */
-export interface EpochProgressEvent {
-  /** Always `epoch`. */
-  phase: 'epoch';
-  /** The epoch's figures. */
-  stats: EpochStats;
-  /** Whether this epoch has the lowest validation loss so far (its weights are kept). */
-  best: boolean;
-}
-
-/** A training event for progress displays. */
-export type TrainProgress = EncodeProgressEvent | StepProgressEvent | EpochProgressEvent;
+/**
+ * A training event for progress displays, by `phase`: `encode` (the frozen layers have encoded `done` of
+ * `total` texts), `step` (one Adam step finished) or `epoch` (one epoch finished, validation included).
+ */
+export type TrainProgress =
+  | {
+      /** The frozen layers are encoding the texts. */
+      phase: 'encode';
+      /** Texts encoded. */
+      done: number;
+      /** Texts in all. */
+      total: number;
+    }
+  | {
+      /** One Adam step finished. */
+      phase: 'step';
+      /** 1-based epoch. */
+      epoch: number;
+      /** Most epochs. */
+      epochs: number;
+      /** 1-based step within the epoch. */
+      step: number;
+      /** Steps per epoch. */
+      steps: number;
+      /** Mean loss of the step's mini-batch. */
+      loss: number;
+    }
+  | {
+      /** One epoch finished. */
+      phase: 'epoch';
+      /** The epoch's figures. */
+      stats: EpochStats;
+      /** Whether this epoch has the lowest validation loss so far (its weights are kept). */
+      best: boolean;
+    };
 
 /** What `trainTopLayer` returns. */
 export interface TrainOutcome {
