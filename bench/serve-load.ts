@@ -12,7 +12,8 @@
  *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10] [--rounds 3]
  *
  * With ../base2 or ../base (the starting commit, built) present, the heuristic scenario runs the old service and this one
- * alternately, `--rounds` times each, and prints the ratio of their median requests/s.
+ * alternately, `--rounds` times each, and prints the ratio of their median requests/s and of the server's median
+ * CPU time per request (this process's CPU time, which is the server's: the load runs in a child process).
  */
 // needs: none (the model-backed scenario is skipped without ../shared)
 import { execFile } from 'node:child_process';
@@ -72,6 +73,8 @@ interface AutocannonResult {
 interface Outcome {
   scenario: string;
   result?: AutocannonResult;
+  /** CPU time of this process (the server; the load runs in a child) per answered request, in µs. */
+  cpuUsPerRequest?: number;
   note?: string;
 }
 
@@ -123,7 +126,11 @@ async function scenario(
       });
       if (r.status !== 200) throw new Error(`warm-up request answered ${r.status}: ${await r.text()}`);
     }
-    return { scenario: name, result: await autocannon(url) };
+    const cpu0 = process.cpuUsage();
+    const result = await autocannon(url);
+    const cpu = process.cpuUsage(cpu0);
+    const answered = result['2xx'] + result.non2xx;
+    return { scenario: name, result, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, answered) };
   } finally {
     await server.app.close();
     await detector.dispose?.();
@@ -134,6 +141,7 @@ const outcomes: Outcome[] = [];
 const heuristicEnsemble = () => new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
 // Before and after alternate, ROUNDS times, so drift in the machine's load hits both alike.
 const rates: { before: number[]; after: number[] } = { before: [], after: [] };
+const cpus: { before: number[]; after: number[] } = { before: [], after: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   if (baseCreateServer) {
     const o = await scenario(
@@ -142,10 +150,12 @@ for (let round = 1; round <= ROUNDS; round++) {
       baseCreateServer,
     );
     rates.before.push(o.result!.requests.average);
+    cpus.before.push(o.cpuUsPerRequest!);
     outcomes.push(o);
   }
   const o = await scenario(`heuristic, round ${round}`, heuristicEnsemble());
   rates.after.push(o.result!.requests.average);
+  cpus.after.push(o.cpuUsPerRequest!);
   outcomes.push(o);
 }
 
@@ -183,16 +193,18 @@ console.log(
   `POST /v1/detect with examples/transcript.json (6 messages), ${CONNECTIONS} connections, ${DURATION_S} s per scenario, ` +
     `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.\n`,
 );
-console.log('| scenario | requests/s | p50 latency | p99 latency | 2xx | non-2xx | errors | timeouts |');
-console.log('| --- | --: | --: | --: | --: | --: | --: | --: |');
+console.log(
+  '| scenario | requests/s | p50 latency | p99 latency | 2xx | non-2xx | errors | timeouts | server CPU per request |',
+);
+console.log('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
 for (const o of outcomes) {
   const r = o.result;
   if (!r) {
-    console.log(`| ${o.scenario} | ${o.note} | | | | | | |`);
+    console.log(`| ${o.scenario} | ${o.note} | | | | | | | |`);
     continue;
   }
   console.log(
-    `| ${o.scenario} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r['2xx']} | ${r.non2xx} | ${r.errors} | ${r.timeouts} |`,
+    `| ${o.scenario} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r['2xx']} | ${r.non2xx} | ${r.errors} | ${r.timeouts} | ${o.cpuUsPerRequest!.toFixed(0)} µs |`,
   );
 }
 if (rates.before.length > 0) {
@@ -201,5 +213,11 @@ if (rates.before.length > 0) {
   const a = median(rates.after);
   console.log(
     `\nheuristic, median of ${ROUNDS} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
+  );
+  // CPU time per request holds up better than requests/s when other work shares the machine.
+  const cb = median(cpus.before);
+  const ca = median(cpus.after);
+  console.log(
+    `server CPU per request, median: before ${cb.toFixed(0)} µs, after ${ca.toFixed(0)} µs, after/before ${(ca / cb).toFixed(2)}×.`,
   );
 }

@@ -306,7 +306,7 @@ describe('clients that went away and connections that wait', () => {
     const times = (JSON.parse(out.slice('ready\n'.length)) as number[]).sort((a, b) => a - b);
     // before: Node accepts one connection per event-loop turn and each turn ran a 25 ms detection, so the
     // 30th connection waited about 30 x 25 ms
-    expect(times.at(-1)!).toBeLessThan(400);
+    expect(times.at(-1)!).toBeLessThan(500);
   });
 });
 
