@@ -3,9 +3,13 @@ import { nowMs, scored } from '../src/core/detection.js';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Label, LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
+import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import type { EnsembleResult } from '../src/ensemble/types.js';
+import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
+import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 /** Scores by the share of the target's messages that end with a space before punctuation (" ?", " ."). */
 class SpacedPunctuation implements Detector {
@@ -141,4 +145,37 @@ describe('evidence-aware stacking', () => {
       /expected 2 .* or 6/,
     );
   });
+});
+
+describe('Ensemble.stream on fitted ConvAI transcripts (heuristic + hashing embedding)', () => {
+  it.skipIf(!HAS_SHARED)(
+    `ends on detect()'s detection, and keeps its detection on other speakers' messages${HAS_SHARED ? '' : ` (${SHARED_SKIP_REASON})`}`,
+    async () => {
+      const train = await readTranscriptsJsonl(`${CONVAI_DIR}/train.jsonl`);
+      const dev = (await readTranscriptsJsonl(`${CONVAI_DIR}/dev.jsonl`)).slice(0, 8);
+      const e = new Ensemble(
+        [new HeuristicDetector(), new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() })],
+        { strategy: 'stacking' },
+      );
+      await e.fit(train.slice(0, 300));
+      for (const t of dev) {
+        const live = e.stream({ target: t.target! });
+        let last: EnsembleResult | undefined;
+        for (const m of t.messages) {
+          const before = live.detection();
+          last = (await live.push(m)) as EnsembleResult;
+          // Another speaker's message changes no member's detection: the ensemble's is kept as it was.
+          if (m.speaker !== t.target && before) expect(last).toBe(before);
+        }
+        const whole = await e.detect(t);
+        // The embedding member's stream sums in another order than its detect(): within 1e-12, same label.
+        expect(Math.abs(last!.score! - whole.score!)).toBeLessThanOrEqual(1e-12);
+        expect(last!.label).toBe(whole.label);
+        expect(last!.support).toEqual(whole.support);
+        expect(last!.members.map((m) => m.detector)).toEqual(whole.members.map((m) => m.detector));
+        expect(last!.explanation.length).toBe(whole.explanation.length);
+      }
+    },
+    120_000,
+  );
 });

@@ -6,6 +6,13 @@ import { type HashedTables, hashedTables } from './hashed-tables.js';
 import type { InvertedExactSearch } from './inverted-search.js';
 import { type Features, type FittedModel, knnShare } from './model.js';
 
+/** Positions in {@link HashedQuery}'s scalar sums. */
+const W2 = 0;
+const C2 = 1;
+const WC = 2;
+const WD = 3;
+const CD = 7;
+
 /**
  * The embedding detector's exact scorer for hashed text, computed from the embedder's two unnormalized blocks
  * (word n-grams W, character n-grams C) instead of the dense float32 embedding. The embedding is
@@ -32,11 +39,13 @@ export class HashedQuery {
   private readonly t: HashedTables;
   private readonly ws: Float64Array;
   private readonly cs: Float64Array;
-  private readonly wd = new Float64Array(4);
-  private readonly cd = new Float64Array(4);
-  private w2 = 0;
-  private c2 = 0;
-  private wc = 0;
+  /**
+   * The scalar sums, each with its Neumaier compensation (they are moved by many small changes over a long
+   * transcript: compensated, they stay within an ulp or two of the one-pass sums): |W|², |C|², W·C, then W and
+   * C dotted with the center, the bot and human centroids and the probe weights.
+   */
+  private readonly sums = new Float64Array(11);
+  private readonly comp = new Float64Array(11);
   private readonly weights: readonly [number, number];
   private readonly start: Int32Array;
   private readonly rowOf: Int32Array;
@@ -85,13 +94,13 @@ export class HashedQuery {
 
   /** Applies one bucket's change (a {@link BucketChange}). */
   readonly apply: BucketChange = (block, bucket, before, after, other) => {
-    if (block === 0) this.change(this.ws, this.wd, this.pendW, this.listW, 1, bucket, before, after, other);
-    else this.change(this.cs, this.cd, this.pendC, this.listC, 2, bucket, before, after, other);
+    if (block === 0) this.change(this.ws, WD, this.pendW, this.listW, 1, bucket, before, after, other);
+    else this.change(this.cs, CD, this.pendC, this.listC, 2, bucket, before, after, other);
   };
 
   private change(
     acc: Float64Array,
-    vec: Float64Array,
+    vec: number,
     pend: Float64Array,
     list: number[],
     bit: number,
@@ -101,15 +110,14 @@ export class HashedQuery {
     other: number,
   ): void {
     const d = after - before;
-    if (bit === 1) this.w2 += d * (after + before);
-    else this.c2 += d * (after + before);
-    this.wc += d * other;
+    this.add(bit === 1 ? W2 : C2, d * (after + before));
+    this.add(WC, d * other);
     const o = bucket * 4;
     const dense = this.dense;
-    vec[0]! += d * dense[o]!;
-    vec[1]! += d * dense[o + 1]!;
-    vec[2]! += d * dense[o + 2]!;
-    vec[3]! += d * dense[o + 3]!;
+    this.add(vec, d * dense[o]!);
+    this.add(vec + 1, d * dense[o + 1]!);
+    this.add(vec + 2, d * dense[o + 2]!);
+    this.add(vec + 3, d * dense[o + 3]!);
     const h = this.hotOf[bucket]!;
     if (h >= 0) {
       if ((this.listed[h]! & bit) === 0) {
@@ -123,6 +131,19 @@ export class HashedQuery {
     for (let p = start[bucket]!, end = start[bucket + 1]!; p < end; p++) acc[rowOf[p]!]! += d * values[p]!;
   }
 
+  /** Adds `x` to sum `i` (Neumaier's compensated summation). */
+  private add(i: number, x: number): void {
+    const s = this.sums[i]!;
+    const t = s + x;
+    this.comp[i]! += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    this.sums[i] = t;
+  }
+
+  /** Sum `i`, compensated. */
+  private sum(i: number): number {
+    return this.sums[i]! + this.comp[i]!;
+  }
+
   /** The detector's features of the text so far, or null when it embeds to the center (nothing to compare). */
   features(): Features | null {
     const t = this.t;
@@ -131,26 +152,28 @@ export class HashedQuery {
     this.flush(this.cs, this.pendC, this.listC, 2);
     const [ww, cw] = this.weights;
     // A block whose sums vanish drops out, as in HashingAccumulator (1e-20: a non-zero block has |W|² >= 0.2).
-    const alpha = ww > 0 && this.w2 > 1e-20 ? ww / Math.sqrt(this.w2) : 0;
-    const beta = cw > 0 && this.c2 > 1e-20 ? cw / Math.sqrt(this.c2) : 0;
-    const n2 = alpha * alpha * this.w2 + beta * beta * this.c2 + 2 * alpha * beta * this.wc;
+    const w2 = this.sum(W2);
+    const c2 = this.sum(C2);
+    const alpha = ww > 0 && w2 > 1e-20 ? ww / Math.sqrt(w2) : 0;
+    const beta = cw > 0 && c2 > 1e-20 ? cw / Math.sqrt(c2) : 0;
+    const n2 = alpha * alpha * w2 + beta * beta * c2 + 2 * alpha * beta * this.sum(WC);
     const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
     const a = alpha * inv;
     const b = beta * inv;
-    const { wd, cd } = this;
+    const dotE = (i: number): number => a * this.sum(WD + i) + b * this.sum(CD + i);
     const { centerDots: cx, cc } = t;
-    const qc = a * wd[0]! + b * cd[0]!;
+    const qc = dotE(0);
     const s = (n2 > 0 ? 1 : 0) - 2 * qc + cc;
     if (!(s > 1e-24)) return null;
     const qn = Math.sqrt(s);
     const k = Math.min(this.k, t.n);
     const neighbours = k > 0 ? this.nearest(k, a, b, qc, qn) : [];
     return {
-      cosBot: (a * wd[1]! + b * cd[1]! - cx[1]!) / qn,
-      cosHuman: (a * wd[2]! + b * cd[2]! - cx[2]!) / qn,
+      cosBot: (dotE(1) - cx[1]!) / qn,
+      cosHuman: (dotE(2) - cx[2]!) / qn,
       knnShare: knnShare(neighbours, m.labels),
       neighbours,
-      probe: m.probe ? (a * wd[3]! + b * cd[3]! - cx[3]!) / qn + m.probe.intercept : null,
+      probe: m.probe ? (dotE(3) - cx[3]!) / qn + m.probe.intercept : null,
     };
   }
 

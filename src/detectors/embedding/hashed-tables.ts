@@ -1,5 +1,5 @@
 import { dot } from '../../ann/vector-math.js';
-import type { InvertedExactSearch } from './inverted-search.js';
+import type { InvertedExactSearch, Postings } from './inverted-search.js';
 import type { FittedModel } from './model.js';
 
 /** Most entries of the dense hot columns (4 MiB of float32), whatever the size of the labelled set. */
@@ -16,16 +16,10 @@ const MAX_HOT = 512;
  *
  * @internal
  */
-export interface HashedTables {
+export interface HashedTables extends Postings {
   m: FittedModel;
   /** Labelled vectors. */
   n: number;
-  start: Int32Array;
-  rowOf: Int32Array;
-  values: Float64Array;
-  norms: Float64Array;
-  dotCenter: Float64Array;
-  cc: number;
   /** Per position, 4 entries: center, bot centroid, human centroid, probe weights (0 without a probe). */
   dense: Float64Array;
   /** center · (center, bot centroid, human centroid, probe weights). */

@@ -7,6 +7,16 @@ import {
 } from '../../ann/vector-index.js';
 import { assertDims, type CompactVector, dot, type SparseVector, sparseDot } from '../../ann/vector-math.js';
 
+/** What {@link InvertedExactSearch.postings} returns. @internal */
+export interface Postings {
+  start: Int32Array;
+  rowOf: Int32Array;
+  values: Float64Array;
+  norms: Float64Array;
+  dotCenter: Float64Array;
+  cc: number;
+}
+
 /**
  * Exact cosine search over sparse vectors through an inverted index (per position, the stored vectors that use
  * it): a query costs the stored entries at its own non-zero positions instead of every stored vector's
@@ -85,14 +95,7 @@ export class InvertedExactSearch implements VectorIndex {
    *
    * @internal
    */
-  postings(): {
-    start: Int32Array;
-    rowOf: Int32Array;
-    values: Float64Array;
-    norms: Float64Array;
-    dotCenter: Float64Array;
-    cc: number;
-  } {
+  postings(): Postings {
     const start = this.start ?? this.build();
     return {
       start,
