@@ -271,17 +271,15 @@ function shortSlot(lo: number, hi: number, mask: number): number {
 export class SequenceSet {
   private pool = new Int32Array(128);
   private poolUsed = 0;
-  private starts: number[] = [];
-  private lengths: number[] = [];
-  private hashes: number[] = [];
+  /** Per sequence: [start in `pool`, length, hash] (typed and kept across `clear()`: no regrowth per transcript). */
+  private meta = new Int32Array(3 * 32);
+  private count = 0;
   private readonly table = new Slots();
 
   /** Empties the set, keeping the memory. */
   clear(): void {
     this.poolUsed = 0;
-    this.starts.length = 0;
-    this.lengths.length = 0;
-    this.hashes.length = 0;
+    this.count = 0;
     this.table.clear();
   }
 
@@ -290,13 +288,14 @@ export class SequenceSet {
     let h = HASH_START;
     for (let k = 0; k < n; k++) h = hashStep(h, seq[k]!);
     const t = this.table;
+    const meta = this.meta;
     let i = h & t.mask;
     for (;;) {
       const v = t.slots[i]!;
       if (v === 0) break;
-      const e = v - 1;
-      if (this.hashes[e] === h && this.lengths[e] === n) {
-        const s = this.starts[e]!;
+      const e = 3 * (v - 1);
+      if (meta[e + 2] === h && meta[e + 1] === n) {
+        const s = meta[e]!;
         let k = 0;
         while (k < n && this.pool[s + k] === seq[k]) k++;
         if (k === n) return true;
@@ -310,13 +309,18 @@ export class SequenceSet {
     }
     // A loop, not set(subarray()): no view object per message.
     for (let k = 0; k < n; k++) this.pool[this.poolUsed + k] = seq[k]!;
-    const e = this.starts.length;
-    this.starts.push(this.poolUsed);
-    this.lengths.push(n);
-    this.hashes.push(h);
+    const e = this.count++;
+    if (3 * this.count > this.meta.length) {
+      const grown = new Int32Array(this.meta.length * 2);
+      grown.set(this.meta);
+      this.meta = grown;
+    }
+    this.meta[3 * e] = this.poolUsed;
+    this.meta[3 * e + 1] = n;
+    this.meta[3 * e + 2] = h;
     this.poolUsed += n;
     t.slots[i] = e + 1;
-    if (++t.used * 2 > t.slots.length) t.grow((x) => this.hashes[x]!);
+    if (++t.used * 2 > t.slots.length) t.grow((x) => this.meta[3 * x + 2]!);
     return false;
   }
 }
