@@ -323,3 +323,36 @@ function attempt<X>(f: () => X): { ok: X } | { error: string } {
     return { error: (err as Error).message };
   }
 }
+
+describe('text-utils helpers with hand-written fast paths', () => {
+  // The regex definitions they replace, as they were.
+  const PUNCT = /\p{P}/gu;
+  const TOKENIZER_SPACING = /\s[,.?!;:](?=\s|$)|\p{L} ['’]\p{L}|\p{L}['’] \p{L}|\p{L} n['’]t\b/u;
+  const count = (re: RegExp, text: string): number => {
+    re.lastIndex = 0;
+    let n = 0;
+    while (re.exec(text) !== null) n++;
+    return n;
+  };
+
+  it.each([
+    ['tricky characters', tricky],
+    ['any string', fc.string({ unit: 'grapheme', maxLength: 20 })],
+    ['any UTF-16', fc.string({ unit: 'binary', maxLength: 20 })],
+    [
+      'spacing and apostrophes',
+      fc.string({
+        unit: fc.constantFrom('a', 'é', 'Ж', ' ', '\u00a0', '\n', '’', "'", 'n', 't', ',', '.', '?', '😂'),
+        maxLength: 12,
+      }),
+    ],
+  ])('countPunctuation and hasTokenizerSpacing give the regexes’ answers on %s', (_, arb) => {
+    fc.assert(
+      fc.property(arb, (text) => {
+        expect(countPunctuation(text)).toBe(count(PUNCT, text));
+        expect(hasTokenizerSpacing(text)).toBe(TOKENIZER_SPACING.test(text));
+      }),
+      RUNS,
+    );
+  });
+});
