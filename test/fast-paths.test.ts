@@ -356,3 +356,29 @@ describe('text-utils helpers with hand-written fast paths', () => {
     );
   });
 });
+
+describe('WordTable', () => {
+  it('keeps thousands of words of every length apart as its tables grow, and forgets them on clear()', () => {
+    const table = new WordTable();
+    const letters = "abcdefghijklmnopqrstuvwxyz0123456789'";
+    const vocabulary: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      let w = '';
+      for (let k = 0, x = i * 7919 + 13; k < 1 + (i % 14); k++, x = Math.floor(x / 37) + k * 101) {
+        w += letters[x % 37];
+      }
+      vocabulary.push(i % 5 === 0 ? `${w}é` : w.replace(/^'+/, 'q'));
+    }
+    const unique = [...new Set(vocabulary)];
+    expect(unique.length).toBeGreaterThan(3000);
+    for (let round = 0; round < 2; round++) {
+      const ids = unique.map((w) => table.idOf(w));
+      expect(new Set(ids).size).toBe(unique.length);
+      expect(unique.map((w) => table.idOf(w))).toEqual(ids);
+      expect(ids.map((id) => table.wordOf(id))).toEqual(unique);
+      expect(table.size).toBe(unique.length);
+      table.clear();
+      expect(table.size).toBe(0);
+    }
+  });
+});
