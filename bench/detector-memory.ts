@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,74 +37,67 @@ interface Case {
   load: () => Promise<{ run: () => Promise<unknown>; dispose: () => Promise<void> }>;
 }
 
+/** A detector case: `make` builds the detector and loads its model; the run judges the 20-message transcript. */
+function detectorCase(label: string, make: () => Promise<Detector>): Case {
+  return {
+    label,
+    load: async () => {
+      const d = await make();
+      return { run: () => d.detect(transcript), dispose: async () => await d.dispose?.() };
+    },
+  };
+}
+
 const CASES: Record<string, Case> = {
-  'nli-bart': {
-    label: 'NliZeroShotDetector, tiny-bart-nli fp32',
-    load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
-      const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bart-nli') });
-      await d.nliScorer.info();
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
-  'nli-bert-q8': {
-    label: 'NliZeroShotDetector, tiny-bert-nli q8',
-    load: async () => {
-      const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
-      const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bert-nli'), dtype: 'q8' });
-      await d.nliScorer.info();
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
-  clip: {
-    label: 'ClipConsistencyDetector, tiny-clip fp32',
-    load: async () => {
-      const { ClipConsistencyDetector } = await import('../src/detectors/clip/clip-consistency-detector.js');
-      const d = new ClipConsistencyDetector({ model: join(tiny, 'tiny-clip') });
-      await d.clipEncoder.load();
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
-  perplexity: {
-    label: 'PerplexityDiversityDetector, tiny-gpt2 fp32',
-    load: async () => {
-      const { PerplexityDiversityDetector } = await import(
-        '../src/detectors/perplexity/perplexity-diversity-detector.js'
-      );
-      const d = new PerplexityDiversityDetector({ model: join(tiny, 'tiny-gpt2') });
-      await d.detect(short); // the model loads on first use
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
-  fewshot: {
-    label: 'FewShotPromptDetector, tiny-gpt2 fp32, 3 examples',
-    load: async () => {
-      const { FewShotPromptDetector } = await import('../src/detectors/few-shot/few-shot-prompt-detector.js');
-      const d = new FewShotPromptDetector({
-        model: join(tiny, 'tiny-gpt2'),
-        examples: [
-          { ...short, label: 'bot' },
-          { ...short, label: 'human' },
-          { ...short, label: 'bot' },
-        ],
-      });
-      await d.detect(short);
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
-  lora: {
-    label: 'LoraClassifierDetector, tiny-bert-cls + LoRA adapter',
-    load: async () => {
-      const { LoraClassifierDetector } = await import('../src/detectors/lora/lora-classifier-detector.js');
-      const d = new LoraClassifierDetector({
-        model: join(tiny, 'tiny-bert-cls'),
-        adapters: [join(tiny, 'tiny-bert-cls-lora')],
-        cacheDir: mkdtempSync(join(tmpdir(), 'botlens-mem-')),
-      });
-      await d.load();
-      return { run: () => d.detect(transcript), dispose: () => d.dispose() };
-    },
-  },
+  'nli-bart': detectorCase('NliZeroShotDetector, tiny-bart-nli fp32', async () => {
+    const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
+    const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bart-nli') });
+    await d.nliScorer.info();
+    return d;
+  }),
+  'nli-bert-q8': detectorCase('NliZeroShotDetector, tiny-bert-nli q8', async () => {
+    const { NliZeroShotDetector } = await import('../src/detectors/nli/nli-zero-shot-detector.js');
+    const d = new NliZeroShotDetector({ model: join(tiny, 'tiny-bert-nli'), dtype: 'q8' });
+    await d.nliScorer.info();
+    return d;
+  }),
+  clip: detectorCase('ClipConsistencyDetector, tiny-clip fp32', async () => {
+    const { ClipConsistencyDetector } = await import('../src/detectors/clip/clip-consistency-detector.js');
+    const d = new ClipConsistencyDetector({ model: join(tiny, 'tiny-clip') });
+    await d.clipEncoder.load();
+    return d;
+  }),
+  perplexity: detectorCase('PerplexityDiversityDetector, tiny-gpt2 fp32', async () => {
+    const { PerplexityDiversityDetector } = await import(
+      '../src/detectors/perplexity/perplexity-diversity-detector.js'
+    );
+    const d = new PerplexityDiversityDetector({ model: join(tiny, 'tiny-gpt2') });
+    await d.detect(short); // the model loads on first use
+    return d;
+  }),
+  fewshot: detectorCase('FewShotPromptDetector, tiny-gpt2 fp32, 3 examples', async () => {
+    const { FewShotPromptDetector } = await import('../src/detectors/few-shot/few-shot-prompt-detector.js');
+    const d = new FewShotPromptDetector({
+      model: join(tiny, 'tiny-gpt2'),
+      examples: [
+        { ...short, label: 'bot' },
+        { ...short, label: 'human' },
+        { ...short, label: 'bot' },
+      ],
+    });
+    await d.detect(short);
+    return d;
+  }),
+  lora: detectorCase('LoraClassifierDetector, tiny-bert-cls + LoRA adapter', async () => {
+    const { LoraClassifierDetector } = await import('../src/detectors/lora/lora-classifier-detector.js');
+    const d = new LoraClassifierDetector({
+      model: join(tiny, 'tiny-bert-cls'),
+      adapters: [join(tiny, 'tiny-bert-cls-lora')],
+      cacheDir: mkdtempSync(join(tmpdir(), 'botlens-mem-')),
+    });
+    await d.load();
+    return d;
+  }),
   'embedder-bench': {
     label: 'TransformersEmbedder, bench-minilm-l6 fp32 (46 MB)',
     load: async () => {

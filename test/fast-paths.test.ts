@@ -323,3 +323,62 @@ function attempt<X>(f: () => X): { ok: X } | { error: string } {
     return { error: (err as Error).message };
   }
 }
+
+describe('text-utils helpers with hand-written fast paths', () => {
+  // The regex definitions they replace, as they were.
+  const PUNCT = /\p{P}/gu;
+  const TOKENIZER_SPACING = /\s[,.?!;:](?=\s|$)|\p{L} ['’]\p{L}|\p{L}['’] \p{L}|\p{L} n['’]t\b/u;
+  const count = (re: RegExp, text: string): number => {
+    re.lastIndex = 0;
+    let n = 0;
+    while (re.exec(text) !== null) n++;
+    return n;
+  };
+
+  it.each([
+    ['tricky characters', tricky],
+    ['any string', fc.string({ unit: 'grapheme', maxLength: 20 })],
+    ['any UTF-16', fc.string({ unit: 'binary', maxLength: 20 })],
+    [
+      'spacing and apostrophes',
+      fc.string({
+        unit: fc.constantFrom('a', 'é', 'Ж', ' ', '\u00a0', '\n', '’', "'", 'n', 't', ',', '.', '?', '😂'),
+        maxLength: 12,
+      }),
+    ],
+  ])('countPunctuation and hasTokenizerSpacing give the regexes’ answers on %s', (_, arb) => {
+    fc.assert(
+      fc.property(arb, (text) => {
+        expect(countPunctuation(text)).toBe(count(PUNCT, text));
+        expect(hasTokenizerSpacing(text)).toBe(TOKENIZER_SPACING.test(text));
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('WordTable', () => {
+  it('keeps thousands of words of every length apart as its tables grow, and forgets them on clear()', () => {
+    const table = new WordTable();
+    const letters = "abcdefghijklmnopqrstuvwxyz0123456789'";
+    const vocabulary: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      let w = '';
+      for (let k = 0, x = i * 7919 + 13; k < 1 + (i % 14); k++, x = Math.floor(x / 37) + k * 101) {
+        w += letters[x % 37];
+      }
+      vocabulary.push(i % 5 === 0 ? `${w}é` : w.replace(/^'+/, 'q'));
+    }
+    const unique = [...new Set(vocabulary)];
+    expect(unique.length).toBeGreaterThan(3000);
+    for (let round = 0; round < 2; round++) {
+      const ids = unique.map((w) => table.idOf(w));
+      expect(new Set(ids).size).toBe(unique.length);
+      expect(unique.map((w) => table.idOf(w))).toEqual(ids);
+      expect(ids.map((id) => table.wordOf(id))).toEqual(unique);
+      expect(table.size).toBe(unique.length);
+      table.clear();
+      expect(table.size).toBe(0);
+    }
+  });
+});

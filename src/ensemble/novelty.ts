@@ -28,26 +28,45 @@ export interface Familiarity {
  * @internal
  */
 export function familiarityOf(outcomes: readonly (MemberOutcome | undefined)[]): Familiarity | null {
+  return familiarityFrom(outcomes.map(neighbourSimilarity));
+}
+
+/**
+ * {@link Familiarity} from each member's {@link neighbourSimilarity} (constructor order, `null` where none).
+ *
+ * @internal
+ */
+export function familiarityFrom(similarities: readonly (number | null)[]): Familiarity | null {
   let sum = 0;
   const members: number[] = [];
-  outcomes.forEach((o, j) => {
-    if (o === undefined || isMemberFailure(o) || o.score === null) return;
-    const e = o.evidence.find((x) => x.name === 'nearest_examples');
-    if (!e || !Array.isArray(e.value) || e.value.length === 0) return;
-    let s = 0;
-    let k = 0;
-    for (const n of e.value) {
-      const sim = typeof n === 'object' && n !== null && !Array.isArray(n) ? n['similarity'] : undefined;
-      if (typeof sim === 'number' && Number.isFinite(sim)) {
-        s += sim;
-        k++;
-      }
-    }
-    if (k === 0) return;
-    sum += s / k;
+  similarities.forEach((s, j) => {
+    if (s === null) return;
+    sum += s;
     members.push(j);
   });
   return members.length === 0 ? null : { value: sum / members.length, members };
+}
+
+/**
+ * The mean similarity of the nearest fitted examples one member reports (`nearest_examples` evidence), or
+ * `null` when it reports none (or did not score).
+ *
+ * @internal
+ */
+export function neighbourSimilarity(o: MemberOutcome | undefined): number | null {
+  if (o === undefined || isMemberFailure(o) || o.score === null) return null;
+  const e = o.evidence.find((x) => x.name === 'nearest_examples');
+  if (!e || !Array.isArray(e.value) || e.value.length === 0) return null;
+  let s = 0;
+  let k = 0;
+  for (const n of e.value) {
+    const sim = typeof n === 'object' && n !== null && !Array.isArray(n) ? n['similarity'] : undefined;
+    if (typeof sim === 'number' && Number.isFinite(sim)) {
+      s += sim;
+      k++;
+    }
+  }
+  return k === 0 ? null : s / k;
 }
 
 /**

@@ -5,7 +5,7 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { stratifiedFolds } from './folds.js';
-import { familiarityOf } from './novelty.js';
+import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
 import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
@@ -122,7 +122,8 @@ export async function outOfFoldScores(
     options.seed,
   );
   const out: (number | null)[][] = [];
-  const outcomesOf: MemberOutcome[][] = [];
+  // Per member, what the guard needs of each outcome (not the outcomes: their evidence is large).
+  const similarities: (number | null)[][] = [];
   for (const member of members) {
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
@@ -171,14 +172,14 @@ export async function outOfFoldScores(
       );
     }
     out.push(outcomes.map((o) => outcomeScore(o)));
-    outcomesOf.push(outcomes);
+    similarities.push(outcomes.map(neighbourSimilarity));
   }
   return {
     rows: scored.map((v, r) => ({
       scores: out.map((col) => col[r]!),
       support: transcriptSupport(v),
       whole: r < valids.length,
-      familiarity: familiarityOf(outcomesOf.map((col) => col[r])),
+      familiarity: familiarityFrom(similarities.map((col) => col[r]!)),
     })),
     labels: source.map((i) => examples[i]!.label),
   };

@@ -19,13 +19,6 @@ export interface LogisticSolverOptions {
   newtonMaxFeatures?: number | undefined;
   /** Starting point (warm start), e.g. the solution on a neighbouring fold. */
   init?: { weights: ArrayLike<number>; intercept: number } | undefined;
-  /**
-   * What `relGradTol` is relative to: the gradient at the starting point (`'start'`) or at zero weights and
-   * intercept (`'zero'`, liblinear's reference). With a warm start, `'zero'` stops at the same accuracy a cold
-   * start reaches, in fewer steps; `'start'` asks the warm start for that much more.
-   * @defaultValue 'start'
-   */
-  gradReference?: 'start' | 'zero' | undefined;
 }
 
 /** A solution of {@link solveLogistic}. @internal */
@@ -115,7 +108,7 @@ export function solveLogistic(
   const zero = new Float64Array(d);
   let f = objective(z, w, 0, zero);
   let iterations = 0;
-  let gnorm0 = o.init && o.gradReference === 'zero' ? gradNorm2AtZero(X, y, sw, g) : -1;
+  let gnorm0 = -1;
   const relGradTol = o.relGradTol ?? 0;
   for (let it = 0; it < o.maxIter; it++) {
     iterations = it + 1;
@@ -171,25 +164,6 @@ export function solveLogistic(
 }
 
 /** Exact Newton direction for small dense designs; returns the intercept's component, writes the rest to p. */
-/** The squared norm of the loss gradient at zero weights and intercept (every prediction 1/2). */
-function gradNorm2AtZero(
-  X: DesignMatrix,
-  y: ArrayLike<number>,
-  sw: ArrayLike<number> | undefined,
-  scratch: Float64Array,
-): number {
-  const r = new Float64Array(X.rows);
-  let gb = 0;
-  for (let i = 0; i < r.length; i++) {
-    r[i] = (sw ? sw[i]! : 1) * (0.5 - y[i]!);
-    gb += r[i]!;
-  }
-  X.timesTransposed(r, scratch);
-  let s = gb * gb;
-  for (let j = 0; j < scratch.length; j++) s += scratch[j]! * scratch[j]!;
-  return s;
-}
-
 function exactDirection(
   X: DesignMatrix,
   D: Float64Array,

@@ -230,8 +230,7 @@ export class CausalLmScorer {
     candidates: readonly string[],
     opts: DetectOptions = {},
   ): Promise<CandidateScores> {
-    checkText(prompt, 'prompt');
-    const handle = await this.load(opts);
+    const handle = await this.loadForPrompt(prompt, opts);
     const tokenIds = candidateIds(handle.tokenizer, candidates).map((c) => [c[0]!]);
     const { ids, ctx } = encodePrompt(handle, prompt);
     if (ids.length > ctx) {
@@ -266,8 +265,7 @@ export class CausalLmScorer {
     candidates: readonly string[],
     opts: DetectOptions = {},
   ): Promise<CandidateScores> {
-    checkText(prompt, 'prompt');
-    const handle = await this.load(opts);
+    const handle = await this.loadForPrompt(prompt, opts);
     const tokenIds = candidateIds(handle.tokenizer, candidates);
     const { ids, ctx } = encodePrompt(handle, prompt);
     const logprobs: number[] = [];
@@ -373,6 +371,12 @@ export class CausalLmScorer {
     } catch {
       // A failed load holds nothing.
     }
+  }
+
+  /** The model, once the prompt is checked to be a string (the opening of the candidate scorers). */
+  private async loadForPrompt(prompt: string, opts: DetectOptions): Promise<ModelHandle> {
+    checkText(prompt, 'prompt');
+    return this.load(opts);
   }
 
   private windowing(handle: ModelHandle): { window: number; stride: number } {

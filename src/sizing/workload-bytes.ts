@@ -25,26 +25,39 @@ export function count(option: string, value: number | undefined, fallback?: numb
   return value;
 }
 
+/** The shape every workload shares: tokens per sequence, sequences run together, bytes of one value. */
+export interface WorkloadShape {
+  /** Tokens per sequence (for a KV cache: held in the cache, prompt plus generated). */
+  sequenceLength: number;
+  /**
+   * Sequences run (or decoded) together.
+   * @defaultValue 1
+   */
+  batchSize?: number;
+  /**
+   * Bytes of one value: an activation ({@link activationBytesPerValue}), a logit or a cached key or value.
+   * @defaultValue 4 (fp32, what ONNX Runtime keeps for fp32, q8 and q4 models)
+   */
+  bytesPerValue?: number;
+}
+
+/** {@link WorkloadShape} checked: sequence length, batch and value width, the defaults filled in. */
+function readShape(options: WorkloadShape): { seq: number; batch: number; bytes: number } {
+  return {
+    seq: count('sequenceLength', options.sequenceLength),
+    batch: count('batchSize', options.batchSize, 1),
+    bytes: count('bytesPerValue', options.bytesPerValue, 4),
+  };
+}
+
 /** Options for {@link kvCacheBytes}. */
-export interface KvCacheOptions {
+export interface KvCacheOptions extends WorkloadShape {
   /** Decoder layers. */
   numLayers: number;
   /** Key/value heads: `num_key_value_heads` (not the query heads) under grouped-query attention. */
   numKeyValueHeads: number;
   /** Width of one head. */
   headDim: number;
-  /** Tokens held in the cache (prompt plus generated). */
-  sequenceLength: number;
-  /**
-   * Sequences decoded together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one cached value.
-   * @defaultValue 4 (fp32, what ONNX Runtime keeps for fp32, q8 and q4 decoders)
-   */
-  bytesPerValue?: number;
 }
 
 /**
@@ -68,35 +81,21 @@ export function kvCacheBytes(options: KvCacheOptions): number {
   const layers = count('numLayers', options.numLayers);
   const kvHeads = count('numKeyValueHeads', options.numKeyValueHeads);
   const headDim = count('headDim', options.headDim);
-  const seq = count('sequenceLength', options.sequenceLength);
-  const batch = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
+  const { seq, batch, bytes } = readShape(options);
   return 2 * layers * seq * batch * kvHeads * headDim * bytes;
 }
 
 /** Options for {@link activationBytes}. */
-export interface ActivationOptions {
+export interface ActivationOptions extends WorkloadShape {
   /** Width of the hidden states. */
   hiddenSize: number;
   /** Attention heads. */
   numHeads: number;
-  /** Tokens per sequence. */
-  sequenceLength: number;
   /**
    * Width of the feed-forward layer.
    * @defaultValue 4 x hiddenSize
    */
   intermediateSize?: number;
-  /**
-   * Sequences run together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one activation value ({@link activationBytesPerValue}).
-   * @defaultValue 4
-   */
-  bytesPerValue?: number;
   /**
    * Attention-score-sized tensors alive at once. 2 (scores and their softmax) is the theoretical minimum;
    * {@link estimateMemory} uses {@link ORT_ATTENTION_COPIES}, what ONNX Runtime holds with its arena.
@@ -150,30 +149,16 @@ export const WEIGHT_OVERHEAD_FRACTION = 0.45;
 export function activationBytes(options: ActivationOptions): number {
   const h = count('hiddenSize', options.hiddenSize);
   const heads = count('numHeads', options.numHeads);
-  const s = count('sequenceLength', options.sequenceLength);
+  const { seq: s, batch: b, bytes } = readShape(options);
   const i = count('intermediateSize', options.intermediateSize, 4 * h);
-  const b = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
   const copies = count('attentionCopies', options.attentionCopies, 2);
   return b * s * (5 * h + 2 * i) * bytes + copies * b * heads * s * s * bytes;
 }
 
 /** Options for {@link logitsBytes}. */
-export interface LogitsOptions {
-  /** Tokens per sequence. */
-  sequenceLength: number;
+export interface LogitsOptions extends WorkloadShape {
   /** Vocabulary size. */
   vocabSize: number;
-  /**
-   * Sequences run together.
-   * @defaultValue 1
-   */
-  batchSize?: number;
-  /**
-   * Bytes of one logit.
-   * @defaultValue 4
-   */
-  bytesPerValue?: number;
 }
 
 /**
@@ -188,9 +173,7 @@ export interface LogitsOptions {
  * ```
  */
 export function logitsBytes(options: LogitsOptions): number {
-  const s = count('sequenceLength', options.sequenceLength);
+  const { seq, batch, bytes } = readShape(options);
   const v = count('vocabSize', options.vocabSize);
-  const b = count('batchSize', options.batchSize, 1);
-  const bytes = count('bytesPerValue', options.bytesPerValue, 4);
-  return b * s * v * bytes;
+  return batch * seq * v * bytes;
 }

@@ -158,6 +158,27 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
     checks,
   });
   const t = options.transcript;
+  /**
+   * One check that needs `value` (a detector method, an optional input): skipped saying `skipWhy` when it is
+   * missing; else `body` runs with it and passes or fails the check itself, and a throw fails it.
+   */
+  async function guarded<V>(
+    name: string,
+    value: V | undefined,
+    skipWhy: string,
+    body: (value: V) => Promise<void>,
+    onThrow: (err: unknown) => string = describe,
+  ): Promise<void> {
+    if (value === undefined) {
+      skip(name, skipWhy);
+      return;
+    }
+    try {
+      await body(value);
+    } catch (err) {
+      fail(name, onThrow(err));
+    }
+  }
 
   async function make(): Promise<Detector> {
     const d = await withTimeout(Promise.resolve().then(options.create), ms, 'create()');
@@ -216,11 +237,12 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   }
 
   // 3. abstains on missing input
-  if (!options.abstainTranscript) {
-    skip('abstains on missing input', 'no abstainTranscript given');
-  } else {
-    try {
-      const a = await detect(d, options.abstainTranscript);
+  await guarded(
+    'abstains on missing input',
+    options.abstainTranscript,
+    'no abstainTranscript given',
+    async (abstain) => {
+      const a = await detect(d, abstain);
       const problems = shapeProblems(a, d.name);
       if (a.score !== null)
         problems.push(`score is ${a.score}; expected null (abstain) when the needed input is missing`);
@@ -233,10 +255,9 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
       }
       if (problems.length) fail('abstains on missing input', problems.join('; '));
       else pass('abstains on missing input', a.evidence[0]!.sentence);
-    } catch (err) {
-      fail('abstains on missing input', `threw instead of abstaining: ${describe(err)}`);
-    }
-  }
+    },
+    (err) => `threw instead of abstaining: ${describe(err)}`,
+  );
 
   // 4. rejects malformed input
   {
@@ -263,10 +284,11 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   }
 
   // 5. deterministic
-  if (!first) {
-    skip('is deterministic', 'skipped: the valid transcript could not be judged');
-  } else {
-    try {
+  await guarded(
+    'is deterministic',
+    first,
+    'skipped: the valid transcript could not be judged',
+    async (firstResult) => {
       const again = await detect(d, t);
       let other: Detection | undefined;
       const d2 = await make();
@@ -276,28 +298,27 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
         await d2.dispose?.().catch(() => undefined);
       }
       const problems: string[] = [];
-      if (!sameScore(first.score, again.score, tol) || first.label !== again.label) {
-        problems.push(`same instance: ${String(first.score)} then ${String(again.score)}`);
+      if (!sameScore(firstResult.score, again.score, tol) || firstResult.label !== again.label) {
+        problems.push(`same instance: ${String(firstResult.score)} then ${String(again.score)}`);
       }
-      if (!sameScore(first.score, other.score, tol) || first.label !== other.label) {
+      if (!sameScore(firstResult.score, other.score, tol) || firstResult.label !== other.label) {
         problems.push(
-          `a second instance${options.fitExamples ? ' fitted the same way' : ''}: ${String(first.score)} vs ${String(other.score)}`,
+          `a second instance${options.fitExamples ? ' fitted the same way' : ''}: ${String(firstResult.score)} vs ${String(other.score)}`,
         );
       }
       if (problems.length) fail('is deterministic', `same input, different output: ${problems.join('; ')}`);
       else pass('is deterministic', 'same score and label twice, and from a second instance');
-    } catch (err) {
-      fail('is deterministic', describe(err));
-    }
-  }
+    },
+  );
 
   // 6. detectBatch agrees with detect
-  if (!d.detectBatch) {
-    skip('detectBatch matches detect', 'no detectBatch');
-  } else {
-    try {
+  await guarded(
+    'detectBatch matches detect',
+    d.detectBatch?.bind(d),
+    'no detectBatch',
+    async (detectBatch) => {
       const inputs = [t, options.abstainTranscript ?? t, t];
-      const batch = await withTimeout(d.detectBatch(inputs), ms, 'detectBatch()');
+      const batch = await withTimeout(detectBatch(inputs), ms, 'detectBatch()');
       if (!Array.isArray(batch) || batch.length !== inputs.length) {
         fail(
           'detectBatch matches detect',
@@ -315,60 +336,52 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
           fail('detectBatch matches detect', `batch and single scores differ: ${diff.join('; ')}`);
         else pass('detectBatch matches detect', `${inputs.length} transcripts, same scores`);
       }
-    } catch (err) {
-      fail('detectBatch matches detect', describe(err));
-    }
-  }
+    },
+  );
 
   // 7. fitted state round trip
-  if (!d.toJSON) {
-    skip('round-trips fitted state', 'no toJSON');
-  } else {
-    try {
-      const state = d.toJSON();
-      const problems: string[] = [];
-      if (typeof state?.kind !== 'string' || state.kind === '')
-        problems.push('state.kind must be a non-empty string');
-      if (typeof state?.version !== 'number') problems.push('state.version must be a number');
-      const parsed = JSON.parse(JSON.stringify(state)) as DetectorState;
-      if (!isDeepStrictEqual(parsed, state))
-        problems.push('state does not survive JSON.stringify/JSON.parse unchanged');
-      if (problems.length) {
-        fail('round-trips fitted state', problems.join('; '));
-      } else if (!options.fromJSON) {
-        skip(
-          'round-trips fitted state',
-          'state is valid JSON; no fromJSON given, so restoring was not checked',
-        );
-      } else {
-        const restored = await withTimeout(
-          Promise.resolve().then(() => options.fromJSON!(parsed)),
-          ms,
-          'fromJSON()',
-        );
-        try {
-          const inputs = options.abstainTranscript ? [t, options.abstainTranscript] : [t];
-          const diff: string[] = [];
-          for (const x of inputs) {
-            const [a, b] = [await detect(d, x), await detect(restored, x)];
-            if (!sameScore(a.score, b.score, tol) || a.label !== b.label)
-              diff.push(`${String(a.score)} before, ${String(b.score)} after`);
-          }
-          if (diff.length)
-            fail('round-trips fitted state', `the restored detector scores differently: ${diff.join('; ')}`);
-          else
-            pass(
-              'round-trips fitted state',
-              `kind "${state.kind}" v${state.version}: same scores after toJSON/fromJSON`,
-            );
-        } finally {
-          await restored.dispose?.().catch(() => undefined);
+  await guarded('round-trips fitted state', d.toJSON?.bind(d), 'no toJSON', async (toJSON) => {
+    const state = toJSON();
+    const problems: string[] = [];
+    if (typeof state?.kind !== 'string' || state.kind === '')
+      problems.push('state.kind must be a non-empty string');
+    if (typeof state?.version !== 'number') problems.push('state.version must be a number');
+    const parsed = JSON.parse(JSON.stringify(state)) as DetectorState;
+    if (!isDeepStrictEqual(parsed, state))
+      problems.push('state does not survive JSON.stringify/JSON.parse unchanged');
+    if (problems.length) {
+      fail('round-trips fitted state', problems.join('; '));
+    } else if (!options.fromJSON) {
+      skip(
+        'round-trips fitted state',
+        'state is valid JSON; no fromJSON given, so restoring was not checked',
+      );
+    } else {
+      const restored = await withTimeout(
+        Promise.resolve().then(() => options.fromJSON!(parsed)),
+        ms,
+        'fromJSON()',
+      );
+      try {
+        const inputs = options.abstainTranscript ? [t, options.abstainTranscript] : [t];
+        const diff: string[] = [];
+        for (const x of inputs) {
+          const [a, b] = [await detect(d, x), await detect(restored, x)];
+          if (!sameScore(a.score, b.score, tol) || a.label !== b.label)
+            diff.push(`${String(a.score)} before, ${String(b.score)} after`);
         }
+        if (diff.length)
+          fail('round-trips fitted state', `the restored detector scores differently: ${diff.join('; ')}`);
+        else
+          pass(
+            'round-trips fitted state',
+            `kind "${state.kind}" v${state.version}: same scores after toJSON/fromJSON`,
+          );
+      } finally {
+        await restored.dispose?.().catch(() => undefined);
       }
-    } catch (err) {
-      fail('round-trips fitted state', describe(err));
     }
-  }
+  });
 
   // 8. abort
   {
@@ -391,21 +404,15 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   }
 
   // 9. dispose
-  if (!d.dispose) {
-    skip('disposes cleanly', 'no dispose');
-  } else {
+  await guarded('disposes cleanly', d.dispose?.bind(d), 'no dispose', async (dispose) => {
+    await withTimeout(dispose(), ms, 'dispose()');
     try {
-      await withTimeout(d.dispose(), ms, 'dispose()');
-      try {
-        await withTimeout(d.dispose(), ms, 'second dispose()');
-        pass('disposes cleanly', 'dispose() resolved twice');
-      } catch (err) {
-        fail('disposes cleanly', `a second dispose() threw: ${describe(err)}`);
-      }
+      await withTimeout(dispose(), ms, 'second dispose()');
+      pass('disposes cleanly', 'dispose() resolved twice');
     } catch (err) {
-      fail('disposes cleanly', describe(err));
+      fail('disposes cleanly', `a second dispose() threw: ${describe(err)}`);
     }
-  }
+  });
   return report(d.name);
 }
 

@@ -386,7 +386,6 @@ export class EmbeddingCentroidDetector implements Detector {
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
-        probeInit: this.cache.probe,
         checkAborted: () => AbortedError.throwIfAborted(signal, what),
       },
       (center) => {
@@ -403,7 +402,6 @@ export class EmbeddingCentroidDetector implements Detector {
       },
     );
     const { probeExamples, ...learned } = out;
-    this.cache.probe = learned.probe ?? undefined;
     const old = this.indexPending;
     // An index built during the fit holds exactly the final labelled vectors: keep it for detect().
     this.indexPending = index ? Promise.resolve(index) : undefined;

@@ -27,13 +27,10 @@ export class FitCache {
   private readonly entries: CachedEmbedding[] = [];
   private gram = new Float64Array(0);
   private cap = 0;
-  /** The probe of the last fit with this embedder: the next fit's solver starts from it. */
-  probe: { weights: Float32Array; intercept: number } | undefined;
 
   /** Forgets everything. */
   clear(): void {
     this.embedderId = undefined;
-    this.probe = undefined;
     this.slotOf.clear();
     this.entries.length = 0;
     this.gram = new Float64Array(0);

@@ -78,11 +78,6 @@ export interface FitInput {
   probeL2: number;
   probeMaxIter: number;
   probeMaxExamples: number;
-  /**
-   * Where the probe's solver starts: the probe of an earlier fit on overlapping data (an ensemble's folds), so
-   * it reaches the same accuracy in fewer Newton steps; zero weights when absent.
-   */
-  probeInit?: { weights: ArrayLike<number>; intercept: number } | undefined;
   /** Throws when the fit was cancelled; polled between stages and every 64 rows. */
   checkAborted: () => void;
 }
@@ -249,20 +244,14 @@ function fitProbe(
     dim,
   );
   const rowScale = Float64Array.from(inv);
-  const solve = (
-    rows: number[],
-    maxIter: number,
-    init: { weights: ArrayLike<number>; intercept: number } | undefined,
-    gradReference: 'start' | 'zero',
-  ) =>
+  const solve = (rows: number[], maxIter: number, init?: { weights: ArrayLike<number>; intercept: number }) =>
     solveLogistic(
       new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale }),
       rows.map((i) => labels[i]!),
-      { l2: x.probeL2, maxIter, tol: 1e-6, relGradTol: PROBE_REL_GRAD_TOL, init, gradReference },
+      { l2: x.probeL2, maxIter, tol: 1e-6, relGradTol: PROBE_REL_GRAD_TOL, init },
     );
   x.checkAborted();
-  // A warm start stops at the accuracy a cold start reaches (gradient relative to the one at zero).
-  const full = solve(sample, x.probeMaxIter, x.probeInit, 'zero');
+  const full = solve(sample, x.probeMaxIter);
   const probe = { weights: Float32Array.from(full.weights), intercept: full.intercept };
   const inSample = new Uint8Array(n);
   for (const i of sample) inSample[i] = 1;
@@ -271,7 +260,7 @@ function fitProbe(
     const tr = sample.filter((i) => fold[i] !== f);
     const held = sample.filter((i) => fold[i] === f);
     if (tr.length === 0 || held.length === 0) continue;
-    const m = solve(tr, FOLD_NEWTON_STEPS, full, 'start');
+    const m = solve(tr, FOLD_NEWTON_STEPS, full);
     const scores = new Float64Array(held.length);
     new SparseDesign(csr, { rowIds: Int32Array.from(held), center, rowScale }).times(m.weights, scores);
     held.forEach((i, a) => {

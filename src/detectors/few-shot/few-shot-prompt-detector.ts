@@ -93,8 +93,8 @@ export class FewShotPromptDetector implements Detector {
    */
   constructor(options: FewShotPromptOptions = {}) {
     validateModelOptions(options);
-    const name = checkName(options.name, FORMAT.kind);
-    const threshold = checkThreshold(options.threshold);
+    this.name = checkName(options.name, FORMAT.kind);
+    this.threshold = checkThreshold(options.threshold);
     const shots = options.shots ?? 4;
     if (!(Number.isInteger(shots) && shots >= 1 && shots <= 16)) {
       throw new InvalidOptionsError(
@@ -102,13 +102,8 @@ export class FewShotPromptDetector implements Detector {
         `expected an integer from 1 to 16 (3 to 5 works best), got ${String(shots)}`,
       );
     }
-    const scoring = options.scoring ?? 'first-token';
-    if (scoring !== 'first-token' && scoring !== 'sequence') {
-      throw new InvalidOptionsError(
-        'scoring',
-        `got ${JSON.stringify(scoring)}; use "first-token" or "sequence"`,
-      );
-    }
+    this.scoring =
+      optionalChoice('scoring', options.scoring ?? undefined, ['first-token', 'sequence']) ?? 'first-token';
     if (
       options.contextTokens !== undefined &&
       !(Number.isInteger(options.contextTokens) && options.contextTokens >= 8)
@@ -155,10 +150,7 @@ export class FewShotPromptDetector implements Detector {
     ) {
       throw new InvalidOptionsError('embedder', 'expected an Embedder ({ id, embed(texts) })');
     }
-    this.name = name;
-    this.threshold = threshold;
     this.shots = shots;
-    this.scoring = scoring;
     this.maxPool = maxPool;
     this.embedder = e;
     this.options = { ...options, model: options.model ?? defaultModelFor('fewshot').id };

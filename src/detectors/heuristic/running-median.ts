@@ -39,14 +39,12 @@ export class RunningMedian {
 
 /** A binary min-heap of numbers (one comparison, so its calls stay monomorphic and inlined). */
 class MinHeap {
-  private readonly heap: number[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
+  /** Typed and kept across `clear()`: no regrowth per transcript. */
+  private heap = new Float64Array(32);
+  size = 0;
 
   clear(): void {
-    this.heap.length = 0;
+    this.size = 0;
   }
 
   /** The smallest number (the heap must not be empty). */
@@ -55,9 +53,13 @@ class MinHeap {
   }
 
   push(x: number): void {
+    if (this.size === this.heap.length) {
+      const grown = new Float64Array(this.heap.length * 2);
+      grown.set(this.heap);
+      this.heap = grown;
+    }
     const heap = this.heap;
-    let i = heap.length;
-    heap.push(x);
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!(x < heap[parent]!)) break;
@@ -71,9 +73,9 @@ class MinHeap {
   pop(): number {
     const heap = this.heap;
     const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
+    const n = --this.size;
     if (n === 0) return top;
+    const last = heap[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;

@@ -25,8 +25,8 @@ const QUESTION = /[?？؟]+/gu;
  */
 const TOKENIZER_SPACING = /\s[,.?!;:](?=\s|$)|\p{L} ['’]\p{L}|\p{L}['’] \p{L}|\p{L} n['’]t\b/u;
 
-/** One Unicode punctuation character. */
-const PUNCT = /\p{P}/gu;
+/** One Unicode punctuation character (one code point). */
+const PUNCT = /^\p{P}$/u;
 
 /** One letter. */
 const LETTER = /^\p{L}$/u;
@@ -54,9 +54,38 @@ export function countQuestions(text: string): number {
   return countMatches(text, QUESTION);
 }
 
-/** Counts punctuation characters (Unicode `P` category). */
+/** Per BMP code unit: 0 not yet known, 1 punctuation, 2 not (filled from the `\p{P}` regex as met). */
+const PUNCT_BMP = new Uint8Array(0x10000);
+
+/**
+ * Counts punctuation characters (Unicode `P` category), as `/\p{P}/gu` counts them: code point by code point
+ * (a surrogate pair is one), each classified by that regex once and remembered.
+ */
 export function countPunctuation(text: string): number {
-  return countMatches(text, PUNCT);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        // An astral code point: rare enough to ask the regex each time.
+        if (isPunct(text.slice(i, i + 2))) n++;
+        i++;
+        continue;
+      }
+    }
+    let k = PUNCT_BMP[c]!;
+    if (k === 0) {
+      k = isPunct(String.fromCharCode(c)) ? 1 : 2;
+      PUNCT_BMP[c] = k;
+    }
+    if (k === 1) n++;
+  }
+  return n;
+}
+
+function isPunct(ch: string): boolean {
+  return PUNCT.test(ch);
 }
 
 /** Counts non-whitespace code points (a plain loop: several times faster than a regex here). */
@@ -116,7 +145,19 @@ function isAsciiAlnum(c: number): boolean {
 
 /** True when `text` has spacing typical of tokenized (machine-generated) text. */
 export function hasTokenizerSpacing(text: string): boolean {
-  return TOKENIZER_SPACING.test(text);
+  // Every match holds an apostrophe, or whitespace before one of , . ? ! ; : — without either, the regex (which
+  // tries every position) cannot match.
+  let candidate = false;
+  for (let i = 0; i < text.length && !candidate; i++) {
+    const c = text.charCodeAt(i);
+    candidate = c === 0x27 || c === 0x2019 || (isSpace(c) && isSpacedPunctuation(text.charCodeAt(i + 1)));
+  }
+  return candidate && TOKENIZER_SPACING.test(text);
+}
+
+/** , . ? ! ; : (the punctuation a tokenizer spaces off). */
+function isSpacedPunctuation(c: number): boolean {
+  return c === 0x2c || c === 0x2e || c === 0x3f || c === 0x21 || c === 0x3b || c === 0x3a;
 }
 
 /** True when `text` ends with whitespace. */

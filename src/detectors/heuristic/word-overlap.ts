@@ -17,7 +17,9 @@ export class WordOverlap {
   private postPrev = new Int32Array(0);
   private posts = 0;
   /** History message number -> its number of distinct words. */
-  private readonly sizes: number[] = [];
+  private sizes = new Int32Array(64);
+  /** History messages so far. */
+  private history = 0;
   private readonly shared: Int32Array;
   private stamp = 0;
   /** Masks mode (window <= 32): word id -> bit j set when history message `ref - 1 - j` holds the word. */
@@ -47,7 +49,7 @@ export class WordOverlap {
     this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
     this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
     this.posts = 0;
-    this.sizes.length = 0;
+    this.history = 0;
   }
 
   /** A stamp not yet in `mark` (stamps restart before they outgrow an Int32Array entry). */
@@ -113,7 +115,7 @@ export class WordOverlap {
    * `counts` before they can overflow.
    */
   private addAndCompareMasks(set: Int32Array, n: number): number | null {
-    const m = this.sizes.length;
+    const m = this.history;
     const bits = this.bits;
     const ref = this.ref;
     let best: number | null = null;
@@ -171,13 +173,13 @@ export class WordOverlap {
       ref[id] = m + 1;
     }
     this.ring[m & 31] = n;
-    this.sizes.push(n);
+    this.remember(n);
     return best;
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
   private addAndCompareIndex(set: Int32Array, n: number): number | null {
-    const m = this.sizes.length;
+    const m = this.history;
     let best: number | null = null;
     const head = this.head;
     if (m > 0) {
@@ -216,8 +218,18 @@ export class WordOverlap {
       this.postPrev[p] = head[id]!;
       head[id] = p + 1;
     }
-    this.sizes.push(n);
+    this.remember(n);
     return best;
+  }
+
+  /** Appends a history message of `n` distinct words. */
+  private remember(n: number): void {
+    if (this.history === this.sizes.length) {
+      const grown = new Int32Array(this.sizes.length * 2);
+      grown.set(this.sizes);
+      this.sizes = grown;
+    }
+    this.sizes[this.history++] = n;
   }
 
   /** Jaccard similarity of two distinct-id sets; 0 when both are empty. */

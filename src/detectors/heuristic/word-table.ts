@@ -67,11 +67,11 @@ export function packHi(lo: number, hi: number): number {
  */
 export class WordTable {
   /** Short words, per slot: [lo, hi, id + 1]; id + 1 = 0 marks an empty slot. */
-  private short = new Int32Array(3 * 128);
+  private short: Int32Array = new Int32Array(3 * 128);
   private shortMask = 127;
   private shortCount = 0;
   /** Other words, per slot: [hash, id + 1]. */
-  private slots = new Int32Array(128);
+  private slots: Int32Array = new Int32Array(128);
   private mask = 63;
   private longCount = 0;
   private count = 0;
@@ -122,7 +122,10 @@ export class WordTable {
     t[3 * i] = lo;
     t[3 * i + 1] = hi;
     t[3 * i + 2] = id + 1;
-    if (++this.shortCount * 2 > mask + 1) this.growShort();
+    if (++this.shortCount * 2 > mask + 1) {
+      this.short = grown(t, 3, (u, at, m) => shortSlot(u[at]!, u[at + 1]!, m));
+      this.shortMask = 2 * mask + 1;
+    }
     return id;
   }
 
@@ -142,23 +145,7 @@ export class WordTable {
       }
       return this.idOfShort(lo, hi, text, start, end);
     }
-    let h = HASH_START;
-    for (let k = start; k < end; k++) h = hashStep(h, text.charCodeAt(k) | 0x20);
-    const slots = this.slots;
-    let i = h & this.mask;
-    for (;;) {
-      const v = slots[2 * i + 1]!;
-      if (v === 0) break;
-      if (slots[2 * i] === h && this.spans[2 * v - 1] === n) {
-        const chars = this.chars;
-        const at = this.spans[2 * v - 2]! - start;
-        let k = start;
-        while (k < end && (text.charCodeAt(k) | 0x20) === chars[at + k]) k++;
-        if (k === end) return v - 1;
-      }
-      i = (i + 1) & this.mask;
-    }
-    return this.addLong(h, i, text, start, end);
+    return this.longId(text, start, end, 0x20);
   }
 
   /** The id of a word already lower-cased (any characters, compared exactly). */
@@ -168,22 +155,39 @@ export class WordTable {
     for (let k = 0; k < n && ascii; k++) ascii = word.charCodeAt(k) < 0x80;
     // A lower-cased ASCII word is what the ASCII scan finds: the same lookup gives the same id.
     if (ascii) return this.idOfRange(word, 0, n);
+    return this.longId(word, 0, n, 0);
+  }
+
+  /**
+   * The id of `text[start, end)` in the table of long and non-ASCII words, each code OR `fold` (0x20 lower-cases
+   * an ASCII word's letters; 0 keeps a lower-cased word as it is).
+   */
+  private longId(text: string, start: number, end: number, fold: number): number {
+    const n = end - start;
     let h = HASH_START;
-    for (let k = 0; k < n; k++) h = hashStep(h, word.charCodeAt(k));
+    for (let k = start; k < end; k++) h = hashStep(h, text.charCodeAt(k) | fold);
     const slots = this.slots;
     let i = h & this.mask;
     for (;;) {
       const v = slots[2 * i + 1]!;
       if (v === 0) break;
       if (slots[2 * i] === h && this.spans[2 * v - 1] === n) {
-        const at = this.spans[2 * v - 2]!;
-        let k = 0;
-        while (k < n && word.charCodeAt(k) === this.chars[at + k]) k++;
-        if (k === n) return v - 1;
+        const chars = this.chars;
+        const at = this.spans[2 * v - 2]! - start;
+        let k = start;
+        while (k < end && (text.charCodeAt(k) | fold) === chars[at + k]) k++;
+        if (k === end) return v - 1;
       }
       i = (i + 1) & this.mask;
     }
-    return this.addLong(h, i, word, 0, n);
+    const id = this.newId(text, start, end);
+    slots[2 * i] = h;
+    slots[2 * i + 1] = id + 1;
+    if (++this.longCount * 2 > this.mask + 1) {
+      this.slots = grown(slots, 2, (t, at, mask) => t[at]! & mask);
+      this.mask = 2 * this.mask + 1;
+    }
+    return id;
   }
 
   /** A new id for `text[start, end)`, whose characters (OR 0x20 when ASCII) it stores. */
@@ -210,52 +214,28 @@ export class WordTable {
     this.spans[2 * id + 1] = n;
     return id;
   }
+}
 
-  private addLong(h: number, slot: number, text: string, start: number, end: number): number {
-    const id = this.newId(text, start, end);
-    this.slots[2 * slot] = h;
-    this.slots[2 * slot + 1] = id + 1;
-    if (++this.longCount * 2 > this.mask + 1) this.growLong();
-    return id;
+/**
+ * An open-addressing table of entries of `width` numbers (the last one id + 1, 0 when the slot is empty) rehashed
+ * into one twice the size, each entry's home slot given by `home(table, entry start, mask)`.
+ */
+function grown(
+  slots: Int32Array,
+  width: number,
+  home: (t: Int32Array, at: number, mask: number) => number,
+): Int32Array {
+  const count = slots.length / width;
+  const next = new Int32Array(2 * slots.length);
+  const mask = 2 * count - 1;
+  for (let s = 0; s < count; s++) {
+    const at = width * s;
+    if (slots[at + width - 1] === 0) continue;
+    let i = home(slots, at, mask);
+    while (next[width * i + width - 1] !== 0) i = (i + 1) & mask;
+    next.set(slots.subarray(at, at + width), width * i);
   }
-
-  /** Rehashes every long word into a table twice the size. */
-  private growLong(): void {
-    const size = (this.mask + 1) * 2;
-    const next = new Int32Array(2 * size);
-    const mask = size - 1;
-    for (let s = 0; s <= this.mask; s++) {
-      const v = this.slots[2 * s + 1]!;
-      if (v === 0) continue;
-      const h = this.slots[2 * s]!;
-      let i = h & mask;
-      while (next[2 * i + 1] !== 0) i = (i + 1) & mask;
-      next[2 * i] = h;
-      next[2 * i + 1] = v;
-    }
-    this.slots = next;
-    this.mask = mask;
-  }
-
-  /** Rehashes every short word into a table twice the size. */
-  private growShort(): void {
-    const size = (this.shortMask + 1) * 2;
-    const next = new Int32Array(3 * size);
-    const mask = size - 1;
-    for (let s = 0; s <= this.shortMask; s++) {
-      const v = this.short[3 * s + 2]!;
-      if (v === 0) continue;
-      const lo = this.short[3 * s]!;
-      const hi = this.short[3 * s + 1]!;
-      let i = shortSlot(lo, hi, mask);
-      while (next[3 * i + 2] !== 0) i = (i + 1) & mask;
-      next[3 * i] = lo;
-      next[3 * i + 1] = hi;
-      next[3 * i + 2] = v;
-    }
-    this.short = next;
-    this.shortMask = mask;
-  }
+  return next;
 }
 
 /** The home slot of a short word's key in a table of `mask + 1` slots. */
@@ -271,17 +251,15 @@ function shortSlot(lo: number, hi: number, mask: number): number {
 export class SequenceSet {
   private pool = new Int32Array(128);
   private poolUsed = 0;
-  private starts: number[] = [];
-  private lengths: number[] = [];
-  private hashes: number[] = [];
+  /** Per sequence: [start in `pool`, length, hash] (typed and kept across `clear()`: no regrowth per transcript). */
+  private meta = new Int32Array(3 * 32);
+  private count = 0;
   private readonly table = new Slots();
 
   /** Empties the set, keeping the memory. */
   clear(): void {
     this.poolUsed = 0;
-    this.starts.length = 0;
-    this.lengths.length = 0;
-    this.hashes.length = 0;
+    this.count = 0;
     this.table.clear();
   }
 
@@ -290,13 +268,14 @@ export class SequenceSet {
     let h = HASH_START;
     for (let k = 0; k < n; k++) h = hashStep(h, seq[k]!);
     const t = this.table;
+    const meta = this.meta;
     let i = h & t.mask;
     for (;;) {
       const v = t.slots[i]!;
       if (v === 0) break;
-      const e = v - 1;
-      if (this.hashes[e] === h && this.lengths[e] === n) {
-        const s = this.starts[e]!;
+      const e = 3 * (v - 1);
+      if (meta[e + 2] === h && meta[e + 1] === n) {
+        const s = meta[e]!;
         let k = 0;
         while (k < n && this.pool[s + k] === seq[k]) k++;
         if (k === n) return true;
@@ -310,13 +289,18 @@ export class SequenceSet {
     }
     // A loop, not set(subarray()): no view object per message.
     for (let k = 0; k < n; k++) this.pool[this.poolUsed + k] = seq[k]!;
-    const e = this.starts.length;
-    this.starts.push(this.poolUsed);
-    this.lengths.push(n);
-    this.hashes.push(h);
+    const e = this.count++;
+    if (3 * this.count > this.meta.length) {
+      const grown = new Int32Array(this.meta.length * 2);
+      grown.set(this.meta);
+      this.meta = grown;
+    }
+    this.meta[3 * e] = this.poolUsed;
+    this.meta[3 * e + 1] = n;
+    this.meta[3 * e + 2] = h;
     this.poolUsed += n;
     t.slots[i] = e + 1;
-    if (++t.used * 2 > t.slots.length) t.grow((x) => this.hashes[x]!);
+    if (++t.used * 2 > t.slots.length) t.grow((x) => this.meta[3 * x + 2]!);
     return false;
   }
 }

@@ -118,14 +118,7 @@ function forwardFull(w: TopLayerWeights, p: TrainableParams, ex: ExampleFeatures
     }
     let max = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < T; j++) {
-      let acc = 0;
-      const kr = j * H + off;
-      for (let d = 0; d < dh; d++) acc += q[off + d]! * k0[kr + d]!;
-      if (cq && Uk) {
-        let low = 0;
-        for (let k = 0; k < r; k++) low += Uk[j * r + k]! * cq[h * r + k]!;
-        acc += s * low;
-      }
+      const acc = lowRankDot(q, off, k0, j * H + off, dh, cq && Uk, cq, h * r, j * r, r, s);
       const sc = acc * scale;
       P[h * T + j] = sc;
       if (sc > max) max = sc;
@@ -263,14 +256,7 @@ export function backward(
     }
     let dot = 0;
     for (let j = 0; j < T; j++) {
-      let acc = 0;
-      const vr = j * H + off;
-      for (let d = 0; d < dh; d++) acc += dctx[off + d]! * v0[vr + d]!;
-      if (Uv && Bv) {
-        let low = 0;
-        for (let k = 0; k < r; k++) low += Uv[j * r + k]! * gv[k]!;
-        acc += s * low;
-      }
+      const acc = lowRankDot(dctx, off, v0, j * H + off, dh, Bv && Uv, gv, 0, j * r, r, s);
       dP[j] = acc;
       dot += f.P[h * T + j]! * acc;
     }
@@ -392,4 +378,32 @@ export function paramList(p: Gradients): [string, Float64Array][] {
   }
   out.push(['classifier.weight', p.classifierWeight], ['classifier.bias', p.classifierBias]);
   return out;
+}
+
+/**
+ * `x[xOff..xOff+dh] . base[baseOff..baseOff+dh] + s * (U[uOff..uOff+r] . c[cOff..cOff+r])`: a dot product with
+ * one row of a frozen projection plus its LoRA low-rank term (left out when `U` or `c` is absent), summed in
+ * that order.
+ */
+function lowRankDot(
+  x: ArrayLike<number>,
+  xOff: number,
+  base: ArrayLike<number>,
+  baseOff: number,
+  dh: number,
+  U: ArrayLike<number> | undefined | null | false,
+  c: ArrayLike<number> | undefined,
+  cOff: number,
+  uOff: number,
+  r: number,
+  s: number,
+): number {
+  let acc = 0;
+  for (let d = 0; d < dh; d++) acc += x[xOff + d]! * base[baseOff + d]!;
+  if (U && c) {
+    let low = 0;
+    for (let k = 0; k < r; k++) low += U[uOff + k]! * c[cOff + k]!;
+    acc += s * low;
+  }
+  return acc;
 }
