@@ -1,4 +1,4 @@
-import type { Detection, Evidence } from '../../core/detector.js';
+import type { Evidence } from '../../core/detector.js';
 import type { CompleteHeuristicWeights } from './feature-model.js';
 import { signalSentence } from './signal-sentences.js';
 import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-features.js';
@@ -45,27 +45,4 @@ export function explainScore(p: ScoreParts): Evidence[] {
       contribution: p.model.intercept,
     },
   ];
-}
-
-/**
- * `d` with its `evidence` written on first read: an own, enumerable accessor, so JSON, spreads and structured
- * clones see it like any other property. A stream scores after every message and most callers read only the
- * score: writing twenty sentences each time cost more than the rest of a push.
- */
-export function withLazyEvidence(d: Detection, build: () => Evidence[]): Detection {
-  let evidence: Evidence[] | undefined;
-  return {
-    detector: d.detector,
-    score: d.score,
-    label: d.label,
-    get evidence(): Evidence[] {
-      evidence ??= build();
-      return evidence;
-    },
-    set evidence(v: Evidence[]) {
-      evidence = v;
-    },
-    elapsedMs: d.elapsedMs,
-    ...(d.support !== undefined && { support: d.support }),
-  };
 }

@@ -1,5 +1,5 @@
 import { checkTranscript } from '../../core/checked-transcript.js';
-import { abstained, nowMs, scored } from '../../core/detection.js';
+import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
   DetectionStream,
@@ -24,7 +24,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
-import { explainScore, type ScoreParts, withLazyEvidence } from './explain.js';
+import { explainScore, type ScoreParts } from './explain.js';
 import {
   type CompleteHeuristicWeights,
   cloneWeights,
@@ -427,6 +427,6 @@ export class HeuristicDetector implements Detector {
     }
     const d = scored(this.name, sigmoid(z), this.threshold, [], started);
     d.support = support;
-    return withLazyEvidence(d, () => explainScore(parts));
+    return withEvidenceOnRead(d, () => explainScore(parts));
   }
 }
