@@ -134,6 +134,8 @@ export {
   type MemberError,
   type MemberFailure,
   type MemberOutcome,
+  type NoveltyMode,
+  type NoveltyState,
   type SerializedCombiner,
   type UnserializedMemberState,
 } from './ensemble/types.js';
