@@ -126,6 +126,8 @@ export {
   type EnsembleStrategy,
   type MemberFailure,
   type MemberOutcome,
+  type NoveltyMode,
+  type NoveltyState,
   type SerializedCombiner,
 } from './ensemble/types.js';
 // Errors: every class botlens throws, and the codes they carry

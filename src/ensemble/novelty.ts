@@ -4,7 +4,7 @@ import type { Label } from '../core/transcript.js';
 import type { Combination } from './combination.js';
 import { isMemberFailure } from './run-members.js';
 import { combineStacking, type FittedCombiner, fitCombiner } from './stacking.js';
-import type { MemberOutcome, SerializedCombiner } from './types.js';
+import type { MemberOutcome, NoveltyMode, NoveltyState } from './types.js';
 
 /**
  * How familiar a transcript looks to the members that judge by resemblance to their fitted examples: the mean
@@ -91,35 +91,8 @@ const HIGH_QUANTILE = 0.25;
  */
 const SHRINK = 0;
 
-/**
- * What the guard does with a far transcript: `report` adds the `out_of_distribution` evidence (how far, and the
- * score the fallback would give) and leaves the score alone; `fallback` also moves the decision toward the
- * members that transfer.
- */
-export type NoveltyMode = 'report' | 'fallback';
-
 /** Current format of {@link NoveltyState}. */
 export const NOVELTY_VERSION = 1;
-
-/**
- * What the out-of-distribution guard learned in fitting: per evidence bucket, the familiarity of held-out
- * (out-of-fold) transcripts at two quantiles, which members judge by resemblance (and are set aside when a
- * transcript is far from the fitted data), and the combiner of the remaining members, fitted on the same
- * out-of-fold rows.
- */
-export type NoveltyState = {
-  version: 1;
-  /** What the guard does with a far transcript. */
-  mode: NoveltyMode;
-  /** Per bucket: up to `upTo` target messages (`null` = no limit), in-fold familiarity quantiles, rows. */
-  buckets: { upTo: number | null; low: number; high: number; rows: number }[];
-  /** Members set aside out of distribution (they reported nearest examples). */
-  setAside: number[];
-  /** The combiner over the other members (the set-aside members' scores as missing). */
-  transfer: SerializedCombiner;
-  /** Log-odds shrink at full novelty. */
-  shrink: number;
-};
 
 /** Schema of {@link NoveltyState}, for saved state. @internal */
 export const noveltyStateSchema = z.object({

@@ -1,5 +1,4 @@
 import type { Detection, Detector, DetectorState } from '../core/detector.js';
-import type { NoveltyState } from './novelty.js';
 
 /** The ways an `Ensemble` can combine its members, as `EnsembleOptions.strategy` accepts them. */
 export const ENSEMBLE_STRATEGIES = ['weighted-mean', 'stacking', 'cascade'] as const;
@@ -211,4 +210,41 @@ export type EnsembleState = DetectorState & {
   memberNames: string[];
   /** Each member's own `toJSON()` (or `{ kind: 'unserialized', version: 0, name }` for a member without `toJSON()`), in the same order. */
   members: DetectorState[];
+};
+
+/**
+ * What the guard does with a far transcript: `report` adds the `out_of_distribution` evidence (how far, and the
+ * score the fallback would give) and leaves the score alone; `fallback` also moves the decision toward the
+ * members that transfer.
+ */
+export type NoveltyMode = 'report' | 'fallback';
+
+/**
+ * What the out-of-distribution guard learned in fitting: per evidence bucket, the familiarity of held-out
+ * (out-of-fold) transcripts at two quantiles, which members judge by resemblance (and are set aside when a
+ * transcript is far from the fitted data), and the combiner of the remaining members, fitted on the same
+ * out-of-fold rows.
+ */
+export type NoveltyState = {
+  /** Format version of this block: 1. */
+  version: 1;
+  /** What the guard does with a far transcript. */
+  mode: NoveltyMode;
+  /** One per evidence bucket, fewest target messages first. */
+  buckets: {
+    /** The bucket holds transcripts with up to this many target messages (`null`: no limit). */
+    upTo: number | null;
+    /** Familiarity at or below which a transcript counts as fully out of distribution (5th percentile). */
+    low: number;
+    /** Familiarity at or above which a transcript counts as in distribution (25th percentile). */
+    high: number;
+    /** Out-of-fold rows in the bucket (a bucket with fewer than 30 uses the pooled quantiles). */
+    rows: number;
+  }[];
+  /** Members set aside out of distribution (they reported nearest examples). */
+  setAside: number[];
+  /** The combiner over the other members (the set-aside members' scores as missing). */
+  transfer: SerializedCombiner;
+  /** Log-odds shrink at full novelty. */
+  shrink: number;
 };

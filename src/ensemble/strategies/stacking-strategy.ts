@@ -3,15 +3,10 @@ import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import type { Combination } from '../combination.js';
-import {
-  type Familiarity,
-  fitNovelty,
-  guardNovelty,
-  type NoveltyMode,
-  type NoveltyState,
-} from '../novelty.js';
+import { type Familiarity, fitNovelty, guardNovelty } from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
 import { combineStacking, fitCombiner } from '../stacking.js';
+import type { NoveltyMode, NoveltyState } from '../types.js';
 import { fromSerialized, toSerialized } from './serialize.js';
 import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js';
 

@@ -1,8 +1,8 @@
 import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import type { Combination } from '../combination.js';
-import type { Familiarity, NoveltyState } from '../novelty.js';
-import type { SerializedCombiner } from '../types.js';
+import type { Familiarity } from '../novelty.js';
+import type { NoveltyState, SerializedCombiner } from '../types.js';
 
 /**
  * One out-of-fold training row for a strategy's combiner: each member's P(bot) (`null` when missing) on one
