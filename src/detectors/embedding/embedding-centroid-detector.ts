@@ -1,5 +1,5 @@
 import type { VectorIndex } from '../../ann/vector-index.js';
-import { assertDims, dot } from '../../ann/vector-math.js';
+import { assertDims } from '../../ann/vector-math.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type {
   Detection,
@@ -24,18 +24,11 @@ import { denseOf, FitCache } from './fit-cache.js';
 import { assignFolds, fitEmbeddingModel } from './fit-math.js';
 import { HashedQuery } from './hashed-query.js';
 import { InvertedExactSearch } from './inverted-search.js';
-import {
-  buildIndex,
-  centered,
-  conversationKey,
-  type Features,
-  type FittedModel,
-  knnShare,
-  targetText,
-} from './model.js';
+import { buildIndex, embeddingFeatures, type Features, type FittedModel, targetText } from './model.js';
 import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
 import { encodeState, readState } from './state.js';
 import { embeddingStream } from './stream.js';
+import { trainingTexts } from './training-texts.js';
 
 /**
  * Judges the target's text by where its embedding falls among labelled examples: cosine similarity to the bot
@@ -266,7 +259,7 @@ export class EmbeddingCentroidDetector implements Detector {
 
   /** The detection of one embedding (an abstention when it equals the training mean). @internal */
   judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection {
-    return this.verdict(m, this.features(m, index, e), started);
+    return this.verdict(m, embeddingFeatures(m, index, e, this.o.k), started);
   }
 
   /** The detection for some features, or the abstention when there are none (the text embeds to the center). @internal */
@@ -291,21 +284,6 @@ export class EmbeddingCentroidDetector implements Detector {
       );
     }
     return m;
-  }
-
-  /** Features of one embedding, or null when it equals the center (nothing to compare). */
-  private features(m: FittedModel, index: VectorIndex, e: Float32Array): Features | null {
-    const v = centered(e, m.center);
-    if (v === null) return null;
-    const k = Math.min(this.o.k, m.vectors.length);
-    const neighbours = k > 0 ? index.search(e, k) : [];
-    return {
-      cosBot: dot(v, m.centroidBot),
-      cosHuman: dot(v, m.centroidHuman),
-      knnShare: knnShare(neighbours, m.labels),
-      neighbours,
-      probe: m.probe ? dot(v, m.probe.weights) + m.probe.intercept : null,
-    };
   }
 
   /**
@@ -334,35 +312,13 @@ export class EmbeddingCentroidDetector implements Detector {
     const what = `${this.name} fit`;
     const { signal } = opts;
     const valids = beginFit(this.name, examples, signal);
-    const texts: string[] = [];
-    const labelsList: number[] = [];
-    const keys: string[] = [];
-    let skippedEmpty = 0;
-    valids.forEach((v, i) => {
-      const t = targetText(v);
-      if (t === '') {
-        skippedEmpty++;
-        return;
-      }
-      texts.push(t);
-      labelsList.push(examples[i]!.label === 'bot' ? 1 : 0);
-      keys.push(conversationKey(v));
-    });
-    const bots = labelsList.reduce((a, b) => a + b, 0);
-    const humans = labelsList.length - bots;
-    if (bots < 2 || humans < 2) {
-      throw new InvalidOptionsError(
-        'examples',
-        `fit needs at least 2 bot and 2 human examples whose target sent text; got ${bots} bot and ${humans} human (${skippedEmpty} skipped as empty)`,
-      );
-    }
+    const { texts, labels, keys, bots, humans, skippedEmpty } = trainingTexts(valids, examples);
     const embedder = await this.getEmbedder();
     const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
       embedForFit(embedder, ts, (chunk) => this.embedAll(chunk, signal, what), signal, what),
     );
     const vectors = entries.map((e) => e.rounded);
     const dim = embeddingDim(embedder, entries[0]!);
-    const labels = Uint8Array.from(labelsList);
     const n = vectors.length;
 
     const { group, fold, folds } = assignFolds(keys, this.o.folds);

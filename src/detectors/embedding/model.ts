@@ -173,3 +173,32 @@ export async function buildIndex(
   index.add(m.vectors);
   return index;
 }
+
+/**
+ * Features of one embedding: cosines to the centroids, the `k` nearest labelled examples' vote and the probe;
+ * null when the embedding equals the training mean (nothing to compare).
+ *
+ * @param m - the fitted model
+ * @param index - the kNN index over its labelled vectors
+ * @param e - the embedding
+ * @param kMax - the detector's `k`
+ * @internal
+ */
+export function embeddingFeatures(
+  m: FittedModel,
+  index: VectorIndex,
+  e: Float32Array,
+  kMax: number,
+): Features | null {
+  const v = centered(e, m.center);
+  if (v === null) return null;
+  const k = Math.min(kMax, m.vectors.length);
+  const neighbours = k > 0 ? index.search(e, k) : [];
+  return {
+    cosBot: dot(v, m.centroidBot),
+    cosHuman: dot(v, m.centroidHuman),
+    knnShare: knnShare(neighbours, m.labels),
+    neighbours,
+    probe: m.probe ? dot(v, m.probe.weights) + m.probe.intercept : null,
+  };
+}

@@ -1,0 +1,57 @@
+import type { LabelledTranscript, ValidTranscript } from '../../core/transcript.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { conversationKey, targetText } from './model.js';
+
+/** What the embedding detector learns from: the target texts with their labels and conversations. */
+export interface TrainingTexts {
+  /** The target's joined text, one per usable example. */
+  texts: string[];
+  /** 1 for bot, 0 for human, per text. */
+  labels: Uint8Array;
+  /** The conversation each text comes from (folds keep a conversation together). */
+  keys: string[];
+  /** How many texts are bots. */
+  bots: number;
+  /** How many texts are humans. */
+  humans: number;
+  /** Examples skipped because their target sent no text. */
+  skippedEmpty: number;
+}
+
+/**
+ * The usable training texts of validated examples: examples whose target sent no text are skipped (and
+ * counted); at least 2 bots and 2 humans must remain.
+ *
+ * @param valids - the examples, validated
+ * @param examples - the same examples, for their labels
+ * @throws InvalidOptionsError when fewer than 2 bot or 2 human texts remain
+ * @internal
+ */
+export function trainingTexts(
+  valids: readonly ValidTranscript[],
+  examples: readonly LabelledTranscript[],
+): TrainingTexts {
+  const texts: string[] = [];
+  const labels: number[] = [];
+  const keys: string[] = [];
+  let skippedEmpty = 0;
+  valids.forEach((v, i) => {
+    const t = targetText(v);
+    if (t === '') {
+      skippedEmpty++;
+      return;
+    }
+    texts.push(t);
+    labels.push(examples[i]!.label === 'bot' ? 1 : 0);
+    keys.push(conversationKey(v));
+  });
+  const bots = labels.reduce((a, b) => a + b, 0);
+  const humans = labels.length - bots;
+  if (bots < 2 || humans < 2) {
+    throw new InvalidOptionsError(
+      'examples',
+      `fit needs at least 2 bot and 2 human examples whose target sent text; got ${bots} bot and ${humans} human (${skippedEmpty} skipped as empty)`,
+    );
+  }
+  return { texts, labels: Uint8Array.from(labels), keys, bots, humans, skippedEmpty };
+}
