@@ -1,46 +1,10 @@
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
 import { timestampMs } from './iso-time.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
+import { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits } from './validation-limits.js';
 
-/** Limits applied by {@link validateTranscript}. */
-export interface ValidationLimits {
-  /**
-   * Fewest messages accepted.
-   * @defaultValue 1
-   */
-  minMessages?: number;
-  /**
-   * Most messages accepted.
-   * @defaultValue 200
-   */
-  maxMessages?: number;
-  /**
-   * Longest message text, in UTF-16 code units.
-   * @defaultValue 10000
-   */
-  maxTextLength?: number;
-  /**
-   * Longest speaker name, in UTF-16 code units.
-   * @defaultValue 256
-   */
-  maxSpeakerLength?: number;
-  /**
-   * Longest profile bio, in UTF-16 code units.
-   * @defaultValue 5000
-   */
-  maxBioLength?: number;
-}
-
-/** The limits used when none are given. */
-export const DEFAULT_LIMITS: Readonly<Required<ValidationLimits>> = Object.freeze({
-  minMessages: 1,
-  maxMessages: 200,
-  maxTextLength: 10_000,
-  maxSpeakerLength: 256,
-  maxBioLength: 5_000,
-});
+export { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits };
 
 /** Validated transcripts, with the limits they passed, so validating one again costs nothing. */
 const validated = new WeakMap<object, Required<ValidationLimits>>();
@@ -95,45 +59,6 @@ function buildSchema(l: Required<ValidationLimits>) {
 }
 
 const schemaCache = new Map<string, ReturnType<typeof buildSchema>>();
-
-/** Limits objects made by {@link resolveValidationLimits}: complete, checked and frozen. */
-const resolvedLimits = new WeakSet<object>();
-const RESOLVED_DEFAULTS: Readonly<Required<ValidationLimits>> = DEFAULT_LIMITS;
-resolvedLimits.add(RESOLVED_DEFAULTS);
-
-/**
- * {@link DEFAULT_LIMITS} overridden by `limits` (entries left `undefined` keep their default), checked and
- * frozen. Validating with the returned object skips this work, so a detector resolves its limits once.
- *
- * @param limits - overrides for {@link DEFAULT_LIMITS}
- * @throws InvalidOptionsError naming a limit that is not a non-negative integer, or `minMessages` above
- *   `maxMessages`
- *
- * @example
- * ```ts
- * const limits = resolveValidationLimits({ maxMessages: 5000 });
- * validateTranscript(longChat, limits);
- * ```
- */
-export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Required<ValidationLimits>> {
-  if (limits === undefined) return RESOLVED_DEFAULTS;
-  if (resolvedLimits.has(limits)) return limits as Required<ValidationLimits>;
-  const l: Required<ValidationLimits> = { ...DEFAULT_LIMITS };
-  for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ValidationLimits)[]) {
-    const v = limits[k];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 0) {
-      throw new InvalidOptionsError(k, `expected a non-negative integer, got ${String(v)}`);
-    }
-    l[k] = v;
-  }
-  if (l.minMessages > l.maxMessages) {
-    throw new InvalidOptionsError('minMessages', `must not exceed maxMessages (${l.maxMessages})`);
-  }
-  const out = Object.freeze(l);
-  resolvedLimits.add(out);
-  return out;
-}
 
 function schemaFor(l: Required<ValidationLimits>) {
   const key = `${l.minMessages},${l.maxMessages},${l.maxTextLength},${l.maxSpeakerLength},${l.maxBioLength}`;
