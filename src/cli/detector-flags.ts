@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { Detector } from '../core/detector.js';
 import type { DetectorCliFlag, DetectorLoadOptions } from '../detectors/descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
-import { type DetectorSpec, detectorSpecSchema } from '../detectors/detector-spec.js';
+import { type DetectorSpec, detectorSpecSchema, type EnsembleSpec } from '../detectors/detector-spec.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
@@ -12,6 +12,7 @@ import type { LoadProgress } from '../runtime/model-options.js';
 export interface DetectorFlags {
   detectors: string;
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
+  noveltyGuard?: 'report' | 'fallback' | 'off';
   model: string[];
   modelDir?: string;
   embedder?: 'hashing' | 'transformers';
@@ -44,6 +45,12 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
       new Option('--strategy <name>', 'how the ensemble combines detectors')
         .choices(['weighted-mean', 'stacking', 'cascade'])
         .default(defaults.strategy),
+    )
+    .addOption(
+      new Option(
+        '--novelty-guard <mode>',
+        'stacking: what to do with a transcript unlike the fitted ones (report it in the evidence, fall back to the members that transfer, or off)',
+      ).choices(['report', 'fallback', 'off']),
     )
     .option(
       '--model <value>',
@@ -169,7 +176,7 @@ export interface DetectorFromFlagsOptions {
 }
 
 /** Flags that describe a new ensemble, so they cannot apply to a fitted file. */
-const NEW_ENSEMBLE_FLAGS = ['detectors', 'strategy', 'embedder', 'dtype'] as const;
+const NEW_ENSEMBLE_FLAGS = ['detectors', 'strategy', 'noveltyGuard', 'embedder', 'dtype'] as const;
 
 /**
  * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--model-dir`,
@@ -181,7 +188,9 @@ function fittedLoadOptions(
   fitted: string,
   models: Map<string, string>,
 ): DetectorLoadOptions {
-  const refused = NEW_ENSEMBLE_FLAGS.filter((f) => flags.explicit?.includes(f)).map((f) => `--${f}`);
+  const refused = NEW_ENSEMBLE_FLAGS.filter((f) => flags.explicit?.includes(f)).map(
+    (f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  );
   if (models.size > 0) refused.push(`--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`);
   if (refused.length > 0) {
     throw new InvalidOptionsError(
@@ -209,15 +218,25 @@ export async function detectorFromFlags(
 ): Promise<Detector> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) return detectorFromFile(fitted, fittedLoadOptions(flags, fitted, models));
-  const threshold = parseThreshold(flags.threshold);
+  const spec = ensembleSpecFromFlags(flags);
   return createEnsemble({
-    strategy: flags.strategy,
-    detectors: specsFromFlags(flags).map((spec) =>
+    ...spec,
+    detectors: spec.detectors.map((d) =>
       // onProgress is a runtime option, not part of the JSON spec: createDetector hands it to the model loader.
-      options.onProgress && spec.type !== 'heuristic'
-        ? ({ ...spec, onProgress: options.onProgress } as DetectorSpec)
-        : spec,
+      options.onProgress && d.type !== 'heuristic'
+        ? ({ ...d, onProgress: options.onProgress } as DetectorSpec)
+        : d,
     ),
-    ...(threshold !== undefined && { threshold }),
   });
+}
+
+/** The new ensemble the flags describe (`--strategy`, `--novelty-guard`, `--threshold`, the detectors), as plain data. */
+export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
+  const threshold = parseThreshold(flags.threshold);
+  return {
+    strategy: flags.strategy,
+    ...(flags.noveltyGuard !== undefined && { noveltyGuard: flags.noveltyGuard }),
+    detectors: specsFromFlags(flags),
+    ...(threshold !== undefined && { threshold }),
+  };
 }

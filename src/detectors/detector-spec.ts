@@ -119,6 +119,9 @@ export const ensembleSpecSchema = z.strictObject({
   }),
   threshold: z.number().min(0).max(1).optional(),
   weights: z.record(z.string(), z.number().nonnegative()).optional(),
+  noveltyGuard: z
+    .enum(['report', 'fallback', 'off'], { error: 'noveltyGuard must be one of report, fallback, off' })
+    .optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 
@@ -143,6 +146,12 @@ export interface EnsembleSpec {
    * @defaultValue 1 for every detector
    */
   weights?: Record<string, number> | undefined;
+  /**
+   * What the stacking combiner's out-of-distribution guard does with a transcript unlike the fitted ones;
+   * see `EnsembleOptions.noveltyGuard`. Fixed when the ensemble is fitted.
+   * @defaultValue 'report'
+   */
+  noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
   /** The detectors, cheapest first for `cascade`. */
   detectors: DetectorSpec[];
 }

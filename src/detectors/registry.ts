@@ -194,5 +194,6 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     strategy: spec.strategy,
     ...(spec.threshold !== undefined && { threshold: spec.threshold }),
     ...(spec.weights !== undefined && { weights: spec.weights }),
+    ...(spec.noveltyGuard !== undefined && { noveltyGuard: spec.noveltyGuard }),
   });
 }

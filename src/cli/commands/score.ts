@@ -5,9 +5,8 @@ import type { ScoringDetector } from '../../corpus/types.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
+  ensembleSpecFromFlags,
   parseModelFlags,
-  parseThreshold,
-  specsFromFlags,
 } from '../detector-flags.js';
 import { parseCount } from '../parse-count.js';
 
@@ -29,14 +28,7 @@ interface ScoreFlags extends DetectorFlags {
 export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector {
   const { fitted } = parseModelFlags(flags.model);
   if (fitted) return { file: resolve(fitted) };
-  const threshold = parseThreshold(flags.threshold);
-  return {
-    ensemble: {
-      strategy: flags.strategy,
-      detectors: specsFromFlags(flags),
-      ...(threshold !== undefined && { threshold }),
-    },
-  };
+  return { ensemble: ensembleSpecFromFlags(flags) };
 }
 
 /** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
