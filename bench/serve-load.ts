@@ -36,9 +36,6 @@ const args = parseLoadArgs('serve-load.ts', 'skip-models', {
   duration: { default: 10, max: 60 },
   rounds: { default: 3, max: 10 },
 });
-const ROUNDS = args.rounds;
-const DURATION_S = args.durationS;
-const CONNECTIONS = args.connections;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');
@@ -71,12 +68,12 @@ interface Outcome {
 function autocannon(url: string): Promise<AutocannonResult> {
   const argv = [
     AUTOCANNON,
-    ...['-c', String(CONNECTIONS), '-d', String(DURATION_S), '-m', 'POST'],
+    ...['-c', String(args.connections), '-d', String(args.durationS), '-m', 'POST'],
     ...['-H', 'content-type=application/json', '-i', BODY_FILE, '-j', '-n'],
     `${url}/v1/detect`,
   ];
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, argv, { timeout: (DURATION_S + 30) * 1000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { timeout: (args.durationS + 30) * 1000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`autocannon failed: ${err.message}\n${stderr}`));
       try {
         resolvePromise(JSON.parse(stdout.trim().split('\n').pop()!) as AutocannonResult);
@@ -129,10 +126,10 @@ async function scenario(
 
 const outcomes: Outcome[] = [];
 const heuristicEnsemble = () => new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
-// Before and after alternate, ROUNDS times, so drift in the machine's load hits both alike.
+// Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
 const rates: { before: number[]; after: number[] } = { before: [], after: [] };
 const cpus: { before: number[]; after: number[] } = { before: [], after: [] };
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = 1; round <= args.rounds; round++) {
   if (baseCreateServer) {
     const o = await scenario(
       `heuristic, before (starting commit), round ${round}`,
@@ -180,7 +177,7 @@ if (args.skip) {
 }
 
 console.log(
-  `POST /v1/detect with examples/transcript.json (6 messages), ${CONNECTIONS} connections, ${DURATION_S} s per scenario, ` +
+  `POST /v1/detect with examples/transcript.json (6 messages), ${args.connections} connections, ${args.durationS} s per scenario, ` +
     `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.\n`,
 );
 printMarkdownTable(
@@ -206,7 +203,7 @@ if (rates.before.length > 0) {
   const b = median(rates.before);
   const a = median(rates.after);
   console.log(
-    `\nheuristic, median of ${ROUNDS} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
+    `\nheuristic, median of ${args.rounds} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
   );
   // CPU time per request holds up better than requests/s when other work shares the machine.
   const cb = median(cpus.before);

@@ -27,9 +27,6 @@ const args = parseLoadArgs('serve-overload.ts', 'skip-workers', {
   duration: { default: 10, max: 30 },
   rounds: { default: 1, max: 5 },
 });
-const CONNECTIONS = args.connections;
-const DURATION_S = args.durationS;
-const ROUNDS = args.rounds;
 const CLIENT_TIMEOUT_S = 20;
 const TIMEOUT_MS = 10_000;
 
@@ -116,12 +113,12 @@ async function inFlight(url: string): Promise<number> {
 
 function runClient(url: string): Promise<ClientResult> {
   const argv = ['--import', 'tsx', join(here, 'lib/overload-client.ts'), `${url}/v1/detect`, bodyFile];
-  argv.push(String(CONNECTIONS), String(DURATION_S), String(CLIENT_TIMEOUT_S));
+  argv.push(String(args.connections), String(args.durationS), String(CLIENT_TIMEOUT_S));
   return new Promise((resolveRun, reject) => {
     execFile(
       process.execPath,
       argv,
-      { cwd: root, timeout: (DURATION_S + 60) * 1000, maxBuffer: 1 << 20 },
+      { cwd: root, timeout: (args.durationS + 60) * 1000, maxBuffer: 1 << 20 },
       (e, out, err) => {
         if (e) return reject(new Error(`load client failed: ${e.message}\n${err}`));
         resolveRun(JSON.parse(out.trim().split('\n').pop()!) as ClientResult);
@@ -175,8 +172,8 @@ async function scenario(name: string, argv: string[], config = configFile) {
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
 // Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
-for (let round = 1; round <= ROUNDS; round++) {
-  const suffix = ROUNDS > 1 ? `, round ${round}` : '';
+for (let round = 1; round <= args.rounds; round++) {
+  const suffix = args.rounds > 1 ? `, round ${round}` : '';
   if (baseCli) rows.push(await scenario(`before (starting commit)${suffix}`, [baseCli]));
   rows.push(await scenario(`after (this tree)${suffix}`, cli));
 }
@@ -184,7 +181,7 @@ if (!args.skip) rows.push(await scenario('after, server.workers 2', cli, workers
 
 const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 console.log(
-  `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${CONNECTIONS} connections for ${DURATION_S} s, ` +
+  `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${args.connections} connections for ${args.durationS} s, ` +
     `heuristic service (maxConcurrent 4, maxQueued 64, timeoutMs ${TIMEOUT_MS}), client timeout ${CLIENT_TIMEOUT_S} s, loopback.` +
     (baseCli ? '' : ' (../base2 and ../base not found: no before row)') +
     '\nTargets: worst answer <= timeoutMs + 1 s, /healthz p99 <= 100 ms, RSS growth <= 300 MB, nothing running 1 s after the load.\n',
