@@ -22,33 +22,20 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Detector } from '../src/core/detector.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { createDetector } from '../src/detectors/registry.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { createServer } from '../src/server/app.js';
+import { parseLoadArgs } from './lib/load-args.js';
+import { printMarkdownTable } from './lib/markdown-table.js';
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
-    'skip-models': { type: 'boolean', default: false },
-  },
+const args = parseLoadArgs('serve-load.ts', 'skip-models', {
+  connections: { default: 10, max: 10_000 },
+  duration: { default: 10, max: 60 },
+  rounds: { default: 3, max: 10 },
 });
-const ROUNDS = Number(args.rounds);
-const DURATION_S = Number(args.duration);
-const CONNECTIONS = Number(args.connections);
-if (
-  !(DURATION_S > 0 && DURATION_S <= 60) ||
-  !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1) ||
-  !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 10)
-) {
-  console.error('usage: npx tsx bench/serve-load.ts [--duration 1-60] [--connections N] [--rounds 1-10]');
-  process.exit(2);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');
@@ -81,12 +68,12 @@ interface Outcome {
 function autocannon(url: string): Promise<AutocannonResult> {
   const argv = [
     AUTOCANNON,
-    ...['-c', String(CONNECTIONS), '-d', String(DURATION_S), '-m', 'POST'],
+    ...['-c', String(args.connections), '-d', String(args.durationS), '-m', 'POST'],
     ...['-H', 'content-type=application/json', '-i', BODY_FILE, '-j', '-n'],
     `${url}/v1/detect`,
   ];
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, argv, { timeout: (DURATION_S + 30) * 1000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { timeout: (args.durationS + 30) * 1000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`autocannon failed: ${err.message}\n${stderr}`));
       try {
         resolvePromise(JSON.parse(stdout.trim().split('\n').pop()!) as AutocannonResult);
@@ -139,10 +126,10 @@ async function scenario(
 
 const outcomes: Outcome[] = [];
 const heuristicEnsemble = () => new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
-// Before and after alternate, ROUNDS times, so drift in the machine's load hits both alike.
+// Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
 const rates: { before: number[]; after: number[] } = { before: [], after: [] };
 const cpus: { before: number[]; after: number[] } = { before: [], after: [] };
-for (let round = 1; round <= ROUNDS; round++) {
+for (let round = 1; round <= args.rounds; round++) {
   if (baseCreateServer) {
     const o = await scenario(
       `heuristic, before (starting commit), round ${round}`,
@@ -160,7 +147,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const model2 = 'heuristic + embedding (bench-minilm-l6, fp32)';
-if (args['skip-models']) {
+if (args.skip) {
   outcomes.push({ scenario: model2, note: 'skipped (--skip-models)' });
 } else if (!existsSync(BENCH_MODEL) || !existsSync(TRAIN)) {
   outcomes.push({ scenario: model2, note: `skipped: the bench model and ConvAI data are not in ${shared}` });
@@ -190,29 +177,33 @@ if (args['skip-models']) {
 }
 
 console.log(
-  `POST /v1/detect with examples/transcript.json (6 messages), ${CONNECTIONS} connections, ${DURATION_S} s per scenario, ` +
+  `POST /v1/detect with examples/transcript.json (6 messages), ${args.connections} connections, ${args.durationS} s per scenario, ` +
     `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.\n`,
 );
-console.log(
-  '| scenario | requests/s | p50 latency | p99 latency | 2xx | non-2xx | errors | timeouts | server CPU per request |',
+printMarkdownTable(
+  'scenario | requests/s: | p50 latency: | p99 latency: | 2xx: | non-2xx: | errors: | timeouts: | server CPU per request:',
+  outcomes.map(({ scenario: name, result: r, note, cpuUsPerRequest }) => ({
+    name,
+    cells: r
+      ? [
+          r.requests.average.toFixed(0),
+          `${r.latency.p50} ms`,
+          `${r.latency.p99} ms`,
+          r['2xx'],
+          r.non2xx,
+          r.errors,
+          r.timeouts,
+          `${cpuUsPerRequest!.toFixed(0)} µs`,
+        ]
+      : (note ?? ''),
+  })),
 );
-console.log('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
-for (const o of outcomes) {
-  const r = o.result;
-  if (!r) {
-    console.log(`| ${o.scenario} | ${o.note} | | | | | | | |`);
-    continue;
-  }
-  console.log(
-    `| ${o.scenario} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r['2xx']} | ${r.non2xx} | ${r.errors} | ${r.timeouts} | ${o.cpuUsPerRequest!.toFixed(0)} µs |`,
-  );
-}
 if (rates.before.length > 0) {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const b = median(rates.before);
   const a = median(rates.after);
   console.log(
-    `\nheuristic, median of ${ROUNDS} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
+    `\nheuristic, median of ${args.rounds} alternating rounds: before ${b.toFixed(0)} req/s, after ${a.toFixed(0)} req/s, after/before ${(a / b).toFixed(2)}×.`,
   );
   // CPU time per request holds up better than requests/s when other work shares the machine.
   const cb = median(cpus.before);

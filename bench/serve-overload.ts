@@ -19,29 +19,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseLoadArgs } from './lib/load-args.js';
+import { printMarkdownTable } from './lib/markdown-table.js';
 
-const { values: args } = parseArgs({
-  options: {
-    connections: { type: 'string', default: '1000' },
-    duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '1' },
-    'skip-workers': { type: 'boolean', default: false },
-  },
+const args = parseLoadArgs('serve-overload.ts', 'skip-workers', {
+  connections: { default: 1000, max: 2000 },
+  duration: { default: 10, max: 30 },
+  rounds: { default: 1, max: 5 },
 });
-const CONNECTIONS = Number(args.connections);
-const DURATION_S = Number(args.duration);
-const ROUNDS = Number(args.rounds);
-if (
-  !(CONNECTIONS >= 1 && CONNECTIONS <= 2000) ||
-  !(DURATION_S > 0 && DURATION_S <= 30) ||
-  !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 5)
-) {
-  console.error(
-    'usage: npx tsx bench/serve-overload.ts [--connections 1-2000] [--duration 1-30] [--rounds 1-5] [--skip-workers]',
-  );
-  process.exit(2);
-}
 const CLIENT_TIMEOUT_S = 20;
 const TIMEOUT_MS = 10_000;
 
@@ -128,12 +113,12 @@ async function inFlight(url: string): Promise<number> {
 
 function runClient(url: string): Promise<ClientResult> {
   const argv = ['--import', 'tsx', join(here, 'lib/overload-client.ts'), `${url}/v1/detect`, bodyFile];
-  argv.push(String(CONNECTIONS), String(DURATION_S), String(CLIENT_TIMEOUT_S));
+  argv.push(String(args.connections), String(args.durationS), String(CLIENT_TIMEOUT_S));
   return new Promise((resolveRun, reject) => {
     execFile(
       process.execPath,
       argv,
-      { cwd: root, timeout: (DURATION_S + 60) * 1000, maxBuffer: 1 << 20 },
+      { cwd: root, timeout: (args.durationS + 60) * 1000, maxBuffer: 1 << 20 },
       (e, out, err) => {
         if (e) return reject(new Error(`load client failed: ${e.message}\n${err}`));
         resolveRun(JSON.parse(out.trim().split('\n').pop()!) as ClientResult);
@@ -187,38 +172,50 @@ async function scenario(name: string, argv: string[], config = configFile) {
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
 const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
 // Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
-for (let round = 1; round <= ROUNDS; round++) {
-  const suffix = ROUNDS > 1 ? `, round ${round}` : '';
+for (let round = 1; round <= args.rounds; round++) {
+  const suffix = args.rounds > 1 ? `, round ${round}` : '';
   if (baseCli) rows.push(await scenario(`before (starting commit)${suffix}`, [baseCli]));
   rows.push(await scenario(`after (this tree)${suffix}`, cli));
 }
-if (!args['skip-workers']) rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
+if (!args.skip) rows.push(await scenario('after, server.workers 2', cli, workersConfigFile));
 
 const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
 console.log(
-  `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${CONNECTIONS} connections for ${DURATION_S} s, ` +
+  `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${args.connections} connections for ${args.durationS} s, ` +
     `heuristic service (maxConcurrent 4, maxQueued 64, timeoutMs ${TIMEOUT_MS}), client timeout ${CLIENT_TIMEOUT_S} s, loopback.` +
     (baseCli ? '' : ' (../base2 and ../base not found: no before row)') +
     '\nTargets: worst answer <= timeoutMs + 1 s, /healthz p99 <= 100 ms, RSS growth <= 300 MB, nothing running 1 s after the load.\n',
 );
-console.log(
-  '| service | accepted req/s | 2xx | 429 | 503 | other | client timeouts | accepted p50 | accepted p99 | worst answer | /healthz p99 | /healthz worst | RSS before → peak → after | running 1 s after |',
+printMarkdownTable(
+  'service | accepted req/s: | 2xx: | 429: | 503: | other: | client timeouts: | accepted p50: | accepted p99: | ' +
+    'worst answer: | /healthz p99: | /healthz worst: | RSS before → peak → after | running 1 s after:',
+  rows.map((r) => {
+    const s = r.c.byStatus;
+    const n2xx = Object.entries(s)
+      .filter(([k]) => k.startsWith('2'))
+      .reduce((a, [, v]) => a + v, 0);
+    const other =
+      Object.entries(s)
+        .filter(([k]) => !/^(2..|429|503)$/.test(k))
+        .reduce((a, [, v]) => a + v, 0) + r.c.errors;
+    const cells = [
+      f(r.c.acceptedPerS, 1),
+      n2xx,
+      s['429'] ?? 0,
+      s['503'] ?? 0,
+      other,
+      r.c.timeouts,
+      `${f(r.c.p50)} ms`,
+      `${f(r.c.p99)} ms`,
+      `${f(r.c.worstMs)} ms`,
+      `${f(pct(r.probes, 0.99))} ms`,
+      `${f(Math.max(...r.probes))} ms`,
+      `${f(r.rssBefore)} → ${f(r.rssPeak)} → ${f(r.rssAfter)} MB`,
+      f(r.stillRunning),
+    ];
+    return { name: r.name, cells };
+  }),
 );
-console.log('| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- | --: |');
-for (const r of rows) {
-  const s = r.c.byStatus;
-  const n2xx = Object.entries(s)
-    .filter(([k]) => k.startsWith('2'))
-    .reduce((a, [, v]) => a + v, 0);
-  const other =
-    Object.entries(s)
-      .filter(([k]) => !/^(2..|429|503)$/.test(k))
-      .reduce((a, [, v]) => a + v, 0) + r.c.errors;
-  console.log(
-    `| ${r.name} | ${f(r.c.acceptedPerS, 1)} | ${n2xx} | ${s['429'] ?? 0} | ${s['503'] ?? 0} | ${other} | ${r.c.timeouts} | ${f(r.c.p50)} ms | ${f(r.c.p99)} ms | ${f(r.c.worstMs)} ms | ` +
-      `${f(pct(r.probes, 0.99))} ms | ${f(Math.max(...r.probes))} ms | ${f(r.rssBefore)} → ${f(r.rssPeak)} → ${f(r.rssAfter)} MB | ${f(r.stillRunning)} |`,
-  );
-}
 console.log(
   '\n"other" counts connection errors (a refused request whose connection is closed before its body is read) and other statuses.',
 );

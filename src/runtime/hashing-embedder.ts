@@ -164,11 +164,7 @@ export class HashingEmbedder implements Embedder {
    * @param text - the text
    */
   embedOne(text: string): Float32Array {
-    const acc = this.scratch();
-    acc.add(text);
-    const out = acc.vector();
-    acc.reset();
-    return out;
+    return this.hashed(text, (acc) => acc.vector());
   }
 
   /**
@@ -179,11 +175,7 @@ export class HashingEmbedder implements Embedder {
    * @internal
    */
   embedSparse(text: string): SparseVector {
-    const acc = this.scratch();
-    acc.add(text);
-    const out = acc.sparse();
-    acc.reset();
-    return out;
+    return this.hashed(text, (acc) => acc.sparse());
   }
 
   /**
@@ -196,12 +188,7 @@ export class HashingEmbedder implements Embedder {
    * @internal
    */
   scan(text: string, onChange: BucketChange): void {
-    const acc = this.scratch();
-    try {
-      acc.add(text, onChange);
-    } finally {
-      acc.reset();
-    }
+    this.hashed(text, () => undefined, onChange);
   }
 
   /**
@@ -229,9 +216,16 @@ export class HashingEmbedder implements Embedder {
     return new HashingAccumulator(this.o, incremental);
   }
 
-  private scratch(): HashingAccumulator {
+  /** Hashes `text` into the reused scratch accumulator, reads the result with `read`, and clears it again. */
+  private hashed<T>(text: string, read: (acc: HashingAccumulator) => T, onChange?: BucketChange): T {
     this.scratchAcc ??= new HashingAccumulator(this.o);
-    return this.scratchAcc;
+    const acc = this.scratchAcc;
+    try {
+      acc.add(text, onChange);
+      return read(acc);
+    } finally {
+      acc.reset();
+    }
   }
 }
 

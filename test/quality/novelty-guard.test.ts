@@ -13,6 +13,7 @@ import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { logit } from '../../src/numeric/logistic-regression.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from '../helpers/shared.js';
+import { chat } from '../helpers/transcripts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chats = await readTranscriptsJsonl(join(here, 'fixtures/chats.jsonl'));
@@ -28,15 +29,12 @@ const resolve = (s: DetectorState): Detector =>
     : HeuristicDetector.fromJSON(s as Parameters<typeof HeuristicDetector.fromJSON>[0]);
 
 /** A chat in a vocabulary none of the fixture chats use. */
-const far: Transcript = {
-  target: 'target',
-  messages: [
-    { speaker: 'other', text: 'hi there' },
-    { speaker: 'target', text: 'Zorblat quinex vurmadge splee, frotwin dazzik plomb.' },
-    { speaker: 'other', text: 'what do you do for fun?' },
-    { speaker: 'target', text: 'Krellum vox ubbatrine gnosh; willop yarn trezzik.' },
-  ],
-};
+const far: Transcript = chat('target', [
+  'other: hi there',
+  'target: Zorblat quinex vurmadge splee, frotwin dazzik plomb.',
+  'other: what do you do for fun?',
+  'target: Krellum vox ubbatrine gnosh; willop yarn trezzik.',
+]);
 const unlabel = ({ label: _l, ...t }: LabelledTranscript): Transcript => t;
 const ood = (r: EnsembleResult) => r.evidence.find((e) => e.name === 'out_of_distribution');
 

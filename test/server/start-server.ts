@@ -7,6 +7,7 @@ import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detec
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { type BotlensServer, createServer } from '../../src/server/app.js';
 import type { ServerOptions } from '../../src/server/options.js';
+import { chat } from '../helpers/transcripts.js';
 
 /** Servers started by {@link startServer}, closed after each test. */
 const servers: BotlensServer[] = [];
@@ -43,15 +44,12 @@ export function heuristicEnsemble(): Detector {
   return new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
 }
 
-export const sample: Transcript = {
-  target: 'b',
-  messages: [
-    { speaker: 'a', text: 'hey, how was your weekend?' },
-    { speaker: 'b', text: 'Hello ! I am fine . How are you ?' },
-    { speaker: 'a', text: 'good, went hiking' },
-    { speaker: 'b', text: 'That is great ! I love hiking too .' },
-  ],
-};
+export const sample: Transcript = chat('b', [
+  'a: hey, how was your weekend?',
+  'b: Hello ! I am fine . How are you ?',
+  'a: good, went hiking',
+  'b: That is great ! I love hiking too .',
+]);
 
 /** Serves `detector` on 127.0.0.1 (a free port), waits for readiness, and returns helpers for real requests. */
 export async function startServer(detector: Detector, options: ServerOptions = {}) {

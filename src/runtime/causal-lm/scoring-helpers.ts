@@ -208,3 +208,20 @@ export function encodePrompt(handle: ModelHandle, prompt: string): { ids: number
   }
   return { ids, ctx: contextLengthOf(handle) };
 }
+
+/**
+ * Throws unless `length` tokens fit the model's context.
+ *
+ * @param length - the tokens to run (the prompt, or the prompt with a candidate)
+ * @param ctx - the model's context length
+ * @param what - how the message names them (`has`, or `with a candidate it has`)
+ * @throws InvalidOptionsError naming `prompt` when they do not fit
+ */
+export function checkFitsContext(length: number, ctx: number, what = 'has'): void {
+  if (length > ctx) {
+    throw new InvalidOptionsError(
+      'prompt',
+      `${what} ${length} tokens, more than the model's context of ${ctx}: shorten it`,
+    );
+  }
+}

@@ -7,6 +7,7 @@ import { NotFittedError } from '../../../src/errors/not-fitted-error.js';
 import { seededRandom } from '../../../src/numeric/random.js';
 import { HashingEmbedder } from '../../../src/runtime/hashing-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from '../../helpers/shared.js';
+import { chat } from '../../helpers/transcripts.js';
 
 const BOT = ['Hello ! How are you today ?', "i 'm a teacher . do you have any pets ?", 'I love to read .'];
 const HUMAN = ['hey whats up', 'lol yeah', 'brb getting coffee', 'nah not really, you?'];
@@ -65,16 +66,13 @@ describe('EmbeddingCentroidDetector.stream', () => {
   it('ends on the detection detect() gives for the whole transcript, and updates only on target messages', async () => {
     const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
     await d.fit(labelled(20));
-    const t: Transcript = {
-      target: 'b',
-      messages: [
-        { speaker: 'a', text: 'hi' },
-        { speaker: 'b', text: '   ' },
-        { speaker: 'b', text: 'Hello ! How are you today ?' },
-        { speaker: 'a', text: 'fine, you?' },
-        { speaker: 'b', text: "i 'm a teacher .\ndo you have any pets ?" },
-      ],
-    };
+    const t = chat('b', [
+      'a: hi',
+      'b:    ',
+      'b: Hello ! How are you today ?',
+      'a: fine, you?',
+      "b: i 'm a teacher .\ndo you have any pets ?",
+    ]);
     const { live, seen } = await streamAll(d, t);
     const whole = await d.detect(t);
     const last = live.detection()!;
