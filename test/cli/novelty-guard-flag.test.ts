@@ -36,16 +36,12 @@ function noveltyOf(state: unknown): { mode?: string } | null | undefined {
 describe('--novelty-guard', () => {
   it('fit records the chosen mode in the saved state; next to a fitted file the flag is refused', async () => {
     const out = join(tmp, 'fallback.json');
+    const ensemble = '--detectors heuristic,embedding --embedder hashing --strategy stacking'.split(' ');
     const fit = await runCli([
       'fit',
       '--data',
       CHATS,
-      '--detectors',
-      'heuristic,embedding',
-      '--embedder',
-      'hashing',
-      '--strategy',
-      'stacking',
+      ...ensemble,
       '--novelty-guard',
       'fallback',
       '--out',
