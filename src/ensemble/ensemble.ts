@@ -25,6 +25,7 @@ import {
   type RunSettings,
   runStages,
   type StagedRun,
+  skippedMembers,
   stageOutcomes,
   transcriptSupport,
 } from './run-ensemble.js';
@@ -444,13 +445,6 @@ export class Ensemble implements Detector {
 
   /** The result of one staged run. */
   #result(r: StagedRun, support: DetectionSupport, threshold: number, elapsedMs: number): EnsembleResult {
-    const skipped =
-      r.ran.length === this.#members.length
-        ? []
-        : this.#combiner
-            .stages()
-            .flat()
-            .filter((j) => !r.ran.includes(j));
     return buildResult({
       ensemble: this.name,
       strategy: this.strategy,
@@ -459,7 +453,7 @@ export class Ensemble implements Detector {
       weights: this.#o.weights,
       outcomes: r.outcomes,
       ran: r.ran,
-      skipped,
+      skipped: skippedMembers(r, this.#combiner),
       combination: r.combination,
       weighted: this.#combiner.weighted,
       margin: this.#o.margin,

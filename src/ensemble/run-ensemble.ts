@@ -80,6 +80,21 @@ export function stageOutcomes(
   return r;
 }
 
+/**
+ * The members a staged run did not reach (a cascade that stopped early), in run order.
+ *
+ * @param r - the run
+ * @param strategy - the strategy that ran it
+ * @internal
+ */
+export function skippedMembers(r: StagedRun, strategy: EnsembleCombiner): number[] {
+  if (r.ran.length === r.outcomes.length) return [];
+  return strategy
+    .stages()
+    .flat()
+    .filter((j) => !r.ran.includes(j));
+}
+
 function newRun(members: number): StagedRun {
   return {
     outcomes: new Array<MemberOutcome | undefined>(members),
