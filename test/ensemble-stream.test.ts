@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nowMs, scored } from '../src/core/detection.js';
+import { nowMs, scored, withEvidenceOnRead } from '../src/core/detection.js';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Label, LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
@@ -13,7 +13,7 @@ import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js'
 
 /** Scores by the share of the target's messages that end with a space before punctuation (" ?", " ."). */
 class SpacedPunctuation implements Detector {
-  readonly name = 'spaced';
+  readonly name: string = 'spaced';
   calls = 0;
   async detect(t: Transcript): Promise<Detection> {
     const started = nowMs();
@@ -55,6 +55,15 @@ function comparable(r: EnsembleResult) {
     explanation: r.explanation,
     members: r.members.map((m) => ('error' in m ? m.error : [m.detector, m.score, m.label])),
   };
+}
+
+/** `x` with every number rounded to 9 significant digits and timings dropped (streamed sums differ by ~1e-15). */
+function rounded(x: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(x, (k, v: unknown) =>
+      k === 'elapsedMs' ? undefined : typeof v === 'number' ? Number(v.toPrecision(9)) : v,
+    ),
+  );
 }
 
 async function pushAll(e: Ensemble, t: Transcript): Promise<EnsembleResult> {
@@ -100,6 +109,45 @@ describe('Ensemble.stream', () => {
     await expect(live.push({ speaker: '', text: 'x' })).rejects.toThrow(/speaker/);
     const d = await live.push({ speaker: 'u', text: 'Hello !' });
     expect(d.score).not.toBeNull();
+  });
+
+  it('leaves lazily written evidence unwritten until read, and its own evidence reads as plain data', async () => {
+    let written = 0;
+    /** Like SpacedPunctuation, but writes its evidence on first read and counts the writes. */
+    class Lazy extends SpacedPunctuation {
+      override readonly name = 'lazy';
+      override async detect(t: Transcript): Promise<Detection> {
+        const d = await super.detect(t);
+        return withEvidenceOnRead(d, () => {
+          written++;
+          return [{ name: 'spaced_share', value: d.score, sentence: 'The share of spaced punctuation.' }];
+        });
+      }
+    }
+    for (const strategy of ['weighted-mean', 'stacking'] as const) {
+      written = 0;
+      const e = new Ensemble([new HeuristicDetector(), new Lazy()], { strategy });
+      if (strategy === 'stacking') await e.fit(DATA);
+      written = 0;
+      const t = chat(7, 'bot', 10);
+      const streamed = await pushAll(e, t);
+      // Combining read no member's evidence (the stacking guard asks for neighbours: none are stated).
+      expect(written).toBe(0);
+      const whole = await e.detect(t);
+      expect(written).toBe(0);
+      // The ensemble's evidence and explanation are own enumerable properties: JSON and spreads see them.
+      expect(Object.keys(streamed)).toEqual(Object.keys(whole));
+      expect(Object.keys(streamed)).toEqual(expect.arrayContaining(['evidence', 'explanation', 'members']));
+      const json = JSON.parse(JSON.stringify(streamed)) as EnsembleResult;
+      expect(json.explanation).toEqual(whole.explanation);
+      expect(json.evidence).toEqual(whole.evidence);
+      expect({ ...streamed }.explanation).toEqual(whole.explanation);
+      expect(json.members[1]!).toMatchObject({ evidence: [{ name: 'spaced_share' }] });
+      // Assignable, like any other property.
+      streamed.explanation = ['replaced'];
+      expect(streamed.explanation).toEqual(['replaced']);
+      expect(streamed.evidence).toEqual(whole.evidence);
+    }
   });
 
   it('refuses to stream an unfitted stacking ensemble', () => {
@@ -173,7 +221,16 @@ describe('Ensemble.stream on fitted ConvAI transcripts (heuristic + hashing embe
         expect(last!.label).toBe(whole.label);
         expect(last!.support).toEqual(whole.support);
         expect(last!.members.map((m) => m.detector)).toEqual(whole.members.map((m) => m.detector));
-        expect(last!.explanation.length).toBe(whole.explanation.length);
+        // The lazily written evidence and explanation say what detect()'s say, and survive JSON.
+        const json = JSON.parse(JSON.stringify(last)) as EnsembleResult;
+        expect(json.explanation).toEqual(whole.explanation);
+        expect(rounded(json.evidence)).toEqual(rounded(whole.evidence));
+        expect(rounded(json.members)).toEqual(rounded(JSON.parse(JSON.stringify(whole.members))));
+        expect(json.members[1]!).toMatchObject({
+          evidence: expect.arrayContaining([
+            { name: 'nearest_examples', value: expect.any(Array), sentence: expect.any(String) },
+          ]),
+        });
       }
     },
     120_000,

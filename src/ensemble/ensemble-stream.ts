@@ -12,12 +12,15 @@ import { validateTranscript } from '../core/validate.js';
 import { settleMember } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
-/** Combines the members' current outcomes into the ensemble's detection. @internal */
+/**
+ * Combines the members' current outcomes into the ensemble's detection, at once (every member has answered,
+ * so there is nothing to wait for). @internal
+ */
 export type CombineOutcomes = (
   support: DetectionSupport,
   outcomes: readonly MemberOutcome[],
   signal: AbortSignal | undefined,
-) => Promise<EnsembleResult>;
+) => EnsembleResult;
 
 /**
  * The ensemble's stream: one stream per member (`openStream`: the member's incremental stream when it has one,
@@ -42,9 +45,10 @@ export function openEnsembleStream(
 ): DetectionStream {
   const streams = members.map((m) => openStream(m, opts));
   const support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
+  const what = 'Ensemble stream push()';
   let latest: Detection | undefined;
-  /** Each member's detection at the latest push (undefined where it failed). */
-  let seen: (Detection | undefined)[] = [];
+  /** Each member's outcome at the latest push. */
+  let seen: readonly MemberOutcome[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
@@ -52,32 +56,17 @@ export function openEnsembleStream(
         // Checks this message's shape (speaker, text, timestamp) alone, so a push costs the same at any length.
         validateTranscript({ messages: [message], target: message.speaker });
         const { signal } = detectOpts;
-        const what = 'Ensemble stream push()';
-        const now: (Detection | undefined)[] = streams.map(() => undefined);
         const outcomes = await Promise.all(
-          streams.map((s, j) =>
-            settleMember(
-              members[j]!,
-              async () => {
-                const d = await s.push(message, detectOpts);
-                now[j] = d;
-                return d;
-              },
-              signal,
-              what,
-            ),
-          ),
+          streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
         );
-        const unchanged =
-          latest !== undefined &&
-          seen.length === now.length &&
-          now.every((d, j) => d !== undefined && d === seen[j]);
-        seen = now;
+        // A failure is a new object at every push, so it never counts as unchanged.
+        const unchanged = latest !== undefined && outcomes.every((o, j) => o === seen[j]);
+        seen = outcomes;
         if (message.speaker === opts.target) {
           support.targetMessages++;
           support.targetCharacters += message.text.length;
         } else if (unchanged) return latest!;
-        latest = await combine({ ...support }, outcomes, signal);
+        latest = combine({ ...support }, outcomes, signal);
         return latest;
       });
       chain = run.catch(() => undefined);

@@ -21,7 +21,14 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { fitMember, outOfFoldScores } from './out-of-fold.js';
-import { type RunSettings, runStages, type StagedRun, transcriptSupport } from './run-ensemble.js';
+import {
+  type RunSettings,
+  runStages,
+  type StagedRun,
+  skippedMembers,
+  stageOutcomes,
+  transcriptSupport,
+} from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
 import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
@@ -184,14 +191,17 @@ export class Ensemble implements Detector {
   stream(opts: StreamOptions): DetectionStream {
     this.#checkUsable();
     this.#combiner.checkFitted(this.name);
-    return openEnsembleStream(this.#members, opts, async (support, outcomes, signal) => {
+    const what = `Ensemble "${this.name}" stream push()`;
+    const stages = this.#combiner.stages();
+    return openEnsembleStream(this.#members, opts, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
         return waitingResult(this.name, this.strategy, this.#threshold, support);
-      const what = `Ensemble "${this.name}" stream push()`;
-      const run = { signal, what, started: nowMs(), threshold: this.#threshold, stopEarly: true };
-      const [r] = await this.#combine([support], (j) => Promise.resolve([outcomes[j]!]), run);
-      return r!;
+      AbortedError.throwIfAborted(signal, what);
+      const started = nowMs();
+      const threshold = this.#threshold;
+      const r = stageOutcomes(this.#combiner, stages, outcomes, support, { threshold, stopEarly: true });
+      return this.#result(r, support, threshold, nowMs() - started);
     });
   }
 
@@ -421,7 +431,6 @@ export class Ensemble implements Detector {
     runMember: Parameters<typeof runStages>[4],
     run: RunSettings,
   ): Promise<EnsembleResult[]> {
-    const { started, threshold } = run;
     const runs: StagedRun[] = await runStages(
       this.#combiner,
       supports.length,
@@ -430,24 +439,26 @@ export class Ensemble implements Detector {
       runMember,
       run,
     );
-    const elapsedMs = (nowMs() - started) / Math.max(1, supports.length);
-    const all = this.#combiner.stages().flat();
-    return runs.map((r, i) =>
-      buildResult({
-        ensemble: this.name,
-        strategy: this.strategy,
-        threshold,
-        names: this.#o.names,
-        weights: this.#o.weights,
-        outcomes: r.outcomes,
-        ran: r.ran,
-        skipped: all.filter((j) => !r.ran.includes(j)),
-        combination: r.combination,
-        weighted: this.#combiner.weighted,
-        margin: this.#o.margin,
-        elapsedMs,
-        support: supports[i]!,
-      }),
-    );
+    const elapsedMs = (nowMs() - run.started) / Math.max(1, supports.length);
+    return runs.map((r, i) => this.#result(r, supports[i]!, run.threshold, elapsedMs));
+  }
+
+  /** The result of one staged run. */
+  #result(r: StagedRun, support: DetectionSupport, threshold: number, elapsedMs: number): EnsembleResult {
+    return buildResult({
+      ensemble: this.name,
+      strategy: this.strategy,
+      threshold,
+      names: this.#o.names,
+      weights: this.#o.weights,
+      outcomes: r.outcomes,
+      ran: r.ran,
+      skipped: skippedMembers(r, this.#combiner),
+      combination: r.combination,
+      weighted: this.#combiner.weighted,
+      margin: this.#o.margin,
+      elapsedMs,
+      support,
+    });
   }
 }

@@ -56,6 +56,10 @@ function abstainReason(o: MemberOutcome): string {
  * Assembles an `EnsembleResult`: score and label from the combination, one evidence entry and one sentence
  * per member that ran, and a leading sentence with the conclusion.
  *
+ * The score, label and member lists are set at once; `evidence` and `explanation` are written together when
+ * either is first read (own, enumerable, assignable accessors, so JSON, spreads and structured clones see
+ * them like any other property): a stream combines after every message and most callers read the score only.
+ *
  * @throws BotlensError with code `ALL_MEMBERS_FAILED` when every member that ran threw: with nothing to
  *   combine and no member saying its input was missing, abstaining would hide a broken setup.
  *
@@ -63,7 +67,66 @@ function abstainReason(o: MemberOutcome): string {
  */
 export function buildResult(p: ResultParts): EnsembleResult {
   const { names, outcomes, combination: c } = p;
-  const ranOutcomes = p.ran.map((j) => outcomes[j]!);
+  const ran = p.ran;
+  const ranOutcomes: MemberOutcome[] = new Array(ran.length);
+  const ranNames: string[] = new Array(ran.length);
+  for (let k = 0; k < ran.length; k++) {
+    ranOutcomes[k] = outcomes[ran[k]!]!;
+    ranNames[k] = names[ran[k]!]!;
+  }
+  if (c.logOdds === null && ranOutcomes.length > 0 && ranOutcomes.every((o) => isMemberFailure(o))) {
+    const list = ranOutcomes
+      .map((o) => (isMemberFailure(o) ? `${o.detector}: ${o.error.name}: ${o.error.message}` : ''))
+      .join('; ');
+    throw new BotlensError(
+      'ALL_MEMBERS_FAILED',
+      `Every member of ensemble "${p.ensemble}" failed, so there is nothing to combine (${list}). Fix the members' errors.`,
+    );
+  }
+  const score = c.logOdds === null ? null : Math.min(1, Math.max(0, sigmoid(c.logOdds)));
+  const label = score === null ? null : score >= p.threshold ? 'bot' : 'human';
+  let evidence: Evidence[] | undefined;
+  let explanation: string[] | undefined;
+  const write = (): void => {
+    const w = writeExplanation(p, ranOutcomes, score);
+    evidence ??= w.evidence;
+    explanation ??= w.explanation;
+  };
+  return {
+    detector: p.ensemble,
+    elapsedMs: p.elapsedMs,
+    strategy: p.strategy,
+    threshold: p.threshold,
+    members: ranOutcomes,
+    ran: ranNames,
+    skipped: p.skipped.map((j) => names[j]!),
+    support: p.support,
+    score,
+    label,
+    get evidence(): Evidence[] {
+      if (evidence === undefined) write();
+      return evidence!;
+    },
+    set evidence(v: Evidence[]) {
+      evidence = v;
+    },
+    get explanation(): string[] {
+      if (explanation === undefined) write();
+      return explanation!;
+    },
+    set explanation(v: string[]) {
+      explanation = v;
+    },
+  };
+}
+
+/** The evidence entries and sentences of a result whose score is `score` (null: the ensemble abstains). */
+function writeExplanation(
+  p: ResultParts,
+  ranOutcomes: readonly MemberOutcome[],
+  score: number | null,
+): { evidence: Evidence[]; explanation: string[] } {
+  const { names, combination: c } = p;
   const evidence: Evidence[] = [];
   const lines: string[] = [];
   p.ran.forEach((j, k) => {
@@ -100,39 +163,15 @@ export function buildResult(p: ResultParts): EnsembleResult {
     lines.push(`"${names[j]}" was skipped: the cascade was already confident.`);
   }
 
-  const base = {
-    detector: p.ensemble,
-    elapsedMs: p.elapsedMs,
-    strategy: p.strategy,
-    threshold: p.threshold,
-    members: ranOutcomes,
-    ran: p.ran.map((j) => names[j]!),
-    skipped: p.skipped.map((j) => names[j]!),
-    support: p.support,
-  };
-
-  if (c.logOdds === null) {
-    if (ranOutcomes.length > 0 && ranOutcomes.every((o) => isMemberFailure(o))) {
-      const list = ranOutcomes
-        .map((o) => (isMemberFailure(o) ? `${o.detector}: ${o.error.name}: ${o.error.message}` : ''))
-        .join('; ');
-      throw new BotlensError(
-        'ALL_MEMBERS_FAILED',
-        `Every member of ensemble "${p.ensemble}" failed, so there is nothing to combine (${list}). Fix the members' errors.`,
-      );
-    }
+  if (score === null) {
     const summary =
       'No member produced a usable score (each abstained, failed, or has weight 0), so the ensemble abstains.';
     return {
-      ...base,
-      score: null,
-      label: null,
       evidence: [{ name: 'abstained', value: null, sentence: summary }, ...evidence],
       explanation: [summary, ...lines],
     };
   }
 
-  const score = Math.min(1, Math.max(0, sigmoid(c.logOdds)));
   const isBot = score >= p.threshold;
   const head = `${isBot ? 'Bot' : 'Human'}: P(bot) = ${p3(score)} from ${c.method}, ${isBot ? 'at or above' : 'below'} the threshold ${p3(p.threshold)}.`;
   const extra: string[] = [];
@@ -154,11 +193,5 @@ export function buildResult(p: ResultParts): EnsembleResult {
       `The cascade stopped after ${p.ran.length} of ${names.length} members: P(bot) was at least ${p.margin.toFixed(2)} log-odds from the threshold.`,
     );
   }
-  return {
-    ...base,
-    score,
-    label: isBot ? 'bot' : 'human',
-    evidence,
-    explanation: [head, ...extra, ...lines],
-  };
+  return { evidence, explanation: [head, ...extra, ...lines] };
 }

@@ -1,9 +1,10 @@
-import type { DetectionSupport } from '../core/detector.js';
+import { evidenceFacts } from '../core/detection.js';
+import type { Detection, DetectionSupport } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
-import { familiarityOf } from './novelty.js';
-import { outcomeScore } from './run-members.js';
+import { type Familiarity, familiarityFrom, neighbourSimilarity } from './novelty.js';
+import { isMemberFailure, outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -38,11 +39,7 @@ export async function runStages(
   runMember: (j: number, active: readonly number[]) => Promise<MemberOutcome[]>,
   options: Pick<RunSettings, 'threshold' | 'stopEarly' | 'signal' | 'what'>,
 ): Promise<StagedRun[]> {
-  const runs: StagedRun[] = Array.from({ length: count }, () => ({
-    outcomes: new Array<MemberOutcome | undefined>(members),
-    ran: [],
-    combination: { logOdds: null, baseline: 0, contributions: [], method: '' },
-  }));
+  const runs: StagedRun[] = Array.from({ length: count }, () => newRun(members));
   let active = runs.map((_, i) => i);
   for (const stage of strategy.stages()) {
     if (active.length === 0) break;
@@ -50,23 +47,96 @@ export async function runStages(
     const got = await Promise.all(stage.map((j) => runMember(j, active)));
     const still: number[] = [];
     active.forEach((i, k) => {
-      const r = runs[i]!;
-      stage.forEach((j, s) => {
-        r.outcomes[j] = got[s]![k]!;
-        r.ran.push(j);
-      });
-      r.combination = strategy.combine(
-        r.ran.map((j) => outcomeScore(r.outcomes[j])),
-        r.ran,
-        supports[i]!,
-        familiarityOf(r.outcomes),
-      );
-      if (!(options.stopEarly && strategy.confident(r.combination, options.threshold))) still.push(i);
+      if (advance(strategy, runs[i]!, stage, (s) => got[s]![k]!, supports[i]!, options)) still.push(i);
     });
     active = still;
   }
   AbortedError.throwIfAborted(options.signal, options.what);
   return runs;
+}
+
+/**
+ * {@link runStages} for one transcript whose member outcomes are all at hand (a stream's members have all
+ * answered): the same stages, combinations and early stop, without promises or per-stage batches.
+ *
+ * @param strategy - the ensemble's strategy object
+ * @param stages - `strategy.stages()` (fixed for a strategy; a stream reads them once)
+ * @param outcomes - every member's outcome, constructor order
+ * @param support - the evidence the transcript holds
+ * @param options - threshold and early stop
+ * @internal
+ */
+export function stageOutcomes(
+  strategy: EnsembleCombiner,
+  stages: readonly (readonly number[])[],
+  outcomes: readonly MemberOutcome[],
+  support: DetectionSupport,
+  options: Pick<RunSettings, 'threshold' | 'stopEarly'>,
+): StagedRun {
+  const r = newRun(outcomes.length);
+  for (const stage of stages) {
+    if (!advance(strategy, r, stage, (s) => outcomes[stage[s]!]!, support, options)) break;
+  }
+  return r;
+}
+
+/**
+ * The members a staged run did not reach (a cascade that stopped early), in run order.
+ *
+ * @param r - the run
+ * @param strategy - the strategy that ran it
+ * @internal
+ */
+export function skippedMembers(r: StagedRun, strategy: EnsembleCombiner): number[] {
+  if (r.ran.length === r.outcomes.length) return [];
+  return strategy
+    .stages()
+    .flat()
+    .filter((j) => !r.ran.includes(j));
+}
+
+function newRun(members: number): StagedRun {
+  return {
+    outcomes: new Array<MemberOutcome | undefined>(members),
+    ran: [],
+    combination: { logOdds: null, baseline: 0, contributions: [], method: '' },
+  };
+}
+
+/** Adds one stage's outcomes to `r` and combines; false when the strategy is confident enough to stop. */
+function advance(
+  strategy: EnsembleCombiner,
+  r: StagedRun,
+  stage: readonly number[],
+  outcome: (s: number) => MemberOutcome,
+  support: DetectionSupport,
+  options: Pick<RunSettings, 'threshold' | 'stopEarly'>,
+): boolean {
+  for (let s = 0; s < stage.length; s++) {
+    const j = stage[s]!;
+    r.outcomes[j] = outcome(s);
+    r.ran.push(j);
+  }
+  const scores = r.ran.map((j) => outcomeScore(r.outcomes[j]));
+  r.combination = strategy.combine(scores, r.ran, support, familiarity(r.outcomes));
+  return !(options.stopEarly && strategy.confident(r.combination, options.threshold));
+}
+
+/**
+ * `familiarityOf`, reading a member's mean neighbour similarity from its {@link evidenceFacts} where it
+ * states one, so that a detection whose evidence is written on first read (the embedding detector's) is not
+ * made to write it; other members' evidence is read as `familiarityOf` reads it.
+ */
+function familiarity(outcomes: readonly (MemberOutcome | undefined)[]): Familiarity | null {
+  const sims: (number | null)[] = new Array(outcomes.length);
+  for (let j = 0; j < outcomes.length; j++) {
+    const o = outcomes[j];
+    const f = o === undefined || isMemberFailure(o) ? undefined : evidenceFacts(o);
+    const stated = f?.nearestSimilarity;
+    if (stated === undefined) sims[j] = neighbourSimilarity(o);
+    else sims[j] = (o as Detection).score === null ? null : stated;
+  }
+  return familiarityFrom(sims);
 }
 
 /**

@@ -33,7 +33,20 @@ export function embeddingDetection(
   const x = featureVector(f, m.probe !== null);
   const z = decision(m.calibration, x);
   const d = scored(name, sigmoid(z), threshold, [], started);
-  return withEvidenceOnRead(d, () => evidenceOf(m, f, x));
+  return withEvidenceOnRead(d, () => evidenceOf(m, f, x), { nearestSimilarity: meanSimilarity(f) });
+}
+
+/** The mean of the finite neighbour similarities (what `nearest_examples` lists), or null when none. */
+function meanSimilarity(f: Features): number | null {
+  let s = 0;
+  let k = 0;
+  for (const n of f.neighbours) {
+    if (Number.isFinite(n.similarity)) {
+      s += n.similarity;
+      k++;
+    }
+  }
+  return k === 0 ? null : s / k;
 }
 
 function evidenceOf(m: FittedModel, f: Features, x: number[]): Evidence[] {

@@ -23,7 +23,7 @@ const CD = 7;
  * the cost of the labelled vectors using that bucket (an inverted index).
  *
  * Changes to hot buckets (common n-grams, used by at least half of the labelled vectors) are collected and
- * applied when the features are read, four dense columns a pass (about twice as fast per entry as walking
+ * applied when the features are read, eight dense columns a pass (about twice as fast per entry as walking
  * postings). So a push costs the labelled vectors using the message's buckets plus one pass over the labelled
  * set, whatever the transcript's length so far. (Deferring hot changes across pushes behind a Cauchy-Schwarz
  * bound on the neighbours' similarities was tried: on ConvAI the bounds were too loose to save anything.)
@@ -48,8 +48,8 @@ export class HashedQuery {
   private readonly comp = new Float64Array(11);
   private readonly weights: readonly [number, number];
   private readonly start: Int32Array;
-  private readonly rowOf: Int32Array;
-  private readonly values: Float64Array;
+  private readonly rowOf: Uint16Array | Int32Array;
+  private readonly values: Float32Array | Float64Array;
   private readonly dense: Float64Array;
   private readonly hotOf: Int32Array;
   /** Deferred change per hot column, per block; the columns with one, per block. */
@@ -190,10 +190,47 @@ export class HashedQuery {
     return top.sorted();
   }
 
-  /** Applies a block's deferred hot columns to every labelled vector's dot product, four columns a pass. */
+  /**
+   * Applies a block's deferred hot columns to every labelled vector's dot product, eight columns a pass (the
+   * sums are read and written once per eight columns: pushes about 5% faster than four a pass on ConvAI), then
+   * four, then one.
+   */
   private flush(acc: Float64Array, pend: Float64Array, list: number[], bit: number): void {
     const { n, hotCols: col } = this.t;
     let i = 0;
+    for (; i + 8 <= list.length; i += 8) {
+      const h0 = list[i]!;
+      const h1 = list[i + 1]!;
+      const h2 = list[i + 2]!;
+      const h3 = list[i + 3]!;
+      const h4 = list[i + 4]!;
+      const h5 = list[i + 5]!;
+      const h6 = list[i + 6]!;
+      const h7 = list[i + 7]!;
+      const d0 = pend[h0]!;
+      const d1 = pend[h1]!;
+      const d2 = pend[h2]!;
+      const d3 = pend[h3]!;
+      const d4 = pend[h4]!;
+      const d5 = pend[h5]!;
+      const d6 = pend[h6]!;
+      const d7 = pend[h7]!;
+      const o0 = h0 * n;
+      const o1 = h1 * n;
+      const o2 = h2 * n;
+      const o3 = h3 * n;
+      const o4 = h4 * n;
+      const o5 = h5 * n;
+      const o6 = h6 * n;
+      const o7 = h7 * n;
+      for (let j = 0; j < n; j++)
+        acc[j]! +=
+          d0 * col[o0 + j]! +
+          d1 * col[o1 + j]! +
+          d2 * col[o2 + j]! +
+          d3 * col[o3 + j]! +
+          (d4 * col[o4 + j]! + d5 * col[o5 + j]! + d6 * col[o6 + j]! + d7 * col[o7 + j]!);
+    }
     for (; i + 4 <= list.length; i += 4) {
       const h0 = list[i]!;
       const h1 = list[i + 1]!;

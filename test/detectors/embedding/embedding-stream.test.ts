@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { evidenceFacts } from '../../../src/core/detection.js';
 import type { Detection } from '../../../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../../../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../../src/detectors/embedding/embedding-centroid-detector.js';
+import { neighbourSimilarity } from '../../../src/ensemble/novelty.js';
 import { NotFittedError } from '../../../src/errors/not-fitted-error.js';
 import { seededRandom } from '../../../src/numeric/random.js';
 import { HashingEmbedder } from '../../../src/runtime/hashing-embedder.js';
@@ -89,6 +91,22 @@ describe('EmbeddingCentroidDetector.stream', () => {
     for (let i = 2; i < t.messages.length; i++) {
       const prefix = await d.detect({ target: 'b', messages: t.messages.slice(0, i + 1) });
       expectSameDetection(seen[i]!, prefix);
+    }
+  });
+
+  it("states its neighbours' mean similarity before its evidence is written, as the evidence then says", async () => {
+    const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
+    await d.fit(labelled(20));
+    const t = chat('b', ['a: hi', 'b: Hello ! How are you today ?', 'a: ok', 'b: I love to read .']);
+    const { seen } = await streamAll(d, t);
+    for (const x of [seen[1]!, seen[3]!, await d.detect(t)]) {
+      const stated = evidenceFacts(x)?.nearestSimilarity;
+      expect(typeof stated).toBe('number');
+      // Reading the evidence writes it; the ensemble's guard reads the same value from it.
+      expect(neighbourSimilarity(x)).toBe(stated);
+      // Evidence assigned later is no longer described by the stated facts.
+      x.evidence = [];
+      expect(evidenceFacts(x)).toBeUndefined();
     }
   });
 
