@@ -19,6 +19,19 @@ export interface DesignMatrix {
   /** `out[j] = sum_r d[r] * (row r [j])^2`: the diagonal of `X^T diag(d) X`, for preconditioning. */
   weightedSquares(d: Float64Array, out: Float64Array): void;
   /**
+   * The Hessian-vector product of a penalized linear model in one call: `u[r] = d[r] * (row r . w + shift)`
+   * (written to `u`), then `out = X^T u + ridge * w`. Equal, to the last bit, to {@link DesignMatrix.times}
+   * followed by {@link DesignMatrix.timesTransposed}; a sparse design does it in one pass over its non-zeros.
+   */
+  weightedGramTimes(
+    w: Float64Array,
+    shift: number,
+    d: Float64Array,
+    ridge: number,
+    u: Float64Array,
+    out: Float64Array,
+  ): void;
+  /**
    * Adds `sum_r d[r] * x_r x_r^T` (with x_r extended by a trailing 1 for the intercept) into the row-major
    * `(cols + 1)^2` matrix `H`. Only dense designs offer it: the solver then takes exact Newton steps.
    */
@@ -77,6 +90,20 @@ export class DenseDesign implements DesignMatrix {
       const off = r * cols;
       for (let j = 0; j < cols; j++) out[j]! += d[r]! * data[off + j]! * data[off + j]!;
     }
+  }
+
+  weightedGramTimes(
+    w: Float64Array,
+    shift: number,
+    d: Float64Array,
+    ridge: number,
+    u: Float64Array,
+    out: Float64Array,
+  ): void {
+    this.times(w, u);
+    for (let r = 0; r < this.rows; r++) u[r] = d[r]! * (u[r]! + shift);
+    this.timesTransposed(u, out);
+    for (let j = 0; j < this.cols; j++) out[j]! += ridge * w[j]!;
   }
 
   addWeightedGram(d: Float64Array, H: Float64Array): void {
@@ -189,14 +216,8 @@ export class SparseDesign implements DesignMatrix {
 
   times(wIn: Float64Array, out: Float64Array): void {
     const { indptr, indices, values } = this.csr;
-    const { rowIds, center, rowScale, colScale } = this;
-    let w = wIn;
-    if (colScale) {
-      w = this.scratch!;
-      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
-    }
-    let cw = 0;
-    if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
+    const { rowIds, rowScale } = this;
+    const { w, cw } = this.scaledWeights(wIn);
     for (let r = 0; r < rowIds.length; r++) {
       const i = rowIds[r]!;
       let s = 0;
@@ -207,7 +228,7 @@ export class SparseDesign implements DesignMatrix {
 
   timesTransposed(u: Float64Array, out: Float64Array): void {
     const { indptr, indices, values } = this.csr;
-    const { rowIds, center, rowScale } = this;
+    const { rowIds, rowScale } = this;
     out.fill(0, 0, this.cols);
     let total = 0;
     for (let r = 0; r < rowIds.length; r++) {
@@ -217,8 +238,57 @@ export class SparseDesign implements DesignMatrix {
       total += f;
       for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) out[indices[k]!]! += f * values[k]!;
     }
+    this.finishTransposed(total, out);
+  }
+
+  weightedGramTimes(
+    wIn: Float64Array,
+    shift: number,
+    d: Float64Array,
+    ridge: number,
+    u: Float64Array,
+    out: Float64Array,
+  ): void {
+    const { indptr, indices, values } = this.csr;
+    const { rowIds, rowScale } = this;
+    const { w, cw } = this.scaledWeights(wIn);
+    out.fill(0, 0, this.cols);
+    let total = 0;
+    // Row by row: its product with w, weighted, then scattered back while the row is still in cache.
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      const start = indptr[i]!;
+      const end = indptr[i + 1]!;
+      let s = 0;
+      for (let k = start; k < end; k++) s += values[k]! * w[indices[k]!]!;
+      const v = d[r]! * ((rowScale ? (s - cw) * rowScale[i]! : s - cw) + shift);
+      u[r] = v;
+      const f = rowScale ? v * rowScale[i]! : v;
+      if (f === 0) continue;
+      total += f;
+      for (let k = start; k < end; k++) out[indices[k]!]! += f * values[k]!;
+    }
+    this.finishTransposed(total, out);
+    if (ridge !== 0) for (let j = 0; j < this.cols; j++) out[j]! += ridge * wIn[j]!;
+  }
+
+  /** The weights the rows are dotted with (column-scaled) and their dot product with the center. */
+  private scaledWeights(wIn: Float64Array): { w: Float64Array; cw: number } {
+    const { center, colScale } = this;
+    let w = wIn;
+    if (colScale) {
+      w = this.scratch!;
+      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
+    }
+    let cw = 0;
+    if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
+    return { w, cw };
+  }
+
+  /** The centering and column scaling of `X^T u`, given `total = sum_r u_r * rowScale_r`. */
+  private finishTransposed(total: number, out: Float64Array): void {
+    const { center, colScale } = this;
     if (center && total !== 0) for (let j = 0; j < this.cols; j++) out[j]! -= total * center[j]!;
-    const { colScale } = this;
     if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]!;
   }
 

@@ -232,19 +232,11 @@ function cgDirection(
   const stop = Math.min(0.5, Math.sqrt(Math.sqrt(gnorm2))) ** 2 * gnorm2;
   for (let k = 0; k < MAX_CG && rr > stop; k++) {
     // hv = H s = X^T D (X s + sB) + l2 s; intercept row: sum D (X s + sB) + ridge sB.
-    X.times(s, scratchN);
+    X.weightedGramTimes(s, sB, D, l2, scratchN, hv);
     let hB = INTERCEPT_RIDGE * sB;
-    for (let i = 0; i < n; i++) {
-      const v = D[i]! * (scratchN[i]! + sB);
-      scratchN[i] = v;
-      hB += v;
-    }
-    X.timesTransposed(scratchN, hv);
+    for (let i = 0; i < n; i++) hB += scratchN[i]!;
     let sHs = sB * hB;
-    for (let j = 0; j < d; j++) {
-      hv[j]! += l2 * s[j]!;
-      sHs += s[j]! * hv[j]!;
-    }
+    for (let j = 0; j < d; j++) sHs += s[j]! * hv[j]!;
     if (!(sHs > 0)) {
       if (k === 0) {
         p.set(z);
