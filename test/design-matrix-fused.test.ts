@@ -20,7 +20,7 @@ function fused(X: DesignMatrix, w: Float64Array, shift: number, d: Float64Array,
   return { u, out };
 }
 
-describe('DesignMatrix.weightedGramTimes', () => {
+describe('DesignMatrix fused passes', () => {
   const rand = seededRandom(7);
   const cols = 50;
   const rows = Array.from({ length: 30 }, (_, r) => {
@@ -61,6 +61,20 @@ describe('DesignMatrix.weightedGramTimes', () => {
       expect(Array.from(b.u)).toEqual(Array.from(a.u));
       expect(Array.from(b.out)).toEqual(Array.from(a.out));
       expect(b.out.some((v) => v !== 0)).toBe(true);
+    });
+    it(`timesTransposedAndSquares equals timesTransposed + weightedSquares bit for bit (${name})`, () => {
+      const u = Float64Array.from({ length: X.rows }, (_, r) => (r === 1 ? 0 : rand() - 0.5));
+      const d = Float64Array.from({ length: X.rows }, () => rand());
+      const out = new Float64Array(X.cols);
+      const squares = new Float64Array(X.cols);
+      X.timesTransposed(u, out);
+      X.weightedSquares(d, squares);
+      const out2 = new Float64Array(X.cols).fill(Number.NaN);
+      const squares2 = new Float64Array(X.cols).fill(Number.NaN);
+      X.timesTransposedAndSquares(u, out2, d, squares2);
+      expect(Array.from(out2)).toEqual(Array.from(out));
+      expect(Array.from(squares2)).toEqual(Array.from(squares));
+      expect(squares.some((v) => v > 0)).toBe(true);
     });
   }
 });

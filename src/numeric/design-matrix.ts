@@ -19,6 +19,11 @@ export interface DesignMatrix {
   /** `out[j] = sum_r d[r] * (row r [j])^2`: the diagonal of `X^T diag(d) X`, for preconditioning. */
   weightedSquares(d: Float64Array, out: Float64Array): void;
   /**
+   * {@link DesignMatrix.timesTransposed} of `u` into `out` and {@link DesignMatrix.weightedSquares} of `d` into
+   * `squares`, equal to the two calls to the last bit; a sparse design does both in one pass over its non-zeros.
+   */
+  timesTransposedAndSquares(u: Float64Array, out: Float64Array, d: Float64Array, squares: Float64Array): void;
+  /**
    * The Hessian-vector product of a penalized linear model in one call: `u[r] = d[r] * (row r . w + shift)`
    * (written to `u`), then `out = X^T u + ridge * w`. Equal, to the last bit, to {@link DesignMatrix.times}
    * followed by {@link DesignMatrix.timesTransposed}; a sparse design does it in one pass over its non-zeros.
@@ -90,6 +95,16 @@ export class DenseDesign implements DesignMatrix {
       const off = r * cols;
       for (let j = 0; j < cols; j++) out[j]! += d[r]! * data[off + j]! * data[off + j]!;
     }
+  }
+
+  timesTransposedAndSquares(
+    u: Float64Array,
+    out: Float64Array,
+    d: Float64Array,
+    squares: Float64Array,
+  ): void {
+    this.timesTransposed(u, out);
+    this.weightedSquares(d, squares);
   }
 
   weightedGramTimes(
@@ -293,27 +308,60 @@ export class SparseDesign implements DesignMatrix {
   }
 
   weightedSquares(d: Float64Array, out: Float64Array): void {
+    this.squaresPass(d, out, undefined, undefined);
+  }
+
+  timesTransposedAndSquares(
+    u: Float64Array,
+    out: Float64Array,
+    d: Float64Array,
+    squares: Float64Array,
+  ): void {
+    out.fill(0, 0, this.cols);
+    const total = this.squaresPass(d, squares, u, out);
+    this.finishTransposed(total, out);
+  }
+
+  /**
+   * The pass of {@link SparseDesign.weightedSquares}, also scattering `u` into `out` (already zeroed) as
+   * {@link SparseDesign.timesTransposed} does when given; returns `sum_r u_r * rowScale_r` for its finish.
+   */
+  private squaresPass(
+    d: Float64Array,
+    squares: Float64Array,
+    u: Float64Array | undefined,
+    out: Float64Array | undefined,
+  ): number {
     const { indptr, indices, values } = this.csr;
     const { rowIds, center, rowScale } = this;
     // sum_r d_r s_r^2 (x_rj - c_j)^2 = sum_r d_r s_r^2 x_rj^2 - 2 c_j sum_r d_r s_r^2 x_rj + c_j^2 sum_r d_r s_r^2
-    out.fill(0, 0, this.cols);
+    squares.fill(0, 0, this.cols);
     const cross = center ? new Float64Array(this.cols) : undefined;
     let total = 0;
+    let totalU = 0;
     for (let r = 0; r < rowIds.length; r++) {
       const i = rowIds[r]!;
       const f = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
       total += f;
-      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) {
+      const start = indptr[i]!;
+      const end = indptr[i + 1]!;
+      for (let k = start; k < end; k++) {
         const j = indices[k]!;
         const x = values[k]!;
-        out[j]! += f * x * x;
+        squares[j]! += f * x * x;
         if (cross) cross[j]! += f * x;
       }
+      if (!u || !out) continue;
+      const fu = rowScale ? u[r]! * rowScale[i]! : u[r]!;
+      if (fu === 0) continue;
+      totalU += fu;
+      for (let k = start; k < end; k++) out[indices[k]!]! += fu * values[k]!;
     }
     if (center && cross) {
-      for (let j = 0; j < this.cols; j++) out[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
+      for (let j = 0; j < this.cols; j++) squares[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
     }
     const { colScale } = this;
-    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
+    if (colScale) for (let j = 0; j < this.cols; j++) squares[j]! *= colScale[j]! * colScale[j]!;
+    return totalU;
   }
 }

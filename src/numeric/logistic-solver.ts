@@ -75,6 +75,7 @@ export function solveLogistic(
   const g = new Float64Array(d);
   const p = new Float64Array(d);
   const Xp = new Float64Array(n);
+  const pre = new Float64Array(d);
   const exact = X.addWeightedGram !== undefined && d <= (o.newtonMaxFeatures ?? 256);
 
   const objective = (zz: Float64Array, ww: Float64Array, alpha: number, pp: Float64Array): number => {
@@ -111,7 +112,9 @@ export function solveLogistic(
       D[i] = s * Math.max(mu * (1 - mu), 1e-10);
       gb += r[i]!;
     }
-    X.timesTransposed(r, g);
+    // CG's preconditioner needs diag(X^T D X): taken in the gradient's pass over the rows.
+    if (exact) X.timesTransposed(r, g);
+    else X.timesTransposedAndSquares(r, g, D, pre);
     let gnorm2 = gb * gb;
     for (let j = 0; j < d; j++) {
       g[j]! += l2 * w[j]!;
@@ -122,7 +125,7 @@ export function solveLogistic(
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
     const sys: NewtonSystem = { X, D, g, gb, l2 };
-    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2);
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, pre, p, Xp, gnorm2);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
@@ -188,10 +191,11 @@ function exactDirection({ X, D, g, gb, l2 }: NewtonSystem, p: Float64Array): num
 /**
  * Truncated Newton direction by conjugate gradients on Hessian-vector products, preconditioned by the Hessian's
  * diagonal, stopped at a relative residual of min(0.5, sqrt(|g|)) (the forcing term of inexact Newton methods).
- * Returns the intercept's component.
+ * `pre` holds diag(X^T D X) on entry (it becomes the preconditioner). Returns the intercept's component.
  */
 function cgDirection(
   { X, D, g, gb, l2 }: NewtonSystem,
+  pre: Float64Array,
   p: Float64Array,
   scratchN: Float64Array,
   gnorm2: number,
@@ -199,9 +203,7 @@ function cgDirection(
   const d = X.cols;
   const n = X.rows;
   const hv = new Float64Array(d);
-  // Jacobi preconditioner: inverse of diag(H).
-  const pre = new Float64Array(d);
-  X.weightedSquares(D, pre);
+  // Jacobi preconditioner: inverse of diag(H), from diag(X^T D X) as given in `pre`.
   for (let j = 0; j < d; j++) pre[j] = 1 / (pre[j]! + l2 + 1e-12);
   let dB = INTERCEPT_RIDGE;
   for (let i = 0; i < n; i++) dB += D[i]!;
