@@ -19,24 +19,6 @@ export interface DesignMatrix {
   /** `out[j] = sum_r d[r] * (row r [j])^2`: the diagonal of `X^T diag(d) X`, for preconditioning. */
   weightedSquares(d: Float64Array, out: Float64Array): void;
   /**
-   * {@link DesignMatrix.timesTransposed} of `u` into `out` and {@link DesignMatrix.weightedSquares} of `d` into
-   * `squares`, equal to the two calls to the last bit; a sparse design does both in one pass over its non-zeros.
-   */
-  timesTransposedAndSquares(u: Float64Array, out: Float64Array, d: Float64Array, squares: Float64Array): void;
-  /**
-   * The Hessian-vector product of a penalized linear model in one call: `u[r] = d[r] * (row r . w + shift)`
-   * (written to `u`), then `out = X^T u + ridge * w`. Equal, to the last bit, to {@link DesignMatrix.times}
-   * followed by {@link DesignMatrix.timesTransposed}; a sparse design does it in one pass over its non-zeros.
-   */
-  weightedGramTimes(
-    w: Float64Array,
-    shift: number,
-    d: Float64Array,
-    ridge: number,
-    u: Float64Array,
-    out: Float64Array,
-  ): void;
-  /**
    * Adds `sum_r d[r] * x_r x_r^T` (with x_r extended by a trailing 1 for the intercept) into the row-major
    * `(cols + 1)^2` matrix `H`. Only dense designs offer it: the solver then takes exact Newton steps.
    */
@@ -95,30 +77,6 @@ export class DenseDesign implements DesignMatrix {
       const off = r * cols;
       for (let j = 0; j < cols; j++) out[j]! += d[r]! * data[off + j]! * data[off + j]!;
     }
-  }
-
-  timesTransposedAndSquares(
-    u: Float64Array,
-    out: Float64Array,
-    d: Float64Array,
-    squares: Float64Array,
-  ): void {
-    this.timesTransposed(u, out);
-    this.weightedSquares(d, squares);
-  }
-
-  weightedGramTimes(
-    w: Float64Array,
-    shift: number,
-    d: Float64Array,
-    ridge: number,
-    u: Float64Array,
-    out: Float64Array,
-  ): void {
-    this.times(w, u);
-    for (let r = 0; r < this.rows; r++) u[r] = d[r]! * (u[r]! + shift);
-    this.timesTransposed(u, out);
-    for (let j = 0; j < this.cols; j++) out[j]! += ridge * w[j]!;
   }
 
   addWeightedGram(d: Float64Array, H: Float64Array): void {
@@ -231,8 +189,14 @@ export class SparseDesign implements DesignMatrix {
 
   times(wIn: Float64Array, out: Float64Array): void {
     const { indptr, indices, values } = this.csr;
-    const { rowIds, rowScale } = this;
-    const { w, cw } = this.scaledWeights(wIn);
+    const { rowIds, center, rowScale, colScale } = this;
+    let w = wIn;
+    if (colScale) {
+      w = this.scratch!;
+      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
+    }
+    let cw = 0;
+    if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
     for (let r = 0; r < rowIds.length; r++) {
       const i = rowIds[r]!;
       let s = 0;
@@ -243,7 +207,7 @@ export class SparseDesign implements DesignMatrix {
 
   timesTransposed(u: Float64Array, out: Float64Array): void {
     const { indptr, indices, values } = this.csr;
-    const { rowIds, rowScale } = this;
+    const { rowIds, center, rowScale } = this;
     out.fill(0, 0, this.cols);
     let total = 0;
     for (let r = 0; r < rowIds.length; r++) {
@@ -253,115 +217,33 @@ export class SparseDesign implements DesignMatrix {
       total += f;
       for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) out[indices[k]!]! += f * values[k]!;
     }
-    this.finishTransposed(total, out);
-  }
-
-  weightedGramTimes(
-    wIn: Float64Array,
-    shift: number,
-    d: Float64Array,
-    ridge: number,
-    u: Float64Array,
-    out: Float64Array,
-  ): void {
-    const { indptr, indices, values } = this.csr;
-    const { rowIds, rowScale } = this;
-    const { w, cw } = this.scaledWeights(wIn);
-    out.fill(0, 0, this.cols);
-    let total = 0;
-    // Row by row: its product with w, weighted, then scattered back while the row is still in cache.
-    for (let r = 0; r < rowIds.length; r++) {
-      const i = rowIds[r]!;
-      const start = indptr[i]!;
-      const end = indptr[i + 1]!;
-      let s = 0;
-      for (let k = start; k < end; k++) s += values[k]! * w[indices[k]!]!;
-      const v = d[r]! * ((rowScale ? (s - cw) * rowScale[i]! : s - cw) + shift);
-      u[r] = v;
-      const f = rowScale ? v * rowScale[i]! : v;
-      if (f === 0) continue;
-      total += f;
-      for (let k = start; k < end; k++) out[indices[k]!]! += f * values[k]!;
-    }
-    this.finishTransposed(total, out);
-    if (ridge !== 0) for (let j = 0; j < this.cols; j++) out[j]! += ridge * wIn[j]!;
-  }
-
-  /** The weights the rows are dotted with (column-scaled) and their dot product with the center. */
-  private scaledWeights(wIn: Float64Array): { w: Float64Array; cw: number } {
-    const { center, colScale } = this;
-    let w = wIn;
-    if (colScale) {
-      w = this.scratch!;
-      for (let j = 0; j < this.cols; j++) w[j] = wIn[j]! * colScale[j]!;
-    }
-    let cw = 0;
-    if (center) for (let j = 0; j < this.cols; j++) cw += center[j]! * w[j]!;
-    return { w, cw };
-  }
-
-  /** The centering and column scaling of `X^T u`, given `total = sum_r u_r * rowScale_r`. */
-  private finishTransposed(total: number, out: Float64Array): void {
-    const { center, colScale } = this;
     if (center && total !== 0) for (let j = 0; j < this.cols; j++) out[j]! -= total * center[j]!;
+    const { colScale } = this;
     if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]!;
   }
 
   weightedSquares(d: Float64Array, out: Float64Array): void {
-    this.squaresPass(d, out, undefined, undefined);
-  }
-
-  timesTransposedAndSquares(
-    u: Float64Array,
-    out: Float64Array,
-    d: Float64Array,
-    squares: Float64Array,
-  ): void {
-    out.fill(0, 0, this.cols);
-    const total = this.squaresPass(d, squares, u, out);
-    this.finishTransposed(total, out);
-  }
-
-  /**
-   * The pass of {@link SparseDesign.weightedSquares}, also scattering `u` into `out` (already zeroed) as
-   * {@link SparseDesign.timesTransposed} does when given; returns `sum_r u_r * rowScale_r` for its finish.
-   */
-  private squaresPass(
-    d: Float64Array,
-    squares: Float64Array,
-    u: Float64Array | undefined,
-    out: Float64Array | undefined,
-  ): number {
     const { indptr, indices, values } = this.csr;
     const { rowIds, center, rowScale } = this;
     // sum_r d_r s_r^2 (x_rj - c_j)^2 = sum_r d_r s_r^2 x_rj^2 - 2 c_j sum_r d_r s_r^2 x_rj + c_j^2 sum_r d_r s_r^2
-    squares.fill(0, 0, this.cols);
+    out.fill(0, 0, this.cols);
     const cross = center ? new Float64Array(this.cols) : undefined;
     let total = 0;
-    let totalU = 0;
     for (let r = 0; r < rowIds.length; r++) {
       const i = rowIds[r]!;
       const f = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
       total += f;
-      const start = indptr[i]!;
-      const end = indptr[i + 1]!;
-      for (let k = start; k < end; k++) {
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) {
         const j = indices[k]!;
         const x = values[k]!;
-        squares[j]! += f * x * x;
+        out[j]! += f * x * x;
         if (cross) cross[j]! += f * x;
       }
-      if (!u || !out) continue;
-      const fu = rowScale ? u[r]! * rowScale[i]! : u[r]!;
-      if (fu === 0) continue;
-      totalU += fu;
-      for (let k = start; k < end; k++) out[indices[k]!]! += fu * values[k]!;
     }
     if (center && cross) {
-      for (let j = 0; j < this.cols; j++) squares[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
+      for (let j = 0; j < this.cols; j++) out[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
     }
     const { colScale } = this;
-    if (colScale) for (let j = 0; j < this.cols; j++) squares[j]! *= colScale[j]! * colScale[j]!;
-    return totalU;
+    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
   }
 }

@@ -75,7 +75,6 @@ export function solveLogistic(
   const g = new Float64Array(d);
   const p = new Float64Array(d);
   const Xp = new Float64Array(n);
-  const pre = new Float64Array(d);
   const exact = X.addWeightedGram !== undefined && d <= (o.newtonMaxFeatures ?? 256);
 
   const objective = (zz: Float64Array, ww: Float64Array, alpha: number, pp: Float64Array): number => {
@@ -112,9 +111,7 @@ export function solveLogistic(
       D[i] = s * Math.max(mu * (1 - mu), 1e-10);
       gb += r[i]!;
     }
-    // CG's preconditioner needs diag(X^T D X): taken in the gradient's pass over the rows.
-    if (exact) X.timesTransposed(r, g);
-    else X.timesTransposedAndSquares(r, g, D, pre);
+    X.timesTransposed(r, g);
     let gnorm2 = gb * gb;
     for (let j = 0; j < d; j++) {
       g[j]! += l2 * w[j]!;
@@ -125,7 +122,7 @@ export function solveLogistic(
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
     const sys: NewtonSystem = { X, D, g, gb, l2 };
-    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, pre, p, Xp, gnorm2);
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
@@ -191,11 +188,10 @@ function exactDirection({ X, D, g, gb, l2 }: NewtonSystem, p: Float64Array): num
 /**
  * Truncated Newton direction by conjugate gradients on Hessian-vector products, preconditioned by the Hessian's
  * diagonal, stopped at a relative residual of min(0.5, sqrt(|g|)) (the forcing term of inexact Newton methods).
- * `pre` holds diag(X^T D X) on entry (it becomes the preconditioner). Returns the intercept's component.
+ * Returns the intercept's component.
  */
 function cgDirection(
   { X, D, g, gb, l2 }: NewtonSystem,
-  pre: Float64Array,
   p: Float64Array,
   scratchN: Float64Array,
   gnorm2: number,
@@ -203,7 +199,9 @@ function cgDirection(
   const d = X.cols;
   const n = X.rows;
   const hv = new Float64Array(d);
-  // Jacobi preconditioner: inverse of diag(H), from diag(X^T D X) as given in `pre`.
+  // Jacobi preconditioner: inverse of diag(H).
+  const pre = new Float64Array(d);
+  X.weightedSquares(D, pre);
   for (let j = 0; j < d; j++) pre[j] = 1 / (pre[j]! + l2 + 1e-12);
   let dB = INTERCEPT_RIDGE;
   for (let i = 0; i < n; i++) dB += D[i]!;
@@ -229,11 +227,19 @@ function cgDirection(
   const stop = Math.min(0.5, Math.sqrt(Math.sqrt(gnorm2))) ** 2 * gnorm2;
   for (let k = 0; k < MAX_CG && rr > stop; k++) {
     // hv = H s = X^T D (X s + sB) + l2 s; intercept row: sum D (X s + sB) + ridge sB.
-    X.weightedGramTimes(s, sB, D, l2, scratchN, hv);
+    X.times(s, scratchN);
     let hB = INTERCEPT_RIDGE * sB;
-    for (let i = 0; i < n; i++) hB += scratchN[i]!;
+    for (let i = 0; i < n; i++) {
+      const v = D[i]! * (scratchN[i]! + sB);
+      scratchN[i] = v;
+      hB += v;
+    }
+    X.timesTransposed(scratchN, hv);
     let sHs = sB * hB;
-    for (let j = 0; j < d; j++) sHs += s[j]! * hv[j]!;
+    for (let j = 0; j < d; j++) {
+      hv[j]! += l2 * s[j]!;
+      sHs += s[j]! * hv[j]!;
+    }
     if (!(sHs > 0)) {
       if (k === 0) {
         p.set(z);
