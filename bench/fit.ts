@@ -104,62 +104,38 @@ async function measure(code: Code, repeats: number): Promise<Row[]> {
   const train = await code.readTranscriptsJsonl(join(shared, 'data/convai-bots/train.jsonl'));
   const dev = await code.readTranscriptsJsonl(join(shared, 'data/convai-bots/dev.jsonl'));
   const rows: Row[] = [];
-  const emb: Timing = { wallMs: [], cpuMs: [] };
-  let last: Detector | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const d = code.embedding();
-    await timed(() => d.fit(train), emb);
-    await last?.dispose?.();
-    last = d;
+  /** Fits `repeats` fresh detectors, timing each fit, and adds a row with the last one's dev F1. */
+  async function timeFits<D extends Detector>(
+    what: string,
+    make: () => D,
+    runFit: (d: D) => Promise<void>,
+  ): Promise<D> {
+    const t: Timing = { wallMs: [], cpuMs: [] };
+    let last: D | undefined;
+    for (let r = 0; r < repeats; r++) {
+      const d = make();
+      await timed(() => runFit(d), t);
+      await last?.dispose?.();
+      last = d;
+    }
+    rows.push({ what, code: code.label, t, f1: (await code.evaluateDetector(last!, dev)).f1 });
+    return last!;
   }
-  rows.push({
-    what: 'embedding (hashing) fit',
-    code: code.label,
-    t: emb,
-    f1: (await code.evaluateDetector(last!, dev)).f1,
-  });
-  await last?.dispose?.();
-
-  const st: Timing = { wallMs: [], cpuMs: [] };
-  let teacher: Detector | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const e = code.stacking();
-    await timed(() => e.fit(train), st);
-    await teacher?.dispose?.();
-    teacher = e;
-  }
-  rows.push({
-    what: 'heuristic + embedding stacking fit',
-    code: code.label,
-    t: st,
-    f1: (await code.evaluateDetector(teacher!, dev)).f1,
-  });
+  const emb = await timeFits('embedding (hashing) fit', code.embedding, (d) => d.fit(train));
+  await emb.dispose?.();
+  const teacher = await timeFits('heuristic + embedding stacking fit', code.stacking, (e) => e.fit(train));
 
   // The student learns the stacking ensemble's scores on the (unlabelled) train transcripts.
   const unlabelled: Transcript[] = train.map(({ label: _label, ...t }) => t);
-  const scores = (await teacher!.detectBatch!(unlabelled)).map((d) => d.score);
+  const scores = (await teacher.detectBatch!(unlabelled)).map((d) => d.score);
   const keep = scores.map((s, i) => (s === null ? -1 : i)).filter((i) => i >= 0);
-  const sd: Timing = { wallMs: [], cpuMs: [] };
-  let student: Detector | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const s = code.student();
-    await timed(
-      () =>
-        s.fitSoft(
-          keep.map((i) => unlabelled[i]!),
-          keep.map((i) => scores[i]!),
-        ),
-      sd,
-    );
-    student = s;
-  }
-  rows.push({
-    what: 'distillation student fit (probe, hashing-1024)',
-    code: code.label,
-    t: sd,
-    f1: (await code.evaluateDetector(student!, dev)).f1,
-  });
-  await teacher?.dispose?.();
+  await timeFits('distillation student fit (probe, hashing-1024)', code.student, (s) =>
+    s.fitSoft(
+      keep.map((i) => unlabelled[i]!),
+      keep.map((i) => scores[i]!),
+    ),
+  );
+  await teacher.dispose?.();
   return rows;
 }
 

@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { csrFromRows, DenseDesign, SparseDesign } from './design-matrix.js';
-import { solveLogistic } from './logistic-solver.js';
+import { csrFromRows, DenseDesign, type DesignMatrix, SparseDesign } from './design-matrix.js';
+import { sigmoid } from './logistic-function.js';
+import { type LogisticSolution, solveLogistic } from './logistic-solver.js';
 
 /** Options for {@link fitLogisticRegression}. */
 export interface LogisticRegressionOptions {
@@ -45,12 +46,7 @@ export interface LogisticModel {
   intercept: number;
 }
 
-/** The logistic function, numerically safe for large |z|. */
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
+export { sigmoid };
 
 /** log(p / (1 - p)), with p clipped to [1e-9, 1 - 1e-9]. */
 export function logit(p: number): number {
@@ -94,26 +90,16 @@ export function fitLogisticRegression(
   options: LogisticRegressionOptions = {},
 ): LogisticModel {
   const n = X.length;
-  if (n === 0) throw new InvalidOptionsError('X', 'at least one example is needed to fit');
-  if (y.length !== n) throw new InvalidOptionsError('y', `has ${y.length} labels for ${n} rows`);
+  checkTargets(n, y, options);
   const d = X[0]!.length;
   for (let i = 0; i < n; i++) {
     if (X[i]!.length !== d)
       throw new InvalidOptionsError('X', `row ${i} has ${X[i]!.length} features, expected ${d}`);
-    const yi = y[i]!;
-    if (!(yi >= 0 && yi <= 1))
-      throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
     for (let j = 0; j < d; j++) {
       if (!Number.isFinite(X[i]![j]!))
         throw new InvalidOptionsError('X', `X[${i}][${j}] is not a finite number`);
     }
   }
-  const l2 = options.l2 ?? 1;
-  const maxIter = options.maxIter ?? 100;
-  const tol = options.tol ?? 1e-8;
-  const sw = options.sampleWeights;
-  if (sw !== undefined && sw.length !== n)
-    throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
 
   // Standardize.
   const mean = new Float64Array(d);
@@ -132,13 +118,7 @@ export function fitLogisticRegression(
     const row = X[i]!;
     for (let j = 0; j < d; j++) Z[i * d + j] = (row[j]! - mean[j]!) / scale[j]!;
   }
-  const fit = solveLogistic(new DenseDesign(Z, n, d), y, {
-    l2,
-    maxIter,
-    tol,
-    sampleWeights: sw,
-    newtonMaxFeatures: options.newtonMaxFeatures,
-  });
+  const fit = solveWithDefaults(new DenseDesign(Z, n, d), y, options);
   const beta = fit.weights;
 
   // Fold the standardization back into raw-feature weights.
@@ -182,8 +162,7 @@ export function fitSparseLogisticRegression(
   options: LogisticRegressionOptions = {},
 ): LogisticModel {
   const n = rows.length;
-  if (n === 0) throw new InvalidOptionsError('X', 'at least one example is needed to fit');
-  if (y.length !== n) throw new InvalidOptionsError('y', `has ${y.length} labels for ${n} rows`);
+  checkTargets(n, y, options);
   if (!Number.isInteger(dim) || dim < 1)
     throw new InvalidOptionsError('dim', `expected a positive integer, got ${String(dim)}`);
   for (let i = 0; i < n; i++) {
@@ -200,13 +179,7 @@ export function fitSparseLogisticRegression(
       if (!Number.isFinite(values[k]!))
         throw new InvalidOptionsError('X', `X[${i}][${j}] is not a finite number`);
     }
-    const yi = y[i]!;
-    if (!(yi >= 0 && yi <= 1))
-      throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
   }
-  const sw = options.sampleWeights;
-  if (sw !== undefined && sw.length !== n)
-    throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
   const csr = csrFromRows(rows, dim);
   let mean: Float64Array | undefined;
   let inv: Float64Array | undefined;
@@ -224,16 +197,10 @@ export function fitSparseLogisticRegression(
       inv[j] = sd > 1e-12 ? 1 / sd : 1;
     }
   }
-  const fit = solveLogistic(
+  const fit = solveWithDefaults(
     new SparseDesign(csr, { ...(mean && { center: mean }), ...(inv && { colScale: inv }) }),
     y,
-    {
-      l2: options.l2 ?? 1,
-      maxIter: options.maxIter ?? 100,
-      tol: options.tol ?? 1e-8,
-      sampleWeights: sw,
-      newtonMaxFeatures: options.newtonMaxFeatures,
-    },
+    options,
   );
   const weights = new Array<number>(dim);
   let intercept = fit.intercept;
@@ -243,4 +210,33 @@ export function fitSparseLogisticRegression(
     if (mean) intercept -= fit.weights[j]! * s * mean[j]!;
   }
   return { weights, intercept };
+}
+
+/** What both fits require of the row count, the labels and the sample weights. */
+function checkTargets(n: number, y: readonly number[], options: LogisticRegressionOptions): void {
+  if (n === 0) throw new InvalidOptionsError('X', 'at least one example is needed to fit');
+  if (y.length !== n) throw new InvalidOptionsError('y', `has ${y.length} labels for ${n} rows`);
+  for (let i = 0; i < n; i++) {
+    const yi = y[i]!;
+    if (!(yi >= 0 && yi <= 1))
+      throw new InvalidOptionsError('y', `label ${i} is ${yi}; labels must lie in [0, 1]`);
+  }
+  const sw = options.sampleWeights;
+  if (sw !== undefined && sw.length !== n)
+    throw new InvalidOptionsError('sampleWeights', `has ${sw.length} entries for ${n} rows`);
+}
+
+/** The shared solver with the documented defaults of {@link LogisticRegressionOptions}. */
+function solveWithDefaults(
+  X: DesignMatrix,
+  y: readonly number[],
+  options: LogisticRegressionOptions,
+): LogisticSolution {
+  return solveLogistic(X, y, {
+    l2: options.l2 ?? 1,
+    maxIter: options.maxIter ?? 100,
+    tol: options.tol ?? 1e-8,
+    sampleWeights: options.sampleWeights,
+    newtonMaxFeatures: options.newtonMaxFeatures,
+  });
 }

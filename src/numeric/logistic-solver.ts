@@ -1,4 +1,5 @@
 import type { DesignMatrix } from './design-matrix.js';
+import { sigmoid, softplus } from './logistic-function.js';
 
 /** Settings of {@link solveLogistic}. @internal */
 export interface LogisticSolverOptions {
@@ -29,17 +30,6 @@ export interface LogisticSolution {
   intercept: number;
   /** Newton iterations taken. */
   iterations: number;
-}
-
-/** log(1 + e^z), without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
-function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
 }
 
 /** Ridge on the (unpenalized) intercept's curvature, so the Newton system is never singular. */
@@ -131,7 +121,8 @@ export function solveLogistic(
     if (gnorm0 < 0) gnorm0 = gnorm2;
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
-    const pb = exact ? exactDirection(X, D, g, gb, l2, p) : cgDirection(X, D, g, gb, l2, p, Xp, gnorm2);
+    const sys: NewtonSystem = { X, D, g, gb, l2 };
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
@@ -163,15 +154,23 @@ export function solveLogistic(
   return { weights: w, intercept: b, iterations };
 }
 
+/**
+ * The Newton system `H [p; pb] = -[g; gb]` of one iteration, with `H = X^T D X + l2 I` (the intercept's row and
+ * column from the same products with a column of ones, plus a tiny ridge).
+ */
+interface NewtonSystem {
+  X: DesignMatrix;
+  /** Curvature weight of each row. */
+  D: Float64Array;
+  /** Gradient of the weights. */
+  g: Float64Array;
+  /** Gradient of the intercept. */
+  gb: number;
+  l2: number;
+}
+
 /** Exact Newton direction for small dense designs; returns the intercept's component, writes the rest to p. */
-function exactDirection(
-  X: DesignMatrix,
-  D: Float64Array,
-  g: Float64Array,
-  gb: number,
-  l2: number,
-  p: Float64Array,
-): number {
+function exactDirection({ X, D, g, gb, l2 }: NewtonSystem, p: Float64Array): number {
   const d = X.cols;
   const q = d + 1;
   const H = new Float64Array(q * q);
@@ -192,11 +191,7 @@ function exactDirection(
  * Returns the intercept's component.
  */
 function cgDirection(
-  X: DesignMatrix,
-  D: Float64Array,
-  g: Float64Array,
-  gb: number,
-  l2: number,
+  { X, D, g, gb, l2 }: NewtonSystem,
   p: Float64Array,
   scratchN: Float64Array,
   gnorm2: number,
