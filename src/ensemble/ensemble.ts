@@ -20,7 +20,8 @@ import {
 import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
-import { fitMember, outOfFoldScores } from './out-of-fold.js';
+import { learnCombiner } from './learn-combiner.js';
+import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
   runStages,
@@ -235,26 +236,9 @@ export class Ensemble implements Detector {
     const valids = validateLabelled(examples, 'examples');
     if (examples.length === 0)
       throw new InvalidOptionsError('examples', 'give at least one labelled transcript');
-    let fitted: EnsembleCombiner | undefined;
-    if (this.#combiner.learns) {
-      const labels = examples.map((e) => e.label);
-      if (!labels.includes('bot') || !labels.includes('human')) {
-        throw new InvalidOptionsError(
-          'examples',
-          `${this.strategy} needs both human and bot examples to learn its combiner`,
-        );
-      }
-      const rows = await outOfFoldScores(this.#members, examples, valids, {
-        folds: this.#o.folds,
-        seed: this.#o.seed,
-        cloneMember: this.#o.cloneMember,
-        signal,
-        what,
-        prefixCuts: this.#combiner.prefixCuts,
-      });
-      fitted = createStrategy(this.#o);
-      fitted.fit(rows.rows, rows.labels);
-    }
+    const fitted = this.#combiner.learns
+      ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
+      : undefined;
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
       await fitMember(m, examples, signal, what);
