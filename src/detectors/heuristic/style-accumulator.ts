@@ -1,5 +1,6 @@
 import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
+import { ScanCache } from './scan-cache.js';
 import type {
   StyleCounts,
   StyleFeatureName,
@@ -37,6 +38,7 @@ export class StyleAccumulator {
   private nonSpace = 0;
   private readonly table = new WordTable();
   private readonly scan = new MessageScan();
+  private readonly cache = new ScanCache();
   private set = new Int32Array(32);
   private otherSet = new Int32Array(32);
   private otherSetSize = 0;
@@ -91,6 +93,7 @@ export class StyleAccumulator {
     this.nonSpace = 0;
     this.overlap.clear(this.table.size);
     this.table.clear();
+    this.cache.clear();
     this.otherSetSize = 0;
     this.seenWords.clear();
     this.seenBare.clear();
@@ -168,7 +171,12 @@ export class StyleAccumulator {
     }
 
     const s = this.scan;
-    scanMessage(text, this.table, s);
+    const cache = this.cache;
+    let e = cache.find(text);
+    // A text the target sent before: its counts and words are known, and it repeats itself word for word.
+    const again = e >= 0 && cache.hasScan(e);
+    if (again) cache.loadScan(e, s);
+    else scanMessage(text, this.table, s);
     if (s.blank) return;
     c.textMessages++;
     this.lenSum += text.length;
@@ -192,14 +200,26 @@ export class StyleAccumulator {
     c.casedSentences += s.casedSentences;
     c.capitalisedStarts += s.capitalisedStarts;
 
-    // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
-    if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) c.exactRepeats++;
-
-    if (this.set.length < nw) this.set = new Int32Array(s.ids.length);
-    const size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
+    if (this.set.length < nw) this.set = new Int32Array(Math.max(nw, s.ids.length));
+    let size: number;
+    if (again) {
+      c.exactRepeats++;
+      size = cache.copySet(e, this.set);
+    } else {
+      // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
+      if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) c.exactRepeats++;
+      size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
+      if (e < 0) e = cache.add(text, this.set, size);
+      cache.storeScan(e, s);
+    }
     if (size === 0) return;
     // Near repetition: highest word-set overlap with a recent earlier message.
-    const best = this.overlap.addAndCompare(this.set, size);
+    // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
+    const earlier = cache.historyOf(e);
+    const overlap = this.overlap;
+    const best =
+      earlier >= 0 ? overlap.addRepeatOf(earlier, this.set, size) : overlap.addAndCompare(this.set, size);
+    cache.setHistory(e, overlap.messages - 1);
     if (best !== null) {
       this.repeatSum += best;
       this.repeatN++;
@@ -215,11 +235,21 @@ export class StyleAccumulator {
   }
 
   private scanLastOther(): void {
+    const text = this.lastOtherText!;
+    const cache = this.cache;
+    const e = cache.find(text);
+    this.lastOtherScanned = true;
+    if (e >= 0) {
+      const size = cache.setSize(e);
+      if (this.otherSet.length < size) this.otherSet = new Int32Array(size);
+      this.otherSetSize = cache.copySet(e, this.otherSet);
+      return;
+    }
     const s = this.scan;
-    scanWords(this.lastOtherText!, this.table, s);
+    scanWords(text, this.table, s);
     if (this.otherSet.length < s.wordCount) this.otherSet = new Int32Array(s.ids.length);
     this.otherSetSize = this.overlap.distinct(s.ids, s.wordCount, this.otherSet, this.table.size);
-    this.lastOtherScanned = true;
+    cache.add(text, this.otherSet, this.otherSetSize);
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */

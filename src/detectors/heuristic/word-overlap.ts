@@ -107,6 +107,23 @@ export class WordOverlap {
     return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
   }
 
+  /** History messages so far: the number the next message added will have. */
+  get messages(): number {
+    return this.history;
+  }
+
+  /**
+   * {@link WordOverlap.addAndCompare} for a set known to equal that of history message `earlier`: when that
+   * message is within the window the answer is 1 (the same words: nothing overlaps more, and `x / x` is
+   * exactly 1), so only the history is updated; otherwise it compares as usual.
+   */
+  addRepeatOf(earlier: number, set: Int32Array, n: number): number | null {
+    if (this.history - earlier > this.window) return this.addAndCompare(set, n);
+    if (this.useMasks) this.recordMasks(set, n);
+    else this.recordIndex(set, n);
+    return 1;
+  }
+
   /**
    * {@link WordOverlap.addAndCompare} for windows of up to 32 messages. Each word's aligned mask has bit j set
    * when history message m - 1 - j holds it. The shared-word counts of the 32 columns are summed four bits
@@ -166,6 +183,15 @@ export class WordOverlap {
       }
       best = bestShared / bestUnion;
     }
+    this.recordMasks(set, n);
+    return best;
+  }
+
+  /** Adds `set[0, n)` to the history of masks mode. */
+  private recordMasks(set: Int32Array, n: number): void {
+    const m = this.history;
+    const bits = this.bits;
+    const ref = this.ref;
     for (let i = 0; i < n; i++) {
       const id = set[i]!;
       const shift = m - ref[id]!;
@@ -174,7 +200,6 @@ export class WordOverlap {
     }
     this.ring[m & 31] = n;
     this.remember(n);
-    return best;
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
@@ -202,6 +227,14 @@ export class WordOverlap {
         if (j > best) best = j;
       }
     }
+    this.recordIndex(set, n);
+    return best;
+  }
+
+  /** Adds `set[0, n)` to the inverted index. */
+  private recordIndex(set: Int32Array, n: number): void {
+    const m = this.history;
+    const head = this.head;
     if (this.posts + n > this.postMsg.length) {
       const size = Math.max(this.postMsg.length * 2, this.posts + n, 256);
       const msg = new Int32Array(size);
@@ -219,7 +252,6 @@ export class WordOverlap {
       head[id] = p + 1;
     }
     this.remember(n);
-    return best;
   }
 
   /** Appends a history message of `n` distinct words. */
