@@ -38,13 +38,12 @@ import {
 import { HeuristicStream } from './heuristic-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import {
-  measureStyleFeatures,
-  resolveStyleFeatureOptions,
   STYLE_FEATURE_NAMES,
   type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
-} from './style-features.js';
+} from './style-feature-types.js';
+import { measureStyleFeatures, resolveStyleFeatureOptions } from './style-features.js';
 
 /** Options for {@link HeuristicDetector}. */
 export interface HeuristicDetectorOptions extends StyleFeatureOptions {

@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 import type { MessageScan } from './message-scan.js';
 
 /**
@@ -140,10 +141,3 @@ const CASED_SENTENCES = 15;
 const CAPITALISED_STARTS = 16;
 const HISTORY = 17;
 const FIELDS = 18;
-
-/** `a` copied into an array of at least `size` entries (at least twice as long). */
-export function grown(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(Math.max(a.length * 2, size));
-  b.set(a);
-  return b;
-}

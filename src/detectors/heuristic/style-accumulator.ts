@@ -1,5 +1,6 @@
 import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
+import { RunningMoments } from './running-moments.js';
 import { ScanCache } from './scan-cache.js';
 import type {
   StyleCounts,
@@ -31,9 +32,8 @@ export class StyleAccumulator {
   private target = '';
   /** Characters of every target message, blank ones included. */
   private chars = 0;
-  // Message lengths (integers: the sums are exact) for length_cv.
-  private lenSum = 0;
-  private lenSumSq = 0;
+  /** Lengths of the non-blank target messages, for length_cv. */
+  private readonly lengths = new RunningMoments();
   private punct = 0;
   private nonSpace = 0;
   private readonly table = new WordTable();
@@ -55,13 +55,8 @@ export class StyleAccumulator {
   /** The previous message's speaker (`undefined` before the first message) and time (`NaN` when untimed). */
   private prevSpeaker: string | undefined;
   private prevTimeMs = Number.NaN;
-  // Reply delays: count, running sum (the mean, as coefficientOfVariation sums them), and sums of the delays
-  // shifted by the first one (a numerically stable variance).
-  private delayN = 0;
-  private delaySum = 0;
-  private delayShift = 0;
-  private delayS1 = 0;
-  private delayS2 = 0;
+  /** Reply delays, for delay_cv (their count is that of timed replies). */
+  private readonly delayMoments = new RunningMoments();
   private readonly delays = new RunningMedian();
   private readonly speeds = new RunningMedian();
 
@@ -87,8 +82,7 @@ export class StyleAccumulator {
     this.target = target;
     this.c = emptyCounts();
     this.chars = 0;
-    this.lenSum = 0;
-    this.lenSumSq = 0;
+    this.lengths.clear();
     this.punct = 0;
     this.nonSpace = 0;
     this.overlap.clear(this.table.size);
@@ -105,11 +99,7 @@ export class StyleAccumulator {
     this.lastOtherScanned = false;
     this.prevSpeaker = undefined;
     this.prevTimeMs = Number.NaN;
-    this.delayN = 0;
-    this.delaySum = 0;
-    this.delayShift = 0;
-    this.delayS1 = 0;
-    this.delayS2 = 0;
+    this.delayMoments.clear();
     this.delays.clear();
     this.speeds.clear();
   }
@@ -158,12 +148,7 @@ export class StyleAccumulator {
     ) {
       const delay = timeMs - prevTimeMs;
       const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
-      if (this.delayN === 0) this.delayShift = delay;
-      this.delayN++;
-      this.delaySum += delay;
-      const d = delay - this.delayShift;
-      this.delayS1 += d;
-      this.delayS2 += d * d;
+      this.delayMoments.add(delay);
       this.delays.add(delay);
       this.speeds.add(cps);
       c.timedReplies++;
@@ -179,8 +164,7 @@ export class StyleAccumulator {
     else scanMessage(text, this.table, s);
     if (s.blank) return;
     c.textMessages++;
-    this.lenSum += text.length;
-    this.lenSumSq += text.length * text.length;
+    this.lengths.add(text.length);
     const nw = s.wordCount;
     c.words += nw;
     if (nw <= 2) c.shortReplies++;
@@ -258,11 +242,11 @@ export class StyleAccumulator {
     const n = c.textMessages;
     const hasText = n > 0;
     const rate = (k: number): number | null => (hasText ? k / n : null);
-    const dn = this.delayN;
+    const dn = this.delayMoments.n;
     const values: Record<StyleFeatureName, number | null> = {
       mean_words: rate(c.words),
       // every length is >= 1 (blank messages are skipped), so the mean is positive
-      length_cv: n >= 2 ? cv(this.lenSum, n, (n * this.lenSumSq - this.lenSum * this.lenSum) / n) : null,
+      length_cv: n >= 2 ? this.lengths.cv() : null,
       short_reply_share: rate(c.shortReplies),
       multi_sentence_share: rate(c.multiSentence),
       end_punctuation_share: rate(c.endPunctuation),
@@ -278,8 +262,7 @@ export class StyleAccumulator {
       near_repeat_mean: this.repeatN > 0 ? this.repeatSum / this.repeatN : null,
       echo_similarity: this.echoN > 0 ? this.echoSum / this.echoN : null,
       median_delay_ms: dn > 0 ? this.delays.median() : null,
-      delay_cv:
-        dn >= 2 ? cv(this.delaySum, dn, (dn * this.delayS2 - this.delayS1 * this.delayS1) / dn) : null,
+      delay_cv: dn >= 2 ? this.delayMoments.cv() : null,
       fast_reply_share: dn > 0 ? c.fastReplies / dn : null,
       typing_speed_cps: dn > 0 ? this.speeds.median() : null,
     };
@@ -315,14 +298,4 @@ function seenBefore(seen: Set<string>, key: string): boolean {
   if (seen.has(key)) return true;
   seen.add(key);
   return false;
-}
-
-/**
- * Coefficient of variation (population standard deviation / mean) from the sum and the sum of squared
- * deviations; 0 when the mean is 0, as `coefficientOfVariation` of text-utils.ts.
- */
-function cv(sum: number, n: number, squaredDeviations: number): number {
-  const mean = sum / n;
-  if (mean === 0) return 0;
-  return Math.sqrt(Math.max(0, squaredDeviations) / n) / mean;
 }

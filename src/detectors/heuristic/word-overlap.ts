@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 /**
  * Word-set overlap (Jaccard) between messages, in time linear in the number of words. For windows of up to
  * 32 messages each word keeps a 32-bit mask of the recent messages that hold it, so the words shared with each
@@ -64,20 +65,10 @@ export class WordOverlap {
   /** Makes room for word ids below `size`. */
   private reserve(size: number): void {
     if (size <= this.mark.length) return;
-    let n = this.mark.length;
-    while (n < size) n *= 2;
-    const mark = new Int32Array(n);
-    mark.set(this.mark);
-    this.mark = mark;
-    const head = new Int32Array(n);
-    head.set(this.head);
-    this.head = head;
-    const bits = new Int32Array(n);
-    bits.set(this.bits);
-    this.bits = bits;
-    const ref = new Int32Array(n);
-    ref.set(this.ref);
-    this.ref = ref;
+    this.mark = grown(this.mark, size);
+    this.head = grown(this.head, size);
+    this.bits = grown(this.bits, size);
+    this.ref = grown(this.ref, size);
   }
 
   /**
@@ -236,13 +227,9 @@ export class WordOverlap {
     const m = this.history;
     const head = this.head;
     if (this.posts + n > this.postMsg.length) {
-      const size = Math.max(this.postMsg.length * 2, this.posts + n, 256);
-      const msg = new Int32Array(size);
-      msg.set(this.postMsg);
-      this.postMsg = msg;
-      const prev = new Int32Array(size);
-      prev.set(this.postPrev);
-      this.postPrev = prev;
+      const size = Math.max(this.posts + n, 256);
+      this.postMsg = grown(this.postMsg, size);
+      this.postPrev = grown(this.postPrev, size);
     }
     for (let i = 0; i < n; i++) {
       const id = set[i]!;
@@ -256,11 +243,7 @@ export class WordOverlap {
 
   /** Appends a history message of `n` distinct words. */
   private remember(n: number): void {
-    if (this.history === this.sizes.length) {
-      const grown = new Int32Array(this.sizes.length * 2);
-      grown.set(this.sizes);
-      this.sizes = grown;
-    }
+    if (this.history === this.sizes.length) this.sizes = grown(this.sizes, this.history + 1);
     this.sizes[this.history++] = n;
   }
 
