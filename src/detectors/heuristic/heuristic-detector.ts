@@ -189,8 +189,8 @@ export class HeuristicDetector implements Detector {
     this.times = v.timeMs;
     // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
     const acc = this.scratch;
-    acc.reset(v.target);
     const { messages, timeMs } = v;
+    acc.reset(v.target);
     for (let i = 0; i < messages.length; i++) acc.add(messages[i]!.speaker, messages[i]!.text, timeMs[i]!);
     return this.score(acc, started);
   }

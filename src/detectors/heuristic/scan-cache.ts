@@ -10,22 +10,31 @@ import type { MessageScan } from './message-scan.js';
  */
 export class ScanCache {
   /** Text -> entry number. */
-  private readonly entries = new Map<string, number>();
+  private readonly entries = new TextTable();
   /** Per entry, FIELDS numbers: the scan's counts when `hasScan`, and where its distinct-word set lies. */
   private rows: Int32Array = new Int32Array(FIELDS * 64);
   /** The distinct-word sets of every entry, back to back. */
   private pool: Int32Array = new Int32Array(512);
   private poolUsed = 0;
 
-  /** Forgets every text, keeping the memory. */
+  /**
+   * Whether texts are kept. Off, {@link ScanCache.add} keeps nothing and returns -1, and every method taking an
+   * entry accepts -1 (no history). Keeping a text that never comes again costs about a fifth of measuring it
+   * (on the long ConvAI dev transcripts, which rarely repeat, caching every text made detect() 15-20% slower), so
+   * the accumulator turns the cache on only once the transcript has repeated a message.
+   */
+  enabled = false;
+
+  /** Forgets every text, keeping the memory, and turns the cache off. */
   clear(): void {
     this.entries.clear();
     this.poolUsed = 0;
+    this.enabled = false;
   }
 
   /** The entry of `text`, or -1 when it has not been seen. */
   find(text: string): number {
-    return this.entries.get(text) ?? -1;
+    return this.enabled ? this.entries.find(text) : -1;
   }
 
   /**
@@ -33,8 +42,8 @@ export class ScanCache {
    * yet: see {@link ScanCache.storeScan}).
    */
   add(text: string, set: Int32Array, size: number): number {
-    const e = this.entries.size;
-    this.entries.set(text, e);
+    if (!this.enabled) return -1;
+    const e = this.entries.add(text);
     if (FIELDS * (e + 1) > this.rows.length) this.rows = grown(this.rows, FIELDS * (e + 1));
     if (this.poolUsed + size > this.pool.length) this.pool = grown(this.pool, this.poolUsed + size);
     const pool = this.pool;
@@ -66,12 +75,12 @@ export class ScanCache {
 
   /** The near-repeat history number of entry `e`'s text when the target last sent it; -1 before. */
   historyOf(e: number): number {
-    return this.rows[FIELDS * e + HISTORY]!;
+    return e < 0 ? -1 : this.rows[FIELDS * e + HISTORY]!;
   }
 
   /** Notes that the target's message with entry `e`'s text became near-repeat history message `m`. */
   setHistory(e: number, m: number): void {
-    this.rows[FIELDS * e + HISTORY] = m;
+    if (e >= 0) this.rows[FIELDS * e + HISTORY] = m;
   }
 
   /** Whether entry `e` holds a whole scan (its text was a target message), not only its words. */
@@ -81,6 +90,7 @@ export class ScanCache {
 
   /** Stores the counts of `s` (a scan of entry `e`'s text) in entry `e`. */
   storeScan(e: number, s: MessageScan): void {
+    if (e < 0) return;
     const row = this.rows;
     const r = FIELDS * e;
     row[r + HAS_SCAN] = 1;
@@ -141,3 +151,83 @@ const CASED_SENTENCES = 15;
 const CAPITALISED_STARTS = 16;
 const HISTORY = 17;
 const FIELDS = 18;
+
+/** Entries probed before a lookup gives up (see {@link TextTable}). */
+const MAX_PROBES = 8;
+
+/**
+ * Text -> entry number (0, 1, 2, ... in the order added), written by hand because a `Map` keyed by string
+ * allocates its storage again for each transcript (it made ConvAI transcripts, of 10 to 20 messages, 20%
+ * slower) and hashes every character of each text. This table reuses its slots, and its hash samples the
+ * length and five characters; texts that share the sample are told apart by `===`. So that texts built to
+ * share one sample cannot make lookups slow, a lookup compares at most {@link MAX_PROBES} texts: a text
+ * beyond that is not indexed, and is measured each time it comes (the same result, only slower).
+ */
+class TextTable {
+  private readonly texts: string[] = [];
+  private count = 0;
+  /** Entry number + 1 per slot; 0 = empty. */
+  private slots = new Int32Array(256);
+
+  /** Forgets every text (and lets go of them), keeping the memory. */
+  clear(): void {
+    if (this.count === 0) return;
+    this.texts.fill('', 0, this.count);
+    this.slots.fill(0);
+    this.count = 0;
+  }
+
+  /** The entry of `text`, or -1. */
+  find(text: string): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = sampleHash(text) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const v = slots[i]!;
+      if (v === 0) return -1;
+      if (this.texts[v - 1] === text) return v - 1;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** Adds `text` (not in the table) as the next entry, and returns that entry. */
+  add(text: string): number {
+    const e = this.count++;
+    if (e === this.texts.length) this.texts.push(text);
+    else this.texts[e] = text;
+    if (2 * this.count > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let k = 0; k < this.count; k++) this.index(k);
+    } else {
+      this.index(e);
+    }
+    return e;
+  }
+
+  /** Puts entry `e` in a free slot near its hash (or leaves it out: see {@link MAX_PROBES}). */
+  private index(e: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = sampleHash(this.texts[e]!) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      if (slots[i] === 0) {
+        slots[i] = e + 1;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+}
+
+/** A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). */
+function sampleHash(text: string): number {
+  const n = text.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  h = Math.imul(h ^ (text.charCodeAt(0) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n >> 2) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n >> 1) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n - 1 - (n >> 2)) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n - 1) | 0), 0x01000193);
+  return h ^ (h >>> 15);
+}

@@ -39,6 +39,7 @@ export class StyleAccumulator {
   private readonly table = new WordTable();
   private readonly scan = new MessageScan();
   private readonly cache = new ScanCache();
+  private textCache = true;
   private set = new Int32Array(32);
   private otherSet = new Int32Array(32);
   private otherSetSize = 0;
@@ -77,9 +78,12 @@ export class StyleAccumulator {
    * across `detect()` calls: allocating the tables cost more than measuring a short transcript).
    *
    * @param target - the speaker whose style is measured
+   * @param textCache - whether message texts may be cached once the target repeats one (off only to test that
+   *   the cache changes nothing)
    */
-  reset(target: string): void {
+  reset(target: string, textCache = true): void {
     this.target = target;
+    this.textCache = textCache;
     this.c = emptyCounts();
     this.chars = 0;
     this.lengths.clear();
@@ -191,7 +195,11 @@ export class StyleAccumulator {
       size = cache.copySet(e, this.set);
     } else {
       // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
-      if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) c.exactRepeats++;
+      if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) {
+        c.exactRepeats++;
+        // This transcript repeats itself: from now on, measure each text once.
+        cache.enabled = this.textCache;
+      }
       size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
       if (e < 0) e = cache.add(text, this.set, size);
       cache.storeScan(e, s);
