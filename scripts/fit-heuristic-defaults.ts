@@ -14,7 +14,7 @@ import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from '../src/detectors/heuristic/default-weights.js';
 import { FEATURE_TRANSFORMS } from '../src/detectors/heuristic/feature-model.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
-import { STYLE_FEATURE_NAMES } from '../src/detectors/heuristic/style-features.js';
+import { STYLE_FEATURE_NAMES } from '../src/detectors/heuristic/style-feature-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = resolve(process.argv[2] ?? resolve(here, '../../shared/data/convai-bots'));

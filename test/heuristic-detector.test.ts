@@ -5,7 +5,7 @@ import type { LabelledTranscript, Message, Transcript } from '../src/core/transc
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from '../src/detectors/heuristic/default-weights.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
-import { STYLE_FEATURE_NAMES, TIMING_FEATURE_NAMES } from '../src/detectors/heuristic/style-features.js';
+import { STYLE_FEATURE_NAMES, TIMING_FEATURE_NAMES } from '../src/detectors/heuristic/style-feature-types.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';

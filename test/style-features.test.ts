@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import {
-  computeStyleFeatures,
   STYLE_FEATURE_NAMES,
   TEXT_FEATURE_NAMES,
   TIMING_FEATURE_NAMES,
-} from '../src/detectors/heuristic/style-features.js';
+} from '../src/detectors/heuristic/style-feature-types.js';
+import { computeStyleFeatures } from '../src/detectors/heuristic/style-features.js';
 import {
   countEmoji,
   countLinks,

@@ -1,7 +1,7 @@
 import type { Evidence } from '../../core/detector.js';
 import type { CompleteHeuristicWeights } from './feature-model.js';
 import { signalSentence } from './signal-sentences.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-features.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
 
 /** What a heuristic score was made of, kept to write its evidence when it is read. */
 export interface ScoreParts {

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureName } from './style-features.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureName } from './style-feature-types.js';
 
 /**
  * How one signal enters the score: `contribution = weight * clamp((transform(value) - mean) / scale, ±5)`.

@@ -38,13 +38,12 @@ import {
 import { HeuristicStream } from './heuristic-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import {
-  measureStyleFeatures,
-  resolveStyleFeatureOptions,
   STYLE_FEATURE_NAMES,
   type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
-} from './style-features.js';
+} from './style-feature-types.js';
+import { measureStyleFeatures, resolveStyleFeatureOptions } from './style-features.js';
 
 /** Options for {@link HeuristicDetector}. */
 export interface HeuristicDetectorOptions extends StyleFeatureOptions {
@@ -190,8 +189,8 @@ export class HeuristicDetector implements Detector {
     this.times = v.timeMs;
     // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
     const acc = this.scratch;
-    acc.reset(v.target);
     const { messages, timeMs } = v;
+    acc.reset(v.target);
     for (let i = 0; i < messages.length; i++) acc.add(messages[i]!.speaker, messages[i]!.text, timeMs[i]!);
     return this.score(acc, started);
   }

@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 import {
   countEmoji,
   countLinks,
@@ -48,11 +49,7 @@ export class MessageScan {
 
   /** Appends a word id, growing the buffer when needed. */
   pushId(id: number): void {
-    if (this.wordCount === this.ids.length) {
-      const grown = new Int32Array(this.ids.length * 2);
-      grown.set(this.ids);
-      this.ids = grown;
-    }
+    if (this.wordCount === this.ids.length) this.ids = grown(this.ids, this.wordCount + 1);
     this.ids[this.wordCount++] = id;
   }
 }
@@ -93,7 +90,7 @@ function cls(c: number): number {
  * @param out - reused between messages
  */
 export function scanMessage(text: string, table: WordTable, out: MessageScan): void {
-  if (!scanAscii(text, table, out)) scanUnicode(text, table, out);
+  if (!scanAscii(text, table, out)) scanReference(text, table, out);
 }
 
 /** Measures ASCII `text`; returns false (having changed nothing but `out.wordCount`) at the first non-ASCII unit. */
@@ -284,8 +281,13 @@ function spacedNegationAt(text: string, i: number): boolean {
   return (cls(text.charCodeAt(i - 3)) & LETTER) !== 0 && (cls(after) & ALNUM) === 0 && after !== 0x5f;
 }
 
-/** Measures any text with the text-utils helpers (the reference definitions). */
-function scanUnicode(text: string, table: WordTable, out: MessageScan): void {
+/**
+ * Measures any text with the text-utils helpers (the reference definitions): what {@link scanMessage} does for
+ * non-ASCII text, and what its ASCII scan must agree with.
+ *
+ * @internal
+ */
+export function scanReference(text: string, table: WordTable, out: MessageScan): void {
   out.wordCount = 0;
   for (const w of words(text)) out.pushId(table.idOf(w));
   out.blank = text.trim() === '';

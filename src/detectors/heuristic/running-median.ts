@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 /**
  * The median of a growing list of numbers in O(log n) per added number: the lower half in a max-heap, the
  * upper half in a min-heap. Gives exactly `median()` of text-utils.ts on the same numbers (the same middle
@@ -53,11 +54,7 @@ class MinHeap {
   }
 
   push(x: number): void {
-    if (this.size === this.heap.length) {
-      const grown = new Float64Array(this.heap.length * 2);
-      grown.set(this.heap);
-      this.heap = grown;
-    }
+    if (this.size === this.heap.length) this.heap = grown(this.heap, this.size + 1);
     const heap = this.heap;
     let i = this.size++;
     while (i > 0) {

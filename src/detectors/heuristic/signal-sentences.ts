@@ -1,4 +1,4 @@
-import type { StyleCounts, StyleFeatureName, StyleFeatureOptions } from './style-features.js';
+import type { StyleCounts, StyleFeatureName, StyleFeatureOptions } from './style-feature-types.js';
 
 /** Contributions smaller than this (in log-odds) are described as having no effect. */
 const NEGLIGIBLE = 0.05;

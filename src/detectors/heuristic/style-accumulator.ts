@@ -1,5 +1,7 @@
 import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
+import { RunningMoments } from './running-moments.js';
+import { ScanCache } from './scan-cache.js';
 import type {
   StyleCounts,
   StyleFeatureName,
@@ -30,13 +32,14 @@ export class StyleAccumulator {
   private target = '';
   /** Characters of every target message, blank ones included. */
   private chars = 0;
-  // Message lengths (integers: the sums are exact) for length_cv.
-  private lenSum = 0;
-  private lenSumSq = 0;
+  /** Lengths of the non-blank target messages, for length_cv. */
+  private readonly lengths = new RunningMoments();
   private punct = 0;
   private nonSpace = 0;
   private readonly table = new WordTable();
   private readonly scan = new MessageScan();
+  private readonly cache = new ScanCache();
+  private textCache = true;
   private set = new Int32Array(32);
   private otherSet = new Int32Array(32);
   private otherSetSize = 0;
@@ -53,13 +56,8 @@ export class StyleAccumulator {
   /** The previous message's speaker (`undefined` before the first message) and time (`NaN` when untimed). */
   private prevSpeaker: string | undefined;
   private prevTimeMs = Number.NaN;
-  // Reply delays: count, running sum (the mean, as coefficientOfVariation sums them), and sums of the delays
-  // shifted by the first one (a numerically stable variance).
-  private delayN = 0;
-  private delaySum = 0;
-  private delayShift = 0;
-  private delayS1 = 0;
-  private delayS2 = 0;
+  /** Reply delays, for delay_cv (their count is that of timed replies). */
+  private readonly delayMoments = new RunningMoments();
   private readonly delays = new RunningMedian();
   private readonly speeds = new RunningMedian();
 
@@ -80,17 +78,20 @@ export class StyleAccumulator {
    * across `detect()` calls: allocating the tables cost more than measuring a short transcript).
    *
    * @param target - the speaker whose style is measured
+   * @param textCache - whether message texts may be cached once the target repeats one (off only to test that
+   *   the cache changes nothing)
    */
-  reset(target: string): void {
+  reset(target: string, textCache = true): void {
     this.target = target;
+    this.textCache = textCache;
     this.c = emptyCounts();
     this.chars = 0;
-    this.lenSum = 0;
-    this.lenSumSq = 0;
+    this.lengths.clear();
     this.punct = 0;
     this.nonSpace = 0;
     this.overlap.clear(this.table.size);
     this.table.clear();
+    this.cache.clear();
     this.otherSetSize = 0;
     this.seenWords.clear();
     this.seenBare.clear();
@@ -102,11 +103,7 @@ export class StyleAccumulator {
     this.lastOtherScanned = false;
     this.prevSpeaker = undefined;
     this.prevTimeMs = Number.NaN;
-    this.delayN = 0;
-    this.delaySum = 0;
-    this.delayShift = 0;
-    this.delayS1 = 0;
-    this.delayS2 = 0;
+    this.delayMoments.clear();
     this.delays.clear();
     this.speeds.clear();
   }
@@ -155,12 +152,7 @@ export class StyleAccumulator {
     ) {
       const delay = timeMs - prevTimeMs;
       const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
-      if (this.delayN === 0) this.delayShift = delay;
-      this.delayN++;
-      this.delaySum += delay;
-      const d = delay - this.delayShift;
-      this.delayS1 += d;
-      this.delayS2 += d * d;
+      this.delayMoments.add(delay);
       this.delays.add(delay);
       this.speeds.add(cps);
       c.timedReplies++;
@@ -168,11 +160,15 @@ export class StyleAccumulator {
     }
 
     const s = this.scan;
-    scanMessage(text, this.table, s);
+    const cache = this.cache;
+    let e = cache.find(text);
+    // A text the target sent before: its counts and words are known, and it repeats itself word for word.
+    const again = e >= 0 && cache.hasScan(e);
+    if (again) cache.loadScan(e, s);
+    else scanMessage(text, this.table, s);
     if (s.blank) return;
     c.textMessages++;
-    this.lenSum += text.length;
-    this.lenSumSq += text.length * text.length;
+    this.lengths.add(text.length);
     const nw = s.wordCount;
     c.words += nw;
     if (nw <= 2) c.shortReplies++;
@@ -192,14 +188,30 @@ export class StyleAccumulator {
     c.casedSentences += s.casedSentences;
     c.capitalisedStarts += s.capitalisedStarts;
 
-    // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
-    if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) c.exactRepeats++;
-
-    if (this.set.length < nw) this.set = new Int32Array(s.ids.length);
-    const size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
+    if (this.set.length < nw) this.set = new Int32Array(Math.max(nw, s.ids.length));
+    let size: number;
+    if (again) {
+      c.exactRepeats++;
+      size = cache.copySet(e, this.set);
+    } else {
+      // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
+      if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) {
+        c.exactRepeats++;
+        // This transcript repeats itself: from now on, measure each text once.
+        cache.enabled = this.textCache;
+      }
+      size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
+      if (e < 0) e = cache.add(text, this.set, size);
+      cache.storeScan(e, s);
+    }
     if (size === 0) return;
     // Near repetition: highest word-set overlap with a recent earlier message.
-    const best = this.overlap.addAndCompare(this.set, size);
+    // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
+    const earlier = cache.historyOf(e);
+    const overlap = this.overlap;
+    const best =
+      earlier >= 0 ? overlap.addRepeatOf(earlier, this.set, size) : overlap.addAndCompare(this.set, size);
+    cache.setHistory(e, overlap.messages - 1);
     if (best !== null) {
       this.repeatSum += best;
       this.repeatN++;
@@ -215,11 +227,21 @@ export class StyleAccumulator {
   }
 
   private scanLastOther(): void {
+    const text = this.lastOtherText!;
+    const cache = this.cache;
+    const e = cache.find(text);
+    this.lastOtherScanned = true;
+    if (e >= 0) {
+      const size = cache.setSize(e);
+      if (this.otherSet.length < size) this.otherSet = new Int32Array(size);
+      this.otherSetSize = cache.copySet(e, this.otherSet);
+      return;
+    }
     const s = this.scan;
-    scanWords(this.lastOtherText!, this.table, s);
+    scanWords(text, this.table, s);
     if (this.otherSet.length < s.wordCount) this.otherSet = new Int32Array(s.ids.length);
     this.otherSetSize = this.overlap.distinct(s.ids, s.wordCount, this.otherSet, this.table.size);
-    this.lastOtherScanned = true;
+    cache.add(text, this.otherSet, this.otherSetSize);
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */
@@ -228,11 +250,11 @@ export class StyleAccumulator {
     const n = c.textMessages;
     const hasText = n > 0;
     const rate = (k: number): number | null => (hasText ? k / n : null);
-    const dn = this.delayN;
+    const dn = this.delayMoments.n;
     const values: Record<StyleFeatureName, number | null> = {
       mean_words: rate(c.words),
       // every length is >= 1 (blank messages are skipped), so the mean is positive
-      length_cv: n >= 2 ? cv(this.lenSum, n, (n * this.lenSumSq - this.lenSum * this.lenSum) / n) : null,
+      length_cv: n >= 2 ? this.lengths.cv() : null,
       short_reply_share: rate(c.shortReplies),
       multi_sentence_share: rate(c.multiSentence),
       end_punctuation_share: rate(c.endPunctuation),
@@ -248,8 +270,7 @@ export class StyleAccumulator {
       near_repeat_mean: this.repeatN > 0 ? this.repeatSum / this.repeatN : null,
       echo_similarity: this.echoN > 0 ? this.echoSum / this.echoN : null,
       median_delay_ms: dn > 0 ? this.delays.median() : null,
-      delay_cv:
-        dn >= 2 ? cv(this.delaySum, dn, (dn * this.delayS2 - this.delayS1 * this.delayS1) / dn) : null,
+      delay_cv: dn >= 2 ? this.delayMoments.cv() : null,
       fast_reply_share: dn > 0 ? c.fastReplies / dn : null,
       typing_speed_cps: dn > 0 ? this.speeds.median() : null,
     };
@@ -285,14 +306,4 @@ function seenBefore(seen: Set<string>, key: string): boolean {
   if (seen.has(key)) return true;
   seen.add(key);
   return false;
-}
-
-/**
- * Coefficient of variation (population standard deviation / mean) from the sum and the sum of squared
- * deviations; 0 when the mean is 0, as `coefficientOfVariation` of text-utils.ts.
- */
-function cv(sum: number, n: number, squaredDeviations: number): number {
-  const mean = sum / n;
-  if (mean === 0) return 0;
-  return Math.sqrt(Math.max(0, squaredDeviations) / n) / mean;
 }

@@ -3,16 +3,6 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions, StyleFeatures } from './style-feature-types.js';
 
-export {
-  STYLE_FEATURE_NAMES,
-  type StyleCounts,
-  type StyleFeatureName,
-  type StyleFeatureOptions,
-  type StyleFeatures,
-  TEXT_FEATURE_NAMES,
-  TIMING_FEATURE_NAMES,
-} from './style-feature-types.js';
-
 /** Resolved options with their defaults. */
 export const DEFAULT_STYLE_FEATURE_OPTIONS: Readonly<Required<StyleFeatureOptions>> = Object.freeze({
   minHumanDelayMs: 1000,

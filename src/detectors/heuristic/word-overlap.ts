@@ -1,3 +1,4 @@
+import { grown } from './grown.js';
 /**
  * Word-set overlap (Jaccard) between messages, in time linear in the number of words. For windows of up to
  * 32 messages each word keeps a 32-bit mask of the recent messages that hold it, so the words shared with each
@@ -64,20 +65,10 @@ export class WordOverlap {
   /** Makes room for word ids below `size`. */
   private reserve(size: number): void {
     if (size <= this.mark.length) return;
-    let n = this.mark.length;
-    while (n < size) n *= 2;
-    const mark = new Int32Array(n);
-    mark.set(this.mark);
-    this.mark = mark;
-    const head = new Int32Array(n);
-    head.set(this.head);
-    this.head = head;
-    const bits = new Int32Array(n);
-    bits.set(this.bits);
-    this.bits = bits;
-    const ref = new Int32Array(n);
-    ref.set(this.ref);
-    this.ref = ref;
+    this.mark = grown(this.mark, size);
+    this.head = grown(this.head, size);
+    this.bits = grown(this.bits, size);
+    this.ref = grown(this.ref, size);
   }
 
   /**
@@ -105,6 +96,23 @@ export class WordOverlap {
    */
   addAndCompare(set: Int32Array, n: number): number | null {
     return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
+  }
+
+  /** History messages so far: the number the next message added will have. */
+  get messages(): number {
+    return this.history;
+  }
+
+  /**
+   * {@link WordOverlap.addAndCompare} for a set known to equal that of history message `earlier`: when that
+   * message is within the window the answer is 1 (the same words: nothing overlaps more, and `x / x` is
+   * exactly 1), so only the history is updated; otherwise it compares as usual.
+   */
+  addRepeatOf(earlier: number, set: Int32Array, n: number): number | null {
+    if (this.history - earlier > this.window) return this.addAndCompare(set, n);
+    if (this.useMasks) this.recordMasks(set, n);
+    else this.recordIndex(set, n);
+    return 1;
   }
 
   /**
@@ -166,6 +174,15 @@ export class WordOverlap {
       }
       best = bestShared / bestUnion;
     }
+    this.recordMasks(set, n);
+    return best;
+  }
+
+  /** Adds `set[0, n)` to the history of masks mode. */
+  private recordMasks(set: Int32Array, n: number): void {
+    const m = this.history;
+    const bits = this.bits;
+    const ref = this.ref;
     for (let i = 0; i < n; i++) {
       const id = set[i]!;
       const shift = m - ref[id]!;
@@ -174,7 +191,6 @@ export class WordOverlap {
     }
     this.ring[m & 31] = n;
     this.remember(n);
-    return best;
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
@@ -202,14 +218,18 @@ export class WordOverlap {
         if (j > best) best = j;
       }
     }
+    this.recordIndex(set, n);
+    return best;
+  }
+
+  /** Adds `set[0, n)` to the inverted index. */
+  private recordIndex(set: Int32Array, n: number): void {
+    const m = this.history;
+    const head = this.head;
     if (this.posts + n > this.postMsg.length) {
-      const size = Math.max(this.postMsg.length * 2, this.posts + n, 256);
-      const msg = new Int32Array(size);
-      msg.set(this.postMsg);
-      this.postMsg = msg;
-      const prev = new Int32Array(size);
-      prev.set(this.postPrev);
-      this.postPrev = prev;
+      const size = Math.max(this.posts + n, 256);
+      this.postMsg = grown(this.postMsg, size);
+      this.postPrev = grown(this.postPrev, size);
     }
     for (let i = 0; i < n; i++) {
       const id = set[i]!;
@@ -219,16 +239,11 @@ export class WordOverlap {
       head[id] = p + 1;
     }
     this.remember(n);
-    return best;
   }
 
   /** Appends a history message of `n` distinct words. */
   private remember(n: number): void {
-    if (this.history === this.sizes.length) {
-      const grown = new Int32Array(this.sizes.length * 2);
-      grown.set(this.sizes);
-      this.sizes = grown;
-    }
+    if (this.history === this.sizes.length) this.sizes = grown(this.sizes, this.history + 1);
     this.sizes[this.history++] = n;
   }
 

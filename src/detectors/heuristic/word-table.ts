@@ -5,6 +5,8 @@
  * the message text.
  */
 
+import { grown } from './grown.js';
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -123,7 +125,7 @@ export class WordTable {
     t[3 * i + 1] = hi;
     t[3 * i + 2] = id + 1;
     if (++this.shortCount * 2 > mask + 1) {
-      this.short = grown(t, 3, (u, at, m) => shortSlot(u[at]!, u[at + 1]!, m));
+      this.short = rehashed(t, 3, (u, at, m) => shortSlot(u[at]!, u[at + 1]!, m));
       this.shortMask = 2 * mask + 1;
     }
     return id;
@@ -184,7 +186,7 @@ export class WordTable {
     slots[2 * i] = h;
     slots[2 * i + 1] = id + 1;
     if (++this.longCount * 2 > this.mask + 1) {
-      this.slots = grown(slots, 2, (t, at, mask) => t[at]! & mask);
+      this.slots = rehashed(slots, 2, (t, at, mask) => t[at]! & mask);
       this.mask = 2 * this.mask + 1;
     }
     return id;
@@ -194,9 +196,7 @@ export class WordTable {
   private newId(text: string, start: number, end: number): number {
     const n = end - start;
     if (this.charsUsed + n > this.chars.length) {
-      const grown = new Uint16Array(Math.max(this.chars.length * 2, this.charsUsed + n));
-      grown.set(this.chars.subarray(0, this.charsUsed));
-      this.chars = grown;
+      this.chars = grown(this.chars, this.charsUsed + n);
     }
     const at = this.charsUsed;
     this.charsUsed += n;
@@ -205,11 +205,7 @@ export class WordTable {
       this.chars[at + k] = c < 0x80 ? c | 0x20 : c;
     }
     const id = this.count++;
-    if (2 * id + 2 > this.spans.length) {
-      const grown = new Int32Array(this.spans.length * 2);
-      grown.set(this.spans);
-      this.spans = grown;
-    }
+    if (2 * id + 2 > this.spans.length) this.spans = grown(this.spans, 2 * id + 2);
     this.spans[2 * id] = at;
     this.spans[2 * id + 1] = n;
     return id;
@@ -220,7 +216,7 @@ export class WordTable {
  * An open-addressing table of entries of `width` numbers (the last one id + 1, 0 when the slot is empty) rehashed
  * into one twice the size, each entry's home slot given by `home(table, entry start, mask)`.
  */
-function grown(
+function rehashed(
   slots: Int32Array,
   width: number,
   home: (t: Int32Array, at: number, mask: number) => number,
@@ -283,17 +279,13 @@ export class SequenceSet {
       i = (i + 1) & t.mask;
     }
     if (this.poolUsed + n > this.pool.length) {
-      const grown = new Int32Array(Math.max(this.pool.length * 2, this.poolUsed + n));
-      grown.set(this.pool);
-      this.pool = grown;
+      this.pool = grown(this.pool, this.poolUsed + n);
     }
     // A loop, not set(subarray()): no view object per message.
     for (let k = 0; k < n; k++) this.pool[this.poolUsed + k] = seq[k]!;
     const e = this.count++;
     if (3 * this.count > this.meta.length) {
-      const grown = new Int32Array(this.meta.length * 2);
-      grown.set(this.meta);
-      this.meta = grown;
+      this.meta = grown(this.meta, 3 * this.count);
     }
     this.meta[3 * e] = this.poolUsed;
     this.meta[3 * e + 1] = n;

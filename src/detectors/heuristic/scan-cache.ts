@@ -1,0 +1,233 @@
+import { grown } from './grown.js';
+import type { MessageScan } from './message-scan.js';
+
+/**
+ * What one transcript has measured of each distinct message text, so that a text sent again (bots loop: the
+ * same greeting, the same question) is looked up instead of scanned again. Within one transcript a text's
+ * word ids never change (the word table only grows), so its scan and its distinct-word set are the same each
+ * time it is seen. Scans are stored in typed rows rather than as objects: one object per distinct message
+ * would be garbage for every transcript.
+ */
+export class ScanCache {
+  /** Text -> entry number. */
+  private readonly entries = new TextTable();
+  /** Per entry, FIELDS numbers: the scan's counts when `hasScan`, and where its distinct-word set lies. */
+  private rows: Int32Array = new Int32Array(FIELDS * 64);
+  /** The distinct-word sets of every entry, back to back. */
+  private pool: Int32Array = new Int32Array(512);
+  private poolUsed = 0;
+
+  /**
+   * Whether texts are kept. Off, {@link ScanCache.add} keeps nothing and returns -1, and every method taking an
+   * entry accepts -1 (no history). Keeping a text that never comes again costs about a fifth of measuring it
+   * (on the long ConvAI dev transcripts, which rarely repeat, caching every text made detect() 15-20% slower), so
+   * the accumulator turns the cache on only once the transcript has repeated a message.
+   */
+  enabled = false;
+
+  /** Forgets every text, keeping the memory, and turns the cache off. */
+  clear(): void {
+    this.entries.clear();
+    this.poolUsed = 0;
+    this.enabled = false;
+  }
+
+  /** The entry of `text`, or -1 when it has not been seen. */
+  find(text: string): number {
+    return this.enabled ? this.entries.find(text) : -1;
+  }
+
+  /**
+   * Adds `text` with its distinct-word set `set[0, size)`; returns the new entry (its scan is not stored
+   * yet: see {@link ScanCache.storeScan}).
+   */
+  add(text: string, set: Int32Array, size: number): number {
+    if (!this.enabled) return -1;
+    const e = this.entries.add(text);
+    if (FIELDS * (e + 1) > this.rows.length) this.rows = grown(this.rows, FIELDS * (e + 1));
+    if (this.poolUsed + size > this.pool.length) this.pool = grown(this.pool, this.poolUsed + size);
+    const pool = this.pool;
+    const start = this.poolUsed;
+    for (let k = 0; k < size; k++) pool[start + k] = set[k]!;
+    this.poolUsed += size;
+    const r = FIELDS * e;
+    this.rows[r + SET_START] = start;
+    this.rows[r + SET_SIZE] = size;
+    this.rows[r + HAS_SCAN] = 0;
+    this.rows[r + HISTORY] = -1;
+    return e;
+  }
+
+  /** Copies entry `e`'s distinct-word set into `out` (which must hold it) and returns its size. */
+  copySet(e: number, out: Int32Array): number {
+    const r = FIELDS * e;
+    const start = this.rows[r + SET_START]!;
+    const size = this.rows[r + SET_SIZE]!;
+    const pool = this.pool;
+    for (let k = 0; k < size; k++) out[k] = pool[start + k]!;
+    return size;
+  }
+
+  /** Size of entry `e`'s distinct-word set. */
+  setSize(e: number): number {
+    return this.rows[FIELDS * e + SET_SIZE]!;
+  }
+
+  /** The near-repeat history number of entry `e`'s text when the target last sent it; -1 before. */
+  historyOf(e: number): number {
+    return e < 0 ? -1 : this.rows[FIELDS * e + HISTORY]!;
+  }
+
+  /** Notes that the target's message with entry `e`'s text became near-repeat history message `m`. */
+  setHistory(e: number, m: number): void {
+    if (e >= 0) this.rows[FIELDS * e + HISTORY] = m;
+  }
+
+  /** Whether entry `e` holds a whole scan (its text was a target message), not only its words. */
+  hasScan(e: number): boolean {
+    return this.rows[FIELDS * e + HAS_SCAN] === 1;
+  }
+
+  /** Stores the counts of `s` (a scan of entry `e`'s text) in entry `e`. */
+  storeScan(e: number, s: MessageScan): void {
+    if (e < 0) return;
+    const row = this.rows;
+    const r = FIELDS * e;
+    row[r + HAS_SCAN] = 1;
+    row[r + BLANK] = s.blank ? 1 : 0;
+    row[r + WORD_COUNT] = s.wordCount;
+    row[r + EMOJI] = s.emoji;
+    row[r + LINKS] = s.links;
+    row[r + QUESTIONS] = s.questions;
+    row[r + PUNCTUATION] = s.punctuation;
+    row[r + NON_SPACE] = s.nonSpace;
+    row[r + END_PUNCTUATION] = s.endPunctuation ? 1 : 0;
+    row[r + TOKENIZER_SPACING] = s.tokenizerSpacing ? 1 : 0;
+    row[r + TRAILING_SPACE] = s.trailingSpace ? 1 : 0;
+    row[r + LOWERCASE] = s.lowercase;
+    row[r + SENTENCES] = s.sentences;
+    row[r + CASED_SENTENCES] = s.casedSentences;
+    row[r + CAPITALISED_STARTS] = s.capitalisedStarts;
+  }
+
+  /** Writes entry `e`'s stored counts back into `s` (all but its word ids, which the cache does not keep). */
+  loadScan(e: number, s: MessageScan): void {
+    const row = this.rows;
+    const r = FIELDS * e;
+    s.blank = row[r + BLANK] === 1;
+    s.wordCount = row[r + WORD_COUNT]!;
+    s.emoji = row[r + EMOJI]!;
+    s.links = row[r + LINKS]!;
+    s.questions = row[r + QUESTIONS]!;
+    s.punctuation = row[r + PUNCTUATION]!;
+    s.nonSpace = row[r + NON_SPACE]!;
+    s.endPunctuation = row[r + END_PUNCTUATION] === 1;
+    s.tokenizerSpacing = row[r + TOKENIZER_SPACING] === 1;
+    s.trailingSpace = row[r + TRAILING_SPACE] === 1;
+    s.lowercase = row[r + LOWERCASE]!;
+    s.sentences = row[r + SENTENCES]!;
+    s.casedSentences = row[r + CASED_SENTENCES]!;
+    s.capitalisedStarts = row[r + CAPITALISED_STARTS]!;
+  }
+}
+
+// The columns of a row.
+const SET_START = 0;
+const SET_SIZE = 1;
+const HAS_SCAN = 2;
+const BLANK = 3;
+const WORD_COUNT = 4;
+const EMOJI = 5;
+const LINKS = 6;
+const QUESTIONS = 7;
+const PUNCTUATION = 8;
+const NON_SPACE = 9;
+const END_PUNCTUATION = 10;
+const TOKENIZER_SPACING = 11;
+const TRAILING_SPACE = 12;
+const LOWERCASE = 13;
+const SENTENCES = 14;
+const CASED_SENTENCES = 15;
+const CAPITALISED_STARTS = 16;
+const HISTORY = 17;
+const FIELDS = 18;
+
+/** Entries probed before a lookup gives up (see {@link TextTable}). */
+const MAX_PROBES = 8;
+
+/**
+ * Text -> entry number (0, 1, 2, ... in the order added), written by hand because a `Map` keyed by string
+ * allocates its storage again for each transcript (it made ConvAI transcripts, of 10 to 20 messages, 20%
+ * slower) and hashes every character of each text. This table reuses its slots, and its hash samples the
+ * length and five characters; texts that share the sample are told apart by `===`. So that texts built to
+ * share one sample cannot make lookups slow, a lookup compares at most {@link MAX_PROBES} texts: a text
+ * beyond that is not indexed, and is measured each time it comes (the same result, only slower).
+ */
+class TextTable {
+  private readonly texts: string[] = [];
+  private count = 0;
+  /** Entry number + 1 per slot; 0 = empty. */
+  private slots = new Int32Array(256);
+
+  /** Forgets every text (and lets go of them), keeping the memory. */
+  clear(): void {
+    if (this.count === 0) return;
+    this.texts.fill('', 0, this.count);
+    this.slots.fill(0);
+    this.count = 0;
+  }
+
+  /** The entry of `text`, or -1. */
+  find(text: string): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = sampleHash(text) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const v = slots[i]!;
+      if (v === 0) return -1;
+      if (this.texts[v - 1] === text) return v - 1;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** Adds `text` (not in the table) as the next entry, and returns that entry. */
+  add(text: string): number {
+    const e = this.count++;
+    if (e === this.texts.length) this.texts.push(text);
+    else this.texts[e] = text;
+    if (2 * this.count > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let k = 0; k < this.count; k++) this.index(k);
+    } else {
+      this.index(e);
+    }
+    return e;
+  }
+
+  /** Puts entry `e` in a free slot near its hash (or leaves it out: see {@link MAX_PROBES}). */
+  private index(e: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let i = sampleHash(this.texts[e]!) & mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      if (slots[i] === 0) {
+        slots[i] = e + 1;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+}
+
+/** A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). */
+function sampleHash(text: string): number {
+  const n = text.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  h = Math.imul(h ^ (text.charCodeAt(0) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n >> 2) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n >> 1) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n - 1 - (n >> 2)) | 0), 0x01000193);
+  h = Math.imul(h ^ (text.charCodeAt(n - 1) | 0), 0x01000193);
+  return h ^ (h >>> 15);
+}
