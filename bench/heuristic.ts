@@ -39,14 +39,18 @@ const BOT = [
   'I love to read. I also like to play video games. ',
 ];
 
-/** A 200-message two-speaker transcript (about 7 KB of text); `timed` adds ISO timestamps. */
-function makeTranscript(timed: boolean): Transcript {
+/**
+ * A 200-message two-speaker transcript (about 7 KB of text); `timed` adds ISO timestamps. The bot repeats its
+ * six lines (as canned bots do) unless `distinct`, which makes every text unique (the detector's per-transcript
+ * text cache then never turns on: the figure for chats without exact repeats).
+ */
+function makeTranscript(timed: boolean, distinct = false): Transcript {
   const messages: Transcript['messages'] = [];
   let t = Date.UTC(2024, 4, 1, 10);
   for (let i = 0; i < 200; i++) {
     const human = i % 2 === 0;
     const pool = human ? HUMAN : BOT;
-    const text = `${pool[(i * 7) % pool.length]!}${i % 5 === 0 ? ` (${i})` : ''}`;
+    const text = `${pool[(i * 7) % pool.length]!}${distinct || i % 5 === 0 ? ` (${i})` : ''}`;
     t += human ? 2000 + ((i * 7919) % 9000) : 600;
     messages.push(
       timed
@@ -109,9 +113,13 @@ if (!old) console.log(`(old implementation not found at ${BASE}: its column is l
 console.log('');
 console.log('| 200 messages | step | old | new | old / new |');
 console.log('| --- | --- | --- | --- | --- |');
-for (const timed of [false, true]) {
-  const plain = makeTranscript(timed);
-  const label = timed ? 'ISO timestamps' : 'no timestamps';
+for (const [timed, distinct] of [
+  [false, false],
+  [true, false],
+  [false, true],
+] as const) {
+  const plain = makeTranscript(timed, distinct);
+  const label = `${timed ? 'ISO timestamps' : 'no timestamps'}${distinct ? ', no repeated text' : ''}`;
   // Fresh copies each call, so validation is never served from the cache of validated objects.
   const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
   for (const [step, run] of [
