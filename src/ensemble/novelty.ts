@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evidenceFacts } from '../core/detection.js';
 import type { DetectionSupport, Evidence } from '../core/detector.js';
 import type { Label } from '../core/transcript.js';
 import type { Combination } from './combination.js';
@@ -49,12 +50,15 @@ export function familiarityFrom(similarities: readonly (number | null)[]): Famil
 
 /**
  * The mean similarity of the nearest fitted examples one member reports (`nearest_examples` evidence), or
- * `null` when it reports none (or did not score).
+ * `null` when it reports none (or did not score). A detection whose evidence is written on first read states
+ * that mean among its {@link evidenceFacts}; it is read from there, so the evidence is not written just for this.
  *
  * @internal
  */
 export function neighbourSimilarity(o: MemberOutcome | undefined): number | null {
   if (o === undefined || isMemberFailure(o) || o.score === null) return null;
+  const stated = evidenceFacts(o)?.nearestSimilarity;
+  if (stated !== undefined) return stated;
   const e = o.evidence.find((x) => x.name === 'nearest_examples');
   if (!e || !Array.isArray(e.value) || e.value.length === 0) return null;
   let s = 0;

@@ -1,10 +1,9 @@
-import { evidenceFacts } from '../core/detection.js';
-import type { Detection, DetectionSupport } from '../core/detector.js';
+import type { DetectionSupport } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
-import { type Familiarity, familiarityFrom, neighbourSimilarity } from './novelty.js';
-import { isMemberFailure, outcomeScore } from './run-members.js';
+import { familiarityOf } from './novelty.js';
+import { outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -118,25 +117,8 @@ function advance(
     r.ran.push(j);
   }
   const scores = r.ran.map((j) => outcomeScore(r.outcomes[j]));
-  r.combination = strategy.combine(scores, r.ran, support, familiarity(r.outcomes));
+  r.combination = strategy.combine(scores, r.ran, support, familiarityOf(r.outcomes));
   return !(options.stopEarly && strategy.confident(r.combination, options.threshold));
-}
-
-/**
- * `familiarityOf`, reading a member's mean neighbour similarity from its {@link evidenceFacts} where it
- * states one, so that a detection whose evidence is written on first read (the embedding detector's) is not
- * made to write it; other members' evidence is read as `familiarityOf` reads it.
- */
-function familiarity(outcomes: readonly (MemberOutcome | undefined)[]): Familiarity | null {
-  const sims: (number | null)[] = new Array(outcomes.length);
-  for (let j = 0; j < outcomes.length; j++) {
-    const o = outcomes[j];
-    const f = o === undefined || isMemberFailure(o) ? undefined : evidenceFacts(o);
-    const stated = f?.nearestSimilarity;
-    if (stated === undefined) sims[j] = neighbourSimilarity(o);
-    else sims[j] = (o as Detection).score === null ? null : stated;
-  }
-  return familiarityFrom(sims);
 }
 
 /**
