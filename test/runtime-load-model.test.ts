@@ -1,18 +1,18 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnxFileFor } from '../src/core/model-dtypes.js';
+import { IntegrityError } from '../src/errors/integrity-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
-import { cachedModelFolder, resolveCacheDir } from '../src/runtime/cache-dir.js';
+import { cachedModelFolder, resolveCacheDir } from '../src/hub/cache-dir.js';
 import { withDeviceFallback } from '../src/runtime/device.js';
 import { acquireModel, loadedModels, loadTransformers } from '../src/runtime/load-model.js';
 import { requiredModelFiles } from '../src/runtime/model-files.js';
 import { isLocalModelPath, resolveModelLocation } from '../src/runtime/model-location.js';
 import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
+import { useFakeHub } from './helpers/fake-hub.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const TINY_BERT = join(HF_TINY, 'tiny-bert');
@@ -111,36 +111,21 @@ describe.skipIf(!HAS_SHARED)(
   HAS_SHARED ? 'model loading on the fixtures' : `model loading on the fixtures (${SHARED_SKIP_REASON})`,
   () => {
     let tmp: string;
-    let server: Server;
-    let requests: string[];
-    let port: number;
     let fetchCalls: string[];
-    const saved: Record<string, unknown> = {};
+    let savedFetch: unknown;
+    const savedEndpoint = process.env['HF_ENDPOINT'];
+    // A local hub on 127.0.0.1 that serves tiny-bert as test-org/tiny-bert (onnx files as LFS files with their
+    // SHA-256); model loading reaches it through HF_ENDPOINT, as `botlens pull` does.
+    const hub = useFakeHub({ folders: { 'test-org/tiny-bert': TINY_BERT } });
+    const urls = () => hub.requests.map((r) => r.url);
 
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'botlens-load-'));
-      requests = [];
       fetchCalls = [];
-      // A local "hub" that serves tiny-bert as test-org/tiny-bert, and counts every request.
-      server = createServer((req, res) => {
-        requests.push(req.url ?? '');
-        const m = /^\/test-org\/tiny-bert\/resolve\/main\/(.+)$/.exec(req.url ?? '');
-        const file = m ? join(TINY_BERT, decodeURIComponent(m[1]!)) : '';
-        if (!m || !existsSync(file)) {
-          res.writeHead(404).end('not found');
-          return;
-        }
-        const body = readFileSync(file);
-        res.writeHead(200, { 'content-length': String(body.length) }).end(body);
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      port = (server.address() as AddressInfo).port;
+      process.env['HF_ENDPOINT'] = hub.url;
+      // transformers.js must never fetch anything itself: count its fetches.
       const T = await loadTransformers();
-      saved['remoteHost'] = T.env.remoteHost;
-      saved['fetch'] = T.env.fetch;
-      saved['allowRemoteModels'] = T.env.allowRemoteModels;
-      T.env.remoteHost = `http://127.0.0.1:${port}/`;
-      T.env.allowRemoteModels = true;
+      savedFetch = T.env.fetch;
       const realFetch = T.env.fetch;
       T.env.fetch = (input: string | URL, init?: unknown) => {
         fetchCalls.push(String(input));
@@ -150,10 +135,9 @@ describe.skipIf(!HAS_SHARED)(
 
     afterAll(async () => {
       const T = await loadTransformers();
-      T.env.remoteHost = saved['remoteHost'] as string;
-      T.env.fetch = saved['fetch'] as typeof T.env.fetch;
-      T.env.allowRemoteModels = saved['allowRemoteModels'] as boolean;
-      await new Promise<void>((r) => server.close(() => r()));
+      T.env.fetch = savedFetch as typeof T.env.fetch;
+      if (savedEndpoint === undefined) delete process.env['HF_ENDPOINT'];
+      else process.env['HF_ENDPOINT'] = savedEndpoint;
       rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -201,18 +185,18 @@ describe.skipIf(!HAS_SHARED)(
     });
 
     it('loads local folders without any network request, even with remote models allowed', async () => {
-      const before = requests.length + fetchCalls.length;
+      const before = hub.requests.length + fetchCalls.length;
       const h = await acquireModel('causal-lm', { model: join(HF_TINY, 'tiny-gpt2'), defaultModel: DEFAULT });
       await h.release();
       const clip = await acquireModel('clip', { model: join(HF_TINY, 'tiny-clip'), defaultModel: DEFAULT });
       expect(clip.clipVision).toBeDefined();
       expect(clip.processor).toBeDefined();
       await clip.release();
-      expect(requests.length + fetchCalls.length).toBe(before);
+      expect(hub.requests.length + fetchCalls.length).toBe(before);
     });
 
     it('offline: a hub id missing from the cache fails fast with ModelLoadError and no request', async () => {
-      const before = requests.length + fetchCalls.length;
+      const before = hub.requests.length + fetchCalls.length;
       const started = performance.now();
       const err = await acquireModel('feature-extraction', {
         model: 'test-org/tiny-bert',
@@ -224,20 +208,20 @@ describe.skipIf(!HAS_SHARED)(
       expect((err as Error).message).toMatch(/does not exist/);
       expect((err as Error).message).toMatch(/botlens pull test-org\/tiny-bert/);
       expect(performance.now() - started).toBeLessThan(2000);
-      expect(requests.length + fetchCalls.length).toBe(before);
+      expect(hub.requests.length + fetchCalls.length).toBe(before);
     });
 
     it('BOTLENS_OFFLINE=1 makes loading offline', async () => {
       process.env['BOTLENS_OFFLINE'] = '1';
       try {
-        const before = requests.length;
+        const before = hub.requests.length;
         const err = await acquireModel('feature-extraction', {
           model: 'test-org/tiny-bert',
           cacheDir: join(tmp, 'empty-cache-2'),
           defaultModel: DEFAULT,
         }).catch((e: unknown) => e);
         expect(ModelLoadError.isInstance(err)).toBe(true);
-        expect(requests.length).toBe(before);
+        expect(hub.requests.length).toBe(before);
       } finally {
         delete process.env['BOTLENS_OFFLINE'];
       }
@@ -273,7 +257,7 @@ describe.skipIf(!HAS_SHARED)(
         onProgress: (p) => events.push(p),
       });
       await h.release();
-      expect(requests.some((r) => r.endsWith('/onnx/model.onnx'))).toBe(true);
+      expect(urls().some((r) => r.endsWith('/onnx/model.onnx'))).toBe(true);
       const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
       for (const f of requiredModelFiles('feature-extraction', 'fp32'))
         expect(existsSync(join(folder, f))).toBe(true);
@@ -281,7 +265,7 @@ describe.skipIf(!HAS_SHARED)(
       expect(events.some((e) => e.status === 'done' && e.file === 'onnx/model.onnx')).toBe(true);
       expect(events[events.length - 1]).toEqual({ status: 'ready', model: 'test-org/tiny-bert' });
 
-      const before = requests.length + fetchCalls.length;
+      const before = hub.requests.length + fetchCalls.length;
       const off = await acquireModel('feature-extraction', {
         model: 'test-org/tiny-bert',
         cacheDir,
@@ -290,7 +274,86 @@ describe.skipIf(!HAS_SHARED)(
       });
       expect(off.location).toBe(folder);
       await off.release();
-      expect(requests.length + fetchCalls.length).toBe(before);
+      expect(hub.requests.length + fetchCalls.length).toBe(before);
+    });
+
+    it('online: the download is checked against the SHA-256 the hub lists, and only the graph the task runs is fetched', async () => {
+      const cacheDir = join(tmp, 'verified');
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      });
+      await h.release();
+      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      const manifest = JSON.parse(readFileSync(join(folder, '.botlens-files.json'), 'utf8')) as {
+        files: { path: string; sha256?: string }[];
+      };
+      const onnx = manifest.files.find((f) => f.path === 'onnx/model.onnx');
+      expect(onnx?.sha256).toMatch(/^[0-9a-f]{64}$/);
+      // fp32 feature extraction runs onnx/model.onnx: the q8 and q4 graphs the repo also has are not fetched.
+      expect(readdirSync(join(folder, 'onnx'))).toEqual(['model.onnx']);
+      expect(urls().some((u) => u.includes('model_quantized') || u.includes('model_q4'))).toBe(false);
+      expect(fetchCalls).toEqual([]);
+
+      // A second load of the same model, dtype and task finds the verified folder: no request at all.
+      const before = hub.requests.length;
+      const again = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      });
+      await again.release();
+      expect(hub.requests.length).toBe(before);
+
+      // Another dtype is pulled beside it; the manifest keeps both, so both stay checked.
+      const q8 = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        dtype: 'q8',
+        defaultModel: DEFAULT,
+      });
+      await q8.release();
+      const both = JSON.parse(readFileSync(join(folder, '.botlens-files.json'), 'utf8')) as {
+        files: { path: string }[];
+      };
+      expect(both.files.map((f) => f.path)).toEqual(
+        expect.arrayContaining(['onnx/model.onnx', 'onnx/model_quantized.onnx', 'config.json']),
+      );
+    });
+
+    it('online: a tampered download is refused with IntegrityError and leaves no model file behind', async () => {
+      const cacheDir = join(tmp, 'tampered');
+      hub.tamper('test-org/tiny-bert', 'onnx/model.onnx');
+      const err = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      }).catch((e: unknown) => e);
+      expect(IntegrityError.isInstance(err)).toBe(true);
+      expect((err as Error).message).toMatch(/does not match the SHA-256/);
+      const onnxDir = join(cachedModelFolder('test-org/tiny-bert', { cacheDir }), 'onnx');
+      expect(existsSync(onnxDir) ? readdirSync(onnxDir) : []).toEqual([]);
+      expect(fetchCalls).toEqual([]);
+      // Once the hub serves the right bytes again, the same call loads.
+      hub.reset();
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+      });
+      await h.release();
+    });
+
+    it('online: a model the hub does not have fails with ModelLoadError that says so', async () => {
+      const err = await acquireModel('feature-extraction', {
+        model: 'test-org/no-such-model',
+        cacheDir: join(tmp, 'missing'),
+        defaultModel: DEFAULT,
+      }).catch((e: unknown) => e);
+      expect(ModelLoadError.isInstance(err)).toBe(true);
+      expect((err as Error).message).toMatch(/Could not download "test-org\/no-such-model"/);
+      expect((err as Error).message).toMatch(/not found|does not exist|no access/i);
     });
 
     it('names the missing folder, the missing tokenizer_config.json and a missing dtype file', async () => {

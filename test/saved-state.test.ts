@@ -8,10 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
+import { FewShotPromptDetector } from '../src/detectors/few-shot/few-shot-prompt-detector.js';
 import { LinearProbeDetector } from '../src/detectors/linear-probe/linear-probe-detector.js';
 import { detectorFromFile } from '../src/detectors/registry.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { relocateModelOptions, serializeModelOptions } from '../src/runtime/model-options.js';
+import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { createServer } from '../src/server/app.js';
 import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
@@ -191,6 +194,62 @@ console.log(JSON.stringify({ out, fetches, cwd: process.cwd() }));
       await server.app.close();
       await loaded.dispose?.();
     }
+  }, 120_000);
+
+  it('library state records where a transformer embedder takes its model from, and reloads elsewhere with the same scores', async () => {
+    const tinyGpt2 = resolve(HF_TINY, 'tiny-gpt2');
+    const embedding = new EmbeddingCentroidDetector({
+      embedder: new TransformersEmbedder({ model: tinyBert }),
+    });
+    await embedding.fit(train);
+    const fewShot = new FewShotPromptDetector({
+      model: tinyGpt2,
+      shots: 2,
+      embedder: new TransformersEmbedder({ model: tinyBert }),
+    });
+    await fewShot.fit(train.slice(0, 6));
+    const states = { embedding: embedding.toJSON(), fewShot: fewShot.toJSON() };
+    // The id names the folder by its base name only; the recorded source has the absolute path.
+    expect(states.embedding).toMatchObject({
+      embedderId: 'transformers:tiny-bert:fp32:mean:norm',
+      embedderModel: { model: tinyBert },
+    });
+    expect(states.fewShot).toMatchObject({ embedderModel: { model: tinyBert } });
+    const expected = {
+      embedding: await scores(embedding),
+      fewShot: [(await fewShot.detect(probes[0]!)).score],
+    };
+    await embedding.dispose();
+    await fewShot.dispose();
+    const file = join(tmp, 'library-states.json');
+    writeFileSync(file, JSON.stringify(states));
+
+    const elsewhere = join(tmp, 'library-elsewhere');
+    mkdirSync(elsewhere);
+    const script = join(elsewhere, 'load.mts');
+    writeFileSync(
+      script,
+      `import { readFileSync } from 'node:fs';
+globalThis.fetch = async (...args) => { throw new Error('no network: ' + String(args[0])); };
+const { EmbeddingCentroidDetector } = await import(${JSON.stringify(join(root, 'src/detectors/embedding/embedding-centroid-detector.ts'))});
+const { FewShotPromptDetector } = await import(${JSON.stringify(join(root, 'src/detectors/few-shot/few-shot-prompt-detector.ts'))});
+const states = JSON.parse(readFileSync(${JSON.stringify(file)}, 'utf8'));
+const probes = ${JSON.stringify(probes)};
+const e = EmbeddingCentroidDetector.fromJSON(states.embedding);
+const f = FewShotPromptDetector.fromJSON(states.fewShot);
+const embedding = [];
+for (const t of probes) embedding.push((await e.detect(t)).score);
+const fewShot = [(await f.detect(probes[0])).score];
+await e.dispose();
+await f.dispose();
+console.log(JSON.stringify({ embedding, fewShot }));
+`,
+    );
+    const { stdout } = await run(process.execPath, ['--import', TSX, script], {
+      cwd: elsewhere,
+      env: { ...process.env, NODE_OPTIONS: '', BOTLENS_OFFLINE: '', HF_HUB_OFFLINE: '' },
+    });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual(expected);
   }, 120_000);
 
   it('refuses a state whose kind no registered type restores', async () => {

@@ -60,6 +60,25 @@ export async function writePullManifest(folder: string, manifest: PullManifest):
   );
 }
 
+/**
+ * Reads the manifest of a pulled model folder, or `undefined` when the folder has none (or an unreadable one).
+ *
+ * @param folder - the model folder
+ * @internal
+ */
+export async function readPullManifest(
+  folder: string,
+): Promise<(Partial<PullManifest> & Pick<PullManifest, 'files'>) | undefined> {
+  try {
+    const m = JSON.parse(await readFile(join(folder, PULL_MANIFEST), 'utf8')) as Partial<PullManifest> | null;
+    return m !== null && typeof m === 'object' && Array.isArray(m.files)
+      ? { ...m, files: m.files }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Verified folders of this process: path -> signature of sizes and mtimes, so a folder is hashed once. */
 const verified = new Map<string, string>();
 
@@ -73,13 +92,8 @@ const verified = new Map<string, string>();
  * @internal
  */
 export async function verifyPulledFolder(folder: string): Promise<void> {
-  let manifest: PullManifest;
-  try {
-    manifest = JSON.parse(await readFile(join(folder, PULL_MANIFEST), 'utf8')) as PullManifest;
-  } catch {
-    return;
-  }
-  if (!Array.isArray(manifest.files)) return;
+  const manifest = await readPullManifest(folder);
+  if (!manifest) return;
   const stats = await Promise.all(
     manifest.files.map(async (f) => {
       const path = assertInside(folder, join(folder, ...String(f.path).split('/')), 'model');

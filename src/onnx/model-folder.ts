@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { tempSiblingPath } from '../fs/atomic-write.js';
-import { cachedModelFolder, resolveCacheDir } from '../runtime/cache-dir.js';
+import { cachedModelFolder, resolveCacheDir } from '../hub/cache-dir.js';
 import { acquireModel, type ModelTask } from '../runtime/load-model.js';
 import { type AcquireModelOptions, resolveModelLocation } from '../runtime/model-location.js';
 

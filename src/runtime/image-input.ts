@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { RawImage } from '@huggingface/transformers';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ImageLoadError } from '../errors/image-load-error.js';
-import { expandHome } from './cache-dir.js';
+import { expandHome } from '../hub/cache-dir.js';
 import { loadTransformers } from './load-model.js';
 
 /**

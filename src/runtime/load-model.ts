@@ -12,8 +12,9 @@ import { importOptional } from '../core/optional-import.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { verifyPulledFolder } from '../fs/file-digest.js';
-import { resolveCacheDir } from './cache-dir.js';
+import { resolveCacheDir } from '../hub/cache-dir.js';
 import { withDeviceFallback } from './device.js';
+import { fetchHubModel } from './fetch-hub-model.js';
 import { checkModelFolder, type ModelTask } from './model-files.js';
 import {
   type AcquireModelOptions,
@@ -267,7 +268,16 @@ export async function acquireModel(task: ModelTask, opts: AcquireModelOptions): 
   } else {
     const created: Entry = {
       refs: 1,
-      promise: loadTransformers().then((T) => loadAll(T, task, where, opts, dtype)),
+      // A hub id is first pulled (verified) into the cache; transformers.js then only reads local files.
+      promise: loadTransformers().then(async (T) =>
+        loadAll(
+          T,
+          task,
+          where.local ? where : await fetchHubModel(task, where, dtype, opts.onProgress),
+          opts,
+          dtype,
+        ),
+      ),
     };
     // On failure forget the entry so a later call (after fixing the files) tries again.
     created.promise.catch(() => {

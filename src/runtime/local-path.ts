@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { expandHome } from './cache-dir.js';
+import { expandHome } from '../hub/cache-dir.js';
 
 /**
  * True when `model` names a local folder rather than a hub id: an absolute path, a path starting with `.`,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { expandHome } from './cache-dir.js';
+import { expandHome } from '../hub/cache-dir.js';
 import { acquireModel, type ModelHandle, type ModelTask } from './load-model.js';
 import { type AcquireModelOptions, isLocalModelPath, resolveModelLocation } from './model-location.js';
 

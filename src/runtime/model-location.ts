@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import { assertRevision, cachedModelFolder, expandHome, resolveCacheDir } from './cache-dir.js';
+import { assertRevision, cachedModelFolder, expandHome, resolveCacheDir } from '../hub/cache-dir.js';
 import { isLocalModelPath } from './local-path.js';
 import { type ModelOptions, offlineFromEnv, validateModelOptions } from './model-options.js';
 

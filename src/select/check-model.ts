@@ -1,5 +1,5 @@
+import type { HubAccessOptions } from '../hub/hub-options.js';
 import { fetchModelFacts } from './fetch-model-facts.js';
-import type { HubAccessOptions } from './hub-options.js';
 import { runModelChecks } from './run-model-checks.js';
 import type { ModelCheckReport } from './types.js';
 import { type ModelChecklistOptions, validateChecklistOptions } from './validate-checklist-options.js';

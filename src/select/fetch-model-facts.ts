@@ -2,11 +2,11 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { HubError } from '../errors/hub-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from '../hub/hub-options.js';
+import { type HubModule, hubRepoParams, listHubFiles } from '../hub/hub-repo.js';
+import { toHubError } from '../hub/to-hub-error.js';
 import { cardLanguages } from './card-languages.js';
 import { cardLicenses } from './card-licenses.js';
-import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
-import { type HubModule, hubRepoParams, listHubFiles } from './hub-repo.js';
-import { toHubError } from './to-hub-error.js';
 import type { BaseModelCard, FactProblem, HubFile, ModelFacts, RepoSecurityStatus } from './types.js';
 
 const MODEL_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;

@@ -5,9 +5,10 @@
  *
  * @module botlens/select
  */
+
+export type { HubAccessOptions } from '../hub/hub-options.js';
+export { type PulledFile, type PullModelOptions, type PullResult, pullModel } from '../hub/pull-model.js';
 export { type CheckModelOptions, checkModel } from './check-model.js';
-export type { HubAccessOptions } from './hub-options.js';
-export { type PulledFile, type PullModelOptions, type PullResult, pullModel } from './pull-model.js';
 export {
   CHECK_NAMES,
   type CheckName,

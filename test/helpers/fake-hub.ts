@@ -34,6 +34,8 @@ export interface HubFixture {
   tree: TreeEntry[];
   contents: Record<string, unknown>;
   safetensors: Record<string, Record<string, unknown>>;
+  /** Files served from disk, by repo path (the repos of {@link FakeHubOptions.folders}). */
+  disk?: Record<string, string>;
 }
 
 interface TreeEntry {
@@ -101,6 +103,11 @@ export interface FakeHubOptions {
    * client itself refuses revisions such as `../../x`.
    */
   acceptAnyRevision?: boolean;
+  /**
+   * Real model folders to serve as repos, by repo id (e.g. `{ 'test-org/tiny-bert': '<shared>/hf-tiny/tiny-bert' }`):
+   * every file of the folder is listed and served byte for byte, `.onnx` files as LFS files with their SHA-256.
+   */
+  folders?: Readonly<Record<string, string>>;
 }
 
 /** The token the fake hub grants access to gated repos by default. */
@@ -119,6 +126,41 @@ export function loadHubFixtures(dir = FIXTURES_DIR): Map<string, HubFixture> {
   return out;
 }
 
+/** A repo made of a real folder's files (see {@link FakeHubOptions.folders}). */
+function folderFixture(id: string, dir: string): HubFixture {
+  const tree: TreeEntry[] = [];
+  const disk: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const e of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const path = sub === '' ? e.name : `${sub}/${e.name}`;
+      if (e.isDirectory()) {
+        tree.push({ type: 'directory', oid: '0'.repeat(40), size: 0, path });
+        walk(path);
+        continue;
+      }
+      const bytes = readFileSync(join(dir, path));
+      const oid = createHash('sha1').update(bytes).digest('hex');
+      disk[path] = join(dir, path);
+      tree.push({
+        type: 'file',
+        oid,
+        size: bytes.length,
+        path,
+        ...(path.endsWith('.onnx') && { lfs: { oid: '', size: bytes.length, pointerSize: 134 } }),
+      });
+    }
+  };
+  walk('');
+  return {
+    id,
+    info: { _id: id, id, sha: '0123456789abcdef0123456789abcdef01234567', gated: false },
+    tree,
+    contents: {},
+    safetensors: {},
+    disk,
+  };
+}
+
 /** LFS files up to this size get the SHA-256 of the served bytes as `lfs.oid`. */
 export const HASHED_FILE_LIMIT = 8 * 1024 * 1024;
 
@@ -126,6 +168,11 @@ const serialize = (v: unknown): string => (typeof v === 'string' ? v : `${JSON.s
 
 /** The bytes of a file: its content, a safetensors header followed by zeros, or a deterministic pattern. */
 function fileSource(fx: HubFixture, path: string, size: number): (start: number, end: number) => Buffer {
+  const onDisk = fx.disk?.[path];
+  if (onDisk !== undefined) {
+    const buf = readFileSync(onDisk);
+    return (s, e) => buf.subarray(s, e);
+  }
   if (path in fx.contents) {
     const buf = Buffer.from(serialize(fx.contents[path]), 'utf8');
     return (s, e) => buf.subarray(s, e);
@@ -176,6 +223,7 @@ function hubError(res: ServerResponse, status: number, code: string, message: st
  */
 export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHub> {
   const fixtures = loadHubFixtures(options.fixturesDir);
+  for (const [id, dir] of Object.entries(options.folders ?? {})) fixtures.set(id, folderFixture(id, dir));
   const granted = new Set(options.grantedTokens ?? [GRANTED_TOKEN]);
   const requests: RecordedRequest[] = [];
   let faults: HubFault[] = [];

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { HubError } from '../../src/errors/hub-error.js';
+import { createHubFetch } from '../../src/hub/hub-fetch.js';
 import { checkModel } from '../../src/select/check-model.js';
 import { fetchModelFacts } from '../../src/select/fetch-model-facts.js';
-import { createHubFetch } from '../../src/select/hub-fetch.js';
 import { useFakeHub } from '../helpers/fake-hub.js';
 
 const hub = useFakeHub();

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { HubError } from '../../src/errors/hub-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { pullModel } from '../../src/hub/pull-model.js';
 import type { LoadProgress } from '../../src/runtime/model-options.js';
-import { pullModel } from '../../src/select/pull-model.js';
 import { useFakeHub } from '../helpers/fake-hub.js';
 
 const hub = useFakeHub();

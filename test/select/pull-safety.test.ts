@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors/integrity-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { pullModel } from '../../src/hub/pull-model.js';
 import { acquireModel } from '../../src/runtime/load-model.js';
 import { resolveModelLocation } from '../../src/runtime/model-location.js';
-import { pullModel } from '../../src/select/pull-model.js';
 import { type FakeHub, startFakeHub } from '../helpers/fake-hub.js';
 import { runCli } from '../helpers/run-cli.js';
 

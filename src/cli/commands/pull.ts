@@ -49,7 +49,7 @@ export function registerPullCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const { pullModel } = await import('../../select/pull-model.js');
+        const { pullModel } = await import('../../hub/pull-model.js');
         const { formatBytes } = await import('../../select/format-bytes.js');
         const bar = flags.quiet ? undefined : (await import('../progress-bar.js')).createLoadProgressBar();
         try {

@@ -1,28 +1,8 @@
 import { z } from 'zod';
-import type { DetectorState } from '../../core/detector.js';
-import type { JsonObject } from '../../core/json.js';
-import { type ModelOptions, serializeModelOptions } from '../../runtime/model-options.js';
+import type { ModelOptions } from '../../runtime/model-options.js';
 import { defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
 import { definedOnly, MODEL_CLI_FLAGS, modelOptionsSchema, savedModelOptions } from './option-fields.js';
-
-/** The state field that records where a transformer embedder's model came from. */
-const SOURCE_KEY = 'embedderModel';
-
-/**
- * Makes the detector's saved state record where its transformer embedder's model came from (the embedder id
- * alone names a local folder by its base name), so the state loads from any working directory.
- */
-function recordSource(d: EmbeddingCentroidDetector, model: ModelOptions): EmbeddingCentroidDetector {
-  const saved = serializeModelOptions(model) as JsonObject;
-  const toJSON = d.toJSON.bind(d);
-  Object.defineProperty(d, 'toJSON', {
-    value: (): DetectorState => ({ ...toJSON(), [SOURCE_KEY]: saved }),
-    configurable: true,
-    writable: true,
-  });
-  return d;
-}
 
 const hnswLimits = z
   .looseObject({
@@ -63,21 +43,20 @@ export const embeddingDescriptor = defineDetector({
       return new EmbeddingCentroidDetector({ name, threshold, embedder: new HashingEmbedder() });
     }
     const { TransformersEmbedder } = await import('../../runtime/transformers-embedder.js');
-    const modelOptions = definedOnly(model) as ModelOptions;
-    const d = new EmbeddingCentroidDetector({
+    // The embedder records where its model comes from; the detector's saved state keeps it (embedderModel).
+    return new EmbeddingCentroidDetector({
       name,
       threshold,
-      embedder: new TransformersEmbedder(modelOptions),
+      embedder: new TransformersEmbedder(definedOnly(model) as ModelOptions),
     });
-    return recordSource(d, modelOptions);
   },
   async restore(state, { load }): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
     const id = state['embedderId'];
     if (typeof id === 'string' && id.startsWith('transformers:')) {
-      const model = savedModelOptions(state, load, SOURCE_KEY);
-      const d = EmbeddingCentroidDetector.fromJSON(state, { embedderOptions: model });
-      return state[SOURCE_KEY] === undefined ? d : recordSource(d, model);
+      return EmbeddingCentroidDetector.fromJSON(state, {
+        embedderOptions: savedModelOptions(state, load, 'embedderModel'),
+      });
     }
     return EmbeddingCentroidDetector.fromJSON(state);
   },

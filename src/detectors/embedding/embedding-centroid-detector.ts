@@ -26,7 +26,7 @@ import { HashedQuery } from './hashed-query.js';
 import { InvertedExactSearch } from './inverted-search.js';
 import { buildIndex, embeddingFeatures, type Features, type FittedModel, targetText } from './model.js';
 import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
-import { encodeState, readState } from './state.js';
+import { embedderSource, encodeState, readState } from './state.js';
 import { embeddingStream } from './stream.js';
 import { trainingTexts } from './training-texts.js';
 
@@ -405,14 +405,17 @@ export class EmbeddingCentroidDetector implements Detector {
    * base64; restoring gives identical scores. An unfitted detector saves its options only.
    */
   toJSON(): DetectorState {
-    return encodeState(this.o, this.model?.embedderId ?? this.embedder?.id ?? null, this.model);
+    const id = this.model?.embedderId ?? this.embedder?.id ?? null;
+    return encodeState(this.o, id, this.model, embedderSource(this.embedder, id, this.embedderOptions));
   }
 
   /**
    * Rebuilds a detector from {@link EmbeddingCentroidDetector.toJSON} output.
    *
    * Without `options.embedder`, a hashing embedder is rebuilt from its saved id, and a transformer embedder is
-   * created from the saved model name on first use (pass `options.embedder` for a model in a local folder).
+   * created on first use from where the state says its model came from (`embedderModel`: a local folder by its
+   * absolute path, or a hub id with its revision and dtype); `options.embedderOptions` relocate it (`modelDir`,
+   * `cacheDir`, `offline`) or replace it.
    *
    * @param state - the saved state
    * @param options - `embedder` to use (its id must equal the saved one); `embedderOptions` for a default

@@ -10,8 +10,16 @@ import type { JsonObject } from '../../core/json.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { transformersOptionsFromId } from '../../runtime/embedder-id.js';
+import { modelSourceOf } from '../../runtime/embedder-source.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import {
+  deserializeModelOptions,
+  relocateModelOptions,
+  type SerializedModelOptions,
+  serializeModelOptions,
+} from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
+import { defaultModelFor } from '../../zoo/model-zoo.js';
 import { type FittedModel, KIND, STATE_VERSION } from './model.js';
 import type { EmbeddingCentroidOptions, EmbeddingHnswOptions, Resolved } from './options.js';
 
@@ -25,6 +33,7 @@ export function encodeState(
   o: Resolved,
   embedderId: string | null,
   m: FittedModel | undefined,
+  embedderModel?: SerializedModelOptions,
 ): DetectorState {
   const state: DetectorState = {
     kind: KIND,
@@ -42,6 +51,8 @@ export function encodeState(
     folds: o.folds,
     batchSize: o.batchSize,
     embedderId,
+    // Where a transformer embedder's model came from (the id names a local folder by its base name only).
+    ...(embedderModel && { embedderModel: { ...embedderModel } }),
     model: null,
   };
   if (m) {
@@ -59,6 +70,25 @@ export function encodeState(
     state['model'] = model;
   }
   return state;
+}
+
+/**
+ * Where a detector's transformer embedder takes its model from, for saved state: the embedder's recorded source,
+ * or (not created yet) the one the detector will create from its options; none for a hashing embedder.
+ *
+ * @internal
+ */
+export function embedderSource(
+  embedder: Embedder | undefined,
+  id: string | null,
+  embedderOptions: TransformersEmbedderOptions,
+): SerializedModelOptions | undefined {
+  if (embedder) return modelSourceOf(embedder);
+  if (id !== null && HashingEmbedder.fromId(id)) return undefined;
+  return serializeModelOptions({
+    ...embedderOptions,
+    model: embedderOptions.model ?? defaultModelFor('embedding').id,
+  });
 }
 
 /** What {@link readState} recovers from saved state. @internal */
@@ -106,7 +136,10 @@ export function readState(
   }
   if (!embedder && typeof savedId === 'string') {
     embedder = HashingEmbedder.fromId(savedId);
-    if (!embedder) embedderOptions = { ...transformersOptionsFromId(savedId), ...embedderOptions };
+    // The recorded source (relocated as the caller says: modelDir, cacheDir...), then the caller's own options.
+    const saved = deserializeModelOptions(s['embedderModel']);
+    const source = { ...relocateModelOptions(saved, embedderOptions ?? {}), ...embedderOptions };
+    if (!embedder) embedderOptions = { ...transformersOptionsFromId(savedId), ...source };
   }
   const hnsw = (s['hnsw'] ?? {}) as EmbeddingHnswOptions;
   const opt = <T>(key: string): T | undefined =>

@@ -7,7 +7,11 @@ import type { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { transformersOptionsFromId } from '../../runtime/embedder-id.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
-import { deserializeModelOptions } from '../../runtime/model-options.js';
+import {
+  deserializeModelOptions,
+  type ModelRelocation,
+  relocateModelOptions,
+} from '../../runtime/model-options.js';
 import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
 import type { FewShotPromptOptions, PoolItem } from './few-shot-options.js';
 import { type AnswerWords, type ChatMessage, chatMessages, type PromptParts } from './prompt-format.js';
@@ -93,11 +97,24 @@ export function pct(x: number): string {
 
 /**
  * Rebuilds the embedder a saved few-shot state names: a hashing embedder from its id, else a transformers.js
- * embedder with the id's settings, found where the detector's own model is (`modelDir`, `offline`, `cacheDir`).
+ * embedder with the id's settings, its model where the state recorded it (`source`, relocated by `relocation`),
+ * or, for states without a recorded source, found where the detector's own model is (`modelDir`, `offline`,
+ * `cacheDir`).
  */
-export function embedderFromSavedId(id: string, where: FewShotPromptOptions): Embedder {
+export function embedderFromSavedId(
+  id: string,
+  where: FewShotPromptOptions,
+  source?: unknown,
+  relocation: ModelRelocation = {},
+): Embedder {
   const hashing = HashingEmbedder.fromId(id);
   if (hashing) return hashing;
+  if (source !== undefined && source !== null) {
+    return new TransformersEmbedder({
+      ...transformersOptionsFromId(id, 'state.embedder'),
+      ...relocateModelOptions(deserializeModelOptions(source), relocation),
+    });
+  }
   return new TransformersEmbedder({
     ...transformersOptionsFromId(id, 'state.embedder'),
     ...(where.modelDir !== undefined && { modelDir: where.modelDir }),

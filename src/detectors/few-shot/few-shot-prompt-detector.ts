@@ -19,6 +19,7 @@ import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
 import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../../runtime/embedder.js';
+import { modelSourceOf } from '../../runtime/embedder-source.js';
 import { LazyPromise } from '../../runtime/lazy-promise.js';
 import { pickModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { cosine } from '../../runtime/tensor-data.js';
@@ -278,6 +279,11 @@ export class FewShotPromptDetector implements Detector {
       chatTemplate: o.chatTemplate ?? 'auto',
       embedder: this.embedder?.id ?? null,
       fitted: this.isFitted,
+    });
+    // Where a transformer embedder's model came from (its id names a local folder by its base name only).
+    const source = modelSourceOf(this.embedder);
+    if (source) state['embedderModel'] = { ...source };
+    Object.assign(state, {
       examples: this.pool.map((p) => serializeExample(p)),
     });
     if (o.contextTokens !== undefined) state['contextTokens'] = o.contextTokens;
@@ -294,9 +300,10 @@ export class FewShotPromptDetector implements Detector {
   /**
    * Rebuilds a detector from {@link FewShotPromptDetector.toJSON} output. When the state was made with an
    * embedder, pass the same one (same `id`), or let it be rebuilt from the saved id: a `HashingEmbedder`
-   * exactly, a `TransformersEmbedder` with the same model, dtype, pooling and prefix, loaded from the same
-   * place as the language model (`modelDir`, `offline`, `cacheDir`). An embedder rebuilt here is disposed with
-   * the detector.
+   * exactly, a `TransformersEmbedder` with the same model, dtype, pooling and prefix, loaded from where the
+   * state says its model came from (`embedderModel`, relocated by `overrides`' `modelDir`, `cacheDir`,
+   * `offline`), or for older states from the same place as the language model. An embedder rebuilt here is
+   * disposed with the detector.
    *
    * @param state - the saved state
    * @param overrides - options replacing the saved ones (`embedder`, `modelDir`, `onProgress`...)
@@ -318,7 +325,7 @@ export class FewShotPromptDetector implements Detector {
     let owned: Embedder | undefined;
     if (typeof embedderId === 'string') {
       if (!merged.embedder) {
-        owned = embedderFromSavedId(embedderId, merged);
+        owned = embedderFromSavedId(embedderId, merged, state['embedderModel'], overrides);
         merged.embedder = owned;
       }
       if (merged.embedder.id !== embedderId) {

@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DTYPE_FILE_SUFFIXES as ONNX_DTYPE_SUFFIX } from '../core/model-dtypes.js';
+import {
+  MODEL_DTYPES,
+  type ModelDtype,
+  DTYPE_FILE_SUFFIXES as ONNX_DTYPE_SUFFIX,
+} from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { HubError } from '../errors/hub-error.js';
 import { IntegrityError } from '../errors/integrity-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { tempSiblingPath } from '../fs/atomic-write.js';
-import { sha256File, writePullManifest } from '../fs/file-digest.js';
+import { type ManifestFile, readPullManifest, sha256File, writePullManifest } from '../fs/file-digest.js';
 import { assertInside } from '../fs/safe-paths.js';
-import { assertHubModelId, cachedModelFolder } from '../runtime/cache-dir.js';
-import { type LoadProgress, MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
+import { assertHubModelId, cachedModelFolder } from './cache-dir.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
 import { type HubModule, hubRepoParams, listHubFiles } from './hub-repo.js';
+import type { LoadProgress } from './load-progress.js';
 import { toHubError } from './to-hub-error.js';
-import type { HubFile } from './types.js';
 
 /** Options for {@link pullModel}. */
 export interface PullModelOptions extends HubAccessOptions {
@@ -23,6 +26,15 @@ export interface PullModelOptions extends HubAccessOptions {
    * @defaultValue ['fp32']
    */
   dtypes?: readonly ModelDtype[];
+  /**
+   * Which ONNX graphs to download, by name: `model` for `onnx/model*.onnx`, `text_model` and `vision_model` for
+   * CLIP, `decoder_model_merged` for older causal-LM exports... Names the repo does not have are skipped (at
+   * least one must exist for each dtype); when both `model` and `decoder_model_merged` exist, `model` is taken
+   * (transformers.js loads it first). Model loading passes the graphs of its task, so it downloads only what it
+   * runs.
+   * @defaultValue every graph of the chosen dtypes
+   */
+  graphs?: readonly string[];
   /**
    * The cache root. The files land in `<cacheDir>/<id>/` (or `<cacheDir>/<id>/<revision>/` for a pinned revision),
    * where botlens and transformers.js look for them offline.
@@ -72,13 +84,22 @@ const SMALL_FILE = /^[^/]+\.(json|txt|model|tiktoken|jinja)$/;
 const ONNX_FILE =
   /^onnx\/(.+?)(_fp16|_quantized|_q4f16|_q4|_int8|_uint8|_bnb4)?\.onnx(?:[._]data(?:_\d+)?)?$/;
 /** A listed file with the SHA-256 the hub gave for it (LFS files: `lfs.oid`). */
-interface ListedFile extends HubFile {
+interface ListedFile {
+  /** Path inside the repo, e.g. `onnx/model_quantized.onnx`. */
+  path: string;
+  /** Size in bytes (the real size for LFS files), `undefined` when the listing gives none. */
+  size: number | undefined;
   sha256?: string;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
-function selectFiles(id: string, files: readonly ListedFile[], dtypes: readonly ModelDtype[]): ListedFile[] {
+function selectFiles(
+  id: string,
+  files: readonly ListedFile[],
+  dtypes: readonly ModelDtype[],
+  graphs: readonly string[] | undefined,
+): ListedFile[] {
   const chosen = files.filter((f) => SMALL_FILE.test(f.path) && !f.path.endsWith('.index.json'));
   const onnx = files.filter((f) => ONNX_FILE.test(f.path));
   if (onnx.length === 0) {
@@ -104,7 +125,19 @@ function selectFiles(id: string, files: readonly ListedFile[], dtypes: readonly 
     const redundant = bases.has('decoder_model_merged')
       ? new Set(['decoder_model', 'decoder_with_past_model'])
       : new Set<string>();
-    chosen.push(...mine.filter((f) => !redundant.has(ONNX_FILE.exec(f.path)?.[1] ?? '')));
+    let wanted = mine.filter((f) => !redundant.has(ONNX_FILE.exec(f.path)?.[1] ?? ''));
+    if (graphs) {
+      const named = new Set(graphs);
+      if (named.has('model') && bases.has('model')) named.delete('decoder_model_merged');
+      wanted = wanted.filter((f) => named.has(ONNX_FILE.exec(f.path)?.[1] ?? ''));
+      if (wanted.length === 0) {
+        throw new InvalidOptionsError(
+          'graphs',
+          `${id} has no ONNX graph named ${graphs.join(' or ')} for dtype ${dtype}; it has ${[...bases].join(', ')}`,
+        );
+      }
+    }
+    chosen.push(...wanted);
   }
   return chosen;
 }
@@ -253,7 +286,17 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
   AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
   const lib: HubModule = await import('@huggingface/hub');
 
-  const files = selectFiles(id, await listRepoFiles(lib, id, hub), [...new Set(dtypes)]);
+  const graphs = options.graphs;
+  if (
+    graphs !== undefined &&
+    (!Array.isArray(graphs) || graphs.length === 0 || graphs.some((g) => typeof g !== 'string' || g === ''))
+  ) {
+    throw new InvalidOptionsError(
+      'graphs',
+      `expected a non-empty list of graph names, got ${JSON.stringify(graphs)}`,
+    );
+  }
+  const files = selectFiles(id, await listRepoFiles(lib, id, hub), [...new Set(dtypes)], graphs);
   const pulled: PulledFile[] = [];
   let downloadedBytes = 0;
   await mkdir(folder, { recursive: true });
@@ -287,7 +330,17 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
     }
     options.onProgress?.({ status: 'done', file: file.path, model: id });
   }
-  await writePullManifest(folder, { id, revision, files: pulled });
+  // Files pulled earlier into the same folder (another dtype or graph) stay listed, so they stay checked.
+  const earlier = await readPullManifest(folder);
+  const kept: ManifestFile[] = [];
+  if (earlier?.id === id && earlier.revision === revision) {
+    for (const f of earlier.files) {
+      if (pulled.some((p) => p.path === f.path)) continue;
+      const s = await stat(join(folder, ...String(f.path).split('/'))).catch(() => undefined);
+      if (s?.isFile()) kept.push(f);
+    }
+  }
+  await writePullManifest(folder, { id, revision, files: [...kept, ...pulled] });
   options.onProgress?.({ status: 'ready', model: id });
   return { id, revision, folder, files: pulled, downloadedBytes };
 }
