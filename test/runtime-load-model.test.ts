@@ -10,6 +10,7 @@ import { cachedModelFolder, resolveCacheDir } from '../src/hub/cache-dir.js';
 import { withDeviceFallback } from '../src/runtime/device.js';
 import { acquireModel, loadedModels, loadTransformers } from '../src/runtime/load-model.js';
 import { requiredModelFiles } from '../src/runtime/model-files.js';
+import type { AcquireModelOptions } from '../src/runtime/model-location.js';
 import { isLocalModelPath, resolveModelLocation } from '../src/runtime/model-location.js';
 import { type LoadProgress, validateModelOptions } from '../src/runtime/model-options.js';
 import { useFakeHub } from './helpers/fake-hub.js';
@@ -118,6 +119,17 @@ describe.skipIf(!HAS_SHARED)(
     // SHA-256); model loading reaches it through HF_ENDPOINT, as `botlens pull` does.
     const hub = useFakeHub({ folders: { 'test-org/tiny-bert': TINY_BERT } });
     const urls = () => hub.requests.map((r) => r.url);
+    /** Loads test-org/tiny-bert from the local hub through the cache folder `cacheDir`, releases it, and returns the folder. */
+    const loadFromHub = async (cacheDir: string, extra: Partial<AcquireModelOptions> = {}) => {
+      const h = await acquireModel('feature-extraction', {
+        model: 'test-org/tiny-bert',
+        cacheDir,
+        defaultModel: DEFAULT,
+        ...extra,
+      });
+      await h.release();
+      return cachedModelFolder('test-org/tiny-bert', { cacheDir });
+    };
 
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'botlens-load-'));
@@ -232,13 +244,7 @@ describe.skipIf(!HAS_SHARED)(
       const globalCache = T.env.cacheDir;
       const globalLocal = T.env.allowLocalModels;
       const cacheDir = join(tmp, 'per-call-cache');
-      const h = await acquireModel('feature-extraction', {
-        model: 'test-org/tiny-bert',
-        cacheDir,
-        defaultModel: DEFAULT,
-      });
-      await h.release();
-      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      const folder = await loadFromHub(cacheDir);
       expect(existsSync(join(folder, 'onnx', 'model.onnx'))).toBe(true);
       expect(T.env.cacheDir).toBe(globalCache);
       expect(T.env.cacheDir).not.toBe(cacheDir);
@@ -278,14 +284,7 @@ describe.skipIf(!HAS_SHARED)(
     });
 
     it('online: the download is checked against the SHA-256 the hub lists, and only the graph the task runs is fetched', async () => {
-      const cacheDir = join(tmp, 'verified');
-      const h = await acquireModel('feature-extraction', {
-        model: 'test-org/tiny-bert',
-        cacheDir,
-        defaultModel: DEFAULT,
-      });
-      await h.release();
-      const folder = cachedModelFolder('test-org/tiny-bert', { cacheDir });
+      const folder = await loadFromHub(join(tmp, 'verified'));
       const manifest = JSON.parse(readFileSync(join(folder, '.botlens-files.json'), 'utf8')) as {
         files: { path: string; sha256?: string }[];
       };
@@ -298,22 +297,11 @@ describe.skipIf(!HAS_SHARED)(
 
       // A second load of the same model, dtype and task finds the verified folder: no request at all.
       const before = hub.requests.length;
-      const again = await acquireModel('feature-extraction', {
-        model: 'test-org/tiny-bert',
-        cacheDir,
-        defaultModel: DEFAULT,
-      });
-      await again.release();
+      await loadFromHub(join(tmp, 'verified'));
       expect(hub.requests.length).toBe(before);
 
       // Another dtype is pulled beside it; the manifest keeps both, so both stay checked.
-      const q8 = await acquireModel('feature-extraction', {
-        model: 'test-org/tiny-bert',
-        cacheDir,
-        dtype: 'q8',
-        defaultModel: DEFAULT,
-      });
-      await q8.release();
+      await loadFromHub(join(tmp, 'verified'), { dtype: 'q8' });
       const both = JSON.parse(readFileSync(join(folder, '.botlens-files.json'), 'utf8')) as {
         files: { path: string }[];
       };
@@ -337,12 +325,7 @@ describe.skipIf(!HAS_SHARED)(
       expect(fetchCalls).toEqual([]);
       // Once the hub serves the right bytes again, the same call loads.
       hub.reset();
-      const h = await acquireModel('feature-extraction', {
-        model: 'test-org/tiny-bert',
-        cacheDir,
-        defaultModel: DEFAULT,
-      });
-      await h.release();
+      await loadFromHub(cacheDir);
     });
 
     it('online: a model the hub does not have fails with ModelLoadError that says so', async () => {
