@@ -21,6 +21,7 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
+import { withPrefixCuts } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
@@ -213,7 +214,9 @@ export class Ensemble implements Detector {
    * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()`
    *   are fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one
    *   combiner per prefix of the run order (cascade) on them, then re-fits the members on all examples.
-   *   Needs both labels and at least `folds` examples.
+   *   Needs both labels and at least `folds` examples. `stacking` fits its members (per fold and at the end) on
+   *   the examples and on them cut after the target's 1st, 2nd, 3rd, 5th and 8th message (option
+   *   `memberPrefixCuts`).
    *
    * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they
    * are left fitted on one fold's training split; fit again before use.
@@ -239,9 +242,10 @@ export class Ensemble implements Detector {
     const fitted = this.#combiner.learns
       ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
       : undefined;
+    const memberExamples = withPrefixCuts(examples, this.#o.memberPrefixCuts);
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
-      await fitMember(m, examples, signal, what);
+      await fitMember(m, memberExamples, signal, what);
     }
     this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
   }
@@ -319,6 +323,7 @@ export class Ensemble implements Detector {
       folds: o.folds,
       seed: o.seed,
       l2: o.l2,
+      ...(this.strategy === 'stacking' && { memberPrefixCuts: [...o.memberPrefixCuts] }),
       ...this.#combiner.toState(),
       memberNames: [...o.names],
       members: this.#members.map((m): DetectorState => {
@@ -356,6 +361,7 @@ export class Ensemble implements Detector {
       folds: s.folds,
       seed: s.seed,
       l2: s.l2,
+      ...(s.memberPrefixCuts !== undefined && { memberPrefixCuts: s.memberPrefixCuts }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
     e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });
