@@ -44,7 +44,6 @@ import type {
 } from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
-
 export type { EnsembleFromJsonOptions } from './state.js';
 
 /**
@@ -211,15 +210,13 @@ export class Ensemble implements Detector {
    * Fits the ensemble on labelled transcripts.
    *
    * - `weighted-mean`: fits the members that have `fit()` on all examples.
-   * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()`
-   *   are fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one
-   *   combiner per prefix of the run order (cascade) on them, then re-fits the members on all examples.
-   *   Needs both labels and at least `folds` examples. `stacking` fits its members (per fold and at the end) on
-   *   the examples and on them cut after the target's 1st, 2nd, 3rd, 5th and 8th message (option
-   *   `memberPrefixCuts`).
+   * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()` are
+   *   fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one combiner per
+   *   prefix of the run order (cascade) on them, then re-fits the members on all examples. Needs both labels and
+   *   at least `folds` examples. `stacking` also fits its members on prefix cuts (option `memberPrefixCuts`).
    *
-   * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they
-   * are left fitted on one fold's training split; fit again before use.
+   * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they are
+   * left fitted on one fold's training split; fit again before use.
    *
    * @param examples - labelled transcripts
    * @param opts - an optional `signal`
@@ -242,10 +239,10 @@ export class Ensemble implements Detector {
     const fitted = this.#combiner.learns
       ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
       : undefined;
-    const memberExamples = withPrefixCuts(examples, this.#o.memberPrefixCuts);
+    const cut = withPrefixCuts(examples, this.#o.memberPrefixCuts);
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
-      await fitMember(m, memberExamples, signal, what);
+      await fitMember(m, cut, signal, what);
     }
     this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
   }
