@@ -161,11 +161,13 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], { strategy: 'stacking' });
     await e.fit(DATA);
     const state = e.toJSON();
-    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1);
+    // Five per member, one for the amount of evidence, two for the message length.
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2);
     const r = await e.detect(DATA[1]!);
     expect(r.support).toEqual({ targetMessages: 3, targetCharacters: expect.any(Number) });
     expect(r.evidence.map((x) => x.name)).toContain('evidence_amount');
-    // The log-odds are the sum of the intercept, the members' shares and the evidence term.
+    expect(r.evidence.map((x) => x.name)).toContain('message_length');
+    // The log-odds are the sum of the intercept, the members' shares and the evidence and length terms.
     const sum = r.evidence.reduce((s, x) => s + (x.contribution ?? 0), 0);
     expect(Math.log(r.score! / (1 - r.score!))).toBeCloseTo(sum, 9);
     const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), {
@@ -190,7 +192,7 @@ describe('evidence-aware stacking', () => {
     await e.fit(DATA);
     const bad = { ...e.toJSON(), combiner: { weights: [1, 2, 3], intercept: 0 } };
     await expect(Ensemble.fromJSON(bad, { resolve: () => new SpacedPunctuation() })).rejects.toThrow(
-      /expected 2 .* or 6/,
+      /expected 2 .*, 6 .* or 8 /,
     );
   });
 });

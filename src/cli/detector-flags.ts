@@ -13,6 +13,7 @@ export interface DetectorFlags {
   detectors: string;
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
   noveltyGuard?: 'report' | 'fallback' | 'off';
+  memberPrefixCuts?: string;
   model: string[];
   modelDir?: string;
   embedder?: 'hashing' | 'transformers';
@@ -51,6 +52,10 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
         '--novelty-guard <mode>',
         'stacking: what to do with a transcript unlike the fitted ones (report it in the evidence, fall back to the members that transfer, or off)',
       ).choices(['report', 'fallback', 'off']),
+    )
+    .option(
+      '--member-prefix-cuts <list>',
+      'stacking: also fit the members on each training transcript cut after these many target messages (comma-separated; "none" = whole transcripts only, a faster fit) [default: 1,2,3,5,8]',
     )
     .option(
       '--model <value>',
@@ -176,7 +181,14 @@ export interface DetectorFromFlagsOptions {
 }
 
 /** Flags that describe a new ensemble, so they cannot apply to a fitted file. */
-const NEW_ENSEMBLE_FLAGS = ['detectors', 'strategy', 'noveltyGuard', 'embedder', 'dtype'] as const;
+const NEW_ENSEMBLE_FLAGS = [
+  'detectors',
+  'strategy',
+  'noveltyGuard',
+  'memberPrefixCuts',
+  'embedder',
+  'dtype',
+] as const;
 
 /**
  * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--model-dir`,
@@ -236,7 +248,23 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
   return {
     strategy: flags.strategy,
     ...(flags.noveltyGuard !== undefined && { noveltyGuard: flags.noveltyGuard }),
+    ...(flags.memberPrefixCuts !== undefined && {
+      memberPrefixCuts: parsePrefixCuts(flags.memberPrefixCuts),
+    }),
     detectors: specsFromFlags(flags),
     ...(threshold !== undefined && { threshold }),
   };
+}
+
+/** `--member-prefix-cuts`: "none" or comma-separated positive integers. */
+function parsePrefixCuts(v: string): number[] {
+  if (v.trim() === 'none') return [];
+  const cuts = v.split(',').map((x) => Number(x.trim()));
+  if (v.trim() === '' || cuts.some((k) => !Number.isInteger(k) || k < 1)) {
+    throw new InvalidOptionsError(
+      '--member-prefix-cuts',
+      `got "${v}"; give comma-separated positive integers such as 1,2,3,5,8, or "none"`,
+    );
+  }
+  return cuts;
 }

@@ -122,6 +122,9 @@ export const ensembleSpecSchema = z.strictObject({
   noveltyGuard: z
     .enum(['report', 'fallback', 'off'], { error: 'noveltyGuard must be one of report, fallback, off' })
     .optional(),
+  memberPrefixCuts: z
+    .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
+    .optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 
@@ -152,6 +155,12 @@ export interface EnsembleSpec {
    * @defaultValue 'report'
    */
   noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
+  /**
+   * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
+   * see `EnsembleOptions.memberPrefixCuts`. `[]` fits them on whole transcripts only (faster).
+   * @defaultValue [1, 2, 3, 5, 8]
+   */
+  memberPrefixCuts?: number[] | undefined;
   /** The detectors, cheapest first for `cascade`. */
   detectors: DetectorSpec[];
 }

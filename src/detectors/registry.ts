@@ -195,5 +195,6 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     ...(spec.threshold !== undefined && { threshold: spec.threshold }),
     ...(spec.weights !== undefined && { weights: spec.weights }),
     ...(spec.noveltyGuard !== undefined && { noveltyGuard: spec.noveltyGuard }),
+    ...(spec.memberPrefixCuts !== undefined && { memberPrefixCuts: spec.memberPrefixCuts }),
   });
 }

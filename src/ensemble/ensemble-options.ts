@@ -1,5 +1,7 @@
 import type { Detector } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { checkPrefixCuts } from './member-examples.js';
+import { PREFIX_CUTS } from './out-of-fold.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
@@ -22,6 +24,7 @@ export interface ResolvedEnsembleOptions {
   seed: number;
   l2: number;
   noveltyGuard: 'report' | 'fallback' | 'off';
+  memberPrefixCuts: readonly number[];
   cloneMember: ((detector: Detector) => Detector) | undefined;
 }
 
@@ -152,6 +155,9 @@ export function resolveEnsembleOptions(
       `got ${JSON.stringify(noveltyGuard)}; use "report", "fallback" or "off"`,
     );
   }
+  const givenCuts =
+    options.memberPrefixCuts === undefined ? undefined : checkPrefixCuts(options.memberPrefixCuts);
+  const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? [...PREFIX_CUTS]);
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
@@ -167,6 +173,7 @@ export function resolveEnsembleOptions(
     seed,
     l2,
     noveltyGuard,
+    memberPrefixCuts,
     cloneMember: options.cloneMember,
   };
 }

@@ -21,6 +21,7 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
+import { withPrefixCuts } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
@@ -43,7 +44,6 @@ import type {
 } from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
-
 export type { EnsembleFromJsonOptions } from './state.js';
 
 /**
@@ -210,13 +210,13 @@ export class Ensemble implements Detector {
    * Fits the ensemble on labelled transcripts.
    *
    * - `weighted-mean`: fits the members that have `fit()` on all examples.
-   * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()`
-   *   are fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one
-   *   combiner per prefix of the run order (cascade) on them, then re-fits the members on all examples.
-   *   Needs both labels and at least `folds` examples.
+   * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()` are
+   *   fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one combiner per
+   *   prefix of the run order (cascade) on them, then re-fits the members on all examples. Needs both labels and
+   *   at least `folds` examples. `stacking` also fits its members on prefix cuts (option `memberPrefixCuts`).
    *
-   * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they
-   * are left fitted on one fold's training split; fit again before use.
+   * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they are
+   * left fitted on one fold's training split; fit again before use.
    *
    * @param examples - labelled transcripts
    * @param opts - an optional `signal`
@@ -239,9 +239,10 @@ export class Ensemble implements Detector {
     const fitted = this.#combiner.learns
       ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
       : undefined;
+    const cut = withPrefixCuts(examples, this.#o.memberPrefixCuts);
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
-      await fitMember(m, examples, signal, what);
+      await fitMember(m, cut, signal, what);
     }
     this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
   }
@@ -319,6 +320,7 @@ export class Ensemble implements Detector {
       folds: o.folds,
       seed: o.seed,
       l2: o.l2,
+      ...(this.strategy === 'stacking' && { memberPrefixCuts: [...o.memberPrefixCuts] }),
       ...this.#combiner.toState(),
       memberNames: [...o.names],
       members: this.#members.map((m): DetectorState => {
@@ -356,6 +358,7 @@ export class Ensemble implements Detector {
       folds: s.folds,
       seed: s.seed,
       l2: s.l2,
+      ...(s.memberPrefixCuts !== undefined && { memberPrefixCuts: s.memberPrefixCuts }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
     e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });

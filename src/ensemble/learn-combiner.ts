@@ -44,6 +44,7 @@ export async function learnCombiner(
     signal,
     what,
     ...(prefixCuts !== undefined && { prefixCuts }),
+    memberCuts: o.memberPrefixCuts,
   });
   const fitted = createStrategy(o);
   fitted.fit(rows.rows, rows.labels);

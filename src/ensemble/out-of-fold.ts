@@ -5,6 +5,7 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { stratifiedFolds } from './folds.js';
+import { withPrefixCuts } from './member-examples.js';
 import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
@@ -35,6 +36,8 @@ export interface OutOfFoldOptions {
   what: string;
   /** Also score each held-out example cut after these many target messages ({@link PREFIX_CUTS}). */
   prefixCuts?: readonly number[];
+  /** Fit each fold's members on its training examples and on them cut after these many target messages. */
+  memberCuts?: readonly number[];
 }
 
 /** The out-of-fold rows a strategy learns from, whole transcripts first, then their prefix cuts. @internal */
@@ -135,7 +138,10 @@ export async function outOfFoldScores(
     } else {
       for (let f = 0; f < options.folds; f++) {
         AbortedError.throwIfAborted(signal, what);
-        const train = examples.filter((_, i) => foldOf[i] !== f);
+        const train = withPrefixCuts(
+          examples.filter((_, i) => foldOf[i] !== f),
+          options.memberCuts ?? [],
+        );
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
           if (g === f) heldOut.push(...rowsOf[i]!);

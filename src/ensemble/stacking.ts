@@ -21,7 +21,11 @@ import type { Combination } from './combination.js';
  * stackingFeatures([0.5, null]); // [0, 0, 0, 1]
  * ```
  */
-function stackingFeatures(scores: readonly (number | null)[], support?: DetectionSupport): number[] {
+function stackingFeatures(
+  scores: readonly (number | null)[],
+  support?: DetectionSupport,
+  lengthTerms = false,
+): number[] {
   const x: number[] = [];
   for (const s of scores) {
     if (s === null) x.push(0, 1);
@@ -39,7 +43,37 @@ function stackingFeatures(scores: readonly (number | null)[], support?: Detectio
     x.push(u * z, (u * c * c) / 10, u * Math.abs(c));
   }
   x.push(u);
+  if (lengthTerms) {
+    const l = messageLength(support);
+    x.push(u * l, l);
+  }
   return x;
+}
+
+/**
+ * `log(1 + characters per target message)`: how long the target's messages are. Bots and humans differ in it
+ * across bot families (it transfers better than vocabulary), and after one message it tells the combiner how
+ * much text the members' early scores rest on.
+ *
+ * @internal
+ */
+export function messageLength(support: DetectionSupport): number {
+  return Math.log1p(support.targetCharacters / Math.max(1, support.targetMessages));
+}
+
+/** Features after the evidence terms in a length-aware combiner: `[u * length, length]` ({@link messageLength}). */
+export const LENGTH_TERMS = 2;
+
+/**
+ * The combiner formats by weight count, for `m` members: `2m` (log-odds and missing flag per member, saved before
+ * evidence-aware combiners), `5m + 1` (with the evidence terms and `u`), `5m + 3` (also the message-length
+ * terms; what `fitCombiner` fits when given supports).
+ *
+ * @internal
+ */
+export function combinerSizes(m: number): { plain: number; aware: number; withLength: number } {
+  const aware = (2 + EVIDENCE_TERMS) * m + 1;
+  return { plain: 2 * m, aware, withLength: aware + LENGTH_TERMS };
 }
 
 /** Log-odds are clipped to +-12 in the curved evidence terms, so one extreme score cannot dominate them. */
@@ -90,7 +124,7 @@ export function fitCombiner(
   if (rows.length === 0)
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
   const m = fitLogisticRegression(
-    rows.map((r, i) => stackingFeatures(r, supports?.[i])),
+    rows.map((r, i) => stackingFeatures(r, supports?.[i], supports !== undefined)),
     labels.map((l) => (l === 'bot' ? 1 : 0)),
     { l2 },
   );
@@ -101,7 +135,7 @@ export function fitCombiner(
  * Applies a fitted combiner. When no member scored, the ensemble abstains (`logOdds: null`) rather than
  * answering from the intercept alone.
  *
- * @param model - a combiner from {@link fitCombiner}, with two weights per member
+ * @param model - a combiner from {@link fitCombiner}, in any of the formats of {@link combinerSizes}
  * @param scores - P(bot) per member, `null` when missing
  *
  * @example
@@ -115,8 +149,10 @@ export function combineStacking(
   support?: DetectionSupport,
 ): Combination {
   const m = scores.length;
-  const aware = support !== undefined && model.weights.length === (2 + EVIDENCE_TERMS) * m + 1;
-  const x = stackingFeatures(scores, aware ? support : undefined);
+  const sizes = combinerSizes(m);
+  const withLength = support !== undefined && model.weights.length === sizes.withLength;
+  const aware = support !== undefined && (withLength || model.weights.length === sizes.aware);
+  const x = stackingFeatures(scores, aware ? support : undefined, withLength);
   const w = model.weights;
   const contributions = scores.map((_, j) => {
     let share = w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]!;
@@ -144,6 +180,17 @@ export function combineStacking(
         sentence: `The verdict rests on ${n} message${n === 1 ? '' : 's'} from the target (${support.targetCharacters} characters); the combiner, fitted on conversations cut after 1, 2, 3, 5 and 8 messages as well as whole ones, weighs each member by that amount of evidence and moves the log-odds by ${share >= 0 ? '+' : ''}${share.toFixed(2)} for it.`,
       },
     ];
+    if (withLength) {
+      const at = sizes.aware;
+      const lengthShare = w[at]! * x[at]! + w[at + 1]! * x[at + 1]!;
+      const perMessage = support.targetCharacters / Math.max(1, n);
+      c.notes.push({
+        name: 'message_length',
+        value: perMessage,
+        contribution: lengthShare,
+        sentence: `The target writes ${perMessage.toFixed(0)} characters per message; for that length (at this amount of evidence) the combiner moves the log-odds by ${lengthShare >= 0 ? '+' : ''}${lengthShare.toFixed(2)}.`,
+      });
+    }
   }
   return c;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { noveltyStateSchema } from './novelty.js';
-import { EVIDENCE_TERMS } from './stacking.js';
+import { combinerSizes, EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
 
 const combinerSchema = z.object({
@@ -25,6 +25,7 @@ const stateSchema = z.object({
   combiner: combinerSchema.nullable(),
   combiners: z.array(combinerSchema).nullable(),
   novelty: noveltyStateSchema.nullable().optional(),
+  memberPrefixCuts: z.array(z.number().int().positive()).optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -53,21 +54,21 @@ export function parseEnsembleState(state: unknown): EnsembleState {
   if (s.members.length !== m) {
     throw new InvalidOptionsError('state', `has ${s.members.length} member states for ${m} member names`);
   }
-  const aware = (2 + EVIDENCE_TERMS) * m + 1;
-  if (s.combiner && s.combiner.weights.length !== 2 * m && s.combiner.weights.length !== aware) {
+  const { plain, aware, withLength } = combinerSizes(m);
+  if (s.combiner && ![plain, aware, withLength].includes(s.combiner.weights.length)) {
     throw new InvalidOptionsError(
       'state',
-      `combiner has ${s.combiner.weights.length} weight(s); expected ${2 * m} (two per member) or ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence)`,
+      `combiner has ${s.combiner.weights.length} weight(s); expected ${plain} (two per member), ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence) or ${withLength} (also two for the message length)`,
     );
   }
   if (s.novelty) {
     if (s.novelty.setAside.some((j) => j >= m)) {
       throw new InvalidOptionsError('state', `novelty.setAside names a member outside the ${m} members`);
     }
-    if (s.novelty.transfer.weights.length !== aware) {
+    if (![aware, withLength].includes(s.novelty.transfer.weights.length)) {
       throw new InvalidOptionsError(
         'state',
-        `novelty.transfer has ${s.novelty.transfer.weights.length} weight(s); expected ${aware}`,
+        `novelty.transfer has ${s.novelty.transfer.weights.length} weight(s); expected ${aware} or ${withLength}`,
       );
     }
   }

@@ -1,0 +1,73 @@
+/**
+ * `--member-prefix-cuts` (fit, eval, detect, score) and the config file's `memberPrefixCuts` choose the prefix
+ * cuts a stacking ensemble fits its members on; the choice is saved in the fitted state, so next to a fitted
+ * file the flag is refused, never ignored.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
+import { createEnsemble } from '../../src/detectors/registry.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+
+const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'botlens-prefix-cuts-flag-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('--member-prefix-cuts', () => {
+  it('fit saves the chosen cuts ("none" = whole transcripts only); next to a fitted file it is refused', async () => {
+    const out = join(tmp, 'none.json');
+    const fit = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic --strategy stacking --member-prefix-cuts none --out'.split(' '),
+      out,
+    ]);
+    expect(fit.stderr).not.toMatch(/error/i);
+    expect(fit.code).toBe(0);
+    expect(JSON.parse(await readFile(out, 'utf8')).memberPrefixCuts).toEqual([]);
+
+    const t = join(tmp, 't.json');
+    await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there!' }] }));
+    const refused = await runCli(['detect', t, '--model', out, '--member-prefix-cuts', '1']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--member-prefix-cuts cannot be used with the fitted model/);
+  }, 120_000);
+
+  it('rejects a list that is not positive integers, on the command line and in a config file', async () => {
+    const bad = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic --strategy stacking --member-prefix-cuts 1,x --out'.split(' '),
+      join(tmp, 'never.json'),
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--member-prefix-cuts.*1,x/);
+    const parsed = ensembleSpecSchema.safeParse({
+      strategy: 'stacking',
+      memberPrefixCuts: [0],
+      detectors: [{ type: 'heuristic' }],
+    });
+    expect(parsed.success).toBe(false);
+  }, 60_000);
+
+  it('a config spec passes memberPrefixCuts to the ensemble', async () => {
+    const e = await createEnsemble(
+      ensembleSpecSchema.parse({
+        strategy: 'stacking',
+        memberPrefixCuts: [1, 2],
+        detectors: [{ type: 'heuristic' }],
+      }),
+    );
+    expect(e.toJSON().memberPrefixCuts).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { DetectOptions, Detector, DetectorState } from '../../src/core/detector.js';
+import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
+import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
+import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { Ensemble } from '../../src/ensemble/ensemble.js';
+import { withPrefixCuts } from '../../src/ensemble/member-examples.js';
+import type { EnsembleResult } from '../../src/ensemble/types.js';
+import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const chats = await readTranscriptsJsonl(join(here, 'fixtures/chats.jsonl'));
+
+const resolve = (s: DetectorState): Detector =>
+  s.kind === 'embedding'
+    ? EmbeddingCentroidDetector.fromJSON(s)
+    : HeuristicDetector.fromJSON(s as Parameters<typeof HeuristicDetector.fromJSON>[0]);
+const unlabel = ({ label: _l, ...t }: LabelledTranscript): Transcript => t;
+const targetMessages = (t: Transcript) => t.messages.filter((m) => m.speaker === t.target).length;
+
+/** The real heuristic detector, recording how many target messages each transcript it is fitted on holds. */
+class RecordingHeuristic extends HeuristicDetector {
+  readonly fits: number[][] = [];
+  override async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    this.fits.push(examples.map(targetMessages));
+    await super.fit(examples, opts);
+  }
+}
+
+describe('withPrefixCuts', () => {
+  it('adds each example cut after the k-th target message, only where that is shorter than the example', () => {
+    // The fixture chats have 3 target messages, the last one ending the chat: the cut after the 3rd is the chat.
+    const out = withPrefixCuts(chats.slice(0, 4), [1, 2, 3, 5]);
+    expect(out).toHaveLength(4 + 4 + 4);
+    expect(out.slice(0, 4)).toEqual(chats.slice(0, 4));
+    expect(out.slice(4, 8).map(targetMessages)).toEqual([1, 1, 1, 1]);
+    expect(out.slice(8).map(targetMessages)).toEqual([2, 2, 2, 2]);
+    expect(out.slice(4).map((t) => t.label)).toEqual(
+      [...chats.slice(0, 4), ...chats.slice(0, 4)].map((t) => t.label),
+    );
+    expect(withPrefixCuts(chats, [])).toEqual(chats);
+  });
+});
+
+describe('stacking fits its members on prefix cuts of the training chats (memberPrefixCuts)', () => {
+  it('by default, in every out-of-fold fit and in the final one; [] fits whole chats only', async () => {
+    const h = new RecordingHeuristic();
+    const e = new Ensemble([h], { strategy: 'stacking', folds: 3 });
+    await e.fit(chats);
+    expect(h.fits).toHaveLength(3 + 1);
+    for (const f of h.fits) {
+      expect(f.filter((n) => n === 1).length).toBe(f.filter((n) => n === 3).length);
+      expect(f.filter((n) => n === 2).length).toBe(f.filter((n) => n === 3).length);
+    }
+    expect(h.fits[3]).toHaveLength(3 * chats.length);
+    expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
+
+    const whole = new RecordingHeuristic();
+    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3, memberPrefixCuts: [] });
+    await w.fit(chats);
+    expect(whole.fits.flat().every((n) => n === 3)).toBe(true);
+    expect(whole.fits[3]).toHaveLength(chats.length);
+    // The option survives a save and load, so a refit of the loaded ensemble fits the same way.
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(w.toJSON())), { resolve });
+    expect(back.toJSON().memberPrefixCuts).toEqual([]);
+  });
+
+  it('rejects counts that are not distinct positive integers', () => {
+    for (const bad of [[0], [1.5], [2, 2], 'all'] as unknown[]) {
+      expect(
+        () =>
+          new Ensemble([new HeuristicDetector()], {
+            strategy: 'stacking',
+            memberPrefixCuts: bad as number[],
+          }),
+      ).toThrow(InvalidOptionsError);
+    }
+  });
+
+  it('gives a combiner with message-length terms whose explanation still adds up, and streams to detect()', async () => {
+    const e = new Ensemble(
+      [
+        new HeuristicDetector(),
+        new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 512 }) }),
+      ],
+      { strategy: 'stacking' },
+    );
+    await e.fit(chats);
+    expect(e.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1 + 2);
+    const t = unlabel(chats[7]!);
+    const r = (await e.detect(t)) as EnsembleResult;
+    const note = r.evidence.find((x) => x.name === 'message_length');
+    expect(note?.value).toBeCloseTo(
+      t.messages.filter((m) => m.speaker === t.target).reduce((s, m) => s + m.text.length, 0) / 3,
+      9,
+    );
+    const sum = r.evidence.reduce((s, x) => s + (x.contribution ?? 0), 0);
+    expect(Math.log(r.score! / (1 - r.score!))).toBeCloseTo(sum, 9);
+    const live = e.stream({ target: t.target! });
+    let last: EnsembleResult | undefined;
+    for (const m of t.messages) last = (await live.push(m)) as EnsembleResult;
+    expect(last!.score).toBeCloseTo(r.score!, 12);
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(e.toJSON())), { resolve });
+    // The embedding member saves its vectors rounded (float16/float32), hence closeness rather than equality.
+    expect((await back.detect(t)).score).toBeCloseTo(r.score!, 9);
+  });
+});
+
+describe('state saved at 3a4314d (before prefix-cut member fitting and the length terms)', () => {
+  it('loads and scores exactly as it did then', async () => {
+    const saved = JSON.parse(readFileSync(join(here, 'fixtures/ensemble-state-3a4314d.json'), 'utf8')) as {
+      state: DetectorState & { combiner: { weights: number[] } };
+      probeRows: number[];
+      scores: number[];
+    };
+    expect(saved.state.combiner.weights).toHaveLength(5 * 2 + 1);
+    expect(saved.state['memberPrefixCuts']).toBeUndefined();
+    const ens = await Ensemble.fromJSON(saved.state, { resolve });
+    const got = (await ens.detectBatch(saved.probeRows.map((i) => unlabel(chats[i]!)))) as EnsembleResult[];
+    got.forEach((r, i) => {
+      expect(r.score).toBeCloseTo(saved.scores[i]!, 12);
+      expect(r.evidence.map((x) => x.name)).not.toContain('message_length');
+    });
+  });
+});
