@@ -53,35 +53,42 @@ function row(name: string, r: EvaluationReport, before: string, start: string, t
   );
 }
 
+/** The early-verdict setting (opt-in): members also fitted on prefix cuts, with the message-length terms. */
+const CUTS = [1, 2, 3, 5, 8];
 const t0 = performance.now();
-const full = await fitted(train);
-const fitMs = performance.now() - t0;
-const tPlain = performance.now();
-const plain = await fitted(train, 'report', []);
-const plainFitMs = performance.now() - tPlain;
+const plain = await fitted(train);
+const plainFitMs = performance.now() - t0;
+const tCuts = performance.now();
+const full = await fitted(train, 'report', CUTS);
+const fitMs = performance.now() - tCuts;
 const ci = { resamples: 1000, seed: 42 };
 const bySource = (e: LabelledTranscript & { fields?: Record<string, unknown> }) =>
   String(e.fields?.['source']);
-const whole = await evaluateDetector(full, dev, { ci, groupBy: bySource });
-row(
-  'in domain, whole transcripts',
-  whole,
-  '0.949 / 0.993 / ECE 0.010',
-  '0.949 / 0.994 / ECE 0.026',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
+const whole = await evaluateDetector(plain, dev, { ci, groupBy: bySource });
 const prefixTargets = ['F1 >= 0.78', 'F1 >= 0.88', 'F1 >= 0.93'];
 const prefixBefore = ['0.707 / 0.800 / ECE 0.190', '0.822 / 0.968 / ECE 0.104', '0.922 / 0.976 / ECE 0.058'];
 const prefixStart = ['0.743 / 0.861 / ECE 0.083', '0.903 / 0.965 / ECE 0.045', '0.917 / 0.973 / ECE 0.032'];
-for (const k of [1, 2, 3]) {
-  const r = await evaluateDetector(full, dev, { prefix: k, ci });
+for (const [e, note] of [
+  [plain, ''],
+  [full, ', memberPrefixCuts [1, 2, 3, 5, 8]'],
+] as const) {
   row(
-    `cut after the target's message ${k}`,
-    r,
-    prefixBefore[k - 1]!,
-    prefixStart[k - 1]!,
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
+    `in domain, whole transcripts${note}`,
+    e === plain ? whole : await evaluateDetector(e, dev, { ci }),
+    '0.949 / 0.993 / ECE 0.010',
+    '0.949 / 0.994 / ECE 0.026',
+    'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
   );
+  for (const k of [1, 2, 3]) {
+    const r = await evaluateDetector(e, dev, { prefix: k, ci });
+    row(
+      `cut after the target's message ${k}${note}`,
+      r,
+      prefixBefore[k - 1]!,
+      prefixStart[k - 1]!,
+      `${prefixTargets[k - 1]}, ECE <= 0.05`,
+    );
+  }
 }
 // Leave one source out: fitted on one bot population, tested on the other (no refit).
 type Row = LabelledTranscript & { fields?: Record<string, unknown> };
@@ -122,14 +129,17 @@ const crossSource: {
   },
 ];
 for (const c of crossSource) {
-  const e = await fitted(train.filter(c.fitOn), c.noveltyGuard);
-  const report = await evaluateDetector(
-    e,
-    dev.filter((r) => !c.fitOn(r)),
-    { ci },
-  );
-  row(c.name, report, c.before, c.start, 'F1 >= 0.80, AUROC >= 0.93');
-  await e.dispose();
+  for (const cuts of c.noveltyGuard === 'report' ? [undefined, CUTS] : [undefined]) {
+    const e = await fitted(train.filter(c.fitOn), c.noveltyGuard, cuts);
+    const report = await evaluateDetector(
+      e,
+      dev.filter((r) => !c.fitOn(r)),
+      { ci },
+    );
+    const name = cuts ? `${c.name}, memberPrefixCuts [1, 2, 3, 5, 8]` : c.name;
+    row(name, report, cuts ? '-' : c.before, cuts ? '-' : c.start, 'F1 >= 0.80, AUROC >= 0.93');
+    await e.dispose();
+  }
 }
 const heuristic = await createDetector({ type: 'heuristic' });
 row(
@@ -176,8 +186,8 @@ async function streamCost(e: Ensemble) {
   }
   return { detectMs, streamMs, equal };
 }
-const { detectMs, streamMs, equal } = await streamCost(full);
-const plainCost = await streamCost(plain);
+const { detectMs, streamMs, equal } = await streamCost(plain);
+const cutsCost = await streamCost(full);
 
 console.log(
   'Dev split, default threshold 0.5, one evaluation each; F1 with its bootstrap 95% interval (1000 seeded',
@@ -189,7 +199,8 @@ console.log(
   "heuristic,embedding --embedder hashing --strategy stacking`), measured on the same splits; 'session start' =",
 );
 console.log('the same bench at 3a4314d (members fitted on whole transcripts only, no message-length terms).');
-console.log("Rows without a noveltyGuard note use the default, 'report' (evidence only).");
+console.log("Rows without a noveltyGuard note use the default, 'report' (evidence only); rows without a");
+console.log('memberPrefixCuts note use its default, [] (members fitted on whole transcripts).');
 console.log('');
 console.log(
   '| protocol (dev rows) | n | F1 [95% CI] | recall | AUROC | ECE | before | session start | target |',
@@ -212,12 +223,14 @@ for (const [g, m] of Object.entries(whole.members ?? {}))
   console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log(
-  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [] (fewer fitted examples for the kNN vote): ${plainCost.streamMs.toFixed(0)} ms vs ${plainCost.detectMs.toFixed(1)} ms = ${(plainCost.streamMs / plainCost.detectMs).toFixed(1)}x.`,
+  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [1, 2, 3, 5, 8] (five times the fitted examples for the kNN vote): ${cutsCost.streamMs.toFixed(0)} ms vs ${cutsCost.detectMs.toFixed(1)} ms = ${(cutsCost.streamMs / cutsCost.detectMs).toFixed(1)}x.`,
 );
 console.log(
-  `Fitting on train (CPU shared, one run each): ${(fitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [1, 2, 3, 5, 8], ${(plainFitMs / 1000).toFixed(1)} s with [] (members on whole transcripts only) = ${(fitMs / plainFitMs).toFixed(1)}x.`,
+  `Fitting on train (one run each): ${(plainFitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [] (members on whole transcripts only), ${(fitMs / 1000).toFixed(1)} s with [1, 2, 3, 5, 8] = ${(fitMs / plainFitMs).toFixed(1)}x.`,
 );
 const mb = (e: Ensemble) => (JSON.stringify(e.toJSON()).length / 1e6).toFixed(1);
-console.log(`Saved state (JSON): ${mb(full)} MB with the default memberPrefixCuts, ${mb(plain)} MB with [].`);
+console.log(
+  `Saved state (JSON): ${mb(plain)} MB with the default memberPrefixCuts [], ${mb(full)} MB with [1, 2, 3, 5, 8].`,
+);
 console.log(`Fitting and evaluation took ${(modelMs / 1000).toFixed(0)} s.`);
 await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose()]);

@@ -161,13 +161,13 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], { strategy: 'stacking' });
     await e.fit(DATA);
     const state = e.toJSON();
-    // Five per member, one for the amount of evidence, two for the message length.
-    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2);
+    // Five per member and one for the amount of evidence (the message-length terms come with memberPrefixCuts).
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1);
     const r = await e.detect(DATA[1]!);
     expect(r.support).toEqual({ targetMessages: 3, targetCharacters: expect.any(Number) });
     expect(r.evidence.map((x) => x.name)).toContain('evidence_amount');
-    expect(r.evidence.map((x) => x.name)).toContain('message_length');
-    // The log-odds are the sum of the intercept, the members' shares and the evidence and length terms.
+    expect(r.evidence.map((x) => x.name)).not.toContain('message_length');
+    // The log-odds are the sum of the intercept, the members' shares and the evidence term.
     const sum = r.evidence.reduce((s, x) => s + (x.contribution ?? 0), 0);
     expect(Math.log(r.score! / (1 - r.score!))).toBeCloseTo(sum, 9);
     const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), {

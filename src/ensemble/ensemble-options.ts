@@ -1,7 +1,6 @@
 import type { Detector } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkPrefixCuts } from './member-examples.js';
-import { PREFIX_CUTS } from './out-of-fold.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
@@ -157,7 +156,7 @@ export function resolveEnsembleOptions(
   }
   const givenCuts =
     options.memberPrefixCuts === undefined ? undefined : checkPrefixCuts(options.memberPrefixCuts);
-  const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? [...PREFIX_CUTS]);
+  const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? []);
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }

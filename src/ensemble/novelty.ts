@@ -149,6 +149,7 @@ export function fitNovelty(
   labels: readonly Label[],
   l2: number,
   mode: NoveltyMode,
+  lengthTerms = true,
 ): NoveltyState | null {
   const members = rows[0]?.scores.length ?? 0;
   const setAside = [...new Set(rows.flatMap((r) => r.familiarity?.members ?? []))].sort((a, b) => a - b);
@@ -178,6 +179,7 @@ export function fitNovelty(
     labels,
     l2,
     rows.map((r) => r.support),
+    lengthTerms,
   );
   return {
     version: NOVELTY_VERSION,

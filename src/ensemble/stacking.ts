@@ -109,6 +109,9 @@ export interface FittedCombiner extends LogisticModel {
  * @param rows - member scores per example
  * @param labels - the label of each example (`bot` = 1)
  * @param l2 - L2 penalty
+ * @param supports - each example's amount of evidence: makes the combiner evidence-aware
+ * @param lengthTerms - with `supports`, also the message-length terms (fitted when the members were fitted on
+ *   prefix cuts: without them the terms measured worse on the first messages, see docs/evaluation.md)
  *
  * @example
  * ```ts
@@ -120,11 +123,12 @@ export function fitCombiner(
   labels: readonly Label[],
   l2: number,
   supports?: readonly DetectionSupport[],
+  lengthTerms = true,
 ): FittedCombiner {
   if (rows.length === 0)
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
   const m = fitLogisticRegression(
-    rows.map((r, i) => stackingFeatures(r, supports?.[i], supports !== undefined)),
+    rows.map((r, i) => stackingFeatures(r, supports?.[i], supports !== undefined && lengthTerms)),
     labels.map((l) => (l === 'bot' ? 1 : 0)),
     { l2 },
   );

@@ -48,9 +48,9 @@ describe('withPrefixCuts', () => {
 });
 
 describe('stacking fits its members on prefix cuts of the training chats (memberPrefixCuts)', () => {
-  it('by default, in every out-of-fold fit and in the final one; [] fits whole chats only', async () => {
+  it('when asked, in every out-of-fold fit and in the final one; by default ([]) whole chats only', async () => {
     const h = new RecordingHeuristic();
-    const e = new Ensemble([h], { strategy: 'stacking', folds: 3 });
+    const e = new Ensemble([h], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1, 2, 3, 5, 8] });
     await e.fit(chats);
     expect(h.fits).toHaveLength(3 + 1);
     for (const f of h.fits) {
@@ -61,7 +61,8 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
 
     const whole = new RecordingHeuristic();
-    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3, memberPrefixCuts: [] });
+    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3 });
+    expect(w.toJSON().memberPrefixCuts).toEqual([]);
     await w.fit(chats);
     expect(whole.fits.flat().every((n) => n === 3)).toBe(true);
     expect(whole.fits[3]).toHaveLength(chats.length);
@@ -88,7 +89,7 @@ describe('stacking fits its members on prefix cuts of the training chats (member
         new HeuristicDetector(),
         new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 512 }) }),
       ],
-      { strategy: 'stacking' },
+      { strategy: 'stacking', memberPrefixCuts: [1, 2, 3, 5, 8] },
     );
     await e.fit(chats);
     expect(e.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1 + 2);

@@ -27,6 +27,7 @@ export class StackingStrategy implements EnsembleCombiner {
   readonly #l2: number;
   readonly #names: readonly string[];
   readonly #guard: NoveltyMode | 'off';
+  readonly #lengthTerms: boolean;
   #model: LogisticModel | null = null;
   #novelty: NoveltyState | null = null;
 
@@ -34,12 +35,20 @@ export class StackingStrategy implements EnsembleCombiner {
    * @param names - the members' names, constructor order
    * @param l2 - L2 penalty of the combiner
    * @param guard - what the out-of-distribution guard does (see `fitNovelty`), or `off`
+   * @param lengthTerms - whether the combiner also learns the message-length terms (the members were fitted
+   *   on prefix cuts: `memberPrefixCuts` not empty)
    */
-  constructor(names: readonly string[], l2: number, guard: NoveltyMode | 'off' = 'report') {
+  constructor(
+    names: readonly string[],
+    l2: number,
+    guard: NoveltyMode | 'off' = 'report',
+    lengthTerms = false,
+  ) {
     this.#members = names.length;
     this.#names = names;
     this.#l2 = l2;
     this.#guard = guard;
+    this.#lengthTerms = lengthTerms;
   }
 
   get isFitted(): boolean {
@@ -65,6 +74,7 @@ export class StackingStrategy implements EnsembleCombiner {
       labels,
       this.#l2,
       rows.map((r) => r.support),
+      this.#lengthTerms,
     );
     this.#novelty =
       this.#guard !== 'off'
@@ -73,6 +83,7 @@ export class StackingStrategy implements EnsembleCombiner {
             labels,
             this.#l2,
             this.#guard,
+            this.#lengthTerms,
           )
         : null;
   }
