@@ -115,7 +115,7 @@ class LazyEvidence extends Stamped {
 }
 
 /** One accessor pair for every such detection (an own, enumerable property of each). */
-const EVIDENCE_ON_READ: PropertyDescriptor = {
+const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
   get(this: object): Evidence[] {
     return LazyEvidence.read(this);
   },
@@ -124,7 +124,7 @@ const EVIDENCE_ON_READ: PropertyDescriptor = {
   },
   enumerable: true,
   configurable: true,
-};
+});
 
 /**
  * The {@link EvidenceFacts} stated for `d` when it was made by {@link withEvidenceOnRead} (and its evidence was

@@ -89,8 +89,12 @@ const CURLY_APOSTROPHE = 0x2019;
 const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
 /** What a pictograph must not be for the scan to count it as a lone emoji and nothing else. */
 const NOT_LONE = /^[\p{L}\p{N}\p{M}\p{P}\p{Emoji_Modifier}\p{Regional_Indicator}]$/u;
-/** Astral code point -> whether {@link loneEmojiAt} accepts it (asked of the regexes once per code point). */
+/**
+ * Astral code point -> whether {@link loneEmojiAt} accepts it, asked of the regexes once per code point (and
+ * each time beyond the first LONE_EMOJI_KEPT code points, so that text made of many keeps memory bounded).
+ */
 const LONE_EMOJI = new Map<number, boolean>();
+const LONE_EMOJI_KEPT = 4096;
 
 /**
  * Whether `text[i, i + 2)` is a surrogate pair holding an emoji that every measure sees as one uncased symbol:
@@ -108,7 +112,7 @@ function loneEmojiAt(text: string, i: number): boolean {
   if (lone === undefined) {
     const ch = String.fromCodePoint(cp);
     lone = PICTOGRAPH.test(ch) && !NOT_LONE.test(ch) && ch.toLowerCase() === ch.toUpperCase();
-    LONE_EMOJI.set(cp, lone);
+    if (LONE_EMOJI.size < LONE_EMOJI_KEPT) LONE_EMOJI.set(cp, lone);
   }
   return lone;
 }
