@@ -1,11 +1,11 @@
 /**
  * Time of HeuristicDetector.detect() on a 200-message transcript, validation included, old (a checkout of an
- * earlier botlens: BOTLENS_BENCH_BASELINE, by default /work/base2, this session's starting commit) beside new
- * in one run, with the ratio; µs per KB of text on the ConvAI dev file, where the old and new scores are also
- * compared row by row; and the cost of streaming a transcript message by message.
+ * earlier botlens: BOTLENS_BENCH_BASELINE, by default /work/base2 = e38745d; /work/base3 = 3a4314d) beside new
+ * in one run, with the ratio and µs per KB of text; µs per KB of text on the ConvAI dev file, where the old and
+ * new scores are also compared row by row; and the cost of streaming a transcript message by message.
  *
  *   npx tsx bench/heuristic.ts
- *   BOTLENS_BENCH_BASELINE=/work/base npx tsx bench/heuristic.ts
+ *   BOTLENS_BENCH_BASELINE=/work/base3 npx tsx bench/heuristic.ts
  *
  * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or the baseline
  * checkout is absent)
@@ -111,8 +111,8 @@ console.log(
 );
 if (!old) console.log(`(old implementation not found at ${BASE}: its column is left out)`);
 console.log('');
-console.log('| 200 messages | step | old | new | old / new |');
-console.log('| --- | --- | --- | --- | --- |');
+console.log('| 200 messages | step | old | new | old / new | new per KB |');
+console.log('| --- | --- | --- | --- | --- | --- |');
 for (const [timed, distinct] of [
   [false, false],
   [true, false],
@@ -133,7 +133,7 @@ for (const [timed, distinct] of [
   ] as const) {
     const [n = 0, o] = await time(old ? [run(fresh), run(old)] : [run(fresh)]);
     console.log(
-      `| ${label} (${textKb(plain).toFixed(1)} KB) | ${step} | ${o === undefined ? '-' : us(o)} | ${us(n)} | ${o === undefined ? '-' : `${(o / n).toFixed(1)}x`} |`,
+      `| ${label} (${textKb(plain).toFixed(1)} KB) | ${step} | ${o === undefined ? '-' : us(o)} | ${us(n)} | ${o === undefined ? '-' : `${(o / n).toFixed(2)}x`} | ${((n * 1000) / textKb(plain)).toFixed(1)} µs/KB |`,
     );
   }
 }
@@ -154,7 +154,7 @@ if (existsSync(CONVAI_DEV)) {
   console.log('| --- | --- | --- | --- |');
   const per = (ms: number) => `${((ms * 1000) / kb).toFixed(2)} µs/KB`;
   console.log(
-    `| whole file | ${o === undefined ? '-' : `${o.toFixed(1)} ms`} | ${n.toFixed(1)} ms | ${o === undefined ? '-' : `${(o / n).toFixed(1)}x`} |`,
+    `| whole file | ${o === undefined ? '-' : `${o.toFixed(1)} ms`} | ${n.toFixed(1)} ms | ${o === undefined ? '-' : `${(o / n).toFixed(2)}x`} |`,
   );
   console.log(`| per KB of text | ${o === undefined ? '-' : per(o)} | ${per(n)} | |`);
   if (old) {

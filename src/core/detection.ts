@@ -58,8 +58,73 @@ export interface EvidenceFacts {
   nearestSimilarity?: number | null;
 }
 
-const factsOf = new WeakMap<Detection, EvidenceFacts>();
 const NO_NEIGHBOURS: EvidenceFacts = Object.freeze({ nearestSimilarity: null });
+
+/** Returns the object it is given, so that a subclass's constructor adds its private fields to that object. */
+class Stamped {
+  constructor(o: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object (see LazyEvidence)
+    return o;
+  }
+}
+
+/**
+ * The state of a detection whose evidence is written on first read, kept in private fields stamped on the
+ * detection itself: invisible to JSON, spreads, `Object.keys` and equality checks, and, unlike a `WeakMap` of
+ * detections, no table that the garbage collector must sweep (that, and an accessor pair per object, made a
+ * short transcript's heuristic detection cost twice its scoring).
+ */
+class LazyEvidence extends Stamped {
+  #build: (() => Evidence[]) | undefined;
+  #evidence: Evidence[] | undefined;
+  #facts: EvidenceFacts | undefined;
+
+  private constructor(d: Detection, build: () => Evidence[], facts: EvidenceFacts) {
+    super(d);
+    this.#build = build;
+    this.#evidence = undefined;
+    this.#facts = facts;
+  }
+
+  /** Stamps `d` with the state. */
+  static stamp(d: Detection, build: () => Evidence[], facts: EvidenceFacts): void {
+    new LazyEvidence(d, build, facts);
+  }
+
+  static read(d: object): Evidence[] {
+    if (!(#build in d)) return [];
+    const self = d as unknown as LazyEvidence;
+    if (self.#build !== undefined) {
+      self.#evidence = self.#build();
+      self.#build = undefined;
+    }
+    return self.#evidence!;
+  }
+
+  static write(d: object, v: Evidence[]): void {
+    if (!(#build in d)) return;
+    const self = d as unknown as LazyEvidence;
+    self.#evidence = v;
+    self.#build = undefined;
+    self.#facts = undefined;
+  }
+
+  static factsOf(d: object): EvidenceFacts | undefined {
+    return #facts in d ? (d as unknown as LazyEvidence).#facts : undefined;
+  }
+}
+
+/** One accessor pair for every such detection (an own, enumerable property of each). */
+const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
+  get(this: object): Evidence[] {
+    return LazyEvidence.read(this);
+  },
+  set(this: object, v: Evidence[]) {
+    LazyEvidence.write(this, v);
+  },
+  enumerable: true,
+  configurable: true,
+});
 
 /**
  * The {@link EvidenceFacts} stated for `d` when it was made by {@link withEvidenceOnRead} (and its evidence was
@@ -68,7 +133,7 @@ const NO_NEIGHBOURS: EvidenceFacts = Object.freeze({ nearestSimilarity: null });
  * @internal
  */
 export function evidenceFacts(d: Detection): EvidenceFacts | undefined {
-  return factsOf.get(d);
+  return LazyEvidence.factsOf(d);
 }
 
 /**
@@ -88,22 +153,10 @@ export function withEvidenceOnRead(
   build: () => Evidence[],
   facts: EvidenceFacts = NO_NEIGHBOURS,
 ): Detection {
-  let evidence: Evidence[] | undefined;
-  const out: Detection = {
-    detector: d.detector,
-    score: d.score,
-    label: d.label,
-    get evidence(): Evidence[] {
-      evidence ??= build();
-      return evidence;
-    },
-    set evidence(v: Evidence[]) {
-      evidence = v;
-      factsOf.delete(out);
-    },
-    elapsedMs: d.elapsedMs,
-    ...(d.support !== undefined && { support: d.support }),
-  };
-  factsOf.set(out, facts);
+  const out = { detector: d.detector, score: d.score, label: d.label } as Detection;
+  Object.defineProperty(out, 'evidence', EVIDENCE_ON_READ);
+  out.elapsedMs = d.elapsedMs;
+  if (d.support !== undefined) out.support = d.support;
+  LazyEvidence.stamp(out, build, facts);
   return out;
 }

@@ -9,7 +9,7 @@
 const DAY_MS = 86_400_000;
 
 /** Days of the year before the first of each month, in a common year. */
-const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const DAYS_BEFORE_MONTH = new Int32Array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]);
 
 /** Leap years from year 1 to 1969. */
 const LEAP_YEARS_BEFORE_1970 = 477;
@@ -25,16 +25,28 @@ function daysSince1970(y: number, m: number, d: number): number {
   return (y - 1970) * 365 + leapsBefore + DAYS_BEFORE_MONTH[m - 1]! + (m > 2 ? leap : 0) + d - 1;
 }
 
-/** The value of the two decimal digits of `s` at `at`, or -1 when one of them is not a digit. */
-function twoDigits(s: string, at: number): number {
-  const a = s.charCodeAt(at) - 0x30;
-  const b = s.charCodeAt(at + 1) - 0x30;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+/** The digit at `s[at]` (0 to 9), or a value outside 0-9 when it is not a digit. */
+function digit(s: string, at: number): number {
+  return s.charCodeAt(at) - 0x30;
 }
 
 /**
+ * Whether `d` from {@link digit} (of an index inside the string) is a digit's value: a non-digit gives a
+ * negative number, which the unsigned shift makes huge, or one above 9.
+ */
+function isDigit(d: number): boolean {
+  return d >>> 0 <= 9;
+}
+
+/** The month (year * 16 + month) whose first day {@link parseUtcIsoFast} computed last, and that day. */
+let lastMonth = -1;
+let lastMonthDay = 0;
+
+/**
  * Epoch milliseconds of a UTC ISO 8601 date-time in the common shape, or `undefined` when `s` has another
- * shape (an offset, no seconds, other fraction lengths, day 29-31...): call `Date.parse` then.
+ * shape (an offset, no seconds, other fraction lengths, day 29-31...): call `Date.parse` then. Reading the
+ * string's 24 code units is most of its cost, so each is read once; the day number of the month's first day
+ * is remembered (timestamps of a chat rarely change month).
  *
  * @param s - a timestamp string
  * @internal
@@ -54,27 +66,56 @@ export function parseUtcIsoFast(s: string): number | undefined {
   }
   let ms = 0;
   if (n === 24) {
-    if (s.charCodeAt(19) !== 0x2e) return undefined; // .
-    const hi = twoDigits(s, 20);
-    const lo = s.charCodeAt(22) - 0x30;
-    if (hi < 0 || lo < 0 || lo > 9) return undefined;
-    ms = hi * 10 + lo;
+    const a = digit(s, 20);
+    const b = digit(s, 21);
+    const c = digit(s, 22);
+    if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return undefined; // .
+    ms = a * 100 + b * 10 + c;
   }
-  const century = twoDigits(s, 0);
-  const yy = twoDigits(s, 2);
-  const mo = twoDigits(s, 5);
-  const d = twoDigits(s, 8);
-  const h = twoDigits(s, 11);
-  const mi = twoDigits(s, 14);
-  const sec = twoDigits(s, 17);
-  if (century < 0 || yy < 0) return undefined;
-  const y = century * 100 + yy;
+  const y0 = digit(s, 0);
+  const y1 = digit(s, 1);
+  const y2 = digit(s, 2);
+  const y3 = digit(s, 3);
+  const mo0 = digit(s, 5);
+  const mo1 = digit(s, 6);
+  const d0 = digit(s, 8);
+  const d1 = digit(s, 9);
+  const h0 = digit(s, 11);
+  const h1 = digit(s, 12);
+  const mi0 = digit(s, 14);
+  const mi1 = digit(s, 15);
+  const s0 = digit(s, 17);
+  const s1 = digit(s, 18);
+  const digits =
+    isDigit(y0) &&
+    isDigit(y1) &&
+    isDigit(y2) &&
+    isDigit(y3) &&
+    isDigit(mo0) &&
+    isDigit(mo1) &&
+    isDigit(d0) &&
+    isDigit(d1) &&
+    isDigit(h0) &&
+    isDigit(h1) &&
+    isDigit(mi0) &&
+    isDigit(mi1) &&
+    isDigit(s0) &&
+    isDigit(s1);
+  if (!digits) return undefined;
+  const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+  const mo = mo0 * 10 + mo1;
+  const d = d0 * 10 + d1;
+  const h = h0 * 10 + h1;
+  const mi = mi0 * 10 + mi1;
+  const sec = s0 * 10 + s1;
   // Days past 28 (month lengths, leap years) and years before 1970 are left to Date.parse.
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 28 || h < 0 || h > 23 || mi < 0 || mi > 59) {
-    return undefined;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return undefined;
+  const month = y * 16 + mo;
+  if (month !== lastMonth) {
+    lastMonthDay = daysSince1970(y, mo, 1);
+    lastMonth = month;
   }
-  if (sec < 0 || sec > 59) return undefined;
-  return daysSince1970(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+  return (lastMonthDay + d - 1) * DAY_MS + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
 }
 
 /** A date-time with a full ISO 8601 date in front: what `timestampMs` hands to `Date.parse`. */

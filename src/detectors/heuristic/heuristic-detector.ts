@@ -29,14 +29,17 @@ import {
   type CompleteHeuristicWeights,
   cloneWeights,
   completeWeights,
+  contributionAt,
   FEATURE_TRANSFORMS,
   type FeatureWeight,
   type HeuristicWeights,
+  type PackedWeights,
+  packWeights,
   requireAll,
   standardize,
 } from './feature-model.js';
 import { HeuristicStream } from './heuristic-stream.js';
-import { StyleAccumulator } from './style-accumulator.js';
+import { SIGNALS, StyleAccumulator } from './style-accumulator.js';
 import {
   STYLE_FEATURE_NAMES,
   type StyleFeatureName,
@@ -125,6 +128,10 @@ export class HeuristicDetector implements Detector {
   private readonly limits: Readonly<Required<ValidationLimits>> | undefined;
   private readonly shrinkage: number;
   private model: CompleteHeuristicWeights;
+  /** `model`, packed for scoring (see {@link packWeights}). */
+  private packed: PackedWeights;
+  /** Scratch for the signals of `score` (nothing there awaits, so calls cannot interleave). */
+  private readonly signalValues = new Float64Array(SIGNALS);
   private readonly scratch: StyleAccumulator;
   /** Scratch for the message times of `detect` (grown to the longest transcript). */
   private times: Float64Array = new Float64Array(0);
@@ -149,6 +156,7 @@ export class HeuristicDetector implements Detector {
       repeatWindow: options.repeatWindow,
     });
     this.model = completeWeights(options.weights, DEFAULT_HEURISTIC_WEIGHTS);
+    this.packed = packWeights(this.model);
     this.scratch = new StyleAccumulator('', this.featureOptions);
   }
 
@@ -294,7 +302,7 @@ export class HeuristicDetector implements Detector {
         features[name] = { weight: m.weights[j]!, mean: fw.mean, scale: fw.scale };
       });
     }
-    this.model = { intercept, features };
+    this.setModel({ intercept, features });
     this.isFitted = true;
   }
 
@@ -365,13 +373,20 @@ export class HeuristicDetector implements Detector {
       evidenceShrinkage: num('evidenceShrinkage'),
     });
     // Every signal must be present: a saved state never silently falls back to defaults.
-    d.model = completeWeights(
-      weights as unknown as HeuristicWeights,
-      requireAll(weights, DEFAULT_HEURISTIC_WEIGHTS),
-      'state.weights',
+    d.setModel(
+      completeWeights(
+        weights as unknown as HeuristicWeights,
+        requireAll(weights, DEFAULT_HEURISTIC_WEIGHTS),
+        'state.weights',
+      ),
     );
     d.isFitted = state['fitted'] === true;
     return d;
+  }
+
+  private setModel(model: CompleteHeuristicWeights): void {
+    this.model = model;
+    this.packed = packWeights(model);
   }
 
   private score(acc: StyleAccumulator, started: number): Detection {
@@ -382,20 +397,10 @@ export class HeuristicDetector implements Detector {
         support,
       };
     }
-    const features = acc.features();
-    const model = this.model;
-    let anyMeasured = false;
-    let z = model.intercept;
-    const contributions: number[] = [];
-    for (const name of STYLE_FEATURE_NAMES) {
-      const fw = model.features[name];
-      const value = features.values[name];
-      const contribution = value === null ? 0 : fw.weight * standardize(name, value, fw);
-      z += contribution;
-      contributions.push(contribution);
-      if (value !== null) anyMeasured = true;
-    }
-    if (!anyMeasured) {
+    // The signals by position and the weights packed in the same order: no lookup by name per signal.
+    const x = this.signalValues;
+    const has = acc.signals(x);
+    if (has === 0) {
       return {
         ...abstained(
           this.name,
@@ -405,6 +410,16 @@ export class HeuristicDetector implements Detector {
         support,
       };
     }
+    const model = this.model;
+    const packed = this.packed;
+    let z = packed.intercept;
+    const contributions: number[] = new Array(SIGNALS);
+    for (let k = 0; k < SIGNALS; k++) {
+      const contribution = (has >>> k) & 1 ? contributionAt(k, x[k]!, packed) : 0;
+      z += contribution;
+      contributions[k] = contribution;
+    }
+    const features = acc.featuresOf(x, has);
     const parts: ScoreParts = {
       features,
       contributions,

@@ -62,7 +62,13 @@ const UPPER = 4;
 const LOWER = 8;
 const DIGIT = 16;
 const TERMINAL = 32;
-const CLASS = new Uint8Array(128);
+/** Not ASCII: the scan hands the text to the reference definitions. */
+const NON_ASCII = 64;
+/**
+ * Flags of every UTF-16 code unit (64 KiB, of which chat touches the first 128 bytes): one table read tells a
+ * word character, a space, punctuation and a unit the ASCII scan does not handle, with no range check first.
+ */
+const CLASS = new Uint8Array(0x10000).fill(NON_ASCII);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let f = 0;
@@ -76,6 +82,40 @@ for (let c = 0; c < 128; c++) {
 }
 const ALNUM = UPPER | LOWER | DIGIT;
 const LETTER = UPPER | LOWER;
+
+/** U+2019, the curly apostrophe: a word's inner apostrophe as `'` is, and punctuation. */
+const CURLY_APOSTROPHE = 0x2019;
+
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+/** What a pictograph must not be for the scan to count it as a lone emoji and nothing else. */
+const NOT_LONE = /^[\p{L}\p{N}\p{M}\p{P}\p{Emoji_Modifier}\p{Regional_Indicator}]$/u;
+/**
+ * Astral code point -> whether {@link loneEmojiAt} accepts it, asked of the regexes once per code point (and
+ * each time beyond the first LONE_EMOJI_KEPT code points, so that text made of many keeps memory bounded).
+ */
+const LONE_EMOJI = new Map<number, boolean>();
+const LONE_EMOJI_KEPT = 4096;
+
+/**
+ * Whether `text[i, i + 2)` is a surrogate pair holding an emoji that every measure sees as one uncased symbol:
+ * an Extended_Pictographic code point that is no letter, digit, mark, punctuation, skin-tone modifier or
+ * regional indicator. Next to ASCII it counts as one emoji, one non-space character, ends a word and is in
+ * no word; the variation selector, the joiner and modifiers are not accepted (the scan then hands the text to
+ * the reference definitions), so each such pictograph is exactly one match of the emoji pattern.
+ */
+function loneEmojiAt(text: string, i: number): boolean {
+  const hi = text.charCodeAt(i);
+  const lo = text.charCodeAt(i + 1);
+  if (!(hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff)) return false;
+  const cp = (hi - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
+  let lone = LONE_EMOJI.get(cp);
+  if (lone === undefined) {
+    const ch = String.fromCodePoint(cp);
+    lone = PICTOGRAPH.test(ch) && !NOT_LONE.test(ch) && ch.toLowerCase() === ch.toUpperCase();
+    if (LONE_EMOJI.size < LONE_EMOJI_KEPT) LONE_EMOJI.set(cp, lone);
+  }
+  return lone;
+}
 
 /** Class flags of code unit `c`; 0 past the end of the text (NaN). */
 function cls(c: number): number {
@@ -93,13 +133,18 @@ export function scanMessage(text: string, table: WordTable, out: MessageScan): v
   if (!scanAscii(text, table, out)) scanReference(text, table, out);
 }
 
-/** Measures ASCII `text`; returns false (having changed nothing but `out.wordCount`) at the first non-ASCII unit. */
+/**
+ * Measures ASCII `text`, in which it also handles the curly apostrophe and lone emoji (see {@link loneEmojiAt}),
+ * the non-ASCII characters of most chat; returns false (having changed nothing but `out.wordCount`) at any
+ * other non-ASCII unit.
+ */
 function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   const n = text.length;
   out.wordCount = 0;
   let nonSpace = 0;
   let punct = 0;
   let questions = 0;
+  let emoji = 0;
   out.wordFlags = 0;
   out.innerApostrophes = 0;
   out.spacedNegation = false;
@@ -114,11 +159,9 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) return false;
     const f = CLASS[c]!;
     if ((f & ALNUM) !== 0) {
       const end = scanWord(text, i, table, out);
-      if (end < 0) return false;
       // Nothing in a word ends a sentence; its first letter may start one.
       afterTerminal = false;
       if (atStart) {
@@ -133,6 +176,23 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
       }
       nonSpace += end - i;
       i = end;
+      continue;
+    }
+    if ((f & NON_ASCII) !== 0) {
+      // Punctuation outside a word (inside one, scanWord took it), as `'` is.
+      if (c === CURLY_APOSTROPHE) {
+        nonSpace++;
+        punct++;
+        afterTerminal = false;
+        if (!tok) tok = tokenizerSpacingAt(text, i, c);
+        i++;
+        continue;
+      }
+      if (!loneEmojiAt(text, i)) return false;
+      nonSpace++;
+      emoji++;
+      afterTerminal = false;
+      i += 2;
       continue;
     }
     if ((f & SPACE) !== 0) {
@@ -157,14 +217,22 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   out.nonSpace = nonSpace;
   out.punctuation = punct + out.innerApostrophes;
   out.questions = questions;
-  out.emoji = 0; // no ASCII character is a pictograph or a regional indicator
+  out.emoji = emoji; // no ASCII character is a pictograph or a regional indicator
   out.links = linkHint ? countLinks(text) : 0;
   out.tokenizerSpacing = tok || out.spacedNegation;
   out.trailingSpace = n > 0 && (CLASS[text.charCodeAt(n - 1)]! & SPACE) !== 0;
-  // End punctuation: terminal, then closing quotes/brackets, then spaces, to the end.
+  // End punctuation: terminal, then closing quotes/brackets, then spaces and emoji, to the end. The only
+  // surrogates left in the text are those of lone emoji.
   let j = n - 1;
-  while (j >= 0 && CLASS[text.charCodeAt(j)]! & SPACE) j--;
-  for (let c = text.charCodeAt(j); c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d; )
+  for (;;) {
+    if (j >= 0 && (CLASS[text.charCodeAt(j)]! & SPACE) !== 0) j--;
+    else if (j >= 1 && (text.charCodeAt(j) & 0xfc00) === 0xdc00) j -= 2;
+    else break;
+  }
+  for (
+    let c = text.charCodeAt(j);
+    c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d || c === CURLY_APOSTROPHE;
+  )
     c = text.charCodeAt(--j);
   out.endPunctuation = j >= 0 && (CLASS[text.charCodeAt(j)]! & TERMINAL) !== 0;
   const seen = out.wordFlags;
@@ -179,36 +247,45 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
  * Interns the ASCII word that starts at `start` (a letter or digit): a run of a-z, A-Z and 0-9, lower-cased,
  * with inner apostrophes, as words() of text-utils.ts finds it. Adds its id to `out`, ORs its characters'
  * classes into `out.wordFlags`, counts its apostrophes into `out.innerApostrophes` and notes a tokenizer's
- * `do n't` in `out.spacedNegation`. Returns where the word ends, or -1 at a non-ASCII unit.
+ * `do n't` in `out.spacedNegation`. An inner apostrophe may be the curly one. Returns where the word ends.
  */
 function scanWord(text: string, start: number, table: WordTable, out: MessageScan): number {
   const n = text.length;
   let i = start;
   let c = text.charCodeAt(i);
+  let f = CLASS[c]!;
   let flags = 0;
   // The codes so far, packed (exact for the first SHORT_WORD).
   let lo = 0;
   let hi = 0;
+  /** A curly apostrophe is in the word: no packed key. */
+  let curly = false;
   for (;;) {
-    flags |= CLASS[c]!;
+    flags |= f;
     // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases.
     hi = packHi(lo, hi);
     lo = packLo(lo, c | 0x20);
     if (++i === n) break;
     c = text.charCodeAt(i);
-    if (c >= 0x80) return -1;
-    if ((CLASS[c]! & ALNUM) !== 0) continue;
-    if (c !== 0x27 || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
+    f = CLASS[c]!;
+    if ((f & ALNUM) !== 0) continue;
+    if ((c !== 0x27 && c !== CURLY_APOSTROPHE) || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
     // An inner apostrophe: part of the word, punctuation, and maybe the ' of a tokenizer's "do n't".
     out.innerApostrophes++;
     if (!out.spacedNegation) out.spacedNegation = spacedNegationAt(text, i);
+    curly ||= c === CURLY_APOSTROPHE;
     hi = packHi(lo, hi);
     lo = packLo(lo, c);
     c = text.charCodeAt(++i);
+    f = CLASS[c]!;
   }
   out.wordFlags |= flags;
   out.pushId(
-    i - start <= SHORT_WORD ? table.idOfShort(lo, hi, text, start, i) : table.idOfRange(text, start, i),
+    curly
+      ? table.idOfMixed(text, start, i)
+      : i - start <= SHORT_WORD
+        ? table.idOfShort(lo, hi, text, start, i)
+        : table.idOfRange(text, start, i),
   );
   return i;
 }
@@ -226,13 +303,12 @@ export function scanWords(text: string, table: WordTable, out: MessageScan): voi
   const n = text.length;
   for (let i = 0; i < n; ) {
     const c = text.charCodeAt(i);
-    if (c < 0x80 && (CLASS[c]! & ALNUM) === 0) {
-      i++;
-      continue;
-    }
-    i = c < 0x80 ? scanWord(text, i, table, out) : -1;
-    if (i < 0) {
-      // Not ASCII: the reference definition.
+    const f = CLASS[c]!;
+    if ((f & ALNUM) !== 0) i = scanWord(text, i, table, out);
+    else if ((f & NON_ASCII) === 0 || c === CURLY_APOSTROPHE) i++;
+    else if (loneEmojiAt(text, i)) i += 2;
+    else {
+      // Other non-ASCII text: the reference definition.
       out.wordCount = 0;
       for (const w of words(text)) out.pushId(table.idOf(w));
       return;
@@ -258,7 +334,7 @@ function afterWww(text: string, i: number): boolean {
  * each of them finds a match when there is one.
  */
 function tokenizerSpacingAt(text: string, i: number, c: number): boolean {
-  if (c === 0x27) {
+  if (c === 0x27 || c === CURLY_APOSTROPHE) {
     const before = text.charCodeAt(i - 1);
     const next = text.charCodeAt(i + 1);
     if (before === 0x20) return (cls(text.charCodeAt(i - 2)) & LETTER) !== 0 && (cls(next) & LETTER) !== 0;

@@ -2,11 +2,12 @@ import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
 import { RunningMoments } from './running-moments.js';
 import { ScanCache } from './scan-cache.js';
-import type {
-  StyleCounts,
-  StyleFeatureName,
-  StyleFeatureOptions,
-  StyleFeatures,
+import {
+  STYLE_FEATURE_NAMES,
+  type StyleCounts,
+  type StyleFeatureName,
+  type StyleFeatureOptions,
+  type StyleFeatures,
 } from './style-feature-types.js';
 import { WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
@@ -246,37 +247,103 @@ export class StyleAccumulator {
 
   /** The signals over the messages pushed so far (a fresh object each call). */
   features(): StyleFeatures {
+    const x = new Float64Array(SIGNALS);
+    return this.featuresOf(x, this.signals(x));
+  }
+
+  /**
+   * The signals over the messages pushed so far, written into `out` in `STYLE_FEATURE_NAMES` order (a scorer
+   * reads them by position: no object per call, no lookup by name). Returns which were measured: bit k set
+   * when `out[k]` holds a value; the others are `null` in {@link StyleAccumulator.features}.
+   */
+  signals(out: Float64Array): number {
     const c = this.c;
     const n = c.textMessages;
-    const hasText = n > 0;
-    const rate = (k: number): number | null => (hasText ? k / n : null);
     const dn = this.delayMoments.n;
-    const values: Record<StyleFeatureName, number | null> = {
-      mean_words: rate(c.words),
+    let has = 0;
+    if (n > 0) {
+      out[0] = c.words / n; // mean_words
+      out[2] = c.shortReplies / n; // short_reply_share
+      out[3] = c.multiSentence / n; // multi_sentence_share
+      out[4] = c.endPunctuation / n; // end_punctuation_share
+      out[5] = c.questions / n; // question_rate
+      out[6] = c.tokenizerSpacing / n; // tokenizer_spacing_share
+      out[7] = c.trailingSpace / n; // trailing_space_share
+      out[11] = c.emoji / n; // emoji_rate
+      out[12] = c.links / n; // link_rate
+      has |=
+        (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 11) | (1 << 12);
+      if (this.nonSpace > 0) {
+        out[10] = this.punct / this.nonSpace; // punctuation_rate
+        has |= 1 << 10;
+      }
+    }
+    if (n >= 2) {
       // every length is >= 1 (blank messages are skipped), so the mean is positive
-      length_cv: n >= 2 ? this.lengths.cv() : null,
-      short_reply_share: rate(c.shortReplies),
-      multi_sentence_share: rate(c.multiSentence),
-      end_punctuation_share: rate(c.endPunctuation),
-      question_rate: rate(c.questions),
-      tokenizer_spacing_share: rate(c.tokenizerSpacing),
-      trailing_space_share: rate(c.trailingSpace),
-      lowercase_share: c.casedMessages > 0 ? c.lowercase / c.casedMessages : null,
-      capitalised_start_share: c.casedSentences > 0 ? c.capitalisedStarts / c.casedSentences : null,
-      punctuation_rate: hasText && this.nonSpace > 0 ? this.punct / this.nonSpace : null,
-      emoji_rate: rate(c.emoji),
-      link_rate: rate(c.links),
-      exact_repeat_share: n >= 2 ? c.exactRepeats / n : null,
-      near_repeat_mean: this.repeatN > 0 ? this.repeatSum / this.repeatN : null,
-      echo_similarity: this.echoN > 0 ? this.echoSum / this.echoN : null,
-      median_delay_ms: dn > 0 ? this.delays.median() : null,
-      delay_cv: dn >= 2 ? this.delayMoments.cv() : null,
-      fast_reply_share: dn > 0 ? c.fastReplies / dn : null,
-      typing_speed_cps: dn > 0 ? this.speeds.median() : null,
+      out[1] = this.lengths.cv(); // length_cv
+      out[13] = c.exactRepeats / n; // exact_repeat_share
+      has |= (1 << 1) | (1 << 13);
+    }
+    if (c.casedMessages > 0) {
+      out[8] = c.lowercase / c.casedMessages; // lowercase_share
+      has |= 1 << 8;
+    }
+    if (c.casedSentences > 0) {
+      out[9] = c.capitalisedStarts / c.casedSentences; // capitalised_start_share
+      has |= 1 << 9;
+    }
+    if (this.repeatN > 0) {
+      out[14] = this.repeatSum / this.repeatN; // near_repeat_mean
+      has |= 1 << 14;
+    }
+    if (this.echoN > 0) {
+      out[15] = this.echoSum / this.echoN; // echo_similarity
+      has |= 1 << 15;
+    }
+    if (dn > 0) {
+      out[16] = this.delays.median(); // median_delay_ms
+      out[18] = c.fastReplies / dn; // fast_reply_share
+      out[19] = this.speeds.median(); // typing_speed_cps
+      has |= (1 << 16) | (1 << 18) | (1 << 19);
+    }
+    if (dn >= 2) {
+      out[17] = this.delayMoments.cv(); // delay_cv
+      has |= 1 << 17;
+    }
+    return has;
+  }
+
+  /** {@link StyleAccumulator.features} from what {@link StyleAccumulator.signals} wrote just now. */
+  featuresOf(x: Float64Array, has: number): StyleFeatures {
+    const v = (k: number): number | null => ((has >>> k) & 1 ? x[k]! : null);
+    const values: Record<StyleFeatureName, number | null> = {
+      mean_words: v(0),
+      length_cv: v(1),
+      short_reply_share: v(2),
+      multi_sentence_share: v(3),
+      end_punctuation_share: v(4),
+      question_rate: v(5),
+      tokenizer_spacing_share: v(6),
+      trailing_space_share: v(7),
+      lowercase_share: v(8),
+      capitalised_start_share: v(9),
+      punctuation_rate: v(10),
+      emoji_rate: v(11),
+      link_rate: v(12),
+      exact_repeat_share: v(13),
+      near_repeat_mean: v(14),
+      echo_similarity: v(15),
+      median_delay_ms: v(16),
+      delay_cv: v(17),
+      fast_reply_share: v(18),
+      typing_speed_cps: v(19),
     };
-    return { values, counts: { ...c } };
+    return { values, counts: { ...this.c } };
   }
 }
+
+/** How many signals {@link StyleAccumulator.signals} writes. */
+export const SIGNALS = STYLE_FEATURE_NAMES.length;
 
 function emptyCounts(): StyleCounts {
   return {

@@ -161,13 +161,21 @@ export class WordTable {
   }
 
   /**
-   * The id of `text[start, end)` in the table of long and non-ASCII words, each code OR `fold` (0x20 lower-cases
-   * an ASCII word's letters; 0 keeps a lower-cased word as it is).
+   * The id of the word `text[start, end)` of ASCII letters, digits and apostrophes with `’` (U+2019) apostrophes
+   * too, lower-cased (what the scan of text with curly apostrophes finds).
+   */
+  idOfMixed(text: string, start: number, end: number): number {
+    return this.longId(text, start, end, 0x20);
+  }
+
+  /**
+   * The id of `text[start, end)` in the table of long and non-ASCII words, each ASCII code OR `fold` (0x20
+   * lower-cases an ASCII word's letters; 0 keeps a lower-cased word as it is).
    */
   private longId(text: string, start: number, end: number, fold: number): number {
     const n = end - start;
     let h = HASH_START;
-    for (let k = start; k < end; k++) h = hashStep(h, text.charCodeAt(k) | fold);
+    for (let k = start; k < end; k++) h = hashStep(h, foldAscii(text.charCodeAt(k), fold));
     const slots = this.slots;
     let i = h & this.mask;
     for (;;) {
@@ -177,7 +185,7 @@ export class WordTable {
         const chars = this.chars;
         const at = this.spans[2 * v - 2]! - start;
         let k = start;
-        while (k < end && (text.charCodeAt(k) | fold) === chars[at + k]) k++;
+        while (k < end && foldAscii(text.charCodeAt(k), fold) === chars[at + k]) k++;
         if (k === end) return v - 1;
       }
       i = (i + 1) & this.mask;
@@ -210,6 +218,11 @@ export class WordTable {
     this.spans[2 * id + 1] = n;
     return id;
   }
+}
+
+/** `c | fold` for an ASCII code, `c` for any other. */
+function foldAscii(c: number, fold: number): number {
+  return c < 0x80 ? c | fold : c;
 }
 
 /**
