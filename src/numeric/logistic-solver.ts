@@ -93,7 +93,8 @@ export function solveLogistic(
     return f + 0.5 * l2 * ww2;
   };
 
-  X.times(w, z);
+  // From zero weights (no warm start) every row's product is 0: no pass over the design needed.
+  if (o.init) X.times(w, z);
   for (let i = 0; i < n; i++) z[i]! += b;
   const zero = new Float64Array(d);
   let f = objective(z, w, 0, zero);
