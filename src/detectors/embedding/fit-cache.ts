@@ -95,27 +95,43 @@ export class FitCache {
   gramFor(slots: Int32Array, dim: number): Float64Array {
     this.grow(this.entries.length);
     const { cap, gram } = this;
-    // Rows enter a column index in slot order (oldest first); a row is dotted with the rows before it only when
-    // one of those pairs is unknown, so after a refit on 4/5 of the data only the new rows cost anything.
+    // Only pairs not known yet are dotted. Rows are taken in slot order (oldest first); a row with an unknown
+    // pair with an earlier row is dotted with every earlier row that has one (its partners) through a column
+    // index holding just those rows, so after a refit on 4/5 of the data only the new pairs cost anything, and
+    // a refit whose pairs are all known builds no index.
     const distinct = [...new Set(slots)].sort((a, b) => a - b);
-    const index = new ColumnIndex(
-      distinct.map((a) => this.entries[a]!.rounded),
-      dim,
-    );
-    const acc = new Float64Array(distinct.length);
-    for (let i = 0; i < distinct.length; i++) {
-      const a = distinct[i]!;
-      index.insert(i);
-      let known = true;
-      for (let j = 0; j <= i && known; j++) known = !Number.isNaN(gram[a * cap + distinct[j]!]!);
-      if (known) continue;
-      index.dotAll(i, acc);
+    const m = distinct.length;
+    const needs = new Uint8Array(m);
+    const partner = new Uint8Array(m);
+    for (let i = 0; i < m; i++) {
+      const row = distinct[i]! * cap;
       for (let j = 0; j <= i; j++) {
-        const b = distinct[j]!;
-        gram[a * cap + b] = acc[j]!;
-        gram[b * cap + a] = acc[j]!;
-        acc[j] = 0;
+        if (!Number.isNaN(gram[row + distinct[j]!]!)) continue;
+        needs[i] = 1;
+        partner[i] = 1;
+        partner[j] = 1;
       }
+    }
+    const members: number[] = [];
+    for (let i = 0; i < m; i++) if (partner[i]) members.push(i);
+    if (members.length > 0) {
+      const index = new ColumnIndex(
+        members.map((i) => this.entries[distinct[i]!]!.rounded),
+        dim,
+      );
+      const acc = new Float64Array(members.length);
+      members.forEach((i, at) => {
+        index.insert(at);
+        if (!needs[i]) return;
+        index.dotAll(at, acc);
+        const a = distinct[i]!;
+        for (let k = 0; k <= at; k++) {
+          const b = distinct[members[k]!]!;
+          gram[a * cap + b] = acc[k]!;
+          gram[b * cap + a] = acc[k]!;
+          acc[k] = 0;
+        }
+      });
     }
     const n = slots.length;
     const out = new Float64Array(n * n);
