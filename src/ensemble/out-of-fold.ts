@@ -79,8 +79,10 @@ export async function fitMember(
  * Scores every example with every member without letting a member judge an example it was fitted on.
  * Members with `fit()` are fitted on K-1 folds and score the held-out fold, fold after fold (on a fresh copy
  * from `cloneMember` when given, else in place). Members without `fit()` have nothing to leak, so they score
- * all examples once. A member that abstains or fails on an example gives `null` there; a member that fails
- * on every example makes the whole call throw, since a combiner cannot learn anything from it.
+ * all examples once. A member with `detectPrefixes` ({@link PrefixDetector}) scores each example and its prefix
+ * cuts in one pass over the example; any other member scores every cut on its own. A member that abstains or
+ * fails on an example gives `null` there; a member that fails on every example makes the whole call throw,
+ * since a combiner cannot learn anything from it.
  *
  * The members are left fitted on the last training split; the caller re-fits them on all examples.
  *
