@@ -1,5 +1,12 @@
 import { type CompactVector, toDense } from '../../ann/vector-math.js';
 
+/** Dot products of the texts of one fit, read from {@link FitCache}'s matrix: pair i, j at `values[slots[i] * stride + slots[j]]`. @internal */
+export interface GramView {
+  values: Float64Array;
+  stride: number;
+  slots: Int32Array;
+}
+
 /** Most distinct texts the cache holds; its Gram matrix then takes at most 2048^2 doubles (32 MiB). */
 export const FIT_CACHE_MAX_TEXTS = 2048;
 
@@ -86,13 +93,14 @@ export class FitCache {
   }
 
   /**
-   * The n x n matrix of dot products of the rounded embeddings at `slots` (row-major), computing only the
-   * pairs not known yet.
+   * The dot products of the rounded embeddings at `slots` (pair i, j of the n texts at
+   * `values[slots[i] * stride + slots[j]]`), computing only the pairs not known yet. The view reads the cache's
+   * own matrix, without copying it: read it before the next `lookup`, `gramFor` or `clear`.
    *
    * @param slots - from {@link FitCache.lookup}
    * @param dim - vector length
    */
-  gramFor(slots: Int32Array, dim: number): Float64Array {
+  gramFor(slots: Int32Array, dim: number): GramView {
     this.grow(this.entries.length);
     const { cap, gram } = this;
     // Only pairs not known yet are dotted. Rows are taken in slot order (oldest first); a row with an unknown
@@ -133,13 +141,7 @@ export class FitCache {
         }
       });
     }
-    const n = slots.length;
-    const out = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      const row = slots[i]! * cap;
-      for (let j = 0; j < n; j++) out[i * n + j] = gram[row + slots[j]!]!;
-    }
-    return out;
+    return { values: gram, stride: cap, slots };
   }
 
   private grow(size: number): void {
