@@ -117,8 +117,11 @@ export function fromFloat16Bits(bits: number): number {
   const mant = bits & 0x3ff;
   if (exp === 0) return sign * mant * 2 ** -24;
   if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+  return sign * (1 + mant / 1024) * POW2[exp]!;
 }
+
+/** `2 ** (e - 15)` for every half-precision exponent `e` (exact powers of two; a lookup is cheaper than `**`). */
+const POW2 = Float64Array.from({ length: 32 }, (_, e) => 2 ** (e - 15));
 
 /**
  * Rounds every value to the nearest half-precision number, in place, so that what is saved as float16 and what

@@ -1,4 +1,4 @@
-import type { Detector } from '../core/detector.js';
+import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -9,7 +9,7 @@ import { withPrefixCuts } from './member-examples.js';
 import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
-import { isMemberFailure, outcomeScore, runMemberBatch } from './run-members.js';
+import { isMemberFailure, outcomeScore, runMemberBatch, settleMember } from './run-members.js';
 import type { CombinerRow } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -82,8 +82,10 @@ export async function fitMember(
  * Scores every example with every member without letting a member judge an example it was fitted on.
  * Members with `fit()` are fitted on K-1 folds and score the held-out fold, fold after fold (on a fresh copy
  * from `cloneMember` when given, else in place). Members without `fit()` have nothing to leak, so they score
- * all examples once. A member that abstains or fails on an example gives `null` there; a member that fails
- * on every example makes the whole call throw, since a combiner cannot learn anything from it.
+ * all examples once. A member with `detectPrefixes` ({@link PrefixDetector}) scores each example and its prefix
+ * cuts in one pass over the example; any other member scores every cut on its own. A member that abstains or
+ * fails on an example gives `null` there; a member that fails on every example makes the whole call throw,
+ * since a combiner cannot learn anything from it.
  *
  * The members are left fitted on the last training split; the caller re-fits them on all examples.
  *
@@ -131,10 +133,15 @@ export async function outOfFoldScores(
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
     if (!member.fit) {
-      const all = await runMemberBatch(member, scored, signal, what);
-      all.forEach((o, i) => {
-        outcomes[i] = o;
-      });
+      await scoreExamples(
+        member,
+        valids.map((_, i) => i),
+        rowsOf,
+        scored,
+        outcomes,
+        signal,
+        what,
+      );
     } else {
       for (let f = 0; f < options.folds; f++) {
         AbortedError.throwIfAborted(signal, what);
@@ -144,7 +151,7 @@ export async function outOfFoldScores(
         );
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
-          if (g === f) heldOut.push(...rowsOf[i]!);
+          if (g === f) heldOut.push(i);
         });
         const inst = options.cloneMember ? options.cloneMember(member) : member;
         if (!inst.fit) {
@@ -155,15 +162,7 @@ export async function outOfFoldScores(
         }
         try {
           await fitMember(inst, train, signal, what);
-          const got = await runMemberBatch(
-            inst,
-            heldOut.map((r) => scored[r]!),
-            signal,
-            what,
-          );
-          heldOut.forEach((r, k) => {
-            outcomes[r] = got[k]!;
-          });
+          await scoreExamples(inst, heldOut, rowsOf, scored, outcomes, signal, what);
         } finally {
           if (inst !== member) await inst.dispose?.();
         }
@@ -189,4 +188,81 @@ export async function outOfFoldScores(
     })),
     labels: source.map((i) => examples[i]!.label),
   };
+}
+
+/**
+ * A member that scores groups of growing prefixes of one transcript in one pass over each (what out-of-fold
+ * fitting scores: each held-out transcript and its cuts). The embedding detector implements it; any member
+ * without it scores every prefix on its own through `detectBatch`.
+ *
+ * @internal
+ */
+export interface PrefixDetector {
+  /**
+   * @param groups - per group, transcripts that are prefixes of the longest one (same target and messages)
+   * @param opts - `signal` to cancel
+   * @returns per group, the detection of each transcript (each equal to `detect()` on it up to rounding)
+   */
+  detectPrefixes(
+    groups: readonly (readonly ValidTranscript[])[],
+    opts?: DetectOptions,
+  ): Promise<Detection[][]>;
+}
+
+function isPrefixDetector(d: Detector): d is Detector & PrefixDetector {
+  return typeof (d as Partial<PrefixDetector>).detectPrefixes === 'function';
+}
+
+/**
+ * Scores the rows of some examples (each example's scored rows: itself and its prefix cuts, `rowsOf`) with one
+ * member into `outcomes`: through `detectPrefixes` when the member has it (one pass per example), else, or when
+ * that call fails, through `runMemberBatch` (errors kept as data; cancellation propagates).
+ */
+async function scoreExamples(
+  member: Detector,
+  examples: readonly number[],
+  rowsOf: readonly (readonly number[])[],
+  scored: readonly ValidTranscript[],
+  outcomes: MemberOutcome[],
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<void> {
+  if (isPrefixDetector(member)) {
+    try {
+      const groups = examples.map((i) => rowsOf[i]!.map((r) => scored[r]!));
+      const got = await member.detectPrefixes(groups, signal ? { signal } : {});
+      if (
+        !Array.isArray(got) ||
+        got.length !== groups.length ||
+        got.some((g, k) => g?.length !== groups[k]!.length)
+      ) {
+        throw new BotlensError(
+          'BAD_DETECTION',
+          `Member "${member.name}" detectPrefixes() returned a result of the wrong shape.`,
+        );
+      }
+      for (let k = 0; k < examples.length; k++) {
+        const rows = rowsOf[examples[k]!]!;
+        for (let j = 0; j < rows.length; j++) {
+          const d = got[k]![j]!;
+          outcomes[rows[j]!] = await settleMember(member, () => Promise.resolve(d), signal, what);
+        }
+      }
+      return;
+    } catch (err) {
+      // Cancellation propagates; any other failure is retried row by row below.
+      if (AbortedError.isInstance(err)) throw err;
+      if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+    }
+  }
+  const rows = examples.flatMap((i) => rowsOf[i]!);
+  const got = await runMemberBatch(
+    member,
+    rows.map((r) => scored[r]!),
+    signal,
+    what,
+  );
+  rows.forEach((r, k) => {
+    outcomes[r] = got[k]!;
+  });
 }

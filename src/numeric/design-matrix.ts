@@ -170,6 +170,8 @@ export class SparseDesign implements DesignMatrix {
   private readonly rowScale: Float64Array | undefined;
   private readonly colScale: Float64Array | undefined;
   private readonly scratch: Float64Array | undefined;
+  private byColumn: Columns | undefined;
+  private factor: Float64Array | undefined;
 
   /**
    * @param csr - the rows
@@ -206,16 +208,21 @@ export class SparseDesign implements DesignMatrix {
   }
 
   timesTransposed(u: Float64Array, out: Float64Array): void {
-    const { indptr, indices, values } = this.csr;
     const { rowIds, center, rowScale } = this;
-    out.fill(0, 0, this.cols);
+    const { start, row, values } = this.columns();
+    // f_r = u_r * s_r per row (0 where u_r is), then each column gathers its rows in row order: the same
+    // products summed in the same order as scattering row by row, so the result is bit-identical to it.
+    const f = this.rowFactor();
     let total = 0;
     for (let r = 0; r < rowIds.length; r++) {
-      const i = rowIds[r]!;
-      const f = rowScale ? u[r]! * rowScale[i]! : u[r]!;
-      if (f === 0) continue;
-      total += f;
-      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) out[indices[k]!]! += f * values[k]!;
+      const x = rowScale ? u[r]! * rowScale[rowIds[r]!]! : u[r]!;
+      f[r] = x;
+      if (x !== 0) total += x;
+    }
+    for (let j = 0; j < this.cols; j++) {
+      let s = 0;
+      for (let k = start[j]!, end = start[j + 1]!; k < end; k++) s += f[row[k]!]! * values[k]!;
+      out[j] = s;
     }
     if (center && total !== 0) for (let j = 0; j < this.cols; j++) out[j]! -= total * center[j]!;
     const { colScale } = this;
@@ -223,27 +230,72 @@ export class SparseDesign implements DesignMatrix {
   }
 
   weightedSquares(d: Float64Array, out: Float64Array): void {
-    const { indptr, indices, values } = this.csr;
     const { rowIds, center, rowScale } = this;
+    const { start, row, values } = this.columns();
     // sum_r d_r s_r^2 (x_rj - c_j)^2 = sum_r d_r s_r^2 x_rj^2 - 2 c_j sum_r d_r s_r^2 x_rj + c_j^2 sum_r d_r s_r^2
-    out.fill(0, 0, this.cols);
-    const cross = center ? new Float64Array(this.cols) : undefined;
+    const f = this.rowFactor();
     let total = 0;
     for (let r = 0; r < rowIds.length; r++) {
       const i = rowIds[r]!;
-      const f = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
-      total += f;
-      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) {
-        const j = indices[k]!;
-        const x = values[k]!;
-        out[j]! += f * x * x;
-        if (cross) cross[j]! += f * x;
-      }
+      const x = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
+      f[r] = x;
+      total += x;
     }
-    if (center && cross) {
-      for (let j = 0; j < this.cols; j++) out[j]! += center[j]! * (center[j]! * total - 2 * cross[j]!);
+    for (let j = 0; j < this.cols; j++) {
+      let sq = 0;
+      let cross = 0;
+      for (let k = start[j]!, end = start[j + 1]!; k < end; k++) {
+        const fx = f[row[k]!]! * values[k]!;
+        sq += fx * values[k]!;
+        cross += fx;
+      }
+      out[j] = center ? sq + center[j]! * (center[j]! * total - 2 * cross) : sq;
     }
     const { colScale } = this;
     if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
   }
+
+  /** Per-row scratch of {@link SparseDesign.timesTransposed} and {@link SparseDesign.weightedSquares}. */
+  private rowFactor(): Float64Array {
+    this.factor ??= new Float64Array(this.rows);
+    return this.factor;
+  }
+
+  /**
+   * The design's rows stored by column (built on first use, one counting pass and one filling pass over the
+   * non-zeros): the transposed products then gather each column's entries, which is about twice as fast as
+   * scattering every row's entries into the output (no dependency between consecutive writes).
+   */
+  private columns(): Columns {
+    if (this.byColumn) return this.byColumn;
+    const { indptr, indices, values } = this.csr;
+    const { rowIds, cols } = this;
+    const start = new Int32Array(cols + 1);
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) start[indices[k]! + 1]!++;
+    }
+    for (let j = 0; j < cols; j++) start[j + 1]! += start[j]!;
+    const fill = start.slice(0, cols);
+    const row = new Int32Array(start[cols]!);
+    const vals = values instanceof Float32Array ? new Float32Array(row.length) : new Float64Array(row.length);
+    for (let r = 0; r < rowIds.length; r++) {
+      const i = rowIds[r]!;
+      for (let k = indptr[i]!, end = indptr[i + 1]!; k < end; k++) {
+        const p = fill[indices[k]!]!++;
+        row[p] = r;
+        vals[p] = values[k]!;
+      }
+    }
+    this.byColumn = { start, row, values: vals };
+    return this.byColumn;
+  }
+}
+
+/** A design's non-zeros by column: column j's are `row/values[start[j] .. start[j + 1])`, rows ascending. */
+interface Columns {
+  start: Int32Array;
+  /** The design's row (index into its rows, not the CSR's) of each entry. */
+  row: Int32Array;
+  values: Float32Array | Float64Array;
 }

@@ -76,6 +76,9 @@ export function solveLogistic(
   const p = new Float64Array(d);
   const Xp = new Float64Array(n);
   const exact = X.addWeightedGram !== undefined && d <= (o.newtonMaxFeatures ?? 256);
+  // Scratch of every iteration, allocated once per solve (each is overwritten before it is read).
+  const zNew = new Float64Array(n);
+  const cg = exact ? undefined : cgScratch(d);
 
   const objective = (zz: Float64Array, ww: Float64Array, alpha: number, pp: Float64Array): number => {
     let f = 0;
@@ -93,7 +96,8 @@ export function solveLogistic(
     return f + 0.5 * l2 * ww2;
   };
 
-  X.times(w, z);
+  // From zero weights (no warm start) every row's product is 0: no pass over the design needed.
+  if (o.init) X.times(w, z);
   for (let i = 0; i < n; i++) z[i]! += b;
   const zero = new Float64Array(d);
   let f = objective(z, w, 0, zero);
@@ -122,7 +126,7 @@ export function solveLogistic(
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
     const sys: NewtonSystem = { X, D, g, gb, l2 };
-    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2);
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2, cg!);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
@@ -131,7 +135,6 @@ export function solveLogistic(
     if (!(slope < 0)) break;
     let alpha = 1;
     let fNew = f;
-    const zNew = new Float64Array(n);
     for (let tries = 0; tries < 40; tries++) {
       for (let i = 0; i < n; i++) zNew[i] = z[i]! + alpha * Xp[i]!;
       fNew = objective(zNew, w, alpha, p);
@@ -185,6 +188,20 @@ function exactDirection({ X, D, g, gb, l2 }: NewtonSystem, p: Float64Array): num
   return x[d]!;
 }
 
+/** The vectors of {@link cgDirection}, one column-length array each: H s, the preconditioner, r, z and s. */
+interface CgScratch {
+  hv: Float64Array;
+  pre: Float64Array;
+  res: Float64Array;
+  z: Float64Array;
+  s: Float64Array;
+}
+
+function cgScratch(d: number): CgScratch {
+  const v = () => new Float64Array(d);
+  return { hv: v(), pre: v(), res: v(), z: v(), s: v() };
+}
+
 /**
  * Truncated Newton direction by conjugate gradients on Hessian-vector products, preconditioned by the Hessian's
  * diagonal, stopped at a relative residual of min(0.5, sqrt(|g|)) (the forcing term of inexact Newton methods).
@@ -195,21 +212,17 @@ function cgDirection(
   p: Float64Array,
   scratchN: Float64Array,
   gnorm2: number,
+  { hv, pre, res, z, s }: CgScratch,
 ): number {
   const d = X.cols;
   const n = X.rows;
-  const hv = new Float64Array(d);
   // Jacobi preconditioner: inverse of diag(H).
-  const pre = new Float64Array(d);
   X.weightedSquares(D, pre);
   for (let j = 0; j < d; j++) pre[j] = 1 / (pre[j]! + l2 + 1e-12);
   let dB = INTERCEPT_RIDGE;
   for (let i = 0; i < n; i++) dB += D[i]!;
   const preB = 1 / dB;
   // Residual res = -g - H p (p starts at 0), preconditioned residual z, search direction s.
-  const res = new Float64Array(d);
-  const z = new Float64Array(d);
-  const s = new Float64Array(d);
   let rz = 0;
   for (let j = 0; j < d; j++) {
     res[j] = -g[j]!;

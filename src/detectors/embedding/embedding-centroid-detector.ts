@@ -26,6 +26,7 @@ import { HashedQuery } from './hashed-query.js';
 import { InvertedExactSearch } from './inverted-search.js';
 import { buildIndex, embeddingFeatures, type Features, type FittedModel, targetText } from './model.js';
 import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
+import { detectPrefixes } from './prefix-scores.js';
 import { embedderSource, encodeState, readState } from './state.js';
 import { embeddingStream } from './stream.js';
 import { trainingTexts } from './training-texts.js';
@@ -389,6 +390,14 @@ export class EmbeddingCentroidDetector implements Detector {
    */
   stream(opts: StreamOptions): DetectionStream {
     return embeddingStream(this, opts);
+  }
+
+  /** Detections of groups of growing prefixes of one transcript, each group read once; see `detectPrefixes`. @internal */
+  detectPrefixes(
+    groups: readonly (readonly ValidTranscript[])[],
+    opts: DetectOptions = {},
+  ): Promise<Detection[][]> {
+    return detectPrefixes(this, groups, opts);
   }
 
   /** The embedder and the kNN index for streaming. @internal */

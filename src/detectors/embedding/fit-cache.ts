@@ -1,5 +1,12 @@
 import { type CompactVector, toDense } from '../../ann/vector-math.js';
 
+/** Dot products of the texts of one fit, read from {@link FitCache}'s matrix: pair i, j at `values[slots[i] * stride + slots[j]]`. @internal */
+export interface GramView {
+  values: Float64Array;
+  stride: number;
+  slots: Int32Array;
+}
+
 /** Most distinct texts the cache holds; its Gram matrix then takes at most 2048^2 doubles (32 MiB). */
 export const FIT_CACHE_MAX_TEXTS = 2048;
 
@@ -86,44 +93,55 @@ export class FitCache {
   }
 
   /**
-   * The n x n matrix of dot products of the rounded embeddings at `slots` (row-major), computing only the
-   * pairs not known yet.
+   * The dot products of the rounded embeddings at `slots` (pair i, j of the n texts at
+   * `values[slots[i] * stride + slots[j]]`), computing only the pairs not known yet. The view reads the cache's
+   * own matrix, without copying it: read it before the next `lookup`, `gramFor` or `clear`.
    *
    * @param slots - from {@link FitCache.lookup}
    * @param dim - vector length
    */
-  gramFor(slots: Int32Array, dim: number): Float64Array {
+  gramFor(slots: Int32Array, dim: number): GramView {
     this.grow(this.entries.length);
     const { cap, gram } = this;
-    // Rows enter a column index in slot order (oldest first); a row is dotted with the rows before it only when
-    // one of those pairs is unknown, so after a refit on 4/5 of the data only the new rows cost anything.
+    // Only pairs not known yet are dotted. Rows are taken in slot order (oldest first); a row with an unknown
+    // pair with an earlier row is dotted with every earlier row that has one (its partners) through a column
+    // index holding just those rows, so after a refit on 4/5 of the data only the new pairs cost anything, and
+    // a refit whose pairs are all known builds no index.
     const distinct = [...new Set(slots)].sort((a, b) => a - b);
-    const index = new ColumnIndex(
-      distinct.map((a) => this.entries[a]!.rounded),
-      dim,
-    );
-    const acc = new Float64Array(distinct.length);
-    for (let i = 0; i < distinct.length; i++) {
-      const a = distinct[i]!;
-      index.insert(i);
-      let known = true;
-      for (let j = 0; j <= i && known; j++) known = !Number.isNaN(gram[a * cap + distinct[j]!]!);
-      if (known) continue;
-      index.dotAll(i, acc);
+    const m = distinct.length;
+    const needs = new Uint8Array(m);
+    const partner = new Uint8Array(m);
+    for (let i = 0; i < m; i++) {
+      const row = distinct[i]! * cap;
       for (let j = 0; j <= i; j++) {
-        const b = distinct[j]!;
-        gram[a * cap + b] = acc[j]!;
-        gram[b * cap + a] = acc[j]!;
-        acc[j] = 0;
+        if (!Number.isNaN(gram[row + distinct[j]!]!)) continue;
+        needs[i] = 1;
+        partner[i] = 1;
+        partner[j] = 1;
       }
     }
-    const n = slots.length;
-    const out = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      const row = slots[i]! * cap;
-      for (let j = 0; j < n; j++) out[i * n + j] = gram[row + slots[j]!]!;
+    const members: number[] = [];
+    for (let i = 0; i < m; i++) if (partner[i]) members.push(i);
+    if (members.length > 0) {
+      const index = new ColumnIndex(
+        members.map((i) => this.entries[distinct[i]!]!.rounded),
+        dim,
+      );
+      const acc = new Float64Array(members.length);
+      members.forEach((i, at) => {
+        index.insert(at);
+        if (!needs[i]) return;
+        index.dotAll(at, acc);
+        const a = distinct[i]!;
+        for (let k = 0; k <= at; k++) {
+          const b = distinct[members[k]!]!;
+          gram[a * cap + b] = acc[k]!;
+          gram[b * cap + a] = acc[k]!;
+          acc[k] = 0;
+        }
+      });
     }
-    return out;
+    return { values: gram, stride: cap, slots };
   }
 
   private grow(size: number): void {

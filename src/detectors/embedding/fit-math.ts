@@ -6,6 +6,7 @@ import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
 import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
 import { solveLogistic } from '../../numeric/logistic-solver.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
+import type { GramView } from './fit-cache.js';
 import {
   centered,
   type FittedModel,
@@ -69,8 +70,8 @@ export interface FitInput {
   folds: number;
   /** Vector length. */
   dim: number;
-  /** Row-major n x n raw dot products `e_i . e_j`, when known (saves the n^2 kNN comparisons). */
-  gram: Float64Array | undefined;
+  /** The raw dot products `e_i . e_j`, when known (saves the n^2 kNN comparisons). */
+  gram: GramView | undefined;
   /** Neighbours in the kNN vote. */
   k: number;
   /** Fit the linear probe. */
@@ -115,7 +116,7 @@ export async function fitEmbeddingModel(
   const cc = dot(center, center);
   const ec = vectors.map((e) => compactDot(e, center));
   const cn = vectors.map((e, i) =>
-    Math.sqrt(Math.max(0, (gram ? gram[i * n + i]! : selfDot(e)) - 2 * ec[i]! + cc)),
+    Math.sqrt(Math.max(0, (gram ? gramAt(gram, i, i) : selfDot(e)) - 2 * ec[i]! + cc)),
   );
   const inv = cn.map((c) => (c > 1e-12 ? 1 / c : 0));
 
@@ -128,7 +129,8 @@ export async function fitEmbeddingModel(
   }
   for (let c = 0; c < 2; c++) for (let j = 0; j < dim; j++) sums[c]![j]! -= invSum[c]! * center[j]!;
   const sumNorm2 = sums.map((s) => dot(s, s));
-  const raw = (i: number, j: number): number => (gram ? gram[i * n + j]! : pairDot(vectors[i]!, vectors[j]!));
+  const raw = (i: number, j: number): number =>
+    gram ? gramAt(gram, i, j) : pairDot(vectors[i]!, vectors[j]!);
   // vdot(i, j) = v_i . v_j from plain dot products.
   const vdot = (i: number, j: number): number => (raw(i, j) - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
   const centerDotSum = sums.map((s) => dot(center, s));
@@ -174,11 +176,12 @@ export async function fitEmbeddingModel(
     if (kk > 0 && gram) {
       // The cosine ExactSearch computes, from the Gram matrix.
       const top = new TopK(kk);
-      const row = i * n;
+      const { values, stride, slots } = gram;
+      const row = slots[i]! * stride;
       for (let j = 0; j < n; j++) {
         if (group[j] === g) continue;
         const den = cn[i]! * cn[j]!;
-        const s = den <= 1e-12 ? 0 : (gram[row + j]! - ec[i]! - ec[j]! + cc) / den;
+        const s = den <= 1e-12 ? 0 : (values[row + slots[j]!]! - ec[i]! - ec[j]! + cc) / den;
         top.offer(j, Math.min(1, Math.max(-1, s)));
       }
       neighbours = top.sorted();
@@ -274,4 +277,9 @@ function fitProbe(
     oofProbe[i] = v ? dot(v, probe.weights) + probe.intercept : 0;
   }
   return { probe, oofProbe, probeExamples: sample.length };
+}
+
+/** The dot product of texts i and j of a fit from its {@link GramView}. */
+function gramAt(g: GramView, i: number, j: number): number {
+  return g.values[g.slots[i]! * g.stride + g.slots[j]!]!;
 }
