@@ -26,6 +26,9 @@ describe('optimizeOnnxModel options', () => {
     expect(() =>
       optimizeOnnxModel(model, { numHeads: 2, passes: ['residual-layer-norm', 'skip-layer-norm'] }),
     ).toThrow(/choose one of "residual-layer-norm" and "skip-layer-norm"/);
+    expect(() => optimizeOnnxModel(model, { numHeads: 2, passes: ['gelu', 'bias-gelu'] })).toThrow(
+      /choose one of "gelu" and "bias-gelu"/,
+    );
   });
 });
 
@@ -55,7 +58,10 @@ describe.skipIf(!HAS_SHARED)(
       expect(ops.filter((o) => o === '.Sum')).toHaveLength(5);
       expect(ops.filter((o) => o === '.LayerNormalization')).toHaveLength(5);
       expect(ops).not.toContain('com.microsoft.SkipLayerNormalization');
-      expect(ops.filter((o) => o === 'com.microsoft.BiasGelu')).toHaveLength(2);
+      // GELU fused alone; its bias Add stays for the projection (quantize folds it into DynamicQuantizeMatMul).
+      expect(ops.filter((o) => o === 'com.microsoft.Gelu')).toHaveLength(2);
+      expect(ops).not.toContain('com.microsoft.BiasGelu');
+      expect(ops).not.toContain('.Erf');
       expect(ops).not.toContain('.Softmax');
       // Each residual Sum took its projection's bias (3 inputs) except the embeddings' (2 inputs).
       const sums = (model.graph?.node ?? []).filter((n) => n.op_type === 'Sum');
@@ -70,7 +76,7 @@ describe.skipIf(!HAS_SHARED)(
       expect(readdirSync(join(bertOut, 'onnx'))).toEqual(['model.onnx']);
     });
 
-    it('still fuses SkipLayerNormalization when asked, within the goldens', async () => {
+    it('still fuses SkipLayerNormalization and BiasGelu when asked, within the goldens', async () => {
       const out = join(work, 'tiny-bert-skip-ln');
       const res = await optimizeModelFolder(join(HF_TINY, 'tiny-bert'), {
         out,
@@ -81,6 +87,8 @@ describe.skipIf(!HAS_SHARED)(
       const model = await loadOnnxModel(join(out, 'onnx/model.onnx'));
       const ops = (model.graph?.node ?? []).map((n) => `${n.domain ?? ''}.${n.op_type}`);
       expect(ops.filter((o) => o === 'com.microsoft.SkipLayerNormalization')).toHaveLength(5);
+      expect(ops.filter((o) => o === 'com.microsoft.BiasGelu')).toHaveLength(2);
+      expect(res.files[0]?.report?.gelu).toBe(0);
       const e = new TransformersEmbedder({ model: out, batchSize: 2 });
       try {
         expect(maxRowDiff(await e.embed(golden.texts), golden.mean_pooled_normalized)).toBeLessThan(1e-4);

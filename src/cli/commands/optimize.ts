@@ -28,7 +28,7 @@ function passesFromFlag(value: string | undefined): OptimizePass[] | undefined {
 
 /**
  * `botlens optimize DIR --out OUT`: writes a copy of a model folder whose float ONNX files have attention and
- * bias+GELU fused into ONNX Runtime's contrib operators and residual + bias before each LayerNorm summed in one
+ * GELU fused into ONNX Runtime's contrib operators and residual + bias before each LayerNorm summed in one
  * `Sum`, each checked against the original.
  *
  * @param program - the root commander program
@@ -37,7 +37,7 @@ export function registerOptimizeCommand(program: Command): void {
   program
     .command('optimize')
     .description(
-      "fuse a model folder's ONNX graphs (attention, residual LayerNorm, bias+GELU) into a new folder; quantize it after",
+      "fuse a model folder's ONNX graphs (attention, residual LayerNorm, GELU) into a new folder; quantize it after",
     )
     .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
     .requiredOption('--out <dir>', 'folder to write (must not exist, and must not overlap the input)')
@@ -70,12 +70,13 @@ export function registerOptimizeCommand(program: Command): void {
         String(f.report?.attention ?? 0),
         String(f.report?.residualLayerNorm ?? 0),
         String(f.report?.skipLayerNorm ?? 0),
+        String(f.report?.gelu ?? 0),
         String(f.report?.biasGelu ?? 0),
         f.report ? `${f.report.nodesBefore} -> ${f.report.nodesAfter}` : '-',
         f.maxAbsDiff === undefined ? '-' : f.maxAbsDiff.toExponential(2),
       ]);
       process.stdout.write(
-        `${formatTable(['file', 'attention', 'residual-ln', 'skip-ln', 'bias-gelu', 'nodes', 'max diff'], rows)}\n`,
+        `${formatTable(['file', 'attention', 'residual-ln', 'skip-ln', 'gelu', 'bias-gelu', 'nodes', 'max diff'], rows)}\n`,
       );
       for (const f of result.files) if (f.note) process.stderr.write(`botlens: note: ${f.file}: ${f.note}\n`);
       process.stdout.write(`wrote ${result.out}\n`);

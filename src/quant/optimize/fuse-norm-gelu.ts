@@ -112,19 +112,22 @@ export function sumResidualLayerNorm(graph: GraphProto): number {
 
 /**
  * The exact (erf) GELU written out as `0.5 * x * (1 + erf(x / sqrt(2)))`, with `x = y + bias`, becomes one
- * `com.microsoft.BiasGelu(y, bias)` (or `com.microsoft.Gelu(x)` when there is no bias Add). Returns how many
- * were fused.
+ * `com.microsoft.BiasGelu(y, bias)` (or `com.microsoft.Gelu(x)` when there is no bias Add). With `keepBias`
+ * the bias Add stays where it is and only the GELU is fused into `com.microsoft.Gelu(x)`: the quantized graph
+ * then folds the bias into its `DynamicQuantizeMatMul`, and ONNX Runtime's CPU `Gelu` kernel is the faster
+ * one (bench/optimize.ts). Returns how many were fused.
  *
  * @param graph - the graph to edit in place
+ * @param opts - `keepBias`: fuse the GELU alone (default false)
  */
-export function fuseBiasGelu(graph: GraphProto): number {
+export function fuseBiasGelu(graph: GraphProto, opts: { keepBias?: boolean } = {}): number {
   const ix = new GraphIndex(graph);
   const replaced = new Map<NodeProto, NodeProto>();
   for (const erf of graph.node) {
     if (erf.op_type !== 'Erf' || (erf.domain ?? '') !== '') continue;
     const m = matchGelu(ix, erf);
     if (!m) continue;
-    const biasAdd = ix.producerOf(m.x, 'Add');
+    const biasAdd = opts.keepBias ? undefined : ix.producerOf(m.x, 'Add');
     const b = biasAdd?.input.find((v) => ix.initializer(v)?.dims.length === 1);
     const readersOfX = ix.consumersOf(m.x).length;
     const node =

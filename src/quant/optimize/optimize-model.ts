@@ -7,30 +7,34 @@ import { removeDeadNodes } from './graph-index.js';
 
 /**
  * The passes `optimizeOnnxModel` can apply, in the order it applies them. `residual-layer-norm` and
- * `skip-layer-norm` rewrite the same residual + LayerNorm pairs two ways, so at most one of them runs.
+ * `skip-layer-norm` rewrite the same residual + LayerNorm pairs two ways, as `gelu` and `bias-gelu` do the GELUs,
+ * so at most one of each pair runs.
  */
-export const OPTIMIZE_PASSES = ['attention', 'residual-layer-norm', 'skip-layer-norm', 'bias-gelu'] as const;
+export const OPTIMIZE_PASSES = [
+  'attention',
+  'residual-layer-norm',
+  'skip-layer-norm',
+  'gelu',
+  'bias-gelu',
+] as const;
 
 /** One pass of `optimizeOnnxModel`. */
 export type OptimizePass = (typeof OPTIMIZE_PASSES)[number];
 
 /**
  * The passes run when none are named: the fastest set on ONNX Runtime's CPU provider (bench/optimize.ts), which
- * keeps residual + LayerNorm as `Sum` + `LayerNormalization` rather than `SkipLayerNormalization`.
+ * keeps residual + LayerNorm as `Sum` + `LayerNormalization` rather than `SkipLayerNormalization`, and GELU as
+ * `Gelu` after the projection's own bias Add rather than `BiasGelu`.
  */
-export const DEFAULT_OPTIMIZE_PASSES: readonly OptimizePass[] = [
-  'attention',
-  'residual-layer-norm',
-  'bias-gelu',
-];
+export const DEFAULT_OPTIMIZE_PASSES: readonly OptimizePass[] = ['attention', 'residual-layer-norm', 'gelu'];
 
 /** Options of `optimizeOnnxModel`. */
 export interface OptimizeModelOptions {
   /** Attention heads per layer (`num_attention_heads` in the model's config.json). */
   numHeads: number;
   /**
-   * Which passes to apply (not both `residual-layer-norm` and `skip-layer-norm`).
-   * @defaultValue {@link DEFAULT_OPTIMIZE_PASSES}: `['attention', 'residual-layer-norm', 'bias-gelu']`
+   * Which passes to apply (not both `residual-layer-norm` and `skip-layer-norm`, nor `gelu` and `bias-gelu`).
+   * @defaultValue {@link DEFAULT_OPTIMIZE_PASSES}: `['attention', 'residual-layer-norm', 'gelu']`
    */
   passes?: readonly OptimizePass[];
 }
@@ -43,8 +47,10 @@ export interface OptimizeReport {
   skipLayerNorm: number;
   /** Residual Add (+ bias Add) before a LayerNormalization rewritten as one `Sum` (`residual-layer-norm`). */
   residualLayerNorm: number;
-  /** Bias Add + erf GELU chains fused into `com.microsoft.BiasGelu` (or `Gelu`). */
+  /** Bias Add + erf GELU chains fused into `com.microsoft.BiasGelu` (or `Gelu`) by `bias-gelu`. */
   biasGelu: number;
+  /** Erf GELU chains fused into `com.microsoft.Gelu`, bias Add left in place, by `gelu`. */
+  gelu: number;
   /** Nodes in the graph before the fusions. */
   nodesBefore: number;
   /** Nodes in the graph after the fusions (and the removal of what they made dead). */
@@ -55,7 +61,7 @@ export interface OptimizeReport {
  * Fuses a transformers.js encoder graph (BERT family, as the PyTorch exporters write it) into ONNX Runtime's
  * contrib operators, in the spirit of ONNX Runtime's Python transformer optimizer: self-attention into
  * `Attention`, residual (+ bias) before a LayerNorm into one `Sum` (or, on request, residual + LayerNorm into
- * `SkipLayerNormalization`), bias + GELU into `BiasGelu`. Edits `model` in
+ * `SkipLayerNormalization`), the erf GELU into `Gelu` (or, on request, bias + GELU into `BiasGelu`). Edits `model` in
  * place; graphs without these patterns are left as they are (every count 0). The result must be checked
  * numerically against the original (`optimizeModelFolder` does).
  *
@@ -80,6 +86,7 @@ export function optimizeOnnxModel(model: ModelProto, opts: OptimizeModelOptions)
     skipLayerNorm: 0,
     residualLayerNorm: 0,
     biasGelu: 0,
+    gelu: 0,
     nodesBefore,
     nodesAfter: 0,
   };
@@ -95,11 +102,17 @@ export function optimizeOnnxModel(model: ModelProto, opts: OptimizeModelOptions)
     report.skipLayerNorm = fuseSkipLayerNorm(graph);
     removeDeadNodes(graph);
   }
+  if (passes.has('gelu')) {
+    report.gelu = fuseBiasGelu(graph, { keepBias: true });
+    removeDeadNodes(graph);
+  }
   if (passes.has('bias-gelu')) {
     report.biasGelu = fuseBiasGelu(graph);
     removeDeadNodes(graph);
   }
-  if (report.attention + report.skipLayerNorm + report.residualLayerNorm + report.biasGelu > 0) {
+  const changed =
+    report.attention + report.skipLayerNorm + report.residualLayerNorm + report.biasGelu + report.gelu;
+  if (changed > 0) {
     ensureOpset(model, MS_DOMAIN, 1);
     pruneGraph(graph);
   }
@@ -108,12 +121,12 @@ export function optimizeOnnxModel(model: ModelProto, opts: OptimizeModelOptions)
 }
 
 /**
- * Checks a list of passes: each known, and not both ways of rewriting residual + LayerNorm.
+ * Checks a list of passes: each known, and not both ways of rewriting residual + LayerNorm or the GELU.
  *
  * @internal
  *
  * @param passes - the passes asked for
- * @throws InvalidOptionsError on an unknown pass or both `residual-layer-norm` and `skip-layer-norm`
+ * @throws InvalidOptionsError on an unknown pass, or both passes of a pair
  */
 export function checkPasses(passes: readonly OptimizePass[]): Set<OptimizePass> {
   const set = new Set<OptimizePass>(passes);
@@ -125,11 +138,16 @@ export function checkPasses(passes: readonly OptimizePass[]): Set<OptimizePass> 
       );
     }
   }
-  if (set.has('residual-layer-norm') && set.has('skip-layer-norm')) {
-    throw new InvalidOptionsError(
-      'passes',
-      'choose one of "residual-layer-norm" and "skip-layer-norm": both rewrite the same residual + LayerNorm pairs',
-    );
+  for (const [a, b, what] of [
+    ['residual-layer-norm', 'skip-layer-norm', 'residual + LayerNorm pairs'],
+    ['gelu', 'bias-gelu', 'GELUs'],
+  ] as const) {
+    if (set.has(a) && set.has(b)) {
+      throw new InvalidOptionsError(
+        'passes',
+        `choose one of "${a}" and "${b}": both rewrite the same ${what}`,
+      );
+    }
   }
   return set;
 }
