@@ -1,6 +1,8 @@
 /**
- * `botlens optimize` on bench-minilm-l6 (random weights: cost only; the cosine checks numerics, not accuracy),
- * in four parts, each measured side by side in interleaved rounds in this one process:
+ * `botlens optimize` on bench-minilm-l6 (random weights: cost only; the cosine checks numerics, not accuracy):
+ * the graphs' gains through TransformersEmbedder, the batching lever apart from them, the ceiling set by the
+ * model's matrix products alone in ONNX Runtime (fp32 and q8, against the 1.3x / 3x targets), and ONNX
+ * Runtime's per-operator profile, each measured side by side in interleaved rounds in this one process.
  *
  * 1. Graphs: texts/s of TransformersEmbedder at batch 64 for the original fp32 graph (today's figure), the
  *    original quantized to q8, the graph optimized with the previous default passes (SkipLayerNormalization,
