@@ -317,7 +317,7 @@ for (const [name, row, best, target] of [
   );
 }
 console.log(
-  '(the CPU-time figures decide: one thread, no spinning, so other processes on a shared machine barely move them; wall time with two spinning threads does move)',
+  '(CPU time on one thread decides: on a shared machine it moves a few percent between runs, wall time with two spinning threads far more)',
 );
 
 // ---- 4. Where the optimized graphs spend their time ----
