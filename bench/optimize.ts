@@ -313,7 +313,7 @@ for (const [name, row, best, target] of [
   const got = { wall: wall[0]! / wall[best]!, cpu: cpu[0]! / cpu[best]! };
   const texts = ((BATCH / cpu[row]!) * 1000).toFixed(0);
   console.log(
-    `${name}: if every other operator took no time: ${texts} texts/s per core = ${bound.cpu.toFixed(2)}x today's fp32 by CPU time (${bound.wall.toFixed(2)}x by wall time), ${bound.cpu < target ? 'BELOW' : 'above'} the ${target}x target; the optimized graph: ${got.cpu.toFixed(2)}x (${got.wall.toFixed(2)}x by wall time)`,
+    `${name}: if every other operator took no time: ${texts} texts/s per core = ${bound.cpu.toFixed(3)}x today's fp32 by CPU time (${bound.wall.toFixed(3)}x by wall time), ${bound.cpu < target ? 'BELOW' : 'above'} the ${target}x target; the optimized graph: ${got.cpu.toFixed(2)}x (${got.wall.toFixed(2)}x by wall time)`,
   );
 }
 console.log(
