@@ -1,18 +1,34 @@
 /**
- * `botlens optimize` on bench-minilm-l6: texts/s of TransformersEmbedder at batch 64 for the original fp32
- * graph (today's figure), the original quantized to q8, the optimized (fused) fp32 graph, and the optimized graph
- * quantized to q8 (fused attention becomes QAttention), measured side by side in interleaved rounds, with the
- * ratio to today's fp32 and the embeddings' cosine to fp32. Then ONNX Runtime's per-operator profile of the
- * optimized fp32 graph, which shows the ceiling: the time in matrix products that no fusion removes.
+ * `botlens optimize` on bench-minilm-l6 (random weights: cost only; the cosine checks numerics, not accuracy):
+ * the graphs' gains through TransformersEmbedder, the batching lever apart from them, the ceiling set by the
+ * model's matrix products alone in ONNX Runtime (fp32 and q8, against the 1.3x / 3x targets), and ONNX
+ * Runtime's per-operator profile, each measured side by side in interleaved rounds in this one process.
+ *
+ * 1. Graphs: texts/s of TransformersEmbedder at batch 64 for the original fp32 graph (today's figure), the
+ *    original quantized to q8, the graph optimized with the previous default passes (SkipLayerNormalization,
+ *    BiasGelu) and with today's default (residual Sum + LayerNormalization, Gelu after the projection's bias),
+ *    each in fp32 and q8 (fused attention becomes QAttention); ratio to the original fp32 and the embeddings'
+ *    worst cosine to it; by wall time with default threads, and by CPU time with `threads: 1`. Every row uses
+ *    the same batching, so the ratios are graph gains only.
+ * 2. Batching (a different lever): the padded tokens of the batches `planBatches` now plans for these texts
+ *    against the plan before it (length-sorted, cut every 64 texts), and the texts/s (CPU time, one thread) of an
+ *    ONNX Runtime session running exactly those batch shapes.
+ * 3. The ceiling: ONNX Runtime's own MatMul (fp32) and DynamicQuantizeMatMul (q8, int8 weights, what the
+ *    quantized graph runs) alone, on this model's exact matrix products for a batch of 64 texts, against the
+ *    whole graphs at the same shape: the texts/s the model could reach if every other operator took no time.
+ *    Wall time with ONNX Runtime's default threads, and CPU time on one thread (steadier on a busy machine).
+ * 4. ONNX Runtime's per-operator profile of the optimized fp32 and q8 graphs.
  *
  *   npx tsx bench/optimize.ts [texts=256] [rounds=5]
  *
- * needs: shared (the bench encoder; random weights: the cosine checks numerics, not accuracy).
+ * needs: shared (the bench encoder).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gemmChainModel, gemmFlopsPerToken } from './lib/gemm-chain.js';
+import { printMarkdownTable } from './lib/markdown-table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');
@@ -29,23 +45,38 @@ if (!existsSync(MODEL)) {
 const { optimizeModelFolder } = await import('../src/quant/optimize/optimize-folder.js');
 const { quantize } = await import('../src/quant/quantize.js');
 const { TransformersEmbedder } = await import('../src/runtime/transformers-embedder.js');
+const { planBatches } = await import('../src/runtime/batching.js');
+const { encodeTexts } = await import('../src/runtime/encode-texts.js');
+const { loadTransformers } = await import('../src/runtime/load-model.js');
+const ort = await import('onnxruntime-node');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+const startLoad = load();
 
 const work = mkdtempSync(join(tmpdir(), 'botlens-optimize-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const original = join(work, 'original');
 cpSync(MODEL, original, { recursive: true });
 const optimized = join(work, 'optimized');
+const withSkipLn = join(work, 'optimized-skip-ln');
 const t0 = performance.now();
 const res = await optimizeModelFolder(original, { out: optimized });
 const optimizeSeconds = (performance.now() - t0) / 1000;
-await quantize(original, { bits: 8 });
-await quantize(optimized, { bits: 8 });
+await optimizeModelFolder(original, {
+  out: withSkipLn,
+  passes: ['attention', 'skip-layer-norm', 'bias-gelu'],
+});
+for (const dir of [original, optimized, withSkipLn]) await quantize(dir, { bits: 8 });
 const f = res.files[0];
 console.log(
-  `optimize: ${f?.report?.attention} attention, ${f?.report?.skipLayerNorm} SkipLayerNorm, ${f?.report?.biasGelu} BiasGelu fused; nodes ${f?.report?.nodesBefore} -> ${f?.report?.nodesAfter}; max output difference ${f?.maxAbsDiff?.toExponential(2)}; ${optimizeSeconds.toFixed(1)} s`,
+  `optimize (default passes ${f?.passes.join(', ')}): ${f?.report?.attention} attention, ${f?.report?.residualLayerNorm} residual Sum + LayerNorm, ${f?.report?.gelu} Gelu; nodes ${f?.report?.nodesBefore} -> ${f?.report?.nodesAfter}; max output difference ${f?.maxAbsDiff?.toExponential(2)}; ${optimizeSeconds.toFixed(1)} s`,
 );
 
-/** ConvAI messages of 20-30 words when ../shared has them, else generated chat-like sentences. */
+/** ConvAI messages of 15-25 words when ../shared has them, else generated chat-like sentences. */
 function texts(): string[] {
   const pool: string[] = [];
   const data = join(shared, 'data/convai-bots/train.jsonl');
@@ -67,12 +98,15 @@ function texts(): string[] {
   return pool.slice(0, N);
 }
 
+// ---- 1. Graphs, through TransformersEmbedder ----
 const input = texts();
 const variants = [
   { label: 'original fp32 (today)', model: original, dtype: 'fp32' },
   { label: 'original q8', model: original, dtype: 'q8' },
-  { label: 'optimized fp32', model: optimized, dtype: 'fp32' },
-  { label: 'optimized q8 (QAttention)', model: optimized, dtype: 'q8' },
+  { label: 'optimized, previous passes (SkipLayerNorm, BiasGelu) fp32', model: withSkipLn, dtype: 'fp32' },
+  { label: 'optimized, previous passes (SkipLayerNorm, BiasGelu) q8', model: withSkipLn, dtype: 'q8' },
+  { label: 'optimized (default passes) fp32', model: optimized, dtype: 'fp32' },
+  { label: 'optimized (default passes) q8', model: optimized, dtype: 'q8' },
 ] as const;
 const embedders = variants.map(
   (v) => new TransformersEmbedder({ model: v.model, dtype: v.dtype, batchSize: BATCH }),
@@ -90,45 +124,214 @@ for (const e of embedders) {
   });
   cosines.push(worst);
 }
-const rates = variants.map(() => [] as number[]);
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [i, e] of embedders.entries()) {
-    const s = performance.now();
-    await e.embed(input);
-    rates[i]!.push(input.length / ((performance.now() - s) / 1000));
+/** Texts/s per round of each embedder, in interleaved rounds: wall time, or process CPU time. */
+async function embedRates(list: { embed(t: string[]): Promise<unknown> }[], mode: 'wall' | 'cpu') {
+  const rates = list.map(() => [] as number[]);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, e] of list.entries()) {
+      const c = process.cpuUsage();
+      const s = performance.now();
+      await e.embed(input);
+      const used = process.cpuUsage(c);
+      const seconds = mode === 'cpu' ? (used.user + used.system) / 1e6 : (performance.now() - s) / 1000;
+      rates[i]!.push(input.length / seconds);
+    }
+  }
+  for (const e of list as unknown as { dispose(): Promise<void> }[]) await e.dispose();
+  return rates.map(median);
+}
+const wallRates = await embedRates(embedders, 'wall');
+// The same on one ONNX Runtime thread, timed by CPU time: what other processes on the machine barely move.
+const oneThread = variants.map(
+  (v) => new TransformersEmbedder({ model: v.model, dtype: v.dtype, batchSize: BATCH, threads: 1 }),
+);
+for (const e of oneThread) await e.embed(input.slice(0, 8));
+const cpuRates = await embedRates(oneThread, 'cpu');
+console.log(
+  `\n1. Graphs: TransformersEmbedder, ${input.length} texts, batch ${BATCH}, ${ROUNDS} interleaved rounds each: wall time (default threads), then CPU time (threads: 1); medians`,
+);
+printMarkdownTable(
+  'graph | texts/s: | vs today fp32: | texts/s per core (CPU time): | vs today fp32: | min cosine to fp32:',
+  variants.map((v, i) => ({
+    name: v.label,
+    cells: [
+      wallRates[i]!.toFixed(1),
+      `${(wallRates[i]! / wallRates[0]!).toFixed(2)}x`,
+      cpuRates[i]!.toFixed(1),
+      `${(cpuRates[i]! / cpuRates[0]!).toFixed(2)}x`,
+      cosines[i]!.toFixed(5),
+    ],
+  })),
+);
+
+// ---- 2. Batching: the padded shapes of each plan, run through a bare session ----
+const T = await loadTransformers();
+const tokenizer = await T.AutoTokenizer.from_pretrained(original, { local_files_only: true });
+const lengths = encodeTexts(tokenizer, input, { maxLength: 512 }).map((r) => r.input_ids.length);
+const sorted = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
+const plans = {
+  'sorted, cut every 64 (before)': Array.from({ length: Math.ceil(sorted.length / BATCH) }, (_, k) =>
+    sorted.slice(k * BATCH, (k + 1) * BATCH),
+  ),
+  'planBatches (now)': planBatches(lengths, { batchSize: BATCH }),
+};
+const padded = (plan: number[][]) =>
+  plan.reduce((s, b) => s + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+const realTokens = lengths.reduce((a, b) => a + b, 0);
+
+type Feeds = Record<string, InstanceType<typeof ort.Tensor>>;
+/** BERT feeds for one batch: `rows` real lengths padded to the longest, pseudo-random ids. */
+function bertFeeds(rows: number[]): Feeds {
+  const len = Math.max(...rows);
+  const ids = new BigInt64Array(rows.length * len);
+  const mask = new BigInt64Array(rows.length * len);
+  rows.forEach((n, r) => {
+    for (let t = 0; t < n; t++) {
+      ids[r * len + t] = BigInt(5 + (((r + 1) * (t + 3) * 7919) % 1400));
+      mask[r * len + t] = 1n;
+    }
+  });
+  const dims = [rows.length, len];
+  return {
+    input_ids: new ort.Tensor('int64', ids, dims),
+    attention_mask: new ort.Tensor('int64', mask, dims),
+    token_type_ids: new ort.Tensor('int64', new BigInt64Array(rows.length * len), dims),
+  };
+}
+const session = (path: string, opts: Record<string, unknown> = {}) =>
+  ort.InferenceSession.create(path, { logSeverityLevel: 3, ...opts });
+const replay = [
+  { label: 'original fp32', path: join(original, 'onnx/model.onnx') },
+  { label: 'optimized q8', path: join(optimized, 'onnx/model_quantized.onnx') },
+];
+const oneThreadOpts = { intraOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+const replaySessions = await Promise.all(replay.map((r) => session(r.path, oneThreadOpts)));
+const planFeeds = Object.values(plans).map((p) => p.map((b) => bertFeeds(b.map((i) => lengths[i]!))));
+const replayRates = replay.map(() => planFeeds.map(() => [] as number[]));
+for (let r = 0; r <= ROUNDS; r++) {
+  for (const [si, s] of replaySessions.entries()) {
+    for (const [pi, batches] of planFeeds.entries()) {
+      const c = process.cpuUsage();
+      for (const feeds of batches) await s.run(feeds);
+      const used = process.cpuUsage(c);
+      if (r > 0) replayRates[si]![pi]!.push(input.length / ((used.user + used.system) / 1e6));
+    }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = median(rates[0]!);
-console.log(`\n${input.length} texts, batch ${BATCH}, ${ROUNDS} interleaved rounds (median texts/s)`);
-console.log('| graph | texts/s | vs today fp32 | min cosine to fp32 |');
-console.log('| --- | --- | --- | --- |');
-variants.forEach((v, i) => {
-  const m = median(rates[i]!);
-  console.log(`| ${v.label} | ${m.toFixed(1)} | ${(m / base).toFixed(2)}x | ${cosines[i]!.toFixed(5)} |`);
-});
-for (const e of embedders) await e.dispose();
+for (const s of replaySessions) await s.release();
+console.log(
+  `\n2. Batching (a different lever from the graph): ${input.length} texts, ${realTokens} real tokens; each plan's batch shapes run through a bare ONNX Runtime session on one thread, ${ROUNDS} interleaved rounds (median texts/s per core, CPU time)`,
+);
+const planNames = Object.keys(plans);
+printMarkdownTable(
+  'plan | batches: | padded tokens: | original fp32 texts/s: | ratio: | optimized q8 texts/s: | ratio:',
+  Object.values(plans).map((p, pi) => ({
+    name: planNames[pi]!,
+    cells: [
+      p.length,
+      padded(p),
+      ...replay.flatMap((_, si) => {
+        const m = median(replayRates[si]![pi]!);
+        return [m.toFixed(1), `${(m / median(replayRates[si]![0]!)).toFixed(2)}x`];
+      }),
+    ],
+  })),
+);
 
-// The ceiling: where the optimized fp32 graph spends its time, by operator (ONNX Runtime's own profiler).
-const ort = await import('onnxruntime-node');
-const prefix = join(work, 'profile');
-const session = await ort.InferenceSession.create(join(optimized, 'onnx/model.onnx'), {
-  enableProfiling: true,
-  profileFilePrefix: prefix,
-  logSeverityLevel: 3,
-});
-const S = 28;
-const ids = new BigInt64Array(BATCH * S).map((_, i) => BigInt(5 + ((i * 7919) % 1400)));
-const feeds = {
-  input_ids: new ort.Tensor('int64', ids, [BATCH, S]),
-  attention_mask: new ort.Tensor('int64', new BigInt64Array(BATCH * S).fill(1n), [BATCH, S]),
-  token_type_ids: new ort.Tensor('int64', new BigInt64Array(BATCH * S), [BATCH, S]),
+// ---- 3. The ceiling: the matrix products alone ----
+const config = JSON.parse(readFileSync(join(original, 'config.json'), 'utf8')) as Record<string, number>;
+const shape = {
+  layers: config['num_hidden_layers']!,
+  hidden: config['hidden_size']!,
+  intermediate: config['intermediate_size']!,
 };
-for (let i = 0; i < 5; i++) await session.run(feeds);
-session.endProfiling();
-await session.release();
-const file = readdirSync(work).find((x) => x.startsWith('profile'));
-if (file) {
+const S = Math.round(padded(plans['planBatches (now)']) / input.length);
+const gemmFp32 = join(work, 'gemm-fp32.onnx');
+const gemmQ8 = join(work, 'gemm-q8.onnx');
+writeFileSync(gemmFp32, gemmChainModel(shape, 'fp32'));
+writeFileSync(gemmQ8, gemmChainModel(shape, 'q8'));
+const x = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: BATCH * S * shape.hidden }, (_, i) => Math.sin(i)),
+  [BATCH * S, shape.hidden],
+);
+const fixed = bertFeeds(Array.from({ length: BATCH }, () => S));
+const ceilingRows = [
+  { label: 'original fp32 (today)', path: join(original, 'onnx/model.onnx'), feeds: fixed },
+  { label: 'optimized fp32', path: join(optimized, 'onnx/model.onnx'), feeds: fixed },
+  { label: 'MatMul alone (fp32 GEMM ceiling)', path: gemmFp32, feeds: { x } },
+  { label: 'original q8', path: join(original, 'onnx/model_quantized.onnx'), feeds: fixed },
+  { label: 'optimized q8', path: join(optimized, 'onnx/model_quantized.onnx'), feeds: fixed },
+  { label: 'DynamicQuantizeMatMul alone (q8 GEMM ceiling)', path: gemmQ8, feeds: { x } },
+];
+/** Median milliseconds per run of each row: wall with default threads, or process CPU time on one thread. */
+async function timeRows(mode: 'wall' | 'cpu', rounds: number): Promise<number[]> {
+  const opts = mode === 'cpu' ? oneThreadOpts : {};
+  const sessions = await Promise.all(ceilingRows.map((r) => session(r.path, opts)));
+  const times = ceilingRows.map(() => [] as number[]);
+  for (let r = 0; r <= rounds; r++) {
+    for (const [i, s] of sessions.entries()) {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      await s.run(ceilingRows[i]!.feeds as Feeds);
+      const used = process.cpuUsage(c);
+      if (r > 0) times[i]!.push(mode === 'cpu' ? (used.user + used.system) / 1000 : performance.now() - t);
+    }
+  }
+  for (const s of sessions) await s.release();
+  return times.map(median);
+}
+const wall = await timeRows('wall', ROUNDS + 2);
+const cpu = await timeRows('cpu', ROUNDS);
+const flopsPerText = gemmFlopsPerToken(shape) * S;
+console.log(
+  `\n3. Ceiling: a batch of ${BATCH} texts x ${S} tokens (the mean padded length of part 2's plan); the model's matrix products are ${(flopsPerText / 1e6).toFixed(0)} MFLOP per text (${((flopsPerText * BATCH) / 1e9).toFixed(1)} GFLOP per batch); ${ROUNDS + 2} interleaved rounds wall (default threads), ${ROUNDS} CPU time (1 thread), medians`,
+);
+printMarkdownTable(
+  'graph | wall ms: | texts/s: | vs today fp32: | CPU ms, 1 thread: | texts/s per core: | vs today fp32:',
+  ceilingRows.map((r, i) => ({
+    name: r.label,
+    cells: [
+      wall[i]!.toFixed(1),
+      ((BATCH / wall[i]!) * 1000).toFixed(1),
+      `${(wall[0]! / wall[i]!).toFixed(2)}x`,
+      cpu[i]!.toFixed(1),
+      ((BATCH / cpu[i]!) * 1000).toFixed(1),
+      `${(cpu[0]! / cpu[i]!).toFixed(2)}x`,
+    ],
+  })),
+);
+const gflops = (ms: number) => ((flopsPerText * BATCH) / (ms / 1000) / 1e9).toFixed(0);
+console.log(
+  `GEMM throughput: fp32 ${gflops(wall[2]!)} GFLOP/s wall, ${gflops(cpu[2]!)} GFLOP/s per core; q8 ${gflops(wall[5]!)} GOP/s wall, ${gflops(cpu[5]!)} GOP/s per core`,
+);
+for (const [name, row, best, target] of [
+  ['fp32', 2, 1, 1.3],
+  ['q8', 5, 4, 3],
+] as const) {
+  const bound = { wall: wall[0]! / wall[row]!, cpu: cpu[0]! / cpu[row]! };
+  const got = { wall: wall[0]! / wall[best]!, cpu: cpu[0]! / cpu[best]! };
+  const texts = ((BATCH / cpu[row]!) * 1000).toFixed(0);
+  console.log(
+    `${name}: if every other operator took no time: ${texts} texts/s per core = ${bound.cpu.toFixed(3)}x today's fp32 by CPU time (${bound.wall.toFixed(3)}x by wall time), ${bound.cpu < target ? 'BELOW' : 'above'} the ${target}x target; the optimized graph: ${got.cpu.toFixed(2)}x (${got.wall.toFixed(2)}x by wall time)`,
+  );
+}
+console.log(
+  '(CPU time on one thread decides: on a shared machine it moves a few percent between runs, wall time with two spinning threads far more)',
+);
+
+// ---- 4. Where the optimized graphs spend their time ----
+for (const [label, path] of [
+  ['fp32', join(optimized, 'onnx/model.onnx')],
+  ['q8', join(optimized, 'onnx/model_quantized.onnx')],
+] as const) {
+  const prefix = join(work, `profile-${label}`);
+  const s = await session(path, { enableProfiling: true, profileFilePrefix: prefix });
+  for (let i = 0; i < 3; i++) await s.run(fixed);
+  s.endProfiling();
+  await s.release();
+  const file = readdirSync(work).find((n) => n.startsWith(`profile-${label}`));
+  if (!file) continue;
   const events = JSON.parse(readFileSync(join(work, file), 'utf8')) as {
     cat?: string;
     name: string;
@@ -142,8 +345,13 @@ if (file) {
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
   }
   const total = [...byOp.values()].reduce((a, b) => a + b, 0);
-  console.log(`\nONNX Runtime profile of the optimized fp32 graph (batch ${BATCH} x ${S} tokens, 5 runs):`);
-  for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
-    console.log(`  ${op.padEnd(24)} ${((100 * us) / total).toFixed(1).padStart(5)}%`);
-  }
+  const top = [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  console.log(
+    `\n4. ONNX Runtime profile of the optimized ${label} graph (batch ${BATCH} x ${S} tokens, 3 runs): ${top
+      .map(([op, us]) => `${op} ${((100 * us) / total).toFixed(1)}%`)
+      .join(', ')}`,
+  );
 }
+console.log(
+  `\nload average (1, 5, 15 min) at start ${startLoad}, at end ${load()} on ${(await import('node:os')).cpus().length} CPUs`,
+);

@@ -23,6 +23,12 @@ describe('optimizeOnnxModel options', () => {
     expect(() =>
       optimizeOnnxModel(model, { numHeads: 2, passes: ['fold-everything' as 'attention'] }),
     ).toThrow(/unknown pass "fold-everything"/);
+    expect(() =>
+      optimizeOnnxModel(model, { numHeads: 2, passes: ['residual-layer-norm', 'skip-layer-norm'] }),
+    ).toThrow(/choose one of "residual-layer-norm" and "skip-layer-norm"/);
+    expect(() => optimizeOnnxModel(model, { numHeads: 2, passes: ['gelu', 'bias-gelu'] })).toThrow(
+      /choose one of "gelu" and "bias-gelu"/,
+    );
   });
 });
 
@@ -47,9 +53,19 @@ describe.skipIf(!HAS_SHARED)(
       const model = await loadOnnxModel(join(bertOut, 'onnx/model.onnx'));
       const ops = (model.graph?.node ?? []).map((n) => `${n.domain ?? ''}.${n.op_type}`);
       expect(ops.filter((o) => o === 'com.microsoft.Attention')).toHaveLength(2);
-      expect(ops.filter((o) => o === 'com.microsoft.SkipLayerNormalization')).toHaveLength(5); // the embeddings' LayerNorm too (its skip is the broadcast position table)
-      expect(ops.filter((o) => o === 'com.microsoft.BiasGelu')).toHaveLength(2);
+      // Residual (+ bias) before each LayerNorm is one Sum, which ONNX Runtime does not refuse into its slower
+      // SkipLayerNormalization: the embeddings' LayerNorm too (its skip is the broadcast position table).
+      expect(ops.filter((o) => o === '.Sum')).toHaveLength(5);
+      expect(ops.filter((o) => o === '.LayerNormalization')).toHaveLength(5);
+      expect(ops).not.toContain('com.microsoft.SkipLayerNormalization');
+      // GELU fused alone; its bias Add stays for the projection (quantize folds it into DynamicQuantizeMatMul).
+      expect(ops.filter((o) => o === 'com.microsoft.Gelu')).toHaveLength(2);
+      expect(ops).not.toContain('com.microsoft.BiasGelu');
+      expect(ops).not.toContain('.Erf');
       expect(ops).not.toContain('.Softmax');
+      // Each residual Sum took its projection's bias (3 inputs) except the embeddings' (2 inputs).
+      const sums = (model.graph?.node ?? []).filter((n) => n.op_type === 'Sum');
+      expect(sums.map((n) => n.input.length).sort()).toEqual([2, 3, 3, 3, 3]);
       // The tokenizer and config travel with it; the original quantized variants do not.
       expect(readdirSync(bertOut).sort()).toEqual([
         'config.json',
@@ -58,6 +74,27 @@ describe.skipIf(!HAS_SHARED)(
         'tokenizer_config.json',
       ]);
       expect(readdirSync(join(bertOut, 'onnx'))).toEqual(['model.onnx']);
+    });
+
+    it('still fuses SkipLayerNormalization and BiasGelu when asked, within the goldens', async () => {
+      const out = join(work, 'tiny-bert-skip-ln');
+      const res = await optimizeModelFolder(join(HF_TINY, 'tiny-bert'), {
+        out,
+        passes: ['attention', 'skip-layer-norm', 'bias-gelu'],
+      });
+      expect(res.files[0]?.report?.skipLayerNorm).toBe(5); // the embeddings' LayerNorm too (its skip is the broadcast position table)
+      expect(res.files[0]?.report?.residualLayerNorm).toBe(0);
+      const model = await loadOnnxModel(join(out, 'onnx/model.onnx'));
+      const ops = (model.graph?.node ?? []).map((n) => `${n.domain ?? ''}.${n.op_type}`);
+      expect(ops.filter((o) => o === 'com.microsoft.SkipLayerNormalization')).toHaveLength(5);
+      expect(ops.filter((o) => o === 'com.microsoft.BiasGelu')).toHaveLength(2);
+      expect(res.files[0]?.report?.gelu).toBe(0);
+      const e = new TransformersEmbedder({ model: out, batchSize: 2 });
+      try {
+        expect(maxRowDiff(await e.embed(golden.texts), golden.mean_pooled_normalized)).toBeLessThan(1e-4);
+      } finally {
+        await e.dispose();
+      }
     });
 
     it('keeps the golden embeddings (1e-4) when transformers.js loads the optimized folder', async () => {

@@ -22,6 +22,23 @@ describe('planBatches / mapInBatches', () => {
     for (let i = 1; i < flat.length; i++) expect(flat[i]!).toBeLessThanOrEqual(flat[i - 1]!);
   });
 
+  it('gives long outliers a batch of their own instead of padding a full batch to their length', () => {
+    const lengths = [200, ...Array.from({ length: 63 }, () => 10)];
+    const batches = planBatches(lengths, { batchSize: 64 });
+    expect(batches).toEqual([[0], lengths.slice(1).map((_, i) => i + 1)]);
+    // Never more padding than cutting the sorted list every batchSize items (the plan before this one).
+    const padded = (bs: number[][], ls: number[]) =>
+      bs.reduce((s, b) => s + b.length * Math.max(...b.map((i) => ls[i]!)), 0);
+    for (let seed = 1; seed <= 20; seed++) {
+      const ls = Array.from({ length: 300 }, (_, i) => 5 + (((i * 7919 * seed) % 97) ** 2 % 120));
+      const sorted = ls.map((_, i) => i).sort((a, b) => ls[b]! - ls[a]! || a - b);
+      const greedy = Array.from({ length: Math.ceil(300 / 32) }, (_, k) => sorted.slice(k * 32, k * 32 + 32));
+      const plan = planBatches(ls, { batchSize: 32 });
+      expect(plan.every((b) => b.length <= 32)).toBe(true);
+      expect(padded(plan, ls)).toBeLessThanOrEqual(padded(greedy, ls));
+    }
+  });
+
   it('keeps batches under the token budget', () => {
     const batches = planBatches([100, 100, 100, 10, 10, 10, 10], { batchSize: 32, maxBatchTokens: 200 });
     for (const b of batches) {

@@ -23,7 +23,12 @@ export {
   type OptimizeFolderResult,
   optimizeModelFolder,
 } from './optimize/optimize-folder.js';
-export { OPTIMIZE_PASSES, type OptimizePass, type OptimizeReport } from './optimize/optimize-model.js';
+export {
+  DEFAULT_OPTIMIZE_PASSES,
+  OPTIMIZE_PASSES,
+  type OptimizePass,
+  type OptimizeReport,
+} from './optimize/optimize-model.js';
 export { type QuantizedFile, type QuantizeResult, quantize } from './quantize.js';
 export type {
   Int8Format,

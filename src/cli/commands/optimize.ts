@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { OPTIMIZE_PASSES, type OptimizePass } from '../../quant/optimize/optimize-model.js';
+import {
+  DEFAULT_OPTIMIZE_PASSES,
+  OPTIMIZE_PASSES,
+  type OptimizePass,
+} from '../../quant/optimize/optimize-model.js';
 import { formatTable } from '../format-table.js';
 
 interface OptimizeFlags {
@@ -23,8 +27,9 @@ function passesFromFlag(value: string | undefined): OptimizePass[] | undefined {
 }
 
 /**
- * `botlens optimize DIR --out OUT`: writes a copy of a model folder whose float ONNX files have attention,
- * SkipLayerNorm and bias+GELU fused into ONNX Runtime's contrib operators, each checked against the original.
+ * `botlens optimize DIR --out OUT`: writes a copy of a model folder whose float ONNX files have attention and
+ * GELU fused into ONNX Runtime's contrib operators and residual + bias before each LayerNorm summed in one
+ * `Sum`, each checked against the original.
  *
  * @param program - the root commander program
  */
@@ -32,11 +37,14 @@ export function registerOptimizeCommand(program: Command): void {
   program
     .command('optimize')
     .description(
-      "fuse a model folder's ONNX graphs (attention, SkipLayerNorm, bias+GELU) into a new folder; quantize it after",
+      "fuse a model folder's ONNX graphs (attention, residual LayerNorm, GELU) into a new folder; quantize it after",
     )
     .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
     .requiredOption('--out <dir>', 'folder to write (must not exist, and must not overlap the input)')
-    .option('--passes <list>', `comma-separated fusions (default: ${OPTIMIZE_PASSES.join(',')})`)
+    .option(
+      '--passes <list>',
+      `comma-separated passes from ${OPTIMIZE_PASSES.join(',')} (default: ${DEFAULT_OPTIMIZE_PASSES.join(',')})`,
+    )
     .option('--tolerance <x>', 'largest output difference allowed against the original', '1e-4')
     .option('--overwrite', 'replace --out when it exists')
     .option('--json', 'print the full result as JSON')
@@ -60,13 +68,15 @@ export function registerOptimizeCommand(program: Command): void {
       const rows = result.files.map((f) => [
         f.file,
         String(f.report?.attention ?? 0),
+        String(f.report?.residualLayerNorm ?? 0),
         String(f.report?.skipLayerNorm ?? 0),
+        String(f.report?.gelu ?? 0),
         String(f.report?.biasGelu ?? 0),
         f.report ? `${f.report.nodesBefore} -> ${f.report.nodesAfter}` : '-',
         f.maxAbsDiff === undefined ? '-' : f.maxAbsDiff.toExponential(2),
       ]);
       process.stdout.write(
-        `${formatTable(['file', 'attention', 'skip-ln', 'bias-gelu', 'nodes', 'max diff'], rows)}\n`,
+        `${formatTable(['file', 'attention', 'residual-ln', 'skip-ln', 'gelu', 'bias-gelu', 'nodes', 'max diff'], rows)}\n`,
       );
       for (const f of result.files) if (f.note) process.stderr.write(`botlens: note: ${f.file}: ${f.note}\n`);
       process.stdout.write(`wrote ${result.out}\n`);

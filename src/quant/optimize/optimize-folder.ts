@@ -9,7 +9,8 @@ import type { GraphProto } from '../../onnx/onnx-types.js';
 import { isFloatModelFile } from '../quantize.js';
 import { compareModels, type SyntheticInput, syntheticInputs } from '../verify.js';
 import {
-  OPTIMIZE_PASSES,
+  checkPasses,
+  DEFAULT_OPTIMIZE_PASSES,
   type OptimizePass,
   type OptimizeReport,
   optimizeOnnxModel,
@@ -20,8 +21,8 @@ export interface OptimizeFolderOptions {
   /** The folder to write: a copy of the model folder with its float ONNX files optimized. Must not exist yet. */
   out: string;
   /**
-   * Which fusions to try.
-   * @defaultValue every pass: `['attention', 'skip-layer-norm', 'bias-gelu']`
+   * Which passes to try (not both `residual-layer-norm` and `skip-layer-norm`, nor `gelu` and `bias-gelu`).
+   * @defaultValue `['attention', 'residual-layer-norm', 'gelu']` ({@link DEFAULT_OPTIMIZE_PASSES})
    */
   passes?: readonly OptimizePass[];
   /**
@@ -61,8 +62,8 @@ export interface OptimizeFolderResult {
 
 /**
  * Writes an optimized copy of a transformers.js model folder: each float ONNX file in `onnx/` goes through
- * `optimizeOnnxModel` (attention, SkipLayerNorm and bias+GELU fusions into ONNX Runtime's contrib
- * operators), is checked against the original in ONNX Runtime on probe inputs with padding, and is written only
+ * `optimizeOnnxModel` (attention and GELU fusions into ONNX Runtime's contrib operators, residual + bias
+ * before a LayerNorm into one `Sum`), is checked against the original in ONNX Runtime on probe inputs with padding, and is written only
  * when its outputs stay within `tolerance`; the other files are copied. The copy appears at `out` all at once
  * (written beside it, then renamed), so a failed run leaves nothing half-written. Quantize the result with
  * `quantize(out, { bits: 8 })`: fused attention becomes `QAttention`.
@@ -85,7 +86,7 @@ export async function optimizeModelFolder(
   if (!(tolerance > 0)) {
     throw new InvalidOptionsError('tolerance', `expected a positive number, got ${String(opts.tolerance)}`);
   }
-  const passes = [...(opts.passes ?? OPTIMIZE_PASSES)];
+  const passes = [...checkPasses(opts.passes ?? DEFAULT_OPTIMIZE_PASSES)];
   const src = await realFolder(modelDir);
   const out = await checkOutput(src, opts.out, opts.overwrite ?? false);
   const config = await readConfig(src);
