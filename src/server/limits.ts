@@ -22,10 +22,10 @@ interface RequestBudget {
   started: boolean;
 }
 
-/** A Fastify body parser of string bodies. */
-type BodyParser = (
+/** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
+type BodyParser<B> = (
   req: FastifyRequest,
-  body: string,
+  body: B,
   done: (err: Error | null, body?: unknown) => void,
 ) => void;
 
@@ -111,16 +111,17 @@ export class Admission {
   }
 
   /**
-   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is parsed only
-   * if its client is still connected after the I/O already received was read: a client that sent its body and
-   * disconnected (a load generator that stopped, a client that gave up while its request sat in the listen
-   * queue) costs no parse, validation or detection.
+   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is decoded and
+   * parsed only if its client is still connected after the I/O already received was read: a client that sent
+   * its body and disconnected (a load generator that stopped, a client that gave up while its request sat in the
+   * listen queue) costs no decoding, parse, validation or detection. Register it with `parseAs: 'buffer'`: the
+   * bytes are decoded as UTF-8 here, as Fastify decodes them for `parseAs: 'string'`.
    */
-  parseJson(defaultParser: BodyParser, onSkip: () => void): BodyParser {
+  parseJson(defaultParser: BodyParser<string>, onSkip: () => void): BodyParser<Buffer> {
     return (req, body, done) => {
-      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body, done);
+      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body.toString('utf8'), done);
       afterPendingIo().then(() => {
-        if (!clientGone(req)) return defaultParser(req, body, done);
+        if (!clientGone(req)) return defaultParser(req, body.toString('utf8'), done);
         onSkip();
         done(new AbortedError('The request (client disconnected)'));
       }, done);
@@ -250,6 +251,9 @@ export class Admission {
         this.queue.run(async () => {
           await this.nextTurn();
           signal.throwIfAborted();
+          // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
+          // immediates; and a client that half-closed cannot be answered (Node ends the connection).
+          if (clientGone(req)) throw new AbortedError('The request (client disconnected)');
           return this.start(work, signal);
         }, signal),
         stopped,
