@@ -20,6 +20,11 @@ interface RequestBudget {
   signal: AbortSignal;
   /** Set when the handler took the request (its body was received and parsed). */
   started: boolean;
+  /**
+   * Called with the abort reason right after `signal` aborts, once detection work waits on it (see
+   * {@link Admission.run}): a plain callback, cheaper per request than a listener on the signal.
+   */
+  onStop: ((reason: unknown) => void) | null;
 }
 
 /** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
@@ -150,10 +155,11 @@ export class Admission {
       this.open++;
       this.receiving++;
       const ac = new AbortController();
-      const budget: RequestBudget = { signal: ac.signal, started: false };
+      const budget: RequestBudget = { signal: ac.signal, started: false, onStop: null };
       const timer = setTimeout(() => {
         const late = new DeadlineExceededError(timeoutMs);
         ac.abort(late);
+        budget.onStop?.(late);
         // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
         if (!budget.started && !reply.sent) {
           reply.header('Connection', 'close');
@@ -170,7 +176,10 @@ export class Admission {
         if (!budget.started) this.receiving--;
       };
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) ac.abort(new AbortedError('The request (client disconnected)'));
+        if (!reply.raw.writableFinished && !ac.signal.aborted) {
+          ac.abort(new AbortedError('The request (client disconnected)'));
+          budget.onStop?.(ac.signal.reason);
+        }
         finish();
       });
       req.botlensBudget = budget;
@@ -243,7 +252,8 @@ export class Admission {
     const signal = budget?.signal ?? new AbortController().signal;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      else if (budget) budget.onStop = reject;
+      // without the admission hook the signal never aborts
     });
     stopped.catch(() => {});
     try {
