@@ -11,7 +11,7 @@
  *
  *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10] [--rounds 3]
  *
- * With ../base2 or ../base (the starting commit, built) present, the heuristic scenario runs the old service and this one
+ * With a built earlier checkout present (BOTLENS_BENCH_BASELINE, else ../base2 or ../base), the heuristic scenario runs the old service and this one
  * alternately, `--rounds` times each, and prints the ratio of their median requests/s and of the server's median
  * CPU time per request (this process's CPU time, which is the server's: the load runs in a child process).
  */
@@ -85,9 +85,15 @@ function autocannon(url: string): Promise<AutocannonResult> {
 }
 
 type CreateServer = typeof createServer;
-/** "Before": this session's starting commit (../base2, built) when present, else ../base. */
-const BASE_SERVER = ['../../base2/dist/server/index.js', '../../base/dist/server/index.js']
-  .map((p) => resolve(here, p))
+/**
+ * "Before": the built checkout named by BOTLENS_BENCH_BASELINE (e.g. /work/base3) when set, else ../base2 or
+ * ../base (an earlier commit, built) when present.
+ */
+const BASELINE = process.env['BOTLENS_BENCH_BASELINE'];
+const BASE_SERVER = (
+  BASELINE ? [resolve(BASELINE)] : [resolve(here, '../../base2'), resolve(here, '../../base')]
+)
+  .map((dir) => join(dir, 'dist/server/index.js'))
   .find((p) => existsSync(p));
 /** The service as it was at the starting commit, for a side-by-side row; absent without it. */
 const baseCreateServer: CreateServer | undefined = BASE_SERVER
@@ -178,7 +184,8 @@ if (args.skip) {
 
 console.log(
   `POST /v1/detect with examples/transcript.json (6 messages), ${args.connections} connections, ${args.durationS} s per scenario, ` +
-    `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.\n`,
+    `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.` +
+    (BASE_SERVER ? ` Before: ${resolve(BASE_SERVER, '../../..')}.\n` : '\n'),
 );
 printMarkdownTable(
   'scenario | requests/s: | p50 latency: | p99 latency: | 2xx: | non-2xx: | errors: | timeouts: | server CPU per request:',

@@ -1,7 +1,7 @@
 /**
  * Overload benchmark of `botlens serve` on loopback: the heuristic service (maxConcurrent 4, maxQueued 64,
  * timeoutMs 10000, other settings default) under 1000 connections posting 1 MB transcripts for 10 s, the
- * scenario of issue 13. Runs the service as it was (../base2 or ../base, the starting commit's built CLI, when present)
+ * scenario of issue 13. Runs the service as it was (the built CLI of BOTLENS_BENCH_BASELINE, else ../base2 or ../base, when present)
  * and as it is (src/ through tsx) one after the other in one run, each in its own process; the load comes from
  * autocannon in a third process, and this process probes /healthz every 50 ms and samples the server's RSS.
  * A third row runs the new service with detection in 2 worker threads (`server.workers: 2`).
@@ -32,10 +32,12 @@ const TIMEOUT_MS = 10_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
-// "Before": this session's starting commit (../base2, built) when present, else ../base.
-const baseCli = [resolve(root, '../base2/dist/cli/main.js'), resolve(root, '../base/dist/cli/main.js')].find(
-  (p) => existsSync(p),
-);
+// "Before": the built checkout named by BOTLENS_BENCH_BASELINE (e.g. /work/base3) when set, else ../base2 or
+// ../base (an earlier commit, built) when present.
+const BASELINE = process.env['BOTLENS_BENCH_BASELINE'];
+const baseCli = (BASELINE ? [resolve(BASELINE)] : [resolve(root, '../base2'), resolve(root, '../base')])
+  .map((dir) => join(dir, 'dist/cli/main.js'))
+  .find((p) => existsSync(p));
 const work = mkdtempSync(join(tmpdir(), 'botlens-overload-'));
 const configFile = join(work, 'botlens.config.json');
 const serverSettings = { maxConcurrent: 4, maxQueued: 64, timeoutMs: TIMEOUT_MS };
@@ -183,7 +185,9 @@ const f = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.
 console.log(
   `POST /v1/detect with a 200-message, ${(readFileSync(bodyFile).length / 1e6).toFixed(2)} MB transcript, ${args.connections} connections for ${args.durationS} s, ` +
     `heuristic service (maxConcurrent 4, maxQueued 64, timeoutMs ${TIMEOUT_MS}), client timeout ${CLIENT_TIMEOUT_S} s, loopback.` +
-    (baseCli ? '' : ' (../base2 and ../base not found: no before row)') +
+    (baseCli
+      ? ` Before: ${dirname(dirname(dirname(baseCli)))}.`
+      : ' (no built baseline found: no before row)') +
     '\nTargets: worst answer <= timeoutMs + 1 s, /healthz p99 <= 100 ms, RSS growth <= 300 MB, nothing running 1 s after the load.\n',
 );
 printMarkdownTable(

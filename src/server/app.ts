@@ -84,7 +84,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     'application/json',
-    { parseAs: 'string' },
+    { parseAs: 'buffer' },
     admission.parseJson(app.getDefaultJsonParser('error', 'error'), () =>
       metrics.errors.inc({ detector: '', kind: 'disconnected' }),
     ),

@@ -137,7 +137,7 @@ export interface ServerSettings {
    * Connections the kernel holds for the service before it accepts them (the `listen` backlog). Past it, new
    * connections wait for the client's retry. Kept short so that, after a burst, the service is not left reading
    * hundreds of queued requests whose clients have gone (the host's `net.core.somaxconn` caps it).
-   * @defaultValue 128
+   * @defaultValue 32
    */
   listenBacklog?: number | undefined;
 }

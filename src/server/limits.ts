@@ -20,12 +20,17 @@ interface RequestBudget {
   signal: AbortSignal;
   /** Set when the handler took the request (its body was received and parsed). */
   started: boolean;
+  /**
+   * Called with the abort reason right after `signal` aborts, once detection work waits on it (see
+   * {@link Admission.run}): a plain callback, cheaper per request than a listener on the signal.
+   */
+  onStop: ((reason: unknown) => void) | null;
 }
 
-/** A Fastify body parser of string bodies. */
-type BodyParser = (
+/** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
+type BodyParser<B> = (
   req: FastifyRequest,
-  body: string,
+  body: B,
   done: (err: Error | null, body?: unknown) => void,
 ) => void;
 
@@ -111,16 +116,17 @@ export class Admission {
   }
 
   /**
-   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is parsed only
-   * if its client is still connected after the I/O already received was read: a client that sent its body and
-   * disconnected (a load generator that stopped, a client that gave up while its request sat in the listen
-   * queue) costs no parse, validation or detection.
+   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is decoded and
+   * parsed only if its client is still connected after the I/O already received was read: a client that sent
+   * its body and disconnected (a load generator that stopped, a client that gave up while its request sat in the
+   * listen queue) costs no decoding, parse, validation or detection. Register it with `parseAs: 'buffer'`: the
+   * bytes are decoded as UTF-8 here, as Fastify decodes them for `parseAs: 'string'`.
    */
-  parseJson(defaultParser: BodyParser, onSkip: () => void): BodyParser {
+  parseJson(defaultParser: BodyParser<string>, onSkip: () => void): BodyParser<Buffer> {
     return (req, body, done) => {
-      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body, done);
+      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body.toString('utf8'), done);
       afterPendingIo().then(() => {
-        if (!clientGone(req)) return defaultParser(req, body, done);
+        if (!clientGone(req)) return defaultParser(req, body.toString('utf8'), done);
         onSkip();
         done(new AbortedError('The request (client disconnected)'));
       }, done);
@@ -149,10 +155,11 @@ export class Admission {
       this.open++;
       this.receiving++;
       const ac = new AbortController();
-      const budget: RequestBudget = { signal: ac.signal, started: false };
+      const budget: RequestBudget = { signal: ac.signal, started: false, onStop: null };
       const timer = setTimeout(() => {
         const late = new DeadlineExceededError(timeoutMs);
         ac.abort(late);
+        budget.onStop?.(late);
         // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
         if (!budget.started && !reply.sent) {
           reply.header('Connection', 'close');
@@ -169,7 +176,10 @@ export class Admission {
         if (!budget.started) this.receiving--;
       };
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) ac.abort(new AbortedError('The request (client disconnected)'));
+        if (!reply.raw.writableFinished && !ac.signal.aborted) {
+          ac.abort(new AbortedError('The request (client disconnected)'));
+          budget.onStop?.(ac.signal.reason);
+        }
         finish();
       });
       req.botlensBudget = budget;
@@ -242,7 +252,8 @@ export class Admission {
     const signal = budget?.signal ?? new AbortController().signal;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      else if (budget) budget.onStop = reject;
+      // without the admission hook the signal never aborts
     });
     stopped.catch(() => {});
     try {
@@ -250,6 +261,9 @@ export class Admission {
         this.queue.run(async () => {
           await this.nextTurn();
           signal.throwIfAborted();
+          // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
+          // immediates; and a client that half-closed cannot be answered (Node ends the connection).
+          if (clientGone(req)) throw new AbortedError('The request (client disconnected)');
           return this.start(work, signal);
         }, signal),
         stopped,

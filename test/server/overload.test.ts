@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scored } from '../../src/core/detection.js';
 import type { DetectOptions, Detector } from '../../src/core/detector.js';
 import type { Transcript } from '../../src/core/transcript.js';
+import { startService } from '../../src/server/serve.js';
 import { sample, startServer } from './start-server.js';
 
 /** Takes `ms` to answer and ignores its abort signal, like a detector stuck in native code. */
@@ -307,6 +308,68 @@ describe('clients that went away and connections that wait', () => {
     // before: Node accepts one connection per event-loop turn and each turn ran a 25 ms detection, so the
     // 30th connection waited about 30 x 25 ms
     expect(times.at(-1)!).toBeLessThan(500);
+  });
+});
+
+/**
+ * Prints "ready", then opens `n` connections to 127.0.0.1:port, writes a request with a large body on each, and
+ * 500 ms later closes them all and exits, like a load generator that stops.
+ */
+const ABANDON = `
+const net = require('node:net');
+const [port, n, bytes] = process.argv.slice(1).map(Number);
+const body = JSON.stringify({ target: 'b', messages: [{ speaker: 'b', text: 'x'.repeat(bytes) }] });
+const request = 'POST /v1/detect HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\n' +
+  'Content-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body;
+console.log('ready');
+setTimeout(() => {
+  const sockets = Array.from({ length: n }, () => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(request));
+    s.on('error', () => {});
+    return s;
+  });
+  setTimeout(() => { for (const s of sockets) s.destroy(); process.exit(0); }, 500);
+}, 50);
+`;
+
+describe('a burst of abandoned connections in the listen queue', () => {
+  it('leaves little to read after the burst: nothing runs 1 s later (default service, raw sockets)', async () => {
+    const { server, url } = await startService({}, { port: 0, handleSignals: false });
+    try {
+      const port = Number(new URL(url).port);
+      const clients = spawn(process.execPath, ['-e', ABANDON, String(port), '100', String(600_000)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => clients.stdout.once('data', () => resolve()));
+      // The service's thread is busy (as with CPU-bound detections) while the clients connect, send and go:
+      // the kernel holds their connections, with their bodies, in the listen queue.
+      const end = performance.now() + 1500;
+      while (performance.now() < end) {}
+      await new Promise((r) => clients.on('exit', r));
+      const t0 = performance.now();
+      const metric = (name: string) => server.metrics.registry.getSingleMetricAsString(name);
+      const working = async () => {
+        let n = 0;
+        for (const m of (await metric('botlens_requests_in_flight')).matchAll(
+          /state="(running|queued|receiving)"\} (\d+)/g,
+        ))
+          n += Number(m[2]);
+        return n;
+      };
+      await new Promise((r) => setTimeout(r, 100));
+      while ((await working()) > 0 && performance.now() - t0 < 3000)
+        await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100)); // the last connections of the queue
+      const read = Number(/kind="disconnected"\} (\d+)/.exec(await metric('botlens_errors_total'))?.[1] ?? 0);
+      // before: a listen backlog of 128 held all 100 connections, and each 600 KB body was read (and dropped)
+      // one connection per event-loop turn, for seconds on a busy host
+      expect(read).toBeGreaterThan(0);
+      expect(read).toBeLessThanOrEqual(40);
+      expect(await working()).toBe(0);
+      expect(performance.now() - t0).toBeLessThan(1000 + 200);
+    } finally {
+      await server.app.close();
+    }
   });
 });
 
