@@ -6,12 +6,15 @@ import { postJson, sample } from './start-server.js';
 
 const words =
   'Hello ! I am fine , thank you . What do you do for fun ? I like to read books and walk my dog . ';
-/** About 1 MB: the heuristic detector needs tens of milliseconds of CPU for it. */
+/**
+ * About 1 MB, every message different (the heuristic detector reads a repeated message only once): the heuristic
+ * detector needs tens of milliseconds of CPU for it.
+ */
 const big = {
   target: 'b',
   messages: Array.from({ length: 200 }, (_, i) => ({
     speaker: i % 2 ? 'a' : 'b',
-    text: words.repeat(52).slice(0, 4950),
+    text: `${i} ${words.repeat(53).slice(i % 89, (i % 89) + 4940)}`,
   })),
 };
 
@@ -53,9 +56,9 @@ describe('detection in worker threads (server.workers)', () => {
     );
     try {
       const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
-      // Timelines over 200 messages of 1 MB, sent together to one worker thread: each takes 30-100 ms here, so
+      // Timelines over 200 messages of 1 MB, sent together to one worker thread: each takes tens of ms here, so
       // waiting in line puts the later ones past the 100 ms deadline, which counts from arrival.
-      const slow = await Promise.all(Array.from({ length: 8 }, () => post({ ...big, timeline: true })));
+      const slow = await Promise.all(Array.from({ length: 16 }, () => post({ ...big, timeline: true })));
       expect(slow.map((r) => r.status)).toContain(503);
       // the aborted task's thread was stopped; piscina starts a new one, which builds its detector again
       let status = 0;
