@@ -2,7 +2,9 @@
  * Overload benchmark of `botlens serve` on loopback: the heuristic service (maxConcurrent 4, maxQueued 64,
  * timeoutMs 10000, other settings default) under 1000 connections posting 1 MB transcripts for 10 s, the
  * scenario of issue 13. Runs the service as it was (the built CLI of BOTLENS_BENCH_BASELINE, else ../base2 or ../base, when present)
- * and as it is (src/ through tsx) one after the other in one run, each in its own process; the load comes from
+ * and as it is (this tree's built CLI when dist/ is newer than every file in src/, so both sides run compiled code
+ * and their memory compares; else src/ through tsx, which adds the loader's memory) one after the other in one
+ * run, each in its own process; the load comes from
  * autocannon in a third process, and this process probes /healthz every 50 ms and samples the server's RSS.
  * A third row runs the new service with detection in 2 worker threads (`server.workers: 2`).
  * Stops by itself: fixed load duration, a bounded wait for the last answers, then the server is killed.
@@ -15,7 +17,7 @@
  */
 // needs: none
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,7 +174,17 @@ async function scenario(name: string, argv: string[], config = configFile) {
 }
 
 const rows: Awaited<ReturnType<typeof scenario>>[] = [];
-const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
+/** The newest modification time of the files under a folder. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+const builtCli = join(root, 'dist/cli/main.js');
+const useBuilt = existsSync(builtCli) && statSync(builtCli).mtimeMs > newest(join(root, 'src'));
+const cli = useBuilt ? [builtCli] : ['--import', 'tsx', join(root, 'src/cli/main.ts')];
 // Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
 for (let round = 1; round <= args.rounds; round++) {
   const suffix = args.rounds > 1 ? `, round ${round}` : '';
@@ -188,6 +200,9 @@ console.log(
     (baseCli
       ? ` Before: ${dirname(dirname(dirname(baseCli)))}.`
       : ' (no built baseline found: no before row)') +
+    (useBuilt
+      ? ' After: the built CLI (dist/).'
+      : ' After: src/ through tsx (dist/ missing or older than src/).') +
     '\nTargets: worst answer <= timeoutMs + 1 s, /healthz p99 <= 100 ms, RSS growth <= 300 MB, nothing running 1 s after the load.\n',
 );
 printMarkdownTable(
