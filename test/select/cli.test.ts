@@ -133,4 +133,19 @@ describe('botlens pull', () => {
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
+
+  it('--graphs downloads only the named ONNX graphs, and names the ones a repo has when it has none of them', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'botlens-cli-pull-'));
+    try {
+      const base = `pull botlens-fixtures/tiny-random-bert --quiet --cache-dir ${cacheDir}`;
+      await expect(onHub(`${base} --graphs text_model,vision_model`)).rejects.toThrow(
+        /no ONNX graph named text_model or vision_model for dtype fp32; it has model/,
+      );
+      const ok = await onHub(`${base} --graphs model --json`);
+      const r = JSON.parse(ok.out) as { files: { path: string }[] };
+      expect(r.files.map((f) => f.path).filter((p) => p.endsWith('.onnx'))).toEqual(['onnx/model.onnx']);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
 });

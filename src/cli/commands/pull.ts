@@ -12,7 +12,8 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * `botlens pull ID [--dtype q8] [--cache-dir DIR] [--revision REV] [--hub-url URL]`: downloads a model's config,
+ * `botlens pull ID [--dtype q8] [--graphs model] [--cache-dir DIR] [--revision REV] [--hub-url URL]`: downloads a
+ * model's config,
  * tokenizer and ONNX files into the botlens cache (with a progress bar on stderr) for later offline use.
  *
  * @param program - the root command to add `pull` to
@@ -30,6 +31,14 @@ export function registerPullCommand(program: Command): void {
         .argParser(collect)
         .default([] as string[]),
     )
+    .addOption(
+      new Option(
+        '--graphs <names>',
+        'only these ONNX graphs, repeatable or comma-separated (model; text_model,vision_model for CLIP; decoder_model_merged); default: every graph of the dtype',
+      )
+        .argParser(collect)
+        .default([] as string[]),
+    )
     .option('--cache-dir <dir>', 'cache root (default $BOTLENS_CACHE_DIR or ~/.cache/botlens)')
     .option('--revision <rev>', 'branch, tag or commit sha (pin a sha for reproducible deployments)')
     .option('--hub-url <url>', 'hub base URL (default $HF_ENDPOINT or https://huggingface.co)')
@@ -41,6 +50,7 @@ export function registerPullCommand(program: Command): void {
         id: string,
         flags: {
           dtype: string[];
+          graphs: string[];
           cacheDir?: string;
           revision?: string;
           hubUrl?: string;
@@ -55,6 +65,7 @@ export function registerPullCommand(program: Command): void {
         try {
           const result = await pullModel(id, {
             dtypes: flags.dtype.length > 0 ? (flags.dtype as ModelDtype[]) : undefined,
+            graphs: flags.graphs.length > 0 ? flags.graphs : undefined,
             cacheDir: flags.cacheDir,
             revision: flags.revision,
             hubUrl: flags.hubUrl,
