@@ -141,6 +141,8 @@ export interface NoveltyRow {
  * @param labels - their labels
  * @param l2 - L2 penalty of the transfer combiner
  * @param mode - what the guard will do with a far transcript
+ * @param lengthTerms - whether the transfer combiner also learns the message-length terms, as the stacking
+ *   combiner does (members fitted on prefix cuts)
  *
  * @internal
  */
@@ -149,7 +151,7 @@ export function fitNovelty(
   labels: readonly Label[],
   l2: number,
   mode: NoveltyMode,
-  lengthTerms = true,
+  lengthTerms = false,
 ): NoveltyState | null {
   const members = rows[0]?.scores.length ?? 0;
   const setAside = [...new Set(rows.flatMap((r) => r.familiarity?.members ?? []))].sort((a, b) => a - b);

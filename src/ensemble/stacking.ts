@@ -111,7 +111,8 @@ export interface FittedCombiner extends LogisticModel {
  * @param l2 - L2 penalty
  * @param supports - each example's amount of evidence: makes the combiner evidence-aware
  * @param lengthTerms - with `supports`, also the message-length terms (fitted when the members were fitted on
- *   prefix cuts: without them the terms measured worse on the first messages, see docs/evaluation.md)
+ *   prefix cuts: without them the terms measured worse on the first messages, see docs/evaluation.md);
+ *   off unless asked for
  *
  * @example
  * ```ts
@@ -123,7 +124,7 @@ export function fitCombiner(
   labels: readonly Label[],
   l2: number,
   supports?: readonly DetectionSupport[],
-  lengthTerms = true,
+  lengthTerms = false,
 ): FittedCombiner {
   if (rows.length === 0)
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
