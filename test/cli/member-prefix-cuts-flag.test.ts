@@ -3,27 +3,20 @@
  * cuts a stacking ensemble fits its members on; the choice is saved in the fitted state, so next to a fitted
  * file the flag is refused, never ignored.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'botlens-prefix-cuts-flag-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const work = useWorkDir('botlens-prefix-cuts-flag-');
 
 describe('--member-prefix-cuts', () => {
   it('fit saves the chosen cuts ("none" = whole transcripts only); next to a fitted file it is refused', async () => {
-    const out = join(tmp, 'none.json');
+    const out = work.path('none.json');
     const fit = await runCli([
       'fit',
       '--data',
@@ -35,7 +28,7 @@ describe('--member-prefix-cuts', () => {
     expect(fit.code).toBe(0);
     expect(JSON.parse(await readFile(out, 'utf8')).memberPrefixCuts).toEqual([]);
 
-    const t = join(tmp, 't.json');
+    const t = work.path('t.json');
     await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there!' }] }));
     const refused = await runCli(['detect', t, '--model', out, '--member-prefix-cuts', '1']);
     expect(refused.code).not.toBe(0);
@@ -48,7 +41,7 @@ describe('--member-prefix-cuts', () => {
       '--data',
       CHATS,
       ...'--detectors heuristic --strategy stacking --member-prefix-cuts 1,x --out'.split(' '),
-      join(tmp, 'never.json'),
+      work.path('never.json'),
     ]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--member-prefix-cuts.*1,x/);

@@ -3,23 +3,16 @@
  * ensemble's out-of-distribution guard does; the choice is fitted into the saved state, so next to a fitted
  * file the flag is refused, never ignored.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'botlens-novelty-flag-'));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const work = useWorkDir('botlens-novelty-flag-');
 
 /** The `novelty` block of a saved ensemble, wherever the strategy state keeps it. */
 function noveltyOf(state: unknown): { mode?: string } | null | undefined {
@@ -35,7 +28,7 @@ function noveltyOf(state: unknown): { mode?: string } | null | undefined {
 
 describe('--novelty-guard', () => {
   it('fit records the chosen mode in the saved state; next to a fitted file the flag is refused', async () => {
-    const out = join(tmp, 'fallback.json');
+    const out = work.path('fallback.json');
     const ensemble = '--detectors heuristic,embedding --embedder hashing --strategy stacking'.split(' ');
     const fit = await runCli([
       'fit',
@@ -51,7 +44,7 @@ describe('--novelty-guard', () => {
     expect(fit.code).toBe(0);
     expect(noveltyOf(JSON.parse(await readFile(out, 'utf8')))?.mode).toBe('fallback');
 
-    const t = join(tmp, 't.json');
+    const t = work.path('t.json');
     await writeFile(
       t,
       JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello! How can I help you today?' }] }),
