@@ -82,10 +82,37 @@ export async function readPullManifest(
 /** Verified folders of this process: path -> signature of sizes and mtimes, so a folder is hashed once. */
 const verified = new Map<string, string>();
 
+/** The manifest's files with their stats, and a signature of their sizes and mtimes. */
+async function folderState(folder: string, manifest: Pick<PullManifest, 'files'>) {
+  const stats = await Promise.all(
+    manifest.files.map(async (f) => {
+      const path = assertInside(folder, join(folder, ...String(f.path).split('/')), 'model');
+      return { f, path, s: await stat(path).catch(() => undefined) };
+    }),
+  );
+  const signature = stats.map(({ f, s }) => `${f.path}:${s?.size}:${s?.mtimeMs}`).join('|');
+  return { stats, signature };
+}
+
+/**
+ * Records that every file of a pulled folder's manifest was hashed against its digest just now (a pull that
+ * downloaded or re-checked each of them), so the next {@link verifyPulledFolder} in this process does not hash
+ * the same bytes a second time while the files keep their sizes and mtimes. Only a pull that hashed every listed
+ * file may call it: a file kept from an earlier pull was not hashed and must still be checked at load.
+ *
+ * @param folder - the model folder, with its manifest written
+ * @internal
+ */
+export async function rememberVerifiedFolder(folder: string): Promise<void> {
+  const manifest = await readPullManifest(folder);
+  if (manifest) verified.set(folder, (await folderState(folder, manifest)).signature);
+}
+
 /**
  * Checks a model folder that `botlens pull` filled against its manifest: every listed file must exist with its
  * size, and with its SHA-256 where the hub gave one. A folder without a manifest (a folder the user made) is left
- * alone. Each folder is hashed once per process while its files stay unchanged.
+ * alone. Each folder is hashed once per process while its files stay unchanged (a pull in this process that
+ * hashed every file counts: see {@link rememberVerifiedFolder}).
  *
  * @param folder - the model folder
  * @throws IntegrityError when a file is missing, has another size, or another digest
@@ -94,13 +121,7 @@ const verified = new Map<string, string>();
 export async function verifyPulledFolder(folder: string): Promise<void> {
   const manifest = await readPullManifest(folder);
   if (!manifest) return;
-  const stats = await Promise.all(
-    manifest.files.map(async (f) => {
-      const path = assertInside(folder, join(folder, ...String(f.path).split('/')), 'model');
-      return { f, path, s: await stat(path).catch(() => undefined) };
-    }),
-  );
-  const signature = stats.map(({ f, s }) => `${f.path}:${s?.size}:${s?.mtimeMs}`).join('|');
+  const { stats, signature } = await folderState(folder, manifest);
   if (verified.get(folder) === signature) return;
   const fix = `Pull it again (\`botlens pull ${manifest.id} --force\`) or delete ${folder}.`;
   for (const { f, path, s } of stats) {

@@ -11,7 +11,13 @@ import { HubError } from '../errors/hub-error.js';
 import { IntegrityError } from '../errors/integrity-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { tempSiblingPath } from '../fs/atomic-write.js';
-import { type ManifestFile, readPullManifest, sha256File, writePullManifest } from '../fs/file-digest.js';
+import {
+  type ManifestFile,
+  readPullManifest,
+  rememberVerifiedFolder,
+  sha256File,
+  writePullManifest,
+} from '../fs/file-digest.js';
 import { assertInside } from '../fs/safe-paths.js';
 import { assertHubModelId, cachedModelFolder } from './cache-dir.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
@@ -341,6 +347,8 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
     }
   }
   await writePullManifest(folder, { id, revision, files: [...kept, ...pulled] });
+  // Every listed file was hashed by this pull (downloaded or re-checked): loading it next need not hash it again.
+  if (kept.length === 0) await rememberVerifiedFolder(folder);
   options.onProgress?.({ status: 'ready', model: id });
   return { id, revision, folder, files: pulled, downloadedBytes };
 }

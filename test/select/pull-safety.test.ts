@@ -3,13 +3,15 @@
  * child processes and real files: ids and revisions cannot leave the cache, symlinks in the cache cannot redirect
  * a download, and bytes that do not match the hub's SHA-256 are refused, with nothing half-written.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors/integrity-error.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { verifyPulledFolder } from '../../src/fs/file-digest.js';
 import { pullModel } from '../../src/hub/pull-model.js';
 import { acquireModel } from '../../src/runtime/load-model.js';
 import { resolveModelLocation } from '../../src/runtime/model-location.js';
@@ -137,6 +139,38 @@ describe('pull and loading check the hub SHA-256', () => {
     await writeFile(path, bytes);
     const again = await pullModel(TINY, { hubUrl: hub.url, cacheDir: work, dtypes: ['q8'] });
     expect(again.files.find((f) => f.path === onnx.path)?.cached).toBe(false);
+  });
+
+  /**
+   * Flips one byte of a file and puts its mtime back to the nanosecond (GNU touch: `utimes` takes a double of
+   * seconds and loses the last digits), so only hashing the file can tell.
+   */
+  async function flipKeepingMtime(path: string): Promise<void> {
+    const ns = (await stat(path, { bigint: true })).mtimeNs;
+    const bytes = await readFile(path);
+    bytes[100] = bytes[100]! ^ 0xff;
+    await writeFile(path, bytes);
+    const nano = String(ns % 1_000_000_000n).padStart(9, '0');
+    execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${nano}`, path]);
+    expect((await stat(path, { bigint: true })).mtimeNs).toBe(ns);
+  }
+
+  it('trusts, within the process, a folder the pull has just hashed file by file (no second hash at load)', async () => {
+    const r = await pullModel(TINY, { hubUrl: hub.url, cacheDir: work });
+    // Same size and mtime, other bytes: the check at load skips the hash the pull has just made.
+    await flipKeepingMtime(join(r.folder, 'onnx', 'model.onnx'));
+    await expect(verifyPulledFolder(r.folder)).resolves.toBeUndefined();
+  });
+
+  it('still hashes, at load, a file kept from an earlier pull into the same folder', async () => {
+    const q8 = await pullModel(TINY, { hubUrl: hub.url, cacheDir: work, dtypes: ['q8'] });
+    await flipKeepingMtime(join(q8.folder, 'onnx', 'model_quantized.onnx'));
+    // This pull fetches fp32 and keeps the q8 graph listed without hashing it.
+    const fp32 = await pullModel(TINY, { hubUrl: hub.url, cacheDir: work });
+    expect(fp32.files.some((f) => f.path === 'onnx/model_quantized.onnx')).toBe(false);
+    const err = await verifyPulledFolder(fp32.folder).catch((e: unknown) => e);
+    expect(IntegrityError.isInstance(err), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/model_quantized\.onnx .*changed after the pull/);
   });
 
   it('model loading refuses a pulled file changed after the pull', async () => {
