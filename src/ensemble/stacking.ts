@@ -10,6 +10,7 @@ import {
 } from '../numeric/logistic-regression.js';
 import type { Combination } from './combination.js';
 import {
+  FEATURE_PENALTY,
   featureNotes,
   featureWeightCount,
   type MemberFeatureSpec,
@@ -152,14 +153,22 @@ export function fitCombiner(
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
   const spec =
     supports !== undefined && features !== undefined ? specFromRows(features, rows[0]!.length) : [];
+  const X = rows.map((r, i) => {
+    const x = stackingFeatures(r, supports?.[i], supports !== undefined && lengthTerms);
+    if (spec.length > 0) pushFeatureTerms(x, spec, features![i], supports![i]!);
+    return x;
+  });
+  const extra = featureWeightCount(spec);
+  const d = X[0]!.length;
   const m = fitLogisticRegression(
-    rows.map((r, i) => {
-      const x = stackingFeatures(r, supports?.[i], supports !== undefined && lengthTerms);
-      if (spec.length > 0) pushFeatureTerms(x, spec, features![i], supports![i]!);
-      return x;
-    }),
+    X,
     labels.map((l) => (l === 'bot' ? 1 : 0)),
-    { l2 },
+    {
+      l2,
+      ...(extra > 0 && {
+        l2Scale: Array.from({ length: d }, (_, j) => (j < d - extra ? 1 : FEATURE_PENALTY)),
+      }),
+    },
   );
   return { ...m, evidenceAware: supports !== undefined, ...(spec.length > 0 && { memberFeatures: spec }) };
 }
