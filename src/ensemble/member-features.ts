@@ -170,16 +170,20 @@ export function featureNotes(
     }
     at += n * FEATURE_TERMS;
     if (shares.length === 0) continue;
-    shares.sort((a, b) => Math.abs(b.share) - Math.abs(a.share));
-    const top = shares
-      .slice(0, 3)
-      .map((t) => `${t.name} ${signed(t.share)}`)
-      .join(', ');
+    const member = memberName(s.member);
     notes.push({
       name: 'member_features',
-      value: memberName(s.member),
+      value: member,
       contribution: total,
-      sentence: `At this amount of evidence the combiner re-weighs the parts of ${memberName(s.member)}'s score: they move the log-odds by ${signed(total)}, most of it from ${top}.`,
+      // Written on first read (an enumerable getter, so JSON sees it): a stream combines after every message.
+      get sentence(): string {
+        const top = shares
+          .sort((a, b) => Math.abs(b.share) - Math.abs(a.share))
+          .slice(0, 3)
+          .map((t) => `${t.name} ${signed(t.share)}`)
+          .join(', ');
+        return `At this amount of evidence the combiner re-weighs the parts of ${member}'s score: they move the log-odds by ${signed(total)}, most of it from ${top}.`;
+      },
     });
   }
   return notes;
