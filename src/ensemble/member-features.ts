@@ -148,6 +148,8 @@ export function pushFeatureTerms(
  * @param x - the combiner's features for this transcript
  * @param from - where the member-feature terms start in `weights` and `x`
  * @param memberName - a member's name, quoted, for the sentence
+ * @param scores - P(bot) per member (`null` when missing)
+ * @param features - per member, its detection's features
  * @internal
  */
 export function featureNotes(
@@ -156,11 +158,21 @@ export function featureNotes(
   x: readonly number[],
   from: number,
   memberName: (j: number) => string,
+  scores: readonly (number | null)[],
+  features: readonly (DetectionFeatures | undefined)[] | undefined,
 ): Evidence[] {
   const notes: Evidence[] = [];
   let at = from;
   for (const s of spec) {
     const n = s.names.length;
+    if (scores[s.member] !== null && features?.[s.member] === undefined) {
+      // Never silent: the member scored but offered none of the features the combiner was fitted on.
+      notes.push({
+        name: 'member_features_missing',
+        value: memberName(s.member),
+        sentence: `${memberName(s.member)} scored but its detection offered none of the ${n} features the combiner was fitted on (is it the same detector as in fitting?), so they count as 0 and the score may be off.`,
+      });
+    }
     let total = 0;
     const shares: { name: string; share: number }[] = [];
     for (let k = 0; k < n; k++) {

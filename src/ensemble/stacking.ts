@@ -243,7 +243,7 @@ export function combineStacking(
         sentence: `The target writes ${perMessage.toFixed(0)} characters per message; for that length (at this amount of evidence) the combiner moves the log-odds by ${lengthShare >= 0 ? '+' : ''}${lengthShare.toFixed(2)}.`,
       });
     }
-    if (spec.length > 0) c.notes.push(...featureNotes(spec, w, x, base, memberName));
+    if (spec.length > 0) c.notes.push(...featureNotes(spec, w, x, base, memberName, scores, features));
   }
   return c;
 }

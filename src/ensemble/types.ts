@@ -152,7 +152,9 @@ export interface EnsembleOptions {
    * the first message alone. So it can re-weigh a member's parts where the member's own weighting, fitted on whole
    * conversations, is off: after one or two messages. The explanation names the parts that moved the verdict most
    * (`member_features`). Costs nothing measurable in `detect()` or a stream push (the heuristic computes the
-   * terms anyway). On ConvAI (heuristic + hashing embedding, dev, fitted on train) see docs/evaluation.md.
+   * terms anyway). On ConvAI (heuristic + hashing embedding, dev, fitted on train): F1 after the target's 1st
+   * message 0.743 → 0.764, 2nd 0.903 → 0.917, 3rd 0.917 → 0.923, whole transcripts 0.949 → 0.952 (ECE 0.026 →
+   * 0.015); with `memberPrefixCuts: [1, 2, 3, 5, 8]`, after the 1st message 0.779 → 0.873 (docs/evaluation.md).
    * Saved in the state; a combiner saved without member features keeps combining without them.
    * @defaultValue true
    */

@@ -145,6 +145,25 @@ describe('stacking learns on member features (memberFeatures)', () => {
     ).toThrow(InvalidOptionsError);
   });
 
+  it('says so when a member scores without the features the combiner was fitted on', async () => {
+    const e = new Ensemble([new HeuristicDetector()], { strategy: 'stacking' });
+    await e.fit(chats);
+    // The same weights behind a wrapper whose detections are plain copies (no features on them).
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(e.toJSON())), {
+      resolve: (st) => {
+        const inner = HeuristicDetector.fromJSON(st);
+        return { name: inner.name, detect: async (t: Transcript) => ({ ...(await inner.detect(t)) }) };
+      },
+    });
+    const r = await back.detect(unlabel(chats[2]!));
+    const note = r.evidence.find((x) => x.name === 'member_features_missing');
+    expect(note?.sentence).toMatch(/"heuristic" scored but its detection offered none of the \d+ features/);
+    expect(r.evidence.map((x) => x.name)).not.toContain('member_features');
+    expect((await e.detect(unlabel(chats[2]!))).evidence.map((x) => x.name)).not.toContain(
+      'member_features_missing',
+    );
+  });
+
   it('state saved at 3a4314d (no member features) still combines without them, exactly as then', async () => {
     const saved = JSON.parse(readFileSync(join(here, 'fixtures/ensemble-state-3a4314d.json'), 'utf8')) as {
       state: DetectorState;
