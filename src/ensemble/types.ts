@@ -185,7 +185,12 @@ export type SerializedCombiner = {
    * `first * f` for each (`first` = 1 when the verdict rests on the target's first message). Absent in
    * combiners fitted without member features (and in all state saved before the option existed).
    */
-  memberFeatures?: { member: number; names: string[] }[];
+  memberFeatures?: {
+    /** The member's index, constructor order. */
+    member: number;
+    /** The feature names the combiner has weights for, in order. */
+    names: string[];
+  }[];
   /** The bias term. */
   intercept: number;
 };
