@@ -32,13 +32,14 @@ async function fitted(
   rows: LabelledTranscript[],
   noveltyGuard: 'report' | 'fallback' | 'off' = 'report',
   memberPrefixCuts?: number[],
+  memberFeatures = true,
 ): Promise<Ensemble> {
   const e = new Ensemble(
     [
       await createDetector({ type: 'heuristic' }),
       await createDetector({ type: 'embedding', embedder: 'hashing' }),
     ],
-    { strategy: 'stacking', noveltyGuard, ...(memberPrefixCuts && { memberPrefixCuts }) },
+    { strategy: 'stacking', noveltyGuard, memberFeatures, ...(memberPrefixCuts && { memberPrefixCuts }) },
   );
   await e.fit(rows);
   return e;
@@ -56,8 +57,21 @@ function row(name: string, r: EvaluationReport, before: string, start: string, t
 /** The early-verdict setting (opt-in): members also fitted on prefix cuts, with the message-length terms. */
 const CUTS = [1, 2, 3, 5, 8];
 const t0 = performance.now();
-const plain = await fitted(train);
-const plainFitMs = performance.now() - t0;
+/** Fits with and without member features (5454d30's combiner) in turn, twice; the faster fit of each counts. */
+let plainFitMs = Number.POSITIVE_INFINITY;
+let offFitMs = Number.POSITIVE_INFINITY;
+const kept: Ensemble[] = [];
+for (let round = 0; round < 2; round++) {
+  let s = performance.now();
+  const p = await fitted(train);
+  plainFitMs = Math.min(plainFitMs, performance.now() - s);
+  s = performance.now();
+  const o = await fitted(train, 'report', undefined, false);
+  offFitMs = Math.min(offFitMs, performance.now() - s);
+  if (round === 0) await Promise.all([p.dispose(), o.dispose()]);
+  else kept.push(p, o);
+}
+const [plain, off] = kept as [Ensemble, Ensemble];
 const tCuts = performance.now();
 const full = await fitted(train, 'report', CUTS);
 const fitMs = performance.now() - tCuts;
@@ -68,6 +82,7 @@ const whole = await evaluateDetector(plain, dev, { ci, groupBy: bySource });
 const prefixTargets = ['F1 >= 0.78', 'F1 >= 0.88', 'F1 >= 0.93'];
 const prefixBefore = ['0.707 / 0.800 / ECE 0.190', '0.822 / 0.968 / ECE 0.104', '0.922 / 0.976 / ECE 0.058'];
 const prefixStart = ['0.743 / 0.861 / ECE 0.083', '0.903 / 0.965 / ECE 0.045', '0.917 / 0.973 / ECE 0.032'];
+const cutsStart = ['0.779 / 0.941 / ECE 0.057', '0.929 / 0.979 / ECE 0.032', '0.932 / 0.981 / ECE 0.027'];
 for (const [e, note] of [
   [plain, ''],
   [full, ', memberPrefixCuts [1, 2, 3, 5, 8]'],
@@ -76,7 +91,7 @@ for (const [e, note] of [
     `in domain, whole transcripts${note}`,
     e === plain ? whole : await evaluateDetector(e, dev, { ci }),
     '0.949 / 0.993 / ECE 0.010',
-    '0.949 / 0.994 / ECE 0.026',
+    e === plain ? '0.949 / 0.994 / ECE 0.026' : '0.954 / 0.995 / ECE 0.024',
     'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
   );
   for (const k of [1, 2, 3]) {
@@ -85,7 +100,7 @@ for (const [e, note] of [
       `cut after the target's message ${k}${note}`,
       r,
       prefixBefore[k - 1]!,
-      prefixStart[k - 1]!,
+      (e === plain ? prefixStart : cutsStart)[k - 1]!,
       `${prefixTargets[k - 1]}, ECE <= 0.05`,
     );
   }
@@ -98,6 +113,7 @@ const crossSource: {
   noveltyGuard: 'report' | 'fallback';
   before: string;
   start: string;
+  startCuts?: string;
 }[] = [
   {
     name: 'fitted on ConvAI2 sources, tested on convai1-2017',
@@ -105,6 +121,7 @@ const crossSource: {
     noveltyGuard: 'report',
     before: '0.087 / 0.825 / ECE 0.230',
     start: '0.087 / 0.755 / ECE 0.233',
+    startCuts: '0.296 / 0.795 / ECE 0.194',
   },
   {
     name: "same, noveltyGuard: 'fallback' (far transcripts handed toward the heuristic)",
@@ -119,6 +136,7 @@ const crossSource: {
     noveltyGuard: 'report',
     before: '0.673 / 0.862 / ECE 0.193',
     start: '0.655 / 0.872 / ECE 0.202',
+    startCuts: '0.648 / 0.802 / ECE 0.220',
   },
   {
     name: "same, noveltyGuard: 'fallback'",
@@ -137,7 +155,13 @@ for (const c of crossSource) {
       { ci },
     );
     const name = cuts ? `${c.name}, memberPrefixCuts [1, 2, 3, 5, 8]` : c.name;
-    row(name, report, cuts ? '-' : c.before, cuts ? '-' : c.start, 'F1 >= 0.80, AUROC >= 0.93');
+    row(
+      name,
+      report,
+      cuts ? '-' : c.before,
+      cuts ? (c.startCuts ?? '-') : c.start,
+      'F1 >= 0.80, AUROC >= 0.93',
+    );
     await e.dispose();
   }
 }
@@ -167,27 +191,35 @@ const long: Transcript = {
     text: m.text,
   })),
 };
-const reps = 3;
-/** Best-of-`reps` time of one detect() and of 200 pushes on `long`, interleaved, and whether they agree. */
-async function streamCost(e: Ensemble) {
-  let detectMs = Number.POSITIVE_INFINITY;
-  let streamMs = Number.POSITIVE_INFINITY;
-  let equal = true;
+const reps = 5;
+/**
+ * Best-of-`reps` time of one detect() and of 200 pushes on `long` for each ensemble, the ensembles measured in
+ * turn within each round (so a slower stretch of a shared machine hits them alike), and whether they agree.
+ */
+async function streamCosts(es: readonly Ensemble[]) {
+  const out = es.map(() => ({
+    detectMs: Number.POSITIVE_INFINITY,
+    streamMs: Number.POSITIVE_INFINITY,
+    equal: true,
+  }));
   for (let r = 0; r < reps; r++) {
-    let s = performance.now();
-    const once = await e.detect(long);
-    detectMs = Math.min(detectMs, performance.now() - s);
-    s = performance.now();
-    const live = e.stream({ target: long.target! });
-    let last = once;
-    for (const m of long.messages) last = (await live.push(m)) as typeof once;
-    streamMs = Math.min(streamMs, performance.now() - s);
-    equal &&= last.score === once.score && last.label === once.label;
+    for (const [i, e] of es.entries()) {
+      const c = out[i]!;
+      let s = performance.now();
+      const once = await e.detect(long);
+      c.detectMs = Math.min(c.detectMs, performance.now() - s);
+      s = performance.now();
+      const live = e.stream({ target: long.target! });
+      let last = once;
+      for (const m of long.messages) last = (await live.push(m)) as typeof once;
+      c.streamMs = Math.min(c.streamMs, performance.now() - s);
+      c.equal &&= last.score === once.score && last.label === once.label;
+    }
   }
-  return { detectMs, streamMs, equal };
+  return out;
 }
-const { detectMs, streamMs, equal } = await streamCost(plain);
-const cutsCost = await streamCost(full);
+const [plainCost, offCost, cutsCost] = await streamCosts([plain, off, full]);
+const { detectMs, streamMs, equal } = plainCost!;
 
 console.log(
   'Dev split, default threshold 0.5, one evaluation each; F1 with its bootstrap 95% interval (1000 seeded',
@@ -198,7 +230,10 @@ console.log(
 console.log(
   "heuristic,embedding --embedder hashing --strategy stacking`), measured on the same splits; 'session start' =",
 );
-console.log('the same bench at 3a4314d (members fitted on whole transcripts only, no message-length terms).');
+console.log(
+  'the same bench at 5454d30 (no member features; its default rows equal 3a4314d). Every row here uses the',
+);
+console.log("default memberFeatures: true (the combiner also learns on the heuristic's per-signal terms).");
 console.log("Rows without a noveltyGuard note use the default, 'report' (evidence only); rows without a");
 console.log('memberPrefixCuts note use its default, [] (members fitted on whole transcripts).');
 console.log('');
@@ -223,14 +258,14 @@ for (const [g, m] of Object.entries(whole.members ?? {}))
   console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log(
-  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [1, 2, 3, 5, 8] (five times the fitted examples for the kNN vote): ${cutsCost.streamMs.toFixed(0)} ms vs ${cutsCost.detectMs.toFixed(1)} ms = ${(cutsCost.streamMs / cutsCost.detectMs).toFixed(1)}x.`,
+  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. Without member features (memberFeatures: false, measured in turn in the same rounds): ${offCost!.streamMs.toFixed(0)} ms vs ${offCost!.detectMs.toFixed(1)} ms = ${(offCost!.streamMs / offCost!.detectMs).toFixed(1)}x, final push equals detect(): ${offCost!.equal}. With memberPrefixCuts [1, 2, 3, 5, 8] (five times the fitted examples for the kNN vote): ${cutsCost!.streamMs.toFixed(0)} ms vs ${cutsCost!.detectMs.toFixed(1)} ms = ${(cutsCost!.streamMs / cutsCost!.detectMs).toFixed(1)}x.`,
 );
 console.log(
-  `Fitting on train (one run each): ${(plainFitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [] (members on whole transcripts only), ${(fitMs / 1000).toFixed(1)} s with [1, 2, 3, 5, 8] = ${(fitMs / plainFitMs).toFixed(1)}x.`,
+  `Fitting on train (best of two for the default, with and without member features in turn; one run with cuts): ${(plainFitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [] (members on whole transcripts only), ${(fitMs / 1000).toFixed(1)} s with [1, 2, 3, 5, 8] = ${(fitMs / plainFitMs).toFixed(1)}x; ${(offFitMs / 1000).toFixed(1)} s with memberPrefixCuts [] and memberFeatures: false.`,
 );
 const mb = (e: Ensemble) => (JSON.stringify(e.toJSON()).length / 1e6).toFixed(1);
 console.log(
   `Saved state (JSON): ${mb(plain)} MB with the default memberPrefixCuts [], ${mb(full)} MB with [1, 2, 3, 5, 8].`,
 );
 console.log(`Fitting and evaluation took ${(modelMs / 1000).toFixed(0)} s.`);
-await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose()]);
+await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose(), off.dispose()]);

@@ -158,7 +158,10 @@ describe('Ensemble.stream', () => {
 
 describe('evidence-aware stacking', () => {
   it('learns a combiner with evidence terms, explains them, and saves and restores them', async () => {
-    const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], { strategy: 'stacking' });
+    const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], {
+      strategy: 'stacking',
+      memberFeatures: false,
+    });
     await e.fit(DATA);
     const state = e.toJSON();
     // Five per member and one for the amount of evidence (the message-length terms come with memberPrefixCuts).

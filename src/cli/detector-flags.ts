@@ -14,6 +14,8 @@ export interface DetectorFlags {
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
   noveltyGuard?: 'report' | 'fallback' | 'off';
   memberPrefixCuts?: string;
+  /** False when `--no-member-features` was given. */
+  memberFeatures?: boolean;
   model: string[];
   modelDir?: string;
   embedder?: 'hashing' | 'transformers';
@@ -56,6 +58,10 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     .option(
       '--member-prefix-cuts <list>',
       'stacking: also fit the members on each training transcript cut after these many target messages (comma-separated, e.g. 1,2,3,5,8: better verdicts after the first messages, a ~12x slower fit and slower detection; "none" = whole transcripts only) [default: none]',
+    )
+    .option(
+      '--no-member-features',
+      "stacking: do not let the combiner learn on the members' named features (the heuristic's per-signal terms)",
     )
     .option(
       '--model <value>',
@@ -186,6 +192,7 @@ const NEW_ENSEMBLE_FLAGS = [
   'strategy',
   'noveltyGuard',
   'memberPrefixCuts',
+  'memberFeatures',
   'embedder',
   'dtype',
 ] as const;
@@ -201,7 +208,7 @@ function fittedLoadOptions(
   models: Map<string, string>,
 ): DetectorLoadOptions {
   const refused = NEW_ENSEMBLE_FLAGS.filter((f) => flags.explicit?.includes(f)).map(
-    (f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    (f) => `--${f === 'memberFeatures' ? 'no-' : ''}${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
   );
   if (models.size > 0) refused.push(`--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`);
   if (refused.length > 0) {
@@ -251,6 +258,7 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
     ...(flags.memberPrefixCuts !== undefined && {
       memberPrefixCuts: parsePrefixCuts(flags.memberPrefixCuts),
     }),
+    ...(flags.memberFeatures === false && { memberFeatures: false }),
     detectors: specsFromFlags(flags),
     ...(threshold !== undefined && { threshold }),
   };

@@ -125,6 +125,7 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCuts: z
     .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
     .optional(),
+  memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 
@@ -158,9 +159,15 @@ export interface EnsembleSpec {
   /**
    * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
    * see `EnsembleOptions.memberPrefixCuts`. `[]` fits them on whole transcripts only (faster).
-   * @defaultValue [1, 2, 3, 5, 8]
+   * @defaultValue []
    */
   memberPrefixCuts?: number[] | undefined;
+  /**
+   * `stacking`: whether the combiner also learns on the members' named features (the heuristic's per-signal
+   * terms); see `EnsembleOptions.memberFeatures`.
+   * @defaultValue true
+   */
+  memberFeatures?: boolean | undefined;
   /** The detectors, cheapest first for `cascade`. */
   detectors: DetectorSpec[];
 }

@@ -196,5 +196,6 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     ...(spec.weights !== undefined && { weights: spec.weights }),
     ...(spec.noveltyGuard !== undefined && { noveltyGuard: spec.noveltyGuard }),
     ...(spec.memberPrefixCuts !== undefined && { memberPrefixCuts: spec.memberPrefixCuts }),
+    ...(spec.memberFeatures !== undefined && { memberFeatures: spec.memberFeatures }),
   });
 }

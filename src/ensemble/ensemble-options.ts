@@ -24,6 +24,7 @@ export interface ResolvedEnsembleOptions {
   l2: number;
   noveltyGuard: 'report' | 'fallback' | 'off';
   memberPrefixCuts: readonly number[];
+  memberFeatures: boolean;
   cloneMember: ((detector: Detector) => Detector) | undefined;
 }
 
@@ -157,6 +158,13 @@ export function resolveEnsembleOptions(
   const givenCuts =
     options.memberPrefixCuts === undefined ? undefined : checkPrefixCuts(options.memberPrefixCuts);
   const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? []);
+  const memberFeatures = options.memberFeatures ?? true;
+  if (typeof memberFeatures !== 'boolean') {
+    throw new InvalidOptionsError(
+      'memberFeatures',
+      `got ${JSON.stringify(memberFeatures)}; use true or false`,
+    );
+  }
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
@@ -173,6 +181,7 @@ export function resolveEnsembleOptions(
     l2,
     noveltyGuard,
     memberPrefixCuts,
+    memberFeatures: strategy === 'stacking' && memberFeatures,
     cloneMember: options.cloneMember,
   };
 }

@@ -320,7 +320,10 @@ export class Ensemble implements Detector {
       folds: o.folds,
       seed: o.seed,
       l2: o.l2,
-      ...(this.strategy === 'stacking' && { memberPrefixCuts: [...o.memberPrefixCuts] }),
+      ...(this.strategy === 'stacking' && {
+        memberPrefixCuts: [...o.memberPrefixCuts],
+        memberFeatures: o.memberFeatures,
+      }),
       ...this.#combiner.toState(),
       memberNames: [...o.names],
       members: this.#members.map((m): DetectorState => {
@@ -359,6 +362,7 @@ export class Ensemble implements Detector {
       seed: s.seed,
       l2: s.l2,
       ...(s.memberPrefixCuts !== undefined && { memberPrefixCuts: s.memberPrefixCuts }),
+      ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });
     e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });

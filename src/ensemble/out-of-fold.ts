@@ -1,3 +1,4 @@
+import type { DetectionFeatures } from '../core/detection-features.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
@@ -9,7 +10,13 @@ import { withPrefixCuts } from './member-examples.js';
 import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
-import { isMemberFailure, outcomeScore, runMemberBatch, settleMember } from './run-members.js';
+import {
+  isMemberFailure,
+  outcomeFeatures,
+  outcomeScore,
+  runMemberBatch,
+  settleMember,
+} from './run-members.js';
 import type { CombinerRow } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -129,6 +136,8 @@ export async function outOfFoldScores(
   const out: (number | null)[][] = [];
   // Per member, what the guard needs of each outcome (not the outcomes: their evidence is large).
   const similarities: (number | null)[][] = [];
+  // Per member, the named features its detections offered (kept, not their evidence).
+  const features: (DetectionFeatures | undefined)[][] = [];
   for (const member of members) {
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
@@ -178,6 +187,7 @@ export async function outOfFoldScores(
     }
     out.push(outcomes.map((o) => outcomeScore(o)));
     similarities.push(outcomes.map(neighbourSimilarity));
+    features.push(outcomes.map(outcomeFeatures));
   }
   return {
     rows: scored.map((v, r) => ({
@@ -185,6 +195,7 @@ export async function outOfFoldScores(
       support: transcriptSupport(v),
       whole: r < valids.length,
       familiarity: familiarityFrom(similarities.map((col) => col[r]!)),
+      features: features.map((col) => col[r]),
     })),
     labels: source.map((i) => examples[i]!.label),
   };

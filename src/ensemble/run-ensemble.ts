@@ -3,7 +3,7 @@ import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
 import { familiarityOf } from './novelty.js';
-import { outcomeScore } from './run-members.js';
+import { outcomeFeatures, outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -117,7 +117,8 @@ function advance(
     r.ran.push(j);
   }
   const scores = r.ran.map((j) => outcomeScore(r.outcomes[j]));
-  r.combination = strategy.combine(scores, r.ran, support, familiarityOf(r.outcomes));
+  const features = strategy.usesFeatures ? r.ran.map((j) => outcomeFeatures(r.outcomes[j])) : undefined;
+  r.combination = strategy.combine(scores, r.ran, support, familiarityOf(r.outcomes), features);
   return !(options.stopEarly && strategy.confident(r.combination, options.threshold));
 }
 

@@ -1,4 +1,5 @@
 import { nowMs } from '../core/detection.js';
+import { type DetectionFeatures, detectionFeatures } from '../core/detection-features.js';
 import type { Detection, Detector } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -23,6 +24,17 @@ export function isMemberFailure(outcome: MemberOutcome): outcome is MemberFailur
 export function outcomeScore(outcome: MemberOutcome | undefined): number | null {
   if (outcome === undefined || isMemberFailure(outcome)) return null;
   return typeof outcome.score === 'number' && Number.isFinite(outcome.score) ? outcome.score : null;
+}
+
+/**
+ * The named features a member's detection offered a learned combiner ({@link DetectionFeatures}), or
+ * `undefined` when it offered none, abstained, failed or did not run.
+ *
+ * @internal
+ */
+export function outcomeFeatures(outcome: MemberOutcome | undefined): DetectionFeatures | undefined {
+  if (outcome === undefined || isMemberFailure(outcome) || outcome.score === null) return undefined;
+  return detectionFeatures(outcome);
 }
 
 /** Turns anything thrown into a {@link MemberError}. */

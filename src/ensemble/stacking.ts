@@ -1,3 +1,4 @@
+import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport } from '../core/detector.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -8,6 +9,14 @@ import {
   logit,
 } from '../numeric/logistic-regression.js';
 import type { Combination } from './combination.js';
+import {
+  FEATURE_PENALTY,
+  featureNotes,
+  featureWeightCount,
+  type MemberFeatureSpec,
+  pushFeatureTerms,
+  specFromRows,
+} from './member-features.js';
 
 /**
  * The combiner's features for one transcript: for each member in turn, `[logit(score), 0]` when it scored
@@ -21,7 +30,7 @@ import type { Combination } from './combination.js';
  * stackingFeatures([0.5, null]); // [0, 0, 0, 1]
  * ```
  */
-function stackingFeatures(
+export function stackingFeatures(
   scores: readonly (number | null)[],
   support?: DetectionSupport,
   lengthTerms = false,
@@ -95,8 +104,19 @@ export function thinness(support: DetectionSupport): number {
   return 1 / Math.sqrt(Math.max(1, support.targetMessages));
 }
 
+/**
+ * A stacking combiner's model: the logistic weights and, when it learned on members' named features, which
+ * (their terms follow the other features, see `pushFeatureTerms`).
+ *
+ * @internal
+ */
+export interface StackingModel extends LogisticModel {
+  /** The member features the last weights belong to; absent or empty when none. */
+  memberFeatures?: MemberFeatureSpec[];
+}
+
 /** A fitted combiner: the logistic model and whether it conditions on the amount of evidence. @internal */
-export interface FittedCombiner extends LogisticModel {
+export interface FittedCombiner extends StackingModel {
   /** True when the model's features end with the evidence terms of `stackingFeatures(scores, support)`. */
   evidenceAware: boolean;
 }
@@ -113,6 +133,8 @@ export interface FittedCombiner extends LogisticModel {
  * @param lengthTerms - with `supports`, also the message-length terms (fitted when the members were fitted on
  *   prefix cuts: without them the terms measured worse on the first messages, see docs/evaluation.md);
  *   off unless asked for
+ * @param features - with `supports`, each row's member features (`DetectionFeatures`, per member): the
+ *   combiner also learns on them (see `FEATURE_TERMS`); members that offer none are left out
  *
  * @example
  * ```ts
@@ -125,23 +147,43 @@ export function fitCombiner(
   l2: number,
   supports?: readonly DetectionSupport[],
   lengthTerms = false,
+  features?: readonly (readonly (DetectionFeatures | undefined)[] | undefined)[],
 ): FittedCombiner {
   if (rows.length === 0)
     throw new InvalidOptionsError('examples', 'at least one example is needed to fit a combiner');
+  const spec =
+    supports !== undefined && features !== undefined ? specFromRows(features, rows[0]!.length) : [];
+  const X = rows.map((r, i) => {
+    const x = stackingFeatures(r, supports?.[i], supports !== undefined && lengthTerms);
+    if (spec.length > 0) pushFeatureTerms(x, spec, features![i], supports![i]!);
+    return x;
+  });
+  const extra = featureWeightCount(spec);
+  const d = X[0]!.length;
   const m = fitLogisticRegression(
-    rows.map((r, i) => stackingFeatures(r, supports?.[i], supports !== undefined && lengthTerms)),
+    X,
     labels.map((l) => (l === 'bot' ? 1 : 0)),
-    { l2 },
+    {
+      l2,
+      ...(extra > 0 && {
+        l2Scale: Array.from({ length: d }, (_, j) => (j < d - extra ? 1 : FEATURE_PENALTY)),
+      }),
+    },
   );
-  return { ...m, evidenceAware: supports !== undefined };
+  return { ...m, evidenceAware: supports !== undefined, ...(spec.length > 0 && { memberFeatures: spec }) };
 }
 
 /**
  * Applies a fitted combiner. When no member scored, the ensemble abstains (`logOdds: null`) rather than
  * answering from the intercept alone.
  *
- * @param model - a combiner from {@link fitCombiner}, in any of the formats of {@link combinerSizes}
+ * @param model - a combiner from {@link fitCombiner}, in any of the formats of {@link combinerSizes} (plus
+ *   its member-feature terms, when it learned on member features)
  * @param scores - P(bot) per member, `null` when missing
+ * @param support - the evidence the transcript holds (an evidence-aware combiner needs it)
+ * @param features - per member, its detection's named features (for a combiner that learned on them; a
+ *   missing one counts as all zeros)
+ * @param memberName - a member's name, quoted, for the explanation
  *
  * @example
  * ```ts
@@ -149,15 +191,20 @@ export function fitCombiner(
  * ```
  */
 export function combineStacking(
-  model: LogisticModel,
+  model: StackingModel,
   scores: readonly (number | null)[],
   support?: DetectionSupport,
+  features?: readonly (DetectionFeatures | undefined)[],
+  memberName: (j: number) => string = (j) => `member ${j}`,
 ): Combination {
   const m = scores.length;
   const sizes = combinerSizes(m);
-  const withLength = support !== undefined && model.weights.length === sizes.withLength;
-  const aware = support !== undefined && (withLength || model.weights.length === sizes.aware);
+  const spec = model.memberFeatures ?? [];
+  const base = model.weights.length - featureWeightCount(spec);
+  const withLength = support !== undefined && base === sizes.withLength;
+  const aware = support !== undefined && (withLength || base === sizes.aware);
   const x = stackingFeatures(scores, aware ? support : undefined, withLength);
+  if (aware && spec.length > 0) pushFeatureTerms(x, spec, features, support);
   const w = model.weights;
   const contributions = scores.map((_, j) => {
     let share = w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]!;
@@ -196,6 +243,7 @@ export function combineStacking(
         sentence: `The target writes ${perMessage.toFixed(0)} characters per message; for that length (at this amount of evidence) the combiner moves the log-odds by ${lengthShare >= 0 ? '+' : ''}${lengthShare.toFixed(2)}.`,
       });
     }
+    if (spec.length > 0) c.notes.push(...featureNotes(spec, w, x, base, memberName, scores, features));
   }
   return c;
 }

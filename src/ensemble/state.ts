@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { featureWeightCount } from './member-features.js';
 import { noveltyStateSchema } from './novelty.js';
 import { combinerSizes, EVIDENCE_TERMS } from './stacking.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
@@ -8,6 +9,9 @@ import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
 const combinerSchema = z.object({
   weights: z.array(z.number().finite()),
   intercept: z.number().finite(),
+  memberFeatures: z
+    .array(z.object({ member: z.number().int().nonnegative(), names: z.array(z.string().min(1)).min(1) }))
+    .optional(),
 });
 
 const stateSchema = z.object({
@@ -26,6 +30,7 @@ const stateSchema = z.object({
   combiners: z.array(combinerSchema).nullable(),
   novelty: noveltyStateSchema.nullable().optional(),
   memberPrefixCuts: z.array(z.number().int().positive()).optional(),
+  memberFeatures: z.boolean().optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -55,10 +60,16 @@ export function parseEnsembleState(state: unknown): EnsembleState {
     throw new InvalidOptionsError('state', `has ${s.members.length} member states for ${m} member names`);
   }
   const { plain, aware, withLength } = combinerSizes(m);
-  if (s.combiner && ![plain, aware, withLength].includes(s.combiner.weights.length)) {
+  const spec = s.combiner?.memberFeatures ?? [];
+  if (spec.some((f) => f.member >= m)) {
+    throw new InvalidOptionsError('state', `combiner.memberFeatures names a member outside the ${m} members`);
+  }
+  const extra = featureWeightCount(spec);
+  const sizes = extra > 0 ? [aware + extra, withLength + extra] : [plain, aware, withLength];
+  if (s.combiner && !sizes.includes(s.combiner.weights.length)) {
     throw new InvalidOptionsError(
       'state',
-      `combiner has ${s.combiner.weights.length} weight(s); expected ${plain} (two per member), ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence) or ${withLength} (also two for the message length)`,
+      `combiner has ${s.combiner.weights.length} weight(s); expected ${plain} (two per member), ${aware} (evidence-aware: ${2 + EVIDENCE_TERMS} per member and one for the amount of evidence) or ${withLength} (also two for the message length)${extra > 0 ? `, plus ${extra} for the member features it lists` : ''}`,
     );
   }
   if (s.novelty) {

@@ -31,6 +31,13 @@ export interface LogisticRegressionOptions {
    */
   sampleWeights?: readonly number[];
   /**
+   * Per-feature factors on the L2 penalty (one positive number per feature; {@link fitLogisticRegression}
+   * only): feature j's (standardized) weight is penalized by `l2 * l2Scale[j]`, so a block of many weak features
+   * can be held closer to 0 than the rest.
+   * @defaultValue 1 for every feature
+   */
+  l2Scale?: readonly number[];
+  /**
    * Up to this many features each Newton step is solved exactly (the Hessian is formed and factored); above it,
    * by conjugate gradients on Hessian-vector products (truncated Newton), which never forms the Hessian.
    * @defaultValue 256
@@ -112,6 +119,13 @@ export function fitLogisticRegression(
       const sd = Math.sqrt(v / n);
       scale[j] = sd > 1e-12 ? sd : 1;
     }
+  }
+  // A larger penalty on feature j is the same fit on that column shrunk by 1/sqrt(factor), folded back below.
+  if (options.l2Scale !== undefined) {
+    const f = options.l2Scale;
+    if (f.length !== d || f.some((v) => !(Number.isFinite(v) && v > 0)))
+      throw new InvalidOptionsError('l2Scale', `expected ${d} positive finite numbers, one per feature`);
+    for (let j = 0; j < d; j++) scale[j] = scale[j]! * Math.sqrt(f[j]!);
   }
   const Z = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {

@@ -89,7 +89,7 @@ describe('stacking fits its members on prefix cuts of the training chats (member
         new HeuristicDetector(),
         new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 512 }) }),
       ],
-      { strategy: 'stacking', memberPrefixCuts: [1, 2, 3, 5, 8] },
+      { strategy: 'stacking', memberPrefixCuts: [1, 2, 3, 5, 8], memberFeatures: false },
     );
     await e.fit(chats);
     expect(e.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1 + 2);

@@ -1,5 +1,6 @@
 import { checkTranscript } from '../../core/checked-transcript.js';
 import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
+import { withDetectionFeatures } from '../../core/detection-features.js';
 import type {
   Detection,
   DetectionStream,
@@ -441,6 +442,11 @@ export class HeuristicDetector implements Detector {
     }
     const d = scored(this.name, sigmoid(z), this.threshold, [], started);
     d.support = support;
-    return withEvidenceOnRead(d, () => explainScore(parts));
+    // Hook for stacking ensembles (`memberFeatures`): each signal's log-odds term, named by signal.
+    return withDetectionFeatures(
+      withEvidenceOnRead(d, () => explainScore(parts)),
+      STYLE_FEATURE_NAMES,
+      contributions,
+    );
   }
 }

@@ -16,6 +16,7 @@ import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js
  */
 export class CascadeStrategy implements EnsembleCombiner {
   readonly learns = true;
+  readonly usesFeatures = false;
   readonly prefixCuts: readonly number[] = [];
   readonly #order: readonly number[];
   readonly #weights: readonly number[];

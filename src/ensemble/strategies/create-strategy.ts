@@ -15,7 +15,13 @@ export function createStrategy(o: ResolvedEnsembleOptions): EnsembleCombiner {
     case 'weighted-mean':
       return new WeightedMeanStrategy(o.weights);
     case 'stacking':
-      return new StackingStrategy(o.names, o.l2, o.noveltyGuard, o.memberPrefixCuts.length > 0);
+      return new StackingStrategy(
+        o.names,
+        o.l2,
+        o.noveltyGuard,
+        o.memberPrefixCuts.length > 0,
+        o.memberFeatures,
+      );
     case 'cascade':
       return new CascadeStrategy(cascadeOrder(o.names, o.costs), o.weights, o.margin, o.l2);
   }

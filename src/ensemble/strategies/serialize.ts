@@ -1,12 +1,20 @@
-import type { LogisticModel } from '../../numeric/logistic-regression.js';
+import type { StackingModel } from '../stacking.js';
 import type { SerializedCombiner } from '../types.js';
 
-/** A logistic combiner as saved in ensemble state. @internal */
-export function toSerialized(m: LogisticModel): SerializedCombiner {
-  return { weights: [...m.weights], intercept: m.intercept };
+/** A logistic combiner as saved in ensemble state (with its member features, when it learned on some). @internal */
+export function toSerialized(m: StackingModel): SerializedCombiner {
+  const c: SerializedCombiner = { weights: [...m.weights], intercept: m.intercept };
+  if (m.memberFeatures && m.memberFeatures.length > 0) {
+    c.memberFeatures = m.memberFeatures.map((f) => ({ member: f.member, names: [...f.names] }));
+  }
+  return c;
 }
 
 /** A saved logistic combiner, rebuilt. @internal */
-export function fromSerialized(c: SerializedCombiner): LogisticModel {
-  return { weights: [...c.weights], intercept: c.intercept };
+export function fromSerialized(c: SerializedCombiner): StackingModel {
+  const m: StackingModel = { weights: [...c.weights], intercept: c.intercept };
+  if (c.memberFeatures && c.memberFeatures.length > 0) {
+    m.memberFeatures = c.memberFeatures.map((f) => ({ member: f.member, names: [...f.names] }));
+  }
+  return m;
 }

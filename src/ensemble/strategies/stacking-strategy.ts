@@ -1,11 +1,11 @@
+import type { DetectionFeatures } from '../../core/detection-features.js';
 import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
-import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import type { Combination } from '../combination.js';
 import { type Familiarity, fitNovelty, guardNovelty } from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
-import { combineStacking, fitCombiner } from '../stacking.js';
+import { combineStacking, fitCombiner, type StackingModel } from '../stacking.js';
 import type { NoveltyMode, NoveltyState } from '../types.js';
 import { fromSerialized, toSerialized } from './serialize.js';
 import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js';
@@ -22,13 +22,14 @@ import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js
 export class StackingStrategy implements EnsembleCombiner {
   readonly learns = true;
   readonly prefixCuts = PREFIX_CUTS;
+  readonly #memberFeatures: boolean;
   readonly weighted = false;
   readonly #members: number;
   readonly #l2: number;
   readonly #names: readonly string[];
   readonly #guard: NoveltyMode | 'off';
   readonly #lengthTerms: boolean;
-  #model: LogisticModel | null = null;
+  #model: StackingModel | null = null;
   #novelty: NoveltyState | null = null;
 
   /**
@@ -37,18 +38,27 @@ export class StackingStrategy implements EnsembleCombiner {
    * @param guard - what the out-of-distribution guard does (see `fitNovelty`), or `off`
    * @param lengthTerms - whether the combiner also learns the message-length terms (the members were fitted
    *   on prefix cuts: `memberPrefixCuts` not empty)
+   * @param memberFeatures - whether the combiner also learns on the members' named features (option
+   *   `memberFeatures`)
    */
   constructor(
     names: readonly string[],
     l2: number,
     guard: NoveltyMode | 'off' = 'report',
     lengthTerms = false,
+    memberFeatures = false,
   ) {
+    this.#memberFeatures = memberFeatures;
     this.#members = names.length;
     this.#names = names;
     this.#l2 = l2;
     this.#guard = guard;
     this.#lengthTerms = lengthTerms;
+  }
+
+  /** True when the fitted combiner learned on member features (a restored one, whatever the option says). */
+  get usesFeatures(): boolean {
+    return (this.#model?.memberFeatures?.length ?? 0) > 0;
   }
 
   get isFitted(): boolean {
@@ -75,6 +85,7 @@ export class StackingStrategy implements EnsembleCombiner {
       this.#l2,
       rows.map((r) => r.support),
       this.#lengthTerms,
+      this.#memberFeatures ? rows.map((r) => r.features) : undefined,
     );
     this.#novelty =
       this.#guard !== 'off'
@@ -93,8 +104,9 @@ export class StackingStrategy implements EnsembleCombiner {
     _ran: readonly number[],
     support: DetectionSupport,
     familiarity?: Familiarity | null,
+    features?: readonly (DetectionFeatures | undefined)[],
   ): Combination {
-    const main = combineStacking(this.#model!, scores, support);
+    const main = combineStacking(this.#model!, scores, support, features, (j) => `"${this.#names[j]}"`);
     if (this.#novelty === null || scores.length !== this.#members) return main;
     return guardNovelty(
       this.#novelty,

@@ -1,3 +1,4 @@
+import type { DetectionFeatures } from '../../core/detection-features.js';
 import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import type { Combination } from '../combination.js';
@@ -19,6 +20,8 @@ export interface CombinerRow {
   whole: boolean;
   /** How familiar the transcript looked to the members that judge by resemblance (`null`: none did). */
   familiarity?: Familiarity | null;
+  /** The named features each member's detection offered (`undefined` where it offered none). */
+  features?: (DetectionFeatures | undefined)[];
 }
 
 /** What a strategy saves in the ensemble state (the fields of `EnsembleState` it owns). @internal */
@@ -43,6 +46,8 @@ export interface EnsembleCombiner {
   readonly learns: boolean;
   /** Target-message counts to also cut each out-of-fold example at when fitting (empty: whole transcripts only). */
   readonly prefixCuts: readonly number[];
+  /** Whether `combine` reads the members' named features (so the caller collects them). */
+  readonly usesFeatures: boolean;
   /** Whether a learned combiner is in place. */
   readonly isFitted: boolean;
   /** Whether contributions are shares of a weighted mean (the explanation shows weights). */
@@ -60,12 +65,15 @@ export interface EnsembleCombiner {
    * @param ran - indices (constructor order) of the members that ran, in run order
    * @param support - how much evidence the transcript holds
    * @param familiarity - how familiar the transcript looks to the members that ran (see `familiarityOf`)
+   * @param features - the named features of each member that ran (aligned with `ran`; `undefined` where a
+   *   member's detection offered none), for combiners that learn on them
    */
   combine(
     scores: readonly (number | null)[],
     ran: readonly number[],
     support: DetectionSupport,
     familiarity?: Familiarity | null,
+    features?: readonly (DetectionFeatures | undefined)[],
   ): Combination;
   /** Whether a running combination is sure enough to skip the remaining stages. */
   confident(combination: Combination, threshold: number): boolean;

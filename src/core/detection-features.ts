@@ -1,0 +1,100 @@
+import type { Detection } from './detector.js';
+
+/**
+ * Named numbers a detection offers a learned combiner beside its score: the parts its score is made of (the
+ * heuristic detector's per-signal log-odds terms, for example). A stacking ensemble that learns on them
+ * (`EnsembleOptions.memberFeatures`) can re-weigh those parts where the member's own weighting is off, for
+ * instance after a single message, where the member was fitted on whole conversations.
+ *
+ * They ride on the detection as a hidden fact (like lazily written evidence): invisible to JSON, spreads,
+ * `Object.keys` and equality checks, so a detection's public shape and its serialized bytes do not change.
+ *
+ * @internal
+ */
+export interface DetectionFeatures {
+  /**
+   * The feature names, in the order of `values`. A detector gives the same array object on every detection, so a
+   * reader can match them by identity before it falls back to comparing names.
+   */
+  readonly names: readonly string[];
+  /** The values, aligned with `names` (finite numbers). */
+  readonly values: ArrayLike<number>;
+}
+
+/** Returns the object it is given, so that a subclass's constructor adds its private fields to that object. */
+class Stamped {
+  constructor(o: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object
+    return o;
+  }
+}
+
+/**
+ * The features, kept in private fields stamped on the detection itself (no table for the garbage collector
+ * to sweep, no accessor per object). The values may be given as a function, run on first read only, so a
+ * detector whose callers rarely ask pays nothing for them.
+ */
+class FeatureStamp extends Stamped {
+  #names: readonly string[];
+  #values: ArrayLike<number> | (() => ArrayLike<number>);
+
+  private constructor(
+    d: Detection,
+    names: readonly string[],
+    values: ArrayLike<number> | (() => ArrayLike<number>),
+  ) {
+    super(d);
+    this.#names = names;
+    this.#values = values;
+  }
+
+  static stamp(
+    d: Detection,
+    names: readonly string[],
+    values: ArrayLike<number> | (() => ArrayLike<number>),
+  ): void {
+    new FeatureStamp(d, names, values);
+  }
+
+  static read(d: object): DetectionFeatures | undefined {
+    if (!(#names in d)) return undefined;
+    const self = d as unknown as FeatureStamp;
+    if (typeof self.#values === 'function') self.#values = self.#values();
+    return { names: self.#names, values: self.#values };
+  }
+}
+
+/**
+ * Stamps `d` with named features for a learned combiner ({@link DetectionFeatures}) and returns it. Stamp a
+ * detection once, right where it is made (a second stamp on the same object throws).
+ *
+ * @param d - the detection (changed in place; its enumerable properties are not touched)
+ * @param names - the feature names; pass the same array on every call
+ * @param values - aligned with `names`, or a function that computes them on first read
+ * @returns `d`
+ *
+ * @example
+ * ```ts
+ * return withDetectionFeatures(detection, SIGNAL_NAMES, contributions);
+ * ```
+ * @internal
+ */
+export function withDetectionFeatures<D extends Detection>(
+  d: D,
+  names: readonly string[],
+  values: ArrayLike<number> | (() => ArrayLike<number>),
+): D {
+  FeatureStamp.stamp(d, names, values);
+  return d;
+}
+
+/**
+ * The features stamped on `d` by {@link withDetectionFeatures}, or `undefined` when it has none (a detector
+ * that offers none, an abstention, or a copy of a detection: a spread copy does not carry them).
+ *
+ * @param d - a detection
+ * @internal
+ */
+export function detectionFeatures(d: object): DetectionFeatures | undefined {
+  return FeatureStamp.read(d);
+}
