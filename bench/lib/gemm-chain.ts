@@ -39,13 +39,19 @@ function int64(name: string, values: bigint[]): TensorProto {
 }
 
 /**
- * The chain as ONNX bytes: input `x` [tokens, hidden] -> output [tokens, hidden].
+ * The chain as ONNX bytes: input `x` [tokens, hidden] -> output [tokens, hidden] (`q8-attention`: [texts,
+ * tokens per text, hidden], every token real, so no mask).
  *
- * @param s - layer count and sizes
+ * @param s - layer count and sizes (and `heads` for `q8-attention`)
  * @param kind - `fp32`: `MatMul`; `q8`: `com.microsoft.DynamicQuantizeMatMul` with int8 weights and one scale per
- *   output column, what `botlens quantize --bits 8` runs after ONNX Runtime's fusions
+ *   output column, what `botlens quantize --bits 8` runs after ONNX Runtime's fusions; `q8-attention`: the
+ *   same, with the first product of each layer done by `com.microsoft.QAttention` (query/key/value product,
+ *   scores, softmax and context, as the optimized q8 graph runs it)
  */
-export function gemmChainModel(s: EncoderShape, kind: 'fp32' | 'q8'): Uint8Array {
+export function gemmChainModel(
+  s: EncoderShape & { heads?: number },
+  kind: 'fp32' | 'q8' | 'q8-attention',
+): Uint8Array {
   let seed = 7;
   const random = () => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -57,6 +63,14 @@ export function gemmChainModel(s: EncoderShape, kind: 'fp32' | 'q8'): Uint8Array
     int64('keep_end', [BigInt(s.hidden)]),
     int64('keep_axis', [1n]),
   ];
+  /** int8 weights with one scale per output column, as `botlens quantize --bits 8` writes them. */
+  const int8Weight = (name: string, w: Float32Array, k: number, n: number) => {
+    const q = quantizeInt8(w, [k, n], { type: 'int8', symmetric: true, axis: 1 });
+    const bytes = new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength);
+    inits.push(rawTensor(`${name}_q`, [k, n], TensorDataType.INT8, bytes));
+    inits.push(float32Tensor(`${name}_scale`, [n], q.scales));
+  };
+  const ms = { domain: 'com.microsoft' };
   let x = 'x';
   for (let l = 0; l < s.layers; l++) {
     for (const [j, [k, n]] of layerGemms(s).entries()) {
@@ -66,16 +80,18 @@ export function gemmChainModel(s: EncoderShape, kind: 'fp32' | 'q8'): Uint8Array
       if (kind === 'fp32') {
         inits.push(float32Tensor(name, [k, n], w));
         nodes.push(makeNode('MatMul', [x, name], [y]));
+      } else if (kind === 'q8-attention' && j === 0) {
+        int8Weight(name, w, k, n);
+        inits.push(float32Tensor(`${name}_bias`, [n], new Float32Array(n)));
+        const [xq, xs, xz] = [`${x}_q`, `${x}_scale`, `${x}_zero_point`];
+        nodes.push(makeNode('DynamicQuantizeLinear', [x], [xq, xs, xz]));
+        const inputs = [xq, `${name}_q`, `${name}_bias`, xs, `${name}_scale`, '', xz];
+        nodes.push(makeNode('QAttention', inputs, [y], { ...ms, attributes: { num_heads: s.heads ?? 1 } }));
+        x = y;
+        continue;
       } else {
-        const q = quantizeInt8(w, [k, n], { type: 'int8', symmetric: true, axis: 1 });
-        const bytes = new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength);
-        inits.push(rawTensor(`${name}_q`, [k, n], TensorDataType.INT8, bytes));
-        inits.push(float32Tensor(`${name}_scale`, [n], q.scales));
-        nodes.push(
-          makeNode('DynamicQuantizeMatMul', [x, `${name}_q`, `${name}_scale`], [y], {
-            domain: 'com.microsoft',
-          }),
-        );
+        int8Weight(name, w, k, n);
+        nodes.push(makeNode('DynamicQuantizeMatMul', [x, `${name}_q`, `${name}_scale`], [y], ms));
       }
       if (j === 0) {
         nodes.push(makeNode('Slice', [y, 'keep_start', 'keep_end', 'keep_axis'], [`${y}_kept`]));
@@ -85,10 +101,11 @@ export function gemmChainModel(s: EncoderShape, kind: 'fp32' | 'q8'): Uint8Array
       }
     }
   }
+  const dims = kind === 'q8-attention' ? ['texts', 'tokens', s.hidden] : ['tokens', s.hidden];
   const graph = makeGraph({
     nodes,
-    inputs: [makeValueInfo('x', TensorDataType.FLOAT, ['tokens', s.hidden])],
-    outputs: [makeValueInfo(x, TensorDataType.FLOAT, ['tokens', s.hidden])],
+    inputs: [makeValueInfo('x', TensorDataType.FLOAT, dims)],
+    outputs: [makeValueInfo(x, TensorDataType.FLOAT, dims)],
     initializers: inits,
   });
   return encodeOnnxModel(makeModel(graph, { opsets: [{ domain: 'com.microsoft', version: 1 }] }));

@@ -7,7 +7,8 @@ import type { Embedder } from './embedder.js';
 import { recordModelSource } from './embedder-source.js';
 import { ModelHolder } from './model-holder.js';
 import { type ModelOptions, serializeModelOptions } from './model-options.js';
-import { floatData, normalizeInPlace } from './tensor-data.js';
+import { poolTokens } from './pool-tokens.js';
+import { floatData } from './tensor-data.js';
 
 /** How token vectors become one text vector. */
 export type Pooling = 'mean' | 'cls';
@@ -127,7 +128,13 @@ export class TransformersEmbedder implements Embedder {
       (out, feeds) => {
         const hidden = out['last_hidden_state'] ?? out['token_embeddings'] ?? Object.values(out)[0];
         const { data, dims } = floatData(hidden, 'last_hidden_state');
-        return pool(data, dims, feeds['attention_mask']!.data as BigInt64Array, this.pooling, this.normalize);
+        return poolTokens(
+          data,
+          dims,
+          feeds['attention_mask']!.data as BigInt64Array,
+          this.pooling,
+          this.normalize,
+        );
       },
       {
         ...this.batch,
@@ -143,35 +150,4 @@ export class TransformersEmbedder implements Embedder {
   async dispose(): Promise<void> {
     await this.holder.release();
   }
-}
-
-function pool(
-  data: Float32Array,
-  dims: number[],
-  mask: BigInt64Array,
-  pooling: Pooling,
-  normalize: boolean,
-): Float32Array[] {
-  const [n, len, dim] = dims as [number, number, number];
-  const out: Float32Array[] = [];
-  const acc = new Float64Array(dim);
-  for (let i = 0; i < n; i++) {
-    const v = new Float32Array(dim);
-    if (pooling === 'cls') {
-      v.set(data.subarray(i * len * dim, i * len * dim + dim));
-    } else {
-      acc.fill(0);
-      let count = 0;
-      for (let t = 0; t < len; t++) {
-        if (mask[i * len + t] === 0n) continue;
-        count++;
-        const off = (i * len + t) * dim;
-        for (let d = 0; d < dim; d++) acc[d]! += data[off + d]!;
-      }
-      const c = Math.max(count, 1e-9);
-      for (let d = 0; d < dim; d++) v[d] = acc[d]! / c;
-    }
-    out.push(normalize ? normalizeInPlace(v) : v);
-  }
-  return out;
 }
