@@ -1,4 +1,4 @@
-import { timestampMs } from './iso-time.js';
+import { IsoTimeReader } from './iso-time.js';
 import type { Message } from './transcript.js';
 import {
   alreadyValidated,
@@ -66,6 +66,9 @@ function times(n: number, scratch: Float64Array | undefined): Float64Array {
   return scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
 }
 
+/** The timestamp reader of {@link checkRules} (nothing there awaits, so calls cannot interleave). */
+const READER = new IsoTimeReader();
+
 /**
  * The rules `validateTranscript` adds to the schema, on messages of the right shape: timestamps that parse and
  * never go backwards, and a target among the speakers (or a single speaker when it is missing). `undefined`
@@ -81,15 +84,21 @@ function checkRules(
   const first = messages[0]?.speaker;
   let targetSpoke = false;
   let oneSpeaker = true;
+  // A fresh start for each transcript: the reader remembers only this transcript's timestamps.
+  const reader = READER;
+  reader.reset();
   for (let i = 0; i < n; i++) {
     const m = messages[i]!;
-    let ms = Number.NaN;
-    if (m.timestamp !== undefined) {
-      ms = timestampMs(m.timestamp);
+    const ts = m.timestamp;
+    if (ts === undefined) {
+      timeMs[i] = Number.NaN;
+    } else {
+      // Written into the array, not returned: a returned time (not a small integer) would be boxed.
+      reader.timestampInto(ts, timeMs, i);
+      const ms = timeMs[i]!;
       if (!(ms >= last)) return undefined; // NaN (not a timestamp) or earlier than the last one
       last = ms;
     }
-    timeMs[i] = ms;
     if (m.speaker === target) targetSpoke = true;
     else if (m.speaker !== first) oneSpeaker = false;
   }
