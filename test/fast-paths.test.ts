@@ -206,7 +206,7 @@ describe('IsoTimeReader', () => {
         }),
         (list) => {
           r.reset();
-          list.forEach((ts, i) => r.timestampInto(ts, times, i));
+          for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
           list.forEach((ts, i) => {
             const want = typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
             expect(times[i]).toBe(want);
