@@ -7,7 +7,6 @@
  */
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /** Days of the year before the first of each month, in a common year. */
 const DAYS_BEFORE_MONTH = new Int32Array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]);
@@ -40,42 +39,15 @@ function isDigit(d: number): boolean {
   return d >>> 0 <= 9;
 }
 
-/** What {@link tailMs} returns for a tail of another shape (a small integer no tail gives: no boxing). */
+/** What {@link offsetMs} returns for an offset of another shape (a small integer: no boxing). */
 const NOT_FAST = -0x3fffffff;
 
 /**
- * Milliseconds that the tail `MM:SS(.sss)?(Z|±HH:MM)` of the `n`-long `s` (from index 14) adds to the start of
- * its hour, the offset subtracted; {@link NOT_FAST} for a tail of another shape. Always a small integer.
+ * The milliseconds to subtract for the offset `±HH:MM` at `s[at, at + 6)` (hours 00-23 and minutes 00-59:
+ * Date.parse rejects +24:00), or {@link NOT_FAST} for anything else there.
  */
-function tailMs(s: string, n: number): number {
-  const mi0 = digit(s, 14);
-  const mi1 = digit(s, 15);
-  const s0 = digit(s, 17);
-  const s1 = digit(s, 18);
-  if (
-    s.charCodeAt(16) !== 0x3a || // :
-    !(isDigit(mi0) && isDigit(mi1) && isDigit(s0) && isDigit(s1)) ||
-    mi0 > 5 ||
-    s0 > 5
-  ) {
-    return NOT_FAST;
-  }
-  let ms = 0;
-  let at = 19;
-  if (n === 24 || n === 29) {
-    const a = digit(s, 20);
-    const b = digit(s, 21);
-    const c = digit(s, 22);
-    if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return NOT_FAST; // .
-    ms = a * 100 + b * 10 + c;
-    at = 23;
-  } else if (n !== 20 && n !== 25) {
-    return NOT_FAST;
-  }
-  const within = ((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms;
+function offsetMs(s: string, at: number): number {
   const zone = s.charCodeAt(at);
-  if (n - at === 1) return zone === 0x5a ? within : NOT_FAST; // Z
-  // An offset: ±HH:MM, hours 00-23 and minutes 00-59 (Date.parse rejects +24:00).
   const sign = zone === 0x2b ? 1 : zone === 0x2d ? -1 : 0; // + -
   const h0 = digit(s, at + 1);
   const h1 = digit(s, at + 2);
@@ -83,14 +55,14 @@ function tailMs(s: string, n: number): number {
   const m1 = digit(s, at + 5);
   if (
     sign === 0 ||
-    s.charCodeAt(at + 3) !== 0x3a ||
+    s.charCodeAt(at + 3) !== 0x3a || // :
     !(isDigit(h0) && isDigit(h1) && isDigit(m0) && isDigit(m1)) ||
     h0 * 10 + h1 > 23 ||
     m0 > 5
   ) {
     return NOT_FAST;
   }
-  return within - sign * ((h0 * 10 + h1) * 60 + m0 * 10 + m1) * 60_000;
+  return sign * ((h0 * 10 + h1) * 60 + m0 * 10 + m1) * 60_000;
 }
 
 /**
@@ -119,7 +91,9 @@ export class IsoTimeReader {
    */
   fastInto(s: string, out: Float64Array, i: number): boolean {
     const n = s.length;
-    if (n < 20) return false;
+    // YYYY-MM-DDTHH:MM:SS then Z (20), .sssZ (24), ±HH:MM (25) or .sss±HH:MM (29).
+    const frac = n === 24 || n === 29;
+    if (!(frac || n === 20 || n === 25)) return false;
     const y0 = digit(s, 0);
     const y1 = digit(s, 1);
     const y2 = digit(s, 2);
@@ -130,11 +104,16 @@ export class IsoTimeReader {
     const d1 = digit(s, 9);
     const h0 = digit(s, 11);
     const h1 = digit(s, 12);
+    const mi0 = digit(s, 14);
+    const mi1 = digit(s, 15);
+    const s0 = digit(s, 17);
+    const s1 = digit(s, 18);
     if (
       s.charCodeAt(4) !== 0x2d || // -
       s.charCodeAt(7) !== 0x2d ||
       s.charCodeAt(10) !== 0x54 || // T
       s.charCodeAt(13) !== 0x3a || // :
+      s.charCodeAt(16) !== 0x3a ||
       !(
         isDigit(y0) &&
         isDigit(y1) &&
@@ -145,25 +124,44 @@ export class IsoTimeReader {
         isDigit(d0) &&
         isDigit(d1) &&
         isDigit(h0) &&
-        isDigit(h1)
+        isDigit(h1) &&
+        isDigit(mi0) &&
+        isDigit(mi1) &&
+        isDigit(s0) &&
+        isDigit(s1)
       )
     ) {
       return false;
+    }
+    let ms = 0;
+    if (frac) {
+      const a = digit(s, 20);
+      const b = digit(s, 21);
+      const c = digit(s, 22);
+      if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return false; // .
+      ms = a * 100 + b * 10 + c;
     }
     const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
     const mo = mo0 * 10 + mo1;
     const d = d0 * 10 + d1;
     const h = h0 * 10 + h1;
     // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse.
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23) return false;
-    const tail = tailMs(s, n);
-    if (tail === NOT_FAST) return false;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi0 > 5 || s0 > 5) return false;
+    let offset = 0;
+    if (n === 20 || n === 24) {
+      if (s.charCodeAt(n - 1) !== 0x5a) return false; // Z
+    } else {
+      offset = offsetMs(s, n - 6);
+      if (offset === NOT_FAST) return false;
+    }
     const month = y * 16 + mo;
     if (month !== this.month) {
       this.monthDay = daysSince1970(y, mo, 1);
       this.month = month;
     }
-    out[i] = (this.monthDay + d - 1) * DAY_MS + h * HOUR_MS + tail;
+    out[i] =
+      (this.monthDay + d - 1) * DAY_MS +
+      (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
     return true;
   }
 
