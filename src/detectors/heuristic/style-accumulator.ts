@@ -254,10 +254,15 @@ export class StyleAccumulator {
       cache.storeScan(e, s);
     }
     if (size === 0) return;
+    const overlap = this.overlap;
+    // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
+    // added to the near-repetition history, which counts the shared words on the way.
+    // (Scanning it may grow the cache's pool: `sets`, the old array, still holds this message's set.)
+    if (this.lastOtherText !== undefined && !this.lastOtherScanned) this.scanLastOther();
+    const echo = this.lastOtherText !== undefined && this.otherSetSize > 0;
     // Near repetition: highest word-set overlap with a recent earlier message.
     // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
     const earlier = cache.historyOf(e);
-    const overlap = this.overlap;
     const best =
       earlier >= 0
         ? overlap.addRepeatOf(earlier, sets, size, start)
@@ -267,21 +272,11 @@ export class StyleAccumulator {
       this.repeatSum += best;
       this.repeatN++;
     }
-    // Echo: overlap with the other speaker's latest message.
-    if (this.lastOtherText !== undefined) {
-      // (Scanning it may grow the cache's pool: `sets`, the old array, still holds this message's set.)
-      if (!this.lastOtherScanned) this.scanLastOther();
-      if (this.otherSetSize > 0) {
-        this.echoSum += overlap.jaccard(
-          sets,
-          size,
-          this.otherSets,
-          this.otherSetSize,
-          start,
-          this.otherSetStart,
-        );
-        this.echoN++;
-      }
+    if (echo) {
+      // Jaccard similarity, as WordOverlap.jaccard computes it.
+      const shared = overlap.echoShared;
+      this.echoSum += shared / (size + this.otherSetSize - shared);
+      this.echoN++;
     }
   }
 
@@ -295,6 +290,7 @@ export class StyleAccumulator {
       this.otherSets = cache.sets;
       this.otherSetStart = cache.setStart(e);
       this.otherSetSize = cache.setSize(e);
+      this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
       return;
     }
     const s = this.scan;
@@ -312,6 +308,7 @@ export class StyleAccumulator {
       this.otherSetStart = 0;
       this.otherSetSize = this.overlap.distinct(s.ids, nw, this.otherSet, this.table.size);
     }
+    this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */

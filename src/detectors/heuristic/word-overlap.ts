@@ -33,6 +33,14 @@ export class WordOverlap {
   private readonly ring = new Int32Array(32);
   private readonly useMasks: boolean;
   private readonly windowMask: number;
+  /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
+  private echoMark = new Int32Array(64);
+  private echoStamp = 0;
+  /**
+   * How many words of the message added last are in the echo set (see {@link WordOverlap.markEcho}): counted
+   * while the message is added to the history, so the echo costs no second pass over its words.
+   */
+  echoShared = 0;
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
   constructor(private readonly window: number) {
@@ -69,6 +77,7 @@ export class WordOverlap {
     this.head = grown(this.head, size);
     this.bits = grown(this.bits, size);
     this.ref = grown(this.ref, size);
+    this.echoMark = grown(this.echoMark, size);
   }
 
   /**
@@ -179,17 +188,37 @@ export class WordOverlap {
     return best;
   }
 
+  /**
+   * Makes `set[start, start + n)` (distinct ids below the vocabulary given to {@link WordOverlap.distinct} so
+   * far) the echo set: from now on {@link WordOverlap.echoShared} counts the words each added message shares
+   * with it. An empty set, or none marked yet, shares nothing.
+   */
+  markEcho(set: Int32Array, start: number, n: number): void {
+    if (this.echoStamp >= 0x3fffffff) {
+      this.echoMark.fill(0);
+      this.echoStamp = 0;
+    }
+    const stamp = ++this.echoStamp;
+    const mark = this.echoMark;
+    for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
+  }
+
   /** Adds `set[start, start + n)` to the history of masks mode. */
   private recordMasks(set: Int32Array, start: number, n: number): void {
     const m = this.history;
     const bits = this.bits;
     const ref = this.ref;
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
     for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const shift = m - ref[id]!;
       bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
       ref[id] = m + 1;
+      if (echoMark[id] === echoStamp) shared++;
     }
+    this.echoShared = shared;
     this.ring[m & 31] = n;
     this.remember(n);
   }
@@ -232,13 +261,18 @@ export class WordOverlap {
       this.postMsg = grown(this.postMsg, size);
       this.postPrev = grown(this.postPrev, size);
     }
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
     for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const p = this.posts++;
       this.postMsg[p] = m;
       this.postPrev[p] = head[id]!;
       head[id] = p + 1;
+      if (echoMark[id] === echoStamp) shared++;
     }
+    this.echoShared = shared;
     this.remember(n);
   }
 
