@@ -228,14 +228,20 @@ class TextTable {
   }
 }
 
-/** A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). */
+/**
+ * A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). The
+ * samples are multiplied by different odd constants independently and summed, then mixed once: a short chain
+ * of dependent multiplications, where hashing them one after another made a chain of six.
+ */
 function sampleHash(text: string): number {
   const n = text.length;
-  let h = Math.imul(n, 0x9e3779b1);
-  h = Math.imul(h ^ (text.charCodeAt(0) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n >> 2) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n >> 1) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n - 1 - (n >> 2)) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n - 1) | 0), 0x01000193);
-  return h ^ (h >>> 15);
+  const h =
+    (Math.imul(n ^ (text.charCodeAt(0) << 16), 0x9e3779b1) +
+      Math.imul(text.charCodeAt(n >> 2) | 0, 0x85ebca6b) +
+      Math.imul(text.charCodeAt(n >> 1) | 0, 0xc2b2ae35) +
+      Math.imul(text.charCodeAt(n - 1 - (n >> 2)) | 0, 0x27d4eb2f) +
+      Math.imul(text.charCodeAt(n - 1) | 0, 0x165667b1)) |
+    0;
+  const m = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  return m ^ (m >>> 15);
 }
