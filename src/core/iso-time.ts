@@ -108,28 +108,44 @@ export class IsoTimeReader {
     const mi1 = digit(s, 15);
     const s0 = digit(s, 17);
     const s1 = digit(s, 18);
+    // Every digit d in 0-9 keeps d | (9 - d) non-negative; any other code makes one of the two negative. (All
+    // indices are inside the string: the length was checked, so no read gives NaN, which `|` would make 0.)
+    const digits =
+      y0 |
+      (9 - y0) |
+      y1 |
+      (9 - y1) |
+      y2 |
+      (9 - y2) |
+      y3 |
+      (9 - y3) |
+      mo0 |
+      (9 - mo0) |
+      mo1 |
+      (9 - mo1) |
+      d0 |
+      (9 - d0) |
+      d1 |
+      (9 - d1) |
+      h0 |
+      (9 - h0) |
+      h1 |
+      (9 - h1) |
+      mi0 |
+      (9 - mi0) |
+      mi1 |
+      (9 - mi1) |
+      s0 |
+      (9 - s0) |
+      s1 |
+      (9 - s1);
     if (
+      digits < 0 ||
       s.charCodeAt(4) !== 0x2d || // -
       s.charCodeAt(7) !== 0x2d ||
       s.charCodeAt(10) !== 0x54 || // T
       s.charCodeAt(13) !== 0x3a || // :
-      s.charCodeAt(16) !== 0x3a ||
-      !(
-        isDigit(y0) &&
-        isDigit(y1) &&
-        isDigit(y2) &&
-        isDigit(y3) &&
-        isDigit(mo0) &&
-        isDigit(mo1) &&
-        isDigit(d0) &&
-        isDigit(d1) &&
-        isDigit(h0) &&
-        isDigit(h1) &&
-        isDigit(mi0) &&
-        isDigit(mi1) &&
-        isDigit(s0) &&
-        isDigit(s1)
-      )
+      s.charCodeAt(16) !== 0x3a
     ) {
       return false;
     }
