@@ -294,7 +294,7 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
   out.ids[out.wordCount++] = curly
     ? table.idOfMixed(text, start, i)
     : i - start <= SHORT_WORD
-      ? table.idOfShort(lo, hi, text, start, i)
+      ? table.idOfShort(lo, hi)
       : table.idOfRange(text, start, i);
   return i;
 }
