@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkTranscript } from '../src/core/checked-transcript.js';
-import { parseUtcIsoFast } from '../src/core/iso-time.js';
+import { IsoTimeReader, timestampMs } from '../src/core/iso-time.js';
 import { matchesTranscriptSchema, transcriptSchema, validateTranscript } from '../src/core/validate.js';
 import {
   MessageScan,
@@ -131,53 +131,154 @@ describe('scanMessage agrees with the text-utils helpers it fuses', () => {
   });
 });
 
-describe('parseUtcIsoFast', () => {
-  it('gives Date.parse’s value for every string it accepts, and accepts toISOString output', () => {
-    const shaped = fc
-      .tuple(
-        fc.integer({ min: 1960, max: 2100 }),
-        fc.integer({ min: 0, max: 13 }),
-        fc.integer({ min: 0, max: 32 }),
-        fc.integer({ min: 0, max: 25 }),
-        fc.integer({ min: 0, max: 61 }),
-        fc.integer({ min: 0, max: 61 }),
-        fc.option(fc.integer({ min: 0, max: 999 })),
-        fc.constantFrom('Z', 'z', '+01:00', ''),
-      )
-      .map(([y, mo, d, h, mi, s, ms, z]) => {
-        const p = (v: number, n = 2) => String(v).padStart(n, '0');
-        return `${p(y, 4)}-${p(mo)}-${p(d)}T${p(h)}:${p(mi)}:${p(s)}${ms === null ? '' : `.${p(ms, 3)}`}${z}`;
-      });
-    fc.assert(
-      fc.property(fc.oneof(shaped, fc.string({ maxLength: 26 })), (s) => {
-        const fast = parseUtcIsoFast(s);
-        if (fast !== undefined) expect(fast).toBe(Date.parse(s));
-      }),
-      RUNS,
+/** The reference definition of a string timestamp: an ISO-shaped date in front, then whatever Date.parse gives. */
+const referenceMs = (s: string): number => (/^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : Number.NaN);
+
+/** Near-ISO strings: every field a little out of range now and then, fractions of 0-4 digits, many zones. */
+const shapedIso = fc
+  .tuple(
+    fc.integer({ min: 1960, max: 2100 }),
+    fc.integer({ min: 0, max: 13 }),
+    fc.integer({ min: 0, max: 32 }),
+    fc.integer({ min: 0, max: 25 }),
+    fc.integer({ min: 0, max: 61 }),
+    fc.integer({ min: 0, max: 61 }),
+    fc.option(fc.stringMatching(/^\d{0,4}$/)),
+    fc.constantFrom(
+      'Z',
+      'z',
+      '',
+      '+01:00',
+      '-05:30',
+      '+23:59',
+      '+24:00',
+      '-00:00',
+      '+00:60',
+      '+0100',
+      '+1:00',
+      '*01:00',
+      '+01-00',
+      '+01:0a',
+    ),
+    fc.constantFrom('T', 't', ' '),
+  )
+  .map(([y, mo, d, h, mi, s, frac, zone, sep]) => {
+    const p = (v: number, n = 2) => String(v).padStart(n, '0');
+    return `${p(y, 4)}-${p(mo)}-${p(d)}${sep}${p(h)}:${p(mi)}:${p(s)}${frac === null ? '' : `.${frac}`}${zone}`;
+  });
+
+/** A one-character change (replace, insert or delete) somewhere in `s`. */
+const mutated = (s: string) =>
+  fc
+    .tuple(fc.nat({ max: s.length }), fc.constantFrom('', '0', '9', ':', '-', 'T', 'Z', '.', '+', 'x', ' '))
+    .chain(([at, c]) =>
+      fc.constantFrom(s.slice(0, at) + c + s.slice(at + 1), s.slice(0, at) + c + s.slice(at)),
     );
+
+describe('IsoTimeReader', () => {
+  const out = new Float64Array(1);
+  /** What the reader's fast path gives for `s`, or undefined when it hands `s` to Date.parse. */
+  const fast = (r: IsoTimeReader, s: string): number | undefined =>
+    r.fastInto(s, out, 0) ? out[0] : undefined;
+
+  it('gives Date.parse’s value for every string its fast path takes, and the reference value for every string', () => {
+    const r = new IsoTimeReader();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => {
-        const iso = new Date(ms).toISOString();
-        const fast = parseUtcIsoFast(iso);
-        if (new Date(ms).getUTCDate() <= 28) expect(fast).toBe(ms);
+      fc.property(fc.oneof(shapedIso, shapedIso.chain(mutated), fc.string({ maxLength: 30 })), (s) => {
+        r.reset();
+        const f = fast(r, s);
+        if (f !== undefined) expect(f).toBe(Date.parse(s));
+        expect(timestampMs(s)).toBe(referenceMs(s));
       }),
+      { ...RUNS, numRuns: 6000 },
+    );
+  });
+
+  it('reads a whole transcript’s timestamps in order as the reference does, whatever came before', () => {
+    // Sequences that share dates and months, with broken ones among them: the remembered month must never
+    // leak into a string it does not belong to.
+    const r = new IsoTimeReader();
+    const times = new Float64Array(40);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(shapedIso, shapedIso.chain(mutated), fc.integer({ min: -5, max: 2e12 })), {
+          maxLength: 40,
+        }),
+        (list) => {
+          r.reset();
+          for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
+          list.forEach((ts, i) => {
+            const want = typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
+            expect(times[i]).toBe(want);
+          });
+        },
+      ),
       RUNS,
     );
   });
 
-  it('gives Date.parse’s value on the 1st and the 28th of every month of every year it reads (1970-9999)', () => {
+  it('takes toISOString output, offsets, and days 29-31 on its fast path', () => {
+    const r = new IsoTimeReader();
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(fast(r, iso)).toBe(ms);
+        expect(fast(r, iso.replace('Z', '+05:30'))).toBe(ms - 5.5 * 3_600_000);
+        expect(fast(r, `${iso.slice(0, 19)}-00:00`)).toBe(ms - (ms % 1000));
+      }),
+      RUNS,
+    );
+    for (const s of ['2024-02-29T12:00:00Z', '2023-02-29T12:00:00Z', '2024-04-31T00:00:00.000Z']) {
+      expect(fast(r, s)).toBe(Date.parse(s)); // Date.parse counts a day past the month's end into the next
+    }
+  });
+
+  it('leaves to Date.parse (same value) what its fast path does not read', () => {
+    const r = new IsoTimeReader();
+    for (const s of [
+      '2024-05-01t10:00:00z',
+      '2024-05-01T10:00:00z',
+      '2024-05-01T24:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '2024-05-01T10:00:00.5Z',
+      '2024-05-01T10:00:00.1234Z',
+      '2024-05-01T10:00Z',
+      '2024-05-01T10:00:00+0200',
+      '2024-05-01 10:00:00Z',
+    ]) {
+      expect(fast(r, s), s).toBeUndefined();
+      expect(timestampMs(s), s).toBe(referenceMs(s));
+    }
+    // And rejects, as Date.parse does, what no reading accepts.
+    for (const s of [
+      '2024-05-01T23:59:60Z',
+      '2024-05-01T10:00:00+24:00',
+      '2024-05-01T10:00:00+00:60',
+      '2024-00-01T10:00:00Z',
+      '2024-05-00T10:00:00Z',
+      '2024-05-32T10:00:00Z',
+      '2024-13-01T10:00:00Z',
+      'yesterday',
+    ]) {
+      expect(fast(r, s), s).toBeUndefined();
+      expect(timestampMs(s), s).toBeNaN();
+    }
+  });
+
+  it('gives Date.parse’s value on days 1, 28, 29, 30 and 31 of every month of every year it reads (1970-9999)', () => {
+    const r = new IsoTimeReader();
     let checked = 0;
     for (let y = 1970; y <= 9999; y++) {
       for (let mo = 1; mo <= 12; mo++) {
-        for (const d of ['01', '28']) {
+        for (const d of ['01', '28', '29', '30', '31']) {
           const s = `${y}-${String(mo).padStart(2, '0')}-${d}T23:59:59.999Z`;
-          const fast = parseUtcIsoFast(s);
-          if (fast !== Date.parse(s)) expect(fast, s).toBe(Date.parse(s));
+          const f = fast(r, s);
+          if (f !== Date.parse(s)) expect(f, s).toBe(Date.parse(s));
           checked++;
         }
       }
     }
-    expect(checked).toBe(8030 * 24);
+    expect(checked).toBe(8030 * 60);
   });
 });
 

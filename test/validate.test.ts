@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkTranscript } from '../src/core/checked-transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
@@ -129,6 +130,40 @@ describe('validateTranscript', () => {
     expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: -5 }] })[0]!.path).toBe(
       'messages[0].timestamp',
     );
+  });
+
+  it('orders offset timestamps by the instant they name, in checkTranscript as in validateTranscript', () => {
+    // 10:00+02:00 is 08:00Z: before 09:00Z, though its clock reads later. Days 29-31 and fractions on the way.
+    const forward = {
+      target: 'a',
+      messages: [
+        { speaker: 'a', text: '1', timestamp: '2024-02-29T10:00:00.250+02:00' },
+        { speaker: 'b', text: '2', timestamp: '2024-02-29T09:00:00Z' },
+        { speaker: 'a', text: '3', timestamp: '2024-02-29T23:30:00-01:00' },
+        { speaker: 'b', text: '4', timestamp: '2024-03-01T00:31:00.000Z' },
+      ],
+    };
+    const want = forward.messages.map((m) => Date.parse(m.timestamp));
+    expect(validateTranscript(forward).messages.map((m) => m.timeMs)).toEqual(want);
+    expect(Array.from(checkTranscript(forward).timeMs.subarray(0, 4))).toEqual(want);
+    const backward = {
+      target: 'a',
+      messages: [
+        { speaker: 'a', text: '1', timestamp: '2024-02-29T09:00:00Z' },
+        { speaker: 'b', text: '2', timestamp: '2024-02-29T10:00:00+02:00' },
+      ],
+    };
+    for (const check of [validateTranscript, checkTranscript]) {
+      let issues: unknown;
+      try {
+        check(backward);
+      } catch (e) {
+        issues = (e as InvalidTranscriptError).issues;
+      }
+      expect(issues).toEqual([
+        { path: 'messages[1].timestamp', message: expect.stringContaining('goes backwards') },
+      ]);
+    }
   });
 
   it('checks the profile', () => {

@@ -66,4 +66,29 @@ describe('WordOverlap', () => {
     expect(overlap.jaccard(Int32Array.from([1, 2, 3]), 3, Int32Array.from([3, 4]), 2)).toBe(1 / 4);
     expect(overlap.jaccard(new Int32Array(0), 0, new Int32Array(0), 0)).toBe(0);
   });
+
+  it.each([5, 32, 45])(
+    'counts the words each added message shares with the echo set, sets read at an offset (window %i)',
+    (window) => {
+      const overlap = new WordOverlap(window);
+      const sets = wordSets(7, 80);
+      let echo: number[] = [];
+      let checked = 0;
+      sets.forEach((set, i) => {
+        if (i % 3 === 0) {
+          // A new echo set, read from the middle of a larger array.
+          echo = sets[(i * 7) % sets.length]!;
+          overlap.markEcho(Int32Array.from([99, ...echo, 98]), 1, echo.length);
+        }
+        const padded = Int32Array.from([97, 96, ...set]);
+        // Now and then through the repeat path, which records the set without comparing it.
+        if (i % 5 === 4) overlap.addRepeatOf(overlap.messages - 1, padded, set.length, 2);
+        else overlap.addAndCompare(padded, set.length, 2);
+        const shared = set.filter((id) => echo.includes(id)).length;
+        expect(overlap.echoShared, `message ${i}`).toBe(shared);
+        if (shared > 0) checked++;
+      });
+      expect(checked).toBeGreaterThan(10);
+    },
+  );
 });

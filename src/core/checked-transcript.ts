@@ -1,8 +1,9 @@
-import { timestampMs } from './iso-time.js';
+import { IsoTimeReader } from './iso-time.js';
 import type { Message } from './transcript.js';
 import {
   alreadyValidated,
-  matchesTranscriptSchema,
+  matchesTranscriptHead,
+  messageMatches,
   resolveValidationLimits,
   type ValidationLimits,
   validateTranscript,
@@ -47,9 +48,9 @@ export function checkTranscript(
 ): CheckedTranscript {
   const l = resolveValidationLimits(limits);
   const valid = alreadyValidated(input, limits, l);
-  if (valid === undefined && matchesTranscriptSchema(input, l)) {
+  if (valid === undefined && matchesTranscriptHead(input, l)) {
     const t = input as { messages: Message[]; target?: string };
-    const checked = checkRules(t.messages, t.target, times(t.messages.length, scratch));
+    const checked = checkRules(t.messages, t.target, times(t.messages.length, scratch), l);
     if (checked !== undefined) return checked;
   }
   // Already validated, or a rule is broken (validateTranscript throws), or only zod can tell.
@@ -66,34 +67,49 @@ function times(n: number, scratch: Float64Array | undefined): Float64Array {
   return scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
 }
 
+/** The timestamp reader of {@link checkRules} (nothing there awaits, so calls cannot interleave). */
+const READER = new IsoTimeReader();
+
 /**
- * The rules `validateTranscript` adds to the schema, on messages of the right shape: timestamps that parse and
- * never go backwards, and a target among the speakers (or a single speaker when it is missing). `undefined`
- * when one is broken.
+ * The message schema and the rules `validateTranscript` adds to it, in one pass over the messages of a
+ * transcript whose head matched: each message of the right shape, timestamps that parse and never go
+ * backwards, and a target among the speakers (or a single speaker when it is missing). `undefined` when one
+ * is broken (or only zod can tell).
  */
 function checkRules(
-  messages: readonly Message[],
+  messages: readonly unknown[],
   target: string | undefined,
   timeMs: Float64Array,
+  l: Required<ValidationLimits>,
 ): CheckedTranscript | undefined {
   const n = messages.length;
   let last = Number.NEGATIVE_INFINITY;
-  const first = messages[0]?.speaker;
+  // (Read before the first message is checked: when it is not a message, the loop gives up on it at once.)
+  const first = (messages[0] as Message | undefined)?.speaker;
   let targetSpoke = false;
   let oneSpeaker = true;
+  // A fresh start for each transcript: the reader remembers only this transcript's timestamps.
+  const reader = READER;
+  reader.reset();
   for (let i = 0; i < n; i++) {
-    const m = messages[i]!;
-    let ms = Number.NaN;
-    if (m.timestamp !== undefined) {
-      ms = timestampMs(m.timestamp);
+    const m = messages[i];
+    if (!messageMatches(m, l)) return undefined;
+    const ts = m.timestamp;
+    if (ts === undefined) {
+      timeMs[i] = Number.NaN;
+    } else {
+      // Written into the array, not returned: a returned time (not a small integer) would be boxed.
+      reader.timestampInto(ts, timeMs, i);
+      const ms = timeMs[i]!;
       if (!(ms >= last)) return undefined; // NaN (not a timestamp) or earlier than the last one
       last = ms;
     }
-    timeMs[i] = ms;
     if (m.speaker === target) targetSpoke = true;
     else if (m.speaker !== first) oneSpeaker = false;
   }
   if (target === undefined)
-    return oneSpeaker && first !== undefined ? { target: first, messages, timeMs } : undefined;
-  return targetSpoke ? { target, messages, timeMs } : undefined;
+    return oneSpeaker && first !== undefined
+      ? { target: first, messages: messages as readonly Message[], timeMs }
+      : undefined;
+  return targetSpoke ? { target, messages: messages as readonly Message[], timeMs } : undefined;
 }

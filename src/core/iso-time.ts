@@ -1,9 +1,9 @@
 /**
- * A fast reader for the one timestamp shape that chat exports and `Date.prototype.toISOString()` write:
- * `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ`. It returns exactly what `Date.parse` returns for
- * those strings (checked against `Date.parse` by a property test) and `undefined` for anything else, which the
- * caller then hands to `Date.parse`. Written by hand because `Date.parse` plus the shape check cost about a
- * quarter of a microsecond per message, more than the rest of validation.
+ * A fast reader for the timestamp shapes that chat exports and `Date.prototype.toISOString()` write:
+ * `YYYY-MM-DDTHH:MM:SS`, an optional `.sss`, then `Z` or an offset `±HH:MM`. It gives exactly what `Date.parse`
+ * gives for those strings (checked against `Date.parse` by property tests) and hands every other string to
+ * `Date.parse`. Written by hand because `Date.parse` plus the shape check cost about a quarter of a microsecond
+ * per message, more than the rest of validation.
  */
 
 const DAY_MS = 86_400_000;
@@ -15,8 +15,9 @@ const DAYS_BEFORE_MONTH = new Int32Array([0, 31, 59, 90, 120, 151, 181, 212, 243
 const LEAP_YEARS_BEFORE_1970 = 477;
 
 /**
- * Days from 1970-01-01 to the given civil date of the proleptic Gregorian calendar, for years 1970 to 9999
- * (integer arithmetic only: no division of doubles).
+ * Days from 1970-01-01 to the given date of the proleptic Gregorian calendar, for years 1970 to 9999 and days
+ * 1 to 31 of any month (integer arithmetic only: no division of doubles). A day past the month's end counts on
+ * into the next month, as `Date.parse` counts it (it reads `2023-02-30` as March 2).
  */
 function daysSince1970(y: number, m: number, d: number): number {
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
@@ -25,113 +26,194 @@ function daysSince1970(y: number, m: number, d: number): number {
   return (y - 1970) * 365 + leapsBefore + DAYS_BEFORE_MONTH[m - 1]! + (m > 2 ? leap : 0) + d - 1;
 }
 
-/** The digit at `s[at]` (0 to 9), or a value outside 0-9 when it is not a digit. */
+/** The digit at `s[at]` (0 to 9), or a value outside 0-9 when it is not a digit (NaN past the end). */
 function digit(s: string, at: number): number {
   return s.charCodeAt(at) - 0x30;
 }
 
 /**
- * Whether `d` from {@link digit} (of an index inside the string) is a digit's value: a non-digit gives a
- * negative number, which the unsigned shift makes huge, or one above 9.
+ * Whether `d` from {@link digit} is a digit's value: a non-digit gives a negative number, which the unsigned
+ * shift makes huge, or one above 9 (NaN fails both ways).
  */
 function isDigit(d: number): boolean {
   return d >>> 0 <= 9;
 }
 
-/** The month (year * 16 + month) whose first day {@link parseUtcIsoFast} computed last, and that day. */
-let lastMonth = -1;
-let lastMonthDay = 0;
+/** What {@link offsetMs} returns for an offset of another shape (a small integer: no boxing). */
+const NOT_FAST = -0x3fffffff;
 
 /**
- * Epoch milliseconds of a UTC ISO 8601 date-time in the common shape, or `undefined` when `s` has another
- * shape (an offset, no seconds, other fraction lengths, day 29-31...): call `Date.parse` then. Reading the
- * string's 24 code units is most of its cost, so each is read once; the day number of the month's first day
- * is remembered (timestamps of a chat rarely change month).
- *
- * @param s - a timestamp string
- * @internal
+ * The milliseconds to subtract for the offset `±HH:MM` at `s[at, at + 6)` (hours 00-23 and minutes 00-59:
+ * Date.parse rejects +24:00), or {@link NOT_FAST} for anything else there.
  */
-export function parseUtcIsoFast(s: string): number | undefined {
-  const n = s.length;
-  if (n !== 20 && n !== 24) return undefined;
+function offsetMs(s: string, at: number): number {
+  const zone = s.charCodeAt(at);
+  const sign = zone === 0x2b ? 1 : zone === 0x2d ? -1 : 0; // + -
+  const h0 = digit(s, at + 1);
+  const h1 = digit(s, at + 2);
+  const m0 = digit(s, at + 4);
+  const m1 = digit(s, at + 5);
   if (
-    s.charCodeAt(4) !== 0x2d || // -
-    s.charCodeAt(7) !== 0x2d ||
-    s.charCodeAt(10) !== 0x54 || // T
-    s.charCodeAt(13) !== 0x3a || // :
-    s.charCodeAt(16) !== 0x3a ||
-    s.charCodeAt(n - 1) !== 0x5a // Z
+    sign === 0 ||
+    s.charCodeAt(at + 3) !== 0x3a || // :
+    !(isDigit(h0) && isDigit(h1) && isDigit(m0) && isDigit(m1)) ||
+    h0 * 10 + h1 > 23 ||
+    m0 > 5
   ) {
-    return undefined;
+    return NOT_FAST;
   }
-  let ms = 0;
-  if (n === 24) {
-    const a = digit(s, 20);
-    const b = digit(s, 21);
-    const c = digit(s, 22);
-    if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return undefined; // .
-    ms = a * 100 + b * 10 + c;
-  }
-  const y0 = digit(s, 0);
-  const y1 = digit(s, 1);
-  const y2 = digit(s, 2);
-  const y3 = digit(s, 3);
-  const mo0 = digit(s, 5);
-  const mo1 = digit(s, 6);
-  const d0 = digit(s, 8);
-  const d1 = digit(s, 9);
-  const h0 = digit(s, 11);
-  const h1 = digit(s, 12);
-  const mi0 = digit(s, 14);
-  const mi1 = digit(s, 15);
-  const s0 = digit(s, 17);
-  const s1 = digit(s, 18);
-  const digits =
-    isDigit(y0) &&
-    isDigit(y1) &&
-    isDigit(y2) &&
-    isDigit(y3) &&
-    isDigit(mo0) &&
-    isDigit(mo1) &&
-    isDigit(d0) &&
-    isDigit(d1) &&
-    isDigit(h0) &&
-    isDigit(h1) &&
-    isDigit(mi0) &&
-    isDigit(mi1) &&
-    isDigit(s0) &&
-    isDigit(s1);
-  if (!digits) return undefined;
-  const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
-  const mo = mo0 * 10 + mo1;
-  const d = d0 * 10 + d1;
-  const h = h0 * 10 + h1;
-  const mi = mi0 * 10 + mi1;
-  const sec = s0 * 10 + s1;
-  // Days past 28 (month lengths, leap years) and years before 1970 are left to Date.parse.
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59) return undefined;
-  const month = y * 16 + mo;
-  if (month !== lastMonth) {
-    lastMonthDay = daysSince1970(y, mo, 1);
-    lastMonth = month;
-  }
-  return (lastMonthDay + d - 1) * DAY_MS + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+  return sign * ((h0 * 10 + h1) * 60 + m0 * 10 + m1) * 60_000;
 }
 
-/** A date-time with a full ISO 8601 date in front: what `timestampMs` hands to `Date.parse`. */
+/**
+ * Reads the timestamps of one transcript. It reads each code unit of a timestamp once, writes the time into
+ * the caller's array (a returned time, not a small integer, would be boxed: an allocation per message), and
+ * remembers the day number of the last month it met (a chat's timestamps rarely change month). Call
+ * {@link IsoTimeReader.reset} before each transcript: nothing carries over from one transcript to the next.
+ *
+ * @internal
+ */
+export class IsoTimeReader {
+  /** The month (year * 16 + month) whose first day was computed last; -1 before the first. */
+  private month = -1;
+  /** Days from 1970-01-01 to the first of that month. */
+  private monthDay = 0;
+
+  /** Forgets the remembered month (a new transcript starts). */
+  reset(): void {
+    this.month = -1;
+  }
+
+  /**
+   * Writes the epoch milliseconds of `s` into `out[i]` and returns true when `s` has the common shape (see the
+   * module comment) with a year from 1970 and an hour below 24; returns false, `out` untouched, for any other
+   * string (valid or not). The value is exactly what `Date.parse(s)` gives.
+   */
+  fastInto(s: string, out: Float64Array, i: number): boolean {
+    const n = s.length;
+    // YYYY-MM-DDTHH:MM:SS then Z (20), .sssZ (24), ±HH:MM (25) or .sss±HH:MM (29).
+    const frac = n === 24 || n === 29;
+    if (!(frac || n === 20 || n === 25)) return false;
+    const y0 = digit(s, 0);
+    const y1 = digit(s, 1);
+    const y2 = digit(s, 2);
+    const y3 = digit(s, 3);
+    const mo0 = digit(s, 5);
+    const mo1 = digit(s, 6);
+    const d0 = digit(s, 8);
+    const d1 = digit(s, 9);
+    const h0 = digit(s, 11);
+    const h1 = digit(s, 12);
+    const mi0 = digit(s, 14);
+    const mi1 = digit(s, 15);
+    const s0 = digit(s, 17);
+    const s1 = digit(s, 18);
+    // Every digit d in 0-9 keeps d | (9 - d) non-negative; any other code makes one of the two negative. (All
+    // indices are inside the string: the length was checked, so no read gives NaN, which `|` would make 0.)
+    const digits =
+      y0 |
+      (9 - y0) |
+      y1 |
+      (9 - y1) |
+      y2 |
+      (9 - y2) |
+      y3 |
+      (9 - y3) |
+      mo0 |
+      (9 - mo0) |
+      mo1 |
+      (9 - mo1) |
+      d0 |
+      (9 - d0) |
+      d1 |
+      (9 - d1) |
+      h0 |
+      (9 - h0) |
+      h1 |
+      (9 - h1) |
+      mi0 |
+      (9 - mi0) |
+      mi1 |
+      (9 - mi1) |
+      s0 |
+      (9 - s0) |
+      s1 |
+      (9 - s1);
+    if (
+      digits < 0 ||
+      s.charCodeAt(4) !== 0x2d || // -
+      s.charCodeAt(7) !== 0x2d ||
+      s.charCodeAt(10) !== 0x54 || // T
+      s.charCodeAt(13) !== 0x3a || // :
+      s.charCodeAt(16) !== 0x3a
+    ) {
+      return false;
+    }
+    let ms = 0;
+    if (frac) {
+      const a = digit(s, 20);
+      const b = digit(s, 21);
+      const c = digit(s, 22);
+      if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return false; // .
+      ms = a * 100 + b * 10 + c;
+    }
+    const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+    const mo = mo0 * 10 + mo1;
+    const d = d0 * 10 + d1;
+    const h = h0 * 10 + h1;
+    // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse.
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi0 > 5 || s0 > 5) return false;
+    let offset = 0;
+    if (n === 20 || n === 24) {
+      if (s.charCodeAt(n - 1) !== 0x5a) return false; // Z
+    } else {
+      offset = offsetMs(s, n - 6);
+      if (offset === NOT_FAST) return false;
+    }
+    const month = y * 16 + mo;
+    if (month !== this.month) {
+      this.monthDay = daysSince1970(y, mo, 1);
+      this.month = month;
+    }
+    out[i] =
+      (this.monthDay + d - 1) * DAY_MS +
+      (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
+    return true;
+  }
+
+  /**
+   * Writes the epoch milliseconds of a message timestamp into `out[i]` as validation accepts it (see
+   * {@link timestampMs}): `NaN` for one it rejects.
+   */
+  timestampInto(ts: number | string, out: Float64Array, i: number): void {
+    if (typeof ts === 'number') out[i] = Number.isFinite(ts) && ts >= 0 ? ts : Number.NaN;
+    else if (!this.fastInto(ts, out, i)) out[i] = slowTimestampMs(ts);
+  }
+}
+
+/** A date-time with a full ISO 8601 date in front: what {@link timestampMs} hands to `Date.parse`. */
 const ISO_DATE_PREFIX = /^\d{4}-\d{2}-\d{2}/;
+
+/** {@link timestampMs} of a string the fast reader did not take. */
+function slowTimestampMs(ts: string): number {
+  // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed.
+  return ISO_DATE_PREFIX.test(ts) ? Date.parse(ts) : Number.NaN;
+}
+
+/** The reader and slot of {@link timestampMs} (reset on each call). */
+const SINGLE = new IsoTimeReader();
+const SINGLE_OUT = new Float64Array(1);
 
 /**
  * Epoch milliseconds of a message timestamp as validation accepts it: a finite, non-negative number of epoch
- * milliseconds, or an ISO 8601 date-time string; `NaN` for anything else.
+ * milliseconds, or an ISO 8601 date-time string (`YYYY-MM-DD...`, as `Date.parse` reads it); `NaN` for
+ * anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
  *
  * @param ts - the timestamp as given
  * @internal
  */
 export function timestampMs(ts: number | string): number {
-  if (typeof ts === 'number') return Number.isFinite(ts) && ts >= 0 ? ts : Number.NaN;
-  const fast = parseUtcIsoFast(ts);
-  if (fast !== undefined) return fast;
-  // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed.
-  return ISO_DATE_PREFIX.test(ts) ? Date.parse(ts) : Number.NaN;
+  SINGLE.reset();
+  SINGLE.timestampInto(ts, SINGLE_OUT, 0);
+  return SINGLE_OUT[0]!;
 }

@@ -99,8 +99,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * True when the message schema of `transcriptSchema` accepts `m`, checked by hand with the same rules
  * (a property test holds the two together). A fast path only: `false` sends the input to zod, which decides
  * and words the error.
+ *
+ * @internal
  */
-function messageMatches(m: unknown, l: Required<ValidationLimits>): boolean {
+export function messageMatches(m: unknown, l: Required<ValidationLimits>): m is Message {
   if (!isObject(m)) return false;
   const { speaker, text, timestamp } = m;
   return (
@@ -134,15 +136,26 @@ function profileMatches(p: unknown, l: Required<ValidationLimits>): boolean {
  */
 export function matchesTranscriptSchema(input: unknown, limits?: ValidationLimits): boolean {
   const l = resolveValidationLimits(limits);
+  if (!matchesTranscriptHead(input, l)) return false;
+  const { messages } = input as { messages: unknown[] };
+  for (let i = 0; i < messages.length; i++) if (!messageMatches(messages[i], l)) return false;
+  return true;
+}
+
+/**
+ * {@link matchesTranscriptSchema} but for the messages themselves: an object whose `messages` is an array of
+ * an allowed length, with a valid `target` and `profile` (check each message with {@link messageMatches}).
+ *
+ * @internal
+ */
+export function matchesTranscriptHead(input: unknown, l: Required<ValidationLimits>): boolean {
   if (!isObject(input)) return false;
   const { messages, target } = input;
   if (!Array.isArray(messages) || messages.length < l.minMessages || messages.length > l.maxMessages) {
     return false;
   }
   if (target !== undefined && typeof target !== 'string') return false;
-  if (!profileMatches(input['profile'], l)) return false;
-  for (let i = 0; i < messages.length; i++) if (!messageMatches(messages[i], l)) return false;
-  return true;
+  return profileMatches(input['profile'], l);
 }
 
 /** The profile as zod outputs it: the known keys that are present, in schema order. */

@@ -198,9 +198,8 @@ export class HeuristicDetector implements Detector {
     this.times = v.timeMs;
     // One accumulator per detector, reset for each call: nothing below awaits, so calls cannot interleave.
     const acc = this.scratch;
-    const { messages, timeMs } = v;
     acc.reset(v.target);
-    for (let i = 0; i < messages.length; i++) acc.add(messages[i]!.speaker, messages[i]!.text, timeMs[i]!);
+    acc.addAll(v.messages, v.timeMs);
     return this.score(acc, started);
   }
 

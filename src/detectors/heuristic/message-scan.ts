@@ -47,6 +47,16 @@ export class MessageScan {
   /** Scratch of the ASCII scan: a tokenizer's `do n't` was seen inside a word. */
   spacedNegation = false;
 
+  /**
+   * Empties the word list and makes room for every word of a text of `n` code units: each word takes a code
+   * unit and is followed by another that is not in it (or by the end), so there are at most `ceil(n / 2)`.
+   */
+  reserveWords(n: number): void {
+    this.wordCount = 0;
+    const most = (n + 1) >> 1;
+    if (this.ids.length < most) this.ids = new Int32Array(Math.max(most, 2 * this.ids.length));
+  }
+
   /** Appends a word id, growing the buffer when needed. */
   pushId(id: number): void {
     if (this.wordCount === this.ids.length) this.ids = grown(this.ids, this.wordCount + 1);
@@ -140,7 +150,7 @@ export function scanMessage(text: string, table: WordTable, out: MessageScan): v
  */
 function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   const n = text.length;
-  out.wordCount = 0;
+  out.reserveWords(n);
   let nonSpace = 0;
   let punct = 0;
   let questions = 0;
@@ -280,13 +290,12 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
     f = CLASS[c]!;
   }
   out.wordFlags |= flags;
-  out.pushId(
-    curly
-      ? table.idOfMixed(text, start, i)
-      : i - start <= SHORT_WORD
-        ? table.idOfShort(lo, hi, text, start, i)
-        : table.idOfRange(text, start, i),
-  );
+  // No check for room: reserveWords made room for every word the text can hold.
+  out.ids[out.wordCount++] = curly
+    ? table.idOfMixed(text, start, i)
+    : i - start <= SHORT_WORD
+      ? table.idOfShort(lo, hi)
+      : table.idOfRange(text, start, i);
   return i;
 }
 
@@ -299,8 +308,8 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
  * @param out - reused between messages
  */
 export function scanWords(text: string, table: WordTable, out: MessageScan): void {
-  out.wordCount = 0;
   const n = text.length;
+  out.reserveWords(n);
   for (let i = 0; i < n; ) {
     const c = text.charCodeAt(i);
     const f = CLASS[c]!;

@@ -70,7 +70,9 @@ export class RunningMedian {
     const n = this.count;
     if (this.work.length < n) this.work = new Float64Array(this.all.length);
     const a = this.work;
-    a.set(this.all.subarray(0, n));
+    const all = this.all;
+    // A loop, not set(subarray()): no view object per call.
+    for (let k = 0; k < n; k++) a[k] = all[k]!;
     const mid = n >> 1;
     select(a, n, mid);
     if (n % 2 === 1) return a[mid]!;

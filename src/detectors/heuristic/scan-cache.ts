@@ -38,34 +38,42 @@ export class ScanCache {
   }
 
   /**
-   * Adds `text` with its distinct-word set `set[0, size)`; returns the new entry (its scan is not stored
-   * yet: see {@link ScanCache.storeScan}).
+   * Makes room for a distinct-word set of up to `n` ids at the end of {@link ScanCache.sets} and returns where
+   * it starts: write the set there, then {@link ScanCache.add} the text. -1 when the cache is off.
    */
-  add(text: string, set: Int32Array, size: number): number {
+  reserve(n: number): number {
     if (!this.enabled) return -1;
+    if (this.poolUsed + n > this.pool.length) this.pool = grown(this.pool, this.poolUsed + n);
+    return this.poolUsed;
+  }
+
+  /**
+   * Adds `text`, whose distinct-word set of `size` ids the caller wrote where {@link ScanCache.reserve} said;
+   * returns the new entry (its scan is not stored yet: see {@link ScanCache.storeScan}).
+   */
+  add(text: string, size: number): number {
     const e = this.entries.add(text);
     if (FIELDS * (e + 1) > this.rows.length) this.rows = grown(this.rows, FIELDS * (e + 1));
-    if (this.poolUsed + size > this.pool.length) this.pool = grown(this.pool, this.poolUsed + size);
-    const pool = this.pool;
-    const start = this.poolUsed;
-    for (let k = 0; k < size; k++) pool[start + k] = set[k]!;
-    this.poolUsed += size;
     const r = FIELDS * e;
-    this.rows[r + SET_START] = start;
+    this.rows[r + SET_START] = this.poolUsed;
     this.rows[r + SET_SIZE] = size;
     this.rows[r + HAS_SCAN] = 0;
     this.rows[r + HISTORY] = -1;
+    this.poolUsed += size;
     return e;
   }
 
-  /** Copies entry `e`'s distinct-word set into `out` (which must hold it) and returns its size. */
-  copySet(e: number, out: Int32Array): number {
-    const r = FIELDS * e;
-    const start = this.rows[r + SET_START]!;
-    const size = this.rows[r + SET_SIZE]!;
-    const pool = this.pool;
-    for (let k = 0; k < size; k++) out[k] = pool[start + k]!;
-    return size;
+  /**
+   * The distinct-word sets of every entry, back to back: entry `e`'s is `sets[setStart(e), + setSize(e))`. A
+   * new array after the pool grows (the old one keeps its contents): read it after {@link ScanCache.reserve}.
+   */
+  get sets(): Int32Array {
+    return this.pool;
+  }
+
+  /** Where entry `e`'s distinct-word set starts in {@link ScanCache.sets}. */
+  setStart(e: number): number {
+    return this.rows[FIELDS * e + SET_START]!;
   }
 
   /** Size of entry `e`'s distinct-word set. */
@@ -220,14 +228,20 @@ class TextTable {
   }
 }
 
-/** A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). */
+/**
+ * A hash of the length and five characters of `text` (past the end of a short text, NaN counts as 0). The
+ * samples are multiplied by different odd constants independently and summed, then mixed once: a short chain
+ * of dependent multiplications, where hashing them one after another made a chain of six.
+ */
 function sampleHash(text: string): number {
   const n = text.length;
-  let h = Math.imul(n, 0x9e3779b1);
-  h = Math.imul(h ^ (text.charCodeAt(0) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n >> 2) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n >> 1) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n - 1 - (n >> 2)) | 0), 0x01000193);
-  h = Math.imul(h ^ (text.charCodeAt(n - 1) | 0), 0x01000193);
-  return h ^ (h >>> 15);
+  const h =
+    (Math.imul(n ^ (text.charCodeAt(0) << 16), 0x9e3779b1) +
+      Math.imul(text.charCodeAt(n >> 2) | 0, 0x85ebca6b) +
+      Math.imul(text.charCodeAt(n >> 1) | 0, 0xc2b2ae35) +
+      Math.imul(text.charCodeAt(n - 1 - (n >> 2)) | 0, 0x27d4eb2f) +
+      Math.imul(text.charCodeAt(n - 1) | 0, 0x165667b1)) |
+    0;
+  const m = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  return m ^ (m >>> 15);
 }

@@ -43,6 +43,9 @@ export class StyleAccumulator {
   private textCache = true;
   private set = new Int32Array(32);
   private otherSet = new Int32Array(32);
+  /** The other speaker's latest word set: `otherSets[otherSetStart, + otherSetSize)` (`otherSet` or the cache's). */
+  private otherSets: Int32Array = this.otherSet;
+  private otherSetStart = 0;
   private otherSetSize = 0;
   private readonly seenWords = new SequenceSet();
   private readonly seenBare = new Set<string>();
@@ -61,6 +64,8 @@ export class StyleAccumulator {
   private readonly delayMoments = new RunningMoments();
   private readonly delays = new RunningMedian();
   private readonly speeds = new RunningMedian();
+  /** The time {@link StyleAccumulator.add} was given, where `addAt` reads it. */
+  private readonly oneTime = new Float64Array(1);
 
   /**
    * @param target - the speaker whose style is measured
@@ -130,6 +135,28 @@ export class StyleAccumulator {
    * @param timeMs - epoch milliseconds; `NaN` when the message has no timestamp
    */
   add(speaker: string, text: string, timeMs: number): void {
+    this.oneTime[0] = timeMs;
+    this.addAt(speaker, text, this.oneTime, 0);
+  }
+
+  /**
+   * Adds every message of a transcript, in order, the time of `messages[i]` in `timeMs[i]` (`NaN` when it has
+   * none): what `detect()` does. The times are read from the array, never passed one by one: a time passed to
+   * a call (not a small integer) is boxed, an allocation per message.
+   */
+  addAll(
+    messages: readonly { readonly speaker: string; readonly text: string }[],
+    timeMs: Float64Array,
+  ): void {
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      this.addAt(m.speaker, m.text, timeMs, i);
+    }
+  }
+
+  /** Adds a message whose time is `times[i]`. */
+  private addAt(speaker: string, text: string, times: Float64Array, i: number): void {
+    const timeMs = times[i]!;
     const prevSpeaker = this.prevSpeaker;
     const prevTimeMs = this.prevTimeMs;
     this.prevSpeaker = speaker;
@@ -189,11 +216,16 @@ export class StyleAccumulator {
     c.casedSentences += s.casedSentences;
     c.capitalisedStarts += s.capitalisedStarts;
 
-    if (this.set.length < nw) this.set = new Int32Array(Math.max(nw, s.ids.length));
+    // The message's distinct-word set: `sets[start, start + size)`, in the cache's pool when the text is kept
+    // there (no copy), else in `this.set`.
+    let sets: Int32Array;
+    let start: number;
     let size: number;
     if (again) {
       c.exactRepeats++;
-      size = cache.copySet(e, this.set);
+      sets = cache.sets;
+      start = cache.setStart(e);
+      size = cache.setSize(e);
     } else {
       // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
       if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) {
@@ -201,48 +233,82 @@ export class StyleAccumulator {
         // This transcript repeats itself: from now on, measure each text once.
         cache.enabled = this.textCache;
       }
-      size = this.overlap.distinct(s.ids, nw, this.set, this.table.size);
-      if (e < 0) e = cache.add(text, this.set, size);
+      if (e >= 0) {
+        // The other speaker sent this text: its set is known.
+        sets = cache.sets;
+        start = cache.setStart(e);
+        size = cache.setSize(e);
+      } else {
+        start = cache.reserve(nw);
+        if (start >= 0) {
+          sets = cache.sets;
+          size = this.overlap.distinct(s.ids, nw, sets, this.table.size, start);
+          e = cache.add(text, size);
+        } else {
+          if (this.set.length < nw) this.set = new Int32Array(Math.max(nw, s.ids.length));
+          sets = this.set;
+          start = 0;
+          size = this.overlap.distinct(s.ids, nw, sets, this.table.size);
+        }
+      }
       cache.storeScan(e, s);
     }
     if (size === 0) return;
+    const overlap = this.overlap;
+    // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
+    // added to the near-repetition history, which counts the shared words on the way.
+    // (Scanning it may grow the cache's pool: `sets`, the old array, still holds this message's set.)
+    if (this.lastOtherText !== undefined && !this.lastOtherScanned) this.scanLastOther();
+    const echo = this.lastOtherText !== undefined && this.otherSetSize > 0;
     // Near repetition: highest word-set overlap with a recent earlier message.
     // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
     const earlier = cache.historyOf(e);
-    const overlap = this.overlap;
     const best =
-      earlier >= 0 ? overlap.addRepeatOf(earlier, this.set, size) : overlap.addAndCompare(this.set, size);
+      earlier >= 0
+        ? overlap.addRepeatOf(earlier, sets, size, start)
+        : overlap.addAndCompare(sets, size, start);
     cache.setHistory(e, overlap.messages - 1);
     if (best !== null) {
       this.repeatSum += best;
       this.repeatN++;
     }
-    // Echo: overlap with the other speaker's latest message.
-    if (this.lastOtherText !== undefined) {
-      if (!this.lastOtherScanned) this.scanLastOther();
-      if (this.otherSetSize > 0) {
-        this.echoSum += this.overlap.jaccard(this.set, size, this.otherSet, this.otherSetSize);
-        this.echoN++;
-      }
+    if (echo) {
+      // Jaccard similarity, as WordOverlap.jaccard computes it.
+      const shared = overlap.echoShared;
+      this.echoSum += shared / (size + this.otherSetSize - shared);
+      this.echoN++;
     }
   }
 
+  /** Finds the word set of the other speaker's latest message: in the cache, or by scanning its words. */
   private scanLastOther(): void {
     const text = this.lastOtherText!;
     const cache = this.cache;
     const e = cache.find(text);
     this.lastOtherScanned = true;
     if (e >= 0) {
-      const size = cache.setSize(e);
-      if (this.otherSet.length < size) this.otherSet = new Int32Array(size);
-      this.otherSetSize = cache.copySet(e, this.otherSet);
+      this.otherSets = cache.sets;
+      this.otherSetStart = cache.setStart(e);
+      this.otherSetSize = cache.setSize(e);
+      this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
       return;
     }
     const s = this.scan;
     scanWords(text, this.table, s);
-    if (this.otherSet.length < s.wordCount) this.otherSet = new Int32Array(s.ids.length);
-    this.otherSetSize = this.overlap.distinct(s.ids, s.wordCount, this.otherSet, this.table.size);
-    cache.add(text, this.otherSet, this.otherSetSize);
+    const nw = s.wordCount;
+    const start = cache.reserve(nw);
+    if (start >= 0) {
+      this.otherSets = cache.sets;
+      this.otherSetStart = start;
+      this.otherSetSize = this.overlap.distinct(s.ids, nw, cache.sets, this.table.size, start);
+      cache.add(text, this.otherSetSize);
+    } else {
+      if (this.otherSet.length < nw) this.otherSet = new Int32Array(s.ids.length);
+      this.otherSets = this.otherSet;
+      this.otherSetStart = 0;
+      this.otherSetSize = this.overlap.distinct(s.ids, nw, this.otherSet, this.table.size);
+    }
+    this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */

@@ -33,6 +33,14 @@ export class WordOverlap {
   private readonly ring = new Int32Array(32);
   private readonly useMasks: boolean;
   private readonly windowMask: number;
+  /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
+  private echoMark = new Int32Array(64);
+  private echoStamp = 0;
+  /**
+   * How many words of the message added last are in the echo set (see {@link WordOverlap.markEcho}): counted
+   * while the message is added to the history, so the echo costs no second pass over its words.
+   */
+  echoShared = 0;
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
   constructor(private readonly window: number) {
@@ -69,33 +77,35 @@ export class WordOverlap {
     this.head = grown(this.head, size);
     this.bits = grown(this.bits, size);
     this.ref = grown(this.ref, size);
+    this.echoMark = grown(this.echoMark, size);
   }
 
   /**
-   * Writes the distinct ids of `ids[0, n)` into `out`, in first-seen order, and returns how many there are.
+   * Writes the distinct ids of `ids[0, n)` into `out` from `at` on, in first-seen order, and returns how many
+   * there are.
    *
    * @param vocabulary - one more than the largest id (the word table's size)
    */
-  distinct(ids: Int32Array, n: number, out: Int32Array, vocabulary: number): number {
+  distinct(ids: Int32Array, n: number, out: Int32Array, vocabulary: number, at = 0): number {
     this.reserve(vocabulary);
     const stamp = this.nextStamp();
     const mark = this.mark;
-    let k = 0;
+    let k = at;
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       if (mark[id] === stamp) continue;
       mark[id] = stamp;
       out[k++] = id;
     }
-    return k;
+    return k - at;
   }
 
   /**
-   * Adds a non-empty word set (`set[0, n)`, distinct ids) to the history and returns its highest Jaccard
-   * similarity with the previous `window` history messages, or `null` when the history was empty.
+   * Adds a non-empty word set (`set[start, start + n)`, distinct ids) to the history and returns its highest
+   * Jaccard similarity with the previous `window` history messages, or `null` when the history was empty.
    */
-  addAndCompare(set: Int32Array, n: number): number | null {
-    return this.useMasks ? this.addAndCompareMasks(set, n) : this.addAndCompareIndex(set, n);
+  addAndCompare(set: Int32Array, n: number, start = 0): number | null {
+    return this.useMasks ? this.addAndCompareMasks(set, start, n) : this.addAndCompareIndex(set, start, n);
   }
 
   /** History messages so far: the number the next message added will have. */
@@ -108,10 +118,10 @@ export class WordOverlap {
    * message is within the window the answer is 1 (the same words: nothing overlaps more, and `x / x` is
    * exactly 1), so only the history is updated; otherwise it compares as usual.
    */
-  addRepeatOf(earlier: number, set: Int32Array, n: number): number | null {
-    if (this.history - earlier > this.window) return this.addAndCompare(set, n);
-    if (this.useMasks) this.recordMasks(set, n);
-    else this.recordIndex(set, n);
+  addRepeatOf(earlier: number, set: Int32Array, n: number, start = 0): number | null {
+    if (this.history - earlier > this.window) return this.addAndCompare(set, n, start);
+    if (this.useMasks) this.recordMasks(set, start, n);
+    else this.recordIndex(set, start, n);
     return 1;
   }
 
@@ -122,7 +132,7 @@ export class WordOverlap {
    * costs four additions however many recent messages hold it; every 15 words the lanes are emptied into
    * `counts` before they can overflow.
    */
-  private addAndCompareMasks(set: Int32Array, n: number): number | null {
+  private addAndCompareMasks(set: Int32Array, start: number, n: number): number | null {
     const m = this.history;
     const bits = this.bits;
     const ref = this.ref;
@@ -138,7 +148,7 @@ export class WordOverlap {
       let c1 = 0;
       let c2 = 0;
       let c3 = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < start + n; i++) {
         const id = set[i]!;
         const shift = m - ref[id]!;
         const a = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
@@ -174,27 +184,47 @@ export class WordOverlap {
       }
       best = bestShared / bestUnion;
     }
-    this.recordMasks(set, n);
+    this.recordMasks(set, start, n);
     return best;
   }
 
-  /** Adds `set[0, n)` to the history of masks mode. */
-  private recordMasks(set: Int32Array, n: number): void {
+  /**
+   * Makes `set[start, start + n)` (distinct ids below the vocabulary given to {@link WordOverlap.distinct} so
+   * far) the echo set: from now on {@link WordOverlap.echoShared} counts the words each added message shares
+   * with it. An empty set, or none marked yet, shares nothing.
+   */
+  markEcho(set: Int32Array, start: number, n: number): void {
+    if (this.echoStamp >= 0x3fffffff) {
+      this.echoMark.fill(0);
+      this.echoStamp = 0;
+    }
+    const stamp = ++this.echoStamp;
+    const mark = this.echoMark;
+    for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
+  }
+
+  /** Adds `set[start, start + n)` to the history of masks mode. */
+  private recordMasks(set: Int32Array, start: number, n: number): void {
     const m = this.history;
     const bits = this.bits;
     const ref = this.ref;
-    for (let i = 0; i < n; i++) {
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const shift = m - ref[id]!;
       bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
       ref[id] = m + 1;
+      if (echoMark[id] === echoStamp) shared++;
     }
+    this.echoShared = shared;
     this.ring[m & 31] = n;
     this.remember(n);
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
-  private addAndCompareIndex(set: Int32Array, n: number): number | null {
+  private addAndCompareIndex(set: Int32Array, start: number, n: number): number | null {
     const m = this.history;
     let best: number | null = null;
     const head = this.head;
@@ -205,7 +235,7 @@ export class WordOverlap {
       shared.fill(0, 0, width);
       const postMsg = this.postMsg;
       const postPrev = this.postPrev;
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < start + n; i++) {
         for (let p = head[set[i]!]!; p !== 0 && postMsg[p - 1]! >= lo; p = postPrev[p - 1]!) {
           shared[postMsg[p - 1]! - lo]!++;
         }
@@ -218,12 +248,12 @@ export class WordOverlap {
         if (j > best) best = j;
       }
     }
-    this.recordIndex(set, n);
+    this.recordIndex(set, start, n);
     return best;
   }
 
-  /** Adds `set[0, n)` to the inverted index. */
-  private recordIndex(set: Int32Array, n: number): void {
+  /** Adds `set[start, start + n)` to the inverted index. */
+  private recordIndex(set: Int32Array, start: number, n: number): void {
     const m = this.history;
     const head = this.head;
     if (this.posts + n > this.postMsg.length) {
@@ -231,13 +261,18 @@ export class WordOverlap {
       this.postMsg = grown(this.postMsg, size);
       this.postPrev = grown(this.postPrev, size);
     }
-    for (let i = 0; i < n; i++) {
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const p = this.posts++;
       this.postMsg[p] = m;
       this.postPrev[p] = head[id]!;
       head[id] = p + 1;
+      if (echoMark[id] === echoStamp) shared++;
     }
+    this.echoShared = shared;
     this.remember(n);
   }
 
@@ -247,14 +282,17 @@ export class WordOverlap {
     this.sizes[this.history++] = n;
   }
 
-  /** Jaccard similarity of two distinct-id sets; 0 when both are empty. */
-  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number): number {
+  /**
+   * Jaccard similarity of two distinct-id sets, `a[aStart, aStart + an)` and `b[bStart, bStart + bn)`; 0 when
+   * both are empty.
+   */
+  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number, aStart = 0, bStart = 0): number {
     if (an === 0 && bn === 0) return 0;
     const stamp = this.nextStamp();
     const mark = this.mark;
-    for (let i = 0; i < bn; i++) mark[b[i]!] = stamp;
+    for (let i = bStart; i < bStart + bn; i++) mark[b[i]!] = stamp;
     let inter = 0;
-    for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
+    for (let i = aStart; i < aStart + an; i++) if (mark[a[i]!] === stamp) inter++;
     return inter / (an + bn - inter);
   }
 }

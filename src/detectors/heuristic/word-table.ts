@@ -65,7 +65,8 @@ export function packHi(lo: number, hi: number): number {
  * letters, digits and apostrophes of up to {@link SHORT_WORD} characters (most words) is its own key: its
  * codes, 7 bits each, packed into two integers, so a lookup compares two numbers and reads no text. Longer
  * and non-ASCII words are hashed, and compared character by character with the word stored under the hash.
- * Every word's characters are kept, back to back in one array, for {@link WordTable.wordOf}.
+ * A long or non-ASCII word's characters are kept, back to back in one array, for the comparisons and for
+ * {@link WordTable.wordOf}; a short word needs none (its key is its characters).
  */
 export class WordTable {
   /** Short words, per slot: [lo, hi, id + 1]; id + 1 = 0 marks an empty slot. */
@@ -80,7 +81,10 @@ export class WordTable {
   /** The characters of every word, back to back. */
   private chars = new Uint16Array(256);
   private charsUsed = 0;
-  /** Word id -> [start in `chars`, length]. */
+  /**
+   * Word id -> [start in `chars`, length] for a long word; [lo, ~hi] (negative: its key, see
+   * {@link WordTable.idOfShort}) for a short one.
+   */
   private spans = new Int32Array(128);
 
   /** Forgets every word (ids start again from 0), keeping the memory. */
@@ -95,8 +99,18 @@ export class WordTable {
 
   /** The word with id `id`. */
   wordOf(id: number): string {
-    const start = this.spans[2 * id]!;
-    return String.fromCharCode(...this.chars.subarray(start, start + this.spans[2 * id + 1]!));
+    const a = this.spans[2 * id]!;
+    const b = this.spans[2 * id + 1]!;
+    if (b >= 0) return String.fromCharCode(...this.chars.subarray(a, a + b));
+    // A short word: its codes, 7 bits each, the earliest in the highest bits of hi; no code is 0.
+    const codes: number[] = [];
+    for (const half of [~b, a]) {
+      for (let shift = 21; shift >= 0; shift -= 7) {
+        const c = (half >>> shift) & 0x7f;
+        if (c !== 0) codes.push(c);
+      }
+    }
+    return String.fromCharCode(...codes);
   }
 
   /** How many distinct words have an id. */
@@ -105,12 +119,12 @@ export class WordTable {
   }
 
   /**
-   * The id of the ASCII word `text[start, end)` of at most {@link SHORT_WORD} letters, digits and apostrophes,
-   * lower-cased, whose codes (each OR 0x20, which lower-cases these characters) packed by {@link packLo} and
-   * {@link packHi} from (0, 0) are `(lo, hi)`. Codes are never 0, so the packing of words up to 8 long is
-   * one-to-one.
+   * The id of an ASCII word of at most {@link SHORT_WORD} letters, digits and apostrophes, lower-cased, whose
+   * codes (each OR 0x20, which lower-cases these characters) packed by {@link packLo} and {@link packHi} from
+   * (0, 0) are `(lo, hi)`. Codes are never 0, so the packing of words up to 8 long is one-to-one: the key is
+   * the word, and nothing else of it is kept.
    */
-  idOfShort(lo: number, hi: number, text: string, start: number, end: number): number {
+  idOfShort(lo: number, hi: number): number {
     const t = this.short;
     const mask = this.shortMask;
     let i = shortSlot(lo, hi, mask);
@@ -120,7 +134,7 @@ export class WordTable {
       if (t[3 * i] === lo && t[3 * i + 1] === hi) return v - 1;
       i = (i + 1) & mask;
     }
-    const id = this.newId(text, start, end);
+    const id = this.newSpan(lo, ~hi);
     t[3 * i] = lo;
     t[3 * i + 1] = hi;
     t[3 * i + 2] = id + 1;
@@ -145,7 +159,7 @@ export class WordTable {
         hi = packHi(lo, hi);
         lo = packLo(lo, c);
       }
-      return this.idOfShort(lo, hi, text, start, end);
+      return this.idOfShort(lo, hi);
     }
     return this.longId(text, start, end, 0x20);
   }
@@ -212,10 +226,15 @@ export class WordTable {
       const c = text.charCodeAt(start + k);
       this.chars[at + k] = c < 0x80 ? c | 0x20 : c;
     }
+    return this.newSpan(at, n);
+  }
+
+  /** A new id whose span is `[a, b]`. */
+  private newSpan(a: number, b: number): number {
     const id = this.count++;
     if (2 * id + 2 > this.spans.length) this.spans = grown(this.spans, 2 * id + 2);
-    this.spans[2 * id] = at;
-    this.spans[2 * id + 1] = n;
+    this.spans[2 * id] = a;
+    this.spans[2 * id + 1] = b;
     return id;
   }
 }
