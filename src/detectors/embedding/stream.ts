@@ -15,7 +15,11 @@ import type { Features, FittedModel } from './model.js';
 export interface StreamHost {
   readonly name: string;
   streamParts(): Promise<{ m: FittedModel; embedder: Embedder; index: VectorIndex }>;
-  hashedQuery(m: FittedModel, embedder: Embedder, index: VectorIndex): (() => HashedQuery) | undefined;
+  hashedQuery(
+    m: FittedModel,
+    embedder: Embedder,
+    index: VectorIndex,
+  ): ((deferHot?: boolean) => HashedQuery) | undefined;
   judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection;
   verdict(m: FittedModel, f: Features | null, started: number): Detection;
 }
@@ -67,7 +71,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     if (!parts) {
       const p = await det.streamParts();
       const make = det.hashedQuery(p.m, p.embedder, p.index);
-      if (make) query = make();
+      if (make) query = make(true);
       if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator(query !== undefined);
       parts = p;
     }
