@@ -74,9 +74,14 @@ export class HashedQuery {
   private readonly listC: number[] = [];
   /** 1 where a hot column is listed: bit 0 in listW, bit 1 in listC. */
   private readonly listed: Uint8Array;
-  /** Deferring queries: the hot rows, and per hot column the pending change as the numerators see it. */
+  /**
+   * Deferring queries: the hot rows; at a read, the hot columns with pending changes (`active` of them) and
+   * each one's change as the numerators see it.
+   */
   private readonly hotRows: HotRows | undefined;
+  private readonly cols: Int32Array;
   private readonly g: Float64Array;
+  private active = 0;
   /** Deferring queries: the ids of the last read's neighbours (the next read settles them first). */
   private last: number[] = [];
   /** Work spent settling candidates since the hot columns were last applied (entries read). */
@@ -112,6 +117,7 @@ export class HashedQuery {
     this.weights = embedder.blockWeights;
     this.hotRows = deferHot ? hotRows(t) : undefined;
     this.g = new Float64Array(deferHot ? t.hot : 0);
+    this.cols = new Int32Array(deferHot ? t.hot : 0);
   }
 
   /** Hot columns with changes not yet applied to the labelled vectors' sums (a deferring query's). @internal */
@@ -240,13 +246,18 @@ export class HashedQuery {
   private nearestDeferred(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] | undefined {
     const { n, norms, dotCenter, cc, hot } = this.t;
     const { reach } = this.hotRows!;
-    const { ws, cs, pendW, pendC, g } = this;
+    const { ws, cs, pendW, pendC, g, cols } = this;
+    // g over the hot columns with pending changes (`cols`; the others add nothing).
     let gg = 0;
+    let active = 0;
     for (let h = 0; h < hot; h++) {
+      if (this.listed[h] === 0) continue;
       const x = a * pendW[h]! + b * pendC[h]!;
-      g[h] = x;
+      g[active] = x;
+      cols[active++] = h;
       gg += x * x;
     }
+    this.active = active;
     const r = Math.sqrt(gg) / qn;
     const shift = cc - qc;
     // The last read's neighbours (else the first k vectors), settled, set the bar: the k-th similarity is at
@@ -287,12 +298,13 @@ export class HashedQuery {
   private settle(top: TopK, j: number, a: number, b: number, shift: number, qn: number): void {
     const { norms, dotCenter, hot } = this.t;
     const { rows } = this.hotRows!;
-    const g = this.g;
+    const { g, cols, active } = this;
     const den = qn * norms[j]!;
     let sim = 0;
     if (den > 1e-12) {
       let d = 0;
-      for (let h = 0, o = j * hot; h < hot; h++) d += g[h]! * rows[o + h]!;
+      const o = j * hot;
+      for (let i = 0; i < active; i++) d += g[i]! * rows[o + cols[i]!]!;
       sim = clamp((a * this.ws[j]! + b * this.cs[j]! + d + shift - dotCenter[j]!) / den);
     }
     if (sim >= top.floor) top.offer(j, sim);
