@@ -270,7 +270,9 @@ export class HashedQuery {
     let settled = picked.length;
     let bar = top.floor - SLACK;
     let at = 0;
+    // The settled ones, ascending, then n (a sentinel: no read past the end).
     const next = [...picked].sort((x, y) => x - y);
+    next.push(n);
     for (let j = 0; j < n; j++) {
       if (j === next[at]) {
         at++;
