@@ -1,7 +1,7 @@
 import type { VectorIndex } from '../../ann/vector-index.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
-import type { Message, ValidMessage } from '../../core/transcript.js';
+import type { Message } from '../../core/transcript.js';
 import { validateMessageAt } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -71,16 +71,27 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   /** Pushes queued or running on `chain`. */
   let busy = 0;
 
-  /** Checks the message (as detect() checks each of a transcript's) and counts it; true for a target's. */
-  const take = (message: Message, o: DetectOptions): ValidMessage | undefined => {
+  /**
+   * Checks the message (as detect() checks each of a transcript's) and counts it, handing a target's text to
+   * `keep`; false when the message leaves the detection as it was (another speaker's, once there is one).
+   */
+  const take = (message: Message, o: DetectOptions, keep: (text: string) => void): boolean => {
     AbortedError.throwIfAborted(o.signal, what);
     const m = validateMessageAt(message, pushed, lastTimed);
     if (m.timeMs !== undefined) lastTimed = { index: pushed, timeMs: m.timeMs };
     pushed++;
-    if (m.speaker !== target) return undefined;
+    if (m.speaker !== target) return latest === undefined;
     targetMessages++;
     targetCharacters += m.text.length;
-    return m;
+    if (m.text.trim() !== '') {
+      withText++;
+      keep(m.text);
+    }
+    return true;
+  };
+  const hash = (text: string): void => acc!.add(text, query?.apply);
+  const keepText = (text: string): void => {
+    texts.push(text);
   };
 
   const finish = (d: Detection): Detection => {
@@ -92,13 +103,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   /** A push once the parts are known and the text is hashed: no await anywhere. */
   const hashedStep = (message: Message, o: DetectOptions): Detection => {
     const started = nowMs();
-    const m = take(message, o);
-    if (!m) {
-      if (latest) return latest;
-    } else if (m.text.trim() !== '') {
-      withText++;
-      acc!.add(m.text, query?.apply);
-    }
+    if (!take(message, o, hash)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
     if (query) return finish(det.verdict(parts!.m, query.features(), started));
     return finish(det.judge(parts!.m, parts!.index, acc!.vector(), started));
@@ -115,13 +120,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     }
     if (acc) return hashedStep(message, o);
     const started = nowMs();
-    const m = take(message, o);
-    if (!m) {
-      if (latest) return latest;
-    } else if (m.text.trim() !== '') {
-      withText++;
-      texts.push(m.text);
-    }
+    if (!take(message, o, keepText)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
     const e = (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
     AbortedError.throwIfAborted(o.signal, what);
