@@ -52,6 +52,11 @@ function fnv1a(s: string, start: number, end: number, seed: number): number {
   return h >>> 0;
 }
 
+/** Counts below this read `log1p` and its steps from tables (computed once by the same expressions: the same doubles). */
+const TABLED = 4096;
+const LOG1P = Float64Array.from({ length: TABLED }, (_, c) => Math.log1p(c));
+const STEP = Float64Array.from({ length: TABLED }, (_, c) => Math.log1p(c + 1) - Math.log1p(c));
+
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -79,6 +84,8 @@ class Block {
   private counts = new Int32Array(512);
   private next = new Int32Array(512);
   private bucketOf = new Int32Array(512);
+  /** Per slot, 1 when its n-gram counts negatively (the top bit of its mixed hash). */
+  private negative = new Int32Array(512);
   private size = 0;
   private readonly head: Int32Array;
   private readonly tail: Int32Array;
@@ -125,8 +132,10 @@ class Block {
       this.counts[slot] = 0;
       this.next[slot] = -1;
       this.table[t] = slot + 1;
-      const b = fmix32(raw) & this.mask;
+      const mixed = fmix32(raw);
+      const b = mixed & this.mask;
       this.bucketOf[slot] = b;
+      this.negative[slot] = mixed >>> 31;
       if (this.head[b] === -1) {
         this.head[b] = slot;
         this.order.push(b);
@@ -142,8 +151,8 @@ class Block {
       if (this.before) this.before[b] = this.value[b]!;
     }
     if (this.before) {
-      const x = Math.log1p(c + 1) - Math.log1p(c);
-      this.value[b]! += fmix32(raw) >>> 31 ? -x : x;
+      const x = c < TABLED ? STEP[c]! : Math.log1p(c + 1) - Math.log1p(c);
+      this.value[b]! += this.negative[slot] ? -x : x;
     }
   }
 
@@ -163,9 +172,9 @@ class Block {
       this.dirtyFlag[b] = 0;
       let v = 0;
       for (let s = this.head[b]!; s >= 0; s = this.next[s]!) {
-        const h = fmix32(this.keys[s]! >>> 0);
-        const x = Math.log1p(this.counts[s]!);
-        v += h >>> 31 ? -x : x;
+        const c = this.counts[s]!;
+        const x = c < TABLED ? LOG1P[c]! : Math.log1p(c);
+        v += this.negative[s] ? -x : x;
       }
       const before = this.value[b]!;
       this.value[b] = v;
@@ -188,7 +197,7 @@ class Block {
 
   private growSlots(): void {
     const cap = this.keys.length * 2;
-    for (const name of ['keys', 'counts', 'next', 'bucketOf'] as const) {
+    for (const name of ['keys', 'counts', 'next', 'bucketOf', 'negative'] as const) {
       const grown = new Int32Array(cap);
       grown.set(this[name]);
       this[name] = grown;

@@ -253,9 +253,13 @@ export class EmbeddingCentroidDetector implements Detector {
    *
    * @internal
    */
-  hashedQuery(m: FittedModel, embedder: Embedder, index: VectorIndex): (() => HashedQuery) | undefined {
+  hashedQuery(
+    m: FittedModel,
+    embedder: Embedder,
+    index: VectorIndex,
+  ): ((deferHot?: boolean) => HashedQuery) | undefined {
     if (!(embedder instanceof HashingEmbedder) || !(index instanceof InvertedExactSearch)) return undefined;
-    return () => new HashedQuery(m, index, embedder, this.o.k);
+    return (deferHot = false) => new HashedQuery(m, index, embedder, this.o.k, deferHot);
   }
 
   /** The detection of one embedding (an abstention when it equals the training mean). @internal */

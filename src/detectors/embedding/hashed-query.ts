@@ -2,7 +2,7 @@ import { TopK } from '../../ann/top-k.js';
 import type { Neighbor } from '../../ann/vector-index.js';
 import type { BucketChange } from '../../runtime/hashing-accumulator.js';
 import type { HashingEmbedder } from '../../runtime/hashing-embedder.js';
-import { type HashedTables, hashedTables } from './hashed-tables.js';
+import { type HashedTables, type HotRows, hashedTables, hotRows } from './hashed-tables.js';
 import type { InvertedExactSearch } from './inverted-search.js';
 import { type Features, type FittedModel, knnShare } from './model.js';
 
@@ -12,6 +12,15 @@ const C2 = 1;
 const WC = 2;
 const WD = 3;
 const CD = 7;
+
+/** Added to every bound before it rules a labelled vector out (far above the sums' rounding, about 1e-15). */
+const SLACK = 1e-9;
+/**
+ * A deferring query applies its pending hot columns once the hot rows it has read to settle candidates since
+ * they were last applied (this read's included) would pass this fraction of the entries applying them reads
+ * (on ConvAI: 0.5 applies them about every ten pushes; 0.25 and 1 were slower).
+ */
+const SETTLE_AT = 0.5;
 
 /**
  * The embedding detector's exact scorer for hashed text, computed from the embedder's two unnormalized blocks
@@ -25,8 +34,14 @@ const CD = 7;
  * Changes to hot buckets (common n-grams, used by at least half of the labelled vectors) are collected and
  * applied when the features are read, eight dense columns a pass (about twice as fast per entry as walking
  * postings). So a push costs the labelled vectors using the message's buckets plus one pass over the labelled
- * set, whatever the transcript's length so far. (Deferring hot changes across pushes behind a Cauchy-Schwarz
- * bound on the neighbours' similarities was tried: on ConvAI the bounds were too loose to save anything.)
+ * set, whatever the transcript's length so far. A stream's query (`deferHot`) goes further: it keeps the hot
+ * changes pending across pushes, bounds what they can move each labelled vector's similarity (per vector, by
+ * the norm of its hot entries), and settles exactly only the vectors that can still be neighbours; the pending
+ * columns are applied once settling has cost about half of applying them (see `nearestDeferred`). Hot buckets
+ * are common n-grams whose counts are already high, so their pending changes stay small and the bounds tight:
+ * on ConvAI the columns are applied about every tenth push instead of at every push. (A bound on the whole
+ * change, cold buckets included, was tried by an earlier session: too loose to save anything, because each
+ * message brings new rare n-grams.)
  *
  * `detect()` fills a query from the whole text in one pass; the stream applies each target message's changes
  * as it arrives. Both compute the features with the same formulas in double precision, so the stream's
@@ -59,18 +74,33 @@ export class HashedQuery {
   private readonly listC: number[] = [];
   /** 1 where a hot column is listed: bit 0 in listW, bit 1 in listC. */
   private readonly listed: Uint8Array;
+  /**
+   * Deferring queries: the hot rows; at a read, the hot columns with pending changes (`active` of them) and
+   * each one's change as the numerators see it.
+   */
+  private readonly hotRows: HotRows | undefined;
+  private readonly cols: Int32Array;
+  private readonly g: Float64Array;
+  private active = 0;
+  /** Deferring queries: the ids of the last read's neighbours (the next read settles them first). */
+  private last: number[] = [];
+  /** Work spent settling candidates since the hot columns were last applied (entries read). */
+  private paid = 0;
 
   /**
    * @param m - the fitted model
    * @param index - its exact inverted index (from `buildIndex`)
    * @param embedder - the hashing embedder the model was fitted with
    * @param k - how many neighbours vote
+   * @param deferHot - keep hot changes pending across reads while a bound proves they cannot change the
+   *   neighbours (a stream: see {@link HashedQuery.features}); otherwise every read applies them
    */
   constructor(
     m: FittedModel,
     index: InvertedExactSearch,
     private readonly embedder: HashingEmbedder,
     private readonly k: number,
+    private readonly deferHot = false,
   ) {
     const t = hashedTables(m, index);
     this.t = t;
@@ -85,6 +115,14 @@ export class HashedQuery {
     this.pendC = new Float64Array(this.t.hot);
     this.listed = new Uint8Array(this.t.hot);
     this.weights = embedder.blockWeights;
+    this.hotRows = deferHot ? hotRows(t) : undefined;
+    this.g = new Float64Array(deferHot ? t.hot : 0);
+    this.cols = new Int32Array(deferHot ? t.hot : 0);
+  }
+
+  /** Hot columns with changes not yet applied to the labelled vectors' sums (a deferring query's). @internal */
+  get pendingHot(): number {
+    return this.listW.length + this.listC.length;
   }
 
   /** Adds a whole text in one pass (what `detect()` does; a stream feeds `apply` from its accumulator). */
@@ -148,8 +186,7 @@ export class HashedQuery {
   features(): Features | null {
     const t = this.t;
     const m = t.m;
-    this.flush(this.ws, this.pendW, this.listW, 1);
-    this.flush(this.cs, this.pendC, this.listC, 2);
+    if (!this.deferHot) this.flushAll();
     const [ww, cw] = this.weights;
     // A block whose sums vanish drops out, as in HashingAccumulator (1e-20: a non-zero block has |W|² >= 0.2).
     const w2 = this.sum(W2);
@@ -167,7 +204,7 @@ export class HashedQuery {
     if (!(s > 1e-24)) return null;
     const qn = Math.sqrt(s);
     const k = Math.min(this.k, t.n);
-    const neighbours = k > 0 ? this.nearest(k, a, b, qc, qn) : [];
+    const neighbours = k > 0 ? this.select(k, a, b, qc, qn) : [];
     return {
       cosBot: (dotE(1) - cx[1]!) / qn,
       cosHuman: (dotE(2) - cx[2]!) / qn,
@@ -177,15 +214,121 @@ export class HashedQuery {
     };
   }
 
+  /** Applies both blocks' deferred hot columns. */
+  private flushAll(): void {
+    this.paid = 0;
+    this.flush(this.ws, this.pendW, this.listW, 1);
+    this.flush(this.cs, this.pendC, this.listC, 2);
+  }
+
+  /** The neighbours: under deferred hot changes when a bound allows, else after applying them. */
+  private select(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] {
+    if (this.listW.length + this.listC.length > 0) {
+      const found = this.deferHot ? this.nearestDeferred(k, a, b, qc, qn) : undefined;
+      if (found) return found;
+      this.flushAll();
+    }
+    return this.keep(this.nearest(k, a, b, qc, qn));
+  }
+
+  /**
+   * The `k` nearest labelled vectors while hot changes are pending, or undefined when settling them is cheaper.
+   *
+   * With the pending hot changes `pW`, `pC`, vector `j`'s numerator lacks `g · H_j` (`g = a·pW + b·pC`, `H_j`
+   * its hot entries), so its similarity lies within `|g| · |H_j| / (qn · |x_j - center|)` of the one read from
+   * the applied sums (Cauchy-Schwarz; clamping only narrows the gap). The last read's neighbours are settled
+   * first (their hot rows against `g`): the k-th similarity is at least their least, the bar. Every other
+   * vector whose upper bound reaches the bar (less SLACK) is settled too, the bar rising as better ones turn
+   * up; the rest cannot be neighbours. Settled similarities are the exact ones (the same sums in another order,
+   * about 1e-15 apart), so the neighbours are those `nearest` picks after applying the pending columns.
+   * Undefined, before any vector past the budget is settled, when settling costs more than applying.
+   */
+  private nearestDeferred(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] | undefined {
+    const { n, norms, dotCenter, cc, hot } = this.t;
+    const { reach } = this.hotRows!;
+    const { ws, cs, pendW, pendC, g, cols } = this;
+    // g over the hot columns with pending changes (`cols`; the others add nothing).
+    let gg = 0;
+    let active = 0;
+    for (let h = 0; h < hot; h++) {
+      if (this.listed[h] === 0) continue;
+      const x = a * pendW[h]! + b * pendC[h]!;
+      g[active] = x;
+      cols[active++] = h;
+      gg += x * x;
+    }
+    this.active = active;
+    const r = Math.sqrt(gg) / qn;
+    const shift = cc - qc;
+    // The last read's neighbours (else the first k vectors), settled, set the bar: the k-th similarity is at
+    // least their least. Numerators are compared against bar × denominator (no division per vector).
+    const top = new TopK(k);
+    const picked = this.last.length === k ? this.last : Array.from({ length: k }, (_, j) => j);
+    for (const j of picked) this.settle(top, j, a, b, shift, qn);
+    // Then every other vector whose bound reaches the bar is settled too, the bar rising as better ones are found.
+    const budget = (SETTLE_AT * (this.listW.length + this.listC.length) * n - this.paid) / Math.max(1, hot);
+    let settled = picked.length;
+    let bar = top.floor - SLACK;
+    let at = 0;
+    // The settled ones, ascending, then n (a sentinel: no read past the end).
+    const next = [...picked].sort((x, y) => x - y);
+    next.push(n);
+    for (let j = 0; j < n; j++) {
+      if (j === next[at]) {
+        at++;
+        continue;
+      }
+      const den = qn * norms[j]!;
+      if (den <= 1e-12) {
+        if (0 < bar) continue;
+      } else if (a * ws[j]! + b * cs[j]! + shift - dotCenter[j]! + r * reach[j]! * den < bar * den) continue;
+      if (++settled > budget) return undefined;
+      this.settle(top, j, a, b, shift, qn);
+      bar = top.floor - SLACK;
+    }
+    this.paid += settled * hot;
+    return this.keep(top.sorted());
+  }
+
+  /** Notes the neighbours' ids (a deferring query starts its next read from them). */
+  private keep(neighbours: Neighbor[]): Neighbor[] {
+    if (this.deferHot) this.last = neighbours.map((x) => x.id);
+    return neighbours;
+  }
+
+  /** Offers vector `j` to `top` with its exact similarity (its applied sums plus its deferred hot part). */
+  private settle(top: TopK, j: number, a: number, b: number, shift: number, qn: number): void {
+    const { norms, dotCenter, hot } = this.t;
+    const { rows } = this.hotRows!;
+    const { g, cols, active } = this;
+    const den = qn * norms[j]!;
+    let sim = 0;
+    if (den > 1e-12) {
+      let d = 0;
+      const o = j * hot;
+      for (let i = 0; i < active; i++) d += g[i]! * rows[o + cols[i]!]!;
+      sim = clamp((a * this.ws[j]! + b * this.cs[j]! + d + shift - dotCenter[j]!) / den);
+    }
+    if (sim >= top.floor) top.offer(j, sim);
+  }
+
   /** The `k` most similar labelled vectors (centered cosine, clamped to [-1, 1]; ties: lower id first). */
   private nearest(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] {
     const { n, norms, dotCenter, cc } = this.t;
     const { ws, cs } = this;
     const top = new TopK(k);
+    // A vector whose numerator is below (floor - SLACK) × its denominator cannot reach the floor: skipped
+    // without its division.
+    let bar = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < n; j++) {
       const den = qn * norms[j]!;
-      const sim = den <= 1e-12 ? 0 : clamp((a * ws[j]! + b * cs[j]! - qc - dotCenter[j]! + cc) / den);
-      if (sim >= top.floor) top.offer(j, sim);
+      const x = a * ws[j]! + b * cs[j]! - qc - dotCenter[j]! + cc;
+      if (den > 1e-12 && x < bar * den) continue;
+      const sim = den <= 1e-12 ? 0 : clamp(x / den);
+      if (sim >= top.floor) {
+        top.offer(j, sim);
+        bar = top.floor - SLACK;
+      }
     }
     return top.sorted();
   }

@@ -38,6 +38,39 @@ export interface HashedTables extends Omit<Postings, 'rowOf' | 'values'> {
 
 const tablesOf = new WeakMap<InvertedExactSearch, HashedTables>();
 
+/**
+ * The hot columns again, row-major (`rows[j * hot + h]`), and per labelled vector `j` the norm of its hot
+ * part over its centered norm (`|x_j restricted to the hot columns| / norms[j]`, 0 when `norms[j]` is 0): what
+ * a query that defers hot changes reads to bound, and then settle, one vector's deferred part. @internal
+ */
+export interface HotRows {
+  rows: Float32Array;
+  reach: Float64Array;
+}
+
+const hotRowsOf = new WeakMap<HashedTables, HotRows>();
+
+/** The {@link HotRows} of some tables (built on first use, cached per tables). @internal */
+export function hotRows(t: HashedTables): HotRows {
+  const known = hotRowsOf.get(t);
+  if (known) return known;
+  const { n, hot, hotCols, norms } = t;
+  const rows = new Float32Array(n * hot);
+  const reach = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let h = 0; h < hot; h++) {
+      const x = hotCols[h * n + j]!;
+      rows[j * hot + h] = x;
+      s += x * x;
+    }
+    reach[j] = norms[j]! > 0 ? Math.sqrt(s) / norms[j]! : 0;
+  }
+  const r = { rows, reach };
+  hotRowsOf.set(t, r);
+  return r;
+}
+
 /** The tables for a model and its exact index (cached per index). @internal */
 export function hashedTables(m: FittedModel, index: InvertedExactSearch): HashedTables {
   const known = tablesOf.get(index);

@@ -2,7 +2,7 @@ import type { VectorIndex } from '../../ann/vector-index.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
 import type { Message } from '../../core/transcript.js';
-import { validateTranscript } from '../../core/validate.js';
+import { validateMessageAt } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
@@ -15,7 +15,11 @@ import type { Features, FittedModel } from './model.js';
 export interface StreamHost {
   readonly name: string;
   streamParts(): Promise<{ m: FittedModel; embedder: Embedder; index: VectorIndex }>;
-  hashedQuery(m: FittedModel, embedder: Embedder, index: VectorIndex): (() => HashedQuery) | undefined;
+  hashedQuery(
+    m: FittedModel,
+    embedder: Embedder,
+    index: VectorIndex,
+  ): ((deferHot?: boolean) => HashedQuery) | undefined;
   judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection;
   verdict(m: FittedModel, f: Features | null, started: number): Detection;
 }
@@ -31,7 +35,8 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  * - With a `HashingEmbedder` and exact search (the default for hashed vectors), the stream keeps a
  *   {@link HashingAccumulator} of the target's text and a {@link HashedQuery}: each target message's changed
  *   buckets update the dot products with the centroids, the probe and every labelled vector (through the
- *   inverted index), and the features are read from those sums. A push costs the message's buckets times the
+ *   inverted index; changes to common n-grams stay pending while a bound shows they cannot change the
+ *   neighbours), and the features are read from those sums. A push costs the message's buckets times the
  *   labelled vectors using each (plus one pass over the labelled set's similarities to pick the neighbours),
  *   whatever the transcript's length so far. `detect()` computes the same sums in one pass, so the detections
  *   agree up to the order of the sums (about 1e-15 relative).
@@ -40,7 +45,10 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  * - With another embedder the target's text so far is embedded again at each of its messages (the model's
  *   maximum length bounds the cost).
  *
- * Messages of other speakers leave the detection as it was. Pushes are serialized.
+ * Each message is checked as `detect()` checks a transcript's (shape, limits, timestamps that do not go
+ * backwards); a rejected push leaves the stream as it was. Messages of other speakers leave the detection as it
+ * was. Pushes are serialized: with nothing queued and the text hashed, a push does its work before returning
+ * (its promise is already settled); otherwise after the pushes before it.
  *
  * @internal
  */
@@ -48,61 +56,93 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;
+  const what = `${det.name} stream`;
   let parts: Parts | undefined;
   let acc: HashingAccumulator | undefined;
   let query: HashedQuery | undefined;
   const texts: string[] = [];
+  let pushed = 0;
+  let lastTimed: { index: number; timeMs: number } | undefined;
   let withText = 0;
   let targetMessages = 0;
   let targetCharacters = 0;
   let latest: Detection | undefined;
   let chain: Promise<unknown> = Promise.resolve();
+  /** Pushes queued or running on `chain`. */
+  let busy = 0;
+
+  /**
+   * Checks the message (as detect() checks each of a transcript's) and counts it, handing a target's text to
+   * `keep`; false when the message leaves the detection as it was (another speaker's, once there is one).
+   */
+  const take = (message: Message, o: DetectOptions, keep: (text: string) => void): boolean => {
+    AbortedError.throwIfAborted(o.signal, what);
+    const m = validateMessageAt(message, pushed, lastTimed);
+    if (m.timeMs !== undefined) lastTimed = { index: pushed, timeMs: m.timeMs };
+    pushed++;
+    if (m.speaker !== target) return latest === undefined;
+    targetMessages++;
+    targetCharacters += m.text.length;
+    if (m.text.trim() !== '') {
+      withText++;
+      keep(m.text);
+    }
+    return true;
+  };
+  const hash = (text: string): void => acc!.add(text, query?.apply);
+  const keepText = (text: string): void => {
+    texts.push(text);
+  };
+
+  const finish = (d: Detection): Detection => {
+    d.support = { targetMessages, targetCharacters };
+    latest = d;
+    return d;
+  };
+
+  /** A push once the parts are known and the text is hashed: no await anywhere. */
+  const hashedStep = (message: Message, o: DetectOptions): Detection => {
+    const started = nowMs();
+    if (!take(message, o, hash)) return latest!;
+    if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    if (query) return finish(det.verdict(parts!.m, query.features(), started));
+    return finish(det.judge(parts!.m, parts!.index, acc!.vector(), started));
+  };
 
   const step = async (message: Message, o: DetectOptions): Promise<Detection> => {
-    const started = nowMs();
-    const what = `${det.name} stream`;
-    AbortedError.throwIfAborted(o.signal, what);
-    const m = validateTranscript({ messages: [message], target: (message as Partial<Message>)?.speaker })
-      .messages[0]!;
     if (!parts) {
+      AbortedError.throwIfAborted(o.signal, what);
       const p = await det.streamParts();
       const make = det.hashedQuery(p.m, p.embedder, p.index);
-      if (make) query = make();
+      if (make) query = make(true);
       if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator(query !== undefined);
       parts = p;
     }
-    if (m.speaker === target) {
-      targetMessages++;
-      targetCharacters += m.text.length;
-      if (m.text.trim() !== '') {
-        withText++;
-        if (acc) acc.add(m.text, query?.apply);
-        else texts.push(m.text);
-      }
-    } else if (latest) {
-      return latest;
-    }
-    let d: Detection;
-    if (withText === 0) d = abstained(det.name, NO_TEXT, started);
-    else if (query) d = det.verdict(parts.m, query.features(), started);
-    else {
-      const e = acc
-        ? acc.vector()
-        : (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
-      AbortedError.throwIfAborted(o.signal, what);
-      d = det.judge(parts.m, parts.index, e, started);
-    }
-    d.support = { targetMessages, targetCharacters };
-    return d;
+    if (acc) return hashedStep(message, o);
+    const started = nowMs();
+    if (!take(message, o, keepText)) return latest!;
+    if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    const e = (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
+    AbortedError.throwIfAborted(o.signal, what);
+    return finish(det.judge(parts.m, parts.index, e, started));
   };
 
   return {
     push(message: Message, o: DetectOptions = {}): Promise<Detection> {
-      const run = chain.then(async () => {
-        latest = await step(message, o);
-        return latest;
-      });
-      chain = run.catch(() => undefined);
+      // Nothing queued and the text hashed: the push runs now (the same work, without a turn through the chain).
+      if (busy === 0 && acc) {
+        try {
+          return Promise.resolve(hashedStep(message, o));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+      busy++;
+      const run = chain.then(() => step(message, o));
+      const done = (): void => {
+        busy--;
+      };
+      chain = run.then(done, done);
       return run;
     },
     detection: () => latest,

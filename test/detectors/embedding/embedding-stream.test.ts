@@ -187,3 +187,33 @@ describe('EmbeddingCentroidDetector fit cache', () => {
     expect((await a.detect(probe)).score).toBe((await b.detect(probe)).score);
   });
 });
+
+describe('EmbeddingCentroidDetector.stream messages', () => {
+  it('rejects a malformed message or a backwards timestamp without keeping it, and goes on', async () => {
+    const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 1024 }) });
+    await d.fit(labelled(10));
+    const t: Transcript = {
+      target: 'b',
+      messages: [
+        { speaker: 'a', text: 'hey there', timestamp: 1000 },
+        { speaker: 'b', text: 'Hello ! How are you today ?', timestamp: 2000 },
+        { speaker: 'b', text: 'I love to read .', timestamp: 3000 },
+      ],
+    };
+    const live = d.stream({ target: 'b' });
+    await live.push(t.messages[0]!);
+    await live.push(t.messages[1]!);
+    const before = live.detection();
+    await expect(live.push({ speaker: 'b', text: 'too early', timestamp: 10 })).rejects.toThrow(
+      /messages\[2\]\.timestamp.*goes backwards/,
+    );
+    await expect(live.push({ speaker: 'b' } as never)).rejects.toThrow(/messages\[2\]/);
+    expect(live.detection()).toBe(before);
+    // Pushes not awaited still resolve in order, each to the detection after its own message.
+    const fresh = d.stream({ target: 'b' });
+    const all = await Promise.all(t.messages.map((m) => fresh.push(m)));
+    expectSameDetection(all[2]!, await d.detect(t));
+    expectSameDetection(all[1]!, await d.detect({ ...t, messages: t.messages.slice(0, 2) }));
+    expectSameDetection(await live.push(t.messages[2]!), await d.detect(t));
+  });
+});
