@@ -188,17 +188,15 @@ export class Admission {
   }
 
   /**
-   * Resolves on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
+   * Calls `go` on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
    * requests (probes included) is served between any two of them instead of after all of them.
    */
-  private nextTurn(): Promise<void> {
-    return new Promise((resolve) => {
-      this.turnWaiters.push(resolve);
-      if (!this.turnScheduled) {
-        this.turnScheduled = true;
-        this.scheduleTurn();
-      }
-    });
+  private nextTurn(go: () => void): void {
+    this.turnWaiters.push(go);
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      this.scheduleTurn();
+    }
   }
 
   /**
@@ -224,9 +222,11 @@ export class Admission {
   }
 
   private readonly releaseTurn = (): void => {
-    this.turnWaiters.shift()?.();
+    const go = this.turnWaiters.shift();
+    // The next turn is planned before this one's detection runs (and moves `resumeAt`), as it always was.
     if (this.turnWaiters.length > 0) this.scheduleTurn();
     else this.turnScheduled = false;
+    go?.();
   };
 
   /** Starts `work`, noting how long its synchronous part held the thread (CPU-bound work in this thread). */
@@ -241,36 +241,81 @@ export class Admission {
 
   /**
    * Runs detection work for an admitted request: waits for a slot (bounded), starts on a fresh event-loop turn,
-   * and settles no later than the request's deadline or disconnect, with the signal's reason.
+   * and settles no later than the request's deadline or disconnect, with the signal's reason. The slot is held
+   * until the work itself settles, even when the answer went out earlier. Written with callbacks and one
+   * promise: this is on every request's path.
    */
-  async run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const budget = req.botlensBudget;
     if (budget && !budget.started) {
       budget.started = true;
       this.receiving--;
     }
+    // without the admission hook there is no budget, and the signal never aborts
     const signal = budget?.signal ?? new AbortController().signal;
-    const stopped = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else if (budget) budget.onStop = reject;
-      // without the admission hook the signal never aborts
+    const queue = this.queue;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        reject(signal.aborted ? signal.reason : err);
+      };
+      const finish = (value: T): void => {
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      };
+      const onTurn = (): void => {
+        // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
+        // immediates; and a client that half-closed cannot be answered (Node ends the connection).
+        if (clientGone(req)) {
+          queue.release();
+          fail(new AbortedError('The request (client disconnected)')); // the signal's reason when it aborted
+          return;
+        }
+        let pending: Promise<T>;
+        try {
+          pending = this.start(work, signal);
+        } catch (err) {
+          queue.release();
+          fail(err);
+          return;
+        }
+        pending.then(
+          (value) => {
+            queue.release();
+            finish(value);
+          },
+          (err: unknown) => {
+            queue.release();
+            fail(err);
+          },
+        );
+      };
+      let waiting = false;
+      const onSlot = (): void => {
+        waiting = false;
+        this.nextTurn(onTurn);
+      };
+      if (signal.aborted) {
+        fail(signal.reason);
+        return;
+      }
+      if (budget) {
+        budget.onStop = (reason) => {
+          if (waiting) queue.cancel(onSlot);
+          waiting = false;
+          fail(reason);
+        };
+      }
+      try {
+        waiting = !queue.acquire(onSlot);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (!waiting) this.nextTurn(onTurn);
     });
-    stopped.catch(() => {});
-    try {
-      return await Promise.race([
-        this.queue.run(async () => {
-          await this.nextTurn();
-          signal.throwIfAborted();
-          // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
-          // immediates; and a client that half-closed cannot be answered (Node ends the connection).
-          if (clientGone(req)) throw new AbortedError('The request (client disconnected)');
-          return this.start(work, signal);
-        }, signal),
-        stopped,
-      ]);
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      throw err;
-    }
   }
 }
