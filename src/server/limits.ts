@@ -27,6 +27,43 @@ interface RequestBudget {
   onStop: ((reason: unknown) => void) | null;
 }
 
+/** The budget of one admitted request and what ends it: one object, with handlers shared by every request. */
+class Admitted implements RequestBudget {
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  started = false;
+  onStop: ((reason: unknown) => void) | null = null;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Set once the response closed and the request's bytes and counts were given back. */
+  finished = false;
+
+  constructor(
+    readonly admission: Admission,
+    readonly reply: FastifyReply,
+    /** The body bytes it holds of `maxBytesInFlight`. */
+    readonly cost: number,
+  ) {}
+}
+
+/** Where an admitted request's response keeps its budget, for the shared 'close' listener. */
+const ADMITTED = Symbol('botlens.admitted');
+type AdmittedResponse = FastifyReply['raw'] & { [ADMITTED]?: Admitted };
+
+/**
+ * The end of an admitted request's response, answered or not: a client that went away first aborts the work.
+ * `this` is the response; one listener function for every request.
+ */
+function atClose(this: AdmittedResponse): void {
+  const b = this[ADMITTED];
+  if (b === undefined || b.finished) return;
+  b.finished = true;
+  if (!this.writableFinished && !b.signal.aborted) {
+    b.controller.abort(new AbortedError('The request (client disconnected)'));
+    b.onStop?.(b.signal.reason);
+  }
+  b.admission.closed(b);
+}
+
 /** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
 type BodyParser<B> = (
   req: FastifyRequest,
@@ -154,37 +191,33 @@ export class Admission {
       this.bytes += cost;
       this.open++;
       this.receiving++;
-      const ac = new AbortController();
-      const budget: RequestBudget = { signal: ac.signal, started: false, onStop: null };
-      const timer = setTimeout(() => {
-        const late = new DeadlineExceededError(timeoutMs);
-        ac.abort(late);
-        budget.onStop?.(late);
-        // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
-        if (!budget.started && !reply.sent) {
-          reply.header('Connection', 'close');
-          sendAnswer(reply, errorAnswer(late, bodyLimit));
-        }
-      }, timeoutMs);
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        this.bytes -= cost;
-        this.open--;
-        if (!budget.started) this.receiving--;
-      };
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished && !ac.signal.aborted) {
-          ac.abort(new AbortedError('The request (client disconnected)'));
-          budget.onStop?.(ac.signal.reason);
-        }
-        finish();
-      });
+      const budget = new Admitted(this, reply, cost);
+      budget.timer = setTimeout(this.atDeadline, timeoutMs, budget);
+      (reply.raw as AdmittedResponse)[ADMITTED] = budget;
+      reply.raw.on('close', atClose);
       req.botlensBudget = budget;
       done();
     });
+  }
+
+  /** The deadline of an admitted request (a timer argument, so no closure per request). */
+  private readonly atDeadline = (b: Admitted): void => {
+    const late = new DeadlineExceededError(this.limits.timeoutMs);
+    b.controller.abort(late);
+    b.onStop?.(late);
+    // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
+    if (!b.started && !b.reply.sent) {
+      b.reply.header('Connection', 'close');
+      sendAnswer(b.reply, errorAnswer(late, this.limits.bodyLimit));
+    }
+  };
+
+  /** Gives back what an admitted request held, once its response closed (see {@link atClose}). @internal */
+  closed(b: Admitted): void {
+    clearTimeout(b.timer);
+    this.bytes -= b.cost;
+    this.open--;
+    if (!b.started) this.receiving--;
   }
 
   /**
