@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../errors/aborted-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue, type QueueWaiter } from './bounded-queue.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
 
 /** The bounds {@link Admission} enforces; see `ServerOptions` for their meaning and defaults. */
@@ -21,10 +21,10 @@ interface RequestBudget {
   /** Set when the handler took the request (its body was received and parsed). */
   started: boolean;
   /**
-   * Called with the abort reason right after `signal` aborts, once detection work waits on it (see
-   * {@link Admission.run}): a plain callback, cheaper per request than a listener on the signal.
+   * Told the abort reason right after `signal` aborts, once detection work waits on it (see
+   * {@link Admission.run}): a plain call, cheaper per request than a listener on the signal.
    */
-  onStop: ((reason: unknown) => void) | null;
+  run: { stop(reason: unknown): void } | null;
 }
 
 /** The budget of one admitted request and what ends it: one object, with handlers shared by every request. */
@@ -32,7 +32,7 @@ class Admitted implements RequestBudget {
   readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   started = false;
-  onStop: ((reason: unknown) => void) | null = null;
+  run: { stop(reason: unknown): void } | null = null;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Set once the response closed and the request's bytes and counts were given back. */
   finished = false;
@@ -59,7 +59,7 @@ function atClose(this: AdmittedResponse): void {
   b.finished = true;
   if (!this.writableFinished && !b.signal.aborted) {
     b.controller.abort(new AbortedError('The request (client disconnected)'));
-    b.onStop?.(b.signal.reason);
+    b.run?.stop(b.signal.reason);
   }
   b.admission.closed(b);
 }
@@ -126,7 +126,7 @@ export class Admission {
   private bytes = 0;
   private open = 0;
   private receiving = 0;
-  private readonly turnWaiters: Array<() => void> = [];
+  private readonly turnWaiters: Array<{ go(): void }> = [];
   private turnScheduled = false;
   /** Until this time (performance.now()) detections yield to new connections; see the class comment. */
   private resumeAt = 0;
@@ -204,7 +204,7 @@ export class Admission {
   private readonly atDeadline = (b: Admitted): void => {
     const late = new DeadlineExceededError(this.limits.timeoutMs);
     b.controller.abort(late);
-    b.onStop?.(late);
+    b.run?.stop(late);
     // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
     if (!b.started && !b.reply.sent) {
       b.reply.header('Connection', 'close');
@@ -221,11 +221,12 @@ export class Admission {
   }
 
   /**
-   * Calls `go` on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
+   * Calls `waiter.go()` on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
    * requests (probes included) is served between any two of them instead of after all of them.
    */
-  private nextTurn(go: () => void): void {
-    this.turnWaiters.push(go);
+  /** @internal */
+  nextTurn(waiter: { go(): void }): void {
+    this.turnWaiters.push(waiter);
     if (!this.turnScheduled) {
       this.turnScheduled = true;
       this.scheduleTurn();
@@ -255,11 +256,11 @@ export class Admission {
   }
 
   private readonly releaseTurn = (): void => {
-    const go = this.turnWaiters.shift();
+    const waiter = this.turnWaiters.shift();
     // The next turn is planned before this one's detection runs (and moves `resumeAt`), as it always was.
     if (this.turnWaiters.length > 0) this.scheduleTurn();
     else this.turnScheduled = false;
-    go?.();
+    waiter?.go();
   };
 
   /** Starts `work`, noting how long its synchronous part held the thread (CPU-bound work in this thread). */
@@ -275,8 +276,8 @@ export class Admission {
   /**
    * Runs detection work for an admitted request: waits for a slot (bounded), starts on a fresh event-loop turn,
    * and settles no later than the request's deadline or disconnect, with the signal's reason. The slot is held
-   * until the work itself settles, even when the answer went out earlier. Written with callbacks and one
-   * promise: this is on every request's path.
+   * until the work itself settles, even when the answer went out earlier. One promise and one
+   * {@link PendingRun} per request, no closures per step: this is on every request's path.
    */
   run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const budget = req.botlensBudget;
@@ -286,69 +287,95 @@ export class Admission {
     }
     // without the admission hook there is no budget, and the signal never aborts
     const signal = budget?.signal ?? new AbortController().signal;
-    const queue = this.queue;
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        reject(signal.aborted ? signal.reason : err);
-      };
-      const finish = (value: T): void => {
-        if (settled) return;
-        settled = true;
-        resolve(value);
-      };
-      const onTurn = (): void => {
-        // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
-        // immediates; and a client that half-closed cannot be answered (Node ends the connection).
-        if (clientGone(req)) {
-          queue.release();
-          fail(new AbortedError('The request (client disconnected)')); // the signal's reason when it aborted
-          return;
-        }
-        let pending: Promise<T>;
-        try {
-          pending = this.start(work, signal);
-        } catch (err) {
-          queue.release();
-          fail(err);
-          return;
-        }
-        pending.then(
-          (value) => {
-            queue.release();
-            finish(value);
-          },
-          (err: unknown) => {
-            queue.release();
-            fail(err);
-          },
-        );
-      };
-      let waiting = false;
-      const onSlot = (): void => {
-        waiting = false;
-        this.nextTurn(onTurn);
-      };
-      if (signal.aborted) {
-        fail(signal.reason);
-        return;
-      }
-      if (budget) {
-        budget.onStop = (reason) => {
-          if (waiting) queue.cancel(onSlot);
-          waiting = false;
-          fail(reason);
-        };
-      }
+      const r = new PendingRun(this, req, work, signal, resolve, reject);
+      if (signal.aborted) return r.fail(signal.reason);
+      if (budget) budget.run = r;
       try {
-        waiting = !queue.acquire(onSlot);
+        r.waiting = !this.queue.acquire(r);
       } catch (err) {
-        fail(err);
-        return;
+        return r.fail(err);
       }
-      if (!waiting) this.nextTurn(onTurn);
+      if (!r.waiting) this.nextTurn(r);
     });
+  }
+
+  /** Starts `work` for a run whose turn came, or ends a run whose client went; gives the slot back when done. */
+  begin<T>(r: PendingRun<T>): void {
+    // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
+    // immediates; and a client that half-closed cannot be answered (Node ends the connection).
+    if (clientGone(r.req)) {
+      this.queue.release();
+      r.fail(new AbortedError('The request (client disconnected)')); // the signal's reason when it aborted
+      return;
+    }
+    let pending: Promise<T>;
+    try {
+      pending = this.start(r.work, r.signal);
+    } catch (err) {
+      this.queue.release();
+      r.fail(err);
+      return;
+    }
+    pending.then(
+      (value) => {
+        this.queue.release();
+        r.succeed(value);
+      },
+      (err: unknown) => {
+        this.queue.release();
+        r.fail(err);
+      },
+    );
+  }
+}
+
+/**
+ * One detection on its way through {@link Admission.run}: waiting for a slot, then for a turn, then running.
+ * Its steps are methods, so a request costs one object rather than a closure per step.
+ */
+class PendingRun<T> implements QueueWaiter {
+  /** Queued for a slot (not holding one yet). */
+  waiting = false;
+  private settled = false;
+
+  constructor(
+    private readonly admission: Admission,
+    readonly req: FastifyRequest,
+    readonly work: (signal: AbortSignal) => Promise<T>,
+    readonly signal: AbortSignal,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {}
+
+  /** A slot was handed over: wait for a turn. */
+  wake(): void {
+    this.waiting = false;
+    this.admission.nextTurn(this);
+  }
+
+  /** Its turn came. */
+  go(): void {
+    this.admission.begin(this);
+  }
+
+  /** The deadline passed or the client went: settle now (a queued run leaves the queue; a running one keeps its slot). */
+  stop(reason: unknown): void {
+    if (this.waiting) this.admission.queue.cancel(this);
+    this.waiting = false;
+    this.fail(reason);
+  }
+
+  succeed(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(value);
+  }
+
+  /** Rejects with the signal's reason once it aborted, else with `err`. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(this.signal.aborted ? this.signal.reason : err);
   }
 }
