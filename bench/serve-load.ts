@@ -11,9 +11,15 @@
  *
  *   npx tsx bench/serve-load.ts [--duration 10] [--connections 10] [--rounds 3]
  *
- * With a built earlier checkout present (BOTLENS_BENCH_BASELINE, else ../base2 or ../base), the heuristic scenario runs the old service and this one
- * alternately, `--rounds` times each, and prints the ratio of their median requests/s and of the server's median
- * CPU time per request (this process's CPU time, which is the server's: the load runs in a child process).
+ * Both sides run built code: this checkout's dist/ (built first with tsup when older than src/, as the package
+ * ships; tsx would compile src/ with a function-naming helper call per closure, which costs on a per-request
+ * path) and, with a built earlier checkout present (BOTLENS_BENCH_BASELINE, else ../base2 or ../base), that
+ * checkout's dist/, each with its own service and detectors. Then the heuristic scenario runs the old service and
+ * this one alternately, `--rounds` times each, and prints the ratio of their median requests/s and of the
+ * server's median CPU time per request (this process's CPU time, which is the server's: the load runs in a child
+ * process). Before the load, both services answer the same set of requests (this example, with and without a
+ * timeline, a batch, ConvAI dev transcripts when ../shared is there, and bad requests), and their answers are
+ * compared byte for byte, with each `elapsedMs` value masked.
  */
 // needs: none (the model-backed scenario is skipped without ../shared)
 import { execFile } from 'node:child_process';
@@ -23,11 +29,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detector } from '../src/core/detector.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
-import { createDetector } from '../src/detectors/registry.js';
-import { Ensemble } from '../src/ensemble/ensemble.js';
-import { createServer } from '../src/server/app.js';
+import { ensureBuilt } from '../test/helpers/built-package.js';
+import { type AnswerRequest, compareAnswers } from './lib/compare-answers.js';
 import { parseLoadArgs } from './lib/load-args.js';
 import { printMarkdownTable } from './lib/markdown-table.js';
 
@@ -41,6 +44,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const shared = resolve(here, '../../shared');
 const BENCH_MODEL = join(shared, 'fixtures/bench/bench-minilm-l6');
 const TRAIN = join(shared, 'data/convai-bots/train.jsonl');
+const DEV = join(shared, 'data/convai-bots/dev.jsonl');
 const BODY_FILE = resolve(here, '../examples/transcript.json');
 const AUTOCANNON = join(
   dirname(createRequire(import.meta.url).resolve('autocannon/package.json')),
@@ -84,29 +88,37 @@ function autocannon(url: string): Promise<AutocannonResult> {
   });
 }
 
-type CreateServer = typeof createServer;
-/**
- * "Before": the built checkout named by BOTLENS_BENCH_BASELINE (e.g. /work/base3) when set, else ../base2 or
- * ../base (an earlier commit, built) when present.
- */
+/** What a bench needs from one built checkout: its service and its detectors. */
+interface Checkout {
+  dir: string;
+  createServer: typeof import('../src/server/app.js').createServer;
+  Ensemble: typeof import('../src/ensemble/ensemble.js').Ensemble;
+  HeuristicDetector: typeof import('../src/detectors/heuristic/heuristic-detector.js').HeuristicDetector;
+  createDetector: typeof import('../src/detectors/registry.js').createDetector;
+  readTranscriptsJsonl: typeof import('../src/data/read-transcripts.js').readTranscriptsJsonl;
+}
+
+async function loadCheckout(dir: string): Promise<Checkout> {
+  const lib = (await import(join(dir, 'dist/index.js'))) as Omit<Checkout, 'dir' | 'createServer'>;
+  const server = (await import(join(dir, 'dist/server/index.js'))) as Pick<Checkout, 'createServer'>;
+  return { dir, ...lib, createServer: server.createServer };
+}
+
+// "After": this checkout as built; "before": the built checkout named by BOTLENS_BENCH_BASELINE (e.g.
+// /work/base4) when set, else ../base2 or ../base when present.
+await ensureBuilt();
+const after = await loadCheckout(resolve(here, '..'));
 const BASELINE = process.env['BOTLENS_BENCH_BASELINE'];
-const BASE_SERVER = (
+const baseDir = (
   BASELINE ? [resolve(BASELINE)] : [resolve(here, '../../base2'), resolve(here, '../../base')]
-)
-  .map((dir) => join(dir, 'dist/server/index.js'))
-  .find((p) => existsSync(p));
-/** The service as it was at the starting commit, for a side-by-side row; absent without it. */
-const baseCreateServer: CreateServer | undefined = BASE_SERVER
-  ? ((await import(BASE_SERVER)) as { createServer: CreateServer }).createServer
-  : undefined;
+).find((dir) => existsSync(join(dir, 'dist/server/index.js')));
+const before = baseDir ? await loadCheckout(baseDir) : undefined;
+const heuristicEnsemble = (c: Checkout) =>
+  new c.Ensemble([new c.HeuristicDetector()], { strategy: 'weighted-mean' });
 
 /** Serves `detector` on 127.0.0.1, warms it up, runs the load, and closes the server. */
-async function scenario(
-  name: string,
-  detector: Detector,
-  create: CreateServer = createServer,
-): Promise<Outcome> {
-  const server = await create(detector);
+async function scenario(name: string, detector: Detector, c: Checkout = after): Promise<Outcome> {
+  const server = await c.createServer(detector);
   try {
     await server.ready;
     const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -130,23 +142,55 @@ async function scenario(
   }
 }
 
+/** The requests whose answers are compared: this example, ConvAI dev transcripts, a batch, bad bodies. */
+function answerRequests(): AnswerRequest[] {
+  const example = JSON.parse(readFileSync(BODY_FILE, 'utf8')) as Record<string, unknown>;
+  const dev = existsSync(DEV)
+    ? readFileSync(DEV, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .slice(0, 60)
+        .map((line) => {
+          const { target, messages } = JSON.parse(line) as Record<string, unknown>;
+          return { target, messages };
+        })
+    : [];
+  const one = (body: unknown): AnswerRequest => ({ url: '/v1/detect', body: JSON.stringify(body) });
+  return [
+    one(example),
+    one({ ...example, timeline: true }),
+    ...dev.map(one),
+    one({ ...dev[0], timeline: true }),
+    { url: '/v1/detect/batch', body: JSON.stringify({ transcripts: [example, ...dev.slice(0, 8)] }) },
+    one({ messages: [] }),
+    one({ target: 'nobody', messages: [{ speaker: 'a', text: 'hi' }] }),
+    { url: '/v1/detect', body: '{"messages": [' },
+  ];
+}
+
 const outcomes: Outcome[] = [];
-const heuristicEnsemble = () => new Ensemble([new HeuristicDetector()], { strategy: 'weighted-mean' });
+const answers = before
+  ? await compareAnswers(
+      answerRequests(),
+      () => before.createServer(heuristicEnsemble(before)),
+      () => after.createServer(heuristicEnsemble(after)),
+    )
+  : undefined;
 // Before and after alternate, --rounds times, so drift in the machine's load hits both alike.
 const rates: { before: number[]; after: number[] } = { before: [], after: [] };
 const cpus: { before: number[]; after: number[] } = { before: [], after: [] };
 for (let round = 1; round <= args.rounds; round++) {
-  if (baseCreateServer) {
+  if (before) {
     const o = await scenario(
       `heuristic, before (starting commit), round ${round}`,
-      heuristicEnsemble(),
-      baseCreateServer,
+      heuristicEnsemble(before),
+      before,
     );
     rates.before.push(o.result!.requests.average);
     cpus.before.push(o.cpuUsPerRequest!);
     outcomes.push(o);
   }
-  const o = await scenario(`heuristic, round ${round}`, heuristicEnsemble());
+  const o = await scenario(`heuristic, round ${round}`, heuristicEnsemble(after));
   rates.after.push(o.result!.requests.average);
   cpus.after.push(o.cpuUsPerRequest!);
   outcomes.push(o);
@@ -160,7 +204,11 @@ if (args.skip) {
 } else {
   let embedding: Detector | undefined;
   try {
-    embedding = await createDetector({ type: 'embedding', embedder: 'transformers', model: BENCH_MODEL });
+    embedding = await after.createDetector({
+      type: 'embedding',
+      embedder: 'transformers',
+      model: BENCH_MODEL,
+    });
   } catch (err) {
     const why = (err as Error).message.split('\n')[0]!.replace(/\/\S*\/([^/\s]+)/g, '$1');
     outcomes.push({ scenario: model2, note: `not available: ${why.slice(0, 100)}` });
@@ -169,14 +217,14 @@ if (args.skip) {
     outcomes.push({ scenario: model2, note: 'not available: the embedding detector has no fit()' });
   } else if (embedding?.fit) {
     const t0 = performance.now();
-    await embedding.fit((await readTranscriptsJsonl(TRAIN)).slice(0, 200));
+    await embedding.fit((await after.readTranscriptsJsonl(TRAIN)).slice(0, 200));
     console.log(
       `(embedding detector fitted on 200 train transcripts in ${Math.round(performance.now() - t0)} ms)`,
     );
     outcomes.push(
       await scenario(
         model2,
-        new Ensemble([new HeuristicDetector(), embedding], { strategy: 'weighted-mean' }),
+        new after.Ensemble([new after.HeuristicDetector(), embedding], { strategy: 'weighted-mean' }),
       ),
     );
   }
@@ -185,7 +233,7 @@ if (args.skip) {
 console.log(
   `POST /v1/detect with examples/transcript.json (6 messages), ${args.connections} connections, ${args.durationS} s per scenario, ` +
     `loopback, service defaults (maxConcurrent 4, maxQueued 64, timeoutMs 10000); ${availableParallelism()} CPUs shared by server and load generator.` +
-    (BASE_SERVER ? ` Before: ${resolve(BASE_SERVER, '../../..')}.\n` : '\n'),
+    (before ? ` Before: ${before.dir}; both built (dist/).\n` : '\n'),
 );
 printMarkdownTable(
   'scenario | requests/s: | p50 latency: | p99 latency: | 2xx: | non-2xx: | errors: | timeouts: | server CPU per request:',
@@ -218,4 +266,14 @@ if (rates.before.length > 0) {
   console.log(
     `server CPU per request, median: before ${cb.toFixed(0)} µs, after ${ca.toFixed(0)} µs, after/before ${(ca / cb).toFixed(2)}×.`,
   );
+  const p99 = (side: string) =>
+    median(outcomes.filter((o) => o.scenario.startsWith(side)).map((o) => o.result!.latency.p99));
+  console.log(
+    `p99 latency, median: before ${p99('heuristic, before')} ms, after ${p99('heuristic, round')} ms.`,
+  );
+}
+if (answers) {
+  console.log(`\n${answers.summary}`);
+  for (const d of answers.differences) console.log(d);
+  if (answers.differences.length > 0) process.exitCode = 1;
 }

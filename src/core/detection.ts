@@ -160,3 +160,83 @@ export function withEvidenceOnRead(
   LazyEvidence.stamp(out, build, facts);
   return out;
 }
+
+/**
+ * The state of an object whose fields `keys` are written together on first read (see {@link withFieldsOnRead}),
+ * kept in private fields stamped on the object, as {@link LazyEvidence} does for one detection's evidence.
+ */
+class LazyFields extends Stamped {
+  #write: (() => Record<string, unknown>) | undefined;
+  #values: Record<string, unknown>;
+
+  private constructor(o: object, write: () => Record<string, unknown>) {
+    super(o);
+    this.#write = write;
+    this.#values = {};
+  }
+
+  static stamp(o: object, write: () => Record<string, unknown>): void {
+    new LazyFields(o, write);
+  }
+
+  static read(o: object, key: string): unknown {
+    if (!(#write in o)) return undefined;
+    const self = o as unknown as LazyFields;
+    const values = self.#values;
+    if (!(key in values) && self.#write !== undefined) {
+      const written = self.#write();
+      self.#write = undefined;
+      // a field assigned before the others were written keeps its assigned value
+      for (const k of Object.keys(written)) if (!(k in values)) values[k] = written[k];
+    }
+    return values[key];
+  }
+
+  static write(o: object, key: string, v: unknown): void {
+    if (#write in o) (o as unknown as LazyFields).#values[key] = v;
+  }
+}
+
+/** One accessor pair per field name, shared by every object made by {@link withFieldsOnRead}. */
+const fieldAccessors = new Map<string, PropertyDescriptor>();
+
+function fieldAccessor(key: string): PropertyDescriptor {
+  let d = fieldAccessors.get(key);
+  if (d === undefined) {
+    d = Object.freeze({
+      get(this: object): unknown {
+        return LazyFields.read(this, key);
+      },
+      set(this: object, v: unknown) {
+        LazyFields.write(this, key, v);
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    fieldAccessors.set(key, d);
+  }
+  return d;
+}
+
+/**
+ * Adds `keys` to `o` (after its own properties, in this order) as own, enumerable, assignable accessors that
+ * call `write` once, when the first of them is read, and return its values: JSON, spreads and structured
+ * clones see them like any other property. For results whose sentences cost more than the rest and that most
+ * callers read only the score of. Shared accessors and private fields, not an object literal with `get`/`set`:
+ * a literal makes a new accessor pair per object, which puts each in dictionary mode and made about a tenth of
+ * what an ensemble detection allocates survive the young-generation collections.
+ *
+ * @param o - the object (changed in place, and returned)
+ * @param keys - the fields `write` fills
+ * @param write - returns every field of `keys`, once
+ * @internal
+ */
+export function withFieldsOnRead<T extends object>(
+  o: T,
+  keys: readonly string[],
+  write: () => Record<string, unknown>,
+): T {
+  for (const k of keys) Object.defineProperty(o, k, fieldAccessor(k));
+  LazyFields.stamp(o, write);
+  return o;
+}

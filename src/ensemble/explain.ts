@@ -1,3 +1,4 @@
+import { withFieldsOnRead } from '../core/detection.js';
 import type { DetectionSupport, Evidence } from '../core/detector.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { sigmoid } from '../numeric/logistic-regression.js';
@@ -85,14 +86,7 @@ export function buildResult(p: ResultParts): EnsembleResult {
   }
   const score = c.logOdds === null ? null : Math.min(1, Math.max(0, sigmoid(c.logOdds)));
   const label = score === null ? null : score >= p.threshold ? 'bot' : 'human';
-  let evidence: Evidence[] | undefined;
-  let explanation: string[] | undefined;
-  const write = (): void => {
-    const w = writeExplanation(p, ranOutcomes, score);
-    evidence ??= w.evidence;
-    explanation ??= w.explanation;
-  };
-  return {
+  const result = {
     detector: p.ensemble,
     elapsedMs: p.elapsedMs,
     strategy: p.strategy,
@@ -103,22 +97,11 @@ export function buildResult(p: ResultParts): EnsembleResult {
     support: p.support,
     score,
     label,
-    get evidence(): Evidence[] {
-      if (evidence === undefined) write();
-      return evidence!;
-    },
-    set evidence(v: Evidence[]) {
-      evidence = v;
-    },
-    get explanation(): string[] {
-      if (explanation === undefined) write();
-      return explanation!;
-    },
-    set explanation(v: string[]) {
-      explanation = v;
-    },
-  };
+  } as EnsembleResult;
+  return withFieldsOnRead(result, RESULT_SENTENCES, () => writeExplanation(p, ranOutcomes, score));
 }
+
+const RESULT_SENTENCES = ['evidence', 'explanation'] as const;
 
 /** The evidence entries and sentences of a result whose score is `score` (null: the ensemble abstains). */
 function writeExplanation(

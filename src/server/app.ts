@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Detector } from '../core/detector.js';
 import { importOptional } from '../core/optional-import.js';
+import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
 import { Admission } from './limits.js';
@@ -59,7 +60,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     open: admission.openRequests,
     receiving: admission.receivingRequests,
   }));
-  const policy = { limits: { maxMessages: o.maxMessages }, truncate: o.truncate };
+  // Resolved once: validating with a resolved limits object skips resolving it per request.
+  const policy = { limits: resolveValidationLimits({ maxMessages: o.maxMessages }), truncate: o.truncate };
   let readiness: true | string | undefined;
 
   const app = Fastify({
@@ -119,10 +121,11 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     });
   }
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unknown';
+    const { url, config } = req.routeOptions; // a getter that builds a new object on each read
+    const route = url ?? 'unknown';
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
-    const kind = req.routeOptions.config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
+    const kind = config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
     if (kind) metrics.errors.inc({ detector: '', kind });
     done();
   });

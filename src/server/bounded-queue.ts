@@ -1,14 +1,20 @@
 import { QueueFullError } from '../errors/queue-full-error.js';
 
+/** A task waiting for a slot: woken with the slot it now holds. */
+export interface QueueWaiter {
+  wake(): void;
+}
+
 /**
- * Runs at most `maxConcurrent` tasks at once and lets at most `maxQueued` wait; past that it refuses at once,
- * so overload turns into fast 429s instead of unbounded memory. A waiting task whose signal aborts (deadline,
- * client gone) leaves the queue at once. Written by hand because the maintained limiters (p-limit, p-queue)
- * queue without a bound or need polling to refuse; this is 50 lines.
+ * Slots for at most `maxConcurrent` tasks at once, with at most `maxQueued` waiting; past that it refuses at
+ * once, so overload turns into fast 429s instead of unbounded memory. A waiting task that gives up (deadline,
+ * client gone) leaves the queue at once ({@link BoundedQueue.cancel}). Written by hand because the maintained
+ * limiters (p-limit, p-queue) queue without a bound or need polling to refuse; and callbacks rather than
+ * promises, abort listeners or closures: it sits on every request's path, where each of those costs.
  */
 export class BoundedQueue {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: QueueWaiter[] = [];
 
   /**
    * @param maxConcurrent - tasks run at the same time
@@ -19,7 +25,7 @@ export class BoundedQueue {
     readonly maxQueued: number,
   ) {}
 
-  /** Tasks running now. */
+  /** Tasks holding a slot now. */
   get running(): number {
     return this.active;
   }
@@ -30,37 +36,36 @@ export class BoundedQueue {
   }
 
   /**
-   * Runs `task` when a slot is free; rejects with {@link QueueFullError} at once when the queue is full, and with
-   * the signal's reason when `signal` aborts while waiting.
+   * Takes a slot: `true` when one was free (the caller holds it now); `false` when `waiter` was queued, to be
+   * woken once a slot is handed to it. Every slot taken or handed over is given back with
+   * {@link BoundedQueue.release}.
+   *
+   * @throws QueueFullError when no slot is free and `maxQueued` tasks already wait
    */
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    signal?.throwIfAborted();
-    if (this.active >= this.maxConcurrent) {
-      if (this.waiting.length >= this.maxQueued) {
-        throw new QueueFullError(`${this.maxQueued} requests already waiting`);
-      }
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          const i = this.waiting.indexOf(wake);
-          if (i >= 0) this.waiting.splice(i, 1);
-          reject(signal?.reason);
-        };
-        const wake = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.waiting.push(wake);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    } else {
+  acquire(waiter: QueueWaiter): boolean {
+    if (this.active < this.maxConcurrent) {
       this.active++;
+      return true;
     }
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+    if (this.waiting.length >= this.maxQueued) {
+      throw new QueueFullError(`${this.maxQueued} requests already waiting`);
     }
+    this.waiting.push(waiter);
+    return false;
+  }
+
+  /** Takes a queued `waiter` out of the queue (its task gave up); `true` when it was still waiting. */
+  cancel(waiter: QueueWaiter): boolean {
+    const i = this.waiting.indexOf(waiter);
+    if (i < 0) return false;
+    this.waiting.splice(i, 1);
+    return true;
+  }
+
+  /** Gives a slot back: it goes to the longest-waiting task, or becomes free. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next.wake();
+    else this.active--;
   }
 }

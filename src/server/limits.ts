@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../errors/aborted-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { BoundedQueue, type QueueWaiter } from './bounded-queue.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
 
 /** The bounds {@link Admission} enforces; see `ServerOptions` for their meaning and defaults. */
@@ -21,10 +21,47 @@ interface RequestBudget {
   /** Set when the handler took the request (its body was received and parsed). */
   started: boolean;
   /**
-   * Called with the abort reason right after `signal` aborts, once detection work waits on it (see
-   * {@link Admission.run}): a plain callback, cheaper per request than a listener on the signal.
+   * Told the abort reason right after `signal` aborts, once detection work waits on it (see
+   * {@link Admission.run}): a plain call, cheaper per request than a listener on the signal.
    */
-  onStop: ((reason: unknown) => void) | null;
+  run: { stop(reason: unknown): void } | null;
+}
+
+/** The budget of one admitted request and what ends it: one object, with handlers shared by every request. */
+class Admitted implements RequestBudget {
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  started = false;
+  run: { stop(reason: unknown): void } | null = null;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Set once the response closed and the request's bytes and counts were given back. */
+  finished = false;
+
+  constructor(
+    readonly admission: Admission,
+    readonly reply: FastifyReply,
+    /** The body bytes it holds of `maxBytesInFlight`. */
+    readonly cost: number,
+  ) {}
+}
+
+/** Where an admitted request's response keeps its budget, for the shared 'close' listener. */
+const ADMITTED = Symbol('botlens.admitted');
+type AdmittedResponse = FastifyReply['raw'] & { [ADMITTED]?: Admitted };
+
+/**
+ * The end of an admitted request's response, answered or not: a client that went away first aborts the work.
+ * `this` is the response; one listener function for every request.
+ */
+function atClose(this: AdmittedResponse): void {
+  const b = this[ADMITTED];
+  if (b === undefined || b.finished) return;
+  b.finished = true;
+  if (!this.writableFinished && !b.signal.aborted) {
+    b.controller.abort(new AbortedError('The request (client disconnected)'));
+    b.run?.stop(b.signal.reason);
+  }
+  b.admission.closed(b);
 }
 
 /** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
@@ -89,7 +126,7 @@ export class Admission {
   private bytes = 0;
   private open = 0;
   private receiving = 0;
-  private readonly turnWaiters: Array<() => void> = [];
+  private readonly turnWaiters: Array<{ go(): void }> = [];
   private turnScheduled = false;
   /** Until this time (performance.now()) detections yield to new connections; see the class comment. */
   private resumeAt = 0;
@@ -154,51 +191,46 @@ export class Admission {
       this.bytes += cost;
       this.open++;
       this.receiving++;
-      const ac = new AbortController();
-      const budget: RequestBudget = { signal: ac.signal, started: false, onStop: null };
-      const timer = setTimeout(() => {
-        const late = new DeadlineExceededError(timeoutMs);
-        ac.abort(late);
-        budget.onStop?.(late);
-        // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
-        if (!budget.started && !reply.sent) {
-          reply.header('Connection', 'close');
-          sendAnswer(reply, errorAnswer(late, bodyLimit));
-        }
-      }, timeoutMs);
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        this.bytes -= cost;
-        this.open--;
-        if (!budget.started) this.receiving--;
-      };
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished && !ac.signal.aborted) {
-          ac.abort(new AbortedError('The request (client disconnected)'));
-          budget.onStop?.(ac.signal.reason);
-        }
-        finish();
-      });
+      const budget = new Admitted(this, reply, cost);
+      budget.timer = setTimeout(this.atDeadline, timeoutMs, budget);
+      (reply.raw as AdmittedResponse)[ADMITTED] = budget;
+      reply.raw.on('close', atClose);
       req.botlensBudget = budget;
       done();
     });
   }
 
+  /** The deadline of an admitted request (a timer argument, so no closure per request). */
+  private readonly atDeadline = (b: Admitted): void => {
+    const late = new DeadlineExceededError(this.limits.timeoutMs);
+    b.controller.abort(late);
+    b.run?.stop(late);
+    // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
+    if (!b.started && !b.reply.sent) {
+      b.reply.header('Connection', 'close');
+      sendAnswer(b.reply, errorAnswer(late, this.limits.bodyLimit));
+    }
+  };
+
+  /** Gives back what an admitted request held, once its response closed (see {@link atClose}). @internal */
+  closed(b: Admitted): void {
+    clearTimeout(b.timer);
+    this.bytes -= b.cost;
+    this.open--;
+    if (!b.started) this.receiving--;
+  }
+
   /**
-   * Resolves on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
+   * Calls `waiter.go()` on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
    * requests (probes included) is served between any two of them instead of after all of them.
    */
-  private nextTurn(): Promise<void> {
-    return new Promise((resolve) => {
-      this.turnWaiters.push(resolve);
-      if (!this.turnScheduled) {
-        this.turnScheduled = true;
-        this.scheduleTurn();
-      }
-    });
+  /** @internal */
+  nextTurn(waiter: { go(): void }): void {
+    this.turnWaiters.push(waiter);
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      this.scheduleTurn();
+    }
   }
 
   /**
@@ -224,9 +256,11 @@ export class Admission {
   }
 
   private readonly releaseTurn = (): void => {
-    this.turnWaiters.shift()?.();
+    const waiter = this.turnWaiters.shift();
+    // The next turn is planned before this one's detection runs (and moves `resumeAt`), as it always was.
     if (this.turnWaiters.length > 0) this.scheduleTurn();
     else this.turnScheduled = false;
+    waiter?.go();
   };
 
   /** Starts `work`, noting how long its synchronous part held the thread (CPU-bound work in this thread). */
@@ -241,36 +275,107 @@ export class Admission {
 
   /**
    * Runs detection work for an admitted request: waits for a slot (bounded), starts on a fresh event-loop turn,
-   * and settles no later than the request's deadline or disconnect, with the signal's reason.
+   * and settles no later than the request's deadline or disconnect, with the signal's reason. The slot is held
+   * until the work itself settles, even when the answer went out earlier. One promise and one
+   * {@link PendingRun} per request, no closures per step: this is on every request's path.
    */
-  async run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  run<T>(req: FastifyRequest, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const budget = req.botlensBudget;
     if (budget && !budget.started) {
       budget.started = true;
       this.receiving--;
     }
+    // without the admission hook there is no budget, and the signal never aborts
     const signal = budget?.signal ?? new AbortController().signal;
-    const stopped = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else if (budget) budget.onStop = reject;
-      // without the admission hook the signal never aborts
+    return new Promise<T>((resolve, reject) => {
+      const r = new PendingRun(this, req, work, signal, resolve, reject);
+      if (signal.aborted) return r.fail(signal.reason);
+      if (budget) budget.run = r;
+      try {
+        r.waiting = !this.queue.acquire(r);
+      } catch (err) {
+        return r.fail(err);
+      }
+      if (!r.waiting) this.nextTurn(r);
     });
-    stopped.catch(() => {});
-    try {
-      return await Promise.race([
-        this.queue.run(async () => {
-          await this.nextTurn();
-          signal.throwIfAborted();
-          // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
-          // immediates; and a client that half-closed cannot be answered (Node ends the connection).
-          if (clientGone(req)) throw new AbortedError('The request (client disconnected)');
-          return this.start(work, signal);
-        }, signal),
-        stopped,
-      ]);
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      throw err;
+  }
+
+  /** Starts `work` for a run whose turn came, or ends a run whose client went; gives the slot back when done. */
+  begin<T>(r: PendingRun<T>): void {
+    // A socket destroyed in this turn's I/O emits 'close' (which aborts the signal) only after this turn's
+    // immediates; and a client that half-closed cannot be answered (Node ends the connection).
+    if (clientGone(r.req)) {
+      this.queue.release();
+      r.fail(new AbortedError('The request (client disconnected)')); // the signal's reason when it aborted
+      return;
     }
+    let pending: Promise<T>;
+    try {
+      pending = this.start(r.work, r.signal);
+    } catch (err) {
+      this.queue.release();
+      r.fail(err);
+      return;
+    }
+    pending.then(
+      (value) => {
+        this.queue.release();
+        r.succeed(value);
+      },
+      (err: unknown) => {
+        this.queue.release();
+        r.fail(err);
+      },
+    );
+  }
+}
+
+/**
+ * One detection on its way through {@link Admission.run}: waiting for a slot, then for a turn, then running.
+ * Its steps are methods, so a request costs one object rather than a closure per step.
+ */
+class PendingRun<T> implements QueueWaiter {
+  /** Queued for a slot (not holding one yet). */
+  waiting = false;
+  private settled = false;
+
+  constructor(
+    private readonly admission: Admission,
+    readonly req: FastifyRequest,
+    readonly work: (signal: AbortSignal) => Promise<T>,
+    readonly signal: AbortSignal,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (reason: unknown) => void,
+  ) {}
+
+  /** A slot was handed over: wait for a turn. */
+  wake(): void {
+    this.waiting = false;
+    this.admission.nextTurn(this);
+  }
+
+  /** Its turn came. */
+  go(): void {
+    this.admission.begin(this);
+  }
+
+  /** The deadline passed or the client went: settle now (a queued run leaves the queue; a running one keeps its slot). */
+  stop(reason: unknown): void {
+    if (this.waiting) this.admission.queue.cancel(this);
+    this.waiting = false;
+    this.fail(reason);
+  }
+
+  succeed(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(value);
+  }
+
+  /** Rejects with the signal's reason once it aborted, else with `err`. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(this.signal.aborted ? this.signal.reason : err);
   }
 }

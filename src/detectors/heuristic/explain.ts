@@ -17,32 +17,42 @@ export interface ScoreParts {
   shrinkage?: Evidence;
 }
 
+/** Larger contributions first (by size); `sort` is stable, so ties keep the signal order. */
+function bySize(a: Evidence, b: Evidence): number {
+  return Math.abs(b.contribution!) - Math.abs(a.contribution!);
+}
+
 /**
  * The evidence of a heuristic score: measured signals by the size of their contribution, then the unmeasured
- * ones, then the baseline. Each has a readable sentence.
+ * ones, then the baseline. Each has a readable sentence. Written when a detection's evidence is first read
+ * (the service reads it for every answer): one pass, no closure per signal.
  */
 export function explainScore(p: ScoreParts): Evidence[] {
   const { values, counts } = p.features;
+  const weights = p.model.features;
   const measured: Evidence[] = [];
   const missing: Evidence[] = [];
-  STYLE_FEATURE_NAMES.forEach((name, k) => {
-    const weight = p.model.features[name].weight;
+  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
+    const name = STYLE_FEATURE_NAMES[k]!;
     const value = values[name];
     const contribution = p.contributions[k]!;
-    const sentence = signalSentence(name, value, weight, contribution, counts, p.options);
+    const sentence = signalSentence(name, value, weights[name].weight, contribution, counts, p.options);
     if (value === null) missing.push({ name, value: null, sentence, contribution: 0 });
     else measured.push({ name, value, sentence, contribution });
-  });
+  }
   if (p.shrinkage) measured.push(p.shrinkage);
-  measured.sort((a, b) => Math.abs(b.contribution!) - Math.abs(a.contribution!));
-  return [
-    ...measured,
-    ...missing,
-    {
-      name: 'baseline',
-      value: p.model.intercept,
-      sentence: `Log-odds of bot before any signal, ${p.fitted ? 'learned by fit()' : 'from the hand-set defaults'}; the score is sigmoid(baseline + contributions).`,
-      contribution: p.model.intercept,
-    },
-  ];
+  measured.sort(bySize);
+  for (let k = 0; k < missing.length; k++) measured.push(missing[k]!);
+  measured.push({
+    name: 'baseline',
+    value: p.model.intercept,
+    sentence: p.fitted ? BASELINE_FITTED : BASELINE_DEFAULT,
+    contribution: p.model.intercept,
+  });
+  return measured;
 }
+
+const BASELINE_FITTED =
+  'Log-odds of bot before any signal, learned by fit(); the score is sigmoid(baseline + contributions).';
+const BASELINE_DEFAULT =
+  'Log-odds of bot before any signal, from the hand-set defaults; the score is sigmoid(baseline + contributions).';
