@@ -111,6 +111,30 @@ describe('Ensemble.stream', () => {
     expect(d.score).not.toBeNull();
   });
 
+  it('rejects a timestamp that goes backwards before any member sees it, as detect() does', async () => {
+    // A member whose own stream takes every message unchecked: only the ensemble's check can stop it.
+    const pushes: string[] = [];
+    const member: Detector = {
+      name: 'trusting',
+      detect: async () => scored('trusting', 0.5, 0.5, [], nowMs()),
+      stream: () => ({
+        push: async (m) => {
+          pushes.push(m.text);
+          return scored('trusting', 0.5, 0.5, [], nowMs());
+        },
+        detection: () => undefined,
+      }),
+    };
+    const live = new Ensemble([member]).stream({ target: 'u' });
+    await live.push({ speaker: 'u', text: 'Hello !', timestamp: 2_000 });
+    await expect(live.push({ speaker: 'o', text: 'hi', timestamp: 1_000 })).rejects.toThrow(
+      /messages\[1\]\.timestamp.*goes backwards \(earlier than messages\[0\]\)/,
+    );
+    const d = await live.push({ speaker: 'u', text: 'ok', timestamp: 3_000 });
+    expect(pushes).toEqual(['Hello !', 'ok']);
+    expect(d.support).toEqual({ targetMessages: 2, targetCharacters: 9 });
+  });
+
   it('leaves lazily written evidence unwritten until read, and its own evidence reads as plain data', async () => {
     let written = 0;
     /** Like SpacedPunctuation, but writes its evidence on first read and counts the writes. */
