@@ -124,6 +124,17 @@ describe('validateTranscript', () => {
     expect(
       issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: 'yesterday' }] })[0]!.message,
     ).toContain('ISO 8601');
+    // A date the calendar does not have is refused, not read as the next month's (Date.parse: 2023-03-02).
+    for (const timestamp of [
+      '2023-02-30T10:00:00Z',
+      '2023-02-29T10:00:00.000Z',
+      '2024-04-31T10:00:00+02:00',
+    ]) {
+      expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp }] })[0], timestamp).toEqual({
+        path: 'messages[0].timestamp',
+        message: expect.stringContaining('real calendar date'),
+      });
+    }
     expect(issuesOf({ messages: [{ speaker: 'a', text: '1', timestamp: Number.NaN }] })[0]!.path).toBe(
       'messages[0].timestamp',
     );

@@ -2,7 +2,8 @@
  * A fast reader for the timestamp shapes that chat exports and `Date.prototype.toISOString()` write:
  * `YYYY-MM-DDTHH:MM:SS`, an optional `.sss`, then `Z` or an offset `±HH:MM`. It gives exactly what `Date.parse`
  * gives for those strings (checked against `Date.parse` by property tests) and hands every other string to
- * `Date.parse`. Written by hand because `Date.parse` plus the shape check cost about a quarter of a microsecond
+ * `Date.parse`, except that a date the calendar does not have (`2023-02-30`, `2024-04-31`) is rejected where
+ * `Date.parse` would roll it over into the next month. Written by hand because `Date.parse` plus the shape check cost about a quarter of a microsecond
  * per message, more than the rest of validation.
  */
 
@@ -14,13 +15,22 @@ const DAYS_BEFORE_MONTH = new Int32Array([0, 31, 59, 90, 120, 151, 181, 212, 243
 /** Leap years from year 1 to 1969. */
 const LEAP_YEARS_BEFORE_1970 = 477;
 
+/** 1 in a leap year of the proleptic Gregorian calendar, else 0. */
+function leapDay(y: number): number {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
+}
+
+/** The number of days in month `m` (1-12) of year `y`. */
+function daysInMonth(y: number, m: number): number {
+  return m === 2 ? 28 + leapDay(y) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 /**
  * Days from 1970-01-01 to the given date of the proleptic Gregorian calendar, for years 1970 to 9999 and days
- * 1 to 31 of any month (integer arithmetic only: no division of doubles). A day past the month's end counts on
- * into the next month, as `Date.parse` counts it (it reads `2023-02-30` as March 2).
+ * 1 to 31 of any month (integer arithmetic only: no division of doubles).
  */
 function daysSince1970(y: number, m: number, d: number): number {
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
+  const leap = leapDay(y);
   const p = y - 1;
   const leapsBefore = ((p / 4) | 0) - ((p / 100) | 0) + ((p / 400) | 0) - LEAP_YEARS_BEFORE_1970;
   return (y - 1970) * 365 + leapsBefore + DAYS_BEFORE_MONTH[m - 1]! + (m > 2 ? leap : 0) + d - 1;
@@ -87,7 +97,8 @@ export class IsoTimeReader {
   /**
    * Writes the epoch milliseconds of `s` into `out[i]` and returns true when `s` has the common shape (see the
    * module comment) with a year from 1970 and an hour below 24; returns false, `out` untouched, for any other
-   * string (valid or not). The value is exactly what `Date.parse(s)` gives.
+   * string (valid or not). The value is exactly what `Date.parse(s)` gives, or `NaN` for a day the month does
+   * not have (which `Date.parse` would roll over into the next month).
    */
   fastInto(s: string, out: Float64Array, i: number): boolean {
     const n = s.length;
@@ -163,6 +174,11 @@ export class IsoTimeReader {
     const h = h0 * 10 + h1;
     // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse.
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi0 > 5 || s0 > 5) return false;
+    // A day the month does not have is refused, not rolled over into the next month as Date.parse would.
+    if (d > 28 && d > daysInMonth(y, mo)) {
+      out[i] = Number.NaN;
+      return true;
+    }
     let offset = 0;
     if (n === 20 || n === 24) {
       if (s.charCodeAt(n - 1) !== 0x5a) return false; // Z
@@ -192,12 +208,18 @@ export class IsoTimeReader {
 }
 
 /** A date-time with a full ISO 8601 date in front: what {@link timestampMs} hands to `Date.parse`. */
-const ISO_DATE_PREFIX = /^\d{4}-\d{2}-\d{2}/;
+const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
 
 /** {@link timestampMs} of a string the fast reader did not take. */
 function slowTimestampMs(ts: string): number {
-  // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed.
-  return ISO_DATE_PREFIX.test(ts) ? Date.parse(ts) : Number.NaN;
+  // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
+  // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
+  const date = ISO_DATE_PREFIX.exec(ts);
+  if (date === null) return Number.NaN;
+  const m = Number(date[2]);
+  const d = Number(date[3]);
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(Number(date[1]), m)) return Number.NaN;
+  return Date.parse(ts);
 }
 
 /** The reader and slot of {@link timestampMs} (reset on each call). */
@@ -206,8 +228,8 @@ const SINGLE_OUT = new Float64Array(1);
 
 /**
  * Epoch milliseconds of a message timestamp as validation accepts it: a finite, non-negative number of epoch
- * milliseconds, or an ISO 8601 date-time string (`YYYY-MM-DD...`, as `Date.parse` reads it); `NaN` for
- * anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
+ * milliseconds, or an ISO 8601 date-time string (`YYYY-MM-DD...` with a date the calendar has, as `Date.parse`
+ * reads it); `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
  *
  * @param ts - the timestamp as given
  * @internal

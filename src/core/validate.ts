@@ -188,7 +188,7 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
       message:
         typeof ts === 'number'
           ? `timestamp ${ts} is not a finite, non-negative number of epoch milliseconds`
-          : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time (e.g. 2024-05-01T10:00:00Z)`,
+          : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time of a real calendar date (e.g. 2024-05-01T10:00:00Z)`,
     });
     return undefined;
   }
