@@ -1,5 +1,6 @@
 import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport, Evidence } from '../core/detector.js';
+import { thinness } from './thinness.js';
 
 /**
  * One member's named features as a fitted stacking combiner learned them: the member (constructor index) and
@@ -125,7 +126,7 @@ export function pushFeatureTerms(
   features: readonly (DetectionFeatures | undefined)[] | undefined,
   support: DetectionSupport,
 ): void {
-  const u = 1 / Math.sqrt(Math.max(1, support.targetMessages));
+  const u = thinness(support);
   const first = support.targetMessages <= 1 ? 1 : 0;
   for (const s of spec) {
     const at = x.length;
