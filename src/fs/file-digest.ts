@@ -100,12 +100,15 @@ async function folderState(folder: string, manifest: Pick<PullManifest, 'files'>
  * the same bytes a second time while the files keep their sizes and mtimes. Only a pull that hashed every listed
  * file may call it: a file kept from an earlier pull was not hashed and must still be checked at load.
  *
- * @param folder - the model folder, with its manifest written
+ * @param folder - the model folder
+ * @param manifest - the manifest just written into it (its files, as listed)
  * @internal
  */
-export async function rememberVerifiedFolder(folder: string): Promise<void> {
-  const manifest = await readPullManifest(folder);
-  if (manifest) verified.set(folder, (await folderState(folder, manifest)).signature);
+export async function rememberVerifiedFolder(
+  folder: string,
+  manifest: Pick<PullManifest, 'files'>,
+): Promise<void> {
+  verified.set(folder, (await folderState(folder, manifest)).signature);
 }
 
 /**

@@ -346,9 +346,10 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
       if (s?.isFile()) kept.push(f);
     }
   }
-  await writePullManifest(folder, { id, revision, files: [...kept, ...pulled] });
+  const manifest = { id, revision, files: [...kept, ...pulled] };
+  await writePullManifest(folder, manifest);
   // Every listed file was hashed by this pull (downloaded or re-checked): loading it next need not hash it again.
-  if (kept.length === 0) await rememberVerifiedFolder(folder);
+  if (kept.length === 0) await rememberVerifiedFolder(folder, manifest);
   options.onProgress?.({ status: 'ready', model: id });
   return { id, revision, folder, files: pulled, downloadedBytes };
 }
