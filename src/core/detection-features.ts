@@ -1,3 +1,4 @@
+import { Stamped } from './detection.js';
 import type { Detection } from './detector.js';
 
 /**
@@ -21,45 +22,27 @@ export interface DetectionFeatures {
   readonly values: ArrayLike<number>;
 }
 
-/** Returns the object it is given, so that a subclass's constructor adds its private fields to that object. */
-class Stamped {
-  constructor(o: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object
-    return o;
-  }
-}
-
 /**
  * The features, kept in private fields stamped on the detection itself (no table for the garbage collector
- * to sweep, no accessor per object). The values may be given as a function, run on first read only, so a
- * detector whose callers rarely ask pays nothing for them.
+ * to sweep, no accessor per object).
  */
 class FeatureStamp extends Stamped {
-  #names: readonly string[];
-  #values: ArrayLike<number> | (() => ArrayLike<number>);
+  readonly #names: readonly string[];
+  readonly #values: ArrayLike<number>;
 
-  private constructor(
-    d: Detection,
-    names: readonly string[],
-    values: ArrayLike<number> | (() => ArrayLike<number>),
-  ) {
+  private constructor(d: Detection, names: readonly string[], values: ArrayLike<number>) {
     super(d);
     this.#names = names;
     this.#values = values;
   }
 
-  static stamp(
-    d: Detection,
-    names: readonly string[],
-    values: ArrayLike<number> | (() => ArrayLike<number>),
-  ): void {
+  static stamp(d: Detection, names: readonly string[], values: ArrayLike<number>): void {
     new FeatureStamp(d, names, values);
   }
 
   static read(d: object): DetectionFeatures | undefined {
     if (!(#names in d)) return undefined;
     const self = d as unknown as FeatureStamp;
-    if (typeof self.#values === 'function') self.#values = self.#values();
     return { names: self.#names, values: self.#values };
   }
 }
@@ -70,7 +53,7 @@ class FeatureStamp extends Stamped {
  *
  * @param d - the detection (changed in place; its enumerable properties are not touched)
  * @param names - the feature names; pass the same array on every call
- * @param values - aligned with `names`, or a function that computes them on first read
+ * @param values - aligned with `names`
  * @returns `d`
  *
  * @example
@@ -82,7 +65,7 @@ class FeatureStamp extends Stamped {
 export function withDetectionFeatures<D extends Detection>(
   d: D,
   names: readonly string[],
-  values: ArrayLike<number> | (() => ArrayLike<number>),
+  values: ArrayLike<number>,
 ): D {
   FeatureStamp.stamp(d, names, values);
   return d;

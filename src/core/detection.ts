@@ -60,8 +60,12 @@ export interface EvidenceFacts {
 
 const NO_NEIGHBOURS: EvidenceFacts = Object.freeze({ nearestSimilarity: null });
 
-/** Returns the object it is given, so that a subclass's constructor adds its private fields to that object. */
-class Stamped {
+/**
+ * Returns the object it is given, so that a subclass's constructor adds its private fields to that object.
+ *
+ * @internal
+ */
+export class Stamped {
   constructor(o: object) {
     // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object (see LazyEvidence)
     return o;
