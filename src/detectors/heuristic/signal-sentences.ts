@@ -116,8 +116,8 @@ export function signalSentence(
     return `${whyMissing(name, counts)}; left at the training mean, so it has no effect on the score.`;
   const what = describe(name, value, counts, options);
   if (weight === 0) return `${what}; this signal has weight 0 here, so it is reported only.`;
-  const sign = contribution >= 0 ? '+' : '';
+  const signed = `${contribution >= 0 ? '+' : ''}${contribution.toFixed(2)} log-odds`;
   if (Math.abs(contribution) < NEGLIGIBLE)
-    return `${what}; that is close to usual, so it barely moves the score (${sign}${contribution.toFixed(2)} log-odds).`;
-  return `${what}; this points toward ${contribution > 0 ? 'bot' : 'human'} (${sign}${contribution.toFixed(2)} log-odds).`;
+    return `${what}; that is close to usual, so it barely moves the score (${signed}).`;
+  return `${what}; this points toward ${contribution > 0 ? 'bot' : 'human'} (${signed}).`;
 }
