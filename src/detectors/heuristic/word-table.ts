@@ -223,8 +223,7 @@ export class WordTable {
     const at = this.charsUsed;
     this.charsUsed += n;
     for (let k = 0; k < n; k++) {
-      const c = text.charCodeAt(start + k);
-      this.chars[at + k] = c < 0x80 ? c | 0x20 : c;
+      this.chars[at + k] = foldAscii(text.charCodeAt(start + k), 0x20);
     }
     return this.newSpan(at, n);
   }
