@@ -19,7 +19,7 @@ import type { Embedder } from '../../runtime/embedder.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { embeddingDim, embedForFit, embedInBatches } from './embed-texts.js';
-import { embeddingDetection, supportOf } from './evidence.js';
+import { embeddingDetection, NO_TEXT, supportOf } from './evidence.js';
 import { denseOf, FitCache } from './fit-cache.js';
 import { assignFolds, fitEmbeddingModel } from './fit-math.js';
 import { HashedQuery } from './hashed-query.js';
@@ -187,13 +187,7 @@ export class EmbeddingCentroidDetector implements Detector {
     const embedder = await this.getEmbedder();
     this.checkEmbedderId(embedder, m);
     const index = await this.index(m);
-    const out: Detection[] = valids.map(() =>
-      abstained(
-        this.name,
-        'The target sent no text (only empty messages): there is nothing to embed.',
-        started,
-      ),
-    );
+    const out: Detection[] = valids.map(() => abstained(this.name, NO_TEXT, started));
     const exact = this.hashedQuery(m, embedder, index);
     if (exact) {
       // Hashed text against an exact index: scored from the hashed blocks in double precision, the same

@@ -6,6 +6,9 @@ import { targetMessages } from '../../core/validate.js';
 import { decision, sigmoid } from '../../numeric/logistic-regression.js';
 import { type Features, type FittedModel, featureVector } from './model.js';
 
+/** Why the detector abstains on a transcript whose target sent only empty messages. @internal */
+export const NO_TEXT = 'The target sent no text (only empty messages): there is nothing to embed.';
+
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
 /** How much of the target's text a verdict rests on: its messages and their characters. @internal */

@@ -3,15 +3,13 @@ import type { Detection, DetectOptions } from '../../core/detector.js';
 import type { Transcript, ValidTranscript } from '../../core/transcript.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
-import { supportOf } from './evidence.js';
+import { NO_TEXT, supportOf } from './evidence.js';
 import type { StreamHost } from './stream.js';
 
 /** What {@link detectPrefixes} needs from the detector. @internal */
 export interface PrefixHost extends Pick<StreamHost, 'name' | 'streamParts' | 'hashedQuery' | 'verdict'> {
   detectBatch(ts: Transcript[], opts?: DetectOptions): Promise<Detection[]>;
 }
-
-const NO_TEXT = 'The target sent no text (only empty messages): there is nothing to embed.';
 
 /**
  * The embedding detector's detections of groups of growing prefixes of one conversation (an ensemble's

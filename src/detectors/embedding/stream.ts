@@ -8,6 +8,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { HashingAccumulator } from '../../runtime/hashing-accumulator.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { NO_TEXT } from './evidence.js';
 import type { HashedQuery } from './hashed-query.js';
 import type { Features, FittedModel } from './model.js';
 
@@ -23,8 +24,6 @@ export interface StreamHost {
   judge(m: FittedModel, index: VectorIndex, e: Float32Array, started: number): Detection;
   verdict(m: FittedModel, f: Features | null, started: number): Detection;
 }
-
-const NO_TEXT = 'The target sent no text (only empty messages): there is nothing to embed.';
 
 /** The parts a stream resolves on its first push (the fitted model does not change under an open stream). */
 type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
