@@ -7,6 +7,48 @@ import {
   validateStreamHead,
 } from './validate.js';
 
+/** The latest message with a timestamp: its index and time. */
+type Timed = { index: number; timeMs: number };
+
+/**
+ * The order check of messages that arrive one at a time: each is checked as `validateTranscript` checks
+ * `messages[i]` (`validateMessageAt`: shape, timestamp, never earlier than the latest timed one before), with
+ * the index and the latest timed message kept between calls. A message that fails moves nothing.
+ *
+ * @internal
+ */
+export class MessageSequence {
+  private count = 0;
+  private lastTimed: Timed | undefined;
+
+  /** How many messages have passed. */
+  get length(): number {
+    return this.count;
+  }
+
+  /**
+   * Checks the next message.
+   *
+   * @param message - the message as pushed
+   * @param limits - overrides for `DEFAULT_LIMITS` (resolved ones are used as they are)
+   * @returns the message as validated (frozen, `timeMs` set)
+   * @throws InvalidTranscriptError naming `messages[i]` and the fix
+   */
+  next(message: Message, limits?: ValidationLimits): ValidMessage {
+    const index = this.count;
+    const m = validateMessageAt(message, index, this.lastTimed, limits);
+    this.count++;
+    if (m.timeMs !== undefined) this.lastTimed = { index, timeMs: m.timeMs };
+    return m;
+  }
+
+  /** Goes back to `count` messages, the latest timed one among them being `lastTimed`. */
+  rewind(count: number, lastTimed: Timed | undefined): void {
+    this.count = count;
+    this.lastTimed = lastTimed;
+  }
+}
+
 /**
  * The messages of a transcript that arrives one message at a time (a stream), each checked as
  * `validateTranscript` checks it in a whole transcript: its shape, its timestamp (epoch ms or ISO 8601, never
@@ -18,11 +60,10 @@ import {
 export class MessageLog {
   /** The validated messages, in order (empty when the log was made with `keepMessages: false`). */
   readonly messages: ValidMessage[] = [];
-  private count = 0;
+  private readonly sequence = new MessageSequence();
   /** The validated profile, if any. */
   readonly profile: Profile | undefined;
   private readonly limits: Readonly<Required<ValidationLimits>>;
-  private lastTimed: { index: number; timeMs: number } | undefined;
   private targetCount = 0;
 
   /**
@@ -55,8 +96,7 @@ export class MessageLog {
    * @throws InvalidTranscriptError naming `messages[i]` and the fix, or the message limit; nothing is kept then
    */
   append(message: Message): ValidMessage {
-    const index = this.count;
-    if (index >= this.limits.maxMessages) {
+    if (this.sequence.length >= this.limits.maxMessages) {
       throw new InvalidTranscriptError([
         {
           path: 'messages',
@@ -64,10 +104,8 @@ export class MessageLog {
         },
       ]);
     }
-    const m = validateMessageAt(message, index, this.lastTimed, this.limits);
+    const m = this.sequence.next(message, this.limits);
     if (this.keepMessages) this.messages.push(m);
-    this.count++;
-    if (m.timeMs !== undefined) this.lastTimed = { index, timeMs: m.timeMs };
     if (m.speaker === this.target) this.targetCount++;
     return m;
   }
@@ -76,16 +114,16 @@ export class MessageLog {
   pop(): void {
     const m = this.messages.pop();
     if (m === undefined) return;
-    this.count--;
     if (m.speaker === this.target) this.targetCount--;
-    this.lastTimed = undefined;
+    let lastTimed: Timed | undefined;
     for (let i = this.messages.length - 1; i >= 0; i--) {
       const t = this.messages[i]!.timeMs;
       if (t !== undefined) {
-        this.lastTimed = { index: i, timeMs: t };
+        lastTimed = { index: i, timeMs: t };
         break;
       }
     }
+    this.sequence.rewind(this.messages.length, lastTimed);
   }
 
   /** The messages so far as a transcript (a copy of the list). */

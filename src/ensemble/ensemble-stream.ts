@@ -6,9 +6,9 @@ import type {
   Detector,
   StreamOptions,
 } from '../core/detector.js';
+import { MessageSequence } from '../core/message-log.js';
 import { openStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
-import { validateMessageAt } from '../core/validate.js';
 import { settleMember } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
@@ -50,17 +50,14 @@ export function openEnsembleStream(
   /** Each member's outcome at the latest push. */
   let seen: readonly MemberOutcome[] = [];
   let chain: Promise<unknown> = Promise.resolve();
-  /** Messages pushed so far, and the latest timed one (a timestamp must not go backwards, as in `detect()`). */
-  let pushed = 0;
-  let lastTimed: { index: number; timeMs: number } | undefined;
+  /** The pushed messages' order (a timestamp must not go backwards, as in `detect()`). */
+  const sequence = new MessageSequence();
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
       const run = chain.then(async () => {
         // Checks this message alone (shape, timestamp, order), before any member sees it, so a bad message
         // reaches no member and a push costs the same at any length.
-        const valid = validateMessageAt(message, pushed, lastTimed);
-        if (valid.timeMs !== undefined) lastTimed = { index: pushed, timeMs: valid.timeMs };
-        pushed++;
+        sequence.next(message);
         const { signal } = detectOpts;
         const outcomes = await Promise.all(
           streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),

@@ -1,8 +1,8 @@
 import type { VectorIndex } from '../../ann/vector-index.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
+import { MessageSequence } from '../../core/message-log.js';
 import type { Message } from '../../core/transcript.js';
-import { validateMessageAt } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
@@ -60,8 +60,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   let acc: HashingAccumulator | undefined;
   let query: HashedQuery | undefined;
   const texts: string[] = [];
-  let pushed = 0;
-  let lastTimed: { index: number; timeMs: number } | undefined;
+  const sequence = new MessageSequence();
   let withText = 0;
   let targetMessages = 0;
   let targetCharacters = 0;
@@ -71,26 +70,22 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   let busy = 0;
 
   /**
-   * Checks the message (as detect() checks each of a transcript's) and counts it, handing a target's text to
-   * `keep`; false when the message leaves the detection as it was (another speaker's, once there is one).
+   * Checks the message (as detect() checks each of a transcript's) and counts it, adding a target's text to the
+   * hashing accumulator (or to the texts to embed again); false when the message leaves the detection as it was
+   * (another speaker's, once there is one).
    */
-  const take = (message: Message, o: DetectOptions, keep: (text: string) => void): boolean => {
+  const take = (message: Message, o: DetectOptions): boolean => {
     AbortedError.throwIfAborted(o.signal, what);
-    const m = validateMessageAt(message, pushed, lastTimed);
-    if (m.timeMs !== undefined) lastTimed = { index: pushed, timeMs: m.timeMs };
-    pushed++;
+    const m = sequence.next(message);
     if (m.speaker !== target) return latest === undefined;
     targetMessages++;
     targetCharacters += m.text.length;
     if (m.text.trim() !== '') {
       withText++;
-      keep(m.text);
+      if (acc) acc.add(m.text, query?.apply);
+      else texts.push(m.text);
     }
     return true;
-  };
-  const hash = (text: string): void => acc!.add(text, query?.apply);
-  const keepText = (text: string): void => {
-    texts.push(text);
   };
 
   const finish = (d: Detection): Detection => {
@@ -102,7 +97,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   /** A push once the parts are known and the text is hashed: no await anywhere. */
   const hashedStep = (message: Message, o: DetectOptions): Detection => {
     const started = nowMs();
-    if (!take(message, o, hash)) return latest!;
+    if (!take(message, o)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
     if (query) return finish(det.verdict(parts!.m, query.features(), started));
     return finish(det.judge(parts!.m, parts!.index, acc!.vector(), started));
@@ -119,7 +114,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     }
     if (acc) return hashedStep(message, o);
     const started = nowMs();
-    if (!take(message, o, keepText)) return latest!;
+    if (!take(message, o)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
     const e = (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
     AbortedError.throwIfAborted(o.signal, what);
