@@ -75,13 +75,12 @@ export class HashedQuery {
   /** 1 where a hot column is listed: bit 0 in listW, bit 1 in listC. */
   private readonly listed: Uint8Array;
   /**
-   * Deferring queries: the hot rows; at a read, the hot columns with pending changes (`active` of them) and
-   * each one's change as the numerators see it.
+   * Deferring queries: the hot rows; at a read, the hot columns with pending changes (the first `active` of
+   * `cols`, counted by `nearestDeferred`) and each one's change as the numerators see it.
    */
   private readonly hotRows: HotRows | undefined;
   private readonly cols: Int32Array;
   private readonly g: Float64Array;
-  private active = 0;
   /** Deferring queries: the ids of the last read's neighbours (the next read settles them first). */
   private last: number[] = [];
   /** Work spent settling candidates since the hot columns were last applied (entries read). */
@@ -223,7 +222,7 @@ export class HashedQuery {
 
   /** The neighbours: under deferred hot changes when a bound allows, else after applying them. */
   private select(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] {
-    if (this.listW.length + this.listC.length > 0) {
+    if (this.pendingHot > 0) {
       const found = this.deferHot ? this.nearestDeferred(k, a, b, qc, qn) : undefined;
       if (found) return found;
       this.flushAll();
@@ -257,16 +256,15 @@ export class HashedQuery {
       cols[active++] = h;
       gg += x * x;
     }
-    this.active = active;
     const r = Math.sqrt(gg) / qn;
     const shift = cc - qc;
     // The last read's neighbours (else the first k vectors), settled, set the bar: the k-th similarity is at
     // least their least. Numerators are compared against bar × denominator (no division per vector).
     const top = new TopK(k);
     const picked = this.last.length === k ? this.last : Array.from({ length: k }, (_, j) => j);
-    for (const j of picked) this.settle(top, j, a, b, shift, qn);
+    for (const j of picked) this.settle(top, j, a, b, shift, qn, active);
     // Then every other vector whose bound reaches the bar is settled too, the bar rising as better ones are found.
-    const budget = (SETTLE_AT * (this.listW.length + this.listC.length) * n - this.paid) / Math.max(1, hot);
+    const budget = (SETTLE_AT * this.pendingHot * n - this.paid) / Math.max(1, hot);
     let settled = picked.length;
     let bar = top.floor - SLACK;
     let at = 0;
@@ -283,7 +281,7 @@ export class HashedQuery {
         if (0 < bar) continue;
       } else if (a * ws[j]! + b * cs[j]! + shift - dotCenter[j]! + r * reach[j]! * den < bar * den) continue;
       if (++settled > budget) return undefined;
-      this.settle(top, j, a, b, shift, qn);
+      this.settle(top, j, a, b, shift, qn, active);
       bar = top.floor - SLACK;
     }
     this.paid += settled * hot;
@@ -296,11 +294,22 @@ export class HashedQuery {
     return neighbours;
   }
 
-  /** Offers vector `j` to `top` with its exact similarity (its applied sums plus its deferred hot part). */
-  private settle(top: TopK, j: number, a: number, b: number, shift: number, qn: number): void {
+  /**
+   * Offers vector `j` to `top` with its exact similarity (its applied sums plus its deferred hot part, over the
+   * first `active` of `cols`).
+   */
+  private settle(
+    top: TopK,
+    j: number,
+    a: number,
+    b: number,
+    shift: number,
+    qn: number,
+    active: number,
+  ): void {
     const { norms, dotCenter, hot } = this.t;
     const { rows } = this.hotRows!;
-    const { g, cols, active } = this;
+    const { g, cols } = this;
     const den = qn * norms[j]!;
     let sim = 0;
     if (den > 1e-12) {
