@@ -283,16 +283,16 @@ export class WordOverlap {
   }
 
   /**
-   * Jaccard similarity of two distinct-id sets, `a[aStart, aStart + an)` and `b[bStart, bStart + bn)`; 0 when
-   * both are empty.
+   * Jaccard similarity of two distinct-id sets, `a[0, an)` and `b[0, bn)`; 0 when both are empty. The definition
+   * the accumulator's echo share (`echoShared`, counted while a message joins the history) follows.
    */
-  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number, aStart = 0, bStart = 0): number {
+  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number): number {
     if (an === 0 && bn === 0) return 0;
     const stamp = this.nextStamp();
     const mark = this.mark;
-    for (let i = bStart; i < bStart + bn; i++) mark[b[i]!] = stamp;
+    for (let i = 0; i < bn; i++) mark[b[i]!] = stamp;
     let inter = 0;
-    for (let i = aStart; i < aStart + an; i++) if (mark[a[i]!] === stamp) inter++;
+    for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
     return inter / (an + bn - inter);
   }
 }
