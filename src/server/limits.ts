@@ -43,6 +43,12 @@ class Admitted implements RequestBudget {
     /** The body bytes it holds of `maxBytesInFlight`. */
     readonly cost: number,
   ) {}
+
+  /** Aborts the request's signal with `reason` and stops the detection work waiting on it, if any. */
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+    this.run?.stop(reason);
+  }
 }
 
 /** Where an admitted request's response keeps its budget, for the shared 'close' listener. */
@@ -57,10 +63,8 @@ function atClose(this: AdmittedResponse): void {
   const b = this[ADMITTED];
   if (b === undefined || b.finished) return;
   b.finished = true;
-  if (!this.writableFinished && !b.signal.aborted) {
-    b.controller.abort(new AbortedError('The request (client disconnected)'));
-    b.run?.stop(b.signal.reason);
-  }
+  if (!this.writableFinished && !b.signal.aborted)
+    b.abort(new AbortedError('The request (client disconnected)'));
   b.admission.closed(b);
 }
 
@@ -203,8 +207,7 @@ export class Admission {
   /** The deadline of an admitted request (a timer argument, so no closure per request). */
   private readonly atDeadline = (b: Admitted): void => {
     const late = new DeadlineExceededError(this.limits.timeoutMs);
-    b.controller.abort(late);
-    b.run?.stop(late);
+    b.abort(late);
     // Still receiving or parsing the body: answer now (Fastify skips the handler once a reply is sent).
     if (!b.started && !b.reply.sent) {
       b.reply.header('Connection', 'close');
