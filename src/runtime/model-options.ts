@@ -288,3 +288,15 @@ export function deserializeModelOptions(state: unknown): ModelOptions {
   validateModelOptions(out);
   return out;
 }
+
+/**
+ * Model options read back from a saved state ({@link deserializeModelOptions}) and relocated as the loader asks
+ * ({@link relocateModelOptions}).
+ *
+ * @param saved - what {@link serializeModelOptions} wrote, as read from the state
+ * @param where - the relocation
+ * @internal
+ */
+export function relocateSavedModelOptions(saved: unknown, where: ModelRelocation): ModelOptions {
+  return relocateModelOptions(deserializeModelOptions(saved), where);
+}

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { DetectorState } from '../../core/detector.js';
 import {
-  deserializeModelOptions,
   MODEL_DEVICES,
   MODEL_DTYPES,
   type ModelOptions,
   type ModelRelocation,
-  relocateModelOptions,
+  relocateSavedModelOptions,
 } from '../../runtime/model-options.js';
 import type { DetectorCliFlag } from '../descriptor.js';
 
@@ -87,7 +86,7 @@ export const MODEL_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
  * @internal
  */
 export function savedModelOptions(state: DetectorState, where: ModelRelocation, key = 'model'): ModelOptions {
-  return relocateModelOptions(deserializeModelOptions(state[key]), where);
+  return relocateSavedModelOptions(state[key], where);
 }
 
 /**

@@ -13,8 +13,7 @@ import { transformersOptionsFromId } from '../../runtime/embedder-id.js';
 import { modelSourceOf } from '../../runtime/embedder-source.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
-  deserializeModelOptions,
-  relocateModelOptions,
+  relocateSavedModelOptions,
   type SerializedModelOptions,
   serializeModelOptions,
 } from '../../runtime/model-options.js';
@@ -137,8 +136,10 @@ export function readState(
   if (!embedder && typeof savedId === 'string') {
     embedder = HashingEmbedder.fromId(savedId);
     // The recorded source (relocated as the caller says: modelDir, cacheDir...), then the caller's own options.
-    const saved = deserializeModelOptions(s['embedderModel']);
-    const source = { ...relocateModelOptions(saved, embedderOptions ?? {}), ...embedderOptions };
+    const source = {
+      ...relocateSavedModelOptions(s['embedderModel'], embedderOptions ?? {}),
+      ...embedderOptions,
+    };
     if (!embedder) embedderOptions = { ...transformersOptionsFromId(savedId), ...source };
   }
   const hnsw = (s['hnsw'] ?? {}) as EmbeddingHnswOptions;

@@ -10,7 +10,7 @@ import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
   deserializeModelOptions,
   type ModelRelocation,
-  relocateModelOptions,
+  relocateSavedModelOptions,
 } from '../../runtime/model-options.js';
 import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
 import type { FewShotPromptOptions, PoolItem } from './few-shot-options.js';
@@ -112,7 +112,7 @@ export function embedderFromSavedId(
   if (source !== undefined && source !== null) {
     return new TransformersEmbedder({
       ...transformersOptionsFromId(id, 'state.embedder'),
-      ...relocateModelOptions(deserializeModelOptions(source), relocation),
+      ...relocateSavedModelOptions(source, relocation),
     });
   }
   return new TransformersEmbedder({
