@@ -24,15 +24,12 @@ export interface WorkerSetup {
 }
 
 const setup = workerData as WorkerSetup;
-const detector: Promise<Detector> = detectorFromConfig(setup.config);
-// A failed build is reported by each task, never as an unhandled rejection.
-detector.catch(() => {});
 
 /** Runs one task; the transcripts were validated by the service and are validated again here (cheap). */
-export default async function run(
+async function run(
+  d: Detector,
   task: WorkerTask,
 ): Promise<Detection | (Detection & { timeline: TimelinePoint[] }) | Detection[]> {
-  const d = await detector;
   if (task.kind === 'batch') {
     const ts = task.transcripts.map((t) => validateTranscript(t, setup.limits));
     return d.detectBatch ? d.detectBatch(ts) : Promise.all(ts.map((t) => d.detect(t)));
@@ -41,3 +38,16 @@ export default async function run(
   const result = await d.detect(t);
   return task.timeline ? { ...result, timeline: await detectTimeline(d, t) } : result;
 }
+
+/**
+ * The task handler, once this thread's detector is built. Piscina awaits a default export that is a promise
+ * before it reports the thread ready, so building the detector (and loading its models) is never charged to a
+ * task: a thread that replaces one stopped at a request's deadline is not stopped in turn at the next deadline
+ * for the time it takes to start. A failed build is reported by each task, never as an unhandled rejection.
+ */
+export default detectorFromConfig(setup.config).then(
+  (d) => (task: WorkerTask) => run(d, task),
+  (err: unknown) => (): never => {
+    throw err;
+  },
+);

@@ -71,4 +71,25 @@ describe('detection in worker threads (server.workers)', () => {
       await server.app.close();
     }
   }, 90_000);
+
+  it('does not stop a replacement thread for the time it takes to start (no restart loop at a short deadline)', async () => {
+    const { server, url } = await startService(
+      { server: { workers: 1, timeoutMs: 30 } },
+      { port: 0, handleSignals: false },
+    );
+    try {
+      const post = (body: unknown) => postJson(`${url}/v1/detect`, body);
+      // Past the 30 ms deadline while running: its thread is stopped and piscina starts another.
+      expect((await post({ ...big, timeline: true })).status).toBe(503);
+      // Requests sent back to back, so one is always waiting while the new thread starts. Were the thread's
+      // start-up (its module and detector) charged to the first task it runs, that task would pass its deadline,
+      // its thread would be stopped too, and so on: before the fix, no 200 came in 10 s here.
+      const t0 = performance.now();
+      let status = 0;
+      while (status !== 200 && performance.now() - t0 < 20_000) status = (await post(sample)).status;
+      expect(status).toBe(200);
+    } finally {
+      await server.app.close();
+    }
+  }, 60_000);
 });
