@@ -83,6 +83,8 @@ export function int8Replacement(
   let w = cache.get(key);
   const tensors: TensorProto[] = [];
   if (!w) {
+    // Signed weights: ONNX Runtime's u8s8 kernels use AVX-512 VNNI (uint8 x int8) directly; the same weights
+    // stored as uint8 run its u8u8 kernels, about 1.9x the CPU time of the whole q8 encoder (bench/optimize.ts).
     const q = quantizeInt8(weightKN(site), [K, N], {
       type: 'int8',
       symmetric,
