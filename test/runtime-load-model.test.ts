@@ -1,4 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +16,7 @@ import { IntegrityError } from '../src/errors/integrity-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { cachedModelFolder, resolveCacheDir } from '../src/hub/cache-dir.js';
+import { CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
 import { withDeviceFallback } from '../src/runtime/device.js';
 import { acquireModel, loadedModels, loadTransformers } from '../src/runtime/load-model.js';
 import { requiredModelFiles } from '../src/runtime/model-files.js';
@@ -17,6 +27,7 @@ import { useFakeHub } from './helpers/fake-hub.js';
 import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const TINY_BERT = join(HF_TINY, 'tiny-bert');
+const TINY_GPT2 = join(HF_TINY, 'tiny-gpt2');
 const DEFAULT = 'Xenova/e5-small-v2';
 
 describe('model location and options (no model files needed)', () => {
@@ -365,6 +376,33 @@ describe.skipIf(!HAS_SHARED)(
       expect(ModelLoadError.isInstance(e3)).toBe(true);
       expect((e3 as ModelLoadError).file).toBe(join(TINY_BERT, 'onnx/model_fp16.onnx'));
       expect((e3 as Error).message).toMatch(/dtype "fp16"/);
+    });
+
+    it('loads a causal LM folder that holds onnx/decoder_model_merged* (older exports) instead of onnx/model*', async () => {
+      const merged = join(tmp, 'gpt2-merged');
+      cpSync(TINY_GPT2, merged, { recursive: true });
+      renameSync(
+        join(merged, 'onnx/model_quantized.onnx'),
+        join(merged, 'onnx/decoder_model_merged_quantized.onnx'),
+      );
+      rmSync(join(merged, 'onnx/model.onnx'));
+      const original = new CausalLmScorer({ model: TINY_GPT2, dtype: 'q8' });
+      const renamed = new CausalLmScorer({ model: merged, dtype: 'q8' });
+      try {
+        const text = 'Hello there, how are you today?';
+        const want = (await original.tokenLogprobs(text)).logprobs;
+        expect(want.length).toBeGreaterThan(3);
+        expect((await renamed.tokenLogprobs(text)).logprobs).toEqual(want);
+      } finally {
+        await original.dispose();
+        await renamed.dispose();
+      }
+      // Neither name for the dtype's graph: the error names the file the dtype selects.
+      const e = await acquireModel('causal-lm', { model: merged, defaultModel: DEFAULT }).catch(
+        (err: unknown) => err,
+      );
+      expect(ModelLoadError.isInstance(e)).toBe(true);
+      expect((e as ModelLoadError).file).toBe(join(merged, 'onnx/model.onnx'));
     });
 
     it('reports a corrupt ONNX file as ModelLoadError naming the file, and recovers once it is fixed', async () => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ModelDtype, onnxFileFor } from '../core/model-dtypes.js';
+import type { ModelDtype } from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { IntegrityError } from '../errors/integrity-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
@@ -13,14 +13,14 @@ import { readPullManifest } from '../fs/file-digest.js';
 import { cachedModelFolder } from '../hub/cache-dir.js';
 import type { LoadProgress } from '../hub/load-progress.js';
 import { pullModel } from '../hub/pull-model.js';
-import { type ModelTask, requiredModelFiles } from './model-files.js';
+import { graphFileCandidates, type ModelTask, mainGraphNames, requiredModelFiles } from './model-files.js';
 import type { ResolvedLocation } from './model-location.js';
 
 /** The ONNX graphs transformers.js loads for each task (`loadAll` picks `decoder_model_merged` when `model` is absent). */
 const TASK_GRAPHS: Readonly<Record<ModelTask, readonly string[]>> = {
-  'feature-extraction': ['model'],
-  'sequence-classification': ['model'],
-  'causal-lm': ['model', 'decoder_model_merged'],
+  'feature-extraction': mainGraphNames('feature-extraction'),
+  'sequence-classification': mainGraphNames('sequence-classification'),
+  'causal-lm': mainGraphNames('causal-lm'),
   clip: ['text_model', 'vision_model'],
 };
 
@@ -34,12 +34,8 @@ async function alreadyPulled(
   const manifest = await readPullManifest(folder);
   if (manifest?.id !== where.model || manifest.revision !== where.revision) return false;
   const listed = new Set(manifest.files.map((f) => f.path));
-  return requiredModelFiles(task, dtype).every(
-    (f) =>
-      listed.has(f) ||
-      (task === 'causal-lm' &&
-        f === onnxFileFor(dtype) &&
-        listed.has(onnxFileFor(dtype, 'decoder_model_merged'))),
+  return requiredModelFiles(task, dtype).every((f) =>
+    graphFileCandidates(task, dtype, f).some((c) => listed.has(c)),
   );
 }
 

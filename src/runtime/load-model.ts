@@ -15,7 +15,7 @@ import { verifyPulledFolder } from '../fs/file-digest.js';
 import { resolveCacheDir } from '../hub/cache-dir.js';
 import { withDeviceFallback } from './device.js';
 import { fetchHubModel } from './fetch-hub-model.js';
-import { checkModelFolder, type ModelTask } from './model-files.js';
+import { checkModelFolder, type ModelTask, mainGraphNames } from './model-files.js';
 import {
   type AcquireModelOptions,
   type ResolvedLocation,
@@ -191,11 +191,11 @@ async function loadAll(
     ...(progress_callback ? { progress_callback } : {}),
   };
   const session_options = opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {};
-  // Older causal-LM exports (and `botlens pull` of them) hold onnx/decoder_model_merged*.onnx, not onnx/model*.onnx.
-  const model_file_name =
-    task === 'causal-lm' && where.local && !existsSync(join(where.location, onnxFileFor(dtype)))
-      ? 'decoder_model_merged'
-      : undefined;
+  // The main graph's name in a local folder (checked above), for transformers.js's `model_file_name`.
+  const graph = where.local
+    ? mainGraphNames(task).find((name) => existsSync(join(where.location, onnxFileFor(dtype, name))))
+    : undefined;
+  const model_file_name = graph !== undefined && graph !== 'model' ? graph : undefined;
   const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
   const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {
     const modelOpts = {

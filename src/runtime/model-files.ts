@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ModelDtype, onnxFileFor } from '../core/model-dtypes.js';
@@ -40,6 +41,40 @@ export function requiredModelFiles(task: ModelTask, dtype: ModelDtype): string[]
 }
 
 /**
+ * The base names a task's main ONNX graph may have, in the order they are looked for: `model`, and for a causal
+ * LM also `decoder_model_merged`, which older exports (Xenova/gpt2 among them, and `botlens pull` of them) hold
+ * instead (transformers.js's `model_file_name`).
+ *
+ * @param task - what the model is loaded for (not `clip`, whose two graphs have fixed names)
+ * @internal
+ */
+export function mainGraphNames(task: ModelTask): readonly string[] {
+  return task === 'causal-lm' ? CAUSAL_LM_GRAPHS : MODEL_GRAPH;
+}
+
+const MODEL_GRAPH: readonly string[] = Object.freeze(['model']);
+const CAUSAL_LM_GRAPHS: readonly string[] = Object.freeze(['model', 'decoder_model_merged']);
+
+/**
+ * The files that can stand for one of {@link requiredModelFiles}, in the order they are looked for: the main
+ * graph under each of its {@link mainGraphNames}; any other file only as itself.
+ *
+ * @param task - what the model is loaded for
+ * @param dtype - the weight variant
+ * @param file - a file {@link requiredModelFiles} lists for the task and dtype
+ * @example
+ * ```ts
+ * graphFileCandidates('causal-lm', 'q8', 'onnx/model_quantized.onnx');
+ * // ['onnx/model_quantized.onnx', 'onnx/decoder_model_merged_quantized.onnx']
+ * ```
+ * @internal
+ */
+export function graphFileCandidates(task: ModelTask, dtype: ModelDtype, file: string): string[] {
+  if (task === 'clip' || file !== onnxFileFor(dtype)) return [file];
+  return mainGraphNames(task).map((name) => onnxFileFor(dtype, name));
+}
+
+/**
  * Checks that a local model folder holds every file {@link requiredModelFiles} lists and that its small JSON
  * files parse, so a missing or broken file is reported by name before ONNX Runtime or the tokenizer fail obscurely.
  *
@@ -67,15 +102,13 @@ export async function checkModelFolder(
   for (const wanted of requiredModelFiles(task, dtype)) {
     let rel = wanted;
     let file = join(folder, rel);
-    let s = await stat(file).catch(() => undefined);
-    // Older causal-LM exports on the hub (Xenova/gpt2 among them) name the graph decoder_model_merged.onnx.
-    if (!s && task === 'causal-lm' && rel.startsWith('onnx/model')) {
-      const alt = rel.replace('onnx/model', 'onnx/decoder_model_merged');
-      const altStat = await stat(join(folder, alt)).catch(() => undefined);
-      if (altStat) {
-        rel = alt;
-        file = join(folder, alt);
-        s = altStat;
+    let s: Stats | undefined;
+    for (const candidate of graphFileCandidates(task, dtype, wanted)) {
+      s = await stat(join(folder, candidate)).catch(() => undefined);
+      if (s) {
+        rel = candidate;
+        file = join(folder, candidate);
+        break;
       }
     }
     if (!s?.isFile()) {
