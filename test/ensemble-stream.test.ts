@@ -185,6 +185,7 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], {
       strategy: 'stacking',
       memberFeatures: false,
+      memberPrefixCuts: [],
     });
     await e.fit(DATA);
     const state = e.toJSON();

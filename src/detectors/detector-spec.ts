@@ -158,8 +158,8 @@ export interface EnsembleSpec {
   noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
   /**
    * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
-   * see `EnsembleOptions.memberPrefixCuts`. `[]` fits them on whole transcripts only (faster).
-   * @defaultValue []
+   * see `EnsembleOptions.memberPrefixCuts`. `[]` fits them on whole transcripts only.
+   * @defaultValue [1]
    */
   memberPrefixCuts?: number[] | undefined;
   /**

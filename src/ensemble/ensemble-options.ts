@@ -104,6 +104,14 @@ export function checkThreshold(t: unknown): asserts t is number {
 }
 
 /**
+ * The default `memberPrefixCuts` of a stacking ensemble: members also learn from each training transcript cut
+ * after the target's first message (see `EnsembleOptions.memberPrefixCuts`).
+ *
+ * @internal
+ */
+export const DEFAULT_MEMBER_PREFIX_CUTS: readonly number[] = [1];
+
+/**
  * Validates the members and options of `new Ensemble(detectors, options)` once, at the boundary, and applies
  * the defaults documented on {@link EnsembleOptions}.
  *
@@ -157,7 +165,7 @@ export function resolveEnsembleOptions(
   }
   const givenCuts =
     options.memberPrefixCuts === undefined ? undefined : checkPrefixCuts(options.memberPrefixCuts);
-  const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? []);
+  const memberPrefixCuts = strategy !== 'stacking' ? [] : (givenCuts ?? [...DEFAULT_MEMBER_PREFIX_CUTS]);
   const memberFeatures = options.memberFeatures ?? true;
   if (typeof memberFeatures !== 'boolean') {
     throw new InvalidOptionsError(

@@ -48,7 +48,7 @@ describe('withPrefixCuts', () => {
 });
 
 describe('stacking fits its members on prefix cuts of the training chats (memberPrefixCuts)', () => {
-  it('when asked, in every out-of-fold fit and in the final one; by default ([]) whole chats only', async () => {
+  it('when asked, in every out-of-fold fit and in the final one; by default after the 1st message; [] = whole chats only', async () => {
     const h = new RecordingHeuristic();
     const e = new Ensemble([h], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1, 2, 3, 5, 8] });
     await e.fit(chats);
@@ -60,8 +60,15 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     expect(h.fits[3]).toHaveLength(3 * chats.length);
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
 
+    const byDefault = new RecordingHeuristic();
+    const d = new Ensemble([byDefault], { strategy: 'stacking', folds: 3 });
+    expect(d.toJSON().memberPrefixCuts).toEqual([1]);
+    await d.fit(chats);
+    expect(byDefault.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
+    expect(byDefault.fits[3]!.filter((n) => n === 3)).toHaveLength(chats.length);
+
     const whole = new RecordingHeuristic();
-    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3 });
+    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3, memberPrefixCuts: [] });
     expect(w.toJSON().memberPrefixCuts).toEqual([]);
     await w.fit(chats);
     expect(whole.fits.flat().every((n) => n === 3)).toBe(true);
@@ -122,6 +129,8 @@ describe('state saved at 3a4314d (before prefix-cut member fitting and the lengt
     expect(saved.state.combiner.weights).toHaveLength(5 * 2 + 1);
     expect(saved.state['memberPrefixCuts']).toBeUndefined();
     const ens = await Ensemble.fromJSON(saved.state, { resolve });
+    // Fitted on whole transcripts before the option existed: a refit keeps doing so, whatever the default.
+    expect(ens.toJSON().memberPrefixCuts).toEqual([]);
     const got = (await ens.detectBatch(saved.probeRows.map((i) => unlabel(chats[i]!)))) as EnsembleResult[];
     got.forEach((r, i) => {
       expect(r.score).toBeCloseTo(saved.scores[i]!, 12);
