@@ -185,7 +185,6 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], {
       strategy: 'stacking',
       memberFeatures: false,
-      memberPrefixCuts: [],
     });
     await e.fit(DATA);
     const state = e.toJSON();

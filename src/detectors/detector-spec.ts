@@ -158,8 +158,9 @@ export interface EnsembleSpec {
   noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
   /**
    * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
-   * see `EnsembleOptions.memberPrefixCuts`. `[]` fits them on whole transcripts only.
-   * @defaultValue [1]
+   * see `EnsembleOptions.memberPrefixCuts` (`[1]`: better verdicts after the first message, about 1.25x the
+   * fit time). `[]` fits them on whole transcripts only.
+   * @defaultValue []
    */
   memberPrefixCuts?: number[] | undefined;
   /**

@@ -48,7 +48,7 @@ describe('withPrefixCuts', () => {
 });
 
 describe('stacking fits its members on prefix cuts of the training chats (memberPrefixCuts)', () => {
-  it('when asked, in every out-of-fold fit and in the final one; by default after the 1st message; [] = whole chats only', async () => {
+  it('when asked, in every out-of-fold fit and in the final one; by default ([]) whole chats only', async () => {
     const h = new RecordingHeuristic();
     const e = new Ensemble([h], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1, 2, 3, 5, 8] });
     await e.fit(chats);
@@ -60,15 +60,14 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     expect(h.fits[3]).toHaveLength(3 * chats.length);
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
 
-    const byDefault = new RecordingHeuristic();
-    const d = new Ensemble([byDefault], { strategy: 'stacking', folds: 3 });
-    expect(d.toJSON().memberPrefixCuts).toEqual([1]);
+    const first = new RecordingHeuristic();
+    const d = new Ensemble([first], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1] });
     await d.fit(chats);
-    expect(byDefault.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
-    expect(byDefault.fits[3]!.filter((n) => n === 3)).toHaveLength(chats.length);
+    expect(first.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
+    expect(first.fits[3]!.filter((n) => n === 3)).toHaveLength(chats.length);
 
     const whole = new RecordingHeuristic();
-    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3, memberPrefixCuts: [] });
+    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3 });
     expect(w.toJSON().memberPrefixCuts).toEqual([]);
     await w.fit(chats);
     expect(whole.fits.flat().every((n) => n === 3)).toBe(true);
