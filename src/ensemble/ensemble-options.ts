@@ -105,7 +105,7 @@ export function checkThreshold(t: unknown): asserts t is number {
 
 /**
  * The default `memberPrefixCuts` of a stacking ensemble: none, members are fitted on whole transcripts. `[1]`
- * measured better after the first message at no detection cost, but its fit took about 1.25x the CPU time of
+ * measured better after the first message at no detection cost, but its fit took about 1.2-1.4x the CPU time of
  * `[]` on ConvAI train, past issue 12's 4 s budget for that fit (see `EnsembleOptions.memberPrefixCuts`).
  *
  * @internal
