@@ -361,7 +361,8 @@ export class Ensemble implements Detector {
       folds: s.folds,
       seed: s.seed,
       l2: s.l2,
-      ...(s.memberPrefixCuts !== undefined && { memberPrefixCuts: s.memberPrefixCuts }),
+      // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
+      memberPrefixCuts: s.memberPrefixCuts ?? [],
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     });

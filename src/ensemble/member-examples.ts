@@ -1,3 +1,4 @@
+import { markPrefixCut } from '../core/prefix-cut-mark.js';
 import type { LabelledTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
@@ -7,6 +8,8 @@ import { cutAfterTargetMessage } from './prefix-cut.js';
  * message for each `k` in `cuts` (only where the cut is shorter than the example, so no transcript is added
  * twice). A member fitted only on whole conversations has seen no short text like the one it must judge after
  * the target's first message; fitted on the cuts as well, it learns what a bot's opening message looks like.
+ * Each cut is marked (`markPrefixCut`), so a member can tell it from a whole conversation (the embedding
+ * detector keeps cuts out of its kNN vote's labelled set).
  *
  * @param examples - labelled transcripts (validated)
  * @param cuts - target-message counts (positive integers; empty: the examples alone)
@@ -26,7 +29,7 @@ export function withPrefixCuts(
   for (const k of cuts) {
     for (const e of examples) {
       const c = cutAfterTargetMessage(e, k);
-      if (c !== null && c.messages.length < e.messages.length) out.push(c);
+      if (c !== null && c.messages.length < e.messages.length) out.push(markPrefixCut(c));
     }
   }
   return out;

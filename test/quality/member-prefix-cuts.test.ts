@@ -60,6 +60,12 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     expect(h.fits[3]).toHaveLength(3 * chats.length);
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
 
+    const first = new RecordingHeuristic();
+    const d = new Ensemble([first], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1] });
+    await d.fit(chats);
+    expect(first.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
+    expect(first.fits[3]!.filter((n) => n === 3)).toHaveLength(chats.length);
+
     const whole = new RecordingHeuristic();
     const w = new Ensemble([whole], { strategy: 'stacking', folds: 3 });
     expect(w.toJSON().memberPrefixCuts).toEqual([]);
@@ -122,6 +128,8 @@ describe('state saved at 3a4314d (before prefix-cut member fitting and the lengt
     expect(saved.state.combiner.weights).toHaveLength(5 * 2 + 1);
     expect(saved.state['memberPrefixCuts']).toBeUndefined();
     const ens = await Ensemble.fromJSON(saved.state, { resolve });
+    // Fitted on whole transcripts before the option existed: a refit keeps doing so, whatever the default.
+    expect(ens.toJSON().memberPrefixCuts).toEqual([]);
     const got = (await ens.detectBatch(saved.probeRows.map((i) => unlabel(chats[i]!)))) as EnsembleResult[];
     got.forEach((r, i) => {
       expect(r.score).toBeCloseTo(saved.scores[i]!, 12);

@@ -311,7 +311,7 @@ export class EmbeddingCentroidDetector implements Detector {
     const what = `${this.name} fit`;
     const { signal } = opts;
     const valids = beginFit(this.name, examples, signal);
-    const { texts, labels, keys, bots, humans, skippedEmpty } = trainingTexts(valids, examples);
+    const { texts, labels, keys, bots, humans, skippedEmpty, neighbours } = trainingTexts(valids, examples);
     const embedder = await this.getEmbedder();
     const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
       embedForFit(embedder, ts, (chunk) => this.embedAll(chunk, signal, what), signal, what),
@@ -325,7 +325,13 @@ export class EmbeddingCentroidDetector implements Detector {
     const gram = slots ? this.cache.gramFor(slots, dim) : undefined;
 
     const training = { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds };
-    const base = { embedderId: embedder.id, dim, vectors, labels };
+    // Prefix cuts (texts after `neighbours`) shape centroids, probe and calibration, not the kNN vote's set.
+    const base = {
+      embedderId: embedder.id,
+      dim,
+      vectors: vectors.slice(0, neighbours),
+      labels: labels.slice(0, neighbours),
+    };
     const o = this.o;
     const { out, index } = await fitEmbeddingModel(
       {
@@ -337,6 +343,7 @@ export class EmbeddingCentroidDetector implements Detector {
         dim,
         gram,
         k: o.k,
+        neighbourSet: neighbours,
         probe: o.probe,
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,

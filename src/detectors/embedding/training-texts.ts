@@ -1,3 +1,4 @@
+import { isPrefixCut } from '../../core/prefix-cut-mark.js';
 import type { LabelledTranscript, ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { conversationKey, targetText } from './model.js';
@@ -16,11 +17,18 @@ export interface TrainingTexts {
   humans: number;
   /** Examples skipped because their target sent no text. */
   skippedEmpty: number;
+  /**
+   * How many texts, from the start, come from whole conversations: the kNN vote's labelled set. The texts after
+   * them come from examples marked as prefix cuts (`markPrefixCut`), which only shape the centroids, the probe
+   * and the calibration. All texts when no example is marked, or when every one is.
+   */
+  neighbours: number;
 }
 
 /**
  * The usable training texts of validated examples: examples whose target sent no text are skipped (and
- * counted); at least 2 bots and 2 humans must remain.
+ * counted); at least 2 bots and 2 humans must remain. Texts of whole conversations come first, in input order,
+ * then those of examples marked as prefix cuts (see {@link TrainingTexts.neighbours}).
  *
  * @param valids - the examples, validated
  * @param examples - the same examples, for their labels
@@ -35,16 +43,23 @@ export function trainingTexts(
   const labels: number[] = [];
   const keys: string[] = [];
   let skippedEmpty = 0;
-  valids.forEach((v, i) => {
-    const t = targetText(v);
-    if (t === '') {
-      skippedEmpty++;
-      return;
-    }
-    texts.push(t);
-    labels.push(examples[i]!.label === 'bot' ? 1 : 0);
-    keys.push(conversationKey(v));
-  });
+  const cut = examples.map((e) => isPrefixCut(e));
+  let neighbours = 0;
+  for (const cuts of [false, true]) {
+    valids.forEach((v, i) => {
+      if (cut[i] !== cuts) return;
+      const t = targetText(v);
+      if (t === '') {
+        skippedEmpty++;
+        return;
+      }
+      texts.push(t);
+      labels.push(examples[i]!.label === 'bot' ? 1 : 0);
+      keys.push(conversationKey(v));
+    });
+    if (!cuts) neighbours = texts.length;
+  }
+  if (neighbours === 0) neighbours = texts.length;
   const bots = labels.reduce((a, b) => a + b, 0);
   const humans = labels.length - bots;
   if (bots < 2 || humans < 2) {
@@ -53,5 +68,5 @@ export function trainingTexts(
       `fit needs at least 2 bot and 2 human examples whose target sent text; got ${bots} bot and ${humans} human (${skippedEmpty} skipped as empty)`,
     );
   }
-  return { texts, labels: Uint8Array.from(labels), keys, bots, humans, skippedEmpty };
+  return { texts, labels: Uint8Array.from(labels), keys, bots, humans, skippedEmpty, neighbours };
 }
