@@ -19,7 +19,7 @@ import {
 } from './calibrate-ensemble.js';
 import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
-import { buildResult, type ResultParts } from './explain.js';
+import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
 import { withPrefixCuts } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
@@ -28,32 +28,23 @@ import {
   runStages,
   type StagedRun,
   skippedMembers,
-  stageOutcomes,
   transcriptSupport,
 } from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
 import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
-import { deferredStage } from './stream-combine.js';
+import { type ResultRun, streamRun } from './stream-combine.js';
 import type {
   EnsembleOptions,
   EnsembleResult,
   EnsembleState,
   EnsembleStrategy,
-  MemberOutcome,
   UnserializedMemberState,
 } from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
 export type { EnsembleFromJsonOptions } from './state.js';
-
-/** What a result is built from: a staged run, whose combination a stream may defer. */
-type ResultRun = {
-  outcomes: readonly (MemberOutcome | undefined)[];
-  ran: readonly number[];
-  combination: ResultParts['combination'];
-};
 
 /**
  * Combines several detectors into one. The ensemble is itself a {@link Detector}, so it goes wherever a
@@ -210,10 +201,7 @@ export class Ensemble implements Detector {
       AbortedError.throwIfAborted(signal, what);
       const started = nowMs();
       const threshold = this.#threshold;
-      const deferred = deferredStage(this.#combiner, stages, outcomes, support);
-      const r = deferred
-        ? { outcomes, ...deferred }
-        : stageOutcomes(this.#combiner, stages, outcomes, support, { threshold, stopEarly: true });
+      const r = streamRun(this.#combiner, stages, outcomes, support, threshold);
       return this.#result(r, support, threshold, nowMs() - started);
     });
   }

@@ -1,7 +1,9 @@
 import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport } from '../core/detector.js';
 import type { DeferredCombination } from './combination.js';
+import type { ResultParts } from './explain.js';
 import { familiarityOf } from './novelty.js';
+import { stageOutcomes } from './run-ensemble.js';
 import { outcomeFeatures, outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
@@ -43,4 +45,30 @@ export function deferredStage(
       explain: () => strategy.combine(scores, ran, support, familiarity, features),
     },
   };
+}
+
+/** What an ensemble result is built from: who ran, their outcomes, and the (possibly deferred) combination. @internal */
+export type ResultRun = Pick<ResultParts, 'outcomes' | 'ran' | 'combination'>;
+
+/**
+ * A stream push's run: {@link deferredStage} where the strategy allows it, else `stageOutcomes` (the stages and
+ * early stop of `detect()`).
+ *
+ * @param strategy - the ensemble's strategy
+ * @param stages - `strategy.stages()`
+ * @param outcomes - every member's outcome, constructor order
+ * @param support - the evidence the transcript holds
+ * @param threshold - the ensemble's threshold (a cascade stops relative to it)
+ * @internal
+ */
+export function streamRun(
+  strategy: EnsembleCombiner,
+  stages: readonly (readonly number[])[],
+  outcomes: readonly MemberOutcome[],
+  support: DetectionSupport,
+  threshold: number,
+): ResultRun {
+  const deferred = deferredStage(strategy, stages, outcomes, support);
+  if (deferred) return { outcomes, ...deferred };
+  return stageOutcomes(strategy, stages, outcomes, support, { threshold, stopEarly: true });
 }
