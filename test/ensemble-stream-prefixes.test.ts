@@ -11,24 +11,13 @@ import { Ensemble } from '../src/ensemble/ensemble.js';
 import { guardedLogOdds, guardNovelty } from '../src/ensemble/novelty.js';
 import { combineStacking, fitCombiner, stackingLogOdds } from '../src/ensemble/stacking.js';
 import type { EnsembleResult, NoveltyState } from '../src/ensemble/types.js';
+import { seededRandom } from '../src/numeric/random.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chats = await readTranscriptsJsonl(join(here, 'quality/fixtures/chats.jsonl'));
 const unlabel = ({ label: _l, ...t }: LabelledTranscript): Transcript => t;
-
-/** A seeded generator (mulberry32), so the random inputs are the same at every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Pushes every message of `t` and compares each detection with `detect()` on the transcript so far: the score
@@ -100,7 +89,7 @@ describe('Ensemble.stream: every push equals detect() on the transcript so far',
 });
 
 describe("the stream's combine: the log-odds alone, bit for bit those of the full combination", () => {
-  const next = random(7);
+  const next = seededRandom(7);
   const support = () => {
     const targetMessages = 1 + Math.floor(next() * 20);
     return { targetMessages, targetCharacters: targetMessages * Math.floor(1 + next() * 80) };
