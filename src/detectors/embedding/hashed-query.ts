@@ -210,21 +210,28 @@ export class HashedQuery {
     const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
     const a = alpha * inv;
     const b = beta * inv;
-    const dotE = (i: number): number => a * this.sum(WD + i) + b * this.sum(CD + i);
     const { centerDots: cx, cc } = t;
-    const qc = dotE(0);
+    const qc = this.dotE(0, a, b);
     const s = (n2 > 0 ? 1 : 0) - 2 * qc + cc;
     if (!(s > 1e-24)) return null;
     const qn = Math.sqrt(s);
     const k = Math.min(this.k, t.n);
     const neighbours = k > 0 ? this.select(k, a, b, qc, qn) : [];
     return {
-      cosBot: (dotE(1) - cx[1]!) / qn,
-      cosHuman: (dotE(2) - cx[2]!) / qn,
+      cosBot: (this.dotE(1, a, b) - cx[1]!) / qn,
+      cosHuman: (this.dotE(2, a, b) - cx[2]!) / qn,
       knnShare: knnShare(neighbours, m.labels),
       neighbours,
-      probe: m.probe ? (dotE(3) - cx[3]!) / qn + m.probe.intercept : null,
+      probe: m.probe ? (this.dotE(3, a, b) - cx[3]!) / qn + m.probe.intercept : null,
     };
+  }
+
+  /**
+   * The embedding's dot product with dense row `i` (0 center, 1 bot centroid, 2 human centroid, 3 probe), the
+   * blocks weighted by `a` and `b` (a method, not a closure made at every read).
+   */
+  private dotE(i: number, a: number, b: number): number {
+    return a * this.sum(WD + i) + b * this.sum(CD + i);
   }
 
   /** Applies both blocks' deferred hot columns. */
