@@ -19,3 +19,17 @@ export interface Combination {
    */
   notes?: Evidence[];
 }
+
+/**
+ * A combination whose log-odds are known and whose shares and notes are worked out only when the explanation is
+ * read (`explain()` returns the full {@link Combination}, with the same `logOdds`): a stream scores after every
+ * message, and most callers read the score only.
+ *
+ * @internal
+ */
+export interface DeferredCombination {
+  /** Combined log-odds of bot, or `null` when the ensemble abstains; equal to `explain().logOdds`. */
+  logOdds: number | null;
+  /** The full combination (called at most once, when the result's evidence or explanation is first read). */
+  explain: () => Combination;
+}

@@ -28,13 +28,13 @@ import {
   runStages,
   type StagedRun,
   skippedMembers,
-  stageOutcomes,
   transcriptSupport,
 } from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
 import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
+import { type ResultRun, streamRun } from './stream-combine.js';
 import type {
   EnsembleOptions,
   EnsembleResult,
@@ -201,7 +201,7 @@ export class Ensemble implements Detector {
       AbortedError.throwIfAborted(signal, what);
       const started = nowMs();
       const threshold = this.#threshold;
-      const r = stageOutcomes(this.#combiner, stages, outcomes, support, { threshold, stopEarly: true });
+      const r = streamRun(this.#combiner, stages, outcomes, support, threshold);
       return this.#result(r, support, threshold, nowMs() - started);
     });
   }
@@ -435,8 +435,8 @@ export class Ensemble implements Detector {
     return runs.map((r, i) => this.#result(r, supports[i]!, run.threshold, elapsedMs));
   }
 
-  /** The result of one staged run. */
-  #result(r: StagedRun, support: DetectionSupport, threshold: number, elapsedMs: number): EnsembleResult {
+  /** The result of one staged run (a stream's combination may be deferred). */
+  #result(r: ResultRun, support: DetectionSupport, threshold: number, elapsedMs: number): EnsembleResult {
     return buildResult({
       ensemble: this.name,
       strategy: this.strategy,

@@ -2,7 +2,7 @@ import { withFieldsOnRead } from '../core/detection.js';
 import type { DetectionSupport, Evidence } from '../core/detector.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { sigmoid } from '../numeric/logistic-regression.js';
-import type { Combination } from './combination.js';
+import type { Combination, DeferredCombination } from './combination.js';
 import { isMemberFailure } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
@@ -24,8 +24,8 @@ export interface ResultParts {
   ran: readonly number[];
   /** Indices of the members a cascade skipped. */
   skipped: readonly number[];
-  /** The combination of the members that ran, aligned with `ran`. */
-  combination: Combination;
+  /** The combination of the members that ran, aligned with `ran` (its shares and notes may be deferred). */
+  combination: Combination | DeferredCombination;
   /** Whether contributions are shares of a weighted mean (shows weights in sentences). */
   weighted: boolean;
   /** The cascade's margin, for the early-stop sentence. */
@@ -109,7 +109,8 @@ function writeExplanation(
   ranOutcomes: readonly MemberOutcome[],
   score: number | null,
 ): { evidence: Evidence[]; explanation: string[] } {
-  const { names, combination: c } = p;
+  const { names } = p;
+  const c = 'explain' in p.combination ? p.combination.explain() : p.combination;
   const evidence: Evidence[] = [];
   const lines: string[] = [];
   p.ran.forEach((j, k) => {

@@ -4,7 +4,7 @@ import type { DetectionSupport, Evidence } from '../core/detector.js';
 import type { Label } from '../core/transcript.js';
 import type { Combination } from './combination.js';
 import { isMemberFailure } from './run-members.js';
-import { combineStacking, type FittedCombiner, fitCombiner } from './stacking.js';
+import { combineStacking, type FittedCombiner, fitCombiner, stackingLogOdds } from './stacking.js';
 import type { MemberOutcome, NoveltyMode, NoveltyState } from './types.js';
 
 /**
@@ -238,12 +238,9 @@ export function guardNovelty(
 ): Combination {
   const g = noveltyDegree(state, support, familiarity);
   if (g === null || g === 0 || main.logOdds === null || familiarity === null) return main;
-  const masked = scores.map((s, j) => (state.setAside.includes(j) ? null : s));
-  const t = combineStacking(state.transfer, masked, support);
+  const t = combineStacking(state.transfer, withoutSetAside(state, scores), support);
   if (t.logOdds === null) return main;
-  const keep = 1 - state.shrink * g;
-  const a = keep * (1 - g);
-  const b = keep * g;
+  const { keep, a, b } = mixOf(state, g);
   const scale = (x: number | null) => (x === null ? null : a * x);
   const b0 = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
   const aside = state.setAside.map(names).join(', ');
@@ -282,4 +279,36 @@ export function guardNovelty(
       note,
     ],
   };
+}
+
+/**
+ * `guardNovelty(state, main, ...).logOdds` from `main.logOdds` alone (the same terms in the same order, so the
+ * same double), without the notes and sentences: what a stream needs after every message.
+ *
+ * @internal
+ */
+export function guardedLogOdds(
+  state: NoveltyState,
+  main: number | null,
+  scores: readonly (number | null)[],
+  support: DetectionSupport,
+  familiarity: Familiarity | null,
+): number | null {
+  const g = noveltyDegree(state, support, familiarity);
+  if (g === null || g === 0 || main === null || familiarity === null || state.mode === 'report') return main;
+  const t = stackingLogOdds(state.transfer, withoutSetAside(state, scores), support);
+  if (t === null) return main;
+  const { a, b } = mixOf(state, g);
+  return a * main + b * t;
+}
+
+/** The scores with the members that judge by resemblance left out (what the transfer combiner sees). */
+function withoutSetAside(state: NoveltyState, scores: readonly (number | null)[]): (number | null)[] {
+  return scores.map((s, j) => (state.setAside.includes(j) ? null : s));
+}
+
+/** At novelty `g`: what is kept of the log-odds (`keep`), and the main (`a`) and transfer (`b`) combiners' parts. */
+function mixOf(state: NoveltyState, g: number): { keep: number; a: number; b: number } {
+  const keep = 1 - state.shrink * g;
+  return { keep, a: keep * (1 - g), b: keep * g };
 }

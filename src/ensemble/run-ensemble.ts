@@ -86,7 +86,10 @@ export function stageOutcomes(
  * @param strategy - the strategy that ran it
  * @internal
  */
-export function skippedMembers(r: StagedRun, strategy: EnsembleCombiner): number[] {
+export function skippedMembers(
+  r: { outcomes: readonly unknown[]; ran: readonly number[] },
+  strategy: EnsembleCombiner,
+): number[] {
   if (r.ran.length === r.outcomes.length) return [];
   return strategy
     .stages()

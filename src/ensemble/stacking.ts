@@ -187,12 +187,7 @@ export function combineStacking(
 ): Combination {
   const m = scores.length;
   const sizes = combinerSizes(m);
-  const spec = model.memberFeatures ?? [];
-  const base = model.weights.length - featureWeightCount(spec);
-  const withLength = support !== undefined && base === sizes.withLength;
-  const aware = support !== undefined && (withLength || base === sizes.aware);
-  const x = stackingFeatures(scores, aware ? support : undefined, withLength);
-  if (aware && spec.length > 0) pushFeatureTerms(x, spec, features, support);
+  const { x, spec, base, aware, withLength } = combinerInput(model, scores, support, features);
   const w = model.weights;
   const contributions = scores.map((_, j) => {
     let share = w[2 * j]! * x[2 * j]! + w[2 * j + 1]! * x[2 * j + 1]!;
@@ -209,7 +204,7 @@ export function combineStacking(
     return { logOdds: null, baseline: model.intercept, contributions: scores.map(() => null), method };
   }
   const c: Combination = { logOdds: decision(model, x), baseline: model.intercept, contributions, method };
-  if (aware) {
+  if (aware && support !== undefined) {
     const share = w[(2 + EVIDENCE_TERMS) * m]! * x[(2 + EVIDENCE_TERMS) * m]!;
     const n = support.targetMessages;
     c.notes = [
@@ -234,4 +229,38 @@ export function combineStacking(
     if (spec.length > 0) c.notes.push(...featureNotes(spec, w, x, base, memberName, scores, features));
   }
   return c;
+}
+
+/**
+ * `combineStacking(model, scores, support, features).logOdds` without the members' shares and the notes: the same
+ * features and the same sum, so the same double. A stream reads the score after every message and the
+ * explanation only when asked (see `DeferredCombination`).
+ *
+ * @internal
+ */
+export function stackingLogOdds(
+  model: StackingModel,
+  scores: readonly (number | null)[],
+  support?: DetectionSupport,
+  features?: readonly (DetectionFeatures | undefined)[],
+): number | null {
+  if (scores.every((s) => s === null)) return null;
+  return decision(model, combinerInput(model, scores, support, features).x);
+}
+
+/** The combiner's features for one transcript, in the layout the model's weight count names. */
+function combinerInput(
+  model: StackingModel,
+  scores: readonly (number | null)[],
+  support: DetectionSupport | undefined,
+  features: readonly (DetectionFeatures | undefined)[] | undefined,
+): { x: number[]; spec: readonly MemberFeatureSpec[]; base: number; aware: boolean; withLength: boolean } {
+  const sizes = combinerSizes(scores.length);
+  const spec = model.memberFeatures ?? [];
+  const base = model.weights.length - featureWeightCount(spec);
+  const withLength = support !== undefined && base === sizes.withLength;
+  const aware = support !== undefined && (withLength || base === sizes.aware);
+  const x = stackingFeatures(scores, aware ? support : undefined, withLength);
+  if (aware && spec.length > 0) pushFeatureTerms(x, spec, features, support!);
+  return { x, spec, base, aware, withLength };
 }

@@ -156,14 +156,17 @@ class Block {
     }
   }
 
-  /** Brings the bucket sums of changed buckets up to date, telling `onChange` of each that moved. */
-  settle(onChange?: (bucket: number, before: number, after: number) => void): void {
+  /**
+   * Brings the bucket sums of changed buckets up to date, telling `onChange` of each that moved (as block
+   * `id`, with `other`'s settled value at that bucket; no closure per call: a stream settles at every message).
+   */
+  settle(id: 0 | 1, other: Block, onChange?: BucketChange): void {
     const before = this.before;
     if (before) {
       for (const b of this.dirty) {
         this.dirtyFlag[b] = 0;
         const v = this.value[b]!;
-        if (onChange && v !== before[b]) onChange(b, before[b]!, v);
+        if (onChange && v !== before[b]) onChange(id, b, before[b]!, v, other.settledValue(b));
       }
       this.dirty.length = 0;
       return;
@@ -178,7 +181,7 @@ class Block {
       }
       const before = this.value[b]!;
       this.value[b] = v;
-      if (onChange && v !== before) onChange(b, before, v);
+      if (onChange && v !== before) onChange(id, b, before, v, other.settledValue(b));
     }
     this.dirty.length = 0;
   }
@@ -255,14 +258,8 @@ export class HashingAccumulator {
     const s = o.lowercase ? text.toLowerCase() : text;
     if (o.wordNgramMax > 0 && o.wordWeight > 0) this.addWords(s);
     if (o.charNgramMax > 0 && o.charWeight > 0) this.addChars(s);
-    if (onChange) {
-      const { word, char } = this;
-      word.settle((b, before, after) => onChange(0, b, before, after, char.settledValue(b)));
-      char.settle((b, before, after) => onChange(1, b, before, after, word.settledValue(b)));
-    } else {
-      this.word.settle();
-      this.char.settle();
-    }
+    this.word.settle(0, this.char, onChange);
+    this.char.settle(1, this.word, onChange);
   }
 
   /** Forgets everything added. */

@@ -3,9 +3,9 @@ import type { DetectionSupport } from '../../core/detector.js';
 import type { Label } from '../../core/transcript.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { Combination } from '../combination.js';
-import { type Familiarity, fitNovelty, guardNovelty } from '../novelty.js';
+import { type Familiarity, fitNovelty, guardedLogOdds, guardNovelty } from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
-import { combineStacking, fitCombiner, type StackingModel } from '../stacking.js';
+import { combineStacking, fitCombiner, type StackingModel, stackingLogOdds } from '../stacking.js';
 import type { NoveltyMode, NoveltyState } from '../types.js';
 import { fromSerialized, toSerialized } from './serialize.js';
 import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js';
@@ -116,6 +116,18 @@ export class StackingStrategy implements EnsembleCombiner {
       familiarity ?? null,
       (j) => `"${this.#names[j]}"`,
     );
+  }
+
+  logOdds(
+    scores: readonly (number | null)[],
+    _ran: readonly number[],
+    support: DetectionSupport,
+    familiarity?: Familiarity | null,
+    features?: readonly (DetectionFeatures | undefined)[],
+  ): number | null {
+    const main = stackingLogOdds(this.#model!, scores, support, features);
+    if (this.#novelty === null || scores.length !== this.#members) return main;
+    return guardedLogOdds(this.#novelty, main, scores, support, familiarity ?? null);
   }
 
   confident(): boolean {

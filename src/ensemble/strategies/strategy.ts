@@ -75,6 +75,18 @@ export interface EnsembleCombiner {
     familiarity?: Familiarity | null,
     features?: readonly (DetectionFeatures | undefined)[],
   ): Combination;
+  /**
+   * `combine(...).logOdds` alone, equal to it bit for bit, without the shares and notes that only the
+   * explanation reads (a stream scores after every message and explains when asked). Optional: a strategy
+   * without it is combined in full.
+   */
+  logOdds?(
+    scores: readonly (number | null)[],
+    ran: readonly number[],
+    support: DetectionSupport,
+    familiarity?: Familiarity | null,
+    features?: readonly (DetectionFeatures | undefined)[],
+  ): number | null;
   /** Whether a running combination is sure enough to skip the remaining stages. */
   confident(combination: Combination, threshold: number): boolean;
   /** The learned parts, for `EnsembleState`. */
