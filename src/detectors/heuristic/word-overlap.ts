@@ -244,7 +244,7 @@ export class WordOverlap {
       for (let k = 0; k < width; k++) {
         const x = shared[k]!;
         if (x === 0) continue;
-        const j = x / (n + this.sizes[lo + k]! - x);
+        const j = jaccardOf(x, n, this.sizes[lo + k]!);
         if (j > best) best = j;
       }
     }
@@ -281,20 +281,14 @@ export class WordOverlap {
     if (this.history === this.sizes.length) this.sizes = grown(this.sizes, this.history + 1);
     this.sizes[this.history++] = n;
   }
+}
 
-  /**
-   * Jaccard similarity of two distinct-id sets, `a[0, an)` and `b[0, bn)`; 0 when both are empty. The definition
-   * the accumulator's echo share (`echoShared`, counted while a message joins the history) follows.
-   */
-  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number): number {
-    if (an === 0 && bn === 0) return 0;
-    const stamp = this.nextStamp();
-    const mark = this.mark;
-    for (let i = 0; i < bn; i++) mark[b[i]!] = stamp;
-    let inter = 0;
-    for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
-    return inter / (an + bn - inter);
-  }
+/**
+ * The Jaccard similarity of two word sets, |A ∩ B| / |A ∪ B|, from their sizes and the number of words they
+ * share (not both empty): the one definition behind near repetition and the echo share.
+ */
+export function jaccardOf(shared: number, sizeA: number, sizeB: number): number {
+  return shared / (sizeA + sizeB - shared);
 }
 
 /** Byte b spread into eight 4-bit lanes: lane k is bit k of b. */
