@@ -134,58 +134,68 @@ export class WordOverlap {
    */
   private addAndCompareMasks(set: Int32Array, start: number, n: number): number | null {
     const m = this.history;
+    if (m === 0) {
+      this.recordMasks(set, start, n);
+      return null;
+    }
     const bits = this.bits;
     const ref = this.ref;
-    let best: number | null = null;
-    if (m > 0) {
-      const windowMask = this.windowMask;
-      const counts = this.counts;
-      let wide = false;
-      let lanes = 0;
-      /** Columns with a shared word. */
-      let any = 0;
-      let c0 = 0;
-      let c1 = 0;
-      let c2 = 0;
-      let c3 = 0;
-      for (let i = start; i < start + n; i++) {
-        const id = set[i]!;
-        const shift = m - ref[id]!;
-        const a = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
-        if (a === 0) continue;
-        any |= a;
-        c0 = (c0 + SPREAD[a & 0xff]!) | 0;
-        c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
-        c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
-        c3 = (c3 + SPREAD[a >>> 24]!) | 0;
-        if (++lanes === 15) {
-          if (!wide) counts.fill(0);
-          wide = true;
-          emptyLanes(counts, c0, c1, c2, c3);
-          lanes = c0 = c1 = c2 = c3 = 0;
-        }
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let echoShared = 0;
+    const windowMask = this.windowMask;
+    const counts = this.counts;
+    let wide = false;
+    let lanes = 0;
+    /** Columns with a shared word. */
+    let any = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    for (let i = start; i < start + n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      const aligned = shift >= 32 ? 0 : bits[id]! << shift;
+      // Recorded on the way, as recordMasks records it (the columns below read no mask).
+      bits[id] = (aligned << 1) | 1;
+      ref[id] = m + 1;
+      if (echoMark[id] === echoStamp) echoShared++;
+      const a = aligned & windowMask;
+      if (a === 0) continue;
+      any |= a;
+      c0 = (c0 + SPREAD[a & 0xff]!) | 0;
+      c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
+      c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
+      c3 = (c3 + SPREAD[a >>> 24]!) | 0;
+      if (++lanes === 15) {
+        if (!wide) counts.fill(0);
+        wide = true;
+        emptyLanes(counts, c0, c1, c2, c3);
+        lanes = c0 = c1 = c2 = c3 = 0;
       }
-      if (wide) emptyLanes(counts, c0, c1, c2, c3);
-      // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
-      // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
-      // bit, without a division per recent message.
-      let bestShared = 0;
-      let bestUnion = 1;
-      while (any !== 0) {
-        const j = 31 - Math.clz32(any);
-        any ^= 1 << j;
-        const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
-        const union = n + this.ring[(m - 1 - j) & 31]! - x;
-        if (x * bestUnion > bestShared * union) {
-          bestShared = x;
-          bestUnion = union;
-          if (x === union) break; // the same words: nothing overlaps more
-        }
-      }
-      best = bestShared / bestUnion;
     }
-    this.recordMasks(set, start, n);
-    return best;
+    if (wide) emptyLanes(counts, c0, c1, c2, c3);
+    // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
+    // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
+    // bit, without a division per recent message.
+    let bestShared = 0;
+    let bestUnion = 1;
+    while (any !== 0) {
+      const j = 31 - Math.clz32(any);
+      any ^= 1 << j;
+      const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
+      const union = n + this.ring[(m - 1 - j) & 31]! - x;
+      if (x * bestUnion > bestShared * union) {
+        bestShared = x;
+        bestUnion = union;
+        if (x === union) break; // the same words: nothing overlaps more
+      }
+    }
+    this.echoShared = echoShared;
+    this.ring[m & 31] = n;
+    this.remember(n);
+    return bestShared / bestUnion;
   }
 
   /**
