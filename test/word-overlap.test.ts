@@ -57,6 +57,46 @@ describe('WordOverlap', () => {
     },
   );
 
+  it.each([1, 2, 5, 31, 32, 45])(
+    'gives the same overlaps, bit for bit, when repeats of recent sets are added as repeats (window %i)',
+    (window) => {
+      let repeats = 0;
+      for (let seed = 1; seed <= 12; seed++) {
+        const overlap = new WordOverlap(window);
+        const history: number[][] = [];
+        // Where each distinct set was added last (its key: the ids joined).
+        const latest = new Map<string, number>();
+        let s = seed;
+        const rand = (k: number): number => {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          return Math.floor((s / 2 ** 32) * k);
+        };
+        const fresh = wordSets(seed, 60);
+        for (let i = 0; i < 160; i++) {
+          // Mostly repeats of a few recent sets (as a canned bot sends), some near or beyond the window.
+          const set =
+            history.length > 0 && rand(4) > 0
+              ? history[history.length - 1 - rand(Math.min(history.length, window + 3))]!
+              : fresh[rand(fresh.length)]!;
+          // Each set in its own array (the history keeps a reference), from an offset.
+          const padded = Int32Array.from([7, ...set]);
+          const key = set.join(',');
+          const earlier = latest.get(key);
+          const got =
+            earlier === undefined
+              ? overlap.addAndCompare(padded, set.length, 1)
+              : overlap.addRepeatOf(earlier, padded, set.length, 1);
+          if (earlier !== undefined) repeats++;
+          expect(got, `seed ${seed}, message ${i}`).toBe(directBest(history, set, window));
+          latest.set(key, history.length);
+          history.push(set);
+        }
+        overlap.clear(64);
+      }
+      expect(repeats).toBeGreaterThan(500);
+    },
+  );
+
   it('starts over after clear(), and measures the Jaccard similarity of two sets', () => {
     const overlap = new WordOverlap(32);
     overlap.addAndCompare(Int32Array.from([1, 2, 3]), 3);

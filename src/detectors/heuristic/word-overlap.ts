@@ -31,6 +31,16 @@ export class WordOverlap {
   private readonly counts = new Int32Array(32);
   /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
   private readonly ring = new Int32Array(32);
+  /**
+   * Masks mode, by history message number mod 64: -1 when the message's words are in the masks, else the earlier
+   * message with the same words that stands in for it (see {@link WordOverlap.addRepeatOf}).
+   */
+  private readonly standIn = new Int32Array(64);
+  /** Masks mode, by message number mod 64, for a message in the masks: its latest stand-in repeat (-1: none). */
+  private readonly latestRepeat = new Int32Array(64);
+  /** Masks mode, by message number mod 64, for a repeat with a stand-in: the array and start of its word set. */
+  private readonly repeatSets: Int32Array[] = [];
+  private readonly repeatStarts = new Int32Array(64);
   private readonly useMasks: boolean;
   private readonly windowMask: number;
   /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
@@ -120,9 +130,62 @@ export class WordOverlap {
    */
   addRepeatOf(earlier: number, set: Int32Array, n: number, start = 0): number | null {
     if (this.history - earlier > this.window) return this.addAndCompare(set, n, start);
-    if (this.useMasks) this.recordMasks(set, start, n);
+    if (this.useMasks) this.recordRepeat(earlier, set, start, n);
     else this.recordIndex(set, start, n);
     return 1;
+  }
+
+  /**
+   * Masks mode: adds a repeat of `earlier` (within the window) without writing its words into the masks. The
+   * message in the masks with the same words stands in for it: a new message shares as many words with the
+   * two, so the column of the stand-in gives the same overlap. When the stand-in leaves the window, the
+   * latest repeat is written into the masks in its place (see {@link WordOverlap.keepRepeats}), so a repeat
+   * costs its words once per window rather than once per message. Only the echo share is counted now. The set
+   * must stay unchanged in `set` while it is in the window (the accumulator's sets are in the text cache).
+   */
+  private recordRepeat(earlier: number, set: Int32Array, start: number, n: number): void {
+    const m = this.history;
+    this.keepRepeats(m);
+    const e = this.standIn[earlier & 63]!;
+    const root = e < 0 ? earlier : e;
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
+    this.echoShared = shared;
+    const slot = m & 63;
+    this.standIn[slot] = root;
+    this.latestRepeat[slot] = -1;
+    this.latestRepeat[root & 63] = m;
+    this.repeatSets[slot] = set;
+    this.repeatStarts[slot] = start;
+    this.ring[m & 31] = n;
+    this.remember(n);
+  }
+
+  /**
+   * Masks mode, before message `m` is added: when the message that just left the window stood in for a later
+   * repeat, writes that repeat (the latest, still in the window) into the masks, its bit in column
+   * `m - 1 - repeat`. Earlier repeats of it need nothing: they leave the window before the latest one.
+   */
+  private keepRepeats(m: number): void {
+    const gone = m - this.window - 1;
+    if (gone < 0 || this.standIn[gone & 63] !== -1) return;
+    const q = this.latestRepeat[gone & 63]!;
+    if (q < 0) return;
+    const set = this.repeatSets[q & 63]!;
+    const start = this.repeatStarts[q & 63]!;
+    const n = this.ring[q & 31]!;
+    const bits = this.bits;
+    const ref = this.ref;
+    const bit = 1 << (m - 1 - q);
+    for (let i = start; i < start + n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      bits[id] = (shift >= 32 ? 0 : bits[id]! << shift) | bit;
+      ref[id] = m;
+    }
+    this.standIn[q & 63] = -1;
   }
 
   /**
@@ -134,10 +197,7 @@ export class WordOverlap {
    */
   private addAndCompareMasks(set: Int32Array, start: number, n: number): number | null {
     const m = this.history;
-    if (m === 0) {
-      this.recordMasks(set, start, n);
-      return null;
-    }
+    this.keepRepeats(m);
     const bits = this.bits;
     const ref = this.ref;
     const echoMark = this.echoMark;
@@ -157,7 +217,7 @@ export class WordOverlap {
       const id = set[i]!;
       const shift = m - ref[id]!;
       const aligned = shift >= 32 ? 0 : bits[id]! << shift;
-      // Recorded on the way, as recordMasks records it (the columns below read no mask).
+      // The message is recorded on the way (the columns below read no mask).
       bits[id] = (aligned << 1) | 1;
       ref[id] = m + 1;
       if (echoMark[id] === echoStamp) echoShared++;
@@ -193,9 +253,12 @@ export class WordOverlap {
       }
     }
     this.echoShared = echoShared;
+    this.standIn[m & 63] = -1;
+    this.latestRepeat[m & 63] = -1;
     this.ring[m & 31] = n;
     this.remember(n);
-    return bestShared / bestUnion;
+    // (The first message: every mask was empty, nothing was compared.)
+    return m === 0 ? null : bestShared / bestUnion;
   }
 
   /**
@@ -211,26 +274,6 @@ export class WordOverlap {
     const stamp = ++this.echoStamp;
     const mark = this.echoMark;
     for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
-  }
-
-  /** Adds `set[start, start + n)` to the history of masks mode. */
-  private recordMasks(set: Int32Array, start: number, n: number): void {
-    const m = this.history;
-    const bits = this.bits;
-    const ref = this.ref;
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
-    for (let i = start; i < start + n; i++) {
-      const id = set[i]!;
-      const shift = m - ref[id]!;
-      bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
-      ref[id] = m + 1;
-      if (echoMark[id] === echoStamp) shared++;
-    }
-    this.echoShared = shared;
-    this.ring[m & 31] = n;
-    this.remember(n);
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
