@@ -12,13 +12,18 @@ function directBest(history: number[][], set: number[], window: number): number 
   return best;
 }
 
-/** Seeded word sets: short and long, from small vocabularies, with near duplicates of earlier sets. */
-function wordSets(seed: number, count: number): number[][] {
+/** A seeded generator of integers in [0, k). */
+function seeded(seed: number): (k: number) => number {
   let s = seed;
-  const rand = (k: number): number => {
+  return (k) => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return Math.floor((s / 2 ** 32) * k);
   };
+}
+
+/** Seeded word sets: short and long, from small vocabularies, with near duplicates of earlier sets. */
+function wordSets(seed: number, count: number): number[][] {
+  const rand = seeded(seed);
   const out: number[][] = [];
   for (let i = 0; i < count; i++) {
     const kind = rand(3);
@@ -66,11 +71,7 @@ describe('WordOverlap', () => {
         const history: number[][] = [];
         // Where each distinct set was added last (its key: the ids joined).
         const latest = new Map<string, number>();
-        let s = seed;
-        const rand = (k: number): number => {
-          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-          return Math.floor((s / 2 ** 32) * k);
-        };
+        const rand = seeded(seed + 100);
         const fresh = wordSets(seed, 60);
         for (let i = 0; i < 160; i++) {
           // Mostly repeats of a few recent sets (as a canned bot sends), some near or beyond the window.
