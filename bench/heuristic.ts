@@ -1,11 +1,11 @@
 /**
  * Time of HeuristicDetector.detect() on a 200-message transcript, validation included, old (a checkout of an
- * earlier botlens: BOTLENS_BENCH_BASELINE, by default /work/base2 = e38745d; /work/base3 = 3a4314d) beside new
+ * earlier botlens: BOTLENS_BENCH_BASELINE, by default /work/base2 = e38745d; /work/base5 = a1f82d2) beside new
  * in one run, with the ratio and µs per KB of text; µs per KB of text on the ConvAI dev file, where the old and
  * new scores are also compared row by row; and the cost of streaming a transcript message by message.
  *
  *   npx tsx bench/heuristic.ts
- *   BOTLENS_BENCH_BASELINE=/work/base3 npx tsx bench/heuristic.ts
+ *   BOTLENS_BENCH_BASELINE=/work/base5 npx tsx bench/heuristic.ts
  *
  * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or the baseline
  * checkout is absent)

@@ -29,4 +29,28 @@ describe('RunningMedian', () => {
       { numRuns: 400, seed: 11 },
     );
   });
+
+  it('selects the first median of many numbers, then keeps it with the heaps, bit for bit as median()', () => {
+    const numbers = fc.array(
+      fc.oneof(
+        fc.integer({ min: -50, max: 50 }),
+        fc.double({ noNaN: true, min: -1e6, max: 1e6 }).map((x) => x + 0),
+      ),
+      { minLength: 3, maxLength: 80 },
+    );
+    fc.assert(
+      fc.property(numbers, fc.nat(), (xs, at) => {
+        const first = 3 + (at % (xs.length - 2));
+        const m = new RunningMedian();
+        // Asked for the first time after `first` numbers (a selection), then after each further one (the heaps).
+        for (const x of xs.slice(0, first)) m.add(x);
+        expect(m.median()).toBe(median(xs.slice(0, first)));
+        for (let i = first; i < xs.length; i++) {
+          m.add(xs[i]!);
+          expect(m.median()).toBe(median(xs.slice(0, i + 1)));
+        }
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WordOverlap } from '../src/detectors/heuristic/word-overlap.js';
+import { jaccardOf, WordOverlap } from '../src/detectors/heuristic/word-overlap.js';
 
 /** The highest Jaccard similarity of `set` with one of the `window` sets before it, computed directly. */
 function directBest(history: number[][], set: number[], window: number): number | null {
@@ -12,13 +12,18 @@ function directBest(history: number[][], set: number[], window: number): number 
   return best;
 }
 
-/** Seeded word sets: short and long, from small vocabularies, with near duplicates of earlier sets. */
-function wordSets(seed: number, count: number): number[][] {
+/** A seeded generator of integers in [0, k). */
+function seeded(seed: number): (k: number) => number {
   let s = seed;
-  const rand = (k: number): number => {
+  return (k) => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return Math.floor((s / 2 ** 32) * k);
   };
+}
+
+/** Seeded word sets: short and long, from small vocabularies, with near duplicates of earlier sets. */
+function wordSets(seed: number, count: number): number[][] {
+  const rand = seeded(seed);
   const out: number[][] = [];
   for (let i = 0; i < count; i++) {
     const kind = rand(3);
@@ -57,14 +62,52 @@ describe('WordOverlap', () => {
     },
   );
 
+  it.each([1, 2, 5, 31, 32, 45])(
+    'gives the same overlaps, bit for bit, when repeats of recent sets are added as repeats (window %i)',
+    (window) => {
+      let repeats = 0;
+      for (let seed = 1; seed <= 12; seed++) {
+        const overlap = new WordOverlap(window);
+        const history: number[][] = [];
+        // Where each distinct set was added last (its key: the ids joined).
+        const latest = new Map<string, number>();
+        const rand = seeded(seed + 100);
+        const fresh = wordSets(seed, 60);
+        for (let i = 0; i < 160; i++) {
+          // Mostly repeats of a few recent sets (as a canned bot sends), some near or beyond the window.
+          const set =
+            history.length > 0 && rand(4) > 0
+              ? history[history.length - 1 - rand(Math.min(history.length, window + 3))]!
+              : fresh[rand(fresh.length)]!;
+          // Each set in its own array (the history keeps a reference), from an offset.
+          const padded = Int32Array.from([7, ...set]);
+          const key = set.join(',');
+          const earlier = latest.get(key);
+          const got =
+            earlier === undefined
+              ? overlap.addAndCompare(padded, set.length, 1)
+              : overlap.addRepeatOf(earlier, padded, set.length, 1);
+          if (earlier !== undefined) repeats++;
+          expect(got, `seed ${seed}, message ${i}`).toBe(directBest(history, set, window));
+          latest.set(key, history.length);
+          history.push(set);
+        }
+        overlap.clear(64);
+      }
+      expect(repeats).toBeGreaterThan(500);
+    },
+  );
+
   it('starts over after clear(), and measures the Jaccard similarity of two sets', () => {
     const overlap = new WordOverlap(32);
     overlap.addAndCompare(Int32Array.from([1, 2, 3]), 3);
     overlap.clear(4);
     expect(overlap.addAndCompare(Int32Array.from([1, 2]), 2)).toBeNull();
     expect(overlap.addAndCompare(Int32Array.from([2, 3]), 2)).toBe(1 / 3);
-    expect(overlap.jaccard(Int32Array.from([1, 2, 3]), 3, Int32Array.from([3, 4]), 2)).toBe(1 / 4);
-    expect(overlap.jaccard(new Int32Array(0), 0, new Int32Array(0), 0)).toBe(0);
+    // {1, 2, 3} and {3, 4}: one shared word of four.
+    expect(jaccardOf(1, 3, 2)).toBe(1 / 4);
+    expect(jaccardOf(2, 2, 2)).toBe(1);
+    expect(jaccardOf(0, 1, 5)).toBe(0);
   });
 
   it.each([5, 32, 45])(

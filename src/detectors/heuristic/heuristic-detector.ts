@@ -22,7 +22,7 @@ import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
+import { sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import { DEFAULT_HEURISTIC_WEIGHTS } from './default-weights.js';
 import { explainScore, type ScoreParts } from './explain.js';
@@ -31,22 +31,15 @@ import {
   cloneWeights,
   completeWeights,
   contributionAt,
-  FEATURE_TRANSFORMS,
-  type FeatureWeight,
   type HeuristicWeights,
   type PackedWeights,
   packWeights,
   requireAll,
-  standardize,
 } from './feature-model.js';
+import { fitWeights } from './fit-weights.js';
 import { HeuristicStream } from './heuristic-stream.js';
 import { SIGNALS, StyleAccumulator } from './style-accumulator.js';
-import {
-  STYLE_FEATURE_NAMES,
-  type StyleFeatureName,
-  type StyleFeatureOptions,
-  type StyleFeatures,
-} from './style-feature-types.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
 import { measureStyleFeatures, resolveStyleFeatureOptions } from './style-features.js';
 
 /** Options for {@link HeuristicDetector}. */
@@ -267,42 +260,8 @@ export class HeuristicDetector implements Detector {
       y.push(examples[i]!.label === 'bot' ? 1 : 0);
     }
     const bots = countBothClasses(y, '');
-
-    // Re-estimate each measurable signal's statistics; the rest keep theirs and sit out the regression.
-    const learned: { name: StyleFeatureName; fw: FeatureWeight }[] = [];
-    for (const name of STYLE_FEATURE_NAMES) {
-      let n = 0;
-      let sum = 0;
-      let sumSq = 0;
-      for (const r of rows) {
-        const v = r[name];
-        if (v === null) continue;
-        const x = FEATURE_TRANSFORMS[name](v);
-        n++;
-        sum += x;
-        sumSq += x * x;
-      }
-      if (n < 2) continue;
-      const mean = sum / n;
-      const sd = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-      if (!(sd > 1e-9)) continue;
-      learned.push({ name, fw: { weight: 0, mean, scale: sd } });
-    }
     AbortedError.throwIfAborted(opts.signal, what);
-    const X = rows.map((r) => learned.map(({ name, fw }) => standardize(name, r[name], fw)));
-    const features = cloneWeights(this.model).features;
-    let intercept: number;
-    if (learned.length === 0) {
-      // Nothing varies: only the base rate can be learned.
-      intercept = Math.log(bots / (y.length - bots));
-    } else {
-      const m = fitLogisticRegression(X, y, { l2: this.l2, standardize: false });
-      intercept = m.intercept;
-      learned.forEach(({ name, fw }, j) => {
-        features[name] = { weight: m.weights[j]!, mean: fw.mean, scale: fw.scale };
-      });
-    }
-    this.setModel({ intercept, features });
+    this.setModel(fitWeights(rows, y, bots, this.model, this.l2));
     this.isFitted = true;
   }
 

@@ -14,15 +14,13 @@ export class RunningMedian {
   private readonly low = new MinHeap();
   /** The upper half. */
   private readonly high = new MinHeap();
-  /** Every number added, in order (kept across `clear()`: no regrowth per transcript). */
+  /** Every number added (kept across `clear()`: no regrowth per transcript); reordered by the selection. */
   private all = new Float64Array(32);
   private count = 0;
   /** How many of `all` the heaps hold (a prefix); 0 until the median has been asked for. */
   private inHeaps = 0;
   /** Whether the median was asked for since the last `clear()`. */
   private asked = false;
-  /** Scratch of the selection. */
-  private work = new Float64Array(32);
 
   /** How many numbers were added. */
   get size(): number {
@@ -65,14 +63,14 @@ export class RunningMedian {
     else if (this.high.size > this.low.size) this.low.push(-this.high.pop());
   }
 
-  /** The median of the `count` numbers by selection: the same middle elements a sort puts there. */
+  /**
+   * The median of the `count` numbers by selection, in place: the same middle elements a sort puts there. The
+   * order of `all` does not matter afterwards: the heaps, when they take over, hold the same numbers whatever
+   * order they are pushed in.
+   */
   private selectMedian(): number {
     const n = this.count;
-    if (this.work.length < n) this.work = new Float64Array(this.all.length);
-    const a = this.work;
-    const all = this.all;
-    // A loop, not set(subarray()): no view object per call.
-    for (let k = 0; k < n; k++) a[k] = all[k]!;
+    const a = this.all;
     const mid = n >> 1;
     select(a, n, mid);
     if (n % 2 === 1) return a[mid]!;

@@ -176,9 +176,16 @@ class TextTable {
   private count = 0;
   /** Entry number + 1 per slot; 0 = empty. */
   private slots = new Int32Array(256);
+  /**
+   * The text the latest {@link TextTable.find} did not find, and the empty slot where its probe ended (-1 when
+   * it gave up): {@link TextTable.add} of that text, next, takes the slot without hashing and probing again.
+   */
+  private missText: string | undefined;
+  private missSlot = -1;
 
   /** Forgets every text (and lets go of them), keeping the memory. */
   clear(): void {
+    this.missText = undefined;
     if (this.count === 0) return;
     this.texts.fill('', 0, this.count);
     this.slots.fill(0);
@@ -190,12 +197,20 @@ class TextTable {
     const slots = this.slots;
     const mask = slots.length - 1;
     let i = sampleHash(text) & mask;
+    this.missText = text;
     for (let probe = 0; probe < MAX_PROBES; probe++) {
       const v = slots[i]!;
-      if (v === 0) return -1;
-      if (this.texts[v - 1] === text) return v - 1;
+      if (v === 0) {
+        this.missSlot = i;
+        return -1;
+      }
+      if (this.texts[v - 1] === text) {
+        this.missText = undefined;
+        return v - 1;
+      }
       i = (i + 1) & mask;
     }
+    this.missSlot = -1;
     return -1;
   }
 
@@ -207,9 +222,13 @@ class TextTable {
     if (2 * this.count > this.slots.length) {
       this.slots = new Int32Array(this.slots.length * 2);
       for (let k = 0; k < this.count; k++) this.index(k);
+    } else if (text === this.missText) {
+      // Just looked up and not found: the slot its probe ended at is still empty (nothing was added since).
+      if (this.missSlot >= 0) this.slots[this.missSlot] = e + 1;
     } else {
       this.index(e);
     }
+    this.missText = undefined;
     return e;
   }
 

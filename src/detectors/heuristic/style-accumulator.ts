@@ -9,7 +9,7 @@ import {
   type StyleFeatureOptions,
   type StyleFeatures,
 } from './style-feature-types.js';
-import { WordOverlap } from './word-overlap.js';
+import { jaccardOf, WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
 
 /** Shortest delay used for typing speed, so that a 0 ms delay gives a large but finite speed. */
@@ -41,12 +41,15 @@ export class StyleAccumulator {
   private readonly scan = new MessageScan();
   private readonly cache = new ScanCache();
   private textCache = true;
-  private set = new Int32Array(32);
-  private otherSet = new Int32Array(32);
-  /** The other speaker's latest word set: `otherSets[otherSetStart, + otherSetSize)` (`otherSet` or the cache's). */
-  private otherSets: Int32Array = this.otherSet;
-  private otherSetStart = 0;
+  /**
+   * Buffers for a distinct-word set the cache does not keep: `[TARGET_SET]` the target message's,
+   * `[OTHER_SET]` the other speaker's latest.
+   */
+  private readonly spareSets = [new Int32Array(32), new Int32Array(32)];
+  /** Size of the other speaker's latest word set (the echo set). */
   private otherSetSize = 0;
+  /** Size of the set {@link StyleAccumulator.placeSet} wrote last into a spare buffer. */
+  private spareSize = 0;
   private readonly seenWords = new SequenceSet();
   private readonly seenBare = new Set<string>();
   private readonly overlap: WordOverlap;
@@ -216,16 +219,8 @@ export class StyleAccumulator {
     c.casedSentences += s.casedSentences;
     c.capitalisedStarts += s.capitalisedStarts;
 
-    // The message's distinct-word set: `sets[start, start + size)`, in the cache's pool when the text is kept
-    // there (no copy), else in `this.set`.
-    let sets: Int32Array;
-    let start: number;
-    let size: number;
     if (again) {
       c.exactRepeats++;
-      sets = cache.sets;
-      start = cache.setStart(e);
-      size = cache.setSize(e);
     } else {
       // Exact repetition: same words in the same order (or the same trimmed text when it has no words).
       if (nw > 0 ? this.seenWords.has(s.ids, nw) : seenBefore(this.seenBare, text.trim())) {
@@ -233,26 +228,15 @@ export class StyleAccumulator {
         // This transcript repeats itself: from now on, measure each text once.
         cache.enabled = this.textCache;
       }
-      if (e >= 0) {
-        // The other speaker sent this text: its set is known.
-        sets = cache.sets;
-        start = cache.setStart(e);
-        size = cache.setSize(e);
-      } else {
-        start = cache.reserve(nw);
-        if (start >= 0) {
-          sets = cache.sets;
-          size = this.overlap.distinct(s.ids, nw, sets, this.table.size, start);
-          e = cache.add(text, size);
-        } else {
-          if (this.set.length < nw) this.set = new Int32Array(Math.max(nw, s.ids.length));
-          sets = this.set;
-          start = 0;
-          size = this.overlap.distinct(s.ids, nw, sets, this.table.size);
-        }
-      }
+      // (An entry found but not scanned: the other speaker sent this text, and its set is known.)
+      if (e < 0) e = this.placeSet(text, TARGET_SET);
       cache.storeScan(e, s);
     }
+    // The message's distinct-word set: `sets[start, start + size)`, in the cache's pool when the text is kept
+    // there (no copy), else in a spare buffer.
+    const sets = this.setsOf(e, TARGET_SET);
+    const start = e >= 0 ? cache.setStart(e) : 0;
+    const size = e >= 0 ? cache.setSize(e) : this.spareSize;
     if (size === 0) return;
     const overlap = this.overlap;
     // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
@@ -273,42 +257,46 @@ export class StyleAccumulator {
       this.repeatN++;
     }
     if (echo) {
-      // Jaccard similarity, as WordOverlap.jaccard computes it.
-      const shared = overlap.echoShared;
-      this.echoSum += shared / (size + this.otherSetSize - shared);
+      this.echoSum += jaccardOf(overlap.echoShared, size, this.otherSetSize);
       this.echoN++;
     }
   }
 
-  /** Finds the word set of the other speaker's latest message: in the cache, or by scanning its words. */
+  /** Finds the word set of the other speaker's latest message, in the cache or by scanning its words, and marks it as the echo set. */
   private scanLastOther(): void {
     const text = this.lastOtherText!;
     const cache = this.cache;
-    const e = cache.find(text);
     this.lastOtherScanned = true;
-    if (e >= 0) {
-      this.otherSets = cache.sets;
-      this.otherSetStart = cache.setStart(e);
-      this.otherSetSize = cache.setSize(e);
-      this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
-      return;
+    let e = cache.find(text);
+    if (e < 0) {
+      scanWords(text, this.table, this.scan);
+      e = this.placeSet(text, OTHER_SET);
     }
-    const s = this.scan;
-    scanWords(text, this.table, s);
-    const nw = s.wordCount;
-    const start = cache.reserve(nw);
+    this.otherSetSize = e >= 0 ? cache.setSize(e) : this.spareSize;
+    this.overlap.markEcho(this.setsOf(e, OTHER_SET), e >= 0 ? cache.setStart(e) : 0, this.otherSetSize);
+  }
+
+  /**
+   * Writes the distinct ids of the words just scanned (`this.scan`) of `text`, a text the cache does not hold:
+   * into the cache's pool as a new entry, returned, when the cache keeps texts; else into spare buffer `k`
+   * (TARGET_SET or OTHER_SET) from 0, its size in `spareSize`, and returns -1.
+   */
+  private placeSet(text: string, k: number): number {
+    const cache = this.cache;
+    const n = this.scan.wordCount;
+    const start = cache.reserve(n);
     if (start >= 0) {
-      this.otherSets = cache.sets;
-      this.otherSetStart = start;
-      this.otherSetSize = this.overlap.distinct(s.ids, nw, cache.sets, this.table.size, start);
-      cache.add(text, this.otherSetSize);
-    } else {
-      if (this.otherSet.length < nw) this.otherSet = new Int32Array(s.ids.length);
-      this.otherSets = this.otherSet;
-      this.otherSetStart = 0;
-      this.otherSetSize = this.overlap.distinct(s.ids, nw, this.otherSet, this.table.size);
+      return cache.add(text, this.overlap.distinct(this.scan.ids, n, cache.sets, this.table.size, start));
     }
-    this.overlap.markEcho(this.otherSets, this.otherSetStart, this.otherSetSize);
+    let spare = this.spareSets[k]!;
+    if (spare.length < n) this.spareSets[k] = spare = new Int32Array(Math.max(n, 2 * spare.length));
+    this.spareSize = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
+    return -1;
+  }
+
+  /** The array holding the word set of cache entry `e`, or spare buffer `k` when `e` is -1. */
+  private setsOf(e: number, k: number): Int32Array {
+    return e >= 0 ? this.cache.sets : this.spareSets[k]!;
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */
@@ -407,6 +395,10 @@ export class StyleAccumulator {
     return { values, counts: { ...this.c } };
   }
 }
+
+/** Which of {@link StyleAccumulator}'s spare buffers holds a set. */
+const TARGET_SET = 0;
+const OTHER_SET = 1;
 
 /** How many signals {@link StyleAccumulator.signals} writes. */
 export const SIGNALS = STYLE_FEATURE_NAMES.length;

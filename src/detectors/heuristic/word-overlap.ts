@@ -31,6 +31,16 @@ export class WordOverlap {
   private readonly counts = new Int32Array(32);
   /** Distinct-word counts of the latest 32 history messages, by message number mod 32. */
   private readonly ring = new Int32Array(32);
+  /**
+   * Masks mode, by history message number mod 64: -1 when the message's words are in the masks, else the earlier
+   * message with the same words that stands in for it (see {@link WordOverlap.addRepeatOf}).
+   */
+  private readonly standIn = new Int32Array(64);
+  /** Masks mode, by message number mod 64, for a message in the masks: its latest stand-in repeat (-1: none). */
+  private readonly latestRepeat = new Int32Array(64);
+  /** Masks mode, by message number mod 64, for a repeat with a stand-in: the array and start of its word set. */
+  private readonly repeatSets: Int32Array[] = [];
+  private readonly repeatStarts = new Int32Array(64);
   private readonly useMasks: boolean;
   private readonly windowMask: number;
   /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
@@ -120,9 +130,62 @@ export class WordOverlap {
    */
   addRepeatOf(earlier: number, set: Int32Array, n: number, start = 0): number | null {
     if (this.history - earlier > this.window) return this.addAndCompare(set, n, start);
-    if (this.useMasks) this.recordMasks(set, start, n);
+    if (this.useMasks) this.recordRepeat(earlier, set, start, n);
     else this.recordIndex(set, start, n);
     return 1;
+  }
+
+  /**
+   * Masks mode: adds a repeat of `earlier` (within the window) without writing its words into the masks. The
+   * message in the masks with the same words stands in for it: a new message shares as many words with the
+   * two, so the column of the stand-in gives the same overlap. When the stand-in leaves the window, the
+   * latest repeat is written into the masks in its place (see {@link WordOverlap.keepRepeats}), so a repeat
+   * costs its words once per window rather than once per message. Only the echo share is counted now. The set
+   * must stay unchanged in `set` while it is in the window (the accumulator's sets are in the text cache).
+   */
+  private recordRepeat(earlier: number, set: Int32Array, start: number, n: number): void {
+    const m = this.history;
+    this.keepRepeats(m);
+    const e = this.standIn[earlier & 63]!;
+    const root = e < 0 ? earlier : e;
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
+    this.echoShared = shared;
+    const slot = m & 63;
+    this.standIn[slot] = root;
+    this.latestRepeat[slot] = -1;
+    this.latestRepeat[root & 63] = m;
+    this.repeatSets[slot] = set;
+    this.repeatStarts[slot] = start;
+    this.ring[m & 31] = n;
+    this.remember(n);
+  }
+
+  /**
+   * Masks mode, before message `m` is added: when the message that just left the window stood in for a later
+   * repeat, writes that repeat (the latest, still in the window) into the masks, its bit in column
+   * `m - 1 - repeat`. Earlier repeats of it need nothing: they leave the window before the latest one.
+   */
+  private keepRepeats(m: number): void {
+    const gone = m - this.window - 1;
+    if (gone < 0 || this.standIn[gone & 63] !== -1) return;
+    const q = this.latestRepeat[gone & 63]!;
+    if (q < 0) return;
+    const set = this.repeatSets[q & 63]!;
+    const start = this.repeatStarts[q & 63]!;
+    const n = this.ring[q & 31]!;
+    const bits = this.bits;
+    const ref = this.ref;
+    const bit = 1 << (m - 1 - q);
+    for (let i = start; i < start + n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      bits[id] = (shift >= 32 ? 0 : bits[id]! << shift) | bit;
+      ref[id] = m;
+    }
+    this.standIn[q & 63] = -1;
   }
 
   /**
@@ -134,58 +197,68 @@ export class WordOverlap {
    */
   private addAndCompareMasks(set: Int32Array, start: number, n: number): number | null {
     const m = this.history;
+    this.keepRepeats(m);
     const bits = this.bits;
     const ref = this.ref;
-    let best: number | null = null;
-    if (m > 0) {
-      const windowMask = this.windowMask;
-      const counts = this.counts;
-      let wide = false;
-      let lanes = 0;
-      /** Columns with a shared word. */
-      let any = 0;
-      let c0 = 0;
-      let c1 = 0;
-      let c2 = 0;
-      let c3 = 0;
-      for (let i = start; i < start + n; i++) {
-        const id = set[i]!;
-        const shift = m - ref[id]!;
-        const a = shift >= 32 ? 0 : (bits[id]! << shift) & windowMask;
-        if (a === 0) continue;
-        any |= a;
-        c0 = (c0 + SPREAD[a & 0xff]!) | 0;
-        c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
-        c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
-        c3 = (c3 + SPREAD[a >>> 24]!) | 0;
-        if (++lanes === 15) {
-          if (!wide) counts.fill(0);
-          wide = true;
-          emptyLanes(counts, c0, c1, c2, c3);
-          lanes = c0 = c1 = c2 = c3 = 0;
-        }
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let echoShared = 0;
+    const windowMask = this.windowMask;
+    const counts = this.counts;
+    let wide = false;
+    let lanes = 0;
+    /** Columns with a shared word. */
+    let any = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    for (let i = start; i < start + n; i++) {
+      const id = set[i]!;
+      const shift = m - ref[id]!;
+      const aligned = shift >= 32 ? 0 : bits[id]! << shift;
+      // The message is recorded on the way (the columns below read no mask).
+      bits[id] = (aligned << 1) | 1;
+      ref[id] = m + 1;
+      if (echoMark[id] === echoStamp) echoShared++;
+      const a = aligned & windowMask;
+      if (a === 0) continue;
+      any |= a;
+      c0 = (c0 + SPREAD[a & 0xff]!) | 0;
+      c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
+      c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
+      c3 = (c3 + SPREAD[a >>> 24]!) | 0;
+      if (++lanes === 15) {
+        if (!wide) counts.fill(0);
+        wide = true;
+        emptyLanes(counts, c0, c1, c2, c3);
+        lanes = c0 = c1 = c2 = c3 = 0;
       }
-      if (wide) emptyLanes(counts, c0, c1, c2, c3);
-      // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
-      // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
-      // bit, without a division per recent message.
-      let bestShared = 0;
-      let bestUnion = 1;
-      while (any !== 0) {
-        const j = 31 - Math.clz32(any);
-        any ^= 1 << j;
-        const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
-        const union = n + this.ring[(m - 1 - j) & 31]! - x;
-        if (x * bestUnion > bestShared * union) {
-          bestShared = x;
-          bestUnion = union;
-          if (x === union) break; // the same words: nothing overlaps more
-        }
-      }
-      best = bestShared / bestUnion;
     }
-    this.recordMasks(set, start, n);
-    return best;
+    if (wide) emptyLanes(counts, c0, c1, c2, c3);
+    // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
+    // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
+    // bit, without a division per recent message.
+    let bestShared = 0;
+    let bestUnion = 1;
+    while (any !== 0) {
+      const j = 31 - Math.clz32(any);
+      any ^= 1 << j;
+      const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
+      const union = n + this.ring[(m - 1 - j) & 31]! - x;
+      if (x * bestUnion > bestShared * union) {
+        bestShared = x;
+        bestUnion = union;
+        if (x === union) break; // the same words: nothing overlaps more
+      }
+    }
+    this.echoShared = echoShared;
+    this.standIn[m & 63] = -1;
+    this.latestRepeat[m & 63] = -1;
+    this.ring[m & 31] = n;
+    this.remember(n);
+    // (The first message: every mask was empty, nothing was compared.)
+    return m === 0 ? null : bestShared / bestUnion;
   }
 
   /**
@@ -201,26 +274,6 @@ export class WordOverlap {
     const stamp = ++this.echoStamp;
     const mark = this.echoMark;
     for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
-  }
-
-  /** Adds `set[start, start + n)` to the history of masks mode. */
-  private recordMasks(set: Int32Array, start: number, n: number): void {
-    const m = this.history;
-    const bits = this.bits;
-    const ref = this.ref;
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
-    for (let i = start; i < start + n; i++) {
-      const id = set[i]!;
-      const shift = m - ref[id]!;
-      bits[id] = ((shift >= 32 ? 0 : bits[id]! << shift) << 1) | 1;
-      ref[id] = m + 1;
-      if (echoMark[id] === echoStamp) shared++;
-    }
-    this.echoShared = shared;
-    this.ring[m & 31] = n;
-    this.remember(n);
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
@@ -244,7 +297,7 @@ export class WordOverlap {
       for (let k = 0; k < width; k++) {
         const x = shared[k]!;
         if (x === 0) continue;
-        const j = x / (n + this.sizes[lo + k]! - x);
+        const j = jaccardOf(x, n, this.sizes[lo + k]!);
         if (j > best) best = j;
       }
     }
@@ -281,20 +334,14 @@ export class WordOverlap {
     if (this.history === this.sizes.length) this.sizes = grown(this.sizes, this.history + 1);
     this.sizes[this.history++] = n;
   }
+}
 
-  /**
-   * Jaccard similarity of two distinct-id sets, `a[0, an)` and `b[0, bn)`; 0 when both are empty. The definition
-   * the accumulator's echo share (`echoShared`, counted while a message joins the history) follows.
-   */
-  jaccard(a: Int32Array, an: number, b: Int32Array, bn: number): number {
-    if (an === 0 && bn === 0) return 0;
-    const stamp = this.nextStamp();
-    const mark = this.mark;
-    for (let i = 0; i < bn; i++) mark[b[i]!] = stamp;
-    let inter = 0;
-    for (let i = 0; i < an; i++) if (mark[a[i]!] === stamp) inter++;
-    return inter / (an + bn - inter);
-  }
+/**
+ * The Jaccard similarity of two word sets, |A ∩ B| / |A ∪ B|, from their sizes and the number of words they
+ * share (not both empty): the one definition behind near repetition and the echo share.
+ */
+export function jaccardOf(shared: number, sizeA: number, sizeB: number): number {
+  return shared / (sizeA + sizeB - shared);
 }
 
 /** Byte b spread into eight 4-bit lanes: lane k is bit k of b. */
