@@ -348,6 +348,7 @@ export class EmbeddingCentroidDetector implements Detector {
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
+        probeStart: this.cache.probeStart ?? undefined,
         checkAborted: () => AbortedError.throwIfAborted(signal, what),
       },
       (center) => {
@@ -364,6 +365,7 @@ export class EmbeddingCentroidDetector implements Detector {
       },
     );
     const { probeExamples, ...learned } = out;
+    this.cache.probeStart = learned.probe;
     const old = this.indexPending;
     // An index built during the fit holds exactly the final labelled vectors: keep it for detect().
     this.indexPending = index ? Promise.resolve(index) : undefined;
