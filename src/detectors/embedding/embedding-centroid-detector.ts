@@ -322,7 +322,7 @@ export class EmbeddingCentroidDetector implements Detector {
 
     const { group, fold, folds } = assignFolds(keys, this.o.folds);
     AbortedError.throwIfAborted(signal, what);
-    const gram = slots ? this.cache.gramFor(slots, dim) : undefined;
+    const gram = slots ? this.cache.gramFor(slots, dim, neighbours) : undefined;
 
     const training = { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds };
     // Prefix cuts (texts after `neighbours`) shape centroids, probe and calibration, not the kNN vote's set.

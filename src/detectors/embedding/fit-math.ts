@@ -142,8 +142,11 @@ export async function fitEmbeddingModel(
   }
   for (let c = 0; c < 2; c++) for (let j = 0; j < dim; j++) sums[c]![j]! -= invSum[c]! * center[j]!;
   const sumNorm2 = sums.map((s) => dot(s, s));
-  const raw = (i: number, j: number): number =>
-    gram ? gramAt(gram, i, j) : pairDot(vectors[i]!, vectors[j]!);
+  // Pairs of two prefix cuts are not in the Gram matrix (see FitCache.gramFor): the few read are dotted here.
+  const raw = (i: number, j: number): number => {
+    const g = gram ? gramAt(gram, i, j) : Number.NaN;
+    return Number.isNaN(g) ? pairDot(vectors[i]!, vectors[j]!) : g;
+  };
   // vdot(i, j) = v_i . v_j from plain dot products.
   const vdot = (i: number, j: number): number => (raw(i, j) - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
   const centerDotSum = sums.map((s) => dot(center, s));
