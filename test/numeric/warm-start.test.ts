@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csrFromRows, SparseDesign } from '../../src/numeric/design-matrix.js';
-import { seededRandom } from '../../src/numeric/random.js';
 import { solveLogistic } from '../../src/numeric/logistic-solver.js';
+import { seededRandom } from '../../src/numeric/random.js';
 
 /** A weakly penalised sparse problem (more columns than rows), like the embedding probe's. */
 function problem(n: number, cols: number, seed: number) {
@@ -29,7 +29,11 @@ describe('solveLogistic warm start measured from zero (relGradFromZero)', () => 
   const cold = solveLogistic(all, y, o);
   // The solution on a neighbouring subset (what the previous fold of an out-of-fold fit leaves).
   const sub = Int32Array.from({ length: 800 }, (_, i) => i + 200);
-  const near = solveLogistic(new SparseDesign(csr, { rowIds: sub }), Array.from(sub, (i) => y[i]!), o);
+  const near = solveLogistic(
+    new SparseDesign(csr, { rowIds: sub }),
+    Array.from(sub, (i) => y[i]!),
+    o,
+  );
 
   it('reaches the cold solve’s optimum within the solver’s tolerance, in fewer Newton steps', () => {
     const warm = solveLogistic(all, y, { ...o, init: near, relGradFromZero: true });

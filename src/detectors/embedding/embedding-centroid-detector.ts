@@ -10,6 +10,7 @@ import type {
   StreamOptions,
 } from '../../core/detector.js';
 import { beginDetect, beginFit } from '../../core/detector-kit.js';
+import { isFoldFit } from '../../core/fold-fit-mark.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -348,7 +349,9 @@ export class EmbeddingCentroidDetector implements Detector {
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
-        probeStart: this.cache.probeStart ?? undefined,
+        // Out-of-fold refits start the probe's solver from the previous fit's probe (same optimum within its
+        // tolerance, fewer steps); any other fit starts cold, so it gives the model a fresh detector gives.
+        probeStart: (isFoldFit(examples) && this.cache.probeStart) || undefined,
         checkAborted: () => AbortedError.throwIfAborted(signal, what),
       },
       (center) => {

@@ -44,6 +44,11 @@ export class FitCache {
   clear(): void {
     this.embedderId = undefined;
     this.probeStart = null;
+    this.forgetTexts();
+  }
+
+  /** Forgets the texts and their dot products, keeping the embedder and the probe to start from. */
+  private forgetTexts(): void {
     this.slotOf.clear();
     this.entries.length = 0;
     this.gram = new Float64Array(0);
@@ -76,20 +81,20 @@ export class FitCache {
     embed: (texts: string[]) => Promise<CachedEmbedding[]>,
   ): Promise<{ entries: CachedEmbedding[]; slots: Int32Array | undefined }> {
     const distinct = [...new Set(texts)];
+    if (embedderId !== this.embedderId) this.clear();
+    this.embedderId = embedderId;
     if (distinct.length > FIT_CACHE_MAX_TEXTS) {
-      this.clear();
+      this.forgetTexts();
       const got = await embed(distinct);
       const byText = new Map(distinct.map((t, i) => [t, got[i]!]));
       return { entries: texts.map((t) => byText.get(t)!), slots: undefined };
     }
-    if (embedderId !== this.embedderId) this.clear();
     const missing = distinct.filter((t) => !this.slotOf.has(t));
     if (this.entries.length + missing.length > FIT_CACHE_MAX_TEXTS) {
-      this.clear();
+      this.forgetTexts();
       return this.lookup(embedderId, texts, embed);
     }
     const got = missing.length > 0 ? await embed(missing) : [];
-    this.embedderId = embedderId;
     missing.forEach((t, i) => {
       this.slotOf.set(t, this.entries.length);
       this.entries.push(got[i]!);
