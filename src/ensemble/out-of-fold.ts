@@ -1,5 +1,6 @@
 import type { DetectionFeatures } from '../core/detection-features.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
+import { markFoldFit } from '../core/fold-fit-mark.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -154,9 +155,11 @@ export async function outOfFoldScores(
     } else {
       for (let f = 0; f < options.folds; f++) {
         AbortedError.throwIfAborted(signal, what);
-        const train = withPrefixCuts(
-          examples.filter((_, i) => foldOf[i] !== f),
-          options.memberCuts ?? [],
+        const train = markFoldFit(
+          withPrefixCuts(
+            examples.filter((_, i) => foldOf[i] !== f),
+            options.memberCuts ?? [],
+          ),
         );
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {

@@ -18,6 +18,12 @@ export interface LogisticSolverOptions {
   sampleWeights?: ArrayLike<number> | undefined;
   /** Up to this many columns, dense designs take exact Newton steps (Hessian formed and factored). */
   newtonMaxFeatures?: number | undefined;
+  /**
+   * With `init`, measure `relGradTol` against the gradient at zero weights (where a cold solve starts) rather
+   * than at `init`: a warm start then stops at the same gradient norm as a cold solve, i.e. at the same optimum
+   * within the same tolerance, in fewer steps. Costs one extra pass over the design.
+   */
+  relGradFromZero?: boolean | undefined;
   /** Starting point (warm start), e.g. the solution on a neighbouring fold. */
   init?: { weights: ArrayLike<number>; intercept: number } | undefined;
 }
@@ -102,7 +108,9 @@ export function solveLogistic(
   const zero = new Float64Array(d);
   let f = objective(z, w, 0, zero);
   let iterations = 0;
-  let gnorm0 = -1;
+  // A warm start measures `relGradTol` against the gradient at zero weights, where a cold solve starts, so that
+  // both stop at the same gradient norm (the same tolerance), not at one relative to an already small gradient.
+  let gnorm0 = o.init && o.relGradTol && o.relGradFromZero ? gradNorm2AtZero(X, y, sw, r, g) : -1;
   const relGradTol = o.relGradTol ?? 0;
   for (let it = 0; it < o.maxIter; it++) {
     iterations = it + 1;
@@ -155,6 +163,25 @@ export function solveLogistic(
     if (maxStep < o.tol || decrease <= 1e-15 * Math.max(1, Math.abs(f))) break;
   }
   return { weights: w, intercept: b, iterations };
+}
+
+/** The squared gradient norm of the objective at zero weights and intercept; `r` and `g` are scratch. */
+function gradNorm2AtZero(
+  X: DesignMatrix,
+  y: ArrayLike<number>,
+  sw: ArrayLike<number> | undefined,
+  r: Float64Array,
+  g: Float64Array,
+): number {
+  let gb = 0;
+  for (let i = 0; i < X.rows; i++) {
+    r[i] = (sw ? sw[i]! : 1) * (0.5 - y[i]!);
+    gb += r[i]!;
+  }
+  X.timesTransposed(r, g);
+  let gnorm2 = gb * gb;
+  for (let j = 0; j < X.cols; j++) gnorm2 += g[j]! * g[j]!;
+  return gnorm2;
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
   StreamOptions,
 } from '../../core/detector.js';
 import { beginDetect, beginFit } from '../../core/detector-kit.js';
+import { isFoldFit } from '../../core/fold-fit-mark.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -322,7 +323,7 @@ export class EmbeddingCentroidDetector implements Detector {
 
     const { group, fold, folds } = assignFolds(keys, this.o.folds);
     AbortedError.throwIfAborted(signal, what);
-    const gram = slots ? this.cache.gramFor(slots, dim) : undefined;
+    const gram = slots ? this.cache.gramFor(slots, dim, neighbours) : undefined;
 
     const training = { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds };
     // Prefix cuts (texts after `neighbours`) shape centroids, probe and calibration, not the kNN vote's set.
@@ -348,6 +349,9 @@ export class EmbeddingCentroidDetector implements Detector {
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
+        // Out-of-fold refits start the probe's solver from the previous fit's probe (same optimum within its
+        // tolerance, fewer steps); any other fit starts cold, so it gives the model a fresh detector gives.
+        probeStart: (isFoldFit(examples) && this.cache.probeStart) || undefined,
         checkAborted: () => AbortedError.throwIfAborted(signal, what),
       },
       (center) => {
@@ -364,6 +368,7 @@ export class EmbeddingCentroidDetector implements Detector {
       },
     );
     const { probeExamples, ...learned } = out;
+    this.cache.probeStart = learned.probe;
     const old = this.indexPending;
     // An index built during the fit holds exactly the final labelled vectors: keep it for detect().
     this.indexPending = index ? Promise.resolve(index) : undefined;

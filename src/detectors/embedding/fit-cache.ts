@@ -34,10 +34,21 @@ export class FitCache {
   private readonly entries: CachedEmbedding[] = [];
   private gram = new Float64Array(0);
   private cap = 0;
+  /**
+   * The probe of the last fit with this embedder (null: none yet), where the next fit's probe solver starts: a
+   * refit on overlapping data then converges to the same tolerance in fewer Newton and conjugate-gradient steps.
+   */
+  probeStart: { weights: Float32Array; intercept: number } | null = null;
 
   /** Forgets everything. */
   clear(): void {
     this.embedderId = undefined;
+    this.probeStart = null;
+    this.forgetTexts();
+  }
+
+  /** Forgets the texts and their dot products, keeping the embedder and the probe to start from. */
+  private forgetTexts(): void {
     this.slotOf.clear();
     this.entries.length = 0;
     this.gram = new Float64Array(0);
@@ -70,20 +81,20 @@ export class FitCache {
     embed: (texts: string[]) => Promise<CachedEmbedding[]>,
   ): Promise<{ entries: CachedEmbedding[]; slots: Int32Array | undefined }> {
     const distinct = [...new Set(texts)];
+    if (embedderId !== this.embedderId) this.clear();
+    this.embedderId = embedderId;
     if (distinct.length > FIT_CACHE_MAX_TEXTS) {
-      this.clear();
+      this.forgetTexts();
       const got = await embed(distinct);
       const byText = new Map(distinct.map((t, i) => [t, got[i]!]));
       return { entries: texts.map((t) => byText.get(t)!), slots: undefined };
     }
-    if (embedderId !== this.embedderId) this.clear();
     const missing = distinct.filter((t) => !this.slotOf.has(t));
     if (this.entries.length + missing.length > FIT_CACHE_MAX_TEXTS) {
-      this.clear();
+      this.forgetTexts();
       return this.lookup(embedderId, texts, embed);
     }
     const got = missing.length > 0 ? await embed(missing) : [];
-    this.embedderId = embedderId;
     missing.forEach((t, i) => {
       this.slotOf.set(t, this.entries.length);
       this.entries.push(got[i]!);
@@ -97,48 +108,74 @@ export class FitCache {
    * `values[slots[i] * stride + slots[j]]`), computing only the pairs not known yet. The view reads the cache's
    * own matrix, without copying it: read it before the next `lookup`, `gramFor` or `clear`.
    *
+   * Only the pairs a fit reads are computed: those with at least one text among the first `neighbourSet` (the
+   * kNN vote's labelled set) and each text with itself. A pair of two later texts (prefix cuts) is left unknown
+   * (NaN) unless an earlier fit computed it; the reader computes the few it needs itself.
+   *
    * @param slots - from {@link FitCache.lookup}
    * @param dim - vector length
+   * @param neighbourSet - how many texts, from the start of `slots`, form the kNN vote's labelled set
    */
-  gramFor(slots: Int32Array, dim: number): GramView {
+  gramFor(slots: Int32Array, dim: number, neighbourSet = slots.length): GramView {
     this.grow(this.entries.length);
     const { cap, gram } = this;
-    // Only pairs not known yet are dotted. Rows are taken in slot order (oldest first); a row with an unknown
-    // pair with an earlier row is dotted with every earlier row that has one (its partners) through a column
-    // index holding just those rows, so after a refit on 4/5 of the data only the new pairs cost anything, and
-    // a refit whose pairs are all known builds no index.
+    const inSet = new Uint8Array(cap);
+    for (let i = 0; i < Math.min(neighbourSet, slots.length); i++) inSet[slots[i]!] = 1;
+    // Only pairs not known yet are dotted. Rows of the labelled set are taken in slot order (oldest first); one
+    // with an unknown pair with an earlier such row is dotted with every earlier one that has one (its
+    // partners) through a column index holding just those rows, so after a refit on 4/5 of the data only the
+    // new pairs cost anything, and a refit whose pairs are all known builds no index. A cut with an unknown
+    // pair is then dotted with all those partners at once; its own square is summed directly.
     const distinct = [...new Set(slots)].sort((a, b) => a - b);
     const m = distinct.length;
     const needs = new Uint8Array(m);
     const partner = new Uint8Array(m);
+    const cutNeeds = new Uint8Array(m);
     for (let i = 0; i < m; i++) {
-      const row = distinct[i]! * cap;
+      const a = distinct[i]!;
+      const row = a * cap;
       for (let j = 0; j <= i; j++) {
-        if (!Number.isNaN(gram[row + distinct[j]!]!)) continue;
-        needs[i] = 1;
-        partner[i] = 1;
-        partner[j] = 1;
+        const b = distinct[j]!;
+        if (!Number.isNaN(gram[row + b]!)) continue;
+        if (inSet[a] && inSet[b]) {
+          needs[i] = 1;
+          partner[i] = 1;
+          partner[j] = 1;
+        } else if (inSet[a] || inSet[b]) {
+          cutNeeds[inSet[a] ? j : i] = 1;
+          partner[inSet[a] ? i : j] = 1;
+        } else if (i === j) gram[row + a] = selfDotOf(this.entries[a]!.rounded);
       }
     }
     const members: number[] = [];
     for (let i = 0; i < m; i++) if (partner[i]) members.push(i);
-    if (members.length > 0) {
-      const index = new ColumnIndex(
-        members.map((i) => this.entries[distinct[i]!]!.rounded),
-        dim,
-      );
-      const acc = new Float64Array(members.length);
-      members.forEach((i, at) => {
-        index.insert(at);
-        if (!needs[i]) return;
-        index.dotAll(at, acc);
-        const a = distinct[i]!;
-        for (let k = 0; k <= at; k++) {
-          const b = distinct[members[k]!]!;
-          gram[a * cap + b] = acc[k]!;
-          gram[b * cap + a] = acc[k]!;
-          acc[k] = 0;
-        }
+    if (members.length === 0) return { values: gram, stride: cap, slots };
+    const index = new ColumnIndex(
+      members.map((i) => this.entries[distinct[i]!]!.rounded),
+      dim,
+    );
+    const acc = new Float64Array(members.length);
+    members.forEach((i, at) => {
+      index.insert(at);
+      if (!needs[i]) return;
+      index.dotAll(index.row(at), acc);
+      const a = distinct[i]!;
+      for (let k = 0; k <= at; k++) {
+        const b = distinct[members[k]!]!;
+        gram[a * cap + b] = acc[k]!;
+        gram[b * cap + a] = acc[k]!;
+        acc[k] = 0;
+      }
+    });
+    for (let i = 0; i < m; i++) {
+      if (!cutNeeds[i]) continue;
+      const a = distinct[i]!;
+      index.dotAll(sparseRow(this.entries[a]!.rounded), acc);
+      members.forEach((j, k) => {
+        const b = distinct[j]!;
+        gram[a * cap + b] = acc[k]!;
+        gram[b * cap + a] = acc[k]!;
+        acc[k] = 0;
       });
     }
     return { values: gram, stride: cap, slots };
@@ -161,16 +198,14 @@ export class FitCache {
  * fraction of the n * nnz a row-by-row comparison costs.
  */
 class ColumnIndex {
-  private readonly rows: { indices: ArrayLike<number>; values: ArrayLike<number> }[];
+  private readonly rows: SparseRow[];
   private readonly start: Int32Array;
   private readonly fill: Int32Array;
   private readonly rowOf: Int32Array;
   private readonly valueOf: Float64Array;
 
   constructor(vectors: readonly CompactVector[], dim: number) {
-    this.rows = vectors.map((v) =>
-      v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v,
-    );
+    this.rows = vectors.map(sparseRow);
     const count = new Int32Array(dim + 1);
     for (const r of this.rows) for (let k = 0; k < r.indices.length; k++) count[r.indices[k]! + 1]!++;
     for (let j = 0; j < dim; j++) count[j + 1]! += count[j]!;
@@ -189,9 +224,13 @@ class ColumnIndex {
     }
   }
 
-  /** Adds row i's dot product with every inserted row into `acc` (indexed by row). */
-  dotAll(i: number, acc: Float64Array): void {
-    const r = this.rows[i]!;
+  /** Row i, as stored. */
+  row(i: number): SparseRow {
+    return this.rows[i]!;
+  }
+
+  /** Adds the dot product of `r` with every inserted row into `acc` (indexed by row). */
+  dotAll(r: SparseRow, acc: Float64Array): void {
     const { start, fill, rowOf, valueOf: vals } = this;
     for (let k = 0; k < r.indices.length; k++) {
       const c = r.indices[k]!;
@@ -199,6 +238,24 @@ class ColumnIndex {
       for (let p = start[c]!, end = fill[c]!; p < end; p++) acc[rowOf[p]!]! += x * vals[p]!;
     }
   }
+}
+
+/** A vector's positions and values (a dense vector's every position). */
+interface SparseRow {
+  indices: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+function sparseRow(v: CompactVector): SparseRow {
+  return v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v;
+}
+
+/** A vector's dot product with itself, summed in position order as {@link ColumnIndex.dotAll} sums it. */
+function selfDotOf(v: CompactVector): number {
+  const { values } = sparseRow(v);
+  let s = 0;
+  for (let k = 0; k < values.length; k++) s += values[k]! * values[k]!;
+  return s;
 }
 
 /** A dense copy of a cached embedding, for the query side of `detect()`. */

@@ -84,6 +84,12 @@ export interface FitInput {
   probeL2: number;
   probeMaxIter: number;
   probeMaxExamples: number;
+  /**
+   * Where the probe's solver starts (the probe of the detector's previous fit, e.g. the previous fold of an
+   * ensemble's out-of-fold fitting); used only when it has `dim` weights. It stops at the same gradient norm as a
+   * cold start, so the probe is the same optimum within the solver's tolerance, in fewer steps.
+   */
+  probeStart?: { weights: ArrayLike<number>; intercept: number } | undefined;
   /** Throws when the fit was cancelled; polled between stages and every 64 rows. */
   checkAborted: () => void;
 }
@@ -136,8 +142,11 @@ export async function fitEmbeddingModel(
   }
   for (let c = 0; c < 2; c++) for (let j = 0; j < dim; j++) sums[c]![j]! -= invSum[c]! * center[j]!;
   const sumNorm2 = sums.map((s) => dot(s, s));
-  const raw = (i: number, j: number): number =>
-    gram ? gramAt(gram, i, j) : pairDot(vectors[i]!, vectors[j]!);
+  // Pairs of two prefix cuts are not in the Gram matrix (see FitCache.gramFor): the few read are dotted here.
+  const raw = (i: number, j: number): number => {
+    const g = gram ? gramAt(gram, i, j) : Number.NaN;
+    return Number.isNaN(g) ? pairDot(vectors[i]!, vectors[j]!) : g;
+  };
   // vdot(i, j) = v_i . v_j from plain dot products.
   const vdot = (i: number, j: number): number => (raw(i, j) - ec[i]! - ec[j]! + cc) * inv[i]! * inv[j]!;
   const centerDotSum = sums.map((s) => dot(center, s));
@@ -262,7 +271,12 @@ function fitProbe(
     dim,
   );
   const rowScale = Float64Array.from(inv);
-  const solve = (rows: number[], maxIter: number, init?: { weights: ArrayLike<number>; intercept: number }) =>
+  const solve = (
+    rows: number[],
+    maxIter: number,
+    init?: { weights: ArrayLike<number>; intercept: number },
+    relGradFromZero = false,
+  ) =>
     solveLogistic(
       new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale }),
       rows.map((i) => labels[i]!),
@@ -272,11 +286,13 @@ function fitProbe(
         tol: 1e-6,
         relGradTol: PROBE_REL_GRAD_TOL,
         init,
+        relGradFromZero,
         ...(nn < n && { sampleWeights: rows.map((i) => (i < nn ? 1 : CUT_PROBE_WEIGHT)) }),
       },
     );
   x.checkAborted();
-  const full = solve(sample, x.probeMaxIter);
+  const start = x.probeStart?.weights.length === dim ? x.probeStart : undefined;
+  const full = solve(sample, x.probeMaxIter, start, true);
   const probe = { weights: Float32Array.from(full.weights), intercept: full.intercept };
   const inSample = new Uint8Array(n);
   for (const i of sample) inSample[i] = 1;

@@ -50,6 +50,34 @@ describe('FitCache.gramFor', () => {
     }
   });
 
+  it('with a kNN set, computes each pair with a set text and each diagonal, bit for bit, and no cut-cut pair', async () => {
+    const byText = vectors(40);
+    const texts = [...byText.keys()];
+    const embed = async (ts: string[]) => ts.map((t) => byText.get(t)!);
+    const full = new FitCache();
+    const all = await full.lookup('e', texts, embed);
+    const want = matrix(full.gramFor(all.slots!, DIM));
+    // Folds of texts where the last 15 are cuts (outside the kNN set), as the embedding detector orders them.
+    const cache = new FitCache();
+    for (let f = 0; f < 3; f++) {
+      const keep = texts.map((_, i) => i).filter((i) => i % 3 !== f);
+      const nn = keep.filter((i) => i < 25).length;
+      const { slots } = await cache.lookup(
+        'e',
+        keep.map((i) => texts[i]!),
+        embed,
+      );
+      const got = matrix(cache.gramFor(slots!, DIM, nn));
+      const n = keep.length;
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) {
+          const v = got[a * n + b]!;
+          if (a < nn || b < nn || a === b) expect(v).toBe(want[keep[a]! * 40 + keep[b]!]!);
+          else expect(v).toBeNaN();
+        }
+    }
+  });
+
   it('holds the dot products of the vectors', async () => {
     const byText = vectors(12);
     const texts = [...byText.keys()];
