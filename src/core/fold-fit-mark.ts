@@ -1,3 +1,5 @@
+import { HiddenMark } from './hidden-mark.js';
+
 /**
  * Training sets of an ensemble's out-of-fold fits (each fold's 4/5 of the examples, fitted only to score the
  * held-out fold). A member refitted in place on such a set may reuse what its previous fit learned to converge
@@ -5,11 +7,11 @@
  * only used within the solver's tolerance; a fit on an unmarked set (any user's `fit()`, and the ensemble's final
  * fit) learns from scratch, so its model is the one a fresh detector fits.
  *
- * The mark is a hidden fact about the array (a WeakSet): it adds no field and a copy is unmarked.
+ * The mark is a {@link HiddenMark}: it adds no field and a copy is unmarked.
  *
  * @internal
  */
-const foldFits = new WeakSet<object>();
+const foldFits = new HiddenMark();
 
 /**
  * Marks an array of training examples as an out-of-fold fit's training set.
@@ -19,8 +21,7 @@ const foldFits = new WeakSet<object>();
  * @internal
  */
 export function markFoldFit<T extends object>(examples: T): T {
-  foldFits.add(examples);
-  return examples;
+  return foldFits.mark(examples);
 }
 
 /**
