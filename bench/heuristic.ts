@@ -4,12 +4,18 @@
  * in one run, with the ratio and µs per KB of text; µs per KB of text on the ConvAI dev file, where the old and
  * new scores are also compared row by row; and the cost of streaming a transcript message by message.
  *
+ * Old and new are timed in separate child processes, alternating (new, old, new, old...; BENCH_REPEATS pairs,
+ * default 3), and each figure is the median over the children: timed in one process, two identical copies of
+ * the detector measured up to 0.81-1.13x apart (shared JIT and GC state), which is the size of the changes
+ * this bench is for.
+ *
  *   npx tsx bench/heuristic.ts
  *   BOTLENS_BENCH_BASELINE=/work/base5 npx tsx bench/heuristic.ts
  *
  * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or the baseline
  * checkout is absent)
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkTranscript } from '../src/core/checked-transcript.js';
@@ -102,52 +108,120 @@ async function loadOld(): Promise<Impl | undefined> {
 
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 const textKb = (t: Transcript): number => t.messages.reduce((s, m) => s + m.text.length, 0) / 1024;
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 const fresh: Impl = { detector: new HeuristicDetector(), validate: checkTranscript };
+const CASES = [
+  [false, false],
+  [true, false],
+  [false, true],
+] as const;
+const STEPS = [
+  ['validate (as detect does)', (i: Impl, copy: () => Transcript) => () => i.validate(copy())],
+  ['detect, validation included', (i: Impl, copy: () => Transcript) => () => i.detector.detect(copy())],
+  // The new detector writes its evidence sentences when they are first read: count that too.
+  [
+    'detect and read the evidence',
+    (i: Impl, copy: () => Transcript) => async () => (await i.detector.detect(copy())).evidence.length,
+  ],
+] as const;
+const convaiRows = existsSync(CONVAI_DEV)
+  ? readFileSync(CONVAI_DEV, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Transcript)
+  : undefined;
+
+/** One child process's figures: ms per call for each case and step, then ms per pass over ConvAI dev. */
+interface ChildFigures {
+  rows: number[];
+  convai: number | null;
+}
+
+/** Times one implementation alone in this process (a child of the bench). */
+async function timeOne(impl: Impl): Promise<ChildFigures> {
+  const rows: number[] = [];
+  for (const [timed, distinct] of CASES) {
+    const plain = makeTranscript(timed, distinct);
+    // Fresh copies each call, so validation is never served from the cache of validated objects.
+    const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
+    for (const [, run] of STEPS) rows.push((await time([run(impl, copy)], 1000))[0]!);
+  }
+  let convai: number | null = null;
+  if (convaiRows) {
+    const all = async () => {
+      for (const r of convaiRows)
+        await impl.detector.detect({ target: r.target, messages: r.messages.slice() });
+    };
+    convai = (await time([all], 2500, 1))[0]!;
+  }
+  return { rows, convai };
+}
+
+const CHILD = process.env['BOTLENS_HEURISTIC_CHILD'];
+if (CHILD !== undefined) {
+  const impl = CHILD === 'old' ? await loadOld() : fresh;
+  console.log(JSON.stringify(await timeOne(impl!)));
+  process.exit(0);
+}
+
+/** Runs this script as a child that times `which` alone, and reads back its figures. */
+function child(which: 'new' | 'old'): ChildFigures {
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename], {
+    env: { ...process.env, BOTLENS_HEURISTIC_CHILD: which },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`heuristic bench child (${which}) failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildFigures;
+}
+
 const old = await loadOld();
+const pairs = Math.max(1, Number(process.env['BENCH_REPEATS'] ?? 3));
+const newRuns: ChildFigures[] = [];
+const oldRuns: ChildFigures[] = [];
+for (let k = 0; k < pairs; k++) {
+  newRuns.push(child('new'));
+  if (old) oldRuns.push(child('old'));
+}
+const at = (runs: ChildFigures[], i: number): number | undefined =>
+  runs.length === 0 ? undefined : median(runs.map((r) => r.rows[i]!));
 
 console.log(
-  `node ${process.version}, ${process.platform}/${process.arch}; CPU time per call, median of alternating rounds`,
+  `node ${process.version}, ${process.platform}/${process.arch}; CPU time per call, each figure the median over ${pairs} child process(es) per implementation, run alternately (each child: the median of alternating rounds)`,
 );
 if (!old) console.log(`(old implementation not found at ${BASE}: its column is left out)`);
 console.log('');
 console.log('| 200 messages | step | old | new | old / new | new per KB |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-for (const [timed, distinct] of [
-  [false, false],
-  [true, false],
-  [false, true],
-] as const) {
+let row = 0;
+for (const [timed, distinct] of CASES) {
   const plain = makeTranscript(timed, distinct);
   const label = `${timed ? 'ISO timestamps' : 'no timestamps'}${distinct ? ', no repeated text' : ''}`;
-  // Fresh copies each call, so validation is never served from the cache of validated objects.
-  const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
-  for (const [step, run] of [
-    ['validate (as detect does)', (i: Impl) => () => i.validate(copy())],
-    ['detect, validation included', (i: Impl) => () => i.detector.detect(copy())],
-    // The new detector writes its evidence sentences when they are first read: count that too.
-    [
-      'detect and read the evidence',
-      (i: Impl) => async () => (await i.detector.detect(copy())).evidence.length,
-    ],
-  ] as const) {
-    const [n = 0, o] = await time(old ? [run(fresh), run(old)] : [run(fresh)]);
+  for (const [step] of STEPS) {
+    const n = at(newRuns, row)!;
+    const o = at(oldRuns, row);
+    row++;
     console.log(
       `| ${label} (${textKb(plain).toFixed(1)} KB) | ${step} | ${o === undefined ? '-' : us(o)} | ${us(n)} | ${o === undefined ? '-' : `${(o / n).toFixed(2)}x`} | ${((n * 1000) / textKb(plain)).toFixed(1)} µs/KB |`,
     );
   }
 }
+const detectRow = (c: number) => c * STEPS.length + 1;
+console.log('');
+console.log(
+  `detect with validation, per child (new): ${CASES.map((_, c) => newRuns.map((r) => us(r.rows[detectRow(c)]!)).join(' / ')).join('; ')}`,
+);
+if (old) {
+  console.log(
+    `detect with validation, per child (old): ${CASES.map((_, c) => oldRuns.map((r) => us(r.rows[detectRow(c)]!)).join(' / ')).join('; ')}`,
+  );
+}
 
-if (existsSync(CONVAI_DEV)) {
-  const rows = readFileSync(CONVAI_DEV, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Transcript);
+if (convaiRows) {
+  const rows = convaiRows;
   const kb = rows.reduce((s, r) => s + textKb(r), 0);
-  const all = (i: Impl) => async () => {
-    for (const r of rows) await i.detector.detect({ target: r.target, messages: r.messages.slice() });
-  };
-  const [n = 0, o] = await time(old ? [all(fresh), all(old)] : [all(fresh)], 3000, 1);
+  const n = median(newRuns.map((r) => r.convai!));
+  const o = old ? median(oldRuns.map((r) => r.convai!)) : undefined;
   console.log('');
   console.log(`ConvAI dev: ${rows.length} transcripts, ${kb.toFixed(0)} KB of text, detect with validation`);
   console.log('| | old | new | old / new |');
