@@ -1,5 +1,6 @@
+import { defaultModelFor } from '../zoo/model-zoo.js';
 import type { Embedder } from './embedder.js';
-import type { SerializedModelOptions } from './model-options.js';
+import { type ModelOptions, type SerializedModelOptions, serializeModelOptions } from './model-options.js';
 
 /**
  * Where each model-backed embedder's model comes from, as fitted state saves it. Kept beside the embedders
@@ -29,4 +30,15 @@ export function recordModelSource(embedder: Embedder, source: SerializedModelOpt
  */
 export function modelSourceOf(embedder: Embedder | undefined): SerializedModelOptions | undefined {
   return embedder ? sources.get(embedder) : undefined;
+}
+
+/**
+ * Where a `TransformersEmbedder` built with these model options takes its model from, as fitted state records
+ * it: the options with the model named (the zoo's embedding default when none is given).
+ *
+ * @param options - the embedder's model options (other fields are ignored)
+ * @internal
+ */
+export function transformersEmbedderSource(options: ModelOptions): SerializedModelOptions {
+  return serializeModelOptions({ ...options, model: options.model ?? defaultModelFor('embedding').id });
 }

@@ -4,9 +4,9 @@ import { defaultModelFor } from '../zoo/model-zoo.js';
 import { type BatchPlanOptions, checkBatchSize } from './batching.js';
 import { embedTextBatches } from './embed-text-batches.js';
 import type { Embedder } from './embedder.js';
-import { recordModelSource } from './embedder-source.js';
+import { recordModelSource, transformersEmbedderSource } from './embedder-source.js';
 import { ModelHolder } from './model-holder.js';
-import { type ModelOptions, serializeModelOptions } from './model-options.js';
+import type { ModelOptions } from './model-options.js';
 import { poolTokens } from './pool-tokens.js';
 import { floatData } from './tensor-data.js';
 
@@ -94,7 +94,7 @@ export class TransformersEmbedder implements Embedder {
     };
     const dtype = modelOptions.dtype ?? 'fp32';
     // Fitted state records where the model came from, not just the id's short name (see embedder-source.ts).
-    recordModelSource(this, serializeModelOptions({ ...modelOptions, model: this.holder.modelName }));
+    recordModelSource(this, transformersEmbedderSource(modelOptions));
     this.id = [
       'transformers',
       this.holder.shortName,

@@ -10,15 +10,10 @@ import type { JsonObject } from '../../core/json.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { transformersOptionsFromId } from '../../runtime/embedder-id.js';
-import { modelSourceOf } from '../../runtime/embedder-source.js';
+import { modelSourceOf, transformersEmbedderSource } from '../../runtime/embedder-source.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
-import {
-  relocateSavedModelOptions,
-  type SerializedModelOptions,
-  serializeModelOptions,
-} from '../../runtime/model-options.js';
+import { relocateSavedModelOptions, type SerializedModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
-import { defaultModelFor } from '../../zoo/model-zoo.js';
 import { type FittedModel, KIND, STATE_VERSION } from './model.js';
 import type { EmbeddingCentroidOptions, EmbeddingHnswOptions, Resolved } from './options.js';
 
@@ -84,10 +79,7 @@ export function embedderSource(
 ): SerializedModelOptions | undefined {
   if (embedder) return modelSourceOf(embedder);
   if (id !== null && HashingEmbedder.fromId(id)) return undefined;
-  return serializeModelOptions({
-    ...embedderOptions,
-    model: embedderOptions.model ?? defaultModelFor('embedding').id,
-  });
+  return transformersEmbedderSource(embedderOptions);
 }
 
 /** What {@link readState} recovers from saved state. @internal */
