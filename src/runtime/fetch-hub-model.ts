@@ -16,13 +16,10 @@ import { pullModel } from '../hub/pull-model.js';
 import { graphFileCandidates, type ModelTask, mainGraphNames, requiredModelFiles } from './model-files.js';
 import type { ResolvedLocation } from './model-location.js';
 
-/** The ONNX graphs transformers.js loads for each task (`loadAll` picks `decoder_model_merged` when `model` is absent). */
-const TASK_GRAPHS: Readonly<Record<ModelTask, readonly string[]>> = {
-  'feature-extraction': mainGraphNames('feature-extraction'),
-  'sequence-classification': mainGraphNames('sequence-classification'),
-  'causal-lm': mainGraphNames('causal-lm'),
-  clip: ['text_model', 'vision_model'],
-};
+/** The ONNX graphs transformers.js loads for a task (`loadAll` picks `decoder_model_merged` when `model` is absent). */
+const taskGraphs = (task: ModelTask): readonly string[] =>
+  task === 'clip' ? CLIP_GRAPHS : mainGraphNames(task);
+const CLIP_GRAPHS: readonly string[] = Object.freeze(['text_model', 'vision_model']);
 
 /** Whether a pull of this id and revision already put every file the task and dtype need in the folder. */
 async function alreadyPulled(
@@ -69,7 +66,7 @@ export async function fetchHubModel(
         revision: where.revision,
         cacheDir: where.cacheDir,
         dtypes: [dtype],
-        graphs: TASK_GRAPHS[task],
+        graphs: taskGraphs(task),
         ...(onProgress ? { onProgress: quiet(onProgress) } : {}),
       });
       folder = pulled.folder;

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   PreTrainedModel,
   PreTrainedTokenizer,
@@ -7,7 +5,6 @@ import type {
   Processor,
   ProgressInfo,
 } from '@huggingface/transformers';
-import { onnxFileFor } from '../core/model-dtypes.js';
 import { importOptional } from '../core/optional-import.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
@@ -15,7 +12,7 @@ import { verifyPulledFolder } from '../fs/file-digest.js';
 import { resolveCacheDir } from '../hub/cache-dir.js';
 import { withDeviceFallback } from './device.js';
 import { fetchHubModel } from './fetch-hub-model.js';
-import { checkModelFolder, type ModelTask, mainGraphNames } from './model-files.js';
+import { checkModelFolder, type ModelTask } from './model-files.js';
 import {
   type AcquireModelOptions,
   type ResolvedLocation,
@@ -176,8 +173,10 @@ async function loadAll(
   opts: AcquireModelOptions,
   dtype: ModelDtype,
 ): Promise<Loaded> {
+  // The main graph's name in a local folder, for transformers.js's `model_file_name`.
+  let graph: string | undefined;
   if (where.local) {
-    await checkModelFolder(where.location, task, dtype, where.fix);
+    graph = await checkModelFolder(where.location, task, dtype, where.fix);
     // A folder `botlens pull` filled carries the hub's SHA-256s: refuse files that no longer match.
     await verifyPulledFolder(where.location);
   }
@@ -191,10 +190,6 @@ async function loadAll(
     ...(progress_callback ? { progress_callback } : {}),
   };
   const session_options = opts.threads !== undefined ? { intraOpNumThreads: opts.threads } : {};
-  // The main graph's name in a local folder (checked above), for transformers.js's `model_file_name`.
-  const graph = where.local
-    ? mainGraphNames(task).find((name) => existsSync(join(where.location, onnxFileFor(dtype, name))))
-    : undefined;
   const model_file_name = graph !== undefined && graph !== 'model' ? graph : undefined;
   const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
   const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {

@@ -82,11 +82,13 @@ export function graphFileCandidates(task: ModelTask, dtype: ModelDtype, file: st
  * @param task - what the model is loaded for
  * @param dtype - the weight variant
  * @param fix - a sentence saying how to get the files, appended to the message
+ * @returns the name the folder's main graph has (one of {@link mainGraphNames}, for transformers.js's
+ *   `model_file_name`); undefined for `clip`, whose graphs have fixed names
  * @throws ModelLoadError naming the first missing or unreadable file
  *
  * @example
  * ```ts
- * await checkModelFolder('/models/tiny-bert', 'feature-extraction', 'fp32', 'Download it first.');
+ * await checkModelFolder('/models/tiny-bert', 'feature-extraction', 'fp32', 'Download it first.'); // 'model'
  * ```
  */
 export async function checkModelFolder(
@@ -94,20 +96,23 @@ export async function checkModelFolder(
   task: ModelTask,
   dtype: ModelDtype,
   fix: string,
-): Promise<void> {
+): Promise<string | undefined> {
   const info = await stat(folder).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new ModelLoadError(folder, `Model folder "${folder}" does not exist. ${fix}`, { file: folder });
   }
+  let mainGraph: string | undefined;
   for (const wanted of requiredModelFiles(task, dtype)) {
     let rel = wanted;
     let file = join(folder, rel);
     let s: Stats | undefined;
-    for (const candidate of graphFileCandidates(task, dtype, wanted)) {
+    const candidates = graphFileCandidates(task, dtype, wanted);
+    for (const [i, candidate] of candidates.entries()) {
       s = await stat(join(folder, candidate)).catch(() => undefined);
       if (s) {
         rel = candidate;
         file = join(folder, candidate);
+        if (task !== 'clip' && wanted === onnxFileFor(dtype)) mainGraph = mainGraphNames(task)[i];
         break;
       }
     }
@@ -140,4 +145,5 @@ export async function checkModelFolder(
       }
     }
   }
+  return mainGraph;
 }
