@@ -240,19 +240,20 @@ class ColumnIndex {
   }
 }
 
-/** A vector's positions and values (a dense vector's every position). */
-interface SparseRow {
+/** A vector's positions and values (a dense vector's every position). @internal */
+export interface SparseRow {
   indices: ArrayLike<number>;
   values: ArrayLike<number>;
 }
 
-function sparseRow(v: CompactVector): SparseRow {
+/** A compact vector as a {@link SparseRow} (a dense vector lists every position). @internal */
+export function sparseRow(v: CompactVector): SparseRow {
   return v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v;
 }
 
 /** A vector's dot product with itself, summed in position order as {@link ColumnIndex.dotAll} sums it. */
 function selfDotOf(v: CompactVector): number {
-  const { values } = sparseRow(v);
+  const values = v instanceof Float32Array ? v : v.values;
   let s = 0;
   for (let k = 0; k < values.length; k++) s += values[k]! * values[k]!;
   return s;

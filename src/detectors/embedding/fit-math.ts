@@ -6,7 +6,7 @@ import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
 import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
 import { solveLogistic } from '../../numeric/logistic-solver.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
-import type { GramView } from './fit-cache.js';
+import { type GramView, sparseRow } from './fit-cache.js';
 import {
   centered,
   type FittedModel,
@@ -266,10 +266,7 @@ function fitProbe(
   const nn = Math.min(n, x.neighbourSet ?? n);
   const oofProbe = new Float64Array(n);
   const sample = stratifiedSample(labels, x.probeMaxExamples);
-  const csr = csrFromRows(
-    vectors.map((v) => (v instanceof Float32Array ? { indices: Int32Array.from(v.keys()), values: v } : v)),
-    dim,
-  );
+  const csr = csrFromRows(vectors.map(sparseRow), dim);
   const rowScale = Float64Array.from(inv);
   const solve = (
     rows: number[],
