@@ -1,4 +1,4 @@
-import { markPrefixCut } from '../core/prefix-cut-mark.js';
+import { markPrefixCut } from '../core/training-marks.js';
 import type { LabelledTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';

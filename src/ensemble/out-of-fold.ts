@@ -1,6 +1,6 @@
 import type { DetectionFeatures } from '../core/detection-features.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
-import { markFoldFit } from '../core/fold-fit-mark.js';
+import { markFoldFit } from '../core/training-marks.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';

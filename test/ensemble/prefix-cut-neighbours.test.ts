@@ -6,7 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isPrefixCut, markPrefixCut } from '../../src/core/prefix-cut-mark.js';
+import { isPrefixCut, markPrefixCut } from '../../src/core/training-marks.js';
 import type { LabelledTranscript } from '../../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';

@@ -10,7 +10,7 @@ import type {
   StreamOptions,
 } from '../../core/detector.js';
 import { beginDetect, beginFit } from '../../core/detector-kit.js';
-import { isFoldFit } from '../../core/fold-fit-mark.js';
+import { isFoldFit } from '../../core/training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';

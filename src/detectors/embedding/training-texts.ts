@@ -1,4 +1,4 @@
-import { isPrefixCut } from '../../core/prefix-cut-mark.js';
+import { isPrefixCut } from '../../core/training-marks.js';
 import type { LabelledTranscript, ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { conversationKey, targetText } from './model.js';

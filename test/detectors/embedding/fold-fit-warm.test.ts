@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { markFoldFit } from '../../../src/core/fold-fit-mark.js';
+import { markFoldFit } from '../../../src/core/training-marks.js';
 import { readTranscriptsJsonl } from '../../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../../src/detectors/embedding/embedding-centroid-detector.js';
 import { HashingEmbedder } from '../../../src/runtime/hashing-embedder.js';
