@@ -110,7 +110,7 @@ export function checkThreshold(t: unknown): asserts t is number {
  *
  * @internal
  */
-export const DEFAULT_MEMBER_PREFIX_CUTS: readonly number[] = [];
+const DEFAULT_MEMBER_PREFIX_CUTS: readonly number[] = [];
 
 /**
  * Validates the members and options of `new Ensemble(detectors, options)` once, at the boundary, and applies

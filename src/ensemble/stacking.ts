@@ -31,7 +31,7 @@ import { thinness } from './thinness.js';
  * stackingFeatures([0.5, null]); // [0, 0, 0, 1]
  * ```
  */
-export function stackingFeatures(
+function stackingFeatures(
   scores: readonly (number | null)[],
   support?: DetectionSupport,
   lengthTerms = false,
