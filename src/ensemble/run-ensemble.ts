@@ -1,3 +1,4 @@
+import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -119,10 +120,39 @@ function advance(
     r.outcomes[j] = outcome(s);
     r.ran.push(j);
   }
-  const scores = r.ran.map((j) => outcomeScore(r.outcomes[j]));
-  const features = strategy.usesFeatures ? r.ran.map((j) => outcomeFeatures(r.outcomes[j])) : undefined;
-  r.combination = strategy.combine(scores, r.ran, support, familiarityOf(r.outcomes), features);
+  const { scores, features, familiarity } = combinerInputs(strategy, r.ran, r.outcomes);
+  r.combination = strategy.combine(scores, r.ran, support, familiarity, features);
   return !(options.stopEarly && strategy.confident(r.combination, options.threshold));
+}
+
+/**
+ * What a strategy combines: the scores of the members that ran (and their features, where the strategy learns on
+ * them), in run order, and how familiar the transcript looks to them.
+ *
+ * @param strategy - the ensemble's strategy
+ * @param ran - indices (constructor order) of the members that ran, in run order
+ * @param outcomes - the members' outcomes, constructor order (undefined for a member that has not run)
+ * @internal
+ */
+export function combinerInputs(
+  strategy: EnsembleCombiner,
+  ran: readonly number[],
+  outcomes: readonly (MemberOutcome | undefined)[],
+): {
+  scores: (number | null)[];
+  features: (DetectionFeatures | undefined)[] | undefined;
+  familiarity: ReturnType<typeof familiarityOf>;
+} {
+  const scores: (number | null)[] = new Array(ran.length);
+  const features: (DetectionFeatures | undefined)[] | undefined = strategy.usesFeatures
+    ? new Array(ran.length)
+    : undefined;
+  for (let k = 0; k < ran.length; k++) {
+    const o = outcomes[ran[k]!];
+    scores[k] = outcomeScore(o);
+    if (features) features[k] = outcomeFeatures(o);
+  }
+  return { scores, features, familiarity: familiarityOf(outcomes) };
 }
 
 /**

@@ -1,10 +1,7 @@
-import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport } from '../core/detector.js';
 import type { DeferredCombination } from './combination.js';
 import type { ResultParts } from './explain.js';
-import { familiarityOf } from './novelty.js';
-import { stageOutcomes } from './run-ensemble.js';
-import { outcomeFeatures, outcomeScore } from './run-members.js';
+import { combinerInputs, stageOutcomes } from './run-ensemble.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import type { MemberOutcome } from './types.js';
 
@@ -29,15 +26,7 @@ export function deferredStage(
 ): { ran: number[]; combination: DeferredCombination } | undefined {
   if (stages.length !== 1 || strategy.logOdds === undefined) return undefined;
   const ran = [...stages[0]!];
-  const scores: (number | null)[] = new Array(ran.length);
-  let features: (DetectionFeatures | undefined)[] | undefined;
-  if (strategy.usesFeatures) features = new Array(ran.length);
-  for (let k = 0; k < ran.length; k++) {
-    const o = outcomes[ran[k]!];
-    scores[k] = outcomeScore(o);
-    if (features) features[k] = outcomeFeatures(o);
-  }
-  const familiarity = familiarityOf(outcomes);
+  const { scores, features, familiarity } = combinerInputs(strategy, ran, outcomes);
   return {
     ran,
     combination: {
