@@ -243,8 +243,9 @@ export class HashedQuery {
 
   /** The neighbours: under deferred hot changes when a bound allows, else after applying them. */
   private select(k: number, a: number, b: number, qc: number, qn: number): Neighbor[] {
+    // Only a deferring query has hot changes pending here: features() applied them for the others.
     if (this.pendingHot > 0) {
-      const found = this.deferHot ? this.nearestDeferred(k, a, b, qc, qn) : undefined;
+      const found = this.nearestDeferred(k, a, b, qc, qn);
       if (found) return found;
       this.flushAll();
     }
