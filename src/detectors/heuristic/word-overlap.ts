@@ -69,6 +69,8 @@ export class WordOverlap {
     this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
     this.posts = 0;
     this.history = 0;
+    // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
+    this.repeatSets.length = 0;
   }
 
   /** A stamp not yet in `mark` (stamps restart before they outgrow an Int32Array entry). */
