@@ -294,12 +294,13 @@ export class Admission {
       const r = new PendingRun(this, req, work, signal, resolve, reject);
       if (signal.aborted) return r.fail(signal.reason);
       if (budget) budget.run = r;
+      let holdsSlot: boolean;
       try {
-        r.waiting = !this.queue.acquire(r);
+        holdsSlot = this.queue.acquire(r);
       } catch (err) {
         return r.fail(err);
       }
-      if (!r.waiting) this.nextTurn(r);
+      if (holdsSlot) this.nextTurn(r);
     });
   }
 
@@ -338,8 +339,6 @@ export class Admission {
  * Its steps are methods, so a request costs one object rather than a closure per step.
  */
 class PendingRun<T> implements QueueWaiter {
-  /** Queued for a slot (not holding one yet). */
-  waiting = false;
   private settled = false;
 
   constructor(
@@ -353,7 +352,6 @@ class PendingRun<T> implements QueueWaiter {
 
   /** A slot was handed over: wait for a turn. */
   wake(): void {
-    this.waiting = false;
     this.admission.nextTurn(this);
   }
 
@@ -364,8 +362,7 @@ class PendingRun<T> implements QueueWaiter {
 
   /** The deadline passed or the client went: settle now (a queued run leaves the queue; a running one keeps its slot). */
   stop(reason: unknown): void {
-    if (this.waiting) this.admission.queue.cancel(this);
-    this.waiting = false;
+    this.admission.queue.cancel(this); // false, and nothing to do, once it holds a slot
     this.fail(reason);
   }
 
