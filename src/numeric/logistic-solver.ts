@@ -110,15 +110,14 @@ export function solveLogistic(
   let iterations = 0;
   // A warm start measures `relGradTol` against the gradient at zero weights, where a cold solve starts, so that
   // both stop at the same gradient norm (the same tolerance), not at one relative to an already small gradient.
-  let gnorm0 = o.init && o.relGradTol && o.relGradFromZero ? gradNorm2AtZero(X, y, sw, r, g) : -1;
-  const relGradTol = o.relGradTol ?? 0;
-  for (let it = 0; it < o.maxIter; it++) {
-    iterations = it + 1;
-    // Gradient and curvature weights.
-    let gb = 0;
+  // The gradient [g; gb] at rows' products `zz` and weights `ww` (and the curvature weights D); returns its
+  // squared norm.
+  let gb = 0;
+  const gradient = (zz: Float64Array, ww: Float64Array): number => {
+    gb = 0;
     for (let i = 0; i < n; i++) {
       const s = sw ? sw[i]! : 1;
-      const mu = sigmoid(z[i]!);
+      const mu = sigmoid(zz[i]!);
       r[i] = s * (mu - y[i]!);
       D[i] = s * Math.max(mu * (1 - mu), 1e-10);
       gb += r[i]!;
@@ -126,9 +125,16 @@ export function solveLogistic(
     X.timesTransposed(r, g);
     let gnorm2 = gb * gb;
     for (let j = 0; j < d; j++) {
-      g[j]! += l2 * w[j]!;
+      g[j]! += l2 * ww[j]!;
       gnorm2 += g[j]! * g[j]!;
     }
+    return gnorm2;
+  };
+  let gnorm0 = o.init && o.relGradTol && o.relGradFromZero ? gradient(new Float64Array(n), zero) : -1;
+  const relGradTol = o.relGradTol ?? 0;
+  for (let it = 0; it < o.maxIter; it++) {
+    iterations = it + 1;
+    const gnorm2 = gradient(z, w);
     if (!(gnorm2 > 1e-30)) break;
     if (gnorm0 < 0) gnorm0 = gnorm2;
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
@@ -163,25 +169,6 @@ export function solveLogistic(
     if (maxStep < o.tol || decrease <= 1e-15 * Math.max(1, Math.abs(f))) break;
   }
   return { weights: w, intercept: b, iterations };
-}
-
-/** The squared gradient norm of the objective at zero weights and intercept; `r` and `g` are scratch. */
-function gradNorm2AtZero(
-  X: DesignMatrix,
-  y: ArrayLike<number>,
-  sw: ArrayLike<number> | undefined,
-  r: Float64Array,
-  g: Float64Array,
-): number {
-  let gb = 0;
-  for (let i = 0; i < X.rows; i++) {
-    r[i] = (sw ? sw[i]! : 1) * (0.5 - y[i]!);
-    gb += r[i]!;
-  }
-  X.timesTransposed(r, g);
-  let gnorm2 = gb * gb;
-  for (let j = 0; j < X.cols; j++) gnorm2 += g[j]! * g[j]!;
-  return gnorm2;
 }
 
 /**
