@@ -1,3 +1,4 @@
+import type { MemberFeatureSpec } from '../member-features.js';
 import type { StackingModel } from '../stacking.js';
 import type { SerializedCombiner } from '../types.js';
 
@@ -5,7 +6,7 @@ import type { SerializedCombiner } from '../types.js';
 export function toSerialized(m: StackingModel): SerializedCombiner {
   const c: SerializedCombiner = { weights: [...m.weights], intercept: m.intercept };
   if (m.memberFeatures && m.memberFeatures.length > 0) {
-    c.memberFeatures = m.memberFeatures.map((f) => ({ member: f.member, names: [...f.names] }));
+    c.memberFeatures = copySpecs(m.memberFeatures);
   }
   return c;
 }
@@ -14,7 +15,12 @@ export function toSerialized(m: StackingModel): SerializedCombiner {
 export function fromSerialized(c: SerializedCombiner): StackingModel {
   const m: StackingModel = { weights: [...c.weights], intercept: c.intercept };
   if (c.memberFeatures && c.memberFeatures.length > 0) {
-    m.memberFeatures = c.memberFeatures.map((f) => ({ member: f.member, names: [...f.names] }));
+    m.memberFeatures = copySpecs(c.memberFeatures);
   }
   return m;
+}
+
+/** A deep copy of member-feature specs (saved and live models never share arrays). */
+function copySpecs(specs: readonly MemberFeatureSpec[]): MemberFeatureSpec[] {
+  return specs.map((f) => ({ member: f.member, names: [...f.names] }));
 }
