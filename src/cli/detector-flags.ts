@@ -23,8 +23,11 @@ export interface DetectorFlags {
   threshold?: string;
   threads?: string;
   device?: 'cpu' | 'auto' | 'gpu' | 'cuda';
-  /** The flags given on the command line (not defaults), as commander names them; set by {@link addDetectorFlags}. */
-  explicit?: readonly string[];
+  /**
+   * The flags given on the command line (not defaults): commander's attribute name → the flag as spelled
+   * (`memberFeatures` → `--no-member-features`); set by {@link addDetectorFlags}.
+   */
+  explicit?: Readonly<Record<string, string>>;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -35,8 +38,10 @@ function collect(value: string, previous: string[]): string[] {
 export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFlags['strategy'] }): Command {
   // Record which flags the user gave, so those that cannot apply to a fitted file are refused, not ignored.
   cmd.hook('preAction', (_self, action) => {
-    const given = Object.keys(action.opts()).filter((k) => action.getOptionValueSource(k) === 'cli');
-    action.setOptionValue('explicit', given);
+    const given = action.options
+      .filter((o) => action.getOptionValueSource(o.attributeName()) === 'cli')
+      .map((o) => [o.attributeName(), o.long ?? o.flags]);
+    action.setOptionValue('explicit', Object.fromEntries(given));
   });
   return cmd
     .option(
@@ -207,9 +212,8 @@ function fittedLoadOptions(
   fitted: string,
   models: Map<string, string>,
 ): DetectorLoadOptions {
-  const refused = NEW_ENSEMBLE_FLAGS.filter((f) => flags.explicit?.includes(f)).map(
-    (f) => `--${f === 'memberFeatures' ? 'no-' : ''}${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-  );
+  const given = flags.explicit ?? {};
+  const refused = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
   if (models.size > 0) refused.push(`--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`);
   if (refused.length > 0) {
     throw new InvalidOptionsError(
