@@ -39,7 +39,7 @@
  *
  * needs: shared (the bench encoder).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -525,6 +525,7 @@ for (const [label, path] of [
 // ---- 5. Other ways to write the q8 graph, each measured beside the one botlens writes ----
 {
   const alt = join(work, 'alternatives');
+  mkdirSync(alt);
   const folder = async (name: string, passes: readonly OptimizePass[]) => {
     const out = join(alt, name);
     await optimizeModelFolder(original, { out, passes });
