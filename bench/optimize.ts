@@ -1,8 +1,9 @@
 /**
  * `botlens optimize` on bench-minilm-l6 (random weights: cost only; the cosine checks numerics, not accuracy):
  * the graphs' gains through TransformersEmbedder, the batching lever apart from them, the ceiling set by the
- * model's matrix products alone in ONNX Runtime (fp32 and q8, against the 1.3x / 3x targets), and ONNX
- * Runtime's per-operator profile, each measured side by side in interleaved rounds in this one process.
+ * model's matrix products alone in ONNX Runtime (fp32 and q8, against the 1.3x / 3x targets), ONNX Runtime's
+ * per-operator profile, and the other q8 graphs that were tried, each measured side by side in interleaved rounds
+ * in this one process.
  *
  * 1. Graphs: texts/s of TransformersEmbedder at batch 64 for the original fp32 graph (today's figure), the
  *    original quantized to q8, the graph optimized with the previous default passes (SkipLayerNormalization,
@@ -20,23 +21,41 @@
  * 3. The ceiling: ONNX Runtime's own MatMul (fp32) and DynamicQuantizeMatMul (q8, int8 weights, what the
  *    quantized graph runs) alone, on this model's exact matrix products for a batch of 64 texts, against the
  *    whole graphs at the same shape: the texts/s the model could reach if every other operator took no time.
- *    A third chain keeps ONNX Runtime's attention (QAttention) as well: the q8 ceiling when only the element-wise
- *    operators (GELU, residual sums, LayerNorms, embeddings) take no time.
+ *    A third chain keeps ONNX Runtime's attention (QAttention, fed the padding mask as the optimized graph feeds
+ *    it, so it takes the same masked path) as well: the q8 ceiling when only the element-wise operators (GELU,
+ *    residual sums, LayerNorms, embeddings) take no time.
  *    The optimized q8 graph with its weights stored as uint8 instead of int8 shows why the quantizer writes
  *    signed weights (ONNX Runtime's u8s8 kernels use AVX-512 VNNI directly, its u8u8 ones do not).
  *    Wall time with ONNX Runtime's default threads, and CPU time on one thread (steadier on a busy machine).
  * 4. ONNX Runtime's per-operator profile of the optimized fp32 and q8 graphs.
+ * 5. Other ways to write the q8 graph (bench/lib/q8-variants.ts), timed on part 2's batches beside the one botlens
+ *    writes: attention left unfused (three activation quantizations for Q, K, V), MultiHeadAttention after one
+ *    packed QKV GEMM + Split or after three GEMMs sharing one activation quantization, FastGelu or ONNX's Gelu-20
+ *    for com.microsoft.Gelu, the residual's bias on the projection (ONNX Runtime then fuses its own
+ *    SkipLayerNormalization), and the skip-layer-norm pass without attention fusion; each with its ratio through
+ *    the embedder.
  *
  *   npx tsx bench/optimize.ts [texts=256] [rounds=5]
  *
  * needs: shared (the bench encoder).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OptimizePass } from '../src/quant/optimize/optimize-model.js';
 import { gemmChainModel, gemmFlopsPerToken } from './lib/gemm-chain.js';
 import { printMarkdownTable } from './lib/markdown-table.js';
+import type { AttentionRewrite, Q8NodeRewrite } from './lib/q8-variants.js';
 import { writeStandInEncoder } from './lib/stand-in-encoder.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,6 +78,7 @@ const { encodeTexts } = await import('../src/runtime/encode-texts.js');
 const { loadTransformers } = await import('../src/runtime/load-model.js');
 const { loadOnnxModel, saveOnnxModel } = await import('../src/onnx/onnx-model.js');
 const { rawTensor } = await import('../src/onnx/onnx-tensor.js');
+const { writeMultiHeadAttentionVariant, writeQ8NodeVariant } = await import('./lib/q8-variants.js');
 const { TensorDataType } = await import('../src/onnx/onnx-types.js');
 const ort = await import('onnxruntime-node');
 
@@ -232,12 +252,23 @@ const gemmQ8 = join(work, 'gemm-q8.onnx');
 const gemmQ8Attention = join(work, 'gemm-q8-attention.onnx');
 writeFileSync(gemmFp32, gemmChainModel(shape, 'fp32'));
 writeFileSync(gemmQ8, gemmChainModel(shape, 'q8'));
-writeFileSync(gemmQ8Attention, gemmChainModel(shape, 'q8-attention'));
-/** Pseudo-random activations `[texts, tokens, hidden]` (or `[texts * tokens, hidden]`) for a GEMM chain. */
-function chainFeeds(texts: number, tokens: number, flat: boolean): Feeds {
+// with the padding mask, as the optimized graph feeds QAttention (ONNX Runtime's masked path)
+writeFileSync(gemmQ8Attention, gemmChainModel(shape, 'q8-attention-masked'));
+/**
+ * Pseudo-random activations for a GEMM chain: `[texts * tokens, hidden]` (`flat`), else `[texts, tokens,
+ * hidden]` with the attention chain's int32 mask for rows of `rows` real tokens each (padded to the longest).
+ */
+function chainFeeds(rows: number[], flat: boolean): Feeds {
+  const texts = rows.length;
+  const tokens = Math.max(...rows);
   const data = Float32Array.from({ length: texts * tokens * shape.hidden }, (_, i) => Math.sin(i));
-  const dims = flat ? [texts * tokens, shape.hidden] : [texts, tokens, shape.hidden];
-  return { x: new ort.Tensor('float32', data, dims) };
+  if (flat) return { x: new ort.Tensor('float32', data, [texts * tokens, shape.hidden]) };
+  const mask = new Int32Array(texts * tokens);
+  for (const [r, n] of rows.entries()) mask.fill(1, r * tokens, r * tokens + n);
+  return {
+    x: new ort.Tensor('float32', data, [texts, tokens, shape.hidden]),
+    mask: new ort.Tensor('int32', mask, [texts, tokens]),
+  };
 }
 const session = (path: string, opts: Record<string, unknown> = {}) =>
   ort.InferenceSession.create(path, { logSeverityLevel: 3, ...opts });
@@ -257,7 +288,12 @@ const plannedChains = [
   { path: gemmQ8, flat: true },
 ].map((c) => ({
   ...c,
-  feeds: planned.map((b) => chainFeeds(b.length, Math.max(...b.map((i) => lengths[i]!)), c.flat)),
+  feeds: planned.map((b) =>
+    chainFeeds(
+      b.map((i) => lengths[i]!),
+      c.flat,
+    ),
+  ),
 }));
 const chainSessions = await Promise.all(plannedChains.map((c) => session(c.path, oneThreadOpts)));
 const chainMs = plannedChains.map(() => [] as number[]);
@@ -305,7 +341,7 @@ printMarkdownTable(
   const bareMs = replay.map((_, si) => (input.length / median(replayRates[si]![1]!)) * 1000);
   const predicted = (bareMs[0]! + ownMs) / (bareMs[1]! + ownMs);
   console.log(
-    `bare sessions on planBatches' batches: optimized q8 ${(bareMs[0]! / bareMs[1]!).toFixed(2)}x original fp32; adding the embedder's own ${ownMs.toFixed(1)} ms to both predicts ${predicted.toFixed(2)}x through TransformersEmbedder (part 1 measured ${(cpuRates[variants.length - 1]! / cpuRates[0]!).toFixed(2)}x)`,
+    `bare sessions on planBatches' batches: optimized q8 ${(bareMs[0]! / bareMs[1]!).toFixed(2)}x original fp32 (the most any embedder could show with this graph: its own cost only dilutes the ratio); adding the embedder's own ${ownMs.toFixed(1)} ms to both predicts ${predicted.toFixed(2)}x through TransformersEmbedder (part 1 measured ${(cpuRates[variants.length - 1]! / cpuRates[0]!).toFixed(2)}x)`,
   );
   // The ceiling argument for the 3x target through the embedder, on the batches it runs.
   const [attentionKept, gemmOnly] = chainMs.map(median) as [number, number];
@@ -388,7 +424,10 @@ const ceilingRows = [
   {
     label: 'DynamicQuantizeMatMul + QAttention alone (q8 ceiling with ORT attention)',
     path: gemmQ8Attention,
-    feeds: { x: new ort.Tensor('float32', x.data as Float32Array, [BATCH, S, shape.hidden]) },
+    feeds: chainFeeds(
+      Array.from({ length: BATCH }, () => S),
+      false,
+    ),
   },
   { label: 'optimized q8, weights stored as uint8 (u8u8 kernels)', path: q8Uint8, feeds: fixed },
 ];
@@ -492,6 +531,84 @@ for (const [label, path] of [
       .join(', ')}`,
   );
 }
+// ---- 5. Other ways to write the q8 graph, each measured beside the one botlens writes ----
+{
+  const alt = join(work, 'alternatives');
+  mkdirSync(alt);
+  const folder = async (name: string, passes: readonly OptimizePass[]) => {
+    const out = join(alt, name);
+    await optimizeModelFolder(original, { out, passes });
+    await quantize(out, { bits: 8, onWarning: () => {} });
+    return join(out, 'onnx/model_quantized.onnx');
+  };
+  const mha = async (how: AttentionRewrite) => {
+    const out = join(alt, `mha-${how}`);
+    await writeMultiHeadAttentionVariant(optimized, out, how, shape.hidden);
+    return join(out, 'onnx/model_quantized.onnx');
+  };
+  const nodes = async (how: Q8NodeRewrite) => {
+    const out = join(alt, `q8-${how}.onnx`);
+    await writeQ8NodeVariant(join(optimized, 'onnx/model_quantized.onnx'), out, how);
+    return out;
+  };
+  const rows = [
+    { label: 'original fp32 (today)', path: join(original, 'onnx/model.onnx') },
+    { label: 'optimized q8 (what botlens writes)', path: join(optimized, 'onnx/model_quantized.onnx') },
+    {
+      label: 'attention not fused: Q, K, V three DynamicQuantizeMatMul, each quantizing the input',
+      path: await folder('no-attention', ['residual-layer-norm', 'gelu']),
+    },
+    {
+      label: 'packed QKV DynamicQuantizeMatMul + Split + MultiHeadAttention',
+      path: await mha('packed-split'),
+    },
+    {
+      label: 'one DynamicQuantizeLinear shared by Q, K, V (MatMulIntegerToFloat) + MultiHeadAttention',
+      path: await mha('shared-quantization'),
+    },
+    { label: 'FastGelu (tanh approximation) for Gelu', path: await nodes('fast-gelu') },
+    { label: 'ONNX Gelu (opset 20) for com.microsoft.Gelu', path: await nodes('onnx-gelu') },
+    {
+      label: 'bias on the projection (ORT fuses Add + LayerNorm into its SkipLayerNormalization)',
+      path: await nodes('bias-on-projection'),
+    },
+    {
+      label: 'skip-layer-norm pass without attention fusion',
+      path: await folder('skip-ln-alone', ['skip-layer-norm', 'gelu']),
+    },
+  ];
+  const sessions = await Promise.all(rows.map((r) => session(r.path, oneThreadOpts)));
+  const batches = planFeeds[1]!; // planBatches' batches, as the embedder runs them
+  const ms = rows.map(() => [] as number[]);
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (const [i, s] of sessions.entries()) {
+      const took = await cpuMsOf(s, batches);
+      if (r > 0) ms[i]!.push(took);
+    }
+  }
+  for (const s of sessions) await s.release();
+  const med = ms.map(median);
+  console.log(
+    `\n5. Other ways to write the q8 graph (random weights, timing only): planBatches' ${batches.length} batches of part 2 through a bare session on one thread, ${ROUNDS} interleaved rounds, median CPU ms per ${input.length} texts; "through the embedder" adds its own ${ownMs.toFixed(1)} ms (part 1) to both sides`,
+  );
+  printMarkdownTable(
+    'graph | CPU ms: | vs optimized q8: | vs today fp32: | through the embedder:',
+    rows.map((r, i) => ({
+      name: r.label,
+      cells: [
+        med[i]!.toFixed(0),
+        `${(med[1]! / med[i]!).toFixed(3)}x`,
+        `${(med[0]! / med[i]!).toFixed(2)}x`,
+        `${((med[0]! + ownMs) / (med[i]! + ownMs)).toFixed(2)}x`,
+      ],
+    })),
+  );
+  const best = med.slice(1).reduce((b, m, i) => (m < med[b + 1]! ? i : b), 0) + 1;
+  console.log(
+    `fastest q8 graph here: ${rows[best]!.label} (${((med[0]! + ownMs) / (med[best]! + ownMs)).toFixed(2)}x today's fp32 through the embedder); 3x through the embedder needs ${((med[0]! + ownMs) / 3 - ownMs).toFixed(0)} ms`,
+  );
+}
+
 console.log(
   `\nload average (1, 5, 15 min) at start ${startLoad}, at end ${load()} on ${(await import('node:os')).cpus().length} CPUs`,
 );

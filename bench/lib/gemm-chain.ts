@@ -40,18 +40,22 @@ function int64(name: string, values: bigint[]): TensorProto {
 
 /**
  * The chain as ONNX bytes: input `x` [tokens, hidden] -> output [tokens, hidden] (`q8-attention`: [texts,
- * tokens per text, hidden], every token real, so no mask).
+ * tokens per text, hidden], every token real, so no mask; `q8-attention-masked`: the same plus input `mask`
+ * [texts, tokens] int32, 1 = real token, the raw attention mask the optimized graph gives QAttention).
  *
  * @param s - layer count and sizes (and `heads` for `q8-attention`)
  * @param kind - `fp32`: `MatMul`; `q8`: `com.microsoft.DynamicQuantizeMatMul` with int8 weights and one scale per
  *   output column, what `botlens quantize --bits 8` runs after ONNX Runtime's fusions; `q8-attention`: the
  *   same, with the first product of each layer done by `com.microsoft.QAttention` (query/key/value product,
- *   scores, softmax and context, as the optimized q8 graph runs it)
+ *   scores, softmax and context, as the optimized q8 graph runs it); `q8-attention-masked`: the same with the
+ *   padding mask, so ONNX Runtime takes the masked attention path the real batches take
  */
 export function gemmChainModel(
   s: EncoderShape & { heads?: number },
-  kind: 'fp32' | 'q8' | 'q8-attention',
+  kind: 'fp32' | 'q8' | 'q8-attention' | 'q8-attention-masked',
 ): Uint8Array {
+  const masked = kind === 'q8-attention-masked';
+  const attention = kind === 'q8-attention' || masked;
   let seed = 7;
   const random = () => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -80,12 +84,12 @@ export function gemmChainModel(
       if (kind === 'fp32') {
         inits.push(float32Tensor(name, [k, n], w));
         nodes.push(makeNode('MatMul', [x, name], [y]));
-      } else if (kind === 'q8-attention' && j === 0) {
+      } else if (attention && j === 0) {
         int8Weight(name, w, k, n);
         inits.push(float32Tensor(`${name}_bias`, [n], new Float32Array(n)));
         const [xq, xs, xz] = [`${x}_q`, `${x}_scale`, `${x}_zero_point`];
         nodes.push(makeNode('DynamicQuantizeLinear', [x], [xq, xs, xz]));
-        const inputs = [xq, `${name}_q`, `${name}_bias`, xs, `${name}_scale`, '', xz];
+        const inputs = [xq, `${name}_q`, `${name}_bias`, xs, `${name}_scale`, masked ? 'mask' : '', xz];
         nodes.push(makeNode('QAttention', inputs, [y], { ...ms, attributes: { num_heads: s.heads ?? 1 } }));
         x = y;
         continue;
@@ -101,10 +105,13 @@ export function gemmChainModel(
       }
     }
   }
-  const dims = kind === 'q8-attention' ? ['texts', 'tokens', s.hidden] : ['tokens', s.hidden];
+  const dims = attention ? ['texts', 'tokens', s.hidden] : ['tokens', s.hidden];
   const graph = makeGraph({
     nodes,
-    inputs: [makeValueInfo('x', TensorDataType.FLOAT, dims)],
+    inputs: [
+      makeValueInfo('x', TensorDataType.FLOAT, dims),
+      ...(masked ? [makeValueInfo('mask', TensorDataType.INT32, ['texts', 'tokens'])] : []),
+    ],
     outputs: [makeValueInfo(x, TensorDataType.FLOAT, dims)],
     initializers: inits,
   });
