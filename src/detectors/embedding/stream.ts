@@ -94,11 +94,21 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     return d;
   };
 
-  /** A push once the parts are known and the text is hashed: no await anywhere. */
-  const hashedStep = (message: Message, o: DetectOptions): Detection => {
+  /**
+   * What every push does first: takes the message, then either answers at once (the detection as it was, when
+   * the message leaves it so; the abstention while the target has no text) or returns the push's start time.
+   */
+  const open = (message: Message, o: DetectOptions): Detection | number => {
     const started = nowMs();
     if (!take(message, o)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    return started;
+  };
+
+  /** A push once the parts are known and the text is hashed: no await anywhere. */
+  const hashedStep = (message: Message, o: DetectOptions): Detection => {
+    const started = open(message, o);
+    if (typeof started !== 'number') return started;
     if (query) return finish(det.verdict(parts!.m, query.features(), started));
     return finish(det.judge(parts!.m, parts!.index, acc!.vector(), started));
   };
@@ -113,9 +123,8 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
       parts = p;
     }
     if (acc) return hashedStep(message, o);
-    const started = nowMs();
-    if (!take(message, o)) return latest!;
-    if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    const started = open(message, o);
+    if (typeof started !== 'number') return started;
     const e = (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
     AbortedError.throwIfAborted(o.signal, what);
     return finish(det.judge(parts.m, parts.index, e, started));
