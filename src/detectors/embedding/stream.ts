@@ -51,7 +51,10 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  *
  * @internal
  */
-export function embeddingStream(det: StreamHost, opts: StreamOptions): DetectionStream {
+export function embeddingStream(
+  det: StreamHost,
+  opts: StreamOptions,
+): DetectionStream & { canPushNow(): boolean; pushNow(message: Message, o?: DetectOptions): Detection } {
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;
@@ -131,6 +134,8 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
   };
 
   return {
+    canPushNow: () => busy === 0 && acc !== undefined,
+    pushNow: (message: Message, o: DetectOptions = {}): Detection => hashedStep(message, o),
     push(message: Message, o: DetectOptions = {}): Promise<Detection> {
       // Nothing queued and the text hashed: the push runs now (the same work, without a turn through the chain).
       if (busy === 0 && acc) {
