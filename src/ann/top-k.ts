@@ -2,9 +2,10 @@ import type { Neighbor } from './vector-index.js';
 
 /**
  * Keeps the `k` best {@link Neighbor}s seen so far (a bounded min-heap: O(log k) per offer), so a scan over n
- * candidates costs O(n log k) rather than a full sort. Ids and similarities are kept in typed arrays, so an
- * offer allocates nothing (a stream's neighbour search offers dozens of candidates at every message); only
- * `sorted()` makes {@link Neighbor} objects, for the `k` kept.
+ * candidates costs O(n log k) rather than a full sort. Ids and similarities are kept in two arrays of numbers,
+ * so an offer allocates nothing (a stream's neighbour search offers dozens of candidates at every message);
+ * only `sorted()` makes {@link Neighbor} objects, for the `k` kept. (Plain arrays rather than typed ones: a
+ * stream makes a TopK at every message, and allocating two small typed arrays cost more than the offers.)
  *
  * @example
  * ```ts
@@ -14,15 +15,12 @@ import type { Neighbor } from './vector-index.js';
  * ```
  */
 export class TopK {
-  private readonly ids: Int32Array;
-  private readonly sims: Float64Array;
+  private readonly ids: number[] = [];
+  private readonly sims: number[] = [];
   private size = 0;
 
   /** @param k - how many to keep (a positive integer) */
-  constructor(private readonly k: number) {
-    this.ids = new Int32Array(k);
-    this.sims = new Float64Array(k);
-  }
+  constructor(private readonly k: number) {}
 
   /** True when entry `a` ranks below entry `b`: lower similarity, or equal similarity and higher id. */
   private worse(a: number, b: number): boolean {
@@ -51,8 +49,8 @@ export class TopK {
     const { ids, sims } = this;
     if (this.size < this.k) {
       let i = this.size++;
-      ids[i] = id;
-      sims[i] = similarity;
+      ids.push(id);
+      sims.push(similarity);
       while (i > 0) {
         const p = (i - 1) >> 1;
         if (!this.worse(i, p)) break;
