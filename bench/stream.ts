@@ -76,8 +76,15 @@ async function time(
   for (const f of fns) for (let i = 0; i < f.batch; i++) await f.run();
   const rounds: number[][] = fns.map(() => []);
   const start = performance.now();
+  // Which implementation runs first alternates round by round (the first pair of functions, then the second,
+  // and the other way round): with the new one always first, the same code measured against itself read
+  // 6-14% cheaper in the new columns (cb63b09 against cb63b09, one run).
+  const half = fns.length >> 1;
+  let round = 0;
   while (performance.now() - start < budgetMs || rounds[0]!.length < 5) {
-    for (let k = 0; k < fns.length; k++) {
+    const shift = round++ % 2 === 1 ? half : 0;
+    for (let slot = 0; slot < fns.length; slot++) {
+      const k = (slot + shift) % fns.length;
       const f = fns[k]!;
       const c0 = process.cpuUsage();
       for (let i = 0; i < f.batch; i++) await f.run();

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { nowMs, scored, withEvidenceOnRead } from '../src/core/detection.js';
-import type { Detection, Detector } from '../src/core/detector.js';
-import type { Label, LabelledTranscript, Transcript } from '../src/core/transcript.js';
+import type { Detection, DetectionStream, Detector } from '../src/core/detector.js';
+import type { Label, LabelledTranscript, Message, Transcript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import type { EnsembleResult } from '../src/ensemble/types.js';
+import { AbortedError } from '../src/errors/aborted-error.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
@@ -109,6 +110,46 @@ describe('Ensemble.stream', () => {
     await expect(live.push({ speaker: '', text: 'x' })).rejects.toThrow(/speaker/);
     const d = await live.push({ speaker: 'u', text: 'Hello !' });
     expect(d.score).not.toBeNull();
+  });
+
+  it('pushes at once through members that can push synchronously, with the same checks and failures as push()', async () => {
+    const seen: string[] = [];
+    /** A member whose stream offers pushNow() (scoring a message's length / 10) and whose push() must not run. */
+    const member = (name: string, breaksOn?: string): Detector => ({
+      name,
+      detect: async () => scored(name, 0.5, 0.5, [], nowMs()),
+      stream: () =>
+        ({
+          push: async () => {
+            throw new Error('push() must not be called while pushNow() is available');
+          },
+          canPushNow: () => true,
+          pushNow: (m: Message) => {
+            seen.push(`${name}:${m.text}`);
+            if (m.text === breaksOn) throw new Error('member broke');
+            return scored(name, m.text.length / 10, 0.5, [], nowMs());
+          },
+          detection: () => undefined,
+        }) as DetectionStream,
+    });
+    const live = new Ensemble([member('a', 'boom'), member('b')]).stream({ target: 'u' });
+    const first = live.push({ speaker: 'u', text: 'Hello' });
+    // Nothing to wait for: the push has run before its promise is awaited.
+    expect(seen).toEqual(['a:Hello', 'b:Hello']);
+    expect((await first).score).toBeCloseTo(0.5, 12);
+    await expect(live.push({ speaker: '', text: 'x' })).rejects.toThrow(/speaker/);
+    // A member that throws is kept as a failure for that push, as one whose push() rejects is.
+    const broken = (await live.push({ speaker: 'u', text: 'boom' })) as EnsembleResult;
+    expect(broken.members[0]).toMatchObject({ detector: 'a', error: { message: 'member broke' } });
+    expect(broken.score).toBeCloseTo(0.4, 12);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(live.push({ speaker: 'u', text: 'late' }, { signal: aborted.signal })).rejects.toThrow(
+      AbortedError,
+    );
+    const d = await live.push({ speaker: 'u', text: 'ok' });
+    expect(d.score).toBeCloseTo(0.2, 12);
+    expect(seen.filter((x) => x.startsWith('a:'))).toEqual(['a:Hello', 'a:boom', 'a:late', 'a:ok']);
   });
 
   it('rejects a timestamp that goes backwards before any member sees it, as detect() does', async () => {

@@ -1,13 +1,11 @@
 import type { Neighbor } from './vector-index.js';
 
-/** True when `a` ranks below `b`: lower similarity, or equal similarity and higher id. */
-function worse(a: Neighbor, b: Neighbor): boolean {
-  return a.similarity < b.similarity || (a.similarity === b.similarity && a.id > b.id);
-}
-
 /**
  * Keeps the `k` best {@link Neighbor}s seen so far (a bounded min-heap: O(log k) per offer), so a scan over n
- * candidates costs O(n log k) rather than a full sort.
+ * candidates costs O(n log k) rather than a full sort. Ids and similarities are kept in two arrays of numbers,
+ * so an offer allocates nothing (a stream's neighbour search offers dozens of candidates at every message);
+ * only `sorted()` makes {@link Neighbor} objects, for the `k` kept. (Plain arrays rather than typed ones: a
+ * stream makes a TopK at every message, and allocating two small typed arrays cost more than the offers.)
  *
  * @example
  * ```ts
@@ -17,10 +15,29 @@ function worse(a: Neighbor, b: Neighbor): boolean {
  * ```
  */
 export class TopK {
-  private readonly heap: Neighbor[] = [];
+  private readonly ids: number[] = [];
+  private readonly sims: number[] = [];
+  private size = 0;
 
   /** @param k - how many to keep (a positive integer) */
   constructor(private readonly k: number) {}
+
+  /** True when entry `a` ranks below entry `b`: lower similarity, or equal similarity and higher id. */
+  private worse(a: number, b: number): boolean {
+    const sa = this.sims[a]!;
+    const sb = this.sims[b]!;
+    return sa < sb || (sa === sb && this.ids[a]! > this.ids[b]!);
+  }
+
+  private swap(a: number, b: number): void {
+    const { ids, sims } = this;
+    const id = ids[a]!;
+    const sim = sims[a]!;
+    ids[a] = ids[b]!;
+    sims[a] = sims[b]!;
+    ids[b] = id;
+    sims[b] = sim;
+  }
 
   /**
    * Considers one candidate.
@@ -29,30 +46,35 @@ export class TopK {
    * @param similarity - its score (higher is better)
    */
   offer(id: number, similarity: number): void {
-    const h = this.heap;
-    if (h.length < this.k) {
-      h.push({ id, similarity });
-      let i = h.length - 1;
+    const { ids, sims } = this;
+    if (this.size < this.k) {
+      let i = this.size++;
+      ids.push(id);
+      sims.push(similarity);
       while (i > 0) {
         const p = (i - 1) >> 1;
-        if (!worse(h[i]!, h[p]!)) break;
-        [h[i], h[p]] = [h[p]!, h[i]!];
+        if (!this.worse(i, p)) break;
+        this.swap(i, p);
         i = p;
       }
       return;
     }
-    const root = h[0]!;
-    if (similarity < root.similarity || (similarity === root.similarity && id > root.id)) return;
-    h[0] = { id, similarity };
+    // k = 0 keeps nothing.
+    if (this.size === 0) return;
+    const rootSim = sims[0]!;
+    if (similarity < rootSim || (similarity === rootSim && id > ids[0]!)) return;
+    ids[0] = id;
+    sims[0] = similarity;
+    const n = this.size;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && worse(h[l]!, h[m]!)) m = l;
-      if (r < h.length && worse(h[r]!, h[m]!)) m = r;
+      if (l < n && this.worse(l, m)) m = l;
+      if (r < n && this.worse(r, m)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      this.swap(i, m);
       i = m;
     }
   }
@@ -62,11 +84,13 @@ export class TopK {
    * A scan can skip `offer` below it (an equal similarity may still win on a lower id).
    */
   get floor(): number {
-    return this.heap.length < this.k ? Number.NEGATIVE_INFINITY : this.heap[0]!.similarity;
+    return this.size < this.k ? Number.NEGATIVE_INFINITY : this.sims[0]!;
   }
 
   /** The kept candidates, best first (ties: lower id first). */
   sorted(): Neighbor[] {
-    return [...this.heap].sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+    const out: Neighbor[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ id: this.ids[i]!, similarity: this.sims[i]! });
+    return out.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
   }
 }

@@ -9,7 +9,7 @@ import type {
 import { MessageSequence } from '../core/message-log.js';
 import { openStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
-import { settleMember } from './run-members.js';
+import { settleMember, settleMemberNow } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
 /**
@@ -23,6 +23,23 @@ export type CombineOutcomes = (
 ) => EnsembleResult;
 
 /**
+ * A member stream that can also push synchronously (the heuristic and hashing embedding streams, once ready):
+ * `pushNow` does what `push` does and returns the detection itself, or throws what `push` would reject with.
+ * The ensemble's stream then runs a push without a promise per member. @internal
+ */
+export interface SyncPushStream extends DetectionStream {
+  /** True when `pushNow` may be called now (nothing queued, nothing to wait for). */
+  canPushNow(): boolean;
+  /** `push` done at once: the detection, or the error `push` would reject with, thrown. */
+  pushNow(message: Message, opts: DetectOptions): Detection;
+}
+
+function canPushNow(s: DetectionStream): s is SyncPushStream {
+  const x = s as Partial<SyncPushStream>;
+  return typeof x.canPushNow === 'function' && typeof x.pushNow === 'function' && x.canPushNow();
+}
+
+/**
  * The ensemble's stream: one stream per member (`openStream`: the member's incremental stream when it has one,
  * else the recomputing fallback); each push goes to every member, then `combine` turns their latest detections
  * into the ensemble's. The ensemble's own work per push is constant (the message is checked on its own and the
@@ -31,7 +48,9 @@ export type CombineOutcomes = (
  * embedding streams keep theirs on such messages), the ensemble's detection is kept too instead of being
  * combined again: nothing it rests on changed.
  *
- * A member whose push fails is kept as an error for that push, as in `detect()`. Pushes are serialized.
+ * A member whose push fails is kept as an error for that push, as in `detect()`. Pushes are serialized. When
+ * nothing is queued and every member's stream can push synchronously ({@link SyncPushStream}), the push runs
+ * at once (its promise is already settled): no promise per member, no turn through the chain.
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
@@ -50,10 +69,48 @@ export function openEnsembleStream(
   /** Each member's outcome at the latest push. */
   let seen: readonly MemberOutcome[] = [];
   let chain: Promise<unknown> = Promise.resolve();
+  /** Pushes queued or running on `chain`. */
+  let busy = 0;
   /** The pushed messages' order (a timestamp must not go backwards, as in `detect()`). */
   const sequence = new MessageSequence();
+
+  /** The ensemble's detection once every member has answered the message. */
+  const conclude = (
+    message: Message,
+    outcomes: MemberOutcome[],
+    signal: AbortSignal | undefined,
+  ): Detection => {
+    // A failure is a new object at every push, so it never counts as unchanged.
+    const unchanged = latest !== undefined && outcomes.every((o, j) => o === seen[j]);
+    seen = outcomes;
+    if (message.speaker === opts.target) {
+      support.targetMessages++;
+      support.targetCharacters += message.text.length;
+    } else if (unchanged) return latest!;
+    latest = combine({ ...support }, outcomes, signal);
+    return latest;
+  };
+
+  /** A push with every member able to push synchronously: no await anywhere. */
+  const pushNow = (message: Message, detectOpts: DetectOptions): Detection => {
+    sequence.next(message);
+    const { signal } = detectOpts;
+    const outcomes = streams.map((s, j) =>
+      settleMemberNow(members[j]!, () => (s as SyncPushStream).pushNow(message, detectOpts), signal, what),
+    );
+    return conclude(message, outcomes, signal);
+  };
+
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
+      if (busy === 0 && streams.every(canPushNow)) {
+        try {
+          return Promise.resolve(pushNow(message, detectOpts));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
+      busy++;
       const run = chain.then(async () => {
         // Checks this message alone (shape, timestamp, order), before any member sees it, so a bad message
         // reaches no member and a push costs the same at any length.
@@ -62,17 +119,12 @@ export function openEnsembleStream(
         const outcomes = await Promise.all(
           streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
         );
-        // A failure is a new object at every push, so it never counts as unchanged.
-        const unchanged = latest !== undefined && outcomes.every((o, j) => o === seen[j]);
-        seen = outcomes;
-        if (message.speaker === opts.target) {
-          support.targetMessages++;
-          support.targetCharacters += message.text.length;
-        } else if (unchanged) return latest!;
-        latest = combine({ ...support }, outcomes, signal);
-        return latest;
+        return conclude(message, outcomes, signal);
       });
-      chain = run.catch(() => undefined);
+      const done = (): void => {
+        busy--;
+      };
+      chain = run.then(done, done);
       return run;
     },
     detection: () => latest,

@@ -127,6 +127,29 @@ export async function settleMember(
 }
 
 /**
+ * {@link settleMember} for a call that answers synchronously (a member stream's `pushNow`).
+ *
+ * @param detector - the member
+ * @param call - produces its detection, or throws
+ * @param signal - the caller's signal
+ * @param what - the operation, for the `AbortedError` message
+ * @internal
+ */
+export function settleMemberNow(
+  detector: Detector,
+  call: () => Detection,
+  signal: AbortSignal | undefined,
+  what: string,
+): MemberOutcome {
+  const started = nowMs();
+  try {
+    return checkDetection(detector, call());
+  } catch (err) {
+    return failure(detector, err, started, signal, what);
+  }
+}
+
+/**
  * Runs one member on many transcripts: through its `detectBatch` when it has one (falling back to one
  * `detect` per transcript when the batch call fails, so one bad transcript does not fail the others), else
  * one `detect` at a time. Errors are kept as data; `AbortedError` propagates.

@@ -66,6 +66,10 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** `Block.flags` bits: the bucket changed since the last settle; the bucket has a non-empty chain (touched). */
+const DIRTY = 1;
+const TOUCHED = 2;
+
 /**
  * One block of hashed features (word or character n-grams): a count per raw hash, each raw hash chained to its
  * bucket in first-occurrence order, and per bucket the signed sublinear sum `sum ±log1p(count)`, recomputed
@@ -75,22 +79,29 @@ function fmix32(h: number): number {
  * An `incremental` block instead moves a bucket's sum by each count's change (`±(log1p(c+1) - log1p(c))`), so
  * settling costs the changed buckets only, not their chains, which grow with the text's vocabulary (with a
  * large vocabulary, a long text's chains make a settle several times dearer). Its sums then equal the
- * one-pass sums up to rounding (about 1e-16 relative), not bit for bit.
+ * one-pass sums up to rounding (about 1e-16 relative), not bit for bit. It keeps no chains (nothing reads
+ * them), so a stream's block allocates and touches less: a stream makes two per target and settles them at
+ * every message.
  */
 class Block {
   private readonly mask: number;
   private table = new Int32Array(1024);
   private keys = new Int32Array(512);
   private counts = new Int32Array(512);
-  private next = new Int32Array(512);
+  /** Chained blocks: the next slot of the same bucket, or -1. */
+  private next: Int32Array;
   private bucketOf = new Int32Array(512);
   /** Per slot, 1 when its n-gram counts negatively (the top bit of its mixed hash). */
   private negative = new Int32Array(512);
   private size = 0;
-  private readonly head: Int32Array;
-  private readonly tail: Int32Array;
-  private readonly dirtyFlag: Uint8Array;
-  private dirty: number[] = [];
+  /** Chained blocks: per bucket, its first and last slot (head -1: none). */
+  private readonly head: Int32Array | undefined;
+  private readonly tail: Int32Array | undefined;
+  /** Per bucket, `DIRTY` and `TOUCHED` bits. */
+  private readonly flags: Uint8Array;
+  /** The dirty buckets, the first `dirtyCount` entries (kept, not shrunk, between settles). */
+  private readonly dirty: number[] = [];
+  private dirtyCount = 0;
   /** Signed sublinear sum per bucket. */
   readonly value: Float64Array;
   /** Buckets in first-touch order. */
@@ -100,11 +111,16 @@ class Block {
 
   constructor(dim: number, incremental: boolean) {
     this.mask = dim - 1;
-    this.head = new Int32Array(dim).fill(-1);
-    this.tail = new Int32Array(dim);
-    this.dirtyFlag = new Uint8Array(dim);
+    this.flags = new Uint8Array(dim);
     this.value = new Float64Array(dim);
-    if (incremental) this.before = new Float64Array(dim);
+    if (incremental) {
+      this.before = new Float64Array(dim);
+      this.next = new Int32Array(0);
+    } else {
+      this.head = new Int32Array(dim).fill(-1);
+      this.tail = new Int32Array(dim);
+      this.next = new Int32Array(512);
+    }
   }
 
   get empty(): boolean {
@@ -113,7 +129,7 @@ class Block {
 
   /** A bucket's settled sum (an incremental block moves its sums as n-grams arrive, before settling). */
   settledValue(b: number): number {
-    return this.before && this.dirtyFlag[b] ? this.before[b]! : this.value[b]!;
+    return this.before && this.flags[b]! & DIRTY ? this.before[b]! : this.value[b]!;
   }
 
   add(raw: number): void {
@@ -130,24 +146,29 @@ class Block {
       if (slot >= this.keys.length) this.growSlots();
       this.keys[slot] = key;
       this.counts[slot] = 0;
-      this.next[slot] = -1;
       this.table[t] = slot + 1;
       const mixed = fmix32(raw);
       const b = mixed & this.mask;
       this.bucketOf[slot] = b;
       this.negative[slot] = mixed >>> 31;
-      if (this.head[b] === -1) {
-        this.head[b] = slot;
+      if ((this.flags[b]! & TOUCHED) === 0) {
+        this.flags[b]! |= TOUCHED;
         this.order.push(b);
-      } else this.next[this.tail[b]!] = slot;
-      this.tail[b] = slot;
+      }
+      const head = this.head;
+      if (head) {
+        this.next[slot] = -1;
+        if (head[b] === -1) head[b] = slot;
+        else this.next[this.tail![b]!] = slot;
+        this.tail![b] = slot;
+      }
       if (this.size * 2 > this.table.length) this.rehash();
     }
     const c = this.counts[slot]!++;
     const b = this.bucketOf[slot]!;
-    if (!this.dirtyFlag[b]) {
-      this.dirtyFlag[b] = 1;
-      this.dirty.push(b);
+    if ((this.flags[b]! & DIRTY) === 0) {
+      this.flags[b]! |= DIRTY;
+      this.dirty[this.dirtyCount++] = b;
       if (this.before) this.before[b] = this.value[b]!;
     }
     if (this.before) {
@@ -161,38 +182,42 @@ class Block {
    * `id`, with `other`'s settled value at that bucket; no closure per call: a stream settles at every message).
    */
   settle(id: 0 | 1, other: Block, onChange?: BucketChange): void {
-    const before = this.before;
+    const { before, dirty, flags } = this;
+    const count = this.dirtyCount;
+    this.dirtyCount = 0;
     if (before) {
-      for (const b of this.dirty) {
-        this.dirtyFlag[b] = 0;
+      for (let i = 0; i < count; i++) {
+        const b = dirty[i]!;
+        flags[b]! &= ~DIRTY;
         const v = this.value[b]!;
         if (onChange && v !== before[b]) onChange(id, b, before[b]!, v, other.settledValue(b));
       }
-      this.dirty.length = 0;
       return;
     }
-    for (const b of this.dirty) {
-      this.dirtyFlag[b] = 0;
+    const head = this.head!;
+    for (let i = 0; i < count; i++) {
+      const b = dirty[i]!;
+      flags[b]! &= ~DIRTY;
       let v = 0;
-      for (let s = this.head[b]!; s >= 0; s = this.next[s]!) {
+      for (let s = head[b]!; s >= 0; s = this.next[s]!) {
         const c = this.counts[s]!;
         const x = c < TABLED ? LOG1P[c]! : Math.log1p(c);
         v += this.negative[s] ? -x : x;
       }
-      const before = this.value[b]!;
+      const was = this.value[b]!;
       this.value[b] = v;
-      if (onChange && v !== before) onChange(id, b, before, v, other.settledValue(b));
+      if (onChange && v !== was) onChange(id, b, was, v, other.settledValue(b));
     }
-    this.dirty.length = 0;
   }
 
   reset(): void {
     for (const b of this.order) {
-      this.head[b] = -1;
+      if (this.head) this.head[b] = -1;
       this.value[b] = 0;
+      this.flags[b] = 0;
     }
-    for (const b of this.dirty) this.dirtyFlag[b] = 0;
-    this.dirty.length = 0;
+    for (let i = 0; i < this.dirtyCount; i++) this.flags[this.dirty[i]!] = 0;
+    this.dirtyCount = 0;
     this.order.length = 0;
     this.table.fill(0);
     this.size = 0;
@@ -200,7 +225,10 @@ class Block {
 
   private growSlots(): void {
     const cap = this.keys.length * 2;
-    for (const name of ['keys', 'counts', 'next', 'bucketOf', 'negative'] as const) {
+    const names = this.head
+      ? (['keys', 'counts', 'next', 'bucketOf', 'negative'] as const)
+      : (['keys', 'counts', 'bucketOf', 'negative'] as const);
+    for (const name of names) {
       const grown = new Int32Array(cap);
       grown.set(this[name]);
       this[name] = grown;

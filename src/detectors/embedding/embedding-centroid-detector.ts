@@ -14,12 +14,12 @@ import { isFoldFit } from '../../core/training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { embeddingDim, embedForFit, embedInBatches } from './embed-texts.js';
+import { EmbedderSlot } from './embedder-slot.js';
 import { embeddingDetection, NO_TEXT, supportOf } from './evidence.js';
 import { denseOf, FitCache } from './fit-cache.js';
 import { assignFolds, fitEmbeddingModel } from './fit-math.js';
@@ -28,7 +28,7 @@ import { InvertedExactSearch } from './inverted-search.js';
 import { buildIndex, embeddingFeatures, type Features, type FittedModel, targetText } from './model.js';
 import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
 import { detectPrefixes } from './prefix-scores.js';
-import { embedderSource, encodeState, readState } from './state.js';
+import { encodeState, readState } from './state.js';
 import { embeddingStream } from './stream.js';
 import { trainingTexts } from './training-texts.js';
 
@@ -62,10 +62,7 @@ export class EmbeddingCentroidDetector implements Detector {
   /** Score at or above which the label is `bot`. */
   readonly threshold: number;
   private readonly o: Resolved;
-  private embedder: Embedder | undefined;
-  private ownsEmbedder: boolean;
-  private readonly embedderOptions: TransformersEmbedderOptions;
-  private embedderPending: Promise<Embedder> | undefined;
+  private readonly embedder: EmbedderSlot;
   private model: FittedModel | undefined;
   private indexPending: Promise<VectorIndex> | undefined;
   private readonly cache = new FitCache();
@@ -78,18 +75,7 @@ export class EmbeddingCentroidDetector implements Detector {
     this.o = resolveOptions(options);
     this.name = this.o.name;
     this.threshold = this.o.threshold;
-    if (options.embedder !== undefined) {
-      const e = options.embedder as Partial<Embedder> | null;
-      if (typeof e !== 'object' || e === null || typeof e.embed !== 'function' || typeof e.id !== 'string') {
-        throw new InvalidOptionsError(
-          'embedder',
-          'expected an Embedder: an object with an id string and an embed() method',
-        );
-      }
-    }
-    this.embedder = options.embedder;
-    this.ownsEmbedder = options.embedder === undefined;
-    this.embedderOptions = options.embedderOptions ?? {};
+    this.embedder = new EmbedderSlot(options.embedder, options.embedderOptions);
   }
 
   /** True once `fit()` has run or fitted state was loaded. */
@@ -113,33 +99,12 @@ export class EmbeddingCentroidDetector implements Detector {
     return dense * 2 >= m.vectors.length ? 'hnsw' : 'exact';
   }
 
-  private async getEmbedder(): Promise<Embedder> {
-    if (this.embedder) return this.embedder;
-    this.embedderPending ??= import('../../runtime/transformers-embedder.js').then(
-      ({ TransformersEmbedder }) => {
-        const e = new TransformersEmbedder(this.embedderOptions);
-        this.embedder = e;
-        return e;
-      },
-    );
-    return this.embedderPending;
-  }
-
-  private checkEmbedderId(e: Embedder, m: FittedModel): void {
-    if (e.id !== m.embedderId) {
-      throw new InvalidOptionsError(
-        'embedder',
-        `this detector was fitted with embedder "${m.embedderId}" but is using "${e.id}": pass an embedder with the same id (same model and settings) or fit again`,
-      );
-    }
-  }
-
   private async embedAll(
     texts: string[],
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<Float32Array[]> {
-    return embedInBatches(await this.getEmbedder(), texts, this.o.batchSize, signal, what);
+    return embedInBatches(await this.embedder.get(), texts, this.o.batchSize, signal, what);
   }
 
   private index(m: FittedModel): Promise<VectorIndex> {
@@ -185,8 +150,7 @@ export class EmbeddingCentroidDetector implements Detector {
     const m = this.requireModel();
     const texts = valids.map(targetText);
     const todo = texts.map((t, i) => (t === '' ? -1 : i)).filter((i) => i >= 0);
-    const embedder = await this.getEmbedder();
-    this.checkEmbedderId(embedder, m);
+    const embedder = await this.embedder.checked(m);
     const index = await this.index(m);
     const out: Detection[] = valids.map(() => abstained(this.name, NO_TEXT, started));
     const exact = this.hashedQuery(m, embedder, index);
@@ -313,7 +277,7 @@ export class EmbeddingCentroidDetector implements Detector {
     const { signal } = opts;
     const valids = beginFit(this.name, examples, signal);
     const { texts, labels, keys, bots, humans, skippedEmpty, neighbours } = trainingTexts(valids, examples);
-    const embedder = await this.getEmbedder();
+    const embedder = await this.embedder.get();
     const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
       embedForFit(embedder, ts, (chunk) => this.embedAll(chunk, signal, what), signal, what),
     );
@@ -413,8 +377,7 @@ export class EmbeddingCentroidDetector implements Detector {
   /** The embedder and the kNN index for streaming. @internal */
   async streamParts(): Promise<{ m: FittedModel; embedder: Embedder; index: VectorIndex }> {
     const m = this.requireModel();
-    const embedder = await this.getEmbedder();
-    this.checkEmbedderId(embedder, m);
+    const embedder = await this.embedder.checked(m);
     return { m, embedder, index: await this.index(m) };
   }
 
@@ -424,8 +387,8 @@ export class EmbeddingCentroidDetector implements Detector {
    * base64; restoring gives identical scores. An unfitted detector saves its options only.
    */
   toJSON(): DetectorState {
-    const id = this.model?.embedderId ?? this.embedder?.id ?? null;
-    return encodeState(this.o, id, this.model, embedderSource(this.embedder, id, this.embedderOptions));
+    const id = this.model?.embedderId ?? this.embedder.id ?? null;
+    return encodeState(this.o, id, this.model, this.embedder.source(id));
   }
 
   /**
@@ -453,7 +416,7 @@ export class EmbeddingCentroidDetector implements Detector {
   ): EmbeddingCentroidDetector {
     const r = readState(state, options);
     const d = new EmbeddingCentroidDetector(r.options);
-    if (r.ownsEmbedder) d.ownsEmbedder = true;
+    if (r.ownsEmbedder) d.embedder.owns = true;
     d.model = r.model;
     return d;
   }
@@ -467,8 +430,6 @@ export class EmbeddingCentroidDetector implements Detector {
     this.indexPending = undefined;
     this.cache.clear();
     if (pending) await pending.then((i) => i.dispose()).catch(() => undefined);
-    if (this.ownsEmbedder && this.embedder?.dispose) await this.embedder.dispose();
-    this.embedder = this.ownsEmbedder ? undefined : this.embedder;
-    this.embedderPending = undefined;
+    await this.embedder.dispose();
   }
 }

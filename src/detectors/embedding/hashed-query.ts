@@ -83,6 +83,12 @@ export class HashedQuery {
   private readonly g: Float64Array;
   /** Deferring queries: the ids of the last read's neighbours (the next read settles them first). */
   private last: number[] = [];
+  /**
+   * Deferring queries: per labelled vector, the read that last settled it first (`reads`), so the pass over
+   * the others skips it without a sorted list of ids.
+   */
+  private readonly settledAt: Int32Array;
+  private reads = 0;
   /** Work spent settling candidates since the hot columns were last applied (entries read). */
   private paid = 0;
 
@@ -117,6 +123,7 @@ export class HashedQuery {
     this.hotRows = deferHot ? hotRows(t) : undefined;
     this.g = new Float64Array(deferHot ? t.hot : 0);
     this.cols = new Int32Array(deferHot ? t.hot : 0);
+    this.settledAt = new Int32Array(deferHot ? t.n : 0);
   }
 
   /** Hot columns with changes not yet applied to the labelled vectors' sums (a deferring query's). @internal */
@@ -283,21 +290,20 @@ export class HashedQuery {
     // The last read's neighbours (else the first k vectors), settled, set the bar: the k-th similarity is at
     // least their least. Numerators are compared against bar × denominator (no division per vector).
     const top = new TopK(k);
-    const picked = this.last.length === k ? this.last : Array.from({ length: k }, (_, j) => j);
-    for (const j of picked) this.settle(top, j, a, b, shift, qn, active);
+    const read = ++this.reads;
+    const { settledAt, last } = this;
+    const fromLast = last.length === k;
+    for (let i = 0; i < k; i++) {
+      const j = fromLast ? last[i]! : i;
+      settledAt[j] = read;
+      this.settle(top, j, a, b, shift, qn, active);
+    }
     // Then every other vector whose bound reaches the bar is settled too, the bar rising as better ones are found.
     const budget = (SETTLE_AT * this.pendingHot * n - this.paid) / Math.max(1, hot);
-    let settled = picked.length;
+    let settled = k;
     let bar = top.floor - SLACK;
-    let at = 0;
-    // The settled ones, ascending, then n (a sentinel: no read past the end).
-    const next = [...picked].sort((x, y) => x - y);
-    next.push(n);
     for (let j = 0; j < n; j++) {
-      if (j === next[at]) {
-        at++;
-        continue;
-      }
+      if (settledAt[j] === read) continue;
       const den = qn * norms[j]!;
       if (den <= 1e-12) {
         if (0 < bar) continue;

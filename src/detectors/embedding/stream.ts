@@ -51,7 +51,10 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  *
  * @internal
  */
-export function embeddingStream(det: StreamHost, opts: StreamOptions): DetectionStream {
+export function embeddingStream(
+  det: StreamHost,
+  opts: StreamOptions,
+): DetectionStream & { canPushNow(): boolean; pushNow(message: Message, o?: DetectOptions): Detection } {
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;
@@ -94,11 +97,21 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
     return d;
   };
 
-  /** A push once the parts are known and the text is hashed: no await anywhere. */
-  const hashedStep = (message: Message, o: DetectOptions): Detection => {
+  /**
+   * What every push does first: takes the message, then either answers at once (the detection as it was, when
+   * the message leaves it so; the abstention while the target has no text) or returns the push's start time.
+   */
+  const open = (message: Message, o: DetectOptions): Detection | number => {
     const started = nowMs();
     if (!take(message, o)) return latest!;
     if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    return started;
+  };
+
+  /** A push once the parts are known and the text is hashed: no await anywhere. */
+  const hashedStep = (message: Message, o: DetectOptions): Detection => {
+    const started = open(message, o);
+    if (typeof started !== 'number') return started;
     if (query) return finish(det.verdict(parts!.m, query.features(), started));
     return finish(det.judge(parts!.m, parts!.index, acc!.vector(), started));
   };
@@ -113,15 +126,16 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): Detection
       parts = p;
     }
     if (acc) return hashedStep(message, o);
-    const started = nowMs();
-    if (!take(message, o)) return latest!;
-    if (withText === 0) return finish(abstained(det.name, NO_TEXT, started));
+    const started = open(message, o);
+    if (typeof started !== 'number') return started;
     const e = (await parts.embedder.embed([texts.join('\n')], o.signal ? { signal: o.signal } : {}))[0]!;
     AbortedError.throwIfAborted(o.signal, what);
     return finish(det.judge(parts.m, parts.index, e, started));
   };
 
   return {
+    canPushNow: () => busy === 0 && acc !== undefined,
+    pushNow: (message: Message, o: DetectOptions = {}): Detection => hashedStep(message, o),
     push(message: Message, o: DetectOptions = {}): Promise<Detection> {
       // Nothing queued and the text hashed: the push runs now (the same work, without a turn through the chain).
       if (busy === 0 && acc) {

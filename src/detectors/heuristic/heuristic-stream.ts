@@ -42,16 +42,26 @@ export class HeuristicStream implements DetectionStream {
 
   push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
     try {
-      const started = nowMs();
-      AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
-      const m = this.log.append(message);
-      this.acc.push(m);
-      if (m.speaker !== this.target && this.latest) return Promise.resolve(this.latest);
-      this.latest = this.score(this.acc, started);
-      return Promise.resolve(this.latest);
+      return Promise.resolve(this.pushNow(message, opts));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Always true: every push runs at once. @internal */
+  canPushNow(): boolean {
+    return true;
+  }
+
+  /** `push` without the promise: the detection, or the error `push` rejects with, thrown. @internal */
+  pushNow(message: Message, opts: DetectOptions = {}): Detection {
+    const started = nowMs();
+    AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
+    const m = this.log.append(message);
+    this.acc.push(m);
+    if (m.speaker !== this.target && this.latest) return this.latest;
+    this.latest = this.score(this.acc, started);
+    return this.latest;
   }
 
   detection(): Detection | undefined {
