@@ -100,9 +100,9 @@ describe('scanMessage agrees with the text-utils helpers it fuses', () => {
         const table = new WordTable();
         const s = new MessageScan();
         scanMessage(text, table, s);
-        // Ids are labels: the same word always gets the same one.
-        expect(Array.from(s.ids.subarray(0, s.wordCount), (id) => table.wordOf(id))).toEqual(words(text));
-        for (const w of words(text)) expect(table.wordOf(table.idOf(w))).toBe(w);
+        // Ids are labels: the same word always gets the same one (and distinct words distinct ones, see the
+        // vocabulary test below), so looking the reference words up gives the ids the scan found.
+        expect(Array.from(s.ids.subarray(0, s.wordCount))).toEqual(words(text).map((w) => table.idOf(w)));
         // The words-only scan (the other speaker's messages) finds the same words, to the same ids.
         const w = new MessageScan();
         scanWords(text, table, w);
@@ -483,7 +483,9 @@ describe('WordTable', () => {
       const ids = unique.map((w) => table.idOf(w));
       expect(new Set(ids).size).toBe(unique.length);
       expect(unique.map((w) => table.idOf(w))).toEqual(ids);
-      expect(ids.map((id) => table.wordOf(id))).toEqual(unique);
+      // Ids count up in first-seen order (so each word kept its own), and a word of the table whose stored
+      // characters were wrong would not be found again above.
+      expect(ids).toEqual(unique.map((_, i) => i));
       expect(table.size).toBe(unique.length);
       table.clear();
       expect(table.size).toBe(0);
