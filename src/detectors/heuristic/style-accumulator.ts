@@ -43,13 +43,12 @@ export class StyleAccumulator {
   private textCache = true;
   /**
    * Buffers for a distinct-word set the cache does not keep: `[TARGET_SET]` the target message's,
-   * `[OTHER_SET]` the other speaker's latest.
+   * `[OTHER_SET]` the other speaker's latest; each holds a set of `spareSizes[k]` ids.
    */
   private readonly spareSets = [new Int32Array(32), new Int32Array(32)];
+  private readonly spareSizes = new Int32Array(2);
   /** Size of the other speaker's latest word set (the echo set). */
   private otherSetSize = 0;
-  /** Size of the set {@link StyleAccumulator.placeSet} wrote last into a spare buffer. */
-  private spareSize = 0;
   private readonly seenWords = new SequenceSet();
   private readonly seenBare = new Set<string>();
   private readonly overlap: WordOverlap;
@@ -236,7 +235,7 @@ export class StyleAccumulator {
     // there (no copy), else in a spare buffer.
     const sets = this.setsOf(e, TARGET_SET);
     const start = e >= 0 ? cache.setStart(e) : 0;
-    const size = e >= 0 ? cache.setSize(e) : this.spareSize;
+    const size = this.setSize(e, TARGET_SET);
     if (size === 0) return;
     const overlap = this.overlap;
     // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
@@ -272,14 +271,14 @@ export class StyleAccumulator {
       scanWords(text, this.table, this.scan);
       e = this.placeSet(text, OTHER_SET);
     }
-    this.otherSetSize = e >= 0 ? cache.setSize(e) : this.spareSize;
+    this.otherSetSize = this.setSize(e, OTHER_SET);
     this.overlap.markEcho(this.setsOf(e, OTHER_SET), e >= 0 ? cache.setStart(e) : 0, this.otherSetSize);
   }
 
   /**
    * Writes the distinct ids of the words just scanned (`this.scan`) of `text`, a text the cache does not hold:
    * into the cache's pool as a new entry, returned, when the cache keeps texts; else into spare buffer `k`
-   * (TARGET_SET or OTHER_SET) from 0, its size in `spareSize`, and returns -1.
+   * (TARGET_SET or OTHER_SET) from 0, and returns -1. Either way {@link StyleAccumulator.setSize} gives its size.
    */
   private placeSet(text: string, k: number): number {
     const cache = this.cache;
@@ -290,8 +289,13 @@ export class StyleAccumulator {
     }
     let spare = this.spareSets[k]!;
     if (spare.length < n) this.spareSets[k] = spare = new Int32Array(Math.max(n, 2 * spare.length));
-    this.spareSize = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
+    this.spareSizes[k] = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
     return -1;
+  }
+
+  /** The size of the word set of cache entry `e`, or of the one in spare buffer `k` when `e` is -1. */
+  private setSize(e: number, k: number): number {
+    return e >= 0 ? this.cache.setSize(e) : this.spareSizes[k]!;
   }
 
   /** The array holding the word set of cache entry `e`, or spare buffer `k` when `e` is -1. */
