@@ -150,11 +150,7 @@ export class WordOverlap {
     this.keepRepeats(m);
     const e = this.standIn[earlier & 63]!;
     const root = e < 0 ? earlier : e;
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
-    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
-    this.echoShared = shared;
+    this.echoShared = this.sharedWithEcho(set, start, n);
     const slot = m & 63;
     this.standIn[slot] = root;
     this.latestRepeat[slot] = -1;
@@ -316,19 +312,28 @@ export class WordOverlap {
       this.postMsg = grown(this.postMsg, size);
       this.postPrev = grown(this.postPrev, size);
     }
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
     for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const p = this.posts++;
       this.postMsg[p] = m;
       this.postPrev[p] = head[id]!;
       head[id] = p + 1;
-      if (echoMark[id] === echoStamp) shared++;
     }
-    this.echoShared = shared;
+    this.echoShared = this.sharedWithEcho(set, start, n);
     this.remember(n);
+  }
+
+  /**
+   * How many words of `set[start, start + n)` are in the echo set: for the messages added without a pass over
+   * their words that could count them on the way (the masks mode's {@link WordOverlap.addAndCompareMasks}
+   * counts them in its pass, its hot loop).
+   */
+  private sharedWithEcho(set: Int32Array, start: number, n: number): number {
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
+    return shared;
   }
 
   /** Appends a history message of `n` distinct words. */
