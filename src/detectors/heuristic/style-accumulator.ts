@@ -169,7 +169,6 @@ export class StyleAccumulator {
       return;
     }
     const c = this.c;
-    const o = this.o;
     c.messages++;
     this.chars += text.length;
 
@@ -180,13 +179,7 @@ export class StyleAccumulator {
       !Number.isNaN(prevTimeMs) &&
       !Number.isNaN(timeMs)
     ) {
-      const delay = timeMs - prevTimeMs;
-      const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
-      this.delayMoments.add(delay);
-      this.delays.add(delay);
-      this.speeds.add(cps);
-      c.timedReplies++;
-      if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
+      this.addReply(timeMs - prevTimeMs, text.length);
     }
 
     const s = this.scan;
@@ -246,19 +239,36 @@ export class StyleAccumulator {
     // Near repetition: highest word-set overlap with a recent earlier message.
     // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
     const earlier = cache.historyOf(e);
-    const best =
+    const compared =
       earlier >= 0
         ? overlap.addRepeatOf(earlier, sets, size, start)
         : overlap.addAndCompare(sets, size, start);
     cache.setHistory(e, overlap.messages - 1);
-    if (best !== null) {
-      this.repeatSum += best;
+    if (compared) {
+      this.repeatSum += overlap.similarity;
       this.repeatN++;
     }
     if (echo) {
       this.echoSum += jaccardOf(overlap.echoShared, size, this.otherSetSize);
       this.echoN++;
     }
+  }
+
+  /**
+   * Adds a timed reply of the target: its delay and its length in characters. A method of its own, called with
+   * a delay that is a small integer in practice (whole milliseconds), so that the running sums it feeds are
+   * inlined here: inlined into {@link StyleAccumulator.addAt}, whose budget the word statistics use up, they
+   * stayed calls, each passing a number that is not a small integer (boxed: an allocation per reply).
+   */
+  private addReply(delay: number, length: number): void {
+    const o = this.o;
+    const c = this.c;
+    const cps = length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
+    this.delayMoments.add(delay);
+    this.delays.add(delay);
+    this.speeds.add(cps);
+    c.timedReplies++;
+    if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
   }
 
   /** Finds the word set of the other speaker's latest message, in the cache or by scanning its words, and marks it as the echo set. */
