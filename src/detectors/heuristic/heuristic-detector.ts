@@ -1,6 +1,5 @@
 import { checkTranscript } from '../../core/checked-transcript.js';
-import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
-import { withDetectionFeatures } from '../../core/detection-features.js';
+import { abstained, nowMs, scoredWithEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
   DetectionStream,
@@ -378,9 +377,10 @@ export class HeuristicDetector implements Detector {
       z += contribution;
       contributions[k] = contribution;
     }
-    const features = acc.featuresOf(x, has);
     const parts: ScoreParts = {
-      features,
+      signals: x.slice(),
+      has,
+      counts: acc.counts(),
       contributions,
       model,
       fitted: this.isFitted,
@@ -398,11 +398,15 @@ export class HeuristicDetector implements Detector {
         contribution: shift,
       };
     }
-    const d = scored(this.name, sigmoid(z), this.threshold, [], started);
-    d.support = support;
-    // Hook for stacking ensembles (`memberFeatures`): each signal's log-odds term, named by signal.
-    return withDetectionFeatures(
-      withEvidenceOnRead(d, () => explainScore(parts)),
+    // The features are the hook for stacking ensembles (`memberFeatures`): each signal's log-odds term, named
+    // by signal.
+    return scoredWithEvidenceOnRead(
+      this.name,
+      sigmoid(z),
+      this.threshold,
+      started,
+      support,
+      () => explainScore(parts),
       STYLE_FEATURE_NAMES,
       contributions,
     );
