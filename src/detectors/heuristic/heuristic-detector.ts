@@ -372,13 +372,17 @@ export class HeuristicDetector implements Detector {
     const packed = this.packed;
     let z = packed.intercept;
     const contributions: number[] = new Array(SIGNALS);
+    // A copy of the signals for the evidence (`x` is scratch): a plain array, cheaper to make than a typed one.
+    const signals: number[] = new Array(SIGNALS);
     for (let k = 0; k < SIGNALS; k++) {
-      const contribution = (has >>> k) & 1 ? contributionAt(k, x[k]!, packed) : 0;
+      const value = x[k]!;
+      const contribution = (has >>> k) & 1 ? contributionAt(k, value, packed) : 0;
       z += contribution;
       contributions[k] = contribution;
+      signals[k] = value;
     }
     const parts: ScoreParts = {
-      signals: x.slice(),
+      signals,
       has,
       counts: acc.counts(),
       contributions,

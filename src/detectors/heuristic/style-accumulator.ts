@@ -102,7 +102,8 @@ export class StyleAccumulator {
     this.cache.clear();
     this.otherSetSize = 0;
     this.seenWords.clear();
-    this.seenBare.clear();
+    // (Set.clear() allocates a new table even for an empty set; blank or wordless texts are rare.)
+    if (this.seenBare.size > 0) this.seenBare.clear();
     this.repeatSum = 0;
     this.repeatN = 0;
     this.echoSum = 0;
