@@ -184,7 +184,8 @@ export class HeuristicDetector implements Detector {
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    // (The name of the call is built only when it is needed: a template string per call cost an allocation.)
+    if (opts.signal?.aborted) AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     // Checked without a copy: nothing below awaits, so the transcript cannot change while it is read.
     const v = checkTranscript(t, this.limits, this.times);
     this.times = v.timeMs;
