@@ -1,8 +1,12 @@
 import type { Evidence } from '../../core/detector.js';
 import type { CompleteHeuristicWeights } from './feature-model.js';
 import { signalSentence } from './signal-sentences.js';
-import { signalRecord } from './style-accumulator.js';
-import { STYLE_FEATURE_NAMES, type StyleCounts, type StyleFeatureOptions } from './style-feature-types.js';
+import {
+  STYLE_FEATURE_NAMES,
+  type StyleCounts,
+  type StyleFeatureOptions,
+  signalRecord,
+} from './style-feature-types.js';
 
 /**
  * What a heuristic score was made of, kept to write its evidence when it is read. The signals stay in the array

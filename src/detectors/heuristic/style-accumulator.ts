@@ -5,9 +5,9 @@ import { ScanCache } from './scan-cache.js';
 import {
   STYLE_FEATURE_NAMES,
   type StyleCounts,
-  type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
+  signalRecord,
 } from './style-feature-types.js';
 import { jaccardOf, WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
@@ -391,36 +391,6 @@ export class StyleAccumulator {
   counts(): StyleCounts {
     return { ...this.c };
   }
-}
-
-/**
- * The signals written by {@link StyleAccumulator.signals} into `x`, by name: `null` for those whose bit is not
- * set in `has`.
- */
-export function signalRecord(x: ArrayLike<number>, has: number): Record<StyleFeatureName, number | null> {
-  const v = (k: number): number | null => ((has >>> k) & 1 ? x[k]! : null);
-  return {
-    mean_words: v(0),
-    length_cv: v(1),
-    short_reply_share: v(2),
-    multi_sentence_share: v(3),
-    end_punctuation_share: v(4),
-    question_rate: v(5),
-    tokenizer_spacing_share: v(6),
-    trailing_space_share: v(7),
-    lowercase_share: v(8),
-    capitalised_start_share: v(9),
-    punctuation_rate: v(10),
-    emoji_rate: v(11),
-    link_rate: v(12),
-    exact_repeat_share: v(13),
-    near_repeat_mean: v(14),
-    echo_similarity: v(15),
-    median_delay_ms: v(16),
-    delay_cv: v(17),
-    fast_reply_share: v(18),
-    typing_speed_cps: v(19),
-  };
 }
 
 /** Which of {@link StyleAccumulator}'s spare buffers holds a set. */
