@@ -74,7 +74,8 @@ describe('the fast scan on emoji and curly apostrophes', () => {
         const table = new WordTable();
         const s = new MessageScan();
         scanMessage(text, table, s);
-        expect(Array.from(s.ids.subarray(0, s.wordCount), (id) => table.wordOf(id))).toEqual(words(text));
+        // The reference words looked up give the ids the scan found (ids are one per distinct word).
+        expect(Array.from(s.ids.subarray(0, s.wordCount))).toEqual(words(text).map((w) => table.idOf(w)));
         const w = new MessageScan();
         scanWords(text, table, w);
         expect(Array.from(w.ids.subarray(0, w.wordCount))).toEqual(

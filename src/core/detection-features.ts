@@ -1,4 +1,4 @@
-import { Stamped } from './detection.js';
+import { stampedFeatures, stampFeatures } from './detection.js';
 import type { Detection } from './detector.js';
 
 /**
@@ -7,7 +7,8 @@ import type { Detection } from './detector.js';
  * (`EnsembleOptions.memberFeatures`) can re-weigh those parts where the member's own weighting is off, for
  * instance after a single message, where the member was fitted on whole conversations.
  *
- * They ride on the detection as a hidden fact (like lazily written evidence): invisible to JSON, spreads,
+ * They ride on the detection as a hidden fact, in the same private-field stamp as lazily written evidence (see
+ * `withEvidenceOnRead` and `scoredWithEvidenceOnRead` in detection.ts): invisible to JSON, spreads,
  * `Object.keys` and equality checks, so a detection's public shape and its serialized bytes do not change.
  *
  * @internal
@@ -20,31 +21,6 @@ export interface DetectionFeatures {
   readonly names: readonly string[];
   /** The values, aligned with `names` (finite numbers). */
   readonly values: ArrayLike<number>;
-}
-
-/**
- * The features, kept in private fields stamped on the detection itself (no table for the garbage collector
- * to sweep, no accessor per object).
- */
-class FeatureStamp extends Stamped {
-  readonly #names: readonly string[];
-  readonly #values: ArrayLike<number>;
-
-  private constructor(d: Detection, names: readonly string[], values: ArrayLike<number>) {
-    super(d);
-    this.#names = names;
-    this.#values = values;
-  }
-
-  static stamp(d: Detection, names: readonly string[], values: ArrayLike<number>): void {
-    new FeatureStamp(d, names, values);
-  }
-
-  static read(d: object): DetectionFeatures | undefined {
-    if (!(#names in d)) return undefined;
-    const self = d as unknown as FeatureStamp;
-    return { names: self.#names, values: self.#values };
-  }
 }
 
 /**
@@ -67,7 +43,7 @@ export function withDetectionFeatures<D extends Detection>(
   names: readonly string[],
   values: ArrayLike<number>,
 ): D {
-  FeatureStamp.stamp(d, names, values);
+  stampFeatures(d, names, values);
   return d;
 }
 
@@ -79,5 +55,5 @@ export function withDetectionFeatures<D extends Detection>(
  * @internal
  */
 export function detectionFeatures(d: object): DetectionFeatures | undefined {
-  return FeatureStamp.read(d);
+  return stampedFeatures(d);
 }

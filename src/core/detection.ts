@@ -22,9 +22,18 @@ export function scored(
   evidence: Evidence[],
   startedMs: number,
 ): Detection {
-  const s = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0.5;
-  const label: Label = s >= threshold ? 'bot' : 'human';
-  return { detector, score: s, label, evidence, elapsedMs: nowMs() - startedMs };
+  const s = clampScore(score);
+  return { detector, score: s, label: labelOf(s, threshold), evidence, elapsedMs: nowMs() - startedMs };
+}
+
+/** A score as a detection states it: clamped to [0, 1], 0.5 when not finite. */
+function clampScore(score: number): number {
+  return Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0.5;
+}
+
+/** The label of a (clamped) score against `threshold`. */
+function labelOf(score: number, threshold: number): Label {
+  return score >= threshold ? 'bot' : 'human';
 }
 
 /**
@@ -60,71 +69,103 @@ export interface EvidenceFacts {
 
 const NO_NEIGHBOURS: EvidenceFacts = Object.freeze({ nearestSimilarity: null });
 
-/**
- * Returns the object it is given, so that a subclass's constructor adds its private fields to that object.
- *
- * @internal
- */
-export class Stamped {
+/** Returns the object it is given, so that a subclass's constructor adds its private fields to that object. */
+class Stamped {
   constructor(o: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object (see LazyEvidence)
+    // biome-ignore lint/correctness/noConstructorReturn: the private-field stamp on a plain object (see DetectionStamp)
     return o;
   }
 }
 
 /**
- * The state of a detection whose evidence is written on first read, kept in private fields stamped on the
- * detection itself: invisible to JSON, spreads, `Object.keys` and equality checks, and, unlike a `WeakMap` of
- * detections, no table that the garbage collector must sweep (that, and an accessor pair per object, made a
- * short transcript's heuristic detection cost twice its scoring).
+ * The hidden state of a detection, kept in private fields stamped on the detection itself: its evidence when
+ * that is written on first read ({@link withEvidenceOnRead}), and its named features for a learned combiner
+ * (`withDetectionFeatures`). Invisible to JSON, spreads, `Object.keys` and equality checks, and, unlike a
+ * `WeakMap` of detections, no table that the garbage collector must sweep (that, and an accessor pair per
+ * object, made a short transcript's heuristic detection cost twice its scoring). One stamp for both: each
+ * stamp adds its fields to the object, and a detection with lazy evidence and features took two.
  */
-class LazyEvidence extends Stamped {
+class DetectionStamp extends Stamped {
   #build: (() => Evidence[]) | undefined;
   #evidence: Evidence[] | undefined;
   #facts: EvidenceFacts | undefined;
+  #names: readonly string[] | undefined;
+  #values: ArrayLike<number> | undefined;
 
-  private constructor(d: Detection, build: () => Evidence[], facts: EvidenceFacts) {
+  private constructor(
+    d: Detection,
+    build: (() => Evidence[]) | undefined,
+    facts: EvidenceFacts | undefined,
+    names: readonly string[] | undefined,
+    values: ArrayLike<number> | undefined,
+  ) {
     super(d);
     this.#build = build;
     this.#evidence = undefined;
     this.#facts = facts;
+    this.#names = names;
+    this.#values = values;
   }
 
-  /** Stamps `d` with the state. */
-  static stamp(d: Detection, build: () => Evidence[], facts: EvidenceFacts): void {
-    new LazyEvidence(d, build, facts);
+  /** Stamps `d` with the state (a detection is stamped once). */
+  static stamp(
+    d: Detection,
+    build: (() => Evidence[]) | undefined,
+    facts: EvidenceFacts | undefined,
+    names: readonly string[] | undefined,
+    values: ArrayLike<number> | undefined,
+  ): void {
+    new DetectionStamp(d, build, facts, names, values);
   }
 
   static read(d: object): Evidence[] {
     if (!(#build in d)) return [];
-    const self = d as unknown as LazyEvidence;
+    const self = d as unknown as DetectionStamp;
     if (self.#build !== undefined) {
       self.#evidence = self.#build();
       self.#build = undefined;
     }
-    return self.#evidence!;
+    return self.#evidence ?? [];
   }
 
   static write(d: object, v: Evidence[]): void {
     if (!(#build in d)) return;
-    const self = d as unknown as LazyEvidence;
+    const self = d as unknown as DetectionStamp;
     self.#evidence = v;
     self.#build = undefined;
     self.#facts = undefined;
   }
 
   static factsOf(d: object): EvidenceFacts | undefined {
-    return #facts in d ? (d as unknown as LazyEvidence).#facts : undefined;
+    return #facts in d ? (d as unknown as DetectionStamp).#facts : undefined;
+  }
+
+  /** Adds named features to `d`: to its stamp when it has one without features, else in a new stamp. */
+  static addFeatures(d: Detection, names: readonly string[], values: ArrayLike<number>): void {
+    if (!(#names in d)) {
+      DetectionStamp.stamp(d, undefined, undefined, names, values);
+      return;
+    }
+    const self = d as unknown as DetectionStamp;
+    if (self.#names !== undefined) throw new TypeError('this detection already has features: stamp it once');
+    self.#names = names;
+    self.#values = values;
+  }
+
+  static featuresOf(d: object): { names: readonly string[]; values: ArrayLike<number> } | undefined {
+    if (!(#names in d)) return undefined;
+    const self = d as unknown as DetectionStamp;
+    return self.#names === undefined ? undefined : { names: self.#names, values: self.#values! };
   }
 }
 
 /** One accessor pair for every such detection (an own, enumerable property of each). */
 const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
   get(this: object): Evidence[] {
-    return LazyEvidence.read(this);
+    return DetectionStamp.read(this);
   },
   set(this: object, v: Evidence[]) {
-    LazyEvidence.write(this, v);
+    DetectionStamp.write(this, v);
   },
   enumerable: true,
   configurable: true,
@@ -137,7 +178,7 @@ const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
  * @internal
  */
 export function evidenceFacts(d: Detection): EvidenceFacts | undefined {
-  return LazyEvidence.factsOf(d);
+  return DetectionStamp.factsOf(d);
 }
 
 /**
@@ -157,17 +198,100 @@ export function withEvidenceOnRead(
   build: () => Evidence[],
   facts: EvidenceFacts = NO_NEIGHBOURS,
 ): Detection {
-  const out = { detector: d.detector, score: d.score, label: d.label } as Detection;
+  return lazyDetection(
+    d.detector,
+    d.score,
+    d.label,
+    d.elapsedMs,
+    d.support,
+    build,
+    facts,
+    undefined,
+    undefined,
+  );
+}
+
+/**
+ * {@link scored}, then {@link withEvidenceOnRead} and `withDetectionFeatures`, building the detection once:
+ * what a detector that scores often and offers features returns (the heuristic detector).
+ *
+ * @param detector - the detector's name
+ * @param score - P(bot) in [0, 1]
+ * @param threshold - score at or above which the label is `bot`
+ * @param startedMs - `nowMs()` when the work started
+ * @param support - the detection's `support`
+ * @param build - writes the evidence, once, when it is first read (it lists no nearest examples)
+ * @param names - the feature names (the same array on every call)
+ * @param values - aligned with `names`
+ * @internal
+ */
+export function scoredWithEvidenceOnRead(
+  detector: string,
+  score: number,
+  threshold: number,
+  startedMs: number,
+  support: Detection['support'],
+  build: () => Evidence[],
+  names: readonly string[],
+  values: ArrayLike<number>,
+): Detection {
+  const s = clampScore(score);
+  return lazyDetection(
+    detector,
+    s,
+    labelOf(s, threshold),
+    nowMs() - startedMs,
+    support,
+    build,
+    NO_NEIGHBOURS,
+    names,
+    values,
+  );
+}
+
+/** A detection with the given fields, its evidence an accessor over its stamp (see {@link DetectionStamp}). */
+function lazyDetection(
+  detector: string,
+  score: number | null,
+  label: Label | null,
+  elapsedMs: number,
+  support: Detection['support'],
+  build: () => Evidence[],
+  facts: EvidenceFacts,
+  names: readonly string[] | undefined,
+  values: ArrayLike<number> | undefined,
+): Detection {
+  const out = { detector, score, label } as Detection;
   Object.defineProperty(out, 'evidence', EVIDENCE_ON_READ);
-  out.elapsedMs = d.elapsedMs;
-  if (d.support !== undefined) out.support = d.support;
-  LazyEvidence.stamp(out, build, facts);
+  out.elapsedMs = elapsedMs;
+  if (support !== undefined) out.support = support;
+  DetectionStamp.stamp(out, build, facts, names, values);
   return out;
 }
 
 /**
+ * Adds named features to a detection's hidden state (see `withDetectionFeatures`, which documents them).
+ *
+ * @internal
+ */
+export function stampFeatures(d: Detection, names: readonly string[], values: ArrayLike<number>): void {
+  DetectionStamp.addFeatures(d, names, values);
+}
+
+/**
+ * The named features of a detection's hidden state (see `detectionFeatures`), or `undefined`.
+ *
+ * @internal
+ */
+export function stampedFeatures(
+  d: object,
+): { names: readonly string[]; values: ArrayLike<number> } | undefined {
+  return DetectionStamp.featuresOf(d);
+}
+
+/**
  * The state of an object whose fields `keys` are written together on first read (see {@link withFieldsOnRead}),
- * kept in private fields stamped on the object, as {@link LazyEvidence} does for one detection's evidence.
+ * kept in private fields stamped on the object, as {@link DetectionStamp} does for one detection's evidence.
  */
 class LazyFields extends Stamped {
   #write: (() => Record<string, unknown>) | undefined;

@@ -26,6 +26,15 @@ function daysInMonth(y: number, m: number): number {
 }
 
 /**
+ * Whether month `m` of year `y` has a day `d`: the one home of the rule that a date the calendar does not have
+ * (`2023-02-30`, `2024-04-31`) is refused, where `Date.parse` would roll it over into the next month. The fast
+ * reader takes only dates that pass it; {@link slowTimestampMs} refuses the others.
+ */
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  return m >= 1 && m <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, m));
+}
+
+/**
  * Days from 1970-01-01 to the given date of the proleptic Gregorian calendar, for years 1970 to 9999 and days
  * 1 to 31 of any month (integer arithmetic only: no division of doubles).
  */
@@ -96,9 +105,8 @@ export class IsoTimeReader {
 
   /**
    * Writes the epoch milliseconds of `s` into `out[i]` and returns true when `s` has the common shape (see the
-   * module comment) with a year from 1970 and an hour below 24; returns false, `out` untouched, for any other
-   * string (valid or not). The value is exactly what `Date.parse(s)` gives, or `NaN` for a day the month does
-   * not have (which `Date.parse` would roll over into the next month).
+   * module comment) with a year from 1970, a date the calendar has and an hour below 24; returns false, `out`
+   * untouched, for any other string (valid or not). The value is exactly what `Date.parse(s)` gives.
    */
   fastInto(s: string, out: Float64Array, i: number): boolean {
     const n = s.length;
@@ -172,13 +180,9 @@ export class IsoTimeReader {
     const mo = mo0 * 10 + mo1;
     const d = d0 * 10 + d1;
     const h = h0 * 10 + h1;
-    // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse.
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi0 > 5 || s0 > 5) return false;
-    // A day the month does not have is refused, not rolled over into the next month as Date.parse would.
-    if (d > 28 && d > daysInMonth(y, mo)) {
-      out[i] = Number.NaN;
-      return true;
-    }
+    // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse;
+    // a date the calendar does not have, to slowTimestampMs, which refuses it.
+    if (y < 1970 || h > 23 || mi0 > 5 || s0 > 5 || !isCalendarDate(y, mo, d)) return false;
     let offset = 0;
     if (n === 20 || n === 24) {
       if (s.charCodeAt(n - 1) !== 0x5a) return false; // Z
@@ -215,10 +219,7 @@ function slowTimestampMs(ts: string): number {
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
   // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
   const date = ISO_DATE_PREFIX.exec(ts);
-  if (date === null) return Number.NaN;
-  const m = Number(date[2]);
-  const d = Number(date[3]);
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(Number(date[1]), m)) return Number.NaN;
+  if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return Number.NaN;
   return Date.parse(ts);
 }
 

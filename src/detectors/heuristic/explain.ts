@@ -1,12 +1,24 @@
 import type { Evidence } from '../../core/detector.js';
 import type { CompleteHeuristicWeights } from './feature-model.js';
 import { signalSentence } from './signal-sentences.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
+import {
+  STYLE_FEATURE_NAMES,
+  type StyleCounts,
+  type StyleFeatureOptions,
+  signalRecord,
+} from './style-feature-types.js';
 
-/** What a heuristic score was made of, kept to write its evidence when it is read. */
+/**
+ * What a heuristic score was made of, kept to write its evidence when it is read. The signals stay in the array
+ * they were scored from (named only when the evidence is written: most detections are never explained).
+ */
 export interface ScoreParts {
-  /** The signals and their counts. */
-  features: StyleFeatures;
+  /** The signals in `STYLE_FEATURE_NAMES` order (a copy: the scorer's array is scratch). */
+  signals: ArrayLike<number>;
+  /** Which signals were measured: bit k for `signals[k]` (see `StyleAccumulator.signals`). */
+  has: number;
+  /** The counts behind the signals. */
+  counts: StyleCounts;
   /** Each signal's contribution to the log-odds, in `STYLE_FEATURE_NAMES` order. */
   contributions: readonly number[];
   /** The weights used (never mutated: `fit()` replaces them). */
@@ -28,7 +40,8 @@ function bySize(a: Evidence, b: Evidence): number {
  * (the service reads it for every answer): one pass, no closure per signal.
  */
 export function explainScore(p: ScoreParts): Evidence[] {
-  const { values, counts } = p.features;
+  const values = signalRecord(p.signals, p.has);
+  const counts = p.counts;
   const weights = p.model.features;
   const measured: Evidence[] = [];
   const missing: Evidence[] = [];

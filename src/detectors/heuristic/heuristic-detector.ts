@@ -1,6 +1,5 @@
 import { checkTranscript } from '../../core/checked-transcript.js';
-import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
-import { withDetectionFeatures } from '../../core/detection-features.js';
+import { abstained, nowMs, scoredWithEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
   DetectionStream,
@@ -185,7 +184,8 @@ export class HeuristicDetector implements Detector {
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
+    // (The name of the call is built only when it is needed: a template string per call cost an allocation.)
+    if (opts.signal?.aborted) AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     // Checked without a copy: nothing below awaits, so the transcript cannot change while it is read.
     const v = checkTranscript(t, this.limits, this.times);
     this.times = v.timeMs;
@@ -373,14 +373,19 @@ export class HeuristicDetector implements Detector {
     const packed = this.packed;
     let z = packed.intercept;
     const contributions: number[] = new Array(SIGNALS);
+    // A copy of the signals for the evidence (`x` is scratch): a plain array, cheaper to make than a typed one.
+    const signals: number[] = new Array(SIGNALS);
     for (let k = 0; k < SIGNALS; k++) {
-      const contribution = (has >>> k) & 1 ? contributionAt(k, x[k]!, packed) : 0;
+      const value = x[k]!;
+      const contribution = (has >>> k) & 1 ? contributionAt(k, value, packed) : 0;
       z += contribution;
       contributions[k] = contribution;
+      signals[k] = value;
     }
-    const features = acc.featuresOf(x, has);
     const parts: ScoreParts = {
-      features,
+      signals,
+      has,
+      counts: acc.counts(),
       contributions,
       model,
       fitted: this.isFitted,
@@ -398,11 +403,15 @@ export class HeuristicDetector implements Detector {
         contribution: shift,
       };
     }
-    const d = scored(this.name, sigmoid(z), this.threshold, [], started);
-    d.support = support;
-    // Hook for stacking ensembles (`memberFeatures`): each signal's log-odds term, named by signal.
-    return withDetectionFeatures(
-      withEvidenceOnRead(d, () => explainScore(parts)),
+    // The features are the hook for stacking ensembles (`memberFeatures`): each signal's log-odds term, named
+    // by signal.
+    return scoredWithEvidenceOnRead(
+      this.name,
+      sigmoid(z),
+      this.threshold,
+      started,
+      support,
+      () => explainScore(parts),
       STYLE_FEATURE_NAMES,
       contributions,
     );

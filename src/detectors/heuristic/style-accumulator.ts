@@ -5,9 +5,9 @@ import { ScanCache } from './scan-cache.js';
 import {
   STYLE_FEATURE_NAMES,
   type StyleCounts,
-  type StyleFeatureName,
   type StyleFeatureOptions,
   type StyleFeatures,
+  signalRecord,
 } from './style-feature-types.js';
 import { jaccardOf, WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
@@ -43,13 +43,12 @@ export class StyleAccumulator {
   private textCache = true;
   /**
    * Buffers for a distinct-word set the cache does not keep: `[TARGET_SET]` the target message's,
-   * `[OTHER_SET]` the other speaker's latest.
+   * `[OTHER_SET]` the other speaker's latest; each holds a set of `spareSizes[k]` ids.
    */
   private readonly spareSets = [new Int32Array(32), new Int32Array(32)];
+  private readonly spareSizes = new Int32Array(2);
   /** Size of the other speaker's latest word set (the echo set). */
   private otherSetSize = 0;
-  /** Size of the set {@link StyleAccumulator.placeSet} wrote last into a spare buffer. */
-  private spareSize = 0;
   private readonly seenWords = new SequenceSet();
   private readonly seenBare = new Set<string>();
   private readonly overlap: WordOverlap;
@@ -103,7 +102,8 @@ export class StyleAccumulator {
     this.cache.clear();
     this.otherSetSize = 0;
     this.seenWords.clear();
-    this.seenBare.clear();
+    // (Set.clear() allocates a new table even for an empty set; blank or wordless texts are rare.)
+    if (this.seenBare.size > 0) this.seenBare.clear();
     this.repeatSum = 0;
     this.repeatN = 0;
     this.echoSum = 0;
@@ -170,7 +170,6 @@ export class StyleAccumulator {
       return;
     }
     const c = this.c;
-    const o = this.o;
     c.messages++;
     this.chars += text.length;
 
@@ -181,13 +180,7 @@ export class StyleAccumulator {
       !Number.isNaN(prevTimeMs) &&
       !Number.isNaN(timeMs)
     ) {
-      const delay = timeMs - prevTimeMs;
-      const cps = text.length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
-      this.delayMoments.add(delay);
-      this.delays.add(delay);
-      this.speeds.add(cps);
-      c.timedReplies++;
-      if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
+      this.addReply(timeMs - prevTimeMs, text.length);
     }
 
     const s = this.scan;
@@ -236,7 +229,7 @@ export class StyleAccumulator {
     // there (no copy), else in a spare buffer.
     const sets = this.setsOf(e, TARGET_SET);
     const start = e >= 0 ? cache.setStart(e) : 0;
-    const size = e >= 0 ? cache.setSize(e) : this.spareSize;
+    const size = this.setSize(e, TARGET_SET);
     if (size === 0) return;
     const overlap = this.overlap;
     // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
@@ -247,19 +240,36 @@ export class StyleAccumulator {
     // Near repetition: highest word-set overlap with a recent earlier message.
     // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
     const earlier = cache.historyOf(e);
-    const best =
+    const compared =
       earlier >= 0
         ? overlap.addRepeatOf(earlier, sets, size, start)
         : overlap.addAndCompare(sets, size, start);
     cache.setHistory(e, overlap.messages - 1);
-    if (best !== null) {
-      this.repeatSum += best;
+    if (compared) {
+      this.repeatSum += overlap.similarity;
       this.repeatN++;
     }
     if (echo) {
       this.echoSum += jaccardOf(overlap.echoShared, size, this.otherSetSize);
       this.echoN++;
     }
+  }
+
+  /**
+   * Adds a timed reply of the target: its delay and its length in characters. A method of its own, called with
+   * a delay that is a small integer in practice (whole milliseconds), so that the running sums it feeds are
+   * inlined here: inlined into {@link StyleAccumulator.addAt}, whose budget the word statistics use up, they
+   * stayed calls, each passing a number that is not a small integer (boxed: an allocation per reply).
+   */
+  private addReply(delay: number, length: number): void {
+    const o = this.o;
+    const c = this.c;
+    const cps = length / (Math.max(delay, MIN_DELAY_FOR_SPEED_MS) / 1000);
+    this.delayMoments.add(delay);
+    this.delays.add(delay);
+    this.speeds.add(cps);
+    c.timedReplies++;
+    if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
   }
 
   /** Finds the word set of the other speaker's latest message, in the cache or by scanning its words, and marks it as the echo set. */
@@ -272,14 +282,14 @@ export class StyleAccumulator {
       scanWords(text, this.table, this.scan);
       e = this.placeSet(text, OTHER_SET);
     }
-    this.otherSetSize = e >= 0 ? cache.setSize(e) : this.spareSize;
+    this.otherSetSize = this.setSize(e, OTHER_SET);
     this.overlap.markEcho(this.setsOf(e, OTHER_SET), e >= 0 ? cache.setStart(e) : 0, this.otherSetSize);
   }
 
   /**
    * Writes the distinct ids of the words just scanned (`this.scan`) of `text`, a text the cache does not hold:
    * into the cache's pool as a new entry, returned, when the cache keeps texts; else into spare buffer `k`
-   * (TARGET_SET or OTHER_SET) from 0, its size in `spareSize`, and returns -1.
+   * (TARGET_SET or OTHER_SET) from 0, and returns -1. Either way {@link StyleAccumulator.setSize} gives its size.
    */
   private placeSet(text: string, k: number): number {
     const cache = this.cache;
@@ -290,8 +300,13 @@ export class StyleAccumulator {
     }
     let spare = this.spareSets[k]!;
     if (spare.length < n) this.spareSets[k] = spare = new Int32Array(Math.max(n, 2 * spare.length));
-    this.spareSize = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
+    this.spareSizes[k] = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
     return -1;
+  }
+
+  /** The size of the word set of cache entry `e`, or of the one in spare buffer `k` when `e` is -1. */
+  private setSize(e: number, k: number): number {
+    return e >= 0 ? this.cache.setSize(e) : this.spareSizes[k]!;
   }
 
   /** The array holding the word set of cache entry `e`, or spare buffer `k` when `e` is -1. */
@@ -369,30 +384,12 @@ export class StyleAccumulator {
 
   /** {@link StyleAccumulator.features} from what {@link StyleAccumulator.signals} wrote just now. */
   featuresOf(x: Float64Array, has: number): StyleFeatures {
-    const v = (k: number): number | null => ((has >>> k) & 1 ? x[k]! : null);
-    const values: Record<StyleFeatureName, number | null> = {
-      mean_words: v(0),
-      length_cv: v(1),
-      short_reply_share: v(2),
-      multi_sentence_share: v(3),
-      end_punctuation_share: v(4),
-      question_rate: v(5),
-      tokenizer_spacing_share: v(6),
-      trailing_space_share: v(7),
-      lowercase_share: v(8),
-      capitalised_start_share: v(9),
-      punctuation_rate: v(10),
-      emoji_rate: v(11),
-      link_rate: v(12),
-      exact_repeat_share: v(13),
-      near_repeat_mean: v(14),
-      echo_similarity: v(15),
-      median_delay_ms: v(16),
-      delay_cv: v(17),
-      fast_reply_share: v(18),
-      typing_speed_cps: v(19),
-    };
-    return { values, counts: { ...this.c } };
+    return { values: signalRecord(x, has), counts: this.counts() };
+  }
+
+  /** A copy of the counts behind the signals so far. */
+  counts(): StyleCounts {
+    return { ...this.c };
   }
 }
 

@@ -104,3 +104,17 @@ export interface StyleFeatures {
   /** The counts behind the values. */
   counts: StyleCounts;
 }
+
+/**
+ * Signal values by position, in `STYLE_FEATURE_NAMES` order (as `StyleAccumulator.signals` writes them), by
+ * name: `null` for those whose bit is not set in `has` (bit k for `x[k]`).
+ *
+ * @internal
+ */
+export function signalRecord(x: ArrayLike<number>, has: number): Record<StyleFeatureName, number | null> {
+  const values = {} as Record<StyleFeatureName, number | null>;
+  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
+    values[STYLE_FEATURE_NAMES[k]!] = (has >>> k) & 1 ? x[k]! : null;
+  }
+  return values;
+}

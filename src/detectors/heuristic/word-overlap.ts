@@ -38,8 +38,12 @@ export class WordOverlap {
   private readonly standIn = new Int32Array(64);
   /** Masks mode, by message number mod 64, for a message in the masks: its latest stand-in repeat (-1: none). */
   private readonly latestRepeat = new Int32Array(64);
-  /** Masks mode, by message number mod 64, for a repeat with a stand-in: the array and start of its word set. */
-  private readonly repeatSets: Int32Array[] = [];
+  /**
+   * Masks mode, by message number mod 64, for a repeat with a stand-in: the array and start of its word set
+   * ({@link NO_SET} where none is kept). 64 entries from the start, never truncated: an array emptied for each
+   * transcript grew its storage again in every one (a third of what a detect() call allocated).
+   */
+  private readonly repeatSets: Int32Array[] = new Array<Int32Array>(64).fill(NO_SET);
   private readonly repeatStarts = new Int32Array(64);
   private readonly useMasks: boolean;
   private readonly windowMask: number;
@@ -51,6 +55,12 @@ export class WordOverlap {
    * while the message is added to the history, so the echo costs no second pass over its words.
    */
   echoShared = 0;
+  /**
+   * The highest Jaccard similarity of the message added last with the previous `window` history messages, when
+   * the add that added it returned true (NaN before any did). A field, not a return value: a number returned
+   * from a call that is not inlined is boxed unless it is a small integer (an allocation per message).
+   */
+  similarity = Number.NaN;
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
   constructor(private readonly window: number) {
@@ -67,10 +77,10 @@ export class WordOverlap {
   clear(vocabulary: number): void {
     this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
     this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
+    // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
+    if (this.history > 0) this.repeatSets.fill(NO_SET);
     this.posts = 0;
     this.history = 0;
-    // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
-    this.repeatSets.length = 0;
   }
 
   /** A stamp not yet in `mark` (stamps restart before they outgrow an Int32Array entry). */
@@ -113,10 +123,11 @@ export class WordOverlap {
   }
 
   /**
-   * Adds a non-empty word set (`set[start, start + n)`, distinct ids) to the history and returns its highest
-   * Jaccard similarity with the previous `window` history messages, or `null` when the history was empty.
+   * Adds a non-empty word set (`set[start, start + n)`, distinct ids) to the history; returns true, with its
+   * highest Jaccard similarity with the previous `window` history messages in {@link WordOverlap.similarity},
+   * or false when the history was empty.
    */
-  addAndCompare(set: Int32Array, n: number, start = 0): number | null {
+  addAndCompare(set: Int32Array, n: number, start = 0): boolean {
     return this.useMasks ? this.addAndCompareMasks(set, start, n) : this.addAndCompareIndex(set, start, n);
   }
 
@@ -127,14 +138,15 @@ export class WordOverlap {
 
   /**
    * {@link WordOverlap.addAndCompare} for a set known to equal that of history message `earlier`: when that
-   * message is within the window the answer is 1 (the same words: nothing overlaps more, and `x / x` is
+   * message is within the window the similarity is 1 (the same words: nothing overlaps more, and `x / x` is
    * exactly 1), so only the history is updated; otherwise it compares as usual.
    */
-  addRepeatOf(earlier: number, set: Int32Array, n: number, start = 0): number | null {
+  addRepeatOf(earlier: number, set: Int32Array, n: number, start = 0): boolean {
     if (this.history - earlier > this.window) return this.addAndCompare(set, n, start);
     if (this.useMasks) this.recordRepeat(earlier, set, start, n);
     else this.recordIndex(set, start, n);
-    return 1;
+    this.similarity = 1;
+    return true;
   }
 
   /**
@@ -150,11 +162,7 @@ export class WordOverlap {
     this.keepRepeats(m);
     const e = this.standIn[earlier & 63]!;
     const root = e < 0 ? earlier : e;
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
-    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
-    this.echoShared = shared;
+    this.echoShared = this.sharedWithEcho(set, start, n);
     const slot = m & 63;
     this.standIn[slot] = root;
     this.latestRepeat[slot] = -1;
@@ -197,7 +205,7 @@ export class WordOverlap {
    * costs four additions however many recent messages hold it; every 15 words the lanes are emptied into
    * `counts` before they can overflow.
    */
-  private addAndCompareMasks(set: Int32Array, start: number, n: number): number | null {
+  private addAndCompareMasks(set: Int32Array, start: number, n: number): boolean {
     const m = this.history;
     this.keepRepeats(m);
     const bits = this.bits;
@@ -260,7 +268,9 @@ export class WordOverlap {
     this.ring[m & 31] = n;
     this.remember(n);
     // (The first message: every mask was empty, nothing was compared.)
-    return m === 0 ? null : bestShared / bestUnion;
+    if (m === 0) return false;
+    this.similarity = bestShared / bestUnion;
+    return true;
   }
 
   /**
@@ -279,9 +289,9 @@ export class WordOverlap {
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
-  private addAndCompareIndex(set: Int32Array, start: number, n: number): number | null {
+  private addAndCompareIndex(set: Int32Array, start: number, n: number): boolean {
     const m = this.history;
-    let best: number | null = null;
+    let best = 0;
     const head = this.head;
     if (m > 0) {
       const lo = Math.max(0, m - this.window);
@@ -295,7 +305,6 @@ export class WordOverlap {
           shared[postMsg[p - 1]! - lo]!++;
         }
       }
-      best = 0;
       for (let k = 0; k < width; k++) {
         const x = shared[k]!;
         if (x === 0) continue;
@@ -304,7 +313,9 @@ export class WordOverlap {
       }
     }
     this.recordIndex(set, start, n);
-    return best;
+    if (m === 0) return false;
+    this.similarity = best;
+    return true;
   }
 
   /** Adds `set[start, start + n)` to the inverted index. */
@@ -316,19 +327,28 @@ export class WordOverlap {
       this.postMsg = grown(this.postMsg, size);
       this.postPrev = grown(this.postPrev, size);
     }
-    const echoMark = this.echoMark;
-    const echoStamp = this.echoStamp;
-    let shared = 0;
     for (let i = start; i < start + n; i++) {
       const id = set[i]!;
       const p = this.posts++;
       this.postMsg[p] = m;
       this.postPrev[p] = head[id]!;
       head[id] = p + 1;
-      if (echoMark[id] === echoStamp) shared++;
     }
-    this.echoShared = shared;
+    this.echoShared = this.sharedWithEcho(set, start, n);
     this.remember(n);
+  }
+
+  /**
+   * How many words of `set[start, start + n)` are in the echo set: for the messages added without a pass over
+   * their words that could count them on the way (the masks mode's {@link WordOverlap.addAndCompareMasks}
+   * counts them in its pass, its hot loop).
+   */
+  private sharedWithEcho(set: Int32Array, start: number, n: number): number {
+    const echoMark = this.echoMark;
+    const echoStamp = this.echoStamp;
+    let shared = 0;
+    for (let i = start; i < start + n; i++) if (echoMark[set[i]!] === echoStamp) shared++;
+    return shared;
   }
 
   /** Appends a history message of `n` distinct words. */
@@ -345,6 +365,9 @@ export class WordOverlap {
 export function jaccardOf(shared: number, sizeA: number, sizeB: number): number {
   return shared / (sizeA + sizeB - shared);
 }
+
+/** What {@link WordOverlap}'s `repeatSets` holds where it keeps no set. */
+const NO_SET = new Int32Array(0);
 
 /** Byte b spread into eight 4-bit lanes: lane k is bit k of b. */
 const SPREAD = new Int32Array(256);
