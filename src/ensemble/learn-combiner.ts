@@ -37,6 +37,7 @@ export async function learnCombiner(
       `${o.strategy} needs both human and bot examples to learn its combiner`,
     );
   }
+  const fitted = createStrategy(o);
   const rows = await outOfFoldScores(members, examples, valids, {
     folds: o.folds,
     seed: o.seed,
@@ -45,8 +46,8 @@ export async function learnCombiner(
     what,
     ...(prefixCuts !== undefined && { prefixCuts }),
     memberCuts: o.memberPrefixCuts,
+    features: fitted.learnsFeatures,
   });
-  const fitted = createStrategy(o);
   fitted.fit(rows.rows, rows.labels);
   return fitted;
 }

@@ -58,6 +58,7 @@ describe("the heuristic detector's per-signal terms, offered to a learned combin
       seed: 1,
       what: 'test',
       prefixCuts: [1, 2],
+      features: true,
     });
     expect(out.rows).toHaveLength(12 * 3);
     const cut = cutAfterTargetMessage(unlabel(examples[5]!), 1)!;
@@ -66,6 +67,15 @@ describe("the heuristic detector's per-signal terms, offered to a learned combin
     expect(row.whole).toBe(false);
     expect(Array.from(row.features![0]!.values)).toEqual(Array.from(direct.values));
     expect(out.rows.every((r) => r.features![0]!.names.length === K)).toBe(true);
+    // A strategy that does not learn on them (cascade, stacking with memberFeatures: false) gets none collected.
+    const without = await outOfFoldScores([h], examples, valids, {
+      folds: 3,
+      seed: 1,
+      what: 'test',
+      prefixCuts: [1, 2],
+    });
+    expect(without.rows.map((r) => r.scores)).toEqual(out.rows.map((r) => r.scores));
+    expect(without.rows.every((r) => r.features === undefined)).toBe(true);
   });
 });
 
