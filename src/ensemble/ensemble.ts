@@ -20,7 +20,7 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
-import { withPrefixCuts } from './member-examples.js';
+import { cutSources, withPrefixCuts } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
@@ -229,10 +229,16 @@ export class Ensemble implements Detector {
     const valids = validateLabelled(examples, 'examples');
     if (examples.length === 0)
       throw new InvalidOptionsError('examples', 'give at least one labelled transcript');
+    const o = this.#o;
+    const from = cutSources(
+      examples.map((e) => e.label),
+      o.memberPrefixCutShare,
+      o.seed,
+    );
     const fitted = this.#combiner.learns
-      ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
+      ? await learnCombiner(this.#members, examples, valids, o, this.#combiner.prefixCuts, from, signal, what)
       : undefined;
-    const cut = withPrefixCuts(examples, this.#o.memberPrefixCuts);
+    const cut = withPrefixCuts(examples, o.memberPrefixCuts, from);
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
       await fitMember(m, cut, signal, what);

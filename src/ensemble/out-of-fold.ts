@@ -46,6 +46,8 @@ export interface OutOfFoldOptions {
   prefixCuts?: readonly number[];
   /** Fit each fold's members on its training examples and on them cut after these many target messages. */
   memberCuts?: readonly number[];
+  /** Per example, whether its cuts (`memberCuts`) are added (see `cutSources`); all when absent. */
+  memberCutFrom?: ArrayLike<number>;
   /** Collect each row's member features (`CombinerRow.features`), for a strategy that learns on them. */
   features?: boolean;
 }
@@ -161,6 +163,7 @@ export async function outOfFoldScores(
           withPrefixCuts(
             examples.filter((_, i) => foldOf[i] !== f),
             options.memberCuts ?? [],
+            options.memberCutFrom && Array.from(options.memberCutFrom).filter((_, i) => foldOf[i] !== f),
           ),
         );
         const heldOut: number[] = [];

@@ -37,6 +37,7 @@ const stateSchema = z.object({
   combiners: z.array(combinerSchema).nullable(),
   novelty: noveltyStateSchema.nullable().optional(),
   memberPrefixCuts: z.array(z.number().int().positive()).optional(),
+  memberPrefixCutShare: z.number().gt(0).max(1).optional(),
   memberFeatures: z.boolean().optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
@@ -157,6 +158,7 @@ export function ensembleState(
     l2: o.l2,
     ...(o.strategy === 'stacking' && {
       memberPrefixCuts: [...o.memberPrefixCuts],
+      memberPrefixCutShare: o.memberPrefixCutShare,
       memberFeatures: o.memberFeatures,
     }),
     ...learned,
@@ -218,6 +220,8 @@ export async function rebuildMembers(
       l2: s.l2,
       // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
       memberPrefixCuts: s.memberPrefixCuts ?? [],
+      // State saved before the share existed learned from the cuts of every example.
+      memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     },

@@ -85,9 +85,10 @@ describe('stacking learns on member features (memberFeatures)', () => {
     await e.fit(chats);
     const state = e.toJSON();
     expect(state.memberFeatures).toBe(true);
-    // Only the heuristic offers features; the embedding detector offers none.
+    // Only the heuristic offers features; the embedding detector offers none. The default memberPrefixCuts
+    // ([1]) brings the two message-length terms.
     expect(state.combiner!.memberFeatures).toEqual([{ member: 0, names: [...STYLE_FEATURE_NAMES] }]);
-    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2 * K);
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2 + 2 * K);
     const t = unlabel(chats[7]!);
     const r = (await e.detect(t)) as EnsembleResult;
     const note = r.evidence.find((x) => x.name === 'member_features');
@@ -98,7 +99,7 @@ describe('stacking learns on member features (memberFeatures)', () => {
 
     const off = new Ensemble(both(), { strategy: 'stacking', memberFeatures: false });
     await off.fit(chats);
-    expect(off.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1);
+    expect(off.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1 + 2);
     expect(off.toJSON().combiner!.memberFeatures).toBeUndefined();
     expect((await off.detect(t)).evidence.map((x) => x.name)).not.toContain('member_features');
   });
