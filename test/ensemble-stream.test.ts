@@ -226,10 +226,12 @@ describe('evidence-aware stacking', () => {
     const e = new Ensemble([new HeuristicDetector(), new SpacedPunctuation()], {
       strategy: 'stacking',
       memberFeatures: false,
+      memberPrefixCuts: [],
     });
     await e.fit(DATA);
     const state = e.toJSON();
-    // Five per member and one for the amount of evidence (the message-length terms come with memberPrefixCuts).
+    // Five per member and one for the amount of evidence (the message-length terms come with memberPrefixCuts,
+    // [1] by default, here turned off).
     expect(state.combiner!.weights).toHaveLength(5 * 2 + 1);
     const r = await e.detect(DATA[1]!);
     expect(r.support).toEqual({ targetMessages: 3, targetCharacters: expect.any(Number) });

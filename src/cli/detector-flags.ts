@@ -62,7 +62,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     )
     .option(
       '--member-prefix-cuts <list>',
-      'stacking: also fit the members on each training transcript cut after these many target messages (comma-separated: better verdicts after the first messages; 1 fits ~1.3x slower, 1,2,3,5,8 ~10x; "none" = whole transcripts only) [default: none]',
+      'stacking: also fit the members on training transcripts cut after these many target messages (comma-separated: better verdicts after the first messages; from a quarter of the transcripts by default, option memberPrefixCutShare; "none" = whole transcripts only) [default: 1]',
     )
     .option(
       '--no-member-features',

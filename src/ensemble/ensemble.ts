@@ -4,7 +4,6 @@ import type {
   DetectionSupport,
   DetectOptions,
   Detector,
-  DetectorState,
   StreamOptions,
 } from '../core/detector.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
@@ -21,7 +20,7 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
-import { withPrefixCuts } from './member-examples.js';
+import { cutSources, withPrefixCuts } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
@@ -31,17 +30,11 @@ import {
   transcriptSupport,
 } from './run-ensemble.js';
 import { runMemberBatch } from './run-members.js';
-import { type EnsembleFromJsonOptions, rebuildMembers } from './state.js';
+import { type EnsembleFromJsonOptions, ensembleState, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import { type ResultRun, streamRun } from './stream-combine.js';
-import type {
-  EnsembleOptions,
-  EnsembleResult,
-  EnsembleState,
-  EnsembleStrategy,
-  UnserializedMemberState,
-} from './types.js';
+import type { EnsembleOptions, EnsembleResult, EnsembleState, EnsembleStrategy } from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
 export type { EnsembleFromJsonOptions } from './state.js';
@@ -236,10 +229,16 @@ export class Ensemble implements Detector {
     const valids = validateLabelled(examples, 'examples');
     if (examples.length === 0)
       throw new InvalidOptionsError('examples', 'give at least one labelled transcript');
+    const o = this.#o;
+    const from = cutSources(
+      examples.map((e) => e.label),
+      o.memberPrefixCutShare,
+      o.seed,
+    );
     const fitted = this.#combiner.learns
-      ? await learnCombiner(this.#members, examples, valids, this.#o, this.#combiner.prefixCuts, signal, what)
+      ? await learnCombiner(this.#members, examples, valids, o, this.#combiner.prefixCuts, from, signal, what)
       : undefined;
-    const cut = withPrefixCuts(examples, this.#o.memberPrefixCuts);
+    const cut = withPrefixCuts(examples, o.memberPrefixCuts, from);
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
       await fitMember(m, cut, signal, what);
@@ -307,31 +306,7 @@ export class Ensemble implements Detector {
    * ```
    */
   toJSON(): EnsembleState {
-    const o = this.#o;
-    return {
-      kind: 'ensemble',
-      version: 1,
-      name: this.name,
-      strategy: this.strategy,
-      threshold: this.#threshold,
-      weights: Object.fromEntries(o.names.map((n, j) => [n, o.weights[j]!])),
-      costs: o.costs ? { ...o.costs } : null,
-      margin: o.margin,
-      folds: o.folds,
-      seed: o.seed,
-      l2: o.l2,
-      ...(this.strategy === 'stacking' && {
-        memberPrefixCuts: [...o.memberPrefixCuts],
-        memberFeatures: o.memberFeatures,
-      }),
-      ...this.#combiner.toState(),
-      memberNames: [...o.names],
-      members: this.#members.map((m): DetectorState => {
-        if (m.toJSON) return m.toJSON();
-        const u: UnserializedMemberState = { kind: 'unserialized', version: 0, name: m.name };
-        return u;
-      }),
-    };
+    return ensembleState(this.#o, this.#threshold, this.#combiner.toState(), this.#members);
   }
 
   /**
@@ -350,22 +325,8 @@ export class Ensemble implements Detector {
    * ```
    */
   static async fromJSON(state: unknown, options: EnsembleFromJsonOptions): Promise<Ensemble> {
-    const { s, members, weights } = await rebuildMembers(state, options);
-    const e = new Ensemble(members, {
-      strategy: s.strategy,
-      name: s.name,
-      threshold: s.threshold,
-      weights,
-      ...(s.costs ? { costs: s.costs } : {}),
-      margin: s.margin,
-      folds: s.folds,
-      seed: s.seed,
-      l2: s.l2,
-      // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
-      memberPrefixCuts: s.memberPrefixCuts ?? [],
-      ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
-      ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
-    });
+    const { s, members, options: rebuilt } = await rebuildMembers(state, options);
+    const e = new Ensemble(members, rebuilt);
     e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });
     return e;
   }

@@ -16,6 +16,7 @@ import type { EnsembleCombiner } from './strategies/strategy.js';
  * @param valids - the same, validated
  * @param o - the ensemble's resolved options (strategy, folds, seed, cloning)
  * @param prefixCuts - also learn from the examples cut after these many target messages
+ * @param memberCutFrom - per example, whether members are also fitted on its cuts (`cutSources`)
  * @param signal - cancels the work
  * @param what - the operation, for error messages
  * @throws InvalidOptionsError when a label is missing
@@ -27,6 +28,7 @@ export async function learnCombiner(
   valids: readonly ValidTranscript[],
   o: ResolvedEnsembleOptions,
   prefixCuts: readonly number[] | undefined,
+  memberCutFrom: ArrayLike<number>,
   signal: AbortSignal | undefined,
   what: string,
 ): Promise<EnsembleCombiner> {
@@ -37,6 +39,7 @@ export async function learnCombiner(
       `${o.strategy} needs both human and bot examples to learn its combiner`,
     );
   }
+  const fitted = createStrategy(o);
   const rows = await outOfFoldScores(members, examples, valids, {
     folds: o.folds,
     seed: o.seed,
@@ -45,8 +48,9 @@ export async function learnCombiner(
     what,
     ...(prefixCuts !== undefined && { prefixCuts }),
     memberCuts: o.memberPrefixCuts,
+    memberCutFrom,
+    features: fitted.learnsFeatures,
   });
-  const fitted = createStrategy(o);
   fitted.fit(rows.rows, rows.labels);
   return fitted;
 }

@@ -1,6 +1,7 @@
 import { markPrefixCut } from '../core/training-marks.js';
-import type { LabelledTranscript } from '../core/transcript.js';
+import type { Label, LabelledTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { seededRandom, shuffle } from '../numeric/random.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 
 /**
@@ -13,6 +14,7 @@ import { cutAfterTargetMessage } from './prefix-cut.js';
  *
  * @param examples - labelled transcripts (validated)
  * @param cuts - target-message counts (positive integers; empty: the examples alone)
+ * @param from - per example, whether its cuts are added (see {@link cutSources}); all when absent
  * @returns the examples followed by their cuts (the same array when `cuts` is empty)
  *
  * @example
@@ -24,15 +26,66 @@ import { cutAfterTargetMessage } from './prefix-cut.js';
 export function withPrefixCuts(
   examples: readonly LabelledTranscript[],
   cuts: readonly number[],
+  from?: ArrayLike<number>,
 ): LabelledTranscript[] {
   const out = [...examples];
   for (const k of cuts) {
-    for (const e of examples) {
+    for (const [i, e] of examples.entries()) {
+      if (from !== undefined && from[i] === 0) continue;
       const c = cutAfterTargetMessage(e, k);
       if (c !== null && c.messages.length < e.messages.length) out.push(markPrefixCut(c));
     }
   }
   return out;
+}
+
+/**
+ * Which examples members also learn from cut short (option `memberPrefixCutShare`): in each class, a seeded
+ * shuffle of its examples and the first `ceil(share * count)` of them, so bots and humans keep their
+ * proportions. The same examples for every out-of-fold fit and the final one: their cuts add the same texts to
+ * each fit (the embedding detector's fit cache holds them all once).
+ *
+ * @param labels - the label of each example
+ * @param share - in (0, 1]; 1 takes every example
+ * @param seed - the ensemble's seed
+ * @returns per example, 1 when its cuts are used, else 0
+ *
+ * @example
+ * ```ts
+ * cutSources(['bot', 'bot', 'human', 'human'], 0.5, 42); // e.g. [0, 1, 1, 0]: one of each class
+ * ```
+ * @internal
+ */
+export function cutSources(labels: readonly Label[], share: number, seed: number): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  if (share >= 1) return out.fill(1);
+  // Its own stream of the seed, so the choice does not line up with the fold split (stratifiedFolds).
+  const rand = seededRandom(seed ^ 0x5eed_c075);
+  for (const cls of ['human', 'bot'] as const) {
+    const idx: number[] = [];
+    labels.forEach((l, i) => {
+      if (l === cls) idx.push(i);
+    });
+    const take = Math.ceil(share * idx.length);
+    for (const i of shuffle(idx, rand).slice(0, take)) out[i] = 1;
+  }
+  return out;
+}
+
+/**
+ * Checks the `memberPrefixCutShare` ensemble option: a number in (0, 1].
+ *
+ * @throws InvalidOptionsError naming `memberPrefixCutShare`
+ * @internal
+ */
+export function checkCutShare(share: unknown): number {
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+    throw new InvalidOptionsError(
+      'memberPrefixCutShare',
+      `got ${String(share)}; use the share of training examples whose cuts members learn from, in (0, 1], e.g. 0.5`,
+    );
+  }
+  return share;
 }
 
 /**

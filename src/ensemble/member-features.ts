@@ -184,22 +184,34 @@ export function featureNotes(
     at += n * FEATURE_TERMS;
     if (shares.length === 0) continue;
     const member = memberName(s.member);
+    let text: string | undefined;
     notes.push({
       name: 'member_features',
       value: member,
       contribution: total,
-      // Written on first read (an enumerable getter, so JSON sees it): a stream combines after every message.
+      // Written on first read and kept (an enumerable getter, so JSON sees it): a stream combines after every
+      // message, and the explanation and each serialization read it again.
       get sentence(): string {
-        const top = shares
-          .sort((a, b) => Math.abs(b.share) - Math.abs(a.share))
-          .slice(0, 3)
-          .map((t) => `${t.name} ${signed(t.share)}`)
-          .join(', ');
-        return `At this amount of evidence the combiner re-weighs the parts of ${member}'s score: they move the log-odds by ${signed(total)}, most of it from ${top}.`;
+        text ??= featureSentence(member, total, shares);
+        return text;
       },
     });
   }
   return notes;
+}
+
+/** The `member_features` note's sentence: the total share and the three features that moved the log-odds most. */
+function featureSentence(
+  member: string,
+  total: number,
+  shares: readonly { name: string; share: number }[],
+): string {
+  const top = [...shares]
+    .sort((a, b) => Math.abs(b.share) - Math.abs(a.share))
+    .slice(0, 3)
+    .map((t) => `${t.name} ${signed(t.share)}`)
+    .join(', ');
+  return `At this amount of evidence the combiner re-weighs the parts of ${member}'s score: they move the log-odds by ${signed(total)}, most of it from ${top}.`;
 }
 
 function signed(v: number): string {

@@ -194,6 +194,12 @@ export function fitNovelty(
 }
 
 /**
+ * Familiarities (cosine similarities) closer than this are the same: fitted vectors are stored rounded, so one
+ * chat's similarity to a copy of itself comes out anywhere within about 1e-8 of 1.
+ */
+const SAME_FAMILIARITY = 1e-6;
+
+/**
  * How far out of distribution a transcript is, from 0 (at least as familiar as the 25th percentile of held-out
  * training transcripts with as much evidence) to 1 (no more familiar than their 5th percentile), or `null` when
  * no member reported its familiarity.
@@ -208,7 +214,9 @@ export function noveltyDegree(
   if (familiarity === null) return null;
   const b = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
   const span = b.high - b.low;
-  if (!(span > 1e-9)) return familiarity.value < b.low ? 1 : 0;
+  // Held-out transcripts all as familiar as each other (duplicates: similarity 1 up to the float16-rounded
+  // vectors' noise, about 1e-8): a transcript is far only when clearly below them, not by that noise.
+  if (!(span > SAME_FAMILIARITY)) return familiarity.value < b.low - SAME_FAMILIARITY ? 1 : 0;
   return Math.min(1, Math.max(0, (b.high - familiarity.value) / span));
 }
 

@@ -46,6 +46,10 @@ export interface OutOfFoldOptions {
   prefixCuts?: readonly number[];
   /** Fit each fold's members on its training examples and on them cut after these many target messages. */
   memberCuts?: readonly number[];
+  /** Per example, whether its cuts (`memberCuts`) are added (see `cutSources`); all when absent. */
+  memberCutFrom?: ArrayLike<number>;
+  /** Collect each row's member features (`CombinerRow.features`), for a strategy that learns on them. */
+  features?: boolean;
 }
 
 /** The out-of-fold rows a strategy learns from, whole transcripts first, then their prefix cuts. @internal */
@@ -137,8 +141,8 @@ export async function outOfFoldScores(
   const out: (number | null)[][] = [];
   // Per member, what the guard needs of each outcome (not the outcomes: their evidence is large).
   const similarities: (number | null)[][] = [];
-  // Per member, the named features its detections offered (kept, not their evidence).
-  const features: (DetectionFeatures | undefined)[][] = [];
+  // Per member, the named features its detections offered (kept, not their evidence), when asked for.
+  const features: (DetectionFeatures | undefined)[][] | undefined = options.features ? [] : undefined;
   for (const member of members) {
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
@@ -159,6 +163,7 @@ export async function outOfFoldScores(
           withPrefixCuts(
             examples.filter((_, i) => foldOf[i] !== f),
             options.memberCuts ?? [],
+            options.memberCutFrom && Array.from(options.memberCutFrom).filter((_, i) => foldOf[i] !== f),
           ),
         );
         const heldOut: number[] = [];
@@ -190,7 +195,7 @@ export async function outOfFoldScores(
     }
     out.push(outcomes.map((o) => outcomeScore(o)));
     similarities.push(outcomes.map(neighbourSimilarity));
-    features.push(outcomes.map(outcomeFeatures));
+    features?.push(outcomes.map(outcomeFeatures));
   }
   return {
     rows: scored.map((v, r) => ({
@@ -198,7 +203,7 @@ export async function outOfFoldScores(
       support: transcriptSupport(v),
       whole: r < valids.length,
       familiarity: familiarityFrom(similarities.map((col) => col[r]!)),
-      features: features.map((col) => col[r]),
+      ...(features && { features: features.map((col) => col[r]) }),
     })),
     labels: source.map((i) => examples[i]!.label),
   };

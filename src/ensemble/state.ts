@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { ResolvedEnsembleOptions } from './ensemble-options.js';
 import { featureWeightCount } from './member-features.js';
 import { noveltyStateSchema } from './novelty.js';
 import { combinerSizes, EVIDENCE_TERMS } from './stacking.js';
-import { ENSEMBLE_STRATEGIES, type EnsembleState } from './types.js';
+import type { StrategyState } from './strategies/strategy.js';
+import {
+  ENSEMBLE_STRATEGIES,
+  type EnsembleOptions,
+  type EnsembleState,
+  type UnserializedMemberState,
+} from './types.js';
 
 const combinerSchema = z.object({
   weights: z.array(z.number().finite()),
@@ -30,6 +37,7 @@ const stateSchema = z.object({
   combiners: z.array(combinerSchema).nullable(),
   novelty: noveltyStateSchema.nullable().optional(),
   memberPrefixCuts: z.array(z.number().int().positive()).optional(),
+  memberPrefixCutShare: z.number().gt(0).max(1).optional(),
   memberFeatures: z.boolean().optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
@@ -120,19 +128,63 @@ export interface EnsembleFromJsonOptions {
 }
 
 /**
+ * The saved state of an ensemble (what `Ensemble.toJSON()` returns): its options, threshold, the strategy's
+ * learned parts and each member's own `toJSON()` (members without one are saved as
+ * `{ kind: 'unserialized', version: 0, name }`, for the resolver).
+ *
+ * @param o - the ensemble's resolved options
+ * @param threshold - its current threshold
+ * @param learned - what its strategy learned (`toState()`)
+ * @param members - its members, constructor order
+ * @internal
+ */
+export function ensembleState(
+  o: ResolvedEnsembleOptions,
+  threshold: number,
+  learned: StrategyState,
+  members: readonly Detector[],
+): EnsembleState {
+  return {
+    kind: 'ensemble',
+    version: 1,
+    name: o.name,
+    strategy: o.strategy,
+    threshold,
+    weights: Object.fromEntries(o.names.map((n, j) => [n, o.weights[j]!])),
+    costs: o.costs ? { ...o.costs } : null,
+    margin: o.margin,
+    folds: o.folds,
+    seed: o.seed,
+    l2: o.l2,
+    ...(o.strategy === 'stacking' && {
+      memberPrefixCuts: [...o.memberPrefixCuts],
+      memberPrefixCutShare: o.memberPrefixCutShare,
+      memberFeatures: o.memberFeatures,
+    }),
+    ...learned,
+    memberNames: [...o.names],
+    members: members.map((m): DetectorState => {
+      if (m.toJSON) return m.toJSON();
+      const u: UnserializedMemberState = { kind: 'unserialized', version: 0, name: m.name };
+      return u;
+    }),
+  };
+}
+
+/**
  * Parses saved ensemble state and rebuilds its members with `options.resolve`, one after another in order,
  * checking each keeps its saved name.
  *
  * @param state - what `Ensemble.toJSON()` returned
  * @param options - the member resolver
- * @returns the parsed state, the members and the weights of the members that exist
+ * @returns the parsed state, the members and the options to build the ensemble with
  * @throws InvalidOptionsError when the state is invalid or a rebuilt member's name differs
  * @internal
  */
 export async function rebuildMembers(
   state: unknown,
   options: EnsembleFromJsonOptions,
-): Promise<{ s: EnsembleState; members: Detector[]; weights: Record<string, number> }> {
+): Promise<{ s: EnsembleState; members: Detector[]; options: EnsembleOptions }> {
   if (typeof options?.resolve !== 'function') {
     throw new InvalidOptionsError(
       'resolve',
@@ -153,5 +205,25 @@ export async function rebuildMembers(
     members.push(d);
   }
   const weights = Object.fromEntries(Object.entries(s.weights).filter(([k]) => s.memberNames.includes(k)));
-  return { s, members, weights };
+  return {
+    s,
+    members,
+    options: {
+      strategy: s.strategy,
+      name: s.name,
+      threshold: s.threshold,
+      weights,
+      ...(s.costs ? { costs: s.costs } : {}),
+      margin: s.margin,
+      folds: s.folds,
+      seed: s.seed,
+      l2: s.l2,
+      // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
+      memberPrefixCuts: s.memberPrefixCuts ?? [],
+      // State saved before the share existed learned from the cuts of every example.
+      memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
+      ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
+      ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
+    },
+  };
 }

@@ -111,9 +111,11 @@ export function solveLogistic(
   // A warm start measures `relGradTol` against the gradient at zero weights, where a cold solve starts, so that
   // both stop at the same gradient norm (the same tolerance), not at one relative to an already small gradient.
   // The gradient [g; gb] at rows' products `zz` and weights `ww` (and the curvature weights D); returns its
-  // squared norm.
+  // squared norm. With `squares` (a conjugate-gradient step follows), the design's one-pass product also
+  // writes the Hessian's diagonal X^T D X for the preconditioner into `cg.pre`.
   let gb = 0;
-  const gradient = (zz: Float64Array, ww: Float64Array): number => {
+  let squared = false;
+  const gradient = (zz: Float64Array, ww: Float64Array, squares = false): number => {
     gb = 0;
     for (let i = 0; i < n; i++) {
       const s = sw ? sw[i]! : 1;
@@ -122,7 +124,9 @@ export function solveLogistic(
       D[i] = s * Math.max(mu * (1 - mu), 1e-10);
       gb += r[i]!;
     }
-    X.timesTransposed(r, g);
+    squared = squares && cg !== undefined && X.timesTransposedAndSquares !== undefined;
+    if (squared) X.timesTransposedAndSquares!(r, g, D, cg!.pre);
+    else X.timesTransposed(r, g);
     let gnorm2 = gb * gb;
     for (let j = 0; j < d; j++) {
       g[j]! += l2 * ww[j]!;
@@ -134,13 +138,13 @@ export function solveLogistic(
   const relGradTol = o.relGradTol ?? 0;
   for (let it = 0; it < o.maxIter; it++) {
     iterations = it + 1;
-    const gnorm2 = gradient(z, w);
+    const gnorm2 = gradient(z, w, true);
     if (!(gnorm2 > 1e-30)) break;
     if (gnorm0 < 0) gnorm0 = gnorm2;
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
     const sys: NewtonSystem = { X, D, g, gb, l2 };
-    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2, cg!);
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2, cg!, squared);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
@@ -220,6 +224,8 @@ function cgScratch(d: number): CgScratch {
  * Truncated Newton direction by conjugate gradients on Hessian-vector products, preconditioned by the Hessian's
  * diagonal, stopped at a relative residual of min(0.5, sqrt(|g|)) (the forcing term of inexact Newton methods).
  * Returns the intercept's component.
+ *
+ * @param squared - whether `pre` already holds `X^T D X`'s diagonal (written with the gradient)
  */
 function cgDirection(
   { X, D, g, gb, l2 }: NewtonSystem,
@@ -227,11 +233,12 @@ function cgDirection(
   scratchN: Float64Array,
   gnorm2: number,
   { hv, pre, res, z, s }: CgScratch,
+  squared: boolean,
 ): number {
   const d = X.cols;
   const n = X.rows;
   // Jacobi preconditioner: inverse of diag(H).
-  X.weightedSquares(D, pre);
+  if (!squared) X.weightedSquares(D, pre);
   for (let j = 0; j < d; j++) pre[j] = 1 / (pre[j]! + l2 + 1e-12);
   let dB = INTERCEPT_RIDGE;
   for (let i = 0; i < n; i++) dB += D[i]!;

@@ -77,6 +77,22 @@ describe('SparseDesign', () => {
     expect(Array.from(out)).toEqual(Array.from(ref.weightedSquares(d)));
   });
 
+  it('takes X^T u and the weighted squares in one pass, each bit for bit as its own method', () => {
+    for (const design of [
+      X,
+      new SparseDesign(csr, { colScale: Float64Array.from({ length: cols }, () => 0.5 + rand()) }),
+    ]) {
+      const u = Float64Array.from({ length: design.rows }, (_, r) => (r % 3 === 0 ? 0 : rand() * 2 - 1));
+      const d = Float64Array.from({ length: design.rows }, () => rand());
+      const [outU, outD, ownU, ownD] = [0, 1, 2, 3].map(() => new Float64Array(cols).fill(Number.NaN));
+      design.timesTransposedAndSquares(u, outU!, d, outD!);
+      design.timesTransposed(u, ownU!);
+      design.weightedSquares(d, ownD!);
+      expect(Array.from(outU!)).toEqual(Array.from(ownU!));
+      expect(Array.from(outD!)).toEqual(Array.from(ownD!));
+    }
+  });
+
   it('agrees with a dense computation of X^T u (centering and scaling applied to the rows)', () => {
     const u = Float64Array.from({ length: rowIds.length }, () => rand() * 2 - 1);
     const dense = new Float64Array(cols);

@@ -58,6 +58,7 @@ describe("the heuristic detector's per-signal terms, offered to a learned combin
       seed: 1,
       what: 'test',
       prefixCuts: [1, 2],
+      features: true,
     });
     expect(out.rows).toHaveLength(12 * 3);
     const cut = cutAfterTargetMessage(unlabel(examples[5]!), 1)!;
@@ -66,6 +67,15 @@ describe("the heuristic detector's per-signal terms, offered to a learned combin
     expect(row.whole).toBe(false);
     expect(Array.from(row.features![0]!.values)).toEqual(Array.from(direct.values));
     expect(out.rows.every((r) => r.features![0]!.names.length === K)).toBe(true);
+    // A strategy that does not learn on them (cascade, stacking with memberFeatures: false) gets none collected.
+    const without = await outOfFoldScores([h], examples, valids, {
+      folds: 3,
+      seed: 1,
+      what: 'test',
+      prefixCuts: [1, 2],
+    });
+    expect(without.rows.map((r) => r.scores)).toEqual(out.rows.map((r) => r.scores));
+    expect(without.rows.every((r) => r.features === undefined)).toBe(true);
   });
 });
 
@@ -75,9 +85,10 @@ describe('stacking learns on member features (memberFeatures)', () => {
     await e.fit(chats);
     const state = e.toJSON();
     expect(state.memberFeatures).toBe(true);
-    // Only the heuristic offers features; the embedding detector offers none.
+    // Only the heuristic offers features; the embedding detector offers none. The default memberPrefixCuts
+    // ([1]) brings the two message-length terms.
     expect(state.combiner!.memberFeatures).toEqual([{ member: 0, names: [...STYLE_FEATURE_NAMES] }]);
-    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2 * K);
+    expect(state.combiner!.weights).toHaveLength(5 * 2 + 1 + 2 + 2 * K);
     const t = unlabel(chats[7]!);
     const r = (await e.detect(t)) as EnsembleResult;
     const note = r.evidence.find((x) => x.name === 'member_features');
@@ -88,7 +99,7 @@ describe('stacking learns on member features (memberFeatures)', () => {
 
     const off = new Ensemble(both(), { strategy: 'stacking', memberFeatures: false });
     await off.fit(chats);
-    expect(off.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1);
+    expect(off.toJSON().combiner!.weights).toHaveLength(5 * 2 + 1 + 2);
     expect(off.toJSON().combiner!.memberFeatures).toBeUndefined();
     expect((await off.detect(t)).evidence.map((x) => x.name)).not.toContain('member_features');
   });

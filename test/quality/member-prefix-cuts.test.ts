@@ -32,6 +32,18 @@ class RecordingHeuristic extends HeuristicDetector {
   }
 }
 
+/** The real heuristic detector, recording the transcripts it is fitted on. */
+class RecordingTexts extends HeuristicDetector {
+  readonly fits: LabelledTranscript[][] = [];
+  override async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    this.fits.push([...examples]);
+    await super.fit(examples, opts);
+  }
+}
+/** The chat a transcript was cut from: a cut shares its message objects with the chat. */
+const chatOf = new Map(chats.map((c, i) => [c.messages[0]!, i]));
+const key = (t: LabelledTranscript) => chatOf.get(t.messages[0]!)!;
+
 describe('withPrefixCuts', () => {
   it('adds each example cut after the k-th target message, only where that is shorter than the example', () => {
     // The fixture chats have 3 target messages, the last one ending the chat: the cut after the 3rd is the chat.
@@ -48,9 +60,14 @@ describe('withPrefixCuts', () => {
 });
 
 describe('stacking fits its members on prefix cuts of the training chats (memberPrefixCuts)', () => {
-  it('when asked, in every out-of-fold fit and in the final one; by default ([]) whole chats only', async () => {
+  it('when asked, in every out-of-fold fit and in the final one; with [] whole chats only', async () => {
     const h = new RecordingHeuristic();
-    const e = new Ensemble([h], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1, 2, 3, 5, 8] });
+    const e = new Ensemble([h], {
+      strategy: 'stacking',
+      folds: 3,
+      memberPrefixCuts: [1, 2, 3, 5, 8],
+      memberPrefixCutShare: 1,
+    });
     await e.fit(chats);
     expect(h.fits).toHaveLength(3 + 1);
     for (const f of h.fits) {
@@ -61,13 +78,18 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2, 3, 5, 8]);
 
     const first = new RecordingHeuristic();
-    const d = new Ensemble([first], { strategy: 'stacking', folds: 3, memberPrefixCuts: [1] });
+    const d = new Ensemble([first], {
+      strategy: 'stacking',
+      folds: 3,
+      memberPrefixCuts: [1],
+      memberPrefixCutShare: 1,
+    });
     await d.fit(chats);
     expect(first.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
     expect(first.fits[3]!.filter((n) => n === 3)).toHaveLength(chats.length);
 
     const whole = new RecordingHeuristic();
-    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3 });
+    const w = new Ensemble([whole], { strategy: 'stacking', folds: 3, memberPrefixCuts: [] });
     expect(w.toJSON().memberPrefixCuts).toEqual([]);
     await w.fit(chats);
     expect(whole.fits.flat().every((n) => n === 3)).toBe(true);
@@ -75,6 +97,60 @@ describe('stacking fits its members on prefix cuts of the training chats (member
     // The option survives a save and load, so a refit of the loaded ensemble fits the same way.
     const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(w.toJSON())), { resolve });
     expect(back.toJSON().memberPrefixCuts).toEqual([]);
+  });
+
+  it('by default: cuts after the 1st message of a quarter of the chats of each class, the same chats in every fit', async () => {
+    const h = new RecordingTexts();
+    const e = new Ensemble([h], { strategy: 'stacking', folds: 3 });
+    expect(e.toJSON()).toMatchObject({ memberPrefixCuts: [1], memberPrefixCutShare: 0.25 });
+    await e.fit(chats);
+    const final = h.fits[3]!;
+    const cuts = final.filter((t) => targetMessages(t) === 1);
+    const quarter = (label: string) => Math.ceil(chats.filter((c) => c.label === label).length / 4);
+    expect(final).toHaveLength(chats.length + quarter('bot') + quarter('human'));
+    expect(cuts.filter((t) => t.label === 'bot')).toHaveLength(quarter('bot'));
+    // Each out-of-fold fit learns from the cuts of the chosen chats in its training folds, and of no others.
+    const chosen = new Set(cuts.map(key));
+    for (const f of h.fits.slice(0, 3)) {
+      const foldCuts = f.filter((t) => targetMessages(t) === 1).map(key);
+      expect(foldCuts.every((k) => chosen.has(k))).toBe(true);
+      const whole = new Set(f.filter((t) => targetMessages(t) === 3).map(key));
+      expect(foldCuts).toHaveLength([...chosen].filter((k) => whole.has(k)).length);
+    }
+    // The same seed chooses the same chats; the option survives a save and load.
+    const again = new RecordingTexts();
+    await new Ensemble([again], { strategy: 'stacking', folds: 3 }).fit(chats);
+    expect(again.fits[3]!.map(key)).toEqual(final.map(key));
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(e.toJSON())), { resolve });
+    expect(back.toJSON()).toMatchObject({ memberPrefixCuts: [1], memberPrefixCutShare: 0.25 });
+  });
+
+  it('state saved before memberPrefixCutShare existed refits on the cuts of every chat', async () => {
+    const fitted = new Ensemble([new HeuristicDetector()], {
+      strategy: 'stacking',
+      folds: 3,
+      memberPrefixCuts: [1],
+    });
+    await fitted.fit(chats);
+    const { memberPrefixCutShare, ...old } = fitted.toJSON();
+    expect(memberPrefixCutShare).toBe(0.25);
+    const h = new RecordingHeuristic();
+    const loaded = await Ensemble.fromJSON(JSON.parse(JSON.stringify(old)), { resolve: () => h });
+    expect(loaded.toJSON().memberPrefixCutShare).toBe(1);
+    await loaded.fit(chats);
+    expect(h.fits[3]!.filter((n) => n === 1)).toHaveLength(chats.length);
+  });
+
+  it('rejects a memberPrefixCutShare outside (0, 1]', () => {
+    for (const bad of [0, -0.5, 1.5, Number.NaN, '0.5'] as unknown[]) {
+      expect(
+        () =>
+          new Ensemble([new HeuristicDetector()], {
+            strategy: 'stacking',
+            memberPrefixCutShare: bad as number,
+          }),
+      ).toThrow(/memberPrefixCutShare/);
+    }
   });
 
   it('rejects counts that are not distinct positive integers', () => {
@@ -130,6 +206,7 @@ describe('state saved at 3a4314d (before prefix-cut member fitting and the lengt
     const ens = await Ensemble.fromJSON(saved.state, { resolve });
     // Fitted on whole transcripts before the option existed: a refit keeps doing so, whatever the default.
     expect(ens.toJSON().memberPrefixCuts).toEqual([]);
+    expect(ens.toJSON().memberPrefixCutShare).toBe(1);
     const got = (await ens.detectBatch(saved.probeRows.map((i) => unlabel(chats[i]!)))) as EnsembleResult[];
     got.forEach((r, i) => {
       expect(r.score).toBeCloseTo(saved.scores[i]!, 12);

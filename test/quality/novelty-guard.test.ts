@@ -8,6 +8,7 @@ import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
+import { noveltyDegree } from '../../src/ensemble/novelty.js';
 import type { EnsembleResult } from '../../src/ensemble/types.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { logit } from '../../src/numeric/logistic-regression.js';
@@ -95,6 +96,29 @@ describe("noveltyGuard: 'fallback' hands far transcripts toward the members that
         { resolve },
       ),
     ).rejects.toThrow(/novelty.transfer has 1 weight/);
+  });
+});
+
+describe('noveltyDegree', () => {
+  // Held-out chats that duplicate fitted ones: familiarity 1 up to the rounded vectors' noise (values from the
+  // fixture chats' bucket of three target messages, where the default prefix cuts made the guard move a
+  // training chat by 9%).
+  const state = {
+    version: 1 as const,
+    mode: 'fallback' as const,
+    buckets: [{ upTo: null, low: 0.9999999205984451, high: 0.9999999232408718, rows: 60 }],
+    setAside: [1],
+    transfer: { weights: [], intercept: 0 },
+    shrink: 0,
+  };
+  const support = { targetMessages: 3, targetCharacters: 90 };
+  it('counts familiarities within rounding noise of the held-out ones as in distribution', () => {
+    expect(noveltyDegree(state, support, { value: 0.9999999229910365, members: [1] })).toBe(0);
+    expect(noveltyDegree(state, support, { value: 0.99999, members: [1] })).toBe(1);
+  });
+  it('grades a transcript between the quantiles when they are apart', () => {
+    const apart = { ...state, buckets: [{ upTo: null, low: 0.3, high: 0.5, rows: 60 }] };
+    expect(noveltyDegree(apart, support, { value: 0.4, members: [1] })).toBeCloseTo(0.5, 12);
   });
 });
 

@@ -17,6 +17,7 @@ import type { CombinerRow, EnsembleCombiner, StrategyState } from './strategy.js
 export class CascadeStrategy implements EnsembleCombiner {
   readonly learns = true;
   readonly usesFeatures = false;
+  readonly learnsFeatures = false;
   readonly prefixCuts: readonly number[] = [];
   readonly #order: readonly number[];
   readonly #weights: readonly number[];

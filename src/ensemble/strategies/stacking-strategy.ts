@@ -56,6 +56,11 @@ export class StackingStrategy implements EnsembleCombiner {
     this.#lengthTerms = lengthTerms;
   }
 
+  /** The option `memberFeatures`: whether `fit` learns on the members' named features. */
+  get learnsFeatures(): boolean {
+    return this.#memberFeatures;
+  }
+
   /** True when the fitted combiner learned on member features (a restored one, whatever the option says). */
   get usesFeatures(): boolean {
     return (this.#model?.memberFeatures?.length ?? 0) > 0;

@@ -48,6 +48,11 @@ export interface EnsembleCombiner {
   readonly prefixCuts: readonly number[];
   /** Whether `combine` reads the members' named features (so the caller collects them). */
   readonly usesFeatures: boolean;
+  /**
+   * Whether {@link EnsembleCombiner.fit} learns on the members' named features (so out-of-fold fitting collects
+   * them into {@link CombinerRow.features}; otherwise it leaves them out).
+   */
+  readonly learnsFeatures: boolean;
   /** Whether a learned combiner is in place. */
   readonly isFitted: boolean;
   /** Whether contributions are shares of a weighted mean (the explanation shows weights). */

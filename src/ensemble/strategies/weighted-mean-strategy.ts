@@ -12,6 +12,7 @@ import type { EnsembleCombiner, StrategyState } from './strategy.js';
 export class WeightedMeanStrategy implements EnsembleCombiner {
   readonly learns = false;
   readonly usesFeatures = false;
+  readonly learnsFeatures = false;
   readonly isFitted = false;
   readonly prefixCuts: readonly number[] = [];
   readonly weighted = true;
