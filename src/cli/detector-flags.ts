@@ -14,6 +14,7 @@ export interface DetectorFlags {
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
   noveltyGuard?: 'report' | 'fallback' | 'off';
   memberPrefixCuts?: string;
+  memberPrefixCutShare?: string;
   /** False when `--no-member-features` was given. */
   memberFeatures?: boolean;
   model: string[];
@@ -62,7 +63,11 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     )
     .option(
       '--member-prefix-cuts <list>',
-      'stacking: also fit the members on training transcripts cut after these many target messages (comma-separated: better verdicts after the first messages; from a quarter of the transcripts by default, option memberPrefixCutShare; "none" = whole transcripts only) [default: 1]',
+      'stacking: also fit the members on training transcripts cut after these many target messages (comma-separated: better verdicts after the first messages; "none" = whole transcripts only) [default: 1]',
+    )
+    .option(
+      '--member-prefix-cut-share <share>',
+      'stacking: the share of training transcripts, in (0, 1], whose --member-prefix-cuts cuts the members learn from [default: 0.25]',
     )
     .option(
       '--no-member-features',
@@ -197,6 +202,7 @@ const NEW_ENSEMBLE_FLAGS = [
   'strategy',
   'noveltyGuard',
   'memberPrefixCuts',
+  'memberPrefixCutShare',
   'memberFeatures',
   'embedder',
   'dtype',
@@ -262,10 +268,25 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
     ...(flags.memberPrefixCuts !== undefined && {
       memberPrefixCuts: parsePrefixCuts(flags.memberPrefixCuts),
     }),
+    ...(flags.memberPrefixCutShare !== undefined && {
+      memberPrefixCutShare: parseCutShare(flags.memberPrefixCutShare),
+    }),
     ...(flags.memberFeatures === false && { memberFeatures: false }),
     detectors: specsFromFlags(flags),
     ...(threshold !== undefined && { threshold }),
   };
+}
+
+/** `--member-prefix-cut-share`: a number in (0, 1]. */
+function parseCutShare(v: string): number {
+  const share = Number(v);
+  if (v.trim() === '' || !(share > 0 && share <= 1)) {
+    throw new InvalidOptionsError(
+      '--member-prefix-cut-share',
+      `got "${v}"; give the share of training transcripts whose cuts the members learn from, in (0, 1], e.g. 0.5`,
+    );
+  }
+  return share;
 }
 
 /** `--member-prefix-cuts`: "none" or comma-separated positive integers. */

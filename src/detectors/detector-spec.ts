@@ -125,6 +125,11 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCuts: z
     .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
     .optional(),
+  memberPrefixCutShare: z
+    .number({ error: 'memberPrefixCutShare must be a number in (0, 1]' })
+    .gt(0, { error: 'memberPrefixCutShare must be a number in (0, 1]' })
+    .max(1, { error: 'memberPrefixCutShare must be a number in (0, 1]' })
+    .optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
@@ -158,11 +163,17 @@ export interface EnsembleSpec {
   noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
   /**
    * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
-   * see `EnsembleOptions.memberPrefixCuts` (`[1]`: better verdicts after the first message, about 1.2-1.4x the
-   * fit time). `[]` fits them on whole transcripts only.
-   * @defaultValue []
+   * see `EnsembleOptions.memberPrefixCuts` (`[1]`: better verdicts after the first message). `[]` fits them on
+   * whole transcripts only.
+   * @defaultValue [1]
    */
   memberPrefixCuts?: number[] | undefined;
+  /**
+   * `stacking`: the share of training transcripts, in (0, 1], whose `memberPrefixCuts` cuts the members also
+   * learn from; see `EnsembleOptions.memberPrefixCutShare`.
+   * @defaultValue 0.25
+   */
+  memberPrefixCutShare?: number | undefined;
   /**
    * `stacking`: whether the combiner also learns on the members' named features (the heuristic's per-signal
    * terms); see `EnsembleOptions.memberFeatures`.

@@ -196,6 +196,7 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     ...(spec.weights !== undefined && { weights: spec.weights }),
     ...(spec.noveltyGuard !== undefined && { noveltyGuard: spec.noveltyGuard }),
     ...(spec.memberPrefixCuts !== undefined && { memberPrefixCuts: spec.memberPrefixCuts }),
+    ...(spec.memberPrefixCutShare !== undefined && { memberPrefixCutShare: spec.memberPrefixCutShare }),
     ...(spec.memberFeatures !== undefined && { memberFeatures: spec.memberFeatures }),
   });
 }

@@ -1,7 +1,8 @@
 /**
- * `--member-prefix-cuts` (fit, eval, detect, score) and the config file's `memberPrefixCuts` choose the prefix
- * cuts a stacking ensemble fits its members on; the choice is saved in the fitted state, so next to a fitted
- * file the flag is refused, never ignored.
+ * `--member-prefix-cuts` and `--member-prefix-cut-share` (fit, eval, detect, score) and the config file's
+ * `memberPrefixCuts` and `memberPrefixCutShare` choose the prefix cuts a stacking ensemble fits its members on
+ * and the share of training transcripts they come from; both are saved in the fitted state, so next to a
+ * fitted file the flags are refused, never ignored.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -62,5 +63,48 @@ describe('--member-prefix-cuts', () => {
       }),
     );
     expect(e.toJSON().memberPrefixCuts).toEqual([1, 2]);
+  });
+
+  it('--member-prefix-cut-share is saved by fit, checked, and refused next to a fitted file', async () => {
+    const out = work.path('half.json');
+    const fit = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic --strategy stacking --member-prefix-cut-share 0.5 --out'.split(' '),
+      out,
+    ]);
+    expect(fit.stderr).not.toMatch(/error/i);
+    expect(fit.code).toBe(0);
+    const saved = JSON.parse(await readFile(out, 'utf8'));
+    expect(saved.memberPrefixCutShare).toBe(0.5);
+    expect(saved.memberPrefixCuts).toEqual([1]);
+
+    const t = work.path('t.json');
+    await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there!' }] }));
+    const refused = await runCli(['detect', t, '--model', out, '--member-prefix-cut-share', '1']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--member-prefix-cut-share cannot be used with the fitted model/);
+
+    for (const v of ['0', '1.5', 'x']) {
+      const bad = await runCli([
+        'fit',
+        '--data',
+        CHATS,
+        ...`--detectors heuristic --strategy stacking --member-prefix-cut-share ${v} --out`.split(' '),
+        work.path('never.json'),
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain(`"--member-prefix-cut-share": got "${v}"`);
+    }
+  }, 180_000);
+
+  it('a config spec passes memberPrefixCutShare to the ensemble and refuses one outside (0, 1]', async () => {
+    const spec = { strategy: 'stacking', detectors: [{ type: 'heuristic' }] };
+    const e = await createEnsemble(ensembleSpecSchema.parse({ ...spec, memberPrefixCutShare: 0.5 }));
+    expect(e.toJSON().memberPrefixCutShare).toBe(0.5);
+    for (const share of [0, 1.01, '0.5']) {
+      expect(ensembleSpecSchema.safeParse({ ...spec, memberPrefixCutShare: share }).success).toBe(false);
+    }
   });
 });
