@@ -179,6 +179,9 @@ export class SparseDesign implements DesignMatrix {
   private byColumn: Columns | undefined;
   private factor: Float64Array | undefined;
   private factor2: Float64Array | undefined;
+  /** weightedSquares' u = 0 and the product it discards. */
+  private zeros: Float64Array | undefined;
+  private discard: Float64Array | undefined;
 
   /**
    * @param csr - the rows
@@ -237,29 +240,11 @@ export class SparseDesign implements DesignMatrix {
   }
 
   weightedSquares(d: Float64Array, out: Float64Array): void {
-    const { rowIds, center, rowScale } = this;
-    const { start, row, values } = this.columns();
-    // sum_r d_r s_r^2 (x_rj - c_j)^2 = sum_r d_r s_r^2 x_rj^2 - 2 c_j sum_r d_r s_r^2 x_rj + c_j^2 sum_r d_r s_r^2
-    const f = this.rowFactor();
-    let total = 0;
-    for (let r = 0; r < rowIds.length; r++) {
-      const i = rowIds[r]!;
-      const x = rowScale ? d[r]! * rowScale[i]! * rowScale[i]! : d[r]!;
-      f[r] = x;
-      total += x;
-    }
-    for (let j = 0; j < this.cols; j++) {
-      let sq = 0;
-      let cross = 0;
-      for (let k = start[j]!, end = start[j + 1]!; k < end; k++) {
-        const fx = f[row[k]!]! * values[k]!;
-        sq += fx * values[k]!;
-        cross += fx;
-      }
-      out[j] = center ? sq + center[j]! * (center[j]! * total - 2 * cross) : sq;
-    }
-    const { colScale } = this;
-    if (colScale) for (let j = 0; j < this.cols; j++) out[j]! *= colScale[j]! * colScale[j]!;
+    // The solver takes both products in one pass (timesTransposedAndSquares); this one alone reuses that pass
+    // with u = 0, so the rule is written once (the extra product costs one multiply-add per entry).
+    this.zeros ??= new Float64Array(this.rows);
+    this.discard ??= new Float64Array(this.cols);
+    this.timesTransposedAndSquares(this.zeros, this.discard, d, out);
   }
 
   timesTransposedAndSquares(u: Float64Array, outU: Float64Array, d: Float64Array, outD: Float64Array): void {
@@ -305,7 +290,7 @@ export class SparseDesign implements DesignMatrix {
     }
   }
 
-  /** Per-row scratch of {@link SparseDesign.timesTransposed} and {@link SparseDesign.weightedSquares}. */
+  /** Per-row scratch of {@link SparseDesign.timesTransposed} and {@link SparseDesign.timesTransposedAndSquares}. */
   private rowFactor(): Float64Array {
     this.factor ??= new Float64Array(this.rows);
     return this.factor;
