@@ -162,7 +162,8 @@ export interface EnsembleSpec {
    */
   noveltyGuard?: 'report' | 'fallback' | 'off' | undefined;
   /**
-   * `stacking`: the target-message counts to also cut each training transcript at when fitting the members;
+   * `stacking`: the target-message counts to also cut training transcripts (a share of them,
+   * `memberPrefixCutShare`) at when fitting the members;
    * see `EnsembleOptions.memberPrefixCuts` (`[1]`: better verdicts after the first message). `[]` fits them on
    * whole transcripts only.
    * @defaultValue [1]

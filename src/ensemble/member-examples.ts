@@ -66,7 +66,8 @@ export function cutSources(labels: readonly Label[], share: number, seed: number
     labels.forEach((l, i) => {
       if (l === cls) idx.push(i);
     });
-    const take = Math.ceil(share * idx.length);
+    // Less a hair before rounding up: 0.55 * 100 is 55.00000000000001 in doubles, which would take 56.
+    const take = Math.ceil(share * idx.length - 1e-9);
     for (const i of shuffle(idx, rand).slice(0, take)) out[i] = 1;
   }
   return out;
