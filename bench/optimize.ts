@@ -253,7 +253,7 @@ const gemmQ8Attention = join(work, 'gemm-q8-attention.onnx');
 writeFileSync(gemmFp32, gemmChainModel(shape, 'fp32'));
 writeFileSync(gemmQ8, gemmChainModel(shape, 'q8'));
 // with the padding mask, as the optimized graph feeds QAttention (ONNX Runtime's masked path)
-writeFileSync(gemmQ8Attention, gemmChainModel(shape, 'q8-attention-masked'));
+writeFileSync(gemmQ8Attention, gemmChainModel(shape, 'q8-attention'));
 /**
  * Pseudo-random activations for a GEMM chain: `[texts * tokens, hidden]` (`flat`), else `[texts, tokens,
  * hidden]` with the attention chain's int32 mask for rows of `rows` real tokens each (padded to the longest).

@@ -40,22 +40,21 @@ function int64(name: string, values: bigint[]): TensorProto {
 
 /**
  * The chain as ONNX bytes: input `x` [tokens, hidden] -> output [tokens, hidden] (`q8-attention`: [texts,
- * tokens per text, hidden], every token real, so no mask; `q8-attention-masked`: the same plus input `mask`
- * [texts, tokens] int32, 1 = real token, the raw attention mask the optimized graph gives QAttention).
+ * tokens per text, hidden] plus input `mask` [texts, tokens] int32, 1 = real token, the raw attention mask the
+ * optimized graph gives QAttention).
  *
  * @param s - layer count and sizes (and `heads` for `q8-attention`)
  * @param kind - `fp32`: `MatMul`; `q8`: `com.microsoft.DynamicQuantizeMatMul` with int8 weights and one scale per
  *   output column, what `botlens quantize --bits 8` runs after ONNX Runtime's fusions; `q8-attention`: the
  *   same, with the first product of each layer done by `com.microsoft.QAttention` (query/key/value product,
- *   scores, softmax and context, as the optimized q8 graph runs it); `q8-attention-masked`: the same with the
- *   padding mask, so ONNX Runtime takes the masked attention path the real batches take
+ *   scores, softmax and context, as the optimized q8 graph runs it), with the padding mask, so ONNX Runtime
+ *   takes the masked attention path the real batches take
  */
 export function gemmChainModel(
   s: EncoderShape & { heads?: number },
-  kind: 'fp32' | 'q8' | 'q8-attention' | 'q8-attention-masked',
+  kind: 'fp32' | 'q8' | 'q8-attention',
 ): Uint8Array {
-  const masked = kind === 'q8-attention-masked';
-  const attention = kind === 'q8-attention' || masked;
+  const attention = kind === 'q8-attention';
   let seed = 7;
   const random = () => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -89,7 +88,7 @@ export function gemmChainModel(
         inits.push(float32Tensor(`${name}_bias`, [n], new Float32Array(n)));
         const [xq, xs, xz] = [`${x}_q`, `${x}_scale`, `${x}_zero_point`];
         nodes.push(makeNode('DynamicQuantizeLinear', [x], [xq, xs, xz]));
-        const inputs = [xq, `${name}_q`, `${name}_bias`, xs, `${name}_scale`, masked ? 'mask' : '', xz];
+        const inputs = [xq, `${name}_q`, `${name}_bias`, xs, `${name}_scale`, 'mask', xz];
         nodes.push(makeNode('QAttention', inputs, [y], { ...ms, attributes: { num_heads: s.heads ?? 1 } }));
         x = y;
         continue;
@@ -110,7 +109,7 @@ export function gemmChainModel(
     nodes,
     inputs: [
       makeValueInfo('x', TensorDataType.FLOAT, dims),
-      ...(masked ? [makeValueInfo('mask', TensorDataType.INT32, ['texts', 'tokens'])] : []),
+      ...(attention ? [makeValueInfo('mask', TensorDataType.INT32, ['texts', 'tokens'])] : []),
     ],
     outputs: [makeValueInfo(x, TensorDataType.FLOAT, dims)],
     initializers: inits,
