@@ -46,6 +46,8 @@ export interface CompleteHeuristicWeights {
 export const Z_CLIP = 5;
 
 const identity = (v: number): number => v;
+/** `log1p` of a delay in seconds (negative delays count as 0), from milliseconds. */
+const logDelaySeconds = (ms: number): number => Math.log1p(Math.max(0, ms) / 1000);
 
 /**
  * The transform applied to each raw signal before standardizing. Heavy-tailed counts and times use `log1p`;
@@ -68,7 +70,7 @@ export const FEATURE_TRANSFORMS: Readonly<Record<StyleFeatureName, (v: number) =
   exact_repeat_share: identity,
   near_repeat_mean: identity,
   echo_similarity: identity,
-  median_delay_ms: (ms: number) => Math.log1p(Math.max(0, ms) / 1000),
+  median_delay_ms: logDelaySeconds,
   delay_cv: identity,
   fast_reply_share: identity,
   typing_speed_cps: Math.log1p,
@@ -78,6 +80,26 @@ export const FEATURE_TRANSFORMS: Readonly<Record<StyleFeatureName, (v: number) =
 const TRANSFORMS_IN_ORDER: readonly ((v: number) => number)[] = STYLE_FEATURE_NAMES.map(
   (name) => FEATURE_TRANSFORMS[name],
 );
+
+/** Which of the three transforms each entry of {@link TRANSFORMS_IN_ORDER} is (3: another, called as is). */
+const TRANSFORM_KIND = Int8Array.from(TRANSFORMS_IN_ORDER, (f) =>
+  f === identity ? 0 : f === Math.log1p ? 1 : f === logDelaySeconds ? 2 : 3,
+);
+
+/**
+ * `TRANSFORMS_IN_ORDER[k](v)` through direct calls, which are inlined: the one call site of the functions in
+ * the array was megamorphic, a call through a lookup for each of the 20 signals of a detection.
+ */
+function transformAt(k: number, v: number): number {
+  const kind = TRANSFORM_KIND[k]!;
+  return kind === 0
+    ? identity(v)
+    : kind === 1
+      ? Math.log1p(v)
+      : kind === 2
+        ? logDelaySeconds(v)
+        : TRANSFORMS_IN_ORDER[k]!(v);
+}
 
 /**
  * A model's numbers in `STYLE_FEATURE_NAMES` order, for scoring: reading the weights by signal name (keyed
@@ -113,7 +135,7 @@ export function packWeights(w: CompleteHeuristicWeights): PackedWeights {
  * same operations in the same order, so the same double.
  */
 export function contributionAt(k: number, value: number, p: PackedWeights): number {
-  const z = (TRANSFORMS_IN_ORDER[k]!(value) - p.mean[k]!) / p.scale[k]!;
+  const z = (transformAt(k, value) - p.mean[k]!) / p.scale[k]!;
   return p.weight[k]! * Math.min(Z_CLIP, Math.max(-Z_CLIP, z));
 }
 
