@@ -4,7 +4,8 @@
  * stacking ensemble (both fitted on ConvAI train). Target (issue 11): all 200 pushes cost at most 3x one
  * detect() for the ensemble. The old implementation (the starting commit, from /work/base2 or
  * BOTLENS_BASE_DIR when that checkout is present) is measured beside the new one in the same run. Also checks
- * that the last push equals detect() (score within 1e-12, same label).
+ * that the last push equals detect() (score within 1e-12, same label). Then prints the ensemble's own part of the
+ * 200 pushes: the same pushes with its members' streams replaced by replays of their recorded detections.
  *
  *   npx tsx bench/stream.ts
  *
@@ -137,3 +138,45 @@ for (let i = 0; i < fresh.length; i++) {
     `| ${label} | ${oldCols} | ${nd.toFixed(2)} | ${np.toFixed(2)} | ${(np / nd).toFixed(2)}x | ${equal} |`,
   );
 }
+
+/**
+ * Replaces each member's stream with a replay of the detections its real stream gave on `long` (the same
+ * objects, handed back at once through `pushNow`), so the ensemble's pushes then cost its own work alone:
+ * checking each message, settling the members' answers, combining, building the result.
+ */
+async function replayMembers(ensemble: Detector): Promise<void> {
+  for (const m of (ensemble as Detector & { members: readonly Detector[] }).members) {
+    const live = m.stream?.({ target });
+    if (!live) throw new Error(`${m.name} has no stream()`);
+    const recorded: Detection[] = [];
+    for (const msg of long.messages) recorded.push(await live.push(msg));
+    Object.defineProperty(m, 'stream', {
+      value: () => {
+        let i = 0;
+        const pushNow = (): Detection => recorded[i++]!;
+        return {
+          canPushNow: () => i < recorded.length,
+          pushNow,
+          push: async () => pushNow(),
+          detection: () => recorded[i - 1],
+        };
+      },
+    });
+  }
+}
+
+// The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
+const ens = fresh[fresh.length - 1]![1];
+const oldEns = old?.[old.length - 1]?.[1];
+const whole = (await pushAll(ens)).score;
+await replayMembers(ens);
+if (oldEns) await replayMembers(oldEns);
+if ((await pushAll(ens)).score !== whole) throw new Error('the replayed members changed the last detection');
+const [ownNew = 0, ownOld] = await time(
+  [{ run: () => pushAll(ens), batch: 10 }, ...(oldEns ? [{ run: () => pushAll(oldEns), batch: 10 }] : [])],
+  oldEns ? 6000 : 3000,
+);
+console.log('');
+console.log(
+  `The ensemble's own work in its 200 pushes (members replayed from recorded detections): ${ownOld === undefined ? '' : `old ${ownOld.toFixed(2)} ms, `}new ${ownNew.toFixed(2)} ms.`,
+);

@@ -9,7 +9,7 @@ import type {
 import { MessageSequence } from '../core/message-log.js';
 import { openStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
-import { settleMember, settleMemberNow } from './run-members.js';
+import { pushMemberNow, settleMember } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
 /**
@@ -37,6 +37,12 @@ export interface SyncPushStream extends DetectionStream {
 function canPushNow(s: DetectionStream): s is SyncPushStream {
   const x = s as Partial<SyncPushStream>;
   return typeof x.canPushNow === 'function' && typeof x.pushNow === 'function' && x.canPushNow();
+}
+
+/** True when every stream can push synchronously now. */
+function allCanPushNow(streams: readonly DetectionStream[]): boolean {
+  for (const s of streams) if (!canPushNow(s)) return false;
+  return true;
 }
 
 /**
@@ -81,7 +87,8 @@ export function openEnsembleStream(
     signal: AbortSignal | undefined,
   ): Detection => {
     // A failure is a new object at every push, so it never counts as unchanged.
-    const unchanged = latest !== undefined && outcomes.every((o, j) => o === seen[j]);
+    let unchanged = latest !== undefined;
+    for (let j = 0; unchanged && j < outcomes.length; j++) unchanged = outcomes[j] === seen[j];
     seen = outcomes;
     if (message.speaker === opts.target) {
       support.targetMessages++;
@@ -94,16 +101,16 @@ export function openEnsembleStream(
   /** A push with every member able to push synchronously: no await anywhere. */
   const pushNow = (message: Message, detectOpts: DetectOptions): Detection => {
     sequence.next(message);
-    const { signal } = detectOpts;
-    const outcomes = streams.map((s, j) =>
-      settleMemberNow(members[j]!, () => (s as SyncPushStream).pushNow(message, detectOpts), signal, what),
-    );
-    return conclude(message, outcomes, signal);
+    const outcomes: MemberOutcome[] = new Array(streams.length);
+    for (let j = 0; j < streams.length; j++) {
+      outcomes[j] = pushMemberNow(members[j]!, streams[j] as SyncPushStream, message, detectOpts, what);
+    }
+    return conclude(message, outcomes, detectOpts.signal);
   };
 
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
-      if (busy === 0 && streams.every(canPushNow)) {
+      if (busy === 0 && allCanPushNow(streams)) {
         try {
           return Promise.resolve(pushNow(message, detectOpts));
         } catch (err) {

@@ -33,7 +33,7 @@ import { runMemberBatch } from './run-members.js';
 import { type EnsembleFromJsonOptions, ensembleState, rebuildMembers } from './state.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
-import { type ResultRun, streamRun } from './stream-combine.js';
+import { type ResultRun, streamCombiner } from './stream-combine.js';
 import type { EnsembleOptions, EnsembleResult, EnsembleState, EnsembleStrategy } from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
@@ -186,7 +186,7 @@ export class Ensemble implements Detector {
     this.#checkUsable();
     this.#combiner.checkFitted(this.name);
     const what = `Ensemble "${this.name}" stream push()`;
-    const stages = this.#combiner.stages();
+    const run = streamCombiner(this.#combiner, this.#combiner.stages());
     return openEnsembleStream(this.#members, opts, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
@@ -194,7 +194,7 @@ export class Ensemble implements Detector {
       AbortedError.throwIfAborted(signal, what);
       const started = nowMs();
       const threshold = this.#threshold;
-      const r = streamRun(this.#combiner, stages, outcomes, support, threshold);
+      const r = run(outcomes, support, threshold);
       return this.#result(r, support, threshold, nowMs() - started);
     });
   }

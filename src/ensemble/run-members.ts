@@ -1,7 +1,7 @@
 import { nowMs } from '../core/detection.js';
 import { type DetectionFeatures, detectionFeatures } from '../core/detection-features.js';
-import type { Detection, Detector } from '../core/detector.js';
-import type { ValidTranscript } from '../core/transcript.js';
+import type { Detection, DetectOptions, Detector } from '../core/detector.js';
+import type { Message, ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import type { MemberError, MemberFailure, MemberOutcome } from './types.js';
@@ -127,25 +127,28 @@ export async function settleMember(
 }
 
 /**
- * {@link settleMember} for a call that answers synchronously (a member stream's `pushNow`).
+ * {@link settleMember} for a member stream's synchronous push (`pushNow`, which answers at once or throws),
+ * without a closure or a promise per call (a stream pushes to every member at every message).
  *
  * @param detector - the member
- * @param call - produces its detection, or throws
- * @param signal - the caller's signal
+ * @param stream - its stream, able to push now
+ * @param message - the pushed message
+ * @param opts - the push's options (its `signal`)
  * @param what - the operation, for the `AbortedError` message
  * @internal
  */
-export function settleMemberNow(
+export function pushMemberNow(
   detector: Detector,
-  call: () => Detection,
-  signal: AbortSignal | undefined,
+  stream: { pushNow(message: Message, opts: DetectOptions): Detection },
+  message: Message,
+  opts: DetectOptions,
   what: string,
 ): MemberOutcome {
   const started = nowMs();
   try {
-    return checkDetection(detector, call());
+    return checkDetection(detector, stream.pushNow(message, opts));
   } catch (err) {
-    return failure(detector, err, started, signal, what);
+    return failure(detector, err, started, opts.signal, what);
   }
 }
 
