@@ -315,5 +315,14 @@ describe('TopK', () => {
       { id: 3, similarity: 0.9 },
       { id: 5, similarity: 0.7 },
     ]);
+    expect(t.floor).toBe(0.7);
+  });
+
+  it('with k = 0 keeps nothing, and its floor lets no candidate pass', () => {
+    const t = new TopK(0);
+    expect(t.floor).toBe(Number.POSITIVE_INFINITY);
+    t.offer(0, 0.9);
+    expect(t.sorted()).toEqual([]);
+    expect(t.floor).toBe(Number.POSITIVE_INFINITY);
   });
 });

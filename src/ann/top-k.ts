@@ -80,10 +80,12 @@ export class TopK {
   }
 
   /**
-   * The similarity a candidate must reach to be kept: the k-th best so far once `k` are kept, else -Infinity.
+   * The similarity a candidate must reach to be kept: the k-th best so far once `k` are kept, else -Infinity
+   * (+Infinity when `k` is 0).
    * A scan can skip `offer` below it (an equal similarity may still win on a lower id).
    */
   get floor(): number {
+    if (this.k === 0) return Number.POSITIVE_INFINITY; // keeps nothing: no candidate can pass
     return this.size < this.k ? Number.NEGATIVE_INFINITY : this.sims[0]!;
   }
 

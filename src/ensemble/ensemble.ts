@@ -206,7 +206,8 @@ export class Ensemble implements Detector {
    * - `stacking` and `cascade`: collects out-of-fold scores (K stratified, seeded folds: members with `fit()` are
    *   fitted on K-1 folds and score the held-out one), fits the logistic combiner (stacking) or one combiner per
    *   prefix of the run order (cascade) on them, then re-fits the members on all examples. Needs both labels and
-   *   at least `folds` examples. `stacking` also fits its members on prefix cuts (option `memberPrefixCuts`).
+   *   at least `folds` examples. `stacking` also fits its members on prefix cuts (option `memberPrefixCuts`) of a share of the
+   *   examples (option `memberPrefixCutShare`).
    *
    * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they are
    * left fitted on one fold's training split; fit again before use.
