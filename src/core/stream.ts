@@ -84,3 +84,22 @@ export function recomputingStream(
     detection: () => latest,
   };
 }
+
+/**
+ * A member stream that can also push synchronously (the heuristic and hashing embedding streams, once ready):
+ * `pushNow` does what `push` does and returns the detection itself, or throws what `push` would reject with.
+ * An ensemble's stream then runs a push without a promise per member. Declared here, below the
+ * detectors that implement it and the ensemble that uses it. @internal
+ */
+export interface SyncPushStream extends DetectionStream {
+  /** True when `pushNow` may be called now (nothing queued, nothing to wait for). */
+  canPushNow(): boolean;
+  /** `push` done at once: the detection, or the error `push` would reject with, thrown. */
+  pushNow(message: Message, opts: DetectOptions): Detection;
+}
+
+/** True when `s` is a {@link SyncPushStream} that can push synchronously now. @internal */
+export function canPushNow(s: DetectionStream): s is SyncPushStream {
+  const x = s as Partial<SyncPushStream>;
+  return typeof x.canPushNow === 'function' && typeof x.pushNow === 'function' && x.canPushNow();
+}

@@ -7,7 +7,7 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import { MessageSequence } from '../core/message-log.js';
-import { openStream } from '../core/stream.js';
+import { canPushNow, openStream, type SyncPushStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
 import { pushMemberNow, settleMember } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
@@ -21,23 +21,6 @@ export type CombineOutcomes = (
   outcomes: readonly MemberOutcome[],
   signal: AbortSignal | undefined,
 ) => EnsembleResult;
-
-/**
- * A member stream that can also push synchronously (the heuristic and hashing embedding streams, once ready):
- * `pushNow` does what `push` does and returns the detection itself, or throws what `push` would reject with.
- * The ensemble's stream then runs a push without a promise per member. @internal
- */
-export interface SyncPushStream extends DetectionStream {
-  /** True when `pushNow` may be called now (nothing queued, nothing to wait for). */
-  canPushNow(): boolean;
-  /** `push` done at once: the detection, or the error `push` would reject with, thrown. */
-  pushNow(message: Message, opts: DetectOptions): Detection;
-}
-
-function canPushNow(s: DetectionStream): s is SyncPushStream {
-  const x = s as Partial<SyncPushStream>;
-  return typeof x.canPushNow === 'function' && typeof x.pushNow === 'function' && x.canPushNow();
-}
 
 /** True when every stream can push synchronously now. */
 function allCanPushNow(streams: readonly DetectionStream[]): boolean {

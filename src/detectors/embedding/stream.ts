@@ -2,6 +2,7 @@ import type { VectorIndex } from '../../ann/vector-index.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
 import { MessageSequence } from '../../core/message-log.js';
+import type { SyncPushStream } from '../../core/stream.js';
 import type { Message } from '../../core/transcript.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -51,10 +52,7 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  *
  * @internal
  */
-export function embeddingStream(
-  det: StreamHost,
-  opts: StreamOptions,
-): DetectionStream & { canPushNow(): boolean; pushNow(message: Message, o?: DetectOptions): Detection } {
+export function embeddingStream(det: StreamHost, opts: StreamOptions): SyncPushStream {
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;

@@ -1,6 +1,7 @@
 import { nowMs } from '../../core/detection.js';
-import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
+import type { Detection, DetectOptions, StreamOptions } from '../../core/detector.js';
 import { MessageLog } from '../../core/message-log.js';
+import type { SyncPushStream } from '../../core/stream.js';
 import type { Message } from '../../core/transcript.js';
 import type { ValidationLimits } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -15,7 +16,7 @@ import type { StyleAccumulator } from './style-accumulator.js';
  *
  * @internal
  */
-export class HeuristicStream implements DetectionStream {
+export class HeuristicStream implements SyncPushStream {
   private readonly log: MessageLog;
   private readonly acc: StyleAccumulator;
   private latest: Detection | undefined;
