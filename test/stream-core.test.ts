@@ -127,5 +127,11 @@ describe('detectTimeline', () => {
     await expect(
       detectTimeline(detector, t, { limits: { maxMessages: 2000 }, signal: ac.signal }),
     ).rejects.toBeInstanceOf(AbortedError);
+    const live = detector.stream({ target: 'b' });
+    const before = await live.push(messages[0]!);
+    await expect(live.push(messages[1]!, { signal: ac.signal })).rejects.toThrow(/heuristic stream/);
+    expect(live.detection()).toBe(before); // the aborted message was not taken
+    const after = await live.push(messages[1]!);
+    expect(after.score).toBe((await detector.detect({ target: 'b', messages: messages.slice(0, 2) })).score);
   });
 });

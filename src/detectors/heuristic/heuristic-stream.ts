@@ -57,7 +57,8 @@ export class HeuristicStream implements SyncPushStream {
   /** `push` without the promise: the detection, or the error `push` rejects with, thrown. @internal */
   pushNow(message: Message, opts: DetectOptions = {}): Detection {
     const started = nowMs();
-    AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
+    // (The name of the call is built only when it is needed, as in detect(): a push is a hot path.)
+    if (opts.signal?.aborted) AbortedError.throwIfAborted(opts.signal, `${this.name} stream`);
     const m = this.log.append(message);
     this.acc.push(m);
     if (m.speaker !== this.target && this.latest) return this.latest;

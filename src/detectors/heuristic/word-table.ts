@@ -117,7 +117,8 @@ export class WordTable {
     }
     // Nothing reads a short word's span (its key, [lo, ~hi]), but the write stays: without it this method is
     // small enough that V8 inlines the scan's word loop differently, and detect() on ConvAI dev ran 12-17%
-    // slower (side by side, after the 200-message bench transcripts; those gained 2-5%).
+    // slower (side by side, after the 200-message bench transcripts; those gained 2-5%). Before removing it,
+    // measure with `npm run bench -- heuristic` (its ConvAI dev row).
     const id = this.newSpan(lo, ~hi);
     t[3 * i] = lo;
     t[3 * i + 1] = hi;
