@@ -407,19 +407,18 @@ const q8Uint8 = join(work, 'q8-uint8-weights.onnx');
   }
   await saveOnnxModel(m, q8Uint8);
 }
-const x = new ort.Tensor(
-  'float32',
-  Float32Array.from({ length: BATCH * S * shape.hidden }, (_, i) => Math.sin(i)),
-  [BATCH * S, shape.hidden],
+const flatFeeds = chainFeeds(
+  Array.from({ length: BATCH }, () => S),
+  true,
 );
 const fixed = bertFeeds(Array.from({ length: BATCH }, () => S));
 const ceilingRows = [
   { label: 'original fp32 (today)', path: join(original, 'onnx/model.onnx'), feeds: fixed },
   { label: 'optimized fp32', path: join(optimized, 'onnx/model.onnx'), feeds: fixed },
-  { label: 'MatMul alone (fp32 GEMM ceiling)', path: gemmFp32, feeds: { x } },
+  { label: 'MatMul alone (fp32 GEMM ceiling)', path: gemmFp32, feeds: flatFeeds },
   { label: 'original q8', path: join(original, 'onnx/model_quantized.onnx'), feeds: fixed },
   { label: 'optimized q8', path: join(optimized, 'onnx/model_quantized.onnx'), feeds: fixed },
-  { label: 'DynamicQuantizeMatMul alone (q8 GEMM ceiling)', path: gemmQ8, feeds: { x } },
+  { label: 'DynamicQuantizeMatMul alone (q8 GEMM ceiling)', path: gemmQ8, feeds: flatFeeds },
   { label: 'optimized q8, each GELU run as Relu (a bound, not the model)', path: q8ReluGelu, feeds: fixed },
   {
     label: 'DynamicQuantizeMatMul + QAttention alone (q8 ceiling with ORT attention)',

@@ -33,7 +33,8 @@ export function gemmFlopsPerToken(s: EncoderShape): number {
   return s.layers * layerGemms(s).reduce((sum, [k, n]) => sum + 2 * k * n, 0);
 }
 
-function int64(name: string, values: bigint[]): TensorProto {
+/** An int64 initializer of `values` (shape `[values.length]`). */
+export function int64Tensor(name: string, values: bigint[]): TensorProto {
   const data = new BigInt64Array(values);
   return rawTensor(name, [values.length], TensorDataType.INT64, new Uint8Array(data.buffer));
 }
@@ -62,9 +63,9 @@ export function gemmChainModel(
   };
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [
-    int64('keep_start', [0n]),
-    int64('keep_end', [BigInt(s.hidden)]),
-    int64('keep_axis', [1n]),
+    int64Tensor('keep_start', [0n]),
+    int64Tensor('keep_end', [BigInt(s.hidden)]),
+    int64Tensor('keep_axis', [1n]),
   ];
   /** int8 weights with one scale per output column, as `botlens quantize --bits 8` writes them. */
   const int8Weight = (name: string, w: Float32Array, k: number, n: number) => {

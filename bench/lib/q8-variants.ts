@@ -12,13 +12,15 @@
  * - the residual `Sum`'s bias moved onto the projection (an `Add` ONNX Runtime folds into the GEMM), which leaves
  *   `Add` + `LayerNormalization` for ONNX Runtime to fuse into its own `SkipLayerNormalization`.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { copyModelMetadata } from '../../src/onnx/model-folder.js';
 import { makeNode } from '../../src/onnx/onnx-build.js';
 import { loadOnnxModel, saveOnnxModel } from '../../src/onnx/onnx-model.js';
-import { float32Tensor, rawTensor, tensorToFloat32 } from '../../src/onnx/onnx-tensor.js';
-import { type NodeProto, TensorDataType } from '../../src/onnx/onnx-types.js';
+import { float32Tensor, tensorToFloat32 } from '../../src/onnx/onnx-tensor.js';
+import type { NodeProto } from '../../src/onnx/onnx-types.js';
 import { quantize } from '../../src/quant/quantize.js';
+import { int64Tensor } from './gemm-chain.js';
 
 const MS = 'com.microsoft';
 
@@ -42,15 +44,11 @@ export async function writeMultiHeadAttentionVariant(
   hidden: number,
 ): Promise<void> {
   if (existsSync(to)) throw new Error(`${to} exists`);
+  await copyModelMetadata(from, to);
   mkdirSync(join(to, 'onnx'), { recursive: true });
-  for (const f of readdirSync(from))
-    if (f !== 'onnx') cpSync(join(from, f), join(to, f), { recursive: true });
   const model = await loadOnnxModel(join(from, 'onnx/model.onnx'));
   const graph = model.graph!;
-  const sizes = new BigInt64Array([BigInt(hidden), BigInt(hidden), BigInt(hidden)]);
-  graph.initializer.push(
-    rawTensor('mha_split_sizes', [3], TensorDataType.INT64, new Uint8Array(sizes.buffer)),
-  );
+  graph.initializer.push(int64Tensor('mha_split_sizes', [BigInt(hidden), BigInt(hidden), BigInt(hidden)]));
   const nodes: NodeProto[] = [];
   for (const n of graph.node) {
     if (n.op_type !== 'Attention' || n.domain !== MS) {
