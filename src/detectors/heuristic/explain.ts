@@ -1,12 +1,7 @@
 import type { Evidence } from '../../core/detector.js';
 import type { CompleteHeuristicWeights } from './feature-model.js';
 import { signalSentence } from './signal-sentences.js';
-import {
-  STYLE_FEATURE_NAMES,
-  type StyleCounts,
-  type StyleFeatureOptions,
-  signalRecord,
-} from './style-feature-types.js';
+import { STYLE_FEATURE_NAMES, type StyleCounts, type StyleFeatureOptions } from './style-feature-types.js';
 
 /**
  * What a heuristic score was made of, kept to write its evidence when it is read. The signals stay in the array
@@ -40,14 +35,13 @@ function bySize(a: Evidence, b: Evidence): number {
  * (the service reads it for every answer): one pass, no closure per signal.
  */
 export function explainScore(p: ScoreParts): Evidence[] {
-  const values = signalRecord(p.signals, p.has);
   const counts = p.counts;
   const weights = p.model.features;
   const measured: Evidence[] = [];
   const missing: Evidence[] = [];
   for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
     const name = STYLE_FEATURE_NAMES[k]!;
-    const value = values[name];
+    const value = (p.has >>> k) & 1 ? p.signals[k]! : null;
     const contribution = p.contributions[k]!;
     const sentence = signalSentence(name, value, weights[name].weight, contribution, counts, p.options);
     if (value === null) missing.push({ name, value: null, sentence, contribution: 0 });
