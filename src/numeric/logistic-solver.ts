@@ -114,7 +114,8 @@ export function solveLogistic(
   // squared norm. With `squares` (a conjugate-gradient step follows), the design's one-pass product also
   // writes the Hessian's diagonal X^T D X for the preconditioner into `cg.pre`.
   let gb = 0;
-  let squared = false;
+  // Whether each Newton step's gradient also writes the preconditioner's diagonal (one pass over the design).
+  const fused = cg !== undefined && X.timesTransposedAndSquares !== undefined;
   const gradient = (zz: Float64Array, ww: Float64Array, squares = false): number => {
     gb = 0;
     for (let i = 0; i < n; i++) {
@@ -124,8 +125,7 @@ export function solveLogistic(
       D[i] = s * Math.max(mu * (1 - mu), 1e-10);
       gb += r[i]!;
     }
-    squared = squares && cg !== undefined && X.timesTransposedAndSquares !== undefined;
-    if (squared) X.timesTransposedAndSquares!(r, g, D, cg!.pre);
+    if (squares && fused) X.timesTransposedAndSquares!(r, g, D, cg!.pre);
     else X.timesTransposed(r, g);
     let gnorm2 = gb * gb;
     for (let j = 0; j < d; j++) {
@@ -144,7 +144,7 @@ export function solveLogistic(
     else if (gnorm2 <= relGradTol * relGradTol * gnorm0) break;
     // Newton direction: H [p; pb] = -[g; gb].
     const sys: NewtonSystem = { X, D, g, gb, l2 };
-    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2, cg!, squared);
+    const pb = exact ? exactDirection(sys, p) : cgDirection(sys, p, Xp, gnorm2, cg!, fused);
     // Line search along the direction: z moves by alpha * (X p + pb), cheap to re-evaluate.
     X.times(p, Xp);
     for (let i = 0; i < n; i++) Xp[i]! += pb;
