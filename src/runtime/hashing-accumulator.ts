@@ -216,7 +216,7 @@ class Block {
       this.value[b] = 0;
       this.flags[b] = 0;
     }
-    for (let i = 0; i < this.dirtyCount; i++) this.flags[this.dirty[i]!] = 0;
+    // (Every dirty bucket is in `order`: a bucket is touched before its first count, so its flags are cleared above.)
     this.dirtyCount = 0;
     this.order.length = 0;
     this.table.fill(0);
