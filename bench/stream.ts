@@ -4,8 +4,11 @@
  * stacking ensemble (both fitted on ConvAI train). Target (issue 11): all 200 pushes cost at most 3x one
  * detect() for the ensemble. The old implementation (the starting commit, from /work/base2 or
  * BOTLENS_BASE_DIR when that checkout is present) is measured beside the new one in the same run. Also checks
- * that the last push equals detect() (score within 1e-12, same label). Then prints the ensemble's own part of the
- * 200 pushes: the same pushes with its members' streams replaced by replays of their recorded detections.
+ * that the last push equals detect() (score within 1e-12, same label). Then splits the ensemble's 200 pushes: its
+ * own members' streams pushed one after the other and side by side (each message to every member in turn, as the
+ * ensemble does, without it), whether its embedding member holds the labelled set the detector fitted alone holds,
+ * and the ensemble's own part: the same pushes with its members' streams replaced by replays of their recorded
+ * detections.
  *
  *   npx tsx bench/stream.ts
  *
@@ -139,13 +142,34 @@ for (let i = 0; i < fresh.length; i++) {
   );
 }
 
+type WithMembers = Detector & { members: readonly Detector[] };
+
+/** The ensemble's members' streams pushed `long`'s messages without it: each message to every member in turn. */
+async function pushMembersSideBySide(ensemble: Detector): Promise<void> {
+  const streams = (ensemble as WithMembers).members.map((m) => m.stream?.({ target }));
+  for (const msg of long.messages) for (const s of streams) await s?.push(msg);
+}
+
+/**
+ * What an embedding detector's fitted model holds (through its internal stream parts): its labelled vectors (what
+ * a push walks) and how many training examples its centroids, probe and calibration came from.
+ */
+async function fitted(d: Detector): Promise<{ vectors: ArrayLike<number>[]; examples: number }> {
+  type Parts = { m: { vectors: unknown[]; training: { examples: number } } };
+  const { m } = await (d as Detector & { streamParts(): Promise<Parts> }).streamParts();
+  const vectors = m.vectors.map((v) =>
+    v instanceof Float32Array ? v : (v as { values: Float32Array }).values,
+  );
+  return { vectors, examples: m.training.examples };
+}
+
 /**
  * Replaces each member's stream with a replay of the detections its real stream gave on `long` (the same
  * objects, handed back at once through `pushNow`), so the ensemble's pushes then cost its own work alone:
  * checking each message, settling the members' answers, combining, building the result.
  */
 async function replayMembers(ensemble: Detector): Promise<void> {
-  for (const m of (ensemble as Detector & { members: readonly Detector[] }).members) {
+  for (const m of (ensemble as WithMembers).members) {
     const live = m.stream?.({ target });
     if (!live) throw new Error(`${m.name} has no stream()`);
     const recorded: Detection[] = [];
@@ -168,6 +192,31 @@ async function replayMembers(ensemble: Detector): Promise<void> {
 // The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
 const ens = fresh[fresh.length - 1]![1];
 const oldEns = old?.[old.length - 1]?.[1];
+
+// Its members' streams without it: one after the other, then side by side (the difference is what pushing two
+// detectors' streams in turn costs beyond each alone: on a 2-core machine shared with other work, 0.5 ms in
+// one run, 2026-12-06).
+const [heuristicMember, embeddingMember] = (ens as WithMembers).members;
+const [alone0 = 0, alone1 = 0, sideBySide = 0] = await time(
+  [
+    { run: () => pushAll(heuristicMember!), batch: 2 },
+    { run: () => pushAll(embeddingMember!), batch: 2 },
+    { run: () => pushMembersSideBySide(ens), batch: 2 },
+  ],
+  6000,
+);
+const [mine, alone] = [await fitted(embeddingMember!), await fitted(fresh[1]![1])];
+const sameSet =
+  mine.vectors.length === alone.vectors.length &&
+  mine.vectors.every(
+    (v, j) =>
+      v.length === alone.vectors[j]!.length &&
+      Array.prototype.every.call(v, (x, i) => x === alone.vectors[j]![i]),
+  );
+console.log('');
+console.log(
+  `The ensemble's members' streams without it (new): the heuristic's 200 pushes ${alone0.toFixed(2)} ms and the embedding member's ${alone1.toFixed(2)} ms one after the other (${(alone0 + alone1).toFixed(2)} ms), side by side (each message to both in turn) ${sideBySide.toFixed(2)} ms. Its embedding member was fitted on ${mine.examples} examples (the detector alone: ${alone.examples}; the ensemble adds prefix cuts) and holds ${mine.vectors.length} labelled vectors, ${sameSet ? 'the same' : 'not the same'} as the detector fitted alone (${alone.vectors.length}).`,
+);
 const whole = (await pushAll(ens)).score;
 await replayMembers(ens);
 if (oldEns) await replayMembers(oldEns);
