@@ -39,6 +39,8 @@ const stateSchema = z.object({
   memberPrefixCuts: z.array(z.number().int().positive()).optional(),
   memberPrefixCutShare: z.number().gt(0).max(1).optional(),
   memberFeatures: z.boolean().optional(),
+  prior: z.number().gt(0).lt(1).optional(),
+  trainingBotShare: z.number().gt(0).lt(1).optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -90,6 +92,12 @@ export function parseEnsembleState(state: unknown): EnsembleState {
         `novelty.transfer has ${s.novelty.transfer.weights.length} weight(s); expected ${aware} or ${withLength}`,
       );
     }
+  }
+  if (s.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
+    throw new InvalidOptionsError(
+      'state',
+      'has a prior but no trainingBotShare to shift from: save the ensemble again with Ensemble.toJSON()',
+    );
   }
   if (s.combiners) {
     if (s.combiners.length !== m) {
@@ -160,6 +168,7 @@ export function ensembleState(
       memberPrefixCuts: [...o.memberPrefixCuts],
       memberPrefixCutShare: o.memberPrefixCutShare,
       memberFeatures: o.memberFeatures,
+      ...(o.prior !== null && { prior: o.prior }),
     }),
     ...learned,
     memberNames: [...o.names],
@@ -223,6 +232,7 @@ export async function rebuildMembers(
       // State saved before the share existed learned from the cuts of every example.
       memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
+      ...(s.prior !== undefined && { prior: s.prior }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     },
   };
