@@ -178,8 +178,8 @@ export interface EnsembleOptions {
    * rule for a changed prior, the same for every transcript), so P(bot) and the threshold keep their meaning
    * where bots are rarer or commoner than in training. `0.5` assumes nothing about the new population. The
    * explanation lists the shift (`prior_shift`). On ConvAI (fitted on the 257 `convai1-2017` training
-   * dialogues, 20% bots, tested on ConvAI2 sources, about 48% bots; train-only) F1 0.659 -> 0.737 and ECE 0.229
-   * -> 0.161 with `prior: 0.5`, ranking unchanged; in domain it moves little (see docs/evaluation.md). Saved in
+   * dialogues, 20% bots, tested on ConvAI2 sources, about 48% bots; train-only) F1 0.659 -> 0.736 and ECE 0.229
+   * -> 0.160 with `prior: 0.5`, ranking unchanged; in domain it moves little (see docs/evaluation.md). Saved in
    * the state with the training share.
    * @defaultValue undefined (the training share: no shift)
    */
