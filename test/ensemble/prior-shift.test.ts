@@ -95,6 +95,20 @@ describe('Ensemble option prior (stacking)', () => {
     expect((await same.detectBatch(TEST)).map((d) => d.score)).toEqual(before.map((d) => d.score));
   });
 
+  it('keeps the explanation additive, with the fallback guard too: shares, intercept and notes sum to the log-odds', async () => {
+    const e = await fitted({ prior: 0.7, noveltyGuard: 'fallback' });
+    const far: Transcript = {
+      target: 'x',
+      messages: [{ speaker: 'x', text: 'Zyxw qrst uvwv plmk, jjjj kkkk!' }],
+    };
+    for (const t of [far, TEST[0]!, TEST[1]!]) {
+      const d = await e.detect(t);
+      const sum = d.evidence.reduce((acc, x) => acc + (x.contribution ?? 0), 0);
+      expect(d.evidence.some((x) => x.name === 'prior_shift')).toBe(true);
+      if (d.score! > 1e-6 && d.score! < 1 - 1e-6) expect(sum).toBeCloseTo(logit(d.score!), 6);
+    }
+  });
+
   it('is saved with the training share and restored to the same scores; state without the share is refused', async () => {
     const e = await fitted({ prior: 0.2 });
     const state = JSON.parse(JSON.stringify(e.toJSON()));
