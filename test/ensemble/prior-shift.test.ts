@@ -109,6 +109,19 @@ describe('Ensemble option prior (stacking)', () => {
     }
   });
 
+  it("quotes, in 'report' mode, the shifted score that 'fallback' gives", async () => {
+    const far: Transcript = {
+      target: 'x',
+      messages: [{ speaker: 'x', text: 'Zyxw qrst uvwv plmk, jjjj kkkk!' }],
+    };
+    const report = await (await fitted({ prior: 0.8 })).detect(far);
+    const note = report.evidence.find((x) => x.name === 'out_of_distribution');
+    expect(note?.sentence).toBeDefined();
+    const fallback = await (await fitted({ prior: 0.8, noveltyGuard: 'fallback' })).detect(far);
+    expect(fallback.score).not.toBeCloseTo(report.score!, 3);
+    expect(note!.sentence).toContain(`would give P(bot) = ${fallback.score!.toFixed(3)}`);
+  });
+
   it('is saved with the training share and restored to the same scores; state without the share is refused', async () => {
     const e = await fitted({ prior: 0.2 });
     const state = JSON.parse(JSON.stringify(e.toJSON()));

@@ -136,6 +136,7 @@ export class StackingStrategy implements EnsembleCombiner {
             support,
             familiarity ?? null,
             (j) => `"${this.#names[j]}"`,
+            this.#shift,
           );
     return withPriorShift(c, this.#shift, this.#prior, this.#trainingShare);
   }
