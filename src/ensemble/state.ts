@@ -133,6 +133,13 @@ export interface EnsembleFromJsonOptions {
    * @defaultValue undefined
    */
   cloneMember?: (detector: Detector) => Detector;
+  /**
+   * The share of bots expected where the restored ensemble is used (`EnsembleOptions.prior`), replacing the
+   * saved one: a fitted stacking ensemble can be deployed on a population with another share of bots without a
+   * refit. Needs state that recorded its training share (`trainingBotShare`, saved since the option exists).
+   * @defaultValue the saved `prior`, if any
+   */
+  prior?: number;
 }
 
 /**
@@ -201,6 +208,13 @@ export async function rebuildMembers(
     );
   }
   const s = parseEnsembleState(state);
+  if (options.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
+    throw new InvalidOptionsError(
+      'prior',
+      'this state does not record the share of bots it was fitted on (it was saved before the prior option existed): fit the ensemble again to use a prior',
+    );
+  }
+  const prior = options.prior ?? s.prior;
   const members: Detector[] = [];
   for (const [index, ms] of s.members.entries()) {
     const name = s.memberNames[index]!;
@@ -232,7 +246,7 @@ export async function rebuildMembers(
       // State saved before the share existed learned from the cuts of every example.
       memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
-      ...(s.prior !== undefined && { prior: s.prior }),
+      ...(prior !== undefined && { prior }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     },
   };

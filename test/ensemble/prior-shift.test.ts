@@ -131,12 +131,25 @@ describe('Ensemble option prior (stacking)', () => {
     const want = (await e.detectBatch(TEST)).map((d) => d.score);
     const got = (await back.detectBatch(TEST)).map((d) => d.score);
     expect(got).toEqual(want);
+    // A prior given at load replaces the saved one, with no refit.
+    const moved = await Ensemble.fromJSON(state, { resolve, prior: 0.5 });
+    expect(moved.toJSON().prior).toBe(0.5);
+    expect((await moved.detectBatch(TEST)).map((d) => d.score)).toEqual(
+      (await (await fitted({ prior: 0.5 })).detectBatch(TEST)).map((d) => d.score),
+    );
+    await expect(Ensemble.fromJSON(state, { resolve, prior: 1 })).rejects.toThrow(InvalidOptionsError);
     const { trainingBotShare: _share, ...without } = state;
     await expect(Ensemble.fromJSON(without, { resolve })).rejects.toThrow(/no trainingBotShare/);
     // An ensemble fitted without the option saves no prior, and the share only as what it learned from.
     const plain = (await fitted()).toJSON();
     expect(plain.prior).toBeUndefined();
     expect(plain.trainingBotShare).toBeCloseTo(SHARE, 12);
+    // State saved before the share was recorded cannot take a prior at load (nothing to shift from).
+    const { trainingBotShare: _s, ...old } = JSON.parse(JSON.stringify(plain));
+    await expect(Ensemble.fromJSON(old, { resolve, prior: 0.5 })).rejects.toThrow(/fit the ensemble again/);
+    expect((await (await Ensemble.fromJSON(old, { resolve })).detectBatch(TEST)).map((d) => d.score)).toEqual(
+      (await Ensemble.fromJSON(plain, { resolve }).then((e) => e.detectBatch(TEST))).map((d) => d.score),
+    );
   });
 
   it('refuses a prior outside (0, 1) and on strategies that learn no prior', () => {
