@@ -17,6 +17,8 @@ export interface DetectorFlags {
   memberPrefixCutShare?: string;
   /** False when `--no-member-features` was given. */
   memberFeatures?: boolean;
+  /** `--prior`: the share of bots expected where the ensemble is used. */
+  prior?: string;
   model: string[];
   modelDir?: string;
   embedder?: 'hashing' | 'transformers';
@@ -72,6 +74,10 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     .option(
       '--no-member-features',
       "stacking: do not let the combiner learn on the members' named features (the heuristic's per-signal terms)",
+    )
+    .option(
+      '--prior <share>',
+      'stacking: the share of bots expected where the ensemble is used, in (0, 1), when it differs from the training data (0.5 = no assumption) [default: the training share]',
     )
     .option(
       '--model <value>',
@@ -204,6 +210,7 @@ const NEW_ENSEMBLE_FLAGS = [
   'memberPrefixCuts',
   'memberPrefixCutShare',
   'memberFeatures',
+  'prior',
   'embedder',
   'dtype',
 ] as const;
@@ -272,9 +279,22 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
       memberPrefixCutShare: parseCutShare(flags.memberPrefixCutShare),
     }),
     ...(flags.memberFeatures === false && { memberFeatures: false }),
+    ...(flags.prior !== undefined && { prior: parsePrior(flags.prior) }),
     detectors: specsFromFlags(flags),
     ...(threshold !== undefined && { threshold }),
   };
+}
+
+/** `--prior`: a number in (0, 1). */
+function parsePrior(v: string): number {
+  const prior = Number(v);
+  if (v.trim() === '' || !(prior > 0 && prior < 1)) {
+    throw new InvalidOptionsError(
+      '--prior',
+      `got "${v}"; give the share of bots expected where the ensemble is used, in (0, 1), e.g. 0.5`,
+    );
+  }
+  return prior;
 }
 
 /** `--member-prefix-cut-share`: a number in (0, 1]. */

@@ -131,6 +131,11 @@ export const ensembleSpecSchema = z.strictObject({
     .max(1, { error: 'memberPrefixCutShare must be a number in (0, 1]' })
     .optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
+  prior: z
+    .number({ error: 'prior must be a number in (0, 1)' })
+    .gt(0, { error: 'prior must be a number in (0, 1)' })
+    .lt(1, { error: 'prior must be a number in (0, 1)' })
+    .optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 
@@ -181,6 +186,12 @@ export interface EnsembleSpec {
    * @defaultValue true
    */
   memberFeatures?: boolean | undefined;
+  /**
+   * `stacking`: the share of bots expected where the ensemble is used, when it differs from the training
+   * examples' share; see `EnsembleOptions.prior`.
+   * @defaultValue undefined (the training share)
+   */
+  prior?: number | undefined;
   /** The detectors, cheapest first for `cascade`. */
   detectors: DetectorSpec[];
 }

@@ -198,5 +198,6 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     ...(spec.memberPrefixCuts !== undefined && { memberPrefixCuts: spec.memberPrefixCuts }),
     ...(spec.memberPrefixCutShare !== undefined && { memberPrefixCutShare: spec.memberPrefixCutShare }),
     ...(spec.memberFeatures !== undefined && { memberFeatures: spec.memberFeatures }),
+    ...(spec.prior !== undefined && { prior: spec.prior }),
   });
 }

@@ -1,6 +1,7 @@
 import type { Detector } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
+import { checkPrior } from './prior-shift.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
@@ -26,6 +27,8 @@ export interface ResolvedEnsembleOptions {
   memberPrefixCuts: readonly number[];
   memberPrefixCutShare: number;
   memberFeatures: boolean;
+  /** The `prior` option (`stacking` only), or `null` when not given. */
+  prior: number | null;
   cloneMember: ((detector: Detector) => Detector) | undefined;
 }
 
@@ -186,6 +189,7 @@ export function resolveEnsembleOptions(
       `got ${JSON.stringify(memberFeatures)}; use true or false`,
     );
   }
+  const prior = checkPrior(options.prior, strategy);
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
@@ -204,6 +208,7 @@ export function resolveEnsembleOptions(
     memberPrefixCuts,
     memberPrefixCutShare,
     memberFeatures: strategy === 'stacking' && memberFeatures,
+    prior,
     cloneMember: options.cloneMember,
   };
 }

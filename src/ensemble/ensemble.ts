@@ -328,7 +328,12 @@ export class Ensemble implements Detector {
   static async fromJSON(state: unknown, options: EnsembleFromJsonOptions): Promise<Ensemble> {
     const { s, members, options: rebuilt } = await rebuildMembers(state, options);
     const e = new Ensemble(members, rebuilt);
-    e.#combiner.restore({ combiner: s.combiner, combiners: s.combiners, novelty: s.novelty ?? null });
+    e.#combiner.restore({
+      combiner: s.combiner,
+      combiners: s.combiners,
+      novelty: s.novelty ?? null,
+      ...(s.trainingBotShare !== undefined && { trainingBotShare: s.trainingBotShare }),
+    });
     return e;
   }
 

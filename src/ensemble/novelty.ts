@@ -233,6 +233,9 @@ export function noveltyDegree(
  * @param scores - P(bot) per member
  * @param support - the evidence the transcript holds
  * @param familiarity - from {@link familiarityOf}
+ * @param names - a member's name, quoted, for the sentence
+ * @param shift - log-odds added after the guard (the `prior` option's shift), so the score `report` mode quotes is
+ *   the one `fallback` would give
  *
  * @internal
  */
@@ -243,6 +246,7 @@ export function guardNovelty(
   support: DetectionSupport,
   familiarity: Familiarity | null,
   names: (j: number) => string,
+  shift = 0,
 ): Combination {
   const g = noveltyDegree(state, support, familiarity);
   if (g === null || g === 0 || main.logOdds === null || familiarity === null) return main;
@@ -256,7 +260,7 @@ export function guardNovelty(
   const move = `${(g * 100).toFixed(0)}% from the full combiner to one without ${aside} (which judge by resemblance to the fitted examples)${keep < 1 ? `, and the log-odds shrink by ${((1 - keep) * 100).toFixed(0)}%` : ''}`;
   const guarded = a * main.logOdds + b * t.logOdds;
   if (state.mode === 'report') {
-    const p = 1 / (1 + Math.exp(-guarded));
+    const p = 1 / (1 + Math.exp(-(guarded + shift)));
     return {
       ...main,
       notes: [

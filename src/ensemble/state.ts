@@ -39,6 +39,8 @@ const stateSchema = z.object({
   memberPrefixCuts: z.array(z.number().int().positive()).optional(),
   memberPrefixCutShare: z.number().gt(0).max(1).optional(),
   memberFeatures: z.boolean().optional(),
+  prior: z.number().gt(0).lt(1).optional(),
+  trainingBotShare: z.number().gt(0).lt(1).optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -91,6 +93,12 @@ export function parseEnsembleState(state: unknown): EnsembleState {
       );
     }
   }
+  if (s.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
+    throw new InvalidOptionsError(
+      'state',
+      'has a prior but no trainingBotShare to shift from: save the ensemble again with Ensemble.toJSON()',
+    );
+  }
   if (s.combiners) {
     if (s.combiners.length !== m) {
       throw new InvalidOptionsError(
@@ -125,6 +133,13 @@ export interface EnsembleFromJsonOptions {
    * @defaultValue undefined
    */
   cloneMember?: (detector: Detector) => Detector;
+  /**
+   * The share of bots expected where the restored ensemble is used (`EnsembleOptions.prior`), replacing the
+   * saved one: a fitted stacking ensemble can be deployed on a population with another share of bots without a
+   * refit. Needs state that recorded its training share (`trainingBotShare`, saved since the option exists).
+   * @defaultValue the saved `prior`, if any
+   */
+  prior?: number;
 }
 
 /**
@@ -160,6 +175,7 @@ export function ensembleState(
       memberPrefixCuts: [...o.memberPrefixCuts],
       memberPrefixCutShare: o.memberPrefixCutShare,
       memberFeatures: o.memberFeatures,
+      ...(o.prior !== null && { prior: o.prior }),
     }),
     ...learned,
     memberNames: [...o.names],
@@ -192,6 +208,13 @@ export async function rebuildMembers(
     );
   }
   const s = parseEnsembleState(state);
+  if (options.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
+    throw new InvalidOptionsError(
+      'prior',
+      'this state does not record the share of bots it was fitted on (it was saved before the prior option existed): fit the ensemble again to use a prior',
+    );
+  }
+  const prior = options.prior ?? s.prior;
   const members: Detector[] = [];
   for (const [index, ms] of s.members.entries()) {
     const name = s.memberNames[index]!;
@@ -223,6 +246,7 @@ export async function rebuildMembers(
       // State saved before the share existed learned from the cuts of every example.
       memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
+      ...(prior !== undefined && { prior }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     },
   };

@@ -21,6 +21,7 @@ export function createStrategy(o: ResolvedEnsembleOptions): EnsembleCombiner {
         o.noveltyGuard,
         o.memberPrefixCuts.length > 0,
         o.memberFeatures,
+        o.prior,
       );
     case 'cascade':
       return new CascadeStrategy(cascadeOrder(o.names, o.costs), o.weights, o.margin, o.l2);

@@ -5,6 +5,7 @@ import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { Combination } from '../combination.js';
 import { type Familiarity, fitNovelty, guardedLogOdds, guardNovelty } from '../novelty.js';
 import { PREFIX_CUTS } from '../out-of-fold.js';
+import { priorShift, trainingBotShare, withPriorShift } from '../prior-shift.js';
 import { combineStacking, fitCombiner, type StackingModel, stackingLogOdds } from '../stacking.js';
 import type { NoveltyMode, NoveltyState } from '../types.js';
 import { fromSerialized, toSerialized } from './serialize.js';
@@ -29,8 +30,12 @@ export class StackingStrategy implements EnsembleCombiner {
   readonly #names: readonly string[];
   readonly #guard: NoveltyMode | 'off';
   readonly #lengthTerms: boolean;
+  readonly #prior: number | null;
   #model: StackingModel | null = null;
   #novelty: NoveltyState | null = null;
+  #trainingShare: number | undefined;
+  /** `logit(prior) - logit(training share)`, 0 without a prior (see `priorShift`). */
+  #shift = 0;
 
   /**
    * @param names - the members' names, constructor order
@@ -40,6 +45,7 @@ export class StackingStrategy implements EnsembleCombiner {
    *   on prefix cuts: `memberPrefixCuts` not empty)
    * @param memberFeatures - whether the combiner also learns on the members' named features (option
    *   `memberFeatures`)
+   * @param prior - the share of bots expected where the ensemble is used (option `prior`), or `null`
    */
   constructor(
     names: readonly string[],
@@ -47,7 +53,9 @@ export class StackingStrategy implements EnsembleCombiner {
     guard: NoveltyMode | 'off' = 'report',
     lengthTerms = false,
     memberFeatures = false,
+    prior: number | null = null,
   ) {
+    this.#prior = prior;
     this.#memberFeatures = memberFeatures;
     this.#members = names.length;
     this.#names = names;
@@ -102,6 +110,12 @@ export class StackingStrategy implements EnsembleCombiner {
             this.#lengthTerms,
           )
         : null;
+    this.#setTrainingShare(trainingBotShare(labels, (i) => rows[i]!.whole));
+  }
+
+  #setTrainingShare(share: number | undefined): void {
+    this.#trainingShare = share;
+    this.#shift = priorShift(this.#prior, share);
   }
 
   combine(
@@ -112,15 +126,19 @@ export class StackingStrategy implements EnsembleCombiner {
     features?: readonly (DetectionFeatures | undefined)[],
   ): Combination {
     const main = combineStacking(this.#model!, scores, support, features, (j) => `"${this.#names[j]}"`);
-    if (this.#novelty === null || scores.length !== this.#members) return main;
-    return guardNovelty(
-      this.#novelty,
-      main,
-      scores,
-      support,
-      familiarity ?? null,
-      (j) => `"${this.#names[j]}"`,
-    );
+    const c =
+      this.#novelty === null || scores.length !== this.#members
+        ? main
+        : guardNovelty(
+            this.#novelty,
+            main,
+            scores,
+            support,
+            familiarity ?? null,
+            (j) => `"${this.#names[j]}"`,
+            this.#shift,
+          );
+    return withPriorShift(c, this.#shift, this.#prior, this.#trainingShare);
   }
 
   logOdds(
@@ -131,8 +149,12 @@ export class StackingStrategy implements EnsembleCombiner {
     features?: readonly (DetectionFeatures | undefined)[],
   ): number | null {
     const main = stackingLogOdds(this.#model!, scores, support, features);
-    if (this.#novelty === null || scores.length !== this.#members) return main;
-    return guardedLogOdds(this.#novelty, main, scores, support, familiarity ?? null);
+    const z =
+      this.#novelty === null || scores.length !== this.#members
+        ? main
+        : guardedLogOdds(this.#novelty, main, scores, support, familiarity ?? null);
+    // The same sum as `withPriorShift` in `combine`, so the same double.
+    return z === null || this.#shift === 0 ? z : z + this.#shift;
   }
 
   confident(): boolean {
@@ -144,11 +166,13 @@ export class StackingStrategy implements EnsembleCombiner {
       combiner: this.#model ? toSerialized(this.#model) : null,
       combiners: null,
       novelty: this.#novelty,
+      ...(this.#trainingShare !== undefined && { trainingBotShare: this.#trainingShare }),
     };
   }
 
   restore(state: StrategyState): void {
     this.#model = state.combiner ? fromSerialized(state.combiner) : null;
     this.#novelty = state.novelty ?? null;
+    this.#setTrainingShare(state.trainingBotShare);
   }
 }

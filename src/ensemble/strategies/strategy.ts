@@ -30,6 +30,8 @@ export interface StrategyState {
   combiners: SerializedCombiner[] | null;
   /** The out-of-distribution guard (stacking only; absent in state saved before it existed). */
   novelty?: NoveltyState | null;
+  /** The share of bots among the whole training transcripts (stacking; absent in earlier state). */
+  trainingBotShare?: number;
 }
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * `--prior` (fit, eval, detect) and the config file's `prior` set a stacking ensemble's expected share of bots:
+ * fit saves it with the training share, it moves the verdicts, and next to a fitted file the flag is refused,
+ * never ignored.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
+import { createEnsemble } from '../../src/detectors/registry.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+import { useWorkDir } from '../helpers/work-dir.js';
+
+const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
+const work = useWorkDir('botlens-prior-flag-');
+
+describe('--prior', () => {
+  it('fit saves the prior and the training share; detect applies it; next to a fitted file it is refused', async () => {
+    const out = work.path('prior.json');
+    const fit = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic --strategy stacking --prior 0.9 --out'.split(' '),
+      out,
+    ]);
+    expect(fit.stderr).not.toMatch(/error/i);
+    expect(fit.code).toBe(0);
+    const saved = JSON.parse(await readFile(out, 'utf8'));
+    expect(saved.prior).toBe(0.9);
+    expect(saved.trainingBotShare).toBeGreaterThan(0);
+    expect(saved.trainingBotShare).toBeLessThan(0.9);
+
+    const t = work.path('t.json');
+    await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there!' }] }));
+    const detected = await runCli(['detect', t, '--model', out, '--json']);
+    expect(detected.code).toBe(0);
+    const evidence = JSON.parse(detected.stdout).evidence as { name: string; contribution?: number }[];
+    expect(evidence.find((e) => e.name === 'prior_shift')?.contribution).toBeGreaterThan(0);
+
+    const refused = await runCli(['detect', t, '--model', out, '--prior', '0.5']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--prior cannot be used with the fitted model/);
+
+    for (const v of ['0', '1', 'x']) {
+      const bad = await runCli([
+        'fit',
+        '--data',
+        CHATS,
+        ...`--detectors heuristic --strategy stacking --prior ${v} --out`.split(' '),
+        work.path('never.json'),
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain(`"--prior": got "${v}"`);
+    }
+  }, 180_000);
+
+  it('a config spec passes prior to the ensemble, checked', async () => {
+    const e = await createEnsemble(
+      ensembleSpecSchema.parse({ strategy: 'stacking', prior: 0.3, detectors: [{ type: 'heuristic' }] }),
+    );
+    expect(e.toJSON().prior).toBe(0.3);
+    expect(
+      ensembleSpecSchema.safeParse({ strategy: 'stacking', prior: 1, detectors: [{ type: 'heuristic' }] })
+        .success,
+    ).toBe(false);
+  });
+});
