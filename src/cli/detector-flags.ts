@@ -210,13 +210,12 @@ const NEW_ENSEMBLE_FLAGS = [
   'memberPrefixCuts',
   'memberPrefixCutShare',
   'memberFeatures',
-  'prior',
   'embedder',
   'dtype',
 ] as const;
 
 /**
- * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--model-dir`,
+ * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--prior`, `--model-dir`,
  * `--threads` and `--device` apply; flags that describe a new ensemble (`--detectors`, `--strategy`,
  * `--embedder`, `--dtype`, `--model NAME=ID`) are refused, never silently ignored.
  */
@@ -231,13 +230,14 @@ function fittedLoadOptions(
   if (refused.length > 0) {
     throw new InvalidOptionsError(
       refused[0]!.split(' ')[0]!,
-      `${refused.join(', ')} cannot be used with the fitted model ${fitted}: it fixes its detectors and models (fit again to change them). Next to a fitted file, --threshold, --model-dir, --threads and --device apply.`,
+      `${refused.join(', ')} cannot be used with the fitted model ${fitted}: it fixes its detectors and models (fit again to change them). Next to a fitted file, --threshold, --prior, --model-dir, --threads and --device apply.`,
     );
   }
   const threshold = parseThreshold(flags.threshold);
   const threads = parseThreads(flags.threads);
   return {
     ...(threshold !== undefined && { threshold }),
+    ...(flags.prior !== undefined && { prior: parsePrior(flags.prior) }),
     ...(flags.modelDir !== undefined && { modelDir: flags.modelDir }),
     ...(threads !== undefined && { threads }),
     ...(flags.device !== undefined && { device: flags.device }),
@@ -245,7 +245,7 @@ function fittedLoadOptions(
 }
 
 /**
- * Builds what the flags describe: the fitted model from `--model fitted.json` (with `--threshold`,
+ * Builds what the flags describe: the fitted model from `--model fitted.json` (with `--threshold`, `--prior`,
  * `--model-dir`, `--threads` and `--device` applied), or a new ensemble.
  */
 export async function detectorFromFlags(

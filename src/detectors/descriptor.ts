@@ -25,8 +25,8 @@ export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
 ]);
 
 /**
- * How saved state is loaded: where its models are looked for (see {@link ModelRelocation}) and an optional new
- * decision threshold for the top-level detector.
+ * How saved state is loaded: where its models are looked for (see {@link ModelRelocation}), an optional new
+ * decision threshold for the top-level detector and, for a fitted stacking ensemble, an optional new prior.
  *
  * @example
  * ```ts
@@ -39,6 +39,13 @@ export interface DetectorLoadOptions extends ModelRelocation {
    * @defaultValue the saved threshold
    */
   threshold?: number;
+  /**
+   * For a fitted stacking ensemble: the share of bots expected where it is used, in (0, 1), replacing the saved
+   * one (see `EnsembleOptions.prior`), so one fitted file can be deployed on populations with another share of
+   * bots without a refit. Refused for any other saved detector, and for state saved before the option existed.
+   * @defaultValue the saved prior, if any (else the training share)
+   */
+  prior?: number;
 }
 
 /** What a descriptor's `restore` gets besides the state. */

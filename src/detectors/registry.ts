@@ -60,7 +60,7 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
  * from (a local folder by its absolute path, a hub id with its revision), or where `options` relocate them.
  *
  * @param path - the JSON file
- * @param options - where to find the models, and a new threshold; see {@link DetectorLoadOptions}
+ * @param options - where to find the models, a new threshold and prior; see {@link DetectorLoadOptions}
  * @throws BotlensError with code `READ_FAILED` when the file cannot be read or parsed;
  *   InvalidOptionsError when it holds no saved detector state
  * @example
@@ -111,13 +111,23 @@ function checkStateBounds(state: DetectorState): void {
   }
 }
 
-async function restore(state: DetectorState, where: ModelRelocation): Promise<Detector> {
+/** Restores `state`; `prior`, when given, applies to it (the top-level ensemble), never to nested members. */
+async function restore(state: DetectorState, where: ModelRelocation, prior?: number): Promise<Detector> {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidOptionsError('state', "expected an object returned by a detector's toJSON()");
   }
   if (state.kind === ENSEMBLE_KIND) {
     const { Ensemble } = await import('../ensemble/ensemble.js');
-    return Ensemble.fromJSON(state, { resolve: (member) => restore(member, where) });
+    return Ensemble.fromJSON(state, {
+      resolve: (member) => restore(member, where),
+      ...(prior !== undefined && { prior }),
+    });
+  }
+  if (prior !== undefined) {
+    throw new InvalidOptionsError(
+      'prior',
+      `applies to a fitted stacking ensemble; this state holds one detector (kind ${String(state.kind)}): leave the prior out, or fit a stacking ensemble`,
+    );
   }
   const descriptor = descriptorForKind(state.kind);
   const label = `${descriptor.type} state`;
@@ -145,7 +155,7 @@ async function restore(state: DetectorState, where: ModelRelocation): Promise<De
  * (ensembles nest at most 16 deep and hold at most 256 members) so a hostile file cannot exhaust the stack.
  *
  * @param state - a saved {@link DetectorState}
- * @param options - where to find the models, and a new threshold; see {@link DetectorLoadOptions}
+ * @param options - where to find the models, a new threshold and prior; see {@link DetectorLoadOptions}
  * @throws InvalidOptionsError when `state.kind` names no registered detector type, its version is not the
  *   one that type reads, or the state is out of bounds
  * @example
@@ -160,13 +170,13 @@ export async function detectorFromState(
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidOptionsError('state', "expected an object returned by a detector's toJSON()");
   }
-  const { threshold, ...where } = options;
+  const { threshold, prior, ...where } = options;
   checkStateBounds(state);
-  if (threshold === undefined) return restore(state, where);
+  if (threshold === undefined) return restore(state, where, prior);
   if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
   }
-  return restore({ ...state, threshold }, where);
+  return restore({ ...state, threshold }, where, prior);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `--prior` (fit, eval, detect) and the config file's `prior` set a stacking ensemble's expected share of bots:
- * fit saves it with the training share, it moves the verdicts, and next to a fitted file the flag is refused,
- * never ignored.
+ * fit saves it with the training share, it moves the verdicts, and next to a fitted file the flag replaces the
+ * saved prior without a refit (detectorFromFile's `prior`), refused for a file that cannot honour it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
 const work = useWorkDir('botlens-prior-flag-');
 
 describe('--prior', () => {
-  it('fit saves the prior and the training share; detect applies it; next to a fitted file it is refused', async () => {
+  it('fit saves the prior and the training share; detect applies it, and next to a fitted file replaces it', async () => {
     const out = work.path('prior.json');
     const fit = await runCli([
       'fit',
@@ -38,9 +38,33 @@ describe('--prior', () => {
     const evidence = JSON.parse(detected.stdout).evidence as { name: string; contribution?: number }[];
     expect(evidence.find((e) => e.name === 'prior_shift')?.contribution).toBeGreaterThan(0);
 
-    const refused = await runCli(['detect', t, '--model', out, '--prior', '0.5']);
+    // Next to the fitted file, --prior replaces the saved 0.9: the shift is logit(0.2) - logit(training share).
+    const moved = await runCli(['detect', t, '--model', out, '--prior', '0.2', '--json']);
+    expect(moved.stderr).not.toMatch(/error/i);
+    expect(moved.code).toBe(0);
+    const logit = (p: number): number => Math.log(p / (1 - p));
+    const shift = (JSON.parse(moved.stdout).evidence as { name: string; contribution?: number }[]).find(
+      (e) => e.name === 'prior_shift',
+    )?.contribution;
+    expect(shift).toBeCloseTo(logit(0.2) - logit(saved.trainingBotShare), 9);
+    expect(JSON.parse(moved.stdout).score).toBeLessThan(JSON.parse(detected.stdout).score);
+    const badPrior = await runCli(['detect', t, '--model', out, '--prior', '1']);
+    expect(badPrior.code).not.toBe(0);
+    expect(badPrior.stderr).toContain('"--prior": got "1"');
+
+    // A fitted file that is not a stacking ensemble cannot honour a prior: refused, never ignored.
+    const mean = work.path('weighted-mean.json');
+    const fitMean = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic --strategy weighted-mean --out'.split(' '),
+      mean,
+    ]);
+    expect(fitMean.code).toBe(0);
+    const refused = await runCli(['detect', t, '--model', mean, '--prior', '0.5']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/--prior cannot be used with the fitted model/);
+    expect(refused.stderr).toMatch(/"prior": applies to the stacking strategy only/);
 
     for (const v of ['0', '1', 'x']) {
       const bad = await runCli([

@@ -9,6 +9,7 @@ import type { Detector, DetectorState } from '../../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
 import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { detectorFromState } from '../../src/detectors/registry.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import type { EnsembleOptions } from '../../src/ensemble/types.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
@@ -150,6 +151,20 @@ describe('Ensemble option prior (stacking)', () => {
     expect((await (await Ensemble.fromJSON(old, { resolve })).detectBatch(TEST)).map((d) => d.score)).toEqual(
       (await Ensemble.fromJSON(plain, { resolve }).then((e) => e.detectBatch(TEST))).map((d) => d.score),
     );
+  });
+
+  it('is applied by detectorFromState to the saved ensemble, never to its members, and refused where it cannot apply', async () => {
+    const state = JSON.parse(JSON.stringify((await fitted({ prior: 0.2 })).toJSON()));
+    const loaded = await detectorFromState(state, { prior: 0.5, threshold: 0.4 });
+    const want = await Ensemble.fromJSON({ ...state, threshold: 0.4 }, { resolve, prior: 0.5 });
+    expect((loaded as Ensemble).toJSON().prior).toBe(0.5);
+    expect((await loaded.detectBatch!(TEST)).map((d) => [d.score, d.label])).toEqual(
+      (await want.detectBatch(TEST)).map((d) => [d.score, d.label]),
+    );
+    await expect(detectorFromState(state.members[0], { prior: 0.5 })).rejects.toThrow(
+      /"prior": applies to a fitted stacking ensemble/,
+    );
+    await expect(detectorFromState(state, { prior: 1 })).rejects.toThrow(InvalidOptionsError);
   });
 
   it('refuses a prior outside (0, 1) and on strategies that learn no prior', () => {
