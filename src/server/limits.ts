@@ -1,4 +1,3 @@
-import { getEventListeners } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AbortedError } from '../errors/aborted-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
@@ -26,19 +25,13 @@ interface RequestBudget {
    * {@link Admission.run}): a plain call, cheaper per request than a listener on the signal.
    */
   run: { stop(reason: unknown): void } | null;
-  /** Set while detection work for the request runs (started, not yet settled). */
-  working: boolean;
-  /** Called once the detection work settled (its slot is given back). */
-  workSettled(): void;
 }
 
 /** The budget of one admitted request and what ends it: one object, with handlers shared by every request. */
 class Admitted implements RequestBudget {
-  readonly controller: AbortController;
-  readonly signal: AbortSignal;
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
   started = false;
-  /** Set while its detection work runs (started and not yet settled). */
-  working = false;
   run: { stop(reason: unknown): void } | null = null;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Set once the response closed and the request's bytes and counts were given back. */
@@ -49,40 +42,13 @@ class Admitted implements RequestBudget {
     readonly reply: FastifyReply,
     /** The body bytes it holds of `maxBytesInFlight`. */
     readonly cost: number,
-    controller: AbortController,
-  ) {
-    this.controller = controller;
-    this.signal = controller.signal;
-  }
+  ) {}
 
   /** Aborts the request's signal with `reason` and stops the detection work waiting on it, if any. */
   abort(reason: Error): void {
     this.controller.abort(reason);
     this.run?.stop(reason);
   }
-
-  workSettled(): void {
-    this.working = false;
-    this.admission.recycle(this);
-  }
-}
-
-/** Own keys of a fresh signal (Node's state of it): one with more gained dependants, a handler or expandos. */
-const FRESH_SIGNAL_KEYS = Reflect.ownKeys(new AbortController().signal).length;
-/** The most spare controllers an {@link Admission} keeps. */
-const MAX_SPARE_CONTROLLERS = 64;
-
-/**
- * True when nothing can tell `signal` was used: it never aborted, nothing listens to it, no signal derives from it
- * (`AbortSignal.any`) and nothing was written on it. A detector that kept a request's signal and listens to it
- * after its work settled keeps it out of reuse.
- */
-function untouched(signal: AbortSignal): boolean {
-  return (
-    !signal.aborted &&
-    getEventListeners(signal, 'abort').length === 0 &&
-    Reflect.ownKeys(signal).length === FRESH_SIGNAL_KEYS
-  );
 }
 
 /** Where an admitted request's response keeps its budget, for the shared 'close' listener. */
@@ -171,8 +137,6 @@ export class Admission {
   private resumeAt = 0;
   /** Connections accepted so far. */
   private connections = 0;
-  /** Controllers of finished requests whose signals were never used, for later requests (see `recycle`). */
-  private readonly spare: AbortController[] = [];
 
   constructor(private readonly limits: AdmissionLimits) {
     this.queue = new BoundedQueue(limits.maxConcurrent, limits.maxQueued);
@@ -232,7 +196,7 @@ export class Admission {
       this.bytes += cost;
       this.open++;
       this.receiving++;
-      const budget = new Admitted(this, reply, cost, this.spare.pop() ?? new AbortController());
+      const budget = new Admitted(this, reply, cost);
       budget.timer = setTimeout(this.atDeadline, timeoutMs, budget);
       (reply.raw as AdmittedResponse)[ADMITTED] = budget;
       reply.raw.on('close', atClose);
@@ -258,18 +222,6 @@ export class Admission {
     this.bytes -= b.cost;
     this.open--;
     if (!b.started) this.receiving--;
-    this.recycle(b);
-  }
-
-  /**
-   * Keeps the controller of a finished request for a later one, once its response closed and its work (if any)
-   * settled, when its signal is {@link untouched}. Node builds an AbortSignal slowly (it changes the prototype of
-   * a new EventTarget), about 3 µs, on every request's path otherwise.
-   */
-  /** @internal */
-  recycle(b: Admitted): void {
-    if (!b.finished || b.working || this.spare.length >= MAX_SPARE_CONTROLLERS) return;
-    if (untouched(b.signal)) this.spare.push(b.controller);
   }
 
   /**
@@ -372,26 +324,21 @@ export class Admission {
       r.fail(new AbortedError('The request (client disconnected)')); // the signal's reason when it aborted
       return;
     }
-    const budget = r.req.botlensBudget;
     let pending: Promise<T>;
     try {
-      if (budget) budget.working = true;
       pending = this.start(r.work, r.signal);
     } catch (err) {
       this.queue.release();
-      budget?.workSettled();
       r.fail(err);
       return;
     }
     pending.then(
       (value) => {
         this.queue.release();
-        budget?.workSettled();
         r.succeed(value);
       },
       (err: unknown) => {
         this.queue.release();
-        budget?.workSettled();
         r.fail(err);
       },
     );
