@@ -117,8 +117,9 @@ declare module 'fastify' {
  *   answer is 503, whether or not the detector honours its signal;
  * - disconnects: when the client goes away before its answer, the work is aborted (or leaves the queue); a large
  *   body whose client has already gone is not parsed (see {@link Admission.parseJson});
- * - the event loop: each detection starts on a fresh event-loop turn, so probes and other requests are served
- *   between them; and after a detection that held the thread for `d` ms (CPU-bound work in this thread), the
+ * - the event loop: detections start on a fresh event-loop turn, so probes and other requests are served
+ *   between them (short ones share a turn, up to 1 ms of it; a detection that holds the thread for 1 ms or more
+ *   ends its turn); and after a detection that held the thread for `d` ms (CPU-bound work in this thread), the
  *   next one waits, for up to `d` ms, while new connections keep coming. Node accepts one connection per
  *   event-loop turn: without this, a loop busy with detections accepts a few connections a second, new clients
  *   wait in the kernel's listen queue instead of getting a quick answer (a 429, a probe), and after a burst the
@@ -224,8 +225,9 @@ export class Admission {
   }
 
   /**
-   * Calls `waiter.go()` on a later event-loop turn, one waiter per turn: detections start one per turn, so the I/O of other
-   * requests (probes included) is served between any two of them instead of after all of them.
+   * Calls `waiter.go()` on a later event-loop turn: detections start in turns of at most about 1 ms (one per
+   * turn once one holds the thread that long), so the I/O of other requests (probes included) is served between
+   * them instead of after all of them.
    */
   /** @internal */
   nextTurn(waiter: { go(): void }): void {
@@ -259,11 +261,20 @@ export class Admission {
   }
 
   private readonly releaseTurn = (): void => {
+    const t0 = performance.now();
     const waiter = this.turnWaiters.shift();
     // The next turn is planned before this one's detection runs (and moves `resumeAt`), as it always was.
     if (this.turnWaiters.length > 0) this.scheduleTurn();
     else this.turnScheduled = false;
     waiter?.go();
+    // Detections that hold the thread briefly share the turn, up to PAUSE_FROM_MS of it: I/O is still served at
+    // least that often, and a turn per detection (an event-loop pass each) cost more than a short detection.
+    // One that held the thread longer moved `resumeAt` past now, and the rest wait for their turns.
+    while (this.turnWaiters.length > 0) {
+      const now = performance.now();
+      if (now - t0 >= PAUSE_FROM_MS || now < this.resumeAt) break;
+      this.turnWaiters.shift()!.go();
+    }
   };
 
   /** Starts `work`, noting how long its synchronous part held the thread (CPU-bound work in this thread). */
