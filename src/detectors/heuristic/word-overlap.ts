@@ -45,6 +45,8 @@ export class WordOverlap {
    */
   private readonly repeatSets: Int32Array[] = new Array<Int32Array>(64).fill(NO_SET);
   private readonly repeatStarts = new Int32Array(64);
+  /** Whether `repeatSets` holds a set since the last `clear()`. */
+  private keptSets = false;
   private readonly useMasks: boolean;
   private readonly windowMask: number;
   /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
@@ -79,12 +81,17 @@ export class WordOverlap {
    * @param vocabulary - how many word ids were in use (the word table's size before it was cleared)
    */
   clear(vocabulary: number): void {
-    this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
-    this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
-    // (A word's `ref` marks it as already counted in the message being added: see addAndCompareMasks.)
-    this.ref.fill(0, 0, Math.min(vocabulary, this.ref.length));
+    // Each mode empties only the arrays it writes.
+    if (this.useMasks) {
+      this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
+      // (A word's `ref` marks it as already counted in the message being added: see addAndCompareMasks.)
+      this.ref.fill(0, 0, Math.min(vocabulary, this.ref.length));
+    } else {
+      this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
+    }
     // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
-    if (this.history > 0) this.repeatSets.fill(NO_SET);
+    if (this.keptSets) this.repeatSets.fill(NO_SET);
+    this.keptSets = false;
     this.posts = 0;
     this.history = 0;
   }
@@ -188,6 +195,7 @@ export class WordOverlap {
     this.latestRepeat[slot] = -1;
     this.latestRepeat[root & 63] = m;
     this.repeatSets[slot] = set;
+    this.keptSets = true;
     this.repeatStarts[slot] = start;
     this.ring[m & 31] = n;
     this.remember(n);
