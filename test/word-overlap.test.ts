@@ -136,4 +136,39 @@ describe('WordOverlap', () => {
       expect(checked).toBeGreaterThan(10);
     },
   );
+
+  it.each([1, 5, 31, 32, 45])(
+    'adds word ids with repeats as their distinct set, and counts them, across clear() (window %i)',
+    (window) => {
+      const rand = seeded(window + 300);
+      // One instance for many transcripts: ids of one must not count as already seen in the next.
+      const overlap = new WordOverlap(window);
+      let dropped = 0;
+      for (let seed = 1; seed <= 10; seed++) {
+        const history: number[][] = [];
+        let echo: number[] = [];
+        overlap.markEcho(new Int32Array(0), 0, 0);
+        for (const set of wordSets(seed, 40 + seed * 7)) {
+          // The ids as a message has them: each word once or more, in any order.
+          const ids = set.flatMap((id) => (rand(3) === 0 ? [id, id] : [id]));
+          for (let k = ids.length - 1; k > 0; k--) {
+            const j = rand(k + 1);
+            [ids[k], ids[j]] = [ids[j]!, ids[k]!];
+          }
+          dropped += ids.length - set.length;
+          if (rand(4) === 0) {
+            echo = [...set];
+            expect(overlap.markEchoWords(Int32Array.from(ids), ids.length, 64)).toBe(set.length);
+          }
+          const got = overlap.addWords(Int32Array.from(ids), ids.length, 64) ? overlap.similarity : null;
+          expect(got, `seed ${seed}, message ${history.length}`).toBe(directBest(history, set, window));
+          expect(overlap.added).toBe(set.length);
+          expect(overlap.echoShared).toBe(set.filter((id) => echo.includes(id)).length);
+          history.push(set);
+        }
+        overlap.clear(64);
+      }
+      expect(dropped).toBeGreaterThan(100);
+    },
+  );
 });

@@ -38,15 +38,12 @@ export class StyleAccumulator {
   private punct = 0;
   private nonSpace = 0;
   private readonly table = new WordTable();
+  /** The target message just scanned. */
   private readonly scan = new MessageScan();
+  /** The words of the other speaker's latest message (a scan of its own: the target's stays in `scan`). */
+  private readonly otherScan = new MessageScan();
   private readonly cache = new ScanCache();
   private textCache = true;
-  /**
-   * Buffers for a distinct-word set the cache does not keep: `[TARGET_SET]` the target message's,
-   * `[OTHER_SET]` the other speaker's latest; each holds a set of `spareSizes[k]` ids.
-   */
-  private readonly spareSets = [new Int32Array(32), new Int32Array(32)];
-  private readonly spareSizes = new Int32Array(2);
   /** Size of the other speaker's latest word set (the echo set). */
   private otherSetSize = 0;
   private readonly seenWords = new SequenceSet();
@@ -222,35 +219,40 @@ export class StyleAccumulator {
         cache.enabled = this.textCache;
       }
       // (An entry found but not scanned: the other speaker sent this text, and its set is known.)
-      if (e < 0) e = this.placeSet(text, TARGET_SET);
+      if (e < 0) e = this.placeSet(text, s);
       cache.storeScan(e, s);
     }
-    // The message's distinct-word set: `sets[start, start + size)`, in the cache's pool when the text is kept
-    // there (no copy), else in a spare buffer.
-    const sets = this.setsOf(e, TARGET_SET);
-    const start = e >= 0 ? cache.setStart(e) : 0;
-    const size = this.setSize(e, TARGET_SET);
-    if (size === 0) return;
+    // The message's words: a distinct-word set in the cache's pool when the text is kept there, else the ids in
+    // `s` (repeats included), which the near-repetition history reads as their set.
+    if (e >= 0 ? cache.setSize(e) === 0 : nw === 0) return;
     const overlap = this.overlap;
     // Echo: overlap with the other speaker's latest message, whose words are marked before this message is
     // added to the near-repetition history, which counts the shared words on the way.
-    // (Scanning it may grow the cache's pool: `sets`, the old array, still holds this message's set.)
     if (this.lastOtherText !== undefined && !this.lastOtherScanned) this.scanLastOther();
     const echo = this.lastOtherText !== undefined && this.otherSetSize > 0;
     // Near repetition: highest word-set overlap with a recent earlier message.
-    // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
-    const earlier = cache.historyOf(e);
-    const compared =
-      earlier >= 0
-        ? overlap.addRepeatOf(earlier, sets, size, start)
-        : overlap.addAndCompare(sets, size, start);
-    cache.setHistory(e, overlap.messages - 1);
+    let compared: boolean;
+    if (e < 0) {
+      compared = overlap.addWords(s.ids, nw, this.table.size);
+    } else {
+      // (Scanning the other's message may have grown the cache's pool: read `sets` after it.)
+      const sets = cache.sets;
+      const start = cache.setStart(e);
+      const size = cache.setSize(e);
+      // A text sent again has the same word set: when the earlier copy is in the window, the overlap is 1.
+      const earlier = cache.historyOf(e);
+      compared =
+        earlier >= 0
+          ? overlap.addRepeatOf(earlier, sets, size, start)
+          : overlap.addAndCompare(sets, size, start);
+      cache.setHistory(e, overlap.messages - 1);
+    }
     if (compared) {
       this.repeatSum += overlap.similarity;
       this.repeatN++;
     }
     if (echo) {
-      this.echoSum += jaccardOf(overlap.echoShared, size, this.otherSetSize);
+      this.echoSum += jaccardOf(overlap.echoShared, overlap.added, this.otherSetSize);
       this.echoN++;
     }
   }
@@ -272,46 +274,39 @@ export class StyleAccumulator {
     if (delay < o.minHumanDelayMs || cps > o.maxHumanCharsPerSecond) c.fastReplies++;
   }
 
-  /** Finds the word set of the other speaker's latest message, in the cache or by scanning its words, and marks it as the echo set. */
+  /**
+   * Finds the words of the other speaker's latest message, in the cache or by scanning them, and marks them as
+   * the echo set.
+   */
   private scanLastOther(): void {
     const text = this.lastOtherText!;
     const cache = this.cache;
     this.lastOtherScanned = true;
     let e = cache.find(text);
     if (e < 0) {
-      scanWords(text, this.table, this.scan);
-      e = this.placeSet(text, OTHER_SET);
+      const o = this.otherScan;
+      scanWords(text, this.table, o);
+      e = this.placeSet(text, o);
+      if (e < 0) {
+        this.otherSetSize = this.overlap.markEchoWords(o.ids, o.wordCount, this.table.size);
+        return;
+      }
     }
-    this.otherSetSize = this.setSize(e, OTHER_SET);
-    this.overlap.markEcho(this.setsOf(e, OTHER_SET), e >= 0 ? cache.setStart(e) : 0, this.otherSetSize);
+    this.otherSetSize = cache.setSize(e);
+    this.overlap.markEcho(cache.sets, cache.setStart(e), this.otherSetSize);
   }
 
   /**
-   * Writes the distinct ids of the words just scanned (`this.scan`) of `text`, a text the cache does not hold:
-   * into the cache's pool as a new entry, returned, when the cache keeps texts; else into spare buffer `k`
-   * (TARGET_SET or OTHER_SET) from 0, and returns -1. Either way {@link StyleAccumulator.setSize} gives its size.
+   * When the cache keeps texts, writes the distinct ids of the words of `scan`, just scanned from `text` (a text
+   * the cache does not hold), into the cache's pool as a new entry and returns it; else returns -1 (the words
+   * stay in `scan`).
    */
-  private placeSet(text: string, k: number): number {
+  private placeSet(text: string, scan: MessageScan): number {
     const cache = this.cache;
-    const n = this.scan.wordCount;
+    const n = scan.wordCount;
     const start = cache.reserve(n);
-    if (start >= 0) {
-      return cache.add(text, this.overlap.distinct(this.scan.ids, n, cache.sets, this.table.size, start));
-    }
-    let spare = this.spareSets[k]!;
-    if (spare.length < n) this.spareSets[k] = spare = new Int32Array(Math.max(n, 2 * spare.length));
-    this.spareSizes[k] = this.overlap.distinct(this.scan.ids, n, spare, this.table.size);
-    return -1;
-  }
-
-  /** The size of the word set of cache entry `e`, or of the one in spare buffer `k` when `e` is -1. */
-  private setSize(e: number, k: number): number {
-    return e >= 0 ? this.cache.setSize(e) : this.spareSizes[k]!;
-  }
-
-  /** The array holding the word set of cache entry `e`, or spare buffer `k` when `e` is -1. */
-  private setsOf(e: number, k: number): Int32Array {
-    return e >= 0 ? this.cache.sets : this.spareSets[k]!;
+    if (start < 0) return -1;
+    return cache.add(text, this.overlap.distinct(scan.ids, n, cache.sets, this.table.size, start));
   }
 
   /** The signals over the messages pushed so far (a fresh object each call). */
@@ -392,10 +387,6 @@ export class StyleAccumulator {
     return { ...this.c };
   }
 }
-
-/** Which of {@link StyleAccumulator}'s spare buffers holds a set. */
-const TARGET_SET = 0;
-const OTHER_SET = 1;
 
 /** How many signals {@link StyleAccumulator.signals} writes. */
 export const SIGNALS = STYLE_FEATURE_NAMES.length;

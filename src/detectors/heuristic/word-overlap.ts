@@ -45,6 +45,8 @@ export class WordOverlap {
    */
   private readonly repeatSets: Int32Array[] = new Array<Int32Array>(64).fill(NO_SET);
   private readonly repeatStarts = new Int32Array(64);
+  /** Whether `repeatSets` holds a set since the last `clear()`. */
+  private keptSets = false;
   private readonly useMasks: boolean;
   private readonly windowMask: number;
   /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
@@ -61,6 +63,10 @@ export class WordOverlap {
    * from a call that is not inlined is boxed unless it is a small integer (an allocation per message).
    */
   similarity = Number.NaN;
+  /** How many distinct words the message added last has. */
+  added = 0;
+  /** The distinct ids of {@link WordOverlap.addWords} in index mode. */
+  private scratch = new Int32Array(32);
 
   /** @param window - how many of the latest history messages {@link WordOverlap.addAndCompare} looks at */
   constructor(private readonly window: number) {
@@ -75,10 +81,17 @@ export class WordOverlap {
    * @param vocabulary - how many word ids were in use (the word table's size before it was cleared)
    */
   clear(vocabulary: number): void {
-    this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
-    this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
+    // Each mode empties only the arrays it writes.
+    if (this.useMasks) {
+      this.bits.fill(0, 0, Math.min(vocabulary, this.bits.length));
+      // (A word's `ref` marks it as already counted in the message being added: see addAndCompareMasks.)
+      this.ref.fill(0, 0, Math.min(vocabulary, this.ref.length));
+    } else {
+      this.head.fill(0, 0, Math.min(vocabulary, this.head.length));
+    }
     // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
-    if (this.history > 0) this.repeatSets.fill(NO_SET);
+    if (this.keptSets) this.repeatSets.fill(NO_SET);
+    this.keptSets = false;
     this.posts = 0;
     this.history = 0;
   }
@@ -131,6 +144,20 @@ export class WordOverlap {
     return this.useMasks ? this.addAndCompareMasks(set, start, n) : this.addAndCompareIndex(set, start, n);
   }
 
+  /**
+   * {@link WordOverlap.addAndCompare} for a message's word ids in order, repeats included (`ids[0, n)`, n > 0):
+   * the same as adding their distinct ids, without a pass that writes them out first (the masks mode skips a
+   * repeated word as it meets it). Its number of distinct words is then in {@link WordOverlap.added}.
+   *
+   * @param vocabulary - one more than the largest id (the word table's size)
+   */
+  addWords(ids: Int32Array, n: number, vocabulary: number): boolean {
+    this.reserve(vocabulary);
+    if (this.useMasks) return this.addAndCompareMasks(ids, 0, n);
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, 2 * this.scratch.length));
+    return this.addAndCompareIndex(this.scratch, 0, this.distinct(ids, n, this.scratch, vocabulary));
+  }
+
   /** History messages so far: the number the next message added will have. */
   get messages(): number {
     return this.history;
@@ -168,6 +195,7 @@ export class WordOverlap {
     this.latestRepeat[slot] = -1;
     this.latestRepeat[root & 63] = m;
     this.repeatSets[slot] = set;
+    this.keptSets = true;
     this.repeatStarts[slot] = start;
     this.ring[m & 31] = n;
     this.remember(n);
@@ -223,9 +251,14 @@ export class WordOverlap {
     let c1 = 0;
     let c2 = 0;
     let c3 = 0;
+    /** Distinct words so far: a word already met in this message has `ref` m + 1 (ids of a set never do). */
+    let size = 0;
     for (let i = start; i < start + n; i++) {
       const id = set[i]!;
-      const shift = m - ref[id]!;
+      const r = ref[id]!;
+      if (r === m + 1) continue;
+      size++;
+      const shift = m - r;
       const aligned = shift >= 32 ? 0 : bits[id]! << shift;
       // The message is recorded on the way (the columns below read no mask).
       bits[id] = (aligned << 1) | 1;
@@ -248,14 +281,21 @@ export class WordOverlap {
     if (wide) emptyLanes(counts, c0, c1, c2, c3);
     // The largest shared / union, compared as exact integer cross products (small integers: no rounding), then
     // divided once: division rounds monotonically, so this is the largest of the rounded quotients, bit for
-    // bit, without a division per recent message.
+    // bit, without a division per recent message. Columns are read in order from the lanes, 4 bits at a time,
+    // up to the oldest with a shared word (cheaper than finding each set bit of `any` and picking its lane).
+    // The order does not change the result: columns of equal ratio hold the same rational number, whose
+    // quotient rounds to the same double.
     let bestShared = 0;
     let bestUnion = 1;
-    while (any !== 0) {
-      const j = 31 - Math.clz32(any);
-      any ^= 1 << j;
-      const x = wide ? counts[j]! : (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
-      const union = n + this.ring[(m - 1 - j) & 31]! - x;
+    const ring = this.ring;
+    const top = 32 - Math.clz32(any);
+    let lane = c0;
+    for (let j = 0; j < top; j++) {
+      if ((j & 7) === 0 && j !== 0) lane = j === 8 ? c1 : j === 16 ? c2 : c3;
+      const x = wide ? counts[j]! : lane & 15;
+      lane >>>= 4;
+      if (x === 0) continue;
+      const union = size + ring[(m - 1 - j) & 31]! - x;
       if (x * bestUnion > bestShared * union) {
         bestShared = x;
         bestUnion = union;
@@ -265,8 +305,8 @@ export class WordOverlap {
     this.echoShared = echoShared;
     this.standIn[m & 63] = -1;
     this.latestRepeat[m & 63] = -1;
-    this.ring[m & 31] = n;
-    this.remember(n);
+    this.ring[m & 31] = size;
+    this.remember(size);
     // (The first message: every mask was empty, nothing was compared.)
     if (m === 0) return false;
     this.similarity = bestShared / bestUnion;
@@ -279,13 +319,38 @@ export class WordOverlap {
    * with it. An empty set, or none marked yet, shares nothing.
    */
   markEcho(set: Int32Array, start: number, n: number): void {
+    const stamp = this.nextEchoStamp();
+    const mark = this.echoMark;
+    for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
+  }
+
+  /**
+   * {@link WordOverlap.markEcho} for a message's word ids in order, repeats included (`ids[0, n)`); returns its
+   * number of distinct words.
+   *
+   * @param vocabulary - one more than the largest id (the word table's size)
+   */
+  markEchoWords(ids: Int32Array, n: number, vocabulary: number): number {
+    this.reserve(vocabulary);
+    const stamp = this.nextEchoStamp();
+    const mark = this.echoMark;
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      if (mark[id] === stamp) continue;
+      mark[id] = stamp;
+      size++;
+    }
+    return size;
+  }
+
+  /** A stamp not yet in `echoMark` (see {@link WordOverlap.nextStamp}). */
+  private nextEchoStamp(): number {
     if (this.echoStamp >= 0x3fffffff) {
       this.echoMark.fill(0);
       this.echoStamp = 0;
     }
-    const stamp = ++this.echoStamp;
-    const mark = this.echoMark;
-    for (let i = start; i < start + n; i++) mark[set[i]!] = stamp;
+    return ++this.echoStamp;
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
@@ -355,6 +420,7 @@ export class WordOverlap {
   private remember(n: number): void {
     if (this.history === this.sizes.length) this.sizes = grown(this.sizes, this.history + 1);
     this.sizes[this.history++] = n;
+    this.added = n;
   }
 }
 
@@ -375,12 +441,15 @@ for (let b = 0; b < 256; b++) {
   for (let k = 0; k < 8; k++) if ((b >> k) & 1) SPREAD[b]! |= 1 << (4 * k);
 }
 
-/** Of four numbers of eight 4-bit lanes, the one holding column `j` (lanes 8g to 8g + 7 are in the g-th). */
-function pick(j: number, c0: number, c1: number, c2: number, c3: number): number {
-  return j < 16 ? (j < 8 ? c0 : c1) : j < 24 ? c2 : c3;
-}
-
 /** Adds the 4-bit lanes of `c0`..`c3` (columns 0-7, 8-15, 16-23, 24-31) to `counts`. */
 function emptyLanes(counts: Int32Array, c0: number, c1: number, c2: number, c3: number): void {
-  for (let j = 0; j < 32; j++) counts[j]! += (pick(j, c0, c1, c2, c3) >>> ((j & 7) << 2)) & 15;
+  addLanes(counts, 0, c0);
+  addLanes(counts, 8, c1);
+  addLanes(counts, 16, c2);
+  addLanes(counts, 24, c3);
+}
+
+/** Adds the eight 4-bit lanes of `lanes` to `counts[at, at + 8)`. */
+function addLanes(counts: Int32Array, at: number, lanes: number): void {
+  for (let k = 0; k < 8; k++) counts[at + k]! += (lanes >>> (k << 2)) & 15;
 }
