@@ -15,7 +15,8 @@
  * and each figure is the median over the children, with the per-child figures below the table: timed in one
  * process, the same code in both columns (87be6b4 against itself) read 0.41-0.44 ms against 0.50-0.51 ms for
  * the heuristic's 200 pushes and 1-8% apart on the embedding and ensemble rows, always cheaper in the new column.
- * The members' split and the labelled-set check run in the new children only.
+ * Both children run the same steps in the same order (the members' split included), so that neither's figures
+ * follow work the other's did not do.
  *
  *   npx tsx bench/stream.ts
  *   BOTLENS_BASE_DIR=/work/base7 BENCH_REPEATS=5 npx tsx bench/stream.ts
@@ -171,7 +172,7 @@ interface DetectorFigures {
   equal: boolean;
 }
 
-/** The ensemble's members' streams pushed without it, and what its embedding member holds (new children only). */
+/** The ensemble's members' streams pushed without it, and what its embedding member holds. */
 interface MemberFigures {
   /** CPU ms of the 200 pushes of the heuristic member alone, then of the embedding member alone. */
   alone: [number, number];
@@ -190,7 +191,7 @@ interface ChildFigures {
   detectors: DetectorFigures[];
   /** CPU ms of the ensemble's 200 pushes with its members replayed: its own work. */
   own: number;
-  members: MemberFigures | null;
+  members: MemberFigures;
 }
 
 /** Builds, fits and times one implementation alone in this process (a child of the bench). */
@@ -214,7 +215,7 @@ async function timeOne(side: Side): Promise<ChildFigures> {
     detectors.push({ detect, pushes, equal });
   }
   const ens = fresh[fresh.length - 1]!;
-  const members = side === 'new' ? await splitMembers(ens, fresh[1]!) : null;
+  const members = await splitMembers(ens, fresh[1]!);
   // The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
   const whole = (await pushAll(ens)).score;
   await replayMembers(ens);
@@ -238,7 +239,7 @@ async function splitMembers(ens: Detector, embedding: Detector): Promise<MemberF
       { run: () => pushAll(embeddingMember!), batch: 2 },
       { run: () => pushMembersSideBySide(ens), batch: 2 },
     ],
-    4500,
+    3000,
   );
   const [mine, alone] = [await fitted(embeddingMember!), await fitted(embedding)];
   const sameSet =
@@ -298,24 +299,29 @@ console.log('');
 const perChild = (which: string, runs: ChildFigures[]): void => {
   const each = (f: (d: DetectorFigures) => string) =>
     LABELS.map((label, i) => `${label} ${runs.map((r) => f(r.detectors[i]!)).join(' / ')}`).join('; ');
-  console.log(`200 pushes per child (${which}), ms: ${each((d) => ms(d.pushes))}`);
+  console.log(
+    `200 pushes per child (${which}), ms: ${each((d) => ms(d.pushes))}; the ensemble's own work (members replayed) ${runs.map((r) => ms(r.own)).join(' / ')}`,
+  );
   console.log(`pushes / detect per child (${which}): ${each((d) => `${(d.pushes / d.detect).toFixed(2)}x`)}`);
 };
 perChild('new', newRuns);
 if (hasOld) perChild('old', oldRuns);
 
-const m = newRuns.map((r) => r.members!);
-const [alone0, alone1, sideBySide] = [
-  median(m.map((x) => x.alone[0])),
-  median(m.map((x) => x.alone[1])),
-  median(m.map((x) => x.sideBySide)),
-];
-const first = m[0]!;
-const sameSet = m.every((x) => x.sameSet);
+/** The members' split of `runs`, each timing the median over the children. */
+const membersLine = (which: string, runs: ChildFigures[]): string => {
+  const m = runs.map((r) => r.members);
+  const [alone0, alone1, sideBySide] = [
+    median(m.map((x) => x.alone[0])),
+    median(m.map((x) => x.alone[1])),
+    median(m.map((x) => x.sideBySide)),
+  ];
+  const first = m[0]!;
+  const sameSet = m.every((x) => x.sameSet);
+  return `The ensemble's members' streams without it (${which}): the heuristic's 200 pushes ${ms(alone0)} ms and the embedding member's ${ms(alone1)} ms one after the other (${ms(alone0 + alone1)} ms), side by side (each message to both in turn) ${ms(sideBySide)} ms. Its embedding member was fitted on ${first.examples} examples (the detector alone: ${first.aloneExamples}; the ensemble adds prefix cuts) and holds ${first.vectors} labelled vectors, ${sameSet ? 'the same' : 'not the same'} as the detector fitted alone (${first.aloneVectors}).`;
+};
 console.log('');
-console.log(
-  `The ensemble's members' streams without it (new): the heuristic's 200 pushes ${ms(alone0)} ms and the embedding member's ${ms(alone1)} ms one after the other (${ms(alone0 + alone1)} ms), side by side (each message to both in turn) ${ms(sideBySide)} ms. Its embedding member was fitted on ${first.examples} examples (the detector alone: ${first.aloneExamples}; the ensemble adds prefix cuts) and holds ${first.vectors} labelled vectors, ${sameSet ? 'the same' : 'not the same'} as the detector fitted alone (${first.aloneVectors}).`,
-);
+console.log(membersLine('new', newRuns));
+if (hasOld) console.log(membersLine('old', oldRuns));
 console.log('');
 console.log(
   `The ensemble's own work in its 200 pushes (members replayed from recorded detections): ${hasOld ? `old ${ms(med(oldRuns, (r) => r.own))} ms, ` : ''}new ${ms(med(newRuns, (r) => r.own))} ms.`,
