@@ -16,7 +16,7 @@
  * process, the same code in both columns (87be6b4 against itself) read 0.41-0.44 ms against 0.50-0.51 ms for
  * the heuristic's 200 pushes and 1-8% apart on the embedding and ensemble rows, always cheaper in the new column.
  * Both children run the same steps in the same order (the members' split included), so that neither's figures
- * follow work the other's did not do.
+ * follow work the other's did not do, and a child loads only its own checkout's src (the data reader included).
  *
  *   npx tsx bench/stream.ts
  *   BOTLENS_BASE_DIR=/work/base7 BENCH_REPEATS=5 npx tsx bench/stream.ts
@@ -28,7 +28,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import type * as reader from '../src/data/read-transcripts.js';
 import type * as registry from '../src/detectors/registry.js';
 import {
   benchRepeats,
@@ -42,14 +42,17 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const data = resolve(here, '../../shared/data/convai-bots');
 const BASE = process.env['BOTLENS_BASE_DIR'] ?? '/work/base2';
-const REGISTRY: Record<Side, string> = {
-  new: resolve(here, '../src/detectors/registry.ts'),
-  old: resolve(BASE, 'src/detectors/registry.ts'),
-};
+/** The checkout each side's code comes from: this one, or the baseline. */
+const ROOT: Record<Side, string> = { new: resolve(here, '..'), old: BASE };
+const side = childSide('BOTLENS_STREAM_CHILD');
 if (!existsSync(data)) {
   console.log('skipped: ../shared not found (this bench fits on the ConvAI train split)');
   process.exit(0);
 }
+// A child reads the data with its own side's code too, so that no module of the other checkout runs in it.
+const { readTranscriptsJsonl } = (await import(
+  resolve(ROOT[side ?? 'new'], 'src/data/read-transcripts.ts')
+)) as typeof reader;
 const train = await readTranscriptsJsonl(resolve(data, 'train.jsonl'));
 const target = train[0]!.target!;
 const long: Transcript = {
@@ -196,7 +199,7 @@ interface ChildFigures {
 
 /** Builds, fits and times one implementation alone in this process (a child of the bench). */
 async function timeOne(side: Side): Promise<ChildFigures> {
-  const fresh = await build((await import(REGISTRY[side])) as Registry);
+  const fresh = await build((await import(resolve(ROOT[side], 'src/detectors/registry.ts'))) as Registry);
   const detectors: DetectorFigures[] = [];
   for (const d of fresh) {
     // The same batches as before the split into children (20 detect() calls, 2 runs of the 200 pushes a round).
@@ -260,10 +263,9 @@ async function splitMembers(ens: Detector, embedding: Detector): Promise<MemberF
   };
 }
 
-const side = childSide('BOTLENS_STREAM_CHILD');
 if (side !== undefined) reportFromChild(await timeOne(side));
 
-const hasOld = existsSync(REGISTRY.old);
+const hasOld = existsSync(resolve(ROOT.old, 'src/detectors/registry.ts'));
 const pairs = benchRepeats();
 const { newRuns, oldRuns } = runChildren<ChildFigures>(
   { script: import.meta.filename, envVar: 'BOTLENS_STREAM_CHILD', name: 'stream' },
