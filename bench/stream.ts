@@ -11,10 +11,12 @@
  * detections.
  *
  * Old and new are each built, fitted and timed alone in their own child process, alternating (new, old, new,
- * old...; BENCH_REPEATS pairs, default 3; each child fits on ConvAI train, about 7 s, and times for about 15 s),
+ * old...; BENCH_REPEATS pairs, default 3; each child fits on ConvAI train, about 7 s, and times for about 18 s),
  * and each figure is the median over the children, with the per-child figures below the table: timed in one
  * process, the same code in both columns (87be6b4 against itself) read 0.41-0.44 ms against 0.50-0.51 ms for
  * the heuristic's 200 pushes and 1-8% apart on the embedding and ensemble rows, always cheaper in the new column.
+ * In children, the same code read old / new 0.98-1.10x on the 200 pushes (two runs, 87be6b4 against itself),
+ * within what this checkout against itself read (0.94-1.05x; 2 shared cores under load, 2026-12-06).
  * Both children run the same steps in the same order (the members' split included), so that neither's figures
  * follow work the other's did not do, and a child loads only its own checkout's src (the data reader included).
  *
