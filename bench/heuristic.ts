@@ -15,13 +15,13 @@
  * needs: none (the ConvAI and old-implementation rows are skipped, with a note, when ../shared or the baseline
  * checkout is absent)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkTranscript } from '../src/core/checked-transcript.js';
 import type { Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
+import { benchRepeats, childSide, median, reportFromChild, runChildren } from './lib/child-runs.js';
 
 const BASE = process.env['BOTLENS_BENCH_BASELINE'] ?? '/work/base2';
 const CONVAI_DEV = resolve(import.meta.dirname, '../../shared/data/convai-bots/dev.jsonl');
@@ -108,7 +108,6 @@ async function loadOld(): Promise<Impl | undefined> {
 
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 const textKb = (t: Transcript): number => t.messages.reduce((s, m) => s + m.text.length, 0) / 1024;
-const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 const fresh: Impl = { detector: new HeuristicDetector(), validate: checkTranscript };
 const CASES = [
@@ -158,31 +157,19 @@ async function timeOne(impl: Impl): Promise<ChildFigures> {
   return { rows, convai };
 }
 
-const CHILD = process.env['BOTLENS_HEURISTIC_CHILD'];
+const CHILD = childSide('BOTLENS_HEURISTIC_CHILD');
 if (CHILD !== undefined) {
   const impl = CHILD === 'old' ? await loadOld() : fresh;
-  console.log(JSON.stringify(await timeOne(impl!)));
-  process.exit(0);
-}
-
-/** Runs this script as a child that times `which` alone, and reads back its figures. */
-function child(which: 'new' | 'old'): ChildFigures {
-  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename], {
-    env: { ...process.env, BOTLENS_HEURISTIC_CHILD: which },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`heuristic bench child (${which}) failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildFigures;
+  reportFromChild(await timeOne(impl!));
 }
 
 const old = await loadOld();
-const pairs = Math.max(1, Number(process.env['BENCH_REPEATS'] ?? 3));
-const newRuns: ChildFigures[] = [];
-const oldRuns: ChildFigures[] = [];
-for (let k = 0; k < pairs; k++) {
-  newRuns.push(child('new'));
-  if (old) oldRuns.push(child('old'));
-}
+const pairs = benchRepeats();
+const { newRuns, oldRuns } = runChildren<ChildFigures>(
+  { script: import.meta.filename, envVar: 'BOTLENS_HEURISTIC_CHILD', name: 'heuristic' },
+  pairs,
+  old !== undefined,
+);
 const at = (runs: ChildFigures[], i: number): number | undefined =>
   runs.length === 0 ? undefined : median(runs.map((r) => r.rows[i]!));
 

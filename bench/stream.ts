@@ -10,7 +10,18 @@
  * and the ensemble's own part: the same pushes with its members' streams replaced by replays of their recorded
  * detections.
  *
+ * Old and new are each built, fitted and timed alone in their own child process, alternating (new, old, new,
+ * old...; BENCH_REPEATS pairs, default 3; each child fits on ConvAI train, about 7 s, and times for about 18 s),
+ * and each figure is the median over the children, with the per-child figures below the table: timed in one
+ * process, the same code in both columns (87be6b4 against itself) read 0.41-0.44 ms against 0.50-0.51 ms for
+ * the heuristic's 200 pushes and 1-8% apart on the embedding and ensemble rows, always cheaper in the new column.
+ * In children, the same code read old / new 0.98-1.10x on the 200 pushes (two runs, 87be6b4 against itself),
+ * within what this checkout against itself read (0.94-1.05x; 2 shared cores under load, 2026-12-06).
+ * Both children run the same steps in the same order (the members' split included), so that neither's figures
+ * follow work the other's did not do, and a child loads only its own checkout's src (the data reader included).
+ *
  *   npx tsx bench/stream.ts
+ *   BOTLENS_BASE_DIR=/work/base7 BENCH_REPEATS=5 npx tsx bench/stream.ts
  *
  * needs: shared (ConvAI train for the fit).
  */
@@ -19,16 +30,31 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
-import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import * as registry from '../src/detectors/registry.js';
+import type * as reader from '../src/data/read-transcripts.js';
+import type * as registry from '../src/detectors/registry.js';
+import {
+  benchRepeats,
+  childSide,
+  median,
+  reportFromChild,
+  runChildren,
+  type Side,
+} from './lib/child-runs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const data = resolve(here, '../../shared/data/convai-bots');
 const BASE = process.env['BOTLENS_BASE_DIR'] ?? '/work/base2';
+/** The checkout each side's code comes from: this one, or the baseline. */
+const ROOT: Record<Side, string> = { new: resolve(here, '..'), old: BASE };
+const side = childSide('BOTLENS_STREAM_CHILD');
 if (!existsSync(data)) {
   console.log('skipped: ../shared not found (this bench fits on the ConvAI train split)');
   process.exit(0);
 }
+// A child reads the data with its own side's code too, so that no module of the other checkout runs in it.
+const { readTranscriptsJsonl } = (await import(
+  resolve(ROOT[side ?? 'new'], 'src/data/read-transcripts.ts')
+)) as typeof reader;
 const train = await readTranscriptsJsonl(resolve(data, 'train.jsonl'));
 const target = train[0]!.target!;
 const long: Transcript = {
@@ -42,8 +68,11 @@ const long: Transcript = {
 
 type Registry = Pick<typeof registry, 'createDetector' | 'createEnsemble'>;
 
-/** The three detectors of one implementation, fitted. */
-async function build(r: Registry): Promise<[string, Detector][]> {
+/** The detectors timed, in the order {@link build} returns them. */
+const LABELS = ['heuristic', 'embedding (hashing, fitted)', 'stacking ensemble of both (fitted)'];
+
+/** The three detectors of one implementation, fitted, in {@link LABELS}' order. */
+async function build(r: Registry): Promise<Detector[]> {
   const heuristic = await r.createDetector({ type: 'heuristic' });
   const embedding = await r.createDetector({ type: 'embedding', embedder: 'hashing' });
   await embedding.fit?.(train);
@@ -52,11 +81,7 @@ async function build(r: Registry): Promise<[string, Detector][]> {
     detectors: [{ type: 'heuristic' }, { type: 'embedding', embedder: 'hashing' }],
   });
   await ensemble.fit(train);
-  return [
-    ['heuristic', heuristic],
-    ['embedding (hashing, fitted)', embedding],
-    ['stacking ensemble of both (fitted)', ensemble],
-  ];
+  return [heuristic, embedding, ensemble];
 }
 
 async function pushAll(d: Detector): Promise<Detection> {
@@ -70,8 +95,7 @@ async function pushAll(d: Detector): Promise<Detection> {
 /**
  * Milliseconds of CPU time (user + system, this process) per call of each function: rounds alternate
  * between the functions for about `budgetMs` after a warm-up, and each one's median round is reported. CPU
- * time and alternating rounds keep other processes on a shared machine from deciding the ratios (10 s a
- * detector beside the old implementation: with 6 s, the detect() medians moved by about 10% between runs).
+ * time and alternating rounds keep other processes on a shared machine from deciding the ratios.
  */
 async function time(
   fns: { run: () => Promise<unknown>; batch: number }[],
@@ -80,9 +104,8 @@ async function time(
   for (const f of fns) for (let i = 0; i < f.batch; i++) await f.run();
   const rounds: number[][] = fns.map(() => []);
   const start = performance.now();
-  // Which implementation runs first alternates round by round (the first pair of functions, then the second,
-  // and the other way round): with the new one always first, the same code measured against itself read
-  // 6-14% cheaper in the new columns (cb63b09 against cb63b09, one run).
+  // Which function runs first alternates round by round (the first half of them, then the second half, and
+  // the other way round), so that none always runs straight after the same one.
   const half = fns.length >> 1;
   let round = 0;
   while (performance.now() - start < budgetMs || rounds[0]!.length < 5) {
@@ -97,49 +120,6 @@ async function time(
     }
   }
   return rounds.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
-}
-
-const fresh = await build(registry);
-const oldRegistry = resolve(BASE, 'src/detectors/registry.ts');
-const old = existsSync(oldRegistry) ? await build((await import(oldRegistry)) as Registry) : undefined;
-
-console.log(
-  `node ${process.version}; 200-message transcript, 100 from the target; CPU ms per call, median of alternating rounds`,
-);
-if (!old) console.log(`(old implementation not found at ${BASE}: its columns are left out)`);
-console.log('');
-console.log(
-  '| detector | old: detect() | old: 200 pushes | old: pushes / detect | new: detect() | new: 200 pushes | new: pushes / detect | last push equals detect() |',
-);
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (let i = 0; i < fresh.length; i++) {
-  const [label, d] = fresh[i]!;
-  const o = old?.[i]?.[1];
-  // The same batches for the old and the new implementation (with one push run a round for the old one, its
-  // pushes / detect read 10-25% higher than in a symmetric A/B).
-  const fns = [
-    { run: () => d.detect(long), batch: 20 },
-    { run: () => pushAll(d), batch: 2 },
-    ...(o
-      ? [
-          { run: () => o.detect(long), batch: 20 },
-          { run: () => pushAll(o), batch: 2 },
-        ]
-      : []),
-  ];
-  const [nd = 0, np = 0, od, op] = await time(fns, o ? 10_000 : 5000);
-  const [last, whole] = [await pushAll(d), await d.detect(long)];
-  const equal =
-    last.label === whole.label &&
-    (last.score === whole.score ||
-      (last.score !== null && whole.score !== null && Math.abs(last.score - whole.score) <= 1e-12));
-  const oldCols =
-    od === undefined || op === undefined
-      ? '- | - | -'
-      : `${od.toFixed(2)} | ${op.toFixed(2)} | ${(op / od).toFixed(2)}x`;
-  console.log(
-    `| ${label} | ${oldCols} | ${nd.toFixed(2)} | ${np.toFixed(2)} | ${(np / nd).toFixed(2)}x | ${equal} |`,
-  );
 }
 
 type WithMembers = Detector & { members: readonly Detector[] };
@@ -189,43 +169,164 @@ async function replayMembers(ensemble: Detector): Promise<void> {
   }
 }
 
-// The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
-const ens = fresh[fresh.length - 1]![1];
-const oldEns = old?.[old.length - 1]?.[1];
+/** One detector's figures in one child: CPU ms of detect() and of the 200 pushes, and whether they agree. */
+interface DetectorFigures {
+  detect: number;
+  pushes: number;
+  /** The last push's detection equals detect()'s (same label, score within 1e-12). */
+  equal: boolean;
+}
 
-// Its members' streams without it: one after the other, then side by side (the difference is what pushing two
-// detectors' streams in turn costs beyond each alone: on a 2-core machine shared with other work, 0.5 ms in
-// one run, 2026-12-06).
-const [heuristicMember, embeddingMember] = (ens as WithMembers).members;
-const [alone0 = 0, alone1 = 0, sideBySide = 0] = await time(
-  [
-    { run: () => pushAll(heuristicMember!), batch: 2 },
-    { run: () => pushAll(embeddingMember!), batch: 2 },
-    { run: () => pushMembersSideBySide(ens), batch: 2 },
-  ],
-  6000,
-);
-const [mine, alone] = [await fitted(embeddingMember!), await fitted(fresh[1]![1])];
-const sameSet =
-  mine.vectors.length === alone.vectors.length &&
-  mine.vectors.every(
-    (v, j) =>
-      v.length === alone.vectors[j]!.length &&
-      Array.prototype.every.call(v, (x, i) => x === alone.vectors[j]![i]),
+/** The ensemble's members' streams pushed without it, and what its embedding member holds. */
+interface MemberFigures {
+  /** CPU ms of the 200 pushes of the heuristic member alone, then of the embedding member alone. */
+  alone: [number, number];
+  /** CPU ms of the 200 pushes to both members, each message to both in turn. */
+  sideBySide: number;
+  examples: number;
+  aloneExamples: number;
+  vectors: number;
+  aloneVectors: number;
+  sameSet: boolean;
+}
+
+/** One child process's figures. */
+interface ChildFigures {
+  /** Heuristic, embedding, ensemble, in {@link LABELS}' order. */
+  detectors: DetectorFigures[];
+  /** CPU ms of the ensemble's 200 pushes with its members replayed: its own work. */
+  own: number;
+  members: MemberFigures;
+}
+
+/** Builds, fits and times one implementation alone in this process (a child of the bench). */
+async function timeOne(side: Side): Promise<ChildFigures> {
+  const fresh = await build((await import(resolve(ROOT[side], 'src/detectors/registry.ts'))) as Registry);
+  const detectors: DetectorFigures[] = [];
+  for (const d of fresh) {
+    // The same batches as before the split into children (20 detect() calls, 2 runs of the 200 pushes a round).
+    const [detect = 0, pushes = 0] = await time(
+      [
+        { run: () => d.detect(long), batch: 20 },
+        { run: () => pushAll(d), batch: 2 },
+      ],
+      4000,
+    );
+    const [last, whole] = [await pushAll(d), await d.detect(long)];
+    const equal =
+      last.label === whole.label &&
+      (last.score === whole.score ||
+        (last.score !== null && whole.score !== null && Math.abs(last.score - whole.score) <= 1e-12));
+    detectors.push({ detect, pushes, equal });
+  }
+  const ens = fresh[fresh.length - 1]!;
+  const members = await splitMembers(ens, fresh[1]!);
+  // The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
+  const whole = (await pushAll(ens)).score;
+  await replayMembers(ens);
+  if ((await pushAll(ens)).score !== whole)
+    throw new Error('the replayed members changed the last detection');
+  const [own = 0] = await time([{ run: () => pushAll(ens), batch: 10 }], 2500);
+  return { detectors, own, members };
+}
+
+/**
+ * The ensemble's members' streams without it: one after the other, then side by side (the difference is what
+ * pushing two detectors' streams in turn costs beyond each alone: on a 2-core machine shared with other work,
+ * 0.5 ms in one run, 2026-12-06); and whether its embedding member holds the labelled set of `embedding`, the
+ * detector fitted alone.
+ */
+async function splitMembers(ens: Detector, embedding: Detector): Promise<MemberFigures> {
+  const [heuristicMember, embeddingMember] = (ens as WithMembers).members;
+  const [alone0 = 0, alone1 = 0, sideBySide = 0] = await time(
+    [
+      { run: () => pushAll(heuristicMember!), batch: 2 },
+      { run: () => pushAll(embeddingMember!), batch: 2 },
+      { run: () => pushMembersSideBySide(ens), batch: 2 },
+    ],
+    3000,
   );
+  const [mine, alone] = [await fitted(embeddingMember!), await fitted(embedding)];
+  const sameSet =
+    mine.vectors.length === alone.vectors.length &&
+    mine.vectors.every(
+      (v, j) =>
+        v.length === alone.vectors[j]!.length &&
+        Array.prototype.every.call(v, (x, i) => x === alone.vectors[j]![i]),
+    );
+  return {
+    alone: [alone0, alone1],
+    sideBySide,
+    examples: mine.examples,
+    aloneExamples: alone.examples,
+    vectors: mine.vectors.length,
+    aloneVectors: alone.vectors.length,
+    sameSet,
+  };
+}
+
+if (side !== undefined) reportFromChild(await timeOne(side));
+
+const hasOld = existsSync(resolve(ROOT.old, 'src/detectors/registry.ts'));
+const pairs = benchRepeats();
+const { newRuns, oldRuns } = runChildren<ChildFigures>(
+  { script: import.meta.filename, envVar: 'BOTLENS_STREAM_CHILD', name: 'stream' },
+  pairs,
+  hasOld,
+);
+const med = (runs: ChildFigures[], f: (r: ChildFigures) => number): number => median(runs.map(f));
+const ms = (x: number): string => x.toFixed(2);
+
+console.log(
+  `node ${process.version}; 200-message transcript, 100 from the target; CPU ms per call, each figure the median over ${pairs} child process(es) per implementation, run alternately (each child builds, fits and times one implementation alone: the median of its alternating rounds)`,
+);
+if (!hasOld) console.log(`(old implementation not found at ${BASE}: its columns are left out)`);
 console.log('');
 console.log(
-  `The ensemble's members' streams without it (new): the heuristic's 200 pushes ${alone0.toFixed(2)} ms and the embedding member's ${alone1.toFixed(2)} ms one after the other (${(alone0 + alone1).toFixed(2)} ms), side by side (each message to both in turn) ${sideBySide.toFixed(2)} ms. Its embedding member was fitted on ${mine.examples} examples (the detector alone: ${alone.examples}; the ensemble adds prefix cuts) and holds ${mine.vectors.length} labelled vectors, ${sameSet ? 'the same' : 'not the same'} as the detector fitted alone (${alone.vectors.length}).`,
+  '| detector | old: detect() | old: 200 pushes | old: pushes / detect | new: detect() | new: 200 pushes | new: pushes / detect | last push equals detect() |',
 );
-const whole = (await pushAll(ens)).score;
-await replayMembers(ens);
-if (oldEns) await replayMembers(oldEns);
-if ((await pushAll(ens)).score !== whole) throw new Error('the replayed members changed the last detection');
-const [ownNew = 0, ownOld] = await time(
-  [{ run: () => pushAll(ens), batch: 10 }, ...(oldEns ? [{ run: () => pushAll(oldEns), batch: 10 }] : [])],
-  oldEns ? 6000 : 3000,
-);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+/** detect(), pushes and their ratio for detector `i`, each the median over `runs` (the ratio: of the children's). */
+const cols = (runs: ChildFigures[], i: number): string => {
+  if (runs.length === 0) return '- | - | -';
+  const d = med(runs, (r) => r.detectors[i]!.detect);
+  const p = med(runs, (r) => r.detectors[i]!.pushes);
+  const ratio = med(runs, (r) => r.detectors[i]!.pushes / r.detectors[i]!.detect);
+  return `${ms(d)} | ${ms(p)} | ${ratio.toFixed(2)}x`;
+};
+LABELS.forEach((label, i) => {
+  const equal = newRuns.every((r) => r.detectors[i]!.equal);
+  console.log(`| ${label} | ${cols(oldRuns, i)} | ${cols(newRuns, i)} | ${equal} |`);
+});
+
+console.log('');
+const perChild = (which: string, runs: ChildFigures[]): void => {
+  const each = (f: (d: DetectorFigures) => string) =>
+    LABELS.map((label, i) => `${label} ${runs.map((r) => f(r.detectors[i]!)).join(' / ')}`).join('; ');
+  console.log(
+    `200 pushes per child (${which}), ms: ${each((d) => ms(d.pushes))}; the ensemble's own work (members replayed) ${runs.map((r) => ms(r.own)).join(' / ')}`,
+  );
+  console.log(`pushes / detect per child (${which}): ${each((d) => `${(d.pushes / d.detect).toFixed(2)}x`)}`);
+};
+perChild('new', newRuns);
+if (hasOld) perChild('old', oldRuns);
+
+/** The members' split of `runs`, each timing the median over the children. */
+const membersLine = (which: string, runs: ChildFigures[]): string => {
+  const m = runs.map((r) => r.members);
+  const [alone0, alone1, sideBySide] = [
+    median(m.map((x) => x.alone[0])),
+    median(m.map((x) => x.alone[1])),
+    median(m.map((x) => x.sideBySide)),
+  ];
+  const first = m[0]!;
+  const sameSet = m.every((x) => x.sameSet);
+  return `The ensemble's members' streams without it (${which}): the heuristic's 200 pushes ${ms(alone0)} ms and the embedding member's ${ms(alone1)} ms one after the other (${ms(alone0 + alone1)} ms), side by side (each message to both in turn) ${ms(sideBySide)} ms. Its embedding member was fitted on ${first.examples} examples (the detector alone: ${first.aloneExamples}; the ensemble adds prefix cuts) and holds ${first.vectors} labelled vectors, ${sameSet ? 'the same' : 'not the same'} as the detector fitted alone (${first.aloneVectors}).`;
+};
+console.log('');
+console.log(membersLine('new', newRuns));
+if (hasOld) console.log(membersLine('old', oldRuns));
 console.log('');
 console.log(
-  `The ensemble's own work in its 200 pushes (members replayed from recorded detections): ${ownOld === undefined ? '' : `old ${ownOld.toFixed(2)} ms, `}new ${ownNew.toFixed(2)} ms.`,
+  `The ensemble's own work in its 200 pushes (members replayed from recorded detections): ${hasOld ? `old ${ms(med(oldRuns, (r) => r.own))} ms, ` : ''}new ${ms(med(newRuns, (r) => r.own))} ms.`,
 );
