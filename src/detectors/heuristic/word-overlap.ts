@@ -51,7 +51,11 @@ export class WordOverlap {
   private readonly windowMask: number;
   /** Word id -> the stamp of the echo set holding it (see {@link WordOverlap.markEcho}). */
   private echoMark = new Int32Array(64);
-  private echoStamp = 0;
+  /**
+   * The current echo set's stamp. It starts above 0 (the stamp of no word: unmarked and newly grown entries are
+   * 0) and `clear()` moves it on, so with none marked since, the echo set is empty.
+   */
+  private echoStamp = 1;
   /**
    * How many words of the message added last are in the echo set (see {@link WordOverlap.markEcho}): counted
    * while the message is added to the history, so the echo costs no second pass over its words.
@@ -92,6 +96,8 @@ export class WordOverlap {
     // The word sets of stand-in repeats belong to the scan cache: hold none of them past this transcript.
     if (this.keptSets) this.repeatSets.fill(NO_SET);
     this.keptSets = false;
+    // The echo set ends with the transcript (a stamp no word has yet).
+    this.nextEchoStamp();
     this.posts = 0;
     this.history = 0;
   }
