@@ -172,16 +172,19 @@ describe('WordOverlap', () => {
     },
   );
 
-  it.each([5, 45])('shares nothing with an echo set before one is marked, or after clear() (window %i)', (window) => {
-    const overlap = new WordOverlap(window);
-    const ids = Int32Array.from([0, 1, 2, 3]);
-    overlap.addWords(ids, 4, 64);
-    expect(overlap.echoShared).toBe(0);
-    overlap.markEchoWords(ids, 4, 64);
-    overlap.addWords(ids, 4, 64);
-    expect(overlap.echoShared).toBe(4);
-    overlap.clear(64);
-    overlap.addWords(ids, 4, 64);
-    expect(overlap.echoShared).toBe(0);
-  });
+  it.each([5, 45])(
+    'shares nothing with an echo set before one is marked, or after clear() (window %i)',
+    (window) => {
+      const overlap = new WordOverlap(window);
+      const ids = Int32Array.from([0, 1, 2, 3]);
+      overlap.addWords(ids, 4, 64);
+      expect(overlap.echoShared).toBe(0);
+      overlap.markEchoWords(ids, 4, 64);
+      overlap.addWords(ids, 4, 64);
+      expect(overlap.echoShared).toBe(4);
+      overlap.clear(64);
+      overlap.addWords(ids, 4, 64);
+      expect(overlap.echoShared).toBe(0);
+    },
+  );
 });
