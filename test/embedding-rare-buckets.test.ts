@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DetectorState } from '../src/core/detector.js';
-import { bucketScale, conversationCounts } from '../src/detectors/embedding/bucket-spread.js';
+import { bucketScale, conversationCounts, countsByRule } from '../src/detectors/embedding/bucket-spread.js';
 import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import type { EmbeddingCentroidOptions } from '../src/detectors/embedding/options.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
@@ -65,7 +65,10 @@ describe('EmbeddingCentroidDetector rareBuckets', () => {
   });
 
   it('saves the rule only when set and restores it, scores and state unchanged', async () => {
-    for (const rareBuckets of [undefined, { minConversations: 3, action: 'shrink' as const }]) {
+    for (const rareBuckets of [
+      undefined,
+      { minConversations: 3, action: 'shrink' as const, count: 'any' as const },
+    ]) {
       const d = await fitted(rareBuckets ? { rareBuckets } : {});
       const json = JSON.stringify(d.toJSON());
       const state = JSON.parse(json) as DetectorState;
@@ -89,6 +92,7 @@ describe('EmbeddingCentroidDetector rareBuckets', () => {
       { minConversations: 2.5 },
       { minConversations: 3, action: 'zero' },
       { minConversations: 3, extra: true },
+      { minConversations: 3, count: 'all' },
     ];
     for (const rareBuckets of bad) {
       const make = () =>
@@ -102,18 +106,37 @@ describe('EmbeddingCentroidDetector rareBuckets', () => {
   });
 });
 
-describe('conversationCounts / bucketScale', () => {
-  it('counts each conversation once per position, per fold, and scales by the rule', () => {
+describe('conversationCounts / countsByRule / bucketScale', () => {
+  it('counts each conversation once per position, per fold and per class, and scales by the rule', () => {
     const row = (indices: number[]) => ({
       indices: Int32Array.from(indices),
       values: new Float32Array(indices.length).fill(1),
     });
     const rows = [row([0, 1]), row([0, 1, 2]), row([1]), row([1, 3])];
-    // rows 0 and 1 are one conversation (fold 0); rows 2 and 3 are two more (fold 1).
-    const { total, inFold } = conversationCounts(rows, [0, 1, 2, 3], [0, 0, 1, 2], [0, 0, 1, 1], 2, 4);
+    // rows 0 and 1 are one conversation (fold 0); rows 2 and 3 are two more (fold 1). Rows 0 and 2 are bots.
+    const group = [0, 0, 1, 2];
+    const fold = [0, 0, 1, 1];
+    const { total, inFold } = conversationCounts(rows, [0, 1, 2, 3], group, fold, 2, 4);
     expect([...total]).toEqual([1, 3, 1, 1]);
     expect([...inFold[0]!]).toEqual([1, 1, 1, 0]);
     expect([...inFold[1]!]).toEqual([0, 2, 0, 1]);
+    const labels = Uint8Array.from([1, 0, 1, 0]);
+    const rule = (count: 'any' | 'eachClass') =>
+      countsByRule(
+        { minConversations: 2, action: 'drop', count },
+        rows,
+        [0, 1, 2, 3],
+        labels,
+        group,
+        fold,
+        2,
+        4,
+      );
+    expect([...rule('any')()]).toEqual([1, 3, 1, 1]);
+    expect([...rule('any')(1)]).toEqual([1, 1, 1, 0]);
+    // Bot conversations [1, 2, 0, 0], human ones [1, 2, 1, 1]: the fewer.
+    expect([...rule('eachClass')()]).toEqual([1, 2, 0, 0]);
+    expect([...rule('eachClass')(1)]).toEqual([1, 1, 0, 0]);
     expect([...bucketScale(total, { minConversations: 2, action: 'drop' })]).toEqual([0, 1, 0, 0]);
     expect([...bucketScale(total, { minConversations: 4, action: 'shrink' })]).toEqual([
       0.5,
@@ -121,7 +144,5 @@ describe('conversationCounts / bucketScale', () => {
       0.5,
       0.5,
     ]);
-    // Fold 1's training rows: conversation 0 only.
-    expect([...bucketScale(total, { minConversations: 1, action: 'drop' }, inFold[1])]).toEqual([1, 1, 1, 0]);
   });
 });

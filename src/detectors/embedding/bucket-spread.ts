@@ -10,6 +10,39 @@ export interface RareBucketRule {
   minConversations: number;
   /** `'drop'`: no weight at all below it; `'shrink'`: the L2 penalty scaled by `minConversations / count`. */
   action: 'drop' | 'shrink';
+  /** `'any'`: conversations where any example has the position; `'eachClass'`: the fewer of bot and human ones. */
+  count: 'any' | 'eachClass';
+}
+
+/**
+ * The conversation count of each position over the rows a fit sees (`fold` left out, or all), by the rule's
+ * `count`: a function of the fold.
+ *
+ * @internal
+ */
+export function countsByRule(
+  rule: RareBucketRule,
+  rows: readonly SparseRow[],
+  ids: readonly number[],
+  labels: Uint8Array,
+  group: readonly number[],
+  fold: readonly number[],
+  folds: number,
+  dim: number,
+): (leftOut?: number) => Int32Array {
+  const count = (of: readonly number[]) => conversationCounts(rows, of, group, fold, folds, dim);
+  const parts =
+    rule.count === 'any'
+      ? [count(ids)]
+      : [count(ids.filter((i) => labels[i] === 1)), count(ids.filter((i) => labels[i] === 0))];
+  return (leftOut) => {
+    const out = new Int32Array(dim).fill(2 ** 30);
+    for (const { total, inFold } of parts) {
+      const minus = leftOut === undefined ? undefined : inFold[leftOut]!;
+      for (let j = 0; j < dim; j++) out[j] = Math.min(out[j]!, total[j]! - (minus ? minus[j]! : 0));
+    }
+    return out;
+  };
 }
 
 /**
@@ -66,11 +99,14 @@ export function conversationCounts(
  *
  * @internal
  */
-export function bucketScale(count: Int32Array, rule: RareBucketRule, minus?: Int32Array): Float64Array {
+export function bucketScale(
+  count: Int32Array,
+  rule: Pick<RareBucketRule, 'minConversations' | 'action'>,
+): Float64Array {
   const out = new Float64Array(count.length);
   const min = rule.minConversations;
   for (let j = 0; j < count.length; j++) {
-    const c = count[j]! - (minus ? minus[j]! : 0);
+    const c = count[j]!;
     out[j] = c >= min ? 1 : rule.action === 'drop' || c <= 0 ? 0 : Math.sqrt(c / min);
   }
   return out;

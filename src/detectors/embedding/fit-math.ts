@@ -6,7 +6,7 @@ import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
 import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
 import { solveLogistic } from '../../numeric/logistic-solver.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
-import { bucketScale, conversationCounts, type RareBucketRule } from './bucket-spread.js';
+import { bucketScale, countsByRule, type RareBucketRule } from './bucket-spread.js';
 import { type GramView, sparseRow } from './fit-cache.js';
 import {
   centered,
@@ -272,13 +272,11 @@ function fitProbe(
   const csrRows = vectors.map(sparseRow);
   const csr = csrFromRows(csrRows, dim);
   const rowScale = Float64Array.from(inv);
-  // With a rare-bucket rule the probe is fitted on scaled columns (weights mapped back by `unscale`), the
-  // conversation counts taken over the rows each fit sees.
-  const counts = x.rareBuckets && conversationCounts(csrRows, sample, x.group, fold, folds, dim);
-  const scaleFor = (f?: number) =>
-    counts &&
-    x.rareBuckets &&
-    bucketScale(counts.total, x.rareBuckets, f === undefined ? undefined : counts.inFold[f]);
+  // With a rare-bucket rule the probe is fitted on scaled columns (weights mapped back by `rescaled`), the
+  // conversation counts taken over the rows each fit sees (the fold's training rows for out-of-fold values).
+  const rule = x.rareBuckets;
+  const counts = rule && countsByRule(rule, csrRows, sample, labels, x.group, fold, folds, dim);
+  const scaleFor = (f?: number) => (counts && rule ? bucketScale(counts(f), rule) : undefined);
   const solve = (
     rows: number[],
     maxIter: number,

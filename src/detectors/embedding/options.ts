@@ -32,6 +32,13 @@ export interface EmbeddingRareBucketOptions {
    * @defaultValue 'drop'
    */
   action?: 'drop' | 'shrink';
+  /**
+   * What is counted: `'any'` = conversations where either speaker's example has the position; `'eachClass'` =
+   * the fewer of bot examples' and human examples' conversations (a position only one class uses, however often,
+   * counts 0: class-exclusive vocabulary is what names one bot family).
+   * @defaultValue 'any'
+   */
+  count?: 'any' | 'eachClass';
 }
 
 /** Options for {@link EmbeddingCentroidDetector}. */
@@ -164,7 +171,7 @@ function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | unde
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new InvalidOptionsError('rareBuckets', 'expected { minConversations, action? }');
   }
-  const { minConversations, action = 'drop', ...rest } = v as Record<string, unknown>;
+  const { minConversations, action = 'drop', count = 'any', ...rest } = v as Record<string, unknown>;
   const extra = Object.keys(rest);
   if (extra.length > 0) {
     throw new InvalidOptionsError('rareBuckets', `unknown key ${JSON.stringify(extra[0])}`);
@@ -182,7 +189,13 @@ function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | unde
       `expected "drop" or "shrink", got ${JSON.stringify(action)}`,
     );
   }
-  return { minConversations: min, action };
+  if (count !== 'any' && count !== 'eachClass') {
+    throw new InvalidOptionsError(
+      'rareBuckets.count',
+      `expected "any" or "eachClass", got ${JSON.stringify(count)}`,
+    );
+  }
+  return { minConversations: min, action, count };
 }
 
 /** Validates options and applies defaults. @internal */
