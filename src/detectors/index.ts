@@ -29,7 +29,11 @@ export {
 export { ClipConsistencyDetector } from './clip/clip-consistency-detector.js';
 export type { ClipConsistencyOptions } from './clip/clip-options.js';
 export { EmbeddingCentroidDetector } from './embedding/embedding-centroid-detector.js';
-export type { EmbeddingCentroidOptions, EmbeddingHnswOptions } from './embedding/options.js';
+export type {
+  EmbeddingCentroidOptions,
+  EmbeddingHnswOptions,
+  EmbeddingRareBucketOptions,
+} from './embedding/options.js';
 export type { FewShotPrompt, FewShotPromptOptions, FewShotScoring } from './few-shot/few-shot-options.js';
 export { FewShotPromptDetector } from './few-shot/few-shot-prompt-detector.js';
 export type { AnswerWords } from './few-shot/prompt-format.js';

@@ -313,6 +313,7 @@ export class EmbeddingCentroidDetector implements Detector {
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
+        rareBuckets: o.rareBuckets,
         // Out-of-fold refits start the probe's solver from the previous fit's probe (same optimum within its
         // tolerance, fewer steps); any other fit starts cold, so it gives the model a fresh detector gives.
         probeStart: (isFoldFit(examples) && this.cache.probeStart) || undefined,

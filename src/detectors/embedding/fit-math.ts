@@ -6,6 +6,7 @@ import { csrFromRows, SparseDesign } from '../../numeric/design-matrix.js';
 import { fitLogisticRegression, type LogisticModel } from '../../numeric/logistic-regression.js';
 import { solveLogistic } from '../../numeric/logistic-solver.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
+import { bucketScale, countsByRule, type RareBucketRule } from './bucket-spread.js';
 import { type GramView, sparseRow } from './fit-cache.js';
 import {
   centered,
@@ -84,6 +85,8 @@ export interface FitInput {
   probeL2: number;
   probeMaxIter: number;
   probeMaxExamples: number;
+  /** Positions (hashed buckets) seen in few training conversations get less or no probe weight; off when absent. */
+  rareBuckets?: RareBucketRule | undefined;
   /**
    * Where the probe's solver starts (the probe of the detector's previous fit, e.g. the previous fold of an
    * ensemble's out-of-fold fitting); used only when it has `dim` weights. It stops at the same gradient norm as a
@@ -266,16 +269,28 @@ function fitProbe(
   const nn = Math.min(n, x.neighbourSet ?? n);
   const oofProbe = new Float64Array(n);
   const sample = stratifiedSample(labels, x.probeMaxExamples);
-  const csr = csrFromRows(vectors.map(sparseRow), dim);
+  const csrRows = vectors.map(sparseRow);
+  const csr = csrFromRows(csrRows, dim);
   const rowScale = Float64Array.from(inv);
+  // With a rare-bucket rule the probe is fitted on scaled columns (weights mapped back by `rescaled`), the
+  // conversation counts taken over the rows each fit sees (the fold's training rows for out-of-fold values).
+  const rule = x.rareBuckets;
+  const counts = rule && countsByRule(rule, csrRows, sample, labels, x.group, fold, folds, dim);
+  const scaleFor = (f?: number) => (counts && rule ? bucketScale(counts(f), rule) : undefined);
   const solve = (
     rows: number[],
     maxIter: number,
     init?: { weights: ArrayLike<number>; intercept: number },
     relGradFromZero = false,
+    colScale?: Float64Array,
   ) =>
     solveLogistic(
-      new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale }),
+      new SparseDesign(csr, {
+        rowIds: Int32Array.from(rows),
+        center,
+        rowScale,
+        ...(colScale && { colScale }),
+      }),
       rows.map((i) => labels[i]!),
       {
         l2: x.probeL2,
@@ -288,9 +303,12 @@ function fitProbe(
       },
     );
   x.checkAborted();
-  const start = x.probeStart?.weights.length === dim ? x.probeStart : undefined;
-  const full = solve(sample, x.probeMaxIter, start, true);
-  const probe = { weights: Float32Array.from(full.weights), intercept: full.intercept };
+  const fullScale = scaleFor();
+  const given = x.probeStart?.weights.length === dim ? x.probeStart : undefined;
+  const start = given && fullScale ? rescaled(given, fullScale, 'to') : given;
+  const full = solve(sample, x.probeMaxIter, start, true, fullScale);
+  const fullWeights = fullScale ? rescaled(full, fullScale, 'from').weights : full.weights;
+  const probe = { weights: Float32Array.from(fullWeights), intercept: full.intercept };
   const inSample = new Uint8Array(n);
   for (const i of sample) inSample[i] = 1;
   for (let f = 0; f < folds; f++) {
@@ -298,9 +316,19 @@ function fitProbe(
     const tr = sample.filter((i) => fold[i] !== f);
     const held = sample.filter((i) => fold[i] === f);
     if (tr.length === 0 || held.length === 0) continue;
-    const m = solve(tr, FOLD_NEWTON_STEPS, full);
+    const foldScale = scaleFor(f);
+    // The fold's scaled start: the full probe's weights in the fold's own column scale.
+    const init = foldScale
+      ? rescaled({ weights: fullWeights, intercept: full.intercept }, foldScale, 'to')
+      : full;
+    const m = solve(tr, FOLD_NEWTON_STEPS, init, false, foldScale);
     const scores = new Float64Array(held.length);
-    new SparseDesign(csr, { rowIds: Int32Array.from(held), center, rowScale }).times(m.weights, scores);
+    new SparseDesign(csr, {
+      rowIds: Int32Array.from(held),
+      center,
+      rowScale,
+      ...(foldScale && { colScale: foldScale }),
+    }).times(m.weights, scores);
     held.forEach((i, a) => {
       oofProbe[i] = scores[a]! + m.intercept;
     });
@@ -312,6 +340,23 @@ function fitProbe(
     oofProbe[i] = v ? dot(v, probe.weights) + probe.intercept : 0;
   }
   return { probe, oofProbe, probeExamples: sample.length };
+}
+
+/**
+ * Weights between the original columns and columns scaled by `scale`: `'from'` scaled weights to original ones
+ * (`w * a`), `'to'` original ones to scaled (`w / a`, 0 where the column is dropped).
+ */
+function rescaled(
+  m: { weights: ArrayLike<number>; intercept: number },
+  scale: Float64Array,
+  direction: 'from' | 'to',
+): { weights: Float64Array; intercept: number } {
+  const w = Float64Array.from(m.weights);
+  for (let j = 0; j < w.length; j++) {
+    const a = scale[j]!;
+    w[j] = direction === 'from' ? w[j]! * a : a > 0 ? w[j]! / a : 0;
+  }
+  return { weights: w, intercept: m.intercept };
 }
 
 /** The dot product of texts i and j of a fit from its {@link GramView}. */

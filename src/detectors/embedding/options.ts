@@ -23,6 +23,24 @@ export interface EmbeddingHnswOptions {
   efSearch?: number;
 }
 
+/** See {@link EmbeddingCentroidOptions.rareBuckets}. */
+export interface EmbeddingRareBucketOptions {
+  /** Distinct training conversations a position must occur in to get the probe's full weight (an integer >= 2). */
+  minConversations: number;
+  /**
+   * `'drop'`: rarer positions get no weight; `'shrink'`: their L2 penalty is scaled by `minConversations / count`.
+   * @defaultValue 'drop'
+   */
+  action?: 'drop' | 'shrink';
+  /**
+   * What is counted: `'any'` = conversations where either speaker's example has the position; `'eachClass'` =
+   * the fewer of bot examples' and human examples' conversations (a position only one class uses, however often,
+   * counts 0: class-exclusive vocabulary is what names one bot family).
+   * @defaultValue 'any'
+   */
+  count?: 'any' | 'eachClass';
+}
+
 /** Options for {@link EmbeddingCentroidDetector}. */
 export interface EmbeddingCentroidOptions {
   /**
@@ -93,6 +111,16 @@ export interface EmbeddingCentroidOptions {
    */
   probeMaxExamples?: number;
   /**
+   * Guard against learning one bot family's vocabulary: embedding positions (hashed n-gram buckets) that occur
+   * in fewer than `minConversations` distinct training conversations get no probe weight (`action: 'drop'`) or
+   * an L2 penalty scaled up by `minConversations / count` (`'shrink'`). Rare n-grams tend to be one bot's or one
+   * persona's phrases. Counted over the probe's training rows (per fold for the out-of-fold values). Affects the
+   * probe only (centroids and the kNN vote are unchanged); off when absent. See docs/evaluation.md for what it
+   * did on ConvAI.
+   * @defaultValue undefined (off)
+   */
+  rareBuckets?: EmbeddingRareBucketOptions;
+  /**
    * Folds for the out-of-fold features the calibration is fitted on. Both speakers of a conversation are
    * always in the same fold.
    * @defaultValue 5
@@ -117,6 +145,7 @@ export interface Resolved {
   probeL2: number;
   probeMaxIter: number;
   probeMaxExamples: number;
+  rareBuckets: Required<EmbeddingRareBucketOptions> | undefined;
   folds: number;
   batchSize: number;
 }
@@ -135,6 +164,38 @@ function positiveNumber(name: string, v: unknown, fallback: number): number {
     throw new InvalidOptionsError(name, `expected a finite number > 0, got ${String(v)}`);
   }
   return v;
+}
+
+function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new InvalidOptionsError('rareBuckets', 'expected { minConversations, action? }');
+  }
+  const { minConversations, action = 'drop', count = 'any', ...rest } = v as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) {
+    throw new InvalidOptionsError('rareBuckets', `unknown key ${JSON.stringify(extra[0])}`);
+  }
+  const min = positiveInt('rareBuckets.minConversations', minConversations, 0);
+  if (min < 2) {
+    throw new InvalidOptionsError(
+      'rareBuckets.minConversations',
+      `expected an integer >= 2 (1 keeps every position; leave rareBuckets out for that), got ${String(minConversations)}`,
+    );
+  }
+  if (action !== 'drop' && action !== 'shrink') {
+    throw new InvalidOptionsError(
+      'rareBuckets.action',
+      `expected "drop" or "shrink", got ${JSON.stringify(action)}`,
+    );
+  }
+  if (count !== 'any' && count !== 'eachClass') {
+    throw new InvalidOptionsError(
+      'rareBuckets.count',
+      `expected "any" or "eachClass", got ${JSON.stringify(count)}`,
+    );
+  }
+  return { minConversations: min, action, count };
 }
 
 /** Validates options and applies defaults. @internal */
@@ -171,6 +232,7 @@ export function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
     probeL2: positiveNumber('probeL2', o.probeL2, 0.01),
     probeMaxIter: positiveInt('probeMaxIter', o.probeMaxIter, 10),
     probeMaxExamples: positiveInt('probeMaxExamples', o.probeMaxExamples, 2000),
+    rareBuckets: rareBucketRule(o.rareBuckets),
     folds,
     batchSize: positiveInt('batchSize', o.batchSize, 64),
   };

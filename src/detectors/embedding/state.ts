@@ -15,7 +15,12 @@ import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
 import { relocateSavedModelOptions, type SerializedModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { type FittedModel, KIND, STATE_VERSION } from './model.js';
-import type { EmbeddingCentroidOptions, EmbeddingHnswOptions, Resolved } from './options.js';
+import type {
+  EmbeddingCentroidOptions,
+  EmbeddingHnswOptions,
+  EmbeddingRareBucketOptions,
+  Resolved,
+} from './options.js';
 
 /**
  * The options and fitted state as JSON: labelled vectors as float16 (sparse ones as positions and values),
@@ -42,6 +47,8 @@ export function encodeState(
     probeL2: o.probeL2,
     probeMaxIter: o.probeMaxIter,
     probeMaxExamples: o.probeMaxExamples,
+    // Written only when set, so state without it reads (and hashes) as before.
+    ...(o.rareBuckets && { rareBuckets: { ...o.rareBuckets } }),
     folds: o.folds,
     batchSize: o.batchSize,
     embedderId,
@@ -149,6 +156,9 @@ export function readState(
     ...(opt<number>('probeMaxIter') !== undefined && { probeMaxIter: opt<number>('probeMaxIter') }),
     ...(opt<number>('probeMaxExamples') !== undefined && {
       probeMaxExamples: opt<number>('probeMaxExamples'),
+    }),
+    ...(opt<EmbeddingRareBucketOptions>('rareBuckets') !== undefined && {
+      rareBuckets: opt<EmbeddingRareBucketOptions>('rareBuckets'),
     }),
     ...(opt<number>('folds') !== undefined && { folds: opt<number>('folds') }),
     ...(opt<number>('batchSize') !== undefined && { batchSize: opt<number>('batchSize') }),
