@@ -14,9 +14,13 @@ export type Side = 'new' | 'old';
 /** The median of `xs` (the upper one of an even count); `xs` is left as it is. */
 export const median = (xs: readonly number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** How many pairs of children to run: `BENCH_REPEATS`, at least 1, default 3. */
+/** How many pairs of children to run: `BENCH_REPEATS` (a whole number), at least 1, default 3. */
 export function benchRepeats(): number {
-  return Math.max(1, Number(process.env['BENCH_REPEATS'] ?? 3));
+  const v = process.env['BENCH_REPEATS'];
+  if (v === undefined) return 3;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`BENCH_REPEATS must be a whole number, got "${v}"`);
+  return Math.max(1, n);
 }
 
 /** The side this process times when it is a bench's child (`envVar` set by {@link runChildren}), else undefined. */

@@ -219,7 +219,7 @@ const NEW_ENSEMBLE_FLAGS = [
  * `--threads` and `--device` apply; flags that describe a new ensemble (`--detectors`, `--strategy`,
  * `--embedder`, `--dtype`, `--model NAME=ID`) are refused, never silently ignored.
  */
-function fittedLoadOptions(
+export function fittedLoadOptions(
   flags: DetectorFlags,
   fitted: string,
   models: Map<string, string>,

@@ -15,7 +15,7 @@ import type { ScoringDetector } from './types.js';
 export async function buildScoringDetector(source: ScoringDetector): Promise<Detector> {
   if ('ensemble' in source) return createEnsemble(source.ensemble);
   if ('state' in source) return detectorFromState(source.state);
-  if ('file' in source) return detectorFromFile(source.file);
+  if ('file' in source) return detectorFromFile(source.file, source.options ?? {});
   throw new InvalidOptionsError('detector', 'give { ensemble }, { state } or { file }');
 }
 

@@ -1,4 +1,5 @@
 import type { DetectorState, Evidence } from '../core/detector.js';
+import type { DetectorLoadOptions } from '../detectors/descriptor.js';
 import type { EnsembleSpec } from '../detectors/detector-spec.js';
 
 /**
@@ -24,6 +25,12 @@ export type ScoringDetector =
   | {
       /** Read the saved detector state from this JSON file. */
       file: string;
+      /**
+       * How to load it: where its models are, a new threshold, a new prior for a fitted stacking ensemble
+       * (see {@link DetectorLoadOptions}); plain data, so a worker thread or queue worker gets the same.
+       * @defaultValue `{}` (the saved settings)
+       */
+      options?: DetectorLoadOptions;
     };
 
 /** One input line handed to a scorer: its 1-based line number and its text. */

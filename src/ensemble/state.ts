@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ResolvedEnsembleOptions } from './ensemble-options.js';
 import { featureWeightCount } from './member-features.js';
 import { noveltyStateSchema } from './novelty.js';
+import { checkPrior } from './prior-shift.js';
 import { combinerSizes, EVIDENCE_TERMS } from './stacking.js';
 import type { StrategyState } from './strategies/strategy.js';
 import {
@@ -208,6 +209,8 @@ export async function rebuildMembers(
     );
   }
   const s = parseEnsembleState(state);
+  // A prior given at load is checked as the constructor checks one (null or NaN is refused, never ignored).
+  if (options.prior !== undefined) checkPrior(options.prior, s.strategy);
   if (options.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
     throw new InvalidOptionsError(
       'prior',

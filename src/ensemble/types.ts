@@ -290,7 +290,10 @@ export type EnsembleState = DetectorState & {
   prior?: number;
   /**
    * The share of bots among the whole training transcripts the stacking combiner was fitted on (what `prior`
-   * shifts from); absent when not fitted, and in state saved before it was recorded.
+   * shifts from); absent when not fitted, and in state saved before it was recorded. Counted over whole
+   * transcripts only, although the combiner also learns from their prefix cuts: where bots' and humans'
+   * conversations differ in length the two shares differ a little (ConvAI's convai1-2017 train rows: 0.198
+   * whole, 0.212 with the cuts, 0.08 in log-odds).
    */
   trainingBotShare?: number;
   /** Member names, in the order given to the constructor. */

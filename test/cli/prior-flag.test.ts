@@ -4,14 +4,18 @@
  * saved prior without a refit (detectorFromFile's `prior`), refused for a file that cannot honour it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scoringDetectorFromFlags } from '../../src/cli/commands/score.js';
+import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
+/** The detector flags commander gives when only `--model` and the flags under test are on the command line. */
+const DEFAULT_FLAGS = { detectors: 'heuristic', strategy: 'stacking' as const };
 const work = useWorkDir('botlens-prior-flag-');
 
 describe('--prior', () => {
@@ -48,6 +52,20 @@ describe('--prior', () => {
     )?.contribution;
     expect(shift).toBeCloseTo(logit(0.2) - logit(saved.trainingBotShare), 9);
     expect(JSON.parse(moved.stdout).score).toBeLessThan(JSON.parse(detected.stdout).score);
+    // `score` carries the flags that apply next to a fitted file to whichever thread or worker loads it.
+    const scoring = scoringDetectorFromFlags({
+      ...DEFAULT_FLAGS,
+      model: [out],
+      prior: '0.2',
+      threshold: '0.4',
+    });
+    expect(scoring).toEqual({ file: resolve(out), options: { prior: 0.2, threshold: 0.4 } });
+    const scorer = await buildScoringDetector(scoring);
+    const scored = await scorer.detect(JSON.parse(await readFile(t, 'utf8')));
+    expect(scored.score).toBe(JSON.parse(moved.stdout).score);
+    expect(() => scoringDetectorFromFlags({ ...DEFAULT_FLAGS, model: [out], prior: 'x' })).toThrow(
+      /"--prior": got "x"/,
+    );
     const badPrior = await runCli(['detect', t, '--model', out, '--prior', '1']);
     expect(badPrior.code).not.toBe(0);
     expect(badPrior.stderr).toContain('"--prior": got "1"');

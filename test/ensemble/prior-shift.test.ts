@@ -165,6 +165,10 @@ describe('Ensemble option prior (stacking)', () => {
       /"prior": applies to a fitted stacking ensemble/,
     );
     await expect(detectorFromState(state, { prior: 1 })).rejects.toThrow(InvalidOptionsError);
+    // From JavaScript, null is refused as the constructor refuses it, never taken for "the saved prior".
+    await expect(detectorFromState(state, { prior: null as unknown as number })).rejects.toThrow(
+      /"prior": got null/,
+    );
   });
 
   it('refuses a prior outside (0, 1) and on strategies that learn no prior', () => {

@@ -6,6 +6,7 @@ import {
   addDetectorFlags,
   type DetectorFlags,
   ensembleSpecFromFlags,
+  fittedLoadOptions,
   parseModelFlags,
 } from '../detector-flags.js';
 import { parseCount } from '../parse-count.js';
@@ -26,8 +27,14 @@ interface ScoreFlags extends DetectorFlags {
 
 /** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
 export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector {
-  const { fitted } = parseModelFlags(flags.model);
-  if (fitted) return { file: resolve(fitted) };
+  const { fitted, models } = parseModelFlags(flags.model);
+  if (fitted) {
+    // The flags that apply next to a fitted file (--threshold, --prior, --model-dir, ...) travel with it, checked
+    // and with paths made absolute, to whichever thread or worker loads it; the others are refused.
+    const { modelDir, ...rest } = fittedLoadOptions(flags, fitted, models);
+    const options = { ...rest, ...(modelDir !== undefined && { modelDir: resolve(modelDir) }) };
+    return { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
+  }
   return { ensemble: ensembleSpecFromFlags(flags) };
 }
 

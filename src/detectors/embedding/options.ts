@@ -169,7 +169,7 @@ function positiveNumber(name: string, v: unknown, fallback: number): number {
 function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new InvalidOptionsError('rareBuckets', 'expected { minConversations, action? }');
+    throw new InvalidOptionsError('rareBuckets', 'expected { minConversations, action?, count? }');
   }
   const { minConversations, action = 'drop', count = 'any', ...rest } = v as Record<string, unknown>;
   const extra = Object.keys(rest);
