@@ -36,11 +36,17 @@ export const serviceConfigSchema = z
     $schema: z.string().optional(),
     ensemble: ensembleSpecSchema.optional(),
     fitted: z.string().min(1).optional(),
+    prior: z.number().gt(0).lt(1).optional(),
     server: serverSchema.optional(),
   })
   .refine((c) => !(c.ensemble && c.fitted), {
     message: 'give either "ensemble" or "fitted", not both',
     path: ['fitted'],
+  })
+  .refine((c) => c.prior === undefined || c.fitted !== undefined, {
+    message:
+      'applies to a "fitted" stacking ensemble; for an ensemble built from the config, set "ensemble.prior"',
+    path: ['prior'],
   });
 
 /** The `server` section of `botlens.config.json`: where and how the service listens. */
@@ -157,6 +163,14 @@ export interface ServiceConfig {
   ensemble?: EnsembleSpec | undefined;
   /** A file written by `botlens fit` (give this or `ensemble`); relative to the config file. */
   fitted?: string | undefined;
+  /**
+   * With `fitted` (a stacking ensemble): the share of bots expected where the service is used, in (0, 1),
+   * replacing the fitted file's (see `EnsembleOptions.prior`), without a refit. Refused without `fitted` (an
+   * ensemble built from the config takes `ensemble.prior`) and, at start-up, for a fitted file that cannot honour
+   * it.
+   * @defaultValue the fitted file's prior, if any (else its training share)
+   */
+  prior?: number | undefined;
   /** Where and how the service listens. */
   server?: ServerSettings | undefined;
 }

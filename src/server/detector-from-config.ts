@@ -4,6 +4,8 @@ import type { ServiceConfig } from './config.js';
 
 /** Builds the detector a service config describes: the fitted file, the ensemble, or the heuristic alone. */
 export async function detectorFromConfig(config: ServiceConfig): Promise<Detector> {
-  if (config.fitted) return detectorFromFile(config.fitted);
+  if (config.fitted) {
+    return detectorFromFile(config.fitted, config.prior !== undefined ? { prior: config.prior } : {});
+  }
   return createEnsemble(config.ensemble ?? { strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
 }

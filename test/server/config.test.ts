@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
+import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import {
   type DetectorSpec,
   detectorSpecSchema,
@@ -10,6 +11,7 @@ import {
   type ensembleSpecSchema,
 } from '../../src/detectors/detector-spec.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import {
   loadServiceConfig,
@@ -18,6 +20,7 @@ import {
   type serviceConfigSchema,
 } from '../../src/server/config.js';
 import { detectorFromConfig, startService } from '../../src/server/serve.js';
+import { ROOT } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'botlens-config-'));
 
@@ -65,6 +68,28 @@ describe('service config', () => {
     writeFileSync(fitted, JSON.stringify(new HeuristicDetector({ threshold: 0.7 }).toJSON()));
     const h = await detectorFromConfig({ fitted });
     expect(h).toBeInstanceOf(HeuristicDetector);
+    // A prior needs a fitted stacking ensemble: a fitted heuristic cannot honour it, so start-up fails.
+    await expect(detectorFromConfig({ fitted, prior: 0.3 })).rejects.toThrow(
+      /"prior": applies to a fitted stacking/,
+    );
+  });
+
+  it('gives a fitted stacking ensemble the config prior, and refuses a prior without a fitted file', async () => {
+    const chats = await readTranscriptsJsonl(join(ROOT, 'test/quality/fixtures/chats.jsonl'));
+    const e = new Ensemble([new HeuristicDetector()], { strategy: 'stacking' });
+    await e.fit(chats);
+    const fitted = join(dir, 'stacking.json');
+    writeFileSync(fitted, JSON.stringify(e.toJSON()));
+    const p = join(dir, 'prior.config.json');
+    writeFileSync(p, JSON.stringify({ fitted: 'stacking.json', prior: 0.2 }));
+    const served = await detectorFromConfig(await loadServiceConfig(p));
+    expect((served as Ensemble).toJSON().prior).toBe(0.2);
+    const t = chats[0]!;
+    const shift = (await served.detect(t)).evidence.find((x) => x.name === 'prior_shift')?.contribution;
+    const share = e.toJSON().trainingBotShare!;
+    expect(shift).toBeCloseTo(Math.log(0.2 / 0.8) - Math.log(share / (1 - share)), 12);
+    expect(() => parseServiceConfig({ prior: 0.2 })).toThrow(/ensemble\.prior/);
+    expect(() => parseServiceConfig({ fitted: 'stacking.json', prior: 1 })).toThrow(InvalidOptionsError);
   });
 
   it('starts the service with no config and serves a detection', async () => {
