@@ -287,23 +287,34 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
 
 /** `--prior`: a number in (0, 1). */
 function parsePrior(v: string): number {
-  const prior = Number(v);
-  if (v.trim() === '' || !(prior > 0 && prior < 1)) {
-    throw new InvalidOptionsError(
-      '--prior',
-      `got "${v}"; give the share of bots expected where the ensemble is used, in (0, 1), e.g. 0.5`,
-    );
-  }
-  return prior;
+  return parseShare('--prior', v, false, 'the share of bots expected where the ensemble is used');
 }
 
 /** `--member-prefix-cut-share`: a number in (0, 1]. */
 function parseCutShare(v: string): number {
+  return parseShare(
+    '--member-prefix-cut-share',
+    v,
+    true,
+    'the share of training transcripts whose cuts the members learn from',
+  );
+}
+
+/**
+ * A share given on the command line: a number in (0, 1), or (0, 1] when `oneAllowed`; an empty value is refused
+ * (`Number('')` would read it as 0).
+ *
+ * @param flag - the flag, for the error
+ * @param v - its value
+ * @param oneAllowed - whether 1 itself is a valid share
+ * @param what - what the share is of, for the error
+ */
+function parseShare(flag: string, v: string, oneAllowed: boolean, what: string): number {
   const share = Number(v);
-  if (v.trim() === '' || !(share > 0 && share <= 1)) {
+  if (v.trim() === '' || !(share > 0 && (share < 1 || (oneAllowed && share === 1)))) {
     throw new InvalidOptionsError(
-      '--member-prefix-cut-share',
-      `got "${v}"; give the share of training transcripts whose cuts the members learn from, in (0, 1], e.g. 0.5`,
+      flag,
+      `got "${v}"; give ${what}, in (0, 1${oneAllowed ? ']' : ')'}, e.g. 0.5`,
     );
   }
   return share;
