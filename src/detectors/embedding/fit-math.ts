@@ -277,6 +277,8 @@ function fitProbe(
   const rule = x.rareBuckets;
   const counts = rule && countsByRule(rule, csrRows, sample, labels, x.group, fold, folds, dim);
   const scaleFor = (f?: number) => (counts && rule ? bucketScale(counts(f), rule) : undefined);
+  const design = (rows: readonly number[], colScale?: Float64Array) =>
+    new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale, ...(colScale && { colScale }) });
   const solve = (
     rows: number[],
     maxIter: number,
@@ -285,12 +287,7 @@ function fitProbe(
     colScale?: Float64Array,
   ) =>
     solveLogistic(
-      new SparseDesign(csr, {
-        rowIds: Int32Array.from(rows),
-        center,
-        rowScale,
-        ...(colScale && { colScale }),
-      }),
+      design(rows, colScale),
       rows.map((i) => labels[i]!),
       {
         l2: x.probeL2,
@@ -323,12 +320,7 @@ function fitProbe(
       : full;
     const m = solve(tr, FOLD_NEWTON_STEPS, init, false, foldScale);
     const scores = new Float64Array(held.length);
-    new SparseDesign(csr, {
-      rowIds: Int32Array.from(held),
-      center,
-      rowScale,
-      ...(foldScale && { colScale: foldScale }),
-    }).times(m.weights, scores);
+    design(held, foldScale).times(m.weights, scores);
     held.forEach((i, a) => {
       oofProbe[i] = scores[a]! + m.intercept;
     });
