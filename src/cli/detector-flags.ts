@@ -1,12 +1,20 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { Detector } from '../core/detector.js';
+import {
+  formatRange,
+  NONZERO_SHARE,
+  type NumberRange,
+  OPEN_SHARE,
+  PROBABILITY,
+} from '../core/number-range.js';
 import type { DetectorCliFlag, DetectorLoadOptions } from '../detectors/descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
 import { type DetectorSpec, detectorSpecSchema, type EnsembleSpec } from '../detectors/detector-spec.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
+import { parseNumberFlag } from './parse-number.js';
 
 /** The detector-building flags shared by `detect`, `eval` and `fit` (`serve` reads its ensemble from --config). */
 export interface DetectorFlags {
@@ -130,22 +138,23 @@ export function parseModelFlags(values: readonly string[]): { fitted?: string; m
   return fitted === undefined ? { models } : { fitted, models };
 }
 
-/** Parses `--threshold`. */
+/**
+ * Parses `--threshold`: a number in [0, 1] (an empty or blank value, hex, `Infinity` or `NaN` is refused, never
+ * read as 0 or a number).
+ *
+ * @param value - the flag's value, if given
+ * @throws InvalidOptionsError naming `--threshold`
+ */
 export function parseThreshold(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = Number(value);
-  if (!(t >= 0 && t <= 1))
-    throw new InvalidOptionsError('--threshold', `expected a number in [0, 1], got "${value}"`);
-  return t;
+  return value === undefined ? undefined : parseNumberFlag('--threshold', value, PROBABILITY);
 }
+
+/** `--threads`: a whole number from 1 to 1024. */
+const THREADS: NumberRange = { min: 1, max: 1024, integer: true };
 
 /** Parses `--threads`. */
 function parseThreads(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= 1 && n <= 1024))
-    throw new InvalidOptionsError('--threads', `expected a whole number from 1 to 1024, got "${value}"`);
-  return n;
+  return value === undefined ? undefined : parseNumberFlag('--threads', value, THREADS);
 }
 
 /** The spec fields each shared flag sets, for the types whose descriptor lists the flag. */
@@ -287,7 +296,7 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
 
 /** `--prior`: a number in (0, 1). */
 function parsePrior(v: string): number {
-  return parseShare('--prior', v, false, 'the share of bots expected where the ensemble is used');
+  return parseShare('--prior', v, OPEN_SHARE, 'the share of bots expected where the ensemble is used');
 }
 
 /** `--member-prefix-cut-share`: a number in (0, 1]. */
@@ -295,40 +304,42 @@ function parseCutShare(v: string): number {
   return parseShare(
     '--member-prefix-cut-share',
     v,
-    true,
+    NONZERO_SHARE,
     'the share of training transcripts whose cuts the members learn from',
   );
 }
 
 /**
- * A share given on the command line: a number in (0, 1), or (0, 1] when `oneAllowed`; an empty value is refused
- * (`Number('')` would read it as 0).
+ * A share given on the command line, in `range` ((0, 1) or (0, 1]), through {@link parseNumberFlag}.
  *
  * @param flag - the flag, for the error
  * @param v - its value
- * @param oneAllowed - whether 1 itself is a valid share
+ * @param range - where the share must lie
  * @param what - what the share is of, for the error
  */
-function parseShare(flag: string, v: string, oneAllowed: boolean, what: string): number {
-  const share = Number(v);
-  if (v.trim() === '' || !(share > 0 && (share < 1 || (oneAllowed && share === 1)))) {
-    throw new InvalidOptionsError(
-      flag,
-      `got "${v}"; give ${what}, in (0, 1${oneAllowed ? ']' : ')'}, e.g. 0.5`,
-    );
-  }
-  return share;
+function parseShare(flag: string, v: string, range: NumberRange, what: string): number {
+  return parseNumberFlag(
+    flag,
+    v,
+    range,
+    () => `got "${v}"; give ${what}, in ${formatRange(range)}, e.g. 0.5`,
+  );
 }
+
+/** One `--member-prefix-cuts` value: a positive whole number. */
+const PREFIX_CUT: NumberRange = { min: 1, max: Number.POSITIVE_INFINITY, integer: true };
 
 /** `--member-prefix-cuts`: "none" or comma-separated positive integers. */
 function parsePrefixCuts(v: string): number[] {
   if (v.trim() === 'none') return [];
-  const cuts = v.split(',').map((x) => Number(x.trim()));
-  if (v.trim() === '' || cuts.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new InvalidOptionsError(
-      '--member-prefix-cuts',
-      `got "${v}"; give comma-separated positive integers such as 1,2,3,5,8, or "none"`,
+  return v
+    .split(',')
+    .map((x) =>
+      parseNumberFlag(
+        '--member-prefix-cuts',
+        x.trim(),
+        PREFIX_CUT,
+        () => `got "${v}"; give comma-separated positive integers such as 1,2,3,5,8, or "none"`,
+      ),
     );
-  }
-  return cuts;
 }

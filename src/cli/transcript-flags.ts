@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits } from '../core/validate.js';
 import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../data/read-transcripts.js';
-import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { parseNumberFlag } from './parse-number.js';
 import { readLabelledData } from './read-labelled.js';
 
 /** The transcript-limit flags shared by `detect`, `eval` and `fit`. */
@@ -42,14 +42,8 @@ export function transcriptOptionsFromFlags(
 ): Pick<ReadJsonlOptions, 'limits' | 'truncate'> {
   let limits: ValidationLimits | undefined;
   if (flags.maxMessages !== undefined) {
-    const n = Number(flags.maxMessages);
-    if (!(Number.isInteger(n) && n >= 1 && n <= MAX_MESSAGES_CEILING)) {
-      throw new InvalidOptionsError(
-        '--max-messages',
-        `expected a whole number from 1 to ${MAX_MESSAGES_CEILING}, got "${flags.maxMessages}"`,
-      );
-    }
-    limits = { maxMessages: n };
+    const range = { min: 1, max: MAX_MESSAGES_CEILING, integer: true };
+    limits = { maxMessages: parseNumberFlag('--max-messages', flags.maxMessages, range) };
   }
   return { ...(limits && { limits }), ...(flags.truncate && { truncate: true }) };
 }

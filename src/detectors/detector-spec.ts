@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NONZERO_SHARE, numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
 import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
@@ -117,7 +118,7 @@ export const ensembleSpecSchema = z.strictObject({
   strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
     error: 'strategy must be one of weighted-mean, stacking, cascade',
   }),
-  threshold: z.number().min(0).max(1).optional(),
+  threshold: numberInRange(PROBABILITY, 'threshold').optional(),
   weights: z.record(z.string(), z.number().nonnegative()).optional(),
   noveltyGuard: z
     .enum(['report', 'fallback', 'off'], { error: 'noveltyGuard must be one of report, fallback, off' })
@@ -125,17 +126,9 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCuts: z
     .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
     .optional(),
-  memberPrefixCutShare: z
-    .number({ error: 'memberPrefixCutShare must be a number in (0, 1]' })
-    .gt(0, { error: 'memberPrefixCutShare must be a number in (0, 1]' })
-    .max(1, { error: 'memberPrefixCutShare must be a number in (0, 1]' })
-    .optional(),
+  memberPrefixCutShare: numberInRange(NONZERO_SHARE, 'memberPrefixCutShare').optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
-  prior: z
-    .number({ error: 'prior must be a number in (0, 1)' })
-    .gt(0, { error: 'prior must be a number in (0, 1)' })
-    .lt(1, { error: 'prior must be a number in (0, 1)' })
-    .optional(),
+  prior: numberInRange(OPEN_SHARE, 'prior').optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 

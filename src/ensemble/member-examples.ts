@@ -1,3 +1,4 @@
+import { formatRange, inRange, NONZERO_SHARE } from '../core/number-range.js';
 import { markPrefixCut } from '../core/training-marks.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -80,10 +81,10 @@ export function cutSources(labels: readonly Label[], share: number, seed: number
  * @internal
  */
 export function checkCutShare(share: unknown): number {
-  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+  if (!inRange(share, NONZERO_SHARE)) {
     throw new InvalidOptionsError(
       'memberPrefixCutShare',
-      `got ${String(share)}; use the share of training examples whose cuts members learn from, in (0, 1], e.g. 0.5`,
+      `got ${String(share)}; use the share of training examples whose cuts members learn from, in ${formatRange(NONZERO_SHARE)}, e.g. 0.5`,
     );
   }
   return share;

@@ -1,3 +1,4 @@
+import { formatRange, inRange, OPEN_SHARE } from '../core/number-range.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { logit } from '../numeric/logistic-regression.js';
@@ -16,10 +17,10 @@ import type { EnsembleStrategy } from './types.js';
  */
 export function checkPrior(prior: unknown, strategy: EnsembleStrategy): number | null {
   if (prior === undefined) return null;
-  if (typeof prior !== 'number' || !(prior > 0 && prior < 1)) {
+  if (!inRange(prior, OPEN_SHARE)) {
     throw new InvalidOptionsError(
       'prior',
-      `got ${String(prior)}; use the share of bots expected where the ensemble is used, in (0, 1), e.g. 0.5`,
+      `got ${String(prior)}; use the share of bots expected where the ensemble is used, in ${formatRange(OPEN_SHARE)}, e.g. 0.5`,
     );
   }
   if (strategy !== 'stacking') {

@@ -3,6 +3,7 @@ import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
 import type { ModelCheck, ModelCheckReport } from '../../select/types.js';
 import { MODEL_ZOO, ZOO_DETECTORS, type ZooDetector, type ZooEntry } from '../../zoo/model-zoo.js';
 import { formatTable } from '../format-table.js';
+import { parseNumberFlag } from '../parse-number.js';
 
 interface CheckModelFlags {
   task?: ZooDetector;
@@ -29,8 +30,12 @@ function list(v: string | undefined): string[] | undefined {
     .filter((s) => s !== '');
 }
 
-function num(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : Number(v);
+/** A count or limit flag: a number >= 0, or a whole number >= 1 (`whole`); `undefined` when not given. */
+function num(flag: string, v: string | undefined, whole = false): number | undefined {
+  const range = whole
+    ? { min: 1, max: Number.POSITIVE_INFINITY, integer: true }
+    : { min: 0, max: Number.POSITIVE_INFINITY };
+  return v === undefined ? undefined : parseNumberFlag(flag, v, range);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -113,11 +118,11 @@ export function registerCheckModelCommand(program: Command): void {
         languages: list(flags.languages),
         allowLicenses: list(flags.allowLicenses),
         allowPickle: flags.allowPickle,
-        minDownloads: num(flags.minDownloads),
-        minLikes: num(flags.minLikes),
-        maxMonthsSinceUpdate: num(flags.maxMonths),
-        sequenceLength: num(flags.sequenceLength),
-        batchSize: num(flags.batchSize),
+        minDownloads: num('--min-downloads', flags.minDownloads),
+        minLikes: num('--min-likes', flags.minLikes),
+        maxMonthsSinceUpdate: num('--max-months', flags.maxMonths),
+        sequenceLength: num('--sequence-length', flags.sequenceLength, true),
+        batchSize: num('--batch-size', flags.batchSize, true),
         revision: flags.revision,
         hubUrl: flags.hubUrl,
       });

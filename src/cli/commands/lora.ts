@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { TrainProgress } from '../../peft/training/train-core.js';
+import { parseNumberFlag } from '../parse-number.js';
 import { readLabelledData } from '../read-labelled.js';
 
 interface MergeFlags {
@@ -35,12 +36,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** A number flag of `lora train` (the trainer checks the ranges, naming the option). */
 function num(name: string, v: string, integer: boolean): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new InvalidOptionsError(name, `expected ${integer ? 'an integer' : 'a number'}, got "${v}"`);
-  }
-  return n;
+  const any = { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY, integer };
+  return parseNumberFlag(name, v, any);
 }
 
 /**
@@ -146,6 +145,17 @@ export function registerLoraCommand(program: Command): void {
     .option('--quiet', 'no progress bar (same as --no-progress)')
     .option('--json', 'print the result as JSON (the default; kept for symmetry with the other commands)')
     .action(async (flags: TrainFlags) => {
+      // The number flags are checked before any file is read.
+      const numbers = {
+        r: num('--r', flags.r, true),
+        alpha: num('--alpha', flags.alpha, false),
+        epochs: num('--epochs', flags.epochs, true),
+        batchSize: num('--batch-size', flags.batchSize, true),
+        learningRate: num('--lr', flags.lr, false),
+        patience: num('--patience', flags.patience, true),
+        maxLength: num('--max-length', flags.maxLength, true),
+        seed: num('--seed', flags.seed, true),
+      };
       await assertOutSeparate(flags.out, [
         // --model is an input only when it names a folder (a hub id is downloaded into the cache).
         ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
@@ -175,15 +185,8 @@ export function registerLoraCommand(program: Command): void {
           examples,
           ...(validation ? { validation } : {}),
           out: flags.out,
-          r: num('--r', flags.r, true),
-          alpha: num('--alpha', flags.alpha, false),
+          ...numbers,
           targets: targets as ('query' | 'key' | 'value')[],
-          epochs: num('--epochs', flags.epochs, true),
-          batchSize: num('--batch-size', flags.batchSize, true),
-          learningRate: num('--lr', flags.lr, false),
-          patience: num('--patience', flags.patience, true),
-          maxLength: num('--max-length', flags.maxLength, true),
-          seed: num('--seed', flags.seed, true),
           botLabel: flags.botLabel,
           signal: ac.signal,
           onProgress: (p) => {

@@ -6,6 +6,7 @@ import {
   type OptimizePass,
 } from '../../quant/optimize/optimize-model.js';
 import { formatTable } from '../format-table.js';
+import { parseNumberFlag } from '../parse-number.js';
 
 interface OptimizeFlags {
   out: string;
@@ -49,10 +50,11 @@ export function registerOptimizeCommand(program: Command): void {
     .option('--overwrite', 'replace --out when it exists')
     .option('--json', 'print the full result as JSON')
     .action(async (dir: string, flags: OptimizeFlags) => {
-      const tolerance = Number(flags.tolerance);
-      if (!(tolerance > 0)) {
-        throw new InvalidOptionsError('--tolerance', `expected a positive number, got ${flags.tolerance}`);
-      }
+      const tolerance = parseNumberFlag('--tolerance', flags.tolerance, {
+        min: 0,
+        max: Number.POSITIVE_INFINITY,
+        minOpen: true,
+      });
       const passes = passesFromFlag(flags.passes);
       const { optimizeModelFolder } = await import('../../quant/optimize/optimize-folder.js');
       const result = await optimizeModelFolder(dir, {

@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
 import { formatTable } from '../format-table.js';
+import { parseNumberFlag } from '../parse-number.js';
 
 interface QuantizeFlags {
   bits: string;
@@ -31,25 +32,40 @@ function mb(bytes: number): string {
 }
 
 /**
+ * A whole-number flag that takes one of a few values (parsed as every number flag is, so `""` is not 0).
+ *
+ * @param flag - the flag, named in the error
+ * @param value - its value as typed
+ * @param allowed - the values it takes
+ * @param expected - the error's description of them
+ */
+function oneOf<T extends number>(flag: string, value: string, allowed: readonly T[], expected: string): T {
+  const message = () => `${expected}, got ${value}`;
+  const n = parseNumberFlag(flag, value, { min: 0, max: Number.POSITIVE_INFINITY, integer: true }, message);
+  if (!(allowed as readonly number[]).includes(n)) throw new InvalidOptionsError(flag, message());
+  return n as T;
+}
+
+/**
  * Turns the command's flags into {@link QuantizeOptions}, checking them.
  *
  * @param flags - parsed commander flags
  * @throws InvalidOptionsError naming the flag at fault
  */
 function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
-  const bits = Number(flags.bits);
-  if (bits !== 8 && bits !== 4) throw new InvalidOptionsError('--bits', `expected 8 or 4, got ${flags.bits}`);
-  const blockSize = Number(flags.blockSize);
-  if (![16, 32, 64, 128, 256].includes(blockSize)) {
-    throw new InvalidOptionsError('--block-size', `expected 16, 32, 64, 128 or 256, got ${flags.blockSize}`);
-  }
-  const accuracyLevel = Number(flags.accuracyLevel);
-  if (![0, 1, 2, 3, 4].includes(accuracyLevel)) {
-    throw new InvalidOptionsError(
-      '--accuracy-level',
-      `expected an integer 0 to 4, got ${flags.accuracyLevel}`,
-    );
-  }
+  const bits = oneOf('--bits', flags.bits, [8, 4], 'expected 8 or 4');
+  const blockSize = oneOf(
+    '--block-size',
+    flags.blockSize,
+    [16, 32, 64, 128, 256],
+    'expected 16, 32, 64, 128 or 256',
+  );
+  const accuracyLevel = oneOf(
+    '--accuracy-level',
+    flags.accuracyLevel,
+    [0, 1, 2, 3, 4],
+    'expected an integer 0 to 4',
+  );
   if (flags.int8Format !== 'matmul-integer' && flags.int8Format !== 'dynamic-matmul') {
     throw new InvalidOptionsError(
       '--int8-format',

@@ -9,7 +9,7 @@ import {
   fittedLoadOptions,
   parseModelFlags,
 } from '../detector-flags.js';
-import { parseCount } from '../parse-count.js';
+import { parseCount } from '../parse-number.js';
 
 interface ScoreFlags extends DetectorFlags {
   out: string;

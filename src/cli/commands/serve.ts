@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { parseNumberFlag } from '../parse-number.js';
 
 /** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
 export function registerServeCommand(program: Command): void {
@@ -27,10 +28,10 @@ export function registerServeCommand(program: Command): void {
         const { loadServiceConfig } = await import('../../server/config.js');
         const { startService } = await import('../../server/serve.js');
         const config = flags.config ? await loadServiceConfig(flags.config) : {};
-        const port = flags.port === undefined ? undefined : Number(flags.port);
-        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-          throw new InvalidOptionsError('--port', `expected an integer 0-65535, got "${flags.port}"`);
-        }
+        const port =
+          flags.port === undefined
+            ? undefined
+            : parseNumberFlag('--port', flags.port, { min: 0, max: 65535, integer: true });
         if (flags.auth !== undefined && flags.auth !== 'bearer' && flags.auth !== 'none') {
           throw new InvalidOptionsError('--auth', `expected "bearer" or "none", got "${flags.auth}"`);
         }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseCount } from '../parse-count.js';
+import { parseCount } from '../parse-number.js';
 
 interface WorkerFlags {
   redis: string;

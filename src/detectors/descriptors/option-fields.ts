@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DetectorState } from '../../core/detector.js';
+import { numberInRange, PROBABILITY } from '../../core/number-range.js';
 import {
   MODEL_DEVICES,
   MODEL_DTYPES,
@@ -20,11 +21,7 @@ export function commonOptionFields(type: string) {
     /** Name in results and ensembles. @defaultValue the type */
     name: z.string().min(1, { error: 'name must be a non-empty string' }).default(type),
     /** P(bot) at or above which the label is bot. @defaultValue 0.5 */
-    threshold: z
-      .number({ error: 'threshold must be a number in [0, 1]' })
-      .min(0, { error: 'threshold must be a number in [0, 1]' })
-      .max(1, { error: 'threshold must be a number in [0, 1]' })
-      .default(0.5),
+    threshold: numberInRange(PROBABILITY, 'threshold').default(0.5),
   };
 }
 
