@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Detector, DetectorState } from '../core/detector.js';
+import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { absoluteDir } from '../runtime/local-path.js';
 import type { ModelRelocation } from '../runtime/model-options.js';
 import { checkSpecificationVersion, type DetectorLoadOptions } from './descriptor.js';
 import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
@@ -150,6 +152,24 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
 }
 
 /**
+ * Checks a relocation's `modelDir` (when given) names an existing folder.
+ *
+ * @param dir - `DetectorLoadOptions.modelDir`
+ * @throws InvalidOptionsError naming `modelDir`
+ */
+async function checkModelDir(dir: unknown): Promise<void> {
+  if (dir === undefined) return;
+  const path = typeof dir === 'string' && dir !== '' ? absoluteDir(dir) : undefined;
+  const found = path === undefined ? undefined : await stat(path).catch(() => undefined);
+  if (!found?.isDirectory()) {
+    throw new InvalidOptionsError(
+      'modelDir',
+      `${path === undefined ? `got ${JSON.stringify(dir)}` : `${path} is ${found ? 'not a folder' : 'missing'}`}: give the folder that holds the models (a hub id org/name is looked up as <modelDir>/org/name/, a saved local folder by its name)`,
+    );
+  }
+}
+
+/**
  * Restores a detector (or a whole ensemble) from the state its `toJSON()` produced: a built-in type or one
  * added with {@link registerDetector}. Nesting depth and ensemble sizes are bounded
  * (ensembles nest at most 16 deep and hold at most 256 members) so a hostile file cannot exhaust the stack.
@@ -157,7 +177,8 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
  * @param state - a saved {@link DetectorState}
  * @param options - where to find the models, a new threshold and prior; see {@link DetectorLoadOptions}
  * @throws InvalidOptionsError when `state.kind` names no registered detector type, its version is not the
- *   one that type reads, or the state is out of bounds
+ *   one that type reads, or the state is out of bounds; or when `options.modelDir` is not a folder (checked
+ *   before anything loads, so a mistyped folder fails even for a state that loads no model)
  * @example
  * ```ts
  * const d = await detectorFromState(JSON.parse(await readFile('fitted.json', 'utf8')));
@@ -172,9 +193,13 @@ export async function detectorFromState(
   }
   const { threshold, prior, ...where } = options;
   checkStateBounds(state);
+  await checkModelDir(where.modelDir);
   if (threshold === undefined) return restore(state, where, prior);
-  if (!(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-    throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
+  if (!inRange(threshold, PROBABILITY)) {
+    throw new InvalidOptionsError(
+      'threshold',
+      `expected ${describeRange(PROBABILITY)}, got ${String(threshold)}`,
+    );
   }
   return restore({ ...state, threshold }, where, prior);
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -36,7 +37,9 @@ export const serviceConfigSchema = z
     $schema: z.string().optional(),
     ensemble: ensembleSpecSchema.optional(),
     fitted: z.string().min(1).optional(),
-    prior: z.number().gt(0).lt(1).optional(),
+    prior: numberInRange(OPEN_SHARE, 'prior').optional(),
+    threshold: numberInRange(PROBABILITY, 'threshold').optional(),
+    modelDir: z.string({ error: 'modelDir must be a folder path' }).min(1).optional(),
     server: serverSchema.optional(),
   })
   .refine((c) => !(c.ensemble && c.fitted), {
@@ -47,6 +50,15 @@ export const serviceConfigSchema = z
     message:
       'applies to a "fitted" stacking ensemble; for an ensemble built from the config, set "ensemble.prior"',
     path: ['prior'],
+  })
+  .refine((c) => c.threshold === undefined || c.fitted !== undefined, {
+    message: 'applies to a "fitted" file; for an ensemble built from the config, set "ensemble.threshold"',
+    path: ['threshold'],
+  })
+  .refine((c) => c.modelDir === undefined || c.fitted !== undefined, {
+    message:
+      'applies to a "fitted" file; for an ensemble built from the config, set "modelDir" on each detector in "ensemble.detectors"',
+    path: ['modelDir'],
   });
 
 /** The `server` section of `botlens.config.json`: where and how the service listens. */
@@ -171,6 +183,21 @@ export interface ServiceConfig {
    * @defaultValue the fitted file's prior, if any (else its training share)
    */
   prior?: number | undefined;
+  /**
+   * With `fitted`: P(bot) at or above which the fitted detector says bot, in [0, 1], replacing the saved
+   * threshold (as `botlens detect --model fitted.json --threshold` does). Refused without `fitted` (an ensemble
+   * built from the config takes `ensemble.threshold`).
+   * @defaultValue the fitted file's threshold
+   */
+  threshold?: number | undefined;
+  /**
+   * With `fitted`: the folder that holds the fitted file's models, relative to the config file (as
+   * `botlens detect --model fitted.json --model-dir` does; see `DetectorLoadOptions.modelDir`). Implies offline.
+   * Refused without `fitted` (an ensemble built from the config sets `modelDir` per detector); a path that is not
+   * a folder stops start-up.
+   * @defaultValue undefined (the model locations saved in the file)
+   */
+  modelDir?: string | undefined;
   /** Where and how the service listens. */
   server?: ServerSettings | undefined;
 }
@@ -222,6 +249,7 @@ export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): Servi
   }
   const c = r.data;
   if (c.fitted) c.fitted = resolve(baseDir, c.fitted);
+  if (c.modelDir) c.modelDir = resolve(baseDir, c.modelDir);
   for (const d of c.ensemble?.detectors ?? []) if (d.modelDir) d.modelDir = resolve(baseDir, d.modelDir);
   return c;
 }
