@@ -27,6 +27,7 @@ export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
 /**
  * How saved state is loaded: where its models are looked for (see {@link ModelRelocation}), an optional new
  * decision threshold for the top-level detector and, for a fitted stacking ensemble, an optional new prior.
+ * A `modelDir`, when given, must be an existing folder: it is checked before anything loads.
  *
  * @example
  * ```ts

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import {
+  describeRange,
+  formatRange,
+  inRange,
+  NONZERO_SHARE,
+  numberInRange,
+  OPEN_SHARE,
+  PROBABILITY,
+} from '../../src/core/number-range.js';
+import { parseServiceConfig } from '../../src/server/config.js';
+
+describe('number ranges (the one home of "a number in an interval")', () => {
+  it('tests membership at open and closed ends, whole numbers, and never for NaN, ±Infinity or strings', () => {
+    expect([0, 0.5, 1].map((x) => inRange(x, PROBABILITY))).toEqual([true, true, true]);
+    expect([0, 0.5, 1].map((x) => inRange(x, OPEN_SHARE))).toEqual([false, true, false]);
+    expect([0, 0.5, 1].map((x) => inRange(x, NONZERO_SHARE))).toEqual([false, true, true]);
+    const unbounded = { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY };
+    for (const bad of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      '0.5',
+      null,
+      undefined,
+    ]) {
+      expect(inRange(bad, unbounded)).toBe(false);
+    }
+    const whole = { min: 1, max: 8, integer: true };
+    expect([1, 8, 1.5, 0, 9].map((x) => inRange(x, whole))).toEqual([true, true, false, false, false]);
+  });
+
+  it('prints the interval and what it holds, as the messages quote them', () => {
+    expect([PROBABILITY, OPEN_SHARE, NONZERO_SHARE].map(formatRange)).toEqual(['[0, 1]', '(0, 1)', '(0, 1]']);
+    expect(describeRange(PROBABILITY)).toBe('a number in [0, 1]');
+    expect(describeRange({ min: 1, max: 1024, integer: true })).toBe('a whole number from 1 to 1024');
+    expect(describeRange({ min: 0, max: Number.POSITIVE_INFINITY, integer: true })).toBe(
+      'a whole number >= 0',
+    );
+    expect(describeRange({ min: 0, max: Number.POSITIVE_INFINITY, minOpen: true })).toBe('a positive number');
+    expect(describeRange({ min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY })).toBe('a number');
+  });
+
+  it('gives config schemas one message for any bad value, the ensemble threshold included', () => {
+    const s = numberInRange(OPEN_SHARE, 'prior');
+    for (const bad of [0, 1, '0.5', Number.NaN]) {
+      expect(s.safeParse(bad).error?.issues[0]?.message).toBe('prior must be a number in (0, 1)');
+    }
+    expect(s.parse(0.25)).toBe(0.25);
+    // The ensemble's threshold was checked with zod's generic "Too big" message before.
+    expect(() =>
+      parseServiceConfig({
+        ensemble: { strategy: 'weighted-mean', threshold: 2, detectors: [{ type: 'heuristic' }] },
+      }),
+    ).toThrow('ensemble.threshold: threshold must be a number in [0, 1]');
+  });
+});
