@@ -51,11 +51,13 @@ const stateSchema = z.object({
  * (one member state per name, combiner sizes matching the member count).
  *
  * @param state - typically parsed JSON
+ * @param priorAtLoad - a prior given at load (`EnsembleFromJsonOptions.prior`): checked as the constructor checks
+ *   one, then, like a saved prior, against the training share the state must record to honour it
  * @throws InvalidOptionsError naming the first bad field
  *
  * @internal
  */
-export function parseEnsembleState(state: unknown): EnsembleState {
+export function parseEnsembleState(state: unknown, priorAtLoad?: number): EnsembleState {
   const r = stateSchema.safeParse(state);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -94,10 +96,13 @@ export function parseEnsembleState(state: unknown): EnsembleState {
       );
     }
   }
-  if (s.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
+  // A prior given at load is checked as the constructor checks one (null or NaN is refused, never ignored).
+  if (priorAtLoad !== undefined) checkPrior(priorAtLoad, s.strategy);
+  const prior = priorAtLoad ?? s.prior;
+  if (prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
     throw new InvalidOptionsError(
-      'state',
-      'has a prior but no trainingBotShare to shift from: save the ensemble again with Ensemble.toJSON()',
+      priorAtLoad !== undefined ? 'prior' : 'state',
+      'a prior needs the share of bots the ensemble was fitted on, and this state has no trainingBotShare (state saved before the prior option existed does not record it): fit the ensemble again to use a prior',
     );
   }
   if (s.combiners) {
@@ -208,15 +213,7 @@ export async function rebuildMembers(
       'pass { resolve: (memberState) => Detector } to rebuild the members',
     );
   }
-  const s = parseEnsembleState(state);
-  // A prior given at load is checked as the constructor checks one (null or NaN is refused, never ignored).
-  if (options.prior !== undefined) checkPrior(options.prior, s.strategy);
-  if (options.prior !== undefined && s.combiner !== null && s.trainingBotShare === undefined) {
-    throw new InvalidOptionsError(
-      'prior',
-      'this state does not record the share of bots it was fitted on (it was saved before the prior option existed): fit the ensemble again to use a prior',
-    );
-  }
+  const s = parseEnsembleState(state, options.prior);
   const prior = options.prior ?? s.prior;
   const members: Detector[] = [];
   for (const [index, ms] of s.members.entries()) {
