@@ -11,6 +11,7 @@ import {
 import type { DetectorCliFlag, DetectorLoadOptions } from '../detectors/descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
 import { type DetectorSpec, detectorSpecSchema, type EnsembleSpec } from '../detectors/detector-spec.js';
+import type { EmbeddingRareBucketOptions } from '../detectors/embedding/options.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
@@ -30,6 +31,8 @@ export interface DetectorFlags {
   model: string[];
   modelDir?: string;
   embedder?: 'hashing' | 'transformers';
+  /** `--rare-buckets`: the embedding detector's `rareBuckets` rule, `N[,drop|shrink][,any|eachClass]`. */
+  rareBuckets?: string;
   dtype?: 'fp32' | 'fp16' | 'q8' | 'q4';
   threshold?: string;
   threads?: string;
@@ -100,6 +103,10 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
         'transformers',
       ]),
     )
+    .option(
+      '--rare-buckets <rule>',
+      'embedding: give the probe no weight (drop) or a larger penalty (shrink) for hashed positions seen in fewer than N training conversations (any: of either class; eachClass: the fewer of bot and human ones): N[,drop|shrink][,any|eachClass], e.g. 10,eachClass [default: off]',
+    )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot')
     .option('--threads <n>', "intra-op threads per model (default: ONNX Runtime's, one per physical core)")
@@ -167,6 +174,7 @@ function flagValues(flags: DetectorFlags, models: Map<string, string>, type: str
     threads,
     device: flags.device,
     embedder: flags.embedder,
+    rareBuckets: flags.rareBuckets === undefined ? undefined : parseRareBuckets(flags.rareBuckets),
   };
   return values;
 }
@@ -184,7 +192,7 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
       `list at least one of ${registeredDetectorTypes().join(', ')}`,
     );
   parseThreads(flags.threads);
-  return names.map((type) => {
+  const specs = names.map((type) => {
     let applies: readonly DetectorCliFlag[];
     try {
       applies = descriptorForType(type).cliFlags ?? [];
@@ -203,6 +211,13 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     }
     return r.data;
   });
+  if (flags.rareBuckets !== undefined && !specs.some((s) => s['rareBuckets'] !== undefined)) {
+    throw new InvalidOptionsError(
+      '--rare-buckets',
+      `applies to the embedding detector, which --detectors ${flags.detectors} does not list: add embedding, or leave the flag out`,
+    );
+  }
+  return specs;
 }
 
 /** Options for {@link detectorFromFlags}. */
@@ -220,6 +235,7 @@ const NEW_ENSEMBLE_FLAGS = [
   'memberPrefixCutShare',
   'memberFeatures',
   'embedder',
+  'rareBuckets',
   'dtype',
 ] as const;
 
@@ -324,6 +340,29 @@ function parseShare(flag: string, v: string, range: NumberRange, what: string): 
     range,
     () => `got "${v}"; give ${what}, in ${formatRange(range)}, e.g. 0.5`,
   );
+}
+
+/**
+ * `--rare-buckets`: `N[,drop|shrink][,any|eachClass]` as the embedding detector's `rareBuckets` option. Only the
+ * form is checked here; the spec check (the detector's own rule) refuses an N below 2.
+ *
+ * @param v - the flag's value
+ * @throws InvalidOptionsError naming `--rare-buckets`
+ */
+function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
+  const message = () =>
+    `got "${v}"; give the fewest training conversations a hashed position must occur in (a whole number, 2 or more), then optionally drop or shrink and any or eachClass, e.g. 10,eachClass`;
+  const [first = '', ...words] = v.split(',').map((w) => w.trim());
+  const whole = { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY, integer: true };
+  const rule: EmbeddingRareBucketOptions = {
+    minConversations: parseNumberFlag('--rare-buckets', first, whole, message),
+  };
+  for (const w of words) {
+    if ((w === 'drop' || w === 'shrink') && rule.action === undefined) rule.action = w;
+    else if ((w === 'any' || w === 'eachClass') && rule.count === undefined) rule.count = w;
+    else throw new InvalidOptionsError('--rare-buckets', message());
+  }
+  return rule;
 }
 
 /** One `--member-prefix-cuts` value: a positive whole number. */

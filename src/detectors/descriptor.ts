@@ -12,7 +12,14 @@ import type { ModelRelocation } from '../runtime/model-options.js';
  * The shared CLI flags (`botlens detect|fit|eval|serve`) a detector type takes; each sets the spec field of the
  * same name. A flag a type does not list is not passed to it.
  */
-export type DetectorCliFlag = 'model' | 'modelDir' | 'dtype' | 'threads' | 'device' | 'embedder';
+export type DetectorCliFlag =
+  | 'model'
+  | 'modelDir'
+  | 'dtype'
+  | 'threads'
+  | 'device'
+  | 'embedder'
+  | 'rareBuckets';
 
 /** Every {@link DetectorCliFlag}. */
 export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
@@ -22,6 +29,7 @@ export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
   'threads',
   'device',
   'embedder',
+  'rareBuckets',
 ]);
 
 /**

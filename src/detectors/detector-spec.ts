@@ -3,6 +3,7 @@ import { NONZERO_SHARE, numberInRange, OPEN_SHARE, PROBABILITY } from '../core/n
 import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
 import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
+import type { EmbeddingRareBucketOptions } from './embedding/options.js';
 
 /** The built-in detector types, by the names the CLI and config files use: the heuristic, then the model-backed ones. */
 export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
@@ -101,6 +102,12 @@ export interface DetectorSpec {
    * @defaultValue 'transformers'
    */
   embedder?: 'hashing' | 'transformers' | undefined;
+  /**
+   * For `embedding`: give the probe no weight (or a larger penalty) for hashed positions seen in fewer than
+   * `minConversations` training conversations; see `EmbeddingCentroidOptions.rareBuckets`.
+   * @defaultValue undefined (off)
+   */
+  rareBuckets?: EmbeddingRareBucketOptions | undefined;
   /**
    * P(bot) at or above which the label is bot.
    * @defaultValue 0.5

@@ -94,7 +94,7 @@ describe('botlens check-model', () => {
     hub.reset();
     await expect(
       run(['check-model', 'Xenova/gpt2', '--budget', '1GB', '--min-downloads', 'many', '--hub-url', hub.url]),
-    ).rejects.toThrow(/minDownloads/);
+    ).rejects.toThrow(/"--min-downloads": expected a number >= 0, got "many"/);
     expect(hub.requests).toEqual([]); // rejected before any request
   });
 });

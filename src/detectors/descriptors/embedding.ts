@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import { defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
+import { type EmbeddingRareBucketOptions, resolveOptions } from '../embedding/options.js';
 import { definedOnly, MODEL_CLI_FLAGS, modelOptionsSchema, savedModelOptions } from './option-fields.js';
 
 const hnswLimits = z
@@ -10,6 +12,28 @@ const hnswLimits = z
     efConstruction: z.number().int().min(1).max(10_000).optional(),
     efSearch: z.number().int().min(1).max(10_000).optional(),
   })
+  .optional();
+
+/**
+ * `rareBuckets` in a spec, checked by the detector's own option check (the rule has one home), a problem reported
+ * at its nested key (`rareBuckets.minConversations`).
+ */
+const rareBucketsSchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    try {
+      resolveOptions({ rareBuckets: v as EmbeddingRareBucketOptions });
+    } catch (err) {
+      if (!InvalidOptionsError.isInstance(err)) throw err;
+      const reason = err.message.slice(`Invalid option "${err.option}": `.length);
+      ctx.addIssue({
+        code: 'custom',
+        path: err.option.split('.').slice(1),
+        message: `${err.option}: ${reason}`,
+      });
+    }
+  })
+  .transform((v) => v as EmbeddingRareBucketOptions | undefined)
   .optional();
 
 /**
@@ -25,6 +49,7 @@ export const embeddingDescriptor = defineDetector({
     embedder: z
       .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
       .default('transformers'),
+    rareBuckets: rareBucketsSchema,
   }),
   stateVersion: 1,
   // Saved sizes are bounded: a hostile file must not make the loader allocate without limit.
@@ -34,19 +59,19 @@ export const embeddingDescriptor = defineDetector({
     annMinExamples: z.number().int().min(0).max(100_000_000).optional(),
     folds: z.number().int().min(2).max(100).optional(),
   }),
-  cliFlags: [...MODEL_CLI_FLAGS, 'embedder'],
+  cliFlags: [...MODEL_CLI_FLAGS, 'embedder', 'rareBuckets'],
   async create(options): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
-    const { name, threshold, embedder, ...model } = options;
+    const { name, threshold, embedder, rareBuckets, ...model } = options;
+    const own = { name, threshold, ...(rareBuckets !== undefined && { rareBuckets }) };
     if (embedder === 'hashing') {
       const { HashingEmbedder } = await import('../../runtime/hashing-embedder.js');
-      return new EmbeddingCentroidDetector({ name, threshold, embedder: new HashingEmbedder() });
+      return new EmbeddingCentroidDetector({ ...own, embedder: new HashingEmbedder() });
     }
     const { TransformersEmbedder } = await import('../../runtime/transformers-embedder.js');
     // The embedder records where its model comes from; the detector's saved state keeps it (embedderModel).
     return new EmbeddingCentroidDetector({
-      name,
-      threshold,
+      ...own,
       embedder: new TransformersEmbedder(definedOnly(model) as ModelOptions),
     });
   },
