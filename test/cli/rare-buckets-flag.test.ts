@@ -120,18 +120,8 @@ describe('rareBuckets in specs, the service config and the CLI', () => {
     const out = join(dir, 'fitted.json');
     const program = new Command('botlens').exitOverride();
     registerFitCommand(program);
-    const args = [
-      'fit',
-      '--data',
-      data,
-      '--out',
-      out,
-      '--detectors',
-      'heuristic,embedding',
-      '--embedder',
-      'hashing',
-    ];
-    await program.parseAsync([...args, '--rare-buckets', '2,eachClass', '--quiet'], { from: 'user' });
+    const fit = 'fit --detectors heuristic,embedding --embedder hashing --rare-buckets 2,eachClass --quiet';
+    await program.parseAsync([...fit.split(' '), '--data', data, '--out', out], { from: 'user' });
     const saved = JSON.parse(readFileSync(out, 'utf8')) as { members: DetectorState[] };
     expect(saved.members.map((m) => m.kind)).toEqual(['heuristic', 'embedding']);
     expect(saved.members[1]!['rareBuckets']).toEqual({
