@@ -1,0 +1,69 @@
+import type { ValidTranscript } from '../../core/transcript.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureOptions } from './style-feature-types.js';
+import { measureStyleFeatures } from './style-features.js';
+
+/**
+ * The names of the partner-contrast signals, in the order {@link contrastSignals} writes them: one
+ * `<style signal>_vs_partner` per style signal (the target's value minus its partner's), then `has_partner`.
+ */
+export const CONTRAST_SIGNAL_NAMES: readonly string[] = Object.freeze([
+  ...STYLE_FEATURE_NAMES.map((n) => `${n}_vs_partner`),
+  'has_partner',
+]);
+
+/**
+ * The speaker the target talks with: the other speaker with the most messages (the earliest to speak among
+ * equals), or `undefined` when only the target speaks.
+ *
+ * @param t - a validated transcript
+ */
+export function partnerOf(t: ValidTranscript): string | undefined {
+  const counts = new Map<string, number>();
+  for (const m of t.messages) {
+    if (m.speaker !== t.target) counts.set(m.speaker, (counts.get(m.speaker) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let most = 0;
+  // Map iteration follows first insertion, so the earliest speaker wins a tie.
+  for (const [speaker, n] of counts) {
+    if (n > most) {
+      best = speaker;
+      most = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * The partner-contrast signals of a transcript: for each style signal, the target's value minus the value of
+ * the speaker it talks with ({@link partnerOf}), measured the same way on the same conversation; `NaN` where
+ * either side cannot be measured or there is no partner. The last entry is 1 when there is a partner, else 0.
+ *
+ * Why differences: a bot family's absolute style (how long it writes, how often it asks) changes from one bot
+ * to the next and from one platform to the next, while "writes unlike the person it talks with" holds across
+ * them (train-only leave-one-source-out on the ConvAI data, docs/evaluation.md).
+ *
+ * @param t - a validated transcript
+ * @param options - the style-signal options, resolved
+ */
+export function contrastSignals(
+  t: ValidTranscript,
+  options: Readonly<Required<StyleFeatureOptions>>,
+): Float64Array {
+  const out = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
+  const partner = partnerOf(t);
+  if (partner === undefined) {
+    out[STYLE_FEATURE_NAMES.length] = 0;
+    return out;
+  }
+  const mine = measureStyleFeatures(t, options).values;
+  const theirs = measureStyleFeatures({ ...t, target: partner }, options).values;
+  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
+    const name = STYLE_FEATURE_NAMES[k]!;
+    const a = mine[name];
+    const b = theirs[name];
+    if (a !== null && b !== null) out[k] = a - b;
+  }
+  out[STYLE_FEATURE_NAMES.length] = 1;
+  return out;
+}
