@@ -3,8 +3,8 @@ import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
 import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
 
-/** The built-in detector types, by the names the CLI and config files use: the heuristic, then the model-backed ones. */
-export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
+/** The built-in detector types, by the names the CLI and config files use: the model-free ones, then the model-backed ones. */
+export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];

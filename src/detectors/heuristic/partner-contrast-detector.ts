@@ -108,7 +108,8 @@ export class PartnerContrastDetector implements Detector {
   }
 
   /**
-   * Judges the transcript's target speaker. Abstains when the target has sent no message.
+   * Judges the transcript's target speaker. Abstains when the target has sent no message, or only blank ones
+   * without timestamps.
    *
    * @param t - the transcript
    * @param opts - an optional `signal` to cancel
@@ -136,6 +137,16 @@ export class PartnerContrastDetector implements Detector {
       };
     }
     const x = contrastSignals(v, this.featureOptions);
+    if (x === undefined) {
+      return {
+        ...abstained(
+          this.name,
+          'No style signal of the target could be measured: it sent only blank messages and no message has a timestamp. Give it text or timestamps.',
+          started,
+        ),
+        support,
+      };
+    }
     // z = baseline + Σ contribution, the baseline being the score of a transcript at the training means.
     let z = model.intercept;
     const contributions = new Array<number>(SIGNALS);
@@ -162,7 +173,8 @@ export class PartnerContrastDetector implements Detector {
   /**
    * Learns the weights by L2-regularized logistic regression on the standardized contrast signals. A signal
    * that an example cannot measure (e.g. timing without timestamps) stands at the mean of the examples that
-   * measure it (0 when none does, so it gets no weight).
+   * measure it (0 when none does, so it gets no weight). Examples whose target wrote only blank messages are
+   * skipped.
    *
    * @param examples - labelled transcripts with at least one bot and one human
    * @param opts - an optional `signal` to cancel
@@ -176,7 +188,10 @@ export class PartnerContrastDetector implements Detector {
     const y: number[] = [];
     for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
-      rows.push(contrastSignals(vs[i]!, this.featureOptions));
+      const x = contrastSignals(vs[i]!, this.featureOptions);
+      // An example whose target wrote only blank messages has nothing to learn from (detect() abstains on it).
+      if (x === undefined) continue;
+      rows.push(x);
       y.push(examples[i]!.label === 'bot' ? 1 : 0);
     }
     countBothClasses(y, '');

@@ -38,6 +38,7 @@ export function partnerOf(t: ValidTranscript): string | undefined {
  * The partner-contrast signals of a transcript: for each style signal, the target's value minus the value of
  * the speaker it talks with ({@link partnerOf}), measured the same way on the same conversation; `NaN` where
  * either side cannot be measured or there is no partner. The last entry is 1 when there is a partner, else 0.
+ * `undefined` when no style signal of the target can be measured (only blank messages, no timestamps).
  *
  * Why differences: a bot family's absolute style (how long it writes, how often it asks) changes from one bot
  * to the next and from one platform to the next, while "writes unlike the person it talks with" holds across
@@ -49,14 +50,15 @@ export function partnerOf(t: ValidTranscript): string | undefined {
 export function contrastSignals(
   t: ValidTranscript,
   options: Readonly<Required<StyleFeatureOptions>>,
-): Float64Array {
+): Float64Array | undefined {
+  const mine = measureStyleFeatures(t, options).values;
+  if (STYLE_FEATURE_NAMES.every((name) => mine[name] === null)) return undefined;
   const out = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
   const partner = partnerOf(t);
   if (partner === undefined) {
     out[STYLE_FEATURE_NAMES.length] = 0;
     return out;
   }
-  const mine = measureStyleFeatures(t, options).values;
   const theirs = measureStyleFeatures({ ...t, target: partner }, options).values;
   for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
     const name = STYLE_FEATURE_NAMES[k]!;
