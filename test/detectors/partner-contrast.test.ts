@@ -85,6 +85,38 @@ describe('PartnerContrastDetector', () => {
     expect(r.evidence.filter((e) => e.name.endsWith('_vs_partner'))).toEqual([]);
   });
 
+  it('streams: every push equals detect() on the messages so far, also when a third speaker joins late', async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(train);
+    const t = chat('b', [
+      'h: hi there',
+      'b: Hello ! I am a helpful assistant . How can I help you today ?',
+      'h: tell me a joke',
+      'b: Why did the chicken cross the road ? To get to the other side .',
+      'c: lol who is this',
+      'c: anyone?',
+      'c: hello??',
+      'b: I am a helpful assistant . I can tell jokes and answer questions .',
+      'h: ok',
+      'c: ok!',
+    ]);
+    const live = d.stream({ target: 'b' });
+    for (let i = 0; i < t.messages.length; i++) {
+      const pushed = await live.push(t.messages[i]!);
+      const prefix = { target: 'b', messages: t.messages.slice(0, i + 1) };
+      if (i === 0) {
+        expect(pushed.score).toBeNull();
+        continue;
+      }
+      const once = await d.detect(prefix);
+      expect(pushed.score).toBe(once.score);
+      expect(pushed.evidence).toEqual(once.evidence);
+      expect(pushed.support).toEqual(once.support);
+    }
+    // Once "c" has written more messages than "h" (4 to 3), the partner is "c"; at a tie it was "h", the earlier.
+    expect(live.detection()!.evidence.at(-1)!.sentence).toContain('"c"');
+  });
+
   it('picks the other speaker with the most messages as the partner', () => {
     const t = chat('x', ['a: hi', 'b: hey', 'x: hello', 'b: so?', 'x: fine']);
     expect(partnerOf({ ...t, target: 'x' } as Parameters<typeof partnerOf>[0])).toBe('b');
@@ -126,6 +158,11 @@ describe('PartnerContrastDetector', () => {
       expect((await back.detect(t)).score).toBe(a.score);
       expect(a.members?.map((m) => m.detector)).toEqual(['heuristic', 'partner-contrast']);
     }
+    const t = train[0]!;
+    const live = ens.stream({ target: t.target! });
+    let last: Awaited<ReturnType<typeof live.push>> | undefined;
+    for (const m of t.messages) last = await live.push(m);
+    expect(last!.score).toBe((await ens.detect(t)).score);
   });
 });
 

@@ -1,5 +1,13 @@
 import { abstained, nowMs, scored } from '../../core/detection.js';
-import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
+import type {
+  Detection,
+  DetectionStream,
+  DetectOptions,
+  Detector,
+  DetectorState,
+  Evidence,
+  StreamOptions,
+} from '../../core/detector.js';
 import {
   beginFit,
   checkName,
@@ -8,14 +16,16 @@ import {
   detectEach,
   nonNegativeNumber,
 } from '../../core/detector-kit.js';
-import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
+import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
-import { CONTRAST_SIGNAL_NAMES, contrastSignals, partnerOf } from './partner-contrast.js';
+import { CONTRAST_SIGNAL_NAMES, contrastOf, contrastSignals, partnerOf } from './partner-contrast.js';
+import { PartnerContrastStream } from './partner-contrast-stream.js';
+import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
 import { resolveStyleFeatureOptions } from './style-features.js';
 
@@ -67,7 +77,7 @@ const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
  *
  * It needs `fit()` (or state from `fromJSON()`): there are no hand-set weights. A transcript where only the
  * target speaks gets the fitted score of "no partner". Each `detect()` measures both speakers' style, linear in
- * the transcript; it has no incremental stream, so `openStream()` re-runs `detect()` per push.
+ * the transcript; its stream keeps both speakers' running sums, so a push costs the same at any length.
  *
  * @example
  * ```ts
@@ -119,45 +129,37 @@ export class PartnerContrastDetector implements Detector {
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
-    const model = this.fittedModel();
+    this.fittedModel();
     const v = validateTranscript(t, this.limits);
-    let targetMessages = 0;
-    let targetCharacters = 0;
+    const partner = partnerOf(v);
+    const mine = new StyleAccumulator(v.target, this.featureOptions);
+    const theirs = partner === undefined ? undefined : new StyleAccumulator(partner, this.featureOptions);
     for (const m of v.messages) {
-      if (m.speaker === v.target) {
-        targetMessages++;
-        targetCharacters += m.text.length;
-      }
+      mine.push(m);
+      theirs?.push(m);
     }
-    const support = { targetMessages, targetCharacters };
-    if (targetMessages === 0) {
-      return {
-        ...abstained(this.name, 'The target has not sent a message yet: nothing to judge.', started),
-        support,
-      };
-    }
-    const x = contrastSignals(v, this.featureOptions);
-    if (x === undefined) {
-      return {
-        ...abstained(
-          this.name,
-          'No style signal of the target could be measured: it sent only blank messages and no message has a timestamp. Give it text or timestamps.',
-          started,
-        ),
-        support,
-      };
-    }
-    // z = baseline + Σ contribution, the baseline being the score of a transcript at the training means.
-    let z = model.intercept;
-    const contributions = new Array<number>(SIGNALS);
-    for (let k = 0; k < SIGNALS; k++) {
-      const w = model.weights[k]!;
-      z += w * model.fill[k]!;
-      contributions[k] = Number.isNaN(x[k]!) ? 0 : w * (x[k]! - model.fill[k]!);
-    }
-    for (const c of contributions) z += c;
-    const evidence = this.evidence(v, x, contributions);
-    return { ...scored(this.name, sigmoid(z), this.threshold, evidence, started), support };
+    return this.score(mine, theirs, partner, started);
+  }
+
+  /**
+   * Judges a transcript as it grows: push messages one at a time. It keeps the running style sums of the target
+   * and of every other speaker (a speaker who joins late is caught up once), so a push costs the same at any
+   * length in a two-party chat. After every message of a transcript is pushed, the detection equals
+   * `detect()` on the whole transcript. Before the target's first message it abstains.
+   *
+   * @param opts - the target speaker (and profile, which this detector does not read)
+   * @throws NotFittedError before `fit()` or `fromJSON()`; InvalidTranscriptError when `target` is not a
+   *   non-empty string or the profile is malformed
+   */
+  stream(opts: StreamOptions): DetectionStream {
+    this.fittedModel();
+    return new PartnerContrastStream(
+      this.name,
+      opts,
+      this.limits,
+      (speaker) => new StyleAccumulator(speaker, this.featureOptions),
+      (mine, theirs, partner, started) => this.score(mine, theirs, partner, started),
+    );
   }
 
   /**
@@ -295,6 +297,45 @@ export class PartnerContrastDetector implements Detector {
     return d;
   }
 
+  /** The detection from the target's and its partner's running style sums. */
+  private score(
+    mine: StyleAccumulator,
+    theirs: StyleAccumulator | undefined,
+    partner: string | undefined,
+    started: number,
+  ): Detection {
+    const model = this.fittedModel();
+    const support = { targetMessages: mine.targetMessages, targetCharacters: mine.targetCharacters };
+    if (support.targetMessages === 0) {
+      return {
+        ...abstained(this.name, 'The target has not sent a message yet: nothing to judge.', started),
+        support,
+      };
+    }
+    const x = contrastOf(mine.features().values, theirs?.features().values);
+    if (x === undefined) {
+      return {
+        ...abstained(
+          this.name,
+          'No style signal of the target could be measured: it sent only blank messages and no message has a timestamp. Give it text or timestamps.',
+          started,
+        ),
+        support,
+      };
+    }
+    // z = baseline + Σ contribution, the baseline being the score of a transcript at the training means.
+    let z = model.intercept;
+    const contributions = new Array<number>(SIGNALS);
+    for (let k = 0; k < SIGNALS; k++) {
+      const w = model.weights[k]!;
+      z += w * model.fill[k]!;
+      contributions[k] = Number.isNaN(x[k]!) ? 0 : w * (x[k]! - model.fill[k]!);
+    }
+    for (const c of contributions) z += c;
+    const evidence = this.evidence(partner, x, contributions);
+    return { ...scored(this.name, sigmoid(z), this.threshold, evidence, started), support };
+  }
+
   private fittedModel(): ContrastModel {
     if (this.model === undefined) {
       throw new NotFittedError(
@@ -306,8 +347,7 @@ export class PartnerContrastDetector implements Detector {
   }
 
   /** One entry per signal with weight, strongest pull first, then the partner it was measured against. */
-  private evidence(v: ValidTranscript, x: Float64Array, contributions: number[]): Evidence[] {
-    const partner = partnerOf(v);
+  private evidence(partner: string | undefined, x: Float64Array, contributions: number[]): Evidence[] {
     const out: Evidence[] = [];
     for (let k = 0; k < SIGNALS - 1; k++) {
       if (this.model!.weights[k] === 0 || Number.isNaN(x[k]!)) continue;

@@ -1,5 +1,5 @@
 import type { ValidTranscript } from '../../core/transcript.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureOptions } from './style-feature-types.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
 import { measureStyleFeatures } from './style-features.js';
 
 /**
@@ -35,14 +35,37 @@ export function partnerOf(t: ValidTranscript): string | undefined {
 }
 
 /**
- * The partner-contrast signals of a transcript: for each style signal, the target's value minus the value of
- * the speaker it talks with ({@link partnerOf}), measured the same way on the same conversation; `NaN` where
- * either side cannot be measured or there is no partner. The last entry is 1 when there is a partner, else 0.
- * `undefined` when no style signal of the target can be measured (only blank messages, no timestamps).
+ * The partner-contrast signals from the two speakers' style signals: for each style signal, the target's value
+ * minus its partner's, `NaN` where either side cannot be measured or there is no partner (`theirs` undefined).
+ * The last entry is 1 when there is a partner, else 0. `undefined` when no style signal of the target can be
+ * measured (only blank messages, no timestamps).
  *
  * Why differences: a bot family's absolute style (how long it writes, how often it asks) changes from one bot
  * to the next and from one platform to the next, while "writes unlike the person it talks with" holds across
  * them (train-only leave-one-source-out on the ConvAI data, docs/evaluation.md).
+ *
+ * @param mine - the target's style signals
+ * @param theirs - its partner's, measured the same way on the same conversation
+ */
+export function contrastOf(
+  mine: StyleFeatures['values'],
+  theirs: StyleFeatures['values'] | undefined,
+): Float64Array | undefined {
+  if (STYLE_FEATURE_NAMES.every((name) => mine[name] === null)) return undefined;
+  const out = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
+  out[STYLE_FEATURE_NAMES.length] = theirs === undefined ? 0 : 1;
+  if (theirs === undefined) return out;
+  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
+    const name = STYLE_FEATURE_NAMES[k]!;
+    const a = mine[name];
+    const b = theirs[name];
+    if (a !== null && b !== null) out[k] = a - b;
+  }
+  return out;
+}
+
+/**
+ * The partner-contrast signals of a whole transcript ({@link contrastOf} of the target and {@link partnerOf}).
  *
  * @param t - a validated transcript
  * @param options - the style-signal options, resolved
@@ -51,21 +74,9 @@ export function contrastSignals(
   t: ValidTranscript,
   options: Readonly<Required<StyleFeatureOptions>>,
 ): Float64Array | undefined {
-  const mine = measureStyleFeatures(t, options).values;
-  if (STYLE_FEATURE_NAMES.every((name) => mine[name] === null)) return undefined;
-  const out = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
   const partner = partnerOf(t);
-  if (partner === undefined) {
-    out[STYLE_FEATURE_NAMES.length] = 0;
-    return out;
-  }
-  const theirs = measureStyleFeatures({ ...t, target: partner }, options).values;
-  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
-    const name = STYLE_FEATURE_NAMES[k]!;
-    const a = mine[name];
-    const b = theirs[name];
-    if (a !== null && b !== null) out[k] = a - b;
-  }
-  out[STYLE_FEATURE_NAMES.length] = 1;
-  return out;
+  return contrastOf(
+    measureStyleFeatures(t, options).values,
+    partner === undefined ? undefined : measureStyleFeatures({ ...t, target: partner }, options).values,
+  );
 }
