@@ -35,11 +35,14 @@ async function fitted(
   memberPrefixCuts?: number[],
   memberFeatures = true,
   prior?: number,
+  contrast = false,
 ): Promise<Ensemble> {
   const e = new Ensemble(
     [
       await createDetector({ type: 'heuristic' }),
       await createDetector({ type: 'embedding', embedder: 'hashing' }),
+      // The opt-in third member: the target's style minus its partner's.
+      ...(contrast ? [await createDetector({ type: 'partner-contrast' })] : []),
     ],
     {
       strategy: 'stacking',
@@ -233,6 +236,42 @@ for (const k of [1, 2, 3]) {
     `${prefixTargets[k - 1]}, ECE <= 0.05`,
   );
 }
+// The opt-in partner-contrast member as a third member (the target's style minus its partner's), default options.
+const withContrast = await fitted(train, 'report', undefined, true, undefined, true);
+const contrastNote = ', + partner-contrast member';
+row(
+  `in domain, whole transcripts${contrastNote}`,
+  await evaluateDetector(withContrast, dev, { ci }),
+  '-',
+  '-',
+  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
+);
+for (const k of [1, 2, 3]) {
+  row(
+    `cut after the target's message ${k}${contrastNote}`,
+    await evaluateDetector(withContrast, dev, { prefix: k, ci }),
+    '-',
+    '-',
+    `${prefixTargets[k - 1]}, ECE <= 0.05`,
+  );
+}
+for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
+  for (const prior of [undefined, 0.5]) {
+    const e = await fitted(train.filter(c.fitOn), 'report', undefined, true, prior, true);
+    row(
+      `${c.name}${contrastNote}${prior === undefined ? '' : ', prior 0.5'}`,
+      await evaluateDetector(
+        e,
+        dev.filter((r) => !c.fitOn(r)),
+        { ci },
+      ),
+      '-',
+      '-',
+      'F1 >= 0.80, AUROC >= 0.93',
+    );
+    await e.dispose();
+  }
+}
 const modelMs = performance.now() - t0;
 
 // Streaming: a 200-message transcript pushed message by message, against one detect() on the whole.
@@ -270,7 +309,7 @@ async function streamCosts(es: readonly Ensemble[]) {
   }
   return out;
 }
-const [plainCost, offCost, cutsCost] = await streamCosts([plain, off, full]);
+const [plainCost, offCost, cutsCost, contrastCost] = await streamCosts([plain, off, full, withContrast]);
 const { detectMs, streamMs, equal } = plainCost!;
 
 console.log(
@@ -301,7 +340,10 @@ console.log(
   'learns from them but keeps them out of its kNN set. Rows with "prior 0.5" set the opt-in stacking',
 );
 console.log(
-  "option prior: 0.5 (the verdicts' log-odds move from the training share of bots to an even prior).",
+  "option prior: 0.5 (the verdicts' log-odds move from the training share of bots to an even prior). Rows with",
+);
+console.log(
+  '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member.',
 );
 console.log('');
 console.log(
@@ -325,7 +367,7 @@ for (const [g, m] of Object.entries(whole.members ?? {}))
   console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log(
-  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [] (measured in turn in the same rounds): ${offCost!.streamMs.toFixed(0)} ms vs ${offCost!.detectMs.toFixed(1)} ms = ${(offCost!.streamMs / offCost!.detectMs).toFixed(1)}x, final push equals detect(): ${offCost!.equal}. With memberPrefixCuts [1, 2, 3, 5, 8] of every chat: ${cutsCost!.streamMs.toFixed(0)} ms vs ${cutsCost!.detectMs.toFixed(1)} ms = ${(cutsCost!.streamMs / cutsCost!.detectMs).toFixed(1)}x.`,
+  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [] (measured in turn in the same rounds): ${offCost!.streamMs.toFixed(0)} ms vs ${offCost!.detectMs.toFixed(1)} ms = ${(offCost!.streamMs / offCost!.detectMs).toFixed(1)}x, final push equals detect(): ${offCost!.equal}. With memberPrefixCuts [1, 2, 3, 5, 8] of every chat: ${cutsCost!.streamMs.toFixed(0)} ms vs ${cutsCost!.detectMs.toFixed(1)} ms = ${(cutsCost!.streamMs / cutsCost!.detectMs).toFixed(1)}x. With the partner-contrast member: ${contrastCost!.streamMs.toFixed(0)} ms vs ${contrastCost!.detectMs.toFixed(1)} ms = ${(contrastCost!.streamMs / contrastCost!.detectMs).toFixed(1)}x, final push equals detect(): ${contrastCost!.equal}.`,
 );
 console.log(
   `Fitting on train (best of two each for the default and [], in turn; one run with [1, 2, 3, 5, 8]; wall time on a shared machine, load ${loadavg()[0]!.toFixed(1)} at the end): ${(plainFitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [1] from a quarter of the chats, ${(offFitMs / 1000).toFixed(1)} s with [] (members on whole transcripts only): the default costs ${(plainFitMs / offFitMs).toFixed(2)}x; ${(fitMs / 1000).toFixed(1)} s with [1, 2, 3, 5, 8] of every chat = ${(fitMs / offFitMs).toFixed(1)}x [].`,
@@ -335,4 +377,4 @@ console.log(
   `Saved state (JSON): ${mb(plain)} MB with the default memberPrefixCuts, ${mb(off)} MB with [], ${mb(full)} MB with [1, 2, 3, 5, 8].`,
 );
 console.log(`Fitting and evaluation took ${(modelMs / 1000).toFixed(0)} s.`);
-await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose(), off.dispose()]);
+await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose(), off.dispose(), withContrast.dispose()]);

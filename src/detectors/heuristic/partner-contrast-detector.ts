@@ -1,4 +1,4 @@
-import { abstained, nowMs, scored } from '../../core/detection.js';
+import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
   DetectionStream,
@@ -16,14 +16,14 @@ import {
   detectEach,
   nonNegativeNumber,
 } from '../../core/detector-kit.js';
-import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
-import { CONTRAST_SIGNAL_NAMES, contrastOf, contrastSignals, partnerOf } from './partner-contrast.js';
+import { CONTRAST_SIGNAL_NAMES, contrastOf, partnerOf } from './partner-contrast.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
@@ -95,6 +95,7 @@ export class PartnerContrastDetector implements Detector {
   private readonly featureOptions: Readonly<Required<StyleFeatureOptions>>;
   private readonly limits: ValidationLimits | undefined;
   private model: ContrastModel | undefined;
+  private readonly scratch: readonly [StyleAccumulator, StyleAccumulator];
 
   /**
    * @param options - see {@link PartnerContrastDetectorOptions}
@@ -110,6 +111,10 @@ export class PartnerContrastDetector implements Detector {
       maxHumanCharsPerSecond: options.maxHumanCharsPerSecond,
       repeatWindow: options.repeatWindow,
     });
+    this.scratch = [
+      new StyleAccumulator('', this.featureOptions),
+      new StyleAccumulator('', this.featureOptions),
+    ];
   }
 
   /** True once `fit()` has run (or the state came from `fromJSON()`). */
@@ -131,13 +136,7 @@ export class PartnerContrastDetector implements Detector {
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     this.fittedModel();
     const v = validateTranscript(t, this.limits);
-    const partner = partnerOf(v);
-    const mine = new StyleAccumulator(v.target, this.featureOptions);
-    const theirs = partner === undefined ? undefined : new StyleAccumulator(partner, this.featureOptions);
-    for (const m of v.messages) {
-      mine.push(m);
-      theirs?.push(m);
-    }
+    const [mine, theirs, partner] = this.measure(v);
     return this.score(mine, theirs, partner, started);
   }
 
@@ -190,7 +189,8 @@ export class PartnerContrastDetector implements Detector {
     const y: number[] = [];
     for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
-      const x = contrastSignals(vs[i]!, this.featureOptions);
+      const [mine, theirs] = this.measure(vs[i]!);
+      const x = contrastOf(mine, theirs);
       // An example whose target wrote only blank messages has nothing to learn from (detect() abstains on it).
       if (x === undefined) continue;
       rows.push(x);
@@ -297,6 +297,26 @@ export class PartnerContrastDetector implements Detector {
     return d;
   }
 
+  /**
+   * Feeds a whole transcript to the target's and its partner's scratch accumulators (allocating their tables
+   * costs more than measuring a short transcript; nothing awaits while they are used, so calls cannot
+   * interleave).
+   */
+  private measure(
+    v: ValidTranscript,
+  ): [StyleAccumulator, StyleAccumulator | undefined, string | undefined] {
+    const partner = partnerOf(v);
+    const [mine, other] = this.scratch;
+    mine.reset(v.target);
+    const theirs = partner === undefined ? undefined : other;
+    if (partner !== undefined) other.reset(partner);
+    for (const m of v.messages) {
+      mine.push(m);
+      theirs?.push(m);
+    }
+    return [mine, theirs, partner];
+  }
+
   /** The detection from the target's and its partner's running style sums. */
   private score(
     mine: StyleAccumulator,
@@ -312,7 +332,7 @@ export class PartnerContrastDetector implements Detector {
         support,
       };
     }
-    const x = contrastOf(mine.features().values, theirs?.features().values);
+    const x = contrastOf(mine, theirs);
     if (x === undefined) {
       return {
         ...abstained(
@@ -332,8 +352,11 @@ export class PartnerContrastDetector implements Detector {
       contributions[k] = Number.isNaN(x[k]!) ? 0 : w * (x[k]! - model.fill[k]!);
     }
     for (const c of contributions) z += c;
-    const evidence = this.evidence(partner, x, contributions);
-    return { ...scored(this.name, sigmoid(z), this.threshold, evidence, started), support };
+    // The sentences are written when the evidence is first read: a stream scores after every push.
+    return withEvidenceOnRead(
+      { ...scored(this.name, sigmoid(z), this.threshold, [], started), support },
+      () => this.evidence(partner, x, contributions),
+    );
   }
 
   private fittedModel(): ContrastModel {

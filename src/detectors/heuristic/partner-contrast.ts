@@ -1,6 +1,6 @@
 import type { ValidTranscript } from '../../core/transcript.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
-import { measureStyleFeatures } from './style-features.js';
+import { SIGNALS, type StyleAccumulator } from './style-accumulator.js';
+import { STYLE_FEATURE_NAMES } from './style-feature-types.js';
 
 /**
  * The names of the partner-contrast signals, in the order {@link contrastSignals} writes them: one
@@ -35,48 +35,30 @@ export function partnerOf(t: ValidTranscript): string | undefined {
 }
 
 /**
- * The partner-contrast signals from the two speakers' style signals: for each style signal, the target's value
- * minus its partner's, `NaN` where either side cannot be measured or there is no partner (`theirs` undefined).
- * The last entry is 1 when there is a partner, else 0. `undefined` when no style signal of the target can be
- * measured (only blank messages, no timestamps).
+ * The partner-contrast signals from the two speakers' running style sums: for each style signal, the target's
+ * value minus its partner's, `NaN` where either side cannot measure it or there is no partner (`theirs`
+ * undefined). The last entry is 1 when there is a partner, else 0. `undefined` when no style signal of the
+ * target can be measured (only blank messages, no timestamps).
  *
  * Why differences: a bot family's absolute style (how long it writes, how often it asks) changes from one bot
  * to the next and from one platform to the next, while "writes unlike the person it talks with" holds across
  * them (train-only leave-one-source-out on the ConvAI data, docs/evaluation.md).
  *
- * @param mine - the target's style signals
- * @param theirs - its partner's, measured the same way on the same conversation
+ * @param mine - the target's accumulator
+ * @param theirs - its partner's, fed the same messages
  */
 export function contrastOf(
-  mine: StyleFeatures['values'],
-  theirs: StyleFeatures['values'] | undefined,
+  mine: StyleAccumulator,
+  theirs: StyleAccumulator | undefined,
 ): Float64Array | undefined {
-  if (STYLE_FEATURE_NAMES.every((name) => mine[name] === null)) return undefined;
+  const a = new Float64Array(SIGNALS);
+  const hasA = mine.signals(a);
+  if (hasA === 0) return undefined;
   const out = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
-  out[STYLE_FEATURE_NAMES.length] = theirs === undefined ? 0 : 1;
+  out[SIGNALS] = theirs === undefined ? 0 : 1;
   if (theirs === undefined) return out;
-  for (let k = 0; k < STYLE_FEATURE_NAMES.length; k++) {
-    const name = STYLE_FEATURE_NAMES[k]!;
-    const a = mine[name];
-    const b = theirs[name];
-    if (a !== null && b !== null) out[k] = a - b;
-  }
+  const b = new Float64Array(SIGNALS);
+  const has = hasA & theirs.signals(b);
+  for (let k = 0; k < SIGNALS; k++) if ((has >>> k) & 1) out[k] = a[k]! - b[k]!;
   return out;
-}
-
-/**
- * The partner-contrast signals of a whole transcript ({@link contrastOf} of the target and {@link partnerOf}).
- *
- * @param t - a validated transcript
- * @param options - the style-signal options, resolved
- */
-export function contrastSignals(
-  t: ValidTranscript,
-  options: Readonly<Required<StyleFeatureOptions>>,
-): Float64Array | undefined {
-  const partner = partnerOf(t);
-  return contrastOf(
-    measureStyleFeatures(t, options).values,
-    partner === undefined ? undefined : measureStyleFeatures({ ...t, target: partner }, options).values,
-  );
 }
