@@ -170,38 +170,38 @@ const crossSource: {
     start: '0.682 / 0.847 / ECE 0.199',
   },
 ];
+/** Scores `e`, fitted on `c`'s sources, on the dev rows of the other sources; writes its row and disposes it. */
+async function crossSourceRow(
+  c: { fitOn: (r: Row) => boolean },
+  name: string,
+  e: Ensemble,
+  before = '-',
+  start = '-',
+): Promise<void> {
+  const report = await evaluateDetector(
+    e,
+    dev.filter((r) => !c.fitOn(r)),
+    { ci },
+  );
+  row(name, report, before, start, 'F1 >= 0.80, AUROC >= 0.93');
+  await e.dispose();
+}
 for (const c of crossSource) {
   for (const cuts of c.noveltyGuard === 'report' ? [undefined, NONE, CUTS] : [undefined]) {
-    const e = await fitted(train.filter(c.fitOn), c.noveltyGuard, cuts);
-    const report = await evaluateDetector(
-      e,
-      dev.filter((r) => !c.fitOn(r)),
-      { ci },
-    );
-    const name = cuts === undefined ? c.name : `${c.name}, memberPrefixCuts [${cuts.join(', ')}]`;
-    row(
-      name,
-      report,
+    await crossSourceRow(
+      c,
+      cuts === undefined ? c.name : `${c.name}, memberPrefixCuts [${cuts.join(', ')}]`,
+      await fitted(train.filter(c.fitOn), c.noveltyGuard, cuts),
       cuts === NONE ? c.before : '-',
       cuts === NONE ? c.start : cuts === CUTS ? (c.startCuts ?? '-') : '-',
-      'F1 >= 0.80, AUROC >= 0.93',
     );
-    await e.dispose();
   }
   // The same fit with the opt-in prior 0.5 (no assumption about the new population's share of bots).
-  const e = await fitted(train.filter(c.fitOn), c.noveltyGuard, undefined, true, 0.5);
-  row(
+  await crossSourceRow(
+    c,
     `${c.noveltyGuard === 'report' ? c.name : c.name.replace(/ \(.*\)$/, '')}, prior 0.5`,
-    await evaluateDetector(
-      e,
-      dev.filter((r) => !c.fitOn(r)),
-      { ci },
-    ),
-    '-',
-    '-',
-    'F1 >= 0.80, AUROC >= 0.93',
+    await fitted(train.filter(c.fitOn), c.noveltyGuard, undefined, true, 0.5),
   );
-  await e.dispose();
 }
 const heuristic = await createDetector({ type: 'heuristic' });
 row(
@@ -257,19 +257,11 @@ for (const k of [1, 2, 3]) {
 }
 for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
   for (const prior of [undefined, 0.5]) {
-    const e = await fitted(train.filter(c.fitOn), 'report', undefined, true, prior, true);
-    row(
+    await crossSourceRow(
+      c,
       `${c.name}${contrastNote}${prior === undefined ? '' : ', prior 0.5'}`,
-      await evaluateDetector(
-        e,
-        dev.filter((r) => !c.fitOn(r)),
-        { ci },
-      ),
-      '-',
-      '-',
-      'F1 >= 0.80, AUROC >= 0.93',
+      await fitted(train.filter(c.fitOn), 'report', undefined, true, prior, true),
     );
-    await e.dispose();
   }
 }
 const modelMs = performance.now() - t0;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { abstained, nowMs, scored, withEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
@@ -63,6 +64,28 @@ interface ContrastModel {
 const KIND = 'partner-contrast';
 const STATE_VERSION = 1;
 const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
+
+const perSignal = z
+  .array(z.number().finite(), { error: `expected ${SIGNALS} finite numbers, one per signal` })
+  .length(SIGNALS, { error: `expected ${SIGNALS} finite numbers, one per signal` });
+const optionalNumber = z.number({ error: 'expected a finite number' }).finite().optional();
+/** What `toJSON()` writes after the kind and version (checked by `checkState`). */
+const STATE_SCHEMA = z.looseObject({
+  name: z.string({ error: 'expected a string' }).optional(),
+  threshold: optionalNumber,
+  l2: optionalNumber,
+  minHumanDelayMs: optionalNumber,
+  maxHumanCharsPerSecond: optionalNumber,
+  repeatWindow: optionalNumber,
+  signals: z
+    .array(z.string())
+    .refine((v) => v.length === SIGNALS && v.every((x, k) => x === CONTRAST_SIGNAL_NAMES[k]), {
+      error: `expected the ${SIGNALS} signal names this botlens measures (${CONTRAST_SIGNAL_NAMES.join(', ')}): refit with this version`,
+    }),
+  fill: perSignal,
+  weights: perSignal,
+  intercept: z.number({ error: 'expected a finite number' }).finite(),
+});
 
 /**
  * Judges the target by how its style differs from the speaker it talks with: for each style signal of the
@@ -251,49 +274,21 @@ export class PartnerContrastDetector implements Detector {
    */
   static fromJSON(state: DetectorState): PartnerContrastDetector {
     checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'PartnerContrastDetector', label: KIND });
-    const num = (k: string): number | undefined => {
-      const v = state[k];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new InvalidOptionsError(`state.${k}`, `expected a finite number, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    const name = state['name'];
-    if (name !== undefined && typeof name !== 'string') {
-      throw new InvalidOptionsError('state.name', `expected a string, got ${JSON.stringify(name)}`);
+    const r = STATE_SCHEMA.safeParse(state);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new InvalidOptionsError(`state.${issue.path.map(String).join('.')}`, issue.message);
     }
-    const signals = state['signals'];
-    if (
-      !Array.isArray(signals) ||
-      signals.length !== SIGNALS ||
-      signals.some((s, k) => s !== CONTRAST_SIGNAL_NAMES[k])
-    ) {
-      throw new InvalidOptionsError(
-        'state.signals',
-        `expected the ${SIGNALS} signal names this botlens measures (${CONTRAST_SIGNAL_NAMES.join(', ')}): refit with this version`,
-      );
-    }
-    const numbers = (k: string): number[] => {
-      const v = state[k];
-      if (
-        !Array.isArray(v) ||
-        v.length !== SIGNALS ||
-        v.some((x) => typeof x !== 'number' || !Number.isFinite(x))
-      )
-        throw new InvalidOptionsError(`state.${k}`, `expected ${SIGNALS} finite numbers, one per signal`);
-      return v as number[];
-    };
-    const intercept = num('intercept');
-    if (intercept === undefined) throw new InvalidOptionsError('state.intercept', 'expected a finite number');
+    const { name, threshold, l2, minHumanDelayMs, maxHumanCharsPerSecond, repeatWindow } = r.data;
     const d = new PartnerContrastDetector({
       name,
-      threshold: num('threshold'),
-      l2: num('l2'),
-      minHumanDelayMs: num('minHumanDelayMs'),
-      maxHumanCharsPerSecond: num('maxHumanCharsPerSecond'),
-      repeatWindow: num('repeatWindow'),
+      threshold,
+      l2,
+      minHumanDelayMs,
+      maxHumanCharsPerSecond,
+      repeatWindow,
     });
-    d.model = { fill: [...numbers('fill')], weights: [...numbers('weights')], intercept };
+    d.model = { fill: r.data.fill, weights: r.data.weights, intercept: r.data.intercept };
     return d;
   }
 
@@ -302,9 +297,7 @@ export class PartnerContrastDetector implements Detector {
    * costs more than measuring a short transcript; nothing awaits while they are used, so calls cannot
    * interleave).
    */
-  private measure(
-    v: ValidTranscript,
-  ): [StyleAccumulator, StyleAccumulator | undefined, string | undefined] {
+  private measure(v: ValidTranscript): [StyleAccumulator, StyleAccumulator | undefined, string | undefined] {
     const partner = partnerOf(v);
     const [mine, other] = this.scratch;
     mine.reset(v.target);
