@@ -35,11 +35,14 @@ async function fitted(
   memberPrefixCuts?: number[],
   memberFeatures = true,
   prior?: number,
+  contrast = false,
 ): Promise<Ensemble> {
   const e = new Ensemble(
     [
       await createDetector({ type: 'heuristic' }),
       await createDetector({ type: 'embedding', embedder: 'hashing' }),
+      // The opt-in third member: the target's style minus its partner's.
+      ...(contrast ? [await createDetector({ type: 'partner-contrast' })] : []),
     ],
     {
       strategy: 'stacking',
@@ -167,38 +170,38 @@ const crossSource: {
     start: '0.682 / 0.847 / ECE 0.199',
   },
 ];
+/** Scores `e`, fitted on `c`'s sources, on the dev rows of the other sources; writes its row and disposes it. */
+async function crossSourceRow(
+  c: { fitOn: (r: Row) => boolean },
+  name: string,
+  e: Ensemble,
+  before = '-',
+  start = '-',
+): Promise<void> {
+  const report = await evaluateDetector(
+    e,
+    dev.filter((r) => !c.fitOn(r)),
+    { ci },
+  );
+  row(name, report, before, start, 'F1 >= 0.80, AUROC >= 0.93');
+  await e.dispose();
+}
 for (const c of crossSource) {
   for (const cuts of c.noveltyGuard === 'report' ? [undefined, NONE, CUTS] : [undefined]) {
-    const e = await fitted(train.filter(c.fitOn), c.noveltyGuard, cuts);
-    const report = await evaluateDetector(
-      e,
-      dev.filter((r) => !c.fitOn(r)),
-      { ci },
-    );
-    const name = cuts === undefined ? c.name : `${c.name}, memberPrefixCuts [${cuts.join(', ')}]`;
-    row(
-      name,
-      report,
+    await crossSourceRow(
+      c,
+      cuts === undefined ? c.name : `${c.name}, memberPrefixCuts [${cuts.join(', ')}]`,
+      await fitted(train.filter(c.fitOn), c.noveltyGuard, cuts),
       cuts === NONE ? c.before : '-',
       cuts === NONE ? c.start : cuts === CUTS ? (c.startCuts ?? '-') : '-',
-      'F1 >= 0.80, AUROC >= 0.93',
     );
-    await e.dispose();
   }
   // The same fit with the opt-in prior 0.5 (no assumption about the new population's share of bots).
-  const e = await fitted(train.filter(c.fitOn), c.noveltyGuard, undefined, true, 0.5);
-  row(
+  await crossSourceRow(
+    c,
     `${c.noveltyGuard === 'report' ? c.name : c.name.replace(/ \(.*\)$/, '')}, prior 0.5`,
-    await evaluateDetector(
-      e,
-      dev.filter((r) => !c.fitOn(r)),
-      { ci },
-    ),
-    '-',
-    '-',
-    'F1 >= 0.80, AUROC >= 0.93',
+    await fitted(train.filter(c.fitOn), c.noveltyGuard, undefined, true, 0.5),
   );
-  await e.dispose();
 }
 const heuristic = await createDetector({ type: 'heuristic' });
 row(
@@ -232,6 +235,34 @@ for (const k of [1, 2, 3]) {
     '-',
     `${prefixTargets[k - 1]}, ECE <= 0.05`,
   );
+}
+// The opt-in partner-contrast member as a third member (the target's style minus its partner's), default options.
+const withContrast = await fitted(train, 'report', undefined, true, undefined, true);
+const contrastNote = ', + partner-contrast member';
+row(
+  `in domain, whole transcripts${contrastNote}`,
+  await evaluateDetector(withContrast, dev, { ci }),
+  '-',
+  '-',
+  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
+);
+for (const k of [1, 2, 3]) {
+  row(
+    `cut after the target's message ${k}${contrastNote}`,
+    await evaluateDetector(withContrast, dev, { prefix: k, ci }),
+    '-',
+    '-',
+    `${prefixTargets[k - 1]}, ECE <= 0.05`,
+  );
+}
+for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
+  for (const prior of [undefined, 0.5]) {
+    await crossSourceRow(
+      c,
+      `${c.name}${contrastNote}${prior === undefined ? '' : ', prior 0.5'}`,
+      await fitted(train.filter(c.fitOn), 'report', undefined, true, prior, true),
+    );
+  }
 }
 const modelMs = performance.now() - t0;
 
@@ -270,7 +301,7 @@ async function streamCosts(es: readonly Ensemble[]) {
   }
   return out;
 }
-const [plainCost, offCost, cutsCost] = await streamCosts([plain, off, full]);
+const [plainCost, offCost, cutsCost, contrastCost] = await streamCosts([plain, off, full, withContrast]);
 const { detectMs, streamMs, equal } = plainCost!;
 
 console.log(
@@ -301,7 +332,10 @@ console.log(
   'learns from them but keeps them out of its kNN set. Rows with "prior 0.5" set the opt-in stacking',
 );
 console.log(
-  "option prior: 0.5 (the verdicts' log-odds move from the training share of bots to an even prior).",
+  "option prior: 0.5 (the verdicts' log-odds move from the training share of bots to an even prior). Rows with",
+);
+console.log(
+  '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member.',
 );
 console.log('');
 console.log(
@@ -325,7 +359,7 @@ for (const [g, m] of Object.entries(whole.members ?? {}))
   console.log(`| ${g} | ${f3(m.f1)} | ${f3(m.auroc)} | ${f3(m.ece)} |`);
 console.log('');
 console.log(
-  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [] (measured in turn in the same rounds): ${offCost!.streamMs.toFixed(0)} ms vs ${offCost!.detectMs.toFixed(1)} ms = ${(offCost!.streamMs / offCost!.detectMs).toFixed(1)}x, final push equals detect(): ${offCost!.equal}. With memberPrefixCuts [1, 2, 3, 5, 8] of every chat: ${cutsCost!.streamMs.toFixed(0)} ms vs ${cutsCost!.detectMs.toFixed(1)} ms = ${(cutsCost!.streamMs / cutsCost!.detectMs).toFixed(1)}x.`,
+  `Streaming a 200-message transcript (best of ${reps}): ${streamMs.toFixed(0)} ms for 200 pushes vs ${detectMs.toFixed(1)} ms for one detect() = ${(streamMs / detectMs).toFixed(1)}x (target <= 3x; bench/stream.ts breaks it down by member). Final push equals detect(): ${equal}. With memberPrefixCuts [] (measured in turn in the same rounds): ${offCost!.streamMs.toFixed(0)} ms vs ${offCost!.detectMs.toFixed(1)} ms = ${(offCost!.streamMs / offCost!.detectMs).toFixed(1)}x, final push equals detect(): ${offCost!.equal}. With memberPrefixCuts [1, 2, 3, 5, 8] of every chat: ${cutsCost!.streamMs.toFixed(0)} ms vs ${cutsCost!.detectMs.toFixed(1)} ms = ${(cutsCost!.streamMs / cutsCost!.detectMs).toFixed(1)}x. With the partner-contrast member: ${contrastCost!.streamMs.toFixed(0)} ms vs ${contrastCost!.detectMs.toFixed(1)} ms = ${(contrastCost!.streamMs / contrastCost!.detectMs).toFixed(1)}x, final push equals detect(): ${contrastCost!.equal}.`,
 );
 console.log(
   `Fitting on train (best of two each for the default and [], in turn; one run with [1, 2, 3, 5, 8]; wall time on a shared machine, load ${loadavg()[0]!.toFixed(1)} at the end): ${(plainFitMs / 1000).toFixed(1)} s with the default memberPrefixCuts [1] from a quarter of the chats, ${(offFitMs / 1000).toFixed(1)} s with [] (members on whole transcripts only): the default costs ${(plainFitMs / offFitMs).toFixed(2)}x; ${(fitMs / 1000).toFixed(1)} s with [1, 2, 3, 5, 8] of every chat = ${(fitMs / offFitMs).toFixed(1)}x [].`,
@@ -335,4 +369,4 @@ console.log(
   `Saved state (JSON): ${mb(plain)} MB with the default memberPrefixCuts, ${mb(off)} MB with [], ${mb(full)} MB with [1, 2, 3, 5, 8].`,
 );
 console.log(`Fitting and evaluation took ${(modelMs / 1000).toFixed(0)} s.`);
-await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose(), off.dispose()]);
+await Promise.all([full.dispose(), fullFb.dispose(), plain.dispose(), off.dispose(), withContrast.dispose()]);

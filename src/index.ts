@@ -99,6 +99,10 @@ export {
   type StyleFeatureOptions,
 } from './detectors/heuristic/index.js';
 export {
+  PartnerContrastDetector,
+  type PartnerContrastDetectorOptions,
+} from './detectors/heuristic/partner-contrast-detector.js';
+export {
   createDetector,
   createEnsemble,
   detectorFromFile,

@@ -7,6 +7,7 @@ import { heuristicDescriptor } from './descriptors/heuristic.js';
 import { linearProbeDescriptor } from './descriptors/linear-probe.js';
 import { loraDescriptor } from './descriptors/lora.js';
 import { nliDescriptor } from './descriptors/nli.js';
+import { partnerContrastDescriptor } from './descriptors/partner-contrast.js';
 import { perplexityDescriptor } from './descriptors/perplexity.js';
 
 /** The state kind of a fitted ensemble, restored by the registry itself. */
@@ -22,6 +23,7 @@ const BUILT_IN: readonly DetectorDescriptor[] = [
   loraDescriptor,
   embeddingDescriptor,
   linearProbeDescriptor,
+  partnerContrastDescriptor,
 ] as readonly DetectorDescriptor[];
 
 const byType = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.type, d]));

@@ -5,8 +5,8 @@ import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
 import type { EmbeddingRareBucketOptions } from './embedding/options.js';
 
-/** The built-in detector types, by the names the CLI and config files use: the heuristic, then the model-backed ones. */
-export const DETECTOR_TYPES = ['heuristic', ...ZOO_DETECTORS] as const;
+/** The built-in detector types, by the names the CLI and config files use: the model-free ones, then the model-backed ones. */
+export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineDetector } from '../descriptor.js';
+import type { PartnerContrastDetector } from '../heuristic/partner-contrast-detector.js';
+import { commonOptionFields } from './option-fields.js';
+
+/**
+ * The `partner-contrast` detector type: the target's style signals minus its partner's, weighed by a fitted
+ * logistic regression (no model; needs `fit()`).
+ *
+ * @internal
+ */
+export const partnerContrastDescriptor = defineDetector({
+  specificationVersion: 'v1',
+  type: 'partner-contrast',
+  description: "the target's style compared with its partner's (no model; fitted)",
+  optionsSchema: z.strictObject({
+    ...commonOptionFields('partner-contrast'),
+    /** L2 penalty of the fit. @defaultValue 1 */
+    l2: z
+      .number({ error: 'l2 must be a number >= 0' })
+      .min(0, { error: 'l2 must be a number >= 0' })
+      .optional(),
+  }),
+  stateVersion: 1,
+  async create(options): Promise<PartnerContrastDetector> {
+    const { PartnerContrastDetector } = await import('../heuristic/partner-contrast-detector.js');
+    return new PartnerContrastDetector(options);
+  },
+  async restore(state): Promise<PartnerContrastDetector> {
+    const { PartnerContrastDetector } = await import('../heuristic/partner-contrast-detector.js');
+    return PartnerContrastDetector.fromJSON(state);
+  },
+});

@@ -1,0 +1,59 @@
+/**
+ * `--detectors ...,partner-contrast`: the CLI fits the partner-contrast detector as a stacking member, saves it
+ * in the fitted file, and `detect --model` scores with it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+import { useWorkDir } from '../helpers/work-dir.js';
+
+const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
+const work = useWorkDir('botlens-partner-contrast-');
+
+describe('--detectors partner-contrast', () => {
+  it('fit saves it as a stacking member and detect --model scores with it', async () => {
+    const out = work.path('contrast.json');
+    const fit = await runCli([
+      'fit',
+      '--data',
+      CHATS,
+      ...'--detectors heuristic,partner-contrast --strategy stacking --out'.split(' '),
+      out,
+    ]);
+    expect(fit.stderr).not.toMatch(/error/i);
+    expect(fit.code).toBe(0);
+    const saved = JSON.parse(await readFile(out, 'utf8'));
+    expect(saved.members.map((m: { kind: string }) => m.kind)).toEqual(['heuristic', 'partner-contrast']);
+    expect(saved.members[1].weights).toHaveLength(saved.members[1].signals.length);
+
+    const t = work.path('t.json');
+    await writeFile(
+      t,
+      JSON.stringify({
+        target: 'x',
+        messages: [
+          { speaker: 'u', text: 'hey' },
+          { speaker: 'x', text: 'Hello! I am happy to help you today. What would you like to know?' },
+          { speaker: 'u', text: 'nothing much' },
+          { speaker: 'x', text: 'Sure! Here is what I know about that topic. Could you tell me more?' },
+        ],
+      }),
+    );
+    const detected = await runCli(['detect', t, '--model', out, '--json']);
+    expect(detected.stderr).not.toMatch(/error/i);
+    expect(detected.code).toBe(0);
+    const members = JSON.parse(detected.stdout).members as { detector: string; score: number | null }[];
+    const contrast = members.find((m) => m.detector === 'partner-contrast');
+    expect(contrast?.score).toBeGreaterThan(0);
+    expect(contrast?.score).toBeLessThan(1);
+  });
+
+  it('refuses to score with an unfitted partner-contrast detector, saying to fit it', async () => {
+    const t = work.path('u.json');
+    await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'hi' }] }));
+    const r = await runCli(['detect', t, '--detectors', 'partner-contrast']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not fitted/);
+  });
+});

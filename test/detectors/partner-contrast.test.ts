@@ -1,0 +1,190 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DetectorState } from '../../src/core/detector.js';
+import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
+import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
+import { registeredDetectorTypes } from '../../src/detectors/detector-registry.js';
+import { partnerOf } from '../../src/detectors/heuristic/partner-contrast.js';
+import { PartnerContrastDetector } from '../../src/detectors/heuristic/partner-contrast-detector.js';
+import { createDetector, detectorFromState } from '../../src/detectors/registry.js';
+import { Ensemble } from '../../src/ensemble/ensemble.js';
+import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { NotFittedError } from '../../src/errors/not-fitted-error.js';
+import { auroc } from '../../src/eval/metrics.js';
+import { runDetectorConformance } from '../../src/testing/conformance.js';
+import { CONVAI_DIR, describeWithShared } from '../helpers/shared.js';
+import { chat } from '../helpers/transcripts.js';
+
+const words = (n: number, seed: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => ['alpha', 'river', 'stone', 'cloud', 'maple', 'ember'][(i + seed) % 6],
+  ).join(' ');
+
+/**
+ * A two-party chat on a "platform" where humans write `base` words a message and the bot `base * 3`, the bot
+ * ending every message with a full stop: the absolute lengths differ from platform to platform, the contrast
+ * does not.
+ */
+function pair(base: number, seed: number): LabelledTranscript[] {
+  const lines: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    lines.push(`h: ${words(base, seed + i)}`);
+    lines.push(`b: ${words(base * 3, seed + i + 1)}.`);
+  }
+  const t = chat('b', lines);
+  return [
+    { ...t, label: 'bot' },
+    { ...t, target: 'h', label: 'human' },
+  ];
+}
+
+const train: LabelledTranscript[] = [];
+for (let s = 0; s < 12; s++) train.push(...pair(2 + (s % 3), s));
+
+describe('PartnerContrastDetector', () => {
+  it('is a built-in type that passes the conformance suite through the registry', async () => {
+    expect(registeredDetectorTypes()).toContain('partner-contrast');
+    const report = await runDetectorConformance({
+      create: () => createDetector({ type: 'partner-contrast' }),
+      fromJSON: (s) => detectorFromState(s),
+      transcript: chat('x', ['u: hey there', 'x: Hello ! I am fine . What do you do ?']),
+      abstainTranscript: chat('x', ['u: hi', 'x: ']),
+      fitExamples: train,
+    });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('judges by the contrast with the partner, so it carries over to a platform where everyone writes longer', async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(train);
+    // Humans here write 12 words a message, more than any bot in training; the bot still writes 3x its partner.
+    const [bot, human] = pair(12, 99) as [LabelledTranscript, LabelledTranscript];
+    const asBot = await d.detect(bot);
+    const asHuman = await d.detect(human);
+    expect(asBot.score!).toBeGreaterThan(0.5);
+    expect(asHuman.score!).toBeLessThan(0.5);
+    expect(asBot.label).toBe('bot');
+    // The evidence names the partner and says which way each contrast points, the strongest first.
+    expect(asBot.evidence.at(-1)?.sentence).toContain('"h"');
+    const first = asBot.evidence[0]!;
+    expect(first.name.endsWith('_vs_partner')).toBe(true);
+    expect(Math.abs(first.contribution!)).toBeGreaterThanOrEqual(Math.abs(asBot.evidence[1]!.contribution!));
+  });
+
+  it('scores a transcript where only the target speaks, and says there was no partner', async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(train);
+    const alone: Transcript = chat('x', ['x: hello there.', 'x: anyone around?']);
+    const r = await d.detect(alone);
+    expect(r.score).not.toBeNull();
+    expect(Number.isFinite(r.score!)).toBe(true);
+    const last = r.evidence.at(-1)!;
+    expect(last.name).toBe('has_partner');
+    expect(last.value).toBe(false);
+    expect(r.evidence.filter((e) => e.name.endsWith('_vs_partner'))).toEqual([]);
+  });
+
+  it('streams: every push equals detect() on the messages so far, also when a third speaker joins late', async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(train);
+    const t = chat('b', [
+      'h: hi there',
+      'b: Hello ! I am a helpful assistant . How can I help you today ?',
+      'h: tell me a joke',
+      'b: Why did the chicken cross the road ? To get to the other side .',
+      'c: lol who is this',
+      'c: anyone?',
+      'c: hello??',
+      'b: I am a helpful assistant . I can tell jokes and answer questions .',
+      'h: ok',
+      'c: ok!',
+    ]);
+    const live = d.stream({ target: 'b' });
+    for (let i = 0; i < t.messages.length; i++) {
+      const pushed = await live.push(t.messages[i]!);
+      const prefix = { target: 'b', messages: t.messages.slice(0, i + 1) };
+      if (i === 0) {
+        expect(pushed.score).toBeNull();
+        continue;
+      }
+      const once = await d.detect(prefix);
+      expect(pushed.score).toBe(once.score);
+      expect(pushed.evidence).toEqual(once.evidence);
+      expect(pushed.support).toEqual(once.support);
+    }
+    // Once "c" has written more messages than "h" (4 to 3), the partner is "c"; at a tie it was "h", the earlier.
+    expect(live.detection()!.evidence.at(-1)!.sentence).toContain('"c"');
+  });
+
+  it('picks the other speaker with the most messages as the partner', () => {
+    const t = chat('x', ['a: hi', 'b: hey', 'x: hello', 'b: so?', 'x: fine']);
+    expect(partnerOf({ ...t, target: 'x' } as Parameters<typeof partnerOf>[0])).toBe('b');
+    const tie = chat('x', ['a: hi', 'b: hey', 'x: hello']);
+    expect(partnerOf({ ...tie, target: 'x' } as Parameters<typeof partnerOf>[0])).toBe('a');
+  });
+
+  it('refuses to judge or save before fit(), with a NotFittedError that says what to do', async () => {
+    const d = new PartnerContrastDetector();
+    expect(d.fitted).toBe(false);
+    await expect(d.detect(train[0]!)).rejects.toThrow(NotFittedError);
+    await expect(d.detect(train[0]!)).rejects.toThrow(/call fit\(examples\) first/);
+    expect(() => d.toJSON()).toThrow(NotFittedError);
+  });
+
+  it('restores from its state with identical scores, and refuses state for other signals', async () => {
+    const d = new PartnerContrastDetector({ name: 'contrast', l2: 2 });
+    await d.fit(train);
+    const state = JSON.parse(JSON.stringify(d.toJSON())) as DetectorState;
+    const back = PartnerContrastDetector.fromJSON(state);
+    expect(back.name).toBe('contrast');
+    for (const t of train.slice(0, 6)) expect((await back.detect(t)).score).toBe((await d.detect(t)).score);
+    const signals = [...(state['signals'] as string[])];
+    signals[0] = 'something_else';
+    expect(() => PartnerContrastDetector.fromJSON({ ...state, signals })).toThrow(InvalidOptionsError);
+    expect(() => PartnerContrastDetector.fromJSON({ ...state, weights: [1, 2] })).toThrow(/finite numbers/);
+    expect(() => PartnerContrastDetector.fromJSON({ ...state, version: 2 })).toThrow(/version/);
+  });
+
+  it('fits as a member of a stacking ensemble that saves and restores with identical scores', async () => {
+    const ens = new Ensemble(
+      [await createDetector({ type: 'heuristic' }), await createDetector({ type: 'partner-contrast' })],
+      { strategy: 'stacking', memberPrefixCuts: [] },
+    );
+    await ens.fit([...train, ...train.map((t) => ({ ...t, id: undefined }))]);
+    const back = await detectorFromState(JSON.parse(JSON.stringify(ens.toJSON())));
+    for (const t of train.slice(0, 4)) {
+      const a = await ens.detect(t);
+      expect((await back.detect(t)).score).toBe(a.score);
+      expect(a.members?.map((m) => m.detector)).toEqual(['heuristic', 'partner-contrast']);
+    }
+    const t = train[0]!;
+    const live = ens.stream({ target: t.target! });
+    let last: Awaited<ReturnType<typeof live.push>> | undefined;
+    for (const m of t.messages) last = await live.push(m);
+    expect(last!.score).toBe((await ens.detect(t)).score);
+  });
+});
+
+describeWithShared('PartnerContrastDetector on ConvAI (train split only)', () => {
+  it('ranks bots of a source it was not fitted on (leave-one-source-out AUROC >= 0.9 both ways)', async () => {
+    const rows = await readTranscriptsJsonl(resolve(CONVAI_DIR, 'train.jsonl'), { fields: ['source'] });
+    const is2017 = (r: (typeof rows)[number]) => r.fields?.['source'] === 'convai1-2017';
+    for (const [fitOn, testOn] of [
+      [rows.filter((r) => !is2017(r)), rows.filter(is2017)],
+      [rows.filter(is2017), rows.filter((r) => !is2017(r))],
+    ] as const) {
+      const d = new PartnerContrastDetector();
+      await d.fit(fitOn);
+      const scores = (await d.detectBatch(testOn)).map((x) => x.score!);
+      // Measured 0.947 (ConvAI2 -> 2017) and 0.946 (2017 -> ConvAI2); the heuristic + hashing embedding stacking
+      // ensemble reaches 0.877 and 0.823 on the same rows.
+      expect(
+        auroc(
+          scores,
+          testOn.map((r) => r.label),
+        ),
+      ).toBeGreaterThan(0.9);
+    }
+  });
+});
