@@ -66,6 +66,14 @@ describe('botlens eval breakdowns and transcript limits', () => {
     expect(JSON.stringify(m)).not.toMatch(/_at_|fit_ms/);
   });
 
+  it('--prefix takes a decimal whole number of 1 or more: hex, blank and 0 are refused before any scoring', async () => {
+    for (const v of ['0x2', ' ', '0', '1.5']) {
+      const r = await botlens(['eval', '--data', data, '--prefix', v, '--json']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`expected a whole number of target messages (1 or more), got "${v}"`);
+    }
+  });
+
   it('fails on a file with a 260-message row, unless --max-messages raises the limit or --truncate cuts it', async () => {
     const plain = await botlens(['eval', '--data', long, '--json']);
     expect(plain.code).not.toBe(0);

@@ -4,6 +4,7 @@ import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { parseNumberFlag } from '../parse-number.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
@@ -18,17 +19,15 @@ type EvalFlags = DetectorFlags &
     prefix?: string;
   };
 
-/** Parses `--prefix K`. */
+/** Parses `--prefix K`: a whole number of target messages, 1 or more (decimal only, as every number flag). */
 function parsePrefix(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const k = Number(value);
-  if (!(Number.isInteger(k) && k >= 1)) {
-    throw new InvalidOptionsError(
-      '--prefix',
-      `expected a whole number of target messages (1 or more), got "${value}"`,
-    );
-  }
-  return k;
+  return parseNumberFlag(
+    '--prefix',
+    value,
+    { min: 1, max: Number.POSITIVE_INFINITY, integer: true },
+    (v) => `expected a whole number of target messages (1 or more), got "${v}"`,
+  );
 }
 
 const round = (v: number): string => String(Math.round(v * 10000) / 10000);
