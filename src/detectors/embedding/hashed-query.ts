@@ -2,6 +2,7 @@ import { TopK } from '../../ann/top-k.js';
 import type { Neighbor } from '../../ann/vector-index.js';
 import type { BucketChange } from '../../runtime/hashing-accumulator.js';
 import type { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { gatheredDot, rowDot } from './deferred-dot.js';
 import { type HashedTables, type HotRows, hashedTables, hotRows } from './hashed-tables.js';
 import type { InvertedExactSearch } from './inverted-search.js';
 import { type Features, type FittedModel, knnShare } from './model.js';
@@ -80,7 +81,8 @@ export class HashedQuery {
   private readonly listed: Uint8Array;
   /**
    * Deferring queries: the hot rows; at a read, the hot columns with pending changes (the first `active` of
-   * `cols`, counted by `nearestDeferred`) and each one's change as the numerators see it.
+   * `cols`, counted by `nearestDeferred`) and per hot column its pending change as the numerators see it (0
+   * where none).
    */
   private readonly hotRows: HotRows | undefined;
   private readonly cols: Int32Array;
@@ -283,9 +285,12 @@ export class HashedQuery {
     let gg = 0;
     let active = 0;
     for (let h = 0; h < hot; h++) {
-      if (this.listed[h] === 0) continue;
+      if (this.listed[h] === 0) {
+        g[h] = 0;
+        continue;
+      }
       const x = a * pendW[h]! + b * pendC[h]!;
-      g[active] = x;
+      g[h] = x;
       cols[active++] = h;
       gg += x * x;
     }
@@ -307,11 +312,12 @@ export class HashedQuery {
     let settled = k;
     let bar = top.floor - SLACK;
     for (let j = 0; j < n; j++) {
-      if (settledAt[j] === read) continue;
+      // The bound first (most vectors fail it), then whether this read settled the vector already.
       const den = qn * norms[j]!;
       if (den <= 1e-12) {
         if (0 < bar) continue;
       } else if (a * ws[j]! + b * cs[j]! + shift - dotCenter[j]! + r * reach[j]! * den < bar * den) continue;
+      if (settledAt[j] === read) continue;
       if (++settled > budget) return undefined;
       this.settle(top, j, a, b, shift, qn, active);
       bar = top.floor - SLACK;
@@ -345,9 +351,8 @@ export class HashedQuery {
     const den = qn * norms[j]!;
     let sim = 0;
     if (den > 1e-12) {
-      let d = 0;
-      const o = j * hot;
-      for (let i = 0; i < active; i++) d += g[i]! * rows[o + cols[i]!]!;
+      const d =
+        active * 2 >= hot ? rowDot(g, rows, j * hot, hot) : gatheredDot(g, rows, j * hot, cols, active);
       sim = clamp((a * this.ws[j]! + b * this.cs[j]! + d + shift - dotCenter[j]!) / den);
     }
     if (sim >= top.floor) top.offer(j, sim);
