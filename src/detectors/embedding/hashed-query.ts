@@ -47,6 +47,11 @@ const SETTLE_AT = 0.5;
  * 1,154 vectors through at each read); applying only the pending columns that carry most of the bound; and
  * keeping the settled vectors' deferred parts up to date at each hot change instead of settling them again at
  * the next read (fewer applications, but the cost moved into every hot change: 0.97-1.04x the pushes' time).
+ * Settling sums a vector's deferred part in four running sums (`deferred-dot.ts`); with that, settling more
+ * before applying (SETTLE_AT 0.75, 1 or 2) read 0.94-1.03x the reads' time, no clear change, and branch-free
+ * TwoSum in place of Neumaier's step, the pass over the labelled set as a function of its own, or `dense` as
+ * float32 (exact: its rows are float32; simulated cache misses unchanged) were not faster either (replayed
+ * ConvAI pushes, 2026-12-06).
  *
  * `detect()` fills a query from the whole text in one pass; the stream applies each target message's changes
  * as it arrives. Both compute the features with the same formulas in double precision, so the stream's
