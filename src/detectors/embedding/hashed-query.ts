@@ -2,6 +2,7 @@ import { TopK } from '../../ann/top-k.js';
 import type { Neighbor } from '../../ann/vector-index.js';
 import type { BucketChange } from '../../runtime/hashing-accumulator.js';
 import type { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { gatheredDot, rowDot } from './deferred-dot.js';
 import { type HashedTables, type HotRows, hashedTables, hotRows } from './hashed-tables.js';
 import type { InvertedExactSearch } from './inverted-search.js';
 import { type Features, type FittedModel, knnShare } from './model.js';
@@ -46,6 +47,11 @@ const SETTLE_AT = 0.5;
  * 1,154 vectors through at each read); applying only the pending columns that carry most of the bound; and
  * keeping the settled vectors' deferred parts up to date at each hot change instead of settling them again at
  * the next read (fewer applications, but the cost moved into every hot change: 0.97-1.04x the pushes' time).
+ * Settling sums a vector's deferred part in four running sums (`deferred-dot.ts`); with that, settling more
+ * before applying (SETTLE_AT 0.75, 1 or 2) read 0.94-1.03x the reads' time, no clear change, and branch-free
+ * TwoSum in place of Neumaier's step, the pass over the labelled set as a function of its own, or `dense` as
+ * float32 (exact: its rows are float32; simulated cache misses unchanged) were not faster either (replayed
+ * ConvAI pushes, 2026-12-06).
  *
  * `detect()` fills a query from the whole text in one pass; the stream applies each target message's changes
  * as it arrives. Both compute the features with the same formulas in double precision, so the stream's
@@ -80,7 +86,8 @@ export class HashedQuery {
   private readonly listed: Uint8Array;
   /**
    * Deferring queries: the hot rows; at a read, the hot columns with pending changes (the first `active` of
-   * `cols`, counted by `nearestDeferred`) and each one's change as the numerators see it.
+   * `cols`, counted by `nearestDeferred`) and per hot column its pending change as the numerators see it (0
+   * where none).
    */
   private readonly hotRows: HotRows | undefined;
   private readonly cols: Int32Array;
@@ -283,9 +290,12 @@ export class HashedQuery {
     let gg = 0;
     let active = 0;
     for (let h = 0; h < hot; h++) {
-      if (this.listed[h] === 0) continue;
+      if (this.listed[h] === 0) {
+        g[h] = 0;
+        continue;
+      }
       const x = a * pendW[h]! + b * pendC[h]!;
-      g[active] = x;
+      g[h] = x;
       cols[active++] = h;
       gg += x * x;
     }
@@ -307,11 +317,12 @@ export class HashedQuery {
     let settled = k;
     let bar = top.floor - SLACK;
     for (let j = 0; j < n; j++) {
-      if (settledAt[j] === read) continue;
+      // The bound first (most vectors fail it), then whether this read settled the vector already.
       const den = qn * norms[j]!;
       if (den <= 1e-12) {
         if (0 < bar) continue;
       } else if (a * ws[j]! + b * cs[j]! + shift - dotCenter[j]! + r * reach[j]! * den < bar * den) continue;
+      if (settledAt[j] === read) continue;
       if (++settled > budget) return undefined;
       this.settle(top, j, a, b, shift, qn, active);
       bar = top.floor - SLACK;
@@ -345,9 +356,8 @@ export class HashedQuery {
     const den = qn * norms[j]!;
     let sim = 0;
     if (den > 1e-12) {
-      let d = 0;
-      const o = j * hot;
-      for (let i = 0; i < active; i++) d += g[i]! * rows[o + cols[i]!]!;
+      const d =
+        active * 2 >= hot ? rowDot(g, rows, j * hot, hot) : gatheredDot(g, rows, j * hot, cols, active);
       sim = clamp((a * this.ws[j]! + b * this.cs[j]! + d + shift - dotCenter[j]!) / den);
     }
     if (sim >= top.floor) top.offer(j, sim);
