@@ -175,6 +175,33 @@ describe('PartnerContrastDetector', () => {
     );
   });
 
+  it('with balanceClasses, does not carry a skewed bot share into its threshold', async () => {
+    // 2 bots against 12 humans: a chat where both speakers write alike is then called human by the prior alone.
+    const skewed = train.filter((t, i) => t.label === 'human' || i < 4);
+    const lines: string[] = [];
+    for (let i = 0; i < 4; i++) lines.push(`a: ${words(3, i)}`, `b: ${words(3, i + 5)}`);
+    const alike = chat('a', lines);
+    const plain = new PartnerContrastDetector();
+    const balanced = new PartnerContrastDetector({ balanceClasses: true });
+    await plain.fit(skewed);
+    await balanced.fit(skewed);
+    const p = (await plain.detect(alike)).score!;
+    const b = (await balanced.detect(alike)).score!;
+    expect(b).toBeGreaterThan(p + 0.1);
+    const back = PartnerContrastDetector.fromJSON(
+      JSON.parse(JSON.stringify(balanced.toJSON())) as DetectorState,
+    );
+    expect(back.toJSON()['balanceClasses']).toBe(true);
+    expect((await back.detect(alike)).score).toBe(b);
+    expect(plain.toJSON()).not.toHaveProperty('balanceClasses');
+    expect(() => new PartnerContrastDetector({ balanceClasses: 'yes' as unknown as boolean })).toThrow(
+      InvalidOptionsError,
+    );
+    await expect(createDetector({ type: 'partner-contrast', balanceClasses: 1 })).rejects.toThrow(
+      /true or false/,
+    );
+  });
+
   it('fits as a member of a stacking ensemble that saves and restores with identical scores', async () => {
     const ens = new Ensemble(
       [await createDetector({ type: 'heuristic' }), await createDetector({ type: 'partner-contrast' })],
@@ -217,12 +244,12 @@ describeWithShared('PartnerContrastDetector on ConvAI (train split only)', () =>
     }
   });
 
-  it('with humanPairs 0.5, fitted on ConvAI2, keeps its threshold on ConvAI 2017 (half its humans talk to humans)', async () => {
+  it('with humanPairs 0.5, fitted on ConvAI2, keeps its threshold on ConvAI 2017 (half its humans talk to humans), and balanceClasses the reverse', async () => {
     const rows = await readTranscriptsJsonl(resolve(CONVAI_DIR, 'train.jsonl'), { fields: ['source'] });
     const is2017 = (r: (typeof rows)[number]) => r.fields?.['source'] === 'convai1-2017';
     const testOn = rows.filter(is2017);
-    const f1 = async (d: PartnerContrastDetector) => {
-      await d.fit(rows.filter((r) => !is2017(r)));
+    const f1 = async (d: PartnerContrastDetector, fitOn: typeof rows, testOn: typeof rows) => {
+      await d.fit(fitOn);
       const got = await d.detectBatch(testOn);
       let tp = 0;
       let wrong = 0;
@@ -234,7 +261,25 @@ describeWithShared('PartnerContrastDetector on ConvAI (train split only)', () =>
       return (2 * tp) / (2 * tp + wrong);
     };
     // Measured F1 0.573 without (76 humans called bots) and 0.792 with.
-    expect(await f1(new PartnerContrastDetector())).toBeLessThan(0.65);
-    expect(await f1(new PartnerContrastDetector({ humanPairs: 0.5 }))).toBeGreaterThan(0.75);
+    expect(
+      await f1(
+        new PartnerContrastDetector(),
+        rows.filter((r) => !is2017(r)),
+        testOn,
+      ),
+    ).toBeLessThan(0.65);
+    expect(
+      await f1(
+        new PartnerContrastDetector({ humanPairs: 0.5 }),
+        rows.filter((r) => !is2017(r)),
+        testOn,
+      ),
+    ).toBeGreaterThan(0.75);
+    // The reverse, fitted on 20% bots: balancing the classes keeps the threshold (measured 0.759 -> 0.797).
+    const [fit2017, rest] = [rows.filter(is2017), rows.filter((r) => !is2017(r))];
+    expect(await f1(new PartnerContrastDetector({ humanPairs: 0.5 }), fit2017, rest)).toBeLessThan(0.775);
+    expect(
+      await f1(new PartnerContrastDetector({ humanPairs: 0.5, balanceClasses: true }), fit2017, rest),
+    ).toBeGreaterThan(0.785);
   });
 });

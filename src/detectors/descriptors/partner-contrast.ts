@@ -26,6 +26,8 @@ export const partnerContrastDescriptor = defineDetector({
       .min(0, { error: 'humanPairs must be a number from 0 to 10' })
       .max(10, { error: 'humanPairs must be a number from 0 to 10' })
       .optional(),
+    /** Weigh bots and humans the same in the fit. @defaultValue false */
+    balanceClasses: z.boolean({ error: 'balanceClasses must be true or false' }).optional(),
   }),
   stateVersion: 1,
   async create(options): Promise<PartnerContrastDetector> {

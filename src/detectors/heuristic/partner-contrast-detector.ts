@@ -25,52 +25,21 @@ import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
 import {
+  balancedWeights,
   CONTRAST_SIGNAL_NAMES,
   contrastOf,
   type HumanStyle,
   humanPairContrasts,
   partnerOf,
 } from './partner-contrast.js';
+import type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
-import { resolveStyleFeatureOptions } from './style-features.js';
 
-/** Options for {@link PartnerContrastDetector}. */
-export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
-  /**
-   * The detector's name in results and ensembles.
-   * @defaultValue 'partner-contrast'
-   */
-  name?: string;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * L2 penalty used by `fit()` on the standardized contrast signals (larger = weights closer to 0).
-   * @defaultValue 1
-   */
-  l2?: number;
-  /**
-   * Synthetic human–human conversations `fit()` adds, per human example: each is two human targets from
-   * different examples, the first's style minus the second's, labelled human (see {@link humanPairContrasts}).
-   * For fitting data where humans only talk to bots, so that a human talking to a human does not look like a
-   * bot. Train-only leave-one-source-out on the ConvAI data, this detector alone, fitted on ConvAI2 and judging
-   * ConvAI 2017 (where half the human rows talk to a human): 0.5 takes F1 0.573 → 0.792 and ECE 0.302 → 0.067
-   * (AUROC 0.947 → 0.940); the reverse direction, whose fitting data has human–human chats, loses a little
-   * (F1 0.776 → 0.759, AUROC 0.946 → 0.935), and so does in-domain F1 (train CV 0.952 → 0.919). Inside a
-   * stacking ensemble it changes little (the combiner recalibrates the member on in-domain folds). See docs/evaluation.md. At most 10.
-   * @defaultValue 0
-   */
-  humanPairs?: number;
-  /**
-   * Limits for the transcripts it reads: raise `maxMessages` for long chats. Not part of the saved state.
-   * @defaultValue DEFAULT_LIMITS (1 to 200 messages)
-   */
-  limits?: ValidationLimits;
-}
+export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
+
+import { resolveStyleFeatureOptions } from './style-features.js';
 
 /** The fitted model: per signal the value that stands in for a missing one, its weight, and the intercept. */
 interface ContrastModel {
@@ -97,6 +66,7 @@ const STATE_SCHEMA = z.looseObject({
   threshold: optionalNumber,
   l2: optionalNumber,
   humanPairs: optionalNumber,
+  balanceClasses: z.boolean({ error: 'expected true or false' }).optional(),
   minHumanDelayMs: optionalNumber,
   maxHumanCharsPerSecond: optionalNumber,
   repeatWindow: optionalNumber,
@@ -139,6 +109,7 @@ export class PartnerContrastDetector implements Detector {
   readonly threshold: number;
   private readonly l2: number;
   private readonly humanPairs: number;
+  private readonly balanceClasses: boolean;
   private readonly featureOptions: Readonly<Required<StyleFeatureOptions>>;
   private readonly limits: ValidationLimits | undefined;
   private model: ContrastModel | undefined;
@@ -153,6 +124,13 @@ export class PartnerContrastDetector implements Detector {
     this.threshold = checkThreshold(options.threshold);
     this.l2 = nonNegativeNumber('l2', options.l2 ?? 1);
     this.humanPairs = nonNegativeNumber('humanPairs', options.humanPairs ?? 0);
+    if (options.balanceClasses !== undefined && typeof options.balanceClasses !== 'boolean') {
+      throw new InvalidOptionsError(
+        'balanceClasses',
+        `got ${String(options.balanceClasses)}; use true or false`,
+      );
+    }
+    this.balanceClasses = options.balanceClasses ?? false;
     if (this.humanPairs > MAX_HUMAN_PAIRS) {
       throw new InvalidOptionsError(
         'humanPairs',
@@ -255,6 +233,7 @@ export class PartnerContrastDetector implements Detector {
         humans.push({ signals, has: mine.signals(signals) });
       }
     }
+    const real = y.length;
     for (const r of humanPairContrasts(
       humans,
       Math.round(this.humanPairs * humans.length),
@@ -278,7 +257,10 @@ export class PartnerContrastDetector implements Detector {
     }
     const X = rows.map((r) => Array.from(r, (v, k) => (Number.isNaN(v) ? fill[k]! : v)));
     AbortedError.throwIfAborted(opts.signal, what);
-    const m = fitLogisticRegression(X, y, { l2: this.l2 });
+    const m = fitLogisticRegression(X, y, {
+      l2: this.l2,
+      ...(this.balanceClasses ? { sampleWeights: balancedWeights(y, real) } : {}),
+    });
     this.model = { fill, weights: m.weights, intercept: m.intercept };
   }
 
@@ -297,6 +279,7 @@ export class PartnerContrastDetector implements Detector {
       threshold: this.threshold,
       l2: this.l2,
       ...(this.humanPairs > 0 ? { humanPairs: this.humanPairs } : {}),
+      ...(this.balanceClasses ? { balanceClasses: true } : {}),
       minHumanDelayMs: this.featureOptions.minHumanDelayMs,
       maxHumanCharsPerSecond: this.featureOptions.maxHumanCharsPerSecond,
       repeatWindow: this.featureOptions.repeatWindow,
@@ -324,12 +307,22 @@ export class PartnerContrastDetector implements Detector {
       const issue = r.error.issues[0]!;
       throw new InvalidOptionsError(`state.${issue.path.map(String).join('.')}`, issue.message);
     }
-    const { name, threshold, l2, humanPairs, minHumanDelayMs, maxHumanCharsPerSecond, repeatWindow } = r.data;
+    const {
+      name,
+      threshold,
+      l2,
+      humanPairs,
+      balanceClasses,
+      minHumanDelayMs,
+      maxHumanCharsPerSecond,
+      repeatWindow,
+    } = r.data;
     const d = new PartnerContrastDetector({
       name,
       threshold,
       l2,
       humanPairs,
+      balanceClasses,
       minHumanDelayMs,
       maxHumanCharsPerSecond,
       repeatWindow,

@@ -108,3 +108,17 @@ export function humanPairContrasts(
   }
   return out;
 }
+
+/**
+ * Per row, the weight that makes the first `real` rows' bots and humans count the same in total (each class
+ * `real / 2`); the rows after them (synthetic humans) weigh what a real human does.
+ *
+ * @internal
+ */
+export function balancedWeights(y: readonly number[], real: number): number[] {
+  let bots = 0;
+  for (let i = 0; i < real; i++) bots += y[i]!;
+  const bot = real / (2 * bots);
+  const human = real / (2 * (real - bots));
+  return y.map((v) => (v === 1 ? bot : human));
+}
