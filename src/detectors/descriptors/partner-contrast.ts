@@ -20,6 +20,14 @@ export const partnerContrastDescriptor = defineDetector({
       .number({ error: 'l2 must be a number >= 0' })
       .min(0, { error: 'l2 must be a number >= 0' })
       .optional(),
+    /** Synthetic human–human pairs per human example in the fit (0 to 10). @defaultValue 0 */
+    humanPairs: z
+      .number({ error: 'humanPairs must be a number from 0 to 10' })
+      .min(0, { error: 'humanPairs must be a number from 0 to 10' })
+      .max(10, { error: 'humanPairs must be a number from 0 to 10' })
+      .optional(),
+    /** Weigh bots and humans the same in the fit. @defaultValue false */
+    balanceClasses: z.boolean({ error: 'balanceClasses must be true or false' }).optional(),
   }),
   stateVersion: 1,
   async create(options): Promise<PartnerContrastDetector> {

@@ -24,35 +24,22 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
-import { CONTRAST_SIGNAL_NAMES, contrastOf, partnerOf } from './partner-contrast.js';
+import {
+  balancedWeights,
+  CONTRAST_SIGNAL_NAMES,
+  contrastOf,
+  type HumanStyle,
+  humanPairContrasts,
+  partnerOf,
+} from './partner-contrast.js';
+import type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
-import { resolveStyleFeatureOptions } from './style-features.js';
 
-/** Options for {@link PartnerContrastDetector}. */
-export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
-  /**
-   * The detector's name in results and ensembles.
-   * @defaultValue 'partner-contrast'
-   */
-  name?: string;
-  /**
-   * Score at or above which the label is `bot`.
-   * @defaultValue 0.5
-   */
-  threshold?: number;
-  /**
-   * L2 penalty used by `fit()` on the standardized contrast signals (larger = weights closer to 0).
-   * @defaultValue 1
-   */
-  l2?: number;
-  /**
-   * Limits for the transcripts it reads: raise `maxMessages` for long chats. Not part of the saved state.
-   * @defaultValue DEFAULT_LIMITS (1 to 200 messages)
-   */
-  limits?: ValidationLimits;
-}
+export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
+
+import { resolveStyleFeatureOptions } from './style-features.js';
 
 /** The fitted model: per signal the value that stands in for a missing one, its weight, and the intercept. */
 interface ContrastModel {
@@ -64,6 +51,10 @@ interface ContrastModel {
 const KIND = 'partner-contrast';
 const STATE_VERSION = 1;
 const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
+/** Most synthetic human–human pairs per human example (`humanPairs`): beyond, the fit only grows. */
+const MAX_HUMAN_PAIRS = 10;
+/** Seed of the draw of synthetic human–human pairs. */
+const HUMAN_PAIR_SEED = 7;
 
 const perSignal = z
   .array(z.number().finite(), { error: `expected ${SIGNALS} finite numbers, one per signal` })
@@ -74,6 +65,8 @@ const STATE_SCHEMA = z.looseObject({
   name: z.string({ error: 'expected a string' }).optional(),
   threshold: optionalNumber,
   l2: optionalNumber,
+  humanPairs: optionalNumber,
+  balanceClasses: z.boolean({ error: 'expected true or false' }).optional(),
   minHumanDelayMs: optionalNumber,
   maxHumanCharsPerSecond: optionalNumber,
   repeatWindow: optionalNumber,
@@ -115,6 +108,8 @@ export class PartnerContrastDetector implements Detector {
   /** Score at or above which the label is `bot`. */
   readonly threshold: number;
   private readonly l2: number;
+  private readonly humanPairs: number;
+  private readonly balanceClasses: boolean;
   private readonly featureOptions: Readonly<Required<StyleFeatureOptions>>;
   private readonly limits: ValidationLimits | undefined;
   private model: ContrastModel | undefined;
@@ -128,6 +123,20 @@ export class PartnerContrastDetector implements Detector {
     this.name = checkName(options.name, KIND);
     this.threshold = checkThreshold(options.threshold);
     this.l2 = nonNegativeNumber('l2', options.l2 ?? 1);
+    this.humanPairs = nonNegativeNumber('humanPairs', options.humanPairs ?? 0);
+    if (options.balanceClasses !== undefined && typeof options.balanceClasses !== 'boolean') {
+      throw new InvalidOptionsError(
+        'balanceClasses',
+        `got ${String(options.balanceClasses)}; use true or false`,
+      );
+    }
+    this.balanceClasses = options.balanceClasses ?? false;
+    if (this.humanPairs > MAX_HUMAN_PAIRS) {
+      throw new InvalidOptionsError(
+        'humanPairs',
+        `got ${this.humanPairs}; use at most ${MAX_HUMAN_PAIRS} synthetic pairs per human example`,
+      );
+    }
     this.limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,
@@ -210,6 +219,7 @@ export class PartnerContrastDetector implements Detector {
     const vs = beginFit(this.name, examples, opts.signal);
     const rows: Float64Array[] = [];
     const y: number[] = [];
+    const humans: HumanStyle[] = [];
     for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
       const [mine, theirs] = this.measure(vs[i]!);
@@ -218,6 +228,19 @@ export class PartnerContrastDetector implements Detector {
       if (x === undefined) continue;
       rows.push(x);
       y.push(examples[i]!.label === 'bot' ? 1 : 0);
+      if (this.humanPairs > 0 && examples[i]!.label === 'human') {
+        const signals = new Float64Array(SIGNALS - 1);
+        humans.push({ signals, has: mine.signals(signals) });
+      }
+    }
+    const real = y.length;
+    for (const r of humanPairContrasts(
+      humans,
+      Math.round(this.humanPairs * humans.length),
+      HUMAN_PAIR_SEED,
+    )) {
+      rows.push(r);
+      y.push(0);
     }
     countBothClasses(y, '');
     const fill = new Array<number>(SIGNALS).fill(0);
@@ -234,7 +257,10 @@ export class PartnerContrastDetector implements Detector {
     }
     const X = rows.map((r) => Array.from(r, (v, k) => (Number.isNaN(v) ? fill[k]! : v)));
     AbortedError.throwIfAborted(opts.signal, what);
-    const m = fitLogisticRegression(X, y, { l2: this.l2 });
+    const m = fitLogisticRegression(X, y, {
+      l2: this.l2,
+      ...(this.balanceClasses ? { sampleWeights: balancedWeights(y, real) } : {}),
+    });
     this.model = { fill, weights: m.weights, intercept: m.intercept };
   }
 
@@ -252,6 +278,8 @@ export class PartnerContrastDetector implements Detector {
       name: this.name,
       threshold: this.threshold,
       l2: this.l2,
+      ...(this.humanPairs > 0 ? { humanPairs: this.humanPairs } : {}),
+      ...(this.balanceClasses ? { balanceClasses: true } : {}),
       minHumanDelayMs: this.featureOptions.minHumanDelayMs,
       maxHumanCharsPerSecond: this.featureOptions.maxHumanCharsPerSecond,
       repeatWindow: this.featureOptions.repeatWindow,
@@ -279,11 +307,22 @@ export class PartnerContrastDetector implements Detector {
       const issue = r.error.issues[0]!;
       throw new InvalidOptionsError(`state.${issue.path.map(String).join('.')}`, issue.message);
     }
-    const { name, threshold, l2, minHumanDelayMs, maxHumanCharsPerSecond, repeatWindow } = r.data;
+    const {
+      name,
+      threshold,
+      l2,
+      humanPairs,
+      balanceClasses,
+      minHumanDelayMs,
+      maxHumanCharsPerSecond,
+      repeatWindow,
+    } = r.data;
     const d = new PartnerContrastDetector({
       name,
       threshold,
       l2,
+      humanPairs,
+      balanceClasses,
       minHumanDelayMs,
       maxHumanCharsPerSecond,
       repeatWindow,

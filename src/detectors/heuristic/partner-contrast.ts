@@ -1,4 +1,5 @@
 import type { ValidTranscript } from '../../core/transcript.js';
+import { seededRandom } from '../../numeric/random.js';
 import { SIGNALS, type StyleAccumulator } from './style-accumulator.js';
 import { STYLE_FEATURE_NAMES } from './style-feature-types.js';
 
@@ -61,4 +62,63 @@ export function contrastOf(
   const has = hasA & theirs.signals(b);
   for (let k = 0; k < SIGNALS; k++) if ((has >>> k) & 1) out[k] = a[k]! - b[k]!;
   return out;
+}
+
+/** One human target's style signals, as {@link humanPairContrasts} reads them. @internal */
+export interface HumanStyle {
+  /** Per style signal (STYLE_FEATURE_NAMES order), the target's value. */
+  signals: Float64Array;
+  /** Bit k set when signal k was measured. */
+  has: number;
+}
+
+/**
+ * Contrast rows of synthetic human–human conversations, labelled human in `fit()`: `count` pairs of two human
+ * targets drawn from different examples (each human in turn against one drawn at random, seeded), the first's
+ * signals minus the second's, with `has_partner` 1. Training data where humans only ever talk to bots (ConvAI2)
+ * otherwise teaches nothing about a human whose partner is human too, and such a transcript's contrast, near 0 in
+ * any direction, then lands on either side of the threshold.
+ *
+ * @param humans - the human targets of the fitting examples (at least 2, else nothing is made)
+ * @param count - how many rows to make
+ * @param seed - seed of the draw
+ *
+ * @internal
+ */
+export function humanPairContrasts(
+  humans: readonly HumanStyle[],
+  count: number,
+  seed: number,
+): Float64Array[] {
+  const out: Float64Array[] = [];
+  if (humans.length < 2) return out;
+  const rand = seededRandom(seed);
+  const styleSignals = CONTRAST_SIGNAL_NAMES.length - 1;
+  for (let r = 0; r < count; r++) {
+    const i = r % humans.length;
+    // Uniform over the others: draw among n - 1 and step over i.
+    const d = Math.floor(rand() * (humans.length - 1));
+    const p = humans[i]!;
+    const q = humans[d >= i ? d + 1 : d]!;
+    const row = new Float64Array(CONTRAST_SIGNAL_NAMES.length).fill(Number.NaN);
+    row[styleSignals] = 1;
+    const has = p.has & q.has;
+    for (let k = 0; k < styleSignals; k++) if ((has >>> k) & 1) row[k] = p.signals[k]! - q.signals[k]!;
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Per row, the weight that makes the first `real` rows' bots and humans count the same in total (each class
+ * `real / 2`); the rows after them (synthetic humans) weigh what a real human does.
+ *
+ * @internal
+ */
+export function balancedWeights(y: readonly number[], real: number): number[] {
+  let bots = 0;
+  for (let i = 0; i < real; i++) bots += y[i]!;
+  const bot = real / (2 * bots);
+  const human = real / (2 * (real - bots));
+  return y.map((v) => (v === 1 ? bot : human));
 }
