@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jaccardOf, WordOverlap } from '../src/detectors/heuristic/word-overlap.js';
+import { jaccardOf } from '../src/detectors/heuristic/jaccard.js';
+import { WordOverlap } from '../src/detectors/heuristic/word-overlap.js';
 
 /** The highest Jaccard similarity of `set` with one of the `window` sets before it, computed directly. */
 function directBest(history: number[][], set: number[], window: number): number | null {
@@ -187,4 +188,18 @@ describe('WordOverlap', () => {
       expect(overlap.echoShared).toBe(0);
     },
   );
+
+  it('forgets every mark when a stamp counter wraps, so no word counts as seen by an old stamp', () => {
+    // Reaching the wrap takes about a billion calls: the counters are set near it instead.
+    const o = new WordOverlap(8);
+    const counters = o as unknown as { stamp: number; echoStamp: number };
+    const out = new Int32Array(4);
+    expect(o.distinct(Int32Array.of(3), 1, out, 8)).toBe(1); // word 3 marked with stamp 1
+    counters.stamp = 0x3fffffff;
+    expect(o.distinct(Int32Array.of(3, 3), 2, out, 8)).toBe(1); // wraps: stamp 1 again, word 3 new here
+    expect(o.markEchoWords(Int32Array.of(3), 1, 8)).toBe(1); // echo stamp 2 on word 3
+    counters.echoStamp = 0x3fffffff;
+    expect(o.markEchoWords(Int32Array.of(5), 1, 8)).toBe(1); // wraps: echo stamp 1
+    expect(o.markEchoWords(Int32Array.of(3, 3), 2, 8)).toBe(1); // echo stamp 2: one distinct word, not 0
+  });
 });

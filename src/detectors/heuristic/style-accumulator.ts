@@ -1,3 +1,4 @@
+import { jaccardOf } from './jaccard.js';
 import { MessageScan, scanMessage, scanWords } from './message-scan.js';
 import { RunningMedian } from './running-median.js';
 import { RunningMoments } from './running-moments.js';
@@ -9,7 +10,7 @@ import {
   type StyleFeatures,
   signalRecord,
 } from './style-feature-types.js';
-import { jaccardOf, WordOverlap } from './word-overlap.js';
+import { WordOverlap } from './word-overlap.js';
 import { SequenceSet, WordTable } from './word-table.js';
 
 /** Shortest delay used for typing speed, so that a 0 ms delay gives a large but finite speed. */

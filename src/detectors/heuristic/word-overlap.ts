@@ -1,4 +1,6 @@
 import { grown } from './grown.js';
+import { jaccardOf } from './jaccard.js';
+import { emptyLanes, SPREAD } from './lane-counts.js';
 /**
  * Word-set overlap (Jaccard) between messages, in time linear in the number of words. For windows of up to
  * 32 messages each word keeps a 32-bit mask of the recent messages that hold it, so the words shared with each
@@ -102,13 +104,10 @@ export class WordOverlap {
     this.history = 0;
   }
 
-  /** A stamp not yet in `mark` (stamps restart before they outgrow an Int32Array entry). */
+  /** A stamp not yet in `mark`. */
   private nextStamp(): number {
-    if (this.stamp >= 0x3fffffff) {
-      this.mark.fill(0);
-      this.stamp = 0;
-    }
-    return ++this.stamp;
+    this.stamp = stampAfter(this.stamp, this.mark);
+    return this.stamp;
   }
 
   /** Makes room for word ids below `size`. */
@@ -350,13 +349,10 @@ export class WordOverlap {
     return size;
   }
 
-  /** A stamp not yet in `echoMark` (see {@link WordOverlap.nextStamp}). */
+  /** A stamp not yet in `echoMark`. */
   private nextEchoStamp(): number {
-    if (this.echoStamp >= 0x3fffffff) {
-      this.echoMark.fill(0);
-      this.echoStamp = 0;
-    }
-    return ++this.echoStamp;
+    this.echoStamp = stampAfter(this.echoStamp, this.echoMark);
+    return this.echoStamp;
   }
 
   /** {@link WordOverlap.addAndCompare} through the inverted index (any window). */
@@ -431,31 +427,15 @@ export class WordOverlap {
 }
 
 /**
- * The Jaccard similarity of two word sets, |A ∩ B| / |A ∪ B|, from their sizes and the number of words they
- * share (not both empty): the one definition behind near repetition and the echo share.
+ * The stamp after `stamp` for an array of marks (word id -> the stamp it was last marked with, 0 = never): one
+ * above it, or 1 after emptying `marks` when it would outgrow an Int32Array entry. The one home of the wrap of
+ * both stamp counters of {@link WordOverlap}.
  */
-export function jaccardOf(shared: number, sizeA: number, sizeB: number): number {
-  return shared / (sizeA + sizeB - shared);
+function stampAfter(stamp: number, marks: Int32Array): number {
+  if (stamp < 0x3fffffff) return stamp + 1;
+  marks.fill(0);
+  return 1;
 }
 
 /** What {@link WordOverlap}'s `repeatSets` holds where it keeps no set. */
 const NO_SET = new Int32Array(0);
-
-/** Byte b spread into eight 4-bit lanes: lane k is bit k of b. */
-const SPREAD = new Int32Array(256);
-for (let b = 0; b < 256; b++) {
-  for (let k = 0; k < 8; k++) if ((b >> k) & 1) SPREAD[b]! |= 1 << (4 * k);
-}
-
-/** Adds the 4-bit lanes of `c0`..`c3` (columns 0-7, 8-15, 16-23, 24-31) to `counts`. */
-function emptyLanes(counts: Int32Array, c0: number, c1: number, c2: number, c3: number): void {
-  addLanes(counts, 0, c0);
-  addLanes(counts, 8, c1);
-  addLanes(counts, 16, c2);
-  addLanes(counts, 24, c3);
-}
-
-/** Adds the eight 4-bit lanes of `lanes` to `counts[at, at + 8)`. */
-function addLanes(counts: Int32Array, at: number, lanes: number): void {
-  for (let k = 0; k < 8; k++) counts[at + k]! += (lanes >>> (k << 2)) & 15;
-}
