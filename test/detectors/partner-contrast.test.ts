@@ -104,8 +104,8 @@ describe('PartnerContrastDetector', () => {
     const r = await ens.detect(chat('x', ['x: Hello ! I am a bot .', 'x: How can I help you today ?']));
     expect(r.score).not.toBeNull();
     const [heuristic, contrast] = r.members!;
-    expect(heuristic!.score).not.toBeNull();
-    expect(contrast!.score).toBeNull();
+    expect(heuristic).toMatchObject({ detector: 'heuristic', score: expect.any(Number) });
+    expect(contrast).toMatchObject({ detector: 'partner-contrast', score: null });
     expect(r.evidence.map((e) => e.sentence).join('\n')).toMatch(
       /"partner-contrast" abstained: Only the target speaks/,
     );
