@@ -52,6 +52,6 @@ describe('number ranges (the one home of "a number in an interval")', () => {
       parseServiceConfig({
         ensemble: { strategy: 'weighted-mean', threshold: 2, detectors: [{ type: 'heuristic' }] },
       }),
-    ).toThrow('ensemble.threshold: threshold must be a number in [0, 1]');
+    ).toThrow('Invalid option "ensemble.threshold": threshold must be a number in [0, 1]');
   });
 });
