@@ -207,7 +207,12 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     for (const f of applies) if (values[f] !== undefined) raw[f] = values[f];
     const r = detectorSpecSchema.safeParse(raw);
     if (!r.success) {
-      throw new InvalidOptionsError(`--detectors ${type}`, r.error.issues.map((i) => i.message).join('; '));
+      throw new InvalidOptionsError(
+        `--detectors ${type}`,
+        r.error.issues
+          .map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`)
+          .join('; '),
+      );
     }
     return r.data;
   });
@@ -343,8 +348,8 @@ function parseShare(flag: string, v: string, range: NumberRange, what: string): 
 }
 
 /**
- * `--rare-buckets`: `N[,drop|shrink][,any|eachClass]` as the embedding detector's `rareBuckets` option. Only the
- * form is checked here; the spec check (the detector's own rule) refuses an N below 2.
+ * `--rare-buckets`: `N[,drop|shrink][,any|eachClass]` as the embedding detector's `rareBuckets` option. An N
+ * below 2 (the detector's own rule, which the spec check applies too) is refused here, naming `--rare-buckets`.
  *
  * @param v - the flag's value
  * @throws InvalidOptionsError naming `--rare-buckets`
@@ -353,9 +358,8 @@ function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
   const message = () =>
     `got "${v}"; give the fewest training conversations a hashed position must occur in (a whole number, 2 or more), then optionally drop or shrink and any or eachClass, e.g. 10,eachClass`;
   const [first = '', ...words] = v.split(',').map((w) => w.trim());
-  const whole = { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY, integer: true };
   const rule: EmbeddingRareBucketOptions = {
-    minConversations: parseNumberFlag('--rare-buckets', first, whole, message),
+    minConversations: parseNumberFlag('--rare-buckets', first, RARE_BUCKET_MIN, message),
   };
   for (const w of words) {
     if ((w === 'drop' || w === 'shrink') && rule.action === undefined) rule.action = w;
@@ -364,6 +368,9 @@ function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
   }
   return rule;
 }
+
+/** `--rare-buckets` N: a whole number, 2 or more (1 would keep every position). */
+const RARE_BUCKET_MIN: NumberRange = { min: 2, max: Number.POSITIVE_INFINITY, integer: true };
 
 /** One `--member-prefix-cuts` value: a positive whole number. */
 const PREFIX_CUT: NumberRange = { min: 1, max: Number.POSITIVE_INFINITY, integer: true };

@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { nowMs } from './detection.js';
 import type { Detection, DetectOptions, DetectorState } from './detector.js';
 import type { JsonObject } from './json.js';
+import { checkInRange, PROBABILITY } from './number-range.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
 import { validateTranscript } from './validate.js';
 import { validateLabelled } from './validate-examples.js';
@@ -20,24 +21,6 @@ export function checkName(name: unknown, fallback: string): string {
   const n = name ?? fallback;
   if (typeof n !== 'string' || n === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
   return n;
-}
-
-/**
- * A number option checked to lie in `[lo, hi]` (finite).
- *
- * @param key - the option's name, for the error
- * @param value - the option (after its default)
- * @param lo - smallest value accepted
- * @param hi - largest value accepted
- * @throws InvalidOptionsError naming `key`
- *
- * @internal
- */
-export function numberInRange(key: string, value: unknown, lo: number, hi: number): number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value >= lo && value <= hi)) {
-    throw new InvalidOptionsError(key, `expected a number in [${lo}, ${hi}], got ${String(value)}`);
-  }
-  return value;
 }
 
 /**
@@ -72,7 +55,7 @@ export function optionalChoice<C extends string>(
  * @internal
  */
 export function checkThreshold(threshold: unknown): number {
-  return numberInRange('threshold', threshold ?? 0.5, 0, 1);
+  return checkInRange('threshold', threshold ?? 0.5, PROBABILITY);
 }
 
 /**

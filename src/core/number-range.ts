@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 /**
  * The "number in an interval" rule, in one place: the CLI's number flags, the ensemble's option checks and the
@@ -108,6 +109,39 @@ export function describeRange(range: NumberRange): string {
 }
 
 /**
+ * An option checked to be a number in `range`, for constructors and functions that take options objects.
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option as given (after its default)
+ * @param range - the interval
+ * @returns `value`
+ * @throws InvalidOptionsError naming `key`: `expected <what the range holds>, got <value>`
+ * @example
+ * ```ts
+ * checkInRange('threshold', 0.7, PROBABILITY); // 0.7
+ * ```
+ * @internal
+ */
+export function checkInRange(key: string, value: unknown, range: NumberRange): number {
+  if (!inRange(value, range)) {
+    throw new InvalidOptionsError(key, `expected ${describeRange(range)}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A zod schema of a number in `range` with one message, `error`, for any bad value (not a number, or outside
+ * the interval).
+ *
+ * @param range - the interval
+ * @param error - the message
+ * @internal
+ */
+export function numberSchema(range: NumberRange, error: string): z.ZodNumber {
+  return z.number({ error }).refine((v) => inRange(v, range), { error });
+}
+
+/**
  * A zod schema of a number in `range`, with one message for any bad value (not a number, or outside the
  * interval), for config and spec schemas.
  *
@@ -120,6 +154,5 @@ export function describeRange(range: NumberRange): string {
  * @internal
  */
 export function numberInRange(range: NumberRange, name: string): z.ZodNumber {
-  const error = `${name} must be ${describeRange(range)}`;
-  return z.number({ error }).refine((v) => inRange(v, range), { error });
+  return numberSchema(range, `${name} must be ${describeRange(range)}`);
 }

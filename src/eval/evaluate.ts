@@ -1,5 +1,6 @@
 import { nowMs } from '../core/detection.js';
 import type { Detection, Detector } from '../core/detector.js';
+import { checkInRange, PROBABILITY } from '../core/number-range.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
@@ -131,9 +132,7 @@ export async function evaluateDetector(
   if (typeof detector !== 'object' || detector === null || typeof detector.detect !== 'function') {
     throw new InvalidOptionsError('detector', 'expected a Detector (an object with name and detect())');
   }
-  if (threshold !== undefined && (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))) {
-    throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-  }
+  if (threshold !== undefined) checkInRange('threshold', threshold, PROBABILITY);
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidOptionsError('batchSize', `expected a positive integer, got ${String(batchSize)}`);

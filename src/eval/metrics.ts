@@ -1,3 +1,4 @@
+import { checkInRange, PROBABILITY } from '../core/number-range.js';
 import type { Label } from '../core/transcript.js';
 import { checkScores, thresholdAtFpr } from '../ensemble/calibrate.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -226,10 +227,7 @@ export function computeMetrics(
   options: ComputeMetricsOptions = {},
 ): Metrics {
   checkScores(scores, labels);
-  const threshold = options.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
-    throw new InvalidOptionsError('threshold', `expected a number in [0, 1], got ${String(threshold)}`);
-  }
+  const threshold = checkInRange('threshold', options.threshold ?? 0.5, PROBABILITY);
   const predicted = options.predicted ?? scores.map((s): Label => (s >= threshold ? 'bot' : 'human'));
   const c = confusionCounts(predicted, labels);
   const positives = c.tp + c.fn;

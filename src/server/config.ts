@@ -5,6 +5,7 @@ import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js'
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { expandHome } from '../hub/cache-dir.js';
 
 const serverSchema = z.strictObject({
   host: z.string().min(1).optional(),
@@ -173,7 +174,7 @@ export interface ServiceConfig {
   $schema?: string | undefined;
   /** The ensemble to build (give this or `fitted`). */
   ensemble?: EnsembleSpec | undefined;
-  /** A file written by `botlens fit` (give this or `ensemble`); relative to the config file. */
+  /** A file written by `botlens fit` (give this or `ensemble`); relative to the config file, `~` the home. */
   fitted?: string | undefined;
   /**
    * With `fitted` (a stacking ensemble): the share of bots expected where the service is used, in (0, 1),
@@ -191,7 +192,7 @@ export interface ServiceConfig {
    */
   threshold?: number | undefined;
   /**
-   * With `fitted`: the folder that holds the fitted file's models, relative to the config file (as
+   * With `fitted`: the folder that holds the fitted file's models, relative to the config file, `~` the home (as
    * `botlens detect --model fitted.json --model-dir` does; see `DetectorLoadOptions.modelDir`). Implies offline.
    * Refused without `fitted` (an ensemble built from the config sets `modelDir` per detector); a path that is not
    * a folder stops start-up.
@@ -230,6 +231,9 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
   return parseServiceConfig(raw, dirname(resolve(path)));
 }
 
+/** `~` or `~/...`: a path in the user's home. */
+const HOME_PATH = /^~(?:[/\\]|$)/;
+
 /**
  * Validates a config object; see {@link loadServiceConfig}.
  *
@@ -244,12 +248,18 @@ export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): Servi
       .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
       .join('')
       .replace(/^\./, '');
-    const all = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    // The first issue's key is the error's option: its message follows without repeating it.
+    const all = r.error.issues
+      .map((i, n) => (n === 0 ? i.message : `${i.path.join('.') || '(root)'}: ${i.message}`))
+      .join('; ');
     throw new InvalidOptionsError(key || 'config', all);
   }
   const c = r.data;
-  if (c.fitted) c.fitted = resolve(baseDir, c.fitted);
-  if (c.modelDir) c.modelDir = resolve(baseDir, c.modelDir);
-  for (const d of c.ensemble?.detectors ?? []) if (d.modelDir) d.modelDir = resolve(baseDir, d.modelDir);
+  // A leading `~` is the user's home, as on the command line (`expandHome`, which the CLI's paths go through);
+  // any other relative path is relative to the config file's folder.
+  const at = (p: string) => (HOME_PATH.test(p) ? expandHome(p) : resolve(baseDir, p));
+  if (c.fitted) c.fitted = at(c.fitted);
+  if (c.modelDir) c.modelDir = at(c.modelDir);
+  for (const d of c.ensemble?.detectors ?? []) if (d.modelDir) d.modelDir = at(d.modelDir);
   return c;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkInRange,
   describeRange,
   formatRange,
   inRange,
@@ -8,6 +9,10 @@ import {
   OPEN_SHARE,
   PROBABILITY,
 } from '../../src/core/number-range.js';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
+import { nliDetectorOptionsSchema } from '../../src/detectors/nli/nli-options.js';
+import { evaluateDetector } from '../../src/eval/evaluate.js';
+import { computeMetrics } from '../../src/eval/metrics.js';
 import { parseServiceConfig } from '../../src/server/config.js';
 
 describe('number ranges (the one home of "a number in an interval")', () => {
@@ -52,6 +57,33 @@ describe('number ranges (the one home of "a number in an interval")', () => {
       parseServiceConfig({
         ensemble: { strategy: 'weighted-mean', threshold: 2, detectors: [{ type: 'heuristic' }] },
       }),
-    ).toThrow('ensemble.threshold: threshold must be a number in [0, 1]');
+    ).toThrow('Invalid option "ensemble.threshold": threshold must be a number in [0, 1]');
+  });
+
+  it('checks option values through the same rule everywhere, each message saying what was expected', async () => {
+    expect(checkInRange('x', 0.25, PROBABILITY)).toBe(0.25);
+    expect(() => checkInRange('steepness', 0, { min: 1e-6, max: 1e6 })).toThrow(
+      'Invalid option "steepness": expected a number in [0.000001, 1000000], got 0',
+    );
+    expect(() => new HeuristicDetector({ threshold: 1.5 })).toThrow(
+      'Invalid option "threshold": expected a number in [0, 1], got 1.5',
+    );
+    expect(() => computeMetrics([0.2, 0.8], ['human', 'bot'], { threshold: Number.NaN })).toThrow(
+      'Invalid option "threshold": expected a number in [0, 1], got NaN',
+    );
+    await expect(evaluateDetector(new HeuristicDetector(), [], { threshold: -0.1 })).rejects.toThrow(
+      'Invalid option "threshold": expected a number in [0, 1], got -0.1',
+    );
+    const nli = (o: Record<string, unknown>) =>
+      nliDetectorOptionsSchema.safeParse(o).error?.issues[0]?.message;
+    expect(nli({ threshold: 2 })).toBe('expected a number in [0, 1]');
+    expect(nli({ contextTurns: 1.5 })).toBe('expected an integer from 0 to 50');
+    expect(nli({ contextTurns: 51 })).toBe('expected an integer from 0 to 50');
+    expect(nli({ l2: -1 })).toBe('expected a non-negative number');
+    expect(nli({ l2: Number.POSITIVE_INFINITY })).toBe('expected a non-negative number');
+    expect(nliDetectorOptionsSchema.parse({ contextTurns: 50, l2: 0 })).toMatchObject({
+      contextTurns: 50,
+      l2: 0,
+    });
   });
 });

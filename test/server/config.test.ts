@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
@@ -59,6 +59,23 @@ describe('service config', () => {
     writeFileSync(p, '{ nope');
     await expect(loadServiceConfig(p)).rejects.toThrow(/not valid JSON/);
     await expect(loadServiceConfig(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read config file/);
+  });
+
+  it('reads a leading ~ in its paths as the home folder, as the CLI does', () => {
+    // Before: "~/m" became "<config folder>/~/m".
+    const c = parseServiceConfig({ fitted: '~/fitted.json', modelDir: '~/models' }, '/etc/botlens');
+    expect(c.fitted).toBe(join(homedir(), 'fitted.json'));
+    expect(c.modelDir).toBe(join(homedir(), 'models'));
+    expect(parseServiceConfig({ fitted: 'f.json', modelDir: '~' }, '/etc/botlens').modelDir).toBe(homedir());
+    // Only "~" or "~/": a folder whose name starts with ~ stays relative to the config file.
+    expect(parseServiceConfig({ fitted: 'f.json', modelDir: '~m' }, '/etc/botlens').modelDir).toBe(
+      '/etc/botlens/~m',
+    );
+    const e = parseServiceConfig(
+      { ensemble: { strategy: 'weighted-mean', detectors: [{ type: 'embedding', modelDir: '~/emb' }] } },
+      '/etc/botlens',
+    );
+    expect(e.ensemble?.detectors[0]?.['modelDir']).toBe(join(homedir(), 'emb'));
   });
 
   it('builds the heuristic detector alone from an empty config, and a fitted model from a file', async () => {

@@ -6,9 +6,9 @@ import {
   beginFit,
   checkName,
   checkThreshold,
-  numberInRange,
   type StateFormat,
 } from '../../core/detector-kit.js';
+import { checkInRange } from '../../core/number-range.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -73,9 +73,12 @@ export class ClipConsistencyDetector implements Detector {
   constructor(options: ClipConsistencyOptions = {}) {
     const name = checkName(options.name, FORMAT.kind);
     this.threshold = checkThreshold(options.threshold);
-    this.maxInconsistency = numberInRange('maxInconsistency', options.maxInconsistency ?? 0.4, 0, 2);
-    this.steepness = numberInRange('steepness', options.steepness ?? 10, 1e-6, 1e6);
-    this.l2 = numberInRange('l2', options.l2 ?? 1, 0, 1e9);
+    this.maxInconsistency = checkInRange('maxInconsistency', options.maxInconsistency ?? 0.4, {
+      min: 0,
+      max: 2,
+    });
+    this.steepness = checkInRange('steepness', options.steepness ?? 10, { min: 1e-6, max: 1e6 });
+    this.l2 = checkInRange('l2', options.l2 ?? 1, { min: 0, max: 1e9 });
     validateModelOptions(options);
     this.name = name;
     this.options = { ...options };

@@ -29,7 +29,8 @@ const rareBucketsSchema = z
       ctx.addIssue({
         code: 'custom',
         path: err.option.split('.').slice(1),
-        message: `${err.option}: ${reason}`,
+        // (The key is the issue's path, which every reader prints: the message does not repeat it.)
+        message: reason,
       });
     }
   })

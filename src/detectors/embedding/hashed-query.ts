@@ -40,18 +40,9 @@ const SETTLE_AT = 0.5;
  * the norm of its hot entries), and settles exactly only the vectors that can still be neighbours; the pending
  * columns are applied once settling has cost about half of applying them (see `nearestDeferred`). Hot buckets
  * are common n-grams whose counts are already high, so their pending changes stay small and the bounds tight:
- * on ConvAI the columns are applied about every tenth push instead of at every push. (A bound on the whole
- * change, cold buckets included, was tried by an earlier session: too loose to save anything, because each
- * message brings new rare n-grams.) Also tried on ConvAI, and not faster (2026-12-06): deferring
- * buckets used by a quarter to half of the labelled vectors too (the per-vector bound then lets about 240 of
- * 1,154 vectors through at each read); applying only the pending columns that carry most of the bound; and
- * keeping the settled vectors' deferred parts up to date at each hot change instead of settling them again at
- * the next read (fewer applications, but the cost moved into every hot change: 0.97-1.04x the pushes' time).
- * Settling sums a vector's deferred part in four running sums (`deferred-dot.ts`); with that, settling more
- * before applying (SETTLE_AT 0.75, 1 or 2) read 0.94-1.03x the reads' time, no clear change, and branch-free
- * TwoSum in place of Neumaier's step, the pass over the labelled set as a function of its own, or `dense` as
- * float32 (exact: its rows are float32; simulated cache misses unchanged) were not faster either (replayed
- * ConvAI pushes, 2026-12-06).
+ * on ConvAI the columns are applied about every tenth push instead of at every push. Settling sums a vector's
+ * deferred part in four running sums (`deferred-dot.ts`). Tried and not kept, with figures:
+ * docs/design/hashed-query.md.
  *
  * `detect()` fills a query from the whole text in one pass; the stream applies each target message's changes
  * as it arrives. Both compute the features with the same formulas in double precision, so the stream's

@@ -91,9 +91,10 @@ const STATE_SCHEMA = z.looseObject({
  * + hashing embedding stacking, whole transcripts): AUROC 0.877 → 0.937 (ConvAI2 → ConvAI 2017) and 0.823 →
  * 0.885 (the reverse) with it as a third member; see docs/evaluation.md.
  *
- * It needs `fit()` (or state from `fromJSON()`): there are no hand-set weights. A transcript where only the
- * target speaks gets the fitted score of "no partner". Each `detect()` measures both speakers' style, linear in
- * the transcript; its stream keeps both speakers' running sums, so a push costs the same at any length.
+ * It needs `fit()` (or state from `fromJSON()`): there are no hand-set weights. Where it has nothing to
+ * compare (only the target speaks, or its partner sent only blank messages and nothing is timed) it abstains, so
+ * an ensemble leaves it out as it does any abstaining member. Each `detect()` measures both speakers' style, linear in
+ * the transcript; its stream keeps every speaker's running sums, so a push costs the same at any length.
  *
  * @example
  * ```ts
@@ -156,7 +157,8 @@ export class PartnerContrastDetector implements Detector {
 
   /**
    * Judges the transcript's target speaker. Abstains when the target has sent no message, or only blank ones
-   * without timestamps.
+   * without timestamps, and when no contrast could be measured: only the target speaks, or its partner's style
+   * cannot be measured (only blank messages, no timestamps).
    *
    * @param t - the transcript
    * @param opts - an optional `signal` to cancel
@@ -174,8 +176,8 @@ export class PartnerContrastDetector implements Detector {
 
   /**
    * Judges a transcript as it grows: push messages one at a time. It keeps the running style sums of the target
-   * and of every other speaker (a speaker who joins late is caught up once), so a push costs the same at any
-   * length in a two-party chat. After every message of a transcript is pushed, the detection equals
+   * and of every other speaker, feeding each only its own messages and the one just before each, and tracks the
+   * partner as counts change, so a push costs the same at any length and with any number of speakers. After every message of a transcript is pushed, the detection equals
    * `detect()` on the whole transcript. Before the target's first message it abstains.
    *
    * @param opts - the target speaker (and profile, which this detector does not read)
@@ -206,8 +208,8 @@ export class PartnerContrastDetector implements Detector {
   /**
    * Learns the weights by L2-regularized logistic regression on the standardized contrast signals. A signal
    * that an example cannot measure (e.g. timing without timestamps) stands at the mean of the examples that
-   * measure it (0 when none does, so it gets no weight). Examples whose target wrote only blank messages are
-   * skipped.
+   * measure it (0 when none does, so it gets no weight). Examples whose target wrote only blank messages (none
+   * timed) are skipped; when that leaves a class empty, the error says how many were skipped.
    *
    * @param examples - labelled transcripts with at least one bot and one human
    * @param opts - an optional `signal` to cancel
@@ -234,6 +236,13 @@ export class PartnerContrastDetector implements Detector {
       }
     }
     const real = y.length;
+    const skipped = vs.length - real;
+    countBothClasses(
+      y,
+      skipped === 0
+        ? ''
+        : ` whose target wrote text (${skipped} of ${vs.length} skipped: their target sent only blank messages, none timed)`,
+    );
     for (const r of humanPairContrasts(
       humans,
       Math.round(this.humanPairs * humans.length),
@@ -242,7 +251,6 @@ export class PartnerContrastDetector implements Detector {
       rows.push(r);
       y.push(0);
     }
-    countBothClasses(y, '');
     const fill = new Array<number>(SIGNALS).fill(0);
     for (let k = 0; k < SIGNALS; k++) {
       let sum = 0;
@@ -375,6 +383,19 @@ export class PartnerContrastDetector implements Detector {
         support,
       };
     }
+    if (partner === undefined || !x.subarray(0, SIGNALS - 1).some((v) => !Number.isNaN(v))) {
+      // Nothing compared: a score here would be the training share of bots with a label on it.
+      return {
+        ...abstained(
+          this.name,
+          partner === undefined
+            ? 'Only the target speaks, so there is no partner to compare its style with. Judge it with a detector that reads the target alone.'
+            : `No style signal could be compared with "${partner}"'s: the partner sent only blank messages and no message has a timestamp. Wait for the partner to write.`,
+          started,
+        ),
+        support,
+      };
+    }
     // z = baseline + Σ contribution, the baseline being the score of a transcript at the training means.
     let z = model.intercept;
     const contributions = new Array<number>(SIGNALS);
@@ -402,7 +423,7 @@ export class PartnerContrastDetector implements Detector {
   }
 
   /** One entry per signal with weight, strongest pull first, then the partner it was measured against. */
-  private evidence(partner: string | undefined, x: Float64Array, contributions: number[]): Evidence[] {
+  private evidence(partner: string, x: Float64Array, contributions: number[]): Evidence[] {
     const out: Evidence[] = [];
     for (let k = 0; k < SIGNALS - 1; k++) {
       if (this.model!.weights[k] === 0 || Number.isNaN(x[k]!)) continue;
@@ -413,18 +434,15 @@ export class PartnerContrastDetector implements Detector {
       out.push({
         name,
         value: diff,
-        sentence: `The target's ${base} is ${diff === 0 ? 'the same as' : `${Math.abs(diff).toPrecision(3)} ${diff > 0 ? 'above' : 'below'}`} ${partner === undefined ? 'its partner' : `"${partner}"`}'s, which points ${c >= 0 ? 'toward bot' : 'toward human'}.`,
+        sentence: `The target's ${base} is ${diff === 0 ? 'the same as' : `${Math.abs(diff).toPrecision(3)} ${diff > 0 ? 'above' : 'below'}`} "${partner}"'s, which points ${c >= 0 ? 'toward bot' : 'toward human'}.`,
         contribution: c,
       });
     }
     out.sort((a, b) => Math.abs(b.contribution!) - Math.abs(a.contribution!));
     out.push({
       name: 'has_partner',
-      value: partner !== undefined,
-      sentence:
-        partner === undefined
-          ? 'Only the target speaks, so there is no partner to compare its style with.'
-          : `The target's style is compared with "${partner}"'s, the speaker it talks with most.`,
+      value: true,
+      sentence: `The target's style is compared with "${partner}"'s, the speaker it talks with most.`,
       contribution: contributions[SIGNALS - 1]!,
     });
     return out;

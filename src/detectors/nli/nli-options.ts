@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeRange, numberSchema, PROBABILITY } from '../../core/number-range.js';
 import type { BatchPlanOptions } from '../../runtime/batching.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import type { ScalarCalibration } from '../scalar-calibration.js';
@@ -114,12 +115,6 @@ const word = (fallback: string) =>
     .refine((w) => w.trim() !== '', { error: 'expected a non-empty string' })
     .default(fallback);
 
-/** A number in `[lo, hi]` (a whole number when `whole`), every problem reported as `message`. */
-function numberIn(lo: number, hi: number, message: string, whole = false) {
-  const n = z.number({ error: message });
-  return (whole ? n.int({ error: message }) : n).min(lo, { error: message }).max(hi, { error: message });
-}
-
 /**
  * The detector's own options (the model options are checked by the NLI scorer), with their defaults: the one
  * description the constructor, the `nli` detector type's spec schema and its docs read.
@@ -131,7 +126,7 @@ export const nliDetectorOptionsSchema = z.object({
     .string({ error: 'expected a non-empty string' })
     .min(1, { error: 'expected a non-empty string' })
     .default('nli'),
-  threshold: numberIn(0, 1, 'expected a number in [0, 1]').default(0.5),
+  threshold: numberSchema(PROBABILITY, `expected ${describeRange(PROBABILITY)}`).default(0.5),
   hypothesisTemplate: z
     .string({ error: 'must be a string containing "{}"' })
     .refine((t) => t.includes('{}'), { error: 'must contain "{}", where the label word goes' })
@@ -140,6 +135,8 @@ export const nliDetectorOptionsSchema = z.object({
     .object({ human: word('human'), bot: word('bot') })
     .default({ human: 'human', bot: 'bot' })
     .refine((l) => l.human !== l.bot, { error: 'the human and bot words must differ' }),
-  contextTurns: numberIn(0, 50, 'expected an integer from 0 to 50', true).default(1),
-  l2: numberIn(0, Number.MAX_VALUE, 'expected a non-negative number').default(1),
+  contextTurns: numberSchema({ min: 0, max: 50, integer: true }, 'expected an integer from 0 to 50').default(
+    1,
+  ),
+  l2: numberSchema({ min: 0, max: Number.POSITIVE_INFINITY }, 'expected a non-negative number').default(1),
 });
