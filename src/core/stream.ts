@@ -98,6 +98,32 @@ export interface SyncPushStream extends DetectionStream {
   pushNow(message: Message, opts: DetectOptions): Detection;
 }
 
+/**
+ * A {@link SyncPushStream} whose every push runs at once: `push` is `pushNow` wrapped in a promise (a thrown
+ * error becomes the rejection) and `canPushNow` is always true. The detectors' synchronous streams extend it and
+ * write only `pushNow` and `detection`.
+ *
+ * @internal
+ */
+export abstract class ImmediateStream implements SyncPushStream {
+  push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
+    try {
+      return Promise.resolve(this.pushNow(message, opts));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Always true: every push runs at once. */
+  canPushNow(): boolean {
+    return true;
+  }
+
+  abstract pushNow(message: Message, opts?: DetectOptions): Detection;
+
+  abstract detection(): Detection | undefined;
+}
+
 /** True when `s` is a {@link SyncPushStream} that can push synchronously now. @internal */
 export function canPushNow(s: DetectionStream): s is SyncPushStream {
   const x = s as Partial<SyncPushStream>;

@@ -1,7 +1,7 @@
 import { nowMs } from '../../core/detection.js';
 import type { Detection, DetectOptions, StreamOptions } from '../../core/detector.js';
 import { MessageLog } from '../../core/message-log.js';
-import type { SyncPushStream } from '../../core/stream.js';
+import { ImmediateStream } from '../../core/stream.js';
 import type { Message } from '../../core/transcript.js';
 import type { ValidationLimits } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -16,7 +16,7 @@ import type { StyleAccumulator } from './style-accumulator.js';
  *
  * @internal
  */
-export class HeuristicStream implements SyncPushStream {
+export class HeuristicStream extends ImmediateStream {
   private readonly log: MessageLog;
   private readonly acc: StyleAccumulator;
   private latest: Detection | undefined;
@@ -36,22 +36,10 @@ export class HeuristicStream implements SyncPushStream {
     start: () => StyleAccumulator,
     private readonly score: (acc: StyleAccumulator, started: number) => Detection,
   ) {
+    super();
     this.log = new MessageLog(opts?.target, opts?.profile, limits, false);
     this.target = opts.target;
     this.acc = start();
-  }
-
-  push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
-    try {
-      return Promise.resolve(this.pushNow(message, opts));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Always true: every push runs at once. @internal */
-  canPushNow(): boolean {
-    return true;
   }
 
   /** `push` without the promise: the detection, or the error `push` rejects with, thrown. @internal */

@@ -1,7 +1,7 @@
 import { nowMs } from '../../core/detection.js';
 import type { Detection, DetectOptions, StreamOptions } from '../../core/detector.js';
 import { MessageLog } from '../../core/message-log.js';
-import type { SyncPushStream } from '../../core/stream.js';
+import { ImmediateStream } from '../../core/stream.js';
 import type { Message, ValidMessage } from '../../core/transcript.js';
 import type { ValidationLimits } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -31,7 +31,7 @@ interface OtherSpeaker {
  *
  * @internal
  */
-export class PartnerContrastStream implements SyncPushStream {
+export class PartnerContrastStream extends ImmediateStream {
   private readonly log: MessageLog;
   private readonly target: string;
   private readonly mine: StyleAccumulator;
@@ -64,22 +64,10 @@ export class PartnerContrastStream implements SyncPushStream {
       started: number,
     ) => Detection,
   ) {
+    super();
     this.log = new MessageLog(opts?.target, opts?.profile, limits, false);
     this.target = opts.target;
     this.mine = start(opts.target);
-  }
-
-  push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
-    try {
-      return Promise.resolve(this.pushNow(message, opts));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Always true: every push runs at once. @internal */
-  canPushNow(): boolean {
-    return true;
   }
 
   /** `push` without the promise: the detection, or the error `push` rejects with, thrown. @internal */
