@@ -64,7 +64,7 @@ const lines: string[] = [];
 function row(name: string, r: EvaluationReport, before: string, start: string, target: string): void {
   const ci = r.ci ? ` [${f3(r.ci.f1?.[0])}, ${f3(r.ci.f1?.[1])}]` : '';
   lines.push(
-    `| ${name} | ${r.n} | ${f3(r.f1)}${ci} | ${f3(r.recall)} | ${f3(r.auroc)} | ${f3(r.ece)} | ${before} | ${start} | ${target} |`,
+    `| ${name} | ${r.n}${r.abstained ? ` (${r.abstained} abstained)` : ''} | ${f3(r.f1)}${ci} | ${f3(r.recall)} | ${f3(r.auroc)} | ${f3(r.ece)} | ${before} | ${start} | ${target} |`,
   );
 }
 
@@ -367,7 +367,9 @@ console.log(
 console.log(
   '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member; rows with',
   '"partner-contrast alone" score with that detector alone, fitted with its opt-in humanPairs: 0.5 and',
-  'balanceClasses: true (synthetic human-human pairs, classes weighed alike).',
+  'balanceClasses: true (synthetic human-human pairs, classes weighed alike). Where a detector abstains (partner-',
+  'contrast alone abstains on a target with no one to compare with), n says how many rows it abstained on: the',
+  'metrics cover the other rows only.',
 );
 console.log('');
 console.log(

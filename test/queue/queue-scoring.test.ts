@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -62,6 +62,29 @@ function startWorker(queue: string): Promise<ChildProcess> {
   });
 }
 
+/**
+ * Kills `worker` (SIGKILL) while it holds a job, as BullMQ's `processedBy` (`host:pid`, set by the worker) shows,
+ * so that job must be found stalled and run again. The worker is frozen (SIGSTOP) before each look, so the job
+ * it is seen to hold cannot finish between the look and the kill; an idle worker is let go on (SIGCONT) and looked
+ * at again, at most 400 times.
+ */
+async function killWhileBusy(worker: ChildProcess, queue: string): Promise<void> {
+  const { Queue } = await import('bullmq');
+  const q = new Queue(queue, { connection: { url: REDIS! } });
+  const me = `${hostname()}:${worker.pid}`;
+  try {
+    for (let i = 0; i < 400; i++) {
+      worker.kill('SIGSTOP');
+      if ((await q.getActive()).some((j) => j.processedBy === me)) break;
+      worker.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    worker.kill('SIGKILL');
+    await q.close();
+  }
+}
+
 async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]> {
   const out: ScoreOutcome[] = [];
   for await (const o of it) out.push(o);
@@ -81,6 +104,7 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     await events.waitUntilReady();
     const got: ScoreOutcome[] = [];
+    let killed: Promise<void> | undefined;
     for await (const o of scoreCorpusOnQueue(lines, {
       redis: REDIS!,
       queue,
@@ -89,8 +113,11 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
       window: 16,
     })) {
       got.push(o);
-      if (got.length === 150) a!.kill('SIGKILL'); // mid-run: its active job must be retried by the other worker
+      // Mid-run, while it holds a job: that job must be retried by the other worker. (Killed at a fixed count
+      // instead, it could be between jobs on a loaded machine, and then nothing stalls.)
+      if (got.length === 150) killed = killWhileBusy(a!, queue);
     }
+    await killed;
     await events.close();
     expect(a!.signalCode).toBe('SIGKILL');
     expect(stalled.length).toBeGreaterThan(0); // the killed worker's job was found stalled and run again

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { DetectorCache } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
@@ -87,6 +88,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     {
       connection: { url: options.redis, maxRetriesPerRequest: null },
       concurrency,
+      // Recorded on every job it runs (BullMQ's `processedBy`), so an operator can tell which machine and
+      // process holds or ran a job.
+      name: `${hostname()}:${process.pid}`,
       lockDuration,
       stalledInterval,
       maxStalledCount,
