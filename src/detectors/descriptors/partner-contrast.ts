@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { numberSchema } from '../../core/number-range.js';
 import { defineDetector } from '../descriptor.js';
 import type { PartnerContrastDetector } from '../heuristic/partner-contrast-detector.js';
+import { MAX_HUMAN_PAIRS } from '../heuristic/partner-contrast-options.js';
 import { commonOptionFields } from './option-fields.js';
 
 /**
@@ -16,16 +18,12 @@ export const partnerContrastDescriptor = defineDetector({
   optionsSchema: z.strictObject({
     ...commonOptionFields('partner-contrast'),
     /** L2 penalty of the fit. @defaultValue 1 */
-    l2: z
-      .number({ error: 'l2 must be a number >= 0' })
-      .min(0, { error: 'l2 must be a number >= 0' })
-      .optional(),
+    l2: numberSchema({ min: 0, max: Number.POSITIVE_INFINITY }, 'l2 must be a number >= 0').optional(),
     /** Synthetic human–human pairs per human example in the fit (0 to 10). @defaultValue 0 */
-    humanPairs: z
-      .number({ error: 'humanPairs must be a number from 0 to 10' })
-      .min(0, { error: 'humanPairs must be a number from 0 to 10' })
-      .max(10, { error: 'humanPairs must be a number from 0 to 10' })
-      .optional(),
+    humanPairs: numberSchema(
+      { min: 0, max: MAX_HUMAN_PAIRS },
+      `humanPairs must be a number from 0 to ${MAX_HUMAN_PAIRS}`,
+    ).optional(),
     /** Weigh bots and humans the same in the fit. @defaultValue false */
     balanceClasses: z.boolean({ error: 'balanceClasses must be true or false' }).optional(),
   }),

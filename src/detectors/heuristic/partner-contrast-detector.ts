@@ -32,7 +32,7 @@ import {
   humanPairContrasts,
   partnerOf,
 } from './partner-contrast.js';
-import type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
+import { MAX_HUMAN_PAIRS, type PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
@@ -51,8 +51,6 @@ interface ContrastModel {
 const KIND = 'partner-contrast';
 const STATE_VERSION = 1;
 const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
-/** Most synthetic human–human pairs per human example (`humanPairs`): beyond, the fit only grows. */
-const MAX_HUMAN_PAIRS = 10;
 /** Seed of the draw of synthetic human–human pairs. */
 const HUMAN_PAIR_SEED = 7;
 

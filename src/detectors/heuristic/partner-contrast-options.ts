@@ -1,6 +1,13 @@
 import type { ValidationLimits } from '../../core/validate.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
 
+/**
+ * Most synthetic human–human pairs per human example (`humanPairs`): beyond, the fit only grows.
+ *
+ * @internal
+ */
+export const MAX_HUMAN_PAIRS = 10;
+
 /** Options for `PartnerContrastDetector`. */
 export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
   /**
