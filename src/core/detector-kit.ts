@@ -9,16 +9,16 @@ import { validateTranscript } from './validate.js';
 import { validateLabelled } from './validate-examples.js';
 
 /**
- * The detector's name option, checked: `name`, else `fallback`.
+ * The detector's name option, checked: `name`, else (when not given) `fallback`.
  *
  * @param name - the option as given
  * @param fallback - the detector's default name
- * @throws InvalidOptionsError when the name is not a non-empty string
+ * @throws InvalidOptionsError when the name is not a non-empty string (`null` included)
  *
  * @internal
  */
 export function checkName(name: unknown, fallback: string): string {
-  const n = name ?? fallback;
+  const n = name === undefined ? fallback : name;
   if (typeof n !== 'string' || n === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
   return n;
 }
@@ -47,7 +47,7 @@ export function optionalChoice<C extends string>(
 }
 
 /**
- * The `threshold` option checked to lie in [0, 1]; 0.5 when not given.
+ * The `threshold` option checked to lie in [0, 1]; 0.5 when not given (`undefined`; `null` is refused).
  *
  * @param threshold - the option as given
  * @throws InvalidOptionsError naming `threshold`
@@ -55,7 +55,7 @@ export function optionalChoice<C extends string>(
  * @internal
  */
 export function checkThreshold(threshold: unknown): number {
-  return checkInRange('threshold', threshold ?? 0.5, PROBABILITY);
+  return checkInRange('threshold', threshold === undefined ? 0.5 : threshold, PROBABILITY);
 }
 
 /**

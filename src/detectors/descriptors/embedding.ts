@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import { defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
 import { type EmbeddingRareBucketOptions, resolveOptions } from '../embedding/options.js';
-import { definedOnly, MODEL_CLI_FLAGS, modelOptionsSchema, savedModelOptions } from './option-fields.js';
+import {
+  checkedOption,
+  definedOnly,
+  MODEL_CLI_FLAGS,
+  modelOptionsSchema,
+  savedModelOptions,
+} from './option-fields.js';
 
 const hnswLimits = z
   .looseObject({
@@ -18,24 +23,10 @@ const hnswLimits = z
  * `rareBuckets` in a spec, checked by the detector's own option check (the rule has one home), a problem reported
  * at its nested key (`rareBuckets.minConversations`).
  */
-const rareBucketsSchema = z
-  .unknown()
-  .superRefine((v, ctx) => {
-    try {
-      resolveOptions({ rareBuckets: v as EmbeddingRareBucketOptions });
-    } catch (err) {
-      if (!InvalidOptionsError.isInstance(err)) throw err;
-      const reason = err.message.slice(`Invalid option "${err.option}": `.length);
-      ctx.addIssue({
-        code: 'custom',
-        path: err.option.split('.').slice(1),
-        // (The key is the issue's path, which every reader prints: the message does not repeat it.)
-        message: reason,
-      });
-    }
-  })
-  .transform((v) => v as EmbeddingRareBucketOptions | undefined)
-  .optional();
+const rareBucketsSchema = checkedOption((v) => {
+  resolveOptions({ rareBuckets: v as EmbeddingRareBucketOptions });
+  return v as EmbeddingRareBucketOptions | undefined;
+});
 
 /**
  * The `embedding` detector type: a kNN vote and a linear probe over sentence embeddings.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DetectorState } from '../../core/detector.js';
-import { numberInRange, PROBABILITY } from '../../core/number-range.js';
+import { checkName, checkThreshold } from '../../core/detector-kit.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import {
   MODEL_DEVICES,
   MODEL_DTYPES,
@@ -11,7 +12,42 @@ import {
 import type { DetectorCliFlag } from '../descriptor.js';
 
 /**
- * The options every detector spec may carry: its name and threshold.
+ * A spec field checked by the detector's own option check, so that a spec and the constructor refuse a bad value
+ * with the same words (the rule and its message have one home). `check` gets the value as written (`undefined`
+ * when the key is absent) and returns it resolved, its default applied; the InvalidOptionsError it throws becomes
+ * an issue at the option's key (nested keys too: `rareBuckets.minConversations`) whose message is the error's
+ * reason, without the `Invalid option "…": ` opening that the spec reader's own error supplies.
+ *
+ * @param check - the detector's check of the option
+ * @example
+ * ```ts
+ * z.strictObject({ threshold: checkedOption(checkThreshold) });
+ * ```
+ * @internal
+ */
+export function checkedOption<T>(check: (value: unknown) => T) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): T => {
+      try {
+        return check(value);
+      } catch (err) {
+        if (!InvalidOptionsError.isInstance(err)) throw err;
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          path: err.option.split('.').slice(1),
+          message: err.message.slice(`Invalid option "${err.option}": `.length),
+        });
+        return z.NEVER;
+      }
+    });
+}
+
+/**
+ * The options every detector spec may carry: its name and threshold, checked as every detector's constructor
+ * checks them.
  *
  * @param type - the detector type, the default name
  * @internal
@@ -19,9 +55,9 @@ import type { DetectorCliFlag } from '../descriptor.js';
 export function commonOptionFields(type: string) {
   return {
     /** Name in results and ensembles. @defaultValue the type */
-    name: z.string().min(1, { error: 'name must be a non-empty string' }).default(type),
+    name: checkedOption((v) => checkName(v, type)),
     /** P(bot) at or above which the label is bot. @defaultValue 0.5 */
-    threshold: numberInRange(PROBABILITY, 'threshold').default(0.5),
+    threshold: checkedOption(checkThreshold),
   };
 }
 

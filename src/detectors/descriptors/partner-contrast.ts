@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { numberSchema } from '../../core/number-range.js';
 import { defineDetector } from '../descriptor.js';
 import type { PartnerContrastDetector } from '../heuristic/partner-contrast-detector.js';
-import { MAX_HUMAN_PAIRS } from '../heuristic/partner-contrast-options.js';
-import { commonOptionFields } from './option-fields.js';
+import { partnerContrastChecks } from '../heuristic/partner-contrast-options.js';
+import { checkedOption, commonOptionFields } from './option-fields.js';
 
 /**
  * The `partner-contrast` detector type: the target's style signals minus its partner's, weighed by a fitted
@@ -17,15 +16,13 @@ export const partnerContrastDescriptor = defineDetector({
   description: "the target's style compared with its partner's (no model; fitted)",
   optionsSchema: z.strictObject({
     ...commonOptionFields('partner-contrast'),
+    // Each checked by the constructor's own check, so a spec and `new PartnerContrastDetector()` say the same.
     /** L2 penalty of the fit. @defaultValue 1 */
-    l2: numberSchema({ min: 0, max: Number.POSITIVE_INFINITY }, 'l2 must be a number >= 0').optional(),
+    l2: checkedOption(partnerContrastChecks.l2),
     /** Synthetic human–human pairs per human example in the fit (0 to 10). @defaultValue 0 */
-    humanPairs: numberSchema(
-      { min: 0, max: MAX_HUMAN_PAIRS },
-      `humanPairs must be a number from 0 to ${MAX_HUMAN_PAIRS}`,
-    ).optional(),
+    humanPairs: checkedOption(partnerContrastChecks.humanPairs),
     /** Weigh bots and humans the same in the fit. @defaultValue false */
-    balanceClasses: z.boolean({ error: 'balanceClasses must be true or false' }).optional(),
+    balanceClasses: checkedOption(partnerContrastChecks.balanceClasses),
   }),
   stateVersion: 1,
   async create(options): Promise<PartnerContrastDetector> {

@@ -9,14 +9,7 @@ import type {
   Evidence,
   StreamOptions,
 } from '../../core/detector.js';
-import {
-  beginFit,
-  checkName,
-  checkState,
-  checkThreshold,
-  detectEach,
-  nonNegativeNumber,
-} from '../../core/detector-kit.js';
+import { beginFit, checkName, checkState, checkThreshold, detectEach } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -32,7 +25,7 @@ import {
   humanPairContrasts,
   partnerOf,
 } from './partner-contrast.js';
-import { MAX_HUMAN_PAIRS, type PartnerContrastDetectorOptions } from './partner-contrast-options.js';
+import { type PartnerContrastDetectorOptions, partnerContrastChecks } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
@@ -121,21 +114,9 @@ export class PartnerContrastDetector implements Detector {
   constructor(options: PartnerContrastDetectorOptions = {}) {
     this.name = checkName(options.name, KIND);
     this.threshold = checkThreshold(options.threshold);
-    this.l2 = nonNegativeNumber('l2', options.l2 ?? 1);
-    this.humanPairs = nonNegativeNumber('humanPairs', options.humanPairs ?? 0);
-    if (options.balanceClasses !== undefined && typeof options.balanceClasses !== 'boolean') {
-      throw new InvalidOptionsError(
-        'balanceClasses',
-        `got ${String(options.balanceClasses)}; use true or false`,
-      );
-    }
-    this.balanceClasses = options.balanceClasses ?? false;
-    if (this.humanPairs > MAX_HUMAN_PAIRS) {
-      throw new InvalidOptionsError(
-        'humanPairs',
-        `got ${this.humanPairs}; use at most ${MAX_HUMAN_PAIRS} synthetic pairs per human example`,
-      );
-    }
+    this.l2 = partnerContrastChecks.l2(options.l2);
+    this.humanPairs = partnerContrastChecks.humanPairs(options.humanPairs);
+    this.balanceClasses = partnerContrastChecks.balanceClasses(options.balanceClasses);
     this.limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,

@@ -1,4 +1,7 @@
+import { nonNegativeNumber } from '../../core/detector-kit.js';
+import { checkInRange, type NumberRange } from '../../core/number-range.js';
 import type { ValidationLimits } from '../../core/validate.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
 
 /**
@@ -7,6 +10,38 @@ import type { StyleFeatureOptions } from './style-feature-types.js';
  * @internal
  */
 export const MAX_HUMAN_PAIRS = 10;
+
+/** The values `humanPairs` may take: [0, {@link MAX_HUMAN_PAIRS}]. */
+const HUMAN_PAIRS: NumberRange = Object.freeze({ min: 0, max: MAX_HUMAN_PAIRS });
+
+/**
+ * The checks of `PartnerContrastDetector`'s own options: each takes the option as given (`undefined`: not
+ * given) and returns it with its default applied, or throws InvalidOptionsError naming it. The constructor and
+ * the `partner-contrast` spec (config files, `createDetector`) both call these, so a bad value gets the same
+ * message wherever it is written.
+ *
+ * @example
+ * ```ts
+ * partnerContrastChecks.humanPairs(undefined); // 0
+ * partnerContrastChecks.humanPairs(11); // throws: Invalid option "humanPairs": expected a number in [0, 10], got 11
+ * ```
+ * @internal
+ */
+export const partnerContrastChecks = Object.freeze({
+  /** `l2`: a number >= 0, 1 by default. */
+  l2: (value: unknown): number => nonNegativeNumber('l2', value === undefined ? 1 : value),
+  /** `humanPairs`: a number in [0, 10], 0 by default. */
+  humanPairs: (value: unknown): number =>
+    checkInRange('humanPairs', value === undefined ? 0 : value, HUMAN_PAIRS),
+  /** `balanceClasses`: true or false, false by default. */
+  balanceClasses: (value: unknown): boolean => {
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean') {
+      throw new InvalidOptionsError('balanceClasses', `got ${JSON.stringify(value)}; use true or false`);
+    }
+    return value;
+  },
+});
 
 /** Options for `PartnerContrastDetector`. */
 export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
