@@ -44,8 +44,9 @@ import { trainingTexts } from './training-texts.js';
  * vectors, centering raised the kNN vote's cross-validated AUROC from 0.94 to 0.97; transformer sentence
  * embeddings share such a common direction too). Needs `fit()` (or state from `fromJSON()`) before `detect()`.
  *
- * With the model-free `HashingEmbedder` and its defaults, fitted on the ConvAI train split (1,154 speakers),
- * it reaches F1 0.934 / AUROC 0.987 on the dev split (fit: about 1 s of CPU); `scripts/eval-embedding.ts` and `bench/fit.ts` measure it.
+ * With the model-free `HashingEmbedder` it needs no model download and fits the ConvAI train split (1,154
+ * speakers) in about a second; its accuracy there is the "embedding centroid (HashingEmbedder)" row of
+ * docs/benchmarks.md (section "eval-convai"), its fit time the section "fit".
  *
  * @example
  * ```ts

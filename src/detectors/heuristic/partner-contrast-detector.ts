@@ -76,11 +76,13 @@ const STATE_SCHEMA = z.looseObject({
  * heuristic detector (message length, questions, tokenizer spacing, repetition, ...), the target's value minus
  * its partner's on the same conversation, weighed by a logistic regression learned in `fit()`.
  *
- * Meant as a member of a `stacking` ensemble beside the heuristic and embedding detectors, where it carries the
- * signal that transfers to bots not seen in training: a bot family's absolute style changes from one family to
- * the next, "writes unlike its partner" much less. Train-only leave-one-source-out on the ConvAI data (heuristic
- * + hashing embedding stacking, whole transcripts): AUROC 0.877 → 0.937 (ConvAI2 → ConvAI 2017) and 0.823 →
- * 0.885 (the reverse) with it as a third member; see docs/evaluation.md.
+ * Use it as a third member of a `stacking` ensemble beside the heuristic and embedding detectors when the bots
+ * to catch may differ from the ones fitted on: it carries the signal that transfers to unseen bots (a bot
+ * family's absolute style changes from one family to the next, "writes unlike its partner" much less), which
+ * raises the ensemble's AUROC on a bot population it was not fitted on. Alone, fit it with `humanPairs` and
+ * `balanceClasses` when the fitting data's humans talk only to bots. The figures, in domain and leave-one-source-out
+ * on the ConvAI data, are the "partner-contrast" rows of docs/benchmarks.md (section "generalization"); how the
+ * design was chosen is in docs/evaluation.md.
  *
  * It needs `fit()` (or state from `fromJSON()`): there are no hand-set weights. Where it has nothing to
  * compare (only the target speaks, or its partner sent only blank messages and nothing is timed) it abstains, so

@@ -62,22 +62,20 @@ export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
   l2?: number;
   /**
    * Synthetic human–human conversations `fit()` adds, per human example: each is two human targets from
-   * different examples, the first's style minus the second's, labelled human.
-   * For fitting data where humans only talk to bots, so that a human talking to a human does not look like a
-   * bot. Train-only leave-one-source-out on the ConvAI data, this detector alone, fitted on ConvAI2 and judging
-   * ConvAI 2017 (where half the human rows talk to a human): 0.5 takes F1 0.573 → 0.792 and ECE 0.302 → 0.067
-   * (AUROC 0.947 → 0.940); the reverse direction, whose fitting data has human–human chats, loses a little
-   * (F1 0.776 → 0.759, AUROC 0.946 → 0.935), and so does in-domain F1 (train CV 0.952 → 0.919). Inside a
-   * stacking ensemble it changes little (the combiner recalibrates the member on in-domain folds). See docs/evaluation.md. At most 10.
+   * different examples, the first's style minus the second's, labelled human. Use it (0.5 is the setting measured)
+   * when the detector is used alone and the fitting data's humans only talk to bots, so that a human talking to a
+   * human does not look like a bot where the scored population has such chats. It costs a little in domain, and
+   * inside a stacking ensemble it changes little (the combiner recalibrates the member on in-domain folds). At
+   * most 10. Figures: the "partner-contrast alone" rows of docs/benchmarks.md (section "generalization"); the
+   * settings tried are in docs/evaluation.md.
    * @defaultValue 0
    */
   humanPairs?: number;
   /**
    * Whether `fit()` weighs the fitted examples so that bots and humans count the same in total (a synthetic
    * human–human row weighs what a human example does), so the threshold does not carry the fitting data's bot
-   * share to another population. Train-only leave-one-source-out on the ConvAI data, this detector alone with
-   * `humanPairs: 0.5`: ConvAI2 → 2017 F1 / AUROC 0.792 / 0.940 → 0.784 / 0.941, 2017 → ConvAI2 (20% bots in the
-   * fitting data) 0.759 / 0.935 → 0.797 / 0.932; see docs/evaluation.md.
+   * share to another population. Use it with `humanPairs` when the detector is used alone on a population whose
+   * bot share differs from the fitting data's. Figures as for `humanPairs`.
    * @defaultValue false
    */
   balanceClasses?: boolean;
