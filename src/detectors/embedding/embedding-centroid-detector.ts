@@ -315,9 +315,11 @@ export class EmbeddingCentroidDetector implements Detector {
         probeMaxIter: o.probeMaxIter,
         probeMaxExamples: o.probeMaxExamples,
         rareBuckets: o.rareBuckets,
-        // Out-of-fold refits start the probe's solver from the previous fit's probe (same optimum within its
-        // tolerance, fewer steps); any other fit starts cold, so it gives the model a fresh detector gives.
-        probeStart: (isFoldFit(examples) && this.cache.probeStart) || undefined,
+        // Out-of-fold refits start the probe's solver from the current model's probe, the previous fit's (same
+        // optimum within its tolerance, fewer steps); any other fit starts cold, so it gives the model a fresh
+        // detector gives.
+        probeStart:
+          (isFoldFit(examples) && this.model?.embedderId === embedder.id && this.model.probe) || undefined,
         checkAborted: () => AbortedError.throwIfAborted(signal, what),
       },
       (center) => {
@@ -334,7 +336,6 @@ export class EmbeddingCentroidDetector implements Detector {
       },
     );
     const { probeExamples, ...learned } = out;
-    this.cache.probeStart = learned.probe;
     const old = this.indexPending;
     // An index built during the fit holds exactly the final labelled vectors: keep it for detect().
     this.indexPending = index ? Promise.resolve(index) : undefined;

@@ -34,20 +34,14 @@ export class FitCache {
   private readonly entries: CachedEmbedding[] = [];
   private gram = new Float64Array(0);
   private cap = 0;
-  /**
-   * The probe of the last fit with this embedder (null: none yet), where the next fit's probe solver starts: a
-   * refit on overlapping data then converges to the same tolerance in fewer Newton and conjugate-gradient steps.
-   */
-  probeStart: { weights: Float32Array; intercept: number } | null = null;
 
   /** Forgets everything. */
   clear(): void {
     this.embedderId = undefined;
-    this.probeStart = null;
     this.forgetTexts();
   }
 
-  /** Forgets the texts and their dot products, keeping the embedder and the probe to start from. */
+  /** Forgets the texts and their dot products, keeping the embedder. */
   private forgetTexts(): void {
     this.slotOf.clear();
     this.entries.length = 0;
