@@ -4,7 +4,7 @@ import type { DetectionSupport, Evidence } from '../core/detector.js';
 import type { Label } from '../core/transcript.js';
 import type { Combination } from './combination.js';
 import { isMemberFailure } from './run-members.js';
-import { combineStacking, type FittedCombiner, fitCombiner, stackingLogOdds } from './stacking.js';
+import { type FittedCombiner, fitCombiner, stackingLogOdds } from './stacking.js';
 import type { MemberOutcome, NoveltyMode, NoveltyState } from './types.js';
 
 /**
@@ -248,17 +248,14 @@ export function guardNovelty(
   names: (j: number) => string,
   shift = 0,
 ): Combination {
-  const g = noveltyDegree(state, support, familiarity);
-  if (g === null || g === 0 || main.logOdds === null || familiarity === null) return main;
-  const t = combineStacking(state.transfer, withoutSetAside(state, scores), support);
-  if (t.logOdds === null) return main;
-  const { keep, a, b } = mixOf(state, g);
+  const mix = mixNovelty(state, main.logOdds, scores, support, familiarity);
+  if (mix === null) return main;
+  const { g, keep, a, b, transfer, guarded } = mix;
   const scale = (x: number | null) => (x === null ? null : a * x);
   const b0 = state.buckets[Math.min(bucketOf(support), state.buckets.length - 1)]!;
   const aside = state.setAside.map(names).join(', ');
-  const far = `The transcript is far from the fitted data: its nearest fitted examples average similarity ${familiarity.value.toFixed(3)}, against ${b0.high.toFixed(3)} for the least familiar quarter of held-out training transcripts with as much evidence (${b0.low.toFixed(3)} for the least familiar 5%).`;
+  const far = `The transcript is far from the fitted data: its nearest fitted examples average similarity ${mix.familiarity.toFixed(3)}, against ${b0.high.toFixed(3)} for the least familiar quarter of held-out training transcripts with as much evidence (${b0.low.toFixed(3)} for the least familiar 5%).`;
   const move = `${(g * 100).toFixed(0)}% from the full combiner to one without ${aside} (which judge by resemblance to the fitted examples)${keep < 1 ? `, and the log-odds shrink by ${((1 - keep) * 100).toFixed(0)}%` : ''}`;
-  const guarded = a * main.logOdds + b * t.logOdds;
   if (state.mode === 'report') {
     const p = 1 / (1 + Math.exp(-(guarded + shift)));
     return {
@@ -276,8 +273,8 @@ export function guardNovelty(
   const note: Evidence = {
     name: 'out_of_distribution',
     value: g,
-    contribution: b * t.logOdds,
-    sentence: `${far} The decision moves ${move}; this part adds ${b * t.logOdds >= 0 ? '+' : ''}${(b * t.logOdds).toFixed(2)}.`,
+    contribution: b * transfer,
+    sentence: `${far} The decision moves ${move}; this part adds ${b * transfer >= 0 ? '+' : ''}${(b * transfer).toFixed(2)}.`,
   };
   return {
     logOdds: guarded,
@@ -294,8 +291,8 @@ export function guardNovelty(
 }
 
 /**
- * `guardNovelty(state, main, ...).logOdds` from `main.logOdds` alone (the same terms in the same order, so the
- * same double), without the notes and sentences: what a stream needs after every message.
+ * `guardNovelty(state, main, ...).logOdds` from `main.logOdds` alone (the same {@link mixNovelty}, so the same
+ * double), without the notes and sentences: what a stream needs after every message.
  *
  * @internal
  */
@@ -306,21 +303,48 @@ export function guardedLogOdds(
   support: DetectionSupport,
   familiarity: Familiarity | null,
 ): number | null {
+  if (state.mode === 'report') return main;
+  return mixNovelty(state, main, scores, support, familiarity)?.guarded ?? main;
+}
+
+/** How the guard moves one transcript's log-odds; see {@link mixNovelty}. */
+interface NoveltyMix {
+  /** The novelty, in (0, 1]. */
+  g: number;
+  /** The transcript's familiarity (mean similarity of its nearest fitted examples). */
+  familiarity: number;
+  /** What is kept of the log-odds, `1 - shrink g`. */
+  keep: number;
+  /** The main combiner's part, `keep (1 - g)`. */
+  a: number;
+  /** The transfer combiner's part, `keep g`. */
+  b: number;
+  /** The transfer combiner's log-odds. */
+  transfer: number;
+  /** The guarded log-odds, `a main + b transfer`. */
+  guarded: number;
+}
+
+/**
+ * The guard's arithmetic, in one place for {@link guardNovelty} and {@link guardedLogOdds}: at novelty `g`, the
+ * log-odds `main` become `keep ((1 - g) main + g transfer)`, `transfer` being the combiner of the members that do
+ * not judge by resemblance. `null` where the guard leaves them alone: no novelty (or none measured), no main
+ * log-odds, or no member left to the transfer combiner.
+ */
+function mixNovelty(
+  state: NoveltyState,
+  main: number | null,
+  scores: readonly (number | null)[],
+  support: DetectionSupport,
+  familiarity: Familiarity | null,
+): NoveltyMix | null {
   const g = noveltyDegree(state, support, familiarity);
-  if (g === null || g === 0 || main === null || familiarity === null || state.mode === 'report') return main;
-  const t = stackingLogOdds(state.transfer, withoutSetAside(state, scores), support);
-  if (t === null) return main;
-  const { a, b } = mixOf(state, g);
-  return a * main + b * t;
-}
-
-/** The scores with the members that judge by resemblance left out (what the transfer combiner sees). */
-function withoutSetAside(state: NoveltyState, scores: readonly (number | null)[]): (number | null)[] {
-  return scores.map((s, j) => (state.setAside.includes(j) ? null : s));
-}
-
-/** At novelty `g`: what is kept of the log-odds (`keep`), and the main (`a`) and transfer (`b`) combiners' parts. */
-function mixOf(state: NoveltyState, g: number): { keep: number; a: number; b: number } {
+  if (g === null || g === 0 || main === null || familiarity === null) return null;
+  const withoutSetAside = scores.map((s, j) => (state.setAside.includes(j) ? null : s));
+  const transfer = stackingLogOdds(state.transfer, withoutSetAside, support);
+  if (transfer === null) return null;
   const keep = 1 - state.shrink * g;
-  return { keep, a: keep * (1 - g), b: keep * g };
+  const a = keep * (1 - g);
+  const b = keep * g;
+  return { g, familiarity: familiarity.value, keep, a, b, transfer, guarded: a * main + b * transfer };
 }
