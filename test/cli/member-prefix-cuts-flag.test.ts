@@ -4,12 +4,12 @@
  * and the share of training transcripts they come from; both are saved in the fitted state, so next to a
  * fitted file the flags are refused, never ignored.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { fitWithCli, ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
@@ -18,16 +18,12 @@ const work = useWorkDir('botlens-prefix-cuts-flag-');
 describe('--member-prefix-cuts', () => {
   it('fit saves the chosen cuts ("none" = whole transcripts only); next to a fitted file it is refused', async () => {
     const out = work.path('none.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
+    const saved = await fitWithCli(
       CHATS,
-      ...'--detectors heuristic --strategy stacking --member-prefix-cuts none --out'.split(' '),
+      '--detectors heuristic --strategy stacking --member-prefix-cuts none',
       out,
-    ]);
-    expect(fit.stderr).not.toMatch(/error/i);
-    expect(fit.code).toBe(0);
-    expect(JSON.parse(await readFile(out, 'utf8')).memberPrefixCuts).toEqual([]);
+    );
+    expect(saved.memberPrefixCuts).toEqual([]);
 
     const t = work.path('t.json');
     await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there!' }] }));
@@ -67,16 +63,11 @@ describe('--member-prefix-cuts', () => {
 
   it('--member-prefix-cut-share is saved by fit, checked, and refused next to a fitted file', async () => {
     const out = work.path('half.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
+    const saved = await fitWithCli(
       CHATS,
-      ...'--detectors heuristic --strategy stacking --member-prefix-cut-share 0.5 --out'.split(' '),
+      '--detectors heuristic --strategy stacking --member-prefix-cut-share 0.5',
       out,
-    ]);
-    expect(fit.stderr).not.toMatch(/error/i);
-    expect(fit.code).toBe(0);
-    const saved = JSON.parse(await readFile(out, 'utf8'));
+    );
     expect(saved.memberPrefixCutShare).toBe(0.5);
     expect(saved.memberPrefixCuts).toEqual([1]);
 

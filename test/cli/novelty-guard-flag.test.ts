@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { fitWithCli, ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
@@ -30,19 +30,9 @@ describe('--novelty-guard', () => {
   it('fit records the chosen mode in the saved state; next to a fitted file the flag is refused', async () => {
     const out = work.path('fallback.json');
     const ensemble = '--detectors heuristic,embedding --embedder hashing --strategy stacking'.split(' ');
-    const fit = await runCli([
-      'fit',
-      '--data',
-      CHATS,
-      ...ensemble,
-      '--novelty-guard',
-      'fallback',
-      '--out',
-      out,
-    ]);
-    expect(fit.stderr).not.toMatch(/error/i);
-    expect(fit.code).toBe(0);
-    expect(noveltyOf(JSON.parse(await readFile(out, 'utf8')))?.mode).toBe('fallback');
+    expect(
+      noveltyOf(await fitWithCli(CHATS, `${ensemble.join(' ')} --novelty-guard fallback`, out))?.mode,
+    ).toBe('fallback');
 
     const t = work.path('t.json');
     await writeFile(

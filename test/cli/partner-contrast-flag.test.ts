@@ -2,10 +2,10 @@
  * `--detectors ...,partner-contrast`: the CLI fits the partner-contrast detector as a stacking member, saves it
  * in the fitted file, and `detect --model` scores with it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { fitWithCli, ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
@@ -14,16 +14,7 @@ const work = useWorkDir('botlens-partner-contrast-');
 describe('--detectors partner-contrast', () => {
   it('fit saves it as a stacking member and detect --model scores with it', async () => {
     const out = work.path('contrast.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
-      CHATS,
-      ...'--detectors heuristic,partner-contrast --strategy stacking --out'.split(' '),
-      out,
-    ]);
-    expect(fit.stderr).not.toMatch(/error/i);
-    expect(fit.code).toBe(0);
-    const saved = JSON.parse(await readFile(out, 'utf8'));
+    const saved = await fitWithCli(CHATS, '--detectors heuristic,partner-contrast --strategy stacking', out);
     expect(saved.members.map((m: { kind: string }) => m.kind)).toEqual(['heuristic', 'partner-contrast']);
     expect(saved.members[1].weights).toHaveLength(saved.members[1].signals.length);
 

@@ -10,7 +10,7 @@ import { scoringDetectorFromFlags } from '../../src/cli/commands/score.js';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { fitWithCli, ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
@@ -21,16 +21,7 @@ const work = useWorkDir('botlens-prior-flag-');
 describe('--prior', () => {
   it('fit saves the prior and the training share; detect applies it, and next to a fitted file replaces it', async () => {
     const out = work.path('prior.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
-      CHATS,
-      ...'--detectors heuristic --strategy stacking --prior 0.9 --out'.split(' '),
-      out,
-    ]);
-    expect(fit.stderr).not.toMatch(/error/i);
-    expect(fit.code).toBe(0);
-    const saved = JSON.parse(await readFile(out, 'utf8'));
+    const saved = await fitWithCli(CHATS, '--detectors heuristic --strategy stacking --prior 0.9', out);
     expect(saved.prior).toBe(0.9);
     expect(saved.trainingBotShare).toBeGreaterThan(0);
     expect(saved.trainingBotShare).toBeLessThan(0.9);

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -77,4 +79,19 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     ...options,
     env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1', ...options.env },
   });
+}
+
+/**
+ * Runs `botlens fit --data <data> <flags> --out <out>`, expects it to succeed (exit 0, nothing on stderr that
+ * mentions an error), and returns the fitted file's JSON.
+ *
+ * @param data - the labelled JSONL
+ * @param flags - the flags between `--data` and `--out`, space-separated
+ * @param out - where the fitted file goes
+ */
+export async function fitWithCli(data: string, flags: string, out: string) {
+  const fit = await runCli(['fit', '--data', data, ...flags.split(' '), '--out', out]);
+  expect(fit.stderr).not.toMatch(/error/i);
+  expect(fit.code).toBe(0);
+  return JSON.parse(await readFile(out, 'utf8'));
 }
