@@ -1,37 +1,34 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { markFoldFit } from '../../../src/core/training-marks.js';
 import { readTranscriptsJsonl } from '../../../src/data/read-transcripts.js';
 import { EmbeddingCentroidDetector } from '../../../src/detectors/embedding/embedding-centroid-detector.js';
 import { HashingEmbedder } from '../../../src/runtime/hashing-embedder.js';
-import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from '../../helpers/shared.js';
+import { CONVAI_DIR, describeWithShared } from '../../helpers/shared.js';
 
-describe.skipIf(!HAS_SHARED)(
-  `EmbeddingCentroidDetector out-of-fold refit (warm probe) ${SHARED_SKIP_REASON}`,
-  () => {
-    it('scores as a fresh detector does within the probe solver’s tolerance, and an unmarked refit exactly', async () => {
-      const all = await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'));
-      const first = all.slice(0, 500);
-      const second = all.slice(100, 600);
-      const held = all.slice(600, 680);
-      const make = () => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 4096 }) });
-      const warm = make();
-      await warm.fit(first);
-      await warm.fit(markFoldFit([...second]));
-      const fresh = make();
-      await fresh.fit(second);
-      const a = await warm.detectBatch(held);
-      const b = await fresh.detectBatch(held);
-      let worst = 0;
-      a.forEach((d, i) => {
-        worst = Math.max(worst, Math.abs(d.score! - b[i]!.score!));
-      });
-      expect(worst).toBeLessThan(0.02);
-      expect(warm.toJSON()).not.toEqual(fresh.toJSON());
-      const cold = make();
-      await cold.fit(first);
-      await cold.fit(second);
-      expect(cold.toJSON()).toEqual(fresh.toJSON());
-    }, 60_000);
-  },
-);
+describeWithShared('EmbeddingCentroidDetector out-of-fold refit (warm probe)', () => {
+  it('scores as a fresh detector does within the probe solver’s tolerance, and an unmarked refit exactly', async () => {
+    const all = await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'));
+    const first = all.slice(0, 500);
+    const second = all.slice(100, 600);
+    const held = all.slice(600, 680);
+    const make = () => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder({ dim: 4096 }) });
+    const warm = make();
+    await warm.fit(first);
+    await warm.fit(markFoldFit([...second]));
+    const fresh = make();
+    await fresh.fit(second);
+    const a = await warm.detectBatch(held);
+    const b = await fresh.detectBatch(held);
+    let worst = 0;
+    a.forEach((d, i) => {
+      worst = Math.max(worst, Math.abs(d.score! - b[i]!.score!));
+    });
+    expect(worst).toBeLessThan(0.02);
+    expect(warm.toJSON()).not.toEqual(fresh.toJSON());
+    const cold = make();
+    await cold.fit(first);
+    await cold.fit(second);
+    expect(cold.toJSON()).toEqual(fresh.toJSON());
+  }, 60_000);
+});
