@@ -5,14 +5,10 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
 
 /**
- * Most synthetic human–human pairs per human example (`humanPairs`): beyond, the fit only grows.
- *
- * @internal
+ * The values `humanPairs` (synthetic human–human pairs per human example) may take: [0, 10]; beyond 10 the fit
+ * only grows.
  */
-export const MAX_HUMAN_PAIRS = 10;
-
-/** The values `humanPairs` may take: [0, {@link MAX_HUMAN_PAIRS}]. */
-const HUMAN_PAIRS: NumberRange = Object.freeze({ min: 0, max: MAX_HUMAN_PAIRS });
+const HUMAN_PAIRS: NumberRange = Object.freeze({ min: 0, max: 10 });
 
 /**
  * The checks of `PartnerContrastDetector`'s own options: each takes the option as given (`undefined`: not
