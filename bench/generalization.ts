@@ -140,6 +140,25 @@ for (const [e, note] of [
     );
   }
 }
+/** Writes the in-domain rows (whole transcripts, then cut after the target's 1st, 2nd, 3rd message) of `e`. */
+async function inDomainRows(e: Detector, note: string): Promise<void> {
+  row(
+    `in domain, whole transcripts${note}`,
+    await evaluateDetector(e, dev, { ci }),
+    '-',
+    '-',
+    'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
+  );
+  for (const k of [1, 2, 3]) {
+    row(
+      `cut after the target's message ${k}${note}`,
+      await evaluateDetector(e, dev, { prefix: k, ci }),
+      '-',
+      '-',
+      `${prefixTargets[k - 1]}, ECE <= 0.05`,
+    );
+  }
+}
 // Leave one source out: fitted on one bot population, tested on the other (no refit).
 type Row = LabelledTranscript & { fields?: Record<string, unknown> };
 const crossSource: {
@@ -231,41 +250,11 @@ row(
   'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
 );
 const withPrior = await fitted(train, 'report', undefined, true, 0.5);
-row(
-  'in domain, whole transcripts, prior 0.5',
-  await evaluateDetector(withPrior, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}, prior 0.5`,
-    await evaluateDetector(withPrior, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(withPrior, ', prior 0.5');
 // The opt-in partner-contrast member as a third member (the target's style minus its partner's), default options.
 const withContrast = await fitted(train, 'report', undefined, true, undefined, true);
 const contrastNote = ', + partner-contrast member';
-row(
-  `in domain, whole transcripts${contrastNote}`,
-  await evaluateDetector(withContrast, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}${contrastNote}`,
-    await evaluateDetector(withContrast, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(withContrast, contrastNote);
 for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
   for (const prior of [undefined, 0.5]) {
     await crossSourceRow(
@@ -287,22 +276,7 @@ for (const [note, byGroup] of [
   [`${transferNote}${groupNote}`, true],
 ] as const) {
   const e = await fitted(train, 'report', undefined, false, 0.5, true, byGroup, true);
-  row(
-    `in domain, whole transcripts${note}`,
-    await evaluateDetector(e, dev, { ci }),
-    '-',
-    '-',
-    'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-  );
-  for (const k of [1, 2, 3]) {
-    row(
-      `cut after the target's message ${k}${note}`,
-      await evaluateDetector(e, dev, { prefix: k, ci }),
-      '-',
-      '-',
-      `${prefixTargets[k - 1]}, ECE <= 0.05`,
-    );
-  }
+  await inDomainRows(e, note);
   await e.dispose();
 }
 const [toC1, toC2] = crossSource.filter((x) => x.noveltyGuard === 'report') as [
@@ -331,22 +305,7 @@ async function fittedContrast(rows: LabelledTranscript[]): Promise<Detector> {
   return d;
 }
 const pcFull = await fittedContrast(train);
-row(
-  `in domain, whole transcripts, ${pcNote}`,
-  await evaluateDetector(pcFull, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}, ${pcNote}`,
-    await evaluateDetector(pcFull, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(pcFull, `, ${pcNote}`);
 for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
   await crossSourceRow(c, `${c.name}, ${pcNote}`, await fittedContrast(train.filter(c.fitOn)));
 }
