@@ -86,8 +86,8 @@ const STATE_SCHEMA = z.looseObject({
  * Meant as a member of a `stacking` ensemble beside the heuristic and embedding detectors, where it carries the
  * signal that transfers to bots not seen in training: a bot family's absolute style changes from one family to
  * the next, "writes unlike its partner" much less. Train-only leave-one-source-out on the ConvAI data (heuristic
- * + hashing embedding stacking, whole transcripts): AUROC 0.877 → 0.937 (ConvAI2 → ConvAI 2017) and 0.823 →
- * 0.885 (the reverse) with it as a third member; see docs/evaluation.md.
+ * + hashing embedding stacking, whole transcripts): AUROC 0.877 → 0.942 (ConvAI2 → ConvAI 2017) and 0.823 →
+ * 0.892 (the reverse) with it as a third member; see docs/evaluation.md.
  *
  * It needs `fit()` (or state from `fromJSON()`): there are no hand-set weights. Where it has nothing to
  * compare (only the target speaks, or its partner sent only blank messages and nothing is timed) it abstains, so
