@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { createDetector } from '../src/detectors/registry.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { type EvaluationReport, evaluateDetector } from '../src/eval/evaluate.js';
@@ -31,17 +32,25 @@ const dev = await readTranscriptsJsonl(resolve(data, 'dev.jsonl'), { fields: ['s
 const isC1 = (r: { fields?: Record<string, unknown> }) => r.fields?.['source'] === 'convai1-2017';
 
 async function fitted(
-  rows: LabelledTranscript[],
+  rows: (LabelledTranscript & { fields?: Record<string, unknown> })[],
   noveltyGuard: 'report' | 'fallback' | 'off' = 'report',
   memberPrefixCuts?: number[],
   memberFeatures = true,
   prior?: number,
   contrast = false,
+  grouped = false,
+  transferMembers = false,
 ): Promise<Ensemble> {
   const e = new Ensemble(
     [
-      await createDetector({ type: 'heuristic' }),
-      await createDetector({ type: 'embedding', embedder: 'hashing' }),
+      // With transferMembers, the member settings that transferred in earlier train-only runs: the heuristic's
+      // weights at L2 10 (library only) and the embedding probe without weight on rare hashed positions.
+      transferMembers ? new HeuristicDetector({ l2: 10 }) : await createDetector({ type: 'heuristic' }),
+      await createDetector({
+        type: 'embedding',
+        embedder: 'hashing',
+        ...(transferMembers && { rareBuckets: { minConversations: 10, count: 'eachClass' as const } }),
+      }),
       // The opt-in third member: the target's style minus its partner's.
       ...(contrast ? [await createDetector({ type: 'partner-contrast' })] : []),
     ],
@@ -55,7 +64,8 @@ async function fitted(
       ...(memberPrefixCuts === CUTS && { memberPrefixCutShare: 1 }),
     },
   );
-  await e.fit(rows);
+  // With `grouped`, the combiner's out-of-fold folds keep each source whole (fit option `groups`).
+  await e.fit(rows, grouped ? { groups: rows.map((r) => String(r.fields?.['source'])) } : {});
   return e;
 }
 
@@ -126,6 +136,25 @@ for (const [e, note] of [
       r,
       prefixBefore[k - 1]!,
       e === plain ? '-' : (e === full ? cutsStart : prefixStart)[k - 1]!,
+      `${prefixTargets[k - 1]}, ECE <= 0.05`,
+    );
+  }
+}
+/** Writes the in-domain rows (whole transcripts, then cut after the target's 1st, 2nd, 3rd message) of `e`. */
+async function inDomainRows(e: Detector, note: string): Promise<void> {
+  row(
+    `in domain, whole transcripts${note}`,
+    await evaluateDetector(e, dev, { ci }),
+    '-',
+    '-',
+    'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
+  );
+  for (const k of [1, 2, 3]) {
+    row(
+      `cut after the target's message ${k}${note}`,
+      await evaluateDetector(e, dev, { prefix: k, ci }),
+      '-',
+      '-',
       `${prefixTargets[k - 1]}, ECE <= 0.05`,
     );
   }
@@ -221,41 +250,11 @@ row(
   'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
 );
 const withPrior = await fitted(train, 'report', undefined, true, 0.5);
-row(
-  'in domain, whole transcripts, prior 0.5',
-  await evaluateDetector(withPrior, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}, prior 0.5`,
-    await evaluateDetector(withPrior, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(withPrior, ', prior 0.5');
 // The opt-in partner-contrast member as a third member (the target's style minus its partner's), default options.
 const withContrast = await fitted(train, 'report', undefined, true, undefined, true);
 const contrastNote = ', + partner-contrast member';
-row(
-  `in domain, whole transcripts${contrastNote}`,
-  await evaluateDetector(withContrast, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}${contrastNote}`,
-    await evaluateDetector(withContrast, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(withContrast, contrastNote);
 for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
   for (const prior of [undefined, 0.5]) {
     await crossSourceRow(
@@ -264,6 +263,37 @@ for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
       await fitted(train.filter(c.fitOn), 'report', undefined, true, prior, true),
     );
   }
+}
+// The same member with the combiner fitted on folds grouped by source (fit option groups / CLI --group-by source,
+// so it learns which members hold up on a source they were not fitted on; only the ConvAI2 fit has two sources),
+// and the setting that transferred best in train-only leave-one-source-out: memberFeatures false, prior 0.5, the
+// heuristic at l2 10 and the embedding with rareBuckets { 10, eachClass }.
+const groupNote = ', combiner folds grouped by source';
+const transferNote =
+  ', transfer setting (+ partner-contrast, memberFeatures false, prior 0.5, heuristic l2 10, embedding rareBuckets)';
+for (const [note, byGroup] of [
+  [transferNote, false],
+  [`${transferNote}${groupNote}`, true],
+] as const) {
+  const e = await fitted(train, 'report', undefined, false, 0.5, true, byGroup, true);
+  await inDomainRows(e, note);
+  await e.dispose();
+}
+const [toC1, toC2] = crossSource.filter((x) => x.noveltyGuard === 'report') as [
+  (typeof crossSource)[number],
+  (typeof crossSource)[number],
+];
+for (const [c, note, features, prior, byGroup, transfer] of [
+  [toC1, `${contrastNote}${groupNote}`, true, undefined, true, false],
+  [toC1, `${transferNote}${groupNote}`, false, 0.5, true, true],
+  [toC1, transferNote, false, 0.5, false, true],
+  [toC2, `${transferNote} (one source: nothing to group)`, false, 0.5, false, true],
+] as const) {
+  await crossSourceRow(
+    c,
+    `${c.name}${note}`,
+    await fitted(train.filter(c.fitOn), 'report', undefined, features, prior, true, byGroup, transfer),
+  );
 }
 // The partner-contrast detector alone with its two opt-in fit options (synthetic human-human pairs, classes
 // weighed alike): the setting closest to the leave-one-source-out targets, at a cost in domain.
@@ -275,22 +305,7 @@ async function fittedContrast(rows: LabelledTranscript[]): Promise<Detector> {
   return d;
 }
 const pcFull = await fittedContrast(train);
-row(
-  `in domain, whole transcripts, ${pcNote}`,
-  await evaluateDetector(pcFull, dev, { ci }),
-  '-',
-  '-',
-  'F1 >= 0.95, AUROC >= 0.99, ECE <= 0.05',
-);
-for (const k of [1, 2, 3]) {
-  row(
-    `cut after the target's message ${k}, ${pcNote}`,
-    await evaluateDetector(pcFull, dev, { prefix: k, ci }),
-    '-',
-    '-',
-    `${prefixTargets[k - 1]}, ECE <= 0.05`,
-  );
-}
+await inDomainRows(pcFull, `, ${pcNote}`);
 for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
   await crossSourceRow(c, `${c.name}, ${pcNote}`, await fittedContrast(train.filter(c.fitOn)));
 }
@@ -365,7 +380,12 @@ console.log(
   "option prior: 0.5 (the verdicts' log-odds move from the training share of bots to an even prior). Rows with",
 );
 console.log(
-  '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member; rows with',
+  '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member ("combiner',
+  'folds grouped by source": fitted with the fit option groups, one per source, so the combiner learns from',
+  'out-of-fold scores of sources its members were not fitted on; only the ConvAI2 fit has two sources;',
+  'the "transfer setting" also turns the stacking option memberFeatures off, sets prior 0.5, fits the heuristic',
+  'member at l2 10 (a library option) and the embedding member with rareBuckets { minConversations: 10, count:',
+  "'eachClass' }); rows with",
   '"partner-contrast alone" score with that detector alone, fitted with its opt-in humanPairs: 0.5 and',
   'balanceClasses: true (synthetic human-human pairs, classes weighed alike). Where a detector abstains (partner-',
   'contrast alone abstains on a target with no one to compare with), n says how many rows it abstained on: the',

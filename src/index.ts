@@ -124,6 +124,7 @@ export {
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
+  type EnsembleFitOptions,
   type EnsembleOptions,
   type EnsembleResult,
   type EnsembleState,

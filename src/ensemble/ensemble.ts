@@ -34,7 +34,13 @@ import { type EnsembleFromJsonOptions, ensembleState, rebuildMembers } from './s
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import { type ResultRun, streamCombiner } from './stream-combine.js';
-import type { EnsembleOptions, EnsembleResult, EnsembleState, EnsembleStrategy } from './types.js';
+import type {
+  EnsembleFitOptions,
+  EnsembleOptions,
+  EnsembleResult,
+  EnsembleState,
+  EnsembleStrategy,
+} from './types.js';
 
 export type { EnsembleCalibrateOptions, EnsembleCalibration } from './calibrate-ensemble.js';
 export type { EnsembleFromJsonOptions } from './state.js';
@@ -212,17 +218,21 @@ export class Ensemble implements Detector {
    * Without `cloneMember`, members are re-fitted in place fold after fold, so if `fit()` fails part-way they are
    * left fitted on one fold's training split; fit again before use.
    *
+   * With `groups` (one per example, e.g. the data source), the out-of-fold folds keep groups whole, so the
+   * combiner learns which members hold up on a group they were not fitted on (see {@link EnsembleFitOptions}).
+   *
    * @param examples - labelled transcripts
-   * @param opts - an optional `signal`
+   * @param opts - an optional `signal`, and `groups` for by-group folds
    * @throws InvalidTranscriptError naming the bad example; InvalidOptionsError when the examples cannot be
-   *   split; AbortedError when cancelled; BotlensError `MEMBER_FAILED` when a member fails on every example
+   *   split (or `groups` is given to `weighted-mean`, which learns no combiner); AbortedError when cancelled;
+   *   BotlensError `MEMBER_FAILED` when a member fails on every example
    *
    * @example
    * ```ts
    * await ensemble.fit(await readTranscriptsJsonl('train.jsonl'));
    * ```
    */
-  async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+  async fit(examples: LabelledTranscript[], opts: EnsembleFitOptions = {}): Promise<void> {
     const what = `Ensemble "${this.name}" fit()`;
     const { signal } = opts;
     this.#checkUsable();
@@ -236,8 +246,24 @@ export class Ensemble implements Detector {
       o.memberPrefixCutShare,
       o.seed,
     );
+    if (opts.groups !== undefined && !this.#combiner.learns) {
+      throw new InvalidOptionsError(
+        'groups',
+        `${o.strategy} learns no combiner, so there are no folds to group: use stacking or cascade, or leave groups out`,
+      );
+    }
     const fitted = this.#combiner.learns
-      ? await learnCombiner(this.#members, examples, valids, o, this.#combiner.prefixCuts, from, signal, what)
+      ? await learnCombiner(
+          this.#members,
+          examples,
+          valids,
+          o,
+          this.#combiner.prefixCuts,
+          from,
+          signal,
+          what,
+          opts.groups,
+        )
       : undefined;
     const cut = withPrefixCuts(examples, o.memberPrefixCuts, from);
     for (const m of this.#members) {

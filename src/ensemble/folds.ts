@@ -42,3 +42,75 @@ export function stratifiedFolds(labels: readonly Label[], folds: number, seed: n
   }
   return out;
 }
+
+/**
+ * Splits examples into folds that keep each group whole (all examples of a group in one fold), so that
+ * out-of-fold scores say how members do on a group they were not fitted on: with groups that are data sources
+ * or bot populations, a combiner learned on them learns which members transfer to a new one. With at most
+ * `folds` distinct groups each group is its own fold (leave one group out); with more, the groups are dealt
+ * largest first, each to the fold with the fewest examples so far (ties: the lower fold), in order of size and
+ * then name, so the split is deterministic.
+ *
+ * @param groups - the group of each example
+ * @param labels - the label of each example (every fold's training split, the examples outside it, must hold
+ *   both labels, or its members could not be fitted)
+ * @param folds - the most folds, an integer of at least 2
+ * @returns the fold index of each example, in input order, and the number of folds made
+ * @throws InvalidOptionsError naming `groups` when they are not one non-empty string per example, when fewer
+ *   than two distinct groups are given, or when leaving a fold out leaves only one label to fit on
+ *
+ * @example
+ * ```ts
+ * groupFolds(['a', 'a', 'b', 'b'], ['bot', 'human', 'bot', 'human'], 5); // { foldOf: [0, 0, 1, 1], folds: 2 }
+ * ```
+ */
+export function groupFolds(
+  groups: readonly string[],
+  labels: readonly Label[],
+  folds: number,
+): { foldOf: number[]; folds: number } {
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${String(folds)}`);
+  }
+  if (!Array.isArray(groups) || groups.length !== labels.length) {
+    throw new InvalidOptionsError(
+      'groups',
+      `give one group per example: got ${Array.isArray(groups) ? groups.length : String(groups)} for ${labels.length} examples`,
+    );
+  }
+  const sizes = new Map<string, number>();
+  groups.forEach((g, i) => {
+    if (typeof g !== 'string' || g === '') {
+      throw new InvalidOptionsError('groups', `groups[${i}] is ${JSON.stringify(g)}; use a non-empty string`);
+    }
+    sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  });
+  if (sizes.size < 2) {
+    throw new InvalidOptionsError(
+      'groups',
+      `every example is in group ${JSON.stringify(groups[0] ?? '')}: by-group folds need at least two groups (fit without groups for stratified folds)`,
+    );
+  }
+  const order = [...sizes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const made = Math.min(folds, sizes.size);
+  const fill = new Array<number>(made).fill(0);
+  const foldOfGroup = new Map<string, number>();
+  for (const [g, n] of order) {
+    let f = 0;
+    for (let k = 1; k < made; k++) if (fill[k]! < fill[f]!) f = k;
+    foldOfGroup.set(g, f);
+    fill[f] = fill[f]! + n;
+  }
+  const foldOf = groups.map((g) => foldOfGroup.get(g)!);
+  for (let f = 0; f < made; f++) {
+    const rest = new Set(labels.filter((_, i) => foldOf[i] !== f));
+    if (rest.size < 2) {
+      const held = order.filter(([g]) => foldOfGroup.get(g) === f).map(([g]) => JSON.stringify(g));
+      throw new InvalidOptionsError(
+        'groups',
+        `leaving out group ${held.join(', ')} leaves only ${[...rest].join('')} examples to fit on: every group's complement needs both labels (merge groups, or fit without groups)`,
+      );
+    }
+  }
+  return { foldOf, folds: made };
+}

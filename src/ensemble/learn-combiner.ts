@@ -19,7 +19,9 @@ import type { EnsembleCombiner } from './strategies/strategy.js';
  * @param memberCutFrom - per example, whether members are also fitted on its cuts (`cutSources`)
  * @param signal - cancels the work
  * @param what - the operation, for error messages
- * @throws InvalidOptionsError when a label is missing
+ * @param groups - per example, its group: the out-of-fold scores then come from folds that keep groups whole
+ *   (`groupFolds`); stratified folds when absent
+ * @throws InvalidOptionsError when a label is missing, or the groups cannot be split
  * @internal
  */
 export async function learnCombiner(
@@ -31,6 +33,7 @@ export async function learnCombiner(
   memberCutFrom: ArrayLike<number>,
   signal: AbortSignal | undefined,
   what: string,
+  groups?: readonly string[],
 ): Promise<EnsembleCombiner> {
   const labels = examples.map((e) => e.label);
   if (!labels.includes('bot') || !labels.includes('human')) {
@@ -43,6 +46,7 @@ export async function learnCombiner(
   const rows = await outOfFoldScores(members, examples, valids, {
     folds: o.folds,
     seed: o.seed,
+    groups,
     cloneMember: o.cloneMember,
     signal,
     what,

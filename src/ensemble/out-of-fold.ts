@@ -6,7 +6,7 @@ import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { stratifiedFolds } from './folds.js';
+import { groupFolds, stratifiedFolds } from './folds.js';
 import { withPrefixCuts } from './member-examples.js';
 import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
@@ -36,6 +36,11 @@ export interface OutOfFoldOptions {
   folds: number;
   /** Seed of the stratified split. */
   seed: number;
+  /**
+   * The group of each example (e.g. its data source): when given, folds keep groups whole (`groupFolds`, at most
+   * `folds` of them) instead of being stratified, so each example is scored by members fitted on other groups.
+   */
+  groups?: readonly string[] | undefined;
   /** Makes a fresh member per fold; without it members are re-fitted in place. */
   cloneMember?: ((detector: Detector) => Detector) | undefined;
   /** Cancels the work. */
@@ -92,7 +97,7 @@ export async function fitMember(
 
 /**
  * Scores every example with every member without letting a member judge an example it was fitted on.
- * Members with `fit()` are fitted on K-1 folds and score the held-out fold, fold after fold (on a fresh copy
+ * Members with `fit()` are fitted on K-1 folds (stratified, or keeping `groups` whole) and score the held-out fold, fold after fold (on a fresh copy
  * from `cloneMember` when given, else in place). Members without `fit()` have nothing to leak, so they score
  * all examples once. A member with `detectPrefixes` ({@link PrefixDetector}) scores each example and its prefix
  * cuts in one pass over the example; any other member scores every cut on its own. A member that abstains or
@@ -133,11 +138,11 @@ export async function outOfFoldScores(
   source.forEach((s, r) => {
     rowsOf[s]!.push(r);
   });
-  const foldOf = stratifiedFolds(
-    examples.map((e) => e.label),
-    options.folds,
-    options.seed,
-  );
+  const labels = examples.map((e) => e.label);
+  const { foldOf, folds } =
+    options.groups === undefined
+      ? { foldOf: stratifiedFolds(labels, options.folds, options.seed), folds: options.folds }
+      : groupFolds(options.groups, labels, options.folds);
   const out: (number | null)[][] = [];
   // Per member, what the guard needs of each outcome (not the outcomes: their evidence is large).
   const similarities: (number | null)[][] = [];
@@ -157,7 +162,7 @@ export async function outOfFoldScores(
         what,
       );
     } else {
-      for (let f = 0; f < options.folds; f++) {
+      for (let f = 0; f < folds; f++) {
         AbortedError.throwIfAborted(signal, what);
         const train = markFoldFit(
           withPrefixCuts(

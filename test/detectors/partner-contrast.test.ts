@@ -4,7 +4,11 @@ import type { DetectorState } from '../../src/core/detector.js';
 import type { LabelledTranscript } from '../../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { registeredDetectorTypes } from '../../src/detectors/detector-registry.js';
-import { partnerOf } from '../../src/detectors/heuristic/partner-contrast.js';
+import {
+  CONTRAST_SIGNAL_NAMES,
+  contrastOf,
+  partnerOf,
+} from '../../src/detectors/heuristic/partner-contrast.js';
 import { PartnerContrastDetector } from '../../src/detectors/heuristic/partner-contrast-detector.js';
 import { PartnerContrastStream } from '../../src/detectors/heuristic/partner-contrast-stream.js';
 import { StyleAccumulator } from '../../src/detectors/heuristic/style-accumulator.js';
@@ -74,6 +78,36 @@ describe('PartnerContrastDetector', () => {
     const first = asBot.evidence[0]!;
     expect(first.name.endsWith('_vs_partner')).toBe(true);
     expect(Math.abs(first.contribution!)).toBeGreaterThanOrEqual(Math.abs(asBot.evidence[1]!.contribution!));
+  });
+
+  it('compares amounts (words per message, questions) as log ratios and the other signals as differences', () => {
+    const o = resolveStyleFeatureOptions({});
+    /** The contrast of a target writing `mine` words a message against a partner writing `theirs`. */
+    const contrast = (mine: number, theirs: number) => {
+      const [x, u] = [new StyleAccumulator('x', o), new StyleAccumulator('u', o)];
+      for (const [speaker, n] of [
+        ['u', theirs],
+        ['x', mine],
+      ] as const) {
+        const text = Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+        x.add(speaker, text, Number.NaN);
+        u.add(speaker, text, Number.NaN);
+      }
+      return contrastOf(x, u)!;
+    };
+    const words = CONTRAST_SIGNAL_NAMES.indexOf('log_mean_words_vs_partner');
+    const questions = CONTRAST_SIGNAL_NAMES.indexOf('log_question_rate_vs_partner');
+    expect(words).toBeGreaterThanOrEqual(0);
+    expect(questions).toBeGreaterThanOrEqual(0);
+    expect(CONTRAST_SIGNAL_NAMES).not.toContain('mean_words_vs_partner');
+    expect(contrast(8, 2)[words]).toBeCloseTo(Math.log(9 / 3), 12);
+    // Four times the partner's length weighs more than 6 words more would in a terse chat (8 vs 2), less in a
+    // wordy one (30 vs 24): a ratio, not a difference.
+    expect(contrast(30, 24)[words]).toBeCloseTo(Math.log(31 / 25), 12);
+    expect(contrast(30, 24)[words]!).toBeLessThan(contrast(8, 2)[words]!);
+    // A share stays a difference: every message of both ends without punctuation.
+    const share = CONTRAST_SIGNAL_NAMES.indexOf('end_punctuation_share_vs_partner');
+    expect(contrast(8, 2)[share]).toBe(0);
   });
 
   it('abstains when it has nothing to compare: no partner, or a partner whose style cannot be measured', async () => {

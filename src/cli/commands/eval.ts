@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { parseNumberFlag } from '../parse-number.js';
@@ -15,6 +16,7 @@ type EvalFlags = DetectorFlags &
     json?: boolean;
     quiet?: boolean;
     by?: string;
+    groupBy?: string;
     ci?: boolean;
     prefix?: string;
   };
@@ -47,6 +49,7 @@ export function registerEvalCommand(program: Command): void {
         .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
         .option('--fit <file>', 'labelled training data to fit on first')
         .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
+        .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
         .option('--prefix <k>', "score every transcript cut right after the target's K-th message")
         .option('--json', 'print one JSON object')
@@ -56,17 +59,21 @@ export function registerEvalCommand(program: Command): void {
   ).action(async (flags: EvalFlags) => {
     const prefix = parsePrefix(flags.prefix);
     const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
-    const train = flags.fit ? await readLabelledWithFlags(flags.fit, flags, '--fit') : undefined;
+    if (flags.groupBy !== undefined && !flags.fit) {
+      throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
+    }
+    const train = flags.fit
+      ? await readLabelledWithFlags(flags.fit, flags, '--fit', flags.groupBy ? [flags.groupBy] : [])
+      : undefined;
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
     try {
       let fitMs = 0;
       if (train) {
-        if (!detector.fit) throw new InvalidOptionsError('--fit', `${detector.name} cannot be fitted`);
         const t0 = performance.now();
         progress.busy(`fitting on ${train.length} transcripts`);
-        await detector.fit(train);
+        await fitGrouped(detector, train, flags.groupBy, '--fit');
         fitMs = performance.now() - t0;
       }
       const by = flags.by;

@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP } from '../fit-groups.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
@@ -13,6 +14,7 @@ interface FitFlags extends DetectorFlags, TranscriptFlags {
   force?: boolean;
   quiet?: boolean;
   json?: boolean;
+  groupBy?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function registerFitCommand(program: Command): void {
         .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
         .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
         .option('--force', 'replace --out when it exists')
+        .option(GROUP_BY_FLAG, GROUP_BY_HELP)
         .option('--quiet', 'no progress display')
         .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
       { strategy: 'stacking' },
@@ -39,7 +42,12 @@ export function registerFitCommand(program: Command): void {
       { option: '--data', path: flags.data },
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
-    const train = await readLabelledWithFlags(flags.data, flags, '--data');
+    const train = await readLabelledWithFlags(
+      flags.data,
+      flags,
+      '--data',
+      flags.groupBy ? [flags.groupBy] : [],
+    );
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'fit', quiet: flags.quiet });
@@ -49,7 +57,7 @@ export function registerFitCommand(program: Command): void {
       }
       const t0 = performance.now();
       progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
-      await detector.fit(train);
+      await fitGrouped(detector, train, flags.groupBy, '--data');
       progress.stop();
       await writeFileAtomic(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
       const ms = performance.now() - t0;
