@@ -270,6 +270,10 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
  * with inner apostrophes, as words() of text-utils.ts finds it. Adds its id to `out`, ORs its characters'
  * classes into `out.wordFlags`, counts its apostrophes into `out.innerApostrophes` and notes a tokenizer's
  * `do n't` in `out.spacedNegation`. An inner apostrophe may be the curly one. Returns where the word ends.
+ *
+ * A word with an inner apostrophe is handed to {@link scanApostropheWord}, which reads it again: this function
+ * stays small enough (with the word table's lookup, which it inlines) for V8 to inline it into the scans, and a
+ * call per word cost more than the second reading of the few words with apostrophes.
  */
 function scanWord(text: string, start: number, table: WordTable, out: MessageScan): number {
   const classes = CLASS;
@@ -283,18 +287,51 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
   // The codes so far, packed (exact for the first SHORT_WORD).
   let lo = 0;
   let hi = 0;
-  /** A curly apostrophe is in the word: no packed key. */
-  let curly = false;
   for (;;) {
     flags |= f;
-    // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases. (packHi and
-    // packLo of word-table.ts, written out: V8 checks at each call of an imported function that the binding
-    // still holds it, which cost 1% of detect() here.)
+    // Bit 0x20 is set in every lower-cased letter and digit: OR-ing it in lower-cases. (packHi and packLo of
+    // word-table.ts, written out: V8 checks at each call of an imported function that the binding still holds
+    // it, which cost 1% of detect() here.)
     hi = (hi << 7) | (lo >>> 21);
     lo = ((lo << 7) & 0xfffffff) | (c | 0x20);
     if (++i === n) break;
     c = text.charCodeAt(i);
     f = classes[c]!;
+    if ((f & Cls.ALNUM) === 0) break;
+  }
+  if ((c === 0x27 || c === Unit.CURLY_APOSTROPHE) && (cls(text.charCodeAt(i + 1)) & Cls.ALNUM) !== 0) {
+    return scanApostropheWord(text, start, table, out);
+  }
+  out.wordFlags |= flags;
+  // No check for room: reserveWords made room for every word the text can hold.
+  out.ids[out.wordCount++] =
+    i - start <= SHORT_WORD ? table.idOfShort(lo, hi) : table.idOfRange(text, start, i);
+  return i;
+}
+
+/**
+ * {@link scanWord} for a word with inner apostrophes (which may be curly): also counts them into
+ * `out.innerApostrophes` and notes a tokenizer's `do n't` in `out.spacedNegation`.
+ */
+function scanApostropheWord(text: string, start: number, table: WordTable, out: MessageScan): number {
+  const n = text.length;
+  let i = start;
+  let c = text.charCodeAt(i);
+  let f = CLASS[c]!;
+  let flags = 0;
+  // The codes so far, packed (exact for the first SHORT_WORD).
+  let lo = 0;
+  let hi = 0;
+  /** A curly apostrophe is in the word: no packed key. */
+  let curly = false;
+  for (;;) {
+    flags |= f;
+    // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases.
+    hi = packHi(lo, hi);
+    lo = packLo(lo, c | 0x20);
+    if (++i === n) break;
+    c = text.charCodeAt(i);
+    f = CLASS[c]!;
     if ((f & Cls.ALNUM) !== 0) continue;
     if ((c !== 0x27 && c !== Unit.CURLY_APOSTROPHE) || (cls(text.charCodeAt(i + 1)) & Cls.ALNUM) === 0) break;
     // An inner apostrophe: part of the word, punctuation, and maybe the ' of a tokenizer's "do n't".
@@ -304,7 +341,7 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
     hi = packHi(lo, hi);
     lo = packLo(lo, c);
     c = text.charCodeAt(++i);
-    f = classes[c]!;
+    f = CLASS[c]!;
   }
   out.wordFlags |= flags;
   // No check for room: reserveWords made room for every word the text can hold.
