@@ -290,8 +290,8 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
   for (;;) {
     flags |= f;
     // Bit 0x20 is set in every lower-cased letter and digit: OR-ing it in lower-cases. (packHi and packLo of
-    // word-table.ts, written out: V8 checks at each call of an imported function that the binding still holds
-    // it, which cost 1% of detect() here.)
+    // word-table.ts, written out: V8 checks at each call of a module-level function that the binding still
+    // holds it; with the apostrophe as an enum, 0.3% of detect()'s instructions.)
     hi = (hi << 7) | (lo >>> 21);
     lo = ((lo << 7) & 0xfffffff) | (c | 0x20);
     if (++i === n) break;
