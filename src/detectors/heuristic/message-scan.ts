@@ -64,37 +64,46 @@ export class MessageScan {
   }
 }
 
-// Character classes of the ASCII range, as bit flags. PUNCT is taken from the same \p{P} regex the slow path
-// uses, so the two cannot disagree.
-const SPACE = 1;
-const PUNCT = 2;
-const UPPER = 4;
-const LOWER = 8;
-const DIGIT = 16;
-const TERMINAL = 32;
-/** Not ASCII: the scan hands the text to the reference definitions. */
-const NON_ASCII = 64;
+/**
+ * Character classes of the ASCII range, as bit flags. PUNCT is taken from the same \p{P} regex the slow path
+ * uses, so the two cannot disagree. An enum rather than module-level consts: esbuild (which tsx, tsup and vitest
+ * compile with) writes an enum member's value where it is used, while V8 reads a module-level const from the
+ * module's context and checks it at every use, in the scan's per-character loops too.
+ */
+enum Cls {
+  SPACE = 1,
+  PUNCT = 2,
+  UPPER = 4,
+  LOWER = 8,
+  DIGIT = 16,
+  TERMINAL = 32,
+  /** Not ASCII: the scan hands the text to the reference definitions. */
+  NON_ASCII = 64,
+  ALNUM = UPPER | LOWER | DIGIT,
+  LETTER = UPPER | LOWER,
+}
 /**
  * Flags of every UTF-16 code unit (64 KiB, of which chat touches the first 128 bytes): one table read tells a
  * word character, a space, punctuation and a unit the ASCII scan does not handle, with no range check first.
  */
-const CLASS = new Uint8Array(0x10000).fill(NON_ASCII);
+const CLASS = new Uint8Array(0x10000).fill(Cls.NON_ASCII);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   let f = 0;
-  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) f |= SPACE;
-  if (/\p{P}/u.test(ch)) f |= PUNCT;
-  if (c >= 0x41 && c <= 0x5a) f |= UPPER;
-  if (c >= 0x61 && c <= 0x7a) f |= LOWER;
-  if (c >= 0x30 && c <= 0x39) f |= DIGIT;
-  if (c === 0x2e || c === 0x21 || c === 0x3f) f |= TERMINAL;
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) f |= Cls.SPACE;
+  if (/\p{P}/u.test(ch)) f |= Cls.PUNCT;
+  if (c >= 0x41 && c <= 0x5a) f |= Cls.UPPER;
+  if (c >= 0x61 && c <= 0x7a) f |= Cls.LOWER;
+  if (c >= 0x30 && c <= 0x39) f |= Cls.DIGIT;
+  if (c === 0x2e || c === 0x21 || c === 0x3f) f |= Cls.TERMINAL;
   CLASS[c] = f;
 }
-const ALNUM = UPPER | LOWER | DIGIT;
-const LETTER = UPPER | LOWER;
 
-/** U+2019, the curly apostrophe: a word's inner apostrophe as `'` is, and punctuation. */
-const CURLY_APOSTROPHE = 0x2019;
+/** Code units the scan tests for by value (an enum for the reason given at {@link Cls}). */
+enum Unit {
+  /** U+2019, the curly apostrophe: a word's inner apostrophe as `'` is, and punctuation. */
+  CURLY_APOSTROPHE = 0x2019,
+}
 
 const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
 /** What a pictograph must not be for the scan to count it as a lone emoji and nothing else. */
@@ -149,6 +158,9 @@ export function scanMessage(text: string, table: WordTable, out: MessageScan): v
  * other non-ASCII unit.
  */
 function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
+  // The table in a local: a module-level const is read from the module's context and checked at every use,
+  // which in the per-character loops of the three scans cost 1% of detect().
+  const classes = CLASS;
   const n = text.length;
   out.reserveWords(n);
   let nonSpace = 0;
@@ -169,18 +181,18 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    const f = CLASS[c]!;
-    if ((f & ALNUM) !== 0) {
+    const f = classes[c]!;
+    if ((f & Cls.ALNUM) !== 0) {
       const end = scanWord(text, i, table, out);
       // Nothing in a word ends a sentence; its first letter may start one.
       afterTerminal = false;
       if (atStart) {
         let k = i;
-        while (k < end && (CLASS[text.charCodeAt(k)]! & LETTER) === 0) k++;
+        while (k < end && (classes[text.charCodeAt(k)]! & Cls.LETTER) === 0) k++;
         if (k < end) {
           sentences++;
           cased++;
-          if ((CLASS[text.charCodeAt(k)]! & UPPER) !== 0) capitalised++;
+          if ((classes[text.charCodeAt(k)]! & Cls.UPPER) !== 0) capitalised++;
           atStart = false;
         }
       }
@@ -188,9 +200,9 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
       i = end;
       continue;
     }
-    if ((f & NON_ASCII) !== 0) {
+    if ((f & Cls.NON_ASCII) !== 0) {
       // Punctuation outside a word (inside one, scanWord took it), as `'` is.
-      if (c === CURLY_APOSTROPHE) {
+      if (c === Unit.CURLY_APOSTROPHE) {
         nonSpace++;
         punct++;
         afterTerminal = false;
@@ -205,14 +217,14 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
       i += 2;
       continue;
     }
-    if ((f & SPACE) !== 0) {
+    if ((f & Cls.SPACE) !== 0) {
       // Sentences end at a line break, or at a space after terminal punctuation.
       if (afterTerminal || c === 0x0a || c === 0x0d) atStart = true;
       afterTerminal = false;
     } else {
       nonSpace++;
-      afterTerminal = (f & TERMINAL) !== 0;
-      if ((f & PUNCT) !== 0) {
+      afterTerminal = (f & Cls.TERMINAL) !== 0;
+      if ((f & Cls.PUNCT) !== 0) {
         punct++;
         if (c === 0x3f && text.charCodeAt(i - 1) !== 0x3f) questions++;
         if (c === 0x3a) linkHint ||= text.charCodeAt(i + 1) === 0x2f && text.charCodeAt(i + 2) === 0x2f;
@@ -230,23 +242,23 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   out.emoji = emoji; // no ASCII character is a pictograph or a regional indicator
   out.links = linkHint ? countLinks(text) : 0;
   out.tokenizerSpacing = tok || out.spacedNegation;
-  out.trailingSpace = n > 0 && (CLASS[text.charCodeAt(n - 1)]! & SPACE) !== 0;
+  out.trailingSpace = n > 0 && (classes[text.charCodeAt(n - 1)]! & Cls.SPACE) !== 0;
   // End punctuation: terminal, then closing quotes/brackets, then spaces and emoji, to the end. The only
   // surrogates left in the text are those of lone emoji.
   let j = n - 1;
   for (;;) {
-    if (j >= 0 && (CLASS[text.charCodeAt(j)]! & SPACE) !== 0) j--;
+    if (j >= 0 && (classes[text.charCodeAt(j)]! & Cls.SPACE) !== 0) j--;
     else if (j >= 1 && (text.charCodeAt(j) & 0xfc00) === 0xdc00) j -= 2;
     else break;
   }
   for (
     let c = text.charCodeAt(j);
-    c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d || c === CURLY_APOSTROPHE;
+    c === 0x22 || c === 0x27 || c === 0x29 || c === 0x5d || c === Unit.CURLY_APOSTROPHE;
   )
     c = text.charCodeAt(--j);
-  out.endPunctuation = j >= 0 && (CLASS[text.charCodeAt(j)]! & TERMINAL) !== 0;
+  out.endPunctuation = j >= 0 && (classes[text.charCodeAt(j)]! & Cls.TERMINAL) !== 0;
   const seen = out.wordFlags;
-  out.lowercase = (seen & UPPER) !== 0 ? 0 : (seen & LOWER) !== 0 ? 1 : -1;
+  out.lowercase = (seen & Cls.UPPER) !== 0 ? 0 : (seen & Cls.LOWER) !== 0 ? 1 : -1;
   out.sentences = sentences;
   out.casedSentences = cased;
   out.capitalisedStarts = capitalised;
@@ -258,8 +270,50 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
  * with inner apostrophes, as words() of text-utils.ts finds it. Adds its id to `out`, ORs its characters'
  * classes into `out.wordFlags`, counts its apostrophes into `out.innerApostrophes` and notes a tokenizer's
  * `do n't` in `out.spacedNegation`. An inner apostrophe may be the curly one. Returns where the word ends.
+ *
+ * A word with an inner apostrophe is handed to {@link scanApostropheWord}, which reads it again: this function
+ * stays small enough (with the word table's lookup, which it inlines) for V8 to inline it into the scans, and a
+ * call per word cost more than the second reading of the few words with apostrophes.
  */
 function scanWord(text: string, start: number, table: WordTable, out: MessageScan): number {
+  const classes = CLASS;
+  const n = text.length;
+  // (`| 0` types the index as a small integer for V8: from the parameter alone the loop kept it tagged and
+  // checked it at every character, 0.6% of detect().)
+  let i = start | 0;
+  let c = text.charCodeAt(i);
+  let f = classes[c]!;
+  let flags = 0;
+  // The codes so far, packed (exact for the first SHORT_WORD).
+  let lo = 0;
+  let hi = 0;
+  for (;;) {
+    flags |= f;
+    // Bit 0x20 is set in every lower-cased letter and digit: OR-ing it in lower-cases. (packHi and packLo of
+    // word-table.ts, written out: V8 checks at each call of a module-level function that the binding still
+    // holds it; with the apostrophe as an enum, 0.3% of detect()'s instructions.)
+    hi = (hi << 7) | (lo >>> 21);
+    lo = ((lo << 7) & 0xfffffff) | (c | 0x20);
+    if (++i === n) break;
+    c = text.charCodeAt(i);
+    f = classes[c]!;
+    if ((f & Cls.ALNUM) === 0) break;
+  }
+  if ((c === 0x27 || c === Unit.CURLY_APOSTROPHE) && (cls(text.charCodeAt(i + 1)) & Cls.ALNUM) !== 0) {
+    return scanApostropheWord(text, start, table, out);
+  }
+  out.wordFlags |= flags;
+  // No check for room: reserveWords made room for every word the text can hold.
+  out.ids[out.wordCount++] =
+    i - start <= SHORT_WORD ? table.idOfShort(lo, hi) : table.idOfRange(text, start, i);
+  return i;
+}
+
+/**
+ * {@link scanWord} for a word with inner apostrophes (which may be curly): also counts them into
+ * `out.innerApostrophes` and notes a tokenizer's `do n't` in `out.spacedNegation`.
+ */
+function scanApostropheWord(text: string, start: number, table: WordTable, out: MessageScan): number {
   const n = text.length;
   let i = start;
   let c = text.charCodeAt(i);
@@ -278,12 +332,12 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
     if (++i === n) break;
     c = text.charCodeAt(i);
     f = CLASS[c]!;
-    if ((f & ALNUM) !== 0) continue;
-    if ((c !== 0x27 && c !== CURLY_APOSTROPHE) || (cls(text.charCodeAt(i + 1)) & ALNUM) === 0) break;
+    if ((f & Cls.ALNUM) !== 0) continue;
+    if ((c !== 0x27 && c !== Unit.CURLY_APOSTROPHE) || (cls(text.charCodeAt(i + 1)) & Cls.ALNUM) === 0) break;
     // An inner apostrophe: part of the word, punctuation, and maybe the ' of a tokenizer's "do n't".
     out.innerApostrophes++;
     if (!out.spacedNegation) out.spacedNegation = spacedNegationAt(text, i);
-    curly ||= c === CURLY_APOSTROPHE;
+    curly ||= c === Unit.CURLY_APOSTROPHE;
     hi = packHi(lo, hi);
     lo = packLo(lo, c);
     c = text.charCodeAt(++i);
@@ -308,13 +362,14 @@ function scanWord(text: string, start: number, table: WordTable, out: MessageSca
  * @param out - reused between messages
  */
 export function scanWords(text: string, table: WordTable, out: MessageScan): void {
+  const classes = CLASS;
   const n = text.length;
   out.reserveWords(n);
   for (let i = 0; i < n; ) {
     const c = text.charCodeAt(i);
-    const f = CLASS[c]!;
-    if ((f & ALNUM) !== 0) i = scanWord(text, i, table, out);
-    else if ((f & NON_ASCII) === 0 || c === CURLY_APOSTROPHE) i++;
+    const f = classes[c]!;
+    if ((f & Cls.ALNUM) !== 0) i = scanWord(text, i, table, out);
+    else if ((f & Cls.NON_ASCII) === 0 || c === Unit.CURLY_APOSTROPHE) i++;
     else if (loneEmojiAt(text, i)) i += 2;
     else {
       // Other non-ASCII text: the reference definition.
@@ -343,16 +398,19 @@ function afterWww(text: string, i: number): boolean {
  * each of them finds a match when there is one.
  */
 function tokenizerSpacingAt(text: string, i: number, c: number): boolean {
-  if (c === 0x27 || c === CURLY_APOSTROPHE) {
+  if (c === 0x27 || c === Unit.CURLY_APOSTROPHE) {
     const before = text.charCodeAt(i - 1);
     const next = text.charCodeAt(i + 1);
-    if (before === 0x20) return (cls(text.charCodeAt(i - 2)) & LETTER) !== 0 && (cls(next) & LETTER) !== 0;
-    return next === 0x20 && (cls(before) & LETTER) !== 0 && (cls(text.charCodeAt(i + 2)) & LETTER) !== 0;
+    if (before === 0x20)
+      return (cls(text.charCodeAt(i - 2)) & Cls.LETTER) !== 0 && (cls(next) & Cls.LETTER) !== 0;
+    return (
+      next === 0x20 && (cls(before) & Cls.LETTER) !== 0 && (cls(text.charCodeAt(i + 2)) & Cls.LETTER) !== 0
+    );
   }
   if (c === 0x2c || c === 0x2e || c === 0x3f || c === 0x21 || c === 0x3b || c === 0x3a) {
     return (
-      (cls(text.charCodeAt(i - 1)) & SPACE) !== 0 &&
-      (i + 1 === text.length || (cls(text.charCodeAt(i + 1)) & SPACE) !== 0)
+      (cls(text.charCodeAt(i - 1)) & Cls.SPACE) !== 0 &&
+      (i + 1 === text.length || (cls(text.charCodeAt(i + 1)) & Cls.SPACE) !== 0)
     );
   }
   return false;
@@ -363,7 +421,7 @@ function spacedNegationAt(text: string, i: number): boolean {
   if (text.charCodeAt(i - 1) !== 0x6e || text.charCodeAt(i - 2) !== 0x20 || text.charCodeAt(i + 1) !== 0x74)
     return false;
   const after = text.charCodeAt(i + 2);
-  return (cls(text.charCodeAt(i - 3)) & LETTER) !== 0 && (cls(after) & ALNUM) === 0 && after !== 0x5f;
+  return (cls(text.charCodeAt(i - 3)) & Cls.LETTER) !== 0 && (cls(after) & Cls.ALNUM) === 0 && after !== 0x5f;
 }
 
 /**

@@ -11,8 +11,8 @@ import type { MessageScan } from './message-scan.js';
 export class ScanCache {
   /** Text -> entry number. */
   private readonly entries = new TextTable();
-  /** Per entry, FIELDS numbers: the scan's counts when `hasScan`, and where its distinct-word set lies. */
-  private rows: Int32Array = new Int32Array(FIELDS * 64);
+  /** Per entry, Col.FIELDS numbers: the scan's counts when `hasScan`, and where its distinct-word set lies. */
+  private rows: Int32Array = new Int32Array(Col.FIELDS * 64);
   /** The distinct-word sets of every entry, back to back. */
   private pool: Int32Array = new Int32Array(512);
   private poolUsed = 0;
@@ -53,12 +53,12 @@ export class ScanCache {
    */
   add(text: string, size: number): number {
     const e = this.entries.add(text);
-    if (FIELDS * (e + 1) > this.rows.length) this.rows = grown(this.rows, FIELDS * (e + 1));
-    const r = FIELDS * e;
-    this.rows[r + SET_START] = this.poolUsed;
-    this.rows[r + SET_SIZE] = size;
-    this.rows[r + HAS_SCAN] = 0;
-    this.rows[r + HISTORY] = -1;
+    if (Col.FIELDS * (e + 1) > this.rows.length) this.rows = grown(this.rows, Col.FIELDS * (e + 1));
+    const r = Col.FIELDS * e;
+    this.rows[r + Col.SET_START] = this.poolUsed;
+    this.rows[r + Col.SET_SIZE] = size;
+    this.rows[r + Col.HAS_SCAN] = 0;
+    this.rows[r + Col.HISTORY] = -1;
     this.poolUsed += size;
     return e;
   }
@@ -73,92 +73,99 @@ export class ScanCache {
 
   /** Where entry `e`'s distinct-word set starts in {@link ScanCache.sets}. */
   setStart(e: number): number {
-    return this.rows[FIELDS * e + SET_START]!;
+    return this.rows[Col.FIELDS * e + Col.SET_START]!;
   }
 
   /** Size of entry `e`'s distinct-word set. */
   setSize(e: number): number {
-    return this.rows[FIELDS * e + SET_SIZE]!;
+    return this.rows[Col.FIELDS * e + Col.SET_SIZE]!;
   }
 
   /** The near-repeat history number of entry `e`'s text when the target last sent it; -1 before. */
   historyOf(e: number): number {
-    return e < 0 ? -1 : this.rows[FIELDS * e + HISTORY]!;
+    return e < 0 ? -1 : this.rows[Col.FIELDS * e + Col.HISTORY]!;
   }
 
   /** Notes that the target's message with entry `e`'s text became near-repeat history message `m`. */
   setHistory(e: number, m: number): void {
-    if (e >= 0) this.rows[FIELDS * e + HISTORY] = m;
+    if (e >= 0) this.rows[Col.FIELDS * e + Col.HISTORY] = m;
   }
 
   /** Whether entry `e` holds a whole scan (its text was a target message), not only its words. */
   hasScan(e: number): boolean {
-    return this.rows[FIELDS * e + HAS_SCAN] === 1;
+    return this.rows[Col.FIELDS * e + Col.HAS_SCAN] === 1;
   }
 
   /** Stores the counts of `s` (a scan of entry `e`'s text) in entry `e`. */
   storeScan(e: number, s: MessageScan): void {
     if (e < 0) return;
     const row = this.rows;
-    const r = FIELDS * e;
-    row[r + HAS_SCAN] = 1;
-    row[r + BLANK] = s.blank ? 1 : 0;
-    row[r + WORD_COUNT] = s.wordCount;
-    row[r + EMOJI] = s.emoji;
-    row[r + LINKS] = s.links;
-    row[r + QUESTIONS] = s.questions;
-    row[r + PUNCTUATION] = s.punctuation;
-    row[r + NON_SPACE] = s.nonSpace;
-    row[r + END_PUNCTUATION] = s.endPunctuation ? 1 : 0;
-    row[r + TOKENIZER_SPACING] = s.tokenizerSpacing ? 1 : 0;
-    row[r + TRAILING_SPACE] = s.trailingSpace ? 1 : 0;
-    row[r + LOWERCASE] = s.lowercase;
-    row[r + SENTENCES] = s.sentences;
-    row[r + CASED_SENTENCES] = s.casedSentences;
-    row[r + CAPITALISED_STARTS] = s.capitalisedStarts;
+    const r = Col.FIELDS * e;
+    row[r + Col.HAS_SCAN] = 1;
+    row[r + Col.BLANK] = s.blank ? 1 : 0;
+    row[r + Col.WORD_COUNT] = s.wordCount;
+    row[r + Col.EMOJI] = s.emoji;
+    row[r + Col.LINKS] = s.links;
+    row[r + Col.QUESTIONS] = s.questions;
+    row[r + Col.PUNCTUATION] = s.punctuation;
+    row[r + Col.NON_SPACE] = s.nonSpace;
+    row[r + Col.END_PUNCTUATION] = s.endPunctuation ? 1 : 0;
+    row[r + Col.TOKENIZER_SPACING] = s.tokenizerSpacing ? 1 : 0;
+    row[r + Col.TRAILING_SPACE] = s.trailingSpace ? 1 : 0;
+    row[r + Col.LOWERCASE] = s.lowercase;
+    row[r + Col.SENTENCES] = s.sentences;
+    row[r + Col.CASED_SENTENCES] = s.casedSentences;
+    row[r + Col.CAPITALISED_STARTS] = s.capitalisedStarts;
   }
 
   /** Writes entry `e`'s stored counts back into `s` (all but its word ids, which the cache does not keep). */
   loadScan(e: number, s: MessageScan): void {
     const row = this.rows;
-    const r = FIELDS * e;
-    s.blank = row[r + BLANK] === 1;
-    s.wordCount = row[r + WORD_COUNT]!;
-    s.emoji = row[r + EMOJI]!;
-    s.links = row[r + LINKS]!;
-    s.questions = row[r + QUESTIONS]!;
-    s.punctuation = row[r + PUNCTUATION]!;
-    s.nonSpace = row[r + NON_SPACE]!;
-    s.endPunctuation = row[r + END_PUNCTUATION] === 1;
-    s.tokenizerSpacing = row[r + TOKENIZER_SPACING] === 1;
-    s.trailingSpace = row[r + TRAILING_SPACE] === 1;
-    s.lowercase = row[r + LOWERCASE]!;
-    s.sentences = row[r + SENTENCES]!;
-    s.casedSentences = row[r + CASED_SENTENCES]!;
-    s.capitalisedStarts = row[r + CAPITALISED_STARTS]!;
+    const r = Col.FIELDS * e;
+    s.blank = row[r + Col.BLANK] === 1;
+    s.wordCount = row[r + Col.WORD_COUNT]!;
+    s.emoji = row[r + Col.EMOJI]!;
+    s.links = row[r + Col.LINKS]!;
+    s.questions = row[r + Col.QUESTIONS]!;
+    s.punctuation = row[r + Col.PUNCTUATION]!;
+    s.nonSpace = row[r + Col.NON_SPACE]!;
+    s.endPunctuation = row[r + Col.END_PUNCTUATION] === 1;
+    s.tokenizerSpacing = row[r + Col.TOKENIZER_SPACING] === 1;
+    s.trailingSpace = row[r + Col.TRAILING_SPACE] === 1;
+    s.lowercase = row[r + Col.LOWERCASE]!;
+    s.sentences = row[r + Col.SENTENCES]!;
+    s.casedSentences = row[r + Col.CASED_SENTENCES]!;
+    s.capitalisedStarts = row[r + Col.CAPITALISED_STARTS]!;
   }
 }
 
-// The columns of a row.
-const SET_START = 0;
-const SET_SIZE = 1;
-const HAS_SCAN = 2;
-const BLANK = 3;
-const WORD_COUNT = 4;
-const EMOJI = 5;
-const LINKS = 6;
-const QUESTIONS = 7;
-const PUNCTUATION = 8;
-const NON_SPACE = 9;
-const END_PUNCTUATION = 10;
-const TOKENIZER_SPACING = 11;
-const TRAILING_SPACE = 12;
-const LOWERCASE = 13;
-const SENTENCES = 14;
-const CASED_SENTENCES = 15;
-const CAPITALISED_STARTS = 16;
-const HISTORY = 17;
-const FIELDS = 18;
+/**
+ * The columns of a row. An enum rather than module-level consts: esbuild (which tsx, tsup and vitest compile with)
+ * writes each member's value where it is used, where V8 would read a const from the module's context and check
+ * it at every use (a dozen times per stored or loaded scan).
+ */
+enum Col {
+  SET_START = 0,
+  SET_SIZE = 1,
+  HAS_SCAN = 2,
+  BLANK = 3,
+  WORD_COUNT = 4,
+  EMOJI = 5,
+  LINKS = 6,
+  QUESTIONS = 7,
+  PUNCTUATION = 8,
+  NON_SPACE = 9,
+  END_PUNCTUATION = 10,
+  TOKENIZER_SPACING = 11,
+  TRAILING_SPACE = 12,
+  LOWERCASE = 13,
+  SENTENCES = 14,
+  CASED_SENTENCES = 15,
+  CAPITALISED_STARTS = 16,
+  HISTORY = 17,
+  /** Numbers per row. */
+  FIELDS = 18,
+}
 
 /** Entries probed before a lookup gives up (see {@link TextTable}). */
 const MAX_PROBES = 8;

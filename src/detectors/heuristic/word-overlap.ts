@@ -248,6 +248,8 @@ export class WordOverlap {
     let echoShared = 0;
     const windowMask = this.windowMask;
     const counts = this.counts;
+    // (In a local: a module-level const is read from the module's context and checked at every use.)
+    const spread = SPREAD;
     let wide = false;
     let lanes = 0;
     /** Columns with a shared word. */
@@ -272,10 +274,10 @@ export class WordOverlap {
       const a = aligned & windowMask;
       if (a === 0) continue;
       any |= a;
-      c0 = (c0 + SPREAD[a & 0xff]!) | 0;
-      c1 = (c1 + SPREAD[(a >>> 8) & 0xff]!) | 0;
-      c2 = (c2 + SPREAD[(a >>> 16) & 0xff]!) | 0;
-      c3 = (c3 + SPREAD[a >>> 24]!) | 0;
+      c0 = (c0 + spread[a & 0xff]!) | 0;
+      c1 = (c1 + spread[(a >>> 8) & 0xff]!) | 0;
+      c2 = (c2 + spread[(a >>> 16) & 0xff]!) | 0;
+      c3 = (c3 + spread[a >>> 24]!) | 0;
       if (++lanes === 15) {
         if (!wide) counts.fill(0);
         wide = true;

@@ -7,15 +7,21 @@
 
 import { grown } from './grown.js';
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** The hash state before the first character. */
-const HASH_START = FNV_OFFSET | 0;
+/**
+ * FNV-1a (32 bits). An enum rather than module-level consts: esbuild (which tsx, tsup and vitest compile with)
+ * writes each member's value where it is used, where V8 reads a const from the module's context at every use,
+ * and could not tell that the prime is a small integer (each step converted it through a double).
+ */
+enum Fnv {
+  OFFSET = 0x811c9dc5,
+  PRIME = 0x01000193,
+  /** The hash state before the first character. */
+  START = OFFSET | 0,
+}
 
 /** The hash state after one more character code (FNV-1a, 32 bits). */
 function hashStep(h: number, c: number): number {
-  return Math.imul(h ^ c, FNV_PRIME);
+  return Math.imul(h ^ c, Fnv.PRIME);
 }
 
 /** An open-addressing table's slot array, grown when half full. */
@@ -173,7 +179,7 @@ export class WordTable {
    */
   private longId(text: string, start: number, end: number, fold: number): number {
     const n = end - start;
-    let h = HASH_START;
+    let h = Fnv.START;
     for (let k = start; k < end; k++) h = hashStep(h, foldAscii(text.charCodeAt(k), fold));
     const slots = this.slots;
     let i = h & this.mask;
@@ -277,7 +283,7 @@ export class SequenceSet {
 
   /** Adds `seq[0, n)`; returns true when it was already in the set. */
   has(seq: Int32Array, n: number): boolean {
-    let h = HASH_START;
+    let h = Fnv.START;
     for (let k = 0; k < n; k++) h = hashStep(h, seq[k]!);
     const t = this.table;
     const meta = this.meta;
@@ -297,8 +303,11 @@ export class SequenceSet {
     if (this.poolUsed + n > this.pool.length) {
       this.pool = grown(this.pool, this.poolUsed + n);
     }
-    // A loop, not set(subarray()): no view object per message.
-    for (let k = 0; k < n; k++) this.pool[this.poolUsed + k] = seq[k]!;
+    // A loop, not set(subarray()): no view object per message. (The pool and its end in locals: read as fields,
+    // V8 read and checked them again for every id.)
+    const pool = this.pool;
+    const at = this.poolUsed;
+    for (let k = 0; k < n; k++) pool[at + k] = seq[k]!;
     const e = this.count++;
     if (3 * this.count > this.meta.length) {
       this.meta = grown(this.meta, 3 * this.count);
