@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 import { nowMs } from './detection.js';
 import type { Detection, DetectOptions, DetectorState } from './detector.js';
 import type { JsonObject } from './json.js';
@@ -19,7 +20,9 @@ import { validateLabelled } from './validate-examples.js';
  */
 export function checkName(name: unknown, fallback: string): string {
   const n = name === undefined ? fallback : name;
-  if (typeof n !== 'string' || n === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
+  if (typeof n !== 'string' || n === '') {
+    throw new InvalidOptionsError('name', `expected a non-empty string, got ${describeValue(n)}`);
+  }
   return n;
 }
 
@@ -42,7 +45,7 @@ export function optionalChoice<C extends string>(
   const list = choices.map((c) => JSON.stringify(c));
   throw new InvalidOptionsError(
     key,
-    `got ${JSON.stringify(value)}; use ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`,
+    `got ${describeValue(value)}; use ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`,
   );
 }
 
@@ -69,7 +72,7 @@ export function checkThreshold(threshold: unknown): number {
  */
 export function nonNegativeNumber(key: string, value: unknown): number {
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new InvalidOptionsError(key, `expected a non-negative number, got ${String(value)}`);
+    throw new InvalidOptionsError(key, `expected a non-negative number, got ${describeValue(value)}`);
   }
   return value;
 }

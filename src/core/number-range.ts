@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 
 /**
  * The "number in an interval" rule, in one place: the CLI's number flags, the ensemble's option checks and the
@@ -124,7 +125,7 @@ export function describeRange(range: NumberRange): string {
  */
 export function checkInRange(key: string, value: unknown, range: NumberRange): number {
   if (!inRange(value, range)) {
-    throw new InvalidOptionsError(key, `expected ${describeRange(range)}, got ${String(value)}`);
+    throw new InvalidOptionsError(key, `expected ${describeRange(range)}, got ${describeValue(value)}`);
   }
   return value;
 }

@@ -283,9 +283,9 @@ describe('PartnerContrastDetector', () => {
       'Invalid option "partner-contrast": humanPairs: expected a number in [0, 10], got 11',
     );
     const bad: Record<string, unknown[]> = {
-      humanPairs: [-1, 10.5, 'x', Number.NaN, null],
-      l2: [-1, 'x', Number.POSITIVE_INFINITY, null],
-      balanceClasses: ['yes', 1, null],
+      humanPairs: [-1, 10.5, 'x', Number.NaN, null, 1n],
+      l2: [-1, 'x', Number.POSITIVE_INFINITY, null, 1n],
+      balanceClasses: ['yes', 1, null, 1n, Number.NaN, Number.POSITIVE_INFINITY],
       threshold: [2, -0.1, '0.5', null],
       name: ['', 3, null],
     };
@@ -301,6 +301,9 @@ describe('PartnerContrastDetector', () => {
         const { option, message } = refused as InvalidOptionsError;
         expect(option).toBe(key);
         const reason = message.slice(`Invalid option "${key}": `.length);
+        expect(reason, `${key}: ${String(value)}`).toContain(
+          typeof value === 'bigint' ? 'got 1n' : `got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
+        );
         await expect(createDetector({ type: 'partner-contrast', [key]: value })).rejects.toThrow(
           `Invalid option "partner-contrast": ${key}: ${reason}`,
         );

@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { nonNegativeNumber } from '../../core/detector-kit.js';
 import { checkInRange, type NumberRange } from '../../core/number-range.js';
 import type { ValidationLimits } from '../../core/validate.js';
@@ -33,7 +34,7 @@ export const partnerContrastChecks = Object.freeze({
   balanceClasses: (value: unknown): boolean => {
     if (value === undefined) return false;
     if (typeof value !== 'boolean') {
-      throw new InvalidOptionsError('balanceClasses', `got ${JSON.stringify(value)}; use true or false`);
+      throw new InvalidOptionsError('balanceClasses', `got ${describeValue(value)}; use true or false`);
     }
     return value;
   },
