@@ -62,6 +62,37 @@ export function checkThreshold(threshold: unknown): number {
 }
 
 /**
+ * A boolean option: `fallback` when not given (`undefined`; `null` is refused), else true or false.
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option as given
+ * @param fallback - the default
+ * @throws InvalidOptionsError naming `key`: `got <value>; use true or false`
+ *
+ * @internal
+ */
+export function checkBoolean(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionsError(key, `got ${describeValue(value)}; use true or false`);
+  }
+  return value;
+}
+
+/**
+ * The `l2` option of a fitted detector (the L2 penalty of its logistic regression): a finite number >= 0, 1 when
+ * not given (`undefined`; `null` is refused).
+ *
+ * @param value - the option as given
+ * @throws InvalidOptionsError naming `l2`
+ *
+ * @internal
+ */
+export function checkL2(value: unknown): number {
+  return nonNegativeNumber('l2', value === undefined ? 1 : value);
+}
+
+/**
  * A number option checked to be finite and at least 0.
  *
  * @param key - the option's name, for the error

@@ -144,16 +144,18 @@ export function numberSchema(range: NumberRange, error: string): z.ZodNumber {
 
 /**
  * A zod schema of a number in `range`, with one message for any bad value (not a number, or outside the
- * interval), for config and spec schemas.
+ * interval) in the words {@link checkInRange} uses: `expected <what the range holds>, got <value>` (the issue's
+ * path names the field), for config and spec schemas.
  *
  * @param range - the interval
- * @param name - the field, named in the message: `<name> must be <what the range holds>`
  * @example
  * ```ts
- * z.strictObject({ prior: numberInRange(OPEN_SHARE, 'prior').optional() });
+ * z.strictObject({ prior: numberInRange(OPEN_SHARE).optional() });
  * ```
  * @internal
  */
-export function numberInRange(range: NumberRange, name: string): z.ZodNumber {
-  return numberSchema(range, `${name} must be ${describeRange(range)}`);
+export function numberInRange(range: NumberRange): z.ZodNumber {
+  const error = (issue: { input?: unknown }) =>
+    `expected ${describeRange(range)}, got ${describeValue(issue.input)}`;
+  return z.number({ error }).refine((v) => inRange(v, range), { error });
 }

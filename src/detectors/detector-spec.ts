@@ -125,7 +125,7 @@ export const ensembleSpecSchema = z.strictObject({
   strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
     error: 'strategy must be one of weighted-mean, stacking, cascade',
   }),
-  threshold: numberInRange(PROBABILITY, 'threshold').optional(),
+  threshold: numberInRange(PROBABILITY).optional(),
   weights: z.record(z.string(), z.number().nonnegative()).optional(),
   noveltyGuard: z
     .enum(['report', 'fallback', 'off'], { error: 'noveltyGuard must be one of report, fallback, off' })
@@ -133,9 +133,9 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCuts: z
     .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
     .optional(),
-  memberPrefixCutShare: numberInRange(NONZERO_SHARE, 'memberPrefixCutShare').optional(),
+  memberPrefixCutShare: numberInRange(NONZERO_SHARE).optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
-  prior: numberInRange(OPEN_SHARE, 'prior').optional(),
+  prior: numberInRange(OPEN_SHARE).optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 

@@ -302,7 +302,9 @@ describe('PartnerContrastDetector', () => {
         expect(option).toBe(key);
         const reason = message.slice(`Invalid option "${key}": `.length);
         expect(reason, `${key}: ${String(value)}`).toContain(
-          typeof value === 'bigint' ? 'got 1n' : `got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
+          typeof value === 'bigint'
+            ? 'got 1n'
+            : `got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
         );
         await expect(createDetector({ type: 'partner-contrast', [key]: value })).rejects.toThrow(
           `Invalid option "partner-contrast": ${key}: ${reason}`,
