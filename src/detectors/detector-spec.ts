@@ -5,8 +5,11 @@ import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
 import type { EmbeddingRareBucketOptions } from './embedding/options.js';
 
-/** The built-in detector types, by the names the CLI and config files use: the model-free ones, then the model-backed ones. */
-export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS] as const;
+/**
+ * The built-in detector types, by the names the CLI and config files use: the model-free ones, the model-backed
+ * ones with a zoo default, then `linear-probe` (model-backed, its embedder chosen by the model options).
+ */
+export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS, 'linear-probe'] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
