@@ -45,8 +45,8 @@ import { trainingTexts } from './training-texts.js';
  * embeddings share such a common direction too). Needs `fit()` (or state from `fromJSON()`) before `detect()`.
  *
  * With the model-free `HashingEmbedder` it needs no model download and fits the ConvAI train split (1,154
- * speakers) in about a second; its accuracy there is the "embedding centroid (HashingEmbedder)" row of
- * docs/benchmarks.md (section "eval-convai"), its fit time the section "fit".
+ * speakers) in about a second; fitted on train, its dev accuracy is the "embedding centroid (HashingEmbedder)" row
+ * of docs/benchmarks.md (section "eval-convai"), its fit time the section "fit".
  *
  * @example
  * ```ts
