@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { PartnerContrastDetector } from '../../src/detectors/heuristic/partner-contrast-detector.js';
 import { createDetector } from '../../src/detectors/registry.js';
-import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { parseServiceConfig } from '../../src/server/config.js';
+import { expectSameRefusal } from '../helpers/option-refusal.js';
 
 const GOOD = { minHumanDelayMs: 500, maxHumanCharsPerSecond: 20, repeatWindow: 8 };
 const BAD: Record<keyof typeof GOOD, unknown[]> = {
@@ -27,17 +27,7 @@ describe('style-feature options (minHumanDelayMs, maxHumanCharsPerSecond, repeat
       ).not.toThrow();
       for (const [key, values] of Object.entries(BAD)) {
         for (const value of values) {
-          let refused: unknown;
-          try {
-            new Detector({ [key]: value } as never);
-          } catch (err) {
-            refused = err;
-          }
-          expect(InvalidOptionsError.isInstance(refused), `${key}: ${String(value)}`).toBe(true);
-          const reason = (refused as InvalidOptionsError).message.slice(`Invalid option "${key}": `.length);
-          await expect(createDetector({ type, [key]: value })).rejects.toThrow(
-            `Invalid option "${type}": ${key}: ${reason}`,
-          );
+          const reason = await expectSameRefusal(type, (o) => new Detector(o as never), key, value);
           expect(() =>
             parseServiceConfig({
               ensemble: { strategy: 'weighted-mean', detectors: [{ type, [key]: value }] },
