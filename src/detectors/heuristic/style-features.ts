@@ -11,11 +11,19 @@ export const DEFAULT_STYLE_FEATURE_OPTIONS: Readonly<Required<StyleFeatureOption
   repeatWindow: 32,
 });
 
-function checkNumber(key: string, value: unknown, ok: (v: number) => boolean, what: string): number {
-  if (!(typeof value === 'number' && ok(value))) {
-    throw new InvalidOptionsError(key, `expected ${what}, got ${describeValue(value)}`);
-  }
-  return value;
+/** A check of one style-feature option: its default when not given, else a number passing `ok`. */
+function styleOptionCheck(
+  key: keyof StyleFeatureOptions,
+  ok: (v: number) => boolean,
+  what: string,
+): (value: unknown) => number {
+  return (value) => {
+    const v = value === undefined ? DEFAULT_STYLE_FEATURE_OPTIONS[key] : value;
+    if (!(typeof v === 'number' && ok(v))) {
+      throw new InvalidOptionsError(key, `expected ${what}, got ${describeValue(v)}`);
+    }
+    return v;
+  };
 }
 
 /**
@@ -32,29 +40,19 @@ function checkNumber(key: string, value: unknown, ok: (v: number) => boolean, wh
  */
 export const styleFeatureChecks = Object.freeze({
   /** `minHumanDelayMs`: a finite number >= 0, 1000 by default. */
-  minHumanDelayMs: (value: unknown): number =>
-    checkNumber(
-      'minHumanDelayMs',
-      value === undefined ? DEFAULT_STYLE_FEATURE_OPTIONS.minHumanDelayMs : value,
-      (v) => Number.isFinite(v) && v >= 0,
-      'a non-negative number of milliseconds',
-    ),
+  minHumanDelayMs: styleOptionCheck(
+    'minHumanDelayMs',
+    (v) => Number.isFinite(v) && v >= 0,
+    'a non-negative number of milliseconds',
+  ),
   /** `maxHumanCharsPerSecond`: a finite number > 0, 15 by default. */
-  maxHumanCharsPerSecond: (value: unknown): number =>
-    checkNumber(
-      'maxHumanCharsPerSecond',
-      value === undefined ? DEFAULT_STYLE_FEATURE_OPTIONS.maxHumanCharsPerSecond : value,
-      (v) => Number.isFinite(v) && v > 0,
-      'a positive number of characters per second',
-    ),
+  maxHumanCharsPerSecond: styleOptionCheck(
+    'maxHumanCharsPerSecond',
+    (v) => Number.isFinite(v) && v > 0,
+    'a positive number of characters per second',
+  ),
   /** `repeatWindow`: a whole number >= 1, 32 by default. */
-  repeatWindow: (value: unknown): number =>
-    checkNumber(
-      'repeatWindow',
-      value === undefined ? DEFAULT_STYLE_FEATURE_OPTIONS.repeatWindow : value,
-      (v) => Number.isInteger(v) && v >= 1,
-      'a positive integer',
-    ),
+  repeatWindow: styleOptionCheck('repeatWindow', (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
 });
 
 /** Checks and fills in {@link StyleFeatureOptions} (with {@link styleFeatureChecks}). */
