@@ -35,8 +35,10 @@
  *    SkipLayerNormalization), and the skip-layer-norm pass without attention fusion; each with its ratio through
  *    the embedder.
  *
- * Each part is a module of bench/lib/optimize/ (prepare, graphs, batching, ceiling, profile, alternatives); this
- * script checks for the encoder, builds the models and runs the parts in order.
+ * Each part is a module of bench/lib/optimize/ (prepare, graphs, batching, ceiling, profile, alternatives), with
+ * three helpers they share: context (the model folders, sizes, texts and settings every part reads), sessions
+ * (ONNX Runtime sessions, feeds and CPU timing) and ceiling-graphs (the graphs that bound what the model could
+ * reach). This script checks for the encoder, builds the models and runs the parts in order.
  *
  *   npx tsx bench/optimize.ts [texts=256] [rounds=5]
  *

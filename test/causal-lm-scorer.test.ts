@@ -7,7 +7,7 @@ import { ModelLoadError } from '../src/errors/model-load-error.js';
 import { assertSameVocabulary } from '../src/runtime/causal-lm/vocabulary.js';
 import { CausalLmScorer } from '../src/runtime/causal-lm-scorer.js';
 import { loadedModels, loadTransformers } from '../src/runtime/load-model.js';
-import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { describeWithShared, HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
 interface GoldenText {
   text: string;
@@ -80,7 +80,7 @@ describe('CausalLmScorer options (no model needed)', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)(`CausalLmScorer on tiny-gpt2 ${HAS_SHARED ? '' : SHARED_SKIP_REASON}`, () => {
+describeWithShared('CausalLmScorer on tiny-gpt2', () => {
   const g = HAS_SHARED ? goldens() : [];
   let lm: CausalLmScorer;
   let q8: CausalLmScorer;

@@ -20,7 +20,7 @@ import {
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { type ConformanceOptions, runDetectorConformance } from '../src/testing/conformance.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HF_TINY } from './helpers/shared.js';
 import { chat } from './helpers/transcripts.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'botlens-registry-'));
@@ -226,21 +226,16 @@ describe('conformance of the built-in types built through the registry', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)(
-  `conformance of the causal-LM detectors on tiny-gpt2 ${HAS_SHARED ? '' : SHARED_SKIP_REASON}`,
-  () => {
-    const model = resolve(HF_TINY, 'tiny-gpt2');
+describeWithShared('conformance of the causal-LM detectors on tiny-gpt2', () => {
+  const model = resolve(HF_TINY, 'tiny-gpt2');
 
-    it('perplexity', async () => {
-      const fitExamples = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 16);
-      expect(await conformanceOf({ type: 'perplexity', model }, { fitExamples, tolerance: 1e-6 })).toEqual(
-        [],
-      );
-    }, 120_000);
+  it('perplexity', async () => {
+    const fitExamples = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 16);
+    expect(await conformanceOf({ type: 'perplexity', model }, { fitExamples, tolerance: 1e-6 })).toEqual([]);
+  }, 120_000);
 
-    it('fewshot', async () => {
-      const fitExamples = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 12);
-      expect(await conformanceOf({ type: 'fewshot', model }, { fitExamples, tolerance: 1e-6 })).toEqual([]);
-    }, 120_000);
-  },
-);
+  it('fewshot', async () => {
+    const fitExamples = (await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'))).slice(0, 12);
+    expect(await conformanceOf({ type: 'fewshot', model }, { fitExamples, tolerance: 1e-6 })).toEqual([]);
+  }, 120_000);
+});

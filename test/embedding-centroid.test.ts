@@ -15,7 +15,7 @@ import type { Embedder } from '../src/runtime/embedder.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../src/testing/index.js';
 import { nativeLibsAfter } from './helpers/native-libs.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
 import { chat } from './helpers/transcripts.js';
 
 const BOT_LINES = [
@@ -284,7 +284,7 @@ describe('EmbeddingCentroidDetector', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)(
+describeWithShared(
   'EmbeddingCentroidDetector with its default TransformersEmbedder (tiny-bert fixture)',
   () => {
     if (!HAS_SHARED) console.warn(SHARED_SKIP_REASON);
@@ -314,7 +314,7 @@ describe.skipIf(!HAS_SHARED)(
   },
 );
 
-describe.skipIf(!HAS_SHARED)('EmbeddingCentroidDetector on ConvAI (HashingEmbedder)', () => {
+describeWithShared('EmbeddingCentroidDetector on ConvAI (HashingEmbedder)', () => {
   if (!HAS_SHARED) console.warn(SHARED_SKIP_REASON);
 
   it('fitted on train, reaches F1 >= 0.90 and AUROC >= 0.975 on dev', async () => {

@@ -10,7 +10,7 @@ import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { logit } from '../src/numeric/logistic-regression.js';
-import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
 
 const BOT_LINES = [
   "hello ! i 'm fine . what do you do for a living ? ",
@@ -340,7 +340,7 @@ describe('HeuristicDetector state', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('HeuristicDetector on ConvAI (dev)', () => {
+describeWithShared('HeuristicDetector on ConvAI (dev)', () => {
   if (!HAS_SHARED) console.warn(SHARED_SKIP_REASON);
 
   async function f1(d: HeuristicDetector, rows: LabelledTranscript[]): Promise<number> {

@@ -9,7 +9,7 @@ import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
 import { NotFittedError } from '../src/errors/not-fitted-error.js';
 import { runDetectorConformance } from '../src/testing/conformance.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY, readGolden } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HF_TINY, readGolden } from './helpers/shared.js';
 import { chat } from './helpers/transcripts.js';
 import { useWorkDir } from './helpers/work-dir.js';
 
@@ -34,7 +34,7 @@ describe('LoraClassifierDetector options', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('LoraClassifierDetector on the tiny fixtures', () => {
+describeWithShared('LoraClassifierDetector on the tiny fixtures', () => {
   const work = useWorkDir('botlens-lora-det-');
   const golden = readGolden<Golden>('tiny-bert-cls-lora');
   /** A LoRA classifier on an hf-tiny fixture, caching in the work folder. */

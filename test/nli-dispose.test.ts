@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import type { Transcript } from '../src/core/transcript.js';
 import { NliZeroShotDetector } from '../src/detectors/nli/nli-zero-shot-detector.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
-import { HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
 const chatty = (i: number): Transcript => ({
   target: 'x',
@@ -13,7 +13,7 @@ const chatty = (i: number): Transcript => ({
   })),
 });
 
-describe.skipIf(!HAS_SHARED)('NliZeroShotDetector.dispose() during in-flight work', () => {
+describeWithShared('NliZeroShotDetector.dispose() during in-flight work', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('rejects the work with AbortedError and prints nothing to stderr', async () => {

@@ -24,7 +24,7 @@ import {
   tensorToFloat32,
 } from '../src/onnx/onnx-tensor.js';
 import { DataLocation, type ModelProto, TensorDataType, type TensorProto } from '../src/onnx/onnx-types.js';
-import { HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort;
@@ -219,7 +219,7 @@ describe('ONNX model I/O on a model built in TypeScript', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('ONNX model I/O on the exported fixtures', () => {
+describeWithShared('ONNX model I/O on the exported fixtures', () => {
   it('decode + encode of tiny-bert-cls is byte-identical and gives identical logits in ONNX Runtime', async () => {
     const path = resolve(HF_TINY, 'tiny-bert-cls/onnx/model.onnx');
     const bytes = new Uint8Array(await readFile(path));

@@ -9,7 +9,7 @@ import {
 } from '../src/data/read-transcripts.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
-import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared } from './helpers/shared.js';
 
 const rec = (label: string, target = 'b') =>
   JSON.stringify({
@@ -67,7 +67,7 @@ describe('file readers', () => {
     await expect(readTranscriptJson(p)).rejects.toThrow(/not valid JSON/);
   });
 
-  describe.skipIf(!HAS_SHARED)(`the ConvAI logs (${HAS_SHARED ? 'present' : SHARED_SKIP_REASON})`, () => {
+  describeWithShared('the ConvAI logs', () => {
     it('reads train and dev with the documented counts', async () => {
       const train = await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'));
       const dev = await readTranscriptsJsonl(join(CONVAI_DIR, 'dev.jsonl'));

@@ -5,7 +5,7 @@ import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { mapInBatches, planBatches } from '../src/runtime/batching.js';
 import { countTokens, encodeTexts, modelMaxLength, padToTensors } from '../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers, type ModelHandle } from '../src/runtime/load-model.js';
-import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
 describe('planBatches / mapInBatches', () => {
   it('groups by length, longest first, and covers every index once', () => {
@@ -72,75 +72,72 @@ describe('planBatches / mapInBatches', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)(
-  HAS_SHARED ? 'encodeTexts on real tokenizers' : `encodeTexts on real tokenizers (${SHARED_SKIP_REASON})`,
-  () => {
-    let bert: ModelHandle;
-    let bart: ModelHandle;
-    beforeAll(async () => {
-      bert = await acquireModel('sequence-classification', {
-        model: join(HF_TINY, 'tiny-bert-nli'),
-        defaultModel: 'x/y',
-      });
-      bart = await acquireModel('sequence-classification', {
-        model: join(HF_TINY, 'tiny-bart-nli'),
-        defaultModel: 'x/y',
-      });
+describeWithShared('encodeTexts on real tokenizers', () => {
+  let bert: ModelHandle;
+  let bart: ModelHandle;
+  beforeAll(async () => {
+    bert = await acquireModel('sequence-classification', {
+      model: join(HF_TINY, 'tiny-bert-nli'),
+      defaultModel: 'x/y',
     });
-    afterAll(async () => {
-      await bert?.release();
-      await bart?.release();
+    bart = await acquireModel('sequence-classification', {
+      model: join(HF_TINY, 'tiny-bart-nli'),
+      defaultModel: 'x/y',
     });
+  });
+  afterAll(async () => {
+    await bert?.release();
+    await bart?.release();
+  });
 
-    it('truncates only the premise and keeps the special tokens and the hypothesis whole', () => {
-      const premise = 'i love to go hiking with my dogs . what do you do for fun ? '.repeat(10);
-      const hyp = 'This speaker is human.';
-      for (const h of [bert, bart]) {
-        const [full] = encodeTexts(h.tokenizer, [premise], { maxLength: 10_000, pairs: [hyp] });
-        const [cut] = encodeTexts(h.tokenizer, [premise], { maxLength: 40, pairs: [hyp] });
-        const [hypOnly] = countTokens(h.tokenizer, [hyp]);
-        expect(cut!.input_ids.length).toBe(40);
-        // same start (special token + premise start) and same end (hypothesis + closing special tokens)
-        expect(cut!.input_ids.slice(0, 5)).toEqual(full!.input_ids.slice(0, 5));
-        const tail = hypOnly! + 2;
-        expect(cut!.input_ids.slice(-tail)).toEqual(full!.input_ids.slice(-tail));
-        expect(cut!.attention_mask.every((m) => m === 1)).toBe(true);
-        if (full!.token_type_ids) {
-          expect(cut!.token_type_ids!.length).toBe(40);
-          expect(cut!.token_type_ids!.slice(-tail - 1)).toEqual(full!.token_type_ids!.slice(-tail - 1));
-        }
+  it('truncates only the premise and keeps the special tokens and the hypothesis whole', () => {
+    const premise = 'i love to go hiking with my dogs . what do you do for fun ? '.repeat(10);
+    const hyp = 'This speaker is human.';
+    for (const h of [bert, bart]) {
+      const [full] = encodeTexts(h.tokenizer, [premise], { maxLength: 10_000, pairs: [hyp] });
+      const [cut] = encodeTexts(h.tokenizer, [premise], { maxLength: 40, pairs: [hyp] });
+      const [hypOnly] = countTokens(h.tokenizer, [hyp]);
+      expect(cut!.input_ids.length).toBe(40);
+      // same start (special token + premise start) and same end (hypothesis + closing special tokens)
+      expect(cut!.input_ids.slice(0, 5)).toEqual(full!.input_ids.slice(0, 5));
+      const tail = hypOnly! + 2;
+      expect(cut!.input_ids.slice(-tail)).toEqual(full!.input_ids.slice(-tail));
+      expect(cut!.attention_mask.every((m) => m === 1)).toBe(true);
+      if (full!.token_type_ids) {
+        expect(cut!.token_type_ids!.length).toBe(40);
+        expect(cut!.token_type_ids!.slice(-tail - 1)).toEqual(full!.token_type_ids!.slice(-tail - 1));
       }
-    });
+    }
+  });
 
-    it('truncates single texts keeping the closing special token', () => {
-      const long = 'hello there '.repeat(400);
-      const [r] = encodeTexts(bert.tokenizer, [long], { maxLength: 512 });
-      expect(r!.input_ids.length).toBe(512);
-      expect(r!.input_ids[0]).toBe(2); // [CLS]
-      expect(r!.input_ids[511]).toBe(3); // [SEP]
-    });
+  it('truncates single texts keeping the closing special token', () => {
+    const long = 'hello there '.repeat(400);
+    const [r] = encodeTexts(bert.tokenizer, [long], { maxLength: 512 });
+    expect(r!.input_ids.length).toBe(512);
+    expect(r!.input_ids[0]).toBe(2); // [CLS]
+    expect(r!.input_ids[511]).toBe(3); // [SEP]
+  });
 
-    it('pads into library tensors with the model input names', async () => {
-      const T = await loadTransformers();
-      const rows = encodeTexts(bert.tokenizer, ['hi', 'hi there friend'], { maxLength: 512 });
-      const feeds = padToTensors(T, rows, {
-        padId: 0,
-        inputNames: ['input_ids', 'attention_mask', 'token_type_ids'],
-      });
-      expect(feeds['input_ids']).toBeInstanceOf(T.Tensor);
-      expect(feeds['input_ids']!.dims).toEqual([2, rows[1]!.input_ids.length]);
-      const mask = Array.from(feeds['attention_mask']!.data as BigInt64Array, Number);
-      expect(mask.slice(0, rows[1]!.input_ids.length)).toEqual(
-        [1, 1, 1, 0, 0, 0].slice(0, rows[1]!.input_ids.length),
-      );
-      const only = padToTensors(T, rows, { padId: 0, inputNames: ['input_ids', 'attention_mask'] });
-      expect(Object.keys(only).sort()).toEqual(['attention_mask', 'input_ids']);
+  it('pads into library tensors with the model input names', async () => {
+    const T = await loadTransformers();
+    const rows = encodeTexts(bert.tokenizer, ['hi', 'hi there friend'], { maxLength: 512 });
+    const feeds = padToTensors(T, rows, {
+      padId: 0,
+      inputNames: ['input_ids', 'attention_mask', 'token_type_ids'],
     });
+    expect(feeds['input_ids']).toBeInstanceOf(T.Tensor);
+    expect(feeds['input_ids']!.dims).toEqual([2, rows[1]!.input_ids.length]);
+    const mask = Array.from(feeds['attention_mask']!.data as BigInt64Array, Number);
+    expect(mask.slice(0, rows[1]!.input_ids.length)).toEqual(
+      [1, 1, 1, 0, 0, 0].slice(0, rows[1]!.input_ids.length),
+    );
+    const only = padToTensors(T, rows, { padId: 0, inputNames: ['input_ids', 'attention_mask'] });
+    expect(Object.keys(only).sort()).toEqual(['attention_mask', 'input_ids']);
+  });
 
-    it('reads the model length limit from tokenizer and config', () => {
-      expect(modelMaxLength(bert.tokenizer, bert.config)).toBe(512);
-      expect(modelMaxLength(bart.tokenizer, bart.config)).toBe(1024);
-      expect(modelMaxLength(bart.tokenizer, bart.config, 128)).toBe(128);
-    });
-  },
-);
+  it('reads the model length limit from tokenizer and config', () => {
+    expect(modelMaxLength(bert.tokenizer, bert.config)).toBe(512);
+    expect(modelMaxLength(bart.tokenizer, bart.config)).toBe(1024);
+    expect(modelMaxLength(bart.tokenizer, bart.config, 128)).toBe(128);
+  });
+});

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLoadProgressBar } from '../src/cli/progress-bar.js';
 import { acquireModel } from '../src/runtime/load-model.js';
-import { HAS_SHARED, HF_TINY, SHARED_SKIP_REASON } from './helpers/shared.js';
+import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
 function capture() {
   const stream = new PassThrough();
@@ -50,21 +50,18 @@ describe('createLoadProgressBar', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)(
-  HAS_SHARED ? 'progress bar on a real load' : `progress bar (${SHARED_SKIP_REASON})`,
-  () => {
-    it('renders the events of loading a model folder', async () => {
-      const out = capture();
-      const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
-      const h = await acquireModel('feature-extraction', {
-        model: join(HF_TINY, 'tiny-bert'),
-        dtype: 'q8',
-        defaultModel: 'x/y',
-        onProgress: bar.onProgress,
-      });
-      await h.release();
-      bar.stop();
-      expect(out.text()).toMatch(/tiny-bert.*100%/s);
+describeWithShared('progress bar on a real load', () => {
+  it('renders the events of loading a model folder', async () => {
+    const out = capture();
+    const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
+    const h = await acquireModel('feature-extraction', {
+      model: join(HF_TINY, 'tiny-bert'),
+      dtype: 'q8',
+      defaultModel: 'x/y',
+      onProgress: bar.onProgress,
     });
-  },
-);
+    await h.release();
+    bar.stop();
+    expect(out.text()).toMatch(/tiny-bert.*100%/s);
+  });
+});

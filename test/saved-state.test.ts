@@ -16,7 +16,7 @@ import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { relocateModelOptions, serializeModelOptions } from '../src/runtime/model-options.js';
 import { TransformersEmbedder } from '../src/runtime/transformers-embedder.js';
 import { createServer } from '../src/server/app.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY } from './helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HAS_SHARED, HF_TINY } from './helpers/shared.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -76,7 +76,7 @@ describe('saved model options', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('a fitted file reloads exactly', () => {
+describeWithShared('a fitted file reloads exactly', () => {
   const data = join(tmp, 'train.jsonl');
   const fitted = join(tmp, 'f.json');
   const tinyBert = resolve(HF_TINY, 'tiny-bert');

@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 import { nowMs } from './detection.js';
 import type { Detection, DetectOptions, DetectorState } from './detector.js';
 import type { JsonObject } from './json.js';
@@ -19,7 +20,9 @@ import { validateLabelled } from './validate-examples.js';
  */
 export function checkName(name: unknown, fallback: string): string {
   const n = name === undefined ? fallback : name;
-  if (typeof n !== 'string' || n === '') throw new InvalidOptionsError('name', 'expected a non-empty string');
+  if (typeof n !== 'string' || n === '') {
+    throw new InvalidOptionsError('name', `expected a non-empty string, got ${describeValue(n)}`);
+  }
   return n;
 }
 
@@ -42,7 +45,7 @@ export function optionalChoice<C extends string>(
   const list = choices.map((c) => JSON.stringify(c));
   throw new InvalidOptionsError(
     key,
-    `got ${JSON.stringify(value)}; use ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`,
+    `got ${describeValue(value)}; use ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`,
   );
 }
 
@@ -59,6 +62,37 @@ export function checkThreshold(threshold: unknown): number {
 }
 
 /**
+ * A boolean option: `fallback` when not given (`undefined`; `null` is refused), else true or false.
+ *
+ * @param key - the option's name, for the error
+ * @param value - the option as given
+ * @param fallback - the default
+ * @throws InvalidOptionsError naming `key`: `got <value>; use true or false`
+ *
+ * @internal
+ */
+export function checkBoolean(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionsError(key, `got ${describeValue(value)}; use true or false`);
+  }
+  return value;
+}
+
+/**
+ * The `l2` option of a fitted detector (the L2 penalty of its logistic regression): a finite number >= 0, 1 when
+ * not given (`undefined`; `null` is refused).
+ *
+ * @param value - the option as given
+ * @throws InvalidOptionsError naming `l2`
+ *
+ * @internal
+ */
+export function checkL2(value: unknown): number {
+  return nonNegativeNumber('l2', value === undefined ? 1 : value);
+}
+
+/**
  * A number option checked to be finite and at least 0.
  *
  * @param key - the option's name, for the error
@@ -69,7 +103,7 @@ export function checkThreshold(threshold: unknown): number {
  */
 export function nonNegativeNumber(key: string, value: unknown): number {
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new InvalidOptionsError(key, `expected a non-negative number, got ${String(value)}`);
+    throw new InvalidOptionsError(key, `expected a non-negative number, got ${describeValue(value)}`);
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 
 /**
  * The "number in an interval" rule, in one place: the CLI's number flags, the ensemble's option checks and the
@@ -124,7 +125,7 @@ export function describeRange(range: NumberRange): string {
  */
 export function checkInRange(key: string, value: unknown, range: NumberRange): number {
   if (!inRange(value, range)) {
-    throw new InvalidOptionsError(key, `expected ${describeRange(range)}, got ${String(value)}`);
+    throw new InvalidOptionsError(key, `expected ${describeRange(range)}, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -143,16 +144,18 @@ export function numberSchema(range: NumberRange, error: string): z.ZodNumber {
 
 /**
  * A zod schema of a number in `range`, with one message for any bad value (not a number, or outside the
- * interval), for config and spec schemas.
+ * interval) in the words {@link checkInRange} uses: `expected <what the range holds>, got <value>` (the issue's
+ * path names the field), for config and spec schemas.
  *
  * @param range - the interval
- * @param name - the field, named in the message: `<name> must be <what the range holds>`
  * @example
  * ```ts
- * z.strictObject({ prior: numberInRange(OPEN_SHARE, 'prior').optional() });
+ * z.strictObject({ prior: numberInRange(OPEN_SHARE).optional() });
  * ```
  * @internal
  */
-export function numberInRange(range: NumberRange, name: string): z.ZodNumber {
-  return numberSchema(range, `${name} must be ${describeRange(range)}`);
+export function numberInRange(range: NumberRange): z.ZodNumber {
+  const error = (issue: { input?: unknown }) =>
+    `expected ${describeRange(range)}, got ${describeValue(issue.input)}`;
+  return z.number({ error }).refine((v) => inRange(v, range), { error });
 }

@@ -5,8 +5,11 @@ import type { DetectorDescriptor } from './descriptor.js';
 import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
 import type { EmbeddingRareBucketOptions } from './embedding/options.js';
 
-/** The built-in detector types, by the names the CLI and config files use: the model-free ones, then the model-backed ones. */
-export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS] as const;
+/**
+ * The built-in detector types, by the names the CLI and config files use: the model-free ones, the model-backed
+ * ones with a zoo default, then `linear-probe` (model-backed, its embedder chosen by the model options).
+ */
+export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS, 'linear-probe'] as const;
 
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
@@ -125,7 +128,7 @@ export const ensembleSpecSchema = z.strictObject({
   strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
     error: 'strategy must be one of weighted-mean, stacking, cascade',
   }),
-  threshold: numberInRange(PROBABILITY, 'threshold').optional(),
+  threshold: numberInRange(PROBABILITY).optional(),
   weights: z.record(z.string(), z.number().nonnegative()).optional(),
   noveltyGuard: z
     .enum(['report', 'fallback', 'off'], { error: 'noveltyGuard must be one of report, fallback, off' })
@@ -133,9 +136,9 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCuts: z
     .array(z.number().int().positive(), { error: 'memberPrefixCuts must be an array of positive integers' })
     .optional(),
-  memberPrefixCutShare: numberInRange(NONZERO_SHARE, 'memberPrefixCutShare').optional(),
+  memberPrefixCutShare: numberInRange(NONZERO_SHARE).optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
-  prior: numberInRange(OPEN_SHARE, 'prior').optional(),
+  prior: numberInRange(OPEN_SHARE).optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 

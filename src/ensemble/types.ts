@@ -140,10 +140,10 @@ export interface EnsembleOptions {
    * training transcripts look to the members that judge by resemblance to fitted examples (those reporting
    * `nearest_examples` evidence, such as the embedding detector) and fits a second combiner without them. A
    * transcript less familiar than the least familiar quarter of held-out ones then gets an `out_of_distribution`
-   * evidence entry saying how far it is; with `fallback` its decision also moves toward that second combiner
-   * (on ConvAI, fitted on ConvAI2 sources and tested on the unseen convai1-2017 bots, dev F1 0.087 -> 0.467, at
-   * the cost of 3 in-domain dev rows: F1 0.949 -> 0.940); `report` leaves the score alone and says what the
-   * fallback would give; `off` fits nothing. Saved in the state.
+   * evidence entry saying how far it is; with `fallback` its decision also moves toward that second combiner,
+   * for populations unlike the fitting data (what it gains on unseen bots and costs in domain: docs/benchmarks.md,
+   * section "generalization"); `report` leaves the score alone and says what the fallback would give; `off` fits
+   * nothing. Saved in the state.
    * @defaultValue 'report'
    */
   noveltyGuard?: 'report' | 'fallback' | 'off';

@@ -26,6 +26,7 @@ import {
   tooShort,
 } from './causal-lm/scoring-helpers.js';
 import { assertSameVocabulary } from './causal-lm/vocabulary.js';
+import { lmWindowChecks } from './causal-lm/window-checks.js';
 import { acquireModel, type ModelHandle } from './load-model.js';
 import { validateModelOptions } from './model-options.js';
 
@@ -61,18 +62,8 @@ export class CausalLmScorer {
    */
   constructor(options: CausalLmScorerOptions = {}) {
     validateModelOptions(options);
-    for (const key of ['windowTokens', 'stride'] as const) {
-      const v = options[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
-        throw new InvalidOptionsError(key, `expected a positive integer, got ${String(v)}`);
-      }
-    }
-    if (options.windowTokens !== undefined && options.windowTokens < 2) {
-      throw new InvalidOptionsError(
-        'windowTokens',
-        'must be at least 2: a window needs a context token and a scored token',
-      );
-    }
+    lmWindowChecks.windowTokens(options.windowTokens);
+    lmWindowChecks.stride(options.stride);
     if (
       options.stride !== undefined &&
       options.windowTokens !== undefined &&

@@ -38,8 +38,8 @@ export const serviceConfigSchema = z
     $schema: z.string().optional(),
     ensemble: ensembleSpecSchema.optional(),
     fitted: z.string().min(1).optional(),
-    prior: numberInRange(OPEN_SHARE, 'prior').optional(),
-    threshold: numberInRange(PROBABILITY, 'threshold').optional(),
+    prior: numberInRange(OPEN_SHARE).optional(),
+    threshold: numberInRange(PROBABILITY).optional(),
     modelDir: z.string({ error: 'modelDir must be a folder path' }).min(1).optional(),
     server: serverSchema.optional(),
   })

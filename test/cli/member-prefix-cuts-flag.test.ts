@@ -15,12 +15,18 @@ import { useWorkDir } from '../helpers/work-dir.js';
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
 const work = useWorkDir('botlens-prefix-cuts-flag-');
 
+/** The fields of a saved stacking ensemble these tests read. */
+interface SavedCuts {
+  memberPrefixCuts: number[];
+  memberPrefixCutShare: number;
+}
+
 describe('--member-prefix-cuts', () => {
   it('fit saves the chosen cuts ("none" = whole transcripts only); next to a fitted file it is refused', async () => {
     const out = work.path('none.json');
-    const saved = await fitWithCli(
+    const saved = await fitWithCli<SavedCuts>(
       CHATS,
-      '--detectors heuristic --strategy stacking --member-prefix-cuts none',
+      ['--detectors', 'heuristic', '--strategy', 'stacking', '--member-prefix-cuts', 'none'],
       out,
     );
     expect(saved.memberPrefixCuts).toEqual([]);
@@ -63,9 +69,9 @@ describe('--member-prefix-cuts', () => {
 
   it('--member-prefix-cut-share is saved by fit, checked, and refused next to a fitted file', async () => {
     const out = work.path('half.json');
-    const saved = await fitWithCli(
+    const saved = await fitWithCli<SavedCuts>(
       CHATS,
-      '--detectors heuristic --strategy stacking --member-prefix-cut-share 0.5',
+      ['--detectors', 'heuristic', '--strategy', 'stacking', '--member-prefix-cut-share', '0.5'],
       out,
     );
     expect(saved.memberPrefixCutShare).toBe(0.5);

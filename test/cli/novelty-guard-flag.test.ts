@@ -29,10 +29,17 @@ function noveltyOf(state: unknown): { mode?: string } | null | undefined {
 describe('--novelty-guard', () => {
   it('fit records the chosen mode in the saved state; next to a fitted file the flag is refused', async () => {
     const out = work.path('fallback.json');
-    const ensemble = '--detectors heuristic,embedding --embedder hashing --strategy stacking'.split(' ');
-    expect(
-      noveltyOf(await fitWithCli(CHATS, `${ensemble.join(' ')} --novelty-guard fallback`, out))?.mode,
-    ).toBe('fallback');
+    const ensemble = [
+      '--detectors',
+      'heuristic,embedding',
+      '--embedder',
+      'hashing',
+      '--strategy',
+      'stacking',
+    ];
+    expect(noveltyOf(await fitWithCli(CHATS, [...ensemble, '--novelty-guard', 'fallback'], out))?.mode).toBe(
+      'fallback',
+    );
 
     const t = work.path('t.json');
     await writeFile(

@@ -14,9 +14,13 @@ const work = useWorkDir('botlens-partner-contrast-');
 describe('--detectors partner-contrast', () => {
   it('fit saves it as a stacking member and detect --model scores with it', async () => {
     const out = work.path('contrast.json');
-    const saved = await fitWithCli(CHATS, '--detectors heuristic,partner-contrast --strategy stacking', out);
-    expect(saved.members.map((m: { kind: string }) => m.kind)).toEqual(['heuristic', 'partner-contrast']);
-    expect(saved.members[1].weights).toHaveLength(saved.members[1].signals.length);
+    const saved = await fitWithCli<{ members: { kind: string; weights: number[]; signals: string[] }[] }>(
+      CHATS,
+      ['--detectors', 'heuristic,partner-contrast', '--strategy', 'stacking'],
+      out,
+    );
+    expect(saved.members.map((m) => m.kind)).toEqual(['heuristic', 'partner-contrast']);
+    expect(saved.members[1]?.weights).toHaveLength(saved.members[1]?.signals.length ?? -1);
 
     const t = work.path('t.json');
     await writeFile(

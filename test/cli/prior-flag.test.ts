@@ -21,7 +21,11 @@ const work = useWorkDir('botlens-prior-flag-');
 describe('--prior', () => {
   it('fit saves the prior and the training share; detect applies it, and next to a fitted file replaces it', async () => {
     const out = work.path('prior.json');
-    const saved = await fitWithCli(CHATS, '--detectors heuristic --strategy stacking --prior 0.9', out);
+    const saved = await fitWithCli<{ prior: number; trainingBotShare: number }>(
+      CHATS,
+      ['--detectors', 'heuristic', '--strategy', 'stacking', '--prior', '0.9'],
+      out,
+    );
     expect(saved.prior).toBe(0.9);
     expect(saved.trainingBotShare).toBeGreaterThan(0);
     expect(saved.trainingBotShare).toBeLessThan(0.9);

@@ -47,9 +47,15 @@ describe('number ranges (the one home of "a number in an interval")', () => {
   });
 
   it('gives config schemas one message for any bad value, the ensemble threshold included', () => {
-    const s = numberInRange(OPEN_SHARE, 'prior');
-    for (const bad of [0, 1, '0.5', Number.NaN]) {
-      expect(s.safeParse(bad).error?.issues[0]?.message).toBe('prior must be a number in (0, 1)');
+    const s = numberInRange(OPEN_SHARE);
+    for (const [bad, shown] of [
+      [0, '0'],
+      [1, '1'],
+      ['0.5', '"0.5"'],
+      [Number.NaN, 'NaN'],
+      [null, 'null'],
+    ] as const) {
+      expect(s.safeParse(bad).error?.issues[0]?.message).toBe(`expected a number in (0, 1), got ${shown}`);
     }
     expect(s.parse(0.25)).toBe(0.25);
     // The ensemble's threshold was checked with zod's generic "Too big" message before.
@@ -57,7 +63,7 @@ describe('number ranges (the one home of "a number in an interval")', () => {
       parseServiceConfig({
         ensemble: { strategy: 'weighted-mean', threshold: 2, detectors: [{ type: 'heuristic' }] },
       }),
-    ).toThrow('Invalid option "ensemble.threshold": threshold must be a number in [0, 1]');
+    ).toThrow('Invalid option "ensemble.threshold": expected a number in [0, 1], got 2');
   });
 
   it('checks option values through the same rule everywhere, each message saying what was expected', async () => {
@@ -76,11 +82,11 @@ describe('number ranges (the one home of "a number in an interval")', () => {
     );
     const nli = (o: Record<string, unknown>) =>
       nliDetectorOptionsSchema.safeParse(o).error?.issues[0]?.message;
-    expect(nli({ threshold: 2 })).toBe('expected a number in [0, 1]');
+    expect(nli({ threshold: 2 })).toBe('expected a number in [0, 1], got 2');
     expect(nli({ contextTurns: 1.5 })).toBe('expected an integer from 0 to 50');
     expect(nli({ contextTurns: 51 })).toBe('expected an integer from 0 to 50');
-    expect(nli({ l2: -1 })).toBe('expected a non-negative number');
-    expect(nli({ l2: Number.POSITIVE_INFINITY })).toBe('expected a non-negative number');
+    expect(nli({ l2: -1 })).toBe('expected a non-negative number, got -1');
+    expect(nli({ l2: Number.POSITIVE_INFINITY })).toBe('expected a non-negative number, got Infinity');
     expect(nliDetectorOptionsSchema.parse({ contextTurns: 50, l2: 0 })).toMatchObject({
       contextTurns: 50,
       l2: 0,

@@ -83,15 +83,19 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
 
 /**
  * Runs `botlens fit --data <data> <flags> --out <out>`, expects it to succeed (exit 0, nothing on stderr that
- * mentions an error), and returns the fitted file's JSON.
+ * mentions an error), and returns the fitted file's JSON, typed as the caller says it reads it (`T`; not checked).
  *
  * @param data - the labelled JSONL
- * @param flags - the flags between `--data` and `--out`, space-separated
+ * @param flags - the arguments between `--data` and `--out`, one per element
  * @param out - where the fitted file goes
  */
-export async function fitWithCli(data: string, flags: string, out: string) {
-  const fit = await runCli(['fit', '--data', data, ...flags.split(' '), '--out', out]);
+export async function fitWithCli<T = Record<string, unknown>>(
+  data: string,
+  flags: readonly string[],
+  out: string,
+): Promise<T> {
+  const fit = await runCli(['fit', '--data', data, ...flags, '--out', out]);
   expect(fit.stderr).not.toMatch(/error/i);
   expect(fit.code).toBe(0);
-  return JSON.parse(await readFile(out, 'utf8'));
+  return JSON.parse(await readFile(out, 'utf8')) as T;
 }

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { registerLoraCommand } from '../../src/cli/commands/lora.js';
 import { loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { readLinear } from '../../src/peft/merge.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 function program(): Command {
@@ -14,7 +14,7 @@ function program(): Command {
   return p;
 }
 
-describe.skipIf(!HAS_SHARED)('botlens lora', () => {
+describeWithShared('botlens lora', () => {
   const work = useWorkDir('botlens-cli-lora-');
 
   it('merge writes the merged model and lists what changed; a second run needs --force', async () => {

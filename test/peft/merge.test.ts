@@ -22,7 +22,7 @@ import {
   readLinear,
 } from '../../src/peft/merge.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
-import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -357,7 +357,7 @@ describe('merging a LoRA adapter into a hub-style ONNX graph', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('merging the PEFT fixture adapter (tiny-bert-cls-lora)', () => {
+describeWithShared('merging the PEFT fixture adapter (tiny-bert-cls-lora)', () => {
   type Golden = {
     texts: string[];
     input_ids: number[][];

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { abstained, scored } from '../../src/core/detection.js';
 import type { Detection, DetectOptions, Detector } from '../../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
@@ -14,9 +14,9 @@ import { evaluateDetector } from '../../src/eval/evaluate.js';
 import { distill } from '../../src/peft/distill.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
 import { runDetectorConformance } from '../../src/testing/conformance.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HF_TINY } from '../helpers/shared.js';
 
-describe.skipIf(!HAS_SHARED)('probing head and distillation on ConvAI', () => {
+describeWithShared('probing head and distillation on ConvAI', () => {
   let train: LabelledTranscript[];
   let dev: LabelledTranscript[];
   let dir: string;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { LabelledTranscript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
@@ -15,7 +15,7 @@ import { predictTopLayer, trainLora, trainLoraModel } from '../../src/peft/train
 import { transcriptText } from '../../src/peft/training/transcript-text.js';
 import { encodeTexts } from '../../src/runtime/encode-texts.js';
 import { acquireModel, loadTransformers } from '../../src/runtime/load-model.js';
-import { CONVAI_DIR, HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 /**
@@ -50,7 +50,7 @@ async function expectMergedLogits(
   }
 }
 
-describe.skipIf(!HAS_SHARED)('trainLora on tiny-bert-cls with ConvAI transcripts', () => {
+describeWithShared('trainLora on tiny-bert-cls with ConvAI transcripts', () => {
   const work = useWorkDir('botlens-train-');
   let train: LabelledTranscript[];
   let dev: LabelledTranscript[];

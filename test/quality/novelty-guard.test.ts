@@ -13,7 +13,7 @@ import type { EnsembleResult } from '../../src/ensemble/types.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { logit } from '../../src/numeric/logistic-regression.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
-import { CONVAI_DIR, HAS_SHARED, SHARED_SKIP_REASON } from '../helpers/shared.js';
+import { CONVAI_DIR, describeWithShared, HAS_SHARED, SHARED_SKIP_REASON } from '../helpers/shared.js';
 import { chat } from '../helpers/transcripts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -165,7 +165,7 @@ describe('state saved before the guard existed', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('the guard on ConvAI (fitted on ConvAI2 sources)', () => {
+describeWithShared('the guard on ConvAI (fitted on ConvAI2 sources)', () => {
   if (!HAS_SHARED) it.skip(SHARED_SKIP_REASON, () => {});
   it('flags unseen convai1-2017 bots far more often than held-out rows of the fitted sources', async () => {
     const train = await readTranscriptsJsonl(join(CONVAI_DIR, 'train.jsonl'), { fields: ['source'] });

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors/adapter-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { type LoraAdapter, readLoraAdapter } from '../../src/peft/adapter/read-adapter.js';
 import { attachLoraAdapter } from '../../src/quant/attach-lora.js';
 import { addLoraSideBranches, type LoraFeed } from '../../src/quant/lora-branch.js';
 import { quantize } from '../../src/quant/quantize.js';
-import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, goldens, maxAbsDiff, textFeeds } from './fixtures.js';
 
-describe.skipIf(!HAS_SHARED)(
+describeWithShared(
   'quantized base + unmerged LoRA side branches (tiny-bert-cls + tiny-bert-cls-lora)',
   () => {
     let root = '';

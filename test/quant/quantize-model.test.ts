@@ -14,7 +14,7 @@ import { float32Tensor, tensorFromFloat32 } from '../../src/onnx/onnx-tensor.js'
 import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
 import { isFloatModelFile, quantize, quantizedFileName } from '../../src/quant/quantize.js';
 import { alreadyQuantized, QUANT_METADATA_KEY, quantizeOnnxModel } from '../../src/quant/quantize-model.js';
-import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, maxAbsDiff } from './fixtures.js';
 import { lcg } from './lcg.js';
 
@@ -278,7 +278,7 @@ describe('file names', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)('quantize() on folders: refusals, warnings, embeddings, CLI', () => {
+describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI', () => {
   afterAll(cleanTemps);
 
   it('refuses to overwrite an existing output unless asked, and then replaces it', async () => {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeOnnxModel } from '../../src/onnx/onnx-model.js';
 import { type QuantizeResult, quantize } from '../../src/quant/quantize.js';
-import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, goldens, runFirstOutput, type TextBatch } from './fixtures.js';
 
 const MODELS = [
@@ -32,7 +32,7 @@ function batches(): Record<(typeof MODELS)[number], TextBatch> {
   };
 }
 
-describe.skipIf(!HAS_SHARED)('quantize() on every hf-tiny fixture (real ONNX Runtime sessions)', () => {
+describeWithShared('quantize() on every hf-tiny fixture (real ONNX Runtime sessions)', () => {
   let root = '';
   const results = new Map<string, QuantizeResult>();
   const warnings: string[] = [];

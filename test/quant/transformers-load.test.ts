@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { quantize } from '../../src/quant/quantize.js';
-import { HAS_SHARED, HF_TINY } from '../helpers/shared.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, goldens } from './fixtures.js';
 
 type Tjs = typeof import('@huggingface/transformers');
@@ -11,7 +11,7 @@ function flat(x: unknown): number[] {
   return (x as unknown[]).flat(3) as number[];
 }
 
-describe.skipIf(!HAS_SHARED)('transformers.js loads what quantize() wrote, with dtype q8 and q4', () => {
+describeWithShared('transformers.js loads what quantize() wrote, with dtype q8 and q4', () => {
   let root = '';
   let tjs: Tjs;
   let g: Record<string, Record<string, unknown>> = {};

@@ -113,7 +113,7 @@ describe('service config: threshold and modelDir next to fitted', () => {
     expect(m.message).toMatch(/set "modelDir" on each detector/);
     for (const bad of [1.5, -0.1, '0.5', null]) {
       expect(refused({ fitted: 'stacking.json', threshold: bad }).message).toContain(
-        'threshold must be a number in [0, 1]',
+        `"threshold": expected a number in [0, 1], got ${typeof bad === 'string' ? `"${bad}"` : String(bad)}`,
       );
     }
     expect(refused({ fitted: 'stacking.json', modelDir: '' }).option).toBe('modelDir');

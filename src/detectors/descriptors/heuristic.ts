@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
 import type { HeuristicDetector } from '../heuristic/heuristic-detector.js';
-import { commonOptionFields } from './option-fields.js';
+import { commonOptionFields, styleFeatureOptionFields } from './option-fields.js';
 
 /**
  * The `heuristic` detector type: hand-written style and timing features, no model.
@@ -12,7 +12,7 @@ export const heuristicDescriptor = defineDetector({
   specificationVersion: 'v1',
   type: 'heuristic',
   description: 'style and timing features of the messages (no model)',
-  optionsSchema: z.strictObject(commonOptionFields('heuristic')),
+  optionsSchema: z.strictObject({ ...commonOptionFields('heuristic'), ...styleFeatureOptionFields }),
   stateVersion: 1,
   async create(options): Promise<HeuristicDetector> {
     const { HeuristicDetector } = await import('../heuristic/heuristic-detector.js');

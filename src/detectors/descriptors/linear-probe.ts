@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import { linearProbeChecks } from '../linear-probe/linear-probe-checks.js';
 import { modelDetector } from './model-detector.js';
+import { checkedOption } from './option-fields.js';
 
 /**
  * The `linear-probe` detector type (state kind `probe`): logistic regression over frozen sentence embeddings,
@@ -12,8 +13,11 @@ export const linearProbeDescriptor = modelDetector({
   kind: 'probe',
   description: 'logistic regression over frozen sentence embeddings (the distillation student; needs fit)',
   options: {
-    l2: z.number().nonnegative().optional(),
-    balanceClasses: z.boolean().optional(),
+    // Each checked by the constructor's own check, so a spec and `new LinearProbeDetector()` say the same.
+    /** L2 penalty of the logistic regression. @defaultValue 1 */
+    l2: checkedOption(linearProbeChecks.l2),
+    /** Weigh the classes to balance them while fitting. @defaultValue true */
+    balanceClasses: checkedOption(linearProbeChecks.balanceClasses),
   },
   load: async () => (await import('../linear-probe/linear-probe-detector.js')).LinearProbeDetector,
 });

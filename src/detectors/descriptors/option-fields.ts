@@ -10,6 +10,7 @@ import {
   relocateSavedModelOptions,
 } from '../../runtime/model-options.js';
 import type { DetectorCliFlag } from '../descriptor.js';
+import { styleFeatureChecks } from '../heuristic/style-features.js';
 
 /**
  * A spec field checked by the detector's own option check, so that a spec and the constructor refuse a bad value
@@ -60,6 +61,21 @@ export function commonOptionFields(type: string) {
     threshold: checkedOption(checkThreshold),
   };
 }
+
+/**
+ * The style-feature options of the heuristic and partner-contrast specs (timing thresholds and the repetition
+ * window), checked by the constructors' own checks.
+ *
+ * @internal
+ */
+export const styleFeatureOptionFields = {
+  /** Replies faster than this look automated. @defaultValue 1000 */
+  minHumanDelayMs: checkedOption(styleFeatureChecks.minHumanDelayMs),
+  /** Typing faster than this looks automated. @defaultValue 15 */
+  maxHumanCharsPerSecond: checkedOption(styleFeatureChecks.maxHumanCharsPerSecond),
+  /** How many earlier messages near repetition looks back. @defaultValue 32 */
+  repeatWindow: checkedOption(styleFeatureChecks.repeatWindow),
+};
 
 const dtypes = MODEL_DTYPES as readonly [string, ...string[]];
 const devices = MODEL_DEVICES as readonly [string, ...string[]];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
 import type { PartnerContrastDetector } from '../heuristic/partner-contrast-detector.js';
 import { partnerContrastChecks } from '../heuristic/partner-contrast-options.js';
-import { checkedOption, commonOptionFields } from './option-fields.js';
+import { checkedOption, commonOptionFields, styleFeatureOptionFields } from './option-fields.js';
 
 /**
  * The `partner-contrast` detector type: the target's style signals minus its partner's, weighed by a fitted
@@ -16,6 +16,7 @@ export const partnerContrastDescriptor = defineDetector({
   description: "the target's style compared with its partner's (no model; fitted)",
   optionsSchema: z.strictObject({
     ...commonOptionFields('partner-contrast'),
+    ...styleFeatureOptionFields,
     // Each checked by the constructor's own check, so a spec and `new PartnerContrastDetector()` say the same.
     /** L2 penalty of the fit. @defaultValue 1 */
     l2: checkedOption(partnerContrastChecks.l2),

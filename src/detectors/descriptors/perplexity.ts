@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import { checkL2 } from '../../core/detector-kit.js';
+import { lmWindowChecks } from '../../runtime/causal-lm/window-checks.js';
 import { modelDetector } from './model-detector.js';
-import { savedModelOptions } from './option-fields.js';
+import { checkedOption, savedModelOptions } from './option-fields.js';
 
 /**
  * The `perplexity` detector type: how predictable the text is to a causal language model, and how varied. Its
@@ -12,9 +13,13 @@ export const perplexityDescriptor = modelDetector({
   type: 'perplexity',
   description: 'perplexity under a causal language model and lexical diversity (needs fit)',
   options: {
-    l2: z.number().nonnegative().optional(),
-    windowTokens: z.number().int().min(2).optional(),
-    stride: z.number().int().min(1).optional(),
+    // Each checked by the constructor's own check, so a spec and `new PerplexityDiversityDetector()` say the same.
+    /** L2 penalty of the fit. @defaultValue 1 */
+    l2: checkedOption(checkL2),
+    /** Tokens per scoring window. @defaultValue the model's context, at most 1024 */
+    windowTokens: checkedOption(lmWindowChecks.windowTokens),
+    /** How far each window moves. @defaultValue half of windowTokens */
+    stride: checkedOption(lmWindowChecks.stride),
   },
   load: async () =>
     (await import('../perplexity/perplexity-diversity-detector.js')).PerplexityDiversityDetector,

@@ -1,7 +1,6 @@
-import { nonNegativeNumber } from '../../core/detector-kit.js';
+import { checkBoolean, checkL2 } from '../../core/detector-kit.js';
 import { checkInRange, type NumberRange } from '../../core/number-range.js';
 import type { ValidationLimits } from '../../core/validate.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { StyleFeatureOptions } from './style-feature-types.js';
 
 /**
@@ -25,18 +24,12 @@ const HUMAN_PAIRS: NumberRange = Object.freeze({ min: 0, max: 10 });
  */
 export const partnerContrastChecks = Object.freeze({
   /** `l2`: a number >= 0, 1 by default. */
-  l2: (value: unknown): number => nonNegativeNumber('l2', value === undefined ? 1 : value),
+  l2: checkL2,
   /** `humanPairs`: a number in [0, 10], 0 by default. */
   humanPairs: (value: unknown): number =>
     checkInRange('humanPairs', value === undefined ? 0 : value, HUMAN_PAIRS),
   /** `balanceClasses`: true or false, false by default. */
-  balanceClasses: (value: unknown): boolean => {
-    if (value === undefined) return false;
-    if (typeof value !== 'boolean') {
-      throw new InvalidOptionsError('balanceClasses', `got ${JSON.stringify(value)}; use true or false`);
-    }
-    return value;
-  },
+  balanceClasses: (value: unknown): boolean => checkBoolean('balanceClasses', value, false),
 });
 
 /** Options for `PartnerContrastDetector`. */

@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import type { ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { StyleAccumulator } from './style-accumulator.js';
@@ -10,25 +11,57 @@ export const DEFAULT_STYLE_FEATURE_OPTIONS: Readonly<Required<StyleFeatureOption
   repeatWindow: 32,
 });
 
-/** Checks and fills in {@link StyleFeatureOptions}. */
+/** A check of one style-feature option: its default when not given, else a number passing `ok`. */
+function styleOptionCheck(
+  key: keyof StyleFeatureOptions,
+  ok: (v: number) => boolean,
+  what: string,
+): (value: unknown) => number {
+  return (value) => {
+    const v = value === undefined ? DEFAULT_STYLE_FEATURE_OPTIONS[key] : value;
+    if (!(typeof v === 'number' && ok(v))) {
+      throw new InvalidOptionsError(key, `expected ${what}, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+}
+
+/**
+ * The checks of the style-feature options ({@link StyleFeatureOptions}): each takes the option as given
+ * (`undefined`: not given) and returns it with its default applied, or throws InvalidOptionsError naming it.
+ * The heuristic and partner-contrast constructors and their specs all call these, so a bad value gets the same
+ * message wherever it is written.
+ *
+ * @example
+ * ```ts
+ * styleFeatureChecks.repeatWindow(0); // throws: Invalid option "repeatWindow": expected a positive integer, got 0
+ * ```
+ * @internal
+ */
+export const styleFeatureChecks = Object.freeze({
+  /** `minHumanDelayMs`: a finite number >= 0, 1000 by default. */
+  minHumanDelayMs: styleOptionCheck(
+    'minHumanDelayMs',
+    (v) => Number.isFinite(v) && v >= 0,
+    'a non-negative number of milliseconds',
+  ),
+  /** `maxHumanCharsPerSecond`: a finite number > 0, 15 by default. */
+  maxHumanCharsPerSecond: styleOptionCheck(
+    'maxHumanCharsPerSecond',
+    (v) => Number.isFinite(v) && v > 0,
+    'a positive number of characters per second',
+  ),
+  /** `repeatWindow`: a whole number >= 1, 32 by default. */
+  repeatWindow: styleOptionCheck('repeatWindow', (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
+});
+
+/** Checks and fills in {@link StyleFeatureOptions} (with {@link styleFeatureChecks}). */
 export function resolveStyleFeatureOptions(options: StyleFeatureOptions = {}): Required<StyleFeatureOptions> {
-  const o = { ...DEFAULT_STYLE_FEATURE_OPTIONS, ...stripUndefined(options) };
-  if (!(Number.isFinite(o.minHumanDelayMs) && o.minHumanDelayMs >= 0)) {
-    throw new InvalidOptionsError(
-      'minHumanDelayMs',
-      `expected a non-negative number of milliseconds, got ${o.minHumanDelayMs}`,
-    );
-  }
-  if (!(Number.isFinite(o.maxHumanCharsPerSecond) && o.maxHumanCharsPerSecond > 0)) {
-    throw new InvalidOptionsError(
-      'maxHumanCharsPerSecond',
-      `expected a positive number of characters per second, got ${o.maxHumanCharsPerSecond}`,
-    );
-  }
-  if (!(Number.isInteger(o.repeatWindow) && o.repeatWindow >= 1)) {
-    throw new InvalidOptionsError('repeatWindow', `expected a positive integer, got ${o.repeatWindow}`);
-  }
-  return o;
+  return {
+    minHumanDelayMs: styleFeatureChecks.minHumanDelayMs(options.minHumanDelayMs),
+    maxHumanCharsPerSecond: styleFeatureChecks.maxHumanCharsPerSecond(options.maxHumanCharsPerSecond),
+    repeatWindow: styleFeatureChecks.repeatWindow(options.repeatWindow),
+  };
 }
 
 /**
@@ -71,10 +104,4 @@ export function measureStyleFeatures(
   const acc = new StyleAccumulator(t.target, o);
   for (const m of t.messages) acc.push(m);
   return acc.features();
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

@@ -5,7 +5,6 @@ import {
   checkName,
   checkState,
   checkThreshold,
-  nonNegativeNumber,
   type StateFormat,
   stateHead,
 } from '../../core/detector-kit.js';
@@ -32,6 +31,7 @@ import {
 } from '../../runtime/model-options.js';
 import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
 import { withoutKeys } from '../model-detector-kit.js';
+import { linearProbeChecks } from './linear-probe-checks.js';
 
 const FORMAT: StateFormat = { kind: 'probe', version: 1, owner: 'LinearProbeDetector', label: 'probe' };
 /** The options the probe reads itself; the rest are the model options of its default embedder. */
@@ -98,8 +98,8 @@ export class LinearProbeDetector implements Detector {
     const modelOptions = withoutKeys(options, OWN_KEYS);
     this.name = checkName(name, FORMAT.kind);
     this.threshold = checkThreshold(threshold);
-    this.l2 = nonNegativeNumber('l2', l2 ?? 1);
-    this.balance = balanceClasses ?? true;
+    this.l2 = linearProbeChecks.l2(l2);
+    this.balance = linearProbeChecks.balanceClasses(balanceClasses);
     if (embedder) {
       if (typeof embedder.embed !== 'function')
         throw new InvalidOptionsError('embedder', 'expected an Embedder (id and embed())');

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { describeRange, numberSchema, PROBABILITY } from '../../core/number-range.js';
+import { checkL2, checkName, checkThreshold } from '../../core/detector-kit.js';
+import { numberSchema } from '../../core/number-range.js';
 import type { BatchPlanOptions } from '../../runtime/batching.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
+import { checkedOption } from '../descriptors/option-fields.js';
 import type { ScalarCalibration } from '../scalar-calibration.js';
 
 /** The hypothesis words for each class, put into {@link NliZeroShotOptions.hypothesisTemplate}. */
@@ -122,11 +124,9 @@ const word = (fallback: string) =>
  * @internal
  */
 export const nliDetectorOptionsSchema = z.object({
-  name: z
-    .string({ error: 'expected a non-empty string' })
-    .min(1, { error: 'expected a non-empty string' })
-    .default('nli'),
-  threshold: numberSchema(PROBABILITY, `expected ${describeRange(PROBABILITY)}`).default(0.5),
+  // The checks every detector's constructor and spec use, so `nli` words a bad name, threshold or l2 as they do.
+  name: checkedOption((v) => checkName(v, 'nli')),
+  threshold: checkedOption(checkThreshold),
   hypothesisTemplate: z
     .string({ error: 'must be a string containing "{}"' })
     .refine((t) => t.includes('{}'), { error: 'must contain "{}", where the label word goes' })
@@ -138,5 +138,5 @@ export const nliDetectorOptionsSchema = z.object({
   contextTurns: numberSchema({ min: 0, max: 50, integer: true }, 'expected an integer from 0 to 50').default(
     1,
   ),
-  l2: numberSchema({ min: 0, max: Number.POSITIVE_INFINITY }, 'expected a non-negative number').default(1),
+  l2: checkedOption(checkL2),
 });

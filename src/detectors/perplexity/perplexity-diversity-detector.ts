@@ -3,12 +3,12 @@ import type { Detection, DetectOptions, Detector, DetectorState } from '../../co
 import {
   beginDetect,
   beginFit,
+  checkL2,
   checkName,
   checkState,
   checkThreshold,
   definedFields,
   detectEach,
-  nonNegativeNumber,
   type StateFormat,
 } from '../../core/detector-kit.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
@@ -104,7 +104,7 @@ export class PerplexityDiversityDetector implements Detector {
     if (unit !== 'joined' && unit !== 'per-message') {
       throw new InvalidOptionsError('unit', `got ${JSON.stringify(unit)}; use "joined" or "per-message"`);
     }
-    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
+    const l2 = checkL2(options.l2);
     if (options.performer !== undefined && options.observer === undefined) {
       throw new InvalidOptionsError(
         'performer',
