@@ -93,6 +93,19 @@ export function checkL2(value: unknown): number {
 }
 
 /**
+ * The heuristic detector's `evidenceShrinkage` option: a finite number >= 0, 0 (off) when not given (`undefined`;
+ * `null` is refused).
+ *
+ * @param value - the option as given
+ * @throws InvalidOptionsError naming `evidenceShrinkage`
+ *
+ * @internal
+ */
+export function checkEvidenceShrinkage(value: unknown): number {
+  return nonNegativeNumber('evidenceShrinkage', value === undefined ? 0 : value);
+}
+
+/**
  * A number option checked to be finite and at least 0.
  *
  * @param key - the option's name, for the error

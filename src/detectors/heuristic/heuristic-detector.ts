@@ -10,11 +10,12 @@ import type {
 } from '../../core/detector.js';
 import {
   beginFit,
+  checkEvidenceShrinkage,
+  checkL2,
   checkName,
   checkState,
   checkThreshold,
   detectEach,
-  nonNegativeNumber,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
@@ -137,12 +138,12 @@ export class HeuristicDetector implements Detector {
   constructor(options: HeuristicDetectorOptions = {}) {
     const name = checkName(options.name, 'heuristic');
     const threshold = checkThreshold(options.threshold);
-    const l2 = nonNegativeNumber('l2', options.l2 ?? 1);
+    const l2 = checkL2(options.l2);
     this.name = name;
     this.threshold = threshold;
     this.l2 = l2;
     this.limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
-    this.shrinkage = nonNegativeNumber('evidenceShrinkage', options.evidenceShrinkage ?? 0);
+    this.shrinkage = checkEvidenceShrinkage(options.evidenceShrinkage);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,
       maxHumanCharsPerSecond: options.maxHumanCharsPerSecond,
