@@ -90,6 +90,11 @@ describe('groupFolds', () => {
     expect(() => groupFolds(['a', 'a', 'a', 'a'], labels, 5)).toThrow(/at least two groups/);
     expect(() => groupFolds(['a', 'b'], labels, 5)).toThrow(/one group per example: got 2 for 4/);
     expect(() => groupFolds(['a', 'b', '', 'a'], labels, 5)).toThrow(/groups\[2\]/);
+    // A sparse array: the hole at 3 is refused here, not passed on to fail later in the combiner.
+    const sparse: string[] = ['a', 'b', 'a'];
+    sparse.length = 4;
+    expect(() => groupFolds(sparse, labels, 5)).toThrow(InvalidOptionsError);
+    expect(() => groupFolds(sparse, labels, 5)).toThrow(/groups\[3\] is undefined; use a non-empty string/);
     // Leaving out group "a" (all the bots) leaves only humans to fit on.
     expect(() => groupFolds(['a', 'b', 'a', 'b'], labels, 5)).toThrow(
       /leaving out group "a" leaves only human examples/,
@@ -115,6 +120,15 @@ describe('Ensemble.fit with groups', () => {
     const right = rs.filter((r, i) => r.label === unseen[i]!.label).length;
     return { gap: mean('bot') - mean('human'), accuracy: right / rs.length };
   }
+
+  it('refuses a sparse groups array before fitting anything', async () => {
+    const vocab = new Vocabulary();
+    const e = new Ensemble([vocab, new Cue()], { strategy: 'stacking', memberPrefixCuts: [] });
+    const sparse = [...groups];
+    delete sparse[3];
+    await expect(e.fit(train, { groups: sparse })).rejects.toThrow(/groups\[3\] is undefined/);
+    expect(vocab.fitted).toEqual([]);
+  });
 
   it('scores each group out of fold with members fitted on the other groups only', async () => {
     const vocab = new Vocabulary();
