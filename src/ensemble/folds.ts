@@ -83,7 +83,10 @@ export function groupFolds(
   for (let i = 0; i < groups.length; i++) {
     const g: unknown = groups[i];
     if (typeof g !== 'string' || g === '') {
-      throw new InvalidOptionsError('groups', `groups[${i}] is ${String(JSON.stringify(g))}; use a non-empty string`);
+      throw new InvalidOptionsError(
+        'groups',
+        `groups[${i}] is ${String(JSON.stringify(g))}; use a non-empty string`,
+      );
     }
     sizes.set(g, (sizes.get(g) ?? 0) + 1);
   }
