@@ -312,6 +312,12 @@ export type EnsembleState = DetectorState & {
    * whole, 0.212 with the cuts, 0.08 in log-odds).
    */
   trainingBotShare?: number;
+  /**
+   * `true` when the combiner(s) learned from out-of-fold folds grouped by `EnsembleFitOptions.groups` (CLI
+   * `--group-by`); absent when the folds were stratified, when nothing was fitted, and in state saved before it
+   * was recorded. The groups themselves are not saved: a refit must pass them again.
+   */
+  groupedFolds?: true;
   /** Member names, in the order given to the constructor. */
   memberNames: string[];
   /** Each member's own `toJSON()` (or `{ kind: 'unserialized', version: 0, name }` for a member without `toJSON()`), in the same order. */

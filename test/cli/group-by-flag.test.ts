@@ -48,6 +48,9 @@ describe('--group-by', () => {
     expect((await runCli(['fit', '--data', data, ...STACKING, '--out', plain])).code).toBe(0);
     const weights = async (f: string) => JSON.parse(await readFile(f, 'utf8')).combiner.weights as number[];
     expect(await weights(out)).not.toEqual(await weights(plain));
+    // The saved file says its combiner learned from grouped folds; the plain one does not.
+    expect(JSON.parse(await readFile(out, 'utf8')).groupedFolds).toBe(true);
+    expect(JSON.parse(await readFile(plain, 'utf8'))).not.toHaveProperty('groupedFolds');
   });
 
   it('refuses it without a combiner, without --fit, or when a record lacks the field', async () => {

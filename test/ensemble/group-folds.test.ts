@@ -162,6 +162,33 @@ describe('Ensemble.fit with groups', () => {
     expect(right / train.length).toBeGreaterThanOrEqual(0.8);
   });
 
+  it('records in its state that the combiner learned from grouped folds, and old state without it loads', async () => {
+    const make = () =>
+      new Ensemble([new Vocabulary(), new Cue()], { strategy: 'cascade', memberPrefixCuts: [] });
+    const resolve = (_: unknown, info: { name: string }) =>
+      info.name === 'cue' ? new Cue() : new Vocabulary();
+    const e = make();
+    await e.fit(train, { groups });
+    const state = e.toJSON();
+    expect(state.groupedFolds).toBe(true);
+    // It survives a save and load, and a refit without groups clears it.
+    const loaded = await Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), { resolve });
+    expect(loaded.toJSON().groupedFolds).toBe(true);
+    await loaded.fit(train);
+    expect('groupedFolds' in loaded.toJSON()).toBe(false);
+    const plain = make();
+    await plain.fit(train);
+    expect('groupedFolds' in plain.toJSON()).toBe(false);
+    // State saved before the field existed has none: it loads, and says nothing about its folds.
+    const { groupedFolds: _, ...old } = state;
+    const fromOld = await Ensemble.fromJSON(old, { resolve });
+    expect(fromOld.isFitted).toBe(true);
+    expect('groupedFolds' in fromOld.toJSON()).toBe(false);
+    await expect(Ensemble.fromJSON({ ...state, groupedFolds: false }, { resolve })).rejects.toThrow(
+      /groupedFolds/,
+    );
+  });
+
   it('refuses groups where no combiner is learned, or that do not match the examples', async () => {
     const mean = new Ensemble([new Cue()], { strategy: 'weighted-mean' });
     await expect(mean.fit(train, { groups })).rejects.toThrow(/weighted-mean learns no combiner/);
