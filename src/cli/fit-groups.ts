@@ -2,6 +2,7 @@ import type { Detector } from '../core/detector.js';
 import type { JsonlRecord } from '../data/read-transcripts.js';
 import { Ensemble } from '../ensemble/ensemble.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { type DetectorFlags, parseModelFlags, specsFromFlags } from './detector-flags.js';
 
 /** The flag `--group-by <field>` (of `fit`, and of `eval` with `--fit`). */
 export const GROUP_BY_FLAG = '--group-by <field>';
@@ -10,17 +11,67 @@ export const GROUP_BY_FLAG = '--group-by <field>';
 export const GROUP_BY_HELP =
   'stacking/cascade: fit the combiner on folds that keep each value of this record field whole (e.g. source), so it learns which members hold up on a population they were not fitted on';
 
+const NO_COMBINER =
+  'learns no combiner from folds: use --strategy stacking or cascade with several detectors, or leave --group-by out';
+
+/**
+ * Checks `--group-by` against the other flags before any data is read or detector built: the field must be named,
+ * and a new ensemble must learn a combiner (`--strategy stacking` or `cascade`) over several detectors. With a
+ * fitted model file (`--model fitted.json`) the strategy is only known once it is loaded: {@link fitGrouped}
+ * checks it then.
+ *
+ * @param flags - the detector flags
+ * @param groupBy - the `--group-by` value, or `undefined` when not given
+ * @throws InvalidOptionsError naming `--group-by`
+ */
+export function checkGroupBy(flags: DetectorFlags, groupBy: string | undefined): void {
+  if (groupBy === undefined) return;
+  if (groupBy.trim() === '') {
+    throw new InvalidOptionsError(
+      '--group-by',
+      'name a record field (e.g. --group-by source), or leave it out',
+    );
+  }
+  if (parseModelFlags(flags.model).fitted !== undefined) return;
+  if (flags.strategy === 'weighted-mean') {
+    throw new InvalidOptionsError('--group-by', `--strategy weighted-mean ${NO_COMBINER}`);
+  }
+  const n = specsFromFlags(flags).length;
+  if (n < 2) {
+    throw new InvalidOptionsError(
+      '--group-by',
+      `--detectors ${flags.detectors} lists one detector, not an ensemble whose combiner weighs members: list several detectors, or leave --group-by out`,
+    );
+  }
+}
+
+/**
+ * The record fields to keep when reading training data for `--group-by`: the field itself and `id` (named in
+ * errors about a record), none without it.
+ *
+ * @param groupBy - the `--group-by` value, or `undefined`
+ */
+export function groupByFields(groupBy: string | undefined): string[] {
+  return groupBy === undefined ? [] : [...new Set([groupBy, 'id'])];
+}
+
+/** "record 3 of --data (id "x")": a training record, for errors. */
+function recordName(r: JsonlRecord, i: number, option: string): string {
+  const id = r.fields?.['id'];
+  return `record ${i + 1} of ${option}${typeof id === 'string' || typeof id === 'number' ? ` (id ${JSON.stringify(id)})` : ''}`;
+}
+
 /**
  * Fits `detector` on `train`, with the out-of-fold folds grouped by the record field `groupBy` when given (the
  * ensemble's `fit(examples, { groups })`). The CLI's one way to fit, so `fit` and `eval --fit` treat
- * `--group-by` alike.
+ * `--group-by` alike. A field value must be a non-empty string, a number or a boolean (its text is the group).
  *
  * @param detector - the detector built from the flags
- * @param train - the training records, read with `groupBy` among their kept fields
+ * @param train - the training records, read with {@link groupByFields} among their kept fields
  * @param groupBy - the record field (`--group-by`), or `undefined` for stratified folds
  * @param option - the flag that gave the training data, for error messages
  * @throws InvalidOptionsError naming `--group-by` when the detector learns no combiner, or a record lacks the
- *   field; naming `--fit`/`--data` when the detector cannot be fitted
+ *   field or holds an object, array or null in it; naming `--fit`/`--data` when the detector cannot be fitted
  */
 export async function fitGrouped(
   detector: Detector,
@@ -34,17 +85,20 @@ export async function fitGrouped(
     return;
   }
   if (!(detector instanceof Ensemble) || detector.strategy === 'weighted-mean') {
-    throw new InvalidOptionsError(
-      '--group-by',
-      `${detector.name} learns no combiner from folds: use --strategy stacking or cascade with several detectors, or leave --group-by out`,
-    );
+    throw new InvalidOptionsError('--group-by', `${detector.name} ${NO_COMBINER}`);
   }
   const groups = train.map((r, i) => {
     const v = r.fields?.[groupBy];
-    if (v === undefined || v === null || v === '') {
+    if (v === undefined || v === '') {
       throw new InvalidOptionsError(
         '--group-by',
-        `record ${i + 1} of ${option} has no "${groupBy}" field: give every training record one, or leave --group-by out`,
+        `${recordName(r, i, option)} has no "${groupBy}" field: give every training record one, or leave --group-by out`,
+      );
+    }
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new InvalidOptionsError(
+        '--group-by',
+        `${recordName(r, i, option)} has ${v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object'} in "${groupBy}": a group is a string, number or boolean`,
       );
     }
     return String(v);

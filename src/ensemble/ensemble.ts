@@ -76,6 +76,8 @@ export class Ensemble implements Detector {
   readonly #o: ResolvedEnsembleOptions;
   readonly #combiner: EnsembleCombiner;
   #threshold: number;
+  /** Whether the combiner in place learned from folds grouped by `EnsembleFitOptions.groups` (saved as `groupedFolds`). */
+  #groupedFolds = false;
   #disposed = false;
 
   /**
@@ -271,6 +273,7 @@ export class Ensemble implements Detector {
       await fitMember(m, cut, signal, what);
     }
     this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
+    this.#groupedFolds = fitted !== undefined && opts.groups !== undefined;
   }
   /**
    * Sets the threshold so that at most `fpr` of the humans in `examples` are labelled bot, as low as that
@@ -333,7 +336,13 @@ export class Ensemble implements Detector {
    * ```
    */
   toJSON(): EnsembleState {
-    return ensembleState(this.#o, this.#threshold, this.#combiner.toState(), this.#members);
+    return ensembleState(
+      this.#o,
+      this.#threshold,
+      this.#combiner.toState(),
+      this.#members,
+      this.#groupedFolds,
+    );
   }
 
   /**
@@ -360,6 +369,7 @@ export class Ensemble implements Detector {
       novelty: s.novelty ?? null,
       ...(s.trainingBotShare !== undefined && { trainingBotShare: s.trainingBotShare }),
     });
+    e.#groupedFolds = s.groupedFolds === true;
     return e;
   }
 

@@ -79,12 +79,17 @@ export function groupFolds(
     );
   }
   const sizes = new Map<string, number>();
-  groups.forEach((g, i) => {
+  // An indexed loop, not forEach: forEach skips the holes of a sparse array, so a hole would pass here and fail later.
+  for (let i = 0; i < groups.length; i++) {
+    const g: unknown = groups[i];
     if (typeof g !== 'string' || g === '') {
-      throw new InvalidOptionsError('groups', `groups[${i}] is ${JSON.stringify(g)}; use a non-empty string`);
+      throw new InvalidOptionsError(
+        'groups',
+        `groups[${i}] is ${String(JSON.stringify(g))}; use a non-empty string`,
+      );
     }
     sizes.set(g, (sizes.get(g) ?? 0) + 1);
-  });
+  }
   if (sizes.size < 2) {
     throw new InvalidOptionsError(
       'groups',
@@ -101,7 +106,7 @@ export function groupFolds(
     foldOfGroup.set(g, f);
     fill[f] = fill[f]! + n;
   }
-  const foldOf = groups.map((g) => foldOfGroup.get(g)!);
+  const foldOf = Array.from(groups, (g) => foldOfGroup.get(g)!);
   for (let f = 0; f < made; f++) {
     const rest = new Set(labels.filter((_, i) => foldOf[i] !== f));
     if (rest.size < 2) {

@@ -42,6 +42,7 @@ const stateSchema = z.object({
   memberFeatures: z.boolean().optional(),
   prior: z.number().gt(0).lt(1).optional(),
   trainingBotShare: z.number().gt(0).lt(1).optional(),
+  groupedFolds: z.literal(true).optional(),
   memberNames: z.array(z.string().min(1)).min(1),
   members: z.array(z.looseObject({ kind: z.string(), version: z.number() })),
 });
@@ -157,6 +158,7 @@ export interface EnsembleFromJsonOptions {
  * @param threshold - its current threshold
  * @param learned - what its strategy learned (`toState()`)
  * @param members - its members, constructor order
+ * @param groupedFolds - whether its combiner learned from folds grouped by `EnsembleFitOptions.groups`
  * @internal
  */
 export function ensembleState(
@@ -164,6 +166,7 @@ export function ensembleState(
   threshold: number,
   learned: StrategyState,
   members: readonly Detector[],
+  groupedFolds = false,
 ): EnsembleState {
   return {
     kind: 'ensemble',
@@ -184,6 +187,7 @@ export function ensembleState(
       ...(o.prior !== null && { prior: o.prior }),
     }),
     ...learned,
+    ...(groupedFolds && { groupedFolds: true as const }),
     memberNames: [...o.names],
     members: members.map((m): DetectorState => {
       if (m.toJSON) return m.toJSON();

@@ -20,10 +20,9 @@ export interface EnsembleFitOptions extends DetectOptions {
    * fold when there are at most `folds` groups, else groups dealt into `folds` folds), so every score comes from
    * members fitted on other groups, and the combiner learns which members hold up on a population they were not
    * fitted on instead of trusting the ones that memorise the fitting populations. Needs at least two groups, and
-   * both labels outside each fold. The members are still fitted on every example afterwards. Train-only
-   * leave-one-source-out on the ConvAI data (heuristic + hashing embedding + partner-contrast, fitted on the two
-   * ConvAI2 sources grouped by source, judging ConvAI 2017): F1 / AUROC 0.675 / 0.936 → 0.796 / 0.940; heuristic +
-   * embedding alone 0.478 / 0.877 → 0.700 / 0.891.
+   * both labels outside each fold. The members are still fitted on every example afterwards. It helps a model
+   * meant to judge a population it was not fitted on, and costs the first messages in domain: see "By-group
+   * combiner folds and a transfer setting" in docs/evaluation.md for the train-only leave-one-source-out figures.
    * @defaultValue undefined (stratified folds, option `folds`)
    */
   groups?: readonly string[];
@@ -313,6 +312,12 @@ export type EnsembleState = DetectorState & {
    * whole, 0.212 with the cuts, 0.08 in log-odds).
    */
   trainingBotShare?: number;
+  /**
+   * `true` when the combiner(s) learned from out-of-fold folds grouped by `EnsembleFitOptions.groups` (CLI
+   * `--group-by`); absent when the folds were stratified, when nothing was fitted, and in state saved before it
+   * was recorded. The groups themselves are not saved: a refit must pass them again.
+   */
+  groupedFolds?: true;
   /** Member names, in the order given to the constructor. */
   memberNames: string[];
   /** Each member's own `toJSON()` (or `{ kind: 'unserialized', version: 0, name }` for a member without `toJSON()`), in the same order. */

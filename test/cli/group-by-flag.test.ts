@@ -48,6 +48,9 @@ describe('--group-by', () => {
     expect((await runCli(['fit', '--data', data, ...STACKING, '--out', plain])).code).toBe(0);
     const weights = async (f: string) => JSON.parse(await readFile(f, 'utf8')).combiner.weights as number[];
     expect(await weights(out)).not.toEqual(await weights(plain));
+    // The saved file says its combiner learned from grouped folds; the plain one does not.
+    expect(JSON.parse(await readFile(out, 'utf8')).groupedFolds).toBe(true);
+    expect(JSON.parse(await readFile(plain, 'utf8'))).not.toHaveProperty('groupedFolds');
   });
 
   it('refuses it without a combiner, without --fit, or when a record lacks the field', async () => {
@@ -81,5 +84,69 @@ describe('--group-by', () => {
     ]);
     expect(one.code).not.toBe(0);
     expect(one.stderr).toMatch(/at least two groups/);
+  });
+
+  it('checks it against --strategy and --detectors before reading any data, and refuses an empty field', async () => {
+    // The data file does not exist: each refusal comes before it would be read.
+    const nowhere = work.path('missing.jsonl');
+    const out = work.path('z.json');
+    const fitWith = (...flags: string[]) => runCli(['fit', '--data', nowhere, '--out', out, ...flags]);
+    const mean = await fitWith(
+      '--detectors',
+      'heuristic,partner-contrast',
+      '--strategy',
+      'weighted-mean',
+      '--group-by',
+      'source',
+    );
+    expect(mean.code).not.toBe(0);
+    expect(mean.stderr).toMatch(/--group-by.*--strategy weighted-mean learns no combiner/);
+    const one = await fitWith('--detectors', 'heuristic', '--group-by', 'source');
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toMatch(/--group-by.*--detectors heuristic lists one detector/);
+    const empty = await fitWith(...STACKING, '--group-by', '');
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toMatch(/--group-by.*name a record field/);
+    const evalMean = await runCli(['eval', '--fit', nowhere, '--data', nowhere, '--group-by', 'source']);
+    expect(evalMean.stderr).toMatch(/--group-by.*learns no combiner/);
+    for (const r of [mean, one, empty, evalMean]) expect(r.stderr).not.toMatch(/missing\.jsonl/);
+  });
+
+  it('takes string, number and boolean field values, and refuses an object, array or null naming the record', async () => {
+    const rows = (await readFile(data, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((r) => JSON.parse(r));
+    const withSource = async (name: string, source: (i: number) => unknown) => {
+      const f = work.path(name);
+      await writeFile(
+        f,
+        `${rows.map((r, i) => JSON.stringify({ ...r, id: `row${i}`, source: source(i) })).join('\n')}\n`,
+      );
+      return runCli([
+        'fit',
+        '--data',
+        f,
+        ...STACKING,
+        '--group-by',
+        'source',
+        '--out',
+        work.path(`${name}.json`),
+      ]);
+    };
+    const numbers = await withSource('numbers.jsonl', (i) => Math.floor(i / 2) % 2);
+    expect(numbers.stderr).not.toMatch(/error/i);
+    expect(numbers.code).toBe(0);
+    const booleans = await withSource('booleans.jsonl', (i) => Math.floor(i / 2) % 2 === 1);
+    expect(booleans.code).toBe(0);
+    for (const [bad, what] of [
+      [{ a: 1 }, 'an object'],
+      [['a'], 'an array'],
+      [null, 'null'],
+    ] as const) {
+      const r = await withSource('bad.jsonl', (i) => (i === 2 ? bad : i % 2 ? 'a' : 'b'));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`record 3 of --data \\(id "row2"\\) has ${what} in "source"`));
+    }
   });
 });

@@ -81,6 +81,29 @@ describe('PartnerContrastDetector', () => {
     expect(Math.abs(first.contribution!)).toBeGreaterThanOrEqual(Math.abs(asBot.evidence[1]!.contribution!));
   });
 
+  it("tells each contrast in plain words, a log ratio as how many times the partner's amount", async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(train);
+    // The bot writes 36 words a message against its partner's 12: (36 + 1) / (12 + 1) = 2.8 times.
+    const [bot] = pair(12, 99) as [LabelledTranscript, LabelledTranscript];
+    const r = await d.detect(bot);
+    const words = r.evidence.find((e) => e.name === 'log_mean_words_vs_partner')!;
+    expect(words.value).toBeCloseTo(Math.log(37 / 13), 12);
+    expect(words.sentence).toBe(
+      'The target writes 2.8× as many words per message as "h" (counting one extra word per message on each side), which points toward bot.',
+    );
+    // No sentence shows a signal's identifier or a raw log value.
+    expect(r.evidence.length).toBeGreaterThan(2);
+    for (const e of r.evidence) {
+      expect(e.sentence).not.toMatch(/[a-z]+_[a-z]+/);
+      expect(e.sentence).toMatch(/^The target/);
+    }
+    const share = r.evidence.find((e) => e.name === 'end_punctuation_share_vs_partner');
+    expect(share?.sentence).toMatch(
+      /^The target's share of messages ending with \. ! or \? is 100 percentage points higher than "h"'s, which points toward (bot|human)\.$/,
+    );
+  });
+
   it('compares amounts (words per message, questions) as log ratios and the other signals as differences', () => {
     const o = resolveStyleFeatureOptions({});
     /** The contrast of a target writing `mine` words a message against a partner writing `theirs`. */

@@ -90,6 +90,11 @@ describe('groupFolds', () => {
     expect(() => groupFolds(['a', 'a', 'a', 'a'], labels, 5)).toThrow(/at least two groups/);
     expect(() => groupFolds(['a', 'b'], labels, 5)).toThrow(/one group per example: got 2 for 4/);
     expect(() => groupFolds(['a', 'b', '', 'a'], labels, 5)).toThrow(/groups\[2\]/);
+    // A sparse array: the hole at 3 is refused here, not passed on to fail later in the combiner.
+    const sparse: string[] = ['a', 'b', 'a'];
+    sparse.length = 4;
+    expect(() => groupFolds(sparse, labels, 5)).toThrow(InvalidOptionsError);
+    expect(() => groupFolds(sparse, labels, 5)).toThrow(/groups\[3\] is undefined; use a non-empty string/);
     // Leaving out group "a" (all the bots) leaves only humans to fit on.
     expect(() => groupFolds(['a', 'b', 'a', 'b'], labels, 5)).toThrow(
       /leaving out group "a" leaves only human examples/,
@@ -115,6 +120,15 @@ describe('Ensemble.fit with groups', () => {
     const right = rs.filter((r, i) => r.label === unseen[i]!.label).length;
     return { gap: mean('bot') - mean('human'), accuracy: right / rs.length };
   }
+
+  it('refuses a sparse groups array before fitting anything', async () => {
+    const vocab = new Vocabulary();
+    const e = new Ensemble([vocab, new Cue()], { strategy: 'stacking', memberPrefixCuts: [] });
+    const sparse = [...groups];
+    delete sparse[3];
+    await expect(e.fit(train, { groups: sparse })).rejects.toThrow(/groups\[3\] is undefined/);
+    expect(vocab.fitted).toEqual([]);
+  });
 
   it('scores each group out of fold with members fitted on the other groups only', async () => {
     const vocab = new Vocabulary();
@@ -146,6 +160,33 @@ describe('Ensemble.fit with groups', () => {
     const inDomain = await byGroup.detectBatch(train);
     const right = inDomain.filter((r, i) => r.label === train[i]!.label).length;
     expect(right / train.length).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('records in its state that the combiner learned from grouped folds, and old state without it loads', async () => {
+    const make = () =>
+      new Ensemble([new Vocabulary(), new Cue()], { strategy: 'cascade', memberPrefixCuts: [] });
+    const resolve = (_: unknown, info: { name: string }) =>
+      info.name === 'cue' ? new Cue() : new Vocabulary();
+    const e = make();
+    await e.fit(train, { groups });
+    const state = e.toJSON();
+    expect(state.groupedFolds).toBe(true);
+    // It survives a save and load, and a refit without groups clears it.
+    const loaded = await Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), { resolve });
+    expect(loaded.toJSON().groupedFolds).toBe(true);
+    await loaded.fit(train);
+    expect('groupedFolds' in loaded.toJSON()).toBe(false);
+    const plain = make();
+    await plain.fit(train);
+    expect('groupedFolds' in plain.toJSON()).toBe(false);
+    // State saved before the field existed has none: it loads, and says nothing about its folds.
+    const { groupedFolds: _, ...old } = state;
+    const fromOld = await Ensemble.fromJSON(old, { resolve });
+    expect(fromOld.isFitted).toBe(true);
+    expect('groupedFolds' in fromOld.toJSON()).toBe(false);
+    await expect(Ensemble.fromJSON({ ...state, groupedFolds: false }, { resolve })).rejects.toThrow(
+      /groupedFolds/,
+    );
   });
 
   it('refuses groups where no combiner is learned, or that do not match the examples', async () => {

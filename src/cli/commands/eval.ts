@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
-import { fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP } from '../fit-groups.js';
+import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { parseNumberFlag } from '../parse-number.js';
@@ -58,12 +58,13 @@ export function registerEvalCommand(program: Command): void {
     ),
   ).action(async (flags: EvalFlags) => {
     const prefix = parsePrefix(flags.prefix);
-    const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
+    checkGroupBy(flags, flags.groupBy);
+    const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
     const train = flags.fit
-      ? await readLabelledWithFlags(flags.fit, flags, '--fit', flags.groupBy ? [flags.groupBy] : [])
+      ? await readLabelledWithFlags(flags.fit, flags, '--fit', groupByFields(flags.groupBy))
       : undefined;
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));

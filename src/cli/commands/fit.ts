@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
-import { fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP } from '../fit-groups.js';
+import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
@@ -42,12 +42,8 @@ export function registerFitCommand(program: Command): void {
       { option: '--data', path: flags.data },
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
-    const train = await readLabelledWithFlags(
-      flags.data,
-      flags,
-      '--data',
-      flags.groupBy ? [flags.groupBy] : [],
-    );
+    checkGroupBy(flags, flags.groupBy);
+    const train = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.groupBy));
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
     const progress = createTaskProgress({ label: 'fit', quiet: flags.quiet });

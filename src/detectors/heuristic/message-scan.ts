@@ -17,8 +17,9 @@ import { packHi, packLo, SHORT_WORD, type WordTable } from './word-table.js';
 /**
  * What the style features need from one message, measured in one pass. ASCII text (almost all chat) takes a
  * single hand-written scan that fuses what the helpers of text-utils.ts measure one by one; any other text
- * takes those helpers themselves. The two paths agree exactly (test/message-scan.test.ts checks them against
- * each other on generated text).
+ * takes those helpers themselves. The two paths agree exactly (test/fast-paths.test.ts checks them against
+ * each other on generated text; test/heuristic-equality.test.ts checks the detector's scores against the
+ * starting implementation's).
  */
 export class MessageScan {
   /** The text is empty or whitespace only. */
@@ -326,7 +327,9 @@ function scanApostropheWord(text: string, start: number, table: WordTable, out: 
   let curly = false;
   for (;;) {
     flags |= f;
-    // Bit 0x20 is set in every lower-cased letter, digit and apostrophe: OR-ing it in lower-cases.
+    // Bit 0x20 is set in every lower-cased letter and digit: OR-ing it in lower-cases. (The apostrophe below is
+    // packed as it is, without the OR.) This cold path calls word-table.ts's packHi/packLo rather than writing
+    // them out as scanWord does: few words have an apostrophe, so the check V8 makes at each call is rarely paid.
     hi = packHi(lo, hi);
     lo = packLo(lo, c | 0x20);
     if (++i === n) break;

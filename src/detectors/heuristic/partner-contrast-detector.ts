@@ -17,6 +17,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
+import { contrastSentence } from './contrast-sentence.js';
 import {
   balancedWeights,
   CONTRAST_SIGNAL_NAMES,
@@ -28,7 +29,7 @@ import {
 import { type PartnerContrastDetectorOptions, partnerContrastChecks } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
-import type { StyleFeatureOptions } from './style-feature-types.js';
+import { STYLE_FEATURE_NAMES, type StyleFeatureOptions } from './style-feature-types.js';
 
 export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 
@@ -410,12 +411,11 @@ export class PartnerContrastDetector implements Detector {
       if (this.model!.weights[k] === 0 || Number.isNaN(x[k]!)) continue;
       const c = contributions[k]!;
       const name = CONTRAST_SIGNAL_NAMES[k]!;
-      const base = name.slice(0, -'_vs_partner'.length);
-      const diff = x[k]!;
+      // Signal k contrasts style signal k; a `log_` name marks a log ratio (see CONTRAST_SIGNAL_NAMES).
       out.push({
         name,
-        value: diff,
-        sentence: `The target's ${base} is ${diff === 0 ? 'the same as' : `${Math.abs(diff).toPrecision(3)} ${diff > 0 ? 'above' : 'below'}`} "${partner}"'s, which points ${c >= 0 ? 'toward bot' : 'toward human'}.`,
+        value: x[k]!,
+        sentence: contrastSentence(STYLE_FEATURE_NAMES[k]!, name.startsWith('log_'), x[k]!, partner, c),
         contribution: c,
       });
     }

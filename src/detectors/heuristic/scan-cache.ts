@@ -142,7 +142,8 @@ export class ScanCache {
 /**
  * The columns of a row. An enum rather than module-level consts: esbuild (which tsx, tsup and vitest compile with)
  * writes each member's value where it is used, where V8 would read a const from the module's context and check
- * it at every use (a dozen times per stored or loaded scan).
+ * it at every use (a dozen times per stored or loaded scan). Cachegrind, per detect() on the ISO bench
+ * transcript: 864.3K -> 843.0K instructions (commit a64a002).
  */
 enum Col {
   SET_START = 0,

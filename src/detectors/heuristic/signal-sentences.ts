@@ -6,7 +6,12 @@ const NEGLIGIBLE = 0.05;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const share = (k: number, n: number): string => `${k} of ${n} (${pct(n > 0 ? k / n : 0)})`;
 
-function ms(v: number): string {
+/**
+ * A duration in milliseconds, in the unit a person reads it in: "850 ms", "2.5 s", "3.0 min".
+ *
+ * @param v - milliseconds, at least 0
+ */
+export function ms(v: number): string {
   if (v < 1000) return `${Math.round(v)} ms`;
   if (v < 120_000) return `${(v / 1000).toFixed(1)} s`;
   return `${(v / 60_000).toFixed(1)} min`;

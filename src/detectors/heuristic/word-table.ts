@@ -10,7 +10,9 @@ import { grown } from './grown.js';
 /**
  * FNV-1a (32 bits). An enum rather than module-level consts: esbuild (which tsx, tsup and vitest compile with)
  * writes each member's value where it is used, where V8 reads a const from the module's context at every use,
- * and could not tell that the prime is a small integer (each step converted it through a double).
+ * and could not tell that the prime is a small integer (each step converted it through a double). Cachegrind,
+ * per detect() on the ISO bench transcript, this enum and the pool locals of `SequenceSet.has` together:
+ * 838.4K -> 834.7K instructions (commit a64a002).
  */
 enum Fnv {
   OFFSET = 0x811c9dc5,
@@ -304,7 +306,8 @@ export class SequenceSet {
       this.pool = grown(this.pool, this.poolUsed + n);
     }
     // A loop, not set(subarray()): no view object per message. (The pool and its end in locals: read as fields,
-    // V8 read and checked them again for every id.)
+    // V8 read and checked them again for every id. With the Fnv enum: 838.4K -> 834.7K instructions per detect()
+    // on the ISO bench transcript, cachegrind, commit a64a002.)
     const pool = this.pool;
     const at = this.poolUsed;
     for (let k = 0; k < n; k++) pool[at + k] = seq[k]!;
