@@ -28,6 +28,8 @@ try {
   cpSync(join(fixtures, 'tiny-bert'), join(tmp, 'tiny-bert'), { recursive: true });
   for (const bits of [8, 4] as const) {
     const res = await quantize(join(tmp, 'tiny-bert'), { bits, overwrite: true });
+    // 8-bit: 7-bit weights on x86-64 CPUs without VNNI (reduceRange: 'auto'), and why.
+    if (res.reduceRange) console.log(`q8 weights: ${res.reduceRange.reason}`);
     for (const f of res.files) {
       console.log(
         `${res.dtype}: ${f.output?.split('/').pop()} ${f.report.quantized.length} layers, ` +

@@ -146,6 +146,17 @@ describeWithShared('optimize on the hf-tiny models', () => {
     expect(f.cosine).toBeGreaterThanOrEqual(0.999);
     const q = await loadOnnxModel(join(bertOut, 'onnx/model_quantized.onnx'));
     expect((q.graph?.node ?? []).filter((n) => n.op_type === 'QAttention')).toHaveLength(2);
+    // 7-bit weights (for CPUs without VNNI) reach QAttention's packed QKV weight too
+    const reduced = await quantize(bertOut, { bits: 8, reduceRange: true, overwrite: true });
+    expect(reduced.reduceRange?.reduceRange).toBe(true);
+    expect(reduced.files[0]!.cosine).toBeGreaterThanOrEqual(0.999);
+    const r = await loadOnnxModel(join(bertOut, 'onnx/model_quantized.onnx'));
+    const qkv = (r.graph?.node ?? []).filter((n) => n.op_type === 'QAttention').map((n) => n.input[1]);
+    for (const t of (r.graph?.initializer ?? []).filter((i) => qkv.includes(i.name ?? ''))) {
+      const d = new Int8Array(t.raw_data!.buffer, t.raw_data!.byteOffset, t.raw_data!.byteLength);
+      expect(Math.max(...d.map(Math.abs))).toBe(64);
+    }
+    expect(qkv).toHaveLength(2);
     const e = new TransformersEmbedder({ model: bertOut, dtype: 'q8' });
     try {
       const v = await e.embed(golden.texts);

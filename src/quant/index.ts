@@ -35,4 +35,5 @@ export type {
   ModelQuantizeReport,
   QuantizedLayer,
   QuantizeOptions,
+  ReduceRangeChoice,
 } from './quantize-options.js';

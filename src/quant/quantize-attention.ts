@@ -25,13 +25,13 @@ export interface AttentionInt8 {
  *
  * @param graph - the graph holding `attention`
  * @param attention - the fused attention node
- * @param opts - per-channel scales
+ * @param opts - per-channel scales; 7-bit weights (`reduceRange`) for CPUs without VNNI
  * @param names - allocator for new value names
  */
 export function quantizeAttentionInt8(
   graph: GraphProto,
   attention: NodeProto,
-  opts: { perChannel: boolean },
+  opts: { perChannel: boolean; reduceRange: boolean },
   names: NameAllocator,
 ): AttentionInt8 | undefined {
   const weight = graph.initializer.find((t) => t.name === attention.input[1]);
@@ -40,6 +40,7 @@ export function quantizeAttentionInt8(
   const q = quantizeInt8(tensorToFloat32(weight), [K, N], {
     type: 'int8',
     symmetric: true,
+    reduceRange: opts.reduceRange,
     ...(opts.perChannel ? { axis: 1 } : {}),
   });
   const base = attention.name || attention.output[0] || 'attention';

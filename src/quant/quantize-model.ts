@@ -3,9 +3,10 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ensureOpset, MS_DOMAIN, pruneGraph } from '../onnx/graph-edit.js';
 import { NameAllocator } from '../onnx/onnx-graph.js';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/onnx-types.js';
+import { resolveReduceRange } from './cpu-int8.js';
 import { findLinearSites, siteMatches } from './linear-sites.js';
 import { quantizeAttentionInt8 } from './quantize-attention.js';
-import type { ModelQuantizeReport, QuantizeModelOptions } from './quantize-options.js';
+import type { ModelQuantizeReport, QuantizeModelOptions, ReduceRangeChoice } from './quantize-options.js';
 import {
   int4Replacement,
   int8Replacement,
@@ -83,6 +84,12 @@ function checkOptions(o: QuantizeModelOptions): void {
       `expected an integer 0 to 4, got ${String(o.accuracyLevel)}`,
     );
   }
+  if (o.reduceRange !== undefined && o.reduceRange !== 'auto' && typeof o.reduceRange !== 'boolean') {
+    throw new InvalidOptionsError(
+      'reduceRange',
+      `expected true, false or 'auto', got ${JSON.stringify(o.reduceRange)}`,
+    );
+  }
   for (const p of o.exclude ?? []) {
     if (typeof p !== 'string' && !(p instanceof RegExp)) {
       throw new InvalidOptionsError('exclude', 'expected an array of names (strings) or RegExps');
@@ -118,6 +125,7 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
     warnings: [],
     bytesBefore: 0,
     bytesAfter: 0,
+    reduceRange: options.bits === 8 ? resolveReduceRange(options.reduceRange) : undefined,
   };
   const graph = model.graph;
   if (!graph) throw new InvalidOptionsError('model', 'the model has no graph');
@@ -125,11 +133,13 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
   if (already) {
     report.status = 'already-quantized';
     report.warnings.push(`The model is already quantized (${already}); it was left as it is.`);
+    report.reduceRange = undefined;
     return report;
   }
   warnUnknownOperators(graph, report);
 
   const bits = options.bits;
+  const reduceRange = report.reduceRange?.reduceRange ?? false;
   const int8Format = options.int8Format ?? 'matmul-integer';
   const foldBias = bits === 4 || int8Format === 'dynamic-matmul';
   const { sites, kept } = findLinearSites(graph, { foldBias });
@@ -179,7 +189,7 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
     }
     const rep =
       bits === 8
-        ? int8Replacement(site, options, int8Format, names, weightCache)
+        ? int8Replacement(site, options, int8Format, reduceRange, names, weightCache)
         : int4Replacement(site, options, names, weightCache);
     replaced.set(site.node, rep);
     if (site.foldedAdd) removed.add(site.foldedAdd);
@@ -189,10 +199,11 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
     report.quantized.push({ node: label, module: site.module, op: site.op, shape: [site.K, site.N] });
   }
 
-  if (options.bits === 8) quantizeFusedAttention(graph, options, names, replaced, report);
+  if (report.reduceRange) quantizeFusedAttention(graph, options, report.reduceRange, names, replaced, report);
   if (options.quantizeEmbeddings) quantizeEmbeddings(graph, names, replaced, report);
 
   if (replaced.size === 0) {
+    report.reduceRange = undefined;
     return report;
   }
   const nodes: NodeProto[] = [];
@@ -220,7 +231,7 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
       bits,
       symmetric: options.symmetric ?? true,
       ...(bits === 8
-        ? { format: int8Format, perChannel: options.perChannel ?? true }
+        ? { format: int8Format, perChannel: options.perChannel ?? true, reduceRange }
         : { blockSize: options.blockSize ?? 32, accuracyLevel: options.accuracyLevel ?? 4 }),
       layers: report.quantized.length,
     }),
@@ -233,6 +244,7 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
 function quantizeFusedAttention(
   graph: GraphProto,
   options: QuantizeModelOptions,
+  range: ReduceRangeChoice,
   names: NameAllocator,
   replaced: Map<NodeProto, Replacement>,
   report: ModelQuantizeReport,
@@ -251,7 +263,12 @@ function quantizeFusedAttention(
       });
       continue;
     }
-    const r = quantizeAttentionInt8(graph, n, { perChannel: options.perChannel ?? true }, names);
+    const r = quantizeAttentionInt8(
+      graph,
+      n,
+      { perChannel: options.perChannel ?? true, reduceRange: range.reduceRange },
+      names,
+    );
     if (!r) continue;
     replaced.set(n, { nodes: r.nodes, tensors: r.tensors, bytes: r.bytesAfter });
     report.bytesBefore += r.bytesBefore;

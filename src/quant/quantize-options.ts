@@ -72,6 +72,22 @@ export interface QuantizeOptions {
    * @defaultValue 4
    */
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
+  /**
+   * 8-bit only: store the int8 weights in 7 bits (`[-64, 64]`) instead of the full range (`[-127, 127]`).
+   *
+   * The quantized layers run in ONNX Runtime's uint8 x int8 kernels (`MatMulInteger`, `DynamicQuantizeMatMul`,
+   * `QAttention`). On x86-64 CPUs without VNNI (AVX2, or AVX-512 without VNNI) those kernels multiply with
+   * `vpmaddubsw`, whose 16-bit sums of two products saturate with full-range weights (255 * 127 * 2 > 32767),
+   * and the outputs drift far from float32 (output cosine ~0.97 instead of > 0.999 on a small MLP). 7-bit
+   * weights cannot saturate there; they cost a little precision (half the levels) on machines that do not need
+   * them. `'auto'` chooses for the machine running the quantizer: 7-bit on x86-64 without VNNI (read from
+   * `/proc/cpuinfo` on Linux; on other x86 systems, where the flags cannot be read, 7-bit to be safe), full
+   * range with AVX-512 VNNI / AVX-VNNI and on arm64. A full-range model run on a CPU without VNNI loses
+   * accuracy: pass `true` when the model will run on machines you do not know. The choice is recorded in the
+   * model's `botlens.quantization` metadata and in the report.
+   * @defaultValue 'auto'
+   */
+  reduceRange?: boolean | 'auto';
   /** Cancels the work between layers. */
   signal?: AbortSignal;
   /**
@@ -103,6 +119,14 @@ export interface QuantizeOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Whether 8-bit weights use 7 bits (see {@link QuantizeOptions.reduceRange}), and why. */
+export interface ReduceRangeChoice {
+  /** True for 7-bit weights (`[-64, 64]`), false for the full range (`[-127, 127]`). */
+  reduceRange: boolean;
+  /** Why, e.g. `auto: 7-bit weights, the CPU has no VNNI (...)`. */
+  reason: string;
+}
+
 /** One layer that was quantized. */
 export interface QuantizedLayer {
   /** Name of the original node. */
@@ -132,4 +156,6 @@ export interface ModelQuantizeReport {
   bytesBefore: number;
   /** Bytes of the quantized weights, scales and zero points that replaced them. */
   bytesAfter: number;
+  /** 8-bit: the weight range used and why; `undefined` for 4-bit. */
+  reduceRange: ReduceRangeChoice | undefined;
 }

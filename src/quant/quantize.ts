@@ -6,8 +6,9 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
+import { resolveReduceRange } from './cpu-int8.js';
 import { quantizeOnnxModel } from './quantize-model.js';
-import type { ModelQuantizeReport, QuantizeOptions } from './quantize-options.js';
+import type { ModelQuantizeReport, QuantizeOptions, ReduceRangeChoice } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
 import { writeOutputFile } from './write-output.js';
 
@@ -37,6 +38,11 @@ export interface QuantizeResult {
   files: QuantizedFile[];
   /** Every warning raised. */
   warnings: string[];
+  /**
+   * 8-bit: whether the int8 weights use 7 bits (`reduceRange`) and why (the CPU check of `'auto'`, or the
+   * caller's choice); `undefined` for 4-bit.
+   */
+  reduceRange: ReduceRangeChoice | undefined;
 }
 
 /**
@@ -105,7 +111,8 @@ async function readSpecialTokens(modelDir: string): Promise<SpecialTokens> {
  * `onnx/model_q4.onnx` for `bits: 4` (`dtype: 'q4'`); `text_model.onnx` gives `text_model_quantized.onnx`, etc.
  *
  * 8-bit is dynamic quantization (int8 weights per output channel, activations quantized on the fly, the
- * `DynamicQuantizeLinear -> MatMulInteger` pattern ONNX Runtime fuses); 4-bit is block-wise weights with
+ * `DynamicQuantizeLinear -> MatMulInteger` pattern ONNX Runtime fuses; 7-bit weights on CPUs without VNNI,
+ * see {@link QuantizeOptions.reduceRange}); 4-bit is block-wise weights with
  * per-block scales through ONNX Runtime's `MatMulNBits`. Embedding tables and output heads stay float32 unless
  * asked. A model that already is quantized is left alone with a warning; unknown operators are kept as they are.
  * Each output is checked in ONNX Runtime before it is written (and written atomically), so a failed run never
@@ -179,7 +186,12 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
   }
 
   const special = await readSpecialTokens(modelDir);
-  const result: QuantizeResult = { dtype, files: [], warnings: [] };
+  const result: QuantizeResult = {
+    dtype,
+    files: [],
+    warnings: [],
+    reduceRange: options.bits === 8 ? resolveReduceRange(options.reduceRange) : undefined,
+  };
   const note = (m: string) => {
     result.warnings.push(m);
     warn(m);

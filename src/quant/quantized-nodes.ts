@@ -73,6 +73,7 @@ export function int8Replacement(
   site: LinearSite,
   options: QuantizeModelOptions,
   format: Int8Format,
+  reduceRange: boolean,
   names: NameAllocator,
   cache: Map<string, { inputs: string[]; tensors: TensorProto[]; bytes: number }>,
 ): Replacement {
@@ -85,9 +86,11 @@ export function int8Replacement(
   if (!w) {
     // Signed weights: ONNX Runtime's u8s8 kernels use AVX-512 VNNI (uint8 x int8) directly; the same weights
     // stored as uint8 run its u8u8 kernels, about 1.9x the CPU time of the whole q8 encoder (bench/optimize.ts).
+    // Without VNNI the u8s8 kernels saturate on full-range weights: `reduceRange` keeps them to 7 bits.
     const q = quantizeInt8(weightKN(site), [K, N], {
       type: 'int8',
       symmetric,
+      reduceRange,
       ...(perChannel ? { axis: 1 } : {}),
     });
     const base = site.weight.name ?? 'weight';

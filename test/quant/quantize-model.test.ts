@@ -12,6 +12,7 @@ import { makeGraph, makeModel, makeNode, makeValueInfo } from '../../src/onnx/on
 import { decodeOnnxModel, encodeOnnxModel, loadOnnxModel } from '../../src/onnx/onnx-model.js';
 import { float32Tensor, tensorFromFloat32 } from '../../src/onnx/onnx-tensor.js';
 import { type ModelProto, TensorDataType } from '../../src/onnx/onnx-types.js';
+import { hostInt8Range } from '../../src/quant/cpu-int8.js';
 import { isFloatModelFile, quantize, quantizedFileName } from '../../src/quant/quantize.js';
 import { alreadyQuantized, QUANT_METADATA_KEY, quantizeOnnxModel } from '../../src/quant/quantize-model.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
@@ -73,6 +74,51 @@ async function run(model: ModelProto, x: Float32Array): Promise<Float32Array> {
 
 const X = rand(4 * 64, 9, 2);
 
+/** A `botlens` program with only the quantize command, throwing instead of exiting. */
+function quantizeProgram(): Command {
+  const program = new Command('botlens').exitOverride().configureOutput({ writeErr: () => {} });
+  registerQuantizeCommand(program);
+  return program;
+}
+
+/** What `run` prints to stdout. */
+async function stdoutOf(run: () => Promise<unknown>): Promise<string> {
+  const writes: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    writes.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = orig;
+  }
+  return writes.join('');
+}
+
+/** What `reduceRange: 'auto'` chooses on the machine running the tests. */
+const HOST = hostInt8Range();
+
+/** The largest |q| over the model's int8 initializers (the quantized weights). */
+function int8Extent(m: ModelProto): number {
+  let max = 0;
+  for (const t of m.graph!.initializer) {
+    if (t.data_type !== TensorDataType.INT8 || !t.raw_data) continue;
+    for (const v of new Int8Array(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength)) {
+      max = Math.max(max, Math.abs(v));
+    }
+  }
+  return max;
+}
+
+function quantMetadata(m: ModelProto): Record<string, unknown> {
+  return JSON.parse(m.metadata_props.find((e) => e.key === QUANT_METADATA_KEY)!.value!) as Record<
+    string,
+    unknown
+  >;
+}
+
 describe('quantizeOnnxModel on a synthetic MLP', () => {
   it('rewrites MatMul, shared, Gemm and bias forms to int8 and keeps the head float32', async () => {
     const ref = await run(mlp(), X);
@@ -106,14 +152,55 @@ describe('quantizeOnnxModel on a synthetic MLP', () => {
       ]);
       expect(g.initializer.some((t) => t.name === 'W1')).toBe(false);
       expect(g.initializer.some((t) => t.name === 'E')).toBe(true);
-      expect(JSON.parse(m.metadata_props.find((e) => e.key === QUANT_METADATA_KEY)!.value!)).toMatchObject({
+      // the default ('auto') range suits this CPU, and is recorded
+      expect(r.reduceRange).toEqual(HOST);
+      expect(quantMetadata(m)).toMatchObject({
         bits: 8,
         format: int8Format,
+        reduceRange: HOST.reduceRange,
       });
       const got = await run(m, X);
       expect(cosine(ref, got)).toBeGreaterThan(0.9995);
     }
   });
+
+  it('reduceRange: true stores 7-bit weights in [-64, 64], accurate on any CPU, and records it', async () => {
+    const ref = await run(mlp(), X);
+    for (const int8Format of ['matmul-integer', 'dynamic-matmul'] as const) {
+      const m = mlp();
+      const r = quantizeOnnxModel(m, { bits: 8, int8Format, quantizeHead: true, reduceRange: true });
+      expect(r.reduceRange?.reduceRange).toBe(true);
+      expect(int8Extent(m)).toBe(64);
+      expect(quantMetadata(m)).toMatchObject({ bits: 8, format: int8Format, reduceRange: true });
+      expect(cosine(ref, await run(m, X))).toBeGreaterThan(0.9995);
+    }
+  });
+
+  it('reduceRange: false stores full-range weights up to 127 and records it', () => {
+    const m = mlp();
+    const r = quantizeOnnxModel(m, { bits: 8, reduceRange: false });
+    expect(r.reduceRange).toEqual({
+      reduceRange: false,
+      reason: 'reduceRange: false was asked (full 8-bit range)',
+    });
+    expect(int8Extent(m)).toBe(127);
+    expect(quantMetadata(m)).toMatchObject({ reduceRange: false });
+    const q4 = mlp();
+    expect(quantizeOnnxModel(q4, { bits: 4, reduceRange: true }).reduceRange).toBeUndefined();
+    expect(quantMetadata(q4)).not.toHaveProperty('reduceRange');
+  });
+
+  it.skipIf(HOST.reduceRange)(
+    `full-range weights are as accurate where the CPU has VNNI${HOST.reduceRange ? ` (skipped here: ${HOST.reason})` : ''}`,
+    async () => {
+      const ref = await run(mlp(), X);
+      for (const int8Format of ['matmul-integer', 'dynamic-matmul'] as const) {
+        const m = mlp();
+        quantizeOnnxModel(m, { bits: 8, int8Format, reduceRange: false });
+        expect(cosine(ref, await run(m, X))).toBeGreaterThan(0.9995);
+      }
+    },
+  );
 
   it('writes 4-bit MatMulNBits nodes with packed weights, block scales and the bias folded in', async () => {
     const ref = await run(mlp(), X);
@@ -255,6 +342,7 @@ describe('quantizeOnnxModel on a synthetic MLP', () => {
     expect(() => quantizeOnnxModel(mlp(), { bits: 8, int8Format: 'qdq' as never })).toThrow(/int8Format/);
     expect(() => quantizeOnnxModel(mlp(), { bits: 4, accuracyLevel: 7 as never })).toThrow(/accuracyLevel/);
     expect(() => quantizeOnnxModel(mlp(), { bits: 8, exclude: [3 as never] })).toThrow(/exclude/);
+    expect(() => quantizeOnnxModel(mlp(), { bits: 8, reduceRange: 'on' as never })).toThrow(/reduceRange/);
     const ac = new AbortController();
     ac.abort();
     expect(() => quantizeOnnxModel(mlp(), { bits: 8, signal: ac.signal })).toThrow(AbortedError);
@@ -388,25 +476,13 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
 
   it('runs as `botlens quantize DIR --bits 4 --block-size 64` and prints a table', async () => {
     const root = copyFixtures('tiny-bert-cls');
-    const program = new Command('botlens').exitOverride();
-    registerQuantizeCommand(program);
-    const writes: string[] = [];
-    const orig = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => {
-      writes.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(
+    const program = quantizeProgram();
+    const out = await stdoutOf(() =>
+      program.parseAsync(
         ['quantize', join(root, 'tiny-bert-cls'), '--bits', '4', '--block-size', '64', '--exclude', 'pooler'],
-        {
-          from: 'user',
-        },
-      );
-    } finally {
-      process.stdout.write = orig;
-    }
-    const out = writes.join('');
+        { from: 'user' },
+      ),
+    );
     expect(out).toMatch(/model\.onnx\s+model_q4\.onnx\s+12\s+2\s/);
     expect(out).toContain("load it with dtype: 'q4'");
     const model = await loadOnnxModel(join(root, 'tiny-bert-cls', 'onnx', 'model_q4.onnx'));
@@ -415,6 +491,31 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
     await expect(
       program.parseAsync(['quantize', join(root, 'tiny-bert-cls'), '--bits', '3'], { from: 'user' }),
     ).rejects.toThrow(/--bits/);
+  });
+
+  it('runs as `botlens quantize DIR --bits 8 --reduce-range on|off` and prints the range it used', async () => {
+    const root = copyFixtures('tiny-bert');
+    const dir = join(root, 'tiny-bert');
+    const program = quantizeProgram();
+    const quantizeCli = (...args: string[]) =>
+      stdoutOf(() =>
+        program.parseAsync(['quantize', dir, '--bits', '8', '--overwrite', ...args], { from: 'user' }),
+      );
+    const written = () => loadOnnxModel(join(dir, 'onnx', 'model_quantized.onnx'));
+    expect(await quantizeCli('--reduce-range', 'on')).toContain(
+      'int8 weights: 7-bit (reduce range); reduceRange: true was asked',
+    );
+    let m = await written();
+    expect(int8Extent(m)).toBeLessThanOrEqual(64);
+    expect(quantMetadata(m)).toMatchObject({ reduceRange: true });
+    expect(await quantizeCli('--reduce-range', 'off')).toContain('int8 weights: full 8-bit range;');
+    m = await written();
+    expect(int8Extent(m)).toBe(127);
+    expect(quantMetadata(m)).toMatchObject({ reduceRange: false });
+    const auto = await quantizeCli();
+    expect(auto).toContain(`; ${HOST.reason}`);
+    expect(quantMetadata(await written())).toMatchObject({ reduceRange: HOST.reduceRange });
+    await expect(quantizeCli('--reduce-range', 'maybe')).rejects.toThrow(/--reduce-range/);
   });
 
   it('a quantized model runs the same in ONNX Runtime whichever int8 format is used', async () => {

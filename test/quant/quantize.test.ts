@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeOnnxModel } from '../../src/onnx/onnx-model.js';
+import { hostInt8Range } from '../../src/quant/cpu-int8.js';
 import { type QuantizeResult, quantize } from '../../src/quant/quantize.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { cleanTemps, copyFixtures, cosine, goldens, runFirstOutput, type TextBatch } from './fixtures.js';
@@ -116,7 +117,12 @@ describeWithShared('quantize() on every hf-tiny fixture (real ONNX Runtime sessi
       const ours = await runFirstOutput(join(root, m, 'onnx', 'model_quantized.onnx'), inputs[m]);
       const cOurs = cosine(ref, ours);
       const cTheirs = cosine(ref, theirs);
-      expect(cOurs, `${m}: ours ${cOurs} vs ONNX Runtime ${cTheirs}`).toBeGreaterThanOrEqual(cTheirs);
+      // The fixtures hold uint8 weights (u8u8 kernels, which never saturate). Where 'auto' chose 7-bit weights
+      // (a CPU without VNNI) they have half the levels: up to 4x the error (1 - cosine) is allowed there.
+      const slack = hostInt8Range().reduceRange ? 4 : 1;
+      expect(1 - cOurs, `${m}: ours ${cOurs} vs ONNX Runtime ${cTheirs}`).toBeLessThanOrEqual(
+        slack * (1 - cTheirs),
+      );
       expect(cOurs).toBeGreaterThan(0.999);
     }
   });

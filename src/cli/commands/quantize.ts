@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
@@ -16,6 +16,7 @@ interface QuantizeFlags {
   quantizeEmbeddings?: boolean;
   int8Format: string;
   accuracyLevel: string;
+  reduceRange: 'auto' | 'on' | 'off';
   files?: string[];
   overwrite?: boolean;
   verify: boolean;
@@ -82,6 +83,7 @@ function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
     quantizeEmbeddings: flags.quantizeEmbeddings ?? false,
     int8Format: flags.int8Format as Int8Format,
     accuracyLevel: accuracyLevel as 0 | 1 | 2 | 3 | 4,
+    reduceRange: flags.reduceRange === 'auto' ? 'auto' : flags.reduceRange === 'on',
     ...(flags.files ? { files: flags.files } : {}),
     overwrite: flags.overwrite ?? false,
     verify: flags.verify,
@@ -128,6 +130,14 @@ export function registerQuantizeCommand(program: Command): void {
       '4-bit: MatMulNBits accuracy_level (0 float compute, 4 int8 compute)',
       '4',
     )
+    .addOption(
+      new Option(
+        '--reduce-range <mode>',
+        '8-bit: 7-bit weights, needed on x86-64 CPUs without VNNI (auto: decided by this CPU)',
+      )
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .option(
       '--files <names>',
       'only these files of onnx/ (comma-separated), default: every float model',
@@ -160,6 +170,12 @@ export function registerQuantizeCommand(program: Command): void {
       process.stdout.write(
         `${formatTable(['source', 'output', 'quantized', 'kept', 'size in', 'size out', 'smaller', 'cosine'], rows)}\n`,
       );
+      if (result.reduceRange) {
+        const { reduceRange, reason } = result.reduceRange;
+        process.stdout.write(
+          `int8 weights: ${reduceRange ? '7-bit (reduce range)' : 'full 8-bit range'}; ${reason}\n`,
+        );
+      }
       process.stdout.write(`load it with dtype: '${result.dtype}'\n`);
     });
 }
