@@ -10,7 +10,8 @@ import { scoringDetectorFromFlags } from '../../src/cli/commands/score.js';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
-import { fitWithCli, ROOT, runCli } from '../helpers/run-cli.js';
+import { fitWithCli } from '../helpers/fit-with-cli.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -79,23 +77,4 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     ...options,
     env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1', ...options.env },
   });
-}
-
-/**
- * Runs `botlens fit --data <data> <flags> --out <out>`, expects it to succeed (exit 0, nothing on stderr that
- * mentions an error), and returns the fitted file's JSON, typed as the caller says it reads it (`T`; not checked).
- *
- * @param data - the labelled JSONL
- * @param flags - the arguments between `--data` and `--out`, one per element
- * @param out - where the fitted file goes
- */
-export async function fitWithCli<T = Record<string, unknown>>(
-  data: string,
-  flags: readonly string[],
-  out: string,
-): Promise<T> {
-  const fit = await runCli(['fit', '--data', data, ...flags, '--out', out]);
-  expect(fit.stderr).not.toMatch(/error/i);
-  expect(fit.code).toBe(0);
-  return JSON.parse(await readFile(out, 'utf8')) as T;
 }
