@@ -6,7 +6,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
-import { resolveReduceRange } from './cpu-int8.js';
+import { hostInt8Range, resolveReduceRange } from './cpu-int8.js';
 import { quantizeOnnxModel } from './quantize-model.js';
 import type { ModelQuantizeReport, QuantizeOptions, ReduceRangeChoice } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
@@ -196,6 +196,13 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
     result.warnings.push(m);
     warn(m);
   };
+  if (result.reduceRange && !result.reduceRange.reduceRange && hostInt8Range().reduceRange) {
+    note(
+      `full-range int8 weights on a CPU where ONNX Runtime's int8 kernels saturate (${hostInt8Range().reason}): ` +
+        "the quantized model's outputs here can be far from float32 (see the cosine); use reduceRange 'auto' or " +
+        'true (CLI --reduce-range auto|on) unless the model is meant for a CPU with VNNI',
+    );
+  }
   // Check every output name first so that a refusal leaves nothing half done.
   const targets = files.map((f) => ({
     src: join(onnxDir, f),

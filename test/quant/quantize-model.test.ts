@@ -382,6 +382,31 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
     expect(alreadyQuantized(decodeOnnxModel(readFileSync(target)))).toBe('botlens already quantized it');
   });
 
+  it('warns when full-range int8 weights are asked for on a CPU whose int8 kernels saturate (only there)', async () => {
+    const root = copyFixtures('tiny-bert');
+    const dir = join(root, 'tiny-bert');
+    const saturation = /full-range int8 weights on a CPU where ONNX Runtime's int8 kernels saturate/;
+    const full: string[] = [];
+    const r = await quantize(dir, {
+      bits: 8,
+      overwrite: true,
+      verify: false,
+      reduceRange: false,
+      onWarning: (w) => full.push(w),
+    });
+    expect(full.some((w) => saturation.test(w))).toBe(HOST.reduceRange);
+    expect(r.warnings.some((w) => saturation.test(w))).toBe(HOST.reduceRange);
+    const seven: string[] = [];
+    await quantize(dir, {
+      bits: 8,
+      overwrite: true,
+      verify: false,
+      reduceRange: true,
+      onWarning: (w) => seven.push(w),
+    });
+    expect(seven.some((w) => saturation.test(w))).toBe(false);
+  });
+
   it('leaves an already quantized model as it is with a warning and writes nothing', async () => {
     const root = copyFixtures('tiny-bert-nli');
     const dir = join(root, 'tiny-bert-nli');
