@@ -1,6 +1,14 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../numeric/random.js';
+
+/** Refuses a fold count that is not an integer of at least 2 (both splits below take one). */
+function checkFoldCount(folds: number): void {
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${String(folds)}`);
+  }
+}
 
 /**
  * Splits examples into `folds` stratified folds: each class is shuffled (seeded) and dealt round-robin, so
@@ -18,9 +26,7 @@ import { seededRandom, shuffle } from '../numeric/random.js';
  * ```
  */
 export function stratifiedFolds(labels: readonly Label[], folds: number, seed: number): number[] {
-  if (!Number.isInteger(folds) || folds < 2) {
-    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${String(folds)}`);
-  }
+  checkFoldCount(folds);
   if (labels.length < folds) {
     throw new InvalidOptionsError(
       'folds',
@@ -69,9 +75,7 @@ export function groupFolds(
   labels: readonly Label[],
   folds: number,
 ): { foldOf: number[]; folds: number } {
-  if (!Number.isInteger(folds) || folds < 2) {
-    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${String(folds)}`);
-  }
+  checkFoldCount(folds);
   if (!Array.isArray(groups) || groups.length !== labels.length) {
     throw new InvalidOptionsError(
       'groups',
@@ -83,10 +87,7 @@ export function groupFolds(
   for (let i = 0; i < groups.length; i++) {
     const g: unknown = groups[i];
     if (typeof g !== 'string' || g === '') {
-      throw new InvalidOptionsError(
-        'groups',
-        `groups[${i}] is ${String(JSON.stringify(g))}; use a non-empty string`,
-      );
+      throw new InvalidOptionsError('groups', `groups[${i}] is ${describeValue(g)}; use a non-empty string`);
     }
     sizes.set(g, (sizes.get(g) ?? 0) + 1);
   }

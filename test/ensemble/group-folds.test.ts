@@ -95,6 +95,9 @@ describe('groupFolds', () => {
     sparse.length = 4;
     expect(() => groupFolds(sparse, labels, 5)).toThrow(InvalidOptionsError);
     expect(() => groupFolds(sparse, labels, 5)).toThrow(/groups\[3\] is undefined; use a non-empty string/);
+    // A bigint (from untyped data) is refused like any other non-string, not a TypeError from JSON.stringify.
+    const big = ['a', 'b', 1n, 'a'] as unknown as string[];
+    expect(() => groupFolds(big, labels, 5)).toThrow(/groups\[2\] is 1n; use a non-empty string/);
     // Leaving out group "a" (all the bots) leaves only humans to fit on.
     expect(() => groupFolds(['a', 'b', 'a', 'b'], labels, 5)).toThrow(
       /leaving out group "a" leaves only human examples/,
