@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { lastCompleteLine, OrderedAppender } from './output-file.js';
@@ -70,7 +71,7 @@ export async function writeScores(
   const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
   const onInvalid = options.onInvalid ?? 'fail';
   if (onInvalid !== 'skip' && onInvalid !== 'fail')
-    throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${JSON.stringify(onInvalid)}`);
+    throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${describeValue(onInvalid)}`);
   const inputPath = resolve(input);
   if (out === inputPath || rejects === inputPath || out === rejects)
     throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -155,7 +156,7 @@ export function checkScores(scores: readonly number[], labels: readonly Label[])
     }
     const l = labels[i];
     if (l !== 'bot' && l !== 'human') {
-      throw new InvalidOptionsError('labels', `labels[${i}] is ${JSON.stringify(l)}; use "human" or "bot"`);
+      throw new InvalidOptionsError('labels', `labels[${i}] is ${describeValue(l)}; use "human" or "bot"`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Detector } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
@@ -144,7 +145,7 @@ export function resolveEnsembleOptions(
   if (!ENSEMBLE_STRATEGIES.includes(strategy)) {
     throw new InvalidOptionsError(
       'strategy',
-      `got ${JSON.stringify(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
+      `got ${describeValue(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
     );
   }
   const name = options.name ?? 'ensemble';
@@ -175,7 +176,7 @@ export function resolveEnsembleOptions(
   if (noveltyGuard !== 'report' && noveltyGuard !== 'fallback' && noveltyGuard !== 'off') {
     throw new InvalidOptionsError(
       'noveltyGuard',
-      `got ${JSON.stringify(noveltyGuard)}; use "report", "fallback" or "off"`,
+      `got ${describeValue(noveltyGuard)}; use "report", "fallback" or "off"`,
     );
   }
   const givenCuts =
@@ -186,7 +187,7 @@ export function resolveEnsembleOptions(
   if (typeof memberFeatures !== 'boolean') {
     throw new InvalidOptionsError(
       'memberFeatures',
-      `got ${JSON.stringify(memberFeatures)}; use true or false`,
+      `got ${describeValue(memberFeatures)}; use true or false`,
     );
   }
   const prior = checkPrior(options.prior, strategy);

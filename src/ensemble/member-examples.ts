@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { formatRange, inRange, NONZERO_SHARE } from '../core/number-range.js';
 import { markPrefixCut } from '../core/training-marks.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
@@ -102,12 +103,12 @@ export function checkPrefixCuts(cuts: unknown): number[] {
   if (!Array.isArray(cuts) || cuts.some((k) => !Number.isInteger(k) || (k as number) < 1)) {
     throw new InvalidOptionsError(
       'memberPrefixCuts',
-      `got ${JSON.stringify(cuts)}; use an array of positive integers (target-message counts), e.g. [1, 2, 3, 5, 8], or [] to fit members on whole transcripts only`,
+      `got ${describeValue(cuts)}; use an array of positive integers (target-message counts), e.g. [1, 2, 3, 5, 8], or [] to fit members on whole transcripts only`,
     );
   }
   const sorted = [...(cuts as number[])].sort((a, b) => a - b);
   if (sorted.some((k, i) => i > 0 && k === sorted[i - 1])) {
-    throw new InvalidOptionsError('memberPrefixCuts', `got ${JSON.stringify(cuts)}; list each count once`);
+    throw new InvalidOptionsError('memberPrefixCuts', `got ${describeValue(cuts)}; list each count once`);
   }
   return sorted;
 }

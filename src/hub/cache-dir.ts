@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { assertInside } from '../fs/safe-paths.js';
 
@@ -110,7 +111,7 @@ export function assertHubModelId(id: string, option = 'model'): void {
   ) {
     throw new InvalidOptionsError(
       option,
-      `${JSON.stringify(id)} is not a hub model id (expected "owner/name", e.g. "Xenova/e5-small-v2")`,
+      `${describeValue(id)} is not a hub model id (expected "owner/name", e.g. "Xenova/e5-small-v2")`,
     );
   }
 }
@@ -142,7 +143,7 @@ export function assertRevision(revision: string, option = 'revision'): void {
   if (!ok) {
     throw new InvalidOptionsError(
       option,
-      `${JSON.stringify(revision)} is not a branch, tag or commit sha (letters, digits, "-", "_", "." and "/" between parts; no "..")`,
+      `${describeValue(revision)} is not a branch, tag or commit sha (letters, digits, "-", "_", "." and "/" between parts; no "..")`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { createHubFetch } from './hub-fetch.js';
 
@@ -83,7 +84,7 @@ export function resolveHubAccess(options: HubAccessOptions): ResolvedHubAccess {
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
     throw new InvalidOptionsError(
       'hubUrl',
-      `expected an http(s) URL such as https://huggingface.co, got ${JSON.stringify(rawUrl)}`,
+      `expected an http(s) URL such as https://huggingface.co, got ${describeValue(rawUrl)}`,
     );
   }
   const envToken = process.env['HF_TOKEN'];
@@ -101,7 +102,7 @@ export function resolveHubAccess(options: HubAccessOptions): ResolvedHubAccess {
   ) {
     throw new InvalidOptionsError(
       'revision',
-      `expected a branch, tag or commit sha, got ${JSON.stringify(options.revision)}`,
+      `expected a branch, tag or commit sha, got ${describeValue(options.revision)}`,
     );
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {

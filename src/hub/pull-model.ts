@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import {
   MODEL_DTYPES,
   type ModelDtype,
@@ -273,14 +274,14 @@ async function downloadOne(
  */
 export async function pullModel(id: string, options: PullModelOptions = {}): Promise<PullResult> {
   if (typeof id !== 'string' || !id.includes('/')) {
-    throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${JSON.stringify(id)}`);
+    throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${describeValue(id)}`);
   }
   assertHubModelId(id, 'id');
   const dtypes = options.dtypes ?? ['fp32'];
   if (!Array.isArray(dtypes) || dtypes.length === 0 || dtypes.some((d) => !MODEL_DTYPES.includes(d))) {
     throw new InvalidOptionsError(
       'dtypes',
-      `expected a non-empty list of ${MODEL_DTYPES.join(', ')}, got ${JSON.stringify(dtypes)}`,
+      `expected a non-empty list of ${MODEL_DTYPES.join(', ')}, got ${describeValue(dtypes)}`,
     );
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
@@ -299,7 +300,7 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
   ) {
     throw new InvalidOptionsError(
       'graphs',
-      `expected a non-empty list of graph names, got ${JSON.stringify(graphs)}`,
+      `expected a non-empty list of graph names, got ${describeValue(graphs)}`,
     );
   }
   const files = selectFiles(id, await listRepoFiles(lib, id, hub), [...new Set(dtypes)], graphs);

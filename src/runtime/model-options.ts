@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import { MODEL_DEVICES, type ModelDevice } from '../core/model-devices.js';
 import { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -99,7 +100,7 @@ export function validateModelOptions(opts: ModelOptions): void {
   const optionalString = (name: keyof ModelOptions) => {
     const v = opts[name];
     if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) {
-      throw new InvalidOptionsError(name, `expected a non-empty string, got ${JSON.stringify(v)}`);
+      throw new InvalidOptionsError(name, `expected a non-empty string, got ${describeValue(v)}`);
     }
   };
   optionalString('model');
@@ -109,13 +110,13 @@ export function validateModelOptions(opts: ModelOptions): void {
   if (opts.dtype !== undefined && !MODEL_DTYPES.includes(opts.dtype)) {
     throw new InvalidOptionsError(
       'dtype',
-      `got ${JSON.stringify(opts.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
+      `got ${describeValue(opts.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
     );
   }
   if (opts.device !== undefined && !MODEL_DEVICES.includes(opts.device)) {
     throw new InvalidOptionsError(
       'device',
-      `got ${JSON.stringify(opts.device)}; use one of ${MODEL_DEVICES.join(', ')}`,
+      `got ${describeValue(opts.device)}; use one of ${MODEL_DEVICES.join(', ')}`,
     );
   }
   if (
@@ -128,7 +129,7 @@ export function validateModelOptions(opts: ModelOptions): void {
     );
   }
   if (opts.offline !== undefined && typeof opts.offline !== 'boolean') {
-    throw new InvalidOptionsError('offline', `expected true or false, got ${JSON.stringify(opts.offline)}`);
+    throw new InvalidOptionsError('offline', `expected true or false, got ${describeValue(opts.offline)}`);
   }
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') {
     throw new InvalidOptionsError('onProgress', 'expected a function (p: LoadProgress) => void');

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
@@ -72,7 +73,7 @@ export class TransformersEmbedder implements Embedder {
     const { prefix, normalize, pooling, maxLength, batchSize, maxBatchTokens, ...modelOptions } = options;
     checkBatchSize('batchSize', batchSize);
     if (pooling !== undefined && pooling !== 'mean' && pooling !== 'cls') {
-      throw new InvalidOptionsError('pooling', `got ${JSON.stringify(pooling)}; use "mean" or "cls"`);
+      throw new InvalidOptionsError('pooling', `got ${describeValue(pooling)}; use "mean" or "cls"`);
     }
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
       throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { cardLanguages } from './card-languages.js';
 import type { ModelCheck, ModelFacts } from './types.js';
@@ -27,7 +28,7 @@ export function checkLanguage(facts: ModelFacts, options: CheckLanguageOptions =
     if (typeof l !== 'string' || primary(l) === '') {
       throw new InvalidOptionsError(
         'languages',
-        `expected language codes such as "en" or "pt-BR", got ${JSON.stringify(l)}`,
+        `expected language codes such as "en" or "pt-BR", got ${describeValue(l)}`,
       );
     }
     return primary(l);

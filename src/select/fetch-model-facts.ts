@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { HubError } from '../errors/hub-error.js';
@@ -179,7 +180,7 @@ function sum(byDtype: Record<string, number>): number {
  */
 export async function fetchModelFacts(id: string, options: HubAccessOptions = {}): Promise<ModelFacts> {
   if (typeof id !== 'string' || !MODEL_ID.test(id)) {
-    throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${JSON.stringify(id)}`);
+    throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${describeValue(id)}`);
   }
   const hub = resolveHubAccess(options);
   AbortedError.throwIfAborted(hub.signal, 'Reading the model from the hub');

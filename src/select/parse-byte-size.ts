@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -51,6 +52,6 @@ export function parseByteSize(value: number | string, option = 'memoryBudget'): 
   }
   throw new InvalidOptionsError(
     option,
-    `expected a size such as 4GB, 512MB, 2GiB or a number of bytes, got ${JSON.stringify(value)}`,
+    `expected a size such as 4GB, 512MB, 2GiB or a number of bytes, got ${describeValue(value)}`,
   );
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { MODEL_DTYPES, type ModelDtype } from '../runtime/model-options.js';
 import { ZOO_DETECTORS, type ZooDetector } from '../zoo/model-zoo.js';
@@ -84,14 +85,14 @@ export function validateChecklistOptions(options: ModelChecklistOptions): void {
   if (!ZOO_DETECTORS.includes(options.task)) {
     throw new InvalidOptionsError(
       'task',
-      `got ${JSON.stringify(options.task)}; use one of ${ZOO_DETECTORS.join(', ')}`,
+      `got ${describeValue(options.task)}; use one of ${ZOO_DETECTORS.join(', ')}`,
     );
   }
   parseByteSize(options.memoryBudget, 'memoryBudget');
   if (options.dtype !== undefined && !MODEL_DTYPES.includes(options.dtype)) {
     throw new InvalidOptionsError(
       'dtype',
-      `got ${JSON.stringify(options.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
+      `got ${describeValue(options.dtype)}; use one of ${MODEL_DTYPES.join(', ')}`,
     );
   }
   if (options.languages !== undefined && !Array.isArray(options.languages)) {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
   activationBytes,
@@ -108,7 +109,7 @@ export function bytesPerParameter(dtype: WeightDtype, options: BytesPerParameter
     default:
       throw new InvalidOptionsError(
         'dtype',
-        `got ${JSON.stringify(dtype)}; use one of ${WEIGHT_DTYPES.join(', ')}`,
+        `got ${describeValue(dtype)}; use one of ${WEIGHT_DTYPES.join(', ')}`,
       );
   }
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -208,6 +209,6 @@ export function defaultModelFor(detector: ZooDetector): ZooEntry {
   // Reached only for a name that is not a detector (from JavaScript or the CLI): the table has a default for each.
   throw new InvalidOptionsError(
     'detector',
-    `got ${JSON.stringify(detector)}; use one of ${ZOO_DETECTORS.join(', ')}`,
+    `got ${describeValue(detector)}; use one of ${ZOO_DETECTORS.join(', ')}`,
   );
 }
