@@ -245,6 +245,25 @@ export interface DetectorFromFlagsOptions {
   onProgress?: (p: LoadProgress) => void;
 }
 
+/**
+ * Refuses `--preset` on a command that only scores (`detect`, `score`) when the preset learns from labelled data
+ * (a `stacking` preset): the ensemble it builds is not fitted, so the command could only fail on its first
+ * transcript. The message says how to fit it and score with the fitted file instead.
+ *
+ * @param flags - the detector flags
+ * @param command - the command, for the message
+ * @throws InvalidOptionsError naming `--preset`
+ */
+export function refuseUnfittedPreset(flags: DetectorFlags, command: string): void {
+  if (flags.preset === undefined || parseModelFlags(flags.model).fitted !== undefined) return;
+  const preset = ensemblePreset(flags.preset, '--preset');
+  if (preset.spec.strategy !== 'stacking') return;
+  throw new InvalidOptionsError(
+    '--preset',
+    `${flags.preset} builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset ${flags.preset} --data train.jsonl --out fitted.json${preset.groupedFit ? ', with --group-by FIELD when the data mixes populations' : ''}), then run botlens ${command} --model fitted.json`,
+  );
+}
+
 /** `--model NAME=...` as given, for errors that refuse the NAME=ID pairs. */
 function modelPairsFlag(models: Map<string, string>): string {
   return `--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`;

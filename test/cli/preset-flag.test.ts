@@ -1,9 +1,10 @@
 /**
- * Named ensembles: `ensemblePresetSpec('transfer')` in the library and `--preset transfer` on `fit`, `eval` and
- * `detect` build the same ensemble, fit it to the same saved state (which loads back unchanged), and a flag that
- * sets what the preset fixes is refused with a message naming it, never silently overridden.
+ * Named ensembles: `ensemblePresetSpec('transfer')` in the library and `--preset transfer` on `fit` and `eval`
+ * build the same ensemble and fit it to the same saved state (which loads back unchanged and scores with `detect
+ * --model`); a flag that sets what the preset fixes is refused with a message naming it, never silently
+ * overridden, and `detect`/`score` refuse the unfitted stacking preset, saying how to fit it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerFitCommand } from '../../src/cli/commands/fit.js';
@@ -11,6 +12,7 @@ import {
   type DetectorFlags,
   ensembleSpecFromFlags,
   fittedLoadOptions,
+  refuseUnfittedPreset,
 } from '../../src/cli/detector-flags.js';
 import type { DetectorState } from '../../src/core/detector.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
@@ -128,6 +130,13 @@ describe('ensemble presets', () => {
     expect(two.message).toContain(
       '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold, --model-dir, --threads, --device apply.',
     );
+    // detect and score only score: an unfitted stacking preset is refused there, saying how to fit it.
+    const unfitted = refusal(() => refuseUnfittedPreset(presetFlags(), 'detect'));
+    expect(unfitted.option).toBe('--preset');
+    expect(unfitted.message).toContain(
+      'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
+    );
+    expect(() => refuseUnfittedPreset(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
     expect(() => fittedLoadOptions(presetFlags(), 'fitted.json', new Map())).toThrow(
       /--preset cannot be used with the fitted model fitted\.json/,
@@ -159,6 +168,13 @@ describe('ensemble presets', () => {
     expect(saved.members[1]).toMatchObject({ rareBuckets: { minConversations: 10, count: 'eachClass' } });
     const loaded = await detectorFromFile(out);
     expect(JSON.parse(JSON.stringify(loaded.toJSON!()))).toEqual(saved);
+    // detect scores with the fitted file, as the refusal of an unfitted --preset tells the user to.
+    const t = work.path('t.json');
+    await writeFile(t, JSON.stringify(train[0]));
+    const detected = await runCli(['detect', t, '--model', out]);
+    expect(detected.code).toBe(0);
+    const want = await loaded.detect(train[0]!);
+    expect(JSON.parse(detected.stdout).score).toBeCloseTo(want.score!, 12);
     await Promise.all([library.dispose(), loaded.dispose?.()]);
   }, 120_000);
 
