@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript, Transcript } from '../src/core/transcript.js';
 import { readTranscriptsJsonl } from '../src/data/read-transcripts.js';
-import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
-import { createDetector } from '../src/detectors/registry.js';
+import { ensemblePresetSpec } from '../src/detectors/ensemble-presets.js';
+import { createDetector, createEnsemble } from '../src/detectors/registry.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { type EvaluationReport, evaluateDetector } from '../src/eval/evaluate.js';
 
@@ -39,18 +39,11 @@ async function fitted(
   prior?: number,
   contrast = false,
   grouped = false,
-  transferMembers = false,
 ): Promise<Ensemble> {
   const e = new Ensemble(
     [
-      // With transferMembers, the member settings that transferred in earlier train-only runs: the heuristic's
-      // weights at L2 10 (library only) and the embedding probe without weight on rare hashed positions.
-      transferMembers ? new HeuristicDetector({ l2: 10 }) : await createDetector({ type: 'heuristic' }),
-      await createDetector({
-        type: 'embedding',
-        embedder: 'hashing',
-        ...(transferMembers && { rareBuckets: { minConversations: 10, count: 'eachClass' as const } }),
-      }),
+      await createDetector({ type: 'heuristic' }),
+      await createDetector({ type: 'embedding', embedder: 'hashing' }),
       // The opt-in third member: the target's style minus its partner's.
       ...(contrast ? [await createDetector({ type: 'partner-contrast' })] : []),
     ],
@@ -65,7 +58,29 @@ async function fitted(
     },
   );
   // With `grouped`, the combiner's out-of-fold folds keep each source whole (fit option `groups`).
+  await fitMaybeGrouped(e, rows, grouped);
+  return e;
+}
+
+/** Fits `e` on `rows`, with the fit option `groups` (one per source) when `grouped`. */
+async function fitMaybeGrouped(
+  e: Ensemble,
+  rows: (LabelledTranscript & { fields?: Record<string, unknown> })[],
+  grouped: boolean,
+): Promise<void> {
   await e.fit(rows, grouped ? { groups: rows.map((r) => String(r.fields?.['source'])) } : {});
+}
+
+/**
+ * The transfer setting as users build it: the `transfer` preset (`ensemblePresetSpec('transfer')`, CLI `--preset
+ * transfer`), fitted on `rows`, grouped by source when `grouped`.
+ */
+async function fittedTransfer(
+  rows: (LabelledTranscript & { fields?: Record<string, unknown> })[],
+  grouped: boolean,
+): Promise<Ensemble> {
+  const e = await createEnsemble(ensemblePresetSpec('transfer'));
+  await fitMaybeGrouped(e, rows, grouped);
   return e;
 }
 
@@ -266,8 +281,8 @@ for (const c of crossSource.filter((x) => x.noveltyGuard === 'report')) {
 }
 // The same member with the combiner fitted on folds grouped by source (fit option groups / CLI --group-by source,
 // so it learns which members hold up on a source they were not fitted on; only the ConvAI2 fit has two sources),
-// and the setting that transferred best in train-only leave-one-source-out: memberFeatures false, prior 0.5, the
-// heuristic at l2 10 and the embedding with rareBuckets { 10, eachClass }.
+// and the setting that transferred best in train-only leave-one-source-out, the `transfer` preset: memberFeatures
+// false, prior 0.5, the heuristic at l2 10 and the embedding with rareBuckets { 10, eachClass }.
 const groupNote = ', combiner folds grouped by source';
 const transferNote =
   ', transfer setting (+ partner-contrast, memberFeatures false, prior 0.5, heuristic l2 10, embedding rareBuckets)';
@@ -275,7 +290,7 @@ for (const [note, byGroup] of [
   [transferNote, false],
   [`${transferNote}${groupNote}`, true],
 ] as const) {
-  const e = await fitted(train, 'report', undefined, false, 0.5, true, byGroup, true);
+  const e = await fittedTransfer(train, byGroup);
   await inDomainRows(e, note);
   await e.dispose();
 }
@@ -283,16 +298,18 @@ const [toC1, toC2] = crossSource.filter((x) => x.noveltyGuard === 'report') as [
   (typeof crossSource)[number],
   (typeof crossSource)[number],
 ];
-for (const [c, note, features, prior, byGroup, transfer] of [
-  [toC1, `${contrastNote}${groupNote}`, true, undefined, true, false],
-  [toC1, `${transferNote}${groupNote}`, false, 0.5, true, true],
-  [toC1, transferNote, false, 0.5, false, true],
-  [toC2, `${transferNote} (one source: nothing to group)`, false, 0.5, false, true],
+for (const [c, note, byGroup, transfer] of [
+  [toC1, `${contrastNote}${groupNote}`, true, false],
+  [toC1, `${transferNote}${groupNote}`, true, true],
+  [toC1, transferNote, false, true],
+  [toC2, `${transferNote} (one source: nothing to group)`, false, true],
 ] as const) {
   await crossSourceRow(
     c,
     `${c.name}${note}`,
-    await fitted(train.filter(c.fitOn), 'report', undefined, features, prior, true, byGroup, transfer),
+    transfer
+      ? await fittedTransfer(train.filter(c.fitOn), byGroup)
+      : await fitted(train.filter(c.fitOn), 'report', undefined, true, undefined, true, byGroup),
   );
 }
 // The partner-contrast detector alone with its two opt-in fit options (synthetic human-human pairs, classes
@@ -383,9 +400,9 @@ console.log(
   '"+ partner-contrast member" add the opt-in partner-contrast detector as a third stacking member ("combiner',
   'folds grouped by source": fitted with the fit option groups, one per source, so the combiner learns from',
   'out-of-fold scores of sources its members were not fitted on; only the ConvAI2 fit has two sources;',
-  'the "transfer setting" also turns the stacking option memberFeatures off, sets prior 0.5, fits the heuristic',
-  'member at l2 10 (a library option) and the embedding member with rareBuckets { minConversations: 10, count:',
-  "'eachClass' }); rows with",
+  'the "transfer setting" is the preset transfer (ensemblePresetSpec(\'transfer\'), CLI --preset transfer): it also',
+  'turns the stacking option memberFeatures off, sets prior 0.5, fits the heuristic member at l2 10 and the',
+  "embedding member with rareBuckets { minConversations: 10, count: 'eachClass' }); rows with",
   '"partner-contrast alone" score with that detector alone, fitted with its opt-in humanPairs: 0.5 and',
   'balanceClasses: true (synthetic human-human pairs, classes weighed alike). Where a detector abstains (partner-',
   'contrast alone abstains on a target with no one to compare with), n says how many rows it abstained on: the',

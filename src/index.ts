@@ -87,6 +87,13 @@ export {
   type DetectorType,
   type EnsembleSpec,
 } from './detectors/detector-spec.js';
+export {
+  ENSEMBLE_PRESET_NAMES,
+  ENSEMBLE_PRESETS,
+  type EnsemblePreset,
+  type EnsemblePresetName,
+  ensemblePresetSpec,
+} from './detectors/ensemble-presets.js';
 // The heuristic detector
 export {
   type CompleteHeuristicWeights,

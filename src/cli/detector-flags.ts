@@ -12,6 +12,12 @@ import type { DetectorCliFlag, DetectorLoadOptions } from '../detectors/descript
 import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
 import { type DetectorSpec, detectorSpecSchema, type EnsembleSpec } from '../detectors/detector-spec.js';
 import type { EmbeddingRareBucketOptions } from '../detectors/embedding/options.js';
+import {
+  ENSEMBLE_PRESET_NAMES,
+  ENSEMBLE_PRESETS,
+  type EnsemblePreset,
+  ensemblePreset,
+} from '../detectors/ensemble-presets.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
@@ -19,6 +25,8 @@ import { parseNumberFlag } from './parse-number.js';
 
 /** The detector-building flags shared by `detect`, `eval` and `fit` (`serve` reads its ensemble from --config). */
 export interface DetectorFlags {
+  /** `--preset`: a named ensemble (`ENSEMBLE_PRESETS`) in place of `--detectors`, `--strategy` and their options. */
+  preset?: string;
   detectors: string;
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
   noveltyGuard?: 'report' | 'fallback' | 'off';
@@ -58,6 +66,12 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     action.setOptionValue('explicit', Object.fromEntries(given));
   });
   return cmd
+    .addOption(
+      new Option(
+        '--preset <name>',
+        `a named ensemble instead of --detectors and --strategy (${ENSEMBLE_PRESET_NAMES.map((n) => `${n}: ${ENSEMBLE_PRESETS[n].description}`).join('; ')})`,
+      ).choices(ENSEMBLE_PRESET_NAMES),
+    )
     .option(
       '--detectors <list>',
       `comma-separated detectors: ${registeredDetectorTypes().join(', ')}`,
@@ -231,8 +245,33 @@ export interface DetectorFromFlagsOptions {
   onProgress?: (p: LoadProgress) => void;
 }
 
+/**
+ * Refuses `--preset` on a command that only scores (`detect`, `score`) when the preset learns from labelled data
+ * (a `stacking` preset): the ensemble it builds is not fitted, so the command could only fail on its first
+ * transcript. The message says how to fit it and score with the fitted file instead.
+ *
+ * @param flags - the detector flags
+ * @param command - the command, for the message
+ * @throws InvalidOptionsError naming `--preset`
+ */
+export function refuseUnfittedPreset(flags: DetectorFlags, command: string): void {
+  if (flags.preset === undefined || parseModelFlags(flags.model).fitted !== undefined) return;
+  const preset = ensemblePreset(flags.preset, '--preset');
+  if (preset.spec.strategy !== 'stacking') return;
+  throw new InvalidOptionsError(
+    '--preset',
+    `${flags.preset} builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset ${flags.preset} --data train.jsonl --out fitted.json${preset.groupedFit ? ', with --group-by FIELD when the data mixes populations' : ''}), then run botlens ${command} --model fitted.json`,
+  );
+}
+
+/** `--model NAME=...` as given, for errors that refuse the NAME=ID pairs. */
+function modelPairsFlag(models: Map<string, string>): string {
+  return `--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`;
+}
+
 /** Flags that describe a new ensemble, so they cannot apply to a fitted file. */
 const NEW_ENSEMBLE_FLAGS = [
+  'preset',
   'detectors',
   'strategy',
   'noveltyGuard',
@@ -256,7 +295,7 @@ export function fittedLoadOptions(
 ): DetectorLoadOptions {
   const given = flags.explicit ?? {};
   const refused = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
-  if (models.size > 0) refused.push(`--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`);
+  if (models.size > 0) refused.push(modelPairsFlag(models));
   if (refused.length > 0) {
     throw new InvalidOptionsError(
       refused[0]!.split(' ')[0]!,
@@ -296,11 +335,100 @@ export async function detectorFromFlags(
   });
 }
 
-/** The new ensemble the flags describe (`--strategy`, `--novelty-guard`, `--threshold`, the detectors), as plain data. */
+/**
+ * The new ensemble the flags describe (`--preset`, or `--strategy`, `--novelty-guard`, `--threshold` and the
+ * detectors), as plain data.
+ *
+ * @throws InvalidOptionsError for a bad flag, or a flag that sets what `--preset` fixes
+ */
 export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
+  if (flags.preset !== undefined) return presetSpecFromFlags(flags, ensemblePreset(flags.preset, '--preset'));
+  return { strategy: flags.strategy, ...ensembleSpecFields(flags), detectors: specsFromFlags(flags) };
+}
+
+/**
+ * The ensemble-level flags by the {@link EnsembleSpec} field each sets: next to `--preset`, a flag applies when
+ * the preset leaves its field unset and is refused when the preset sets it.
+ */
+const ENSEMBLE_FIELD_FLAGS = {
+  strategy: '--strategy',
+  noveltyGuard: '--novelty-guard',
+  memberPrefixCuts: '--member-prefix-cuts',
+  memberPrefixCutShare: '--member-prefix-cut-share',
+  memberFeatures: '--no-member-features',
+  prior: '--prior',
+  threshold: '--threshold',
+} as const satisfies Partial<Record<keyof EnsembleSpec, string>>;
+
+/**
+ * The flags that choose the members or their options, which a preset fixes (the runtime flags apply). Each but
+ * `--detectors` (which always holds a value) is given when it holds one.
+ */
+const MEMBER_FLAGS = {
+  detectors: '--detectors',
+  embedder: '--embedder',
+  rareBuckets: '--rare-buckets',
+  dtype: '--dtype',
+} as const;
+
+/**
+ * The ensemble `--preset` names, with the flags that set what the preset leaves open (a threshold, a novelty
+ * guard, member prefix cuts) and the runtime flags (`--model-dir`, `--threads`, `--device`) applied to the
+ * members that take them. A flag that sets what the preset fixes (its members, their options, its strategy, its
+ * prior) is refused, never silently overridden or ignored. `--detectors` and `--strategy` always hold a value
+ * (their defaults): they count as given when `explicit` lists them.
+ *
+ * @param flags - the detector flags, `preset` among them
+ * @param preset - the preset they name
+ * @throws InvalidOptionsError naming the first conflicting flag and listing all of them
+ */
+function presetSpecFromFlags(flags: DetectorFlags, preset: EnsemblePreset): EnsembleSpec {
+  const explicit = flags.explicit ?? {};
+  const fields = preset.spec as Record<string, unknown>;
+  const { models } = parseModelFlags(flags.model);
+  const own = ensembleSpecFields(flags);
+  const refused: string[] = Object.entries(MEMBER_FLAGS).flatMap(([k, f]) =>
+    (k === 'detectors' ? k in explicit : flags[k as keyof typeof MEMBER_FLAGS] !== undefined) ? [f] : [],
+  );
+  if (models.size > 0) refused.push(modelPairsFlag(models));
+  if ('strategy' in explicit && fields['strategy'] !== undefined) refused.push(ENSEMBLE_FIELD_FLAGS.strategy);
+  for (const k of Object.keys(own) as (keyof typeof own)[]) {
+    if (fields[k] !== undefined) refused.push(ENSEMBLE_FIELD_FLAGS[k as keyof typeof ENSEMBLE_FIELD_FLAGS]);
+  }
+  if (refused.length > 0) {
+    const fixed = Object.keys(ENSEMBLE_FIELD_FLAGS)
+      .filter((k) => fields[k] !== undefined)
+      .map((k) => `${k} ${JSON.stringify(fields[k])}`);
+    const open = Object.entries(ENSEMBLE_FIELD_FLAGS).flatMap(([k, f]) =>
+      fields[k] === undefined ? [f] : [],
+    );
+    throw new InvalidOptionsError(
+      refused[0]!.split(' ')[0]!,
+      `${refused.join(', ')} cannot be used with --preset ${flags.preset}: it fixes the detectors (${preset.spec.detectors.map((d) => d.type).join(', ')}) and their options, ${fixed.join(', ')}. Leave ${refused.length === 1 ? 'it' : 'them'} out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, ${[...open, '--model-dir', '--threads', '--device'].join(', ')} apply.`,
+    );
+  }
+  const spec = structuredClone(preset.spec) as EnsembleSpec;
+  parseThreads(flags.threads);
+  const detectors = spec.detectors.map((d) => {
+    const values = flagValues(flags, models, d.type);
+    const raw: Record<string, unknown> = { ...d };
+    for (const f of descriptorForType(d.type).cliFlags ?? []) {
+      if (RUNTIME_FLAGS.includes(f) && values[f] !== undefined) raw[f] = values[f];
+    }
+    return raw as DetectorSpec;
+  });
+  return { ...spec, ...own, detectors };
+}
+
+/** The shared flags that say where and how models run, not which: they apply next to `--preset`. */
+const RUNTIME_FLAGS: readonly DetectorCliFlag[] = ['modelDir', 'threads', 'device'];
+
+/** The ensemble-level fields the flags set (`--strategy` left out: it always holds a value). */
+function ensembleSpecFields(
+  flags: DetectorFlags,
+): Partial<Pick<EnsembleSpec, Exclude<keyof typeof ENSEMBLE_FIELD_FLAGS, 'strategy'>>> {
   const threshold = parseThreshold(flags.threshold);
   return {
-    strategy: flags.strategy,
     ...(flags.noveltyGuard !== undefined && { noveltyGuard: flags.noveltyGuard }),
     ...(flags.memberPrefixCuts !== undefined && {
       memberPrefixCuts: parsePrefixCuts(flags.memberPrefixCuts),
@@ -310,7 +438,6 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
     }),
     ...(flags.memberFeatures === false && { memberFeatures: false }),
     ...(flags.prior !== undefined && { prior: parsePrior(flags.prior) }),
-    detectors: specsFromFlags(flags),
     ...(threshold !== undefined && { threshold }),
   };
 }

@@ -1,8 +1,9 @@
 import type { Detector } from '../core/detector.js';
 import type { JsonlRecord } from '../data/read-transcripts.js';
+import { ensemblePreset } from '../detectors/ensemble-presets.js';
 import { Ensemble } from '../ensemble/ensemble.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { type DetectorFlags, parseModelFlags, specsFromFlags } from './detector-flags.js';
+import { type DetectorFlags, ensembleSpecFromFlags, parseModelFlags } from './detector-flags.js';
 
 /** The flag `--group-by <field>` (of `fit`, and of `eval` with `--fit`). */
 export const GROUP_BY_FLAG = '--group-by <field>';
@@ -22,27 +23,44 @@ const NO_COMBINER =
  *
  * @param flags - the detector flags
  * @param groupBy - the `--group-by` value, or `undefined` when not given
+ * @returns a note to print on stderr before fitting, when there is one to give (see {@link presetFitNote})
  * @throws InvalidOptionsError naming `--group-by`
  */
-export function checkGroupBy(flags: DetectorFlags, groupBy: string | undefined): void {
-  if (groupBy === undefined) return;
+export function checkGroupBy(flags: DetectorFlags, groupBy: string | undefined): string | undefined {
+  if (groupBy === undefined) return presetFitNote(flags);
   if (groupBy.trim() === '') {
     throw new InvalidOptionsError(
       '--group-by',
       'name a record field (e.g. --group-by source), or leave it out',
     );
   }
-  if (parseModelFlags(flags.model).fitted !== undefined) return;
-  if (flags.strategy === 'weighted-mean') {
+  if (parseModelFlags(flags.model).fitted !== undefined) return undefined;
+  const spec = ensembleSpecFromFlags(flags);
+  if (spec.strategy === 'weighted-mean') {
     throw new InvalidOptionsError('--group-by', `--strategy weighted-mean ${NO_COMBINER}`);
   }
-  const n = specsFromFlags(flags).length;
+  const n = spec.detectors.length;
   if (n < 2) {
     throw new InvalidOptionsError(
       '--group-by',
       `--detectors ${flags.detectors} lists one detector, not an ensemble whose combiner weighs members: list several detectors, or leave --group-by out`,
     );
   }
+  return undefined;
+}
+
+/**
+ * A note for a fit of a `--preset` meant to be fitted grouped by population (`EnsemblePreset.groupedFit`) but
+ * given no `--group-by`: the fit still runs (on stratified folds, as data from one population needs), and the note
+ * says how to fit it as the preset was measured.
+ *
+ * @param flags - the detector flags (no `--group-by` given)
+ * @returns the note (one line, for stderr), or `undefined` when there is nothing to say
+ */
+function presetFitNote(flags: DetectorFlags): string | undefined {
+  if (flags.preset === undefined) return undefined;
+  if (!ensemblePreset(flags.preset, '--preset').groupedFit) return undefined;
+  return `botlens: --preset ${flags.preset} is meant to be fitted on folds grouped by population: when the training data mixes several (bot families, sources), give --group-by FIELD naming the record field that tells them apart (e.g. --group-by source); fitting on stratified folds.\n`;
 }
 
 /**

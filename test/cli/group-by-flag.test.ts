@@ -3,23 +3,17 @@
  * a record field whole, and refuse it where there is no combiner, no fit, or a record without the field.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
+import { CHATS, writeTwoSourceChats } from '../helpers/sourced-chats.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
-const CHATS = join(ROOT, 'test/quality/fixtures/chats.jsonl');
 const work = useWorkDir('botlens-group-by-');
 let data = '';
 
 beforeAll(async () => {
-  // Two sources, each with bots and humans: rows alternate between them in pairs.
-  const rows = (await readFile(CHATS, 'utf8')).trim().split('\n');
   data = work.path('sourced.jsonl');
-  await writeFile(
-    data,
-    `${rows.map((r, i) => JSON.stringify({ ...JSON.parse(r), source: Math.floor(i / 2) % 2 ? 'b' : 'a' })).join('\n')}\n`,
-  );
+  await writeTwoSourceChats(data);
 });
 
 const STACKING = '--detectors heuristic,partner-contrast --strategy stacking'.split(' ');

@@ -18,6 +18,7 @@ import { transcriptOptionsFromFlags } from '../../src/cli/transcript-flags.js';
 import { PROBABILITY } from '../../src/core/number-range.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { MODEL_ZOO } from '../../src/zoo/model-zoo.js';
+import { thrownInvalidOptions } from '../helpers/option-refusal.js';
 import { ROOT, runProcess } from '../helpers/run-cli.js';
 
 /** Values `Number()` reads as a number (or as 0) that no flag takes. */
@@ -38,15 +39,7 @@ const MALFORMED = [
 ];
 
 /** The error a call throws (fails the test when it throws none). */
-function thrown(f: () => unknown): InvalidOptionsError {
-  try {
-    f();
-  } catch (err) {
-    expect(InvalidOptionsError.isInstance(err)).toBe(true);
-    return err as InvalidOptionsError;
-  }
-  throw new Error('expected an InvalidOptionsError');
-}
+const thrown = thrownInvalidOptions;
 
 describe('number flags', () => {
   it('--threshold "" is refused, not read as 0, and so is every malformed number', () => {

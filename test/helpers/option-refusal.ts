@@ -33,3 +33,18 @@ export async function expectSameRefusal(
   );
   return reason;
 }
+
+/**
+ * The InvalidOptionsError `f` throws (fails the test when it throws none, or throws something else).
+ *
+ * @param f - the call expected to refuse an option
+ */
+export function thrownInvalidOptions(f: () => unknown): InvalidOptionsError {
+  try {
+    f();
+  } catch (err) {
+    expect(InvalidOptionsError.isInstance(err)).toBe(true);
+    return err as InvalidOptionsError;
+  }
+  throw new Error('expected an InvalidOptionsError');
+}

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
-import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import {
+  addDetectorFlags,
+  type DetectorFlags,
+  detectorFromFlags,
+  refuseUnfittedPreset,
+} from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -116,6 +121,7 @@ export function registerDetectCommand(program: Command): void {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
+    refuseUnfittedPreset(flags, 'detect');
     const transcript = await readTranscriptWithFlags(file, flags);
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
-import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import {
+  addDetectorFlags,
+  type DetectorFlags,
+  detectorFromFlags,
+  ensembleSpecFromFlags,
+} from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -61,7 +66,7 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
-    checkGroupBy(flags, flags.groupBy);
+    const note = checkGroupBy(flags, flags.groupBy);
     const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
     const train = flags.fit
       ? await readLabelledWithFlags(flags.fit, flags, '--fit', groupByFields(flags.groupBy))
@@ -72,6 +77,7 @@ export function registerEvalCommand(program: Command): void {
     try {
       let fitMs = 0;
       if (train) {
+        if (note !== undefined) process.stderr.write(note);
         const t0 = performance.now();
         progress.busy(`fitting on ${train.length} transcripts`);
         await fitGrouped(detector, train, flags.groupBy, '--fit');
@@ -90,6 +96,8 @@ export function registerEvalCommand(program: Command): void {
         onProgress: (p) => progress.update(p.done, p.total),
       });
       progress.stop();
+      // What --preset built, in place of the --detectors and --strategy defaults it replaced.
+      const preset = flags.preset === undefined ? undefined : ensembleSpecFromFlags(flags);
       const out = {
         n: report.n,
         f1: report.f1,
@@ -102,8 +110,9 @@ export function registerEvalCommand(program: Command): void {
         ece: report.ece,
         abstained: report.abstained,
         threshold: report.threshold,
-        detectors: flags.detectors,
-        strategy: flags.strategy,
+        ...(preset && { preset: flags.preset }),
+        detectors: preset ? preset.detectors.map((d) => d.type).join(',') : flags.detectors,
+        strategy: preset?.strategy ?? flags.strategy,
         fitMs: Math.round(fitMs),
         evalMs: Math.round(report.elapsedMs),
         ...(report.prefix && { prefix: report.prefix }),

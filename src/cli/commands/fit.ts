@@ -42,7 +42,7 @@ export function registerFitCommand(program: Command): void {
       { option: '--data', path: flags.data },
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
-    checkGroupBy(flags, flags.groupBy);
+    const note = checkGroupBy(flags, flags.groupBy);
     const train = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.groupBy));
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
@@ -51,6 +51,7 @@ export function registerFitCommand(program: Command): void {
       if (!detector.fit || !detector.toJSON) {
         throw new InvalidOptionsError('--detectors', `${detector.name} cannot be fitted and saved`);
       }
+      if (note !== undefined) process.stderr.write(note);
       const t0 = performance.now();
       progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
       await fitGrouped(detector, train, flags.groupBy, '--data');

@@ -8,6 +8,7 @@ import {
   ensembleSpecFromFlags,
   fittedLoadOptions,
   parseModelFlags,
+  refuseUnfittedPreset,
 } from '../detector-flags.js';
 import { parseCount } from '../parse-number.js';
 
@@ -35,6 +36,7 @@ export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector 
     const options = { ...rest, ...(modelDir !== undefined && { modelDir: resolve(modelDir) }) };
     return { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
   }
+  refuseUnfittedPreset(flags, 'score');
   return { ensemble: ensembleSpecFromFlags(flags) };
 }
 

@@ -1,0 +1,213 @@
+/**
+ * Named ensembles: `ensemblePresetSpec('transfer')` in the library and `--preset transfer` on `fit` and `eval`
+ * build the same ensemble and fit it to the same saved state (which loads back unchanged and scores with `detect
+ * --model`); a flag that sets what the preset fixes is refused with a message naming it, never silently
+ * overridden, and `detect`/`score` refuse the unfitted stacking preset, saying how to fit it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerFitCommand } from '../../src/cli/commands/fit.js';
+import {
+  type DetectorFlags,
+  ensembleSpecFromFlags,
+  fittedLoadOptions,
+  refuseUnfittedPreset,
+} from '../../src/cli/detector-flags.js';
+import type { DetectorState } from '../../src/core/detector.js';
+import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
+import {
+  ENSEMBLE_PRESET_NAMES,
+  ENSEMBLE_PRESETS,
+  ensemblePresetSpec,
+} from '../../src/detectors/ensemble-presets.js';
+import { createEnsemble, detectorFromFile } from '../../src/detectors/registry.js';
+import { thrownInvalidOptions as refusal } from '../helpers/option-refusal.js';
+import { runCli } from '../helpers/run-cli.js';
+import { writeTwoSourceChats } from '../helpers/sourced-chats.js';
+import { useWorkDir } from '../helpers/work-dir.js';
+
+const work = useWorkDir('botlens-preset-');
+let data = '';
+
+beforeAll(async () => {
+  data = work.path('sourced.jsonl');
+  await writeTwoSourceChats(data);
+});
+
+/** The flags as commander hands them over for `--preset transfer` plus `given` (attribute → value), defaults kept. */
+function presetFlags(given: Record<string, unknown> = {}): DetectorFlags {
+  const flagOf: Record<string, string> = {
+    detectors: '--detectors',
+    strategy: '--strategy',
+    memberFeatures: '--no-member-features',
+    prior: '--prior',
+    embedder: '--embedder',
+    rareBuckets: '--rare-buckets',
+    dtype: '--dtype',
+    threshold: '--threshold',
+    noveltyGuard: '--novelty-guard',
+    memberPrefixCuts: '--member-prefix-cuts',
+    memberPrefixCutShare: '--member-prefix-cut-share',
+    threads: '--threads',
+    device: '--device',
+    model: '--model',
+  };
+  return {
+    detectors: 'heuristic',
+    strategy: 'weighted-mean',
+    model: [],
+    memberFeatures: true,
+    preset: 'transfer',
+    ...given,
+    explicit: Object.fromEntries([
+      ['preset', '--preset'],
+      ...Object.keys(given).map((k) => [k, flagOf[k] ?? k]),
+    ]),
+  };
+}
+
+describe('ensemble presets', () => {
+  it('ensemblePresetSpec returns a copy of the table entry, which cannot be changed; an unknown name is refused', () => {
+    expect(ENSEMBLE_PRESET_NAMES).toEqual(['transfer']);
+    const spec = ensemblePresetSpec('transfer');
+    expect(spec).toEqual({
+      strategy: 'stacking',
+      memberFeatures: false,
+      prior: 0.5,
+      detectors: [
+        { type: 'heuristic', l2: 10 },
+        { type: 'embedding', embedder: 'hashing', rareBuckets: { minConversations: 10, count: 'eachClass' } },
+        { type: 'partner-contrast' },
+      ],
+    });
+    spec.detectors[0]!['l2'] = 1;
+    spec.prior = 0.2;
+    expect(ensemblePresetSpec('transfer').detectors[0]).toEqual({ type: 'heuristic', l2: 10 });
+    expect(ensemblePresetSpec('transfer').prior).toBe(0.5);
+    expect(Object.isFrozen(ENSEMBLE_PRESETS.transfer.spec.detectors[1]!['rareBuckets'])).toBe(true);
+    expect(ENSEMBLE_PRESETS.transfer.groupedFit).toBe(true);
+    const e = refusal(() => ensemblePresetSpec('fast' as 'transfer'));
+    expect(e.option).toBe('preset');
+    expect(e.message).toContain('got "fast"; use one of transfer');
+  });
+
+  it('--preset builds the preset spec, ignores the --detectors/--strategy defaults, and applies the flags it leaves open', () => {
+    expect(ensembleSpecFromFlags(presetFlags())).toEqual(ensemblePresetSpec('transfer'));
+    expect(
+      ensembleSpecFromFlags(
+        presetFlags({ threshold: '0.6', noveltyGuard: 'fallback', memberPrefixCuts: '1,2', threads: '2' }),
+      ),
+    ).toEqual({
+      ...ensemblePresetSpec('transfer'),
+      threshold: 0.6,
+      noveltyGuard: 'fallback',
+      memberPrefixCuts: [1, 2],
+      // --threads goes to the members that take it (the embedding detector), as with --detectors.
+      detectors: ensemblePresetSpec('transfer').detectors.map((d) =>
+        d.type === 'embedding' ? { ...d, threads: 2 } : d,
+      ),
+    });
+  });
+
+  it('a flag that sets what the preset fixes is refused, naming it and what applies instead', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ detectors: 'heuristic,embedding' }, '--detectors'],
+      [{ strategy: 'stacking' }, '--strategy'],
+      [{ prior: '0.2' }, '--prior'],
+      [{ memberFeatures: false }, '--no-member-features'],
+      [{ embedder: 'transformers' }, '--embedder'],
+      [{ rareBuckets: '20' }, '--rare-buckets'],
+      [{ dtype: 'q8' }, '--dtype'],
+      [{ model: ['embedding=Xenova/e5-small-v2'] }, '--model'],
+    ];
+    for (const [given, flag] of cases) {
+      const e = refusal(() => ensembleSpecFromFlags(presetFlags(given)));
+      expect(e.option, flag).toBe(flag);
+      expect(e.message, flag).toContain(`cannot be used with --preset transfer: it fixes the detectors`);
+    }
+    const two = refusal(() => ensembleSpecFromFlags(presetFlags({ strategy: 'cascade', prior: '0.3' })));
+    expect(two.message).toContain(
+      '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold, --model-dir, --threads, --device apply.',
+    );
+    // detect and score only score: an unfitted stacking preset is refused there, saying how to fit it.
+    const unfitted = refusal(() => refuseUnfittedPreset(presetFlags(), 'detect'));
+    expect(unfitted.option).toBe('--preset');
+    expect(unfitted.message).toContain(
+      'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
+    );
+    expect(() => refuseUnfittedPreset(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
+    // A fitted file fixes its ensemble: --preset next to it is refused too.
+    expect(() => fittedLoadOptions(presetFlags(), 'fitted.json', new Map())).toThrow(
+      /--preset cannot be used with the fitted model fitted\.json/,
+    );
+  });
+
+  it('botlens fit --preset transfer --group-by source saves what the library preset fits, and it loads back unchanged', async () => {
+    const out = work.path('transfer.json');
+    const program = new Command('botlens').exitOverride();
+    registerFitCommand(program);
+    await program.parseAsync(
+      ['fit', '--preset', 'transfer', '--group-by', 'source', '--quiet', '--data', data, '--out', out],
+      { from: 'user' },
+    );
+    const saved = JSON.parse(await readFile(out, 'utf8')) as DetectorState & { members: DetectorState[] };
+    // The library: the same spec, fitted with the same groups.
+    const train = await readTranscriptsJsonl(data, { fields: ['source'] });
+    const library = await createEnsemble(ensemblePresetSpec('transfer'));
+    await library.fit(train, { groups: train.map((r) => String(r.fields?.['source'])) });
+    expect(saved).toEqual(JSON.parse(JSON.stringify(library.toJSON())));
+    expect(saved.members.map((m) => m.kind)).toEqual(['heuristic', 'embedding', 'partner-contrast']);
+    expect(saved).toMatchObject({
+      strategy: 'stacking',
+      memberFeatures: false,
+      prior: 0.5,
+      groupedFolds: true,
+    });
+    expect(saved.members[0]).toMatchObject({ l2: 10 });
+    expect(saved.members[1]).toMatchObject({ rareBuckets: { minConversations: 10, count: 'eachClass' } });
+    const loaded = await detectorFromFile(out);
+    expect(JSON.parse(JSON.stringify(loaded.toJSON!()))).toEqual(saved);
+    // detect scores with the fitted file, as the refusal of an unfitted --preset tells the user to.
+    const t = work.path('t.json');
+    await writeFile(t, JSON.stringify(train[0]));
+    const detected = await runCli(['detect', t, '--model', out]);
+    expect(detected.code).toBe(0);
+    const want = await loaded.detect(train[0]!);
+    expect(JSON.parse(detected.stdout).score).toBeCloseTo(want.score!, 12);
+    await Promise.all([library.dispose(), loaded.dispose?.()]);
+  }, 120_000);
+
+  it('botlens eval --preset transfer fits and reports the preset; conflicts exit non-zero with the reason', async () => {
+    const evalPreset = ['eval', '--preset', 'transfer', '--fit', data, '--data', data, '--json', '--quiet'];
+    const r = await runCli([...evalPreset, '--group-by', 'source']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      n: 60,
+      preset: 'transfer',
+      detectors: 'heuristic,embedding,partner-contrast',
+      strategy: 'stacking',
+    });
+    // Without --group-by it still fits, and says how the preset is meant to be fitted.
+    const plain = await runCli(evalPreset);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('--preset transfer is meant to be fitted on folds grouped by population');
+    const conflict = await runCli([
+      'eval',
+      '--preset',
+      'transfer',
+      '--strategy',
+      'cascade',
+      '--fit',
+      data,
+      '--data',
+      data,
+    ]);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('--strategy cannot be used with --preset transfer');
+    const unknown = await runCli(['eval', '--preset', 'fast', '--data', data]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/--preset.*fast.*transfer/);
+  }, 120_000);
+});
