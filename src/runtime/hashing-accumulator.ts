@@ -257,8 +257,12 @@ export class HashingAccumulator {
   private readonly o: Resolved;
   private readonly word: Block;
   private readonly char: Block;
-  private readonly out: Float32Array;
-  private readonly seen: Uint8Array;
+  /**
+   * Scratch of `vector()` and `sparse()`, made on their first call: a stream that reads its changes through
+   * `onChange` never calls them, and a stream makes an accumulator per target.
+   */
+  private out: Float32Array | undefined;
+  private seen: Uint8Array | undefined;
   private readonly grams: Int32Array;
 
   /**
@@ -270,8 +274,6 @@ export class HashingAccumulator {
     this.o = o;
     this.word = new Block(o.dim, incremental);
     this.char = new Block(o.dim, incremental);
-    this.out = new Float32Array(o.dim);
-    this.seen = new Uint8Array(o.dim);
     this.grams = new Int32Array(Math.max(1, o.charNgramMax) * (MAX_CHAR_TOKEN + 2));
   }
 
@@ -299,10 +301,11 @@ export class HashingAccumulator {
   /** The embedding of the text so far (a new dense vector; the zero vector when nothing was added). */
   vector(): Float32Array {
     const touched = this.fill();
+    const out = this.out!;
     const v = new Float32Array(this.o.dim);
     for (const b of touched) {
-      v[b] = this.out[b]!;
-      this.out[b] = 0;
+      v[b] = out[b]!;
+      out[b] = 0;
     }
     return v;
   }
@@ -310,25 +313,29 @@ export class HashingAccumulator {
   /** The embedding of the text so far, as its non-zero entries (positions ascending). */
   sparse(): SparseVector {
     const touched = this.fill().sort((a, b) => a - b);
+    const out = this.out!;
     let nnz = 0;
-    for (const b of touched) if (this.out[b] !== 0) nnz++;
+    for (const b of touched) if (out[b] !== 0) nnz++;
     const indices = new Int32Array(nnz);
     const values = new Float32Array(nnz);
     let k = 0;
     for (const b of touched) {
-      const x = this.out[b]!;
+      const x = out[b]!;
       if (x !== 0) {
         indices[k] = b;
         values[k++] = x;
       }
-      this.out[b] = 0;
+      out[b] = 0;
     }
     return { indices, values };
   }
 
   /** Writes the normalized vector into `out` and returns its touched buckets (first-touch order). */
   private fill(): number[] {
-    const { out, seen, o } = this;
+    const o = this.o;
+    this.out ??= new Float32Array(o.dim);
+    this.seen ??= new Uint8Array(o.dim);
+    const { out, seen } = this;
     const touched: number[] = [];
     for (const [block, weight] of [
       [this.word, o.wordWeight],
