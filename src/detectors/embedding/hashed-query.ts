@@ -66,7 +66,7 @@ export class HashedQuery {
   private readonly weights: readonly [number, number];
   private readonly start: Int32Array;
   private readonly rowOf: Uint16Array | Int32Array;
-  private readonly values: Float32Array | Float64Array;
+  private readonly values: Float32Array;
   private readonly dense: Float64Array;
   private readonly hotOf: Int32Array;
   /** Deferred change per hot column, per block; the columns with one, per block. */

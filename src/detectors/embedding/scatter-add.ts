@@ -17,7 +17,7 @@
 export function scatterAdd(
   acc: Float64Array,
   rowOf: Uint16Array | Int32Array,
-  values: Float32Array | Float64Array,
+  values: Float32Array,
   from: number,
   end: number,
   x: number,
