@@ -5,6 +5,7 @@ import { nowMs } from './detection.js';
 import type { Detection, DetectOptions, DetectorState } from './detector.js';
 import type { JsonObject } from './json.js';
 import { checkInRange, PROBABILITY } from './number-range.js';
+import { validCopiesOf } from './training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
 import { validateTranscript } from './validate.js';
 import { validateLabelled } from './validate-examples.js';
@@ -190,7 +191,8 @@ export async function detectEach(
 }
 
 /**
- * The opening of `fit`: an abort check, then the labelled examples validated (as `examples[i]`).
+ * The opening of `fit`: an abort check, then the labelled examples validated (as `examples[i]`; an ensemble's
+ * training set takes the valid copies its fit made, see `markValidCopies`).
  *
  * @param name - the detector's name (for the abort message)
  * @param examples - the labelled examples
@@ -206,7 +208,8 @@ export function beginFit(
   signal: AbortSignal | undefined,
 ): ValidTranscript[] {
   AbortedError.throwIfAborted(signal, `${name} fit`);
-  return validateLabelled(examples, 'examples');
+  // An ensemble's training sets carry the valid copies its fit made (see markValidCopies).
+  return validateLabelled(examples, 'examples', undefined, validCopiesOf(examples));
 }
 
 /**

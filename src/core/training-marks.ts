@@ -1,3 +1,5 @@
+import type { ValidCopies } from './validate-examples.js';
+
 /**
  * Hidden marks on training data that a member's `fit()` may read, set by the stacking ensemble. Each is a fact
  * kept in a WeakSet, like the features a detection carries: marking adds no field, so a marked object reads,
@@ -66,4 +68,33 @@ export function markFoldFit<T extends object>(examples: T): T {
  */
 export function isFoldFit(examples: object): boolean {
   return foldFits.has(examples);
+}
+
+/** Training sets whose examples have valid copies made before (see {@link markValidCopies}). */
+const validCopies = new WeakMap<object, ValidCopies>();
+
+/**
+ * Marks an array of training examples as validated together with other training sets of the same ensemble fit:
+ * a member's `fit()` (through `beginFit`) takes each example's valid copy from `copies` instead of validating it
+ * again, and gets the same frozen copy in every fit of that ensemble fit, so what it derives from a copy (the
+ * heuristic's signals, the embedding detector's text) it can keep with it.
+ *
+ * @param examples - the training set (a fresh array of the ensemble's examples and their prefix cuts)
+ * @param copies - the ensemble fit's valid copies
+ * @returns the same array
+ * @internal
+ */
+export function markValidCopies<T extends object>(examples: T, copies: ValidCopies): T {
+  validCopies.set(examples, copies);
+  return examples;
+}
+
+/**
+ * The valid copies an array of training examples was marked with by {@link markValidCopies}, if any.
+ *
+ * @param examples - training examples passed to `fit()`
+ * @internal
+ */
+export function validCopiesOf(examples: object): ValidCopies | undefined {
+  return validCopies.get(examples);
 }

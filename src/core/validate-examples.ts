@@ -98,11 +98,52 @@ export function validateAll(items: readonly Transcript[], what: string): ValidTr
 }
 
 /**
+ * The valid copies of training examples, each made once and then shared: an ensemble's fit keeps one for its
+ * examples and their prefix cuts, and hands it to every member fit (each out-of-fold fold's and the final one,
+ * see `markValidCopies`), so a member validates each example once per ensemble fit rather than once per fit,
+ * and gets the same frozen copy each time (what it derives from a copy can be kept with it, e.g. the
+ * heuristic's signals). Keyed by identity, for the length of one ensemble fit.
+ *
+ * @internal
+ */
+export class ValidCopies {
+  private readonly copies = new WeakMap<object, ValidTranscript>();
+
+  /**
+   * Records `valid` as the valid copy of `example` (from `validateLabelled`, under the default limits).
+   *
+   * @param example - the example as given
+   * @param valid - its valid copy
+   */
+  set(example: object, valid: ValidTranscript): void {
+    this.copies.set(example, valid);
+  }
+
+  /**
+   * The valid copy of `example`: the recorded one, else validated now (as {@link validateTranscriptAt}
+   * validates it, naming `where` in an error) and recorded.
+   *
+   * @param example - the example
+   * @param where - its place in the caller's argument, e.g. `examples[3]`
+   * @throws InvalidTranscriptError naming `where`
+   */
+  of(example: LabelledTranscript, where: string): ValidTranscript {
+    const known = this.copies.get(example);
+    if (known !== undefined) return known;
+    const valid = validateTranscriptAt(example, where);
+    this.copies.set(example, valid);
+    return valid;
+  }
+}
+
+/**
  * Validates labelled examples: each transcript, then each label (`human` or `bot`).
  *
  * @param items - the labelled transcripts
  * @param what - the argument's name, used as the path prefix
  * @param limits - validation limits (default: those of `validateTranscript`)
+ * @param copies - valid copies made before (under the default limits; see {@link ValidCopies}): an example
+ *   found there is taken as it is, one not found is validated and added
  * @throws InvalidOptionsError when `items` is not an array; InvalidTranscriptError for a bad item or label
  *
  * @internal
@@ -111,9 +152,14 @@ export function validateLabelled(
   items: readonly LabelledTranscript[],
   what: string,
   limits?: ValidationLimits,
+  copies?: ValidCopies,
 ): ValidTranscript[] {
   checkArray(items, what, 'labelled transcripts');
-  const valids = items.map((t, i) => validateTranscriptAt(t, `${what}[${i}]`, limits));
+  const valids = items.map((t, i) =>
+    copies !== undefined && limits === undefined
+      ? copies.of(t, `${what}[${i}]`)
+      : validateTranscriptAt(t, `${what}[${i}]`, limits),
+  );
   items.forEach((e, i) => {
     checkLabel(e, `${what}[${i}]`);
   });

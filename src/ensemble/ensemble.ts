@@ -20,7 +20,7 @@ import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
-import { cutSources, withPrefixCuts } from './member-examples.js';
+import { copiesOf, cutSources, MemberExamples } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
   type RunSettings,
@@ -254,6 +254,8 @@ export class Ensemble implements Detector {
         `${o.strategy} learns no combiner, so there are no folds to group: use stacking or cascade, or leave groups out`,
       );
     }
+    // The examples and cuts members learn from, cut and validated once for the out-of-fold fits and the final one.
+    const memberExamples = new MemberExamples(examples, o.memberPrefixCuts, from, copiesOf(examples, valids));
     const fitted = this.#combiner.learns
       ? await learnCombiner(
           this.#members,
@@ -261,13 +263,13 @@ export class Ensemble implements Detector {
           valids,
           o,
           this.#combiner.prefixCuts,
-          from,
+          memberExamples,
           signal,
           what,
           opts.groups,
         )
       : undefined;
-    const cut = withPrefixCuts(examples, o.memberPrefixCuts, from);
+    const cut = memberExamples.select();
     for (const m of this.#members) {
       AbortedError.throwIfAborted(signal, what);
       await fitMember(m, cut, signal, what);

@@ -2,6 +2,7 @@ import type { Detector } from '../core/detector.js';
 import type { LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ResolvedEnsembleOptions } from './ensemble-options.js';
+import type { MemberExamples } from './member-examples.js';
 import { outOfFoldScores } from './out-of-fold.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
@@ -16,7 +17,8 @@ import type { EnsembleCombiner } from './strategies/strategy.js';
  * @param valids - the same, validated
  * @param o - the ensemble's resolved options (strategy, folds, seed, cloning)
  * @param prefixCuts - also learn from the examples cut after these many target messages
- * @param memberCutFrom - per example, whether members are also fitted on its cuts (`cutSources`)
+ * @param memberExamples - what members are fitted on (the examples and their cuts, `o.memberPrefixCuts` of
+ *   those `cutSources` picks), shared with the caller's final fit
  * @param signal - cancels the work
  * @param what - the operation, for error messages
  * @param groups - per example, its group: the out-of-fold scores then come from folds that keep groups whole
@@ -30,7 +32,7 @@ export async function learnCombiner(
   valids: readonly ValidTranscript[],
   o: ResolvedEnsembleOptions,
   prefixCuts: readonly number[] | undefined,
-  memberCutFrom: ArrayLike<number>,
+  memberExamples: MemberExamples,
   signal: AbortSignal | undefined,
   what: string,
   groups?: readonly string[],
@@ -51,8 +53,7 @@ export async function learnCombiner(
     signal,
     what,
     ...(prefixCuts !== undefined && { prefixCuts }),
-    memberCuts: o.memberPrefixCuts,
-    memberCutFrom,
+    memberExamples,
     features: fitted.learnsFeatures,
   });
   fitted.fit(rows.rows, rows.labels);

@@ -1,7 +1,8 @@
 import { describeValue } from '../core/describe-value.js';
 import { formatRange, inRange, NONZERO_SHARE } from '../core/number-range.js';
-import { markPrefixCut } from '../core/training-marks.js';
-import type { Label, LabelledTranscript } from '../core/transcript.js';
+import { markPrefixCut, markValidCopies } from '../core/training-marks.js';
+import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
+import { ValidCopies } from '../core/validate-examples.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../numeric/random.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
@@ -17,7 +18,7 @@ import { cutAfterTargetMessage } from './prefix-cut.js';
  * @param examples - labelled transcripts (validated)
  * @param cuts - target-message counts (positive integers; empty: the examples alone)
  * @param from - per example, whether its cuts are added (see {@link cutSources}); all when absent
- * @returns the examples followed by their cuts (the same array when `cuts` is empty)
+ * @returns the examples followed by their cuts (a new array)
  *
  * @example
  * ```ts
@@ -30,15 +31,78 @@ export function withPrefixCuts(
   cuts: readonly number[],
   from?: ArrayLike<number>,
 ): LabelledTranscript[] {
-  const out = [...examples];
-  for (const k of cuts) {
-    for (const [i, e] of examples.entries()) {
-      if (from !== undefined && from[i] === 0) continue;
-      const c = cutAfterTargetMessage(e, k);
-      if (c !== null && c.messages.length < e.messages.length) out.push(markPrefixCut(c));
-    }
+  return new MemberExamples(examples, cuts, from).select();
+}
+
+/**
+ * The examples an ensemble fit's members learn from ({@link withPrefixCuts}), cut once and shared by all its
+ * member fits: each out-of-fold fold's training set and the final fit's are selections of the same example
+ * and cut objects, marked with one set of valid copies (`markValidCopies`). So each example and cut is
+ * validated once per ensemble fit, and a member refitted in place meets the same frozen copy in every fit (the
+ * heuristic measures each one's signals once, the embedding detector joins its text once).
+ *
+ * @internal
+ */
+export class MemberExamples {
+  /** Per cut (in `cuts` order), per example: its cut, or undefined when it has none or is not a source. */
+  private readonly cutOf: (LabelledTranscript | undefined)[][];
+
+  /**
+   * @param examples - labelled transcripts
+   * @param cuts - target-message counts (see {@link withPrefixCuts})
+   * @param from - per example, whether its cuts are added (see {@link cutSources}); all when absent
+   * @param copies - the valid copies to share (e.g. holding the examples' copies already); a new set when absent
+   */
+  constructor(
+    private readonly examples: readonly LabelledTranscript[],
+    cuts: readonly number[],
+    from?: ArrayLike<number>,
+    private readonly copies = new ValidCopies(),
+  ) {
+    this.cutOf = cuts.map((k) =>
+      examples.map((e, i) => {
+        if (from !== undefined && from[i] === 0) return undefined;
+        const c = cutAfterTargetMessage(e, k);
+        return c !== null && c.messages.length < e.messages.length ? markPrefixCut(c) : undefined;
+      }),
+    );
   }
-  return out;
+
+  /**
+   * The examples for which `keep` holds (all when absent), in order, then their cuts, cut by cut: what
+   * {@link withPrefixCuts} gives for those examples (and their `from` entries), marked with the shared valid
+   * copies.
+   *
+   * @param keep - which examples (by index) the training set holds
+   * @returns a fresh array
+   */
+  select(keep?: (i: number) => boolean): LabelledTranscript[] {
+    const out = keep ? this.examples.filter((_, i) => keep(i)) : [...this.examples];
+    for (const row of this.cutOf) {
+      row.forEach((c, i) => {
+        if (c !== undefined && (!keep || keep(i))) out.push(c);
+      });
+    }
+    return markValidCopies(out, this.copies);
+  }
+}
+
+/**
+ * The valid copies of labelled examples as one set (see {@link ValidCopies}), for {@link MemberExamples}.
+ *
+ * @param examples - the examples as given
+ * @param valids - their valid copies (`validateLabelled(examples, ...)`), in the same order
+ * @internal
+ */
+export function copiesOf(
+  examples: readonly LabelledTranscript[],
+  valids: readonly ValidTranscript[],
+): ValidCopies {
+  const copies = new ValidCopies();
+  examples.forEach((e, i) => {
+    copies.set(e, valids[i]!);
+  });
+  return copies;
 }
 
 /**

@@ -7,7 +7,7 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { groupFolds, stratifiedFolds } from './folds.js';
-import { withPrefixCuts } from './member-examples.js';
+import { copiesOf, MemberExamples } from './member-examples.js';
 import { familiarityFrom, neighbourSimilarity } from './novelty.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
 import { transcriptSupport } from './run-ensemble.js';
@@ -53,6 +53,11 @@ export interface OutOfFoldOptions {
   memberCuts?: readonly number[];
   /** Per example, whether its cuts (`memberCuts`) are added (see `cutSources`); all when absent. */
   memberCutFrom?: ArrayLike<number>;
+  /**
+   * The examples and cuts members learn from, shared with the caller's final fit (its `memberCuts` and
+   * `memberCutFrom` are then not read); built from `examples`, `memberCuts` and `memberCutFrom` when absent.
+   */
+  memberExamples?: MemberExamples;
   /** Collect each row's member features (`CombinerRow.features`), for a strategy that learns on them. */
   features?: boolean;
 }
@@ -143,6 +148,10 @@ export async function outOfFoldScores(
     options.groups === undefined
       ? { foldOf: stratifiedFolds(labels, options.folds, options.seed), folds: options.folds }
       : groupFolds(options.groups, labels, options.folds);
+  // The members' training examples and cuts, cut and validated once for every fold.
+  const training =
+    options.memberExamples ??
+    new MemberExamples(examples, options.memberCuts ?? [], options.memberCutFrom, copiesOf(examples, valids));
   const out: (number | null)[][] = [];
   // Per member, what the guard needs of each outcome (not the outcomes: their evidence is large).
   const similarities: (number | null)[][] = [];
@@ -164,13 +173,7 @@ export async function outOfFoldScores(
     } else {
       for (let f = 0; f < folds; f++) {
         AbortedError.throwIfAborted(signal, what);
-        const train = markFoldFit(
-          withPrefixCuts(
-            examples.filter((_, i) => foldOf[i] !== f),
-            options.memberCuts ?? [],
-            options.memberCutFrom && Array.from(options.memberCutFrom).filter((_, i) => foldOf[i] !== f),
-          ),
-        );
+        const train = markFoldFit(training.select((i) => foldOf[i] !== f));
         const heldOut: number[] = [];
         foldOf.forEach((g, i) => {
           if (g === f) heldOut.push(i);

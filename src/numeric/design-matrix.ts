@@ -88,13 +88,37 @@ export class DenseDesign implements DesignMatrix {
   addWeightedGram(d: Float64Array, H: Float64Array): void {
     const { data, rows, cols } = this;
     const p = cols + 1;
-    for (let r = 0; r < rows; r++) {
+    // Four rows a pass: each entry of H is read and written once per four rows instead of once per row, and
+    // takes the four rows' terms one after another in row order, as row-by-row passes add them, so the sums
+    // are bit-identical (a zero term adds nothing: H starts at +0 and never becomes -0). About twice as fast
+    // for the stacking combiner (5,926 rows x 53 features on ConvAI).
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const o0 = r * cols;
+      for (let j = 0; j < cols; j++) {
+        // Row r + i's weighted entry j, and its entries k from the row's start o0 + i * cols.
+        const x0 = d[r]! * data[o0 + j]!;
+        const x1 = d[r + 1]! * data[o0 + cols + j]!;
+        const x2 = d[r + 2]! * data[o0 + 2 * cols + j]!;
+        const x3 = d[r + 3]! * data[o0 + 3 * cols + j]!;
+        const hj = j * p;
+        for (let k = j, at = o0 + j; k < cols; k++, at++) {
+          H[hj + k] =
+            H[hj + k]! +
+            x0 * data[at]! +
+            x1 * data[at + cols]! +
+            x2 * data[at + 2 * cols]! +
+            x3 * data[at + 3 * cols]!;
+        }
+        H[hj + cols] = H[hj + cols]! + x0 + x1 + x2 + x3;
+      }
+      H[cols * p + cols] = H[cols * p + cols]! + d[r]! + d[r + 1]! + d[r + 2]! + d[r + 3]!;
+    }
+    for (; r < rows; r++) {
       const dr = d[r]!;
-      if (dr === 0) continue;
       const off = r * cols;
       for (let j = 0; j < cols; j++) {
         const xj = dr * data[off + j]!;
-        if (xj === 0) continue;
         const hj = j * p;
         for (let k = j; k < cols; k++) H[hj + k]! += xj * data[off + k]!;
         H[hj + cols]! += xj;
@@ -177,6 +201,10 @@ export class SparseDesign implements DesignMatrix {
   private readonly colScale: Float64Array | undefined;
   private readonly scratch: Float64Array | undefined;
   private byColumn: Columns | undefined;
+  /** For a {@link SparseDesign.subset}: the design whose column index it reads, and per row, its row there. */
+  private readonly parent: { design: SparseDesign; rows: Int32Array } | undefined;
+  /** Rows of the column index's entries: the parent's for a subset, else this design's. */
+  private readonly indexRows: number;
   private factor: Float64Array | undefined;
   private factor2: Float64Array | undefined;
   /** weightedSquares' u = 0 and the product it discards. */
@@ -187,7 +215,13 @@ export class SparseDesign implements DesignMatrix {
    * @param csr - the rows
    * @param options - row subset, centering, row and column scaling
    */
-  constructor(csr: CsrRows, options: SparseDesignOptions = {}) {
+  constructor(
+    csr: CsrRows,
+    options: SparseDesignOptions = {},
+    parent?: { design: SparseDesign; rows: Int32Array },
+  ) {
+    this.parent = parent;
+    this.indexRows = parent ? parent.design.rows : (options.rowIds?.length ?? csr.indptr.length - 1);
     this.csr = csr;
     this.cols = csr.cols;
     const all = csr.indptr.length - 1;
@@ -223,10 +257,11 @@ export class SparseDesign implements DesignMatrix {
     // f_r = u_r * s_r per row (0 where u_r is), then each column gathers its rows in row order: the same
     // products summed in the same order as scattering row by row, so the result is bit-identical to it.
     const f = this.rowFactor();
+    const at = this.parent?.rows;
     let total = 0;
     for (let r = 0; r < rowIds.length; r++) {
       const x = rowScale ? u[r]! * rowScale[rowIds[r]!]! : u[r]!;
-      f[r] = x;
+      f[at ? at[r]! : r] = x;
       if (x !== 0) total += x;
     }
     for (let j = 0; j < this.cols; j++) {
@@ -253,17 +288,19 @@ export class SparseDesign implements DesignMatrix {
     // The row factors of both products (see timesTransposed and weightedSquares), then one gather per column
     // that sums each product's terms in the order its own method does: bit-identical results.
     const fu = this.rowFactor();
-    this.factor2 ??= new Float64Array(this.rows);
+    this.factor2 ??= new Float64Array(this.indexRows);
     const fd = this.factor2;
+    const at = this.parent?.rows;
     let totalU = 0;
     let totalD = 0;
     for (let r = 0; r < rowIds.length; r++) {
       const s = rowScale ? rowScale[rowIds[r]!]! : 1;
       const x = rowScale ? u[r]! * s : u[r]!;
-      fu[r] = x;
+      const q = at ? at[r]! : r;
+      fu[q] = x;
       if (x !== 0) totalU += x;
       const y = rowScale ? d[r]! * s * s : d[r]!;
-      fd[r] = y;
+      fd[q] = y;
       totalD += y;
     }
     for (let j = 0; j < cols; j++) {
@@ -290,9 +327,31 @@ export class SparseDesign implements DesignMatrix {
     }
   }
 
+  /**
+   * The design of some of this design's rows (e.g. a fold's training rows of the design of all rows), with its
+   * own centering and scaling. Its products are those of a design built on those rows (`rowIds`), bit for bit,
+   * but it builds no column index: its transposed products read this design's, the rows it leaves out with a
+   * factor of 0. A zero term changes no sum there (each column's sum starts at +0, and a sum of finite terms is
+   * never -0), and building an index scatters every entry into fresh arrays (about 5% of a stacking fit on
+   * ConvAI, for five folds per embedding fit); reading the left-out rows' entries costs less.
+   *
+   * @param rows - positions among this design's rows, ascending
+   * @param options - centering and scaling (the row subset is `rows`)
+   * @throws RangeError when `rows` does not ascend within this design's rows
+   */
+  subset(rows: Int32Array, options: Omit<SparseDesignOptions, 'rowIds'> = {}): SparseDesign {
+    for (let i = 0; i < rows.length; i++) {
+      if (!(rows[i]! >= (i > 0 ? rows[i - 1]! + 1 : 0) && rows[i]! < this.rows))
+        throw new RangeError(`subset rows must ascend within 0..${this.rows - 1}; row ${i} is ${rows[i]}`);
+    }
+    const rowIds = Int32Array.from(rows, (r) => this.rowIds[r]!);
+    return new SparseDesign(this.csr, { ...options, rowIds }, { design: this, rows });
+  }
+
   /** Per-row scratch of {@link SparseDesign.timesTransposed} and {@link SparseDesign.timesTransposedAndSquares}. */
   private rowFactor(): Float64Array {
-    this.factor ??= new Float64Array(this.rows);
+    // Indexed by the column index's rows: a subset's left-out rows are never written, so stay 0.
+    this.factor ??= new Float64Array(this.indexRows);
     return this.factor;
   }
 
@@ -303,6 +362,7 @@ export class SparseDesign implements DesignMatrix {
    */
   private columns(): Columns {
     if (this.byColumn) return this.byColumn;
+    if (this.parent) return this.parent.design.columns();
     const { indptr, indices, values } = this.csr;
     const { rowIds, cols } = this;
     const start = new Int32Array(cols + 1);
@@ -330,7 +390,7 @@ export class SparseDesign implements DesignMatrix {
 /** A design's non-zeros by column: column j's are `row/values[start[j] .. start[j + 1])`, rows ascending. */
 interface Columns {
   start: Int32Array;
-  /** The design's row (index into its rows, not the CSR's) of each entry. */
+  /** The design's row (index into its rows, not the CSR's; a subset's parent's) of each entry. */
   row: Int32Array;
   values: Float32Array | Float64Array;
 }

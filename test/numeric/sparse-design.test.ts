@@ -93,6 +93,32 @@ describe('SparseDesign', () => {
     }
   });
 
+  it('a subset of its rows (filtering its column index) takes every product bit for bit as a design built on those rows', () => {
+    const colScale = Float64Array.from({ length: cols }, () => 0.5 + rand());
+    const at = Int32Array.from({ length: rowIds.length }, (_, r) => r).filter((r) => r % 5 !== 2);
+    const own = new SparseDesign(csr, { rowIds: at.map((r) => rowIds[r]!), center, rowScale, colScale });
+    // Before and after the parent's own column index exists.
+    for (const sub of [
+      new SparseDesign(csr, { rowIds, center, rowScale }).subset(at, { center, rowScale, colScale }),
+      X.subset(at, { center, rowScale, colScale }),
+    ]) {
+      expect(sub.rows).toBe(own.rows);
+      const u = Float64Array.from({ length: at.length }, (_, r) => (r % 4 === 1 ? 0 : rand() * 2 - 1));
+      const d = Float64Array.from({ length: at.length }, () => rand());
+      const w = Float64Array.from({ length: cols }, () => rand() * 2 - 1);
+      const products = (design: SparseDesign) => {
+        const [tu, su, sd, sq, xw] = [cols, cols, cols, cols, at.length].map((m) => new Float64Array(m));
+        design.timesTransposed(u, tu!);
+        design.timesTransposedAndSquares(u, su!, d, sd!);
+        design.weightedSquares(d, sq!);
+        design.times(w, xw!);
+        return [tu, su, sd, sq, xw].map((a) => Array.from(a!));
+      };
+      expect(products(sub)).toEqual(products(own));
+    }
+    expect(() => X.subset(Int32Array.from([3, 2]))).toThrow(RangeError);
+  });
+
   it('agrees with a dense computation of X^T u (centering and scaling applied to the rows)', () => {
     const u = Float64Array.from({ length: rowIds.length }, () => rand() * 2 - 1);
     const dense = new Float64Array(cols);

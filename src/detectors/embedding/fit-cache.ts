@@ -1,4 +1,5 @@
 import { type CompactVector, toDense } from '../../ann/vector-math.js';
+import { scatterAdd } from './scatter-add.js';
 
 /** Dot products of the texts of one fit, read from {@link FitCache}'s matrix: pair i, j at `values[slots[i] * stride + slots[j]]`. @internal */
 export interface GramView {
@@ -195,18 +196,21 @@ class ColumnIndex {
   private readonly rows: SparseRow[];
   private readonly start: Int32Array;
   private readonly fill: Int32Array;
-  private readonly rowOf: Int32Array;
-  private readonly valueOf: Float64Array;
+  /** Per entry, its row (16 bits: the cache holds at most FIT_CACHE_MAX_TEXTS rows). */
+  private readonly rowOf: Uint16Array;
+  /** Per entry, its value (cached embeddings are float32). */
+  private readonly valueOf: Float32Array;
 
   constructor(vectors: readonly CompactVector[], dim: number) {
+    if (vectors.length > 0xffff) throw new RangeError('ColumnIndex holds at most 65,535 rows');
     this.rows = vectors.map(sparseRow);
     const count = new Int32Array(dim + 1);
     for (const r of this.rows) for (let k = 0; k < r.indices.length; k++) count[r.indices[k]! + 1]!++;
     for (let j = 0; j < dim; j++) count[j + 1]! += count[j]!;
     this.start = count;
     this.fill = count.slice(0, dim);
-    this.rowOf = new Int32Array(count[dim]!);
-    this.valueOf = new Float64Array(count[dim]!);
+    this.rowOf = new Uint16Array(count[dim]!);
+    this.valueOf = new Float32Array(count[dim]!);
   }
 
   insert(i: number): void {
@@ -228,8 +232,7 @@ class ColumnIndex {
     const { start, fill, rowOf, valueOf: vals } = this;
     for (let k = 0; k < r.indices.length; k++) {
       const c = r.indices[k]!;
-      const x = r.values[k]!;
-      for (let p = start[c]!, end = fill[c]!; p < end; p++) acc[rowOf[p]!]! += x * vals[p]!;
+      scatterAdd(acc, rowOf, vals, start[c]!, fill[c]!, r.values[k]!);
     }
   }
 }

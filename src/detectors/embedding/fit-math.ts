@@ -197,11 +197,20 @@ export async function fitEmbeddingModel(
       const top = new TopK(kk);
       const { values, stride, slots } = gram;
       const row = slots[i]! * stride;
+      const cni = cn[i]!;
+      const eci = ec[i]!;
+      // A candidate at or below the k-th best so far cannot enter (ids only grow, and ties go to the lower id),
+      // so only the others are offered: the same neighbours as offering every pair, without a call per pair.
+      let floor = top.floor;
       for (let j = 0; j < nn; j++) {
         if (group[j] === g) continue;
-        const den = cn[i]! * cn[j]!;
-        const s = den <= 1e-12 ? 0 : (values[row + slots[j]!]! - ec[i]! - ec[j]! + cc) / den;
-        top.offer(j, Math.min(1, Math.max(-1, s)));
+        const den = cni * cn[j]!;
+        const s = den <= 1e-12 ? 0 : (values[row + slots[j]!]! - eci - ec[j]! + cc) / den;
+        const sim = Math.min(1, Math.max(-1, s));
+        if (!(sim <= floor)) {
+          top.offer(j, sim);
+          floor = top.floor;
+        }
       }
       neighbours = top.sorted();
     } else if (kk > 0 && index) {
@@ -277,17 +286,18 @@ function fitProbe(
   const rule = x.rareBuckets;
   const counts = rule && countsByRule(rule, csrRows, sample, labels, x.group, fold, folds, dim);
   const scaleFor = (f?: number) => (counts && rule ? bucketScale(counts(f), rule) : undefined);
+  const scaling = (colScale?: Float64Array) => ({ center, rowScale, ...(colScale && { colScale }) });
   const design = (rows: readonly number[], colScale?: Float64Array) =>
-    new SparseDesign(csr, { rowIds: Int32Array.from(rows), center, rowScale, ...(colScale && { colScale }) });
+    new SparseDesign(csr, { rowIds: Int32Array.from(rows), ...scaling(colScale) });
   const solve = (
+    X: SparseDesign,
     rows: number[],
     maxIter: number,
     init?: { weights: ArrayLike<number>; intercept: number },
     relGradFromZero = false,
-    colScale?: Float64Array,
   ) =>
     solveLogistic(
-      design(rows, colScale),
+      X,
       rows.map((i) => labels[i]!),
       {
         l2: x.probeL2,
@@ -303,22 +313,30 @@ function fitProbe(
   const fullScale = scaleFor();
   const given = x.probeStart?.weights.length === dim ? x.probeStart : undefined;
   const start = given && fullScale ? rescaled(given, fullScale, 'to') : given;
-  const full = solve(sample, x.probeMaxIter, start, true, fullScale);
+  const whole = design(sample, fullScale);
+  const full = solve(whole, sample, x.probeMaxIter, start, true);
   const fullWeights = fullScale ? rescaled(full, fullScale, 'from').weights : full.weights;
   const probe = { weights: Float32Array.from(fullWeights), intercept: full.intercept };
   const inSample = new Uint8Array(n);
   for (const i of sample) inSample[i] = 1;
   for (let f = 0; f < folds; f++) {
     x.checkAborted();
-    const tr = sample.filter((i) => fold[i] !== f);
-    const held = sample.filter((i) => fold[i] === f);
-    if (tr.length === 0 || held.length === 0) continue;
+    // The fold's training rows, by position in the sample (its design is a subset of the whole sample's, whose
+    // column index it filters instead of building its own).
+    const at: number[] = [];
+    const held: number[] = [];
+    sample.forEach((i, q) => {
+      if (fold[i] !== f) at.push(q);
+      else held.push(i);
+    });
+    if (at.length === 0 || held.length === 0) continue;
+    const tr = at.map((q) => sample[q]!);
     const foldScale = scaleFor(f);
     // The fold's scaled start: the full probe's weights in the fold's own column scale.
     const init = foldScale
       ? rescaled({ weights: fullWeights, intercept: full.intercept }, foldScale, 'to')
       : full;
-    const m = solve(tr, FOLD_NEWTON_STEPS, init, false, foldScale);
+    const m = solve(whole.subset(Int32Array.from(at), scaling(foldScale)), tr, FOLD_NEWTON_STEPS, init);
     const scores = new Float64Array(held.length);
     design(held, foldScale).times(m.weights, scores);
     held.forEach((i, a) => {

@@ -6,6 +6,7 @@ import { gatheredDot, rowDot } from './deferred-dot.js';
 import { type HashedTables, type HotRows, hashedTables, hotRows } from './hashed-tables.js';
 import type { InvertedExactSearch } from './inverted-search.js';
 import { type Features, type FittedModel, knnShare } from './model.js';
+import { scatterAdd } from './scatter-add.js';
 
 /** Positions in {@link HashedQuery}'s scalar sums. */
 const W2 = 0;
@@ -65,7 +66,7 @@ export class HashedQuery {
   private readonly weights: readonly [number, number];
   private readonly start: Int32Array;
   private readonly rowOf: Uint16Array | Int32Array;
-  private readonly values: Float32Array | Float64Array;
+  private readonly values: Float32Array;
   private readonly dense: Float64Array;
   private readonly hotOf: Int32Array;
   /** Deferred change per hot column, per block; the columns with one, per block. */
@@ -173,22 +174,10 @@ export class HashedQuery {
       pend[h]! += d;
       return;
     }
-    const { start, rowOf, values } = this;
-    const end = start[bucket + 1]!;
-    let p = start[bucket]!;
-    // Eight entries a step (no two of one bucket name the same vector, so each sum sees the same additions in
-    // the same order): about 1.9 times as fast as one a step on ConvAI, for detect() and the stream alike.
-    for (; p + 8 <= end; p += 8) {
-      acc[rowOf[p]!]! += d * values[p]!;
-      acc[rowOf[p + 1]!]! += d * values[p + 1]!;
-      acc[rowOf[p + 2]!]! += d * values[p + 2]!;
-      acc[rowOf[p + 3]!]! += d * values[p + 3]!;
-      acc[rowOf[p + 4]!]! += d * values[p + 4]!;
-      acc[rowOf[p + 5]!]! += d * values[p + 5]!;
-      acc[rowOf[p + 6]!]! += d * values[p + 6]!;
-      acc[rowOf[p + 7]!]! += d * values[p + 7]!;
-    }
-    for (; p < end; p++) acc[rowOf[p]!]! += d * values[p]!;
+    // The bucket's postings, eight entries a step (about 1.9 times as fast as one a step on ConvAI, for
+    // detect() and the stream alike; the same sums, see scatterAdd).
+    const start = this.start;
+    scatterAdd(acc, this.rowOf, this.values, start[bucket]!, start[bucket + 1]!, d);
   }
 
   /** Adds `x` to sum `i` (Neumaier's compensated summation). */

@@ -16,12 +16,8 @@ const MAX_HOT = 512;
  *
  * @internal
  */
-export interface HashedTables extends Omit<Postings, 'rowOf' | 'values'> {
+export interface HashedTables extends Postings {
   m: FittedModel;
-  /** Per entry of the inverted index, the labelled vector using it (16 bits when the set allows). */
-  rowOf: Uint16Array | Int32Array;
-  /** Per entry, its value (32 bits when every value is a float32, as hashed embeddings are). */
-  values: Float32Array | Float64Array;
   /** Labelled vectors. */
   n: number;
   /** Per position, 4 entries: center, bot centroid, human centroid, probe weights (0 without a probe). */
@@ -102,9 +98,6 @@ export function hashedTables(m: FittedModel, index: InvertedExactSearch): Hashed
     m,
     n,
     ...post,
-    // Half the bytes per entry where that loses nothing (a push walks ~12,000 entries scattered over the index).
-    rowOf: n <= 0xffff ? Uint16Array.from(rowOf) : rowOf,
-    values: values.every((v) => Math.fround(v) === v) ? Float32Array.from(values) : values,
     dense,
     centerDots,
     hotOf,

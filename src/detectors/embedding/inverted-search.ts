@@ -10,8 +10,10 @@ import { assertDims, type CompactVector, dot, type SparseVector, sparseDot } fro
 /** What {@link InvertedExactSearch.postings} returns. @internal */
 export interface Postings {
   start: Int32Array;
-  rowOf: Int32Array;
-  values: Float64Array;
+  /** Per entry, its stored vector (16 bits while there are at most 65,536 of them). */
+  rowOf: Uint16Array | Int32Array;
+  /** Per entry, its value (stored vectors are float32). */
+  values: Float32Array;
   norms: Float64Array;
   dotCenter: Float64Array;
   cc: number;
@@ -35,8 +37,8 @@ export class InvertedExactSearch implements VectorIndex {
   private readonly norms: number[] = [];
   private readonly dotCenter: number[] = [];
   private start: Int32Array | undefined;
-  private rowOf = new Int32Array(0);
-  private valueOf = new Float64Array(0);
+  private rowOf: Uint16Array | Int32Array = new Uint16Array(0);
+  private valueOf = new Float32Array(0);
 
   /**
    * @param dim - vector length
@@ -74,15 +76,20 @@ export class InvertedExactSearch implements VectorIndex {
     for (const v of this.stored) for (let k = 0; k < v.indices.length; k++) count[v.indices[k]! + 1]!++;
     for (let j = 0; j < this.dim; j++) count[j + 1]! += count[j]!;
     const fill = count.slice(0, this.dim);
-    this.rowOf = new Int32Array(count[this.dim]!);
-    this.valueOf = new Float64Array(count[this.dim]!);
+    // Half the bytes of 32-bit ids and 64-bit values where that loses nothing (values are float32): the fill
+    // scatters every entry, and a HashedQuery's pushes read them scattered too.
+    const total = count[this.dim]!;
+    const rowOf = this.stored.length <= 0x10000 ? new Uint16Array(total) : new Int32Array(total);
+    const values = new Float32Array(total);
     this.stored.forEach((v, id) => {
       for (let k = 0; k < v.indices.length; k++) {
         const p = fill[v.indices[k]!]!++;
-        this.rowOf[p] = id;
-        this.valueOf[p] = v.values[k]!;
+        rowOf[p] = id;
+        values[p] = v.values[k]!;
       }
     });
+    this.rowOf = rowOf;
+    this.valueOf = values;
     this.start = count;
     return count;
   }

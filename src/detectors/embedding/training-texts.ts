@@ -25,6 +25,24 @@ export interface TrainingTexts {
   neighbours: number;
 }
 
+/** The text and conversation key of each validated transcript a fit has read (see {@link textAndKey}). */
+const known = new WeakMap<ValidTranscript, { text: string; key: string }>();
+
+/**
+ * A validated transcript's target text and conversation key, computed once per transcript: an ensemble refits
+ * the detector on overlapping examples and hands it the same frozen copies each time (see `markValidCopies`),
+ * so the texts are joined and the conversations hashed once per ensemble fit, and each fit's texts are the same
+ * strings (whose hashes the fit cache's lookups then need not compute again).
+ */
+function textAndKey(v: ValidTranscript): { text: string; key: string } {
+  let got = known.get(v);
+  if (got === undefined) {
+    got = { text: targetText(v), key: conversationKey(v) };
+    known.set(v, got);
+  }
+  return got;
+}
+
 /**
  * The usable training texts of validated examples: examples whose target sent no text are skipped (and
  * counted); at least 2 bots and 2 humans must remain. Texts of whole conversations come first, in input order,
@@ -48,14 +66,14 @@ export function trainingTexts(
   for (const cuts of [false, true]) {
     valids.forEach((v, i) => {
       if (cut[i] !== cuts) return;
-      const t = targetText(v);
-      if (t === '') {
+      const { text, key } = textAndKey(v);
+      if (text === '') {
         skippedEmpty++;
         return;
       }
-      texts.push(t);
+      texts.push(text);
       labels.push(examples[i]!.label === 'bot' ? 1 : 0);
-      keys.push(conversationKey(v));
+      keys.push(key);
     });
     if (!cuts) neighbours = texts.length;
   }

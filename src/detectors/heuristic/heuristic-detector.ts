@@ -18,7 +18,7 @@ import {
   detectEach,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
-import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
+import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -130,6 +130,11 @@ export class HeuristicDetector implements Detector {
   /** Scratch for the message times of `detect` (grown to the longest transcript). */
   private times: Float64Array = new Float64Array(0);
   private isFitted = false;
+  /**
+   * The signals `fit()` measured, per validated transcript (frozen, so they cannot change; weakly held, so they
+   * go with the transcript).
+   */
+  private readonly measured = new WeakMap<ValidTranscript, StyleFeatures['values']>();
 
   /**
    * @param options - see {@link HeuristicDetectorOptions}
@@ -257,13 +262,31 @@ export class HeuristicDetector implements Detector {
     const y: number[] = [];
     for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
-      rows.push(measureStyleFeatures(vs[i]!, this.featureOptions).values);
+      rows.push(this.signalsOf(vs[i]!));
       y.push(examples[i]!.label === 'bot' ? 1 : 0);
     }
     const bots = countBothClasses(y, '');
     AbortedError.throwIfAborted(opts.signal, what);
     this.setModel(fitWeights(rows, y, bots, this.model, this.l2));
     this.isFitted = true;
+  }
+
+  /**
+   * The signals of a validated training transcript, measured once per transcript: an ensemble refits its
+   * members on overlapping examples (each out-of-fold fold, then all of them) and hands them the same frozen
+   * copies each time (see `markValidCopies`), so each is measured once per ensemble fit instead of once per
+   * fit. Measured with the detector's one accumulator (reset, as `detect()` does; a fresh one costs more
+   * allocating its tables than measuring a short transcript).
+   */
+  private signalsOf(v: ValidTranscript): StyleFeatures['values'] {
+    const known = this.measured.get(v);
+    if (known !== undefined) return known;
+    const acc = this.scratch;
+    acc.reset(v.target);
+    for (const m of v.messages) acc.push(m);
+    const values = acc.features().values;
+    this.measured.set(v, values);
+    return values;
   }
 
   /**
