@@ -22,6 +22,7 @@
  * @module
  */
 
+export type { DeepReadonly } from './core/deep-readonly.js';
 // The detector contract
 export { abstained, nowMs, scored } from './core/detection.js';
 export {

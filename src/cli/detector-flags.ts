@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { Detector } from '../core/detector.js';
 import {
   formatRange,
@@ -23,7 +24,10 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
 import { parseNumberFlag } from './parse-number.js';
 
-/** The detector-building flags shared by `detect`, `eval` and `fit` (`serve` reads its ensemble from --config). */
+/**
+ * The detector-building flags shared by `detect`, `eval`, `fit` and `score` (`serve` reads its ensemble from
+ * --config).
+ */
 export interface DetectorFlags {
   /** `--preset`: a named ensemble (`ENSEMBLE_PRESETS`) in place of `--detectors`, `--strategy` and their options. */
   preset?: string;
@@ -56,8 +60,32 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Adds the shared detector flags to a command. */
-export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFlags['strategy'] }): Command {
+/**
+ * Where `--preset` builds what the command runs: `fit` fits it; `eval` fits it with `--fit`; `detect` and `score`
+ * only score, so they take a fitted preset as `--model fitted.json` and refuse `--preset` unfitted (see
+ * {@link refuseUnfittedPreset}).
+ */
+export type PresetUse = 'fit' | 'eval' | 'fitted-only';
+
+/** The `--preset` help line of a command, by {@link PresetUse}. */
+function presetHelp(use: PresetUse): string {
+  const presets = ENSEMBLE_PRESET_NAMES.map((n) => `${n}: ${ENSEMBLE_PRESETS[n].description}`).join('; ');
+  if (use === 'fitted-only') {
+    return `for fit and eval --fit, not here: a preset must be fitted before it scores, so fit it (botlens fit --preset NAME --data train.jsonl --out fitted.json) and pass --model fitted.json (presets: ${presets})`;
+  }
+  return `${use === 'eval' ? 'with --fit: ' : ''}a named ensemble instead of --detectors and --strategy (${presets})`;
+}
+
+/**
+ * Adds the shared detector flags to a command.
+ *
+ * @param cmd - the command
+ * @param defaults - its `--strategy` default, and how it uses `--preset` (its help line says so)
+ */
+export function addDetectorFlags(
+  cmd: Command,
+  defaults: { strategy: DetectorFlags['strategy']; preset: PresetUse },
+): Command {
   // Record which flags the user gave, so those that cannot apply to a fitted file are refused, not ignored.
   cmd.hook('preAction', (_self, action) => {
     const given = action.options
@@ -66,12 +94,7 @@ export function addDetectorFlags(cmd: Command, defaults: { strategy: DetectorFla
     action.setOptionValue('explicit', Object.fromEntries(given));
   });
   return cmd
-    .addOption(
-      new Option(
-        '--preset <name>',
-        `a named ensemble instead of --detectors and --strategy (${ENSEMBLE_PRESET_NAMES.map((n) => `${n}: ${ENSEMBLE_PRESETS[n].description}`).join('; ')})`,
-      ).choices(ENSEMBLE_PRESET_NAMES),
-    )
+    .addOption(new Option('--preset <name>', presetHelp(defaults.preset)).choices(ENSEMBLE_PRESET_NAMES))
     .option(
       '--detectors <list>',
       `comma-separated detectors: ${registeredDetectorTypes().join(', ')}`,
@@ -246,21 +269,28 @@ export interface DetectorFromFlagsOptions {
 }
 
 /**
- * Refuses `--preset` on a command that only scores (`detect`, `score`) when the preset learns from labelled data
- * (a `stacking` preset): the ensemble it builds is not fitted, so the command could only fail on its first
- * transcript. The message says how to fit it and score with the fitted file instead.
+ * Refuses `--preset` where nothing fits it before it scores (`detect`, `score`, and `eval` without `--fit`) when
+ * the preset learns from labelled data (a `stacking` preset): the ensemble it builds is not fitted, so the command
+ * could only fail on its first transcript. Call it before any data is read. The message says how to fit the preset
+ * and score with the fitted file (for `eval`, also to give `--fit`).
  *
  * @param flags - the detector flags
  * @param command - the command, for the message
  * @throws InvalidOptionsError naming `--preset`
  */
-export function refuseUnfittedPreset(flags: DetectorFlags, command: string): void {
+export function refuseUnfittedPreset(flags: DetectorFlags, command: 'detect' | 'score' | 'eval'): void {
   if (flags.preset === undefined || parseModelFlags(flags.model).fitted !== undefined) return;
   const preset = ensemblePreset(flags.preset, '--preset');
   if (preset.spec.strategy !== 'stacking') return;
+  const grouped = preset.groupedFit ? ', with --group-by FIELD when the data mixes populations' : '';
+  const fitCommand = `botlens fit --preset ${flags.preset} --data train.jsonl --out fitted.json`;
+  const advice =
+    command === 'eval'
+      ? `give --fit train.jsonl to fit it before it is scored${grouped}; or fit it first (${fitCommand}) and run botlens eval --model fitted.json`
+      : `fit it first (${fitCommand}${grouped}), then run botlens ${command} --model fitted.json`;
   throw new InvalidOptionsError(
     '--preset',
-    `${flags.preset} builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset ${flags.preset} --data train.jsonl --out fitted.json${preset.groupedFit ? ', with --group-by FIELD when the data mixes populations' : ''}), then run botlens ${command} --model fitted.json`,
+    `${flags.preset} builds a stacking ensemble, which is not fitted until it learns from labelled data: ${advice}`,
   );
 }
 
@@ -374,7 +404,7 @@ const MEMBER_FLAGS = {
 /**
  * The ensemble `--preset` names, with the flags that set what the preset leaves open (a threshold, a novelty
  * guard, member prefix cuts) and the runtime flags (`--model-dir`, `--threads`, `--device`) applied to the
- * members that take them. A flag that sets what the preset fixes (its members, their options, its strategy, its
+ * members that take them (they reach only members that run a model). A flag that sets what the preset fixes (its members, their options, its strategy, its
  * prior) is refused, never silently overridden or ignored. `--detectors` and `--strategy` always hold a value
  * (their defaults): they count as given when `explicit` lists them.
  *
@@ -404,7 +434,7 @@ function presetSpecFromFlags(flags: DetectorFlags, preset: EnsemblePreset): Ense
     );
     throw new InvalidOptionsError(
       refused[0]!.split(' ')[0]!,
-      `${refused.join(', ')} cannot be used with --preset ${flags.preset}: it fixes the detectors (${preset.spec.detectors.map((d) => d.type).join(', ')}) and their options, ${fixed.join(', ')}. Leave ${refused.length === 1 ? 'it' : 'them'} out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, ${[...open, '--model-dir', '--threads', '--device'].join(', ')} apply.`,
+      `${refused.join(', ')} cannot be used with --preset ${flags.preset}: it fixes the detectors (${preset.spec.detectors.map((d) => d.type).join(', ')}) and their options, ${fixed.join(', ')}. Leave ${refused.length === 1 ? 'it' : 'them'} out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, ${open.join(', ')} apply; ${RUNTIME_FLAG_NAMES} reach only members that run a model${preset.spec.detectors.some(runsModel) ? '' : `, and ${flags.preset} has none`}.`,
     );
   }
   const spec = structuredClone(preset.spec) as EnsembleSpec;
@@ -420,8 +450,22 @@ function presetSpecFromFlags(flags: DetectorFlags, preset: EnsemblePreset): Ense
   return { ...spec, ...own, detectors };
 }
 
-/** The shared flags that say where and how models run, not which: they apply next to `--preset`. */
+/**
+ * The shared flags that say where and how models run, not which: next to `--preset` they go to the members that
+ * take them, and reach only those that run a model.
+ */
 const RUNTIME_FLAGS: readonly DetectorCliFlag[] = ['modelDir', 'threads', 'device'];
+
+/** {@link RUNTIME_FLAGS} as spelled on the command line, for messages. */
+const RUNTIME_FLAG_NAMES = '--model-dir, --threads and --device';
+
+/**
+ * Whether a member spec runs a model: its type takes `--model` and it is not given the hashing embedder (which
+ * hashes words, with no model).
+ */
+function runsModel(d: DeepReadonly<DetectorSpec>): boolean {
+  return (descriptorForType(d.type).cliFlags ?? []).includes('model') && d['embedder'] !== 'hashing';
+}
 
 /** The ensemble-level fields the flags set (`--strategy` left out: it always holds a value). */
 function ensembleSpecFields(

@@ -244,13 +244,13 @@ export function checkState(state: DetectorState, format: StateFormat): void {
   if (state.kind !== format.kind) {
     throw new InvalidOptionsError(
       'state.kind',
-      `expected "${format.kind}", got ${JSON.stringify(state.kind)}`,
+      `expected "${format.kind}", got ${describeValue(state.kind)}`,
     );
   }
   if (state.version !== format.version) {
     throw new InvalidOptionsError(
       'state.version',
-      `this botlens reads ${format.label} state version ${format.version}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      `this botlens reads ${format.label} state version ${format.version}, got ${describeValue(state.version)}: refit or upgrade botlens`,
     );
   }
 }

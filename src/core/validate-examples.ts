@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { describeValue } from './describe-value.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
 import { type ValidationLimits, validateTranscript } from './validate.js';
 
@@ -69,7 +70,7 @@ export function checkLabel(example: LabelledTranscript, where: string): void {
   const label = (example as { label?: unknown }).label;
   if (label !== 'human' && label !== 'bot') {
     throw new InvalidTranscriptError([
-      { path: `${where}.label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
+      { path: `${where}.label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
     ]);
   }
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { describeValue } from '../core/describe-value.js';
 import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
@@ -78,7 +79,7 @@ export function parseTranscriptsJsonl(
     const label = r['label'];
     if (requireLabel && !LABELS.includes(label as Label)) {
       throw new InvalidTranscriptError([
-        { path: `${where} label`, message: `label must be "human" or "bot", got ${JSON.stringify(label)}` },
+        { path: `${where} label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
       ]);
     }
     const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeValue } from '../core/describe-value.js';
 import {
   DETECTOR_SPECIFICATION_VERSION,
   type Detector,
@@ -161,7 +162,7 @@ export function checkSpecificationVersion(version: unknown, who: string): void {
   if (version === undefined || version === DETECTOR_SPECIFICATION_VERSION) return;
   throw new InvalidOptionsError(
     'specificationVersion',
-    `${who} implements Detector contract ${JSON.stringify(version)}, but this botlens supports only "${DETECTOR_SPECIFICATION_VERSION}": upgrade botlens, or use a version of the detector written for "${DETECTOR_SPECIFICATION_VERSION}"`,
+    `${who} implements Detector contract ${describeValue(version)}, but this botlens supports only "${DETECTOR_SPECIFICATION_VERSION}": upgrade botlens, or use a version of the detector written for "${DETECTOR_SPECIFICATION_VERSION}"`,
   );
 }
 
@@ -175,7 +176,7 @@ export function checkDescriptor(d: unknown): asserts d is DetectorDescriptor {
     throw new InvalidOptionsError('descriptor', 'expected the object defineDetector() returns');
   }
   const x = d as Partial<DetectorDescriptor>;
-  const who = `detector type ${JSON.stringify(x.type)}`;
+  const who = `detector type ${describeValue(x.type)}`;
   if (x.specificationVersion === undefined) {
     throw new InvalidOptionsError(
       'specificationVersion',
@@ -186,7 +187,7 @@ export function checkDescriptor(d: unknown): asserts d is DetectorDescriptor {
   if (typeof x.type !== 'string' || !TYPE_NAME.test(x.type)) {
     throw new InvalidOptionsError(
       'type',
-      `got ${JSON.stringify(x.type)}: use 1 to 40 lowercase letters, digits or "-", starting with a letter`,
+      `got ${describeValue(x.type)}: use 1 to 40 lowercase letters, digits or "-", starting with a letter`,
     );
   }
   if (x.kind !== undefined && (typeof x.kind !== 'string' || x.kind === '')) {

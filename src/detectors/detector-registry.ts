@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkDescriptor, type DetectorDescriptor } from './descriptor.js';
 import { clipDescriptor } from './descriptors/clip.js';
@@ -108,7 +109,7 @@ export function descriptorForType(type: unknown): DetectorDescriptor {
   if (!d) {
     throw new InvalidOptionsError(
       'type',
-      `${JSON.stringify(type)} is not a detector type; use one of ${registeredDetectorTypes().join(', ')}, or registerDetector() your own first`,
+      `${describeValue(type)} is not a detector type; use one of ${registeredDetectorTypes().join(', ')}, or registerDetector() your own first`,
     );
   }
   return d;
@@ -127,7 +128,7 @@ export function descriptorForKind(kind: unknown): DetectorDescriptor {
   if (!d) {
     throw new InvalidOptionsError(
       'kind',
-      `saved state has kind ${JSON.stringify(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...byKind.keys()].join(', ')}): register its detector type with registerDetector() before loading`,
+      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...byKind.keys()].join(', ')}): register its detector type with registerDetector() before loading`,
     );
   }
   return d;

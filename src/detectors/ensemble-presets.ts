@@ -1,3 +1,5 @@
+import type { DeepReadonly } from '../core/deep-readonly.js';
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { EnsembleSpec } from './detector-spec.js';
 
@@ -12,8 +14,11 @@ import type { EnsembleSpec } from './detector-spec.js';
 export interface EnsemblePreset {
   /** One line for help texts: what the preset is for. */
   readonly description: string;
-  /** The ensemble it builds; {@link ensemblePresetSpec} returns a copy of it. */
-  readonly spec: Readonly<EnsembleSpec>;
+  /**
+   * The ensemble it builds, read-only all the way down (the table is deep-frozen); {@link ensemblePresetSpec}
+   * returns a copy of it to change.
+   */
+  readonly spec: DeepReadonly<EnsembleSpec>;
   /**
    * Whether the preset is meant to be fitted with `groups` (`ensemble.fit(examples, { groups })`, CLI
    * `--group-by FIELD`) naming each training example's population, when the training data mixes several: its
@@ -102,7 +107,7 @@ export function ensemblePreset(name: unknown, option = 'preset'): EnsemblePreset
   if (typeof name !== 'string' || !Object.hasOwn(PRESET_ENTRIES, name)) {
     throw new InvalidOptionsError(
       option,
-      `got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}; use one of ${ENSEMBLE_PRESET_NAMES.join(', ')}`,
+      `got ${describeValue(name)}; use one of ${ENSEMBLE_PRESET_NAMES.join(', ')}`,
     );
   }
   return ENSEMBLE_PRESETS[name as EnsemblePresetName];

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
@@ -136,7 +137,7 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
   if (state.version !== descriptor.stateVersion) {
     throw new InvalidOptionsError(
       'state.version',
-      `this botlens reads ${label} version ${descriptor.stateVersion}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      `this botlens reads ${label} version ${descriptor.stateVersion}, got ${describeValue(state.version)}: refit or upgrade botlens`,
     );
   }
   if (descriptor.stateSchema) {
@@ -164,7 +165,7 @@ async function checkModelDir(dir: unknown): Promise<void> {
   if (!found?.isDirectory()) {
     throw new InvalidOptionsError(
       'modelDir',
-      `${path === undefined ? `got ${JSON.stringify(dir)}` : `${path} is ${found ? 'not a folder' : 'missing'}`}: give the folder that holds the models (a hub id org/name is looked up as <modelDir>/org/name/, a saved local folder by its name)`,
+      `${path === undefined ? `got ${describeValue(dir)}` : `${path} is ${found ? 'not a folder' : 'missing'}`}: give the folder that holds the models (a hub id org/name is looked up as <modelDir>/org/name/, a saved local folder by its name)`,
     );
   }
 }

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -73,7 +74,7 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
   const adapterDir = resolve(options.adapter);
   const dtype = options.dtype ?? 'q4';
   if (!['fp32', 'q8', 'q4'].includes(dtype)) {
-    throw new InvalidOptionsError('dtype', `expected 'fp32', 'q8' or 'q4', got ${JSON.stringify(dtype)}`);
+    throw new InvalidOptionsError('dtype', `expected 'fp32', 'q8' or 'q4', got ${describeValue(dtype)}`);
   }
   if (out === base || out === adapterDir)
     throw new InvalidOptionsError('out', `must differ from the base and adapter folders (got ${out})`);

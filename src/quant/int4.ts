@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { clamp, roundHalfEven } from './rounding.js';
 
@@ -97,7 +98,7 @@ export function quantizeInt4Blockwise(
   const symmetric = options.symmetric ?? true;
   const layout = options.layout ?? 'kn';
   if (layout !== 'kn' && layout !== 'nk') {
-    throw new InvalidOptionsError('layout', `expected 'kn' or 'nk', got ${JSON.stringify(layout)}`);
+    throw new InvalidOptionsError('layout', `expected 'kn' or 'nk', got ${describeValue(layout)}`);
   }
   if (!Number.isInteger(K) || !Number.isInteger(N) || K < 1 || N < 1) {
     throw new InvalidOptionsError('shape', `K and N must be positive integers, got K=${K}, N=${N}`);

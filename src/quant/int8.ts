@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { clamp, roundHalfEven } from './rounding.js';
 
@@ -160,7 +161,7 @@ export function quantizeInt8(
 ): Int8Tensor {
   const type = options.type ?? 'int8';
   if (type !== 'int8' && type !== 'uint8') {
-    throw new InvalidOptionsError('type', `expected 'int8' or 'uint8', got ${JSON.stringify(type)}`);
+    throw new InvalidOptionsError('type', `expected 'int8' or 'uint8', got ${describeValue(type)}`);
   }
   const symmetric = options.symmetric ?? true;
   const n = checkShape(values, shape);

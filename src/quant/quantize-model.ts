@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ensureOpset, MS_DOMAIN, pruneGraph } from '../onnx/graph-edit.js';
@@ -75,7 +76,7 @@ function checkOptions(o: QuantizeModelOptions): void {
   if (o.int8Format !== undefined && o.int8Format !== 'dynamic-matmul' && o.int8Format !== 'matmul-integer') {
     throw new InvalidOptionsError(
       'int8Format',
-      `expected 'dynamic-matmul' or 'matmul-integer', got ${JSON.stringify(o.int8Format)}`,
+      `expected 'dynamic-matmul' or 'matmul-integer', got ${describeValue(o.int8Format)}`,
     );
   }
   if (o.accuracyLevel !== undefined && ![0, 1, 2, 3, 4].includes(o.accuracyLevel)) {
@@ -87,7 +88,7 @@ function checkOptions(o: QuantizeModelOptions): void {
   if (o.reduceRange !== undefined && o.reduceRange !== 'auto' && typeof o.reduceRange !== 'boolean') {
     throw new InvalidOptionsError(
       'reduceRange',
-      `expected true, false or 'auto', got ${JSON.stringify(o.reduceRange)}`,
+      `expected true, false or 'auto', got ${describeValue(o.reduceRange)}`,
     );
   }
   for (const p of o.exclude ?? []) {

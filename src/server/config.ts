@@ -49,7 +49,7 @@ export const serviceConfigSchema = z
   })
   .refine((c) => c.prior === undefined || c.fitted !== undefined, {
     message:
-      'applies to a "fitted" stacking ensemble; for an ensemble built from the config, set "ensemble.prior"',
+      'applies to a "fitted" stacking ensemble (a file written by botlens fit): give "fitted" with it, or leave "prior" out',
     path: ['prior'],
   })
   .refine((c) => c.threshold === undefined || c.fitted !== undefined, {
@@ -231,11 +231,30 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
   return parseServiceConfig(raw, dirname(resolve(path)));
 }
 
+/**
+ * Refuses a config whose `ensemble` is a `stacking` ensemble: it learns its combiner from labelled data, which a
+ * config cannot hold, so the service could only fail on its warm-up detection after it had started listening. The
+ * message says to fit it and serve the file as `"fitted"`. {@link parseServiceConfig} and `startService` (before
+ * it builds the detector or listens) call it.
+ *
+ * @param config - a service config
+ * @throws InvalidOptionsError naming `ensemble.strategy`
+ * @internal
+ */
+export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 'fitted'>): void {
+  if (config.fitted !== undefined || config.ensemble?.strategy !== 'stacking') return;
+  throw new InvalidOptionsError(
+    'ensemble.strategy',
+    'a "stacking" ensemble learns its combiner from labelled data, so the service cannot build it unfitted from the config: fit it first (e.g. botlens fit --preset transfer --group-by source --data train.jsonl --out fitted.json, or botlens fit --strategy stacking --detectors ... for your own members) and give the file as "fitted": "fitted.json" in place of "ensemble"',
+  );
+}
+
 /** `~` or `~/...`: a path in the user's home. */
 const HOME_PATH = /^~(?:[/\\]|$)/;
 
 /**
- * Validates a config object; see {@link loadServiceConfig}.
+ * Validates a config object; see {@link loadServiceConfig}. An unfitted `stacking` ensemble is refused (see
+ * {@link refuseUnfittedEnsemble}).
  *
  * @param raw - the parsed JSON
  * @param baseDir - folder that relative paths resolve against
@@ -255,6 +274,7 @@ export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): Servi
     throw new InvalidOptionsError(key || 'config', all);
   }
   const c = r.data;
+  refuseUnfittedEnsemble(c);
   // A leading `~` is the user's home, as on the command line (`expandHome`, which the CLI's paths go through);
   // any other relative path is relative to the config file's folder.
   const at = (p: string) => (HOME_PATH.test(p) ? expandHome(p) : resolve(baseDir, p));

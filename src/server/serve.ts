@@ -1,7 +1,7 @@
 import type { Detector } from '../core/detector.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
-import type { ServerSettings, ServiceConfig } from './config.js';
+import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
 import type { ServerOptions } from './options.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -149,6 +149,8 @@ function listenError(err: unknown, host: string, port: number): unknown {
  * @returns the running server and the address it listens on, once every required model is loaded
  * @throws ServiceStartError when a security setting cannot be honoured, the port is taken, or a required
  *   ensemble member fails to load (the server is closed again)
+ * @throws InvalidOptionsError naming `ensemble.strategy`, before it listens, for an unfitted `stacking` ensemble
+ *   (fit it with `botlens fit` and give the file as `fitted`)
  * @example
  * ```ts
  * const { url, server } = await startService({}, { port: 8080 });
@@ -158,6 +160,8 @@ export async function startService(
   config: ServiceConfig,
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
+  // Before anything is built or bound: a config that parseServiceConfig did not check may still hold one.
+  refuseUnfittedEnsemble(config);
   const s: ServerSettings = { ...config.server, ...(options.auth !== undefined && { auth: options.auth }) };
   const host = options.host ?? s.host ?? '127.0.0.1';
   const port = options.port ?? s.port ?? 8080;

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { describeValue } from '../core/describe-value.js';
 import {
   DETECTOR_SPECIFICATION_VERSION,
   type Detection,
@@ -106,7 +107,7 @@ function shapeProblems(d: unknown, name: string): string[] {
   const r = d as Partial<Detection>;
   const out: string[] = [];
   if (r.detector !== name)
-    out.push(`detector is ${JSON.stringify(r.detector)}, expected its name ${JSON.stringify(name)}`);
+    out.push(`detector is ${describeValue(r.detector)}, expected its name ${JSON.stringify(name)}`);
   if (!(r.score === null || (typeof r.score === 'number' && r.score >= 0 && r.score <= 1))) {
     out.push(`score is ${String(r.score)}; expected P(bot) in [0, 1] or null`);
   }
@@ -213,7 +214,7 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
   } else {
     fail(
       'declares a supported contract version',
-      `specificationVersion is ${JSON.stringify(d.specificationVersion)}; this botlens implements "${DETECTOR_SPECIFICATION_VERSION}"`,
+      `specificationVersion is ${describeValue(d.specificationVersion)}; this botlens implements "${DETECTOR_SPECIFICATION_VERSION}"`,
     );
   }
   const detect = (det: Detector, x: unknown, signal?: AbortSignal) =>

@@ -7,7 +7,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registerDetectCommand } from '../../src/cli/commands/detect.js';
+import { registerEvalCommand } from '../../src/cli/commands/eval.js';
 import { registerFitCommand } from '../../src/cli/commands/fit.js';
+import { registerScoreCommand } from '../../src/cli/commands/score.js';
 import {
   type DetectorFlags,
   ensembleSpecFromFlags,
@@ -21,10 +24,12 @@ import {
   ENSEMBLE_PRESETS,
   ensemblePresetSpec,
 } from '../../src/detectors/ensemble-presets.js';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { createEnsemble, detectorFromFile } from '../../src/detectors/registry.js';
+import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { thrownInvalidOptions as refusal } from '../helpers/option-refusal.js';
 import { runCli } from '../helpers/run-cli.js';
-import { writeTwoSourceChats } from '../helpers/sourced-chats.js';
+import { CHATS, writeTwoSourceChats } from '../helpers/sourced-chats.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
 const work = useWorkDir('botlens-preset-');
@@ -34,6 +39,20 @@ beforeAll(async () => {
   data = work.path('sourced.jsonl');
   await writeTwoSourceChats(data);
 });
+
+/** A program with the four commands that take `--preset`, which throws instead of exiting. */
+function presetCommands(): Command {
+  const program = new Command('botlens').exitOverride();
+  for (const register of [
+    registerDetectCommand,
+    registerEvalCommand,
+    registerFitCommand,
+    registerScoreCommand,
+  ]) {
+    register(program);
+  }
+  return program;
+}
 
 /** The flags as commander hands them over for `--preset transfer` plus `given` (attribute → value), defaults kept. */
 function presetFlags(given: Record<string, unknown> = {}): DetectorFlags {
@@ -86,6 +105,15 @@ describe('ensemble presets', () => {
     expect(ensemblePresetSpec('transfer').detectors[0]).toEqual({ type: 'heuristic', l2: 10 });
     expect(ensemblePresetSpec('transfer').prior).toBe(0.5);
     expect(Object.isFrozen(ENSEMBLE_PRESETS.transfer.spec.detectors[1]!['rareBuckets'])).toBe(true);
+    // The type says what the freeze does, all the way down (before, a shallow Readonly let these compile).
+    expect(() => {
+      // @ts-expect-error: the preset's members are read-only
+      ENSEMBLE_PRESETS.transfer.spec.detectors[0]!.type = 'nli';
+    }).toThrow(TypeError);
+    expect(() => {
+      // @ts-expect-error: so is the list of them
+      ENSEMBLE_PRESETS.transfer.spec.detectors.length = 0;
+    }).toThrow(TypeError);
     expect(ENSEMBLE_PRESETS.transfer.groupedFit).toBe(true);
     const e = refusal(() => ensemblePresetSpec('fast' as 'transfer'));
     expect(e.option).toBe('preset');
@@ -128,13 +156,16 @@ describe('ensemble presets', () => {
     }
     const two = refusal(() => ensembleSpecFromFlags(presetFlags({ strategy: 'cascade', prior: '0.3' })));
     expect(two.message).toContain(
-      '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold, --model-dir, --threads, --device apply.',
+      '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold apply; --model-dir, --threads and --device reach only members that run a model, and transfer has none.',
     );
     // detect and score only score: an unfitted stacking preset is refused there, saying how to fit it.
     const unfitted = refusal(() => refuseUnfittedPreset(presetFlags(), 'detect'));
     expect(unfitted.option).toBe('--preset');
     expect(unfitted.message).toContain(
       'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
+    );
+    expect(refusal(() => refuseUnfittedPreset(presetFlags(), 'eval')).message).toContain(
+      'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: give --fit train.jsonl to fit it before it is scored, with --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json) and run botlens eval --model fitted.json',
     );
     expect(() => refuseUnfittedPreset(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
@@ -189,10 +220,13 @@ describe('ensemble presets', () => {
       detectors: 'heuristic,embedding,partner-contrast',
       strategy: 'stacking',
     });
-    // Without --group-by it still fits, and says how the preset is meant to be fitted.
-    const plain = await runCli(evalPreset);
+    // Without --group-by it still fits, and says how the preset is meant to be fitted (not with --quiet).
+    const plain = await runCli(evalPreset.filter((a) => a !== '--quiet'));
     expect(plain.code).toBe(0);
     expect(plain.stderr).toContain('--preset transfer is meant to be fitted on folds grouped by population');
+    const quiet = await runCli(evalPreset);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
     const conflict = await runCli([
       'eval',
       '--preset',
@@ -209,5 +243,83 @@ describe('ensemble presets', () => {
     const unknown = await runCli(['eval', '--preset', 'fast', '--data', data]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/--preset.*fast.*transfer/);
+  }, 120_000);
+
+  it('detect, score and eval without --fit refuse an unfitted --preset before reading any data', async () => {
+    const missing = work.path('missing.jsonl');
+    const cases: [string[], string][] = [
+      [['detect', missing, '--preset', 'transfer'], 'then run botlens detect --model fitted.json'],
+      [
+        ['score', missing, '--out', work.path('scores.jsonl'), '--preset', 'transfer'],
+        'then run botlens score --model fitted.json',
+      ],
+      [
+        ['eval', '--data', missing, '--preset', 'transfer'],
+        'give --fit train.jsonl to fit it before it is scored',
+      ],
+    ];
+    for (const [args, advice] of cases) {
+      // The data file does not exist: a refusal that came after reading it would be about the file.
+      const thrown = await presetCommands()
+        .parseAsync(args, { from: 'user' })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(InvalidOptionsError.isInstance(thrown), args[0]).toBe(true);
+      expect((thrown as InvalidOptionsError).option, args[0]).toBe('--preset');
+      expect((thrown as Error).message, args[0]).toContain(advice);
+    }
+  });
+
+  it('--preset help says where a preset is fitted: fit, eval with --fit, and not detect or score', () => {
+    const program = presetCommands();
+    const help = (name: string) =>
+      program.commands
+        .find((c) => c.name() === name)!
+        .helpInformation()
+        .replace(/\s+/g, ' ');
+    for (const name of ['detect', 'score']) {
+      expect(help(name), name).toContain(
+        '--preset <name> for fit and eval --fit, not here: a preset must be fitted before it scores, so fit it (botlens fit --preset NAME --data train.jsonl --out fitted.json) and pass --model fitted.json',
+      );
+    }
+    expect(help('eval')).toContain(
+      '--preset <name> with --fit: a named ensemble instead of --detectors and --strategy',
+    );
+    expect(help('fit')).toContain('--preset <name> a named ensemble instead of --detectors and --strategy');
+    expect(help('fit')).toContain(
+      '--quiet no progress display, and no note on how a --preset is meant to be fitted',
+    );
+  });
+
+  it('eval --model fitted.json reports the detectors and strategy it loaded, not the flag defaults', async () => {
+    const train = await readTranscriptsJsonl(CHATS);
+    const stacked = await createEnsemble({
+      strategy: 'stacking',
+      detectors: [{ type: 'heuristic' }, { type: 'partner-contrast' }],
+    });
+    await stacked.fit(train);
+    const ensembleFile = work.path('stacked.json');
+    await writeFile(ensembleFile, JSON.stringify(stacked.toJSON()));
+    // Before: "detectors":"heuristic","strategy":"weighted-mean" (the --detectors and --strategy defaults).
+    const r = await runCli(['eval', '--data', CHATS, '--model', ensembleFile, '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      detectors: 'heuristic,partner-contrast',
+      strategy: 'stacking',
+    });
+    const table = await runCli(['eval', '--data', CHATS, '--model', ensembleFile, '--quiet']);
+    expect(table.stdout).toMatch(/detectors\s+heuristic,partner-contrast\n/);
+    expect(table.stdout).toMatch(/strategy\s+stacking\n/);
+    // A fitted file may hold a single detector: its name, and no strategy.
+    const single = new HeuristicDetector();
+    await single.fit(train);
+    const singleFile = work.path('heuristic.json');
+    await writeFile(singleFile, JSON.stringify(single.toJSON()));
+    const one = JSON.parse((await runCli(['eval', '--data', CHATS, '--model', singleFile, '--json'])).stdout);
+    expect(one.detectors).toBe('heuristic');
+    expect(one).not.toHaveProperty('strategy');
+    await stacked.dispose();
   }, 120_000);
 });

@@ -78,7 +78,7 @@ describe('rareBuckets in specs, the service config and the CLI', () => {
     expect(configRefusal(10).key).toBe('ensemble.detectors[0].rareBuckets');
     const ok = parseServiceConfig({
       ensemble: {
-        strategy: 'stacking',
+        strategy: 'weighted-mean',
         detectors: [{ type: 'embedding', embedder: 'hashing', rareBuckets: { minConversations: 10 } }],
       },
     });

@@ -10,6 +10,7 @@ import {
   type EnsembleSpec,
   type ensembleSpecSchema,
 } from '../../src/detectors/detector-spec.js';
+import { ensemblePresetSpec } from '../../src/detectors/ensemble-presets.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
@@ -20,7 +21,7 @@ import {
   type serviceConfigSchema,
 } from '../../src/server/config.js';
 import { detectorFromConfig, startService } from '../../src/server/serve.js';
-import { ROOT } from '../helpers/run-cli.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'botlens-config-'));
 
@@ -105,9 +106,39 @@ describe('service config', () => {
     const shift = (await served.detect(t)).evidence.find((x) => x.name === 'prior_shift')?.contribution;
     const share = e.toJSON().trainingBotShare!;
     expect(shift).toBeCloseTo(Math.log(0.2 / 0.8) - Math.log(share / (1 - share)), 12);
-    expect(() => parseServiceConfig({ prior: 0.2 })).toThrow(/ensemble\.prior/);
+    expect(() => parseServiceConfig({ prior: 0.2 })).toThrow(/give "fitted" with it/);
     expect(() => parseServiceConfig({ fitted: 'stacking.json', prior: 1 })).toThrow(InvalidOptionsError);
   });
+
+  it('refuses an unfitted stacking ensemble before it listens, saying to fit it and serve the file as "fitted"', async () => {
+    // Before: "listening on ..." was printed, then the warm-up failed with "call ensemble.fit first" (exit 1).
+    const fitIt =
+      /fit it first \(e\.g\. botlens fit --preset transfer --group-by source .*"fitted": "fitted\.json"/;
+    const ensemble = ensemblePresetSpec('transfer');
+    expect(keyOf({ ensemble })).toBe('ensemble.strategy');
+    expect(() => parseServiceConfig({ ensemble })).toThrow(fitIt);
+    // A config object handed to startService without parseServiceConfig is refused too, before any port is bound.
+    let listened = false;
+    await expect(
+      startService(
+        { ensemble },
+        {
+          port: 0,
+          handleSignals: false,
+          onListening: () => {
+            listened = true;
+          },
+        },
+      ),
+    ).rejects.toThrow(fitIt);
+    expect(listened).toBe(false);
+    const p = join(dir, 'unfitted.config.json');
+    writeFileSync(p, JSON.stringify({ ensemble }));
+    const served = await runCli(['serve', '--config', p, '--port', '0'], { timeoutMs: 60_000 });
+    expect(served.code).not.toBe(0);
+    expect(served.stderr).toMatch(fitIt);
+    expect(served.stderr).not.toContain('listening');
+  }, 60_000);
 
   it('starts the service with no config and serves a detection', async () => {
     const { server, url } = await startService({}, { port: 0, handleSignals: false });

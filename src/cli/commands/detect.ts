@@ -114,7 +114,7 @@ export function registerDetectCommand(program: Command): void {
           '--allow-partial',
           'score from the members that ran when one fails (default: exit 3 without a verdict)',
         ),
-      { strategy: 'weighted-mean' },
+      { strategy: 'weighted-mean', preset: 'fitted-only' },
     ),
   ).action(async (file: string, flags: DetectFlags) => {
     if (flags.json && flags.pretty) {

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import type { Detector } from '../../core/detector.js';
+import { Ensemble } from '../../ensemble/ensemble.js';
+import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
   detectorFromFlags,
-  ensembleSpecFromFlags,
+  refuseUnfittedPreset,
 } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
@@ -40,6 +43,18 @@ function parsePrefix(value: string | undefined): number | undefined {
 const round = (v: number): string => String(Math.round(v * 10000) / 10000);
 
 /**
+ * What was scored, as the report names it: an ensemble's member names and strategy, or a single detector's name
+ * (a fitted file may hold one). Read from the detector built or loaded, never from the `--detectors` and
+ * `--strategy` defaults, which a fitted file or a `--preset` replaces.
+ */
+function scoredBy(detector: Detector): { detectors: string; strategy?: EnsembleStrategy } {
+  if (detector instanceof Ensemble) {
+    return { detectors: detector.members.map((m) => m.name).join(','), strategy: detector.strategy };
+  }
+  return { detectors: detector.name };
+}
+
+/**
  * `botlens eval --data FILE.jsonl [--fit TRAIN.jsonl]`: metrics of an ensemble on labelled data, optionally per
  * group (`--by source`), with bootstrap intervals (`--ci`) and on transcripts cut after the target's K-th
  * message (`--prefix K`). `--json` output uses the library's camelCase keys (`tprAt1Fpr`, `fitMs`), so a report
@@ -58,11 +73,12 @@ export function registerEvalCommand(program: Command): void {
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
         .option('--prefix <k>', "score every transcript cut right after the target's K-th message")
         .option('--json', 'print one JSON object')
-        .option('--quiet', 'no progress display'),
-      { strategy: 'weighted-mean' },
+        .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted'),
+      { strategy: 'weighted-mean', preset: 'eval' },
     ),
   ).action(async (flags: EvalFlags) => {
     const prefix = parsePrefix(flags.prefix);
+    if (!flags.fit) refuseUnfittedPreset(flags, 'eval');
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
@@ -77,7 +93,7 @@ export function registerEvalCommand(program: Command): void {
     try {
       let fitMs = 0;
       if (train) {
-        if (note !== undefined) process.stderr.write(note);
+        if (note !== undefined && !flags.quiet) process.stderr.write(note);
         const t0 = performance.now();
         progress.busy(`fitting on ${train.length} transcripts`);
         await fitGrouped(detector, train, flags.groupBy, '--fit');
@@ -96,8 +112,6 @@ export function registerEvalCommand(program: Command): void {
         onProgress: (p) => progress.update(p.done, p.total),
       });
       progress.stop();
-      // What --preset built, in place of the --detectors and --strategy defaults it replaced.
-      const preset = flags.preset === undefined ? undefined : ensembleSpecFromFlags(flags);
       const out = {
         n: report.n,
         f1: report.f1,
@@ -110,9 +124,8 @@ export function registerEvalCommand(program: Command): void {
         ece: report.ece,
         abstained: report.abstained,
         threshold: report.threshold,
-        ...(preset && { preset: flags.preset }),
-        detectors: preset ? preset.detectors.map((d) => d.type).join(',') : flags.detectors,
-        strategy: preset?.strategy ?? flags.strategy,
+        ...(flags.preset !== undefined && { preset: flags.preset }),
+        ...scoredBy(detector),
         fitMs: Math.round(fitMs),
         evalMs: Math.round(report.elapsedMs),
         ...(report.prefix && { prefix: report.prefix }),

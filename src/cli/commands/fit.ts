@@ -32,9 +32,9 @@ export function registerFitCommand(program: Command): void {
         .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
         .option('--force', 'replace --out when it exists')
         .option(GROUP_BY_FLAG, GROUP_BY_HELP)
-        .option('--quiet', 'no progress display')
+        .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted')
         .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
-      { strategy: 'stacking' },
+      { strategy: 'stacking', preset: 'fit' },
     ),
   ).action(async (flags: FitFlags) => {
     checkOutputFile(flags.out, { option: '--out', force: flags.force });
@@ -51,7 +51,7 @@ export function registerFitCommand(program: Command): void {
       if (!detector.fit || !detector.toJSON) {
         throw new InvalidOptionsError('--detectors', `${detector.name} cannot be fitted and saved`);
       }
-      if (note !== undefined) process.stderr.write(note);
+      if (note !== undefined && !flags.quiet) process.stderr.write(note);
       const t0 = performance.now();
       progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
       await fitGrouped(detector, train, flags.groupBy, '--data');

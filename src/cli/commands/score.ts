@@ -98,7 +98,7 @@ export function registerScoreCommand(program: Command): void {
       .option('--queue <name>', 'queue name with --redis', 'botlens-score')
       .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
       .option('--json', 'print the summary as JSON'),
-    { strategy: 'weighted-mean' },
+    { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     const detector = scoringDetectorFromFlags(flags);
     const batchSize = parseCount('--batch-size', flags.batchSize, 1);

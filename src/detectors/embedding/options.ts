@@ -1,4 +1,5 @@
 import { HNSW_DEFAULTS } from '../../ann/hnsw-index.js';
+import { describeValue } from '../../core/describe-value.js';
 import { checkName, checkThreshold } from '../../core/detector-kit.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
@@ -174,7 +175,7 @@ function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | unde
   const { minConversations, action = 'drop', count = 'any', ...rest } = v as Record<string, unknown>;
   const extra = Object.keys(rest);
   if (extra.length > 0) {
-    throw new InvalidOptionsError('rareBuckets', `unknown key ${JSON.stringify(extra[0])}`);
+    throw new InvalidOptionsError('rareBuckets', `unknown key ${describeValue(extra[0])}`);
   }
   const min = positiveInt('rareBuckets.minConversations', minConversations, 0);
   if (min < 2) {
@@ -186,13 +187,13 @@ function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | unde
   if (action !== 'drop' && action !== 'shrink') {
     throw new InvalidOptionsError(
       'rareBuckets.action',
-      `expected "drop" or "shrink", got ${JSON.stringify(action)}`,
+      `expected "drop" or "shrink", got ${describeValue(action)}`,
     );
   }
   if (count !== 'any' && count !== 'eachClass') {
     throw new InvalidOptionsError(
       'rareBuckets.count',
-      `expected "any" or "eachClass", got ${JSON.stringify(count)}`,
+      `expected "any" or "eachClass", got ${describeValue(count)}`,
     );
   }
   return { minConversations: min, action, count };
@@ -206,7 +207,7 @@ export function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
   const threshold = checkThreshold(o.threshold);
   const useAnn = o.useAnn ?? 'auto';
   if (useAnn !== true && useAnn !== false && useAnn !== 'auto') {
-    throw new InvalidOptionsError('useAnn', `expected true, false or "auto", got ${JSON.stringify(useAnn)}`);
+    throw new InvalidOptionsError('useAnn', `expected true, false or "auto", got ${describeValue(useAnn)}`);
   }
   if (o.probe !== undefined && typeof o.probe !== 'boolean') {
     throw new InvalidOptionsError('probe', `expected a boolean, got ${String(o.probe)}`);

@@ -5,6 +5,7 @@ import {
   encodeFloat32,
   encodeVectors,
 } from '../../ann/vector-codec.js';
+import { describeValue } from '../../core/describe-value.js';
 import type { DetectorState } from '../../core/detector.js';
 import type { JsonObject } from '../../core/json.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -117,7 +118,7 @@ export function readState(
   if (state.version !== STATE_VERSION) {
     throw new InvalidOptionsError(
       'state.version',
-      `this botlens reads embedding state version ${STATE_VERSION}, got ${JSON.stringify(state.version)}: refit or upgrade botlens`,
+      `this botlens reads embedding state version ${STATE_VERSION}, got ${describeValue(state.version)}: refit or upgrade botlens`,
     );
   }
   const s = state as Record<string, unknown>;

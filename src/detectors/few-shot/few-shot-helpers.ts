@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import type { DetectorState } from '../../core/detector.js';
 import type { JsonObject, JsonValue } from '../../core/json.js';
 import type { ValidTranscript } from '../../core/transcript.js';
@@ -139,7 +140,7 @@ export function optionsFromState(state: DetectorState): FewShotPromptOptions {
     const v = state[k as string];
     if (v === undefined || v === null) return;
     if (typeof v !== type)
-      throw new InvalidOptionsError(`state.${String(k)}`, `expected a ${type}, got ${JSON.stringify(v)}`);
+      throw new InvalidOptionsError(`state.${String(k)}`, `expected a ${type}, got ${describeValue(v)}`);
     opts[k] = v as FewShotPromptOptions[K];
   };
   pick('name', 'string');

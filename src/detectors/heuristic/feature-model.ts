@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { STYLE_FEATURE_NAMES, type StyleFeatureName } from './style-feature-types.js';
 
@@ -222,7 +223,7 @@ export function requireAll(weights: object, base: CompleteHeuristicWeights): Com
   if (typeof intercept !== 'number') {
     throw new InvalidOptionsError(
       'state.weights.intercept',
-      `expected a number, got ${JSON.stringify(intercept)}`,
+      `expected a number, got ${describeValue(intercept)}`,
     );
   }
   return base;

@@ -1,4 +1,5 @@
 import { checkTranscript } from '../../core/checked-transcript.js';
+import { describeValue } from '../../core/describe-value.js';
 import { abstained, nowMs, scoredWithEvidenceOnRead } from '../../core/detection.js';
 import type {
   Detection,
@@ -335,12 +336,12 @@ export class HeuristicDetector implements Detector {
       const v = state[k];
       if (v === undefined) return undefined;
       if (typeof v !== 'number')
-        throw new InvalidOptionsError(`state.${k}`, `expected a number, got ${JSON.stringify(v)}`);
+        throw new InvalidOptionsError(`state.${k}`, `expected a number, got ${describeValue(v)}`);
       return v;
     };
     const name = state['name'];
     if (name !== undefined && typeof name !== 'string') {
-      throw new InvalidOptionsError('state.name', `expected a string, got ${JSON.stringify(name)}`);
+      throw new InvalidOptionsError('state.name', `expected a string, got ${describeValue(name)}`);
     }
     const weights = state['weights'];
     if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) {

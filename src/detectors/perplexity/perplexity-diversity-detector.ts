@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import {
@@ -102,7 +103,7 @@ export class PerplexityDiversityDetector implements Detector {
     const threshold = checkThreshold(options.threshold);
     const unit = options.unit ?? 'joined';
     if (unit !== 'joined' && unit !== 'per-message') {
-      throw new InvalidOptionsError('unit', `got ${JSON.stringify(unit)}; use "joined" or "per-message"`);
+      throw new InvalidOptionsError('unit', `got ${describeValue(unit)}; use "joined" or "per-message"`);
     }
     const l2 = checkL2(options.l2);
     if (options.performer !== undefined && options.observer === undefined) {
@@ -282,14 +283,14 @@ export class PerplexityDiversityDetector implements Detector {
       const v = state[k];
       if (v === undefined) return undefined;
       if (typeof v !== 'string')
-        throw new InvalidOptionsError(`state.${k}`, `expected a string, got ${JSON.stringify(v)}`);
+        throw new InvalidOptionsError(`state.${k}`, `expected a string, got ${describeValue(v)}`);
       return v;
     };
     const num = (k: string) => {
       const v = state[k];
       if (v === undefined || v === null) return undefined;
       if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new InvalidOptionsError(`state.${k}`, `expected a number, got ${JSON.stringify(v)}`);
+        throw new InvalidOptionsError(`state.${k}`, `expected a number, got ${describeValue(v)}`);
       return v;
     };
     const name = str('name');
@@ -309,7 +310,7 @@ export class PerplexityDiversityDetector implements Detector {
     if (!Array.isArray(features) || features.join(',') !== d.featureNames.join(',')) {
       throw new InvalidOptionsError(
         'state.features',
-        `expected [${d.featureNames.join(', ')}] for this configuration, got ${JSON.stringify(features)}: the observer setting must match the one fitted`,
+        `expected [${d.featureNames.join(', ')}] for this configuration, got ${describeValue(features)}: the observer setting must match the one fitted`,
       );
     }
     const weights = numberArray(state['weights'], 'state.weights', features.length);

@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { AdapterError } from '../../errors/adapter-error.js';
 
 /**
@@ -83,7 +84,7 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
   if (peftType !== 'LORA') {
     throw new AdapterError(
       'ADAPTER_UNSUPPORTED',
-      `${source} has peft_type ${JSON.stringify(peftType)}; only LoRA adapters (peft_type "LORA") can be merged.`,
+      `${source} has peft_type ${describeValue(peftType)}; only LoRA adapters (peft_type "LORA") can be merged.`,
     );
   }
   for (const [key, why] of UNSUPPORTED_FLAGS) {
@@ -103,7 +104,7 @@ export function parseAdapterConfig(json: unknown, source = 'adapter_config.json'
     }
   }
   const bad = (key: string, what: string): never => {
-    throw new AdapterError('ADAPTER_INVALID', `${source}: ${key} ${what} (got ${JSON.stringify(c[key])}).`);
+    throw new AdapterError('ADAPTER_INVALID', `${source}: ${key} ${what} (got ${describeValue(c[key])}).`);
   };
   const r = c['r'];
   if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) bad('r', 'must be a positive integer');
