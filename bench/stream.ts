@@ -8,7 +8,10 @@
  * own members' streams pushed one after the other and side by side (each message to every member in turn, as the
  * ensemble does, without it), whether its embedding member holds the labelled set the detector fitted alone holds,
  * and the ensemble's own part: the same pushes with its members' streams replaced by replays of their recorded
- * detections.
+ * detections. Last, what an open stream holds and what opening one costs, for the embedding detector and the
+ * ensemble (a service may hold thousands of open streams, mostly short chats): the heap and ArrayBuffer
+ * growth per stream over {@link OPEN_STREAMS} streams pushed `long`'s first 5 messages each (after a full GC),
+ * and the CPU time of opening a stream and pushing 1 or 5 messages against detect() on the same prefix.
  *
  * Old and new are each built, fitted and timed alone in their own child process, alternating (new, old, new,
  * old...; BENCH_REPEATS pairs, default 3; each child fits on ConvAI train, about 7 s, and times for about 18 s),
@@ -28,6 +31,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Detection, Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 import type * as reader from '../src/data/read-transcripts.js';
@@ -190,6 +195,22 @@ interface MemberFigures {
   sameSet: boolean;
 }
 
+/** What an open stream holds and what opening one costs (the embedding detector's or the ensemble's). */
+interface OpenFigures {
+  /**
+   * KiB per open stream (pushed 5 messages): heap used, ArrayBuffers (typed arrays). (Not the resident set: it
+   * reuses the pages the streams measured before freed, so the ensemble's, measured second, read about 50 KiB
+   * whatever it held.)
+   */
+  heapKiB: number;
+  buffersKiB: number;
+  /** CPU µs to open a stream and push 1 message, and detect() on that message; the same for 5 messages. */
+  open1: number;
+  detect1: number;
+  open5: number;
+  detect5: number;
+}
+
 /** One child process's figures. */
 interface ChildFigures {
   /** Heuristic, embedding, ensemble, in {@link LABELS}' order. */
@@ -197,6 +218,8 @@ interface ChildFigures {
   /** CPU ms of the ensemble's 200 pushes with its members replayed: its own work. */
   own: number;
   members: MemberFigures;
+  /** The embedding detector's, then the ensemble's. */
+  open: [OpenFigures, OpenFigures];
 }
 
 /** Builds, fits and times one implementation alone in this process (a child of the bench). */
@@ -220,6 +243,8 @@ async function timeOne(side: Side): Promise<ChildFigures> {
     detectors.push({ detect, pushes, equal });
   }
   const ens = fresh[fresh.length - 1]!;
+  // Before the members' split: it replaces the ensemble members' streams with replays.
+  const open: [OpenFigures, OpenFigures] = [await openCost(fresh[1]!), await openCost(ens)];
   const members = await splitMembers(ens, fresh[1]!);
   // The ensemble's own share of the 200 pushes (issue 11: pushes cost about the members' streams plus little).
   const whole = (await pushAll(ens)).score;
@@ -227,7 +252,64 @@ async function timeOne(side: Side): Promise<ChildFigures> {
   if ((await pushAll(ens)).score !== whole)
     throw new Error('the replayed members changed the last detection');
   const [own = 0] = await time([{ run: () => pushAll(ens), batch: 10 }], 2500);
-  return { detectors, own, members };
+  return { detectors, own, members, open };
+}
+
+/** How many streams {@link openCost} holds open at once. */
+const OPEN_STREAMS = 2000;
+
+/** A full garbage collection (the flag set at run time: the children run without --expose-gc). */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
+/**
+ * What {@link OPEN_STREAMS} open streams of `d` hold, each pushed `long`'s first 5 messages (3 from the target),
+ * per stream; and the CPU µs of opening a stream and pushing 1 or 5 messages against detect() on the same prefix.
+ */
+async function openCost(d: Detector): Promise<OpenFigures> {
+  const first = long.messages.slice(0, 5);
+  const open = async (n: number): Promise<void> => {
+    const live = d.stream?.({ target });
+    if (!live) throw new Error(`${d.name} has no stream()`);
+    for (let i = 0; i < n; i++) await live.push(first[i]!);
+  };
+  await open(5);
+  collect();
+  const a = process.memoryUsage();
+  const held: unknown[] = [];
+  for (let k = 0; k < OPEN_STREAMS; k++) {
+    const live = d.stream?.({ target });
+    for (const m of first) await live?.push(m);
+    held.push(live);
+  }
+  collect();
+  const b = process.memoryUsage();
+  const per = (x: number): number => x / OPEN_STREAMS / 1024;
+  held.length = 0;
+  collect();
+  const prefix = (n: number): Transcript => ({ target, messages: first.slice(0, n) });
+  const [open1 = 0, detect1 = 0, open5 = 0, detect5 = 0] = await time(
+    [
+      { run: () => open(1), batch: 20 },
+      { run: () => d.detect(prefix(1)), batch: 20 },
+      { run: () => open(5), batch: 20 },
+      { run: () => d.detect(prefix(5)), batch: 20 },
+    ],
+    2000,
+  );
+  const us = 1000;
+  return {
+    heapKiB: per(b.heapUsed - a.heapUsed),
+    buffersKiB: per(b.arrayBuffers - a.arrayBuffers),
+    open1: open1 * us,
+    detect1: detect1 * us,
+    open5: open5 * us,
+    detect5: detect5 * us,
+  };
 }
 
 /**
@@ -330,3 +412,22 @@ console.log('');
 console.log(
   `The ensemble's own work in its 200 pushes (members replayed from recorded detections): ${hasOld ? `old ${ms(med(oldRuns, (r) => r.own))} ms, ` : ''}new ${ms(med(newRuns, (r) => r.own))} ms.`,
 );
+
+/** The open-stream figures of `runs` for the embedding detector (0) or the ensemble (1), medians over the children. */
+const openLine = (which: string, runs: ChildFigures[], i: 0 | 1): string => {
+  const m = (f: (o: OpenFigures) => number): number => median(runs.map((r) => f(r.open[i])));
+  const kib = (x: number): string => x.toFixed(1);
+  const us = (x: number): string => x.toFixed(0);
+  return `${which}: ${kib(m((o) => o.heapKiB))} KiB heap + ${kib(m((o) => o.buffersKiB))} KiB typed arrays per stream; open + 1 push ${us(m((o) => o.open1))} µs against detect() ${us(m((o) => o.detect1))} µs, open + 5 pushes ${us(m((o) => o.open5))} µs against ${us(m((o) => o.detect5))} µs`;
+};
+console.log('');
+console.log(
+  `Open streams (a service holds many, mostly short chats): ${OPEN_STREAMS} streams held open, each pushed the transcript's first 5 messages (3 from the target), growth per stream after a full GC; CPU µs of opening a stream and pushing its first 1 or 5 messages against detect() on the same prefix (medians over the children).`,
+);
+for (const [label, i] of [
+  ['embedding (hashing, fitted)', 0],
+  ['stacking ensemble', 1],
+] as const) {
+  if (hasOld) console.log(`- ${openLine(`${label}, old`, oldRuns, i)}`);
+  console.log(`- ${openLine(`${label}, new`, newRuns, i)}`);
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
+import { seededRandom } from '../src/numeric/random.js';
 import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
 
 function cos(a: Float32Array, b: Float32Array): number {
@@ -129,6 +130,60 @@ describe('HashingEmbedder', () => {
     const out = await new HashingEmbedder().embed(texts);
     expect(out).toHaveLength(1000);
     expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('reports the same bucket changes from an incremental accumulator as from a one-pass one, across thousands of buckets', () => {
+    // The incremental accumulator keeps a cell per touched bucket, grown as buckets are touched: a text touching
+    // thousands of buckets (a small dim: many collisions, so one cell's value moves for several n-grams) crosses
+    // several growths, and every reported before/after/other value must still be the bucket's own.
+    const r = seededRandom(11);
+    const words = Array.from({ length: 3000 }, (_, i) => `w${i.toString(36)}${'xyz'[i % 3]}`);
+    const parts = Array.from({ length: 40 }, () =>
+      Array.from({ length: 60 }, () => words[Math.floor(r() * r() * words.length)]!).join(' '),
+    );
+    for (const dim of [1 << 12, 1 << 16]) {
+      const e = new HashingEmbedder({ dim });
+      const once = e.accumulator();
+      const incremental = e.accumulator(true);
+      type Change = [number, number, number];
+      const record =
+        (into: Map<string, Change>) =>
+        (block: 0 | 1, b: number, before: number, after: number, other: number) => {
+          into.set(`${block}:${b}`, [before, after, other]);
+        };
+      let cells = 0;
+      let worst = 0;
+      for (const part of parts) {
+        const a = new Map<string, Change>();
+        const b = new Map<string, Change>();
+        once.add(part, record(a));
+        incremental.add(part, record(b));
+        // (A bucket whose n-grams' changes cancel may move by a rounding step in one and not the other.)
+        for (const k of new Set([...a.keys(), ...b.keys()])) {
+          const x = a.get(k);
+          const y = b.get(k);
+          if (x && y)
+            for (let i = 0; i < 3; i++)
+              worst = Math.max(worst, Math.abs(y[i]! - x[i]!) / (1 + Math.abs(x[i]!)));
+          else {
+            const [before, after] = (x ?? y)!;
+            worst = Math.max(worst, Math.abs(after - before));
+          }
+        }
+        cells += b.size;
+      }
+      expect(cells).toBeGreaterThan(4000);
+      expect(worst).toBeLessThanOrEqual(1e-12);
+      const v = incremental.vector();
+      const w = once.vector();
+      for (let i = 0; i < dim; i++) worst = Math.max(worst, Math.abs(v[i]! - w[i]!));
+      expect(worst).toBeLessThanOrEqual(1e-6);
+      incremental.reset();
+      once.reset();
+      incremental.add(parts[0]!);
+      once.add(parts[0]!);
+      expect(Array.from(incremental.sparse().indices)).toEqual(Array.from(once.sparse().indices));
+    }
   });
 
   it('accumulates messages into the vector of their joined text, bit for bit, and gives it sparse too', () => {

@@ -66,9 +66,12 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** `Block.flags` bits: the bucket changed since the last settle; the bucket has a non-empty chain (touched). */
+/** `Block.flags` bits: the cell changed since the last settle; the bucket has a non-empty chain (touched). */
 const DIRTY = 1;
 const TOUCHED = 2;
+
+/** First capacity of a compact block's per-cell arrays (doubled as buckets are touched). */
+const FIRST_CELLS = 256;
 
 /**
  * One block of hashed features (word or character n-grams): a count per raw hash, each raw hash chained to its
@@ -80,8 +83,13 @@ const TOUCHED = 2;
  * settling costs the changed buckets only, not their chains, which grow with the text's vocabulary (with a
  * large vocabulary, a long text's chains make a settle several times dearer). Its sums then equal the
  * one-pass sums up to rounding (about 1e-16 relative), not bit for bit. It keeps no chains (nothing reads
- * them), so a stream's block allocates and touches less: a stream makes two per target and settles them at
- * every message.
+ * them), and it is compact: its per-bucket state lives in cells, one per touched bucket in first-touch order
+ * (a slot names its cell; a small open-addressing table finds a bucket's cell), grown as buckets are touched.
+ * A stream makes two per target, and a short chat touches a few hundred of the `dim` buckets: dense, the two
+ * took about 544 KiB per stream (at dim 16384), compact a few KiB.
+ *
+ * A chained (dense) block's cell is its bucket: `cellOf` then holds the bucket and the per-cell arrays are
+ * `dim` long.
  */
 class Block {
   private readonly mask: number;
@@ -90,33 +98,41 @@ class Block {
   private counts = new Int32Array(512);
   /** Chained blocks: the next slot of the same bucket, or -1. */
   private next: Int32Array;
-  private bucketOf = new Int32Array(512);
+  /** Per slot, its bucket's cell (a dense block's cell is the bucket). */
+  private cellOf = new Int32Array(512);
   /** Per slot, 1 when its n-gram counts negatively (the top bit of its mixed hash). */
   private negative = new Int32Array(512);
   private size = 0;
   /** Chained blocks: per bucket, its first and last slot (head -1: none). */
   private readonly head: Int32Array | undefined;
   private readonly tail: Int32Array | undefined;
-  /** Per bucket, `DIRTY` and `TOUCHED` bits. */
-  private readonly flags: Uint8Array;
-  /** The dirty buckets, the first `dirtyCount` entries (kept, not shrunk, between settles). */
+  /** Per cell, `DIRTY` and (dense blocks) `TOUCHED` bits. */
+  private flags: Uint8Array;
+  /** The dirty cells, the first `dirtyCount` entries (kept, not shrunk, between settles). */
   private readonly dirty: number[] = [];
   private dirtyCount = 0;
-  /** Signed sublinear sum per bucket. */
-  readonly value: Float64Array;
-  /** Buckets in first-touch order. */
+  /** Signed sublinear sum per cell (a dense block's: per bucket). */
+  private value: Float64Array;
+  /** Buckets in first-touch order (a compact block's cell `i` is bucket `order[i]`). */
   readonly order: number[] = [];
-  /** Incremental blocks: each dirty bucket's sum before the changes being settled. */
-  private readonly before: Float64Array | undefined;
+  /** Incremental blocks: each dirty cell's sum before the changes being settled. */
+  private before: Float64Array | undefined;
+  /** Compact blocks: open addressing from bucket + 1 (0: empty) to its cell, in `cellAt` at the same place. */
+  private cellKeys: Int32Array | undefined;
+  private cellAt: Int32Array | undefined;
 
   constructor(dim: number, incremental: boolean) {
     this.mask = dim - 1;
-    this.flags = new Uint8Array(dim);
-    this.value = new Float64Array(dim);
     if (incremental) {
-      this.before = new Float64Array(dim);
+      this.flags = new Uint8Array(FIRST_CELLS);
+      this.value = new Float64Array(FIRST_CELLS);
+      this.before = new Float64Array(FIRST_CELLS);
+      this.cellKeys = new Int32Array(FIRST_CELLS * 2);
+      this.cellAt = new Int32Array(FIRST_CELLS * 2);
       this.next = new Int32Array(0);
     } else {
+      this.flags = new Uint8Array(dim);
+      this.value = new Float64Array(dim);
       this.head = new Int32Array(dim).fill(-1);
       this.tail = new Int32Array(dim);
       this.next = new Int32Array(512);
@@ -127,9 +143,21 @@ class Block {
     return this.size === 0;
   }
 
+  /** Whether the per-bucket state is kept in cells (an incremental block) rather than `dim`-long arrays. */
+  get compact(): boolean {
+    return this.cellKeys !== undefined;
+  }
+
+  /** The sum of the bucket in `order` at `i` (see {@link Block.order}). */
+  valueAt(i: number): number {
+    return this.value[this.cellKeys ? i : this.order[i]!]!;
+  }
+
   /** A bucket's settled sum (an incremental block moves its sums as n-grams arrive, before settling). */
   settledValue(b: number): number {
-    return this.before && this.flags[b]! & DIRTY ? this.before[b]! : this.value[b]!;
+    const c = this.cellKeys ? this.findCell(b) : b;
+    if (c < 0) return 0;
+    return this.before && this.flags[c]! & DIRTY ? this.before[c]! : this.value[c]!;
   }
 
   add(raw: number): void {
@@ -149,31 +177,33 @@ class Block {
       this.table[t] = slot + 1;
       const mixed = fmix32(raw);
       const b = mixed & this.mask;
-      this.bucketOf[slot] = b;
       this.negative[slot] = mixed >>> 31;
-      if ((this.flags[b]! & TOUCHED) === 0) {
-        this.flags[b]! |= TOUCHED;
-        this.order.push(b);
-      }
       const head = this.head;
       if (head) {
+        this.cellOf[slot] = b;
+        if ((this.flags[b]! & TOUCHED) === 0) {
+          this.flags[b]! |= TOUCHED;
+          this.order.push(b);
+        }
         this.next[slot] = -1;
         if (head[b] === -1) head[b] = slot;
         else this.next[this.tail![b]!] = slot;
         this.tail![b] = slot;
+      } else {
+        this.cellOf[slot] = this.touchCell(b);
       }
       if (this.size * 2 > this.table.length) this.rehash();
     }
     const c = this.counts[slot]!++;
-    const b = this.bucketOf[slot]!;
-    if ((this.flags[b]! & DIRTY) === 0) {
-      this.flags[b]! |= DIRTY;
-      this.dirty[this.dirtyCount++] = b;
-      if (this.before) this.before[b] = this.value[b]!;
+    const cell = this.cellOf[slot]!;
+    if ((this.flags[cell]! & DIRTY) === 0) {
+      this.flags[cell]! |= DIRTY;
+      this.dirty[this.dirtyCount++] = cell;
+      if (this.before) this.before[cell] = this.value[cell]!;
     }
     if (this.before) {
       const x = c < TABLED ? STEP[c]! : Math.log1p(c + 1) - Math.log1p(c);
-      this.value[b]! += this.negative[slot] ? -x : x;
+      this.value[cell]! += this.negative[slot] ? -x : x;
     }
   }
 
@@ -186,11 +216,15 @@ class Block {
     const count = this.dirtyCount;
     this.dirtyCount = 0;
     if (before) {
+      const order = this.order;
       for (let i = 0; i < count; i++) {
-        const b = dirty[i]!;
-        flags[b]! &= ~DIRTY;
-        const v = this.value[b]!;
-        if (onChange && v !== before[b]) onChange(id, b, before[b]!, v, other.settledValue(b));
+        const c = dirty[i]!;
+        flags[c]! &= ~DIRTY;
+        const v = this.value[c]!;
+        if (onChange && v !== before[c]) {
+          const b = order[c]!;
+          onChange(id, b, before[c]!, v, other.settledValue(b));
+        }
       }
       return;
     }
@@ -211,23 +245,90 @@ class Block {
   }
 
   reset(): void {
-    for (const b of this.order) {
-      if (this.head) this.head[b] = -1;
-      this.value[b] = 0;
-      this.flags[b] = 0;
+    if (this.cellKeys) {
+      this.value.fill(0, 0, this.order.length);
+      this.flags.fill(0, 0, this.order.length);
+      this.cellKeys.fill(0);
+    } else {
+      for (const b of this.order) {
+        this.head![b] = -1;
+        this.value[b] = 0;
+        this.flags[b] = 0;
+      }
     }
-    // (Every dirty bucket is in `order`: a bucket is touched before its first count, so its flags are cleared above.)
+    // (Every dirty cell is a touched one: a bucket is touched before its first count, so its flags are cleared above.)
     this.dirtyCount = 0;
     this.order.length = 0;
     this.table.fill(0);
     this.size = 0;
   }
 
+  /** A compact block's cell of bucket `b`, or -1 when the bucket is untouched. */
+  private findCell(b: number): number {
+    const keys = this.cellKeys!;
+    const cmask = keys.length - 1;
+    const want = b + 1;
+    for (let t = (Math.imul(b, 0x9e3779b1) >>> 0) & cmask; ; t = (t + 1) & cmask) {
+      const k = keys[t]!;
+      if (k === want) return this.cellAt![t]!;
+      if (k === 0) return -1;
+    }
+  }
+
+  /** A compact block's cell of bucket `b`, made (and the bucket put in `order`) on its first touch. */
+  private touchCell(b: number): number {
+    const keys = this.cellKeys!;
+    const cmask = keys.length - 1;
+    const want = b + 1;
+    let t = (Math.imul(b, 0x9e3779b1) >>> 0) & cmask;
+    for (let k = keys[t]!; k !== 0; k = keys[t]!) {
+      if (k === want) return this.cellAt![t]!;
+      t = (t + 1) & cmask;
+    }
+    const cell = this.order.length;
+    this.order.push(b);
+    if (cell >= this.value.length) this.growCells();
+    keys[t] = want;
+    this.cellAt![t] = cell;
+    if (this.order.length * 2 > keys.length) this.rehashCells();
+    return cell;
+  }
+
+  private growCells(): void {
+    const cap = this.value.length * 2;
+    const value = new Float64Array(cap);
+    value.set(this.value);
+    this.value = value;
+    const before = new Float64Array(cap);
+    before.set(this.before!);
+    this.before = before;
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  private rehashCells(): void {
+    const size = this.cellKeys!.length * 2;
+    const keys = new Int32Array(size);
+    const at = new Int32Array(size);
+    const cmask = size - 1;
+    const order = this.order;
+    for (let c = 0; c < order.length; c++) {
+      const b = order[c]!;
+      let t = (Math.imul(b, 0x9e3779b1) >>> 0) & cmask;
+      while (keys[t] !== 0) t = (t + 1) & cmask;
+      keys[t] = b + 1;
+      at[t] = c;
+    }
+    this.cellKeys = keys;
+    this.cellAt = at;
+  }
+
   private growSlots(): void {
     const cap = this.keys.length * 2;
     const names = this.head
-      ? (['keys', 'counts', 'next', 'bucketOf', 'negative'] as const)
-      : (['keys', 'counts', 'bucketOf', 'negative'] as const);
+      ? (['keys', 'counts', 'next', 'cellOf', 'negative'] as const)
+      : (['keys', 'counts', 'cellOf', 'negative'] as const);
     for (const name of names) {
       const grown = new Int32Array(cap);
       grown.set(this[name]);
@@ -342,12 +443,14 @@ export class HashingAccumulator {
       [this.char, o.charWeight],
     ] as const) {
       if (block.empty || weight === 0) continue;
+      const order = block.order;
       let norm = 0;
-      for (const b of block.order) norm += block.value[b]! * block.value[b]!;
+      for (let i = 0; i < order.length; i++) norm += block.valueAt(i) * block.valueAt(i);
       if (norm === 0) continue;
       const f = weight / Math.sqrt(norm);
-      for (const b of block.order) {
-        out[b]! += block.value[b]! * f;
+      for (let i = 0; i < order.length; i++) {
+        const b = order[i]!;
+        out[b]! += block.valueAt(i) * f;
         if (!seen[b]) {
           seen[b] = 1;
           touched.push(b);

@@ -41,7 +41,7 @@ export async function detectPrefixes(
   const out: Detection[][] = groups.map(() => []);
   const rest: number[] = [];
   let scored = 0;
-  // One accumulator for every group (emptied between them): a fresh one allocates and clears several `dim`-long arrays.
+  // One accumulator for every group (emptied between them): its tables, grown to the longest group, are kept.
   const acc = embedder instanceof HashingEmbedder ? embedder.accumulator(true) : undefined;
   groups.forEach((g, at) => {
     const longest = make ? longestIfPrefixes(g) : undefined;

@@ -172,6 +172,32 @@ describe('EmbeddingCentroidDetector.stream', () => {
     },
     60_000,
   );
+
+  it.skipIf(!HAS_SHARED)(
+    `keeps many short streams interleaved apart, each push equal to detect() on its prefix${HAS_SHARED ? '' : ` (${SHARED_SKIP_REASON})`}`,
+    async () => {
+      // Each stream keeps its own compact per-bucket state, grown as its text touches buckets: streams pushed in
+      // turn (one message to each, round after round) must each answer as detect() on their own prefix.
+      const train = await readTranscriptsJsonl(`${CONVAI_DIR}/train.jsonl`);
+      const dev = (await readTranscriptsJsonl(`${CONVAI_DIR}/dev.jsonl`)).slice(0, 40);
+      const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+      await d.fit(train.slice(0, 300));
+      const live = dev.map((t) => d.stream({ target: t.target! }));
+      let compared = 0;
+      for (let i = 0; i < 12; i++)
+        for (let s = 0; s < dev.length; s++) {
+          const t = dev[s]!;
+          if (i >= t.messages.length) continue;
+          const got = await live[s]!.push(t.messages[i]!);
+          const prefix = { ...t, messages: t.messages.slice(0, i + 1) };
+          if (!prefix.messages.some((m) => m.speaker === t.target)) continue;
+          expectSameDetection(got, await d.detect(prefix));
+          compared++;
+        }
+      expect(compared).toBeGreaterThan(300);
+    },
+    60_000,
+  );
 });
 
 describe('EmbeddingCentroidDetector fit cache', () => {
