@@ -335,6 +335,8 @@ export class SparseDesign implements DesignMatrix {
    * never -0), and building an index scatters every entry into fresh arrays (about 5% of a stacking fit on
    * ConvAI, for five folds per embedding fit); reading the left-out rows' entries costs less.
    *
+   * A subset of a subset is a subset of the first design, with the positions composed.
+   *
    * @param rows - positions among this design's rows, ascending
    * @param options - centering and scaling (the row subset is `rows`)
    * @throws RangeError when `rows` does not ascend within this design's rows
@@ -345,7 +347,11 @@ export class SparseDesign implements DesignMatrix {
         throw new RangeError(`subset rows must ascend within 0..${this.rows - 1}; row ${i} is ${rows[i]}`);
     }
     const rowIds = Int32Array.from(rows, (r) => this.rowIds[r]!);
-    return new SparseDesign(this.csr, { ...options, rowIds }, { design: this, rows });
+    // A subset of a subset reads the root's column index, so its rows are numbered among the root's rows.
+    const parent = this.parent
+      ? { design: this.parent.design, rows: Int32Array.from(rows, (r) => this.parent!.rows[r]!) }
+      : { design: this as SparseDesign, rows };
+    return new SparseDesign(this.csr, { ...options, rowIds }, parent);
   }
 
   /** Per-row scratch of {@link SparseDesign.timesTransposed} and {@link SparseDesign.timesTransposedAndSquares}. */

@@ -119,6 +119,24 @@ describe('SparseDesign', () => {
     expect(() => X.subset(Int32Array.from([3, 2]))).toThrow(RangeError);
   });
 
+  it('a subset of a subset takes every product bit for bit as a design built on those rows', () => {
+    const outer = Int32Array.from({ length: rowIds.length }, (_, r) => r).filter((r) => r % 5 !== 2);
+    const inner = Int32Array.from({ length: outer.length }, (_, r) => r).filter((r) => r % 3 !== 0);
+    const own = new SparseDesign(csr, { rowIds: inner.map((r) => rowIds[outer[r]!]!), center, rowScale });
+    const sub = X.subset(outer, { center, rowScale }).subset(inner, { center, rowScale });
+    expect(sub.rows).toBe(own.rows);
+    const u = Float64Array.from({ length: inner.length }, (_, r) => (r % 4 === 1 ? 0 : rand() * 2 - 1));
+    const d = Float64Array.from({ length: inner.length }, () => rand());
+    const products = (design: SparseDesign) => {
+      const [tu, su, sd, sq] = [0, 1, 2, 3].map(() => new Float64Array(cols));
+      design.timesTransposed(u, tu!);
+      design.timesTransposedAndSquares(u, su!, d, sd!);
+      design.weightedSquares(d, sq!);
+      return [tu, su, sd, sq].map((a) => Array.from(a!));
+    };
+    expect(products(sub)).toEqual(products(own));
+  });
+
   it('agrees with a dense computation of X^T u (centering and scaling applied to the rows)', () => {
     const u = Float64Array.from({ length: rowIds.length }, () => rand() * 2 - 1);
     const dense = new Float64Array(cols);
