@@ -253,8 +253,8 @@ export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 
 const HOME_PATH = /^~(?:[/\\]|$)/;
 
 /**
- * Validates a config object; see {@link loadServiceConfig}. An unfitted `stacking` ensemble is refused (see
- * {@link refuseUnfittedEnsemble}).
+ * Validates a config object; see {@link loadServiceConfig}. An unfitted `stacking` ensemble is refused (fit it
+ * with `botlens fit` and give the file as `fitted`).
  *
  * @param raw - the parsed JSON
  * @param baseDir - folder that relative paths resolve against
