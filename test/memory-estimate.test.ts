@@ -229,13 +229,13 @@ describe('estimateMemory', () => {
     expect(m.total).toBeCloseTo(572_235_673.6, 3);
   });
 
-  it('defaults to the overheads measured on ONNX Runtime: 45% of the weights, 18 MiB, 6 attention-score copies', () => {
+  it('defaults to the overheads measured on ONNX Runtime: 45% of the weights, 13.5 MiB, 6 attention-score copies', () => {
     const m = gpt2q8();
     expect(m.weights).toBe(124_439_808);
     expect(m.activations).toBe(342_884_352); // 1024*(5*768+2*3072)*4 + 6*12*1024^2*4
-    expect(m.overhead).toBeCloseTo(0.45 * 124_439_808 + 18 * 2 ** 20, 3);
+    expect(m.overhead).toBeCloseTo(0.45 * 124_439_808 + 13.5 * 2 ** 20, 3);
     expect(m.total).toBeCloseTo(124_439_808 + 342_884_352 + 205_852_672 + 75_497_472 + m.overhead, 3);
-    expect(RUNTIME_BASE_BYTES).toBe(18 * 2 ** 20);
+    expect(RUNTIME_BASE_BYTES).toBe(13.5 * 2 ** 20);
     expect(ORT_ATTENTION_COPIES).toBe(6);
     expect(WEIGHT_OVERHEAD_FRACTION).toBe(0.45);
   });

@@ -85,7 +85,7 @@ function millions(n: number): string {
  * budget. The parameter count comes from the safetensors headers (or the hub's summary of them), else from the
  * ONNX file sizes, else from the PyTorch weight sizes; the weights count as the larger of parameters x bytes per
  * dtype and the size of the ONNX files that will be loaded. Activations come from `config.json`; decoders add the
- * KV cache (with `num_key_value_heads`) and the per-position logits; the runtime adds 45% of the weights and 18 MiB (measured on ONNX Runtime; see `estimateMemory`).
+ * KV cache (with `num_key_value_heads`) and the per-position logits; the runtime adds 45% of the weights and 13.5 MiB (measured on ONNX Runtime; see `estimateMemory`).
  *
  * Fails above the budget, warns above `warnFraction` of it, and warns when the parameter count is unknown.
  *

@@ -251,7 +251,7 @@ export interface MemoryEstimateOptions {
   overheadFraction?: number;
   /**
    * Bytes a loaded model costs whatever its size (session, arena, tokenizer).
-   * @defaultValue {@link RUNTIME_BASE_BYTES} (18 MiB, measured)
+   * @defaultValue {@link RUNTIME_BASE_BYTES} (13.5 MiB, measured)
    */
   runtimeBytes?: number;
   /**
@@ -296,7 +296,7 @@ export interface MemoryEstimate {
  *   attention-score tensors alive;
  * - logits = {@link logitsBytes}, for decoders with a known vocabulary;
  * - kvCache = {@link kvCacheBytes}, for decoders, over the whole sequence;
- * - overhead = `overheadFraction x weights + runtimeBytes` (45% and 18 MiB by default).
+ * - overhead = `overheadFraction x weights + runtimeBytes` (45% and 13.5 MiB by default).
  *
  * The weight term is what `accelerate estimate-memory` computes (parameters x bytes per dtype); the activation,
  * logit and KV-cache terms add what such estimators leave out, and the defaults are calibrated against the RSS

@@ -115,10 +115,12 @@ export const ORT_ATTENTION_COPIES = 6;
 /**
  * Bytes one loaded model costs beyond its weights and activations regardless of its size: the ONNX Runtime
  * session and arena, the tokenizer and transformers.js's objects. Measured as the RSS growth of loading
- * tiny-bart-nli (1 MB of weights) and running 128 tokens: 20 MiB, of which about 2 MiB are weights and
- * activations.
+ * tiny-bart-nli (1 MB of weights) and running 128 tokens (`npx tsx bench/memory-estimate.ts`): 13.7 or 20.2 MiB
+ * from one process to the next (a native step of about 6.4 MiB while the model loads, outside the V8 heap and
+ * glibc's arenas; 16 processes split 6 / 10), of which about 3 MiB are weights and activations. 13.5 MiB puts the
+ * estimate between the two, within 25% of either.
  */
-export const RUNTIME_BASE_BYTES = 18 * 2 ** 20;
+export const RUNTIME_BASE_BYTES = 13.5 * 2 ** 20;
 
 /**
  * Extra weight bytes held while ONNX Runtime runs a model, as a fraction of the weight files: the file buffer

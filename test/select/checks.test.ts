@@ -251,7 +251,7 @@ describe('checkLicense', () => {
 
 describe('checkMemory', () => {
   it('passes under 80% of the budget, warns up to 100%, fails above', () => {
-    // 407M fp32 parameters: weights 1.63 GB, 45% of them and 18 MiB of runtime overhead, activations: about 2.51 GB
+    // 407M fp32 parameters: weights 1.63 GB, 45% of them and 13.5 MiB of runtime overhead, activations: about 2.51 GB
     expect(checkMemory(facts(), { task: 'nli', memoryBudget: '4GB' }).status).toBe('pass');
     expect(checkMemory(facts(), { task: 'nli', memoryBudget: '2.8GB' }).status).toBe('warn');
     const fail = checkMemory(facts(), { task: 'nli', memoryBudget: '1GB' });
