@@ -179,6 +179,4 @@ for (const name of Object.keys(MODELS) as ModelName[]) {
   }
 }
 const worst = ratios.reduce((a, r) => (Math.abs(Math.log(r)) > Math.abs(Math.log(a)) ? r : a), 1);
-console.log(
-  `\nworst estimate/measured ratio over every child: ${worst.toFixed(2)} (target 0.75 to 1.25)`,
-);
+console.log(`\nworst estimate/measured ratio over every child: ${worst.toFixed(2)} (target 0.75 to 1.25)`);
