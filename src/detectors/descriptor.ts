@@ -71,7 +71,8 @@ export interface DetectorRestoreContext {
 
 /**
  * One detector type, described once: its options (a zod schema with defaults), its saved-state format, how to
- * build it from a spec and how to restore it from saved state, and which CLI flags apply. The registry, the
+ * build it from a spec and how to restore it from saved state, whether it needs fitting before it scores, and which
+ * CLI flags apply. The registry, the
  * config-file schema (`detectorSpecSchema`), the CLI and `detectorFromFile` all read it. Write one with
  * {@link defineDetector} and add it with `registerDetector`.
  *
@@ -121,6 +122,22 @@ export interface DetectorDescriptor<Options extends object = object, D extends D
    * @defaultValue none
    */
   readonly cliFlags?: readonly DetectorCliFlag[];
+  /**
+   * Whether a detector built from these options cannot score until it is fitted: its `detect()` throws
+   * `NotFittedError` before `fit()` (or before `restore` gave it saved state), e.g. a detector with no hand-set
+   * weights. The CLI (`detect`, `score`, `eval` without `--fit`) and the service refuse a spec holding one before
+   * they read any data or listen, saying to fit it first and use the fitted file; a fitted file is never refused.
+   * It gets the parsed options (defaults applied), so a type can need a fit with some options only.
+   *
+   * @param options - the spec's options, parsed by `optionsSchema`
+   * @returns true when the detector cannot score unfitted
+   * @defaultValue absent: it scores unfitted
+   * @example
+   * ```ts
+   * defineDetector({ ...lengthy, needsFit: () => true });
+   * ```
+   */
+  needsFit?(options: Options): boolean;
   /** Builds a new detector from parsed options. */
   create(options: Options): D | Promise<D>;
   /** Rebuilds a detector from what its `toJSON()` returned. */
@@ -212,6 +229,12 @@ export function checkDescriptor(d: unknown): asserts d is DetectorDescriptor {
         `${who}: "${String(f)}" is not a shared flag; use some of ${DETECTOR_CLI_FLAGS.join(', ')}`,
       );
     }
+  }
+  if (x.needsFit !== undefined && typeof x.needsFit !== 'function') {
+    throw new InvalidOptionsError(
+      'needsFit',
+      `${who}: expected a function of the parsed options that returns true when the detector cannot score unfitted, e.g. needsFit: () => true`,
+    );
   }
   if (typeof x.create !== 'function' || typeof x.restore !== 'function') {
     throw new InvalidOptionsError(

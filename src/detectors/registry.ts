@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
@@ -7,7 +8,11 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { absoluteDir } from '../runtime/local-path.js';
 import type { ModelRelocation } from '../runtime/model-options.js';
-import { checkSpecificationVersion, type DetectorLoadOptions } from './descriptor.js';
+import {
+  checkSpecificationVersion,
+  type DetectorDescriptor,
+  type DetectorLoadOptions,
+} from './descriptor.js';
 import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 
@@ -45,6 +50,23 @@ function fieldsMessage(issues: readonly { path: PropertyKey[]; message: string }
  * ```
  */
 export async function createDetector(spec: DetectorSpec): Promise<Detector> {
+  const { descriptor, options } = parseDetectorSpec(spec);
+  const d = await descriptor.create(options);
+  checkSpecificationVersion(d.specificationVersion, `detector "${d.name}" (type ${spec.type})`);
+  return d;
+}
+
+/**
+ * The descriptor of a spec's type and the spec's options parsed by it (defaults applied).
+ *
+ * @param spec - a detector spec
+ * @throws InvalidOptionsError for an unknown type or a bad option (naming it)
+ * @internal
+ */
+export function parseDetectorSpec(spec: DeepReadonly<DetectorSpec>): {
+  descriptor: DetectorDescriptor;
+  options: object;
+} {
   if (typeof spec !== 'object' || spec === null) {
     throw new InvalidOptionsError('spec', 'expected an object like { type: "heuristic" }');
   }
@@ -52,9 +74,7 @@ export async function createDetector(spec: DetectorSpec): Promise<Detector> {
   const descriptor = descriptorForType(type);
   const r = descriptor.optionsSchema.safeParse(rest);
   if (!r.success) throw new InvalidOptionsError(type, fieldsMessage(r.error.issues));
-  const d = await descriptor.create(r.data);
-  checkSpecificationVersion(d.specificationVersion, `detector "${d.name}" (type ${type})`);
-  return d;
+  return { descriptor, options: r.data };
 }
 
 /**

@@ -3,8 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
+import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { ServiceStartError } from '../errors/service-start-error.js';
 import { expandHome } from '../hub/cache-dir.js';
 
 const serverSchema = z.strictObject({
@@ -232,20 +234,30 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
 }
 
 /**
- * Refuses a config whose `ensemble` is a `stacking` ensemble: it learns its combiner from labelled data, which a
- * config cannot hold, so the service could only fail on its warm-up detection after it had started listening. The
- * message says to fit it and serve the file as `"fitted"`. {@link parseServiceConfig} and `startService` (before
- * it builds the detector or listens) call it.
+ * Refuses a config whose `ensemble` cannot score unfitted, by the shared rule of `unfittedParts` (a `stacking`
+ * strategy, or a member whose type needs a fit: `embedding`, `partner-contrast`, `linear-probe`, a type registered
+ * with `registerDetector` that declares it, ...): a config holds no labelled data, so the service could only fail
+ * on its warm-up detection after it had started listening. The message names the key at fault
+ * (`ensemble.strategy`, `ensemble.detectors[1]`) and says to fit the ensemble and serve the file as `"fitted"`.
+ * A `fitted` file is never refused. `startService` calls it before it builds the detector or listens.
  *
  * @param config - a service config
- * @throws InvalidOptionsError naming `ensemble.strategy`
+ * @throws ServiceStartError for an ensemble that cannot score unfitted
+ * @throws InvalidOptionsError for a member of unknown type or with a bad option
  * @internal
  */
 export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 'fitted'>): void {
-  if (config.fitted !== undefined || config.ensemble?.strategy !== 'stacking') return;
-  throw new InvalidOptionsError(
-    'ensemble.strategy',
-    'a "stacking" ensemble learns its combiner from labelled data, so the service cannot build it unfitted from the config: fit it first (e.g. botlens fit --preset transfer --group-by source --data train.jsonl --out fitted.json, or botlens fit --strategy stacking --detectors ... for your own members) and give the file as "fitted": "fitted.json" in place of "ensemble"',
+  const ensemble = config.ensemble;
+  if (config.fitted !== undefined || ensemble === undefined) return;
+  const parts = unfittedParts(ensemble);
+  const first = parts[0];
+  if (first === undefined) return;
+  const key = first.part === 'strategy' ? 'ensemble.strategy' : `ensemble.detectors[${first.index}]`;
+  const members = parts.flatMap((p) => (p.part === 'detector' ? [`"${p.name}"`] : []));
+  const drop = first.part === 'detector' ? `; or remove ${members.join(', ')} from "ensemble.detectors"` : '';
+  const types = ensemble.detectors.map((d) => d.type).join(',');
+  throw new ServiceStartError(
+    `Cannot serve "${key}": the ensemble cannot score until it is fitted on labelled data (${describeUnfitted(parts)}), which a config cannot hold: fit it first (botlens fit --strategy ${ensemble.strategy} --detectors ${types} --data train.jsonl --out fitted.json, or in code createEnsemble(ensemble), fit(examples) and save its toJSON()) and give the file as "fitted": "fitted.json" in place of "ensemble"${drop}.`,
   );
 }
 
@@ -253,8 +265,10 @@ export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 
 const HOME_PATH = /^~(?:[/\\]|$)/;
 
 /**
- * Validates a config object; see {@link loadServiceConfig}. An unfitted `stacking` ensemble is refused (fit it
- * with `botlens fit` and give the file as `fitted`).
+ * Validates a config object; see {@link loadServiceConfig}. An `ensemble` that cannot score unfitted (a `stacking`
+ * one, or one with a member that needs a fit, such as `embedding` or `partner-contrast`) passes here, so that code
+ * can build and fit it; `startService` refuses to serve it (fit it with `botlens fit` and give the file as
+ * `fitted`).
  *
  * @param raw - the parsed JSON
  * @param baseDir - folder that relative paths resolve against
@@ -274,7 +288,6 @@ export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): Servi
     throw new InvalidOptionsError(key || 'config', all);
   }
   const c = r.data;
-  refuseUnfittedEnsemble(c);
   // A leading `~` is the user's home, as on the command line (`expandHome`, which the CLI's paths go through);
   // any other relative path is relative to the config file's folder.
   const at = (p: string) => (HOME_PATH.test(p) ? expandHome(p) : resolve(baseDir, p));

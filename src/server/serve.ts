@@ -147,10 +147,10 @@ function listenError(err: unknown, host: string, port: number): unknown {
  * detector, listens, and waits for the warm-up. With an empty config it serves the heuristic detector alone.
  *
  * @returns the running server and the address it listens on, once every required model is loaded
- * @throws ServiceStartError when a security setting cannot be honoured, the port is taken, or a required
- *   ensemble member fails to load (the server is closed again)
- * @throws InvalidOptionsError naming `ensemble.strategy`, before it listens, for an unfitted `stacking` ensemble
- *   (fit it with `botlens fit` and give the file as `fitted`)
+ * @throws ServiceStartError before anything is built or bound when the config's `ensemble` cannot score unfitted (a
+ *   `stacking` one, or one with a member whose type needs a fit, such as `embedding` or `partner-contrast`: fit it
+ *   with `botlens fit` and give the file as `fitted`); after, when a security setting cannot be honoured, the port
+ *   is taken, or a required ensemble member fails to load (the server is closed again)
  * @example
  * ```ts
  * const { url, server } = await startService({}, { port: 8080 });

@@ -49,7 +49,10 @@ describe('--detectors partner-contrast', () => {
     const t = work.path('u.json');
     await writeFile(t, JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'hi' }] }));
     const r = await runCli(['detect', t, '--detectors', 'partner-contrast']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/not fitted/);
+    expect(r.code).toBe(1);
+    // Refused before the transcript is read, with the command that fits it.
+    expect(r.stderr).toContain(
+      'detector "partner-contrast" has nothing to score with before it is fitted): fit it first (botlens fit --detectors partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json), then run botlens detect --model fitted.json',
+    );
   });
 });

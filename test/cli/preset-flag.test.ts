@@ -15,7 +15,7 @@ import {
   type DetectorFlags,
   ensembleSpecFromFlags,
   fittedLoadOptions,
-  refuseUnfittedPreset,
+  refuseUnfittedSpec,
 } from '../../src/cli/detector-flags.js';
 import type { DetectorState } from '../../src/core/detector.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
@@ -159,15 +159,15 @@ describe('ensemble presets', () => {
       '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold apply; --model-dir, --threads and --device reach only members that run a model, and transfer has none.',
     );
     // detect and score only score: an unfitted stacking preset is refused there, saying how to fit it.
-    const unfitted = refusal(() => refuseUnfittedPreset(presetFlags(), 'detect'));
+    const unfitted = refusal(() => refuseUnfittedSpec(presetFlags(), 'detect'));
     expect(unfitted.option).toBe('--preset');
     expect(unfitted.message).toContain(
-      'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
+      '--preset transfer cannot score until it is fitted on labelled data (the "stacking" strategy learns its combiner from labelled data, and detectors "embedding", "partner-contrast" have nothing to score with before they are fitted): fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
     );
-    expect(refusal(() => refuseUnfittedPreset(presetFlags(), 'eval')).message).toContain(
-      'transfer builds a stacking ensemble, which is not fitted until it learns from labelled data: give --fit train.jsonl to fit it before it is scored, with --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json) and run botlens eval --model fitted.json',
+    expect(refusal(() => refuseUnfittedSpec(presetFlags(), 'eval')).message).toContain(
+      'have nothing to score with before they are fitted): give --fit train.jsonl to fit it before it is scored, with --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json) and run botlens eval --model fitted.json',
     );
-    expect(() => refuseUnfittedPreset(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
+    expect(() => refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
     expect(() => fittedLoadOptions(presetFlags(), 'fitted.json', new Map())).toThrow(
       /--preset cannot be used with the fitted model fitted\.json/,

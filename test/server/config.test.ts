@@ -14,6 +14,7 @@ import { ensemblePresetSpec } from '../../src/detectors/ensemble-presets.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { ServiceStartError } from '../../src/errors/service-start-error.js';
 import {
   loadServiceConfig,
   parseServiceConfig,
@@ -113,11 +114,11 @@ describe('service config', () => {
   it('refuses an unfitted stacking ensemble before it listens, saying to fit it and serve the file as "fitted"', async () => {
     // Before: "listening on ..." was printed, then the warm-up failed with "call ensemble.fit first" (exit 1).
     const fitIt =
-      /fit it first \(e\.g\. botlens fit --preset transfer --group-by source .*"fitted": "fitted\.json"/;
+      /Cannot serve "ensemble\.strategy": .*fit it first \(botlens fit --strategy stacking --detectors heuristic,embedding,partner-contrast .*"fitted": "fitted\.json"/;
     const ensemble = ensemblePresetSpec('transfer');
-    expect(keyOf({ ensemble })).toBe('ensemble.strategy');
-    expect(() => parseServiceConfig({ ensemble })).toThrow(fitIt);
-    // A config object handed to startService without parseServiceConfig is refused too, before any port is bound.
+    // parseServiceConfig only checks the shape (code may build and fit what it describes); startService refuses it
+    // before any port is bound.
+    expect(parseServiceConfig({ ensemble }).ensemble).toEqual(ensemble);
     let listened = false;
     await expect(
       startService(
@@ -130,7 +131,7 @@ describe('service config', () => {
           },
         },
       ),
-    ).rejects.toThrow(fitIt);
+    ).rejects.toSatisfy((e: unknown) => ServiceStartError.isInstance(e) && fitIt.test(e.message));
     expect(listened).toBe(false);
     const p = join(dir, 'unfitted.config.json');
     writeFileSync(p, JSON.stringify({ ensemble }));

@@ -5,7 +5,7 @@ import {
   addDetectorFlags,
   type DetectorFlags,
   detectorFromFlags,
-  refuseUnfittedPreset,
+  refuseUnfittedSpec,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
@@ -121,7 +121,7 @@ export function registerDetectCommand(program: Command): void {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
-    refuseUnfittedPreset(flags, 'detect');
+    refuseUnfittedSpec(flags, 'detect');
     const transcript = await readTranscriptWithFlags(file, flags);
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));

@@ -8,7 +8,7 @@ import {
   addDetectorFlags,
   type DetectorFlags,
   detectorFromFlags,
-  refuseUnfittedPreset,
+  refuseUnfittedSpec,
 } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
@@ -78,10 +78,10 @@ export function registerEvalCommand(program: Command): void {
     ),
   ).action(async (flags: EvalFlags) => {
     const prefix = parsePrefix(flags.prefix);
-    if (!flags.fit) refuseUnfittedPreset(flags, 'eval');
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
+    if (!flags.fit) refuseUnfittedSpec(flags, 'eval');
     const note = checkGroupBy(flags, flags.groupBy);
     const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
     const train = flags.fit

@@ -8,7 +8,7 @@ import {
   ensembleSpecFromFlags,
   fittedLoadOptions,
   parseModelFlags,
-  refuseUnfittedPreset,
+  refuseUnfittedSpec,
 } from '../detector-flags.js';
 import { parseCount } from '../parse-number.js';
 
@@ -36,7 +36,7 @@ export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector 
     const options = { ...rest, ...(modelDir !== undefined && { modelDir: resolve(modelDir) }) };
     return { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
   }
-  refuseUnfittedPreset(flags, 'score');
+  refuseUnfittedSpec(flags, 'score');
   return { ensemble: ensembleSpecFromFlags(flags) };
 }
 

@@ -52,6 +52,8 @@ export const embeddingDescriptor = defineDetector({
     folds: z.number().int().min(2).max(100).optional(),
   }),
   cliFlags: [...MODEL_CLI_FLAGS, 'embedder', 'rareBuckets'],
+  // Its neighbours and probe are learned from labelled examples.
+  needsFit: () => true,
   async create(options): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
     const { name, threshold, embedder, rareBuckets, ...model } = options;

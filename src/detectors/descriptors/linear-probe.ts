@@ -19,5 +19,7 @@ export const linearProbeDescriptor = modelDetector({
     /** Weigh the classes to balance them while fitting. @defaultValue true */
     balanceClasses: checkedOption(linearProbeChecks.balanceClasses),
   },
+  // Its logistic head has no weights before fit().
+  needsFit: () => true,
   load: async () => (await import('../linear-probe/linear-probe-detector.js')).LinearProbeDetector,
 });

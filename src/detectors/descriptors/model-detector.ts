@@ -20,6 +20,12 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
   description: string;
   /** Options besides the name, threshold and model fields. */
   options: Shape;
+  /**
+   * Whether a detector built with these options cannot score until it is fitted; see
+   * `DetectorDescriptor.needsFit`.
+   * @defaultValue absent: it scores unfitted
+   */
+  needsFit?: (options: Record<string, unknown>) => boolean;
   /** Imports the class (on first use, so no model code loads before). */
   load: () => Promise<ModelDetectorClass<D>>;
   /**
@@ -46,6 +52,7 @@ export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
     optionsSchema: modelOptionsSchema(def.type, def.options),
     stateVersion: 1,
     cliFlags: MODEL_CLI_FLAGS,
+    ...(def.needsFit !== undefined && { needsFit: def.needsFit }),
     async create(options): Promise<D> {
       const Class = await def.load();
       return new Class(definedOnly(options as Record<string, unknown>));

@@ -26,6 +26,8 @@ export const partnerContrastDescriptor = defineDetector({
     balanceClasses: checkedOption(partnerContrastChecks.balanceClasses),
   }),
   stateVersion: 1,
+  // It has no hand-set weights: its logistic regression is learned by fit().
+  needsFit: () => true,
   async create(options): Promise<PartnerContrastDetector> {
     const { PartnerContrastDetector } = await import('../heuristic/partner-contrast-detector.js');
     return new PartnerContrastDetector(options);
