@@ -14,7 +14,7 @@ import {
   type DetectorLoadOptions,
 } from './descriptor.js';
 import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
-import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
+import { type DetectorSpec, type EnsembleSpec, ensembleSpecSchema } from './detector-spec.js';
 
 /**
  * How deep ensembles may nest in saved state (an ensemble of ensembles is depth 2).
@@ -228,12 +228,34 @@ export async function detectorFromState(
 /**
  * Builds an {@link Ensemble} of built-in detectors from an {@link EnsembleSpec}.
  *
+ * @throws InvalidOptionsError for a key the spec does not have, a bad value or a bad member spec (naming it)
  * @example
  * ```ts
  * const ens = await createEnsemble({ strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
  * ```
  */
 export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
+  // The whole spec is checked, unknown keys included: JavaScript and JSON callers get no compile-time check, and
+  // a misspelt key ("fodls") must stop them rather than be ignored.
+  if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
+    const known = Object.keys(ensembleSpecSchema.shape);
+    const unknown = Object.keys(spec).filter((k) => !known.includes(k));
+    if (unknown.length > 0) {
+      throw new InvalidOptionsError(
+        unknown[0]!,
+        `not a key of an ensemble spec${unknown.length > 1 ? ` (nor are ${unknown.slice(1).map((k) => describeValue(k)).join(', ')})` : ''}; its keys are ${known.join(', ')}`,
+      );
+    }
+  }
+  const checked = ensembleSpecSchema.safeParse(spec);
+  if (!checked.success) {
+    const at = checked.error.issues[0]?.path.map(String).join('.') ?? '';
+    const issues = checked.error.issues;
+    throw new InvalidOptionsError(
+      at === '' ? 'ensemble' : at,
+      issues.length === 1 ? issues[0]!.message : fieldsMessage(issues),
+    );
+  }
   const { Ensemble } = await import('../ensemble/ensemble.js');
   const detectors = await Promise.all(spec.detectors.map((d) => createDetector(d)));
   const names = new Set<string>();
