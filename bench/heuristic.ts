@@ -23,6 +23,7 @@ import type { Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { benchRepeats, childSide, median, reportFromChild, runChildren } from './lib/child-runs.js';
+import { hostProbeUs } from './lib/host-probe.js';
 
 const BASE = process.env['BOTLENS_BENCH_BASELINE'] ?? '/work/base2';
 const CONVAI_DEV = resolve(import.meta.dirname, '../../shared/data/convai-bots/dev.jsonl');
@@ -75,11 +76,17 @@ function makeTranscript(timed: boolean, distinct = false): Transcript {
  * rounds of `batch` calls alternate between the functions for about `budgetMs`, after a warm-up, and each
  * one's median round is reported. CPU time rather than wall time, and alternating rounds, keep other
  * processes on a shared machine from deciding the figures; on a quiet machine the two clocks agree for this
- * single-threaded code.
+ * single-threaded code. After each round the host probe runs once; `probes`, when given, gets their median.
  */
-async function time(fns: (() => unknown)[], budgetMs = 1500, batch = 50): Promise<number[]> {
+async function time(
+  fns: (() => unknown)[],
+  budgetMs = 1500,
+  batch = 50,
+  probes?: number[],
+): Promise<number[]> {
   for (const fn of fns) for (let i = 0; i < 200; i++) await fn();
   const rounds: number[][] = fns.map(() => []);
+  const probed: number[] = [];
   const start = performance.now();
   while (performance.now() - start < budgetMs) {
     for (let k = 0; k < fns.length; k++) {
@@ -88,8 +95,10 @@ async function time(fns: (() => unknown)[], budgetMs = 1500, batch = 50): Promis
       for (let i = 0; i < batch; i++) await fn();
       const c = process.cpuUsage(c0);
       rounds[k]!.push((c.user + c.system) / 1000 / batch);
+      probed.push(hostProbeUs());
     }
   }
+  probes?.push(median(probed));
   return rounds.map((r) => r.sort((a, b) => a - b)[r.length >> 1]!);
 }
 
@@ -134,20 +143,25 @@ const convaiRows = existsSync(CONVAI_DEV)
       .map((l) => JSON.parse(l) as Transcript)
   : undefined;
 
-/** One child process's figures: ms per call for each case and step, then ms per pass over ConvAI dev. */
+/**
+ * One child process's figures: ms per call for each case and step, then ms per pass over ConvAI dev; `probes`:
+ * the median host probe (µs, see {@link hostProbeUs}) while each row was timed, in the same order.
+ */
 interface ChildFigures {
   rows: number[];
   convai: number | null;
+  probes: number[];
 }
 
 /** Times one implementation alone in this process (a child of the bench). */
 async function timeOne(impl: Impl): Promise<ChildFigures> {
   const rows: number[] = [];
+  const probes: number[] = [];
   for (const [timed, distinct] of CASES) {
     const plain = makeTranscript(timed, distinct);
     // Fresh copies each call, so validation is never served from the cache of validated objects.
     const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
-    for (const [, run] of STEPS) rows.push((await time([run(impl, copy)], 1000))[0]!);
+    for (const [, run] of STEPS) rows.push((await time([run(impl, copy)], 1000, 50, probes))[0]!);
   }
   let convai: number | null = null;
   if (convaiRows) {
@@ -155,9 +169,9 @@ async function timeOne(impl: Impl): Promise<ChildFigures> {
       for (const r of convaiRows)
         await impl.detector.detect({ target: r.target, messages: r.messages.slice() });
     };
-    convai = (await time([all], 2500, 1))[0]!;
+    convai = (await time([all], 2500, 1, probes))[0]!;
   }
-  return { rows, convai };
+  return { rows, convai, probes };
 }
 
 const CHILD = childSide('BOTLENS_HEURISTIC_CHILD');
@@ -201,14 +215,18 @@ for (const [timed, distinct] of CASES) {
 }
 const detectRow = (c: number) => c * STEPS.length + 1;
 console.log('');
+// Each child's figure with, in brackets, the host probe while it was timed: a child whose probe reads well above
+// its siblings' ran while the host shared its core (docs/design/heuristic-timestamps.md), ~1.8x slow whatever
+// the code.
+const perChild = (runs: ChildFigures[]): string =>
+  CASES.map((_, c) =>
+    runs.map((r) => `${us(r.rows[detectRow(c)]!)} [${r.probes[detectRow(c)]!.toFixed(0)}]`).join(' / '),
+  ).join('; ');
 console.log(
-  `detect with validation, per child (new): ${CASES.map((_, c) => newRuns.map((r) => us(r.rows[detectRow(c)]!)).join(' / ')).join('; ')}`,
+  `detect with validation, per child [host probe, µs: well above its siblings = timed during a host episode]`,
 );
-if (old) {
-  console.log(
-    `detect with validation, per child (old): ${CASES.map((_, c) => oldRuns.map((r) => us(r.rows[detectRow(c)]!)).join(' / ')).join('; ')}`,
-  );
-}
+console.log(`  new: ${perChild(newRuns)}`);
+if (old) console.log(`  old: ${perChild(oldRuns)}`);
 
 if (convaiRows) {
   const rows = convaiRows;
