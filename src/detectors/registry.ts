@@ -241,9 +241,11 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     const known = Object.keys(ensembleSpecSchema.shape);
     const unknown = Object.keys(spec).filter((k) => !known.includes(k));
     if (unknown.length > 0) {
+      const others = unknown.slice(1).map((k) => describeValue(k));
+      const nor = others.length > 0 ? ` (nor are ${others.join(', ')})` : '';
       throw new InvalidOptionsError(
         unknown[0]!,
-        `not a key of an ensemble spec${unknown.length > 1 ? ` (nor are ${unknown.slice(1).map((k) => describeValue(k)).join(', ')})` : ''}; its keys are ${known.join(', ')}`,
+        `not a key of an ensemble spec${nor}; its keys are ${known.join(', ')}`,
       );
     }
   }
