@@ -26,6 +26,18 @@ const PROBES: Transcript[] = [
   chat('b', ['a: hi', 'b: Hello !', 'b: I love to read .']),
 ];
 
+/** Every number in the evidence values, in order (the neighbours' similarities included). */
+function numbers(evidence: readonly { value: unknown }[]): number[] {
+  const out: number[] = [];
+  const walk = (x: unknown): void => {
+    if (typeof x === 'number') out.push(x);
+    else if (Array.isArray(x)) for (const y of x) walk(y);
+    else if (typeof x === 'object' && x !== null) for (const y of Object.values(x)) walk(y);
+  };
+  for (const e of evidence) walk(e.value);
+  return out;
+}
+
 async function streamed(
   d: { stream(o: { target: string }): { push(m: Transcript['messages'][number]): Promise<unknown> } },
   t: Transcript,
@@ -83,6 +95,11 @@ describe('EmbeddingCentroidDetector knnStopShare', () => {
           .join('\n');
         const dense = d.judge(m, index, (await embedder.embed([text]))[0]!, 0);
         expect(Math.abs(dense.score! - whole.score!)).toBeLessThan(1e-6);
+        // The neighbours and their similarities too (the float32 embedding against double sums: about 1e-8).
+        expect(numbers(dense.evidence).length).toBeGreaterThan(10);
+        numbers(dense.evidence).forEach((x, i) => {
+          expect(Math.abs(x - numbers(whole.evidence)[i]!)).toBeLessThan(1e-6);
+        });
         expectSameDetection(await streamed(d, t), whole);
       }
     }
