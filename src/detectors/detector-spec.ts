@@ -112,6 +112,12 @@ export interface DetectorSpec {
    */
   rareBuckets?: EmbeddingRareBucketOptions | undefined;
   /**
+   * For `embedding`: leave hashed positions that more than this share of the labelled vectors use (common
+   * n-grams) out of the kNN vote's similarity; see `EmbeddingCentroidOptions.knnStopShare`.
+   * @defaultValue 1 (nothing left out)
+   */
+  knnStopShare?: number | undefined;
+  /**
    * P(bot) at or above which the label is bot.
    * @defaultValue 0.5
    */

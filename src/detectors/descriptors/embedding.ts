@@ -28,6 +28,13 @@ const rareBucketsSchema = checkedOption((v) => {
   return v as EmbeddingRareBucketOptions | undefined;
 });
 
+/** `knnStopShare` in a spec, checked by the detector's own option check. */
+const knnStopShareSchema = checkedOption((v) => {
+  if (v === undefined) return undefined;
+  resolveOptions({ knnStopShare: v as number });
+  return v as number;
+});
+
 /**
  * The `embedding` detector type: a kNN vote and a linear probe over sentence embeddings.
  *
@@ -42,6 +49,7 @@ export const embeddingDescriptor = defineDetector({
       .enum(['hashing', 'transformers'], { error: 'embedder must be hashing or transformers' })
       .default('transformers'),
     rareBuckets: rareBucketsSchema,
+    knnStopShare: knnStopShareSchema,
   }),
   stateVersion: 1,
   // Saved sizes are bounded: a hostile file must not make the loader allocate without limit.
@@ -56,8 +64,13 @@ export const embeddingDescriptor = defineDetector({
   needsFit: () => true,
   async create(options): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
-    const { name, threshold, embedder, rareBuckets, ...model } = options;
-    const own = { name, threshold, ...(rareBuckets !== undefined && { rareBuckets }) };
+    const { name, threshold, embedder, rareBuckets, knnStopShare, ...model } = options;
+    const own = {
+      name,
+      threshold,
+      ...(rareBuckets !== undefined && { rareBuckets }),
+      ...(knnStopShare !== undefined && { knnStopShare }),
+    };
     if (embedder === 'hashing') {
       const { HashingEmbedder } = await import('../../runtime/hashing-embedder.js');
       return new EmbeddingCentroidDetector({ ...own, embedder: new HashingEmbedder() });

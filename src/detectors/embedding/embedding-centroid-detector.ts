@@ -25,6 +25,7 @@ import { denseOf, FitCache } from './fit-cache.js';
 import { assignFolds, fitEmbeddingModel } from './fit-math.js';
 import { HashedQuery } from './hashed-query.js';
 import { InvertedExactSearch } from './inverted-search.js';
+import { stopPositions } from './knn-space.js';
 import { buildIndex, embeddingFeatures, type Features, type FittedModel, targetText } from './model.js';
 import { type EmbeddingCentroidOptions, type Resolved, resolveOptions } from './options.js';
 import { detectPrefixes } from './prefix-scores.js';
@@ -294,16 +295,19 @@ export class EmbeddingCentroidDetector implements Detector {
 
     const { group, fold, folds } = assignFolds(keys, this.o.folds);
     AbortedError.throwIfAborted(signal, what);
-    const gram = slots ? this.cache.gramFor(slots, dim, neighbours) : undefined;
-
     const training = { examples: n, bots, humans, skippedEmpty, probeExamples: 0, folds };
     // Prefix cuts (texts after `neighbours`) shape centroids, probe and calibration, not the kNN vote's set.
+    const labelled = vectors.slice(0, neighbours);
     const base = {
       embedderId: embedder.id,
       dim,
-      vectors: vectors.slice(0, neighbours),
+      vectors: labelled,
       labels: labels.slice(0, neighbours),
+      knnStop: stopPositions(labelled, dim, this.o.knnStopShare),
     };
+    // The Gram matrix serves the out-of-fold kNN vote over whole vectors; a vote without stop positions searches
+    // an index instead (its few other reads are dotted directly).
+    const gram = slots && base.knnStop.length === 0 ? this.cache.gramFor(slots, dim, neighbours) : undefined;
     const o = this.o;
     const { out, index } = await fitEmbeddingModel(
       {
@@ -316,6 +320,7 @@ export class EmbeddingCentroidDetector implements Detector {
         gram,
         k: o.k,
         neighbourSet: neighbours,
+        knnStop: base.knnStop,
         probe: o.probe,
         probeL2: o.probeL2,
         probeMaxIter: o.probeMaxIter,

@@ -8,6 +8,7 @@ import { solveLogistic } from '../../numeric/logistic-solver.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
 import { bucketScale, countsByRule, type RareBucketRule } from './bucket-spread.js';
 import { type GramView, sparseRow } from './fit-cache.js';
+import { withoutStops } from './knn-space.js';
 import {
   centered,
   type FittedModel,
@@ -80,6 +81,11 @@ export interface FitInput {
    * centroids, the probe and the calibration); all when absent.
    */
   neighbourSet?: number;
+  /**
+   * Positions the kNN vote leaves out (see `FittedModel.knnStop`); none when absent. With some, the out-of-fold
+   * votes are searched through `makeIndex`'s index (which stores the vectors without them), not read from `gram`.
+   */
+  knnStop?: Int32Array;
   /** Fit the linear probe. */
   probe: boolean;
   probeL2: number;
@@ -115,7 +121,7 @@ export interface FitOutput {
  *
  * @param x - embeddings, labels, folds and settings
  * @param makeIndex - builds a search index over the kNN vote's labelled set, the first `x.neighbourSet` vectors
- *   (used only when `x.gram` is absent)
+ *   (used only when `x.gram` is absent or `x.knnStop` names positions)
  *
  * @internal
  */
@@ -167,7 +173,10 @@ export async function fitEmbeddingModel(
     return Float32Array.from(s, (v) => (nrm > 0 ? v / nrm : 0));
   };
   x.checkAborted();
-  const index = gram ? undefined : await makeIndex(center);
+  const stop = x.knnStop ?? new Int32Array(0);
+  // The Gram matrix holds whole-vector dot products: a vote without the stop positions searches the index.
+  const knnGram = stop.length === 0 ? gram : undefined;
+  const index = knnGram ? undefined : await makeIndex(center);
 
   // Out-of-fold centroid margin and kNN share.
   const oofMargin = new Float64Array(n);
@@ -192,10 +201,10 @@ export async function fitEmbeddingModel(
     const g = group[i]!;
     const kk = Math.min(x.k, nn - own.filter((j) => j < nn).length);
     let neighbours: Neighbor[] = [];
-    if (kk > 0 && gram) {
+    if (kk > 0 && knnGram) {
       // The cosine ExactSearch computes, from the Gram matrix.
       const top = new TopK(kk);
-      const { values, stride, slots } = gram;
+      const { values, stride, slots } = knnGram;
       const row = slots[i]! * stride;
       const cni = cn[i]!;
       const eci = ec[i]!;
@@ -214,7 +223,9 @@ export async function fitEmbeddingModel(
       }
       neighbours = top.sorted();
     } else if (kk > 0 && index) {
-      neighbours = index.search(toScratch(vectors[i]!, dim), kk, { exclude: (id) => group[id] === g });
+      neighbours = index.search(withoutStops(toScratch(vectors[i]!, dim), stop), kk, {
+        exclude: (id) => group[id] === g,
+      });
     }
     oofKnn[i] = knnShare(neighbours, labels);
   }

@@ -14,6 +14,13 @@ const C2 = 1;
 const WC = 2;
 const WD = 3;
 const CD = 7;
+/**
+ * Where the sums of changes at stop positions start (`FittedModel.knnStop`): a change adds to the first eleven
+ * sums, or to the eleven from here when its position is a stop position, so the kNN vote reads the first bank
+ * alone (the embedding without the stop positions) and everything else both banks, at no extra addition per
+ * change.
+ */
+const STOP_BANK = 11;
 
 /** Added to every bound before it rules a labelled vector out (far above the sums' rounding, about 1e-15). */
 const SLACK = 1e-9;
@@ -61,8 +68,10 @@ export class HashedQuery {
    * transcript: compensated, they stay within an ulp or two of the one-pass sums): |W|², |C|², W·C, then W and
    * C dotted with the center, the bot and human centroids and the probe weights.
    */
-  private readonly sums = new Float64Array(11);
-  private readonly comp = new Float64Array(11);
+  private readonly sums = new Float64Array(2 * STOP_BANK);
+  private readonly comp = new Float64Array(2 * STOP_BANK);
+  /** 1 at the stop positions the kNN vote leaves out; undefined when there are none. */
+  private readonly stop: Uint8Array | undefined;
   private readonly weights: readonly [number, number];
   private readonly start: Int32Array;
   private readonly rowOf: Uint16Array | Int32Array;
@@ -117,6 +126,7 @@ export class HashedQuery {
     this.values = t.values;
     this.dense = t.dense;
     this.hotOf = t.hotOf;
+    this.stop = t.stop;
     this.ws = new Float64Array(this.t.n);
     this.cs = new Float64Array(this.t.n);
     this.pendW = new Float64Array(this.t.hot);
@@ -157,14 +167,20 @@ export class HashedQuery {
     other: number,
   ): void {
     const d = after - before;
-    this.add(bit === 1 ? W2 : C2, d * (after + before));
-    this.add(WC, d * other);
+    // A stop position's change moves the whole embedding's sums only (its own bank) and has no postings: the
+    // index stores the vectors without the stop positions.
+    const stop = this.stop !== undefined && this.stop[bucket] === 1;
+    const bank = stop ? STOP_BANK : 0;
+    this.add(bank + (bit === 1 ? W2 : C2), d * (after + before));
+    this.add(bank + WC, d * other);
     const o = bucket * 4;
     const dense = this.dense;
-    this.add(vec, d * dense[o]!);
-    this.add(vec + 1, d * dense[o + 1]!);
-    this.add(vec + 2, d * dense[o + 2]!);
-    this.add(vec + 3, d * dense[o + 3]!);
+    const v = bank + vec;
+    this.add(v, d * dense[o]!);
+    this.add(v + 1, d * dense[o + 1]!);
+    this.add(v + 2, d * dense[o + 2]!);
+    this.add(v + 3, d * dense[o + 3]!);
+    if (stop) return;
     const h = this.hotOf[bucket]!;
     if (h >= 0) {
       if ((this.listed[h]! & bit) === 0) {
@@ -188,8 +204,14 @@ export class HashedQuery {
     this.sums[i] = t;
   }
 
-  /** Sum `i`, compensated. */
+  /** Sum `i` over every position (both banks), compensated. */
   private sum(i: number): number {
+    const s = this.sums[i]! + this.comp[i]!;
+    return this.stop === undefined ? s : s + (this.sums[STOP_BANK + i]! + this.comp[STOP_BANK + i]!);
+  }
+
+  /** Sum `i` without the stop positions (the first bank), compensated. */
+  private kept(i: number): number {
     return this.sums[i]! + this.comp[i]!;
   }
 
@@ -208,13 +230,20 @@ export class HashedQuery {
     const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
     const a = alpha * inv;
     const b = beta * inv;
-    const { centerDots: cx, cc } = t;
+    const cx = t.centerDots;
     const qc = this.dotE(0, a, b);
-    const s = (n2 > 0 ? 1 : 0) - 2 * qc + cc;
+    const s = (n2 > 0 ? 1 : 0) - 2 * qc + cx[0]!;
     if (!(s > 1e-24)) return null;
     const qn = Math.sqrt(s);
     const k = Math.min(this.k, t.n);
-    const neighbours = k > 0 ? this.select(k, a, b, qc, qn) : [];
+    let neighbours: Neighbor[] = [];
+    if (k > 0 && this.stop === undefined) neighbours = this.select(k, a, b, qc, qn);
+    else if (k > 0) {
+      // The kNN vote compares the embedding less its stop positions with the labelled vectors less theirs.
+      const kc = a * this.kept(WD) + b * this.kept(CD);
+      const e2 = a * a * this.kept(W2) + b * b * this.kept(C2) + 2 * a * b * this.kept(WC);
+      neighbours = this.select(k, a, b, kc, Math.sqrt(Math.max(0, e2 - 2 * kc + t.cc)));
+    }
     return {
       cosBot: (this.dotE(1, a, b) - cx[1]!) / qn,
       cosHuman: (this.dotE(2, a, b) - cx[2]!) / qn,

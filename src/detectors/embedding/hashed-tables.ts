@@ -1,5 +1,6 @@
 import { dot } from '../../ann/vector-math.js';
 import type { InvertedExactSearch, Postings } from './inverted-search.js';
+import { stopMask } from './knn-space.js';
 import type { FittedModel } from './model.js';
 
 /** Most entries of the dense hot columns (4 MiB of float32), whatever the size of the labelled set. */
@@ -30,6 +31,12 @@ export interface HashedTables extends Postings {
   hotCols: Float32Array;
   /** Number of hot columns. */
   hot: number;
+  /**
+   * 1 at the positions the kNN vote leaves out (`FittedModel.knnStop`), undefined when it leaves none out. The
+   * postings, norms, `dotCenter` and `cc` are the index's, so they already leave them out (`cc` is that of the
+   * center without them; `centerDots[0]` is the whole center's).
+   */
+  stop: Uint8Array | undefined;
 }
 
 const tablesOf = new WeakMap<InvertedExactSearch, HashedTables>();
@@ -103,6 +110,7 @@ export function hashedTables(m: FittedModel, index: InvertedExactSearch): Hashed
     hotOf,
     hotCols,
     hot: hotList.length,
+    stop: m.knnStop.length > 0 ? stopMask(m.dim, m.knnStop) : undefined,
   };
   tablesOf.set(index, t);
   return t;

@@ -5,6 +5,7 @@ import type { ValidTranscript } from '../../core/transcript.js';
 import { targetMessages } from '../../core/validate.js';
 import type { LogisticModel } from '../../numeric/logistic-regression.js';
 import { InvertedExactSearch } from './inverted-search.js';
+import { knnSpace, withoutStops } from './knn-space.js';
 import type { EmbeddingHnswOptions } from './options.js';
 
 /** Current format of {@link EmbeddingCentroidDetector.toJSON}. @internal */
@@ -24,6 +25,11 @@ export interface FittedModel {
   vectors: CompactVector[];
   /** 1 = bot, 0 = human, per labelled vector. */
   labels: Uint8Array;
+  /**
+   * Positions the kNN vote leaves out (ascending; empty for none): those more than `knnStopShare` of the
+   * labelled vectors used at fit time. Centroids and probe keep them.
+   */
+  knnStop: Int32Array;
   probe: { weights: Float32Array; intercept: number } | null;
   /** Logistic regression over {@link featureNames}. */
   calibration: LogisticModel;
@@ -156,21 +162,23 @@ export async function buildIndex(
   exactWhenMissing = false,
 ): Promise<VectorIndex> {
   let index: VectorIndex;
+  // The kNN vote compares without the model's stop positions (if any): the index stores the vectors without them.
+  const { vectors, center } = knnSpace(m);
   const ann = method === 'hnsw' ? await import('../../ann/hnsw-index.js') : undefined;
   // useAnn 'auto' without the optional hnswlib-node: exact search gives the same (exact) answers, only slower.
   if (ann && (!exactWhenMissing || (await ann.hnswAvailable()))) {
     index = await ann.HnswIndex.create({
       dim: m.dim,
       capacity: Math.max(16, m.vectors.length),
-      center: m.center,
+      center,
       ...hnsw,
     });
   } else if (m.vectors.every((v) => !(v instanceof Float32Array))) {
-    index = new InvertedExactSearch(m.dim, m.center);
+    index = new InvertedExactSearch(m.dim, center);
   } else {
-    index = new ExactSearch({ dim: m.dim, center: m.center });
+    index = new ExactSearch({ dim: m.dim, center });
   }
-  index.add(m.vectors);
+  index.add(vectors);
   return index;
 }
 
@@ -193,7 +201,7 @@ export function embeddingFeatures(
   const v = centered(e, m.center);
   if (v === null) return null;
   const k = Math.min(kMax, m.vectors.length);
-  const neighbours = k > 0 ? index.search(e, k) : [];
+  const neighbours = k > 0 ? index.search(withoutStops(e, m.knnStop), k) : [];
   return {
     cosBot: dot(v, m.centroidBot),
     cosHuman: dot(v, m.centroidHuman),

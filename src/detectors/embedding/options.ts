@@ -122,6 +122,19 @@ export interface EmbeddingCentroidOptions {
    */
   rareBuckets?: EmbeddingRareBucketOptions;
   /**
+   * Leave common n-grams out of the kNN vote's similarity: embedding positions (hashed n-gram buckets) that more
+   * than this share of the labelled vectors use at fit time are "stop" positions, and the vote compares the
+   * target with each labelled vector over the other positions only (centered cosine in that subspace). The
+   * centroids and the probe keep every position. Common n-grams say little about which labelled example a text
+   * is nearest, and they are what a stream's pushes spend most of their time on: each message changes them,
+   * and each change moves the similarity of most labelled vectors. A number in (0, 1]; `1` leaves nothing out.
+   * Affects sparse labelled vectors only (a `HashingEmbedder`'s; a dense embedding uses every position). The
+   * positions are fixed by `fit()` and saved with the fitted state; see docs/evaluation.md for what it did on
+   * ConvAI.
+   * @defaultValue 1 (nothing left out)
+   */
+  knnStopShare?: number;
+  /**
    * Folds for the out-of-fold features the calibration is fitted on. Both speakers of a conversation are
    * always in the same fold.
    * @defaultValue 5
@@ -147,6 +160,7 @@ export interface Resolved {
   probeMaxIter: number;
   probeMaxExamples: number;
   rareBuckets: Required<EmbeddingRareBucketOptions> | undefined;
+  knnStopShare: number;
   folds: number;
   batchSize: number;
 }
@@ -163,6 +177,17 @@ function positiveNumber(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     throw new InvalidOptionsError(name, `expected a finite number > 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+function shareOf(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) {
+    throw new InvalidOptionsError(
+      name,
+      `expected a number in (0, 1] (1 leaves nothing out), got ${String(v)}`,
+    );
   }
   return v;
 }
@@ -234,6 +259,7 @@ export function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
     probeMaxIter: positiveInt('probeMaxIter', o.probeMaxIter, 10),
     probeMaxExamples: positiveInt('probeMaxExamples', o.probeMaxExamples, 2000),
     rareBuckets: rareBucketRule(o.rareBuckets),
+    knnStopShare: shareOf('knnStopShare', o.knnStopShare, 1),
     folds,
     batchSize: positiveInt('batchSize', o.batchSize, 64),
   };

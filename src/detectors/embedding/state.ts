@@ -50,6 +50,9 @@ export function encodeState(
     probeMaxExamples: o.probeMaxExamples,
     // Written only when set, so state without it reads (and hashes) as before.
     ...(o.rareBuckets && { rareBuckets: { ...o.rareBuckets } }),
+    // Written only when it leaves something out: state without it reads as 1 (nothing left out), as state saved
+    // before the option existed did, and a fit without it saves (and hashes) as before.
+    ...(o.knnStopShare !== 1 && { knnStopShare: o.knnStopShare }),
     folds: o.folds,
     batchSize: o.batchSize,
     embedderId,
@@ -65,6 +68,8 @@ export function encodeState(
       centroidHuman: encodeFloat32(m.centroidHuman),
       labels: Buffer.from(m.labels).toString('base64'),
       vectors: encodeVectors(m.vectors, m.dim),
+      // Written only when there are some, so state without them reads (and hashes) as before.
+      ...(m.knnStop.length > 0 && { knnStop: encodeInt32(m.knnStop) }),
       probe: m.probe ? { weights: encodeFloat32(m.probe.weights), intercept: m.probe.intercept } : null,
       calibration: { weights: [...m.calibration.weights], intercept: m.calibration.intercept },
       training: { ...m.training },
@@ -161,6 +166,8 @@ export function readState(
     ...(opt<EmbeddingRareBucketOptions>('rareBuckets') !== undefined && {
       rareBuckets: opt<EmbeddingRareBucketOptions>('rareBuckets'),
     }),
+    // State saved before the option existed left nothing out.
+    knnStopShare: opt<number>('knnStopShare') ?? 1,
     ...(opt<number>('folds') !== undefined && { folds: opt<number>('folds') }),
     ...(opt<number>('batchSize') !== undefined && { batchSize: opt<number>('batchSize') }),
     ...(embedder && { embedder }),
@@ -223,6 +230,7 @@ export function decodeModel(value: unknown, embedderId: string): FittedModel {
     );
   }
   const training = (o['training'] ?? {}) as FittedModel['training'];
+  const knnStop = o['knnStop'] === undefined ? new Int32Array(0) : decodeStop(o['knnStop'], d);
   return {
     embedderId,
     dim: d,
@@ -231,8 +239,36 @@ export function decodeModel(value: unknown, embedderId: string): FittedModel {
     centroidHuman: decodeFloat32(o['centroidHuman'], 'state.model.centroidHuman', d),
     vectors,
     labels,
+    knnStop,
     probe,
     calibration: { weights: weights as number[], intercept },
     training,
   };
+}
+
+/** Int32 values as base64 (little-endian). */
+function encodeInt32(values: Int32Array): string {
+  const out = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) out.writeInt32LE(values[i]!, i * 4);
+  return out.toString('base64');
+}
+
+/** Decodes the model's stop positions: ascending, distinct, each in [0, dim). */
+function decodeStop(value: unknown, dim: number): Int32Array {
+  const what = 'state.model.knnStop';
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
+  if (!bytes || bytes.length % 4 !== 0)
+    throw new InvalidOptionsError(what, 'expected base64 of 32-bit positions');
+  const out = new Int32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) {
+    const p = bytes.readInt32LE(i * 4);
+    if (p < 0 || p >= dim || (i > 0 && p <= out[i - 1]!)) {
+      throw new InvalidOptionsError(
+        what,
+        `expected ascending distinct positions in [0, ${dim}), got ${p} at ${i}`,
+      );
+    }
+    out[i] = p;
+  }
+  return out;
 }
