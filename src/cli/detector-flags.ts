@@ -19,7 +19,6 @@ import {
   type EnsemblePreset,
   ensemblePreset,
 } from '../detectors/ensemble-presets.js';
-import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
@@ -64,7 +63,7 @@ function collect(value: string, previous: string[]): string[] {
 /**
  * Where `--preset` builds what the command runs: `fit` fits it; `eval` fits it with `--fit`; `detect` and `score`
  * only score, so they take a fitted preset as `--model fitted.json` and refuse `--preset` unfitted (see
- * {@link refuseUnfittedSpec}).
+ * `refuseUnfittedSpec`).
  */
 export type PresetUse = 'fit' | 'eval' | 'fitted-only';
 
@@ -272,90 +271,13 @@ export interface DetectorFromFlagsOptions {
 /** The commands that score without fitting what the flags describe (`eval` fits it with `--fit`). */
 export type ScoringCommand = 'detect' | 'score' | 'eval';
 
-/**
- * Refuses, where nothing fits it before it scores (`detect`, `score`, and `eval` without `--fit`), an ensemble
- * that the flags describe (not a `--model fitted.json`) and that cannot score unfitted: a `stacking` strategy or
- * preset, or a member whose type needs a fit (`DetectorDescriptor.needsFit`: `embedding`, `partner-contrast`,
- * `linear-probe`, a type registered with `registerDetector` that declares it, ...). The command could only fail
- * on its first transcript. Call it before any data is read. The message says how to fit the ensemble and score
- * with the fitted file (for `eval`, also to give `--fit`).
- *
- * @param flags - the detector flags
- * @param command - the command, for the message
- * @throws InvalidOptionsError naming `--preset`, `--strategy` or `--detectors`; or for a bad detector flag
- */
-export function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand): void {
-  if (parseModelFlags(flags.model).fitted !== undefined) return;
-  const spec = ensembleSpecFromFlags(flags);
-  const parts = unfittedParts(spec);
-  if (parts.length === 0) return;
-  const preset = flags.preset === undefined ? undefined : ensemblePreset(flags.preset, '--preset');
-  const grouped = preset?.groupedFit ? ', with --group-by FIELD when the data mixes populations' : '';
-  const types = spec.detectors.map((d) => d.type).join(',');
-  const fitCommand = [
-    'botlens fit',
-    ...(preset ? [`--preset ${flags.preset}`] : [`--detectors ${types}`, `--strategy ${spec.strategy}`]),
-    ...shapingFlags(flags),
-    '--data train.jsonl --out fitted.json',
-  ].join(' ');
-  const advice =
-    command === 'eval'
-      ? `give --fit train.jsonl to fit it before it is scored${grouped}; or fit it first (${fitCommand}) and run botlens eval --model fitted.json`
-      : `fit it first (${fitCommand}${grouped}), then run botlens ${command} --model fitted.json`;
-  const subject = preset
-    ? `--preset ${flags.preset}`
-    : `--detectors ${types}${'strategy' in (flags.explicit ?? {}) || parts[0]!.part === 'strategy' ? ` --strategy ${spec.strategy}` : ''}`;
-  throw new InvalidOptionsError(
-    preset ? '--preset' : parts[0]!.part === 'strategy' ? '--strategy' : '--detectors',
-    `${subject} cannot score until it is fitted on labelled data (${describeUnfitted(parts)}): ${advice}`,
-  );
-}
-
-/**
- * The flags besides `--preset`, `--detectors` and `--strategy` that shape the ensemble, by attribute: `botlens fit`
- * takes them too, to fit the same one.
- */
-const SHAPING_FLAGS = [
-  'noveltyGuard',
-  'memberPrefixCuts',
-  'memberPrefixCutShare',
-  'memberFeatures',
-  'prior',
-  'threshold',
-  'embedder',
-  'rareBuckets',
-  'dtype',
-  'model',
-  'modelDir',
-  'threads',
-  'device',
-] as const satisfies readonly (keyof DetectorFlags)[];
-
-/** A flag value as a shell word: quoted when it holds more than letters, digits and `@%+=:,./_-`. */
-function shellWord(v: string): string {
-  return /^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`;
-}
-
-/** The {@link SHAPING_FLAGS} given on the command line, as they would be typed again (for `botlens fit`). */
-function shapingFlags(flags: DetectorFlags): string[] {
-  const given = flags.explicit ?? {};
-  return SHAPING_FLAGS.flatMap((k) => {
-    const flag = given[k];
-    const value = flags[k];
-    if (flag === undefined || value === undefined) return [];
-    if (typeof value === 'boolean') return [flag];
-    const values = Array.isArray(value) ? value : [value];
-    return values.map((v) => `${flag} ${shellWord(v)}`);
-  });
-}
-
 /** `--model NAME=...` as given, for errors that refuse the NAME=ID pairs. */
-function modelPairsFlag(models: Map<string, string>): string {
+export function modelPairsFlag(models: Map<string, string>): string {
   return `--model ${[...models.keys()].map((k) => `${k}=...`).join(' ')}`;
 }
 
 /** Flags that describe a new ensemble, so they cannot apply to a fitted file. */
-const NEW_ENSEMBLE_FLAGS = [
+export const NEW_ENSEMBLE_FLAGS = [
   'preset',
   'detectors',
   'strategy',
@@ -435,7 +357,7 @@ export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
  * The ensemble-level flags by the {@link EnsembleSpec} field each sets: next to `--preset`, a flag applies when
  * the preset leaves its field unset and is refused when the preset sets it.
  */
-const ENSEMBLE_FIELD_FLAGS = {
+export const ENSEMBLE_FIELD_FLAGS = {
   strategy: '--strategy',
   noveltyGuard: '--novelty-guard',
   memberPrefixCuts: '--member-prefix-cuts',
@@ -509,7 +431,7 @@ function presetSpecFromFlags(flags: DetectorFlags, preset: EnsemblePreset): Ense
  * The shared flags that say where and how models run, not which: next to `--preset` they go to the members that
  * take them, and reach only those that run a model.
  */
-const RUNTIME_FLAGS: readonly DetectorCliFlag[] = ['modelDir', 'threads', 'device'];
+export const RUNTIME_FLAGS: readonly DetectorCliFlag[] = ['modelDir', 'threads', 'device'];
 
 /** {@link RUNTIME_FLAGS} as spelled on the command line, for messages. */
 const RUNTIME_FLAG_NAMES = '--model-dir, --threads and --device';

@@ -5,6 +5,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector } from './build-detector.js';
 import { checkCount } from './check-count.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
+import { refuseUnfittedScoringDetector } from './refuse-unfitted.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
@@ -137,7 +138,9 @@ async function threadScorer(
  * Scores a JSONL corpus (one transcript per line; `id` and `label` optional) as a stream: yields one
  * {@link ScoreOutcome} per non-blank line, in input order — a record, or a reject for an invalid line. Runs on
  * worker threads (one per core by default) and holds only a bounded window of batches in memory, so any size of
- * corpus works. A detector that throws on a valid record stops the iteration with that error.
+ * corpus works. A detector that throws on a valid record stops the iteration with that error. An `ensemble` that
+ * cannot score until it is fitted (`stacking`, or a member such as `partner-contrast` or `embedding`) is refused
+ * with InvalidOptionsError before the corpus is read: fit it and pass the file as `{ file }`.
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreCorpusOptions}
@@ -156,6 +159,7 @@ export async function* scoreCorpus(
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
+  refuseUnfittedScoringDetector(options.detector);
   const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
   yield* runBatches(source, scorer, {
     batchSize,

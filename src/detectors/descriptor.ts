@@ -125,9 +125,12 @@ export interface DetectorDescriptor<Options extends object = object, D extends D
   /**
    * Whether a detector built from these options cannot score until it is fitted: its `detect()` throws
    * `NotFittedError` before `fit()` (or before `restore` gave it saved state), e.g. a detector with no hand-set
-   * weights. The CLI (`detect`, `score`, `eval` without `--fit`) and the service refuse a spec holding one before
-   * they read any data or listen, saying to fit it first and use the fitted file; a fitted file is never refused.
-   * It gets the parsed options (defaults applied), so a type can need a fit with some options only.
+   * weights. The CLI (`detect`, `score`, `eval` without `--fit`), the service and the corpus scorers
+   * (`scoreCorpus`, `scoreCorpusOnQueue`) refuse a spec holding one before they read any data or listen, saying to
+   * fit it first and use the fitted file; a fitted file is never refused. It gets the parsed options (defaults
+   * applied), so a type can need a fit with some options only. It must return `true` or `false` synchronously: one
+   * that throws or returns anything else (a Promise, `'no'`) makes those checks throw `InvalidOptionsError` naming
+   * the type.
    *
    * @param options - the spec's options, parsed by `optionsSchema`
    * @returns true when the detector cannot score unfitted

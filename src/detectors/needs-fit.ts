@@ -1,4 +1,6 @@
 import type { DeepReadonly } from '../core/deep-readonly.js';
+import { describeValue } from '../core/describe-value.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 import { parseDetectorSpec } from './registry.js';
 
@@ -42,12 +44,44 @@ export type UnfittedPart =
  * (`DetectorDescriptor.needsFit`, given the parsed options).
  *
  * @param spec - a detector spec
- * @throws InvalidOptionsError for an unknown type or a bad option (naming it)
+ * @throws InvalidOptionsError for an unknown type or a bad option (naming it), or naming `needsFit` and the type
+ *   when the descriptor's `needsFit` throws or returns anything but a boolean (a Promise, `'no'`)
  * @internal
  */
 export function detectorNeedsFit(spec: DeepReadonly<DetectorSpec>): boolean {
   const { descriptor, options } = parseDetectorSpec(spec);
-  return descriptor.needsFit?.(options) ?? false;
+  if (descriptor.needsFit === undefined) return false;
+  const refuse = (what: string, cause?: unknown) =>
+    new InvalidOptionsError(
+      'needsFit',
+      `detector type ${describeValue(spec.type)}: ${what}; fix the descriptor given to registerDetector`,
+      cause === undefined ? undefined : { cause },
+    );
+  const rule = 'needsFit must return true or false synchronously';
+  let result: unknown;
+  try {
+    result = descriptor.needsFit(options);
+  } catch (cause) {
+    throw refuse(
+      `needsFit threw ${describeValue(cause instanceof Error ? cause.message : cause)}; ${rule}`,
+      cause,
+    );
+  }
+  if (typeof result === 'boolean') return result;
+  throw refuse(`${rule}, got ${isThenable(result) ? 'Promise' : describeValue(result)}`);
+}
+
+/** Whether `value` is a Promise or another thenable (which a `needsFit` must not return). */
+function isThenable(value: unknown): boolean {
+  try {
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function'
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -81,8 +115,8 @@ export function describeUnfitted(parts: readonly UnfittedPart[]): string {
   const members: string[] = [];
   for (const p of parts) {
     if (p.part === 'strategy')
-      clauses.push(`the "${p.strategy}" strategy learns its combiner from labelled data`);
-    else members.push(p.name === p.type ? `"${p.name}"` : `"${p.name}" (${p.type})`);
+      clauses.push(`the ${describeValue(p.strategy)} strategy learns its combiner from labelled data`);
+    else members.push(p.name === p.type ? describeValue(p.name) : `${describeValue(p.name)} (${p.type})`);
   }
   if (members.length > 0) {
     const one = members.length === 1;

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { howToFit } from '../cli/fit-command.js';
+import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
@@ -238,7 +240,10 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
  * strategy, or a member whose type needs a fit: `embedding`, `partner-contrast`, `linear-probe`, a type registered
  * with `registerDetector` that declares it, ...): a config holds no labelled data, so the service could only fail
  * on its warm-up detection after it had started listening. The message names the key at fault
- * (`ensemble.strategy`, `ensemble.detectors[1]`) and says to fit the ensemble and serve the file as `"fitted"`.
+ * (`ensemble.strategy`, `ensemble.detectors[1]`) and says how to fit the ensemble (the `botlens fit` command that fits
+ * the same spec, or the in-code path where no flags can give it) and to serve the file as `"fitted"`; it offers to
+ * remove the members that need a fit only when a member that scores unfitted would remain and the strategy needs no
+ * fit, and says that `server.optionalMembers` does not cover such a member when it lists one.
  * A `fitted` file is never refused. `startService` calls it before it builds the detector or listens.
  *
  * @param config - a service config
@@ -246,18 +251,27 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
  * @throws InvalidOptionsError for a member of unknown type or with a bad option
  * @internal
  */
-export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 'fitted'>): void {
+export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 'fitted' | 'server'>): void {
   const ensemble = config.ensemble;
   if (config.fitted !== undefined || ensemble === undefined) return;
   const parts = unfittedParts(ensemble);
   const first = parts[0];
   if (first === undefined) return;
   const key = first.part === 'strategy' ? 'ensemble.strategy' : `ensemble.detectors[${first.index}]`;
-  const members = parts.flatMap((p) => (p.part === 'detector' ? [`"${p.name}"`] : []));
-  const drop = first.part === 'detector' ? `; or remove ${members.join(', ')} from "ensemble.detectors"` : '';
-  const types = ensemble.detectors.map((d) => d.type).join(',');
+  const members = parts.flatMap((p) => (p.part === 'detector' ? [p.name] : []));
+  // Removing the members helps only when one that scores unfitted remains and the strategy needs no fit.
+  const drop =
+    first.part === 'detector' && members.length < ensemble.detectors.length
+      ? `; or remove ${members.map(describeValue).join(', ')} from "ensemble.detectors"`
+      : '';
+  const optional = config.server?.optionalMembers ?? [];
+  const covered = members.filter((m) => optional.includes(m));
+  const optionalNote =
+    covered.length > 0
+      ? ` server.optionalMembers does not cover a member that cannot score until fitted (${covered.map(describeValue).join(', ')}): remove it or give a fitted file.`
+      : '';
   throw new ServiceStartError(
-    `Cannot serve "${key}": the ensemble cannot score until it is fitted on labelled data (${describeUnfitted(parts)}), which a config cannot hold: fit it first (botlens fit --strategy ${ensemble.strategy} --detectors ${types} --data train.jsonl --out fitted.json, or in code createEnsemble(ensemble), fit(examples) and save its toJSON()) and give the file as "fitted": "fitted.json" in place of "ensemble"${drop}.`,
+    `Cannot serve "${key}": the ensemble cannot score until it is fitted on labelled data (${describeUnfitted(parts)}), which a config cannot hold: fit it first (${howToFit(ensemble)}) and give the file as "fitted": "fitted.json" in place of "ensemble"${drop}.${optionalNote}`,
   );
 }
 

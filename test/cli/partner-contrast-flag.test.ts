@@ -52,7 +52,7 @@ describe('--detectors partner-contrast', () => {
     expect(r.code).toBe(1);
     // Refused before the transcript is read, with the command that fits it.
     expect(r.stderr).toContain(
-      'detector "partner-contrast" has nothing to score with before it is fitted): fit it first (botlens fit --detectors partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json), then run botlens detect --model fitted.json',
+      'detector "partner-contrast" has nothing to score with before it is fitted): fit it first (botlens fit --detectors partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json), then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--detectors)',
     );
   });
 });

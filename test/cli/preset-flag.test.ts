@@ -15,8 +15,8 @@ import {
   type DetectorFlags,
   ensembleSpecFromFlags,
   fittedLoadOptions,
-  refuseUnfittedSpec,
 } from '../../src/cli/detector-flags.js';
+import { refuseUnfittedSpec } from '../../src/cli/refuse-unfitted.js';
 import type { DetectorState } from '../../src/core/detector.js';
 import { readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import {
@@ -162,10 +162,10 @@ describe('ensemble presets', () => {
     const unfitted = refusal(() => refuseUnfittedSpec(presetFlags(), 'detect'));
     expect(unfitted.option).toBe('--preset');
     expect(unfitted.message).toContain(
-      '--preset transfer cannot score until it is fitted on labelled data (the "stacking" strategy learns its combiner from labelled data, and detectors "embedding", "partner-contrast" have nothing to score with before they are fitted): fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, with --group-by FIELD when the data mixes populations), then run botlens detect --model fitted.json',
+      '--preset transfer cannot score until it is fitted on labelled data (the "stacking" strategy learns its combiner from labelled data, and detectors "embedding", "partner-contrast" have nothing to score with before they are fitted): fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, adding --group-by FIELD when the data mixes populations), then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
     );
     expect(refusal(() => refuseUnfittedSpec(presetFlags(), 'eval')).message).toContain(
-      'have nothing to score with before they are fitted): give --fit train.jsonl to fit it before it is scored, with --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json) and run botlens eval --model fitted.json',
+      'have nothing to score with before they are fitted): give --fit train.jsonl to fit it before it is scored, adding --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, adding --group-by FIELD when the data mixes populations) and rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
     );
     expect(() => refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
@@ -248,10 +248,13 @@ describe('ensemble presets', () => {
   it('detect, score and eval without --fit refuse an unfitted --preset before reading any data', async () => {
     const missing = work.path('missing.jsonl');
     const cases: [string[], string][] = [
-      [['detect', missing, '--preset', 'transfer'], 'then run botlens detect --model fitted.json'],
+      [
+        ['detect', missing, '--preset', 'transfer'],
+        'then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
+      ],
       [
         ['score', missing, '--out', work.path('scores.jsonl'), '--preset', 'transfer'],
-        'then run botlens score --model fitted.json',
+        'then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
       ],
       [
         ['eval', '--data', missing, '--preset', 'transfer'],

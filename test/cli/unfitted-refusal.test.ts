@@ -7,9 +7,10 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitWithCli } from '../helpers/fit-with-cli.js';
+import { printedFitCommand, runPrinted } from '../helpers/printed-fit-command.js';
 import { ROOT, runCli, runProcess } from '../helpers/run-cli.js';
 import { CHATS } from '../helpers/sourced-chats.js';
 import { useWorkDir } from '../helpers/work-dir.js';
@@ -47,7 +48,7 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
     expectRefusal(
       r,
       /Invalid option "--detectors": --detectors heuristic,partner-contrast cannot score until it is fitted on labelled data \(detector "partner-contrast" has nothing to score with before it is fitted\)/,
-      'fit it first (botlens fit --detectors heuristic,partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json), then run botlens detect --model fitted.json',
+      'fit it first (botlens fit --detectors heuristic,partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json), then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--detectors)',
     );
   }, 60_000);
 
@@ -83,7 +84,7 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
     expectRefusal(
       r,
       /detector "linear-probe" has nothing to score with/,
-      'then run botlens score --model fitted.json',
+      'then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--detectors)',
     );
     // Before: the scores and rejects files were created, then the first line failed.
     expect(existsSync(out)).toBe(false);
@@ -96,7 +97,7 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
     expectRefusal(
       refused,
       /detector "partner-contrast" has nothing to score with/,
-      'give --fit train.jsonl to fit it before it is scored; or fit it first (botlens fit --detectors heuristic,partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json) and run botlens eval --model fitted.json',
+      'give --fit train.jsonl to fit it before it is scored; or fit it first (botlens fit --detectors heuristic,partner-contrast --strategy weighted-mean --data train.jsonl --out fitted.json) and rerun this command with --model fitted.json in place of the flags that describe the ensemble (--detectors)',
     );
     const fitted = await runCli(['eval', '--fit', CHATS, '--data', CHATS, ...flags]);
     expect(fitted.stderr).toBe('');
@@ -146,6 +147,89 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
       'number',
       'number',
     ]);
+  }, 120_000);
+});
+
+describe('the advice runs as printed', () => {
+  it('the fit command, then this command with --model fitted.json in place of the flags it names', async () => {
+    const t = work.path('advice-one.json');
+    await writeFile(t, (await readFile(CHATS, 'utf8')).split('\n')[0]!);
+    const ensembleFlags = [
+      '--detectors',
+      'heuristic,embedding',
+      '--strategy',
+      'stacking',
+      '--embedder',
+      'hashing',
+      '--rare-buckets',
+      '10,eachClass',
+      '--no-member-features',
+    ];
+    // --threshold and --threads apply next to a fitted file too: the advice keeps them.
+    const argv = ['detect', t, ...ensembleFlags, '--threshold', '0.6', '--threads', '1'];
+    const refused = await runCli(argv);
+    expect(refused.code).toBe(1);
+    // Before: "then run botlens detect --model fitted.json", without the file or the runtime flags.
+    const rerun =
+      /then rerun this command with --model fitted\.json in place of the flags that describe the ensemble \(([^)]*)\)/.exec(
+        refused.stderr,
+      );
+    expect(rerun?.[1]).toBe('--detectors, --strategy, --no-member-features, --embedder, --rare-buckets');
+    const command = printedFitCommand(refused.stderr);
+    expect(command).toBe(
+      'botlens fit --detectors heuristic,embedding --strategy stacking --no-member-features --threshold 0.6 --embedder hashing --rare-buckets 10,eachClass --threads 1 --data train.jsonl --out fitted.json',
+    );
+    const dir = work.path('advice');
+    const fit = await runPrinted(command!, dir);
+    expect(fit.code).toBe(0);
+    // This command, the named flags (and their values) replaced by --model fitted.json.
+    const named = new Set(rerun![1]!.split(', '));
+    const kept = argv.filter(
+      (a, i) => !named.has(a) && !(named.has(argv[i - 1]!) && argv[i - 1] !== '--no-member-features'),
+    );
+    const scored = await runCli([...kept, '--model', join(dir, 'fitted.json')]);
+    expect(scored.stderr).toBe('');
+    expect(scored.code).toBe(0);
+    const result = JSON.parse(scored.stdout) as { members: { score: unknown }[] };
+    expect(result.members.map((m) => typeof m.score)).toEqual(['number', 'number']);
+  }, 120_000);
+});
+
+describe('a registered type whose needsFit is broken', () => {
+  it('is refused with a typed error naming the type, not as an unexpected error or "needs a fit"', async () => {
+    const plugin = resolve(ROOT, 'test/fixtures/plugins/register-bad-needs-fit.ts');
+    const t = work.path('bad.json');
+    await writeFile(
+      t,
+      JSON.stringify({ target: 'x', messages: [{ speaker: 'x', text: 'Hello there friend' }] }),
+    );
+    const cases: [string, string][] = [
+      // Before: "botlens: unexpected error (please report it ...)".
+      ['needs-fit-throws', 'needsFit threw "boom"; needsFit must return true or false synchronously'],
+      // Before: both were read as true, and the ensemble refused as one that needs a fit.
+      ['needs-fit-promise', 'needsFit must return true or false synchronously, got Promise'],
+      ['needs-fit-no', 'needsFit must return true or false synchronously, got "no"'],
+    ];
+    for (const [type, said] of cases) {
+      const r = await runProcess(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--import',
+          plugin,
+          resolve(ROOT, 'src/cli/main.ts'),
+          'detect',
+          t,
+          '--detectors',
+          `heuristic,${type}`,
+        ],
+        { env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1' } },
+      );
+      expect(r.stderr, type).toContain(`Invalid option "needsFit": detector type "${type}": ${said}`);
+      expect(r.stderr, type).not.toMatch(/unexpected error|cannot score until it is fitted/);
+      expect(r.code, type).toBe(1);
+    }
   }, 120_000);
 });
 

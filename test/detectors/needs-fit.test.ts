@@ -19,8 +19,10 @@ import { createDetector, createEnsemble } from '../../src/detectors/registry.js'
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { NotFittedError } from '../../src/errors/not-fitted-error.js';
 import {
+  type BAD_NEEDS_FIT,
   NEEDS_FIT_TYPE,
   needsFitDescriptor,
+  registerBadNeedsFitDetectors,
   registerNeedsFitDetector,
 } from '../helpers/needs-fit-detector.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
@@ -90,6 +92,27 @@ describe('which detector specs need a fit', () => {
     expect(() => defineDetector({ ...needsFitDescriptor, needsFit: true as never })).toThrow(
       /needsFit.*expected a function of the parsed options/,
     );
+  });
+
+  it('a needsFit that throws or returns no boolean is refused, naming the type, never read as true', () => {
+    registerBadNeedsFitDetectors();
+    const said: Record<keyof typeof BAD_NEEDS_FIT, string> = {
+      'needs-fit-throws': 'needsFit threw "boom"; needsFit must return true or false synchronously',
+      'needs-fit-promise': 'needsFit must return true or false synchronously, got Promise',
+      'needs-fit-no': 'needsFit must return true or false synchronously, got "no"',
+    };
+    for (const [type, message] of Object.entries(said)) {
+      const thrown = (() => {
+        try {
+          return unfittedParts({ strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }, { type }] });
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(InvalidOptionsError.isInstance(thrown), type).toBe(true);
+      expect((thrown as InvalidOptionsError).option).toBe('needsFit');
+      expect((thrown as Error).message).toContain(`detector type "${type}": ${message}`);
+    }
   });
 
   it('the strategy table says which unfitted ensembles throw NotFittedError', async () => {

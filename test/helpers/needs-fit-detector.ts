@@ -72,3 +72,30 @@ export const needsFitDescriptor = defineDetector({
 export function registerNeedsFitDetector(): void {
   if (!registeredDetectorTypes().includes(NEEDS_FIT_TYPE)) registerDetector(needsFitDescriptor);
 }
+
+/**
+ * Types an app might register with a broken `needsFit`, by what it does: throws, returns a Promise, returns `'no'`.
+ * Each is {@link needsFitDescriptor} under another type name.
+ */
+export const BAD_NEEDS_FIT = {
+  'needs-fit-throws': () => {
+    throw new Error('boom');
+  },
+  'needs-fit-promise': async () => false,
+  'needs-fit-no': () => 'no',
+} as const;
+
+/** Registers the {@link BAD_NEEDS_FIT} types once per process. */
+export function registerBadNeedsFitDetectors(): void {
+  for (const [type, needsFit] of Object.entries(BAD_NEEDS_FIT)) {
+    if (registeredDetectorTypes().includes(type)) continue;
+    registerDetector(
+      defineDetector({
+        ...needsFitDescriptor,
+        type,
+        optionsSchema: options.extend({ name: z.string().min(1).default(type) }),
+        needsFit: needsFit as unknown as (o: z.output<typeof options>) => boolean,
+      }),
+    );
+  }
+}

@@ -114,7 +114,7 @@ describe('service config', () => {
   it('refuses an unfitted stacking ensemble before it listens, saying to fit it and serve the file as "fitted"', async () => {
     // Before: "listening on ..." was printed, then the warm-up failed with "call ensemble.fit first" (exit 1).
     const fitIt =
-      /Cannot serve "ensemble\.strategy": .*fit it first \(botlens fit --strategy stacking --detectors heuristic,embedding,partner-contrast .*"fitted": "fitted\.json"/;
+      /Cannot serve "ensemble\.strategy": .*fit it first \(botlens fit --preset transfer --data train\.jsonl --out fitted\.json, adding --group-by FIELD when the data mixes populations\) .*"fitted": "fitted\.json"/;
     const ensemble = ensemblePresetSpec('transfer');
     // parseServiceConfig only checks the shape (code may build and fit what it describes); startService refuses it
     // before any port is bound.

@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
-import {
-  addDetectorFlags,
-  type DetectorFlags,
-  detectorFromFlags,
-  refuseUnfittedSpec,
-} from '../detector-flags.js';
+import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import {
   addTranscriptFlags,
   readTranscriptWithFlags,

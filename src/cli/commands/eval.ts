@@ -4,16 +4,12 @@ import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
-import {
-  addDetectorFlags,
-  type DetectorFlags,
-  detectorFromFlags,
-  refuseUnfittedSpec,
-} from '../detector-flags.js';
+import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { parseNumberFlag } from '../parse-number.js';
+import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 

@@ -8,9 +8,9 @@ import {
   ensembleSpecFromFlags,
   fittedLoadOptions,
   parseModelFlags,
-  refuseUnfittedSpec,
 } from '../detector-flags.js';
 import { parseCount } from '../parse-number.js';
+import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 
 interface ScoreFlags extends DetectorFlags {
   out: string;

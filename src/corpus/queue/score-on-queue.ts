@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { checkCount } from '../check-count.js';
 import type { CorpusSource } from '../read-lines.js';
+import { refuseUnfittedScoringDetector } from '../refuse-unfitted.js';
 import { type BatchScorer, runBatches } from '../score-corpus.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
 import {
@@ -64,6 +65,8 @@ async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreOnQueueOptions}
  * @throws MissingDependencyError when `bullmq` is not installed
+ * @throws InvalidOptionsError before the corpus is read or Redis is reached, for an `ensemble` that cannot score
+ *   until it is fitted (as {@link scoreCorpus} does)
  * @example
  * ```ts
  * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
@@ -80,6 +83,7 @@ export async function* scoreCorpusOnQueue(
   const attempts = checkCount('attempts', options.attempts, 3);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
+  refuseUnfittedScoringDetector(options.detector);
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();
   const connection = { url: options.redis, maxRetriesPerRequest: null };

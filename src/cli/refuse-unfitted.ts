@@ -1,0 +1,50 @@
+import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import {
+  type DetectorFlags,
+  ensembleSpecFromFlags,
+  modelPairsFlag,
+  NEW_ENSEMBLE_FLAGS,
+  parseModelFlags,
+  type ScoringCommand,
+} from './detector-flags.js';
+import { fitCommand, GROUP_BY_HINT, howToFit } from './fit-command.js';
+
+/**
+ * Refuses, where nothing fits it before it scores (`detect`, `score`, and `eval` without `--fit`), an ensemble
+ * that the flags describe (not a `--model fitted.json`) and that cannot score unfitted: a `stacking` strategy or
+ * preset, or a member whose type needs a fit (`DetectorDescriptor.needsFit`: `embedding`, `partner-contrast`,
+ * `linear-probe`, a type registered with `registerDetector` that declares it, ...). The command could only fail
+ * on its first transcript. Call it before any data is read. The message says how to fit the ensemble (`howToFit`:
+ * the `botlens fit` command that fits the same spec) and to rerun the command with `--model fitted.json` in place
+ * of the flags that describe the ensemble, which a fitted file refuses (for `eval`, also to give `--fit`).
+ *
+ * @param flags - the detector flags
+ * @param command - the command, for the message
+ * @throws InvalidOptionsError naming `--preset`, `--strategy` or `--detectors`; or for a bad detector flag
+ */
+export function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand): void {
+  const { fitted, models } = parseModelFlags(flags.model);
+  if (fitted !== undefined) return;
+  const spec = ensembleSpecFromFlags(flags);
+  const parts = unfittedParts(spec);
+  if (parts.length === 0) return;
+  const given = flags.explicit ?? {};
+  const replaced = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
+  if (models.size > 0) replaced.push(modelPairsFlag(models));
+  const rerun = `rerun this command with --model fitted.json${replaced.length > 0 ? ` in place of the flags that describe the ensemble (${replaced.join(', ')})` : ''}`;
+  const fit = `fit it first (${howToFit(spec)})`;
+  const advice =
+    command === 'eval'
+      ? `give --fit train.jsonl to fit it before it is scored${fitCommand(spec)?.groupedFit ? `, ${GROUP_BY_HINT}` : ''}; or ${fit} and ${rerun}`
+      : `${fit}, then ${rerun}`;
+  const types = spec.detectors.map((d) => d.type).join(',');
+  const subject =
+    flags.preset !== undefined
+      ? `--preset ${flags.preset}`
+      : `--detectors ${types}${'strategy' in given || parts[0]!.part === 'strategy' ? ` --strategy ${spec.strategy}` : ''}`;
+  throw new InvalidOptionsError(
+    flags.preset !== undefined ? '--preset' : parts[0]!.part === 'strategy' ? '--strategy' : '--detectors',
+    `${subject} cannot score until it is fitted on labelled data (${describeUnfitted(parts)}): ${advice}`,
+  );
+}

@@ -1,0 +1,24 @@
+import { howToFit } from '../cli/fit-command.js';
+import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { ScoringDetector } from './types.js';
+
+/**
+ * Refuses, before any of the corpus is read, a `{ ensemble }` detector that cannot score until it is fitted (the
+ * rule of `unfittedParts`, which the CLI and the service apply too: a `stacking` strategy, or a member whose type
+ * needs a fit, such as `embedding` or `partner-contrast`). Scoring it would fail on every record, or score without
+ * the unfitted members. A saved detector (`{ state }`, `{ file }`) is never refused.
+ *
+ * @param detector - what the corpus is to be scored with
+ * @throws InvalidOptionsError naming `detector.ensemble`, saying how to fit it and to pass the fitted file
+ * @internal
+ */
+export function refuseUnfittedScoringDetector(detector: ScoringDetector): void {
+  if (typeof detector !== 'object' || detector === null || !('ensemble' in detector)) return;
+  const parts = unfittedParts(detector.ensemble);
+  if (parts.length === 0) return;
+  throw new InvalidOptionsError(
+    'detector.ensemble',
+    `the ensemble cannot score until it is fitted on labelled data (${describeUnfitted(parts)}): fit it first (${howToFit(detector.ensemble)}) and pass { file: 'fitted.json' } as the detector`,
+  );
+}
