@@ -1,5 +1,6 @@
 import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { fitCommand, GROUP_BY_HINT, howToFit } from '../flags/fit-command.js';
 import {
   type DetectorFlags,
   ensembleSpecFromFlags,
@@ -8,7 +9,6 @@ import {
   parseModelFlags,
   type ScoringCommand,
 } from './detector-flags.js';
-import { fitCommand, GROUP_BY_HINT, howToFit } from './fit-command.js';
 
 /**
  * Refuses, where nothing fits it before it scores (`detect`, `score`, and `eval` without `--fit`), an ensemble

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits } from '../core/validate.js';
 import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../data/read-transcripts.js';
-import { parseNumberFlag } from './parse-number.js';
+import { parseNumberFlag } from '../flags/parse-number.js';
 import { readLabelledData } from './read-labelled.js';
 
 /** The transcript-limit flags shared by `detect`, `eval` and `fit`. */

@@ -1,6 +1,6 @@
-import { howToFit } from '../cli/fit-command.js';
 import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { howToFit } from '../flags/fit-command.js';
 import type { ScoringDetector } from './types.js';
 
 /**

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { howToFit } from '../cli/fit-command.js';
 import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
@@ -9,6 +8,7 @@ import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
+import { howToFit } from '../flags/fit-command.js';
 import { expandHome } from '../hub/cache-dir.js';
 
 const serverSchema = z.strictObject({

@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
+import { parseNumberFlag } from '../../flags/parse-number.js';
 import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
 import type { ModelCheck, ModelCheckReport } from '../../select/types.js';
 import { MODEL_ZOO, ZOO_DETECTORS, type ZooDetector, type ZooEntry } from '../../zoo/model-zoo.js';
 import { formatTable } from '../format-table.js';
-import { parseNumberFlag } from '../parse-number.js';
 
 interface CheckModelFlags {
   task?: ZooDetector;

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { parseNumberFlag } from '../../flags/parse-number.js';
 import type { TrainProgress } from '../../peft/training/train-core.js';
-import { parseNumberFlag } from '../parse-number.js';
 import { readLabelledData } from '../read-labelled.js';
 
 interface MergeFlags {

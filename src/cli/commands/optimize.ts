@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { parseNumberFlag } from '../../flags/parse-number.js';
 import {
   DEFAULT_OPTIMIZE_PASSES,
   OPTIMIZE_PASSES,
   type OptimizePass,
 } from '../../quant/optimize/optimize-model.js';
 import { formatTable } from '../format-table.js';
-import { parseNumberFlag } from '../parse-number.js';
 
 interface OptimizeFlags {
   out: string;

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { parseNumberFlag } from '../../flags/parse-number.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
 import { formatTable } from '../format-table.js';
-import { parseNumberFlag } from '../parse-number.js';
 
 interface QuantizeFlags {
   bits: string;

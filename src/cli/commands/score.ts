@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { ScoringDetector } from '../../corpus/types.js';
+import { parseCount } from '../../flags/parse-number.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -9,7 +10,6 @@ import {
   fittedLoadOptions,
   parseModelFlags,
 } from '../detector-flags.js';
-import { parseCount } from '../parse-number.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 
 interface ScoreFlags extends DetectorFlags {

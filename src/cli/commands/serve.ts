@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { parseNumberFlag } from '../parse-number.js';
+import { parseNumberFlag } from '../../flags/parse-number.js';
 
 /** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
 export function registerServeCommand(program: Command): void {

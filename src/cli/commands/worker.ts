@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseCount } from '../parse-number.js';
+import { parseCount } from '../../flags/parse-number.js';
 
 interface WorkerFlags {
   redis: string;

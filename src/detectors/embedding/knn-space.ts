@@ -1,5 +1,4 @@
 import type { CompactVector, SparseVector } from '../../ann/vector-math.js';
-import type { FittedModel } from './model.js';
 
 /*
  * The space the kNN vote compares in: the embedding less its "stop" positions (hashed n-gram buckets that more
@@ -52,7 +51,16 @@ export interface KnnSpace {
   center: Float32Array;
 }
 
-const spaceOf = new WeakMap<FittedModel, KnnSpace>();
+/** What {@link knnSpace} reads of a fitted model (a `FittedModel` is one). @internal */
+export interface KnnSource {
+  readonly dim: number;
+  readonly vectors: CompactVector[];
+  readonly center: Float32Array;
+  /** The stop positions fixed by fit(), sorted ascending. */
+  readonly knnStop: Int32Array;
+}
+
+const spaceOf = new WeakMap<KnnSource, KnnSpace>();
 
 /**
  * The labelled vectors and the center as the kNN vote compares them (the model's own when it has no stop
@@ -60,7 +68,7 @@ const spaceOf = new WeakMap<FittedModel, KnnSpace>();
  *
  * @internal
  */
-export function knnSpace(m: FittedModel): KnnSpace {
+export function knnSpace(m: KnnSource): KnnSpace {
   if (m.knnStop.length === 0) return { vectors: m.vectors, center: m.center };
   const known = spaceOf.get(m);
   if (known) return known;

@@ -8,7 +8,7 @@ import {
   ENSEMBLE_FIELD_FLAGS,
   ensembleSpecFromFlags,
   RUNTIME_FLAGS,
-} from './detector-flags.js';
+} from './ensemble-flags.js';
 import { shellWord } from './shell-word.js';
 
 /** Where a printed fit command reads its training data and writes the fitted file. */
