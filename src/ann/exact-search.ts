@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { TopK } from './top-k.js';
 import type { Neighbor, VectorIndex, VectorSearchOptions } from './vector-index.js';
@@ -196,6 +197,9 @@ export class ExactSearch implements VectorIndex {
  */
 export function checkDim(dim: number): void {
   if (!Number.isInteger(dim) || dim < 1) {
-    throw new InvalidOptionsError('dim', `expected a positive integer vector length, got ${String(dim)}`);
+    throw new InvalidOptionsError(
+      'dim',
+      `expected a positive integer vector length, got ${describeValue(dim)}`,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { HierarchicalNSW } from 'hnswlib-node';
+import { describeValue } from '../core/describe-value.js';
 import { importOptional } from '../core/optional-import.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -111,7 +112,7 @@ export async function hnswAvailable(): Promise<boolean> {
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < 1)
-    throw new InvalidOptionsError(name, `expected a positive integer, got ${String(v)}`);
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${describeValue(v)}`);
   return v;
 }
 
@@ -175,7 +176,7 @@ export class HnswIndex implements VectorIndex {
     const capacity = positiveInt('capacity', options.capacity, 1024);
     const seed = options.seed ?? HNSW_DEFAULTS.seed;
     if (!Number.isInteger(seed) || seed < 0)
-      throw new InvalidOptionsError('seed', `expected an integer >= 0, got ${String(seed)}`);
+      throw new InvalidOptionsError('seed', `expected an integer >= 0, got ${describeValue(seed)}`);
     if (options.center) checkVector('center', options.center, options.dim);
     const { HierarchicalNSW } = await loadHnsw();
     const index = new HierarchicalNSW('cosine', options.dim);

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { assertDims, type CompactVector } from './vector-math.js';
 
@@ -72,7 +73,7 @@ export interface VectorIndex {
  */
 export function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1)
-    throw new InvalidOptionsError('k', `expected a positive integer, got ${String(k)}`);
+    throw new InvalidOptionsError('k', `expected a positive integer, got ${describeValue(k)}`);
 }
 
 /**

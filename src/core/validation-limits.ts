@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 
 /** Limits applied by `validateTranscript`. */
 export interface ValidationLimits {
@@ -65,7 +66,7 @@ export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Req
     const v = limits[k];
     if (v === undefined) continue;
     if (!Number.isInteger(v) || v < 0) {
-      throw new InvalidOptionsError(k, `expected a non-negative integer, got ${String(v)}`);
+      throw new InvalidOptionsError(k, `expected a non-negative integer, got ${describeValue(v)}`);
     }
     l[k] = v;
   }

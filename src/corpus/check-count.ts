@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 /**
@@ -12,6 +13,6 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 export function checkCount(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min)
-    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(value)}`);
+    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${describeValue(value)}`);
   return value;
 }

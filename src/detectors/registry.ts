@@ -219,7 +219,7 @@ export async function detectorFromState(
   if (!inRange(threshold, PROBABILITY)) {
     throw new InvalidOptionsError(
       'threshold',
-      `expected ${describeRange(PROBABILITY)}, got ${String(threshold)}`,
+      `expected ${describeRange(PROBABILITY)}, got ${describeValue(threshold)}`,
     );
   }
   return restore({ ...state, threshold }, where, prior);

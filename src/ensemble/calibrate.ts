@@ -124,7 +124,10 @@ export function calibrateThreshold(
 ): ThresholdCalibration {
   const { fpr } = options;
   if (typeof fpr !== 'number' || !(fpr >= 0 && fpr < 1)) {
-    throw new InvalidOptionsError('fpr', `expected a number in [0, 1), e.g. 0.01 for 1%, got ${String(fpr)}`);
+    throw new InvalidOptionsError(
+      'fpr',
+      `expected a number in [0, 1), e.g. 0.01 for 1%, got ${describeValue(fpr)}`,
+    );
   }
   checkScores(scores, labels);
   const c = thresholdAtFpr(scores, labels, fpr);

@@ -104,7 +104,7 @@ function checkCosts(names: readonly string[], costs: Record<string, number> | un
  */
 export function checkThreshold(t: unknown): asserts t is number {
   if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
-    throw new InvalidOptionsError('threshold', `got ${String(t)}; use P(bot) in [0, 1], e.g. 0.5`);
+    throw new InvalidOptionsError('threshold', `got ${describeValue(t)}; use P(bot) in [0, 1], e.g. 0.5`);
   }
 }
 
@@ -159,18 +159,19 @@ export function resolveEnsembleOptions(
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(
       'margin',
-      `got ${String(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
+      `got ${describeValue(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
     );
   }
   const folds = options.folds ?? 5;
   if (!Number.isInteger(folds) || folds < 2) {
-    throw new InvalidOptionsError('folds', `got ${String(folds)}; use an integer of at least 2`);
+    throw new InvalidOptionsError('folds', `got ${describeValue(folds)}; use an integer of at least 2`);
   }
   const seed = options.seed ?? 42;
-  if (!Number.isInteger(seed)) throw new InvalidOptionsError('seed', `got ${String(seed)}; use an integer`);
+  if (!Number.isInteger(seed))
+    throw new InvalidOptionsError('seed', `got ${describeValue(seed)}; use an integer`);
   const l2 = options.l2 ?? 1;
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) {
-    throw new InvalidOptionsError('l2', `got ${String(l2)}; use a finite number >= 0`);
+    throw new InvalidOptionsError('l2', `got ${describeValue(l2)}; use a finite number >= 0`);
   }
   const noveltyGuard = options.noveltyGuard ?? 'report';
   if (noveltyGuard !== 'report' && noveltyGuard !== 'fallback' && noveltyGuard !== 'off') {

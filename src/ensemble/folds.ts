@@ -6,7 +6,7 @@ import { seededRandom, shuffle } from '../numeric/random.js';
 /** Refuses a fold count that is not an integer of at least 2 (both splits below take one). */
 function checkFoldCount(folds: number): void {
   if (!Number.isInteger(folds) || folds < 2) {
-    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${String(folds)}`);
+    throw new InvalidOptionsError('folds', `expected an integer of at least 2, got ${describeValue(folds)}`);
   }
 }
 

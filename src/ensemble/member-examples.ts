@@ -149,7 +149,7 @@ export function checkCutShare(share: unknown): number {
   if (!inRange(share, NONZERO_SHARE)) {
     throw new InvalidOptionsError(
       'memberPrefixCutShare',
-      `got ${String(share)}; use the share of training examples whose cuts members learn from, in ${formatRange(NONZERO_SHARE)}, e.g. 0.5`,
+      `got ${describeValue(share)}; use the share of training examples whose cuts members learn from, in ${formatRange(NONZERO_SHARE)}, e.g. 0.5`,
     );
   }
   return share;

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { formatRange, inRange, OPEN_SHARE } from '../core/number-range.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -20,7 +21,7 @@ export function checkPrior(prior: unknown, strategy: EnsembleStrategy): number |
   if (!inRange(prior, OPEN_SHARE)) {
     throw new InvalidOptionsError(
       'prior',
-      `got ${String(prior)}; use the share of bots expected where the ensemble is used, in ${formatRange(OPEN_SHARE)}, e.g. 0.5`,
+      `got ${describeValue(prior)}; use the share of bots expected where the ensemble is used, in ${formatRange(OPEN_SHARE)}, e.g. 0.5`,
     );
   }
   if (strategy !== 'stacking') {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom } from '../numeric/random.js';
@@ -81,12 +82,16 @@ export function bootstrapIntervals(
   if (!Number.isInteger(resamples) || resamples < 10 || resamples > MAX_RESAMPLES) {
     throw new InvalidOptionsError(
       'resamples',
-      `got ${String(resamples)}; use a whole number from 10 to ${MAX_RESAMPLES}`,
+      `got ${describeValue(resamples)}; use a whole number from 10 to ${MAX_RESAMPLES}`,
     );
   }
-  if (!Number.isInteger(seed)) throw new InvalidOptionsError('seed', `got ${String(seed)}; use an integer`);
+  if (!Number.isInteger(seed))
+    throw new InvalidOptionsError('seed', `got ${describeValue(seed)}; use an integer`);
   if (typeof level !== 'number' || !(level > 0 && level < 1)) {
-    throw new InvalidOptionsError('level', `got ${String(level)}; use a number between 0 and 1, e.g. 0.95`);
+    throw new InvalidOptionsError(
+      'level',
+      `got ${describeValue(level)}; use a number between 0 and 1, e.g. 0.95`,
+    );
   }
   const n = scores.length;
   if (labels.length !== n || predicted.length !== n) {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { nowMs } from '../core/detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import { checkInRange, PROBABILITY } from '../core/number-range.js';
@@ -135,7 +136,10 @@ export async function evaluateDetector(
   if (threshold !== undefined) checkInRange('threshold', threshold, PROBABILITY);
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InvalidOptionsError('batchSize', `expected a positive integer, got ${String(batchSize)}`);
+    throw new InvalidOptionsError(
+      'batchSize',
+      `expected a positive integer, got ${describeValue(batchSize)}`,
+    );
   }
   AbortedError.throwIfAborted(signal, what);
   if (!Array.isArray(labelled) || labelled.length === 0) {
@@ -227,7 +231,7 @@ function prefixed(
   if (!Number.isInteger(k) || k < 1) {
     throw new InvalidOptionsError(
       'prefix',
-      `expected a whole number of target messages (1 or more), got ${String(k)}`,
+      `expected a whole number of target messages (1 or more), got ${describeValue(k)}`,
     );
   }
   const examples = labelled.flatMap((e) => {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { checkInRange, PROBABILITY } from '../core/number-range.js';
 import type { Label } from '../core/transcript.js';
 import { checkScores, thresholdAtFpr } from '../ensemble/calibrate.js';
@@ -155,7 +156,7 @@ export function auroc(scores: readonly number[], labels: readonly Label[]): numb
 export function tprAtFpr(scores: readonly number[], labels: readonly Label[], fpr: number): number | null {
   checkScores(scores, labels);
   if (typeof fpr !== 'number' || !(fpr >= 0 && fpr < 1)) {
-    throw new InvalidOptionsError('fpr', `expected a number in [0, 1), got ${String(fpr)}`);
+    throw new InvalidOptionsError('fpr', `expected a number in [0, 1), got ${describeValue(fpr)}`);
   }
   const c = thresholdAtFpr(scores, labels, fpr);
   if (!c) return null;
@@ -185,7 +186,7 @@ export function expectedCalibrationError(
   checkScores(scores, labels);
   const bins = options.bins ?? 10;
   if (!Number.isInteger(bins) || bins < 1)
-    throw new InvalidOptionsError('bins', `expected a positive integer, got ${String(bins)}`);
+    throw new InvalidOptionsError('bins', `expected a positive integer, got ${describeValue(bins)}`);
   const n = scores.length;
   if (n === 0) return null;
   const count = new Array<number>(bins).fill(0);

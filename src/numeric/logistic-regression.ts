@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { csrFromRows, DenseDesign, type DesignMatrix, SparseDesign } from './design-matrix.js';
 import { sigmoid } from './logistic-function.js';
@@ -178,7 +179,7 @@ export function fitSparseLogisticRegression(
   const n = rows.length;
   checkTargets(n, y, options);
   if (!Number.isInteger(dim) || dim < 1)
-    throw new InvalidOptionsError('dim', `expected a positive integer, got ${String(dim)}`);
+    throw new InvalidOptionsError('dim', `expected a positive integer, got ${describeValue(dim)}`);
   for (let i = 0; i < n; i++) {
     const { indices, values } = rows[i]!;
     if (indices.length !== values.length)

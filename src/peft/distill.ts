@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
 import { validateTranscriptAt } from '../core/validate-examples.js';
@@ -109,7 +110,10 @@ export async function distill<S extends DistillStudent>(
     throw new InvalidOptionsError('transcripts', 'expected an array of transcripts');
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new InvalidOptionsError('batchSize', `expected a positive integer, got ${String(batchSize)}`);
+    throw new InvalidOptionsError(
+      'batchSize',
+      `expected a positive integer, got ${describeValue(batchSize)}`,
+    );
   const transcripts = options.transcripts.map((t, i) => validateTranscriptAt(t, `transcripts[${i}]`));
   const teacherStart = performance.now();
   const detections: Detection[] = [];

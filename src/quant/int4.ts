@@ -92,7 +92,7 @@ export function quantizeInt4Blockwise(
   if (!BLOCK_SIZES.includes(blockSize)) {
     throw new InvalidOptionsError(
       'blockSize',
-      `expected one of ${BLOCK_SIZES.join(', ')}, got ${String(blockSize)}`,
+      `expected one of ${BLOCK_SIZES.join(', ')}, got ${describeValue(blockSize)}`,
     );
   }
   const symmetric = options.symmetric ?? true;

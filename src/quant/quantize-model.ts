@@ -69,9 +69,12 @@ export function alreadyQuantized(model: ModelProto): string | undefined {
 
 function checkOptions(o: QuantizeModelOptions): void {
   if (o.bits !== 8 && o.bits !== 4)
-    throw new InvalidOptionsError('bits', `expected 8 or 4, got ${String(o.bits)}`);
+    throw new InvalidOptionsError('bits', `expected 8 or 4, got ${describeValue(o.bits)}`);
   if (o.blockSize !== undefined && ![16, 32, 64, 128, 256].includes(o.blockSize)) {
-    throw new InvalidOptionsError('blockSize', `expected 16, 32, 64, 128 or 256, got ${String(o.blockSize)}`);
+    throw new InvalidOptionsError(
+      'blockSize',
+      `expected 16, 32, 64, 128 or 256, got ${describeValue(o.blockSize)}`,
+    );
   }
   if (o.int8Format !== undefined && o.int8Format !== 'dynamic-matmul' && o.int8Format !== 'matmul-integer') {
     throw new InvalidOptionsError(
@@ -82,7 +85,7 @@ function checkOptions(o: QuantizeModelOptions): void {
   if (o.accuracyLevel !== undefined && ![0, 1, 2, 3, 4].includes(o.accuracyLevel)) {
     throw new InvalidOptionsError(
       'accuracyLevel',
-      `expected an integer 0 to 4, got ${String(o.accuracyLevel)}`,
+      `expected an integer 0 to 4, got ${describeValue(o.accuracyLevel)}`,
     );
   }
   if (o.reduceRange !== undefined && o.reduceRange !== 'auto' && typeof o.reduceRange !== 'boolean') {

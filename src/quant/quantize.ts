@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { describeValue } from '../core/describe-value.js';
 import { DTYPE_FILE_SUFFIXES, type QuantizedDtype, VARIANT_SUFFIXES } from '../core/model-dtypes.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -140,7 +141,7 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
   if (options.minCosine !== undefined && !(options.minCosine >= -1 && options.minCosine <= 1)) {
     throw new InvalidOptionsError(
       'minCosine',
-      `expected a number in [-1, 1], got ${String(options.minCosine)}`,
+      `expected a number in [-1, 1], got ${describeValue(options.minCosine)}`,
     );
   }
   const dtype = options.bits === 4 ? 'q4' : 'q8';

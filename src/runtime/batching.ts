@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -30,7 +31,7 @@ export const DEFAULT_MAX_BATCH_TOKENS = 16_384;
  */
 export function checkBatchSize(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 4096)) {
-    throw new InvalidOptionsError(name, `expected an integer from 1 to 4096, got ${String(value)}`);
+    throw new InvalidOptionsError(name, `expected an integer from 1 to 4096, got ${describeValue(value)}`);
   }
 }
 
@@ -57,7 +58,10 @@ export function planBatches(lengths: readonly number[], options: BatchPlanOption
   const maxTokens = options.maxBatchTokens ?? DEFAULT_MAX_BATCH_TOKENS;
   checkBatchSize('batchSize', batchSize);
   if (!(Number.isInteger(maxTokens) && maxTokens >= 1)) {
-    throw new InvalidOptionsError('maxBatchTokens', `expected a positive integer, got ${String(maxTokens)}`);
+    throw new InvalidOptionsError(
+      'maxBatchTokens',
+      `expected a positive integer, got ${describeValue(maxTokens)}`,
+    );
   }
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
   const len = order.map((i) => Math.max(1, lengths[i]!));

@@ -1,4 +1,5 @@
 import type { RawImage, Tensor } from '@huggingface/transformers';
+import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -60,7 +61,7 @@ export class ClipEncoder {
     const { normalize, maxLength, batchSize, maxBatchTokens, imageOptions, ...modelOptions } = options;
     checkBatchSize('batchSize', batchSize);
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
-      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${describeValue(maxLength)}`);
     }
     this.normalize = normalize ?? true;
     this.maxLength = maxLength;

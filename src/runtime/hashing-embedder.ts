@@ -1,4 +1,5 @@
 import type { SparseVector } from '../ann/vector-math.js';
+import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -233,16 +234,16 @@ function validate(o: Resolved): void {
   if (!Number.isInteger(o.dim) || o.dim < 16 || o.dim > 1 << 20 || (o.dim & (o.dim - 1)) !== 0) {
     throw new InvalidOptionsError(
       'dim',
-      `expected a power of two between 16 and 1048576, got ${String(o.dim)}`,
+      `expected a power of two between 16 and 1048576, got ${describeValue(o.dim)}`,
     );
   }
   if (!Number.isInteger(o.wordNgramMax) || o.wordNgramMax < 0 || o.wordNgramMax > 2) {
-    throw new InvalidOptionsError('wordNgramMax', `expected 0, 1 or 2, got ${String(o.wordNgramMax)}`);
+    throw new InvalidOptionsError('wordNgramMax', `expected 0, 1 or 2, got ${describeValue(o.wordNgramMax)}`);
   }
   if (!Number.isInteger(o.charNgramMax) || o.charNgramMax < 0 || o.charNgramMax > 8) {
     throw new InvalidOptionsError(
       'charNgramMax',
-      `expected an integer from 0 (off) to 8, got ${String(o.charNgramMax)}`,
+      `expected an integer from 0 (off) to 8, got ${describeValue(o.charNgramMax)}`,
     );
   }
   if (
@@ -251,14 +252,14 @@ function validate(o: Resolved): void {
   ) {
     throw new InvalidOptionsError(
       'charNgramMin',
-      `expected an integer from 1 to charNgramMax (${o.charNgramMax}), got ${String(o.charNgramMin)}`,
+      `expected an integer from 1 to charNgramMax (${o.charNgramMax}), got ${describeValue(o.charNgramMin)}`,
     );
   }
   if (typeof o.lowercase !== 'boolean')
-    throw new InvalidOptionsError('lowercase', `expected a boolean, got ${String(o.lowercase)}`);
+    throw new InvalidOptionsError('lowercase', `expected a boolean, got ${describeValue(o.lowercase)}`);
   for (const k of ['wordWeight', 'charWeight'] as const) {
     if (!Number.isFinite(o[k]) || o[k] < 0)
-      throw new InvalidOptionsError(k, `expected a finite number >= 0, got ${String(o[k])}`);
+      throw new InvalidOptionsError(k, `expected a finite number >= 0, got ${describeValue(o[k])}`);
   }
   if ((o.wordNgramMax === 0 || o.wordWeight === 0) && (o.charNgramMax === 0 || o.charWeight === 0)) {
     throw new InvalidOptionsError(

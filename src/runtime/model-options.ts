@@ -125,7 +125,7 @@ export function validateModelOptions(opts: ModelOptions): void {
   ) {
     throw new InvalidOptionsError(
       'threads',
-      `expected an integer from 1 to 1024, got ${String(opts.threads)}`,
+      `expected an integer from 1 to 1024, got ${describeValue(opts.threads)}`,
     );
   }
   if (opts.offline !== undefined && typeof opts.offline !== 'boolean') {

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -110,7 +111,7 @@ export class NliScorer {
     const { batchSize, maxBatchTokens, maxLength, ...modelOptions } = options;
     checkBatchSize('batchSize', batchSize);
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 8)) {
-      throw new InvalidOptionsError('maxLength', `expected an integer >= 8, got ${String(maxLength)}`);
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 8, got ${describeValue(maxLength)}`);
     }
     this.maxLengthCap = maxLength;
     this.batch = {

@@ -76,7 +76,7 @@ export class TransformersEmbedder implements Embedder {
       throw new InvalidOptionsError('pooling', `got ${describeValue(pooling)}; use "mean" or "cls"`);
     }
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
-      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${describeValue(maxLength)}`);
     }
     if (prefix !== undefined && typeof prefix !== 'string') {
       throw new InvalidOptionsError('prefix', 'expected a string');

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ModelCheck, ModelFacts } from './types.js';
 import type { ModelChecklistOptions } from './validate-checklist-options.js';
@@ -13,7 +14,7 @@ const MONTH_MS = 30.4375 * 24 * 3600 * 1000;
 function threshold(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionsError(option, `expected a number >= 0, got ${String(value)}`);
+    throw new InvalidOptionsError(option, `expected a number >= 0, got ${describeValue(value)}`);
   }
   return value;
 }

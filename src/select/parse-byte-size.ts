@@ -37,7 +37,10 @@ const UNITS: Readonly<Record<string, number>> = {
 export function parseByteSize(value: number | string, option = 'memoryBudget'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value <= 0) {
-      throw new InvalidOptionsError(option, `expected a positive number of bytes, got ${String(value)}`);
+      throw new InvalidOptionsError(
+        option,
+        `expected a positive number of bytes, got ${describeValue(value)}`,
+      );
     }
     return Math.floor(value);
   }

@@ -104,7 +104,7 @@ export function validateChecklistOptions(options: ModelChecklistOptions): void {
   for (const key of ['minDownloads', 'minLikes', 'maxMonthsSinceUpdate'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-      throw new InvalidOptionsError(key, `expected a number >= 0, got ${String(v)}`);
+      throw new InvalidOptionsError(key, `expected a number >= 0, got ${describeValue(v)}`);
     }
   }
   if (
@@ -119,7 +119,7 @@ export function validateChecklistOptions(options: ModelChecklistOptions): void {
   for (const key of ['batchSize', 'sequenceLength'] as const) {
     const v = options[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
-      throw new InvalidOptionsError(key, `expected an integer >= 1, got ${String(v)}`);
+      throw new InvalidOptionsError(key, `expected an integer >= 1, got ${describeValue(v)}`);
     }
   }
 }

@@ -318,13 +318,16 @@ export function estimateMemory(options: MemoryEstimateOptions): MemoryEstimate {
   const bpp = bytesPerParameter(dtype, options.quantization);
   const batchSize = count('batchSize', options.batchSize, 1);
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InvalidOptionsError('batchSize', `expected an integer >= 1, got ${String(options.batchSize)}`);
+    throw new InvalidOptionsError(
+      'batchSize',
+      `expected an integer >= 1, got ${describeValue(options.batchSize)}`,
+    );
   }
   const requested = count('sequenceLength', options.sequenceLength, 512);
   if (!Number.isInteger(requested) || requested < 1) {
     throw new InvalidOptionsError(
       'sequenceLength',
-      `expected an integer >= 1, got ${String(options.sequenceLength)}`,
+      `expected an integer >= 1, got ${describeValue(options.sequenceLength)}`,
     );
   }
   const overheadFraction = count('overheadFraction', options.overheadFraction, WEIGHT_OVERHEAD_FRACTION);

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
 /**
@@ -11,7 +12,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 export function positive(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionsError(option, `expected a positive number, got ${String(value)}`);
+    throw new InvalidOptionsError(option, `expected a positive number, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -20,7 +21,7 @@ export function positive(option: string, value: number | undefined, fallback: nu
 export function count(option: string, value: number | undefined, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionsError(option, `expected a number >= 0, got ${String(value)}`);
+    throw new InvalidOptionsError(option, `expected a number >= 0, got ${describeValue(value)}`);
   }
   return value;
 }

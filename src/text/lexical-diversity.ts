@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ngrams, wordTokens } from './tokenize.js';
 
@@ -197,5 +198,5 @@ export function lexicalDiversity(
 
 function checkPositiveInt(option: string, v: number): void {
   if (!Number.isInteger(v) || v < 1)
-    throw new InvalidOptionsError(option, `expected a positive integer, got ${String(v)}`);
+    throw new InvalidOptionsError(option, `expected a positive integer, got ${describeValue(v)}`);
 }

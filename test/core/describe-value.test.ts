@@ -17,6 +17,8 @@ import { attachLoraAdapter } from '../../src/quant/attach-lora.js';
 import { quantizeInt4Blockwise } from '../../src/quant/int4.js';
 import { quantizeInt8 } from '../../src/quant/int8.js';
 import { quantizeOnnxModel } from '../../src/quant/quantize-model.js';
+import { checkBatchSize } from '../../src/runtime/batching.js';
+import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
 import { validateModelOptions } from '../../src/runtime/model-options.js';
 import { checkLanguage } from '../../src/select/check-language.js';
 import { parseByteSize } from '../../src/select/parse-byte-size.js';
@@ -137,6 +139,37 @@ describe('options checks refuse a bigint with their typed error', () => {
     ['preset name', () => ensemblePreset(1n), /got 1n; use one of transfer/],
   ];
   it.each(cases)('%s', (_name, call, message) => {
+    let thrown: unknown;
+    try {
+      call();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(InvalidOptionsError);
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  // String() throws on an object without a prototype ("Cannot convert object to primitive value") and writes any
+  // other object as "[object Object]": the checks that used it now write the value with describeValue.
+  const bare = () => Object.create(null) as unknown;
+  const bareCases: Array<[string, () => unknown, RegExp]> = [
+    ['ensemble threshold', () => resolveEnsembleOptions(members, { threshold: bare() } as never), /got \{\}/],
+    ['ensemble folds', () => resolveEnsembleOptions(members, { folds: bare() } as never), /got \{\}/],
+    [
+      'ensemble margin',
+      () => resolveEnsembleOptions(members, { margin: { m: 2 } } as never),
+      /got \{"m":2\}/,
+    ],
+    ['batch size', () => checkBatchSize('batchSize', bare() as never), /got \{\}/],
+    ['hashing dim', () => new HashingEmbedder({ dim: bare() } as never), /got \{\}/],
+    ['model threads', () => validateModelOptions({ model: 'a/b', threads: bare() } as never), /got \{\}/],
+    [
+      'embedding knnStopShare',
+      () => new EmbeddingCentroidDetector({ knnStopShare: bare() } as never),
+      /got \{\}/,
+    ],
+  ];
+  it.each(bareCases)('%s: an object without a prototype', (_name, call, message) => {
     let thrown: unknown;
     try {
       call();

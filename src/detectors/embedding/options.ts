@@ -168,7 +168,7 @@ export interface Resolved {
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new InvalidOptionsError(name, `expected a positive integer, got ${String(v)}`);
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -176,7 +176,7 @@ function positiveInt(name: string, v: unknown, fallback: number): number {
 function positiveNumber(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new InvalidOptionsError(name, `expected a finite number > 0, got ${String(v)}`);
+    throw new InvalidOptionsError(name, `expected a finite number > 0, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -186,7 +186,7 @@ function shareOf(name: string, v: unknown, fallback: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1) {
     throw new InvalidOptionsError(
       name,
-      `expected a number in (0, 1] (1 leaves nothing out), got ${String(v)}`,
+      `expected a number in (0, 1] (1 leaves nothing out), got ${describeValue(v)}`,
     );
   }
   return v;
@@ -206,7 +206,7 @@ function rareBucketRule(v: unknown): Required<EmbeddingRareBucketOptions> | unde
   if (min < 2) {
     throw new InvalidOptionsError(
       'rareBuckets.minConversations',
-      `expected an integer >= 2 (1 keeps every position; leave rareBuckets out for that), got ${String(minConversations)}`,
+      `expected an integer >= 2 (1 keeps every position; leave rareBuckets out for that), got ${describeValue(minConversations)}`,
     );
   }
   if (action !== 'drop' && action !== 'shrink') {
@@ -235,7 +235,7 @@ export function resolveOptions(o: EmbeddingCentroidOptions): Resolved {
     throw new InvalidOptionsError('useAnn', `expected true, false or "auto", got ${describeValue(useAnn)}`);
   }
   if (o.probe !== undefined && typeof o.probe !== 'boolean') {
-    throw new InvalidOptionsError('probe', `expected a boolean, got ${String(o.probe)}`);
+    throw new InvalidOptionsError('probe', `expected a boolean, got ${describeValue(o.probe)}`);
   }
   const folds = positiveInt('folds', o.folds, 5);
   if (folds < 2) throw new InvalidOptionsError('folds', `expected at least 2, got ${folds}`);

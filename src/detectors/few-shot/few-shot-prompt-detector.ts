@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
 import {
@@ -100,7 +101,7 @@ export class FewShotPromptDetector implements Detector {
     if (!(Number.isInteger(shots) && shots >= 1 && shots <= 16)) {
       throw new InvalidOptionsError(
         'shots',
-        `expected an integer from 1 to 16 (3 to 5 works best), got ${String(shots)}`,
+        `expected an integer from 1 to 16 (3 to 5 works best), got ${describeValue(shots)}`,
       );
     }
     this.scoring =
@@ -111,7 +112,7 @@ export class FewShotPromptDetector implements Detector {
     ) {
       throw new InvalidOptionsError(
         'contextTokens',
-        `expected an integer of at least 8, got ${String(options.contextTokens)}`,
+        `expected an integer of at least 8, got ${describeValue(options.contextTokens)}`,
       );
     }
     optionalChoice('chatTemplate', options.chatTemplate, ['auto', 'never']);
@@ -127,12 +128,12 @@ export class FewShotPromptDetector implements Detector {
     ) {
       throw new InvalidOptionsError(
         'maxMessageChars',
-        `expected a positive integer, got ${String(options.maxMessageChars)}`,
+        `expected a positive integer, got ${describeValue(options.maxMessageChars)}`,
       );
     }
     const maxPool = options.maxPool ?? 200;
     if (!(Number.isInteger(maxPool) && maxPool >= 1)) {
-      throw new InvalidOptionsError('maxPool', `expected a positive integer, got ${String(maxPool)}`);
+      throw new InvalidOptionsError('maxPool', `expected a positive integer, got ${describeValue(maxPool)}`);
     }
     if (options.words !== undefined) {
       const w = options.words;

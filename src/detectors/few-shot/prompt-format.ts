@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import type { Label, ValidTranscript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 
@@ -36,7 +37,10 @@ export function dialogueLines(t: ValidTranscript, options: DialogueFormatOptions
   const anonymize = options.anonymize ?? true;
   const maxChars = options.maxMessageChars ?? 500;
   if (!Number.isInteger(maxChars) || maxChars < 1) {
-    throw new InvalidOptionsError('maxMessageChars', `expected a positive integer, got ${String(maxChars)}`);
+    throw new InvalidOptionsError(
+      'maxMessageChars',
+      `expected a positive integer, got ${describeValue(maxChars)}`,
+    );
   }
   const names = new Map<string, string>([[t.target, anonymize ? TARGET_NAME : t.target]]);
   for (const m of t.messages) {

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { describeValue } from '../../core/describe-value.js';
 import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import { beginDetectBatch, checkName, checkThreshold, type StateFormat } from '../../core/detector-kit.js';
@@ -97,7 +98,7 @@ export class LoraClassifierDetector implements Detector {
     this.botLabel = botLabel ?? 'bot';
     this.maxLength = maxLength ?? 128;
     if (!(Number.isInteger(this.maxLength) && this.maxLength >= 2))
-      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${describeValue(maxLength)}`);
     this.modelOptions = { ...modelOptions, model: modelOptions.model ?? defaultModelFor('lora').id };
     this.batch = {
       ...(batchSize !== undefined ? { batchSize } : {}),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeValue } from '../../core/describe-value.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ModelLoadError } from '../../errors/model-load-error.js';
@@ -93,7 +94,7 @@ export class BertTrunk {
     if (!modelOptions.model)
       throw new InvalidOptionsError('model', 'give the base model (a folder or hub id)');
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {
-      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${String(maxLength)}`);
+      throw new InvalidOptionsError('maxLength', `expected an integer >= 2, got ${describeValue(maxLength)}`);
     }
     const folder = await localModelFolder('sequence-classification', {
       ...modelOptions,

@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
@@ -219,7 +220,7 @@ function argmax(v: ArrayLike<number>): number {
 
 function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min)
-    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${String(v)}`);
+    throw new InvalidOptionsError(name, `expected an integer >= ${min}, got ${describeValue(v)}`);
 }
 
 /**
@@ -255,9 +256,9 @@ export function trainTopLayer(
   checkInt('batchSize', batchSize, 1);
   checkInt('patience', patience, 1);
   if (!(lr > 0 && Number.isFinite(lr)))
-    throw new InvalidOptionsError('learningRate', `expected a positive number, got ${String(lr)}`);
+    throw new InvalidOptionsError('learningRate', `expected a positive number, got ${describeValue(lr)}`);
   if (!(Number.isFinite(alpha) && alpha > 0))
-    throw new InvalidOptionsError('alpha', `expected a positive number, got ${String(alpha)}`);
+    throw new InvalidOptionsError('alpha', `expected a positive number, got ${describeValue(alpha)}`);
   for (const t of targets) {
     if (t !== 'query' && t !== 'key' && t !== 'value') {
       throw new InvalidOptionsError(

@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import type { Label, Transcript } from '../../core/transcript.js';
 import { validateTranscriptAt } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -289,7 +290,10 @@ export async function trainLoraModel(options: TrainLoraOptions): Promise<Trained
     throw new InvalidOptionsError('examples', 'expected an array of transcripts');
   const split = options.validationSplit ?? 0.2;
   if (!(split >= 0 && split < 1))
-    throw new InvalidOptionsError('validationSplit', `expected a number in [0, 1), got ${String(split)}`);
+    throw new InvalidOptionsError(
+      'validationSplit',
+      `expected a number in [0, 1), got ${describeValue(split)}`,
+    );
   if (
     options.softTargets !== undefined &&
     options.validation !== undefined &&

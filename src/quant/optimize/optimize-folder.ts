@@ -1,5 +1,6 @@
 import { cp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { describeValue } from '../../core/describe-value.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ModelLoadError } from '../../errors/model-load-error.js';
@@ -84,7 +85,10 @@ export async function optimizeModelFolder(
 ): Promise<OptimizeFolderResult> {
   const tolerance = opts.tolerance ?? 1e-4;
   if (!(tolerance > 0)) {
-    throw new InvalidOptionsError('tolerance', `expected a positive number, got ${String(opts.tolerance)}`);
+    throw new InvalidOptionsError(
+      'tolerance',
+      `expected a positive number, got ${describeValue(opts.tolerance)}`,
+    );
   }
   const passes = [...checkPasses(opts.passes ?? DEFAULT_OPTIMIZE_PASSES)];
   const src = await realFolder(modelDir);

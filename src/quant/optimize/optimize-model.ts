@@ -1,3 +1,4 @@
+import { describeValue } from '../../core/describe-value.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ensureOpset, MS_DOMAIN, pruneGraph } from '../../onnx/graph-edit.js';
 import type { ModelProto } from '../../onnx/onnx-types.js';
@@ -75,7 +76,10 @@ export interface OptimizeReport {
  */
 export function optimizeOnnxModel(model: ModelProto, opts: OptimizeModelOptions): OptimizeReport {
   if (!Number.isInteger(opts.numHeads) || opts.numHeads < 1) {
-    throw new InvalidOptionsError('numHeads', `expected a positive integer, got ${String(opts.numHeads)}`);
+    throw new InvalidOptionsError(
+      'numHeads',
+      `expected a positive integer, got ${describeValue(opts.numHeads)}`,
+    );
   }
   const passes = checkPasses(opts.passes ?? DEFAULT_OPTIMIZE_PASSES);
   const graph = model.graph;
