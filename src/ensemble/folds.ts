@@ -79,7 +79,7 @@ export function groupFolds(
   if (!Array.isArray(groups) || groups.length !== labels.length) {
     throw new InvalidOptionsError(
       'groups',
-      `give one group per example: got ${Array.isArray(groups) ? groups.length : String(groups)} for ${labels.length} examples`,
+      `give one group per example: got ${Array.isArray(groups) ? groups.length : describeValue(groups)} for ${labels.length} examples`,
     );
   }
   const sizes = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS } from '../core/validate.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -107,7 +108,7 @@ const DEFAULT_WARMUP: Transcript = {
 function positiveInt(name: string, v: number | undefined, fallback: number): number {
   const x = v ?? fallback;
   if (!Number.isInteger(x) || x <= 0)
-    throw new InvalidOptionsError(name, `expected a positive integer, got ${x}`);
+    throw new InvalidOptionsError(name, `expected a positive integer, got ${describeValue(x)}`);
   return x;
 }
 
@@ -131,7 +132,10 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   }
   const maxQueued = o.maxQueued ?? 64;
   if (!Number.isInteger(maxQueued) || maxQueued < 0) {
-    throw new InvalidOptionsError('maxQueued', `expected a non-negative integer, got ${maxQueued}`);
+    throw new InvalidOptionsError(
+      'maxQueued',
+      `expected a non-negative integer, got ${describeValue(maxQueued)}`,
+    );
   }
   return {
     bodyLimit,

@@ -23,6 +23,7 @@ import { validateModelOptions } from '../../src/runtime/model-options.js';
 import { checkLanguage } from '../../src/select/check-language.js';
 import { parseByteSize } from '../../src/select/parse-byte-size.js';
 import { validateChecklistOptions } from '../../src/select/validate-checklist-options.js';
+import { resolveServerOptions } from '../../src/server/options.js';
 import { bytesPerParameter } from '../../src/sizing/memory-estimate.js';
 import { defaultModelFor } from '../../src/zoo/model-zoo.js';
 import { chat } from '../helpers/transcripts.js';
@@ -163,6 +164,13 @@ describe('options checks refuse a bigint with their typed error', () => {
     ['batch size', () => checkBatchSize('batchSize', bare() as never), /got \{\}/],
     ['hashing dim', () => new HashingEmbedder({ dim: bare() } as never), /got \{\}/],
     ['model threads', () => validateModelOptions({ model: 'a/b', threads: bare() } as never), /got \{\}/],
+    [
+      'heuristic weights intercept',
+      () => new HeuristicDetector({ weights: { intercept: bare() } } as never),
+      /got \{\}/,
+    ],
+    ['service maxQueued', () => resolveServerOptions({ maxQueued: bare() } as never), /got \{\}/],
+    ['service maxConcurrent', () => resolveServerOptions({ maxConcurrent: [2] } as never), /got \[2\]/],
     [
       'embedding knnStopShare',
       () => new EmbeddingCentroidDetector({ knnStopShare: bare() } as never),

@@ -166,7 +166,10 @@ export function completeWeights(
   }
   const intercept = partial.intercept ?? base.intercept;
   if (!Number.isFinite(intercept))
-    throw new InvalidOptionsError(`${option}.intercept`, `expected a finite number, got ${intercept}`);
+    throw new InvalidOptionsError(
+      `${option}.intercept`,
+      `expected a finite number, got ${describeValue(intercept)}`,
+    );
   const given = partial.features ?? {};
   for (const k of Object.keys(given)) {
     if (!(STYLE_FEATURE_NAMES as readonly string[]).includes(k)) {
@@ -183,11 +186,20 @@ export function completeWeights(
     if (typeof fw !== 'object' || fw === null)
       throw new InvalidOptionsError(where, 'expected { weight, mean, scale }');
     if (!Number.isFinite(fw.weight))
-      throw new InvalidOptionsError(`${where}.weight`, `expected a finite number, got ${fw.weight}`);
+      throw new InvalidOptionsError(
+        `${where}.weight`,
+        `expected a finite number, got ${describeValue(fw.weight)}`,
+      );
     if (!Number.isFinite(fw.mean))
-      throw new InvalidOptionsError(`${where}.mean`, `expected a finite number, got ${fw.mean}`);
+      throw new InvalidOptionsError(
+        `${where}.mean`,
+        `expected a finite number, got ${describeValue(fw.mean)}`,
+      );
     if (!(Number.isFinite(fw.scale) && fw.scale > 0)) {
-      throw new InvalidOptionsError(`${where}.scale`, `expected a positive number, got ${fw.scale}`);
+      throw new InvalidOptionsError(
+        `${where}.scale`,
+        `expected a positive number, got ${describeValue(fw.scale)}`,
+      );
     }
     features[name] = { weight: fw.weight, mean: fw.mean, scale: fw.scale };
   }
