@@ -153,6 +153,21 @@ export const NEW_ENSEMBLE_FLAGS = [
 ] as const;
 
 /**
+ * The flags given on the command line that describe a new ensemble ({@link NEW_ENSEMBLE_FLAGS}, then `--model
+ * NAME=...` when NAME=ID pairs were given), as spelled: what a fitted file refuses, and what a user replaces with
+ * `--model fitted.json`.
+ *
+ * @param flags - the detector flags
+ * @param models - the NAME=ID pairs of `--model`
+ */
+export function ensembleFlagsGiven(flags: DetectorFlags, models: Map<string, string>): string[] {
+  const given = flags.explicit ?? {};
+  const described = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
+  if (models.size > 0) described.push(modelPairsFlag(models));
+  return described;
+}
+
+/**
  * The load options that the flags given next to `--model fitted.json` set: `--threshold`, `--prior`, `--model-dir`,
  * `--threads` and `--device` apply; flags that describe a new ensemble (`--detectors`, `--strategy`,
  * `--embedder`, `--dtype`, `--model NAME=ID`) are refused, never silently ignored.
@@ -162,9 +177,7 @@ export function fittedLoadOptions(
   fitted: string,
   models: Map<string, string>,
 ): DetectorLoadOptions {
-  const given = flags.explicit ?? {};
-  const refused = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
-  if (models.size > 0) refused.push(modelPairsFlag(models));
+  const refused = ensembleFlagsGiven(flags, models);
   if (refused.length > 0) {
     throw new InvalidOptionsError(
       refused[0]!.split(' ')[0]!,

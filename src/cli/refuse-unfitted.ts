@@ -3,9 +3,8 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { fitCommand, GROUP_BY_HINT, howToFit } from '../flags/fit-command.js';
 import {
   type DetectorFlags,
+  ensembleFlagsGiven,
   ensembleSpecFromFlags,
-  modelPairsFlag,
-  NEW_ENSEMBLE_FLAGS,
   parseModelFlags,
   type ScoringCommand,
 } from './detector-flags.js';
@@ -30,8 +29,7 @@ export function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand
   const parts = unfittedParts(spec);
   if (parts.length === 0) return;
   const given = flags.explicit ?? {};
-  const replaced = NEW_ENSEMBLE_FLAGS.flatMap((f) => given[f] ?? []);
-  if (models.size > 0) replaced.push(modelPairsFlag(models));
+  const replaced = ensembleFlagsGiven(flags, models);
   const rerun = `rerun this command with --model fitted.json${replaced.length > 0 ? ` in place of the flags that describe the ensemble (${replaced.join(', ')})` : ''}`;
   const fit = `fit it first (${howToFit(spec)})`;
   const advice =
