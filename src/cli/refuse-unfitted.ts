@@ -1,4 +1,4 @@
-import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
+import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { fitCommand, GROUP_BY_HINT, howToFit } from '../flags/fit-command.js';
 import {
@@ -13,7 +13,8 @@ import {
  * Refuses, where nothing fits it before it scores (`detect`, `score`, and `eval` without `--fit`), an ensemble
  * that the flags describe (not a `--model fitted.json`) and that cannot score unfitted: a `stacking` strategy or
  * preset, or a member whose type needs a fit (`DetectorDescriptor.needsFit`: `embedding`, `partner-contrast`,
- * `linear-probe`, a type registered with `registerDetector` that declares it, ...). The command could only fail
+ * `linear-probe`, a type registered with `registerDetector` that declares it, ...), or a `lora` member whose
+ * `--model lora=ID` has no classification head (loaded here to tell: `unfittedPartsOnLoad`). The command could only fail
  * on its first transcript. Call it before any data is read. The message says how to fit the ensemble (`howToFit`:
  * the `botlens fit` command that fits the same spec) and to rerun the command with `--model fitted.json` in place
  * of the flags that describe the ensemble, which a fitted file refuses (for `eval`, also to give `--fit`).
@@ -22,11 +23,11 @@ import {
  * @param command - the command, for the message
  * @throws InvalidOptionsError naming `--preset`, `--strategy` or `--detectors`; or for a bad detector flag
  */
-export function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand): void {
+export async function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand): Promise<void> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted !== undefined) return;
   const spec = ensembleSpecFromFlags(flags);
-  const parts = unfittedParts(spec);
+  const parts = await unfittedPartsOnLoad(spec);
   if (parts.length === 0) return;
   const given = flags.explicit ?? {};
   const replaced = ensembleFlagsGiven(flags, models);

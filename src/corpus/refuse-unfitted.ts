@@ -1,4 +1,4 @@
-import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
+import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { howToFit } from '../flags/fit-command.js';
 import type { ScoringDetector } from './types.js';
@@ -6,16 +6,17 @@ import type { ScoringDetector } from './types.js';
 /**
  * Refuses, before any of the corpus is read, a `{ ensemble }` detector that cannot score until it is fitted (the
  * rule of `unfittedParts`, which the CLI and the service apply too: a `stacking` strategy, or a member whose type
- * needs a fit, such as `embedding` or `partner-contrast`). Scoring it would fail on every record, or score without
+ * needs a fit, such as `embedding` or `partner-contrast`, or a `lora` member whose `model` has no classification
+ * head, which `unfittedPartsOnLoad` loads it to tell). Scoring it would fail on every record, or score without
  * the unfitted members. A saved detector (`{ state }`, `{ file }`) is never refused.
  *
  * @param detector - what the corpus is to be scored with
  * @throws InvalidOptionsError naming `detector.ensemble`, saying how to fit it and to pass the fitted file
  * @internal
  */
-export function refuseUnfittedScoringDetector(detector: ScoringDetector): void {
+export async function refuseUnfittedScoringDetector(detector: ScoringDetector): Promise<void> {
   if (typeof detector !== 'object' || detector === null || !('ensemble' in detector)) return;
-  const parts = unfittedParts(detector.ensemble);
+  const parts = await unfittedPartsOnLoad(detector.ensemble);
   if (parts.length === 0) return;
   throw new InvalidOptionsError(
     'detector.ensemble',

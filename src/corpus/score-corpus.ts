@@ -139,8 +139,9 @@ async function threadScorer(
  * {@link ScoreOutcome} per non-blank line, in input order — a record, or a reject for an invalid line. Runs on
  * worker threads (one per core by default) and holds only a bounded window of batches in memory, so any size of
  * corpus works. A detector that throws on a valid record stops the iteration with that error. An `ensemble` that
- * cannot score until it is fitted (`stacking`, or a member such as `partner-contrast` or `embedding`) is refused
- * with InvalidOptionsError before the corpus is read: fit it and pass the file as `{ file }`.
+ * cannot score until it is fitted (`stacking`, or a member such as `partner-contrast` or `embedding`, or a `lora`
+ * member whose `model` has no classification head) is refused with InvalidOptionsError before the corpus is read:
+ * fit it and pass the file as `{ file }`.
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreCorpusOptions}
@@ -159,7 +160,7 @@ export async function* scoreCorpus(
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
-  refuseUnfittedScoringDetector(options.detector);
+  await refuseUnfittedScoringDetector(options.detector);
   const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
   yield* runBatches(source, scorer, {
     batchSize,

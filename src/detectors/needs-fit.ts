@@ -1,6 +1,7 @@
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { modelNeedsFitCheck } from './descriptors/model-detector.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 import { parseDetectorSpec } from './registry.js';
 
@@ -37,6 +38,11 @@ export type UnfittedPart =
       readonly name: string;
       /** Its type. */
       readonly type: string;
+      /**
+       * Why, when its model's files rather than its spec show it (`needsFitOnLoad`): e.g. that its `model` has no
+       * classification head.
+       */
+      readonly reason?: string;
     };
 
 /**
@@ -103,6 +109,29 @@ export function unfittedParts(spec: DeepReadonly<EnsembleSpec>): UnfittedPart[] 
 }
 
 /**
+ * {@link unfittedParts}, and when it finds none, the members whose model's files show that they cannot score
+ * until fitted: each member whose type can tell only by loading its model (`needsFitOnLoad`, e.g. `lora` given a
+ * `model` with no classification head) is loaded, as detection would load it, and released again. The CLI, the
+ * service and the corpus scorers run it before they read any data or listen. A load that fails for another reason
+ * is left to detection, where the member fails as it did before.
+ *
+ * @param spec - an ensemble spec
+ * @throws InvalidOptionsError for a member of unknown type or with a bad option (naming it)
+ * @internal
+ */
+export async function unfittedPartsOnLoad(spec: DeepReadonly<EnsembleSpec>): Promise<UnfittedPart[]> {
+  const parts = unfittedParts(spec);
+  if (parts.length > 0) return parts;
+  for (const [index, d] of spec.detectors.entries()) {
+    const { descriptor, options } = parseDetectorSpec(d);
+    const reason = await modelNeedsFitCheck(descriptor)?.(options as Record<string, unknown>);
+    if (reason !== undefined)
+      parts.push({ part: 'detector', index, name: d.name ?? d.type, type: d.type, reason });
+  }
+  return parts;
+}
+
+/**
  * Says, in one clause, why the parts cannot score unfitted, for the messages of the CLI and the service: e.g. `the
  * "stacking" strategy learns its combiner from labelled data, and detector "partner-contrast" has nothing to score
  * with before it is fitted`.
@@ -118,10 +147,11 @@ export function describeUnfitted(parts: readonly UnfittedPart[]): string {
       clauses.push(`the ${describeValue(p.strategy)} strategy learns its combiner from labelled data`);
     else members.push(p.name === p.type ? describeValue(p.name) : `${describeValue(p.name)} (${p.type})`);
   }
+  const reasons = parts.flatMap((p) => (p.part === 'detector' && p.reason !== undefined ? [p] : []));
   if (members.length > 0) {
     const one = members.length === 1;
     clauses.push(
-      `detector${one ? '' : 's'} ${members.join(', ')} ${one ? 'has' : 'have'} nothing to score with before ${one ? 'it is' : 'they are'} fitted`,
+      `detector${one ? '' : 's'} ${members.join(', ')} ${one ? 'has' : 'have'} nothing to score with before ${one ? 'it is' : 'they are'} fitted${reasons.length === 0 ? '' : ` (${reasons.map((p) => (one ? p.reason : `${describeValue(p.name)}: ${p.reason}`)).join('; ')})`}`,
     );
   }
   return clauses.join(', and ');

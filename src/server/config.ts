@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
-import { describeUnfitted, unfittedParts } from '../detectors/needs-fit.js';
+import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
@@ -236,9 +236,10 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
 }
 
 /**
- * Refuses a config whose `ensemble` cannot score unfitted, by the shared rule of `unfittedParts` (a `stacking`
+ * Refuses a config whose `ensemble` cannot score unfitted, by the shared rule of `unfittedPartsOnLoad` (a `stacking`
  * strategy, or a member whose type needs a fit: `embedding`, `partner-contrast`, `linear-probe`, a type registered
- * with `registerDetector` that declares it, ...): a config holds no labelled data, so the service could only fail
+ * with `registerDetector` that declares it, ..., or a `lora` member whose `model` has no classification head, which
+ * it loads the model to tell): a config holds no labelled data, so the service could only fail
  * on its warm-up detection after it had started listening. The message names the key at fault
  * (`ensemble.strategy`, `ensemble.detectors[1]`) and says how to fit the ensemble (the `botlens fit` command that fits
  * the same spec, or the in-code path where no flags can give it) and to serve the file as `"fitted"`; it offers to
@@ -251,10 +252,12 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
  * @throws InvalidOptionsError for a member of unknown type or with a bad option
  * @internal
  */
-export function refuseUnfittedEnsemble(config: Pick<ServiceConfig, 'ensemble' | 'fitted' | 'server'>): void {
+export async function refuseUnfittedEnsemble(
+  config: Pick<ServiceConfig, 'ensemble' | 'fitted' | 'server'>,
+): Promise<void> {
   const ensemble = config.ensemble;
   if (config.fitted !== undefined || ensemble === undefined) return;
-  const parts = unfittedParts(ensemble);
+  const parts = await unfittedPartsOnLoad(ensemble);
   const first = parts[0];
   if (first === undefined) return;
   const key = first.part === 'strategy' ? 'ensemble.strategy' : `ensemble.detectors[${first.index}]`;

@@ -148,8 +148,9 @@ function listenError(err: unknown, host: string, port: number): unknown {
  *
  * @returns the running server and the address it listens on, once every required model is loaded
  * @throws ServiceStartError before anything is built or bound when the config's `ensemble` cannot score unfitted (a
- *   `stacking` one, or one with a member whose type needs a fit, such as `embedding` or `partner-contrast`: fit it
- *   with `botlens fit` and give the file as `fitted`); after, when a security setting cannot be honoured, the port
+ *   `stacking` one, or one with a member whose type needs a fit, such as `embedding` or `partner-contrast`, or a
+ *   `lora` member whose `model` has no classification head: fit it with `botlens fit` and give the file as
+ *   `fitted`); after, when a security setting cannot be honoured, the port
  *   is taken, or a required ensemble member fails to load (the server is closed again)
  * @example
  * ```ts
@@ -161,7 +162,7 @@ export async function startService(
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
   // Before anything is built or bound: a config that parseServiceConfig did not check may still hold one.
-  refuseUnfittedEnsemble(config);
+  await refuseUnfittedEnsemble(config);
   const s: ServerSettings = { ...config.server, ...(options.auth !== undefined && { auth: options.auth }) };
   const host = options.host ?? s.host ?? '127.0.0.1';
   const port = options.port ?? s.port ?? 8080;

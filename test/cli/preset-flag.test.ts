@@ -27,7 +27,10 @@ import {
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { createEnsemble, detectorFromFile } from '../../src/detectors/registry.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
-import { thrownInvalidOptions as refusal } from '../helpers/option-refusal.js';
+import {
+  thrownInvalidOptions as refusal,
+  rejectedInvalidOptions as rejection,
+} from '../helpers/option-refusal.js';
 import { runCli } from '../helpers/run-cli.js';
 import { CHATS, writeTwoSourceChats } from '../helpers/sourced-chats.js';
 import { useWorkDir } from '../helpers/work-dir.js';
@@ -138,7 +141,7 @@ describe('ensemble presets', () => {
     });
   });
 
-  it('a flag that sets what the preset fixes is refused, naming it and what applies instead', () => {
+  it('a flag that sets what the preset fixes is refused, naming it and what applies instead', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ detectors: 'heuristic,embedding' }, '--detectors'],
       [{ strategy: 'stacking' }, '--strategy'],
@@ -159,15 +162,17 @@ describe('ensemble presets', () => {
       '"--strategy": --strategy, --prior cannot be used with --preset transfer: it fixes the detectors (heuristic, embedding, partner-contrast) and their options, strategy "stacking", memberFeatures false, prior 0.5. Leave them out, or describe the ensemble with --detectors and --strategy instead of --preset. Next to --preset, --novelty-guard, --member-prefix-cuts, --member-prefix-cut-share, --threshold apply; --model-dir, --threads and --device reach only members that run a model, and transfer has none.',
     );
     // detect and score only score: an unfitted stacking preset is refused there, saying how to fit it.
-    const unfitted = refusal(() => refuseUnfittedSpec(presetFlags(), 'detect'));
+    const unfitted = await rejection(refuseUnfittedSpec(presetFlags(), 'detect'));
     expect(unfitted.option).toBe('--preset');
     expect(unfitted.message).toContain(
       '--preset transfer cannot score until it is fitted on labelled data (the "stacking" strategy learns its combiner from labelled data, and detectors "embedding", "partner-contrast" have nothing to score with before they are fitted): fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, adding --group-by FIELD when the data mixes populations), then rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
     );
-    expect(refusal(() => refuseUnfittedSpec(presetFlags(), 'eval')).message).toContain(
+    expect((await rejection(refuseUnfittedSpec(presetFlags(), 'eval'))).message).toContain(
       'have nothing to score with before they are fitted): give --fit train.jsonl to fit it before it is scored, adding --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, adding --group-by FIELD when the data mixes populations) and rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
     );
-    expect(() => refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect')).not.toThrow();
+    await expect(
+      refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect'),
+    ).resolves.toBeUndefined();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
     expect(() => fittedLoadOptions(presetFlags(), 'fitted.json', new Map())).toThrow(
       /--preset cannot be used with the fitted model fitted\.json/,

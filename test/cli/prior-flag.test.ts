@@ -49,7 +49,7 @@ describe('--prior', () => {
     expect(shift).toBeCloseTo(logit(0.2) - logit(saved.trainingBotShare), 9);
     expect(JSON.parse(moved.stdout).score).toBeLessThan(JSON.parse(detected.stdout).score);
     // `score` carries the flags that apply next to a fitted file to whichever thread or worker loads it.
-    const scoring = scoringDetectorFromFlags({
+    const scoring = await scoringDetectorFromFlags({
       ...DEFAULT_FLAGS,
       model: [out],
       prior: '0.2',
@@ -59,7 +59,7 @@ describe('--prior', () => {
     const scorer = await buildScoringDetector(scoring);
     const scored = await scorer.detect(JSON.parse(await readFile(t, 'utf8')));
     expect(scored.score).toBe(JSON.parse(moved.stdout).score);
-    expect(() => scoringDetectorFromFlags({ ...DEFAULT_FLAGS, model: [out], prior: 'x' })).toThrow(
+    await expect(scoringDetectorFromFlags({ ...DEFAULT_FLAGS, model: [out], prior: 'x' })).rejects.toThrow(
       /"--prior": got "x"/,
     );
     const badPrior = await runCli(['detect', t, '--model', out, '--prior', '1']);

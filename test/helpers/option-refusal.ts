@@ -48,3 +48,19 @@ export function thrownInvalidOptions(f: () => unknown): InvalidOptionsError {
   }
   throw new Error('expected an InvalidOptionsError');
 }
+
+/**
+ * The InvalidOptionsError `p` rejects with (fails the test when it resolves, or rejects with something else).
+ *
+ * @param p - the call expected to refuse an option
+ */
+export async function rejectedInvalidOptions(p: Promise<unknown>): Promise<InvalidOptionsError> {
+  let refused: unknown;
+  try {
+    await p;
+  } catch (err) {
+    refused = err;
+  }
+  expect(InvalidOptionsError.isInstance(refused), 'expected an InvalidOptionsError').toBe(true);
+  return refused as InvalidOptionsError;
+}

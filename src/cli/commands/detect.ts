@@ -117,7 +117,7 @@ export function registerDetectCommand(program: Command): void {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
-    refuseUnfittedSpec(flags, 'detect');
+    await refuseUnfittedSpec(flags, 'detect');
     const transcript = await readTranscriptWithFlags(file, flags);
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));

@@ -77,7 +77,7 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
-    if (!flags.fit) refuseUnfittedSpec(flags, 'eval');
+    if (!flags.fit) await refuseUnfittedSpec(flags, 'eval');
     const note = checkGroupBy(flags, flags.groupBy);
     const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
     const train = flags.fit

@@ -27,7 +27,7 @@ interface ScoreFlags extends DetectorFlags {
 }
 
 /** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
-export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector {
+export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<ScoringDetector> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) {
     // The flags that apply next to a fitted file (--threshold, --prior, --model-dir, ...) travel with it, checked
@@ -36,7 +36,7 @@ export function scoringDetectorFromFlags(flags: DetectorFlags): ScoringDetector 
     const options = { ...rest, ...(modelDir !== undefined && { modelDir: resolve(modelDir) }) };
     return { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
   }
-  refuseUnfittedSpec(flags, 'score');
+  await refuseUnfittedSpec(flags, 'score');
   return { ensemble: ensembleSpecFromFlags(flags) };
 }
 
@@ -100,7 +100,7 @@ export function registerScoreCommand(program: Command): void {
       .option('--json', 'print the summary as JSON'),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
-    const detector = scoringDetectorFromFlags(flags);
+    const detector = await scoringDetectorFromFlags(flags);
     const batchSize = parseCount('--batch-size', flags.batchSize, 1);
     const evidence = flags.evidence ?? false;
     const { writeScores } = await import('../../corpus/score-to-file.js');

@@ -83,7 +83,7 @@ export async function* scoreCorpusOnQueue(
   const attempts = checkCount('attempts', options.attempts, 3);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
-  refuseUnfittedScoringDetector(options.detector);
+  await refuseUnfittedScoringDetector(options.detector);
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();
   const connection = { url: options.redis, maxRetriesPerRequest: null };

@@ -26,6 +26,14 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
    * @defaultValue absent: it scores unfitted
    */
   needsFit?: (options: Record<string, unknown>) => boolean;
+  /**
+   * For a type whose need of a fit can depend on its model's files, which the spec does not show (a `model` with
+   * no classification head): loads the model these options name, as detection would, and resolves with why it
+   * cannot score until it is fitted, or undefined when it can. The start-up checks run it for each member that
+   * `needsFit` passed ({@link modelNeedsFitCheck}).
+   * @defaultValue absent: the spec alone says whether it needs a fit
+   */
+  needsFitOnLoad?: (options: Record<string, unknown>) => Promise<string | undefined>;
   /** Imports the class (on first use, so no model code loads before). */
   load: () => Promise<ModelDetectorClass<D>>;
   /**
@@ -33,6 +41,25 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
    * @defaultValue the state's `model` field, relocated
    */
   overrides?: (state: DetectorState, where: ModelRelocation) => ModelOptions;
+}
+
+/** The `needsFitOnLoad` of each descriptor {@link modelDetector} made with one. */
+const FIT_CHECKS = new WeakMap<
+  DetectorDescriptor,
+  (options: Record<string, unknown>) => Promise<string | undefined>
+>();
+
+/**
+ * The check that loads a member's model to tell whether it needs a fit (`ModelDetectorDefinition.needsFitOnLoad`),
+ * for a descriptor made by {@link modelDetector} with one; undefined for every other descriptor.
+ *
+ * @param descriptor - a registered descriptor
+ * @internal
+ */
+export function modelNeedsFitCheck(
+  descriptor: DetectorDescriptor,
+): ((options: Record<string, unknown>) => Promise<string | undefined>) | undefined {
+  return FIT_CHECKS.get(descriptor);
 }
 
 /**
@@ -44,7 +71,7 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
 export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
   def: ModelDetectorDefinition<D, Shape>,
 ): DetectorDescriptor<object, D> {
-  return defineDetector({
+  const descriptor = defineDetector({
     specificationVersion: 'v1',
     type: def.type,
     ...(def.kind !== undefined && { kind: def.kind }),
@@ -62,4 +89,6 @@ export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
       return Class.fromJSON(state, (def.overrides ?? savedModelOptions)(state, load));
     },
   });
+  if (def.needsFitOnLoad !== undefined) FIT_CHECKS.set(descriptor as DetectorDescriptor, def.needsFitOnLoad);
+  return descriptor;
 }

@@ -1,0 +1,168 @@
+/**
+ * A `lora` member given a `model` with no classification head (a bare encoder) cannot score until it is fitted,
+ * which only the model's files show. `botlens detect|eval|score`, `startService` and `scoreCorpus` load it to tell,
+ * and refuse it before they read any data or listen, saying how to fit it. Before, it passed every start-up check
+ * and failed only at detection: the CLI read the data first, the service bound its port and failed its warm-up (or,
+ * with the member in `server.optionalMembers`, served without it), `scoreCorpus` failed on the first record. A
+ * model with a head scores as before. Real ONNX sessions on the hf-tiny fixtures, real HTTP on loopback.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { scoreCorpus } from '../../src/corpus/score-corpus.js';
+import type { EnsembleSpec } from '../../src/detectors/detector-spec.js';
+import { describeUnfitted, unfittedPartsOnLoad } from '../../src/detectors/needs-fit.js';
+import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
+import { ServiceStartError } from '../../src/errors/service-start-error.js';
+import { startService } from '../../src/server/serve.js';
+import { rejectedInvalidOptions } from '../helpers/option-refusal.js';
+import { printedFitCommand, runPrinted } from '../helpers/printed-fit-command.js';
+import { runCli } from '../helpers/run-cli.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
+import { CHATS } from '../helpers/sourced-chats.js';
+import { useWorkDir } from '../helpers/work-dir.js';
+
+describeWithShared('a lora member whose model has no classification head is refused at start-up', () => {
+  const work = useWorkDir('botlens-lora-head-');
+  const bare = resolve(HF_TINY, 'tiny-bert');
+  const headed = resolve(HF_TINY, 'tiny-bert-cls');
+  /** The heuristic and a lora member on `model`. */
+  const spec = (model: string): EnsembleSpec => ({
+    strategy: 'weighted-mean',
+    detectors: [{ type: 'heuristic' }, { type: 'lora', model }],
+  });
+  // The botlens cache (fitted adapters, merged models) of this process and of the CLIs it runs: the work folder.
+  beforeAll(() => {
+    vi.stubEnv('BOTLENS_CACHE_DIR', work.path('cache'));
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+  /** A transcript file holding the first of the labelled chats. */
+  const oneChat = async (name: string): Promise<string> => {
+    const t = work.path(name);
+    await writeFile(t, (await readFile(CHATS, 'utf8')).split('\n')[0]!);
+    return t;
+  };
+  /** Expects a `detect` that exited 0 with a score from both members. */
+  const expectBothScore = (r: { code: number | null; stderr: string; stdout: string }): void => {
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).members.map((m: { score: unknown }) => typeof m.score)).toEqual([
+      'number',
+      'number',
+    ]);
+  };
+  const why = `detector "lora" has nothing to score with before it is fitted (its model "${bare}" has no classification head; one that has a head scores unfitted)`;
+  const fit = `botlens fit --detectors heuristic,lora --strategy weighted-mean --model lora=${bare} --data train.jsonl --out fitted.json`;
+
+  it('unfittedPartsOnLoad loads the model to tell: a bare encoder needs a fit, a classifier does not', async () => {
+    const parts = await unfittedPartsOnLoad(spec(bare));
+    expect(parts).toEqual([
+      { part: 'detector', index: 1, name: 'lora', type: 'lora', reason: expect.stringContaining(bare) },
+    ]);
+    expect(describeUnfitted(parts)).toBe(why);
+    await expect(unfittedPartsOnLoad(spec(headed))).resolves.toEqual([]);
+  }, 60_000);
+
+  it('detect, eval and score refuse it before reading data; the printed fit command makes it score', async () => {
+    const missing = work.path('missing.json');
+    const ensemble = ['--detectors', 'heuristic,lora', '--model', `lora=${bare}`];
+    const flags = [...ensemble, '--quiet'];
+    const out = work.path('scores.jsonl');
+    for (const argv of [
+      ['detect', missing, ...flags],
+      ['eval', '--data', missing, ...flags],
+      ['score', CHATS, '--out', out, '--workers', '0', ...ensemble],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.stderr, argv[0]).toContain(
+        `Invalid option "--detectors": --detectors heuristic,lora cannot score until it is fitted on labelled data (${why})`,
+      );
+      expect(r.stderr, argv[0]).toContain(fit);
+      // Before: detect and eval failed on reading the missing file; score wrote its files, then failed per line.
+      expect(r.stderr, argv[0]).not.toMatch(/Cannot read|ENOENT|not fitted:/);
+      expect(r.code, argv[0]).toBe(1);
+    }
+    expect(existsSync(out)).toBe(false);
+
+    const t = await oneChat('one.json');
+    const refused = await runCli(['detect', t, ...flags]);
+    expect(refused.code).toBe(1);
+    const command = printedFitCommand(refused.stderr);
+    expect(command).toBe(fit);
+    const dir = work.path('fit');
+    const fitted = await runPrinted(command!, dir);
+    expect(fitted.stderr).not.toContain('Error');
+    expect(fitted.code).toBe(0);
+    expectBothScore(await runCli(['detect', t, '--model', join(dir, 'fitted.json')]));
+  }, 240_000);
+
+  it('a model with a classification head passes, and detect scores with it', async () => {
+    const t = await oneChat('headed.json');
+    expectBothScore(
+      await runCli(['detect', t, '--detectors', 'heuristic,lora', '--model', `lora=${headed}`, '--quiet']),
+    );
+  }, 60_000);
+
+  it('startService refuses it before it listens, even when server.optionalMembers lists it', async () => {
+    for (const server of [{}, { optionalMembers: ['lora'] }]) {
+      let bound = false;
+      const error = await startService(
+        { ensemble: spec(bare), server },
+        {
+          port: 0,
+          handleSignals: false,
+          onListening: () => {
+            bound = true;
+          },
+        },
+      ).then(
+        async ({ server: s }) => {
+          await s.app.close();
+          return undefined;
+        },
+        (err: unknown) => err,
+      );
+      // Before: the port was bound, then the warm-up failed (or, with optionalMembers, it served without lora).
+      expect(ServiceStartError.isInstance(error), JSON.stringify(server)).toBe(true);
+      expect(bound).toBe(false);
+      expect((error as Error).message).toContain(
+        `Cannot serve "ensemble.detectors[1]": the ensemble cannot score until it is fitted on labelled data (${why}), which a config cannot hold: fit it first (${fit}) and give the file as "fitted": "fitted.json" in place of "ensemble"`,
+      );
+    }
+  }, 60_000);
+
+  it('startService serves a model with a classification head over HTTP', async () => {
+    const { server, url } = await startService({ ensemble: spec(headed) }, { port: 0, handleSignals: false });
+    try {
+      const res = await fetch(`${url}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: (await readFile(CHATS, 'utf8')).split('\n')[0]!,
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { members: { detector: string; score: unknown }[] };
+      expect(body.members.map((m) => [m.detector, typeof m.score])).toEqual([
+        ['heuristic', 'number'],
+        ['lora', 'number'],
+      ]);
+    } finally {
+      await server.app.close();
+    }
+  }, 60_000);
+
+  it('scoreCorpus refuses it before it reads the corpus', async () => {
+    const corpus = scoreCorpus(work.path('missing.jsonl'), {
+      detector: { ensemble: spec(bare) },
+      threads: 0,
+    });
+    const e = await rejectedInvalidOptions(corpus.next());
+    expect(e.option).toBe('detector.ensemble');
+    expect(e.message).toContain(
+      `(${why}): fit it first (${fit}) and pass { file: 'fitted.json' } as the detector`,
+    );
+    expect(InvalidOptionsError.isInstance(e)).toBe(true);
+  }, 60_000);
+});
