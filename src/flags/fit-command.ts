@@ -3,6 +3,7 @@ import type { DeepReadonly } from '../core/deep-readonly.js';
 import type { DetectorCliFlag } from '../detectors/descriptor.js';
 import type { EnsembleSpec } from '../detectors/detector-spec.js';
 import { ENSEMBLE_PRESET_NAMES, ENSEMBLE_PRESETS } from '../detectors/ensemble-presets.js';
+import { parseDetectorSpec } from '../detectors/registry.js';
 import {
   type DetectorFlags,
   ENSEMBLE_FIELD_FLAGS,
@@ -47,6 +48,14 @@ function addFlag(line: FitCommandLine, key: keyof DetectorFlags, flag: string, v
   line.words.push(value === false ? flag : `${flag} ${shellWord(value)}`);
 }
 
+/**
+ * The ensemble fields whose default no flag value gives (`--no-member-features` only turns member features off): a
+ * spec that sets one to its default is printed without the flag, which builds the same ensemble.
+ */
+const FLAGLESS_DEFAULTS: Readonly<Partial<Record<keyof typeof ENSEMBLE_FIELD_FLAGS, unknown>>> = {
+  memberFeatures: true,
+};
+
 /** An ensemble field's value as its flag takes it; undefined where no flag value gives it. */
 function fieldFlagValue(key: keyof typeof ENSEMBLE_FIELD_FLAGS, v: unknown): string | false | undefined {
   if (key === 'memberFeatures') return v === false ? false : undefined;
@@ -80,8 +89,9 @@ function addSpecFlags(
   );
   if (noFlag) return false;
   for (const [key, flag] of Object.entries(ENSEMBLE_FIELD_FLAGS)) {
-    if (key === 'strategy' || fields[key] === undefined || skip[key] !== undefined) continue;
     const k = key as Exclude<keyof typeof ENSEMBLE_FIELD_FLAGS, 'strategy'>;
+    if (key === 'strategy' || fields[key] === undefined || skip[key] !== undefined) continue;
+    if (fields[key] === FLAGLESS_DEFAULTS[k]) continue;
     const v = fieldFlagValue(k, fields[key]);
     if (v === undefined) return false;
     addFlag(line, k, flag, v);
@@ -102,18 +112,31 @@ function addSpecFlags(
   return true;
 }
 
-/** The command line when the flags it holds build exactly `spec` (the CLI parses them back to check), else none. */
+/**
+ * `spec` as the ensemble it builds sees it, so that two specs that build the same ensemble compare equal: the fields
+ * in {@link FLAGLESS_DEFAULTS} left out where they hold their default, and each member's options as its type parses
+ * them (defaults applied: a `name` equal to the type, a `threshold` of 0.5).
+ */
+function builtForm(spec: DeepReadonly<EnsembleSpec>): unknown {
+  const fields = Object.entries(spec).filter(
+    ([k, v]) => k !== 'detectors' && v !== FLAGLESS_DEFAULTS[k as keyof typeof FLAGLESS_DEFAULTS],
+  );
+  const detectors = spec.detectors.map((d) => ({ type: d.type, ...parseDetectorSpec(d).options }));
+  return JSON.parse(JSON.stringify({ ...Object.fromEntries(fields), detectors }));
+}
+
+/**
+ * The command line when the flags it holds build `spec` (the CLI parses them back to check: the same spec, up to
+ * values equal to their defaults), else none.
+ */
 function checked(line: FitCommandLine, spec: DeepReadonly<EnsembleSpec>): string | undefined {
-  let built: EnsembleSpec;
   try {
-    built = ensembleSpecFromFlags(line.flags);
+    return isDeepStrictEqual(builtForm(ensembleSpecFromFlags(line.flags)), builtForm(spec))
+      ? ['botlens fit', ...line.words, FIT_IO].join(' ')
+      : undefined;
   } catch {
     return undefined;
   }
-  const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
-  return isDeepStrictEqual(plain(built), plain(spec))
-    ? ['botlens fit', ...line.words, FIT_IO].join(' ')
-    : undefined;
 }
 
 /** `--preset NAME` and the flags for what the preset leaves open, when they build `spec`. */
@@ -155,8 +178,10 @@ export interface FitCommand {
  * The `botlens fit` command that fits exactly the ensemble `spec` describes, reading `train.jsonl` and writing
  * `fitted.json`, as a shell would run it: `--preset NAME` (with the flags for what the preset leaves open) when
  * the spec is a preset's, else `--detectors`, `--strategy` and the flags for its other fields and member options.
- * Every candidate is parsed back by the CLI's own flag parser and kept only when it builds the same spec; undefined
- * when no flags can (a member's `name` or `l2`, `weights`, two members of a type with different options, ...).
+ * Every candidate is parsed back by the CLI's own flag parser and kept only when it builds the same spec, up to
+ * values equal to their defaults (`memberFeatures: true`, which no flag gives, is left out; a member's `name` equal
+ * to its type or its default `threshold` needs no flag); undefined when no flags can (a member's own `name` or
+ * `l2`, `weights`, two members of a type with different options, ...).
  *
  * @param spec - an ensemble spec
  * @internal
