@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import type { EnsembleSpec } from '../../src/detectors/detector-spec.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../../src/detectors/needs-fit.js';
-import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { ServiceStartError } from '../../src/errors/service-start-error.js';
 import { startService } from '../../src/server/serve.js';
 import { rejectedInvalidOptions } from '../helpers/option-refusal.js';
@@ -153,16 +153,18 @@ describeWithShared('a lora member whose model has no classification head is refu
     }
   }, 60_000);
 
-  it('scoreCorpus refuses it before it reads the corpus', async () => {
-    const corpus = scoreCorpus(work.path('missing.jsonl'), {
-      detector: { ensemble: spec(bare) },
-      threads: 0,
-    });
-    const e = await rejectedInvalidOptions(corpus.next());
-    expect(e.option).toBe('detector.ensemble');
-    expect(e.message).toContain(
-      `(${why}): fit it first (${fit}) and pass { file: 'fitted.json' } as the detector`,
-    );
-    expect(InvalidOptionsError.isInstance(e)).toBe(true);
+  it('scoreCorpus and scoreCorpusOnQueue refuse it before they read the corpus or reach Redis', async () => {
+    const detector = { ensemble: spec(bare) };
+    // A file that does not exist, and a Redis on port 1 where nothing listens: a later refusal would be about them.
+    for (const corpus of [
+      scoreCorpus(work.path('missing.jsonl'), { detector, threads: 0 }),
+      scoreCorpusOnQueue(work.path('missing.jsonl'), { redis: 'redis://127.0.0.1:1', detector }),
+    ]) {
+      const e = await rejectedInvalidOptions(corpus.next());
+      expect(e.option).toBe('detector.ensemble');
+      expect(e.message).toContain(
+        `(${why}): fit it first (${fit}) and pass { file: 'fitted.json' } as the detector`,
+      );
+    }
   }, 60_000);
 });
