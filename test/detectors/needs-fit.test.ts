@@ -153,6 +153,22 @@ describe('which detector specs need a fit', () => {
       InvalidOptionsError,
     );
   });
+
+  it("describeUnfitted gives the reason a member's model showed, naming the member when several need a fit", () => {
+    const head = 'its model "m" has no classification head';
+    const lora = { part: 'detector', type: 'lora', reason: head } as const;
+    expect(describeUnfitted([{ ...lora, index: 0, name: 'lora' }])).toBe(
+      `detector "lora" has nothing to score with before it is fitted (${head})`,
+    );
+    expect(
+      describeUnfitted([
+        { part: 'detector', index: 0, name: 'embedding', type: 'embedding' },
+        { ...lora, index: 1, name: 'big' },
+      ]),
+    ).toBe(
+      `detectors "embedding", "big" (lora) have nothing to score with before they are fitted ("big": ${head})`,
+    );
+  });
 });
 
 describeWithShared('which detector specs need a fit, with the tiny models', () => {
