@@ -116,6 +116,10 @@ export function addDetectorFlags(
       '--rare-buckets <rule>',
       'embedding: give the probe no weight (drop) or a larger penalty (shrink) for hashed positions seen in fewer than N training conversations (any: of either class; eachClass: the fewer of bot and human ones): N[,drop|shrink][,any|eachClass], e.g. 10,eachClass [default: off]',
     )
+    .option(
+      '--knn-stop-share <share>',
+      'embedding: leave hashed positions used by more than this share of the labelled vectors (common n-grams) out of the kNN vote, in (0, 1]; 1 leaves nothing out [default: 1]',
+    )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot')
     .option('--threads <n>', "intra-op threads per model (default: ONNX Runtime's, one per physical core)")
@@ -149,6 +153,7 @@ export const NEW_ENSEMBLE_FLAGS = [
   'memberFeatures',
   'embedder',
   'rareBuckets',
+  'knnStopShare',
   'dtype',
 ] as const;
 

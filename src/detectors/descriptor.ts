@@ -20,7 +20,8 @@ export type DetectorCliFlag =
   | 'threads'
   | 'device'
   | 'embedder'
-  | 'rareBuckets';
+  | 'rareBuckets'
+  | 'knnStopShare';
 
 /** Every {@link DetectorCliFlag}. */
 export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
@@ -31,6 +32,7 @@ export const DETECTOR_CLI_FLAGS: readonly DetectorCliFlag[] = Object.freeze([
   'device',
   'embedder',
   'rareBuckets',
+  'knnStopShare',
 ]);
 
 /**

@@ -113,7 +113,7 @@ export interface DetectorSpec {
   rareBuckets?: EmbeddingRareBucketOptions | undefined;
   /**
    * For `embedding`: leave hashed positions that more than this share of the labelled vectors use (common
-   * n-grams) out of the kNN vote's similarity; see `EmbeddingCentroidOptions.knnStopShare`.
+   * n-grams) out of the kNN vote's similarity (CLI `--knn-stop-share`); see `EmbeddingCentroidOptions.knnStopShare`.
    * @defaultValue 1 (nothing left out)
    */
   knnStopShare?: number | undefined;

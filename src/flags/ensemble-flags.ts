@@ -42,6 +42,11 @@ export interface DetectorFlags {
   embedder?: 'hashing' | 'transformers';
   /** `--rare-buckets`: the embedding detector's `rareBuckets` rule, `N[,drop|shrink][,any|eachClass]`. */
   rareBuckets?: string;
+  /**
+   * `--knn-stop-share`: the embedding detector's `knnStopShare`, the share of labelled vectors above which a
+   * hashed position is left out of the kNN vote, in (0, 1].
+   */
+  knnStopShare?: string;
   dtype?: 'fp32' | 'fp16' | 'q8' | 'q4';
   threshold?: string;
   threads?: string;
@@ -108,6 +113,7 @@ function flagValues(flags: DetectorFlags, models: Map<string, string>, type: str
     device: flags.device,
     embedder: flags.embedder,
     rareBuckets: flags.rareBuckets === undefined ? undefined : parseRareBuckets(flags.rareBuckets),
+    knnStopShare: flags.knnStopShare === undefined ? undefined : parseKnnStopShare(flags.knnStopShare),
   };
   return values;
 }
@@ -149,14 +155,25 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
     }
     return r.data;
   });
-  if (flags.rareBuckets !== undefined && !specs.some((s) => s['rareBuckets'] !== undefined)) {
-    throw new InvalidOptionsError(
-      '--rare-buckets',
-      `applies to the embedding detector, which --detectors ${flags.detectors} does not list: add embedding, or leave the flag out`,
-    );
+  for (const [key, flag] of Object.entries(EMBEDDING_FLAGS)) {
+    if (
+      flags[key as keyof typeof EMBEDDING_FLAGS] !== undefined &&
+      !specs.some((s) => s[key] !== undefined)
+    ) {
+      throw new InvalidOptionsError(
+        flag,
+        `applies to the embedding detector, which --detectors ${flags.detectors} does not list: add embedding, or leave the flag out`,
+      );
+    }
   }
   return specs;
 }
+
+/** The flags that set an option of the embedding detector alone, by the spec field each sets. */
+const EMBEDDING_FLAGS = {
+  rareBuckets: '--rare-buckets',
+  knnStopShare: '--knn-stop-share',
+} as const satisfies Partial<Record<keyof DetectorFlags, string>>;
 
 /** `--model NAME=...` as given, for errors that refuse the NAME=ID pairs. */
 export function modelPairsFlag(models: Map<string, string>): string {
@@ -196,6 +213,7 @@ const MEMBER_FLAGS = {
   detectors: '--detectors',
   embedder: '--embedder',
   rareBuckets: '--rare-buckets',
+  knnStopShare: '--knn-stop-share',
   dtype: '--dtype',
 } as const;
 
@@ -306,13 +324,15 @@ function parseCutShare(v: string): number {
  * @param v - its value
  * @param range - where the share must lie
  * @param what - what the share is of, for the error
+ * @param example - a value to suggest in the error
+ * @defaultValue example: `0.5`
  */
-function parseShare(flag: string, v: string, range: NumberRange, what: string): number {
+function parseShare(flag: string, v: string, range: NumberRange, what: string, example = '0.5'): number {
   return parseNumberFlag(
     flag,
     v,
     range,
-    () => `got "${v}"; give ${what}, in ${formatRange(range)}, e.g. 0.5`,
+    () => `got "${v}"; give ${what}, in ${formatRange(range)}, e.g. ${example}`,
   );
 }
 
@@ -336,6 +356,23 @@ function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
     else throw new InvalidOptionsError('--rare-buckets', message());
   }
   return rule;
+}
+
+/**
+ * `--knn-stop-share`: the embedding detector's `knnStopShare`, a number in (0, 1] (1 leaves nothing out), through
+ * {@link parseNumberFlag}.
+ *
+ * @param v - the flag's value
+ * @throws InvalidOptionsError naming `--knn-stop-share`
+ */
+function parseKnnStopShare(v: string): number {
+  return parseShare(
+    '--knn-stop-share',
+    v,
+    NONZERO_SHARE,
+    'the share of labelled vectors above which a hashed position is left out of the kNN vote (1 leaves nothing out)',
+    '0.1',
+  );
 }
 
 /** `--rare-buckets` N: a whole number, 2 or more (1 would keep every position). */

@@ -19,6 +19,7 @@ const FIT_IO = '--data train.jsonl --out fitted.json';
 const MEMBER_FLAGS = {
   embedder: '--embedder',
   rareBuckets: '--rare-buckets',
+  knnStopShare: '--knn-stop-share',
   dtype: '--dtype',
   model: '--model',
   modelDir: '--model-dir',

@@ -66,6 +66,7 @@ function presetFlags(given: Record<string, unknown> = {}): DetectorFlags {
     prior: '--prior',
     embedder: '--embedder',
     rareBuckets: '--rare-buckets',
+    knnStopShare: '--knn-stop-share',
     dtype: '--dtype',
     threshold: '--threshold',
     noveltyGuard: '--novelty-guard',
@@ -149,6 +150,7 @@ describe('ensemble presets', () => {
       [{ memberFeatures: false }, '--no-member-features'],
       [{ embedder: 'transformers' }, '--embedder'],
       [{ rareBuckets: '20' }, '--rare-buckets'],
+      [{ knnStopShare: '0.1' }, '--knn-stop-share'],
       [{ dtype: 'q8' }, '--dtype'],
       [{ model: ['embedding=Xenova/e5-small-v2'] }, '--model'],
     ];

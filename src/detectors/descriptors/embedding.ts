@@ -59,7 +59,7 @@ export const embeddingDescriptor = defineDetector({
     annMinExamples: z.number().int().min(0).max(100_000_000).optional(),
     folds: z.number().int().min(2).max(100).optional(),
   }),
-  cliFlags: [...MODEL_CLI_FLAGS, 'embedder', 'rareBuckets'],
+  cliFlags: [...MODEL_CLI_FLAGS, 'embedder', 'rareBuckets', 'knnStopShare'],
   // Its neighbours and probe are learned from labelled examples.
   needsFit: () => true,
   async create(options): Promise<EmbeddingCentroidDetector> {

@@ -129,8 +129,8 @@ export interface EmbeddingCentroidOptions {
    * is nearest, and they are what a stream's pushes spend most of their time on: each message changes them,
    * and each change moves the similarity of most labelled vectors. A number in (0, 1]; `1` leaves nothing out.
    * Affects sparse labelled vectors only (a `HashingEmbedder`'s; a dense embedding uses every position). The
-   * positions are fixed by `fit()` and saved with the fitted state; see docs/evaluation.md for what it did on
-   * ConvAI.
+   * positions are fixed by `fit()` and saved with the fitted state (CLI: `botlens fit --knn-stop-share X`); see
+   * docs/evaluation.md for what it did on ConvAI (kept off by default: it cost accuracy across bot populations).
    * @defaultValue 1 (nothing left out)
    */
   knnStopShare?: number;
