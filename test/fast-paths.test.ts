@@ -229,6 +229,44 @@ describe('IsoTimeReader', () => {
     );
   });
 
+  it('reads timestamps of the same hour after one it took, broken ones among them, as the reference does', () => {
+    // After a `Z` timestamp, one of the same length and hour is read from its minutes on (sameHourInto): a
+    // change anywhere in the string, the hour included, must still give the reference value.
+    const r = new IsoTimeReader();
+    const times = new Float64Array(30);
+    const hour = fc
+      .tuple(fc.integer({ min: 0, max: 253_402_297_199 }), fc.boolean())
+      .map(([h, frac]) =>
+        new Date(h * 1000 - ((h * 1000) % 3_600_000)).toISOString().slice(0, frac ? 24 : 19),
+      );
+    const inHour = (start: string) =>
+      fc
+        .tuple(fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.nat({ max: 999 }))
+        .map(([mi, sec, ms]) => {
+          const p = (v: number, n = 2) => String(v).padStart(n, '0');
+          const frac = start.length === 24 ? `.${p(ms, 3)}` : '';
+          return `${start.slice(0, 14)}${p(mi)}:${p(sec)}${frac}Z`;
+        });
+    fc.assert(
+      fc.property(
+        hour.chain((h) =>
+          fc.array(fc.oneof(inHour(h), inHour(h).chain(mutated), inHour(h).chain(mutated).chain(mutated)), {
+            minLength: 2,
+            maxLength: 30,
+          }),
+        ),
+        (list) => {
+          r.reset();
+          for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
+          list.forEach((ts, i) => {
+            expect(times[i], ts).toBe(referenceMs(ts));
+          });
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('takes toISOString output, offsets, and days 29-31 on its fast path', () => {
     const r = new IsoTimeReader();
     fc.assert(
