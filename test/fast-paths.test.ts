@@ -187,6 +187,40 @@ const mutated = (s: string) =>
       fc.constantFrom(s.slice(0, at) + c + s.slice(at + 1), s.slice(0, at) + c + s.slice(at)),
     );
 
+/** What validation takes a timestamp for: a number of epoch milliseconds as given, a string as the reference. */
+const referenceOf = (ts: number | string): number =>
+  typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
+
+/**
+ * Checks `readAll` on `list` (`undefined` is a message without a timestamp) against the reference: each time up
+ * to the first that is not a timestamp or goes backwards, and false exactly when there is one.
+ */
+function expectReadAll(
+  r: IsoTimeReader,
+  list: readonly (number | string | undefined)[],
+  times: Float64Array,
+) {
+  const ok = r.readAll(
+    list.map((timestamp) => ({ timestamp })),
+    times,
+  );
+  let last = Number.NEGATIVE_INFINITY;
+  for (const [i, ts] of list.entries()) {
+    if (ts === undefined) {
+      expect(times[i]).toBeNaN();
+      continue;
+    }
+    const want = referenceOf(ts);
+    if (!(want >= last)) {
+      expect(ok, `${String(ts)} after ${last}`).toBe(false);
+      return;
+    }
+    expect(times[i], String(ts)).toBe(want);
+    last = want;
+  }
+  expect(ok).toBe(true);
+}
+
 describe('IsoTimeReader', () => {
   const out = new Float64Array(1);
   /** What the reader's fast path gives for `s`, or undefined when it hands `s` to Date.parse. */
@@ -220,9 +254,9 @@ describe('IsoTimeReader', () => {
           r.reset();
           for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
           list.forEach((ts, i) => {
-            const want = typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
-            expect(times[i]).toBe(want);
+            expect(times[i]).toBe(referenceOf(ts));
           });
+          expectReadAll(r, list, times);
         },
       ),
       RUNS,
@@ -230,8 +264,8 @@ describe('IsoTimeReader', () => {
   });
 
   it('reads timestamps of the same hour after one it took, broken ones among them, as the reference does', () => {
-    // After a `Z` timestamp, one of the same length and hour is read from its minutes on (sameHourInto): a
-    // change anywhere in the string, the hour included, must still give the reference value.
+    // After a `Z` timestamp, readAll reads one of the same length and hour from its minutes on: a change
+    // anywhere in the string, the hour included, must still give the reference value.
     const r = new IsoTimeReader();
     const times = new Float64Array(30);
     const hour = fc
@@ -255,12 +289,10 @@ describe('IsoTimeReader', () => {
             maxLength: 30,
           }),
         ),
-        (list) => {
-          r.reset();
-          for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
-          list.forEach((ts, i) => {
-            expect(times[i], ts).toBe(referenceMs(ts));
-          });
+        (unsorted) => {
+          // In order, so that runs of good ones are read on (a string out of order stops readAll).
+          const list = unsorted.sort();
+          expectReadAll(r, list, times);
         },
       ),
       RUNS,
