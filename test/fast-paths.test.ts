@@ -187,6 +187,40 @@ const mutated = (s: string) =>
       fc.constantFrom(s.slice(0, at) + c + s.slice(at + 1), s.slice(0, at) + c + s.slice(at)),
     );
 
+/** What validation takes a timestamp for: a number of epoch milliseconds as given, a string as the reference. */
+const referenceOf = (ts: number | string): number =>
+  typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
+
+/**
+ * Checks `readAll` on `list` (`undefined` is a message without a timestamp) against the reference: each time up
+ * to the first that is not a timestamp or goes backwards, and false exactly when there is one.
+ */
+function expectReadAll(
+  r: IsoTimeReader,
+  list: readonly (number | string | undefined)[],
+  times: Float64Array,
+) {
+  const ok = r.readAll(
+    list.map((timestamp) => ({ timestamp })),
+    times,
+  );
+  let last = Number.NEGATIVE_INFINITY;
+  for (const [i, ts] of list.entries()) {
+    if (ts === undefined) {
+      expect(times[i]).toBeNaN();
+      continue;
+    }
+    const want = referenceOf(ts);
+    if (!(want >= last)) {
+      expect(ok, `${String(ts)} after ${last}`).toBe(false);
+      return;
+    }
+    expect(times[i], String(ts)).toBe(want);
+    last = want;
+  }
+  expect(ok).toBe(true);
+}
+
 describe('IsoTimeReader', () => {
   const out = new Float64Array(1);
   /** What the reader's fast path gives for `s`, or undefined when it hands `s` to Date.parse. */
@@ -220,9 +254,45 @@ describe('IsoTimeReader', () => {
           r.reset();
           for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);
           list.forEach((ts, i) => {
-            const want = typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
-            expect(times[i]).toBe(want);
+            expect(times[i]).toBe(referenceOf(ts));
           });
+          expectReadAll(r, list, times);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('reads timestamps of the same hour after one it took, broken ones among them, as the reference does', () => {
+    // After a `Z` timestamp, readAll reads one of the same length and hour from its minutes on: a change
+    // anywhere in the string, the hour included, must still give the reference value.
+    const r = new IsoTimeReader();
+    const times = new Float64Array(30);
+    const hour = fc
+      .tuple(fc.integer({ min: 0, max: 253_402_297_199 }), fc.boolean())
+      .map(([h, frac]) =>
+        new Date(h * 1000 - ((h * 1000) % 3_600_000)).toISOString().slice(0, frac ? 24 : 19),
+      );
+    const inHour = (start: string) =>
+      fc
+        .tuple(fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.nat({ max: 999 }))
+        .map(([mi, sec, ms]) => {
+          const p = (v: number, n = 2) => String(v).padStart(n, '0');
+          const frac = start.length === 24 ? `.${p(ms, 3)}` : '';
+          return `${start.slice(0, 14)}${p(mi)}:${p(sec)}${frac}Z`;
+        });
+    fc.assert(
+      fc.property(
+        hour.chain((h) =>
+          fc.array(fc.oneof(inHour(h), inHour(h).chain(mutated), inHour(h).chain(mutated).chain(mutated)), {
+            minLength: 2,
+            maxLength: 30,
+          }),
+        ),
+        (unsorted) => {
+          // In order, so that runs of good ones are read on (a string out of order stops readAll).
+          const list = unsorted.sort();
+          expectReadAll(r, list, times);
         },
       ),
       RUNS,

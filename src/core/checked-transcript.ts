@@ -71,10 +71,10 @@ function times(n: number, scratch: Float64Array | undefined): Float64Array {
 const READER = new IsoTimeReader();
 
 /**
- * The message schema and the rules `validateTranscript` adds to it, in one pass over the messages of a
- * transcript whose head matched: each message of the right shape, timestamps that parse and never go
- * backwards, and a target among the speakers (or a single speaker when it is missing). `undefined` when one
- * is broken (or only zod can tell).
+ * The message schema and the rules `validateTranscript` adds to it, in a pass over the messages of a
+ * transcript whose head matched and one over their timestamps: each message of the right shape, timestamps
+ * that parse and never go backwards, and a target among the speakers (or a single speaker when it is
+ * missing). `undefined` when one is broken (or only zod can tell).
  */
 function checkRules(
   messages: readonly unknown[],
@@ -83,30 +83,22 @@ function checkRules(
   l: Required<ValidationLimits>,
 ): CheckedTranscript | undefined {
   const n = messages.length;
-  let last = Number.NEGATIVE_INFINITY;
   // (Read before the first message is checked: when it is not a message, the loop gives up on it at once.)
   const first = (messages[0] as Message | undefined)?.speaker;
   let targetSpoke = false;
   let oneSpeaker = true;
-  // A fresh start for each transcript: the reader remembers only this transcript's timestamps.
-  const reader = READER;
-  reader.reset();
+  let timed = false;
   for (let i = 0; i < n; i++) {
     const m = messages[i];
     if (!messageMatches(m, l)) return undefined;
-    const ts = m.timestamp;
-    if (ts === undefined) {
-      timeMs[i] = Number.NaN;
-    } else {
-      // Written into the array, not returned: a returned time (not a small integer) would be boxed.
-      reader.timestampInto(ts, timeMs, i);
-      const ms = timeMs[i]!;
-      if (!(ms >= last)) return undefined; // NaN (not a timestamp) or earlier than the last one
-      last = ms;
-    }
+    if (m.timestamp === undefined) timeMs[i] = Number.NaN;
+    else timed = true;
     if (m.speaker === target) targetSpoke = true;
     else if (m.speaker !== first) oneSpeaker = false;
   }
+  // The timestamps in a loop of their own, the reader's (a fresh start for each transcript: it remembers only
+  // this transcript's timestamps). Written into the array, not returned: a returned time would be boxed.
+  if (timed && !READER.readAll(messages as readonly Message[], timeMs)) return undefined;
   if (target === undefined)
     return oneSpeaker && first !== undefined
       ? { target: first, messages: messages as readonly Message[], timeMs }

@@ -58,6 +58,15 @@ function isDigit(d: number): boolean {
   return d >>> 0 <= 9;
 }
 
+/** The milliseconds `.sss` at `s[19, 23)` (0-999), or -1 when they are not there. */
+function fractionMs(s: string): number {
+  const a = digit(s, 20);
+  const b = digit(s, 21);
+  const c = digit(s, 22);
+  if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return -1; // .
+  return a * 100 + b * 10 + c;
+}
+
 /** What {@link offsetMs} returns for an offset of another shape (a small integer: no boxing). */
 const NOT_FAST = -0x3fffffff;
 
@@ -97,10 +106,86 @@ export class IsoTimeReader {
   private month = -1;
   /** Days from 1970-01-01 to the first of that month. */
   private monthDay = 0;
+  /**
+   * The length (20 or 24) of the last timestamp {@link IsoTimeReader.fastInto} took in the `Z` form; 0 when
+   * there is none since {@link IsoTimeReader.reset}. {@link IsoTimeReader.readAll} reads only strings of this
+   * length in the remembered hour.
+   */
+  private hourLength = 0;
+  /** Its first 13 code units (`YYYY-MM-DDTHH`), two to a number: (first << 16) | second; the 13th alone. */
+  private hour01 = 0;
+  private hour23 = 0;
+  private hour45 = 0;
+  private hour67 = 0;
+  private hour89 = 0;
+  private hour1011 = 0;
+  private hour12 = 0;
+  /** The epoch milliseconds of that hour (`YYYY-MM-DDTHH:00:00Z`). */
+  private hourMs = 0;
 
-  /** Forgets the remembered month (a new transcript starts). */
+  /** Forgets the remembered month and hour (a new transcript starts). */
   reset(): void {
     this.month = -1;
+    this.hourLength = 0;
+  }
+
+  /**
+   * Reads the timestamps of a transcript's messages (each already of the message schema's shape) into
+   * `timeMs[0, messages.length)`, `NaN` where a message has none, as {@link IsoTimeReader.timestampInto} reads
+   * them, and returns whether every one is a timestamp validation accepts and none is earlier than the one
+   * before (false at the first that is not, the rest unread). Starts with {@link IsoTimeReader.reset}.
+   *
+   * A `Z` string of the same length and hour (`YYYY-MM-DDTHH`) as the last one `fastInto` took (a chat's next
+   * message, mostly) is read here, in the loop: its first 13 code units are compared with the remembered ones
+   * and only the minutes, seconds, fraction and `Z` are read, as `fastInto` reads them (the same value: integer
+   * sums below 2^53). Any other string goes to `timestampInto`. In the loop rather than a method of its own: at
+   * 24 `charCodeAt`s it is over V8's size limit for inlining, and a call per message cost 50-70 instructions.
+   */
+  readAll(messages: readonly { readonly timestamp?: number | string }[], timeMs: Float64Array): boolean {
+    this.reset();
+    let last = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < messages.length; i++) {
+      const s = messages[i]!.timestamp;
+      if (s === undefined) {
+        timeMs[i] = Number.NaN;
+        continue;
+      }
+      let read = false;
+      if (typeof s === 'string' && s.length === this.hourLength) {
+        const n = s.length;
+        const mi0 = digit(s, 14);
+        const mi1 = digit(s, 15);
+        const s0 = digit(s, 17);
+        const s1 = digit(s, 18);
+        // The hour as remembered, then minutes and seconds 00-59 (each value keeps itself and 5 or 9 minus
+        // itself non-negative), the separators and the Z.
+        if (
+          ((((s.charCodeAt(0) << 16) | s.charCodeAt(1)) ^ this.hour01) |
+            (((s.charCodeAt(2) << 16) | s.charCodeAt(3)) ^ this.hour23) |
+            (((s.charCodeAt(4) << 16) | s.charCodeAt(5)) ^ this.hour45) |
+            (((s.charCodeAt(6) << 16) | s.charCodeAt(7)) ^ this.hour67) |
+            (((s.charCodeAt(8) << 16) | s.charCodeAt(9)) ^ this.hour89) |
+            (((s.charCodeAt(10) << 16) | s.charCodeAt(11)) ^ this.hour1011) |
+            (s.charCodeAt(12) ^ this.hour12)) ===
+            0 &&
+          (mi0 | (5 - mi0) | mi1 | (9 - mi1) | s0 | (5 - s0) | s1 | (9 - s1)) >= 0 &&
+          s.charCodeAt(13) === 0x3a && // :
+          s.charCodeAt(16) === 0x3a &&
+          s.charCodeAt(n - 1) === 0x5a // Z
+        ) {
+          const ms = n === 24 ? fractionMs(s) : 0;
+          if (ms >= 0) {
+            timeMs[i] = this.hourMs + (((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms);
+            read = true;
+          }
+        }
+      }
+      if (!read) this.timestampInto(s, timeMs, i);
+      const ms = timeMs[i]!;
+      if (!(ms >= last)) return false; // NaN (not a timestamp) or earlier than the last one
+      last = ms;
+    }
+    return true;
   }
 
   /**
@@ -168,14 +253,8 @@ export class IsoTimeReader {
     ) {
       return false;
     }
-    let ms = 0;
-    if (frac) {
-      const a = digit(s, 20);
-      const b = digit(s, 21);
-      const c = digit(s, 22);
-      if (s.charCodeAt(19) !== 0x2e || !(isDigit(a) && isDigit(b) && isDigit(c))) return false; // .
-      ms = a * 100 + b * 10 + c;
-    }
+    const ms = frac ? fractionMs(s) : 0;
+    if (ms < 0) return false;
     const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
     const mo = mo0 * 10 + mo1;
     const d = d0 * 10 + d1;
@@ -195,10 +274,29 @@ export class IsoTimeReader {
       this.monthDay = daysSince1970(y, mo, 1);
       this.month = month;
     }
-    out[i] =
-      (this.monthDay + d - 1) * DAY_MS +
-      (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
+    const dayMs = (this.monthDay + d - 1) * DAY_MS;
+    out[i] = dayMs + (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
+    if (offset === 0 && (n === 20 || n === 24)) this.rememberHour(n, y, mo, d, h, dayMs);
     return true;
+  }
+
+  /**
+   * Remembers the hour of a `Z` timestamp of length `n` that {@link IsoTimeReader.fastInto} took (its year,
+   * month, day and hour, read as digits; `dayMs`, its day's epoch milliseconds) for
+   * {@link IsoTimeReader.readAll}.
+   */
+  private rememberHour(n: number, y: number, mo: number, d: number, h: number, dayMs: number): void {
+    const c = (v: number): number => 0x30 + v; // the code of digit v
+    const pair = (a: number, b: number): number => (a << 16) | b;
+    this.hourLength = n;
+    this.hour01 = pair(c((y / 1000) | 0), c(((y / 100) | 0) % 10));
+    this.hour23 = pair(c(((y / 10) | 0) % 10), c(y % 10));
+    this.hour45 = pair(0x2d, c((mo / 10) | 0)); // -
+    this.hour67 = pair(c(mo % 10), 0x2d);
+    this.hour89 = pair(c((d / 10) | 0), c(d % 10));
+    this.hour1011 = pair(0x54, c((h / 10) | 0)); // T
+    this.hour12 = c(h % 10);
+    this.hourMs = dayMs + h * 3_600_000;
   }
 
   /**

@@ -155,7 +155,12 @@ export class StyleAccumulator {
     }
   }
 
-  /** Adds a message whose time is `times[i]`. */
+  /**
+   * Adds a message whose time is `times[i]`: its timing here, its text in {@link StyleAccumulator.addText}. Kept
+   * small so that it and {@link StyleAccumulator.addReply} are inlined into the loop that calls it, and the
+   * timing does not take the inlining budget of `addText` (inlined there, the running sums left `find` and
+   * `markEcho` as calls whenever messages had timestamps: about 12K instructions per 200-message detect).
+   */
   private addAt(speaker: string, text: string, times: Float64Array, i: number): void {
     const timeMs = times[i]!;
     const prevSpeaker = this.prevSpeaker;
@@ -167,10 +172,6 @@ export class StyleAccumulator {
       this.lastOtherScanned = false;
       return;
     }
-    const c = this.c;
-    c.messages++;
-    this.chars += text.length;
-
     // Timing: a reply to the message just before, when both are timed.
     if (
       prevSpeaker !== undefined &&
@@ -180,6 +181,14 @@ export class StyleAccumulator {
     ) {
       this.addReply(timeMs - prevTimeMs, text.length);
     }
+    this.addText(text);
+  }
+
+  /** Adds the text of a target message. */
+  private addText(text: string): void {
+    const c = this.c;
+    c.messages++;
+    this.chars += text.length;
 
     const s = this.scan;
     const cache = this.cache;
@@ -261,7 +270,7 @@ export class StyleAccumulator {
   /**
    * Adds a timed reply of the target: its delay and its length in characters. A method of its own, called with
    * a delay that is a small integer in practice (whole milliseconds), so that the running sums it feeds are
-   * inlined here: inlined into {@link StyleAccumulator.addAt}, whose budget the word statistics use up, they
+   * inlined here: inlined into {@link StyleAccumulator.addText}, whose budget the word statistics use up, they
    * stayed calls, each passing a number that is not a small integer (boxed: an allocation per reply).
    */
   private addReply(delay: number, length: number): void {
