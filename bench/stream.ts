@@ -13,6 +13,12 @@
  * growth per stream over {@link OPEN_STREAMS} streams pushed `long`'s first 5 messages each (after a full GC),
  * and the CPU time of opening a stream and pushing 1 or 5 messages against detect() on the same prefix.
  *
+ * Two more rows time the embedding detector and the ensemble fitted with `knnStopShare: 0.1` (common n-grams
+ * left out of the kNN vote: an opt-in fit option), against detect() of the same detector (a checkout without
+ * the option leaves them out). Streams write each detection's evidence when it is first read (most callers read
+ * the score only); a line below the table gives, per detector, what the 200 pushes cost when the caller reads
+ * every push's evidence, against one detect() whose evidence is read.
+ *
  * Old and new are each built, fitted and timed alone in their own child process, alternating (new, old, new,
  * old...; BENCH_REPEATS pairs, default 3; each child fits on ConvAI train, about 7 s, and times for about 18 s),
  * and each figure is the median over the children, with the per-child figures below the table: timed in one
@@ -74,26 +80,69 @@ const long: Transcript = {
 type Registry = Pick<typeof registry, 'createDetector' | 'createEnsemble'>;
 
 /** The detectors timed, in the order {@link build} returns them. */
-const LABELS = ['heuristic', 'embedding (hashing, fitted)', 'stacking ensemble of both (fitted)'];
+const LABELS = [
+  'heuristic',
+  'embedding (hashing, fitted)',
+  'stacking ensemble of both (fitted)',
+  'embedding, knnStopShare 0.1',
+  'stacking ensemble, knnStopShare 0.1',
+];
+/** Where {@link build} puts the ensemble of default members (the members' split and replay read it). */
+const ENSEMBLE = 2;
 
-/** The three detectors of one implementation, fitted, in {@link LABELS}' order. */
-async function build(r: Registry): Promise<Detector[]> {
+/** The `knnStopShare` of the last two rows. */
+const STOP_SHARE = 0.1;
+
+/**
+ * The detectors of one implementation, fitted, in {@link LABELS}' order; the last two undefined when its
+ * embedding detector has no `knnStopShare` option (it rejects it).
+ */
+async function build(r: Registry): Promise<(Detector | undefined)[]> {
   const heuristic = await r.createDetector({ type: 'heuristic' });
-  const embedding = await r.createDetector({ type: 'embedding', embedder: 'hashing' });
-  await embedding.fit?.(train);
-  const ensemble = await r.createEnsemble({
-    strategy: 'stacking',
-    detectors: [{ type: 'heuristic' }, { type: 'embedding', embedder: 'hashing' }],
-  });
-  await ensemble.fit(train);
-  return [heuristic, embedding, ensemble];
+  const fitted = async (spec: Record<string, unknown>): Promise<Detector> => {
+    const embedding = await r.createDetector(spec as never);
+    await embedding.fit?.(train);
+    return embedding;
+  };
+  const ensembleOf = async (spec: Record<string, unknown>): Promise<Detector> => {
+    const ensemble = await r.createEnsemble({
+      strategy: 'stacking',
+      detectors: [{ type: 'heuristic' }, spec as never],
+    });
+    await ensemble.fit(train);
+    return ensemble;
+  };
+  const plain = { type: 'embedding', embedder: 'hashing' };
+  const stopped = { ...plain, knnStopShare: STOP_SHARE };
+  const hasStopShare = await r.createDetector(stopped as never).then(
+    () => true,
+    () => false,
+  );
+  return [
+    heuristic,
+    await fitted(plain),
+    await ensembleOf(plain),
+    hasStopShare ? await fitted(stopped) : undefined,
+    hasStopShare ? await ensembleOf(stopped) : undefined,
+  ];
 }
 
-async function pushAll(d: Detector): Promise<Detection> {
+/** What {@link readEvidence} read, so that the reads are not optimized away. */
+let evidenceRead = 0;
+
+/** Reads a detection's evidence (writing it, where it is written on first read). */
+function readEvidence(d: Detection): void {
+  evidenceRead += d.evidence.length;
+}
+
+async function pushAll(d: Detector, read = false): Promise<Detection> {
   const live = d.stream?.({ target });
   if (!live) throw new Error(`${d.name} has no stream()`);
   let last: Detection | undefined;
-  for (const m of long.messages) last = await live.push(m);
+  for (const m of long.messages) {
+    last = await live.push(m);
+    if (read) readEvidence(last);
+  }
   return last!;
 }
 
@@ -180,6 +229,11 @@ interface DetectorFigures {
   pushes: number;
   /** The last push's detection equals detect()'s (same label, score within 1e-12). */
   equal: boolean;
+  /** The same score, bit for bit. */
+  sameBits: boolean;
+  /** CPU ms of detect() with its evidence read, and of the 200 pushes with every push's evidence read. */
+  detectRead: number;
+  pushesRead: number;
 }
 
 /** The ensemble's members' streams pushed without it, and what its embedding member holds. */
@@ -213,8 +267,8 @@ interface OpenFigures {
 
 /** One child process's figures. */
 interface ChildFigures {
-  /** Heuristic, embedding, ensemble, in {@link LABELS}' order. */
-  detectors: DetectorFigures[];
+  /** In {@link LABELS}' order; null for a detector this implementation does not have. */
+  detectors: (DetectorFigures | null)[];
   /** CPU ms of the ensemble's 200 pushes with its members replayed: its own work. */
   own: number;
   members: MemberFigures;
@@ -225,8 +279,12 @@ interface ChildFigures {
 /** Builds, fits and times one implementation alone in this process (a child of the bench). */
 async function timeOne(side: Side): Promise<ChildFigures> {
   const fresh = await build((await import(resolve(ROOT[side], 'src/detectors/registry.ts'))) as Registry);
-  const detectors: DetectorFigures[] = [];
+  const detectors: (DetectorFigures | null)[] = [];
   for (const d of fresh) {
+    if (!d) {
+      detectors.push(null);
+      continue;
+    }
     // The same batches as before the split into children (20 detect() calls, 2 runs of the 200 pushes a round).
     const [detect = 0, pushes = 0] = await time(
       [
@@ -235,14 +293,29 @@ async function timeOne(side: Side): Promise<ChildFigures> {
       ],
       4000,
     );
+    const [detectRead = 0, pushesRead = 0] = await time(
+      [
+        { run: () => d.detect(long).then(readEvidence), batch: 20 },
+        { run: () => pushAll(d, true), batch: 2 },
+      ],
+      2000,
+    );
     const [last, whole] = [await pushAll(d), await d.detect(long)];
     const equal =
       last.label === whole.label &&
       (last.score === whole.score ||
         (last.score !== null && whole.score !== null && Math.abs(last.score - whole.score) <= 1e-12));
-    detectors.push({ detect, pushes, equal });
+    detectors.push({
+      detect,
+      pushes,
+      equal,
+      sameBits: Object.is(last.score, whole.score),
+      detectRead,
+      pushesRead,
+    });
   }
-  const ens = fresh[fresh.length - 1]!;
+  if (evidenceRead === 0) throw new Error('no evidence was read');
+  const ens = fresh[ENSEMBLE]!;
   // Before the members' split: it replaces the ensemble members' streams with replays.
   const open: [OpenFigures, OpenFigures] = [await openCost(fresh[1]!), await openCost(ens)];
   const members = await splitMembers(ens, fresh[1]!);
@@ -368,23 +441,29 @@ console.log(
   '| detector | old: detect() | old: 200 pushes | old: pushes / detect | new: detect() | new: 200 pushes | new: pushes / detect | last push equals detect() |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+/** The children's figures for detector `i` (those that have it). */
+const figuresOf = (runs: ChildFigures[], i: number): DetectorFigures[] =>
+  runs.flatMap((r) => (r.detectors[i] ? [r.detectors[i]] : []));
 /** detect(), pushes and their ratio for detector `i`, each the median over `runs` (the ratio: of the children's). */
 const cols = (runs: ChildFigures[], i: number): string => {
-  if (runs.length === 0) return '- | - | -';
-  const d = med(runs, (r) => r.detectors[i]!.detect);
-  const p = med(runs, (r) => r.detectors[i]!.pushes);
-  const ratio = med(runs, (r) => r.detectors[i]!.pushes / r.detectors[i]!.detect);
+  const f = figuresOf(runs, i);
+  if (f.length === 0) return '- | - | -';
+  const d = median(f.map((x) => x.detect));
+  const p = median(f.map((x) => x.pushes));
+  const ratio = median(f.map((x) => x.pushes / x.detect));
   return `${ms(d)} | ${ms(p)} | ${ratio.toFixed(2)}x`;
 };
 LABELS.forEach((label, i) => {
-  const equal = newRuns.every((r) => r.detectors[i]!.equal);
-  console.log(`| ${label} | ${cols(oldRuns, i)} | ${cols(newRuns, i)} | ${equal} |`);
+  const f = figuresOf(newRuns, i);
+  const equal = f.every((x) => x.equal);
+  const bits = f.every((x) => x.sameBits) ? ' (bit for bit)' : '';
+  console.log(`| ${label} | ${cols(oldRuns, i)} | ${cols(newRuns, i)} | ${equal}${bits} |`);
 });
 
 console.log('');
 const perChild = (which: string, runs: ChildFigures[]): void => {
   const each = (f: (d: DetectorFigures) => string) =>
-    LABELS.map((label, i) => `${label} ${runs.map((r) => f(r.detectors[i]!)).join(' / ')}`).join('; ');
+    LABELS.map((label, i) => `${label} ${figuresOf(runs, i).map(f).join(' / ')}`).join('; ');
   console.log(
     `200 pushes per child (${which}), ms: ${each((d) => ms(d.pushes))}; the ensemble's own work (members replayed) ${runs.map((r) => ms(r.own)).join(' / ')}`,
   );
@@ -392,6 +471,24 @@ const perChild = (which: string, runs: ChildFigures[]): void => {
 };
 perChild('new', newRuns);
 if (hasOld) perChild('old', oldRuns);
+
+/** Per detector: the 200 pushes with every push's evidence read against one detect() whose evidence is read. */
+const evidenceLine = (runs: ChildFigures[]): string =>
+  LABELS.flatMap((label, i) => {
+    const f = figuresOf(runs, i);
+    if (f.length === 0) return [];
+    const p = median(f.map((x) => x.pushesRead));
+    const d = median(f.map((x) => x.detectRead));
+    return [
+      `${label} ${ms(p)} ms against ${ms(d)} ms (${median(f.map((x) => x.pushesRead / x.detectRead)).toFixed(2)}x)`,
+    ];
+  }).join('; ');
+console.log('');
+console.log(
+  "Reading the evidence too (it is written when first read): CPU ms of the 200 pushes when the caller reads every push's evidence, against one detect() whose evidence is read (medians over the children).",
+);
+console.log(`- new: ${evidenceLine(newRuns)}`);
+if (hasOld) console.log(`- old: ${evidenceLine(oldRuns)}`);
 
 /** The members' split of `runs`, each timing the median over the children. */
 const membersLine = (which: string, runs: ChildFigures[]): string => {
