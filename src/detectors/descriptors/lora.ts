@@ -19,17 +19,19 @@ export const loraDescriptor = modelDetector({
   // cannot carry adapters. A model given in the spec may be a classifier that scores as it is, or a bare encoder,
   // which only its files tell: needsFitOnLoad loads it as detection would.
   needsFit: (options) => options['model'] === undefined,
+  // The loaded detector is kept until the start-up releases it, so the detector that scores shares this load.
   needsFitOnLoad: async (options) => {
     const detector = new (await loadClass())(definedOnly(options));
     try {
       await detector.load();
-      return undefined;
+      return { reason: undefined, release: () => detector.dispose() };
     } catch (err) {
-      // Only the missing head is a need for a fit; any other load failure meets the member at detection, as before.
-      if (!NotFittedError.isInstance(err)) return undefined;
-      return `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`;
-    } finally {
       await detector.dispose();
+      // Only the missing head is a need for a fit; any other load failure meets the member at detection, as before.
+      const reason = NotFittedError.isInstance(err)
+        ? `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`
+        : undefined;
+      return { reason, release: async () => undefined };
     }
   },
   load: loadClass,
