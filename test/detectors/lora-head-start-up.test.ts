@@ -7,7 +7,7 @@
  * model with a head scores as before. Real ONNX sessions on the hf-tiny fixtures, real HTTP on loopback.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
@@ -134,6 +134,36 @@ describeWithShared('a lora member whose model has no classification head is refu
       await check.release(); // safe twice
       await detector.dispose();
     }
+    expect(loadedModels()).toEqual([]);
+  }, 60_000);
+
+  it("a model that fails to load is tried once: detection meets the check's failure, not a second attempt", async () => {
+    // A classifier folder whose graph is corrupt: the load fails in ONNX Runtime, after the files are read.
+    const broken = work.path('broken-cls');
+    await cp(headed, broken, { recursive: true });
+    await writeFile(join(broken, 'onnx', 'model.onnx'), 'not an onnx graph');
+    const events: string[] = [];
+    const onProgress = (p: LoadProgress): void => {
+      events.push(`${p.status} ${p.file ?? ''}`);
+    };
+    const check = await unfittedPartsOnLoad(spec(broken), { onProgress });
+    // Not a missing head: left to detection, where the member fails as it did before.
+    expect(check.parts).toEqual([]);
+    const detector = new LoraClassifierDetector({ model: broken, onProgress });
+    try {
+      await expect(detector.load()).rejects.toThrow(/could not load/);
+      // Before: the check's failure was forgotten and detection read and parsed the graph again (hub retries too).
+      expect(events.filter((e) => e === 'initiate onnx/model.onnx')).toHaveLength(1);
+    } finally {
+      await check.release();
+      await detector.dispose();
+    }
+    expect(loadedModels()).toEqual([]);
+    // Once released, a later load tries again (the files may have been fixed meanwhile).
+    await expect(new LoraClassifierDetector({ model: broken, onProgress }).load()).rejects.toThrow(
+      /could not load/,
+    );
+    expect(events.filter((e) => e === 'initiate onnx/model.onnx')).toHaveLength(2);
     expect(loadedModels()).toEqual([]);
   }, 60_000);
 

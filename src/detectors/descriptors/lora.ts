@@ -20,18 +20,29 @@ export const loraDescriptor = modelDetector({
   // which only its files tell: needsFitOnLoad loads it as detection would.
   needsFit: (options) => options['model'] === undefined,
   // The loaded detector is kept until the start-up releases it, so the detector that scores shares this load.
+  // A failed load is held too: detection then meets the same error without trying again (hub retries included).
   needsFitOnLoad: async (options) => {
     const detector = new (await loadClass())(definedOnly(options));
+    // Options the loader refuses (a malformed id) meet the member at detection, as before, not here.
+    let hold = async (): Promise<void> => undefined;
+    try {
+      hold = detector.holdUnfittedLoad();
+    } catch {}
+    const release = async (): Promise<void> => {
+      await detector.dispose();
+      await hold();
+    };
     try {
       await detector.load();
-      return { reason: undefined, release: () => detector.dispose() };
+      return { reason: undefined, release };
     } catch (err) {
-      await detector.dispose();
+      if (!NotFittedError.isInstance(err)) return { reason: undefined, release };
       // Only the missing head is a need for a fit; any other load failure meets the member at detection, as before.
-      const reason = NotFittedError.isInstance(err)
-        ? `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`
-        : undefined;
-      return { reason, release: async () => undefined };
+      await release();
+      return {
+        reason: `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`,
+        release: async () => undefined,
+      };
     }
   },
   load: loadClass,
