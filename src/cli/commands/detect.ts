@@ -119,9 +119,10 @@ export function registerDetectCommand(program: Command): void {
     }
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until detection has run: the detector's own load shares them.
-    const releaseChecked = await refuseUnfittedSpec(flags, 'detect', loadProgressOptions(loadBar));
+    let releaseChecked = async (): Promise<void> => undefined;
     let detector: Awaited<ReturnType<typeof detectorFromFlags>> | undefined;
     try {
+      releaseChecked = await refuseUnfittedSpec(flags, 'detect', loadProgressOptions(loadBar));
       const transcript = await readTranscriptWithFlags(file, flags);
       detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
       const result = await detector.detect(transcript);

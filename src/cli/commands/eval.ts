@@ -79,12 +79,12 @@ export function registerEvalCommand(program: Command): void {
     }
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
-    const releaseChecked = flags.fit
-      ? async () => undefined
-      : await refuseUnfittedSpec(flags, 'eval', loadProgressOptions(loadBar));
+    let releaseChecked = async (): Promise<void> => undefined;
     try {
+      if (!flags.fit) releaseChecked = await refuseUnfittedSpec(flags, 'eval', loadProgressOptions(loadBar));
       await evaluate(flags, prefix, loadBar);
     } finally {
+      loadBar?.stop(); // also when the check refuses or the data cannot be read
       await releaseChecked();
     }
   });
