@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { fitCommand, GROUP_BY_HINT, howToFit } from '../flags/fit-command.js';
 import {
   type DetectorFlags,
+  type DetectorFromFlagsOptions,
   ensembleFlagsGiven,
   ensembleSpecFromFlags,
   parseModelFlags,
@@ -21,14 +22,23 @@ import {
  *
  * @param flags - the detector flags
  * @param command - the command, for the message
- * @throws InvalidOptionsError naming `--preset`, `--strategy` or `--detectors`; or for a bad detector flag
+ * @param options - `onProgress` for the models the check loads (those of the detector the command builds next)
+ * @returns the release of the models the check loaded: call it once the command's detector has loaded, which then
+ *   shares their load
+ * @throws InvalidOptionsError naming `--preset`, `--strategy`, `--detectors`, or `--model` when only loading its
+ *   models showed the need (a `lora` model with no classification head); or for a bad detector flag
  */
-export async function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringCommand): Promise<void> {
+export async function refuseUnfittedSpec(
+  flags: DetectorFlags,
+  command: ScoringCommand,
+  options: DetectorFromFlagsOptions = {},
+): Promise<() => Promise<void>> {
   const { fitted, models } = parseModelFlags(flags.model);
-  if (fitted !== undefined) return;
+  if (fitted !== undefined) return async () => undefined;
   const spec = ensembleSpecFromFlags(flags);
-  const parts = await unfittedPartsOnLoad(spec);
-  if (parts.length === 0) return;
+  const { parts, release } = await unfittedPartsOnLoad(spec, options);
+  if (parts.length === 0) return release;
+  await release();
   const given = flags.explicit ?? {};
   const replaced = ensembleFlagsGiven(flags, models);
   const rerun = `rerun this command with --model fitted.json${replaced.length > 0 ? ` in place of the flags that describe the ensemble (${replaced.join(', ')})` : ''}`;
@@ -42,8 +52,16 @@ export async function refuseUnfittedSpec(flags: DetectorFlags, command: ScoringC
     flags.preset !== undefined
       ? `--preset ${flags.preset}`
       : `--detectors ${types}${'strategy' in given || parts[0]!.part === 'strategy' ? ` --strategy ${spec.strategy}` : ''}`;
+  // Where only loading the models showed it (a --model lora=ID with no classification head), --model is at fault.
+  const onLoad = parts.every((p) => p.part === 'detector' && p.reason !== undefined);
   throw new InvalidOptionsError(
-    flags.preset !== undefined ? '--preset' : parts[0]!.part === 'strategy' ? '--strategy' : '--detectors',
+    flags.preset !== undefined
+      ? '--preset'
+      : parts[0]!.part === 'strategy'
+        ? '--strategy'
+        : onLoad
+          ? '--model'
+          : '--detectors',
     `${subject} cannot score until it is fitted on labelled data (${describeUnfitted(parts)}): ${advice}`,
   );
 }

@@ -160,11 +160,17 @@ export async function* scoreCorpus(
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
-  await refuseUnfittedScoringDetector(options.detector);
-  const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
-  yield* runBatches(source, scorer, {
-    batchSize,
-    afterLine,
-    ...(options.onBytes && { onBytes: options.onBytes }),
-  });
+  // In this thread, the check's models stay loaded until scoring ends: the detector's own load shares them.
+  const releaseChecked = await refuseUnfittedScoringDetector(options.detector);
+  try {
+    if (threads > 0) await releaseChecked();
+    const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
+    yield* runBatches(source, scorer, {
+      batchSize,
+      afterLine,
+      ...(options.onBytes && { onBytes: options.onBytes }),
+    });
+  } finally {
+    await releaseChecked();
+  }
 }

@@ -1,6 +1,7 @@
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import type { LoadProgress } from '../runtime/model-options.js';
 import { modelNeedsFitCheck } from './descriptors/model-detector.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
 import { parseDetectorSpec } from './registry.js';
@@ -109,26 +110,69 @@ export function unfittedParts(spec: DeepReadonly<EnsembleSpec>): UnfittedPart[] 
 }
 
 /**
- * {@link unfittedParts}, and when it finds none, the members whose model's files show that they cannot score
- * until fitted: each member whose type can tell only by loading its model (`needsFitOnLoad`, e.g. `lora` given a
- * `model` with no classification head) is loaded, as detection would load it, and released again. The CLI, the
- * service and the corpus scorers run it before they read any data or listen. A load that fails for another reason
- * is left to detection, where the member fails as it did before.
+ * What {@link unfittedPartsOnLoad} found, and the models it keeps loaded.
+ *
+ * @internal
+ */
+export interface UnfittedCheck {
+  /** Every part that cannot score until the ensemble is fitted: the spec's, then those that loading showed. */
+  readonly parts: UnfittedPart[];
+  /**
+   * Gives back the models the check loaded. Call it (in a `finally`) once the detector that scores has loaded its
+   * own in this process: that load then shares the check's, so the check adds no load. Safe to call more than once.
+   */
+  release(): Promise<void>;
+}
+
+/**
+ * {@link unfittedParts}, plus the members whose model's files show that they cannot score until fitted: each member
+ * that the spec did not flag and whose type can tell only by loading its model (`needsFitOnLoad`, e.g. `lora` given
+ * a `model` with no classification head) is loaded, as detection would load it, so that one refusal lists every
+ * part at fault. The models that loaded stay loaded until {@link UnfittedCheck.release}: the detector built next
+ * in this process shares them, so the start-up still costs one load per model. The CLI, the service and the corpus
+ * scorers run it before they read any data or listen. A load that fails for another reason is left to detection,
+ * where the member fails as it did before.
  *
  * @param spec - an ensemble spec
+ * @param options - `onProgress`: model-loading events of the loads (downloads included), for a progress bar
  * @throws InvalidOptionsError for a member of unknown type or with a bad option (naming it)
  * @internal
  */
-export async function unfittedPartsOnLoad(spec: DeepReadonly<EnsembleSpec>): Promise<UnfittedPart[]> {
-  const parts = unfittedParts(spec);
-  if (parts.length > 0) return parts;
-  for (const [index, d] of spec.detectors.entries()) {
-    const { descriptor, options } = parseDetectorSpec(d);
-    const reason = await modelNeedsFitCheck(descriptor)?.(options as Record<string, unknown>);
-    if (reason !== undefined)
-      parts.push({ part: 'detector', index, name: d.name ?? d.type, type: d.type, reason });
+export async function unfittedPartsOnLoad(
+  spec: DeepReadonly<EnsembleSpec>,
+  options: { onProgress?: (p: LoadProgress) => void } = {},
+): Promise<UnfittedCheck> {
+  const flagged = unfittedParts(spec);
+  const parts = [...flagged];
+  const releases: (() => Promise<void>)[] = [];
+  const release = async (): Promise<void> => {
+    for (const r of releases.splice(0)) await r();
+  };
+  try {
+    for (const [index, d] of spec.detectors.entries()) {
+      if (flagged.some((p) => p.part === 'detector' && p.index === index)) continue;
+      const { descriptor, options: parsed } = parseDetectorSpec(d);
+      const check = modelNeedsFitCheck(descriptor);
+      if (check === undefined) continue;
+      const found = await check({
+        ...(parsed as Record<string, unknown>),
+        ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+      });
+      releases.push(() => found.release());
+      if (found.reason !== undefined)
+        parts.push({ part: 'detector', index, name: d.name ?? d.type, type: d.type, reason: found.reason });
+    }
+  } catch (err) {
+    await release();
+    throw err;
   }
-  return parts;
+  parts.sort((a, b) => partOrder(a) - partOrder(b));
+  return { parts, release };
+}
+
+/** The strategy first, then the members in their order. */
+function partOrder(p: UnfittedPart): number {
+  return p.part === 'strategy' ? -1 : p.index;
 }
 
 /**
@@ -151,7 +195,7 @@ export function describeUnfitted(parts: readonly UnfittedPart[]): string {
   if (members.length > 0) {
     const one = members.length === 1;
     clauses.push(
-      `detector${one ? '' : 's'} ${members.join(', ')} ${one ? 'has' : 'have'} nothing to score with before ${one ? 'it is' : 'they are'} fitted${reasons.length === 0 ? '' : ` (${reasons.map((p) => (one ? p.reason : `${describeValue(p.name)}: ${p.reason}`)).join('; ')})`}`,
+      `detector${one ? '' : 's'} ${members.join(', ')} ${one ? 'has' : 'have'} nothing to score with before ${one ? 'it is' : 'they are'} fitted${reasons.length === 0 ? '' : `: ${reasons.map((p) => (one ? p.reason : `for ${describeValue(p.name)}, ${p.reason}`)).join('; ')}`}`,
     );
   }
   return clauses.join(', and ');

@@ -87,6 +87,8 @@ interface Loaded {
 interface Entry {
   promise: Promise<Loaded>;
   refs: number;
+  /** {@link holdModelLoad} holds: while any is held, a failed load stays in the registry (not tried again). */
+  holds: number;
 }
 
 let transformersPromise: Promise<Transformers> | undefined;
@@ -231,6 +233,64 @@ async function disposeLoaded(l: Loaded): Promise<void> {
   await Promise.allSettled([l.model.dispose(), l.clipVision?.dispose()]);
 }
 
+/** The registry entry for a model: the one loading or loaded, else a new one that starts the load. */
+function entryFor(
+  task: ModelTask,
+  opts: AcquireModelOptions,
+): { key: string; where: ResolvedLocation; entry: Entry; dtype: ModelDtype } {
+  const dtype = opts.dtype ?? 'fp32';
+  const where = resolveModelLocation(opts);
+  const key = keyOf(task, where, dtype);
+  const found = registry.get(key);
+  if (found) return { key, where, entry: found, dtype };
+  const created: Entry = {
+    refs: 0,
+    holds: 0,
+    // A hub id is first pulled (verified) into the cache; transformers.js then only reads local files.
+    promise: loadTransformers().then(async (T) =>
+      loadAll(
+        T,
+        task,
+        where.local ? where : await fetchHubModel(task, where, dtype, opts.onProgress),
+        opts,
+        dtype,
+      ),
+    ),
+  };
+  // On failure forget the entry so a later call (after fixing the files) tries again, unless a hold keeps it.
+  created.promise.catch(() => {
+    if (registry.get(key) === created && created.holds === 0) registry.delete(key);
+  });
+  registry.set(key, created);
+  return { key, where, entry: created, dtype };
+}
+
+/**
+ * Holds the outcome of loading a model until the returned release is called: while held, {@link acquireModel}
+ * with the same task and options shares the load, and gets a failed load's error again instead of trying again (a
+ * hub fetch and its retries included). Starts the load when none is under way. For a start-up check that loads a
+ * model before the detector that scores loads it: the start-up then costs one load, or one failed attempt.
+ *
+ * @param task - which model class to load
+ * @param opts - where the model is, as the detector will acquire it
+ * @returns the release: idempotent; a model loaded for the hold alone (no handle acquired it) is freed
+ * @internal
+ */
+export function holdModelLoad(task: ModelTask, opts: AcquireModelOptions): () => Promise<void> {
+  const { key, entry } = entryFor(task, opts);
+  entry.holds++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    entry.holds--;
+    if (entry.holds > 0 || entry.refs > 0 || registry.get(key) !== entry) return;
+    registry.delete(key);
+    const loaded = await entry.promise.catch(() => undefined);
+    if (loaded) await disposeLoaded(loaded);
+  };
+}
+
 /**
  * Loads a model for a task, or reuses it: two calls with the same resolved location, revision, dtype and task
  * share one tokenizer and one set of ONNX sessions (reference-counted; each caller releases its own handle).
@@ -254,33 +314,8 @@ async function disposeLoaded(l: Loaded): Promise<void> {
  * ```
  */
 export async function acquireModel(task: ModelTask, opts: AcquireModelOptions): Promise<ModelHandle> {
-  const dtype = opts.dtype ?? 'fp32';
-  const where = resolveModelLocation(opts);
-  const key = keyOf(task, where, dtype);
-  let entry = registry.get(key);
-  if (entry) {
-    entry.refs++;
-  } else {
-    const created: Entry = {
-      refs: 1,
-      // A hub id is first pulled (verified) into the cache; transformers.js then only reads local files.
-      promise: loadTransformers().then(async (T) =>
-        loadAll(
-          T,
-          task,
-          where.local ? where : await fetchHubModel(task, where, dtype, opts.onProgress),
-          opts,
-          dtype,
-        ),
-      ),
-    };
-    // On failure forget the entry so a later call (after fixing the files) tries again.
-    created.promise.catch(() => {
-      if (registry.get(key) === created) registry.delete(key);
-    });
-    registry.set(key, created);
-    entry = created;
-  }
+  const { key, where, entry, dtype } = entryFor(task, opts);
+  entry.refs++;
   let loaded: Loaded;
   try {
     loaded = await entry.promise;

@@ -249,17 +249,20 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
  *
  * @param config - a service config
  * @throws ServiceStartError for an ensemble that cannot score unfitted
+ * @returns the release of the models the check loaded: call it once the service's detector has loaded its own (it
+ *   shares their load)
  * @throws InvalidOptionsError for a member of unknown type or with a bad option
  * @internal
  */
 export async function refuseUnfittedEnsemble(
   config: Pick<ServiceConfig, 'ensemble' | 'fitted' | 'server'>,
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const ensemble = config.ensemble;
-  if (config.fitted !== undefined || ensemble === undefined) return;
-  const parts = await unfittedPartsOnLoad(ensemble);
+  if (config.fitted !== undefined || ensemble === undefined) return async () => undefined;
+  const { parts, release } = await unfittedPartsOnLoad(ensemble);
   const first = parts[0];
-  if (first === undefined) return;
+  if (first === undefined) return release;
+  await release();
   const key = first.part === 'strategy' ? 'ensemble.strategy' : `ensemble.detectors[${first.index}]`;
   const members = parts.flatMap((p) => (p.part === 'detector' ? [p.name] : []));
   // Removing the members helps only when one that scores unfitted remains and the strategy needs no fit.

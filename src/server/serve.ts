@@ -162,12 +162,28 @@ export async function startService(
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
   // Before anything is built or bound: a config that parseServiceConfig did not check may still hold one.
-  await refuseUnfittedEnsemble(config);
+  // The models it loads to check stay loaded until the warm-up has loaded the service's own, which share them.
+  const releaseChecked = await refuseUnfittedEnsemble(config);
+  try {
+    return await serve(config, options, releaseChecked);
+  } finally {
+    await releaseChecked();
+  }
+}
+
+/** Builds, binds and warms up the service whose config passed the checks; `releaseChecked` as returned by them. */
+async function serve(
+  config: ServiceConfig,
+  options: StartServiceOptions,
+  releaseChecked: () => Promise<void>,
+): Promise<RunningService> {
   const s: ServerSettings = { ...config.server, ...(options.auth !== undefined && { auth: options.auth }) };
   const host = options.host ?? s.host ?? '127.0.0.1';
   const port = options.port ?? s.port ?? 8080;
   const { apiKey, warning } = resolveApiKey(s, host);
   if (warning) (options.warn ?? ((m: string) => process.stderr.write(`botlens: warning: ${m}\n`)))(warning);
+  // Worker threads load their own models.
+  if (s.workers) await releaseChecked();
   const detector: Detector = s.workers
     ? await createWorkerPool(config, {
         threads: s.workers,

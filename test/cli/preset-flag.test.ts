@@ -172,9 +172,9 @@ describe('ensemble presets', () => {
     expect((await rejection(refuseUnfittedSpec(presetFlags(), 'eval'))).message).toContain(
       'have nothing to score with before they are fitted): give --fit train.jsonl to fit it before it is scored, adding --group-by FIELD when the data mixes populations; or fit it first (botlens fit --preset transfer --data train.jsonl --out fitted.json, adding --group-by FIELD when the data mixes populations) and rerun this command with --model fitted.json in place of the flags that describe the ensemble (--preset)',
     );
-    await expect(
-      refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect'),
-    ).resolves.toBeUndefined();
+    // A fitted file passes, and the check holds no model to give back.
+    const release = await refuseUnfittedSpec(presetFlags({ model: ['fitted.json'] }), 'detect');
+    await expect(release()).resolves.toBeUndefined();
     // A fitted file fixes its ensemble: --preset next to it is refused too.
     expect(() => fittedLoadOptions(presetFlags(), 'fitted.json', new Map())).toThrow(
       /--preset cannot be used with the fitted model fitted\.json/,

@@ -49,7 +49,7 @@ describe('--prior', () => {
     expect(shift).toBeCloseTo(logit(0.2) - logit(saved.trainingBotShare), 9);
     expect(JSON.parse(moved.stdout).score).toBeLessThan(JSON.parse(detected.stdout).score);
     // `score` carries the flags that apply next to a fitted file to whichever thread or worker loads it.
-    const scoring = await scoringDetectorFromFlags({
+    const { detector: scoring } = await scoringDetectorFromFlags({
       ...DEFAULT_FLAGS,
       model: [out],
       prior: '0.2',

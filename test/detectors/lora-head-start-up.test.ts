@@ -7,14 +7,19 @@
  * model with a head scores as before. Real ONNX sessions on the hf-tiny fixtures, real HTTP on loopback.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
+import { markUnfittedChecked } from '../../src/corpus/refuse-unfitted.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
+import type { ScoreOutcome } from '../../src/corpus/types.js';
 import type { EnsembleSpec } from '../../src/detectors/detector-spec.js';
+import { LoraClassifierDetector } from '../../src/detectors/lora/lora-classifier-detector.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../../src/detectors/needs-fit.js';
 import { ServiceStartError } from '../../src/errors/service-start-error.js';
+import { loadedModels } from '../../src/runtime/load-model.js';
+import type { LoadProgress } from '../../src/runtime/model-options.js';
 import { startService } from '../../src/server/serve.js';
 import { rejectedInvalidOptions } from '../helpers/option-refusal.js';
 import { printedFitCommand, runPrinted } from '../helpers/printed-fit-command.js';
@@ -54,16 +59,131 @@ describeWithShared('a lora member whose model has no classification head is refu
       'number',
     ]);
   };
-  const why = `detector "lora" has nothing to score with before it is fitted (its model "${bare}" has no classification head; one that has a head scores unfitted)`;
+  const why = `detector "lora" has nothing to score with before it is fitted: its model "${bare}" has no classification head; one that has a head scores unfitted`;
   const fit = `botlens fit --detectors heuristic,lora --strategy weighted-mean --model lora=${bare} --data train.jsonl --out fitted.json`;
 
   it('unfittedPartsOnLoad loads the model to tell: a bare encoder needs a fit, a classifier does not', async () => {
-    const parts = await unfittedPartsOnLoad(spec(bare));
-    expect(parts).toEqual([
+    const refused = await unfittedPartsOnLoad(spec(bare));
+    expect(refused.parts).toEqual([
       { part: 'detector', index: 1, name: 'lora', type: 'lora', reason: expect.stringContaining(bare) },
     ]);
-    expect(describeUnfitted(parts)).toBe(why);
-    await expect(unfittedPartsOnLoad(spec(headed))).resolves.toEqual([]);
+    expect(describeUnfitted(refused.parts)).toBe(why);
+    await refused.release();
+    const passed = await unfittedPartsOnLoad(spec(headed));
+    expect(passed.parts).toEqual([]);
+    await passed.release();
+    expect(loadedModels()).toEqual([]);
+  }, 60_000);
+
+  it('one refusal lists every member that cannot score: the load check runs beside the spec-only one', async () => {
+    const three: EnsembleSpec = {
+      strategy: 'weighted-mean',
+      detectors: [{ type: 'heuristic' }, { type: 'embedding' }, { type: 'lora', model: bare }],
+    };
+    const { parts, release } = await unfittedPartsOnLoad(three);
+    await release();
+    // Before: the spec-only check found "embedding" and the lora member was never loaded, so following the advice
+    // (remove "embedding") only gave a second refusal.
+    expect(parts.map((p) => (p.part === 'detector' ? p.name : p.part))).toEqual(['embedding', 'lora']);
+    const error = await startService(
+      { ensemble: three, server: { optionalMembers: ['lora'] } },
+      { port: 0, handleSignals: false },
+    ).then(
+      async ({ server }) => server.app.close(),
+      (err: unknown) => err as Error,
+    );
+    expect(ServiceStartError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('or remove "embedding", "lora" from "ensemble.detectors"');
+    expect((error as Error).message).toContain(
+      'server.optionalMembers does not cover a member that cannot score until fitted ("lora")',
+    );
+    const r = await runCli([
+      'detect',
+      work.path('missing.json'),
+      '--detectors',
+      'heuristic,embedding,lora',
+      '--model',
+      `lora=${bare}`,
+      '--quiet',
+    ]);
+    expect(r.code).toBe(1);
+    // A flag of the spec is at fault besides the model: --detectors is named.
+    expect(r.stderr).toContain(
+      `Invalid option "--detectors": --detectors heuristic,embedding,lora cannot score until it is fitted on labelled data (detectors "embedding", "lora" have nothing to score with before they are fitted: for "lora", its model "${bare}" has no classification head`,
+    );
+    expect(loadedModels()).toEqual([]);
+  }, 60_000);
+
+  it("the check's load is the detector's: one load of the model, with the start-up's load progress", async () => {
+    const events: string[] = [];
+    const onProgress = (p: LoadProgress): void => {
+      events.push(`${p.status} ${p.file ?? ''}`);
+    };
+    const check = await unfittedPartsOnLoad(spec(headed), { onProgress });
+    // Before: the check loaded silently (no onProgress: a hub download showed no bar) and released the model.
+    expect(events).toContain('initiate onnx/model.onnx');
+    expect(loadedModels()).toEqual([{ key: expect.stringContaining(headed), refs: 1 }]);
+    const detector = new LoraClassifierDetector({ model: headed, onProgress });
+    try {
+      await detector.load();
+      // The detector shares the check's load: the graph was read once (before: twice).
+      expect(events.filter((e) => e === 'initiate onnx/model.onnx')).toHaveLength(1);
+      expect(loadedModels()).toEqual([{ key: expect.stringContaining(headed), refs: 2 }]);
+    } finally {
+      await check.release();
+      await check.release(); // safe twice
+      await detector.dispose();
+    }
+    expect(loadedModels()).toEqual([]);
+  }, 60_000);
+
+  it("a model that fails to load is tried once: detection meets the check's failure, not a second attempt", async () => {
+    // A classifier folder whose graph is corrupt: the load fails in ONNX Runtime, after the files are read.
+    const broken = work.path('broken-cls');
+    await cp(headed, broken, { recursive: true });
+    await writeFile(join(broken, 'onnx', 'model.onnx'), 'not an onnx graph');
+    const events: string[] = [];
+    const onProgress = (p: LoadProgress): void => {
+      events.push(`${p.status} ${p.file ?? ''}`);
+    };
+    const check = await unfittedPartsOnLoad(spec(broken), { onProgress });
+    // Not a missing head: left to detection, where the member fails as it did before.
+    expect(check.parts).toEqual([]);
+    const detector = new LoraClassifierDetector({ model: broken, onProgress });
+    try {
+      await expect(detector.load()).rejects.toThrow(/could not load/);
+      // Before: the check's failure was forgotten and detection read and parsed the graph again (hub retries too).
+      expect(events.filter((e) => e === 'initiate onnx/model.onnx')).toHaveLength(1);
+    } finally {
+      await check.release();
+      await detector.dispose();
+    }
+    expect(loadedModels()).toEqual([]);
+    // Once released, a later load tries again (the files may have been fixed meanwhile).
+    await expect(new LoraClassifierDetector({ model: broken, onProgress }).load()).rejects.toThrow(
+      /could not load/,
+    );
+    expect(events.filter((e) => e === 'initiate onnx/model.onnx')).toHaveLength(2);
+    expect(loadedModels()).toEqual([]);
+  }, 60_000);
+
+  it('the corpus scorers do not check again what the CLI checked; a direct caller is still checked', async () => {
+    // The CLI's `score` checks as it builds the detector (scoringDetectorFromFlags) and marks it: scoreCorpus then
+    // neither loads the model again to check nor refuses it; here the lora member meets its missing head at
+    // detection, where the CLI would never send it.
+    const marked = markUnfittedChecked({ ensemble: spec(bare) });
+    const outcomes: ScoreOutcome[] = [];
+    for await (const o of scoreCorpus(CHATS, { detector: marked, threads: 0 })) {
+      outcomes.push(o);
+      break;
+    }
+    const first = outcomes[0];
+    expect(first !== undefined && 'record' in first && first.record.members[1]?.error).toMatch(/not fitted/i);
+    expect(loadedModels()).toEqual([]);
+    const e = await rejectedInvalidOptions(
+      scoreCorpus(CHATS, { detector: { ensemble: spec(bare) }, threads: 0 }).next(),
+    );
+    expect(e.option).toBe('detector.ensemble');
   }, 60_000);
 
   it('detect, eval and score refuse it before reading data; the printed fit command makes it score', async () => {
@@ -78,7 +198,7 @@ describeWithShared('a lora member whose model has no classification head is refu
     ]) {
       const r = await runCli(argv);
       expect(r.stderr, argv[0]).toContain(
-        `Invalid option "--detectors": --detectors heuristic,lora cannot score until it is fitted on labelled data (${why})`,
+        `Invalid option "--model": --detectors heuristic,lora cannot score until it is fitted on labelled data (${why})`,
       );
       expect(r.stderr, argv[0]).toContain(fit);
       // Before: detect and eval failed on reading the missing file; score wrote its files, then failed per line.
@@ -132,6 +252,7 @@ describeWithShared('a lora member whose model has no classification head is refu
         `Cannot serve "ensemble.detectors[1]": the ensemble cannot score until it is fitted on labelled data (${why}), which a config cannot hold: fit it first (${fit}) and give the file as "fitted": "fitted.json" in place of "ensemble"`,
       );
     }
+    expect(loadedModels()).toEqual([]);
   }, 60_000);
 
   it('startService serves a model with a classification head over HTTP', async () => {
@@ -148,9 +269,12 @@ describeWithShared('a lora member whose model has no classification head is refu
         ['heuristic', 'number'],
         ['lora', 'number'],
       ]);
+      // The check gave its model back once the warm-up had loaded the service's own (which shared its load).
+      expect(loadedModels()).toEqual([{ key: expect.stringContaining(headed), refs: 1 }]);
     } finally {
       await server.app.close();
     }
+    expect(loadedModels()).toEqual([]);
   }, 60_000);
 
   it('scoreCorpus and scoreCorpusOnQueue refuse it before they read the corpus or reach Redis', async () => {

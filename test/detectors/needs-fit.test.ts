@@ -158,7 +158,7 @@ describe('which detector specs need a fit', () => {
     const head = 'its model "m" has no classification head';
     const lora = { part: 'detector', type: 'lora', reason: head } as const;
     expect(describeUnfitted([{ ...lora, index: 0, name: 'lora' }])).toBe(
-      `detector "lora" has nothing to score with before it is fitted (${head})`,
+      `detector "lora" has nothing to score with before it is fitted: ${head}`,
     );
     expect(
       describeUnfitted([
@@ -166,7 +166,7 @@ describe('which detector specs need a fit', () => {
         { ...lora, index: 1, name: 'big' },
       ]),
     ).toBe(
-      `detectors "embedding", "big" (lora) have nothing to score with before they are fitted ("big": ${head})`,
+      `detectors "embedding", "big" (lora) have nothing to score with before they are fitted: for "big", ${head}`,
     );
   });
 });

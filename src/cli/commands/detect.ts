@@ -117,11 +117,14 @@ export function registerDetectCommand(program: Command): void {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
-    await refuseUnfittedSpec(flags, 'detect');
-    const transcript = await readTranscriptWithFlags(file, flags);
     const loadBar = loadProgressFor(flags.quiet);
-    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
+    // The models the check loads stay loaded until detection has run: the detector's own load shares them.
+    let releaseChecked = async (): Promise<void> => undefined;
+    let detector: Awaited<ReturnType<typeof detectorFromFlags>> | undefined;
     try {
+      releaseChecked = await refuseUnfittedSpec(flags, 'detect', loadProgressOptions(loadBar));
+      const transcript = await readTranscriptWithFlags(file, flags);
+      detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
       const result = await detector.detect(transcript);
       const failed = failedMembers(result);
       const partial = failed.length > 0 && !flags.allowPartial;
@@ -154,7 +157,8 @@ export function registerDetectCommand(program: Command): void {
       }
     } finally {
       loadBar?.stop();
-      await detector.dispose?.();
+      await detector?.dispose?.();
+      await releaseChecked();
     }
   });
 }

@@ -77,82 +77,98 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
-    if (!flags.fit) await refuseUnfittedSpec(flags, 'eval');
-    const note = checkGroupBy(flags, flags.groupBy);
-    const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
-    const train = flags.fit
-      ? await readLabelledWithFlags(flags.fit, flags, '--fit', groupByFields(flags.groupBy))
-      : undefined;
     const loadBar = loadProgressFor(flags.quiet);
-    const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
-    const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
+    // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
+    let releaseChecked = async (): Promise<void> => undefined;
     try {
-      let fitMs = 0;
-      if (train) {
-        if (note !== undefined && !flags.quiet) process.stderr.write(note);
-        const t0 = performance.now();
-        progress.busy(`fitting on ${train.length} transcripts`);
-        await fitGrouped(detector, train, flags.groupBy, '--fit');
-        fitMs = performance.now() - t0;
-      }
-      const by = flags.by;
-      const report = await evaluateDetector(detector, data, {
-        ...(by !== undefined && {
-          groupBy: (_e, i) => {
-            const v = data[i]?.fields?.[by];
-            return v === undefined || v === null ? undefined : String(v);
-          },
-        }),
-        ...(flags.ci && { ci: true }),
-        ...(prefix !== undefined && { prefix }),
-        onProgress: (p) => progress.update(p.done, p.total),
-      });
-      progress.stop();
-      const out = {
-        n: report.n,
-        f1: report.f1,
-        precision: report.precision,
-        recall: report.recall,
-        accuracy: report.accuracy,
-        auroc: report.auroc,
-        tprAt1Fpr: report.tprAt1Fpr,
-        tprAt5Fpr: report.tprAt5Fpr,
-        ece: report.ece,
-        abstained: report.abstained,
-        threshold: report.threshold,
-        ...(flags.preset !== undefined && { preset: flags.preset }),
-        ...scoredBy(detector),
-        fitMs: Math.round(fitMs),
-        evalMs: Math.round(report.elapsedMs),
-        ...(report.prefix && { prefix: report.prefix }),
-        ...(report.ci && { ci: report.ci }),
-        ...(report.by && { by: report.by }),
-        ...(report.members && { members: report.members }),
-      };
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(out)}\n`);
-        return;
-      }
-      const rows = Object.entries(out).flatMap(([k, v]): string[][] => {
-        if (v === null || typeof v !== 'object') return [[k, typeof v === 'number' ? round(v) : String(v)]];
-        return Object.entries(v).map(([g, m]) => [
-          `${k}.${g}`,
-          m !== null && typeof m === 'object' && !Array.isArray(m)
-            ? Object.entries(m)
-                .map(([mk, mv]) => `${mk}=${typeof mv === 'number' ? round(mv) : String(mv)}`)
-                .join(' ')
-            : Array.isArray(m)
-              ? m.map((x) => round(x as number)).join('..')
-              : typeof m === 'number'
-                ? round(m)
-                : String(m),
-        ]);
-      });
-      process.stdout.write(`${formatTable(['metric', 'value'], rows)}\n`);
+      if (!flags.fit) releaseChecked = await refuseUnfittedSpec(flags, 'eval', loadProgressOptions(loadBar));
+      await evaluate(flags, prefix, loadBar);
     } finally {
-      loadBar?.stop();
-      progress.stop();
-      await detector.dispose?.();
+      loadBar?.stop(); // also when the check refuses or the data cannot be read
+      await releaseChecked();
     }
   });
+}
+
+/** Reads the data, builds (and with `--fit` fits) the detector, evaluates it and prints the report. */
+async function evaluate(
+  flags: EvalFlags,
+  prefix: number | undefined,
+  loadBar: ReturnType<typeof loadProgressFor>,
+): Promise<void> {
+  const note = checkGroupBy(flags, flags.groupBy);
+  const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
+  const train = flags.fit
+    ? await readLabelledWithFlags(flags.fit, flags, '--fit', groupByFields(flags.groupBy))
+    : undefined;
+  const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
+  const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
+  try {
+    let fitMs = 0;
+    if (train) {
+      if (note !== undefined && !flags.quiet) process.stderr.write(note);
+      const t0 = performance.now();
+      progress.busy(`fitting on ${train.length} transcripts`);
+      await fitGrouped(detector, train, flags.groupBy, '--fit');
+      fitMs = performance.now() - t0;
+    }
+    const by = flags.by;
+    const report = await evaluateDetector(detector, data, {
+      ...(by !== undefined && {
+        groupBy: (_e, i) => {
+          const v = data[i]?.fields?.[by];
+          return v === undefined || v === null ? undefined : String(v);
+        },
+      }),
+      ...(flags.ci && { ci: true }),
+      ...(prefix !== undefined && { prefix }),
+      onProgress: (p) => progress.update(p.done, p.total),
+    });
+    progress.stop();
+    const out = {
+      n: report.n,
+      f1: report.f1,
+      precision: report.precision,
+      recall: report.recall,
+      accuracy: report.accuracy,
+      auroc: report.auroc,
+      tprAt1Fpr: report.tprAt1Fpr,
+      tprAt5Fpr: report.tprAt5Fpr,
+      ece: report.ece,
+      abstained: report.abstained,
+      threshold: report.threshold,
+      ...(flags.preset !== undefined && { preset: flags.preset }),
+      ...scoredBy(detector),
+      fitMs: Math.round(fitMs),
+      evalMs: Math.round(report.elapsedMs),
+      ...(report.prefix && { prefix: report.prefix }),
+      ...(report.ci && { ci: report.ci }),
+      ...(report.by && { by: report.by }),
+      ...(report.members && { members: report.members }),
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+      return;
+    }
+    const rows = Object.entries(out).flatMap(([k, v]): string[][] => {
+      if (v === null || typeof v !== 'object') return [[k, typeof v === 'number' ? round(v) : String(v)]];
+      return Object.entries(v).map(([g, m]) => [
+        `${k}.${g}`,
+        m !== null && typeof m === 'object' && !Array.isArray(m)
+          ? Object.entries(m)
+              .map(([mk, mv]) => `${mk}=${typeof mv === 'number' ? round(mv) : String(mv)}`)
+              .join(' ')
+          : Array.isArray(m)
+            ? m.map((x) => round(x as number)).join('..')
+            : typeof m === 'number'
+              ? round(m)
+              : String(m),
+      ]);
+    });
+    process.stdout.write(`${formatTable(['metric', 'value'], rows)}\n`);
+  } finally {
+    loadBar?.stop();
+    progress.stop();
+    await detector.dispose?.();
+  }
 }

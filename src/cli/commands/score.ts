@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { markUnfittedChecked } from '../../corpus/refuse-unfitted.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
@@ -26,18 +27,30 @@ interface ScoreFlags extends DetectorFlags {
   progress?: boolean;
 }
 
+/** What {@link scoringDetectorFromFlags} returns. */
+export interface ScoringDetectorFromFlags {
+  /** What the flags describe, checked (the corpus scorers do not check it again). */
+  detector: ScoringDetector;
+  /**
+   * Gives back the models the check loaded: call it once the detector that scores in this thread has loaded (it
+   * shares their load), or at once where the scoring runs elsewhere (worker threads, a queue).
+   */
+  release: () => Promise<void>;
+}
+
 /** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
-export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<ScoringDetector> {
+export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<ScoringDetectorFromFlags> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) {
     // The flags that apply next to a fitted file (--threshold, --prior, --model-dir, ...) travel with it, checked
     // and with paths made absolute, to whichever thread or worker loads it; the others are refused.
     const { modelDir, ...rest } = fittedLoadOptions(flags, fitted, models);
     const options = { ...rest, ...(modelDir !== undefined && { modelDir: resolve(modelDir) }) };
-    return { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
+    const detector = { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
+    return { detector, release: async () => undefined };
   }
-  await refuseUnfittedSpec(flags, 'score');
-  return { ensemble: ensembleSpecFromFlags(flags) };
+  const release = await refuseUnfittedSpec(flags, 'score');
+  return { detector: markUnfittedChecked({ ensemble: ensembleSpecFromFlags(flags) }), release };
 }
 
 /** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
@@ -100,73 +113,90 @@ export function registerScoreCommand(program: Command): void {
       .option('--json', 'print the summary as JSON'),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
-    const detector = await scoringDetectorFromFlags(flags);
-    const batchSize = parseCount('--batch-size', flags.batchSize, 1);
-    const evidence = flags.evidence ?? false;
-    const { writeScores } = await import('../../corpus/score-to-file.js');
-    const bar = await progressBar(corpus, flags.progress !== false);
-    let outcomes: Parameters<typeof writeScores>[1];
-    if (flags.redis) {
-      const { scoreCorpusOnQueue } = await import('../../corpus/queue/score-on-queue.js');
-      const redis = flags.redis;
-      outcomes = (afterLine, onBytes) =>
-        scoreCorpusOnQueue(corpus, {
-          redis,
-          detector,
-          evidence,
-          afterLine,
-          onBytes,
-          ...(flags.queue !== undefined && { queue: flags.queue }),
-          ...(batchSize !== undefined && { batchSize }),
-        });
-    } else {
-      const { scoreCorpus } = await import('../../corpus/score-corpus.js');
-      const threads = parseCount('--workers', flags.workers, 0);
-      outcomes = (afterLine, onBytes) =>
-        scoreCorpus(corpus, {
-          detector,
-          evidence,
-          afterLine,
-          onBytes,
-          ...(threads !== undefined && { threads }),
-          ...(batchSize !== undefined && { batchSize }),
-        });
-    }
-    let summary: Awaited<ReturnType<typeof writeScores>>;
-    // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
-    let done = 0;
-    const idle = flags.redis
-      ? setInterval(() => {
-          if (done === 0)
-            process.stderr.write(
-              `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
-            );
-        }, 30_000)
-      : undefined;
-    idle?.unref();
+    // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
+    const { detector, release } = await scoringDetectorFromFlags(flags);
     try {
-      summary = await writeScores(corpus, outcomes, {
-        out: flags.out,
-        resume: flags.resume ?? false,
-        onInvalid: flags.onInvalid,
-        ...(flags.rejects !== undefined && { rejects: flags.rejects }),
-        onProgress: (p) => {
-          done = p.done;
-          bar?.update(p);
-        },
-      });
+      await scoreWith(corpus, flags, detector, release);
     } finally {
-      clearInterval(idle);
-      bar?.stop();
+      await release();
     }
-    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else {
-      const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
-      process.stdout.write(
-        `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
-      );
-    }
-    // Exit 3: finished, but some lines were rejected (partial result).
-    if (summary.rejected > 0) process.exitCode = 3;
   });
+}
+
+/** Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models. */
+async function scoreWith(
+  corpus: string,
+  flags: ScoreFlags,
+  detector: ScoringDetector,
+  release: () => Promise<void>,
+): Promise<void> {
+  const batchSize = parseCount('--batch-size', flags.batchSize, 1);
+  const evidence = flags.evidence ?? false;
+  const { writeScores } = await import('../../corpus/score-to-file.js');
+  const bar = await progressBar(corpus, flags.progress !== false);
+  let outcomes: Parameters<typeof writeScores>[1];
+  if (flags.redis) {
+    const { scoreCorpusOnQueue } = await import('../../corpus/queue/score-on-queue.js');
+    const redis = flags.redis;
+    await release(); // the queue's workers load their own models
+    outcomes = (afterLine, onBytes) =>
+      scoreCorpusOnQueue(corpus, {
+        redis,
+        detector,
+        evidence,
+        afterLine,
+        onBytes,
+        ...(flags.queue !== undefined && { queue: flags.queue }),
+        ...(batchSize !== undefined && { batchSize }),
+      });
+  } else {
+    const { scoreCorpus } = await import('../../corpus/score-corpus.js');
+    const threads = parseCount('--workers', flags.workers, 0);
+    if (threads !== 0) await release(); // worker threads load their own models
+    outcomes = (afterLine, onBytes) =>
+      scoreCorpus(corpus, {
+        detector,
+        evidence,
+        afterLine,
+        onBytes,
+        ...(threads !== undefined && { threads }),
+        ...(batchSize !== undefined && { batchSize }),
+      });
+  }
+  let summary: Awaited<ReturnType<typeof writeScores>>;
+  // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
+  let done = 0;
+  const idle = flags.redis
+    ? setInterval(() => {
+        if (done === 0)
+          process.stderr.write(
+            `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
+          );
+      }, 30_000)
+    : undefined;
+  idle?.unref();
+  try {
+    summary = await writeScores(corpus, outcomes, {
+      out: flags.out,
+      resume: flags.resume ?? false,
+      onInvalid: flags.onInvalid,
+      ...(flags.rejects !== undefined && { rejects: flags.rejects }),
+      onProgress: (p) => {
+        done = p.done;
+        bar?.update(p);
+      },
+    });
+  } finally {
+    clearInterval(idle);
+    bar?.stop();
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
+    process.stdout.write(
+      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+    );
+  }
+  // Exit 3: finished, but some lines were rejected (partial result).
+  if (summary.rejected > 0) process.exitCode = 3;
 }

@@ -83,7 +83,8 @@ export async function* scoreCorpusOnQueue(
   const attempts = checkCount('attempts', options.attempts, 3);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
-  await refuseUnfittedScoringDetector(options.detector);
+  // The queue's workers load their own models: the check's are given back at once.
+  await (await refuseUnfittedScoringDetector(options.detector))();
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();
   const connection = { url: options.redis, maxRetriesPerRequest: null };

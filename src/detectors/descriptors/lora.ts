@@ -19,17 +19,30 @@ export const loraDescriptor = modelDetector({
   // cannot carry adapters. A model given in the spec may be a classifier that scores as it is, or a bare encoder,
   // which only its files tell: needsFitOnLoad loads it as detection would.
   needsFit: (options) => options['model'] === undefined,
+  // The loaded detector is kept until the start-up releases it, so the detector that scores shares this load.
+  // A failed load is held too: detection then meets the same error without trying again (hub retries included).
   needsFitOnLoad: async (options) => {
     const detector = new (await loadClass())(definedOnly(options));
+    // Options the loader refuses (a malformed id) meet the member at detection, as before, not here.
+    let hold = async (): Promise<void> => undefined;
+    try {
+      hold = detector.holdUnfittedLoad();
+    } catch {}
+    const release = async (): Promise<void> => {
+      await detector.dispose();
+      await hold();
+    };
     try {
       await detector.load();
-      return undefined;
+      return { reason: undefined, release };
     } catch (err) {
+      if (!NotFittedError.isInstance(err)) return { reason: undefined, release };
       // Only the missing head is a need for a fit; any other load failure meets the member at detection, as before.
-      if (!NotFittedError.isInstance(err)) return undefined;
-      return `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`;
-    } finally {
-      await detector.dispose();
+      await release();
+      return {
+        reason: `its model ${describeValue(options['model'])} has no classification head; one that has a head scores unfitted`,
+        release: async () => undefined,
+      };
     }
   },
   load: loadClass,

@@ -29,11 +29,12 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
   /**
    * For a type whose need of a fit can depend on its model's files, which the spec does not show (a `model` with
    * no classification head): loads the model these options name, as detection would, and resolves with why it
-   * cannot score until it is fitted, or undefined when it can. The start-up checks run it for each member that
-   * `needsFit` passed ({@link modelNeedsFitCheck}).
+   * cannot score until it is fitted (undefined when it can) and a release for the model it keeps loaded meanwhile,
+   * so that the detector built next shares that load. The start-up checks run it for each member that `needsFit`
+   * did not already flag, whether or not other parts of the spec were flagged ({@link modelNeedsFitCheck}).
    * @defaultValue absent: the spec alone says whether it needs a fit
    */
-  needsFitOnLoad?: (options: Record<string, unknown>) => Promise<string | undefined>;
+  needsFitOnLoad?: NeedsFitOnLoad;
   /** Imports the class (on first use, so no model code loads before). */
   load: () => Promise<ModelDetectorClass<D>>;
   /**
@@ -43,11 +44,31 @@ export interface ModelDetectorDefinition<D extends Detector, Shape extends z.Zod
   overrides?: (state: DetectorState, where: ModelRelocation) => ModelOptions;
 }
 
+/**
+ * What a load check (`ModelDetectorDefinition.needsFitOnLoad`) found: why the member cannot score until it is fitted,
+ * and the release of the model the check keeps loaded.
+ *
+ * @internal
+ */
+export interface LoadCheck {
+  /** Why the member cannot score until it is fitted; undefined when it can, or when its model failed to load. */
+  readonly reason: string | undefined;
+  /**
+   * Gives back the model the check loaded (a no-op when it holds none). Call it once the detector that scores has
+   * loaded its own: that load then shares the check's, so the check costs no load of its own.
+   */
+  release(): Promise<void>;
+}
+
+/**
+ * A load check: options as the type parses them, plus the runtime `onProgress` of the start-up that runs it.
+ *
+ * @internal
+ */
+export type NeedsFitOnLoad = (options: Record<string, unknown>) => Promise<LoadCheck>;
+
 /** The `needsFitOnLoad` of each descriptor {@link modelDetector} made with one. */
-const FIT_CHECKS = new WeakMap<
-  DetectorDescriptor,
-  (options: Record<string, unknown>) => Promise<string | undefined>
->();
+const FIT_CHECKS = new WeakMap<DetectorDescriptor, NeedsFitOnLoad>();
 
 /**
  * The check that loads a member's model to tell whether it needs a fit (`ModelDetectorDefinition.needsFitOnLoad`),
@@ -56,9 +77,7 @@ const FIT_CHECKS = new WeakMap<
  * @param descriptor - a registered descriptor
  * @internal
  */
-export function modelNeedsFitCheck(
-  descriptor: DetectorDescriptor,
-): ((options: Record<string, unknown>) => Promise<string | undefined>) | undefined {
+export function modelNeedsFitCheck(descriptor: DetectorDescriptor): NeedsFitOnLoad | undefined {
   return FIT_CHECKS.get(descriptor);
 }
 

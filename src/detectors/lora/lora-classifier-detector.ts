@@ -18,9 +18,10 @@ import { transcriptText } from '../../peft/training/transcript-text.js';
 import { type BatchPlanOptions, checkBatchSize } from '../../runtime/batching.js';
 import { encodeTexts } from '../../runtime/encode-texts.js';
 import { LazyPromise } from '../../runtime/lazy-promise.js';
-import { loadTransformers } from '../../runtime/load-model.js';
+import { holdModelLoad, loadTransformers } from '../../runtime/load-model.js';
 import { absoluteDir } from '../../runtime/local-path.js';
 import { ModelHolder } from '../../runtime/model-holder.js';
+import type { AcquireModelOptions } from '../../runtime/model-location.js';
 import { type ModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { runEncodedBatches } from '../../runtime/run-encoded.js';
 import { floatData } from '../../runtime/tensor-data.js';
@@ -162,10 +163,7 @@ export class LoraClassifierDetector implements Detector {
         defaultModel: folder,
       });
     } else {
-      holder = new ModelHolder('sequence-classification', {
-        ...this.modelOptions,
-        defaultModel: this.modelOptions.model,
-      });
+      holder = new ModelHolder('sequence-classification', this.baseModelOptions());
     }
     const h = await holder.get();
     if (!sessionOutputNames(h.model).includes('logits')) {
@@ -184,6 +182,22 @@ export class LoraClassifierDetector implements Detector {
       throw err;
     }
     return { holder, botIndex };
+  }
+
+  /** How the model loads when no adapter is merged into it. */
+  private baseModelOptions(): AcquireModelOptions {
+    return { ...this.modelOptions, defaultModel: this.modelOptions.model };
+  }
+
+  /**
+   * Holds the load of the model this detector loads unfitted, until the returned release is called
+   * (`holdModelLoad`): another detector with the same options then shares it, and gets a failed load's error
+   * instead of trying again. For the start-up check that loads the model before the detector that scores.
+   *
+   * @internal
+   */
+  holdUnfittedLoad(): () => Promise<void> {
+    return holdModelLoad('sequence-classification', this.baseModelOptions());
   }
 
   private ready(): Promise<{ holder: ModelHolder; botIndex: number }> {
