@@ -72,6 +72,7 @@ export { limitTranscript, type TranscriptLimitOptions } from './data/transcript-
 // Building detectors from specs and saved state; describing and registering detector types
 export {
   type DetectorCliFlag,
+  type DetectorCreateContext,
   type DetectorDescriptor,
   type DetectorLoadOptions,
   type DetectorRestoreContext,
@@ -111,6 +112,7 @@ export {
   type PartnerContrastDetectorOptions,
 } from './detectors/heuristic/partner-contrast-detector.js';
 export {
+  type CreateDetectorOptions,
   createDetector,
   createEnsemble,
   detectorFromFile,

@@ -2,7 +2,6 @@ import { type Command, Option } from 'commander';
 import type { Detector } from '../core/detector.js';
 import type { DetectorLoadOptions } from '../detectors/descriptor.js';
 import { registeredDetectorTypes } from '../detectors/detector-registry.js';
-import type { DetectorSpec } from '../detectors/detector-spec.js';
 import { ENSEMBLE_PRESET_NAMES, ENSEMBLE_PRESETS } from '../detectors/ensemble-presets.js';
 import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -210,14 +209,6 @@ export async function detectorFromFlags(
 ): Promise<Detector> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) return detectorFromFile(fitted, fittedLoadOptions(flags, fitted, models));
-  const spec = ensembleSpecFromFlags(flags);
-  return createEnsemble({
-    ...spec,
-    detectors: spec.detectors.map((d) =>
-      // onProgress is a runtime option, not part of the JSON spec: createDetector hands it to the model loader.
-      options.onProgress && d.type !== 'heuristic'
-        ? ({ ...d, onProgress: options.onProgress } as DetectorSpec)
-        : d,
-    ),
-  });
+  // onProgress is a setting of this run, not part of the JSON spec: createEnsemble hands it to the model loaders.
+  return createEnsemble(ensembleSpecFromFlags(flags), options);
 }

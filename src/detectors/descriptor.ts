@@ -7,7 +7,7 @@ import {
   type DetectorState,
 } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import type { ModelRelocation } from '../runtime/model-options.js';
+import type { LoadProgress, ModelRelocation } from '../runtime/model-options.js';
 
 /**
  * The shared CLI flags (`botlens detect|fit|eval|serve`) a detector type takes; each sets the spec field of the
@@ -58,6 +58,18 @@ export interface DetectorLoadOptions extends ModelRelocation {
    * @defaultValue the saved prior, if any (else the training share)
    */
   prior?: number;
+}
+
+/**
+ * What a descriptor's `create` gets besides the parsed options: settings of this run that are not part of the
+ * JSON spec (a spec is data: it goes in config files and fitted files, where a callback cannot).
+ */
+export interface DetectorCreateContext {
+  /**
+   * Model-loading events (downloads included), for a progress bar: pass them to every model the detector loads.
+   * @defaultValue undefined (no events)
+   */
+  readonly onProgress?: (p: LoadProgress) => void;
 }
 
 /** What a descriptor's `restore` gets besides the state. */
@@ -143,8 +155,14 @@ export interface DetectorDescriptor<Options extends object = object, D extends D
    * ```
    */
   needsFit?(options: Options): boolean;
-  /** Builds a new detector from parsed options. */
-  create(options: Options): D | Promise<D>;
+  /**
+   * Builds a new detector from parsed options.
+   *
+   * @param options - the spec's options, parsed by `optionsSchema`
+   * @param context - this run's settings that are not part of the spec (`onProgress`); a type that loads no
+   *   model can ignore it
+   */
+  create(options: Options, context?: DetectorCreateContext): D | Promise<D>;
   /** Rebuilds a detector from what its `toJSON()` returned. */
   restore(state: DetectorState, context: DetectorRestoreContext): D | Promise<D>;
 }

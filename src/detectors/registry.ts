@@ -7,9 +7,10 @@ import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { absoluteDir } from '../runtime/local-path.js';
-import type { ModelRelocation } from '../runtime/model-options.js';
+import type { LoadProgress, ModelRelocation } from '../runtime/model-options.js';
 import {
   checkSpecificationVersion,
+  type DetectorCreateContext,
   type DetectorDescriptor,
   type DetectorLoadOptions,
 } from './descriptor.js';
@@ -43,17 +44,54 @@ function fieldsMessage(issues: readonly { path: PropertyKey[]; message: string }
  * loads no model code.
  *
  * @param spec - detector type and its options (model settings for the model-backed ones)
+ * @param options - settings of this run that are not part of the spec: `onProgress` for the models it loads
  * @throws InvalidOptionsError for an unknown type or a bad option (naming it)
  * @example
  * ```ts
  * const d = await createDetector({ type: 'embedding', embedder: 'hashing' });
+ * const nli = await createDetector({ type: 'nli' }, { onProgress: (p) => console.error(p.file, p.loaded) });
  * ```
  */
-export async function createDetector(spec: DetectorSpec): Promise<Detector> {
+export async function createDetector(
+  spec: DetectorSpec,
+  options: CreateDetectorOptions = {},
+): Promise<Detector> {
+  return buildDetector(spec, createContext(options));
+}
+
+/** Builds one detector from its spec with the run's context (what {@link createDetector} does once checked). */
+async function buildDetector(spec: DetectorSpec, context: DetectorCreateContext): Promise<Detector> {
   const { descriptor, options } = parseDetectorSpec(spec);
-  const d = await descriptor.create(options);
+  const d = await descriptor.create(options, context);
   checkSpecificationVersion(d.specificationVersion, `detector "${d.name}" (type ${spec.type})`);
   return d;
+}
+
+/**
+ * Settings of one {@link createDetector} or {@link createEnsemble} call that are not part of the spec (a spec is
+ * JSON data; these are not).
+ */
+export interface CreateDetectorOptions {
+  /**
+   * Model-loading events (downloads included) of every model the detectors load, for a progress bar.
+   * @defaultValue undefined (no events)
+   */
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** The context a descriptor's `create` gets from {@link CreateDetectorOptions}. */
+function createContext(options: CreateDetectorOptions): DetectorCreateContext {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError(
+      'options',
+      `expected an object like { onProgress }, got ${describeValue(options)}`,
+    );
+  }
+  const { onProgress } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new InvalidOptionsError('onProgress', `expected a function, got ${describeValue(onProgress)}`);
+  }
+  return onProgress === undefined ? {} : { onProgress };
 }
 
 /**
@@ -228,13 +266,20 @@ export async function detectorFromState(
 /**
  * Builds an {@link Ensemble} of built-in detectors from an {@link EnsembleSpec}.
  *
+ * @param spec - the strategy, the members' specs and the ensemble's options
+ * @param options - settings of this run that are not part of the spec: `onProgress` for the models the members
+ *   load
  * @throws InvalidOptionsError for a key the spec does not have, a bad value or a bad member spec (naming it)
  * @example
  * ```ts
  * const ens = await createEnsemble({ strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }] });
  * ```
  */
-export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
+export async function createEnsemble(
+  spec: EnsembleSpec,
+  options: CreateDetectorOptions = {},
+): Promise<Ensemble> {
+  const context = createContext(options);
   // The whole spec is checked, unknown keys included: JavaScript and JSON callers get no compile-time check, and
   // a misspelt key ("fodls") must stop them rather than be ignored.
   if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
@@ -259,7 +304,7 @@ export async function createEnsemble(spec: EnsembleSpec): Promise<Ensemble> {
     );
   }
   const { Ensemble } = await import('../ensemble/ensemble.js');
-  const detectors = await Promise.all(spec.detectors.map((d) => createDetector(d)));
+  const detectors = await Promise.all(spec.detectors.map((d) => buildDetector(d, context)));
   const names = new Set<string>();
   for (const d of detectors) {
     if (names.has(d.name)) {

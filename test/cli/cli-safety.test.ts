@@ -2,7 +2,6 @@
  * The CLI fails loudly and never damages files: real child processes running `botlens`, real files.
  * Exit codes: 0 ok, 1 error, 2 usage, 3 partial (docs/guide.md, "Exit codes").
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -10,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledJsonl } from '../helpers/labelled-jsonl.js';
+import { HAS_SCRIPT, runCliOnTty } from '../helpers/on-tty.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 
 let tmp: string;
@@ -199,28 +199,12 @@ describe('detect --timeline', () => {
   });
 });
 
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
-
 describe.skipIf(!HAS_SCRIPT)('progress is drawn on a terminal only', () => {
-  /** Runs the CLI under util-linux `script`, so its stdout and stderr are a pseudo-terminal. */
-  function onTty(args: string[]): { code: number | null; out: string } {
-    const cmd = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(' ');
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
-      timeout: 120_000,
-    });
-    return { code: r.status, out: r.stdout };
-  }
-
   it('eval draws a bar on a TTY, not with --quiet, and never when piped', async () => {
-    const tty = onTty(['eval', '--data', data, '--json']);
+    const tty = runCliOnTty(['eval', '--data', data, '--json']);
     expect(tty.code).toBe(0);
     expect(tty.out).toMatch(/eval \[.*\] 12\/12 \| 100%/);
-    const quiet = onTty(['eval', '--data', data, '--json', '--quiet']);
+    const quiet = runCliOnTty(['eval', '--data', data, '--json', '--quiet']);
     expect(quiet.code).toBe(0);
     expect(quiet.out).not.toMatch(/eval \[/);
     const piped = await runCli(['eval', '--data', data, '--json']);

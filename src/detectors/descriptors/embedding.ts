@@ -62,7 +62,7 @@ export const embeddingDescriptor = defineDetector({
   cliFlags: [...MODEL_CLI_FLAGS, 'embedder', 'rareBuckets', 'knnStopShare'],
   // Its neighbours and probe are learned from labelled examples.
   needsFit: () => true,
-  async create(options): Promise<EmbeddingCentroidDetector> {
+  async create(options, context): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
     const { name, threshold, embedder, rareBuckets, knnStopShare, ...model } = options;
     const own = {
@@ -79,7 +79,10 @@ export const embeddingDescriptor = defineDetector({
     // The embedder records where its model comes from; the detector's saved state keeps it (embedderModel).
     return new EmbeddingCentroidDetector({
       ...own,
-      embedder: new TransformersEmbedder(definedOnly(model) as ModelOptions),
+      embedder: new TransformersEmbedder({
+        ...(definedOnly(model) as ModelOptions),
+        ...(context?.onProgress && { onProgress: context.onProgress }),
+      }),
     });
   },
   async restore(state, { load }): Promise<EmbeddingCentroidDetector> {

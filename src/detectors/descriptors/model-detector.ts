@@ -99,9 +99,13 @@ export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
     stateVersion: 1,
     cliFlags: MODEL_CLI_FLAGS,
     ...(def.needsFit !== undefined && { needsFit: def.needsFit }),
-    async create(options): Promise<D> {
+    async create(options, context): Promise<D> {
       const Class = await def.load();
-      return new Class(definedOnly(options as Record<string, unknown>));
+      const onProgress = context?.onProgress;
+      return new Class({
+        ...definedOnly(options as Record<string, unknown>),
+        ...(onProgress && { onProgress }),
+      });
     },
     async restore(state, { load }): Promise<D> {
       const Class = await def.load();
