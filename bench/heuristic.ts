@@ -21,6 +21,7 @@ import { resolve } from 'node:path';
 import { checkTranscript } from '../src/core/checked-transcript.js';
 import type { Detector } from '../src/core/detector.js';
 import type { Transcript } from '../src/core/transcript.js';
+import { validateTranscript } from '../src/core/validate.js';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { benchRepeats, childSide, median, reportFromChild, runChildren } from './lib/child-runs.js';
 import { hostProbeUs } from './lib/host-probe.js';
@@ -48,20 +49,21 @@ const BOT = [
 ];
 
 /**
- * A 200-message two-speaker transcript (about 7 KB of text); `timed` adds ISO timestamps. The bot repeats its
+ * A 200-message two-speaker transcript (about 7 KB of text); `timed` adds ISO timestamps, an hour and more
+ * apart when `hourly` (no two messages in the same hour: the reader's same-hour path never applies). The bot repeats its
  * six lines (as canned bots do) unless `distinct`, which makes every text unique (the detector's per-transcript
  * text cache then never turns on: the figure for chats without exact repeats). The texts are flat strings, as
  * in a transcript parsed from JSON (what users pass): the transcript goes through JSON once, since a text built
  * by concatenation is a V8 cons string, whose characters cost more to read.
  */
-function makeTranscript(timed: boolean, distinct = false): Transcript {
+function makeTranscript(timed: boolean, distinct = false, hourly = false): Transcript {
   const messages: Transcript['messages'] = [];
   let t = Date.UTC(2024, 4, 1, 10);
   for (let i = 0; i < 200; i++) {
     const human = i % 2 === 0;
     const pool = human ? HUMAN : BOT;
     const text = `${pool[(i * 7) % pool.length]!}${distinct || i % 5 === 0 ? ` (${i})` : ''}`;
-    t += human ? 2000 + ((i * 7919) % 9000) : 600;
+    t += (hourly ? 3_600_000 : 0) + (human ? 2000 + ((i * 7919) % 9000) : 600);
     messages.push(
       timed
         ? { speaker: human ? 'alice' : 'bot', text, timestamp: new Date(t).toISOString() }
@@ -106,6 +108,8 @@ interface Impl {
   detector: Detector;
   /** The validation `detect` runs: `validateTranscript` (which copies) before, `checkTranscript` after. */
   validate: (t: unknown) => unknown;
+  /** The public `validateTranscript` (a copy with times, each timestamp read alone). */
+  validateTranscript: (t: unknown) => unknown;
 }
 
 async function loadOld(): Promise<Impl | undefined> {
@@ -115,17 +119,27 @@ async function loadOld(): Promise<Impl | undefined> {
   const v = (await import(resolve(BASE, 'src/core/validate.ts'))) as {
     validateTranscript: (t: unknown) => unknown;
   };
-  return { detector: new h.HeuristicDetector(), validate: v.validateTranscript };
+  return {
+    detector: new h.HeuristicDetector(),
+    validate: v.validateTranscript,
+    validateTranscript: v.validateTranscript,
+  };
 }
 
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 const textKb = (t: Transcript): number => t.messages.reduce((s, m) => s + m.text.length, 0) / 1024;
 
-const fresh: Impl = { detector: new HeuristicDetector(), validate: checkTranscript };
+const fresh: Impl = {
+  detector: new HeuristicDetector(),
+  validate: checkTranscript,
+  validateTranscript,
+};
+/** [timed, distinct, hourly] of {@link makeTranscript}. */
 const CASES = [
-  [false, false],
-  [true, false],
-  [false, true],
+  [false, false, false],
+  [true, false, false],
+  [false, true, false],
+  [true, false, true],
 ] as const;
 const STEPS = [
   ['validate (as detect does)', (i: Impl, copy: () => Transcript) => () => i.validate(copy())],
@@ -135,6 +149,7 @@ const STEPS = [
     'detect and read the evidence',
     (i: Impl, copy: () => Transcript) => async () => (await i.detector.detect(copy())).evidence.length,
   ],
+  ['validateTranscript', (i: Impl, copy: () => Transcript) => () => i.validateTranscript(copy())],
 ] as const;
 const convaiRows = existsSync(CONVAI_DEV)
   ? readFileSync(CONVAI_DEV, 'utf8')
@@ -157,8 +172,8 @@ interface ChildFigures {
 async function timeOne(impl: Impl): Promise<ChildFigures> {
   const rows: number[] = [];
   const probes: number[] = [];
-  for (const [timed, distinct] of CASES) {
-    const plain = makeTranscript(timed, distinct);
+  for (const [timed, distinct, hourly] of CASES) {
+    const plain = makeTranscript(timed, distinct, hourly);
     // Fresh copies each call, so validation is never served from the cache of validated objects.
     const copy = (): Transcript => ({ target: plain.target, messages: plain.messages.slice() });
     for (const [, run] of STEPS) rows.push((await time([run(impl, copy)], 1000, 50, probes))[0]!);
@@ -201,9 +216,9 @@ console.log('');
 console.log('| 200 messages | step | old | new | old / new | new per KB |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 let row = 0;
-for (const [timed, distinct] of CASES) {
-  const plain = makeTranscript(timed, distinct);
-  const label = `${timed ? 'ISO timestamps' : 'no timestamps'}${distinct ? ', no repeated text' : ''}`;
+for (const [timed, distinct, hourly] of CASES) {
+  const plain = makeTranscript(timed, distinct, hourly);
+  const label = `${timed ? 'ISO timestamps' : 'no timestamps'}${hourly ? ', a new hour every message' : ''}${distinct ? ', no repeated text' : ''}`;
   for (const [step] of STEPS) {
     const n = at(newRuns, row)!;
     const o = at(oldRuns, row);

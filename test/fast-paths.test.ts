@@ -134,7 +134,7 @@ describe('scanMessage agrees with the text-utils helpers it fuses', () => {
 
 /**
  * The reference definition of a string timestamp: an ISO-shaped date in front that the calendar has (built on
- * Date, independently of the reader's arithmetic), then whatever Date.parse gives.
+ * Date, independently of the reader's arithmetic), then whatever Date.parse gives (in UTC when it has no zone).
  */
 const referenceMs = (s: string): number => {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
@@ -143,7 +143,9 @@ const referenceMs = (s: string): number => {
   const day = new Date(0);
   day.setUTCFullYear(y, mo - 1, d);
   const exists = day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
-  return exists ? Date.parse(s) : Number.NaN;
+  if (!exists) return Number.NaN;
+  // A date-time with no zone is read as UTC (Date.parse would read it in the machine's zone).
+  return Date.parse(/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s}Z` : s);
 };
 
 /** Near-ISO strings: every field a little out of range now and then, fractions of 0-4 digits, many zones. */
@@ -261,6 +263,30 @@ describe('IsoTimeReader', () => {
       ),
       RUNS,
     );
+  });
+
+  it('reads the second of a same-hour pair with any one code unit replaced as the reference does', () => {
+    // Deterministic: every index of the second string, each replacement, after a first string it took. Each check
+    // of readAll's same-hour path (every code unit of the hour, every digit of the minutes and seconds, the
+    // separators, the fraction and the Z) has a case here that only that check rejects or reads right.
+    const r = new IsoTimeReader();
+    const times = new Float64Array(2);
+    const pairs = [
+      ['2024-01-01T10:00:00Z', '2024-01-01T10:37:48Z'],
+      ['2024-01-01T19:05:00Z', '2024-01-01T19:59:59Z'],
+      ['2031-12-31T23:00:00.000Z', '2031-12-31T23:37:48.123Z'],
+      ['1999-09-09T09:09:09.999Z', '1999-09-09T09:59:59.999Z'],
+    ] as const;
+    let cases = 0;
+    for (const [first, second] of pairs) {
+      for (let at = 0; at < second.length; at++) {
+        for (const c of ['0', '9', ':', '-', 'T', 'Z', 'z', '.', 'x']) {
+          expectReadAll(r, [first, second.slice(0, at) + c + second.slice(at + 1)], times);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(9 * (20 + 20 + 24 + 24));
   });
 
   it('reads timestamps of the same hour after one it took, broken ones among them, as the reference does', () => {

@@ -117,7 +117,7 @@ export function addDetectorFlags(
     )
     .option(
       '--knn-stop-share <share>',
-      'embedding: leave hashed positions used by more than this share of the labelled vectors (common n-grams) out of the kNN vote, in (0, 1]; 1 leaves nothing out [default: 1]',
+      'embedding, hashing embedder only (with --embedder hashing): leave hashed positions used by more than this share of the labelled vectors (common n-grams) out of the kNN vote, in (0, 1]; 1 leaves nothing out; set at fit [default: 1]',
     )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
     .option('--threshold <p>', 'P(bot) at or above which the label is bot')

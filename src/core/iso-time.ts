@@ -3,7 +3,8 @@
  * `YYYY-MM-DDTHH:MM:SS`, an optional `.sss`, then `Z` or an offset `±HH:MM`. It gives exactly what `Date.parse`
  * gives for those strings (checked against `Date.parse` by property tests) and hands every other string to
  * `Date.parse`, except that a date the calendar does not have (`2023-02-30`, `2024-04-31`) is rejected where
- * `Date.parse` would roll it over into the next month. Written by hand because `Date.parse` plus the shape check cost about a quarter of a microsecond
+ * `Date.parse` would roll it over into the next month, and a date-time with no zone is read as UTC where
+ * `Date.parse` would read it in the machine's local time zone. Written by hand because `Date.parse` plus the shape check cost about a quarter of a microsecond
  * per message, more than the rest of validation.
  */
 
@@ -67,6 +68,15 @@ function fractionMs(s: string): number {
   return a * 100 + b * 10 + c;
 }
 
+/**
+ * The milliseconds since the start of its hour of a timestamp of the common shape (`YYYY-MM-DDTHH:MM:SS`, then
+ * `Z` or `.sssZ`): its minutes, seconds and fraction.
+ */
+function msIntoHour(s: string): number {
+  const ms = s.length === 24 ? fractionMs(s) : 0;
+  return ((digit(s, 14) * 10 + digit(s, 15)) * 60 + digit(s, 17) * 10 + digit(s, 18)) * 1000 + ms;
+}
+
 /** What {@link offsetMs} returns for an offset of another shape (a small integer: no boxing). */
 const NOT_FAST = -0x3fffffff;
 
@@ -106,27 +116,9 @@ export class IsoTimeReader {
   private month = -1;
   /** Days from 1970-01-01 to the first of that month. */
   private monthDay = 0;
-  /**
-   * The length (20 or 24) of the last timestamp {@link IsoTimeReader.fastInto} took in the `Z` form; 0 when
-   * there is none since {@link IsoTimeReader.reset}. {@link IsoTimeReader.readAll} reads only strings of this
-   * length in the remembered hour.
-   */
-  private hourLength = 0;
-  /** Its first 13 code units (`YYYY-MM-DDTHH`), two to a number: (first << 16) | second; the 13th alone. */
-  private hour01 = 0;
-  private hour23 = 0;
-  private hour45 = 0;
-  private hour67 = 0;
-  private hour89 = 0;
-  private hour1011 = 0;
-  private hour12 = 0;
-  /** The epoch milliseconds of that hour (`YYYY-MM-DDTHH:00:00Z`). */
-  private hourMs = 0;
-
-  /** Forgets the remembered month and hour (a new transcript starts). */
+  /** Forgets the remembered month (a new transcript starts). */
   reset(): void {
     this.month = -1;
-    this.hourLength = 0;
   }
 
   /**
@@ -144,6 +136,22 @@ export class IsoTimeReader {
   readAll(messages: readonly { readonly timestamp?: number | string }[], timeMs: Float64Array): boolean {
     this.reset();
     let last = Number.NEGATIVE_INFINITY;
+    // The remembered hour, in locals (registers, not fields): the length (20 or 24) of the last `Z` timestamp
+    // fastInto took here (0 for none) and its 13th code unit (the hour's last digit), set when it is taken;
+    // the rest (its first 12 code units, two to a number: (first << 16) | second, and the epoch milliseconds
+    // of its hour) only when a later string matches those two, from `from` (read as `fromMs`; '' once done). So
+    // a transcript whose hour changes at every message pays next to nothing for the same-hour path.
+    let hourLength = 0;
+    let hour12 = 0;
+    let from = '';
+    let fromMs = 0;
+    let hour01 = 0;
+    let hour23 = 0;
+    let hour45 = 0;
+    let hour67 = 0;
+    let hour89 = 0;
+    let hour1011 = 0;
+    let hourMs = 0;
     for (let i = 0; i < messages.length; i++) {
       const s = messages[i]!.timestamp;
       if (s === undefined) {
@@ -151,7 +159,19 @@ export class IsoTimeReader {
         continue;
       }
       let read = false;
-      if (typeof s === 'string' && s.length === this.hourLength) {
+      // The length and the hour's last digit first: an hour that changed fails here, at one code unit read.
+      if (typeof s === 'string' && s.length === hourLength && s.charCodeAt(12) === hour12) {
+        if (from !== '') {
+          const h = from;
+          hour01 = (h.charCodeAt(0) << 16) | h.charCodeAt(1);
+          hour23 = (h.charCodeAt(2) << 16) | h.charCodeAt(3);
+          hour45 = (h.charCodeAt(4) << 16) | h.charCodeAt(5);
+          hour67 = (h.charCodeAt(6) << 16) | h.charCodeAt(7);
+          hour89 = (h.charCodeAt(8) << 16) | h.charCodeAt(9);
+          hour1011 = (h.charCodeAt(10) << 16) | h.charCodeAt(11);
+          hourMs = fromMs - msIntoHour(h);
+          from = '';
+        }
         const n = s.length;
         const mi0 = digit(s, 14);
         const mi1 = digit(s, 15);
@@ -160,13 +180,12 @@ export class IsoTimeReader {
         // The hour as remembered, then minutes and seconds 00-59 (each value keeps itself and 5 or 9 minus
         // itself non-negative), the separators and the Z.
         if (
-          ((((s.charCodeAt(0) << 16) | s.charCodeAt(1)) ^ this.hour01) |
-            (((s.charCodeAt(2) << 16) | s.charCodeAt(3)) ^ this.hour23) |
-            (((s.charCodeAt(4) << 16) | s.charCodeAt(5)) ^ this.hour45) |
-            (((s.charCodeAt(6) << 16) | s.charCodeAt(7)) ^ this.hour67) |
-            (((s.charCodeAt(8) << 16) | s.charCodeAt(9)) ^ this.hour89) |
-            (((s.charCodeAt(10) << 16) | s.charCodeAt(11)) ^ this.hour1011) |
-            (s.charCodeAt(12) ^ this.hour12)) ===
+          ((((s.charCodeAt(0) << 16) | s.charCodeAt(1)) ^ hour01) |
+            (((s.charCodeAt(2) << 16) | s.charCodeAt(3)) ^ hour23) |
+            (((s.charCodeAt(4) << 16) | s.charCodeAt(5)) ^ hour45) |
+            (((s.charCodeAt(6) << 16) | s.charCodeAt(7)) ^ hour67) |
+            (((s.charCodeAt(8) << 16) | s.charCodeAt(9)) ^ hour89) |
+            (((s.charCodeAt(10) << 16) | s.charCodeAt(11)) ^ hour1011)) ===
             0 &&
           (mi0 | (5 - mi0) | mi1 | (9 - mi1) | s0 | (5 - s0) | s1 | (9 - s1)) >= 0 &&
           s.charCodeAt(13) === 0x3a && // :
@@ -175,12 +194,22 @@ export class IsoTimeReader {
         ) {
           const ms = n === 24 ? fractionMs(s) : 0;
           if (ms >= 0) {
-            timeMs[i] = this.hourMs + (((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms);
+            timeMs[i] = hourMs + (((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms);
             read = true;
           }
         }
       }
-      if (!read) this.timestampInto(s, timeMs, i);
+      if (!read) {
+        if (typeof s === 'number') this.timestampInto(s, timeMs, i);
+        else if (!this.fastInto(s, timeMs, i)) timeMs[i] = slowTimestampMs(s);
+        else if (s.length === 20 || s.length === 24) {
+          // The Z form: remember its hour.
+          hourLength = s.length;
+          hour12 = s.charCodeAt(12);
+          from = s;
+          fromMs = timeMs[i]!;
+        }
+      }
       const ms = timeMs[i]!;
       if (!(ms >= last)) return false; // NaN (not a timestamp) or earlier than the last one
       last = ms;
@@ -274,29 +303,10 @@ export class IsoTimeReader {
       this.monthDay = daysSince1970(y, mo, 1);
       this.month = month;
     }
-    const dayMs = (this.monthDay + d - 1) * DAY_MS;
-    out[i] = dayMs + (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
-    if (offset === 0 && (n === 20 || n === 24)) this.rememberHour(n, y, mo, d, h, dayMs);
+    out[i] =
+      (this.monthDay + d - 1) * DAY_MS +
+      (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
     return true;
-  }
-
-  /**
-   * Remembers the hour of a `Z` timestamp of length `n` that {@link IsoTimeReader.fastInto} took (its year,
-   * month, day and hour, read as digits; `dayMs`, its day's epoch milliseconds) for
-   * {@link IsoTimeReader.readAll}.
-   */
-  private rememberHour(n: number, y: number, mo: number, d: number, h: number, dayMs: number): void {
-    const c = (v: number): number => 0x30 + v; // the code of digit v
-    const pair = (a: number, b: number): number => (a << 16) | b;
-    this.hourLength = n;
-    this.hour01 = pair(c((y / 1000) | 0), c(((y / 100) | 0) % 10));
-    this.hour23 = pair(c(((y / 10) | 0) % 10), c(y % 10));
-    this.hour45 = pair(0x2d, c((mo / 10) | 0)); // -
-    this.hour67 = pair(c(mo % 10), 0x2d);
-    this.hour89 = pair(c((d / 10) | 0), c(d % 10));
-    this.hour1011 = pair(0x54, c((h / 10) | 0)); // T
-    this.hour12 = c(h % 10);
-    this.hourMs = dayMs + h * 3_600_000;
   }
 
   /**
@@ -312,13 +322,20 @@ export class IsoTimeReader {
 /** A date-time with a full ISO 8601 date in front: what {@link timestampMs} hands to `Date.parse`. */
 const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
 
+/**
+ * A date and time of day with no zone after them (`2024-01-01T10:00:05`, `2024-01-01 10:00`,
+ * `2024-01-01T10:00:01.0001`), which `Date.parse` would read in the machine's local time zone.
+ */
+const NO_ZONE_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
 /** {@link timestampMs} of a string the fast reader did not take. */
 function slowTimestampMs(ts: string): number {
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
   // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
   const date = ISO_DATE_PREFIX.exec(ts);
   if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return Number.NaN;
-  return Date.parse(ts);
+  // A date-time with no zone is read as UTC, so that no result depends on the machine's time zone.
+  return Date.parse(NO_ZONE_DATE_TIME.test(ts) ? `${ts}Z` : ts);
 }
 
 /** The reader and slot of {@link timestampMs} (reset on each call). */
@@ -328,7 +345,8 @@ const SINGLE_OUT = new Float64Array(1);
 /**
  * Epoch milliseconds of a message timestamp as validation accepts it: a finite, non-negative number of epoch
  * milliseconds, or an ISO 8601 date-time string (`YYYY-MM-DD...` with a date the calendar has, as `Date.parse`
- * reads it); `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
+ * reads it, except that a date-time with no zone, such as `2024-01-01T10:00:05`, is read as UTC rather than in
+ * the machine's local time zone); `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
  *
  * @param ts - the timestamp as given
  * @internal

@@ -15,8 +15,8 @@ export interface Message {
   /** What was said. May be empty. */
   text: string;
   /**
-   * When it was sent: milliseconds since the Unix epoch (as `Date.now()` gives), or an ISO 8601 string.
-   * Optional; detectors that need timing abstain when it is missing.
+   * When it was sent: milliseconds since the Unix epoch (as `Date.now()` gives), or an ISO 8601 string (one
+   * with no zone, such as `2024-01-01T10:00:05`, is read as UTC, whatever the machine's time zone). Optional; detectors that need timing abstain when it is missing.
    */
   timestamp?: number | string;
 }

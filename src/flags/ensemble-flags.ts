@@ -142,6 +142,16 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
       );
     }
     const values = flagValues(flags, models, type);
+    if (
+      applies.includes('knnStopShare') &&
+      values.knnStopShare !== undefined &&
+      values.embedder !== 'hashing'
+    ) {
+      throw new InvalidOptionsError(
+        '--knn-stop-share',
+        `applies to the hashing embedder only (it leaves common hashed n-grams out of the kNN vote; the ${String(values.embedder ?? 'transformers')} embedder's dense vectors use every position): add --embedder hashing, or leave --knn-stop-share out`,
+      );
+    }
     const raw: Record<string, unknown> = { type };
     for (const f of applies) if (values[f] !== undefined) raw[f] = values[f];
     const r = detectorSpecSchema.safeParse(raw);

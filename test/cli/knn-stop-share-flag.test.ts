@@ -69,6 +69,19 @@ describe('--knn-stop-share', () => {
     }
   });
 
+  it('is refused unless the embedder is hashing, saying to add --embedder hashing', () => {
+    const { embedder: _, ...dense } = flags;
+    for (const f of [dense, { ...flags, embedder: 'transformers' as const }]) {
+      for (const share of ['0.1', '1']) {
+        const e = refusal(() => specsFromFlags({ ...f, knnStopShare: share }));
+        expect(e.option).toBe('--knn-stop-share');
+        expect(e.message).toBe(
+          `Invalid option "--knn-stop-share": applies to the hashing embedder only (it leaves common hashed n-grams out of the kNN vote; the transformers embedder's dense vectors use every position): add --embedder hashing, or leave --knn-stop-share out`,
+        );
+      }
+    }
+  });
+
   it('is refused without an embedding member, next to a preset and next to a fitted file', () => {
     expect(
       refusal(() => specsFromFlags({ ...flags, detectors: 'heuristic', knnStopShare: '0.1' })).message,

@@ -50,6 +50,16 @@ export const embeddingDescriptor = defineDetector({
       .default('transformers'),
     rareBuckets: rareBucketsSchema,
     knnStopShare: knnStopShareSchema,
+  }).superRefine((o, ctx) => {
+    // Only a hashing embedder's sparse vectors have positions to leave out (the detector refuses a share
+    // below 1 with any other embedder); here any value is refused, so no dense spec carries the field.
+    if (o.knnStopShare !== undefined && o.embedder !== 'hashing') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['knnStopShare'],
+        message: `applies to the hashing embedder only (the ${o.embedder} embedder's dense vectors use every position): add "embedder": "hashing", or leave knnStopShare out`,
+      });
+    }
   }),
   stateVersion: 1,
   // Saved sizes are bounded: a hostile file must not make the loader allocate without limit.

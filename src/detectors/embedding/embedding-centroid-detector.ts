@@ -14,6 +14,7 @@ import { isFoldFit } from '../../core/training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
@@ -77,13 +78,19 @@ export class EmbeddingCentroidDetector implements Detector {
 
   /**
    * @param options - see {@link EmbeddingCentroidOptions}
-   * @throws InvalidOptionsError for a bad option
+   * @throws InvalidOptionsError for a bad option, or a `knnStopShare` below 1 without a `HashingEmbedder`
    */
   constructor(options: EmbeddingCentroidOptions = {}) {
     this.o = resolveOptions(options);
     this.name = this.o.name;
     this.threshold = this.o.threshold;
     this.embedder = new EmbedderSlot(options.embedder, options.embedderOptions);
+    if (this.o.knnStopShare < 1 && !(options.embedder instanceof HashingEmbedder)) {
+      throw new InvalidOptionsError(
+        'knnStopShare',
+        `applies to a HashingEmbedder only (${options.embedder === undefined ? 'the default transformer embedder' : `embedder "${options.embedder.id}"`} gives dense vectors, which use every position): pass embedder: new HashingEmbedder(), or leave knnStopShare out`,
+      );
+    }
   }
 
   /** True once `fit()` has run or fitted state was loaded. */

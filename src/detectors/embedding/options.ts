@@ -128,8 +128,9 @@ export interface EmbeddingCentroidOptions {
    * centroids and the probe keep every position. Common n-grams say little about which labelled example a text
    * is nearest, and they are what a stream's pushes spend most of their time on: each message changes them,
    * and each change moves the similarity of most labelled vectors. A number in (0, 1]; `1` leaves nothing out.
-   * Affects sparse labelled vectors only (a `HashingEmbedder`'s; a dense embedding uses every position). The
-   * positions are fixed by `fit()` and saved with the fitted state (CLI: `botlens fit --knn-stop-share X`); see
+   * Hashing embedder only: a share below 1 with any other embedder (whose dense vectors use every position) is
+   * refused with an InvalidOptionsError. The positions are fixed by `fit()` and saved with the fitted state
+   * (CLI: `botlens fit --embedder hashing --knn-stop-share X`); see
    * docs/evaluation.md for what it did on ConvAI (kept off by default: it cost accuracy across bot populations).
    * @defaultValue 1 (nothing left out)
    */

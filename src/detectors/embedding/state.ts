@@ -166,8 +166,9 @@ export function readState(
     ...(opt<EmbeddingRareBucketOptions>('rareBuckets') !== undefined && {
       rareBuckets: opt<EmbeddingRareBucketOptions>('rareBuckets'),
     }),
-    // State saved before the option existed left nothing out.
-    knnStopShare: opt<number>('knnStopShare') ?? 1,
+    // State saved before the option existed left nothing out, and so did a dense embedder (its fitted model has
+    // no stop positions): a share saved with one (botlens let a fit set it) reads as 1, which it behaved as.
+    knnStopShare: embedder instanceof HashingEmbedder ? (opt<number>('knnStopShare') ?? 1) : 1,
     ...(opt<number>('folds') !== undefined && { folds: opt<number>('folds') }),
     ...(opt<number>('batchSize') !== undefined && { batchSize: opt<number>('batchSize') }),
     ...(embedder && { embedder }),

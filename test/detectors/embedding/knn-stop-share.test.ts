@@ -6,8 +6,13 @@ import { stopPositions } from '../../../src/detectors/embedding/knn-space.js';
 import type { EmbeddingCentroidOptions } from '../../../src/detectors/embedding/options.js';
 import { createEnsemble } from '../../../src/detectors/registry.js';
 import { HashingEmbedder } from '../../../src/runtime/hashing-embedder.js';
+import { parseServiceConfig } from '../../../src/server/config.js';
 import { expectSameDetection, labelled } from '../../helpers/embedding-stream-fixture.js';
-import { expectSameRefusal, thrownInvalidOptions } from '../../helpers/option-refusal.js';
+import {
+  expectSameRefusal,
+  rejectedInvalidOptions,
+  thrownInvalidOptions,
+} from '../../helpers/option-refusal.js';
 import { chat } from '../../helpers/transcripts.js';
 
 const TRAIN = labelled(20);
@@ -59,6 +64,57 @@ describe('EmbeddingCentroidDetector knnStopShare', () => {
       );
       expect(reason).toContain('(0, 1]');
     }
+  });
+
+  it('is refused without a hashing embedder, saying what to do, in the constructor and in a spec', async () => {
+    // A dense embedding uses every position: stopPositions finds none, so the share would do nothing.
+    const dense = {
+      id: 'dense-test',
+      embed: async (texts: string[]) => texts.map(() => Float32Array.from([1, 0, 0])),
+    };
+    for (const embedder of [undefined, dense]) {
+      const e = thrownInvalidOptions(
+        () => new EmbeddingCentroidDetector({ ...(embedder && { embedder }), knnStopShare: 0.1 }),
+      );
+      expect(e.option).toBe('knnStopShare');
+      expect(e.message).toContain('applies to a HashingEmbedder only');
+      expect(e.message).toContain('pass embedder: new HashingEmbedder(), or leave knnStopShare out');
+    }
+    // 1 (the default, nothing left out) is what every embedder does.
+    expect(() => new EmbeddingCentroidDetector({ embedder: dense, knnStopShare: 1 })).not.toThrow();
+    for (const spec of [
+      { type: 'embedding', knnStopShare: 0.1 },
+      { type: 'embedding', embedder: 'transformers', knnStopShare: 1 },
+    ] as const) {
+      const e = await rejectedInvalidOptions(
+        createEnsemble({ strategy: 'weighted-mean', detectors: [spec] }),
+      );
+      expect(e.option).toBe('detectors.0.knnStopShare');
+      expect(e.message).toContain(
+        'applies to the hashing embedder only (the transformers embedder\'s dense vectors use every position): add "embedder": "hashing", or leave knnStopShare out',
+      );
+    }
+    const config = thrownInvalidOptions(() =>
+      parseServiceConfig({
+        ensemble: { strategy: 'weighted-mean', detectors: [{ type: 'embedding', knnStopShare: 0.1 }] },
+      }),
+    );
+    expect(config.option).toBe('ensemble.detectors[0].knnStopShare');
+    expect(config.message).toContain('add "embedder": "hashing", or leave knnStopShare out');
+    expect(
+      await createEnsemble({
+        strategy: 'weighted-mean',
+        detectors: [{ type: 'embedding', embedder: 'hashing', knnStopShare: 0.1 }],
+      }),
+    ).toBeDefined();
+  });
+
+  it('reads a share saved with a dense embedder as 1, which it behaved as', async () => {
+    // A fit could save one before the share was refused there; its model has no stop positions.
+    const state = (await fitted()).toJSON();
+    const dense = { ...state, embedderId: 'transformers:tiny:fp32:mean:norm', knnStopShare: 0.1 };
+    const restored = EmbeddingCentroidDetector.fromJSON(dense);
+    expect(restored.toJSON()).not.toHaveProperty('knnStopShare');
   });
 
   it('leaves exactly the positions more than the share of the labelled vectors use out of the kNN vote', async () => {

@@ -1,0 +1,51 @@
+/**
+ * A timestamp with no zone is read as UTC, whatever the machine's time zone: the same times, gaps and scores
+ * in processes started with TZ=UTC, America/New_York and Asia/Tokyo.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What a process in time zone `tz` reads: each message's time, or the error, and the heuristic's score. */
+function readIn(tz: string): { tz: string; times?: number[]; score?: number | null; error?: string } {
+  const code = `
+    const { validateTranscript } = await import('./src/core/validate.ts');
+    const { HeuristicDetector } = await import('./src/detectors/heuristic/heuristic-detector.ts');
+    const t = { target: 'b', messages: [
+      { speaker: 'a', text: 'hi there, anyone around?', timestamp: '2024-01-01T10:00:00Z' },
+      { speaker: 'b', text: 'Hello ! How can I help you today ?', timestamp: '2024-01-01T10:00:05' },
+      { speaker: 'a', text: 'what about cats', timestamp: '2024-01-01 10:00:09.5' },
+      { speaker: 'b', text: 'Hello ! How can I help you today ?', timestamp: '2024-01-01T10:00:10.0001' },
+      { speaker: 'a', text: 'ok', timestamp: '2024-01-01T10:01' },
+      { speaker: 'b', text: 'Hello ! Cats are great !', timestamp: '2024-01-01T10:01:01.000Z' },
+    ] };
+    const out = { tz: process.env.TZ };
+    try {
+      out.times = validateTranscript(t).messages.map((m) => m.timeMs);
+      out.score = (await new HeuristicDetector().detect(t)).score;
+    } catch (e) { out.error = e.message; }
+    console.log(JSON.stringify(out));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', TZ: tz },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+describe('timestamps with no zone', () => {
+  it('are read as UTC in every machine time zone: the same times and scores', () => {
+    const base = Date.UTC(2024, 0, 1, 10);
+    const want = [0, 5000, 9500, 10_000, 60_000, 61_000].map((d) => base + d);
+    const runs = ['UTC', 'America/New_York', 'Asia/Tokyo'].map(readIn);
+    for (const run of runs) {
+      expect(run.error, run.tz).toBeUndefined();
+      expect(run.times, run.tz).toEqual(want);
+      expect(run.score, run.tz).toBe(runs[0]!.score);
+    }
+    expect(typeof runs[0]!.score).toBe('number');
+  }, 60_000);
+});
