@@ -145,13 +145,13 @@ export class IsoTimeReader {
     let hour12 = 0;
     let from = '';
     let fromMs = 0;
-    let hour01 = 0;
-    let hour23 = 0;
-    let hour45 = 0;
-    let hour67 = 0;
-    let hour89 = 0;
-    let hour1011 = 0;
-    let hourMs = 0;
+    let hour01 = 0,
+      hour23 = 0,
+      hour45 = 0,
+      hour67 = 0,
+      hour89 = 0,
+      hour1011 = 0,
+      hourMs = 0;
     for (let i = 0; i < messages.length; i++) {
       const s = messages[i]!.timestamp;
       if (s === undefined) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensembleSpecSchema } from '../../src/detectors/detector-spec.js';
 import { createEnsemble } from '../../src/detectors/registry.js';
-import { fitWithCli } from '../helpers/fit-with-cli.js';
+import { fitWithCli, HASHING_STACKING_FLAGS } from '../helpers/fit-with-cli.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
@@ -30,14 +30,7 @@ function noveltyOf(state: unknown): { mode?: string } | null | undefined {
 describe('--novelty-guard', () => {
   it('fit records the chosen mode in the saved state; next to a fitted file the flag is refused', async () => {
     const out = work.path('fallback.json');
-    const ensemble = [
-      '--detectors',
-      'heuristic,embedding',
-      '--embedder',
-      'hashing',
-      '--strategy',
-      'stacking',
-    ];
+    const ensemble = HASHING_STACKING_FLAGS;
     expect(noveltyOf(await fitWithCli(CHATS, [...ensemble, '--novelty-guard', 'fallback'], out))?.mode).toBe(
       'fallback',
     );

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadProgress } from '../../src/detectors/index.js';
 import { createDetector, createEnsemble, InvalidOptionsError } from '../../src/index.js';
+import { HASHING_STACKING_FLAGS } from '../helpers/fit-with-cli.js';
 import { labelledJsonl } from '../helpers/labelled-jsonl.js';
 import { HAS_SCRIPT, runCliOnTty } from '../helpers/on-tty.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
@@ -38,12 +39,7 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, members other than the heuristic', 
     const out = join(dir, 'fitted.json');
     const fit = runCliOnTty([
       'fit',
-      '--detectors',
-      'heuristic,embedding',
-      '--embedder',
-      'hashing',
-      '--strategy',
-      'stacking',
+      ...HASHING_STACKING_FLAGS,
       '--data',
       join(dir, 'train.jsonl'),
       '--out',

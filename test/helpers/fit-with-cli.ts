@@ -23,3 +23,13 @@ export async function fitWithCli<T = Record<string, unknown>>(
   expect(fit.code).toBe(0);
   return JSON.parse(await readFile(out, 'utf8')) as T;
 }
+
+/** The CLI flags of the heuristic + hashing-embedding stacking ensemble (fits offline in about a second). */
+export const HASHING_STACKING_FLAGS: readonly string[] = Object.freeze([
+  '--detectors',
+  'heuristic,embedding',
+  '--embedder',
+  'hashing',
+  '--strategy',
+  'stacking',
+]);
