@@ -12,6 +12,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
 interface ScoreFlags extends DetectorFlags {
   out: string;
@@ -60,9 +61,9 @@ async function progressBar(input: string, enabled: boolean) {
   const total = statSync(input).size;
   const bar = new cliProgress.SingleBar(
     {
+      ...BAR_TERMINAL_OPTIONS,
       stream: process.stderr,
       format: 'scoring |{bar}| {percentage}% | {done} lines | {rate} lines/s | ETA {eta_formatted}',
-      hideCursor: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
