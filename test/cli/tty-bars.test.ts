@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledJsonl } from '../helpers/labelled-jsonl.js';
 import { HAS_SCRIPT, interruptCliOnTty, runCliOnTty } from '../helpers/on-tty.js';
+import { runCli } from '../helpers/run-cli.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 
 /** The terminal modes the output switches, in order: `7l` wrap off, `7h` on, `25l` cursor hidden, `25h` shown. */
@@ -85,5 +86,17 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () =
     expect(r.interrupted).toBe(true);
     expect(r.code).toBe(130);
     expect(modes(r.out, '7').at(-1) ?? 'h').toBe('h');
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)('on a terminal, score on an input it cannot read', () => {
+  it('fails with the same message as piped, without drawing a bar first', async () => {
+    const args = ['score', join(dir, 'missing.jsonl'), '--out', join(dir, 'missing-scores.jsonl')];
+    const piped = await runCli(args);
+    const tty = runCliOnTty(args);
+    expect(piped.code).toBe(1);
+    expect(tty.code).toBe(1);
+    expect(tty.out).not.toMatch(/scoring \|/);
+    expect(tty.out.replace(/\r\n/g, '\n')).toBe(piped.stderr);
   });
 });

@@ -54,11 +54,16 @@ export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<Sc
   return { detector: markUnfittedChecked({ ensemble: ensembleSpecFromFlags(flags) }), release };
 }
 
-/** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
+/**
+ * A cli-progress bar over the input bytes, with lines per second; only on a terminal, and only for an input file
+ * that can be read (otherwise the scoring reports the error, as it does when no bar is drawn).
+ */
 async function progressBar(input: string, enabled: boolean) {
   if (!enabled || !process.stderr.isTTY) return undefined;
+  const stat = statSync(input, { throwIfNoEntry: false });
+  if (!stat?.isFile()) return undefined;
+  const total = stat.size;
   const { default: cliProgress } = await import('cli-progress');
-  const total = statSync(input).size;
   const bar = new cliProgress.SingleBar(
     {
       ...BAR_TERMINAL_OPTIONS,
