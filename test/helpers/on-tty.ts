@@ -10,6 +10,13 @@ export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 /** A terminal 200 columns wide: bars cut their text to the width, and 80 would cut the percentage off. */
 const WIDE = 'stty cols 200 2>/dev/null;';
 
+/** The shell command line that runs the CLI from source with `args`, each quoted. */
+function cliCommandLine(args: readonly string[]): string {
+  return [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
+}
+
 /**
  * Runs the CLI from source under util-linux `script`, so its stdout and stderr are a pseudo-terminal (what a
  * person at a shell sees: progress bars are drawn). Offline, from the project root.
@@ -18,9 +25,7 @@ const WIDE = 'stty cols 200 2>/dev/null;';
  * @returns the exit code and everything the terminal showed (stdout and stderr together)
  */
 export function runCliOnTty(args: readonly string[]): { code: number | null; out: string } {
-  const cmd = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
-    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-    .join(' ');
+  const cmd = cliCommandLine(args);
   const r = spawnSync('script', ['-qec', `${WIDE} ${cmd}`, '/dev/null'], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -44,9 +49,7 @@ export async function interruptCliOnTty(
 ): Promise<{ code: number | null; out: string; interrupted: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'botlens-tty-int-'));
   const pidFile = join(dir, 'pid');
-  const cmd = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
-    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-    .join(' ');
+  const cmd = cliCommandLine(args);
   const child = spawn(
     'script',
     ['-qec', `${WIDE} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`, '/dev/null'],
