@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { LoadProgress } from '../runtime/model-options.js';
+import { BAR_TERMINAL_OPTIONS, suspendBackgroundBar } from './terminal-bars.js';
 
 /** Options for {@link createLoadProgressBar}. */
 export interface LoadProgressBarOptions {
@@ -57,6 +58,7 @@ export function createLoadProgressBar(options: LoadProgressBarOptions = {}): Loa
   const files = new Map<string, { loaded: number; total: number }>();
   let bar: cliProgress.SingleBar | undefined;
   let stopped = false;
+  let resumeBackground = (): void => undefined;
   const totals = () => {
     let loaded = 0;
     let total = 0;
@@ -70,6 +72,7 @@ export function createLoadProgressBar(options: LoadProgressBarOptions = {}): Loa
     if (stopped) return;
     stopped = true;
     bar?.stop();
+    resumeBackground(); // the fit/eval bar this one stepped in front of
   };
   const onProgress = (p: LoadProgress) => {
     if (stopped) return;
@@ -92,15 +95,16 @@ export function createLoadProgressBar(options: LoadProgressBarOptions = {}): Loa
       if (total <= 1) return;
       bar = new cliProgress.SingleBar(
         {
+          ...BAR_TERMINAL_OPTIONS,
           format: `${p.model} [{bar}] {percentage}% | {loadedMb}/{totalMb} MB | {file}`,
           stream: options.stream ?? process.stderr,
           noTTYOutput: options.noTTYOutput ?? false,
           fps: options.fps ?? 10,
           clearOnComplete: false,
-          hideCursor: null,
         },
         cliProgress.Presets.shades_classic,
       );
+      resumeBackground = suspendBackgroundBar();
       bar.start(total, loaded, { file: p.file, loadedMb: mb(loaded), totalMb: mb(total) });
       return;
     }

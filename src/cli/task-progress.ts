@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
 
 /** Options for {@link createTaskProgress}. */
 export interface TaskProgressOptions {
@@ -33,13 +34,43 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
   const shown = options.quiet !== true && stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let stopped = false;
+  let suspended = false;
   let timer: NodeJS.Timeout | undefined;
-  const start = (format: string, total: number, value: number, payload: object) => {
+  // What the bar last showed, to draw it again after a model-loading bar has had the line.
+  let last: { format: string; total: number; value: number; payload: Record<string, string> } | undefined;
+  const draw = () => {
+    if (!last) return;
     bar = new cliProgress.SingleBar(
-      { format, stream, fps: 5, clearOnComplete: true, hideCursor: null, etaBuffer: 50 },
+      { ...BAR_TERMINAL_OPTIONS, format: last.format, stream, fps: 5, clearOnComplete: true, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, value, payload);
+    bar.start(last.total, last.value, last.payload);
+  };
+  const remove = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const asBackground = {
+    suspend() {
+      suspended = true;
+      remove();
+    },
+    resume() {
+      suspended = false;
+      if (!stopped) draw();
+    },
+  };
+  const start = (format: string, total: number, value: number, payload: Record<string, string>) => {
+    last = { format, total, value, payload };
+    setBackgroundBar(asBackground);
+    if (!suspended) draw();
+  };
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearInterval(timer);
+    remove();
+    clearBackgroundBar(asBackground);
   };
   return {
     shown,
@@ -48,10 +79,10 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       if (timer) {
         clearInterval(timer);
         timer = undefined;
-        bar?.stop();
-        bar = undefined;
+        remove();
+        last = undefined;
       }
-      if (!bar) {
+      if (!last) {
         start(
           `${options.label} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}`,
           total,
@@ -60,24 +91,21 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
         );
         return;
       }
-      bar.setTotal(total);
-      bar.update(done);
+      last.total = total;
+      last.value = done;
+      bar?.setTotal(total);
+      bar?.update(done);
     },
     busy(what) {
-      if (!shown || stopped || bar) return;
+      if (!shown || stopped || last) return;
       const t0 = Date.now();
       start(`${options.label}: {what} ({elapsed} s)`, 1, 0, { what, elapsed: '0' });
-      timer = setInterval(
-        () => bar?.update(0, { elapsed: String(Math.round((Date.now() - t0) / 1000)) }),
-        1000,
-      );
+      timer = setInterval(() => {
+        if (last) last.payload = { what, elapsed: String(Math.round((Date.now() - t0) / 1000)) };
+        bar?.update(0, last?.payload ?? {});
+      }, 1000);
       timer.unref();
     },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      if (timer) clearInterval(timer);
-      bar?.stop();
-    },
+    stop,
   };
 }

@@ -1,8 +1,21 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ROOT } from './run-cli.js';
 
 /** True when util-linux `script` is installed (it gives a command a pseudo-terminal). */
 export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/** A terminal 200 columns wide: bars cut their text to the width, and 80 would cut the percentage off. */
+const WIDE = 'stty cols 200 2>/dev/null;';
+
+/** The shell command line that runs the CLI from source with `args`, each quoted. */
+function cliCommandLine(args: readonly string[]): string {
+  return [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
+    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+    .join(' ');
+}
 
 /**
  * Runs the CLI from source under util-linux `script`, so its stdout and stderr are a pseudo-terminal (what a
@@ -12,14 +25,53 @@ export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
  * @returns the exit code and everything the terminal showed (stdout and stderr together)
  */
 export function runCliOnTty(args: readonly string[]): { code: number | null; out: string } {
-  const cmd = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args]
-    .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-    .join(' ');
-  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+  const cmd = cliCommandLine(args);
+  const r = spawnSync('script', ['-qec', `${WIDE} ${cmd}`, '/dev/null'], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
     timeout: 120_000,
   });
   return { code: r.status, out: r.stdout };
+}
+
+/**
+ * Runs the CLI like {@link runCliOnTty}, and sends it SIGINT (as Ctrl-C would) once the terminal shows `when`.
+ *
+ * @param args - the CLI arguments
+ * @param when - what the terminal must show before the interrupt (a progress bar's text)
+ * @returns the exit code the shell saw (130 for a process ended by SIGINT), everything the terminal showed, and
+ *   whether the interrupt was sent
+ */
+export async function interruptCliOnTty(
+  args: readonly string[],
+  when: RegExp,
+): Promise<{ code: number | null; out: string; interrupted: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'botlens-tty-int-'));
+  const pidFile = join(dir, 'pid');
+  const cmd = cliCommandLine(args);
+  const child = spawn(
+    'script',
+    ['-qec', `${WIDE} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`, '/dev/null'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
+    },
+  );
+  let out = '';
+  let interrupted = false;
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s: string) => {
+    out += s;
+    if (!interrupted && when.test(out)) {
+      interrupted = true;
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
+    }
+  });
+  await new Promise((done) => child.on('close', done));
+  clearTimeout(timeout);
+  rmSync(dir, { recursive: true, force: true });
+  const rc = /\[rc=(\d+)\]/.exec(out);
+  return { code: rc ? Number(rc[1]) : null, out, interrupted };
 }

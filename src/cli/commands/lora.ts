@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import type { TrainProgress } from '../../peft/training/train-core.js';
 import { readLabelledData } from '../read-labelled.js';
+import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
 interface MergeFlags {
   base: string;
@@ -235,7 +236,7 @@ interface Bar {
 async function progressBar(): Promise<Bar> {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
-    { format: '{phase} [{bar}] {value}/{total} {info}', hideCursor: true, clearOnComplete: false },
+    { ...BAR_TERMINAL_OPTIONS, format: '{phase} [{bar}] {value}/{total} {info}', clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
   let phase = '';

@@ -12,6 +12,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
 interface ScoreFlags extends DetectorFlags {
   out: string;
@@ -53,16 +54,21 @@ export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<Sc
   return { detector: markUnfittedChecked({ ensemble: ensembleSpecFromFlags(flags) }), release };
 }
 
-/** A cli-progress bar over the input bytes, with lines per second; only on a terminal. */
+/**
+ * A cli-progress bar over the input bytes, with lines per second; only on a terminal, and only for an input file
+ * that can be read (otherwise the scoring reports the error, as it does when no bar is drawn).
+ */
 async function progressBar(input: string, enabled: boolean) {
   if (!enabled || !process.stderr.isTTY) return undefined;
+  const stat = statSync(input, { throwIfNoEntry: false });
+  if (!stat?.isFile()) return undefined;
+  const total = stat.size;
   const { default: cliProgress } = await import('cli-progress');
-  const total = statSync(input).size;
   const bar = new cliProgress.SingleBar(
     {
+      ...BAR_TERMINAL_OPTIONS,
       stream: process.stderr,
       format: 'scoring |{bar}| {percentage}% | {done} lines | {rate} lines/s | ETA {eta_formatted}',
-      hideCursor: true,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,

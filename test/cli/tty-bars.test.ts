@@ -1,0 +1,102 @@
+/**
+ * The CLI's progress bars on a terminal. A bar saves the cursor in the terminal's one save slot (ESC 7) and goes
+ * back to it when it stops (ESC 8): a model-loading bar drawn while the `fit` bar ran used to nest inside it (the
+ * fit bar's last line stayed on screen and its stop jumped the cursor back a line). Bars also used to turn line
+ * wrapping off (ESC[?7l) and `score`'s hid the cursor (ESC[?25l) until they stopped: Ctrl-C, which runs no stop,
+ * left the terminal that way.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labelledJsonl } from '../helpers/labelled-jsonl.js';
+import { HAS_SCRIPT, interruptCliOnTty, runCliOnTty } from '../helpers/on-tty.js';
+import { runCli } from '../helpers/run-cli.js';
+import { describeWithShared, HF_TINY } from '../helpers/shared.js';
+
+/** The terminal modes the output switches, in order: `7l` wrap off, `7h` on, `25l` cursor hidden, `25h` shown. */
+function modes(out: string, mode: '7' | '25'): string[] {
+  return [...out.matchAll(new RegExp(`\\x1b\\[\\?${mode}([lh])`, 'g'))].map((m) => m[1] ?? '');
+}
+
+const ESC = String.fromCharCode(27);
+
+/** The cursor saves (`7`) and restores (`8`) in order. */
+function saves(out: string): string[] {
+  return [...out.matchAll(new RegExp(`${ESC}([78])`, 'g'))].map((m) => m[1] ?? '');
+}
+
+/** True when every save is followed by its restore before the next save (no bar drawn inside another). */
+function takesTurns(switches: readonly string[]): boolean {
+  return switches.every((s, i) => s === (i % 2 === 0 ? '7' : '8')) && switches.length % 2 === 0;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'botlens-tty-bars-'));
+  await writeFile(join(dir, 'train.jsonl'), labelledJsonl(12));
+  await writeFile(join(dir, 'big.jsonl'), labelledJsonl(20_000));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describeWithShared('on a terminal, a model loaded while `fit` runs', () => {
+  it.skipIf(!HAS_SCRIPT)(
+    'draws its bar in turn with the fit bar, and the fit bar leaves nothing behind',
+    () => {
+      const r = runCliOnTty([
+        'fit',
+        '--detectors',
+        'heuristic,nli',
+        '--model',
+        `nli=${join(HF_TINY, 'tiny-bert-nli')}`,
+        '--member-prefix-cuts',
+        'none',
+        '--data',
+        join(dir, 'train.jsonl'),
+        '--out',
+        join(dir, 'fitted.json'),
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/tiny-bert-nli \[.*\] 100%/);
+      expect(r.out).toMatch(/fit: fitting ensemble/);
+      expect(saves(r.out).length).toBeGreaterThanOrEqual(4);
+      expect(takesTurns(saves(r.out))).toBe(true);
+      // The fit bar clears its own line and the summary is written there, not a line above it.
+      expect(r.out).toContain(`${ESC}[2Kbotlens: fitted ensemble on 12 transcripts`);
+    },
+  );
+});
+
+describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () => {
+  it('score: leaves line wrapping on and the cursor shown, and ends by SIGINT', async () => {
+    const r = await interruptCliOnTty(
+      ['score', join(dir, 'big.jsonl'), '--out', join(dir, 'scores.jsonl'), '--workers', '0'],
+      /scoring \|/,
+    );
+    expect(r.interrupted).toBe(true);
+    expect(r.code).toBe(130);
+    expect(modes(r.out, '7').at(-1) ?? 'h').toBe('h');
+    expect(modes(r.out, '25').at(-1) ?? 'h').toBe('h');
+  });
+
+  it('eval: leaves line wrapping on, and ends by SIGINT', async () => {
+    const r = await interruptCliOnTty(['eval', '--data', join(dir, 'big.jsonl'), '--ci'], /eval \[/);
+    expect(r.interrupted).toBe(true);
+    expect(r.code).toBe(130);
+    expect(modes(r.out, '7').at(-1) ?? 'h').toBe('h');
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)('on a terminal, score on an input it cannot read', () => {
+  it('fails with the same message as piped, without drawing a bar first', async () => {
+    const args = ['score', join(dir, 'missing.jsonl'), '--out', join(dir, 'missing-scores.jsonl')];
+    const piped = await runCli(args);
+    const tty = runCliOnTty(args);
+    expect(piped.code).toBe(1);
+    expect(tty.code).toBe(1);
+    expect(tty.out).not.toMatch(/scoring \|/);
+    expect(tty.out.replace(/\r\n/g, '\n')).toBe(piped.stderr);
+  });
+});
