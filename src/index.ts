@@ -167,6 +167,7 @@ export {
   type EvaluateOptions,
   type EvaluationReport,
   evaluateDetector,
+  type MemberFailureCount,
 } from './eval/evaluate.js';
 export type { GroupMetrics } from './eval/group-metrics.js';
 export {

@@ -6,6 +6,7 @@ import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
 import { cutAfterTargetMessage } from '../ensemble/prefix-cut.js';
+import type { MemberError } from '../ensemble/types.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -96,6 +97,13 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
    * is left out of its metrics there).
    */
   members?: Record<string, GroupMetrics>;
+  /**
+   * The ensemble members that threw instead of scoring, keyed by member name: on how many examples, and the
+   * first error. Present only when one did. Those examples were scored from the other members, so the metrics
+   * above are not the whole ensemble's: check this before reading them (`botlens eval` refuses to print such a
+   * report without `--allow-partial`).
+   */
+  memberFailures?: Record<string, MemberFailureCount>;
   /** Bootstrap intervals for F1 and AUROC (option `ci`). */
   ci?: BootstrapIntervals;
   /** How the early-verdict protocol was applied (option `prefix`). */
@@ -105,6 +113,14 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
     /** Examples left out because their target wrote fewer than `k` messages. */
     skipped: number;
   };
+}
+
+/** How often one ensemble member threw during an evaluation (see {@link EvaluationReport.memberFailures}). */
+export interface MemberFailureCount {
+  /** Examples on which it threw. */
+  examples: number;
+  /** The first error it threw, as data. */
+  firstError: MemberError;
 }
 
 /**
@@ -180,8 +196,10 @@ export async function evaluateDetector(
   const predicted: Label[] = [];
   const groups = new Map<string, ScoredSlice>();
   const members = new Map<string, ScoredSlice>();
+  const failures = new Map<string, MemberFailureCount>();
   detections.forEach((d, i) => {
     collectMembers(d, labelled[i]!.label, members);
+    collectFailures(d, failures);
     if (d?.score === null) return;
     if (
       typeof d?.score !== 'number' ||
@@ -215,6 +233,7 @@ export async function evaluateDetector(
     elapsedMs: nowMs() - started,
     ...(options.groupBy && { by: sliceMetrics(groups) }),
     ...(members.size > 0 && { members: sliceMetrics(members) }),
+    ...(failures.size > 0 && { memberFailures: Object.fromEntries(failures) }),
     ...(options.ci && {
       ci: bootstrapIntervals(scores, labels, predicted, options.ci === true ? {} : options.ci),
     }),
@@ -269,6 +288,18 @@ function collectMembers(d: Detection, label: Label, into: Map<string, ScoredSlic
     if (typeof m?.detector !== 'string' || typeof m.score !== 'number') continue;
     if (m.label !== 'bot' && m.label !== 'human') continue;
     addTo(into, m.detector, m.score, label, m.label);
+  }
+}
+
+/** Counts each member of an ensemble detection that threw (its outcome carries `error` instead of a score). */
+function collectFailures(d: Detection, into: Map<string, MemberFailureCount>): void {
+  const ms = (d as { members?: unknown }).members;
+  if (!Array.isArray(ms)) return;
+  for (const m of ms as { detector?: unknown; error?: unknown }[]) {
+    if (typeof m?.detector !== 'string' || typeof m.error !== 'object' || m.error === null) continue;
+    const seen = into.get(m.detector);
+    if (seen) seen.examples++;
+    else into.set(m.detector, { examples: 1, firstError: m.error as MemberError });
   }
 }
 

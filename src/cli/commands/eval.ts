@@ -3,9 +3,10 @@ import type { Detector } from '../../core/detector.js';
 import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { evaluateDetector } from '../../eval/evaluate.js';
+import { type EvaluationReport, evaluateDetector } from '../../eval/evaluate.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { EXIT } from '../exit-codes.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -23,7 +24,35 @@ type EvalFlags = DetectorFlags &
     groupBy?: string;
     ci?: boolean;
     prefix?: string;
+    allowPartial?: boolean;
   };
+
+/**
+ * Says on stderr which members threw and on how many transcripts; without `--allow-partial` also that there is no
+ * report (their examples were scored from the other members, so the metrics are not the ensemble's) and sets
+ * exit code 3, as `detect` does.
+ *
+ * @returns true when the report must not be printed
+ */
+function refusePartial(
+  failures: EvaluationReport['memberFailures'],
+  total: number,
+  allowPartial: boolean | undefined,
+): boolean {
+  if (failures === undefined) return false;
+  for (const [name, f] of Object.entries(failures)) {
+    const { name: kind, message } = f.firstError;
+    process.stderr.write(
+      `botlens: detector "${name}" failed on ${f.examples} of ${total} transcripts: ${kind ? `${kind}: ` : ''}${message}\n`,
+    );
+  }
+  if (allowPartial) return false;
+  process.stderr.write(
+    `botlens: no report: ${Object.keys(failures).length} detector(s) failed, so the metrics would not be the ensemble's. Fix them, or pass --allow-partial to evaluate from the others.\n`,
+  );
+  process.exitCode = EXIT.partial;
+  return true;
+}
 
 /** Parses `--prefix K`: a whole number of target messages, 1 or more (decimal only, as every number flag). */
 function parsePrefix(value: string | undefined): number | undefined {
@@ -68,6 +97,10 @@ export function registerEvalCommand(program: Command): void {
         .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
         .option('--prefix <k>', "score every transcript cut right after the target's K-th message")
+        .option(
+          '--allow-partial',
+          'when a member throws on some transcripts, report the metrics from the others (and which failed) instead of exiting 3',
+        )
         .option('--json', 'print one JSON object')
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted'),
       { strategy: 'weighted-mean', preset: 'eval' },
@@ -125,6 +158,7 @@ async function evaluate(
       onProgress: (p) => progress.update(p.done, p.total),
     });
     progress.stop();
+    if (refusePartial(report.memberFailures, report.scored + report.abstained, flags.allowPartial)) return;
     const out = {
       n: report.n,
       f1: report.f1,
@@ -145,6 +179,7 @@ async function evaluate(
       ...(report.ci && { ci: report.ci }),
       ...(report.by && { by: report.by }),
       ...(report.members && { members: report.members }),
+      ...(report.memberFailures && { memberFailures: report.memberFailures }),
     };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(out)}\n`);
