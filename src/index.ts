@@ -139,6 +139,7 @@ export {
   type EnsembleResult,
   type EnsembleState,
   type EnsembleStrategy,
+  type MemberError,
   type MemberFailure,
   type MemberOutcome,
   type NoveltyMode,

@@ -208,7 +208,7 @@ export async function detectorFromFlags(
   options: DetectorFromFlagsOptions = {},
 ): Promise<Detector> {
   const { fitted, models } = parseModelFlags(flags.model);
-  if (fitted) return detectorFromFile(fitted, fittedLoadOptions(flags, fitted, models));
-  // onProgress is a setting of this run, not part of the JSON spec: createEnsemble hands it to the model loaders.
+  // onProgress is a setting of this run, not part of the JSON spec: the loaders of the models get it.
+  if (fitted) return detectorFromFile(fitted, { ...fittedLoadOptions(flags, fitted, models), ...options });
   return createEnsemble(ensembleSpecFromFlags(flags), options);
 }

@@ -87,7 +87,7 @@ interface Loaded {
 interface Entry {
   promise: Promise<Loaded>;
   refs: number;
-  /** {@link holdModelLoad} holds: while any is held, a failed load stays in the registry (not tried again). */
+  /** {@link holdModelLoad} holds: while any is held, a loaded model stays loaded with no handle on it. */
   holds: number;
 }
 
@@ -257,9 +257,10 @@ function entryFor(
       ),
     ),
   };
-  // On failure forget the entry so a later call (after fixing the files) tries again, unless a hold keeps it.
+  // On failure forget the entry, held or not, so a later call (after fixing the files, or after a hub blip)
+  // tries again: a failure kept for a whole run would fail every record of a long corpus run or service.
   created.promise.catch(() => {
-    if (registry.get(key) === created && created.holds === 0) registry.delete(key);
+    if (registry.get(key) === created) registry.delete(key);
   });
   registry.set(key, created);
   return { key, where, entry: created, dtype };
@@ -267,9 +268,9 @@ function entryFor(
 
 /**
  * Holds the outcome of loading a model until the returned release is called: while held, {@link acquireModel}
- * with the same task and options shares the load, and gets a failed load's error again instead of trying again (a
- * hub fetch and its retries included). Starts the load when none is under way. For a start-up check that loads a
- * model before the detector that scores loads it: the start-up then costs one load, or one failed attempt.
+ * with the same task and options shares the load. Starts the load when none is under way. For a start-up check
+ * that loads a model before the detector that scores loads it: the start-up then costs one load. A failed load is
+ * not held: the next acquirer tries again (the files may have been fixed, the hub may answer), as without a hold.
  *
  * @param task - which model class to load
  * @param opts - where the model is, as the detector will acquire it
