@@ -12,7 +12,12 @@ export { type QueueWorker, type QueueWorkerOptions, startQueueWorker } from './q
 export { type ScoreOnQueueOptions, scoreCorpusOnQueue } from './queue/score-on-queue.js';
 export type { CorpusSource } from './read-lines.js';
 export { type ScoreCorpusOptions, scoreCorpus } from './score-corpus.js';
-export { type ScoreSummary, type WriteScoresOptions, writeScores } from './score-to-file.js';
+export {
+  type MemberFailures,
+  type ScoreSummary,
+  type WriteScoresOptions,
+  writeScores,
+} from './score-to-file.js';
 export type {
   RejectRecord,
   ScoreMember,

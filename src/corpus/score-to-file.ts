@@ -4,7 +4,7 @@ import { describeValue } from '../core/describe-value.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { lastCompleteLine, OrderedAppender } from './output-file.js';
-import type { ScoreOutcome } from './types.js';
+import type { ScoreOutcome, ScoreRecord } from './types.js';
 
 /** Options for {@link writeScores}. */
 export interface WriteScoresOptions {
@@ -30,10 +30,35 @@ export interface WriteScoresOptions {
   onProgress?: (progress: { done: number; bytes: number }) => void;
 }
 
+/**
+ * An ensemble member that failed on some lines of a run, in a {@link ScoreSummary}. The scores of those lines were
+ * combined from the other members; each line's record keeps the member's error in its `members`.
+ *
+ * @example
+ * ```ts
+ * const f: MemberFailures = { detector: 'nli', lines: 50, firstLine: 1, firstError: 'Failed to load model ...' };
+ * ```
+ */
+export interface MemberFailures {
+  /** The member's name. */
+  detector: string;
+  /** How many lines scored in this run it failed on. */
+  lines: number;
+  /** The first input line it failed on. */
+  firstLine: number;
+  /** Its error message on that line. */
+  firstError: string;
+}
+
 /** What a run did. */
 export interface ScoreSummary {
   /** Lines scored in this run. */
   scored: number;
+  /**
+   * The members that failed on at least one line scored in this run, in the order they first failed (empty when
+   * every member ran on every line). Such lines are still written, scored from the other members.
+   */
+  failedMembers: MemberFailures[];
   /** Invalid lines written to the rejects file in this run. */
   rejected: number;
   /** The run continued after this input line (0 for a fresh run). */
@@ -50,11 +75,28 @@ export interface ScoreSummary {
   rejects: string;
 }
 
+/** Adds the members that failed in `record` to `failures` (keyed by member name). */
+function countFailedMembers(record: ScoreRecord, failures: Map<string, MemberFailures>): void {
+  for (const m of record.members) {
+    if (m.error === undefined) continue;
+    const seen = failures.get(m.detector);
+    if (seen) seen.lines++;
+    else
+      failures.set(m.detector, {
+        detector: m.detector,
+        lines: 1,
+        firstLine: record.line,
+        firstError: m.error,
+      });
+  }
+}
+
 /**
  * Writes a scorer's outcomes to a scores file and a rejects file with append-and-resume semantics: lines are
  * appended in input order (each file a prefix of the run at any moment), so a killed run leaves at most a
  * partial last line, which `resume` cuts before continuing after the last complete one: no line is lost or
- * written twice. Both files are synced at the end.
+ * written twice. Both files are synced at the end. Members that failed on a line (their error is in the record)
+ * are counted in the summary's `failedMembers`; deciding what a failure means is the caller's.
  *
  * @param input - the corpus path (checked not to be an output)
  * @param outcomes - starts the scorer after a given input line, reporting bytes read
@@ -90,6 +132,7 @@ export async function writeScores(
   let rejected = 0;
   let lastLine = afterLine;
   let bytes = 0;
+  const failures = new Map<string, MemberFailures>();
   try {
     for await (const o of outcomes(afterLine, (b) => {
       bytes = b;
@@ -97,6 +140,7 @@ export async function writeScores(
       lastLine = o.line;
       if ('record' in o) {
         scored++;
+        countFailedMembers(o.record, failures);
         await files.push(0, o.record);
       } else {
         // Stopping: the line is not written anywhere, so --resume after fixing it starts with it.
@@ -117,6 +161,7 @@ export async function writeScores(
   const elapsedMs = performance.now() - started;
   return {
     scored,
+    failedMembers: [...failures.values()],
     rejected,
     resumedAfterLine: afterLine,
     lastLine,

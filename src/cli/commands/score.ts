@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { markUnfittedChecked } from '../../corpus/refuse-unfitted.js';
+import type { ScoreSummary } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
@@ -11,6 +12,7 @@ import {
   fittedLoadOptions,
   parseModelFlags,
 } from '../detector-flags.js';
+import { EXIT } from '../exit-codes.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
@@ -26,6 +28,7 @@ interface ScoreFlags extends DetectorFlags {
   queue?: string;
   json?: boolean;
   progress?: boolean;
+  allowPartial?: boolean;
 }
 
 /** What {@link scoringDetectorFromFlags} returns. */
@@ -84,7 +87,12 @@ async function progressBar(input: string, enabled: boolean) {
   };
 }
 
-/** `botlens score CORPUS --out SCORES`: scores a JSONL corpus, on worker threads or through a Redis queue. */
+/**
+ * `botlens score CORPUS --out SCORES [--allow-partial]`: scores a JSONL corpus, on worker threads or through a
+ * Redis queue. A member of the ensemble that fails on some lines is named on stderr with how many lines it failed
+ * on and its first error, and the command exits 3 (every line is still written, scored from the other members,
+ * with the member's error in its record); `--allow-partial` keeps those scores and exits 0.
+ */
 export function registerScoreCommand(program: Command): void {
   addDetectorFlags(
     program
@@ -116,7 +124,11 @@ export function registerScoreCommand(program: Command): void {
       .option('--redis <url>', 'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)')
       .option('--queue <name>', 'queue name with --redis', 'botlens-score')
       .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
-      .option('--json', 'print the summary as JSON'),
+      .option('--json', 'print the summary as JSON')
+      .option(
+        '--allow-partial',
+        'score from the members that ran when one fails (default: exit 3 once every line is written, with the failed members named)',
+      ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
@@ -204,5 +216,24 @@ async function scoreWith(
     );
   }
   // Exit 3: finished, but some lines were rejected (partial result).
-  if (summary.rejected > 0) process.exitCode = 3;
+  if (summary.rejected > 0) process.exitCode = EXIT.partial;
+  reportFailedMembers(summary, flags.allowPartial ?? false);
+}
+
+/**
+ * Names each member that failed in this run on stderr; without `allowPartial` says what to do and sets exit code 3
+ * (a member that cannot run is never dropped silently).
+ */
+function reportFailedMembers(summary: ScoreSummary, allowPartial: boolean): void {
+  const failed = summary.failedMembers;
+  for (const f of failed) {
+    process.stderr.write(
+      `botlens: detector "${f.detector}" failed on ${f.lines} of ${summary.scored} lines: ${f.firstError}\n`,
+    );
+  }
+  if (failed.length === 0 || allowPartial) return;
+  process.stderr.write(
+    `botlens: partial result: ${failed.length} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them (then remove the file and score again), or pass --allow-partial to keep the scores from the others.\n`,
+  );
+  process.exitCode = EXIT.partial;
 }
