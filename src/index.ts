@@ -139,7 +139,6 @@ export {
   type EnsembleResult,
   type EnsembleState,
   type EnsembleStrategy,
-  type MemberError,
   type MemberFailure,
   type MemberOutcome,
   type NoveltyMode,

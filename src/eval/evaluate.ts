@@ -6,7 +6,6 @@ import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
 import { cutAfterTargetMessage } from '../ensemble/prefix-cut.js';
-import type { MemberError } from '../ensemble/types.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -98,12 +97,13 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
    */
   members?: Record<string, GroupMetrics>;
   /**
-   * The ensemble members that threw instead of scoring, keyed by member name: on how many examples, and the
-   * first error. Present only when one did. Those examples were scored from the other members, so the metrics
-   * above are not the whole ensemble's: check this before reading them (`botlens eval` refuses to print such a
-   * report without `--allow-partial`).
+   * The ensemble members that threw instead of scoring, in the order they first failed: on how many examples, and
+   * the first error. Empty when every member ran on every example. Those examples were scored from the other
+   * members, so the metrics above are not the whole ensemble's: check this before reading them (`botlens eval`
+   * refuses to print such a report without `--allow-partial`). The same shape as `botlens score`'s `failedMembers`,
+   * counted over examples instead of lines.
    */
-  memberFailures?: Record<string, MemberFailureCount>;
+  failedMembers: MemberFailureCount[];
   /** Bootstrap intervals for F1 and AUROC (option `ci`). */
   ci?: BootstrapIntervals;
   /** How the early-verdict protocol was applied (option `prefix`). */
@@ -115,12 +115,16 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
   };
 }
 
-/** How often one ensemble member threw during an evaluation (see {@link EvaluationReport.memberFailures}). */
+/** How often one ensemble member threw during an evaluation (see {@link EvaluationReport.failedMembers}). */
 export interface MemberFailureCount {
+  /** The member's name. */
+  detector: string;
   /** Examples on which it threw. */
   examples: number;
-  /** The first error it threw, as data. */
-  firstError: MemberError;
+  /** The index (in the labelled list) of the first example it threw on. */
+  firstExample: number;
+  /** Its error message on that example. */
+  firstError: string;
 }
 
 /**
@@ -199,7 +203,7 @@ export async function evaluateDetector(
   const failures = new Map<string, MemberFailureCount>();
   detections.forEach((d, i) => {
     collectMembers(d, labelled[i]!.label, members);
-    collectFailures(d, failures);
+    collectFailures(d, i, failures);
     if (d?.score === null) return;
     if (
       typeof d?.score !== 'number' ||
@@ -233,7 +237,7 @@ export async function evaluateDetector(
     elapsedMs: nowMs() - started,
     ...(options.groupBy && { by: sliceMetrics(groups) }),
     ...(members.size > 0 && { members: sliceMetrics(members) }),
-    ...(failures.size > 0 && { memberFailures: Object.fromEntries(failures) }),
+    failedMembers: [...failures.values()],
     ...(options.ci && {
       ci: bootstrapIntervals(scores, labels, predicted, options.ci === true ? {} : options.ci),
     }),
@@ -292,14 +296,17 @@ function collectMembers(d: Detection, label: Label, into: Map<string, ScoredSlic
 }
 
 /** Counts each member of an ensemble detection that threw (its outcome carries `error` instead of a score). */
-function collectFailures(d: Detection, into: Map<string, MemberFailureCount>): void {
+function collectFailures(d: Detection, at: number, into: Map<string, MemberFailureCount>): void {
   const ms = (d as { members?: unknown }).members;
   if (!Array.isArray(ms)) return;
-  for (const m of ms as { detector?: unknown; error?: unknown }[]) {
+  for (const m of ms as { detector?: unknown; error?: { message?: unknown } }[]) {
     if (typeof m?.detector !== 'string' || typeof m.error !== 'object' || m.error === null) continue;
     const seen = into.get(m.detector);
     if (seen) seen.examples++;
-    else into.set(m.detector, { examples: 1, firstError: m.error as MemberError });
+    else {
+      const message = typeof m.error.message === 'string' ? m.error.message : describeValue(m.error);
+      into.set(m.detector, { detector: m.detector, examples: 1, firstExample: at, firstError: message });
+    }
   }
 }
 

@@ -35,20 +35,19 @@ type EvalFlags = DetectorFlags &
  * @returns true when the report must not be printed
  */
 function refusePartial(
-  failures: EvaluationReport['memberFailures'],
+  failures: EvaluationReport['failedMembers'],
   total: number,
   allowPartial: boolean | undefined,
 ): boolean {
-  if (failures === undefined) return false;
-  for (const [name, f] of Object.entries(failures)) {
-    const { name: kind, message } = f.firstError;
+  if (failures.length === 0) return false;
+  for (const f of failures) {
     process.stderr.write(
-      `botlens: detector "${name}" failed on ${f.examples} of ${total} transcripts: ${kind ? `${kind}: ` : ''}${message}\n`,
+      `botlens: detector "${f.detector}" failed on ${f.examples} of ${total} transcripts: ${f.firstError}\n`,
     );
   }
   if (allowPartial) return false;
   process.stderr.write(
-    `botlens: no report: ${Object.keys(failures).length} detector(s) failed, so the metrics would not be the ensemble's. Fix them, or pass --allow-partial to evaluate from the others.\n`,
+    `botlens: no report: ${failures.length} detector(s) failed, so the metrics would not be the ensemble's. Fix them, or pass --allow-partial to evaluate from the others.\n`,
   );
   process.exitCode = EXIT.partial;
   return true;
@@ -158,7 +157,7 @@ async function evaluate(
       onProgress: (p) => progress.update(p.done, p.total),
     });
     progress.stop();
-    if (refusePartial(report.memberFailures, report.scored + report.abstained, flags.allowPartial)) return;
+    if (refusePartial(report.failedMembers, report.scored + report.abstained, flags.allowPartial)) return;
     const out = {
       n: report.n,
       f1: report.f1,
@@ -179,7 +178,7 @@ async function evaluate(
       ...(report.ci && { ci: report.ci }),
       ...(report.by && { by: report.by }),
       ...(report.members && { members: report.members }),
-      ...(report.memberFailures && { memberFailures: report.memberFailures }),
+      ...(report.failedMembers.length > 0 && { failedMembers: report.failedMembers }),
     };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(out)}\n`);
