@@ -85,15 +85,17 @@ export const embeddingDescriptor = defineDetector({
       const { HashingEmbedder } = await import('../../runtime/hashing-embedder.js');
       return new EmbeddingCentroidDetector({ ...own, embedder: new HashingEmbedder() });
     }
-    const { TransformersEmbedder } = await import('../../runtime/transformers-embedder.js');
+    const [{ TransformersEmbedder }, { handOverEmbedder }] = await Promise.all([
+      import('../../runtime/transformers-embedder.js'),
+      import('../embedding/embedder-slot.js'),
+    ]);
     // The embedder records where its model comes from; the detector's saved state keeps it (embedderModel).
-    return new EmbeddingCentroidDetector({
-      ...own,
-      embedder: new TransformersEmbedder({
-        ...(definedOnly(model) as ModelOptions),
-        ...(context?.onProgress && { onProgress: context.onProgress }),
-      }),
+    // Built here for the detector alone, it is the detector's: its dispose() gives the model back.
+    const transformer = new TransformersEmbedder({
+      ...(definedOnly(model) as ModelOptions),
+      ...(context?.onProgress && { onProgress: context.onProgress }),
     });
+    return new EmbeddingCentroidDetector({ ...own, embedder: handOverEmbedder(transformer) });
   },
   async restore(state, { load }): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');
