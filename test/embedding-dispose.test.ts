@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import type { Detector } from '../src/core/detector.js';
 import type { LabelledTranscript } from '../src/core/transcript.js';
 import { EmbeddingCentroidDetector } from '../src/detectors/embedding/embedding-centroid-detector.js';
 import { createDetector, createEnsemble, detectorFromState } from '../src/index.js';
@@ -32,14 +33,19 @@ const TRAIN: LabelledTranscript[] = Array.from({ length: 12 }, (_, i) => ({
   label: i % 2 ? 'bot' : 'human',
 }));
 
+/** Detects (the model is then loaded, once), disposes, and checks that the model was given back. */
+async function detectThenDispose(d: Detector): Promise<void> {
+  await d.detect(TRAIN[1]!);
+  expect(tinyBertRefs()).toBe(1);
+  await d.dispose?.();
+  expect(tinyBertRefs()).toBe(0);
+}
+
 describeWithShared('dispose() of an embedding detector with the transformer embedder (tiny-bert)', () => {
   it('createDetector: fit, detect and dispose leave no model loaded', async () => {
     const d = await createDetector({ type: 'embedding', embedder: 'transformers', model: MODEL });
     await d.fit?.(TRAIN);
-    await d.detect(TRAIN[0]!);
-    expect(tinyBertRefs()).toBe(1);
-    await d.dispose?.();
-    expect(tinyBertRefs()).toBe(0);
+    await detectThenDispose(d);
   }, 60_000);
 
   it('createEnsemble (stacking, out-of-fold fits): fit and dispose leave no model loaded', async () => {
@@ -53,11 +59,7 @@ describeWithShared('dispose() of an embedding detector with the transformer embe
     await e.dispose?.();
     expect(tinyBertRefs()).toBe(0);
     // Restored from its saved state, it loads the model again on first use and gives it back on dispose.
-    const restored = await detectorFromState(state!);
-    await restored.detect(TRAIN[1]!);
-    expect(tinyBertRefs()).toBe(1);
-    await restored.dispose?.();
-    expect(tinyBertRefs()).toBe(0);
+    await detectThenDispose(await detectorFromState(state!));
   }, 120_000);
 
   it('an embedder passed in is still left open: its owner releases the model', async () => {

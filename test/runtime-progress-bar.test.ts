@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLoadProgressBar } from '../src/cli/progress-bar.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createLoadProgressBar, type LoadProgressBar } from '../src/cli/progress-bar.js';
 import { acquireModel } from '../src/runtime/load-model.js';
 import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
-function capture() {
-  const stream = new PassThrough();
+function capture(columns?: number) {
+  const stream = Object.assign(new PassThrough(), columns === undefined ? {} : { columns });
   let text = '';
   stream.on('data', (c: Buffer) => {
     text += c.toString();
@@ -38,7 +38,7 @@ describe('createLoadProgressBar', () => {
     bar.stop(); // idempotent
     expect(out.text()).toMatch(/m\/x/);
     expect(out.text()).toMatch(/100%/);
-    expect(out.text()).toMatch(/5\.0 MB/);
+    expect(out.text()).toMatch(/5\.00\/5\.00 MB/);
   });
 
   it('draws nothing when no sizes are known', () => {
@@ -47,6 +47,85 @@ describe('createLoadProgressBar', () => {
     bar.onProgress({ status: 'initiate', file: 'config.json', model: 'm/x' });
     bar.onProgress({ status: 'ready', model: 'm/x' });
     expect(out.text()).toBe('');
+  });
+});
+
+/** The events of loading `model`: one file of `bytes`, then `ready` when `ready` is true. */
+function load(bar: LoadProgressBar, model: string, bytes: number, ready = true): void {
+  bar.onProgress({ status: 'initiate', file: 'onnx/model.onnx', model });
+  bar.onProgress({ status: 'progress', file: 'onnx/model.onnx', loaded: bytes, total: bytes, model });
+  bar.onProgress({ status: 'done', file: 'onnx/model.onnx', model });
+  if (ready) bar.onProgress({ status: 'ready', model });
+}
+
+/** The frames drawn (one a line without a terminal), the last one of each bar with its 100%. */
+function frames(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+describe('createLoadProgressBar with several models', () => {
+  it('models loading together share one bar, which finishes when the last one is ready', () => {
+    // Without a terminal the bar redraws on a timer (and when it stops): fake time lets the test see each frame.
+    vi.useFakeTimers();
+    try {
+      const out = capture();
+      const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
+      load(bar, '/models/tiny-bert-nli', 2_000_000, false);
+      bar.onProgress({ status: 'initiate', file: 'onnx/model.onnx', model: '/models/tiny-gpt2' });
+      const gpt2 = {
+        status: 'progress',
+        file: 'onnx/model.onnx',
+        total: 1_000_000,
+        model: '/models/tiny-gpt2',
+      };
+      bar.onProgress({ ...gpt2, status: 'progress', loaded: 0 });
+      // The first model is ready: the bar goes on (it used to stop here, and the second model got no bar).
+      bar.onProgress({ status: 'ready', model: '/models/tiny-bert-nli' });
+      bar.onProgress({ ...gpt2, status: 'progress', loaded: 500_000 });
+      vi.advanceTimersByTime(5_000);
+      expect(frames(out.text()).at(-1)).toMatch(
+        /^tiny-bert-nli \+ tiny-gpt2 \[.*\] 83% \| 2\.50\/3\.00 MB \| tiny-gpt2\/onnx\/model\.onnx$/,
+      );
+      bar.onProgress({ status: 'done', file: 'onnx/model.onnx', model: '/models/tiny-gpt2' });
+      bar.onProgress({ status: 'ready', model: '/models/tiny-gpt2' });
+      const drawn = out.text();
+      expect(frames(drawn).at(-1)).toMatch(
+        /^tiny-bert-nli \+ tiny-gpt2 \[.*\] 100% \| 3\.00\/3\.00 MB \| tiny-gpt2 ready$/,
+      );
+      // Finished: nothing more is drawn.
+      vi.advanceTimersByTime(5_000);
+      bar.stop();
+      expect(out.text()).toBe(drawn);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a model that loads after the bar finished gets a bar of its own', () => {
+    const out = capture();
+    const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
+    load(bar, '/models/tiny-bert-nli', 2_000_000);
+    // An already loaded model reports `ready` alone: nothing to draw.
+    bar.onProgress({ status: 'ready', model: '/models/tiny-bert' });
+    load(bar, 'Xenova/gpt2', 1_000_000);
+    bar.stop();
+    const last = frames(out.text()).filter((f) => / 100% .* ready$/.test(f));
+    expect(last).toEqual([
+      expect.stringMatching(/^tiny-bert-nli \[.*\] 100% \| 2\.00\/2\.00 MB \| ready$/),
+      expect.stringMatching(/^Xenova\/gpt2 \[.*\] 100% \| 1\.00\/1\.00 MB \| ready$/),
+    ]);
+    expect(out.text()).not.toMatch(/tiny-bert[^-]/);
+  });
+
+  it('fits the width of the stream, the numbers whole', () => {
+    const out = capture(40);
+    const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
+    load(bar, '/work/shared/fixtures/hf-tiny/a-model-folder-with-a-long-name', 2_000_000);
+    bar.stop();
+    for (const f of frames(out.text())) {
+      expect(f.length).toBeLessThanOrEqual(39);
+      expect(f).toMatch(/\d+% \| [\d.]+\/2\.00 MB$/);
+    }
   });
 });
 

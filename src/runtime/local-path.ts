@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { expandHome } from '../hub/cache-dir.js';
 
 /**
@@ -52,4 +52,18 @@ export function absoluteModelPath(model: string): string {
  */
 export function absoluteDir(dir: string): string {
   return resolve(expandHome(dir));
+}
+
+/**
+ * A short, path-free name for a model: the hub id as given, or the folder's base name for a local path.
+ *
+ * @param model - a hub id or a folder
+ * @example
+ * ```ts
+ * shortModelName('/models/tiny-bert'); // 'tiny-bert'
+ * shortModelName('Xenova/gpt2'); // 'Xenova/gpt2'
+ * ```
+ */
+export function shortModelName(model: string): string {
+  return isLocalModelPath(model) ? basename(expandHome(model)) : model;
 }

@@ -1,7 +1,6 @@
-import { basename } from 'node:path';
-import { expandHome } from '../hub/cache-dir.js';
 import { acquireModel, type ModelHandle, type ModelTask } from './load-model.js';
-import { type AcquireModelOptions, isLocalModelPath, resolveModelLocation } from './model-location.js';
+import { shortModelName } from './local-path.js';
+import { type AcquireModelOptions, resolveModelLocation } from './model-location.js';
 
 /**
  * Loads a model on first use and keeps the handle: the shared plumbing of every model-backed class
@@ -37,8 +36,7 @@ export class ModelHolder {
 
   /** A short, path-free name for ids: the hub id, or the folder's base name for a local path. */
   get shortName(): string {
-    const m = this.modelName;
-    return isLocalModelPath(m) ? basename(expandHome(m)) : m;
+    return shortModelName(this.modelName);
   }
 
   /** The loaded handle (loads on first call). */

@@ -13,6 +13,7 @@ import { labelledJsonl } from '../helpers/labelled-jsonl.js';
 import { HAS_SCRIPT, interruptCliOnTty, runCliOnTty } from '../helpers/on-tty.js';
 import { runCli } from '../helpers/run-cli.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
+import { chat } from '../helpers/transcripts.js';
 
 /** The terminal modes the output switches, in order: `7l` wrap off, `7h` on, `25l` cursor hidden, `25h` shown. */
 function modes(out: string, mode: '7' | '25'): string[] {
@@ -36,6 +37,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'botlens-tty-bars-'));
   await writeFile(join(dir, 'train.jsonl'), labelledJsonl(12));
   await writeFile(join(dir, 'big.jsonl'), labelledJsonl(20_000));
+  await writeFile(join(dir, 'one.json'), JSON.stringify(chat('b', ['a: hi!', 'b: hello, how can I help?'])));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -67,6 +69,62 @@ describeWithShared('on a terminal, a model loaded while `fit` runs', () => {
       expect(r.out).toContain(`${ESC}[2Kbotlens: fitted ensemble on 12 transcripts`);
     },
   );
+});
+
+/** The lines a bar drew (each redraw goes to the line's start, `ESC[1G`, and clears what is left, `ESC[0K`). */
+function barFrames(out: string): string[] {
+  return out
+    .split(`${ESC}[1G`)
+    .slice(1)
+    .map((f) => f.split(`${ESC}[0K`)[0] ?? '');
+}
+
+describeWithShared('on a terminal, an ensemble of several model-backed members', () => {
+  /**
+   * Runs `detect` with an NLI and a perplexity member on a terminal `columns` wide, and checks that it succeeds
+   * and that every frame of the loading bars fits, its percentage and byte counts whole.
+   */
+  const detectOnTty = (columns: number): string[] => {
+    const r = runCliOnTty(
+      [
+        'detect',
+        join(dir, 'one.json'),
+        '--detectors',
+        'nli,perplexity',
+        '--model',
+        `nli=${join(HF_TINY, 'tiny-bert-nli')}`,
+        '--model',
+        `perplexity=${join(HF_TINY, 'tiny-gpt2')}`,
+      ],
+      { columns },
+    );
+    expect(r.code).toBe(0);
+    const frames = barFrames(r.out);
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) {
+      expect(f.length).toBeLessThanOrEqual(columns - 1);
+      expect(f).toMatch(/\d+% \| [\d.]+\/[\d.]+ (B|kB|MB)/);
+    }
+    return frames;
+  };
+
+  it.skipIf(!HAS_SCRIPT)(
+    'at 80 columns, the loading bar takes both models to 100%, named by folder, its numbers whole',
+    () => {
+      const frames = detectOnTty(80);
+      // The bar used to stop at the first model's `ready`, labelled with that model's full path. Now the bar that
+      // finishes names both (the members load together); were one to finish first, each would get a bar.
+      const finished = frames.filter((f) => / 100% \|.* ready$/.test(f));
+      expect(finished.at(-1)).toMatch(/^[\w +-]+ \[.+\] 100% \| [\d.]+\/[\d.]+ [kM]?B \| .*ready$/);
+      expect(finished.join('\n')).toContain('tiny-bert-nli');
+      expect(finished.join('\n')).toContain('tiny-gpt2');
+      expect(frames.join('\n')).not.toContain(HF_TINY);
+    },
+  );
+
+  it.skipIf(!HAS_SCRIPT)('at 40 columns, every frame keeps the percentage and byte counts', () => {
+    expect(detectOnTty(40).at(-1)).toMatch(/ 100% \| /);
+  });
 });
 
 describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () => {

@@ -7,8 +7,16 @@ import { ROOT } from './run-cli.js';
 /** True when util-linux `script` is installed (it gives a command a pseudo-terminal). */
 export const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 
-/** A terminal 200 columns wide: bars cut their text to the width, and 80 would cut the percentage off. */
-const WIDE = 'stty cols 200 2>/dev/null;';
+/** The shell command that sets the pseudo-terminal's width (200 columns unless a test asks for another). */
+function columnsCommand(columns = 200): string {
+  return `stty cols ${Math.floor(columns)} 2>/dev/null;`;
+}
+
+/** Options for {@link runCliOnTty}. */
+export interface OnTtyOptions {
+  /** The terminal's width in columns. @defaultValue 200 */
+  columns?: number;
+}
 
 /** The shell command line that runs the CLI from source with `args`, each quoted. */
 function cliCommandLine(args: readonly string[]): string {
@@ -22,11 +30,15 @@ function cliCommandLine(args: readonly string[]): string {
  * person at a shell sees: progress bars are drawn). Offline, from the project root.
  *
  * @param args - the CLI arguments
+ * @param options - the terminal's width
  * @returns the exit code and everything the terminal showed (stdout and stderr together)
  */
-export function runCliOnTty(args: readonly string[]): { code: number | null; out: string } {
+export function runCliOnTty(
+  args: readonly string[],
+  options: OnTtyOptions = {},
+): { code: number | null; out: string } {
   const cmd = cliCommandLine(args);
-  const r = spawnSync('script', ['-qec', `${WIDE} ${cmd}`, '/dev/null'], {
+  const r = spawnSync('script', ['-qec', `${columnsCommand(options.columns)} ${cmd}`, '/dev/null'], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
@@ -52,7 +64,7 @@ export async function interruptCliOnTty(
   const cmd = cliCommandLine(args);
   const child = spawn(
     'script',
-    ['-qec', `${WIDE} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`, '/dev/null'],
+    ['-qec', `${columnsCommand()} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`, '/dev/null'],
     {
       cwd: ROOT,
       env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
