@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelOptions } from '../../runtime/model-options.js';
+import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
 import { type EmbeddingRareBucketOptions, resolveOptions } from '../embedding/options.js';
@@ -85,17 +86,13 @@ export const embeddingDescriptor = defineDetector({
       const { HashingEmbedder } = await import('../../runtime/hashing-embedder.js');
       return new EmbeddingCentroidDetector({ ...own, embedder: new HashingEmbedder() });
     }
-    const [{ TransformersEmbedder }, { handOverEmbedder }] = await Promise.all([
-      import('../../runtime/transformers-embedder.js'),
-      import('../embedding/embedder-slot.js'),
-    ]);
-    // The embedder records where its model comes from; the detector's saved state keeps it (embedderModel).
-    // Built here for the detector alone, it is the detector's: its dispose() gives the model back.
-    const transformer = new TransformersEmbedder({
+    // Given options rather than an embedder, the detector creates its transformer embedder on first use and owns it:
+    // its dispose() gives the model back. The saved state records where the model comes from (embedderModel).
+    const embedderOptions: TransformersEmbedderOptions = {
       ...(definedOnly(model) as ModelOptions),
       ...(context?.onProgress && { onProgress: context.onProgress }),
-    });
-    return new EmbeddingCentroidDetector({ ...own, embedder: handOverEmbedder(transformer) });
+    };
+    return new EmbeddingCentroidDetector({ ...own, embedderOptions });
   },
   async restore(state, { load }): Promise<EmbeddingCentroidDetector> {
     const { EmbeddingCentroidDetector } = await import('../embedding/embedding-centroid-detector.js');

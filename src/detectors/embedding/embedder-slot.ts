@@ -5,27 +5,9 @@ import type { TransformersEmbedderOptions } from '../../runtime/transformers-emb
 import type { FittedModel } from './model.js';
 import { embedderSource } from './state.js';
 
-/** Embedders given to the detector they are passed to: see {@link handOverEmbedder}. */
-const handedOver = new WeakSet<Embedder>();
-
 /**
- * Marks an embedder as the detector's own: the embedding detector it is then passed to disposes of it with itself,
- * as it does of an embedder it created. For code that builds the embedder only to pass it in (`createDetector`
- * from a spec): nobody else holds it, so nobody else would give its model back.
- *
- * @param embedder - an embedder no one else uses
- * @returns the same embedder
- * @internal
- */
-export function handOverEmbedder<E extends Embedder>(embedder: E): E {
-  handedOver.add(embedder);
-  return embedder;
-}
-
-/**
- * The embedding detector's embedder: the one passed in (left open by `dispose`, unless it was handed over with
- * {@link handOverEmbedder}), or a `TransformersEmbedder` created on first use from `embedderOptions` (the detector
- * owns it and disposes of it).
+ * The embedding detector's embedder: the one passed in (left open by `dispose`), or a `TransformersEmbedder`
+ * created on first use from `embedderOptions` (the detector owns it and disposes of it).
  *
  * @internal
  */
@@ -54,7 +36,7 @@ export class EmbedderSlot {
       }
     }
     this.embedder = embedder;
-    this.owns = embedder === undefined || handedOver.has(embedder);
+    this.owns = embedder === undefined;
   }
 
   /** The embedder's id when there is one yet. */
