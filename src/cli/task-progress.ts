@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { elideMiddle } from './load-bar-line.js';
 import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
 
 /** Options for {@link createTaskProgress}. */
@@ -9,6 +10,41 @@ export interface TaskProgressOptions {
   quiet?: boolean;
   /** Where the bar is drawn. @defaultValue process.stderr */
   stream?: NodeJS.WriteStream;
+}
+
+/** The widest bar, in cells (what `cli-progress` draws by default), and the narrowest worth drawing. */
+const MAX_BAR = 40;
+const MIN_BAR = 10;
+/** The widest ETA `cli-progress` writes below 100 hours (`99h59m`). */
+const ETA_WIDTH = 6;
+
+/**
+ * The `cli-progress` format of a counted task's line and its bar's width, for a terminal `columns` wide: at most
+ * `columns - 1` characters (the last column stays empty, so that no terminal wraps the line). The counts and the
+ * percentage always show while they fit at all; to fit, the line first narrows the bar (40 down to 10 cells), then
+ * drops the bar, then the label and the ETA.
+ *
+ * @param label - what is being done (`eval`, `fit`)
+ * @param total - the amount of work, for the widest counts
+ * @param columns - the terminal's width
+ * @internal
+ */
+export function taskBarLayout(
+  label: string,
+  total: number,
+  columns: number,
+): { format: string; barsize: number } {
+  const room = Math.max(0, Math.floor(columns) - 1);
+  // Laid out for the widest values, so that the layout holds still while they change.
+  const counts = `${total}/${total}`.length;
+  const tail = counts + ' | 100% | ETA '.length + ETA_WIDTH;
+  const barRoom = room - label.length - ' [] '.length - tail;
+  const rest = '{value}/{total} | {percentage}% | ETA {eta_formatted}';
+  if (barRoom >= MIN_BAR) return { format: `${label} [{bar}] ${rest}`, barsize: Math.min(MAX_BAR, barRoom) };
+  if (label.length + 1 + tail <= room) return { format: `${label} ${rest}`, barsize: MIN_BAR };
+  if (counts + ' | 100%'.length <= room)
+    return { format: '{value}/{total} | {percentage}%', barsize: MIN_BAR };
+  return { format: '{percentage}%', barsize: MIN_BAR };
 }
 
 /** A progress display for long CLI work; every method is a no-op when it is not shown. */
@@ -34,14 +70,19 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
   const shown = options.quiet !== true && stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let stopped = false;
+  // A terminal reports its width; 80 columns otherwise (and for one that says 0).
+  const columns = () => (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80);
   let suspended = false;
   let timer: NodeJS.Timeout | undefined;
   // What the bar last showed, to draw it again after a model-loading bar has had the line.
-  let last: { format: string; total: number; value: number; payload: Record<string, string> } | undefined;
+  let last:
+    | { format: string; barsize: number; total: number; value: number; payload: Record<string, string> }
+    | undefined;
   const draw = () => {
     if (!last) return;
+    const { format, barsize } = last;
     bar = new cliProgress.SingleBar(
-      { ...BAR_TERMINAL_OPTIONS, format: last.format, stream, fps: 5, clearOnComplete: true, etaBuffer: 50 },
+      { ...BAR_TERMINAL_OPTIONS, format, barsize, stream, fps: 5, clearOnComplete: true, etaBuffer: 50 },
       cliProgress.Presets.shades_classic,
     );
     bar.start(last.total, last.value, last.payload);
@@ -60,8 +101,13 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       if (!stopped) draw();
     },
   };
-  const start = (format: string, total: number, value: number, payload: Record<string, string>) => {
-    last = { format, total, value, payload };
+  const start = (
+    { format, barsize }: { format: string; barsize: number },
+    total: number,
+    value: number,
+    payload: Record<string, string>,
+  ) => {
+    last = { format, barsize, total, value, payload };
     setBackgroundBar(asBackground);
     if (!suspended) draw();
   };
@@ -83,12 +129,7 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
         last = undefined;
       }
       if (!last) {
-        start(
-          `${options.label} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}`,
-          total,
-          done,
-          {},
-        );
+        start(taskBarLayout(options.label, total, columns()), total, done, {});
         return;
       }
       last.total = total;
@@ -99,9 +140,15 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
     busy(what) {
       if (!shown || stopped || last) return;
       const t0 = Date.now();
-      start(`${options.label}: {what} ({elapsed} s)`, 1, 0, { what, elapsed: '0' });
+      // `label: what (12345 s)`, what cut in the middle to fit the terminal.
+      const room = columns() - 1 - options.label.length - ': ( s)'.length - 5;
+      const shortWhat = elideMiddle(what, Math.max(1, room));
+      start({ format: `${options.label}: {what} ({elapsed} s)`, barsize: MIN_BAR }, 1, 0, {
+        what: shortWhat,
+        elapsed: '0',
+      });
       timer = setInterval(() => {
-        if (last) last.payload = { what, elapsed: String(Math.round((Date.now() - t0) / 1000)) };
+        if (last) last.payload = { what: shortWhat, elapsed: String(Math.round((Date.now() - t0) / 1000)) };
         bar?.update(0, last?.payload ?? {});
       }, 1000);
       timer.unref();

@@ -127,6 +127,28 @@ describeWithShared('on a terminal, an ensemble of several model-backed members',
   });
 });
 
+describe.skipIf(!HAS_SCRIPT)('on a terminal, the eval bar', () => {
+  /** `eval` on a terminal `columns` wide: its bar's frames (the counted ones, with a percentage). */
+  const evalFrames = (columns: number): string[] => {
+    const r = runCliOnTty(['eval', '--data', join(dir, 'train.jsonl')], { columns });
+    expect(r.code).toBe(0);
+    return barFrames(r.out).filter((f) => /%/.test(f));
+  };
+
+  it.each([80, 40, 24])('at %i columns, fits the line and keeps its counts and percentage', (columns) => {
+    const frames = evalFrames(columns);
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) {
+      expect(f.length).toBeLessThanOrEqual(columns - 1);
+      expect(f).toMatch(/\d+\/12 \| \d+%/);
+    }
+  });
+
+  it('at 80 columns, draws the bar and names the task', () => {
+    expect(evalFrames(80).at(-1)).toMatch(/^eval \[.+\] 12\/12 \| 100% \| ETA/);
+  });
+});
+
 describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () => {
   it('score: leaves line wrapping on and the cursor shown, and ends by SIGINT', async () => {
     const r = await interruptCliOnTty(
