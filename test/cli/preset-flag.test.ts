@@ -101,7 +101,12 @@ describe('ensemble presets', () => {
       detectors: [
         { type: 'heuristic', l2: 10 },
         { type: 'embedding', embedder: 'hashing', rareBuckets: { minConversations: 10, count: 'eachClass' } },
-        { type: 'partner-contrast' },
+        {
+          type: 'partner-contrast',
+          targetSignals: ['near_repeat_mean'],
+          humanPairs: 0.5,
+          balanceClasses: true,
+        },
       ],
     });
     spec.detectors[0]!['l2'] = 1;

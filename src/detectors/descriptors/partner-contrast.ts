@@ -24,6 +24,8 @@ export const partnerContrastDescriptor = defineDetector({
     humanPairs: checkedOption(partnerContrastChecks.humanPairs),
     /** Weigh bots and humans the same in the fit. @defaultValue false */
     balanceClasses: checkedOption(partnerContrastChecks.balanceClasses),
+    /** Style signals also read as the target's own value. @defaultValue [] */
+    targetSignals: checkedOption(partnerContrastChecks.targetSignals),
   }),
   stateVersion: 1,
   // It has no hand-set weights: its logistic regression is learned by fit().

@@ -81,3 +81,18 @@ export function contrastSentence(
   if (value === 0) return `The target's ${w.what} is the same as "${partner}"'s, ${toward}.`;
   return `The target's ${w.what} is ${w.amount(Math.abs(value))} ${value > 0 ? 'higher' : 'lower'} than "${partner}"'s, ${toward}.`;
 }
+
+/**
+ * One readable sentence for a target's own value of a style signal (partner-contrast's `targetSignals`): what it
+ * is and which way it points ("The target's own word overlap with its own recent messages is 35%, which points
+ * toward bot.").
+ *
+ * @param signal - the style signal
+ * @param value - the target's value
+ * @param contribution - its pull on the score, in log-odds (its sign picks "toward bot" or "toward human")
+ */
+export function ownSignalSentence(signal: StyleFeatureName, value: number, contribution: number): string {
+  const w = WORDING[signal];
+  const amount = w.amount === points ? `${Math.round(value * 100)}%` : w.amount(value);
+  return `The target's own ${w.what} is ${amount}, whatever its partner does, which points ${contribution >= 0 ? 'toward bot' : 'toward human'}.`;
+}

@@ -17,7 +17,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regression.js';
 import { countBothClasses } from '../scalar-calibration.js';
-import { contrastSentence } from './contrast-sentence.js';
+import { contrastSentence, ownSignalSentence } from './contrast-sentence.js';
 import {
   balancedWeights,
   CONTRAST_SIGNAL_NAMES,
@@ -29,7 +29,11 @@ import {
 import { type PartnerContrastDetectorOptions, partnerContrastChecks } from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
-import { STYLE_FEATURE_NAMES, type StyleFeatureOptions } from './style-feature-types.js';
+import {
+  STYLE_FEATURE_NAMES,
+  type StyleFeatureName,
+  type StyleFeatureOptions,
+} from './style-feature-types.js';
 
 export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 
@@ -48,9 +52,7 @@ const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
 /** Seed of the draw of synthetic human–human pairs. */
 const HUMAN_PAIR_SEED = 7;
 
-const perSignal = z
-  .array(z.number().finite(), { error: `expected ${SIGNALS} finite numbers, one per signal` })
-  .length(SIGNALS, { error: `expected ${SIGNALS} finite numbers, one per signal` });
+const finiteNumbers = z.array(z.number().finite(), { error: 'expected an array of finite numbers' });
 const optionalNumber = z.number({ error: 'expected a finite number' }).finite().optional();
 /** What `toJSON()` writes after the kind and version (checked by `checkState`). */
 const STATE_SCHEMA = z.looseObject({
@@ -59,6 +61,8 @@ const STATE_SCHEMA = z.looseObject({
   l2: optionalNumber,
   humanPairs: optionalNumber,
   balanceClasses: z.boolean({ error: 'expected true or false' }).optional(),
+  // Checked by the constructor (partnerContrastChecks.targetSignals), which names a bad entry.
+  targetSignals: z.unknown().optional(),
   minHumanDelayMs: optionalNumber,
   maxHumanCharsPerSecond: optionalNumber,
   repeatWindow: optionalNumber,
@@ -67,8 +71,8 @@ const STATE_SCHEMA = z.looseObject({
     .refine((v) => v.length === SIGNALS && v.every((x, k) => x === CONTRAST_SIGNAL_NAMES[k]), {
       error: `expected the ${SIGNALS} signal names this botlens measures (${CONTRAST_SIGNAL_NAMES.join(', ')}): refit with this version`,
     }),
-  fill: perSignal,
-  weights: perSignal,
+  fill: finiteNumbers,
+  weights: finiteNumbers,
   intercept: z.number({ error: 'expected a finite number' }).finite(),
 });
 
@@ -105,6 +109,10 @@ export class PartnerContrastDetector implements Detector {
   private readonly l2: number;
   private readonly humanPairs: number;
   private readonly balanceClasses: boolean;
+  /** The style signals also read as the target's own values, in `STYLE_FEATURE_NAMES` order. */
+  private readonly targetSignals: readonly StyleFeatureName[];
+  /** Their positions in `STYLE_FEATURE_NAMES`. */
+  private readonly targetPositions: readonly number[];
   private readonly featureOptions: Readonly<Required<StyleFeatureOptions>>;
   private readonly limits: ValidationLimits | undefined;
   private model: ContrastModel | undefined;
@@ -120,6 +128,8 @@ export class PartnerContrastDetector implements Detector {
     this.l2 = partnerContrastChecks.l2(options.l2);
     this.humanPairs = partnerContrastChecks.humanPairs(options.humanPairs);
     this.balanceClasses = partnerContrastChecks.balanceClasses(options.balanceClasses);
+    this.targetSignals = partnerContrastChecks.targetSignals(options.targetSignals);
+    this.targetPositions = this.targetSignals.map((n) => STYLE_FEATURE_NAMES.indexOf(n));
     this.limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
     this.featureOptions = resolveStyleFeatureOptions({
       minHumanDelayMs: options.minHumanDelayMs,
@@ -207,7 +217,7 @@ export class PartnerContrastDetector implements Detector {
     for (let i = 0; i < vs.length; i++) {
       if (i % 64 === 0) AbortedError.throwIfAborted(opts.signal, what);
       const [mine, theirs] = this.measure(vs[i]!);
-      const x = contrastOf(mine, theirs);
+      const x = this.featuresOf(mine, theirs);
       // An example whose target wrote only blank messages has nothing to learn from (detect() abstains on it).
       if (x === undefined) continue;
       rows.push(x);
@@ -225,16 +235,15 @@ export class PartnerContrastDetector implements Detector {
         ? ''
         : ` whose target wrote text (${skipped} of ${vs.length} skipped: their target sent only blank messages, none timed)`,
     );
-    for (const r of humanPairContrasts(
-      humans,
-      Math.round(this.humanPairs * humans.length),
-      HUMAN_PAIR_SEED,
-    )) {
-      rows.push(r);
+    const pairs = humanPairContrasts(humans, Math.round(this.humanPairs * humans.length), HUMAN_PAIR_SEED);
+    for (const [r, row] of pairs.entries()) {
+      // Pair r's first side is human r mod n (see humanPairContrasts): its own values are the target's.
+      rows.push(this.withTargetValues(row, humans[r % humans.length]!));
       y.push(0);
     }
-    const fill = new Array<number>(SIGNALS).fill(0);
-    for (let k = 0; k < SIGNALS; k++) {
+    const width = this.width;
+    const fill = new Array<number>(width).fill(0);
+    for (let k = 0; k < width; k++) {
       let sum = 0;
       let n = 0;
       for (const r of rows) {
@@ -270,6 +279,7 @@ export class PartnerContrastDetector implements Detector {
       l2: this.l2,
       ...(this.humanPairs > 0 ? { humanPairs: this.humanPairs } : {}),
       ...(this.balanceClasses ? { balanceClasses: true } : {}),
+      ...(this.targetSignals.length > 0 ? { targetSignals: [...this.targetSignals] } : {}),
       minHumanDelayMs: this.featureOptions.minHumanDelayMs,
       maxHumanCharsPerSecond: this.featureOptions.maxHumanCharsPerSecond,
       repeatWindow: this.featureOptions.repeatWindow,
@@ -303,20 +313,39 @@ export class PartnerContrastDetector implements Detector {
       l2,
       humanPairs,
       balanceClasses,
+      targetSignals,
       minHumanDelayMs,
       maxHumanCharsPerSecond,
       repeatWindow,
     } = r.data;
-    const d = new PartnerContrastDetector({
-      name,
-      threshold,
-      l2,
-      humanPairs,
-      balanceClasses,
-      minHumanDelayMs,
-      maxHumanCharsPerSecond,
-      repeatWindow,
-    });
+    let d: PartnerContrastDetector;
+    try {
+      d = new PartnerContrastDetector({
+        name,
+        threshold,
+        l2,
+        humanPairs,
+        balanceClasses,
+        targetSignals: targetSignals as StyleFeatureName[] | undefined,
+        minHumanDelayMs,
+        maxHumanCharsPerSecond,
+        repeatWindow,
+      });
+    } catch (err) {
+      if (!InvalidOptionsError.isInstance(err)) throw err;
+      throw new InvalidOptionsError(
+        `state.${err.option}`,
+        err.message.slice(`Invalid option "${err.option}": `.length),
+      );
+    }
+    for (const key of ['fill', 'weights'] as const) {
+      if (r.data[key].length !== d.width) {
+        throw new InvalidOptionsError(
+          `state.${key}`,
+          `expected ${d.width} finite numbers, one per signal (${SIGNALS} contrast signals, ${d.targetSignals.length} own-value signals), got ${r.data[key].length}: the state is damaged; refit`,
+        );
+      }
+    }
     d.model = { fill: r.data.fill, weights: r.data.weights, intercept: r.data.intercept };
     return d;
   }
@@ -339,6 +368,30 @@ export class PartnerContrastDetector implements Detector {
     return [mine, theirs, partner];
   }
 
+  /** Signals per example: the contrasts, then the target's own values of {@link targetSignals}. */
+  private get width(): number {
+    return SIGNALS + this.targetSignals.length;
+  }
+
+  /** `row` (contrasts) followed by `own`'s values of the target signals (`NaN` where not measured). */
+  private withTargetValues(row: Float64Array, own: HumanStyle): Float64Array {
+    if (this.targetSignals.length === 0) return row;
+    const out = new Float64Array(this.width);
+    out.set(row);
+    for (const [j, k] of this.targetPositions.entries()) {
+      out[SIGNALS + j] = (own.has >>> k) & 1 ? own.signals[k]! : Number.NaN;
+    }
+    return out;
+  }
+
+  /** The contrast signals and the target's own values of the target signals; `undefined` as for contrastOf. */
+  private featuresOf(mine: StyleAccumulator, theirs: StyleAccumulator | undefined): Float64Array | undefined {
+    const x = contrastOf(mine, theirs);
+    if (x === undefined || this.targetSignals.length === 0) return x;
+    const signals = new Float64Array(SIGNALS - 1);
+    return this.withTargetValues(x, { signals, has: mine.signals(signals) });
+  }
+
   /** The detection from the target's and its partner's running style sums. */
   private score(
     mine: StyleAccumulator,
@@ -354,7 +407,7 @@ export class PartnerContrastDetector implements Detector {
         support,
       };
     }
-    const x = contrastOf(mine, theirs);
+    const x = this.featuresOf(mine, theirs);
     if (x === undefined) {
       return {
         ...abstained(
@@ -380,8 +433,9 @@ export class PartnerContrastDetector implements Detector {
     }
     // z = baseline + Σ contribution, the baseline being the score of a transcript at the training means.
     let z = model.intercept;
-    const contributions = new Array<number>(SIGNALS);
-    for (let k = 0; k < SIGNALS; k++) {
+    const width = this.width;
+    const contributions = new Array<number>(width);
+    for (let k = 0; k < width; k++) {
       const w = model.weights[k]!;
       z += w * model.fill[k]!;
       contributions[k] = Number.isNaN(x[k]!) ? 0 : w * (x[k]! - model.fill[k]!);
@@ -417,6 +471,16 @@ export class PartnerContrastDetector implements Detector {
         value: x[k]!,
         sentence: contrastSentence(STYLE_FEATURE_NAMES[k]!, name.startsWith('log_'), x[k]!, partner, c),
         contribution: c,
+      });
+    }
+    for (const [j, signal] of this.targetSignals.entries()) {
+      const k = SIGNALS + j;
+      if (this.model!.weights[k] === 0 || Number.isNaN(x[k]!)) continue;
+      out.push({
+        name: `${signal}_own`,
+        value: x[k]!,
+        sentence: ownSignalSentence(signal, x[k]!, contributions[k]!),
+        contribution: contributions[k]!,
       });
     }
     out.sort((a, b) => Math.abs(b.contribution!) - Math.abs(a.contribution!));

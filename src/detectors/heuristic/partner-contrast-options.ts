@@ -1,7 +1,13 @@
+import { describeValue } from '../../core/describe-value.js';
 import { checkBoolean, checkL2 } from '../../core/detector-kit.js';
 import { checkInRange, type NumberRange } from '../../core/number-range.js';
 import type { ValidationLimits } from '../../core/validate.js';
-import type { StyleFeatureOptions } from './style-feature-types.js';
+import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import {
+  STYLE_FEATURE_NAMES,
+  type StyleFeatureName,
+  type StyleFeatureOptions,
+} from './style-feature-types.js';
 
 /**
  * The values `humanPairs` (synthetic human–human pairs per human example) may take: [0, 10]; beyond 10 the fit
@@ -30,6 +36,32 @@ export const partnerContrastChecks = Object.freeze({
     checkInRange('humanPairs', value === undefined ? 0 : value, HUMAN_PAIRS),
   /** `balanceClasses`: true or false, false by default. */
   balanceClasses: (value: unknown): boolean => checkBoolean('balanceClasses', value, false),
+  /**
+   * `targetSignals`: distinct style signal names, none by default; returned in `STYLE_FEATURE_NAMES` order, so
+   * the same set always gives the same fitted layout.
+   */
+  targetSignals: (value: unknown): StyleFeatureName[] => {
+    if (value === undefined) return [];
+    const names: readonly string[] = STYLE_FEATURE_NAMES;
+    if (!Array.isArray(value)) {
+      throw new InvalidOptionsError(
+        'targetSignals',
+        `got ${describeValue(value)}; use an array of style signal names, e.g. ['near_repeat_mean']`,
+      );
+    }
+    for (const v of value) {
+      if (typeof v !== 'string' || !names.includes(v)) {
+        throw new InvalidOptionsError(
+          'targetSignals',
+          `${describeValue(v)} is not a style signal; use some of ${names.join(', ')}`,
+        );
+      }
+    }
+    if (new Set(value).size !== value.length) {
+      throw new InvalidOptionsError('targetSignals', `got ${describeValue(value)}; name each signal once`);
+    }
+    return STYLE_FEATURE_NAMES.filter((n) => value.includes(n));
+  },
 });
 
 /** Options for `PartnerContrastDetector`. */
@@ -68,6 +100,18 @@ export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
    * @defaultValue false
    */
   balanceClasses?: boolean;
+  /**
+   * Style signals (names from `STYLE_FEATURE_NAMES`) that the fit also reads as the target's own value, beside
+   * the contrasts: what the target does whatever its partner does. Each adds one weight, named
+   * `<signal>_own` in the evidence. Use it for signals that point the same way in every bot population the
+   * detector may meet: `['near_repeat_mean']` (how much each message repeats the target's own recent ones) is
+   * the setting measured, and the `transfer` ensemble preset sets it. Signals whose direction changes from one
+   * bot family to the next (message length, questions) transfer worse as absolute values than as contrasts. The
+   * detector still abstains where it has no partner to compare with. Figures: docs/evaluation.md ("Own-value
+   * signals beside the contrasts").
+   * @defaultValue [] (contrasts only)
+   */
+  targetSignals?: readonly StyleFeatureName[];
   /**
    * Limits for the transcripts it reads: raise `maxMessages` for long chats. Not part of the saved state.
    * @defaultValue DEFAULT_LIMITS (1 to 200 messages)
