@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { markUnfittedChecked } from '../../corpus/refuse-unfitted.js';
-import type { ScoreSummary } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
 interface ScoreFlags extends DetectorFlags {
@@ -217,23 +217,13 @@ async function scoreWith(
   }
   // Exit 3: finished, but some lines were rejected (partial result).
   if (summary.rejected > 0) process.exitCode = EXIT.partial;
-  reportFailedMembers(summary, flags.allowPartial ?? false);
-}
-
-/**
- * Names each member that failed in this run on stderr; without `allowPartial` says what to do and sets exit code 3
- * (a member that cannot run is never dropped silently).
- */
-function reportFailedMembers(summary: ScoreSummary, allowPartial: boolean): void {
-  const failed = summary.failedMembers;
-  for (const f of failed) {
-    process.stderr.write(
-      `botlens: detector "${f.detector}" failed on ${f.lines} of ${summary.scored} lines: ${f.firstError}\n`,
-    );
-  }
-  if (failed.length === 0 || allowPartial) return;
-  process.stderr.write(
-    `botlens: partial result: ${failed.length} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them (then remove the file and score again), or pass --allow-partial to keep the scores from the others.\n`,
+  reportFailedMembers(
+    summary.failedMembers.map((f) => ({ detector: f.detector, error: f.firstError, count: f.lines })),
+    {
+      of: { total: summary.scored, unit: 'lines' },
+      allowPartial: flags.allowPartial ?? false,
+      refusal: (n) =>
+        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them (then remove the file and score again), or pass --allow-partial to keep the scores from the others.`,
+    },
   );
-  process.exitCode = EXIT.partial;
 }
