@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeValue } from '../core/describe-value.js';
+import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { lastCompleteLine, OrderedAppender } from './output-file.js';
@@ -75,20 +76,9 @@ export interface ScoreSummary {
   rejects: string;
 }
 
-/** Adds the members that failed in `record` to `failures` (keyed by member name). */
-function countFailedMembers(record: ScoreRecord, failures: Map<string, MemberFailures>): void {
-  for (const m of record.members) {
-    if (m.error === undefined) continue;
-    const seen = failures.get(m.detector);
-    if (seen) seen.lines++;
-    else
-      failures.set(m.detector, {
-        detector: m.detector,
-        lines: 1,
-        firstLine: record.line,
-        firstError: m.error,
-      });
-  }
+/** Counts the members that failed in `record`. */
+function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): void {
+  for (const m of record.members) if (m.error !== undefined) failures.add(m.detector, m.error, record.line);
 }
 
 /**
@@ -132,7 +122,7 @@ export async function writeScores(
   let rejected = 0;
   let lastLine = afterLine;
   let bytes = 0;
-  const failures = new Map<string, MemberFailures>();
+  const failures = new MemberFailureTally();
   try {
     for await (const o of outcomes(afterLine, (b) => {
       bytes = b;
@@ -161,7 +151,12 @@ export async function writeScores(
   const elapsedMs = performance.now() - started;
   return {
     scored,
-    failedMembers: [...failures.values()],
+    failedMembers: failures.entries().map((f) => ({
+      detector: f.detector,
+      lines: f.count,
+      firstLine: f.first,
+      firstError: f.firstError,
+    })),
     rejected,
     resumedAfterLine: afterLine,
     lastLine,
