@@ -5,7 +5,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector } from './build-detector.js';
 import { checkCount } from './check-count.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
-import { refuseUnfittedScoringDetector } from './refuse-unfitted.js';
+import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from './refuse-unfitted.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
@@ -153,15 +153,28 @@ async function threadScorer(
  * }
  * ```
  */
-export async function* scoreCorpus(
+export function scoreCorpus(source: CorpusSource, options: ScoreCorpusOptions): AsyncGenerator<ScoreOutcome> {
+  return scoreCorpusWith(source, options, { unfittedChecked: false });
+}
+
+/**
+ * {@link scoreCorpus}, for the CLI, which checked its detector already (`unfittedChecked: true`).
+ *
+ * @param source - a file path, a stream, or lines
+ * @param options - see {@link ScoreCorpusOptions}
+ * @param setting - whether the detector was checked already
+ * @internal
+ */
+export async function* scoreCorpusWith(
   source: CorpusSource,
   options: ScoreCorpusOptions,
+  setting: UnfittedCheckSetting,
 ): AsyncGenerator<ScoreOutcome> {
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   // In this thread, the check's models stay loaded until scoring ends: the detector's own load shares them.
-  const releaseChecked = await refuseUnfittedScoringDetector(options.detector);
+  const releaseChecked = await refuseUnfittedScoringDetector(options.detector, setting);
   try {
     if (threads > 0) await releaseChecked();
     const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);

@@ -11,8 +11,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
-import { markUnfittedChecked } from '../../src/corpus/refuse-unfitted.js';
-import { scoreCorpus } from '../../src/corpus/score-corpus.js';
+import { scoreCorpus, scoreCorpusWith } from '../../src/corpus/score-corpus.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import type { EnsembleSpec } from '../../src/detectors/detector-spec.js';
 import { LoraClassifierDetector } from '../../src/detectors/lora/lora-classifier-detector.js';
@@ -159,21 +158,19 @@ describeWithShared('a lora member whose model has no classification head is refu
   }, 60_000);
 
   it('the corpus scorers do not check again what the CLI checked; a direct caller is still checked', async () => {
-    // The CLI's `score` checks as it builds the detector (scoringDetectorFromFlags) and marks it: scoreCorpus then
-    // neither loads the model again to check nor refuses it; here the lora member meets its missing head at
-    // detection, where the CLI would never send it.
-    const marked = markUnfittedChecked({ ensemble: spec(bare) });
+    // The CLI's `score` checks as it builds the detector (scoringDetectorFromFlags) and says so (unfittedChecked):
+    // the scorer then neither loads the model again to check nor refuses it; here the lora member meets its missing
+    // head at detection, where the CLI would never send it.
+    const detector = { ensemble: spec(bare) };
     const outcomes: ScoreOutcome[] = [];
-    for await (const o of scoreCorpus(CHATS, { detector: marked, threads: 0 })) {
+    for await (const o of scoreCorpusWith(CHATS, { detector, threads: 0 }, { unfittedChecked: true })) {
       outcomes.push(o);
       break;
     }
     const first = outcomes[0];
     expect(first !== undefined && 'record' in first && first.record.members[1]?.error).toMatch(/not fitted/i);
     expect(loadedModels()).toEqual([]);
-    const e = await rejectedInvalidOptions(
-      scoreCorpus(CHATS, { detector: { ensemble: spec(bare) }, threads: 0 }).next(),
-    );
+    const e = await rejectedInvalidOptions(scoreCorpus(CHATS, { detector, threads: 0 }).next());
     expect(e.option).toBe('detector.ensemble');
   }, 60_000);
 

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { markUnfittedChecked } from '../../corpus/refuse-unfitted.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
@@ -33,7 +32,7 @@ interface ScoreFlags extends DetectorFlags {
 
 /** What {@link scoringDetectorFromFlags} returns. */
 export interface ScoringDetectorFromFlags {
-  /** What the flags describe, checked (the corpus scorers do not check it again). */
+  /** What the flags describe, checked (the corpus scorers are told so: `unfittedChecked`). */
   detector: ScoringDetector;
   /**
    * Gives back the models the check loaded: call it once the detector that scores in this thread has loaded (it
@@ -54,7 +53,7 @@ export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<Sc
     return { detector, release: async () => undefined };
   }
   const release = await refuseUnfittedSpec(flags, 'score');
-  return { detector: markUnfittedChecked({ ensemble: ensembleSpecFromFlags(flags) }), release };
+  return { detector: { ensemble: ensembleSpecFromFlags(flags) }, release };
 }
 
 /**
@@ -154,32 +153,40 @@ async function scoreWith(
   const bar = await progressBar(corpus, flags.progress !== false);
   let outcomes: Parameters<typeof writeScores>[1];
   if (flags.redis) {
-    const { scoreCorpusOnQueue } = await import('../../corpus/queue/score-on-queue.js');
+    const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
     await release(); // the queue's workers load their own models
     outcomes = (afterLine, onBytes) =>
-      scoreCorpusOnQueue(corpus, {
-        redis,
-        detector,
-        evidence,
-        afterLine,
-        onBytes,
-        ...(flags.queue !== undefined && { queue: flags.queue }),
-        ...(batchSize !== undefined && { batchSize }),
-      });
+      scoreCorpusOnQueueWith(
+        corpus,
+        {
+          redis,
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(flags.queue !== undefined && { queue: flags.queue }),
+          ...(batchSize !== undefined && { batchSize }),
+        },
+        { unfittedChecked: true },
+      );
   } else {
-    const { scoreCorpus } = await import('../../corpus/score-corpus.js');
+    const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
     const threads = parseCount('--workers', flags.workers, 0);
     if (threads !== 0) await release(); // worker threads load their own models
     outcomes = (afterLine, onBytes) =>
-      scoreCorpus(corpus, {
-        detector,
-        evidence,
-        afterLine,
-        onBytes,
-        ...(threads !== undefined && { threads }),
-        ...(batchSize !== undefined && { batchSize }),
-      });
+      scoreCorpusWith(
+        corpus,
+        {
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(threads !== undefined && { threads }),
+          ...(batchSize !== undefined && { batchSize }),
+        },
+        { unfittedChecked: true },
+      );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
   // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
