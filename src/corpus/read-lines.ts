@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { checkReadable } from '../data/check-readable.js';
 import type { CorpusLine } from './types.js';
 
 /** Where a corpus comes from: a file path, a readable stream, or any (async) iterable of lines. */
@@ -13,6 +14,7 @@ export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
  * @param onBytes - called with the bytes of the lines read so far, for progress
+ * @throws BotlensError `READ_FAILED` for a file path that cannot be read
  */
 export async function* readCorpusLines(
   source: CorpusSource,
@@ -21,8 +23,10 @@ export async function* readCorpusLines(
 ): AsyncGenerator<CorpusLine> {
   let lines: Iterable<string> | AsyncIterable<string>;
   let stream: Readable | undefined;
-  if (typeof source === 'string') stream = createReadStream(source);
-  else if (isReadable(source)) stream = source;
+  if (typeof source === 'string') {
+    await checkReadable(source); // the message every command gives for a file it cannot read, not a bare ENOENT
+    stream = createReadStream(source);
+  } else if (isReadable(source)) stream = source;
   if (stream) {
     lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   } else {

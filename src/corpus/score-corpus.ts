@@ -141,7 +141,7 @@ async function threadScorer(
  * corpus works. A detector that throws on a valid record stops the iteration with that error. An `ensemble` that
  * cannot score until it is fitted (`stacking`, or a member such as `partner-contrast` or `embedding`, or a `lora`
  * member whose `model` has no classification head) is refused with InvalidOptionsError before the corpus is read:
- * fit it and pass the file as `{ file }`.
+ * fit it and pass the file as `{ file }`. A corpus file that cannot be read throws BotlensError `READ_FAILED`.
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreCorpusOptions}

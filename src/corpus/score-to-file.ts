@@ -82,6 +82,39 @@ function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): 
 }
 
 /**
+ * The output files of {@link writeScores}, checked before anything is scored: three different files (scores,
+ * rejects, input), and no non-empty scores file unless resuming (nothing is overwritten). The CLI checks them
+ * before it loads a model or draws a bar; `writeScores` checks them again.
+ *
+ * @param input - the corpus path
+ * @param options - `out`, `rejects`, `resume`, `onInvalid`
+ * @returns the absolute paths of the scores and rejects files
+ * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, or `onInvalid` is neither
+ *   `skip` nor `fail`
+ * @internal
+ */
+export function checkScoreOutputs(
+  input: string,
+  options: Pick<WriteScoresOptions, 'out' | 'rejects' | 'resume' | 'onInvalid'>,
+): { out: string; rejects: string } {
+  const out = resolve(options.out);
+  const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
+  const onInvalid = options.onInvalid ?? 'fail';
+  if (onInvalid !== 'skip' && onInvalid !== 'fail')
+    throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${describeValue(onInvalid)}`);
+  const inputPath = resolve(input);
+  if (out === inputPath || rejects === inputPath || out === rejects)
+    throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
+  if (!options.resume && existsSync(out) && statSync(out).size > 0) {
+    throw new InvalidOptionsError(
+      'out',
+      `${options.out} already exists: continue it with --resume (resume: true) or remove it`,
+    );
+  }
+  return { out, rejects };
+}
+
+/**
  * Writes a scorer's outcomes to a scores file and a rejects file with append-and-resume semantics: lines are
  * appended in input order (each file a prefix of the run at any moment), so a killed run leaves at most a
  * partial last line, which `resume` cuts before continuing after the last complete one: no line is lost or
@@ -99,20 +132,8 @@ export async function writeScores(
   outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
 ): Promise<ScoreSummary> {
-  const out = resolve(options.out);
-  const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
+  const { out, rejects } = checkScoreOutputs(input, options);
   const onInvalid = options.onInvalid ?? 'fail';
-  if (onInvalid !== 'skip' && onInvalid !== 'fail')
-    throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${describeValue(onInvalid)}`);
-  const inputPath = resolve(input);
-  if (out === inputPath || rejects === inputPath || out === rejects)
-    throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
-  if (!options.resume && existsSync(out) && statSync(out).size > 0) {
-    throw new InvalidOptionsError(
-      'out',
-      `${options.out} already exists: continue it with --resume (resume: true) or remove it`,
-    );
-  }
   const afterLine = options.resume
     ? Math.max(await lastCompleteLine(out), await lastCompleteLine(rejects))
     : 0;

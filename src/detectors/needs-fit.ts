@@ -134,13 +134,16 @@ export interface UnfittedCheck {
  * where the member fails as it did before.
  *
  * @param spec - an ensemble spec
- * @param options - `onProgress`: model-loading events of the loads (downloads included), for a progress bar
+ * @param options - `onProgress`: model-loading events of the loads (downloads included), for a progress bar;
+ *   `beforeLoad`: runs once before the first model is loaded (not at all when none is), e.g. to check that the
+ *   command's input files can be read, so that a wrong path is not reported only after a load
  * @throws InvalidOptionsError for a member of unknown type or with a bad option (naming it)
+ * @throws what `beforeLoad` throws
  * @internal
  */
 export async function unfittedPartsOnLoad(
   spec: DeepReadonly<EnsembleSpec>,
-  options: { onProgress?: (p: LoadProgress) => void } = {},
+  options: { onProgress?: (p: LoadProgress) => void; beforeLoad?: () => Promise<void> } = {},
 ): Promise<UnfittedCheck> {
   const flagged = unfittedParts(spec);
   const parts = [...flagged];
@@ -154,6 +157,7 @@ export async function unfittedPartsOnLoad(
       const { descriptor, options: parsed } = parseDetectorSpec(d);
       const check = modelNeedsFitCheck(descriptor);
       if (check === undefined) continue;
+      if (releases.length === 0) await options.beforeLoad?.();
       const found = await check({
         ...(parsed as Record<string, unknown>),
         ...(options.onProgress !== undefined && { onProgress: options.onProgress }),

@@ -96,9 +96,12 @@ describeWithShared('a lora member whose model has no classification head is refu
     expect((error as Error).message).toContain(
       'server.optionalMembers does not cover a member that cannot score until fitted ("lora")',
     );
+    // A file that holds no transcript: the refusal comes before it is read (a missing one is said before the load).
+    const unread = work.path('not-data.json');
+    await writeFile(unread, 'not a transcript\n');
     const r = await runCli([
       'detect',
-      work.path('missing.json'),
+      unread,
       '--detectors',
       'heuristic,embedding,lora',
       '--model',
@@ -175,13 +178,15 @@ describeWithShared('a lora member whose model has no classification head is refu
   }, 60_000);
 
   it('detect, eval and score refuse it before reading data; the printed fit command makes it score', async () => {
-    const missing = work.path('missing.json');
+    // A file that holds no transcript: a refusal that came after reading it would be about the file.
+    const unread = work.path('not-data.json');
+    await writeFile(unread, 'not a transcript\n');
     const ensemble = ['--detectors', 'heuristic,lora', '--model', `lora=${bare}`];
     const flags = [...ensemble, '--quiet'];
     const out = work.path('scores.jsonl');
     for (const argv of [
-      ['detect', missing, ...flags],
-      ['eval', '--data', missing, ...flags],
+      ['detect', unread, ...flags],
+      ['eval', '--data', unread, ...flags],
       ['score', CHATS, '--out', out, '--workers', '0', ...ensemble],
     ]) {
       const r = await runCli(argv);
@@ -189,8 +194,8 @@ describeWithShared('a lora member whose model has no classification head is refu
         `Invalid option "--model": --detectors heuristic,lora cannot score until it is fitted on labelled data (${why})`,
       );
       expect(r.stderr, argv[0]).toContain(fit);
-      // Before: detect and eval failed on reading the missing file; score wrote its files, then failed per line.
-      expect(r.stderr, argv[0]).not.toMatch(/Cannot read|ENOENT|not fitted:/);
+      // Before: detect and eval failed on reading the file; score wrote its files, then failed per line.
+      expect(r.stderr, argv[0]).not.toMatch(/Cannot read|ENOENT|not fitted:|JSON|line 1/);
       expect(r.code, argv[0]).toBe(1);
     }
     expect(existsSync(out)).toBe(false);
@@ -206,6 +211,26 @@ describeWithShared('a lora member whose model has no classification head is refu
     expect(fitted.code).toBe(0);
     expectBothScore(await runCli(['detect', t, '--model', join(dir, 'fitted.json')]));
   }, 240_000);
+
+  it('a missing input is said before the check loads the model, in the words of a read', async () => {
+    // Only loading the model shows that the bare encoder cannot score: a refusal would mean the load ran first (it
+    // did before: the missing input was reported only after a model load, or after a download for a hub id).
+    const missing = work.path('missing.jsonl');
+    const ensemble = ['--detectors', 'heuristic,lora', '--model', `lora=${bare}`];
+    const out = work.path('never.jsonl');
+    for (const argv of [
+      ['detect', missing, ...ensemble, '--quiet'],
+      ['eval', '--data', missing, ...ensemble, '--quiet'],
+      ['score', missing, '--out', out, '--workers', '0', ...ensemble],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.stderr, argv[0]).toBe(
+        `botlens: Cannot read ${missing} (ENOENT): check the path and permissions.\n`,
+      );
+      expect(r.code, argv[0]).toBe(1);
+    }
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('a model with a classification head passes, and detect scores with it', async () => {
     const t = await oneChat('headed.json');

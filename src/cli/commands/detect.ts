@@ -126,7 +126,10 @@ export function registerDetectCommand(program: Command): void {
     let releaseChecked = async (): Promise<void> => undefined;
     let detector: Awaited<ReturnType<typeof detectorFromFlags>> | undefined;
     try {
-      releaseChecked = await refuseUnfittedSpec(flags, 'detect', loadProgressOptions(loadBar));
+      releaseChecked = await refuseUnfittedSpec(flags, 'detect', {
+        ...loadProgressOptions(loadBar),
+        inputs: file === '-' ? [] : [file],
+      });
       const transcript = await readTranscriptWithFlags(file, flags);
       detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
       const result = await detector.detect(transcript);

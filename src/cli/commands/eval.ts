@@ -87,7 +87,12 @@ export function registerEvalCommand(program: Command): void {
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
     let releaseChecked = async (): Promise<void> => undefined;
     try {
-      if (!flags.fit) releaseChecked = await refuseUnfittedSpec(flags, 'eval', loadProgressOptions(loadBar));
+      if (!flags.fit) {
+        releaseChecked = await refuseUnfittedSpec(flags, 'eval', {
+          ...loadProgressOptions(loadBar),
+          inputs: [flags.data],
+        });
+      }
       await evaluate(flags, prefix, loadBar);
     } finally {
       loadBar?.stop(); // also when the check refuses or the data cannot be read

@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
+import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
   addDetectorFlags,
@@ -11,6 +13,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
@@ -41,8 +44,17 @@ export interface ScoringDetectorFromFlags {
   release: () => Promise<void>;
 }
 
-/** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
-export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<ScoringDetectorFromFlags> {
+/**
+ * What the detector flags describe, as plain data a worker thread or queue worker can rebuild, checked
+ * (`refuseUnfittedSpec`).
+ *
+ * @param flags - the detector flags
+ * @param options - `onProgress` for the models the check loads, `inputs` to check readable before it loads one
+ */
+export async function scoringDetectorFromFlags(
+  flags: DetectorFlags,
+  options: Parameters<typeof refuseUnfittedSpec>[2] = {},
+): Promise<ScoringDetectorFromFlags> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) {
     // The flags that apply next to a fitted file (--threshold, --prior, --model-dir, ...) travel with it, checked
@@ -52,7 +64,7 @@ export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<Sc
     const detector = { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
     return { detector, release: async () => undefined };
   }
-  const release = await refuseUnfittedSpec(flags, 'score');
+  const release = await refuseUnfittedSpec(flags, 'score', options);
   return { detector: { ensemble: ensembleSpecFromFlags(flags) }, release };
 }
 
@@ -130,9 +142,19 @@ export function registerScoreCommand(program: Command): void {
       ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
-    // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
-    const { detector, release } = await scoringDetectorFromFlags(flags);
+    // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
+    checkScoreOutputs(corpus, flags);
+    const loadBar = loadProgressFor(flags.progress === false);
+    let checked: ScoringDetectorFromFlags;
     try {
+      checked = await scoringDetectorFromFlags(flags, { ...loadProgressOptions(loadBar), inputs: [corpus] });
+    } finally {
+      loadBar?.stop();
+    }
+    // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
+    const { detector, release } = checked;
+    try {
+      await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
       await scoreWith(corpus, flags, detector, release);
     } finally {
       await release();
@@ -149,7 +171,6 @@ async function scoreWith(
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
-  const { writeScores } = await import('../../corpus/score-to-file.js');
   const bar = await progressBar(corpus, flags.progress !== false);
   let outcomes: Parameters<typeof writeScores>[1];
   if (flags.redis) {
