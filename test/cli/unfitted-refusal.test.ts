@@ -156,7 +156,14 @@ describe('an ensemble that cannot be built', () => {
     for (const argv of [
       ['detect', missing, '--detectors', 'heuristic,heuristic,embedding'],
       ['eval', '--data', missing, '--detectors', 'heuristic,heuristic', '--strategy', 'stacking'],
-      ['score', CHATS, '--out', work.path('dup.jsonl'), '--detectors', 'heuristic,heuristic,partner-contrast'],
+      [
+        'score',
+        CHATS,
+        '--out',
+        work.path('dup.jsonl'),
+        '--detectors',
+        'heuristic,heuristic,partner-contrast',
+      ],
     ]) {
       const r = await runCli(argv);
       // Before: "fit it first (botlens fit --detectors heuristic,heuristic,embedding ...)", which fit then refused.

@@ -120,7 +120,10 @@ export function registerScoreCommand(program: Command): void {
         '--rejects <file>',
         'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
       )
-      .option('--resume', 'continue an interrupted run: keep the outputs and score only the lines after them')
+      .option(
+        '--resume',
+        'continue an interrupted run: keep the outputs, score the lines after them, and again the lines a member failed on',
+      )
       .addOption(
         new Option(
           '--on-invalid <mode>',
@@ -177,7 +180,7 @@ async function scoreWith(
     const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
     await release(); // the queue's workers load their own models
-    outcomes = (afterLine, onBytes) =>
+    outcomes = (afterLine, onBytes, wanted) =>
       scoreCorpusOnQueueWith(
         corpus,
         {
@@ -189,13 +192,13 @@ async function scoreWith(
           ...(flags.queue !== undefined && { queue: flags.queue }),
           ...(batchSize !== undefined && { batchSize }),
         },
-        { unfittedChecked: true },
+        { unfittedChecked: true, wanted },
       );
   } else {
     const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
     const threads = parseCount('--workers', flags.workers, 0);
     if (threads !== 0) await release(); // worker threads load their own models
-    outcomes = (afterLine, onBytes) =>
+    outcomes = (afterLine, onBytes, wanted) =>
       scoreCorpusWith(
         corpus,
         {
@@ -206,7 +209,7 @@ async function scoreWith(
           ...(threads !== undefined && { threads }),
           ...(batchSize !== undefined && { batchSize }),
         },
-        { unfittedChecked: true },
+        { unfittedChecked: true, wanted },
       );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
@@ -239,8 +242,9 @@ async function scoreWith(
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
+    const again = summary.rescored ? ` (${summary.rescored} again, where a member had failed)` : '';
     process.stdout.write(
-      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+      `scored ${summary.scored}${again}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
   // Exit 3: finished, but some lines were rejected (partial result).
@@ -251,7 +255,7 @@ async function scoreWith(
       of: { total: summary.scored, unit: 'lines' },
       allowPartial: flags.allowPartial ?? false,
       refusal: (n) =>
-        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them (then remove the file and score again), or pass --allow-partial to keep the scores from the others.`,
+        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then run the same command with --resume (it scores those lines again), or pass --allow-partial to keep the scores from the others.`,
     },
   );
 }
