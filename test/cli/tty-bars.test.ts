@@ -121,18 +121,9 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, score into an --out that exists', (
 
 describeWithShared("on a terminal, score's start-up check", () => {
   it.skipIf(!HAS_SCRIPT)('draws the loading bar of the model it loads, then the scoring bar', () => {
-    const r = runCliOnTty([
-      'score',
-      join(dir, 'train.jsonl'),
-      '--out',
-      join(dir, 'lora-scores.jsonl'),
-      '--workers',
-      '0',
-      '--detectors',
-      'heuristic,lora',
-      '--model',
-      `lora=${join(HF_TINY, 'tiny-bert-cls')}`,
-    ]);
+    const lora = ['--detectors', 'heuristic,lora', '--model', `lora=${join(HF_TINY, 'tiny-bert-cls')}`];
+    const out = join(dir, 'lora-scores.jsonl');
+    const r = runCliOnTty(['score', join(dir, 'train.jsonl'), '--out', out, '--workers', '0', ...lora]);
     expect(r.code, r.out).toBe(0);
     // Before: the check loaded the lora model with no bar (detect and eval drew one).
     expect(r.out).toMatch(/tiny-bert-cls \[.*\] 100%/);
