@@ -1,3 +1,4 @@
+import { checkReadable } from '../data/check-readable.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { fitCommand, GROUP_BY_HINT, howToFit } from '../flags/fit-command.js';
@@ -22,21 +23,29 @@ import {
  *
  * @param flags - the detector flags
  * @param command - the command, for the message
- * @param options - `onProgress` for the models the check loads (those of the detector the command builds next)
+ * @param options - `onProgress` for the models the check loads (those of the detector the command builds next);
+ *   `inputs`: the files the command reads, checked readable ({@link checkReadable}) before the check loads a model,
+ *   so that a wrong path is said at once, not after a load (a download, for a hub id)
  * @returns the release of the models the check loaded: call it once the command's detector has loaded, which then
  *   shares their load
  * @throws InvalidOptionsError naming `--preset`, `--strategy`, `--detectors`, or `--model` when only loading its
  *   models showed the need (a `lora` model with no classification head); or for a bad detector flag
+ * @throws BotlensError `READ_FAILED` for an input that cannot be read, where the check loads a model
  */
 export async function refuseUnfittedSpec(
   flags: DetectorFlags,
   command: ScoringCommand,
-  options: DetectorFromFlagsOptions = {},
+  options: DetectorFromFlagsOptions & { inputs?: readonly string[] } = {},
 ): Promise<() => Promise<void>> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted !== undefined) return async () => undefined;
   const spec = ensembleSpecFromFlags(flags);
-  const { parts, release } = await unfittedPartsOnLoad(spec, options);
+  const { parts, release } = await unfittedPartsOnLoad(spec, {
+    ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+    beforeLoad: async () => {
+      for (const input of options.inputs ?? []) await checkReadable(input);
+    },
+  });
   if (parts.length === 0) return release;
   await release();
   const given = flags.explicit ?? {};

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { checkReadable } from '../data/check-readable.js';
 import type { CorpusLine } from './types.js';
 
 /** Where a corpus comes from: a file path, a readable stream, or any (async) iterable of lines. */
@@ -13,16 +14,21 @@ export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
  * @param onBytes - called with the bytes of the lines read so far, for progress
+ * @param wanted - of the lines after `afterLine`, keep only those it returns true for (called in line order)
+ * @throws BotlensError `READ_FAILED` for a file path that cannot be read
  */
 export async function* readCorpusLines(
   source: CorpusSource,
   afterLine = 0,
   onBytes?: (bytes: number) => void,
+  wanted?: (line: number) => boolean,
 ): AsyncGenerator<CorpusLine> {
   let lines: Iterable<string> | AsyncIterable<string>;
   let stream: Readable | undefined;
-  if (typeof source === 'string') stream = createReadStream(source);
-  else if (isReadable(source)) stream = source;
+  if (typeof source === 'string') {
+    await checkReadable(source); // the message every command gives for a file it cannot read, not a bare ENOENT
+    stream = createReadStream(source);
+  } else if (isReadable(source)) stream = source;
   if (stream) {
     lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   } else {
@@ -38,7 +44,7 @@ export async function* readCorpusLines(
         consumed += Buffer.byteLength(raw) + 1;
         onBytes(consumed);
       }
-      if (n <= afterLine) continue;
+      if (n <= afterLine || (wanted !== undefined && !wanted(n))) continue;
       const text = raw.trim();
       if (text !== '') yield { line: n, text };
     }

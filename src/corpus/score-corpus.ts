@@ -5,7 +5,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector } from './build-detector.js';
 import { checkCount } from './check-count.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
-import { refuseUnfittedScoringDetector } from './refuse-unfitted.js';
+import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from './refuse-unfitted.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
@@ -54,12 +54,17 @@ export interface BatchScorer {
  *
  * @param source - the corpus
  * @param scorer - where batches run
- * @param options - batch size, resume point, progress
+ * @param options - batch size, resume point, progress, the lines wanted after the resume point
  */
 export async function* runBatches(
   source: CorpusSource,
   scorer: BatchScorer,
-  options: { batchSize: number; afterLine: number; onBytes?: (bytes: number) => void },
+  options: {
+    batchSize: number;
+    afterLine: number;
+    onBytes?: (bytes: number) => void;
+    wanted?: ((line: number) => boolean) | undefined;
+  },
 ): AsyncGenerator<ScoreOutcome> {
   const inFlight: Promise<ScoreOutcome[]>[] = [];
   let batch: CorpusLine[] = [];
@@ -70,7 +75,7 @@ export async function* runBatches(
     batch = [];
   };
   try {
-    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes)) {
+    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes, options.wanted)) {
       batch.push(l);
       if (batch.length >= options.batchSize) send();
       while (inFlight.length >= scorer.window) yield* await inFlight.shift()!;
@@ -141,7 +146,7 @@ async function threadScorer(
  * corpus works. A detector that throws on a valid record stops the iteration with that error. An `ensemble` that
  * cannot score until it is fitted (`stacking`, or a member such as `partner-contrast` or `embedding`, or a `lora`
  * member whose `model` has no classification head) is refused with InvalidOptionsError before the corpus is read:
- * fit it and pass the file as `{ file }`.
+ * fit it and pass the file as `{ file }`. A corpus file that cannot be read throws BotlensError `READ_FAILED`.
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreCorpusOptions}
@@ -153,15 +158,42 @@ async function threadScorer(
  * }
  * ```
  */
-export async function* scoreCorpus(
+export function scoreCorpus(source: CorpusSource, options: ScoreCorpusOptions): AsyncGenerator<ScoreOutcome> {
+  return scoreCorpusWith(source, options, { unfittedChecked: false });
+}
+
+/**
+ * Settings of a corpus scorer call that only the CLI gives (`scoreCorpusWith`, `scoreCorpusOnQueueWith`).
+ *
+ * @internal
+ */
+export interface ScorerSettings extends UnfittedCheckSetting {
+  /**
+   * Of the lines after `afterLine`, score only those it returns true for (called in line order): a resume that
+   * scores again the lines a member failed on (`writeScores`).
+   * @defaultValue every line
+   */
+  wanted?: ((line: number) => boolean) | undefined;
+}
+
+/**
+ * {@link scoreCorpus}, for the CLI: its detector checked already (`unfittedChecked: true`), and the lines it wants.
+ *
+ * @param source - a file path, a stream, or lines
+ * @param options - see {@link ScoreCorpusOptions}
+ * @param settings - see {@link ScorerSettings}
+ * @internal
+ */
+export async function* scoreCorpusWith(
   source: CorpusSource,
   options: ScoreCorpusOptions,
+  settings: ScorerSettings,
 ): AsyncGenerator<ScoreOutcome> {
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   // In this thread, the check's models stay loaded until scoring ends: the detector's own load shares them.
-  const releaseChecked = await refuseUnfittedScoringDetector(options.detector);
+  const releaseChecked = await refuseUnfittedScoringDetector(options.detector, settings);
   try {
     if (threads > 0) await releaseChecked();
     const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
@@ -169,6 +201,7 @@ export async function* scoreCorpus(
       batchSize,
       afterLine,
       ...(options.onBytes && { onBytes: options.onBytes }),
+      wanted: settings.wanted,
     });
   } finally {
     await releaseChecked();

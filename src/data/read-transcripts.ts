@@ -4,8 +4,8 @@ import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../core/validate-examples.js';
-import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
+import { cannotReadError } from './check-readable.js';
 import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
@@ -154,12 +154,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    throw new BotlensError(
-      'READ_FAILED',
-      `Cannot read ${path}${code ? ` (${code})` : ''}: check the path and permissions.`,
-      { cause },
-    );
+    throw cannotReadError(path, cause);
   }
 }
 

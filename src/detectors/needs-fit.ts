@@ -4,7 +4,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
 import { modelNeedsFitCheck } from './descriptors/model-detector.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
-import { parseDetectorSpec } from './registry.js';
+import { parseDetectorSpec, refuseDuplicateNames } from './registry.js';
 
 /**
  * Which ensemble strategies cannot combine until the ensemble is fitted: `stacking` learns its combiner from
@@ -134,15 +134,21 @@ export interface UnfittedCheck {
  * where the member fails as it did before.
  *
  * @param spec - an ensemble spec
- * @param options - `onProgress`: model-loading events of the loads (downloads included), for a progress bar
- * @throws InvalidOptionsError for a member of unknown type or with a bad option (naming it)
+ * @param options - `onProgress`: model-loading events of the loads (downloads included), for a progress bar;
+ *   `beforeLoad`: runs once before the first model is loaded (not at all when none is), e.g. to check that the
+ *   command's input files can be read, so that a wrong path is not reported only after a load
+ * @throws InvalidOptionsError for a member of unknown type or with a bad option (naming it), or two members of one
+ *   name (`createEnsemble`'s rule)
+ * @throws what `beforeLoad` throws
  * @internal
  */
 export async function unfittedPartsOnLoad(
   spec: DeepReadonly<EnsembleSpec>,
-  options: { onProgress?: (p: LoadProgress) => void } = {},
+  options: { onProgress?: (p: LoadProgress) => void; beforeLoad?: () => Promise<void> } = {},
 ): Promise<UnfittedCheck> {
   const flagged = unfittedParts(spec);
+  // createEnsemble would refuse it: never advise a fit (or load a model) for an ensemble that cannot be built.
+  refuseDuplicateNames(spec.detectors.map((d) => d.name ?? d.type));
   const parts = [...flagged];
   const releases: (() => Promise<void>)[] = [];
   const release = async (): Promise<void> => {
@@ -154,6 +160,7 @@ export async function unfittedPartsOnLoad(
       const { descriptor, options: parsed } = parseDetectorSpec(d);
       const check = modelNeedsFitCheck(descriptor);
       if (check === undefined) continue;
+      if (releases.length === 0) await options.beforeLoad?.();
       const found = await check({
         ...(parsed as Record<string, unknown>),
         ...(options.onProgress !== undefined && { onProgress: options.onProgress }),

@@ -68,6 +68,27 @@ async function buildDetector(spec: DetectorSpec, context: DetectorCreateContext)
 }
 
 /**
+ * Refuses two members of one ensemble with the same name (results, weights and saved states are keyed by name): the
+ * rule of {@link createEnsemble}, on its built members; `unfittedPartsOnLoad` applies it to a spec's names (`name`,
+ * else the type) before anything is loaded or a fit command printed.
+ *
+ * @param names - the members' names, in order
+ * @throws InvalidOptionsError naming `detectors` and the first name given twice
+ * @internal
+ */
+export function refuseDuplicateNames(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name))
+      throw new InvalidOptionsError(
+        'detectors',
+        `two detectors are named "${name}": give one a different "name"`,
+      );
+    seen.add(name);
+  }
+}
+
+/**
  * Settings of one {@link createDetector} or {@link createEnsemble} call that are not part of the spec (a spec is
  * JSON data; these are not).
  */
@@ -305,16 +326,7 @@ export async function createEnsemble(
   }
   const { Ensemble } = await import('../ensemble/ensemble.js');
   const detectors = await Promise.all(spec.detectors.map((d) => buildDetector(d, context)));
-  const names = new Set<string>();
-  for (const d of detectors) {
-    if (names.has(d.name)) {
-      throw new InvalidOptionsError(
-        'detectors',
-        `two detectors are named "${d.name}": give one a different "name"`,
-      );
-    }
-    names.add(d.name);
-  }
+  refuseDuplicateNames(detectors.map((d) => d.name));
   return new Ensemble(detectors, {
     strategy: spec.strategy,
     ...(spec.threshold !== undefined && { threshold: spec.threshold }),

@@ -5,6 +5,7 @@ import { checkInRange, PROBABILITY } from '../core/number-range.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
+import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { cutAfterTargetMessage } from '../ensemble/prefix-cut.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -200,7 +201,7 @@ export async function evaluateDetector(
   const predicted: Label[] = [];
   const groups = new Map<string, ScoredSlice>();
   const members = new Map<string, ScoredSlice>();
-  const failures = new Map<string, MemberFailureCount>();
+  const failures = new MemberFailureTally();
   detections.forEach((d, i) => {
     collectMembers(d, labelled[i]!.label, members);
     collectFailures(d, i, failures);
@@ -237,7 +238,12 @@ export async function evaluateDetector(
     elapsedMs: nowMs() - started,
     ...(options.groupBy && { by: sliceMetrics(groups) }),
     ...(members.size > 0 && { members: sliceMetrics(members) }),
-    failedMembers: [...failures.values()],
+    failedMembers: failures.entries().map((f) => ({
+      detector: f.detector,
+      examples: f.count,
+      firstExample: f.first,
+      firstError: f.firstError,
+    })),
     ...(options.ci && {
       ci: bootstrapIntervals(scores, labels, predicted, options.ci === true ? {} : options.ci),
     }),
@@ -296,17 +302,12 @@ function collectMembers(d: Detection, label: Label, into: Map<string, ScoredSlic
 }
 
 /** Counts each member of an ensemble detection that threw (its outcome carries `error` instead of a score). */
-function collectFailures(d: Detection, at: number, into: Map<string, MemberFailureCount>): void {
+function collectFailures(d: Detection, at: number, into: MemberFailureTally): void {
   const ms = (d as { members?: unknown }).members;
   if (!Array.isArray(ms)) return;
   for (const m of ms as { detector?: unknown; error?: { message?: unknown } }[]) {
     if (typeof m?.detector !== 'string' || typeof m.error !== 'object' || m.error === null) continue;
-    const seen = into.get(m.detector);
-    if (seen) seen.examples++;
-    else {
-      const message = typeof m.error.message === 'string' ? m.error.message : describeValue(m.error);
-      into.set(m.detector, { detector: m.detector, examples: 1, firstExample: at, firstError: message });
-    }
+    into.add(m.detector, typeof m.error.message === 'string' ? m.error.message : describeValue(m.error), at);
   }
 }
 

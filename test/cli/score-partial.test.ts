@@ -64,11 +64,34 @@ describeWithShared('score with an ensemble member that fails', () => {
     expect(recs.map((x) => x.line)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const rec of recs)
       expect(rec.members.find((m) => m.detector === 'nli')?.error).toMatch(/ONNX Runtime/);
-    // The file is complete and well-formed: --resume continues after its last line (nothing left to score).
+    // --resume with the member still broken scores its lines again, and says so again.
     const again = await brokenEnsemble('a.jsonl', '--workers', '0', '--resume');
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/^scored 0, rejected 0 \(resumed after line 6\)/);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.stdout).toMatch(
+      /^scored 6 \(6 again, where a member had failed\), rejected 0 \(resumed after line 6\)/,
+    );
+    expect(again.stderr).toMatch(FAILED);
+    expect(again.stderr).toMatch(/then run the same command with --resume/);
     expect(await records('a.jsonl')).toEqual(recs);
+  });
+
+  it('once the member is fixed, --resume scores the lines it failed on again: the file an unbroken run writes', async () => {
+    const fixable = join(tmp, 'fixable-nli');
+    await cp(broken, fixable, { recursive: true });
+    const ensemble = ['--detectors', 'heuristic,nli', '--model', `nli=${fixable}`, '--workers', '1'];
+    expect((await score('g.jsonl', ...ensemble)).code).toBe(3);
+    await cp(join(HF_TINY, 'tiny-bert-nli', 'onnx', 'model.onnx'), join(fixable, 'onnx', 'model.onnx'));
+    const r = await score('g.jsonl', ...ensemble, '--resume');
+    // Before: "scored 0, rejected 0 (resumed after line 6)", exit 0, every line still holding the error.
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^scored 6 \(6 again, where a member had failed\), rejected 0 \(resumed after line 6\)/,
+    );
+    expect((await score('h.jsonl', ...ensemble)).code).toBe(0);
+    expect(await readFile(join(tmp, 'g.jsonl'), 'utf8')).toBe(await readFile(join(tmp, 'h.jsonl'), 'utf8'));
+    for (const rec of await records('g.jsonl'))
+      expect(rec.members.every((m) => m.error === undefined)).toBe(true);
   });
 
   it('exits 0 with --allow-partial after the same stderr line, and --json carries failedMembers', async () => {

@@ -5,7 +5,7 @@
  * wrapping off (ESC[?7l) and `score`'s hid the cursor (ESC[?25l) until they stopped: Ctrl-C, which runs no stop,
  * left the terminal that way.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,13 +170,44 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () =
 });
 
 describe.skipIf(!HAS_SCRIPT)('on a terminal, score on an input it cannot read', () => {
-  it('fails with the same message as piped, without drawing a bar first', async () => {
-    const args = ['score', join(dir, 'missing.jsonl'), '--out', join(dir, 'missing-scores.jsonl')];
+  it('fails with the same message as piped, and as detect, without drawing a bar first', async () => {
+    const missing = join(dir, 'missing.jsonl');
+    const args = ['score', missing, '--out', join(dir, 'missing-scores.jsonl')];
     const piped = await runCli(args);
     const tty = runCliOnTty(args);
     expect(piped.code).toBe(1);
     expect(tty.code).toBe(1);
     expect(tty.out).not.toMatch(/scoring \|/);
     expect(tty.out.replace(/\r\n/g, '\n')).toBe(piped.stderr);
+    // Before: a bare "ENOENT: no such file or directory, open ...".
+    const said = `botlens: Cannot read ${missing} (ENOENT): check the path and permissions.\n`;
+    expect(piped.stderr).toBe(said);
+    expect((await runCli(['detect', missing])).stderr).toBe(said);
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)('on a terminal, score into an --out that exists', () => {
+  it('refuses it without drawing a bar first, and leaves the file as it was', async () => {
+    const out = join(dir, 'taken.jsonl');
+    await writeFile(out, 'kept\n');
+    const tty = runCliOnTty(['score', join(dir, 'train.jsonl'), '--out', out, '--workers', '0']);
+    expect(tty.code).toBe(1);
+    expect(tty.out).toMatch(/taken\.jsonl already exists: continue it with --resume/);
+    // Before: a 0% scoring bar, then the error.
+    expect(tty.out).not.toMatch(/scoring \|/);
+    expect(await readFile(out, 'utf8')).toBe('kept\n');
+  });
+});
+
+describeWithShared("on a terminal, score's start-up check", () => {
+  it.skipIf(!HAS_SCRIPT)('draws the loading bar of the model it loads, then the scoring bar', () => {
+    const lora = ['--detectors', 'heuristic,lora', '--model', `lora=${join(HF_TINY, 'tiny-bert-cls')}`];
+    const out = join(dir, 'lora-scores.jsonl');
+    const r = runCliOnTty(['score', join(dir, 'train.jsonl'), '--out', out, '--workers', '0', ...lora]);
+    expect(r.code, r.out).toBe(0);
+    // Before: the check loaded the lora model with no bar (detect and eval drew one).
+    expect(r.out).toMatch(/tiny-bert-cls \[.*\] 100%/);
+    expect(r.out).toMatch(/scoring \|/);
+    expect(takesTurns(saves(r.out))).toBe(true);
   });
 });

@@ -150,6 +150,29 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
   }, 120_000);
 });
 
+describe('an ensemble that cannot be built', () => {
+  it('two members of one name: refused by the rule createEnsemble applies, with no fit command printed', async () => {
+    const duplicate = `Invalid option "detectors": two detectors are named "heuristic": give one a different "name"`;
+    for (const argv of [
+      ['detect', missing, '--detectors', 'heuristic,heuristic,embedding'],
+      ['eval', '--data', missing, '--detectors', 'heuristic,heuristic', '--strategy', 'stacking'],
+      [
+        'score',
+        CHATS,
+        '--out',
+        work.path('dup.jsonl'),
+        '--detectors',
+        'heuristic,heuristic,partner-contrast',
+      ],
+    ]) {
+      const r = await runCli(argv);
+      // Before: "fit it first (botlens fit --detectors heuristic,heuristic,embedding ...)", which fit then refused.
+      expect(r.stderr, argv[0]).toBe(`botlens: ${duplicate}\n`);
+      expect(r.code, argv[0]).toBe(1);
+    }
+  }, 60_000);
+});
+
 describe('the advice runs as printed', () => {
   it('the fit command, then this command with --model fitted.json in place of the flags it names', async () => {
     const t = work.path('advice-one.json');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
+import { BotlensError } from '../../src/errors/botlens-error.js';
 import { HEURISTIC, syntheticCorpus } from './corpus-fixture.js';
 
 async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]> {
@@ -55,6 +56,17 @@ describe('scoreCorpus', () => {
     await expect(collect(scoreCorpus([], { detector: HEURISTIC, batchSize: 0 }))).rejects.toThrow(
       /batchSize/,
     );
+  });
+  it('says a corpus file it cannot read in the words every command uses, not a bare ENOENT', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'botlens-corpus-missing-')), 'missing.jsonl');
+    for (const threads of [0, 1]) {
+      const e = await collect(scoreCorpus(missing, { detector: HEURISTIC, threads })).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(BotlensError.isInstance(e) && e.code, String(e)).toBe('READ_FAILED');
+      expect((e as Error).message).toBe(`Cannot read ${missing} (ENOENT): check the path and permissions.`);
+    }
   });
 });
 

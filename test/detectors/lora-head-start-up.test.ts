@@ -11,8 +11,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
-import { markUnfittedChecked } from '../../src/corpus/refuse-unfitted.js';
-import { scoreCorpus } from '../../src/corpus/score-corpus.js';
+import { scoreCorpus, scoreCorpusWith } from '../../src/corpus/score-corpus.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import type { EnsembleSpec } from '../../src/detectors/detector-spec.js';
 import { LoraClassifierDetector } from '../../src/detectors/lora/lora-classifier-detector.js';
@@ -97,9 +96,12 @@ describeWithShared('a lora member whose model has no classification head is refu
     expect((error as Error).message).toContain(
       'server.optionalMembers does not cover a member that cannot score until fitted ("lora")',
     );
+    // A file that holds no transcript: the refusal comes before it is read (a missing one is said before the load).
+    const unread = work.path('not-data.json');
+    await writeFile(unread, 'not a transcript\n');
     const r = await runCli([
       'detect',
-      work.path('missing.json'),
+      unread,
       '--detectors',
       'heuristic,embedding,lora',
       '--model',
@@ -159,32 +161,32 @@ describeWithShared('a lora member whose model has no classification head is refu
   }, 60_000);
 
   it('the corpus scorers do not check again what the CLI checked; a direct caller is still checked', async () => {
-    // The CLI's `score` checks as it builds the detector (scoringDetectorFromFlags) and marks it: scoreCorpus then
-    // neither loads the model again to check nor refuses it; here the lora member meets its missing head at
-    // detection, where the CLI would never send it.
-    const marked = markUnfittedChecked({ ensemble: spec(bare) });
+    // The CLI's `score` checks as it builds the detector (scoringDetectorFromFlags) and says so (unfittedChecked):
+    // the scorer then neither loads the model again to check nor refuses it; here the lora member meets its missing
+    // head at detection, where the CLI would never send it.
+    const detector = { ensemble: spec(bare) };
     const outcomes: ScoreOutcome[] = [];
-    for await (const o of scoreCorpus(CHATS, { detector: marked, threads: 0 })) {
+    for await (const o of scoreCorpusWith(CHATS, { detector, threads: 0 }, { unfittedChecked: true })) {
       outcomes.push(o);
       break;
     }
     const first = outcomes[0];
     expect(first !== undefined && 'record' in first && first.record.members[1]?.error).toMatch(/not fitted/i);
     expect(loadedModels()).toEqual([]);
-    const e = await rejectedInvalidOptions(
-      scoreCorpus(CHATS, { detector: { ensemble: spec(bare) }, threads: 0 }).next(),
-    );
+    const e = await rejectedInvalidOptions(scoreCorpus(CHATS, { detector, threads: 0 }).next());
     expect(e.option).toBe('detector.ensemble');
   }, 60_000);
 
   it('detect, eval and score refuse it before reading data; the printed fit command makes it score', async () => {
-    const missing = work.path('missing.json');
+    // A file that holds no transcript: a refusal that came after reading it would be about the file.
+    const unread = work.path('not-data.json');
+    await writeFile(unread, 'not a transcript\n');
     const ensemble = ['--detectors', 'heuristic,lora', '--model', `lora=${bare}`];
     const flags = [...ensemble, '--quiet'];
     const out = work.path('scores.jsonl');
     for (const argv of [
-      ['detect', missing, ...flags],
-      ['eval', '--data', missing, ...flags],
+      ['detect', unread, ...flags],
+      ['eval', '--data', unread, ...flags],
       ['score', CHATS, '--out', out, '--workers', '0', ...ensemble],
     ]) {
       const r = await runCli(argv);
@@ -192,8 +194,8 @@ describeWithShared('a lora member whose model has no classification head is refu
         `Invalid option "--model": --detectors heuristic,lora cannot score until it is fitted on labelled data (${why})`,
       );
       expect(r.stderr, argv[0]).toContain(fit);
-      // Before: detect and eval failed on reading the missing file; score wrote its files, then failed per line.
-      expect(r.stderr, argv[0]).not.toMatch(/Cannot read|ENOENT|not fitted:/);
+      // Before: detect and eval failed on reading the file; score wrote its files, then failed per line.
+      expect(r.stderr, argv[0]).not.toMatch(/Cannot read|ENOENT|not fitted:|JSON|line 1/);
       expect(r.code, argv[0]).toBe(1);
     }
     expect(existsSync(out)).toBe(false);
@@ -209,6 +211,26 @@ describeWithShared('a lora member whose model has no classification head is refu
     expect(fitted.code).toBe(0);
     expectBothScore(await runCli(['detect', t, '--model', join(dir, 'fitted.json')]));
   }, 240_000);
+
+  it('a missing input is said before the check loads the model, in the words of a read', async () => {
+    // Only loading the model shows that the bare encoder cannot score: a refusal would mean the load ran first (it
+    // did before: the missing input was reported only after a model load, or after a download for a hub id).
+    const missing = work.path('missing.jsonl');
+    const ensemble = ['--detectors', 'heuristic,lora', '--model', `lora=${bare}`];
+    const out = work.path('never.jsonl');
+    for (const argv of [
+      ['detect', missing, ...ensemble, '--quiet'],
+      ['eval', '--data', missing, ...ensemble, '--quiet'],
+      ['score', missing, '--out', out, '--workers', '0', ...ensemble],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.stderr, argv[0]).toBe(
+        `botlens: Cannot read ${missing} (ENOENT): check the path and permissions.\n`,
+      );
+      expect(r.code, argv[0]).toBe(1);
+    }
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('a model with a classification head passes, and detect scores with it', async () => {
     const t = await oneChat('headed.json');

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
-import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { type FailedMemberLine, reportFailedMembers } from '../report-failed-members.js';
 import {
   addTranscriptFlags,
   readTranscriptWithFlags,
@@ -26,7 +26,7 @@ interface MemberView {
   score?: number | null;
   label?: string | null;
   elapsedMs?: number;
-  error?: { message: string };
+  error?: { name?: string; message: string };
   evidence?: Detection['evidence'];
 }
 
@@ -74,10 +74,14 @@ function prettyDetection(d: Detection): string {
   return out.join('\n');
 }
 
-/** The members that threw instead of scoring (an ensemble result keeps them as data). */
-function failedMembers(d: Detection): { detector: string; error: { name?: string; message: string } }[] {
+/** The members that threw instead of scoring (an ensemble result keeps them as data), with `name: message`. */
+function failedMembers(d: Detection): FailedMemberLine[] {
   const members = (d as Detection & { members?: MemberView[] }).members ?? [];
-  return members.flatMap((m) => (m.error ? [{ detector: m.detector, error: m.error }] : []));
+  return members.flatMap((m) =>
+    m.error
+      ? [{ detector: m.detector, error: `${m.error.name ? `${m.error.name}: ` : ''}${m.error.message}` }]
+      : [],
+  );
 }
 
 /** The timeline as a table: one row per target message. */
@@ -122,22 +126,19 @@ export function registerDetectCommand(program: Command): void {
     let releaseChecked = async (): Promise<void> => undefined;
     let detector: Awaited<ReturnType<typeof detectorFromFlags>> | undefined;
     try {
-      releaseChecked = await refuseUnfittedSpec(flags, 'detect', loadProgressOptions(loadBar));
+      releaseChecked = await refuseUnfittedSpec(flags, 'detect', {
+        ...loadProgressOptions(loadBar),
+        inputs: file === '-' ? [] : [file],
+      });
       const transcript = await readTranscriptWithFlags(file, flags);
       detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
       const result = await detector.detect(transcript);
-      const failed = failedMembers(result);
-      const partial = failed.length > 0 && !flags.allowPartial;
-      for (const f of failed) {
-        process.stderr.write(
-          `botlens: detector "${f.detector}" failed: ${f.error.name ? `${f.error.name}: ` : ''}${f.error.message}\n`,
-        );
-      }
-      if (partial) {
-        process.stderr.write(
-          `botlens: no verdict: ${failed.length} detector(s) failed. Fix them, or pass --allow-partial to score from the others.\n`,
-        );
-        process.exitCode = EXIT.partial;
+      const withheld = reportFailedMembers(failedMembers(result), {
+        allowPartial: flags.allowPartial ?? false,
+        refusal: (n) =>
+          `no verdict: ${n} detector(s) failed. Fix them, or pass --allow-partial to score from the others.`,
+      });
+      if (withheld) {
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }

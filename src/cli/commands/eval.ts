@@ -3,14 +3,14 @@ import type { Detector } from '../../core/detector.js';
 import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
-import { type EvaluationReport, evaluateDetector } from '../../eval/evaluate.js';
+import { evaluateDetector } from '../../eval/evaluate.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
-import { EXIT } from '../exit-codes.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { reportFailedMembers } from '../report-failed-members.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 
@@ -26,32 +26,6 @@ type EvalFlags = DetectorFlags &
     prefix?: string;
     allowPartial?: boolean;
   };
-
-/**
- * Says on stderr which members threw and on how many transcripts; without `--allow-partial` also that there is no
- * report (their examples were scored from the other members, so the metrics are not the ensemble's) and sets
- * exit code 3, as `detect` does.
- *
- * @returns true when the report must not be printed
- */
-function refusePartial(
-  failures: EvaluationReport['failedMembers'],
-  total: number,
-  allowPartial: boolean | undefined,
-): boolean {
-  if (failures.length === 0) return false;
-  for (const f of failures) {
-    process.stderr.write(
-      `botlens: detector "${f.detector}" failed on ${f.examples} of ${total} transcripts: ${f.firstError}\n`,
-    );
-  }
-  if (allowPartial) return false;
-  process.stderr.write(
-    `botlens: no report: ${failures.length} detector(s) failed, so the metrics would not be the ensemble's. Fix them, or pass --allow-partial to evaluate from the others.\n`,
-  );
-  process.exitCode = EXIT.partial;
-  return true;
-}
 
 /** Parses `--prefix K`: a whole number of target messages, 1 or more (decimal only, as every number flag). */
 function parsePrefix(value: string | undefined): number | undefined {
@@ -113,7 +87,12 @@ export function registerEvalCommand(program: Command): void {
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
     let releaseChecked = async (): Promise<void> => undefined;
     try {
-      if (!flags.fit) releaseChecked = await refuseUnfittedSpec(flags, 'eval', loadProgressOptions(loadBar));
+      if (!flags.fit) {
+        releaseChecked = await refuseUnfittedSpec(flags, 'eval', {
+          ...loadProgressOptions(loadBar),
+          inputs: [flags.data],
+        });
+      }
       await evaluate(flags, prefix, loadBar);
     } finally {
       loadBar?.stop(); // also when the check refuses or the data cannot be read
@@ -157,7 +136,17 @@ async function evaluate(
       onProgress: (p) => progress.update(p.done, p.total),
     });
     progress.stop();
-    if (refusePartial(report.failedMembers, report.scored + report.abstained, flags.allowPartial)) return;
+    // Their examples were scored from the other members, so the metrics would not be the ensemble's.
+    const withheld = reportFailedMembers(
+      report.failedMembers.map((f) => ({ detector: f.detector, error: f.firstError, count: f.examples })),
+      {
+        of: { total: report.scored + report.abstained, unit: 'transcripts' },
+        allowPartial: flags.allowPartial ?? false,
+        refusal: (n) =>
+          `no report: ${n} detector(s) failed, so the metrics would not be the ensemble's. Fix them, or pass --allow-partial to evaluate from the others.`,
+      },
+    );
+    if (withheld) return;
     const out = {
       n: report.n,
       f1: report.f1,

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { markUnfittedChecked } from '../../corpus/refuse-unfitted.js';
-import type { ScoreSummary } from '../../corpus/score-to-file.js';
+import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
+import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import {
   addDetectorFlags,
@@ -13,7 +13,9 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
+import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
+import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
 interface ScoreFlags extends DetectorFlags {
@@ -33,7 +35,7 @@ interface ScoreFlags extends DetectorFlags {
 
 /** What {@link scoringDetectorFromFlags} returns. */
 export interface ScoringDetectorFromFlags {
-  /** What the flags describe, checked (the corpus scorers do not check it again). */
+  /** What the flags describe, checked (the corpus scorers are told so: `unfittedChecked`). */
   detector: ScoringDetector;
   /**
    * Gives back the models the check loaded: call it once the detector that scores in this thread has loaded (it
@@ -42,8 +44,17 @@ export interface ScoringDetectorFromFlags {
   release: () => Promise<void>;
 }
 
-/** What the detector flags describe, as plain data a worker thread or queue worker can rebuild. */
-export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<ScoringDetectorFromFlags> {
+/**
+ * What the detector flags describe, as plain data a worker thread or queue worker can rebuild, checked
+ * (`refuseUnfittedSpec`).
+ *
+ * @param flags - the detector flags
+ * @param options - `onProgress` for the models the check loads, `inputs` to check readable before it loads one
+ */
+export async function scoringDetectorFromFlags(
+  flags: DetectorFlags,
+  options: Parameters<typeof refuseUnfittedSpec>[2] = {},
+): Promise<ScoringDetectorFromFlags> {
   const { fitted, models } = parseModelFlags(flags.model);
   if (fitted) {
     // The flags that apply next to a fitted file (--threshold, --prior, --model-dir, ...) travel with it, checked
@@ -53,8 +64,8 @@ export async function scoringDetectorFromFlags(flags: DetectorFlags): Promise<Sc
     const detector = { file: resolve(fitted), ...(Object.keys(options).length > 0 && { options }) };
     return { detector, release: async () => undefined };
   }
-  const release = await refuseUnfittedSpec(flags, 'score');
-  return { detector: markUnfittedChecked({ ensemble: ensembleSpecFromFlags(flags) }), release };
+  const release = await refuseUnfittedSpec(flags, 'score', options);
+  return { detector: { ensemble: ensembleSpecFromFlags(flags) }, release };
 }
 
 /**
@@ -109,7 +120,10 @@ export function registerScoreCommand(program: Command): void {
         '--rejects <file>',
         'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
       )
-      .option('--resume', 'continue an interrupted run: keep the outputs and score only the lines after them')
+      .option(
+        '--resume',
+        'continue an interrupted run: keep the outputs, score the lines after them, and again the lines a member failed on',
+      )
       .addOption(
         new Option(
           '--on-invalid <mode>',
@@ -131,9 +145,19 @@ export function registerScoreCommand(program: Command): void {
       ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
-    // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
-    const { detector, release } = await scoringDetectorFromFlags(flags);
+    // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
+    checkScoreOutputs(corpus, flags);
+    const loadBar = loadProgressFor(flags.progress === false);
+    let checked: ScoringDetectorFromFlags;
     try {
+      checked = await scoringDetectorFromFlags(flags, { ...loadProgressOptions(loadBar), inputs: [corpus] });
+    } finally {
+      loadBar?.stop();
+    }
+    // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
+    const { detector, release } = checked;
+    try {
+      await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
       await scoreWith(corpus, flags, detector, release);
     } finally {
       await release();
@@ -150,36 +174,43 @@ async function scoreWith(
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
-  const { writeScores } = await import('../../corpus/score-to-file.js');
   const bar = await progressBar(corpus, flags.progress !== false);
   let outcomes: Parameters<typeof writeScores>[1];
   if (flags.redis) {
-    const { scoreCorpusOnQueue } = await import('../../corpus/queue/score-on-queue.js');
+    const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
     await release(); // the queue's workers load their own models
-    outcomes = (afterLine, onBytes) =>
-      scoreCorpusOnQueue(corpus, {
-        redis,
-        detector,
-        evidence,
-        afterLine,
-        onBytes,
-        ...(flags.queue !== undefined && { queue: flags.queue }),
-        ...(batchSize !== undefined && { batchSize }),
-      });
+    outcomes = (afterLine, onBytes, wanted) =>
+      scoreCorpusOnQueueWith(
+        corpus,
+        {
+          redis,
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(flags.queue !== undefined && { queue: flags.queue }),
+          ...(batchSize !== undefined && { batchSize }),
+        },
+        { unfittedChecked: true, wanted },
+      );
   } else {
-    const { scoreCorpus } = await import('../../corpus/score-corpus.js');
+    const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
     const threads = parseCount('--workers', flags.workers, 0);
     if (threads !== 0) await release(); // worker threads load their own models
-    outcomes = (afterLine, onBytes) =>
-      scoreCorpus(corpus, {
-        detector,
-        evidence,
-        afterLine,
-        onBytes,
-        ...(threads !== undefined && { threads }),
-        ...(batchSize !== undefined && { batchSize }),
-      });
+    outcomes = (afterLine, onBytes, wanted) =>
+      scoreCorpusWith(
+        corpus,
+        {
+          detector,
+          evidence,
+          afterLine,
+          onBytes,
+          ...(threads !== undefined && { threads }),
+          ...(batchSize !== undefined && { batchSize }),
+        },
+        { unfittedChecked: true, wanted },
+      );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
   // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
@@ -211,29 +242,20 @@ async function scoreWith(
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
+    const again = summary.rescored ? ` (${summary.rescored} again, where a member had failed)` : '';
     process.stdout.write(
-      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+      `scored ${summary.scored}${again}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
   // Exit 3: finished, but some lines were rejected (partial result).
   if (summary.rejected > 0) process.exitCode = EXIT.partial;
-  reportFailedMembers(summary, flags.allowPartial ?? false);
-}
-
-/**
- * Names each member that failed in this run on stderr; without `allowPartial` says what to do and sets exit code 3
- * (a member that cannot run is never dropped silently).
- */
-function reportFailedMembers(summary: ScoreSummary, allowPartial: boolean): void {
-  const failed = summary.failedMembers;
-  for (const f of failed) {
-    process.stderr.write(
-      `botlens: detector "${f.detector}" failed on ${f.lines} of ${summary.scored} lines: ${f.firstError}\n`,
-    );
-  }
-  if (failed.length === 0 || allowPartial) return;
-  process.stderr.write(
-    `botlens: partial result: ${failed.length} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them (then remove the file and score again), or pass --allow-partial to keep the scores from the others.\n`,
+  reportFailedMembers(
+    summary.failedMembers.map((f) => ({ detector: f.detector, error: f.firstError, count: f.lines })),
+    {
+      of: { total: summary.scored, unit: 'lines' },
+      allowPartial: flags.allowPartial ?? false,
+      refusal: (n) =>
+        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then run the same command with --resume (it scores those lines again), or pass --allow-partial to keep the scores from the others.`,
+    },
   );
-  process.exitCode = EXIT.partial;
 }

@@ -3,7 +3,7 @@ import { BotlensError } from '../../errors/botlens-error.js';
 import { checkCount } from '../check-count.js';
 import type { CorpusSource } from '../read-lines.js';
 import { refuseUnfittedScoringDetector } from '../refuse-unfitted.js';
-import { type BatchScorer, runBatches } from '../score-corpus.js';
+import { type BatchScorer, runBatches, type ScorerSettings } from '../score-corpus.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
 import {
   DEFAULT_QUEUE,
@@ -74,9 +74,26 @@ async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
  * }
  * ```
  */
-export async function* scoreCorpusOnQueue(
+export function scoreCorpusOnQueue(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
+): AsyncGenerator<ScoreOutcome> {
+  return scoreCorpusOnQueueWith(source, options, { unfittedChecked: false });
+}
+
+/**
+ * {@link scoreCorpusOnQueue}, for the CLI: its detector checked already (`unfittedChecked: true`), and the lines it
+ * wants.
+ *
+ * @param source - a file path, a stream, or lines
+ * @param options - see {@link ScoreOnQueueOptions}
+ * @param settings - see {@link ScorerSettings}
+ * @internal
+ */
+export async function* scoreCorpusOnQueueWith(
+  source: CorpusSource,
+  options: ScoreOnQueueOptions,
+  settings: ScorerSettings,
 ): AsyncGenerator<ScoreOutcome> {
   const batchSize = checkCount('batchSize', options.batchSize, 16);
   const window = checkCount('window', options.window, 64);
@@ -84,7 +101,7 @@ export async function* scoreCorpusOnQueue(
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
   // The queue's workers load their own models: the check's are given back at once.
-  await (await refuseUnfittedScoringDetector(options.detector))();
+  await (await refuseUnfittedScoringDetector(options.detector, settings))();
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();
   const connection = { url: options.redis, maxRetriesPerRequest: null };
@@ -142,5 +159,6 @@ export async function* scoreCorpusOnQueue(
     batchSize,
     afterLine,
     ...(options.onBytes && { onBytes: options.onBytes }),
+    wanted: settings.wanted,
   });
 }

@@ -1,0 +1,46 @@
+import { EXIT } from './exit-codes.js';
+
+/** One ensemble member that threw instead of scoring, as {@link reportFailedMembers} names it. */
+export interface FailedMemberLine {
+  /** The member's name. */
+  detector: string;
+  /** Its (first) error message. */
+  error: string;
+  /** On how many of the command's units (transcripts, lines) it failed; left out where there is only one. */
+  count?: number;
+}
+
+/** Options for {@link reportFailedMembers}. */
+export interface ReportFailedMembersOptions {
+  /** How many units the command scored and what they are (`transcripts`, `lines`), for "failed on N of M ...". */
+  of?: { total: number; unit: string };
+  /** `--allow-partial`: name the members, and keep the result. */
+  allowPartial: boolean;
+  /** What is withheld and what to do, after `botlens: ` (e.g. `no verdict: 1 detector(s) failed. Fix them, ...`). */
+  refusal: (failed: number) => string;
+}
+
+/**
+ * The report of `detect`, `eval` and `score` on members that threw: one stderr line per member (`botlens: detector
+ * "X" failed on N of M lines: <error>`), then, without `--allow-partial`, the refusal line and exit code 3 (a
+ * partial result): a member that cannot run is never dropped silently.
+ *
+ * @param failed - the members that failed (none: nothing is written)
+ * @param options - the unit counted, `--allow-partial`, and the refusal sentence
+ * @returns true when the command must not print its result (a member failed and `--allow-partial` was not given)
+ */
+export function reportFailedMembers(
+  failed: readonly FailedMemberLine[],
+  options: ReportFailedMembersOptions,
+): boolean {
+  if (failed.length === 0) return false;
+  const { of } = options;
+  for (const f of failed) {
+    const where = of && f.count !== undefined ? ` on ${f.count} of ${of.total} ${of.unit}` : '';
+    process.stderr.write(`botlens: detector "${f.detector}" failed${where}: ${f.error}\n`);
+  }
+  if (options.allowPartial) return false;
+  process.stderr.write(`botlens: ${options.refusal(failed.length)}\n`);
+  process.exitCode = EXIT.partial;
+  return true;
+}
