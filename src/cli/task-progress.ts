@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { chooseBarLayout, ETA_WIDTH, terminalColumns } from './bar-layout.js';
 import { elideMiddle } from './load-bar-line.js';
 import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
 
@@ -12,17 +13,10 @@ export interface TaskProgressOptions {
   stream?: NodeJS.WriteStream;
 }
 
-/** The widest bar, in cells (what `cli-progress` draws by default), and the narrowest worth drawing. */
-const MAX_BAR = 40;
-const MIN_BAR = 10;
-/** The widest ETA `cli-progress` writes below 100 hours (`99h59m`). */
-const ETA_WIDTH = 6;
-
 /**
- * The `cli-progress` format of a counted task's line and its bar's width, for a terminal `columns` wide: at most
- * `columns - 1` characters (the last column stays empty, so that no terminal wraps the line). The counts and the
- * percentage always show while they fit at all; to fit, the line first narrows the bar (40 down to 10 cells), then
- * drops the bar, then the label and the ETA.
+ * The `cli-progress` format of a counted task's line and its bar's width, for a terminal `columns` wide: the counts
+ * and the percentage always show while they fit at all; to fit, the line first narrows the bar (40 down to 10
+ * cells), then drops the bar, then the label and the ETA.
  *
  * @param label - what is being done (`eval`, `fit`)
  * @param total - the amount of work, for the widest counts
@@ -34,17 +28,18 @@ export function taskBarLayout(
   total: number,
   columns: number,
 ): { format: string; barsize: number } {
-  const room = Math.max(0, Math.floor(columns) - 1);
-  // Laid out for the widest values, so that the layout holds still while they change.
   const counts = `${total}/${total}`.length;
   const tail = counts + ' | 100% | ETA '.length + ETA_WIDTH;
-  const barRoom = room - label.length - ' [] '.length - tail;
   const rest = '{value}/{total} | {percentage}% | ETA {eta_formatted}';
-  if (barRoom >= MIN_BAR) return { format: `${label} [{bar}] ${rest}`, barsize: Math.min(MAX_BAR, barRoom) };
-  if (label.length + 1 + tail <= room) return { format: `${label} ${rest}`, barsize: MIN_BAR };
-  if (counts + ' | 100%'.length <= room)
-    return { format: '{value}/{total} | {percentage}%', barsize: MIN_BAR };
-  return { format: '{percentage}%', barsize: MIN_BAR };
+  return chooseBarLayout(
+    [
+      { format: `${label} [{bar}] ${rest}`, width: label.length + ' [] '.length + tail, bar: true },
+      { format: `${label} ${rest}`, width: label.length + 1 + tail, bar: false },
+      { format: '{value}/{total} | {percentage}%', width: counts + ' | 100%'.length, bar: false },
+      { format: '{percentage}%', width: 4, bar: false },
+    ],
+    columns,
+  );
 }
 
 /** A progress display for long CLI work; every method is a no-op when it is not shown. */
@@ -70,8 +65,7 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
   const shown = options.quiet !== true && stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let stopped = false;
-  // A terminal reports its width; 80 columns otherwise (and for one that says 0).
-  const columns = () => (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80);
+  const columns = () => terminalColumns(stream);
   let suspended = false;
   let timer: NodeJS.Timeout | undefined;
   // What the bar last showed, to draw it again after a model-loading bar has had the line.
@@ -143,7 +137,7 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       // `label: what (12345 s)`, what cut in the middle to fit the terminal.
       const room = columns() - 1 - options.label.length - ': ( s)'.length - 5;
       const shortWhat = elideMiddle(what, Math.max(1, room));
-      start({ format: `${options.label}: {what} ({elapsed} s)`, barsize: MIN_BAR }, 1, 0, {
+      start({ format: `${options.label}: {what} ({elapsed} s)`, barsize: 10 }, 1, 0, {
         what: shortWhat,
         elapsed: '0',
       });

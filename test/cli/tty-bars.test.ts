@@ -149,6 +149,22 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, the eval bar', () => {
   });
 });
 
+describe.skipIf(!HAS_SCRIPT)('on a terminal, the score bar', () => {
+  it.each([80, 40, 24])('at %i columns, fits the line and keeps its percentage and lines done', (columns) => {
+    const out = join(dir, `fit-scores-${columns}.jsonl`);
+    const r = runCliOnTty(['score', join(dir, 'big.jsonl'), '--out', out, '--workers', '0'], { columns });
+    expect(r.code).toBe(0);
+    const frames = barFrames(r.out).filter((f) => /%/.test(f));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) {
+      expect(f.length).toBeLessThanOrEqual(columns - 1);
+      expect(f).toMatch(/\d+% \| \d+ lines/);
+    }
+    if (columns === 80)
+      expect(frames.at(-1)).toMatch(/^scoring \|.+\| \d+% \| \d+ lines \| \d+ lines\/s \| ETA/);
+  });
+});
+
 describe.skipIf(!HAS_SCRIPT)('on a terminal, Ctrl-C during a progress bar', () => {
   it('score: leaves line wrapping on and the cursor shown, and ends by SIGINT', async () => {
     const r = await interruptCliOnTty(

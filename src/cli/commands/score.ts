@@ -5,6 +5,7 @@ import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
+import { chooseBarLayout, ETA_WIDTH, terminalColumns } from '../bar-layout.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -69,6 +70,34 @@ export async function scoringDetectorFromFlags(
 }
 
 /**
+ * The score bar's format for a terminal `columns` wide (see {@link chooseBarLayout}): the percentage and the lines
+ * done always show; the rate, the ETA and the bar give way first.
+ */
+function scoreBarLayout(columns: number): { format: string; barsize: number } {
+  // Laid out for a billion lines at ten million a second.
+  const done = ' | 999999999 lines'.length;
+  const rate = ' | 9999999 lines/s'.length;
+  const eta = ' | ETA '.length + ETA_WIDTH;
+  return chooseBarLayout(
+    [
+      {
+        format: 'scoring |{bar}| {percentage}% | {done} lines | {rate} lines/s | ETA {eta_formatted}',
+        width: 'scoring || 100%'.length + done + rate + eta,
+        bar: true,
+      },
+      {
+        format: 'scoring {percentage}% | {done} lines | ETA {eta_formatted}',
+        width: 'scoring 100%'.length + done + eta,
+        bar: false,
+      },
+      { format: '{percentage}% | {done} lines', width: 4 + done, bar: false },
+      { format: '{percentage}%', width: 4, bar: false },
+    ],
+    columns,
+  );
+}
+
+/**
  * A cli-progress bar over the input bytes, with lines per second; only on a terminal, and only for an input file
  * that can be read (otherwise the scoring reports the error, as it does when no bar is drawn).
  */
@@ -82,7 +111,7 @@ async function progressBar(input: string, enabled: boolean) {
     {
       ...BAR_TERMINAL_OPTIONS,
       stream: process.stderr,
-      format: 'scoring |{bar}| {percentage}% | {done} lines | {rate} lines/s | ETA {eta_formatted}',
+      ...scoreBarLayout(terminalColumns(process.stderr)),
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
