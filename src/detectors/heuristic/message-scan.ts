@@ -207,7 +207,7 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
         nonSpace++;
         punct++;
         afterTerminal = false;
-        if (!tok) tok = tokenizerSpacingAt(text, i, c);
+        if (!tok && tokenizerSpacingAt(text, i, c)) tok = true;
         i++;
         continue;
       }
@@ -230,7 +230,7 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
         if (c === 0x3f && text.charCodeAt(i - 1) !== 0x3f) questions++;
         if (c === 0x3a) linkHint ||= text.charCodeAt(i + 1) === 0x2f && text.charCodeAt(i + 2) === 0x2f;
         else if (c === 0x2e) linkHint ||= afterWww(text, i);
-        if (!tok) tok = tokenizerSpacingAt(text, i, c);
+        if (!tok && tokenizerSpacingAt(text, i, c)) tok = true;
       }
     }
     i++;

@@ -34,7 +34,9 @@ export class ScanCache {
 
   /** The entry of `text`, or -1 when it has not been seen. */
   find(text: string): number {
-    return this.enabled ? this.entries.find(text) : -1;
+    // (`=== true`: V8 does not track that a field holds a boolean, and tests a field's truth as it would any
+    // value's, about 10 instructions; `=== true` is one comparison. Twice per target message.)
+    return this.enabled === true ? this.entries.find(text) : -1;
   }
 
   /**

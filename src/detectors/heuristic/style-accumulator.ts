@@ -257,7 +257,8 @@ export class StyleAccumulator {
           : overlap.addAndCompare(sets, size, start);
       cache.setHistory(e, overlap.messages - 1);
     }
-    if (compared) {
+    // (`=== true`: the value of a call V8 did not inline is tested as any value would be, about 10 instructions.)
+    if (compared === true) {
       this.repeatSum += overlap.similarity;
       this.repeatN++;
     }
