@@ -227,7 +227,7 @@ describe('IsoTimeReader', () => {
   const out = new Float64Array(1);
   /** What the reader's fast path gives for `s`, or undefined when it hands `s` to Date.parse. */
   const fast = (r: IsoTimeReader, s: string): number | undefined =>
-    r.fastInto(s, out, 0) ? out[0] : undefined;
+    r.fastInto(s, out, 0) >= 0 ? out[0] : undefined;
 
   it('gives the reference value for every string, on its fast path or not', () => {
     const r = new IsoTimeReader();

@@ -130,21 +130,23 @@ export class IsoTimeReader {
    * A `Z` string of the same length and hour (`YYYY-MM-DDTHH`) as the last one `fastInto` took (a chat's next
    * message, mostly) is read here, in the loop: its first 13 code units are compared with the remembered ones
    * and only the minutes, seconds, fraction and `Z` are read, as `fastInto` reads them (the same value: integer
-   * sums below 2^53). Any other string goes to `timestampInto`. In the loop rather than a method of its own: at
+   * sums below 2^53). Any other string goes to `fastInto`. In the loop rather than a method of its own: at
    * 24 `charCodeAt`s it is over V8's size limit for inlining, and a call per message cost 50-70 instructions.
    */
   readAll(messages: readonly { readonly timestamp?: number | string }[], timeMs: Float64Array): boolean {
     this.reset();
     let last = Number.NEGATIVE_INFINITY;
     // The remembered hour, in locals (registers, not fields): the length (20 or 24) of the last `Z` timestamp
-    // fastInto took here (0 for none) and its 13th code unit (the hour's last digit), set when it is taken;
-    // the rest (its first 12 code units, two to a number: (first << 16) | second, and the epoch milliseconds
-    // of its hour) only when a later string matches those two, from `from` (read as `fromMs`; '' once done). So
-    // a transcript whose hour changes at every message pays next to nothing for the same-hour path.
+    // fastInto took here (0 for none) and its 13th code unit (the hour's last digit, which fastInto returns),
+    // set when it is taken; the rest (its first 12 code units, two to a number: (first << 16) | second, and the
+    // epoch milliseconds of its hour) only when a later string matches those two, from `from`, message `fromAt`
+    // ('' once done). So a transcript whose hour changes at every message pays one code unit read per message
+    // for the same-hour path (and a miss then costs about 40 instructions: the hour from fastInto's return,
+    // not read again, and the time of the hour read only when a later string is in it).
     let hourLength = 0;
     let hour12 = 0;
     let from = '';
-    let fromMs = 0;
+    let fromAt = 0;
     let hour01 = 0,
       hour23 = 0,
       hour45 = 0,
@@ -158,56 +160,59 @@ export class IsoTimeReader {
         timeMs[i] = Number.NaN;
         continue;
       }
-      let read = false;
-      // The length and the hour's last digit first: an hour that changed fails here, at one code unit read.
-      if (typeof s === 'string' && s.length === hourLength && s.charCodeAt(12) === hour12) {
-        if (from !== '') {
-          const h = from;
-          hour01 = (h.charCodeAt(0) << 16) | h.charCodeAt(1);
-          hour23 = (h.charCodeAt(2) << 16) | h.charCodeAt(3);
-          hour45 = (h.charCodeAt(4) << 16) | h.charCodeAt(5);
-          hour67 = (h.charCodeAt(6) << 16) | h.charCodeAt(7);
-          hour89 = (h.charCodeAt(8) << 16) | h.charCodeAt(9);
-          hour1011 = (h.charCodeAt(10) << 16) | h.charCodeAt(11);
-          hourMs = fromMs - msIntoHour(h);
-          from = '';
-        }
+      if (typeof s === 'number') this.timestampInto(s, timeMs, i);
+      else {
         const n = s.length;
-        const mi0 = digit(s, 14);
-        const mi1 = digit(s, 15);
-        const s0 = digit(s, 17);
-        const s1 = digit(s, 18);
-        // The hour as remembered, then minutes and seconds 00-59 (each value keeps itself and 5 or 9 minus
-        // itself non-negative), the separators and the Z.
-        if (
-          ((((s.charCodeAt(0) << 16) | s.charCodeAt(1)) ^ hour01) |
-            (((s.charCodeAt(2) << 16) | s.charCodeAt(3)) ^ hour23) |
-            (((s.charCodeAt(4) << 16) | s.charCodeAt(5)) ^ hour45) |
-            (((s.charCodeAt(6) << 16) | s.charCodeAt(7)) ^ hour67) |
-            (((s.charCodeAt(8) << 16) | s.charCodeAt(9)) ^ hour89) |
-            (((s.charCodeAt(10) << 16) | s.charCodeAt(11)) ^ hour1011)) ===
-            0 &&
-          (mi0 | (5 - mi0) | mi1 | (9 - mi1) | s0 | (5 - s0) | s1 | (9 - s1)) >= 0 &&
-          s.charCodeAt(13) === 0x3a && // :
-          s.charCodeAt(16) === 0x3a &&
-          s.charCodeAt(n - 1) === 0x5a // Z
-        ) {
-          const ms = n === 24 ? fractionMs(s) : 0;
-          if (ms >= 0) {
-            timeMs[i] = hourMs + (((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms);
-            read = true;
+        let read = false;
+        // The length and the hour's last digit first: an hour that changed fails here, at one code unit read.
+        if (n === hourLength && s.charCodeAt(12) === hour12) {
+          if (from !== '') {
+            const h = from;
+            hour01 = (h.charCodeAt(0) << 16) | h.charCodeAt(1);
+            hour23 = (h.charCodeAt(2) << 16) | h.charCodeAt(3);
+            hour45 = (h.charCodeAt(4) << 16) | h.charCodeAt(5);
+            hour67 = (h.charCodeAt(6) << 16) | h.charCodeAt(7);
+            hour89 = (h.charCodeAt(8) << 16) | h.charCodeAt(9);
+            hour1011 = (h.charCodeAt(10) << 16) | h.charCodeAt(11);
+            hourMs = timeMs[fromAt]! - msIntoHour(h);
+            from = '';
+          }
+          const mi0 = digit(s, 14);
+          const mi1 = digit(s, 15);
+          const s0 = digit(s, 17);
+          const s1 = digit(s, 18);
+          // The hour as remembered, then minutes and seconds 00-59 (each value keeps itself and 5 or 9 minus
+          // itself non-negative), the separators and the Z.
+          if (
+            ((((s.charCodeAt(0) << 16) | s.charCodeAt(1)) ^ hour01) |
+              (((s.charCodeAt(2) << 16) | s.charCodeAt(3)) ^ hour23) |
+              (((s.charCodeAt(4) << 16) | s.charCodeAt(5)) ^ hour45) |
+              (((s.charCodeAt(6) << 16) | s.charCodeAt(7)) ^ hour67) |
+              (((s.charCodeAt(8) << 16) | s.charCodeAt(9)) ^ hour89) |
+              (((s.charCodeAt(10) << 16) | s.charCodeAt(11)) ^ hour1011)) ===
+              0 &&
+            (mi0 | (5 - mi0) | mi1 | (9 - mi1) | s0 | (5 - s0) | s1 | (9 - s1)) >= 0 &&
+            s.charCodeAt(13) === 0x3a && // :
+            s.charCodeAt(16) === 0x3a &&
+            s.charCodeAt(n - 1) === 0x5a // Z
+          ) {
+            const ms = n === 24 ? fractionMs(s) : 0;
+            if (ms >= 0) {
+              timeMs[i] = hourMs + (((mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms);
+              read = true;
+            }
           }
         }
-      }
-      if (!read) {
-        if (typeof s === 'number') this.timestampInto(s, timeMs, i);
-        else if (!this.fastInto(s, timeMs, i)) timeMs[i] = slowTimestampMs(s);
-        else if (s.length === 20 || s.length === 24) {
-          // The Z form: remember its hour.
-          hourLength = s.length;
-          hour12 = s.charCodeAt(12);
-          from = s;
-          fromMs = timeMs[i]!;
+        if (!read) {
+          const taken = this.fastInto(s, timeMs, i);
+          if (taken < 0) timeMs[i] = slowTimestampMs(s);
+          else if (n === 20 || n === 24) {
+            // The Z form: remember its hour.
+            hourLength = n;
+            hour12 = taken + 0x30;
+            from = s;
+            fromAt = i;
+          }
         }
       }
       const ms = timeMs[i]!;
@@ -218,15 +223,18 @@ export class IsoTimeReader {
   }
 
   /**
-   * Writes the epoch milliseconds of `s` into `out[i]` and returns true when `s` has the common shape (see the
-   * module comment) with a year from 1970, a date the calendar has and an hour below 24; returns false, `out`
-   * untouched, for any other string (valid or not). The value is exactly what `Date.parse(s)` gives.
+   * Writes the epoch milliseconds of `s` into `out[i]` when `s` has the common shape (see the module comment)
+   * with a year from 1970, a date the calendar has and an hour below 24, and returns the hour's last digit (0-9,
+   * which {@link IsoTimeReader.readAll} remembers without reading it again); returns -1, `out` untouched, for
+   * any other string (valid or not). The value is exactly what `Date.parse(s)` gives. (A number, not a
+   * boolean: a call that is not inlined returns a value V8 must test as any value would be, about 10
+   * instructions, where a small integer takes two.)
    */
-  fastInto(s: string, out: Float64Array, i: number): boolean {
+  fastInto(s: string, out: Float64Array, i: number): number {
     const n = s.length;
     // YYYY-MM-DDTHH:MM:SS then Z (20), .sssZ (24), ±HH:MM (25) or .sss±HH:MM (29).
     const frac = n === 24 || n === 29;
-    if (!(frac || n === 20 || n === 25)) return false;
+    if (!(frac || n === 20 || n === 25)) return -1;
     const y0 = digit(s, 0);
     const y1 = digit(s, 1);
     const y2 = digit(s, 2);
@@ -280,23 +288,23 @@ export class IsoTimeReader {
       s.charCodeAt(13) !== 0x3a || // :
       s.charCodeAt(16) !== 0x3a
     ) {
-      return false;
+      return -1;
     }
     const ms = frac ? fractionMs(s) : 0;
-    if (ms < 0) return false;
+    if (ms < 0) return -1;
     const y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
     const mo = mo0 * 10 + mo1;
     const d = d0 * 10 + d1;
     const h = h0 * 10 + h1;
     // Years before 1970 and hour 24 (which Date.parse reads as the next day's midnight) are left to Date.parse;
     // a date the calendar does not have, to slowTimestampMs, which refuses it.
-    if (y < 1970 || h > 23 || mi0 > 5 || s0 > 5 || !isCalendarDate(y, mo, d)) return false;
+    if (y < 1970 || h > 23 || mi0 > 5 || s0 > 5 || !isCalendarDate(y, mo, d)) return -1;
     let offset = 0;
     if (n === 20 || n === 24) {
-      if (s.charCodeAt(n - 1) !== 0x5a) return false; // Z
+      if (s.charCodeAt(n - 1) !== 0x5a) return -1; // Z
     } else {
       offset = offsetMs(s, n - 6);
-      if (offset === NOT_FAST) return false;
+      if (offset === NOT_FAST) return -1;
     }
     const month = y * 16 + mo;
     if (month !== this.month) {
@@ -306,7 +314,7 @@ export class IsoTimeReader {
     out[i] =
       (this.monthDay + d - 1) * DAY_MS +
       (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
-    return true;
+    return h1;
   }
 
   /**
@@ -315,7 +323,7 @@ export class IsoTimeReader {
    */
   timestampInto(ts: number | string, out: Float64Array, i: number): void {
     if (typeof ts === 'number') out[i] = Number.isFinite(ts) && ts >= 0 ? ts : Number.NaN;
-    else if (!this.fastInto(ts, out, i)) out[i] = slowTimestampMs(ts);
+    else if (this.fastInto(ts, out, i) < 0) out[i] = slowTimestampMs(ts);
   }
 }
 

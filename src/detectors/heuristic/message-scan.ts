@@ -174,8 +174,9 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   let tok = false;
   let linkHint = false;
   // sentenceStats state
+  // (Every sentence the ASCII scan counts starts with an ASCII letter, which has case: the cased sentences are
+  // the sentences, one counter fewer in the loop.)
   let sentences = 0;
-  let cased = 0;
   let capitalised = 0;
   let atStart = true;
   let afterTerminal = false;
@@ -192,7 +193,6 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
         while (k < end && (classes[text.charCodeAt(k)]! & Cls.LETTER) === 0) k++;
         if (k < end) {
           sentences++;
-          cased++;
           if ((classes[text.charCodeAt(k)]! & Cls.UPPER) !== 0) capitalised++;
           atStart = false;
         }
@@ -207,7 +207,7 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
         nonSpace++;
         punct++;
         afterTerminal = false;
-        if (!tok) tok = tokenizerSpacingAt(text, i, c);
+        if (!tok && tokenizerSpacingAt(text, i, c)) tok = true;
         i++;
         continue;
       }
@@ -230,7 +230,7 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
         if (c === 0x3f && text.charCodeAt(i - 1) !== 0x3f) questions++;
         if (c === 0x3a) linkHint ||= text.charCodeAt(i + 1) === 0x2f && text.charCodeAt(i + 2) === 0x2f;
         else if (c === 0x2e) linkHint ||= afterWww(text, i);
-        if (!tok) tok = tokenizerSpacingAt(text, i, c);
+        if (!tok && tokenizerSpacingAt(text, i, c)) tok = true;
       }
     }
     i++;
@@ -261,7 +261,7 @@ function scanAscii(text: string, table: WordTable, out: MessageScan): boolean {
   const seen = out.wordFlags;
   out.lowercase = (seen & Cls.UPPER) !== 0 ? 0 : (seen & Cls.LOWER) !== 0 ? 1 : -1;
   out.sentences = sentences;
-  out.casedSentences = cased;
+  out.casedSentences = sentences;
   out.capitalisedStarts = capitalised;
   return true;
 }

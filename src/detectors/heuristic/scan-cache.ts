@@ -1,18 +1,26 @@
 import { grown } from './grown.js';
-import type { MessageScan } from './message-scan.js';
+import { MessageScan } from './message-scan.js';
 
 /**
  * What one transcript has measured of each distinct message text, so that a text sent again (bots loop: the
  * same greeting, the same question) is looked up instead of scanned again. Within one transcript a text's
  * word ids never change (the word table only grows), so its scan and its distinct-word set are the same each
- * time it is seen. Scans are stored in typed rows rather than as objects: one object per distinct message
- * would be garbage for every transcript.
+ * time it is seen. A target text's scan is kept as the object it was scanned into (the caller scans the next
+ * text into a spare: nothing is copied either way; copying a scan's fields into a typed row and back cost
+ * about 190 instructions per repeated message), and the objects stay with the cache from one transcript to the
+ * next, reused by entry number: no garbage per transcript, and at most one object per distinct text of the
+ * longest transcript so far.
  */
 export class ScanCache {
   /** Text -> entry number. */
   private readonly entries = new TextTable();
-  /** Per entry, Col.FIELDS numbers: the scan's counts when `hasScan`, and where its distinct-word set lies. */
+  /** Per entry, Col.FIELDS numbers: whether it has a scan, where its distinct-word set lies, its history. */
   private rows: Int32Array = new Int32Array(Col.FIELDS * 64);
+  /**
+   * Entry -> the scan of its text when `hasScan` (else an earlier transcript's, or nothing): objects reused
+   * across transcripts, each holding no word ids (see {@link ScanCache.keepScan}).
+   */
+  private readonly scans: MessageScan[] = [];
   /** The distinct-word sets of every entry, back to back. */
   private pool: Int32Array = new Int32Array(512);
   private poolUsed = 0;
@@ -34,7 +42,9 @@ export class ScanCache {
 
   /** The entry of `text`, or -1 when it has not been seen. */
   find(text: string): number {
-    return this.enabled ? this.entries.find(text) : -1;
+    // (`=== true`: V8 does not track that a field holds a boolean, and tests a field's truth as it would any
+    // value's, about 10 instructions; `=== true` is one comparison. Twice per target message.)
+    return this.enabled === true ? this.entries.find(text) : -1;
   }
 
   /**
@@ -96,76 +106,42 @@ export class ScanCache {
     return this.rows[Col.FIELDS * e + Col.HAS_SCAN] === 1;
   }
 
-  /** Stores the counts of `s` (a scan of entry `e`'s text) in entry `e`. */
-  storeScan(e: number, s: MessageScan): void {
-    if (e < 0) return;
-    const row = this.rows;
-    const r = Col.FIELDS * e;
-    row[r + Col.HAS_SCAN] = 1;
-    row[r + Col.BLANK] = s.blank ? 1 : 0;
-    row[r + Col.WORD_COUNT] = s.wordCount;
-    row[r + Col.EMOJI] = s.emoji;
-    row[r + Col.LINKS] = s.links;
-    row[r + Col.QUESTIONS] = s.questions;
-    row[r + Col.PUNCTUATION] = s.punctuation;
-    row[r + Col.NON_SPACE] = s.nonSpace;
-    row[r + Col.END_PUNCTUATION] = s.endPunctuation ? 1 : 0;
-    row[r + Col.TOKENIZER_SPACING] = s.tokenizerSpacing ? 1 : 0;
-    row[r + Col.TRAILING_SPACE] = s.trailingSpace ? 1 : 0;
-    row[r + Col.LOWERCASE] = s.lowercase;
-    row[r + Col.SENTENCES] = s.sentences;
-    row[r + Col.CASED_SENTENCES] = s.casedSentences;
-    row[r + Col.CAPITALISED_STARTS] = s.capitalisedStarts;
+  /**
+   * Keeps `s`, a scan of entry `e`'s text (its counts: the words are the entry's set), as entry `e`'s, and
+   * returns the object to scan the next text into: the one entry `e` held for an earlier transcript, or a new
+   * one, with the word buffer of `s` (a kept scan needs no word ids; so no buffer is held per entry).
+   */
+  keepScan(e: number, s: MessageScan): MessageScan {
+    this.rows[Col.FIELDS * e + Col.HAS_SCAN] = 1;
+    const spare = this.scans[e] ?? new MessageScan();
+    this.scans[e] = s;
+    spare.ids = s.ids;
+    s.ids = NO_IDS;
+    return spare;
   }
 
-  /** Writes entry `e`'s stored counts back into `s` (all but its word ids, which the cache does not keep). */
-  loadScan(e: number, s: MessageScan): void {
-    const row = this.rows;
-    const r = Col.FIELDS * e;
-    s.blank = row[r + Col.BLANK] === 1;
-    s.wordCount = row[r + Col.WORD_COUNT]!;
-    s.emoji = row[r + Col.EMOJI]!;
-    s.links = row[r + Col.LINKS]!;
-    s.questions = row[r + Col.QUESTIONS]!;
-    s.punctuation = row[r + Col.PUNCTUATION]!;
-    s.nonSpace = row[r + Col.NON_SPACE]!;
-    s.endPunctuation = row[r + Col.END_PUNCTUATION] === 1;
-    s.tokenizerSpacing = row[r + Col.TOKENIZER_SPACING] === 1;
-    s.trailingSpace = row[r + Col.TRAILING_SPACE] === 1;
-    s.lowercase = row[r + Col.LOWERCASE]!;
-    s.sentences = row[r + Col.SENTENCES]!;
-    s.casedSentences = row[r + Col.CASED_SENTENCES]!;
-    s.capitalisedStarts = row[r + Col.CAPITALISED_STARTS]!;
+  /** The scan kept for entry `e` (see {@link ScanCache.hasScan}): read it, never change it. */
+  scanOf(e: number): MessageScan {
+    return this.scans[e]!;
   }
 }
+
+/** The word buffer of a kept scan (see {@link ScanCache.keepScan}). */
+const NO_IDS = new Int32Array(0);
 
 /**
  * The columns of a row. An enum rather than module-level consts: esbuild (which tsx, tsup and vitest compile with)
  * writes each member's value where it is used, where V8 would read a const from the module's context and check
- * it at every use (a dozen times per stored or loaded scan). Cachegrind, per detect() on the ISO bench
- * transcript: 864.3K -> 843.0K instructions (commit a64a002).
+ * it at every use. Cachegrind, per detect() on the ISO bench transcript, when rows also held the scans' counts:
+ * 864.3K -> 843.0K instructions (commit a64a002).
  */
 enum Col {
   SET_START = 0,
   SET_SIZE = 1,
   HAS_SCAN = 2,
-  BLANK = 3,
-  WORD_COUNT = 4,
-  EMOJI = 5,
-  LINKS = 6,
-  QUESTIONS = 7,
-  PUNCTUATION = 8,
-  NON_SPACE = 9,
-  END_PUNCTUATION = 10,
-  TOKENIZER_SPACING = 11,
-  TRAILING_SPACE = 12,
-  LOWERCASE = 13,
-  SENTENCES = 14,
-  CASED_SENTENCES = 15,
-  CAPITALISED_STARTS = 16,
-  HISTORY = 17,
+  HISTORY = 3,
   /** Numbers per row. */
-  FIELDS = 18,
+  FIELDS = 4,
 }
 
 /** Entries probed before a lookup gives up (see {@link TextTable}). */

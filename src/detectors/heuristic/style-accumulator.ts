@@ -39,8 +39,8 @@ export class StyleAccumulator {
   private punct = 0;
   private nonSpace = 0;
   private readonly table = new WordTable();
-  /** The target message just scanned. */
-  private readonly scan = new MessageScan();
+  /** Where the next target message is scanned (a scan the text cache keeps is replaced by a spare). */
+  private scan = new MessageScan();
   /** The words of the other speaker's latest message (a scan of its own: the target's stays in `scan`). */
   private readonly otherScan = new MessageScan();
   private readonly cache = new ScanCache();
@@ -190,13 +190,12 @@ export class StyleAccumulator {
     c.messages++;
     this.chars += text.length;
 
-    const s = this.scan;
     const cache = this.cache;
     let e = cache.find(text);
     // A text the target sent before: its counts and words are known, and it repeats itself word for word.
     const again = e >= 0 && cache.hasScan(e);
-    if (again) cache.loadScan(e, s);
-    else scanMessage(text, this.table, s);
+    const s = again ? cache.scanOf(e) : this.scan;
+    if (!again) scanMessage(text, this.table, s);
     if (s.blank) return;
     c.textMessages++;
     this.lengths.add(text.length);
@@ -230,7 +229,8 @@ export class StyleAccumulator {
       }
       // (An entry found but not scanned: the other speaker sent this text, and its set is known.)
       if (e < 0) e = this.placeSet(text, s);
-      cache.storeScan(e, s);
+      // Kept by the cache when it keeps the text (`s` stays as it is): the next message is scanned into a spare.
+      if (e >= 0) this.scan = cache.keepScan(e, s);
     }
     // The message's words: a distinct-word set in the cache's pool when the text is kept there, else the ids in
     // `s` (repeats included), which the near-repetition history reads as their set.
@@ -257,7 +257,8 @@ export class StyleAccumulator {
           : overlap.addAndCompare(sets, size, start);
       cache.setHistory(e, overlap.messages - 1);
     }
-    if (compared) {
+    // (`=== true`: the value of a call V8 did not inline is tested as any value would be, about 10 instructions.)
+    if (compared === true) {
       this.repeatSum += overlap.similarity;
       this.repeatN++;
     }
