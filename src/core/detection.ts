@@ -1,4 +1,5 @@
 import type { Detection, Evidence } from './detector.js';
+import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { Label } from './transcript.js';
 
 /** High-resolution wall clock in milliseconds. */
@@ -159,13 +160,21 @@ class DetectionStamp extends Stamped {
   }
 }
 
+/**
+ * The {@link DetectionStamp} class every copy of botlens in the process uses (see `sharedAcrossCopies`): the
+ * first copy's, so that its private names are the same in every copy, and a stacking ensemble from one copy reads
+ * the features of a member's detection made by another. Raise its version when the stamp's fields or their
+ * meaning change.
+ */
+const Stamp = sharedAcrossCopies('detection-stamp', 1, () => DetectionStamp);
+
 /** One accessor pair for every such detection (an own, enumerable property of each). */
 const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
   get(this: object): Evidence[] {
-    return DetectionStamp.read(this);
+    return Stamp.read(this);
   },
   set(this: object, v: Evidence[]) {
-    DetectionStamp.write(this, v);
+    Stamp.write(this, v);
   },
   enumerable: true,
   configurable: true,
@@ -178,7 +187,7 @@ const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({
  * @internal
  */
 export function evidenceFacts(d: Detection): EvidenceFacts | undefined {
-  return DetectionStamp.factsOf(d);
+  return Stamp.factsOf(d);
 }
 
 /**
@@ -265,7 +274,7 @@ function lazyDetection(
   Object.defineProperty(out, 'evidence', EVIDENCE_ON_READ);
   out.elapsedMs = elapsedMs;
   if (support !== undefined) out.support = support;
-  DetectionStamp.stamp(out, build, facts, names, values);
+  Stamp.stamp(out, build, facts, names, values);
   return out;
 }
 
@@ -275,7 +284,7 @@ function lazyDetection(
  * @internal
  */
 export function stampFeatures(d: Detection, names: readonly string[], values: ArrayLike<number>): void {
-  DetectionStamp.addFeatures(d, names, values);
+  Stamp.addFeatures(d, names, values);
 }
 
 /**
@@ -286,7 +295,7 @@ export function stampFeatures(d: Detection, names: readonly string[], values: Ar
 export function stampedFeatures(
   d: object,
 ): { names: readonly string[]; values: ArrayLike<number> } | undefined {
-  return DetectionStamp.featuresOf(d);
+  return Stamp.featuresOf(d);
 }
 
 /**

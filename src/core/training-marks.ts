@@ -1,13 +1,23 @@
+import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { ValidCopies } from './validate-examples.js';
 
 /**
  * Hidden marks on training data that a member's `fit()` may read, set by the stacking ensemble. Each is a fact
  * kept in a WeakSet, like the features a detection carries: marking adds no field, so a marked object reads,
- * serializes and validates as before, and a copy is unmarked.
+ * serializes and validates as before, and a copy is unmarked. The sets are shared by every copy of botlens in
+ * the process (see `sharedAcrossCopies`): an ensemble from the CJS build marks what a member from the ESM build
+ * reads, so a fit does not depend on which copy made which object.
  *
  * @internal
  * @module
  */
+
+/** The marks, shared by every copy of botlens in the process. */
+const marks = sharedAcrossCopies('training-marks', 1, () => ({
+  prefixCuts: new WeakSet<object>(),
+  foldFits: new WeakSet<object>(),
+  validCopies: new WeakMap<object, ValidCopies>(),
+}));
 
 /**
  * Training examples that are prefix cuts of another training example (the same conversation up to the target's
@@ -15,7 +25,7 @@ import type { ValidCopies } from './validate-examples.js';
  * from whole conversations: the embedding detector lets them shape its centroids, probe and calibration but keeps
  * them out of the labelled set its kNN vote searches (so detection cost and saved state do not grow with them).
  */
-const prefixCuts = new WeakSet<object>();
+const prefixCuts: WeakSet<object> = marks.prefixCuts;
 
 /**
  * Training sets of an ensemble's out-of-fold fits (each fold's 4/5 of the examples, fitted only to score the
@@ -24,7 +34,7 @@ const prefixCuts = new WeakSet<object>();
  * only used within the solver's tolerance; a fit on an unmarked set (any user's `fit()`, and the ensemble's final
  * fit) learns from scratch, so its model is the one a fresh detector fits.
  */
-const foldFits = new WeakSet<object>();
+const foldFits: WeakSet<object> = marks.foldFits;
 
 /**
  * Marks an example as a prefix cut of another training example.
@@ -71,7 +81,7 @@ export function isFoldFit(examples: object): boolean {
 }
 
 /** Training sets whose examples have valid copies made before (see {@link markValidCopies}). */
-const validCopies = new WeakMap<object, ValidCopies>();
+const validCopies: WeakMap<object, ValidCopies> = marks.validCopies;
 
 /**
  * Marks an array of training examples as validated together with other training sets of the same ensemble fit:

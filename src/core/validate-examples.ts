@@ -1,11 +1,16 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { describeValue } from './describe-value.js';
+import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
 import { type ValidationLimits, validateTranscript } from './validate.js';
 
-/** Labelled examples already validated under explicit limits (by the data reader), with their valid copy. */
-const checked = new WeakMap<object, ValidTranscript>();
+/**
+ * Labelled examples already validated under explicit limits (by the data reader), with their valid copy. Shared
+ * by every copy of botlens in the process (see `sharedAcrossCopies`): records one copy's reader read under a
+ * raised `maxMessages` fit in another copy as in the reader's.
+ */
+const checked = sharedAcrossCopies('validated-examples', 1, () => new WeakMap<object, ValidTranscript>());
 
 /**
  * Records that `example` was validated (under explicit limits, e.g. a raised `maxMessages`) as `valid`, so the

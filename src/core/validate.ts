@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
 import { timestampMs } from './iso-time.js';
+import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 import { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits } from './validation-limits.js';
 
 export { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits };
 
-/** Validated transcripts, with the limits they passed, so validating one again costs nothing. */
-const validated = new WeakMap<object, Required<ValidationLimits>>();
+/**
+ * Validated transcripts, with the limits they passed, so validating one again costs nothing. Shared by every copy
+ * of botlens in the process (see `sharedAcrossCopies`; raise its version when the rules change): a transcript
+ * validated under raised limits by one copy is accepted by another, as by the copy that validated it.
+ */
+const validated = sharedAcrossCopies(
+  'validated-transcripts',
+  1,
+  () => new WeakMap<object, Required<ValidationLimits>>(),
+);
 
 function buildMessageSchema(l: Required<ValidationLimits>) {
   return z.object({

@@ -1,3 +1,4 @@
+import { sharedAcrossCopies } from '../core/shared-across-copies.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
 import type { Embedder } from './embedder.js';
 import { type ModelOptions, type SerializedModelOptions, serializeModelOptions } from './model-options.js';
@@ -5,9 +6,14 @@ import { type ModelOptions, type SerializedModelOptions, serializeModelOptions }
 /**
  * Where each model-backed embedder's model comes from, as fitted state saves it. Kept beside the embedders
  * (not as a member of the public `Embedder` contract), so a detector can record its embedder's source in its
- * state without knowing the embedder's class.
+ * state without knowing the embedder's class. Shared by every copy of botlens in the process (see
+ * `sharedAcrossCopies`): a detector from one copy saves the source of an embedder made by another.
  */
-const sources = new WeakMap<Embedder, SerializedModelOptions>();
+const sources = sharedAcrossCopies(
+  'embedder-sources',
+  1,
+  () => new WeakMap<Embedder, SerializedModelOptions>(),
+);
 
 /**
  * Records where an embedder's model comes from (a local folder by its absolute path, or a hub id with its

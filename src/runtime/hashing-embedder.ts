@@ -1,6 +1,7 @@
 import type { SparseVector } from '../ann/vector-math.js';
 import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
+import { sharedAcrossCopies } from '../core/shared-across-copies.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { Embedder } from './embedder.js';
@@ -66,6 +67,24 @@ const DEFAULTS: Readonly<Resolved> = Object.freeze({
 });
 
 /**
+ * Every {@link HashingEmbedder} made, by any copy of botlens in the process (see `sharedAcrossCopies`; raise its
+ * version when the sparse methods a detector calls change): a detector from one copy gives an embedder from
+ * another the same sparse paths and options as its own.
+ */
+const hashingEmbedders = sharedAcrossCopies('hashing-embedders', 1, () => new WeakSet<object>());
+
+/**
+ * Whether `embedder` is a {@link HashingEmbedder} (or a subclass), made by this copy of botlens or by another
+ * loaded in the same process (`instanceof` sees only this copy's).
+ *
+ * @param embedder - an embedder
+ * @internal
+ */
+export function isHashingEmbedder(embedder: unknown): embedder is HashingEmbedder {
+  return typeof embedder === 'object' && embedder !== null && hashingEmbedders.has(embedder);
+}
+
+/**
  * A model-free {@link Embedder}: feature hashing of word unigrams and bigrams plus character n-grams (2 to 5
  * characters, inside word boundaries), signed, with sublinear term frequency, L2-normalized. Deterministic
  * (same text, same vector, on every machine), offline, and fast (tens of microseconds per message). Use it in
@@ -103,6 +122,7 @@ export class HashingEmbedder implements Embedder {
     this.id =
       `hashing-v1:dim=${o.dim},word=1-${o.wordNgramMax},char=${o.charNgramMax === 0 ? '0' : `${o.charNgramMin}-${o.charNgramMax}`},` +
       `lower=${o.lowercase ? 1 : 0},ww=${o.wordWeight},cw=${o.charWeight}`;
+    hashingEmbedders.add(this);
   }
 
   /**

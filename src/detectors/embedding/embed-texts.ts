@@ -3,7 +3,7 @@ import { assertDims, compactVector, type SparseVector } from '../../ann/vector-m
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { type HashingEmbedder, isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import type { CachedEmbedding } from './fit-cache.js';
 
 /**
@@ -48,7 +48,7 @@ export async function embedForFit(
   signal: AbortSignal | undefined,
   what: string,
 ): Promise<CachedEmbedding[]> {
-  if (embedder instanceof HashingEmbedder) {
+  if (isHashingEmbedder(embedder)) {
     return texts.map((t, i) => {
       if ((i & 255) === 0) AbortedError.throwIfAborted(signal, what);
       const raw = embedder.embedSparse(t);

@@ -17,7 +17,7 @@ import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { embeddingDim, embedForFit, embedInBatches } from './embed-texts.js';
 import { EmbedderSlot } from './embedder-slot.js';
@@ -85,7 +85,7 @@ export class EmbeddingCentroidDetector implements Detector {
     this.name = this.o.name;
     this.threshold = this.o.threshold;
     this.embedder = new EmbedderSlot(options.embedder, options.embedderOptions);
-    if (this.o.knnStopShare < 1 && !(options.embedder instanceof HashingEmbedder)) {
+    if (this.o.knnStopShare < 1 && !isHashingEmbedder(options.embedder)) {
       throw new InvalidOptionsError(
         'knnStopShare',
         `applies to a HashingEmbedder only (${options.embedder === undefined ? 'the default transformer embedder' : `embedder "${options.embedder.id}"`} gives dense vectors, which use every position): pass embedder: new HashingEmbedder(), or leave knnStopShare out`,
@@ -232,7 +232,7 @@ export class EmbeddingCentroidDetector implements Detector {
     embedder: Embedder,
     index: VectorIndex,
   ): ((deferHot?: boolean) => HashedQuery) | undefined {
-    if (!(embedder instanceof HashingEmbedder) || !(index instanceof InvertedExactSearch)) return undefined;
+    if (!isHashingEmbedder(embedder) || !(index instanceof InvertedExactSearch)) return undefined;
     return (deferHot = false) => new HashedQuery(m, index, embedder, this.o.k, deferHot);
   }
 

@@ -2,7 +2,7 @@ import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectOptions } from '../../core/detector.js';
 import type { Transcript, ValidTranscript } from '../../core/transcript.js';
 import { AbortedError } from '../../errors/aborted-error.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import { NO_TEXT, supportOf } from './evidence.js';
 import type { StreamHost } from './stream.js';
 
@@ -42,7 +42,7 @@ export async function detectPrefixes(
   const rest: number[] = [];
   let scored = 0;
   // One accumulator for every group (emptied between them): its tables, grown to the longest group, are kept.
-  const acc = embedder instanceof HashingEmbedder ? embedder.accumulator(true) : undefined;
+  const acc = isHashingEmbedder(embedder) ? embedder.accumulator(true) : undefined;
   groups.forEach((g, at) => {
     const longest = make ? longestIfPrefixes(g) : undefined;
     if (!make || !longest || !acc) {

@@ -12,7 +12,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { transformersOptionsFromId } from '../../runtime/embedder-id.js';
 import { modelSourceOf, transformersEmbedderSource } from '../../runtime/embedder-source.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { HashingEmbedder, isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import { relocateSavedModelOptions, type SerializedModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
 import { type FittedModel, KIND, STATE_VERSION } from './model.js';
@@ -168,7 +168,7 @@ export function readState(
     }),
     // State saved before the option existed left nothing out, and so did a dense embedder (its fitted model has
     // no stop positions): a share saved with one (botlens let a fit set it) reads as 1, which it behaved as.
-    knnStopShare: embedder instanceof HashingEmbedder ? (opt<number>('knnStopShare') ?? 1) : 1,
+    knnStopShare: isHashingEmbedder(embedder) ? (opt<number>('knnStopShare') ?? 1) : 1,
     ...(opt<number>('folds') !== undefined && { folds: opt<number>('folds') }),
     ...(opt<number>('batchSize') !== undefined && { batchSize: opt<number>('batchSize') }),
     ...(embedder && { embedder }),

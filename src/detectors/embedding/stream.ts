@@ -8,7 +8,7 @@ import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { HashingAccumulator } from '../../runtime/hashing-accumulator.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import { NO_TEXT } from './evidence.js';
 import type { HashedQuery } from './hashed-query.js';
 import type { Features, FittedModel } from './model.js';
@@ -120,7 +120,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): SyncPushS
       const p = await det.streamParts();
       const make = det.hashedQuery(p.m, p.embedder, p.index);
       if (make) query = make(true);
-      if (p.embedder instanceof HashingEmbedder) acc = p.embedder.accumulator(query !== undefined);
+      if (isHashingEmbedder(p.embedder)) acc = p.embedder.accumulator(query !== undefined);
       parts = p;
     }
     if (acc) return hashedStep(message, o);

@@ -23,7 +23,7 @@ import {
 } from '../../numeric/logistic-regression.js';
 import { transcriptText } from '../../peft/training/transcript-text.js';
 import type { Embedder } from '../../runtime/embedder.js';
-import { HashingEmbedder } from '../../runtime/hashing-embedder.js';
+import { HashingEmbedder, isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
   deserializeModelOptions,
   type ModelOptions,
@@ -168,7 +168,7 @@ export class LinearProbeDetector implements Detector {
     }
     const vs = transcripts.map((t, i) => validateTranscriptAt(t, `examples[${i}]`));
     // Hashed vectors are mostly zeros: fit on their non-zeros (the same model, a fraction of the work).
-    const hashing = this.embedder instanceof HashingEmbedder ? this.embedder : undefined;
+    const hashing = isHashingEmbedder(this.embedder) ? this.embedder : undefined;
     const rows: { indices: Int32Array; values: Float32Array }[] = [];
     const X: number[][] = [];
     const y: number[] = [];
