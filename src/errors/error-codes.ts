@@ -16,8 +16,6 @@
  * - `DIMENSION_MISMATCH`: two vectors of different lengths were compared;
  * - `DISPOSED`: an object was used after `dispose()`;
  * - `DISPOSE_FAILED`: releasing a member's resources failed;
- * - `INCOMPATIBLE_COPY`: two copies of botlens loaded in one process (an ESM and a CJS copy, or two versions)
- *   keep a fact they share in different layouts, so the second copy refuses to load;
  * - `MEMBER_FAILED` / `MEMBER_FIT_FAILED`: an ensemble member failed while predicting / fitting;
  * - `ONNX_TENSOR` / `ONNX_TOO_LARGE`: an ONNX file holds a tensor botlens cannot read / is too large to edit;
  * - `QUANT_BROKEN` / `QUANT_OUTPUT_EXISTS` / `QUANT_WRITE`: a quantized model fails its check / would overwrite
@@ -40,7 +38,6 @@ export const BOTLENS_ERROR_CODES = [
   'DISPOSE_FAILED',
   'HUB',
   'IMAGE_LOAD',
-  'INCOMPATIBLE_COPY',
   'INTEGRITY',
   'INVALID_LINE',
   'INVALID_OPTIONS',
