@@ -192,6 +192,17 @@ describe('writeScores resume after a member failed on some lines', () => {
     expect(readFileSync(out, 'utf8')).toBe(jsonl([1, 2, 3].map((l) => record(l, false))));
   });
 
+  it('a damaged last line is a READ_FAILED saying what to do, not a bare SyntaxError', async () => {
+    const { input, out } = files();
+    for (const last of ['{"line":2,"members":[', '{"id":2}', 'null']) {
+      writeFileSync(out, `${jsonl([record(1, false)])}${last}\n`);
+      const err = await writeScores(input, scorer(4, []), { out, resume: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BotlensError);
+      expect(err).toMatchObject({ code: 'READ_FAILED' });
+      expect((err as Error).message).toMatch(/its last line is not a botlens record .*Remove the file/);
+    }
+  });
+
   it('an invalid failedLines is an InvalidOptionsError', async () => {
     const { input, out } = files();
     await expect(
