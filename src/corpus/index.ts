@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+export { FailedLinesError } from './failed-lines-error.js';
 export type { QueueConnectionOptions } from './queue/queue-settings.js';
 export { type QueueWorker, type QueueWorkerOptions, startQueueWorker } from './queue/queue-worker.js';
 export { type ScoreOnQueueOptions, scoreCorpusOnQueue } from './queue/score-on-queue.js';

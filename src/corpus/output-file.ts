@@ -1,10 +1,12 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { BotlensError } from '../errors/botlens-error.js';
 
 /**
  * The resume point of an append-only JSONL output: the `line` field of its last complete line, after cutting
  * off a partial last line (what a killed run can leave). A missing file gives 0. Reads the file as a stream.
  *
  * @param path - a scores or rejects file written by this module
+ * @throws BotlensError `READ_FAILED` when its last complete line is not a record with a `line` number
  */
 export async function lastCompleteLine(path: string): Promise<number> {
   let fh: FileHandle;
@@ -37,9 +39,17 @@ export async function lastCompleteLine(path: string): Promise<number> {
     }
     if (pos > completeEnd) await fh.truncate(completeEnd);
     if (!last || last.length === 0) return 0;
-    const line = (JSON.parse(last.toString('utf8')) as { line?: unknown }).line;
+    let line: unknown;
+    try {
+      line = (JSON.parse(last.toString('utf8')) as { line?: unknown } | null)?.line;
+    } catch {
+      // not JSON: the check below says so
+    }
     if (!Number.isInteger(line))
-      throw new Error(`${path}: its last line has no "line" number; is it a botlens scores file?`);
+      throw new BotlensError(
+        'READ_FAILED',
+        `${path}: its last line is not a botlens record with a "line" number, so there is no point to resume from; it was not written by botlens score, or was edited. Remove the file and score the corpus again, or repair that line.`,
+      );
     return line as number;
   } finally {
     await fh.close();

@@ -14,14 +14,12 @@ export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
  * @param onBytes - called with the bytes of the lines read so far, for progress
- * @param wanted - of the lines after `afterLine`, keep only those it returns true for (called in line order)
  * @throws BotlensError `READ_FAILED` for a file path that cannot be read
  */
 export async function* readCorpusLines(
   source: CorpusSource,
   afterLine = 0,
   onBytes?: (bytes: number) => void,
-  wanted?: (line: number) => boolean,
 ): AsyncGenerator<CorpusLine> {
   let lines: Iterable<string> | AsyncIterable<string>;
   let stream: Readable | undefined;
@@ -44,7 +42,7 @@ export async function* readCorpusLines(
         consumed += Buffer.byteLength(raw) + 1;
         onBytes(consumed);
       }
-      if (n <= afterLine || (wanted !== undefined && !wanted(n))) continue;
+      if (n <= afterLine) continue;
       const text = raw.trim();
       if (text !== '') yield { line: n, text };
     }

@@ -54,17 +54,12 @@ export interface BatchScorer {
  *
  * @param source - the corpus
  * @param scorer - where batches run
- * @param options - batch size, resume point, progress, the lines wanted after the resume point
+ * @param options - batch size, resume point, progress
  */
 export async function* runBatches(
   source: CorpusSource,
   scorer: BatchScorer,
-  options: {
-    batchSize: number;
-    afterLine: number;
-    onBytes?: (bytes: number) => void;
-    wanted?: ((line: number) => boolean) | undefined;
-  },
+  options: { batchSize: number; afterLine: number; onBytes?: (bytes: number) => void },
 ): AsyncGenerator<ScoreOutcome> {
   const inFlight: Promise<ScoreOutcome[]>[] = [];
   let batch: CorpusLine[] = [];
@@ -75,7 +70,7 @@ export async function* runBatches(
     batch = [];
   };
   try {
-    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes, options.wanted)) {
+    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes)) {
       batch.push(l);
       if (batch.length >= options.batchSize) send();
       while (inFlight.length >= scorer.window) yield* await inFlight.shift()!;
@@ -163,37 +158,23 @@ export function scoreCorpus(source: CorpusSource, options: ScoreCorpusOptions): 
 }
 
 /**
- * Settings of a corpus scorer call that only the CLI gives (`scoreCorpusWith`, `scoreCorpusOnQueueWith`).
- *
- * @internal
- */
-export interface ScorerSettings extends UnfittedCheckSetting {
-  /**
-   * Of the lines after `afterLine`, score only those it returns true for (called in line order): a resume that
-   * scores again the lines a member failed on (`writeScores`).
-   * @defaultValue every line
-   */
-  wanted?: ((line: number) => boolean) | undefined;
-}
-
-/**
- * {@link scoreCorpus}, for the CLI: its detector checked already (`unfittedChecked: true`), and the lines it wants.
+ * {@link scoreCorpus}, for the CLI, which checked its detector already (`unfittedChecked: true`).
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreCorpusOptions}
- * @param settings - see {@link ScorerSettings}
+ * @param setting - whether the detector was checked already
  * @internal
  */
 export async function* scoreCorpusWith(
   source: CorpusSource,
   options: ScoreCorpusOptions,
-  settings: ScorerSettings,
+  setting: UnfittedCheckSetting,
 ): AsyncGenerator<ScoreOutcome> {
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   // In this thread, the check's models stay loaded until scoring ends: the detector's own load shares them.
-  const releaseChecked = await refuseUnfittedScoringDetector(options.detector, settings);
+  const releaseChecked = await refuseUnfittedScoringDetector(options.detector, setting);
   try {
     if (threads > 0) await releaseChecked();
     const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
@@ -201,7 +182,6 @@ export async function* scoreCorpusWith(
       batchSize,
       afterLine,
       ...(options.onBytes && { onBytes: options.onBytes }),
-      wanted: settings.wanted,
     });
   } finally {
     await releaseChecked();

@@ -4,8 +4,8 @@ import { describeValue } from '../core/describe-value.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { checkFailedLines } from './failed-lines.js';
 import { lastCompleteLine, OrderedAppender } from './output-file.js';
-import { linesWithMemberErrors, rescoreFailedRecords, rescoreTempPath } from './rescore-failed.js';
 import type { ScoreOutcome, ScoreRecord } from './types.js';
 
 /** Options for {@link writeScores}. */
@@ -19,12 +19,19 @@ export interface WriteScoresOptions {
   rejects?: string;
   /**
    * Continue an interrupted run: keep both files, cut a partial last line, and score only the lines after the
-   * last one written, and again the lines whose record holds a member's error (a run in which a member failed:
-   * their records are replaced in place, the file renamed over whole). Without it, an existing non-empty `out` is
-   * an error (nothing is overwritten).
+   * last one written. Lines already written whose record holds a member's error are never scored again: see
+   * `failedLines`. Without it, an existing non-empty `out` is an error (nothing is overwritten).
    * @defaultValue false
    */
   resume?: boolean;
+  /**
+   * With `resume`, what to do when `out` already holds lines whose record carries a failed member's error (a run
+   * that exited 3): `refuse` throws {@link FailedLinesError} before anything is scored (nothing is changed; fix
+   * the member, remove the file and score again); `keep` leaves those lines as they are and goes on after the
+   * last line, counting them in the summary's `keptFailed`. A resume never scores them again.
+   * @defaultValue 'refuse'
+   */
+  failedLines?: 'refuse' | 'keep';
   /**
    * `fail`: stop at the first invalid line (written nowhere, so a resumed run starts with it); `skip`: write it to the rejects file and go on.
    * @defaultValue 'fail'
@@ -46,7 +53,7 @@ export interface WriteScoresOptions {
 export interface MemberFailures {
   /** The member's name. */
   detector: string;
-  /** How many lines scored in this run it failed on. */
+  /** How many of the lines scored in this run it failed on (lines kept from an earlier run are not counted). */
   lines: number;
   /** The first input line it failed on. */
   firstLine: number;
@@ -59,10 +66,12 @@ export interface ScoreSummary {
   /** Lines scored in this run. */
   scored: number;
   /**
-   * Of those, the lines scored again because their record held a member's error (a resume, after a run in which a
-   * member failed): their new records replaced the old ones in place.
+   * Lines written by an earlier run whose record holds a member's error, kept as they were by a resume with
+   * `failedLines: 'keep'` (0 otherwise): not counted in `scored` nor in `failedMembers`.
    */
-  rescored: number;
+  keptFailed: number;
+  /** The first input line of those (0 when there are none). */
+  keptFailedFirstLine: number;
   /**
    * The members that failed on at least one line scored in this run, in the order they first failed (empty when
    * every member ran on every line). Such lines are still written, scored from the other members.
@@ -84,20 +93,6 @@ export interface ScoreSummary {
   rejects: string;
 }
 
-/** True when the ascending `sorted` holds `value`. */
-function sortedHas(sorted: readonly number[], value: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid]!;
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /** Counts the members that failed in `record`. */
 function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): void {
   for (const m of record.members) if (m.error !== undefined) failures.add(m.detector, m.error, record.line);
@@ -106,26 +101,33 @@ function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): 
 /**
  * The output files of {@link writeScores}, checked before anything is scored: three different files (scores,
  * rejects, input), and no non-empty scores file unless resuming (nothing is overwritten). The CLI checks them
- * before it loads a model or draws a bar; `writeScores` checks them again.
+ * before it loads a model or draws a bar; `writeScores` checks them again. The lines holding a member's error are
+ * checked apart (`checkFailedLines`, which reads the file).
  *
  * @param input - the corpus path
- * @param options - `out`, `rejects`, `resume`, `onInvalid`
+ * @param options - `out`, `rejects`, `resume`, `onInvalid`, `failedLines`
  * @returns the absolute paths of the scores and rejects files
- * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, or `onInvalid` is neither
- *   `skip` nor `fail`
+ * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, `onInvalid` is neither
+ *   `skip` nor `fail`, or `failedLines` neither `refuse` nor `keep`
  * @internal
  */
 export function checkScoreOutputs(
   input: string,
-  options: Pick<WriteScoresOptions, 'out' | 'rejects' | 'resume' | 'onInvalid'>,
+  options: Pick<WriteScoresOptions, 'out' | 'rejects' | 'resume' | 'onInvalid' | 'failedLines'>,
 ): { out: string; rejects: string } {
   const out = resolve(options.out);
   const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
   const onInvalid = options.onInvalid ?? 'fail';
   if (onInvalid !== 'skip' && onInvalid !== 'fail')
     throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${describeValue(onInvalid)}`);
+  const failedLines = options.failedLines ?? 'refuse';
+  if (failedLines !== 'refuse' && failedLines !== 'keep')
+    throw new InvalidOptionsError(
+      'failedLines',
+      `expected "refuse" or "keep", got ${describeValue(failedLines)}`,
+    );
   const inputPath = resolve(input);
-  if (out === inputPath || rejects === inputPath || out === rejects || rescoreTempPath(out) === inputPath)
+  if (out === inputPath || rejects === inputPath || out === rejects)
     throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
   if (!options.resume && existsSync(out) && statSync(out).size > 0) {
     throw new InvalidOptionsError(
@@ -141,68 +143,52 @@ export function checkScoreOutputs(
  * appended in input order (each file a prefix of the run at any moment), so a killed run leaves at most a
  * partial last line, which `resume` cuts before continuing after the last complete one: no line is lost or
  * written twice. Both files are synced at the end. Members that failed on a line (their error is in the record)
- * are counted in the summary's `failedMembers`; deciding what a failure means is the caller's. A resume scores
- * those lines again first (once the member is fixed, the file ends as an uninterrupted run would have written it):
- * the scores file is rewritten beside itself with their new records and renamed over the old one, so a run killed
- * meanwhile leaves it whole.
+ * are counted in the summary's `failedMembers`; deciding what a failure means is the caller's. A resume refuses a
+ * scores file that holds such lines unless told to keep them (`failedLines`): it never scores them again, so a
+ * silent mix of failed and good lines cannot happen.
+ *
+ * Limit: a resume does not check that the scores file was written from the same corpus (records carry the line
+ * number and `id`, which are not compared with the corpus): resume only with the corpus that started the file.
  *
  * @param input - the corpus path (checked not to be an output)
- * @param outcomes - starts the scorer after a given input line, reporting bytes read; `wanted`, when given, says
- *   which of the lines after `afterLine` are needed (a resume that scores failed lines again): a scorer may skip the
- *   others (the CLI's does), and the outcomes of those it scores anyway are ignored
+ * @param outcomes - starts the scorer after a given input line, reporting bytes read
  * @param options - see {@link WriteScoresOptions}
- * @throws InvalidOptionsError when an output is the input, or `out` exists without `resume`
+ * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, or an option is invalid
+ * @throws FailedLinesError with `resume` when `out` holds lines with a member's error and `failedLines` is `refuse`
+ * @throws BotlensError `READ_FAILED` with `resume` for a damaged line of `out` holding `"error":` (naming file:line)
  * @throws BotlensError `INVALID_LINE` at the first invalid line with `onInvalid: 'fail'`
  */
 export async function writeScores(
   input: string,
-  outcomes: (
-    afterLine: number,
-    onBytes: (bytes: number) => void,
-    wanted?: (line: number) => boolean,
-  ) => AsyncIterable<ScoreOutcome>,
+  outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
 ): Promise<ScoreSummary> {
   const { out, rejects } = checkScoreOutputs(input, options);
   const onInvalid = options.onInvalid ?? 'fail';
+  // Before anything is scored or cut: a file holding lines a member failed on is refused unless they are kept.
+  const kept = options.resume
+    ? await checkFailedLines(out, options.failedLines ?? 'refuse')
+    : { lines: 0, firstLine: 0 };
   const afterLine = options.resume
     ? Math.max(await lastCompleteLine(out), await lastCompleteLine(rejects))
     : 0;
-  // A resume scores again the lines a member failed on (their records hold its error), then goes on after afterLine.
-  const again = options.resume ? await linesWithMemberErrors(out) : [];
-  const wanted = again.length > 0 ? (line: number) => line > afterLine || sortedHas(again, line) : undefined;
   const started = performance.now();
   let scored = 0;
-  let rescored = 0;
   let rejected = 0;
   let lastLine = afterLine;
   let bytes = 0;
   const failures = new MemberFailureTally();
-  const run = outcomes(
-    again.length > 0 ? again[0]! - 1 : afterLine,
-    (b) => {
-      bytes = b;
-    },
-    wanted,
-  )[Symbol.asyncIterator]();
+  const run = outcomes(afterLine, (b) => {
+    bytes = b;
+  })[Symbol.asyncIterator]();
   const next = async (): Promise<ScoreOutcome | undefined> => {
     const r = await run.next();
     return r.done ? undefined : r.value;
   };
   let files: OrderedAppender | undefined;
   try {
-    let first: ScoreOutcome | undefined;
-    if (again.length > 0) {
-      first = await rescoreFailedRecords(out, run, (record, isNew) => {
-        countFailedMembers(record, failures); // a record kept as it was still carries its member's error
-        if (!isNew) return;
-        scored++;
-        rescored++;
-        options.onProgress?.({ done: scored + rejected, bytes });
-      });
-    }
     files = await OrderedAppender.open(out, rejects, !options.resume);
-    for (let o = first ?? (await next()); o !== undefined; o = await next()) {
+    for (let o = await next(); o !== undefined; o = await next()) {
       if (o.line <= afterLine) continue; // a scorer that scored more than the lines asked for
       lastLine = o.line;
       if ('record' in o) {
@@ -229,7 +215,8 @@ export async function writeScores(
   const elapsedMs = performance.now() - started;
   return {
     scored,
-    rescored,
+    keptFailed: kept.lines,
+    keptFailedFirstLine: kept.firstLine,
     failedMembers: failures.entries().map((f) => ({
       detector: f.detector,
       lines: f.count,

@@ -64,34 +64,40 @@ describeWithShared('score with an ensemble member that fails', () => {
     expect(recs.map((x) => x.line)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const rec of recs)
       expect(rec.members.find((m) => m.detector === 'nli')?.error).toMatch(/ONNX Runtime/);
-    // --resume with the member still broken scores its lines again, and says so again.
-    const again = await brokenEnsemble('a.jsonl', '--workers', '0', '--resume');
-    expect(again.code, again.stderr).toBe(3);
-    expect(again.stdout).toMatch(
-      /^scored 6 \(6 again, where a member had failed\), rejected 0 \(resumed after line 6\)/,
+    expect(r.stderr).toMatch(
+      /fix them, then remove .+ and score again \(--resume cannot score those lines again\)/,
     );
-    expect(again.stderr).toMatch(FAILED);
-    expect(again.stderr).toMatch(/then run the same command with --resume/);
-    expect(await records('a.jsonl')).toEqual(recs);
   });
 
-  it('once the member is fixed, --resume scores the lines it failed on again: the file an unbroken run writes', async () => {
-    const fixable = join(tmp, 'fixable-nli');
-    await cp(broken, fixable, { recursive: true });
-    const ensemble = ['--detectors', 'heuristic,nli', '--model', `nli=${fixable}`, '--workers', '1'];
-    expect((await score('g.jsonl', ...ensemble)).code).toBe(3);
-    await cp(join(HF_TINY, 'tiny-bert-nli', 'onnx', 'model.onnx'), join(fixable, 'onnx', 'model.onnx'));
-    const r = await score('g.jsonl', ...ensemble, '--resume');
-    // Before: "scored 0, rejected 0 (resumed after line 6)", exit 0, every line still holding the error.
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
-      /^scored 6 \(6 again, where a member had failed\), rejected 0 \(resumed after line 6\)/,
+  it('--resume on a file holding failed lines refuses before scoring: how many, the first, what to do', async () => {
+    expect((await brokenEnsemble('g.jsonl', '--workers', '0')).code).toBe(3);
+    const before = await readFile(join(tmp, 'g.jsonl'), 'utf8');
+    // Before: the 6 lines were scored again and the file rewritten; earlier still, a silent "scored 0", exit 0.
+    const r = await brokenEnsemble('g.jsonl', '--workers', '0', '--resume');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /g\.jsonl holds 6 line\(s\) whose record carries a failed member's error \(the first: input line 1\); a resume cannot score them again\. Fix the member, then remove .+g\.jsonl and score the corpus again, or pass --allow-partial/,
     );
-    expect((await score('h.jsonl', ...ensemble)).code).toBe(0);
-    expect(await readFile(join(tmp, 'g.jsonl'), 'utf8')).toBe(await readFile(join(tmp, 'h.jsonl'), 'utf8'));
-    for (const rec of await records('g.jsonl'))
-      expect(rec.members.every((m) => m.error === undefined)).toBe(true);
+    expect(await readFile(join(tmp, 'g.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('--resume --allow-partial keeps them and goes on after the last line, saying so', async () => {
+    expect((await brokenEnsemble('h.jsonl', '--workers', '0')).code).toBe(3);
+    const before = await readFile(join(tmp, 'h.jsonl'), 'utf8');
+    const r = await brokenEnsemble('h.jsonl', '--workers', '0', '--resume', '--allow-partial', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^botlens score: kept 6 line\(s\) of .+h\.jsonl from an earlier run whose record holds a failed member's error \(the first: input line 1\), as --allow-partial asks$/m,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      scored: 0,
+      keptFailed: 6,
+      keptFailedFirstLine: 1,
+      failedMembers: [],
+      resumedAfterLine: 6,
+    });
+    expect(await readFile(join(tmp, 'h.jsonl'), 'utf8')).toBe(before);
   });
 
   it('exits 0 with --allow-partial after the same stderr line, and --json carries failedMembers', async () => {

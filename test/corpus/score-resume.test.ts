@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FailedLinesError } from '../../src/corpus/failed-lines-error.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreRecord } from '../../src/corpus/types.js';
+import { BotlensError } from '../../src/errors/botlens-error.js';
 import { HEURISTIC, syntheticCorpus } from './corpus-fixture.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -99,21 +101,11 @@ describe('writeScores resume after a member failed on some lines', () => {
   });
   const jsonl = (records: ScoreRecord[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
 
-  /**
-   * A scorer of input lines 1..`last` whose member "b" fails on `failing`; it skips the lines `wanted` leaves out
-   * (unless `ignoreWanted`), records the lines it scores in `asked`, and throws at `throwAt`.
-   */
-  function scorer(
-    last: number,
-    failing: readonly number[],
-    asked: number[] = [],
-    opts: { ignoreWanted?: boolean; throwAt?: number } = {},
-  ) {
-    return (afterLine: number, _onBytes: (b: number) => void, wanted?: (line: number) => boolean) =>
+  /** A scorer of input lines 1..`last` whose member "b" fails on `failing`; it records the lines it scores in `asked`. */
+  function scorer(last: number, failing: readonly number[], asked: number[] = []) {
+    return (afterLine: number) =>
       (async function* () {
         for (let line = afterLine + 1; line <= last; line++) {
-          if (wanted && !opts.ignoreWanted && !wanted(line)) continue;
-          if (line === opts.throwAt) throw new Error('the scorer died');
           asked.push(line);
           yield { line, record: record(line, failing.includes(line)) };
         }
@@ -121,73 +113,100 @@ describe('writeScores resume after a member failed on some lines', () => {
   }
 
   function files() {
-    const dir = mkdtempSync(join(tmpdir(), 'botlens-rescore-'));
+    const dir = mkdtempSync(join(tmpdir(), 'botlens-failed-lines-'));
     const input = join(dir, 'corpus.jsonl');
     writeFileSync(input, 'the input is never read here\n');
     return { dir, input, out: join(dir, 'scores.jsonl') };
   }
 
-  const fixed = jsonl([1, 2, 3, 4, 5, 6, 7, 8].map((l) => record(l, false)));
-
-  it('scores again only the lines a member failed on, in place, then goes on after the last line', async () => {
-    const { dir, input, out } = files();
+  it('refuses by default, before scoring anything, saying how many lines, the first, and what to do', async () => {
+    const { input, out } = files();
     const first = await writeScores(input, scorer(6, [2, 5]), { out });
     expect(first.failedMembers).toEqual([
       { detector: 'b', lines: 2, firstLine: 2, firstError: 'b could not load' },
     ]);
-    // The member is fixed and the corpus grew by two lines.
+    const before = readFileSync(out, 'utf8');
     const asked: number[] = [];
-    const resumed = await writeScores(input, scorer(8, [], asked), { out, resume: true });
-    // Before: lines 7 and 8 only, and lines 2 and 5 kept their error for good.
-    expect(asked).toEqual([2, 5, 7, 8]);
-    expect(readFileSync(out, 'utf8')).toBe(fixed);
-    expect(resumed).toMatchObject({
-      scored: 4,
-      rescored: 2,
-      resumedAfterLine: 6,
-      lastLine: 8,
-      failedMembers: [],
-    });
-    expect(readdirSync(dir).sort()).toEqual(['corpus.jsonl', 'scores.jsonl', 'scores.jsonl.rejects.jsonl']);
-  });
-
-  it('gives the same file when the scorer scores every line anyway (the others are ignored)', async () => {
-    const { input, out } = files();
-    await writeScores(input, scorer(6, [2, 5]), { out });
-    const asked: number[] = [];
-    const resumed = await writeScores(input, scorer(8, [], asked, { ignoreWanted: true }), {
-      out,
-      resume: true,
-    });
-    expect(asked).toEqual([2, 3, 4, 5, 6, 7, 8]);
-    expect(readFileSync(out, 'utf8')).toBe(fixed);
-    expect(resumed).toMatchObject({ scored: 4, rescored: 2 });
-  });
-
-  it('a member that still fails is counted again, its lines rewritten with the new error', async () => {
-    const { input, out } = files();
-    await writeScores(input, scorer(6, [2, 5]), { out });
-    const resumed = await writeScores(input, scorer(6, [2, 5]), { out, resume: true });
-    expect(resumed).toMatchObject({ scored: 2, rescored: 2 });
-    expect(resumed.failedMembers).toEqual([
-      { detector: 'b', lines: 2, firstLine: 2, firstError: 'b could not load' },
-    ]);
-    expect(readFileSync(out, 'utf8')).toBe(
-      jsonl([1, 2, 3, 4, 5, 6].map((l) => record(l, l === 2 || l === 5))),
+    // Before: lines 2 and 5 scored again and the file rewritten (or, earlier, a silent mix with the new lines).
+    const err = await writeScores(input, scorer(8, [], asked), { out, resume: true }).catch(
+      (e: unknown) => e,
     );
+    expect(FailedLinesError.isInstance(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'MEMBER_FAILED', out, lines: 2, firstLine: 2 });
+    expect((err as Error).message).toMatch(/holds 2 line\(s\) .*input line 2.*remove .*--allow-partial/);
+    expect(asked).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toBe(before);
   });
 
-  it('a run that dies while scoring them again leaves the scores file as it was, and no temporary file', async () => {
+  it("failedLines: 'keep' goes on after the last line, keeping them, with honest counts", async () => {
     const { dir, input, out } = files();
     await writeScores(input, scorer(6, [2, 5]), { out });
-    const before = readFileSync(out, 'utf8');
-    await expect(
-      writeScores(input, scorer(8, [], [], { throwAt: 5 }), { out, resume: true }),
-    ).rejects.toThrow('the scorer died');
-    expect(readFileSync(out, 'utf8')).toBe(before);
+    const asked: number[] = [];
+    const resumed = await writeScores(input, scorer(9, [9], asked), {
+      out,
+      resume: true,
+      failedLines: 'keep',
+    });
+    expect(asked).toEqual([7, 8, 9]); // never a rescore of the lines before
+    expect(readFileSync(out, 'utf8')).toBe(
+      jsonl([1, 2, 3, 4, 5, 6, 7, 8, 9].map((l) => record(l, l === 2 || l === 5 || l === 9))),
+    );
+    expect(resumed).toMatchObject({
+      scored: 3,
+      keptFailed: 2,
+      keptFailedFirstLine: 2,
+      resumedAfterLine: 6,
+      lastLine: 9,
+      // Only the lines scored in this run: line 9, not the kept 2 and 5.
+      failedMembers: [{ detector: 'b', lines: 1, firstLine: 9, firstError: 'b could not load' }],
+    });
     expect(readdirSync(dir).sort()).toEqual(['corpus.jsonl', 'scores.jsonl', 'scores.jsonl.rejects.jsonl']);
-    // The next resume does it all.
-    await writeScores(input, scorer(8, []), { out, resume: true });
-    expect(readFileSync(out, 'utf8')).toBe(fixed);
+  });
+
+  it('a file without such lines resumes as before, whatever failedLines says', async () => {
+    const { input, out } = files();
+    await writeScores(input, scorer(3, []), { out });
+    const resumed = await writeScores(input, scorer(5, []), { out, resume: true });
+    expect(resumed).toMatchObject({ scored: 2, keptFailed: 0, keptFailedFirstLine: 0, failedMembers: [] });
+    expect(readFileSync(out, 'utf8')).toBe(jsonl([1, 2, 3, 4, 5].map((l) => record(l, false))));
+  });
+
+  it('a damaged line holding "error": is a READ_FAILED naming file:line, not a bare SyntaxError', async () => {
+    const { input, out } = files();
+    writeFileSync(
+      out,
+      `${jsonl([record(1, false)])}{"line":2,"members":[{"error": oops\n${jsonl([record(3, false)])}`,
+    );
+    const err = await writeScores(input, scorer(4, []), { out, resume: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BotlensError);
+    expect(err).toMatchObject({ code: 'READ_FAILED' });
+    expect((err as Error).message).toContain(`${out}:2: not a botlens score record`);
+    expect((err as Error).message).toMatch(/Remove the file and score the corpus again/);
+  });
+
+  it('a partial last line holding "error": (a killed run) is cut as before, not called damaged', async () => {
+    const { input, out } = files();
+    writeFileSync(out, `${jsonl([record(1, false)])}{"line":2,"members":[{"detector":"b","error":"b co`);
+    const resumed = await writeScores(input, scorer(3, []), { out, resume: true });
+    expect(resumed).toMatchObject({ scored: 2, keptFailed: 0, resumedAfterLine: 1 });
+    expect(readFileSync(out, 'utf8')).toBe(jsonl([1, 2, 3].map((l) => record(l, false))));
+  });
+
+  it('a damaged last line is a READ_FAILED saying what to do, not a bare SyntaxError', async () => {
+    const { input, out } = files();
+    for (const last of ['{"line":2,"members":[', '{"id":2}', 'null']) {
+      writeFileSync(out, `${jsonl([record(1, false)])}${last}\n`);
+      const err = await writeScores(input, scorer(4, []), { out, resume: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BotlensError);
+      expect(err).toMatchObject({ code: 'READ_FAILED' });
+      expect((err as Error).message).toMatch(/its last line is not a botlens record .*Remove the file/);
+    }
+  });
+
+  it('an invalid failedLines is an InvalidOptionsError', async () => {
+    const { input, out } = files();
+    await expect(
+      writeScores(input, scorer(1, []), { out, failedLines: 'rescore' as 'keep' }),
+    ).rejects.toThrow(/Invalid option "failedLines": expected "refuse" or "keep", got "rescore"/);
   });
 });

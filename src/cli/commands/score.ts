@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { checkFailedLines } from '../../corpus/failed-lines.js';
 import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
@@ -151,7 +152,7 @@ export function registerScoreCommand(program: Command): void {
       )
       .option(
         '--resume',
-        'continue an interrupted run: keep the outputs, score the lines after them, and again the lines a member failed on',
+        "continue an interrupted run: keep the outputs and score only the lines after them (refused when a line holds a failed member's error, unless --allow-partial keeps it)",
       )
       .addOption(
         new Option(
@@ -175,7 +176,9 @@ export function registerScoreCommand(program: Command): void {
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
-    checkScoreOutputs(corpus, flags);
+    const failedLines = flags.allowPartial ? 'keep' : 'refuse';
+    const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
+    if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
     const loadBar = loadProgressFor(flags.progress === false);
     let checked: ScoringDetectorFromFlags;
     try {
@@ -209,7 +212,7 @@ async function scoreWith(
     const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
     await release(); // the queue's workers load their own models
-    outcomes = (afterLine, onBytes, wanted) =>
+    outcomes = (afterLine, onBytes) =>
       scoreCorpusOnQueueWith(
         corpus,
         {
@@ -221,13 +224,13 @@ async function scoreWith(
           ...(flags.queue !== undefined && { queue: flags.queue }),
           ...(batchSize !== undefined && { batchSize }),
         },
-        { unfittedChecked: true, wanted },
+        { unfittedChecked: true },
       );
   } else {
     const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
     const threads = parseCount('--workers', flags.workers, 0);
     if (threads !== 0) await release(); // worker threads load their own models
-    outcomes = (afterLine, onBytes, wanted) =>
+    outcomes = (afterLine, onBytes) =>
       scoreCorpusWith(
         corpus,
         {
@@ -238,7 +241,7 @@ async function scoreWith(
           ...(threads !== undefined && { threads }),
           ...(batchSize !== undefined && { batchSize }),
         },
-        { unfittedChecked: true, wanted },
+        { unfittedChecked: true },
       );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
@@ -257,6 +260,7 @@ async function scoreWith(
     summary = await writeScores(corpus, outcomes, {
       out: flags.out,
       resume: flags.resume ?? false,
+      failedLines: flags.allowPartial ? 'keep' : 'refuse',
       onInvalid: flags.onInvalid,
       ...(flags.rejects !== undefined && { rejects: flags.rejects }),
       onProgress: (p) => {
@@ -271,11 +275,14 @@ async function scoreWith(
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
-    const again = summary.rescored ? ` (${summary.rescored} again, where a member had failed)` : '';
     process.stdout.write(
-      `scored ${summary.scored}${again}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
+  if (summary.keptFailed > 0)
+    process.stderr.write(
+      `botlens score: kept ${summary.keptFailed} line(s) of ${summary.out} from an earlier run whose record holds a failed member's error (the first: input line ${summary.keptFailedFirstLine}), as --allow-partial asks\n`,
+    );
   // Exit 3: finished, but some lines were rejected (partial result).
   if (summary.rejected > 0) process.exitCode = EXIT.partial;
   reportFailedMembers(
@@ -284,7 +291,7 @@ async function scoreWith(
       of: { total: summary.scored, unit: 'lines' },
       allowPartial: flags.allowPartial ?? false,
       refusal: (n) =>
-        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then run the same command with --resume (it scores those lines again), or pass --allow-partial to keep the scores from the others.`,
+        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then remove ${summary.out} and score again (--resume cannot score those lines again), or pass --allow-partial to keep the scores from the others.`,
     },
   );
 }

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { checkCount } from '../check-count.js';
 import type { CorpusSource } from '../read-lines.js';
-import { refuseUnfittedScoringDetector } from '../refuse-unfitted.js';
-import { type BatchScorer, runBatches, type ScorerSettings } from '../score-corpus.js';
+import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../refuse-unfitted.js';
+import { type BatchScorer, runBatches } from '../score-corpus.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
 import {
   DEFAULT_QUEUE,
@@ -82,18 +82,17 @@ export function scoreCorpusOnQueue(
 }
 
 /**
- * {@link scoreCorpusOnQueue}, for the CLI: its detector checked already (`unfittedChecked: true`), and the lines it
- * wants.
+ * {@link scoreCorpusOnQueue}, for the CLI, which checked its detector already (`unfittedChecked: true`).
  *
  * @param source - a file path, a stream, or lines
  * @param options - see {@link ScoreOnQueueOptions}
- * @param settings - see {@link ScorerSettings}
+ * @param setting - whether the detector was checked already
  * @internal
  */
 export async function* scoreCorpusOnQueueWith(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
-  settings: ScorerSettings,
+  setting: UnfittedCheckSetting,
 ): AsyncGenerator<ScoreOutcome> {
   const batchSize = checkCount('batchSize', options.batchSize, 16);
   const window = checkCount('window', options.window, 64);
@@ -101,7 +100,7 @@ export async function* scoreCorpusOnQueueWith(
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
   // The queue's workers load their own models: the check's are given back at once.
-  await (await refuseUnfittedScoringDetector(options.detector, settings))();
+  await (await refuseUnfittedScoringDetector(options.detector, setting))();
   const name = options.queue ?? DEFAULT_QUEUE;
   const { Queue, QueueEvents } = await loadBullmq();
   const connection = { url: options.redis, maxRetriesPerRequest: null };
@@ -159,6 +158,5 @@ export async function* scoreCorpusOnQueueWith(
     batchSize,
     afterLine,
     ...(options.onBytes && { onBytes: options.onBytes }),
-    wanted: settings.wanted,
   });
 }
