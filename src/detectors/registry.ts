@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
+import { checkStateVersion } from '../core/detector-kit.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -213,12 +214,11 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
   }
   const descriptor = descriptorForKind(state.kind);
   const label = `${descriptor.type} state`;
-  if (state.version !== descriptor.stateVersion) {
-    throw new InvalidOptionsError(
-      'state.version',
-      `this botlens reads ${label} version ${descriptor.stateVersion}, got ${describeValue(state.version)}: refit or upgrade botlens`,
-    );
-  }
+  checkStateVersion(state.version, {
+    version: descriptor.stateVersion,
+    oldestVersion: descriptor.oldestStateVersion,
+    label: descriptor.type,
+  });
   if (descriptor.stateSchema) {
     const r = descriptor.stateSchema.safeParse(state);
     if (!r.success) throw new InvalidOptionsError('state', `bad ${label}: ${fieldsMessage(r.error.issues)}`);
