@@ -327,7 +327,8 @@ describe('PartnerContrastDetector', () => {
       for (const back of [PartnerContrastDetector.fromJSON(state), await detectorFromState(state)]) {
         expect(back.name).toBe(d.name);
         expect(back.toJSON?.()).toEqual(state);
-        for (const t of train.slice(0, 3)) expect((await back.detect(t)).score).toBe((await d.detect(t)).score);
+        for (const t of train.slice(0, 3))
+          expect((await back.detect(t)).score).toBe((await d.detect(t)).score);
       }
     }
     const message =
