@@ -212,6 +212,27 @@ describe('registerDetector', () => {
       /reads lengthy state version 1, got 2/,
     );
   });
+
+  it('reads the state versions from oldestStateVersion to stateVersion, and refuses a range that ends before it starts', async () => {
+    registerDetector(
+      defineDetector({
+        ...lengthyDescriptor,
+        type: 'lengthy-two',
+        kind: 'lengthy-two',
+        stateVersion: 2,
+        oldestStateVersion: 1,
+      }),
+    );
+    for (const version of [1, 2]) {
+      expect((await detectorFromState({ kind: 'lengthy-two', version, cutoff: 3 })).name).toBe('lengthy');
+    }
+    await expect(detectorFromState({ kind: 'lengthy-two', version: 3, cutoff: 3 })).rejects.toThrow(
+      'Invalid option "state.version": this botlens reads lengthy-two state versions 1 to 2, got 3: refit or upgrade botlens',
+    );
+    expect(() =>
+      defineDetector({ ...lengthyDescriptor, type: 'lengthy-bad', oldestStateVersion: 2 }),
+    ).toThrow(/oldestStateVersion.*expected a whole number from 0 to stateVersion \(1\)/);
+  });
 });
 
 describe('conformance of the built-in types built through the registry', () => {

@@ -221,6 +221,10 @@ describe('Ensemble weighted-mean', () => {
     };
     bad(() => new Ensemble([]), 'detectors');
     bad(() => new Ensemble([fixed('a', 1), fixed('a', 0)]), 'detectors');
+    // The one rule and wording of createEnsemble and the CLI's start-up check (refuseDuplicateNames).
+    expect(() => new Ensemble([fixed('a', 1), fixed('b', 0), fixed('a', 0)])).toThrow(
+      'Invalid option "detectors": two detectors are named "a": give one a different "name"',
+    );
     bad(() => new Ensemble([fixed('a', 1)], { strategy: 'vote' as 'cascade' }), 'strategy');
     bad(() => new Ensemble([fixed('a', 1)], { weights: { b: 1 } }), 'weights');
     bad(() => new Ensemble([fixed('a', 1)], { weights: { a: -1 } }), 'weights');

@@ -1,8 +1,11 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { createLoadProgressBar, type LoadProgressBar } from '../src/cli/progress-bar.js';
 import { acquireModel } from '../src/runtime/load-model.js';
+import type { LoadProgress } from '../src/runtime/model-options.js';
 import { describeWithShared, HF_TINY } from './helpers/shared.js';
 
 function capture(columns?: number) {
@@ -142,5 +145,36 @@ describeWithShared('progress bar on a real load', () => {
     await h.release();
     bar.stop();
     expect(out.text()).toMatch(/tiny-bert.*100%/s);
+  });
+
+  it('a load that fails reports `failed` (never `ready`), and the bar ends there, saying so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'botlens-failed-load-'));
+    try {
+      const broken = join(dir, 'broken-bert');
+      await cp(join(HF_TINY, 'tiny-bert'), broken, { recursive: true });
+      await writeFile(join(broken, 'onnx', 'model_quantized.onnx'), 'not an onnx file');
+      const out = capture();
+      const bar = createLoadProgressBar({ stream: out.stream, noTTYOutput: true });
+      const events: LoadProgress['status'][] = [];
+      const load = acquireModel('feature-extraction', {
+        model: broken,
+        dtype: 'q8',
+        defaultModel: 'x/y',
+        onProgress: (p) => {
+          events.push(p.status);
+          bar.onProgress(p);
+        },
+      });
+      await expect(load).rejects.toThrow(/could not load/);
+      expect(events.at(-1)).toBe('failed');
+      expect(events).not.toContain('ready');
+      // The bar ended before the error reached the caller: stopping it draws nothing more.
+      const drawn = out.text();
+      expect(frames(drawn).at(-1)).toMatch(/^broken-bert \[.*\] \d+% \| .* \| failed$/);
+      bar.stop();
+      expect(out.text()).toBe(drawn);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,9 +8,10 @@
  * @packageDocumentation
  */
 
-/** The widest bar, in cells (what `cli-progress` draws by default), and the narrowest worth drawing. */
-const MAX_BAR = 40;
-const MIN_BAR = 10;
+/** The widest bar, in cells (what `cli-progress` draws by default). */
+export const MAX_BAR = 40;
+/** The narrowest bar worth drawing, in cells. */
+export const MIN_BAR = 10;
 
 /** One way to write a progress line, from the fullest to the barest. */
 export interface BarLayoutChoice {

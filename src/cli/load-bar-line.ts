@@ -1,15 +1,17 @@
 /**
  * The text of the model-loading bar, fitted to the terminal's width: `label [bar] 57% | 0.62/1.16 MB | file`.
- * The percentage and the byte counts always show; to fit a narrow terminal the line gives up, in this order, the
+ * The percentage and the byte counts show whenever they fit; to fit a narrow terminal the line gives up, in this order, the
  * bar's width beyond what leaves 24 columns to the file name (down to 10 cells), the file name's width (elided in
  * the middle, then dropped), the label's width (several models become `2 models`, a long name is elided in the
- * middle), and last the bar itself.
+ * middle), and last the bar itself; below about 20 columns the byte counts go too, and the percentage alone shows.
  *
  * Part of the CLI, not of the package's API.
  *
  * @internal
  * @packageDocumentation
  */
+
+import { MAX_BAR, MIN_BAR } from './bar-layout.js';
 
 /** What one redraw of the loading bar shows. */
 export interface LoadBarLine {
@@ -25,10 +27,6 @@ export interface LoadBarLine {
   detail: string;
 }
 
-/** The widest bar, in cells (what `cli-progress` draws by default). */
-const MAX_BAR = 40;
-/** The narrowest bar worth drawing. */
-const MIN_BAR = 10;
 /** The shortest elided file name or label worth showing. */
 const MIN_TEXT = 8;
 /** The columns kept for the file name before the bar narrows below its widest. */
@@ -94,7 +92,8 @@ export function fitLoadBarLine(
   drawBar: (progress: number, cells: number) => string,
 ): string {
   const room = Math.max(0, Math.floor(columns) - 1);
-  const tail = `${Math.floor(Math.min(Math.max(line.progress, 0), 1) * 100)}% | ${byteCounts(line.loaded, line.total)}`;
+  const percent = `${Math.floor(Math.min(Math.max(line.progress, 0), 1) * 100)}%`;
+  const tail = `${percent} | ${byteCounts(line.loaded, line.total)}`;
   const withBar = (label: string, cells: number) => `${label} [${drawBar(line.progress, cells)}] ${tail}`;
   const label = labelFor(line.models, Number.POSITIVE_INFINITY);
   // Laid out for the widest numbers, so that the layout holds still while they change.
@@ -115,5 +114,7 @@ export function fitLoadBarLine(
   // No bar: the label, as much as fits, and the numbers.
   const bareRoom = room - 1 - tailWidth;
   if (bareRoom >= MIN_TEXT) return `${labelFor(line.models, bareRoom)} ${tail}`;
-  return tail;
+  // The numbers alone; narrower still, the percentage alone (a byte count cut short would read as another number).
+  if (tail.length <= room) return tail;
+  return percent.slice(0, room);
 }

@@ -28,13 +28,16 @@ export interface LoadProgressBar {
   /** Pass this as `onProgress` in the model options. */
   onProgress: (p: LoadProgress) => void;
   /**
-   * Stops the bar for good where it is (a bar whose models all reported `ready` has already finished). Safe to call
-   * more than once.
+   * Stops the bar for good where it is (a bar whose models all reported `ready` or `failed` has already finished).
+   * Safe to call more than once.
    */
   stop(): void;
 }
 
-/** One model of the load under way: its short name, whether it is ready, and the bytes of each of its files. */
+/**
+ * One model of the load under way: its short name, whether its load has ended (`ready` or `failed`), and the bytes
+ * of each of its files.
+ */
 interface ModelLoad {
   name: string;
   ready: boolean;
@@ -46,7 +49,8 @@ interface ModelLoad {
  * the same time (an ensemble's members load together): bytes read over all files of all those models (files join
  * the total as they start), labelled with the models' short names (a local folder by its base name, a hub id as
  * given), with the file being read. The bar starts on the first event with a size and finishes at 100% once every
- * model it counts has reported `ready`; it stays on screen, and a model that starts loading later gets a bar of its
+ * model it counts has reported `ready` (a model that reports `failed` ends too, at what was read, and says
+ * `failed`: the bar ends before the error is reported, never drawn after it); it stays on screen, and a model that starts loading later gets a bar of its
  * own on the next line. The line always fits the terminal's width, the percentage and byte counts whole (see
  * `fitLoadBarLine`). Nothing is drawn when the stream is not a terminal (unless `noTTYOutput`).
  *
@@ -102,21 +106,23 @@ export function createLoadProgressBar(options: LoadProgressBarOptions = {}): Loa
     bar.setTotal(total);
     bar.update(loaded);
   };
-  const ready = (p: LoadProgress) => {
+  // A model ends `ready` (its files count as read) or `failed` (they count as far as they were read).
+  const finish = (p: LoadProgress, outcome: 'ready' | 'failed') => {
     const m = loads.get(p.model);
-    // A model this bar did not see load (already loaded: nothing was read), or a second `ready` for it.
+    // A model this bar did not see load (already loaded: nothing was read), or a second end for it.
     if (!m || m.ready) return;
     m.ready = true;
-    for (const f of m.files.values()) f.loaded = Math.max(f.loaded, f.total);
-    detail = loads.size > 1 ? `${m.name} ready` : 'ready';
+    if (outcome === 'ready') for (const f of m.files.values()) f.loaded = Math.max(f.loaded, f.total);
+    detail = loads.size > 1 ? `${m.name} ${outcome}` : outcome;
     redraw();
     if (![...loads.values()].every((l) => l.ready)) return;
-    endBar(); // its last frame (100%) stays on screen
+    // Its last frame stays on screen, ended before the caller reports anything (a failed load's error included).
+    endBar();
     loads.clear();
   };
   const onProgress = (p: LoadProgress) => {
     if (stopped) return;
-    if (p.status === 'ready') return ready(p);
+    if (p.status === 'ready' || p.status === 'failed') return finish(p, p.status);
     if (!p.file) return;
     let m = loads.get(p.model);
     if (!m) {

@@ -220,8 +220,13 @@ export function beginFit(
 export interface StateFormat {
   /** The detector's `kind`. */
   kind: string;
-  /** The state format version this code reads. */
+  /** The state format version this code writes, the newest it reads. */
   version: number;
+  /**
+   * The oldest state format version this code still reads.
+   * @defaultValue `version`
+   */
+  oldestVersion?: number;
   /** The class whose `toJSON()` made the state, e.g. `NliZeroShotDetector`. */
   owner: string;
   /** How errors name the detector, e.g. `NLI` in "this botlens reads NLI state version 1". */
@@ -247,12 +252,39 @@ export function checkState(state: DetectorState, format: StateFormat): void {
       `expected "${format.kind}", got ${describeValue(state.kind)}`,
     );
   }
-  if (state.version !== format.version) {
-    throw new InvalidOptionsError(
-      'state.version',
-      `this botlens reads ${format.label} state version ${format.version}, got ${describeValue(state.version)}: refit or upgrade botlens`,
-    );
+  checkStateVersion(state.version, format);
+}
+
+/**
+ * Checks a saved state's `version` is one this code reads: `format.version` or, when given, one from
+ * `format.oldestVersion` up to it. A state of a version this code does not know (a newer botlens wrote it, or it
+ * is damaged) is refused in the same words by `fromJSON` and the registry.
+ *
+ * @param version - the state's `version`
+ * @param format - the newest version read, the oldest one still read, and how errors name the detector
+ * @throws InvalidOptionsError naming `state.version`
+ *
+ * @internal
+ */
+export function checkStateVersion(
+  version: unknown,
+  format: Pick<StateFormat, 'version' | 'oldestVersion' | 'label'>,
+): void {
+  const oldest = format.oldestVersion ?? format.version;
+  if (
+    typeof version === 'number' &&
+    Number.isInteger(version) &&
+    version >= oldest &&
+    version <= format.version
+  ) {
+    return;
   }
+  const reads =
+    oldest === format.version ? `version ${format.version}` : `versions ${oldest} to ${format.version}`;
+  throw new InvalidOptionsError(
+    'state.version',
+    `this botlens reads ${format.label} state ${reads}, got ${describeValue(version)}: refit or upgrade botlens`,
+  );
 }
 
 /**

@@ -123,8 +123,18 @@ export interface DetectorDescriptor<Options extends object = object, D extends D
    * misspelt option is an error. It validates config files and CLI flags before anything loads.
    */
   readonly optionsSchema: z.ZodType<Options>;
-  /** The saved-state format version `restore` reads; a state of another version is refused. */
+  /**
+   * The saved-state format version its detectors write, the newest `restore` reads; a state of a version outside
+   * `oldestStateVersion` to `stateVersion` is refused (`this botlens reads … state version 1, got 2: refit or
+   * upgrade botlens`). Raise it when the state's layout changes so that an older botlens refuses the new states
+   * in those words.
+   */
   readonly stateVersion: number;
+  /**
+   * The oldest saved-state format version `restore` still reads, when it reads more than `stateVersion`.
+   * @defaultValue `stateVersion`
+   */
+  readonly oldestStateVersion?: number;
   /**
    * Checks a saved state before `restore` (bounds, shape), with errors that name the field. Optional: the
    * registry always checks `kind` and `version` itself.
@@ -244,6 +254,19 @@ export function checkDescriptor(d: unknown): asserts d is DetectorDescriptor {
   }
   if (!(Number.isInteger(x.stateVersion) && (x.stateVersion ?? 0) >= 0)) {
     throw new InvalidOptionsError('stateVersion', `${who}: expected a whole number`);
+  }
+  if (
+    x.oldestStateVersion !== undefined &&
+    !(
+      Number.isInteger(x.oldestStateVersion) &&
+      x.oldestStateVersion >= 0 &&
+      x.oldestStateVersion <= x.stateVersion!
+    )
+  ) {
+    throw new InvalidOptionsError(
+      'oldestStateVersion',
+      `${who}: expected a whole number from 0 to stateVersion (${String(x.stateVersion)})`,
+    );
   }
   for (const f of x.cliFlags ?? []) {
     if (!DETECTOR_CLI_FLAGS.includes(f)) {

@@ -1,10 +1,11 @@
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
+import { refuseDuplicateNames } from '../ensemble/refuse-duplicate-names.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { LoadProgress } from '../runtime/model-options.js';
 import { modelNeedsFitCheck } from './descriptors/model-detector.js';
 import type { DetectorSpec, EnsembleSpec } from './detector-spec.js';
-import { parseDetectorSpec, refuseDuplicateNames } from './registry.js';
+import { parseDetectorSpec, specMemberName } from './registry.js';
 
 /**
  * Which ensemble strategies cannot combine until the ensemble is fitted: `stacking` learns its combiner from
@@ -104,7 +105,7 @@ export function unfittedParts(spec: DeepReadonly<EnsembleSpec>): UnfittedPart[] 
   const parts: UnfittedPart[] = [];
   if (STRATEGY_NEEDS_FIT[spec.strategy]) parts.push({ part: 'strategy', strategy: spec.strategy });
   spec.detectors.forEach((d, index) => {
-    if (detectorNeedsFit(d)) parts.push({ part: 'detector', index, name: d.name ?? d.type, type: d.type });
+    if (detectorNeedsFit(d)) parts.push({ part: 'detector', index, name: specMemberName(d), type: d.type });
   });
   return parts;
 }
@@ -148,7 +149,7 @@ export async function unfittedPartsOnLoad(
 ): Promise<UnfittedCheck> {
   const flagged = unfittedParts(spec);
   // createEnsemble would refuse it: never advise a fit (or load a model) for an ensemble that cannot be built.
-  refuseDuplicateNames(spec.detectors.map((d) => d.name ?? d.type));
+  refuseDuplicateNames(spec.detectors.map(specMemberName));
   const parts = [...flagged];
   const releases: (() => Promise<void>)[] = [];
   const release = async (): Promise<void> => {
@@ -167,7 +168,7 @@ export async function unfittedPartsOnLoad(
       });
       releases.push(() => found.release());
       if (found.reason !== undefined)
-        parts.push({ part: 'detector', index, name: d.name ?? d.type, type: d.type, reason: found.reason });
+        parts.push({ part: 'detector', index, name: specMemberName(d), type: d.type, reason: found.reason });
     }
   } catch (err) {
     await release();

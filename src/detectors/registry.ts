@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
+import { checkStateVersion } from '../core/detector-kit.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -68,24 +69,18 @@ async function buildDetector(spec: DetectorSpec, context: DetectorCreateContext)
 }
 
 /**
- * Refuses two members of one ensemble with the same name (results, weights and saved states are keyed by name): the
- * rule of {@link createEnsemble}, on its built members; `unfittedPartsOnLoad` applies it to a spec's names (`name`,
- * else the type) before anything is loaded or a fit command printed.
+ * The name a detector built from `spec` will have, before it is built: its options' `name` as its type's options
+ * schema resolves it (its default included: a type's default name may differ from the type), which is what
+ * {@link createDetector} passes to the type's `create`; the type when the schema has no `name`.
  *
- * @param names - the members' names, in order
- * @throws InvalidOptionsError naming `detectors` and the first name given twice
+ * @param spec - a detector spec
+ * @throws InvalidOptionsError for an unknown type or a bad option (naming it)
  * @internal
  */
-export function refuseDuplicateNames(names: readonly string[]): void {
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name))
-      throw new InvalidOptionsError(
-        'detectors',
-        `two detectors are named "${name}": give one a different "name"`,
-      );
-    seen.add(name);
-  }
+export function specMemberName(spec: DeepReadonly<DetectorSpec>): string {
+  const { options } = parseDetectorSpec(spec);
+  const name = (options as { name?: unknown }).name;
+  return typeof name === 'string' ? name : spec.type;
 }
 
 /**
@@ -213,12 +208,11 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
   }
   const descriptor = descriptorForKind(state.kind);
   const label = `${descriptor.type} state`;
-  if (state.version !== descriptor.stateVersion) {
-    throw new InvalidOptionsError(
-      'state.version',
-      `this botlens reads ${label} version ${descriptor.stateVersion}, got ${describeValue(state.version)}: refit or upgrade botlens`,
-    );
-  }
+  checkStateVersion(state.version, {
+    version: descriptor.stateVersion,
+    oldestVersion: descriptor.oldestStateVersion,
+    label: descriptor.type,
+  });
   if (descriptor.stateSchema) {
     const r = descriptor.stateSchema.safeParse(state);
     if (!r.success) throw new InvalidOptionsError('state', `bad ${label}: ${fieldsMessage(r.error.issues)}`);
@@ -326,7 +320,7 @@ export async function createEnsemble(
   }
   const { Ensemble } = await import('../ensemble/ensemble.js');
   const detectors = await Promise.all(spec.detectors.map((d) => buildDetector(d, context)));
-  refuseDuplicateNames(detectors.map((d) => d.name));
+  // The Ensemble constructor refuses two members of one name (refuseDuplicateNames).
   return new Ensemble(detectors, {
     strategy: spec.strategy,
     ...(spec.threshold !== undefined && { threshold: spec.threshold }),

@@ -3,6 +3,7 @@ import type { Detector } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
+import { refuseDuplicateNames } from './refuse-duplicate-names.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
@@ -54,14 +55,9 @@ function memberNames(detectors: readonly Detector[]): string[] {
         `detectors[${i}] has no name: give every member a unique, non-empty name`,
       );
     }
-    if (names.includes(d.name)) {
-      throw new InvalidOptionsError(
-        'detectors',
-        `two members are named "${d.name}": member names must be unique`,
-      );
-    }
     names.push(d.name);
   });
+  refuseDuplicateNames(names);
   return names;
 }
 

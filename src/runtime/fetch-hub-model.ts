@@ -81,10 +81,10 @@ export async function fetchHubModel(
   return { ...where, location: folder, local: true };
 }
 
-/** A progress callback that cannot break the download by throwing; `ready` is left to the loader. */
+/** A progress callback that cannot break the download by throwing; `ready` and `failed` are left to the loader. */
 function quiet(onProgress: (p: LoadProgress) => void): (p: LoadProgress) => void {
   return (p) => {
-    if (p.status === 'ready') return;
+    if (p.status === 'ready' || p.status === 'failed') return;
     try {
       onProgress(p);
     } catch {

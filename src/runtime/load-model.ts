@@ -318,17 +318,22 @@ export async function acquireModel(task: ModelTask, opts: AcquireModelOptions): 
   const { key, where, entry, dtype } = entryFor(task, opts);
   entry.refs++;
   let loaded: Loaded;
+  const report = (status: 'ready' | 'failed') => {
+    try {
+      opts.onProgress?.({ status, model: where.model });
+    } catch {
+      // ignore a throwing progress callback
+    }
+  };
   try {
     loaded = await entry.promise;
   } catch (err) {
     entry.refs--;
+    // A progress bar stops here, rather than being left running under the error.
+    report('failed');
     throw toModelLoadError(err, where);
   }
-  try {
-    opts.onProgress?.({ status: 'ready', model: where.model });
-  } catch {
-    // ignore a throwing progress callback
-  }
+  report('ready');
   const held = entry;
   let released = false;
   const handle: ModelHandle = {

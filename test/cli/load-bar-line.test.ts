@@ -61,6 +61,16 @@ describe('fitLoadBarLine', () => {
     expect(fitLoadBarLine(one, 24, drawBar)).toBe('50% | 0.66/1.16 MB');
   });
 
+  for (const columns of [15, 10]) {
+    it(`fits within ${columns} columns, keeping the percentage (the bars wrap a line one column too wide)`, () => {
+      for (const line of [one, { ...one, models: [LONG_NAME] }, { ...one, progress: 1, loaded: 1_160_000 }]) {
+        const text = fitLoadBarLine(line, columns, drawBar);
+        expect(text.length).toBeLessThanOrEqual(columns - 1);
+        expect(text).toMatch(/^(50|100)%$/);
+      }
+    });
+  }
+
   it('keeps its layout while the numbers change (the bar does not come and go)', () => {
     const widths = [
       { loaded: 300, total: 31_500 },

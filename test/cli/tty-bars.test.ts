@@ -5,7 +5,7 @@
  * wrapping off (ESC[?7l) and `score`'s hid the cursor (ESC[?25l) until they stopped: Ctrl-C, which runs no stop,
  * left the terminal that way.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,32 @@ describeWithShared('on a terminal, an ensemble of several model-backed members',
   it.skipIf(!HAS_SCRIPT)('at 40 columns, every frame keeps the percentage and byte counts', () => {
     expect(detectOnTty(40).at(-1)).toMatch(/ 100% \| /);
   });
+});
+
+describeWithShared('on a terminal, a model that fails to load', () => {
+  it.skipIf(!HAS_SCRIPT)(
+    'ends its loading bar, saying failed, before the error: no frame is drawn after it',
+    async () => {
+      const broken = join(dir, 'broken-nli');
+      await cp(join(HF_TINY, 'tiny-bert-nli'), broken, { recursive: true });
+      await writeFile(join(broken, 'onnx', 'model.onnx'), 'not an onnx file');
+      const r = runCliOnTty(
+        ['detect', join(dir, 'one.json'), '--detectors', 'heuristic,nli', '--model', `nli=${broken}`],
+        { columns: 100 },
+      );
+      expect(r.code).toBe(3);
+      const error = r.out.indexOf('botlens: detector "nli" failed: ModelLoadError');
+      expect(error).toBeGreaterThan(0);
+      // Before: the bar ran on under the error (written on the bar's own line), and stopping it at the end drew a
+      // stale frame ("broken-nli [...] 100% | ... | onnx/model.onnx") after the command's output.
+      const before = r.out.slice(0, error);
+      expect(barFrames(before).at(-1)).toMatch(/^broken-nli \[.*\] \d+% \| [\d.]+\/[\d.]+ kB \| failed$/);
+      expect(before).toMatch(new RegExp(`${ESC}8\\r?\\n$`));
+      expect(r.out.slice(error)).not.toContain(`${ESC}[1G`);
+      expect(r.out.slice(error)).not.toContain('broken-nli [');
+      expect(takesTurns(saves(r.out))).toBe(true);
+    },
+  );
 });
 
 describe.skipIf(!HAS_SCRIPT)('on a terminal, the eval bar', () => {

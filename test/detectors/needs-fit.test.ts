@@ -14,6 +14,7 @@ import {
   detectorNeedsFit,
   STRATEGY_NEEDS_FIT,
   unfittedParts,
+  unfittedPartsOnLoad,
 } from '../../src/detectors/needs-fit.js';
 import { createDetector, createEnsemble } from '../../src/detectors/registry.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
@@ -22,8 +23,11 @@ import {
   type BAD_NEEDS_FIT,
   NEEDS_FIT_TYPE,
   needsFitDescriptor,
+  RENAMED_DEFAULT_NAME,
+  RENAMED_TYPE,
   registerBadNeedsFitDetectors,
   registerNeedsFitDetector,
+  registerRenamedNeedsFitDetector,
 } from '../helpers/needs-fit-detector.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { chat } from '../helpers/transcripts.js';
@@ -92,6 +96,35 @@ describe('which detector specs need a fit', () => {
     expect(() => defineDetector({ ...needsFitDescriptor, needsFit: true as never })).toThrow(
       /needsFit.*expected a function of the parsed options/,
     );
+  });
+
+  it("names a member as it will be built (its type's default name, which may differ from the type) and refuses two of one name as createEnsemble does", async () => {
+    registerRenamedNeedsFitDetector();
+    // Named "cutoff" (its default) and "cutoff-length-renamed": two names, though one is the other's type.
+    const distinct: EnsembleSpec = {
+      detectors: [{ type: RENAMED_TYPE }, { type: RENAMED_TYPE, name: RENAMED_TYPE, cutoff: 30 }],
+      strategy: 'weighted-mean',
+    };
+    const check = await unfittedPartsOnLoad(distinct);
+    expect(check.parts).toEqual([
+      { part: 'detector', index: 0, name: RENAMED_DEFAULT_NAME, type: RENAMED_TYPE },
+    ]);
+    await check.release();
+    expect((await createEnsemble(distinct)).members.map((m) => m.name)).toEqual([
+      RENAMED_DEFAULT_NAME,
+      RENAMED_TYPE,
+    ]);
+    // Both named "cutoff": the one that takes the default name is not named by its type.
+    const clash: EnsembleSpec = {
+      detectors: [
+        { type: RENAMED_TYPE, cutoff: 30 },
+        { type: 'heuristic', name: RENAMED_DEFAULT_NAME },
+      ],
+      strategy: 'weighted-mean',
+    };
+    const refusal = `Invalid option "detectors": two detectors are named "${RENAMED_DEFAULT_NAME}": give one a different "name"`;
+    await expect(unfittedPartsOnLoad(clash)).rejects.toThrow(refusal);
+    await expect(createEnsemble(clash)).rejects.toThrow(refusal);
   });
 
   it('a needsFit that throws or returns no boolean is refused, naming the type, never read as true', () => {

@@ -306,7 +306,36 @@ describe('PartnerContrastDetector', () => {
     signals[0] = 'something_else';
     expect(() => PartnerContrastDetector.fromJSON({ ...state, signals })).toThrow(InvalidOptionsError);
     expect(() => PartnerContrastDetector.fromJSON({ ...state, weights: [1, 2] })).toThrow(/finite numbers/);
-    expect(() => PartnerContrastDetector.fromJSON({ ...state, version: 2 })).toThrow(/version/);
+    expect(() => PartnerContrastDetector.fromJSON({ ...state, version: 3 })).toThrow(/version/);
+  });
+
+  it('saves version 1 without targetSignals (as before they existed) and 2 with them, reads both, refuses others', async () => {
+    const plain = new PartnerContrastDetector({ name: 'plain' });
+    const own = new PartnerContrastDetector({ name: 'own', targetSignals: ['near_repeat_mean'] });
+    await plain.fit(train);
+    await own.fit(train);
+    const v1 = JSON.parse(JSON.stringify(plain.toJSON())) as DetectorState;
+    const v2 = JSON.parse(JSON.stringify(own.toJSON())) as DetectorState;
+    expect(v1.version).toBe(1);
+    expect(Object.keys(v1)).not.toContain('targetSignals');
+    // An older botlens reads version 1 only: it refuses the new layout by its version, saying to upgrade.
+    expect(v2.version).toBe(2);
+    for (const [state, d] of [
+      [v1, plain],
+      [v2, own],
+    ] as const) {
+      for (const back of [PartnerContrastDetector.fromJSON(state), await detectorFromState(state)]) {
+        expect(back.name).toBe(d.name);
+        expect(back.toJSON?.()).toEqual(state);
+        for (const t of train.slice(0, 3))
+          expect((await back.detect(t)).score).toBe((await d.detect(t)).score);
+      }
+    }
+    const message =
+      'Invalid option "state.version": this botlens reads partner-contrast state versions 1 to 2, got 3: refit or upgrade botlens';
+    expect(() => PartnerContrastDetector.fromJSON({ ...v2, version: 3 })).toThrow(message);
+    await expect(detectorFromState({ ...v2, version: 3 })).rejects.toThrow(message);
+    await expect(detectorFromState({ ...v1, version: 0 })).rejects.toThrow(/versions 1 to 2, got 0/);
   });
 
   it('with humanPairs, learns that a human talking to a human is human, though every fitted human talked to a bot', async () => {

@@ -99,3 +99,20 @@ export function registerBadNeedsFitDetectors(): void {
     );
   }
 }
+
+/** A type registered by {@link registerRenamedNeedsFitDetector}: {@link needsFitDescriptor} whose default name is not its type. */
+export const RENAMED_TYPE = 'cutoff-length-renamed';
+/** The default name of {@link RENAMED_TYPE}'s detectors. */
+export const RENAMED_DEFAULT_NAME = 'cutoff';
+
+/** Registers {@link RENAMED_TYPE} once per process. */
+export function registerRenamedNeedsFitDetector(): void {
+  if (registeredDetectorTypes().includes(RENAMED_TYPE)) return;
+  registerDetector(
+    defineDetector({
+      ...needsFitDescriptor,
+      type: RENAMED_TYPE,
+      optionsSchema: options.extend({ name: z.string().min(1).default(RENAMED_DEFAULT_NAME) }),
+    }),
+  );
+}

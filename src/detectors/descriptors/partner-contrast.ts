@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { defineDetector } from '../descriptor.js';
 import type { PartnerContrastDetector } from '../heuristic/partner-contrast-detector.js';
-import { partnerContrastChecks } from '../heuristic/partner-contrast-options.js';
+import {
+  PARTNER_CONTRAST_STATE_VERSIONS,
+  partnerContrastChecks,
+} from '../heuristic/partner-contrast-options.js';
 import { checkedOption, commonOptionFields, styleFeatureOptionFields } from './option-fields.js';
 
 /**
@@ -27,7 +30,9 @@ export const partnerContrastDescriptor = defineDetector({
     /** Style signals also read as the target's own value. @defaultValue [] */
     targetSignals: checkedOption(partnerContrastChecks.targetSignals),
   }),
-  stateVersion: 1,
+  // Version 2 when the state holds targetSignals, else 1 (see PartnerContrastDetector.toJSON).
+  stateVersion: PARTNER_CONTRAST_STATE_VERSIONS.targetSignals,
+  oldestStateVersion: PARTNER_CONTRAST_STATE_VERSIONS.oldest,
   // It has no hand-set weights: its logistic regression is learned by fit().
   needsFit: () => true,
   async create(options): Promise<PartnerContrastDetector> {

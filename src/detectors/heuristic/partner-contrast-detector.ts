@@ -26,7 +26,11 @@ import {
   humanPairContrasts,
   partnerOf,
 } from './partner-contrast.js';
-import { type PartnerContrastDetectorOptions, partnerContrastChecks } from './partner-contrast-options.js';
+import {
+  PARTNER_CONTRAST_STATE_VERSIONS,
+  type PartnerContrastDetectorOptions,
+  partnerContrastChecks,
+} from './partner-contrast-options.js';
 import { PartnerContrastStream } from './partner-contrast-stream.js';
 import { StyleAccumulator } from './style-accumulator.js';
 import {
@@ -47,7 +51,6 @@ interface ContrastModel {
 }
 
 const KIND = 'partner-contrast';
-const STATE_VERSION = 1;
 const SIGNALS = CONTRAST_SIGNAL_NAMES.length;
 /** Seed of the draw of synthetic human–human pairs. */
 const HUMAN_PAIR_SEED = 7;
@@ -265,7 +268,8 @@ export class PartnerContrastDetector implements Detector {
 
   /**
    * The options and fitted weights as JSON, for {@link PartnerContrastDetector.fromJSON}; restoring gives
-   * identical scores.
+   * identical scores. The state is version 1 without `targetSignals` (any botlens that reads partner-contrast
+   * states loads it) and version 2 with them (an older botlens refuses it: upgrade botlens).
    *
    * @throws NotFittedError before `fit()`
    */
@@ -273,7 +277,10 @@ export class PartnerContrastDetector implements Detector {
     const model = this.fittedModel();
     return {
       kind: KIND,
-      version: STATE_VERSION,
+      version:
+        this.targetSignals.length > 0
+          ? PARTNER_CONTRAST_STATE_VERSIONS.targetSignals
+          : PARTNER_CONTRAST_STATE_VERSIONS.oldest,
       name: this.name,
       threshold: this.threshold,
       l2: this.l2,
@@ -294,14 +301,21 @@ export class PartnerContrastDetector implements Detector {
    * Rebuilds a fitted detector from {@link PartnerContrastDetector.toJSON} output.
    *
    * @param state - the saved state
-   * @throws InvalidOptionsError when the state is not a version-1 partner-contrast state or holds bad values
+   * @throws InvalidOptionsError when the state is not a version-1 or version-2 partner-contrast state or holds bad
+   *   values
    * @example
    * ```ts
    * const d = PartnerContrastDetector.fromJSON(JSON.parse(await readFile('contrast.json', 'utf8')));
    * ```
    */
   static fromJSON(state: DetectorState): PartnerContrastDetector {
-    checkState(state, { kind: KIND, version: STATE_VERSION, owner: 'PartnerContrastDetector', label: KIND });
+    checkState(state, {
+      kind: KIND,
+      version: PARTNER_CONTRAST_STATE_VERSIONS.targetSignals,
+      oldestVersion: PARTNER_CONTRAST_STATE_VERSIONS.oldest,
+      owner: 'PartnerContrastDetector',
+      label: KIND,
+    });
     const r = STATE_SCHEMA.safeParse(state);
     if (!r.success) {
       const issue = r.error.issues[0]!;

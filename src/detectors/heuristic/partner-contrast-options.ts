@@ -118,3 +118,12 @@ export interface PartnerContrastDetectorOptions extends StyleFeatureOptions {
    */
   limits?: ValidationLimits;
 }
+
+/**
+ * The state versions: 1 without `targetSignals` (what every botlens that reads partner-contrast states reads), 2
+ * with them (their own-value weights follow the contrast weights, so an older botlens must refuse the state by its
+ * version, not by the length of `fill`). A state is written in the oldest version that holds it.
+ *
+ * @internal
+ */
+export const PARTNER_CONTRAST_STATE_VERSIONS = { oldest: 1, targetSignals: 2 } as const;
