@@ -1,4 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+// The package version, written into the build: the key of the registries the ESM and CJS builds of one release
+// share (src/core/shared-across-copies.ts).
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const define = { __BOTLENS_VERSION__: JSON.stringify(version) };
 
 // Heavy runtimes and optional peers stay external and are imported lazily where first needed.
 const external = [
@@ -33,6 +41,7 @@ export default defineConfig([
     treeshake: true,
     target: 'node20',
     external,
+    define,
   },
   {
     // The CLI, and the worker-thread entry that scoreCorpus starts by path (ESM only).
@@ -44,5 +53,6 @@ export default defineConfig([
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     external,
+    define,
   },
 ]);

@@ -5,9 +5,14 @@
  * shared by the copies, so a fit, a score or a saved state never depends on which copy made which object. Runs
  * the built package (dist/, built first when missing or older than src/) in a child process that loads both.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedAcrossCopies } from '../src/core/shared-across-copies.js';
+import {
+  BOTLENS_BUILD_VERSION,
+  sharedAcrossCopies,
+  sharedRegistryKey,
+} from '../src/core/shared-across-copies.js';
 import { ensureBuilt } from './helpers/built-package.js';
 import { ROOT, runProcess } from './helpers/run-cli.js';
 
@@ -72,16 +77,38 @@ describe('two copies of botlens in one process (ESM and CJS builds)', () => {
 describe('sharedAcrossCopies', () => {
   it('gives every caller the registry the first one made', () => {
     const name = `test.shared-${process.pid}-${Date.now()}`;
-    const first = sharedAcrossCopies(name, 1, () => new WeakSet<object>());
-    const second = sharedAcrossCopies(name, 1, () => new WeakSet<object>());
+    const first = sharedAcrossCopies(name, () => new WeakSet<object>());
+    const second = sharedAcrossCopies(name, () => new WeakSet<object>());
     expect(second).toBe(first);
+    expect((globalThis as unknown as Record<symbol, unknown>)[sharedRegistryKey(name)]).toBe(first);
   });
 
-  it('gives a copy that expects another version of a registry its own (two versions load side by side)', () => {
+  it('keys a registry by the package version, so another release keeps its own (two releases load side by side)', () => {
+    expect(BOTLENS_BUILD_VERSION).toBe('source');
     const name = `test.versioned-${process.pid}-${Date.now()}`;
-    const v1 = sharedAcrossCopies(name, 1, () => new Map<string, number>());
-    const v2 = sharedAcrossCopies(name, 2, () => new Map<string, number>());
-    expect(v2).not.toBe(v1);
-    expect(sharedAcrossCopies(name, 1, () => new Map<string, number>())).toBe(v1);
+    const mine = sharedAcrossCopies(name, () => new Map<string, number>());
+    expect(sharedRegistryKey(name, '1.2.3')).not.toBe(sharedRegistryKey(name));
+    expect(sharedRegistryKey(name, '1.2.3')).not.toBe(sharedRegistryKey(name, '1.2.4'));
+    expect(sharedRegistryKey(name, '1.2.3')).toBe(Symbol.for(`botlens.${name}@1.2.3`));
+    expect(
+      (globalThis as unknown as Record<symbol, unknown>)[sharedRegistryKey(name, '1.2.3')],
+    ).toBeUndefined();
+    expect(sharedAcrossCopies(name, () => new Map<string, number>())).toBe(mine);
   });
+
+  it('the build writes in the package version, in both the ESM and the CJS build', async () => {
+    await ensureBuilt();
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const script = `const { createRequire } = require('node:module');
+      const keys = (g) => Object.getOwnPropertySymbols(g).map(String).filter((k) => k.includes('botlens.validated-transcripts'));
+      import(${JSON.stringify(join(ROOT, 'dist/index.js'))}).then(() => {
+        const esm = keys(globalThis);
+        createRequire(${JSON.stringify(join(ROOT, 'package.json'))})(${JSON.stringify(join(ROOT, 'dist/index.cjs'))});
+        console.log(JSON.stringify({ esm, both: keys(globalThis) }));
+      });`;
+    const r = await runProcess(process.execPath, ['-e', script]);
+    if (r.code !== 0) throw new Error(`the check failed (${r.code ?? r.signal}):\n${r.stderr}`);
+    const want = [`Symbol(botlens.validated-transcripts@${version})`];
+    expect(JSON.parse(r.stdout)).toEqual({ esm: want, both: want });
+  }, 600_000);
 });

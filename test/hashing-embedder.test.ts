@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { seededRandom } from '../src/numeric/random.js';
-import { HashingEmbedder } from '../src/runtime/hashing-embedder.js';
+import { HashingEmbedder, isHashingEmbedder } from '../src/runtime/hashing-embedder.js';
 
 function cos(a: Float32Array, b: Float32Array): number {
   let s = 0;
@@ -208,5 +208,16 @@ describe('HashingEmbedder', () => {
         expect([...sp.values].every((v) => v !== 0)).toBe(true);
       }
     }
+  });
+});
+
+describe('isHashingEmbedder', () => {
+  it('recognises a HashingEmbedder, also behind a Proxy, and nothing else', () => {
+    const inner = new HashingEmbedder({ dim: 64 });
+    const proxied = new Proxy(inner, {});
+    expect(isHashingEmbedder(inner)).toBe(true);
+    expect(isHashingEmbedder(proxied)).toBe(true);
+    expect(isHashingEmbedder({ id: inner.id, dim: 64, embed: inner.embed.bind(inner) })).toBe(false);
+    expect(isHashingEmbedder(null)).toBe(false);
   });
 });

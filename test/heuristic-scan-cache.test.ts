@@ -22,20 +22,31 @@ const transcripts = fc.array(
   { minLength: 1, maxLength: 120 },
 );
 
-/** The features after each message, with the text cache on or off. */
-function run(
-  messages: { bot: boolean; text: string; dt: number }[],
-  window: number,
-  cached: boolean,
-): unknown[] {
-  const acc = new StyleAccumulator('bot', resolveStyleFeatureOptions({ repeatWindow: window }));
-  acc.reset('bot', cached);
-  let t = 0;
-  return messages.map((m) => {
-    t += m.dt;
-    acc.add(m.bot ? 'bot' : 'alice', m.text, t);
-    return acc.features();
+type Sent = { bot: boolean; text: string; dt: number };
+
+/**
+ * The features after each message of each transcript in `runs`, all through `acc` (reset before each transcript),
+ * with the text cache on or off.
+ */
+function feed(acc: StyleAccumulator, runs: Sent[][], cached = true): unknown[][] {
+  return runs.map((messages) => {
+    acc.reset('bot', cached);
+    let t = 0;
+    return messages.map((m) => {
+      t += m.dt;
+      acc.add(m.bot ? 'bot' : 'alice', m.text, t);
+      return acc.features();
+    });
   });
+}
+
+/** The features after each message, with the text cache on or off. */
+function run(messages: Sent[], window: number, cached: boolean): unknown[] {
+  return feed(
+    new StyleAccumulator('bot', resolveStyleFeatureOptions({ repeatWindow: window })),
+    [messages],
+    cached,
+  )[0]!;
 }
 
 describe('the per-transcript text cache', () => {
@@ -65,5 +76,43 @@ describe('the per-transcript text cache', () => {
     expect(feed(60, true)).toEqual(first);
     expect(first.values.exact_repeat_share).toBeGreaterThan(0.9);
     expect(first.values.near_repeat_mean).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the text cache across transcripts', () => {
+  /** A few transcripts drawn from one pool of texts, so a text comes again in later transcripts, in another order. */
+  const transcriptRuns = fc.array(transcripts, { minLength: 2, maxLength: 6 });
+
+  it.each([1, 3, 40])(
+    'one accumulator reading several transcripts measures each as a fresh one does (repeatWindow %i)',
+    (window) => {
+      const options = resolveStyleFeatureOptions({ repeatWindow: window });
+      fc.assert(
+        fc.property(transcriptRuns, (runs) => {
+          const fresh = runs.map((messages) => feed(new StyleAccumulator('bot', options), [messages])[0]);
+          expect(feed(new StyleAccumulator('bot', options), runs)).toEqual(fresh);
+        }),
+        { numRuns: 100 },
+      );
+    },
+  );
+
+  it('keeps at most 4096 scans between transcripts, and still measures the next transcripts as a fresh one', () => {
+    const options = resolveStyleFeatureOptions({});
+    const acc = new StyleAccumulator('bot', options);
+    // 5000 distinct target texts, each sent twice (so the cache is on and keeps a scan of each).
+    const big = Array.from({ length: 10_000 }, (_, i) => ({
+      bot: true,
+      text: `msg ${i >> 1} w${(i >> 1) % 97}`,
+      dt: 1,
+    }));
+    const small = POOL.flatMap((text, i) => [
+      { bot: true, text, dt: 10 },
+      { bot: i % 2 === 0, text: POOL[(i * 3) % POOL.length]!, dt: 5 },
+    ]);
+    const [, afterBig] = feed(acc, [big, small]);
+    const scans = (acc as unknown as { cache: { scans: unknown[] } }).cache.scans;
+    expect(scans.length).toBeLessThanOrEqual(4096);
+    expect(afterBig).toEqual(feed(new StyleAccumulator('bot', options), [small])[0]);
   });
 });

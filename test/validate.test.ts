@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkTranscript } from '../src/core/checked-transcript.js';
-import { validateTranscript } from '../src/core/validate.js';
+import { sharedRegistryKey } from '../src/core/shared-across-copies.js';
+import { DEFAULT_LIMITS, validateTranscript } from '../src/core/validate.js';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
 import { InvalidTranscriptError } from '../src/errors/invalid-transcript-error.js';
@@ -210,5 +212,33 @@ describe('validateTranscript', () => {
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) validateTranscript({ messages: msgs, target: 'a' });
     expect((performance.now() - t0) / 100).toBeLessThan(5);
+  });
+});
+
+describe('the registry of validated transcripts', () => {
+  it('takes no object on its word that is not frozen as validateTranscript returns it', async () => {
+    // Any code can reach the registry by its public symbol and put an object of its own in it.
+    const registry = (globalThis as unknown as Record<symbol, WeakMap<object, unknown>>)[
+      sharedRegistryKey('validated-transcripts')
+    ]!;
+    const valid = validateTranscript({ target: 'bot', messages: [{ speaker: 'bot', text: 'hi' }] });
+    expect(registry.get(valid)).toBeDefined();
+    expect(Object.isFrozen(valid) && Object.isFrozen(valid.messages)).toBe(true);
+    expect(validateTranscript(valid)).toBe(valid);
+
+    const forged = {
+      target: 'bot',
+      messages: [
+        { speaker: 'bot', text: 'hi', timeMs: 5 },
+        { speaker: 42, text: 'y' },
+      ],
+    };
+    registry.set(forged, DEFAULT_LIMITS);
+    expect(() => validateTranscript(forged)).toThrow(InvalidTranscriptError);
+    await expect(new HeuristicDetector().detect(forged as never)).rejects.toThrow(InvalidTranscriptError);
+    // Frozen, but with a messages array that is not: validated again too.
+    const half = Object.freeze({ target: 'bot', messages: [{ speaker: 'bot', text: 'x'.repeat(20_000) }] });
+    registry.set(half, DEFAULT_LIMITS);
+    expect(() => validateTranscript(half)).toThrow(InvalidTranscriptError);
   });
 });

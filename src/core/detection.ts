@@ -163,10 +163,10 @@ class DetectionStamp extends Stamped {
 /**
  * The {@link DetectionStamp} class every copy of botlens in the process uses (see `sharedAcrossCopies`): the
  * first copy's, so that its private names are the same in every copy, and a stacking ensemble from one copy reads
- * the features of a member's detection made by another. Raise its version when the stamp's fields or their
- * meaning change.
+ * the features of a member's detection made by another. Only copies of the same release share it (the key holds
+ * the package version), so no release runs another's code.
  */
-const Stamp = sharedAcrossCopies('detection-stamp', 1, () => DetectionStamp);
+const Stamp = sharedAcrossCopies('detection-stamp', () => DetectionStamp);
 
 /** One accessor pair for every such detection (an own, enumerable property of each). */
 const EVIDENCE_ON_READ: PropertyDescriptor = Object.freeze({

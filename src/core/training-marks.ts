@@ -13,7 +13,7 @@ import type { ValidCopies } from './validate-examples.js';
  */
 
 /** The marks, shared by every copy of botlens in the process. */
-const marks = sharedAcrossCopies('training-marks', 1, () => ({
+const marks = sharedAcrossCopies('training-marks', () => ({
   prefixCuts: new WeakSet<object>(),
   foldFits: new WeakSet<object>(),
   validCopies: new WeakMap<object, ValidCopies>(),

@@ -10,7 +10,7 @@ import { type ValidationLimits, validateTranscript } from './validate.js';
  * by every copy of botlens in the process (see `sharedAcrossCopies`): records one copy's reader read under a
  * raised `maxMessages` fit in another copy as in the reader's.
  */
-const checked = sharedAcrossCopies('validated-examples', 1, () => new WeakMap<object, ValidTranscript>());
+const checked = sharedAcrossCopies('validated-examples', () => new WeakMap<object, ValidTranscript>());
 
 /**
  * Records that `example` was validated (under explicit limits, e.g. a raised `maxMessages`) as `valid`, so the

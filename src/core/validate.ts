@@ -9,12 +9,12 @@ export { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits };
 
 /**
  * Validated transcripts, with the limits they passed, so validating one again costs nothing. Shared by every copy
- * of botlens in the process (see `sharedAcrossCopies`; raise its version when the rules change): a transcript
- * validated under raised limits by one copy is accepted by another, as by the copy that validated it.
+ * of this release of botlens in the process (see `sharedAcrossCopies`: another release, whose rules may differ,
+ * keeps its own): a transcript validated under raised limits by one copy is accepted by another, as by the copy
+ * that validated it.
  */
 const validated = sharedAcrossCopies(
   'validated-transcripts',
-  1,
   () => new WeakMap<object, Required<ValidationLimits>>(),
 );
 
@@ -225,7 +225,9 @@ function withinLimits(had: Required<ValidationLimits>, want: Required<Validation
 
 /**
  * `input` when `validateTranscript` returned it under limits at least as strict as `limits` (without limits:
- * under any, so a long chat validated with a raised maxMessages passes code that uses the defaults).
+ * under any, so a long chat validated with a raised maxMessages passes code that uses the defaults). The registry
+ * is reachable by its public symbol, so only an object frozen as `validateTranscript` returns it (it and its
+ * messages array) is taken on its word: anything else is validated again.
  * @internal
  */
 export function alreadyValidated(
@@ -235,7 +237,10 @@ export function alreadyValidated(
 ): ValidTranscript | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const had = validated.get(input);
-  return had !== undefined && (limits === undefined || withinLimits(had, resolved))
+  return had !== undefined &&
+    (limits === undefined || withinLimits(had, resolved)) &&
+    Object.isFrozen(input) &&
+    Object.isFrozen((input as ValidTranscript).messages)
     ? (input as ValidTranscript)
     : undefined;
 }

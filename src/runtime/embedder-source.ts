@@ -9,11 +9,7 @@ import { type ModelOptions, type SerializedModelOptions, serializeModelOptions }
  * state without knowing the embedder's class. Shared by every copy of botlens in the process (see
  * `sharedAcrossCopies`): a detector from one copy saves the source of an embedder made by another.
  */
-const sources = sharedAcrossCopies(
-  'embedder-sources',
-  1,
-  () => new WeakMap<Embedder, SerializedModelOptions>(),
-);
+const sources = sharedAcrossCopies('embedder-sources', () => new WeakMap<Embedder, SerializedModelOptions>());
 
 /**
  * Records where an embedder's model comes from (a local folder by its absolute path, or a hub id with its

@@ -67,21 +67,25 @@ const DEFAULTS: Readonly<Resolved> = Object.freeze({
 });
 
 /**
- * Every {@link HashingEmbedder} made, by any copy of botlens in the process (see `sharedAcrossCopies`; raise its
- * version when the sparse methods a detector calls change): a detector from one copy gives an embedder from
- * another the same sparse paths and options as its own.
+ * Every {@link HashingEmbedder} made, by any copy of this release of botlens in the process (see
+ * `sharedAcrossCopies`): a detector from one copy gives an embedder from another the same sparse paths and
+ * options as its own.
  */
-const hashingEmbedders = sharedAcrossCopies('hashing-embedders', 1, () => new WeakSet<object>());
+const hashingEmbedders = sharedAcrossCopies('hashing-embedders', () => new WeakSet<object>());
 
 /**
  * Whether `embedder` is a {@link HashingEmbedder} (or a subclass), made by this copy of botlens or by another
- * loaded in the same process (`instanceof` sees only this copy's).
+ * copy of this release loaded in the same process (`instanceof` sees only this copy's, but also sees through a
+ * `Proxy` around one, which the registry of embedders made does not).
  *
  * @param embedder - an embedder
  * @internal
  */
 export function isHashingEmbedder(embedder: unknown): embedder is HashingEmbedder {
-  return typeof embedder === 'object' && embedder !== null && hashingEmbedders.has(embedder);
+  return (
+    embedder instanceof HashingEmbedder ||
+    (typeof embedder === 'object' && embedder !== null && hashingEmbedders.has(embedder))
+  );
 }
 
 /**

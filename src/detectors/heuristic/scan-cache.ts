@@ -9,7 +9,8 @@ import { MessageScan } from './message-scan.js';
  * text into a spare: nothing is copied either way; copying a scan's fields into a typed row and back cost
  * about 190 instructions per repeated message), and the objects stay with the cache from one transcript to the
  * next, reused by entry number: no garbage per transcript, and at most one object per distinct text of the
- * longest transcript so far.
+ * longest transcript so far, up to {@link MAX_KEPT_SCANS} between transcripts (a transcript with more distinct
+ * texts makes the rest anew).
  */
 export class ScanCache {
   /** Text -> entry number. */
@@ -33,9 +34,13 @@ export class ScanCache {
    */
   enabled = false;
 
-  /** Forgets every text, keeping the memory, and turns the cache off. */
+  /**
+   * Forgets every text, keeping the memory (but for scan objects beyond the first {@link MAX_KEPT_SCANS}), and
+   * turns the cache off.
+   */
   clear(): void {
     this.entries.clear();
+    if (this.scans.length > MAX_KEPT_SCANS) this.scans.length = MAX_KEPT_SCANS;
     this.poolUsed = 0;
     this.enabled = false;
   }
@@ -59,7 +64,7 @@ export class ScanCache {
 
   /**
    * Adds `text`, whose distinct-word set of `size` ids the caller wrote where {@link ScanCache.reserve} said;
-   * returns the new entry (its scan is not stored yet: see {@link ScanCache.storeScan}).
+   * returns the new entry (its scan is not kept yet: see {@link ScanCache.keepScan}).
    */
   add(text: string, size: number): number {
     const e = this.entries.add(text);
@@ -125,6 +130,14 @@ export class ScanCache {
     return this.scans[e]!;
   }
 }
+
+/**
+ * Scan objects the cache keeps from one transcript to the next (see {@link ScanCache.clear}). Each is a JS object
+ * of some 100 bytes, so a detector that once read a transcript of 200,000 distinct texts would otherwise hold about
+ * 20 MB for the rest of its life; 4096 covers every transcript the default limits (200 messages) accept many
+ * times over.
+ */
+const MAX_KEPT_SCANS = 4096;
 
 /** The word buffer of a kept scan (see {@link ScanCache.keepScan}). */
 const NO_IDS = new Int32Array(0);
