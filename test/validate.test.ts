@@ -242,3 +242,29 @@ describe('the registry of validated transcripts', () => {
     expect(() => validateTranscript(half)).toThrow(InvalidTranscriptError);
   });
 });
+
+describe('records the data reader validated', () => {
+  it('trusts a recorded copy only when validateTranscript made it', async () => {
+    const { rememberValidated, validateKnown, validateTranscriptAt } = await import(
+      '../src/core/validate-examples.js'
+    );
+    const long = {
+      target: 'bot',
+      messages: Array.from({ length: 250 }, (_, i) => ({ speaker: i % 2 ? 'bot' : 'h', text: `m${i}` })),
+    };
+    // What the data reader does for a long chat read with a raised maxMessages: accepted later as read.
+    const valid = validateTranscript(long, { maxMessages: 300 });
+    rememberValidated(long, valid);
+    expect(validateKnown(long)).toBe(valid);
+    expect(validateTranscriptAt(long, 'examples[0]')).toBe(valid);
+
+    // Any code can reach the registry by its public symbol: a copy it made up is checked, not trusted.
+    const registry = (globalThis as unknown as Record<symbol, WeakMap<object, unknown>>)[
+      sharedRegistryKey('validated-examples')
+    ]!;
+    const example = { target: 'bot', messages: [{ speaker: 'bot', text: 'hi' }] };
+    registry.set(example, Object.freeze({ target: 'bot', messages: Object.freeze([{ speaker: 7, text: 'x' }]) }));
+    expect(() => validateKnown(example)).toThrow(InvalidTranscriptError);
+    expect(() => validateTranscriptAt(example, 'examples[3]')).toThrow(/examples\[3\]\.messages\[0\]/);
+  });
+});

@@ -32,8 +32,17 @@ export function rememberValidated(example: object, valid: ValidTranscript): void
  * @internal
  */
 export function validateKnown(t: unknown): ValidTranscript {
-  const known = typeof t === 'object' && t !== null ? checked.get(t) : undefined;
-  return known ?? validateTranscript(t);
+  return validateTranscript(knownOr(t));
+}
+
+/**
+ * The valid copy recorded for `t` (see {@link rememberValidated}), or `t` itself. Callers hand the result to
+ * `validateTranscript`, which takes a copy on its word only when it is one it returned (frozen, in its own
+ * registry): this registry is reachable by its public symbol, so an object put in it by other code is checked
+ * again rather than trusted.
+ */
+function knownOr(t: unknown): unknown {
+  return (typeof t === 'object' && t !== null ? checked.get(t) : undefined) ?? t;
 }
 
 /**
@@ -47,10 +56,8 @@ export function validateKnown(t: unknown): ValidTranscript {
  * @internal
  */
 export function validateTranscriptAt(t: unknown, where: string, limits?: ValidationLimits): ValidTranscript {
-  const known = typeof t === 'object' && t !== null ? checked.get(t) : undefined;
-  if (known !== undefined && limits === undefined) return known;
   try {
-    return validateTranscript(t, limits);
+    return validateTranscript(limits === undefined ? knownOr(t) : t, limits);
   } catch (err) {
     if (InvalidTranscriptError.isInstance(err)) {
       throw new InvalidTranscriptError(
