@@ -263,7 +263,10 @@ describe('records the data reader validated', () => {
       sharedRegistryKey('validated-examples')
     ]!;
     const example = { target: 'bot', messages: [{ speaker: 'bot', text: 'hi' }] };
-    registry.set(example, Object.freeze({ target: 'bot', messages: Object.freeze([{ speaker: 7, text: 'x' }]) }));
+    registry.set(
+      example,
+      Object.freeze({ target: 'bot', messages: Object.freeze([{ speaker: 7, text: 'x' }]) }),
+    );
     expect(() => validateKnown(example)).toThrow(InvalidTranscriptError);
     expect(() => validateTranscriptAt(example, 'examples[3]')).toThrow(/examples\[3\]\.messages\[0\]/);
   });
