@@ -55,7 +55,7 @@ export interface PullModelOptions extends HubAccessOptions {
   force?: boolean;
   /**
    * Called with download events: `initiate`, `download`, `progress` (with `loaded` and `total` bytes), `done` per
-   * file, and `ready` once at the end.
+   * file, and `ready` once at the end, or `failed` once when the pull throws after its options were checked.
    * @defaultValue undefined
    */
   onProgress?: (p: LoadProgress) => void;
@@ -287,6 +287,25 @@ export async function pullModel(id: string, options: PullModelOptions = {}): Pro
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InvalidOptionsError('onProgress', 'expected a function (p: LoadProgress) => void');
   }
+  try {
+    return await pullFiles(id, dtypes, options);
+  } catch (err) {
+    // A progress bar stops here rather than being left running under the error (the contract of LoadProgress).
+    try {
+      options.onProgress?.({ status: 'failed', model: id });
+    } catch {
+      // ignore a throwing progress callback: the pull's own error is the one to report
+    }
+    throw err;
+  }
+}
+
+/** {@link pullModel} once `id`, `dtypes` and `onProgress` are checked. */
+async function pullFiles(
+  id: string,
+  dtypes: readonly ModelDtype[],
+  options: PullModelOptions,
+): Promise<PullResult> {
   const hub = resolveHubAccess(options);
   const revision = hub.revision ?? 'main';
   const folder = cachedModelFolder(id, { cacheDir: options.cacheDir, revision });

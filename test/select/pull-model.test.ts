@@ -127,8 +127,16 @@ describe('pullModel', () => {
         error: `Access to model ${TINY} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
       }),
     });
-    const gated = await pullModel(TINY, { hubUrl: hub.url, cacheDir }).catch((x: unknown) => x);
+    const events: LoadProgress[] = [];
+    const gated = await pullModel(TINY, {
+      hubUrl: hub.url,
+      cacheDir,
+      onProgress: (p) => events.push(p),
+    }).catch((x: unknown) => x);
     expect(HubError.isInstance(gated)).toBe(true);
+    // A progress bar hears that the pull ended: one `failed`, last, and no `ready`.
+    expect(events.at(-1)).toEqual({ status: 'failed', model: TINY });
+    expect(events.filter((x) => x.status === 'failed' || x.status === 'ready')).toHaveLength(1);
     expect(gated).toMatchObject({ kind: 'gated', status: 401 });
     const folder = join(cacheDir, 'botlens-fixtures', 'tiny-random-bert');
     await expect(stat(join(folder, 'onnx/model.onnx'))).rejects.toThrow();
