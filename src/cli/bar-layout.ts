@@ -8,6 +8,8 @@
  * @packageDocumentation
  */
 
+import cliProgress from 'cli-progress';
+
 /** The widest bar, in cells (what `cli-progress` draws by default). */
 export const MAX_BAR = 40;
 /** The narrowest bar worth drawing, in cells. */
@@ -55,4 +57,34 @@ export const ETA_WIDTH = 6;
  */
 export function terminalColumns(stream: NodeJS.WriteStream): number {
   return stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+}
+
+/**
+ * A line's layout for a terminal `columns` wide: the `cli-progress` format, the bar's width in cells and values
+ * for the format's own placeholders that depend on the width (a text cut to fit: given as a value, not written
+ * into the format, so that braces in it stay text).
+ */
+export type BarLayout = (columns: number) => {
+  format: string;
+  barsize: number;
+  payload?: Record<string, string>;
+};
+
+/**
+ * A `cli-progress` format function that lays the line out again at every redraw for the terminal's width then
+ * (`params.maxWidth`, which `cli-progress` reads from the stream each time), so the line follows a resized
+ * terminal instead of keeping the layout of its first frame. The bar must be made with `barsize: MAX_BAR`: its
+ * pre-drawn strings are that long, and the layout draws at most that many cells.
+ *
+ * @param layout - the line's layout for a width (e.g. {@link chooseBarLayout} over fixed choices)
+ */
+export function fittingFormat(layout: BarLayout): cliProgress.GenericFormatter {
+  return (options, params, payload) => {
+    const { format, barsize, payload: fitted } = layout(params.maxWidth);
+    return cliProgress.Format.Formatter(
+      { ...options, format, barsize },
+      params,
+      fitted === undefined ? payload : { ...payload, ...fitted },
+    );
+  };
 }

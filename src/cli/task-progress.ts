@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { chooseBarLayout, ETA_WIDTH, terminalColumns } from './bar-layout.js';
+import { type BarLayout, chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from './bar-layout.js';
 import { elideMiddle } from './load-bar-line.js';
 import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
 
@@ -65,18 +65,22 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
   const shown = options.quiet !== true && stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   let stopped = false;
-  const columns = () => terminalColumns(stream);
   let suspended = false;
   let timer: NodeJS.Timeout | undefined;
   // What the bar last showed, to draw it again after a model-loading bar has had the line.
-  let last:
-    | { format: string; barsize: number; total: number; value: number; payload: Record<string, string> }
-    | undefined;
+  let last: { layout: BarLayout; total: number; value: number; payload: Record<string, string> } | undefined;
   const draw = () => {
     if (!last) return;
-    const { format, barsize } = last;
     bar = new cliProgress.SingleBar(
-      { ...BAR_TERMINAL_OPTIONS, format, barsize, stream, fps: 5, clearOnComplete: true, etaBuffer: 50 },
+      {
+        ...BAR_TERMINAL_OPTIONS,
+        format: fittingFormat(last.layout),
+        barsize: MAX_BAR,
+        stream,
+        fps: 5,
+        clearOnComplete: true,
+        etaBuffer: 50,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(last.total, last.value, last.payload);
@@ -95,13 +99,8 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       if (!stopped) draw();
     },
   };
-  const start = (
-    { format, barsize }: { format: string; barsize: number },
-    total: number,
-    value: number,
-    payload: Record<string, string>,
-  ) => {
-    last = { format, barsize, total, value, payload };
+  const start = (layout: BarLayout, total: number, value: number, payload: Record<string, string>) => {
+    last = { layout, total, value, payload };
     setBackgroundBar(asBackground);
     if (!suspended) draw();
   };
@@ -123,7 +122,8 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
         last = undefined;
       }
       if (!last) {
-        start(taskBarLayout(options.label, total, columns()), total, done, {});
+        // Laid out again at each redraw, for the terminal's width and the total then.
+        start((c) => taskBarLayout(options.label, last?.total ?? total, c), total, done, {});
         return;
       }
       last.total = total;
@@ -135,14 +135,18 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       if (!shown || stopped || last) return;
       const t0 = Date.now();
       // `label: what (12345 s)`, what cut in the middle to fit the terminal.
-      const room = columns() - 1 - options.label.length - ': ( s)'.length - 5;
-      const shortWhat = elideMiddle(what, Math.max(1, room));
-      start({ format: `${options.label}: {what} ({elapsed} s)`, barsize: 10 }, 1, 0, {
-        what: shortWhat,
-        elapsed: '0',
-      });
+      // `what` cut in the middle to fit the terminal at each redraw.
+      const busyLine: BarLayout = (c) => {
+        const room = c - 1 - options.label.length - ': ( s)'.length - 5;
+        return {
+          format: `${options.label}: {what} ({elapsed} s)`,
+          barsize: 10,
+          payload: { what: elideMiddle(what, Math.max(1, room)) },
+        };
+      };
+      start(busyLine, 1, 0, { elapsed: '0' });
       timer = setInterval(() => {
-        if (last) last.payload = { what: shortWhat, elapsed: String(Math.round((Date.now() - t0) / 1000)) };
+        if (last) last.payload = { elapsed: String(Math.round((Date.now() - t0) / 1000)) };
         bar?.update(0, last?.payload ?? {});
       }, 1000);
       timer.unref();

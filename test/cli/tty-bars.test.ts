@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledJsonl } from '../helpers/labelled-jsonl.js';
-import { HAS_SCRIPT, interruptCliOnTty, runCliOnTty } from '../helpers/on-tty.js';
+import { HAS_SCRIPT, interruptCliOnTty, resizeCliOnTty, runCliOnTty } from '../helpers/on-tty.js';
 import { runCli } from '../helpers/run-cli.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { chat } from '../helpers/transcripts.js';
@@ -188,6 +188,25 @@ describe.skipIf(!HAS_SCRIPT)('on a terminal, the score bar', () => {
     }
     if (columns === 80)
       expect(frames.at(-1)).toMatch(/^scoring \|.+\| \d+% \| \d+ lines \| \d+ lines\/s \| ETA/);
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)('on a terminal that is resized while a bar runs', () => {
+  it('score: the bar lays its line out again for the new width', async () => {
+    const out = join(dir, 'resized-scores.jsonl');
+    const r = await resizeCliOnTty(
+      ['score', join(dir, 'big.jsonl'), '--out', out, '--workers', '0'],
+      /scoring \|.+\| \d+% \| \d+ lines/,
+      40,
+      { columns: 100 },
+    );
+    expect(r.resized).toBe(true);
+    expect(r.code).toBe(0);
+    const frames = barFrames(r.out).filter((f) => /%/.test(f));
+    // Drawn with its bar at 100 columns first, then within 39 columns once the terminal narrowed.
+    expect(frames[0]).toMatch(/^scoring \|.+\| \d+% \| \d+ lines \| \d+ lines\/s/);
+    expect(frames.at(-1)!.length).toBeLessThanOrEqual(39);
+    expect(frames.at(-1)).toMatch(/\d+% \| \d+ lines/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './run-cli.js';
@@ -48,6 +48,50 @@ export function runCliOnTty(
 }
 
 /**
+ * Runs the CLI like {@link runCliOnTty}, and calls `act` with its process id once the terminal shows `when`.
+ *
+ * @returns the exit code the shell saw, everything the terminal showed, and whether `act` was called
+ */
+async function driveCliOnTty(
+  args: readonly string[],
+  when: RegExp,
+  act: (pid: number) => void,
+  options: OnTtyOptions = {},
+): Promise<{ code: number | null; out: string; acted: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'botlens-tty-int-'));
+  const pidFile = join(dir, 'pid');
+  const cmd = cliCommandLine(args);
+  const child = spawn(
+    'script',
+    [
+      '-qec',
+      `${columnsCommand(options.columns)} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`,
+      '/dev/null',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
+    },
+  );
+  let out = '';
+  let acted = false;
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s: string) => {
+    out += s;
+    if (!acted && when.test(out)) {
+      acted = true;
+      act(Number(readFileSync(pidFile, 'utf8')));
+    }
+  });
+  await new Promise((done) => child.on('close', done));
+  clearTimeout(timeout);
+  rmSync(dir, { recursive: true, force: true });
+  const rc = /\[rc=(\d+)\]/.exec(out);
+  return { code: rc ? Number(rc[1]) : null, out, acted };
+}
+
+/**
  * Runs the CLI like {@link runCliOnTty}, and sends it SIGINT (as Ctrl-C would) once the terminal shows `when`.
  *
  * @param args - the CLI arguments
@@ -59,31 +103,34 @@ export async function interruptCliOnTty(
   args: readonly string[],
   when: RegExp,
 ): Promise<{ code: number | null; out: string; interrupted: boolean }> {
-  const dir = mkdtempSync(join(tmpdir(), 'botlens-tty-int-'));
-  const pidFile = join(dir, 'pid');
-  const cmd = cliCommandLine(args);
-  const child = spawn(
-    'script',
-    ['-qec', `${columnsCommand()} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`, '/dev/null'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' },
+  const r = await driveCliOnTty(args, when, (pid) => process.kill(pid, 'SIGINT'));
+  return { code: r.code, out: r.out, interrupted: r.acted };
+}
+
+/**
+ * Runs the CLI like {@link runCliOnTty} on a terminal `options.columns` wide, and resizes the terminal to
+ * `columns` once it shows `when` (the kernel sends the CLI SIGWINCH, as when a person resizes the window).
+ *
+ * @param args - the CLI arguments
+ * @param when - what the terminal must show before the resize (a progress bar's text)
+ * @param columns - the new width
+ * @returns the exit code the shell saw, everything the terminal showed, and whether the terminal was resized
+ */
+export async function resizeCliOnTty(
+  args: readonly string[],
+  when: RegExp,
+  columns: number,
+  options: OnTtyOptions = {},
+): Promise<{ code: number | null; out: string; resized: boolean }> {
+  const r = await driveCliOnTty(
+    args,
+    when,
+    (pid) => {
+      // The CLI's standard error is the pseudo-terminal: resize that one.
+      const tty = readlinkSync(`/proc/${pid}/fd/2`);
+      spawnSync('stty', ['cols', String(Math.floor(columns)), '-F', tty]);
     },
+    options,
   );
-  let out = '';
-  let interrupted = false;
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (s: string) => {
-    out += s;
-    if (!interrupted && when.test(out)) {
-      interrupted = true;
-      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
-    }
-  });
-  await new Promise((done) => child.on('close', done));
-  clearTimeout(timeout);
-  rmSync(dir, { recursive: true, force: true });
-  const rc = /\[rc=(\d+)\]/.exec(out);
-  return { code: rc ? Number(rc[1]) : null, out, interrupted };
+  return { code: r.code, out: r.out, resized: r.acted };
 }

@@ -6,7 +6,7 @@ import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
-import { chooseBarLayout, ETA_WIDTH, terminalColumns } from '../bar-layout.js';
+import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -112,7 +112,9 @@ async function progressBar(input: string, enabled: boolean) {
     {
       ...BAR_TERMINAL_OPTIONS,
       stream: process.stderr,
-      ...scoreBarLayout(terminalColumns(process.stderr)),
+      // Laid out again at each redraw for the terminal's width then (a resized terminal gets a fitting line).
+      format: fittingFormat(scoreBarLayout),
+      barsize: MAX_BAR,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
