@@ -28,6 +28,7 @@ interface Report {
   longChat: { esm: number | string; esmValidatedCjsDetector: number | string };
   hashingFit: { esm: string; cjsEmbedderEsmDetector: string };
   embedderModel: { esm: unknown; cjsEmbedderEsmDetector: unknown };
+  registered: { esm: unknown; cjsRegisteredEsmUsed: unknown };
 }
 
 describe('two copies of botlens in one process (ESM and CJS builds)', () => {
@@ -66,6 +67,11 @@ describe('two copies of botlens in one process (ESM and CJS builds)', () => {
   it("an embedding detector takes the other copy's hashing embedder as a hashing embedder", () => {
     expect(report.hashingFit.esm).toMatch(/^\{"kind":"embedding"/);
     expect(report.hashingFit.cjsEmbedderEsmDetector).toBe(report.hashingFit.esm);
+  });
+
+  it('a detector type registered through one copy is known to specs and saved states of the other', () => {
+    expect(report.registered.esm).toMatchObject({ listed: true, score: expect.any(Number) });
+    expect(report.registered.cjsRegisteredEsmUsed).toEqual(report.registered.esm);
   });
 
   it("a detector saves the model source of the other copy's embedder", () => {

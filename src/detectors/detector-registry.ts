@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import { sharedAcrossCopies } from '../core/shared-across-copies.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkDescriptor, type DetectorDescriptor } from './descriptor.js';
 import { clipDescriptor } from './descriptors/clip.js';
@@ -27,9 +28,18 @@ const BUILT_IN: readonly DetectorDescriptor[] = [
   partnerContrastDescriptor,
 ] as readonly DetectorDescriptor[];
 
-const byType = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.type, d]));
-const byKind = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.kind ?? d.type, d]));
-const builtInTypes = new Set(byType.keys());
+const builtInByType = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.type, d]));
+const builtInByKind = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.kind ?? d.type, d]));
+
+/**
+ * The detector types the app registered, shared by every copy of this release in the process (see
+ * `sharedAcrossCopies`): a type registered through `require('botlens')` is known to specs and saved states read
+ * through `import('botlens')`. The built-in types stay each copy's own (each imports its own classes).
+ */
+const registered = sharedAcrossCopies('registered-detectors', () => ({
+  byType: new Map<string, DetectorDescriptor>(),
+  byKind: new Map<string, DetectorDescriptor>(),
+}));
 
 /** Options of {@link registerDetector}. */
 export interface RegisterDetectorOptions {
@@ -62,12 +72,12 @@ export function registerDetector(
 ): void {
   checkDescriptor(descriptor);
   const kind = descriptor.kind ?? descriptor.type;
-  for (const [name, value, map] of [
-    ['type', descriptor.type, byType],
-    ['kind', kind, byKind],
+  for (const [name, value, builtIns, map] of [
+    ['type', descriptor.type, builtInByType, registered.byType],
+    ['kind', kind, builtInByKind, registered.byKind],
   ] as const) {
-    const taken = map.get(value);
-    const builtIn = taken !== undefined && BUILT_IN.includes(taken);
+    const builtIn = builtIns.has(value);
+    const taken = builtIns.get(value) ?? map.get(value);
     if (value === ENSEMBLE_KIND || builtIn || (taken !== undefined && options.replace !== true)) {
       throw new InvalidOptionsError(
         name,
@@ -75,6 +85,7 @@ export function registerDetector(
       );
     }
   }
+  const { byType, byKind } = registered;
   if (options.replace === true) {
     for (const [t, d] of byType) if ((d.kind ?? d.type) === kind && t !== descriptor.type) byType.delete(t);
     const old = byType.get(descriptor.type);
@@ -93,7 +104,7 @@ export function registerDetector(
  * ```
  */
 export function registeredDetectorTypes(): string[] {
-  return [...byType.keys()];
+  return [...builtInByType.keys(), ...registered.byType.keys()];
 }
 
 /**
@@ -105,7 +116,7 @@ export function registeredDetectorTypes(): string[] {
  * @internal
  */
 export function descriptorForType(type: unknown): DetectorDescriptor {
-  const d = typeof type === 'string' ? byType.get(type) : undefined;
+  const d = typeof type === 'string' ? (builtInByType.get(type) ?? registered.byType.get(type)) : undefined;
   if (!d) {
     throw new InvalidOptionsError(
       'type',
@@ -124,11 +135,11 @@ export function descriptorForType(type: unknown): DetectorDescriptor {
  * @internal
  */
 export function descriptorForKind(kind: unknown): DetectorDescriptor {
-  const d = typeof kind === 'string' ? byKind.get(kind) : undefined;
+  const d = typeof kind === 'string' ? (builtInByKind.get(kind) ?? registered.byKind.get(kind)) : undefined;
   if (!d) {
     throw new InvalidOptionsError(
       'kind',
-      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...byKind.keys()].join(', ')}): register its detector type with registerDetector() before loading`,
+      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...builtInByKind.keys(), ...registered.byKind.keys()].join(', ')}): register its detector type with registerDetector() before loading`,
     );
   }
   return d;
@@ -140,5 +151,5 @@ export function descriptorForKind(kind: unknown): DetectorDescriptor {
  * @internal
  */
 export function isBuiltInType(type: string): boolean {
-  return builtInTypes.has(type);
+  return builtInByType.has(type);
 }
