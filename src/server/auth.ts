@@ -24,7 +24,8 @@ function digest(s: string): Buffer {
 export function bearerChecker(apiKey: string): (header: string | undefined) => boolean {
   const expected = digest(apiKey);
   return (header) => {
-    const m = /^Bearer (.+)$/.exec(header ?? '');
+    // The scheme's name is case-insensitive and may be followed by several spaces (RFC 9110 11.1, RFC 6750 2.1).
+    const m = /^bearer +(.+)$/i.exec(header ?? '');
     return m !== null && timingSafeEqual(digest(m[1]!), expected);
   };
 }

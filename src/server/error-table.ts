@@ -76,16 +76,25 @@ export interface ErrorAnswer {
   retryAfterS?: number;
 }
 
-/** Builds the answer for a code and message. */
+/**
+ * Builds the answer for a code and message. The message's server paths are replaced by `<path>`, unless
+ * `ownWords` says it is the service's own fixed text, whose slashes are its routes (`/openapi.json`), not files.
+ */
 export function answer(
   code: ServiceErrorCode,
   message: string,
   issues?: readonly TranscriptIssue[],
+  ownWords = false,
 ): ErrorAnswer {
   const retryAfterS = RETRY_AFTER_S[code];
   return {
     status: ERROR_STATUS[code],
-    body: { code, error: code, message: redactPaths(message), ...(issues && { issues }) },
+    body: {
+      code,
+      error: code,
+      message: ownWords ? message : redactPaths(message),
+      ...(issues && { issues }),
+    },
     ...(retryAfterS !== undefined && { retryAfterS }),
   };
 }
@@ -104,7 +113,11 @@ function frameworkAnswer(err: FrameworkError, bodyLimit: number): ErrorAnswer | 
   if (status === 408) return answer('REQUEST_TIMEOUT', 'The request was not received in time.');
   if (err.code === 'FST_ERR_BAD_URL') return answer('NOT_FOUND', 'The URL is not valid (bad % encoding).');
   if (status === 400)
-    return answer('MALFORMED_BODY', 'The body is not valid JSON (or is empty): send one JSON object.');
+    // Fastify words a "__proto__" key (refused: prototype poisoning) as invalid JSON too, without telling them apart.
+    return answer(
+      'MALFORMED_BODY',
+      'The body is not valid JSON, is empty, or has a "__proto__" or "constructor.prototype" key (refused): send one JSON object.',
+    );
   return answer('INVALID_REQUEST', 'The request is not valid.');
 }
 

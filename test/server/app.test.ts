@@ -97,6 +97,12 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     expect((await post('/v1/detect', bot)).status).toBe(401);
     expect((await post('/v1/detect', bot, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await post('/v1/detect', bot, { authorization: 'Bearer s3cret' })).status).toBe(200);
+    // The scheme's name in any case, then one or more spaces; the key itself is compared exactly.
+    expect((await post('/v1/detect', bot, { authorization: 'bearer s3cret' })).status).toBe(200);
+    expect((await post('/v1/detect', bot, { authorization: 'BEARER  s3cret' })).status).toBe(200);
+    expect((await post('/v1/detect', bot, { authorization: 'Bearer S3CRET' })).status).toBe(401);
+    expect((await post('/v1/detect', bot, { authorization: 'Basic s3cret' })).status).toBe(401);
+    expect((await post('/v1/detect', bot, { authorization: 'Bearers3cret' })).status).toBe(401);
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });

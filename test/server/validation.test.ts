@@ -44,6 +44,7 @@ describe('one validation for the library and the service', () => {
     const cases: [Promise<Response>, number, string][] = [
       [post('/v1/detect', '{oops'), 400, 'MALFORMED_BODY'],
       [post('/v1/detect', ''), 400, 'MALFORMED_BODY'],
+      [post('/v1/detect', '{"target":"a","__proto__":{"x":1}}'), 400, 'MALFORMED_BODY'],
       [
         fetch(`${base}/v1/detect`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }),
         415,
@@ -69,6 +70,12 @@ describe('one validation for the library and the service', () => {
       expect(Object.keys(body).every((k) => ['code', 'error', 'message', 'issues'].includes(k))).toBe(true);
     }
     expect((await fetch(`${base}/v1/detect`)).headers.get('allow')).toBe('POST');
+    const poisoned = await post('/v1/detect', '{"target":"a","__proto__":{"x":1}}');
+    expect(((await poisoned.json()) as { message: string }).message).toMatch(/"__proto__"/);
+    // The route it points to is named (a route, not a server path to hide).
+    expect(((await (await fetch(`${base}/nowhere`)).json()) as { message: string }).message).toBe(
+      'No such route: see /openapi.json for the API.',
+    );
   });
 
   it('documents every error status with the shared, named schemas in the OpenAPI document', async () => {
