@@ -60,6 +60,15 @@ describe('file readers', () => {
     const p = join(dir, 't.json');
     writeFileSync(p, JSON.stringify({ messages: [{ speaker: 'a', text: 'hi' }] }));
     expect((await readTranscriptJson(p)).messages).toHaveLength(1);
+    // Saved with a byte-order mark (Windows editors write one): read like any other, as JSONL lines are.
+    writeFileSync(
+      p,
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(JSON.stringify({ messages: [{ speaker: 'a', text: 'hi' }] })),
+      ]),
+    );
+    expect((await readTranscriptJson(p)).messages).toEqual([{ speaker: 'a', text: 'hi' }]);
     await expect(readTranscriptJson(join(dir, 'nope.json'))).rejects.toSatisfy(
       (e: unknown) => BotlensError.isInstance(e) && e.code === 'READ_FAILED' && /ENOENT/.test(e.message),
     );

@@ -4,6 +4,7 @@ import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../core/validate-examples.js';
+import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError } from './check-readable.js';
 import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
@@ -139,7 +140,7 @@ export async function readTranscriptJson(
   const text = path === '-' ? await readStdin() : await readText(path);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(withoutBom(text));
   } catch (cause) {
     throw new InvalidTranscriptError(
       [{ path, message: 'file is not valid JSON: expected { "messages": [...], "target": "..." }' }],

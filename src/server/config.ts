@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
+import { withoutBom } from '../core/without-bom.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -228,7 +229,7 @@ export async function loadServiceConfig(path: string): Promise<ServiceConfig> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(withoutBom(text));
   } catch (cause) {
     throw new InvalidOptionsError('config', `${path} is not valid JSON`, { cause });
   }

@@ -58,6 +58,9 @@ describe('service config', () => {
     const p = join(dir, 'botlens.config.json');
     writeFileSync(p, JSON.stringify({ fitted: 'fitted.json' }));
     expect((await loadServiceConfig(p)).fitted).toBe(join(dir, 'fitted.json'));
+    // Saved with a byte-order mark (Windows editors write one): read like any other.
+    writeFileSync(p, `\uFEFF${JSON.stringify({ fitted: 'fitted.json' })}`);
+    expect((await loadServiceConfig(p)).fitted).toBe(join(dir, 'fitted.json'));
     writeFileSync(p, '{ nope');
     await expect(loadServiceConfig(p)).rejects.toThrow(/not valid JSON/);
     await expect(loadServiceConfig(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read config file/);
