@@ -106,20 +106,70 @@ export async function fitGrouped(
     throw new InvalidOptionsError('--group-by', `${detector.name} ${NO_COMBINER}`);
   }
   const groups = train.map((r, i) => {
-    const v = r.fields?.[groupBy];
-    if (v === undefined || v === '') {
+    const g = recordGroup(r, i, groupBy, option, '--group-by');
+    if (g === undefined) {
       throw new InvalidOptionsError(
         '--group-by',
         `${recordName(r, i, option)} has no "${groupBy}" field: give every training record one, or leave --group-by out`,
       );
     }
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new InvalidOptionsError(
-        '--group-by',
-        `${recordName(r, i, option)} has ${v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object'} in "${groupBy}": a group is a string, number or boolean`,
-      );
-    }
-    return String(v);
+    return g;
   });
   await detector.fit([...train], { groups });
+}
+
+/**
+ * The group of record `r` by its field `field` (`--group-by`, `--by`): the text of a string, number or boolean;
+ * `undefined` when the record has no such field or an empty string in it. The CLI's one reading of a group field.
+ *
+ * @param r - the record, read with `field` among its kept fields
+ * @param i - its index, for error messages
+ * @param field - the record field
+ * @param option - the flag that gave the records (`--fit`, `--data`), for error messages
+ * @param flag - the flag that named the field, for error messages
+ * @throws InvalidOptionsError naming `flag` when the field holds null, an array or an object
+ */
+export function recordGroup(
+  r: JsonlRecord,
+  i: number,
+  field: string,
+  option: string,
+  flag: string,
+): string | undefined {
+  const v = r.fields?.[field];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new InvalidOptionsError(
+      flag,
+      `${recordName(r, i, option)} has ${v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object'} in "${field}": a group is a string, number or boolean`,
+    );
+  }
+  return String(v);
+}
+
+/**
+ * The groups of `rows` by their field `field` for `eval --by`: a record without the field is left out of the
+ * breakdown (counted), and a field no record has is refused (a misspelt name would otherwise give an empty
+ * breakdown and exit 0).
+ *
+ * @param rows - the records, read with `field` among their kept fields
+ * @param field - the record field (`--by`)
+ * @param option - the flag that gave the records (`--data`)
+ * @returns each record's group (`undefined` for those without the field) and how many have none
+ * @throws InvalidOptionsError naming `--by` when no record has the field, or one holds null, an array or an object
+ */
+export function breakdownGroups(
+  rows: readonly JsonlRecord[],
+  field: string,
+  option: string,
+): { groups: (string | undefined)[]; missing: number } {
+  const groups = rows.map((r, i) => recordGroup(r, i, field, option, '--by'));
+  const missing = groups.filter((g) => g === undefined).length;
+  if (rows.length > 0 && missing === rows.length) {
+    throw new InvalidOptionsError(
+      '--by',
+      `no record of ${option} has a "${field}" field (or every one is empty): check the field's name, or leave --by out`,
+    );
+  }
+  return { groups, missing };
 }

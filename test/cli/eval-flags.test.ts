@@ -66,6 +66,23 @@ describe('botlens eval breakdowns and transcript limits', () => {
     expect(JSON.stringify(m)).not.toMatch(/_at_|fit_ms/);
   });
 
+  it('--by refuses a field no record has, and says how many records a field some lack leaves out', async () => {
+    const typo = await botlens(['eval', '--data', data, '--by', 'sourse', '--json']);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toContain('no record of --data has a "sourse" field');
+    const some = join(tmp, 'some-sourced.jsonl');
+    const rows = Array.from({ length: 12 }, (_, i) => JSON.parse(row(i % 3 ? 'bot' : 'human', i, 3)));
+    for (const r of rows.slice(0, 3)) delete r.source;
+    writeFileSync(some, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const r = await botlens(['eval', '--data', some, '--by', 'source', '--json']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.n).toBe(12);
+    expect(m.by.alpha.n + m.by.beta.n).toBe(9);
+    expect(r.stderr).toContain('3 of 12 records have no "source" field');
+  });
+
   it('--prefix takes a decimal whole number of 1 or more: hex, blank and 0 are refused before any scoring', async () => {
     for (const v of ['0x2', ' ', '0', '1.5']) {
       const r = await botlens(['eval', '--data', data, '--prefix', v, '--json']);

@@ -6,7 +6,14 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
-import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
+import {
+  breakdownGroups,
+  checkGroupBy,
+  fitGrouped,
+  GROUP_BY_FLAG,
+  GROUP_BY_HELP,
+  groupByFields,
+} from '../fit-groups.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
@@ -108,7 +115,14 @@ async function evaluate(
   loadBar: ReturnType<typeof loadProgressFor>,
 ): Promise<void> {
   const note = checkGroupBy(flags, flags.groupBy);
-  const data = await readLabelledWithFlags(flags.data, flags, '--data', flags.by ? [flags.by] : []);
+  const data = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.by));
+  // Before any model loads or fit runs: a field no record has is refused.
+  const breakdown = flags.by !== undefined ? breakdownGroups(data, flags.by, '--data') : undefined;
+  const byGroups = breakdown?.groups;
+  if (breakdown !== undefined && breakdown.missing > 0)
+    process.stderr.write(
+      `botlens eval: ${breakdown.missing} of ${data.length} records have no "${flags.by}" field: they count in the whole report but in no group of "by"\n`,
+    );
   const train = flags.fit
     ? await readLabelledWithFlags(flags.fit, flags, '--fit', groupByFields(flags.groupBy))
     : undefined;
@@ -123,14 +137,8 @@ async function evaluate(
       await fitGrouped(detector, train, flags.groupBy, '--fit');
       fitMs = performance.now() - t0;
     }
-    const by = flags.by;
     const report = await evaluateDetector(detector, data, {
-      ...(by !== undefined && {
-        groupBy: (_e, i) => {
-          const v = data[i]?.fields?.[by];
-          return v === undefined || v === null ? undefined : String(v);
-        },
-      }),
+      ...(byGroups !== undefined && { groupBy: (_e, i) => byGroups[i] }),
       ...(flags.ci && { ci: true }),
       ...(prefix !== undefined && { prefix }),
       onProgress: (p) => progress.update(p.done, p.total),
