@@ -145,12 +145,6 @@ export const ensembleSpecSchema = z.strictObject({
   memberPrefixCutShare: numberInRange(NONZERO_SHARE).optional(),
   memberFeatures: z.boolean({ error: 'memberFeatures must be true or false' }).optional(),
   prior: numberInRange(OPEN_SHARE).optional(),
-  combinerBags: z
-    .number()
-    .int({ error: 'combinerBags must be an integer from 1 to 32' })
-    .min(1, { error: 'combinerBags must be an integer from 1 to 32' })
-    .max(32, { error: 'combinerBags must be an integer from 1 to 32' })
-    .optional(),
   detectors: z.array(detectorSpecSchema).min(1, { error: 'list at least one detector' }),
 });
 
@@ -207,12 +201,6 @@ export interface EnsembleSpec {
    * @defaultValue undefined (the training share)
    */
   prior?: number | undefined;
-  /**
-   * `stacking`: how many seeded passes of out-of-fold member scores the combiner learns from, an integer from 1
-   * to 32; see `EnsembleOptions.combinerBags`.
-   * @defaultValue 1
-   */
-  combinerBags?: number | undefined;
   /** The detectors, cheapest first for `cascade`. */
   detectors: DetectorSpec[];
 }

@@ -330,6 +330,5 @@ export async function createEnsemble(
     ...(spec.memberPrefixCutShare !== undefined && { memberPrefixCutShare: spec.memberPrefixCutShare }),
     ...(spec.memberFeatures !== undefined && { memberFeatures: spec.memberFeatures }),
     ...(spec.prior !== undefined && { prior: spec.prior }),
-    ...(spec.combinerBags !== undefined && { combinerBags: spec.combinerBags }),
   });
 }

@@ -29,8 +29,6 @@ export interface ResolvedEnsembleOptions {
   memberPrefixCuts: readonly number[];
   memberPrefixCutShare: number;
   memberFeatures: boolean;
-  /** Out-of-fold passes the stacking combiner learns from (`combinerBags`); 1 for other strategies. */
-  combinerBags: number;
   /** The `prior` option (`stacking` only), or `null` when not given. */
   prior: number | null;
   cloneMember: ((detector: Detector) => Detector) | undefined;
@@ -125,35 +123,6 @@ const DEFAULT_MEMBER_PREFIX_CUTS: readonly number[] = [1];
  */
 const DEFAULT_MEMBER_PREFIX_CUT_SHARE = 0.25;
 
-/** The most `combinerBags`: each bag repeats every out-of-fold member fit. */
-export const MAX_COMBINER_BAGS = 32;
-
-/**
- * Checks the `combinerBags` option: an integer from 1 to {@link MAX_COMBINER_BAGS}, above 1 for `stacking` only.
- *
- * @param bags - the option as given
- * @param strategy - the ensemble's strategy
- * @returns the bags, 1 when not given
- * @throws InvalidOptionsError naming `combinerBags`
- * @internal
- */
-export function checkCombinerBags(bags: unknown, strategy: EnsembleStrategy): number {
-  if (bags === undefined) return 1;
-  if (typeof bags !== 'number' || !Number.isInteger(bags) || bags < 1 || bags > MAX_COMBINER_BAGS) {
-    throw new InvalidOptionsError(
-      'combinerBags',
-      `got ${describeValue(bags)}; use an integer from 1 (no bagging) to ${MAX_COMBINER_BAGS}, e.g. 3`,
-    );
-  }
-  if (bags > 1 && strategy !== 'stacking') {
-    throw new InvalidOptionsError(
-      'combinerBags',
-      `applies to the stacking strategy only (it bags the stacking combiner); this ensemble uses ${strategy}: leave combinerBags out or use 1`,
-    );
-  }
-  return bags;
-}
-
 /**
  * Validates the members and options of `new Ensemble(detectors, options)` once, at the boundary, and applies
  * the defaults documented on {@link EnsembleOptions}.
@@ -219,7 +188,6 @@ export function resolveEnsembleOptions(
     );
   }
   const prior = checkPrior(options.prior, strategy);
-  const combinerBags = checkCombinerBags(options.combinerBags, strategy);
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
@@ -238,7 +206,6 @@ export function resolveEnsembleOptions(
     memberPrefixCuts,
     memberPrefixCutShare,
     memberFeatures: strategy === 'stacking' && memberFeatures,
-    combinerBags,
     prior,
     cloneMember: options.cloneMember,
   };

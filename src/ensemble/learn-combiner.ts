@@ -2,32 +2,15 @@ import type { Detector } from '../core/detector.js';
 import type { LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { ResolvedEnsembleOptions } from './ensemble-options.js';
-import { copiesOf, cutSources, MemberExamples } from './member-examples.js';
-import { type OutOfFoldRows, outOfFoldScores } from './out-of-fold.js';
+import type { MemberExamples } from './member-examples.js';
+import { outOfFoldScores } from './out-of-fold.js';
 import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
-
-/**
- * The seed of bag `k` of a bagged combiner (option `combinerBags`): the ensemble's own seed for bag 0, so one bag
- * is today's fit, and a fixed mix of seed and `k` (an integer) for the others.
- *
- * @param seed - the ensemble's seed
- * @param k - the bag, from 0
- * @internal
- */
-export function bagSeed(seed: number, k: number): number {
-  return k === 0 ? seed : (seed + Math.imul(k, 0x9e3779b1)) | 0;
-}
 
 /**
  * A fresh combiner of the ensemble's strategy, fitted on out-of-fold member scores (see `outOfFoldScores`):
  * the learning half of `Ensemble.fit` for `stacking` and `cascade`. The members are left fitted on the last
  * fold's training split; the caller re-fits them on all examples.
- *
- * With `o.combinerBags` = K above 1, the out-of-fold scores are collected K times, bag k under the seed
- * `bagSeed(o.seed, k)` (its stratified fold split, when not grouped, and which examples' cuts the members learn
- * from), and one combiner is fitted on all K copies of the rows, its L2 penalty times K so it weighs against the
- * data as with one copy. Bag 0 is the single fit's, so K = 1 is exactly the unbagged fit.
  *
  * @param members - the ensemble's members
  * @param examples - labelled transcripts (both labels needed)
@@ -61,38 +44,18 @@ export async function learnCombiner(
       `${o.strategy} needs both human and bot examples to learn its combiner`,
     );
   }
-  const bags = o.combinerBags;
-  const fitted = createStrategy(bags === 1 ? o : { ...o, l2: o.l2 * bags });
-  const all: OutOfFoldRows = { rows: [], labels: [] };
-  for (let k = 0; k < bags; k++) {
-    const seed = bagSeed(o.seed, k);
-    const bagExamples =
-      k === 0
-        ? memberExamples
-        : new MemberExamples(
-            examples,
-            o.memberPrefixCuts,
-            cutSources(labels, o.memberPrefixCutShare, seed),
-            copiesOf(examples, valids),
-          );
-    const rows = await outOfFoldScores(members, examples, valids, {
-      folds: o.folds,
-      seed,
-      groups,
-      cloneMember: o.cloneMember,
-      signal,
-      what,
-      ...(prefixCuts !== undefined && { prefixCuts }),
-      memberExamples: bagExamples,
-      features: fitted.learnsFeatures,
-    });
-    if (bags === 1) {
-      fitted.fit(rows.rows, rows.labels);
-      return fitted;
-    }
-    all.rows.push(...rows.rows);
-    all.labels.push(...rows.labels);
-  }
-  fitted.fit(all.rows, all.labels);
+  const fitted = createStrategy(o);
+  const rows = await outOfFoldScores(members, examples, valids, {
+    folds: o.folds,
+    seed: o.seed,
+    groups,
+    cloneMember: o.cloneMember,
+    signal,
+    what,
+    ...(prefixCuts !== undefined && { prefixCuts }),
+    memberExamples,
+    features: fitted.learnsFeatures,
+  });
+  fitted.fit(rows.rows, rows.labels);
   return fitted;
 }

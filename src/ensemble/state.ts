@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { MAX_COMBINER_BAGS, type ResolvedEnsembleOptions } from './ensemble-options.js';
+import type { ResolvedEnsembleOptions } from './ensemble-options.js';
 import { featureWeightCount } from './member-features.js';
 import { noveltyStateSchema } from './novelty.js';
 import { checkPrior } from './prior-shift.js';
@@ -41,7 +41,6 @@ const stateSchema = z.object({
   memberPrefixCutShare: z.number().gt(0).max(1).optional(),
   memberFeatures: z.boolean().optional(),
   prior: z.number().gt(0).lt(1).optional(),
-  combinerBags: z.number().int().min(2).max(MAX_COMBINER_BAGS).optional(),
   trainingBotShare: z.number().gt(0).lt(1).optional(),
   groupedFolds: z.literal(true).optional(),
   memberNames: z.array(z.string().min(1)).min(1),
@@ -186,7 +185,6 @@ export function ensembleState(
       memberPrefixCutShare: o.memberPrefixCutShare,
       memberFeatures: o.memberFeatures,
       ...(o.prior !== null && { prior: o.prior }),
-      ...(o.combinerBags > 1 && { combinerBags: o.combinerBags }),
     }),
     ...learned,
     ...(groupedFolds && { groupedFolds: true as const }),
@@ -253,7 +251,6 @@ export async function rebuildMembers(
       memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
       ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
       ...(prior !== undefined && { prior }),
-      ...(s.combinerBags !== undefined && { combinerBags: s.combinerBags }),
       ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
     },
   };

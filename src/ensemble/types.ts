@@ -201,17 +201,6 @@ export interface EnsembleOptions {
    */
   prior?: number;
   /**
-   * `stacking` only: how many times `fit()` collects the out-of-fold member scores its combiner learns from, each
-   * time under another seed (bag k under a fixed mix of `seed` and k; bag 0 under `seed` itself): another
-   * stratified fold split (by-group folds stay the same) and another choice of the examples whose cuts the
-   * members learn from (`memberPrefixCutShare`). One combiner is fitted on all the copies, its `l2` times the
-   * bags, so it learns less from which examples one split happened to put together. The final members and the
-   * saved state's size are those of one bag; the fit's out-of-fold work, most of its time, grows with the bags.
-   * `1` is the unbagged fit, exactly. Saved in the state when above 1.
-   * @defaultValue 1
-   */
-  combinerBags?: number;
-  /**
    * Makes a fresh, unfitted copy of a member, so `fit()` can fit one copy per fold (then disposes it) and
    * leave the member itself untouched until the final fit on all examples. Without it, members with `fit()`
    * are re-fitted in place fold after fold, which requires that `fit()` replaces (never accumulates) what
@@ -315,11 +304,6 @@ export type EnsembleState = DetectorState & {
   memberFeatures?: boolean;
   /** The `prior` option the ensemble was built with; absent when it was not set (and in earlier state). */
   prior?: number;
-  /**
-   * The `combinerBags` option the ensemble was built with, when above 1; absent for one bag (and in state saved
-   * before it existed), which a later `fit()` keeps.
-   */
-  combinerBags?: number;
   /**
    * The share of bots among the whole training transcripts the stacking combiner was fitted on (what `prior`
    * shifts from); absent when not fitted, and in state saved before it was recorded. Counted over whole
