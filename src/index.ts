@@ -19,7 +19,7 @@
  * console.log(d.score, d.label);
  * ```
  *
- * @module
+ * @module botlens
  */
 
 export type { DeepReadonly } from './core/deep-readonly.js';

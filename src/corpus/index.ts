@@ -4,7 +4,7 @@
  * ({@link scoreCorpusOnQueue}, {@link startQueueWorker}); {@link writeScores} writes the outcomes to files that
  * a killed run can resume.
  *
- * @packageDocumentation
+ * @module botlens/corpus
  */
 
 export { FailedLinesError } from './failed-lines-error.js';

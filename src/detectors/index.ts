@@ -10,7 +10,7 @@
  * const d = await nli.detect(transcript);
  * ```
  *
- * @module
+ * @module botlens/detectors
  */
 
 // Options shared by every model-backed detector

@@ -10,7 +10,7 @@
  * await mergeLoraAdapter({ base: 'models/tiny-bert-cls', adapter: 'adapters/bots', out: 'models/bots' });
  * ```
  *
- * @module
+ * @module botlens/peft
  */
 
 export {

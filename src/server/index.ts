@@ -9,7 +9,7 @@
  * const { url } = await startService({}, { port: 8080 }); // the heuristic detector alone
  * ```
  *
- * @module
+ * @module botlens/server
  */
 export { type BotlensServer, createServer } from './app.js';
 export {
