@@ -1,6 +1,7 @@
 /**
  * A timestamp with no zone is read as UTC, whatever the machine's time zone: the same times, gaps and scores
- * in processes started with TZ=UTC, America/New_York and Asia/Tokyo.
+ * in processes started with TZ=UTC, America/New_York and Asia/Tokyo. Loose shapes that `Date.parse` reads with
+ * its legacy parser (a trailing space, `PM`, a comment) too, and a zone they name is kept.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -9,11 +10,34 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Loose timestamps and what each must read as (epoch ms), on any machine. */
+const LOOSE: [string, number][] = [
+  ['2024-01-01 10:00:05 ', Date.UTC(2024, 0, 1, 10, 0, 5)],
+  ['2024-07-01  10:00:05', Date.UTC(2024, 6, 1, 10, 0, 5)],
+  ['2024-07-01 10:00 PM', Date.UTC(2024, 6, 1, 22)],
+  ['2024-01-01,10:00:05.5', Date.UTC(2024, 0, 1, 10, 0, 5, 500)],
+  ['2024-07-01 10:00:05 (server time)', Date.UTC(2024, 6, 1, 10, 0, 5)],
+  ['2024-01-01 ', Date.UTC(2024, 0, 1)],
+  // A zone named is kept: an offset, UTC, a US zone, a comment before an offset, a `z` after digits.
+  ['2024-01-01 10:00:05 +0100', Date.UTC(2024, 0, 1, 9, 0, 5)],
+  ['2024-07-01 10:00:05 UTC', Date.UTC(2024, 6, 1, 10, 0, 5)],
+  ['2024-01-01 10:00 EST', Date.UTC(2024, 0, 1, 15)],
+  ['2024-01-01 10:00:05 (x) -0200', Date.UTC(2024, 0, 1, 12, 0, 5)],
+  ['2024-01-01T10:00:05z', Date.UTC(2024, 0, 1, 10, 0, 5)],
+];
+
 /** What a process in time zone `tz` reads: each message's time, or the error, and the heuristic's score. */
-function readIn(tz: string): { tz: string; times?: number[]; score?: number | null; error?: string } {
+function readIn(tz: string): {
+  tz: string;
+  times?: number[];
+  score?: number | null;
+  loose?: number[];
+  error?: string;
+} {
   const code = `
     const { validateTranscript } = await import('./src/core/validate.ts');
     const { HeuristicDetector } = await import('./src/detectors/heuristic/heuristic-detector.ts');
+    const { timestampMs } = await import('./src/core/iso-time.ts');
     const t = { target: 'b', messages: [
       { speaker: 'a', text: 'hi there, anyone around?', timestamp: '2024-01-01T10:00:00Z' },
       { speaker: 'b', text: 'Hello ! How can I help you today ?', timestamp: '2024-01-01T10:00:05' },
@@ -22,7 +46,7 @@ function readIn(tz: string): { tz: string; times?: number[]; score?: number | nu
       { speaker: 'a', text: 'ok', timestamp: '2024-01-01T10:01' },
       { speaker: 'b', text: 'Hello ! Cats are great !', timestamp: '2024-01-01T10:01:01.000Z' },
     ] };
-    const out = { tz: process.env.TZ };
+    const out = { tz: process.env.TZ, loose: ${JSON.stringify(LOOSE.map(([ts]) => ts))}.map(timestampMs) };
     try {
       out.times = validateTranscript(t).messages.map((m) => m.timeMs);
       out.score = (await new HeuristicDetector().detect(t)).score;
@@ -47,5 +71,16 @@ describe('timestamps with no zone', () => {
       expect(run.score, run.tz).toBe(runs[0]!.score);
     }
     expect(typeof runs[0]!.score).toBe('number');
+  }, 60_000);
+
+  it('are read as UTC in loose shapes too (the legacy parser of Date.parse), and a zone they name is kept', () => {
+    const runs = ['UTC', 'America/New_York', 'Asia/Tokyo'].map(readIn);
+    for (const run of runs) {
+      expect(run.error, run.tz).toBeUndefined();
+      expect(
+        run.loose!.map((ms, k) => [LOOSE[k]![0], ms]),
+        run.tz,
+      ).toEqual(LOOSE);
+    }
   }, 60_000);
 });

@@ -336,14 +336,29 @@ const ISO_DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})/;
  */
 const NO_ZONE_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
+/**
+ * What names a time zone in a loose date-time that `Date.parse` reads with its legacy parser (`2024-01-01
+ * 10:00:05 PM`, `2024-01-01 10:00:05 +0100`, `2024-01-01 10:00 EST`): an offset (a sign and a digit), or a zone
+ * word it knows (Z, UT, UTC, GMT and the US zones EST to PDT) between non-letters (`00:00z`). Tested on the
+ * text after the date (whose `-` are not signs) with parenthesized comments removed (the parser skips them).
+ * Wider than the parser: a string it takes for zoned when the parser does not is read as `Date.parse` reads
+ * it, as before.
+ */
+const ZONE_NAMED = /[+-]\d|(?<![a-z])(?:z|ut|utc|gmt|[ecmp][sd]t)(?![a-z])/i;
+const COMMENT = /\([^)]*\)/g;
+
 /** {@link timestampMs} of a string the fast reader did not take. */
 function slowTimestampMs(ts: string): number {
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
   // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
   const date = ISO_DATE_PREFIX.exec(ts);
   if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return Number.NaN;
-  // A date-time with no zone is read as UTC, so that no result depends on the machine's time zone.
-  return Date.parse(NO_ZONE_DATE_TIME.test(ts) ? `${ts}Z` : ts);
+  // A date-time with no zone is read as UTC, so that no result depends on the machine's time zone: the strict
+  // shape with `Z` appended, a loose one (read by the legacy parser, in local time when it names no zone) with
+  // ` GMT` appended.
+  if (NO_ZONE_DATE_TIME.test(ts)) return Date.parse(`${ts}Z`);
+  const rest = ts.slice(date[0].length).replace(COMMENT, ' ');
+  return Date.parse(ZONE_NAMED.test(rest) ? ts : `${ts} GMT`);
 }
 
 /** The reader and slot of {@link timestampMs} (reset on each call). */
