@@ -38,6 +38,9 @@ describe('detectorFromFile', () => {
     const loaded = await detectorFromFile(path);
     expect(loaded).toBeInstanceOf(HeuristicDetector);
     expect((await loaded.detect(transcript)).detector).toBe('heuristic');
+    // Saved again by an editor that writes a byte-order mark: loads the same.
+    writeFileSync(path, `\uFEFF${JSON.stringify(new HeuristicDetector({ threshold: 0.7 }).toJSON())}`);
+    expect(await detectorFromFile(path)).toBeInstanceOf(HeuristicDetector);
   });
 
   it('says what to do for a missing file, bad JSON and JSON that is no detector', async () => {

@@ -29,6 +29,7 @@ interface Report {
   hashingFit: { esm: string; cjsEmbedderEsmDetector: string };
   embedderModel: { esm: unknown; cjsEmbedderEsmDetector: unknown };
   registered: { esm: unknown; cjsRegisteredEsmUsed: unknown };
+  pluginInBothCopies: unknown;
 }
 
 describe('two copies of botlens in one process (ESM and CJS builds)', () => {
@@ -72,6 +73,8 @@ describe('two copies of botlens in one process (ESM and CJS builds)', () => {
   it('a detector type registered through one copy is known to specs and saved states of the other', () => {
     expect(report.registered.esm).toMatchObject({ listed: true, score: expect.any(Number) });
     expect(report.registered.cjsRegisteredEsmUsed).toEqual(report.registered.esm);
+    // A plugin built for both module systems registers its type in each copy, and each copy uses its own.
+    expect(report.pluginInBothCopies).toBe(true);
   });
 
   it("a detector saves the model source of the other copy's embedder", () => {

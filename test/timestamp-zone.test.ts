@@ -24,6 +24,13 @@ const LOOSE: [string, number][] = [
   ['2024-01-01 10:00 EST', Date.UTC(2024, 0, 1, 15)],
   ['2024-01-01 10:00:05 (x) -0200', Date.UTC(2024, 0, 1, 12, 0, 5)],
   ['2024-01-01T10:00:05z', Date.UTC(2024, 0, 1, 10, 0, 5)],
+  // Comments left open (they run to the end) or nested are skipped whole, the zone after them read.
+  ['2024-01-01 10:00 (x', Date.UTC(2024, 0, 1, 10)],
+  ['2024-01-01 10:00 am (z', Date.UTC(2024, 0, 1, 10)],
+  ['2024-01-01 10:00 ((x) EST)', Date.UTC(2024, 0, 1, 10)],
+  ['2024-01-01 10:00 (a) (EST', Date.UTC(2024, 0, 1, 10)],
+  // A bare date is ISO 8601's, in UTC, years 0000-0099 included (not 19xx / 20xx).
+  ['0049-01-01', new Date('0049-01-01T00:00:00Z').getTime()],
 ];
 
 /** What a process in time zone `tz` reads: each message's time, or the error, and the heuristic's score. */
@@ -59,6 +66,17 @@ function readIn(tz: string): {
   });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
+
+describe('a hostile timestamp string', () => {
+  it('costs no more than a short one to refuse: one over 100 characters is not read', async () => {
+    const { timestampMs } = await import('../src/core/iso-time.js');
+    const t0 = performance.now();
+    for (const n of [10_000, 100_000]) expect(timestampMs(`2024-01-01 ${'('.repeat(n)}`)).toBeNaN();
+    expect(timestampMs(`2024-01-01 10:00 (${'x'.repeat(120)})`)).toBeNaN();
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(timestampMs('2024-01-01 10:00 (server time)')).toBe(Date.UTC(2024, 0, 1, 10));
+  });
+});
 
 describe('timestamps with no zone', () => {
   it('are read as UTC in every machine time zone: the same times and scores', () => {

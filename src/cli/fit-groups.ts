@@ -148,7 +148,7 @@ export function recordGroup(
 }
 
 /**
- * The groups of `rows` by their field `field` for `eval --by`: a record without the field is left out of the
+ * The groups of `rows` by their field `field` for `eval --by`: a record without the field (or with null in it) is left out of the
  * breakdown (counted), and a field no record has is refused (a misspelt name would otherwise give an empty
  * breakdown and exit 0).
  *
@@ -156,14 +156,17 @@ export function recordGroup(
  * @param field - the record field (`--by`)
  * @param option - the flag that gave the records (`--data`)
  * @returns each record's group (`undefined` for those without the field) and how many have none
- * @throws InvalidOptionsError naming `--by` when no record has the field, or one holds null, an array or an object
+ * @throws InvalidOptionsError naming `--by` when no record has the field, or one holds an array or an object
  */
 export function breakdownGroups(
   rows: readonly JsonlRecord[],
   field: string,
   option: string,
 ): { groups: (string | undefined)[]; missing: number } {
-  const groups = rows.map((r, i) => recordGroup(r, i, field, option, '--by'));
+  // null counts as no value here (as it did before --by shared the reading of --group-by).
+  const groups = rows.map((r, i) =>
+    r.fields?.[field] === null ? undefined : recordGroup(r, i, field, option, '--by'),
+  );
   const missing = groups.filter((g) => g === undefined).length;
   if (rows.length > 0 && missing === rows.length) {
     throw new InvalidOptionsError(

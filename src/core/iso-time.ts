@@ -345,20 +345,50 @@ const NO_ZONE_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
  * it, as before.
  */
 const ZONE_NAMED = /[+-]\d|(?<![a-z])(?:z|ut|utc|gmt|[ecmp][sd]t)(?![a-z])/i;
-const COMMENT = /\([^)]*\)/g;
+
+/**
+ * The longest timestamp string read. An ISO 8601 date-time is at most about 35 characters; the cap keeps what one
+ * hostile string can cost the parser (a request's body may hold a megabyte) small.
+ */
+const MAX_TIMESTAMP_LENGTH = 100;
+
+/**
+ * `s` with its parenthesized comments (nested ones too, as `Date.parse`'s legacy parser skips them, and one left
+ * open running to the end, as it reads that) replaced by a space, in one pass, and how many comments are still
+ * open at the end. Written out rather than as a regular expression: `/\([^)]*\)/g` over many unclosed `(`
+ * takes time quadratic in the length.
+ */
+function withoutComments(s: string): { text: string; open: number } {
+  let text = '';
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x28 /* ( */) {
+      if (depth === 0) text += `${s.slice(start, i)} `;
+      depth++;
+    } else if (c === 0x29 /* ) */ && depth > 0 && --depth === 0) {
+      start = i + 1;
+    }
+  }
+  return { text: depth > 0 ? text : text + s.slice(start), open: depth };
+}
 
 /** {@link timestampMs} of a string the fast reader did not take. */
 function slowTimestampMs(ts: string): number {
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
   // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
+  if (ts.length > MAX_TIMESTAMP_LENGTH) return Number.NaN;
   const date = ISO_DATE_PREFIX.exec(ts);
   if (date === null || !isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return Number.NaN;
+  // A bare date is ISO 8601's, read as UTC (the legacy parser would read years 0000-0099 as 19xx / 20xx).
+  if (ts.length === date[0].length) return Date.parse(ts);
   // A date-time with no zone is read as UTC, so that no result depends on the machine's time zone: the strict
   // shape with `Z` appended, a loose one (read by the legacy parser, in local time when it names no zone) with
-  // ` GMT` appended.
+  // ` GMT` appended, after closing a comment left open (which would swallow it).
   if (NO_ZONE_DATE_TIME.test(ts)) return Date.parse(`${ts}Z`);
-  const rest = ts.slice(date[0].length).replace(COMMENT, ' ');
-  return Date.parse(ZONE_NAMED.test(rest) ? ts : `${ts} GMT`);
+  const rest = withoutComments(ts.slice(date[0].length));
+  return Date.parse(ZONE_NAMED.test(rest.text) ? ts : `${ts}${')'.repeat(rest.open)} GMT`);
 }
 
 /** The reader and slot of {@link timestampMs} (reset on each call). */

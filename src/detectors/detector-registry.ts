@@ -31,15 +31,42 @@ const BUILT_IN: readonly DetectorDescriptor[] = [
 const builtInByType = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.type, d]));
 const builtInByKind = new Map<string, DetectorDescriptor>(BUILT_IN.map((d) => [d.kind ?? d.type, d]));
 
+/** Detector types the app registered through one copy of botlens, by spec `type` and by state `kind`. */
+interface Registrations {
+  byType: Map<string, DetectorDescriptor>;
+  byKind: Map<string, DetectorDescriptor>;
+}
+
+/** The types the app registered through this copy. Clashes are checked against these and the built-in ones. */
+const registered: Registrations = { byType: new Map(), byKind: new Map() };
+
 /**
- * The detector types the app registered, shared by every copy of this release in the process (see
- * `sharedAcrossCopies`): a type registered through `require('botlens')` is known to specs and saved states read
- * through `import('botlens')`. The built-in types stay each copy's own (each imports its own classes).
+ * The registrations of every copy of this release in the process (see `sharedAcrossCopies`), this copy's among
+ * them: a type registered through `require('botlens')` is known to specs and saved states read through
+ * `import('botlens')`. Each copy keeps its own, so a plugin built for both module systems may register its type
+ * once in each copy, as it could before. The built-in types stay each copy's own (each imports its own classes).
  */
-const registered = sharedAcrossCopies('registered-detectors', () => ({
-  byType: new Map<string, DetectorDescriptor>(),
-  byKind: new Map<string, DetectorDescriptor>(),
-}));
+const everyCopy = sharedAcrossCopies('registered-detector-sets', () => [] as Registrations[]);
+everyCopy.push(registered);
+
+/** The descriptor registered under `key` in `pick` of this copy, else of the other copies in registration order. */
+function registeredAs(
+  key: string,
+  pick: (r: Registrations) => Map<string, DetectorDescriptor>,
+): DetectorDescriptor | undefined {
+  const mine = pick(registered).get(key);
+  if (mine !== undefined) return mine;
+  for (const r of everyCopy) {
+    const d = pick(r).get(key);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+/** Every registered key of `pick`, across the copies, without repeats. */
+function registeredKeys(pick: (r: Registrations) => Map<string, DetectorDescriptor>): string[] {
+  return [...new Set([registered, ...everyCopy].flatMap((r) => [...pick(r).keys()]))];
+}
 
 /** Options of {@link registerDetector}. */
 export interface RegisterDetectorOptions {
@@ -104,7 +131,7 @@ export function registerDetector(
  * ```
  */
 export function registeredDetectorTypes(): string[] {
-  return [...builtInByType.keys(), ...registered.byType.keys()];
+  return [...builtInByType.keys(), ...registeredKeys((r) => r.byType)];
 }
 
 /**
@@ -116,7 +143,8 @@ export function registeredDetectorTypes(): string[] {
  * @internal
  */
 export function descriptorForType(type: unknown): DetectorDescriptor {
-  const d = typeof type === 'string' ? (builtInByType.get(type) ?? registered.byType.get(type)) : undefined;
+  const d =
+    typeof type === 'string' ? (builtInByType.get(type) ?? registeredAs(type, (r) => r.byType)) : undefined;
   if (!d) {
     throw new InvalidOptionsError(
       'type',
@@ -135,11 +163,12 @@ export function descriptorForType(type: unknown): DetectorDescriptor {
  * @internal
  */
 export function descriptorForKind(kind: unknown): DetectorDescriptor {
-  const d = typeof kind === 'string' ? (builtInByKind.get(kind) ?? registered.byKind.get(kind)) : undefined;
+  const d =
+    typeof kind === 'string' ? (builtInByKind.get(kind) ?? registeredAs(kind, (r) => r.byKind)) : undefined;
   if (!d) {
     throw new InvalidOptionsError(
       'kind',
-      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...builtInByKind.keys(), ...registered.byKind.keys()].join(', ')}): register its detector type with registerDetector() before loading`,
+      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...builtInByKind.keys(), ...registeredKeys((r) => r.byKind)].join(', ')}): register its detector type with registerDetector() before loading`,
     );
   }
   return d;

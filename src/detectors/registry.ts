@@ -4,6 +4,7 @@ import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { checkStateVersion } from '../core/detector-kit.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
+import { withoutBom } from '../core/without-bom.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -149,7 +150,7 @@ export function parseDetectorSpec(spec: DeepReadonly<DetectorSpec>): {
 export async function detectorFromFile(path: string, options: DetectorLoadOptions = {}): Promise<Detector> {
   let state: unknown;
   try {
-    state = JSON.parse(await readFile(path, 'utf8'));
+    state = JSON.parse(withoutBom(await readFile(path, 'utf8')));
   } catch (cause) {
     throw new BotlensError(
       'READ_FAILED',

@@ -130,6 +130,10 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   if (o.apiKey !== undefined && o.apiKey.length === 0) {
     throw new InvalidOptionsError('apiKey', 'is empty: give a key, or leave it out to serve without one');
   }
+  const unsendable = o.apiKey !== undefined ? unsendableKey(o.apiKey) : undefined;
+  if (unsendable !== undefined) {
+    throw new InvalidOptionsError('apiKey', unsendable);
+  }
   const maxQueued = o.maxQueued ?? 64;
   if (!Number.isInteger(maxQueued) || maxQueued < 0) {
     throw new InvalidOptionsError(
@@ -155,4 +159,17 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     disposeOnClose: o.disposeOnClose ?? false,
     logger: o.logger ?? false,
   };
+}
+
+/**
+ * Why no client can send `key` in an `Authorization` header, or `undefined` when one can: a header value loses its
+ * leading and trailing blanks and cannot hold control characters, so with such a key every request would get 401
+ * (a key read from a file often ends in a newline).
+ *
+ * @internal
+ */
+export function unsendableKey(key: string): string | undefined {
+  return key !== key.trim() || /[\0-\x1f\x7f]/.test(key)
+    ? 'starts or ends with whitespace or holds a control character, so no client can send it in an Authorization header: remove them (a key read from a file often ends in a newline)'
+    : undefined;
 }

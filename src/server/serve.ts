@@ -3,7 +3,7 @@ import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
-import type { ServerOptions } from './options.js';
+import { type ServerOptions, unsendableKey } from './options.js';
 import { createWorkerPool } from './worker-pool.js';
 
 /** Where and how {@link startService} listens. */
@@ -106,7 +106,11 @@ export function resolveApiKey(
           warning: `serving ${host} WITHOUT an API key ("auth": "none"): anyone who can reach it can use it`,
         };
   }
-  if (value !== undefined && value.length > 0) return { apiKey: value };
+  if (value !== undefined && value.length > 0) {
+    const unsendable = unsendableKey(value);
+    if (unsendable !== undefined) throw new ServiceStartError(`The API key in ${variable} ${unsendable}.`);
+    return { apiKey: value };
+  }
   if (s.apiKeyEnv !== undefined || value !== undefined) {
     throw new ServiceStartError(
       `The API key variable ${variable} is ${value === undefined ? 'not set' : 'empty'}: set it to the key, or ` +

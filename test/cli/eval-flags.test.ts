@@ -73,7 +73,8 @@ describe('botlens eval breakdowns and transcript limits', () => {
     expect(typo.stderr).toContain('no record of --data has a "sourse" field');
     const some = join(tmp, 'some-sourced.jsonl');
     const rows = Array.from({ length: 12 }, (_, i) => JSON.parse(row(i % 3 ? 'bot' : 'human', i, 3)));
-    for (const r of rows.slice(0, 3)) delete r.source;
+    for (const r of rows.slice(0, 2)) delete r.source;
+    rows[2].source = null;
     writeFileSync(some, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const r = await botlens(['eval', '--data', some, '--by', 'source', '--json']);
     expect(r.code).toBe(0);

@@ -103,6 +103,10 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     expect((await post('/v1/detect', bot, { authorization: 'Bearer S3CRET' })).status).toBe(401);
     expect((await post('/v1/detect', bot, { authorization: 'Basic s3cret' })).status).toBe(401);
     expect((await post('/v1/detect', bot, { authorization: 'Bearers3cret' })).status).toBe(401);
+    // A key no client could send in a header is refused when the server is made, not answered 401 forever.
+    await expect(start(new SpacingDetector(), { apiKey: ' s3cret' })).rejects.toThrow(
+      /starts or ends with whitespace/,
+    );
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });

@@ -51,6 +51,11 @@ describe('auth settings fail closed', () => {
       /MY_KEY is empty/,
     );
     expect(() => resolveApiKey({}, '127.0.0.1', { BOTLENS_API_KEY: '' })).toThrow(ServiceStartError);
+    // A key no client can send in a header (blanks around it, a newline from a file): every request would be 401.
+    for (const key of ['s3cret\n', ' s3cret', 's3cret ', 's3\u0000cret'])
+      expect(() => resolveApiKey({}, '127.0.0.1', { BOTLENS_API_KEY: key })).toThrow(
+        /The API key in BOTLENS_API_KEY starts or ends with whitespace/,
+      );
     expect(resolveApiKey({ apiKeyEnv: 'MY_KEY' }, '0.0.0.0', { MY_KEY: 'k' })).toEqual({ apiKey: 'k' });
     expect(resolveApiKey({}, '127.0.0.1', {})).toEqual({});
     expect(() => resolveApiKey({}, '0.0.0.0', {})).toThrow(/Refusing to serve 0\.0\.0\.0 without an API key/);
