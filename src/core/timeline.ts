@@ -1,7 +1,12 @@
-import type { DetectOptions, Detector } from './detector.js';
+import type { Detection, DetectOptions, Detector } from './detector.js';
 import { openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
-import { type ValidationLimits, validateTranscript } from './validate.js';
+import {
+  DEFAULT_LIMITS,
+  limitsValidatedUnder,
+  type ValidationLimits,
+  validateTranscript,
+} from './validate.js';
 
 /** The verdict after one of the target's messages, as `detectTimeline` reports it. */
 export interface TimelinePoint {
@@ -13,6 +18,12 @@ export interface TimelinePoint {
   score: number | null;
   /** The label at that point, or `null` when abstaining. */
   label: Label | null;
+  /**
+   * For an ensemble: the members that had failed by this point (a member whose push failed stays failed, as
+   * its verdict would no longer cover every message), so a point never rests silently on fewer members than
+   * asked for. Absent when every member ran.
+   */
+  failedMembers?: string[];
 }
 
 /** Options for {@link detectTimeline}. */
@@ -50,9 +61,15 @@ export async function detectTimeline(
 ): Promise<TimelinePoint[]> {
   const t = validateTranscript(transcript, opts.limits);
   const detectOpts: DetectOptions = opts.signal !== undefined ? { signal: opts.signal } : {};
+  // The stream checks each message under the limits the whole transcript passed: `opts.limits`, or the raised
+  // ones a transcript validated before this call passed (detect() accepts such a transcript as it is). Under
+  // the defaults the stream keeps the detector's own limits, as detect() applies them.
+  const had = limitsValidatedUnder(t);
+  const limits = opts.limits ?? (had === DEFAULT_LIMITS ? undefined : had);
   const stream = openStream(detector, {
     target: t.target,
     ...(t.profile !== undefined && { profile: t.profile }),
+    ...(limits !== undefined && { limits }),
   });
   const points: TimelinePoint[] = [];
   let seen = 0;
@@ -61,7 +78,21 @@ export async function detectTimeline(
     const d = await stream.push(m, detectOpts);
     if (m.speaker !== t.target) continue;
     seen++;
-    points.push({ messageIndex: i, targetMessages: seen, score: d.score, label: d.label });
+    const failedMembers = failedMemberNames(d);
+    points.push({
+      messageIndex: i,
+      targetMessages: seen,
+      score: d.score,
+      label: d.label,
+      ...(failedMembers.length > 0 && { failedMembers }),
+    });
   }
   return points;
+}
+
+/** The names of an ensemble detection's members that failed (kept as `{ detector, error }`). */
+function failedMemberNames(d: Detection): string[] {
+  const members = (d as Detection & { members?: readonly { detector: string; error?: unknown }[] }).members;
+  if (!Array.isArray(members)) return [];
+  return members.filter((m) => m.error !== undefined).map((m) => m.detector);
 }

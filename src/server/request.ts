@@ -113,6 +113,22 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
       })),
     );
   }
+  // A timeline per transcript is not computed in a batch: refused rather than silently left out.
+  const asked = [
+    ...(isRecord(body) && body['timeline'] !== undefined ? ['timeline'] : []),
+    ...shape.data.transcripts.flatMap((t, i) =>
+      isRecord(t) && t['timeline'] !== undefined ? [`transcripts[${i}].timeline`] : [],
+    ),
+  ];
+  if (asked.length > 0) {
+    throw new InvalidTranscriptError(
+      asked.map((path) => ({
+        path,
+        message:
+          '/v1/detect/batch gives no timelines: post each transcript to /v1/detect with "timeline": true, or leave the field out',
+      })),
+    );
+  }
   const out: ValidTranscript[] = [];
   const issues: TranscriptIssue[] = [];
   shape.data.transcripts.forEach((raw, i) => {

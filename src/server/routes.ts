@@ -97,7 +97,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     if (timeline && isPooled(c.detector)) return c.detector.detectWithTimeline(t, { signal });
     const d = await c.detector.detect(t, { signal });
     if (!timeline) return d;
-    return { ...d, timeline: await detectTimeline(c.detector, t, { signal }) };
+    return { ...d, timeline: await detectTimeline(c.detector, t, { signal, limits: c.policy.limits }) };
   }
 
   app.post(
@@ -127,6 +127,8 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       config: { detection: true },
       schema: {
         summary: `Judge up to ${c.maxBatch} transcripts`,
+        description:
+          'No timelines here: a "timeline" field (on the body or on a transcript) is refused with 400; ask /v1/detect for one.',
         body: schemaRef('BatchRequest'),
         security,
         response: { 200: schemaRef('BatchResult'), ...errorResponses(DETECTION_ERRORS) },

@@ -37,6 +37,11 @@ const detectionSchema: JsonSchema = {
           targetMessages: { type: 'integer' },
           score: { type: ['number', 'null'] },
           label: { type: ['string', 'null'], enum: ['human', 'bot', null] },
+          failedMembers: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Ensemble members that had failed by this point (absent when every member ran).',
+          },
         },
       },
     },

@@ -84,6 +84,17 @@ function failedMembers(d: Detection): FailedMemberLine[] {
   );
 }
 
+/** The members that failed somewhere in a timeline, each with the first point it is missing from. */
+function timelineFailures(points: readonly TimelinePoint[]): FailedMemberLine[] {
+  const first = new Map<string, number>();
+  for (const p of points)
+    for (const m of p.failedMembers ?? []) if (!first.has(m)) first.set(m, p.messageIndex);
+  return [...first].map(([detector, at]) => ({
+    detector,
+    error: `its stream failed at message ${at} of the timeline, so the points from there on lack it`,
+  }));
+}
+
 /** The timeline as a table: one row per target message. */
 function prettyTimeline(points: readonly TimelinePoint[]): string {
   return formatTable(
@@ -147,6 +158,15 @@ export function registerDetectCommand(program: Command): void {
         const { detectTimeline } = await import('../../core/timeline.js');
         const { limits } = transcriptOptionsFromFlags(flags);
         timeline = await detectTimeline(detector, transcript, limits ? { limits } : {});
+        const refused = reportFailedMembers(timelineFailures(timeline), {
+          allowPartial: flags.allowPartial ?? false,
+          refusal: (n) =>
+            `no timeline: ${n} detector(s) failed part way. Fix them, or pass --allow-partial to keep the points (each names the members it lacks).`,
+        });
+        if (refused) {
+          if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, timeline }, null, 2)}\n`);
+          return;
+        }
       }
       if (flags.pretty) {
         const parts = [prettyDetection(result)];
