@@ -41,6 +41,16 @@ describe('streams and timelines under raised limits (1000 messages)', () => {
     expect(points.at(-1)!.score).toBe(whole.score);
   });
 
+  it('messageOffset shifts every index to the original chat (a truncated one); a bad offset is refused', async () => {
+    const cut = { target: 'b', messages: long.messages.slice(-200) };
+    const points = await detectTimeline(new HeuristicDetector(), cut, { messageOffset: 800 });
+    expect(points[0]!.messageIndex).toBe(801);
+    expect(points.at(-1)!.messageIndex).toBe(999);
+    await expect(detectTimeline(new HeuristicDetector(), cut, { messageOffset: -1 })).rejects.toThrow(
+      /messageOffset/,
+    );
+  });
+
   it('a transcript validated under raised limits carries them to the timeline (no limits passed again)', async () => {
     const points = await detectTimeline(new HeuristicDetector(), validateTranscript(long, LONG));
     expect(points.at(-1)!.messageIndex).toBe(999);

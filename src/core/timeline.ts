@@ -1,3 +1,5 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
 import type { Detection, DetectOptions, Detector } from './detector.js';
 import { openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
@@ -10,7 +12,10 @@ import {
 
 /** The verdict after one of the target's messages, as `detectTimeline` reports it. */
 export interface TimelinePoint {
-  /** Index of the target's message in `transcript.messages` (0-based). */
+  /**
+   * Index of the target's message in the original transcript (0-based): its index in `transcript.messages`
+   * plus {@link TimelineOptions.messageOffset} (the messages cut from the front of a truncated transcript).
+   */
   messageIndex: number;
   /** How many of the target's messages the verdict rests on (1 after the first). */
   targetMessages: number;
@@ -34,6 +39,13 @@ export interface TimelineOptions extends DetectOptions {
    * @defaultValue DEFAULT_LIMITS
    */
   limits?: ValidationLimits;
+  /**
+   * Added to every point's `messageIndex`: how many messages were cut from the front of the transcript before
+   * this call (a chat truncated to its last `maxMessages` messages, as `--truncate` and the service's `truncate`
+   * do; they pass it), so indexes refer to the original chat.
+   * @defaultValue 0
+   */
+  messageOffset?: number;
 }
 
 /**
@@ -47,7 +59,8 @@ export interface TimelineOptions extends DetectOptions {
  * @param detector - the detector (or ensemble) to run
  * @param transcript - the whole transcript
  * @param opts - an abort `signal` (checked at every message) and validation limits
- * @throws InvalidTranscriptError on bad input; AbortedError when `signal` is aborted
+ * @throws InvalidTranscriptError on bad input; InvalidOptionsError for a bad `messageOffset`; AbortedError when
+ *   `signal` is aborted
  * @example
  * ```ts
  * const points = await detectTimeline(new HeuristicDetector(), transcript);
@@ -60,6 +73,13 @@ export async function detectTimeline(
   opts: TimelineOptions = {},
 ): Promise<TimelinePoint[]> {
   const t = validateTranscript(transcript, opts.limits);
+  const offset = opts.messageOffset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new InvalidOptionsError(
+      'messageOffset',
+      `expected a non-negative integer, got ${describeValue(offset)}`,
+    );
+  }
   const detectOpts: DetectOptions = opts.signal !== undefined ? { signal: opts.signal } : {};
   // The stream checks each message under the limits the whole transcript passed: `opts.limits`, or the raised
   // ones a transcript validated before this call passed (detect() accepts such a transcript as it is). Under
@@ -80,7 +100,7 @@ export async function detectTimeline(
     seen++;
     const failedMembers = failedMemberNames(d);
     points.push({
-      messageIndex: i,
+      messageIndex: offset + i,
       targetMessages: seen,
       score: d.score,
       label: d.label,

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Detection, Detector } from '../core/detector.js';
-import { detectTimeline } from '../core/timeline.js';
+import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
 import type { ValidTranscript } from '../core/transcript.js';
+import { messagesBeforeTruncation } from '../data/transcript-limits.js';
 import { answer, redactPaths, sendAnswer } from './error-table.js';
 import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
@@ -100,6 +101,18 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     return { ...d, timeline: await detectTimeline(c.detector, t, { signal, limits: c.policy.limits }) };
   }
 
+  /**
+   * With `truncate`, an answer for a transcript that lost messages says so: `truncatedFrom` (the original
+   * count), and timeline indexes that count from the original transcript, as the CLI and `messageOffset` do.
+   */
+  function withTruncation<D extends Detection & { timeline?: TimelinePoint[] }>(t: ValidTranscript, d: D): D {
+    const from = messagesBeforeTruncation(t);
+    if (from === undefined) return d;
+    const dropped = from - t.messages.length;
+    const timeline = d.timeline?.map((p) => ({ ...p, messageIndex: p.messageIndex + dropped }));
+    return { ...d, truncatedFrom: from, ...(timeline && { timeline }) };
+  }
+
   app.post(
     '/v1/detect',
     {
@@ -117,7 +130,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const { transcript, timeline } = readDetectBody(req.body, c.policy);
       const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
       record(d);
-      return safe(d);
+      return safe(withTruncation(transcript, d));
     },
   );
 
@@ -142,7 +155,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
           : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
-      return { results: results.map(safe) };
+      return { results: results.map((d, i) => safe(withTruncation(ts[i]!, d))) };
     },
   );
 

@@ -62,4 +62,18 @@ describe('botlens detect --timeline on a 1000-message chat (--max-messages 1000)
     const d = JSON.parse(r.stdout) as Out;
     expect(d.timeline.at(-1)!.score).toBeCloseTo(d.score, 12);
   }, 60_000);
+
+  it('--truncate says what it dropped (stderr, truncatedFrom) and timeline indexes count from the original chat', async () => {
+    const r = await botlens(['detect', one, '--truncate', '--timeline', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/has 1000 messages; --truncate kept the last 200 \(messages 800 to 999\)/);
+    const d = JSON.parse(r.stdout) as Out & { truncatedFrom: number };
+    expect(d.truncatedFrom).toBe(1000);
+    expect(d.timeline).toHaveLength(100);
+    expect(d.timeline[0]!.messageIndex).toBe(801);
+    expect(d.timeline.at(-1)!.messageIndex).toBe(999);
+    const whole = await botlens(['detect', one, '--max-messages', '1000', '--json']);
+    expect(JSON.parse(whole.stdout)).not.toHaveProperty('truncatedFrom');
+    expect(whole.stderr).not.toMatch(/--truncate kept/);
+  }, 60_000);
 });

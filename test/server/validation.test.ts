@@ -193,6 +193,21 @@ describe('timelines of long chats and batches', () => {
     }
   }, 60_000);
 
+  it('truncate: the answer says truncatedFrom and timeline indexes count from the original chat (batch too)', async () => {
+    const { post } = await startServer(heuristicEnsemble(), { truncate: true });
+    const d = (await (await post('/v1/detect', { ...long, timeline: true })).json()) as {
+      truncatedFrom: number;
+      timeline: { messageIndex: number }[];
+    };
+    expect(d.truncatedFrom).toBe(1000);
+    expect(d.timeline.map((p) => p.messageIndex).slice(0, 2)).toEqual([801, 803]);
+    expect(d.timeline.at(-1)!.messageIndex).toBe(999);
+    const b = (await (await post('/v1/detect/batch', { transcripts: [long, sample] })).json()) as {
+      results: { truncatedFrom?: number }[];
+    };
+    expect(b.results.map((r) => r.truncatedFrom)).toEqual([1000, undefined]);
+  });
+
   it('/v1/detect/batch refuses "timeline" with a 400 naming the field instead of ignoring it', async () => {
     const { post } = await startServer(heuristicEnsemble());
     const r = await post('/v1/detect/batch', {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
+import type { Transcript } from '../../core/transcript.js';
+import { messagesBeforeTruncation } from '../../data/transcript-limits.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -95,6 +97,28 @@ function timelineFailures(points: readonly TimelinePoint[]): FailedMemberLine[] 
   }));
 }
 
+/** What `--truncate` dropped: the original message count and how many messages were cut from the front. */
+interface Truncation {
+  from: number;
+  dropped: number;
+}
+
+/** Says on stderr that `--truncate` dropped messages (if it did), and returns what it dropped. */
+function reportTruncation(t: Transcript): Truncation | undefined {
+  const from = messagesBeforeTruncation(t);
+  if (from === undefined) return undefined;
+  const kept = t.messages.length;
+  process.stderr.write(
+    `botlens: note: the transcript has ${from} messages; --truncate kept the last ${kept} (messages ${from - kept} to ${from - 1}) and the verdict rests on those alone; timeline message indexes count from the original transcript\n`,
+  );
+  return { from, dropped: from - kept };
+}
+
+/** The detection, with `truncatedFrom` (the original message count) when `--truncate` dropped messages. */
+function withTruncation(d: Detection, truncation: Truncation | undefined): Detection {
+  return truncation ? Object.assign(d, { truncatedFrom: truncation.from }) : d;
+}
+
 /** The timeline as a table: one row per target message. */
 function prettyTimeline(points: readonly TimelinePoint[]): string {
   return formatTable(
@@ -142,8 +166,9 @@ export function registerDetectCommand(program: Command): void {
         inputs: file === '-' ? [] : [file],
       });
       const transcript = await readTranscriptWithFlags(file, flags);
+      const truncation = reportTruncation(transcript);
       detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
-      const result = await detector.detect(transcript);
+      const result = withTruncation(await detector.detect(transcript), truncation);
       const withheld = reportFailedMembers(failedMembers(result), {
         allowPartial: flags.allowPartial ?? false,
         refusal: (n) =>
@@ -157,7 +182,10 @@ export function registerDetectCommand(program: Command): void {
       if (flags.timeline) {
         const { detectTimeline } = await import('../../core/timeline.js');
         const { limits } = transcriptOptionsFromFlags(flags);
-        timeline = await detectTimeline(detector, transcript, limits ? { limits } : {});
+        timeline = await detectTimeline(detector, transcript, {
+          ...(limits && { limits }),
+          ...(truncation && { messageOffset: truncation.dropped }),
+        });
         const refused = reportFailedMembers(timelineFailures(timeline), {
           allowPartial: flags.allowPartial ?? false,
           refusal: (n) =>
