@@ -147,9 +147,11 @@ describe('Ensemble.stream', () => {
     await expect(live.push({ speaker: 'u', text: 'late' }, { signal: aborted.signal })).rejects.toThrow(
       AbortedError,
     );
-    const d = await live.push({ speaker: 'u', text: 'ok' });
+    // Member a missed 'boom': it stays failed (with its first error) instead of judging a transcript without it.
+    const d = (await live.push({ speaker: 'u', text: 'ok' })) as EnsembleResult;
+    expect(d.members[0]).toMatchObject({ detector: 'a', error: { message: 'member broke' } });
     expect(d.score).toBeCloseTo(0.2, 12);
-    expect(seen.filter((x) => x.startsWith('a:'))).toEqual(['a:Hello', 'a:boom', 'a:late', 'a:ok']);
+    expect(seen.filter((x) => x.startsWith('a:'))).toEqual(['a:Hello', 'a:boom']);
   });
 
   it('rejects a timestamp that goes backwards before any member sees it, as detect() does', async () => {

@@ -5,7 +5,7 @@ import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../
 import { parseNumberFlag } from '../flags/parse-number.js';
 import { readLabelledData } from './read-labelled.js';
 
-/** The transcript-limit flags shared by `detect`, `eval` and `fit`. */
+/** The transcript-limit flags shared by `detect`, `eval`, `fit` and `score`. */
 export interface TranscriptFlags {
   /** `--max-messages N`: the most messages a transcript may have. */
   maxMessages?: string;

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from './json.js';
 import type { Label, LabelledTranscript, Message, Profile, Transcript } from './transcript.js';
+import type { ValidationLimits } from './validation-limits.js';
 
 /**
  * One named signal a detector looked at, with its value and a sentence a person can read.
@@ -67,6 +68,16 @@ export interface StreamOptions {
   target: string;
   /** The target speaker's profile, when the platform has one. */
   profile?: Profile;
+  /**
+   * Limits every pushed message is checked against, as `validateTranscript` checks a whole transcript's (raise
+   * `maxMessages` for long chats). Past `maxMessages`, every push rejects with `InvalidTranscriptError` naming
+   * `maxMessages` and leaves the stream as it was: a stream never judges fewer messages than were pushed. An
+   * ensemble passes them to every member's stream. Give the limits the transcript was validated under, so
+   * the detection after the last push equals `detect()` on it.
+   * @defaultValue the detector's own limits (its `limits` option; DEFAULT_LIMITS, 200 messages, when it has
+   *   none), as `detect()` applies them to a transcript that was not validated first
+   */
+  limits?: ValidationLimits;
 }
 
 /**

@@ -10,6 +10,16 @@ import {
 /** The latest message with a timestamp: its index and time. */
 type Timed = { index: number; timeMs: number };
 
+/** The error of a push past `maxMessages`: the stream keeps what it had. */
+function tooManyMessages(max: number): InvalidTranscriptError {
+  return new InvalidTranscriptError([
+    {
+      path: 'messages',
+      message: `messages has more than ${max} messages: this push was refused and the stream judges the first ${max}; open the stream with a raised limits.maxMessages (StreamOptions.limits, or --max-messages / the service's maxMessages) for longer chats`,
+    },
+  ]);
+}
+
 /**
  * The order check of messages that arrive one at a time: each is checked as `validateTranscript` checks
  * `messages[i]` (`validateMessageAt`: shape, timestamp, never earlier than the latest timed one before), with
@@ -32,10 +42,13 @@ export class MessageSequence {
    * @param message - the message as pushed
    * @param limits - overrides for `DEFAULT_LIMITS` (resolved ones are used as they are)
    * @returns the message as validated (frozen, `timeMs` set)
-   * @throws InvalidTranscriptError naming `messages[i]` and the fix
+   * @throws InvalidTranscriptError naming `messages[i]` and the fix, or `maxMessages` when this message would
+   *   pass it
    */
   next(message: Message, limits?: ValidationLimits): ValidMessage {
     const index = this.count;
+    const max = resolveValidationLimits(limits).maxMessages;
+    if (index >= max) throw tooManyMessages(max);
     const m = validateMessageAt(message, index, this.lastTimed, limits);
     this.count++;
     if (m.timeMs !== undefined) this.lastTimed = { index, timeMs: m.timeMs };
@@ -96,14 +109,6 @@ export class MessageLog {
    * @throws InvalidTranscriptError naming `messages[i]` and the fix, or the message limit; nothing is kept then
    */
   append(message: Message): ValidMessage {
-    if (this.sequence.length >= this.limits.maxMessages) {
-      throw new InvalidTranscriptError([
-        {
-          path: 'messages',
-          message: `messages has more than ${this.limits.maxMessages} messages: keep the last ${this.limits.maxMessages} or raise maxMessages`,
-        },
-      ]);
-    }
     const m = this.sequence.next(message, this.limits);
     if (this.keepMessages) this.messages.push(m);
     if (m.speaker === this.target) this.targetCount++;

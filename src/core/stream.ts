@@ -3,19 +3,23 @@ import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
 import { MessageLog } from './message-log.js';
 import type { Message } from './transcript.js';
-import type { ValidationLimits } from './validate.js';
+import { type ValidationLimits, validateTranscript } from './validate.js';
 
 /**
  * Opens a {@link DetectionStream} on any detector: its own `stream()` when it has one, otherwise a stream that
  * re-runs `detect()` on every message pushed so far (`recomputingStream`: cost grows with the transcript;
  * detectors that care implement `stream()` to update incrementally).
  *
+ * Every stream checks each pushed message against `opts.limits` (default: the detector's own limits, as its
+ * `detect()` applies them): the push that would pass `maxMessages` rejects with `InvalidTranscriptError` naming
+ * `maxMessages`, and the stream keeps judging the messages it has. Raise `limits.maxMessages` for long chats.
+ *
  * @param detector - the detector to run
- * @param opts - the target speaker and profile
+ * @param opts - the target speaker, profile and validation limits
  * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
  * @example
  * ```ts
- * const live = openStream(new HeuristicDetector(), { target: 'helperbot' });
+ * const live = openStream(new HeuristicDetector(), { target: 'helperbot', limits: { maxMessages: 5000 } });
  * const d = await live.push({ speaker: 'helperbot', text: 'Hello !' });
  * ```
  */
@@ -34,23 +38,18 @@ export function openStream(detector: Detector, opts: StreamOptions): DetectionSt
  * - Pushes are serialized: detections arrive in message order even when pushes are not awaited.
  * - A push whose `detect()` fails (an aborted `signal`, a transcript over the detector's limits) rejects and
  *   leaves the stream as it was before that push.
+ * - With `opts.limits`, each message (and the count) is checked against them, and `detect()` gets the messages
+ *   so far as a transcript validated under them (so a detector built without limits of its own accepts a
+ *   chat longer than the default 200 messages, as its `detect()` accepts one validated under raised limits).
+ *   Without them the message count is left to the detector's `detect()`.
  *
  * @param detector - the detector to run
- * @param opts - the target speaker and profile
- * @param limits - checks for each pushed message (the detector's own `detect()` applies its limits to the
- *   whole transcript)
- *   @defaultValue DEFAULT_LIMITS, except that the message count is left to `detect()`
+ * @param opts - the target speaker, profile and validation limits
  * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
  */
-export function recomputingStream(
-  detector: Detector,
-  opts: StreamOptions,
-  limits?: ValidationLimits,
-): DetectionStream {
-  const log = new MessageLog(opts?.target, opts?.profile, {
-    maxMessages: Number.MAX_SAFE_INTEGER,
-    ...limits,
-  });
+export function recomputingStream(detector: Detector, opts: StreamOptions): DetectionStream {
+  const limits: ValidationLimits | undefined = opts?.limits;
+  const log = new MessageLog(opts?.target, opts?.profile, limits ?? { maxMessages: Number.MAX_SAFE_INTEGER });
   let latest: Detection | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   return {
@@ -70,7 +69,8 @@ export function recomputingStream(
               support: { targetMessages: 0, targetCharacters: 0 },
             };
           } else {
-            latest = await detector.detect(log.transcript(), detectOpts);
+            const t = log.transcript();
+            latest = await detector.detect(limits ? validateTranscript(t, limits) : t, detectOpts);
           }
         } catch (err) {
           if (log.messages[log.messages.length - 1] === m) log.pop();

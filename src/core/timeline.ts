@@ -1,11 +1,21 @@
-import type { DetectOptions, Detector } from './detector.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
+import type { Detection, DetectOptions, Detector } from './detector.js';
 import { openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
-import { type ValidationLimits, validateTranscript } from './validate.js';
+import {
+  DEFAULT_LIMITS,
+  limitsValidatedUnder,
+  type ValidationLimits,
+  validateTranscript,
+} from './validate.js';
 
 /** The verdict after one of the target's messages, as `detectTimeline` reports it. */
 export interface TimelinePoint {
-  /** Index of the target's message in `transcript.messages` (0-based). */
+  /**
+   * Index of the target's message in the original transcript (0-based): its index in `transcript.messages`
+   * plus {@link TimelineOptions.messageOffset} (the messages cut from the front of a truncated transcript).
+   */
   messageIndex: number;
   /** How many of the target's messages the verdict rests on (1 after the first). */
   targetMessages: number;
@@ -13,6 +23,12 @@ export interface TimelinePoint {
   score: number | null;
   /** The label at that point, or `null` when abstaining. */
   label: Label | null;
+  /**
+   * For an ensemble: the members that had failed by this point (a member whose push failed stays failed, as
+   * its verdict would no longer cover every message), so a point never rests silently on fewer members than
+   * asked for. Absent when every member ran.
+   */
+  failedMembers?: string[];
 }
 
 /** Options for {@link detectTimeline}. */
@@ -23,6 +39,13 @@ export interface TimelineOptions extends DetectOptions {
    * @defaultValue DEFAULT_LIMITS
    */
   limits?: ValidationLimits;
+  /**
+   * Added to every point's `messageIndex`: how many messages were cut from the front of the transcript before
+   * this call (a chat truncated to its last `maxMessages` messages, as `--truncate` and the service's `truncate`
+   * do; they pass it), so indexes refer to the original chat.
+   * @defaultValue 0
+   */
+  messageOffset?: number;
 }
 
 /**
@@ -36,7 +59,8 @@ export interface TimelineOptions extends DetectOptions {
  * @param detector - the detector (or ensemble) to run
  * @param transcript - the whole transcript
  * @param opts - an abort `signal` (checked at every message) and validation limits
- * @throws InvalidTranscriptError on bad input; AbortedError when `signal` is aborted
+ * @throws InvalidTranscriptError on bad input; InvalidOptionsError for a bad `messageOffset`; AbortedError when
+ *   `signal` is aborted
  * @example
  * ```ts
  * const points = await detectTimeline(new HeuristicDetector(), transcript);
@@ -49,10 +73,23 @@ export async function detectTimeline(
   opts: TimelineOptions = {},
 ): Promise<TimelinePoint[]> {
   const t = validateTranscript(transcript, opts.limits);
+  const offset = opts.messageOffset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new InvalidOptionsError(
+      'messageOffset',
+      `expected a non-negative integer, got ${describeValue(offset)}`,
+    );
+  }
   const detectOpts: DetectOptions = opts.signal !== undefined ? { signal: opts.signal } : {};
+  // The stream checks each message under the limits the whole transcript passed: `opts.limits`, or the raised
+  // ones a transcript validated before this call passed (detect() accepts such a transcript as it is). Under
+  // the defaults the stream keeps the detector's own limits, as detect() applies them.
+  const had = limitsValidatedUnder(t);
+  const limits = opts.limits ?? (had === DEFAULT_LIMITS ? undefined : had);
   const stream = openStream(detector, {
     target: t.target,
     ...(t.profile !== undefined && { profile: t.profile }),
+    ...(limits !== undefined && { limits }),
   });
   const points: TimelinePoint[] = [];
   let seen = 0;
@@ -61,7 +98,21 @@ export async function detectTimeline(
     const d = await stream.push(m, detectOpts);
     if (m.speaker !== t.target) continue;
     seen++;
-    points.push({ messageIndex: i, targetMessages: seen, score: d.score, label: d.label });
+    const failedMembers = failedMemberNames(d);
+    points.push({
+      messageIndex: offset + i,
+      targetMessages: seen,
+      score: d.score,
+      label: d.label,
+      ...(failedMembers.length > 0 && { failedMembers }),
+    });
   }
   return points;
+}
+
+/** The names of an ensemble detection's members that failed (kept as `{ detector, error }`). */
+function failedMemberNames(d: Detection): string[] {
+  const members = (d as Detection & { members?: readonly { detector: string; error?: unknown }[] }).members;
+  if (!Array.isArray(members)) return [];
+  return members.filter((m) => m.error !== undefined).map((m) => m.detector);
 }

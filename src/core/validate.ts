@@ -246,6 +246,14 @@ export function alreadyValidated(
 }
 
 /**
+ * The limits `validateTranscript` checked `t` under (the ones it returned `t` for), so code that goes over its
+ * messages again (a timeline's stream) checks them as they were checked. @internal
+ */
+export function limitsValidatedUnder(t: ValidTranscript): Readonly<Required<ValidationLimits>> | undefined {
+  return validated.get(t);
+}
+
+/**
  * Checks a transcript and returns a frozen, normalized copy. Every detector calls this, so bad input always
  * gets an {@link InvalidTranscriptError} that names the field and the fix, never a crash or a silent guess.
  *

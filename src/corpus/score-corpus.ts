@@ -1,17 +1,23 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector } from './build-detector.js';
 import { checkCount } from './check-count.js';
+import { corpusLineLimits } from './line-limits.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from './refuse-unfitted.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
 
-/** Options for {@link scoreCorpus}. */
-export interface ScoreCorpusOptions {
+/**
+ * Options for {@link scoreCorpus}. `limits` and `truncate` apply to every line as `readTranscriptsJsonl` applies
+ * them (raise `limits.maxMessages` for long chats; a longer line is a reject unless `truncate`), in this thread
+ * and in every worker thread alike.
+ */
+export interface ScoreCorpusOptions extends TranscriptLimitOptions {
   /** What to score with (plain data: each worker thread builds its own copy). */
   detector: ScoringDetector;
   /**
@@ -106,13 +112,14 @@ async function threadScorer(
   detector: ScoringDetector,
   threads: number,
   evidence: boolean,
+  limits: TranscriptLimitOptions,
 ): Promise<BatchScorer> {
   if (threads === 0) {
     const built = buildScoringDetector(detector);
     built.catch(() => undefined);
     return {
       window: 1,
-      score: async (lines) => scoreLines(await built, lines, evidence),
+      score: async (lines) => scoreLines(await built, lines, evidence, limits),
       close: async () => {
         const d = await built.catch(() => undefined);
         await d?.dispose?.();
@@ -120,7 +127,7 @@ async function threadScorer(
     };
   }
   const { Piscina } = await import('piscina');
-  const workerData: ScoreWorkerData = { detector, evidence };
+  const workerData: ScoreWorkerData = { detector, evidence, limits };
   const pool = new Piscina<CorpusLine[], ScoreOutcome[]>({
     filename: pathToFileURL(workerFile()).href,
     minThreads: threads,
@@ -173,11 +180,12 @@ export async function* scoreCorpusWith(
   const threads = checkCount('threads', options.threads, availableParallelism(), 0);
   const batchSize = checkCount('batchSize', options.batchSize, 32);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
+  const limits = corpusLineLimits(options);
   // In this thread, the check's models stay loaded until scoring ends: the detector's own load shares them.
   const releaseChecked = await refuseUnfittedScoringDetector(options.detector, setting);
   try {
     if (threads > 0) await releaseChecked();
-    const scorer = await threadScorer(options.detector, threads, options.evidence ?? false);
+    const scorer = await threadScorer(options.detector, threads, options.evidence ?? false, limits);
     yield* runBatches(source, scorer, {
       batchSize,
       afterLine,

@@ -1,15 +1,20 @@
 import type { Detection, Detector } from '../core/detector.js';
 import { parseTranscriptsJsonl } from '../data/read-transcripts.js';
+import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import type { CorpusLine, ScoreMember, ScoreOutcome, ScoreRecord } from './types.js';
 
 type MemberLike = Partial<Detection> & { detector: string; error?: { message: string } };
 
-function recordId(text: string, line: number): string | number {
-  // The row parser keeps only the transcript fields; the id is read from the same (already valid) JSON.
-  const id = (JSON.parse(text) as { id?: unknown }).id;
-  return typeof id === 'string' || typeof id === 'number' ? id : line;
+/** The record's id and, when truncation dropped messages, the line's original message count. */
+function recordFields(text: string, line: number, kept: number): Pick<ScoreRecord, 'id' | 'truncatedFrom'> {
+  // The row parser keeps only the transcript fields; these are read from the same (already valid) JSON.
+  const { id, messages } = JSON.parse(text) as { id?: unknown; messages: unknown[] };
+  return {
+    id: typeof id === 'string' || typeof id === 'number' ? id : line,
+    ...(messages.length > kept && { truncatedFrom: messages.length }),
+  };
 }
 
 function members(d: Detection): ScoreMember[] {
@@ -37,15 +42,17 @@ function reasonOf(err: unknown): string {
  * @param detector - the detector to run
  * @param input - the line and its number
  * @param evidence - include the evidence in the record
+ * @param limits - the transcript limits and truncation (`{}`: the defaults, 200 messages, no truncation)
  */
 export async function scoreLine(
   detector: Detector,
   input: CorpusLine,
   evidence = false,
+  limits: TranscriptLimitOptions = {},
 ): Promise<ScoreOutcome> {
   let transcript: ReturnType<typeof parseTranscriptsJsonl>[number] | undefined;
   try {
-    transcript = parseTranscriptsJsonl(input.text, '<line>', { requireLabel: false })[0];
+    transcript = parseTranscriptsJsonl(input.text, '<line>', { requireLabel: false, ...limits })[0];
   } catch (err) {
     if (!BotlensError.isInstance(err)) throw err;
     return { line: input.line, reject: { line: input.line, reason: reasonOf(err) } };
@@ -54,7 +61,7 @@ export async function scoreLine(
   const d = await detector.detect(transcript);
   const record: ScoreRecord = {
     line: input.line,
-    id: recordId(input.text, input.line),
+    ...recordFields(input.text, input.line, transcript.messages.length),
     score: d.score,
     label: d.label,
     members: members(d),
@@ -69,13 +76,15 @@ export async function scoreLine(
  * @param detector - the detector to run
  * @param lines - the lines
  * @param evidence - include the evidence in each record
+ * @param limits - the transcript limits and truncation (see {@link scoreLine})
  */
 export async function scoreLines(
   detector: Detector,
   lines: readonly CorpusLine[],
   evidence = false,
+  limits: TranscriptLimitOptions = {},
 ): Promise<ScoreOutcome[]> {
   const out: ScoreOutcome[] = [];
-  for (const l of lines) out.push(await scoreLine(detector, l, evidence));
+  for (const l of lines) out.push(await scoreLine(detector, l, evidence, limits));
   return out;
 }

@@ -1,6 +1,7 @@
 // Worker-thread entry of scoreCorpus (run by piscina): builds the detector once per thread, scores batches.
 import { workerData } from 'piscina';
 import type { Detector } from '../core/detector.js';
+import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { buildScoringDetector } from './build-detector.js';
 import { scoreLines } from './score-line.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
@@ -9,6 +10,8 @@ import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
 export interface ScoreWorkerData {
   detector: ScoringDetector;
   evidence: boolean;
+  /** The run's transcript limits and truncation (plain data; absent in data from an older release). */
+  limits?: TranscriptLimitOptions;
 }
 
 const data = workerData as ScoreWorkerData;
@@ -17,5 +20,5 @@ let detector: Promise<Detector> | undefined;
 /** Scores one batch of lines (piscina calls the default export). */
 export default async function scoreTask(lines: CorpusLine[]): Promise<ScoreOutcome[]> {
   detector ??= buildScoringDetector(data.detector);
-  return scoreLines(await detector, lines, data.evidence);
+  return scoreLines(await detector, lines, data.evidence, data.limits ?? {});
 }

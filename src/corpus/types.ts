@@ -65,6 +65,11 @@ export interface ScoreRecord {
   label: 'human' | 'bot' | null;
   /** Each member's verdict (one entry, the detector itself, when it is not an ensemble). */
   members: ScoreMember[];
+  /**
+   * Only when `truncate` cut this line: its original message count (the verdict rests on the last
+   * `maxMessages` messages).
+   */
+  truncatedFrom?: number;
   /** The evidence, only when asked for (`evidence: true`, `--evidence`). */
   evidence?: Evidence[];
 }

@@ -50,5 +50,20 @@ export function truncateTranscript<T>(value: T, options: TranscriptLimitOptions)
  * ```
  */
 export function limitTranscript(value: unknown, options: TranscriptLimitOptions): ValidTranscript {
-  return validateTranscript(truncateTranscript(value, options), options.limits);
+  const cut = truncateTranscript(value, options);
+  const valid = validateTranscript(cut, options.limits);
+  if (cut !== value) truncatedFrom.set(valid, (value as { messages: unknown[] }).messages.length);
+  return valid;
+}
+
+/** Transcripts {@link limitTranscript} truncated, with the message count they had. */
+const truncatedFrom = new WeakMap<object, number>();
+
+/**
+ * How many messages `t` had before {@link limitTranscript} truncated it to its last `maxMessages`; `undefined`
+ * when it was not truncated. The CLI and the service report it (`truncatedFrom`) and shift timeline indexes by
+ * the messages dropped. @internal
+ */
+export function messagesBeforeTruncation(t: object): number | undefined {
+  return truncatedFrom.get(t);
 }

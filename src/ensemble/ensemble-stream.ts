@@ -9,8 +9,9 @@ import type {
 import { MessageSequence } from '../core/message-log.js';
 import { canPushNow, openStream, type SyncPushStream } from '../core/stream.js';
 import type { Message } from '../core/transcript.js';
+import { resolveValidationLimits } from '../core/validate.js';
 import { pushMemberNow, settleMember } from './run-members.js';
-import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
+import type { EnsembleResult, EnsembleStrategy, MemberFailure, MemberOutcome } from './types.js';
 
 /**
  * Combines the members' current outcomes into the ensemble's detection, at once (every member has answered,
@@ -22,10 +23,19 @@ export type CombineOutcomes = (
   signal: AbortSignal | undefined,
 ) => EnsembleResult;
 
-/** True when every stream can push synchronously now. */
-function allCanPushNow(streams: readonly DetectionStream[]): boolean {
-  for (const s of streams) if (!canPushNow(s)) return false;
+/** True when every stream still pushed to (not `failed`) can push synchronously now. */
+function allCanPushNow(
+  streams: readonly DetectionStream[],
+  failed: readonly (MemberFailure | undefined)[],
+): boolean {
+  for (let j = 0; j < streams.length; j++)
+    if (failed[j] === undefined && !canPushNow(streams[j]!)) return false;
   return true;
+}
+
+/** True when a member's outcome is a failure kept as data. */
+function isFailure(o: MemberOutcome): o is MemberFailure {
+  return 'error' in o;
 }
 
 /**
@@ -37,7 +47,11 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  * embedding streams keep theirs on such messages), the ensemble's detection is kept too instead of being
  * combined again: nothing it rests on changed.
  *
- * A member whose push fails is kept as an error for that push, as in `detect()`. Pushes are serialized. When
+ * A member whose push fails is kept as an error, as in `detect()`, and stays failed with that error for the rest
+ * of the stream: its stream missed the message, so a later detection of its would judge a different
+ * transcript (a member past its `maxMessages`, for one, refuses every later push too). The ensemble's own check
+ * of each message uses `opts.limits` (when given; the members apply their own otherwise). Pushes are
+ * serialized. When
  * nothing is queued and every member's stream can push synchronously ({@link SyncPushStream}), the push runs
  * at once (its promise is already settled): no promise per member, no turn through the chain.
  *
@@ -52,6 +66,15 @@ export function openEnsembleStream(
   combine: CombineOutcomes,
 ): DetectionStream {
   const streams = members.map((m) => openStream(m, opts));
+  /** Each member's first failed push (its stream missed that message: it is not pushed to again). */
+  const failed: (MemberFailure | undefined)[] = new Array(members.length).fill(undefined);
+  /** The ensemble's own check of each message: `opts.limits`, else the count is left to the members. */
+  const limits = resolveValidationLimits(opts?.limits ?? { maxMessages: Number.MAX_SAFE_INTEGER });
+  /** Keeps a member's failure for the pushes after it. */
+  const keep = (j: number, o: MemberOutcome): MemberOutcome => {
+    if (isFailure(o)) failed[j] = o;
+    return o;
+  };
   const support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
   const what = 'Ensemble stream push()';
   let latest: Detection | undefined;
@@ -83,17 +106,19 @@ export function openEnsembleStream(
 
   /** A push with every member able to push synchronously: no await anywhere. */
   const pushNow = (message: Message, detectOpts: DetectOptions): Detection => {
-    sequence.next(message);
+    sequence.next(message, limits);
     const outcomes: MemberOutcome[] = new Array(streams.length);
     for (let j = 0; j < streams.length; j++) {
-      outcomes[j] = pushMemberNow(members[j]!, streams[j] as SyncPushStream, message, detectOpts, what);
+      outcomes[j] =
+        failed[j] ??
+        keep(j, pushMemberNow(members[j]!, streams[j] as SyncPushStream, message, detectOpts, what));
     }
     return conclude(message, outcomes, detectOpts.signal);
   };
 
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
-      if (busy === 0 && allCanPushNow(streams)) {
+      if (busy === 0 && allCanPushNow(streams, failed)) {
         try {
           return Promise.resolve(pushNow(message, detectOpts));
         } catch (err) {
@@ -104,10 +129,16 @@ export function openEnsembleStream(
       const run = chain.then(async () => {
         // Checks this message alone (shape, timestamp, order), before any member sees it, so a bad message
         // reaches no member and a push costs the same at any length.
-        sequence.next(message);
+        sequence.next(message, limits);
         const { signal } = detectOpts;
         const outcomes = await Promise.all(
-          streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
+          streams.map(
+            (s, j) =>
+              failed[j] ??
+              settleMember(members[j]!, () => s.push(message, detectOpts), signal, what).then((o) =>
+                keep(j, o),
+              ),
+          ),
         );
         return conclude(message, outcomes, signal);
       });

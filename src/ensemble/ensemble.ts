@@ -180,7 +180,9 @@ export class Ensemble implements Detector {
    * members' current detections exactly as {@link Ensemble.detect} would. After the last message the
    * detection equals `detect()` on the whole transcript. Pushes are serialized.
    *
-   * @param opts - the target speaker and optional profile
+   * @param opts - the target speaker, optional profile and validation limits (given to every member's stream;
+   *   raise `limits.maxMessages` for chats longer than 200 messages). A member whose push fails is reported as
+   *   failed from then on, as `detect()` reports it.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble
    *

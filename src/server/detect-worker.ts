@@ -36,7 +36,9 @@ async function run(
   }
   const t = validateTranscript(task.transcript, setup.limits);
   const result = await d.detect(t);
-  return task.timeline ? { ...result, timeline: await detectTimeline(d, t) } : result;
+  return task.timeline
+    ? { ...result, timeline: await detectTimeline(d, t, { limits: setup.limits }) }
+    : result;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { Transcript, ValidTranscript } from '../core/transcript.js';
+import type { ValidTranscript } from '../core/transcript.js';
 import { transcriptSchema, type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { limitTranscript } from '../data/transcript-limits.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
 
 /** How the service reads transcripts: the library's limits, plus truncation. */
@@ -55,14 +56,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Applies the service rules (truncation, data-URL avatar) to one transcript, then the library's validation. */
+/**
+ * Applies the service rules (data-URL avatar, then truncation) to one transcript, then the library's validation
+ * (`limitTranscript`, which remembers what truncation dropped: `messagesBeforeTruncation`).
+ */
 function checkTranscript(raw: unknown, policy: TranscriptPolicy): ValidTranscript {
   if (!isRecord(raw)) return validateTranscript(raw, policy.limits);
   let t: Record<string, unknown> = raw;
-  const max = policy.limits.maxMessages;
-  if (policy.truncate && max !== undefined && Array.isArray(t['messages']) && t['messages'].length > max) {
-    t = { ...t, messages: t['messages'].slice(-max) };
-  }
   const profile = t['profile'];
   if (isRecord(profile) && profile['avatar'] !== undefined) {
     const r = avatarDataUrlSchema.safeParse(profile['avatar']);
@@ -72,7 +72,7 @@ function checkTranscript(raw: unknown, policy: TranscriptPolicy): ValidTranscrip
     const bytes = new Uint8Array(Buffer.from(r.data.slice(r.data.indexOf(',') + 1), 'base64'));
     t = { ...t, profile: { ...profile, avatar: bytes } };
   }
-  return validateTranscript(t as unknown as Transcript, policy.limits);
+  return limitTranscript(t, policy);
 }
 
 /** {@link checkTranscript} with issue paths under `at` (e.g. `transcripts[2]`). */
@@ -110,6 +110,22 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
       shape.error.issues.map((i) => ({
         path: i.path.length ? i.path.join('.') : '(body)',
         message: i.path.length ? i.message : 'the body must be an object { transcripts: [...] }',
+      })),
+    );
+  }
+  // A timeline per transcript is not computed in a batch: refused rather than silently left out.
+  const asked = [
+    ...(isRecord(body) && body['timeline'] !== undefined ? ['timeline'] : []),
+    ...shape.data.transcripts.flatMap((t, i) =>
+      isRecord(t) && t['timeline'] !== undefined ? [`transcripts[${i}].timeline`] : [],
+    ),
+  ];
+  if (asked.length > 0) {
+    throw new InvalidTranscriptError(
+      asked.map((path) => ({
+        path,
+        message:
+          '/v1/detect/batch gives no timelines: post each transcript to /v1/detect with "timeline": true, or leave the field out',
       })),
     );
   }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Detection, Detector } from '../core/detector.js';
-import { detectTimeline } from '../core/timeline.js';
+import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
 import type { ValidTranscript } from '../core/transcript.js';
+import { messagesBeforeTruncation } from '../data/transcript-limits.js';
 import { answer, redactPaths, sendAnswer } from './error-table.js';
 import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
@@ -97,7 +98,19 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     if (timeline && isPooled(c.detector)) return c.detector.detectWithTimeline(t, { signal });
     const d = await c.detector.detect(t, { signal });
     if (!timeline) return d;
-    return { ...d, timeline: await detectTimeline(c.detector, t, { signal }) };
+    return { ...d, timeline: await detectTimeline(c.detector, t, { signal, limits: c.policy.limits }) };
+  }
+
+  /**
+   * With `truncate`, an answer for a transcript that lost messages says so: `truncatedFrom` (the original
+   * count), and timeline indexes that count from the original transcript, as the CLI and `messageOffset` do.
+   */
+  function withTruncation<D extends Detection & { timeline?: TimelinePoint[] }>(t: ValidTranscript, d: D): D {
+    const from = messagesBeforeTruncation(t);
+    if (from === undefined) return d;
+    const dropped = from - t.messages.length;
+    const timeline = d.timeline?.map((p) => ({ ...p, messageIndex: p.messageIndex + dropped }));
+    return { ...d, truncatedFrom: from, ...(timeline && { timeline }) };
   }
 
   app.post(
@@ -117,7 +130,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const { transcript, timeline } = readDetectBody(req.body, c.policy);
       const d = await c.admission.run(req, (signal) => detectOne(transcript, timeline, signal));
       record(d);
-      return safe(d);
+      return safe(withTruncation(transcript, d));
     },
   );
 
@@ -127,6 +140,8 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       config: { detection: true },
       schema: {
         summary: `Judge up to ${c.maxBatch} transcripts`,
+        description:
+          'No timelines here: a "timeline" field (on the body or on a transcript) is refused with 400; ask /v1/detect for one.',
         body: schemaRef('BatchRequest'),
         security,
         response: { 200: schemaRef('BatchResult'), ...errorResponses(DETECTION_ERRORS) },
@@ -140,7 +155,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
           : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
-      return { results: results.map(safe) };
+      return { results: results.map((d, i) => safe(withTruncation(ts[i]!, d))) };
     },
   );
 

@@ -27,9 +27,15 @@ const detectionSchema: JsonSchema = {
     label: { type: ['string', 'null'], enum: ['human', 'bot', null] },
     evidence: { type: 'array', items: { type: 'object', additionalProperties: true } },
     elapsedMs: { type: 'number' },
+    truncatedFrom: {
+      type: 'integer',
+      description:
+        'Only when the service is configured to truncate and this transcript was longer: its original message count (the verdict rests on the last maxMessages messages).',
+    },
     timeline: {
       type: 'array',
-      description: 'Only when the request asked for "timeline": the verdict after each target message.',
+      description:
+        'Only when the request asked for "timeline": the verdict after each target message (messageIndex counts from the original transcript, truncated or not).',
       items: {
         type: 'object',
         properties: {
@@ -37,6 +43,11 @@ const detectionSchema: JsonSchema = {
           targetMessages: { type: 'integer' },
           score: { type: ['number', 'null'] },
           label: { type: ['string', 'null'], enum: ['human', 'bot', null] },
+          failedMembers: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Ensemble members that had failed by this point (absent when every member ran).',
+          },
         },
       },
     },

@@ -178,4 +178,30 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
       await worker.close();
     }
   }, 120_000);
+
+  it('carries limits and truncate to the workers with every job: a 600-message line scores as in this thread', async () => {
+    const queue = `botlens-test-${randomUUID()}`;
+    const long = JSON.stringify({
+      id: 'long',
+      target: 'target',
+      messages: Array.from({ length: 600 }, (_, i) => ({
+        speaker: i % 2 ? 'target' : 'other',
+        text: i % 2 ? `Hello ! I like to read books . ${i}` : `so what about ${i}?`,
+      })),
+    });
+    const lines = [long, ...syntheticCorpus(5)];
+    const worker = await startQueueWorker({ redis: REDIS!, queue });
+    try {
+      for (const opts of [{}, { limits: { maxMessages: 1000 } }, { truncate: true }]) {
+        const local = await collect(scoreCorpus(lines, { detector: HEURISTIC, threads: 0, ...opts }));
+        const got = await collect(
+          scoreCorpusOnQueue(lines, { redis: REDIS!, queue, detector: HEURISTIC, batchSize: 2, ...opts }),
+        );
+        expect(got).toEqual(local);
+        expect('record' in got[0]!, JSON.stringify(opts)).toBe(Object.keys(opts).length > 0);
+      }
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
-import { heuristicEnsemble, libraryAccepts, sample, startServer } from './start-server.js';
+import { startService } from '../../src/server/serve.js';
+import { heuristicEnsemble, libraryAccepts, postJson, sample, startServer } from './start-server.js';
 
 describe('one validation for the library and the service', () => {
   it('refuses what validateTranscript refuses, with no type coercion', async () => {
@@ -157,5 +158,74 @@ describe('timelines and long chats', () => {
     expect(r.status).toBe(200);
     const last200 = await new HeuristicDetector().detect({ ...long, messages: long.messages.slice(-200) });
     expect(((await r.json()) as { score: number }).score).toBeCloseTo(last200.score!, 12);
+  });
+});
+
+describe('timelines of long chats and batches', () => {
+  const long = {
+    target: 'b',
+    messages: Array.from({ length: 1000 }, (_, i) => ({
+      speaker: i % 2 ? 'b' : 'a',
+      text: i % 2 ? `Hello ! I like books . ${i}` : `so what about ${i}?`,
+    })),
+  };
+
+  it('raised maxMessages reaches the timeline: 1000 messages answer 200, the last point equals the detection', async () => {
+    const { post } = await startServer(heuristicEnsemble(), { maxMessages: 1000 });
+    const r = await post('/v1/detect', { ...long, timeline: true });
+    expect(r.status).toBe(200);
+    const d = (await r.json()) as {
+      score: number;
+      timeline: { messageIndex: number; score: number; failedMembers?: string[] }[];
+    };
+    expect(d.timeline).toHaveLength(500);
+    expect(d.timeline.at(-1)!.messageIndex).toBe(999);
+    expect(d.timeline.at(-1)!.score).toBeCloseTo(d.score, 12);
+    expect(d.timeline.filter((p) => p.failedMembers)).toEqual([]);
+  });
+
+  it('and in worker threads (server.workers): the limits reach every worker’s timeline', async () => {
+    const { server, url } = await startService(
+      { server: { workers: 1, maxMessages: 1000 } },
+      { port: 0, handleSignals: false },
+    );
+    try {
+      const r = await postJson(`${url}/v1/detect`, { ...long, timeline: true });
+      expect(r.status).toBe(200);
+      const d = (await r.json()) as { score: number; timeline: { messageIndex: number; score: number }[] };
+      expect(d.timeline.at(-1)!.messageIndex).toBe(999);
+      expect(d.timeline.at(-1)!.score).toBeCloseTo(d.score, 12);
+    } finally {
+      await server.app.close();
+    }
+  }, 60_000);
+
+  it('truncate: the answer says truncatedFrom and timeline indexes count from the original chat (batch too)', async () => {
+    const { post } = await startServer(heuristicEnsemble(), { truncate: true });
+    const d = (await (await post('/v1/detect', { ...long, timeline: true })).json()) as {
+      truncatedFrom: number;
+      timeline: { messageIndex: number }[];
+    };
+    expect(d.truncatedFrom).toBe(1000);
+    expect(d.timeline.map((p) => p.messageIndex).slice(0, 2)).toEqual([801, 803]);
+    expect(d.timeline.at(-1)!.messageIndex).toBe(999);
+    const b = (await (await post('/v1/detect/batch', { transcripts: [long, sample] })).json()) as {
+      results: { truncatedFrom?: number }[];
+    };
+    expect(b.results.map((r) => r.truncatedFrom)).toEqual([1000, undefined]);
+  });
+
+  it('/v1/detect/batch refuses "timeline" with a 400 naming the field instead of ignoring it', async () => {
+    const { post } = await startServer(heuristicEnsemble());
+    const r = await post('/v1/detect/batch', {
+      transcripts: [sample, { ...sample, timeline: true }],
+      timeline: true,
+    });
+    expect(r.status).toBe(400);
+    const e = (await r.json()) as { code: string; issues: { path: string; message: string }[] };
+    expect(e.code).toBe('INVALID_TRANSCRIPT');
+    expect(e.issues.map((i) => i.path)).toEqual(['timeline', 'transcripts[1].timeline']);
+    expect(e.issues[0]!.message).toMatch(/\/v1\/detect with "timeline": true/);
+    expect((await post('/v1/detect/batch', { transcripts: [sample] })).status).toBe(200);
   });
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
+import type { Transcript } from '../../core/transcript.js';
+import { messagesBeforeTruncation } from '../../data/transcript-limits.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -84,6 +86,39 @@ function failedMembers(d: Detection): FailedMemberLine[] {
   );
 }
 
+/** The members that failed somewhere in a timeline, each with the first point it is missing from. */
+function timelineFailures(points: readonly TimelinePoint[]): FailedMemberLine[] {
+  const first = new Map<string, number>();
+  for (const p of points)
+    for (const m of p.failedMembers ?? []) if (!first.has(m)) first.set(m, p.messageIndex);
+  return [...first].map(([detector, at]) => ({
+    detector,
+    error: `its stream failed at message ${at} of the timeline, so the points from there on lack it`,
+  }));
+}
+
+/** What `--truncate` dropped: the original message count and how many messages were cut from the front. */
+interface Truncation {
+  from: number;
+  dropped: number;
+}
+
+/** Says on stderr that `--truncate` dropped messages (if it did), and returns what it dropped. */
+function reportTruncation(t: Transcript): Truncation | undefined {
+  const from = messagesBeforeTruncation(t);
+  if (from === undefined) return undefined;
+  const kept = t.messages.length;
+  process.stderr.write(
+    `botlens: note: the transcript has ${from} messages; --truncate kept the last ${kept} (messages ${from - kept} to ${from - 1}) and the verdict rests on those alone; timeline message indexes count from the original transcript\n`,
+  );
+  return { from, dropped: from - kept };
+}
+
+/** The detection, with `truncatedFrom` (the original message count) when `--truncate` dropped messages. */
+function withTruncation(d: Detection, truncation: Truncation | undefined): Detection {
+  return truncation ? Object.assign(d, { truncatedFrom: truncation.from }) : d;
+}
+
 /** The timeline as a table: one row per target message. */
 function prettyTimeline(points: readonly TimelinePoint[]): string {
   return formatTable(
@@ -131,8 +166,9 @@ export function registerDetectCommand(program: Command): void {
         inputs: file === '-' ? [] : [file],
       });
       const transcript = await readTranscriptWithFlags(file, flags);
+      const truncation = reportTruncation(transcript);
       detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
-      const result = await detector.detect(transcript);
+      const result = withTruncation(await detector.detect(transcript), truncation);
       const withheld = reportFailedMembers(failedMembers(result), {
         allowPartial: flags.allowPartial ?? false,
         refusal: (n) =>
@@ -146,7 +182,19 @@ export function registerDetectCommand(program: Command): void {
       if (flags.timeline) {
         const { detectTimeline } = await import('../../core/timeline.js');
         const { limits } = transcriptOptionsFromFlags(flags);
-        timeline = await detectTimeline(detector, transcript, limits ? { limits } : {});
+        timeline = await detectTimeline(detector, transcript, {
+          ...(limits && { limits }),
+          ...(truncation && { messageOffset: truncation.dropped }),
+        });
+        const refused = reportFailedMembers(timelineFailures(timeline), {
+          allowPartial: flags.allowPartial ?? false,
+          refusal: (n) =>
+            `no timeline: ${n} detector(s) failed part way. Fix them, or pass --allow-partial to keep the points (each names the members it lacks).`,
+        });
+        if (refused) {
+          if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, timeline }, null, 2)}\n`);
+          return;
+        }
       }
       if (flags.pretty) {
         const parts = [prettyDetection(result)];

@@ -19,8 +19,9 @@ import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
+import { addTranscriptFlags, type TranscriptFlags, transcriptOptionsFromFlags } from '../transcript-flags.js';
 
-interface ScoreFlags extends DetectorFlags {
+interface ScoreFlags extends DetectorFlags, TranscriptFlags {
   out: string;
   rejects?: string;
   resume?: boolean;
@@ -138,47 +139,53 @@ async function progressBar(input: string, enabled: boolean) {
  */
 export function registerScoreCommand(program: Command): void {
   addDetectorFlags(
-    program
-      .command('score')
-      .description(
-        'score every line of a JSONL corpus into a JSONL scores file (streams any size; resumable; worker threads or a Redis queue)',
-      )
-      .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
-      .requiredOption(
-        '--out <file>',
-        'scores JSONL to write (one line per scored input line, in input order)',
-      )
-      .option(
-        '--rejects <file>',
-        'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
-      )
-      .option(
-        '--resume',
-        "continue an interrupted run: keep the outputs and score only the lines after them (refused when a line holds a failed member's error, unless --allow-partial keeps it)",
-      )
-      .addOption(
-        new Option(
-          '--on-invalid <mode>',
-          'on an invalid line: fail (stop) or skip (write it to the rejects file)',
+    addTranscriptFlags(
+      program
+        .command('score')
+        .description(
+          'score every line of a JSONL corpus into a JSONL scores file (streams any size; resumable; worker threads or a Redis queue)',
         )
-          .choices(['skip', 'fail'])
-          .default('fail'),
-      )
-      .option('--evidence', 'include each detection’s evidence in the records')
-      .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)')
-      .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)')
-      .option('--redis <url>', 'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)')
-      .option('--queue <name>', 'queue name with --redis', 'botlens-score')
-      .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
-      .option('--json', 'print the summary as JSON')
-      .option(
-        '--allow-partial',
-        'score from the members that ran when one fails (default: exit 3 once every line is written, with the failed members named)',
-      ),
+        .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
+        .requiredOption(
+          '--out <file>',
+          'scores JSONL to write (one line per scored input line, in input order)',
+        )
+        .option(
+          '--rejects <file>',
+          'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
+        )
+        .option(
+          '--resume',
+          "continue an interrupted run: keep the outputs and score only the lines after them (refused when a line holds a failed member's error, unless --allow-partial keeps it)",
+        )
+        .addOption(
+          new Option(
+            '--on-invalid <mode>',
+            'on an invalid line: fail (stop) or skip (write it to the rejects file)',
+          )
+            .choices(['skip', 'fail'])
+            .default('fail'),
+        )
+        .option('--evidence', 'include each detection’s evidence in the records')
+        .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)')
+        .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)')
+        .option(
+          '--redis <url>',
+          'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)',
+        )
+        .option('--queue <name>', 'queue name with --redis', 'botlens-score')
+        .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
+        .option('--json', 'print the summary as JSON')
+        .option(
+          '--allow-partial',
+          'score from the members that ran when one fails (default: exit 3 once every line is written, with the failed members named)',
+        ),
+    ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
+    const limits = transcriptOptionsFromFlags(flags); // a bad --max-messages is refused before anything loads
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
     if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
     const loadBar = loadProgressFor(flags.progress === false);
@@ -192,19 +199,23 @@ export function registerScoreCommand(program: Command): void {
     const { detector, release } = checked;
     try {
       await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
-      await scoreWith(corpus, flags, detector, release);
+      await scoreWith(corpus, flags, detector, release, limits);
     } finally {
       await release();
     }
   });
 }
 
-/** Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models. */
+/**
+ * Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models;
+ * `limits` (from `--max-messages` and `--truncate`) go to whichever thread or queue worker reads the lines.
+ */
 async function scoreWith(
   corpus: string,
   flags: ScoreFlags,
   detector: ScoringDetector,
   release: () => Promise<void>,
+  limits: ReturnType<typeof transcriptOptionsFromFlags>,
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
@@ -221,6 +232,7 @@ async function scoreWith(
           redis,
           detector,
           evidence,
+          ...limits,
           afterLine,
           onBytes,
           ...(flags.queue !== undefined && { queue: flags.queue }),
@@ -238,6 +250,7 @@ async function scoreWith(
         {
           detector,
           evidence,
+          ...limits,
           afterLine,
           onBytes,
           ...(threads !== undefined && { threads }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { importOptional } from '../../core/optional-import.js';
+import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import type { ScoringDetector } from '../types.js';
 
 /** Queue settings shared by the producer ({@link scoreCorpusOnQueue}) and the workers ({@link startQueueWorker}). */
@@ -24,6 +25,8 @@ export interface ScoreJobData {
   lines: { line: number; text: string }[];
   /** Include evidence in the records. */
   evidence: boolean;
+  /** The run's transcript limits and truncation (absent in jobs from an older release: the defaults). */
+  limits?: TranscriptLimitOptions;
 }
 
 /** BullMQ, loaded on first use (an optional peer dependency). */

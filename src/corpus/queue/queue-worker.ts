@@ -72,7 +72,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const worker = new Worker<ScoreJobData, ScoreOutcome[]>(
     options.queue ?? DEFAULT_QUEUE,
     async (job) => {
-      const { detectorKey, lines, evidence } = job.data;
+      const { detectorKey, lines, evidence, limits } = job.data;
       const detector = await cache.get(detectorKey, async () => {
         const json = await (await worker.client).get(detectorKey);
         if (json === null) {
@@ -83,7 +83,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         }
         return JSON.parse(json) as ScoringDetector;
       });
-      return scoreLines(detector, lines, evidence);
+      return scoreLines(detector, lines, evidence, limits ?? {});
     },
     {
       connection: { url: options.redis, maxRetriesPerRequest: null },

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { checkCount } from '../check-count.js';
+import { corpusLineLimits } from '../line-limits.js';
 import type { CorpusSource } from '../read-lines.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../refuse-unfitted.js';
 import { type BatchScorer, runBatches } from '../score-corpus.js';
@@ -13,8 +15,11 @@ import {
   type ScoreJobData,
 } from './queue-settings.js';
 
-/** Options for {@link scoreCorpusOnQueue}. */
-export interface ScoreOnQueueOptions extends QueueConnectionOptions {
+/**
+ * Options for {@link scoreCorpusOnQueue}. `limits` and `truncate` travel with every job, so each worker reads
+ * its lines as {@link scoreCorpus} does (a worker from a release without them applies the defaults).
+ */
+export interface ScoreOnQueueOptions extends QueueConnectionOptions, TranscriptLimitOptions {
   /** What to score with. A `{ file }` is read here and sent as its state, so workers need no copy of it. */
   detector: ScoringDetector;
   /**
@@ -99,6 +104,7 @@ export async function* scoreCorpusOnQueueWith(
   const attempts = checkCount('attempts', options.attempts, 3);
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
+  const limits = corpusLineLimits(options);
   // The queue's workers load their own models: the check's are given back at once.
   await (await refuseUnfittedScoringDetector(options.detector, setting))();
   const name = options.queue ?? DEFAULT_QUEUE;
@@ -123,7 +129,7 @@ export async function* scoreCorpusOnQueueWith(
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     const job = await queue.add(
       'score',
-      { detectorKey: key, lines, evidence },
+      { detectorKey: key, lines, evidence, limits },
       {
         attempts,
         backoff: { type: 'exponential', delay: 500 },

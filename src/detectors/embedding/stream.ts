@@ -4,6 +4,7 @@ import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '.
 import { MessageSequence } from '../../core/message-log.js';
 import type { SyncPushStream } from '../../core/stream.js';
 import type { Message } from '../../core/transcript.js';
+import { resolveValidationLimits } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
@@ -45,8 +46,8 @@ type Parts = { m: FittedModel; embedder: Embedder; index: VectorIndex };
  * - With another embedder the target's text so far is embedded again at each of its messages (the model's
  *   maximum length bounds the cost).
  *
- * Each message is checked as `detect()` checks a transcript's (shape, limits, timestamps that do not go
- * backwards); a rejected push leaves the stream as it was. Messages of other speakers leave the detection as it
+ * Each message is checked as `detect()` checks a transcript's (shape, `opts.limits` or the default ones, the
+ * message count included, timestamps that do not go backwards); a rejected push leaves the stream as it was. Messages of other speakers leave the detection as it
  * was. Pushes are serialized: with nothing queued and the text hashed, a push does its work before returning
  * (its promise is already settled); otherwise after the pushes before it.
  *
@@ -56,6 +57,8 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): SyncPushS
   if (typeof opts !== 'object' || opts === null || typeof opts.target !== 'string' || opts.target === '')
     throw new InvalidOptionsError('target', 'expected the target speaker as a non-empty string');
   const target = opts.target;
+  // Checked now (a bad limit fails the open, not a push); DEFAULT_LIMITS without them, as detect() applies.
+  const limits = resolveValidationLimits(opts.limits);
   const what = `${det.name} stream`;
   let parts: Parts | undefined;
   let acc: HashingAccumulator | undefined;
@@ -77,7 +80,7 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): SyncPushS
    */
   const take = (message: Message, o: DetectOptions): boolean => {
     AbortedError.throwIfAborted(o.signal, what);
-    const m = sequence.next(message);
+    const m = sequence.next(message, limits);
     if (m.speaker !== target) return latest === undefined;
     targetMessages++;
     targetCharacters += m.text.length;

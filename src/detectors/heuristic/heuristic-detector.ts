@@ -224,7 +224,7 @@ export class HeuristicDetector implements Detector {
     return new HeuristicStream(
       this.name,
       opts,
-      this.limits,
+      opts?.limits ?? this.limits,
       () => new StyleAccumulator(opts.target, this.featureOptions),
       (acc, started) => this.score(acc, started),
     );

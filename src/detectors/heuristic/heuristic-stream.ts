@@ -25,7 +25,7 @@ export class HeuristicStream extends ImmediateStream {
   /**
    * @param name - the detector's name (for abort messages)
    * @param opts - target and profile
-   * @param limits - the detector's validation limits
+   * @param limits - the stream's validation limits (`opts.limits`, else the detector's)
    * @param start - makes the accumulator for `opts.target`
    * @param score - scores the accumulator
    */

@@ -184,7 +184,7 @@ export class PartnerContrastDetector implements Detector {
     return new PartnerContrastStream(
       this.name,
       opts,
-      this.limits,
+      opts?.limits ?? this.limits,
       (speaker) => new StyleAccumulator(speaker, this.featureOptions),
       (mine, theirs, partner, started) => this.score(mine, theirs, partner, started),
     );

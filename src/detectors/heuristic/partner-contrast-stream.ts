@@ -48,7 +48,7 @@ export class PartnerContrastStream extends ImmediateStream {
   /**
    * @param name - the detector's name (for abort messages)
    * @param opts - target and profile
-   * @param limits - the detector's validation limits
+   * @param limits - the stream's validation limits (`opts.limits`, else the detector's)
    * @param start - makes an accumulator for a speaker
    * @param score - scores the target's accumulator against its partner's
    */
