@@ -43,6 +43,8 @@ export async function scoreLine(
   input: CorpusLine,
   evidence = false,
 ): Promise<ScoreOutcome> {
+  if (input.invalid !== undefined)
+    return { line: input.line, reject: { line: input.line, reason: input.invalid } };
   let transcript: ReturnType<typeof parseTranscriptsJsonl>[number] | undefined;
   try {
     transcript = parseTranscriptsJsonl(input.text, '<line>', { requireLabel: false })[0];

@@ -31,6 +31,7 @@ interface TrainFlags {
   botLabel: string;
   progress: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -52,6 +53,18 @@ function num(name: string, v: string, integer: boolean): number {
 async function assertOutSeparate(out: string, inputs: { option: string; path: string }[]): Promise<void> {
   const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
   assertOutputSeparate({ option: '--out', path: out }, inputs);
+}
+
+/**
+ * Stops before any work when the `--out` folder cannot be written (its nearest existing parent is missing a folder
+ * or not writable) or already holds files and `--force` was not given: nothing is overwritten silently.
+ *
+ * @param out - the `--out` folder
+ * @param force - `--force`
+ */
+async function checkOutFolder(out: string, force: boolean | undefined): Promise<void> {
+  const { checkOutputFolder } = await import('../../fs/safe-paths.js');
+  checkOutputFolder(out, { option: '--out', force: force === true });
 }
 
 /**
@@ -89,6 +102,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--force', 'overwrite an existing merged model in --out')
     .option('--json', 'print the merge report as JSON')
     .action(async (flags: MergeFlags) => {
+      await checkOutFolder(flags.out, flags.force);
       await assertOutSeparate(flags.out, [
         { option: '--base', path: flags.base },
         ...flags.adapter.map((path) => ({ option: '--adapter', path })),
@@ -128,6 +142,7 @@ export function registerLoraCommand(program: Command): void {
     .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
     .option('--validation <file>', 'labelled validation data for early stopping (default: 20% of --data)')
     .requiredOption('--out <dir>', 'adapter folder to write')
+    .option('--force', 'write into --out when it already holds files (an earlier adapter is replaced)')
     .option('--r <n>', 'LoRA rank', '8')
     .option('--alpha <n>', 'LoRA alpha (scaling = alpha / r)', '32')
     .option(
@@ -157,6 +172,7 @@ export function registerLoraCommand(program: Command): void {
         maxLength: num('--max-length', flags.maxLength, true),
         seed: num('--seed', flags.seed, true),
       };
+      await checkOutFolder(flags.out, flags.force);
       await assertOutSeparate(flags.out, [
         // --model is an input only when it names a folder (a hub id is downloaded into the cache).
         ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),

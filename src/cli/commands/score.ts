@@ -7,6 +7,7 @@ import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkScoreFiles } from '../check-score-files.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -178,6 +179,7 @@ export function registerScoreCommand(program: Command): void {
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
+    checkScoreFiles(flags);
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
     if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
