@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkFailedLines } from '../../corpus/failed-lines.js';
@@ -16,6 +16,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
+import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
@@ -260,6 +261,14 @@ async function scoreWith(
       }, 30_000)
     : undefined;
   idle?.unref();
+  // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
+  const unhook = hintOnInterrupt(
+    () =>
+      existsSync(flags.out)
+        ? `botlens score: interrupted after ${done} line(s) of this run; ${flags.out} keeps those written: run the same command with --resume to continue after them`
+        : undefined,
+    () => bar?.stop(),
+  );
   try {
     summary = await writeScores(corpus, outcomes, {
       out: flags.out,
@@ -273,6 +282,7 @@ async function scoreWith(
       },
     });
   } finally {
+    unhook();
     clearInterval(idle);
     bar?.stop();
   }
