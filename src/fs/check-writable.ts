@@ -13,6 +13,12 @@ export interface CheckWritableOptions {
    * @defaultValue 'file'
    */
   kind?: 'file' | 'folder';
+  /**
+   * For a `folder` output: whether the writer creates missing parent folders (`true`: the nearest existing one is
+   * checked) or needs the parent to exist, as for a file.
+   * @defaultValue true
+   */
+  createsParents?: boolean;
 }
 
 /** The error code a file system error carries (`EROFS`, `EACCES`...), if any. */
@@ -53,7 +59,8 @@ export function checkWritable(path: string, options: CheckWritableOptions): void
     throw new InvalidOptionsError(option, `${path} is a folder: give a file name for ${option}`);
   if (kind === 'folder' && self !== undefined && !self.isDirectory())
     throw new InvalidOptionsError(option, `${path} is a file: give a folder for ${option}`);
-  const holder = kind === 'file' ? dirname(abs) : nearestExisting(dirname(abs));
+  const holder =
+    kind === 'file' || options.createsParents === false ? dirname(abs) : nearestExisting(dirname(abs));
   const held = statSync(holder, { throwIfNoEntry: false });
   if (held === undefined)
     throw new InvalidOptionsError(

@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { checkWritable } from './check-writable.js';
+import { type CheckWritableOptions, checkWritable } from './check-writable.js';
 
 /**
  * The real path of `p` (symlinks resolved), also for a path that does not exist yet: the deepest existing
@@ -92,7 +92,7 @@ export function assertOutputSeparate(output: NamedPath, inputs: readonly NamedPa
 }
 
 /** Options for {@link checkOutputFile} and {@link checkOutputFolder}. */
-export interface CheckOutputFileOptions {
+export interface CheckOutputFileOptions extends Pick<CheckWritableOptions, 'createsParents'> {
   /** The option that named the output, for messages. */
   option: string;
   /**
@@ -140,7 +140,11 @@ export function checkOutputFile(path: string, options: CheckOutputFileOptions): 
  * @internal
  */
 export function checkOutputFolder(path: string, options: CheckOutputFileOptions): void {
-  checkWritable(path, { option: options.option, kind: 'folder' });
+  checkWritable(path, {
+    option: options.option,
+    kind: 'folder',
+    ...(options.createsParents !== undefined && { createsParents: options.createsParents }),
+  });
   const s = statSync(path, { throwIfNoEntry: false });
   if (s?.isDirectory() && readdirSync(path).length > 0 && !options.force) throw existsError(path, options);
 }

@@ -139,6 +139,10 @@ describe('folder outputs are never overwritten silently', () => {
     expect(opt.stderr).toMatch(/already exists: pass --overwrite to replace it/);
     expect(opt.stderr).not.toMatch(/overwrite: true/);
     expect(await readdir(join(out, 'onnx'))).toEqual(['model.onnx']);
+    // optimize writes its folder beside a parent that must exist (it does not create parents).
+    const orphan = await runCli(['optimize', join(tmp, 'b'), '--out', join(tmp, 'no-parent', 'opt')]);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toMatch(/Invalid option "--out": the folder .*no-parent does not exist: create it first/);
   });
 
   it('an --out that is a file is refused for a folder output', async () => {

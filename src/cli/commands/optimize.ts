@@ -57,7 +57,12 @@ export function registerOptimizeCommand(program: Command): void {
         minOpen: true,
       });
       const passes = passesFromFlag(flags.passes);
-      checkOutputFolder(flags.out, { option: '--out', force: flags.overwrite, forceFlag: '--overwrite' });
+      checkOutputFolder(flags.out, {
+        option: '--out',
+        force: flags.overwrite,
+        forceFlag: '--overwrite',
+        createsParents: false,
+      });
       const { optimizeModelFolder } = await import('../../quant/optimize/optimize-folder.js');
       const result = await optimizeModelFolder(dir, {
         out: flags.out,
