@@ -102,11 +102,11 @@ export function registerLoraCommand(program: Command): void {
     .option('--force', 'overwrite an existing merged model in --out')
     .option('--json', 'print the merge report as JSON')
     .action(async (flags: MergeFlags) => {
-      await checkOutFolder(flags.out, flags.force);
       await assertOutSeparate(flags.out, [
         { option: '--base', path: flags.base },
         ...flags.adapter.map((path) => ({ option: '--adapter', path })),
       ]);
+      await checkOutFolder(flags.out, flags.force);
       const { mergeLoraAdapter } = await import('../../peft/merge.js');
       const t0 = performance.now();
       const report = await mergeLoraAdapter({
@@ -161,7 +161,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--quiet', 'no progress bar (same as --no-progress)')
     .option('--json', 'print the result as JSON (the default; kept for symmetry with the other commands)')
     .action(async (flags: TrainFlags) => {
-      // The number flags are checked before any file is read.
+      // The number flags and --targets are checked before any file is read.
       const numbers = {
         r: num('--r', flags.r, true),
         alpha: num('--alpha', flags.alpha, false),
@@ -172,18 +172,6 @@ export function registerLoraCommand(program: Command): void {
         maxLength: num('--max-length', flags.maxLength, true),
         seed: num('--seed', flags.seed, true),
       };
-      await checkOutFolder(flags.out, flags.force);
-      await assertOutSeparate(flags.out, [
-        // --model is an input only when it names a folder (a hub id is downloaded into the cache).
-        ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
-        { option: '--data', path: flags.data },
-        ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
-      ]);
-      const { trainLora } = await import('../../peft/training/train-lora.js');
-      const examples = await readLabelledData(flags.data, '--data');
-      const validation = flags.validation
-        ? await readLabelledData(flags.validation, '--validation')
-        : undefined;
       const targets = flags.targets
         .split(',')
         .map((s) => s.trim())
@@ -192,6 +180,18 @@ export function registerLoraCommand(program: Command): void {
         if (t !== 'query' && t !== 'key' && t !== 'value')
           throw new InvalidOptionsError('--targets', `"${t}" is not one of query, key, value`);
       }
+      await assertOutSeparate(flags.out, [
+        // --model is an input only when it names a folder (a hub id is downloaded into the cache).
+        ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
+        { option: '--data', path: flags.data },
+        ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
+      ]);
+      await checkOutFolder(flags.out, flags.force);
+      const { trainLora } = await import('../../peft/training/train-lora.js');
+      const examples = await readLabelledData(flags.data, '--data');
+      const validation = flags.validation
+        ? await readLabelledData(flags.validation, '--validation')
+        : undefined;
       const ac = new AbortController();
       const onSigint = () => ac.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
