@@ -180,7 +180,10 @@ export function registerScoreCommand(program: Command): void {
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
-    checkScoreFiles(flags);
+    // The number flags first (parsed again where they are used), then the files.
+    parseCount('--batch-size', flags.batchSize, 1);
+    parseCount('--workers', flags.workers, 0);
+    checkScoreFiles(corpus, flags);
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
     if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
