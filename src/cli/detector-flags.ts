@@ -3,7 +3,7 @@ import type { Detector } from '../core/detector.js';
 import type { DetectorLoadOptions } from '../detectors/descriptor.js';
 import { registeredDetectorTypes } from '../detectors/detector-registry.js';
 import { ENSEMBLE_PRESET_NAMES, ENSEMBLE_PRESETS } from '../detectors/ensemble-presets.js';
-import { createEnsemble, detectorFromFile } from '../detectors/registry.js';
+import { checkModelDir, createEnsemble, detectorFromFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
   type DetectorFlags,
@@ -58,7 +58,10 @@ export function addDetectorFlags(
   defaults: { strategy: DetectorFlags['strategy']; preset: PresetUse },
 ): Command {
   // Record which flags the user gave, so those that cannot apply to a fitted file are refused, not ignored.
-  cmd.hook('preAction', (_self, action) => {
+  cmd.hook('preAction', async (_self, action) => {
+    // Before any file is read or model loaded, for every detector (a heuristic alone loads no model, yet a
+    // mistyped --model-dir is still an error).
+    await checkModelDir(action.getOptionValue('modelDir'), '--model-dir');
     const given = action.options
       .filter((o) => action.getOptionValueSource(o.attributeName()) === 'cli')
       .map((o) => [o.attributeName(), o.long ?? o.flags]);

@@ -4,6 +4,7 @@
  * - `1`: an error: bad input, a model that cannot load, a refused output, a `fail` verdict;
  * - `2`: a usage error: unknown command or option, missing argument, value outside the allowed choices;
  * - `3`: a partial result: a member of the ensemble failed and `--allow-partial` was not given (nothing is scored
- *   from the rest; the member and its reason are on stderr).
+ *   from the rest; the member and its reason are on stderr);
+ * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended.
  */
-export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, interrupted: 130 } as const;

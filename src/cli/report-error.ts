@@ -1,4 +1,5 @@
 import { BotlensError } from '../errors/botlens-error.js';
+import { inCliTerms } from './cli-wording.js';
 import { EXIT } from './exit-codes.js';
 
 /** Node's system errors (ENOENT, EACCES, EADDRINUSE...): ordinary failures that need no stack trace. */
@@ -22,7 +23,7 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
 export function reportError(err: unknown, write: (s: string) => void): number {
   const debug = process.env['BOTLENS_DEBUG'] === '1';
   if (BotlensError.isInstance(err) || isSystemError(err)) {
-    write(`botlens: ${err.message}\n`);
+    write(`botlens: ${BotlensError.isInstance(err) ? inCliTerms(err.message) : err.message}\n`);
     if (debug && err.stack) write(`${err.stack}\n`);
     return EXIT.error;
   }

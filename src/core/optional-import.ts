@@ -24,6 +24,30 @@ export async function importOptional<T>(
   }
 }
 
+/**
+ * Imports every optional package a feature needs and, when some are not installed, throws one
+ * {@link MissingDependencyError} naming them all (one `npm install` line), instead of one per attempt. Each `load`
+ * must be a literal `() => import('pkg')`. Other load failures are rethrown unchanged.
+ *
+ * @param feature - what needs them, in words, e.g. `"The HTTP service"`
+ * @param loads - each package's name and its dynamic import
+ * @throws MissingDependencyError listing every missing package
+ * @internal
+ */
+export async function importAllOptional(
+  feature: string,
+  loads: readonly (readonly [packageName: string, load: () => Promise<unknown>])[],
+): Promise<void> {
+  const results = await Promise.allSettled(loads.map(([name, load]) => importOptional(name, feature, load)));
+  const missing: string[] = [];
+  for (const r of results) {
+    if (r.status === 'fulfilled') continue;
+    if (!MissingDependencyError.isInstance(r.reason)) throw r.reason;
+    missing.push(r.reason.packageName);
+  }
+  if (missing.length > 0) throw new MissingDependencyError(missing, feature);
+}
+
 function isModuleNotFound(err: unknown, packageName: string): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };

@@ -34,7 +34,7 @@ export class FailedLinesError extends BotlensError {
   constructor(out: string, lines: number, firstLine: number) {
     super(
       'MEMBER_FAILED',
-      `${out} holds ${lines} line(s) whose record carries a failed member's error (the first: input line ${firstLine}); a resume cannot score them again. Fix the member, then remove ${out} and score the corpus again, or pass --allow-partial (failedLines: 'keep') to keep those lines as they are and go on after the last one.`,
+      `${out} holds ${lines} line(s) whose record carries a failed member's error (the first: input line ${firstLine}); a resume cannot score them again. Fix the member, then remove ${out} and score the corpus again, or pass failedLines: 'keep' to keep those lines as they are and go on after the last one.`,
     );
     this.name = 'FailedLinesError';
     this.out = out;

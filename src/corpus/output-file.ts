@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
 
 /**
@@ -66,14 +66,22 @@ export class OrderedAppender {
 
   private constructor(private readonly handles: [FileHandle, FileHandle]) {}
 
-  /** Opens both files for appending (`truncate`: start them empty). */
+  /**
+   * Opens both files for appending (`truncate`: start them empty). When the rejects file cannot be opened, a scores
+   * file this call created is removed again, so a failed start leaves no empty output behind.
+   */
   static async open(out: string, rejects: string, truncate: boolean): Promise<OrderedAppender> {
     const flag = truncate ? 'w' : 'a';
+    const existed = await stat(out).then(
+      () => true,
+      () => false,
+    );
     const a = await open(out, flag);
     try {
       return new OrderedAppender([a, await open(rejects, flag)]);
     } catch (err) {
       await a.close();
+      if (!existed) await rm(out, { force: true });
       throw err;
     }
   }

@@ -1,15 +1,43 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { checkReadable } from '../data/check-readable.js';
+import { invalidUtf8At } from '../data/decode-utf8.js';
 import type { CorpusLine } from './types.js';
 
 /** Where a corpus comes from: a file path, a readable stream, or any (async) iterable of lines. */
 export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<string>;
 
+/** The lines of a byte stream as their bytes, without their `\n`. */
+async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
+  let rest: Buffer | undefined;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const buf = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      yield buf.subarray(start, nl);
+      start = nl + 1;
+    }
+    rest = start < buf.length ? buf.subarray(start) : undefined;
+  }
+  if (rest !== undefined) yield rest;
+}
+
+/** One line's text, and why it is invalid when its bytes are not UTF-8. */
+function decodeLine(raw: Buffer | string): { text: string; invalid?: string } {
+  if (typeof raw === 'string') return { text: raw };
+  if (isUtf8(raw)) return { text: raw.toString('utf8') };
+  const bad = invalidUtf8At(raw);
+  const where = bad === undefined ? '' : ` at byte ${bad.column} of the line (0x${bad.hex})`;
+  return { text: raw.toString('utf8'), invalid: `line is not valid UTF-8${where}: save the file as UTF-8` };
+}
+
 /**
- * The non-blank lines of a corpus with their 1-based line numbers, read as a stream (constant memory: node's
- * readline pauses the file while lines wait to be consumed). Lines at or before `afterLine` are skipped.
+ * The non-blank lines of a corpus with their 1-based line numbers, read as a stream (constant memory: the file is
+ * paused while lines wait to be consumed). Lines at or before `afterLine` are skipped. A file's lines are split on
+ * `\n` and decoded strictly: a line whose bytes are not valid UTF-8 comes with `invalid` (the reason, with the
+ * byte offset in the line), never with replacement characters in its place.
  *
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
@@ -21,30 +49,31 @@ export async function* readCorpusLines(
   afterLine = 0,
   onBytes?: (bytes: number) => void,
 ): AsyncGenerator<CorpusLine> {
-  let lines: Iterable<string> | AsyncIterable<string>;
+  let lines: Iterable<Buffer | string> | AsyncIterable<Buffer | string>;
   let stream: Readable | undefined;
   if (typeof source === 'string') {
     await checkReadable(source); // the message every command gives for a file it cannot read, not a bare ENOENT
     stream = createReadStream(source);
   } else if (isReadable(source)) stream = source;
-  if (stream) {
+  // A stream with an encoding set yields text its owner decoded: it is only split.
+  if (stream?.readableEncoding)
     lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  } else {
-    lines = source as Iterable<string> | AsyncIterable<string>;
-  }
+  else if (stream) lines = byteLines(stream);
+  else lines = source as Iterable<string> | AsyncIterable<string>;
   let n = 0;
   let consumed = 0;
   try {
     for await (const raw of lines) {
       n++;
-      // Bytes of the lines handed out so far (not of the read-ahead buffer), assuming one-byte line ends.
+      // Bytes of the lines handed out so far (not of the read-ahead buffer).
       if (onBytes) {
-        consumed += Buffer.byteLength(raw) + 1;
+        consumed += (typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length) + 1;
         onBytes(consumed);
       }
       if (n <= afterLine) continue;
-      const text = raw.trim();
-      if (text !== '') yield { line: n, text };
+      const { text: decoded, invalid } = decodeLine(raw);
+      const text = decoded.trim();
+      if (text !== '') yield { line: n, text, ...(invalid !== undefined && { invalid }) };
     }
   } finally {
     stream?.destroy();

@@ -50,6 +50,8 @@ export async function scoreLine(
   evidence = false,
   limits: TranscriptLimitOptions = {},
 ): Promise<ScoreOutcome> {
+  if (input.invalid !== undefined)
+    return { line: input.line, reject: { line: input.line, reason: input.invalid } };
   let transcript: ReturnType<typeof parseTranscriptsJsonl>[number] | undefined;
   try {
     transcript = parseTranscriptsJsonl(input.text, '<line>', { requireLabel: false, ...limits })[0];

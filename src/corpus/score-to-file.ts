@@ -129,10 +129,12 @@ export function checkScoreOutputs(
   const inputPath = resolve(input);
   if (out === inputPath || rejects === inputPath || out === rejects)
     throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory())
+    throw new InvalidOptionsError('out', `${options.out} is a folder: give the scores file's name`);
   if (!options.resume && existsSync(out) && statSync(out).size > 0) {
     throw new InvalidOptionsError(
       'out',
-      `${options.out} already exists: continue it with --resume (resume: true) or remove it`,
+      `${options.out} already exists: continue it with resume: true or remove it`,
     );
   }
   return { out, rejects };

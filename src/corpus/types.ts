@@ -39,6 +39,8 @@ export interface CorpusLine {
   line: number;
   /** The raw line (one JSON transcript). */
   text: string;
+  /** Why the line cannot be read at all (its bytes are not valid UTF-8): it is rejected with this reason. */
+  invalid?: string;
 }
 
 /** One member's verdict in a {@link ScoreRecord}. */

@@ -7,6 +7,7 @@ import { rememberValidated } from '../core/validate-examples.js';
 import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError } from './check-readable.js';
+import { decodeUtf8 } from './decode-utf8.js';
 import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
@@ -113,6 +114,8 @@ export function parseTranscriptsJsonl(
  *
  * @param path - file path
  * @throws BotlensError with code `READ_FAILED` when the file cannot be read
+ * @throws InvalidTranscriptError naming the line and byte of the first malformed UTF-8 sequence, and as
+ *   {@link parseTranscriptsJsonl} does
  *
  * @example
  * ```ts
@@ -126,7 +129,8 @@ export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOpti
 /**
  * Reads one transcript from a JSON file (`{ messages, target?, profile? }`), or from standard input when
  * `path` is `-`. The result is validated (under `options.limits`; with `options.truncate`, a longer
- * transcript keeps its last `maxMessages` messages).
+ * transcript keeps its last `maxMessages` messages). A file that is not valid UTF-8 is an
+ * `InvalidTranscriptError` naming the line and byte (never decoded with replacement characters).
  *
  * @example
  * ```ts
@@ -151,16 +155,19 @@ export async function readTranscriptJson(
   return limitTranscript(value, options);
 }
 
+/** A file's text, decoded strictly ({@link decodeUtf8}: malformed UTF-8 is an error naming the line and byte). */
 async function readText(path: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (cause) {
     throw cannotReadError(path, cause);
   }
+  return decodeUtf8(bytes, path);
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return decodeUtf8(Buffer.concat(chunks), '<stdin>');
 }

@@ -230,16 +230,18 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
  * Checks a relocation's `modelDir` (when given) names an existing folder.
  *
  * @param dir - `DetectorLoadOptions.modelDir`
- * @throws InvalidOptionsError naming `modelDir`
+ * @param option - the option named in the error (the CLI passes `--model-dir`)
+ * @throws InvalidOptionsError naming `option`
+ * @internal
  */
-async function checkModelDir(dir: unknown): Promise<void> {
+export async function checkModelDir(dir: unknown, option = 'modelDir'): Promise<void> {
   if (dir === undefined) return;
   const path = typeof dir === 'string' && dir !== '' ? absoluteDir(dir) : undefined;
   const found = path === undefined ? undefined : await stat(path).catch(() => undefined);
   if (!found?.isDirectory()) {
     throw new InvalidOptionsError(
-      'modelDir',
-      `${path === undefined ? `got ${describeValue(dir)}` : `${path} is ${found ? 'not a folder' : 'missing'}`}: give the folder that holds the models (a hub id org/name is looked up as <modelDir>/org/name/, a saved local folder by its name)`,
+      option,
+      `${path === undefined ? `got ${describeValue(dir)}` : `${path} is ${found ? 'not a folder' : 'missing'}`}: give the folder that holds the models (a hub id org/name is looked up as <${option.replace(/^--/, '')}>/org/name/, a saved local folder by its name)`,
     );
   }
 }

@@ -14,24 +14,34 @@ import { BotlensError } from './botlens-error.js';
  * ```
  */
 export class MissingDependencyError extends BotlensError {
-  /** The npm package that is missing. */
+  /** The npm package that is missing (the first, when several are: see {@link MissingDependencyError.packageNames}). */
   readonly packageName: string;
+  /** Every missing npm package the feature needs, in the order given (one `npm install` line installs them all). */
+  readonly packageNames: readonly string[];
   /** The botlens feature that needs it. */
   readonly feature: string;
 
   /**
-   * @param packageName - the missing npm package
-   * @param feature - what needs it, in words (e.g. "model-backed detectors")
+   * @param packageName - the missing npm package, or every missing one a feature needs (at least one)
+   * @param feature - what needs it, in words (e.g. "Model-backed detectors")
    * @param options - the underlying import error
    */
-  constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
+  constructor(packageName: string | readonly string[], feature: string, options?: { cause?: unknown }) {
+    const names = typeof packageName === 'string' ? [packageName] : [...packageName];
+    const quoted = names.map((n) => `"${n}"`);
+    const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
+    // "HNSW vector indexes" keeps its capitals; "The HTTP service" reads "the HTTP service" mid-sentence.
+    const what = /^[A-Z][a-z]/.test(feature) ? feature[0]!.toLowerCase() + feature.slice(1) : feature;
     super(
       'MISSING_DEPENDENCY',
-      `${feature} need the optional package "${packageName}", which is not installed: run \`npm install ${packageName}\`.`,
+      names.length === 1
+        ? `The optional package ${list}, needed for ${what}, is not installed: run \`npm install ${names[0]}\`.`
+        : `The optional packages ${list}, needed for ${what}, are not installed: run \`npm install ${names.join(' ')}\`.`,
       options,
     );
     this.name = 'MissingDependencyError';
-    this.packageName = packageName;
+    this.packageName = names[0] ?? '';
+    this.packageNames = names;
     this.feature = feature;
   }
 

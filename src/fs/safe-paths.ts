@@ -1,6 +1,7 @@
-import { realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { type CheckWritableOptions, checkWritable } from './check-writable.js';
 
 /**
  * The real path of `p` (symlinks resolved), also for a path that does not exist yet: the deepest existing
@@ -90,20 +91,33 @@ export function assertOutputSeparate(output: NamedPath, inputs: readonly NamedPa
   }
 }
 
-/** Options for {@link checkOutputFile}. */
-export interface CheckOutputFileOptions {
-  /** The option that named the file, for messages. */
+/** Options for {@link checkOutputFile} and {@link checkOutputFolder}. */
+export interface CheckOutputFileOptions extends Pick<CheckWritableOptions, 'createsParents'> {
+  /** The option that named the output, for messages. */
   option: string;
   /**
-   * Replace an existing file.
+   * Replace an existing output.
    * @defaultValue false
    */
   force?: boolean;
+  /**
+   * The flag that sets `force`, named in the refusal.
+   * @defaultValue '--force'
+   */
+  forceFlag?: string;
+}
+
+/** The refusal of an existing output without `force`. */
+function existsError(path: string, options: CheckOutputFileOptions): InvalidOptionsError {
+  return new InvalidOptionsError(
+    options.option,
+    `${path} already exists: pass ${options.forceFlag ?? '--force'} to replace it, or choose another ${options.option}`,
+  );
 }
 
 /**
- * Checks, before any work, that a file can be written at `path`: its folder exists and is a folder, the path is not
- * a folder, and an existing file is only replaced with `force`.
+ * Checks, before any work, that a file can be written at `path` ({@link checkWritable}: its folder exists and is
+ * writable, the path is not a folder), and that an existing file is only replaced with `force`.
  *
  * @param path - the output file
  * @param options - the option name and `force`
@@ -111,22 +125,26 @@ export interface CheckOutputFileOptions {
  * @internal
  */
 export function checkOutputFile(path: string, options: CheckOutputFileOptions): void {
-  const dir = dirname(resolve(path));
-  const dirStat = statSync(dir, { throwIfNoEntry: false });
-  if (!dirStat?.isDirectory()) {
-    throw new InvalidOptionsError(
-      options.option,
-      `the folder ${dir} does not exist: create it first, or write somewhere else`,
-    );
-  }
+  checkWritable(path, { option: options.option });
+  if (statSync(path, { throwIfNoEntry: false }) && !options.force) throw existsError(path, options);
+}
+
+/**
+ * Checks, before any work, that a folder can be written at `path` ({@link checkWritable}: its nearest existing
+ * parent is a writable folder, the path is not a file), and that a folder that exists and is not empty is only
+ * written over with `force` (nothing is overwritten silently).
+ *
+ * @param path - the output folder
+ * @param options - the option name, `force` and the flag that sets it
+ * @throws InvalidOptionsError telling the user what to change
+ * @internal
+ */
+export function checkOutputFolder(path: string, options: CheckOutputFileOptions): void {
+  checkWritable(path, {
+    option: options.option,
+    kind: 'folder',
+    ...(options.createsParents !== undefined && { createsParents: options.createsParents }),
+  });
   const s = statSync(path, { throwIfNoEntry: false });
-  if (s?.isDirectory()) {
-    throw new InvalidOptionsError(options.option, `${path} is a folder: give a file name`);
-  }
-  if (s && !options.force) {
-    throw new InvalidOptionsError(
-      options.option,
-      `${path} already exists: pass --force to replace it, or choose another file`,
-    );
-  }
+  if (s?.isDirectory() && readdirSync(path).length > 0 && !options.force) throw existsError(path, options);
 }

@@ -214,7 +214,7 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
       if ((await fileSize(t.out)) !== undefined) {
         throw new BotlensError(
           'QUANT_OUTPUT_EXISTS',
-          `${t.out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`,
+          `${t.out} already exists: pass overwrite: true to replace it.`,
         );
       }
     }

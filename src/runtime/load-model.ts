@@ -10,6 +10,7 @@ import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { verifyPulledFolder } from '../fs/file-digest.js';
 import { resolveCacheDir } from '../hub/cache-dir.js';
+import { missingCudaProvider } from './cuda-provider.js';
 import { withDeviceFallback } from './device.js';
 import { fetchHubModel } from './fetch-hub-model.js';
 import { checkModelFolder, type ModelTask } from './model-files.js';
@@ -195,6 +196,9 @@ async function loadAll(
   const model_file_name = graph !== undefined && graph !== 'model' ? graph : undefined;
   const tokenizer = await T.AutoTokenizer.from_pretrained(where.location, common);
   const { value, device } = await withDeviceFallback(opts.device ?? 'cpu', async (dev) => {
+    // A CPU-only ONNX Runtime is known before it is asked (and prints an error line of its own).
+    const noGpu = missingCudaProvider(dev);
+    if (noGpu !== undefined) throw new Error(noGpu);
     const modelOpts = {
       ...common,
       dtype,

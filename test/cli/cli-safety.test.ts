@@ -142,8 +142,9 @@ describe('detect fails loudly when a member fails', () => {
     'examples/transcript.json',
     '--detectors',
     'heuristic,nli',
+    // An existing folder without the NLI model: --model-dir itself is checked up front, the model at load.
     '--model-dir',
-    '/nonexistent-botlens-models',
+    join(ROOT, 'examples'),
   ];
 
   it('exits 3 and names the member and the reason on stderr, with no verdict on stdout', async () => {

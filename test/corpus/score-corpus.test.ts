@@ -114,7 +114,9 @@ describe('writeScores', () => {
   it('never overwrites: an existing output needs resume, and no output may be the input', async () => {
     const { input, out, outcomes } = setup(syntheticCorpus(3));
     await writeScores(input, outcomes, { out });
-    await expect(writeScores(input, outcomes, { out })).rejects.toThrow(/--resume/);
+    await expect(writeScores(input, outcomes, { out })).rejects.toThrow(
+      /continue it with resume: true or remove it/,
+    );
     await expect(writeScores(input, outcomes, { out: input })).rejects.toThrow(/different files/);
     const again = await writeScores(input, outcomes, { out, resume: true });
     expect(again).toMatchObject({ scored: 0, resumedAfterLine: 3 });

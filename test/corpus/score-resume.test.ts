@@ -133,7 +133,7 @@ describe('writeScores resume after a member failed on some lines', () => {
     );
     expect(FailedLinesError.isInstance(err)).toBe(true);
     expect(err).toMatchObject({ code: 'MEMBER_FAILED', out, lines: 2, firstLine: 2 });
-    expect((err as Error).message).toMatch(/holds 2 line\(s\) .*input line 2.*remove .*--allow-partial/);
+    expect((err as Error).message).toMatch(/holds 2 line\(s\) .*input line 2.*remove .*failedLines: 'keep'/);
     expect(asked).toEqual([]);
     expect(readFileSync(out, 'utf8')).toBe(before);
   });

@@ -104,6 +104,25 @@ describeWithShared('botlens lora', () => {
           'dense',
         ]),
       ).rejects.toThrow(/"dense" is not one of query, key, value/);
+      // The adapter folder now holds files: a second train refuses it without --force, before reading anything.
+      const before = await readFile(join(out, 'adapter_config.json'), 'utf8');
+      const again = ['node', 'botlens', 'lora', 'train', '--model', resolve(HF_TINY, 'tiny-bert-cls')];
+      const rest = [
+        '--data',
+        join(CONVAI_DIR, 'dev.jsonl'),
+        '--out',
+        out,
+        '--epochs',
+        '1',
+        '--max-length',
+        '32',
+      ];
+      await expect(program().parseAsync([...again, ...rest, '--no-progress'])).rejects.toThrow(
+        /adapter already exists: pass --force to replace it/,
+      );
+      expect(await readFile(join(out, 'adapter_config.json'), 'utf8')).toBe(before);
+      await program().parseAsync([...again, ...rest, '--no-progress', '--force', '--r', '4']);
+      expect(JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ r: 4 });
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

@@ -31,6 +31,7 @@ interface TrainFlags {
   botLabel: string;
   progress: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -52,6 +53,18 @@ function num(name: string, v: string, integer: boolean): number {
 async function assertOutSeparate(out: string, inputs: { option: string; path: string }[]): Promise<void> {
   const { assertOutputSeparate } = await import('../../fs/safe-paths.js');
   assertOutputSeparate({ option: '--out', path: out }, inputs);
+}
+
+/**
+ * Stops before any work when the `--out` folder cannot be written (its nearest existing parent is missing a folder
+ * or not writable) or already holds files and `--force` was not given: nothing is overwritten silently.
+ *
+ * @param out - the `--out` folder
+ * @param force - `--force`
+ */
+async function checkOutFolder(out: string, force: boolean | undefined): Promise<void> {
+  const { checkOutputFolder } = await import('../../fs/safe-paths.js');
+  checkOutputFolder(out, { option: '--out', force: force === true });
 }
 
 /**
@@ -93,6 +106,7 @@ export function registerLoraCommand(program: Command): void {
         { option: '--base', path: flags.base },
         ...flags.adapter.map((path) => ({ option: '--adapter', path })),
       ]);
+      await checkOutFolder(flags.out, flags.force);
       const { mergeLoraAdapter } = await import('../../peft/merge.js');
       const t0 = performance.now();
       const report = await mergeLoraAdapter({
@@ -128,6 +142,7 @@ export function registerLoraCommand(program: Command): void {
     .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
     .option('--validation <file>', 'labelled validation data for early stopping (default: 20% of --data)')
     .requiredOption('--out <dir>', 'adapter folder to write')
+    .option('--force', 'write into --out when it already holds files (an earlier adapter is replaced)')
     .option('--r <n>', 'LoRA rank', '8')
     .option('--alpha <n>', 'LoRA alpha (scaling = alpha / r)', '32')
     .option(
@@ -146,7 +161,7 @@ export function registerLoraCommand(program: Command): void {
     .option('--quiet', 'no progress bar (same as --no-progress)')
     .option('--json', 'print the result as JSON (the default; kept for symmetry with the other commands)')
     .action(async (flags: TrainFlags) => {
-      // The number flags are checked before any file is read.
+      // The number flags and --targets are checked before any file is read.
       const numbers = {
         r: num('--r', flags.r, true),
         alpha: num('--alpha', flags.alpha, false),
@@ -157,17 +172,6 @@ export function registerLoraCommand(program: Command): void {
         maxLength: num('--max-length', flags.maxLength, true),
         seed: num('--seed', flags.seed, true),
       };
-      await assertOutSeparate(flags.out, [
-        // --model is an input only when it names a folder (a hub id is downloaded into the cache).
-        ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
-        { option: '--data', path: flags.data },
-        ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
-      ]);
-      const { trainLora } = await import('../../peft/training/train-lora.js');
-      const examples = await readLabelledData(flags.data, '--data');
-      const validation = flags.validation
-        ? await readLabelledData(flags.validation, '--validation')
-        : undefined;
       const targets = flags.targets
         .split(',')
         .map((s) => s.trim())
@@ -176,6 +180,18 @@ export function registerLoraCommand(program: Command): void {
         if (t !== 'query' && t !== 'key' && t !== 'value')
           throw new InvalidOptionsError('--targets', `"${t}" is not one of query, key, value`);
       }
+      await assertOutSeparate(flags.out, [
+        // --model is an input only when it names a folder (a hub id is downloaded into the cache).
+        ...(existsSync(flags.model) ? [{ option: '--model', path: flags.model }] : []),
+        { option: '--data', path: flags.data },
+        ...(flags.validation ? [{ option: '--validation', path: flags.validation }] : []),
+      ]);
+      await checkOutFolder(flags.out, flags.force);
+      const { trainLora } = await import('../../peft/training/train-lora.js');
+      const examples = await readLabelledData(flags.data, '--data');
+      const validation = flags.validation
+        ? await readLabelledData(flags.validation, '--validation')
+        : undefined;
       const ac = new AbortController();
       const onSigint = () => ac.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { checkOutputFolder } from '../../fs/safe-paths.js';
 import {
   DEFAULT_OPTIMIZE_PASSES,
   OPTIMIZE_PASSES,
@@ -56,6 +57,12 @@ export function registerOptimizeCommand(program: Command): void {
         minOpen: true,
       });
       const passes = passesFromFlag(flags.passes);
+      checkOutputFolder(flags.out, {
+        option: '--out',
+        force: flags.overwrite,
+        forceFlag: '--overwrite',
+        createsParents: false,
+      });
       const { optimizeModelFolder } = await import('../../quant/optimize/optimize-folder.js');
       const result = await optimizeModelFolder(dir, {
         out: flags.out,

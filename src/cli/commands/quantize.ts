@@ -1,7 +1,9 @@
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { checkWritable } from '../../fs/check-writable.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
 import { formatTable } from '../format-table.js';
@@ -148,6 +150,10 @@ export function registerQuantizeCommand(program: Command): void {
     .option('--json', 'print the full result as JSON')
     .action(async (dir: string, flags: QuantizeFlags) => {
       const options = quantizeOptionsFromFlags(flags);
+      // The quantized files go next to the float ones: their folder must be writable before any model is read.
+      const onnxDir = join(dir, 'onnx');
+      if (statSync(onnxDir, { throwIfNoEntry: false })?.isDirectory())
+        checkWritable(join(onnxDir, 'model_quantized.onnx'), { option: '<dir>' });
       const { quantize } = await import('../../quant/quantize.js');
       const result = await quantize(dir, {
         ...options,

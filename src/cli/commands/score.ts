@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkFailedLines } from '../../corpus/failed-lines.js';
@@ -7,6 +7,7 @@ import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkScoreFiles } from '../check-score-files.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -15,6 +16,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
+import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
@@ -184,6 +186,10 @@ export function registerScoreCommand(program: Command): void {
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags) => {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
+    // The number flags first (parsed again where they are used), then the files.
+    parseCount('--batch-size', flags.batchSize, 1);
+    parseCount('--workers', flags.workers, 0);
+    checkScoreFiles(corpus, flags);
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const limits = transcriptOptionsFromFlags(flags); // a bad --max-messages is refused before anything loads
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
@@ -271,6 +277,14 @@ async function scoreWith(
       }, 30_000)
     : undefined;
   idle?.unref();
+  // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
+  const unhook = hintOnInterrupt(
+    () =>
+      existsSync(flags.out)
+        ? `botlens score: interrupted after ${done} line(s) of this run; ${flags.out} keeps those written: run the same command with --resume to continue after them`
+        : undefined,
+    () => bar?.stop(),
+  );
   try {
     summary = await writeScores(corpus, outcomes, {
       out: flags.out,
@@ -284,6 +298,7 @@ async function scoreWith(
       },
     });
   } finally {
+    unhook();
     clearInterval(idle);
     bar?.stop();
   }

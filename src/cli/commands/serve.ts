@@ -25,6 +25,13 @@ export function registerServeCommand(program: Command): void {
     .option('--log', 'log requests as JSON lines')
     .action(
       async (flags: { config?: string; port?: string; host?: string; auth?: string; log?: boolean }) => {
+        // Every missing package at once, with one install line, before the config is read.
+        const { importAllOptional } = await import('../../core/optional-import.js');
+        await importAllOptional('The HTTP service', [
+          ['fastify', () => import('fastify')],
+          ['@fastify/swagger', () => import('@fastify/swagger')],
+          ['prom-client', () => import('prom-client')],
+        ]);
         const { loadServiceConfig } = await import('../../server/config.js');
         const { startService } = await import('../../server/serve.js');
         const config = flags.config ? await loadServiceConfig(flags.config) : {};
@@ -35,14 +42,15 @@ export function registerServeCommand(program: Command): void {
         if (flags.auth !== undefined && flags.auth !== 'bearer' && flags.auth !== 'none') {
           throw new InvalidOptionsError('--auth', `expected "bearer" or "none", got "${flags.auth}"`);
         }
-        await startService(config, {
+        // "listening on" is printed once the detector has loaded: a model that fails to load ends the command
+        // before it says it serves (the port is bound earlier, for /healthz during the warm-up).
+        const { url } = await startService(config, {
           ...(port !== undefined && { port }),
           ...(flags.host !== undefined && { host: flags.host }),
           ...(flags.auth !== undefined && { auth: flags.auth }),
           logger: flags.log ?? false,
-          onListening: (url) => process.stderr.write(`botlens: listening on ${url}\n`),
         });
-        process.stderr.write('botlens: ready\n');
+        process.stderr.write(`botlens: listening on ${url}\nbotlens: ready\n`);
       },
     );
 }

@@ -239,7 +239,7 @@ async function checkOutput(src: string, out: string, overwrite: boolean): Promis
   ) {
     throw new BotlensError(
       'OPTIMIZE_OUTPUT_EXISTS',
-      `${out} already exists: pass overwrite: true (CLI: --overwrite) to replace it.`,
+      `${out} already exists: pass overwrite: true to replace it.`,
     );
   }
   return real;
