@@ -169,7 +169,8 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
  * @internal
  */
 export function unsendableKey(key: string): string | undefined {
-  return key !== key.trim() || /[\0-\x1f\x7f]/.test(key)
-    ? 'starts or ends with whitespace or holds a control character, so no client can send it in an Authorization header: remove them (a key read from a file often ends in a newline)'
+  // What Node's http client and server accept in a header value: tab, printable ASCII and latin-1.
+  return key !== key.trim() || /[^\t\x20-\x7e\x80-\xff]/.test(key)
+    ? 'starts or ends with whitespace or holds a character a header cannot carry (a control character, or one past U+00FF), so no client can send it in an Authorization header: remove them (a key read from a file often ends in a newline)'
     : undefined;
 }

@@ -142,7 +142,9 @@ describe('folder outputs are never overwritten silently', () => {
     // optimize writes its folder beside a parent that must exist (it does not create parents).
     const orphan = await runCli(['optimize', join(tmp, 'b'), '--out', join(tmp, 'no-parent', 'opt')]);
     expect(orphan.code).toBe(1);
-    expect(orphan.stderr).toMatch(/Invalid option "--out": the folder .*no-parent does not exist: create it first/);
+    expect(orphan.stderr).toMatch(
+      /Invalid option "--out": the folder .*no-parent does not exist: create it first/,
+    );
   });
 
   it('an --out that is a file is refused for a folder output', async () => {
