@@ -15,7 +15,10 @@ export type { ServerOptions } from './options.js';
 
 /** A running botlens service: the Fastify app plus its metrics and readiness. */
 export interface BotlensServer {
-  /** The Fastify instance (call `listen`, `close`, `inject`). */
+  /**
+   * The Fastify instance (call `listen`, `close`, `inject`). `close()` resolves once the open requests were
+   * answered and the detections under way settled (for at most `timeoutMs` + 1 s): the detector is idle then.
+   */
   app: FastifyInstance;
   /** The metrics registry behind `/metrics`. */
   metrics: ServerMetrics;
@@ -105,8 +108,12 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its
   // keep-alive connection, so close() does not wait out the keep-alive timeout.
   let closing = false;
+  // Every admitted request's deadline falls within timeoutMs of close(): waits past this are for work that
+  // ignores its signal.
+  let closeBy = 0;
   app.addHook('preClose', async () => {
     closing = true;
+    closeBy = performance.now() + o.timeoutMs + 1000;
     // Node stops timing out stalled requests once closing; bound the wait for them to the request deadline.
     setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
@@ -115,11 +122,16 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     if (closing) reply.header('Connection', 'close');
     done(null, payload);
   });
-  if (o.disposeOnClose) {
-    app.addHook('onClose', async () => {
-      await detector.dispose?.();
-    });
-  }
+  // Runs once the server stopped listening and every connection ended (Fastify's own close step runs first).
+  // Detections whose client went away run on until the detector returns: wait for them (bounded like the
+  // connections), so the detector is not disposed under them (ONNX Runtime then fails mid-run) and a caller
+  // that disposes it after close() finds it idle.
+  app.addHook('onClose', async () => {
+    if (!(await admission.settled(closeBy - performance.now()))) {
+      app.log.warn('closing with detections still running past their deadline (they ignore their signal)');
+    }
+    if (o.disposeOnClose) await detector.dispose?.();
+  });
   app.addHook('onResponse', (req, reply, done) => {
     const { url, config } = req.routeOptions; // a getter that builds a new object on each read
     const route = url ?? 'unknown';

@@ -82,7 +82,8 @@ export interface ServerOptions {
    */
   warmup?: Transcript;
   /**
-   * Call the detector's `dispose()` when the server closes.
+   * Call the detector's `dispose()` when the server closes, once the detections under way have settled (those
+   * whose client went away included; `close()` waits for them for at most `timeoutMs` + 1 s).
    * @defaultValue false
    */
   disposeOnClose?: boolean;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Detection, Detector } from '../core/detector.js';
+import { settleAll } from '../core/settle-all.js';
 import { detectTimeline } from '../core/timeline.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { answer, redactPaths, sendAnswer } from './error-table.js';
@@ -137,7 +138,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const results = await c.admission.run(req, (signal) =>
         c.detector.detectBatch
           ? c.detector.detectBatch(ts, { signal })
-          : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
+          : settleAll(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
       return { results: results.map(safe) };
