@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { checkFailedLines } from '../../corpus/failed-lines.js';
-import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
+import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
+import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
@@ -178,7 +178,8 @@ export function registerScoreCommand(program: Command): void {
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
-    if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
+    // Before a model loads; writeScores takes what it found rather than reading the file again.
+    const failedLinesChecked = flags.resume ? await checkFailedLines(out, failedLines) : undefined;
     const loadBar = loadProgressFor(flags.progress === false);
     let checked: ScoringDetectorFromFlags;
     try {
@@ -190,19 +191,23 @@ export function registerScoreCommand(program: Command): void {
     const { detector, release } = checked;
     try {
       await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
-      await scoreWith(corpus, flags, detector, release);
+      await scoreWith(corpus, flags, detector, release, failedLinesChecked);
     } finally {
       await release();
     }
   });
 }
 
-/** Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models. */
+/**
+ * Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models;
+ * `failedLinesChecked` is what the failed-lines check of `--out` found (with `--resume`).
+ */
 async function scoreWith(
   corpus: string,
   flags: ScoreFlags,
   detector: ScoringDetector,
   release: () => Promise<void>,
+  failedLinesChecked: FailedLines | undefined,
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
@@ -257,17 +262,22 @@ async function scoreWith(
     : undefined;
   idle?.unref();
   try {
-    summary = await writeScores(corpus, outcomes, {
-      out: flags.out,
-      resume: flags.resume ?? false,
-      failedLines: flags.allowPartial ? 'keep' : 'refuse',
-      onInvalid: flags.onInvalid,
-      ...(flags.rejects !== undefined && { rejects: flags.rejects }),
-      onProgress: (p) => {
-        done = p.done;
-        bar?.update(p);
+    summary = await writeScoresWith(
+      corpus,
+      outcomes,
+      {
+        out: flags.out,
+        resume: flags.resume ?? false,
+        failedLines: flags.allowPartial ? 'keep' : 'refuse',
+        onInvalid: flags.onInvalid,
+        ...(flags.rejects !== undefined && { rejects: flags.rejects }),
+        onProgress: (p) => {
+          done = p.done;
+          bar?.update(p);
+        },
       },
-    });
+      { failedLinesChecked },
+    );
   } finally {
     clearInterval(idle);
     bar?.stop();
