@@ -43,12 +43,14 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
+ * @param track - keeps a member's push while it runs (the ensemble's dispose() waits for it)
  * @param combine - combines member outcomes (the ensemble's strategy)
  * @internal
  */
 export function openEnsembleStream(
   members: readonly Detector[],
   opts: StreamOptions,
+  track: <T>(work: Promise<T>) => Promise<T>,
   combine: CombineOutcomes,
 ): DetectionStream {
   const streams = members.map((m) => openStream(m, opts));
@@ -107,7 +109,9 @@ export function openEnsembleStream(
         sequence.next(message);
         const { signal } = detectOpts;
         const outcomes = await Promise.all(
-          streams.map((s, j) => settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
+          streams.map((s, j) =>
+            track(settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)),
+          ),
         );
         return conclude(message, outcomes, signal);
       });

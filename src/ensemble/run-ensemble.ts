@@ -1,6 +1,5 @@
 import type { DetectionFeatures } from '../core/detection-features.js';
 import type { DetectionSupport } from '../core/detector.js';
-import { settleAll } from '../core/settle-all.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
@@ -45,9 +44,9 @@ export async function runStages(
   for (const stage of strategy.stages()) {
     if (active.length === 0) break;
     AbortedError.throwIfAborted(options.signal, options.what);
-    // Every member of the stage settles before the call does, even when one was cancelled: nothing the call
-    // started still runs once it settles (a service disposes the detector after its detections settled).
-    const got = await settleAll(stage.map((j) => runMember(j, active)));
+    // Rejects at the first cancelled member, without waiting for the others (a member may ignore its signal):
+    // the ensemble keeps track of member calls still running, and its dispose() waits for them.
+    const got = await Promise.all(stage.map((j) => runMember(j, active)));
     const still: number[] = [];
     active.forEach((i, k) => {
       if (advance(strategy, runs[i]!, stage, (s) => got[s]![k]!, supports[i]!, options)) still.push(i);

@@ -189,7 +189,7 @@ export class NliScorer {
    * @throws AbortedError when aborted
    */
   logitsForPairs(pairs: readonly NliPair[], opts: DetectOptions = {}): Promise<number[][]> {
-    return this.lifetime.track(this.runPairs(pairs, this.lifetime.signalFor(opts.signal)));
+    return this.lifetime.run(opts.signal, (signal) => this.runPairs(pairs, signal));
   }
 
   private async runPairs(pairs: readonly NliPair[], signal: AbortSignal): Promise<number[][]> {
@@ -264,8 +264,7 @@ export class NliScorer {
    * it); later calls reject with `AbortedError` too.
    */
   async dispose(): Promise<void> {
-    await this.lifetime.end();
-    await this.holder.release();
+    await this.lifetime.end(() => this.holder.release());
   }
 }
 

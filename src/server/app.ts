@@ -10,6 +10,7 @@ import { resolveServerOptions, type ServerOptions } from './options.js';
 import { warmUp } from './readiness.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
+import { settleThenDispose } from './settle-then-dispose.js';
 
 export type { ServerOptions } from './options.js';
 
@@ -17,7 +18,9 @@ export type { ServerOptions } from './options.js';
 export interface BotlensServer {
   /**
    * The Fastify instance (call `listen`, `close`, `inject`). `close()` resolves once the open requests were
-   * answered and the detections under way settled (for at most `timeoutMs` + 1 s): the detector is idle then.
+   * answered and the detections under way (the warm-up's included) settled, and with `disposeOnClose` the
+   * detector was disposed, for at most `timeoutMs` + 1 s in all (past it, what is left goes on in the background).
+   * An `Ensemble` whose cancelled detection rejected while a member ran on waits for that member in `dispose()`.
    */
   app: FastifyInstance;
   /** The metrics registry behind `/metrics`. */
@@ -111,6 +114,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Every admitted request's deadline falls within timeoutMs of close(): waits past this are for work that
   // ignores its signal.
   let closeBy = 0;
+  /** Settles once the warm-up detection has (set below, once the routes are in place). */
+  let warmedUp: Promise<void> = Promise.resolve();
   app.addHook('preClose', async () => {
     closing = true;
     closeBy = performance.now() + o.timeoutMs + 1000;
@@ -123,15 +128,17 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     done(null, payload);
   });
   // Runs once the server stopped listening and every connection ended (Fastify's own close step runs first).
-  // Detections whose client went away run on until the detector returns: wait for them (bounded like the
-  // connections), so the detector is not disposed under them (ONNX Runtime then fails mid-run) and a caller
-  // that disposes it after close() finds it idle.
-  app.addHook('onClose', async () => {
-    if (!(await admission.settled(closeBy - performance.now()))) {
-      app.log.warn('closing with detections still running past their deadline (they ignore their signal)');
-    }
-    if (o.disposeOnClose) await detector.dispose?.();
-  });
+  // Detections whose client went away, and the warm-up, run on until the detector returns: wait for them (bounded
+  // like the connections), so the detector is not disposed under them (ONNX Runtime then fails mid-run) and a
+  // caller that disposes it after close() finds it idle.
+  app.addHook('onClose', () =>
+    settleThenDispose({
+      idle: Promise.all([admission.settled(), warmedUp]),
+      dispose: o.disposeOnClose && detector.dispose ? () => detector.dispose!() : undefined,
+      by: closeBy,
+      log: app.log,
+    }),
+  );
   app.addHook('onResponse', (req, reply, done) => {
     const { url, config } = req.routeOptions; // a getter that builds a new object on each read
     const route = url ?? 'unknown';
@@ -157,7 +164,10 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     secured: o.apiKey !== undefined,
   });
 
-  const ready = warmUp(detector, o.warmup, o.optionalMembers).then(
+  const warming = warmUp(detector, o.warmup, o.optionalMembers);
+  // Settles with the warm-up detection (close() waits for it like for a request's).
+  warmedUp = warming.catch(() => {});
+  const ready = warming.then(
     () => {
       readiness = true;
     },

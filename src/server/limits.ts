@@ -219,18 +219,10 @@ export class Admission {
   /**
    * Resolves once every detection started for a request has settled (waiting ones left the queue or ran),
    * whether or not its answer went out: a client that disconnected leaves its detection running until the
-   * detector returns. Resolves `false` when some still ran after `withinMs`.
-   *
-   * @param withinMs - the longest wait
+   * detector returns (or never, for one that hangs: the caller bounds the wait).
    */
-  settled(withinMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, withinMs), false);
-      this.queue.whenIdle().then(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  settled(): Promise<void> {
+    return this.queue.whenIdle();
   }
 
   /** Gives back what an admitted request held, once its response closed (see {@link atClose}). @internal */

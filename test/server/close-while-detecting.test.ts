@@ -11,13 +11,15 @@ import type { Detection, DetectOptions, Detector } from '../../src/core/detector
 import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
+import { LinearProbeDetector } from '../../src/detectors/linear-probe/linear-probe-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { AbortedError } from '../../src/errors/aborted-error.js';
 import { loadedModels } from '../../src/runtime/load-model.js';
 import { TransformersEmbedder } from '../../src/runtime/transformers-embedder.js';
+import { createServer } from '../../src/server/app.js';
 import { describeWithShared, HF_TINY } from '../helpers/shared.js';
 import { chat } from '../helpers/transcripts.js';
-import { forgetServer, startServer } from './start-server.js';
+import { forgetServer, postJson, startServer } from './start-server.js';
 
 const TINY_BERT = resolve(HF_TINY, 'tiny-bert');
 
@@ -119,6 +121,24 @@ async function postAndDisconnect(base: string, body: unknown, events: readonly s
   expect(await sent).toBeInstanceOf(Error); // no answer came: the client went first
 }
 
+/**
+ * Serves `detector` (disposed on close, requests timed out after `timeoutMs`), sends it the slow transcript and
+ * closes the service 50 ms later: the answer's status and how long `close()` took.
+ */
+async function closeWhileDetecting(
+  detector: Detector,
+  timeoutMs: number,
+): Promise<{ status: number; took: number }> {
+  const { s, base } = await startServer(detector, { disposeOnClose: true, timeoutMs });
+  const answer = postJson(`${base}/v1/detect`, slow);
+  await sleep(50);
+  const t0 = performance.now();
+  await s.app.close();
+  const took = performance.now() - t0;
+  forgetServer(s);
+  return { status: (await answer).status, took };
+}
+
 describe('closing the service while a detection runs', () => {
   it('waits for a detection whose client disconnected before disposing the detector', async () => {
     const events: string[] = [];
@@ -147,22 +167,58 @@ describe('closing the service while a detection runs', () => {
   it('still closes, and disposes, within the request deadline when a detection hangs', async () => {
     const detector = new Hangs();
     const timeoutMs = 300;
-    const { s, base } = await startServer(detector, { disposeOnClose: true, timeoutMs });
-    const answer = fetch(`${base}/v1/detect`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(slow),
-    });
-    await sleep(50);
-    const t0 = performance.now();
-    await s.app.close();
-    const took = performance.now() - t0;
-    forgetServer(s);
-    expect((await answer).status).toBe(503); // the deadline answered it
+    const { status, took } = await closeWhileDetecting(detector, timeoutMs);
+    expect(status).toBe(503); // the deadline answered it
     expect(detector.disposed).toBe(true);
     // The bound is the deadline plus 1 s, counted from close(); a little slack for a busy machine.
     expect(took).toBeGreaterThan(timeoutMs);
     expect(took).toBeLessThan(timeoutMs + 1000 + 1500);
+  });
+});
+
+describe('an ensemble cancelled while a member ignores its signal', () => {
+  it('rejects at the abort, and its dispose() waits for the member before disposing it', async () => {
+    const events: string[] = [];
+    const ensemble = new Ensemble([new StopsAtAbort(), new HoldsThenDetects(new Instant(), 1500, events)], {
+      strategy: 'weighted-mean',
+    });
+    const t0 = performance.now();
+    await expect(ensemble.detect(slow, { signal: AbortSignal.timeout(100) })).rejects.toThrow(AbortedError);
+    const took = performance.now() - t0;
+    // The member holds for 1.5 s; the caller hears of the abort at once (slack for a busy machine).
+    expect(took).toBeLessThan(1000);
+    expect(events).toEqual(['start']);
+    await ensemble.dispose();
+    expect(events).toEqual(['start', 'finished', 'dispose']);
+  });
+
+  it('closes the service within the bound while the ensemble waits in the background for a member that hangs', async () => {
+    const hangs = new Hangs();
+    const ensemble = new Ensemble([new StopsAtAbort(), hangs], { strategy: 'weighted-mean' });
+    const timeoutMs = 300;
+    const { status, took } = await closeWhileDetecting(ensemble, timeoutMs);
+    expect(status).toBe(503);
+    expect(took).toBeLessThan(timeoutMs + 1000 + 1500);
+    // The member's call never settled: the ensemble has not disposed it under that call.
+    expect(hangs.disposed).toBe(false);
+  });
+});
+
+describe('closing the service during its warm-up', () => {
+  it('waits for the warm-up detection before disposing the detector', async () => {
+    const events: string[] = [];
+    const detector = new HoldsThenDetects(new Instant(), 600, events);
+    const s = await createServer(detector, {
+      disposeOnClose: true,
+      warmup: slow,
+      timeoutMs: 5000,
+      logger: false,
+    });
+    while (!events.includes('start')) await sleep(5);
+    await s.app.close();
+    events.push('closed');
+    await s.ready;
+    expect(events).toEqual(['start', 'finished', 'dispose', 'closed']);
   });
 });
 
@@ -208,6 +264,28 @@ describeWithShared('closing the service while an ONNX model runs (tiny-bert)', (
     // Not an ONNX Runtime error about a disposed session: the run in progress finished, then the embed stopped.
     expect(AbortedError.isInstance(outcome)).toBe(true);
     expect(tinyBertRefs()).toBe(0);
-    await expect(embedder.embed(['later'])).rejects.toThrow(AbortedError);
+    // The embedder stays usable: the next embed loads the model again.
+    const [v] = await embedder.embed(['later']);
+    expect(v!.length).toBeGreaterThan(0);
+    expect(tinyBertRefs()).toBe(1);
+    await embedder.dispose();
+    expect(tinyBertRefs()).toBe(0);
+  }, 60_000);
+
+  it('a probe disposing the embedder it shares with a centroid detector leaves the centroid detector working', async () => {
+    const embedder = new TransformersEmbedder({ model: TINY_BERT });
+    const probe = new LinearProbeDetector({ embedder });
+    const centroid = new EmbeddingCentroidDetector({ embedder });
+    await probe.fit(TRAIN);
+    await centroid.fit(TRAIN);
+    await probe.dispose();
+    // A text not seen in fit (the detector may keep the vectors of those), so the embedder runs again.
+    const d = await centroid.detect(
+      chat('x', ['y: what is up', 'x: Certainly! Here is a fresh answer for you.']),
+    );
+    expect(d.score).toBeGreaterThanOrEqual(0);
+    await centroid.dispose();
+    await embedder.dispose(); // the centroid detector leaves an embedder it was given to its owner
+    expect(tinyBertRefs()).toBe(0);
   }, 60_000);
 });

@@ -276,6 +276,7 @@ async function scoreWith(
           bar?.update(p);
         },
       },
+      // Trusts the check above: another process writing the same --out in between is outside the contract.
       { failedLinesChecked },
     );
   } finally {
