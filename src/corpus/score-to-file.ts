@@ -4,7 +4,7 @@ import { describeValue } from '../core/describe-value.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { checkFailedLines } from './failed-lines.js';
+import { checkFailedLines, type FailedLines } from './failed-lines.js';
 import { lastCompleteLine, OrderedAppender } from './output-file.js';
 import type { ScoreOutcome, ScoreRecord } from './types.js';
 
@@ -160,16 +160,48 @@ export function checkScoreOutputs(
  * @throws BotlensError `READ_FAILED` with `resume` for a damaged line of `out` holding `"error":` (naming file:line)
  * @throws BotlensError `INVALID_LINE` at the first invalid line with `onInvalid: 'fail'`
  */
-export async function writeScores(
+export function writeScores(
   input: string,
   outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
+): Promise<ScoreSummary> {
+  return writeScoresWith(input, outcomes, options, { failedLinesChecked: undefined });
+}
+
+/**
+ * Internal settings of {@link writeScoresWith}, which only the CLI gives: a library caller's scores file is always
+ * checked.
+ *
+ * @internal
+ */
+export interface FailedLinesSetting {
+  /**
+   * What the CLI's `checkFailedLines` found in `out` with the same policy, before it loaded a model (nothing
+   * writes `out` in between): the file is not read a second time to check it again. `undefined`: not checked.
+   */
+  failedLinesChecked: FailedLines | undefined;
+}
+
+/**
+ * {@link writeScores}, for the CLI, which checked the scores file's failed lines already (`failedLinesChecked`).
+ *
+ * @param input - the corpus path (checked not to be an output)
+ * @param outcomes - starts the scorer after a given input line, reporting bytes read
+ * @param options - see {@link WriteScoresOptions}
+ * @param setting - what the failed-lines check found, when it ran already
+ * @internal
+ */
+export async function writeScoresWith(
+  input: string,
+  outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
+  options: WriteScoresOptions,
+  setting: FailedLinesSetting,
 ): Promise<ScoreSummary> {
   const { out, rejects } = checkScoreOutputs(input, options);
   const onInvalid = options.onInvalid ?? 'fail';
   // Before anything is scored or cut: a file holding lines a member failed on is refused unless they are kept.
   const kept = options.resume
-    ? await checkFailedLines(out, options.failedLines ?? 'refuse')
+    ? (setting.failedLinesChecked ?? (await checkFailedLines(out, options.failedLines ?? 'refuse')))
     : { lines: 0, firstLine: 0 };
   const afterLine = options.resume
     ? Math.max(await lastCompleteLine(out), await lastCompleteLine(rejects))

@@ -57,12 +57,14 @@ function isFailure(o: MemberOutcome): o is MemberFailure {
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
+ * @param track - keeps a member's push while it runs (the ensemble's dispose() waits for it)
  * @param combine - combines member outcomes (the ensemble's strategy)
  * @internal
  */
 export function openEnsembleStream(
   members: readonly Detector[],
   opts: StreamOptions,
+  track: <T>(work: Promise<T>) => Promise<T>,
   combine: CombineOutcomes,
 ): DetectionStream {
   const streams = members.map((m) => openStream(m, opts));
@@ -135,7 +137,7 @@ export function openEnsembleStream(
           streams.map(
             (s, j) =>
               failed[j] ??
-              settleMember(members[j]!, () => s.push(message, detectOpts), signal, what).then((o) =>
+              track(settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)).then((o) =>
                 keep(j, o),
               ),
           ),

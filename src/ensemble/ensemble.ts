@@ -6,6 +6,7 @@ import type {
   Detector,
   StreamOptions,
 } from '../core/detector.js';
+import { Inflight } from '../core/inflight.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -79,6 +80,8 @@ export class Ensemble implements Detector {
   /** Whether the combiner in place learned from folds grouped by `EnsembleFitOptions.groups` (saved as `groupedFolds`). */
   #groupedFolds = false;
   #disposed = false;
+  /** Member calls still running (a call rejects at its abort without waiting for them); dispose() waits. */
+  readonly #inflight = new Inflight();
 
   /**
    * @param detectors - the members (at least one, unique names)
@@ -197,7 +200,8 @@ export class Ensemble implements Detector {
     this.#combiner.checkFitted(this.name);
     const what = `Ensemble "${this.name}" stream push()`;
     const run = streamCombiner(this.#combiner, this.#combiner.stages());
-    return openEnsembleStream(this.#members, opts, (support, outcomes, signal) => {
+    const track = <T>(work: Promise<T>) => this.#inflight.track(work);
+    return openEnsembleStream(this.#members, opts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
         return waitingResult(this.name, this.strategy, this.#threshold, support);
@@ -378,7 +382,9 @@ export class Ensemble implements Detector {
   }
 
   /**
-   * Disposes every member (all are attempted even if one fails). Calling it again does nothing.
+   * Disposes every member (all are attempted even if one fails), once the member calls still running have
+   * settled (a `detect()` that was cancelled rejects at once, while a member that ignores its signal runs on):
+   * a member is never disposed under its own call. Calling it again does nothing.
    *
    * @throws BotlensError `DISPOSE_FAILED` when a member's `dispose()` rejected
    *
@@ -390,6 +396,7 @@ export class Ensemble implements Detector {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    await this.#inflight.settled();
     const settled = await Promise.allSettled(this.#members.map(async (m) => m.dispose?.()));
     const failed = settled.flatMap((r, j) =>
       r.status === 'rejected' ? [{ name: this.#o.names[j]!, reason: r.reason as unknown }] : [],
@@ -415,11 +422,13 @@ export class Ensemble implements Detector {
   /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
   #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
     const member = (j: number, active: readonly number[]) =>
-      runMemberBatch(
-        this.#members[j]!,
-        active.map((i) => valids[i]!),
-        run.signal,
-        run.what,
+      this.#inflight.track(
+        runMemberBatch(
+          this.#members[j]!,
+          active.map((i) => valids[i]!),
+          run.signal,
+          run.what,
+        ),
       );
     return this.#combine(valids.map(transcriptSupport), member, run);
   }

@@ -44,6 +44,8 @@ export async function runStages(
   for (const stage of strategy.stages()) {
     if (active.length === 0) break;
     AbortedError.throwIfAborted(options.signal, options.what);
+    // Rejects at the first cancelled member, without waiting for the others (a member may ignore its signal):
+    // the ensemble keeps track of member calls still running, and its dispose() waits for them.
     const got = await Promise.all(stage.map((j) => runMember(j, active)));
     const still: number[] = [];
     active.forEach((i, k) => {

@@ -8,6 +8,7 @@ import { type BatchPlanOptions, checkBatchSize } from './batching.js';
 import { countTokens, encodeTexts, modelMaxLength, paddingSide } from './encode-texts.js';
 import { loadTransformers, type ModelHandle } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
+import { ModelLifetime } from './model-lifetime.js';
 import type { ModelOptions } from './model-options.js';
 import { runEncodedBatches } from './run-encoded.js';
 import { floatData } from './tensor-data.js';
@@ -102,9 +103,8 @@ export class NliScorer {
   private readonly holder: ModelHolder;
   private readonly batch: BatchPlanOptions;
   private readonly maxLengthCap: number | undefined;
-  /** Aborted by `NliScorer.dispose()`: work in flight stops at its next batch, new work is refused. */
-  private readonly lifetime = new AbortController();
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Ended by `NliScorer.dispose()`: work in flight stops at its next batch, new work is refused. */
+  private readonly lifetime = new ModelLifetime('NLI scoring (the scorer was disposed)');
 
   /** @param options - model, batching and length options; see {@link NliScorerOptions} */
   constructor(options: NliScorerOptions = {}) {
@@ -135,27 +135,10 @@ export class NliScorer {
   }
 
   private async handle(): Promise<ModelHandle> {
-    this.throwIfDisposed();
+    this.lifetime.throwIfEnded();
     const h = await this.holder.get();
-    this.throwIfDisposed();
+    this.lifetime.throwIfEnded();
     return h;
-  }
-
-  private throwIfDisposed(): void {
-    AbortedError.throwIfAborted(this.lifetime.signal, 'NLI scoring (the scorer was disposed)');
-  }
-
-  /** The caller's signal joined with the scorer's lifetime. */
-  private signalFor(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
-  }
-
-  /** Keeps `work` in the set that `dispose()` waits for before it frees the model. */
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.inflight.add(work);
-    const done = () => this.inflight.delete(work);
-    work.then(done, done);
-    return work;
   }
 
   /**
@@ -206,7 +189,7 @@ export class NliScorer {
    * @throws AbortedError when aborted
    */
   logitsForPairs(pairs: readonly NliPair[], opts: DetectOptions = {}): Promise<number[][]> {
-    return this.track(this.runPairs(pairs, this.signalFor(opts.signal)));
+    return this.lifetime.run(opts.signal, (signal) => this.runPairs(pairs, signal));
   }
 
   private async runPairs(pairs: readonly NliPair[], signal: AbortSignal): Promise<number[][]> {
@@ -281,9 +264,7 @@ export class NliScorer {
    * it); later calls reject with `AbortedError` too.
    */
   async dispose(): Promise<void> {
-    if (!this.lifetime.signal.aborted) this.lifetime.abort();
-    await Promise.allSettled([...this.inflight]);
-    await this.holder.release();
+    await this.lifetime.end(() => this.holder.release());
   }
 }
 

@@ -7,6 +7,7 @@ import { embedTextBatches } from './embed-text-batches.js';
 import type { Embedder } from './embedder.js';
 import { recordModelSource, transformersEmbedderSource } from './embedder-source.js';
 import { ModelHolder } from './model-holder.js';
+import { ModelLifetime } from './model-lifetime.js';
 import type { ModelOptions } from './model-options.js';
 import { poolTokens } from './pool-tokens.js';
 import { floatData } from './tensor-data.js';
@@ -67,6 +68,8 @@ export class TransformersEmbedder implements Embedder {
   private readonly holder: ModelHolder;
   private readonly batch: BatchPlanOptions;
   private readonly maxLength: number | undefined;
+  /** Ended by `dispose()`: an embed in flight stops at its next batch; a later one loads the model again. */
+  private readonly lifetime = new ModelLifetime('Embedding (the embedder was disposed)', { renewable: true });
 
   /** @param options - model, batching and pooling options; see {@link TransformersEmbedderOptions} */
   constructor(options: TransformersEmbedderOptions = {}) {
@@ -108,7 +111,7 @@ export class TransformersEmbedder implements Embedder {
 
   /** Loads the model now (otherwise the first `embed` does). */
   async load(): Promise<void> {
-    await this.holder.get();
+    await this.lifetime.run(undefined, () => this.holder.get());
   }
 
   /**
@@ -117,12 +120,16 @@ export class TransformersEmbedder implements Embedder {
    * @param texts - the texts (the prefix is added here)
    * @param opts - an abort signal, checked between batches
    * @throws ModelLoadError when the model cannot be loaded
-   * @throws AbortedError when aborted
+   * @throws AbortedError when aborted, or when the embedder was disposed while it ran
    */
   async embed(texts: string[], opts: DetectOptions = {}): Promise<Float32Array[]> {
     const prefixed = Array.isArray(texts)
       ? texts.map((t) => (typeof t === 'string' ? this.prefix + t : t))
       : texts;
+    return this.lifetime.run(opts.signal, (signal) => this.embedBatches(prefixed, signal));
+  }
+
+  private embedBatches(prefixed: string[], signal: AbortSignal): Promise<Float32Array[]> {
     return embedTextBatches(
       this.holder,
       prefixed,
@@ -141,14 +148,19 @@ export class TransformersEmbedder implements Embedder {
         ...this.batch,
         maxLength: this.maxLength,
         tokenizerPadding: true,
-        signal: opts.signal,
+        signal,
         what: 'embedding',
       },
     );
   }
 
-  /** Releases the model (shared models are freed when their last user releases them). */
+  /**
+   * Releases the model (shared models are freed when their last user releases them). An embed in flight rejects
+   * with `AbortedError` at its next batch, and the model is released once it has settled (the batch running
+   * finishes first, so the model is never freed under it). The embedder stays usable: a later `embed` loads the
+   * model again (one that comes while `dispose()` waits starts after it).
+   */
   async dispose(): Promise<void> {
-    await this.holder.release();
+    await this.lifetime.end(() => this.holder.release());
   }
 }

@@ -10,12 +10,18 @@ import { resolveServerOptions, type ServerOptions } from './options.js';
 import { warmUp } from './readiness.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
+import { settleThenDispose } from './settle-then-dispose.js';
 
 export type { ServerOptions } from './options.js';
 
 /** A running botlens service: the Fastify app plus its metrics and readiness. */
 export interface BotlensServer {
-  /** The Fastify instance (call `listen`, `close`, `inject`). */
+  /**
+   * The Fastify instance (call `listen`, `close`, `inject`). `close()` resolves once the open requests were
+   * answered and the detections under way (the warm-up's included) settled, and with `disposeOnClose` the
+   * detector was disposed, for at most `timeoutMs` + 1 s in all (past it, what is left goes on in the background).
+   * An `Ensemble` whose cancelled detection rejected while a member ran on waits for that member in `dispose()`.
+   */
   app: FastifyInstance;
   /** The metrics registry behind `/metrics`. */
   metrics: ServerMetrics;
@@ -105,8 +111,14 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its
   // keep-alive connection, so close() does not wait out the keep-alive timeout.
   let closing = false;
+  // Every admitted request's deadline falls within timeoutMs of close(): waits past this are for work that
+  // ignores its signal.
+  let closeBy = 0;
+  /** Settles once the warm-up detection has (set below, once the routes are in place). */
+  let warmedUp: Promise<void> = Promise.resolve();
   app.addHook('preClose', async () => {
     closing = true;
+    closeBy = performance.now() + o.timeoutMs + 1000;
     // Node stops timing out stalled requests once closing; bound the wait for them to the request deadline.
     setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
@@ -115,11 +127,18 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     if (closing) reply.header('Connection', 'close');
     done(null, payload);
   });
-  if (o.disposeOnClose) {
-    app.addHook('onClose', async () => {
-      await detector.dispose?.();
-    });
-  }
+  // Runs once the server stopped listening and every connection ended (Fastify's own close step runs first).
+  // Detections whose client went away, and the warm-up, run on until the detector returns: wait for them (bounded
+  // like the connections), so the detector is not disposed under them (ONNX Runtime then fails mid-run) and a
+  // caller that disposes it after close() finds it idle.
+  app.addHook('onClose', () =>
+    settleThenDispose({
+      idle: Promise.all([admission.settled(), warmedUp]),
+      dispose: o.disposeOnClose && detector.dispose ? () => detector.dispose!() : undefined,
+      by: closeBy,
+      log: app.log,
+    }),
+  );
   app.addHook('onResponse', (req, reply, done) => {
     const { url, config } = req.routeOptions; // a getter that builds a new object on each read
     const route = url ?? 'unknown';
@@ -145,7 +164,10 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     secured: o.apiKey !== undefined,
   });
 
-  const ready = warmUp(detector, o.warmup, o.optionalMembers).then(
+  const warming = warmUp(detector, o.warmup, o.optionalMembers);
+  // Settles with the warm-up detection (close() waits for it like for a request's).
+  warmedUp = warming.catch(() => {});
+  const ready = warming.then(
     () => {
       readiness = true;
     },

@@ -15,6 +15,8 @@ export interface QueueWaiter {
 export class BoundedQueue {
   private active = 0;
   private readonly waiting: QueueWaiter[] = [];
+  /** Called once no task holds a slot (see {@link BoundedQueue.whenIdle}). */
+  private idleWaiters: Array<() => void> = [];
 
   /**
    * @param maxConcurrent - tasks run at the same time
@@ -62,10 +64,23 @@ export class BoundedQueue {
     return true;
   }
 
+  /**
+   * Resolves once no task holds a slot (so none waits either: a slot given back goes to a waiting task first).
+   * Every task given a slot keeps it until it settles and calls {@link BoundedQueue.release}.
+   */
+  whenIdle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Gives a slot back: it goes to the longest-waiting task, or becomes free. */
   release(): void {
     const next = this.waiting.shift();
     if (next) next.wake();
-    else this.active--;
+    else if (--this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 }

@@ -216,6 +216,15 @@ export class Admission {
     }
   };
 
+  /**
+   * Resolves once every detection started for a request has settled (waiting ones left the queue or ran),
+   * whether or not its answer went out: a client that disconnected leaves its detection running until the
+   * detector returns (or never, for one that hangs: the caller bounds the wait).
+   */
+  settled(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
   /** Gives back what an admitted request held, once its response closed (see {@link atClose}). @internal */
   closed(b: Admitted): void {
     clearTimeout(b.timer);

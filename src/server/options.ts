@@ -82,7 +82,9 @@ export interface ServerOptions {
    */
   warmup?: Transcript;
   /**
-   * Call the detector's `dispose()` when the server closes.
+   * Call the detector's `dispose()` when the server closes, once the detections under way have settled (those
+   * whose client went away and the warm-up included; `close()` waits for them and the dispose for at most
+   * `timeoutMs` + 1 s, then leaves the rest to finish in the background).
    * @defaultValue false
    */
   disposeOnClose?: boolean;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Detection, Detector } from '../core/detector.js';
+import { settleAll } from '../core/settle-all.js';
 import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { messagesBeforeTruncation } from '../data/transcript-limits.js';
@@ -152,7 +153,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       const results = await c.admission.run(req, (signal) =>
         c.detector.detectBatch
           ? c.detector.detectBatch(ts, { signal })
-          : Promise.all(ts.map((t) => c.detector.detect(t, { signal }))),
+          : settleAll(ts.map((t) => c.detector.detect(t, { signal }))),
       );
       for (const d of results) record(d);
       return { results: results.map((d, i) => safe(withTruncation(ts[i]!, d))) };

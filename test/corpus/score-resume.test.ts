@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checkFailedLines } from '../../src/corpus/failed-lines.js';
 import { FailedLinesError } from '../../src/corpus/failed-lines-error.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
-import { writeScores } from '../../src/corpus/score-to-file.js';
+import { writeScores, writeScoresWith } from '../../src/corpus/score-to-file.js';
 import type { ScoreRecord } from '../../src/corpus/types.js';
 import { BotlensError } from '../../src/errors/botlens-error.js';
 import { HEURISTIC, syntheticCorpus } from './corpus-fixture.js';
@@ -201,6 +202,37 @@ describe('writeScores resume after a member failed on some lines', () => {
       expect(err).toMatchObject({ code: 'READ_FAILED' });
       expect((err as Error).message).toMatch(/its last line is not a botlens record .*Remove the file/);
     }
+  });
+
+  it("takes the CLI's failed-lines check as found instead of reading the scores file again", async () => {
+    const { input, out } = files();
+    await writeScores(input, scorer(6, [2, 5]), { out });
+    const found = await checkFailedLines(out, 'keep');
+    expect(found).toEqual({ lines: 2, firstLine: 2 });
+    // The count comes from the check passed in, as the CLI passes it (nothing writes the file in between).
+    const resumed = await writeScoresWith(
+      input,
+      scorer(7, []),
+      { out, resume: true, failedLines: 'keep' },
+      {
+        failedLinesChecked: found,
+      },
+    );
+    expect(resumed).toMatchObject({ scored: 1, keptFailed: 2, keptFailedFirstLine: 2, resumedAfterLine: 6 });
+    // Proof that it is not read again: a check that found nothing is taken as it is, though the file now
+    // holds failed lines that a fresh check refuses.
+    const trusted = await writeScoresWith(
+      input,
+      scorer(8, []),
+      { out, resume: true },
+      {
+        failedLinesChecked: { lines: 0, firstLine: 0 },
+      },
+    );
+    expect(trusted).toMatchObject({ scored: 1, keptFailed: 0, resumedAfterLine: 7 });
+    await expect(writeScores(input, scorer(9, []), { out, resume: true })).rejects.toSatisfy(
+      FailedLinesError.isInstance,
+    );
   });
 
   it('an invalid failedLines is an InvalidOptionsError', async () => {

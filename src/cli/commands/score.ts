@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { checkFailedLines } from '../../corpus/failed-lines.js';
-import { checkScoreOutputs, writeScores } from '../../corpus/score-to-file.js';
+import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
+import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
@@ -193,7 +193,8 @@ export function registerScoreCommand(program: Command): void {
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const limits = transcriptOptionsFromFlags(flags); // a bad --max-messages is refused before anything loads
     const { out } = checkScoreOutputs(corpus, { ...flags, failedLines });
-    if (flags.resume) await checkFailedLines(out, failedLines); // before a model loads; writeScores checks again
+    // Before a model loads; writeScores takes what it found rather than reading the file again.
+    const failedLinesChecked = flags.resume ? await checkFailedLines(out, failedLines) : undefined;
     const loadBar = loadProgressFor(flags.progress === false);
     let checked: ScoringDetectorFromFlags;
     try {
@@ -205,7 +206,7 @@ export function registerScoreCommand(program: Command): void {
     const { detector, release } = checked;
     try {
       await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
-      await scoreWith(corpus, flags, detector, release, limits);
+      await scoreWith(corpus, flags, detector, release, limits, failedLinesChecked);
     } finally {
       await release();
     }
@@ -214,7 +215,8 @@ export function registerScoreCommand(program: Command): void {
 
 /**
  * Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models;
- * `limits` (from `--max-messages` and `--truncate`) go to whichever thread or queue worker reads the lines.
+ * `limits` (from `--max-messages` and `--truncate`) go to whichever thread or queue worker reads the lines;
+ * `failedLinesChecked` is what the failed-lines check of `--out` found (with `--resume`).
  */
 async function scoreWith(
   corpus: string,
@@ -222,6 +224,7 @@ async function scoreWith(
   detector: ScoringDetector,
   release: () => Promise<void>,
   limits: ReturnType<typeof transcriptOptionsFromFlags>,
+  failedLinesChecked: FailedLines | undefined,
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
@@ -286,17 +289,23 @@ async function scoreWith(
     () => bar?.stop(),
   );
   try {
-    summary = await writeScores(corpus, outcomes, {
-      out: flags.out,
-      resume: flags.resume ?? false,
-      failedLines: flags.allowPartial ? 'keep' : 'refuse',
-      onInvalid: flags.onInvalid,
-      ...(flags.rejects !== undefined && { rejects: flags.rejects }),
-      onProgress: (p) => {
-        done = p.done;
-        bar?.update(p);
+    summary = await writeScoresWith(
+      corpus,
+      outcomes,
+      {
+        out: flags.out,
+        resume: flags.resume ?? false,
+        failedLines: flags.allowPartial ? 'keep' : 'refuse',
+        onInvalid: flags.onInvalid,
+        ...(flags.rejects !== undefined && { rejects: flags.rejects }),
+        onProgress: (p) => {
+          done = p.done;
+          bar?.update(p);
+        },
       },
-    });
+      // Trusts the check above: another process writing the same --out in between is outside the contract.
+      { failedLinesChecked },
+    );
   } finally {
     unhook();
     clearInterval(idle);
