@@ -9,19 +9,49 @@ import type { CorpusLine } from './types.js';
 /** Where a corpus comes from: a file path, a readable stream, or any (async) iterable of lines. */
 export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<string>;
 
-/** The lines of a byte stream as their bytes, without their `\n`. */
+/**
+ * The lines of a byte stream as their bytes, split as `readline` splits text: at `\n`, at `\r\n` and at a `\r`
+ * that no `\n` follows (a line keeps its `\r`, which the caller trims). Written out because `readline` decodes
+ * as it splits and would replace invalid UTF-8 before it could be reported. A line longer than a chunk is kept
+ * as a list of its pieces and joined once, so a huge line costs time linear in its length.
+ */
 async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
-  let rest: Buffer | undefined;
+  const parts: Buffer[] = []; // the current line's bytes from earlier chunks
+  const line = (piece: Buffer): Buffer => {
+    if (parts.length === 0) return piece;
+    parts.push(piece);
+    return Buffer.concat(parts.splice(0));
+  };
+  let pendingCr = false; // the last chunk ended in a `\r`: whether it ends a line depends on the next byte
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const buf = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      yield buf.subarray(start, nl);
-      start = nl + 1;
+    if (chunk.length === 0) continue;
+    if (pendingCr) {
+      pendingCr = false;
+      if (chunk[0] !== 0x0a) yield line(Buffer.alloc(0)); // a lone `\r` ended the line held in `parts`
     }
-    rest = start < buf.length ? buf.subarray(start) : undefined;
+    let start = 0;
+    let nl = chunk.indexOf(0x0a);
+    let cr = chunk.indexOf(0x0d);
+    while (nl !== -1 || cr !== -1) {
+      if (cr !== -1 && (nl === -1 || cr < nl)) {
+        if (cr + 1 === chunk.length) {
+          pendingCr = true;
+          break;
+        }
+        if (chunk[cr + 1] !== 0x0a) {
+          yield line(chunk.subarray(start, cr + 1));
+          start = cr + 1;
+        }
+        cr = chunk.indexOf(0x0d, cr + 1);
+        continue;
+      }
+      yield line(chunk.subarray(start, nl));
+      start = nl + 1;
+      nl = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length) parts.push(chunk.subarray(start));
   }
-  if (rest !== undefined) yield rest;
+  if (parts.length > 0) yield line(Buffer.alloc(0));
 }
 
 /** One line's text, and why it is invalid when its bytes are not UTF-8. */

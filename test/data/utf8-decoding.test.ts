@@ -6,6 +6,8 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCorpusLines } from '../../src/corpus/read-lines.js';
 import { firstInvalidUtf8 } from '../../src/data/decode-utf8.js';
@@ -96,6 +98,48 @@ describe('the readers refuse malformed UTF-8', () => {
       expect(got[1]!.invalid).toMatch(/^line is not valid UTF-8 at byte 40 of the line \(0xe9\)/);
       expect([got[0]!.text, got[2]!.text, got[3]!.text]).toEqual(lines);
     }
+  });
+});
+
+describe('readCorpusLines splits as readline does, in time linear in the line', () => {
+  /** The non-blank lines of `bytes` read in chunks of `size` bytes, as [number, text]. */
+  async function lines(bytes: Buffer, size: number): Promise<[number, string][]> {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+    const out: [number, string][] = [];
+    for await (const l of readCorpusLines(Readable.from(chunks))) out.push([l.line, l.text]);
+    return out;
+  }
+
+  it('at \\n, \\r\\n and a lone \\r, whatever the chunk size (a \\r at a chunk end included)', async () => {
+    const text = 'a1\r\nb2\rc3\n\nd4\r\re5\r\n\rf6é\r';
+    const want: [number, string][] = [];
+    let n = 0;
+    for await (const l of createInterface({
+      input: Readable.from([text]),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })) {
+      n++;
+      if (l.trim() !== '') want.push([n, l.trim()]);
+    }
+    expect(want).toEqual([
+      [1, 'a1'],
+      [2, 'b2'],
+      [3, 'c3'],
+      [5, 'd4'],
+      [7, 'e5'],
+      [9, 'f6é'],
+    ]);
+    for (const size of [1, 2, 3, 5, 7, 1000])
+      expect(await lines(Buffer.from(text), size), `chunks of ${size}`).toEqual(want);
+  });
+
+  it('reads a 32 MB line in well under a second (its pieces are joined once, not at every chunk)', async () => {
+    const t0 = performance.now();
+    const got = await lines(Buffer.alloc(32 * 1024 * 1024, 0x61), 65_536);
+    expect(got).toHaveLength(1);
+    expect(got[0]![1]).toHaveLength(32 * 1024 * 1024);
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
 
