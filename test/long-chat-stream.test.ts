@@ -110,6 +110,21 @@ describe('streams and timelines under raised limits (1000 messages)', () => {
     const es = e.stream({ target: 'b', limits: short });
     for (const m of long.messages.slice(0, 30)) await es.push(m);
     await expect(es.push(long.messages[30]!)).rejects.toThrow(InvalidTranscriptError);
+
+    // Without limits, the ensemble checks the default 200 itself, as its detect() does: the push past it is
+    // refused with the typed error before any member sees it, no member is failed, and the verdict stays.
+    const plain = new Ensemble([new HeuristicDetector(), new HeuristicDetector({ name: 'h2' })]);
+    const ps = plain.stream({ target: 'b' });
+    for (const m of long.messages.slice(0, 200)) await ps.push(m);
+    const before = ps.detection();
+    const refused = await ps.push(long.messages[200]!).catch((e: unknown) => e);
+    expect(InvalidTranscriptError.isInstance(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/more than 200 messages.*maxMessages/);
+    expect(ps.detection()).toBe(before);
+    expect((before as EnsembleResult).members.every((m) => m.error === undefined)).toBe(true);
+    await expect(plain.detect({ target: 'b', messages: long.messages.slice(0, 201) })).rejects.toThrow(
+      InvalidTranscriptError,
+    );
   });
 
   it('an ensemble member that fails mid-stream stays failed, as detect() on the whole transcript reports it', async () => {

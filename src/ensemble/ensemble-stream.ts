@@ -70,8 +70,12 @@ export function openEnsembleStream(
   const streams = members.map((m) => openStream(m, opts));
   /** Each member's first failed push (its stream missed that message: it is not pushed to again). */
   const failed: (MemberFailure | undefined)[] = new Array(members.length).fill(undefined);
-  /** The ensemble's own check of each message: `opts.limits`, else the count is left to the members. */
-  const limits = resolveValidationLimits(opts?.limits ?? { maxMessages: Number.MAX_SAFE_INTEGER });
+  /**
+   * The ensemble's own check of each message, before any member sees it: `opts.limits`, else the defaults, as
+   * `Ensemble.detect()` checks a whole transcript. A push past `maxMessages` is refused with the typed error and
+   * leaves the stream as it was, rather than failing every member.
+   */
+  const limits = resolveValidationLimits(opts?.limits);
   /** Keeps a member's failure for the pushes after it. */
   const keep = (j: number, o: MemberOutcome): MemberOutcome => {
     if (isFailure(o)) failed[j] = o;
