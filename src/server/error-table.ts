@@ -64,9 +64,22 @@ export interface ServiceErrorBody {
 // Absolute POSIX paths (not the "//host/path" of a URL) and Windows drive paths.
 const PATH_PATTERN = /(?<![\w:/.~-])\/[^\s"'`),;:]+|\b[A-Za-z]:\\[^\s"'`),;]+/g;
 
-/** Replaces server file paths in a message with `<path>`, so answers never reveal the server's layout. */
+/** The service's routes: named in its own messages (`post each transcript to /v1/detect`), never redacted. */
+const ROUTE_PATHS: ReadonlySet<string> = new Set([
+  '/v1/detect',
+  '/v1/detect/batch',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+]);
+
+/**
+ * Replaces server file paths in a message with `<path>`, so answers never reveal the server's layout; the
+ * service's own routes stay as they are (a trailing `.` ending the sentence aside).
+ */
 export function redactPaths(message: string): string {
-  return message.replace(PATH_PATTERN, '<path>');
+  return message.replace(PATH_PATTERN, (p) => (ROUTE_PATHS.has(p.replace(/\.$/, '')) ? p : '<path>'));
 }
 
 /** An error answer: status, body and headers. */
@@ -76,15 +89,11 @@ export interface ErrorAnswer {
   retryAfterS?: number;
 }
 
-/**
- * Builds the answer for a code and message. The message's server paths are replaced by `<path>`, unless
- * `ownWords` says it is the service's own fixed text, whose slashes are its routes (`/openapi.json`), not files.
- */
+/** Builds the answer for a code and message (with server paths redacted, see {@link redactPaths}). */
 export function answer(
   code: ServiceErrorCode,
   message: string,
   issues?: readonly TranscriptIssue[],
-  ownWords = false,
 ): ErrorAnswer {
   const retryAfterS = RETRY_AFTER_S[code];
   return {
@@ -92,7 +101,7 @@ export function answer(
     body: {
       code,
       error: code,
-      message: ownWords ? message : redactPaths(message),
+      message: redactPaths(message),
       ...(issues && { issues }),
     },
     ...(retryAfterS !== undefined && { retryAfterS }),

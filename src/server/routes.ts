@@ -192,9 +192,6 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
         answer('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use ${allowed[0]}.`),
       );
     }
-    return sendAnswer(
-      reply,
-      answer('NOT_FOUND', 'No such route: see /openapi.json for the API.', undefined, true),
-    );
+    return sendAnswer(reply, answer('NOT_FOUND', 'No such route: see /openapi.json for the API.'));
   });
 }

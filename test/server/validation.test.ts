@@ -222,10 +222,19 @@ describe('timelines of long chats and batches', () => {
       timeline: true,
     });
     expect(r.status).toBe(400);
-    const e = (await r.json()) as { code: string; issues: { path: string; message: string }[] };
+    const e = (await r.json()) as {
+      code: string;
+      message: string;
+      issues: { path: string; message: string }[];
+    };
     expect(e.code).toBe('INVALID_TRANSCRIPT');
     expect(e.issues.map((i) => i.path)).toEqual(['timeline', 'transcripts[1].timeline']);
     expect(e.issues[0]!.message).toMatch(/\/v1\/detect with "timeline": true/);
+    // The routes it names are kept in the message too (they are routes, not server paths to hide).
+    expect(e.message).toContain(
+      '/v1/detect/batch gives no timelines: post each transcript to /v1/detect with',
+    );
+    expect(e.message).not.toContain('<path>');
     expect((await post('/v1/detect/batch', { transcripts: [sample] })).status).toBe(200);
   });
 });
