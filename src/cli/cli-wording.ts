@@ -3,21 +3,47 @@
  * does instead. Library messages word a remedy exactly as `library` reads (tests keep the two in step), and
  * {@link inCliTerms} puts the `cli` wording in its place before a CLI prints the message.
  */
-export const CLI_REMEDIES: readonly { library: string; cli: string }[] = [
+export const CLI_REMEDIES: readonly {
+  library: string;
+  cli: string;
+  /** The flags `cli` names: a command without them gets `otherwise` instead. */
+  flags?: readonly string[];
+  /** The wording for a command that lacks `flags`. */
+  otherwise?: string;
+}[] = [
   // quantize and optimize (their --overwrite flag)
-  { library: 'pass overwrite: true to replace it', cli: 'pass --overwrite to replace it' },
+  {
+    library: 'pass overwrite: true to replace it',
+    cli: 'pass --overwrite to replace it',
+    flags: ['--overwrite'],
+    otherwise: 'remove it to replace it',
+  },
   // lora merge (its --force flag)
-  { library: 'choose another folder or pass overwrite: true', cli: 'choose another --out or pass --force' },
+  {
+    library: 'choose another folder or pass overwrite: true',
+    cli: 'choose another --out or pass --force',
+    flags: ['--force'],
+    otherwise: 'choose another folder or remove it',
+  },
   // score --resume
-  { library: 'continue it with resume: true or remove it', cli: 'continue it with --resume, or remove it' },
+  {
+    library: 'continue it with resume: true or remove it',
+    cli: 'continue it with --resume, or remove it',
+    flags: ['--resume'],
+    otherwise: 'remove it',
+  },
   {
     library: "pass failedLines: 'keep' to keep those lines",
     cli: 'pass --allow-partial to keep those lines',
+    flags: ['--allow-partial'],
   },
-  // transcript limits: the CLI has --max-messages (and --truncate), but no flag for a message's length
+  // transcript limits: detect, eval, fit and score have --max-messages and --truncate; no command has a flag for
+  // a message's length
   {
     library: 'or raise maxMessages',
     cli: 'with --truncate, or pass a larger --max-messages',
+    flags: ['--truncate', '--max-messages'],
+    otherwise: '(this command has no flag to raise the limit)',
   },
   {
     library: 'split the message or raise maxTextLength',
@@ -29,9 +55,15 @@ export const CLI_REMEDIES: readonly { library: string; cli: string }[] = [
  * A library error's message with its remedies in CLI terms (see {@link CLI_REMEDIES}); other text is kept.
  *
  * @param message - the message
+ * @param flags - the long flags of the command that failed (`--force`...): a remedy naming a flag it lacks is
+ *   worded without it; `undefined` when no command ran (every remedy in its CLI wording)
  */
-export function inCliTerms(message: string): string {
+export function inCliTerms(message: string, flags?: ReadonlySet<string>): string {
   let out = message;
-  for (const r of CLI_REMEDIES) out = out.split(r.library).join(r.cli);
+  for (const r of CLI_REMEDIES) {
+    const has = flags === undefined || r.flags === undefined || r.flags.every((f) => flags.has(f));
+    const wording = has ? r.cli : (r.otherwise ?? r.library);
+    out = out.split(r.library).join(wording);
+  }
   return out;
 }

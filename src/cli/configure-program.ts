@@ -35,6 +35,11 @@ export function configureProgram(cmd: Command): void {
  * @param argv - the process arguments
  */
 export async function runProgram(program: Command, argv: readonly string[]): Promise<void> {
+  // The command whose action runs: its flags decide how an error's remedy is worded.
+  let running: Command | undefined;
+  program.hook('preAction', (_root, action) => {
+    running = action;
+  });
   try {
     await program.parseAsync([...argv]);
   } catch (err) {
@@ -45,6 +50,7 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
       process.exitCode = ok ? EXIT.ok : EXIT.usage;
       return;
     }
-    process.exitCode = reportError(err, (s) => process.stderr.write(s));
+    const flags = running && new Set(running.options.map((o) => o.long).filter((f) => f !== undefined));
+    process.exitCode = reportError(err, (s) => process.stderr.write(s), flags);
   }
 }

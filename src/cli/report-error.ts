@@ -18,12 +18,17 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
  *
  * @param err - what was thrown
  * @param write - where to print (standard error)
+ * @param commandFlags - the long flags of the command that ran, so remedies name only flags it has
  * @returns the exit code: {@link EXIT}.error
  */
-export function reportError(err: unknown, write: (s: string) => void): number {
+export function reportError(
+  err: unknown,
+  write: (s: string) => void,
+  commandFlags?: ReadonlySet<string>,
+): number {
   const debug = process.env['BOTLENS_DEBUG'] === '1';
   if (BotlensError.isInstance(err) || isSystemError(err)) {
-    write(`botlens: ${BotlensError.isInstance(err) ? inCliTerms(err.message) : err.message}\n`);
+    write(`botlens: ${BotlensError.isInstance(err) ? inCliTerms(err.message, commandFlags) : err.message}\n`);
     if (debug && err.stack) write(`${err.stack}\n`);
     return EXIT.error;
   }

@@ -27,6 +27,21 @@ describe('CLI wording of library remedies', () => {
     for (const r of CLI_REMEDIES) expect(text, r.library).toContain(r.library);
   });
 
+  it('names only flags the failing command has (lora train has no --truncate or --max-messages)', () => {
+    const m = 'messages has more than 200 messages: keep the last 200 or raise maxMessages';
+    expect(inCliTerms(m, new Set(['--data', '--truncate', '--max-messages']))).toBe(
+      'messages has more than 200 messages: keep the last 200 with --truncate, or pass a larger --max-messages',
+    );
+    expect(inCliTerms(m, new Set(['--data', '--out', '--force']))).toBe(
+      'messages has more than 200 messages: keep the last 200 (this command has no flag to raise the limit)',
+    );
+    // Before any command ran (no flags known), the CLI wording.
+    expect(inCliTerms(m)).toMatch(/--max-messages/);
+    expect(inCliTerms('x: choose another folder or pass overwrite: true', new Set(['--out']))).toBe(
+      'x: choose another folder or remove it',
+    );
+  });
+
   it("a failed-lines refusal names --allow-partial, not failedLines: 'keep'", () => {
     const m = inCliTerms(new FailedLinesError('/x/scores.jsonl', 2, 5).message);
     expect(m).toMatch(/pass --allow-partial to keep those lines/);
