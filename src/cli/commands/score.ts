@@ -284,7 +284,7 @@ async function scoreWith(
   const unhook = hintOnInterrupt(
     () =>
       existsSync(flags.out)
-        ? `botlens score: interrupted after ${done} line(s) of this run; ${flags.out} keeps those written: run the same command with --resume to continue after them`
+        ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
         : undefined,
     () => bar?.stop(),
   );
