@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import { scoreCorpus } from '../../src/corpus/score-corpus.js';
@@ -199,6 +200,31 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
         );
         expect(got).toEqual(local);
         expect('record' in got[0]!, JSON.stringify(opts)).toBe(Object.keys(opts).length > 0);
+      }
+      // A worker of a release before per-run limits reads no limits in its jobs: what a run with limits stores
+      // is a detector such a worker cannot build (it fails the job), so it never scores those lines under the
+      // default limits. Without limits the detector is stored as before (old workers keep working).
+      const { Queue } = await import('bullmq');
+      const reader = new Queue(queue, { connection: { url: REDIS!, maxRetriesPerRequest: null } });
+      const client = (await reader.client) as unknown as {
+        keys(pattern: string): Promise<string[]>;
+        get(key: string): Promise<string | null>;
+      };
+      try {
+        const stored = (await Promise.all(
+          (
+            await client.keys(`botlens:${queue}:detector:*`)
+          ).map(async (k) => JSON.parse((await client.get(k))!)),
+        )) as Record<string, unknown>[];
+        // One key per stored content: the two runs with limits share one (the limits travel with the jobs).
+        expect(stored.filter((d) => d['requires'] === 'run-limits')).toHaveLength(1);
+        expect(stored.filter((d) => 'ensemble' in d)).toHaveLength(1);
+        for (const d of stored.filter((x) => x['requires'] === 'run-limits'))
+          await expect(buildScoringDetector(d as never)).rejects.toThrow(
+            /give \{ ensemble \}, \{ state \} or \{ file \}/,
+          );
+      } finally {
+        await reader.close();
       }
     } finally {
       await worker.close();

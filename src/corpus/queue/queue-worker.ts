@@ -3,12 +3,13 @@ import { BotlensError } from '../../errors/botlens-error.js';
 import { DetectorCache } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
 import { scoreLines } from '../score-line.js';
-import type { ScoreOutcome, ScoringDetector } from '../types.js';
+import type { ScoreOutcome } from '../types.js';
 import {
   DEFAULT_QUEUE,
   loadBullmq,
   type QueueConnectionOptions,
   type ScoreJobData,
+  unwrapStoredDetector,
 } from './queue-settings.js';
 
 /** Options for {@link startQueueWorker}. */
@@ -81,7 +82,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
             `The detector ${detectorKey} is not in Redis (expired or deleted): start the score run again.`,
           );
         }
-        return JSON.parse(json) as ScoringDetector;
+        return unwrapStoredDetector(JSON.parse(json) as Parameters<typeof unwrapStoredDetector>[0]);
       });
       return scoreLines(detector, lines, evidence, limits ?? {});
     },

@@ -13,6 +13,7 @@ import {
   loadBullmq,
   type QueueConnectionOptions,
   type ScoreJobData,
+  storedDetector,
 } from './queue-settings.js';
 
 /**
@@ -117,7 +118,7 @@ export async function* scoreCorpusOnQueueWith(
   events.setMaxListeners(window * 4 + 10);
   let key: string;
   try {
-    const stored = detectorKey(name, await portable(options.detector));
+    const stored = detectorKey(name, storedDetector(await portable(options.detector), limits));
     key = stored.key;
     await (await queue.client).set(key, stored.json, { EX: 7 * 24 * 3600 });
     await events.waitUntilReady();
@@ -143,7 +144,12 @@ export async function* scoreCorpusOnQueueWith(
     try {
       return await run(lines);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const failure = err instanceof Error ? err.message : String(err);
+      // What a worker of a release before per-run limits says of the guarded detector (see storedDetector).
+      const reason =
+        Object.keys(limits).length > 0 && failure.includes('give { ensemble }, { state } or { file }')
+          ? `${failure} (a worker of a botlens release older than this one cannot apply this run's transcript limits or truncation: upgrade the workers)`
+          : failure;
       if (lines.length === 1) {
         const l = lines[0]!;
         return [{ line: l.line, reject: { line: l.line, reason: `job failed: ${reason}` } }];
