@@ -1,6 +1,7 @@
 /**
  * Sends the same requests to two services and compares their answers byte for byte (status, content type and
- * body), with every `elapsedMs` value masked: the check that a faster service still writes the same answers.
+ * body), with every `elapsedMs` value masked and error answers compared by their code and issue paths (their
+ * messages are wording): the check that a faster service still writes the same answers.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -34,7 +35,20 @@ async function answer(s: Service, r: AnswerRequest): Promise<string> {
     headers: { 'content-type': 'application/json' },
     payload: r.body,
   });
-  return `${res.statusCode} ${String(res.headers['content-type'])} ${maskElapsed(res.body)}`;
+  return `${res.statusCode} ${String(res.headers['content-type'])} ${res.statusCode >= 400 ? errorShape(res.body) : maskElapsed(res.body)}`;
+}
+
+/**
+ * An error answer as compared: its `code` and the paths of its `issues`. Its message is wording meant for people,
+ * which a release may improve (a refusal that says what to do) without changing the answer.
+ */
+function errorShape(body: string): string {
+  try {
+    const e = JSON.parse(body) as { code?: unknown; issues?: { path?: unknown }[] };
+    return JSON.stringify({ code: e.code, issues: e.issues?.map((i) => i.path) });
+  } catch {
+    return body;
+  }
 }
 
 /**
@@ -67,7 +81,7 @@ export async function compareAnswers(
     }
     const same = requests.length - differences.length;
     return {
-      summary: `Answers (status, content type, body; elapsedMs masked): ${same} of ${requests.length} identical to the baseline's (${bytes} bytes).`,
+      summary: `Answers (status, content type, body; elapsedMs masked, error answers by code and issue paths): ${same} of ${requests.length} identical to the baseline's (${bytes} bytes).`,
       differences,
     };
   } finally {
