@@ -180,6 +180,38 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
     }
   }, 120_000);
 
+  it('rejects a line that is not valid UTF-8 itself: no job carries it (an older worker would score U+FFFD)', async () => {
+    const queue = `botlens-test-${randomUUID()}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'botlens-q-utf8-')), 'corpus.jsonl');
+    const [a, b] = syntheticCorpus(2);
+    const bad = Buffer.from(
+      JSON.stringify({ id: 'bad', target: 'x', messages: [{ speaker: 'x', text: 'caf_' }] }),
+    );
+    bad[bad.indexOf('_')] = 0xe9; // latin-1 é: not UTF-8
+    writeFileSync(file, Buffer.concat([Buffer.from(`${a}\n`), bad, Buffer.from(`\n${b}\n`)]));
+    const worker = await startQueueWorker({ redis: REDIS!, queue });
+    try {
+      const local = await collect(scoreCorpus(file, { detector: HEURISTIC, threads: 0 }));
+      const got = await collect(
+        scoreCorpusOnQueue(file, { redis: REDIS!, queue, detector: HEURISTIC, batchSize: 3 }),
+      );
+      expect(got).toEqual(local);
+      expect(got.map((o) => ('reject' in o ? 'reject' : 'record'))).toEqual(['record', 'reject', 'record']);
+      const { Queue } = await import('bullmq');
+      const reader = new Queue(queue, { connection: { url: REDIS!, maxRetriesPerRequest: null } });
+      try {
+        const sent = (await reader.getJobs(['completed', 'failed', 'waiting', 'active'])).flatMap(
+          (j) => j.data.lines,
+        );
+        expect(sent.map((l: { line: number }) => l.line).sort()).toEqual([1, 3]);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
+
   it('carries limits and truncate to the workers with every job: a 600-message line scores as in this thread', async () => {
     const queue = `botlens-test-${randomUUID()}`;
     const long = JSON.stringify({

@@ -159,9 +159,23 @@ export async function* scoreCorpusOnQueueWith(
       return single.flat();
     }
   };
+  /**
+   * Rejects here the lines that are not valid UTF-8 and sends the others: a worker of an older release reads no
+   * `invalid` mark and would score the replacement characters in their place.
+   */
+  const scoreValid = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
+    if (lines.every((l) => l.invalid === undefined)) return score(lines);
+    const sent = lines.filter((l) => l.invalid === undefined);
+    const scored = new Map((sent.length > 0 ? await score(sent) : []).map((o) => [o.line, o]));
+    return lines.map((l) =>
+      l.invalid !== undefined
+        ? { line: l.line, reject: { line: l.line, reason: l.invalid } }
+        : scored.get(l.line)!,
+    );
+  };
   const scorer: BatchScorer = {
     window,
-    score,
+    score: scoreValid,
     close: async () => {
       await Promise.allSettled([queue.close(), events.close()]);
     },
