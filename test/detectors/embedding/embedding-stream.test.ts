@@ -80,7 +80,8 @@ describe('EmbeddingCentroidDetector.stream', () => {
       text: Array.from({ length: 8 }, () => pool[Math.floor(r() * pool.length)]!).join(' '),
     }));
     const blockMs = async (): Promise<number[]> => {
-      const live = d.stream({ target: 'b' });
+      // A chat this long needs the message limit raised, as any stream past 200 messages does.
+      const live = d.stream({ target: 'b', limits: { maxMessages: messages.length } });
       const blocks: number[] = [];
       for (let at = 0; at < messages.length; at += 200) {
         const t0 = performance.now();
