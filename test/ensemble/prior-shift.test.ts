@@ -5,30 +5,63 @@
  * embedding) fitted on a small imbalanced set.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../src/core/transcript.js';
+import type { Detector, DetectorState } from '../../src/core/detector.js';
+import type { LabelledTranscript, Transcript } from '../../src/core/transcript.js';
+import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
+import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { detectorFromState } from '../../src/detectors/registry.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import type { EnsembleOptions } from '../../src/ensemble/types.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { logit } from '../../src/numeric/logistic-regression.js';
-import {
-  resolveStackingMember,
-  stackingChats,
-  stackingMembers,
-  unseenChats,
-} from '../helpers/stacking-chats.js';
+import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
 
-const TRAIN = stackingChats(36, (i) => i % 7 === 3);
+const BOT = [
+  'Hello ! I like {i} too . What do you do ?',
+  'That is great ! Tell me more .',
+  'I am a teacher .',
+];
+const HUMAN = ['lol yeah {i} is fun, you?', 'haha ok', 'idk, maybe later'];
+
+/** `n` chats, a third of them bots; a few of each class write like the other, so scores stay away from 0 and 1. */
+function data(n: number): LabelledTranscript[] {
+  return Array.from({ length: n }, (_, i) => {
+    const label = i % 3 === 0 ? 'bot' : 'human';
+    const swapped = i % 7 === 3;
+    const lines = (label === 'bot') !== swapped ? BOT : HUMAN;
+    return {
+      target: 'x',
+      label,
+      messages: lines.flatMap((t, k) => [
+        { speaker: 'u', text: `question ${i}-${k}?` },
+        { speaker: 'x', text: t.replace('{i}', String(i)) },
+      ]),
+    };
+  });
+}
+
+const TRAIN = data(36);
 const SHARE = TRAIN.filter((t) => t.label === 'bot').length / TRAIN.length;
-const TEST = unseenChats(stackingChats(10, (i) => i % 7 === 3));
-const members = stackingMembers;
-const resolve = resolveStackingMember;
+const TEST: Transcript[] = data(10).map(({ label: _label, ...t }) => ({
+  ...t,
+  messages: t.messages.map((m) => ({ ...m, text: `${m.text} ok` })),
+}));
+
+const members = (): Detector[] => [
+  new HeuristicDetector(),
+  new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }),
+];
 
 async function fitted(options: EnsembleOptions = {}): Promise<Ensemble> {
   const e = new Ensemble(members(), { strategy: 'stacking', folds: 3, ...options });
   await e.fit(TRAIN);
   return e;
 }
+
+const resolve = async (s: DetectorState): Promise<Detector> =>
+  s.kind === 'embedding'
+    ? EmbeddingCentroidDetector.fromJSON(s)
+    : HeuristicDetector.fromJSON(s as Parameters<typeof HeuristicDetector.fromJSON>[0]);
 
 describe('Ensemble option prior (stacking)', () => {
   it('moves every log-odds by logit(prior) - logit(training share), says so, and streams the same', async () => {
