@@ -94,7 +94,7 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
   const adapter = await readLoraAdapter(adapterDir);
   const model = await loadOnnxModel(join(base, 'onnx', file));
   const report = addLoraSideBranches(model, adapter);
-  const bytes = encodeOnnxModel(model);
+  const bytes = await encodeOnnxModel(model);
   await mkdir(join(out, 'onnx'), { recursive: true });
   await copyModelMetadata(base, out, { keepAdapterFiles: true });
   await writeOutputFile(target, bytes);

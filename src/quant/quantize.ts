@@ -247,7 +247,7 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
       }
       continue;
     }
-    const encoded = encodeOnnxModel(model);
+    const encoded = await encodeOnnxModel(model);
     if (options.verify !== false) {
       const v = await compareModels(src, encoded, feeds ? { feeds } : {});
       if (!v.loads) {

@@ -145,7 +145,7 @@ async function optimizeFile(
       notes.push(`${attempt.join('+')}: no pattern found`);
       continue;
     }
-    const bytes = encodeOnnxModel(model);
+    const bytes = await encodeOnnxModel(model);
     const v = await compareModels(path, bytes, { feeds });
     if (v.loads && v.maxAbsDiff !== undefined && v.maxAbsDiff <= tolerance) {
       return {
