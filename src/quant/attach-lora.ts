@@ -60,6 +60,7 @@ export interface AttachLoraResult {
  * @returns the branch report and the written file
  * @throws AdapterError when the adapter does not fit the base; InvalidOptionsError on bad folders;
  *   ModelLoadError when the base variant is missing (run `quantize` first)
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
  * @example
  * ```ts
