@@ -17,6 +17,7 @@ const external = [
   'sharp',
   'bullmq',
   'piscina',
+  'protobufjs',
 ];
 
 export default defineConfig([

@@ -94,7 +94,7 @@ const bench = {
 };
 
 const graphs = await measureGraphs(bench); // 1
-const chains = writeGemmChains(work, bench.shape);
+const chains = await writeGemmChains(work, bench.shape);
 const batching = await measureBatching(bench, chains, graphs); // 2
 const fixed = await measureCeiling(bench, chains, batching.paddedLength); // 3
 await printProfiles(bench, fixed, batching.paddedLength); // 4

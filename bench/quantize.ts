@@ -161,7 +161,7 @@ async function writeUint8Variant(root: string): Promise<void> {
     n.input[3] = zName;
   }
   g.initializer = g.initializer.filter((t) => g.node.some((n) => n.input.includes(t.name ?? '')));
-  writeFileSync(join(root, 'model', 'onnx', FILE.uint8), encodeOnnxModel(model));
+  writeFileSync(join(root, 'model', 'onnx', FILE.uint8), await encodeOnnxModel(model));
 }
 
 function median(xs: number[]): number {

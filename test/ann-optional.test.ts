@@ -1,41 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { runWithoutPackage } from './helpers/without-package.js';
 
 /** Runs `code` (TypeScript through tsx) in a Node process where `hnswlib-node` cannot be found, as in a light install. */
 function withoutHnswlib(code: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'botlens-nohnsw-'));
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `export async function resolve(spec, ctx, next) {
-  if (spec === 'hnswlib-node') {
-    const e = new Error("Cannot find package 'hnswlib-node' imported from " + ctx.parentURL);
-    e.code = 'ERR_MODULE_NOT_FOUND';
-    throw e;
-  }
-  return next(spec, ctx);
-}`,
-  );
-  const register = join(dir, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-  );
-  return execFileSync(
-    process.execPath,
-    ['--import', register, '--import', 'tsx', '--input-type=module', '-e', code],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    },
-  );
+  return runWithoutPackage('hnswlib-node', code);
 }
 
 describe('the HNSW index is an optional peer dependency', () => {

@@ -51,10 +51,10 @@ export function int64Tensor(name: string, values: bigint[]): TensorProto {
  *   scores, softmax and context, as the optimized q8 graph runs it), with the padding mask, so ONNX Runtime
  *   takes the masked attention path the real batches take
  */
-export function gemmChainModel(
+export async function gemmChainModel(
   s: EncoderShape & { heads?: number },
   kind: 'fp32' | 'q8' | 'q8-attention',
-): Uint8Array {
+): Promise<Uint8Array> {
   const attention = kind === 'q8-attention';
   let seed = 7;
   const random = () => {

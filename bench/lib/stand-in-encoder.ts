@@ -19,7 +19,11 @@ import { TensorDataType } from '../../src/onnx/onnx-types.js';
  * @param to - the folder to write (created)
  * @param config - the real model's parsed config.json
  */
-export function writeStandInEncoder(from: string, to: string, config: Record<string, number>): void {
+export async function writeStandInEncoder(
+  from: string,
+  to: string,
+  config: Record<string, number>,
+): Promise<void> {
   mkdirSync(join(to, 'onnx'), { recursive: true });
   for (const f of readdirSync(from))
     if (f !== 'onnx') cpSync(join(from, f), join(to, f), { recursive: true });
@@ -43,5 +47,5 @@ export function writeStandInEncoder(from: string, to: string, config: Record<str
       rawTensor('last_axis', [1], TensorDataType.INT64, lastAxis),
     ],
   });
-  writeFileSync(join(to, 'onnx', 'model.onnx'), encodeOnnxModel(makeModel(graph)));
+  writeFileSync(join(to, 'onnx', 'model.onnx'), await encodeOnnxModel(makeModel(graph)));
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { onnxModelType } from './onnx-proto.js';
@@ -18,15 +19,16 @@ const TO_OBJECT = { longs: Number, enums: Number, arrays: true, defaults: false 
  *
  * @param bytes - the file contents
  * @throws ModelLoadError when the bytes are not an ONNX model
+ * @throws MissingDependencyError when protobufjs (an optional peer dependency) is not installed
  *
  * @example
  * ```ts
- * const model = decodeOnnxModel(await readFile('onnx/model.onnx'));
+ * const model = await decodeOnnxModel(await readFile('onnx/model.onnx'));
  * model.graph?.node.length; // number of nodes
  * ```
  */
-export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
-  const T = onnxModelType();
+export async function decodeOnnxModel(bytes: Uint8Array): Promise<ModelProto> {
+  const T = await onnxModelType();
   let obj: ModelProto;
   try {
     obj = T.toObject(T.decode(bytes), TO_OBJECT) as ModelProto;
@@ -49,13 +51,14 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
  *
  * @param model - a model from {@link decodeOnnxModel} (possibly edited)
  * @throws BotlensError with code `ONNX_TOO_LARGE` when the result would exceed 2 GiB
+ * @throws MissingDependencyError when protobufjs (an optional peer dependency) is not installed
  *
  * @example
  * ```ts
- * const bytes = encodeOnnxModel(model);
+ * const bytes = await encodeOnnxModel(model);
  * ```
  */
-export function encodeOnnxModel(model: ModelProto): Uint8Array {
+export async function encodeOnnxModel(model: ModelProto): Promise<Uint8Array> {
   let size = 0;
   for (const t of model.graph?.initializer ?? []) size += t.raw_data?.length ?? 0;
   if (size > MAX_PROTO_BYTES) {
@@ -64,7 +67,7 @@ export function encodeOnnxModel(model: ModelProto): Uint8Array {
       `The model's weights take ${size} bytes, over the 2 GiB limit of one ONNX file; external-data output is not supported.`,
     );
   }
-  const T = onnxModelType();
+  const T = await onnxModelType();
   // fromObject turns numbers back into 64-bit integers (saturating at the int64 limits) before encoding.
   return T.encode(T.fromObject(model as unknown as Record<string, unknown>)).finish();
 }
@@ -86,6 +89,7 @@ export interface LoadOnnxOptions {
  * @param path - the `.onnx` file
  * @param options - see {@link LoadOnnxOptions}
  * @throws ModelLoadError naming the file when it is missing, unreadable or not ONNX
+ * @throws MissingDependencyError when protobufjs (an optional peer dependency) is not installed
  *
  * @example
  * ```ts
@@ -109,8 +113,9 @@ export async function loadOnnxModel(path: string, options: LoadOnnxOptions = {})
   }
   let model: ModelProto;
   try {
-    model = decodeOnnxModel(bytes);
+    model = await decodeOnnxModel(bytes);
   } catch (cause) {
+    if (MissingDependencyError.isInstance(cause)) throw cause;
     throw new ModelLoadError(
       path,
       `${path} is not a valid ONNX model: re-export it or check the file is complete.`,
@@ -190,6 +195,7 @@ async function inlineExternalData(modelPath: string, tensors: TensorProto[]): Pr
  *
  * @param model - the model
  * @param path - the `.onnx` file to write
+ * @throws MissingDependencyError when protobufjs (an optional peer dependency) is not installed
  *
  * @example
  * ```ts
@@ -197,7 +203,7 @@ async function inlineExternalData(modelPath: string, tensors: TensorProto[]): Pr
  * ```
  */
 export async function saveOnnxModel(model: ModelProto, path: string): Promise<void> {
-  const bytes = encodeOnnxModel(model);
+  const bytes = await encodeOnnxModel(model);
   await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, bytes);
 }

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
+import { importOptional } from '../core/optional-import.js';
 
 /**
  * The ONNX protobuf schema (package `onnx`), as `.proto` text.
@@ -281,22 +282,33 @@ message FunctionProto {
 }
 `;
 
-let modelType: protobuf.Type | undefined;
+/**
+ * What needs protobufjs, in the words of the `MissingDependencyError` botlens throws when it is not installed.
+ * protobufjs is an optional peer dependency: a plain install of botlens leaves it out, and importing any botlens
+ * entry point never loads it.
+ */
+const FEATURE = 'Reading and writing ONNX files (quantize, optimize, LoRA training and merging)';
+
+let modelType: Promise<Type> | undefined;
 
 /**
  * The protobufjs `Type` for `onnx.ModelProto`, built from {@link ONNX_PROTO_SCHEMA} on first use and cached.
- * Field names keep the spec's snake_case (`raw_data`, `op_type`).
+ * Field names keep the spec's snake_case (`raw_data`, `op_type`). protobufjs is imported here, on first use.
+ *
+ * @throws MissingDependencyError naming `npm install protobufjs` when protobufjs is not installed
  *
  * @example
  * ```ts
- * const T = onnxModelType();
+ * const T = await onnxModelType();
  * T.fullName; // '.onnx.ModelProto'
  * ```
  */
-export function onnxModelType(): protobuf.Type {
-  if (!modelType) {
-    const { root } = protobuf.parse(ONNX_PROTO_SCHEMA, { keepCase: true });
-    modelType = root.lookupType('onnx.ModelProto');
-  }
+export function onnxModelType(): Promise<Type> {
+  modelType ??= importOptional('protobufjs', FEATURE, () => import('protobufjs')).then(
+    ({ default: protobuf }) => {
+      const { root } = protobuf.parse(ONNX_PROTO_SCHEMA, { keepCase: true });
+      return root.lookupType('onnx.ModelProto');
+    },
+  );
   return modelType;
 }

@@ -350,6 +350,7 @@ export interface MergeLoraOptions {
  * @param options - see {@link MergeLoraOptions}
  * @returns what changed
  * @throws AdapterError naming the module when an adapter does not fit the base; nothing is written then
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
  * @example
  * ```ts

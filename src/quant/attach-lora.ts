@@ -60,6 +60,7 @@ export interface AttachLoraResult {
  * @returns the branch report and the written file
  * @throws AdapterError when the adapter does not fit the base; InvalidOptionsError on bad folders;
  *   ModelLoadError when the base variant is missing (run `quantize` first)
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
  * @example
  * ```ts
@@ -94,7 +95,7 @@ export async function attachLoraAdapter(options: AttachLoraOptions): Promise<Att
   const adapter = await readLoraAdapter(adapterDir);
   const model = await loadOnnxModel(join(base, 'onnx', file));
   const report = addLoraSideBranches(model, adapter);
-  const bytes = encodeOnnxModel(model);
+  const bytes = await encodeOnnxModel(model);
   await mkdir(join(out, 'onnx'), { recursive: true });
   await copyModelMetadata(base, out, { keepAdapterFiles: true });
   await writeOutputFile(target, bytes);

@@ -125,6 +125,7 @@ async function readSpecialTokens(modelDir: string): Promise<SpecialTokens> {
  * @throws ModelLoadError when the folder or a model is missing or unreadable; InvalidOptionsError on bad
  *   options; BotlensError `QUANT_OUTPUT_EXISTS` when an output exists and `overwrite` is not set;
  *   BotlensError `QUANT_BROKEN` when ONNX Runtime cannot load a result; AbortedError when `signal` fires
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
  * @example
  * ```ts
@@ -247,7 +248,7 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
       }
       continue;
     }
-    const encoded = encodeOnnxModel(model);
+    const encoded = await encodeOnnxModel(model);
     if (options.verify !== false) {
       const v = await compareModels(src, encoded, feeds ? { feeds } : {});
       if (!v.loads) {

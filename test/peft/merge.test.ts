@@ -110,7 +110,7 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
 
 async function runOrt(model: ModelProto, x: Float32Array): Promise<number[]> {
   const ort = await import('onnxruntime-node');
-  const s = await ort.InferenceSession.create(encodeOnnxModel(model));
+  const s = await ort.InferenceSession.create(await encodeOnnxModel(model));
   const out = await s.run({ x: new ort.Tensor('float32', x, [1, IN]) });
   await s.release();
   return Array.from(out['y']!.data as Float32Array);

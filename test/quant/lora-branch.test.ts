@@ -69,7 +69,7 @@ describeWithShared(
         // the base weights are untouched: still the quantized operators, plus 4 float MatMul pairs
         const ops = model.graph!.node.map((n) => n.op_type);
         expect(ops.filter((o) => o === 'Add').length).toBeGreaterThan(4);
-        const out = await logits(encodeOnnxModel(model));
+        const out = await logits(await encodeOnnxModel(model));
         expect(maxAbsDiff(out, merged)).toBeLessThan(tol);
         // and the adapter changes the prediction: far from the base model's logits
         expect(maxAbsDiff(out, baseLogits)).toBeGreaterThan(20 * tol);
@@ -83,7 +83,7 @@ describeWithShared(
       expect(names).toHaveLength(12);
       expect(names[0]).toBe('bots.bert.encoder.layer.0.attention.self.query.lora_A');
       expect(r.feeds[names[0]!]!.dims).toEqual([32, 8]);
-      const bytes = encodeOnnxModel(model);
+      const bytes = await encodeOnnxModel(model);
       const withAdapter = await logits(bytes, r.feeds);
       expect(maxAbsDiff(withAdapter, merged)).toBeLessThan(1e-2);
       // the same graph with every scale at 0: the quantized base with only the adapter's classifier
@@ -96,7 +96,9 @@ describeWithShared(
       const withoutBranches = await logits(bytes, off);
       const classifierOnly = await loadOnnxModel(join(base, 'onnx', 'model_q4.onnx'));
       addLoraSideBranches(classifierOnly, { ...adapter, updates: [] });
-      expect(maxAbsDiff(withoutBranches, await logits(encodeOnnxModel(classifierOnly)))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(withoutBranches, await logits(await encodeOnnxModel(classifierOnly)))).toBeLessThan(
+        1e-5,
+      );
       expect(maxAbsDiff(withAdapter, withoutBranches)).toBeGreaterThan(0.01);
     });
 

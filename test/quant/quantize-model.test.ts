@@ -63,7 +63,7 @@ function mlp(): ModelProto {
 }
 
 async function run(model: ModelProto, x: Float32Array): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(encodeOnnxModel(model));
+  const s = await ort.InferenceSession.create(await encodeOnnxModel(model));
   try {
     const out = await s.run({ x: new ort.Tensor('float32', x, [x.length / 64, 64]) });
     return out['logits']!.data as Float32Array;
@@ -296,14 +296,14 @@ describe('quantizeOnnxModel on a synthetic MLP', () => {
     ]);
   });
 
-  it('leaves an already quantized model untouched with a warning, including its own output', () => {
+  it('leaves an already quantized model untouched with a warning, including its own output', async () => {
     const m = mlp();
     quantizeOnnxModel(m, { bits: 8 });
-    const before = encodeOnnxModel(m);
+    const before = await encodeOnnxModel(m);
     const again = quantizeOnnxModel(m, { bits: 4 });
     expect(again.status).toBe('already-quantized');
     expect(again.warnings[0]).toMatch(/already quantized/);
-    expect(Buffer.from(encodeOnnxModel(m)).equals(Buffer.from(before))).toBe(true);
+    expect(Buffer.from(await encodeOnnxModel(m)).equals(Buffer.from(before))).toBe(true);
     expect(alreadyQuantized(mlp())).toBeUndefined();
   });
 
@@ -379,7 +379,9 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
     expect(readFileSync(target).equals(original)).toBe(true);
     const r = await quantize(dir, { bits: 8, overwrite: true, verify: false });
     expect(r.files[0]!.cosine).toBeUndefined();
-    expect(alreadyQuantized(decodeOnnxModel(readFileSync(target)))).toBe('botlens already quantized it');
+    expect(alreadyQuantized(await decodeOnnxModel(readFileSync(target)))).toBe(
+      'botlens already quantized it',
+    );
   });
 
   it('warns when full-range int8 weights are asked for on a CPU whose int8 kernels saturate (only there)', async () => {
@@ -463,7 +465,7 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
       offset += bytes.length;
     }
     writeFileSync(join(dir, 'onnx', 'model.onnx_data'), Buffer.concat(chunks));
-    writeFileSync(join(dir, 'onnx', 'model.onnx'), encodeOnnxModel(model));
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), await encodeOnnxModel(model));
     expect(statSync(join(dir, 'onnx', 'model.onnx_data')).size).toBe(offset);
     expect(statSync(join(dir, 'onnx', 'model.onnx')).size).toBeLessThan(
       statSync(join(HF_TINY, 'tiny-bert', 'onnx', 'model.onnx')).size - offset + 1000,
@@ -555,7 +557,7 @@ describeWithShared('quantize() on folders: refusals, warnings, embeddings, CLI',
     };
     const outs: Float32Array[] = [];
     for (const m of [a, b]) {
-      const s = await ort.InferenceSession.create(encodeOnnxModel(m));
+      const s = await ort.InferenceSession.create(await encodeOnnxModel(m));
       outs.push((await s.run(feeds))['last_hidden_state']!.data as Float32Array);
       await s.release();
     }

@@ -83,7 +83,7 @@ describeWithShared('quantize() on every hf-tiny fixture (real ONNX Runtime sessi
     }
   });
 
-  it('keeps output heads and the CLIP patch Conv in float32 by default, and says so', () => {
+  it('keeps output heads and the CLIP patch Conv in float32 by default, and says so', async () => {
     const cls = results.get('tiny-bert-cls/8')!.files[0]!.report;
     expect(cls.kept.some((k) => k.op === 'Gemm' && /head/.test(k.reason))).toBe(true);
     expect(cls.quantized.some((q) => q.module === 'bert.pooler.dense')).toBe(true);
@@ -92,7 +92,7 @@ describeWithShared('quantize() on every hf-tiny fixture (real ONNX Runtime sessi
       .get('tiny-clip/4')!
       .files.find((f) => f.source.endsWith('vision_model.onnx'))!.report;
     expect(vision.kept.map((k) => k.op)).toContain('Conv');
-    const model = decodeOnnxModel(readFileSync(join(root, 'tiny-bert-cls', 'onnx', 'model_q4.onnx')));
+    const model = await decodeOnnxModel(readFileSync(join(root, 'tiny-bert-cls', 'onnx', 'model_q4.onnx')));
     const ops = model.graph!.node.map((n) => n.op_type);
     expect(ops.filter((o) => o === 'MatMulNBits')).toHaveLength(13);
     expect(ops).toContain('Gemm'); // the classifier

@@ -27,15 +27,18 @@ export interface GemmChains {
  * @param work - the folder to write to
  * @param shape - the encoder's sizes
  */
-export function writeGemmChains(work: string, shape: EncoderShape & { heads: number }): GemmChains {
+export async function writeGemmChains(
+  work: string,
+  shape: EncoderShape & { heads: number },
+): Promise<GemmChains> {
   const chains = {
     fp32: join(work, 'gemm-fp32.onnx'),
     q8: join(work, 'gemm-q8.onnx'),
     q8Attention: join(work, 'gemm-q8-attention.onnx'),
   };
-  writeFileSync(chains.fp32, gemmChainModel(shape, 'fp32'));
-  writeFileSync(chains.q8, gemmChainModel(shape, 'q8'));
-  writeFileSync(chains.q8Attention, gemmChainModel(shape, 'q8-attention'));
+  writeFileSync(chains.fp32, await gemmChainModel(shape, 'fp32'));
+  writeFileSync(chains.q8, await gemmChainModel(shape, 'q8'));
+  writeFileSync(chains.q8Attention, await gemmChainModel(shape, 'q8-attention'));
   return chains;
 }
 

@@ -33,7 +33,7 @@ export async function prepareModels(
   for (const dir of [original, optimized, withSkipLn]) await quantize(dir, { bits: 8 });
   const config = JSON.parse(readFileSync(join(original, 'config.json'), 'utf8')) as Record<string, number>;
   const standIn = join(work, 'stand-in');
-  writeStandInEncoder(original, standIn, config);
+  await writeStandInEncoder(original, standIn, config);
   const f = res.files[0];
   console.log(
     `optimize (default passes ${f?.passes.join(', ')}): ${f?.report?.attention} attention, ${f?.report?.residualLayerNorm} residual Sum + LayerNorm, ${f?.report?.gelu} Gelu; nodes ${f?.report?.nodesBefore} -> ${f?.report?.nodesAfter}; max output difference ${f?.maxAbsDiff?.toExponential(2)}; ${optimizeSeconds.toFixed(1)} s`,

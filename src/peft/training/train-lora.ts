@@ -265,6 +265,7 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
  * @param options - see {@link TrainLoraOptions}
  * @throws InvalidOptionsError for bad options or a model that is not a BERT-style classifier
  * @throws AbortedError when cancelled
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
  * @example
  * ```ts

@@ -73,6 +73,7 @@ export interface OptimizeFolderResult {
  * @param opts - where to write, passes and tolerance
  * @throws ModelLoadError when the folder or its config cannot be read; InvalidOptionsError on bad options or an
  *   `out` that overlaps the input; BotlensError `OPTIMIZE_OUTPUT_EXISTS` when `out` exists without `overwrite`
+ * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  * @example
  * ```ts
  * const res = await optimizeModelFolder('models/minilm', { out: 'models/minilm-optimized' });
@@ -145,7 +146,7 @@ async function optimizeFile(
       notes.push(`${attempt.join('+')}: no pattern found`);
       continue;
     }
-    const bytes = encodeOnnxModel(model);
+    const bytes = await encodeOnnxModel(model);
     const v = await compareModels(path, bytes, { feeds });
     if (v.loads && v.maxAbsDiff !== undefined && v.maxAbsDiff <= tolerance) {
       return {
