@@ -185,7 +185,10 @@ export class Ensemble implements Detector {
    *
    * @param opts - the target speaker, optional profile and validation limits (given to every member's stream;
    *   raise `limits.maxMessages` for chats longer than 200 messages). A member whose push fails is reported as
-   *   failed from then on, as `detect()` reports it.
+   *   failed in that push's detection, as `detect()` reports it; at its next push its stream is opened again
+   *   and the messages so far (the stream keeps up to `limits.maxMessages`) are pushed to it again first, so
+   *   once the member works again the detection is `detect()`'s on the messages so far. A push that rejects
+   *   (cancelled, or every member failed) leaves the stream as it was before it.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble
    *
