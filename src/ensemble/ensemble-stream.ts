@@ -54,14 +54,15 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
- * @param track - keeps a member's push while it runs (the ensemble's dispose() waits for it)
+ * @param track - keeps a member's push (and its replay) while it runs, with the member's name (the ensemble's
+ *   dispose() waits for it)
  * @param combine - combines member outcomes (the ensemble's strategy)
  * @internal
  */
 export function openEnsembleStream(
   members: readonly Detector[],
   opts: StreamOptions,
-  track: <T>(work: Promise<T>) => Promise<T>,
+  track: <T>(work: Promise<T>, member: string) => Promise<T>,
   combine: CombineOutcomes,
 ): DetectionStream {
   const streams: DetectionStream[] = members.map((m) => openStream(m, opts));
@@ -145,7 +146,7 @@ export function openEnsembleStream(
           return pushNowOrLater(s, message, detectOpts);
         }
       : async (): Promise<Detection> => pushNowOrLater(streams[j]!, message, detectOpts);
-    return track(settleMember(member, call, detectOpts.signal, what)).then((o) => keep(j, o));
+    return track(settleMember(member, call, detectOpts.signal, what), member.name).then((o) => keep(j, o));
   };
 
   /** A push with every member able to push synchronously: no await anywhere. */
