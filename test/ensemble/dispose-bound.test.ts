@@ -41,14 +41,20 @@ const stopsAtAbort: Detector = {
     }),
 };
 
+/** An ensemble whose detect() was cancelled (it rejected) while its member `hang` runs on, never to return. */
+async function cancelledWhileHanging() {
+  const member = hanging();
+  const e = new Ensemble([stopsAtAbort, member]);
+  const ac = new AbortController();
+  const running = e.detect(T, { signal: ac.signal });
+  ac.abort();
+  await expect(running).rejects.toThrow(AbortedError);
+  return { e, member };
+}
+
 describe('Ensemble.dispose() is bounded', () => {
   it('disposes within timeoutMs when a member call never returns, and warns naming it', async () => {
-    const member = hanging();
-    const e = new Ensemble([stopsAtAbort, member]);
-    const ac = new AbortController();
-    const running = e.detect(T, { signal: ac.signal });
-    ac.abort();
-    await expect(running).rejects.toThrow(AbortedError);
+    const { e, member } = await cancelledWhileHanging();
     const warnings: string[] = [];
     const started = nowMs();
     await e.dispose({ timeoutMs: 150, onWarning: (w) => warnings.push(w) });
@@ -61,12 +67,7 @@ describe('Ensemble.dispose() is bounded', () => {
   });
 
   it('by default waits 10 s, then emits a process warning with code BOTLENS_DISPOSE_TIMEOUT', async () => {
-    const member = hanging();
-    const e = new Ensemble([stopsAtAbort, member]);
-    const ac = new AbortController();
-    const running = e.detect(T, { signal: ac.signal });
-    ac.abort();
-    await expect(running).rejects.toThrow(AbortedError);
+    const { e, member } = await cancelledWhileHanging();
     const seen = new Promise<Error & { code?: string }>((resolve) => process.once('warning', resolve));
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
