@@ -134,6 +134,7 @@ export {
 export { isMemberFailure } from './ensemble/run-members.js';
 export {
   ENSEMBLE_STRATEGIES,
+  type EnsembleDisposeOptions,
   type EnsembleFitOptions,
   type EnsembleOptions,
   type EnsembleResult,

@@ -127,7 +127,7 @@ describe('streams and timelines under raised limits (1000 messages)', () => {
     );
   });
 
-  it('an ensemble member that fails mid-stream stays failed, as detect() on the whole transcript reports it', async () => {
+  it('an ensemble member that fails mid-stream (past its own limit) is reported at every later point, as detect() on the whole transcript reports it', async () => {
     const e = new Ensemble([
       new HeuristicDetector({ limits: { maxMessages: 50 } }),
       new HeuristicDetector({ name: 'h2' }),

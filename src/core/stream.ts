@@ -45,11 +45,19 @@ export function openStream(detector: Detector, opts: StreamOptions): DetectionSt
  *
  * @param detector - the detector to run
  * @param opts - the target speaker, profile and validation limits
- * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
+ * @param seed - messages the stream holds from the start, as if pushed, without running `detect()` on them
+ *   (the next push judges them with it; {@link replayStream})
+ * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed, or
+ *   a `seed` message fails the push checks
  */
-export function recomputingStream(detector: Detector, opts: StreamOptions): DetectionStream {
+export function recomputingStream(
+  detector: Detector,
+  opts: StreamOptions,
+  seed: readonly Message[] = [],
+): DetectionStream {
   const limits: ValidationLimits | undefined = opts?.limits;
   const log = new MessageLog(opts?.target, opts?.profile, limits ?? { maxMessages: Number.MAX_SAFE_INTEGER });
+  for (const m of seed) log.append(m);
   let latest: Detection | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   return {
@@ -83,6 +91,49 @@ export function recomputingStream(detector: Detector, opts: StreamOptions): Dete
     },
     detection: () => latest,
   };
+}
+
+/**
+ * Opens a stream on `detector` again and brings it to where a stream that took `messages` would be: its own
+ * `stream()` with every message pushed again, in order (the detections in between are dropped), or the
+ * recomputing stream holding them, with no `detect()` until the next push. An ensemble rebuilds a member's
+ * stream with it after that member's push failed (the failed stream missed a message).
+ *
+ * @param detector - the detector to run
+ * @param opts - the target speaker, profile and validation limits (as the first stream was opened with)
+ * @param messages - the messages the stream must hold, in push order
+ * @param detectOpts - the options of each push (its `signal`)
+ * @returns the stream, ready for the next message
+ * @throws what the detector's `stream()` or a push throws (the first failure stops the replay)
+ * @internal
+ */
+export async function replayStream(
+  detector: Detector,
+  opts: StreamOptions,
+  messages: readonly Message[],
+  detectOpts: DetectOptions,
+): Promise<DetectionStream> {
+  if (!detector.stream) return recomputingStream(detector, opts, messages);
+  const s = detector.stream(opts);
+  for (const m of messages) await pushNowOrLater(s, m, detectOpts);
+  return s;
+}
+
+/**
+ * Pushes `message` the cheapest way `s` allows now: `pushNow` (the detection itself) when it can push
+ * synchronously ({@link SyncPushStream}), else `push`.
+ *
+ * @param s - the stream
+ * @param message - the message
+ * @param opts - the push's options
+ * @internal
+ */
+export function pushNowOrLater(
+  s: DetectionStream,
+  message: Message,
+  opts: DetectOptions,
+): Detection | Promise<Detection> {
+  return canPushNow(s) ? s.pushNow(message, opts) : s.push(message, opts);
 }
 
 /**

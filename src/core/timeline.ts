@@ -24,9 +24,9 @@ export interface TimelinePoint {
   /** The label at that point, or `null` when abstaining. */
   label: Label | null;
   /**
-   * For an ensemble: the members that had failed by this point (a member whose push failed stays failed, as
-   * its verdict would no longer cover every message), so a point never rests silently on fewer members than
-   * asked for. Absent when every member ran.
+   * For an ensemble: the members that failed at this point, so a point never rests silently on fewer members
+   * than asked for (a member that failed is replayed from the messages so far at the next point, and is
+   * named again as long as it fails). Absent when every member ran.
    */
   failedMembers?: string[];
 }

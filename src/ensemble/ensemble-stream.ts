@@ -6,12 +6,12 @@ import type {
   Detector,
   StreamOptions,
 } from '../core/detector.js';
-import { MessageSequence } from '../core/message-log.js';
-import { canPushNow, openStream, type SyncPushStream } from '../core/stream.js';
-import type { Message } from '../core/transcript.js';
+import { MessageLog } from '../core/message-log.js';
+import { canPushNow, openStream, pushNowOrLater, replayStream, type SyncPushStream } from '../core/stream.js';
+import type { Message, ValidMessage } from '../core/transcript.js';
 import { resolveValidationLimits } from '../core/validate.js';
-import { pushMemberNow, settleMember } from './run-members.js';
-import type { EnsembleResult, EnsembleStrategy, MemberFailure, MemberOutcome } from './types.js';
+import { isMemberFailure, pushMemberNow, settleMember } from './run-members.js';
+import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
 /**
  * Combines the members' current outcomes into the ensemble's detection, at once (every member has answered,
@@ -23,19 +23,10 @@ export type CombineOutcomes = (
   signal: AbortSignal | undefined,
 ) => EnsembleResult;
 
-/** True when every stream still pushed to (not `failed`) can push synchronously now. */
-function allCanPushNow(
-  streams: readonly DetectionStream[],
-  failed: readonly (MemberFailure | undefined)[],
-): boolean {
-  for (let j = 0; j < streams.length; j++)
-    if (failed[j] === undefined && !canPushNow(streams[j]!)) return false;
+/** True when every member's stream can push synchronously now. */
+function allCanPushNow(streams: readonly DetectionStream[]): boolean {
+  for (const s of streams) if (!canPushNow(s)) return false;
   return true;
-}
-
-/** True when a member's outcome is a failure kept as data. */
-function isFailure(o: MemberOutcome): o is MemberFailure {
-  return 'error' in o;
 }
 
 /**
@@ -47,41 +38,53 @@ function isFailure(o: MemberOutcome): o is MemberFailure {
  * embedding streams keep theirs on such messages), the ensemble's detection is kept too instead of being
  * combined again: nothing it rests on changed.
  *
- * A member whose push fails is kept as an error, as in `detect()`, and stays failed with that error for the rest
- * of the stream: its stream missed the message, so a later detection of its would judge a different
- * transcript (a member past its `maxMessages`, for one, refuses every later push too). The ensemble's own check
- * of each message uses `opts.limits` (when given; the members apply their own otherwise). Pushes are
- * serialized. When
- * nothing is queued and every member's stream can push synchronously ({@link SyncPushStream}), the push runs
- * at once (its promise is already settled): no promise per member, no turn through the chain.
+ * A member whose push fails is kept as an error at that push, as in `detect()`. Its stream missed the message,
+ * so at the member's next push the stream is opened again and every message kept so far is pushed to it again
+ * ({@link replayStream}; at most `limits.maxMessages` messages, the ones the stream keeps) before the new one:
+ * once the member works again, its detections (and the ensemble's) are those of `detect()` on the messages so
+ * far; while it keeps failing, each push reports it failed, with the error of that push. A push that rejects
+ * after its message was checked (cancelled, every member failed, or the ensemble was disposed) leaves the
+ * stream as it was before it: the message is forgotten and every member is replayed at the next push, since
+ * some may have taken it.
+ *
+ * The ensemble's own check of each message uses `opts.limits` (when given; the members apply their own
+ * otherwise). Pushes are serialized. When nothing is queued, no member waits for a replay and every member's
+ * stream can push synchronously ({@link SyncPushStream}), the push runs at once (its promise is already
+ * settled): no promise per member, no turn through the chain.
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
- * @param track - keeps a member's push while it runs (the ensemble's dispose() waits for it)
+ * @param track - keeps a member's push (and its replay) while it runs, with the member's name (the ensemble's
+ *   dispose() waits for it)
  * @param combine - combines member outcomes (the ensemble's strategy)
  * @internal
  */
 export function openEnsembleStream(
   members: readonly Detector[],
   opts: StreamOptions,
-  track: <T>(work: Promise<T>) => Promise<T>,
+  track: <T>(work: Promise<T>, member: string) => Promise<T>,
   combine: CombineOutcomes,
 ): DetectionStream {
-  const streams = members.map((m) => openStream(m, opts));
-  /** Each member's first failed push (its stream missed that message: it is not pushed to again). */
-  const failed: (MemberFailure | undefined)[] = new Array(members.length).fill(undefined);
+  const streams: DetectionStream[] = members.map((m) => openStream(m, opts));
   /**
-   * The ensemble's own check of each message, before any member sees it: `opts.limits`, else the defaults, as
+   * The messages pushed so far, each checked before any member sees it: `opts.limits`, else the defaults, as
    * `Ensemble.detect()` checks a whole transcript. A push past `maxMessages` is refused with the typed error and
-   * leaves the stream as it was, rather than failing every member.
+   * leaves the stream as it was, rather than failing every member. Kept for the members' replays.
    */
-  const limits = resolveValidationLimits(opts?.limits);
-  /** Keeps a member's failure for the pushes after it. */
+  const log = new MessageLog(opts?.target, opts?.profile, resolveValidationLimits(opts?.limits));
+  /** Members whose stream lacks a kept message (a push of theirs failed, or a push was undone): replayed next. */
+  const stale: boolean[] = new Array(members.length).fill(false);
+  let staleCount = 0;
+  const markStale = (j: number): void => {
+    if (!stale[j]) staleCount++;
+    stale[j] = true;
+  };
+  /** Marks a member whose push failed, so its stream is replayed at its next push. */
   const keep = (j: number, o: MemberOutcome): MemberOutcome => {
-    if (isFailure(o)) failed[j] = o;
+    if (isMemberFailure(o)) markStale(j);
     return o;
   };
-  const support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
+  let support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
   const what = 'Ensemble stream push()';
   let latest: Detection | undefined;
   /** Each member's outcome at the latest push. */
@@ -89,10 +92,11 @@ export function openEnsembleStream(
   let chain: Promise<unknown> = Promise.resolve();
   /** Pushes queued or running on `chain`. */
   let busy = 0;
-  /** The pushed messages' order (a timestamp must not go backwards, as in `detect()`). */
-  const sequence = new MessageSequence();
 
-  /** The ensemble's detection once every member has answered the message. */
+  /**
+   * The ensemble's detection once every member has answered the message. Nothing is kept until `combine`
+   * has answered, so a push that throws here leaves the detection and the counts as they were.
+   */
   const conclude = (
     message: Message,
     outcomes: MemberOutcome[],
@@ -101,30 +105,71 @@ export function openEnsembleStream(
     // A failure is a new object at every push, so it never counts as unchanged.
     let unchanged = latest !== undefined;
     for (let j = 0; unchanged && j < outcomes.length; j++) unchanged = outcomes[j] === seen[j];
+    if (message.speaker !== opts.target && unchanged) {
+      seen = outcomes;
+      return latest!;
+    }
+    const next =
+      message.speaker === opts.target
+        ? {
+            targetMessages: support.targetMessages + 1,
+            targetCharacters: support.targetCharacters + message.text.length,
+          }
+        : { ...support };
+    latest = combine(next, outcomes, signal);
+    support = next;
     seen = outcomes;
-    if (message.speaker === opts.target) {
-      support.targetMessages++;
-      support.targetCharacters += message.text.length;
-    } else if (unchanged) return latest!;
-    latest = combine({ ...support }, outcomes, signal);
     return latest;
+  };
+
+  /** Counts undone pushes: a replay still running from before an undo must not put its stream back. */
+  let undone = 0;
+  /** Undoes a push that threw after its message was kept: forgets the message and replays every member next. */
+  const undo = (message: ValidMessage): void => {
+    undone++;
+    if (log.messages[log.messages.length - 1] === message) log.pop();
+    for (let j = 0; j < members.length; j++) markStale(j);
+  };
+
+  /** Member `j`'s push: its stream's, after a replay of the messages before this one when it is stale. */
+  const pushMember = (j: number, message: Message, detectOpts: DetectOptions): Promise<MemberOutcome> => {
+    const member = members[j]!;
+    const call = stale[j]
+      ? async (): Promise<Detection> => {
+          const at = undone;
+          const s = await replayStream(member, opts, log.messages.slice(0, -1), detectOpts);
+          if (at === undone) {
+            streams[j] = s;
+            stale[j] = false;
+            staleCount--;
+          }
+          return pushNowOrLater(s, message, detectOpts);
+        }
+      : async (): Promise<Detection> => pushNowOrLater(streams[j]!, message, detectOpts);
+    return track(settleMember(member, call, detectOpts.signal, what), member.name).then((o) => keep(j, o));
   };
 
   /** A push with every member able to push synchronously: no await anywhere. */
   const pushNow = (message: Message, detectOpts: DetectOptions): Detection => {
-    sequence.next(message, limits);
-    const outcomes: MemberOutcome[] = new Array(streams.length);
-    for (let j = 0; j < streams.length; j++) {
-      outcomes[j] =
-        failed[j] ??
-        keep(j, pushMemberNow(members[j]!, streams[j] as SyncPushStream, message, detectOpts, what));
+    const kept = log.append(message);
+    try {
+      const outcomes: MemberOutcome[] = new Array(streams.length);
+      for (let j = 0; j < streams.length; j++) {
+        outcomes[j] = keep(
+          j,
+          pushMemberNow(members[j]!, streams[j] as SyncPushStream, message, detectOpts, what),
+        );
+      }
+      return conclude(message, outcomes, detectOpts.signal);
+    } catch (err) {
+      undo(kept);
+      throw err;
     }
-    return conclude(message, outcomes, detectOpts.signal);
   };
 
   return {
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
-      if (busy === 0 && allCanPushNow(streams, failed)) {
+      if (busy === 0 && staleCount === 0 && allCanPushNow(streams)) {
         try {
           return Promise.resolve(pushNow(message, detectOpts));
         } catch (err) {
@@ -135,18 +180,14 @@ export function openEnsembleStream(
       const run = chain.then(async () => {
         // Checks this message alone (shape, timestamp, order), before any member sees it, so a bad message
         // reaches no member and a push costs the same at any length.
-        sequence.next(message, limits);
-        const { signal } = detectOpts;
-        const outcomes = await Promise.all(
-          streams.map(
-            (s, j) =>
-              failed[j] ??
-              track(settleMember(members[j]!, () => s.push(message, detectOpts), signal, what)).then((o) =>
-                keep(j, o),
-              ),
-          ),
-        );
-        return conclude(message, outcomes, signal);
+        const kept = log.append(message);
+        try {
+          const outcomes = await Promise.all(streams.map((_, j) => pushMember(j, message, detectOpts)));
+          return conclude(message, outcomes, detectOpts.signal);
+        } catch (err) {
+          undo(kept);
+          throw err;
+        }
       });
       const done = (): void => {
         busy--;

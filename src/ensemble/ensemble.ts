@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import { nowMs } from '../core/detection.js';
 import type {
   DetectionStream,
@@ -7,6 +8,7 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import { Inflight } from '../core/inflight.js';
+import { inRange } from '../core/number-range.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -36,6 +38,7 @@ import { createStrategy } from './strategies/create-strategy.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
 import { type ResultRun, streamCombiner } from './stream-combine.js';
 import type {
+  EnsembleDisposeOptions,
   EnsembleFitOptions,
   EnsembleOptions,
   EnsembleResult,
@@ -185,7 +188,10 @@ export class Ensemble implements Detector {
    *
    * @param opts - the target speaker, optional profile and validation limits (given to every member's stream;
    *   raise `limits.maxMessages` for chats longer than 200 messages). A member whose push fails is reported as
-   *   failed from then on, as `detect()` reports it.
+   *   failed in that push's detection, as `detect()` reports it; at its next push its stream is opened again
+   *   and the messages so far (the stream keeps up to `limits.maxMessages`) are pushed to it again first, so
+   *   once the member works again the detection is `detect()`'s on the messages so far. A push that rejects
+   *   (cancelled, or every member failed) leaves the stream as it was before it.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble
    *
@@ -200,7 +206,7 @@ export class Ensemble implements Detector {
     this.#combiner.checkFitted(this.name);
     const what = `Ensemble "${this.name}" stream push()`;
     const run = streamCombiner(this.#combiner, this.#combiner.stages());
-    const track = <T>(work: Promise<T>) => this.#inflight.track(work);
+    const track = <T>(work: Promise<T>, member: string) => this.#inflight.track(work, `member "${member}"`);
     return openEnsembleStream(this.#members, opts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
@@ -262,24 +268,32 @@ export class Ensemble implements Detector {
     }
     // The examples and cuts members learn from, cut and validated once for the out-of-fold fits and the final one.
     const memberExamples = new MemberExamples(examples, o.memberPrefixCuts, from, copiesOf(examples, valids));
-    const fitted = this.#combiner.learns
-      ? await learnCombiner(
-          this.#members,
-          examples,
-          valids,
-          o,
-          this.#combiner.prefixCuts,
-          memberExamples,
-          signal,
-          what,
-          opts.groups,
-        )
-      : undefined;
-    const cut = memberExamples.select();
-    for (const m of this.#members) {
-      AbortedError.throwIfAborted(signal, what);
-      await fitMember(m, cut, signal, what);
-    }
+    // Every member call of the fit runs (one after another) inside this work, so dispose() waits for it whole:
+    // no member is disposed between two of the fit's calls.
+    const fitted = await this.#inflight.track(
+      (async () => {
+        const combiner = this.#combiner.learns
+          ? await learnCombiner(
+              this.#members,
+              examples,
+              valids,
+              o,
+              this.#combiner.prefixCuts,
+              memberExamples,
+              signal,
+              what,
+              opts.groups,
+            )
+          : undefined;
+        const cut = memberExamples.select();
+        for (const m of this.#members) {
+          AbortedError.throwIfAborted(signal, what);
+          await fitMember(m, cut, signal, what);
+        }
+        return combiner;
+      })(),
+      what,
+    );
     this.#combiner.restore(fitted ? fitted.toState() : { combiner: null, combiners: null });
     this.#groupedFolds = fitted !== undefined && opts.groups !== undefined;
   }
@@ -383,20 +397,32 @@ export class Ensemble implements Detector {
 
   /**
    * Disposes every member (all are attempted even if one fails), once the member calls still running have
-   * settled (a `detect()` that was cancelled rejects at once, while a member that ignores its signal runs on):
-   * a member is never disposed under its own call. Calling it again does nothing.
+   * settled (a `detect()` that was cancelled rejects at once, while a member that ignores its signal runs on;
+   * a `fit()` or a stream push under way): a member is not disposed under its own call. The wait is bounded by
+   * `timeoutMs` (10 s by default): past it, the members are disposed anyway and `onWarning` is told which calls
+   * were still running (they may then fail), so a member that never returns cannot hang the caller. Calling it
+   * again does nothing.
    *
-   * @throws BotlensError `DISPOSE_FAILED` when a member's `dispose()` rejected
+   * @param options - the bound on the wait and where its warning goes; see {@link EnsembleDisposeOptions}
+   * @throws InvalidOptionsError for a bad `timeoutMs` (nothing is disposed then); BotlensError
+   *   `DISPOSE_FAILED` when a member's `dispose()` rejected
    *
    * @example
    * ```ts
-   * await ensemble.dispose();
+   * await ensemble.dispose({ timeoutMs: 2000 });
    * ```
    */
-  async dispose(): Promise<void> {
+  async dispose(options: EnsembleDisposeOptions = {}): Promise<void> {
+    const timeoutMs = disposeTimeout(options.timeoutMs);
     if (this.#disposed) return;
     this.#disposed = true;
-    await this.#inflight.settled();
+    const running = await this.#inflight.settledWithin(timeoutMs);
+    if (running.length > 0) {
+      const calls = [...new Set(running)].join(', ');
+      (options.onWarning ?? emitDisposeWarning)(
+        `Ensemble "${this.name}" dispose(): ${running.length} call(s) still running after ${timeoutMs} ms (${calls}); disposed the members anyway, so those calls may fail. A member that ignores its signal or never returns holds them: fix it, or raise timeoutMs.`,
+      );
+    }
     const settled = await Promise.allSettled(this.#members.map(async (m) => m.dispose?.()));
     const failed = settled.flatMap((r, j) =>
       r.status === 'rejected' ? [{ name: this.#o.names[j]!, reason: r.reason as unknown }] : [],
@@ -429,6 +455,7 @@ export class Ensemble implements Detector {
           run.signal,
           run.what,
         ),
+        `member "${this.#o.names[j]!}"`,
       );
     return this.#combine(valids.map(transcriptSupport), member, run);
   }
@@ -469,4 +496,23 @@ export class Ensemble implements Detector {
       support,
     });
   }
+}
+
+/** The longest `setTimeout` delay: a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** `EnsembleDisposeOptions.timeoutMs`, checked, with its default. */
+function disposeTimeout(timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined) return 10_000;
+  if (timeoutMs === Number.POSITIVE_INFINITY || inRange(timeoutMs, { min: 0, max: MAX_TIMER_MS }))
+    return timeoutMs;
+  throw new InvalidOptionsError(
+    'timeoutMs',
+    `expected milliseconds from 0 to ${MAX_TIMER_MS}, or Infinity to wait as long as the calls take, got ${describeValue(timeoutMs)}`,
+  );
+}
+
+/** The default `EnsembleDisposeOptions.onWarning`: a process warning with code `BOTLENS_DISPOSE_TIMEOUT`. */
+function emitDisposeWarning(message: string): void {
+  process.emitWarning(message, { code: 'BOTLENS_DISPOSE_TIMEOUT' });
 }

@@ -28,6 +28,23 @@ export interface EnsembleFitOptions extends DetectOptions {
   groups?: readonly string[];
 }
 
+/** Options of `Ensemble.dispose`. */
+export interface EnsembleDisposeOptions {
+  /**
+   * How long `dispose()` waits for member calls still running (a cancelled `detect()` whose member ignores its
+   * signal, a `fit()` or a stream push under way) before it disposes the members anyway and warns through
+   * `onWarning`, naming the calls still running (they may then fail). Milliseconds, at most 2147483647 (the
+   * longest timer), or `Infinity` to wait as long as they take.
+   * @defaultValue 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Receives the warning when the wait ran out.
+   * @defaultValue `process.emitWarning` with code `BOTLENS_DISPOSE_TIMEOUT`
+   */
+  onWarning?: (message: string) => void;
+}
+
 /** A member's error, kept as data in an {@link EnsembleResult}. */
 export type MemberError = MemberFailure['error'];
 

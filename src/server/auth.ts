@@ -1,17 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answer, sendAnswer } from './error-table.js';
-
-/**
- * The routes answered without the API key, as `METHOD /route` (HEAD counts as GET): the health probes, which a
- * load balancer calls without credentials, and the API description, which holds no data. Every other route,
- * and any URL that matches no route, needs the key when one is set (deny by default).
- */
-export const OPEN_ROUTES: readonly string[] = Object.freeze([
-  'GET /healthz',
-  'GET /readyz',
-  'GET /openapi.json',
-]);
+import { OPEN_ROUTES } from './route-table.js';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();

@@ -4,6 +4,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
+import { ROUTE_PATHS } from './route-table.js';
 
 /**
  * Every `code` the HTTP service puts in an error body. Stable: clients may branch on it.
@@ -64,19 +65,9 @@ export interface ServiceErrorBody {
 // Absolute POSIX paths (not the "//host/path" of a URL) and Windows drive paths.
 const PATH_PATTERN = /(?<![\w:/.~-])\/[^\s"'`),;:]+|\b[A-Za-z]:\\[^\s"'`),;]+/g;
 
-/** The service's routes: named in its own messages (`post each transcript to /v1/detect`), never redacted. */
-const ROUTE_PATHS: ReadonlySet<string> = new Set([
-  '/v1/detect',
-  '/v1/detect/batch',
-  '/healthz',
-  '/readyz',
-  '/metrics',
-  '/openapi.json',
-]);
-
 /**
  * Replaces server file paths in a message with `<path>`, so answers never reveal the server's layout; the
- * service's own routes stay as they are (a trailing `.` ending the sentence aside).
+ * service's own routes ({@link ROUTE_PATHS}) stay as they are (a trailing `.` ending the sentence aside).
  */
 export function redactPaths(message: string): string {
   return message.replace(PATH_PATTERN, (p) => (ROUTE_PATHS.has(p.replace(/\.$/, '')) ? p : '<path>'));

@@ -8,6 +8,7 @@ import { answer, redactPaths, sendAnswer } from './error-table.js';
 import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
 import { readBatchBody, readDetectBody, type TranscriptPolicy } from './request.js';
+import { ROUTE_METHODS, ROUTES } from './route-table.js';
 import { DETECTION_ERRORS, errorResponses, schemaRef } from './schemas.js';
 import { isPooled } from './worker-pool.js';
 
@@ -63,16 +64,6 @@ function safe<T>(d: T): T {
   return hasFailure(d) ? redactDeep(d) : d;
 }
 
-/** Allowed methods by route, for 405 answers. */
-export const ROUTE_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['/v1/detect', ['POST']],
-  ['/v1/detect/batch', ['POST']],
-  ['/healthz', ['GET', 'HEAD']],
-  ['/readyz', ['GET', 'HEAD']],
-  ['/metrics', ['GET', 'HEAD']],
-  ['/openapi.json', ['GET', 'HEAD']],
-]);
-
 function decodedPath(url: string): string {
   const path = url.split('?', 1)[0]!;
   try {
@@ -115,7 +106,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
   }
 
   app.post(
-    '/v1/detect',
+    ROUTES.detect.path,
     {
       config: { detection: true },
       schema: {
@@ -136,7 +127,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
   );
 
   app.post(
-    '/v1/detect/batch',
+    ROUTES.detectBatch.path,
     {
       config: { detection: true },
       schema: {
@@ -160,11 +151,15 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     },
   );
 
-  app.get('/healthz', { schema: { summary: 'The process is up (open: no key needed)' } }, async () => ({
-    status: 'ok',
-  }));
   app.get(
-    '/readyz',
+    ROUTES.healthz.path,
+    { schema: { summary: 'The process is up (open: no key needed)' } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
+  app.get(
+    ROUTES.readyz.path,
     { schema: { summary: 'Every required model is loaded and warm (open: no key needed)' } },
     async (_req, reply: FastifyReply) => {
       const r = c.readiness();
@@ -174,14 +169,14 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     },
   );
   app.get(
-    '/metrics',
+    ROUTES.metrics.path,
     { schema: { summary: 'Prometheus metrics', security } },
     async (_req, reply: FastifyReply) => {
       reply.header('Content-Type', c.metrics.registry.contentType);
       return c.metrics.registry.metrics();
     },
   );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(ROUTES.openapi.path, { schema: { hide: true } }, async () => app.swagger());
 
   app.setNotFoundHandler(async (req, reply) => {
     const allowed = ROUTE_METHODS.get(decodedPath(req.url));

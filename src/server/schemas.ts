@@ -46,7 +46,8 @@ const detectionSchema: JsonSchema = {
           failedMembers: {
             type: 'array',
             items: { type: 'string' },
-            description: 'Ensemble members that had failed by this point (absent when every member ran).',
+            description:
+              'Ensemble members that failed at this point (absent when every member ran; a member that failed is replayed at the next point and named again only if it still fails).',
           },
         },
       },

@@ -86,14 +86,19 @@ function failedMembers(d: Detection): FailedMemberLine[] {
   );
 }
 
-/** The members that failed somewhere in a timeline, each with the first point it is missing from. */
+/** The members that failed somewhere in a timeline, each with the first point it is missing from and how many lack it. */
 function timelineFailures(points: readonly TimelinePoint[]): FailedMemberLine[] {
-  const first = new Map<string, number>();
-  for (const p of points)
-    for (const m of p.failedMembers ?? []) if (!first.has(m)) first.set(m, p.messageIndex);
-  return [...first].map(([detector, at]) => ({
+  const first = new Map<string, { at: number; points: number }>();
+  for (const p of points) {
+    for (const m of p.failedMembers ?? []) {
+      const f = first.get(m);
+      if (f) f.points++;
+      else first.set(m, { at: p.messageIndex, points: 1 });
+    }
+  }
+  return [...first].map(([detector, f]) => ({
     detector,
-    error: `its stream failed at message ${at} of the timeline, so the points from there on lack it`,
+    error: `its stream failed at message ${f.at} of the timeline: ${f.points} of ${points.length} points lack it`,
   }));
 }
 
