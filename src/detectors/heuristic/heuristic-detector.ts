@@ -412,7 +412,7 @@ export class HeuristicDetector implements Detector {
       has,
       counts: acc.counts(),
       contributions,
-      model,
+      weights: packed,
       fitted: this.isFitted,
       options: this.featureOptions,
     };
