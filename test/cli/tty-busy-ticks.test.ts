@@ -29,8 +29,10 @@ describeWithShared('fit: the busy line on a terminal', () => {
       ];
       const r = await interruptCliOnTty(args, /fit: fitting ensemble on \d+ transcripts \(3 s\)/);
       expect(r.interrupted, r.out).toBe(true);
-      // Seconds 1, 2 and 3 were each drawn while the fit ran.
-      for (const s of [1, 2, 3]) expect(r.out).toContain(`transcripts (${s} s)`);
+      // The seconds moved while the fit ran: several distinct times were drawn, up to 3.
+      const drawn = new Set([...r.out.matchAll(/transcripts \((\d+) s\)/g)].map((m) => Number(m[1])));
+      expect(drawn.size).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...drawn)).toBe(3);
       expect(r.out).toMatch(/\[rc=130\]/);
       // After the last drawn time, the line is cleared (cli-progress's clear: ESC[2K, or ESC[0K at column 1).
       const last = r.out.lastIndexOf(' s)');

@@ -16,7 +16,6 @@ import {
 } from '../fit-groups.js';
 import { usageChecked } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
-import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
@@ -134,11 +133,6 @@ async function evaluate(
     : undefined;
   const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));
   const progress = createTaskProgress({ label: 'eval', quiet: flags.quiet });
-  // Ctrl-C: clear the progress line before exit 130, rather than leave its last state standing.
-  const unhook = hintOnInterrupt(
-    () => undefined,
-    () => progress.stop(),
-  );
   try {
     let fitMs = 0;
     if (train) {
@@ -209,7 +203,6 @@ async function evaluate(
     });
     process.stdout.write(`${formatTable(['metric', 'value'], rows)}\n`);
   } finally {
-    unhook();
     loadBar?.stop();
     progress.stop();
     await detector.dispose?.();

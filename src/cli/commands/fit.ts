@@ -4,7 +4,6 @@ import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
-import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
@@ -55,16 +54,13 @@ export function registerFitCommand(program: Command): void {
       if (note !== undefined && !flags.quiet) process.stderr.write(note);
       const t0 = performance.now();
       progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
-      // Ctrl-C: clear the progress line before exit 130, rather than leave its last time standing.
-      const unhook = hintOnInterrupt(
-        () => undefined,
-        () => progress.stop(),
-      );
-      try {
-        await fitGrouped(detector, train, flags.groupBy, '--data');
-      } finally {
-        unhook();
-      }
+      // Ctrl-C: clear the progress line, then end by SIGINT as before. The handler stays until the process ends:
+      // removed when the fit returns, a Ctrl-C that came during its last CPU-bound stretch would be lost.
+      process.once('SIGINT', () => {
+        progress.stop();
+        process.kill(process.pid, 'SIGINT');
+      });
+      await fitGrouped(detector, train, flags.groupBy, '--data');
       progress.stop();
       await writeFileAtomic(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
       const ms = performance.now() - t0;
