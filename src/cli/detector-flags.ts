@@ -15,6 +15,7 @@ import {
   parseThreshold,
 } from '../flags/ensemble-flags.js';
 import type { LoadProgress } from '../runtime/model-options.js';
+import { ARG } from './flag-parsers.js';
 
 export {
   type DetectorFlags,
@@ -72,6 +73,7 @@ export function addDetectorFlags(
     .option(
       '--detectors <list>',
       `comma-separated detectors: ${registeredDetectorTypes().join(', ')}`,
+      ARG.detectors,
       'heuristic',
     )
     .addOption(
@@ -88,10 +90,12 @@ export function addDetectorFlags(
     .option(
       '--member-prefix-cuts <list>',
       'stacking: also fit the members on training transcripts cut after these many target messages (comma-separated: better verdicts after the first messages; "none" = whole transcripts only) [default: 1]',
+      ARG.prefixCuts,
     )
     .option(
       '--member-prefix-cut-share <share>',
       'stacking: the share of training transcripts, in (0, 1], whose --member-prefix-cuts cuts the members learn from [default: 0.25]',
+      ARG.cutShare,
     )
     .option(
       '--no-member-features',
@@ -100,6 +104,7 @@ export function addDetectorFlags(
     .option(
       '--prior <share>',
       'stacking: the share of bots expected where the ensemble is used, in (0, 1), when it differs from the training data (0.5 = no assumption) [default: the training share]',
+      ARG.prior,
     )
     .option(
       '--model <value>',
@@ -117,14 +122,20 @@ export function addDetectorFlags(
     .option(
       '--rare-buckets <rule>',
       'embedding: give the probe no weight (drop) or a larger penalty (shrink) for hashed positions seen in fewer than N training conversations (any: of either class; eachClass: the fewer of bot and human ones): N[,drop|shrink][,any|eachClass], e.g. 10,eachClass [default: off]',
+      ARG.rareBuckets,
     )
     .option(
       '--knn-stop-share <share>',
       'embedding, hashing embedder only (with --embedder hashing): leave hashed positions used by more than this share of the labelled vectors (common n-grams) out of the kNN vote, in (0, 1]; 1 leaves nothing out; set at fit [default: 1]',
+      ARG.knnStopShare,
     )
     .addOption(new Option('--dtype <dtype>', 'model weight variant').choices(['fp32', 'fp16', 'q8', 'q4']))
-    .option('--threshold <p>', 'P(bot) at or above which the label is bot')
-    .option('--threads <n>', "intra-op threads per model (default: ONNX Runtime's, one per physical core)")
+    .option('--threshold <p>', 'P(bot) at or above which the label is bot', ARG.threshold)
+    .option(
+      '--threads <n>',
+      "intra-op threads per model (default: ONNX Runtime's, one per physical core)",
+      ARG.threads,
+    )
     .addOption(
       new Option('--device <device>', 'where models run (auto, gpu and cuda fall back to the CPU)').choices([
         'cpu',

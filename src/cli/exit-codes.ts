@@ -5,6 +5,8 @@
  * - `2`: a usage error: unknown command or option, missing argument, value outside the allowed choices;
  * - `3`: a partial result: a member of the ensemble failed and `--allow-partial` was not given (nothing is scored
  *   from the rest; the member and its reason are on stderr);
- * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended.
+ * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended;
+ * - `141`: standard output was closed by its reader before the output was all written (`botlens models --json |
+ *   head -1`), as a shell reports a process SIGPIPE ended (128 + 13); the command stops quietly.
  */
-export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, interrupted: 130, stdoutClosed: 141 } as const;

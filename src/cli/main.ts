@@ -13,13 +13,14 @@ import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { configureProgram, runProgram } from './configure-program.js';
+import { exitQuietlyWhenStdoutCloses } from './stdout-closed.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two folders below package.json.
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('botlens')
   .description(
-    'Tell bots from humans in chat transcripts.\n\nExit codes: 0 ok, 1 error, 2 usage error, 3 partial result (a detector failed; see --allow-partial).',
+    'Tell bots from humans in chat transcripts.\n\nExit codes: 0 ok, 1 error, 2 usage error, 3 partial result (a detector failed; see --allow-partial), 130 interrupted, 141 standard output closed early.',
   )
   .version(version, '-V, --version', 'print the botlens version');
 
@@ -35,6 +36,8 @@ registerOptimizeCommand(program);
 registerLoraCommand(program);
 registerScoreCommand(program);
 registerWorkerCommand(program);
+
+exitQuietlyWhenStdoutCloses();
 
 // Program-wide settings (usage errors, exit codes): applied last, to every command registered above.
 configureProgram(program);

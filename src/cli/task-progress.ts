@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import { type BarLayout, chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from './bar-layout.js';
+import { type ElapsedTicker, startElapsedTicker } from './elapsed-ticker.js';
 import { elideMiddle } from './load-bar-line.js';
 import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
 
@@ -67,6 +68,8 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
   let stopped = false;
   let suspended = false;
   let timer: NodeJS.Timeout | undefined;
+  // Redraws the busy line's seconds while this thread is busy (a timer here cannot fire then).
+  let ticker: ElapsedTicker | undefined;
   // What the bar last showed, to draw it again after a model-loading bar has had the line.
   let last: { layout: BarLayout; total: number; value: number; payload: Record<string, string> } | undefined;
   const draw = () => {
@@ -108,6 +111,7 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
     if (stopped) return;
     stopped = true;
     if (timer) clearInterval(timer);
+    ticker?.stop();
     remove();
     clearBackgroundBar(asBackground);
   };
@@ -118,6 +122,8 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
       if (timer) {
         clearInterval(timer);
         timer = undefined;
+        ticker?.stop();
+        ticker = undefined;
         remove();
         last = undefined;
       }
@@ -145,6 +151,10 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
         };
       };
       start(busyLine, 1, 0, { elapsed: '0' });
+      const columns = stream.columns ?? 80;
+      const elided = elideMiddle(what, Math.max(1, columns - 1 - options.label.length - ': ( s)'.length - 5));
+      const fd = (stream as { fd?: unknown }).fd;
+      if (typeof fd === 'number') ticker = startElapsedTicker(fd, `${options.label}: ${elided} (`, ' s)', t0);
       timer = setInterval(() => {
         if (last) last.payload = { elapsed: String(Math.round((Date.now() - t0) / 1000)) };
         bar?.update(0, last?.payload ?? {});

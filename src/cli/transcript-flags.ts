@@ -3,6 +3,7 @@ import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits } from '../core/validate.js';
 import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../data/read-transcripts.js';
 import { parseNumberFlag } from '../flags/parse-number.js';
+import { usageChecked } from './flag-parsers.js';
 import { readLabelledData } from './read-labelled.js';
 
 /** The transcript-limit flags shared by `detect`, `eval`, `fit` and `score`. */
@@ -17,6 +18,16 @@ export interface TranscriptFlags {
 export const MAX_MESSAGES_CEILING = 100_000;
 
 /**
+ * Parses `--max-messages`: a whole number from 1 to {@link MAX_MESSAGES_CEILING}.
+ *
+ * @param value - the flag's value
+ * @throws InvalidOptionsError naming `--max-messages`
+ */
+function parseMaxMessages(value: string): number {
+  return parseNumberFlag('--max-messages', value, { min: 1, max: MAX_MESSAGES_CEILING, integer: true });
+}
+
+/**
  * Adds `--max-messages <n>` and `--truncate` to a command.
  *
  * @param cmd - the command
@@ -27,6 +38,7 @@ export function addTranscriptFlags(cmd: Command): Command {
     .option(
       '--max-messages <n>',
       `most messages per transcript (default ${DEFAULT_LIMITS.maxMessages}); longer ones fail unless --truncate`,
+      usageChecked(parseMaxMessages),
     )
     .option('--truncate', 'keep the last --max-messages messages of a longer transcript instead of failing');
 }
@@ -41,10 +53,7 @@ export function transcriptOptionsFromFlags(
   flags: TranscriptFlags,
 ): Pick<ReadJsonlOptions, 'limits' | 'truncate'> {
   let limits: ValidationLimits | undefined;
-  if (flags.maxMessages !== undefined) {
-    const range = { min: 1, max: MAX_MESSAGES_CEILING, integer: true };
-    limits = { maxMessages: parseNumberFlag('--max-messages', flags.maxMessages, range) };
-  }
+  if (flags.maxMessages !== undefined) limits = { maxMessages: parseMaxMessages(flags.maxMessages) };
   return { ...(limits && { limits }), ...(flags.truncate && { truncate: true }) };
 }
 

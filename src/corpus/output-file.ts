@@ -1,4 +1,4 @@
-import { type FileHandle, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
 
 /**
@@ -59,31 +59,33 @@ export async function lastCompleteLine(path: string): Promise<number> {
 /**
  * Two append-only JSONL files (scores and rejects) written strictly in input order: one file's pending lines
  * are written (and awaited) before a line goes to the other, so after a crash each file holds a prefix of
- * the run and the larger of their last line numbers is where to resume.
+ * the run and the larger of their last line numbers is where to resume. The rejects file is created only when
+ * the first reject is written: a run without an invalid line leaves none.
  */
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
+  private readonly handles: [FileHandle, FileHandle | undefined];
 
-  private constructor(private readonly handles: [FileHandle, FileHandle]) {}
+  private constructor(
+    scores: FileHandle,
+    private readonly rejectsPath: string,
+  ) {
+    this.handles = [scores, undefined];
+  }
 
   /**
-   * Opens both files for appending (`truncate`: start them empty). When the rejects file cannot be opened, a scores
-   * file this call created is removed again, so a failed start leaves no empty output behind.
+   * Opens the scores file for appending (`truncate`: start it empty, and remove a rejects file left by an earlier
+   * run, which this run would otherwise have emptied); the rejects file is opened for appending at the first reject.
    */
   static async open(out: string, rejects: string, truncate: boolean): Promise<OrderedAppender> {
-    const flag = truncate ? 'w' : 'a';
-    const existed = await stat(out).then(
-      () => true,
-      () => false,
-    );
-    const a = await open(out, flag);
+    const a = await open(out, truncate ? 'w' : 'a');
     try {
-      return new OrderedAppender([a, await open(rejects, flag)]);
+      if (truncate) await rm(rejects, { force: true });
     } catch (err) {
       await a.close();
-      if (!existed) await rm(out, { force: true });
       throw err;
     }
+    return new OrderedAppender(a, rejects);
   }
 
   /** Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next or 64 KiB wait. */
@@ -101,16 +103,18 @@ export class OrderedAppender {
     const { file, chunks } = this.pending;
     if (!chunks.length) return;
     this.pending = { file, chunks: [], bytes: 0 };
-    await this.handles[file].write(chunks.join(''));
+    this.handles[1] ??= file === 1 ? await open(this.rejectsPath, 'a') : undefined;
+    await this.handles[file]!.write(chunks.join(''));
   }
 
-  /** Flushes, syncs to disk and closes both files. */
+  /** Flushes, syncs to disk and closes the files. */
   async close(): Promise<void> {
+    const opened = (): FileHandle[] => this.handles.filter((h) => h !== undefined);
     try {
       await this.flush();
-      await Promise.all(this.handles.map((h) => h.sync()));
+      await Promise.all(opened().map((h) => h.sync()));
     } finally {
-      await Promise.all(this.handles.map((h) => h.close()));
+      await Promise.all(opened().map((h) => h.close()));
     }
   }
 }

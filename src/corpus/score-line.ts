@@ -1,3 +1,4 @@
+import { describeValue } from '../core/describe-value.js';
 import type { Detection, Detector } from '../core/detector.js';
 import { parseTranscriptsJsonl } from '../data/read-transcripts.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
@@ -7,10 +8,34 @@ import type { CorpusLine, ScoreMember, ScoreOutcome, ScoreRecord } from './types
 
 type MemberLike = Partial<Detection> & { detector: string; error?: { message: string } };
 
+/** The line's own fields that the row parser does not keep: `id`, `label`, and its message count. */
+interface LineFields {
+  id?: unknown;
+  label?: unknown;
+  messages: unknown[];
+}
+
+/**
+ * Why the line's `id` or `label` is invalid, if one is: an `id`, when given, is a string or a finite number (it
+ * names the record, so an object or `null` is refused rather than replaced by the line number); a `label`, when
+ * given, is `"human"` or `"bot"`.
+ */
+function fieldIssue(fields: LineFields): string | undefined {
+  const { id, label } = fields;
+  if (id !== undefined && typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+    return `id: must be a string or a number (or left out, for the line number), got ${describeValue(id)}`;
+  if (label !== undefined && label !== 'human' && label !== 'bot')
+    return `label: must be "human" or "bot" (or left out), got ${describeValue(label)}`;
+  return undefined;
+}
+
 /** The record's id and, when truncation dropped messages, the line's original message count. */
-function recordFields(text: string, line: number, kept: number): Pick<ScoreRecord, 'id' | 'truncatedFrom'> {
-  // The row parser keeps only the transcript fields; these are read from the same (already valid) JSON.
-  const { id, messages } = JSON.parse(text) as { id?: unknown; messages: unknown[] };
+function recordFields(
+  fields: LineFields,
+  line: number,
+  kept: number,
+): Pick<ScoreRecord, 'id' | 'truncatedFrom'> {
+  const { id, messages } = fields;
   return {
     id: typeof id === 'string' || typeof id === 'number' ? id : line,
     ...(messages.length > kept && { truncatedFrom: messages.length }),
@@ -60,10 +85,14 @@ export async function scoreLine(
     return { line: input.line, reject: { line: input.line, reason: reasonOf(err) } };
   }
   if (!transcript) return { line: input.line, reject: { line: input.line, reason: 'blank line' } };
+  // The row parser keeps only the transcript fields; these are read from the same (already valid) JSON.
+  const fields = JSON.parse(input.text) as LineFields;
+  const issue = fieldIssue(fields);
+  if (issue !== undefined) return { line: input.line, reject: { line: input.line, reason: issue } };
   const d = await detector.detect(transcript);
   const record: ScoreRecord = {
     line: input.line,
-    ...recordFields(input.text, input.line, transcript.messages.length),
+    ...recordFields(fields, input.line, transcript.messages.length),
     score: d.score,
     label: d.label,
     members: members(d),

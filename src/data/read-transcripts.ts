@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { describeValue } from '../core/describe-value.js';
 import type { JsonValue } from '../core/json.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
@@ -6,8 +6,9 @@ import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../core/validate-examples.js';
 import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
-import { cannotReadError } from './check-readable.js';
+import { cannotReadError, checkReadable } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
+import { transcriptByteCap } from './input-byte-cap.js';
 import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
@@ -56,57 +57,66 @@ export function parseTranscriptsJsonl(
   source = '<input>',
   options: ReadJsonlOptions = {},
 ): JsonlRecord[] {
-  const requireLabel = options.requireLabel ?? true;
   const out: JsonlRecord[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    if (line === '') continue;
-    const where = `${source}:${i + 1}`;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch (cause) {
-      throw new InvalidTranscriptError(
-        [{ path: where, message: 'line is not valid JSON: one JSON object per line' }],
-        { cause },
-      );
-    }
-    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
-      throw new InvalidTranscriptError([
-        { path: where, message: 'each line must be a JSON object { messages, target, label }' },
-      ]);
-    }
-    const r = rec as Record<string, unknown>;
-    const label = r['label'];
-    if (requireLabel && !LABELS.includes(label as Label)) {
-      throw new InvalidTranscriptError([
-        { path: `${where} label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
-      ]);
-    }
-    const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
-    const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
-    if (r['target'] !== undefined) t.target = r['target'] as string;
-    if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
-    const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);
-    if (kept.length > 0) t.fields = Object.fromEntries(kept.map((f) => [f, r[f] as JsonValue]));
-    if (options.validate ?? true) {
-      try {
-        const valid = validateTranscript(t, options.limits);
-        if (options.limits !== undefined) rememberValidated(t, valid);
-      } catch (err) {
-        if (InvalidTranscriptError.isInstance(err)) {
-          throw new InvalidTranscriptError(
-            err.issues.map((x) => ({ path: `${where} ${x.path}`, message: x.message })),
-            { cause: err },
-          );
-        }
-        throw err;
-      }
-    }
-    out.push(t);
+    if (line !== '') out.push(parseJsonlRow(line, `${source}:${i + 1}`, options));
   }
   return out;
+}
+
+/**
+ * Parses one non-blank JSONL line into a record (see {@link parseTranscriptsJsonl}).
+ *
+ * @param line - the line, trimmed
+ * @param where - `file:line`, for messages
+ * @param options - labels, limits, fields
+ */
+function parseJsonlRow(line: string, where: string, options: ReadJsonlOptions): JsonlRecord {
+  const requireLabel = options.requireLabel ?? true;
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch (cause) {
+    throw new InvalidTranscriptError(
+      [{ path: where, message: 'line is not valid JSON: one JSON object per line' }],
+      { cause },
+    );
+  }
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
+    throw new InvalidTranscriptError([
+      { path: where, message: 'each line must be a JSON object { messages, target, label }' },
+    ]);
+  }
+  const r = rec as Record<string, unknown>;
+  const label = r['label'];
+  if (requireLabel && !LABELS.includes(label as Label)) {
+    throw new InvalidTranscriptError([
+      { path: `${where} label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
+    ]);
+  }
+  const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
+  const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
+  if (r['target'] !== undefined) t.target = r['target'] as string;
+  if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
+  const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);
+  if (kept.length > 0) t.fields = Object.fromEntries(kept.map((f) => [f, r[f] as JsonValue]));
+  if (options.validate ?? true) {
+    try {
+      const valid = validateTranscript(t, options.limits);
+      if (options.limits !== undefined) rememberValidated(t, valid);
+    } catch (err) {
+      if (InvalidTranscriptError.isInstance(err)) {
+        throw new InvalidTranscriptError(
+          err.issues.map((x) => ({ path: `${where} ${x.path}`, message: x.message })),
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+  return t;
 }
 
 /**
@@ -122,8 +132,19 @@ export function parseTranscriptsJsonl(
  * const train = await readTranscriptsJsonl('data/train.jsonl');
  * ```
  */
-export async function readTranscriptsJsonl(path: string, options?: ReadJsonlOptions): Promise<JsonlRecord[]> {
-  return parseTranscriptsJsonl(await readText(path), path, options);
+export async function readTranscriptsJsonl(
+  path: string,
+  options: ReadJsonlOptions = {},
+): Promise<JsonlRecord[]> {
+  const { readCorpusLines } = await import('../corpus/read-lines.js');
+  const out: JsonlRecord[] = [];
+  // Line by line: a file larger than the longest string works; one line is at most transcriptByteCap bytes.
+  for await (const l of readCorpusLines(path, 0, undefined, transcriptByteCap(options))) {
+    const where = `${path}:${l.line}`;
+    if (l.invalid !== undefined) throw new InvalidTranscriptError([{ path: where, message: l.invalid }]);
+    out.push(parseJsonlRow(l.line === 1 ? withoutBom(l.text) : l.text, where, options));
+  }
+  return out;
 }
 
 /**
@@ -141,7 +162,8 @@ export async function readTranscriptJson(
   path: string,
   options: TranscriptLimitOptions = {},
 ): Promise<Transcript> {
-  const text = path === '-' ? await readStdin() : await readText(path);
+  const cap = transcriptByteCap(options);
+  const text = decodeUtf8(await readBounded(path, cap), path === '-' ? '<stdin>' : path);
   let value: unknown;
   try {
     value = JSON.parse(withoutBom(text));
@@ -155,19 +177,42 @@ export async function readTranscriptJson(
   return limitTranscript(value, options);
 }
 
-/** A file's text, decoded strictly ({@link decodeUtf8}: malformed UTF-8 is an error naming the line and byte). */
-async function readText(path: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw cannotReadError(path, cause);
+/**
+ * The bytes of a file, or of standard input for `-`, read as a stream and refused past `cap` bytes (a transcript
+ * cannot be larger under the limits), so an endless input such as `/dev/zero` stops at the cap.
+ */
+async function readBounded(path: string, cap: number): Promise<Buffer> {
+  let stream: NodeJS.ReadableStream;
+  if (path === '-') stream = process.stdin;
+  else {
+    await checkReadable(path);
+    stream = createReadStream(path);
   }
-  return decodeUtf8(bytes, path);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const c of stream) {
+      const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+      bytes += chunk.length;
+      if (bytes > cap)
+        throw new InvalidTranscriptError([
+          {
+            path: path === '-' ? '<stdin>' : path,
+            message: `input is more than ${cap} bytes, larger than a transcript can be under the limits (${describeCap()}): give one transcript, or raise the limits (--max-messages, maxMessages, maxTextLength) if it is one`,
+          },
+        ]);
+      chunks.push(chunk);
+    }
+  } catch (cause) {
+    if (InvalidTranscriptError.isInstance(cause) || path === '-') throw cause;
+    throw cannotReadError(path, cause);
+  } finally {
+    if (path !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
+  }
+  return Buffer.concat(chunks);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return decodeUtf8(Buffer.concat(chunks), '<stdin>');
+/** How the cap is worked out, for the message. */
+function describeCap(): string {
+  return 'maxMessages × (6 × (maxTextLength + maxSpeakerLength) + 1 KiB) + 6 × maxBioLength + 64 KiB, at most 256 MiB';
 }

@@ -123,6 +123,14 @@ export function registerDetector(
 }
 
 /**
+ * How to make a custom detector type known, for the errors that name an unknown type or saved kind: in the CLI the
+ * registration must run in its own process.
+ * @internal
+ */
+export const REGISTER_HINT =
+  'a custom type must be registered with registerDetector in this process: NODE_OPTIONS="--import ./register.mjs" for the CLI (see the guide, "Writing your own detector")';
+
+/**
  * Every detector type the registry knows: the built-in ones first, then those registered by the app.
  *
  * @example
@@ -168,7 +176,7 @@ export function descriptorForKind(kind: unknown): DetectorDescriptor {
   if (!d) {
     throw new InvalidOptionsError(
       'kind',
-      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...builtInByKind.keys(), ...registeredKeys((r) => r.byKind)].join(', ')}): register its detector type with registerDetector() before loading`,
+      `saved state has kind ${describeValue(kind)}, which no detector type restores (${[ENSEMBLE_KIND, ...builtInByKind.keys(), ...registeredKeys((r) => r.byKind)].join(', ')}): ${REGISTER_HINT}`,
     );
   }
   return d;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NONZERO_SHARE, numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { ZOO_DETECTORS } from '../zoo/model-zoo.js';
 import type { DetectorDescriptor } from './descriptor.js';
-import { descriptorForType, registeredDetectorTypes } from './detector-registry.js';
+import { descriptorForType, REGISTER_HINT, registeredDetectorTypes } from './detector-registry.js';
 import type { EmbeddingRareBucketOptions } from './embedding/options.js';
 
 /**
@@ -30,7 +30,12 @@ function specIssues(raw: unknown): { path: PropertyKey[]; message: string }[] {
   try {
     descriptor = descriptorForType(type);
   } catch {
-    return [{ path: ['type'], message: `type must be one of ${registeredDetectorTypes().join(', ')}` }];
+    return [
+      {
+        path: ['type'],
+        message: `type must be one of ${registeredDetectorTypes().join(', ')}; ${REGISTER_HINT}`,
+      },
+    ];
   }
   const r = descriptor.optionsSchema.safeParse(options);
   return r.success ? [] : r.error.issues.map((i) => ({ path: i.path, message: i.message }));

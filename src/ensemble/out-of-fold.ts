@@ -3,6 +3,7 @@ import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import { markFoldFit } from '../core/training-marks.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
+import { yieldToEventLoop } from '../core/yield-to-event-loop.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -158,6 +159,7 @@ export async function outOfFoldScores(
   // Per member, the named features its detections offered (kept, not their evidence), when asked for.
   const features: (DetectionFeatures | undefined)[][] | undefined = options.features ? [] : undefined;
   for (const member of members) {
+    await yieldToEventLoop();
     AbortedError.throwIfAborted(signal, what);
     const outcomes = new Array<MemberOutcome>(scored.length);
     if (!member.fit) {
@@ -172,6 +174,8 @@ export async function outOfFoldScores(
       );
     } else {
       for (let f = 0; f < folds; f++) {
+        // Each fold is CPU-bound: a turn of the event loop between them lets a progress line tick and Ctrl-C act.
+        await yieldToEventLoop();
         AbortedError.throwIfAborted(signal, what);
         const train = markFoldFit(training.select((i) => foldOf[i] !== f));
         const heldOut: number[] = [];

@@ -118,10 +118,16 @@ function flagValues(flags: DetectorFlags, models: Map<string, string>, type: str
   return values;
 }
 
-/** The detector specs the flags describe. */
-export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
-  const { models } = parseModelFlags(flags.model);
-  const names = flags.detectors
+/**
+ * Parses `--detectors`: comma-separated detector types, each registered (blanks around names are dropped).
+ *
+ * @param value - the flag's value
+ * @returns the names, in order
+ * @throws InvalidOptionsError naming `--detectors` for an empty list or a name that is not a detector
+ * @internal
+ */
+export function parseDetectorList(value: string): string[] {
+  const names = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -130,17 +136,23 @@ export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
       '--detectors',
       `list at least one of ${registeredDetectorTypes().join(', ')}`,
     );
+  const types = new Set(registeredDetectorTypes());
+  const unknown = names.find((n) => !types.has(n));
+  if (unknown !== undefined)
+    throw new InvalidOptionsError(
+      '--detectors',
+      `"${unknown}" is not a detector; use one of ${[...types].join(', ')}`,
+    );
+  return names;
+}
+
+/** The detector specs the flags describe. */
+export function specsFromFlags(flags: DetectorFlags): DetectorSpec[] {
+  const { models } = parseModelFlags(flags.model);
+  const names = parseDetectorList(flags.detectors);
   parseThreads(flags.threads);
   const specs = names.map((type) => {
-    let applies: readonly DetectorCliFlag[];
-    try {
-      applies = descriptorForType(type).cliFlags ?? [];
-    } catch {
-      throw new InvalidOptionsError(
-        '--detectors',
-        `"${type}" is not a detector; use one of ${registeredDetectorTypes().join(', ')}`,
-      );
-    }
+    const applies: readonly DetectorCliFlag[] = descriptorForType(type).cliFlags ?? [];
     const values = flagValues(flags, models, type);
     if (
       applies.includes('knnStopShare') &&
@@ -317,8 +329,8 @@ export function parsePrior(v: string): number {
   return parseShare('--prior', v, OPEN_SHARE, 'the share of bots expected where the ensemble is used');
 }
 
-/** `--member-prefix-cut-share`: a number in (0, 1]. */
-function parseCutShare(v: string): number {
+/** `--member-prefix-cut-share`: a number in (0, 1]. @internal */
+export function parseCutShare(v: string): number {
   return parseShare(
     '--member-prefix-cut-share',
     v,
@@ -353,7 +365,7 @@ function parseShare(flag: string, v: string, range: NumberRange, what: string, e
  * @param v - the flag's value
  * @throws InvalidOptionsError naming `--rare-buckets`
  */
-function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
+export function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
   const message = () =>
     `got "${v}"; give the fewest training conversations a hashed position must occur in (a whole number, 2 or more), then optionally drop or shrink and any or eachClass, e.g. 10,eachClass`;
   const [first = '', ...words] = v.split(',').map((w) => w.trim());
@@ -375,7 +387,7 @@ function parseRareBuckets(v: string): EmbeddingRareBucketOptions {
  * @param v - the flag's value
  * @throws InvalidOptionsError naming `--knn-stop-share`
  */
-function parseKnnStopShare(v: string): number {
+export function parseKnnStopShare(v: string): number {
   return parseShare(
     '--knn-stop-share',
     v,
@@ -391,8 +403,8 @@ const RARE_BUCKET_MIN: NumberRange = { min: 2, max: Number.POSITIVE_INFINITY, in
 /** One `--member-prefix-cuts` value: a positive whole number. */
 const PREFIX_CUT: NumberRange = { min: 1, max: Number.POSITIVE_INFINITY, integer: true };
 
-/** `--member-prefix-cuts`: "none" or comma-separated positive integers. */
-function parsePrefixCuts(v: string): number[] {
+/** `--member-prefix-cuts`: "none" or comma-separated positive integers. @internal */
+export function parsePrefixCuts(v: string): number[] {
   if (v.trim() === 'none') return [];
   return v
     .split(',')

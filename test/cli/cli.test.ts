@@ -62,13 +62,13 @@ describe('botlens CLI', () => {
     const missing = await botlens(['detect', join(tmp, 'nope.json')]);
     expect(missing.stderr).toMatch(/Cannot read .*nope\.json \(ENOENT\)/);
     const unknown = await botlens(['detect', 'examples/transcript.json', '--detectors', 'heuristic,magic']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2); // a value outside the allowed choices: a usage error
     expect(unknown.stderr).toMatch(/"magic" is not a detector; use one of heuristic, nli/);
     const strategy = await botlens(['detect', 'examples/transcript.json', '--strategy', 'vote']);
     expect(strategy.code).not.toBe(0);
     expect(strategy.stderr).toMatch(/Allowed choices are weighted-mean, stacking, cascade/);
     const threads = await botlens(['detect', 'examples/transcript.json', '--threads', '0']);
-    expect(threads.code).toBe(1);
+    expect(threads.code).toBe(2);
     expect(threads.stderr).toMatch(/--threads.*whole number from 1 to 1024, got "0"/);
   });
 

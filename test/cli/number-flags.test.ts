@@ -101,21 +101,45 @@ describe('number flags', () => {
     expect(parseNumberFlag('--t', '0.5', PROBABILITY)).toBe(0.5);
   });
 
-  it('each command refuses a malformed number before doing any work', async () => {
+  it('each command refuses a malformed number while parsing, before doing any work', async () => {
     const zooId = Object.keys(MODEL_ZOO)[0]!;
     const transcript = join(ROOT, 'examples/transcript.json');
     // Inputs and outputs that do not exist: a flag that slipped through fails on them, never writes anything.
     const nowhere = join(ROOT, 'no-such-folder');
     const cases: [string[], RegExp][] = [
-      [['detect', transcript, '--threshold', ''], /"--threshold": expected a number in \[0, 1\], got ""/],
-      [['detect', transcript, '--threads', '0x10'], /"--threads"/],
-      [['serve', '--port', ''], /"--port": expected a whole number from 0 to 65535, got ""/],
-      [['score', transcript, '--out', join(nowhere, 'scores.jsonl'), '--batch-size', ' '], /"--batch-size"/],
-      [['quantize', nowhere, '--bits', '8', '--accuracy-level', ''], /"--accuracy-level"/],
-      [['quantize', nowhere, '--bits', '0x8'], /"--bits": expected 8 or 4/],
-      [['optimize', nowhere, '--out', join(nowhere, 'out'), '--tolerance', 'Infinity'], /"--tolerance"/],
-      [['check-model', zooId, '--budget', '2GB', '--min-downloads', ''], /"--min-downloads"/],
-      [['check-model', zooId, '--budget', '2GB', '--sequence-length', '0x200'], /"--sequence-length"/],
+      [
+        ['detect', transcript, '--threshold', ''],
+        /'--threshold <[^>]+>' argument '[^']*' is invalid\. expected a number in \[0, 1\], got ""/,
+      ],
+      [['detect', transcript, '--threads', '0x10'], /'--threads <[^>]+>' argument '[^']*' is invalid/],
+      [
+        ['serve', '--port', ''],
+        /'--port <[^>]+>' argument '[^']*' is invalid\. expected a whole number from 0 to 65535, got ""/,
+      ],
+      [
+        ['score', transcript, '--out', join(nowhere, 'scores.jsonl'), '--batch-size', ' '],
+        /'--batch-size <[^>]+>' argument '[^']*' is invalid/,
+      ],
+      [
+        ['quantize', nowhere, '--bits', '8', '--accuracy-level', ''],
+        /'--accuracy-level <[^>]+>' argument '[^']*' is invalid/,
+      ],
+      [
+        ['quantize', nowhere, '--bits', '0x8'],
+        /'--bits <[^>]+>' argument '[^']*' is invalid\. expected 8 or 4/,
+      ],
+      [
+        ['optimize', nowhere, '--out', join(nowhere, 'out'), '--tolerance', 'Infinity'],
+        /'--tolerance <[^>]+>' argument '[^']*' is invalid/,
+      ],
+      [
+        ['check-model', zooId, '--budget', '2GB', '--min-downloads', ''],
+        /'--min-downloads <[^>]+>' argument '[^']*' is invalid/,
+      ],
+      [
+        ['check-model', zooId, '--budget', '2GB', '--sequence-length', '0x200'],
+        /'--sequence-length <[^>]+>' argument '[^']*' is invalid/,
+      ],
       [
         [
           'lora',
@@ -129,7 +153,7 @@ describe('number flags', () => {
           '--seed',
           '',
         ],
-        /"--seed": expected a whole number, got ""/,
+        /'--seed <[^>]+>' argument '[^']*' is invalid\. expected a whole number, got ""/,
       ],
     ];
     for (const [args, want] of cases) {
@@ -149,15 +173,16 @@ describe('number flags', () => {
     }
   });
 
-  it('botlens detect --threshold "" exits 1 with a message that says what to pass', async () => {
+  it('botlens detect --threshold "" exits 2 (a usage error) with a message that says what to pass', async () => {
     const r = await runProcess(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'detect', 'examples/transcript.json', '--threshold', ''],
       { cwd: ROOT, env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '' } },
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--threshold.*expected a number in \[0, 1\], got ""/);
+    expect(r.stderr).toMatch(/Run botlens detect --help for usage\./);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 });

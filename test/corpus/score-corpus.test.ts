@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,7 +85,7 @@ describe('writeScores', () => {
     const { input, out, outcomes } = setup(lines);
     await expect(writeScores(input, outcomes, { out })).rejects.toMatchObject({ code: 'INVALID_LINE' });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(5);
-    expect(readFileSync(`${out}.rejects.jsonl`, 'utf8')).toBe('');
+    expect(existsSync(`${out}.rejects.jsonl`)).toBe(false); // created only when a line is rejected
     lines[5] = syntheticCorpus(1)[0]!;
     writeFileSync(input, `${lines.join('\n')}\n`);
     const s = await writeScores(input, outcomes, { out, resume: true, onInvalid: 'skip' });

@@ -94,7 +94,9 @@ describe('botlens check-model', () => {
     hub.reset();
     await expect(
       run(['check-model', 'Xenova/gpt2', '--budget', '1GB', '--min-downloads', 'many', '--hub-url', hub.url]),
-    ).rejects.toThrow(/"--min-downloads": expected a number >= 0, got "many"/);
+    ).rejects.toThrow(
+      /option .--min-downloads <n>. argument .many. is invalid\. expected a number >= 0, got "many"/,
+    );
     expect(hub.requests).toEqual([]); // rejected before any request
   });
 });

@@ -3,6 +3,7 @@ import { parseNumberFlag } from '../../flags/parse-number.js';
 import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
 import type { ModelCheck, ModelCheckReport } from '../../select/types.js';
 import { MODEL_ZOO, ZOO_DETECTORS, type ZooDetector, type ZooEntry } from '../../zoo/model-zoo.js';
+import { ARG, countArg } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
 
 interface CheckModelFlags {
@@ -91,11 +92,19 @@ export function registerCheckModelCommand(program: Command): void {
     .option('--languages <list>', 'comma-separated languages the transcripts are in, e.g. en,de')
     .option('--allow-licenses <list>', 'comma-separated accepted license ids (default: permissive licenses)')
     .option('--allow-pickle', 'accept pickle-only weights with a warning')
-    .option('--min-downloads <n>', 'fewest downloads over 30 days before warning (default 1000)')
-    .option('--min-likes <n>', 'fewest likes before warning (default 0)')
-    .option('--max-months <n>', 'most months since the last commit before warning (default 24)')
-    .option('--sequence-length <n>', 'tokens per input for the memory estimate (default 512)')
-    .option('--batch-size <n>', 'inputs per batch for the memory estimate (default 1)')
+    .option(
+      '--min-downloads <n>',
+      'fewest downloads over 30 days before warning (default 1000)',
+      ARG.nonNegative,
+    )
+    .option('--min-likes <n>', 'fewest likes before warning (default 0)', ARG.nonNegative)
+    .option(
+      '--max-months <n>',
+      'most months since the last commit before warning (default 24)',
+      ARG.nonNegative,
+    )
+    .option('--sequence-length <n>', 'tokens per input for the memory estimate (default 512)', countArg(1))
+    .option('--batch-size <n>', 'inputs per batch for the memory estimate (default 1)', countArg(1))
     .option('--revision <rev>', 'branch, tag or commit sha')
     .option('--hub-url <url>', 'hub base URL (default $HF_ENDPOINT or https://huggingface.co)')
     .option('--json', 'print one JSON object')

@@ -14,6 +14,7 @@ import {
   GROUP_BY_HELP,
   groupByFields,
 } from '../fit-groups.js';
+import { usageChecked } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
@@ -76,7 +77,11 @@ export function registerEvalCommand(program: Command): void {
         .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
         .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
-        .option('--prefix <k>', "score every transcript cut right after the target's K-th message")
+        .option(
+          '--prefix <k>',
+          "score every transcript cut right after the target's K-th message",
+          usageChecked(parsePrefix),
+        )
         .option(
           '--allow-partial',
           'when a member throws on some transcripts, report the metrics from the others (and which failed) instead of exiting 3',

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import type { TrainProgress } from '../../peft/training/train-core.js';
+import { ARG } from '../flag-parsers.js';
 import { readLabelledData } from '../read-labelled.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 
@@ -143,19 +144,24 @@ export function registerLoraCommand(program: Command): void {
     .option('--validation <file>', 'labelled validation data for early stopping (default: 20% of --data)')
     .requiredOption('--out <dir>', 'adapter folder to write')
     .option('--force', 'write into --out when it already holds files (an earlier adapter is replaced)')
-    .option('--r <n>', 'LoRA rank', '8')
-    .option('--alpha <n>', 'LoRA alpha (scaling = alpha / r)', '32')
+    .option('--r <n>', 'LoRA rank', ARG.anyWholeNumber, '8')
+    .option('--alpha <n>', 'LoRA alpha (scaling = alpha / r)', ARG.anyNumber, '32')
     .option(
       '--targets <list>',
       'projections of the top layer with LoRA: query,key,value (empty: head only)',
       'query,value',
     )
-    .option('--epochs <n>', 'most epochs', '20')
-    .option('--batch-size <n>', 'examples per Adam step', '16')
-    .option('--lr <x>', 'Adam learning rate', '0.003')
-    .option('--patience <n>', 'epochs without validation improvement before stopping', '3')
-    .option('--max-length <n>', 'most tokens per transcript', '128')
-    .option('--seed <n>', 'random seed', '0')
+    .option('--epochs <n>', 'most epochs', ARG.anyWholeNumber, '20')
+    .option('--batch-size <n>', 'examples per Adam step', ARG.anyWholeNumber, '16')
+    .option('--lr <x>', 'Adam learning rate', ARG.anyNumber, '0.003')
+    .option(
+      '--patience <n>',
+      'epochs without validation improvement before stopping',
+      ARG.anyWholeNumber,
+      '3',
+    )
+    .option('--max-length <n>', 'most tokens per transcript', ARG.anyWholeNumber, '128')
+    .option('--seed <n>', 'random seed', ARG.anyWholeNumber, '0')
     .option('--bot-label <label>', 'the label of config.id2label that means bot', 'bot')
     .option('--no-progress', 'no progress bar')
     .option('--quiet', 'no progress bar (same as --no-progress)')

@@ -7,6 +7,7 @@ import {
   OPTIMIZE_PASSES,
   type OptimizePass,
 } from '../../quant/optimize/optimize-model.js';
+import { ARG } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
 
 interface OptimizeFlags {
@@ -47,7 +48,7 @@ export function registerOptimizeCommand(program: Command): void {
       '--passes <list>',
       `comma-separated passes from ${OPTIMIZE_PASSES.join(',')} (default: ${DEFAULT_OPTIMIZE_PASSES.join(',')})`,
     )
-    .option('--tolerance <x>', 'largest output difference allowed against the original', '1e-4')
+    .option('--tolerance <x>', 'largest output difference allowed against the original', ARG.positive, '1e-4')
     .option('--overwrite', 'replace --out when it exists')
     .option('--json', 'print the full result as JSON')
     .action(async (dir: string, flags: OptimizeFlags) => {

@@ -59,6 +59,14 @@ export function registerPullCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
+        // Before any request: a --cache-dir that is a file, or a folder that cannot be written, fails now, not
+        // after the hub was asked.
+        const { checkWritable } = await import('../../fs/check-writable.js');
+        const { resolveCacheDir } = await import('../../hub/cache-dir.js');
+        checkWritable(resolveCacheDir(flags.cacheDir), {
+          option: flags.cacheDir !== undefined ? '--cache-dir' : 'BOTLENS_CACHE_DIR',
+          kind: 'folder',
+        });
         const { pullModel } = await import('../../hub/pull-model.js');
         const { formatBytes } = await import('../../select/format-bytes.js');
         const bar = flags.quiet ? undefined : (await import('../progress-bar.js')).createLoadProgressBar();

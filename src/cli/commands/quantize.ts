@@ -6,6 +6,7 @@ import { parseNumberFlag } from '../../flags/parse-number.js';
 import { checkWritable } from '../../fs/check-writable.js';
 import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
+import { usageChecked } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
 
 interface QuantizeFlags {
@@ -49,6 +50,21 @@ function oneOf<T extends number>(flag: string, value: string, allowed: readonly 
   return n as T;
 }
 
+/** `--bits`: 8 or 4. */
+const parseBits = (v: string) => oneOf('--bits', v, [8, 4], 'expected 8 or 4');
+/** `--block-size`: a power of two from 16 to 256. */
+const parseBlockSize = (v: string) =>
+  oneOf('--block-size', v, [16, 32, 64, 128, 256], 'expected 16, 32, 64, 128 or 256');
+/** `--accuracy-level`: 0 to 4. */
+const parseAccuracyLevel = (v: string) =>
+  oneOf('--accuracy-level', v, [0, 1, 2, 3, 4], 'expected an integer 0 to 4');
+/** `--int8-format`: matmul-integer or dynamic-matmul. */
+function parseInt8Format(v: string): Int8Format {
+  if (v !== 'matmul-integer' && v !== 'dynamic-matmul')
+    throw new InvalidOptionsError('--int8-format', `expected matmul-integer or dynamic-matmul, got ${v}`);
+  return v;
+}
+
 /**
  * Turns the command's flags into {@link QuantizeOptions}, checking them.
  *
@@ -56,25 +72,10 @@ function oneOf<T extends number>(flag: string, value: string, allowed: readonly 
  * @throws InvalidOptionsError naming the flag at fault
  */
 function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
-  const bits = oneOf('--bits', flags.bits, [8, 4], 'expected 8 or 4');
-  const blockSize = oneOf(
-    '--block-size',
-    flags.blockSize,
-    [16, 32, 64, 128, 256],
-    'expected 16, 32, 64, 128 or 256',
-  );
-  const accuracyLevel = oneOf(
-    '--accuracy-level',
-    flags.accuracyLevel,
-    [0, 1, 2, 3, 4],
-    'expected an integer 0 to 4',
-  );
-  if (flags.int8Format !== 'matmul-integer' && flags.int8Format !== 'dynamic-matmul') {
-    throw new InvalidOptionsError(
-      '--int8-format',
-      `expected matmul-integer or dynamic-matmul, got ${flags.int8Format}`,
-    );
-  }
+  const bits = parseBits(flags.bits);
+  const blockSize = parseBlockSize(flags.blockSize);
+  const accuracyLevel = parseAccuracyLevel(flags.accuracyLevel);
+  parseInt8Format(flags.int8Format);
   return {
     bits,
     blockSize: blockSize as Int4BlockSize,
@@ -108,8 +109,14 @@ export function registerQuantizeCommand(program: Command): void {
     .requiredOption(
       '--bits <n>',
       '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx)',
+      usageChecked(parseBits),
     )
-    .option('--block-size <n>', '4-bit: input features per scale (16, 32, 64, 128, 256)', '32')
+    .option(
+      '--block-size <n>',
+      '4-bit: input features per scale (16, 32, 64, 128, 256)',
+      usageChecked(parseBlockSize),
+      '32',
+    )
     .option('--asymmetric', 'asymmetric weights with zero points (default: symmetric)')
     .option('--per-tensor', '8-bit: one scale per matrix instead of one per output channel')
     .option(
@@ -125,11 +132,13 @@ export function registerQuantizeCommand(program: Command): void {
     .option(
       '--int8-format <format>',
       '8-bit operators: matmul-integer (standard ONNX) or dynamic-matmul (ONNX Runtime contrib)',
+      usageChecked(parseInt8Format),
       'matmul-integer',
     )
     .option(
       '--accuracy-level <n>',
       '4-bit: MatMulNBits accuracy_level (0 float compute, 4 int8 compute)',
+      usageChecked(parseAccuracyLevel),
       '4',
     )
     .addOption(

@@ -16,6 +16,7 @@ import {
   parseModelFlags,
 } from '../detector-flags.js';
 import { EXIT } from '../exit-codes.js';
+import { countArg } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
@@ -169,8 +170,8 @@ export function registerScoreCommand(program: Command): void {
             .default('fail'),
         )
         .option('--evidence', 'include each detection’s evidence in the records')
-        .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)')
-        .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)')
+        .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)', countArg(0))
+        .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)', countArg(1))
         .option(
           '--redis <url>',
           'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)',

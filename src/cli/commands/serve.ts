@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { ARG } from '../flag-parsers.js';
 
 /** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
 export function registerServeCommand(program: Command): void {
@@ -13,7 +14,7 @@ export function registerServeCommand(program: Command): void {
       '--config <file>',
       'botlens.config.json naming the ensemble; without it the heuristic detector alone',
     )
-    .option('--port <n>', 'port (default 8080)')
+    .option('--port <n>', 'port (default 8080)', ARG.port)
     .option(
       '--host <host>',
       'interface to bind (default 127.0.0.1; 0.0.0.0 in containers needs a key or --auth none)',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseCount } from '../../flags/parse-number.js';
+import { countArg } from '../flag-parsers.js';
 
 interface WorkerFlags {
   redis: string;
@@ -19,12 +20,22 @@ export function registerWorkerCommand(program: Command): void {
     )
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
     .option('--queue <name>', 'queue name', 'botlens-score')
-    .option('--concurrency <n>', 'jobs at once in this process (run one process per core instead)', '1')
-    .option('--lock-duration <ms>', 'a dead worker’s job returns to the queue after this (default 30000)')
-    .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 30000)')
+    .option(
+      '--concurrency <n>',
+      'jobs at once in this process (run one process per core instead)',
+      countArg(1),
+      '1',
+    )
+    .option(
+      '--lock-duration <ms>',
+      'a dead worker’s job returns to the queue after this (default 30000)',
+      countArg(100),
+    )
+    .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 30000)', countArg(100))
     .option(
       '--max-stalled <n>',
       'stalls (dead workers) a job survives before it is failed and reported (default 1)',
+      countArg(0),
     )
     .action(async (flags: WorkerFlags) => {
       const { startQueueWorker } = await import('../../corpus/queue/queue-worker.js');

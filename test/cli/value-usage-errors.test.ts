@@ -1,0 +1,48 @@
+/**
+ * A flag value outside what the flag takes is a usage error, as docs/guide.md ("Exit codes") says: exit 2, one
+ * line naming the option and the value, and the `--help` hint, refused while the command line is parsed (before any
+ * file is read, port bound or queue reached). Real child processes running the CLI from source.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+/** Command lines with one bad value each; every file they name is missing, so only parsing can answer first. */
+const BAD: readonly (readonly string[])[] = [
+  ['detect', 'missing.json', '--threshold', '2'],
+  ['detect', 'missing.json', '--threads', '0'],
+  ['detect', 'missing.json', '--max-messages', '0'],
+  ['detect', 'missing.json', '--detectors', 'heuristic,foo'],
+  ['detect', 'missing.json', '--detectors', ','],
+  ['detect', 'missing.json', '--strategy', 'foo'],
+  ['detect', 'missing.json', '--prior', '1'],
+  ['eval', '--data', 'missing.jsonl', '--prefix', '0'],
+  ['fit', '--data', 'missing.jsonl', '--out', 'x.json', '--member-prefix-cut-share', '0'],
+  ['fit', '--data', 'missing.jsonl', '--out', 'x.json', '--rare-buckets', '1'],
+  ['fit', '--data', 'missing.jsonl', '--out', 'x.json', '--member-prefix-cuts', 'a'],
+  ['fit', '--data', 'missing.jsonl', '--out', 'x.json', '--knn-stop-share', '2'],
+  ['serve', '--port', '99999'],
+  ['score', 'missing.jsonl', '--out', 'x.jsonl', '--workers', '-1'],
+  ['score', 'missing.jsonl', '--out', 'x.jsonl', '--batch-size', '0'],
+  ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'],
+  ['quantize', 'missing-dir', '--bits', '3'],
+  ['quantize', 'missing-dir', '--bits', '8', '--block-size', '7'],
+  ['optimize', 'missing-dir', '--out', 'o', '--tolerance', '0'],
+  ['check-model', 'x/y', '--budget', '1GB', '--min-likes', '-1'],
+  ['lora', 'train', '--model', 'm', '--data', 'd', '--out', 'o', '--epochs', 'ten'],
+];
+
+describe('flag values outside what the flag takes', () => {
+  it.each(BAD.map((args) => [args.join(' '), args] as const))(
+    '%s: exit 2 with a usage hint',
+    async (_, args) => {
+      const r = await runCli(args);
+      const flag = args.find((a, i) => a.startsWith('--') && i === args.length - 2)!;
+      expect(r.stderr).toMatch(
+        new RegExp(`^botlens: error: option '${flag} <[^>]+>' argument '.*' is invalid`),
+      );
+      expect(r.stderr).toMatch(/Run botlens .+ --help for usage\.\n$/);
+      expect(r.stderr).not.toMatch(/ENOENT|no such file|\n\s+at /);
+      expect(r.code).toBe(2);
+    },
+  );
+});
