@@ -1,7 +1,7 @@
 /**
  * The busy line of `fit` (and `eval --fit`) on a terminal: its elapsed seconds move while the fit keeps this thread
- * busy for seconds on end (they used to stay at `(0 s)` for the whole fit), and Ctrl-C clears the line before the
- * exit 130 instead of leaving its last time on screen. Real CLI under util-linux `script` (a pseudo-terminal), on
+ * busy for seconds on end (they used to stay at `(0 s)` for the whole fit), and Ctrl-C still ends the fit at once
+ * (exit 130, nothing saved). Real CLI under util-linux `script` (a pseudo-terminal), on
  * the shared ConvAI training data (the transfer preset fits for over ten seconds there).
  */
 import { join } from 'node:path';
@@ -10,13 +10,11 @@ import { HAS_SCRIPT, interruptCliOnTty } from '../helpers/on-tty.js';
 import { CONVAI_DIR, describeWithShared } from '../helpers/shared.js';
 import { useWorkDir } from '../helpers/work-dir.js';
 
-const ESC = String.fromCharCode(27);
-
 describeWithShared('fit: the busy line on a terminal', () => {
   const work = useWorkDir('botlens-tty-busy-');
 
   it.skipIf(!HAS_SCRIPT)(
-    'the elapsed time ticks during the fit, and Ctrl-C clears the line before exit 130',
+    'the elapsed time ticks during the fit, and Ctrl-C ends it with exit 130',
     async () => {
       const args = [
         'fit',
@@ -34,9 +32,6 @@ describeWithShared('fit: the busy line on a terminal', () => {
       expect(drawn.size).toBeGreaterThanOrEqual(3);
       expect(Math.max(...drawn)).toBe(3);
       expect(r.out).toMatch(/\[rc=130\]/);
-      // After the last drawn time, the line is cleared (cli-progress's clear: ESC[2K, or ESC[0K at column 1).
-      const last = r.out.lastIndexOf(' s)');
-      expect(r.out.slice(last)).toMatch(new RegExp(`${ESC}\\[(2K|1G${ESC}\\[0K)`));
       expect(r.out).not.toContain('fitted ensemble');
     },
     120_000,

@@ -54,12 +54,8 @@ export function registerFitCommand(program: Command): void {
       if (note !== undefined && !flags.quiet) process.stderr.write(note);
       const t0 = performance.now();
       progress.busy(`fitting ${detector.name} on ${train.length} transcripts`);
-      // Ctrl-C: clear the progress line, then end by SIGINT as before. The handler stays until the process ends:
-      // removed when the fit returns, a Ctrl-C that came during its last CPU-bound stretch would be lost.
-      process.once('SIGINT', () => {
-        progress.stop();
-        process.kill(process.pid, 'SIGINT');
-      });
+      // Ctrl-C keeps Node's default (the process ends at once, exit 130): a handler would run only when the fit
+      // gives the event loop a turn, seconds later, just to clear this line.
       await fitGrouped(detector, train, flags.groupBy, '--data');
       progress.stop();
       await writeFileAtomic(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
