@@ -5,6 +5,7 @@ import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
 import { answerClientError } from './client-errors.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
+import { utf8JsonParser } from './json-body.js';
 import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
@@ -103,7 +104,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer' },
-    admission.parseJson(app.getDefaultJsonParser('error', 'error'), () =>
+    admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
       metrics.errors.inc({ detector: '', kind: 'disconnected' }),
     ),
   );

@@ -114,6 +114,15 @@ export function answer(
   };
 }
 
+/** An error that carries the answer to send for it (built where the problem is known in detail). */
+export class AnsweredError extends Error {
+  /** @param answer - the status and body to send */
+  constructor(readonly answer: ErrorAnswer) {
+    super(answer.body.message);
+    this.name = 'AnsweredError';
+  }
+}
+
 interface FrameworkError {
   statusCode?: number;
   code?: string;
@@ -144,6 +153,7 @@ function frameworkAnswer(err: FrameworkError, bodyLimit: number): ErrorAnswer | 
  * @param bodyLimit - the configured body limit, for the 413 message
  */
 export function errorAnswer(err: unknown, bodyLimit: number): ErrorAnswer {
+  if (err instanceof AnsweredError) return err.answer;
   if (InvalidTranscriptError.isInstance(err)) return answer('INVALID_TRANSCRIPT', err.message, err.issues);
   if (QueueFullError.isInstance(err)) return answer('QUEUE_FULL', err.message);
   if (DeadlineExceededError.isInstance(err)) return answer('TIMEOUT', err.message);
