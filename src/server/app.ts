@@ -3,16 +3,19 @@ import type { Detector } from '../core/detector.js';
 import { importOptional } from '../core/optional-import.js';
 import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
+import { answerClientError } from './client-errors.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
+import { utf8JsonParser } from './json-body.js';
 import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
-import { warmUp } from './readiness.js';
+import { type DegradedMember, degradedWarning, warmUp } from './readiness.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
 import { settleThenDispose } from './settle-then-dispose.js';
 
 export type { ServerOptions } from './options.js';
+export type { DegradedMember } from './readiness.js';
 
 /** A running botlens service: the Fastify app plus its metrics and readiness. */
 export interface BotlensServer {
@@ -30,6 +33,12 @@ export interface BotlensServer {
    * rejects with `ServiceStartError` when a required member failed (then `/readyz` stays 503).
    */
   ready: Promise<void>;
+  /**
+   * The optional members (`optionalMembers`) that failed the warm-up, known once `ready` resolved (empty before,
+   * and when every member ran). The service answers without them (each answer lists them as failed), logs each
+   * as a warning, and `/readyz` answers 200 with them under `degraded`.
+   */
+  degraded(): readonly DegradedMember[];
 }
 
 const METRIC_KIND: Record<number, string> = { 429: 'overload', 503: 'timeout', 500: 'internal' };
@@ -68,7 +77,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   }));
   // Resolved once: validating with a resolved limits object skips resolving it per request.
   const policy = { limits: resolveValidationLimits({ maxMessages: o.maxMessages }), truncate: o.truncate };
-  let readiness: true | string | undefined;
+  let readiness: { degraded: readonly DegradedMember[] } | string | undefined;
 
   const app = Fastify({
     logger: o.logger,
@@ -78,6 +87,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     // Node checks requestTimeout/headersTimeout on this interval (30 s by default, which would double the wait).
     http: { headersTimeout: o.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     frameworkErrors: (err, _req, reply) => sendAnswer(reply, errorAnswer(err, o.bodyLimit)),
+    // Node's HTTP layer (request timeout, oversized headers, invalid HTTP) answers in the same error body.
+    clientErrorHandler: answerClientError,
   });
   // Bodies are validated by validateTranscript in the handlers (one definition, no coercion); the route
   // schemas only document them.
@@ -93,7 +104,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer' },
-    admission.parseJson(app.getDefaultJsonParser('error', 'error'), () =>
+    admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
       metrics.errors.inc({ detector: '', kind: 'disconnected' }),
     ),
   );
@@ -166,10 +177,14 @@ export async function createServer(detector: Detector, options: ServerOptions = 
 
   const warming = warmUp(detector, o.warmup, o.optionalMembers);
   // Settles with the warm-up detection (close() waits for it like for a request's).
-  warmedUp = warming.catch(() => {});
+  warmedUp = warming.then(
+    () => {},
+    () => {},
+  );
   const ready = warming.then(
-    () => {
-      readiness = true;
+    (degraded) => {
+      for (const m of degraded) app.log.warn({ member: m.detector, err: m.error }, degradedWarning(m));
+      readiness = { degraded };
     },
     (err: unknown) => {
       readiness = err instanceof Error ? err.message : String(err);
@@ -179,5 +194,10 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   // Readiness failures surface through /readyz staying 503 and through `ready`; never as an unhandled rejection.
   ready.catch(() => {});
   await app.ready();
-  return { app, metrics, ready };
+  return {
+    app,
+    metrics,
+    ready,
+    degraded: () => (typeof readiness === 'object' ? readiness.degraded : []),
+  };
 }

@@ -14,12 +14,15 @@ export type ServiceErrorCode =
   | 'INVALID_TRANSCRIPT'
   | 'INVALID_REQUEST'
   | 'MALFORMED_BODY'
+  | 'MALFORMED_REQUEST'
+  | 'INVALID_UTF8'
   | 'UNAUTHORIZED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
   | 'QUEUE_FULL'
   | 'INTERNAL'
   | 'TIMEOUT'
@@ -31,12 +34,15 @@ export const ERROR_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.f
   INVALID_TRANSCRIPT: 400,
   INVALID_REQUEST: 400,
   MALFORMED_BODY: 400,
+  MALFORMED_REQUEST: 400,
+  INVALID_UTF8: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   QUEUE_FULL: 429,
   INTERNAL: 500,
   TIMEOUT: 503,
@@ -99,6 +105,15 @@ export function answer(
   };
 }
 
+/** An error that carries the answer to send for it (built where the problem is known in detail). */
+export class AnsweredError extends Error {
+  /** @param answer - the status and body to send */
+  constructor(readonly answer: ErrorAnswer) {
+    super(answer.body.message);
+    this.name = 'AnsweredError';
+  }
+}
+
 interface FrameworkError {
   statusCode?: number;
   code?: string;
@@ -129,6 +144,7 @@ function frameworkAnswer(err: FrameworkError, bodyLimit: number): ErrorAnswer | 
  * @param bodyLimit - the configured body limit, for the 413 message
  */
 export function errorAnswer(err: unknown, bodyLimit: number): ErrorAnswer {
+  if (err instanceof AnsweredError) return err.answer;
   if (InvalidTranscriptError.isInstance(err)) return answer('INVALID_TRANSCRIPT', err.message, err.issues);
   if (QueueFullError.isInstance(err)) return answer('QUEUE_FULL', err.message);
   if (DeadlineExceededError.isInstance(err)) return answer('TIMEOUT', err.message);

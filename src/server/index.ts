@@ -11,7 +11,11 @@
  *
  * @module botlens/server
  */
-export { type BotlensServer, createServer } from './app.js';
+export {
+  type BotlensServer,
+  createServer,
+  type DegradedMember,
+} from './app.js';
 export {
   loadServiceConfig,
   parseServiceConfig,

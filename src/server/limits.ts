@@ -4,6 +4,7 @@ import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
 import { BoundedQueue, type QueueWaiter } from './bounded-queue.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
+import type { BodyParser } from './json-body.js';
 
 /** The bounds {@link Admission} enforces; see `ServerOptions` for their meaning and defaults. */
 export interface AdmissionLimits {
@@ -67,13 +68,6 @@ function atClose(this: AdmittedResponse): void {
     b.abort(new AbortedError('The request (client disconnected)'));
   b.admission.closed(b);
 }
-
-/** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
-type BodyParser<B> = (
-  req: FastifyRequest,
-  body: B,
-  done: (err: Error | null, body?: unknown) => void,
-) => void;
 
 /** Bodies from this size on are parsed only after a look at whether their client is still there. */
 const CHECK_CLIENT_BYTES = 64 * 1024;
@@ -158,17 +152,16 @@ export class Admission {
   }
 
   /**
-   * Fastify's JSON parser (same errors, same prototype-poisoning rules), except that a large body is decoded and
-   * parsed only if its client is still connected after the I/O already received was read: a client that sent
-   * its body and disconnected (a load generator that stopped, a client that gave up while its request sat in the
-   * listen queue) costs no decoding, parse, validation or detection. Register it with `parseAs: 'buffer'`: the
-   * bytes are decoded as UTF-8 here, as Fastify decodes them for `parseAs: 'string'`.
+   * A body parser (`parser`: the strict UTF-8 JSON one) that runs on a large body only if its client is still
+   * connected after the I/O already received was read: a client that sent its body and disconnected (a load
+   * generator that stopped, a client that gave up while its request sat in the listen queue) costs no decoding,
+   * parse, validation or detection. Register it with `parseAs: 'buffer'`.
    */
-  parseJson(defaultParser: BodyParser<string>, onSkip: () => void): BodyParser<Buffer> {
+  parseJson(parser: BodyParser<Buffer>, onSkip: () => void): BodyParser<Buffer> {
     return (req, body, done) => {
-      if (body.length < CHECK_CLIENT_BYTES) return defaultParser(req, body.toString('utf8'), done);
+      if (body.length < CHECK_CLIENT_BYTES) return parser(req, body, done);
       afterPendingIo().then(() => {
-        if (!clientGone(req)) return defaultParser(req, body.toString('utf8'), done);
+        if (!clientGone(req)) return parser(req, body, done);
         onSkip();
         done(new AbortedError('The request (client disconnected)'));
       }, done);

@@ -7,6 +7,7 @@ import { messagesBeforeTruncation } from '../data/transcript-limits.js';
 import { answer, redactPaths, sendAnswer } from './error-table.js';
 import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { DegradedMember } from './readiness.js';
 import { readBatchBody, readDetectBody, type TranscriptPolicy } from './request.js';
 import { ROUTE_METHODS, ROUTES } from './route-table.js';
 import { DETECTION_ERRORS, errorResponses, schemaRef } from './schemas.js';
@@ -19,8 +20,8 @@ export interface RouteContext {
   metrics: ServerMetrics;
   policy: TranscriptPolicy;
   maxBatch: number;
-  /** `undefined` while warming up, `true` when ready, an error message when warm-up failed. */
-  readiness: () => true | string | undefined;
+  /** `undefined` while warming up, the optional members that failed once ready, an error message when warm-up failed. */
+  readiness: () => { degraded: readonly DegradedMember[] } | string | undefined;
   /** Whether the routes that need a key show it in the OpenAPI document. */
   secured: boolean;
 }
@@ -163,7 +164,12 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     { schema: { summary: 'Every required model is loaded and warm (open: no key needed)' } },
     async (_req, reply: FastifyReply) => {
       const r = c.readiness();
-      if (r === true) return { status: 'ready' };
+      if (typeof r === 'object') {
+        if (r.degraded.length === 0) return { status: 'ready' };
+        // Ready, without the optional members that failed to load: probes see 200, people see why.
+        const degraded = r.degraded.map((m) => ({ detector: m.detector, error: redactPaths(m.error) }));
+        return { status: 'ready', degraded };
+      }
       const why = r === undefined ? 'Models are still loading and warming up.' : `Warm-up failed: ${r}`;
       return sendAnswer(reply, answer('NOT_READY', why));
     },

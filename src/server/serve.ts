@@ -4,6 +4,7 @@ import { type BotlensServer, createServer } from './app.js';
 import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
 import { type ServerOptions, unsendableKey } from './options.js';
+import { degradedWarning } from './readiness.js';
 import { createWorkerPool } from './worker-pool.js';
 
 /** Where and how {@link startService} listens. */
@@ -35,7 +36,10 @@ export interface StartServiceOptions {
   logger?: boolean;
   /** Called once the port is bound, before the warm-up finishes (the CLI prints the address). */
   onListening?: (url: string) => void;
-  /** Where warnings go (serving without a key on a public address). @defaultValue writes to stderr */
+  /**
+   * Where warnings go (serving without a key on a public address; an optional member that failed to load, with its
+   * full error). @defaultValue writes to stderr
+   */
   warn?: (message: string) => void;
 }
 
@@ -185,7 +189,8 @@ async function serve(
   const host = options.host ?? s.host ?? '127.0.0.1';
   const port = options.port ?? s.port ?? 8080;
   const { apiKey, warning } = resolveApiKey(s, host);
-  if (warning) (options.warn ?? ((m: string) => process.stderr.write(`botlens: warning: ${m}\n`)))(warning);
+  const warn = options.warn ?? ((m: string) => process.stderr.write(`botlens: warning: ${m}\n`));
+  if (warning) warn(warning);
   // Worker threads load their own models.
   if (s.workers) await releaseChecked();
   const detector: Detector = s.workers
@@ -213,6 +218,7 @@ async function serve(
   options.onListening?.(url);
   try {
     await server.ready;
+    for (const m of server.degraded()) warn(degradedWarning(m));
   } catch (err) {
     await server.app.close();
     throw err;

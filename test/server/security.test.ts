@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,5 +200,57 @@ describe('a real model-backed member whose model folder is empty', () => {
     } finally {
       await server.app.close();
     }
+  }, 60_000);
+
+  it('an optional member that fails says so at start-up (member, full error, what to do) and /readyz lists it', async () => {
+    // Before: start-up printed nothing and /readyz said only {"status":"ready"}.
+    const warnings: string[] = [];
+    const { server, url } = await startService(
+      { ...config, server: { optionalMembers: ['nli'] } },
+      { port: 0, handleSignals: false, warn: (m) => warnings.push(m) },
+    );
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(
+        /^optional detector "nli" failed to load and is left out of every answer: /,
+      );
+      expect(warnings[0]).toContain(empty); // the full error, path included: stderr is the operator's
+      expect(warnings[0]).toMatch(/Fix its model settings and restart, or remove it from the ensemble/);
+      expect(server.degraded().map((m) => m.detector)).toEqual(['nli']);
+      const r = await fetch(`${url}/readyz`);
+      expect(r.status).toBe(200);
+      const text = await r.text();
+      expect(text).not.toContain(empty);
+      const body = JSON.parse(text) as { status: string; degraded: { detector: string; error: string }[] };
+      expect(body.status).toBe('ready');
+      expect(body.degraded).toEqual([{ detector: 'nli', error: expect.stringContaining('<path>') }]);
+    } finally {
+      await server.app.close();
+    }
+  }, 60_000);
+
+  it('`botlens serve` prints the failed optional member on stderr before "ready"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'botlens-degraded-cli-'));
+    const file = join(dir, 'serve.config.json');
+    writeFileSync(file, JSON.stringify({ ...config, server: { optionalMembers: ['nli'] } }));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file, '--port', '0'],
+      { env: { ...process.env, BOTLENS_API_KEY: undefined } },
+    );
+    let stderr = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          if (stderr.includes('botlens: ready')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(stderr).toMatch(/botlens: warning: optional detector "nli" failed to load and is left out/);
+    expect(stderr.indexOf('warning: optional detector')).toBeLessThan(stderr.indexOf('botlens: ready'));
   }, 60_000);
 });
