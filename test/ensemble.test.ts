@@ -3,8 +3,10 @@ import { abstained, nowMs, scored } from '../src/core/detection.js';
 import type { Detection, DetectOptions, Detector } from '../src/core/detector.js';
 import type { Transcript, ValidTranscript } from '../src/core/transcript.js';
 import { validateTranscript } from '../src/core/validate.js';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../src/ensemble/ensemble.js';
 import { isMemberFailure } from '../src/ensemble/run-members.js';
+import type { EnsembleResult } from '../src/ensemble/types.js';
 import { AbortedError } from '../src/errors/aborted-error.js';
 import { BotlensError } from '../src/errors/botlens-error.js';
 import { InvalidOptionsError } from '../src/errors/invalid-options-error.js';
@@ -151,6 +153,48 @@ describe('Ensemble weighted-mean', () => {
     expect(r.score).toBeCloseTo(0.3, 12);
     const f = r.members[1]!;
     expect(isMemberFailure(f) && f.error.code).toBe('BAD_DETECTION');
+  });
+
+  describe('a member whose detection breaks the contract in another field', () => {
+    const good = { detector: 'odd', score: 0.9, label: 'bot', evidence: [], elapsedMs: 1 };
+    const broken: [string, Record<string, unknown>, string][] = [
+      ['no evidence', { evidence: undefined }, 'its evidence is undefined'],
+      ['evidence not an array', { evidence: 'none' }, 'its evidence is "none"'],
+      ['an evidence entry without a name', { evidence: [{ sentence: 's' }] }, 'its evidence[0].name'],
+      ['a label that is not bot or human', { label: 'robot' }, 'its label is "robot"'],
+      ['a label with an abstention', { score: null, label: 'bot' }, 'its label is "bot" with score null'],
+      ['a detector that is not a string', { detector: 3 }, 'its detector is 3'],
+      ['no elapsedMs', { elapsedMs: undefined }, 'its elapsedMs is undefined'],
+      ['a bad support', { support: { targetMessages: -1 } }, 'its support is'],
+    ];
+    const odd = (fields: Record<string, unknown>): Detector => {
+      const d = { ...good, ...fields };
+      const detect = async () => d as unknown as Detection;
+      return {
+        name: 'odd',
+        detect,
+        detectBatch: async (ts: Transcript[]) => Promise.all(ts.map(detect)),
+        stream: () => ({ push: detect, detection: () => undefined }),
+      };
+    };
+    for (const strategy of ['weighted-mean', 'cascade'] as const) {
+      it.each(broken)(`${strategy}: %s is a failed member, not a crash`, async (_, fields, says) => {
+        const ens = new Ensemble([odd(fields), new HeuristicDetector()], { strategy });
+        const one = await ens.detect(t);
+        const batch = await ens.detectBatch([t, t]);
+        const live = ens.stream({ target: t.target! });
+        let streamed: EnsembleResult | undefined;
+        for (const m of t.messages) streamed = (await live.push(m)) as EnsembleResult;
+        for (const r of [one, ...batch, streamed!]) {
+          const f = r.members[0]!;
+          expect(isMemberFailure(f) && f.error.code).toBe('BAD_DETECTION');
+          expect(isMemberFailure(f) && f.error.message).toContain(`Member "odd" returned a detection`);
+          expect(isMemberFailure(f) && f.error.message).toContain(says);
+          expect(r.score).toBe(one.score);
+          expect(r.explanation.length).toBeGreaterThan(0);
+        }
+      });
+    }
   });
 
   it('propagates InvalidTranscriptError before calling any member', async () => {

@@ -25,7 +25,7 @@ class Flaky implements Detector {
     if (t.messages.some((m) => m.text.includes('flaky'))) {
       throw new ModelLoadError('flaky', 'the model file is missing: get it again');
     }
-    return { score: null, label: null, evidence: [], elapsedMs: 0 } as unknown as Detection;
+    return { detector: this.name, score: null, label: null, evidence: [], elapsedMs: 0 };
   }
 }
 

@@ -96,6 +96,27 @@ describe('validateTranscript', () => {
     expect(v.target).toBe('ü');
   });
 
+  it('refuses a lone surrogate in a text, a speaker or a bio, naming the message and the field', async () => {
+    const lone = issuesOf({
+      messages: [
+        { speaker: 'a', text: 'a pair is fine: \ud83d\ude00' },
+        { speaker: 'a', text: 'cut in half \ud83d' },
+        { speaker: '\udc00bot', text: 'ok' },
+      ],
+      target: 'a',
+      profile: { bio: 'x\ud800' },
+    });
+    expect(lone.map((i) => i.path)).toEqual(['messages[1].text', 'messages[2].speaker', 'profile.bio']);
+    expect(lone[0]!.message).toMatch(
+      /^text holds a lone UTF-16 surrogate .* cannot be written as UTF-8: fix .*toWellFormed/,
+    );
+    // Streams check each pushed message with the same rule.
+    const live = new HeuristicDetector().stream({ target: 'a' });
+    await expect(live.push({ speaker: 'a', text: 'end \udfff' })).rejects.toSatisfy(
+      (e: unknown) => InvalidTranscriptError.isInstance(e) && e.issues[0]!.path === 'messages[0].text',
+    );
+  });
+
   it('normalizes ISO and epoch-ms timestamps to milliseconds', () => {
     const v = validateTranscript({
       messages: [

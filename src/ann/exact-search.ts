@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { TopK } from './top-k.js';
 import type { Neighbor, VectorIndex, VectorSearchOptions } from './vector-index.js';
@@ -12,6 +13,9 @@ import {
   toDense,
   toSparse,
 } from './vector-math.js';
+
+/** Every key of {@link ExactSearchOptions}: `new ExactSearch()` refuses any other. */
+const EXACT_SEARCH_OPTION_KEYS: OptionKeys<ExactSearchOptions> = { dim: true, center: true };
 
 /** Options for {@link ExactSearch}. */
 export interface ExactSearchOptions {
@@ -80,6 +84,7 @@ export class ExactSearch implements VectorIndex {
    * @throws InvalidOptionsError when `dim` is not a positive integer or `center` is malformed
    */
   constructor(options: ExactSearchOptions) {
+    refuseUnknownKeys(options, EXACT_SEARCH_OPTION_KEYS, 'the options of new ExactSearch()');
     checkDim(options.dim);
     this.dim = options.dim;
     if (options.center) checkVector('center', options.center, options.dim);

@@ -191,6 +191,18 @@ export function evidenceFacts(d: Detection): EvidenceFacts | undefined {
 }
 
 /**
+ * True when `d`'s `evidence` is written on its first read by botlens (a detection of {@link withEvidenceOnRead},
+ * or a result of {@link withFieldsOnRead} with an `evidence` field): an array then, checked without writing it.
+ *
+ * @internal
+ */
+export function evidenceWrittenOnRead(d: object): boolean {
+  if (Stamp.factsOf(d) !== undefined) return true;
+  const get = Object.getOwnPropertyDescriptor(d, 'evidence')?.get;
+  return get !== undefined && (get === EVIDENCE_ON_READ.get || get === fieldAccessors.get('evidence')?.get);
+}
+
+/**
  * `d` with its `evidence` written on first read: an own, enumerable accessor (assignable too), so JSON,
  * spreads and structured clones see it like any other property. For detectors that score after every pushed
  * message, where most callers read only the score and writing the sentences would cost more than the rest.

@@ -18,15 +18,32 @@ const validated = sharedAcrossCopies(
   () => new WeakMap<object, Required<ValidationLimits>>(),
 );
 
+/**
+ * True when `s` holds no lone UTF-16 surrogate (`String.prototype.isWellFormed`, native from Node 20; ES2023's
+ * lib does not declare it): a string with one cannot be written as UTF-8, which the CLI refuses in files too.
+ */
+function wellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** The error of a string field holding a lone surrogate: what it is and what to do. */
+const loneSurrogate = (field: string) => ({
+  error: `${field} holds a lone UTF-16 surrogate (half of a pair, e.g. "\\ud800"), which cannot be written as UTF-8: fix the code that cut or decoded the string, or replace it with String.prototype.toWellFormed() (U+FFFD)`,
+});
+
 function buildMessageSchema(l: Required<ValidationLimits>) {
   return z.object({
     speaker: z
       .string({ error: 'speaker must be a string: the name of who sent the message' })
       .min(1, { error: 'speaker is empty: give every message a non-empty speaker name' })
-      .max(l.maxSpeakerLength, { error: `speaker is longer than ${l.maxSpeakerLength} characters` }),
-    text: z.string({ error: 'text must be a string (use "" for an empty message)' }).max(l.maxTextLength, {
-      error: `text is longer than ${l.maxTextLength} characters: split the message or raise maxTextLength`,
-    }),
+      .max(l.maxSpeakerLength, { error: `speaker is longer than ${l.maxSpeakerLength} characters` })
+      .refine(wellFormed, loneSurrogate('speaker')),
+    text: z
+      .string({ error: 'text must be a string (use "" for an empty message)' })
+      .max(l.maxTextLength, {
+        error: `text is longer than ${l.maxTextLength} characters: split the message or raise maxTextLength`,
+      })
+      .refine(wellFormed, loneSurrogate('text')),
     timestamp: z
       .union([z.number(), z.string()], {
         error: 'timestamp must be epoch milliseconds (number) or an ISO 8601 string',
@@ -40,6 +57,7 @@ function buildProfileSchema(l: Required<ValidationLimits>) {
     bio: z
       .string({ error: 'profile.bio must be a string' })
       .max(l.maxBioLength, { error: `profile.bio is longer than ${l.maxBioLength} characters` })
+      .refine(wellFormed, loneSurrogate('profile.bio'))
       .optional(),
     avatar: z
       .union([z.string().min(1), z.instanceof(Uint8Array)], {
@@ -120,6 +138,8 @@ export function messageMatches(m: unknown, l: Required<ValidationLimits>): m is 
     speaker.length <= l.maxSpeakerLength &&
     typeof text === 'string' &&
     text.length <= l.maxTextLength &&
+    wellFormed(text) &&
+    wellFormed(speaker) &&
     (timestamp === undefined ||
       typeof timestamp === 'string' ||
       (typeof timestamp === 'number' && Number.isFinite(timestamp)))
@@ -131,7 +151,9 @@ function profileMatches(p: unknown, l: Required<ValidationLimits>): boolean {
   if (p === undefined) return true;
   if (!isObject(p)) return false;
   const { bio, avatar } = p;
-  if (bio !== undefined && !(typeof bio === 'string' && bio.length <= l.maxBioLength)) return false;
+  if (bio !== undefined && !(typeof bio === 'string' && bio.length <= l.maxBioLength && wellFormed(bio))) {
+    return false;
+  }
   return (
     avatar === undefined || (typeof avatar === 'string' && avatar.length >= 1) || avatar instanceof Uint8Array
   );

@@ -4,6 +4,7 @@ import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
 import { checkStateVersion } from '../core/detector-kit.js';
 import { describeRange, inRange, PROBABILITY } from '../core/number-range.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { withoutBom } from '../core/without-bom.js';
 import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -18,6 +19,11 @@ import {
 } from './descriptor.js';
 import { descriptorForKind, descriptorForType, ENSEMBLE_KIND } from './detector-registry.js';
 import { type DetectorSpec, type EnsembleSpec, ensembleSpecSchema } from './detector-spec.js';
+
+/** Every key of an {@link EnsembleSpec}, from its schema. */
+const ENSEMBLE_SPEC_KEYS = Object.fromEntries(
+  Object.keys(ensembleSpecSchema.shape).map((k) => [k, true]),
+) as OptionKeys<EnsembleSpec>;
 
 /**
  * How deep ensembles may nest in saved state (an ensemble of ensembles is depth 2).
@@ -300,18 +306,7 @@ export async function createEnsemble(
   const context = createContext(options);
   // The whole spec is checked, unknown keys included: JavaScript and JSON callers get no compile-time check, and
   // a misspelt key ("fodls") must stop them rather than be ignored.
-  if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
-    const known = Object.keys(ensembleSpecSchema.shape);
-    const unknown = Object.keys(spec).filter((k) => !known.includes(k));
-    if (unknown.length > 0) {
-      const others = unknown.slice(1).map((k) => describeValue(k));
-      const nor = others.length > 0 ? ` (nor are ${others.join(', ')})` : '';
-      throw new InvalidOptionsError(
-        unknown[0]!,
-        `not a key of an ensemble spec${nor}; its keys are ${known.join(', ')}`,
-      );
-    }
-  }
+  refuseUnknownKeys(spec, ENSEMBLE_SPEC_KEYS, 'an ensemble spec');
   const checked = ensembleSpecSchema.safeParse(spec);
   if (!checked.success) {
     const at = checked.error.issues[0]?.path.map(String).join('.') ?? '';

@@ -1,10 +1,30 @@
 import { describeValue } from '../core/describe-value.js';
 import type { Detector } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
 import { refuseDuplicateNames } from './refuse-duplicate-names.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
+
+/** Every key of {@link EnsembleOptions}: `new Ensemble()` refuses any other. */
+const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
+  strategy: true,
+  name: true,
+  threshold: true,
+  weights: true,
+  costs: true,
+  margin: true,
+  folds: true,
+  seed: true,
+  l2: true,
+  noveltyGuard: true,
+  memberPrefixCuts: true,
+  memberPrefixCutShare: true,
+  memberFeatures: true,
+  prior: true,
+  cloneMember: true,
+};
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
 export const DEFAULT_MARGIN = Math.log(9);
@@ -136,6 +156,7 @@ export function resolveEnsembleOptions(
   detectors: readonly Detector[],
   options: EnsembleOptions,
 ): ResolvedEnsembleOptions {
+  refuseUnknownKeys(options, ENSEMBLE_OPTION_KEYS, 'the options of new Ensemble()');
   const names = memberNames(detectors);
   const strategy = options.strategy ?? 'weighted-mean';
   if (!ENSEMBLE_STRATEGIES.includes(strategy)) {

@@ -1,5 +1,6 @@
 import { nowMs } from '../core/detection.js';
 import { type DetectionFeatures, detectionFeatures } from '../core/detection-features.js';
+import { detectionProblem } from '../core/detection-problem.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Message, ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -66,23 +67,17 @@ function failure(
   return { detector: detector.name, error: errorAsData(err), elapsedMs: nowMs() - startedMs };
 }
 
-/** Checks a member kept its part of the contract, so a broken member becomes an error instead of a wrong score. */
+/**
+ * Checks a member kept its part of the contract ({@link detectionProblem}), so a broken member becomes an error
+ * instead of a crash or a wrong score.
+ */
 function checkDetection(detector: Detector, d: unknown): Detection {
-  const r = d as Partial<Detection> | null;
-  if (typeof r !== 'object' || r === null) {
-    throw new BotlensError(
-      'BAD_DETECTION',
-      `Member "${detector.name}" returned ${String(d)} instead of a Detection.`,
-    );
-  }
-  const s = r.score;
-  if (!(s === null || (typeof s === 'number' && s >= 0 && s <= 1))) {
-    throw new BotlensError(
-      'BAD_DETECTION',
-      `Member "${detector.name}" returned score ${String(s)}: a score must be a number in [0, 1] or null (abstain).`,
-    );
-  }
-  return r as Detection;
+  const problem = detectionProblem(d);
+  if (problem === undefined) return d as Detection;
+  throw new BotlensError(
+    'BAD_DETECTION',
+    `Member "${detector.name}" returned a detection that breaks the Detection contract: ${problem}. Fix the member's detect() (or its stream's push()).`,
+  );
 }
 
 /**

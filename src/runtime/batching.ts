@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import type { OptionKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -16,6 +17,9 @@ export interface BatchPlanOptions {
    */
   maxBatchTokens?: number;
 }
+
+/** Every key of {@link BatchPlanOptions}, for the options checks of the classes whose options extend it. @internal */
+export const BATCH_PLAN_OPTION_KEYS: OptionKeys<BatchPlanOptions> = { batchSize: true, maxBatchTokens: true };
 
 /** Default {@link BatchPlanOptions.batchSize}. */
 export const DEFAULT_BATCH_SIZE = 32;

@@ -1,4 +1,5 @@
 import type { DetectOptions } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
@@ -28,7 +29,14 @@ import {
 import { assertSameVocabulary } from './causal-lm/vocabulary.js';
 import { lmWindowChecks } from './causal-lm/window-checks.js';
 import { acquireModel, type ModelHandle } from './load-model.js';
-import { validateModelOptions } from './model-options.js';
+import { MODEL_OPTION_KEYS, validateModelOptions } from './model-options.js';
+
+/** Every key of {@link CausalLmScorerOptions}: `new CausalLmScorer()` refuses any other. */
+const CAUSAL_LM_SCORER_OPTION_KEYS: OptionKeys<CausalLmScorerOptions> = {
+  ...MODEL_OPTION_KEYS,
+  windowTokens: true,
+  stride: true,
+};
 
 const DEFAULT_WINDOW_CAP = 1024;
 
@@ -61,6 +69,7 @@ export class CausalLmScorer {
    * @throws InvalidOptionsError for a bad option
    */
   constructor(options: CausalLmScorerOptions = {}) {
+    refuseUnknownKeys(options, CAUSAL_LM_SCORER_OPTION_KEYS, 'the options of new CausalLmScorer()');
     validateModelOptions(options);
     lmWindowChecks.windowTokens(options.windowTokens);
     lmWindowChecks.stride(options.stride);

@@ -1,17 +1,27 @@
 import type { RawImage, Tensor } from '@huggingface/transformers';
 import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
+import { BATCH_PLAN_OPTION_KEYS, type BatchPlanOptions, checkBatchSize, mapInBatches } from './batching.js';
 import { embedTextBatches } from './embed-text-batches.js';
 import { type ImageInput, loadImage, type ReadImageOptions } from './image-input.js';
 import { loadTransformers } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
-import { type ModelOptions, offlineFromEnv } from './model-options.js';
+import { MODEL_OPTION_KEYS, type ModelOptions, offlineFromEnv } from './model-options.js';
 import { floatData, normalizeInPlace } from './tensor-data.js';
+
+/** Every key of {@link ClipEncoderOptions}: `new ClipEncoder()` refuses any other. */
+const CLIP_ENCODER_OPTION_KEYS: OptionKeys<ClipEncoderOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...BATCH_PLAN_OPTION_KEYS,
+  normalize: true,
+  maxLength: true,
+  imageOptions: true,
+};
 
 /** Options for the CLIP encoder (`ClipEncoder`). */
 export interface ClipEncoderOptions extends ModelOptions, BatchPlanOptions {
@@ -58,6 +68,7 @@ export class ClipEncoder {
 
   /** @param options - model, batching and image options; see {@link ClipEncoderOptions} */
   constructor(options: ClipEncoderOptions = {}) {
+    refuseUnknownKeys(options, CLIP_ENCODER_OPTION_KEYS, 'the options of new ClipEncoder()');
     const { normalize, maxLength, batchSize, maxBatchTokens, imageOptions, ...modelOptions } = options;
     checkBatchSize('batchSize', batchSize);
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 2)) {

@@ -1,11 +1,23 @@
 import type { SparseVector } from '../ann/vector-math.js';
 import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { sharedAcrossCopies } from '../core/shared-across-copies.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { Embedder } from './embedder.js';
 import { type BucketChange, HashingAccumulator, type Resolved } from './hashing-accumulator.js';
+
+/** Every key of {@link HashingEmbedderOptions}: `new HashingEmbedder()` refuses any other. */
+const HASHING_EMBEDDER_OPTION_KEYS: OptionKeys<HashingEmbedderOptions> = {
+  dim: true,
+  wordNgramMax: true,
+  charNgramMin: true,
+  charNgramMax: true,
+  lowercase: true,
+  wordWeight: true,
+  charWeight: true,
+};
 
 /** Options for {@link HashingEmbedder}. Every field is encoded in the embedder's `id`. */
 export interface HashingEmbedderOptions {
@@ -117,6 +129,7 @@ export class HashingEmbedder implements Embedder {
    * @throws InvalidOptionsError when a setting is out of range
    */
   constructor(options: HashingEmbedderOptions = {}) {
+    refuseUnknownKeys(options, HASHING_EMBEDDER_OPTION_KEYS, 'the options of new HashingEmbedder()');
     const o: Resolved = { ...DEFAULTS };
     for (const [k, v] of Object.entries(options))
       if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;

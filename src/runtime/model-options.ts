@@ -9,6 +9,7 @@ import { absoluteDir, absoluteModelPath, isLocalModelPath } from './local-path.j
 export { MODEL_DEVICES, type ModelDevice } from '../core/model-devices.js';
 export { MODEL_DTYPES, type ModelDtype } from '../core/model-dtypes.js';
 
+import type { OptionKeys } from '../core/refuse-unknown-keys.js';
 import type { LoadProgress } from '../hub/load-progress.js';
 
 export type { LoadProgress };
@@ -83,6 +84,19 @@ export function offlineFromEnv(): boolean {
   const v = process.env['BOTLENS_OFFLINE'];
   return v !== undefined && /^(1|true|yes)$/i.test(v.trim());
 }
+
+/** Every key of {@link ModelOptions}, for the options checks of the classes whose options extend it. @internal */
+export const MODEL_OPTION_KEYS: OptionKeys<ModelOptions> = {
+  model: true,
+  modelDir: true,
+  dtype: true,
+  revision: true,
+  offline: true,
+  threads: true,
+  cacheDir: true,
+  device: true,
+  onProgress: true,
+};
 
 /**
  * Checks the fields of a {@link ModelOptions} object and throws {@link InvalidOptionsError} naming the first bad

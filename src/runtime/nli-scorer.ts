@@ -1,17 +1,25 @@
 import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { type BatchPlanOptions, checkBatchSize } from './batching.js';
+import { BATCH_PLAN_OPTION_KEYS, type BatchPlanOptions, checkBatchSize } from './batching.js';
 import { countTokens, encodeTexts, modelMaxLength, paddingSide } from './encode-texts.js';
 import { loadTransformers, type ModelHandle } from './load-model.js';
 import { ModelHolder } from './model-holder.js';
 import { ModelLifetime } from './model-lifetime.js';
-import type { ModelOptions } from './model-options.js';
+import { MODEL_OPTION_KEYS, type ModelOptions } from './model-options.js';
 import { runEncodedBatches } from './run-encoded.js';
 import { floatData } from './tensor-data.js';
+
+/** Every key of {@link NliScorerOptions}: `new NliScorer()` refuses any other. */
+const NLI_SCORER_OPTION_KEYS: OptionKeys<NliScorerOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...BATCH_PLAN_OPTION_KEYS,
+  maxLength: true,
+};
 
 /** Options for the NLI scorer (`NliScorer`). */
 export interface NliScorerOptions extends ModelOptions, BatchPlanOptions {
@@ -108,6 +116,7 @@ export class NliScorer {
 
   /** @param options - model, batching and length options; see {@link NliScorerOptions} */
   constructor(options: NliScorerOptions = {}) {
+    refuseUnknownKeys(options, NLI_SCORER_OPTION_KEYS, 'the options of new NliScorer()');
     const { batchSize, maxBatchTokens, maxLength, ...modelOptions } = options;
     checkBatchSize('batchSize', batchSize);
     if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 8)) {

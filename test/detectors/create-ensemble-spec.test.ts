@@ -11,10 +11,12 @@ describe('createEnsemble checks the whole spec', () => {
     );
     expect(err).toBeInstanceOf(InvalidOptionsError);
     expect((err as InvalidOptionsError).option).toBe('fodls');
-    expect((err as Error).message).toMatch(/not a key of an ensemble spec; its keys are strategy, threshold/);
+    expect((err as Error).message).toMatch(
+      /not a key of an ensemble spec\. Its keys are strategy, threshold/,
+    );
     await expect(
       build({ strategy: 'weighted-mean', detectors: [{ type: 'heuristic' }], a: 1, b: 2 }),
-    ).rejects.toThrow(/Invalid option "a": not a key of an ensemble spec \(nor are "b"\)/);
+    ).rejects.toThrow(/Invalid option "a": not a key of an ensemble spec \(nor are "b"\)\. Its keys are/);
   });
 
   it('refuses a missing or malformed spec with InvalidOptionsError, never a TypeError', async () => {

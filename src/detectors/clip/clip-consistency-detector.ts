@@ -9,17 +9,33 @@ import {
   type StateFormat,
 } from '../../core/detector-kit.js';
 import { checkInRange } from '../../core/number-range.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
+import { BATCH_PLAN_OPTION_KEYS } from '../../runtime/batching.js';
 import { ClipEncoder } from '../../runtime/clip-encoder.js';
 import { isRemoteImage } from '../../runtime/image-input.js';
-import { validateModelOptions } from '../../runtime/model-options.js';
+import { MODEL_OPTION_KEYS, validateModelOptions } from '../../runtime/model-options.js';
 import { cosine } from '../../runtime/tensor-data.js';
 import { modelDetectorState, readModelDetectorOptions, withoutKeys } from '../model-detector-kit.js';
 import { fitScalarCalibration, readScalarCalibration } from '../scalar-calibration.js';
 import type { ClipCalibration, ClipConsistencyOptions } from './clip-options.js';
+
+/** Every key of {@link ClipConsistencyOptions}: `new ClipConsistencyDetector()` refuses any other. */
+const CLIP_CONSISTENCY_DETECTOR_OPTION_KEYS: OptionKeys<ClipConsistencyOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...BATCH_PLAN_OPTION_KEYS,
+  normalize: true,
+  maxLength: true,
+  imageOptions: true,
+  name: true,
+  maxInconsistency: true,
+  steepness: true,
+  threshold: true,
+  l2: true,
+};
 
 const FORMAT: StateFormat = { kind: 'clip', version: 1, owner: 'ClipConsistencyDetector', label: 'CLIP' };
 /** The options the detector reads itself; the rest go to its CLIP encoder. */
@@ -71,6 +87,11 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: ClipConsistencyOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      CLIP_CONSISTENCY_DETECTOR_OPTION_KEYS,
+      'the options of new ClipConsistencyDetector()',
+    );
     const name = checkName(options.name, FORMAT.kind);
     this.threshold = checkThreshold(options.threshold);
     this.maxInconsistency = checkInRange('maxInconsistency', options.maxInconsistency ?? 0.4, {

@@ -10,6 +10,7 @@ import type {
   StreamOptions,
 } from '../../core/detector.js';
 import { beginDetect, beginFit } from '../../core/detector-kit.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { isFoldFit } from '../../core/training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateAll } from '../../core/validate-examples.js';
@@ -33,6 +34,26 @@ import { detectPrefixes } from './prefix-scores.js';
 import { encodeState, readState } from './state.js';
 import { embeddingStream } from './stream.js';
 import { trainingTexts } from './training-texts.js';
+
+/** Every key of {@link EmbeddingCentroidOptions}: `new EmbeddingCentroidDetector()` refuses any other. */
+const EMBEDDING_CENTROID_DETECTOR_OPTION_KEYS: OptionKeys<EmbeddingCentroidOptions> = {
+  name: true,
+  threshold: true,
+  embedder: true,
+  embedderOptions: true,
+  k: true,
+  useAnn: true,
+  annMinExamples: true,
+  hnsw: true,
+  probe: true,
+  probeL2: true,
+  probeMaxIter: true,
+  probeMaxExamples: true,
+  rareBuckets: true,
+  knnStopShare: true,
+  folds: true,
+  batchSize: true,
+};
 
 /**
  * Judges the target's text by where its embedding falls among labelled examples: cosine similarity to the bot
@@ -81,6 +102,11 @@ export class EmbeddingCentroidDetector implements Detector {
    * @throws InvalidOptionsError for a bad option, or a `knnStopShare` below 1 without a `HashingEmbedder`
    */
   constructor(options: EmbeddingCentroidOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      EMBEDDING_CENTROID_DETECTOR_OPTION_KEYS,
+      'the options of new EmbeddingCentroidDetector()',
+    );
     this.o = resolveOptions(options);
     this.name = this.o.name;
     this.threshold = this.o.threshold;

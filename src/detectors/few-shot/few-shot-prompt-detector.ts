@@ -11,6 +11,7 @@ import {
   type StateFormat,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
 import { validateLabelled } from '../../core/validate-examples.js';
@@ -22,7 +23,7 @@ import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import { modelSourceOf } from '../../runtime/embedder-source.js';
 import { LazyPromise } from '../../runtime/lazy-promise.js';
-import { pickModelOptions, validateModelOptions } from '../../runtime/model-options.js';
+import { MODEL_OPTION_KEYS, pickModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { cosine } from '../../runtime/tensor-data.js';
 import { defaultModelFor } from '../../zoo/model-zoo.js';
 import { modelDetectorState } from '../model-detector-kit.js';
@@ -45,6 +46,24 @@ import {
   type PromptParts,
   renderPlainPrompt,
 } from './prompt-format.js';
+
+/** Every key of {@link FewShotPromptOptions}: `new FewShotPromptDetector()` refuses any other. */
+const FEW_SHOT_PROMPT_DETECTOR_OPTION_KEYS: OptionKeys<FewShotPromptOptions> = {
+  ...MODEL_OPTION_KEYS,
+  name: true,
+  threshold: true,
+  examples: true,
+  shots: true,
+  embedder: true,
+  words: true,
+  scoring: true,
+  contextTokens: true,
+  instruction: true,
+  anonymize: true,
+  maxMessageChars: true,
+  chatTemplate: true,
+  maxPool: true,
+};
 
 const FORMAT: StateFormat = { kind: 'fewshot', version: 1, owner: 'FewShotPromptDetector', label: 'fewshot' };
 const DEFAULT_CONTEXT_CAP = 1024;
@@ -94,6 +113,11 @@ export class FewShotPromptDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option; InvalidTranscriptError for a bad example
    */
   constructor(options: FewShotPromptOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      FEW_SHOT_PROMPT_DETECTOR_OPTION_KEYS,
+      'the options of new FewShotPromptDetector()',
+    );
     validateModelOptions(options);
     this.name = checkName(options.name, FORMAT.kind);
     this.threshold = checkThreshold(options.threshold);

@@ -19,6 +19,7 @@ import {
   detectEach,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -42,6 +43,19 @@ import { HeuristicStream } from './heuristic-stream.js';
 import { SIGNALS, StyleAccumulator } from './style-accumulator.js';
 import { STYLE_FEATURE_NAMES, type StyleFeatureOptions, type StyleFeatures } from './style-feature-types.js';
 import { measureStyleFeatures, resolveStyleFeatureOptions } from './style-features.js';
+
+/** Every key of {@link HeuristicDetectorOptions}: `new HeuristicDetector()` refuses any other. */
+const HEURISTIC_DETECTOR_OPTION_KEYS: OptionKeys<HeuristicDetectorOptions> = {
+  name: true,
+  threshold: true,
+  weights: true,
+  l2: true,
+  limits: true,
+  evidenceShrinkage: true,
+  minHumanDelayMs: true,
+  maxHumanCharsPerSecond: true,
+  repeatWindow: true,
+};
 
 /** Options for {@link HeuristicDetector}. */
 export interface HeuristicDetectorOptions extends StyleFeatureOptions {
@@ -142,6 +156,7 @@ export class HeuristicDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: HeuristicDetectorOptions = {}) {
+    refuseUnknownKeys(options, HEURISTIC_DETECTOR_OPTION_KEYS, 'the options of new HeuristicDetector()');
     const name = checkName(options.name, 'heuristic');
     const threshold = checkThreshold(options.threshold);
     const l2 = checkL2(options.l2);

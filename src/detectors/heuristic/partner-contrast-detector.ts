@@ -41,7 +41,22 @@ import {
 
 export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { resolveStyleFeatureOptions } from './style-features.js';
+
+/** Every key of {@link PartnerContrastDetectorOptions}: `new PartnerContrastDetector()` refuses any other. */
+const PARTNER_CONTRAST_DETECTOR_OPTION_KEYS: OptionKeys<PartnerContrastDetectorOptions> = {
+  name: true,
+  threshold: true,
+  l2: true,
+  humanPairs: true,
+  balanceClasses: true,
+  targetSignals: true,
+  limits: true,
+  minHumanDelayMs: true,
+  maxHumanCharsPerSecond: true,
+  repeatWindow: true,
+};
 
 /** The fitted model: per signal the value that stands in for a missing one, its weight, and the intercept. */
 interface ContrastModel {
@@ -126,6 +141,11 @@ export class PartnerContrastDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: PartnerContrastDetectorOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      PARTNER_CONTRAST_DETECTOR_OPTION_KEYS,
+      'the options of new PartnerContrastDetector()',
+    );
     this.name = checkName(options.name, KIND);
     this.threshold = checkThreshold(options.threshold);
     this.l2 = partnerContrastChecks.l2(options.l2);

@@ -9,6 +9,7 @@ import {
   stateHead,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { checkLabel, validateTranscriptAt } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -26,12 +27,23 @@ import type { Embedder } from '../../runtime/embedder.js';
 import { HashingEmbedder, isHashingEmbedder } from '../../runtime/hashing-embedder.js';
 import {
   deserializeModelOptions,
+  MODEL_OPTION_KEYS,
   type ModelOptions,
   serializeModelOptions,
 } from '../../runtime/model-options.js';
 import { TransformersEmbedder } from '../../runtime/transformers-embedder.js';
 import { withoutKeys } from '../model-detector-kit.js';
 import { linearProbeChecks } from './linear-probe-checks.js';
+
+/** Every key of {@link LinearProbeOptions}: `new LinearProbeDetector()` refuses any other. */
+const LINEAR_PROBE_DETECTOR_OPTION_KEYS: OptionKeys<LinearProbeOptions> = {
+  ...MODEL_OPTION_KEYS,
+  name: true,
+  threshold: true,
+  embedder: true,
+  l2: true,
+  balanceClasses: true,
+};
 
 const FORMAT: StateFormat = { kind: 'probe', version: 1, owner: 'LinearProbeDetector', label: 'probe' };
 /** The options the probe reads itself; the rest are the model options of its default embedder. */
@@ -94,6 +106,7 @@ export class LinearProbeDetector implements Detector {
 
   /** @param options - see {@link LinearProbeOptions} */
   constructor(options: LinearProbeOptions = {}) {
+    refuseUnknownKeys(options, LINEAR_PROBE_DETECTOR_OPTION_KEYS, 'the options of new LinearProbeDetector()');
     const { name, threshold, embedder, l2, balanceClasses } = options;
     const modelOptions = withoutKeys(options, OWN_KEYS);
     this.name = checkName(name, FORMAT.kind);

@@ -4,6 +4,7 @@ import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import { beginDetectBatch, checkName, checkThreshold, type StateFormat } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { NotFittedError } from '../../errors/not-fitted-error.js';
@@ -15,19 +16,31 @@ import { configLabels } from '../../peft/training/bert-structure.js';
 import { type LoraAdapterFiles, saveLoraAdapter } from '../../peft/training/save-adapter.js';
 import { botLabelIndex, trainLora } from '../../peft/training/train-lora.js';
 import { transcriptText } from '../../peft/training/transcript-text.js';
-import { type BatchPlanOptions, checkBatchSize } from '../../runtime/batching.js';
+import { BATCH_PLAN_OPTION_KEYS, type BatchPlanOptions, checkBatchSize } from '../../runtime/batching.js';
 import { encodeTexts } from '../../runtime/encode-texts.js';
 import { LazyPromise } from '../../runtime/lazy-promise.js';
 import { holdModelLoad, loadTransformers } from '../../runtime/load-model.js';
 import { absoluteDir } from '../../runtime/local-path.js';
 import { ModelHolder } from '../../runtime/model-holder.js';
 import type { AcquireModelOptions } from '../../runtime/model-location.js';
-import { type ModelOptions, validateModelOptions } from '../../runtime/model-options.js';
+import { MODEL_OPTION_KEYS, type ModelOptions, validateModelOptions } from '../../runtime/model-options.js';
 import { runEncodedBatches } from '../../runtime/run-encoded.js';
 import { floatData } from '../../runtime/tensor-data.js';
 import { defaultModelFor } from '../../zoo/model-zoo.js';
 import { modelDetectorState, readModelDetectorOptions } from '../model-detector-kit.js';
 import { DEFAULT_LORA_TRAINING, type LoraClassifierOptions } from './lora-options.js';
+
+/** Every key of {@link LoraClassifierOptions}: `new LoraClassifierDetector()` refuses any other. */
+const LORA_CLASSIFIER_DETECTOR_OPTION_KEYS: OptionKeys<LoraClassifierOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...BATCH_PLAN_OPTION_KEYS,
+  name: true,
+  threshold: true,
+  adapters: true,
+  botLabel: true,
+  maxLength: true,
+  training: true,
+};
 
 const FORMAT: StateFormat = { kind: 'lora', version: 1, owner: 'LoraClassifierDetector', label: 'lora' };
 
@@ -68,6 +81,11 @@ export class LoraClassifierDetector implements Detector {
 
   /** @param options - see {@link LoraClassifierOptions} */
   constructor(options: LoraClassifierOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      LORA_CLASSIFIER_DETECTOR_OPTION_KEYS,
+      'the options of new LoraClassifierDetector()',
+    );
     const {
       name,
       threshold,

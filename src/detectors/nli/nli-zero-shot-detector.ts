@@ -2,11 +2,13 @@ import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState, Evidence } from '../../core/detector.js';
 import { beginDetect, beginDetectBatch, beginFit, type StateFormat } from '../../core/detector-kit.js';
 import { parseOptions } from '../../core/parse-options.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { sigmoid } from '../../numeric/logistic-regression.js';
-import { validateModelOptions } from '../../runtime/model-options.js';
+import { BATCH_PLAN_OPTION_KEYS } from '../../runtime/batching.js';
+import { MODEL_OPTION_KEYS, validateModelOptions } from '../../runtime/model-options.js';
 import {
   entailmentProbability,
   type NliLabelInfo,
@@ -31,6 +33,19 @@ import {
   nliDetectorOptionsSchema,
 } from './nli-options.js';
 import { buildUnits, packUnits, toWindow, type Unit } from './nli-windows.js';
+
+/** Every key of {@link NliZeroShotOptions}: `new NliZeroShotDetector()` refuses any other. */
+const NLI_ZERO_SHOT_DETECTOR_OPTION_KEYS: OptionKeys<NliZeroShotOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...BATCH_PLAN_OPTION_KEYS,
+  maxLength: true,
+  name: true,
+  threshold: true,
+  hypothesisTemplate: true,
+  labels: true,
+  contextTurns: true,
+  l2: true,
+};
 
 const FORMAT: StateFormat = { kind: 'nli', version: 1, owner: 'NliZeroShotDetector', label: 'NLI' };
 /** The options the detector reads itself; the rest go to its NLI scorer. */
@@ -91,6 +106,11 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: NliZeroShotOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      NLI_ZERO_SHOT_DETECTOR_OPTION_KEYS,
+      'the options of new NliZeroShotDetector()',
+    );
     const {
       name,
       threshold,

@@ -12,6 +12,7 @@ import {
   detectEach,
   type StateFormat,
 } from '../../core/detector-kit.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -20,6 +21,7 @@ import { fitLogisticRegression, sigmoid } from '../../numeric/logistic-regressio
 import { CausalLmScorer } from '../../runtime/causal-lm-scorer.js';
 import {
   deserializeModelOptions,
+  MODEL_OPTION_KEYS,
   serializeModelOptions,
   validateModelOptions,
 } from '../../runtime/model-options.js';
@@ -45,6 +47,20 @@ import {
   type PerplexityUnit,
   WINDOW_KEYS,
 } from './perplexity-options.js';
+
+/** Every key of {@link PerplexityDiversityOptions}: `new PerplexityDiversityDetector()` refuses any other. */
+const PERPLEXITY_DIVERSITY_DETECTOR_OPTION_KEYS: OptionKeys<PerplexityDiversityOptions> = {
+  ...MODEL_OPTION_KEYS,
+  windowTokens: true,
+  stride: true,
+  name: true,
+  threshold: true,
+  unit: true,
+  observer: true,
+  performer: true,
+  diversity: true,
+  l2: true,
+};
 
 const FORMAT: StateFormat = {
   kind: 'perplexity',
@@ -99,6 +115,11 @@ export class PerplexityDiversityDetector implements Detector {
    * @throws InvalidOptionsError naming the bad option
    */
   constructor(options: PerplexityDiversityOptions = {}) {
+    refuseUnknownKeys(
+      options,
+      PERPLEXITY_DIVERSITY_DETECTOR_OPTION_KEYS,
+      'new PerplexityDiversityDetector()',
+    );
     const name = checkName(options.name, FORMAT.kind);
     const threshold = checkThreshold(options.threshold);
     const unit = options.unit ?? 'joined';

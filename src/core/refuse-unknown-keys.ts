@@ -1,0 +1,84 @@
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { describeValue } from './describe-value.js';
+
+/**
+ * Every key of an options type `T`, each mapped to `true`: the list {@link refuseUnknownKeys} checks against.
+ * Written as an object of this type, the compiler refuses a list that misses a key of `T` or has one more, so it
+ * cannot drift from the options interface.
+ *
+ * @internal
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Refuses an options object with a key its type does not have (`stratgy` for `strategy`): TypeScript catches
+ * those at compile time, plain JavaScript and JSON callers get no such check, and an ignored misspelt option
+ * silently gives a default instead. The one check of this for every public constructor and factory.
+ *
+ * @param options - the options as given (`undefined` and non-objects pass: the caller's own checks see those)
+ * @param known - every key the options type has ({@link OptionKeys})
+ * @param what - whose keys they are, for the message, e.g. `the options of new Ensemble()`
+ * @throws InvalidOptionsError naming the first unknown key, the closest known key when one is close ("did you
+ *   mean"), and the known keys
+ * @example
+ * ```ts
+ * refuseUnknownKeys({ stratgy: 'stacking' }, { strategy: true }, 'the options of new Ensemble()');
+ * // InvalidOptionsError: Invalid option "stratgy": not a key of the options of new Ensemble(); did you mean "strategy"? ...
+ * ```
+ * @internal
+ */
+export function refuseUnknownKeys<T>(options: T | undefined, known: OptionKeys<T>, what: string): void {
+  if (typeof options !== 'object' || options === null) return;
+  const keys = Object.keys(options);
+  if (keys.every((k) => Object.hasOwn(known, k))) return;
+  const unknown = keys.filter((k) => !Object.hasOwn(known, k));
+  const names = Object.keys(known);
+  const others = unknown.slice(1).map((k) => describeValue(k));
+  const nor = others.length > 0 ? ` (nor are ${others.join(', ')})` : '';
+  const near = closestKey(unknown[0]!, names);
+  const hint = near === undefined ? '.' : `; did you mean ${describeValue(near)}?`;
+  throw new InvalidOptionsError(
+    unknown[0]!,
+    `not a key of ${what}${nor}${hint} Its keys are ${names.join(', ')}: remove or rename it.`,
+  );
+}
+
+/**
+ * The known key closest to `key` when it is close enough to be what was meant: the same but for case, or at most
+ * one edit per three characters (at least one), else `undefined`.
+ */
+function closestKey(key: string, names: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const name of names) {
+    const d = editDistance(lower, name.toLowerCase());
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance (insertions, deletions, substitutions and swaps of neighbours). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      }
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
+}
