@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
+import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
@@ -150,11 +151,11 @@ export function registerScoreCommand(program: Command): void {
         .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
         .requiredOption(
           '--out <file>',
-          'scores JSONL to write (one line per scored input line, in input order)',
+          'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
         )
         .option(
           '--rejects <file>',
-          'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
+          'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl; none for --out - or a device or pipe, so --on-invalid skip needs --rejects there)',
         )
         .option(
           '--resume',
@@ -281,11 +282,14 @@ async function scoreWith(
     : undefined;
   idle?.unref();
   // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
+  const stream = isStreamOutput(flags.out);
   const unhook = hintOnInterrupt(
     () =>
-      existsSync(flags.out)
-        ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
-        : undefined,
+      stream
+        ? `botlens score: interrupted after about ${done} line(s); --out ${flags.out} is not a file, so --resume cannot continue it: score into a file to resume`
+        : existsSync(flags.out)
+          ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
+          : undefined,
     () => bar?.stop(),
   );
   try {
@@ -311,11 +315,13 @@ async function scoreWith(
     clearInterval(idle);
     bar?.stop();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  // With the scores on standard output, the summary goes to stderr, so stdout holds records only.
+  const say = standardStreamOf(flags.out) === 1 ? process.stderr : process.stdout;
+  if (flags.json) say.write(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
-    process.stdout.write(
-      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+    say.write(
+      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out === STDOUT ? 'standard output' : summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
   if (summary.keptFailed > 0)
@@ -330,7 +336,9 @@ async function scoreWith(
       of: { total: summary.scored, unit: 'lines' },
       allowPartial: flags.allowPartial ?? false,
       refusal: (n) =>
-        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then remove ${summary.out} and score again (--resume cannot score those lines again), or pass --allow-partial to keep the scores from the others.`,
+        stream
+          ? `partial result: ${n} detector(s) failed; every line was written to ${summary.out}, scored from the other members, with each failed member's error in its "members": fix them and score again, or pass --allow-partial to keep the scores from the others.`
+          : `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then remove ${summary.out} and score again (--resume cannot score those lines again), or pass --allow-partial to keep the scores from the others.`,
     },
   );
 }
