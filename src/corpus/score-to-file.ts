@@ -83,6 +83,11 @@ export interface ScoreSummary {
    * every member ran on every line). Such lines are still written, scored from the other members.
    */
   failedMembers: MemberFailures[];
+  /**
+   * Lines scored in this run whose transcript was cut to its last `maxMessages` messages (`truncate`; each record
+   * carries `truncatedFrom`).
+   */
+  truncated: number;
   /** Invalid lines written to the rejects file in this run. */
   rejected: number;
   /** The run continued after this input line (0 for a fresh run). */
@@ -246,6 +251,7 @@ export async function writeScoresWith(
     : 0;
   const started = performance.now();
   let scored = 0;
+  let truncated = 0;
   let rejected = 0;
   let lastLine = afterLine;
   let bytes = 0;
@@ -265,6 +271,7 @@ export async function writeScoresWith(
       lastLine = o.line;
       if ('record' in o) {
         scored++;
+        if (o.record.truncatedFrom !== undefined) truncated++;
         countFailedMembers(o.record, failures);
         await files.push(0, o.record);
       } else {
@@ -297,6 +304,7 @@ export async function writeScoresWith(
       firstLine: f.first,
       firstError: f.firstError,
     })),
+    truncated,
     rejected,
     resumedAfterLine: afterLine,
     lastLine,

@@ -8,7 +8,12 @@ import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
-import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
+import {
+  limitTranscript,
+  markTruncated,
+  type TranscriptLimitOptions,
+  truncateTranscript,
+} from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
 
@@ -84,8 +89,10 @@ export function parseTranscriptsJsonl(
         { path: `${where} label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
       ]);
     }
-    const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
+    const given = r['messages'] as Transcript['messages'];
+    const { messages } = truncateTranscript({ messages: given }, options);
     const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
+    if (messages !== given) markTruncated(t, given.length);
     if (r['target'] !== undefined) t.target = r['target'] as string;
     if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
     const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);

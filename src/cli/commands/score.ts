@@ -22,7 +22,12 @@ import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
-import { addTranscriptFlags, type TranscriptFlags, transcriptOptionsFromFlags } from '../transcript-flags.js';
+import {
+  addTranscriptFlags,
+  reportTruncated,
+  type TranscriptFlags,
+  transcriptOptionsFromFlags,
+} from '../transcript-flags.js';
 
 interface ScoreFlags extends DetectorFlags, TranscriptFlags {
   out: string;
@@ -324,6 +329,16 @@ async function scoreWith(
       `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out === STDOUT ? 'standard output' : summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
+  if (summary.truncated > 0)
+    reportTruncated(
+      {
+        count: summary.truncated,
+        of: summary.scored,
+        what: 'scored lines',
+        where: 'their records carry truncatedFrom',
+      },
+      limits,
+    );
   if (summary.keptFailed > 0)
     process.stderr.write(
       `botlens score: kept ${summary.keptFailed} line(s) of ${summary.out} from an earlier run whose record holds a failed member's error (the first: input line ${summary.keptFailedFirstLine}), as --allow-partial asks\n`,
