@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
 import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
@@ -8,6 +9,7 @@ import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkCommandPackages } from '../check-packages.js';
 import { checkScoreFiles } from '../check-score-files.js';
 import {
   addDetectorFlags,
@@ -195,6 +197,13 @@ export function registerScoreCommand(program: Command): void {
     // The number flags first (parsed again where they are used), then the files.
     parseCount('--batch-size', flags.batchSize, 1);
     parseCount('--workers', flags.workers, 0);
+    // Every optional package this run needs, named at once: the queue's, and the models' where this process
+    // loads them (a fitted file on a queue is loaded by the workers only).
+    const onQueueFitted = flags.redis !== undefined && parseModelFlags(flags.model).fitted !== undefined;
+    await checkCommandPackages({
+      ...(!onQueueFitted && { flags }),
+      ...(flags.redis !== undefined && { needs: [OPTIONAL_NEEDS.queue] }),
+    });
     checkScoreFiles(corpus, flags);
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const limits = transcriptOptionsFromFlags(flags); // a bad --max-messages is refused before anything loads

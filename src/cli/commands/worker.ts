@@ -27,6 +27,9 @@ export function registerWorkerCommand(program: Command): void {
       'stalls (dead workers) a job survives before it is failed and reported (default 1)',
     )
     .action(async (flags: WorkerFlags) => {
+      const { checkCommandPackages } = await import('../check-packages.js');
+      const { OPTIONAL_NEEDS } = await import('../../core/optional-needs.js');
+      await checkCommandPackages({ needs: [OPTIONAL_NEEDS.queue] });
       const { startQueueWorker } = await import('../../corpus/queue/queue-worker.js');
       const settings = {
         concurrency: parseCount('--concurrency', flags.concurrency, 1),
