@@ -1,6 +1,7 @@
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { describeValue } from '../core/describe-value.js';
 import { importOptional } from '../core/optional-import.js';
+import { OPTIONAL_NEEDS } from '../core/optional-needs.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
@@ -73,7 +74,11 @@ let hnswModule: Promise<HnswModule> | undefined;
  * must not load it, and a user who never builds an HNSW index need not install it).
  */
 async function loadHnsw(): Promise<HnswModule> {
-  hnswModule ??= importOptional('hnswlib-node', 'HNSW vector indexes', () => import('hnswlib-node')).then(
+  hnswModule ??= importOptional(
+    'hnswlib-node',
+    OPTIONAL_NEEDS.hnsw.feature,
+    () => import('hnswlib-node'),
+  ).then(
     (m) => {
       const mod = m as HnswModule & { default?: HnswModule };
       return typeof mod.HierarchicalNSW === 'function' ? mod : (mod.default as HnswModule);

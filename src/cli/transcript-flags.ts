@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits } from '../core/validate.js';
 import { type JsonlRecord, type ReadJsonlOptions, readTranscriptJson } from '../data/read-transcripts.js';
+import { messagesBeforeTruncation } from '../data/transcript-limits.js';
 import { parseNumberFlag } from '../flags/parse-number.js';
 import { usageChecked } from './flag-parsers.js';
 import { readLabelledData } from './read-labelled.js';
@@ -65,13 +66,47 @@ export function transcriptOptionsFromFlags(
  * @param option - the flag that named the file, for messages (`--data`, `--fit`)
  * @param fields - extra record fields to keep (e.g. `['source']` for `eval --by source`)
  */
-export function readLabelledWithFlags(
+export async function readLabelledWithFlags(
   path: string,
   flags: TranscriptFlags,
   option: string,
   fields: readonly string[] = [],
 ): Promise<JsonlRecord[]> {
-  return readLabelledData(path, option, { ...transcriptOptionsFromFlags(flags), fields });
+  const options = transcriptOptionsFromFlags(flags);
+  const rows = await readLabelledData(path, option, { ...options, fields });
+  const cut = rows.filter((r) => messagesBeforeTruncation(r) !== undefined).length;
+  if (cut > 0)
+    reportTruncated(
+      { count: cut, of: rows.length, what: 'transcripts', where: `${option} ${path}` },
+      options,
+    );
+  return rows;
+}
+
+/** What {@link reportTruncated} says was cut. */
+export interface TruncatedCount {
+  /** How many were cut (at least 1). */
+  count: number;
+  /** Among how many. */
+  of: number;
+  /** What they are, plural (`transcripts`, `scored lines`). */
+  what: string;
+  /** Where they came from or what marks them, in parentheses after the count. */
+  where: string;
+}
+
+/**
+ * Says on stderr, in one line, that `--truncate` cut transcripts to their last `--max-messages` messages: the note
+ * `eval`, `fit` and `score` print once per input (never one line per row).
+ *
+ * @param cut - how many of how many, and where
+ * @param options - the limits the flags describe
+ */
+export function reportTruncated(cut: TruncatedCount, options: Pick<ReadJsonlOptions, 'limits'>): void {
+  const max = options.limits?.maxMessages ?? DEFAULT_LIMITS.maxMessages;
+  process.stderr.write(
+    `botlens: note: --truncate cut ${cut.count} of ${cut.of} ${cut.what} (${cut.where}) to their last ${max} messages; the results rest on those messages alone\n`,
+  );
 }
 
 /**

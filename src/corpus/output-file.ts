@@ -1,4 +1,5 @@
-import { type FileHandle, open, rm } from 'node:fs/promises';
+import { fstatSync, statSync } from 'node:fs';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
 
 /**
@@ -56,33 +57,125 @@ export async function lastCompleteLine(path: string): Promise<number> {
   }
 }
 
+/** The `out` that means standard output. */
+export const STDOUT = '-';
+
+/**
+ * True when `path` is written as a stream rather than a file: `-` (standard output), or an existing device, pipe or
+ * socket (`/dev/stdout`, a FIFO). A stream is written as it goes, never synced (`fsync` fails on a pipe or a
+ * terminal), truncated nor resumed, and no file is created beside it.
+ *
+ * @param path - an output path
+ * @internal
+ */
+export function isStreamOutput(path: string): boolean {
+  if (path === STDOUT) return true;
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s !== undefined && !s.isFile() && !s.isDirectory();
+}
+
+/** One JSONL output of {@link OrderedAppender}: a file, or a stream. */
+interface LineSink {
+  write(text: string): Promise<void>;
+  /** Syncs a regular file to disk (a stream is not synced). */
+  sync(): Promise<void>;
+  /** Closes a file; leaves standard output open. */
+  close(): Promise<void>;
+}
+
+/**
+ * The standard stream (1: standard output, 2: standard error) of this process that `path` is: `-` is standard
+ * output, and a device, pipe or socket path (`/dev/stdout`, `/proc/self/fd/2`) is the stream it names when both
+ * are the same file. Such an output is written through the process's own stream: opening the path again fails
+ * where the stream is a socket (ENXIO), as a parent process's pipe often is.
+ *
+ * @param path - an output path
+ * @internal
+ */
+export function standardStreamOf(path: string): 1 | 2 | undefined {
+  if (path === STDOUT) return 1;
+  const s = statSync(path, { throwIfNoEntry: false });
+  if (s === undefined || s.isFile() || s.isDirectory()) return undefined;
+  for (const fd of [1, 2] as const) {
+    try {
+      const f = fstatSync(fd);
+      if (f.dev === s.dev && f.ino === s.ino) return fd;
+    } catch {
+      // that stream is closed
+    }
+  }
+  return undefined;
+}
+
+/** Standard output or standard error as a {@link LineSink}: each write waits for the stream to take it. */
+function standardSink(fd: 1 | 2): LineSink {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  return {
+    write: (text) =>
+      new Promise((ok, fail) => {
+        stream.write(text, (err) => (err ? fail(err) : ok()));
+      }),
+    sync: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** A file (or device, pipe, socket) opened with `flag` as a {@link LineSink}; only a regular file is synced. */
+async function openSink(path: string, flag: 'w' | 'a'): Promise<LineSink> {
+  const fd = standardStreamOf(path);
+  if (fd !== undefined) return standardSink(fd);
+  const fh = await open(path, flag);
+  const regular = await fh.stat().then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return {
+    write: async (text) => {
+      await fh.write(text);
+    },
+    sync: () => (regular ? fh.sync() : Promise.resolve()),
+    close: () => fh.close(),
+  };
+}
+
 /**
  * Two append-only JSONL files (scores and rejects) written strictly in input order: one file's pending lines
  * are written (and awaited) before a line goes to the other, so after a crash each file holds a prefix of
- * the run and the larger of their last line numbers is where to resume. The rejects file is created only when
- * the first reject is written: a run without an invalid line leaves none.
+ * the run and the larger of their last line numbers is where to resume. The scores may go to standard output
+ * (`-`), and there may be no rejects file (a run that stops at the first invalid line writes none). The rejects
+ * file is created only when the first reject is written: a run without an invalid line leaves none.
  */
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
-  private readonly handles: [FileHandle, FileHandle | undefined];
+  private readonly sinks: [LineSink, LineSink | undefined];
 
   private constructor(
-    scores: FileHandle,
-    private readonly rejectsPath: string,
+    scores: LineSink,
+    private readonly rejectsPath: string | undefined,
   ) {
-    this.handles = [scores, undefined];
+    this.sinks = [scores, undefined];
   }
 
   /**
-   * Opens the scores file for appending (`truncate`: start it empty, and remove a rejects file left by an earlier
-   * run, which this run would otherwise have emptied); the rejects file is opened for appending at the first reject.
+   * Opens the scores output for appending (`truncate`: start it empty, and remove a rejects file left by an
+   * earlier run, which this run would otherwise have emptied); `out` may be `-` (standard output) and `rejects`
+   * undefined (none). The rejects file is opened for appending at the first reject. When the leftover rejects
+   * file cannot be removed, a scores file this call created is removed again, so a failed start leaves no empty
+   * output behind.
    */
-  static async open(out: string, rejects: string, truncate: boolean): Promise<OrderedAppender> {
-    const a = await open(out, truncate ? 'w' : 'a');
+  static async open(out: string, rejects: string | undefined, truncate: boolean): Promise<OrderedAppender> {
+    const existed =
+      out === STDOUT ||
+      (await stat(out).then(
+        () => true,
+        () => false,
+      ));
+    const a = await openSink(out, truncate ? 'w' : 'a');
     try {
-      if (truncate) await rm(rejects, { force: true });
+      if (truncate && rejects !== undefined && !isStreamOutput(rejects)) await rm(rejects, { force: true });
     } catch (err) {
       await a.close();
+      if (!existed) await rm(out, { force: true });
       throw err;
     }
     return new OrderedAppender(a, rejects);
@@ -90,6 +183,11 @@ export class OrderedAppender {
 
   /** Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next or 64 KiB wait. */
   async push(file: 0 | 1, value: unknown): Promise<void> {
+    if (file === 1 && this.rejectsPath === undefined)
+      throw new BotlensError(
+        'WRITE_FAILED',
+        'A rejected line has no rejects file to go to: give a rejects file (checkScoreOutputs refuses this).',
+      );
     if (file !== this.pending.file) await this.flush();
     this.pending.file = file;
     const line = `${JSON.stringify(value)}\n`;
@@ -103,18 +201,18 @@ export class OrderedAppender {
     const { file, chunks } = this.pending;
     if (!chunks.length) return;
     this.pending = { file, chunks: [], bytes: 0 };
-    this.handles[1] ??= file === 1 ? await open(this.rejectsPath, 'a') : undefined;
-    await this.handles[file]!.write(chunks.join(''));
+    if (file === 1 && this.rejectsPath !== undefined) this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
+    await this.sinks[file]?.write(chunks.join(''));
   }
 
-  /** Flushes, syncs to disk and closes the files. */
+  /** Flushes, syncs to disk and closes the files (standard output is left open, and a stream is not synced). */
   async close(): Promise<void> {
-    const opened = (): FileHandle[] => this.handles.filter((h) => h !== undefined);
+    const sinks = this.sinks.filter((s) => s !== undefined);
     try {
       await this.flush();
-      await Promise.all(opened().map((h) => h.sync()));
+      await Promise.all(sinks.map((s) => s.sync()));
     } finally {
-      await Promise.all(opened().map((h) => h.close()));
+      await Promise.all(sinks.map((s) => s.close()));
     }
   }
 }

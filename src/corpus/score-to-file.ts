@@ -4,17 +4,23 @@ import { describeValue } from '../core/describe-value.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { realPathOf } from '../fs/safe-paths.js';
 import { checkFailedLines, type FailedLines } from './failed-lines.js';
-import { lastCompleteLine, OrderedAppender } from './output-file.js';
+import { isStreamOutput, lastCompleteLine, OrderedAppender, STDOUT } from './output-file.js';
 import type { ScoreOutcome, ScoreRecord } from './types.js';
 
 /** Options for {@link writeScores}. */
 export interface WriteScoresOptions {
-  /** The scores file (JSONL, one record per scored line). */
+  /**
+   * The scores file (JSONL, one record per scored line), or `-` for standard output. `-` and an existing device or
+   * pipe (`/dev/stdout`, a FIFO) are written as a stream: not synced, not resumable (`resume` is refused), and
+   * with no rejects file unless `rejects` names one.
+   */
   out: string;
   /**
-   * The rejects file (JSONL, `{ line, reason }` per invalid line).
-   * @defaultValue `<out>.rejects.jsonl`
+   * The rejects file (JSONL, `{ line, reason }` per invalid line). A stream `out` has none by default, so
+   * `onInvalid: 'skip'` needs one named here; with `onInvalid: 'fail'` nothing is written to it.
+   * @defaultValue `<out>.rejects.jsonl`; none when `out` is a stream
    */
   rejects?: string;
   /**
@@ -77,6 +83,11 @@ export interface ScoreSummary {
    * every member ran on every line). Such lines are still written, scored from the other members.
    */
   failedMembers: MemberFailures[];
+  /**
+   * Lines scored in this run whose transcript was cut to its last `maxMessages` messages (`truncate`; each record
+   * carries `truncatedFrom`).
+   */
+  truncated: number;
   /** Invalid lines written to the rejects file in this run. */
   rejected: number;
   /** The run continued after this input line (0 for a fresh run). */
@@ -87,9 +98,9 @@ export interface ScoreSummary {
   elapsedMs: number;
   /** Lines (scored + rejected) per second in this run. */
   perSecond: number;
-  /** Absolute paths written. */
+  /** Absolute path of the scores file, or `-` for standard output. */
   out: string;
-  /** Absolute path of the rejects file. */
+  /** Absolute path of the rejects file; empty when there is none (a stream `out` without `rejects`). */
   rejects: string;
 }
 
@@ -98,25 +109,41 @@ function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): 
   for (const m of record.members) if (m.error !== undefined) failures.add(m.detector, m.error, record.line);
 }
 
+/** The real path of an output or input, `-` (standard output) kept as it is. */
+function realOrStdout(path: string): string {
+  return path === STDOUT ? STDOUT : realPathOf(path);
+}
+
 /**
  * The output files of {@link writeScores}, checked before anything is scored: three different files (scores,
- * rejects, input), and no non-empty scores file unless resuming (nothing is overwritten). The CLI checks them
- * before it loads a model or draws a bar; `writeScores` checks them again. The lines holding a member's error are
- * checked apart (`checkFailedLines`, which reads the file).
+ * rejects, input, compared by real path so a symlink to the input counts as the input), and no non-empty scores
+ * file unless resuming (nothing is overwritten). A stream `out` (`-` for standard output, or a device or pipe:
+ * {@link isStreamOutput}) gets no rejects file unless `rejects` names one, which `onInvalid: 'skip'` needs, and
+ * cannot be resumed. The CLI checks them before it loads a model or draws a bar; `writeScores` checks them again.
+ * The lines holding a member's error are checked apart (`checkFailedLines`, which reads the file).
  *
  * @param input - the corpus path
  * @param options - `out`, `rejects`, `resume`, `onInvalid`, `failedLines`
- * @returns the absolute paths of the scores and rejects files
+ * @returns the absolute paths of the scores file (`-` for standard output) and of the rejects file (undefined
+ *   when there is none)
  * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, `onInvalid` is neither
- *   `skip` nor `fail`, or `failedLines` neither `refuse` nor `keep`
+ *   `skip` nor `fail`, `failedLines` neither `refuse` nor `keep`, or a stream output meets `resume` or lacks the
+ *   rejects file `onInvalid: 'skip'` needs
  * @internal
  */
 export function checkScoreOutputs(
   input: string,
   options: Pick<WriteScoresOptions, 'out' | 'rejects' | 'resume' | 'onInvalid' | 'failedLines'>,
-): { out: string; rejects: string } {
-  const out = resolve(options.out);
-  const rejects = resolve(options.rejects ?? `${options.out}.rejects.jsonl`);
+): { out: string; rejects: string | undefined } {
+  const stream = isStreamOutput(options.out);
+  const out = options.out === STDOUT ? STDOUT : resolve(options.out);
+  if (options.rejects === STDOUT)
+    throw new InvalidOptionsError(
+      'rejects',
+      'the rejects cannot go to standard output (the scores may): give a file, or /dev/stderr',
+    );
+  const rejectsPath = options.rejects ?? (stream ? undefined : `${options.out}.rejects.jsonl`);
+  const rejects = rejectsPath === undefined ? undefined : resolve(rejectsPath);
   const onInvalid = options.onInvalid ?? 'fail';
   if (onInvalid !== 'skip' && onInvalid !== 'fail')
     throw new InvalidOptionsError('onInvalid', `expected "skip" or "fail", got ${describeValue(onInvalid)}`);
@@ -126,12 +153,28 @@ export function checkScoreOutputs(
       'failedLines',
       `expected "refuse" or "keep", got ${describeValue(failedLines)}`,
     );
-  const inputPath = resolve(input);
-  if (out === inputPath || rejects === inputPath || out === rejects)
+  const [realOut, realInput] = [realOrStdout(out), realPathOf(input)];
+  const realRejects = rejects === undefined ? undefined : realPathOf(rejects);
+  if (realOut === realInput || realRejects === realInput || realOut === realRejects)
     throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
+  if (stream) {
+    const what = out === STDOUT ? 'standard output' : `${options.out} (not a regular file)`;
+    if (options.resume)
+      throw new InvalidOptionsError(
+        'resume',
+        `the scores go to ${what}, which cannot be resumed: write them to a file`,
+      );
+    if (rejects === undefined && onInvalid === 'skip')
+      throw new InvalidOptionsError(
+        'rejects',
+        `the scores go to ${what}, so invalid lines have no rejects file beside it: give rejects, or leave onInvalid at "fail"`,
+      );
+  }
+  if (options.resume && rejects !== undefined && isStreamOutput(rejects))
+    throw new InvalidOptionsError('resume', `${rejectsPath} is not a regular file, so it cannot be resumed`);
   if (statSync(out, { throwIfNoEntry: false })?.isDirectory())
     throw new InvalidOptionsError('out', `${options.out} is a folder: give the scores file's name`);
-  if (!options.resume && existsSync(out) && statSync(out).size > 0) {
+  if (!stream && !options.resume && existsSync(out) && statSync(out).size > 0) {
     throw new InvalidOptionsError(
       'out',
       `${options.out} already exists: continue it with resume: true or remove it`,
@@ -204,10 +247,11 @@ export async function writeScoresWith(
     ? (setting.failedLinesChecked ?? (await checkFailedLines(out, options.failedLines ?? 'refuse')))
     : { lines: 0, firstLine: 0 };
   const afterLine = options.resume
-    ? Math.max(await lastCompleteLine(out), await lastCompleteLine(rejects))
+    ? Math.max(await lastCompleteLine(out), rejects === undefined ? 0 : await lastCompleteLine(rejects))
     : 0;
   const started = performance.now();
   let scored = 0;
+  let truncated = 0;
   let rejected = 0;
   let lastLine = afterLine;
   let bytes = 0;
@@ -227,6 +271,7 @@ export async function writeScoresWith(
       lastLine = o.line;
       if ('record' in o) {
         scored++;
+        if (o.record.truncatedFrom !== undefined) truncated++;
         countFailedMembers(o.record, failures);
         await files.push(0, o.record);
       } else {
@@ -234,7 +279,9 @@ export async function writeScoresWith(
         if (onInvalid === 'fail') {
           throw new BotlensError(
             'INVALID_LINE',
-            `${input}:${o.line}: ${o.reject.reason}. Fix the line and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
+            rejects === undefined
+              ? `${input}:${o.line}: ${o.reject.reason}. Fix the line and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
+              : `${input}:${o.line}: ${o.reject.reason}. Fix the line and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
           );
         }
         rejected++;
@@ -257,12 +304,13 @@ export async function writeScoresWith(
       firstLine: f.first,
       firstError: f.firstError,
     })),
+    truncated,
     rejected,
     resumedAfterLine: afterLine,
     lastLine,
     elapsedMs,
     perSecond: ((scored + rejected) * 1000) / Math.max(elapsedMs, 1),
     out,
-    rejects,
+    rejects: rejects ?? '',
   };
 }

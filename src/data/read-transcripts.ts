@@ -9,7 +9,12 @@ import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError, checkReadable } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { transcriptByteCap } from './input-byte-cap.js';
-import { limitTranscript, type TranscriptLimitOptions, truncateTranscript } from './transcript-limits.js';
+import {
+  limitTranscript,
+  markTruncated,
+  type TranscriptLimitOptions,
+  truncateTranscript,
+} from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
 
@@ -96,8 +101,10 @@ function parseJsonlRow(line: string, where: string, options: ReadJsonlOptions): 
       { path: `${where} label`, message: `label must be "human" or "bot", got ${describeValue(label)}` },
     ]);
   }
-  const { messages } = truncateTranscript({ messages: r['messages'] as Transcript['messages'] }, options);
+  const given = r['messages'] as Transcript['messages'];
+  const { messages } = truncateTranscript({ messages: given }, options);
   const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
+  if (messages !== given) markTruncated(t, given.length);
   if (r['target'] !== undefined) t.target = r['target'] as string;
   if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
   const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);

@@ -52,7 +52,7 @@ export function truncateTranscript<T>(value: T, options: TranscriptLimitOptions)
 export function limitTranscript(value: unknown, options: TranscriptLimitOptions): ValidTranscript {
   const cut = truncateTranscript(value, options);
   const valid = validateTranscript(cut, options.limits);
-  if (cut !== value) truncatedFrom.set(valid, (value as { messages: unknown[] }).messages.length);
+  if (cut !== value) markTruncated(valid, (value as { messages: unknown[] }).messages.length);
   return valid;
 }
 
@@ -60,8 +60,16 @@ export function limitTranscript(value: unknown, options: TranscriptLimitOptions)
 const truncatedFrom = new WeakMap<object, number>();
 
 /**
- * How many messages `t` had before {@link limitTranscript} truncated it to its last `maxMessages`; `undefined`
- * when it was not truncated. The CLI and the service report it (`truncatedFrom`) and shift timeline indexes by
+ * Records that `t` was cut to its last `maxMessages` messages from `from` messages, for
+ * {@link messagesBeforeTruncation}. @internal
+ */
+export function markTruncated(t: object, from: number): void {
+  truncatedFrom.set(t, from);
+}
+
+/**
+ * How many messages `t` had before {@link limitTranscript} (or the JSONL reader) truncated it to its last
+ * `maxMessages`; `undefined` when it was not truncated. The CLI and the service report it (`truncatedFrom`) and shift timeline indexes by
  * the messages dropped. @internal
  */
 export function messagesBeforeTruncation(t: object): number | undefined {

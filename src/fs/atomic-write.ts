@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 
@@ -18,6 +18,8 @@ export function tempSiblingPath(target: string): string {
  * Writes a file atomically: the bytes go to a temporary sibling, are flushed to disk, and the sibling is renamed
  * over `target`. A reader never sees half a file, and a failed or interrupted write leaves `target` as it was
  * (the temporary file is removed on failure). Every botlens command that writes a file writes through here.
+ * A symlink at `target` is replaced by the file, never written through; a device, pipe or socket there is refused
+ * (renaming over it would replace it).
  *
  * @param target - the file to write (its folder must exist)
  * @param data - the content: bytes, or a string written as UTF-8
@@ -25,6 +27,12 @@ export function tempSiblingPath(target: string): string {
  * @internal
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const there = await lstat(target).catch(() => undefined);
+  if (there !== undefined && !there.isFile() && !there.isSymbolicLink() && !there.isDirectory())
+    throw new BotlensError(
+      'WRITE_FAILED',
+      `Cannot write ${target}: it is not a regular file (a device, pipe or socket), which writing would replace: write to a file.`,
+    );
   const tmp = tempSiblingPath(target);
   try {
     const fh = await open(tmp, 'wx');

@@ -6,6 +6,7 @@ import type {
   ProgressInfo,
 } from '@huggingface/transformers';
 import { importOptional } from '../core/optional-import.js';
+import { OPTIONAL_NEEDS } from '../core/optional-needs.js';
 import { MissingDependencyError } from '../errors/missing-dependency-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { verifyPulledFolder } from '../fs/file-digest.js';
@@ -117,7 +118,7 @@ export function loadTransformers(): Promise<Transformers> {
       try {
         mod = await importOptional(
           '@huggingface/transformers',
-          'Model-backed detectors',
+          OPTIONAL_NEEDS.models.feature,
           () => import('@huggingface/transformers'),
         );
       } catch (cause) {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Detector } from '../core/detector.js';
 import { importOptional } from '../core/optional-import.js';
+import { OPTIONAL_NEEDS } from '../core/optional-needs.js';
 import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
 import { answerClientError } from './client-errors.js';
@@ -61,7 +62,7 @@ const METRIC_KIND: Record<number, string> = { 429: 'overload', 503: 'timeout', 5
  */
 export async function createServer(detector: Detector, options: ServerOptions = {}): Promise<BotlensServer> {
   const o = resolveServerOptions(options);
-  const feature = 'The HTTP service';
+  const { feature } = OPTIONAL_NEEDS.service;
   const { default: Fastify } = await importOptional('fastify', feature, () => import('fastify'));
   const { default: swagger } = await importOptional(
     '@fastify/swagger',

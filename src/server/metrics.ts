@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { importOptional } from '../core/optional-import.js';
+import { OPTIONAL_NEEDS } from '../core/optional-needs.js';
 
 /** The Prometheus metrics the service exports at `/metrics`. */
 export interface ServerMetrics {
@@ -43,7 +44,11 @@ export interface InFlightCounts {
  * @param sample - read at each scrape to fill the in-flight gauge
  */
 export async function createMetrics(sample?: () => InFlightCounts): Promise<ServerMetrics> {
-  const prom = await importOptional('prom-client', 'The HTTP service', () => import('prom-client'));
+  const prom = await importOptional(
+    'prom-client',
+    OPTIONAL_NEEDS.service.feature,
+    () => import('prom-client'),
+  );
   const { Counter, Gauge, Histogram, Registry } = prom;
   const registry = new Registry();
   const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

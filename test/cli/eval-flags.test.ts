@@ -140,3 +140,49 @@ describe('botlens eval breakdowns and transcript limits', () => {
     expect(fitted.code).toBe(0);
   });
 });
+
+describe('--truncate says once, on stderr, how many transcripts it cut', () => {
+  /** 3 rows of 260 messages among 5. */
+  const mixed = join(tmp, 'mixed.jsonl');
+  writeFileSync(
+    mixed,
+    `${[130, 3, 130, 3, 130].map((turns, i) => row(i % 2 ? 'bot' : 'human', i, turns)).join('\n')}\n`,
+  );
+  /** The stderr lines that are the truncation note. */
+  const notes = (stderr: string) => stderr.split('\n').filter((l) => l.includes('--truncate cut'));
+
+  it('eval and fit print one summary line, not one per row', async () => {
+    const ev = await botlens(['eval', '--data', mixed, '--truncate', '--json']);
+    expect(ev.code).toBe(0);
+    expect(notes(ev.stderr)).toEqual([
+      `botlens: note: --truncate cut 3 of 5 transcripts (--data ${mixed}) to their last 200 messages; the results rest on those messages alone`,
+    ]);
+    const fit = await botlens(['fit', '--data', mixed, '--truncate', '--out', join(tmp, 'cut.json')]);
+    expect(fit.code).toBe(0);
+    expect(notes(fit.stderr)).toEqual([
+      `botlens: note: --truncate cut 3 of 5 transcripts (--data ${mixed}) to their last 200 messages; the results rest on those messages alone`,
+    ]);
+    const raised = await botlens(['eval', '--data', mixed, '--truncate', '--max-messages', '300', '--json']);
+    expect(notes(raised.stderr)).toEqual([]);
+  });
+
+  it('score counts the scored lines it cut, in one line and in its --json summary', async () => {
+    const r = await botlens([
+      'score',
+      mixed,
+      '--out',
+      join(tmp, 'cut-scores.jsonl'),
+      '--truncate',
+      '--max-messages',
+      '100',
+      '--workers',
+      '0',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(notes(r.stderr)).toEqual([
+      'botlens: note: --truncate cut 3 of 5 scored lines (their records carry truncatedFrom) to their last 100 messages; the results rest on those messages alone',
+    ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ scored: 5, truncated: 3 });
+  });
+});

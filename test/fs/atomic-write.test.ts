@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,16 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(join(dir, 'link'), 'new');
     expect(await readFile(precious, 'utf8')).toBe('base');
     expect(await readFile(join(dir, 'link'), 'utf8')).toBe('new');
+  });
+
+  it('refuses a pipe at the target instead of replacing it with a file', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const err = await writeFileAtomic(fifo, 'x').catch((e: unknown) => e);
+    expect(BotlensError.isInstance(err) && err.code).toBe('WRITE_FAILED');
+    expect((err as Error).message).toMatch(/pipe is not a regular file|it is not a regular file/);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(await readdir(dir)).toEqual(['pipe']);
   });
 });
 

@@ -22,10 +22,15 @@ describe('missing optional packages', () => {
   it('are reported together, with one npm install line, in a grammatical sentence', async () => {
     const a = 'botlens-test-absent-a';
     const b = '@botlens-test/absent-b';
-    const err = await importAllOptional('The HTTP service', [
-      [a, () => import(a)],
-      ['vitest', () => import('vitest')],
-      [b, () => import(b)],
+    const err = await importAllOptional([
+      {
+        feature: 'The HTTP service',
+        loads: [
+          [a, () => import(a)],
+          ['vitest', () => import('vitest')],
+          [b, () => import(b)],
+        ],
+      },
     ]).catch((e: unknown) => e);
     expect(MissingDependencyError.isInstance(err)).toBe(true);
     const e = err as MissingDependencyError;
@@ -34,7 +39,7 @@ describe('missing optional packages', () => {
       `The optional packages "${a}" and "${b}", needed for the HTTP service, are not installed: run \`npm install ${a} ${b}\`.`,
     );
     await expect(
-      importAllOptional('The HTTP service', [['vitest', () => import('vitest')]]),
+      importAllOptional([{ feature: 'The HTTP service', loads: [['vitest', () => import('vitest')]] }]),
     ).resolves.toBeUndefined();
   });
 

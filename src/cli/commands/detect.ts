@@ -3,6 +3,7 @@ import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
 import type { Transcript } from '../../core/transcript.js';
 import { messagesBeforeTruncation } from '../../data/transcript-limits.js';
+import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -161,6 +162,7 @@ export function registerDetectCommand(program: Command): void {
       const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
       throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
     }
+    await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until detection has run: the detector's own load shares them.
     let releaseChecked = async (): Promise<void> => undefined;

@@ -5,6 +5,7 @@ import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import {
   breakdownGroups,
@@ -95,6 +96,7 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
+    await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
     let releaseChecked = async (): Promise<void> => undefined;

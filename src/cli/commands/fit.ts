@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
+import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -42,6 +43,7 @@ export function registerFitCommand(program: Command): void {
       { option: '--data', path: flags.data },
       ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
     ]);
+    await checkCommandPackages({ flags });
     const note = checkGroupBy(flags, flags.groupBy);
     const train = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.groupBy));
     const loadBar = loadProgressFor(flags.quiet);

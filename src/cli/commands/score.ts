@@ -1,12 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
+import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkCommandPackages } from '../check-packages.js';
 import { checkScoreFiles } from '../check-score-files.js';
 import {
   addDetectorFlags,
@@ -22,7 +25,12 @@ import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
-import { addTranscriptFlags, type TranscriptFlags, transcriptOptionsFromFlags } from '../transcript-flags.js';
+import {
+  addTranscriptFlags,
+  reportTruncated,
+  type TranscriptFlags,
+  transcriptOptionsFromFlags,
+} from '../transcript-flags.js';
 
 interface ScoreFlags extends DetectorFlags, TranscriptFlags {
   out: string;
@@ -151,11 +159,11 @@ export function registerScoreCommand(program: Command): void {
         .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
         .requiredOption(
           '--out <file>',
-          'scores JSONL to write (one line per scored input line, in input order)',
+          'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
         )
         .option(
           '--rejects <file>',
-          'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl)',
+          'where invalid lines go, with line number and reason (default: <out>.rejects.jsonl; none for --out - or a device or pipe, so --on-invalid skip needs --rejects there)',
         )
         .option(
           '--resume',
@@ -190,6 +198,13 @@ export function registerScoreCommand(program: Command): void {
     // The number flags first (parsed again where they are used), then the files.
     parseCount('--batch-size', flags.batchSize, 1);
     parseCount('--workers', flags.workers, 0);
+    // Every optional package this run needs, named at once: the queue's, and the models' where this process
+    // loads them (a fitted file on a queue is loaded by the workers only).
+    const onQueueFitted = flags.redis !== undefined && parseModelFlags(flags.model).fitted !== undefined;
+    await checkCommandPackages({
+      ...(!onQueueFitted && { flags }),
+      ...(flags.redis !== undefined && { needs: [OPTIONAL_NEEDS.queue] }),
+    });
     checkScoreFiles(corpus, flags);
     const failedLines = flags.allowPartial ? 'keep' : 'refuse';
     const limits = transcriptOptionsFromFlags(flags); // a bad --max-messages is refused before anything loads
@@ -282,11 +297,14 @@ async function scoreWith(
     : undefined;
   idle?.unref();
   // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
+  const stream = isStreamOutput(flags.out);
   const unhook = hintOnInterrupt(
     () =>
-      existsSync(flags.out)
-        ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
-        : undefined,
+      stream
+        ? `botlens score: interrupted after about ${done} line(s); --out ${flags.out} is not a file, so --resume cannot continue it: score into a file to resume`
+        : existsSync(flags.out)
+          ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
+          : undefined,
     () => bar?.stop(),
   );
   try {
@@ -312,13 +330,25 @@ async function scoreWith(
     clearInterval(idle);
     bar?.stop();
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  // With the scores on standard output, the summary goes to stderr, so stdout holds records only.
+  const say = standardStreamOf(flags.out) === 1 ? process.stderr : process.stdout;
+  if (flags.json) say.write(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumedAfterLine ? ` (resumed after line ${summary.resumedAfterLine})` : '';
-    process.stdout.write(
-      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
+    say.write(
+      `scored ${summary.scored}, rejected ${summary.rejected}${resumed} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${summary.perSecond.toFixed(0)} lines/s) -> ${summary.out === STDOUT ? 'standard output' : summary.out}${summary.rejected ? `, rejects -> ${summary.rejects}` : ''}\n`,
     );
   }
+  if (summary.truncated > 0)
+    reportTruncated(
+      {
+        count: summary.truncated,
+        of: summary.scored,
+        what: 'scored lines',
+        where: 'their records carry truncatedFrom',
+      },
+      limits,
+    );
   if (summary.keptFailed > 0)
     process.stderr.write(
       `botlens score: kept ${summary.keptFailed} line(s) of ${summary.out} from an earlier run whose record holds a failed member's error (the first: input line ${summary.keptFailedFirstLine}), as --allow-partial asks\n`,
@@ -331,7 +361,9 @@ async function scoreWith(
       of: { total: summary.scored, unit: 'lines' },
       allowPartial: flags.allowPartial ?? false,
       refusal: (n) =>
-        `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then remove ${summary.out} and score again (--resume cannot score those lines again), or pass --allow-partial to keep the scores from the others.`,
+        stream
+          ? `partial result: ${n} detector(s) failed; every line was written to ${summary.out}, scored from the other members, with each failed member's error in its "members": fix them and score again, or pass --allow-partial to keep the scores from the others.`
+          : `partial result: ${n} detector(s) failed; ${summary.out} holds every line, scored from the other members, with each failed member's error in its "members": fix them, then remove ${summary.out} and score again (--resume cannot score those lines again), or pass --allow-partial to keep the scores from the others.`,
     },
   );
 }

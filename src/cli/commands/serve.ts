@@ -28,11 +28,8 @@ export function registerServeCommand(program: Command): void {
       async (flags: { config?: string; port?: string; host?: string; auth?: string; log?: boolean }) => {
         // Every missing package at once, with one install line, before the config is read.
         const { importAllOptional } = await import('../../core/optional-import.js');
-        await importAllOptional('The HTTP service', [
-          ['fastify', () => import('fastify')],
-          ['@fastify/swagger', () => import('@fastify/swagger')],
-          ['prom-client', () => import('prom-client')],
-        ]);
+        const { OPTIONAL_NEEDS } = await import('../../core/optional-needs.js');
+        await importAllOptional([OPTIONAL_NEEDS.service]);
         const { loadServiceConfig } = await import('../../server/config.js');
         const { startService } = await import('../../server/serve.js');
         const config = flags.config ? await loadServiceConfig(flags.config) : {};

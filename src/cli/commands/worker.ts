@@ -38,6 +38,9 @@ export function registerWorkerCommand(program: Command): void {
       countArg(0),
     )
     .action(async (flags: WorkerFlags) => {
+      const { checkCommandPackages } = await import('../check-packages.js');
+      const { OPTIONAL_NEEDS } = await import('../../core/optional-needs.js');
+      await checkCommandPackages({ needs: [OPTIONAL_NEEDS.queue] });
       const { startQueueWorker } = await import('../../corpus/queue/queue-worker.js');
       const settings = {
         concurrency: parseCount('--concurrency', flags.concurrency, 1),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { importOptional } from '../../core/optional-import.js';
+import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import type { ScoringDetector } from '../types.js';
 
@@ -31,7 +32,7 @@ export interface ScoreJobData {
 
 /** BullMQ, loaded on first use (an optional peer dependency). */
 export function loadBullmq(): Promise<typeof import('bullmq')> {
-  return importOptional('bullmq', 'The queue commands (score --redis, worker)', () => import('bullmq'));
+  return importOptional('bullmq', OPTIONAL_NEEDS.queue.feature, () => import('bullmq'));
 }
 
 /**

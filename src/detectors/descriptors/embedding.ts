@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
-import { defineDetector } from '../descriptor.js';
+import { type DetectorDescriptor, defineDetector } from '../descriptor.js';
 import type { EmbeddingCentroidDetector } from '../embedding/embedding-centroid-detector.js';
 import { type EmbeddingRareBucketOptions, resolveOptions } from '../embedding/options.js';
+import { markLoadsModel } from './model-detector.js';
 import {
   checkedOption,
   definedOnly,
@@ -105,3 +106,6 @@ export const embeddingDescriptor = defineDetector({
     return EmbeddingCentroidDetector.fromJSON(state);
   },
 });
+
+// Its transformers embedder loads a model; the hashing one does not.
+markLoadsModel(embeddingDescriptor as DetectorDescriptor, (o) => o['embedder'] !== 'hashing');

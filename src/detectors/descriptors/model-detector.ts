@@ -67,6 +67,40 @@ export interface LoadCheck {
  */
 export type NeedsFitOnLoad = (options: Record<string, unknown>) => Promise<LoadCheck>;
 
+/** For each descriptor whose detectors may load a model: whether one with these (parsed) options does. */
+const LOADS_MODEL = new WeakMap<DetectorDescriptor, (options: Record<string, unknown>) => boolean>();
+
+/**
+ * Marks a built-in descriptor whose detectors load a model (through transformers.js) with some options:
+ * {@link modelDetector} marks its own; the `embedding` type marks itself for its `transformers` embedder.
+ *
+ * @param descriptor - the descriptor
+ * @param when - whether a detector with these parsed options loads one
+ * @internal
+ */
+export function markLoadsModel(
+  descriptor: DetectorDescriptor,
+  when: (options: Record<string, unknown>) => boolean,
+): void {
+  LOADS_MODEL.set(descriptor, when);
+}
+
+/**
+ * Whether a detector of `descriptor` built with `options` (as a spec gives them) loads a model; false for a type
+ * that never does, one registered by an app (its packages are its own), or options its schema refuses (the build
+ * says why).
+ *
+ * @param descriptor - a registered descriptor
+ * @param options - the spec's fields but `type`
+ * @internal
+ */
+export function loadsModel(descriptor: DetectorDescriptor, options: Record<string, unknown>): boolean {
+  const when = LOADS_MODEL.get(descriptor);
+  if (when === undefined) return false;
+  const parsed = descriptor.optionsSchema.safeParse(options);
+  return parsed.success && when(parsed.data as Record<string, unknown>);
+}
+
 /** The `needsFitOnLoad` of each descriptor {@link modelDetector} made with one. */
 const FIT_CHECKS = new WeakMap<DetectorDescriptor, NeedsFitOnLoad>();
 
@@ -113,5 +147,6 @@ export function modelDetector<D extends Detector, Shape extends z.ZodRawShape>(
     },
   });
   if (def.needsFitOnLoad !== undefined) FIT_CHECKS.set(descriptor as DetectorDescriptor, def.needsFitOnLoad);
+  markLoadsModel(descriptor as DetectorDescriptor, () => true);
   return descriptor;
 }
