@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseCount } from '../../flags/parse-number.js';
+import { queueOption } from '../queue-option.js';
 
 interface WorkerFlags {
   redis: string;
@@ -18,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
       'score corpus batches from a BullMQ queue on Redis (queued by `botlens score --redis`) until stopped',
     )
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
-    .option('--queue <name>', 'queue name', 'botlens-score')
+    .addOption(queueOption('queue name'))
     .option('--concurrency <n>', 'jobs at once in this process (run one process per core instead)', '1')
     .option('--lock-duration <ms>', 'a dead worker’s job returns to the queue after this (default 30000)')
     .option('--stalled-interval <ms>', 'how often to look for stalled jobs (default 30000)')
