@@ -65,8 +65,8 @@ async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]>
 async function savedHeuristic(): Promise<string> {
   const d = await buildScoringDetector(HEURISTIC);
   const file = join(mkdtempSync(join(tmpdir(), 'botlens-q-fit-')), 'fitted.json');
-  writeFileSync(file, JSON.stringify(d.toJSON()));
-  await d.dispose?.();
+  writeFileSync(file, JSON.stringify(d.toJSON!()));
+  await d.dispose?.call(d);
   return file;
 }
 

@@ -26,7 +26,10 @@ import { probeRedis, REDIS_PROBE_TIMEOUT } from './redis-probe.js';
  * its lines as {@link scoreCorpus} does (a worker from a release without them applies the defaults).
  */
 export interface ScoreOnQueueOptions extends QueueConnectionOptions, TranscriptLimitOptions {
-  /** What to score with. A `{ file }` is read here and sent as its state, so workers need no copy of it. */
+  /**
+   * What to score with. A `{ file }` is read here and sent as its state with its `options` (a relative `modelDir`
+   * made absolute: a folder the workers must have), so workers need no copy of it and apply what a local run does.
+   */
   detector: ScoringDetector;
   /**
    * Lines per job.
@@ -95,7 +98,11 @@ const WITHDRAW_TIMEOUT = 5000;
  * @param options - see {@link ScoreOnQueueOptions}
  * @throws MissingDependencyError when `bullmq` is not installed
  * @throws InvalidOptionsError before the corpus is read or Redis is reached, for an `ensemble` that cannot score
- *   until it is fitted (as {@link scoreCorpus} does)
+ *   until it is fitted (as {@link scoreCorpus} does), a `redis` that is not a `redis://` or `rediss://` URL, or a
+ *   bad queue name
+ * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials, at
+ *   start (3 attempts of `connectTimeout` each); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
+ *   the detector (the run stops; its jobs not taken yet are removed, as when the caller stops reading early)
  * @example
  * ```ts
  * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
