@@ -1,10 +1,13 @@
 import type { Detector } from '../core/detector.js';
-import { createEnsemble, detectorFromFile, detectorFromState } from '../detectors/registry.js';
+import { createEnsemble, detectorFromState, readDetectorStateFile } from '../detectors/registry.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { absoluteDir } from '../runtime/local-path.js';
 import type { ScoringDetector } from './types.js';
 
 /**
- * Builds the detector a {@link ScoringDetector} describes (in the thread or process that will run it).
+ * Builds the detector a {@link ScoringDetector} describes (in the thread or process that will run it). Every
+ * scorer goes through it: this thread, worker threads and queue workers (which get {@link sendableScoringDetector}'s
+ * form of the same detector), so each applies the same load options.
  *
  * @throws InvalidOptionsError when `source` has none of `ensemble`, `state`, `file`
  * @example
@@ -14,10 +17,35 @@ import type { ScoringDetector } from './types.js';
  */
 export async function buildScoringDetector(source: ScoringDetector): Promise<Detector> {
   if ('ensemble' in source) return createEnsemble(source.ensemble);
-  if ('state' in source) return detectorFromState(source.state);
-  if ('file' in source) return detectorFromFile(source.file, source.options ?? {});
+  if ('state' in source) return detectorFromState(source.state, source.options ?? {});
+  if ('file' in source)
+    return detectorFromState(await readDetectorStateFile(source.file), source.options ?? {});
   throw new InvalidOptionsError('detector', 'give { ensemble }, { state } or { file }');
 }
+
+/**
+ * The same detector as `source`, for a process on another machine to build with {@link buildScoringDetector}: a
+ * `{ file }` is read here and sent as its state, with its load options (threshold, prior, model folder...) kept
+ * and a relative `modelDir` or `cacheDir` made absolute (the folders this process means).
+ *
+ * @param source - what the corpus is scored with
+ * @throws BotlensError with code `READ_FAILED` when a `{ file }` cannot be read
+ * @internal
+ */
+export async function sendableScoringDetector(source: ScoringDetector): Promise<ScoringDetector> {
+  if (!('file' in source) && !('state' in source)) return source;
+  const state = 'file' in source ? await readDetectorStateFile(source.file) : source.state;
+  const { modelDir, cacheDir, ...rest } = source.options ?? {};
+  const options = {
+    ...rest,
+    ...(typeof modelDir === 'string' && modelDir !== '' && { modelDir: absoluteDir(modelDir) }),
+    ...(typeof cacheDir === 'string' && cacheDir !== '' && { cacheDir: absoluteDir(cacheDir) }),
+  };
+  return { state, ...(Object.keys(options).length > 0 && { options }) };
+}
+
+/** How a worker thread marks the failure to build its detector, for the main thread to report it as such. */
+export const THREAD_BUILD_FAILURE = 'botlens worker thread cannot build the detector: ';
 
 /** Builds each detector once per key (per thread or process) and reuses it. */
 export class DetectorCache {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
-import { buildScoringDetector } from './build-detector.js';
+import { buildScoringDetector, THREAD_BUILD_FAILURE } from './build-detector.js';
 import { checkCount } from './check-count.js';
 import { corpusLineLimits } from './line-limits.js';
 import { type CorpusSource, readCorpusLines } from './read-lines.js';
@@ -50,6 +50,11 @@ export interface BatchScorer {
   score(lines: CorpusLine[]): Promise<ScoreOutcome[]>;
   /** How many batches to keep in flight. */
   readonly window: number;
+  /**
+   * Called when the run stops before its end (the consumer stopped reading, or a batch threw), before the
+   * batches in flight are awaited: drops the work not started yet, and settles their promises.
+   */
+  abandon?(): Promise<void>;
   /** Frees threads and connections. */
   close(): Promise<void>;
 }
@@ -69,6 +74,7 @@ export async function* runBatches(
 ): AsyncGenerator<ScoreOutcome> {
   const inFlight: Promise<ScoreOutcome[]>[] = [];
   let batch: CorpusLine[] = [];
+  let finished = false;
   const send = (): void => {
     const p = scorer.score(batch);
     p.catch(() => undefined); // observed when its turn comes; never an unhandled rejection meanwhile
@@ -83,7 +89,9 @@ export async function* runBatches(
     }
     if (batch.length) send();
     while (inFlight.length) yield* await inFlight.shift()!;
+    finished = true;
   } finally {
+    if (!finished) await scorer.abandon?.();
     await Promise.allSettled(inFlight);
     await scorer.close();
   }
@@ -136,7 +144,16 @@ async function threadScorer(
   });
   return {
     window: threads * 2,
-    score: (lines) => pool.run(lines),
+    score: (lines) =>
+      pool.run(lines).catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : '';
+        if (!message.startsWith(THREAD_BUILD_FAILURE)) throw err;
+        const reason = message.slice(THREAD_BUILD_FAILURE.length);
+        throw new BotlensError(
+          'WORKER_DETECTOR_FAILED',
+          `The worker threads cannot build the detector: ${reason}${/registerDetector/.test(reason) ? ' (a detector type registered in the main thread only is not there in the worker threads: register it in a module every thread imports, e.g. NODE_OPTIONS="--import ./register.mjs", or score in this thread: --workers 0, threads: 0)' : ''}`,
+        );
+      }),
     close: () => pool.destroy(),
   };
 }

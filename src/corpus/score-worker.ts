@@ -2,7 +2,7 @@
 import { workerData } from 'piscina';
 import type { Detector } from '../core/detector.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
-import { buildScoringDetector } from './build-detector.js';
+import { buildScoringDetector, THREAD_BUILD_FAILURE } from './build-detector.js';
 import { scoreLines } from './score-line.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
 
@@ -19,6 +19,9 @@ let detector: Promise<Detector> | undefined;
 
 /** Scores one batch of lines (piscina calls the default export). */
 export default async function scoreTask(lines: CorpusLine[]): Promise<ScoreOutcome[]> {
-  detector ??= buildScoringDetector(data.detector);
+  detector ??= buildScoringDetector(data.detector).catch((err: unknown) => {
+    // Only the message crosses back to the main thread: marked, so it reports a run-level failure.
+    throw new Error(`${THREAD_BUILD_FAILURE}${err instanceof Error ? err.message : String(err)}`);
+  });
   return scoreLines(await detector, lines, data.evidence, data.limits ?? {});
 }

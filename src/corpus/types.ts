@@ -21,6 +21,11 @@ export type ScoringDetector =
   | {
       /** Restore this saved detector state. */
       state: DetectorState;
+      /**
+       * How to load it, as for `{ file }` (see {@link DetectorLoadOptions}).
+       * @defaultValue `{}` (the saved settings)
+       */
+      options?: DetectorLoadOptions;
     }
   | {
       /** Read the saved detector state from this JSON file. */

@@ -154,6 +154,19 @@ export function parseDetectorSpec(spec: DeepReadonly<DetectorSpec>): {
  * ```
  */
 export async function detectorFromFile(path: string, options: DetectorLoadOptions = {}): Promise<Detector> {
+  return detectorFromState(await readDetectorStateFile(path), options);
+}
+
+/**
+ * Reads the saved detector state in a JSON file (what {@link detectorFromFile} restores), so a caller that sends
+ * the state elsewhere (a queue worker) reads it exactly as a local load does.
+ *
+ * @param path - the JSON file
+ * @throws BotlensError with code `READ_FAILED` when the file cannot be read or parsed;
+ *   InvalidOptionsError when it holds no saved detector state
+ * @internal
+ */
+export async function readDetectorStateFile(path: string): Promise<DetectorState> {
   let state: unknown;
   try {
     state = JSON.parse(withoutBom(await readFile(path, 'utf8')));
@@ -167,7 +180,7 @@ export async function detectorFromFile(path: string, options: DetectorLoadOption
   if (typeof state !== 'object' || state === null || typeof (state as DetectorState).kind !== 'string') {
     throw new InvalidOptionsError('path', `${path} is not a saved detector state (it has no "kind")`);
   }
-  return detectorFromState(state as DetectorState, options);
+  return state as DetectorState;
 }
 
 /** Checks nesting depth and ensemble sizes without recursion, before anything is built. */

@@ -20,7 +20,10 @@
  * - `ONNX_TENSOR` / `ONNX_TOO_LARGE`: an ONNX file holds a tensor botlens cannot read / is too large to edit;
  * - `QUANT_BROKEN` / `QUANT_OUTPUT_EXISTS` / `QUANT_WRITE`: a quantized model fails its check / would overwrite
  *   a file / cannot be written;
- * - `READ_FAILED`: a file (transcripts, a fitted detector, a config) cannot be read.
+ * - `READ_FAILED`: a file (transcripts, a fitted detector, a config) cannot be read;
+ * - `REDIS_UNREACHABLE`: a queue producer or worker cannot connect to its Redis (or Redis refused its credentials);
+ * - `WORKER_DETECTOR_FAILED`: the workers of a scoring run (queue workers or worker threads) cannot build its
+ *   detector (a detector type or package they lack, models they cannot find, a release too old).
  */
 export const BOTLENS_ERROR_CODES = [
   'ABORTED',
@@ -55,8 +58,10 @@ export const BOTLENS_ERROR_CODES = [
   'QUANT_WRITE',
   'QUEUE_FULL',
   'READ_FAILED',
+  'REDIS_UNREACHABLE',
   'SERVICE_START',
   'TIMEOUT',
+  'WORKER_DETECTOR_FAILED',
   'WORKER_ENTRY_MISSING',
   'WORKER_MISSING',
   'WRITE_FAILED',

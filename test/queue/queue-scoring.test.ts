@@ -151,7 +151,7 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
     }
   }, 120_000);
 
-  it('reports a poison job as rejects after its attempts instead of retrying it forever', async () => {
+  it('stops the run, naming the workers, when every worker fails to build the detector (not a poison line)', async () => {
     const queue = `botlens-test-${randomUUID()}`;
     const failures: string[] = [];
     const worker = await startQueueWorker({
@@ -160,9 +160,9 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
       onFailed: (_id, reason) => failures.push(reason),
     });
     try {
-      // A detector state every worker fails to build: each job throws on every attempt.
+      // A detector state every worker fails to build: a run-level failure, not each line's.
       const poison = { state: { kind: 'heuristic', version: 999 } };
-      const got = await collect(
+      const err = await collect(
         scoreCorpusOnQueue(syntheticCorpus(3), {
           redis: REDIS!,
           queue,
@@ -170,11 +170,13 @@ describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
           attempts: 2,
           batchSize: 3,
         }),
-      );
-      expect(got.map((o) => o.line)).toEqual([1, 2, 3]);
-      for (const o of got) expect('reject' in o && o.reject.reason).toMatch(/^job failed: .*version/);
-      // 1 batch job + 3 single-line jobs, 2 attempts each: 8 failures, then it stops.
-      expect(failures).toHaveLength(8);
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'WORKER_DETECTOR_FAILED',
+        message: expect.stringMatching(/version/),
+      });
+      // 1 batch job, failed once (no retry, no line-by-line split).
+      expect(failures).toHaveLength(1);
     } finally {
       await worker.close();
     }

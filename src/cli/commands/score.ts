@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
 import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
+import type { QueueRun } from '../../corpus/queue/score-on-queue.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
@@ -22,6 +23,7 @@ import { EXIT } from '../exit-codes.js';
 import { countArg } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { queueOption } from '../queue-option.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
@@ -184,7 +186,7 @@ export function registerScoreCommand(program: Command): void {
           '--redis <url>',
           'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)',
         )
-        .option('--queue <name>', 'queue name with --redis', 'botlens-score')
+        .addOption(queueOption('queue name with --redis'))
         .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
         .option('--json', 'print the summary as JSON')
         .option(
@@ -246,6 +248,7 @@ async function scoreWith(
   const evidence = flags.evidence ?? false;
   const bar = await progressBar(corpus, flags.progress !== false);
   let outcomes: Parameters<typeof writeScores>[1];
+  let queueRun: QueueRun | undefined;
   if (flags.redis) {
     const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
@@ -263,7 +266,12 @@ async function scoreWith(
           ...(flags.queue !== undefined && { queue: flags.queue }),
           ...(batchSize !== undefined && { batchSize }),
         },
-        { unfittedChecked: true },
+        {
+          unfittedChecked: true,
+          onRun: (r) => {
+            queueRun = r;
+          },
+        },
       );
   } else {
     const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
@@ -306,6 +314,15 @@ async function scoreWith(
           ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
           : undefined,
     () => bar?.stop(),
+    async () => {
+      if (!queueRun) return undefined;
+      const { removed, remaining } = await queueRun.withdraw();
+      const left =
+        remaining > 0
+          ? `; ${remaining} job(s) could not be removed (a worker holds them, or Redis did not answer in time): a worker will still score them, and their results are not written`
+          : '';
+      return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
+    },
   );
   try {
     summary = await writeScoresWith(

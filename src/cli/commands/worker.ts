@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseCount } from '../../flags/parse-number.js';
 import { countArg } from '../flag-parsers.js';
+import { queueOption } from '../queue-option.js';
 
 interface WorkerFlags {
   redis: string;
@@ -19,7 +20,7 @@ export function registerWorkerCommand(program: Command): void {
       'score corpus batches from a BullMQ queue on Redis (queued by `botlens score --redis`) until stopped',
     )
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
-    .option('--queue <name>', 'queue name', 'botlens-score')
+    .addOption(queueOption('queue name'))
     .option(
       '--concurrency <n>',
       'jobs at once in this process (run one process per core instead)',

@@ -5,12 +5,17 @@ import { checkCount } from '../check-count.js';
 import { scoreLines } from '../score-line.js';
 import type { ScoreOutcome } from '../types.js';
 import {
+  buildFailureMessage,
+  checkQueueName,
+  checkRedisUrl,
   DEFAULT_QUEUE,
+  hideRedisSecrets,
   loadBullmq,
   type QueueConnectionOptions,
   type ScoreJobData,
   unwrapStoredDetector,
 } from './queue-settings.js';
+import { probeRedis, REDIS_PROBE_TIMEOUT } from './redis-probe.js';
 
 /** Options for {@link startQueueWorker}. */
 export interface QueueWorkerOptions extends QueueConnectionOptions {
@@ -56,7 +61,14 @@ export interface QueueWorker {
  * attempt, is failed and reported to the producer instead of being retried forever.
  *
  * @param options - see {@link QueueWorkerOptions}
+ * A worker that cannot build a run's detector (a detector type registered in the producer only, a missing
+ * package or model) fails that run's jobs at once, without retries, with a `WORKER_DETECTOR_FAILED` message that
+ * the producer stops the run with.
+ *
  * @throws MissingDependencyError when `bullmq` is not installed
+ * @throws InvalidOptionsError for a `redis` that is not a `redis://` or `rediss://` URL, or a bad queue name
+ * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials,
+ *   within `connectTimeout`
  * @example
  * ```ts
  * const worker = await startQueueWorker({ redis: 'redis://127.0.0.1:6379' });
@@ -68,39 +80,65 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const lockDuration = checkCount('lockDuration', options.lockDuration, 30_000, 100);
   const stalledInterval = checkCount('stalledInterval', options.stalledInterval, 30_000, 100);
   const maxStalledCount = checkCount('maxStalledCount', options.maxStalledCount, 1, 0);
-  const { Worker } = await loadBullmq();
+  const connectTimeout = checkCount('connectTimeout', options.connectTimeout, REDIS_PROBE_TIMEOUT, 1);
+  const redis = checkRedisUrl(options.redis);
+  const queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
+  const { Worker, UnrecoverableError } = await loadBullmq();
+  // Bounded: an unreachable Redis or refused credentials fail here, not in an endless retry loop.
+  await probeRedis(redis, connectTimeout);
   const cache = new DetectorCache();
+  const me = `${hostname()}:${process.pid}`;
+  /** Failures of reading the detector from Redis: retried, unlike a detector that cannot be built. */
+  const redisFailures = new WeakSet<object>();
   const worker = new Worker<ScoreJobData, ScoreOutcome[]>(
-    options.queue ?? DEFAULT_QUEUE,
+    queueName,
     async (job) => {
       const { detectorKey, lines, evidence, limits } = job.data;
-      const detector = await cache.get(detectorKey, async () => {
-        const json = await (await worker.client).get(detectorKey);
-        if (json === null) {
-          throw new BotlensError(
-            'DETECTOR_MISSING',
-            `The detector ${detectorKey} is not in Redis (expired or deleted): start the score run again.`,
-          );
-        }
-        return unwrapStoredDetector(JSON.parse(json) as Parameters<typeof unwrapStoredDetector>[0]);
-      });
+      let detector: Awaited<ReturnType<DetectorCache['get']>>;
+      try {
+        detector = await cache.get(detectorKey, async () => {
+          let json: string | null;
+          try {
+            json = await (await worker.client).get(detectorKey);
+          } catch (err) {
+            if (typeof err === 'object' && err !== null) redisFailures.add(err);
+            throw err;
+          }
+          if (json === null) {
+            throw new BotlensError(
+              'DETECTOR_MISSING',
+              `The detector ${detectorKey} is not in Redis (expired or deleted): start the score run again.`,
+            );
+          }
+          return unwrapStoredDetector(JSON.parse(json) as Parameters<typeof unwrapStoredDetector>[0]);
+        });
+      } catch (err) {
+        if (typeof err === 'object' && err !== null && redisFailures.has(err)) throw err;
+        // The same failure awaits every job of the run: fail this one at once (no retry), and the producer stops
+        // the run with this message instead of rejecting its lines one by one.
+        throw new UnrecoverableError(buildFailureMessage(err, me));
+      }
       return scoreLines(detector, lines, evidence, limits ?? {});
     },
     {
-      connection: { url: options.redis, maxRetriesPerRequest: null },
+      connection: { url: redis, maxRetriesPerRequest: null },
       concurrency,
       // Recorded on every job it runs (BullMQ's `processedBy`), so an operator can tell which machine and
       // process holds or ran a job.
-      name: `${hostname()}:${process.pid}`,
+      name: me,
       lockDuration,
       stalledInterval,
       maxStalledCount,
       autorun: true,
     },
   );
-  worker.on('failed', (job, err) => options.onFailed?.(job?.id, err.message));
-  // Connection errors are retried by ioredis; without a listener they would crash the process.
-  worker.on('error', (err) => options.onError?.(err));
+  worker.on('failed', (job, err) => options.onFailed?.(job?.id, hideRedisSecrets(err.message, redis)));
+  // Connection errors are retried by ioredis; without a listener they would crash the process (printing the
+  // client's command, the AUTH password included).
+  worker.on('error', (err) => {
+    err.message = hideRedisSecrets(err.message, redis);
+    options.onError?.(err);
+  });
   return {
     ready: async () => {
       await worker.waitUntilReady();

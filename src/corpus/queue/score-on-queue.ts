@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import type { Job } from 'bullmq';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
+import { sendableScoringDetector } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
 import { corpusLineLimits } from '../line-limits.js';
 import type { CorpusSource } from '../read-lines.js';
@@ -8,20 +9,27 @@ import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../ref
 import { type BatchScorer, runBatches } from '../score-corpus.js';
 import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
 import {
+  checkQueueName,
+  checkRedisUrl,
   DEFAULT_QUEUE,
   detectorKey,
   loadBullmq,
   type QueueConnectionOptions,
+  runLevelFailure,
   type ScoreJobData,
   storedDetector,
 } from './queue-settings.js';
+import { probeRedis, REDIS_PROBE_TIMEOUT } from './redis-probe.js';
 
 /**
  * Options for {@link scoreCorpusOnQueue}. `limits` and `truncate` travel with every job, so each worker reads
  * its lines as {@link scoreCorpus} does (a worker from a release without them applies the defaults).
  */
 export interface ScoreOnQueueOptions extends QueueConnectionOptions, TranscriptLimitOptions {
-  /** What to score with. A `{ file }` is read here and sent as its state, so workers need no copy of it. */
+  /**
+   * What to score with. A `{ file }` is read here and sent as its state with its `options` (a relative `modelDir`
+   * made absolute: a folder the workers must have), so workers need no copy of it and apply what a local run does.
+   */
   detector: ScoringDetector;
   /**
    * Lines per job.
@@ -52,14 +60,32 @@ export interface ScoreOnQueueOptions extends QueueConnectionOptions, TranscriptL
   onBytes?: (bytes: number) => void;
 }
 
-async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
-  if (!('file' in detector)) return detector;
-  try {
-    return { state: JSON.parse(await readFile(detector.file, 'utf8')) };
-  } catch (cause) {
-    throw new BotlensError('READ_FAILED', `Cannot read the saved detector ${detector.file}.`, { cause });
-  }
+/** What {@link QueueRun.withdraw} did with the jobs of a run that stopped early. */
+export interface QueueWithdrawal {
+  /** Jobs of this run removed from the queue before a worker took them. */
+  removed: number;
+  /** Jobs of this run still in the queue: being scored by a worker, or Redis did not answer in time. */
+  remaining: number;
 }
+
+/** A queue run as the CLI sees it once it has started (see {@link QueueRunSetting}). */
+export interface QueueRun {
+  /** Stops the run: removes its jobs that no worker has taken yet (bounded in time) and says how many. */
+  withdraw(): Promise<QueueWithdrawal>;
+}
+
+/**
+ * Internal settings of {@link scoreCorpusOnQueueWith}, which only the CLI gives.
+ *
+ * @internal
+ */
+export interface QueueRunSetting extends UnfittedCheckSetting {
+  /** Called once the run is connected, with what stops it (the CLI's Ctrl-C handler). */
+  onRun?: (run: QueueRun) => void;
+}
+
+/** How long withdrawing a stopped run's jobs may take, in ms. */
+const WITHDRAW_TIMEOUT = 5000;
 
 /**
  * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
@@ -72,7 +98,11 @@ async function portable(detector: ScoringDetector): Promise<ScoringDetector> {
  * @param options - see {@link ScoreOnQueueOptions}
  * @throws MissingDependencyError when `bullmq` is not installed
  * @throws InvalidOptionsError before the corpus is read or Redis is reached, for an `ensemble` that cannot score
- *   until it is fitted (as {@link scoreCorpus} does)
+ *   until it is fitted (as {@link scoreCorpus} does), a `redis` that is not a `redis://` or `rediss://` URL, or a
+ *   bad queue name
+ * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials, at
+ *   start (3 attempts of `connectTimeout` each); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
+ *   the detector (the run stops; its jobs not taken yet are removed, as when the caller stops reading early)
  * @example
  * ```ts
  * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
@@ -98,7 +128,7 @@ export function scoreCorpusOnQueue(
 export async function* scoreCorpusOnQueueWith(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
-  setting: UnfittedCheckSetting,
+  setting: QueueRunSetting,
 ): AsyncGenerator<ScoreOutcome> {
   const batchSize = checkCount('batchSize', options.batchSize, 16);
   const window = checkCount('window', options.window, 64);
@@ -106,28 +136,71 @@ export async function* scoreCorpusOnQueueWith(
   const afterLine = checkCount('afterLine', options.afterLine, 0, 0);
   const evidence = options.evidence ?? false;
   const limits = corpusLineLimits(options);
+  const redis = checkRedisUrl(options.redis);
+  const name = checkQueueName(options.queue ?? DEFAULT_QUEUE);
+  const connectTimeout = checkCount('connectTimeout', options.connectTimeout, REDIS_PROBE_TIMEOUT, 1);
   // The queue's workers load their own models: the check's are given back at once.
   await (await refuseUnfittedScoringDetector(options.detector, setting))();
-  const name = options.queue ?? DEFAULT_QUEUE;
+  // Built from what a worker thread would build from (the same load options), read here once.
+  const stored = storedDetector(await sendableScoringDetector(options.detector), limits);
+  const guarded = 'requires' in stored;
   const { Queue, QueueEvents } = await loadBullmq();
-  const connection = { url: options.redis, maxRetriesPerRequest: null };
+  // Bounded: an unreachable Redis or refused credentials fail here, not in an endless wait for results.
+  await probeRedis(redis, connectTimeout);
+  const connection = { url: redis, maxRetriesPerRequest: null };
   const queue = new Queue<ScoreJobData, ScoreOutcome[]>(name, { connection });
   const events = new QueueEvents(name, { connection });
+  // Connection errors are retried by the client (and reported by the start check below); without a listener they
+  // would crash the process, printing the client's command (the AUTH password included).
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
   // Every job in flight waits on these emitters (a listener each).
   queue.setMaxListeners(window * 4 + 10);
   events.setMaxListeners(window * 4 + 10);
   let key: string;
   try {
-    const stored = detectorKey(name, storedDetector(await portable(options.detector), limits));
-    key = stored.key;
-    await (await queue.client).set(key, stored.json, { EX: 7 * 24 * 3600 });
     await events.waitUntilReady();
+    const k = detectorKey(name, stored);
+    key = k.key;
+    await (await queue.client).set(key, k.json, { EX: 7 * 24 * 3600 });
   } catch (err) {
     await Promise.allSettled([queue.close(), events.close()]);
     throw err;
   }
 
+  /** This run's jobs not finished yet, by id: what a stopped run withdraws. */
+  const pending = new Map<string, Job<ScoreJobData, ScoreOutcome[]>>();
+  /** Why the run stopped (withdrawn, or its workers cannot build the detector); then no job is sent. */
+  let stopped: Error | undefined;
+  let stop!: (why: Error) => void;
+  const stopping = new Promise<never>((_, reject) => {
+    stop = (why) => {
+      stopped ??= why;
+      reject(stopped);
+    };
+  });
+  stopping.catch(() => undefined);
+
+  const withdraw = async (): Promise<QueueWithdrawal> => {
+    stop(new BotlensError('ABORTED', 'The queue run was stopped.'));
+    const jobs = [...pending.values()];
+    pending.clear();
+    let removed = 0;
+    const removals = Promise.allSettled(
+      jobs.map(async (j) => {
+        await j.remove();
+        removed++;
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([removals, new Promise((r) => (timer = setTimeout(r, WITHDRAW_TIMEOUT)))]);
+    clearTimeout(timer);
+    return { removed, remaining: jobs.length - removed };
+  };
+  setting.onRun?.({ withdraw });
+
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
+    if (stopped) throw stopped;
     const job = await queue.add(
       'score',
       { detectorKey: key, lines, evidence, limits },
@@ -138,21 +211,33 @@ export async function* scoreCorpusOnQueueWith(
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     );
-    return job.waitUntilFinished(events);
+    if (stopped) {
+      await job.remove().catch(() => undefined);
+      throw stopped;
+    }
+    pending.set(job.id!, job);
+    try {
+      return await Promise.race([job.waitUntilFinished(events), stopping]);
+    } finally {
+      pending.delete(job.id!);
+    }
   };
   const score = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     try {
       return await run(lines);
     } catch (err) {
+      if (stopped) throw stopped;
       const failure = err instanceof Error ? err.message : String(err);
-      // What a worker of a release before per-run limits says of the guarded detector (see storedDetector).
-      const reason =
-        Object.keys(limits).length > 0 && failure.includes('give { ensemble }, { state } or { file }')
-          ? `${failure} (a worker of a botlens release older than this one cannot apply this run's transcript limits or truncation: upgrade the workers)`
-          : failure;
+      // The workers cannot build the detector (or are too old for this run): every job would fail the same way,
+      // so the run stops with that, rather than blaming each line.
+      const runLevel = runLevelFailure(failure, guarded);
+      if (runLevel) {
+        stop(runLevel);
+        throw runLevel;
+      }
       if (lines.length === 1) {
         const l = lines[0]!;
-        return [{ line: l.line, reject: { line: l.line, reason: `job failed: ${reason}` } }];
+        return [{ line: l.line, reject: { line: l.line, reason: `job failed: ${failure}` } }];
       }
       // One bad transcript should not reject its neighbours: retry the batch line by line.
       const single = await Promise.all(lines.map((l) => score([l])));
@@ -176,6 +261,9 @@ export async function* scoreCorpusOnQueueWith(
   const scorer: BatchScorer = {
     window,
     score: scoreValid,
+    abandon: async () => {
+      await withdraw();
+    },
     close: async () => {
       await Promise.allSettled([queue.close(), events.close()]);
     },
