@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { checkQueueName, DEFAULT_QUEUE } from '../corpus/queue/queue-settings.js';
+import { checkQueueName, checkRedisUrl, DEFAULT_QUEUE } from '../corpus/queue/queue-settings.js';
 import { BotlensError } from '../errors/botlens-error.js';
 
 /**
@@ -9,12 +9,33 @@ import { BotlensError } from '../errors/botlens-error.js';
  * @param description - the option's help text
  */
 export function queueOption(description: string): Option {
-  return new Option('--queue <name>', description).default(DEFAULT_QUEUE).argParser((value: string) => {
+  return new Option('--queue <name>', description)
+    .default(DEFAULT_QUEUE)
+    .argParser(usageErrorOf((value) => checkQueueName(value, '--queue')));
+}
+
+/**
+ * The `--redis <url>` option of `score` and `worker`: a URL that is not `redis://` or `rediss://` is a usage error
+ * (exit 2), its password hidden, before any output is opened or anything connects.
+ *
+ * @param description - the option's help text
+ * @param required - whether the command needs it (`worker`)
+ */
+export function redisOption(description: string, required = false): Option {
+  const option = new Option('--redis <url>', description).argParser(
+    usageErrorOf((value) => checkRedisUrl(value, '--redis')),
+  );
+  return required ? option.makeOptionMandatory() : option;
+}
+
+/** A value check whose typed botlens error becomes commander's usage error. */
+function usageErrorOf(check: (value: string) => string): (value: string) => string {
+  return (value) => {
     try {
-      return checkQueueName(value, '--queue');
+      return check(value);
     } catch (err) {
       if (BotlensError.isInstance(err)) throw new InvalidArgumentError(err.message);
       throw err;
     }
-  });
+  };
 }

@@ -1,5 +1,5 @@
 import { fstatSync, statSync } from 'node:fs';
-import { type FileHandle, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, open, rm, stat } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
 
 /**
@@ -142,8 +142,9 @@ async function openSink(path: string, flag: 'w' | 'a'): Promise<LineSink> {
  * Two append-only JSONL files (scores and rejects) written strictly in input order: one file's pending lines
  * are written (and awaited) before a line goes to the other, so after a crash each file holds a prefix of
  * the run and the larger of their last line numbers is where to resume. The scores may go to standard output
- * (`-`), and there may be no rejects file (a run that stops at the first invalid line writes none). The rejects
- * file is created only when the first reject is written: a run without an invalid line leaves none.
+ * (`-`), and there may be no rejects file (a run that stops at the first invalid line writes none). A rejects
+ * file that is a regular file is created only when the first reject is written: a run without an invalid line
+ * leaves none.
  */
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
@@ -171,14 +172,21 @@ export class OrderedAppender {
         () => false,
       ));
     const a = await openSink(out, truncate ? 'w' : 'a');
+    const appender = new OrderedAppender(a, rejects);
     try {
-      if (truncate && rejects !== undefined && !isStreamOutput(rejects)) await rm(rejects, { force: true });
+      if (truncate && rejects !== undefined) {
+        // Only a regular file is removed (and created again at the first reject). A symlink (`/dev/stderr` is one),
+        // device or pipe is written through, emptied now as a file would be: removing it would remove the link.
+        const kind = await lstat(rejects).catch(() => undefined);
+        if (kind?.isFile()) await rm(rejects, { force: true });
+        else if (kind !== undefined) appender.sinks[1] = await openSink(rejects, 'w');
+      }
     } catch (err) {
       await a.close();
       if (!existed) await rm(out, { force: true });
       throw err;
     }
-    return new OrderedAppender(a, rejects);
+    return appender;
   }
 
   /** Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next or 64 KiB wait. */

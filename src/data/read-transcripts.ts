@@ -8,7 +8,7 @@ import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError, checkReadable } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
-import { transcriptByteCap } from './input-byte-cap.js';
+import { MAX_INPUT_BYTES, transcriptByteCap } from './input-byte-cap.js';
 import {
   limitTranscript,
   markTruncated,
@@ -145,8 +145,9 @@ export async function readTranscriptsJsonl(
 ): Promise<JsonlRecord[]> {
   const { readCorpusLines } = await import('../corpus/read-lines.js');
   const out: JsonlRecord[] = [];
-  // Line by line: a file larger than the longest string works; one line is at most transcriptByteCap bytes.
-  for await (const l of readCorpusLines(path, 0, undefined, transcriptByteCap(options))) {
+  // Line by line: a file larger than the longest string works. A row may carry fields besides its transcript
+  // (`score` reads such rows too), so a line is capped only below the longest string, not by transcriptByteCap.
+  for await (const l of readCorpusLines(path, 0, undefined, MAX_INPUT_BYTES)) {
     const where = `${path}:${l.line}`;
     if (l.invalid !== undefined) throw new InvalidTranscriptError([{ path: where, message: l.invalid }]);
     out.push(parseJsonlRow(l.line === 1 ? withoutBom(l.text) : l.text, where, options));

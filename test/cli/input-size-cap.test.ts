@@ -1,7 +1,7 @@
 /**
  * Inputs larger than a transcript can be under the limits are refused with a clear error, read incrementally and
- * never buffered whole: `detect` on an endless `/dev/zero`, `eval`/`fit` on a JSONL line over the cap (naming
- * file:line), and a JSONL file is read line by line. Real CLI child processes on generated files; the cap is made
+ * never buffered whole: `detect` on an endless `/dev/zero`; `eval`/`fit` read a JSONL file line by line (a row's
+ * other fields are not bound by the transcript cap; its transcript is validated, naming file:line). Real CLI child processes on generated files; the cap is made
  * small with `--max-messages 1` (158,096 bytes) so the files stay small.
  */
 import { writeFileSync } from 'node:fs';
@@ -51,7 +51,19 @@ describe('input size caps', () => {
     expect(ok.code).toBe(0);
   });
 
-  it('eval --data names file:line of a line over the cap; the lines before are read', async () => {
+  it('eval --data reads a row with fields beyond its transcript over the transcript cap, as score does', async () => {
+    // A JSONL row may carry other fields (a raw log, metadata): only its transcript is bound by the limits.
+    const data = work.path('data.jsonl');
+    const rows = labelledJsonl(4).trimEnd().split('\n');
+    const wide = { ...JSON.parse(rows[0]!), raw: 'r'.repeat(CAP_FOUR) };
+    writeFileSync(data, `${[JSON.stringify(wide), ...rows.slice(1)].join('\n')}\n`);
+    const r = await runCli(['eval', '--data', data, '--max-messages', '4', '--quiet', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).n).toBe(4);
+  });
+
+  it('eval --data names file:line of a row whose transcript breaks the limits; no stack', async () => {
     const data = work.path('data.jsonl');
     const long = JSON.stringify({
       target: 'x',
@@ -61,9 +73,7 @@ describe('input size caps', () => {
     writeFileSync(data, `${labelledJsonl(4)}${long}\n`);
     const r = await runCli(['eval', '--data', data, '--max-messages', '4', '--quiet']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      new RegExp(`${data}:5: line is \\d+ bytes, more than the ${CAP_FOUR} a transcript can take`),
-    );
+    expect(r.stderr).toMatch(new RegExp(`${data}:5 messages\\.0\\.text|${data}:5 messages\\[0\\]\\.text`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

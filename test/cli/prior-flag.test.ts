@@ -63,8 +63,8 @@ describe('--prior', () => {
       /"--prior": got "x"/,
     );
     const badPrior = await runCli(['detect', t, '--model', out, '--prior', '1']);
-    expect(badPrior.code).not.toBe(0);
-    expect(badPrior.stderr).toContain('"--prior": got "1"');
+    expect(badPrior.code).toBe(2); // a usage error, checked while the flags are parsed
+    expect(badPrior.stderr).toContain("option '--prior <share>' argument '1' is invalid. got \"1\"");
 
     // A fitted file that is not a stacking ensemble cannot honour a prior: refused, never ignored.
     const mean = work.path('weighted-mean.json');
@@ -88,8 +88,8 @@ describe('--prior', () => {
         ...`--detectors heuristic --strategy stacking --prior ${v} --out`.split(' '),
         work.path('never.json'),
       ]);
-      expect(bad.code).not.toBe(0);
-      expect(bad.stderr).toContain(`"--prior": got "${v}"`);
+      expect(bad.code).toBe(2); // a usage error, checked while the flags are parsed
+      expect(bad.stderr).toContain(`option '--prior <share>' argument '${v}' is invalid. got "${v}"`);
     }
   }, 180_000);
 

@@ -4,7 +4,7 @@
  * by the line number or scoring it; and it creates `<out>.rejects.jsonl` only when a line is rejected. Real CLI
  * child processes on real files.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { useWorkDir } from '../helpers/work-dir.js';
@@ -68,5 +68,43 @@ describe('score: id and label of a line', () => {
     expect(again.stdout).toMatch(/scored 1, rejected 0 \(resumed after line 2\)/);
     expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(3);
     expect(existsSync(`${out}.rejects.jsonl`)).toBe(false);
+  });
+
+  it('a fresh run removes a rejects file left by an earlier run, so --resume cannot skip past its lines', async () => {
+    const corpus = work.path('left.jsonl');
+    writeFileSync(corpus, `${[line({ id: 'a' }), line({ id: 'b' }), line({ id: 'c' })].join('\n')}\n`);
+    const out = work.path('left-scores.jsonl');
+    // An earlier run's reject of line 3: kept, a --resume after this run would start after line 3.
+    writeFileSync(`${out}.rejects.jsonl`, `${JSON.stringify({ line: 3, reason: 'old' })}\n`);
+    const r = await runCli(['score', corpus, '--out', out, '--workers', '0', '--on-invalid', 'skip']);
+    expect(r.code).toBe(0);
+    expect(existsSync(`${out}.rejects.jsonl`)).toBe(false);
+  });
+
+  it('a --rejects symlink is written through, never replaced (as /dev/stderr is one)', async () => {
+    const corpus = work.path('sym.jsonl');
+    writeFileSync(corpus, `${[line({ id: 'a' }), line({ id: null }), line({ id: 'c' })].join('\n')}\n`);
+    mkdirSync(work.path('sub'), { recursive: true });
+    const target = work.path('sub/target.jsonl');
+    writeFileSync(target, `${JSON.stringify({ line: 9, reason: 'stale' })}\n`);
+    const link = work.path('rejects-link.jsonl');
+    symlinkSync(target, link);
+    const out = work.path('sym-scores.jsonl');
+    const r = await runCli([
+      'score',
+      corpus,
+      '--out',
+      out,
+      '--workers',
+      '0',
+      '--on-invalid',
+      'skip',
+      '--rejects',
+      link,
+    ]);
+    expect(r.code).toBe(3);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const rejects = readFileSync(target, 'utf8').trimEnd().split('\n');
+    expect(rejects.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([2]);
   });
 });

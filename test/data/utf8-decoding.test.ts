@@ -80,7 +80,7 @@ describe('the readers refuse malformed UTF-8', () => {
   it('readTranscriptsJsonl names the line', async () => {
     const file = join(tmp, 'bad.jsonl');
     await writeFile(file, Buffer.concat([Buffer.from(`${good('fine')}\n`), badLine(), Buffer.from('\n')]));
-    await expect(readTranscriptsJsonl(file)).rejects.toThrow(/bad\.jsonl:2: not valid UTF-8/);
+    await expect(readTranscriptsJsonl(file)).rejects.toThrow(/bad\.jsonl:2: line is not valid UTF-8 at byte \d+/);
   });
 
   it('readCorpusLines marks a bad line invalid, whatever the chunk size, and keeps the others as they are', async () => {

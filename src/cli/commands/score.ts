@@ -23,7 +23,7 @@ import { EXIT } from '../exit-codes.js';
 import { countArg } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
-import { queueOption } from '../queue-option.js';
+import { queueOption, redisOption } from '../queue-option.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
@@ -182,10 +182,7 @@ export function registerScoreCommand(program: Command): void {
         .option('--evidence', 'include each detection’s evidence in the records')
         .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)', countArg(0))
         .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)', countArg(1))
-        .option(
-          '--redis <url>',
-          'score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)',
-        )
+        .addOption(redisOption('score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)'))
         .addOption(queueOption('queue name with --redis'))
         .option('--no-progress', 'no progress bar (it is only drawn on a terminal anyway)')
         .option('--json', 'print the summary as JSON')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseCount } from '../../flags/parse-number.js';
 import { countArg } from '../flag-parsers.js';
-import { queueOption } from '../queue-option.js';
+import { queueOption, redisOption } from '../queue-option.js';
 
 interface WorkerFlags {
   redis: string;
@@ -19,7 +19,7 @@ export function registerWorkerCommand(program: Command): void {
     .description(
       'score corpus batches from a BullMQ queue on Redis (queued by `botlens score --redis`) until stopped',
     )
-    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
+    .addOption(redisOption('Redis URL, e.g. redis://host:6379', true))
     .addOption(queueOption('queue name'))
     .option(
       '--concurrency <n>',
