@@ -43,7 +43,9 @@ export class Inflight {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<void>((resolve) => {
+      // Unref'd: a call that never returns must not keep the process alive for the bound.
       timer = setTimeout(resolve, timeoutMs);
+      timer.unref?.();
     });
     try {
       await Promise.race([all, late]);

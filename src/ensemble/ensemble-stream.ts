@@ -10,6 +10,7 @@ import { MessageLog } from '../core/message-log.js';
 import { canPushNow, openStream, pushNowOrLater, replayStream, type SyncPushStream } from '../core/stream.js';
 import type { Message, ValidMessage } from '../core/transcript.js';
 import { resolveValidationLimits } from '../core/validate.js';
+import { AbortedError } from '../errors/aborted-error.js';
 import { isMemberFailure, pushMemberNow, settleMember } from './run-members.js';
 import type { EnsembleResult, EnsembleStrategy, MemberOutcome } from './types.js';
 
@@ -42,7 +43,9 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  * so at the member's next push the stream is opened again and every message kept so far is pushed to it again
  * ({@link replayStream}; at most `limits.maxMessages` messages, the ones the stream keeps) before the new one:
  * once the member works again, its detections (and the ensemble's) are those of `detect()` on the messages so
- * far; while it keeps failing, each push reports it failed, with the error of that push. A push that rejects
+ * far; while it keeps failing, each push reports it failed. A member whose replay fails too is replayed again
+ * only after 2, 4, 8... more messages (each push in between reports that replay's error), so a member that can
+ * never take one message costs O(k log n) replayed pushes, not O(k n). A push that rejects
  * after its message was checked (cancelled, every member failed, or the ensemble was disposed) leaves the
  * stream as it was before it: the message is forgotten and every member is replayed at the next push, since
  * some may have taken it.
@@ -54,15 +57,15 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  *
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
- * @param track - keeps a member's push (and its replay) while it runs, with the member's name (the ensemble's
- *   dispose() waits for it)
+ * @param track - starts a member's push (and its replay) and keeps it while it runs, with the member's name (the
+ *   ensemble's dispose() waits for it; once dispose() has begun, it starts nothing and throws)
  * @param combine - combines member outcomes (the ensemble's strategy)
  * @internal
  */
 export function openEnsembleStream(
   members: readonly Detector[],
   opts: StreamOptions,
-  track: <T>(work: Promise<T>, member: string) => Promise<T>,
+  track: <T>(start: () => Promise<T>, member: string) => Promise<T>,
   combine: CombineOutcomes,
 ): DetectionStream {
   const streams: DetectionStream[] = members.map((m) => openStream(m, opts));
@@ -79,6 +82,16 @@ export function openEnsembleStream(
     if (!stale[j]) staleCount++;
     stale[j] = true;
   };
+  /**
+   * Back-off of a member whose replay failed: the log length from which it is replayed again, and how many of its
+   * replays in a row failed (with the last one's error). A push that fails is retried at the next push, but a
+   * member that fails again while its messages are replayed (one message it cannot take, every time) is retried
+   * after 2, 4, 8... more messages, so its replays cost O(k log n) pushes instead of O(k n); in between, each push
+   * reports it failed with that replay's error.
+   */
+  const retryAt: number[] = new Array(members.length).fill(0);
+  const replayFailures: number[] = new Array(members.length).fill(0);
+  const replayError: unknown[] = new Array(members.length).fill(undefined);
   /** Marks a member whose push failed, so its stream is replayed at its next push. */
   const keep = (j: number, o: MemberOutcome): MemberOutcome => {
     if (isMemberFailure(o)) markStale(j);
@@ -134,19 +147,38 @@ export function openEnsembleStream(
   /** Member `j`'s push: its stream's, after a replay of the messages before this one when it is stale. */
   const pushMember = (j: number, message: Message, detectOpts: DetectOptions): Promise<MemberOutcome> => {
     const member = members[j]!;
-    const call = stale[j]
-      ? async (): Promise<Detection> => {
-          const at = undone;
-          const s = await replayStream(member, opts, log.messages.slice(0, -1), detectOpts);
-          if (at === undone) {
-            streams[j] = s;
-            stale[j] = false;
-            staleCount--;
+    const replay = async (): Promise<Detection> => {
+      const at = undone;
+      let s: DetectionStream;
+      try {
+        s = await replayStream(member, opts, log.messages.slice(0, -1), detectOpts);
+      } catch (err) {
+        // A cancelled push is not the member's failure: it is replayed at the next push as before.
+        if (AbortedError.isInstance(err) || detectOpts.signal?.aborted) throw err;
+        replayFailures[j]!++;
+        retryAt[j] = log.messages.length + 2 ** replayFailures[j]!;
+        replayError[j] = err;
+        throw err;
+      }
+      if (at === undone) {
+        streams[j] = s;
+        stale[j] = false;
+        staleCount--;
+        replayFailures[j] = 0;
+        retryAt[j] = 0;
+      }
+      return pushNowOrLater(s, message, detectOpts);
+    };
+    const call = !stale[j]
+      ? async (): Promise<Detection> => pushNowOrLater(streams[j]!, message, detectOpts)
+      : log.messages.length < retryAt[j]!
+        ? async (): Promise<Detection> => {
+            throw replayError[j];
           }
-          return pushNowOrLater(s, message, detectOpts);
-        }
-      : async (): Promise<Detection> => pushNowOrLater(streams[j]!, message, detectOpts);
-    return track(settleMember(member, call, detectOpts.signal, what), member.name).then((o) => keep(j, o));
+        : replay;
+    return track(() => settleMember(member, call, detectOpts.signal, what), member.name).then((o) =>
+      keep(j, o),
+    );
   };
 
   /** A push with every member able to push synchronously: no await anywhere. */

@@ -206,7 +206,11 @@ export class Ensemble implements Detector {
     this.#combiner.checkFitted(this.name);
     const what = `Ensemble "${this.name}" stream push()`;
     const run = streamCombiner(this.#combiner, this.#combiner.stages());
-    const track = <T>(work: Promise<T>, member: string) => this.#inflight.track(work, `member "${member}"`);
+    // A push queued before dispose() and run after it must not call a disposed member: refused before it starts.
+    const track = <T>(start: () => Promise<T>, member: string) => {
+      this.#checkUsable();
+      return this.#inflight.track(start(), `member "${member}"`);
+    };
     return openEnsembleStream(this.#members, opts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
@@ -413,8 +417,8 @@ export class Ensemble implements Detector {
    * ```
    */
   async dispose(options: EnsembleDisposeOptions = {}): Promise<void> {
-    const timeoutMs = disposeTimeout(options.timeoutMs);
     if (this.#disposed) return;
+    const timeoutMs = disposeTimeout(options.timeoutMs);
     this.#disposed = true;
     const running = await this.#inflight.settledWithin(timeoutMs);
     if (running.length > 0) {
@@ -447,8 +451,10 @@ export class Ensemble implements Detector {
 
   /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
   #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
-    const member = (j: number, active: readonly number[]) =>
-      this.#inflight.track(
+    const member = (j: number, active: readonly number[]) => {
+      // A later stage (cascade) that starts after dispose() began must not call a disposed member.
+      this.#checkUsable();
+      return this.#inflight.track(
         runMemberBatch(
           this.#members[j]!,
           active.map((i) => valids[i]!),
@@ -457,6 +463,7 @@ export class Ensemble implements Detector {
         ),
         `member "${this.#o.names[j]!}"`,
       );
+    };
     return this.#combine(valids.map(transcriptSupport), member, run);
   }
 

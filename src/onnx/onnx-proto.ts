@@ -309,6 +309,10 @@ export function onnxModelType(): Promise<Type> {
       const { root } = protobuf.parse(ONNX_PROTO_SCHEMA, { keepCase: true });
       return root.lookupType('onnx.ModelProto');
     },
+    (err: unknown) => {
+      modelType = undefined; // not cached: a later call tries again (after `npm install protobufjs`)
+      throw err;
+    },
   );
   return modelType;
 }

@@ -132,7 +132,7 @@ describe('Ensemble.stream after a member failed for one push', () => {
     expect(points.at(-1)!.score).toBe((await e.detect(T)).score);
   });
 
-  it('a member that keeps failing is reported at every push, with that push error', async () => {
+  it('a member that keeps failing is reported at every push; its replays back off (2, 4, 8... messages)', async () => {
     let broken = true;
     let n = 0;
     const member: Detector = {
@@ -159,18 +159,80 @@ describe('Ensemble.stream after a member failed for one push', () => {
       const o = r.members[1];
       errors.push(o !== undefined && 'error' in o ? o.error.message : undefined);
     }
-    // Failed at message 1 ('lol ok 1'); each later push replays it and fails on the same message again.
+    // Failed at message 1 ('lol ok 1'); the next push replays it and fails on the same message again (push 4), so
+    // the next replay waits 2 messages (push 6 at message 4), then 4; the pushes in between report the last error.
     expect(errors).toEqual([
       undefined,
       'down at push 2',
       'down at push 4',
+      'down at push 4',
       'down at push 6',
-      'down at push 8',
-      'down at push 10',
+      'down at push 6',
     ]);
     broken = false;
     for (const m of T.messages.slice(6)) await live.push(m);
     expect(live.detection()!.score).toBe((await e.detect(T)).score);
+  });
+
+  it('a member that can never take one message costs O(k log n) replayed pushes, not one replay per push', async () => {
+    let n = 0;
+    const member: Detector = {
+      name: 'poisoned',
+      detect: async (t) => spacedShare('poisoned', validateTranscript(t).messages, 'u'),
+      stream: (opts) => {
+        const messages: Message[] = [];
+        return {
+          push: async (m) => {
+            n++;
+            if (m.text === 'POISON') throw new Error('cannot take this message');
+            messages.push(m);
+            return spacedShare('poisoned', messages, opts.target);
+          },
+          detection: () => undefined,
+        };
+      },
+    };
+    const long: Message[] = Array.from({ length: 180 }, (_, k) =>
+      k === 10
+        ? { speaker: 'u', text: 'POISON' }
+        : { speaker: k % 2 ? 'u' : 'other', text: `message ${k} .` },
+    );
+    const e = new Ensemble([new HeuristicDetector(), member]);
+    const live = e.stream({ target: 'u' });
+    let failed = 0;
+    for (const m of long) {
+      const r = (await live.push(m)) as EnsembleResult;
+      const o = r.members[1];
+      if (o !== undefined && 'error' in o) failed++;
+    }
+    expect(failed).toBe(170); // reported failed at every push from the poison on
+    // 180 first pushes, plus replays of at most 11 messages each at 2, 4, 8... messages apart (7 of them): at
+    // most 180 + 8 x 11. Replaying at every push cost 180 + 169 x 11 = 2039.
+    expect(n).toBeLessThanOrEqual(180 + 8 * 11);
+    expect((await e.detect({ target: 'u', messages: long })).members[1]).toHaveProperty('score');
+  });
+
+  it('a push queued before dispose() never calls a member after it was disposed', async () => {
+    const order: string[] = [];
+    const slow: Detector = {
+      name: 'slow',
+      detect: async (t) => {
+        order.push('detect');
+        await new Promise((r) => setTimeout(r, 50));
+        return spacedShare('slow', validateTranscript(t).messages, 'u');
+      },
+      dispose: async () => {
+        order.push('disposed');
+      },
+    };
+    const e = new Ensemble([slow, new HeuristicDetector()]);
+    const live = e.stream({ target: 'u' });
+    const first = live.push(T.messages[0]!);
+    const second = live.push(T.messages[1]!); // queued behind the first
+    await e.dispose();
+    await first.catch(() => undefined);
+    await expect(second).rejects.toThrow(/was disposed/);
+    expect(order.lastIndexOf('detect')).toBeLessThan(order.indexOf('disposed'));
   });
 
   it('a push that is cancelled leaves the stream as it was: the message is forgotten, every member replayed', async () => {
