@@ -12,13 +12,13 @@ export type BodyParser<B> = (
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
 /**
- * The `charset` parameter of a `Content-Type` header that names one other than UTF-8, or undefined (UTF-8, or
- * none: JSON is UTF-8, RFC 8259).
+ * The `charset` parameter of a `Content-Type` header that names one other than UTF-8, or undefined (UTF-8, US-ASCII
+ * (a subset of it), an empty one, or none: JSON is UTF-8, RFC 8259).
  */
 function otherCharset(contentType: string | undefined): string | undefined {
   const charset = contentType === undefined ? undefined : CHARSET.exec(contentType)?.[1];
   if (charset === undefined) return undefined;
-  return /^utf-?8$/i.test(charset) ? undefined : charset;
+  return /^(utf-?8|us-ascii|ascii|)$/i.test(charset) ? undefined : charset;
 }
 
 /**

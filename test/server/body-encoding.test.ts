@@ -37,7 +37,7 @@ describe('request body encoding', () => {
     }
   });
 
-  it('a charset other than UTF-8 gets 415; utf-8 and no charset are accepted', async () => {
+  it('a charset other than UTF-8 gets 415; utf-8, us-ascii, an empty one and none are accepted', async () => {
     const { post } = await startServer(heuristicEnsemble());
     for (const charset of ['utf-16', 'latin1', 'ISO-8859-1', '"utf-16le"']) {
       const r = await post('/v1/detect', json, { 'content-type': `application/json; charset=${charset}` });
@@ -51,6 +51,8 @@ describe('request body encoding', () => {
       'application/json',
       'application/json; charset=utf-8',
       'application/json;charset=UTF8',
+      'application/json; charset=us-ascii', // a subset of UTF-8
+      'application/json; charset=',
     ]) {
       expect((await post('/v1/detect', json, { 'content-type': type })).status, type).toBe(200);
     }
