@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { readCorpusLines } from '../data/read-lines.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { FailedLinesError } from './failed-lines-error.js';
-import { readCorpusLines } from './read-lines.js';
 import type { ScoreRecord } from './types.js';
 
 /** The lines of a scores file whose record holds a member's error: how many, and the first input line. */

@@ -7,11 +7,11 @@
  * @module botlens/corpus
  */
 
+export type { CorpusSource } from '../data/read-lines.js';
 export { FailedLinesError } from './failed-lines-error.js';
 export type { QueueConnectionOptions } from './queue/queue-settings.js';
 export { type QueueWorker, type QueueWorkerOptions, startQueueWorker } from './queue/queue-worker.js';
 export { type ScoreOnQueueOptions, scoreCorpusOnQueue } from './queue/score-on-queue.js';
-export type { CorpusSource } from './read-lines.js';
 export { type ScoreCorpusOptions, scoreCorpus } from './score-corpus.js';
 export {
   type MemberFailures,

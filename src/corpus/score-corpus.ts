@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type CorpusLine, type CorpusSource, readCorpusLines } from '../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector, THREAD_BUILD_FAILURE } from './build-detector.js';
 import { checkCount } from './check-count.js';
 import { corpusLineLimits } from './line-limits.js';
-import { type CorpusSource, readCorpusLines } from './read-lines.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from './refuse-unfitted.js';
 import { scoreLines } from './score-line.js';
 import type { ScoreWorkerData } from './score-worker.js';
-import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
+import type { ScoreOutcome, ScoringDetector } from './types.js';
 
 /**
  * Options for {@link scoreCorpus}. `limits` and `truncate` apply to every line as `readTranscriptsJsonl` applies

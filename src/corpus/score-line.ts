@@ -1,10 +1,11 @@
 import { describeValue } from '../core/describe-value.js';
 import type { Detection, Detector } from '../core/detector.js';
+import type { CorpusLine } from '../data/read-lines.js';
 import { parseTranscriptsJsonl } from '../data/read-transcripts.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
-import type { CorpusLine, ScoreMember, ScoreOutcome, ScoreRecord } from './types.js';
+import type { ScoreMember, ScoreOutcome, ScoreRecord } from './types.js';
 
 type MemberLike = Partial<Detection> & { detector: string; error?: { message: string } };
 

@@ -1,10 +1,11 @@
 // Worker-thread entry of scoreCorpus (run by piscina): builds the detector once per thread, scores batches.
 import { workerData } from 'piscina';
 import type { Detector } from '../core/detector.js';
+import type { CorpusLine } from '../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { buildScoringDetector, THREAD_BUILD_FAILURE } from './build-detector.js';
 import { scoreLines } from './score-line.js';
-import type { CorpusLine, ScoreOutcome, ScoringDetector } from './types.js';
+import type { ScoreOutcome, ScoringDetector } from './types.js';
 
 /** What every thread of the pool gets once (piscina `workerData`). */
 export interface ScoreWorkerData {

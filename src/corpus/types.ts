@@ -38,16 +38,6 @@ export type ScoringDetector =
       options?: DetectorLoadOptions;
     };
 
-/** One input line handed to a scorer: its 1-based line number and its text. */
-export interface CorpusLine {
-  /** 1-based line number in the input. */
-  line: number;
-  /** The raw line (one JSON transcript). */
-  text: string;
-  /** Why the line cannot be read at all (its bytes are not valid UTF-8): it is rejected with this reason. */
-  invalid?: string;
-}
-
 /** One member's verdict in a {@link ScoreRecord}. */
 export interface ScoreMember {
   /** The member's name. */

@@ -9,6 +9,7 @@ import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError, checkReadable } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { MAX_INPUT_BYTES, transcriptByteCap } from './input-byte-cap.js';
+import { readCorpusLines } from './read-lines.js';
 import {
   limitTranscript,
   markTruncated,
@@ -143,7 +144,6 @@ export async function readTranscriptsJsonl(
   path: string,
   options: ReadJsonlOptions = {},
 ): Promise<JsonlRecord[]> {
-  const { readCorpusLines } = await import('../corpus/read-lines.js');
   const out: JsonlRecord[] = [];
   // Line by line: a file larger than the longest string works. A row may carry fields besides its transcript
   // (`score` reads such rows too), so a line is capped only below the longest string, not by transcriptByteCap.

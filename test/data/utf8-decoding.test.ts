@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCorpusLines } from '../../src/corpus/read-lines.js';
 import { firstInvalidUtf8 } from '../../src/data/decode-utf8.js';
+import { readCorpusLines } from '../../src/data/read-lines.js';
 import { readTranscriptJson, readTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { InvalidTranscriptError } from '../../src/errors/invalid-transcript-error.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -80,7 +80,9 @@ describe('the readers refuse malformed UTF-8', () => {
   it('readTranscriptsJsonl names the line', async () => {
     const file = join(tmp, 'bad.jsonl');
     await writeFile(file, Buffer.concat([Buffer.from(`${good('fine')}\n`), badLine(), Buffer.from('\n')]));
-    await expect(readTranscriptsJsonl(file)).rejects.toThrow(/bad\.jsonl:2: line is not valid UTF-8 at byte \d+/);
+    await expect(readTranscriptsJsonl(file)).rejects.toThrow(
+      /bad\.jsonl:2: line is not valid UTF-8 at byte \d+/,
+    );
   });
 
   it('readCorpusLines marks a bad line invalid, whatever the chunk size, and keeps the others as they are', async () => {

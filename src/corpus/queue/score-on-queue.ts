@@ -1,13 +1,13 @@
 import type { Job } from 'bullmq';
+import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { sendableScoringDetector } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
 import { corpusLineLimits } from '../line-limits.js';
-import type { CorpusSource } from '../read-lines.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../refuse-unfitted.js';
 import { type BatchScorer, runBatches } from '../score-corpus.js';
-import type { CorpusLine, ScoreOutcome, ScoringDetector } from '../types.js';
+import type { ScoreOutcome, ScoringDetector } from '../types.js';
 import {
   checkQueueName,
   checkRedisUrl,

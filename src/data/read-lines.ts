@@ -2,10 +2,19 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { checkReadable } from '../data/check-readable.js';
-import { invalidUtf8At } from '../data/decode-utf8.js';
-import { MAX_INPUT_BYTES } from '../data/input-byte-cap.js';
-import type { CorpusLine } from './types.js';
+import { checkReadable } from './check-readable.js';
+import { invalidUtf8At } from './decode-utf8.js';
+import { MAX_INPUT_BYTES } from './input-byte-cap.js';
+
+/** One input line handed to a scorer: its 1-based line number and its text. */
+export interface CorpusLine {
+  /** 1-based line number in the input. */
+  line: number;
+  /** The raw line (one JSON transcript). */
+  text: string;
+  /** Why the line cannot be read at all (its bytes are not valid UTF-8): it is rejected with this reason. */
+  invalid?: string;
+}
 
 /** Where a corpus comes from: a file path, a readable stream, or any (async) iterable of lines. */
 export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<string>;
