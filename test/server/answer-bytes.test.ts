@@ -17,7 +17,7 @@ const transcripts: Transcript[] = [
   example,
   sample,
   chat('b', ['a: hi', 'b: hi', 'a: "quoted" \\ text', 'b: hi', 'a: 🍜 ok', 'b: see https://example.com']),
-  chat('a', ['a: lonely \ud800 surrogate and tab\t', 'b: ok']),
+  chat('a', ['a: a surrogate pair \ud83d\ude00 and tab\t', 'b: ok']),
   {
     target: 'b',
     messages: [
@@ -44,5 +44,9 @@ describe('the answer the service writes', () => {
     expect(maskElapsed(await batch.text())).toBe(
       maskElapsed(JSON.stringify({ results: await library.detectBatch(transcripts) })),
     );
+    // A lone surrogate cannot be written as UTF-8: refused as the library refuses it, never answered.
+    const lone = await post('/v1/detect', chat('a', ['a: lonely \ud800 surrogate', 'b: ok']));
+    expect(lone.status).toBe(400);
+    expect(await lone.text()).toMatch(/lone UTF-16 surrogate/);
   });
 });
