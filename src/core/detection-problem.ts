@@ -62,11 +62,15 @@ function evidenceProblem(evidence: unknown): string | undefined {
   return undefined;
 }
 
+/** True for a count: a finite number, at least 0. */
+function isCount(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
+}
+
 /** What is wrong with a detection's `support`, or `undefined`. */
 function supportProblem(support: unknown): string | undefined {
   const s = support as { targetMessages?: unknown; targetCharacters?: unknown } | null;
-  const count = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-  if (typeof s === 'object' && s !== null && count(s.targetMessages) && count(s.targetCharacters)) {
+  if (typeof s === 'object' && s !== null && isCount(s.targetMessages) && isCount(s.targetCharacters)) {
     return undefined;
   }
   return `its support is ${describeValue(support)}: support, when given, must be { targetMessages, targetCharacters }, numbers at least 0 (or leave it out)`;
