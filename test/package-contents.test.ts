@@ -40,7 +40,9 @@ describe('the npm package', () => {
     for (const f of ['README.md', 'docs/guide.md', 'docs/security.md', 'examples/transcript.json']) {
       expect(files.has(f), f).toBe(true);
     }
-    const stray = [...files].filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || f.endsWith('.jsonl'));
+    const stray = [...files].filter(
+      (f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || f.endsWith('.jsonl'),
+    );
     expect(stray).toEqual([]);
   });
 
