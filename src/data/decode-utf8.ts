@@ -89,7 +89,7 @@ export function decodeUtf8(bytes: Buffer, source: string): string {
   throw new InvalidTranscriptError([
     {
       path: `${source}:${bad.line}`,
-      message: `not valid UTF-8 at byte ${bad.column} of the line (0x${bad.hex}, byte ${bad.offset} of the file): save the file as UTF-8`,
+      message: `not valid UTF-8 at byte ${bad.column} of the line (0x${bad.hex}, byte ${bad.offset + 1} of the file, counting from 1): save the file as UTF-8`,
     },
   ]);
 }

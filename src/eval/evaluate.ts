@@ -122,7 +122,7 @@ export interface MemberFailureCount {
   detector: string;
   /** Examples on which it threw. */
   examples: number;
-  /** The index (in the labelled list) of the first example it threw on. */
+  /** The index (in the labelled list, counting from 0) of the first example it threw on. */
   firstExample: number;
   /** Its error message on that example. */
   firstError: string;

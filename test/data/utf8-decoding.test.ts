@@ -73,7 +73,7 @@ describe('the readers refuse malformed UTF-8', () => {
     expect(InvalidTranscriptError.isInstance(err)).toBe(true);
     expect((err as InvalidTranscriptError).issues[0]!.path).toBe(`${file}:2`);
     expect((err as Error).message).toMatch(
-      /not valid UTF-8 at byte 45 of the line \(0xe9, byte 46 of the file\)/,
+      /not valid UTF-8 at byte 45 of the line \(0xe9, byte 47 of the file, counting from 1\)/,
     );
   });
 

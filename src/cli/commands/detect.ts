@@ -115,7 +115,7 @@ function reportTruncation(t: Transcript): Truncation | undefined {
   if (from === undefined) return undefined;
   const kept = t.messages.length;
   process.stderr.write(
-    `botlens: note: the transcript has ${from} messages; --truncate kept the last ${kept} (messages ${from - kept} to ${from - 1}) and the verdict rests on those alone; timeline message indexes count from the original transcript\n`,
+    `botlens: note: the transcript has ${from} messages; --truncate kept the last ${kept} (message indexes ${from - kept} to ${from - 1}, counting from 0 as the timeline does) and the verdict rests on those alone; timeline message indexes count from the original transcript\n`,
   );
   return { from, dropped: from - kept };
 }
