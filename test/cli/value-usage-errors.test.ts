@@ -44,6 +44,8 @@ describe('flag values outside what the flag takes', () => {
       );
       // The option is named once, by commander: the reason does not repeat it (every flag's reason reads alike).
       expect(r.stderr).not.toMatch(/Invalid option "/);
+      // Commander quotes the value as typed: a URL's password must not reach the terminal (or a CI log).
+      expect(r.stderr).not.toContain('s3cretpw');
       expect(r.stderr).toMatch(/Run botlens .+ --help for usage\.\n$/);
       expect(r.stderr).not.toMatch(/ENOENT|no such file|\n\s+at /);
       expect(r.code).toBe(2);
