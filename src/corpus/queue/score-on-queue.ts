@@ -87,6 +87,19 @@ export interface QueueRunSetting extends UnfittedCheckSetting {
 /** How long withdrawing a stopped run's jobs may take, in ms. */
 const WITHDRAW_TIMEOUT = 5000;
 
+/** `promise`, or undefined once `ms` have passed; the timer does not outlive it. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
  * (see {@link startQueueWorker}) on any number of machines, and the outcomes come back in input order, exactly
@@ -170,6 +183,8 @@ export async function* scoreCorpusOnQueueWith(
 
   /** This run's jobs not finished yet, by id: what a stopped run withdraws. */
   const pending = new Map<string, Job<ScoreJobData, ScoreOutcome[]>>();
+  /** Jobs being added: a run stopped meanwhile withdraws them too once Redis has them. */
+  const adding = new Set<Promise<Job<ScoreJobData, ScoreOutcome[]>>>();
   /** Why the run stopped (withdrawn, or its workers cannot build the detector); then no job is sent. */
   let stopped: Error | undefined;
   let stop!: (why: Error) => void;
@@ -185,23 +200,30 @@ export async function* scoreCorpusOnQueueWith(
     stop(new BotlensError('ABORTED', 'The queue run was stopped.'));
     const jobs = [...pending.values()];
     pending.clear();
+    const late = [...adding];
     let removed = 0;
-    const removals = Promise.allSettled(
-      jobs.map(async (j) => {
-        await j.remove();
-        removed++;
+    let remaining = jobs.length + late.length;
+    const removeJob = async (j: Job<ScoreJobData, ScoreOutcome[]>): Promise<void> => {
+      await j.remove();
+      removed++;
+    };
+    const removals = Promise.allSettled([
+      ...jobs.map(removeJob),
+      // A job still being added is removed once it is in the queue (or is not there at all if the add failed).
+      ...late.map(async (p) => {
+        const j = await p.catch(() => undefined);
+        if (j === undefined) remaining--;
+        else await removeJob(j);
       }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([removals, new Promise((r) => (timer = setTimeout(r, WITHDRAW_TIMEOUT)))]);
-    clearTimeout(timer);
-    return { removed, remaining: jobs.length - removed };
+    ]);
+    await within(removals, WITHDRAW_TIMEOUT);
+    return { removed, remaining: remaining - removed };
   };
   setting.onRun?.({ withdraw });
 
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     if (stopped) throw stopped;
-    const job = await queue.add(
+    const added = queue.add(
       'score',
       { detectorKey: key, lines, evidence, limits },
       {
@@ -211,6 +233,13 @@ export async function* scoreCorpusOnQueueWith(
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     );
+    adding.add(added);
+    let job: Job<ScoreJobData, ScoreOutcome[]>;
+    try {
+      job = await added;
+    } finally {
+      adding.delete(added);
+    }
     if (stopped) {
       await job.remove().catch(() => undefined);
       throw stopped;
