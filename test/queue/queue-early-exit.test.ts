@@ -1,11 +1,14 @@
 /**
  * `botlens score --redis` that ends early withdraws its queued jobs however it ends (Ctrl-C did already): on SIGTERM
- * (exit 143) and when its standard output's reader goes away (exit 141). Real child processes running the CLI
- * from source against a real redis-server.
+ * (exit 143) and when its standard output's reader goes away (exit 141); and a Redis that stops mid-run ends the
+ * run loudly and in bounded time (exit 1, naming the URL and `--resume`), with the output holding whole lines only.
+ * Real child processes running the CLI from source against a real redis-server: the shared test one for the
+ * withdrawals, a private one started (and stopped) here for the outage.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -175,4 +178,74 @@ describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', 
       await queue.q.close();
     }
   }, 90_000);
+});
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts a private, diskless redis-server on a free loopback port; resolves once it answers. */
+async function startRedis(): Promise<{ url: string; server: ChildProcess }> {
+  const port = await freePort();
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  children.push(server);
+  const url = `redis://127.0.0.1:${port}`;
+  const { probeRedis } = await import('../../src/corpus/queue/redis-probe.js');
+  await probeRedis(url, 1000);
+  return { url, server };
+}
+
+const HAS_REDIS_SERVER = (() => {
+  try {
+    return spawn('redis-server', ['--version'], { stdio: 'ignore' }).pid !== undefined;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
+  it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const { url, server } = await startRedis();
+    const queue = await openQueue(url);
+    queues.pop(); // its Redis is gone by the end: nothing to empty
+    const run = startScore(corpus, out, url, queue.name);
+    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+    await queue.complete(2);
+    await queue.q.close();
+    // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
+    const stopped = Date.now();
+    server.kill('SIGKILL');
+    const r = await Promise.race([
+      run.ended,
+      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
+    ]);
+    expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
+    const took = Date.now() - stopped;
+    expect(r!.stderr).toMatch(
+      new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
+    );
+    expect(r!.stderr).not.toMatch(/\n\s+at /);
+    expect(r!.code).toBe(1);
+    expect(took).toBeLessThan(30_000);
+    // Whole lines only, in order: the two scored before Redis went.
+    expect(existsSync(out)).toBe(true);
+    const text = readFileSync(out, 'utf8');
+    expect(text === '' || text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+  }, 120_000);
 });
