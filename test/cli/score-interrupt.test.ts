@@ -61,4 +61,21 @@ describe('score interrupted with Ctrl-C', () => {
       Array.from({ length: LINES }, (_, i) => i + 1),
     );
   }, 180_000);
+
+  it('SIGTERM keeps its default for a local run (only a queue run withdraws its jobs first, then exits 143)', async () => {
+    const out = join(tmp, 'scores-term.jsonl');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(ROOT, 'src/cli/main.ts'), 'score', corpus, '--out', out, '--workers', '0'],
+      { cwd: ROOT, env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1' } },
+    );
+    const closed = new Promise<NodeJS.Signals | null>((ok) =>
+      child.on('close', (_code, signal) => ok(signal)),
+    );
+    const started = Date.now();
+    while (!(existsSync(out) && statSync(out).size > 0) && Date.now() - started < 60_000)
+      await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    expect(await closed).toBe('SIGTERM');
+  }, 120_000);
 });

@@ -302,17 +302,20 @@ async function scoreWith(
       }, 30_000)
     : undefined;
   idle?.unref();
-  // However the run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn first.
-  const dropCleanup = onEarlyExit(async () => {
-    bar?.stop();
-    if (!queueRun) return undefined;
-    const { removed, remaining } = await queueRun.withdraw();
-    const left =
-      remaining > 0
-        ? `; ${remaining} job(s) could not be removed (a worker holds them, or Redis did not answer in time): a worker will still score them, and their results are not written`
-        : '';
-    return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
-  });
+  // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
+  // first. A local run keeps Node's default SIGTERM.
+  const dropCleanup = flags.redis
+    ? onEarlyExit(async () => {
+        bar?.stop();
+        if (!queueRun) return undefined;
+        const { removed, remaining } = await queueRun.withdraw();
+        const left =
+          remaining > 0
+            ? `; ${remaining} job(s) could not be removed (a worker holds them, or Redis did not answer in time): a worker will still score them, and their results are not written`
+            : '';
+        return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
+      })
+    : () => undefined;
   // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
   const stream = isStreamOutput(flags.out);
   const unhook = hintOnInterrupt(
