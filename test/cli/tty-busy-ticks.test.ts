@@ -14,21 +14,18 @@ import { useWorkDir } from '../helpers/work-dir.js';
 
 const ESC = String.fromCharCode(27);
 
+/** `fit --preset transfer` on the shared training data (over ten seconds of fitting), saving to `out`. */
+function fitArgs(out: string): string[] {
+  return ['fit', '--preset', 'transfer', '--data', join(CONVAI_DIR, 'train.jsonl'), '--out', out];
+}
+
 describeWithShared('fit: the busy line on a terminal', () => {
   const work = useWorkDir('botlens-tty-busy-');
 
   it.skipIf(!HAS_SCRIPT)(
     'the elapsed time ticks during the fit, and Ctrl-C ends it with exit 130',
     async () => {
-      const args = [
-        'fit',
-        '--preset',
-        'transfer',
-        '--data',
-        join(CONVAI_DIR, 'train.jsonl'),
-        '--out',
-        work.path('f.json'),
-      ];
+      const args = fitArgs(work.path('f.json'));
       const r = await interruptCliOnTty(args, /fit: fitting ensemble on \d+ transcripts \(3 s\)/);
       expect(r.interrupted, r.out).toBe(true);
       // The seconds moved while the fit ran: several distinct times were drawn, up to 3.
@@ -44,15 +41,7 @@ describeWithShared('fit: the busy line on a terminal', () => {
   it.skipIf(!HAS_SCRIPT)(
     'on a terminal of 0 columns the line reads in full, and Ctrl-C typed on the terminal clears it at once',
     async () => {
-      const args = [
-        'fit',
-        '--preset',
-        'transfer',
-        '--data',
-        join(CONVAI_DIR, 'train.jsonl'),
-        '--out',
-        work.path('g.json'),
-      ];
+      const args = fitArgs(work.path('g.json'));
       const r = await ctrlCCliOnTty(args, /\(2 s\)/, { columns: 0 });
       expect(r.interrupted, r.out).toBe(true);
       // The ticker's redraws (from 1 s on) carry the whole text, not just "…".
