@@ -8,11 +8,16 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
+/** `text` with the user and password of every URL in it (`scheme://user:password@`) replaced by `***`. */
+function hideUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][\w+.-]*:\/\/)[^\s/@'"]*@/gi, '$1***@');
+}
+
 /**
  * Applies the program-wide CLI behaviour to a command and every subcommand (call it after all commands are
  * registered): a usage error prints one line (`botlens: error: unknown option '--x'`) and a hint
- * (`Run botlens detect --help for usage.`), not the whole help, and exits {@link EXIT}.usage; errors are thrown
- * to the caller instead of exiting, so {@link runProgram} decides the exit code.
+ * (`Run botlens detect --help for usage.`), not the whole help, with any URL's credentials hidden, and exits
+ * {@link EXIT}.usage; errors are thrown to the caller instead of exiting, so {@link runProgram} decides the exit code.
  *
  * @param cmd - the root program
  */
@@ -21,7 +26,8 @@ export function configureProgram(cmd: Command): void {
     .exitOverride()
     .showHelpAfterError(`Run ${commandPath(cmd)} --help for usage.`)
     .configureOutput({
-      outputError: (str, write) => write(`botlens: ${str.trimEnd()}\n`),
+      // Commander quotes the bad value as given: a URL's user and password (`--redis redis://u:pw@host`) are hidden.
+      outputError: (str, write) => write(`botlens: ${hideUrlCredentials(str.trimEnd())}\n`),
     });
   for (const sub of cmd.commands) configureProgram(sub);
 }

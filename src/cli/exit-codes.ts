@@ -7,6 +7,15 @@
  *   from the rest; the member and its reason are on stderr);
  * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended;
  * - `141`: standard output was closed by its reader before the output was all written (`botlens models --json |
- *   head -1`), as a shell reports a process SIGPIPE ended (128 + 13); the command stops quietly.
+ *   head -1`), as a shell reports a process SIGPIPE ended (128 + 13); the command stops quietly;
+ * - `143`: terminated (SIGTERM, 128 + 15) while `score --redis` ran, once it withdrew its queued jobs.
  */
-export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, interrupted: 130, stdoutClosed: 141 } as const;
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  partial: 3,
+  interrupted: 130,
+  stdoutClosed: 141,
+  terminated: 143,
+} as const;

@@ -20,7 +20,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 const program = new Command('botlens')
   .description(
-    'Tell bots from humans in chat transcripts.\n\nExit codes: 0 ok, 1 error, 2 usage error, 3 partial result (a detector failed; see --allow-partial), 130 interrupted, 141 standard output closed early.',
+    'Tell bots from humans in chat transcripts.\n\nExit codes: 0 ok, 1 error, 2 usage error, 3 partial result (a detector failed; see --allow-partial), 130 interrupted, 141 standard output closed early, 143 terminated (score --redis).',
   )
   .version(version, '-V, --version', 'print the botlens version');
 

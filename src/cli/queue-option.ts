@@ -1,6 +1,6 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { checkQueueName, checkRedisUrl, DEFAULT_QUEUE } from '../corpus/queue/queue-settings.js';
-import { BotlensError } from '../errors/botlens-error.js';
+import { usageChecked } from './flag-parsers.js';
 
 /**
  * The `--queue <name>` option of `score` and `worker`: a name BullMQ cannot use (empty, with `:`...) is a usage
@@ -11,7 +11,7 @@ import { BotlensError } from '../errors/botlens-error.js';
 export function queueOption(description: string): Option {
   return new Option('--queue <name>', description)
     .default(DEFAULT_QUEUE)
-    .argParser(usageErrorOf((value) => checkQueueName(value, '--queue')));
+    .argParser(usageChecked((value) => checkQueueName(value, '--queue')));
 }
 
 /**
@@ -23,19 +23,7 @@ export function queueOption(description: string): Option {
  */
 export function redisOption(description: string, required = false): Option {
   const option = new Option('--redis <url>', description).argParser(
-    usageErrorOf((value) => checkRedisUrl(value, '--redis')),
+    usageChecked((value) => checkRedisUrl(value, '--redis')),
   );
   return required ? option.makeOptionMandatory() : option;
-}
-
-/** A value check whose typed botlens error becomes commander's usage error. */
-function usageErrorOf(check: (value: string) => string): (value: string) => string {
-  return (value) => {
-    try {
-      return check(value);
-    } catch (err) {
-      if (BotlensError.isInstance(err)) throw new InvalidArgumentError(err.message);
-      throw err;
-    }
-  };
 }

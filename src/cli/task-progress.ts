@@ -1,5 +1,12 @@
 import cliProgress from 'cli-progress';
-import { type BarLayout, chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from './bar-layout.js';
+import {
+  type BarLayout,
+  chooseBarLayout,
+  ETA_WIDTH,
+  fittingFormat,
+  MAX_BAR,
+  terminalColumns,
+} from './bar-layout.js';
 import { type ElapsedTicker, startElapsedTicker } from './elapsed-ticker.js';
 import { elideMiddle } from './load-bar-line.js';
 import { BAR_TERMINAL_OPTIONS, clearBackgroundBar, setBackgroundBar } from './terminal-bars.js';
@@ -151,7 +158,8 @@ export function createTaskProgress(options: TaskProgressOptions): TaskProgress {
         };
       };
       start(busyLine, 1, 0, { elapsed: '0' });
-      const columns = stream.columns ?? 80;
+      // A terminal that reports 0 columns (or none) is of unknown width: laid out for 80, as the bar is.
+      const columns = terminalColumns(stream);
       const elided = elideMiddle(what, Math.max(1, columns - 1 - options.label.length - ': ( s)'.length - 5));
       const fd = (stream as { fd?: unknown }).fd;
       if (typeof fd === 'number') ticker = startElapsedTicker(fd, `${options.label}: ${elided} (`, ' s)', t0);

@@ -1,4 +1,4 @@
-import { fstatSync, statSync } from 'node:fs';
+import { fstatSync, type Stats, statSync } from 'node:fs';
 import { type FileHandle, lstat, open, rm, stat } from 'node:fs/promises';
 import { BotlensError } from '../errors/botlens-error.js';
 
@@ -94,7 +94,11 @@ interface LineSink {
  */
 export function standardStreamOf(path: string): 1 | 2 | undefined {
   if (path === STDOUT) return 1;
-  const s = statSync(path, { throwIfNoEntry: false });
+  return standardStreamOfStat(statSync(path, { throwIfNoEntry: false }));
+}
+
+/** {@link standardStreamOf} for a path whose `stat` is known (undefined: no such file). */
+function standardStreamOfStat(s: Stats | undefined): 1 | 2 | undefined {
   if (s === undefined || s.isFile() || s.isDirectory()) return undefined;
   for (const fd of [1, 2] as const) {
     try {
@@ -120,15 +124,27 @@ function standardSink(fd: 1 | 2): LineSink {
   };
 }
 
-/** A file (or device, pipe, socket) opened with `flag` as a {@link LineSink}; only a regular file is synced. */
-async function openSink(path: string, flag: 'w' | 'a'): Promise<LineSink> {
-  const fd = standardStreamOf(path);
+/** `stat` of `path` (following links), or undefined when it cannot be read (no such file). */
+function statOrUndefined(path: string): Promise<Stats | undefined> {
+  return stat(path).catch(() => undefined);
+}
+
+/**
+ * A file (or device, pipe, socket) opened with `flag` as a {@link LineSink}; only a regular file is synced.
+ * `known` is the path's `stat` when the caller has it (undefined: no such file), so the path is stat'ed once.
+ */
+async function openSink(
+  path: string,
+  flag: 'w' | 'a',
+  known?: { stat: Stats | undefined },
+): Promise<LineSink> {
+  if (path === STDOUT) return standardSink(1);
+  const s = known ? known.stat : await statOrUndefined(path);
+  const fd = standardStreamOfStat(s);
   if (fd !== undefined) return standardSink(fd);
   const fh = await open(path, flag);
-  const regular = await fh.stat().then(
-    (s) => s.isFile(),
-    () => false,
-  );
+  // A path that was not there is created by the open: a regular file.
+  const regular = s === undefined || s.isFile();
   return {
     write: async (text) => {
       await fh.write(text);
@@ -165,13 +181,10 @@ export class OrderedAppender {
    * output behind.
    */
   static async open(out: string, rejects: string | undefined, truncate: boolean): Promise<OrderedAppender> {
-    const existed =
-      out === STDOUT ||
-      (await stat(out).then(
-        () => true,
-        () => false,
-      ));
-    const a = await openSink(out, truncate ? 'w' : 'a');
+    // One stat of `out` says whether it existed, whether it is a standard stream and whether it is a regular file.
+    const known = out === STDOUT ? undefined : { stat: await statOrUndefined(out) };
+    const existed = known === undefined || known.stat !== undefined;
+    const a = await openSink(out, truncate ? 'w' : 'a', known);
     const appender = new OrderedAppender(a, rejects);
     try {
       if (truncate && rejects !== undefined) {
@@ -179,7 +192,13 @@ export class OrderedAppender {
         // device or pipe is written through, emptied now as a file would be: removing it would remove the link.
         const kind = await lstat(rejects).catch(() => undefined);
         if (kind?.isFile()) await rm(rejects, { force: true });
-        else if (kind !== undefined) appender.sinks[1] = await openSink(rejects, 'w');
+        // A link's target is stat'ed on opening; anything else is what the lstat saw.
+        else if (kind !== undefined)
+          appender.sinks[1] = await openSink(
+            rejects,
+            'w',
+            kind.isSymbolicLink() ? undefined : { stat: kind },
+          );
       }
     } catch (err) {
       await a.close();

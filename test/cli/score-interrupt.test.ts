@@ -30,23 +30,33 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+/** `botlens score CORPUS --out OUT --workers 0` in a child process. */
+function startScore(out: string) {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(ROOT, 'src/cli/main.ts'), 'score', corpus, '--out', out, '--workers', '0'],
+    { cwd: ROOT, env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1' } },
+  );
+}
+
+/** Resolves once `out` holds its first lines (or after 60 s). */
+async function firstLinesIn(out: string): Promise<void> {
+  const started = Date.now();
+  while (!(existsSync(out) && statSync(out).size > 0) && Date.now() - started < 60_000)
+    await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('score interrupted with Ctrl-C', () => {
   it('says how far it got and to --resume, exits 130, and --resume finishes the file', async () => {
     const out = join(tmp, 'scores.jsonl');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(ROOT, 'src/cli/main.ts'), 'score', corpus, '--out', out, '--workers', '0'],
-      { cwd: ROOT, env: { ...process.env, BOTLENS_OFFLINE: '1', NODE_OPTIONS: '', NO_COLOR: '1' } },
-    );
+    const child = startScore(out);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
     });
     const closed = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
     // Interrupt once the first lines are in the file.
-    const started = Date.now();
-    while (!(existsSync(out) && statSync(out).size > 0) && Date.now() - started < 60_000)
-      await new Promise((r) => setTimeout(r, 20));
+    await firstLinesIn(out);
     child.kill('SIGINT');
     const code = await closed;
     expect(code).toBe(130);
@@ -61,4 +71,15 @@ describe('score interrupted with Ctrl-C', () => {
       Array.from({ length: LINES }, (_, i) => i + 1),
     );
   }, 180_000);
+
+  it('SIGTERM keeps its default for a local run (only a queue run withdraws its jobs first, then exits 143)', async () => {
+    const out = join(tmp, 'scores-term.jsonl');
+    const child = startScore(out);
+    const closed = new Promise<NodeJS.Signals | null>((ok) =>
+      child.on('close', (_code, signal) => ok(signal)),
+    );
+    await firstLinesIn(out);
+    child.kill('SIGTERM');
+    expect(await closed).toBe('SIGTERM');
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ const BAD: readonly (readonly string[])[] = [
   ['score', 'missing.jsonl', '--out', 'x.jsonl', '--workers', '-1'],
   ['score', 'missing.jsonl', '--out', 'x.jsonl', '--batch-size', '0'],
   ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'],
+  ['worker', '--redis', 'redis://127.0.0.1:1', '--queue', 'a:b'],
+  ['score', 'missing.jsonl', '--out', 'x.jsonl', '--redis', 'http://someone:s3cretpw@nohost'],
   ['quantize', 'missing-dir', '--bits', '3'],
   ['quantize', 'missing-dir', '--bits', '8', '--block-size', '7'],
   ['optimize', 'missing-dir', '--out', 'o', '--tolerance', '0'],
@@ -40,6 +42,10 @@ describe('flag values outside what the flag takes', () => {
       expect(r.stderr).toMatch(
         new RegExp(`^botlens: error: option '${flag} <[^>]+>' argument '.*' is invalid`),
       );
+      // The option is named once, by commander: the reason does not repeat it (every flag's reason reads alike).
+      expect(r.stderr).not.toMatch(/Invalid option "/);
+      // Commander quotes the value as typed: a URL's password must not reach the terminal (or a CI log).
+      expect(r.stderr).not.toContain('s3cretpw');
       expect(r.stderr).toMatch(/Run botlens .+ --help for usage\.\n$/);
       expect(r.stderr).not.toMatch(/ENOENT|no such file|\n\s+at /);
       expect(r.code).toBe(2);

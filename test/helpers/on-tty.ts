@@ -55,17 +55,19 @@ export function runCliOnTty(
 async function driveCliOnTty(
   args: readonly string[],
   when: RegExp,
-  act: (pid: number) => void,
+  act: (pid: number, typeIn: (keys: string) => void) => void,
   options: OnTtyOptions = {},
 ): Promise<{ code: number | null; out: string; acted: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'botlens-tty-int-'));
   const pidFile = join(dir, 'pid');
   const cmd = cliCommandLine(args);
+  // The shell ignores SIGINT (a Ctrl-C typed in reaches the whole foreground group: the shell must live on to say
+  // the CLI's exit status; Node starts with the default SIGINT whatever it inherits).
   const child = spawn(
     'script',
     [
       '-qec',
-      `${columnsCommand(options.columns)} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`,
+      `trap '' INT; ${columnsCommand(options.columns)} ${cmd} & echo $! > '${pidFile}'; wait $!; echo "[rc=$?]"`,
       '/dev/null',
     ],
     {
@@ -81,7 +83,7 @@ async function driveCliOnTty(
     out += s;
     if (!acted && when.test(out)) {
       acted = true;
-      act(Number(readFileSync(pidFile, 'utf8')));
+      act(Number(readFileSync(pidFile, 'utf8')), (keys) => child.stdin.write(keys));
     }
   });
   await new Promise((done) => child.on('close', done));
@@ -104,6 +106,25 @@ export async function interruptCliOnTty(
   when: RegExp,
 ): Promise<{ code: number | null; out: string; interrupted: boolean }> {
   const r = await driveCliOnTty(args, when, (pid) => process.kill(pid, 'SIGINT'));
+  return { code: r.code, out: r.out, interrupted: r.acted };
+}
+
+/**
+ * Runs the CLI like {@link runCliOnTty}, and types Ctrl-C on its terminal once it shows `when`: the terminal sends
+ * SIGINT to the whole foreground process group (the CLI and any helper process it started), as at a shell.
+ *
+ * @param args - the CLI arguments
+ * @param when - what the terminal must show before the Ctrl-C
+ * @param options - the terminal's width
+ * @returns the exit code the shell saw (130 for a process ended by SIGINT), everything the terminal showed, and
+ *   whether Ctrl-C was typed
+ */
+export async function ctrlCCliOnTty(
+  args: readonly string[],
+  when: RegExp,
+  options: OnTtyOptions = {},
+): Promise<{ code: number | null; out: string; interrupted: boolean }> {
+  const r = await driveCliOnTty(args, when, (_pid, typeIn) => typeIn('\x03'), options);
   return { code: r.code, out: r.out, interrupted: r.acted };
 }
 

@@ -19,6 +19,7 @@ import {
   fittedLoadOptions,
   parseModelFlags,
 } from '../detector-flags.js';
+import { onEarlyExit } from '../exit-cleanup.js';
 import { EXIT } from '../exit-codes.js';
 import { countArg } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
@@ -301,6 +302,20 @@ async function scoreWith(
       }, 30_000)
     : undefined;
   idle?.unref();
+  // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
+  // first. A local run keeps Node's default SIGTERM.
+  const dropCleanup = flags.redis
+    ? onEarlyExit(async () => {
+        bar?.stop();
+        if (!queueRun) return undefined;
+        const { removed, remaining } = await queueRun.withdraw();
+        const left =
+          remaining > 0
+            ? `; ${remaining} job(s) could not be removed (a worker holds them, or Redis did not answer in time): a worker will still score them, and their results are not written`
+            : '';
+        return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
+      })
+    : () => undefined;
   // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
   const stream = isStreamOutput(flags.out);
   const unhook = hintOnInterrupt(
@@ -311,15 +326,6 @@ async function scoreWith(
           ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
           : undefined,
     () => bar?.stop(),
-    async () => {
-      if (!queueRun) return undefined;
-      const { removed, remaining } = await queueRun.withdraw();
-      const left =
-        remaining > 0
-          ? `; ${remaining} job(s) could not be removed (a worker holds them, or Redis did not answer in time): a worker will still score them, and their results are not written`
-          : '';
-      return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
-    },
   );
   try {
     summary = await writeScoresWith(
@@ -341,6 +347,7 @@ async function scoreWith(
     );
   } finally {
     unhook();
+    dropCleanup();
     clearInterval(idle);
     bar?.stop();
   }

@@ -20,7 +20,8 @@ export interface QueueConnectionOptions {
   /**
    * How long each of the 3 attempts to reach Redis at start may take, in ms: an unreachable Redis, or one that
    * refuses the credentials, fails the start with a `REDIS_UNREACHABLE` error (naming the URL without its
-   * password) instead of being retried forever.
+   * password) instead of being retried forever. A producer whose Redis stops answering mid-run stops its run with
+   * the same error once it has not answered for 3 times this.
    * @defaultValue 3000
    */
   connectTimeout?: number;

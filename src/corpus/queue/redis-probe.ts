@@ -7,7 +7,7 @@ import { redactRedisUrl } from './queue-settings.js';
 export const REDIS_PROBE_TIMEOUT = 3000;
 
 /** Attempts to reach Redis at start before a producer or worker gives up. */
-const ATTEMPTS = 3;
+export const REDIS_PROBE_ATTEMPTS = 3;
 
 /** One RESP command. */
 function command(...args: string[]): string {
@@ -67,7 +67,7 @@ export async function probeRedis(url: string, timeoutMs = REDIS_PROBE_TIMEOUT): 
   const u = new URL(url);
   const shown = redactRedisUrl(url);
   let last = '';
-  for (let i = 0; i < ATTEMPTS; i++) {
+  for (let i = 0; i < REDIS_PROBE_ATTEMPTS; i++) {
     try {
       const { refused } = await attempt(u, timeoutMs);
       if (refused === undefined) return;
@@ -78,11 +78,11 @@ export async function probeRedis(url: string, timeoutMs = REDIS_PROBE_TIMEOUT): 
     } catch (err) {
       if (BotlensError.isInstance(err)) throw err;
       last = err instanceof Error ? err.message : String(err);
-      if (i < ATTEMPTS - 1) await new Promise((r) => setTimeout(r, 500 * (i + 1)));
+      if (i < REDIS_PROBE_ATTEMPTS - 1) await new Promise((r) => setTimeout(r, 500 * (i + 1)));
     }
   }
   throw new BotlensError(
     'REDIS_UNREACHABLE',
-    `Cannot reach Redis at ${shown} (${ATTEMPTS} attempts; the last: ${last}): check that Redis runs there and that the host and port in the URL are right.`,
+    `Cannot reach Redis at ${shown} (${REDIS_PROBE_ATTEMPTS} attempts; the last: ${last}): check that Redis runs there and that the host and port in the URL are right.`,
   );
 }

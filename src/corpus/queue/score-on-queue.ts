@@ -13,13 +13,15 @@ import {
   checkRedisUrl,
   DEFAULT_QUEUE,
   detectorKey,
+  hideRedisSecrets,
   loadBullmq,
   type QueueConnectionOptions,
+  redactRedisUrl,
   runLevelFailure,
   type ScoreJobData,
   storedDetector,
 } from './queue-settings.js';
-import { probeRedis, REDIS_PROBE_TIMEOUT } from './redis-probe.js';
+import { probeRedis, REDIS_PROBE_ATTEMPTS, REDIS_PROBE_TIMEOUT } from './redis-probe.js';
 
 /**
  * Options for {@link scoreCorpusOnQueue}. `limits` and `truncate` travel with every job, so each worker reads
@@ -87,6 +89,25 @@ export interface QueueRunSetting extends UnfittedCheckSetting {
 /** How long withdrawing a stopped run's jobs may take, in ms. */
 const WITHDRAW_TIMEOUT = 5000;
 
+/** How long closing the run's Redis connections may take before they are dropped, in ms. */
+const CLOSE_TIMEOUT = 2000;
+
+/** How often a run looks whether its Redis connections are up, in ms. */
+const OUTAGE_CHECK_INTERVAL = 250;
+
+/** `promise`, or undefined once `ms` have passed; the timer does not outlive it. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
  * (see {@link startQueueWorker}) on any number of machines, and the outcomes come back in input order, exactly
@@ -101,7 +122,9 @@ const WITHDRAW_TIMEOUT = 5000;
  *   until it is fitted (as {@link scoreCorpus} does), a `redis` that is not a `redis://` or `rediss://` URL, or a
  *   bad queue name
  * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials, at
- *   start (3 attempts of `connectTimeout` each); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
+ *   start (3 attempts of `connectTimeout` each), or when it stops answering mid-run for as long (3 times
+ *   `connectTimeout`: the run stops, naming the URL; the outcomes yielded so far stand, and its jobs stay in the
+ *   queue); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
  *   the detector (the run stops; its jobs not taken yet are removed, as when the caller stops reading early)
  * @example
  * ```ts
@@ -150,10 +173,23 @@ export async function* scoreCorpusOnQueueWith(
   const connection = { url: redis, maxRetriesPerRequest: null };
   const queue = new Queue<ScoreJobData, ScoreOutcome[]>(name, { connection });
   const events = new QueueEvents(name, { connection });
-  // Connection errors are retried by the client (and reported by the start check below); without a listener they
-  // would crash the process, printing the client's command (the AUTH password included).
-  queue.on('error', () => undefined);
-  events.on('error', () => undefined);
+  // Connection errors are retried by the client (and reported by the start check above and the outage watch
+  // below); without a listener they would crash the process, printing the client's command (the AUTH password
+  // included).
+  let lastError: string | undefined;
+  const onError = (err: Error): void => {
+    lastError = hideRedisSecrets(err.message, redis);
+  };
+  queue.on('error', onError);
+  events.on('error', onError);
+  /** Closes both connections, bounded: a Redis that is gone cannot answer a graceful close. */
+  const closeConnections = async (): Promise<void> => {
+    const closed = await within(
+      Promise.allSettled([queue.close(), events.close()]).then(() => true),
+      CLOSE_TIMEOUT,
+    );
+    if (!closed) await Promise.allSettled([queue.disconnect(), events.disconnect()]);
+  };
   // Every job in flight waits on these emitters (a listener each).
   queue.setMaxListeners(window * 4 + 10);
   events.setMaxListeners(window * 4 + 10);
@@ -164,12 +200,14 @@ export async function* scoreCorpusOnQueueWith(
     key = k.key;
     await (await queue.client).set(key, k.json, { EX: 7 * 24 * 3600 });
   } catch (err) {
-    await Promise.allSettled([queue.close(), events.close()]);
+    await closeConnections();
     throw err;
   }
 
   /** This run's jobs not finished yet, by id: what a stopped run withdraws. */
   const pending = new Map<string, Job<ScoreJobData, ScoreOutcome[]>>();
+  /** Jobs being added: a run stopped meanwhile withdraws them too once Redis has them. */
+  const adding = new Set<Promise<Job<ScoreJobData, ScoreOutcome[]>>>();
   /** Why the run stopped (withdrawn, or its workers cannot build the detector); then no job is sent. */
   let stopped: Error | undefined;
   let stop!: (why: Error) => void;
@@ -181,27 +219,57 @@ export async function* scoreCorpusOnQueueWith(
   });
   stopping.catch(() => undefined);
 
+  /** Set while Redis does not answer: since when, in ms (`performance.now()`). */
+  let downSince: number | undefined;
   const withdraw = async (): Promise<QueueWithdrawal> => {
     stop(new BotlensError('ABORTED', 'The queue run was stopped.'));
     const jobs = [...pending.values()];
     pending.clear();
+    const late = [...adding];
     let removed = 0;
-    const removals = Promise.allSettled(
-      jobs.map(async (j) => {
-        await j.remove();
-        removed++;
+    let remaining = jobs.length + late.length;
+    const removeJob = async (j: Job<ScoreJobData, ScoreOutcome[]>): Promise<void> => {
+      await j.remove();
+      removed++;
+    };
+    const removals = Promise.allSettled([
+      ...jobs.map(removeJob),
+      // A job still being added is removed once it is in the queue (or is not there at all if the add failed).
+      ...late.map(async (p) => {
+        const j = await p.catch(() => undefined);
+        if (j === undefined) remaining--;
+        else await removeJob(j);
       }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([removals, new Promise((r) => (timer = setTimeout(r, WITHDRAW_TIMEOUT)))]);
-    clearTimeout(timer);
-    return { removed, remaining: jobs.length - removed };
+    ]);
+    await within(removals, WITHDRAW_TIMEOUT);
+    return { removed, remaining: remaining - removed };
   };
   setting.onRun?.({ withdraw });
 
+  // Mid-run, a Redis that stops answering stops the run once it has been gone for as long as the start check
+  // waits, instead of leaving the run waiting for results that cannot come (the client retries for ever).
+  const outageLimit = REDIS_PROBE_ATTEMPTS * connectTimeout;
+  const clients = await Promise.all([queue.client, events.client]);
+  const watch = setInterval(() => {
+    if (clients.every((c) => c.status === 'ready')) {
+      downSince = undefined;
+      return;
+    }
+    downSince ??= performance.now();
+    if (performance.now() - downSince < outageLimit) return;
+    clearInterval(watch);
+    stop(
+      new BotlensError(
+        'REDIS_UNREACHABLE',
+        `Lost Redis at ${redactRedisUrl(redis)} mid-run: no answer for ${(outageLimit / 1000).toFixed(1)} s${lastError === undefined ? '' : ` (the last error: ${lastError})`}. The run stopped; the outcomes before this stand, and its jobs not scored yet stay in the queue. Check that Redis runs there and is reachable, then run the same score command again with --resume.`,
+      ),
+    );
+  }, OUTAGE_CHECK_INTERVAL);
+  watch.unref();
+
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     if (stopped) throw stopped;
-    const job = await queue.add(
+    const added = queue.add(
       'score',
       { detectorKey: key, lines, evidence, limits },
       {
@@ -211,6 +279,14 @@ export async function* scoreCorpusOnQueueWith(
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     );
+    adding.add(added);
+    let job: Job<ScoreJobData, ScoreOutcome[]>;
+    try {
+      // Raced with a stop: an add waits for a Redis that is gone (the stop's withdraw removes it if it lands).
+      job = await Promise.race([added, stopping]);
+    } finally {
+      adding.delete(added);
+    }
     if (stopped) {
       await job.remove().catch(() => undefined);
       throw stopped;
@@ -262,10 +338,16 @@ export async function* scoreCorpusOnQueueWith(
     window,
     score: scoreValid,
     abandon: async () => {
+      // Redis is gone: nothing can be removed (the error says the jobs stay in the queue).
+      if (downSince !== undefined) {
+        stop(new BotlensError('ABORTED', 'The queue run was stopped.'));
+        return;
+      }
       await withdraw();
     },
     close: async () => {
-      await Promise.allSettled([queue.close(), events.close()]);
+      clearInterval(watch);
+      await closeConnections();
     },
   };
   yield* runBatches(source, scorer, {

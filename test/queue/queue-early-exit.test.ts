@@ -1,0 +1,251 @@
+/**
+ * `botlens score --redis` that ends early withdraws its queued jobs however it ends (Ctrl-C did already): on SIGTERM
+ * (exit 143) and when its standard output's reader goes away (exit 141); and a Redis that stops mid-run ends the
+ * run loudly and in bounded time (exit 1, naming the URL and `--resume`), with the output holding whole lines only.
+ * Real child processes running the CLI from source against a real redis-server: the shared test one for the
+ * withdrawals, a private one started (and stopped) here for the outage.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { buildScoringDetector } from '../../src/corpus/build-detector.js';
+import { scoreLines } from '../../src/corpus/score-line.js';
+import type { ScoreOutcome } from '../../src/corpus/types.js';
+import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
+import { ROOT } from '../helpers/run-cli.js';
+
+/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
+const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
+if (!REDIS) {
+  console.warn(
+    '[botlens tests] skipped queue early-exit checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
+  );
+}
+
+const children: ChildProcess[] = [];
+const queues: { name: string; redis: string }[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+afterAll(async () => {
+  const { Queue } = await import('bullmq');
+  for (const { name, redis } of queues) {
+    const q = new Queue(name, { connection: { url: redis } });
+    try {
+      await q.obliterate({ force: true });
+    } finally {
+      await q.close();
+    }
+  }
+});
+
+/** The window of jobs a queue run keeps in flight (`scoreCorpusOnQueue`'s default), one line each here. */
+const WINDOW = 64;
+
+/** A corpus of `n` lines in a fresh folder. */
+function corpusFile(n: number): { dir: string; corpus: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'botlens-q-exit-'));
+  const corpus = join(dir, 'corpus.jsonl');
+  writeFileSync(corpus, `${syntheticCorpus(n).join('\n')}\n`);
+  return { dir, corpus };
+}
+
+/** Starts `botlens score CORPUS --out OUT --redis REDIS --queue QUEUE --batch-size N`; `ended` says how it ended. */
+function startScore(corpus: string, out: string, redis: string, queue: string, batchSize = 1) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'score',
+      corpus,
+      '--out',
+      out,
+      '--redis',
+      redis,
+      '--queue',
+      queue,
+      '--batch-size',
+      String(batchSize),
+      '--no-progress',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', BOTLENS_OFFLINE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((ok) =>
+    child.on('close', (code, signal) => ok({ code, signal, stderr })),
+  );
+  return { child, ended };
+}
+
+/** A queue on `redis` for one test (emptied after the tests), and a connection to look at it. */
+async function openQueue(redis: string) {
+  const name = `botlens-test-exit-${randomUUID()}`;
+  queues.push({ name, redis });
+  const { Queue, Worker } = await import('bullmq');
+  const q = new Queue(name, { connection: { url: redis } });
+  q.on('error', () => undefined);
+  return {
+    name,
+    q,
+    /** Resolves once `n` jobs wait (within 60 s). */
+    async waiting(n: number): Promise<number> {
+      for (let i = 0; i < 1200; i++) {
+        const count = await q.getWaitingCount();
+        if (count >= n) return count;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return q.getWaitingCount();
+    },
+    /** Scores the first `n` waiting jobs as a worker would (exactly those: no worker takes more). */
+    async complete(n: number): Promise<void> {
+      const w = new Worker(name, null, { connection: { url: redis }, autorun: false });
+      const detector = await buildScoringDetector(HEURISTIC);
+      try {
+        for (let i = 0; i < n; i++) {
+          const job = await w.getNextJob('t');
+          const { lines, evidence, limits } = job!.data as {
+            lines: { line: number; text: string }[];
+            evidence: boolean;
+            limits?: object;
+          };
+          const outcomes: ScoreOutcome[] = await scoreLines(detector, lines, evidence, limits ?? {});
+          await job!.moveToCompleted(outcomes, 't', false);
+        }
+      } finally {
+        await w.close();
+        await detector.dispose?.();
+      }
+    },
+  };
+}
+
+describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    'on %s: removes the waiting jobs, says so, exits %i',
+    async (signal, exit) => {
+      const { dir, corpus } = corpusFile(200);
+      const queue = await openQueue(REDIS!);
+      try {
+        const run = startScore(corpus, join(dir, 'scores.jsonl'), REDIS!, queue.name);
+        expect(await queue.waiting(WINDOW)).toBe(WINDOW); // no worker: the window's jobs wait
+        run.child.kill(signal);
+        const r = await run.ended;
+        expect(r.stderr).toContain(`removed ${WINDOW} queued job(s) of this run from queue ${queue.name}`);
+        expect(r.code).toBe(exit);
+        expect(await queue.q.getWaitingCount()).toBe(0);
+      } finally {
+        await queue.q.close();
+      }
+    },
+    90_000,
+  );
+
+  it('when standard output is closed by its reader: removes the waiting jobs, says so, exits 141', async () => {
+    // 10 jobs of 500 lines: the first one's records (over the 64 KiB the output gathers before it writes) reach
+    // the closed pipe.
+    const { corpus } = corpusFile(5000);
+    const queue = await openQueue(REDIS!);
+    try {
+      const run = startScore(corpus, '-', REDIS!, queue.name, 500);
+      run.child.stdout!.destroy(); // the reader goes away before the first record
+      expect(await queue.waiting(10)).toBe(10);
+      await queue.complete(1);
+      const r = await run.ended;
+      expect(r.stderr).toContain(`removed 9 queued job(s) of this run from queue ${queue.name}`);
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+      expect(r.code).toBe(141);
+      expect(await queue.q.getWaitingCount()).toBe(0);
+    } finally {
+      await queue.q.close();
+    }
+  }, 90_000);
+});
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts a private, diskless redis-server on a free loopback port; resolves once it answers. */
+async function startRedis(): Promise<{ url: string; server: ChildProcess }> {
+  const port = await freePort();
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  children.push(server);
+  const url = `redis://127.0.0.1:${port}`;
+  const { probeRedis } = await import('../../src/corpus/queue/redis-probe.js');
+  await probeRedis(url, 1000);
+  return { url, server };
+}
+
+const HAS_REDIS_SERVER = (() => {
+  try {
+    return spawn('redis-server', ['--version'], { stdio: 'ignore' }).pid !== undefined;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
+  it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const { url, server } = await startRedis();
+    const queue = await openQueue(url);
+    queues.pop(); // its Redis is gone by the end: nothing to empty
+    const run = startScore(corpus, out, url, queue.name);
+    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+    await queue.complete(2);
+    await queue.q.close();
+    // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
+    const stopped = Date.now();
+    server.kill('SIGKILL');
+    const r = await Promise.race([
+      run.ended,
+      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
+    ]);
+    expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
+    const took = Date.now() - stopped;
+    expect(r!.stderr).toMatch(
+      new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
+    );
+    expect(r!.stderr).not.toMatch(/\n\s+at /);
+    expect(r!.code).toBe(1);
+    expect(took).toBeLessThan(30_000);
+    // Whole lines only, in order: the two scored before Redis went.
+    expect(existsSync(out)).toBe(true);
+    const text = readFileSync(out, 'utf8');
+    expect(text === '' || text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+  }, 120_000);
+});
