@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -19,32 +18,6 @@ setInterval(() => {
 }, 1000);
 `;
 
-/**
- * The line-clearing helper's shell script: on SIGINT it clears the terminal's current line and exits; when its
- * standard input closes (the ticker stopped, or the CLI ended some other way) it exits without a word.
- */
-const CLEAR_ON_CTRL_C = `trap 'printf "\\r\\033[K" >&2; exit 0' INT; read _`;
-
-/**
- * Starts a tiny shell in this process's group whose standard error is `fd`: Ctrl-C on the terminal sends SIGINT
- * to the whole foreground group, so while Node's default SIGINT ends the CLI at once (a handler in this thread
- * would wait for the CPU-bound work to yield, seconds later), the helper clears the line the ticker drew. Not on
- * Windows (no process-group SIGINT); a helper that cannot start is skipped.
- */
-function startLineClearer(fd: number): ChildProcess | undefined {
-  if (process.platform === 'win32') return undefined;
-  try {
-    const helper = spawn('/bin/sh', ['-c', CLEAR_ON_CTRL_C], { stdio: ['pipe', 'ignore', fd] });
-    helper.on('error', () => undefined);
-    helper.stdin?.on('error', () => undefined);
-    helper.unref();
-    (helper.stdin as { unref?: () => void } | null)?.unref?.();
-    return helper;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A running elapsed-time redraw; see {@link startElapsedTicker}. */
 export interface ElapsedTicker {
   /** Stops the redraws; after it returns, the ticker writes nothing more. Safe to call more than once. */
@@ -54,8 +27,7 @@ export interface ElapsedTicker {
 /**
  * Redraws a one-line `prefix + elapsed seconds + suffix` status every second from a worker thread, so the time
  * moves on a terminal even while this thread runs CPU-bound work for seconds on end (fitting an ensemble). The
- * worker is unref'd: it never keeps the process alive. On Ctrl-C, which ends the process at once, a helper process
- * clears the line (see {@link startLineClearer}).
+ * worker is unref'd: it never keeps the process alive.
  *
  * @param fd - the terminal's file descriptor (2 for standard error)
  * @param prefix - the text before the seconds
@@ -67,7 +39,6 @@ export function startElapsedTicker(fd: number, prefix: string, suffix: string, t
   const worker = new Worker(TICKER, { eval: true, workerData: { state, fd, prefix, suffix, t0 } });
   worker.unref();
   worker.on('error', () => undefined); // a redraw that fails is not worth a crash
-  const clearer = startLineClearer(fd);
   let stopped = false;
   return {
     stop() {
@@ -76,7 +47,6 @@ export function startElapsedTicker(fd: number, prefix: string, suffix: string, t
       // Wait out a write in progress (microseconds), then mark it stopped so no write starts after this.
       while (Atomics.compareExchange(state, 0, 0, 2) === 1);
       void worker.terminate();
-      clearer?.kill();
     },
   };
 }
