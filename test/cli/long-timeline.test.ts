@@ -66,7 +66,9 @@ describe('botlens detect --timeline on a 1000-message chat (--max-messages 1000)
   it('--truncate says what it dropped (stderr, truncatedFrom) and timeline indexes count from the original chat', async () => {
     const r = await botlens(['detect', one, '--truncate', '--timeline', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/has 1000 messages; --truncate kept the last 200 \(message indexes 800 to 999, counting from 0/);
+    expect(r.stderr).toMatch(
+      /has 1000 messages; --truncate kept the last 200 \(message indexes 800 to 999, counting from 0/,
+    );
     const d = JSON.parse(r.stdout) as Out & { truncatedFrom: number };
     expect(d.truncatedFrom).toBe(1000);
     expect(d.timeline).toHaveLength(100);
