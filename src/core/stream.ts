@@ -175,6 +175,31 @@ export abstract class ImmediateStream implements SyncPushStream {
   abstract detection(): Detection | undefined;
 }
 
+/**
+ * A stream that can bring its detection up to date once the last message was pushed: an ensemble's, whose
+ * members that failed and are backed off (replayed only 2, 4, 8... messages apart) are tried once more on every
+ * message, so the detection equals `detect()` on the messages so far whenever each member can run on them.
+ * Declared here, below the ensemble that implements it and {@link finishStream}'s callers. @internal
+ */
+export interface FinishingStream extends DetectionStream {
+  /** The detection after the messages pushed so far, with every failing member tried once more. */
+  finish(opts: DetectOptions): Promise<Detection | undefined>;
+}
+
+/**
+ * The detection of `s` after its last message, as `detect()` gives it on the messages pushed: a
+ * {@link FinishingStream}'s `finish`, else `detection()` (a stream without it is up to date after each push).
+ * Call it once the transcript is complete (a timeline's last point).
+ *
+ * @param s - the stream
+ * @param opts - the options of the work it may do (its `signal`)
+ * @internal
+ */
+export function finishStream(s: DetectionStream, opts: DetectOptions): Promise<Detection | undefined> {
+  const f = s as Partial<FinishingStream>;
+  return typeof f.finish === 'function' ? f.finish(opts) : Promise.resolve(s.detection());
+}
+
 /** True when `s` is a {@link SyncPushStream} that can push synchronously now. @internal */
 export function canPushNow(s: DetectionStream): s is SyncPushStream {
   const x = s as Partial<SyncPushStream>;

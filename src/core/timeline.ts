@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { describeValue } from './describe-value.js';
 import type { Detection, DetectOptions, Detector } from './detector.js';
-import { openStream } from './stream.js';
+import { finishStream, openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
 import {
   DEFAULT_LIMITS,
@@ -95,9 +95,13 @@ export async function detectTimeline(
   let seen = 0;
   for (let i = 0; i < t.messages.length; i++) {
     const m = t.messages[i]!;
-    const d = await stream.push(m, detectOpts);
+    let d = await stream.push(m, detectOpts);
     if (m.speaker !== t.target) continue;
     seen++;
+    // The last message: an ensemble's members that failed earlier and are backed off are tried once more, so
+    // the last point is detect()'s whenever they can run now.
+    if (i === t.messages.length - 1 && failedMemberNames(d).length > 0)
+      d = (await finishStream(stream, detectOpts)) ?? d;
     const failedMembers = failedMemberNames(d);
     points.push({
       messageIndex: offset + i,
