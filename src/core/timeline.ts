@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { describeValue } from './describe-value.js';
 import type { Detection, DetectOptions, Detector } from './detector.js';
+import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
 import { finishStream, openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
 import {
@@ -48,6 +49,8 @@ export interface TimelineOptions extends DetectOptions {
   messageOffset?: number;
 }
 
+const TIMELINE_OPTION_KEYS: OptionKeys<TimelineOptions> = { signal: true, limits: true, messageOffset: true };
+
 /**
  * Scores a transcript as it grew: the verdict after each of the target speaker's messages, computed by
  * streaming the messages one at a time through {@link openStream}. The last point equals `detect()` on the
@@ -72,6 +75,7 @@ export async function detectTimeline(
   transcript: Transcript,
   opts: TimelineOptions = {},
 ): Promise<TimelinePoint[]> {
+  refuseUnknownKeys(opts, TIMELINE_OPTION_KEYS, 'the options of detectTimeline()');
   const t = validateTranscript(transcript, opts.limits);
   const offset = opts.messageOffset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) {

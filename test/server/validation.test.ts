@@ -4,6 +4,20 @@ import { startService } from '../../src/server/serve.js';
 import { chat } from '../helpers/transcripts.js';
 import { heuristicEnsemble, libraryAccepts, postJson, sample, startServer } from './start-server.js';
 
+/** The body of a 400 INVALID_TRANSCRIPT answer (checked to be one). */
+async function invalidTranscriptBody(
+  r: Response,
+): Promise<{ code: string; message: string; issues: { path: string; message: string }[] }> {
+  expect(r.status).toBe(400);
+  const e = (await r.json()) as {
+    code: string;
+    message: string;
+    issues: { path: string; message: string }[];
+  };
+  expect(e.code).toBe('INVALID_TRANSCRIPT');
+  return e;
+}
+
 describe('one validation for the library and the service', () => {
   it('refuses what validateTranscript refuses, with no type coercion', async () => {
     const { post } = await startServer(heuristicEnsemble());
@@ -222,13 +236,7 @@ describe('timelines of long chats and batches', () => {
     const r = await post('/v1/detect/batch', {
       transcripts: [sample, lone, sample, { ...sample, target: 5, timeline: true }],
     });
-    expect(r.status).toBe(400);
-    const e = (await r.json()) as {
-      code: string;
-      message: string;
-      issues: { path: string; message: string }[];
-    };
-    expect(e.code).toBe('INVALID_TRANSCRIPT');
+    const e = await invalidTranscriptBody(r);
     expect(e.message).toMatch(
       /^2 of 4 transcripts are invalid \(transcripts\[1\], transcripts\[3\]\): a batch is judged all or nothing, so none was judged\. Fix or leave out those transcripts and send the batch again:\n {2}transcripts\[1\]\.messages\[0\]\.text: text holds a lone UTF-16 surrogate/,
     );
@@ -254,13 +262,7 @@ describe('timelines of long chats and batches', () => {
       transcripts: [sample, { ...sample, timeline: true }],
       timeline: true,
     });
-    expect(r.status).toBe(400);
-    const e = (await r.json()) as {
-      code: string;
-      message: string;
-      issues: { path: string; message: string }[];
-    };
-    expect(e.code).toBe('INVALID_TRANSCRIPT');
+    const e = await invalidTranscriptBody(r);
     expect(e.issues.map((i) => i.path)).toEqual(['timeline', 'transcripts[1].timeline']);
     expect(e.issues[0]!.message).toMatch(/\/v1\/detect with "timeline": true/);
     // The routes it names are kept in the message too (they are routes, not server paths to hide).

@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
+import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { sendableScoringDetector } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
@@ -14,6 +16,7 @@ import {
   DEFAULT_QUEUE,
   detectorKey,
   loadBullmq,
+  QUEUE_CONNECTION_OPTION_KEYS,
   type QueueConnectionOptions,
   runLevelFailure,
   type ScoreJobData,
@@ -87,6 +90,18 @@ export interface QueueRunSetting extends UnfittedCheckSetting {
 /** How long withdrawing a stopped run's jobs may take, in ms. */
 const WITHDRAW_TIMEOUT = 5000;
 
+const SCORE_ON_QUEUE_OPTION_KEYS: OptionKeys<ScoreOnQueueOptions> = {
+  ...TRANSCRIPT_LIMIT_OPTION_KEYS,
+  ...QUEUE_CONNECTION_OPTION_KEYS,
+  detector: true,
+  batchSize: true,
+  window: true,
+  attempts: true,
+  evidence: true,
+  afterLine: true,
+  onBytes: true,
+};
+
 /**
  * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
  * (see {@link startQueueWorker}) on any number of machines, and the outcomes come back in input order, exactly
@@ -114,6 +129,7 @@ export function scoreCorpusOnQueue(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
 ): AsyncGenerator<ScoreOutcome> {
+  refuseUnknownKeys(options, SCORE_ON_QUEUE_OPTION_KEYS, 'the options of scoreCorpusOnQueue()');
   return scoreCorpusOnQueueWith(source, options, { unfittedChecked: false });
 }
 
