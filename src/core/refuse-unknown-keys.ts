@@ -13,11 +13,13 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
 /**
  * Refuses an options object with a key its type does not have (`stratgy` for `strategy`): TypeScript catches
  * those at compile time, plain JavaScript and JSON callers get no such check, and an ignored misspelt option
- * silently gives a default instead. The one check of this for every public constructor and factory.
+ * silently gives a default instead. The one check of this for every public constructor, factory and function that takes an options object.
  *
  * @param options - the options as given (`undefined` and non-objects pass: the caller's own checks see those)
  * @param known - every key the options type has ({@link OptionKeys})
  * @param what - whose keys they are, for the message, e.g. `the options of new Ensemble()`
+ * @param at - for options nested in another options object, where they are (`embedderOptions`): the error then
+ *   names the key as `embedderOptions.modelDirr`
  * @throws InvalidOptionsError naming the first unknown key, the closest known key when one is close ("did you
  *   mean"), and the known keys
  * @example
@@ -27,7 +29,12 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
  * ```
  * @internal
  */
-export function refuseUnknownKeys<T>(options: T | undefined, known: OptionKeys<T>, what: string): void {
+export function refuseUnknownKeys<T>(
+  options: T | undefined,
+  known: OptionKeys<T>,
+  what: string,
+  at?: string,
+): void {
   if (typeof options !== 'object' || options === null) return;
   const keys = Object.keys(options);
   if (keys.every((k) => Object.hasOwn(known, k))) return;
@@ -38,7 +45,7 @@ export function refuseUnknownKeys<T>(options: T | undefined, known: OptionKeys<T
   const near = closestKey(unknown[0]!, names);
   const hint = near === undefined ? '.' : `; did you mean ${describeValue(near)}?`;
   throw new InvalidOptionsError(
-    unknown[0]!,
+    at === undefined ? unknown[0]! : `${at}.${unknown[0]!}`,
     `not a key of ${what}${nor}${hint} Its keys are ${names.join(', ')}: remove or rename it.`,
   );
 }

@@ -2,8 +2,11 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
 import { MessageLog } from './message-log.js';
+import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
 import type { Message } from './transcript.js';
 import { type ValidationLimits, validateTranscript } from './validate.js';
+
+const STREAM_OPTION_KEYS: OptionKeys<StreamOptions> = { target: true, profile: true, limits: true };
 
 /**
  * Opens a {@link DetectionStream} on any detector: its own `stream()` when it has one, otherwise a stream that
@@ -24,6 +27,7 @@ import { type ValidationLimits, validateTranscript } from './validate.js';
  * ```
  */
 export function openStream(detector: Detector, opts: StreamOptions): DetectionStream {
+  refuseUnknownKeys(opts, STREAM_OPTION_KEYS, 'the options of openStream()');
   if (detector.stream) return detector.stream(opts);
   return recomputingStream(detector, opts);
 }
@@ -173,6 +177,31 @@ export abstract class ImmediateStream implements SyncPushStream {
   abstract pushNow(message: Message, opts?: DetectOptions): Detection;
 
   abstract detection(): Detection | undefined;
+}
+
+/**
+ * A stream that can bring its detection up to date once the last message was pushed: an ensemble's, whose
+ * members that failed and are backed off (replayed only 2, 4, 8... messages apart) are tried once more on every
+ * message, so the detection equals `detect()` on the messages so far whenever each member can run on them.
+ * Declared here, below the ensemble that implements it and {@link finishStream}'s callers. @internal
+ */
+export interface FinishingStream extends DetectionStream {
+  /** The detection after the messages pushed so far, with every failing member tried once more. */
+  finish(opts: DetectOptions): Promise<Detection | undefined>;
+}
+
+/**
+ * The detection of `s` after its last message, as `detect()` gives it on the messages pushed: a
+ * {@link FinishingStream}'s `finish`, else `detection()` (a stream without it is up to date after each push).
+ * Call it once the transcript is complete (a timeline's last point).
+ *
+ * @param s - the stream
+ * @param opts - the options of the work it may do (its `signal`)
+ * @internal
+ */
+export function finishStream(s: DetectionStream, opts: DetectOptions): Promise<Detection | undefined> {
+  const f = s as Partial<FinishingStream>;
+  return typeof f.finish === 'function' ? f.finish(opts) : Promise.resolve(s.detection());
 }
 
 /** True when `s` is a {@link SyncPushStream} that can push synchronously now. @internal */

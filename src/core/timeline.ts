@@ -1,7 +1,8 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { describeValue } from './describe-value.js';
 import type { Detection, DetectOptions, Detector } from './detector.js';
-import { openStream } from './stream.js';
+import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
+import { finishStream, openStream } from './stream.js';
 import type { Label, Transcript } from './transcript.js';
 import {
   DEFAULT_LIMITS,
@@ -48,6 +49,8 @@ export interface TimelineOptions extends DetectOptions {
   messageOffset?: number;
 }
 
+const TIMELINE_OPTION_KEYS: OptionKeys<TimelineOptions> = { signal: true, limits: true, messageOffset: true };
+
 /**
  * Scores a transcript as it grew: the verdict after each of the target speaker's messages, computed by
  * streaming the messages one at a time through {@link openStream}. The last point equals `detect()` on the
@@ -72,6 +75,7 @@ export async function detectTimeline(
   transcript: Transcript,
   opts: TimelineOptions = {},
 ): Promise<TimelinePoint[]> {
+  refuseUnknownKeys(opts, TIMELINE_OPTION_KEYS, 'the options of detectTimeline()');
   const t = validateTranscript(transcript, opts.limits);
   const offset = opts.messageOffset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) {
@@ -95,9 +99,13 @@ export async function detectTimeline(
   let seen = 0;
   for (let i = 0; i < t.messages.length; i++) {
     const m = t.messages[i]!;
-    const d = await stream.push(m, detectOpts);
+    let d = await stream.push(m, detectOpts);
     if (m.speaker !== t.target) continue;
     seen++;
+    // The last message: an ensemble's members that failed earlier and are backed off are tried once more, so
+    // the last point is detect()'s whenever they can run now.
+    if (i === t.messages.length - 1 && failedMemberNames(d).length > 0)
+      d = (await finishStream(stream, detectOpts)) ?? d;
     const failedMembers = failedMemberNames(d);
     points.push({
       messageIndex: offset + i,

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { describeValue } from './describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
 
 /** Limits applied by `validateTranscript`. */
 export interface ValidationLimits {
@@ -39,6 +40,14 @@ export const DEFAULT_LIMITS: Readonly<Required<ValidationLimits>> = Object.freez
   maxBioLength: 5_000,
 });
 
+const LIMIT_KEYS: OptionKeys<ValidationLimits> = {
+  minMessages: true,
+  maxMessages: true,
+  maxTextLength: true,
+  maxSpeakerLength: true,
+  maxBioLength: true,
+};
+
 /** Limits objects made by {@link resolveValidationLimits}: complete, checked and frozen. */
 const resolvedLimits = new WeakSet<object>();
 const RESOLVED_DEFAULTS: Readonly<Required<ValidationLimits>> = DEFAULT_LIMITS;
@@ -49,8 +58,8 @@ resolvedLimits.add(RESOLVED_DEFAULTS);
  * frozen. Validating with the returned object skips this work, so a detector resolves its limits once.
  *
  * @param limits - overrides for {@link DEFAULT_LIMITS}
- * @throws InvalidOptionsError naming a limit that is not a non-negative integer, or `minMessages` above
- *   `maxMessages`
+ * @throws InvalidOptionsError naming a limit that is not a non-negative integer, `minMessages` above
+ *   `maxMessages`, or a key that is not a limit (`limits.maxMesages`)
  *
  * @example
  * ```ts
@@ -61,6 +70,7 @@ resolvedLimits.add(RESOLVED_DEFAULTS);
 export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Required<ValidationLimits>> {
   if (limits === undefined) return RESOLVED_DEFAULTS;
   if (resolvedLimits.has(limits)) return limits as Required<ValidationLimits>;
+  refuseUnknownKeys(limits, LIMIT_KEYS, 'the validation limits', 'limits');
   const l: Required<ValidationLimits> = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ValidationLimits)[]) {
     const v = limits[k];

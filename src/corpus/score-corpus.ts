@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { type CorpusLine, type CorpusSource, readCorpusLines } from '../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
+import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { buildScoringDetector, THREAD_BUILD_FAILURE } from './build-detector.js';
 import { checkCount } from './check-count.js';
@@ -158,6 +160,16 @@ async function threadScorer(
   };
 }
 
+const SCORE_CORPUS_OPTION_KEYS: OptionKeys<ScoreCorpusOptions> = {
+  ...TRANSCRIPT_LIMIT_OPTION_KEYS,
+  detector: true,
+  threads: true,
+  batchSize: true,
+  evidence: true,
+  afterLine: true,
+  onBytes: true,
+};
+
 /**
  * Scores a JSONL corpus (one transcript per line; `id` and `label` optional) as a stream: yields one
  * {@link ScoreOutcome} per non-blank line, in input order — a record, or a reject for an invalid line. Runs on
@@ -178,6 +190,7 @@ async function threadScorer(
  * ```
  */
 export function scoreCorpus(source: CorpusSource, options: ScoreCorpusOptions): AsyncGenerator<ScoreOutcome> {
+  refuseUnknownKeys(options, SCORE_CORPUS_OPTION_KEYS, 'the options of scoreCorpus()');
   return scoreCorpusWith(source, options, { unfittedChecked: false });
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeValue } from '../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -183,6 +184,15 @@ export function checkScoreOutputs(
   return { out, rejects };
 }
 
+const WRITE_SCORES_OPTION_KEYS: OptionKeys<WriteScoresOptions> = {
+  out: true,
+  rejects: true,
+  resume: true,
+  failedLines: true,
+  onInvalid: true,
+  onProgress: true,
+};
+
 /**
  * Writes a scorer's outcomes to a scores file and a rejects file with append-and-resume semantics: lines are
  * appended in input order (each file a prefix of the run at any moment), so a killed run leaves at most a
@@ -208,6 +218,7 @@ export function writeScores(
   outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
 ): Promise<ScoreSummary> {
+  refuseUnknownKeys(options, WRITE_SCORES_OPTION_KEYS, 'the options of writeScores()');
   return writeScoresWith(input, outcomes, options, { failedLinesChecked: undefined });
 }
 

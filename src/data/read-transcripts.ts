@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { describeValue } from '../core/describe-value.js';
 import type { JsonValue } from '../core/json.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../core/validate-examples.js';
@@ -13,6 +14,7 @@ import { readCorpusLines } from './read-lines.js';
 import {
   limitTranscript,
   markTruncated,
+  TRANSCRIPT_LIMIT_OPTION_KEYS,
   type TranscriptLimitOptions,
   truncateTranscript,
 } from './transcript-limits.js';
@@ -37,6 +39,13 @@ export interface ReadJsonlOptions extends TranscriptLimitOptions {
    */
   fields?: readonly string[];
 }
+
+const READ_JSONL_OPTION_KEYS: OptionKeys<ReadJsonlOptions> = {
+  ...TRANSCRIPT_LIMIT_OPTION_KEYS,
+  requireLabel: true,
+  validate: true,
+  fields: true,
+};
 
 /** A record read from speaker-level JSONL: the labelled transcript, plus the extra fields asked for. */
 export interface JsonlRecord extends LabelledTranscript {
@@ -63,6 +72,7 @@ export function parseTranscriptsJsonl(
   source = '<input>',
   options: ReadJsonlOptions = {},
 ): JsonlRecord[] {
+  refuseUnknownKeys(options, READ_JSONL_OPTION_KEYS, 'the options of parseTranscriptsJsonl()');
   const out: JsonlRecord[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -144,6 +154,7 @@ export async function readTranscriptsJsonl(
   path: string,
   options: ReadJsonlOptions = {},
 ): Promise<JsonlRecord[]> {
+  refuseUnknownKeys(options, READ_JSONL_OPTION_KEYS, 'the options of readTranscriptsJsonl()');
   const out: JsonlRecord[] = [];
   // Line by line: a file larger than the longest string works. A row may carry fields besides its transcript
   // (`score` reads such rows too), so a line is capped only below the longest string, not by transcriptByteCap.
@@ -170,6 +181,7 @@ export async function readTranscriptJson(
   path: string,
   options: TranscriptLimitOptions = {},
 ): Promise<Transcript> {
+  refuseUnknownKeys(options, TRANSCRIPT_LIMIT_OPTION_KEYS, 'the options of readTranscriptJson()');
   const cap = transcriptByteCap(options);
   const text = decodeUtf8(await readBounded(path, cap), path === '-' ? '<stdin>' : path);
   let value: unknown;

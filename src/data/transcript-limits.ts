@@ -1,3 +1,4 @@
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits, validateTranscript } from '../core/validate.js';
 
@@ -14,6 +15,12 @@ export interface TranscriptLimitOptions {
    */
   truncate?: boolean;
 }
+
+/** Every key of {@link TranscriptLimitOptions}, for the options checks of the functions that take them. @internal */
+export const TRANSCRIPT_LIMIT_OPTION_KEYS: OptionKeys<TranscriptLimitOptions> = {
+  limits: true,
+  truncate: true,
+};
 
 /**
  * With `truncate`, a copy of `value` that keeps only its last `maxMessages` messages when it has more;
@@ -50,6 +57,7 @@ export function truncateTranscript<T>(value: T, options: TranscriptLimitOptions)
  * ```
  */
 export function limitTranscript(value: unknown, options: TranscriptLimitOptions): ValidTranscript {
+  refuseUnknownKeys(options, TRANSCRIPT_LIMIT_OPTION_KEYS, 'the options of limitTranscript()');
   const cut = truncateTranscript(value, options);
   const valid = validateTranscript(cut, options.limits);
   if (cut !== value) markTruncated(valid, (value as { messages: unknown[] }).messages.length);

@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { sharedAcrossCopies } from '../core/shared-across-copies.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkDescriptor, type DetectorDescriptor } from './descriptor.js';
@@ -77,6 +78,8 @@ export interface RegisterDetectorOptions {
   replace?: boolean;
 }
 
+const REGISTER_DETECTOR_OPTION_KEYS: OptionKeys<RegisterDetectorOptions> = { replace: true };
+
 /**
  * Adds a detector type to the registry, so specs (`botlens.config.json`, `createDetector`, `createEnsemble`)
  * can name it and fitted files holding its state load through `detectorFromFile` / `detectorFromState`, like a
@@ -97,6 +100,7 @@ export function registerDetector(
   descriptor: DetectorDescriptor,
   options: RegisterDetectorOptions = {},
 ): void {
+  refuseUnknownKeys(options, REGISTER_DETECTOR_OPTION_KEYS, 'the options of registerDetector()');
   checkDescriptor(descriptor);
   const kind = descriptor.kind ?? descriptor.type;
   for (const [name, value, builtIns, map] of [

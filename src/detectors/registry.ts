@@ -10,7 +10,7 @@ import type { Ensemble } from '../ensemble/ensemble.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { absoluteDir } from '../runtime/local-path.js';
-import type { LoadProgress, ModelRelocation } from '../runtime/model-options.js';
+import { type LoadProgress, MODEL_RELOCATION_KEYS, type ModelRelocation } from '../runtime/model-options.js';
 import {
   checkSpecificationVersion,
   type DetectorCreateContext,
@@ -102,6 +102,8 @@ export interface CreateDetectorOptions {
   onProgress?: (p: LoadProgress) => void;
 }
 
+const CREATE_DETECTOR_OPTION_KEYS: OptionKeys<CreateDetectorOptions> = { onProgress: true };
+
 /** The context a descriptor's `create` gets from {@link CreateDetectorOptions}. */
 function createContext(options: CreateDetectorOptions): DetectorCreateContext {
   if (typeof options !== 'object' || options === null) {
@@ -110,6 +112,11 @@ function createContext(options: CreateDetectorOptions): DetectorCreateContext {
       `expected an object like { onProgress }, got ${describeValue(options)}`,
     );
   }
+  refuseUnknownKeys(
+    options,
+    CREATE_DETECTOR_OPTION_KEYS,
+    'the options of createDetector() and createEnsemble()',
+  );
   const { onProgress } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new InvalidOptionsError('onProgress', `expected a function, got ${describeValue(onProgress)}`);
@@ -154,6 +161,8 @@ export function parseDetectorSpec(spec: DeepReadonly<DetectorSpec>): {
  * ```
  */
 export async function detectorFromFile(path: string, options: DetectorLoadOptions = {}): Promise<Detector> {
+  // Checked before the file is read (detectorFromState checks them again, naming itself).
+  refuseUnknownKeys(options, DETECTOR_LOAD_OPTION_KEYS, 'the options of detectorFromFile()');
   return detectorFromState(await readDetectorStateFile(path), options);
 }
 
@@ -265,6 +274,12 @@ export async function checkModelDir(dir: unknown, option = 'modelDir'): Promise<
   }
 }
 
+const DETECTOR_LOAD_OPTION_KEYS: OptionKeys<DetectorLoadOptions> = {
+  ...MODEL_RELOCATION_KEYS,
+  threshold: true,
+  prior: true,
+};
+
 /**
  * Restores a detector (or a whole ensemble) from the state its `toJSON()` produced: a built-in type or one
  * added with {@link registerDetector}. Nesting depth and ensemble sizes are bounded
@@ -287,6 +302,7 @@ export async function detectorFromState(
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidOptionsError('state', "expected an object returned by a detector's toJSON()");
   }
+  refuseUnknownKeys(options, DETECTOR_LOAD_OPTION_KEYS, 'the options of detectorFromState()');
   const { threshold, prior, ...where } = options;
   checkStateBounds(state);
   await checkModelDir(where.modelDir);

@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 
@@ -98,6 +99,8 @@ export function thresholdAtFpr(
   };
 }
 
+const CALIBRATE_OPTION_KEYS: OptionKeys<CalibrateOptions> = { fpr: true };
+
 /**
  * Chooses the decision threshold for a target false-positive rate: the lowest threshold at which at most
  * `fpr` of the humans (negatives) on the calibration set score at or above it. Use scores the detector did
@@ -122,6 +125,7 @@ export function calibrateThreshold(
   labels: readonly Label[],
   options: CalibrateOptions,
 ): ThresholdCalibration {
+  refuseUnknownKeys(options, CALIBRATE_OPTION_KEYS, 'the options of calibrateThreshold()');
   const { fpr } = options;
   if (typeof fpr !== 'number' || !(fpr >= 0 && fpr < 1)) {
     throw new InvalidOptionsError(

@@ -7,7 +7,14 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import { MessageLog } from '../core/message-log.js';
-import { canPushNow, openStream, pushNowOrLater, replayStream, type SyncPushStream } from '../core/stream.js';
+import {
+  canPushNow,
+  type FinishingStream,
+  openStream,
+  pushNowOrLater,
+  replayStream,
+  type SyncPushStream,
+} from '../core/stream.js';
 import type { Message, ValidMessage } from '../core/transcript.js';
 import { resolveValidationLimits } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -23,6 +30,24 @@ export type CombineOutcomes = (
   outcomes: readonly MemberOutcome[],
   signal: AbortSignal | undefined,
 ) => EnsembleResult;
+
+/**
+ * One member's replay state in an ensemble stream. A member whose push failed is `stale`: its stream missed a
+ * message, so at its next push the stream is opened again and the kept messages are replayed first. A member
+ * whose replay fails too (one message it cannot take, every time) is backed off: replayed again only from log
+ * length `retryAt`, 2, 4, 8... messages on, so its replays cost O(k log n) pushes instead of O(k n); each push in
+ * between reports it failed with that replay's `error`, without trying it (see `finish` for the last message).
+ */
+interface MemberReplay {
+  /** Its stream lacks a kept message (a push of its failed, or a push was undone): replayed at its next push. */
+  stale: boolean;
+  /** How many of its replays in a row failed. */
+  failures: number;
+  /** The log length from which it is replayed again (0: at its next push). */
+  retryAt: number;
+  /** The last failed replay's error. */
+  error: unknown;
+}
 
 /** True when every member's stream can push synchronously now. */
 function allCanPushNow(streams: readonly DetectionStream[]): boolean {
@@ -45,7 +70,11 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  * once the member works again, its detections (and the ensemble's) are those of `detect()` on the messages so
  * far; while it keeps failing, each push reports it failed. A member whose replay fails too is replayed again
  * only after 2, 4, 8... more messages (each push in between reports that replay's error), so a member that can
- * never take one message costs O(k log n) replayed pushes, not O(k n). A push that rejects
+ * never take one message costs O(k log n) replayed pushes, not O(k n). A member that recovers meanwhile is
+ * reported failed until its next replay; since a push cannot tell it is the last, `finish()`
+ * ({@link FinishingStream}, which `detectTimeline` calls after a last message with a failed member) tries every
+ * failing member once more on all the kept messages, so the detection at the end equals `detect()`'s whenever
+ * each member can run then, for one replay per failing member. A push that rejects
  * after its message was checked (cancelled, every member failed, or the ensemble was disposed) leaves the
  * stream as it was before it: the message is forgotten and every member is replayed at the next push, since
  * some may have taken it.
@@ -67,7 +96,7 @@ export function openEnsembleStream(
   opts: StreamOptions,
   track: <T>(start: () => Promise<T>, member: string) => Promise<T>,
   combine: CombineOutcomes,
-): DetectionStream {
+): FinishingStream {
   const streams: DetectionStream[] = members.map((m) => openStream(m, opts));
   /**
    * The messages pushed so far, each checked before any member sees it: `opts.limits`, else the defaults, as
@@ -75,23 +104,19 @@ export function openEnsembleStream(
    * leaves the stream as it was, rather than failing every member. Kept for the members' replays.
    */
   const log = new MessageLog(opts?.target, opts?.profile, resolveValidationLimits(opts?.limits));
-  /** Members whose stream lacks a kept message (a push of theirs failed, or a push was undone): replayed next. */
-  const stale: boolean[] = new Array(members.length).fill(false);
+  /** Each member's replay state, constructor order. */
+  const replays: MemberReplay[] = members.map(() => ({
+    stale: false,
+    failures: 0,
+    retryAt: 0,
+    error: undefined,
+  }));
+  /** Members whose `stale` is set. */
   let staleCount = 0;
   const markStale = (j: number): void => {
-    if (!stale[j]) staleCount++;
-    stale[j] = true;
+    if (!replays[j]!.stale) staleCount++;
+    replays[j]!.stale = true;
   };
-  /**
-   * Back-off of a member whose replay failed: the log length from which it is replayed again, and how many of its
-   * replays in a row failed (with the last one's error). A push that fails is retried at the next push, but a
-   * member that fails again while its messages are replayed (one message it cannot take, every time) is retried
-   * after 2, 4, 8... more messages, so its replays cost O(k log n) pushes instead of O(k n); in between, each push
-   * reports it failed with that replay's error.
-   */
-  const retryAt: number[] = new Array(members.length).fill(0);
-  const replayFailures: number[] = new Array(members.length).fill(0);
-  const replayError: unknown[] = new Array(members.length).fill(undefined);
   /** Marks a member whose push failed, so its stream is replayed at its next push. */
   const keep = (j: number, o: MemberOutcome): MemberOutcome => {
     if (isMemberFailure(o)) markStale(j);
@@ -144,9 +169,18 @@ export function openEnsembleStream(
     for (let j = 0; j < members.length; j++) markStale(j);
   };
 
-  /** Member `j`'s push: its stream's, after a replay of the messages before this one when it is stale. */
-  const pushMember = (j: number, message: Message, detectOpts: DetectOptions): Promise<MemberOutcome> => {
+  /**
+   * Member `j`'s push: its stream's, after a replay of the messages before this one when it is stale (unless it
+   * is backed off: then its last replay's error, without a try; `force` tries it anyway).
+   */
+  const pushMember = (
+    j: number,
+    message: Message,
+    detectOpts: DetectOptions,
+    force = false,
+  ): Promise<MemberOutcome> => {
     const member = members[j]!;
+    const r = replays[j]!;
     const replay = async (): Promise<Detection> => {
       const at = undone;
       let s: DetectionStream;
@@ -155,25 +189,25 @@ export function openEnsembleStream(
       } catch (err) {
         // A cancelled push is not the member's failure: it is replayed at the next push as before.
         if (AbortedError.isInstance(err) || detectOpts.signal?.aborted) throw err;
-        replayFailures[j]!++;
-        retryAt[j] = log.messages.length + 2 ** replayFailures[j]!;
-        replayError[j] = err;
+        r.failures++;
+        r.retryAt = log.messages.length + 2 ** r.failures;
+        r.error = err;
         throw err;
       }
       if (at === undone) {
         streams[j] = s;
-        stale[j] = false;
+        r.stale = false;
         staleCount--;
-        replayFailures[j] = 0;
-        retryAt[j] = 0;
+        r.failures = 0;
+        r.retryAt = 0;
       }
       return pushNowOrLater(s, message, detectOpts);
     };
-    const call = !stale[j]
+    const call = !r.stale
       ? async (): Promise<Detection> => pushNowOrLater(streams[j]!, message, detectOpts)
-      : log.messages.length < retryAt[j]!
+      : !force && log.messages.length < r.retryAt
         ? async (): Promise<Detection> => {
-            throw replayError[j];
+            throw r.error;
           }
         : replay;
     return track(() => settleMember(member, call, detectOpts.signal, what), member.name).then((o) =>
@@ -228,6 +262,27 @@ export function openEnsembleStream(
       return run;
     },
     detection: () => latest,
+    finish(detectOpts: DetectOptions = {}): Promise<Detection | undefined> {
+      if (busy === 0 && staleCount === 0) return Promise.resolve(latest);
+      busy++;
+      const run = chain.then(async () => {
+        const last = log.messages[log.messages.length - 1];
+        if (staleCount === 0 || last === undefined || latest === undefined) return latest;
+        // Each member still failing tries once more, on every kept message (a forced replay), so a member that
+        // recovered while backed off is counted as detect() counts it; the others keep their outcomes.
+        const outcomes = await Promise.all(
+          seen.map((o, j) => (replays[j]!.stale ? pushMember(j, last, detectOpts, true) : o)),
+        );
+        latest = combine(support, outcomes, detectOpts.signal);
+        seen = outcomes;
+        return latest;
+      });
+      const done = (): void => {
+        busy--;
+      };
+      chain = run.then(done, done);
+      return run;
+    },
   };
 }
 

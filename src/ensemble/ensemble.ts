@@ -190,7 +190,10 @@ export class Ensemble implements Detector {
    *   raise `limits.maxMessages` for chats longer than 200 messages). A member whose push fails is reported as
    *   failed in that push's detection, as `detect()` reports it; at its next push its stream is opened again
    *   and the messages so far (the stream keeps up to `limits.maxMessages`) are pushed to it again first, so
-   *   once the member works again the detection is `detect()`'s on the messages so far. A push that rejects
+   *   once the member works again the detection is `detect()`'s on the messages so far. A member whose replay
+   *   fails too is replayed again only 2, 4, 8... messages later (each push in between reports its last error);
+   *   `detectTimeline` tries such a member once more after the last message, so its last point equals
+   *   `detect()`'s when the member works again by then. A push that rejects
    *   (cancelled, or every member failed) leaves the stream as it was before it.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble

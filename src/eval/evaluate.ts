@@ -2,6 +2,7 @@ import { describeValue } from '../core/describe-value.js';
 import { nowMs } from '../core/detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import { checkInRange, PROBABILITY } from '../core/number-range.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
@@ -128,6 +129,19 @@ export interface MemberFailureCount {
   firstError: string;
 }
 
+const EVALUATE_OPTION_KEYS: OptionKeys<EvaluateOptions> = {
+  threshold: true,
+  signal: true,
+  onProgress: true,
+  batchSize: true,
+  groupBy: true,
+  ci: true,
+  prefix: true,
+  limits: true,
+};
+
+const BOOTSTRAP_OPTION_KEYS: OptionKeys<BootstrapOptions> = { resamples: true, seed: true, level: true };
+
 /**
  * Runs a detector over labelled transcripts and measures it: precision, recall, F1, accuracy, AUROC, TPR at
  * 1% and 5% FPR, expected calibration error and confusion counts (`bot` = positive). Abstentions are
@@ -149,6 +163,9 @@ export async function evaluateDetector(
   options: EvaluateOptions = {},
 ): Promise<EvaluationReport> {
   const started = nowMs();
+  refuseUnknownKeys(options, EVALUATE_OPTION_KEYS, 'the options of evaluateDetector()');
+  if (typeof options.ci === 'object' && options.ci !== null)
+    refuseUnknownKeys(options.ci, BOOTSTRAP_OPTION_KEYS, 'the bootstrap options', 'ci');
   const { signal, onProgress, threshold } = options;
   const what = `evaluateDetector(${detector?.name ?? '?'})`;
   if (typeof detector !== 'object' || detector === null || typeof detector.detect !== 'function') {

@@ -1,5 +1,6 @@
 import { describeValue } from '../core/describe-value.js';
 import { checkInRange, PROBABILITY } from '../core/number-range.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Label } from '../core/transcript.js';
 import { checkScores, thresholdAtFpr } from '../ensemble/calibrate.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -207,6 +208,12 @@ export function expectedCalibrationError(
   return ece;
 }
 
+const COMPUTE_METRICS_OPTION_KEYS: OptionKeys<ComputeMetricsOptions> = {
+  threshold: true,
+  predicted: true,
+  bins: true,
+};
+
 /**
  * All the metrics of {@link Metrics} in one pass over scores and labels.
  *
@@ -227,6 +234,7 @@ export function computeMetrics(
   labels: readonly Label[],
   options: ComputeMetricsOptions = {},
 ): Metrics {
+  refuseUnknownKeys(options, COMPUTE_METRICS_OPTION_KEYS, 'the options of computeMetrics()');
   checkScores(scores, labels);
   const threshold = checkInRange('threshold', options.threshold ?? 0.5, PROBABILITY);
   const predicted = options.predicted ?? scores.map((s): Label => (s >= threshold ? 'bot' : 'human'));

@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import type { OptionKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { createHubFetch } from './hub-fetch.js';
 
@@ -45,6 +46,18 @@ export interface HubAccessOptions {
    */
   signal?: AbortSignal;
 }
+
+/** Every key of {@link HubAccessOptions}, for the options checks of the hub functions. @internal */
+export const HUB_ACCESS_OPTION_KEYS: OptionKeys<HubAccessOptions> = {
+  revision: true,
+  hubUrl: true,
+  accessToken: true,
+  fetch: true,
+  retries: true,
+  timeoutMs: true,
+  retryDelayMs: true,
+  signal: true,
+};
 
 /** {@link HubAccessOptions} checked and resolved by {@link resolveHubAccess}. */
 export interface ResolvedHubAccess {

@@ -7,6 +7,7 @@ import {
   type ModelDtype,
   DTYPE_FILE_SUFFIXES as ONNX_DTYPE_SUFFIX,
 } from '../core/model-dtypes.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { HubError } from '../errors/hub-error.js';
 import { IntegrityError } from '../errors/integrity-error.js';
@@ -21,7 +22,12 @@ import {
 } from '../fs/file-digest.js';
 import { assertInside } from '../fs/safe-paths.js';
 import { assertHubModelId, cachedModelFolder } from './cache-dir.js';
-import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from './hub-options.js';
+import {
+  HUB_ACCESS_OPTION_KEYS,
+  type HubAccessOptions,
+  type ResolvedHubAccess,
+  resolveHubAccess,
+} from './hub-options.js';
 import { type HubModule, hubRepoParams, listHubFiles } from './hub-repo.js';
 import type { LoadProgress } from './load-progress.js';
 import { toHubError } from './to-hub-error.js';
@@ -248,6 +254,15 @@ async function downloadOne(
   return loaded;
 }
 
+const PULL_MODEL_OPTION_KEYS: OptionKeys<PullModelOptions> = {
+  ...HUB_ACCESS_OPTION_KEYS,
+  dtypes: true,
+  graphs: true,
+  cacheDir: true,
+  force: true,
+  onProgress: true,
+};
+
 /**
  * Downloads a model's files from the Hugging Face Hub into the botlens cache, for later offline use: the
  * tokenizer and config files at the repo root and the ONNX graphs (with their external data) of the chosen
@@ -273,6 +288,7 @@ async function downloadOne(
  * ```
  */
 export async function pullModel(id: string, options: PullModelOptions = {}): Promise<PullResult> {
+  refuseUnknownKeys(options, PULL_MODEL_OPTION_KEYS, 'the options of pullModel()');
   if (typeof id !== 'string' || !id.includes('/')) {
     throw new InvalidOptionsError('id', `expected a hub model id "owner/name", got ${describeValue(id)}`);
   }

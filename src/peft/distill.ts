@@ -1,5 +1,6 @@
 import { describeValue } from '../core/describe-value.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Transcript } from '../core/transcript.js';
 import { validateTranscriptAt } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -76,6 +77,16 @@ export interface DistillResult<S extends DistillStudent> {
   };
 }
 
+const DISTILL_OPTION_KEYS: OptionKeys<DistillOptions<DistillStudent>> = {
+  teacher: true,
+  transcripts: true,
+  student: true,
+  hardLabels: true,
+  batchSize: true,
+  signal: true,
+  onProgress: true,
+};
+
 /**
  * Knowledge distillation: a slow teacher (an `Ensemble`, a large model) labels unlabelled transcripts with
  * its scores, and a fast student (a `LinearProbeDetector` or a `LoraClassifierDetector`) is trained on those soft
@@ -95,6 +106,7 @@ export interface DistillResult<S extends DistillStudent> {
 export async function distill<S extends DistillStudent>(
   options: DistillOptions<S>,
 ): Promise<DistillResult<S>> {
+  refuseUnknownKeys(options, DISTILL_OPTION_KEYS, 'the options of distill()');
   const { teacher, student, signal, onProgress } = options;
   const what = 'distillation';
   AbortedError.throwIfAborted(signal, what);

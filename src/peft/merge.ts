@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AdapterError } from '../errors/adapter-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
@@ -341,6 +342,14 @@ export interface MergeLoraOptions {
   cacheDir?: string;
 }
 
+const MERGE_LORA_OPTION_KEYS: OptionKeys<MergeLoraOptions> = {
+  base: true,
+  adapter: true,
+  out: true,
+  overwrite: true,
+  cacheDir: true,
+};
+
 /**
  * Merges PEFT LoRA adapters into a base model and writes the result as a model folder that
  * `@huggingface/transformers` (and every botlens detector) loads like any other: the base's `config.json` and
@@ -359,6 +368,7 @@ export interface MergeLoraOptions {
  * ```
  */
 export async function mergeLoraAdapter(options: MergeLoraOptions): Promise<MergeResult> {
+  refuseUnknownKeys(options, MERGE_LORA_OPTION_KEYS, 'the options of mergeLoraAdapter()');
   const base = resolve(options.base);
   const out = resolve(options.out);
   const adapters = (typeof options.adapter === 'string' ? [options.adapter] : [...options.adapter]).map((a) =>

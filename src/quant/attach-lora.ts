@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeValue } from '../core/describe-value.js';
 import { DTYPE_FILE_SUFFIXES } from '../core/model-dtypes.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -48,6 +49,15 @@ export interface AttachLoraResult {
   replaced: ReplacedParameter[];
 }
 
+const ATTACH_LORA_OPTION_KEYS: OptionKeys<AttachLoraOptions> = {
+  base: true,
+  adapter: true,
+  out: true,
+  dtype: true,
+  file: true,
+  overwrite: true,
+};
+
 /**
  * Writes a model folder that runs a (quantized) base with a LoRA adapter as unmerged float32 side branches
  * (y = Wq x + s B A x): the base's `config.json` and tokenizer files, and its `onnx/model_q4.onnx` (or
@@ -70,6 +80,7 @@ export interface AttachLoraResult {
  * ```
  */
 export async function attachLoraAdapter(options: AttachLoraOptions): Promise<AttachLoraResult> {
+  refuseUnknownKeys(options, ATTACH_LORA_OPTION_KEYS, 'the options of attachLoraAdapter()');
   const base = resolve(options.base);
   const out = resolve(options.out);
   const adapterDir = resolve(options.adapter);

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { describeValue } from '../core/describe-value.js';
 import { DTYPE_FILE_SUFFIXES, type QuantizedDtype, VARIANT_SUFFIXES } from '../core/model-dtypes.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -106,6 +107,25 @@ async function readSpecialTokens(modelDir: string): Promise<SpecialTokens> {
   }
 }
 
+const QUANTIZE_OPTION_KEYS: OptionKeys<QuantizeOptions> = {
+  bits: true,
+  blockSize: true,
+  symmetric: true,
+  perChannel: true,
+  exclude: true,
+  quantizeHead: true,
+  quantizeEmbeddings: true,
+  accuracyLevel: true,
+  reduceRange: true,
+  signal: true,
+  files: true,
+  overwrite: true,
+  verify: true,
+  minCosine: true,
+  onWarning: true,
+  int8Format: true,
+};
+
 /**
  * Quantizes the ONNX models of a transformers.js model folder and writes each next to its float original under
  * the name transformers.js expects: `onnx/model_quantized.onnx` for `bits: 8` (`dtype: 'q8'`),
@@ -136,6 +156,7 @@ async function readSpecialTokens(modelDir: string): Promise<SpecialTokens> {
  * ```
  */
 export async function quantize(modelDir: string, options: QuantizeOptions): Promise<QuantizeResult> {
+  refuseUnknownKeys(options, QUANTIZE_OPTION_KEYS, 'the options of quantize()');
   if (typeof modelDir !== 'string' || modelDir === '') {
     throw new InvalidOptionsError('modelDir', 'expected the path of a model folder (with onnx/model.onnx)');
   }

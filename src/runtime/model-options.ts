@@ -315,3 +315,13 @@ export function deserializeModelOptions(state: unknown): ModelOptions {
 export function relocateSavedModelOptions(saved: unknown, where: ModelRelocation): ModelOptions {
   return relocateModelOptions(deserializeModelOptions(saved), where);
 }
+
+/** Every key of {@link ModelRelocation}, for the options checks of the functions that load saved detectors. @internal */
+export const MODEL_RELOCATION_KEYS: OptionKeys<ModelRelocation> = {
+  modelDir: true,
+  cacheDir: true,
+  offline: true,
+  onProgress: true,
+  threads: true,
+  device: true,
+};

@@ -1,27 +1,18 @@
 import { describeValue } from '../core/describe-value.js';
 import type { DetectOptions } from '../core/detector.js';
-import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
+import { refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { defaultModelFor } from '../zoo/model-zoo.js';
-import { BATCH_PLAN_OPTION_KEYS, type BatchPlanOptions, checkBatchSize } from './batching.js';
+import { type BatchPlanOptions, checkBatchSize } from './batching.js';
 import { embedTextBatches } from './embed-text-batches.js';
 import type { Embedder } from './embedder.js';
 import { recordModelSource, transformersEmbedderSource } from './embedder-source.js';
 import { ModelHolder } from './model-holder.js';
 import { ModelLifetime } from './model-lifetime.js';
-import { MODEL_OPTION_KEYS, type ModelOptions } from './model-options.js';
+import type { ModelOptions } from './model-options.js';
 import { poolTokens } from './pool-tokens.js';
 import { floatData } from './tensor-data.js';
-
-/** Every key of {@link TransformersEmbedderOptions}: `new TransformersEmbedder()` refuses any other. */
-const TRANSFORMERS_EMBEDDER_OPTION_KEYS: OptionKeys<TransformersEmbedderOptions> = {
-  ...MODEL_OPTION_KEYS,
-  ...BATCH_PLAN_OPTION_KEYS,
-  prefix: true,
-  normalize: true,
-  pooling: true,
-  maxLength: true,
-};
+import { TRANSFORMERS_EMBEDDER_OPTION_KEYS } from './transformers-embedder-keys.js';
 
 /** How token vectors become one text vector. */
 export type Pooling = 'mean' | 'cls';

@@ -1,4 +1,6 @@
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { HubAccessOptions } from '../hub/hub-options.js';
+import { HUB_ACCESS_OPTION_KEYS } from '../hub/hub-options.js';
 import { fetchModelFacts } from './fetch-model-facts.js';
 import { runModelChecks } from './run-model-checks.js';
 import type { ModelCheckReport } from './types.js';
@@ -6,6 +8,22 @@ import { type ModelChecklistOptions, validateChecklistOptions } from './validate
 
 /** Options for {@link checkModel}: the checklist's settings plus how to reach the hub. */
 export interface CheckModelOptions extends ModelChecklistOptions, HubAccessOptions {}
+
+const CHECK_MODEL_OPTION_KEYS: OptionKeys<CheckModelOptions> = {
+  ...HUB_ACCESS_OPTION_KEYS,
+  task: true,
+  memoryBudget: true,
+  dtype: true,
+  batchSize: true,
+  sequenceLength: true,
+  languages: true,
+  allowLicenses: true,
+  minDownloads: true,
+  minLikes: true,
+  maxMonthsSinceUpdate: true,
+  now: true,
+  allowPickle: true,
+};
 
 /**
  * The model-selection checklist: reads a model from the Hugging Face Hub and checks that it fits a botlens
@@ -36,6 +54,7 @@ export interface CheckModelOptions extends ModelChecklistOptions, HubAccessOptio
  * ```
  */
 export async function checkModel(id: string, options: CheckModelOptions): Promise<ModelCheckReport> {
+  refuseUnknownKeys(options, CHECK_MODEL_OPTION_KEYS, 'the options of checkModel()');
   validateChecklistOptions(options);
   const facts = await fetchModelFacts(id, options);
   return runModelChecks(facts, options);

@@ -6,7 +6,7 @@ import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
 import { answerClientError } from './client-errors.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
-import { utf8JsonParser } from './json-body.js';
+import { refuseEncodedBodies, utf8JsonParser } from './json-body.js';
 import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
@@ -118,6 +118,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   });
   for (const schema of apiSchemas(policy, o.maxBatch)) app.addSchema(schema);
   if (o.apiKey !== undefined) installAuth(app, o.apiKey);
+  // Compressed bodies are refused by their header, before they are read or admitted.
+  app.addHook('onRequest', refuseEncodedBodies);
   admission.install(app);
 
   // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its

@@ -22,6 +22,7 @@ export type ServiceErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNSUPPORTED_CONTENT_ENCODING'
   | 'HEADERS_TOO_LARGE'
   | 'QUEUE_FULL'
   | 'INTERNAL'
@@ -42,6 +43,7 @@ export const ERROR_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.f
   REQUEST_TIMEOUT: 408,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   HEADERS_TOO_LARGE: 431,
   QUEUE_FULL: 429,
   INTERNAL: 500,
@@ -163,5 +165,7 @@ export function errorAnswer(err: unknown, bodyLimit: number): ErrorAnswer {
 export function sendAnswer(reply: FastifyReply, a: ErrorAnswer): FastifyReply {
   if (a.retryAfterS !== undefined) reply.header('Retry-After', String(a.retryAfterS));
   if (a.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+  // RFC 7694: a 415 for the body's coding lists the codings the server accepts.
+  if (a.body.code === 'UNSUPPORTED_CONTENT_ENCODING') reply.header('Accept-Encoding', 'identity');
   return reply.code(a.status).type('application/json; charset=utf-8').send(a.body);
 }

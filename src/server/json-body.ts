@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { invalidUtf8At } from '../data/decode-utf8.js';
-import { AnsweredError, answer } from './error-table.js';
+import { AnsweredError, answer, type ErrorAnswer, sendAnswer } from './error-table.js';
 
 /** A Fastify body parser of `B` bodies (a string, or raw bytes with `parseAs: 'buffer'`). */
 export type BodyParser<B> = (
@@ -43,4 +43,48 @@ export function utf8JsonParser(parse: BodyParser<string>): BodyParser<Buffer> {
     }
     parse(req, body.toString('utf8'), done);
   };
+}
+
+/**
+ * The answer for a request whose body is sent with a `Content-Encoding` other than `identity` (gzip, br,
+ * deflate, ...), or undefined when it has none (absent, empty, or `identity` only). The service reads bodies as
+ * sent, so such a body used to reach the UTF-8 check and be refused as `INVALID_UTF8 ... (0x8b)`, which names a
+ * byte rather than the cause.
+ *
+ * @param header - the request's `Content-Encoding` header
+ */
+export function contentEncodingAnswer(header: string | string[] | undefined): ErrorAnswer | undefined {
+  if (header === undefined) return undefined;
+  const codings = (Array.isArray(header) ? header.join(',') : header)
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c.toLowerCase() !== 'identity');
+  if (codings.length === 0) return undefined;
+  const named = codings.map((c) => `"${c}"`).join(', ');
+  return answer(
+    'UNSUPPORTED_CONTENT_ENCODING',
+    `The body's Content-Encoding ${named} is not supported: send the JSON body uncompressed (identity-encoded: no Content-Encoding header, or "Content-Encoding: identity").`,
+  );
+}
+
+/**
+ * Refuses a request with an encoded body ({@link contentEncodingAnswer}) with 415
+ * `UNSUPPORTED_CONTENT_ENCODING` and `Accept-Encoding: identity` on the routes that read a body (the detection
+ * routes), before its body is read (the connection is
+ * then closed rather than drained). An `onRequest` hook; install it after authentication and before admission,
+ * so a refused body holds none of `maxBytesInFlight`.
+ */
+export function refuseEncodedBodies(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const header = req.headers['content-encoding'];
+  // Only the detection routes read a body.
+  const a =
+    header === undefined || req.routeOptions.config.detection !== true
+      ? undefined
+      : contentEncodingAnswer(header);
+  if (a === undefined) {
+    done();
+    return;
+  }
+  reply.header('Connection', 'close');
+  sendAnswer(reply, a);
 }

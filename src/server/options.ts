@@ -1,4 +1,5 @@
 import { describeValue } from '../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Transcript } from '../core/transcript.js';
 import { DEFAULT_LIMITS } from '../core/validate.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -114,8 +115,28 @@ function positiveInt(name: string, v: number | undefined, fallback: number): num
   return x;
 }
 
-/** Applies the defaults and checks every option once, where options enter. */
+const SERVER_OPTION_KEYS: OptionKeys<ServerOptions> = {
+  bodyLimit: true,
+  maxBatch: true,
+  timeoutMs: true,
+  maxConcurrent: true,
+  maxQueued: true,
+  maxBytesInFlight: true,
+  maxMessages: true,
+  truncate: true,
+  requestTimeoutMs: true,
+  headersTimeoutMs: true,
+  keepAliveTimeoutMs: true,
+  apiKey: true,
+  optionalMembers: true,
+  warmup: true,
+  disposeOnClose: true,
+  logger: true,
+};
+
+/** Applies the defaults and checks every option once, where options enter (an unknown key is refused). */
 export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
+  refuseUnknownKeys(o, SERVER_OPTION_KEYS, 'the options of createServer()');
   const bodyLimit = positiveInt('bodyLimit', o.bodyLimit, 1024 * 1024);
   const requestTimeoutMs = positiveInt('requestTimeoutMs', o.requestTimeoutMs, 20_000);
   const headersTimeoutMs = positiveInt(

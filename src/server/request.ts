@@ -3,6 +3,7 @@ import type { ValidTranscript } from '../core/transcript.js';
 import { transcriptSchema, type ValidationLimits, validateTranscript } from '../core/validate.js';
 import { limitTranscript } from '../data/transcript-limits.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
+import { AnsweredError, answer } from './error-table.js';
 
 /** How the service reads transcripts: the library's limits, plus truncation. */
 export interface TranscriptPolicy {
@@ -102,7 +103,13 @@ export function readDetectBody(
   return { transcript: checkTranscript(body, policy), timeline };
 }
 
-/** A `/v1/detect/batch` body: every transcript checked, every problem reported with its index. */
+/**
+ * A `/v1/detect/batch` body: every transcript checked, every problem of every transcript reported with its
+ * index. The batch is judged all or nothing: one invalid transcript (a lone surrogate, a bad field, a
+ * `timeline`) makes the whole request a 400 `INVALID_TRANSCRIPT` whose message names the invalid items
+ * (`transcripts[1]`) and whose `issues` paths start with them (`transcripts[1].messages[0].text`), so a client
+ * can drop or fix those and send the batch again; `results` always holds one detection per transcript sent.
+ */
 export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch: number): ValidTranscript[] {
   const shape = batchShape(maxBatch).safeParse(body);
   if (!shape.success) {
@@ -113,32 +120,54 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
       })),
     );
   }
-  // A timeline per transcript is not computed in a batch: refused rather than silently left out.
-  const asked = [
-    ...(isRecord(body) && body['timeline'] !== undefined ? ['timeline'] : []),
-    ...shape.data.transcripts.flatMap((t, i) =>
-      isRecord(t) && t['timeline'] !== undefined ? [`transcripts[${i}].timeline`] : [],
-    ),
-  ];
-  if (asked.length > 0) {
-    throw new InvalidTranscriptError(
-      asked.map((path) => ({
-        path,
-        message:
-          '/v1/detect/batch gives no timelines: post each transcript to /v1/detect with "timeline": true, or leave the field out',
-      })),
-    );
-  }
-  const out: ValidTranscript[] = [];
+  const items = shape.data.transcripts;
   const issues: TranscriptIssue[] = [];
-  shape.data.transcripts.forEach((raw, i) => {
+  // A timeline is not computed in a batch: refused rather than silently left out.
+  if (isRecord(body) && body['timeline'] !== undefined) issues.push(noTimeline('timeline'));
+  const bad = new Set<number>();
+  const out: ValidTranscript[] = [];
+  items.forEach((raw, i) => {
+    const at = `transcripts[${i}]`;
+    if (isRecord(raw) && raw['timeline'] !== undefined) {
+      issues.push(noTimeline(`${at}.timeline`));
+      bad.add(i);
+    }
     try {
-      out.push(checkTranscriptAt(raw, policy, `transcripts[${i}]`));
+      out.push(checkTranscriptAt(raw, policy, at));
     } catch (err) {
       if (!InvalidTranscriptError.isInstance(err)) throw err;
       issues.push(...err.issues);
+      bad.add(i);
     }
   });
-  if (issues.length > 0) throw new InvalidTranscriptError(issues);
+  if (issues.length > 0) throw invalidBatch(items.length, [...bad], issues);
   return out;
+}
+
+function noTimeline(path: string): TranscriptIssue {
+  return {
+    path,
+    message:
+      '/v1/detect/batch gives no timelines: post each transcript to /v1/detect with "timeline": true, or leave the field out',
+  };
+}
+
+/**
+ * The 400 for a batch with invalid items: `INVALID_TRANSCRIPT` with every issue, and a message that names the
+ * invalid items and says the batch is judged all or nothing.
+ */
+function invalidBatch(
+  size: number,
+  bad: readonly number[],
+  issues: readonly TranscriptIssue[],
+): AnsweredError {
+  const shown = bad.slice(0, 10).map((i) => `transcripts[${i}]`);
+  const named = bad.length > 10 ? `${shown.join(', ')} and ${bad.length - 10} more` : shown.join(', ');
+  const head =
+    bad.length === 0
+      ? 'The batch is invalid, so none of its transcripts was judged'
+      : `${bad.length} of ${size} transcripts ${bad.length === 1 ? 'is' : 'are'} invalid (${named}): a batch is judged all or nothing, so none was judged. Fix or leave out ${bad.length === 1 ? 'that transcript' : 'those transcripts'} and send the batch again`;
+  const lines = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
+  const more = issues.length > 5 ? `\n  (+${issues.length - 5} more)` : '';
+  return new AnsweredError(answer('INVALID_TRANSCRIPT', `${head}:\n  ${lines.join('\n  ')}${more}`, issues));
 }

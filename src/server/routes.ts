@@ -134,7 +134,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
       schema: {
         summary: `Judge up to ${c.maxBatch} transcripts`,
         description:
-          'No timelines here: a "timeline" field (on the body or on a transcript) is refused with 400; ask /v1/detect for one.',
+          'All or nothing: one results entry per transcript, in order, or, when any transcript is invalid (a bad field, a lone UTF-16 surrogate), a 400 INVALID_TRANSCRIPT for the whole batch whose message names the invalid items (transcripts[i]) and whose issues paths start with them: fix or leave those out and send the batch again. No timelines here: a "timeline" field (on the body or on a transcript) is refused with 400; ask /v1/detect for one.',
         body: schemaRef('BatchRequest'),
         security,
         response: { 200: schemaRef('BatchResult'), ...errorResponses(DETECTION_ERRORS) },

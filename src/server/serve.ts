@@ -1,4 +1,5 @@
 import type { Detector } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
@@ -150,6 +151,16 @@ function listenError(err: unknown, host: string, port: number): unknown {
   return err;
 }
 
+const START_SERVICE_OPTION_KEYS: OptionKeys<StartServiceOptions> = {
+  port: true,
+  host: true,
+  auth: true,
+  handleSignals: true,
+  logger: true,
+  onListening: true,
+  warn: true,
+};
+
 /**
  * Starts the HTTP service described by a config (see `botlens serve`): checks the security settings, builds the
  * detector, listens, and waits for the warm-up. With an empty config it serves the heuristic detector alone.
@@ -169,6 +180,7 @@ export async function startService(
   config: ServiceConfig,
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
+  refuseUnknownKeys(options, START_SERVICE_OPTION_KEYS, 'the options of startService()');
   // Before anything is built or bound: a config that parseServiceConfig did not check may still hold one.
   // The models it loads to check stay loaded until the warm-up has loaded the service's own, which share them.
   const releaseChecked = await refuseUnfittedEnsemble(config);

@@ -6,6 +6,7 @@ import {
   type Detector,
   type DetectorState,
 } from '../core/detector.js';
+import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
@@ -126,6 +127,17 @@ function shapeProblems(d: unknown, name: string): string[] {
   return out;
 }
 
+const CONFORMANCE_OPTION_KEYS: OptionKeys<ConformanceOptions> = {
+  create: true,
+  transcript: true,
+  abstainTranscript: true,
+  fitExamples: true,
+  fromJSON: true,
+  invalidTranscripts: true,
+  tolerance: true,
+  timeoutMs: true,
+};
+
 /**
  * Checks that a detector keeps the {@link Detector} contract. Framework-agnostic: it returns a report
  * (use {@link assertDetectorConformance} to throw instead), so it runs under vitest, jest, node:test or a
@@ -147,6 +159,11 @@ function shapeProblems(d: unknown, name: string): string[] {
  * ```
  */
 export async function runDetectorConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  refuseUnknownKeys(
+    options,
+    CONFORMANCE_OPTION_KEYS,
+    'the options of runDetectorConformance() and assertDetectorConformance()',
+  );
   const tol = options.tolerance ?? 1e-9;
   const ms = options.timeoutMs ?? 60_000;
   const checks: ConformanceCheck[] = [];

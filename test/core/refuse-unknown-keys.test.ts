@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExactSearch } from '../../src/ann/exact-search.js';
+import { scoreCorpus, scoreCorpusOnQueue, startQueueWorker, writeScores } from '../../src/corpus/index.js';
 import {
   EmbeddingCentroidDetector,
   HashingEmbedder,
@@ -11,11 +12,29 @@ import {
   TransformersEmbedder,
 } from '../../src/detectors/index.js';
 import {
+  calibrateThreshold,
+  computeMetrics,
+  createDetector,
+  detectorFromFile,
+  detectorFromState,
+  detectTimeline,
   Ensemble,
+  evaluateDetector,
   HeuristicDetector,
   InvalidOptionsError,
+  limitTranscript,
+  openStream,
   PartnerContrastDetector,
+  parseTranscriptsJsonl,
+  readTranscriptJson,
+  registerDetector,
+  validateTranscript,
 } from '../../src/index.js';
+import { distill, mergeLoraAdapter, trainLora } from '../../src/peft/index.js';
+import { attachLoraAdapter, optimizeModelFolder, quantize } from '../../src/quant/index.js';
+import { checkModel, pullModel } from '../../src/select/index.js';
+import { createServer, startService } from '../../src/server/index.js';
+import { runDetectorConformance } from '../../src/testing/index.js';
 
 /** Calls `make` and returns the InvalidOptionsError it throws (fails the test when it throws none). */
 function refusal(make: () => unknown): InvalidOptionsError {
@@ -87,6 +106,220 @@ describe('constructors refuse unknown option keys', () => {
     );
     expect(new NliZeroShotDetector({ modelDir: '/x', dtype: 'q8', batchSize: 4, contextTurns: 1 }).name).toBe(
       'nli',
+    );
+  });
+});
+
+/** The InvalidOptionsError `run` rejects or throws with (fails the test when it gives none). */
+async function refusalOf(run: () => unknown): Promise<InvalidOptionsError> {
+  try {
+    const r = run();
+    // An async generator: its first step runs the function's body.
+    if (r !== null && typeof r === 'object' && Symbol.asyncIterator in r) await (r as AsyncGenerator).next();
+    else await r;
+  } catch (e) {
+    if (InvalidOptionsError.isInstance(e)) return e;
+    throw e;
+  }
+  throw new Error('expected an InvalidOptionsError');
+}
+
+const detector = { state: new HeuristicDetector().toJSON() };
+
+const transcript = {
+  target: 'b',
+  messages: [
+    { speaker: 'a', text: 'hi' },
+    { speaker: 'b', text: 'Hello !' },
+  ],
+};
+
+describe('public functions (src/index.ts and the subpath entry points) refuse unknown option keys, nested ones included', () => {
+  it.each([
+    [
+      'evaluateDetector()',
+      () =>
+        evaluateDetector(
+          new HeuristicDetector(),
+          [{ ...transcript, label: 'bot' }],
+          loose({ treshold: 0.5 }),
+        ),
+      'treshold',
+      'threshold',
+    ],
+    [
+      'detectorFromState()',
+      () => detectorFromState(new HeuristicDetector().toJSON(), loose({ modeldir: '/x' })),
+      'modeldir',
+      'modelDir',
+    ],
+    [
+      'detectorFromFile()',
+      () => detectorFromFile('/nonexistent.json', loose({ ofline: true })),
+      'ofline',
+      'offline',
+    ],
+    [
+      'createDetector() and createEnsemble()',
+      () => createDetector({ type: 'heuristic' }, loose({ onprogress: () => {} })),
+      'onprogress',
+      'onProgress',
+    ],
+    ['computeMetrics()', () => computeMetrics([0.9], ['bot'], loose({ bin: 5 })), 'bin', 'bins'],
+    [
+      'calibrateThreshold()',
+      () => calibrateThreshold([0.9], ['bot'], loose({ fpr: 0.1, FPR: 0.1 })),
+      'FPR',
+      'fpr',
+    ],
+    [
+      'detectTimeline()',
+      () => detectTimeline(new HeuristicDetector(), transcript, loose({ messageOfset: 1 })),
+      'messageOfset',
+      'messageOffset',
+    ],
+    [
+      'openStream()',
+      () => openStream(new HeuristicDetector(), loose({ target: 'b', targte: 'b' })),
+      'targte',
+      'target',
+    ],
+    [
+      'limitTranscript()',
+      () => limitTranscript(transcript, loose({ truncated: true })),
+      'truncated',
+      'truncate',
+    ],
+    [
+      'parseTranscriptsJsonl()',
+      () => parseTranscriptsJsonl('', '<x>', loose({ requireLabels: false })),
+      'requireLabels',
+      'requireLabel',
+    ],
+    [
+      'readTranscriptJson()',
+      () => readTranscriptJson('/nonexistent.json', loose({ limit: {} })),
+      'limit',
+      'limits',
+    ],
+    [
+      'createServer()',
+      () => createServer(new HeuristicDetector(), loose({ maxBatchs: 4 })),
+      'maxBatchs',
+      'maxBatch',
+    ],
+    ['startService()', () => startService({}, loose({ prot: 0 })), 'prot', 'port'],
+    ['scoreCorpus()', () => scoreCorpus([], loose({ detector, threds: 2 })), 'threds', 'threads'],
+    [
+      'scoreCorpusOnQueue()',
+      () => scoreCorpusOnQueue([], loose({ detector, redis: 'redis://127.0.0.1:1', windows: 2 })),
+      'windows',
+      'window',
+    ],
+    [
+      'startQueueWorker()',
+      () => startQueueWorker(loose({ redis: 'redis://x', concurency: 2 })),
+      'concurency',
+      'concurrency',
+    ],
+    [
+      'writeScores()',
+      () => writeScores('/nonexistent', async function* () {}, loose({ out: '/tmp/x', reject: '/tmp/y' })),
+      'reject',
+      'rejects',
+    ],
+    [
+      'mergeLoraAdapter()',
+      () => mergeLoraAdapter(loose({ base: '/a', adapter: '/b', out: '/c', overwrites: true })),
+      'overwrites',
+      'overwrite',
+    ],
+    [
+      'trainLora()',
+      () => trainLora(loose({ model: 'x', examples: [], out: '/c', epoch: 2 })),
+      'epoch',
+      'epochs',
+    ],
+    [
+      'attachLoraAdapter()',
+      () => attachLoraAdapter(loose({ base: '/a', adapter: '/b', out: '/c', dtyp: 'q8' })),
+      'dtyp',
+      'dtype',
+    ],
+    [
+      'optimizeModelFolder()',
+      () => optimizeModelFolder('/a', loose({ out: '/b', pases: [] })),
+      'pases',
+      'passes',
+    ],
+    ['quantize()', () => quantize('/a', loose({ bits: 8, verfy: true })), 'verfy', 'verify'],
+    [
+      'checkModel()',
+      () => checkModel('a/b', loose({ task: 'nli', memoryBuget: 1 })),
+      'memoryBuget',
+      'memoryBudget',
+    ],
+    ['pullModel()', () => pullModel('a/b', loose({ dtype: ['q8'] })), 'dtype', 'dtypes'],
+    [
+      'runDetectorConformance() and assertDetectorConformance()',
+      () => runDetectorConformance(loose({ create: () => new HeuristicDetector(), timeout: 5 })),
+      'timeout',
+      'timeoutMs',
+    ],
+    [
+      'registerDetector()',
+      () => registerDetector(loose({}), loose({ replaced: true })),
+      'replaced',
+      'replace',
+    ],
+  ])('%s names the unknown key and the one meant', async (what, run, key, meant) => {
+    const e = await refusalOf(run);
+    expect(e.option).toBe(key);
+    expect(e.message).toContain(`not a key of the options of ${what}; did you mean "${meant}"?`);
+    expect(e.message).toMatch(/Its keys are .*: remove or rename it\.$/);
+  });
+
+  it('distill() names the unknown key and the one meant', async () => {
+    const e = await refusalOf(() =>
+      distill(loose({ teacher: new HeuristicDetector(), transcripts: [], student: {}, hardLabel: true })),
+    );
+    expect(e.option).toBe('hardLabel');
+    expect(e.message).toContain('not a key of the options of distill(); did you mean "hardLabels"?');
+  });
+
+  it('nested options name their path: limits, ci, embedderOptions', async () => {
+    const limits = await refusalOf(() => validateTranscript(transcript, loose({ maxMesages: 5 })));
+    expect(limits.option).toBe('limits.maxMesages');
+    expect(limits.message).toContain('not a key of the validation limits; did you mean "maxMessages"?');
+    const viaTimeline = await refusalOf(() =>
+      detectTimeline(new HeuristicDetector(), transcript, { limits: loose({ maxMessage: 5 }) }),
+    );
+    expect(viaTimeline.option).toBe('limits.maxMessage');
+    const ci = await refusalOf(() =>
+      evaluateDetector(new HeuristicDetector(), [{ ...transcript, label: 'bot' }], {
+        ci: loose({ resample: 10 }),
+      }),
+    );
+    expect(ci.option).toBe('ci.resample');
+    expect(ci.message).toContain('did you mean "resamples"?');
+    // Refused when the detector is built, not at its first fit or detect (the embedder is created only then).
+    const embedder = await refusalOf(
+      () => new EmbeddingCentroidDetector(loose({ embedderOptions: { modelDirr: '/x' } })),
+    );
+    expect(embedder.option).toBe('embedderOptions.modelDirr');
+    expect(embedder.message).toContain('did you mean "modelDir"?');
+  });
+
+  it('still takes every documented key', async () => {
+    const d = new HeuristicDetector();
+    expect(computeMetrics([0.9, 0.1], ['bot', 'human'], { threshold: 0.5, bins: 5 }).n).toBe(2);
+    expect(limitTranscript(transcript, { limits: { maxMessages: 5 }, truncate: true }).target).toBe('b');
+    const points = await detectTimeline(d, transcript, { limits: { maxMessages: 5 }, messageOffset: 1 });
+    expect(points).toHaveLength(1);
+    expect(openStream(d, { target: 'b', limits: {} })).toBeDefined();
+    expect((await detectorFromState(d.toJSON(), { threshold: 0.6, offline: true })).name).toBe('heuristic');
+    expect(new EmbeddingCentroidDetector({ embedderOptions: { modelDir: '/x', pooling: 'cls' } }).name).toBe(
+      'embedding',
     );
   });
 });

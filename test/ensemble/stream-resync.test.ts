@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { abstained, nowMs, scored } from '../../src/core/detection.js';
 import type { Detection, DetectionStream, Detector, StreamOptions } from '../../src/core/detector.js';
+import { finishStream } from '../../src/core/stream.js';
 import { detectTimeline } from '../../src/core/timeline.js';
 import type { Message, Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
@@ -210,6 +211,55 @@ describe('Ensemble.stream after a member failed for one push', () => {
     // most 180 + 8 x 11. Replaying at every push cost 180 + 169 x 11 = 2039.
     expect(n).toBeLessThanOrEqual(180 + 8 * 11);
     expect((await e.detect({ target: 'u', messages: long })).members[1]).toHaveProperty('score');
+  });
+
+  it('a member that recovers while backed off is tried again after the last message: the end equals detect()', async () => {
+    /**
+     * An outage: the member's first stream fails at message 1 and its next two (the replays at messages 2 and
+     * 4) at once; later streams work. Backed off after two failed replays, it is next replayed at message 8, after
+     * the end of an 8-message chat: the last point used to report it failed with the replay's error.
+     */
+    const outage = () => {
+      let opened = 0;
+      const member: Detector = {
+        name: 'outage',
+        detect: async (t) => spacedShare('outage', validateTranscript(t).messages, 'u'),
+        stream: (opts) => {
+          const n = ++opened;
+          const messages: Message[] = [];
+          return {
+            push: async (m) => {
+              if (n === 1 ? m.text === 'lol ok 1' : n <= 3) throw new Error(`outage (stream ${n})`);
+              messages.push(m);
+              return spacedShare('outage', messages, opts.target);
+            },
+            detection: () => undefined,
+          };
+        },
+      };
+      return { member, opened: () => opened };
+    };
+    const chat: Transcript = { target: 'u', messages: T.messages.slice(0, 8) };
+    const whole = await new Ensemble([new HeuristicDetector(), outage().member]).detect(chat);
+
+    const timed = outage();
+    const e = new Ensemble([new HeuristicDetector(), timed.member]);
+    const points = await detectTimeline(e, chat);
+    expect(points.map((p) => p.failedMembers)).toEqual([['outage'], ['outage'], ['outage'], undefined]);
+    expect(points.at(-1)!.score).toBe(whole.score);
+    expect(timed.opened()).toBe(4); // the original stream, two failed replays, one replay at the end
+
+    // The ensemble's own stream: the pushes report the member backed off; finishing tries it once more.
+    const e2 = new Ensemble([new HeuristicDetector(), outage().member]);
+    const live2 = e2.stream({ target: 'u' });
+    for (const m of chat.messages) await live2.push(m);
+    expect(memberView(live2.detection() as EnsembleResult)[1]).toBe('outage (stream 3)');
+    const finished = (await finishStream(live2, {})) as EnsembleResult;
+    expect(finished).toBe(live2.detection());
+    expect(finished.score).toBe(whole.score);
+    expect(memberView(finished)).toEqual(memberView(whole as EnsembleResult));
+    // Nothing left to try: finishing again changes nothing.
+    expect(await finishStream(live2, {})).toBe(finished);
   });
 
   it('a push queued before dispose() never calls a member after it was disposed', async () => {

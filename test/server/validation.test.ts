@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { startService } from '../../src/server/serve.js';
+import { chat } from '../helpers/transcripts.js';
 import { heuristicEnsemble, libraryAccepts, postJson, sample, startServer } from './start-server.js';
+
+/** The body of a 400 INVALID_TRANSCRIPT answer (checked to be one). */
+async function invalidTranscriptBody(
+  r: Response,
+): Promise<{ code: string; message: string; issues: { path: string; message: string }[] }> {
+  expect(r.status).toBe(400);
+  const e = (await r.json()) as {
+    code: string;
+    message: string;
+    issues: { path: string; message: string }[];
+  };
+  expect(e.code).toBe('INVALID_TRANSCRIPT');
+  return e;
+}
 
 describe('one validation for the library and the service', () => {
   it('refuses what validateTranscript refuses, with no type coercion', async () => {
@@ -215,19 +230,39 @@ describe('timelines of long chats and batches', () => {
     expect(b.results.map((r) => r.truncatedFrom)).toEqual([1000, undefined]);
   });
 
+  it('/v1/detect/batch is all or nothing: one 400 names every invalid item (a lone surrogate too) and all its issues', async () => {
+    const { post } = await startServer(heuristicEnsemble());
+    const lone = chat('a', ['a: lonely \ud800 surrogate', 'b: ok']);
+    const r = await post('/v1/detect/batch', {
+      transcripts: [sample, lone, sample, { ...sample, target: 5, timeline: true }],
+    });
+    const e = await invalidTranscriptBody(r);
+    expect(e.message).toMatch(
+      /^2 of 4 transcripts are invalid \(transcripts\[1\], transcripts\[3\]\): a batch is judged all or nothing, so none was judged\. Fix or leave out those transcripts and send the batch again:\n {2}transcripts\[1\]\.messages\[0\]\.text: text holds a lone UTF-16 surrogate/,
+    );
+    // Every problem of every item, the timeline refusal with the others (it used to hide the other items' issues).
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'transcripts[1].messages[0].text',
+      'transcripts[3].timeline',
+      'transcripts[3].target',
+    ]);
+    const one = await post('/v1/detect/batch', { transcripts: [lone] });
+    expect(((await one.json()) as { message: string }).message).toMatch(
+      /^1 of 1 transcripts is invalid \(transcripts\[0\]\): .* Fix or leave out that transcript/,
+    );
+    // Without the invalid items the batch is answered, one result per transcript, in order.
+    const ok = await post('/v1/detect/batch', { transcripts: [sample, sample] });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { results: unknown[] }).results).toHaveLength(2);
+  });
+
   it('/v1/detect/batch refuses "timeline" with a 400 naming the field instead of ignoring it', async () => {
     const { post } = await startServer(heuristicEnsemble());
     const r = await post('/v1/detect/batch', {
       transcripts: [sample, { ...sample, timeline: true }],
       timeline: true,
     });
-    expect(r.status).toBe(400);
-    const e = (await r.json()) as {
-      code: string;
-      message: string;
-      issues: { path: string; message: string }[];
-    };
-    expect(e.code).toBe('INVALID_TRANSCRIPT');
+    const e = await invalidTranscriptBody(r);
     expect(e.issues.map((i) => i.path)).toEqual(['timeline', 'transcripts[1].timeline']);
     expect(e.issues[0]!.message).toMatch(/\/v1\/detect with "timeline": true/);
     // The routes it names are kept in the message too (they are routes, not server paths to hide).

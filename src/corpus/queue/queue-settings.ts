@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describeValue } from '../../core/describe-value.js';
 import { importOptional } from '../../core/optional-import.js';
 import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
+import type { OptionKeys } from '../../core/refuse-unknown-keys.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -26,6 +27,13 @@ export interface QueueConnectionOptions {
    */
   connectTimeout?: number;
 }
+
+/** Every key of {@link QueueConnectionOptions}, for the options checks of the queue functions. @internal */
+export const QUEUE_CONNECTION_OPTION_KEYS: OptionKeys<QueueConnectionOptions> = {
+  redis: true,
+  queue: true,
+  connectTimeout: true,
+};
 
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'botlens-score';

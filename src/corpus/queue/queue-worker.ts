@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { DetectorCache } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
@@ -11,6 +12,7 @@ import {
   DEFAULT_QUEUE,
   hideRedisSecrets,
   loadBullmq,
+  QUEUE_CONNECTION_OPTION_KEYS,
   type QueueConnectionOptions,
   type ScoreJobData,
   unwrapStoredDetector,
@@ -54,6 +56,16 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
+const QUEUE_WORKER_OPTION_KEYS: OptionKeys<QueueWorkerOptions> = {
+  ...QUEUE_CONNECTION_OPTION_KEYS,
+  concurrency: true,
+  lockDuration: true,
+  stalledInterval: true,
+  maxStalledCount: true,
+  onFailed: true,
+  onError: true,
+};
+
 /**
  * Starts a BullMQ worker that scores batches of corpus lines queued by {@link scoreCorpusOnQueue} (any number of
  * workers, on any number of machines, share a queue). A worker killed mid-job loses nothing: its lock expires
@@ -76,6 +88,7 @@ export interface QueueWorker {
  * ```
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  refuseUnknownKeys(options, QUEUE_WORKER_OPTION_KEYS, 'the options of startQueueWorker()');
   const concurrency = checkCount('concurrency', options.concurrency, 1);
   const lockDuration = checkCount('lockDuration', options.lockDuration, 30_000, 100);
   const stalledInterval = checkCount('stalledInterval', options.stalledInterval, 30_000, 100);

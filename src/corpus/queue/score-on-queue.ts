@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
+import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../../data/transcript-limits.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { sendableScoringDetector } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
@@ -15,6 +17,7 @@ import {
   detectorKey,
   hideRedisSecrets,
   loadBullmq,
+  QUEUE_CONNECTION_OPTION_KEYS,
   type QueueConnectionOptions,
   redactRedisUrl,
   runLevelFailure,
@@ -108,6 +111,18 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
+const SCORE_ON_QUEUE_OPTION_KEYS: OptionKeys<ScoreOnQueueOptions> = {
+  ...TRANSCRIPT_LIMIT_OPTION_KEYS,
+  ...QUEUE_CONNECTION_OPTION_KEYS,
+  detector: true,
+  batchSize: true,
+  window: true,
+  attempts: true,
+  evidence: true,
+  afterLine: true,
+  onBytes: true,
+};
+
 /**
  * Scores a JSONL corpus through a BullMQ queue on Redis: batches become jobs that `botlens worker` processes
  * (see {@link startQueueWorker}) on any number of machines, and the outcomes come back in input order, exactly
@@ -137,6 +152,7 @@ export function scoreCorpusOnQueue(
   source: CorpusSource,
   options: ScoreOnQueueOptions,
 ): AsyncGenerator<ScoreOutcome> {
+  refuseUnknownKeys(options, SCORE_ON_QUEUE_OPTION_KEYS, 'the options of scoreCorpusOnQueue()');
   return scoreCorpusOnQueueWith(source, options, { unfittedChecked: false });
 }
 

@@ -1,7 +1,9 @@
+import { refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { SerializedModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
+import { TRANSFORMERS_EMBEDDER_OPTION_KEYS } from '../../runtime/transformers-embedder-keys.js';
 import type { FittedModel } from './model.js';
 import { embedderSource } from './state.js';
 
@@ -20,12 +22,20 @@ export class EmbedderSlot {
   /**
    * @param embedder - the embedder passed in, if any
    * @param options - for the default transformer embedder
-   * @throws InvalidOptionsError when `embedder` is not an Embedder
+   * @throws InvalidOptionsError when `embedder` is not an Embedder, or `options` has a key
+   *   `TransformersEmbedderOptions` does not
    */
   constructor(
     embedder: Embedder | undefined,
     private readonly options: TransformersEmbedderOptions = {},
   ) {
+    // Checked now, not when the embedder is first created (a misspelt key failed only at the first fit or detect).
+    refuseUnknownKeys(
+      options,
+      TRANSFORMERS_EMBEDDER_OPTION_KEYS,
+      'the embedder options (those of new TransformersEmbedder())',
+      'embedderOptions',
+    );
     if (embedder !== undefined) {
       const e = embedder as Partial<Embedder> | null;
       if (typeof e !== 'object' || e === null || typeof e.embed !== 'function' || typeof e.id !== 'string') {

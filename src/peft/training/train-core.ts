@@ -1,4 +1,5 @@
 import { describeValue } from '../../core/describe-value.js';
+import type { OptionKeys } from '../../core/refuse-unknown-keys.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../../numeric/random.js';
@@ -62,6 +63,19 @@ export interface TrainHyperparameters {
    */
   seed?: number;
 }
+
+/** Every key of {@link TrainHyperparameters}, for the options check of `trainLora`. @internal */
+export const TRAIN_HYPERPARAMETER_KEYS: OptionKeys<TrainHyperparameters> = {
+  r: true,
+  alpha: true,
+  targets: true,
+  epochs: true,
+  batchSize: true,
+  learningRate: true,
+  weightDecay: true,
+  patience: true,
+  seed: true,
+};
 
 /** Figures of one epoch. */
 export interface EpochStats {

@@ -1,4 +1,5 @@
 import { describeValue } from '../../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { Label, Transcript } from '../../core/transcript.js';
 import { validateTranscriptAt } from '../../core/validate-examples.js';
 import { AbortedError } from '../../errors/aborted-error.js';
@@ -8,6 +9,7 @@ import { seededRandom, shuffle } from '../../numeric/random.js';
 import { softmaxAt } from '../../numeric/softmax.js';
 import { localModelFolder } from '../../onnx/model-folder.js';
 import type { ModelOptions } from '../../runtime/model-options.js';
+import { MODEL_OPTION_KEYS } from '../../runtime/model-options.js';
 import type { BertStructure } from './bert-structure.js';
 import { BertTrunk } from './bert-trunk.js';
 import { classifierBaseFolder } from './classification-head.js';
@@ -17,6 +19,7 @@ import type { ExampleFeatures, TopLayerWeights, TrainableParams } from './top-la
 import {
   type EpochStats,
   evaluateExamples,
+  TRAIN_HYPERPARAMETER_KEYS,
   type TrainHyperparameters,
   type TrainingExample,
   type TrainProgress,
@@ -252,6 +255,22 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
   return emb + s.layers * layer + (H * H + H) + (labels * H + labels);
 }
 
+const TRAIN_LORA_OPTION_KEYS: OptionKeys<TrainLoraOptions> = {
+  ...MODEL_OPTION_KEYS,
+  ...TRAIN_HYPERPARAMETER_KEYS,
+  model: true,
+  examples: true,
+  softTargets: true,
+  validation: true,
+  validationSoftTargets: true,
+  validationSplit: true,
+  botLabel: true,
+  maxLength: true,
+  out: true,
+  signal: true,
+  onProgress: true,
+};
+
 /**
  * Trains a rank-r LoRA adapter on the top encoder layer's projections (query and value by default) together with
  * the classification head, on labelled transcripts, in process, without Python. The lower layers stay frozen and
@@ -276,6 +295,7 @@ function bertParameterCount(config: Record<string, unknown>, s: BertStructure, l
  * ```
  */
 export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraResult> {
+  refuseUnknownKeys(options, TRAIN_LORA_OPTION_KEYS, 'the options of trainLora()');
   const { model: _inMemory, ...result } = await trainLoraModel(options);
   return result;
 }

@@ -1,6 +1,7 @@
 import { cp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { describeValue } from '../../core/describe-value.js';
+import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { BotlensError } from '../../errors/botlens-error.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { ModelLoadError } from '../../errors/model-load-error.js';
@@ -61,6 +62,13 @@ export interface OptimizeFolderResult {
   files: OptimizedFile[];
 }
 
+const OPTIMIZE_FOLDER_OPTION_KEYS: OptionKeys<OptimizeFolderOptions> = {
+  out: true,
+  passes: true,
+  tolerance: true,
+  overwrite: true,
+};
+
 /**
  * Writes an optimized copy of a transformers.js model folder: each float ONNX file in `onnx/` goes through
  * `optimizeOnnxModel` (attention and GELU fusions into ONNX Runtime's contrib operators, residual + bias
@@ -84,6 +92,7 @@ export async function optimizeModelFolder(
   modelDir: string,
   opts: OptimizeFolderOptions,
 ): Promise<OptimizeFolderResult> {
+  refuseUnknownKeys(opts, OPTIMIZE_FOLDER_OPTION_KEYS, 'the options of optimizeModelFolder()');
   const tolerance = opts.tolerance ?? 1e-4;
   if (!(tolerance > 0)) {
     throw new InvalidOptionsError(
