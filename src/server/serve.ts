@@ -3,6 +3,7 @@ import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
+import { isLoopbackHost, openHostRefusal } from './fail-closed.js';
 import { type ServerOptions, unsendableKey } from './options.js';
 import { degradedWarning } from './readiness.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -77,11 +78,7 @@ const PASSED_SETTINGS = [
   'optionalMembers',
 ] as const satisfies readonly (keyof ServerSettings & keyof ServerOptions)[];
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopbackHost } from './fail-closed.js';
 
 /**
  * Decides the API key from the settings and the environment, failing closed: a named variable that is unset or
@@ -125,9 +122,10 @@ export function resolveApiKey(
     throw new ServiceStartError(`server.auth is "bearer" but no API key is set: set ${variable} to the key.`);
   }
   if (!isLoopbackHost(host)) {
-    throw new ServiceStartError(
-      `Refusing to serve ${host} without an API key: set ${variable} (or server.apiKeyEnv), or opt in to no ` +
-        `authentication with "auth": "none" in the server config (or --auth none).`,
+    throw openHostRefusal(
+      host,
+      `set ${variable} (or server.apiKeyEnv), or opt in to no authentication with "auth": "none" in the server ` +
+        'config (or --auth none).',
     );
   }
   return {};
@@ -205,6 +203,8 @@ async function serve(
   const server = await createServer(detector, {
     ...passed,
     ...(apiKey !== undefined && { apiKey }),
+    // resolveApiKey allowed serving without a key only on loopback or with this opt-in.
+    ...(s.auth === 'none' && { auth: 'none' as const }),
     logger: options.logger ?? false,
     disposeOnClose: true,
   });
