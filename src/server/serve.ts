@@ -82,8 +82,8 @@ export { isLoopbackHost } from './fail-closed.js';
 
 /**
  * Decides the API key from the settings and the environment, failing closed: a named variable that is unset or
- * empty, `"auth": "bearer"` without a key, or a non-loopback host without a key and without `"auth": "none"`
- * stops start-up.
+ * empty, `"auth": "bearer"` without a key, `"auth": "none"` with a key set in `BOTLENS_API_KEY` (which it would
+ * ignore), or a non-loopback host without a key and without `"auth": "none"` stops start-up.
  *
  * @returns the key (undefined: no authentication) and a warning to log, if any
  * @throws ServiceStartError saying what to set
@@ -99,6 +99,13 @@ export function resolveApiKey(
     if (s.apiKeyEnv !== undefined) {
       throw new ServiceStartError(
         `server.auth is "none" but server.apiKeyEnv names ${s.apiKeyEnv}: remove one of them.`,
+      );
+    }
+    // A key the operator exported would be ignored without a word: refused like the apiKeyEnv conflict above.
+    if (value !== undefined && value.length > 0) {
+      throw new ServiceStartError(
+        `server.auth is "none" (or --auth none) but ${variable} is set, and the key would be ignored: unset ` +
+          `${variable} to serve without a key, or drop "auth": "none" to require it.`,
       );
     }
     return isLoopbackHost(host)
