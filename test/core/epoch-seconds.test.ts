@@ -3,17 +3,10 @@ import { checkTranscript } from '../../src/core/checked-transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { InvalidTranscriptError } from '../../src/errors/invalid-transcript-error.js';
+import { thrownTranscriptIssues } from '../helpers/transcript-issues.js';
 
 /** The issues `validateTranscript` throws for `input` (fails the test when it accepts it). */
-function issuesOf(input: unknown) {
-  try {
-    validateTranscript(input);
-  } catch (err) {
-    expect(InvalidTranscriptError.isInstance(err)).toBe(true);
-    return (err as InvalidTranscriptError).issues;
-  }
-  throw new Error('expected validation to fail');
-}
+const issuesOf = (input: unknown) => thrownTranscriptIssues(() => validateTranscript(input));
 
 /** A two-speaker chat with `times` as the timestamps of its messages, in turn. */
 const chat = (times: readonly number[]) => ({

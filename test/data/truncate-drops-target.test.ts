@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { limitTranscript } from '../../src/data/transcript-limits.js';
-import { InvalidTranscriptError } from '../../src/errors/invalid-transcript-error.js';
 import { createServer } from '../../src/server/app.js';
+import { thrownTranscriptIssues } from '../helpers/transcript-issues.js';
 import { heuristicEnsemble } from '../server/start-server.js';
 
 /** A valid chat: participant1 speaks first, then the last `tail` messages are all participant2's. */
@@ -17,16 +17,7 @@ function chat(tail: number, target: string | null = 'participant1') {
 
 const limits = { limits: { maxMessages: 5 }, truncate: true };
 
-/** The issues `f` throws (fails the test when it returns). */
-function issuesOf(f: () => unknown) {
-  try {
-    f();
-  } catch (err) {
-    expect(InvalidTranscriptError.isInstance(err)).toBe(true);
-    return (err as InvalidTranscriptError).issues;
-  }
-  throw new Error('expected an InvalidTranscriptError');
-}
+const issuesOf = thrownTranscriptIssues;
 
 describe('truncation that drops every message of the target says so', () => {
   it('limitTranscript (the library, detect --truncate): no "use one of" another speaker', () => {

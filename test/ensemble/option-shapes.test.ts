@@ -5,16 +5,7 @@ import { createEnsemble } from '../../src/detectors/registry.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
-
-/** The error `f` throws (fails the test when it returns). */
-function errorOf(f: () => unknown): Error {
-  try {
-    f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
-}
+import { thrownInvalidOptions } from '../helpers/option-refusal.js';
 
 describe('options that are not an object', () => {
   it('are refused with InvalidOptionsError by every constructor (the shared check), not a TypeError or silence', () => {
@@ -26,15 +17,14 @@ describe('options that are not an object', () => {
     ];
     for (const f of make) {
       for (const bad of [null, 'x', 5, [{}]]) {
-        const err = errorOf(() => f(bad));
-        expect(InvalidOptionsError.isInstance(err), `${f.toString()} ${String(bad)}`).toBe(true);
+        const err = thrownInvalidOptions(() => f(bad));
         expect(err.message).toMatch(/must be an object \(or left out\), got/);
       }
       // Left out, or {}, is fine.
       expect(() => f(undefined)).not.toThrow();
       expect(() => f({})).not.toThrow();
     }
-    expect(errorOf(() => new HeuristicDetector(null as never)).message).toBe(
+    expect(thrownInvalidOptions(() => new HeuristicDetector(null as never)).message).toBe(
       'Invalid option "options": the options of new HeuristicDetector() must be an object (or left out), got null: pass { ... } with the options to set',
     );
   });
@@ -57,7 +47,7 @@ describe('ensemble strategy and costs', () => {
 
   it('refuses costs with a strategy other than cascade, where they have no effect', () => {
     for (const strategy of [undefined, 'weighted-mean', 'stacking'] as const) {
-      const err = errorOf(
+      const err = thrownInvalidOptions(
         () =>
           new Ensemble([new HeuristicDetector()], { ...(strategy && { strategy }), costs: { heuristic: 1 } }),
       );
