@@ -190,8 +190,15 @@ const mutated = (s: string) =>
     );
 
 /** What validation takes a timestamp for: a number of epoch milliseconds as given, a string as the reference. */
+/**
+ * The reference of a numeric timestamp: epoch milliseconds a Date can hold (0 to 8.64e15), except 1e9 to 1e10,
+ * which is epoch seconds (2001-2286) read as January-April 1970.
+ */
+const referenceNumberMs = (ts: number): number =>
+  ts >= 0 && !Number.isNaN(new Date(ts).getTime()) && !(ts >= 1e9 && ts < 1e10) ? ts : Number.NaN;
+
 const referenceOf = (ts: number | string): number =>
-  typeof ts === 'number' ? (ts >= 0 ? ts : Number.NaN) : referenceMs(ts);
+  typeof ts === 'number' ? referenceNumberMs(ts) : referenceMs(ts);
 
 /**
  * Checks `readAll` on `list` (`undefined` is a message without a timestamp) against the reference: each time up
@@ -249,9 +256,20 @@ describe('IsoTimeReader', () => {
     const times = new Float64Array(40);
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(shapedIso, shapedIso.chain(mutated), fc.integer({ min: -5, max: 2e12 })), {
-          maxLength: 40,
-        }),
+        fc.array(
+          fc.oneof(
+            shapedIso,
+            shapedIso.chain(mutated),
+            fc.oneof(
+              fc.integer({ min: -5, max: 2e12 }),
+              fc.integer({ min: 9e8, max: 2e10 }),
+              fc.double({ min: 8.6e15, max: 8.7e15 }),
+            ),
+          ),
+          {
+            maxLength: 40,
+          },
+        ),
         (list) => {
           r.reset();
           for (let i = 0; i < list.length; i++) r.timestampInto(list[i]!, times, i);

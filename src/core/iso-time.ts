@@ -322,9 +322,46 @@ export class IsoTimeReader {
    * {@link timestampMs}): `NaN` for one it rejects.
    */
   timestampInto(ts: number | string, out: Float64Array, i: number): void {
-    if (typeof ts === 'number') out[i] = Number.isFinite(ts) && ts >= 0 ? ts : Number.NaN;
+    if (typeof ts === 'number') out[i] = isEpochMs(ts) ? ts : Number.NaN;
     else if (this.fastInto(ts, out, i) < 0) out[i] = slowTimestampMs(ts);
   }
+}
+
+/** The largest time a JavaScript `Date` holds: 8.64e15 ms (100 million days) after the epoch. */
+export const MAX_DATE_MS = 8.64e15;
+
+/**
+ * The numbers that read as epoch seconds taken for milliseconds: [1e9, 1e10) is 2001-09-09 to 2286-11-20 in
+ * seconds but 1970-01-12 to 1970-04-26 in milliseconds, a time no chat was sent at (a relative clock that starts
+ * at 0 gets there only after 11.5 days).
+ */
+export const EPOCH_SECONDS_FROM = 1e9;
+/** The end (exclusive) of {@link EPOCH_SECONDS_FROM}'s range. */
+export const EPOCH_SECONDS_TO = 1e10;
+
+/**
+ * Whether a numeric timestamp is one validation accepts as epoch milliseconds: from 0 to {@link MAX_DATE_MS}
+ * (NaN and infinities fail), outside the epoch-seconds range [{@link EPOCH_SECONDS_FROM},
+ * {@link EPOCH_SECONDS_TO}). Two comparisons more than the range check on the hot path (a message's timestamp).
+ */
+export function isEpochMs(ts: number): boolean {
+  return ts >= 0 && ts <= MAX_DATE_MS && (ts < EPOCH_SECONDS_FROM || ts >= EPOCH_SECONDS_TO);
+}
+
+/**
+ * Why validation refuses the numeric timestamp `ts` (one {@link isEpochMs} rejects), and the fix, for the
+ * error naming `messages[i].timestamp`.
+ */
+export function numericTimestampProblem(ts: number): string {
+  if (ts >= EPOCH_SECONDS_FROM && ts < EPOCH_SECONDS_TO) {
+    const asMs = new Date(ts).toISOString();
+    const asSeconds = new Date(ts * 1000).toISOString();
+    return `timestamp ${ts} looks like epoch seconds (${asSeconds}), not epoch milliseconds (which would be ${asMs}): multiply by 1000 for epoch milliseconds, or send ISO 8601`;
+  }
+  if (Number.isFinite(ts) && Math.abs(ts) > MAX_DATE_MS) {
+    return `timestamp ${ts} is outside the range of a JavaScript Date (0 to ${MAX_DATE_MS} epoch milliseconds, up to the year 275760): send epoch milliseconds (as Date.now() gives) or ISO 8601`;
+  }
+  return `timestamp ${ts} is not a finite, non-negative number of epoch milliseconds: send epoch milliseconds (as Date.now() gives) or ISO 8601`;
 }
 
 /** A date-time with a full ISO 8601 date in front: what {@link timestampMs} hands to `Date.parse`. */
@@ -396,8 +433,8 @@ const SINGLE = new IsoTimeReader();
 const SINGLE_OUT = new Float64Array(1);
 
 /**
- * Epoch milliseconds of a message timestamp as validation accepts it: a finite, non-negative number of epoch
- * milliseconds, or an ISO 8601 date-time string (`YYYY-MM-DD...` with a date the calendar has, as `Date.parse`
+ * Epoch milliseconds of a message timestamp as validation accepts it: a number of epoch milliseconds from 0 to
+ * {@link MAX_DATE_MS} and outside the epoch-seconds range (see {@link isEpochMs}), or an ISO 8601 date-time string (`YYYY-MM-DD...` with a date the calendar has, as `Date.parse`
  * reads it, except that a date-time with no zone, such as `2024-01-01T10:00:05`, is read as UTC rather than in
  * the machine's local time zone); `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
  *

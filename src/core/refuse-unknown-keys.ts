@@ -15,13 +15,17 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
  * those at compile time, plain JavaScript and JSON callers get no such check, and an ignored misspelt option
  * silently gives a default instead. The one check of this for every public constructor, factory and function that takes an options object.
  *
- * @param options - the options as given (`undefined` and non-objects pass: the caller's own checks see those)
+ * It also refuses options that are not an object at all (`null`, a string, a number, an array): those would
+ * crash on the first option read, or be taken as "no options" without a word.
+ *
+ * @param options - the options as given (`undefined` passes: no options)
  * @param known - every key the options type has ({@link OptionKeys})
  * @param what - whose keys they are, for the message, e.g. `the options of new Ensemble()`
  * @param at - for options nested in another options object, where they are (`embedderOptions`): the error then
  *   names the key as `embedderOptions.modelDirr`
+ * @param option - the name the error gives options that are not an object (default: `at`, else `options`)
  * @throws InvalidOptionsError naming the first unknown key, the closest known key when one is close ("did you
- *   mean"), and the known keys
+ *   mean"), and the known keys; or, for options that are not an object, saying so
  * @example
  * ```ts
  * refuseUnknownKeys({ stratgy: 'stacking' }, { strategy: true }, 'the options of new Ensemble()');
@@ -34,8 +38,15 @@ export function refuseUnknownKeys<T>(
   known: OptionKeys<T>,
   what: string,
   at?: string,
+  option = at ?? 'options',
 ): void {
-  if (typeof options !== 'object' || options === null) return;
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionsError(
+      option,
+      `${what} must be an object (or left out), got ${describeValue(options)}: pass { ... } with the options to set`,
+    );
+  }
   const keys = Object.keys(options);
   if (keys.every((k) => Object.hasOwn(known, k))) return;
   const unknown = keys.filter((k) => !Object.hasOwn(known, k));

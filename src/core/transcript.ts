@@ -17,6 +17,10 @@ export interface Message {
   /**
    * When it was sent: milliseconds since the Unix epoch (as `Date.now()` gives), or an ISO 8601 string (one
    * with no zone, such as `2024-01-01T10:00:05`, is read as UTC, whatever the machine's time zone). Optional; detectors that need timing abstain when it is missing.
+   *
+   * A number must be epoch milliseconds from 0 to 8.64e15 (the `Date` range); relative times from 0 are fine.
+   * Epoch seconds (Python's `time.time()`, Slack's `ts`: a number from 1e9 to 1e10, which as milliseconds would be
+   * January to April 1970) are refused with an `InvalidTranscriptError` saying to multiply by 1000.
    */
   timestamp?: number | string;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
-import { timestampMs } from './iso-time.js';
+import { numericTimestampProblem, timestampMs } from './iso-time.js';
 import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 import { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits } from './validation-limits.js';
@@ -228,7 +228,7 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
       path: `messages[${i}].timestamp`,
       message:
         typeof ts === 'number'
-          ? `timestamp ${ts} is not a finite, non-negative number of epoch milliseconds`
+          ? numericTimestampProblem(ts)
           : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time of a real calendar date (e.g. 2024-05-01T10:00:00Z)`,
     });
     return undefined;
@@ -290,7 +290,8 @@ export function limitsValidatedUnder(t: ValidTranscript): Readonly<Required<Vali
  * gets an {@link InvalidTranscriptError} that names the field and the fix, never a crash or a silent guess.
  *
  * Rules: 1..200 messages (configurable), non-empty speakers, texts up to 10,000 characters, timestamps
- * (epoch ms or ISO 8601) that never go backwards, and a `target` that is one of the speakers. `target` may be
+ * (epoch ms from 0 to 8.64e15 but not 1e9 to 1e10, which is epoch seconds: see `Message.timestamp`; or ISO 8601)
+ * that never go backwards, and a `target` that is one of the speakers. `target` may be
  * omitted only when the transcript has a single speaker.
  *
  * The shape rules are `transcriptSchema` (zod); well-formed input takes a hand-written check of the same

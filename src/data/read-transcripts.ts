@@ -3,7 +3,6 @@ import { describeValue } from '../core/describe-value.js';
 import type { JsonValue } from '../core/json.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { Label, LabelledTranscript, Transcript } from '../core/transcript.js';
-import { validateTranscript } from '../core/validate.js';
 import { rememberValidated } from '../core/validate-examples.js';
 import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
@@ -17,6 +16,7 @@ import {
   TRANSCRIPT_LIMIT_OPTION_KEYS,
   type TranscriptLimitOptions,
   truncateTranscript,
+  validateTruncated,
 } from './transcript-limits.js';
 
 const LABELS: readonly Label[] = ['human', 'bot'];
@@ -122,7 +122,7 @@ function parseJsonlRow(line: string, where: string, options: ReadJsonlOptions): 
   if (kept.length > 0) t.fields = Object.fromEntries(kept.map((f) => [f, r[f] as JsonValue]));
   if (options.validate ?? true) {
     try {
-      const valid = validateTranscript(t, options.limits);
+      const valid = validateTruncated(t, messages !== given ? given : undefined, options.limits);
       if (options.limits !== undefined) rememberValidated(t, valid);
     } catch (err) {
       if (InvalidTranscriptError.isInstance(err)) {

@@ -1,6 +1,7 @@
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { DEFAULT_LIMITS, type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 
 /** How long transcripts are handled where they enter (a file, the CLI, a service request). */
 export interface TranscriptLimitOptions {
@@ -59,10 +60,71 @@ export function truncateTranscript<T>(value: T, options: TranscriptLimitOptions)
 export function limitTranscript(value: unknown, options: TranscriptLimitOptions): ValidTranscript {
   refuseUnknownKeys(options, TRANSCRIPT_LIMIT_OPTION_KEYS, 'the options of limitTranscript()');
   const cut = truncateTranscript(value, options);
-  const valid = validateTranscript(cut, options.limits);
-  if (cut !== value) markTruncated(valid, (value as { messages: unknown[] }).messages.length);
+  const before = cut !== value ? (value as { messages: unknown[] }).messages : undefined;
+  const valid = validateTruncated(cut, before, options.limits);
+  if (before !== undefined) markTruncated(valid, before.length);
   return valid;
 }
+
+/** The speaker of a message as given (before validation), or `undefined`. */
+function speakerOf(m: unknown): unknown {
+  return typeof m === 'object' && m !== null ? (m as { speaker?: unknown }).speaker : undefined;
+}
+
+/**
+ * `validateTranscript` of a transcript that {@link truncateTranscript} may have cut, saying what truncation did
+ * when it is the cause: the target's messages all fell before the last `maxMessages` (not "sent no message: use
+ * one of ..." about a valid transcript), or a transcript of several speakers with no target kept one speaker's
+ * messages only (which validation alone would judge as the lone speaker). The one home of these words for the
+ * service, the CLI's `--truncate` and the JSONL reader.
+ *
+ * @param t - the transcript as validated (cut, or not)
+ * @param before - the messages before truncation, when it dropped some; else `undefined`
+ * @param limits - the validation limits
+ * @throws InvalidTranscriptError as `validateTranscript` does, with the `target` issue explaining the truncation
+ * @internal
+ */
+export function validateTruncated(
+  t: unknown,
+  before: readonly unknown[] | undefined,
+  limits: ValidationLimits | undefined,
+): ValidTranscript {
+  let valid: ValidTranscript;
+  try {
+    valid = validateTranscript(t, limits);
+  } catch (err) {
+    const target = (t as { target?: unknown }).target;
+    if (
+      before === undefined ||
+      !InvalidTranscriptError.isInstance(err) ||
+      typeof target !== 'string' ||
+      !before.some((m) => speakerOf(m) === target)
+    ) {
+      throw err;
+    }
+    const message = `target "${target.slice(0, 80)}" sent none of the last ${(t as { messages: unknown[] }).messages.length} messages that truncation kept (its messages are all among the ${before.length - (t as { messages: unknown[] }).messages.length} dropped before them): ${RAISE_LIMIT}`;
+    throw new InvalidTranscriptError(
+      err.issues.map((i) => (i.path === 'target' ? { path: 'target', message } : i)),
+      { cause: err },
+    );
+  }
+  if (before !== undefined && (t as { target?: unknown }).target === undefined) {
+    const other = before.find((m) => speakerOf(m) !== valid.target);
+    if (other !== undefined) {
+      throw new InvalidTranscriptError([
+        {
+          path: 'target',
+          message: `target is missing and the transcript has more than one speaker (the last ${valid.messages.length} messages that truncation kept are all "${valid.target.slice(0, 80)}"'s): set target to the speaker to judge`,
+        },
+      ]);
+    }
+  }
+  return valid;
+}
+
+/** What to do when truncation dropped what validation needed. */
+const RAISE_LIMIT =
+  'raise maxMessages (--max-messages on the command line, server.maxMessages in the service config) or do not truncate';
 
 /** Transcripts {@link limitTranscript} truncated, with the message count they had. */
 const truncatedFrom = new WeakMap<object, number>();

@@ -137,7 +137,10 @@ export interface DetectorSpec {
  */
 export const ensembleSpecSchema = z.strictObject({
   strategy: z.enum(['weighted-mean', 'stacking', 'cascade'], {
-    error: 'strategy must be one of weighted-mean, stacking, cascade',
+    error: (issue) =>
+      issue.input === undefined
+        ? 'strategy is missing: set it to one of weighted-mean, stacking, cascade (an ensemble spec names it; new Ensemble() alone defaults to weighted-mean)'
+        : 'strategy must be one of weighted-mean, stacking, cascade',
   }),
   threshold: numberInRange(PROBABILITY).optional(),
   weights: z.record(z.string(), z.number().nonnegative()).optional(),
@@ -162,7 +165,10 @@ export const ensembleSpecSchema = z.strictObject({
  * ```
  */
 export interface EnsembleSpec {
-  /** How member scores combine; see `Ensemble`. */
+  /**
+   * How member scores combine; see `Ensemble`. Required here (a spec that leaves it out is refused with
+   * "strategy is missing"), though `new Ensemble()` defaults it to `weighted-mean`.
+   */
   strategy: 'weighted-mean' | 'stacking' | 'cascade';
   /**
    * P(bot) at or above which the ensemble says bot.

@@ -172,6 +172,12 @@ export function resolveEnsembleOptions(
   checkThreshold(threshold);
   const weights = memberWeights(names, options.weights);
   checkCosts(names, options.costs);
+  if (options.costs !== undefined && strategy !== 'cascade') {
+    throw new InvalidOptionsError(
+      'costs',
+      `orders the members of a "cascade" only (cheapest first) and has no effect with strategy ${describeValue(strategy)}: remove costs, or set strategy: 'cascade'`,
+    );
+  }
   const margin = options.margin ?? DEFAULT_MARGIN;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(

@@ -240,7 +240,8 @@ export async function rebuildMembers(
       name: s.name,
       threshold: s.threshold,
       weights,
-      ...(s.costs ? { costs: s.costs } : {}),
+      // Costs order a cascade only (a state saved before other strategies refused them may hold some).
+      ...(s.costs && s.strategy === 'cascade' ? { costs: s.costs } : {}),
       margin: s.margin,
       folds: s.folds,
       seed: s.seed,

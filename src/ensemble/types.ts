@@ -126,7 +126,7 @@ export interface EnsembleOptions {
   weights?: Record<string, number>;
   /**
    * `cascade` only: relative cost per member name; members run cheapest first (ties keep the given order).
-   * Members not listed cost 1.
+   * Members not listed cost 1. Refused (`InvalidOptionsError`) with another strategy, where it would have no effect.
    * @defaultValue the order the detectors were given in
    */
   costs?: Record<string, number>;

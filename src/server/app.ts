@@ -6,6 +6,7 @@ import { resolveValidationLimits } from '../core/validate.js';
 import { installAuth } from './auth.js';
 import { answerClientError } from './client-errors.js';
 import { errorAnswer, sendAnswer } from './error-table.js';
+import { failClosedOnListen, mustFailClosed } from './fail-closed.js';
 import { refuseEncodedBodies, utf8JsonParser } from './json-body.js';
 import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -51,7 +52,8 @@ const METRIC_KIND: Record<number, string> = { 429: 'overload', 503: 'timeout', 5
  * See docs/security.md for what the key protects, the limits and the timeouts.
  *
  * @param detector - what judges each transcript; its `detect` result is the response body
- * @param options - limits, timeouts and authentication
+ * @param options - limits, timeouts and authentication. Without `apiKey` (and without `auth: 'none'`) the
+ *   server fails closed: `app.listen` on a non-loopback address rejects with `ServiceStartError`
  *
  * @example
  * ```ts
@@ -62,6 +64,7 @@ const METRIC_KIND: Record<number, string> = { 429: 'overload', 503: 'timeout', 5
  */
 export async function createServer(detector: Detector, options: ServerOptions = {}): Promise<BotlensServer> {
   const o = resolveServerOptions(options);
+  const failClosed = mustFailClosed(options.auth, o.apiKey);
   const { feature } = OPTIONAL_NEEDS.service;
   const { default: Fastify } = await importOptional('fastify', feature, () => import('fastify'));
   const { default: swagger } = await importOptional(
@@ -120,6 +123,7 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   if (o.apiKey !== undefined) installAuth(app, o.apiKey);
   // Compressed bodies are refused by their header, before they are read or admitted.
   app.addHook('onRequest', refuseEncodedBodies);
+  if (failClosed) failClosedOnListen(app);
   admission.install(app);
 
   // Graceful shutdown: close() lets in-flight requests finish; answers sent meanwhile ask the client to drop its

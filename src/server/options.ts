@@ -72,6 +72,14 @@ export interface ServerOptions {
    */
   apiKey?: string;
   /**
+   * Authentication: `'bearer'` requires `apiKey`; `'none'` is the explicit opt-in to serve a non-loopback address
+   * without a key (as `"auth": "none"` in `botlens serve`'s config). Left out, a server without `apiKey` fails
+   * closed: `app.listen` on an address other than loopback (`0.0.0.0`, `::`, a LAN address) closes the server
+   * and rejects with `ServiceStartError`. See docs/security.md.
+   * @defaultValue undefined (`'bearer'` with `apiKey`; without it, loopback only)
+   */
+  auth?: 'bearer' | 'none';
+  /**
    * Ensemble members (by name) allowed to fail at warm-up; any other member that fails makes `ready` reject and
    * keeps `/readyz` at 503.
    * @defaultValue [] (every member is required)
@@ -97,7 +105,7 @@ export interface ServerOptions {
 }
 
 /** {@link ServerOptions} with every default applied. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'apiKey' | 'warmup'>> &
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'apiKey' | 'auth' | 'warmup'>> &
   Pick<ServerOptions, 'apiKey'> & { warmup: Transcript };
 
 const DEFAULT_WARMUP: Transcript = {
@@ -128,6 +136,7 @@ const SERVER_OPTION_KEYS: OptionKeys<ServerOptions> = {
   headersTimeoutMs: true,
   keepAliveTimeoutMs: true,
   apiKey: true,
+  auth: true,
   optionalMembers: true,
   warmup: true,
   disposeOnClose: true,

@@ -4,6 +4,7 @@ import { ServiceStartError } from '../errors/service-start-error.js';
 import { type BotlensServer, createServer } from './app.js';
 import { refuseUnfittedEnsemble, type ServerSettings, type ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
+import { isLoopbackHost, openHostRefusal } from './fail-closed.js';
 import { type ServerOptions, unsendableKey } from './options.js';
 import { degradedWarning } from './readiness.js';
 import { createWorkerPool } from './worker-pool.js';
@@ -78,16 +79,12 @@ const PASSED_SETTINGS = [
   'optionalMembers',
 ] as const satisfies readonly (keyof ServerSettings & keyof ServerOptions)[];
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopbackHost } from './fail-closed.js';
 
 /**
  * Decides the API key from the settings and the environment, failing closed: a named variable that is unset or
- * empty, `"auth": "bearer"` without a key, or a non-loopback host without a key and without `"auth": "none"`
- * stops start-up.
+ * empty, `"auth": "bearer"` without a key, `"auth": "none"` with a key set in `BOTLENS_API_KEY` (which it would
+ * ignore), or a non-loopback host without a key and without `"auth": "none"` stops start-up.
  *
  * @returns the key (undefined: no authentication) and a warning to log, if any
  * @throws ServiceStartError saying what to set
@@ -103,6 +100,13 @@ export function resolveApiKey(
     if (s.apiKeyEnv !== undefined) {
       throw new ServiceStartError(
         `server.auth is "none" but server.apiKeyEnv names ${s.apiKeyEnv}: remove one of them.`,
+      );
+    }
+    // A key the operator exported would be ignored without a word: refused like the apiKeyEnv conflict above.
+    if (value !== undefined && value.length > 0) {
+      throw new ServiceStartError(
+        `server.auth is "none" (or --auth none) but ${variable} is set, and the key would be ignored: unset ` +
+          `${variable} to serve without a key, or drop "auth": "none" to require it.`,
       );
     }
     return isLoopbackHost(host)
@@ -126,9 +130,10 @@ export function resolveApiKey(
     throw new ServiceStartError(`server.auth is "bearer" but no API key is set: set ${variable} to the key.`);
   }
   if (!isLoopbackHost(host)) {
-    throw new ServiceStartError(
-      `Refusing to serve ${host} without an API key: set ${variable} (or server.apiKeyEnv), or opt in to no ` +
-        `authentication with "auth": "none" in the server config (or --auth none).`,
+    throw openHostRefusal(
+      host,
+      `set ${variable} (or server.apiKeyEnv), or opt in to no authentication with "auth": "none" in the server ` +
+        'config (or --auth none).',
     );
   }
   return {};
@@ -217,6 +222,8 @@ async function serve(
   const server = await createServer(detector, {
     ...passed,
     ...(apiKey !== undefined && { apiKey }),
+    // resolveApiKey allowed serving without a key only on loopback or with this opt-in.
+    ...(s.auth === 'none' && { auth: 'none' as const }),
     logger: options.logger ?? false,
     disposeOnClose: true,
   });

@@ -41,6 +41,14 @@ export const MALFORMED_TRANSCRIPTS: readonly MalformedTranscript[] = Object.free
   },
   { why: 'a non-ISO timestamp', value: { messages: [{ speaker: 'a', text: 'hi', timestamp: 'yesterday' }] } },
   {
+    why: 'a timestamp in epoch seconds',
+    value: { messages: [{ speaker: 'a', text: 'hi', timestamp: 1_700_000_000 }] },
+  },
+  {
+    why: 'a timestamp past the Date range',
+    value: { messages: [{ speaker: 'a', text: 'hi', timestamp: 1e300 }] },
+  },
+  {
     why: 'more than 200 messages',
     value: { messages: Array.from({ length: 201 }, (_, i) => ({ speaker: 'a', text: `m${i}` })) },
   },
