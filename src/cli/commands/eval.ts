@@ -4,6 +4,7 @@ import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
+import { parseModelFlags } from '../../flags/ensemble-flags.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
@@ -22,6 +23,7 @@ import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 type EvalFlags = DetectorFlags &
   TranscriptFlags & {
@@ -74,7 +76,10 @@ export function registerEvalCommand(program: Command): void {
         .command('eval')
         .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
         .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
-        .option('--fit <file>', 'labelled training data to fit on first')
+        .option(
+          '--fit <file>',
+          'labelled training data to fit the ensemble of the detector flags on first (not with --model fitted.json: evaluate that without --fit)',
+        )
         .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
         .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
@@ -91,8 +96,16 @@ export function registerEvalCommand(program: Command): void {
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted'),
       { strategy: 'weighted-mean', preset: 'eval' },
     ),
-  ).action(async (flags: EvalFlags) => {
+  ).action(async (flags: EvalFlags, cmd: Command) => {
     const prefix = parsePrefix(flags.prefix);
+    const { fitted } = parseModelFlags(flags.model);
+    if (flags.fit && fitted !== undefined) {
+      // A fit would start from the file's fitted state: neither the file as saved nor a fresh fit.
+      usageError(
+        cmd,
+        `--fit cannot be used with the fitted model --model ${fitted}: evaluate the fitted file without --fit, or fit a new ensemble with --fit and --detectors/--strategy or --preset in place of --model ${fitted}`,
+      );
+    }
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
