@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { boundAddressText } from '../bound-address.js';
 import { ARG } from '../flag-parsers.js';
 
 /** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
@@ -42,13 +43,14 @@ export function registerServeCommand(program: Command): void {
         }
         // "listening on" is printed once the detector has loaded: a model that fails to load ends the command
         // before it says it serves (the port is bound earlier, for /healthz during the warm-up).
-        const { url } = await startService(config, {
+        const { url, server } = await startService(config, {
           ...(port !== undefined && { port }),
           ...(flags.host !== undefined && { host: flags.host }),
           ...(flags.auth !== undefined && { auth: flags.auth }),
           logger: flags.log ?? false,
         });
-        process.stderr.write(`botlens: listening on ${url}\nbotlens: ready\n`);
+        const bound = boundAddressText(server.app.server.address(), url);
+        process.stderr.write(`botlens: listening on ${bound}\nbotlens: ready\n`);
       },
     );
 }
