@@ -21,6 +21,7 @@ import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
+import { STDIN } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
 import { usageError } from '../usage-error.js';
@@ -75,10 +76,13 @@ export function registerEvalCommand(program: Command): void {
       program
         .command('eval')
         .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
-        .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
+        .requiredOption(
+          '--data <file>',
+          'labelled evaluation data (JSONL: messages, target, label); - reads standard input',
+        )
         .option(
           '--fit <file>',
-          'labelled training data to fit the ensemble of the detector flags on first (not with --model fitted.json: evaluate that without --fit)',
+          'labelled training data to fit the ensemble of the detector flags on first (not with --model fitted.json: evaluate that without --fit); - reads standard input',
         )
         .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
         .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
@@ -106,6 +110,9 @@ export function registerEvalCommand(program: Command): void {
         `--fit cannot be used with the fitted model --model ${fitted}: evaluate the fitted file without --fit, or fit a new ensemble with --fit and --detectors/--strategy or --preset in place of --model ${fitted}`,
       );
     }
+    if (flags.data === STDIN && flags.fit === STDIN) {
+      usageError(cmd, '--data - and --fit - cannot both read standard input: give one of them as a file');
+    }
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
@@ -117,7 +124,7 @@ export function registerEvalCommand(program: Command): void {
       if (!flags.fit) {
         releaseChecked = await refuseUnfittedSpec(flags, 'eval', {
           ...loadProgressOptions(loadBar),
-          inputs: [flags.data],
+          inputs: flags.data === STDIN ? [] : [flags.data],
         });
       }
       await evaluate(flags, prefix, loadBar);

@@ -27,6 +27,7 @@ import { queueOption, redisOption } from '../queue-option.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { MAX_SCORE_WORKERS, parseWorkers, scoreWorkerThreads } from '../score-workers.js';
+import { STDIN } from '../standard-streams.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 import {
   addTranscriptFlags,
@@ -34,6 +35,7 @@ import {
   type TranscriptFlags,
   transcriptOptionsFromFlags,
 } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 interface ScoreFlags extends DetectorFlags, TranscriptFlags {
   out: string;
@@ -159,7 +161,10 @@ export function registerScoreCommand(program: Command): void {
         .description(
           'score every line of a JSONL corpus into a JSONL scores file (streams any size; resumable; worker threads or a Redis queue)',
         )
-        .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
+        .argument(
+          '<corpus>',
+          'JSONL file: one { "messages": [...], "target": "...", "id"?: ... } per line (a file, not - : --resume reads it again)',
+        )
         .requiredOption(
           '--out <file>',
           'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
@@ -197,7 +202,13 @@ export function registerScoreCommand(program: Command): void {
         ),
     ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
-  ).action(async (corpus: string, flags: ScoreFlags) => {
+  ).action(async (corpus: string, flags: ScoreFlags, cmd: Command) => {
+    if (corpus === STDIN) {
+      usageError(
+        cmd,
+        'score reads its corpus from a file, not standard input (- ): it reads it again to --resume an interrupted run. Save the input to a file first (cat > corpus.jsonl) and score that',
+      );
+    }
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
     // The number flags first (parsed again where they are used), then the files.
     parseCount('--batch-size', flags.batchSize, 1);
