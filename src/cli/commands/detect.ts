@@ -86,12 +86,7 @@ function prettyDetection(d: Detection): string {
       '',
       formatTable(
         ['detector', 'signal', 'value', 'evidence'],
-        evidence.map(({ m, e }) => [
-          m,
-          e.name,
-          prettyValue(e.value),
-          e.sentence,
-        ]),
+        evidence.map(({ m, e }) => [m, e.name, prettyValue(e.value), e.sentence]),
       ),
     );
   }
