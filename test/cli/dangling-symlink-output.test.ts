@@ -26,7 +26,7 @@ describe('fit --out on a dangling symlink', () => {
     const out = join(tmp, 'dangling.json');
     const target = join(tmp, 'missing-dir', 'file.json');
     symlinkSync(target, out);
-    const r = await runCli([
+    const fit = [
       'fit',
       '--data',
       data,
@@ -36,27 +36,15 @@ describe('fit --out on a dangling symlink', () => {
       'heuristic',
       '--strategy',
       'weighted-mean',
-      '--quiet',
-    ]);
+    ];
+    const r = await runCli([...fit, '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       `${out} already exists as a symlink to ${target}, which does not exist: pass --force`,
     );
     expect(lstatSync(out).isSymbolicLink()).toBe(true);
     expect(readlinkSync(out)).toBe(target);
-    const forced = await runCli([
-      'fit',
-      '--data',
-      data,
-      '--out',
-      out,
-      '--detectors',
-      'heuristic',
-      '--strategy',
-      'weighted-mean',
-      '--quiet',
-      '--force',
-    ]);
+    const forced = await runCli([...fit, '--quiet', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(lstatSync(out).isFile()).toBe(true);
   });

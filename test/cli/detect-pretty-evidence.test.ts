@@ -32,18 +32,8 @@ writeFileSync(chat, JSON.stringify(transcript('bot', 99)));
 describe('detect --pretty with an embedding member', () => {
   it('sums up nearest_examples in its cell instead of printing raw full-precision JSON', async () => {
     const fitted = join(tmp, 'fitted.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
-      train,
-      '--out',
-      fitted,
-      '--detectors',
-      'heuristic,embedding',
-      '--embedder',
-      'hashing',
-      '--quiet',
-    ]);
+    const spec = ['--detectors', 'heuristic,embedding', '--embedder', 'hashing'];
+    const fit = await runCli(['fit', '--data', train, '--out', fitted, ...spec, '--quiet']);
     expect(fit.code, fit.stderr).toBe(0);
     const r = await runCli(['detect', chat, '--model', fitted, '--pretty']);
     expect(r.code, r.stderr).toBe(0);

@@ -40,15 +40,8 @@ describe('score --workers', () => {
 
   it('scores with many workers on a short corpus, with a note on the cores', async () => {
     const out = join(tmp, 'many.jsonl');
-    const r = await runCli([
-      'score',
-      corpus,
-      '--out',
-      out,
-      '--workers',
-      String(MAX_SCORE_WORKERS),
-      '--no-progress',
-    ]);
+    const workers = String(MAX_SCORE_WORKERS);
+    const r = await runCli(['score', corpus, '--out', out, '--workers', workers, '--no-progress']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/--workers 256 is more than the \d+ CPU core\(s\) here/);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
