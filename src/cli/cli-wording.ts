@@ -45,11 +45,40 @@ export const CLI_REMEDIES: readonly {
     flags: ['--truncate', '--max-messages'],
     otherwise: '(this command has no flag to raise the limit)',
   },
+  // pull and check-model (their --hub-url flag; every command reads HF_ENDPOINT)
+  {
+    library: 'check the network and hubUrl',
+    cli: 'check the network and --hub-url',
+    flags: ['--hub-url'],
+    otherwise: 'check the network and HF_ENDPOINT',
+  },
+  {
+    library: 'check hubUrl points at a Hugging Face Hub',
+    cli: 'check --hub-url points at a Hugging Face Hub',
+    flags: ['--hub-url'],
+    otherwise: 'check HF_ENDPOINT points at a Hugging Face Hub',
+  },
   {
     library: 'split the message or raise maxTextLength',
     cli: 'split the message into shorter ones (the CLI has no flag to raise this limit; the library takes limits.maxTextLength)',
   },
 ];
+
+/**
+ * An `InvalidOptionsError` message that names a library option the command has as a flag (`Invalid option "out":
+ * ... choose another out`, `Invalid option "hubUrl"`) with the flag instead (`"--out"`, `another --out`,
+ * `"--hub-url"`); other messages, and options the command has no flag for, are kept.
+ */
+function withFlagName(message: string, flags: ReadonlySet<string> | undefined): string {
+  const name = /^Invalid option "([a-z][a-zA-Z]*)":/.exec(message)?.[1];
+  if (name === undefined || flags === undefined) return message;
+  const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (!flags.has(flag)) return message;
+  return message
+    .replace(`Invalid option "${name}"`, `Invalid option "${flag}"`)
+    .split(`another ${name}`)
+    .join(`another ${flag}`);
+}
 
 /**
  * A library error's message with its remedies in CLI terms (see {@link CLI_REMEDIES}); other text is kept.
@@ -59,7 +88,7 @@ export const CLI_REMEDIES: readonly {
  *   worded without it; `undefined` when no command ran (every remedy in its CLI wording)
  */
 export function inCliTerms(message: string, flags?: ReadonlySet<string>): string {
-  let out = message;
+  let out = withFlagName(message, flags);
   for (const r of CLI_REMEDIES) {
     const has = flags === undefined || r.flags === undefined || r.flags.every((f) => flags.has(f));
     const wording = has ? r.cli : (r.otherwise ?? r.library);

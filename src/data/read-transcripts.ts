@@ -140,7 +140,7 @@ function parseJsonlRow(line: string, where: string, options: ReadJsonlOptions): 
 /**
  * Reads a speaker-level JSONL file; see {@link parseTranscriptsJsonl}.
  *
- * @param path - file path
+ * @param path - file path, or `-` for standard input
  * @throws BotlensError with code `READ_FAILED` when the file cannot be read
  * @throws InvalidTranscriptError naming the line and byte of the first malformed UTF-8 sequence, and as
  *   {@link parseTranscriptsJsonl} does
@@ -158,7 +158,8 @@ export async function readTranscriptsJsonl(
   const out: JsonlRecord[] = [];
   // Line by line: a file larger than the longest string works. A row may carry fields besides its transcript
   // (`score` reads such rows too), so a line is capped only below the longest string, not by transcriptByteCap.
-  for await (const l of readCorpusLines(path, 0, undefined, MAX_INPUT_BYTES)) {
+  // `-` is standard input, as for readTranscriptJson.
+  for await (const l of readCorpusLines(path === '-' ? process.stdin : path, 0, undefined, MAX_INPUT_BYTES)) {
     const where = `${path}:${l.line}`;
     if (l.invalid !== undefined) throw new InvalidTranscriptError([{ path: where, message: l.invalid }]);
     out.push(parseJsonlRow(l.line === 1 ? withoutBom(l.text) : l.text, where, options));

@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { type CheckWritableOptions, checkWritable } from './check-writable.js';
@@ -117,7 +117,8 @@ function existsError(path: string, options: CheckOutputFileOptions): InvalidOpti
 
 /**
  * Checks, before any work, that a file can be written at `path` ({@link checkWritable}: its folder exists and is
- * writable, the path is not a folder), and that an existing file is only replaced with `force`.
+ * writable, the path is not a folder), and that an existing file, or a symlink (one whose target is missing too),
+ * is only replaced with `force`.
  *
  * @param path - the output file
  * @param options - the option name and `force`
@@ -126,7 +127,17 @@ function existsError(path: string, options: CheckOutputFileOptions): InvalidOpti
  */
 export function checkOutputFile(path: string, options: CheckOutputFileOptions): void {
   checkWritable(path, { option: options.option });
-  if (statSync(path, { throwIfNoEntry: false }) && !options.force) throw existsError(path, options);
+  if (options.force) return;
+  // The entry itself, not what it names: a symlink whose target is missing is there too, and replacing it is no
+  // less a replacement than replacing one that names a file.
+  const entry = lstatSync(path, { throwIfNoEntry: false });
+  if (entry?.isSymbolicLink() && !statSync(path, { throwIfNoEntry: false })) {
+    throw new InvalidOptionsError(
+      options.option,
+      `${path} already exists as a symlink to ${readlinkSync(path)}, which does not exist: pass ${options.forceFlag ?? '--force'} to replace the symlink, or choose another ${options.option}`,
+    );
+  }
+  if (entry) throw existsError(path, options);
 }
 
 /**

@@ -78,7 +78,7 @@ describe('--prior', () => {
     expect(fitMean.code).toBe(0);
     const refused = await runCli(['detect', t, '--model', mean, '--prior', '0.5']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/"prior": applies to the stacking strategy only/);
+    expect(refused.stderr).toMatch(/"--prior": applies to the stacking strategy only/);
 
     for (const v of ['0', '1', 'x']) {
       const bad = await runCli([

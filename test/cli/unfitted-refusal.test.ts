@@ -152,7 +152,7 @@ describe('commands that score refuse an unfitted ensemble before reading data', 
 
 describe('an ensemble that cannot be built', () => {
   it('two members of one name: refused by the rule createEnsemble applies, with no fit command printed', async () => {
-    const duplicate = `Invalid option "detectors": two detectors are named "heuristic": give one a different "name"`;
+    const duplicate = `Invalid option "--detectors": two detectors are named "heuristic": give one a different "name"`;
     for (const argv of [
       ['detect', missing, '--detectors', 'heuristic,heuristic,embedding'],
       ['eval', '--data', missing, '--detectors', 'heuristic,heuristic', '--strategy', 'stacking'],

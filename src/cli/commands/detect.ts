@@ -37,6 +37,27 @@ function fmt(score: number | null | undefined): string {
   return score === null || score === undefined ? 'abstain' : score.toFixed(3);
 }
 
+/** The widest evidence value the table shows as is; a longer one is summed up (its sentence says the rest). */
+const MAX_VALUE_WIDTH = 40;
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/**
+ * An evidence value as a table cell: numbers to 3 decimals (also inside lists and objects); a value still wider
+ * than {@link MAX_VALUE_WIDTH} is summed up (`5 items`, `3 fields`), since the evidence sentence beside it says
+ * what it holds and `--json` gives it whole: a list of full-precision neighbours made every row ~700 columns wide.
+ */
+function prettyValue(value: unknown): string {
+  if (typeof value === 'number') return String(round3(value));
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? round3(v) : v)) ?? '';
+  if (text.length <= MAX_VALUE_WIDTH) return text;
+  if (Array.isArray(value)) return `${value.length} items (--json for all)`;
+  if (value !== null && typeof value === 'object') {
+    return `${Object.keys(value).length} fields (--json for all)`;
+  }
+  return `${text.slice(0, MAX_VALUE_WIDTH - 1)}…`;
+}
+
 /** Renders a detection (or ensemble result) as a readable report. */
 function prettyDetection(d: Detection): string {
   const out: string[] = [
@@ -65,12 +86,7 @@ function prettyDetection(d: Detection): string {
       '',
       formatTable(
         ['detector', 'signal', 'value', 'evidence'],
-        evidence.map(({ m, e }) => [
-          m,
-          e.name,
-          typeof e.value === 'number' ? String(Math.round(e.value * 1000) / 1000) : JSON.stringify(e.value),
-          e.sentence,
-        ]),
+        evidence.map(({ m, e }) => [m, e.name, prettyValue(e.value), e.sentence]),
       ),
     );
   }

@@ -4,6 +4,7 @@ import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
+import { parseModelFlags } from '../../flags/ensemble-flags.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
@@ -20,8 +21,10 @@ import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
+import { STDIN } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 type EvalFlags = DetectorFlags &
   TranscriptFlags & {
@@ -73,8 +76,14 @@ export function registerEvalCommand(program: Command): void {
       program
         .command('eval')
         .description('evaluate detectors on labelled speaker-level JSONL (bot = positive class)')
-        .requiredOption('--data <file>', 'labelled evaluation data (JSONL: messages, target, label)')
-        .option('--fit <file>', 'labelled training data to fit on first')
+        .requiredOption(
+          '--data <file>',
+          'labelled evaluation data (JSONL: messages, target, label); - reads standard input',
+        )
+        .option(
+          '--fit <file>',
+          'labelled training data to fit the ensemble of the detector flags on first (not with --model fitted.json: evaluate that without --fit); - reads standard input',
+        )
         .option('--by <field>', 'also report metrics per value of this record field (e.g. source)')
         .option(GROUP_BY_FLAG, `with --fit: ${GROUP_BY_HELP}`)
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
@@ -91,8 +100,19 @@ export function registerEvalCommand(program: Command): void {
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted'),
       { strategy: 'weighted-mean', preset: 'eval' },
     ),
-  ).action(async (flags: EvalFlags) => {
+  ).action(async (flags: EvalFlags, cmd: Command) => {
     const prefix = parsePrefix(flags.prefix);
+    const { fitted } = parseModelFlags(flags.model);
+    if (flags.fit && fitted !== undefined) {
+      // A fit would start from the file's fitted state: neither the file as saved nor a fresh fit.
+      usageError(
+        cmd,
+        `--fit cannot be used with the fitted model --model ${fitted}: evaluate the fitted file without --fit, or fit a new ensemble with --fit and --detectors/--strategy or --preset in place of --model ${fitted}`,
+      );
+    }
+    if (flags.data === STDIN && flags.fit === STDIN) {
+      usageError(cmd, '--data - and --fit - cannot both read standard input: give one of them as a file');
+    }
     if (flags.groupBy !== undefined && !flags.fit) {
       throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
     }
@@ -104,7 +124,7 @@ export function registerEvalCommand(program: Command): void {
       if (!flags.fit) {
         releaseChecked = await refuseUnfittedSpec(flags, 'eval', {
           ...loadProgressOptions(loadBar),
-          inputs: [flags.data],
+          inputs: flags.data === STDIN ? [] : [flags.data],
         });
       }
       await evaluate(flags, prefix, loadBar);

@@ -6,8 +6,10 @@ import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
+import { STDIN, STDOUT, writeStdout } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 interface FitFlags extends DetectorFlags, TranscriptFlags {
   data: string;
@@ -29,20 +31,35 @@ export function registerFitCommand(program: Command): void {
       program
         .command('fit')
         .description('fit an ensemble on labelled speaker-level JSONL and save it for `detect --model`')
-        .requiredOption('--data <file>', 'labelled training data (JSONL: messages, target, label)')
-        .requiredOption('--out <file>', 'where to write the fitted ensemble (JSON)')
+        .requiredOption(
+          '--data <file>',
+          'labelled training data (JSONL: messages, target, label); - reads standard input',
+        )
+        .requiredOption(
+          '--out <file>',
+          'where to write the fitted ensemble (JSON); - writes it to standard output (not with --json)',
+        )
         .option('--force', 'replace --out when it exists')
         .option(GROUP_BY_FLAG, GROUP_BY_HELP)
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted')
         .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
       { strategy: 'stacking', preset: 'fit' },
     ),
-  ).action(async (flags: FitFlags) => {
-    checkOutputFile(flags.out, { option: '--out', force: flags.force });
-    assertOutputSeparate({ option: '--out', path: flags.out }, [
-      { option: '--data', path: flags.data },
-      ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
-    ]);
+  ).action(async (flags: FitFlags, cmd: Command) => {
+    const toStdout = flags.out === STDOUT;
+    if (toStdout && flags.json) {
+      usageError(
+        cmd,
+        '--out - writes the fitted ensemble to standard output, so --json cannot print there too: leave one out',
+      );
+    }
+    if (!toStdout) {
+      checkOutputFile(flags.out, { option: '--out', force: flags.force });
+      assertOutputSeparate({ option: '--out', path: flags.out }, [
+        ...(flags.data === STDIN ? [] : [{ option: '--data', path: flags.data }]),
+        ...flags.model.filter((m) => !m.includes('=')).map((path) => ({ option: '--model', path })),
+      ]);
+    }
     await checkCommandPackages({ flags });
     const note = checkGroupBy(flags, flags.groupBy);
     const train = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.groupBy));
@@ -60,7 +77,9 @@ export function registerFitCommand(program: Command): void {
       // gives the event loop a turn, seconds later, just to clear this line.
       await fitGrouped(detector, train, flags.groupBy, '--data');
       progress.stop();
-      await writeFileAtomic(flags.out, `${JSON.stringify(detector.toJSON())}\n`);
+      const state = `${JSON.stringify(detector.toJSON())}\n`;
+      if (toStdout) await writeStdout(state);
+      else await writeFileAtomic(flags.out, state);
       const ms = performance.now() - t0;
       if (flags.json) {
         process.stdout.write(
@@ -68,7 +87,7 @@ export function registerFitCommand(program: Command): void {
         );
       }
       process.stderr.write(
-        `botlens: fitted ${detector.name} on ${train.length} transcripts in ${(ms / 1000).toFixed(1)} s; saved ${flags.out}\n`,
+        `botlens: fitted ${detector.name} on ${train.length} transcripts in ${(ms / 1000).toFixed(1)} s; ${toStdout ? 'written to standard output' : `saved ${flags.out}`}\n`,
       );
     } finally {
       loadBar?.stop();

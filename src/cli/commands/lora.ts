@@ -35,8 +35,9 @@ interface TrainFlags {
   force?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** A repeatable flag's values; with no default, so a required one left out is a usage error. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** A number flag of `lora train` (the trainer checks the ranges, naming the option). */
@@ -97,7 +98,6 @@ export function registerLoraCommand(program: Command): void {
       '--adapter <dir>',
       'PEFT adapter folder (adapter_config.json, adapter_model.safetensors); repeat to merge several',
       collect,
-      [] as string[],
     )
     .requiredOption('--out <dir>', 'folder to write the merged model to')
     .option('--force', 'overwrite an existing merged model in --out')

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
-import { checkOutputFolder } from '../../fs/safe-paths.js';
+import { assertOutputSeparate, checkOutputFolder } from '../../fs/safe-paths.js';
 import {
   DEFAULT_OPTIMIZE_PASSES,
   OPTIMIZE_PASSES,
@@ -58,6 +58,8 @@ export function registerOptimizeCommand(program: Command): void {
         minOpen: true,
       });
       const passes = passesFromFlag(flags.passes);
+      // Named as the CLI names them (the library calls the input modelDir).
+      assertOutputSeparate({ option: '--out', path: flags.out }, [{ option: 'folder', path: dir }]);
       checkOutputFolder(flags.out, {
         option: '--out',
         force: flags.overwrite,

@@ -8,9 +8,10 @@ import type { Int4BlockSize } from '../../quant/int4.js';
 import type { Int8Format, QuantizeOptions } from '../../quant/quantize-options.js';
 import { usageChecked } from '../flag-parsers.js';
 import { formatTable } from '../format-table.js';
+import { usageError } from '../usage-error.js';
 
 interface QuantizeFlags {
-  bits: string;
+  bits?: string;
   blockSize: string;
   asymmetric?: boolean;
   perTensor?: boolean;
@@ -71,7 +72,7 @@ function parseInt8Format(v: string): Int8Format {
  * @param flags - parsed commander flags
  * @throws InvalidOptionsError naming the flag at fault
  */
-function quantizeOptionsFromFlags(flags: QuantizeFlags): QuantizeOptions {
+function quantizeOptionsFromFlags(flags: QuantizeFlags & { bits: string }): QuantizeOptions {
   const bits = parseBits(flags.bits);
   const blockSize = parseBlockSize(flags.blockSize);
   const accuracyLevel = parseAccuracyLevel(flags.accuracyLevel);
@@ -103,12 +104,14 @@ export function registerQuantizeCommand(program: Command): void {
   program
     .command('quantize')
     .description(
-      "quantize a model folder's ONNX models to int8 (dtype q8) or 4-bit (dtype q4), next to the float ones",
+      "quantize a model folder's ONNX models to int8 (--bits 8, loaded as dtype q8) or 4-bit (--bits 4, dtype q4), next to the float ones",
     )
     .argument('<dir>', 'model folder in the transformers.js layout (config.json, onnx/model.onnx)')
-    .requiredOption(
+    // Required, but checked in the action: commander checks required options before unknown ones, so
+    // `--dtype q8` would be answered with a missing --bits rather than the unknown option.
+    .option(
       '--bits <n>',
-      '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx)',
+      '8 (dynamic int8, onnx/model_quantized.onnx) or 4 (MatMulNBits, onnx/model_q4.onnx); required',
       usageChecked(parseBits),
     )
     .option(
@@ -157,8 +160,10 @@ export function registerQuantizeCommand(program: Command): void {
     .option('--overwrite', 'replace existing quantized files')
     .option('--no-verify', 'skip the ONNX Runtime check of the result against the float model')
     .option('--json', 'print the full result as JSON')
-    .action(async (dir: string, flags: QuantizeFlags) => {
-      const options = quantizeOptionsFromFlags(flags);
+    .action(async (dir: string, flags: QuantizeFlags, cmd: Command) => {
+      const { bits } = flags;
+      if (bits === undefined) usageError(cmd, "required option '--bits <n>' not specified");
+      const options = quantizeOptionsFromFlags({ ...flags, bits });
       // The quantized files go next to the float ones: their folder must be writable before any model is read.
       const onnxDir = join(dir, 'onnx');
       if (statSync(onnxDir, { throwIfNoEntry: false })?.isDirectory())

@@ -21,12 +21,14 @@ import {
 } from '../detector-flags.js';
 import { onEarlyExit } from '../exit-cleanup.js';
 import { EXIT } from '../exit-codes.js';
-import { countArg } from '../flag-parsers.js';
+import { countArg, usageChecked } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { queueOption, redisOption } from '../queue-option.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
+import { MAX_SCORE_WORKERS, parseWorkers, scoreWorkerThreads } from '../score-workers.js';
+import { STDIN } from '../standard-streams.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 import {
   addTranscriptFlags,
@@ -34,6 +36,7 @@ import {
   type TranscriptFlags,
   transcriptOptionsFromFlags,
 } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 interface ScoreFlags extends DetectorFlags, TranscriptFlags {
   out: string;
@@ -159,7 +162,10 @@ export function registerScoreCommand(program: Command): void {
         .description(
           'score every line of a JSONL corpus into a JSONL scores file (streams any size; resumable; worker threads or a Redis queue)',
         )
-        .argument('<corpus>', 'JSONL: one { "messages": [...], "target": "...", "id"?: ... } per line')
+        .argument(
+          '<corpus>',
+          'JSONL file: one { "messages": [...], "target": "...", "id"?: ... } per line (a file, not - : --resume reads it again)',
+        )
         .requiredOption(
           '--out <file>',
           'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
@@ -181,7 +187,11 @@ export function registerScoreCommand(program: Command): void {
             .default('fail'),
         )
         .option('--evidence', 'include each detection’s evidence in the records')
-        .option('--workers <n>', 'worker threads (0 = in this thread; default: one per core)', countArg(0))
+        .option(
+          '--workers <n>',
+          `worker threads, 0 to ${MAX_SCORE_WORKERS} (0 = in this thread; default: one per core; never more than the corpus has batches, and a note when more than the cores)`,
+          usageChecked(parseWorkers),
+        )
         .option('--batch-size <n>', 'lines per task (default 32 locally, 16 on a queue)', countArg(1))
         .addOption(redisOption('score through a BullMQ queue on this Redis (run `botlens worker` elsewhere)'))
         .addOption(queueOption('queue name with --redis'))
@@ -193,11 +203,17 @@ export function registerScoreCommand(program: Command): void {
         ),
     ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
-  ).action(async (corpus: string, flags: ScoreFlags) => {
+  ).action(async (corpus: string, flags: ScoreFlags, cmd: Command) => {
+    if (corpus === STDIN) {
+      usageError(
+        cmd,
+        'score reads its corpus from a file, not standard input (- ): it reads it again to --resume an interrupted run. Save the input to a file first (cat > corpus.jsonl) and score that',
+      );
+    }
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
     // The number flags first (parsed again where they are used), then the files.
     parseCount('--batch-size', flags.batchSize, 1);
-    parseCount('--workers', flags.workers, 0);
+    parseWorkers(flags.workers);
     // Every optional package this run needs, named at once: the queue's, and the models' where this process
     // loads them (a fitted file on a queue is loaded by the workers only).
     const onQueueFitted = flags.redis !== undefined && parseModelFlags(flags.model).fitted !== undefined;
@@ -273,7 +289,9 @@ async function scoreWith(
       );
   } else {
     const { scoreCorpusWith } = await import('../../corpus/score-corpus.js');
-    const threads = parseCount('--workers', flags.workers, 0);
+    const threads = await scoreWorkerThreads(corpus, parseWorkers(flags.workers), batchSize, (s) =>
+      process.stderr.write(s),
+    );
     if (threads !== 0) await release(); // worker threads load their own models
     outcomes = (afterLine, onBytes) =>
       scoreCorpusWith(
@@ -284,7 +302,7 @@ async function scoreWith(
           ...limits,
           afterLine,
           onBytes,
-          ...(threads !== undefined && { threads }),
+          threads,
           ...(batchSize !== undefined && { batchSize }),
         },
         { unfittedChecked: true },

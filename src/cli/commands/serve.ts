@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
+import { type Command, Option } from 'commander';
 import { parseNumberFlag } from '../../flags/parse-number.js';
+import { boundAddressText } from '../bound-address.js';
 import { ARG } from '../flag-parsers.js';
 
 /** `botlens serve [--config FILE] [--port N] [--host H] [--auth none]`: the HTTP API. */
@@ -19,13 +19,21 @@ export function registerServeCommand(program: Command): void {
       '--host <host>',
       'interface to bind (default 127.0.0.1; 0.0.0.0 in containers needs a key or --auth none)',
     )
-    .option(
-      '--auth <mode>',
-      '"bearer" (require BOTLENS_API_KEY) or "none" (no key, also on public addresses)',
+    .addOption(
+      new Option(
+        '--auth <mode>',
+        '"bearer" (require BOTLENS_API_KEY) or "none" (no key, also on public addresses)',
+      ).choices(['bearer', 'none']),
     )
     .option('--log', 'log requests as JSON lines')
     .action(
-      async (flags: { config?: string; port?: string; host?: string; auth?: string; log?: boolean }) => {
+      async (flags: {
+        config?: string;
+        port?: string;
+        host?: string;
+        auth?: 'bearer' | 'none';
+        log?: boolean;
+      }) => {
         // Every missing package at once, with one install line, before the config is read.
         const { importAllOptional } = await import('../../core/optional-import.js');
         const { OPTIONAL_NEEDS } = await import('../../core/optional-needs.js');
@@ -37,18 +45,16 @@ export function registerServeCommand(program: Command): void {
           flags.port === undefined
             ? undefined
             : parseNumberFlag('--port', flags.port, { min: 0, max: 65535, integer: true });
-        if (flags.auth !== undefined && flags.auth !== 'bearer' && flags.auth !== 'none') {
-          throw new InvalidOptionsError('--auth', `expected "bearer" or "none", got "${flags.auth}"`);
-        }
         // "listening on" is printed once the detector has loaded: a model that fails to load ends the command
         // before it says it serves (the port is bound earlier, for /healthz during the warm-up).
-        const { url } = await startService(config, {
+        const { url, server } = await startService(config, {
           ...(port !== undefined && { port }),
           ...(flags.host !== undefined && { host: flags.host }),
           ...(flags.auth !== undefined && { auth: flags.auth }),
           logger: flags.log ?? false,
         });
-        process.stderr.write(`botlens: listening on ${url}\nbotlens: ready\n`);
+        const bound = boundAddressText(server.app.server.address(), url);
+        process.stderr.write(`botlens: listening on ${bound}\nbotlens: ready\n`);
       },
     );
 }
