@@ -9,39 +9,15 @@ import type { Embedder } from './embedder.js';
 import { recordModelSource, transformersEmbedderSource } from './embedder-source.js';
 import { ModelHolder } from './model-holder.js';
 import { ModelLifetime } from './model-lifetime.js';
-import type { ModelOptions } from './model-options.js';
 import { poolTokens } from './pool-tokens.js';
 import { floatData } from './tensor-data.js';
-import { TRANSFORMERS_EMBEDDER_OPTION_KEYS } from './transformers-embedder-keys.js';
+import {
+  type Pooling,
+  TRANSFORMERS_EMBEDDER_OPTION_KEYS,
+  type TransformersEmbedderOptions,
+} from './transformers-embedder-options.js';
 
-/** How token vectors become one text vector. */
-export type Pooling = 'mean' | 'cls';
-
-/** Options for {@link TransformersEmbedder}. */
-export interface TransformersEmbedderOptions extends ModelOptions, BatchPlanOptions {
-  /**
-   * Text put before every input. E5 models are trained with `"query: "` / `"passage: "` prefixes and give
-   * worse vectors without one.
-   * @defaultValue `"query: "` when the model id contains `e5` (any case), else `""`
-   */
-  prefix?: string;
-  /**
-   * Scale every vector to unit length (so a dot product is a cosine).
-   * @defaultValue true
-   */
-  normalize?: boolean;
-  /**
-   * `mean`: average of the token vectors weighted by the attention mask (padding ignored), as
-   * sentence-transformers does; `cls`: the first token's vector.
-   * @defaultValue 'mean'
-   */
-  pooling?: Pooling;
-  /**
-   * Most tokens per text; longer texts are cut at the end (special tokens kept).
-   * @defaultValue the model's limit (tokenizer `model_max_length` / config `max_position_embeddings`)
-   */
-  maxLength?: number;
-}
+export type { Pooling, TransformersEmbedderOptions };
 
 /**
  * Sentence embeddings from a transformer encoder (ONNX, through transformers.js): batched, mean-pooled and

@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import type { Embedder } from '../../runtime/embedder.js';
 import type { SerializedModelOptions } from '../../runtime/model-options.js';
 import type { TransformersEmbedderOptions } from '../../runtime/transformers-embedder.js';
-import { TRANSFORMERS_EMBEDDER_OPTION_KEYS } from '../../runtime/transformers-embedder-keys.js';
+import { TRANSFORMERS_EMBEDDER_OPTION_KEYS } from '../../runtime/transformers-embedder-options.js';
 import type { FittedModel } from './model.js';
 import { embedderSource } from './state.js';
 
