@@ -112,6 +112,30 @@ function checkCosts(names: readonly string[], costs: Record<string, number> | un
   }
 }
 
+/** What each cascade-only option does, for the refusal of {@link refuseOutsideCascade}. */
+const CASCADE_ONLY = {
+  costs: 'orders the members of a "cascade" only (cheapest first)',
+  margin: 'sets when a "cascade" stops early only',
+} as const satisfies Partial<Record<keyof EnsembleOptions, string>>;
+
+/**
+ * Refuses a cascade-only option (`costs`, `margin`) given with another strategy, where it would have no effect:
+ * a caller who sets it means something the ensemble would not do.
+ *
+ * @throws InvalidOptionsError naming the option
+ */
+function refuseOutsideCascade(
+  options: EnsembleOptions,
+  key: keyof typeof CASCADE_ONLY,
+  strategy: EnsembleStrategy,
+): void {
+  if (options[key] === undefined || strategy === 'cascade') return;
+  throw new InvalidOptionsError(
+    key,
+    `${CASCADE_ONLY[key]} and has no effect with strategy ${describeValue(strategy)}: remove ${key}, or set strategy: 'cascade'`,
+  );
+}
+
 /**
  * Checks a threshold option: P(bot) in [0, 1].
  *
@@ -172,12 +196,7 @@ export function resolveEnsembleOptions(
   checkThreshold(threshold);
   const weights = memberWeights(names, options.weights);
   checkCosts(names, options.costs);
-  if (options.costs !== undefined && strategy !== 'cascade') {
-    throw new InvalidOptionsError(
-      'costs',
-      `orders the members of a "cascade" only (cheapest first) and has no effect with strategy ${describeValue(strategy)}: remove costs, or set strategy: 'cascade'`,
-    );
-  }
+  refuseOutsideCascade(options, 'costs', strategy);
   const margin = options.margin ?? DEFAULT_MARGIN;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(
@@ -185,6 +204,7 @@ export function resolveEnsembleOptions(
       `got ${describeValue(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
     );
   }
+  refuseOutsideCascade(options, 'margin', strategy);
   const folds = options.folds ?? 5;
   if (!Number.isInteger(folds) || folds < 2) {
     throw new InvalidOptionsError('folds', `got ${describeValue(folds)}; use an integer of at least 2`);
