@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExactSearch } from '../../src/ann/exact-search.js';
-import { refuseUnknownKeys } from '../../src/core/refuse-unknown-keys.js';
+import { type OptionKeys, type OptionsPlace, refuseUnknownKeys } from '../../src/core/refuse-unknown-keys.js';
 import { scoreCorpus, scoreCorpusOnQueue, startQueueWorker, writeScores } from '../../src/corpus/index.js';
 import {
   EmbeddingCentroidDetector,
@@ -326,32 +326,27 @@ describe('public functions (src/index.ts and the subpath entry points) refuse un
 });
 
 describe('refuseUnknownKeys takes where the options are as one object { at?, option? }', () => {
-  const known = { modelDir: true } as const;
+  type Opts = { modelDir?: string };
+  const known: OptionKeys<Opts> = { modelDir: true };
+  const check = (options: unknown, what: string, place?: OptionsPlace) =>
+    refuseUnknownKeys(options as Opts, known, what, place);
   it('at: names a nested key by its path, and options that are not an object by it', () => {
     const nested = refusal(() =>
-      refuseUnknownKeys(loose({ modelDirr: '/x' }), known, 'the embedder options', { at: 'embedderOptions' }),
+      check({ modelDirr: '/x' }, 'the embedder options', { at: 'embedderOptions' }),
     );
     expect(nested.option).toBe('embedderOptions.modelDirr');
-    const notObject = refusal(() =>
-      refuseUnknownKeys(loose(['x'] as never), known, 'the embedder options', { at: 'embedderOptions' }),
-    );
+    const notObject = refusal(() => check(['x'], 'the embedder options', { at: 'embedderOptions' }));
     expect(notObject.option).toBe('embedderOptions');
   });
   it('option: names options that are not an object, while keys keep their own names', () => {
-    const notObject = refusal(() =>
-      refuseUnknownKeys(3 as never, known, 'an ensemble spec', { option: 'ensemble' }),
-    );
+    const notObject = refusal(() => check(3, 'an ensemble spec', { option: 'ensemble' }));
     expect(notObject.option).toBe('ensemble');
     expect(notObject.message).toContain('an ensemble spec must be an object (or left out), got 3');
-    const key = refusal(() =>
-      refuseUnknownKeys(loose({ fodls: 3 }), known, 'an ensemble spec', { option: 'ensemble' }),
-    );
+    const key = refusal(() => check({ fodls: 3 }, 'an ensemble spec', { option: 'ensemble' }));
     expect(key.option).toBe('fodls');
   });
   it('with neither: the key itself, and "options"', () => {
-    expect(refusal(() => refuseUnknownKeys(loose({ x: 1 }), known, 'the options of f()')).option).toBe('x');
-    expect(refusal(() => refuseUnknownKeys(null as never, known, 'the options of f()')).option).toBe(
-      'options',
-    );
+    expect(refusal(() => check({ x: 1 }, 'the options of f()')).option).toBe('x');
+    expect(refusal(() => check(null, 'the options of f()')).option).toBe('options');
   });
 });
