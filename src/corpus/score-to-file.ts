@@ -228,12 +228,18 @@ export function writeScores(
  *
  * @internal
  */
-export interface FailedLinesSetting {
+export interface WriteScoresSettings {
   /**
    * What the CLI's `checkFailedLines` found in `out` with the same policy, before it loaded a model (nothing
    * writes `out` in between): the file is not read a second time to check it again. `undefined`: not checked.
    */
   failedLinesChecked: FailedLines | undefined;
+  /**
+   * Called once the outputs are open, with a function that ends the writing early for a process about to exit
+   * (Ctrl-C, SIGTERM): it writes the lines scored so far, then nothing more, and resolves with how many lines
+   * (scored and rejected) this run wrote in all, each whole (`OrderedAppender.halt`).
+   */
+  onOpen?: (halt: () => Promise<number>) => void;
 }
 
 /**
@@ -242,14 +248,14 @@ export interface FailedLinesSetting {
  * @param input - the corpus path (checked not to be an output)
  * @param outcomes - starts the scorer after a given input line, reporting bytes read
  * @param options - see {@link WriteScoresOptions}
- * @param setting - what the failed-lines check found, when it ran already
+ * @param setting - what the failed-lines check found, when it ran already; who is told the outputs are open
  * @internal
  */
 export async function writeScoresWith(
   input: string,
   outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
-  setting: FailedLinesSetting,
+  setting: WriteScoresSettings,
 ): Promise<ScoreSummary> {
   const { out, rejects } = checkScoreOutputs(input, options);
   const onInvalid = options.onInvalid ?? 'fail';
@@ -277,6 +283,8 @@ export async function writeScoresWith(
   let files: OrderedAppender | undefined;
   try {
     files = await OrderedAppender.open(out, rejects, !options.resume);
+    const opened = files;
+    setting.onOpen?.(() => opened.halt());
     for (let o = await next(); o !== undefined; o = await next()) {
       if (o.line <= afterLine) continue; // a scorer that scored more than the lines asked for
       lastLine = o.line;
