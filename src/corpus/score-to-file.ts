@@ -105,6 +105,27 @@ export interface ScoreSummary {
   rejects: string;
 }
 
+/**
+ * The error that stops a run at an invalid line (`onInvalid: 'fail'`), with advice that fits its cause: a line
+ * truncation refused (its target's messages all dropped) is scored with a larger `--max-messages`, any other is
+ * fixed; either way the run goes on with `--resume` (the line was not written), or `--on-invalid skip` writes such
+ * lines aside.
+ */
+function invalidLineError(
+  input: string,
+  o: Extract<ScoreOutcome, { reject: unknown }>,
+  rejects: string | undefined,
+): BotlensError {
+  const fix =
+    o.cause === 'truncation' ? 'Raise --max-messages so the target keeps a message' : 'Fix the line';
+  return new BotlensError(
+    'INVALID_LINE',
+    rejects === undefined
+      ? `${input}:${o.line}: ${o.reject.reason}. ${fix} and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
+      : `${input}:${o.line}: ${o.reject.reason}. ${fix} and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
+  );
+}
+
 /** Counts the members that failed in `record`. */
 function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): void {
   for (const m of record.members) if (m.error !== undefined) failures.add(m.detector, m.error, record.line);
@@ -295,14 +316,7 @@ export async function writeScoresWith(
         await files.push(0, o.record);
       } else {
         // Stopping: the line is not written anywhere, so --resume after fixing it starts with it.
-        if (onInvalid === 'fail') {
-          throw new BotlensError(
-            'INVALID_LINE',
-            rejects === undefined
-              ? `${input}:${o.line}: ${o.reject.reason}. Fix the line and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
-              : `${input}:${o.line}: ${o.reject.reason}. Fix the line and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
-          );
-        }
+        if (onInvalid === 'fail') throw invalidLineError(input, o, rejects);
         rejected++;
         await files.push(1, o.reject);
       }
