@@ -11,7 +11,7 @@ const rows = [
 describe('formatTable', () => {
   it('without a width: padded columns, one line per row', () => {
     expect(formatTable(['k', 'text'], rows)).toBe(
-      ['k   text', '--  ' + '-'.repeat(rows[0]![1]!.length), `a   ${rows[0]![1]}`, 'bb  short'].join('\n'),
+      ['k   text', `--  ${'-'.repeat(rows[0]![1]!.length)}`, `a   ${rows[0]![1]}`, 'bb  short'].join('\n'),
     );
   });
 
