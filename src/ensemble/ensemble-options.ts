@@ -1,11 +1,18 @@
 import { describeValue } from '../core/describe-value.js';
 import type { Detector } from '../core/detector.js';
+import { methodOptionsOf } from '../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
 import { refuseDuplicateNames } from './refuse-duplicate-names.js';
-import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
+import {
+  ENSEMBLE_STRATEGIES,
+  type EnsembleDisposeOptions,
+  type EnsembleFitOptions,
+  type EnsembleOptions,
+  type EnsembleStrategy,
+} from './types.js';
 
 /** Every key of {@link EnsembleOptions}: `new Ensemble()` refuses any other. */
 const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
@@ -25,6 +32,32 @@ const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
   prior: true,
   cloneMember: true,
 };
+
+/** Every key of {@link EnsembleFitOptions}: `Ensemble.fit()` refuses any other. */
+const ENSEMBLE_FIT_OPTION_KEYS: OptionKeys<EnsembleFitOptions> = { signal: true, groups: true };
+
+/** Every key of {@link EnsembleDisposeOptions}: `Ensemble.dispose()` refuses any other. */
+const ENSEMBLE_DISPOSE_OPTION_KEYS: OptionKeys<EnsembleDisposeOptions> = { timeoutMs: true, onWarning: true };
+
+/**
+ * Refuses a key of the options of `Ensemble.fit()` or `Ensemble.dispose()` that their type does not have
+ * (`group` for `groups`), as the constructor refuses its own.
+ *
+ * @param method - `fit` or `dispose`
+ * @param options - the options as given
+ * @param name - the ensemble's name
+ * @throws InvalidOptionsError naming the unknown key
+ * @internal
+ */
+export function refuseUnknownMethodOptions(
+  method: 'fit' | 'dispose',
+  options: EnsembleFitOptions | EnsembleDisposeOptions,
+  name: string,
+): void {
+  const what = methodOptionsOf(method, name);
+  if (method === 'fit') refuseUnknownKeys(options as EnsembleFitOptions, ENSEMBLE_FIT_OPTION_KEYS, what);
+  else refuseUnknownKeys(options as EnsembleDisposeOptions, ENSEMBLE_DISPOSE_OPTION_KEYS, what);
+}
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
 export const DEFAULT_MARGIN = Math.log(9);

@@ -350,3 +350,127 @@ describe('refuseUnknownKeys takes where the options are as one object { at?, opt
     expect(refusal(() => check(null, 'the options of f()')).option).toBe('options');
   });
 });
+
+describe('methods that take an options object refuse unknown keys, worded as constructors are', () => {
+  const labelled = [
+    { ...transcript, label: 'bot' as const },
+    { ...transcript, label: 'human' as const },
+  ];
+  const fitted = async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(Array.from({ length: 4 }, (_, i) => labelled[i % 2]!));
+    return d;
+  };
+
+  it.each([
+    [
+      'HeuristicDetector detect()',
+      () => new HeuristicDetector().detect(transcript, loose({ sigal: 1 })),
+      'detect',
+      'heuristic',
+    ],
+    [
+      'HeuristicDetector detectBatch()',
+      () => new HeuristicDetector().detectBatch([transcript], loose({ sigal: 1 })),
+      'detectBatch',
+      'heuristic',
+    ],
+    [
+      'HeuristicDetector fit()',
+      () => new HeuristicDetector().fit(labelled, loose({ sigal: 1 })),
+      'fit',
+      'heuristic',
+    ],
+    [
+      'PartnerContrastDetector detect()',
+      async () => (await fitted()).detect(transcript, loose({ sigal: 1 })),
+      'detect',
+      'partner-contrast',
+    ],
+    [
+      'PartnerContrastDetector fit()',
+      () => new PartnerContrastDetector().fit(labelled, loose({ sigal: 1 })),
+      'fit',
+      'partner-contrast',
+    ],
+    [
+      'EmbeddingCentroidDetector fit()',
+      () =>
+        new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }).fit(labelled, loose({ sigal: 1 })),
+      'fit',
+      'embedding',
+    ],
+    [
+      'EmbeddingCentroidDetector detect()',
+      () =>
+        new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }).detect(
+          transcript,
+          loose({ sigal: 1 }),
+        ),
+      'detect',
+      'embedding',
+    ],
+    [
+      'NliZeroShotDetector detect()',
+      () => new NliZeroShotDetector().detect(transcript, loose({ sigal: 1 })),
+      'detect',
+      'nli',
+    ],
+    [
+      'Ensemble detect()',
+      () => new Ensemble([new HeuristicDetector()]).detect(transcript, loose({ sigal: 1 })),
+      'detect',
+      'ensemble',
+    ],
+    [
+      'Ensemble detectBatch()',
+      () => new Ensemble([new HeuristicDetector()]).detectBatch([transcript], loose({ sigal: 1 })),
+      'detectBatch',
+      'ensemble',
+    ],
+  ])('%s names the unknown key and the one meant', async (_what, run, method, name) => {
+    const e = await refusalOf(run);
+    expect(e.option).toBe('sigal');
+    expect(e.message).toContain(
+      `not a key of the options of ${method}() on "${name}"; did you mean "signal"?`,
+    );
+  });
+
+  it('Ensemble fit() and dispose(), and stream() on the detectors and the ensemble, check their own keys', async () => {
+    const fit = await refusalOf(() =>
+      new Ensemble([new HeuristicDetector()]).fit(labelled, loose({ group: [] })),
+    );
+    expect(fit.option).toBe('group');
+    expect(fit.message).toContain('not a key of the options of fit() on "ensemble"; did you mean "groups"?');
+    const dispose = await refusalOf(() =>
+      new Ensemble([new HeuristicDetector()]).dispose(loose({ timeoutMS: 5 })),
+    );
+    expect(dispose.option).toBe('timeoutMS');
+    expect(dispose.message).toContain(
+      'not a key of the options of dispose() on "ensemble"; did you mean "timeoutMs"?',
+    );
+    for (const [d, name] of [
+      [new HeuristicDetector(), 'heuristic'],
+      [await fitted(), 'partner-contrast'],
+      [new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }), 'embedding'],
+      [new Ensemble([new HeuristicDetector()]), 'ensemble'],
+    ] as const) {
+      const e = await refusalOf(() => d.stream(loose({ target: 'b', limts: {} })));
+      expect(e.option).toBe('limts');
+      expect(e.message).toContain(
+        `not a key of the options of stream() on "${name}"; did you mean "limits"?`,
+      );
+    }
+  });
+
+  it('still takes every documented key', async () => {
+    const ac = new AbortController();
+    const h = new HeuristicDetector();
+    expect((await h.detect(transcript, { signal: ac.signal })).detector).toBe('heuristic');
+    await h.fit(labelled, { signal: ac.signal });
+    const e = new Ensemble([new HeuristicDetector()], { strategy: 'stacking', folds: 2 });
+    await e.fit([...labelled, ...labelled], { signal: ac.signal, groups: ['a', 'a', 'b', 'b'] });
+    expect(e.stream({ target: 'b', limits: { maxMessages: 10 }, profile: {} })).toBeDefined();
+    await e.dispose({ timeoutMs: 100, onWarning: () => undefined });
+  });
+});
