@@ -77,17 +77,21 @@ describe('score --truncate stopping at such a line', () => {
     const corpus = work.path('corpus.jsonl');
     const out = work.path('scores.jsonl');
     writeFileSync(corpus, `${JSON.stringify(chat(1))}\n${JSON.stringify(chat(8))}\n`);
-    const stopped = await runCli([
-      'score',
-      corpus,
-      '--out',
-      out,
-      '--truncate',
-      '--max-messages',
-      '5',
-      '--workers',
-      '0',
-    ]);
+    // score CORPUS --out OUT --truncate --max-messages N --workers 0, and any more flags.
+    const score = (maxMessages: number, ...more: string[]) =>
+      runCli([
+        'score',
+        corpus,
+        '--out',
+        out,
+        '--truncate',
+        '--max-messages',
+        `${maxMessages}`,
+        '--workers',
+        '0',
+        ...more,
+      ]);
+    const stopped = await score(5);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain(
       ':2: target: target "participant1" sent none of the last 5 messages that truncation kept',
@@ -102,18 +106,7 @@ describe('score --truncate stopping at such a line', () => {
     const fix = await runCli(['score', bad, '--out', work.path('bad-scores.jsonl'), '--workers', '0']);
     expect(fix.code).toBe(1);
     expect(fix.stderr).toContain('. Fix the line and continue with --resume');
-    const resumed = await runCli([
-      'score',
-      corpus,
-      '--out',
-      out,
-      '--truncate',
-      '--max-messages',
-      '10',
-      '--workers',
-      '0',
-      '--resume',
-    ]);
+    const resumed = await score(10, '--resume');
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
   }, 60_000);
