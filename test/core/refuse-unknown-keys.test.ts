@@ -9,6 +9,7 @@ import { scoreCorpus, scoreCorpusOnQueue, startQueueWorker, writeScores } from '
 import {
   EmbeddingCentroidDetector,
   HashingEmbedder,
+  LinearProbeDetector,
   NliZeroShotDetector,
   TransformersEmbedder,
 } from '../../src/detectors/index.js';
@@ -415,6 +416,13 @@ describe('methods that take an options object refuse unknown keys, worded as con
       () => new NliZeroShotDetector().detect(transcript, loose({ sigal: 1 })),
       'detect',
       'nli',
+    ],
+    [
+      'LinearProbeDetector detect()',
+      () =>
+        new LinearProbeDetector({ embedder: new HashingEmbedder() }).detect(transcript, loose({ sigal: 1 })),
+      'detect',
+      'probe',
     ],
     [
       'Ensemble detect()',

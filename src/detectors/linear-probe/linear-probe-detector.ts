@@ -228,6 +228,7 @@ export class LinearProbeDetector implements Detector {
    * @throws NotFittedError before `fit`
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    refuseUnknownDetectOptions(opts, 'detect', this.name); // named as detect(), not as the batch it runs
     return (await this.detectBatch([t], opts))[0]!;
   }
 

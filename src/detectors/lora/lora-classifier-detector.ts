@@ -237,6 +237,7 @@ export class LoraClassifierDetector implements Detector {
    *   broken; NotFittedError for a bare encoder without adapters
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    refuseUnknownDetectOptions(opts, 'detect', this.name); // named as detect(), not as the batch it runs
     return (await this.detectBatch([t], opts))[0]!;
   }
 
