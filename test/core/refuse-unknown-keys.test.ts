@@ -357,91 +357,35 @@ describe('methods that take an options object refuse unknown keys, worded as con
     { ...transcript, label: 'bot' as const },
     { ...transcript, label: 'human' as const },
   ];
+  const hashed = () => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+  const probe = () => new LinearProbeDetector({ embedder: new HashingEmbedder() });
   const fitted = async () => {
     const d = new PartnerContrastDetector();
     await d.fit(Array.from({ length: 4 }, (_, i) => labelled[i % 2]!));
     return d;
   };
 
-  it.each([
-    [
-      'HeuristicDetector detect()',
-      () => new HeuristicDetector().detect(transcript, loose({ sigal: 1 })),
-      'detect',
-      'heuristic',
-    ],
-    [
-      'HeuristicDetector detectBatch()',
-      () => new HeuristicDetector().detectBatch([transcript], loose({ sigal: 1 })),
-      'detectBatch',
-      'heuristic',
-    ],
-    [
-      'HeuristicDetector fit()',
-      () => new HeuristicDetector().fit(labelled, loose({ sigal: 1 })),
-      'fit',
-      'heuristic',
-    ],
-    [
-      'PartnerContrastDetector detect()',
-      async () => (await fitted()).detect(transcript, loose({ sigal: 1 })),
-      'detect',
-      'partner-contrast',
-    ],
-    [
-      'PartnerContrastDetector fit()',
-      () => new PartnerContrastDetector().fit(labelled, loose({ sigal: 1 })),
-      'fit',
-      'partner-contrast',
-    ],
-    [
-      'EmbeddingCentroidDetector fit()',
-      () =>
-        new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }).fit(labelled, loose({ sigal: 1 })),
-      'fit',
-      'embedding',
-    ],
-    [
-      'EmbeddingCentroidDetector detect()',
-      () =>
-        new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }).detect(
-          transcript,
-          loose({ sigal: 1 }),
-        ),
-      'detect',
-      'embedding',
-    ],
-    [
-      'NliZeroShotDetector detect()',
-      () => new NliZeroShotDetector().detect(transcript, loose({ sigal: 1 })),
-      'detect',
-      'nli',
-    ],
-    [
-      'LinearProbeDetector detect()',
-      () =>
-        new LinearProbeDetector({ embedder: new HashingEmbedder() }).detect(transcript, loose({ sigal: 1 })),
-      'detect',
-      'probe',
-    ],
-    [
-      'Ensemble detect()',
-      () => new Ensemble([new HeuristicDetector()]).detect(transcript, loose({ sigal: 1 })),
-      'detect',
-      'ensemble',
-    ],
-    [
-      'Ensemble detectBatch()',
-      () => new Ensemble([new HeuristicDetector()]).detectBatch([transcript], loose({ sigal: 1 })),
-      'detectBatch',
-      'ensemble',
-    ],
-  ])('%s names the unknown key and the one meant', async (_what, run, method, name) => {
+  const bad = loose({ sigal: 1 });
+  /** Each call, by the words its refusal uses for it. */
+  const calls: Record<string, () => unknown> = {
+    'detect() on "heuristic"': () => new HeuristicDetector().detect(transcript, bad),
+    'detectBatch() on "heuristic"': () => new HeuristicDetector().detectBatch([transcript], bad),
+    'fit() on "heuristic"': () => new HeuristicDetector().fit(labelled, bad),
+    'detect() on "partner-contrast"': async () => (await fitted()).detect(transcript, bad),
+    'fit() on "partner-contrast"': () => new PartnerContrastDetector().fit(labelled, bad),
+    'fit() on "embedding"': () => hashed().fit(labelled, bad),
+    'detect() on "embedding"': () => hashed().detect(transcript, bad),
+    'detect() on "nli"': () => new NliZeroShotDetector().detect(transcript, bad),
+    'detect() on "probe"': () => probe().detect(transcript, bad),
+    'detect() on "ensemble"': () => new Ensemble([new HeuristicDetector()]).detect(transcript, bad),
+    'detectBatch() on "ensemble"': () =>
+      new Ensemble([new HeuristicDetector()]).detectBatch([transcript], bad),
+  };
+
+  it.each(Object.entries(calls))('%s names the unknown key and the one meant', async (call, run) => {
     const e = await refusalOf(run);
     expect(e.option).toBe('sigal');
-    expect(e.message).toContain(
-      `not a key of the options of ${method}() on "${name}"; did you mean "signal"?`,
-    );
+    expect(e.message).toContain(`not a key of the options of ${call}; did you mean "signal"?`);
   });
 
   it('Ensemble fit() and dispose(), and stream() on the detectors and the ensemble, check their own keys', async () => {
@@ -460,7 +404,7 @@ describe('methods that take an options object refuse unknown keys, worded as con
     for (const [d, name] of [
       [new HeuristicDetector(), 'heuristic'],
       [await fitted(), 'partner-contrast'],
-      [new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() }), 'embedding'],
+      [hashed(), 'embedding'],
       [new Ensemble([new HeuristicDetector()]), 'ensemble'],
     ] as const) {
       const e = await refusalOf(() => d.stream(loose({ target: 'b', limts: {} })));
