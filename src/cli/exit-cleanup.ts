@@ -1,5 +1,3 @@
-import { EXIT } from './exit-codes.js';
-
 /** Work to finish before the CLI ends early; resolves with a line to print on stderr, if any. */
 export type ExitCleanup = () => Promise<string | undefined>;
 
@@ -22,27 +20,17 @@ export function runExitCleanups(): Promise<void> {
   return running;
 }
 
-/** SIGTERM while a cleanup is registered: run the cleanups, then end by SIGTERM as without a handler. */
-function onSigterm(): void {
-  // A second SIGTERM meanwhile ends the process at once.
-  process.once('SIGTERM', () => process.exit(EXIT.terminated));
-  void runExitCleanups().finally(() => process.exit(EXIT.terminated));
-}
-
 /**
- * Registers work the CLI must do however it ends early (withdrawing a queue run's jobs): on Ctrl-C (see
- * `hintOnInterrupt`), on SIGTERM (then exit {@link EXIT}.terminated, 143) and when standard output's reader goes
- * away (see `exitQuietlyWhenStdoutCloses`). While one is registered, SIGTERM is handled here; otherwise it keeps
- * Node's default.
+ * Registers work the CLI must do however it ends early (withdrawing a queue run's jobs): on Ctrl-C and SIGTERM
+ * (see `hintOnInterrupt`, which handles both signals while a long command runs) and when standard output's
+ * reader goes away (see `exitQuietlyWhenStdoutCloses`).
  *
  * @param cleanup - the work; it bounds its own time and says what it did, or could not do, in the line it returns
  * @returns a function that unregisters it (call it when the command ends)
  */
 export function onEarlyExit(cleanup: ExitCleanup): () => void {
   cleanups.add(cleanup);
-  if (cleanups.size === 1) process.on('SIGTERM', onSigterm);
   return () => {
-    if (!cleanups.delete(cleanup) || cleanups.size > 0) return;
-    process.removeListener('SIGTERM', onSigterm);
+    cleanups.delete(cleanup);
   };
 }

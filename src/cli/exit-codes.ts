@@ -8,7 +8,8 @@
  * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended;
  * - `141`: standard output was closed by its reader before the output was all written (`botlens models --json |
  *   head -1`), as a shell reports a process SIGPIPE ended (128 + 13); the command stops quietly;
- * - `143`: terminated (SIGTERM, 128 + 15) while `score --redis` ran, once it withdrew its queued jobs.
+ * - `143`: terminated (SIGTERM, 128 + 15) while `score` ran, handled as Ctrl-C is (whole lines written, the
+ *   `--resume` hint; a queue run withdraws its queued jobs first).
  */
 export const EXIT = {
   ok: 0,

@@ -4,6 +4,7 @@ import { describeValue } from './describe-value.js';
 import { nowMs } from './detection.js';
 import type { Detection, DetectOptions, DetectorState } from './detector.js';
 import type { JsonObject } from './json.js';
+import { refuseUnknownDetectOptions } from './method-options.js';
 import { checkInRange, PROBABILITY } from './number-range.js';
 import { validCopiesOf } from './training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from './transcript.js';
@@ -127,18 +128,20 @@ export function nonNegativeNumber(key: string, value: unknown): number {
  *
  * @param name - the detector's name (for the abort message)
  * @param t - the transcript
- * @param signal - the caller's abort signal
- * @throws AbortedError when aborted; InvalidTranscriptError on bad input
+ * @param opts - the call's options (`signal`), their keys checked
+ * @throws InvalidOptionsError for an unknown key of `opts`; AbortedError when aborted; InvalidTranscriptError on
+ *   bad input
  *
  * @internal
  */
 export function beginDetect(
   name: string,
   t: Transcript,
-  signal: AbortSignal | undefined,
+  opts: DetectOptions,
 ): { started: number; v: ValidTranscript } {
   const started = nowMs();
-  AbortedError.throwIfAborted(signal, `${name} detect`);
+  refuseUnknownDetectOptions(opts, 'detect', name);
+  AbortedError.throwIfAborted(opts.signal, `${name} detect`);
   return { started, v: validateTranscript(t) };
 }
 
@@ -152,8 +155,8 @@ function checkTranscriptArray(ts: unknown): void {
  *
  * @param name - the detector's name (for the abort message)
  * @param ts - the transcripts
- * @param signal - the caller's abort signal
- * @throws InvalidOptionsError when `ts` is not an array; AbortedError when aborted; InvalidTranscriptError for
+ * @param opts - the call's options (`signal`), their keys checked
+ * @throws InvalidOptionsError when `ts` is not an array or `opts` has an unknown key; AbortedError when aborted; InvalidTranscriptError for
  *   the first bad transcript
  *
  * @internal
@@ -161,11 +164,12 @@ function checkTranscriptArray(ts: unknown): void {
 export function beginDetectBatch(
   name: string,
   ts: Transcript[],
-  signal: AbortSignal | undefined,
+  opts: DetectOptions,
 ): { started: number; vs: ValidTranscript[] } {
   const started = nowMs();
+  refuseUnknownDetectOptions(opts, 'detectBatch', name);
   checkTranscriptArray(ts);
-  AbortedError.throwIfAborted(signal, `${name} detect`);
+  AbortedError.throwIfAborted(opts.signal, `${name} detect`);
   return { started, vs: ts.map((t) => validateTranscript(t)) };
 }
 
@@ -174,16 +178,17 @@ export function beginDetectBatch(
  *
  * @param detector - the detector
  * @param ts - the transcripts
- * @param opts - passed to every `detect`
- * @throws InvalidOptionsError when `ts` is not an array; whatever `detect` throws
+ * @param opts - passed to every `detect`, their keys checked
+ * @throws InvalidOptionsError when `ts` is not an array or `opts` has an unknown key; whatever `detect` throws
  *
  * @internal
  */
 export async function detectEach(
-  detector: { detect(t: Transcript, opts?: DetectOptions): Promise<Detection> },
+  detector: { name: string; detect(t: Transcript, opts?: DetectOptions): Promise<Detection> },
   ts: Transcript[],
   opts: DetectOptions,
 ): Promise<Detection[]> {
+  refuseUnknownDetectOptions(opts, 'detectBatch', detector.name);
   checkTranscriptArray(ts);
   const out: Detection[] = [];
   for (const t of ts) out.push(await detector.detect(t, opts));
@@ -196,8 +201,9 @@ export async function detectEach(
  *
  * @param name - the detector's name (for the abort message)
  * @param examples - the labelled examples
- * @param signal - the caller's abort signal
- * @throws AbortedError when aborted; InvalidOptionsError when `examples` is not an array;
+ * @param opts - the call's options (`signal`), their keys checked
+ * @throws AbortedError when aborted; InvalidOptionsError when `examples` is not an array or `opts` has an
+ *   unknown key;
  *   InvalidTranscriptError for a bad example or label
  *
  * @internal
@@ -205,9 +211,10 @@ export async function detectEach(
 export function beginFit(
   name: string,
   examples: readonly LabelledTranscript[],
-  signal: AbortSignal | undefined,
+  opts: DetectOptions,
 ): ValidTranscript[] {
-  AbortedError.throwIfAborted(signal, `${name} fit`);
+  refuseUnknownDetectOptions(opts, 'fit', name);
+  AbortedError.throwIfAborted(opts.signal, `${name} fit`);
   // An ensemble's training sets carry the valid copies its fit made (see markValidCopies).
   return validateLabelled(examples, 'examples', undefined, validCopiesOf(examples));
 }

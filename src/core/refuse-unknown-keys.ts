@@ -11,6 +11,24 @@ import { describeValue } from './describe-value.js';
 export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
 
 /**
+ * Where the options {@link refuseUnknownKeys} checks are, for the names its errors give.
+ *
+ * @internal
+ */
+export interface OptionsPlace {
+  /**
+   * For options nested in another options object, where they are (`embedderOptions`): the error then names the
+   * key as `embedderOptions.modelDirr`.
+   */
+  at?: string;
+  /**
+   * The name the error gives options that are not an object.
+   * @defaultValue `at`, else `options`
+   */
+  option?: string;
+}
+
+/**
  * Refuses an options object with a key its type does not have (`stratgy` for `strategy`): TypeScript catches
  * those at compile time, plain JavaScript and JSON callers get no such check, and an ignored misspelt option
  * silently gives a default instead. The one check of this for every public constructor, factory and function that takes an options object.
@@ -21,9 +39,7 @@ export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };
  * @param options - the options as given (`undefined` passes: no options)
  * @param known - every key the options type has ({@link OptionKeys})
  * @param what - whose keys they are, for the message, e.g. `the options of new Ensemble()`
- * @param at - for options nested in another options object, where they are (`embedderOptions`): the error then
- *   names the key as `embedderOptions.modelDirr`
- * @param option - the name the error gives options that are not an object (default: `at`, else `options`)
+ * @param place - where the options are: see {@link OptionsPlace}
  * @throws InvalidOptionsError naming the first unknown key, the closest known key when one is close ("did you
  *   mean"), and the known keys; or, for options that are not an object, saying so
  * @example
@@ -37,10 +53,11 @@ export function refuseUnknownKeys<T>(
   options: T | undefined,
   known: OptionKeys<T>,
   what: string,
-  at?: string,
-  option = at ?? 'options',
+  place: OptionsPlace = {},
 ): void {
   if (options === undefined) return;
+  const { at } = place;
+  const option = place.option ?? at ?? 'options';
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionsError(
       option,

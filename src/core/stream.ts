@@ -2,11 +2,9 @@ import { AbortedError } from '../errors/aborted-error.js';
 import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
 import { MessageLog } from './message-log.js';
-import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
+import { refuseUnknownStreamOptions } from './method-options.js';
 import type { Message } from './transcript.js';
 import { type ValidationLimits, validateTranscript } from './validate.js';
-
-const STREAM_OPTION_KEYS: OptionKeys<StreamOptions> = { target: true, profile: true, limits: true };
 
 /**
  * Opens a {@link DetectionStream} on any detector: its own `stream()` when it has one, otherwise a stream that
@@ -27,7 +25,7 @@ const STREAM_OPTION_KEYS: OptionKeys<StreamOptions> = { target: true, profile: t
  * ```
  */
 export function openStream(detector: Detector, opts: StreamOptions): DetectionStream {
-  refuseUnknownKeys(opts, STREAM_OPTION_KEYS, 'the options of openStream()');
+  refuseUnknownStreamOptions(opts, 'the options of openStream()');
   if (detector.stream) return detector.stream(opts);
   return recomputingStream(detector, opts);
 }

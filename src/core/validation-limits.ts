@@ -70,7 +70,7 @@ resolvedLimits.add(RESOLVED_DEFAULTS);
 export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Required<ValidationLimits>> {
   if (limits === undefined) return RESOLVED_DEFAULTS;
   if (resolvedLimits.has(limits)) return limits as Required<ValidationLimits>;
-  refuseUnknownKeys(limits, LIMIT_KEYS, 'the validation limits', 'limits');
+  refuseUnknownKeys(limits, LIMIT_KEYS, 'the validation limits', { at: 'limits' });
   const l: Required<ValidationLimits> = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ValidationLimits)[]) {
     const v = limits[k];

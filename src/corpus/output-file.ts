@@ -165,6 +165,12 @@ async function openSink(
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
   private readonly sinks: [LineSink, LineSink | undefined];
+  /** The write under way, if any. */
+  private writing: Promise<void> | undefined;
+  /** Set by {@link halt}: nothing more is written. */
+  private halted = false;
+  /** Lines (scores and rejects) whose write has completed. */
+  private linesWritten = 0;
 
   private constructor(
     scores: LineSink,
@@ -223,13 +229,42 @@ export class OrderedAppender {
     if (this.pending.bytes >= 1 << 16) await this.flush();
   }
 
-  /** Writes what is queued. */
+  /** Writes what is queued (nothing once {@link halt} was called). */
   async flush(): Promise<void> {
+    if (!this.halted) await this.write();
+  }
+
+  /**
+   * Ends the writing early, with whole lines only: waits for the write under way, writes the lines queued, and
+   * writes nothing after (later pushes are dropped). For a process about to exit (Ctrl-C, SIGTERM): what it
+   * returns is exact, and the files end at a line's end.
+   *
+   * @returns the lines (scores and rejects) written in all, each whole
+   */
+  async halt(): Promise<number> {
+    while (this.writing !== undefined) await this.writing.catch(() => undefined);
+    this.halted = true;
+    await this.write();
+    return this.linesWritten;
+  }
+
+  /** Writes the queued lines and counts them once written. */
+  private async write(): Promise<void> {
     const { file, chunks } = this.pending;
     if (!chunks.length) return;
     this.pending = { file, chunks: [], bytes: 0 };
-    if (file === 1 && this.rejectsPath !== undefined) this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
-    await this.sinks[file]?.write(chunks.join(''));
+    const writing = (async () => {
+      if (file === 1 && this.rejectsPath !== undefined)
+        this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
+      await this.sinks[file]?.write(chunks.join(''));
+    })();
+    this.writing = writing;
+    try {
+      await writing;
+      this.linesWritten += chunks.length;
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   /** Flushes, syncs to disk and closes the files (standard output is left open, and a stream is not synced). */

@@ -2,7 +2,7 @@ import { describeValue } from '../core/describe-value.js';
 import type { Detection, Detector } from '../core/detector.js';
 import type { CorpusLine } from '../data/read-lines.js';
 import { parseTranscriptsJsonl } from '../data/read-transcripts.js';
-import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
+import { refusedByTruncation, type TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import type { ScoreMember, ScoreOutcome, ScoreRecord } from './types.js';
@@ -83,7 +83,11 @@ export async function scoreLine(
     transcript = parseTranscriptsJsonl(input.text, '<line>', { requireLabel: false, ...limits })[0];
   } catch (err) {
     if (!BotlensError.isInstance(err)) throw err;
-    return { line: input.line, reject: { line: input.line, reason: reasonOf(err) } };
+    return {
+      line: input.line,
+      reject: { line: input.line, reason: reasonOf(err) },
+      ...(refusedByTruncation(err) && { cause: 'truncation' as const }),
+    };
   }
   if (!transcript) return { line: input.line, reject: { line: input.line, reason: 'blank line' } };
   // The row parser keeps only the transcript fields; these are read from the same (already valid) JSON.

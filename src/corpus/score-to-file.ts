@@ -105,6 +105,27 @@ export interface ScoreSummary {
   rejects: string;
 }
 
+/**
+ * The error that stops a run at an invalid line (`onInvalid: 'fail'`), with advice that fits its cause: a line
+ * truncation refused (its target's messages all dropped) is scored with a larger `--max-messages`, any other is
+ * fixed; either way the run goes on with `--resume` (the line was not written), or `--on-invalid skip` writes such
+ * lines aside.
+ */
+function invalidLineError(
+  input: string,
+  o: Extract<ScoreOutcome, { reject: unknown }>,
+  rejects: string | undefined,
+): BotlensError {
+  const fix =
+    o.cause === 'truncation' ? 'Raise --max-messages so the target keeps a message' : 'Fix the line';
+  return new BotlensError(
+    'INVALID_LINE',
+    rejects === undefined
+      ? `${input}:${o.line}: ${o.reject.reason}. ${fix} and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
+      : `${input}:${o.line}: ${o.reject.reason}. ${fix} and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
+  );
+}
+
 /** Counts the members that failed in `record`. */
 function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): void {
   for (const m of record.members) if (m.error !== undefined) failures.add(m.detector, m.error, record.line);
@@ -228,12 +249,18 @@ export function writeScores(
  *
  * @internal
  */
-export interface FailedLinesSetting {
+export interface WriteScoresSettings {
   /**
    * What the CLI's `checkFailedLines` found in `out` with the same policy, before it loaded a model (nothing
    * writes `out` in between): the file is not read a second time to check it again. `undefined`: not checked.
    */
   failedLinesChecked: FailedLines | undefined;
+  /**
+   * Called once the outputs are open, with a function that ends the writing early for a process about to exit
+   * (Ctrl-C, SIGTERM): it writes the lines scored so far, then nothing more, and resolves with how many lines
+   * (scored and rejected) this run wrote in all, each whole (`OrderedAppender.halt`).
+   */
+  onOpen?: (halt: () => Promise<number>) => void;
 }
 
 /**
@@ -242,14 +269,14 @@ export interface FailedLinesSetting {
  * @param input - the corpus path (checked not to be an output)
  * @param outcomes - starts the scorer after a given input line, reporting bytes read
  * @param options - see {@link WriteScoresOptions}
- * @param setting - what the failed-lines check found, when it ran already
+ * @param setting - what the failed-lines check found, when it ran already; who is told the outputs are open
  * @internal
  */
 export async function writeScoresWith(
   input: string,
   outcomes: (afterLine: number, onBytes: (bytes: number) => void) => AsyncIterable<ScoreOutcome>,
   options: WriteScoresOptions,
-  setting: FailedLinesSetting,
+  setting: WriteScoresSettings,
 ): Promise<ScoreSummary> {
   const { out, rejects } = checkScoreOutputs(input, options);
   const onInvalid = options.onInvalid ?? 'fail';
@@ -277,6 +304,8 @@ export async function writeScoresWith(
   let files: OrderedAppender | undefined;
   try {
     files = await OrderedAppender.open(out, rejects, !options.resume);
+    const opened = files;
+    setting.onOpen?.(() => opened.halt());
     for (let o = await next(); o !== undefined; o = await next()) {
       if (o.line <= afterLine) continue; // a scorer that scored more than the lines asked for
       lastLine = o.line;
@@ -287,14 +316,7 @@ export async function writeScoresWith(
         await files.push(0, o.record);
       } else {
         // Stopping: the line is not written anywhere, so --resume after fixing it starts with it.
-        if (onInvalid === 'fail') {
-          throw new BotlensError(
-            'INVALID_LINE',
-            rejects === undefined
-              ? `${input}:${o.line}: ${o.reject.reason}. Fix the line and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
-              : `${input}:${o.line}: ${o.reject.reason}. Fix the line and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
-          );
-        }
+        if (onInvalid === 'fail') throw invalidLineError(input, o, rejects);
         rejected++;
         await files.push(1, o.reject);
       }

@@ -92,4 +92,9 @@ export type ScoreOutcome =
       line: number;
       /** The line was invalid, or its job failed for good. */
       reject: RejectRecord;
+      /**
+       * `truncation`: the line is valid, but truncating it to its last `maxMessages` messages dropped every message
+       * of its target; a larger `maxMessages` scores it (absent for a line that must be fixed itself).
+       */
+      cause?: 'truncation';
     };

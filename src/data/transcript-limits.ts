@@ -103,10 +103,12 @@ export function validateTruncated(
       throw err;
     }
     const message = `target "${target.slice(0, 80)}" sent none of the last ${(t as { messages: unknown[] }).messages.length} messages that truncation kept (its messages are all among the ${before.length - (t as { messages: unknown[] }).messages.length} dropped before them): ${RAISE_LIMIT}`;
-    throw new InvalidTranscriptError(
+    const refusal = new InvalidTranscriptError(
       err.issues.map((i) => (i.path === 'target' ? { path: 'target', message } : i)),
       { cause: err },
     );
+    truncationRefusals.add(refusal);
+    throw refusal;
   }
   if (before !== undefined && (t as { target?: unknown }).target === undefined) {
     const other = before.find((m) => speakerOf(m) !== valid.target);
@@ -120,6 +122,24 @@ export function validateTruncated(
     }
   }
   return valid;
+}
+
+/** The errors {@link validateTruncated} threw because truncation dropped every message of the target. */
+const truncationRefusals = new WeakSet<object>();
+
+/**
+ * True when `err`, or an error it was made from (its `cause`, as a reader that names the line wraps it), is
+ * {@link validateTruncated}'s refusal of a transcript whose target truncation dropped: the transcript is valid and
+ * a larger `maxMessages` scores it, so "fix the line" is not the advice to give.
+ *
+ * @param err - a caught error
+ * @internal
+ */
+export function refusedByTruncation(err: unknown): boolean {
+  for (let e = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if (truncationRefusals.has(e)) return true;
+  }
+  return false;
 }
 
 /** What to do when truncation dropped what validation needed. */

@@ -335,7 +335,7 @@ export async function createEnsemble(
   const context = createContext(options);
   // The whole spec is checked, unknown keys included: JavaScript and JSON callers get no compile-time check, and
   // a misspelt key ("fodls") must stop them rather than be ignored.
-  refuseUnknownKeys(spec, ENSEMBLE_SPEC_KEYS, 'an ensemble spec', undefined, 'ensemble');
+  refuseUnknownKeys(spec, ENSEMBLE_SPEC_KEYS, 'an ensemble spec', { option: 'ensemble' });
   const checked = ensembleSpecSchema.safeParse(spec);
   if (!checked.success) {
     const at = checked.error.issues[0]?.path.map(String).join('.') ?? '';

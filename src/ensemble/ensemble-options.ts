@@ -1,11 +1,18 @@
 import { describeValue } from '../core/describe-value.js';
 import type { Detector } from '../core/detector.js';
+import { methodOptionsOf } from '../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
 import { refuseDuplicateNames } from './refuse-duplicate-names.js';
-import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
+import {
+  ENSEMBLE_STRATEGIES,
+  type EnsembleDisposeOptions,
+  type EnsembleFitOptions,
+  type EnsembleOptions,
+  type EnsembleStrategy,
+} from './types.js';
 
 /** Every key of {@link EnsembleOptions}: `new Ensemble()` refuses any other. */
 const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
@@ -25,6 +32,32 @@ const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
   prior: true,
   cloneMember: true,
 };
+
+/** Every key of {@link EnsembleFitOptions}: `Ensemble.fit()` refuses any other. */
+const ENSEMBLE_FIT_OPTION_KEYS: OptionKeys<EnsembleFitOptions> = { signal: true, groups: true };
+
+/** Every key of {@link EnsembleDisposeOptions}: `Ensemble.dispose()` refuses any other. */
+const ENSEMBLE_DISPOSE_OPTION_KEYS: OptionKeys<EnsembleDisposeOptions> = { timeoutMs: true, onWarning: true };
+
+/**
+ * Refuses a key of the options of `Ensemble.fit()` or `Ensemble.dispose()` that their type does not have
+ * (`group` for `groups`), as the constructor refuses its own.
+ *
+ * @param method - `fit` or `dispose`
+ * @param options - the options as given
+ * @param name - the ensemble's name
+ * @throws InvalidOptionsError naming the unknown key
+ * @internal
+ */
+export function refuseUnknownMethodOptions(
+  method: 'fit' | 'dispose',
+  options: EnsembleFitOptions | EnsembleDisposeOptions,
+  name: string,
+): void {
+  const what = methodOptionsOf(method, name);
+  if (method === 'fit') refuseUnknownKeys(options as EnsembleFitOptions, ENSEMBLE_FIT_OPTION_KEYS, what);
+  else refuseUnknownKeys(options as EnsembleDisposeOptions, ENSEMBLE_DISPOSE_OPTION_KEYS, what);
+}
 
 /** The default cascade margin: ln 9, so a 0.5 threshold stops at P(bot) >= 0.9 or <= 0.1. */
 export const DEFAULT_MARGIN = Math.log(9);
@@ -112,6 +145,30 @@ function checkCosts(names: readonly string[], costs: Record<string, number> | un
   }
 }
 
+/** What each cascade-only option does, for the refusal of {@link refuseOutsideCascade}. */
+const CASCADE_ONLY = {
+  costs: 'orders the members of a "cascade" only (cheapest first)',
+  margin: 'sets when a "cascade" stops early only',
+} as const satisfies Partial<Record<keyof EnsembleOptions, string>>;
+
+/**
+ * Refuses a cascade-only option (`costs`, `margin`) given with another strategy, where it would have no effect:
+ * a caller who sets it means something the ensemble would not do.
+ *
+ * @throws InvalidOptionsError naming the option
+ */
+function refuseOutsideCascade(
+  options: EnsembleOptions,
+  key: keyof typeof CASCADE_ONLY,
+  strategy: EnsembleStrategy,
+): void {
+  if (options[key] === undefined || strategy === 'cascade') return;
+  throw new InvalidOptionsError(
+    key,
+    `${CASCADE_ONLY[key]} and has no effect with strategy ${describeValue(strategy)}: remove ${key}, or set strategy: 'cascade'`,
+  );
+}
+
 /**
  * Checks a threshold option: P(bot) in [0, 1].
  *
@@ -172,12 +229,7 @@ export function resolveEnsembleOptions(
   checkThreshold(threshold);
   const weights = memberWeights(names, options.weights);
   checkCosts(names, options.costs);
-  if (options.costs !== undefined && strategy !== 'cascade') {
-    throw new InvalidOptionsError(
-      'costs',
-      `orders the members of a "cascade" only (cheapest first) and has no effect with strategy ${describeValue(strategy)}: remove costs, or set strategy: 'cascade'`,
-    );
-  }
+  refuseOutsideCascade(options, 'costs', strategy);
   const margin = options.margin ?? DEFAULT_MARGIN;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(
@@ -185,6 +237,7 @@ export function resolveEnsembleOptions(
       `got ${describeValue(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
     );
   }
+  refuseOutsideCascade(options, 'margin', strategy);
   const folds = options.folds ?? 5;
   if (!Number.isInteger(folds) || folds < 2) {
     throw new InvalidOptionsError('folds', `got ${describeValue(folds)}; use an integer of at least 2`);

@@ -8,6 +8,11 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import { Inflight } from '../core/inflight.js';
+import {
+  methodOptionsOf,
+  refuseUnknownDetectOptions,
+  refuseUnknownStreamOptions,
+} from '../core/method-options.js';
 import { inRange } from '../core/number-range.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
@@ -19,7 +24,11 @@ import {
   type EnsembleCalibrateOptions,
   type EnsembleCalibration,
 } from './calibrate-ensemble.js';
-import { type ResolvedEnsembleOptions, resolveEnsembleOptions } from './ensemble-options.js';
+import {
+  type ResolvedEnsembleOptions,
+  refuseUnknownMethodOptions,
+  resolveEnsembleOptions,
+} from './ensemble-options.js';
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
@@ -136,6 +145,7 @@ export class Ensemble implements Detector {
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<EnsembleResult> {
     const started = nowMs();
     const what = `Ensemble "${this.name}" detect()`;
+    refuseUnknownDetectOptions(opts, 'detect', this.name);
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
     const v = validateKnown(t);
@@ -167,6 +177,7 @@ export class Ensemble implements Detector {
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<EnsembleResult[]> {
     const started = nowMs();
     const what = `Ensemble "${this.name}" detectBatch()`;
+    refuseUnknownDetectOptions(opts, 'detectBatch', this.name);
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
     const valids = validateAll(ts, 'transcripts');
@@ -205,6 +216,7 @@ export class Ensemble implements Detector {
    * ```
    */
   stream(opts: StreamOptions): DetectionStream {
+    refuseUnknownStreamOptions(opts, methodOptionsOf('stream', this.name));
     this.#checkUsable();
     this.#combiner.checkFitted(this.name);
     const what = `Ensemble "${this.name}" stream push()`;
@@ -255,6 +267,7 @@ export class Ensemble implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: EnsembleFitOptions = {}): Promise<void> {
     const what = `Ensemble "${this.name}" fit()`;
+    refuseUnknownMethodOptions('fit', opts, this.name);
     const { signal } = opts;
     this.#checkUsable();
     AbortedError.throwIfAborted(signal, what);
@@ -420,6 +433,7 @@ export class Ensemble implements Detector {
    * ```
    */
   async dispose(options: EnsembleDisposeOptions = {}): Promise<void> {
+    refuseUnknownMethodOptions('dispose', options, this.name);
     if (this.#disposed) return;
     const timeoutMs = disposeTimeout(options.timeoutMs);
     this.#disposed = true;

@@ -240,9 +240,9 @@ export async function rebuildMembers(
       name: s.name,
       threshold: s.threshold,
       weights,
-      // Costs order a cascade only (a state saved before other strategies refused them may hold some).
-      ...(s.costs && s.strategy === 'cascade' ? { costs: s.costs } : {}),
-      margin: s.margin,
+      // Costs and the margin apply to a cascade only (every state holds a margin; one saved before other
+      // strategies refused costs may hold some).
+      ...(s.strategy === 'cascade' && { margin: s.margin, ...(s.costs && { costs: s.costs }) }),
       folds: s.folds,
       seed: s.seed,
       l2: s.l2,

@@ -132,7 +132,8 @@ export interface EnsembleOptions {
   costs?: Record<string, number>;
   /**
    * `cascade` only: how far, in log-odds, the running score must be from the threshold to stop early.
-   * The default, ln 9, stops at P(bot) >= 0.9 or <= 0.1 when the threshold is 0.5.
+   * The default, ln 9, stops at P(bot) >= 0.9 or <= 0.1 when the threshold is 0.5. Refused
+   * (`InvalidOptionsError`) with another strategy, where it would have no effect.
    * @defaultValue Math.log(9) (about 2.197)
    */
   margin?: number;

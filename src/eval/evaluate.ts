@@ -165,7 +165,7 @@ export async function evaluateDetector(
   const started = nowMs();
   refuseUnknownKeys(options, EVALUATE_OPTION_KEYS, 'the options of evaluateDetector()');
   if (typeof options.ci === 'object' && options.ci !== null)
-    refuseUnknownKeys(options.ci, BOOTSTRAP_OPTION_KEYS, 'the bootstrap options', 'ci');
+    refuseUnknownKeys(options.ci, BOOTSTRAP_OPTION_KEYS, 'the bootstrap options', { at: 'ci' });
   const { signal, onProgress, threshold } = options;
   const what = `evaluateDetector(${detector?.name ?? '?'})`;
   if (typeof detector !== 'object' || detector === null || typeof detector.detect !== 'function') {

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HAS_SCRIPT, runCliOnTty } from '../helpers/on-tty.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'botlens-pretty-'));
@@ -37,9 +38,11 @@ describe('detect --pretty with an embedding member', () => {
     expect(fit.code, fit.stderr).toBe(0);
     const r = await runCli(['detect', chat, '--model', fitted, '--pretty']);
     expect(r.code, r.stderr).toBe(0);
-    const row = r.stdout.split('\n').find((l) => /\bnearest_examples\b/.test(l));
-    expect(row).toBeDefined();
-    expect(row).toMatch(/nearest_examples\s+\d+ items \(--json for all\)\s+Nearest labelled examples:/);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => /\bnearest_examples\b/.test(l));
+    // 80 columns (not a terminal) leave too little room beside the wide value: the sentence goes below the row.
+    const row = `${lines[at]}\n${lines[at + 1]}`;
+    expect(row).toMatch(/nearest_examples\s+\d+ items \(--json for all\)\n\s+Nearest labelled examples:/);
     expect(row).not.toMatch(/\d\.\d{4,}/);
     expect(row).not.toContain('"similarity"');
     const json = await runCli(['detect', chat, '--model', fitted, '--json']);
@@ -49,4 +52,40 @@ describe('detect --pretty with an embedding member', () => {
     const nearest = members.flatMap((m) => m.evidence ?? []).find((e) => e.name === 'nearest_examples');
     expect(Array.isArray(nearest?.value)).toBe(true);
   });
+});
+
+/** The lines of `text` longer than `columns`. */
+const over = (text: string, columns: number) => text.split(/\r?\n/).filter((l) => l.length > columns);
+
+describe('detect --pretty fits the terminal', () => {
+  it('not a terminal: 80 columns, each evidence sentence wrapped under its column (hanging indent)', async () => {
+    const r = await runCli(['detect', 'examples/transcript.json', '--pretty']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(over(r.stdout, 80)).toEqual([]);
+    const lines = r.stdout.split('\n');
+    const header = lines.find((l) => l.startsWith('detector   signal'))!;
+    const column = header.indexOf('evidence');
+    const row = lines.findIndex((l) => /^heuristic\s+fast_reply_share\s/.test(l));
+    expect(lines[row]!.slice(column)).toMatch(/^3 of 3 \(100%\) timed replies/);
+    // The sentence goes on below, indented to its column, until the next row.
+    const next = lines.slice(row + 1).findIndex((l) => l.startsWith('heuristic'));
+    const continued = lines.slice(row + 1, row + 1 + next);
+    expect(continued.length).toBeGreaterThan(0);
+    for (const l of continued) expect(l).toMatch(new RegExp(`^ {${column}}\\S`));
+    const sentence = [lines[row]!.slice(column), ...continued.map((l) => l.slice(column))].join(' ');
+    expect(sentence).toMatch(/came faster than a person reads and types .*\(\+\d\.\d\d log-odds\)\.$/);
+  });
+
+  it.skipIf(!HAS_SCRIPT)(
+    'a terminal 80 columns wide: no line longer; 120 wide: wider lines, none longer',
+    () => {
+      const narrow = runCliOnTty(['detect', 'examples/transcript.json', '--pretty'], { columns: 80 });
+      expect(narrow.code).toBe(0);
+      expect(narrow.out).toContain('fast_reply_share');
+      expect(over(narrow.out, 80)).toEqual([]);
+      const wide = runCliOnTty(['detect', 'examples/transcript.json', '--pretty'], { columns: 120 });
+      expect(over(wide.out, 120)).toEqual([]);
+      expect(over(wide.out, 80).length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -52,8 +52,11 @@ describe('--group-by', () => {
     expect(mean.code).not.toBe(0);
     expect(mean.stderr).toMatch(/--group-by.*learns no combiner/);
     const noFit = await runCli(['eval', '--data', data, ...STACKING, '--group-by', 'source']);
-    expect(noFit.code).not.toBe(0);
-    expect(noFit.stderr).toMatch(/--group-by.*give --fit/);
+    // A usage error (exit 2, commander's wording and --help hint), found before any data is read.
+    expect(noFit.code).toBe(2);
+    expect(noFit.stderr).toMatch(
+      /^botlens: error: --group-by groups the fit: give --fit <file> with it, or leave --group-by out\n.*--help/m,
+    );
     const missing = await runCli([
       'fit',
       '--data',

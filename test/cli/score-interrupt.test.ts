@@ -1,6 +1,7 @@
 /**
- * Ctrl-C during `botlens score` prints one line saying how far it got and that --resume continues it, exits 130,
- * and the resumed run completes the file: a real child process interrupted with SIGINT.
+ * Ctrl-C (SIGINT) or SIGTERM during a local `botlens score` take one path: the lines scored so far are written
+ * whole, one line on stderr says exactly how many and that --resume continues the file, the exit status is 130 or
+ * 143, and the resumed run completes the file. Real child processes, sent each signal.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -46,40 +47,53 @@ async function firstLinesIn(out: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
 }
 
-describe('score interrupted with Ctrl-C', () => {
-  it('says how far it got and to --resume, exits 130, and --resume finishes the file', async () => {
-    const out = join(tmp, 'scores.jsonl');
-    const child = startScore(out);
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const closed = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
-    // Interrupt once the first lines are in the file.
-    await firstLinesIn(out);
-    child.kill('SIGINT');
-    const code = await closed;
-    expect(code).toBe(130);
-    expect(stderr).toMatch(
-      /^botlens score: interrupted after about \d+ line\(s\) of this run \(the last few may not have reached the file\); .*scores\.jsonl keeps every whole line written: run the same command with --resume to continue after them$/m,
-    );
-    const resumed = await runCli(['score', corpus, '--out', out, '--workers', '0', '--resume', '--json']);
-    expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout).resumedAfterLine).toBeGreaterThan(0);
-    const lines = (await readFile(out, 'utf8')).trim().split('\n');
-    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual(
-      Array.from({ length: LINES }, (_, i) => i + 1),
-    );
-  }, 180_000);
+/** The line count the hint gives, and the lines `out` holds (every one whole and a record). */
+async function hintAndFile(stderr: string, out: string): Promise<{ said: number; lines: number[] }> {
+  const said = /interrupted after writing (\d+) line\(s\) of this run/.exec(stderr)?.[1];
+  const text = await readFile(out, 'utf8');
+  expect(text.endsWith('\n'), 'the file ends at a line end').toBe(true);
+  const lines = text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { line: number }).line);
+  return { said: Number(said), lines };
+}
 
-  it('SIGTERM keeps its default for a local run (only a queue run withdraws its jobs first, then exits 143)', async () => {
-    const out = join(tmp, 'scores-term.jsonl');
-    const child = startScore(out);
-    const closed = new Promise<NodeJS.Signals | null>((ok) =>
-      child.on('close', (_code, signal) => ok(signal)),
-    );
-    await firstLinesIn(out);
-    child.kill('SIGTERM');
-    expect(await closed).toBe('SIGTERM');
-  }, 120_000);
+describe('score ended early by Ctrl-C (SIGINT) or SIGTERM (docker stop, systemd)', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    'on %s: writes whole lines only, says exactly how many and to --resume, exits %i; --resume finishes the file',
+    async (signal, exit) => {
+      const out = join(tmp, `scores-${signal}.jsonl`);
+      const child = startScore(out);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => {
+        stderr += s;
+      });
+      const closed = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
+      // Interrupt once the first lines are in the file.
+      await firstLinesIn(out);
+      child.kill(signal);
+      const code = await closed;
+      expect(code).toBe(exit);
+      expect(stderr).toMatch(
+        /^botlens score: interrupted after writing \d+ line\(s\) of this run \(scored or rejected\), each whole: run the same command with --resume to continue .*scores-SIG[A-Z]+\.jsonl after them$/m,
+      );
+      // The number said is the number written: the lines 1..n, every one whole.
+      const { said, lines } = await hintAndFile(stderr, out);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(said).toBe(lines.length);
+      expect(lines).toEqual(Array.from({ length: said }, (_, i) => i + 1));
+      const resumed = await runCli(['score', corpus, '--out', out, '--workers', '0', '--resume', '--json']);
+      expect(resumed.code).toBe(0);
+      expect(JSON.parse(resumed.stdout).resumedAfterLine).toBe(said);
+      const all = (await readFile(out, 'utf8')).trim().split('\n');
+      expect(all.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual(
+        Array.from({ length: LINES }, (_, i) => i + 1),
+      );
+    },
+    180_000,
+  );
 });

@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExactSearch } from '../../src/ann/exact-search.js';
+import { type OptionKeys, type OptionsPlace, refuseUnknownKeys } from '../../src/core/refuse-unknown-keys.js';
 import { scoreCorpus, scoreCorpusOnQueue, startQueueWorker, writeScores } from '../../src/corpus/index.js';
 import {
   EmbeddingCentroidDetector,
   HashingEmbedder,
+  LinearProbeDetector,
   NliZeroShotDetector,
   TransformersEmbedder,
 } from '../../src/detectors/index.js';
@@ -321,5 +323,106 @@ describe('public functions (src/index.ts and the subpath entry points) refuse un
     expect(new EmbeddingCentroidDetector({ embedderOptions: { modelDir: '/x', pooling: 'cls' } }).name).toBe(
       'embedding',
     );
+  });
+});
+
+describe('refuseUnknownKeys takes where the options are as one object { at?, option? }', () => {
+  type Opts = { modelDir?: string };
+  const known: OptionKeys<Opts> = { modelDir: true };
+  const check = (options: unknown, what: string, place?: OptionsPlace) =>
+    refuseUnknownKeys(options as Opts, known, what, place);
+  it('at: names a nested key by its path, and options that are not an object by it', () => {
+    const nested = refusal(() =>
+      check({ modelDirr: '/x' }, 'the embedder options', { at: 'embedderOptions' }),
+    );
+    expect(nested.option).toBe('embedderOptions.modelDirr');
+    const notObject = refusal(() => check(['x'], 'the embedder options', { at: 'embedderOptions' }));
+    expect(notObject.option).toBe('embedderOptions');
+  });
+  it('option: names options that are not an object, while keys keep their own names', () => {
+    const notObject = refusal(() => check(3, 'an ensemble spec', { option: 'ensemble' }));
+    expect(notObject.option).toBe('ensemble');
+    expect(notObject.message).toContain('an ensemble spec must be an object (or left out), got 3');
+    const key = refusal(() => check({ fodls: 3 }, 'an ensemble spec', { option: 'ensemble' }));
+    expect(key.option).toBe('fodls');
+  });
+  it('with neither: the key itself, and "options"', () => {
+    expect(refusal(() => check({ x: 1 }, 'the options of f()')).option).toBe('x');
+    expect(refusal(() => check(null, 'the options of f()')).option).toBe('options');
+  });
+});
+
+describe('methods that take an options object refuse unknown keys, worded as constructors are', () => {
+  const labelled = [
+    { ...transcript, label: 'bot' as const },
+    { ...transcript, label: 'human' as const },
+  ];
+  const hashed = () => new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+  const probe = () => new LinearProbeDetector({ embedder: new HashingEmbedder() });
+  const fitted = async () => {
+    const d = new PartnerContrastDetector();
+    await d.fit(Array.from({ length: 4 }, (_, i) => labelled[i % 2]!));
+    return d;
+  };
+
+  const bad = loose({ sigal: 1 });
+  /** Each call, by the words its refusal uses for it. */
+  const calls: Record<string, () => unknown> = {
+    'detect() on "heuristic"': () => new HeuristicDetector().detect(transcript, bad),
+    'detectBatch() on "heuristic"': () => new HeuristicDetector().detectBatch([transcript], bad),
+    'fit() on "heuristic"': () => new HeuristicDetector().fit(labelled, bad),
+    'detect() on "partner-contrast"': async () => (await fitted()).detect(transcript, bad),
+    'fit() on "partner-contrast"': () => new PartnerContrastDetector().fit(labelled, bad),
+    'fit() on "embedding"': () => hashed().fit(labelled, bad),
+    'detect() on "embedding"': () => hashed().detect(transcript, bad),
+    'detect() on "nli"': () => new NliZeroShotDetector().detect(transcript, bad),
+    'detect() on "probe"': () => probe().detect(transcript, bad),
+    'detect() on "ensemble"': () => new Ensemble([new HeuristicDetector()]).detect(transcript, bad),
+    'detectBatch() on "ensemble"': () =>
+      new Ensemble([new HeuristicDetector()]).detectBatch([transcript], bad),
+  };
+
+  it.each(Object.entries(calls))('%s names the unknown key and the one meant', async (call, run) => {
+    const e = await refusalOf(run);
+    expect(e.option).toBe('sigal');
+    expect(e.message).toContain(`not a key of the options of ${call}; did you mean "signal"?`);
+  });
+
+  it('Ensemble fit() and dispose(), and stream() on the detectors and the ensemble, check their own keys', async () => {
+    const fit = await refusalOf(() =>
+      new Ensemble([new HeuristicDetector()]).fit(labelled, loose({ group: [] })),
+    );
+    expect(fit.option).toBe('group');
+    expect(fit.message).toContain('not a key of the options of fit() on "ensemble"; did you mean "groups"?');
+    const dispose = await refusalOf(() =>
+      new Ensemble([new HeuristicDetector()]).dispose(loose({ timeoutMS: 5 })),
+    );
+    expect(dispose.option).toBe('timeoutMS');
+    expect(dispose.message).toContain(
+      'not a key of the options of dispose() on "ensemble"; did you mean "timeoutMs"?',
+    );
+    for (const [d, name] of [
+      [new HeuristicDetector(), 'heuristic'],
+      [await fitted(), 'partner-contrast'],
+      [hashed(), 'embedding'],
+      [new Ensemble([new HeuristicDetector()]), 'ensemble'],
+    ] as const) {
+      const e = await refusalOf(() => d.stream(loose({ target: 'b', limts: {} })));
+      expect(e.option).toBe('limts');
+      expect(e.message).toContain(
+        `not a key of the options of stream() on "${name}"; did you mean "limits"?`,
+      );
+    }
+  });
+
+  it('still takes every documented key', async () => {
+    const ac = new AbortController();
+    const h = new HeuristicDetector();
+    expect((await h.detect(transcript, { signal: ac.signal })).detector).toBe('heuristic');
+    await h.fit(labelled, { signal: ac.signal });
+    const e = new Ensemble([new HeuristicDetector()], { strategy: 'stacking', folds: 2 });
+    await e.fit([...labelled, ...labelled], { signal: ac.signal, groups: ['a', 'a', 'b', 'b'] });
+    expect(e.stream({ target: 'b', limits: { maxMessages: 10 }, profile: {} })).toBeDefined();
+    await e.dispose({ timeoutMs: 100, onWarning: () => undefined });
   });
 });

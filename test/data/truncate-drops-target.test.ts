@@ -1,8 +1,11 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTranscriptsJsonl } from '../../src/data/read-transcripts.js';
 import { limitTranscript } from '../../src/data/transcript-limits.js';
 import { createServer } from '../../src/server/app.js';
+import { runCli } from '../helpers/run-cli.js';
 import { thrownTranscriptIssues } from '../helpers/transcript-issues.js';
+import { useWorkDir } from '../helpers/work-dir.js';
 import { heuristicEnsemble } from '../server/start-server.js';
 
 /** A valid chat: participant1 speaks first, then the last `tail` messages are all participant2's. */
@@ -65,4 +68,46 @@ describe('truncation that drops every message of the target says so', () => {
       await app.close();
     }
   });
+});
+
+describe('score --truncate stopping at such a line', () => {
+  const work = useWorkDir('botlens-truncate-target-');
+
+  it('advises a larger --max-messages, not fixing the line, and --resume then scores it', async () => {
+    const corpus = work.path('corpus.jsonl');
+    const out = work.path('scores.jsonl');
+    writeFileSync(corpus, `${JSON.stringify(chat(1))}\n${JSON.stringify(chat(8))}\n`);
+    // score CORPUS --out OUT --truncate --max-messages N --workers 0, and any more flags.
+    const score = (maxMessages: number, ...more: string[]) =>
+      runCli([
+        'score',
+        corpus,
+        '--out',
+        out,
+        '--truncate',
+        '--max-messages',
+        `${maxMessages}`,
+        '--workers',
+        '0',
+        ...more,
+      ]);
+    const stopped = await score(5);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain(
+      ':2: target: target "participant1" sent none of the last 5 messages that truncation kept',
+    );
+    expect(stopped.stderr).toContain(
+      '. Raise --max-messages so the target keeps a message and continue with --resume, or pass --on-invalid skip',
+    );
+    expect(stopped.stderr).not.toContain('Fix the line');
+    // A line that is itself wrong keeps "Fix the line".
+    const bad = work.path('bad.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ target: 'x', messages: [] })}\n`);
+    const fix = await runCli(['score', bad, '--out', work.path('bad-scores.jsonl'), '--workers', '0']);
+    expect(fix.code).toBe(1);
+    expect(fix.stderr).toContain('. Fix the line and continue with --resume');
+    const resumed = await score(10, '--resume');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+  }, 60_000);
 });

@@ -48,8 +48,8 @@ describe('MemberExamples', () => {
     expect(cuts.length).toBeGreaterThan(0);
     for (const c of cuts) expect(all).toContain(c);
     // A member's fit takes the examples' given valid copies, and one valid copy per cut in every fit.
-    const a = beginFit('m', fold, undefined);
-    const b = beginFit('m', all, undefined);
+    const a = beginFit('m', fold, {});
+    const b = beginFit('m', all, {});
     fold.forEach((e, i) => {
       const j = all.indexOf(e);
       expect(a[i]).toBe(b[j]);
@@ -57,7 +57,7 @@ describe('MemberExamples', () => {
       if (k >= 0) expect(a[i]).toBe(valids[k]);
     });
     // An unmarked array is validated afresh.
-    expect(beginFit('m', [...fold], undefined)[0]).not.toBe(a[0]);
+    expect(beginFit('m', [...fold], {})[0]).not.toBe(a[0]);
   });
 });
 

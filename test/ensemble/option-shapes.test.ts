@@ -58,4 +58,26 @@ describe('ensemble strategy and costs', () => {
       () => new Ensemble([new HeuristicDetector()], { strategy: 'cascade', costs: { heuristic: 1 } }),
     ).not.toThrow();
   });
+
+  it('refuses margin with a strategy other than cascade, where it has no effect, as it refuses costs', () => {
+    for (const strategy of [undefined, 'weighted-mean', 'stacking'] as const) {
+      const err = thrownInvalidOptions(
+        () => new Ensemble([new HeuristicDetector()], { ...(strategy && { strategy }), margin: 1 }),
+      );
+      expect(InvalidOptionsError.isInstance(err), String(strategy)).toBe(true);
+      expect(err.message).toMatch(
+        /"margin": sets when a "cascade" stops early only and has no effect with strategy "(weighted-mean|stacking)": remove margin, or set strategy: 'cascade'/,
+      );
+    }
+    expect(() => new Ensemble([new HeuristicDetector()], { strategy: 'cascade', margin: 1 })).not.toThrow();
+  });
+
+  it('loads a saved weighted-mean ensemble, whose state holds the default margin', async () => {
+    const saved = new Ensemble([new HeuristicDetector()]).toJSON();
+    expect(saved.margin).toBeGreaterThan(0);
+    const back = await Ensemble.fromJSON(JSON.parse(JSON.stringify(saved)), {
+      resolve: (s) => HeuristicDetector.fromJSON(s),
+    });
+    expect(back.strategy).toBe('weighted-mean');
+  });
 });

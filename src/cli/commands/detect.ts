@@ -3,6 +3,7 @@ import type { Detection } from '../../core/detector.js';
 import type { TimelinePoint } from '../../core/timeline.js';
 import type { Transcript } from '../../core/transcript.js';
 import { messagesBeforeTruncation } from '../../data/transcript-limits.js';
+import { terminalColumns } from '../bar-layout.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { formatTable } from '../format-table.js';
@@ -58,8 +59,11 @@ function prettyValue(value: unknown): string {
   return `${text.slice(0, MAX_VALUE_WIDTH - 1)}…`;
 }
 
-/** Renders a detection (or ensemble result) as a readable report. */
-function prettyDetection(d: Detection): string {
+/**
+ * Renders a detection (or ensemble result) as a readable report, its tables fitted to `width` columns (the last
+ * column wrapped with a hanging indent).
+ */
+function prettyDetection(d: Detection, width: number): string {
   const out: string[] = [
     `${d.label ?? 'abstain'}  P(bot) = ${fmt(d.score)}  (${d.detector}, ${d.elapsedMs.toFixed(1)} ms)`,
   ];
@@ -75,6 +79,7 @@ function prettyDetection(d: Detection): string {
           m.error ? m.error.message.slice(0, 60) : (m.label ?? '-'),
           m.elapsedMs === undefined ? '-' : m.elapsedMs.toFixed(1),
         ]),
+        { width },
       ),
     );
   }
@@ -87,6 +92,7 @@ function prettyDetection(d: Detection): string {
       formatTable(
         ['detector', 'signal', 'value', 'evidence'],
         evidence.map(({ m, e }) => [m, e.name, prettyValue(e.value), e.sentence]),
+        { width },
       ),
     );
   }
@@ -220,7 +226,8 @@ export function registerDetectCommand(program: Command): void {
         }
       }
       if (flags.pretty) {
-        const parts = [prettyDetection(result)];
+        // The terminal's width, or 80 when standard output is not a terminal (a file, a pipe).
+        const parts = [prettyDetection(result, terminalColumns(process.stdout))];
         if (timeline) parts.push('', prettyTimeline(timeline));
         process.stdout.write(`${parts.join('\n')}\n`);
       } else {

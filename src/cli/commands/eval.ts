@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Detector } from '../../core/detector.js';
 import { Ensemble } from '../../ensemble/ensemble.js';
 import type { EnsembleStrategy } from '../../ensemble/types.js';
-import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { evaluateDetector } from '../../eval/evaluate.js';
 import { parseModelFlags } from '../../flags/ensemble-flags.js';
 import { parseNumberFlag } from '../../flags/parse-number.js';
@@ -114,7 +113,7 @@ export function registerEvalCommand(program: Command): void {
       usageError(cmd, '--data - and --fit - cannot both read standard input: give one of them as a file');
     }
     if (flags.groupBy !== undefined && !flags.fit) {
-      throw new InvalidOptionsError('--group-by', 'groups the fit: give --fit with it, or leave it out');
+      usageError(cmd, '--group-by groups the fit: give --fit <file> with it, or leave --group-by out');
     }
     await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);

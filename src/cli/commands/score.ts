@@ -321,7 +321,7 @@ async function scoreWith(
     : undefined;
   idle?.unref();
   // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
-  // first. A local run keeps Node's default SIGTERM.
+  // first.
   const dropCleanup = flags.redis
     ? onEarlyExit(async () => {
         bar?.stop();
@@ -334,15 +334,19 @@ async function scoreWith(
         return `botlens score: removed ${removed} queued job(s) of this run from queue ${flags.queue}${left}`;
       })
     : () => undefined;
-  // Ctrl-C: say how far it got and that --resume continues it (once there is an output to continue).
+  // Ctrl-C or SIGTERM, local run or queue: the lines scored so far are written, whole, then nothing more; the line
+  // on stderr says how many and that --resume continues after them (once there is an output to continue).
   const stream = isStreamOutput(flags.out);
+  let halt: (() => Promise<number>) | undefined;
   const unhook = hintOnInterrupt(
-    () =>
-      stream
-        ? `botlens score: interrupted after about ${done} line(s); --out ${flags.out} is not a file, so --resume cannot continue it: score into a file to resume`
-        : existsSync(flags.out)
-          ? `botlens score: interrupted after about ${done} line(s) of this run (the last few may not have reached the file); ${flags.out} keeps every whole line written: run the same command with --resume to continue after them`
-          : undefined,
+    async () => {
+      const written = (await halt?.()) ?? 0;
+      if (stream)
+        return `botlens score: interrupted after writing ${written} line(s); --out ${flags.out} is not a file, so --resume cannot continue it: score into a file to resume`;
+      return existsSync(flags.out)
+        ? `botlens score: interrupted after writing ${written} line(s) of this run (scored or rejected), each whole: run the same command with --resume to continue ${flags.out} after them`
+        : undefined;
+    },
     () => bar?.stop(),
   );
   try {
@@ -361,7 +365,12 @@ async function scoreWith(
         },
       },
       // Trusts the check above: another process writing the same --out in between is outside the contract.
-      { failedLinesChecked },
+      {
+        failedLinesChecked,
+        onOpen: (h) => {
+          halt = h;
+        },
+      },
     );
   } finally {
     unhook();

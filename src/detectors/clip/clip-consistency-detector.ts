@@ -211,7 +211,7 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; ImageLoadError for an unreadable avatar; ModelLoadError when the model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const { started, v } = beginDetect(this.name, t, opts);
     const [x] = await this.inconsistencies([v], opts.signal);
     return this.toDetection(v, x ?? null, started);
   }
@@ -223,7 +223,7 @@ export class ClipConsistencyDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
+    const { started, vs } = beginDetectBatch(this.name, ts, opts);
     const xs = await this.inconsistencies(vs, opts.signal);
     return vs.map((v, i) => this.toDetection(v, xs[i] ?? null, started));
   }
@@ -237,7 +237,7 @@ export class ClipConsistencyDetector implements Detector {
    * @throws InvalidOptionsError when a class is missing
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
-    const vs = beginFit(this.name, examples, opts.signal);
+    const vs = beginFit(this.name, examples, opts);
     const xs = await this.inconsistencies(vs, opts.signal);
     this.calibration = fitScalarCalibration(xs, examples, this.l2, ' with a bio and an avatar');
   }

@@ -34,7 +34,7 @@ export class EmbedderSlot {
       options,
       TRANSFORMERS_EMBEDDER_OPTION_KEYS,
       'the embedder options (those of new TransformersEmbedder())',
-      'embedderOptions',
+      { at: 'embedderOptions' },
     );
     if (embedder !== undefined) {
       const e = embedder as Partial<Embedder> | null;

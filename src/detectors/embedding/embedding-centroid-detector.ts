@@ -10,6 +10,11 @@ import type {
   StreamOptions,
 } from '../../core/detector.js';
 import { beginDetect, beginFit } from '../../core/detector-kit.js';
+import {
+  methodOptionsOf,
+  refuseUnknownDetectOptions,
+  refuseUnknownStreamOptions,
+} from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { isFoldFit } from '../../core/training-marks.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
@@ -167,7 +172,7 @@ export class EmbeddingCentroidDetector implements Detector {
    * @throws NotFittedError before `fit()` or `fromJSON()`
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const { started, v } = beginDetect(this.name, t, opts);
     const [d] = await this.run([v], opts, started);
     return d!;
   }
@@ -182,6 +187,7 @@ export class EmbeddingCentroidDetector implements Detector {
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
     const started = nowMs();
+    refuseUnknownDetectOptions(opts, 'detectBatch', this.name);
     AbortedError.throwIfAborted(opts.signal, `${this.name} detectBatch`);
     return this.run(validateAll(ts, 'transcripts'), opts, started);
   }
@@ -316,7 +322,7 @@ export class EmbeddingCentroidDetector implements Detector {
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
     const { signal } = opts;
-    const valids = beginFit(this.name, examples, signal);
+    const valids = beginFit(this.name, examples, opts);
     const { texts, labels, keys, bots, humans, skippedEmpty, neighbours } = trainingTexts(valids, examples);
     const embedder = await this.embedder.get();
     const { entries, slots } = await this.cache.lookup(embedder.id, texts, (ts) =>
@@ -412,6 +418,7 @@ export class EmbeddingCentroidDetector implements Detector {
    * ```
    */
   stream(opts: StreamOptions): DetectionStream {
+    refuseUnknownStreamOptions(opts, methodOptionsOf('stream', this.name));
     return embeddingStream(this, opts);
   }
 

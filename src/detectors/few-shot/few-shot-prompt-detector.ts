@@ -11,6 +11,7 @@ import {
   type StateFormat,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { refuseUnknownDetectOptions } from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { targetMessages, validateTranscript } from '../../core/validate.js';
@@ -205,6 +206,7 @@ export class FewShotPromptDetector implements Detector {
    * @throws InvalidTranscriptError naming a bad example; InvalidOptionsError when there is none
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    refuseUnknownDetectOptions(opts, 'fit', this.name);
     AbortedError.throwIfAborted(opts.signal, `${this.name} fit`);
     const pool = this.toPool(examples, 'examples');
     if (pool.length === 0)
@@ -235,7 +237,7 @@ export class FewShotPromptDetector implements Detector {
    * @throws NotFittedError without examples; InvalidTranscriptError on bad input; AbortedError when cancelled
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const { started, v } = beginDetect(this.name, t, opts);
     if (targetMessages(v).every((m) => m.text.trim() === '')) {
       return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to judge.`, started);
     }

@@ -19,6 +19,11 @@ import {
   detectEach,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import {
+  methodOptionsOf,
+  refuseUnknownDetectOptions,
+  refuseUnknownStreamOptions,
+} from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { resolveValidationLimits, type ValidationLimits, validateTranscript } from '../../core/validate.js';
@@ -206,6 +211,7 @@ export class HeuristicDetector implements Detector {
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
+    refuseUnknownDetectOptions(opts, 'detect', this.name);
     // (The name of the call is built only when it is needed: a template string per call cost an allocation.)
     if (opts.signal?.aborted) AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     // Checked without a copy: nothing below awaits, so the transcript cannot change while it is read.
@@ -236,6 +242,7 @@ export class HeuristicDetector implements Detector {
    * ```
    */
   stream(opts: StreamOptions): DetectionStream {
+    refuseUnknownStreamOptions(opts, methodOptionsOf('stream', this.name));
     return new HeuristicStream(
       this.name,
       opts,
@@ -273,7 +280,7 @@ export class HeuristicDetector implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
-    const vs = beginFit(this.name, examples, opts.signal);
+    const vs = beginFit(this.name, examples, opts);
     const rows: StyleFeatures['values'][] = [];
     const y: number[] = [];
     for (let i = 0; i < vs.length; i++) {

@@ -41,6 +41,11 @@ import {
 
 export type { PartnerContrastDetectorOptions } from './partner-contrast-options.js';
 
+import {
+  methodOptionsOf,
+  refuseUnknownDetectOptions,
+  refuseUnknownStreamOptions,
+} from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import { resolveStyleFeatureOptions } from './style-features.js';
 
@@ -182,6 +187,7 @@ export class PartnerContrastDetector implements Detector {
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
     const started = nowMs();
+    refuseUnknownDetectOptions(opts, 'detect', this.name);
     AbortedError.throwIfAborted(opts.signal, `${this.name} detect`);
     this.fittedModel();
     const v = validateTranscript(t, this.limits);
@@ -200,6 +206,7 @@ export class PartnerContrastDetector implements Detector {
    *   non-empty string or the profile is malformed
    */
   stream(opts: StreamOptions): DetectionStream {
+    refuseUnknownStreamOptions(opts, methodOptionsOf('stream', this.name));
     this.fittedModel();
     return new PartnerContrastStream(
       this.name,
@@ -233,7 +240,7 @@ export class PartnerContrastDetector implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
-    const vs = beginFit(this.name, examples, opts.signal);
+    const vs = beginFit(this.name, examples, opts);
     const rows: Float64Array[] = [];
     const y: number[] = [];
     const humans: HumanStyle[] = [];

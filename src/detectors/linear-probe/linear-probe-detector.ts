@@ -9,6 +9,7 @@ import {
   stateHead,
 } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { refuseUnknownDetectOptions } from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../../core/transcript.js';
 import { checkLabel, validateTranscriptAt } from '../../core/validate-examples.js';
@@ -153,6 +154,7 @@ export class LinearProbeDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    refuseUnknownDetectOptions(opts, 'fit', this.name);
     if (!Array.isArray(examples))
       throw new InvalidOptionsError('examples', 'expected an array of labelled transcripts');
     const y = examples.map((e, i) => {
@@ -226,6 +228,7 @@ export class LinearProbeDetector implements Detector {
    * @throws NotFittedError before `fit`
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    refuseUnknownDetectOptions(opts, 'detect', this.name); // named as detect(), not as the batch it runs
     return (await this.detectBatch([t], opts))[0]!;
   }
 
@@ -236,7 +239,7 @@ export class LinearProbeDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
+    const { started, vs } = beginDetectBatch(this.name, ts, opts);
     const head = this.head;
     if (!head)
       throw new NotFittedError(

@@ -4,6 +4,7 @@ import { abstained, scored } from '../../core/detection.js';
 import type { Detection, DetectOptions, Detector, DetectorState } from '../../core/detector.js';
 import { beginDetectBatch, checkName, checkThreshold, type StateFormat } from '../../core/detector-kit.js';
 import type { JsonObject } from '../../core/json.js';
+import { refuseUnknownDetectOptions } from '../../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { LabelledTranscript, Transcript } from '../../core/transcript.js';
 import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
@@ -236,6 +237,7 @@ export class LoraClassifierDetector implements Detector {
    *   broken; NotFittedError for a bare encoder without adapters
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
+    refuseUnknownDetectOptions(opts, 'detect', this.name); // named as detect(), not as the batch it runs
     return (await this.detectBatch([t], opts))[0]!;
   }
 
@@ -247,7 +249,7 @@ export class LoraClassifierDetector implements Detector {
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
     const what = `${this.name} detect`;
-    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
+    const { started, vs } = beginDetectBatch(this.name, ts, opts);
     const texts = vs.map(transcriptText);
     const idx = texts.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
     const out: Detection[] = vs.map((v) =>
@@ -302,6 +304,7 @@ export class LoraClassifierDetector implements Detector {
    * @param opts - `signal` to cancel
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
+    refuseUnknownDetectOptions(opts, 'fit', this.name);
     await this.train({ examples }, opts);
   }
 
@@ -317,6 +320,7 @@ export class LoraClassifierDetector implements Detector {
     targets: readonly number[],
     opts: DetectOptions = {},
   ): Promise<void> {
+    refuseUnknownDetectOptions(opts, 'fitSoft', this.name);
     await this.train({ examples: transcripts, softTargets: targets }, opts);
   }
 

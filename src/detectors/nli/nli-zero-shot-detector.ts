@@ -355,7 +355,7 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when the model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const { started, v } = beginDetect(this.name, t, opts);
     const [a] = await this.analyzeMany([v], opts.signal);
     return this.toDetection(v, a ?? null, started);
   }
@@ -369,7 +369,7 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidTranscriptError for the first bad transcript
    */
   async detectBatch(ts: Transcript[], opts: DetectOptions = {}): Promise<Detection[]> {
-    const { started, vs } = beginDetectBatch(this.name, ts, opts.signal);
+    const { started, vs } = beginDetectBatch(this.name, ts, opts);
     const analyses = await this.analyzeMany(vs, opts.signal);
     return vs.map((v, i) => this.toDetection(v, analyses[i] ?? null, started));
   }
@@ -383,7 +383,7 @@ export class NliZeroShotDetector implements Detector {
    * @throws InvalidOptionsError when a class is missing
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
-    const vs = beginFit(this.name, examples, opts.signal);
+    const vs = beginFit(this.name, examples, opts);
     const analyses = await this.analyzeMany(vs, opts.signal);
     this.calibration = fitScalarCalibration(
       analyses.map((a) => a?.logOdds ?? null),

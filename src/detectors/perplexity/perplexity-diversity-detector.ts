@@ -190,7 +190,7 @@ export class PerplexityDiversityDetector implements Detector {
    * @throws InvalidTranscriptError on bad input; AbortedError when cancelled; ModelLoadError when a model is missing
    */
   async detect(t: Transcript, opts: DetectOptions = {}): Promise<Detection> {
-    const { started, v } = beginDetect(this.name, t, opts.signal);
+    const { started, v } = beginDetect(this.name, t, opts);
     const f = await this.measure(v, opts);
     if (!f)
       return abstained(this.name, `"${v.target}" wrote no text, so there is nothing to score.`, started);
@@ -219,7 +219,7 @@ export class PerplexityDiversityDetector implements Detector {
    */
   async fit(examples: LabelledTranscript[], opts: DetectOptions = {}): Promise<void> {
     const what = `${this.name} fit`;
-    const vs = beginFit(this.name, examples, opts.signal);
+    const vs = beginFit(this.name, examples, opts);
     const rows: (number | null)[][] = [];
     const y: number[] = [];
     for (let i = 0; i < vs.length; i++) {
