@@ -5,6 +5,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
 import { refuseDuplicateNames } from './refuse-duplicate-names.js';
+import { refuseOptionsFor } from './strategy-options.js';
 import { ENSEMBLE_STRATEGIES, type EnsembleOptions, type EnsembleStrategy } from './types.js';
 
 /** Every key of {@link EnsembleOptions}: `new Ensemble()` refuses any other. */
@@ -165,6 +166,8 @@ export function resolveEnsembleOptions(
       `got ${describeValue(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
     );
   }
+  // An option the strategy has no use for (memberPrefixCuts under weighted-mean) is refused, not ignored.
+  refuseOptionsFor(options, strategy);
   const name = options.name ?? 'ensemble';
   if (typeof name !== 'string' || name === '')
     throw new InvalidOptionsError('name', 'must be a non-empty string');
@@ -172,12 +175,6 @@ export function resolveEnsembleOptions(
   checkThreshold(threshold);
   const weights = memberWeights(names, options.weights);
   checkCosts(names, options.costs);
-  if (options.costs !== undefined && strategy !== 'cascade') {
-    throw new InvalidOptionsError(
-      'costs',
-      `orders the members of a "cascade" only (cheapest first) and has no effect with strategy ${describeValue(strategy)}: remove costs, or set strategy: 'cascade'`,
-    );
-  }
   const margin = options.margin ?? DEFAULT_MARGIN;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(

@@ -131,23 +131,26 @@ export interface EnsembleOptions {
    */
   costs?: Record<string, number>;
   /**
-   * `cascade` only: how far, in log-odds, the running score must be from the threshold to stop early.
+   * `cascade` only (refused with another strategy): how far, in log-odds, the running score must be from the
+   * threshold to stop early.
    * The default, ln 9, stops at P(bot) >= 0.9 or <= 0.1 when the threshold is 0.5.
    * @defaultValue Math.log(9) (about 2.197)
    */
   margin?: number;
   /**
-   * Number of folds for the out-of-fold scores `fit()` learns the stacking or cascade combiners from.
+   * `stacking` and `cascade` only: number of folds for the out-of-fold scores `fit()` learns their combiners
+   * from. Refused (`InvalidOptionsError`) with `weighted-mean`, which learns none.
    * @defaultValue 5
    */
   folds?: number;
   /**
-   * Seed of the deterministic, stratified fold split.
+   * `stacking` and `cascade` only: seed of the deterministic, stratified fold split (and of the choice of
+   * `memberPrefixCutShare`). Refused with `weighted-mean`.
    * @defaultValue 42
    */
   seed?: number;
   /**
-   * L2 penalty of the logistic combiner(s).
+   * `stacking` and `cascade` only: L2 penalty of the logistic combiner(s). Refused with `weighted-mean`.
    * @defaultValue 1
    */
   l2?: number;

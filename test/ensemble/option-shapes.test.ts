@@ -52,7 +52,9 @@ describe('ensemble strategy and costs', () => {
           new Ensemble([new HeuristicDetector()], { ...(strategy && { strategy }), costs: { heuristic: 1 } }),
       );
       expect(InvalidOptionsError.isInstance(err), String(strategy)).toBe(true);
-      expect(err.message).toMatch(/"costs": orders the members of a "cascade" only/);
+      expect(err.message).toMatch(
+        /"costs": applies to the cascade strategy only \(it orders the members cheapest first\)/,
+      );
     }
     expect(
       () => new Ensemble([new HeuristicDetector()], { strategy: 'cascade', costs: { heuristic: 1 } }),
