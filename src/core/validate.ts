@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
-import { numericTimestampProblem, timestampMs } from './iso-time.js';
+import { numericTimestampProblem, stringTimestampProblem, timestampMs } from './iso-time.js';
 import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 import { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits } from './validation-limits.js';
@@ -226,10 +226,7 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
   if (Number.isNaN(ms)) {
     issues.push({
       path: `messages[${i}].timestamp`,
-      message:
-        typeof ts === 'number'
-          ? numericTimestampProblem(ts)
-          : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time of a real calendar date (e.g. 2024-05-01T10:00:00Z)`,
+      message: typeof ts === 'number' ? numericTimestampProblem(ts) : stringTimestampProblem(ts),
     });
     return undefined;
   }
