@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { logOddsSentence } from '../src/detectors/nli/nli-zero-shot-detector.js';
 import { degradedWarning } from '../src/server/readiness.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
@@ -25,6 +26,17 @@ describe('NLI log-odds evidence', () => {
       'finds the bot hypothesis ("This speaker is bot.") more entailed than',
     );
     expect(logOddsSentence(-0.5, H, 1)).toContain('less entailed than the human one');
+  });
+});
+
+describe('heuristic evidence on tokenizer spacing', () => {
+  it('quotes nothing the transcript does not hold', async () => {
+    const t = { target: 'b', messages: [{ speaker: 'b', text: 'Sure, I can help with that.' }] };
+    const d = await new HeuristicDetector().detect(t);
+    const e = d.evidence.find((x) => x.name === 'tokenizer_spacing_share')!;
+    expect(e.sentence).toContain('0 of 1 (0%) messages are spaced like tokenizer output');
+    expect(e.sentence).not.toContain("i 'm");
+    expect(e.sentence).not.toContain('fine .');
   });
 });
 
