@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../src/detectors/heuristic/heuristic-detector.js';
 import { logOddsSentence } from '../src/detectors/nli/nli-zero-shot-detector.js';
 import { degradedWarning } from '../src/server/readiness.js';
+import { fitWithCli } from './helpers/fit-with-cli.js';
 import { ROOT, runCli } from './helpers/run-cli.js';
 import { useWorkDir } from './helpers/work-dir.js';
 import { heuristicEnsemble, startServer } from './server/start-server.js';
@@ -65,17 +66,7 @@ describe('eval --json next to a fitted file', () => {
   it('says how many transcripts were scored, and gives no fitMs when nothing was fitted', async () => {
     const chats = join(ROOT, 'test/quality/fixtures/chats.jsonl');
     const fitted = work.path('fitted.json');
-    const fit = await runCli([
-      'fit',
-      '--data',
-      chats,
-      '--detectors',
-      'heuristic',
-      '--out',
-      fitted,
-      '--quiet',
-    ]);
-    expect(fit.code, fit.stderr).toBe(0);
+    await fitWithCli(chats, ['--detectors', 'heuristic'], fitted);
     const r = await runCli(['eval', '--data', chats, '--model', fitted, '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;

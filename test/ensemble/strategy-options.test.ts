@@ -9,6 +9,7 @@ import { Ensemble } from '../../src/ensemble/ensemble.js';
 import type { EnsembleOptions } from '../../src/ensemble/types.js';
 import { InvalidOptionsError } from '../../src/errors/invalid-options-error.js';
 import { ENSEMBLE_FIELD_FLAGS, ensembleSpecFromFlags } from '../../src/flags/ensemble-flags.js';
+import { thrownInvalidOptions } from '../helpers/option-refusal.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const STACKING_ONLY: Partial<EnsembleOptions> = {
@@ -19,15 +20,7 @@ const STACKING_ONLY: Partial<EnsembleOptions> = {
   prior: 0.5,
 };
 
-function refusal(make: () => unknown): InvalidOptionsError {
-  try {
-    make();
-  } catch (err) {
-    expect(InvalidOptionsError.isInstance(err)).toBe(true);
-    return err as InvalidOptionsError;
-  }
-  throw new Error('expected an InvalidOptionsError');
-}
+const refusal = thrownInvalidOptions;
 
 describe('strategy-bound ensemble options', () => {
   it('new Ensemble refuses each stacking-only option under weighted-mean and cascade, naming it', () => {
