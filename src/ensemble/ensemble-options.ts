@@ -166,8 +166,6 @@ export function resolveEnsembleOptions(
       `got ${describeValue(strategy)}; use one of ${ENSEMBLE_STRATEGIES.join(', ')}`,
     );
   }
-  // An option the strategy has no use for (memberPrefixCuts under weighted-mean) is refused, not ignored.
-  refuseOptionsFor(options, strategy);
   const name = options.name ?? 'ensemble';
   if (typeof name !== 'string' || name === '')
     throw new InvalidOptionsError('name', 'must be a non-empty string');
@@ -215,6 +213,9 @@ export function resolveEnsembleOptions(
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
+  // An option the strategy has no use for (memberPrefixCuts under weighted-mean) is refused, not ignored; after
+  // the value checks, so a bad value is named as such first.
+  refuseOptionsFor(options, strategy);
   return {
     name,
     strategy,
