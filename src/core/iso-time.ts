@@ -311,9 +311,12 @@ export class IsoTimeReader {
       this.monthDay = daysSince1970(y, mo, 1);
       this.month = month;
     }
-    out[i] =
+    const time =
       (this.monthDay + d - 1) * DAY_MS +
       (((h * 60 + mi0 * 10 + mi1) * 60 + s0 * 10 + s1) * 1000 + ms - offset);
+    // Before the epoch (1970-01-01T00:30+01:00): slowTimestampMs refuses it.
+    if (time < 0) return -1;
+    out[i] = time;
     return h1;
   }
 
@@ -411,8 +414,19 @@ function withoutComments(s: string): { text: string; open: number } {
   return { text: depth > 0 ? text : text + s.slice(start), open: depth };
 }
 
-/** {@link timestampMs} of a string the fast reader did not take. */
+/** {@link timestampMs} of a string the fast reader did not take: {@link looseTimestampMs}, from 1970 on. */
 function slowTimestampMs(ts: string): number {
+  const ms = looseTimestampMs(ts);
+  // Before 1970 the time would be a negative number of epoch milliseconds, which validation refuses as a number
+  // (a validated transcript must validate again): refused here too (see stringTimestampProblem).
+  return ms >= 0 ? ms : Number.NaN;
+}
+
+/**
+ * The epoch milliseconds of a timestamp string as `Date.parse` reads it, with the rules below, before 1970
+ * included; `NaN` for a string that is not ISO-shaped.
+ */
+function looseTimestampMs(ts: string): number {
   // Date.parse accepts many loose formats; require something ISO-shaped so "yesterday" is not silently NaN-ed,
   // and a date the calendar has (Date.parse reads 2023-02-30 as March 2).
   if (ts.length > MAX_TIMESTAMP_LENGTH) return Number.NaN;
@@ -424,8 +438,35 @@ function slowTimestampMs(ts: string): number {
   // shape with `Z` appended, a loose one (read by the legacy parser, in local time when it names no zone) with
   // ` GMT` appended, after closing a comment left open (which would swallow it).
   if (NO_ZONE_DATE_TIME.test(ts)) return Date.parse(`${ts}Z`);
-  const rest = withoutComments(ts.slice(date[0].length));
+  const ms = legacyMs(ts, date[0].length);
+  // `Date.parse` reads a zone word after the time (`10:00:05 EST`, `UTC`, `GMT`) or `PM` only with a space
+  // between date and time, not with ISO's `T`: read `2024-01-01T10:00:05 EST` as `2024-01-01 10:00:05 EST`.
+  // Only for a word after the time: an offset Date.parse refuses after `T` (`+24:00`) stays refused.
+  const sep = ts.charCodeAt(10);
+  if (Number.isNaN(ms) && (sep === 0x54 || sep === 0x74) && /[a-z]/i.test(ts.slice(11)))
+    return legacyMs(`${ts.slice(0, 10)} ${ts.slice(11)}`, 10);
+  return ms;
+}
+
+/** `Date.parse` of a loose date-time (its date `dateLength` long), in UTC when the rest names no zone. */
+function legacyMs(ts: string, dateLength: number): number {
+  const rest = withoutComments(ts.slice(dateLength));
   return Date.parse(ZONE_NAMED.test(rest.text) ? ts : `${ts}${')'.repeat(rest.open)} GMT`);
+}
+
+/**
+ * Why validation refuses the timestamp string `ts` (one {@link timestampMs} reads as `NaN`), and the fix, for
+ * the error naming `messages[i].timestamp`.
+ *
+ * @param ts - the string
+ * @internal
+ */
+export function stringTimestampProblem(ts: string): string {
+  const shown = ts.slice(0, 40);
+  if (looseTimestampMs(ts) < 0) {
+    return `"${shown}" is before 1970-01-01T00:00:00Z: timestamps start at the Unix epoch (a number must be non-negative epoch milliseconds, and a string must be a time from 1970 on); send the real time, or times relative to 1970`;
+  }
+  return `"${shown}" is not an ISO 8601 date-time of a real calendar date (e.g. 2024-05-01T10:00:00Z)`;
 }
 
 /** The reader and slot of {@link timestampMs} (reset on each call). */
@@ -436,7 +477,9 @@ const SINGLE_OUT = new Float64Array(1);
  * Epoch milliseconds of a message timestamp as validation accepts it: a number of epoch milliseconds from 0 to
  * {@link MAX_DATE_MS} and outside the epoch-seconds range (see {@link isEpochMs}), or an ISO 8601 date-time string (`YYYY-MM-DD...` with a date the calendar has, as `Date.parse`
  * reads it, except that a date-time with no zone, such as `2024-01-01T10:00:05`, is read as UTC rather than in
- * the machine's local time zone); `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
+ * the machine's local time zone, and a zone word after a `T` date-time (`2024-01-01T10:00:05 EST`) is read as
+ * after a space) from 1970-01-01T00:00:00Z on (an earlier one would be a negative number, which is refused);
+ * `NaN` for anything else. To read a whole transcript's timestamps, use an {@link IsoTimeReader}.
  *
  * @param ts - the timestamp as given
  * @internal

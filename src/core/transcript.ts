@@ -16,7 +16,9 @@ export interface Message {
   text: string;
   /**
    * When it was sent: milliseconds since the Unix epoch (as `Date.now()` gives), or an ISO 8601 string (one
-   * with no zone, such as `2024-01-01T10:00:05`, is read as UTC, whatever the machine's time zone). Optional; detectors that need timing abstain when it is missing.
+   * with no zone, such as `2024-01-01T10:00:05`, is read as UTC, whatever the machine's time zone; a zone word
+   * is kept after `T` as after a space: `2024-01-01T10:00:05 EST`). Either way not before 1970-01-01T00:00:00Z
+   * (a string before it is refused as a negative number is). Optional; detectors that need timing abstain when it is missing.
    *
    * A number must be epoch milliseconds from 0 to 8.64e15 (the `Date` range); relative times from 0 are fine.
    * Epoch seconds (Python's `time.time()`, Slack's `ts`: a number from 1e9 to 1e10, which as milliseconds would be

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
-import { numericTimestampProblem, timestampMs } from './iso-time.js';
+import { numericTimestampProblem, stringTimestampProblem, timestampMs } from './iso-time.js';
 import { sharedAcrossCopies } from './shared-across-copies.js';
 import type { Message, Profile, Transcript, ValidMessage, ValidTranscript } from './transcript.js';
 import { DEFAULT_LIMITS, resolveValidationLimits, type ValidationLimits } from './validation-limits.js';
@@ -208,16 +208,23 @@ function copyProfile(p: Record<string, unknown>): Transcript['profile'] {
 }
 
 function zodIssues(error: z.ZodError, prefix = ''): TranscriptIssue[] {
-  return error.issues.map((i) => {
-    const path = pathOf(i.path);
-    return {
-      path: prefix && path ? `${prefix}.${path}` : prefix || path,
-      message:
-        i.code === 'invalid_type' && i.path.length === 0 && prefix === ''
-          ? 'a transcript must be an object { messages, target? }'
-          : i.message,
-    };
-  });
+  // zod still runs an array's size checks on a value that is not an array but has a length (a string given as
+  // `messages`), which would add "has more than 200 messages" to "must be an array": keep the type issue only.
+  const wrongType = new Set(error.issues.filter((i) => i.code === 'invalid_type').map((i) => pathOf(i.path)));
+  const sized = (i: z.core.$ZodIssue) =>
+    (i.code === 'too_big' || i.code === 'too_small') && wrongType.has(pathOf(i.path));
+  return error.issues
+    .filter((i) => !sized(i))
+    .map((i) => {
+      const path = pathOf(i.path);
+      return {
+        path: prefix && path ? `${prefix}.${path}` : prefix || path,
+        message:
+          i.code === 'invalid_type' && i.path.length === 0 && prefix === ''
+            ? 'a transcript must be an object { messages, target? }'
+            : i.message,
+      };
+    });
 }
 
 function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssue[]): number | undefined {
@@ -226,10 +233,7 @@ function toMs(ts: number | string | undefined, i: number, issues: TranscriptIssu
   if (Number.isNaN(ms)) {
     issues.push({
       path: `messages[${i}].timestamp`,
-      message:
-        typeof ts === 'number'
-          ? numericTimestampProblem(ts)
-          : `"${ts.slice(0, 40)}" is not an ISO 8601 date-time of a real calendar date (e.g. 2024-05-01T10:00:00Z)`,
+      message: typeof ts === 'number' ? numericTimestampProblem(ts) : stringTimestampProblem(ts),
     });
     return undefined;
   }

@@ -6,6 +6,7 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
 import { refuseDuplicateNames } from './refuse-duplicate-names.js';
+import { refuseOptionsFor } from './strategy-options.js';
 import {
   ENSEMBLE_STRATEGIES,
   type EnsembleDisposeOptions,
@@ -145,30 +146,6 @@ function checkCosts(names: readonly string[], costs: Record<string, number> | un
   }
 }
 
-/** What each cascade-only option does, for the refusal of {@link refuseOutsideCascade}. */
-const CASCADE_ONLY = {
-  costs: 'orders the members of a "cascade" only (cheapest first)',
-  margin: 'sets when a "cascade" stops early only',
-} as const satisfies Partial<Record<keyof EnsembleOptions, string>>;
-
-/**
- * Refuses a cascade-only option (`costs`, `margin`) given with another strategy, where it would have no effect:
- * a caller who sets it means something the ensemble would not do.
- *
- * @throws InvalidOptionsError naming the option
- */
-function refuseOutsideCascade(
-  options: EnsembleOptions,
-  key: keyof typeof CASCADE_ONLY,
-  strategy: EnsembleStrategy,
-): void {
-  if (options[key] === undefined || strategy === 'cascade') return;
-  throw new InvalidOptionsError(
-    key,
-    `${CASCADE_ONLY[key]} and has no effect with strategy ${describeValue(strategy)}: remove ${key}, or set strategy: 'cascade'`,
-  );
-}
-
 /**
  * Checks a threshold option: P(bot) in [0, 1].
  *
@@ -229,7 +206,6 @@ export function resolveEnsembleOptions(
   checkThreshold(threshold);
   const weights = memberWeights(names, options.weights);
   checkCosts(names, options.costs);
-  refuseOutsideCascade(options, 'costs', strategy);
   const margin = options.margin ?? DEFAULT_MARGIN;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin <= 0) {
     throw new InvalidOptionsError(
@@ -237,7 +213,6 @@ export function resolveEnsembleOptions(
       `got ${describeValue(margin)}; use a positive number of log-odds (default ln 9 = 2.197)`,
     );
   }
-  refuseOutsideCascade(options, 'margin', strategy);
   const folds = options.folds ?? 5;
   if (!Number.isInteger(folds) || folds < 2) {
     throw new InvalidOptionsError('folds', `got ${describeValue(folds)}; use an integer of at least 2`);
@@ -271,6 +246,9 @@ export function resolveEnsembleOptions(
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
+  // An option the strategy has no use for (memberPrefixCuts under weighted-mean) is refused, not ignored; after
+  // the value checks, so a bad value is named as such first.
+  refuseOptionsFor(options, strategy);
   return {
     name,
     strategy,

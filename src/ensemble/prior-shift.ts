@@ -4,6 +4,7 @@ import type { Label } from '../core/transcript.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { logit } from '../numeric/logistic-regression.js';
 import type { Combination } from './combination.js';
+import { refuseOptionFor } from './strategy-options.js';
 import type { EnsembleStrategy } from './types.js';
 
 /**
@@ -24,12 +25,7 @@ export function checkPrior(prior: unknown, strategy: EnsembleStrategy): number |
       `got ${describeValue(prior)}; use the share of bots expected where the ensemble is used, in ${formatRange(OPEN_SHARE)}, e.g. 0.5`,
     );
   }
-  if (strategy !== 'stacking') {
-    throw new InvalidOptionsError(
-      'prior',
-      `applies to the stacking strategy only (its combiner learns the training prior); this ensemble uses ${strategy}`,
-    );
-  }
+  refuseOptionFor('prior', strategy);
   return prior;
 }
 

@@ -7,6 +7,7 @@ import { noveltyStateSchema } from './novelty.js';
 import { checkPrior } from './prior-shift.js';
 import { combinerSizes, EVIDENCE_TERMS } from './stacking.js';
 import type { StrategyState } from './strategies/strategy.js';
+import { optionsFor } from './strategy-options.js';
 import {
   ENSEMBLE_STRATEGIES,
   type EnsembleOptions,
@@ -235,24 +236,28 @@ export async function rebuildMembers(
   return {
     s,
     members,
-    options: {
-      strategy: s.strategy,
-      name: s.name,
-      threshold: s.threshold,
-      weights,
-      // Costs and the margin apply to a cascade only (every state holds a margin; one saved before other
-      // strategies refused costs may hold some).
-      ...(s.strategy === 'cascade' && { margin: s.margin, ...(s.costs && { costs: s.costs }) }),
-      folds: s.folds,
-      seed: s.seed,
-      l2: s.l2,
-      // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
-      memberPrefixCuts: s.memberPrefixCuts ?? [],
-      // State saved before the share existed learned from the cuts of every example.
-      memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
-      ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
-      ...(prior !== undefined && { prior }),
-      ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
-    },
+    // Saved state records some strategy-bound options (margin, folds...) whatever the strategy: keep those it uses.
+    options: optionsFor(
+      {
+        strategy: s.strategy,
+        name: s.name,
+        threshold: s.threshold,
+        weights,
+        // Costs order a cascade only (a state saved before other strategies refused them may hold some).
+        ...(s.costs ? { costs: s.costs } : {}),
+        margin: s.margin,
+        folds: s.folds,
+        seed: s.seed,
+        l2: s.l2,
+        // State saved before the option existed was fitted on whole transcripts: a refit keeps doing so.
+        memberPrefixCuts: s.memberPrefixCuts ?? [],
+        // State saved before the share existed learned from the cuts of every example.
+        memberPrefixCutShare: s.memberPrefixCutShare ?? 1,
+        ...(s.memberFeatures !== undefined && { memberFeatures: s.memberFeatures }),
+        ...(prior !== undefined && { prior }),
+        ...(options.cloneMember ? { cloneMember: options.cloneMember } : {}),
+      },
+      s.strategy,
+    ),
   };
 }

@@ -138,17 +138,19 @@ export interface EnsembleOptions {
    */
   margin?: number;
   /**
-   * Number of folds for the out-of-fold scores `fit()` learns the stacking or cascade combiners from.
+   * `stacking` and `cascade` only: number of folds for the out-of-fold scores `fit()` learns their combiners
+   * from. Refused (`InvalidOptionsError`) with `weighted-mean`, which learns none.
    * @defaultValue 5
    */
   folds?: number;
   /**
-   * Seed of the deterministic, stratified fold split.
+   * `stacking` and `cascade` only: seed of the deterministic, stratified fold split (and of the choice of
+   * `memberPrefixCutShare`). Refused with `weighted-mean`.
    * @defaultValue 42
    */
   seed?: number;
   /**
-   * L2 penalty of the logistic combiner(s).
+   * `stacking` and `cascade` only: L2 penalty of the logistic combiner(s). Refused with `weighted-mean`.
    * @defaultValue 1
    */
   l2?: number;

@@ -12,6 +12,7 @@ import { descriptorForType, registeredDetectorTypes } from '../detectors/detecto
 import { type DetectorSpec, detectorSpecSchema, type EnsembleSpec } from '../detectors/detector-spec.js';
 import type { EmbeddingRareBucketOptions } from '../detectors/embedding/options.js';
 import { type EnsemblePreset, ensemblePreset } from '../detectors/ensemble-presets.js';
+import { refuseOptionsFor } from '../ensemble/strategy-options.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { parseNumberFlag } from './parse-number.js';
 
@@ -209,8 +210,14 @@ export function modelPairsFlag(models: Map<string, string>): string {
  * @throws InvalidOptionsError for a bad flag, or a flag that sets what `--preset` fixes
  */
 export function ensembleSpecFromFlags(flags: DetectorFlags): EnsembleSpec {
-  if (flags.preset !== undefined) return presetSpecFromFlags(flags, ensemblePreset(flags.preset, '--preset'));
-  return { strategy: flags.strategy, ...ensembleSpecFields(flags), detectors: specsFromFlags(flags) };
+  const spec =
+    flags.preset !== undefined
+      ? presetSpecFromFlags(flags, ensemblePreset(flags.preset, '--preset'))
+      : { strategy: flags.strategy, ...ensembleSpecFields(flags), detectors: specsFromFlags(flags) };
+  // A flag the strategy has no use for (--member-prefix-cuts with --strategy weighted-mean) is refused by its
+  // name, before any data is read, rather than ignored or reported later under the library option's name.
+  refuseOptionsFor(spec, spec.strategy, ENSEMBLE_FIELD_FLAGS);
+  return spec;
 }
 
 /**

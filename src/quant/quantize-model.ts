@@ -5,6 +5,7 @@ import { ensureOpset, MS_DOMAIN, pruneGraph } from '../onnx/graph-edit.js';
 import { NameAllocator } from '../onnx/onnx-graph.js';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/onnx-types.js';
 import { resolveReduceRange } from './cpu-int8.js';
+import { refuseUnmatchedExcludes, unmatchedExcludes } from './exclude-names.js';
 import { findLinearSites, siteMatches } from './linear-sites.js';
 import { quantizeAttentionInt8 } from './quantize-attention.js';
 import type { ModelQuantizeReport, QuantizeModelOptions, ReduceRangeChoice } from './quantize-options.js';
@@ -110,7 +111,8 @@ function checkOptions(o: QuantizeModelOptions): void {
  * @param model - a model from `loadOnnxModel` / `decodeOnnxModel`; edited in place
  * @param options - bits and the rest of {@link QuantizeModelOptions}
  * @returns what was done
- * @throws InvalidOptionsError on bad options; AbortedError when `signal` fires
+ * @throws InvalidOptionsError on bad options, and (`exclude`) when an `exclude` entry matches no layer of the
+ *   model (the message lists the nearest names); AbortedError when `signal` fires
  *
  * @example
  * ```ts
@@ -147,6 +149,8 @@ export function quantizeOnnxModel(model: ModelProto, options: QuantizeModelOptio
   const int8Format = options.int8Format ?? 'matmul-integer';
   const foldBias = bits === 4 || int8Format === 'dynamic-matmul';
   const { sites, kept } = findLinearSites(graph, { foldBias });
+  const { unmatched, names: excludable } = unmatchedExcludes(graph, sites, options.exclude ?? []);
+  refuseUnmatchedExcludes(unmatched, excludable, 'the model');
   report.kept.push(...kept);
   for (const n of graph.node) {
     if (

@@ -44,7 +44,9 @@ export interface QuantizeOptions {
   perChannel?: boolean;
   /**
    * Layers to keep in float32: module names (whole dotted segments, e.g. `'attention.self.query'`, `'layer.0'`),
-   * node, weight or output names, or RegExps tested against those names.
+   * node, weight or output names, or RegExps tested against those names. An entry that matches no layer (a typo,
+   * a PyTorch parameter name ending in `.weight`) is refused with an InvalidOptionsError that lists the nearest
+   * names, rather than keeping nothing.
    * @defaultValue []
    */
   exclude?: readonly (string | RegExp)[];

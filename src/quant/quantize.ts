@@ -9,6 +9,8 @@ import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { encodeOnnxModel, loadOnnxModel } from '../onnx/onnx-model.js';
 import { hostInt8Range, resolveReduceRange } from './cpu-int8.js';
+import { type ExcludePattern, refuseUnmatchedExcludes, unmatchedExcludes } from './exclude-names.js';
+import { findLinearSites } from './linear-sites.js';
 import { quantizeOnnxModel } from './quantize-model.js';
 import type { ModelQuantizeReport, QuantizeOptions, ReduceRangeChoice } from './quantize-options.js';
 import { compareModels, type SpecialTokens, syntheticInputs } from './verify.js';
@@ -127,6 +129,48 @@ const QUANTIZE_OPTION_KEYS: OptionKeys<QuantizeOptions> = {
 };
 
 /**
+ * The `exclude` entries that apply to each of several model files, refusing entries that match no layer of any
+ * of them: a name may belong to one file of a folder (`text_model.onnx` but not `vision_model.onnx`), so each
+ * file gets the entries that match it. Reads each model once more; with one file (or no entries) it reads
+ * nothing and `quantizeOnnxModel` checks the entries itself.
+ *
+ * @param sources - the model files, in order
+ * @param options - the quantize options
+ * @returns one list per file, or an empty array when there is nothing to check here
+ * @throws InvalidOptionsError (`exclude`) naming the entries that match no layer and the nearest names
+ */
+async function excludesPerFile(
+  sources: readonly string[],
+  options: QuantizeOptions,
+): Promise<ExcludePattern[][]> {
+  const exclude = options.exclude ?? [];
+  if (sources.length < 2 || exclude.length === 0) return [];
+  const foldBias = options.bits === 4 || options.int8Format === 'dynamic-matmul';
+  const perFile: ExcludePattern[][] = [];
+  const names: string[] = [];
+  const matched = new Set<ExcludePattern>();
+  for (const src of sources) {
+    AbortedError.throwIfAborted(options.signal, 'quantize');
+    const graph = (await loadOnnxModel(src)).graph;
+    if (!graph) {
+      perFile.push([]);
+      continue;
+    }
+    const scan = unmatchedExcludes(graph, findLinearSites(graph, { foldBias }).sites, exclude);
+    const here = exclude.filter((p) => !scan.unmatched.includes(p));
+    for (const p of here) matched.add(p);
+    perFile.push(here);
+    names.push(...scan.names);
+  }
+  refuseUnmatchedExcludes(
+    exclude.filter((p) => !matched.has(p)),
+    names,
+    `${sources.map((s) => basename(s)).join(', ')}`,
+  );
+  return perFile;
+}
+
+/**
  * Quantizes the ONNX models of a transformers.js model folder and writes each next to its float original under
  * the name transformers.js expects: `onnx/model_quantized.onnx` for `bits: 8` (`dtype: 'q8'`),
  * `onnx/model_q4.onnx` for `bits: 4` (`dtype: 'q4'`); `text_model.onnx` gives `text_model_quantized.onnx`, etc.
@@ -143,7 +187,8 @@ const QUANTIZE_OPTION_KEYS: OptionKeys<QuantizeOptions> = {
  * @param options - `bits` and the rest of {@link QuantizeOptions}
  * @returns what was written, with sizes and output cosines
  * @throws ModelLoadError when the folder or a model is missing or unreadable; InvalidOptionsError on bad
- *   options; BotlensError `QUANT_OUTPUT_EXISTS` when an output exists and `overwrite` is not set;
+ *   options, and (`exclude`) when an `exclude` entry matches no layer of any model quantized (nothing is written;
+ *   the message lists the nearest names); BotlensError `QUANT_OUTPUT_EXISTS` when an output exists and `overwrite` is not set;
  *   BotlensError `QUANT_BROKEN` when ONNX Runtime cannot load a result; AbortedError when `signal` fires
  * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
@@ -242,14 +287,18 @@ export async function quantize(modelDir: string, options: QuantizeOptions): Prom
     }
   }
 
-  for (const { src, out } of targets) {
+  const excludes = await excludesPerFile(
+    targets.map((t) => t.src),
+    options,
+  );
+  for (const [i, { src, out }] of targets.entries()) {
     AbortedError.throwIfAborted(options.signal, 'quantize');
     const bytesIn = (await fileSize(src)) ?? 0;
     // loadOnnxModel reads external data files in, so models over 2 GiB in float32 can still be quantized.
     const model = await loadOnnxModel(src);
     const feeds =
       options.verify === false || !model.graph ? undefined : syntheticInputs(model.graph, special);
-    const report = quantizeOnnxModel(model, options);
+    const report = quantizeOnnxModel(model, { ...options, exclude: excludes[i] ?? options.exclude ?? [] });
     const entry: QuantizedFile = {
       source: src,
       output: undefined,

@@ -39,12 +39,17 @@ export async function warmUp(
   const failures = (members ?? []).filter((m) => m.error !== undefined);
   const failed = failures.filter((m) => !optionalMembers.includes(m.detector));
   if (failed.length === 0) return failures.map((m) => ({ detector: m.detector, error: m.error!.message }));
-  const list = failed.map((m) => `"${m.detector}" (${m.error!.message})`).join('; ');
+  const list = failed.map((m) => `"${m.detector}" (${withoutFinalStop(m.error!.message)})`).join('; ');
   const names = JSON.stringify(failed.map((m) => m.detector));
   throw new ServiceStartError(
     `Required detector${failed.length > 1 ? 's' : ''} failed to load: ${list}. Fix the model settings, or serve ` +
       `without ${failed.length > 1 ? 'them' : 'it'} by listing ${names} in "server.optionalMembers".`,
   );
+}
+
+/** An error message without its closing full stop, for a sentence that goes on after it (no `..`). */
+function withoutFinalStop(message: string): string {
+  return message.replace(/\.\s*$/, '');
 }
 
 /**
@@ -54,7 +59,7 @@ export async function warmUp(
  */
 export function degradedWarning(m: DegradedMember): string {
   return (
-    `optional detector "${m.detector}" failed to load and is left out of every answer: ${m.error}. ` +
+    `optional detector "${m.detector}" failed to load and is left out of every answer: ${withoutFinalStop(m.error)}. ` +
     `Fix its model settings and restart, or remove it from the ensemble (until then /readyz lists it under "degraded").`
   );
 }

@@ -115,7 +115,8 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
   if (!shape.success) {
     throw new InvalidTranscriptError(
       shape.error.issues.map((i) => ({
-        path: i.path.length ? i.path.join('.') : '(body)',
+        // The whole body is path '' (a JSON pointer to the document), as /v1/detect and the library name it.
+        path: i.path.length ? i.path.join('.') : '',
         message: i.path.length ? i.message : 'the body must be an object { transcripts: [...] }',
       })),
     );

@@ -166,8 +166,7 @@ describe('Ensemble.fit with groups', () => {
   });
 
   it('records in its state that the combiner learned from grouped folds, and old state without it loads', async () => {
-    const make = () =>
-      new Ensemble([new Vocabulary(), new Cue()], { strategy: 'cascade', memberPrefixCuts: [] });
+    const make = () => new Ensemble([new Vocabulary(), new Cue()], { strategy: 'cascade' });
     const resolve = (_: unknown, info: { name: string }) =>
       info.name === 'cue' ? new Cue() : new Vocabulary();
     const e = make();

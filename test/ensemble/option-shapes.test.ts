@@ -52,7 +52,9 @@ describe('ensemble strategy and costs', () => {
           new Ensemble([new HeuristicDetector()], { ...(strategy && { strategy }), costs: { heuristic: 1 } }),
       );
       expect(InvalidOptionsError.isInstance(err), String(strategy)).toBe(true);
-      expect(err.message).toMatch(/"costs": orders the members of a "cascade" only/);
+      expect(err.message).toMatch(
+        /"costs": applies to the cascade strategy only \(it orders the members cheapest first\)/,
+      );
     }
     expect(
       () => new Ensemble([new HeuristicDetector()], { strategy: 'cascade', costs: { heuristic: 1 } }),
@@ -66,7 +68,7 @@ describe('ensemble strategy and costs', () => {
       );
       expect(InvalidOptionsError.isInstance(err), String(strategy)).toBe(true);
       expect(err.message).toMatch(
-        /"margin": sets when a "cascade" stops early only and has no effect with strategy "(weighted-mean|stacking)": remove margin, or set strategy: 'cascade'/,
+        /"margin": applies to the cascade strategy only \(it sets how far from the threshold a cascade stops early\); this ensemble uses (weighted-mean|stacking): leave margin out, or use strategy 'cascade'/,
       );
     }
     expect(() => new Ensemble([new HeuristicDetector()], { strategy: 'cascade', margin: 1 })).not.toThrow();

@@ -183,6 +183,7 @@ async function evaluate(
     if (withheld) return;
     const out = {
       n: report.n,
+      scored: report.scored,
       f1: report.f1,
       precision: report.precision,
       recall: report.recall,
@@ -195,7 +196,7 @@ async function evaluate(
       threshold: report.threshold,
       ...(flags.preset !== undefined && { preset: flags.preset }),
       ...scoredBy(detector),
-      fitMs: Math.round(fitMs),
+      ...(train && { fitMs: Math.round(fitMs) }),
       evalMs: Math.round(report.elapsedMs),
       ...(report.prefix && { prefix: report.prefix }),
       ...(report.ci && { ci: report.ci }),

@@ -39,7 +39,8 @@ function describe(
     case 'question_rate':
       return `${c.questions} question(s) in ${n} messages (${v.toFixed(2)} per message)`;
     case 'tokenizer_spacing_share':
-      return `${share(c.tokenizerSpacing, n)} messages are spaced like tokenizer output ("i 'm", "fine .")`;
+      // No example quoted: the counts do not say which spacing this transcript holds.
+      return `${share(c.tokenizerSpacing, n)} messages are spaced like tokenizer output (a space before punctuation or inside a contraction)`;
     case 'trailing_space_share':
       return `${share(c.trailingSpace, n)} messages end with whitespace`;
     case 'lowercase_share':

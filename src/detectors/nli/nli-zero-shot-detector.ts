@@ -52,6 +52,26 @@ const FORMAT: StateFormat = { kind: 'nli', version: 1, owner: 'NliZeroShotDetect
 const OWN_KEYS = ['name', 'threshold', 'hypothesisTemplate', 'labels', 'contextTurns', 'l2'] as const;
 
 /**
+ * The sentence of the `nli_log_odds` evidence. The hypotheses are quoted as the model read them (the default
+ * template gives "This speaker is bot.", the input the model was checked with, so it is named the bot
+ * hypothesis rather than read as English); at log-odds that print as 0.000 neither is more entailed.
+ *
+ * @param z - the log-odds of the bot hypothesis over the human one
+ * @param h - the hypotheses sent
+ * @param n - the windows scored
+ * @internal
+ */
+export function logOddsSentence(z: number, h: NliHypotheses, n: number): string {
+  const shown = z.toFixed(3);
+  const over = `over ${n} window${n === 1 ? '' : 's'}`;
+  if (Number(shown) === 0) {
+    return `The NLI model finds the bot hypothesis ("${h.bot}") and the human one ("${h.human}") equally entailed (log-odds 0.000 ${over}).`;
+  }
+  const way = z > 0 ? 'more' : 'less';
+  return `The NLI model finds the bot hypothesis ("${h.bot}") ${way} entailed than the human one ("${h.human}") (log-odds ${shown} ${over}).`;
+}
+
+/**
  * Zero-shot bot detection with a natural-language-inference model: the dialogue is the premise and
  * "This speaker is bot." / "This speaker is human." are the hypotheses.
  *
@@ -320,12 +340,11 @@ export class NliZeroShotDetector implements Detector {
     const n = a.windows.length;
     const meanBot = a.windows.reduce((s, w) => s + w.pBot, 0) / n;
     const meanHuman = a.windows.reduce((s, w) => s + w.pHuman, 0) / n;
-    const way = z >= 0 ? 'more' : 'less';
     const evidence: Evidence[] = [
       {
         name: 'nli_log_odds',
         value: z,
-        sentence: `The NLI model finds "${a.hypotheses.bot}" ${way} entailed than "${a.hypotheses.human}" (log-odds ${z.toFixed(3)} over ${n} window${n === 1 ? '' : 's'}).`,
+        sentence: logOddsSentence(z, a.hypotheses, n),
         contribution: this.calibration ? this.calibration.a * z : z,
       },
       {

@@ -220,7 +220,44 @@ function targetsOf(
   });
 }
 
-/** Stratified split: `share` of each class (rounded) goes to validation, seeded. */
+/**
+ * Refuses labelled examples of one class only: training then learns nothing that tells bots from humans (and the
+ * validation F1 of the bot class reads 0 every epoch), yet an adapter would be written.
+ *
+ * @param targets - 1 for bot, 0 for human
+ * @param option - the option at fault
+ * @param what - the examples, for the message
+ * @param split - the validation split used, for the hint
+ * @throws InvalidOptionsError when every target is the same class
+ */
+function refuseOneClass(targets: readonly number[], option: string, what: string, split: number): void {
+  const bots = targets.filter((p) => p >= 0.5).length;
+  if (bots > 0 && bots < targets.length) return;
+  const only = bots > 0 ? 'bot' : 'human';
+  const missing = bots > 0 ? 'human' : 'bot';
+  const n = targets.length;
+  const held =
+    n === 0
+      ? `there are no ${what}`
+      : n === 1
+        ? `the one ${what.replace(/s$/, '')} is ${only}`
+        : `the ${n} ${what} are all ${only}`;
+  const hint =
+    option === 'validation'
+      ? `add ${missing} examples to the validation set, or leave it out to hold out a stratified validationSplit`
+      : option === 'validationSplit'
+        ? `the validationSplit of ${split} holds out too few examples of each class: give more labelled examples of both classes, a validation set of your own (CLI --validation), a larger validationSplit, or validationSplit 0 (no early stopping)`
+        : `add ${missing} examples (label "${missing}")`;
+  throw new InvalidOptionsError(
+    option,
+    `LoRA training needs both human and bot examples to learn to tell them apart, and ${held}: ${hint}`,
+  );
+}
+
+/**
+ * Stratified split: `share` of each class (rounded) goes to validation, seeded; each class keeps at least one
+ * example in training.
+ */
 function stratifiedSplit(
   targets: readonly number[],
   share: number,
@@ -237,7 +274,7 @@ function stratifiedSplit(
   const validation: number[] = [];
   for (const idx of groups.values()) {
     shuffle(idx, rnd);
-    const nVal = Math.round(idx.length * share);
+    const nVal = Math.min(Math.round(idx.length * share), idx.length - 1);
     validation.push(...idx.slice(0, nVal));
     train.push(...idx.slice(nVal));
   }
@@ -282,7 +319,8 @@ const TRAIN_LORA_OPTION_KEYS: OptionKeys<TrainLoraOptions> = {
  * that `mergeLoraAdapter` folds into the base model, and PEFT itself can load.
  *
  * @param options - see {@link TrainLoraOptions}
- * @throws InvalidOptionsError for bad options or a model that is not a BERT-style classifier
+ * @throws InvalidOptionsError for bad options, a model that is not a BERT-style classifier, or labelled
+ *   training or validation examples of one class only (before any model is loaded)
  * @throws AbortedError when cancelled
  * @throws MissingDependencyError naming `npm install protobufjs` when that optional peer dependency is not installed
  *
@@ -326,6 +364,7 @@ export async function trainLoraModel(options: TrainLoraOptions): Promise<Trained
     );
   }
   const trainTargets = targetsOf(options.examples, options.softTargets, 'examples');
+  if (options.softTargets === undefined) refuseOneClass(trainTargets, 'examples', 'examples', split);
   let valItems: readonly TrainingTranscript[] = [];
   let valTargets: number[] = [];
   let trainItems: readonly TrainingTranscript[] = options.examples;
@@ -340,6 +379,13 @@ export async function trainLoraModel(options: TrainLoraOptions): Promise<Trained
     valItems = s.validation.map((i) => options.examples[i]!);
     valTargets = s.validation.map((i) => trainTargets[i]!);
   }
+  if (options.validationSoftTargets === undefined && valTargets.length > 0)
+    refuseOneClass(
+      valTargets,
+      options.validation ? 'validation' : 'validationSplit',
+      'validation examples',
+      split,
+    );
   const modelOptions: ModelOptions = {
     model: options.model,
     ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
