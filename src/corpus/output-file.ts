@@ -74,6 +74,12 @@ export function isStreamOutput(path: string): boolean {
   return s !== undefined && !s.isFile() && !s.isDirectory();
 }
 
+/**
+ * How long a line queued by {@link OrderedAppender.push} may wait before it is written, in ms: lines are gathered
+ * into writes of up to 64 KiB, but a slow run's finished lines reach the file within this.
+ */
+const FLUSH_DELAY = 1000;
+
 /** One JSONL output of {@link OrderedAppender}: a file, or a stream. */
 interface LineSink {
   write(text: string): Promise<void>;
@@ -164,6 +170,12 @@ async function openSink(
  */
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
+  /** The timed flush of the lines queued, set at the first of them. */
+  private timer: NodeJS.Timeout | undefined;
+  /** The writes under way, in order. */
+  private writing: Promise<void> = Promise.resolve();
+  /** Why a write failed (the next push or flush throws it), and whether it was thrown to the caller yet. */
+  private failure: { err: unknown; thrown: boolean } | undefined;
   private readonly sinks: [LineSink, LineSink | undefined];
 
   private constructor(
@@ -208,8 +220,13 @@ export class OrderedAppender {
     return appender;
   }
 
-  /** Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next or 64 KiB wait. */
+  /**
+   * Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next, 64 KiB wait, or
+   * {@link FLUSH_DELAY} ms after the first line queued (a slow run's finished lines reach the file within a second,
+   * so a killed run loses no more than that).
+   */
   async push(file: 0 | 1, value: unknown): Promise<void> {
+    this.throwFailure();
     if (file === 1 && this.rejectsPath === undefined)
       throw new BotlensError(
         'WRITE_FAILED',
@@ -221,22 +238,53 @@ export class OrderedAppender {
     this.pending.chunks.push(line);
     this.pending.bytes += line.length;
     if (this.pending.bytes >= 1 << 16) await this.flush();
+    else this.timer ??= setTimeout(() => void this.writeQueued(), FLUSH_DELAY).unref();
   }
 
-  /** Writes what is queued. */
+  /** Writes what is queued (whole lines, after any write under way), and waits for it. */
   async flush(): Promise<void> {
+    await this.writeQueued();
+    this.throwFailure();
+  }
+
+  /**
+   * Writes what is queued after any write under way (chained: a timed flush and the next push's never interleave,
+   * nor reorder the two files' lines). After a failed write nothing more is written: the files stay a prefix.
+   */
+  private writeQueued(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const { file, chunks } = this.pending;
-    if (!chunks.length) return;
-    this.pending = { file, chunks: [], bytes: 0 };
-    if (file === 1 && this.rejectsPath !== undefined) this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
-    await this.sinks[file]?.write(chunks.join(''));
+    if (chunks.length) {
+      this.pending = { file, chunks: [], bytes: 0 };
+      this.writing = this.writing
+        .then(async () => {
+          if (this.failure) return;
+          if (file === 1 && this.rejectsPath !== undefined)
+            this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
+          await this.sinks[file]?.write(chunks.join(''));
+        })
+        .catch((err: unknown) => {
+          this.failure ??= { err, thrown: false };
+        });
+    }
+    return this.writing;
+  }
+
+  /** Throws the failure of a write, if one failed. */
+  private throwFailure(): void {
+    if (!this.failure) return;
+    this.failure.thrown = true;
+    throw this.failure.err;
   }
 
   /** Flushes, syncs to disk and closes the files (standard output is left open, and a stream is not synced). */
   async close(): Promise<void> {
     const sinks = this.sinks.filter((s) => s !== undefined);
     try {
-      await this.flush();
+      await this.writeQueued();
+      // A write failure the caller saw already is not thrown again (the caller is stopping on it).
+      if (!this.failure?.thrown) this.throwFailure();
       await Promise.all(sinks.map((s) => s.sync()));
     } finally {
       await Promise.all(sinks.map((s) => s.close()));
