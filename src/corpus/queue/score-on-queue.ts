@@ -10,6 +10,7 @@ import { corpusLineLimits } from '../line-limits.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../refuse-unfitted.js';
 import { type BatchScorer, runBatches } from '../score-corpus.js';
 import type { ScoreOutcome, ScoringDetector } from '../types.js';
+import { detectorTypes } from './detector-types.js';
 import {
   checkQueueName,
   checkRedisUrl,
@@ -210,6 +211,7 @@ export async function* scoreCorpusOnQueueWith(
   // Built from what a worker thread would build from (the same load options), read here once.
   const stored = storedDetector(await sendableScoringDetector(options.detector), limits);
   const guarded = 'requires' in stored;
+  const types = detectorTypes(stored);
   const { Queue, QueueEvents } = await loadBullmq();
   // Bounded: an unreachable Redis or refused credentials fail here, not in an endless wait for results.
   await probeRedis(redis, connectTimeout);
@@ -338,7 +340,7 @@ export async function* scoreCorpusOnQueueWith(
     if (stopped) throw stopped;
     const added = queue.add(
       'score',
-      { detectorKey: key, lines, evidence, limits },
+      { detectorKey: key, lines, evidence, limits, detectorTypes: types },
       {
         attempts,
         backoff: { type: 'exponential', delay: 500 },
