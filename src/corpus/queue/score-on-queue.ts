@@ -167,8 +167,10 @@ const SCORE_ON_QUEUE_OPTION_KEYS: OptionKeys<ScoreOnQueueOptions> = {
  * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials, at
  *   start (3 attempts of `connectTimeout` each), or when it stops answering mid-run for as long (3 times
  *   `connectTimeout`: the run stops, naming the URL; the outcomes yielded so far stand, and its jobs stay in the
- *   queue); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
- *   the detector (the run stops; its jobs not taken yet are removed, as when the caller stops reading early)
+ *   queue), or when Redis no longer holds the run's stored detector or a job in flight (a restart without its
+ *   data: checked every 2 s); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
+ *   the detector, or have one of its types registered in another `stateVersion` than here (the run stops; its
+ *   jobs not taken yet are removed, as when the caller stops reading early)
  * @example
  * ```ts
  * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
