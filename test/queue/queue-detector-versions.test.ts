@@ -3,14 +3,14 @@
  * (another `stateVersion`: an updated plugin on one machine) refuses the run's jobs, and the run stops saying so,
  * instead of scoring differently from a local run. Real `botlens worker` child processes, real redis-server.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import type { ScoreOutcome, ScoringDetector } from '../../src/corpus/types.js';
 import { syntheticCorpus } from '../corpus/corpus-fixture.js';
 import '../fixtures/register-versioned-detector.js';
-import { ROOT } from '../helpers/run-cli.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
 /** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
 const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
@@ -21,59 +21,16 @@ if (!REDIS) {
 }
 
 const children: ChildProcess[] = [];
-const queues: string[] = [];
 
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-afterAll(async () => {
-  if (!REDIS) return;
-  const { Queue } = await import('bullmq');
-  for (const name of queues) {
-    const q = new Queue(name, { connection: { url: REDIS } });
-    try {
-      await q.obliterate({ force: true });
-    } finally {
-      await q.close();
-    }
-  }
-});
-
 /** Starts `botlens worker` with the `versioned` type registered in `version`; resolves once it is ready. */
 function startWorker(queue: string, version: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--import',
-      './test/fixtures/register-versioned-detector.ts',
-      'src/cli/main.ts',
-      'worker',
-      '--redis',
-      REDIS!,
-      '--queue',
-      queue,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', BOTLENS_TEST_VERSIONED: String(version) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  children.push(child);
-  return new Promise((ready, fail) => {
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`worker did not start: ${err}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('ready on queue')) {
-        clearTimeout(timer);
-        ready(child);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`worker exited with ${code}: ${err}`)));
+  return startWorkerProcess(['--redis', REDIS!, '--queue', queue], (c) => children.push(c), {
+    imports: ['./test/fixtures/register-versioned-detector.ts'],
+    env: { BOTLENS_TEST_VERSIONED: String(version) },
   });
 }
 
@@ -90,23 +47,29 @@ async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]>
 describe.skipIf(!REDIS)('queue workers with a detector type registered in another version', () => {
   it('refuse the run (WORKER_DETECTOR_FAILED naming both versions); workers with the same version score it', async () => {
     const queue = `botlens-test-versions-${randomUUID()}`;
-    queues.push(queue);
-    const lines = syntheticCorpus(6);
-    const other = await startWorker(queue, 2);
-    const refused = await collect(
-      scoreCorpusOnQueue(lines, { redis: REDIS!, queue, detector: VERSIONED, batchSize: 3 }),
-    ).catch((e: unknown) => e);
-    expect(refused).toMatchObject({
-      code: 'WORKER_DETECTOR_FAILED',
-      message: expect.stringMatching(/the producer has versioned@1, this worker versioned@2.*--resume/s),
-    });
-    other.kill('SIGKILL');
-    await startWorker(queue, 1);
-    const scored = await collect(
-      scoreCorpusOnQueue(lines, { redis: REDIS!, queue, detector: VERSIONED, batchSize: 3 }),
-    );
-    // Version 1 scores 0.1 (version 2 would score 0.2).
-    for (const o of scored) expect('record' in o && o.record.score).toBeCloseTo(0.1, 9);
-    expect(scored).toHaveLength(lines.length);
+    const { Queue } = await import('bullmq');
+    const q = new Queue(queue, { connection: { url: REDIS! } });
+    try {
+      const lines = syntheticCorpus(6);
+      const other = await startWorker(queue, 2);
+      const refused = await collect(
+        scoreCorpusOnQueue(lines, { redis: REDIS!, queue, detector: VERSIONED, batchSize: 3 }),
+      ).catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        code: 'WORKER_DETECTOR_FAILED',
+        message: expect.stringMatching(/the producer has versioned@1, this worker versioned@2.*--resume/s),
+      });
+      other.kill('SIGKILL');
+      await startWorker(queue, 1);
+      const scored = await collect(
+        scoreCorpusOnQueue(lines, { redis: REDIS!, queue, detector: VERSIONED, batchSize: 3 }),
+      );
+      // Version 1 scores 0.1 (version 2 would score 0.2).
+      for (const o of scored) expect('record' in o && o.record.score).toBeCloseTo(0.1, 9);
+      expect(scored).toHaveLength(lines.length);
+    } finally {
+      await q.obliterate({ force: true });
+      await q.close();
+    }
   }, 120_000);
 });
