@@ -74,6 +74,12 @@ export function isStreamOutput(path: string): boolean {
   return s !== undefined && !s.isFile() && !s.isDirectory();
 }
 
+/**
+ * How long a line queued by {@link OrderedAppender.push} may wait before it is written, in ms: lines are gathered
+ * into writes of up to 64 KiB, but a slow run's finished lines reach the file within this.
+ */
+const FLUSH_DELAY = 1000;
+
 /** One JSONL output of {@link OrderedAppender}: a file, or a stream. */
 interface LineSink {
   write(text: string): Promise<void>;
@@ -164,9 +170,13 @@ async function openSink(
  */
 export class OrderedAppender {
   private pending: { file: 0 | 1; chunks: string[]; bytes: number } = { file: 0, chunks: [], bytes: 0 };
+  /** The timed flush of the lines queued, set at the first of them. */
+  private timer: NodeJS.Timeout | undefined;
+  /** The writes under way, in order. */
+  private writing: Promise<void> = Promise.resolve();
+  /** Why a write failed (the next push or flush throws it), and whether it was thrown to the caller yet. */
+  private failure: { err: unknown; thrown: boolean } | undefined;
   private readonly sinks: [LineSink, LineSink | undefined];
-  /** The write under way, if any. */
-  private writing: Promise<void> | undefined;
   /** Set by {@link halt}: nothing more is written. */
   private halted = false;
   /** Lines (scores and rejects) whose write has completed. */
@@ -214,8 +224,13 @@ export class OrderedAppender {
     return appender;
   }
 
-  /** Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next or 64 KiB wait. */
+  /**
+   * Queues one JSON line for file 0 (scores) or 1 (rejects); writes when the other file is next, 64 KiB wait, or
+   * {@link FLUSH_DELAY} ms after the first line queued (a slow run's finished lines reach the file within a second,
+   * so a killed run loses no more than that).
+   */
   async push(file: 0 | 1, value: unknown): Promise<void> {
+    this.throwFailure();
     if (file === 1 && this.rejectsPath === undefined)
       throw new BotlensError(
         'WRITE_FAILED',
@@ -227,51 +242,70 @@ export class OrderedAppender {
     this.pending.chunks.push(line);
     this.pending.bytes += line.length;
     if (this.pending.bytes >= 1 << 16) await this.flush();
+    else this.timer ??= setTimeout(() => void this.writeQueued(), FLUSH_DELAY).unref();
   }
 
-  /** Writes what is queued (nothing once {@link halt} was called). */
+  /** Writes what is queued (whole lines, after any write under way), and waits for it. */
   async flush(): Promise<void> {
-    if (!this.halted) await this.write();
+    await this.writeQueued();
+    this.throwFailure();
   }
 
   /**
-   * Ends the writing early, with whole lines only: waits for the write under way, writes the lines queued, and
-   * writes nothing after (later pushes are dropped). For a process about to exit (Ctrl-C, SIGTERM): what it
+   * Ends the writing early, with whole lines only: queues the lines pending after the writes under way, and
+   * writes nothing after them (later pushes are dropped). For a process about to exit (Ctrl-C, SIGTERM): what it
    * returns is exact, and the files end at a line's end.
    *
    * @returns the lines (scores and rejects) written in all, each whole
    */
   async halt(): Promise<number> {
-    while (this.writing !== undefined) await this.writing.catch(() => undefined);
+    const last = this.writeQueued();
     this.halted = true;
-    await this.write();
+    await last;
     return this.linesWritten;
   }
 
-  /** Writes the queued lines and counts them once written. */
-  private async write(): Promise<void> {
+  /**
+   * Writes what is queued after any write under way (chained: a timed flush and the next push's never interleave,
+   * nor reorder the two files' lines), and counts the lines once written. After a failed write, or once
+   * {@link halt} was called, nothing more is written: the files stay a prefix.
+   */
+  private writeQueued(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const { file, chunks } = this.pending;
-    if (!chunks.length) return;
-    this.pending = { file, chunks: [], bytes: 0 };
-    const writing = (async () => {
-      if (file === 1 && this.rejectsPath !== undefined)
-        this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
-      await this.sinks[file]?.write(chunks.join(''));
-    })();
-    this.writing = writing;
-    try {
-      await writing;
-      this.linesWritten += chunks.length;
-    } finally {
-      this.writing = undefined;
+    if (chunks.length) {
+      this.pending = { file, chunks: [], bytes: 0 };
+      if (this.halted) return this.writing;
+      this.writing = this.writing
+        .then(async () => {
+          if (this.failure) return;
+          if (file === 1 && this.rejectsPath !== undefined)
+            this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
+          await this.sinks[file]?.write(chunks.join(''));
+          this.linesWritten += chunks.length;
+        })
+        .catch((err: unknown) => {
+          this.failure ??= { err, thrown: false };
+        });
     }
+    return this.writing;
+  }
+
+  /** Throws the failure of a write, if one failed. */
+  private throwFailure(): void {
+    if (!this.failure) return;
+    this.failure.thrown = true;
+    throw this.failure.err;
   }
 
   /** Flushes, syncs to disk and closes the files (standard output is left open, and a stream is not synced). */
   async close(): Promise<void> {
     const sinks = this.sinks.filter((s) => s !== undefined);
     try {
-      await this.flush();
+      await this.writeQueued();
+      // A write failure the caller saw already is not thrown again (the caller is stopping on it).
+      if (!this.failure?.thrown) this.throwFailure();
       await Promise.all(sinks.map((s) => s.sync()));
     } finally {
       await Promise.all(sinks.map((s) => s.close()));

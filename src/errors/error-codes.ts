@@ -21,8 +21,8 @@
  * - `QUANT_BROKEN` / `QUANT_OUTPUT_EXISTS` / `QUANT_WRITE`: a quantized model fails its check / would overwrite
  *   a file / cannot be written;
  * - `READ_FAILED`: a file (transcripts, a fitted detector, a config) cannot be read;
- * - `REDIS_UNREACHABLE`: a queue producer or worker cannot connect to its Redis (or Redis refused its credentials),
- *   or a producer's Redis stopped answering mid-run;
+ * - `REDIS_UNREACHABLE`: a queue producer or worker cannot connect to its Redis (or Redis refused its credentials,
+ *   or has no database of the URL's index), or a producer's Redis stopped answering, or lost the run's data, mid-run;
  * - `WORKER_DETECTOR_FAILED`: the workers of a scoring run (queue workers or worker threads) cannot build its
  *   detector (a detector type or package they lack, models they cannot find, a release too old).
  */

@@ -8,7 +8,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { scoreLines } from '../../src/corpus/score-line.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
+import { HAS_REDIS_SERVER, startRedis as startPrivateRedis } from '../helpers/private-redis.js';
 import { ROOT } from '../helpers/run-cli.js';
 
 /** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
@@ -180,40 +180,12 @@ describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', 
   }, 90_000);
 });
 
-/** A free loopback port. */
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
+/** Starts a private redis-server (killed after each test). */
+async function startRedis(): Promise<{ url: string; port: number; server: ChildProcess }> {
+  const r = await startPrivateRedis();
+  children.push(r.server);
+  return r;
 }
-
-/** Starts a private, diskless redis-server on a free loopback port; resolves once it answers. */
-async function startRedis(): Promise<{ url: string; server: ChildProcess }> {
-  const port = await freePort();
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  children.push(server);
-  const url = `redis://127.0.0.1:${port}`;
-  const { probeRedis } = await import('../../src/corpus/queue/redis-probe.js');
-  await probeRedis(url, 1000);
-  return { url, server };
-}
-
-const HAS_REDIS_SERVER = (() => {
-  try {
-    return spawn('redis-server', ['--version'], { stdio: 'ignore' }).pid !== undefined;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
   it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
@@ -248,4 +220,68 @@ describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid
     const lines = text.split('\n').filter((l) => l !== '');
     expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
   }, 120_000);
+});
+
+describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis restarts without its data', () => {
+  it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const first = await startRedis();
+    const queue = await openQueue(first.url);
+    queues.pop(); // its Redis loses everything: nothing to empty
+    const run = startScore(corpus, out, first.url, queue.name);
+    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+    await queue.complete(2);
+    await queue.q.close();
+    // Lines 1 and 2 are scored; the run waits on the rest. Redis stops without saving (as `redis-cli shutdown
+    // nosave` does) and is back, empty, 1.5 s later: well within the outage limit (3 x 3 s).
+    first.server.kill('SIGKILL');
+    await new Promise((ok) => first.server.once('exit', ok));
+    await new Promise((r) => setTimeout(r, 1500));
+    const lost = Date.now();
+    const second = await startPrivateRedis(first.port);
+    children.push(second.server);
+    const r = await Promise.race([
+      run.ended,
+      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
+    ]);
+    expect(r, 'the run was still waiting 30 s after Redis came back without its data').toBeDefined();
+    expect(Date.now() - lost).toBeLessThan(15_000);
+    expect(r!.stderr).toMatch(
+      new RegExp(`Redis at redis://127\\.0\\.0\\.1:${first.port} lost this run's data mid-run.*--resume`),
+    );
+    expect(r!.stderr).not.toMatch(/\n\s+at /);
+    expect(r!.code).toBe(1);
+    const text = readFileSync(out, 'utf8');
+    expect(text === '' || text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+  }, 120_000);
+});
+
+describe.skipIf(!REDIS)('score --redis killed with SIGKILL', () => {
+  it('keeps the lines finished over a second before: they reach the file without 64 KiB of them', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const queue = await openQueue(REDIS!);
+    try {
+      const run = startScore(corpus, out, REDIS!, queue.name);
+      expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+      await queue.complete(2);
+      // Lines 1 and 2 are scored (a few hundred bytes); the rest wait for a worker: a slow model's run.
+      let text = '';
+      for (let i = 0; i < 50 && text.split('\n').length < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+      }
+      run.child.kill('SIGKILL');
+      await run.ended;
+      text = readFileSync(out, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const lines = text.split('\n').filter((l) => l !== '');
+      expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+    } finally {
+      await queue.q.close();
+    }
+  }, 90_000);
 });

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
@@ -12,6 +11,7 @@ import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 
 /** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
 const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
@@ -21,7 +21,6 @@ if (!REDIS) {
   );
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -30,37 +29,10 @@ afterEach(() => {
 
 /** Starts `botlens worker` in a child process; resolves once it says it is ready. */
 function startWorker(queue: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'worker',
-      '--redis',
-      REDIS!,
-      '--queue',
-      queue,
-      '--lock-duration',
-      '1500',
-      '--stalled-interval',
-      '500',
-    ],
-    { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  return startWorkerProcess(
+    ['--redis', REDIS!, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500'],
+    (c) => children.push(c),
   );
-  children.push(child);
-  return new Promise((ready, fail) => {
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`worker did not start: ${err}`)), 60_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('ready on queue')) {
-        clearTimeout(timer);
-        ready(child);
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`worker exited with ${code}: ${err}`)));
-  });
 }
 
 /**

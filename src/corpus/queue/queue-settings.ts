@@ -48,6 +48,12 @@ export interface ScoreJobData {
   evidence: boolean;
   /** The run's transcript limits and truncation (absent in jobs from an older release: the defaults). */
   limits?: TranscriptLimitOptions;
+  /**
+   * The detector types the run's detector uses, with their versions as the producer has them registered
+   * (`heuristic@1`); a worker that has any of them registered in another version refuses the job. Absent in jobs
+   * from an older release: not checked.
+   */
+  detectorTypes?: string[];
 }
 
 /** BullMQ, loaded on first use (an optional peer dependency). */

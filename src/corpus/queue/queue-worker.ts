@@ -5,6 +5,7 @@ import { DetectorCache } from '../build-detector.js';
 import { checkCount } from '../check-count.js';
 import { scoreLines } from '../score-line.js';
 import type { ScoreOutcome } from '../types.js';
+import { detectorTypes } from './detector-types.js';
 import {
   buildFailureMessage,
   checkQueueName,
@@ -101,12 +102,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await probeRedis(redis, connectTimeout);
   const cache = new DetectorCache();
   const me = `${hostname()}:${process.pid}`;
+  /** The detector types of each stored detector built here, as registered here (see {@link detectorTypes}). */
+  const typesHere = new Map<string, string[]>();
   /** Failures of reading the detector from Redis: retried, unlike a detector that cannot be built. */
   const redisFailures = new WeakSet<object>();
   const worker = new Worker<ScoreJobData, ScoreOutcome[]>(
     queueName,
     async (job) => {
-      const { detectorKey, lines, evidence, limits } = job.data;
+      const { detectorKey, lines, evidence, limits, detectorTypes: sent } = job.data;
       let detector: Awaited<ReturnType<DetectorCache['get']>>;
       try {
         detector = await cache.get(detectorKey, async () => {
@@ -123,8 +126,20 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
               `The detector ${detectorKey} is not in Redis (expired or deleted): start the score run again.`,
             );
           }
-          return unwrapStoredDetector(JSON.parse(json) as Parameters<typeof unwrapStoredDetector>[0]);
+          const stored = JSON.parse(json) as Parameters<typeof unwrapStoredDetector>[0];
+          const built = unwrapStoredDetector(stored);
+          if (typesHere.size >= 100) typesHere.clear();
+          typesHere.set(detectorKey, detectorTypes(stored));
+          return built;
         });
+        const mine = typesHere.get(detectorKey);
+        // A type registered here in another version than in the producer would score differently.
+        if (sent !== undefined && mine !== undefined && sent.join(', ') !== mine.join(', ')) {
+          throw new BotlensError(
+            'WORKER_DETECTOR_FAILED',
+            `its detector types are registered here in other versions: the producer has ${sent.join(', ') || 'none'}, this worker ${mine.join(', ') || 'none'}.`,
+          );
+        }
       } catch (err) {
         if (typeof err === 'object' && err !== null && redisFailures.has(err)) throw err;
         // The same failure awaits every job of the run: fail this one at once (no retry), and the producer stops

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
 import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
@@ -10,6 +10,7 @@ import { corpusLineLimits } from '../line-limits.js';
 import { refuseUnfittedScoringDetector, type UnfittedCheckSetting } from '../refuse-unfitted.js';
 import { type BatchScorer, runBatches } from '../score-corpus.js';
 import type { ScoreOutcome, ScoringDetector } from '../types.js';
+import { detectorTypes } from './detector-types.js';
 import {
   checkQueueName,
   checkRedisUrl,
@@ -98,6 +99,13 @@ const CLOSE_TIMEOUT = 2000;
 /** How often a run looks whether its Redis connections are up, in ms. */
 const OUTAGE_CHECK_INTERVAL = 250;
 
+/**
+ * How often a run looks whether Redis still holds its stored detector and its jobs in flight, in ms: a Redis that
+ * restarts without its data (or evicts or loses keys) within the outage limit answers again, but the results the
+ * run waits for can never come.
+ */
+const LOSS_CHECK_INTERVAL = 2000;
+
 /** `promise`, or undefined once `ms` have passed; the timer does not outlive it. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -109,6 +117,26 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What of a run Redis no longer holds (its stored detector, or one of its jobs in flight: missing, or another
+ * job under its id), or undefined when it holds all of it.
+ */
+async function runDataLost(
+  client: Awaited<Queue['client']>,
+  queue: Queue,
+  detectorKey: string,
+  jobs: Job[],
+): Promise<string | undefined> {
+  const [stored, ...stamps] = await Promise.all([
+    // runCommand calls the client's own command (EXISTS: the stored detector may be large to GET).
+    client.runCommand('exists', [detectorKey]) as Promise<number>,
+    ...jobs.map((j) => client.hget(queue.toKey(j.id!), 'timestamp')),
+  ]);
+  if (stored === 0) return 'its stored detector';
+  const gone = jobs.findIndex((j, i) => stamps[i] !== String(j.timestamp));
+  return gone < 0 ? undefined : `job ${jobs[gone]!.id}`;
 }
 
 const SCORE_ON_QUEUE_OPTION_KEYS: OptionKeys<ScoreOnQueueOptions> = {
@@ -139,8 +167,10 @@ const SCORE_ON_QUEUE_OPTION_KEYS: OptionKeys<ScoreOnQueueOptions> = {
  * @throws BotlensError with code `REDIS_UNREACHABLE` when Redis cannot be reached, or refuses the credentials, at
  *   start (3 attempts of `connectTimeout` each), or when it stops answering mid-run for as long (3 times
  *   `connectTimeout`: the run stops, naming the URL; the outcomes yielded so far stand, and its jobs stay in the
- *   queue); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
- *   the detector (the run stops; its jobs not taken yet are removed, as when the caller stops reading early)
+ *   queue), or when Redis no longer holds the run's stored detector or a job in flight (a restart without its
+ *   data: checked every 2 s); with code `WORKER_DETECTOR_FAILED` when the workers cannot build
+ *   the detector, or have one of its types registered in another `stateVersion` than here (the run stops; its
+ *   jobs not taken yet are removed, as when the caller stops reading early)
  * @example
  * ```ts
  * for await (const o of scoreCorpusOnQueue('corpus.jsonl', { redis: 'redis://127.0.0.1:6379', detector })) {
@@ -183,6 +213,7 @@ export async function* scoreCorpusOnQueueWith(
   // Built from what a worker thread would build from (the same load options), read here once.
   const stored = storedDetector(await sendableScoringDetector(options.detector), limits);
   const guarded = 'requires' in stored;
+  const types = detectorTypes(stored);
   const { Queue, QueueEvents } = await loadBullmq();
   // Bounded: an unreachable Redis or refused credentials fail here, not in an endless wait for results.
   await probeRedis(redis, connectTimeout);
@@ -282,12 +313,36 @@ export async function* scoreCorpusOnQueueWith(
     );
   }, OUTAGE_CHECK_INTERVAL);
   watch.unref();
+  let checkingLoss = false;
+  // Mid-run, a Redis that lost the run's data (restarted without saving it, evicted or deleted keys) answers
+  // again, but the jobs the run waits on are gone: the run stops instead of waiting for ever.
+  const lossWatch = setInterval(() => {
+    if (stopped || downSince !== undefined || checkingLoss) return;
+    checkingLoss = true;
+    runDataLost(clients[0], queue, key, [...pending.values()])
+      .then((lost) => {
+        if (lost === undefined || stopped) return;
+        clearInterval(lossWatch);
+        stop(
+          new BotlensError(
+            'REDIS_UNREACHABLE',
+            `Redis at ${redactRedisUrl(redis)} lost this run's data mid-run (${lost} is gone: Redis restarted without saving it, evicted it or it was deleted), so the results the run waits for cannot come. The run stopped; the outcomes before this stand. Check that Redis keeps its data (persistence on, no eviction of botlens or bull keys), then run the same score command again with --resume.`,
+          ),
+        );
+      })
+      // A failed look is the outage watch's to report.
+      .catch(() => undefined)
+      .finally(() => {
+        checkingLoss = false;
+      });
+  }, LOSS_CHECK_INTERVAL);
+  lossWatch.unref();
 
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     if (stopped) throw stopped;
     const added = queue.add(
       'score',
-      { detectorKey: key, lines, evidence, limits },
+      { detectorKey: key, lines, evidence, limits, detectorTypes: types },
       {
         attempts,
         backoff: { type: 'exponential', delay: 500 },
@@ -363,6 +418,7 @@ export async function* scoreCorpusOnQueueWith(
     },
     close: async () => {
       clearInterval(watch);
+      clearInterval(lossWatch);
       await closeConnections();
     },
   };
