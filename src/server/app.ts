@@ -163,7 +163,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
     const kind = config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
-    if (kind) metrics.errors.inc({ detector: '', kind });
+    // Counted against the detector the request ran on (a bare detector's name, or the ensemble's).
+    if (kind) metrics.errors.inc({ detector: detector.name, kind });
     done();
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
