@@ -24,6 +24,7 @@
 
 export type { DeepReadonly } from './core/deep-readonly.js';
 // The detector contract
+export { assertDetection } from './core/assert-detection.js';
 export { abstained, nowMs, scored } from './core/detection.js';
 export {
   DETECTOR_SPECIFICATION_VERSION,

@@ -118,3 +118,17 @@ describe('member names', () => {
     expect(r.score).toBe(0.2);
   });
 });
+
+describe('a saved ensemble with a member that has no toJSON()', () => {
+  it('fails to load through detectorFromState with a message naming the member and what to do', async () => {
+    const { detectorFromState } = await import('../../src/detectors/registry.js');
+    const { HeuristicDetector } = await import('../../src/detectors/heuristic/heuristic-detector.js');
+    const e = new Ensemble([new HeuristicDetector(), member('stateless', () => valid('stateless', 0.5))], {
+      strategy: 'weighted-mean',
+    });
+    const state = JSON.parse(JSON.stringify(e.toJSON()));
+    await expect(detectorFromState(state)).rejects.toThrow(
+      /member "stateless" was saved without its state.*Ensemble\.fromJSON\(state, \{ resolve \}\)/,
+    );
+  });
+});
