@@ -105,12 +105,13 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.removeContentTypeParser('text/plain');
   // Fastify's JSON parser, skipped for a large body whose client has gone (see Admission.parseJson).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'buffer' },
-    admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
-      metrics.errors.inc({ detector: '', kind: 'disconnected' }),
-    ),
+  const parseJson = admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
+    metrics.errors.inc({ detector: '', kind: 'disconnected' }),
+  );
+  // Routing wins over the body: a request for no route (an unknown path, a wrong method) gets its 404/405
+  // whatever its body, which is never read.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) =>
+    req.is404 ? done(null, undefined) : parseJson(req, body as Buffer, done),
   );
   await app.register(swagger, {
     openapi: {

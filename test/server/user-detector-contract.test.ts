@@ -92,3 +92,21 @@ describe('detectTimeline on a bare user detector', () => {
     await expect(detectTimeline(d, sample)).rejects.toThrow(/"someone-else".*"me"/);
   });
 });
+
+describe('routing wins over a bad JSON body', () => {
+  it('answers 404 for an unknown route and 405 for a wrong method, not 400 MALFORMED_BODY', async () => {
+    const { base } = await startServer(userDetector('plain', () => valid('plain', 0.5)));
+    const send = (method: string, path: string) =>
+      fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const nowhere = await send('POST', '/nowhere');
+    expect([nowhere.status, ((await nowhere.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND']);
+    const wrong = await send('PUT', '/v1/detect');
+    expect([wrong.status, ((await wrong.json()) as { code: string }).code]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+    ]);
+    // The real route still reads (and refuses) the body.
+    const real = await send('POST', '/v1/detect');
+    expect([real.status, ((await real.json()) as { code: string }).code]).toEqual([400, 'MALFORMED_BODY']);
+  });
+});
