@@ -12,6 +12,7 @@ import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { type DegradedMember, degradedWarning, warmUp } from './readiness.js';
+import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
 import { settleThenDispose } from './settle-then-dispose.js';
@@ -85,6 +86,10 @@ export async function createServer(detector: Detector, options: ServerOptions = 
 
   const app = Fastify({
     logger: o.logger,
+    // A valid incoming X-Request-Id is kept (bounded length and characters), else one is made: the log's reqId,
+    // the answer's X-Request-Id header and an error body's requestId.
+    requestIdHeader: false,
+    genReqId: requestId,
     bodyLimit: o.bodyLimit,
     requestTimeout: o.requestTimeoutMs,
     keepAliveTimeout: o.keepAliveTimeoutMs,
@@ -142,8 +147,9 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
   // Hooks on every request take a callback (no promise per request).
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
+    reply.header(REQUEST_ID_HEADER, req.id);
     done(null, payload);
   });
   // Runs once the server stopped listening and every connection ended (Fastify's own close step runs first).

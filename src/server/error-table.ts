@@ -70,6 +70,12 @@ export interface ServiceErrorBody {
   message: string;
   /** For 400s: each problem with its field path, e.g. `messages[0].speaker`. */
   issues?: readonly TranscriptIssue[];
+  /**
+   * The request's id, as in the answer's `X-Request-Id` header and the server log's `reqId`: the client's own
+   * `X-Request-Id` when valid (1 to 128 letters, digits, `.`, `_`, `:`, `-`), else one the server made. Absent
+   * from the answers Node's HTTP layer writes before a request exists (`MALFORMED_REQUEST`, `HEADERS_TOO_LARGE`).
+   */
+  requestId?: string;
 }
 
 // Absolute POSIX paths (not the "//host/path" of a URL) and Windows drive paths.
@@ -169,5 +175,8 @@ export function sendAnswer(reply: FastifyReply, a: ErrorAnswer): FastifyReply {
   if (a.status === 401) reply.header('WWW-Authenticate', 'Bearer');
   // RFC 7694: a 415 for the body's coding lists the codings the server accepts.
   if (a.body.code === 'UNSUPPORTED_CONTENT_ENCODING') reply.header('Accept-Encoding', 'identity');
-  return reply.code(a.status).type('application/json; charset=utf-8').send(a.body);
+  return reply
+    .code(a.status)
+    .type('application/json; charset=utf-8')
+    .send({ ...a.body, requestId: reply.request.id });
 }

@@ -110,3 +110,23 @@ describe('routing wins over a bad JSON body', () => {
     expect([real.status, ((await real.json()) as { code: string }).code]).toEqual([400, 'MALFORMED_BODY']);
   });
 });
+
+describe('request ids', () => {
+  it('echoes a valid X-Request-Id in the header and the error body, and makes one otherwise', async () => {
+    const { base, post } = await startServer(userDetector('ids', () => valid('ids', 0.5)));
+    const ok = await post('/v1/detect', sample, { 'x-request-id': 'client-42.a:b_c' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-request-id')).toBe('client-42.a:b_c');
+    const bad = await post('/v1/detect', '{oops', { 'x-request-id': 'trace-7' });
+    expect(bad.headers.get('x-request-id')).toBe('trace-7');
+    expect(((await bad.json()) as { requestId: string }).requestId).toBe('trace-7');
+    for (const hostile of ['x'.repeat(129), 'has space', 'new\u00e9line']) {
+      const r = await post('/v1/detect', '{oops', { 'x-request-id': hostile });
+      const made = r.headers.get('x-request-id');
+      expect(made).toMatch(/^[0-9a-f-]{36}$/);
+      expect(((await r.json()) as { requestId: string }).requestId).toBe(made);
+    }
+    const plain = await fetch(`${base}/healthz`);
+    expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
