@@ -22,9 +22,9 @@
  * @module botlens
  */
 
+export { assertDetection } from './core/assert-detection.js';
 export type { DeepReadonly } from './core/deep-readonly.js';
 // The detector contract
-export { assertDetection } from './core/assert-detection.js';
 export { abstained, nowMs, scored } from './core/detection.js';
 export {
   DETECTOR_SPECIFICATION_VERSION,

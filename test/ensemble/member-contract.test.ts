@@ -5,17 +5,12 @@ import { validateTranscript } from '../../src/core/validate.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import { isMemberFailure } from '../../src/ensemble/run-members.js';
 import { chat } from '../helpers/transcripts.js';
+import { validDetection } from '../helpers/valid-detection.js';
 
 const t = chat('b', ['a: hi there', 'b: Hello ! How are you ?', 'a: fine', 'b: Great ! Me too .']);
 const t2 = chat('b', ['a: weather?', 'b: It is sunny today .']);
 
-const valid = (name: string, score: number): Detection => ({
-  detector: name,
-  score,
-  label: score >= 0.5 ? 'bot' : 'human',
-  evidence: [],
-  elapsedMs: 1,
-});
+const valid = validDetection;
 
 /** A user's member: `detect` answers `answer`, `detectBatch` (when given) answers `batch`. */
 function member(

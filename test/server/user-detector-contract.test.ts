@@ -5,6 +5,7 @@ import { detectTimeline } from '../../src/core/timeline.js';
 import type { Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
 import { createServer } from '../../src/server/app.js';
+import { validDetection } from '../helpers/valid-detection.js';
 import { sample, startServer } from './start-server.js';
 
 /** A user's detector (not an Ensemble) answering whatever `answer` returns. */
@@ -18,13 +19,7 @@ function userDetector(name: string, answer: (t: Transcript) => unknown): Detecto
   };
 }
 
-const valid = (name: string, score: number): Detection => ({
-  detector: name,
-  score,
-  label: score >= 0.5 ? 'bot' : 'human',
-  evidence: [],
-  elapsedMs: 1,
-});
+const valid = validDetection;
 
 describe('createServer with a bare user detector that breaks the Detection contract', () => {
   it('answers 500 INTERNAL (BAD_DETECTION) instead of a score of 1.7 labelled bot', async () => {
