@@ -22,6 +22,7 @@
  * @module botlens
  */
 
+export { assertDetection } from './core/assert-detection.js';
 export type { DeepReadonly } from './core/deep-readonly.js';
 // The detector contract
 export { abstained, nowMs, scored } from './core/detection.js';

@@ -161,6 +161,8 @@ describe('runDetectorConformance on the Ensemble', () => {
         'detectBatch matches detect',
         'round-trips fitted state',
         'honours abort',
+        'honours an abort mid-call',
+        'streams',
         'disposes cleanly',
       ]);
     });
@@ -224,6 +226,7 @@ describe('runDetectorConformance catches a broken detector', () => {
       'is deterministic',
       'round-trips fitted state', // random scores, and fromJSON forgets the fitted cutoff
       'honours abort',
+      'streams', // random scores: the last push differs from detect()
       'disposes cleanly',
     ]);
     const msg = (name: string) => r.checks.find((c) => c.name === name)!.message;
@@ -273,7 +276,7 @@ describe('runDetectorConformance catches a broken detector', () => {
       (e: unknown) =>
         BotlensError.isInstance(e) &&
         e.code === 'CONFORMANCE_FAILED' &&
-        e.message.includes('Detector "broken" failed 5 conformance check(s)') &&
+        e.message.includes('Detector "broken" failed 6 conformance check(s)') &&
         e.message.includes('  - honours abort: '),
     );
   });
@@ -299,5 +302,63 @@ describe('runDetectorConformance on HeuristicDetector', () => {
       fitExamples,
       fromJSON: (s) => Ensemble.fromJSON(s, { resolve }),
     });
+  });
+});
+
+describe('runDetectorConformance: aborts mid-call and streams', () => {
+  /** Keeps the contract, but `slowMs` per detect() and a stream as `makeStream` builds it. */
+  function detector(opts: { slowMs?: number; stream?: Detector['stream'] }): Detector {
+    return {
+      name: 'careful',
+      async detect(t: Transcript, o?: DetectOptions): Promise<Detection> {
+        const v = validateTranscript(t);
+        AbortedError.throwIfAborted(o?.signal, 'careful detect()');
+        if (opts.slowMs) await new Promise((r) => setTimeout(r, opts.slowMs)); // ignores its signal meanwhile
+        const score = Math.min(1, v.messages.length / 10);
+        return {
+          detector: 'careful',
+          score,
+          label: score >= 0.5 ? 'bot' : 'human',
+          evidence: [],
+          elapsedMs: 0,
+        };
+      },
+      ...(opts.stream && { stream: opts.stream }),
+    };
+  }
+
+  it('fails a detector that ignores an abort mid-call, after the grace period it names', async () => {
+    const r = await runDetectorConformance({
+      create: () => detector({ slowMs: 600 }),
+      transcript: valid,
+      abortGraceMs: 200,
+    });
+    expect(failed(r)).toEqual(['honours an abort mid-call']);
+    expect(r.checks.find((c) => c.name === 'honours an abort mid-call')!.message).toMatch(
+      /had not settled 200 ms \(the grace period, abortGraceMs\)/,
+    );
+  });
+
+  it('passes the same detector when it honours the abort, and checks the recomputing stream', async () => {
+    const r = await runDetectorConformance({ create: () => detector({}), transcript: valid });
+    expect(failed(r)).toEqual([]);
+    expect(r.checks.find((c) => c.name === 'streams')!.message).toMatch(
+      /openStream \(no stream\(\) of its own\)/,
+    );
+  });
+
+  it('fails a detector whose stream().push() always throws', async () => {
+    const r = await runDetectorConformance({
+      create: () =>
+        detector({
+          stream: () => ({
+            push: () => Promise.reject(new Error('push is broken')),
+            detection: () => undefined,
+          }),
+        }),
+      transcript: valid,
+    });
+    expect(failed(r)).toEqual(['streams']);
+    expect(r.checks.find((c) => c.name === 'streams')!.message).toMatch(/push is broken/);
   });
 });

@@ -1,4 +1,5 @@
 import { AbortedError } from '../errors/aborted-error.js';
+import { checkedDetection } from './assert-detection.js';
 import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
 import { MessageLog } from './message-log.js';
@@ -80,7 +81,10 @@ export function recomputingStream(
             };
           } else {
             const t = log.transcript();
-            latest = await detector.detect(limits ? validateTranscript(t, limits) : t, detectOpts);
+            latest = checkedDetection(
+              await detector.detect(limits ? validateTranscript(t, limits) : t, detectOpts),
+              detector.name,
+            );
           }
         } catch (err) {
           if (log.messages[log.messages.length - 1] === m) log.pop();

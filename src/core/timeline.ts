@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { assertDetection } from './assert-detection.js';
 import { describeValue } from './describe-value.js';
 import type { Detection, DetectOptions, Detector } from './detector.js';
 import { type OptionKeys, refuseUnknownKeys } from './refuse-unknown-keys.js';
@@ -100,12 +101,19 @@ export async function detectTimeline(
   for (let i = 0; i < t.messages.length; i++) {
     const m = t.messages[i]!;
     let d = await stream.push(m, detectOpts);
+    // The detector may be a user's: a point never carries a detection that breaks the contract.
+    assertDetection(d, detector.name);
     if (m.speaker !== t.target) continue;
     seen++;
     // The last message: an ensemble's members that failed earlier and are backed off are tried once more, so
     // the last point is detect()'s whenever they can run now.
-    if (i === t.messages.length - 1 && failedMemberNames(d).length > 0)
-      d = (await finishStream(stream, detectOpts)) ?? d;
+    if (i === t.messages.length - 1 && failedMemberNames(d).length > 0) {
+      const finished = await finishStream(stream, detectOpts);
+      if (finished !== undefined) {
+        assertDetection(finished, detector.name);
+        d = finished;
+      }
+    }
     const failedMembers = failedMemberNames(d);
     points.push({
       messageIndex: offset + i,

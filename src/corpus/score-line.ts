@@ -1,3 +1,4 @@
+import { checkedDetection } from '../core/assert-detection.js';
 import { describeValue } from '../core/describe-value.js';
 import type { Detection, Detector } from '../core/detector.js';
 import type { CorpusLine } from '../data/read-lines.js';
@@ -94,7 +95,7 @@ export async function scoreLine(
   const fields = JSON.parse(input.text) as LineFields;
   const issue = fieldIssue(fields);
   if (issue !== undefined) return { line: input.line, reject: { line: input.line, reason: issue } };
-  const d = await detector.detect(transcript);
+  const d = checkedDetection(await detector.detect(transcript), detector.name);
   const record: ScoreRecord = {
     line: input.line,
     ...recordFields(fields, input.line, transcript.messages.length),

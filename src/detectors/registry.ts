@@ -235,6 +235,13 @@ async function restore(state: DetectorState, where: ModelRelocation, prior?: num
       `applies to a fitted stacking ensemble; this state holds one detector (kind ${String(state.kind)}): leave the prior out, or fit a stacking ensemble`,
     );
   }
+  if (state.kind === 'unserialized') {
+    // What Ensemble.toJSON() writes for a member without toJSON(): only a resolver that knows the member rebuilds it.
+    throw new InvalidOptionsError(
+      'kind',
+      `member ${describeValue(state['name'])} was saved without its state (it has no toJSON()), so no detector type restores it: load the ensemble with Ensemble.fromJSON(state, { resolve }) and rebuild that member by name in resolve, or give the member toJSON() and register its type with registerDetector`,
+    );
+  }
   const descriptor = descriptorForKind(state.kind);
   const label = `${descriptor.type} state`;
   checkStateVersion(state.version, {

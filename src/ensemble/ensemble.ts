@@ -14,6 +14,7 @@ import {
   refuseUnknownStreamOptions,
 } from '../core/method-options.js';
 import { inRange } from '../core/number-range.js';
+import { raceAbort } from '../core/race-abort.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
 import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -471,7 +472,9 @@ export class Ensemble implements Detector {
     const member = (j: number, active: readonly number[]) => {
       // A later stage (cascade) that starts after dispose() began must not call a disposed member.
       this.#checkUsable();
-      return this.#inflight.track(
+      // dispose() waits for the member's work; the call itself returns at the abort, even when the member
+      // ignores its signal (the work runs on, tracked and observed).
+      const work = this.#inflight.track(
         runMemberBatch(
           this.#members[j]!,
           active.map((i) => valids[i]!),
@@ -480,6 +483,7 @@ export class Ensemble implements Detector {
         ),
         `member "${this.#o.names[j]!}"`,
       );
+      return raceAbort(work, run.signal, run.what);
     };
     return this.#combine(valids.map(transcriptSupport), member, run);
   }

@@ -1,6 +1,7 @@
+import { detectionProblemFor } from '../core/assert-detection.js';
+import { describeValue } from '../core/describe-value.js';
 import { nowMs } from '../core/detection.js';
 import { type DetectionFeatures, detectionFeatures } from '../core/detection-features.js';
-import { detectionProblem } from '../core/detection-problem.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
 import type { Message, ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
@@ -68,16 +69,22 @@ function failure(
 }
 
 /**
- * Checks a member kept its part of the contract ({@link detectionProblem}), so a broken member becomes an error
- * instead of a crash or a wrong score.
+ * Checks a member kept its part of the contract (the one check of `assertDetection`, its own name included), so
+ * a broken member becomes an error instead of a crash or a wrong score.
  */
-function checkDetection(detector: Detector, d: unknown): Detection {
-  const problem = detectionProblem(d);
+function checkDetection(
+  detector: Detector,
+  d: unknown,
+  call = "detect() (or its stream's push())",
+): Detection {
+  const problem = detectionProblemFor(d, detector.name);
   if (problem === undefined) return d as Detection;
-  throw new BotlensError(
-    'BAD_DETECTION',
-    `Member "${detector.name}" returned a detection that breaks the Detection contract: ${problem}. Fix the member's detect() (or its stream's push()).`,
-  );
+  throw badDetection(detector, `returned a detection that breaks the Detection contract: ${problem}`, call);
+}
+
+/** The `BAD_DETECTION` error for a member that broke the contract: what it did, and what to fix. */
+function badDetection(detector: Detector, what: string, call: string): BotlensError {
+  return new BotlensError('BAD_DETECTION', `Member "${detector.name}" ${what}. Fix the member's ${call}.`);
 }
 
 /**
@@ -149,8 +156,10 @@ export function pushMemberNow(
 
 /**
  * Runs one member on many transcripts: through its `detectBatch` when it has one (falling back to one
- * `detect` per transcript when the batch call fails, so one bad transcript does not fail the others), else
- * one `detect` at a time. Errors are kept as data; `AbortedError` propagates.
+ * `detect` per transcript when the batch call throws, so one bad transcript does not fail the others), else
+ * one `detect` at a time. Errors are kept as data; `AbortedError` propagates. A batch that breaks the contract
+ * (not one result per transcript, or a result that is not a valid detection) is not re-run: the transcripts it
+ * answered wrongly get a `BAD_DETECTION` failure naming the member, as a broken `detect()` result does.
  *
  * @param detector - the member
  * @param ts - validated transcripts
@@ -167,19 +176,14 @@ export async function runMemberBatch(
   if (ts.length === 0) return [];
   if (detector.detectBatch && ts.length > 1) {
     const started = nowMs();
+    let answered: { out: unknown } | undefined;
     try {
-      const out = await detector.detectBatch([...ts], signal ? { signal } : {});
-      if (!Array.isArray(out) || out.length !== ts.length) {
-        throw new BotlensError(
-          'BAD_DETECTION',
-          `Member "${detector.name}" detectBatch() returned ${Array.isArray(out) ? out.length : 'no'} results for ${ts.length} transcripts.`,
-        );
-      }
-      return out.map((d) => checkDetection(detector, d));
+      answered = { out: await detector.detectBatch([...ts], signal ? { signal } : {}) };
     } catch (err) {
       // Cancellation propagates; any other batch failure is retried one transcript at a time below.
       failure(detector, err, started, signal, what);
     }
+    if (answered) return batchOutcomes(detector, answered.out, ts.length, started, signal, what);
   }
   const out: MemberOutcome[] = [];
   for (const t of ts) {
@@ -187,4 +191,31 @@ export async function runMemberBatch(
     out.push(await runMember(detector, t, signal, what));
   }
   return out;
+}
+
+/** The outcomes of a member's `detectBatch()` answer: each result checked, a contract break kept as data. */
+function batchOutcomes(
+  detector: Detector,
+  out: unknown,
+  count: number,
+  started: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): MemberOutcome[] {
+  if (!Array.isArray(out) || out.length !== count) {
+    const err = badDetection(
+      detector,
+      `detectBatch() returned ${Array.isArray(out) ? `${out.length} results` : describeValue(out)} for ${count} transcripts (one detection per transcript, in order)`,
+      'detectBatch()',
+    );
+    const f = failure(detector, err, started, signal, what);
+    return Array.from({ length: count }, () => f);
+  }
+  return out.map((d: unknown) => {
+    try {
+      return checkDetection(detector, d, 'detectBatch()');
+    } catch (err) {
+      return failure(detector, err, started, signal, what);
+    }
+  });
 }

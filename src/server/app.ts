@@ -12,6 +12,7 @@ import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 import { type DegradedMember, degradedWarning, warmUp } from './readiness.js';
+import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
 import { settleThenDispose } from './settle-then-dispose.js';
@@ -85,6 +86,10 @@ export async function createServer(detector: Detector, options: ServerOptions = 
 
   const app = Fastify({
     logger: o.logger,
+    // A valid incoming X-Request-Id is kept (bounded length and characters), else one is made: the log's reqId,
+    // the answer's X-Request-Id header and an error body's requestId.
+    requestIdHeader: false,
+    genReqId: requestId,
     bodyLimit: o.bodyLimit,
     requestTimeout: o.requestTimeoutMs,
     keepAliveTimeout: o.keepAliveTimeoutMs,
@@ -105,12 +110,13 @@ export async function createServer(detector: Detector, options: ServerOptions = 
   app.removeContentTypeParser('text/plain');
   // Fastify's JSON parser, skipped for a large body whose client has gone (see Admission.parseJson).
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'buffer' },
-    admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
-      metrics.errors.inc({ detector: '', kind: 'disconnected' }),
-    ),
+  const parseJson = admission.parseJson(utf8JsonParser(app.getDefaultJsonParser('error', 'error')), () =>
+    metrics.errors.inc({ detector: '', kind: 'disconnected' }),
+  );
+  // Routing wins over the body: a request for no route (an unknown path, a wrong method) gets its 404/405
+  // whatever its body, which is never read.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) =>
+    req.is404 ? done(null, undefined) : parseJson(req, body as Buffer, done),
   );
   await app.register(swagger, {
     openapi: {
@@ -141,8 +147,9 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     setTimeout(() => app.server.closeAllConnections(), o.timeoutMs + 1000).unref();
   });
   // Hooks on every request take a callback (no promise per request).
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (closing) reply.header('Connection', 'close');
+    reply.header(REQUEST_ID_HEADER, req.id);
     done(null, payload);
   });
   // Runs once the server stopped listening and every connection ended (Fastify's own close step runs first).
@@ -163,7 +170,8 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
     const kind = config.detection === true ? METRIC_KIND[reply.statusCode] : undefined;
-    if (kind) metrics.errors.inc({ detector: '', kind });
+    // Counted against the detector the request ran on (a bare detector's name, or the ensemble's).
+    if (kind) metrics.errors.inc({ detector: detector.name, kind });
     done();
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -21,6 +21,7 @@ export type ServiceErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'REQUEST_TIMEOUT'
   | 'BODY_TOO_LARGE'
+  | 'BATCH_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNSUPPORTED_CONTENT_ENCODING'
   | 'HEADERS_TOO_LARGE'
@@ -42,6 +43,7 @@ export const ERROR_STATUS: Readonly<Record<ServiceErrorCode, number>> = Object.f
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
   BODY_TOO_LARGE: 413,
+  BATCH_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_CONTENT_ENCODING: 415,
   HEADERS_TOO_LARGE: 431,
@@ -68,6 +70,12 @@ export interface ServiceErrorBody {
   message: string;
   /** For 400s: each problem with its field path, e.g. `messages[0].speaker`. */
   issues?: readonly TranscriptIssue[];
+  /**
+   * The request's id, as in the answer's `X-Request-Id` header and the server log's `reqId`: the client's own
+   * `X-Request-Id` when valid (1 to 128 letters, digits, `.`, `_`, `:`, `-`), else one the server made. Absent
+   * from the answers Node's HTTP layer writes before a request exists (`MALFORMED_REQUEST`, `HEADERS_TOO_LARGE`).
+   */
+  requestId?: string;
 }
 
 // Absolute POSIX paths (not the "//host/path" of a URL) and Windows drive paths.
@@ -167,5 +175,8 @@ export function sendAnswer(reply: FastifyReply, a: ErrorAnswer): FastifyReply {
   if (a.status === 401) reply.header('WWW-Authenticate', 'Bearer');
   // RFC 7694: a 415 for the body's coding lists the codings the server accepts.
   if (a.body.code === 'UNSUPPORTED_CONTENT_ENCODING') reply.header('Accept-Encoding', 'identity');
-  return reply.code(a.status).type('application/json; charset=utf-8').send(a.body);
+  return reply
+    .code(a.status)
+    .type('application/json; charset=utf-8')
+    .send({ ...a.body, requestId: reply.request.id });
 }

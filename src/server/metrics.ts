@@ -15,6 +15,8 @@ export interface ServerMetrics {
   /**
    * Detector failures (reported inside results) and request errors, by `kind`: `detector`, `overload` (429),
    * `timeout` (503), `internal` (500), `disconnected` (a large body left unparsed because its client had gone).
+   * `detector` is the failed member's name for `detector`, the served detector's name for request errors, and
+   * empty for `disconnected` (no detector ran).
    */
   errors: Counter<'detector' | 'kind'>;
   /**

@@ -12,7 +12,7 @@ export interface ServerOptions {
    */
   bodyLimit?: number;
   /**
-   * Most transcripts in one `/v1/detect/batch` request.
+   * Most transcripts in one `/v1/detect/batch` request: a larger batch is answered 413 `BATCH_TOO_LARGE`.
    * @defaultValue 32
    */
   maxBatch?: number;

@@ -1,6 +1,8 @@
+import { checkedDetection } from '../core/assert-detection.js';
 import type { Detector } from '../core/detector.js';
 import type { Transcript } from '../core/transcript.js';
 import { ServiceStartError } from '../errors/service-start-error.js';
+import { isPooled } from './worker-pool.js';
 
 interface MemberOutcome {
   detector: string;
@@ -30,7 +32,11 @@ export async function warmUp(
 ): Promise<DegradedMember[]> {
   let members: MemberOutcome[] | undefined;
   try {
-    const d = await detector.detect(transcript);
+    const d = checkedDetection(
+      await detector.detect(transcript),
+      // A worker pool answers with its workers' detector's name, not its own: only the shape is checked then.
+      isPooled(detector) ? undefined : detector.name,
+    );
     members = (d as { members?: MemberOutcome[] }).members;
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);

@@ -53,6 +53,21 @@ const batchShape = (maxBatch: number) =>
       .max(maxBatch, { error: `transcripts has more than ${maxBatch} items: split the batch` }),
   });
 
+/**
+ * A batch over `maxBatch` transcripts is a request-level error (413 `BATCH_TOO_LARGE`), not a transcript's: its
+ * items are not checked.
+ */
+function refuseOversizedBatch(body: unknown, maxBatch: number): void {
+  const items = isRecord(body) ? body['transcripts'] : undefined;
+  if (!Array.isArray(items) || items.length <= maxBatch) return;
+  throw new AnsweredError(
+    answer(
+      'BATCH_TOO_LARGE',
+      `The batch holds ${items.length} transcripts, more than the ${maxBatch} this server accepts (server.maxBatch): split it into batches of at most ${maxBatch}.`,
+    ),
+  );
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -111,6 +126,7 @@ export function readDetectBody(
  * can drop or fix those and send the batch again; `results` always holds one detection per transcript sent.
  */
 export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch: number): ValidTranscript[] {
+  refuseOversizedBatch(body, maxBatch);
   const shape = batchShape(maxBatch).safeParse(body);
   if (!shape.success) {
     throw new InvalidTranscriptError(

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assertDetection, checkedDetection } from '../core/assert-detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import { settleAll } from '../core/settle-all.js';
 import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { messagesBeforeTruncation } from '../data/transcript-limits.js';
+import { BotlensError } from '../errors/botlens-error.js';
 import { answer, redactPaths, sendAnswer } from './error-table.js';
 import type { Admission } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
@@ -87,11 +89,30 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
     }
   }
 
+  // The detector may be a user's: an answer never carries a detection that breaks the contract (a 500 instead).
+  // A worker pool answers with its workers' detector's name, not its own: only the shape is checked then.
+  const name = isPooled(c.detector) ? undefined : c.detector.name;
+
   async function detectOne(t: ValidTranscript, timeline: boolean, signal: AbortSignal) {
-    if (timeline && isPooled(c.detector)) return c.detector.detectWithTimeline(t, { signal });
-    const d = await c.detector.detect(t, { signal });
+    if (timeline && isPooled(c.detector)) {
+      const d = await c.detector.detectWithTimeline(t, { signal });
+      assertDetection(d, name);
+      return d;
+    }
+    const d = checkedDetection(await c.detector.detect(t, { signal }), name);
     if (!timeline) return d;
     return { ...d, timeline: await detectTimeline(c.detector, t, { signal, limits: c.policy.limits }) };
+  }
+
+  /** Checks a batch answer: one valid detection per transcript. */
+  function checkBatch(results: unknown, count: number): asserts results is Detection[] {
+    if (!Array.isArray(results) || results.length !== count) {
+      throw new BotlensError(
+        'BAD_DETECTION',
+        `The detector "${name}" detectBatch() returned ${Array.isArray(results) ? `${results.length} results` : 'no array'} for ${count} transcripts: fix its detectBatch() (one detection per transcript, in order).`,
+      );
+    }
+    for (const d of results) assertDetection(d, name);
   }
 
   /**
@@ -147,6 +168,7 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
           ? c.detector.detectBatch(ts, { signal })
           : settleAll(ts.map((t) => c.detector.detect(t, { signal }))),
       );
+      checkBatch(results, ts.length);
       for (const d of results) record(d);
       return { results: results.map((d, i) => safe(withTruncation(ts[i]!, d))) };
     },

@@ -70,6 +70,10 @@ const errorSchema: JsonSchema = {
       type: 'string',
       description: 'What went wrong and what to do. Never a path or a stack trace.',
     },
+    requestId: {
+      type: 'string',
+      description: 'The request id, as in the X-Request-Id header of the answer and the server log.',
+    },
     issues: {
       type: 'array',
       items: {

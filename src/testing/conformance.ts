@@ -7,7 +7,9 @@ import {
   type DetectorState,
 } from '../core/detector.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
+import { openStream } from '../core/stream.js';
 import type { LabelledTranscript, Transcript } from '../core/transcript.js';
+import { validateTranscript } from '../core/validate.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
@@ -61,6 +63,13 @@ export interface ConformanceOptions {
    * @defaultValue 60000
    */
   timeoutMs?: number;
+  /**
+   * The grace period of the mid-call abort check, in milliseconds: a `detect()` whose signal aborts while it
+   * runs must settle (resolve, or reject with `AbortedError`) within it. Raise it for a detector whose longest
+   * uninterruptible step (one model run) takes longer.
+   * @defaultValue 1000
+   */
+  abortGraceMs?: number;
 }
 
 /** One check of a conformance run. */
@@ -136,6 +145,7 @@ const CONFORMANCE_OPTION_KEYS: OptionKeys<ConformanceOptions> = {
   invalidTranscripts: true,
   tolerance: true,
   timeoutMs: true,
+  abortGraceMs: true,
 };
 
 /**
@@ -146,7 +156,9 @@ const CONFORMANCE_OPTION_KEYS: OptionKeys<ConformanceOptions> = {
  * evidence saying why) on `abstainTranscript`; it rejects every malformed transcript with
  * `InvalidTranscriptError`; it is deterministic (same instance twice, and a second instance fitted the same
  * way); `detectBatch` agrees with `detect`; `toJSON()` state survives JSON and `fromJSON` restores the same
- * scores; a pre-aborted signal rejects with `AbortedError`; `dispose()` resolves, and resolves again.
+ * scores; a pre-aborted signal rejects with `AbortedError`, and a `detect()` aborted mid-call settles within
+ * `abortGraceMs`; its stream (its own `stream()`, else `openStream`'s) answers a well-formed detection at every
+ * pushed message, the last one with `detect()`'s score; `dispose()` resolves, and resolves again.
  *
  * @param options - how to create the detector and what to feed it
  * @returns a report; `passed` is false when any check failed
@@ -420,6 +432,81 @@ export async function runDetectorConformance(options: ConformanceOptions): Promi
       fail('honours abort', `with a pre-aborted signal, expected AbortedError: ${wrong.join('; ')}`);
     else pass('honours abort', 'a pre-aborted signal rejects with AbortedError');
   }
+
+  // 8b. abort mid-call
+  {
+    const name = 'honours an abort mid-call';
+    const grace = options.abortGraceMs ?? 1000;
+    const ac = new AbortController();
+    const started = performance.now();
+    let call: Promise<unknown>;
+    try {
+      call = Promise.resolve(d.detect(t, { signal: ac.signal }));
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    ac.abort(new Error('conformance: aborted mid-call'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), grace);
+    });
+    const settled = call.then(
+      () => 'resolved' as const,
+      (err: unknown) => (AbortedError.isInstance(err) ? ('aborted' as const) : err),
+    );
+    const outcome = await Promise.race([settled, late]).finally(() => clearTimeout(timer));
+    if (outcome === 'late') {
+      fail(
+        name,
+        `detect() had not settled ${grace} ms (the grace period, abortGraceMs) after its signal aborted mid-call: check signal.aborted between steps and reject with AbortedError`,
+      );
+      // Let the call finish (bounded) before the next checks dispose the detector under it.
+      await withTimeout(settled, ms, 'the aborted detect()').catch(() => undefined);
+    } else if (outcome === 'resolved' || outcome === 'aborted') {
+      const took = Math.round(performance.now() - started);
+      pass(
+        name,
+        `aborted while running, detect() ${outcome === 'aborted' ? 'rejected with AbortedError' : 'resolved'} after ${took} ms (grace ${grace} ms)`,
+      );
+    } else {
+      fail(
+        name,
+        `aborted while running, detect() rejected with ${describe(outcome)} instead of AbortedError`,
+      );
+    }
+  }
+
+  // 8c. stream
+  await guarded('streams', first, 'skipped: the valid transcript could not be judged', async (whole) => {
+    const own = typeof d.stream === 'function';
+    const v = validateTranscript(t);
+    const stream = openStream(d, {
+      target: v.target,
+      ...(v.profile !== undefined && { profile: v.profile }),
+    });
+    let last: Detection | undefined;
+    for (let i = 0; i < v.messages.length; i++) {
+      last = await withTimeout(stream.push(v.messages[i]!), ms, `stream push of messages[${i}]`);
+      const problems = shapeProblems(last, d.name);
+      if (problems.length) {
+        fail('streams', `push of messages[${i}] answered a bad detection: ${problems.join('; ')}`);
+        return;
+      }
+    }
+    const problems: string[] = [];
+    if (stream.detection() !== last) problems.push('detection() is not the last push’s detection');
+    const endsWithTarget = v.messages[v.messages.length - 1]?.speaker === v.target;
+    if (endsWithTarget && last && !sameScore(last.score, whole.score, tol))
+      problems.push(
+        `the last push scored ${String(last.score)}, detect() on the whole transcript ${String(whole.score)}`,
+      );
+    if (problems.length) fail('streams', problems.join('; '));
+    else
+      pass(
+        'streams',
+        `${own ? 'its stream()' : 'openStream (no stream() of its own)'}: ${v.messages.length} pushes, each a well-formed detection${endsWithTarget ? ', the last one detect()’s score' : ''}`,
+      );
+  });
 
   // 9. dispose
   await guarded('disposes cleanly', d.dispose?.bind(d), 'no dispose', async (dispose) => {

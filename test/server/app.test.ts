@@ -85,11 +85,15 @@ describe('botlens HTTP service on 127.0.0.1', () => {
     expect(notJson.status).toBe(400);
   });
 
-  it('refuses bodies over the limit with 413 and batches over the limit with 400', async () => {
+  it('refuses bodies over the limit with 413 and batches over the limit with 413 BATCH_TOO_LARGE', async () => {
     const { post } = await start(new SpacingDetector(), { bodyLimit: 2000, maxBatch: 2 });
     const big = { target: 'a', messages: [{ speaker: 'a', text: 'x'.repeat(3000) }] };
     expect((await post('/v1/detect', big)).status).toBe(413);
-    expect((await post('/v1/detect/batch', { transcripts: [bot, bot, bot] })).status).toBe(400);
+    const tooMany = await post('/v1/detect/batch', { transcripts: [bot, bot, bot] });
+    expect(tooMany.status).toBe(413);
+    const body = (await tooMany.json()) as { code: string; message: string };
+    expect(body.code).toBe('BATCH_TOO_LARGE');
+    expect(body.message).toMatch(/3 transcripts, more than the 2 .*split it into batches of at most 2/);
   });
 
   it('requires the API key when one is set, on /v1 and /metrics but not on health probes', async () => {

@@ -35,6 +35,7 @@ describe('request body encoding', () => {
         code: 'INVALID_UTF8',
         error: 'INVALID_UTF8',
         message: `The body is not valid UTF-8 at byte ${offset} (0xe9): send JSON encoded as UTF-8.`,
+        requestId: expect.any(String),
       });
     }
   });
@@ -76,6 +77,7 @@ describe('request body encoding', () => {
           message: expect.stringMatching(
             /^The body's Content-Encoding "[^"]+" is not supported: send the JSON body uncompressed \(identity-encoded/,
           ),
+          requestId: expect.any(String),
         });
       }
       for (const coding of ['identity', 'Identity', '']) {

@@ -83,7 +83,10 @@ describe('one validation for the library and the service', () => {
       expect([r.status, body['code']]).toEqual([status, code]);
       expect(body['error']).toBe(code);
       expect(typeof body['message']).toBe('string');
-      expect(Object.keys(body).every((k) => ['code', 'error', 'message', 'issues'].includes(k))).toBe(true);
+      expect(
+        Object.keys(body).every((k) => ['code', 'error', 'message', 'issues', 'requestId'].includes(k)),
+      ).toBe(true);
+      expect(body['requestId']).toBe(r.headers.get('x-request-id'));
     }
     expect((await fetch(`${base}/v1/detect`)).headers.get('allow')).toBe('POST');
     const poisoned = await post('/v1/detect', '{"target":"a","__proto__":{"x":1}}');
