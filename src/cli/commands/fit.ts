@@ -79,7 +79,8 @@ export function registerFitCommand(program: Command): void {
       progress.stop();
       const state = `${JSON.stringify(detector.toJSON())}\n`;
       if (toStdout) await writeStdout(state);
-      else await writeFileAtomic(flags.out, state);
+      // Without --force, never over a file another run saved meanwhile (checked free at start-up above).
+      else await writeFileAtomic(flags.out, state, { replace: flags.force === true });
       const ms = performance.now() - t0;
       if (flags.json) {
         process.stdout.write(
