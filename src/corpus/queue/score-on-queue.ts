@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
+import { transcriptByteCap } from '../../data/input-byte-cap.js';
 import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../../data/transcript-limits.js';
@@ -369,6 +370,8 @@ export async function* scoreCorpusOnQueueWith(
   yield* runBatches(source, scorer, {
     batchSize,
     afterLine,
+    // A line is capped as a transcript file is, under the run's limits: a longer one is rejected unread.
+    maxLineBytes: transcriptByteCap(limits),
     ...(options.onBytes && { onBytes: options.onBytes }),
   });
 }
