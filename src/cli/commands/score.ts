@@ -10,6 +10,7 @@ import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkMembersLoad } from '../check-members-load.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { checkScoreFiles } from '../check-score-files.js';
 import {
@@ -238,7 +239,20 @@ export function registerScoreCommand(program: Command): void {
     const { detector, release } = checked;
     try {
       await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
-      await scoreWith(corpus, flags, detector, release, limits, failedLinesChecked);
+      // Every member loads here, before a line is read (a queue's workers load their own models, where they run).
+      const members =
+        flags.redis === undefined ? await checkMembersLoad(detector, flags.allowPartial ?? false) : undefined;
+      if (members?.refused) return;
+      // Given back with the check's: at once where threads or a queue score, after scoring in this thread.
+      const releaseAll = async (): Promise<void> => {
+        await members?.release();
+        await release();
+      };
+      try {
+        await scoreWith(corpus, flags, detector, releaseAll, limits, failedLinesChecked);
+      } finally {
+        await members?.release();
+      }
     } finally {
       await release();
     }
