@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
 import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
+import { DEFAULT_QUEUE, redactRedisUrl } from '../../corpus/queue/queue-settings.js';
 import type { QueueRun } from '../../corpus/queue/score-on-queue.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
@@ -280,6 +281,7 @@ async function scoreWith(
   if (flags.redis) {
     const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
+    const queueName = flags.queue ?? DEFAULT_QUEUE;
     await release(); // the queue's workers load their own models
     outcomes = (afterLine, onBytes) =>
       scoreCorpusOnQueueWith(
@@ -298,6 +300,13 @@ async function scoreWith(
           unfittedChecked: true,
           onRun: (r) => {
             queueRun = r;
+          },
+          // On a queue nothing moves until a worker runs: say so once instead of waiting in silence.
+          onNoWorker: (ms) => {
+            bar?.stop();
+            process.stderr.write(
+              `botlens score: no worker has taken a job from queue "${queueName}" in ${ms / 1000} s; still waiting. Start one where the models are: botlens worker --redis ${redactRedisUrl(redis)} --queue ${queueName}\n`,
+            );
           },
         },
       );
@@ -323,17 +332,7 @@ async function scoreWith(
       );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
-  // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
   let done = 0;
-  const idle = flags.redis
-    ? setInterval(() => {
-        if (done === 0)
-          process.stderr.write(
-            `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
-          );
-      }, 30_000)
-    : undefined;
-  idle?.unref();
   // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
   // first. A local run keeps Node's default SIGTERM.
   const dropCleanup = flags.redis
@@ -380,7 +379,6 @@ async function scoreWith(
   } finally {
     unhook();
     dropCleanup();
-    clearInterval(idle);
     bar?.stop();
   }
   // With the scores on standard output, the summary goes to stderr, so stdout holds records only.

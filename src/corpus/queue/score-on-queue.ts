@@ -88,7 +88,20 @@ export interface QueueRun {
 export interface QueueRunSetting extends UnfittedCheckSetting {
   /** Called once the run is connected, with what stops it (the CLI's Ctrl-C handler). */
   onRun?: (run: QueueRun) => void;
+  /**
+   * Called once when {@link QueueRunSetting.noWorkerAfterMs} have passed since the first job was sent and no worker
+   * has taken any job of this run (none connected, most likely); the run keeps waiting.
+   */
+  onNoWorker?: (waitedMs: number) => void;
+  /**
+   * How long to wait for a worker to take a job before `onNoWorker`, in ms.
+   * @defaultValue {@link NO_WORKER_NOTE_AFTER} (10 s)
+   */
+  noWorkerAfterMs?: number;
 }
+
+/** How long a queue run waits for a worker to take its first job before it says none has, in ms. @internal */
+export const NO_WORKER_NOTE_AFTER = 10_000;
 
 /** How long withdrawing a stopped run's jobs may take, in ms. */
 const WITHDRAW_TIMEOUT = 5000;
@@ -284,8 +297,29 @@ export async function* scoreCorpusOnQueueWith(
   }, OUTAGE_CHECK_INTERVAL);
   watch.unref();
 
+  // No worker connected looks like a hang: once a job has waited this long untaken, the caller is told (once).
+  let taken = false;
+  let noWorkerTimer: NodeJS.Timeout | undefined;
+  const onTaken = (): void => {
+    taken = true;
+    clearTimeout(noWorkerTimer);
+  };
+  events.on('active', onTaken);
+  events.on('completed', onTaken);
+  events.on('failed', onTaken);
+  const startNoWorkerTimer = (): void => {
+    const onNoWorker = setting.onNoWorker;
+    if (onNoWorker === undefined || taken || noWorkerTimer !== undefined) return;
+    const after = setting.noWorkerAfterMs ?? NO_WORKER_NOTE_AFTER;
+    noWorkerTimer = setTimeout(() => {
+      if (!taken && !stopped) onNoWorker(after);
+    }, after);
+    noWorkerTimer.unref();
+  };
+
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     if (stopped) throw stopped;
+    startNoWorkerTimer();
     const added = queue.add(
       'score',
       { detectorKey: key, lines, evidence, limits },
@@ -364,6 +398,7 @@ export async function* scoreCorpusOnQueueWith(
     },
     close: async () => {
       clearInterval(watch);
+      clearTimeout(noWorkerTimer);
       await closeConnections();
     },
   };
