@@ -52,3 +52,17 @@ describe('flag values outside what the flag takes', () => {
     },
   );
 });
+
+describe('a --redis that is not a Redis URL', () => {
+  it('shows the hint as written: only a real URL loses its password', async () => {
+    const r = await runCli(['score', 'missing.jsonl', '--out', 'x.jsonl', '--redis', 'http://x']);
+    expect(r.code).toBe(2);
+    // Before: "redis://***@]host[:port][/db]", the hint itself taken for a URL with a password.
+    expect(r.stderr).toContain('give a Redis URL, redis://[:password@]host[:port][/db] (rediss:// for TLS)');
+    const secret = await runCli(['worker', '--redis', 'http://u:s3cretpw@x']);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).not.toContain('s3cretpw');
+    expect(secret.stderr).toContain("argument 'http://***@x' is invalid");
+    expect(secret.stderr).toContain('redis://[:password@]host');
+  });
+});
