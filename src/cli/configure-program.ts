@@ -12,7 +12,7 @@ function commandPath(cmd: Command): string {
  * `text` with the user and password of every URL in it (`scheme://user:password@`) replaced by `***`. A usage
  * hint's optional part (`redis://[:password@]host`, bracketed up to the `@]`) holds no secret and is kept as written.
  */
-export function hideUrlCredentials(text: string): string {
+function hideUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][\w+.-]*:\/\/)(?!\[[^\s/@'"]*@\])[^\s/@'"]*@/gi, '$1***@');
 }
 

@@ -5,6 +5,7 @@ import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
+import { ARG } from '../flag-parsers.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { STDIN, STDOUT, writeStdout } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
@@ -38,6 +39,7 @@ export function registerFitCommand(program: Command): void {
         .requiredOption(
           '--out <file>',
           'where to write the fitted ensemble (JSON); - writes it to standard output (not with --json)',
+          ARG.outFile,
         )
         .option('--force', 'replace --out when it exists')
         .option(GROUP_BY_FLAG, GROUP_BY_HELP)

@@ -23,7 +23,7 @@ import {
 } from '../detector-flags.js';
 import { onEarlyExit } from '../exit-cleanup.js';
 import { EXIT } from '../exit-codes.js';
-import { countArg, usageChecked } from '../flag-parsers.js';
+import { ARG, countArg, usageChecked } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { queueOption, redisOption } from '../queue-option.js';
@@ -171,6 +171,7 @@ export function registerScoreCommand(program: Command): void {
         .requiredOption(
           '--out <file>',
           'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
+          ARG.outFile,
         )
         .option(
           '--rejects <file>',
