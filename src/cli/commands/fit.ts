@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { checkCommandPackages } from '../check-packages.js';
-import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { addDetectorFlags, type DetectorFlags, detectorFromFlags, FIT_STRATEGY } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
 import { ARG } from '../flag-parsers.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
@@ -45,7 +45,7 @@ export function registerFitCommand(program: Command): void {
         .option(GROUP_BY_FLAG, GROUP_BY_HELP)
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted')
         .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
-      { strategy: 'stacking', preset: 'fit' },
+      { strategy: FIT_STRATEGY, preset: 'fit' },
     ),
   ).action(async (flags: FitFlags, cmd: Command) => {
     const toStdout = flags.out === STDOUT;
