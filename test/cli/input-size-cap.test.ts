@@ -79,17 +79,8 @@ describe('input size caps', () => {
     expect(ev.code).toBe(1);
     expect(ev.stderr).toContain(`${data}:2: line is more than the ${CAP} bytes a transcript can take`);
     const out = work.path('huge-scores.jsonl');
-    const sc = await runCli([
-      'score',
-      data,
-      '--out',
-      out,
-      '--workers',
-      '0',
-      '--on-invalid',
-      'skip',
-      '--json',
-    ]);
+    const skipping = ['--workers', '0', '--on-invalid', 'skip', '--json'];
+    const sc = await runCli(['score', data, '--out', out, ...skipping]);
     expect(sc.code).toBe(3); // lines were rejected
     expect(JSON.parse(sc.stdout)).toMatchObject({ scored: 4, rejected: 1 });
     const reject = JSON.parse(readFileSync(`${out}.rejects.jsonl`, 'utf8'));
