@@ -185,16 +185,19 @@ export class OrderedAppender {
     const known = out === STDOUT ? undefined : { stat: await statOrUndefined(out) };
     const existed = known === undefined || known.stat !== undefined;
     // A new file is created exclusively: a second run that started meanwhile with the same output (both saw no
-    // file) fails here instead of emptying the first run's scores. A dangling symlink is written through ('w').
-    const exclusive = truncate && !existed && (await lstat(out).catch(() => undefined)) === undefined;
-    const a = await openSink(out, exclusive ? 'wx' : truncate ? 'w' : 'a', known).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      throw new BotlensError(
-        'WRITE_FAILED',
-        `${out} was created by another run after this one started, so this run stops rather than overwrite that run's scores: give this run another output file, or let that run end (if it stops early, continue it with resume: true or remove it).`,
-        { cause: err },
-      );
-    });
+    // file) fails here instead of emptying the first run's scores. A dangling symlink (no target to stat) is
+    // written through, as before ('w').
+    const a = await openSink(out, truncate && !existed ? 'wx' : truncate ? 'w' : 'a', known).catch(
+      async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((await lstat(out).catch(() => undefined))?.isSymbolicLink()) return openSink(out, 'w', known);
+        throw new BotlensError(
+          'WRITE_FAILED',
+          `${out} was created by another run after this one started, so this run stops rather than overwrite that run's scores: give this run another output file, or let that run end (if it stops early, continue it with resume: true or remove it).`,
+          { cause: err },
+        );
+      },
+    );
     const appender = new OrderedAppender(a, rejects);
     try {
       if (truncate && rejects !== undefined) {
