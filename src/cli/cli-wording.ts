@@ -65,15 +65,59 @@ export const CLI_REMEDIES: readonly {
 ];
 
 /**
+ * The library options whose CLI flag is not their name in kebab case (`hubUrl` is `--hub-url`), each with that
+ * flag: the one mapping the CLI uses to name a flag in a library error. An `InvalidOptionsError` on one of these
+ * while a command that has the flag runs is a usage error (exit 2): the value given to the flag is wrong.
+ */
+export const LIBRARY_OPTION_FLAGS: Readonly<Record<string, string>> = {
+  // check-model --budget (checkModel's memoryBudget)
+  memoryBudget: '--budget',
+  // pull --dtype (pullModel's dtypes)
+  dtypes: '--dtype',
+  // --model FILE that is not a saved detector (readDetectorStateFile's path)
+  path: '--model',
+  // fit/eval --member-prefix-cuts
+  memberPrefixCuts: '--member-prefix-cuts',
+};
+
+/**
+ * The flag of the command (one of `flags`) that a library option is given through: its entry in
+ * {@link LIBRARY_OPTION_FLAGS}, else its name in kebab case; `undefined` when the command has no such flag.
+ *
+ * @param option - a library option name, e.g. `memoryBudget`
+ * @param flags - the long flags of the command
+ */
+export function flagOfOption(option: string, flags: ReadonlySet<string>): string | undefined {
+  const flag = LIBRARY_OPTION_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return flags.has(flag) ? flag : undefined;
+}
+
+/**
+ * Whether `err` is a bad value of a flag the command has, named by the library: an `InvalidOptionsError` on an
+ * option of {@link LIBRARY_OPTION_FLAGS} (exit 2, as a value refused while the command line is parsed).
+ *
+ * @param option - the option an `InvalidOptionsError` names
+ * @param flags - the long flags of the command that ran
+ */
+export function isFlagValueError(option: string, flags: ReadonlySet<string> | undefined): boolean {
+  return (
+    flags !== undefined &&
+    Object.hasOwn(LIBRARY_OPTION_FLAGS, option) &&
+    flagOfOption(option, flags) !== undefined
+  );
+}
+
+/**
  * An `InvalidOptionsError` message that names a library option the command has as a flag (`Invalid option "out":
- * ... choose another out`, `Invalid option "hubUrl"`) with the flag instead (`"--out"`, `another --out`,
- * `"--hub-url"`); other messages, and options the command has no flag for, are kept.
+ * ... choose another out`, `Invalid option "hubUrl"`, `Invalid option "memoryBudget"`) with the flag instead
+ * (`"--out"`, `another --out`, `"--hub-url"`, `"--budget"`); other messages, and options the command has no flag
+ * for, are kept.
  */
 function withFlagName(message: string, flags: ReadonlySet<string> | undefined): string {
   const name = /^Invalid option "([a-z][a-zA-Z]*)":/.exec(message)?.[1];
   if (name === undefined || flags === undefined) return message;
-  const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (!flags.has(flag)) return message;
+  const flag = flagOfOption(name, flags);
+  if (flag === undefined) return message;
   return message
     .replace(`Invalid option "${name}"`, `Invalid option "${flag}"`)
     .split(`another ${name}`)

@@ -8,9 +8,12 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-/** `text` with the user and password of every URL in it (`scheme://user:password@`) replaced by `***`. */
+/**
+ * `text` with the user and password of every URL in it (`scheme://user:password@`) replaced by `***`. A usage
+ * hint's optional part (`redis://[:password@]host`, bracketed up to the `@]`) holds no secret and is kept as written.
+ */
 function hideUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][\w+.-]*:\/\/)[^\s/@'"]*@/gi, '$1***@');
+  return text.replace(/\b([a-z][\w+.-]*:\/\/)(?!\[[^\s/@'"]*@\])[^\s/@'"]*@/gi, '$1***@');
 }
 
 /**

@@ -49,17 +49,32 @@ function presetHelp(use: PresetUse): string {
 }
 
 /**
+ * The `--strategy` of an ensemble that is fitted before it scores, when none is given: `botlens fit` and
+ * `botlens eval --fit` build the same ensemble from the same flags.
+ */
+export const FIT_STRATEGY: DetectorFlags['strategy'] = 'stacking';
+
+/**
  * Adds the shared detector flags to a command.
  *
  * @param cmd - the command
- * @param defaults - its `--strategy` default, and how it uses `--preset` (its help line says so)
+ * @param defaults - its `--strategy` default, how it uses `--preset` (its help line says so), and `fitFlag`: the
+ *   flag (`fit` for `eval --fit`) with which the command fits the ensemble first, so that `--strategy` then
+ *   defaults to {@link FIT_STRATEGY}
  */
 export function addDetectorFlags(
   cmd: Command,
-  defaults: { strategy: DetectorFlags['strategy']; preset: PresetUse },
+  defaults: { strategy: DetectorFlags['strategy']; preset: PresetUse; fitFlag?: string },
 ): Command {
   // Record which flags the user gave, so those that cannot apply to a fitted file are refused, not ignored.
   cmd.hook('preAction', async (_self, action) => {
+    // A fit first (eval --fit): the strategy `botlens fit` would use, unless one was given.
+    if (
+      defaults.fitFlag !== undefined &&
+      action.getOptionValue(defaults.fitFlag) !== undefined &&
+      action.getOptionValueSource('strategy') === 'default'
+    )
+      action.setOptionValueWithSource('strategy', FIT_STRATEGY, 'default');
     // Before any file is read or model loaded, for every detector (a heuristic alone loads no model, yet a
     // mistyped --model-dir is still an error).
     await checkModelDir(action.getOptionValue('modelDir'), '--model-dir');
@@ -79,7 +94,12 @@ export function addDetectorFlags(
     .addOption(
       new Option('--strategy <name>', 'how the ensemble combines detectors')
         .choices(['weighted-mean', 'stacking', 'cascade'])
-        .default(defaults.strategy),
+        .default(
+          defaults.strategy,
+          defaults.fitFlag === undefined
+            ? undefined
+            : `${defaults.strategy}; ${FIT_STRATEGY} with --${defaults.fitFlag}, as botlens fit`,
+        ),
     )
     .addOption(
       new Option(

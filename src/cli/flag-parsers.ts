@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { MODEL_DTYPES } from '../core/model-dtypes.js';
 import type { NumberRange } from '../core/number-range.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import {
@@ -12,6 +13,7 @@ import {
   parseThreshold,
 } from '../flags/ensemble-flags.js';
 import { parseNumberFlag } from '../flags/parse-number.js';
+import { parseByteSize } from '../select/parse-byte-size.js';
 
 /**
  * Turns a flag's checking parser (which throws {@link InvalidOptionsError}) into a commander argument parser: a
@@ -63,7 +65,14 @@ export const ARG = {
   knnStopShare: usageChecked(parseKnnStopShare),
   /** `N[,drop|shrink][,any|eachClass]` (`--rare-buckets`). */
   rareBuckets: usageChecked(parseRareBuckets),
-  /** `none` or positive whole numbers (`--member-prefix-cuts`). */
+  /** A byte size such as `2GB` or `512MiB` (`check-model --budget`). */
+  byteSize: usageChecked((v) => parseByteSize(v, '--budget')),
+  /** A file to write: not empty (`--out ''` would name the working folder). */
+  outFile: usageChecked((v) => {
+    if (v.trim() === '')
+      throw new InvalidOptionsError('--out', 'it is empty: give a file name, or - for standard output');
+  }),
+  /** `none` or positive whole numbers, each once (`--member-prefix-cuts`). */
   prefixCuts: usageChecked(parsePrefixCuts),
   /** Registered detector types, comma-separated (`--detectors`). */
   detectors: usageChecked(parseDetectorList),
@@ -82,3 +91,23 @@ export const ARG = {
     integer: true,
   }),
 } as const;
+
+/**
+ * The argument parser of a repeatable, comma-separated `--dtype` list (`pull`): every item must be a dtype, else a
+ * usage error (exit 2) naming it and the dtypes there are.
+ *
+ * @param value - this occurrence of the flag
+ * @param previous - the dtypes of the earlier ones
+ */
+export function dtypeListArg(value: string, previous: string[]): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = items.find((d) => !(MODEL_DTYPES as readonly string[]).includes(d));
+  if (bad !== undefined || items.length === 0)
+    throw new InvalidArgumentError(
+      `got ${JSON.stringify(bad ?? value)}: give one or more of ${MODEL_DTYPES.join(', ')}, comma-separated`,
+    );
+  return [...previous, ...items];
+}

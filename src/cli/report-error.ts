@@ -1,5 +1,6 @@
 import { BotlensError } from '../errors/botlens-error.js';
-import { inCliTerms } from './cli-wording.js';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { inCliTerms, isFlagValueError } from './cli-wording.js';
 import { EXIT } from './exit-codes.js';
 
 /** Node's system errors (ENOENT, EACCES, EADDRINUSE...): ordinary failures that need no stack trace. */
@@ -19,7 +20,8 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
  * @param err - what was thrown
  * @param write - where to print (standard error)
  * @param commandFlags - the long flags of the command that ran, so remedies name only flags it has
- * @returns the exit code: {@link EXIT}.error
+ * @returns the exit code: {@link EXIT}.error, or {@link EXIT}.usage for a flag's value the library refused
+ *   (`isFlagValueError`)
  */
 export function reportError(
   err: unknown,
@@ -30,7 +32,10 @@ export function reportError(
   if (BotlensError.isInstance(err) || isSystemError(err)) {
     write(`botlens: ${BotlensError.isInstance(err) ? inCliTerms(err.message, commandFlags) : err.message}\n`);
     if (debug && err.stack) write(`${err.stack}\n`);
-    return EXIT.error;
+    // A flag's value the library refused (`--budget 2XB` as memoryBudget): a usage error, as if parsing had.
+    return InvalidOptionsError.isInstance(err) && isFlagValueError(err.option, commandFlags)
+      ? EXIT.usage
+      : EXIT.error;
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
   write(

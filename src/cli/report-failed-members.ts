@@ -1,3 +1,4 @@
+import type { Detection } from '../core/detector.js';
 import { EXIT } from './exit-codes.js';
 
 /** One ensemble member that threw instead of scoring, as {@link reportFailedMembers} names it. */
@@ -43,4 +44,21 @@ export function reportFailedMembers(
   process.stderr.write(`botlens: ${options.refusal(failed.length)}\n`);
   process.exitCode = EXIT.partial;
   return true;
+}
+
+/**
+ * The members of an ensemble's detection that threw instead of scoring (the result keeps them as data), with
+ * `name: message`; none for a detection without members.
+ *
+ * @param d - a detection
+ */
+export function failedMembers(d: Detection): FailedMemberLine[] {
+  const members =
+    (d as Detection & { members?: { detector: string; error?: { name?: string; message: string } }[] })
+      .members ?? [];
+  return members.flatMap((m) =>
+    m.error
+      ? [{ detector: m.detector, error: `${m.error.name ? `${m.error.name}: ` : ''}${m.error.message}` }]
+      : [],
+  );
 }

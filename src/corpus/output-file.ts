@@ -141,7 +141,7 @@ function statOrUndefined(path: string): Promise<Stats | undefined> {
  */
 async function openSink(
   path: string,
-  flag: 'w' | 'a',
+  flag: 'w' | 'wx' | 'a',
   known?: { stat: Stats | undefined },
 ): Promise<LineSink> {
   if (path === STDOUT) return standardSink(1);
@@ -200,7 +200,20 @@ export class OrderedAppender {
     // One stat of `out` says whether it existed, whether it is a standard stream and whether it is a regular file.
     const known = out === STDOUT ? undefined : { stat: await statOrUndefined(out) };
     const existed = known === undefined || known.stat !== undefined;
-    const a = await openSink(out, truncate ? 'w' : 'a', known);
+    // A new file is created exclusively: a second run that started meanwhile with the same output (both saw no
+    // file) fails here instead of emptying the first run's scores. A dangling symlink (no target to stat) is
+    // written through, as before ('w').
+    const a = await openSink(out, truncate && !existed ? 'wx' : truncate ? 'w' : 'a', known).catch(
+      async (err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((await lstat(out).catch(() => undefined))?.isSymbolicLink()) return openSink(out, 'w', known);
+        throw new BotlensError(
+          'WRITE_FAILED',
+          `${out} was created by another run after this one started, so this run stops rather than overwrite that run's scores: give this run another output file, or let that run end (if it stops early, continue it with resume: true or remove it).`,
+          { cause: err },
+        );
+      },
+    );
     const appender = new OrderedAppender(a, rejects);
     try {
       if (truncate && rejects !== undefined) {

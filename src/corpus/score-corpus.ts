@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
+import { transcriptByteCap } from '../data/input-byte-cap.js';
 import { type CorpusLine, type CorpusSource, readCorpusLines } from '../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../data/transcript-limits.js';
 import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../data/transcript-limits.js';
@@ -72,7 +73,7 @@ export interface BatchScorer {
 export async function* runBatches(
   source: CorpusSource,
   scorer: BatchScorer,
-  options: { batchSize: number; afterLine: number; onBytes?: (bytes: number) => void },
+  options: { batchSize: number; afterLine: number; maxLineBytes: number; onBytes?: (bytes: number) => void },
 ): AsyncGenerator<ScoreOutcome> {
   const inFlight: Promise<ScoreOutcome[]>[] = [];
   let batch: CorpusLine[] = [];
@@ -84,7 +85,7 @@ export async function* runBatches(
     batch = [];
   };
   try {
-    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes)) {
+    for await (const l of readCorpusLines(source, options.afterLine, options.onBytes, options.maxLineBytes)) {
       batch.push(l);
       if (batch.length >= options.batchSize) send();
       while (inFlight.length >= scorer.window) yield* await inFlight.shift()!;
@@ -219,6 +220,8 @@ export async function* scoreCorpusWith(
     yield* runBatches(source, scorer, {
       batchSize,
       afterLine,
+      // A line is capped as a transcript file is, under the run's limits: a longer one is rejected unread.
+      maxLineBytes: transcriptByteCap(limits),
       ...(options.onBytes && { onBytes: options.onBytes }),
     });
   } finally {

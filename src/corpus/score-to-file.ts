@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeValue } from '../core/describe-value.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
+import { readCorpusLines } from '../data/read-lines.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -231,7 +232,8 @@ const WRITE_SCORES_OPTION_KEYS: OptionKeys<WriteScoresOptions> = {
  * @param options - see {@link WriteScoresOptions}
  * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, or an option is invalid
  * @throws FailedLinesError with `resume` when `out` holds lines with a member's error and `failedLines` is `refuse`
- * @throws BotlensError `READ_FAILED` with `resume` for a damaged line of `out` holding `"error":` (naming file:line)
+ * @throws BotlensError `READ_FAILED` with `resume` for a damaged line of `out` holding `"error":` (naming file:line),
+ *   or when `out` holds results past the last line of the corpus (not the corpus that started the run)
  * @throws BotlensError `INVALID_LINE` at the first invalid line with `onInvalid: 'fail'`
  */
 export function writeScores(
@@ -326,6 +328,13 @@ export async function writeScoresWith(
     await files?.close();
     await run.return?.(); // stops the scorer when writing stopped early
   }
+  // Nothing after the resume point: either the corpus ends at it, or it ends before it (not the corpus that run
+  // scored, or cut since), which would otherwise pass for a finished run.
+  if (afterLine > 0 && scored + rejected === 0 && !(await hasLine(input, afterLine)))
+    throw new BotlensError(
+      'READ_FAILED',
+      `${out} holds results up to input line ${afterLine}, but ${input} has fewer lines: it is not the corpus that run scored, or it was cut since, so there is nothing to resume. Resume only with the corpus that started the run; to score this corpus, remove ${out}${rejects === undefined ? '' : ` (and ${rejects} if there is one)`} (or write to another file) and score it from the start.`,
+    );
   const elapsedMs = performance.now() - started;
   return {
     scored,
@@ -346,4 +355,10 @@ export async function writeScoresWith(
     out,
     rejects: rejects ?? '',
   };
+}
+
+/** Whether the corpus at `input` has a line numbered `line` (1-based; read as a stream, up to that line). */
+async function hasLine(input: string, line: number): Promise<boolean> {
+  for await (const l of readCorpusLines(input, line - 1)) return l.line >= line;
+  return false;
 }

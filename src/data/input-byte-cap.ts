@@ -8,6 +8,10 @@ import type { TranscriptLimitOptions } from './transcript-limits.js';
  */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
+/** How {@link transcriptByteCap} is worked out, in words for messages. @internal */
+export const TRANSCRIPT_CAP_RULE =
+  'maxMessages × (6 × (maxTextLength + maxSpeakerLength) + 1 KiB) + 6 × maxBioLength + 64 KiB, at most 256 MiB';
+
 /** Bytes of JSON per UTF-16 unit of text at most: `\u` escapes take 6. */
 const BYTES_PER_UNIT = 6;
 

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { checkReadable } from './check-readable.js';
 import { invalidUtf8At } from './decode-utf8.js';
-import { MAX_INPUT_BYTES } from './input-byte-cap.js';
+import { TRANSCRIPT_CAP_RULE as LINE_CAP_RULE, MAX_INPUT_BYTES } from './input-byte-cap.js';
 
 /** One input line handed to a scorer: its 1-based line number and its text. */
 export interface CorpusLine {
@@ -23,42 +23,54 @@ export type CorpusSource = string | Readable | Iterable<string> | AsyncIterable<
  * The lines of a byte stream as their bytes, split as `readline` splits text: at `\n`, at `\r\n` and at a `\r`
  * that no `\n` follows (a line keeps its `\r`, which the caller trims). Written out because `readline` decodes
  * as it splits and would replace invalid UTF-8 before it could be reported. A line longer than a chunk is kept
- * as a list of its pieces and joined once, so a huge line costs time linear in its length.
+ * as a list of its pieces and joined once, so a huge line costs time linear in its length. A line that grows past
+ * `maxLineBytes` is handed out at once as an {@link Overlong} (a reader that stops there reads no further), and the
+ * rest of it is dropped unread into memory up to its end, where the next line starts.
  */
 async function* byteLines(stream: Readable, maxLineBytes: number): AsyncGenerator<Buffer | Overlong> {
   const parts: Buffer[] = []; // the current line's bytes from earlier chunks
   let held = 0; // bytes in `parts`
-  let dropped = 0; // bytes of the current line dropped past maxLineBytes (0: none)
-  const line = (piece: Buffer): Buffer | Overlong => {
-    if (dropped > 0 || held + piece.length > maxLineBytes) {
-      const bytes = held + dropped + piece.length;
+  let skipping = false; // the current line went past maxLineBytes: it was handed out, its rest is dropped
+  /** What a piece that ends the line hands out: the line, its Overlong, or nothing when it was handed out already. */
+  const end = (piece: Buffer): Buffer | Overlong | undefined => {
+    if (skipping) {
+      skipping = false;
+      return undefined;
+    }
+    if (held + piece.length > maxLineBytes) {
+      const overlong = { overlong: held + piece.length };
       parts.length = 0;
       held = 0;
-      dropped = 0;
-      return { overlong: bytes };
+      return overlong;
     }
     held = 0;
     if (parts.length === 0) return piece;
     parts.push(piece);
     return Buffer.concat(parts.splice(0));
   };
-  /** Keeps the rest of a chunk for the next line, or only counts it once the line is past the cap. */
-  const hold = (piece: Buffer): void => {
-    if (dropped > 0 || held + piece.length > maxLineBytes) {
-      dropped += held + piece.length;
+  /** Keeps the rest of a chunk for the next line; once that takes the line past the cap, its Overlong. */
+  const hold = (piece: Buffer): Overlong | undefined => {
+    if (skipping) return undefined;
+    if (held + piece.length > maxLineBytes) {
+      const overlong = { overlong: held + piece.length };
       parts.length = 0;
       held = 0;
-      return;
+      skipping = true;
+      return overlong;
     }
     parts.push(piece);
     held += piece.length;
+    return undefined;
   };
   let pendingCr = false; // the last chunk ended in a `\r`: whether it ends a line depends on the next byte
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     if (chunk.length === 0) continue;
     if (pendingCr) {
       pendingCr = false;
-      if (chunk[0] !== 0x0a) yield line(Buffer.alloc(0)); // a lone `\r` ended the line held in `parts`
+      if (chunk[0] !== 0x0a) {
+        const out = end(Buffer.alloc(0)); // a lone `\r` ended the line held in `parts`
+        if (out !== undefined) yield out;
+      }
     }
     let start = 0;
     let nl = chunk.indexOf(0x0a);
@@ -70,22 +82,30 @@ async function* byteLines(stream: Readable, maxLineBytes: number): AsyncGenerato
           break;
         }
         if (chunk[cr + 1] !== 0x0a) {
-          yield line(chunk.subarray(start, cr + 1));
+          const out = end(chunk.subarray(start, cr + 1));
+          if (out !== undefined) yield out;
           start = cr + 1;
         }
         cr = chunk.indexOf(0x0d, cr + 1);
         continue;
       }
-      yield line(chunk.subarray(start, nl));
+      const out = end(chunk.subarray(start, nl));
+      if (out !== undefined) yield out;
       start = nl + 1;
       nl = chunk.indexOf(0x0a, start);
     }
-    if (start < chunk.length) hold(chunk.subarray(start));
+    if (start < chunk.length) {
+      const out = hold(chunk.subarray(start));
+      if (out !== undefined) yield out;
+    }
   }
-  if (parts.length > 0 || dropped > 0) yield line(Buffer.alloc(0));
+  if (parts.length > 0) {
+    const out = end(Buffer.alloc(0));
+    if (out !== undefined) yield out;
+  }
 }
 
-/** A line longer than the cap: only its length was kept. */
+/** A line longer than the cap: only the bytes read of it before it was refused were counted. */
 interface Overlong {
   overlong: number;
 }
@@ -99,7 +119,7 @@ function decodeLine(
   if (!Buffer.isBuffer(raw))
     return {
       text: '',
-      invalid: `line is ${raw.overlong} bytes, more than the ${maxLineBytes} a transcript can take under the limits: split it, or raise the limits (--max-messages) if it is one transcript`,
+      invalid: `line is more than the ${maxLineBytes} bytes a transcript can take under the limits (${LINE_CAP_RULE}), so it was not read on: split it, or raise the limits (--max-messages) if it is one transcript`,
     };
   if (isUtf8(raw)) return { text: raw.toString('utf8') };
   const bad = invalidUtf8At(raw);
@@ -116,8 +136,9 @@ function decodeLine(
  * @param source - a JSONL file path, a stream, or lines
  * @param afterLine - skip lines numbered up to and including this
  * @param onBytes - called with the bytes of the lines read so far, for progress
- * @param maxLineBytes - a longer line of a file or byte stream is not held: it comes with `invalid` (its length and
- *   the cap) and an empty text, so a huge line costs no memory
+ * @param maxLineBytes - a longer line of a file or byte stream is not held: it comes with `invalid` (the cap) and an
+ *   empty text as soon as it passes the cap, so a huge line costs no more memory than the cap; readers of
+ *   transcripts pass `transcriptByteCap` of their limits
  * @defaultValue maxLineBytes: {@link MAX_INPUT_BYTES} (256 MiB)
  * @throws BotlensError `READ_FAILED` for a file path that cannot be read
  */

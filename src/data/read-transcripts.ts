@@ -8,7 +8,7 @@ import { withoutBom } from '../core/without-bom.js';
 import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { cannotReadError, checkReadable } from './check-readable.js';
 import { decodeUtf8 } from './decode-utf8.js';
-import { MAX_INPUT_BYTES, transcriptByteCap } from './input-byte-cap.js';
+import { TRANSCRIPT_CAP_RULE, transcriptByteCap } from './input-byte-cap.js';
 import { readCorpusLines } from './read-lines.js';
 import {
   limitTranscript,
@@ -156,10 +156,11 @@ export async function readTranscriptsJsonl(
 ): Promise<JsonlRecord[]> {
   refuseUnknownKeys(options, READ_JSONL_OPTION_KEYS, 'the options of readTranscriptsJsonl()');
   const out: JsonlRecord[] = [];
-  // Line by line: a file larger than the longest string works. A row may carry fields besides its transcript
-  // (`score` reads such rows too), so a line is capped only below the longest string, not by transcriptByteCap.
+  // Line by line: a file larger than the longest string works. A line is capped as a transcript file is (its other
+  // fields fit in the cap's 64 KiB allowance): a longer one is refused without reading on, so memory stays bounded.
   // `-` is standard input, as for readTranscriptJson.
-  for await (const l of readCorpusLines(path === '-' ? process.stdin : path, 0, undefined, MAX_INPUT_BYTES)) {
+  const cap = transcriptByteCap(options);
+  for await (const l of readCorpusLines(path === '-' ? process.stdin : path, 0, undefined, cap)) {
     const where = `${path}:${l.line}`;
     if (l.invalid !== undefined) throw new InvalidTranscriptError([{ path: where, message: l.invalid }]);
     out.push(parseJsonlRow(l.line === 1 ? withoutBom(l.text) : l.text, where, options));
@@ -219,7 +220,7 @@ async function readBounded(path: string, cap: number): Promise<Buffer> {
         throw new InvalidTranscriptError([
           {
             path: path === '-' ? '<stdin>' : path,
-            message: `input is more than ${cap} bytes, larger than a transcript can be under the limits (${describeCap()}): give one transcript, or raise the limits (--max-messages, maxMessages, maxTextLength) if it is one`,
+            message: `input is more than ${cap} bytes, larger than a transcript can be under the limits (${TRANSCRIPT_CAP_RULE}): give one transcript, or raise the limits (--max-messages, maxMessages, maxTextLength) if it is one`,
           },
         ]);
       chunks.push(chunk);
@@ -231,9 +232,4 @@ async function readBounded(path: string, cap: number): Promise<Buffer> {
     if (path !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
   }
   return Buffer.concat(chunks);
-}
-
-/** How the cap is worked out, for the message. */
-function describeCap(): string {
-  return 'maxMessages × (6 × (maxTextLength + maxSpeakerLength) + 1 KiB) + 6 × maxBioLength + 64 KiB, at most 256 MiB';
 }

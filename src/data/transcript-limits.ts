@@ -93,7 +93,8 @@ export function validateTruncated(
   try {
     valid = validateTranscript(t, limits);
   } catch (err) {
-    const target = (t as { target?: unknown }).target;
+    // `t` may be anything JSON parses to (`null` included): only an object has a target to explain.
+    const target = typeof t === 'object' && t !== null ? (t as { target?: unknown }).target : undefined;
     if (
       before === undefined ||
       !InvalidTranscriptError.isInstance(err) ||

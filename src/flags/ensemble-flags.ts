@@ -413,7 +413,7 @@ const PREFIX_CUT: NumberRange = { min: 1, max: Number.POSITIVE_INFINITY, integer
 /** `--member-prefix-cuts`: "none" or comma-separated positive integers. @internal */
 export function parsePrefixCuts(v: string): number[] {
   if (v.trim() === 'none') return [];
-  return v
+  const cuts = v
     .split(',')
     .map((x) =>
       parseNumberFlag(
@@ -423,4 +423,8 @@ export function parsePrefixCuts(v: string): number[] {
         () => `got "${v}"; give comma-separated positive integers such as 1,2,3,5,8, or "none"`,
       ),
     );
+  // As the fit checks them (checkPrefixCuts), here while the command line is parsed: a usage error.
+  if (new Set(cuts).size < cuts.length)
+    throw new InvalidOptionsError('--member-prefix-cuts', `got "${v}"; list each count once`);
+  return cuts;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BotlensError } from '../errors/botlens-error.js';
 
@@ -21,12 +22,23 @@ export function tempSiblingPath(target: string): string {
  * A symlink at `target` is replaced by the file, never written through; a device, pipe or socket there is refused
  * (renaming over it would replace it).
  *
+ * With `replace: false` the whole file is linked in only where nothing is at `target` (a hard link, which fails
+ * when an entry is there, instead of the rename): a file another process created meanwhile, after the caller
+ * checked that `target` was free, is never replaced, and this write fails instead.
+ *
  * @param target - the file to write (its folder must exist)
  * @param data - the content: bytes, or a string written as UTF-8
- * @throws BotlensError with code `WRITE_FAILED` when the file cannot be written
+ * @param options - `replace: false` to fail when `target` exists when the file is complete
+ * @defaultValue options: `{ replace: true }`
+ * @throws BotlensError with code `WRITE_FAILED` when the file cannot be written, or with `replace: false` when
+ *   `target` exists by then (the error's cause has code `EEXIST`)
  * @internal
  */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: Uint8Array | string,
+  options: { replace?: boolean } = {},
+): Promise<void> {
   const there = await lstat(target).catch(() => undefined);
   if (there !== undefined && !there.isFile() && !there.isSymbolicLink() && !there.isDirectory())
     throw new BotlensError(
@@ -42,14 +54,37 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     } finally {
       await fh.close();
     }
-    await rename(tmp, target);
+    if (options.replace ?? true) await rename(tmp, target);
+    else await placeWithoutReplacing(tmp, target);
   } catch (cause) {
     await rm(tmp, { force: true });
     const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new BotlensError(
+        'WRITE_FAILED',
+        `Cannot write ${target}: it exists now, though it did not when this run started (another run wrote it meanwhile?), and it is not replaced: keep it, or remove it (or pass --force) and run again.`,
+        { cause },
+      );
     throw new BotlensError(
       'WRITE_FAILED',
       `Cannot write ${target}${code ? ` (${code})` : ''}: check that its folder exists and is writable.`,
       { cause },
     );
   }
+}
+
+/**
+ * Puts the complete file `tmp` at `target` only where nothing is there: a hard link (atomic, fails with EEXIST
+ * when `target` exists), then the temporary name is removed. On a file system without hard links, an exclusive
+ * copy (also EEXIST when `target` exists; a reader may see it while it is being copied).
+ */
+async function placeWithoutReplacing(tmp: string, target: string): Promise<void> {
+  try {
+    await link(tmp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await copyFile(tmp, target, constants.COPYFILE_EXCL);
+  }
+  await rm(tmp, { force: true });
 }

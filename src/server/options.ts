@@ -108,7 +108,11 @@ export interface ServerOptions {
 export type ResolvedServerOptions = Required<Omit<ServerOptions, 'apiKey' | 'auth' | 'warmup'>> &
   Pick<ServerOptions, 'apiKey'> & { warmup: Transcript };
 
-const DEFAULT_WARMUP: Transcript = {
+/**
+ * The transcript a detector is tried on before it serves (the service's default warm-up) or scores a corpus
+ * (`botlens score`): a short exchange every detector can judge, so that each member loads its model. @internal
+ */
+export const DEFAULT_WARMUP: Transcript = {
   target: 'b',
   messages: [
     { speaker: 'a', text: 'hi, how are you?' },

@@ -48,7 +48,17 @@ describe('--group-by', () => {
   });
 
   it('refuses it without a combiner, without --fit, or when a record lacks the field', async () => {
-    const mean = await runCli(['eval', '--fit', data, '--data', data, '--group-by', 'source']);
+    const mean = await runCli([
+      'eval',
+      '--fit',
+      data,
+      '--data',
+      data,
+      '--strategy',
+      'weighted-mean',
+      '--group-by',
+      'source',
+    ]);
     expect(mean.code).not.toBe(0);
     expect(mean.stderr).toMatch(/--group-by.*learns no combiner/);
     const noFit = await runCli(['eval', '--data', data, ...STACKING, '--group-by', 'source']);
@@ -104,7 +114,17 @@ describe('--group-by', () => {
     const empty = await fitWith(...STACKING, '--group-by', '');
     expect(empty.code).not.toBe(0);
     expect(empty.stderr).toMatch(/--group-by.*name a record field/);
-    const evalMean = await runCli(['eval', '--fit', nowhere, '--data', nowhere, '--group-by', 'source']);
+    const evalMean = await runCli([
+      'eval',
+      '--fit',
+      nowhere,
+      '--data',
+      nowhere,
+      '--strategy',
+      'weighted-mean',
+      '--group-by',
+      'source',
+    ]);
     expect(evalMean.stderr).toMatch(/--group-by.*learns no combiner/);
     for (const r of [mean, one, empty, evalMean]) expect(r.stderr).not.toMatch(/missing\.jsonl/);
   });

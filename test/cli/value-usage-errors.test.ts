@@ -31,6 +31,12 @@ const BAD: readonly (readonly string[])[] = [
   ['optimize', 'missing-dir', '--out', 'o', '--tolerance', '0'],
   ['check-model', 'x/y', '--budget', '1GB', '--min-likes', '-1'],
   ['lora', 'train', '--model', 'm', '--data', 'd', '--out', 'o', '--epochs', 'ten'],
+  // Refused by the library once the command ran (exit 1, naming memoryBudget, dtypes), or as a folder (--out '').
+  ['check-model', 'x/y', '--task', 'nli', '--budget', '2XB'],
+  ['pull', 'a/b', '--dtype', 'q3'],
+  ['fit', '--data', 'missing.jsonl', '--out', 'x.json', '--member-prefix-cuts', '3,1,1'],
+  ['fit', '--data', 'missing.jsonl', '--out', ''],
+  ['score', 'missing.jsonl', '--out', ''],
 ];
 
 describe('flag values outside what the flag takes', () => {
@@ -51,4 +57,33 @@ describe('flag values outside what the flag takes', () => {
       expect(r.code).toBe(2);
     },
   );
+});
+
+describe('a --redis that is not a Redis URL', () => {
+  it('shows the hint as written: only a real URL loses its password', async () => {
+    const r = await runCli(['score', 'missing.jsonl', '--out', 'x.jsonl', '--redis', 'http://x']);
+    expect(r.code).toBe(2);
+    // Before: "redis://***@]host[:port][/db]", the hint itself taken for a URL with a password.
+    expect(r.stderr).toContain('give a Redis URL, redis://[:password@]host[:port][/db] (rediss:// for TLS)');
+    const secret = await runCli(['worker', '--redis', 'http://u:s3cretpw@x']);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).not.toContain('s3cretpw');
+    expect(secret.stderr).toContain("argument 'http://***@x' is invalid");
+    expect(secret.stderr).toContain('redis://[:password@]host');
+  });
+});
+
+describe('a flag value the library refuses once the command runs', () => {
+  it('detect --model on a file that is no saved detector: exit 2, naming --model, not "path"', async () => {
+    const r = await runCli(['detect', 'examples/casual-chat.json', '--model', 'examples/casual-chat.json']);
+    expect(r.stderr).toBe(
+      'botlens: Invalid option "--model": examples/casual-chat.json is not a saved detector state (it has no "kind")\n',
+    );
+    expect(r.code).toBe(2);
+  });
+
+  it('check-model --help says --budget is required', async () => {
+    const r = await runCli(['check-model', '--help']);
+    expect(r.stdout).toMatch(/--budget <size> +memory budget, e\.g\. 2GB, 512MB, 4GiB \(required\)/);
+  });
 });

@@ -39,6 +39,35 @@ async function until(check: () => boolean, what: string, ms = 60_000): Promise<v
 }
 
 describe('botlens score --resume', () => {
+  it('refuses to resume from an output with more lines than the corpus (not the corpus that run scored)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'botlens-resume-short-'));
+    const long = join(dir, 'long.jsonl');
+    const short = join(dir, 'short.jsonl');
+    writeFileSync(long, `${syntheticCorpus(12).join('\n')}\n`);
+    writeFileSync(short, `${syntheticCorpus(5).join('\n')}\n`);
+    const out = join(dir, 'scores.jsonl');
+    const score = (input: string, resume: boolean) =>
+      writeScores(
+        input,
+        (after) => scoreCorpus(input, { detector: HEURISTIC, threads: 0, afterLine: after }),
+        {
+          out,
+          resume,
+        },
+      );
+    await score(long, false);
+    const before = readFileSync(out, 'utf8');
+    // Before: "scored 0 (resumed after line 12)", as if the run had finished.
+    const err = await score(short, true).catch((e: unknown) => e);
+    expect(BotlensError.isInstance(err) && err.code).toBe('READ_FAILED');
+    expect((err as Error).message).toContain(
+      `${out} holds results up to input line 12, but ${short} has fewer lines: it is not the corpus that run scored`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    // The corpus that started it: a finished run resumes to nothing, as before.
+    expect(await score(long, true)).toMatchObject({ scored: 0, resumedAfterLine: 12 });
+  });
+
   it('continues a run killed mid-way with no duplicate and no missing line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'botlens-resume-'));
     const lines = syntheticCorpus(1500);

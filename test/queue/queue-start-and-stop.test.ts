@@ -257,4 +257,43 @@ describe.skipIf(!REDIS)('queue scoring: what a run applies, how it starts and st
       await q.close();
     }
   }, 60_000);
+  it('says once, while it keeps waiting, that no worker has taken a job; not when a worker runs', async () => {
+    const queue = newQueue();
+    let run: QueueRun | undefined;
+    const notes: number[] = [];
+    const running = collect(
+      scoreCorpusOnQueueWith(
+        syntheticCorpus(8),
+        { redis: REDIS!, queue, detector: HEURISTIC, batchSize: 4 },
+        {
+          unfittedChecked: false,
+          onRun: (r) => (run = r),
+          onNoWorker: (ms) => notes.push(ms),
+          noWorkerAfterMs: 300,
+        },
+      ),
+    ).catch((e: unknown) => e);
+    for (let i = 0; i < 100 && notes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 700)); // a second note would have come by now
+    expect(notes).toEqual([300]);
+    await run!.withdraw();
+    expect(await running).toMatchObject({ code: 'ABORTED' });
+
+    const served = newQueue();
+    const worker = await startQueueWorker({ redis: REDIS!, queue: served });
+    try {
+      const quiet: number[] = [];
+      const got = await collect(
+        scoreCorpusOnQueueWith(
+          syntheticCorpus(8),
+          { redis: REDIS!, queue: served, detector: HEURISTIC, batchSize: 4 },
+          { unfittedChecked: false, onNoWorker: (ms) => quiet.push(ms), noWorkerAfterMs: 5000 },
+        ),
+      );
+      expect(got).toHaveLength(8);
+      expect(quiet).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
 });

@@ -85,7 +85,7 @@ export function registerCheckModelCommand(program: Command): void {
     .addOption(
       new Option('--task <detector>', 'the detector that will use the model').choices([...ZOO_DETECTORS]),
     )
-    .requiredOption('--budget <size>', 'memory budget, e.g. 2GB, 512MB, 4GiB')
+    .requiredOption('--budget <size>', 'memory budget, e.g. 2GB, 512MB, 4GiB (required)', ARG.byteSize)
     .addOption(
       new Option('--dtype <dtype>', 'ONNX weight variant to check (default fp32)').choices([...MODEL_DTYPES]),
     )

@@ -9,7 +9,7 @@ import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../dete
 import { formatTable } from '../format-table.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
-import { type FailedMemberLine, reportFailedMembers } from '../report-failed-members.js';
+import { type FailedMemberLine, failedMembers, reportFailedMembers } from '../report-failed-members.js';
 import {
   addTranscriptFlags,
   readTranscriptWithFlags,
@@ -97,16 +97,6 @@ function prettyDetection(d: Detection, width: number): string {
     );
   }
   return out.join('\n');
-}
-
-/** The members that threw instead of scoring (an ensemble result keeps them as data), with `name: message`. */
-function failedMembers(d: Detection): FailedMemberLine[] {
-  const members = (d as Detection & { members?: MemberView[] }).members ?? [];
-  return members.flatMap((m) =>
-    m.error
-      ? [{ detector: m.detector, error: `${m.error.name ? `${m.error.name}: ` : ''}${m.error.message}` }]
-      : [],
-  );
 }
 
 /** The members that failed somewhere in a timeline, each with the first point it is missing from and how many lack it. */

@@ -97,7 +97,7 @@ export function registerEvalCommand(program: Command): void {
         )
         .option('--json', 'print one JSON object')
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted'),
-      { strategy: 'weighted-mean', preset: 'eval' },
+      { strategy: 'weighted-mean', preset: 'eval', fitFlag: 'fit' },
     ),
   ).action(async (flags: EvalFlags, cmd: Command) => {
     const prefix = parsePrefix(flags.prefix);

@@ -3,8 +3,9 @@ import { InvalidOptionsError } from '../../errors/invalid-options-error.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { assertOutputSeparate, checkOutputFile } from '../../fs/safe-paths.js';
 import { checkCommandPackages } from '../check-packages.js';
-import { addDetectorFlags, type DetectorFlags, detectorFromFlags } from '../detector-flags.js';
+import { addDetectorFlags, type DetectorFlags, detectorFromFlags, FIT_STRATEGY } from '../detector-flags.js';
 import { checkGroupBy, fitGrouped, GROUP_BY_FLAG, GROUP_BY_HELP, groupByFields } from '../fit-groups.js';
+import { ARG } from '../flag-parsers.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { STDIN, STDOUT, writeStdout } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
@@ -38,12 +39,13 @@ export function registerFitCommand(program: Command): void {
         .requiredOption(
           '--out <file>',
           'where to write the fitted ensemble (JSON); - writes it to standard output (not with --json)',
+          ARG.outFile,
         )
         .option('--force', 'replace --out when it exists')
         .option(GROUP_BY_FLAG, GROUP_BY_HELP)
         .option('--quiet', 'no progress display, and no note on how a --preset is meant to be fitted')
         .option('--json', 'print a JSON summary { out, detector, n, fitMs } on stdout'),
-      { strategy: 'stacking', preset: 'fit' },
+      { strategy: FIT_STRATEGY, preset: 'fit' },
     ),
   ).action(async (flags: FitFlags, cmd: Command) => {
     const toStdout = flags.out === STDOUT;
@@ -79,7 +81,8 @@ export function registerFitCommand(program: Command): void {
       progress.stop();
       const state = `${JSON.stringify(detector.toJSON())}\n`;
       if (toStdout) await writeStdout(state);
-      else await writeFileAtomic(flags.out, state);
+      // Without --force, never over a file another run saved meanwhile (checked free at start-up above).
+      else await writeFileAtomic(flags.out, state, { replace: flags.force === true });
       const ms = performance.now() - t0;
       if (flags.json) {
         process.stdout.write(

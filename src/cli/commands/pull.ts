@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { MODEL_DTYPES, type ModelDtype } from '../../runtime/model-options.js';
+import { dtypeListArg } from '../flag-parsers.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [
@@ -28,7 +29,7 @@ export function registerPullCommand(program: Command): void {
         '--dtype <dtype>',
         `ONNX weight variant, repeatable or comma-separated (${MODEL_DTYPES.join(', ')})`,
       )
-        .argParser(collect)
+        .argParser(dtypeListArg)
         .default([] as string[]),
     )
     .addOption(

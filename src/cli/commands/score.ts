@@ -4,12 +4,14 @@ import { type Command, Option } from 'commander';
 import { OPTIONAL_NEEDS } from '../../core/optional-needs.js';
 import { checkFailedLines, type FailedLines } from '../../corpus/failed-lines.js';
 import { isStreamOutput, STDOUT, standardStreamOf } from '../../corpus/output-file.js';
+import { DEFAULT_QUEUE, redactRedisUrl } from '../../corpus/queue/queue-settings.js';
 import type { QueueRun } from '../../corpus/queue/score-on-queue.js';
 import { checkScoreOutputs, type writeScores, writeScoresWith } from '../../corpus/score-to-file.js';
 import type { ScoringDetector } from '../../corpus/types.js';
 import { checkReadable } from '../../data/check-readable.js';
 import { parseCount } from '../../flags/parse-number.js';
 import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layout.js';
+import { checkMembersLoad } from '../check-members-load.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { checkScoreFiles } from '../check-score-files.js';
 import {
@@ -21,7 +23,7 @@ import {
 } from '../detector-flags.js';
 import { onEarlyExit } from '../exit-cleanup.js';
 import { EXIT } from '../exit-codes.js';
-import { countArg, usageChecked } from '../flag-parsers.js';
+import { ARG, countArg, usageChecked } from '../flag-parsers.js';
 import { hintOnInterrupt } from '../interrupt-hint.js';
 import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { queueOption, redisOption } from '../queue-option.js';
@@ -169,6 +171,7 @@ export function registerScoreCommand(program: Command): void {
         .requiredOption(
           '--out <file>',
           'scores JSONL to write (one line per scored input line, in input order); - writes them to standard output (the summary then goes to stderr; no --resume)',
+          ARG.outFile,
         )
         .option(
           '--rejects <file>',
@@ -238,7 +241,20 @@ export function registerScoreCommand(program: Command): void {
     const { detector, release } = checked;
     try {
       await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
-      await scoreWith(corpus, flags, detector, release, limits, failedLinesChecked);
+      // Every member loads here, before a line is read (a queue's workers load their own models, where they run).
+      const members =
+        flags.redis === undefined ? await checkMembersLoad(detector, flags.allowPartial ?? false) : undefined;
+      if (members?.refused) return;
+      // Given back with the check's: at once where threads or a queue score, after scoring in this thread.
+      const releaseAll = async (): Promise<void> => {
+        await members?.release();
+        await release();
+      };
+      try {
+        await scoreWith(corpus, flags, detector, releaseAll, limits, failedLinesChecked);
+      } finally {
+        await members?.release();
+      }
     } finally {
       await release();
     }
@@ -266,6 +282,7 @@ async function scoreWith(
   if (flags.redis) {
     const { scoreCorpusOnQueueWith } = await import('../../corpus/queue/score-on-queue.js');
     const redis = flags.redis;
+    const queueName = flags.queue ?? DEFAULT_QUEUE;
     await release(); // the queue's workers load their own models
     outcomes = (afterLine, onBytes) =>
       scoreCorpusOnQueueWith(
@@ -284,6 +301,13 @@ async function scoreWith(
           unfittedChecked: true,
           onRun: (r) => {
             queueRun = r;
+          },
+          // On a queue nothing moves until a worker runs: say so once instead of waiting in silence.
+          onNoWorker: (ms) => {
+            bar?.stop();
+            process.stderr.write(
+              `botlens score: no worker has taken a job from queue "${queueName}" in ${ms / 1000} s; still waiting. Start one where the models are: botlens worker --redis ${redactRedisUrl(redis)} --queue ${queueName}\n`,
+            );
           },
         },
       );
@@ -309,17 +333,6 @@ async function scoreWith(
       );
   }
   let summary: Awaited<ReturnType<typeof writeScores>>;
-  // On a queue nothing moves until a worker runs: say so instead of waiting in silence.
-  let done = 0;
-  const idle = flags.redis
-    ? setInterval(() => {
-        if (done === 0)
-          process.stderr.write(
-            `botlens score: no result yet from queue ${flags.queue}: is \`botlens worker --redis ...\` running?\n`,
-          );
-      }, 30_000)
-    : undefined;
-  idle?.unref();
   // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
   // first.
   const dropCleanup = flags.redis
@@ -359,12 +372,9 @@ async function scoreWith(
         failedLines: flags.allowPartial ? 'keep' : 'refuse',
         onInvalid: flags.onInvalid,
         ...(flags.rejects !== undefined && { rejects: flags.rejects }),
-        onProgress: (p) => {
-          done = p.done;
-          bar?.update(p);
-        },
+        onProgress: (p) => bar?.update(p),
       },
-      // Trusts the check above: another process writing the same --out in between is outside the contract.
+      // Trusts the check above; a new --out is created exclusively, so another run that created it in between is refused.
       {
         failedLinesChecked,
         onOpen: (h) => {
@@ -375,7 +385,6 @@ async function scoreWith(
   } finally {
     unhook();
     dropCleanup();
-    clearInterval(idle);
     bar?.stop();
   }
   // With the scores on standard output, the summary goes to stderr, so stdout holds records only.

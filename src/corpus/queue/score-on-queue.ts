@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { type OptionKeys, refuseUnknownKeys } from '../../core/refuse-unknown-keys.js';
+import { transcriptByteCap } from '../../data/input-byte-cap.js';
 import type { CorpusLine, CorpusSource } from '../../data/read-lines.js';
 import type { TranscriptLimitOptions } from '../../data/transcript-limits.js';
 import { TRANSCRIPT_LIMIT_OPTION_KEYS } from '../../data/transcript-limits.js';
@@ -88,7 +89,20 @@ export interface QueueRun {
 export interface QueueRunSetting extends UnfittedCheckSetting {
   /** Called once the run is connected, with what stops it (the CLI's Ctrl-C handler). */
   onRun?: (run: QueueRun) => void;
+  /**
+   * Called once when {@link QueueRunSetting.noWorkerAfterMs} have passed since the first job was sent and no worker
+   * has taken any job of this run (none connected, most likely); the run keeps waiting.
+   */
+  onNoWorker?: (waitedMs: number) => void;
+  /**
+   * How long to wait for a worker to take a job before `onNoWorker`, in ms.
+   * @defaultValue {@link NO_WORKER_NOTE_AFTER} (10 s)
+   */
+  noWorkerAfterMs?: number;
 }
+
+/** How long a queue run waits for a worker to take its first job before it says none has, in ms. @internal */
+export const NO_WORKER_NOTE_AFTER = 10_000;
 
 /** How long withdrawing a stopped run's jobs may take, in ms. */
 const WITHDRAW_TIMEOUT = 5000;
@@ -338,8 +352,29 @@ export async function* scoreCorpusOnQueueWith(
   }, LOSS_CHECK_INTERVAL);
   lossWatch.unref();
 
+  // No worker connected looks like a hang: once a job has waited this long untaken, the caller is told (once).
+  let taken = false;
+  let noWorkerTimer: NodeJS.Timeout | undefined;
+  const onTaken = (): void => {
+    taken = true;
+    clearTimeout(noWorkerTimer);
+  };
+  events.on('active', onTaken);
+  events.on('completed', onTaken);
+  events.on('failed', onTaken);
+  const startNoWorkerTimer = (): void => {
+    const onNoWorker = setting.onNoWorker;
+    if (onNoWorker === undefined || taken || noWorkerTimer !== undefined) return;
+    const after = setting.noWorkerAfterMs ?? NO_WORKER_NOTE_AFTER;
+    noWorkerTimer = setTimeout(() => {
+      if (!taken && !stopped) onNoWorker(after);
+    }, after);
+    noWorkerTimer.unref();
+  };
+
   const run = async (lines: CorpusLine[]): Promise<ScoreOutcome[]> => {
     if (stopped) throw stopped;
+    startNoWorkerTimer();
     const added = queue.add(
       'score',
       { detectorKey: key, lines, evidence, limits, detectorTypes: types },
@@ -419,12 +454,15 @@ export async function* scoreCorpusOnQueueWith(
     close: async () => {
       clearInterval(watch);
       clearInterval(lossWatch);
+      clearTimeout(noWorkerTimer);
       await closeConnections();
     },
   };
   yield* runBatches(source, scorer, {
     batchSize,
     afterLine,
+    // A line is capped as a transcript file is, under the run's limits: a longer one is rejected unread.
+    maxLineBytes: transcriptByteCap(limits),
     ...(options.onBytes && { onBytes: options.onBytes }),
   });
 }
