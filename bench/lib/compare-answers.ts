@@ -1,7 +1,8 @@
 /**
  * Sends the same requests to two services and compares their answers byte for byte (status, content type and
  * body), with every `elapsedMs` value masked and error answers compared by their code and issue paths (their
- * messages are wording): the check that a faster service still writes the same answers.
+ * messages are wording; evidence sentences reworded on purpose are listed in REWORDINGS): the check that a faster
+ * service still writes the same answers.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -26,6 +27,24 @@ interface Service {
 /** Each `"elapsedMs":<number>` of a JSON text as `"elapsedMs":0`: the one field that is a time. */
 export function maskElapsed(text: string): string {
   return text.replace(/"elapsedMs":-?[\d.]+(?:e[+-]?\d+)?/g, '"elapsedMs":0');
+}
+
+/**
+ * Evidence sentences reworded on purpose since a baseline the benches compare with, as `[before, after]` in the
+ * JSON text of an answer: the baseline's answer is read with each rewording applied, so the comparison still
+ * catches every other change. Each entry names the commit that made it.
+ */
+const REWORDINGS: readonly (readonly [string, string])[] = [
+  // 9b4be77: the tokenizer-spacing sentence quotes no example the transcript may not hold.
+  [
+    'spaced like tokenizer output (\\"i \'m\\", \\"fine .\\")',
+    'spaced like tokenizer output (a space before punctuation or inside a contraction)',
+  ],
+];
+
+/** `text` with the {@link REWORDINGS} applied (for the baseline's answers). */
+function reworded(text: string): string {
+  return REWORDINGS.reduce((t, [from, to]) => t.replaceAll(from, to), text);
 }
 
 async function answer(s: Service, r: AnswerRequest): Promise<string> {
@@ -69,7 +88,7 @@ export async function compareAnswers(
     const differences: string[] = [];
     let bytes = 0;
     for (const [i, r] of requests.entries()) {
-      const [x, y] = [await answer(a, r), await answer(b, r)];
+      const [x, y] = [reworded(await answer(a, r)), await answer(b, r)];
       bytes += y.length;
       if (x !== y) {
         let at = 0;
