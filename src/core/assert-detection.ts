@@ -57,3 +57,17 @@ export function checkedDetection(value: unknown, detectorName?: string): Detecti
   assertDetection(value, detectorName);
   return value;
 }
+
+/**
+ * What is wrong with a `detectBatch()` answer's shape, or `undefined` when it is an array of one result per
+ * transcript (each result is checked on its own, with {@link assertDetection}): the one check of the ensemble's
+ * members and the service.
+ *
+ * @param out - what `detectBatch()` returned
+ * @param count - how many transcripts it was given
+ * @internal
+ */
+export function batchCountProblem(out: unknown, count: number): string | undefined {
+  if (Array.isArray(out) && out.length === count) return undefined;
+  return `detectBatch() returned ${Array.isArray(out) ? `${out.length} results` : describeValue(out)} for ${count} transcripts (one detection per transcript, in order)`;
+}

@@ -1,5 +1,4 @@
-import { detectionProblemFor } from '../core/assert-detection.js';
-import { describeValue } from '../core/describe-value.js';
+import { batchCountProblem, detectionProblemFor } from '../core/assert-detection.js';
 import { nowMs } from '../core/detection.js';
 import { type DetectionFeatures, detectionFeatures } from '../core/detection-features.js';
 import type { Detection, DetectOptions, Detector } from '../core/detector.js';
@@ -202,16 +201,12 @@ function batchOutcomes(
   signal: AbortSignal | undefined,
   what: string,
 ): MemberOutcome[] {
-  if (!Array.isArray(out) || out.length !== count) {
-    const err = badDetection(
-      detector,
-      `detectBatch() returned ${Array.isArray(out) ? `${out.length} results` : describeValue(out)} for ${count} transcripts (one detection per transcript, in order)`,
-      'detectBatch()',
-    );
-    const f = failure(detector, err, started, signal, what);
+  const problem = batchCountProblem(out, count);
+  if (problem !== undefined) {
+    const f = failure(detector, badDetection(detector, problem, 'detectBatch()'), started, signal, what);
     return Array.from({ length: count }, () => f);
   }
-  return out.map((d: unknown) => {
+  return (out as unknown[]).map((d: unknown) => {
     try {
       return checkDetection(detector, d, 'detectBatch()');
     } catch (err) {

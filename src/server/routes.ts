@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { assertDetection, checkedDetection } from '../core/assert-detection.js';
+import { assertDetection, batchCountProblem, checkedDetection } from '../core/assert-detection.js';
 import type { Detection, Detector } from '../core/detector.js';
 import { settleAll } from '../core/settle-all.js';
 import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
@@ -106,13 +106,10 @@ export function registerRoutes(app: FastifyInstance, c: RouteContext): void {
 
   /** Checks a batch answer: one valid detection per transcript. */
   function checkBatch(results: unknown, count: number): asserts results is Detection[] {
-    if (!Array.isArray(results) || results.length !== count) {
-      throw new BotlensError(
-        'BAD_DETECTION',
-        `The detector "${name}" detectBatch() returned ${Array.isArray(results) ? `${results.length} results` : 'no array'} for ${count} transcripts: fix its detectBatch() (one detection per transcript, in order).`,
-      );
-    }
-    for (const d of results) assertDetection(d, name);
+    const problem = batchCountProblem(results, count);
+    if (problem !== undefined)
+      throw new BotlensError('BAD_DETECTION', `The detector "${name}" ${problem}: fix its detectBatch().`);
+    for (const d of results as unknown[]) assertDetection(d, name);
   }
 
   /**
