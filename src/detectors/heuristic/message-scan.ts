@@ -25,7 +25,7 @@ export class MessageScan {
   /** The text is empty or whitespace only. */
   blank = true;
   /** Word ids in order (with repeats); the first `wordCount` entries are valid. */
-  ids = new Int32Array(32);
+  ids: Int32Array;
   /** Number of words. */
   wordCount = 0;
   emoji = 0;
@@ -47,6 +47,14 @@ export class MessageScan {
   innerApostrophes = 0;
   /** Scratch of the ASCII scan: a tokenizer's `do n't` was seen inside a word. */
   spacedNegation = false;
+
+  /**
+   * @param ids - the word buffer to scan into (a new one of 32 entries when left out; `ScanCache.keepScan`
+   *   hands the spare it makes the buffer of the scan it keeps, so that it allocates none)
+   */
+  constructor(ids?: Int32Array) {
+    this.ids = ids ?? new Int32Array(32);
+  }
 
   /**
    * Empties the word list and makes room for every word of a text of `n` code units: each word takes a code

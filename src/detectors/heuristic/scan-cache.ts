@@ -118,9 +118,10 @@ export class ScanCache {
    */
   keepScan(e: number, s: MessageScan): MessageScan {
     this.rows[Col.FIELDS * e + Col.HAS_SCAN] = 1;
-    const spare = this.scans[e] ?? new MessageScan();
+    const kept = this.scans[e];
+    const spare = kept ?? new MessageScan(s.ids);
     this.scans[e] = s;
-    spare.ids = s.ids;
+    if (kept) spare.ids = s.ids;
     s.ids = NO_IDS;
     return spare;
   }

@@ -253,7 +253,8 @@ function rehashed(
     if (slots[at + width - 1] === 0) continue;
     let i = home(slots, at, mask);
     while (next[width * i + width - 1] !== 0) i = (i + 1) & mask;
-    next.set(slots.subarray(at, at + width), width * i);
+    // (Copied number by number: a `subarray` per entry allocated a view each, most of a stream's regrowth.)
+    for (let w = 0; w < width; w++) next[width * i + w] = slots[at + w]!;
   }
   return next;
 }
