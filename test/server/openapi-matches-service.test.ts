@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
-import { heuristicEnsemble, sample, startServer } from './start-server.js';
+import { heuristicEnsemble, invalidTranscriptBody, sample, startServer } from './start-server.js';
 
 interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode & { maxItems?: number; minItems?: number }>;
@@ -26,18 +26,6 @@ function chatOf(n: number) {
       text: i % 2 ? `Hello ! I like books . ${i}` : `so what about ${i}?`,
     })),
   };
-}
-
-/** The body of a 400 answer, checked to be the usual error body. */
-async function error400(r: Response) {
-  expect(r.status).toBe(400);
-  const e = (await r.json()) as {
-    code: string;
-    message: string;
-    issues: { path: string; message: string }[];
-  };
-  expect(e.code).toBe('INVALID_TRANSCRIPT');
-  return e;
 }
 
 describe('/openapi.json advertises what the service accepts', () => {
@@ -85,7 +73,7 @@ describe('/openapi.json advertises what the service accepts', () => {
 describe('an unknown key of a request body', () => {
   it('is a 400 naming the key and the nearest valid one, on /v1/detect', async () => {
     const { post } = await startServer(heuristicEnsemble());
-    const e = await error400(await post('/v1/detect', { ...sample, timelin: true }));
+    const e = await invalidTranscriptBody(await post('/v1/detect', { ...sample, timelin: true }));
     expect(e.issues).toEqual([
       {
         path: 'timelin',
@@ -96,7 +84,7 @@ describe('an unknown key of a request body', () => {
     ]);
     expect(e.message).toMatch(/timelin: not a key .*did you mean "timeline"/);
     // Reported with the transcript's own problems, and with none close: no guess.
-    const both = await error400(await post('/v1/detect', { messages: [], zzzzzzzz: 1 }));
+    const both = await invalidTranscriptBody(await post('/v1/detect', { messages: [], zzzzzzzz: 1 }));
     expect(both.issues.map((i) => i.path)).toEqual(['zzzzzzzz', 'messages']);
     expect(both.issues[0]!.message).not.toMatch(/did you mean/);
     // A message's own keys stay open (ignored, as in the library).
@@ -106,14 +94,16 @@ describe('an unknown key of a request body', () => {
 
   it('is a 400 on /v1/detect/batch, at the top and in a transcript, which the message names', async () => {
     const { post } = await startServer(heuristicEnsemble());
-    const top = await error400(await post('/v1/detect/batch', { transcripts: [sample], transcript: [] }));
+    const top = await invalidTranscriptBody(
+      await post('/v1/detect/batch', { transcripts: [sample], transcript: [] }),
+    );
     expect(top.issues[0]).toEqual({
       path: 'transcript',
       message: expect.stringMatching(
         /^not a key of a \/v1\/detect\/batch body; did you mean "transcripts"\?/,
       ),
     });
-    const item = await error400(
+    const item = await invalidTranscriptBody(
       await post('/v1/detect/batch', { transcripts: [sample, { ...sample, targt: 'b' }] }),
     );
     expect(item.issues).toEqual([
@@ -124,7 +114,7 @@ describe('an unknown key of a request body', () => {
     ]);
     expect(item.message).toMatch(/1 of 2 transcripts is invalid \(transcripts\[1\]\)/);
     // "timeline" keeps its own refusal in a batch, not an unknown-key one.
-    const tl = await error400(
+    const tl = await invalidTranscriptBody(
       await post('/v1/detect/batch', { transcripts: [{ ...sample, timeline: true }] }),
     );
     expect(tl.issues.map((i) => i.path)).toEqual(['transcripts[0].timeline']);

@@ -2,21 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { startService } from '../../src/server/serve.js';
 import { chat } from '../helpers/transcripts.js';
-import { heuristicEnsemble, libraryAccepts, postJson, sample, startServer } from './start-server.js';
-
-/** The body of a 400 INVALID_TRANSCRIPT answer (checked to be one). */
-async function invalidTranscriptBody(
-  r: Response,
-): Promise<{ code: string; message: string; issues: { path: string; message: string }[] }> {
-  expect(r.status).toBe(400);
-  const e = (await r.json()) as {
-    code: string;
-    message: string;
-    issues: { path: string; message: string }[];
-  };
-  expect(e.code).toBe('INVALID_TRANSCRIPT');
-  return e;
-}
+import {
+  heuristicEnsemble,
+  invalidTranscriptBody,
+  libraryAccepts,
+  postJson,
+  sample,
+  startServer,
+} from './start-server.js';
 
 describe('one validation for the library and the service', () => {
   it('refuses what validateTranscript refuses, with no type coercion', async () => {
