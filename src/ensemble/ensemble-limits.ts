@@ -33,15 +33,18 @@ function tooManyIssue(issues: readonly TranscriptIssue[]): { at: number; max: nu
  * @param err - what validation (or the stream) threw
  * @param name - the ensemble's name
  * @param stream - true for a stream push (its wording says the stream keeps what it had)
+ * @param count - the transcript's message count, when known: the limit the message suggests (else 10 times the
+ *   limit hit)
  */
-export function withEnsembleLimitHint(err: unknown, name: string, stream = false): unknown {
+export function withEnsembleLimitHint(err: unknown, name: string, stream = false, count?: number): unknown {
   if (!InvalidTranscriptError.isInstance(err)) return err;
   const found = tooManyIssue(err.issues);
   if (found === undefined) return err;
   const { at, max } = found;
-  const raise = `raise the ensemble's limit: new Ensemble(members, { limits: { maxMessages: ${max * 10} } }) (a member's own limits do not raise it)`;
+  const more = count !== undefined && count > max ? count : max * 10;
+  const raise = `raise the ensemble's limit: new Ensemble(members, { limits: { maxMessages: ${more} } }) (a member's own limits do not raise it)`;
   const message = stream
-    ? `messages has more than ${max} messages: this push was refused and the stream judges the first ${max}; ${raise}, or open the stream with { target, limits: { maxMessages: ${max * 10} } }`
+    ? `messages has more than ${max} messages: this push was refused and the stream judges the first ${max}; ${raise}, or open the stream with { target, limits: { maxMessages: ${more} } }`
     : `messages has more than ${max} messages (Ensemble "${name}" reads at most ${max}): keep the last ${max}, or ${raise}`;
   const issues = err.issues.map((i, j) => (j === at ? { path: i.path, message } : i));
   return new InvalidTranscriptError(issues, { cause: err });
@@ -64,7 +67,8 @@ export function validateForEnsemble(
   try {
     return limits === undefined ? validateKnown(t) : validateTranscript(t, limits);
   } catch (err) {
-    throw withEnsembleLimitHint(err, name);
+    const messages = (t as { messages?: unknown } | null)?.messages;
+    throw withEnsembleLimitHint(err, name, false, Array.isArray(messages) ? messages.length : undefined);
   }
 }
 

@@ -52,6 +52,8 @@ describe('Ensemble limits option', () => {
       expect(err.message).toMatch(/more than 200 messages/);
       expect(err.message).toContain('new Ensemble(members, { limits: { maxMessages:');
     }
+    // detect() knows the chat's length: the limit it suggests reads it.
+    expect((await rejection(ens.detect(chat))).message).toContain('{ limits: { maxMessages: 1500 } }');
     const s = ens.stream({ target: 'bot' });
     for (const m of chat.messages.slice(0, 200)) await s.push(m);
     const err = await rejection(s.push(chat.messages[200]!));
