@@ -2,6 +2,7 @@ import { describeValue } from '../core/describe-value.js';
 import type { Detector } from '../core/detector.js';
 import { methodOptionsOf } from '../core/method-options.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
+import { resolveValidationLimits, type ValidationLimits } from '../core/validation-limits.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkCutShare, checkPrefixCuts } from './member-examples.js';
 import { checkPrior } from './prior-shift.js';
@@ -32,6 +33,7 @@ const ENSEMBLE_OPTION_KEYS: OptionKeys<EnsembleOptions> = {
   memberFeatures: true,
   prior: true,
   cloneMember: true,
+  limits: true,
 };
 
 /** Every key of {@link EnsembleFitOptions}: `Ensemble.fit()` refuses any other. */
@@ -86,6 +88,8 @@ export interface ResolvedEnsembleOptions {
   /** The `prior` option (`stacking` only), or `null` when not given. */
   prior: number | null;
   cloneMember: ((detector: Detector) => Detector) | undefined;
+  /** The `limits` option, resolved; `undefined` when not given (the defaults, as every detector applies them). */
+  limits: Readonly<Required<ValidationLimits>> | undefined;
 }
 
 const listNames = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
@@ -246,6 +250,7 @@ export function resolveEnsembleOptions(
   if (options.cloneMember !== undefined && typeof options.cloneMember !== 'function') {
     throw new InvalidOptionsError('cloneMember', 'must be a function (detector) => fresh unfitted detector');
   }
+  const limits = options.limits === undefined ? undefined : resolveValidationLimits(options.limits);
   // An option the strategy has no use for (memberPrefixCuts under weighted-mean) is refused, not ignored; after
   // the value checks, so a bad value is named as such first.
   refuseOptionsFor(options, strategy);
@@ -266,5 +271,6 @@ export function resolveEnsembleOptions(
     memberFeatures: strategy === 'stacking' && memberFeatures,
     prior,
     cloneMember: options.cloneMember,
+    limits,
   };
 }

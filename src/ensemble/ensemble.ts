@@ -16,7 +16,7 @@ import {
 import { inRange } from '../core/number-range.js';
 import { raceAbort } from '../core/race-abort.js';
 import type { LabelledTranscript, Transcript, ValidTranscript } from '../core/transcript.js';
-import { validateAll, validateKnown, validateLabelled } from '../core/validate-examples.js';
+import { validateLabelled } from '../core/validate-examples.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -25,6 +25,7 @@ import {
   type EnsembleCalibrateOptions,
   type EnsembleCalibration,
 } from './calibrate-ensemble.js';
+import { validateAllForEnsemble, validateForEnsemble, withEnsembleLimitHint } from './ensemble-limits.js';
 import {
   type ResolvedEnsembleOptions,
   refuseUnknownMethodOptions,
@@ -149,7 +150,7 @@ export class Ensemble implements Detector {
     refuseUnknownDetectOptions(opts, 'detect', this.name);
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
-    const v = validateKnown(t);
+    const v = validateForEnsemble(t, this.#o.limits, this.name);
     this.#combiner.checkFitted(this.name);
     const [r] = await this.#run([v], {
       signal: opts.signal,
@@ -181,7 +182,7 @@ export class Ensemble implements Detector {
     refuseUnknownDetectOptions(opts, 'detectBatch', this.name);
     this.#checkUsable();
     AbortedError.throwIfAborted(opts.signal, what);
-    const valids = validateAll(ts, 'transcripts');
+    const valids = validateAllForEnsemble(ts, this.#o.limits, this.name);
     this.#combiner.checkFitted(this.name);
     return this.#run(valids, {
       signal: opts.signal,
@@ -199,7 +200,8 @@ export class Ensemble implements Detector {
    * detection equals `detect()` on the whole transcript. Pushes are serialized.
    *
    * @param opts - the target speaker, optional profile and validation limits (given to every member's stream;
-   *   raise `limits.maxMessages` for chats longer than 200 messages). A member whose push fails is reported as
+   *   the ensemble's `limits` option when left out; raise `maxMessages` for chats longer than 200 messages). Once
+   *   `dispose()` has begun, every push rejects with the `DISPOSED` error. A member whose push fails is reported as
    *   failed in that push's detection, as `detect()` reports it; at its next push its stream is opened again
    *   and the messages so far (the stream keeps up to `limits.maxMessages`) are pushed to it again first, so
    *   once the member works again the detection is `detect()`'s on the messages so far. A member whose replay
@@ -227,7 +229,11 @@ export class Ensemble implements Detector {
       this.#checkUsable();
       return this.#inflight.track(start(), `member "${member}"`);
     };
-    return openEnsembleStream(this.#members, opts, track, (support, outcomes, signal) => {
+    // The ensemble's limits, unless the stream's own: its log checks each message with them, and every member's
+    // stream gets them (as the limits of detect() are those of the whole call).
+    const limits = opts?.limits ?? this.#o.limits;
+    const streamOpts = limits === opts?.limits ? opts : { ...opts, limits };
+    const s = openEnsembleStream(this.#members, streamOpts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
         return waitingResult(this.name, this.strategy, this.#threshold, support);
@@ -237,6 +243,20 @@ export class Ensemble implements Detector {
       const r = run(outcomes, support, threshold);
       return this.#result(r, support, threshold, nowMs() - started);
     });
+    const push = s.push;
+    // Every push after dispose() rejects with the DISPOSED error, even one whose message changes nothing the
+    // detection rests on (another speaker's, answered from the last detection without calling a member).
+    s.push = (message, detectOpts) => {
+      try {
+        this.#checkUsable();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return push(message, detectOpts).catch((err: unknown) => {
+        throw withEnsembleLimitHint(err, this.name, true);
+      });
+    };
+    return s;
   }
 
   /**
@@ -348,7 +368,7 @@ export class Ensemble implements Detector {
     const { signal } = options;
     this.#checkUsable();
     AbortedError.throwIfAborted(signal, what);
-    const valids = validateLabelled(examples, 'examples');
+    const valids = validateLabelled(examples, 'examples', this.#o.limits);
     this.#combiner.checkFitted(this.name);
     const full = await this.#run(valids, {
       signal,

@@ -1,4 +1,5 @@
 import type { Detection, DetectOptions, Detector, DetectorState } from '../core/detector.js';
+import type { ValidationLimits } from '../core/validation-limits.js';
 
 /** The ways an `Ensemble` can combine its members, as `EnsembleOptions.strategy` accepts them. */
 export const ENSEMBLE_STRATEGIES = ['weighted-mean', 'stacking', 'cascade'] as const;
@@ -228,6 +229,22 @@ export interface EnsembleOptions {
    * @defaultValue undefined (members are re-fitted in place)
    */
   cloneMember?: (detector: Detector) => Detector;
+  /**
+   * Limits for the transcripts the ensemble reads (`detect`, `detectBatch`, `calibrate`, and the messages of a
+   * `stream`): raise `maxMessages` for chats longer than 200 messages, e.g. `{ maxMessages: 2000 }`. Checked at
+   * construction, with the same type and meaning as a detector's `limits`.
+   *
+   * These are the limits of the whole call: the ensemble validates each transcript with them once, and members
+   * are handed that validated copy. A member given no `limits` of its own takes it as it is; a member whose own
+   * limits are stricter (`new HeuristicDetector({ limits: { maxMessages: 300 } })`) refuses it, and is reported
+   * failed in `members` under its name (as any member that throws), never skipped silently. A member's limits do
+   * not raise the ensemble's: set them here. A `stream` gives its limits (`StreamOptions.limits`, else these) to
+   * every member's stream, as a stream's `limits` always override a detector's own. `fit()` validates its
+   * examples under the defaults, as before. Not part of the saved state (nor are the detectors' limits): give
+   * them again when you rebuild an ensemble.
+   * @defaultValue DEFAULT_LIMITS (1 to 200 messages)
+   */
+  limits?: ValidationLimits;
 }
 
 /** A logistic combiner as stored in {@link EnsembleState}. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
+import { refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { withoutBom } from '../core/without-bom.js';
 import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
@@ -282,6 +283,65 @@ export async function refuseUnfittedEnsemble(
   );
 }
 
+/** A config key as its errors name it: `ensemble.detectors[1].type`. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+/** The object schema at `path` of the config's schema (through optional values and arrays), if there is one. */
+function objectSchemaAt(path: readonly PropertyKey[]): z.ZodObject | undefined {
+  let at: z.ZodType = serviceConfigSchema;
+  for (let i = 0; ; ) {
+    const def = at._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') at = def.innerType!;
+    else if (def.type === 'pipe') at = def.in!;
+    else if (i === path.length) return def.type === 'object' ? (at as z.ZodObject) : undefined;
+    else if (def.type === 'array' && typeof path[i] === 'number') {
+      at = def.element!;
+      i++;
+    } else if (def.type === 'object') {
+      const next = (at as z.ZodObject).shape[String(path[i])];
+      if (next === undefined) return undefined;
+      at = next;
+      i++;
+    } else return undefined;
+  }
+}
+
+/**
+ * The library's wording of an unknown key of the config (`refuseUnknownKeys`): the key with its place
+ * (`server.maxMessage`), the nearest known key ("did you mean"), and the keys its object takes. `undefined` when
+ * `issue` is not an unknown key, or its object's keys are not known here.
+ */
+function unknownKeyProblem(
+  raw: unknown,
+  path: readonly PropertyKey[],
+  issue: { code: string } = { code: 'unrecognized_keys' },
+): { option: string; message: string } | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const schema = objectSchemaAt(path);
+  let value: unknown = raw;
+  for (const p of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
+  if (schema === undefined || typeof value !== 'object' || value === null) return undefined;
+  const at = keyOf(path);
+  const known = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, true as const]));
+  try {
+    refuseUnknownKeys(
+      value,
+      known,
+      at === '' ? 'the config' : `"${at}" in the config`,
+      at === '' ? {} : { at },
+    );
+  } catch (err) {
+    if (!InvalidOptionsError.isInstance(err)) throw err;
+    return { option: err.option, message: err.message.slice(`Invalid option "${err.option}": `.length) };
+  }
+  return undefined;
+}
+
 /** `~` or `~/...`: a path in the user's home. */
 const HOME_PATH = /^~(?:[/\\]|$)/;
 
@@ -297,16 +357,20 @@ const HOME_PATH = /^~(?:[/\\]|$)/;
 export function parseServiceConfig(raw: unknown, baseDir = process.cwd()): ServiceConfig {
   const r = serviceConfigSchema.safeParse(raw);
   if (!r.success) {
-    const first = r.error.issues[0]!;
-    const key = first.path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-      .join('')
-      .replace(/^\./, '');
+    // Each issue with its key (`server.maxMessage`) and message. An unknown key is worded as the library's option
+    // errors word it (the nearest known key, the keys its object takes), not in zod's words, and comes first:
+    // a misspelt key is often why another is missing.
+    const unknown = r.error.issues.flatMap((i) => unknownKeyProblem(raw, i.path, i) ?? []);
+    const others = r.error.issues
+      .filter((i) => unknownKeyProblem(raw, i.path, i) === undefined)
+      .map((i) => ({ option: keyOf(i.path), message: i.message }));
+    const problems = [...unknown, ...others];
     // The first issue's key is the error's option: its message follows without repeating it.
-    const all = r.error.issues
-      .map((i, n) => (n === 0 ? i.message : `${i.path.join('.') || '(root)'}: ${i.message}`))
+    const all = problems
+      .map((p, n) => (n === 0 ? p.message : `${p.option || '(root)'}: ${p.message}`))
+      .map((m, n) => (n < problems.length - 1 ? m.replace(/\.$/, '') : m))
       .join('; ');
-    throw new InvalidOptionsError(key || 'config', all);
+    throw new InvalidOptionsError(problems[0]!.option || 'config', all);
   }
   const c = r.data;
   // A leading `~` is the user's home, as on the command line (`expandHome`, which the CLI's paths go through);

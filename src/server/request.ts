@@ -3,6 +3,7 @@ import type { ValidTranscript } from '../core/transcript.js';
 import { transcriptSchema, type ValidationLimits, validateTranscript } from '../core/validate.js';
 import { limitTranscript } from '../data/transcript-limits.js';
 import { InvalidTranscriptError, type TranscriptIssue } from '../errors/invalid-transcript-error.js';
+import { bodyKeys, unknownBodyKeys } from './body-keys.js';
 import { AnsweredError, answer } from './error-table.js';
 
 /** How the service reads transcripts: the library's limits, plus truncation. */
@@ -30,6 +31,13 @@ const timelineSchema = z
   .optional()
   .describe('Also return the score after each of the target speaker’s messages.');
 
+/** The keys of a transcript (the library's schema): those of a batch's transcripts. */
+const TRANSCRIPT_KEYS = bodyKeys(Object.keys(transcriptSchema().shape));
+/** The keys of a `/v1/detect` body: a transcript's, and `timeline`. */
+const DETECT_BODY_KEYS = bodyKeys([...Object.keys(TRANSCRIPT_KEYS), 'timeline']);
+/** The keys of a `/v1/detect/batch` body (`timeline` aside: refused in its own words, see `noTimeline`). */
+const BATCH_BODY_KEYS = bodyKeys(['transcripts']);
+
 /**
  * The request schemas, built from the library's transcript schema (`transcriptSchema`) so the service
  * documents exactly what `validateTranscript` accepts; used for the OpenAPI document.
@@ -37,11 +45,13 @@ const timelineSchema = z
 export function requestSchemas(policy: TranscriptPolicy, maxBatch: number) {
   const transcript = transcriptSchema(policy.limits);
   const profile = transcript.shape.profile.unwrap().extend({ avatar: avatarDataUrlSchema.optional() });
-  const serviceTranscript = transcript.extend({ profile: profile.optional() });
+  // Strict at the top of a body and of a batch's transcripts (an unknown key there is a 400: readDetectBody);
+  // a message's or a profile's other keys are ignored, as in the library.
+  const serviceTranscript = transcript.extend({ profile: profile.optional() }).strict();
   return {
     Transcript: serviceTranscript,
-    DetectRequest: serviceTranscript.extend({ timeline: timelineSchema }),
-    BatchRequest: z.object({ transcripts: z.array(serviceTranscript).min(1).max(maxBatch) }),
+    DetectRequest: serviceTranscript.extend({ timeline: timelineSchema }).strict(),
+    BatchRequest: z.strictObject({ transcripts: z.array(serviceTranscript).min(1).max(maxBatch) }),
   };
 }
 
@@ -108,14 +118,27 @@ export function readDetectBody(
   body: unknown,
   policy: TranscriptPolicy,
 ): { transcript: ValidTranscript; timeline: boolean } {
+  // A misspelt key ("timelin") is refused with the transcript's own problems, never dropped without a word.
+  const unknown = unknownBodyKeys(body, DETECT_BODY_KEYS, 'a /v1/detect body');
   let timeline = false;
   if (isRecord(body) && 'timeline' in body) {
     const r = timelineSchema.safeParse(body['timeline']);
     if (!r.success)
-      throw new InvalidTranscriptError([{ path: 'timeline', message: r.error.issues[0]!.message }]);
+      throw new InvalidTranscriptError([
+        ...unknown,
+        { path: 'timeline', message: r.error.issues[0]!.message },
+      ]);
     timeline = r.data === true;
   }
-  return { transcript: checkTranscript(body, policy), timeline };
+  let transcript: ValidTranscript;
+  try {
+    transcript = checkTranscript(body, policy);
+  } catch (err) {
+    if (unknown.length === 0 || !InvalidTranscriptError.isInstance(err)) throw err;
+    throw new InvalidTranscriptError([...unknown, ...err.issues]);
+  }
+  if (unknown.length > 0) throw new InvalidTranscriptError(unknown);
+  return { transcript, timeline };
 }
 
 /**
@@ -127,18 +150,21 @@ export function readDetectBody(
  */
 export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch: number): ValidTranscript[] {
   refuseOversizedBatch(body, maxBatch);
+  // Every key but `transcripts` (and `timeline`, refused below with its own words) is unknown.
+  const unknown = unknownBodyKeys(withoutTimeline(body), BATCH_BODY_KEYS, 'a /v1/detect/batch body');
   const shape = batchShape(maxBatch).safeParse(body);
   if (!shape.success) {
-    throw new InvalidTranscriptError(
-      shape.error.issues.map((i) => ({
+    throw new InvalidTranscriptError([
+      ...unknown,
+      ...shape.error.issues.map((i) => ({
         // The whole body is path '' (a JSON pointer to the document), as /v1/detect and the library name it.
         path: i.path.length ? i.path.join('.') : '',
         message: i.path.length ? i.message : 'the body must be an object { transcripts: [...] }',
       })),
-    );
+    ]);
   }
   const items = shape.data.transcripts;
-  const issues: TranscriptIssue[] = [];
+  const issues: TranscriptIssue[] = [...unknown];
   // A timeline is not computed in a batch: refused rather than silently left out.
   if (isRecord(body) && body['timeline'] !== undefined) issues.push(noTimeline('timeline'));
   const bad = new Set<number>();
@@ -147,6 +173,11 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
     const at = `transcripts[${i}]`;
     if (isRecord(raw) && raw['timeline'] !== undefined) {
       issues.push(noTimeline(`${at}.timeline`));
+      bad.add(i);
+    }
+    const unknownKeys = unknownBodyKeys(withoutTimeline(raw), TRANSCRIPT_KEYS, 'a transcript', at);
+    if (unknownKeys.length > 0) {
+      issues.push(...unknownKeys);
       bad.add(i);
     }
     try {
@@ -159,6 +190,13 @@ export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch:
   });
   if (issues.length > 0) throw invalidBatch(items.length, [...bad], issues);
   return out;
+}
+
+/** `v` without its `timeline` key (a batch refuses that key in its own words: {@link noTimeline}). */
+function withoutTimeline(v: unknown): unknown {
+  if (!isRecord(v) || !Object.hasOwn(v, 'timeline')) return v;
+  const { timeline: _timeline, ...rest } = v;
+  return rest;
 }
 
 function noTimeline(path: string): TranscriptIssue {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolveValidationLimits } from '../core/validation-limits.js';
 import { ERROR_STATUS, type ServiceErrorCode } from './error-table.js';
 import { requestSchemas, type TranscriptPolicy } from './request.js';
 
@@ -85,13 +86,37 @@ const errorSchema: JsonSchema = {
   },
 };
 
+/**
+ * With `truncate`, a transcript of any length is accepted (its last `maxMessages` messages are judged): every
+ * `messages` array of `schema` loses its `maxItems` and says so, so the document advertises what the service
+ * accepts. Changes `schema` in place (a copy made by `fromZod`).
+ */
+function truncating(schema: unknown, maxMessages: number): void {
+  if (typeof schema !== 'object' || schema === null) return;
+  if (Array.isArray(schema)) {
+    for (const s of schema) truncating(s, maxMessages);
+    return;
+  }
+  const messages = (schema as { properties?: Record<string, JsonSchema> }).properties?.['messages'];
+  if (messages?.['type'] === 'array' && messages['maxItems'] !== undefined) {
+    delete messages['maxItems'];
+    messages['description'] =
+      `Any number of messages (the body limit aside): this server truncates, so a transcript longer than ${maxMessages} messages is judged on its last ${maxMessages} and the answer says truncatedFrom.`;
+  }
+  for (const v of Object.values(schema)) truncating(v, maxMessages);
+}
+
 /** Every named schema, to register with `app.addSchema`. */
 export function apiSchemas(policy: TranscriptPolicy, maxBatch: number): JsonSchema[] {
   const r = requestSchemas(policy, maxBatch);
-  return [
+  const requests = [
     fromZod('Transcript', r.Transcript),
     fromZod('DetectRequest', r.DetectRequest),
     fromZod('BatchRequest', r.BatchRequest),
+  ];
+  if (policy.truncate) truncating(requests, resolveValidationLimits(policy.limits).maxMessages);
+  return [
+    ...requests,
     detectionSchema,
     {
       $id: 'BatchResult',

@@ -47,7 +47,7 @@ describe('service config', () => {
       'ensemble.strategy',
     );
     expect(keyOf({ server: { port: 'eighty' } })).toBe('server.port');
-    expect(keyOf({ server: { prot: 80 } })).toBe('server');
+    expect(keyOf({ server: { prot: 80 } })).toBe('server.prot');
     expect(keyOf({ ensemble: { strategy: 'stacking', detectors: [] } })).toBe('ensemble.detectors');
     expect(
       keyOf({ ensemble: { strategy: 'stacking', detectors: [{ type: 'heuristic' }] }, fitted: 'x.json' }),

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Detector } from '../../src/core/detector.js';
 import type { Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
@@ -66,4 +66,18 @@ export async function startServer(detector: Detector, options: ServerOptions = {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
   return { s, port, base, post };
+}
+
+/** The body of a 400 INVALID_TRANSCRIPT answer (checked to be one). */
+export async function invalidTranscriptBody(
+  r: Response,
+): Promise<{ code: string; message: string; issues: { path: string; message: string }[] }> {
+  expect(r.status).toBe(400);
+  const e = (await r.json()) as {
+    code: string;
+    message: string;
+    issues: { path: string; message: string }[];
+  };
+  expect(e.code).toBe('INVALID_TRANSCRIPT');
+  return e;
 }
