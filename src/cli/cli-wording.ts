@@ -52,6 +52,18 @@ export const CLI_REMEDIES: readonly {
     flags: ['--hub-url'],
     otherwise: 'check the network and HF_ENDPOINT',
   },
+  // The library names HF_ENDPOINT where the caller gave no hubUrl (a detector's download, pull without --hub-url):
+  // pull and check-model also take --hub-url.
+  {
+    library: 'check the network and HF_ENDPOINT',
+    cli: 'check the network and HF_ENDPOINT (or pass --hub-url)',
+    flags: ['--hub-url'],
+  },
+  {
+    library: 'check HF_ENDPOINT points at a Hugging Face Hub',
+    cli: 'check HF_ENDPOINT (or --hub-url) points at a Hugging Face Hub',
+    flags: ['--hub-url'],
+  },
   {
     library: 'check hubUrl points at a Hugging Face Hub',
     cli: 'check --hub-url points at a Hugging Face Hub',
