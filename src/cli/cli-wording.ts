@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+
 /**
  * The remedies library errors name in library terms (an option of a function), each with what a user of the CLI
  * does instead. Library messages word a remedy exactly as `library` reads (tests keep the two in step), and
@@ -151,4 +153,13 @@ export function inCliTerms(message: string, flags?: ReadonlySet<string>): string
     out = out.split(r.library).join(wording);
   }
   return out;
+}
+
+/**
+ * The long flags of a command (`--truncate`, `--max-messages`...), for {@link inCliTerms}: remedies name only those.
+ *
+ * @param cmd - the command that runs
+ */
+export function longFlagsOf(cmd: Command): ReadonlySet<string> {
+  return new Set(cmd.options.flatMap((o) => (o.long === undefined ? [] : [o.long])));
 }
