@@ -167,7 +167,10 @@ const BOOTSTRAP_OPTION_KEYS: OptionKeys<BootstrapOptions> = { resamples: true, s
  *
  * @param detector - any {@link Detector}, including an `Ensemble`
  * @param labelled - labelled transcripts (validated up front; a bad one is named by index)
- * @param options - threshold, signal, progress callback, batch size
+ * @param options - threshold, signal, progress callback, batch size, groups, intervals, prefix, limits, truncate
+ * @throws InvalidOptionsError for a bad option, or a `prefix` on examples a reader truncated (read them whole and
+ *   pass `truncate`, which cuts after the prefix)
+ * @throws InvalidTranscriptError naming `labelled[i]` for an example that is invalid (under `limits`)
  *
  * @example
  * ```ts
