@@ -69,7 +69,7 @@ export {
   readTranscriptJson,
   readTranscriptsJsonl,
 } from './data/read-transcripts.js';
-export { limitTranscript, type TranscriptLimitOptions } from './data/transcript-limits.js';
+export { limitTranscript, type TranscriptLimitOptions, truncatedFrom } from './data/transcript-limits.js';
 // Building detectors from specs and saved state; describing and registering detector types
 export {
   type DetectorCliFlag,

@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+
 /**
  * The remedies library errors name in library terms (an option of a function), each with what a user of the CLI
  * does instead. Library messages word a remedy exactly as `library` reads (tests keep the two in step), and
@@ -51,6 +53,18 @@ export const CLI_REMEDIES: readonly {
     cli: 'check the network and --hub-url',
     flags: ['--hub-url'],
     otherwise: 'check the network and HF_ENDPOINT',
+  },
+  // The library names HF_ENDPOINT where the caller gave no hubUrl (a detector's download, pull without --hub-url):
+  // pull and check-model also take --hub-url.
+  {
+    library: 'check the network and HF_ENDPOINT',
+    cli: 'check the network and HF_ENDPOINT (or pass --hub-url)',
+    flags: ['--hub-url'],
+  },
+  {
+    library: 'check HF_ENDPOINT points at a Hugging Face Hub',
+    cli: 'check HF_ENDPOINT (or --hub-url) points at a Hugging Face Hub',
+    flags: ['--hub-url'],
   },
   {
     library: 'check hubUrl points at a Hugging Face Hub',
@@ -139,4 +153,13 @@ export function inCliTerms(message: string, flags?: ReadonlySet<string>): string
     out = out.split(r.library).join(wording);
   }
   return out;
+}
+
+/**
+ * The long flags of a command (`--truncate`, `--max-messages`...), for {@link inCliTerms}: remedies name only those.
+ *
+ * @param cmd - the command that runs
+ */
+export function longFlagsOf(cmd: Command): ReadonlySet<string> {
+  return new Set(cmd.options.flatMap((o) => (o.long === undefined ? [] : [o.long])));
 }

@@ -19,6 +19,12 @@ export interface TranscriptFlags {
 export const MAX_MESSAGES_CEILING = 100_000;
 
 /**
+ * The flags that read chats whole (up to {@link MAX_MESSAGES_CEILING} messages, none cut): what `eval --truncate
+ * --prefix K` reads, so that the prefix counts from each chat's start and truncation applies after it.
+ */
+export const WHOLE_CHATS: TranscriptFlags = Object.freeze({ maxMessages: String(MAX_MESSAGES_CEILING) });
+
+/**
  * Parses `--max-messages`: a whole number from 1 to {@link MAX_MESSAGES_CEILING}.
  *
  * @param value - the flag's value

@@ -54,12 +54,27 @@ const RESOLVED_DEFAULTS: Readonly<Required<ValidationLimits>> = DEFAULT_LIMITS;
 resolvedLimits.add(RESOLVED_DEFAULTS);
 
 /**
+ * What a limit may be, in words for a refusal: a whole number of 0 or more, and for `maxMessages` at least
+ * `minMessages` (the minimum it has then: `limits` sets it or its default, 1), so `maxMessages: 0` is refused as
+ * `maxMessages` and says the least it may be, not as a `minMessages` the caller never gave.
+ */
+function validRange(
+  k: keyof ValidationLimits,
+  l: Required<ValidationLimits>,
+  limits: ValidationLimits,
+): string {
+  if (k !== 'maxMessages') return 'a whole number, 0 or more';
+  const which = limits.minMessages === undefined ? 'the default minMessages' : 'minMessages';
+  return `a whole number of messages, at least ${l.minMessages} (${which})`;
+}
+
+/**
  * {@link DEFAULT_LIMITS} overridden by `limits` (entries left `undefined` keep their default), checked and
  * frozen. Validating with the returned object skips this work, so a detector resolves its limits once.
  *
  * @param limits - overrides for {@link DEFAULT_LIMITS}
- * @throws InvalidOptionsError naming a limit that is not a non-negative integer, `minMessages` above
- *   `maxMessages`, or a key that is not a limit (`limits.maxMesages`)
+ * @throws InvalidOptionsError naming a limit that is not a whole number of 0 or more, `maxMessages` below
+ *   `minMessages` (1 unless given), or a key that is not a limit (`limits.maxMesages`)
  *
  * @example
  * ```ts
@@ -75,13 +90,10 @@ export function resolveValidationLimits(limits?: ValidationLimits): Readonly<Req
   for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ValidationLimits)[]) {
     const v = limits[k];
     if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 0) {
-      throw new InvalidOptionsError(k, `expected a non-negative integer, got ${describeValue(v)}`);
+    if (!Number.isInteger(v) || v < 0 || (k === 'maxMessages' && v < l.minMessages)) {
+      throw new InvalidOptionsError(k, `expected ${validRange(k, l, limits)}, got ${describeValue(v)}`);
     }
     l[k] = v;
-  }
-  if (l.minMessages > l.maxMessages) {
-    throw new InvalidOptionsError('minMessages', `must not exceed maxMessages (${l.maxMessages})`);
   }
   const out = Object.freeze(l);
   resolvedLimits.add(out);

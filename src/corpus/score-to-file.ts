@@ -263,6 +263,11 @@ export interface WriteScoresSettings {
    * (scored and rejected) this run wrote in all, each whole (`OrderedAppender.halt`).
    */
   onOpen?: (halt: () => Promise<number>) => void;
+  /**
+   * Rewords an invalid line's reason before it is written to the rejects file: the CLI's remedies in its own terms
+   * (`--truncate`, `--max-messages`), as its stderr words them. `undefined`: the library's words.
+   */
+  rejectReason?: (reason: string) => string;
 }
 
 /**
@@ -320,7 +325,8 @@ export async function writeScoresWith(
         // Stopping: the line is not written anywhere, so --resume after fixing it starts with it.
         if (onInvalid === 'fail') throw invalidLineError(input, o, rejects);
         rejected++;
-        await files.push(1, o.reject);
+        const reason = setting.rejectReason?.(o.reject.reason) ?? o.reject.reason;
+        await files.push(1, { ...o.reject, reason });
       }
       options.onProgress?.({ done: scored + rejected, bytes });
     }

@@ -51,6 +51,13 @@ const READ_JSONL_OPTION_KEYS: OptionKeys<ReadJsonlOptions> = {
 export interface JsonlRecord extends LabelledTranscript {
   /** The record's fields named in {@link ReadJsonlOptions.fields} that it has. */
   fields?: Record<string, JsonValue>;
+  /**
+   * How many messages the line had when `truncate` kept only its last `limits.maxMessages` (absent when nothing
+   * was cut): the service's and `botlens score`'s `truncatedFrom`. `truncatedFrom - messages.length` messages were
+   * dropped from the start: the `messageOffset` of its timeline. `evaluateDetector` refuses a `prefix` on such a
+   * record (its first messages are gone); read the data whole and give `evaluateDetector` `truncate` instead.
+   */
+  truncatedFrom?: number;
 }
 
 /**
@@ -115,7 +122,10 @@ function parseJsonlRow(line: string, where: string, options: ReadJsonlOptions): 
   const given = r['messages'] as Transcript['messages'];
   const { messages } = truncateTranscript({ messages: given }, options);
   const t: JsonlRecord = { messages, label: (label as Label) ?? 'human' };
-  if (messages !== given) markTruncated(t, given.length);
+  if (messages !== given) {
+    t.truncatedFrom = given.length;
+    markTruncated(t, given.length);
+  }
   if (r['target'] !== undefined) t.target = r['target'] as string;
   if (r['profile'] !== undefined) t.profile = r['profile'] as Transcript['profile'];
   const kept = (options.fields ?? []).filter((f) => r[f] !== undefined);
@@ -171,8 +181,9 @@ export async function readTranscriptsJsonl(
 /**
  * Reads one transcript from a JSON file (`{ messages, target?, profile? }`), or from standard input when
  * `path` is `-`. The result is validated (under `options.limits`; with `options.truncate`, a longer
- * transcript keeps its last `maxMessages` messages). A file that is not valid UTF-8 is an
- * `InvalidTranscriptError` naming the line and byte (never decoded with replacement characters).
+ * transcript keeps its last `maxMessages` messages: {@link truncatedFrom} of the result says how many it had, for the
+ * `messageOffset` of its timeline). A file that is not valid UTF-8 is an `InvalidTranscriptError` naming the line
+ * and byte (never decoded with replacement characters).
  *
  * @example
  * ```ts

@@ -148,14 +148,14 @@ const RAISE_LIMIT =
   'raise maxMessages (--max-messages on the command line, server.maxMessages in the service config) or do not truncate';
 
 /** Transcripts {@link limitTranscript} truncated, with the message count they had. */
-const truncatedFrom = new WeakMap<object, number>();
+const originalCounts = new WeakMap<object, number>();
 
 /**
  * Records that `t` was cut to its last `maxMessages` messages from `from` messages, for
  * {@link messagesBeforeTruncation}. @internal
  */
 export function markTruncated(t: object, from: number): void {
-  truncatedFrom.set(t, from);
+  originalCounts.set(t, from);
 }
 
 /**
@@ -164,5 +164,30 @@ export function markTruncated(t: object, from: number): void {
  * the messages dropped. @internal
  */
 export function messagesBeforeTruncation(t: object): number | undefined {
-  return truncatedFrom.get(t);
+  return originalCounts.get(t);
+}
+
+/**
+ * How many messages a transcript had before `truncate` kept only its last `limits.maxMessages`: the same number the
+ * service's answers and `botlens detect --truncate` carry as `truncatedFrom`; `undefined` when nothing was cut.
+ * It knows the transcripts `readTranscriptJson` and `limitTranscript` return (the objects themselves, not copies)
+ * and the records `readTranscriptsJsonl` and `parseTranscriptsJsonl` return (which also carry it as their own
+ * `truncatedFrom` field, so a copy keeps it).
+ *
+ * The messages dropped, `truncatedFrom(t) - t.messages.length`, are the `messageOffset` a timeline of a truncated
+ * transcript needs, so that its `messageIndex` counts from the start of the original chat.
+ *
+ * @param t - a transcript or record as a reader returned it
+ * @returns the original message count, or `undefined` when the transcript was not truncated
+ *
+ * @example
+ * ```ts
+ * const t = await readTranscriptJson('long.json', { truncate: true });
+ * const from = truncatedFrom(t); // 1000 for a chat of 1000 messages cut to its last 200
+ * const points = await detectTimeline(detector, t, { messageOffset: (from ?? t.messages.length) - t.messages.length });
+ * ```
+ */
+export function truncatedFrom(t: object): number | undefined {
+  const own = (t as { truncatedFrom?: unknown }).truncatedFrom;
+  return typeof own === 'number' ? own : messagesBeforeTruncation(t);
 }

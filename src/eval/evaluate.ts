@@ -6,11 +6,13 @@ import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.
 import type { Label, LabelledTranscript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
 import { validateLabelled } from '../core/validate-examples.js';
+import { truncatedFrom, truncateTranscript, validateTruncated } from '../data/transcript-limits.js';
 import { MemberFailureTally } from '../ensemble/member-failure-tally.js';
 import { cutAfterTargetMessage } from '../ensemble/prefix-cut.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
+import { InvalidTranscriptError } from '../errors/invalid-transcript-error.js';
 import { type BootstrapIntervals, type BootstrapOptions, bootstrapIntervals } from './bootstrap.js';
 import { type GroupMetrics, groupMetrics, type ScoredSlice } from './group-metrics.js';
 import { computeMetrics, type Metrics } from './metrics.js';
@@ -55,8 +57,10 @@ export interface EvaluateOptions {
    */
   ci?: boolean | BootstrapOptions;
   /**
-   * The early-verdict protocol: judge every example cut right after the target's `prefix`-th message.
-   * Examples whose target wrote fewer messages are left out and counted in `prefix.skipped`.
+   * The early-verdict protocol: judge every example cut right after the target's `prefix`-th message, counted from
+   * the chat's start. Examples whose target wrote fewer messages are left out and counted in `prefix.skipped`.
+   * Examples a reader truncated (`truncate`: their first messages are gone, see `truncatedFrom`) are refused:
+   * read them whole and give `truncate` here, which cuts after the prefix.
    * @defaultValue undefined (whole transcripts)
    */
   prefix?: number;
@@ -65,6 +69,14 @@ export interface EvaluateOptions {
    * @defaultValue the defaults of `validateTranscript`
    */
   limits?: ValidationLimits;
+  /**
+   * Keep only the last `limits.maxMessages` messages (200 by default) of an example longer than that, after the
+   * `prefix` cut: the prefix is taken from the chat's real start, and truncation applies to what is left when it
+   * is still too long (`botlens eval --truncate --prefix K`). The report counts the examples it cut in
+   * `truncated`.
+   * @defaultValue false
+   */
+  truncate?: boolean;
 }
 
 /**
@@ -108,6 +120,11 @@ export interface EvaluationReport extends Omit<Metrics, 'n'> {
   failedMembers: MemberFailureCount[];
   /** Bootstrap intervals for F1 and AUROC (option `ci`). */
   ci?: BootstrapIntervals;
+  /**
+   * With the option `truncate`: the examples cut to their last `limits.maxMessages` messages (after the `prefix`
+   * cut); their verdicts rest on those messages alone.
+   */
+  truncated?: number;
   /** How the early-verdict protocol was applied (option `prefix`). */
   prefix?: {
     /** The target's messages each transcript was cut after. */
@@ -138,6 +155,7 @@ const EVALUATE_OPTION_KEYS: OptionKeys<EvaluateOptions> = {
   ci: true,
   prefix: true,
   limits: true,
+  truncate: true,
 };
 
 const BOOTSTRAP_OPTION_KEYS: OptionKeys<BootstrapOptions> = { resamples: true, seed: true, level: true };
@@ -149,7 +167,10 @@ const BOOTSTRAP_OPTION_KEYS: OptionKeys<BootstrapOptions> = { resamples: true, s
  *
  * @param detector - any {@link Detector}, including an `Ensemble`
  * @param labelled - labelled transcripts (validated up front; a bad one is named by index)
- * @param options - threshold, signal, progress callback, batch size
+ * @param options - threshold, signal, progress callback, batch size, groups, intervals, prefix, limits, truncate
+ * @throws InvalidOptionsError for a bad option, or a `prefix` on examples a reader truncated (read them whole and
+ *   pass `truncate`, which cuts after the prefix)
+ * @throws InvalidTranscriptError naming `labelled[i]` for an example that is invalid (under `limits`)
  *
  * @example
  * ```ts
@@ -187,7 +208,8 @@ export async function evaluateDetector(
     );
   }
   const { examples, skipped } = prefixed(labelled, options.prefix);
-  labelled = examples;
+  const cut = options.truncate ? truncated(examples, options.limits) : { examples, count: 0 };
+  labelled = cut.examples;
   const valids = validateLabelled(labelled, 'labelled', options.limits);
   const total = valids.length;
   const detections: Detection[] = [];
@@ -264,8 +286,50 @@ export async function evaluateDetector(
     ...(options.ci && {
       ci: bootstrapIntervals(scores, labels, predicted, options.ci === true ? {} : options.ci),
     }),
+    ...(options.truncate && { truncated: cut.count }),
     ...(options.prefix !== undefined && { prefix: { k: options.prefix, skipped } }),
   };
+}
+
+/**
+ * The examples (already cut after the prefix) with each longer than `limits.maxMessages` cut to its last ones,
+ * and how many were cut; an example whose target truncation drops is refused as the readers refuse it.
+ */
+function truncated(
+  examples: LabelledTranscript[],
+  limits: ValidationLimits | undefined,
+): { examples: LabelledTranscript[]; count: number } {
+  let count = 0;
+  const out = examples.map((e, i) => {
+    const c = truncateTranscript(e, { ...(limits && { limits }), truncate: true });
+    if (c === e) return e;
+    count++;
+    try {
+      validateTruncated(c, e.messages, limits);
+    } catch (err) {
+      if (!InvalidTranscriptError.isInstance(err)) throw err;
+      throw new InvalidTranscriptError(
+        err.issues.map((x) => ({ path: `labelled[${i}]${x.path ? `.${x.path}` : ''}`, message: x.message })),
+        { cause: err },
+      );
+    }
+    return c;
+  });
+  return { examples: out, count };
+}
+
+/**
+ * Refuses a `prefix` on an example a reader truncated: its target's first messages may be gone, so "after the
+ * K-th" would count from the cut, not from the chat's start, and the verdicts would silently judge other messages.
+ */
+function refuseTruncatedPrefix(labelled: LabelledTranscript[], k: number): void {
+  const at = labelled.findIndex((e) => typeof e === 'object' && e !== null && truncatedFrom(e) !== undefined);
+  if (at < 0) return;
+  const e = labelled[at]!;
+  throw new InvalidOptionsError(
+    'prefix',
+    `labelled[${at}] was cut to its last ${e.messages.length} of ${truncatedFrom(e)} messages when it was read (truncate), so its target's ${k} first message(s) would be counted from the cut, not from the chat's start: read the data without truncate (limits: { maxMessages } large enough to hold whole chats) and pass limits and truncate: true to evaluateDetector, which takes the prefix first and truncates what is left (the CLI: botlens eval --truncate --prefix ${k} does this)`,
+  );
 }
 
 /** The examples cut after the target's `k`-th message (all of them when `k` is undefined). */
@@ -280,6 +344,7 @@ function prefixed(
       `expected a whole number of target messages (1 or more), got ${describeValue(k)}`,
     );
   }
+  refuseTruncatedPrefix(labelled, k);
   const examples = labelled.flatMap((e) => {
     const c = cutAfterTargetMessage(e, k);
     return c === null ? [] : [c];

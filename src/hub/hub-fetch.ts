@@ -34,7 +34,24 @@ export interface HubFetchOptions {
    * @defaultValue undefined
    */
   signal?: AbortSignal;
+  /**
+   * The setting that chose the hub's address, as the caller's user knows it, for "check the network and ..." when
+   * the hub cannot be reached: `hubUrl` where the caller gave that option, `HF_ENDPOINT` where the address came
+   * from the environment or the default (a detector loading a model, every CLI command), so no message names an
+   * option its reader cannot set.
+   * @defaultValue undefined (the message says "the URL")
+   */
+  hubSetting?: HubSetting;
 }
+
+/** The setting that chose the hub's address: the `hubUrl` option, or the `HF_ENDPOINT` environment variable. */
+export type HubSetting = 'hubUrl' | 'HF_ENDPOINT';
+
+/** What to check when the hub cannot be reached, by the setting that chose its address (whole, for cli-wording). */
+const UNREACHABLE: Record<HubSetting, string> = {
+  hubUrl: 'check the network and hubUrl',
+  HF_ENDPOINT: 'check the network and HF_ENDPOINT',
+};
 
 function nonNegative(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
@@ -96,6 +113,8 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
   const baseDelayMs = nonNegative(options.baseDelayMs, 500);
   const maxDelayMs = nonNegative(options.maxDelayMs, 30_000);
   const outer = options.signal;
+  const unreachable =
+    options.hubSetting !== undefined ? UNREACHABLE[options.hubSetting] : 'check the network and the URL';
 
   const backoff = (attempt: number) => {
     const d = baseDelayMs * 2 ** attempt;
@@ -130,7 +149,7 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
             )
           : new HubError(
               'network',
-              `Could not reach the hub at ${url} (${attempt + 1} attempts): check the network and hubUrl.`,
+              `Could not reach the hub at ${url} (${attempt + 1} attempts): ${unreachable}.`,
               { url, cause },
             );
       } finally {

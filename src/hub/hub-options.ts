@@ -1,7 +1,7 @@
 import { describeValue } from '../core/describe-value.js';
 import type { OptionKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
-import { createHubFetch } from './hub-fetch.js';
+import { createHubFetch, type HubSetting } from './hub-fetch.js';
 
 /** How to reach the Hugging Face Hub. Shared by {@link checkModel}, `fetchModelFacts` and {@link pullModel}. */
 export interface HubAccessOptions {
@@ -71,6 +71,11 @@ export interface ResolvedHubAccess {
   fetch: typeof fetch;
   /** The cancellation signal, if any. */
   signal: AbortSignal | undefined;
+  /**
+   * The setting that chose `hubUrl`, for messages that say what to check: `hubUrl` when the caller gave that
+   * option, else `HF_ENDPOINT` (the environment, or its default), which is what a detector's user and the CLI set.
+   */
+  hubSetting: HubSetting;
 }
 
 /**
@@ -121,12 +126,15 @@ export function resolveHubAccess(options: HubAccessOptions): ResolvedHubAccess {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new InvalidOptionsError('fetch', 'expected a function with the signature of globalThis.fetch');
   }
+  const hubSetting: HubSetting = options.hubUrl !== undefined ? 'hubUrl' : 'HF_ENDPOINT';
   return {
     hubUrl: rawUrl.replace(/\/+$/, ''),
     accessToken,
     revision: options.revision,
     signal: options.signal,
+    hubSetting,
     fetch: createHubFetch({
+      hubSetting,
       fetch: options.fetch,
       retries: options.retries,
       timeoutMs: options.timeoutMs,

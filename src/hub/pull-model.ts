@@ -167,7 +167,7 @@ async function listRepoFiles(lib: HubModule, id: string, hub: ResolvedHubAccess)
       });
     }
   } catch (err) {
-    throw toHubError(err, { model: id, what: 'listing the files' });
+    throw toHubError(err, { model: id, what: 'listing the files', hubSetting: hub.hubSetting });
   }
   return out;
 }
@@ -185,7 +185,7 @@ async function downloadOne(
   try {
     blob = await lib.downloadFile({ ...hubRepoParams(id, hub), path: file.path });
   } catch (err) {
-    throw toHubError(err, { model: id, what });
+    throw toHubError(err, { model: id, what, hubSetting: hub.hubSetting });
   }
   if (!blob) {
     throw new HubError(
@@ -212,7 +212,11 @@ async function downloadOne(
         chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
       } catch (err) {
         AbortedError.throwIfAborted(hub.signal, `Downloading ${id}`);
-        throw toHubError(typeof err === 'string' ? new Error(err) : err, { model: id, what });
+        throw toHubError(typeof err === 'string' ? new Error(err) : err, {
+          model: id,
+          what,
+          hubSetting: hub.hubSetting,
+        });
       }
       if (chunk.done || chunk.value === undefined) break;
       await fh.write(chunk.value);

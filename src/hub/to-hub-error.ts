@@ -1,5 +1,6 @@
 import { BotlensError } from '../errors/botlens-error.js';
 import { HubError } from '../errors/hub-error.js';
+import type { HubSetting } from './hub-fetch.js';
 
 /** Where a hub failure happened, for {@link toHubError}'s message. */
 export interface HubErrorContext {
@@ -7,7 +8,19 @@ export interface HubErrorContext {
   model: string;
   /** What was being done, e.g. `reading the model info`. */
   what: string;
+  /**
+   * The setting that chose the hub's address, for "check ... points at a Hugging Face Hub"
+   * (`ResolvedHubAccess.hubSetting`).
+   * @defaultValue 'hubUrl'
+   */
+  hubSetting?: HubSetting;
 }
+
+/** What to check when the answer is not the hub API's, by the setting that chose the address (whole, for cli-wording). */
+const NOT_A_HUB: Record<HubSetting, string> = {
+  hubUrl: 'check hubUrl points at a Hugging Face Hub',
+  HF_ENDPOINT: 'check HF_ENDPOINT points at a Hugging Face Hub',
+};
 
 interface ApiErrorLike {
   statusCode: number;
@@ -99,7 +112,7 @@ export function toHubError(err: unknown, context: HubErrorContext): Error {
   ) {
     return new HubError(
       'malformed',
-      `The hub's answer while ${what} for ${model} was not what the hub API returns (${(err as Error).message}): check hubUrl points at a Hugging Face Hub.`,
+      `The hub's answer while ${what} for ${model} was not what the hub API returns (${(err as Error).message}): ${NOT_A_HUB[context.hubSetting ?? 'hubUrl']}.`,
       { model, cause: err },
     );
   }

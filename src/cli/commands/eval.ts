@@ -22,7 +22,14 @@ import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { STDIN } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
-import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
+import {
+  addTranscriptFlags,
+  readLabelledWithFlags,
+  reportTruncated,
+  type TranscriptFlags,
+  transcriptOptionsFromFlags,
+  WHOLE_CHATS,
+} from '../transcript-flags.js';
 import { usageError } from '../usage-error.js';
 
 type EvalFlags = DetectorFlags &
@@ -88,7 +95,7 @@ export function registerEvalCommand(program: Command): void {
         .option('--ci', 'bootstrap 95% intervals for F1 and AUROC (1000 seeded resamples)')
         .option(
           '--prefix <k>',
-          "score every transcript cut right after the target's K-th message",
+          "score every transcript cut right after the target's K-th message, counted from the chat's start (with --truncate, a cut still longer than --max-messages keeps its last ones)",
           usageChecked(parsePrefix),
         )
         .option(
@@ -141,7 +148,16 @@ async function evaluate(
   loadBar: ReturnType<typeof loadProgressFor>,
 ): Promise<void> {
   const note = checkGroupBy(flags, flags.groupBy);
-  const data = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.by));
+  // --prefix counts the target's messages from the chat's start: with --truncate the chats are read whole, and
+  // evaluateDetector cuts each to its last --max-messages after the prefix (never before, which would shift it).
+  const cutAfterPrefix = prefix !== undefined && flags.truncate === true;
+  const data = await readLabelledWithFlags(
+    flags.data,
+    cutAfterPrefix ? WHOLE_CHATS : flags,
+    '--data',
+    groupByFields(flags.by),
+  );
+  const { limits } = transcriptOptionsFromFlags(flags);
   // Before any model loads or fit runs: a field no record has is refused.
   const breakdown = flags.by !== undefined ? breakdownGroups(data, flags.by, '--data') : undefined;
   const byGroups = breakdown?.groups;
@@ -167,9 +183,21 @@ async function evaluate(
       ...(byGroups !== undefined && { groupBy: (_e, i) => byGroups[i] }),
       ...(flags.ci && { ci: true }),
       ...(prefix !== undefined && { prefix }),
+      ...(limits && { limits }),
+      ...(cutAfterPrefix && { truncate: true }),
       onProgress: (p) => progress.update(p.done, p.total),
     });
     progress.stop();
+    if (report.truncated)
+      reportTruncated(
+        {
+          count: report.truncated,
+          of: report.n,
+          what: 'transcripts',
+          where: `--data ${flags.data}, after the target's message ${prefix}`,
+        },
+        { ...(limits && { limits }) },
+      );
     // Their examples were scored from the other members, so the metrics would not be the ensemble's.
     const withheld = reportFailedMembers(
       report.failedMembers.map((f) => ({ detector: f.detector, error: f.firstError, count: f.examples })),

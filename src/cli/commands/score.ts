@@ -14,6 +14,7 @@ import { chooseBarLayout, ETA_WIDTH, fittingFormat, MAX_BAR } from '../bar-layou
 import { checkMembersLoad } from '../check-members-load.js';
 import { checkCommandPackages } from '../check-packages.js';
 import { checkScoreFiles } from '../check-score-files.js';
+import { inCliTerms, longFlagsOf } from '../cli-wording.js';
 import {
   addDetectorFlags,
   type DetectorFlags,
@@ -251,7 +252,7 @@ export function registerScoreCommand(program: Command): void {
         await release();
       };
       try {
-        await scoreWith(corpus, flags, detector, releaseAll, limits, failedLinesChecked);
+        await scoreWith(corpus, flags, detector, releaseAll, limits, failedLinesChecked, longFlagsOf(cmd));
       } finally {
         await members?.release();
       }
@@ -264,7 +265,8 @@ export function registerScoreCommand(program: Command): void {
 /**
  * Scores `corpus` with the checked `detector` and prints the summary; `release` gives back the check's models;
  * `limits` (from `--max-messages` and `--truncate`) go to whichever thread or queue worker reads the lines;
- * `failedLinesChecked` is what the failed-lines check of `--out` found (with `--resume`).
+ * `failedLinesChecked` is what the failed-lines check of `--out` found (with `--resume`); `cliFlags` are the command's
+ * long flags, for the wording of rejected lines' reasons.
  */
 async function scoreWith(
   corpus: string,
@@ -273,6 +275,7 @@ async function scoreWith(
   release: () => Promise<void>,
   limits: ReturnType<typeof transcriptOptionsFromFlags>,
   failedLinesChecked: FailedLines | undefined,
+  cliFlags: ReadonlySet<string>,
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
@@ -380,6 +383,8 @@ async function scoreWith(
         onOpen: (h) => {
           halt = h;
         },
+        // The rejects file words a reason as stderr does (--truncate, --max-messages, not maxMessages).
+        rejectReason: (reason) => inCliTerms(reason, cliFlags),
       },
     );
   } finally {
