@@ -10,28 +10,26 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { scoreLines } from '../../src/corpus/score-line.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 import { HAS_REDIS_SERVER, startRedis as startPrivateRedis } from '../helpers/private-redis.js';
 import { ROOT } from '../helpers/run-cli.js';
+import { describeWithRedis, killChildrenAfterEach, TEST_REDIS } from '../helpers/worker-process.js';
 
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue early-exit checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
+const REDIS = TEST_REDIS;
 
-const children: ChildProcess[] = [];
+/** The outage tests stop a Redis of their own. */
+const NEEDS_REDIS_SERVER = {
+  ok: HAS_REDIS_SERVER,
+  why: 'they start a redis-server of their own: install redis-server',
+};
+
 const queues: { name: string; redis: string }[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+const track = killChildrenAfterEach();
 
 afterAll(async () => {
   const { Queue } = await import('bullmq');
@@ -82,7 +80,7 @@ function startScore(corpus: string, out: string, redis: string, queue: string, b
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  children.push(child);
+  track(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     stderr += s;
@@ -135,7 +133,7 @@ async function openQueue(redis: string) {
   };
 }
 
-describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', () => {
+describeWithRedis('score --redis ending early withdraws its queued jobs', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
@@ -183,83 +181,91 @@ describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', 
 /** Starts a private redis-server (killed after each test). */
 async function startRedis(): Promise<{ url: string; port: number; server: ChildProcess }> {
   const r = await startPrivateRedis();
-  children.push(r.server);
+  track(r.server);
   return r;
 }
 
-describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
-  it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
-    const { dir, corpus } = corpusFile(200);
-    const out = join(dir, 'scores.jsonl');
-    const { url, server } = await startRedis();
-    const queue = await openQueue(url);
-    queues.pop(); // its Redis is gone by the end: nothing to empty
-    const run = startScore(corpus, out, url, queue.name);
-    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
-    await queue.complete(2);
-    await queue.q.close();
-    // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
-    const stopped = Date.now();
-    server.kill('SIGKILL');
-    const r = await Promise.race([
-      run.ended,
-      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
-    ]);
-    expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
-    const took = Date.now() - stopped;
-    expect(r!.stderr).toMatch(
-      new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
-    );
-    expect(r!.stderr).not.toMatch(/\n\s+at /);
-    expect(r!.code).toBe(1);
-    expect(took).toBeLessThan(30_000);
-    // Whole lines only, in order: the two scored before Redis went.
-    expect(existsSync(out)).toBe(true);
-    const text = readFileSync(out, 'utf8');
-    expect(text === '' || text.endsWith('\n')).toBe(true);
-    const lines = text.split('\n').filter((l) => l !== '');
-    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
-  }, 120_000);
-});
+describeWithRedis(
+  'score --redis when Redis stops mid-run',
+  () => {
+    it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
+      const { dir, corpus } = corpusFile(200);
+      const out = join(dir, 'scores.jsonl');
+      const { url, server } = await startRedis();
+      const queue = await openQueue(url);
+      queues.pop(); // its Redis is gone by the end: nothing to empty
+      const run = startScore(corpus, out, url, queue.name);
+      expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+      await queue.complete(2);
+      await queue.q.close();
+      // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
+      const stopped = Date.now();
+      server.kill('SIGKILL');
+      const r = await Promise.race([
+        run.ended,
+        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
+      ]);
+      expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
+      const took = Date.now() - stopped;
+      expect(r!.stderr).toMatch(
+        new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
+      );
+      expect(r!.stderr).not.toMatch(/\n\s+at /);
+      expect(r!.code).toBe(1);
+      expect(took).toBeLessThan(30_000);
+      // Whole lines only, in order: the two scored before Redis went.
+      expect(existsSync(out)).toBe(true);
+      const text = readFileSync(out, 'utf8');
+      expect(text === '' || text.endsWith('\n')).toBe(true);
+      const lines = text.split('\n').filter((l) => l !== '');
+      expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+    }, 120_000);
+  },
+  NEEDS_REDIS_SERVER,
+);
 
-describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis restarts without its data', () => {
-  it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
-    const { dir, corpus } = corpusFile(200);
-    const out = join(dir, 'scores.jsonl');
-    const first = await startRedis();
-    const queue = await openQueue(first.url);
-    queues.pop(); // its Redis loses everything: nothing to empty
-    const run = startScore(corpus, out, first.url, queue.name);
-    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
-    await queue.complete(2);
-    await queue.q.close();
-    // Lines 1 and 2 are scored; the run waits on the rest. Redis stops without saving (as `redis-cli shutdown
-    // nosave` does) and is back, empty, 1.5 s later: well within the outage limit (3 x 3 s).
-    first.server.kill('SIGKILL');
-    await new Promise((ok) => first.server.once('exit', ok));
-    await new Promise((r) => setTimeout(r, 1500));
-    const lost = Date.now();
-    const second = await startPrivateRedis(first.port);
-    children.push(second.server);
-    const r = await Promise.race([
-      run.ended,
-      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
-    ]);
-    expect(r, 'the run was still waiting 30 s after Redis came back without its data').toBeDefined();
-    expect(Date.now() - lost).toBeLessThan(15_000);
-    expect(r!.stderr).toMatch(
-      new RegExp(`Redis at redis://127\\.0\\.0\\.1:${first.port} lost this run's data mid-run.*--resume`),
-    );
-    expect(r!.stderr).not.toMatch(/\n\s+at /);
-    expect(r!.code).toBe(1);
-    const text = readFileSync(out, 'utf8');
-    expect(text === '' || text.endsWith('\n')).toBe(true);
-    const lines = text.split('\n').filter((l) => l !== '');
-    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
-  }, 120_000);
-});
+describeWithRedis(
+  'score --redis when Redis restarts without its data',
+  () => {
+    it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
+      const { dir, corpus } = corpusFile(200);
+      const out = join(dir, 'scores.jsonl');
+      const first = await startRedis();
+      const queue = await openQueue(first.url);
+      queues.pop(); // its Redis loses everything: nothing to empty
+      const run = startScore(corpus, out, first.url, queue.name);
+      expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+      await queue.complete(2);
+      await queue.q.close();
+      // Lines 1 and 2 are scored; the run waits on the rest. Redis stops without saving (as `redis-cli shutdown
+      // nosave` does) and is back, empty, 1.5 s later: well within the outage limit (3 x 3 s).
+      first.server.kill('SIGKILL');
+      await new Promise((ok) => first.server.once('exit', ok));
+      await new Promise((r) => setTimeout(r, 1500));
+      const lost = Date.now();
+      const second = await startPrivateRedis(first.port);
+      track(second.server);
+      const r = await Promise.race([
+        run.ended,
+        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
+      ]);
+      expect(r, 'the run was still waiting 30 s after Redis came back without its data').toBeDefined();
+      expect(Date.now() - lost).toBeLessThan(15_000);
+      expect(r!.stderr).toMatch(
+        new RegExp(`Redis at redis://127\\.0\\.0\\.1:${first.port} lost this run's data mid-run.*--resume`),
+      );
+      expect(r!.stderr).not.toMatch(/\n\s+at /);
+      expect(r!.code).toBe(1);
+      const text = readFileSync(out, 'utf8');
+      expect(text === '' || text.endsWith('\n')).toBe(true);
+      const lines = text.split('\n').filter((l) => l !== '');
+      expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+    }, 120_000);
+  },
+  NEEDS_REDIS_SERVER,
+);
 
-describe.skipIf(!REDIS)('score --redis killed with SIGKILL', () => {
+describeWithRedis('score --redis killed with SIGKILL', () => {
   it('keeps the lines finished over a second before: they reach the file without 64 KiB of them', async () => {
     const { dir, corpus } = corpusFile(200);
     const out = join(dir, 'scores.jsonl');
