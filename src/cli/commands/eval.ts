@@ -23,7 +23,7 @@ import { reportFailedMembers } from '../report-failed-members.js';
 import { STDIN } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
-import { usageError } from '../usage-error.js';
+import { usageChecks, usageError } from '../usage-error.js';
 
 type EvalFlags = DetectorFlags &
   TranscriptFlags & {
@@ -115,6 +115,7 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       usageError(cmd, '--group-by groups the fit: give --fit <file> with it, or leave --group-by out');
     }
+    const note = usageChecks(cmd, () => checkGroupBy(flags, flags.groupBy));
     await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
@@ -126,7 +127,7 @@ export function registerEvalCommand(program: Command): void {
           inputs: flags.data === STDIN ? [] : [flags.data],
         });
       }
-      await evaluate(flags, prefix, loadBar);
+      await evaluate(flags, prefix, loadBar, note);
     } finally {
       loadBar?.stop(); // also when the check refuses or the data cannot be read
       await releaseChecked();
@@ -134,13 +135,16 @@ export function registerEvalCommand(program: Command): void {
   });
 }
 
-/** Reads the data, builds (and with `--fit` fits) the detector, evaluates it and prints the report. */
+/**
+ * Reads the data, builds (and with `--fit` fits) the detector, evaluates it and prints the report; `note` (from
+ * `checkGroupBy`) is printed before the fit.
+ */
 async function evaluate(
   flags: EvalFlags,
   prefix: number | undefined,
   loadBar: ReturnType<typeof loadProgressFor>,
+  note: string | undefined,
 ): Promise<void> {
-  const note = checkGroupBy(flags, flags.groupBy);
   const data = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.by));
   // Before any model loads or fit runs: a field no record has is refused.
   const breakdown = flags.by !== undefined ? breakdownGroups(data, flags.by, '--data') : undefined;
