@@ -16,7 +16,10 @@ export interface WriteScoresOptions {
   /**
    * The scores file (JSONL, one record per scored line), or `-` for standard output. `-` and an existing device or
    * pipe (`/dev/stdout`, a FIFO) are written as a stream: not synced, not resumable (`resume` is refused), and
-   * with no rejects file unless `rejects` names one.
+   * with no rejects file unless `rejects` names one. A new file is created exclusively (a run that finds it created
+   * by another run meanwhile fails); an existing empty one is appended to, and before each write and at the end
+   * the run checks that the file holds exactly what it wrote, so a second run writing the same file is found and
+   * stopped with `WRITE_FAILED` (the one that finds the other's lines first stops before writing any).
    */
   out: string;
   /**
