@@ -7,6 +7,7 @@
  * writes only once both have the output open, so neither has scored a line by then. Linux (/proc, mkfifo).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,23 +22,16 @@ const track = killChildrenAfterEach();
 /** `botlens score FIFO --out OUT` (FIFO: a new named pipe); `ended` gives the exit. */
 function startScore(fifo: string, out: string) {
   expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'score', fifo, '--out', out, '--workers', '0'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', BOTLENS_OFFLINE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'score', fifo, '--out', out, '--workers', '0'];
+  const env = { ...process.env, NODE_OPTIONS: '', BOTLENS_OFFLINE: '1' };
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   track(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-  });
-  const ended = new Promise<{ code: number | null; stderr: string }>((ok) =>
-    child.on('close', (code) => ok({ code, stderr })),
-  );
+  const said: Buffer[] = [];
+  child.stderr.on('data', (d: Buffer) => said.push(d));
+  const ended = once(child, 'close').then(([code]) => ({
+    code: code as number | null,
+    stderr: Buffer.concat(said).toString('utf8'),
+  }));
   return { child, ended };
 }
 

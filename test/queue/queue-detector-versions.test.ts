@@ -10,20 +10,11 @@ import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import type { ScoreOutcome, ScoringDetector } from '../../src/corpus/types.js';
 import { syntheticCorpus } from '../corpus/corpus-fixture.js';
 import '../fixtures/register-versioned-detector.js';
-import {
-  describeWithRedis,
-  killChildrenAfterEach,
-  startWorkerProcess,
-  TEST_REDIS,
-} from '../helpers/worker-process.js';
-
-const REDIS = TEST_REDIS;
-
-const track = killChildrenAfterEach();
+import { describeWithRedis, TEST_REDIS as REDIS, startWorkerProcess } from '../helpers/worker-process.js';
 
 /** Starts `botlens worker` with the `versioned` type registered in `version`; resolves once it is ready. */
 function startWorker(queue: string, version: number): Promise<ChildProcess> {
-  return startWorkerProcess(['--redis', REDIS!, '--queue', queue], track, {
+  return startWorkerProcess(['--redis', REDIS!, '--queue', queue], {
     imports: ['./test/fixtures/register-versioned-detector.ts'],
     env: { BOTLENS_TEST_VERSIONED: String(version) },
   });

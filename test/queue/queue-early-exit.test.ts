@@ -17,7 +17,12 @@ import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 import { HAS_REDIS_SERVER, startRedis as startPrivateRedis } from '../helpers/private-redis.js';
 import { ROOT } from '../helpers/run-cli.js';
-import { describeWithRedis, killChildrenAfterEach, TEST_REDIS } from '../helpers/worker-process.js';
+import {
+  describeWithRedis,
+  describeWithRedisAnd,
+  killChildrenAfterEach,
+  TEST_REDIS,
+} from '../helpers/worker-process.js';
 
 const REDIS = TEST_REDIS;
 
@@ -185,85 +190,77 @@ async function startRedis(): Promise<{ url: string; port: number; server: ChildP
   return r;
 }
 
-describeWithRedis(
-  'score --redis when Redis stops mid-run',
-  () => {
-    it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
-      const { dir, corpus } = corpusFile(200);
-      const out = join(dir, 'scores.jsonl');
-      const { url, server } = await startRedis();
-      const queue = await openQueue(url);
-      queues.pop(); // its Redis is gone by the end: nothing to empty
-      const run = startScore(corpus, out, url, queue.name);
-      expect(await queue.waiting(WINDOW)).toBe(WINDOW);
-      await queue.complete(2);
-      await queue.q.close();
-      // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
-      const stopped = Date.now();
-      server.kill('SIGKILL');
-      const r = await Promise.race([
-        run.ended,
-        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
-      ]);
-      expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
-      const took = Date.now() - stopped;
-      expect(r!.stderr).toMatch(
-        new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
-      );
-      expect(r!.stderr).not.toMatch(/\n\s+at /);
-      expect(r!.code).toBe(1);
-      expect(took).toBeLessThan(30_000);
-      // Whole lines only, in order: the two scored before Redis went.
-      expect(existsSync(out)).toBe(true);
-      const text = readFileSync(out, 'utf8');
-      expect(text === '' || text.endsWith('\n')).toBe(true);
-      const lines = text.split('\n').filter((l) => l !== '');
-      expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
-    }, 120_000);
-  },
-  NEEDS_REDIS_SERVER,
-);
+describeWithRedisAnd(NEEDS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
+  it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const { url, server } = await startRedis();
+    const queue = await openQueue(url);
+    queues.pop(); // its Redis is gone by the end: nothing to empty
+    const run = startScore(corpus, out, url, queue.name);
+    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+    await queue.complete(2);
+    await queue.q.close();
+    // Lines 1 and 2 are scored; the run waits on the rest. Redis goes away.
+    const stopped = Date.now();
+    server.kill('SIGKILL');
+    const r = await Promise.race([
+      run.ended,
+      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 45_000)),
+    ]);
+    expect(r, 'the run was still waiting 45 s after Redis stopped').toBeDefined();
+    const took = Date.now() - stopped;
+    expect(r!.stderr).toMatch(
+      new RegExp(`Lost Redis at redis://127\\.0\\.0\\.1:${new URL(url).port} mid-run.*--resume`),
+    );
+    expect(r!.stderr).not.toMatch(/\n\s+at /);
+    expect(r!.code).toBe(1);
+    expect(took).toBeLessThan(30_000);
+    // Whole lines only, in order: the two scored before Redis went.
+    expect(existsSync(out)).toBe(true);
+    const text = readFileSync(out, 'utf8');
+    expect(text === '' || text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+  }, 120_000);
+});
 
-describeWithRedis(
-  'score --redis when Redis restarts without its data',
-  () => {
-    it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
-      const { dir, corpus } = corpusFile(200);
-      const out = join(dir, 'scores.jsonl');
-      const first = await startRedis();
-      const queue = await openQueue(first.url);
-      queues.pop(); // its Redis loses everything: nothing to empty
-      const run = startScore(corpus, out, first.url, queue.name);
-      expect(await queue.waiting(WINDOW)).toBe(WINDOW);
-      await queue.complete(2);
-      await queue.q.close();
-      // Lines 1 and 2 are scored; the run waits on the rest. Redis stops without saving (as `redis-cli shutdown
-      // nosave` does) and is back, empty, 1.5 s later: well within the outage limit (3 x 3 s).
-      first.server.kill('SIGKILL');
-      await new Promise((ok) => first.server.once('exit', ok));
-      await new Promise((r) => setTimeout(r, 1500));
-      const lost = Date.now();
-      const second = await startPrivateRedis(first.port);
-      track(second.server);
-      const r = await Promise.race([
-        run.ended,
-        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
-      ]);
-      expect(r, 'the run was still waiting 30 s after Redis came back without its data').toBeDefined();
-      expect(Date.now() - lost).toBeLessThan(15_000);
-      expect(r!.stderr).toMatch(
-        new RegExp(`Redis at redis://127\\.0\\.0\\.1:${first.port} lost this run's data mid-run.*--resume`),
-      );
-      expect(r!.stderr).not.toMatch(/\n\s+at /);
-      expect(r!.code).toBe(1);
-      const text = readFileSync(out, 'utf8');
-      expect(text === '' || text.endsWith('\n')).toBe(true);
-      const lines = text.split('\n').filter((l) => l !== '');
-      expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
-    }, 120_000);
-  },
-  NEEDS_REDIS_SERVER,
-);
+describeWithRedisAnd(NEEDS_REDIS_SERVER)('score --redis when Redis restarts without its data', () => {
+  it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
+    const { dir, corpus } = corpusFile(200);
+    const out = join(dir, 'scores.jsonl');
+    const first = await startRedis();
+    const queue = await openQueue(first.url);
+    queues.pop(); // its Redis loses everything: nothing to empty
+    const run = startScore(corpus, out, first.url, queue.name);
+    expect(await queue.waiting(WINDOW)).toBe(WINDOW);
+    await queue.complete(2);
+    await queue.q.close();
+    // Lines 1 and 2 are scored; the run waits on the rest. Redis stops without saving (as `redis-cli shutdown
+    // nosave` does) and is back, empty, 1.5 s later: well within the outage limit (3 x 3 s).
+    first.server.kill('SIGKILL');
+    await new Promise((ok) => first.server.once('exit', ok));
+    await new Promise((r) => setTimeout(r, 1500));
+    const lost = Date.now();
+    const second = await startPrivateRedis(first.port);
+    track(second.server);
+    const r = await Promise.race([
+      run.ended,
+      new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
+    ]);
+    expect(r, 'the run was still waiting 30 s after Redis came back without its data').toBeDefined();
+    expect(Date.now() - lost).toBeLessThan(15_000);
+    expect(r!.stderr).toMatch(
+      new RegExp(`Redis at redis://127\\.0\\.0\\.1:${first.port} lost this run's data mid-run.*--resume`),
+    );
+    expect(r!.stderr).not.toMatch(/\n\s+at /);
+    expect(r!.code).toBe(1);
+    const text = readFileSync(out, 'utf8');
+    expect(text === '' || text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([1, 2]);
+  }, 120_000);
+});
 
 describeWithRedis('score --redis killed with SIGKILL', () => {
   it('keeps the lines finished over a second before: they reach the file without 64 KiB of them', async () => {

@@ -11,23 +11,20 @@ import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
-import {
-  describeWithRedis,
-  killChildrenAfterEach,
-  startWorkerProcess,
-  TEST_REDIS,
-} from '../helpers/worker-process.js';
-
-const REDIS = TEST_REDIS;
-
-const track = killChildrenAfterEach();
+import { describeWithRedis, TEST_REDIS as REDIS, startWorkerProcess } from '../helpers/worker-process.js';
 
 /** Starts `botlens worker` in a child process; resolves once it says it is ready. */
 function startWorker(queue: string): Promise<ChildProcess> {
-  return startWorkerProcess(
-    ['--redis', REDIS!, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500'],
-    track,
-  );
+  return startWorkerProcess([
+    '--redis',
+    REDIS!,
+    '--queue',
+    queue,
+    '--lock-duration',
+    '1500',
+    '--stalled-interval',
+    '500',
+  ]);
 }
 
 /**

@@ -28,7 +28,6 @@ describe.skipIf(!HAS_REDIS_SERVER)('botlens worker stopped while Redis is down',
     const queue = `botlens-test-stop-${randomUUID()}`;
     const worker = await startWorkerProcess(
       ['--redis', redis.url, '--queue', queue, '--lock-duration', '5000'],
-      track,
       { imports: ['./test/queue/register-slow-detector.ts'], env: { BOTLENS_TEST_SLOW_MS: '4000' } },
     );
     let stderr = '';

@@ -6,25 +6,24 @@ import { z } from 'zod';
 import { defineDetector, nowMs, registerDetector, scored } from '../../src/index.js';
 
 const ms = Number(process.env['BOTLENS_TEST_SLOW_MS'] ?? '3000');
-const options = z.strictObject({ name: z.string().min(1).default('slow') });
 
-registerDetector(
-  defineDetector({
-    specificationVersion: 'v1',
-    type: 'slow',
-    description: `scores every transcript 0.5, after ${ms} ms`,
-    optionsSchema: options,
-    stateVersion: 1,
-    create: (o) => ({
-      specificationVersion: 'v1' as const,
-      name: o.name,
-      detect: async () => {
-        await new Promise((r) => setTimeout(r, ms));
-        return scored(o.name, 0.5, 0.5, [], nowMs());
-      },
-    }),
-    restore: () => {
-      throw new Error('not saved');
+const slow = defineDetector({
+  type: 'slow',
+  stateVersion: 1,
+  description: `scores every transcript 0.5, after ${ms} ms`,
+  optionsSchema: z.strictObject({ name: z.string().min(1).default('slow') }),
+  specificationVersion: 'v1',
+  create: (o) => ({
+    specificationVersion: 'v1' as const,
+    name: o.name,
+    detect: async () => {
+      await new Promise((r) => setTimeout(r, ms));
+      return scored(o.name, 0.5, 0.5, [], nowMs());
     },
   }),
-);
+  restore: () => {
+    throw new Error('not saved');
+  },
+});
+
+registerDetector(slow);

@@ -55,7 +55,7 @@ export interface QueueWorker {
   ready(): Promise<void>;
   /**
    * Stops taking jobs, finishes the active ones, disconnects and disposes the detectors. While it waits, it checks
-   * Redis every second: when Redis stops answering (as {@link probeRedis} finds: about 2 s when it refuses
+   * Redis every second: when Redis stops answering (3 attempts to reach it, as at start: about 2 s when it refuses
    * connections, up to 3 × `connectTimeout` plus 1.5 s when its host does not answer), it stops waiting, disposes
    * the detectors and rejects, so a worker never hangs on a Redis that is gone.
    *
