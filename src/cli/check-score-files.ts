@@ -3,6 +3,7 @@ import { isStreamOutput, STDOUT } from '../corpus/output-file.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { checkWritable } from '../fs/check-writable.js';
 import { assertOutputSeparate, realPathOf } from '../fs/safe-paths.js';
+import { STDIN } from './standard-streams.js';
 
 /** `botlens score`'s output flags. */
 export interface ScoreFileFlags {
@@ -29,17 +30,18 @@ function describeStream(path: string): string {
  * is refused. `--out -` (standard output), or a device or pipe such as `/dev/stdout`, is written as a
  * stream: no rejects file is made beside it (`--on-invalid skip` needs `--rejects`), and `--resume` is refused.
  *
- * @param corpus - the input
+ * @param corpus - the input, `-` for standard input
  * @param flags - `--out`, `--rejects`, `--resume` and `--on-invalid` as given
  * @throws InvalidOptionsError naming the flag and what to do
  */
 export function checkScoreFiles(corpus: string, flags: ScoreFileFlags): void {
   const writes = flags.resume ? 'append' : 'overwrite';
-  const input = { option: '<corpus>', path: corpus };
+  // Standard input (-) is no path an output could be.
+  const inputs = corpus === STDIN ? [] : [{ option: '<corpus>', path: corpus }];
   if (flags.out !== STDOUT) {
     checkWritable(flags.out, { option: '--out', writes });
     // Real paths: a symlink to the corpus is the corpus (a resume would cut its last line).
-    assertOutputSeparate({ option: '--out', path: flags.out }, [input]);
+    assertOutputSeparate({ option: '--out', path: flags.out }, inputs);
   }
   if (flags.rejects === STDOUT)
     throw new InvalidOptionsError(
@@ -64,7 +66,7 @@ export function checkScoreFiles(corpus: string, flags: ScoreFileFlags): void {
   const rejects = flags.rejects ?? (isStreamOutput(flags.out) ? undefined : `${flags.out}.rejects.jsonl`);
   if (rejects !== undefined) {
     checkWritable(rejects, { option: '--rejects', writes });
-    assertOutputSeparate({ option: '--rejects', path: rejects }, [input]);
+    assertOutputSeparate({ option: '--rejects', path: rejects }, inputs);
     if (flags.out !== STDOUT && realPathOf(rejects) === realPathOf(flags.out))
       throw new InvalidOptionsError('--rejects', `${rejects} is the --out file: choose another --rejects`);
   }
@@ -72,6 +74,8 @@ export function checkScoreFiles(corpus: string, flags: ScoreFileFlags): void {
   if (!flags.resume && (statSync(flags.out, { throwIfNoEntry: false })?.size ?? 0) > 0)
     throw new InvalidOptionsError(
       '--out',
-      `${flags.out} already exists: continue it with --resume, or remove it to score from the start`,
+      corpus === STDIN
+        ? `${flags.out} already exists: remove it to score from the start, or give another --out (a corpus read from standard input cannot be resumed: to continue ${flags.out}, save that input to a file and score the file with --resume)`
+        : `${flags.out} already exists: continue it with --resume, or remove it to score from the start`,
     );
 }

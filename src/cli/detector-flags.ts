@@ -16,6 +16,7 @@ import {
 } from '../flags/ensemble-flags.js';
 import type { LoadProgress } from '../runtime/model-options.js';
 import { ARG } from './flag-parsers.js';
+import { usageChecks } from './usage-error.js';
 
 export {
   type DetectorFlags,
@@ -82,6 +83,9 @@ export function addDetectorFlags(
       .filter((o) => action.getOptionValueSource(o.attributeName()) === 'cli')
       .map((o) => [o.attributeName(), o.long ?? o.flags]);
     action.setOptionValue('explicit', Object.fromEntries(given));
+    // A combination the flags refuse (--prior with --strategy weighted-mean, --detectors next to --preset or a
+    // fitted file) is a usage error, exit 2, before anything is read or loaded.
+    usageChecks(action, () => checkDetectorFlags(action.opts<DetectorFlags>()));
   });
   return cmd
     .addOption(new Option('--preset <name>', presetHelp(defaults.preset)).choices(ENSEMBLE_PRESET_NAMES))
@@ -231,6 +235,20 @@ export function fittedLoadOptions(
     ...(threads !== undefined && { threads }),
     ...(flags.device !== undefined && { device: flags.device }),
   };
+}
+
+/**
+ * Checks the detector flags as a whole, from the command line alone (no file is read): the new ensemble they
+ * describe ({@link ensembleSpecFromFlags}: a flag its strategy has no use for, one a `--preset` fixes, a member
+ * option without its member), or the flags given next to `--model fitted.json` ({@link fittedLoadOptions}).
+ *
+ * @param flags - the detector flags, `explicit` set
+ * @throws InvalidOptionsError naming the first flag at fault
+ */
+export function checkDetectorFlags(flags: DetectorFlags): void {
+  const { fitted, models } = parseModelFlags(flags.model);
+  if (fitted) fittedLoadOptions(flags, fitted, models);
+  else ensembleSpecFromFlags(flags);
 }
 
 /**

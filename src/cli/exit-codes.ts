@@ -2,7 +2,8 @@
  * The exit codes of the `botlens` CLI, documented in docs/guide.md ("Exit codes"):
  * - `0`: success (for `check-model`, a verdict other than `fail`);
  * - `1`: an error: bad input, a model that cannot load, a refused output, a `fail` verdict;
- * - `2`: a usage error: unknown command or option, missing argument, value outside the allowed choices;
+ * - `2`: a usage error: unknown command or option, missing argument, value outside the allowed choices, flags
+ *   that cannot go together (`--prior` with `--strategy weighted-mean`, `--group-by` with one detector);
  * - `3`: a partial result: a member of the ensemble failed and `--allow-partial` was not given (nothing is scored
  *   from the rest; the member and its reason are on stderr);
  * - `130`: interrupted (Ctrl-C), as a shell reports a process SIGINT ended;

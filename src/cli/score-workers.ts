@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseNumberFlag } from '../flags/parse-number.js';
+import { STDIN } from './standard-streams.js';
 
 /**
  * The most worker threads `score --workers` takes: above it the flag is a usage error (exit 2). Each thread loads
@@ -50,7 +51,7 @@ async function linesUpTo(file: string, limit: number): Promise<number | undefine
  * (a thread with no batch would only load a detector), with a note on stderr when N is more than the machine's
  * cores.
  *
- * @param corpus - the corpus file
+ * @param corpus - the corpus file, `-` for standard input (not counted: as many threads as asked)
  * @param workers - `--workers` as parsed (`undefined`: the scorer's default, one per core)
  * @param batchSize - `--batch-size` as parsed
  * @param note - where the note goes (standard error)
@@ -71,7 +72,8 @@ export async function scoreWorkerThreads(
     );
   }
   const size = batchSize ?? DEFAULT_BATCH_SIZE;
-  const lines = await linesUpTo(corpus, wanted * size);
+  // Standard input cannot be read twice: its lines are not counted first.
+  const lines = corpus === STDIN ? undefined : await linesUpTo(corpus, wanted * size);
   if (lines === undefined) return wanted;
   return Math.min(wanted, Math.max(1, Math.ceil(lines / size)));
 }

@@ -6,6 +6,7 @@ import { messagesBeforeTruncation } from '../data/transcript-limits.js';
 import { parseNumberFlag } from '../flags/parse-number.js';
 import { usageChecked } from './flag-parsers.js';
 import { readLabelledData } from './read-labelled.js';
+import { hintWhenStdinIsTerminal, STDIN } from './standard-streams.js';
 
 /** The transcript-limit flags shared by `detect`, `eval`, `fit` and `score`. */
 export interface TranscriptFlags {
@@ -79,6 +80,7 @@ export async function readLabelledWithFlags(
   fields: readonly string[] = [],
 ): Promise<JsonlRecord[]> {
   const options = transcriptOptionsFromFlags(flags);
+  if (path === STDIN) hintWhenStdinIsTerminal(`${option} (JSONL, one labelled transcript per line)`);
   const rows = await readLabelledData(path, option, { ...options, fields });
   const cut = rows.filter((r) => messagesBeforeTruncation(r) !== undefined).length;
   if (cut > 0)
@@ -122,5 +124,6 @@ export function reportTruncated(cut: TruncatedCount, options: Pick<ReadJsonlOpti
  * @param flags - the parsed flags
  */
 export function readTranscriptWithFlags(path: string, flags: TranscriptFlags): Promise<Transcript> {
+  if (path === STDIN) hintWhenStdinIsTerminal('the transcript (JSON)');
   return readTranscriptJson(path, transcriptOptionsFromFlags(flags));
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -11,4 +12,23 @@ import { EXIT } from './exit-codes.js';
  */
 export function usageError(cmd: Command, message: string): never {
   return cmd.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'botlens.usage' });
+}
+
+/**
+ * Runs a check of the command line alone (a combination of flags, no file read): an `InvalidOptionsError` it
+ * throws ends the command as a usage error (exit {@link EXIT}.usage), its message as it is
+ * (`botlens: Invalid option "--prior": ...`) followed by the `Run botlens <command> --help for usage.` hint. Other
+ * errors pass through.
+ *
+ * @param cmd - the command whose flags are checked (its `--help` is the hint)
+ * @param check - the check
+ * @returns what `check` returns
+ */
+export function usageChecks<T>(cmd: Command, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!InvalidOptionsError.isInstance(err)) throw err;
+    return cmd.error(err.message, { exitCode: EXIT.usage, code: 'botlens.usage' });
+  }
 }

@@ -136,13 +136,33 @@ function statOrUndefined(path: string): Promise<Stats | undefined> {
 }
 
 /**
+ * The error for a file whose size is not what this run wrote to it: another process wrote to it (a second run
+ * with the same output), or cut it, while this run had it open.
+ */
+function otherWriterError(path: string, size: number, expected: number, wrote: number): BotlensError {
+  return new BotlensError(
+    'WRITE_FAILED',
+    wrote === 0
+      ? `${path} was written by another process while this run had it open (it holds ${size} bytes; this run wrote none): another run with the same output? This run stops without writing to it: give it another output file, or let the other run end.`
+      : `${path} was changed by another process while this run wrote it (it holds ${size} bytes where this run left ${expected}): another run with the same output? Its lines and this run's may be mixed: remove it and score again, one run per output file.`,
+  );
+}
+
+/**
  * A file (or device, pipe, socket) opened with `flag` as a {@link LineSink}; only a regular file is synced.
  * `known` is the path's `stat` when the caller has it (undefined: no such file), so the path is stat'ed once.
+ *
+ * A regular file is checked to hold exactly what this run expects before each write and when it is synced: its
+ * size at opening (0 when `fresh`: a file this run starts, or `'w'`/`'wx'`), plus what this run wrote. A second
+ * run that appends to the same file (every run since this check appends) is found at its next write or at the end,
+ * so two runs never both end well with their lines mixed: the one that finds the other's lines stops loudly
+ * (`WRITE_FAILED`), before writing any itself when it had written none. An `fstat` per write (of up to 64 KiB).
  */
 async function openSink(
   path: string,
   flag: 'w' | 'wx' | 'a',
   known?: { stat: Stats | undefined },
+  fresh = flag !== 'a',
 ): Promise<LineSink> {
   if (path === STDOUT) return standardSink(1);
   const s = known ? known.stat : await statOrUndefined(path);
@@ -151,11 +171,23 @@ async function openSink(
   const fh = await open(path, flag);
   // A path that was not there is created by the open: a regular file.
   const regular = s === undefined || s.isFile();
+  const opened = fresh ? 0 : (s?.size ?? 0);
+  let expected = opened;
+  const check = (): void => {
+    const { size } = fstatSync(fh.fd);
+    if (size !== expected) throw otherWriterError(path, size, expected, expected - opened);
+  };
   return {
     write: async (text) => {
-      await fh.write(text);
+      if (regular) check();
+      const { bytesWritten } = await fh.write(text);
+      expected += bytesWritten;
     },
-    sync: () => (regular ? fh.sync() : Promise.resolve()),
+    sync: async () => {
+      if (!regular) return;
+      check();
+      await fh.sync();
+    },
     close: () => fh.close(),
   };
 }
@@ -185,6 +217,8 @@ export class OrderedAppender {
   private constructor(
     scores: LineSink,
     private readonly rejectsPath: string | undefined,
+    /** A run that starts its outputs empty: a rejects file it opens must be empty then (another run's otherwise). */
+    private readonly fresh: boolean,
   ) {
     this.sinks = [scores, undefined];
   }
@@ -201,20 +235,22 @@ export class OrderedAppender {
     const known = out === STDOUT ? undefined : { stat: await statOrUndefined(out) };
     const existed = known === undefined || known.stat !== undefined;
     // A new file is created exclusively: a second run that started meanwhile with the same output (both saw no
-    // file) fails here instead of emptying the first run's scores. A dangling symlink (no target to stat) is
-    // written through, as before ('w').
-    const a = await openSink(out, truncate && !existed ? 'wx' : truncate ? 'w' : 'a', known).catch(
-      async (err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if ((await lstat(out).catch(() => undefined))?.isSymbolicLink()) return openSink(out, 'w', known);
-        throw new BotlensError(
-          'WRITE_FAILED',
-          `${out} was created by another run after this one started, so this run stops rather than overwrite that run's scores: give this run another output file, or let that run end (if it stops early, continue it with resume: true or remove it).`,
-          { cause: err },
-        );
-      },
-    );
-    const appender = new OrderedAppender(a, rejects);
+    // file) fails here instead of emptying the first run's scores. An existing regular file is appended to, never
+    // emptied (the caller refuses one that holds lines unless resuming): a run started with it empty that finds
+    // another run's lines in it stops at its next write (see openSink). A device or pipe is opened 'w'. A dangling
+    // symlink (no target to stat) is written through, as before ('w').
+    const regular = known?.stat?.isFile() === true;
+    const flag = truncate && !existed ? 'wx' : truncate && !regular ? 'w' : 'a';
+    const a = await openSink(out, flag, known, truncate).catch(async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((await lstat(out).catch(() => undefined))?.isSymbolicLink()) return openSink(out, 'w', known);
+      throw new BotlensError(
+        'WRITE_FAILED',
+        `${out} was created by another run after this one started, so this run stops rather than overwrite that run's scores: give this run another output file, or let that run end (if it stops early, continue it with resume: true or remove it).`,
+        { cause: err },
+      );
+    });
+    const appender = new OrderedAppender(a, rejects, truncate);
     try {
       if (truncate && rejects !== undefined) {
         // Only a regular file is removed (and created again at the first reject). A symlink (`/dev/stderr` is one),
@@ -294,7 +330,7 @@ export class OrderedAppender {
         .then(async () => {
           if (this.failure) return;
           if (file === 1 && this.rejectsPath !== undefined)
-            this.sinks[1] ??= await openSink(this.rejectsPath, 'a');
+            this.sinks[1] ??= await openSink(this.rejectsPath, 'a', undefined, this.fresh);
           await this.sinks[file]?.write(chunks.join(''));
           this.linesWritten += chunks.length;
         })

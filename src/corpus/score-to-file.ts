@@ -16,7 +16,10 @@ export interface WriteScoresOptions {
   /**
    * The scores file (JSONL, one record per scored line), or `-` for standard output. `-` and an existing device or
    * pipe (`/dev/stdout`, a FIFO) are written as a stream: not synced, not resumable (`resume` is refused), and
-   * with no rejects file unless `rejects` names one.
+   * with no rejects file unless `rejects` names one. A new file is created exclusively (a run that finds it created
+   * by another run meanwhile fails); an existing empty one is appended to, and before each write and at the end
+   * the run checks that the file holds exactly what it wrote, so a second run writing the same file is found and
+   * stopped with `WRITE_FAILED` (the one that finds the other's lines first stops before writing any).
    */
   out: string;
   /**
@@ -119,13 +122,20 @@ function invalidLineError(
 ): BotlensError {
   const fix =
     o.cause === 'truncation' ? 'Raise --max-messages so the target keeps a message' : 'Fix the line';
+  const where = `${input === STDIN ? '<stdin>' : input}:${o.line}: ${o.reject.reason}.`;
+  // Standard input cannot be read again, so a run that read it is not resumed.
   return new BotlensError(
     'INVALID_LINE',
     rejects === undefined
-      ? `${input}:${o.line}: ${o.reject.reason}. ${fix} and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
-      : `${input}:${o.line}: ${o.reject.reason}. ${fix} and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
+      ? `${where} ${fix} and score again, or pass --on-invalid skip with --rejects to write invalid lines to a file and go on.`
+      : input === STDIN
+        ? `${where} ${fix} and score again (a corpus read from standard input cannot be resumed: save it to a file to continue with --resume), or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`
+        : `${where} ${fix} and continue with --resume, or pass --on-invalid skip to write invalid lines to ${rejects} and go on.`,
   );
 }
+
+/** The `input` of {@link writeScores} that means standard input. */
+const STDIN = '-';
 
 /** Counts the members that failed in `record`. */
 function countFailedMembers(record: ScoreRecord, failures: MemberFailureTally): void {
@@ -145,13 +155,13 @@ function realOrStdout(path: string): string {
  * cannot be resumed. The CLI checks them before it loads a model or draws a bar; `writeScores` checks them again.
  * The lines holding a member's error are checked apart (`checkFailedLines`, which reads the file).
  *
- * @param input - the corpus path
+ * @param input - the corpus path, or `-` for standard input (not compared with the outputs; `resume` is refused)
  * @param options - `out`, `rejects`, `resume`, `onInvalid`, `failedLines`
  * @returns the absolute paths of the scores file (`-` for standard output) and of the rejects file (undefined
  *   when there is none)
  * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, `onInvalid` is neither
- *   `skip` nor `fail`, `failedLines` neither `refuse` nor `keep`, or a stream output meets `resume` or lacks the
- *   rejects file `onInvalid: 'skip'` needs
+ *   `skip` nor `fail`, `failedLines` neither `refuse` nor `keep`, a stream output meets `resume` or lacks the
+ *   rejects file `onInvalid: 'skip'` needs, or `resume` is asked of standard input
  * @internal
  */
 export function checkScoreOutputs(
@@ -176,9 +186,18 @@ export function checkScoreOutputs(
       'failedLines',
       `expected "refuse" or "keep", got ${describeValue(failedLines)}`,
     );
-  const [realOut, realInput] = [realOrStdout(out), realPathOf(input)];
+  // Standard input (-) is no file an output could be; it cannot be read again, so it cannot be resumed.
+  if (input === STDIN && options.resume)
+    throw new InvalidOptionsError(
+      'resume',
+      'the corpus is standard input, which cannot be read again to skip the lines already scored: save it to a file and resume with that',
+    );
+  const [realOut, realInput] = [realOrStdout(out), input === STDIN ? undefined : realPathOf(input)];
   const realRejects = rejects === undefined ? undefined : realPathOf(rejects);
-  if (realOut === realInput || realRejects === realInput || realOut === realRejects)
+  if (
+    (realInput !== undefined && (realOut === realInput || realRejects === realInput)) ||
+    realOut === realRejects
+  )
     throw new InvalidOptionsError('out', 'the scores, rejects and input files must be three different files');
   if (stream) {
     const what = out === STDOUT ? 'standard output' : `${options.out} (not a regular file)`;
@@ -227,7 +246,8 @@ const WRITE_SCORES_OPTION_KEYS: OptionKeys<WriteScoresOptions> = {
  * Limit: a resume does not check that the scores file was written from the same corpus (records carry the line
  * number and `id`, which are not compared with the corpus): resume only with the corpus that started the file.
  *
- * @param input - the corpus path (checked not to be an output)
+ * @param input - the corpus path (checked not to be an output), or `-` when the scorer reads standard input
+ *   (then `resume` is refused: it cannot be read again)
  * @param outcomes - starts the scorer after a given input line, reporting bytes read
  * @param options - see {@link WriteScoresOptions}
  * @throws InvalidOptionsError when an output is the input, `out` exists without `resume`, or an option is invalid
@@ -273,7 +293,8 @@ export interface WriteScoresSettings {
 /**
  * {@link writeScores}, for the CLI, which checked the scores file's failed lines already (`failedLinesChecked`).
  *
- * @param input - the corpus path (checked not to be an output)
+ * @param input - the corpus path (checked not to be an output), or `-` when the scorer reads standard input
+ *   (then `resume` is refused: it cannot be read again)
  * @param outcomes - starts the scorer after a given input line, reporting bytes read
  * @param options - see {@link WriteScoresOptions}
  * @param setting - what the failed-lines check found, when it ran already; who is told the outputs are open

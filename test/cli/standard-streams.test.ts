@@ -44,9 +44,9 @@ describe('- as standard input and output', () => {
     const both = await runCli(['eval', '--data', '-', '--fit', '-'], { input: jsonl });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--data - and --fit - cannot both read standard input/);
-    const score = await runCli(['score', '-', '--out', 'x.jsonl'], { input: jsonl });
+    const score = await runCli(['score', '-', '--out', 'x.jsonl', '--resume'], { input: jsonl });
     expect(score.code).toBe(2);
-    expect(score.stderr).toMatch(/score reads its corpus from a file, not standard input.*--resume/);
+    expect(score.stderr).toMatch(/--resume cannot continue a corpus read from standard input \(-\)/);
     expect(score.stderr).toContain('Run botlens score --help for usage.');
     const json = await runCli(['fit', '--data', '-', '--out', '-', '--json'], { input: jsonl });
     expect(json.code).toBe(2);

@@ -87,3 +87,64 @@ describe('CLI messages name flags, not library options', () => {
     expect(inCliTerms('Invalid option "limits": x', new Set(['--out']))).toBe('Invalid option "limits": x');
   });
 });
+
+describe('detector flags that cannot go together', () => {
+  const missing = join(tmp, 'not-there.jsonl');
+  const out = join(tmp, 'never-written.json');
+  it.each([
+    [
+      'a stacking-only flag under weighted-mean (fit)',
+      ['fit', '--data', missing, '--out', out, '--strategy', 'weighted-mean', '--no-member-features'],
+      /^botlens: Invalid option "--no-member-features": applies to the stacking strategy only/,
+    ],
+    [
+      'a stacking-only flag under weighted-mean (detect)',
+      ['detect', missing, '--prior', '0.3'],
+      /^botlens: Invalid option "--prior": applies to the stacking strategy only/,
+    ],
+    [
+      'a stacking-only flag under weighted-mean (score)',
+      ['score', missing, '--out', join(tmp, 'scores.jsonl'), '--novelty-guard', 'off'],
+      /^botlens: Invalid option "--novelty-guard": applies to the stacking strategy only/,
+    ],
+    [
+      'a flag the preset fixes (eval --fit)',
+      ['eval', '--data', missing, '--fit', missing, '--preset', 'transfer', '--detectors', 'heuristic'],
+      /^botlens: Invalid option "--detectors": --detectors cannot be used with --preset transfer/,
+    ],
+    [
+      'a flag that describes a new ensemble next to a fitted file',
+      ['detect', missing, '--model', join(tmp, 'fitted.json'), '--strategy', 'stacking'],
+      /^botlens: Invalid option "--strategy": --strategy cannot be used with the fitted model/,
+    ],
+    [
+      '--group-by under weighted-mean (fit)',
+      ['fit', '--data', missing, '--out', out, '--strategy', 'weighted-mean', '--group-by', 'source'],
+      /^botlens: Invalid option "--group-by": --strategy weighted-mean learns no combiner/,
+    ],
+    [
+      '--group-by over one detector (fit)',
+      ['fit', '--data', missing, '--out', out, '--detectors', 'heuristic', '--group-by', 'source'],
+      /^botlens: Invalid option "--group-by": --detectors heuristic lists one detector/,
+    ],
+    [
+      '--group-by naming no field (eval --fit)',
+      ['eval', '--data', missing, '--fit', missing, '--group-by', ' '],
+      /^botlens: Invalid option "--group-by": name a record field/,
+    ],
+  ])('%s: exit 2 with the --help hint, before the data is read', async (_what, args, said) => {
+    const r = await runCli(args);
+    expect(r.stderr).toMatch(said);
+    expect(r.stderr).toContain(`\nRun botlens ${args[0]} --help for usage.\n`);
+    expect(r.stderr.split('\n')).toHaveLength(3); // the message, the hint, and the end of the last line
+    expect(r.stderr).not.toMatch(/Cannot read|\n\s+at /);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+
+  it('detect --json --pretty: exit 2, naming both', async () => {
+    const r = await runCli(['detect', missing, '--json', '--pretty']);
+    expectUsage(r, 'detect');
+    expect(r.stderr).toContain('--json and --pretty cannot both be given');
+  });
+});

@@ -5,30 +5,16 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import type { ScoreOutcome, ScoringDetector } from '../../src/corpus/types.js';
 import { syntheticCorpus } from '../corpus/corpus-fixture.js';
 import '../fixtures/register-versioned-detector.js';
-import { startWorkerProcess } from '../helpers/worker-process.js';
-
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue detector-version checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
-
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+import { describeWithRedis, TEST_REDIS as REDIS, startWorkerProcess } from '../helpers/worker-process.js';
 
 /** Starts `botlens worker` with the `versioned` type registered in `version`; resolves once it is ready. */
 function startWorker(queue: string, version: number): Promise<ChildProcess> {
-  return startWorkerProcess(['--redis', REDIS!, '--queue', queue], (c) => children.push(c), {
+  return startWorkerProcess(['--redis', REDIS!, '--queue', queue], {
     imports: ['./test/fixtures/register-versioned-detector.ts'],
     env: { BOTLENS_TEST_VERSIONED: String(version) },
   });
@@ -44,7 +30,7 @@ async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]>
   return out;
 }
 
-describe.skipIf(!REDIS)('queue workers with a detector type registered in another version', () => {
+describeWithRedis('queue workers with a detector type registered in another version', () => {
   it('refuse the run (WORKER_DETECTOR_FAILED naming both versions); workers with the same version score it', async () => {
     const queue = `botlens-test-versions-${randomUUID()}`;
     const { Queue } = await import('bullmq');

@@ -10,28 +10,31 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { scoreLines } from '../../src/corpus/score-line.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 import { HAS_REDIS_SERVER, startRedis as startPrivateRedis } from '../helpers/private-redis.js';
 import { ROOT } from '../helpers/run-cli.js';
+import {
+  describeWithRedis,
+  describeWithRedisAnd,
+  killChildrenAfterEach,
+  TEST_REDIS,
+} from '../helpers/worker-process.js';
 
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue early-exit checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
+const REDIS = TEST_REDIS;
 
-const children: ChildProcess[] = [];
+/** The outage tests stop a Redis of their own. */
+const NEEDS_REDIS_SERVER = {
+  ok: HAS_REDIS_SERVER,
+  why: 'they start a redis-server of their own: install redis-server',
+};
+
 const queues: { name: string; redis: string }[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+const track = killChildrenAfterEach();
 
 afterAll(async () => {
   const { Queue } = await import('bullmq');
@@ -82,7 +85,7 @@ function startScore(corpus: string, out: string, redis: string, queue: string, b
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  children.push(child);
+  track(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     stderr += s;
@@ -135,7 +138,7 @@ async function openQueue(redis: string) {
   };
 }
 
-describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', () => {
+describeWithRedis('score --redis ending early withdraws its queued jobs', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
@@ -183,11 +186,11 @@ describe.skipIf(!REDIS)('score --redis ending early withdraws its queued jobs', 
 /** Starts a private redis-server (killed after each test). */
 async function startRedis(): Promise<{ url: string; port: number; server: ChildProcess }> {
   const r = await startPrivateRedis();
-  children.push(r.server);
+  track(r.server);
   return r;
 }
 
-describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
+describeWithRedisAnd(NEEDS_REDIS_SERVER)('score --redis when Redis stops mid-run', () => {
   it('exits 1 within seconds naming the URL and --resume; the output holds the whole lines scored before', async () => {
     const { dir, corpus } = corpusFile(200);
     const out = join(dir, 'scores.jsonl');
@@ -222,7 +225,7 @@ describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis stops mid
   }, 120_000);
 });
 
-describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis restarts without its data', () => {
+describeWithRedisAnd(NEEDS_REDIS_SERVER)('score --redis when Redis restarts without its data', () => {
   it('exits 1 within seconds naming the loss and --resume, instead of waiting for ever; whole lines only', async () => {
     const { dir, corpus } = corpusFile(200);
     const out = join(dir, 'scores.jsonl');
@@ -240,7 +243,7 @@ describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis restarts 
     await new Promise((r) => setTimeout(r, 1500));
     const lost = Date.now();
     const second = await startPrivateRedis(first.port);
-    children.push(second.server);
+    track(second.server);
     const r = await Promise.race([
       run.ended,
       new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 30_000)),
@@ -259,7 +262,7 @@ describe.skipIf(!REDIS || !HAS_REDIS_SERVER)('score --redis when Redis restarts 
   }, 120_000);
 });
 
-describe.skipIf(!REDIS)('score --redis killed with SIGKILL', () => {
+describeWithRedis('score --redis killed with SIGKILL', () => {
   it('keeps the lines finished over a second before: they reach the file without 64 KiB of them', async () => {
     const { dir, corpus } = corpusFile(200);
     const out = join(dir, 'scores.jsonl');

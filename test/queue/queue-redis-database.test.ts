@@ -5,20 +5,15 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 import { runCli } from '../helpers/run-cli.js';
+import { describeWithRedis, TEST_REDIS } from '../helpers/worker-process.js';
 
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue database checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
+const REDIS = TEST_REDIS;
 
 /** Drains a run, bounded: undefined when it neither ended nor failed within `ms`. */
 async function endOf(run: AsyncIterable<ScoreOutcome>, ms: number): Promise<unknown> {
@@ -31,7 +26,7 @@ async function endOf(run: AsyncIterable<ScoreOutcome>, ms: number): Promise<unkn
   return Promise.race([drained, new Promise((ok) => setTimeout(() => ok(undefined), ms))]);
 }
 
-describe.skipIf(!REDIS)('a Redis URL naming a database Redis does not have', () => {
+describeWithRedis('a Redis URL naming a database Redis does not have', () => {
   const url = `${REDIS!.replace(/\/\d*$/, '')}/99`;
 
   it('fails the producer and the worker at start with REDIS_UNREACHABLE naming the database', async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
 import { scoreCorpusOnQueue } from '../../src/corpus/queue/score-on-queue.js';
@@ -11,28 +11,20 @@ import { scoreCorpus } from '../../src/corpus/score-corpus.js';
 import { writeScores } from '../../src/corpus/score-to-file.js';
 import type { ScoreOutcome } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
-import { startWorkerProcess } from '../helpers/worker-process.js';
-
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue scoring: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
-
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+import { describeWithRedis, TEST_REDIS as REDIS, startWorkerProcess } from '../helpers/worker-process.js';
 
 /** Starts `botlens worker` in a child process; resolves once it says it is ready. */
 function startWorker(queue: string): Promise<ChildProcess> {
-  return startWorkerProcess(
-    ['--redis', REDIS!, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500'],
-    (c) => children.push(c),
-  );
+  return startWorkerProcess([
+    '--redis',
+    REDIS!,
+    '--queue',
+    queue,
+    '--lock-duration',
+    '1500',
+    '--stalled-interval',
+    '500',
+  ]);
 }
 
 /**
@@ -64,7 +56,7 @@ async function collect(it: AsyncIterable<ScoreOutcome>): Promise<ScoreOutcome[]>
   return out;
 }
 
-describe.skipIf(!REDIS)('scoring through a BullMQ queue on Redis', () => {
+describeWithRedis('scoring through a BullMQ queue on Redis', () => {
   it('two worker processes give the same results as local scoring, even when one is killed mid-run', async () => {
     const queue = `botlens-test-${randomUUID()}`;
     const lines = syntheticCorpus(600);

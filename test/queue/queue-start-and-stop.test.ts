@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { buildScoringDetector } from '../../src/corpus/build-detector.js';
 import { startQueueWorker } from '../../src/corpus/queue/queue-worker.js';
 import {
@@ -17,14 +17,9 @@ import type { ScoreOutcome, ScoringDetector } from '../../src/corpus/types.js';
 import { HEURISTIC, syntheticCorpus } from '../corpus/corpus-fixture.js';
 import { fitWithCli } from '../helpers/fit-with-cli.js';
 import { runCli } from '../helpers/run-cli.js';
+import { describeWithRedis, TEST_REDIS } from '../helpers/worker-process.js';
 
-/** A real redis-server for these tests (.ci/run starts one on a free loopback port and sets this). */
-const REDIS = process.env['BOTLENS_TEST_REDIS_URL'];
-if (!REDIS) {
-  console.warn(
-    '[botlens tests] skipped queue start/stop checks: set BOTLENS_TEST_REDIS_URL=redis://127.0.0.1:PORT (a running redis-server)',
-  );
-}
+const REDIS = TEST_REDIS;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const queues: string[] = [];
@@ -70,7 +65,7 @@ async function savedHeuristic(): Promise<string> {
   return file;
 }
 
-describe.skipIf(!REDIS)('queue scoring: what a run applies, how it starts and stops', () => {
+describeWithRedis('queue scoring: what a run applies, how it starts and stops', () => {
   it('applies the load options of a { file, options } detector as a local run does (threshold, model folder)', async () => {
     const queue = newQueue();
     const file = await savedHeuristic();

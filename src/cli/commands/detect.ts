@@ -16,6 +16,7 @@ import {
   type TranscriptFlags,
   transcriptOptionsFromFlags,
 } from '../transcript-flags.js';
+import { usageError } from '../usage-error.js';
 
 interface DetectFlags extends DetectorFlags, TranscriptFlags {
   pretty?: boolean;
@@ -169,11 +170,9 @@ export function registerDetectCommand(program: Command): void {
         ),
       { strategy: 'weighted-mean', preset: 'fitted-only' },
     ),
-  ).action(async (file: string, flags: DetectFlags) => {
-    if (flags.json && flags.pretty) {
-      const { InvalidOptionsError } = await import('../../errors/invalid-options-error.js');
-      throw new InvalidOptionsError('--pretty', 'give --json or --pretty, not both');
-    }
+  ).action(async (file: string, flags: DetectFlags, cmd: Command) => {
+    if (flags.json && flags.pretty)
+      usageError(cmd, '--json and --pretty cannot both be given: give one of them');
     await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until detection has run: the detector's own load shares them.

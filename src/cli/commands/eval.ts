@@ -30,7 +30,7 @@ import {
   transcriptOptionsFromFlags,
   WHOLE_CHATS,
 } from '../transcript-flags.js';
-import { usageError } from '../usage-error.js';
+import { usageChecks, usageError } from '../usage-error.js';
 
 type EvalFlags = DetectorFlags &
   TranscriptFlags & {
@@ -122,6 +122,7 @@ export function registerEvalCommand(program: Command): void {
     if (flags.groupBy !== undefined && !flags.fit) {
       usageError(cmd, '--group-by groups the fit: give --fit <file> with it, or leave --group-by out');
     }
+    const note = usageChecks(cmd, () => checkGroupBy(flags, flags.groupBy));
     await checkCommandPackages({ flags });
     const loadBar = loadProgressFor(flags.quiet);
     // The models the check loads stay loaded until the evaluation has run: the detector's own load shares them.
@@ -133,7 +134,7 @@ export function registerEvalCommand(program: Command): void {
           inputs: flags.data === STDIN ? [] : [flags.data],
         });
       }
-      await evaluate(flags, prefix, loadBar);
+      await evaluate(flags, prefix, loadBar, note);
     } finally {
       loadBar?.stop(); // also when the check refuses or the data cannot be read
       await releaseChecked();
@@ -141,13 +142,16 @@ export function registerEvalCommand(program: Command): void {
   });
 }
 
-/** Reads the data, builds (and with `--fit` fits) the detector, evaluates it and prints the report. */
+/**
+ * Reads the data, builds (and with `--fit` fits) the detector, evaluates it and prints the report; `note` (from
+ * `checkGroupBy`) is printed before the fit.
+ */
 async function evaluate(
   flags: EvalFlags,
   prefix: number | undefined,
   loadBar: ReturnType<typeof loadProgressFor>,
+  note: string | undefined,
 ): Promise<void> {
-  const note = checkGroupBy(flags, flags.groupBy);
   // --prefix counts the target's messages from the chat's start: with --truncate the chats are read whole, and
   // evaluateDetector cuts each to its last --max-messages after the prefix (never before, which would shift it).
   const cutAfterPrefix = prefix !== undefined && flags.truncate === true;

@@ -10,7 +10,7 @@ import { loadProgressFor, loadProgressOptions } from '../load-progress.js';
 import { STDIN, STDOUT, writeStdout } from '../standard-streams.js';
 import { createTaskProgress } from '../task-progress.js';
 import { addTranscriptFlags, readLabelledWithFlags, type TranscriptFlags } from '../transcript-flags.js';
-import { usageError } from '../usage-error.js';
+import { usageChecks, usageError } from '../usage-error.js';
 
 interface FitFlags extends DetectorFlags, TranscriptFlags {
   data: string;
@@ -48,6 +48,8 @@ export function registerFitCommand(program: Command): void {
       { strategy: FIT_STRATEGY, preset: 'fit' },
     ),
   ).action(async (flags: FitFlags, cmd: Command) => {
+    // A --group-by the ensemble has no use for is a usage error, before any file is checked or read.
+    const note = usageChecks(cmd, () => checkGroupBy(flags, flags.groupBy));
     const toStdout = flags.out === STDOUT;
     if (toStdout && flags.json) {
       usageError(
@@ -63,7 +65,6 @@ export function registerFitCommand(program: Command): void {
       ]);
     }
     await checkCommandPackages({ flags });
-    const note = checkGroupBy(flags, flags.groupBy);
     const train = await readLabelledWithFlags(flags.data, flags, '--data', groupByFields(flags.groupBy));
     const loadBar = loadProgressFor(flags.quiet);
     const detector = await detectorFromFlags(flags, loadProgressOptions(loadBar));

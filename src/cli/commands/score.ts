@@ -31,7 +31,7 @@ import { queueOption, redisOption } from '../queue-option.js';
 import { refuseUnfittedSpec } from '../refuse-unfitted.js';
 import { reportFailedMembers } from '../report-failed-members.js';
 import { MAX_SCORE_WORKERS, parseWorkers, scoreWorkerThreads } from '../score-workers.js';
-import { STDIN } from '../standard-streams.js';
+import { hintWhenStdinIsTerminal, STDIN } from '../standard-streams.js';
 import { BAR_TERMINAL_OPTIONS } from '../terminal-bars.js';
 import {
   addTranscriptFlags,
@@ -167,7 +167,7 @@ export function registerScoreCommand(program: Command): void {
         )
         .argument(
           '<corpus>',
-          'JSONL file: one { "messages": [...], "target": "...", "id"?: ... } per line (a file, not - : --resume reads it again)',
+          'JSONL file: one { "messages": [...], "target": "...", "id"?: ... } per line, or - for standard input (not with --resume, which reads the corpus again)',
         )
         .requiredOption(
           '--out <file>',
@@ -208,10 +208,10 @@ export function registerScoreCommand(program: Command): void {
     ),
     { strategy: 'weighted-mean', preset: 'fitted-only' },
   ).action(async (corpus: string, flags: ScoreFlags, cmd: Command) => {
-    if (corpus === STDIN) {
+    if (corpus === STDIN && flags.resume) {
       usageError(
         cmd,
-        'score reads its corpus from a file, not standard input (- ): it reads it again to --resume an interrupted run. Save the input to a file first (cat > corpus.jsonl) and score that',
+        '--resume cannot continue a corpus read from standard input (-): it reads the corpus again to skip the lines already scored. Save the input to a file (cat > corpus.jsonl) and score that file with --resume',
       );
     }
     // Before any model loads or any bar is drawn: an --out that exists without --resume, an output that is the input.
@@ -234,14 +234,18 @@ export function registerScoreCommand(program: Command): void {
     const loadBar = loadProgressFor(flags.progress === false);
     let checked: ScoringDetectorFromFlags;
     try {
-      checked = await scoringDetectorFromFlags(flags, { ...loadProgressOptions(loadBar), inputs: [corpus] });
+      checked = await scoringDetectorFromFlags(flags, {
+        ...loadProgressOptions(loadBar),
+        inputs: corpus === STDIN ? [] : [corpus],
+      });
     } finally {
       loadBar?.stop();
     }
     // In this thread (--workers 0), the check's models stay loaded until scoring ends: the detector's load shares them.
     const { detector, release } = checked;
     try {
-      await checkReadable(corpus); // where the check loaded nothing, still before the scorer loads a model
+      // Where the check loaded nothing, still before the scorer loads a model.
+      if (corpus !== STDIN) await checkReadable(corpus);
       // Every member loads here, before a line is read (a queue's workers load their own models, where they run).
       const members =
         flags.redis === undefined ? await checkMembersLoad(detector, flags.allowPartial ?? false) : undefined;
@@ -279,7 +283,10 @@ async function scoreWith(
 ): Promise<void> {
   const batchSize = parseCount('--batch-size', flags.batchSize, 1);
   const evidence = flags.evidence ?? false;
-  const bar = await progressBar(corpus, flags.progress !== false);
+  const fromStdin = corpus === STDIN;
+  // Standard input is read as a stream, once (its size is unknown: no bar over the bytes).
+  const source = fromStdin ? process.stdin : corpus;
+  const bar = fromStdin ? undefined : await progressBar(corpus, flags.progress !== false);
   let outcomes: Parameters<typeof writeScores>[1];
   let queueRun: QueueRun | undefined;
   if (flags.redis) {
@@ -289,7 +296,7 @@ async function scoreWith(
     await release(); // the queue's workers load their own models
     outcomes = (afterLine, onBytes) =>
       scoreCorpusOnQueueWith(
-        corpus,
+        source,
         {
           redis,
           detector,
@@ -322,7 +329,7 @@ async function scoreWith(
     if (threads !== 0) await release(); // worker threads load their own models
     outcomes = (afterLine, onBytes) =>
       scoreCorpusWith(
-        corpus,
+        source,
         {
           detector,
           evidence,
@@ -335,6 +342,7 @@ async function scoreWith(
         { unfittedChecked: true },
       );
   }
+  if (fromStdin) hintWhenStdinIsTerminal('the corpus (JSONL, one transcript per line)');
   let summary: Awaited<ReturnType<typeof writeScores>>;
   // However a queue run ends early (Ctrl-C, SIGTERM, a closed standard output), its queued jobs are withdrawn
   // first.
@@ -359,6 +367,10 @@ async function scoreWith(
       const written = (await halt?.()) ?? 0;
       if (stream)
         return `botlens score: interrupted after writing ${written} line(s); --out ${flags.out} is not a file, so --resume cannot continue it: score into a file to resume`;
+      if (fromStdin)
+        return existsSync(flags.out)
+          ? `botlens score: interrupted after writing ${written} line(s) of this run (scored or rejected), each whole; the corpus came from standard input, which --resume cannot read again: to continue ${flags.out}, save the same input to a file and score that file with --resume`
+          : undefined;
       return existsSync(flags.out)
         ? `botlens score: interrupted after writing ${written} line(s) of this run (scored or rejected), each whole: run the same command with --resume to continue ${flags.out} after them`
         : undefined;

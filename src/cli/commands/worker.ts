@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseCount } from '../../flags/parse-number.js';
 import { countArg } from '../flag-parsers.js';
 import { queueOption, redisOption } from '../queue-option.js';
+import { reportError } from '../report-error.js';
 
 interface WorkerFlags {
   redis: string;
@@ -12,7 +13,11 @@ interface WorkerFlags {
   maxStalled?: string;
 }
 
-/** `botlens worker --redis URL`: scores queued batches until SIGINT or SIGTERM. */
+/**
+ * `botlens worker --redis URL`: scores queued batches until SIGINT or SIGTERM, then finishes the active job and
+ * exits 0; when Redis stops answering while it stops, it says so in one line (the jobs it held go to another worker
+ * once their lock expires) and exits 1 within seconds instead of waiting for Redis.
+ */
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
@@ -69,6 +74,12 @@ export function registerWorkerCommand(program: Command): void {
         process.on('SIGTERM', stop);
       });
       process.stderr.write('botlens worker: finishing the active job and stopping\n');
-      await worker.close();
+      try {
+        await worker.close();
+      } catch (err) {
+        // Redis stopped answering: one line saying what becomes of the jobs, then exit 1 at once (the Redis client
+        // may hold a timer for a while, and there is nothing left to wait for).
+        process.exit(reportError(err, (s) => process.stderr.write(s)));
+      }
     });
 }

@@ -53,8 +53,67 @@ export interface QueueWorkerOptions extends QueueConnectionOptions {
 export interface QueueWorker {
   /** Resolves once connected and waiting for jobs. */
   ready(): Promise<void>;
-  /** Stops taking jobs, finishes the active ones, disconnects and disposes the detectors. */
+  /**
+   * Stops taking jobs, finishes the active ones, disconnects and disposes the detectors. While it waits, it checks
+   * Redis every second: when Redis stops answering (3 attempts to reach it, as at start: about 2 s when it refuses
+   * connections, up to 3 × `connectTimeout` plus 1.5 s when its host does not answer), it stops waiting, disposes
+   * the detectors and rejects, so a worker never hangs on a Redis that is gone.
+   *
+   * @throws BotlensError `REDIS_UNREACHABLE` when Redis stopped answering before the worker could stop cleanly:
+   *   the jobs it held were not handed back, and BullMQ gives each to another worker once its lock expires
+   *   (`lockDuration`), or fails it after `maxStalledCount` stalls. The Redis client may still hold timers for up
+   *   to `stalledInterval`: a process that is ending can exit at once (`botlens worker` does, exit 1).
+   */
   close(): Promise<void>;
+}
+
+/** A Redis client, as {@link closeWhileRedisAnswers} stops it. */
+interface Disconnectable {
+  disconnect(): void;
+}
+
+/** How often a closing worker checks that Redis still answers, in ms. */
+const CLOSE_CHECK_INTERVAL = 1000;
+
+/**
+ * Closes `worker` as BullMQ does (the active jobs finish first), checking Redis every {@link CLOSE_CHECK_INTERVAL}
+ * ms meanwhile: BullMQ's close waits for ever on a Redis that is gone (its commands are queued for a reconnect
+ * that never comes), so once Redis stops answering this stops waiting and throws.
+ */
+async function closeWhileRedisAnswers(
+  worker: { close(): Promise<void>; client: Promise<Disconnectable> },
+  redis: string,
+  connectTimeout: number,
+  settings: { lockDuration: number; maxStalledCount: number },
+): Promise<void> {
+  let closed = false;
+  const closing = worker.close().then(() => {
+    closed = true;
+  });
+  closing.catch(() => undefined); // thrown below when it is awaited
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise((tick) => (timer = setTimeout(tick, CLOSE_CHECK_INTERVAL)))]);
+    clearTimeout(timer);
+    if (closed) return;
+    try {
+      await probeRedis(redis, connectTimeout);
+    } catch (err) {
+      if (closed) return;
+      // Stop both clients' reconnecting (the blocking one is protected in BullMQ's types: read by name, and
+      // skipped should a release rename it); BullMQ's own close stays pending, holding at most its stalled-job timer.
+      const blocking = (worker as { blockingConnection?: { client?: Promise<Disconnectable> } })
+        .blockingConnection?.client;
+      for (const client of [worker.client, blocking])
+        void client?.then((c) => c.disconnect()).catch(() => undefined);
+      const why = err instanceof Error ? err.message.replace(/: check .*$/s, '') : String(err);
+      throw new BotlensError(
+        'REDIS_UNREACHABLE',
+        `${why} while the worker was stopping, so it stopped without handing back the jobs it held: BullMQ gives each to another worker once its lock expires (${settings.lockDuration} ms after it was last renewed), or fails it and reports it to its producer when it has stalled more than ${settings.maxStalledCount} time(s).`,
+        { cause: err },
+      );
+    }
+  }
 }
 
 const QUEUE_WORKER_OPTION_KEYS: OptionKeys<QueueWorkerOptions> = {
@@ -172,8 +231,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       await worker.waitUntilReady();
     },
     close: async () => {
-      await worker.close();
-      await cache.dispose();
+      try {
+        await closeWhileRedisAnswers(worker, redis, connectTimeout, { lockDuration, maxStalledCount });
+      } finally {
+        await cache.dispose();
+      }
     },
   };
 }
