@@ -206,7 +206,11 @@ export class Ensemble implements Detector {
    *   fails too is replayed again only 2, 4, 8... messages later (each push in between reports its last error);
    *   `detectTimeline` tries such a member once more after the last message, so its last point equals
    *   `detect()`'s when the member works again by then. A push that rejects
-   *   (cancelled, or every member failed) leaves the stream as it was before it.
+   *   (cancelled, or every member failed) leaves the stream as it was before it: its message is not counted. A
+   *   push given a `signal` rejects with `AbortedError` as soon as it aborts, even while a member's stream that
+   *   ignores the signal is still working (its work runs on, and {@link Ensemble.dispose} waits for it); the next
+   *   push replays the kept messages into every member's stream first. A push's options are checked like
+   *   `detect()`'s: an unknown key (`sigal`) rejects with `InvalidOptionsError` and changes nothing.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble
    *
@@ -227,7 +231,7 @@ export class Ensemble implements Detector {
       this.#checkUsable();
       return this.#inflight.track(start(), `member "${member}"`);
     };
-    return openEnsembleStream(this.#members, opts, track, (support, outcomes, signal) => {
+    return openEnsembleStream(this.name, this.#members, opts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
         return waitingResult(this.name, this.strategy, this.#threshold, support);
