@@ -471,14 +471,17 @@ export class Ensemble implements Detector {
     }
   }
 
-  /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
+  /**
+   * Runs and combines the members on validated transcripts; see detect/detectBatch. The call returns at the
+   * abort even when a member ignores its signal: the whole run is raced against the signal once (one abort
+   * listener per call, none without a signal), not each member call. The members' work runs on, tracked (dispose()
+   * waits for it) and observed; a later stage (cascade) is not started once the signal aborted.
+   */
   #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
     const member = (j: number, active: readonly number[]) => {
       // A later stage (cascade) that starts after dispose() began must not call a disposed member.
       this.#checkUsable();
-      // dispose() waits for the member's work; the call itself returns at the abort, even when the member
-      // ignores its signal (the work runs on, tracked and observed).
-      const work = this.#inflight.track(
+      return this.#inflight.track(
         runMemberBatch(
           this.#members[j]!,
           active.map((i) => valids[i]!),
@@ -487,9 +490,8 @@ export class Ensemble implements Detector {
         ),
         `member "${this.#o.names[j]!}"`,
       );
-      return raceAbort(work, run.signal, run.what);
     };
-    return this.#combine(valids.map(transcriptSupport), member, run);
+    return raceAbort(this.#combine(valids.map(transcriptSupport), member, run), run.signal, run.what);
   }
 
   /** Runs the strategy's stages with `runMember` supplying member outcomes, and builds the results. */
