@@ -33,6 +33,7 @@ import {
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
+import { DETECT_WITH_MEMBER_DEADLINE, type MemberDeadline, withinMemberDeadline } from './member-deadline.js';
 import { copiesOf, cutSources, MemberExamples } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
@@ -143,22 +144,46 @@ export class Ensemble implements Detector {
    * const r = await ensemble.detect(transcript, { signal: AbortSignal.timeout(5000) });
    * ```
    */
-  async detect(t: Transcript, opts: DetectOptions = {}): Promise<EnsembleResult> {
+  detect(t: Transcript, opts: DetectOptions = {}): Promise<EnsembleResult> {
+    // Not async itself: one promise per call, #detect's (a wrapper would add one, and turns, per request).
+    try {
+      refuseUnknownDetectOptions(opts, 'detect', this.name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#detect(t, opts.signal, undefined);
+  }
+
+  /** `detect()` once its options were checked, with an optional bound on some members' time. */
+  async #detect(
+    t: Transcript,
+    signal: AbortSignal | undefined,
+    memberDeadline: MemberDeadline | undefined,
+  ): Promise<EnsembleResult> {
     const started = nowMs();
     const what = `Ensemble "${this.name}" detect()`;
-    refuseUnknownDetectOptions(opts, 'detect', this.name);
     this.#checkUsable();
-    AbortedError.throwIfAborted(opts.signal, what);
+    AbortedError.throwIfAborted(signal, what);
     const v = validateKnown(t);
     this.#combiner.checkFitted(this.name);
     const [r] = await this.#run([v], {
-      signal: opts.signal,
+      signal,
       what,
       started,
       threshold: this.#threshold,
       stopEarly: true,
+      ...(memberDeadline !== undefined && { memberDeadline }),
     });
     return r!;
+  }
+
+  static {
+    // The service's warm-up bounds its optional members (see member-deadline.ts); not part of the public API.
+    Object.defineProperty(Ensemble.prototype, DETECT_WITH_MEMBER_DEADLINE, {
+      value(this: Ensemble, t: Transcript, deadline: MemberDeadline): Promise<EnsembleResult> {
+        return this.#detect(t, undefined, deadline);
+      },
+    });
   }
 
   /**
@@ -478,18 +503,23 @@ export class Ensemble implements Detector {
    * waits for it) and observed; a later stage (cascade) is not started once the signal aborted.
    */
   #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
+    const bounded = run.memberDeadline;
     const member = (j: number, active: readonly number[]) => {
       // A later stage (cascade) that starts after dispose() began must not call a disposed member.
       this.#checkUsable();
-      return this.#inflight.track(
+      const name = this.#o.names[j]!;
+      const work = this.#inflight.track(
         runMemberBatch(
           this.#members[j]!,
           active.map((i) => valids[i]!),
           run.signal,
           run.what,
         ),
-        `member "${this.#o.names[j]!}"`,
+        `member "${name}"`,
       );
+      return bounded?.members.includes(name)
+        ? withinMemberDeadline(work, active.length, name, bounded, run.started)
+        : work;
     };
     return raceAbort(this.#combine(valids.map(transcriptSupport), member, run), run.signal, run.what);
   }
