@@ -108,7 +108,7 @@ describe('an ensemble stream push with a member whose stream ignores its signal'
 });
 
 describe('Ensemble.detect with a signal', () => {
-  it('adds one abort listener per call, whatever the number of members', async () => {
+  it('adds one abort listener per call, whatever the number of members, and still returns at the abort', async () => {
     const e = new Ensemble([quick('a', 0.2), quick('b', 0.4), quick('c', 0.6)], {
       strategy: 'weighted-mean',
     });
@@ -129,6 +129,21 @@ describe('Ensemble.detect with a signal', () => {
     expect(r.members).toHaveLength(3);
     // Before: one per member (3), each added and removed.
     expect([added, removed]).toEqual([1, 1]);
+    // Raced once, the call still returns at the abort while a member ignores its signal.
+    const deaf: Detector = {
+      name: 'deaf',
+      async detect(x: Transcript): Promise<Detection> {
+        validateTranscript(x);
+        await new Promise((done) => setTimeout(done, 2000));
+        return validDetection('deaf', 0.5);
+      },
+    };
+    const slow = new Ensemble([quick('a', 0.2), deaf], { strategy: 'cascade', costs: { a: 1, deaf: 2 } });
+    const started = performance.now();
+    setTimeout(() => ac.abort(), 50);
+    await expect(slow.detect(t, { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    await slow.dispose();
   });
 });
 
