@@ -43,7 +43,11 @@ describe('heuristic evidence on tokenizer spacing', () => {
 
 describe('the optional-member warning', () => {
   it('ends the error sentence with one stop', () => {
-    const w = degradedWarning({ detector: 'nli', error: 'Cannot load the model (/m/onnx/model.onnx).' });
+    const w = degradedWarning({
+      detector: 'nli',
+      error: 'Cannot load the model (/m/onnx/model.onnx).',
+      timedOut: false,
+    });
     expect(w).toContain('(/m/onnx/model.onnx). Fix');
     expect(w).not.toContain('..');
   });

@@ -37,6 +37,26 @@ export function refuseUnknownDetectOptions(
 }
 
 /**
+ * Refuses a key that {@link DetectOptions} does not have in a stream's `push()` options (`sigal` for `signal`).
+ *
+ * @param opts - the options as given (`undefined` passes)
+ * @param detector - the detector's name, when the stream knows it (the error then names it)
+ * @throws InvalidOptionsError naming the unknown key
+ * @internal
+ */
+export function refuseUnknownPushOptions(
+  opts: DetectOptions | undefined,
+  detector: string | undefined,
+): void {
+  if (opts === undefined) return;
+  refuseUnknownKeys(
+    opts,
+    DETECT_OPTION_KEYS,
+    detector === undefined ? "the options of a stream's push()" : methodOptionsOf('push', detector),
+  );
+}
+
+/**
  * Refuses a key that {@link StreamOptions} does not have (`limts` for `limits`).
  *
  * @param opts - the options as given

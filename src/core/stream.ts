@@ -3,7 +3,7 @@ import { checkedDetection } from './assert-detection.js';
 import { abstained, nowMs } from './detection.js';
 import type { Detection, DetectionStream, DetectOptions, Detector, StreamOptions } from './detector.js';
 import { MessageLog } from './message-log.js';
-import { refuseUnknownStreamOptions } from './method-options.js';
+import { refuseUnknownPushOptions, refuseUnknownStreamOptions } from './method-options.js';
 import type { Message } from './transcript.js';
 import { type ValidationLimits, validateTranscript } from './validate.js';
 
@@ -16,6 +16,11 @@ import { type ValidationLimits, validateTranscript } from './validate.js';
  * `detect()` applies them): the push that would pass `maxMessages` rejects with `InvalidTranscriptError` naming
  * `maxMessages`, and the stream keeps judging the messages it has. Raise `limits.maxMessages` for long chats.
  *
+ * Each push's options are checked as `detect()`'s are, whatever the stream (a plug-in detector's own included): an
+ * unknown key (`sigal` for `signal`) rejects the push with `InvalidOptionsError`, "did you mean" included, before
+ * the stream sees it. A plug-in's own stream is handed back behind a proxy that checks them; its other methods and
+ * properties stay reachable.
+ *
  * @param detector - the detector to run
  * @param opts - the target speaker, profile and validation limits
  * @throws InvalidTranscriptError when `opts.target` is not a non-empty string or the profile is malformed
@@ -27,8 +32,74 @@ import { type ValidationLimits, validateTranscript } from './validate.js';
  */
 export function openStream(detector: Detector, opts: StreamOptions): DetectionStream {
   refuseUnknownStreamOptions(opts, 'the options of openStream()');
+  return withCheckedPushes(openMemberStream(detector, opts), detector.name);
+}
+
+/**
+ * {@link openStream} without the check of each push's options: for a caller that checks them once itself (an
+ * ensemble's stream, whose pushes go to every member's stream at every message).
+ *
+ * @param detector - the detector to run
+ * @param opts - the target speaker, profile and validation limits (checked by the caller)
+ * @internal
+ */
+export function openMemberStream(detector: Detector, opts: StreamOptions): DetectionStream {
   if (detector.stream) return detector.stream(opts);
   return recomputingStream(detector, opts);
+}
+
+/**
+ * Marks a stream whose `push` refuses unknown option keys itself (the recomputing stream, an ensemble's,
+ * {@link ImmediateStream}s), so {@link withCheckedPushes} returns it as it is. Shared by every copy of botlens.
+ */
+const CHECKS_PUSH_OPTIONS: unique symbol = Symbol.for('botlens.stream.checksPushOptions');
+
+/**
+ * Marks `s` as a stream whose `push` refuses unknown option keys itself, and returns it. @internal
+ *
+ * @param s - the stream
+ */
+export function markPushOptionsChecked<S extends DetectionStream>(s: S): S {
+  Object.defineProperty(s, CHECKS_PUSH_OPTIONS, { value: true });
+  return s;
+}
+
+/**
+ * `s`, with every `push` (and `pushNow`) refusing an option key {@link DetectOptions} does not have (`sigal` for
+ * `signal`, with "did you mean") as `detect()` does: a misspelt `signal` would otherwise leave the push
+ * impossible to cancel, without a word. A stream that checks its pushes itself is returned as it is; any other
+ * (a plug-in detector's own `stream()`) is wrapped in a proxy that checks, then hands every call and property on
+ * to the stream itself.
+ *
+ * @param s - the stream
+ * @param detector - the detector's name, for the error
+ * @internal
+ */
+export function withCheckedPushes(s: DetectionStream, detector: string): DetectionStream {
+  if ((s as { [CHECKS_PUSH_OPTIONS]?: true })[CHECKS_PUSH_OPTIONS] === true) return s;
+  const push = (message: Message, opts?: DetectOptions): Promise<Detection> => {
+    try {
+      refuseUnknownPushOptions(opts, detector);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return s.push(message, opts);
+  };
+  const pushNow = (message: Message, opts: DetectOptions): Detection => {
+    refuseUnknownPushOptions(opts, detector);
+    return (s as SyncPushStream).pushNow(message, opts);
+  };
+  return new Proxy(s, {
+    get(target, key) {
+      if (key === 'push') return push;
+      if (key === 'pushNow' && typeof (target as Partial<SyncPushStream>).pushNow === 'function')
+        return pushNow;
+      if (key === CHECKS_PUSH_OPTIONS) return true;
+      const v: unknown = Reflect.get(target, key, target);
+      // Bound to the stream itself: a class stream's methods may read its private fields.
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /**
@@ -63,8 +134,13 @@ export function recomputingStream(
   for (const m of seed) log.append(m);
   let latest: Detection | undefined;
   let chain: Promise<unknown> = Promise.resolve();
-  return {
+  return markPushOptionsChecked({
     push(message: Message, detectOpts?: DetectOptions): Promise<Detection> {
+      try {
+        refuseUnknownPushOptions(detectOpts, detector.name);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       const run = chain.then(async () => {
         const started = nowMs();
         AbortedError.throwIfAborted(detectOpts?.signal, `${detector.name} stream`);
@@ -96,7 +172,7 @@ export function recomputingStream(
       return run;
     },
     detection: () => latest,
-  };
+  });
 }
 
 /**
@@ -163,8 +239,10 @@ export interface SyncPushStream extends DetectionStream {
  * @internal
  */
 export abstract class ImmediateStream implements SyncPushStream {
+  /** Refuses an unknown option key (as `detect()` does), then runs `pushNow`. */
   push(message: Message, opts: DetectOptions = {}): Promise<Detection> {
     try {
+      refuseUnknownPushOptions(opts, undefined);
       return Promise.resolve(this.pushNow(message, opts));
     } catch (err) {
       return Promise.reject(err);
@@ -180,6 +258,8 @@ export abstract class ImmediateStream implements SyncPushStream {
 
   abstract detection(): Detection | undefined;
 }
+// Its push checks the option keys: openStream hands such a stream on as it is.
+Object.defineProperty(ImmediateStream.prototype, CHECKS_PUSH_OPTIONS, { value: true });
 
 /**
  * A stream that can bring its detection up to date once the last message was pushed: an ensemble's, whose

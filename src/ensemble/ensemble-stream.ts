@@ -7,10 +7,13 @@ import type {
   StreamOptions,
 } from '../core/detector.js';
 import { MessageLog } from '../core/message-log.js';
+import { refuseUnknownPushOptions } from '../core/method-options.js';
+import { raceAbort } from '../core/race-abort.js';
 import {
   canPushNow,
   type FinishingStream,
-  openStream,
+  markPushOptionsChecked,
+  openMemberStream,
   pushNowOrLater,
   replayStream,
   type SyncPushStream,
@@ -79,11 +82,18 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  * stream as it was before it: the message is forgotten and every member is replayed at the next push, since
  * some may have taken it.
  *
+ * A push rejects with `AbortedError` as soon as its `signal` aborts, even while a member's stream that ignores
+ * the signal is still working: that push is then undone as any rejected push is (its message forgotten, every
+ * member replayed at the next push), and the member's work runs on, tracked (the ensemble's `dispose()` waits for
+ * it) and observed; its answer is dropped. A push whose options hold an unknown key (`sigal`) rejects with
+ * `InvalidOptionsError` before anything changes.
+ *
  * The ensemble's own check of each message uses `opts.limits` (when given; the members apply their own
  * otherwise). Pushes are serialized. When nothing is queued, no member waits for a replay and every member's
  * stream can push synchronously ({@link SyncPushStream}), the push runs at once (its promise is already
  * settled): no promise per member, no turn through the chain.
  *
+ * @param name - the ensemble's name, for its errors
  * @param members - the ensemble's members, constructor order
  * @param opts - the target speaker and profile
  * @param track - starts a member's push (and its replay) and keeps it while it runs, with the member's name (the
@@ -92,12 +102,14 @@ function allCanPushNow(streams: readonly DetectionStream[]): boolean {
  * @internal
  */
 export function openEnsembleStream(
+  name: string,
   members: readonly Detector[],
   opts: StreamOptions,
   track: <T>(start: () => Promise<T>, member: string) => Promise<T>,
   combine: CombineOutcomes,
 ): FinishingStream {
-  const streams: DetectionStream[] = members.map((m) => openStream(m, opts));
+  // The members' streams as they are: this stream checks each push's options once, for all of them.
+  const streams: DetectionStream[] = members.map((m) => openMemberStream(m, opts));
   /**
    * The messages pushed so far, each checked before any member sees it: `opts.limits`, else the defaults, as
    * `Ensemble.detect()` checks a whole transcript. A push past `maxMessages` is refused with the typed error and
@@ -123,7 +135,7 @@ export function openEnsembleStream(
     return o;
   };
   let support: DetectionSupport = { targetMessages: 0, targetCharacters: 0 };
-  const what = 'Ensemble stream push()';
+  const what = `Ensemble "${name}" stream push()`;
   let latest: Detection | undefined;
   /** Each member's outcome at the latest push. */
   let seen: readonly MemberOutcome[] = [];
@@ -233,22 +245,36 @@ export function openEnsembleStream(
     }
   };
 
-  return {
+  return markPushOptionsChecked({
     push(message: Message, detectOpts: DetectOptions = {}): Promise<Detection> {
       if (busy === 0 && staleCount === 0 && allCanPushNow(streams)) {
         try {
+          refuseUnknownPushOptions(detectOpts, name);
+          // Cancelled before it started: nothing changes (a member's synchronous push might not look).
+          if (detectOpts.signal?.aborted) AbortedError.throwIfAborted(detectOpts.signal, what);
           return Promise.resolve(pushNow(message, detectOpts));
         } catch (err) {
           return Promise.reject(err);
         }
       }
+      try {
+        refuseUnknownPushOptions(detectOpts, name);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       busy++;
       const run = chain.then(async () => {
+        AbortedError.throwIfAborted(detectOpts.signal, what);
         // Checks this message alone (shape, timestamp, order), before any member sees it, so a bad message
         // reaches no member and a push costs the same at any length.
         const kept = log.append(message);
         try {
-          const outcomes = await Promise.all(streams.map((_, j) => pushMember(j, message, detectOpts)));
+          // Returns at the abort even when a member's stream ignores its signal (its work runs on, tracked).
+          const outcomes = await raceAbort(
+            Promise.all(streams.map((_, j) => pushMember(j, message, detectOpts))),
+            detectOpts.signal,
+            what,
+          );
           return conclude(message, outcomes, detectOpts.signal);
         } catch (err) {
           undo(kept);
@@ -270,8 +296,10 @@ export function openEnsembleStream(
         if (staleCount === 0 || last === undefined || latest === undefined) return latest;
         // Each member still failing tries once more, on every kept message (a forced replay), so a member that
         // recovered while backed off is counted as detect() counts it; the others keep their outcomes.
-        const outcomes = await Promise.all(
-          seen.map((o, j) => (replays[j]!.stale ? pushMember(j, last, detectOpts, true) : o)),
+        const outcomes = await raceAbort(
+          Promise.all(seen.map((o, j) => (replays[j]!.stale ? pushMember(j, last, detectOpts, true) : o))),
+          detectOpts.signal,
+          what,
         );
         latest = combine(support, outcomes, detectOpts.signal);
         seen = outcomes;
@@ -283,7 +311,7 @@ export function openEnsembleStream(
       chain = run.then(done, done);
       return run;
     },
-  };
+  });
 }
 
 /**

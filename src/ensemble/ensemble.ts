@@ -34,6 +34,7 @@ import {
 import { openEnsembleStream, waitingResult } from './ensemble-stream.js';
 import { buildResult } from './explain.js';
 import { learnCombiner } from './learn-combiner.js';
+import { DETECT_WITH_MEMBER_DEADLINE, type MemberDeadline, withinMemberDeadline } from './member-deadline.js';
 import { copiesOf, cutSources, MemberExamples } from './member-examples.js';
 import { fitMember } from './out-of-fold.js';
 import {
@@ -144,22 +145,46 @@ export class Ensemble implements Detector {
    * const r = await ensemble.detect(transcript, { signal: AbortSignal.timeout(5000) });
    * ```
    */
-  async detect(t: Transcript, opts: DetectOptions = {}): Promise<EnsembleResult> {
+  detect(t: Transcript, opts: DetectOptions = {}): Promise<EnsembleResult> {
+    // Not async itself: one promise per call, #detect's (a wrapper would add one, and turns, per request).
+    try {
+      refuseUnknownDetectOptions(opts, 'detect', this.name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#detect(t, opts.signal, undefined);
+  }
+
+  /** `detect()` once its options were checked, with an optional bound on some members' time. */
+  async #detect(
+    t: Transcript,
+    signal: AbortSignal | undefined,
+    memberDeadline: MemberDeadline | undefined,
+  ): Promise<EnsembleResult> {
     const started = nowMs();
     const what = `Ensemble "${this.name}" detect()`;
-    refuseUnknownDetectOptions(opts, 'detect', this.name);
     this.#checkUsable();
-    AbortedError.throwIfAborted(opts.signal, what);
+    AbortedError.throwIfAborted(signal, what);
     const v = validateForEnsemble(t, this.#o.limits, this.name);
     this.#combiner.checkFitted(this.name);
     const [r] = await this.#run([v], {
-      signal: opts.signal,
+      signal,
       what,
       started,
       threshold: this.#threshold,
       stopEarly: true,
+      ...(memberDeadline !== undefined && { memberDeadline }),
     });
     return r!;
+  }
+
+  static {
+    // The service's warm-up bounds its optional members (see member-deadline.ts); not part of the public API.
+    Object.defineProperty(Ensemble.prototype, DETECT_WITH_MEMBER_DEADLINE, {
+      value(this: Ensemble, t: Transcript, deadline: MemberDeadline): Promise<EnsembleResult> {
+        return this.#detect(t, undefined, deadline);
+      },
+    });
   }
 
   /**
@@ -208,7 +233,11 @@ export class Ensemble implements Detector {
    *   fails too is replayed again only 2, 4, 8... messages later (each push in between reports its last error);
    *   `detectTimeline` tries such a member once more after the last message, so its last point equals
    *   `detect()`'s when the member works again by then. A push that rejects
-   *   (cancelled, or every member failed) leaves the stream as it was before it.
+   *   (cancelled, or every member failed) leaves the stream as it was before it: its message is not counted. A
+   *   push given a `signal` rejects with `AbortedError` as soon as it aborts, even while a member's stream that
+   *   ignores the signal is still working (its work runs on, and {@link Ensemble.dispose} waits for it); the next
+   *   push replays the kept messages into every member's stream first. A push's options are checked like
+   *   `detect()`'s: an unknown key (`sigal`) rejects with `InvalidOptionsError` and changes nothing.
    * @returns the stream; `detection()` is the latest result (`undefined` before the first push)
    * @throws NotFittedError for an unfitted `stacking` ensemble
    *
@@ -233,7 +262,7 @@ export class Ensemble implements Detector {
     // stream gets them (as the limits of detect() are those of the whole call).
     const limits = opts?.limits ?? this.#o.limits;
     const streamOpts = limits === opts?.limits ? opts : { ...opts, limits };
-    const s = openEnsembleStream(this.#members, streamOpts, track, (support, outcomes, signal) => {
+    const s = openEnsembleStream(this.name, this.#members, streamOpts, track, (support, outcomes, signal) => {
       this.#checkUsable();
       if (support.targetMessages === 0)
         return waitingResult(this.name, this.strategy, this.#threshold, support);
@@ -487,13 +516,18 @@ export class Ensemble implements Detector {
     }
   }
 
-  /** Runs and combines the members on validated transcripts; see detect/detectBatch. */
+  /**
+   * Runs and combines the members on validated transcripts; see detect/detectBatch. The call returns at the
+   * abort even when a member ignores its signal: the whole run is raced against the signal once (one abort
+   * listener per call, none without a signal), not each member call. The members' work runs on, tracked (dispose()
+   * waits for it) and observed; a later stage (cascade) is not started once the signal aborted.
+   */
   #run(valids: readonly ValidTranscript[], run: RunSettings): Promise<EnsembleResult[]> {
+    const bounded = run.memberDeadline;
     const member = (j: number, active: readonly number[]) => {
       // A later stage (cascade) that starts after dispose() began must not call a disposed member.
       this.#checkUsable();
-      // dispose() waits for the member's work; the call itself returns at the abort, even when the member
-      // ignores its signal (the work runs on, tracked and observed).
+      const name = this.#o.names[j]!;
       const work = this.#inflight.track(
         runMemberBatch(
           this.#members[j]!,
@@ -501,11 +535,13 @@ export class Ensemble implements Detector {
           run.signal,
           run.what,
         ),
-        `member "${this.#o.names[j]!}"`,
+        `member "${name}"`,
       );
-      return raceAbort(work, run.signal, run.what);
+      return bounded?.members.includes(name)
+        ? withinMemberDeadline(work, active.length, name, bounded, run.started)
+        : work;
     };
-    return this.#combine(valids.map(transcriptSupport), member, run);
+    return raceAbort(this.#combine(valids.map(transcriptSupport), member, run), run.signal, run.what);
   }
 
   /** Runs the strategy's stages with `runMember` supplying member outcomes, and builds the results. */

@@ -3,6 +3,7 @@ import type { DetectionSupport } from '../core/detector.js';
 import type { ValidTranscript } from '../core/transcript.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import type { Combination } from './combination.js';
+import type { MemberDeadline } from './member-deadline.js';
 import { familiarityOf } from './novelty.js';
 import { outcomeFeatures, outcomeScore } from './run-members.js';
 import type { EnsembleCombiner } from './strategies/strategy.js';
@@ -180,4 +181,6 @@ export type RunSettings = {
   started: number;
   threshold: number;
   stopEarly: boolean;
+  /** A bound on some members' time (the service's warm-up); none: every member is waited for. */
+  memberDeadline?: MemberDeadline;
 };

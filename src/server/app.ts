@@ -11,7 +11,7 @@ import { refuseEncodedBodies, utf8JsonParser } from './json-body.js';
 import { Admission } from './limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
-import { type DegradedMember, degradedWarning, warmUp } from './readiness.js';
+import { type DegradedMember, degradedWarning, lateAnswerNote, warmUp } from './readiness.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import { apiSchemas } from './schemas.js';
@@ -37,9 +37,12 @@ export interface BotlensServer {
    */
   ready: Promise<void>;
   /**
-   * The optional members (`optionalMembers`) that failed the warm-up, known once `ready` resolved (empty before,
-   * and when every member ran). The service answers without them (each answer lists them as failed), logs each
-   * as a warning, and `/readyz` answers 200 with them under `degraded`.
+   * The optional members (`optionalMembers`) that failed the warm-up or did not answer it within `timeoutMs`,
+   * known once `ready` resolved (empty before, and when every member ran). The service is ready without them, logs
+   * each as a warning, and `/readyz` answers 200 with them under `degraded`. None is dropped: every request still
+   * runs each member (an answer lists a failing one as failed; one that holds a request past `timeoutMs` makes it
+   * a 503 `TIMEOUT`). A member that timed out is taken off the list once its warm-up answers (in-process; with
+   * `server.workers` the list stays as the warm-up found it).
    */
   degraded(): readonly DegradedMember[];
 }
@@ -190,7 +193,31 @@ export async function createServer(detector: Detector, options: ServerOptions = 
     secured: o.apiKey !== undefined,
   });
 
-  const warming = warmUp(detector, o.warmup, o.optionalMembers);
+  const warmUpStarted = performance.now();
+  /**
+   * An optional member that missed the warm-up's bound and answered since: taken off the degraded list (or its
+   * error put there), once the warm-up's own answer is in, and said in the log.
+   */
+  const onLate = (member: string, outcome: Promise<object>): void => {
+    Promise.all([warming, outcome]).then(
+      ([, answer]) => {
+        if (typeof readiness !== 'object') return;
+        const rest = readiness.degraded.filter((m) => m.detector !== member);
+        const late = answer as { error?: { message: string } };
+        if (late.error === undefined) {
+          readiness = { degraded: rest };
+          app.log.info({ member }, lateAnswerNote(member, performance.now() - warmUpStarted));
+          return;
+        }
+        const m: DegradedMember = { detector: member, error: late.error.message, timedOut: false };
+        readiness = { degraded: [...rest, m] };
+        app.log.warn({ member, err: m.error }, degradedWarning(m));
+      },
+      // A failed warm-up is reported by `ready`; a cancelled member's work says nothing more.
+      () => {},
+    );
+  };
+  const warming = warmUp(detector, o.warmup, o.optionalMembers, { timeoutMs: o.timeoutMs, onLate });
   // Settles with the warm-up detection (close() waits for it like for a request's).
   warmedUp = warming.then(
     () => {},

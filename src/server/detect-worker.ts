@@ -9,12 +9,19 @@ import type { Detection, Detector } from '../core/detector.js';
 import { detectTimeline, type TimelinePoint } from '../core/timeline.js';
 import type { Transcript } from '../core/transcript.js';
 import { type ValidationLimits, validateTranscript } from '../core/validate.js';
+import { memberDeadlineDetect } from '../ensemble/member-deadline.js';
 import type { ServiceConfig } from './config.js';
 import { detectorFromConfig } from './detector-from-config.js';
 
 /** What the pool posts to a worker. */
 export type WorkerTask =
-  | { kind: 'detect'; transcript: Transcript; timeline: boolean }
+  | {
+      kind: 'detect';
+      transcript: Transcript;
+      timeline: boolean;
+      /** The warm-up's bound on the optional members (no `onLate`: it cannot cross threads). */
+      memberDeadline?: { ms: number; members: readonly string[]; what: string };
+    }
   | { kind: 'batch'; transcripts: Transcript[] };
 
 /** What the pool gives each worker at start. */
@@ -35,7 +42,8 @@ async function run(
     return d.detectBatch ? d.detectBatch(ts) : Promise.all(ts.map((t) => d.detect(t)));
   }
   const t = validateTranscript(task.transcript, setup.limits);
-  const result = await d.detect(t);
+  const bounded = task.memberDeadline && memberDeadlineDetect(d);
+  const result = bounded ? await bounded(t, task.memberDeadline!) : await d.detect(t);
   return task.timeline
     ? { ...result, timeline: await detectTimeline(d, t, { limits: setup.limits }) }
     : result;

@@ -18,7 +18,8 @@ export interface ServerOptions {
   maxBatch?: number;
   /**
    * Time limit per detection request in milliseconds, counted from the request's arrival (queue wait included);
-   * past it the work is aborted and the answer is 503 with Retry-After.
+   * past it the work is aborted and the answer is 503 with Retry-After. Also the time an optional member
+   * (`optionalMembers`) gets to answer the warm-up.
    * @defaultValue 10000
    */
   timeoutMs?: number;
@@ -81,7 +82,9 @@ export interface ServerOptions {
   auth?: 'bearer' | 'none';
   /**
    * Ensemble members (by name) allowed to fail at warm-up; any other member that fails makes `ready` reject and
-   * keeps `/readyz` at 503.
+   * keeps `/readyz` at 503. An optional member also gets `timeoutMs` to answer the warm-up (required members get as
+   * long as they take): one still working then is listed as degraded (`timedOut`) and the service is ready without
+   * waiting for it. No member is dropped: every request still runs each one (see `BotlensServer.degraded`).
    * @defaultValue [] (every member is required)
    */
   optionalMembers?: readonly string[];

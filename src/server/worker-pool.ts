@@ -5,6 +5,7 @@ import { importOptional } from '../core/optional-import.js';
 import type { TimelinePoint } from '../core/timeline.js';
 import type { Transcript } from '../core/transcript.js';
 import type { ValidationLimits } from '../core/validate.js';
+import { DETECT_WITH_MEMBER_DEADLINE, type DetectWithMemberDeadline } from '../ensemble/member-deadline.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import type { ServiceConfig } from './config.js';
@@ -74,11 +75,16 @@ export async function createWorkerPool(
       throw err;
     }
   };
-  return {
+  const pooled: PooledDetector = {
     name: 'worker-pool',
     detect: (t, o) => run({ kind: 'detect', transcript: t, timeline: false }, o?.signal),
     detectBatch: (ts, o) => run({ kind: 'batch', transcripts: [...ts] }, o?.signal),
     detectWithTimeline: (t, o) => run({ kind: 'detect', transcript: t, timeline: true }, o?.signal),
     dispose: () => pool.destroy(),
   };
+  // The warm-up's bound on the optional members, honoured in the worker (its late answers stay there).
+  const bounded: DetectWithMemberDeadline = (t, { ms, members, what }) =>
+    run({ kind: 'detect', transcript: t, timeline: false, memberDeadline: { ms, members, what } }, undefined);
+  Object.defineProperty(pooled, DETECT_WITH_MEMBER_DEADLINE, { value: bounded });
+  return pooled;
 }

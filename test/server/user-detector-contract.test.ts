@@ -107,6 +107,9 @@ describe('routing wins over a bad JSON body', () => {
 });
 
 describe('request ids', () => {
+  /** An id the server makes: 12 hex digits drawn once per process, then a base-36 counter. */
+  const MADE_ID = /^[0-9a-f]{12}-[0-9a-z]+$/;
+
   it('echoes a valid X-Request-Id in the header and the error body, and makes one otherwise', async () => {
     const { base, post } = await startServer(userDetector('ids', () => valid('ids', 0.5)));
     const ok = await post('/v1/detect', sample, { 'x-request-id': 'client-42.a:b_c' });
@@ -118,10 +121,14 @@ describe('request ids', () => {
     for (const hostile of ['x'.repeat(129), 'has space', 'new\u00e9line']) {
       const r = await post('/v1/detect', '{oops', { 'x-request-id': hostile });
       const made = r.headers.get('x-request-id');
-      expect(made).toMatch(/^[0-9a-f-]{36}$/);
+      expect(made).toMatch(MADE_ID);
       expect(((await r.json()) as { requestId: string }).requestId).toBe(made);
     }
-    const plain = await fetch(`${base}/healthz`);
-    expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // A made id is this process's random prefix and a counter: two requests get two ids under one prefix.
+    const plain = (await fetch(`${base}/healthz`)).headers.get('x-request-id')!;
+    const next = (await fetch(`${base}/healthz`)).headers.get('x-request-id')!;
+    expect([plain, next]).toEqual([expect.stringMatching(MADE_ID), expect.stringMatching(MADE_ID)]);
+    expect(next).not.toBe(plain);
+    expect(next.split('-')[0]).toBe(plain.split('-')[0]);
   });
 });
