@@ -9,9 +9,12 @@ import type {
 import { openStream } from '../../src/core/stream.js';
 import type { Message, Transcript } from '../../src/core/transcript.js';
 import { validateTranscript } from '../../src/core/validate.js';
+import { EmbeddingCentroidDetector } from '../../src/detectors/embedding/embedding-centroid-detector.js';
 import { HeuristicDetector } from '../../src/detectors/heuristic/heuristic-detector.js';
 import { Ensemble } from '../../src/ensemble/ensemble.js';
 import type { EnsembleResult } from '../../src/ensemble/types.js';
+import { HashingEmbedder } from '../../src/runtime/hashing-embedder.js';
+import { labelled } from '../helpers/embedding-stream-fixture.js';
 import { chat } from '../helpers/transcripts.js';
 import { validDetection } from '../helpers/valid-detection.js';
 
@@ -183,5 +186,14 @@ describe("a stream push's option keys", () => {
     const live = new HeuristicDetector().stream({ target: 'b' });
     await expect(live.push(m, sigal)).rejects.toMatchObject(refused);
     expect(live.detection()).toBeUndefined();
+  });
+
+  it("are checked by the hashing embedding detector's own stream, before the message counts", async () => {
+    const d = new EmbeddingCentroidDetector({ embedder: new HashingEmbedder() });
+    await d.fit(labelled(8));
+    const live = d.stream({ target: 'b' });
+    await expect(live.push(m, sigal)).rejects.toMatchObject(refused);
+    expect(live.detection()).toBeUndefined();
+    expect((await live.push(m)).support?.targetMessages).toBe(1);
   });
 });

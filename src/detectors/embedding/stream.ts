@@ -2,6 +2,7 @@ import type { VectorIndex } from '../../ann/vector-index.js';
 import { abstained, nowMs } from '../../core/detection.js';
 import type { Detection, DetectionStream, DetectOptions, StreamOptions } from '../../core/detector.js';
 import { MessageSequence } from '../../core/message-log.js';
+import { refuseUnknownPushOptions } from '../../core/method-options.js';
 import type { SyncPushStream } from '../../core/stream.js';
 import type { Message } from '../../core/transcript.js';
 import { resolveValidationLimits } from '../../core/validate.js';
@@ -138,6 +139,11 @@ export function embeddingStream(det: StreamHost, opts: StreamOptions): SyncPushS
     canPushNow: () => busy === 0 && acc !== undefined,
     pushNow: (message: Message, o: DetectOptions = {}): Detection => hashedStep(message, o),
     push(message: Message, o: DetectOptions = {}): Promise<Detection> {
+      try {
+        refuseUnknownPushOptions(o, det.name);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       // Nothing queued and the text hashed: the push runs now (the same work, without a turn through the chain).
       if (busy === 0 && acc) {
         try {
