@@ -1,11 +1,14 @@
 /**
- * The keys a request body may have at its top level (and each transcript of a batch at its own): an unknown one
- * is a 400 naming it and the nearest valid key, so a misspelt `"timelin": true` is not dropped without a word.
- * Keys inside a message or a profile are not checked here: they are ignored, as the library ignores them.
+ * Misspelt keys at the top of a request body (and of each transcript of a batch): a key that reads as a typo of
+ * a body key (`"timelin"`, `"Target"`, `"mesages"`: see {@link looksMisspelt}) is a 400 naming it and the key it
+ * resembles, so a misspelt `"timelin": true` is not dropped without a word. Any other key is ignored, as the
+ * library ignores a transcript's other keys, so a corpus row posted as it is (with its `label`, `id` or
+ * `source`) is answered. Keys inside a message or a profile are not checked here: they are ignored too.
  *
  * @module
  * @internal
  */
+import { editDistance } from '../core/edit-distance.js';
 import { type OptionKeys, refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import type { TranscriptIssue } from '../errors/invalid-transcript-error.js';
@@ -23,9 +26,23 @@ export function bodyKeys(known: readonly string[]): BodyKeys {
 }
 
 /**
- * One issue per key of `body` that is not in `known`, each worded as the library words an option typo: `not a
- * key of a /v1/detect body; did you mean "timeline"? Its keys are ...: remove or rename it.` Nothing for a body
- * that is not an object (the transcript's validation says what it should be).
+ * Whether `key` (not one of `known`) reads as a misspelling of one of them: the same letters in another case, or
+ * at most one edit away (two for keys of six letters or more) in lower case. `label`, `id`, `source`, `speakers`
+ * are not near any body key; `timelin`, `mesages`, `Target`, `profil`, `transcript` are.
+ *
+ * @param key - a key of the body that is not a body key
+ * @param known - the body keys
+ */
+export function looksMisspelt(key: string, known: readonly string[]): boolean {
+  const k = key.toLowerCase();
+  return known.some((name) => editDistance(k, name.toLowerCase()) <= (name.length >= 6 ? 2 : 1));
+}
+
+/**
+ * One issue per key of `body` that reads as a misspelt body key ({@link looksMisspelt}), each worded as the
+ * library words an option typo: `not a key of a /v1/detect body; did you mean "timeline"? Its keys are ...:
+ * remove or rename it.` Other unknown keys are ignored. Nothing for a body that is not an object (the
+ * transcript's validation says what it should be).
  *
  * @param body - the parsed body (or one transcript of a batch)
  * @param known - the keys it may have ({@link bodyKeys})
@@ -35,8 +52,9 @@ export function bodyKeys(known: readonly string[]): BodyKeys {
 export function unknownBodyKeys(body: unknown, known: BodyKeys, what: string, at = ''): TranscriptIssue[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
   const issues: TranscriptIssue[] = [];
+  const names = Object.keys(known);
   for (const key of Object.keys(body)) {
-    if (Object.hasOwn(known, key)) continue;
+    if (Object.hasOwn(known, key) || !looksMisspelt(key, names)) continue;
     try {
       refuseUnknownKeys({ [key]: true }, known, what);
     } catch (err) {

@@ -45,13 +45,12 @@ const BATCH_BODY_KEYS = bodyKeys(['transcripts']);
 export function requestSchemas(policy: TranscriptPolicy, maxBatch: number) {
   const transcript = transcriptSchema(policy.limits);
   const profile = transcript.shape.profile.unwrap().extend({ avatar: avatarDataUrlSchema.optional() });
-  // Strict at the top of a body and of a batch's transcripts (an unknown key there is a 400: readDetectBody);
-  // a message's or a profile's other keys are ignored, as in the library.
-  const serviceTranscript = transcript.extend({ profile: profile.optional() }).strict();
+  // Open everywhere, as in the library: other keys are ignored (a misspelt body key is a 400: readDetectBody).
+  const serviceTranscript = transcript.extend({ profile: profile.optional() });
   return {
     Transcript: serviceTranscript,
-    DetectRequest: serviceTranscript.extend({ timeline: timelineSchema }).strict(),
-    BatchRequest: z.strictObject({ transcripts: z.array(serviceTranscript).min(1).max(maxBatch) }),
+    DetectRequest: serviceTranscript.extend({ timeline: timelineSchema }),
+    BatchRequest: z.object({ transcripts: z.array(serviceTranscript).min(1).max(maxBatch) }),
   };
 }
 
@@ -150,7 +149,7 @@ export function readDetectBody(
  */
 export function readBatchBody(body: unknown, policy: TranscriptPolicy, maxBatch: number): ValidTranscript[] {
   refuseOversizedBatch(body, maxBatch);
-  // Every key but `transcripts` (and `timeline`, refused below with its own words) is unknown.
+  // A misspelt `transcripts` (`timeline` is refused below in its own words).
   const unknown = unknownBodyKeys(withoutTimeline(body), BATCH_BODY_KEYS, 'a /v1/detect/batch body');
   const shape = batchShape(maxBatch).safeParse(body);
   if (!shape.success) {

@@ -25,11 +25,16 @@ describe('one validation for the library and the service', () => {
         expect.arrayContaining(['messages[0].speaker', 'messages[0].text', 'messages[0].timestamp']),
       );
     }
-    // a key a message has beyond the library's is ignored, as the library ignores it; an unknown key at the top
-    // of the body is refused (a misspelt "timelin" would be dropped without a word: openapi-matches-service.test.ts)
+    // a key a message has beyond the library's is ignored, as the library ignores it; so is an unknown key at the
+    // top of the body, unless it reads as a misspelt body key ("timelin": openapi-matches-service.test.ts)
     const tagged = { ...sample, messages: sample.messages.map((m) => ({ ...m, extra: 1 })) };
     expect((await post('/v1/detect', tagged)).status).toBe(200);
-    expect((await post('/v1/detect', { ...sample, extra: 1 })).status).toBe(400);
+    expect((await post('/v1/detect', { ...sample, extra: 1 })).status).toBe(200);
+    // A corpus row posted as it is (its label, id and source ride along); a misspelt key is refused instead.
+    const row = { ...sample, label: 'bot', id: 'row-7', source: 'convai2' };
+    expect((await post('/v1/detect', row)).status).toBe(200);
+    expect((await post('/v1/detect/batch', { transcripts: [row, row] })).status).toBe(200);
+    expect((await post('/v1/detect', { ...sample, Target: sample.target })).status).toBe(400);
     const batch = await post('/v1/detect/batch', {
       transcripts: [sample, { messages: [{ speaker: 'a', text: 7 }] }],
     });
