@@ -67,6 +67,30 @@ describe('the hub that cannot be reached names the setting that chose it', () =>
     expect(r.stderr).not.toContain('hubUrl');
   });
 
+  it("a member's download failure printed by detect names --model-dir, never the modelDir option", async () => {
+    const chat = join(dir, 'chat2.json');
+    await writeFile(
+      chat,
+      JSON.stringify({
+        target: 'bot',
+        messages: [
+          { speaker: 'ann', text: 'hi, who is this?' },
+          { speaker: 'bot', text: 'Hello ! I am happy to help you .' },
+        ],
+      }),
+    );
+    const r = await runCli(['detect', chat, '--detectors', 'heuristic,perplexity', '--allow-partial'], {
+      env: { BOTLENS_OFFLINE: '0', HF_ENDPOINT: DOWN, BOTLENS_CACHE_DIR: join(dir, 'cache') },
+    });
+    expect(r.code).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('botlens: detector "perplexity" failed'));
+    expect(line).toMatch(
+      /go offline with a local copy \(`botlens pull Xenova\/gpt2`, or --model-dir DIR\)\.$/,
+    );
+    expect(line).toContain('check the network and HF_ENDPOINT.');
+    expect(r.stderr).not.toContain('modelDir');
+  });
+
   it('pull without --hub-url names HF_ENDPOINT and the flag', async () => {
     const r = await runCli(['pull', 'Xenova/x'], {
       env: { BOTLENS_OFFLINE: '0', HF_ENDPOINT: DOWN, BOTLENS_CACHE_DIR: join(dir, 'cache') },
