@@ -310,7 +310,7 @@ function knownKeysAt(raw: unknown, path: readonly PropertyKey[]): string[] | und
     }
     const def = at._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
     if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') at = def.innerType!;
-    else if (def.type === 'pipe' && at !== detectorSpecSchema) at = def.in!;
+    else if (def.type === 'pipe') at = def.in!;
     else if (i === path.length) {
       return def.type === 'object' ? [...extra, ...Object.keys((at as z.ZodObject).shape)] : undefined;
     } else if (def.type === 'array' && typeof path[i] === 'number') {
