@@ -127,6 +127,27 @@ describe('Ensemble weighted-mean', () => {
     );
   });
 
+  it("quotes a failed member's multi-line error on one line: the issues, not just 'Invalid transcript:'", async () => {
+    const invalid = new InvalidTranscriptError([
+      { path: 'messages[1].text', message: 'must not be empty' },
+      { path: 'target', message: 'names no speaker' },
+    ]);
+    const r = await new Ensemble([fixed('a', 0.8), new Throwing('strict', invalid)]).detect(t);
+    expect(r.explanation).toContain(
+      '"strict" failed (InvalidTranscriptError: Invalid transcript: messages[1].text: must not be empty; target: names no speaker) and was treated as missing.',
+    );
+    // A long message is cut, saying where the whole of it is.
+    const long = await new Ensemble([
+      fixed('a', 0.8),
+      new Throwing('chatty', new Error('x'.repeat(1000))),
+    ]).detect(t);
+    const line = long.explanation.find((l) => l.startsWith('"chatty"'))!;
+    expect(line.length).toBeLessThan(400);
+    expect(line).toMatch(
+      /x… \(the whole message is in its members entry's error\)\) and was treated as missing\.$/,
+    );
+  });
+
   it('reports the code of a failing botlens error, and rejects when every member fails', async () => {
     const r = await new Ensemble([
       fixed('a', 0.3),

@@ -72,6 +72,30 @@ export const CLI_REMEDIES: readonly {
     flags: ['--hub-url'],
     otherwise: 'check HF_ENDPOINT points at a Hugging Face Hub',
   },
+  // a detector's model that cannot be loaded (runtime/model-location.ts): the detector flags' --model-dir and
+  // --model NAME=DIR. serve has neither: its config's keys are "modelDir" and "offline", as the library says.
+  { library: ', or modelDir).', cli: ', or --model-dir DIR).', flags: ['--model-dir'] },
+  {
+    library: 'modelDir must hold the folder',
+    cli: '--model-dir must hold the folder',
+    flags: ['--model-dir'],
+  },
+  {
+    library: 'and point modelDir at the cache',
+    cli: 'and point --model-dir at the cache',
+    flags: ['--model-dir'],
+  },
+  {
+    library: 'or set modelDir to a folder holding',
+    cli: 'or pass --model-dir a folder holding',
+    flags: ['--model-dir'],
+  },
+  {
+    library: '(without offline / BOTLENS_OFFLINE)',
+    cli: '(without BOTLENS_OFFLINE)',
+    flags: ['--model-dir'],
+  },
+  { library: 'Point "model" at a folder', cli: 'Point --model NAME=DIR at a folder', flags: ['--model'] },
   {
     library: 'split the message or raise maxTextLength',
     cli: 'split the message into shorter ones (the CLI has no flag to raise this limit; the library takes limits.maxTextLength)',

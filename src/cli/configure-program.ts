@@ -1,6 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
+import { recordRunningCommand } from './running-command.js';
 
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -48,6 +49,7 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
   let running: Command | undefined;
   program.hook('preAction', (_root, action) => {
     running = action;
+    recordRunningCommand(action);
   });
   try {
     await program.parseAsync([...argv]);

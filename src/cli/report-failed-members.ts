@@ -1,5 +1,7 @@
 import type { Detection } from '../core/detector.js';
+import { inCliTerms } from './cli-wording.js';
 import { EXIT } from './exit-codes.js';
+import { runningCommandFlags } from './running-command.js';
 
 /** One ensemble member that threw instead of scoring, as {@link reportFailedMembers} names it. */
 export interface FailedMemberLine {
@@ -23,7 +25,7 @@ export interface ReportFailedMembersOptions {
 
 /**
  * The report of `detect`, `eval` and `score` on members that threw: one stderr line per member (`botlens: detector
- * "X" failed on N of M lines: <error>`), then, without `--allow-partial`, the refusal line and exit code 3 (a
+ * "X" failed on N of M lines: <error>`, its remedies in CLI terms: `--model-dir`, not `modelDir`), then, without `--allow-partial`, the refusal line and exit code 3 (a
  * partial result): a member that cannot run is never dropped silently.
  *
  * @param failed - the members that failed (none: nothing is written)
@@ -38,7 +40,9 @@ export function reportFailedMembers(
   const { of } = options;
   for (const f of failed) {
     const where = of && f.count !== undefined ? ` on ${f.count} of ${of.total} ${of.unit}` : '';
-    process.stderr.write(`botlens: detector "${f.detector}" failed${where}: ${f.error}\n`);
+    // The member's error is the library's message: its remedies are worded with the command's flags.
+    const error = inCliTerms(f.error, runningCommandFlags());
+    process.stderr.write(`botlens: detector "${f.detector}" failed${where}: ${error}\n`);
   }
   if (options.allowPartial) return false;
   process.stderr.write(`botlens: ${options.refusal(failed.length)}\n`);

@@ -14,6 +14,11 @@ export const DETECTOR_TYPES = ['heuristic', 'partner-contrast', ...ZOO_DETECTORS
 /** A built-in detector type name. */
 export type DetectorType = (typeof DETECTOR_TYPES)[number];
 
+/** A problem of a detector spec, as the zod issue {@link detectorSpecSchema} reports (path relative to the spec). */
+type SpecIssue =
+  | { code: 'custom'; path: PropertyKey[]; message: string }
+  | { code: 'unrecognized_keys'; keys: string[]; path: PropertyKey[]; message: string };
+
 /**
  * Validates a detector spec against its type's descriptor (built-in or registered with `registerDetector`),
  * without applying defaults.
@@ -21,9 +26,9 @@ export type DetectorType = (typeof DETECTOR_TYPES)[number];
  * @param raw - the spec as written
  * @returns the problems found, as zod issues (path relative to the spec)
  */
-function specIssues(raw: unknown): { path: PropertyKey[]; message: string }[] {
+function specIssues(raw: unknown): SpecIssue[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return [{ path: [], message: 'expected an object like { "type": "heuristic" }' }];
+    return [{ code: 'custom', path: [], message: 'expected an object like { "type": "heuristic" }' }];
   }
   const { type, ...options } = raw as Record<string, unknown>;
   let descriptor: DetectorDescriptor;
@@ -32,13 +37,20 @@ function specIssues(raw: unknown): { path: PropertyKey[]; message: string }[] {
   } catch {
     return [
       {
+        code: 'custom',
         path: ['type'],
         message: `type must be one of ${registeredDetectorTypes().join(', ')}; ${REGISTER_HINT}`,
       },
     ];
   }
   const r = descriptor.optionsSchema.safeParse(options);
-  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  if (r.success) return [];
+  // An unknown key keeps its code and keys, so a config reader can word it (the nearest known key).
+  return r.error.issues.map((i) =>
+    i.code === 'unrecognized_keys'
+      ? { code: i.code, keys: i.keys, path: i.path, message: i.message }
+      : { code: 'custom' as const, path: i.path, message: i.message },
+  );
 }
 
 /**
@@ -48,7 +60,14 @@ function specIssues(raw: unknown): { path: PropertyKey[]; message: string }[] {
  */
 export const detectorSpecSchema = z.unknown().transform((raw, ctx): DetectorSpec => {
   const issues = specIssues(raw);
-  for (const issue of issues) ctx.issues.push({ code: 'custom', input: raw, ...issue });
+  for (const issue of issues) {
+    // An unknown key's issue is found only in an object (the spec's own options).
+    ctx.issues.push(
+      issue.code === 'unrecognized_keys'
+        ? { ...issue, input: raw as Record<string, unknown> }
+        : { ...issue, input: raw },
+    );
+  }
   return issues.length > 0 ? z.NEVER : (raw as DetectorSpec);
 });
 

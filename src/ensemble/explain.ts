@@ -47,6 +47,23 @@ const sentence = (s: string): string => {
 const evidenceName = (member: string): string =>
   `member_${member.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
 
+/** The most characters of a failed member's error its explanation line quotes (the whole is in `members`). */
+const FAILURE_CHARS = 240;
+
+/**
+ * A failed member's error message on one line for its explanation sentence: the lines of a multi-line message
+ * (an `InvalidTranscriptError`'s issues under "Invalid transcript:") joined with "; ", cut at
+ * {@link FAILURE_CHARS} characters, so the line says what went wrong rather than just the message's heading.
+ */
+function oneLine(message: string): string {
+  const one = message
+    .trim()
+    .replace(/:\s*\n\s*/g, ': ')
+    .replace(/\s*\n\s*/g, '; ');
+  if (one.length <= FAILURE_CHARS) return one;
+  return `${one.slice(0, FAILURE_CHARS).trimEnd()}… (the whole message is in its members entry's error)`;
+}
+
 function abstainReason(o: MemberOutcome): string {
   if (isMemberFailure(o)) return '';
   const e = o.evidence.find((x) => x.name === 'abstained') ?? o.evidence[0];
@@ -119,7 +136,7 @@ function writeExplanation(
     const share = c.contributions[k] ?? null;
     let text: string;
     if (isMemberFailure(o)) {
-      text = `"${name}" failed (${o.error.name}: ${o.error.message.split('\n')[0]}) and was treated as missing`;
+      text = `"${name}" failed (${o.error.name}: ${oneLine(o.error.message)}) and was treated as missing`;
       if (share !== null && !p.weighted)
         text += `; the combiner's missing-score term moved the log-odds by ${signed(share)}`;
       text = sentence(text);

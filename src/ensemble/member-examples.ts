@@ -3,6 +3,7 @@ import { formatRange, inRange, NONZERO_SHARE } from '../core/number-range.js';
 import { markPrefixCut, markValidCopies } from '../core/training-marks.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { ValidCopies } from '../core/validate-examples.js';
+import { truncatedFrom } from '../data/transcript-limits.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { seededRandom, shuffle } from '../numeric/random.js';
 import { cutAfterTargetMessage } from './prefix-cut.js';
@@ -10,7 +11,8 @@ import { cutAfterTargetMessage } from './prefix-cut.js';
 /**
  * The examples members are fitted on: every example, then each of them cut right after the target's `k`-th
  * message for each `k` in `cuts` (only where the cut is shorter than the example, so no transcript is added
- * twice). A member fitted only on whole conversations has seen no short text like the one it must judge after
+ * twice, and never of an example a reader truncated, see `truncatedFrom`: its first messages are not the chat's
+ * opening). A member fitted only on whole conversations has seen no short text like the one it must judge after
  * the target's first message; fitted on the cuts as well, it learns what a bot's opening message looks like.
  * Each cut is marked (`markPrefixCut`), so a member can tell it from a whole conversation (the embedding
  * detector keeps cuts out of its kNN vote's labelled set).
@@ -62,6 +64,9 @@ export class MemberExamples {
     this.cutOf = cuts.map((k) =>
       examples.map((e, i) => {
         if (from !== undefined && from[i] === 0) return undefined;
+        // A truncated example's first messages are not the chat's opening: a cut of it would teach the middle of
+        // a long chat as one.
+        if (truncatedFrom(e) !== undefined) return undefined;
         const c = cutAfterTargetMessage(e, k);
         return c !== null && c.messages.length < e.messages.length ? markPrefixCut(c) : undefined;
       }),

@@ -4,6 +4,7 @@ import { markFoldFit } from '../core/training-marks.js';
 import type { Label, LabelledTranscript, ValidTranscript } from '../core/transcript.js';
 import { validateTranscript } from '../core/validate.js';
 import { yieldToEventLoop } from '../core/yield-to-event-loop.js';
+import { truncatedFrom } from '../data/transcript-limits.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -132,6 +133,8 @@ export async function outOfFoldScores(
   const scored: ValidTranscript[] = [...valids];
   for (const k of options.prefixCuts ?? []) {
     valids.forEach((v, i) => {
+      // Not of a truncated example: cut after its k-th kept message, it would pass for a chat's opening.
+      if (truncatedFrom(examples[i]!) !== undefined) return;
       const c = cutAfterTargetMessage(v, k);
       if (c !== null && c.messages.length < v.messages.length) {
         source.push(i);

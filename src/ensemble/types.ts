@@ -179,7 +179,10 @@ export interface EnsembleOptions {
    * taken from a share of the training examples (`memberPrefixCutShare`, a quarter by default); longer lists
    * such as `[1, 2, 3, 5, 8]` cost several times the fit time (every cut list adds examples, and past 2,048
    * distinct texts the embedding fit loses its cache). `[]` fits the members on whole transcripts only (the
-   * fastest fit, and the default before `memberPrefixCutShare` existed). Saved in the state (state saved without
+   * fastest fit, and the default before `memberPrefixCutShare` existed). An example a reader truncated (it carries
+   * `truncatedFrom`: `botlens fit --truncate`, `readTranscriptsJsonl(path, { truncate: true })`) is never cut, by
+   * these or the combiner's cuts: its first messages are the middle of a long chat, not its opening (read long chats
+   * whole, with a larger `limits.maxMessages`, to learn their openings). Saved in the state (state saved without
    * it was fitted with `[]`, and keeps `[]` for a later `fit()`).
    * @defaultValue [1] (from `memberPrefixCutShare` of the training examples)
    */

@@ -22,6 +22,17 @@ const NOT_A_HUB: Record<HubSetting, string> = {
   HF_ENDPOINT: 'check HF_ENDPOINT points at a Hugging Face Hub',
 };
 
+/**
+ * What to check when an answer is not the hub API's ("check HF_ENDPOINT points at a Hugging Face Hub"), naming the
+ * setting that chose the hub's address, so no message names an option its reader did not set.
+ *
+ * @param setting - `ResolvedHubAccess.hubSetting`
+ * @internal
+ */
+export function notAHubCheck(setting: HubSetting = 'hubUrl'): string {
+  return NOT_A_HUB[setting];
+}
+
 interface ApiErrorLike {
   statusCode: number;
   url?: unknown;
@@ -112,7 +123,7 @@ export function toHubError(err: unknown, context: HubErrorContext): Error {
   ) {
     return new HubError(
       'malformed',
-      `The hub's answer while ${what} for ${model} was not what the hub API returns (${(err as Error).message}): ${NOT_A_HUB[context.hubSetting ?? 'hubUrl']}.`,
+      `The hub's answer while ${what} for ${model} was not what the hub API returns (${(err as Error).message}): ${notAHubCheck(context.hubSetting)}.`,
       { model, cause: err },
     );
   }

@@ -5,7 +5,7 @@ import { HubError } from '../errors/hub-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
 import { type HubAccessOptions, type ResolvedHubAccess, resolveHubAccess } from '../hub/hub-options.js';
 import { type HubModule, hubRepoParams, listHubFiles } from '../hub/hub-repo.js';
-import { toHubError } from '../hub/to-hub-error.js';
+import { notAHubCheck, toHubError } from '../hub/to-hub-error.js';
 import { cardLanguages } from './card-languages.js';
 import { cardLicenses } from './card-licenses.js';
 import type { BaseModelCard, FactProblem, HubFile, ModelFacts, RepoSecurityStatus } from './types.js';
@@ -50,7 +50,7 @@ async function readInfo(
     if (!isRecord(info) || typeof info['name'] !== 'string') {
       throw new HubError(
         'malformed',
-        `The hub's model info for ${id} has no repo id ("id"): check hubUrl points at a Hugging Face Hub.`,
+        `The hub's model info for ${id} has no repo id ("id"): ${notAHubCheck(hub.hubSetting)}.`,
         {
           model: id,
         },
@@ -58,7 +58,7 @@ async function readInfo(
     }
     return info;
   } catch (err) {
-    throw toHubError(err, { model: id, what: 'reading the model info' });
+    throw toHubError(err, { model: id, what: 'reading the model info', hubSetting: hub.hubSetting });
   }
 }
 
@@ -198,7 +198,7 @@ export async function fetchModelFacts(id: string, options: HubAccessOptions = {}
   const problems: FactProblem[] = [];
   const note = (source: FactProblem['source'], what: string, err: unknown) => {
     if (AbortedError.isInstance(err)) throw err;
-    const e = toHubError(err, { model: repoId, what });
+    const e = toHubError(err, { model: repoId, what, hubSetting: hub.hubSetting });
     problems.push({ source, message: BotlensError.isInstance(e) ? e.message : reason(err) });
   };
 

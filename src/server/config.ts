@@ -5,7 +5,8 @@ import { describeValue } from '../core/describe-value.js';
 import { numberInRange, OPEN_SHARE, PROBABILITY } from '../core/number-range.js';
 import { refuseUnknownKeys } from '../core/refuse-unknown-keys.js';
 import { withoutBom } from '../core/without-bom.js';
-import { type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
+import { descriptorForType, registeredDetectorTypes } from '../detectors/detector-registry.js';
+import { detectorSpecSchema, type EnsembleSpec, ensembleSpecSchema } from '../detectors/detector-spec.js';
 import { describeUnfitted, unfittedPartsOnLoad } from '../detectors/needs-fit.js';
 import { BotlensError } from '../errors/botlens-error.js';
 import { InvalidOptionsError } from '../errors/invalid-options-error.js';
@@ -291,21 +292,37 @@ function keyOf(path: readonly PropertyKey[]): string {
     .replace(/^\./, '');
 }
 
-/** The object schema at `path` of the config's schema (through optional values and arrays), if there is one. */
-function objectSchemaAt(path: readonly PropertyKey[]): z.ZodObject | undefined {
+/**
+ * The keys the object at `path` of the config takes (through optional values and arrays), if they are known: its
+ * schema's keys, or for a detector entry (`ensemble.detectors[0]`) "type" and its type's options (the descriptor's
+ * `optionsSchema`, so a type added with `registerDetector` too).
+ */
+function knownKeysAt(raw: unknown, path: readonly PropertyKey[]): string[] | undefined {
   let at: z.ZodType = serviceConfigSchema;
+  let value = raw;
+  let extra: string[] = [];
   for (let i = 0; ; ) {
+    if (at === detectorSpecSchema) {
+      const type = (value as { type?: unknown } | undefined)?.type;
+      if (!registeredDetectorTypes().includes(type as string)) return undefined;
+      at = descriptorForType(type).optionsSchema;
+      extra = ['type'];
+    }
     const def = at._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
     if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') at = def.innerType!;
     else if (def.type === 'pipe') at = def.in!;
-    else if (i === path.length) return def.type === 'object' ? (at as z.ZodObject) : undefined;
-    else if (def.type === 'array' && typeof path[i] === 'number') {
+    else if (i === path.length) {
+      return def.type === 'object' ? [...extra, ...Object.keys((at as z.ZodObject).shape)] : undefined;
+    } else if (def.type === 'array' && typeof path[i] === 'number') {
       at = def.element!;
+      value = (value as unknown[] | undefined)?.[path[i] as number];
       i++;
     } else if (def.type === 'object') {
       const next = (at as z.ZodObject).shape[String(path[i])];
       if (next === undefined) return undefined;
       at = next;
+      value = (value as Record<string, unknown> | undefined)?.[String(path[i])];
+      extra = [];
       i++;
     } else return undefined;
   }
@@ -322,12 +339,12 @@ function unknownKeyProblem(
   issue: { code: string } = { code: 'unrecognized_keys' },
 ): { option: string; message: string } | undefined {
   if (issue.code !== 'unrecognized_keys') return undefined;
-  const schema = objectSchemaAt(path);
+  const keys = knownKeysAt(raw, path);
   let value: unknown = raw;
   for (const p of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
-  if (schema === undefined || typeof value !== 'object' || value === null) return undefined;
+  if (keys === undefined || typeof value !== 'object' || value === null) return undefined;
   const at = keyOf(path);
-  const known = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, true as const]));
+  const known = Object.fromEntries(keys.map((k) => [k, true as const]));
   try {
     refuseUnknownKeys(
       value,

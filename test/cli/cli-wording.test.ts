@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_REMEDIES, inCliTerms } from '../../src/cli/cli-wording.js';
 import { FailedLinesError } from '../../src/corpus/failed-lines-error.js';
+import { resolveModelLocation } from '../../src/runtime/model-location.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
 
 function sources(dir: string): string[] {
@@ -39,6 +40,20 @@ describe('CLI wording of library remedies', () => {
     expect(inCliTerms(m)).toMatch(/--max-messages/);
     expect(inCliTerms('x: choose another folder or pass overwrite: true', new Set(['--out']))).toBe(
       'x: choose another folder or remove it',
+    );
+  });
+
+  it("a model's load remedies name --model-dir and --model where the command has them, the config keys in serve", () => {
+    const detectFlags = new Set(['--model', '--model-dir', '--detectors']);
+    for (const opts of [{ modelDir: '/m' }, { offline: true }, {}, { model: '/no/such/folder' }]) {
+      const { fix } = resolveModelLocation({ defaultModel: 'Xenova/gpt2', cacheDir: '/c', ...opts });
+      const cli = inCliTerms(fix, detectFlags);
+      expect(cli, fix).not.toMatch(/modelDir|"model"|without offline/);
+      expect(inCliTerms(fix, new Set(['--config', '--port'])), 'serve').toBe(fix);
+    }
+    const { fix } = resolveModelLocation({ defaultModel: 'Xenova/gpt2', cacheDir: '/c', modelDir: '/m' });
+    expect(inCliTerms(fix, detectFlags)).toMatch(
+      /^--model-dir must hold the folder Xenova\/gpt2\/ .+ and point --model-dir at the cache \(\/c\)\.$/,
     );
   });
 

@@ -97,6 +97,29 @@ describe('hub errors become HubErrors with the cause and a next step', () => {
     expect(empty.kind).toBe('malformed');
   });
 
+  it('a malformed answer from the hub HF_ENDPOINT chose names HF_ENDPOINT, not the hubUrl option', async () => {
+    const before = process.env['HF_ENDPOINT'];
+    process.env['HF_ENDPOINT'] = hub.url;
+    try {
+      hub.addFault({ match: INFO('Xenova/gpt2'), status: 200, body: '[]', times: 1 });
+      const empty = await hubError(fetchModelFacts('Xenova/gpt2', fast));
+      expect(empty.message).toMatch(
+        /has no repo id \("id"\): check HF_ENDPOINT points at a Hugging Face Hub\.$/,
+      );
+      hub.addFault({ match: INFO('Xenova/gpt2'), status: 200, body: '{"id": ', times: 1 });
+      const bad = await hubError(fetchModelFacts('Xenova/gpt2', fast));
+      expect(bad.message).toMatch(/check HF_ENDPOINT points at a Hugging Face Hub\.$/);
+      for (const e of [empty, bad]) expect(e.message).not.toContain('hubUrl');
+    } finally {
+      if (before === undefined) delete process.env['HF_ENDPOINT'];
+      else process.env['HF_ENDPOINT'] = before;
+    }
+    // Given as an option, the option is named.
+    hub.addFault({ match: INFO('Xenova/gpt2'), status: 200, body: '[]', times: 1 });
+    const own = await hubError(fetchModelFacts('Xenova/gpt2', { hubUrl: hub.url, ...fast }));
+    expect(own.message).toMatch(/check hubUrl points at a Hugging Face Hub\.$/);
+  });
+
   it('reports an unreachable hub as a network error', async () => {
     const probe = createServer();
     await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));

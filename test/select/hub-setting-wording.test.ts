@@ -45,7 +45,7 @@ describe('the hub that cannot be reached names the setting that chose it', () =>
     }
   });
 
-  it('detect with a model member names HF_ENDPOINT, never the hubUrl option it has no way to set', async () => {
+  it('detect with a model member names HF_ENDPOINT and --model-dir, never the hubUrl or modelDir options', async () => {
     const chat = join(dir, 'chat.json');
     await writeFile(
       chat,
@@ -65,6 +65,12 @@ describe('the hub that cannot be reached names the setting that chose it', () =>
     expect(r.stderr).toContain('Could not reach the hub at http://127.0.0.1:1/');
     expect(r.stderr).toContain('check the network and HF_ENDPOINT.');
     expect(r.stderr).not.toContain('hubUrl');
+    // The member-failure line words the library's remedies with the command's flags.
+    const line = r.stderr.split('\n').find((l) => l.startsWith('botlens: detector "nli" failed'));
+    expect(line).toMatch(
+      /go offline with a local copy \(`botlens pull Xenova\/bart-large-mnli`, or --model-dir DIR\)\.$/,
+    );
+    expect(r.stderr).not.toContain('modelDir');
   });
 
   it('pull without --hub-url names HF_ENDPOINT and the flag', async () => {

@@ -34,6 +34,32 @@ describe('an unknown key of the service config', () => {
     expect(ens.message).toMatch(/did you mean "strategy"\?.*; ensemble\.strategy: strategy is missing/);
   });
 
+  it("in a detector entry: its type's options (and type) are the valid keys", () => {
+    const e = refusal({
+      ensemble: { strategy: 'weighted-mean', detectors: [{ type: 'heuristic', thresold: 0.5 }] },
+    });
+    expect(e.option).toBe('ensemble.detectors[0].thresold');
+    expect(e.message).toMatch(
+      /^Invalid option "ensemble\.detectors\[0\]\.thresold": not a key of "ensemble\.detectors\[0\]" in the config; did you mean "threshold"\? Its keys are type, name, threshold, .*evidenceShrinkage: remove or rename it\.$/,
+    );
+    expect(e.message).not.toMatch(/Unrecognized/);
+    // A model-backed type's own keys, in the second entry.
+    const m = refusal({
+      ensemble: {
+        strategy: 'weighted-mean',
+        detectors: [{ type: 'heuristic' }, { type: 'embedding', embedder: 'hashing', knnStopShar: 0.5 }],
+      },
+    });
+    expect(m.option).toBe('ensemble.detectors[1].knnStopShar');
+    expect(m.message).toMatch(
+      /did you mean "knnStopShare"\? Its keys are type, name, threshold, model, modelDir, /,
+    );
+    // An unknown type is still named as such.
+    expect(
+      refusal({ ensemble: { strategy: 'weighted-mean', detectors: [{ type: 'heuristik', x: 1 }] } }).message,
+    ).toMatch(/ensemble\.detectors\[0\]\.type.*type must be one of heuristic/);
+  });
+
   it('names every unknown key of one object, the first with the hint', () => {
     const e = refusal({ server: { maxMessage: 500, prot: 8080 } });
     expect(e.message).toMatch(
