@@ -69,8 +69,12 @@ describe('Ensemble limits option', () => {
       new Ensemble([new HeuristicDetector()], { limits: limits as { maxMessages: number } });
     expect(make({ maxMesages: 500 })).toThrow(InvalidOptionsError);
     expect(make({ maxMesages: 500 })).toThrow(/limits\.maxMesages.*did you mean "maxMessages"/);
-    expect(make({ maxMessages: -1 })).toThrow(/"maxMessages": expected a whole number of messages, at least 1/);
-    expect(make({ minMessages: 5, maxMessages: 2 })).toThrow(/"maxMessages": .*at least 5 \(minMessages\), got 2/);
+    expect(make({ maxMessages: -1 })).toThrow(
+      /"maxMessages": expected a whole number of messages, at least 1/,
+    );
+    expect(make({ minMessages: 5, maxMessages: 2 })).toThrow(
+      /"maxMessages": .*at least 5 \(minMessages\), got 2/,
+    );
   });
 
   it('reports a member whose own limits are stricter as failed, under its name, and scores with the others', async () => {
