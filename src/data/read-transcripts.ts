@@ -201,10 +201,12 @@ export async function readTranscriptJson(
   try {
     value = JSON.parse(withoutBom(text));
   } catch (cause) {
-    throw new InvalidTranscriptError(
-      [{ path, message: 'file is not valid JSON: expected { "messages": [...], "target": "..." }' }],
-      { cause },
-    );
+    const what = path === '-' ? 'standard input' : 'file';
+    const message =
+      withoutBom(text).trim() === ''
+        ? `${what} is empty: expected one transcript as JSON, { "messages": [...], "target": "..." }`
+        : `${what} is not valid JSON: expected { "messages": [...], "target": "..." }`;
+    throw new InvalidTranscriptError([{ path, message }], { cause });
   }
   // The validated copy is returned, so detectors accept it as it is even under raised limits.
   return limitTranscript(value, options);

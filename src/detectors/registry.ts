@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
 import type { DeepReadonly } from '../core/deep-readonly.js';
 import { describeValue } from '../core/describe-value.js';
 import type { Detector, DetectorState } from '../core/detector.js';
@@ -141,8 +142,32 @@ export function parseDetectorSpec(spec: DeepReadonly<DetectorSpec>): {
   const { type, ...rest } = spec;
   const descriptor = descriptorForType(type);
   const r = descriptor.optionsSchema.safeParse(rest);
-  if (!r.success) throw new InvalidOptionsError(type, fieldsMessage(r.error.issues));
+  if (!r.success) {
+    // A misspelt option is named as the library names option typos ("did you mean", the valid keys), not in
+    // zod's words ("Unrecognized key"); other problems keep the schema's messages.
+    const keys = r.error.issues.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0)
+      ? objectKeys(descriptor.optionsSchema)
+      : undefined;
+    if (keys !== undefined)
+      refuseUnknownKeys(
+        rest,
+        Object.fromEntries(['type', ...keys].map((k) => [k, true])) as OptionKeys<Record<string, unknown>>,
+        `the "${type}" detector spec`,
+      );
+    throw new InvalidOptionsError(type, fieldsMessage(r.error.issues));
+  }
   return { descriptor, options: r.data };
+}
+
+/** The keys of an object schema, through optional, default and pipe wrappers; undefined for any other schema. */
+function objectKeys(schema: z.ZodType): string[] | undefined {
+  let at = schema;
+  for (;;) {
+    const def = at._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+    if (def.type === 'optional' || def.type === 'default') at = def.innerType!;
+    else if (def.type === 'pipe') at = def.in!;
+    else return def.type === 'object' ? Object.keys((at as z.ZodObject).shape) : undefined;
+  }
 }
 
 /**

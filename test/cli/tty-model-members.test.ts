@@ -118,7 +118,19 @@ describe('createDetector / createEnsemble run options', () => {
 
   it('keep refusing onProgress inside a spec: a spec is JSON data', async () => {
     await expect(createDetector({ type: 'nli', onProgress: () => undefined } as never)).rejects.toThrow(
-      /Unrecognized key: "onProgress"/,
+      /"onProgress": not a key of the "nli" detector spec\. Its keys are type, name, /,
+    );
+  });
+
+  it('name a misspelt spec option as the library names option typos, not in zod words', async () => {
+    const typo = createDetector({ type: 'heuristic', thresold: 0.5 } as never);
+    await expect(typo).rejects.toThrow(InvalidOptionsError);
+    await expect(createDetector({ type: 'heuristic', thresold: 0.5 } as never)).rejects.toThrow(
+      /^Invalid option "thresold": not a key of the "heuristic" detector spec; did you mean "threshold"\?/,
+    );
+    // Other problems keep the schema's wording.
+    await expect(createDetector({ type: 'heuristic', threshold: 2 } as never)).rejects.toThrow(
+      /threshold: expected a number in \[0, 1\], got 2/,
     );
   });
 });
